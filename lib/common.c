@@ -1,0 +1,128 @@
+/*
+ * libcva — status table, version, diagnostics, struct sizes, allocation.
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdlib.h>
+
+#include "cva_internal.h"
+
+const char *cva_strerror(int status)
+{
+    switch (status) {
+#define CVA_STATUS_MSG_(name, value, msg) \
+    case value:                           \
+        return msg;
+        CVA_STATUS_MAP(CVA_STATUS_MSG_)
+#undef CVA_STATUS_MSG_
+    default:
+        return "unknown status";
+    }
+}
+
+const char *cva_status_name(int status)
+{
+    switch (status) {
+#define CVA_STATUS_NAME_(name, value, msg) \
+    case value:                            \
+        return #name;
+        CVA_STATUS_MAP(CVA_STATUS_NAME_)
+#undef CVA_STATUS_NAME_
+    default:
+        return "CVA_UNKNOWN";
+    }
+}
+
+uint32_t cva_version_number(void)
+{
+    return (uint32_t)CVA_VERSION_NUMBER;
+}
+
+const char *cva_version_string(void)
+{
+    return CVA_VERSION_STRING;
+}
+
+cva_status cva_diag_init(cva_diag *diag, size_t struct_size)
+{
+    if (!diag)
+        return CVA_E_NULLPTR;
+    if (struct_size != sizeof(cva_diag))
+        return CVA_E_ABI_MISMATCH;
+    memset(diag, 0, sizeof *diag);
+    diag->struct_size = (uint32_t)sizeof *diag;
+    diag->index = -1;
+    diag->detail = "";
+    return CVA_OK;
+}
+
+cva_status cva__report(cva_diag *diag, cva_status st, int32_t arg, int32_t option, int64_t index,
+                       uint64_t count, const char *detail)
+{
+    if (diag && diag->struct_size == sizeof(cva_diag)) {
+        diag->status = st;
+        diag->arg = arg;
+        diag->option = option;
+        diag->index = index;
+        diag->count = count;
+        diag->detail = detail ? detail : cva_strerror(st);
+    }
+    return st;
+}
+
+size_t cva_sizeof(int32_t struct_id)
+{
+    switch (struct_id) {
+    case CVA_STRUCT_DIAG:
+        return sizeof(cva_diag);
+    case CVA_STRUCT_ALLOCATOR:
+        return sizeof(cva_allocator);
+    case CVA_STRUCT_TXN_INPUT:
+        return sizeof(cva_txn_input);
+    case CVA_STRUCT_TXN_OPTS:
+        return sizeof(cva_txn_opts);
+    case CVA_STRUCT_TXN_SUMMARY:
+        return sizeof(cva_txn_summary);
+    case CVA_STRUCT_SIM_OPTS:
+        return sizeof(cva_sim_opts);
+    default:
+        return 0;
+    }
+}
+
+cva_status cva__copy_sized(void *dst, size_t dst_size, const void *src, size_t min_size)
+{
+    uint32_t given;
+    memcpy(&given, src, sizeof given);
+    if (given < min_size)
+        return CVA_E_ABI_MISMATCH;
+    if (given > dst_size) {
+        const unsigned char *tail = (const unsigned char *)src + dst_size;
+        size_t i;
+        for (i = 0; i < given - dst_size; i++)
+            if (tail[i] != 0)
+                return CVA_E_ABI_MISMATCH;
+        given = (uint32_t)dst_size;
+    }
+    memcpy(dst, src, given);
+    ((uint32_t *)dst)[0] = (uint32_t)dst_size;
+    return CVA_OK;
+}
+
+void *cva__alloc(const cva_allocator *a, size_t size)
+{
+    if (size == 0)
+        size = 1;
+    if (a && a->alloc)
+        return a->alloc(a->user, size);
+    return malloc(size);
+}
+
+void cva__free(const cva_allocator *a, void *p)
+{
+    if (!p)
+        return;
+    if (a && a->free)
+        a->free(a->user, p);
+    else
+        free(p);
+}

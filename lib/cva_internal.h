@@ -1,0 +1,71 @@
+/*
+ * libcva — internal helpers shared by lib/ sources. Not installed.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CVA_INTERNAL_H
+#define CVA_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+#include "cva/cva.h"
+
+/* Report a status through the optional diag and return it. */
+cva_status cva__report(cva_diag *diag, cva_status st, int32_t arg, int32_t option, int64_t index,
+                       uint64_t count, const char *detail);
+
+/*
+ * Copy a caller's size-tagged struct into a full-size local copy that already
+ * holds the defaults. Accepts an older (smaller) struct: the missing tail keeps
+ * its defaults. Rejects a larger struct unless its unknown tail is all zero.
+ * min_size is the smallest size ever released.
+ */
+cva_status cva__copy_sized(void *dst, size_t dst_size, const void *src, size_t min_size);
+
+/* Allocation through an optional per-call allocator. */
+void *cva__alloc(const cva_allocator *a, size_t size);
+void cva__free(const cva_allocator *a, void *p);
+
+/* Neumaier (compensated) summation, used for every money total. */
+typedef struct cva__ksum {
+    double s;
+    double c;
+} cva__ksum;
+
+static inline void cva__ksum_add(cva__ksum *k, double v)
+{
+    double t = k->s + v;
+    if (fabs(k->s) >= fabs(v))
+        k->c += (k->s - t) + v;
+    else
+        k->c += (v - t) + k->s;
+    k->s = t;
+}
+
+static inline double cva__ksum_value(const cva__ksum *k)
+{
+    return k->s + k->c;
+}
+
+/* Local PRNG: xoshiro256** seeded with splitmix64. */
+typedef struct cva__rng {
+    uint64_t s[4];
+} cva__rng;
+
+uint64_t cva__splitmix64(uint64_t *state);
+void cva__rng_seed(cva__rng *r, uint64_t seed);
+uint64_t cva__rng_next(cva__rng *r);
+/* Uniform in (0, 1): never 0, never 1. */
+double cva__rng_uniform(cva__rng *r);
+/* Exponential with rate 1. */
+double cva__rng_exp(cva__rng *r);
+/* Gamma(shape, scale 1), shape > 0 (Marsaglia-Tsang with the shape < 1 boost). */
+double cva__rng_gamma(cva__rng *r, double shape);
+/* Standard normal (polar method without caching, so the stream is stateless). */
+double cva__rng_normal(cva__rng *r);
+/* Beta(a, b) via two gammas. */
+double cva__rng_beta(cva__rng *r, double a, double b);
+
+#endif /* CVA_INTERNAL_H */
