@@ -104,33 +104,36 @@ static int mul_add(size_t a, size_t b, size_t c, size_t *out)
     return 1;
 }
 
+/* add ALIGN_UP(count * size) to *total; 0 on overflow. Mirrors arena_get(). */
+static int add_part(size_t *total, size_t count, size_t size)
+{
+    size_t part;
+    if (count == 0)
+        count = 1;
+    if (!mul_add(count, size, 15, &part) || part > SIZE_MAX - *total)
+        return 0;
+    *total += part & ~(size_t)15u;
+    return 1;
+}
+
+/* Worst-case workspace: the same parts, in the same order, as cva_txn_summarize() takes. */
 static int layout_bytes(const txn_layout *L, size_t *bytes)
 {
-    size_t total = 0, part;
-    /* slot + ref_slot per row */
-    if (!mul_add(L->n, L->has_ref ? 8u : 4u, 0, &part))
-        return 0;
-    total = ALIGN_UP(part);
-    /* hash table */
-    if (!mul_add(L->hash_cap, sizeof(hslot), total, &total))
-        return 0;
-    total = ALIGN_UP(total);
-    /* keys (pairs key/dense, two buffers), rank, offsets */
-    if (!mul_add(L->max_keys, 2 * 16 + 4 + 8, total, &total))
-        return 0;
-    total = ALIGN_UP(total + 8);
-    /* records and merge buffer (worst case: one customer owns every row) */
-    if (!mul_add(L->n, 2 * sizeof(txn_rec), total, &total))
-        return 0;
-    total = ALIGN_UP(total);
-    if (L->has_ref) {
-        /* referral pairs, two buffers */
-        if (!mul_add(L->n, 16, total, &total))
-            return 0;
-        total = ALIGN_UP(total);
-    }
-    *bytes = total;
-    return 1;
+    size_t total = 0;
+    int ok = add_part(&total, L->n, sizeof(uint32_t));                 /* slot */
+    if (L->has_ref)
+        ok = ok && add_part(&total, L->n, sizeof(uint32_t));           /* ref_slot */
+    ok = ok && add_part(&total, L->hash_cap, sizeof(hslot));           /* hash table */
+    ok = ok && add_part(&total, L->max_keys, sizeof(int64_t));         /* keys */
+    ok = ok && add_part(&total, L->max_keys, 16);                      /* pairs */
+    ok = ok && add_part(&total, L->max_keys, 16);                      /* pair buffer */
+    ok = ok && add_part(&total, L->max_keys, sizeof(uint32_t));        /* rank */
+    ok = ok && add_part(&total, L->max_keys + 1, sizeof(size_t));      /* offsets */
+    ok = ok && add_part(&total, L->n, sizeof(txn_rec));                /* records */
+    ok = ok && add_part(&total, L->n, sizeof(txn_rec));                /* merge buffer */
+    if (ok)
+        *bytes = total;
+    return ok;
 }
 
 static int is_purchase(double amount, int32_t policy, int32_t flags)
