@@ -1,0 +1,53 @@
+"""libcva for Python: customer-value analytics through ctypes.
+
+Pure Python, no third-party requirement; numpy arrays are passed zero-copy
+when numpy is installed, and results are numpy arrays then (``array.array``
+otherwise). The shared library is found through ``CVA_LIBRARY``, the build
+tree or the system (see :func:`load`) and loaded on first use.
+
+Main entry points: :func:`summarize`, :func:`simulate`, :func:`version`.
+Low level: the ctypes structures (:class:`Diag`, :class:`TxnInput`,
+:class:`TxnOpts`, :class:`TxnSummary`, :class:`SimOpts`, :class:`Allocator`),
+:func:`txn_summarize`, :func:`txn_workspace_size`, :func:`simulate_bgnbd_gg`
+and the raw ``ctypes.CDLL`` from :func:`library` with every prototype declared.
+"""
+
+from ._version import __version__
+from ._errors import (
+    Error, LibraryError, VersionMismatchError, NullPointerError, BadArgumentError,
+    NonFiniteError, DomainError, OptionError, NoMemoryError, ConvergenceError,
+    AbiMismatchError, CapacityError, WorkspaceTooSmallError, BufferTooSmallError,
+    CanceledError, CvaOverflowError, InternalError, CvaWarning, error_class,
+)
+from ._lib import (
+    load, library_path, candidates as library_candidates,
+    strerror, status_name, sizeof, version, version_number,
+    diag_init, txn_opts_init_defaults, txn_summary_init, sim_opts_init_defaults,
+    txn_workspace_size, txn_summarize, simulate_bgnbd_gg, raise_for_status,
+    Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts,
+    REFUND_NET, REFUND_AS_ROW, REFUND_EXCLUDE, F_ZERO_NOT_PURCHASE, F_SKIP_INVALID,
+    TIME_CONTINUOUS, TIME_PERIOD, NO_REFERRER,
+    STRUCT_DIAG, STRUCT_ALLOCATOR, STRUCT_TXN_INPUT, STRUCT_TXN_OPTS, STRUCT_TXN_SUMMARY,
+    STRUCT_SIM_OPTS,
+)
+from ._lib import get as library
+from ._api import summarize, simulate, Summary, Simulation, to_days, from_days
+from ._errors import (
+    OK, W_EMPTY, W_TIES, W_NEGATIVE, W_EXCLUDED, W_SERIES_LIMIT, W_MAXITER,
+    E_NULLPTR, E_BADARG, E_NONFINITE, E_DOMAIN, E_NOMEM, E_NOCONVERGE, E_OPTION,
+    E_ABI_MISMATCH, E_WORKSPACE_TOO_SMALL, E_BUFFER_TOO_SMALL, E_CANCELED, E_OVERFLOW,
+    E_INTERNAL,
+)
+
+__all__ = [
+    "__version__", "summarize", "simulate", "Summary", "Simulation", "to_days", "from_days",
+    "version", "version_number", "strerror", "status_name", "sizeof", "load", "library",
+    "library_path", "library_candidates",
+    "diag_init", "txn_opts_init_defaults", "txn_summary_init", "sim_opts_init_defaults",
+    "txn_workspace_size", "txn_summarize", "simulate_bgnbd_gg", "raise_for_status",
+    "Diag", "Allocator", "TxnInput", "TxnOpts", "TxnSummary", "SimOpts",
+    "Error", "LibraryError", "VersionMismatchError", "NullPointerError", "BadArgumentError",
+    "NonFiniteError", "DomainError", "OptionError", "NoMemoryError", "ConvergenceError",
+    "AbiMismatchError", "CapacityError", "WorkspaceTooSmallError", "BufferTooSmallError",
+    "CanceledError", "CvaOverflowError", "InternalError", "CvaWarning", "error_class",
+]

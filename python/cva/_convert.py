@@ -1,0 +1,397 @@
+"""Input/output array handling, calendar dates and text customer ids.
+
+numpy is optional. With numpy, contiguous ``float64``/``int64`` arrays are
+passed to C by pointer without a copy; anything else is converted once. Without
+numpy, ``array.array`` buffers of the right type are passed by pointer and other
+sequences are copied into one.
+"""
+
+import array
+import ctypes
+import datetime as _dt
+import math
+import re
+
+try:  # optional
+    import numpy as np
+except ImportError:  # pragma: no cover - exercised by the no-numpy test run
+    np = None
+
+INT64_MIN = -(2 ** 63)
+INT64_MAX = 2 ** 63 - 1
+_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
+
+# array.array type codes of the C element types
+_TYPECODES = {}
+for _code in "bhilqBHILQ":
+    _TYPECODES.setdefault((_code.islower(), array.array(_code).itemsize), _code)
+_INT64_CODE = _TYPECODES[(True, 8)]
+_UINT32_CODE = _TYPECODES[(False, 4)]
+
+
+def have_numpy():
+    return np is not None
+
+
+# ---------------------------------------------------------------------------
+# C buffers
+
+class CArray:
+    """A C-contiguous buffer handed to the library plus the Python object that
+    owns the memory (kept alive as long as this object)."""
+
+    __slots__ = ("owner", "ptr", "n")
+
+    def __init__(self, owner, ptr, n):
+        self.owner = owner
+        self.ptr = ptr
+        self.n = n
+
+
+def _ctype_of(kind):
+    return {"d": ctypes.c_double, "q": ctypes.c_int64, "I": ctypes.c_uint32}[kind]
+
+
+def _pointer(obj, kind, n):
+    ct = _ctype_of(kind)
+    if n == 0:
+        return ctypes.cast(None, ctypes.POINTER(ct))
+    if np is not None and isinstance(obj, np.ndarray):
+        return obj.ctypes.data_as(ctypes.POINTER(ct))
+    buf = (ct * n).from_buffer(obj)
+    return ctypes.cast(buf, ctypes.POINTER(ct))
+
+
+def _is_numpy(x):
+    return np is not None and isinstance(x, np.ndarray)
+
+
+def as_float64(values, name="array"):
+    """Float64 C array from a sequence/array (zero-copy when possible)."""
+    if _is_numpy(values) or (np is not None and hasattr(values, "__array__")):
+        arr = np.asarray(values)
+        if arr.dtype.kind not in "fiub":
+            raise TypeError("%s must be numeric, got dtype %s" % (name, arr.dtype))
+        arr = np.ascontiguousarray(arr, dtype=np.float64)
+        if arr.ndim != 1:
+            arr = arr.reshape(-1)
+        return CArray(arr, _pointer(arr, "d", arr.size), arr.size)
+    if isinstance(values, array.array) and values.typecode == "d":
+        arr = values
+    else:
+        try:
+            arr = array.array("d", values)
+        except TypeError:
+            arr = array.array("d", (float(v) for v in values))
+    if np is not None:  # numpy present but a plain list was given: return numpy-backed
+        arr = np.frombuffer(arr, dtype=np.float64) if len(arr) else np.empty(0)
+    return CArray(arr, _pointer(arr, "d", len(arr)), len(arr))
+
+
+def as_int64(values, name="array"):
+    """Int64 C array; floats must be integral; booleans are refused."""
+    if _is_numpy(values) or (np is not None and hasattr(values, "__array__")):
+        arr = np.asarray(values)
+        if arr.dtype.kind == "f":
+            if arr.size and not (np.all(np.isfinite(arr)) and np.all(arr == np.floor(arr))):
+                raise ValueError("%s: float values must be integral and finite" % name)
+        elif arr.dtype.kind == "u" and arr.size and arr.max() > INT64_MAX:
+            raise OverflowError("%s: value above INT64_MAX" % name)
+        elif arr.dtype.kind not in "iuf":
+            raise TypeError("%s must be integers, got dtype %s" % (name, arr.dtype))
+        arr = np.ascontiguousarray(arr, dtype=np.int64)
+        if arr.ndim != 1:
+            arr = arr.reshape(-1)
+        return CArray(arr, _pointer(arr, "q", arr.size), arr.size)
+    if isinstance(values, array.array) and values.typecode == _INT64_CODE:
+        arr = values
+    else:
+        arr = array.array(_INT64_CODE, (_to_int(v, name) for v in values))
+    if np is not None:
+        arr = np.frombuffer(arr, dtype=np.int64) if len(arr) else np.empty(0, dtype=np.int64)
+    return CArray(arr, _pointer(arr, "q", len(arr)), len(arr))
+
+
+def _to_int(v, name):
+    if isinstance(v, bool):
+        raise TypeError("%s: booleans are not ids" % name)
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    try:
+        return int(v.__index__())
+    except AttributeError:
+        raise TypeError("%s: %r is not an integer" % (name, v))
+
+
+def empty_output(kind, n):
+    """A zero-filled output buffer of n elements of C type kind ('d','q','I')."""
+    if np is not None:
+        dtype = {"d": np.float64, "q": np.int64, "I": np.uint32}[kind]
+        arr = np.zeros(max(n, 1), dtype=dtype)
+    else:
+        code = {"d": "d", "q": _INT64_CODE, "I": _UINT32_CODE}[kind]
+        arr = array.array(code, bytes(array.array(code).itemsize * max(n, 1)))
+    return CArray(arr, _pointer(arr, kind, max(n, 1)), n)
+
+
+def trim(arr, k):
+    """The first k elements of an output buffer (copy when much smaller)."""
+    if np is not None and isinstance(arr, np.ndarray):
+        return arr[:k].copy() if k < len(arr) else arr
+    # array.array: the buffer is still exported to ctypes, so slice (copies)
+    return arr[:k]
+
+
+def to_list(x):
+    return x.tolist() if hasattr(x, "tolist") else list(x)
+
+
+# ---------------------------------------------------------------------------
+# Dates -> days since 1970-01-01
+
+_DATE_RE = re.compile(r"^\s*(\d{4})-?(\d{2})-?(\d{2})\s*$")
+
+
+def _parse_date_string(s):
+    m = _DATE_RE.match(s)
+    if m:
+        y, mo, d = (int(g) for g in m.groups())
+        try:
+            return float(_dt.date(y, mo, d).toordinal() - _EPOCH_ORDINAL)
+        except ValueError as e:
+            raise ValueError("bad date %r: %s" % (s, e))
+    txt = s.strip()
+    if txt.endswith(("Z", "z")):
+        txt = txt[:-1] + "+00:00"
+    try:
+        dt = _dt.datetime.fromisoformat(txt)
+    except ValueError:
+        raise ValueError("cannot parse %r as a date (expected YYYY-MM-DD, YYYYMMDD "
+                         "or an ISO 8601 date-time)" % s)
+    return _datetime_days(dt)
+
+
+def _datetime_days(dt):
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+    delta = dt - _dt.datetime(1970, 1, 1)
+    return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400.0
+
+
+def date_to_days(v):
+    """One value -> days since 1970-01-01 (float).
+
+    Accepts numbers (returned unchanged: already in the caller's unit),
+    ``datetime.date``/``datetime.datetime`` (naive = UTC), numpy
+    ``datetime64``, and strings ``YYYY-MM-DD``, ``YYYYMMDD`` or an ISO 8601
+    date-time (``YYYY-MM-DDTHH:MM[:SS[.ffffff]][Z|+HH:MM]``; a space may
+    replace the ``T``). ``None``/NaT give NaN.
+    """
+    if v is None:
+        return math.nan
+    if isinstance(v, bool):
+        raise TypeError("a boolean is not a time")
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, _dt.datetime):
+        return _datetime_days(v)
+    if isinstance(v, _dt.date):
+        return float(v.toordinal() - _EPOCH_ORDINAL)
+    if isinstance(v, bytes):
+        v = v.decode("ascii")
+    if isinstance(v, str):
+        return _parse_date_string(v)
+    if np is not None:
+        if isinstance(v, np.datetime64):
+            return float(_datetime64_days(np.asarray(v)))
+        if isinstance(v, np.number):
+            return float(v)
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        raise TypeError("cannot convert %r to a time" % (v,))
+
+
+def _datetime64_days(arr):
+    nat = np.isnat(arr)
+    ns = arr.astype("datetime64[ns]").astype(np.int64).astype(np.float64) / 86400e9
+    if nat.any():
+        ns = np.where(nat, np.nan, ns)
+    return ns
+
+
+def times_to_days(values, name="time"):
+    """Sequence of times -> float64 C array in days (numbers pass unchanged)."""
+    if np is not None:
+        if hasattr(values, "dtype") and hasattr(values, "to_numpy") and not _is_numpy(values):
+            values = values.to_numpy()  # pandas Series / Index
+        if _is_numpy(values):
+            if values.dtype.kind == "M":
+                return as_float64(_datetime64_days(values.reshape(-1)), name)
+            if values.dtype.kind in "fiub":
+                return as_float64(values, name)
+            values = values.reshape(-1).tolist()
+    elif isinstance(values, array.array):
+        return as_float64(values, name)
+    out = array.array("d")
+    cache = {}
+    for v in values:
+        if isinstance(v, float) or (isinstance(v, int) and not isinstance(v, bool)):
+            out.append(float(v))
+            continue
+        key = v if isinstance(v, (str, bytes)) else None
+        if key is not None:
+            d = cache.get(key)
+            if d is None:
+                d = cache[key] = date_to_days(v)
+            out.append(d)
+        else:
+            out.append(date_to_days(v))
+    return as_float64(out, name)
+
+
+def days_to_date(days):
+    """Inverse helper: days since 1970-01-01 -> ``datetime.datetime`` (UTC, naive)."""
+    return _dt.datetime(1970, 1, 1) + _dt.timedelta(days=float(days))
+
+
+# ---------------------------------------------------------------------------
+# Customer ids: integers or text
+
+def _is_int_like(v):
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int):
+        return True
+    if np is not None and isinstance(v, np.integer):
+        return True
+    return False
+
+
+def _is_missing(v):
+    if v is None:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    if isinstance(v, str) and v == "":
+        return True
+    if np is not None and isinstance(v, np.floating) and np.isnan(v):
+        return True
+    return False
+
+
+def _as_list(values):
+    if np is not None and _is_numpy(values):
+        return values.reshape(-1).tolist()
+    if hasattr(values, "to_numpy") and np is not None:
+        return values.to_numpy().reshape(-1).tolist()
+    return list(values)
+
+
+def _sort_key(v):
+    # Text ids sort by their string; type name breaks ties between e.g. 1 and "1".
+    if isinstance(v, bytes):
+        return (v.decode("utf-8", "surrogateescape"), "bytes")
+    return (str(v), type(v).__name__)
+
+
+class IdCodec:
+    """Maps customer/referrer ids to int64 codes for the C core.
+
+    Numeric ids (every value an integer) pass through unchanged. Otherwise
+    (text ids such as ``'C-00123'``) the distinct values of the customer and
+    referrer columns together are sorted by their text (``str(value)``) and
+    numbered 0, 1, 2, ... in that order, so the library's ascending-id output
+    order is the sorted order of the original ids; ``decode`` restores them.
+    """
+
+    def __init__(self, values=None):
+        self.values = values  # None: identity (numeric ids); else list code -> original
+
+    @property
+    def is_text(self):
+        return self.values is not None
+
+    def decode(self, codes):
+        if self.values is None:
+            return codes
+        vals = self.values
+        out = [vals[c] for c in to_list(codes)]
+        if np is not None:
+            arr = np.empty(len(out), dtype=object)
+            arr[:] = out
+            return arr
+        return out
+
+
+def _numeric_ids_fast(values):
+    """numpy integer (or integral float) array -> ok; returns None if text."""
+    if np is None:
+        return None
+    if hasattr(values, "to_numpy") and not _is_numpy(values):
+        values = values.to_numpy()
+    if _is_numpy(values) and values.dtype.kind in "iuf":
+        return values
+    return None
+
+
+def encode_ids(customer_id, referrer_id=None):
+    """Return ``(codec, CArray customer, CArray-or-None referrer)``."""
+    cust_fast = _numeric_ids_fast(customer_id)
+    ref_fast = _numeric_ids_fast(referrer_id) if referrer_id is not None else None
+
+    if cust_fast is not None and (referrer_id is None or ref_fast is not None):
+        c = as_int64(cust_fast, "customer_id")
+        r = None
+        if referrer_id is not None:
+            r = _referrer_numeric(ref_fast)
+        return IdCodec(), c, r
+
+    cust = _as_list(customer_id)
+    ref = _as_list(referrer_id) if referrer_id is not None else None
+    for name, vals in (("customer_id", cust), ("referrer_id", ref or ())):
+        if any(isinstance(v, bool) or (np is not None and isinstance(v, np.bool_)) for v in vals):
+            raise TypeError("%s: booleans are not ids" % name)
+    numeric = all(_is_int_like(v) or (isinstance(v, float) and v.is_integer()) for v in cust)
+    if numeric and ref is not None:
+        numeric = all(_is_missing(v) or _is_int_like(v) or
+                      (isinstance(v, float) and v.is_integer()) for v in ref)
+    if numeric:
+        c = as_int64(cust, "customer_id")
+        r = None
+        if ref is not None:
+            r = as_int64([NO_REF if _is_missing(v) else _to_int(v, "referrer_id") for v in ref],
+                         "referrer_id")
+        return IdCodec(), c, r
+
+    # text ids: one dictionary for customers and referrers, codes in sorted order
+    for i, v in enumerate(cust):
+        if v is None or (_is_missing(v) and v != ""):
+            raise ValueError("customer_id[%d] is missing (%r)" % (i, v))
+    distinct = set(cust)
+    if ref is not None:
+        distinct.update(v for v in ref if not _is_missing(v))
+    values = sorted(distinct, key=_sort_key)
+    code = {v: i for i, v in enumerate(values)}
+    c = as_int64(array.array(_INT64_CODE, (code[v] for v in cust)), "customer_id")
+    r = None
+    if ref is not None:
+        r = as_int64(array.array(_INT64_CODE, (NO_REF if _is_missing(v) else code[v] for v in ref)),
+                     "referrer_id")
+    return IdCodec(values), c, r
+
+
+NO_REF = INT64_MIN
+
+
+def _referrer_numeric(arr):
+    if arr.dtype.kind == "f":
+        nan = np.isnan(arr)
+        if nan.any():
+            arr = np.where(nan, 0.0, arr)
+            out = as_int64(arr, "referrer_id")
+            out.owner[nan.reshape(-1)] = NO_REF
+            return out
+    return as_int64(arr, "referrer_id")

@@ -1,0 +1,507 @@
+"""Finding, loading and checking libcva; ctypes mirrors of the public structs.
+
+Discovery order (first hit wins):
+
+1. the environment variable ``CVA_LIBRARY`` (path to ``libcva.so``); if it is
+   set and cannot be loaded, that is an error (no silent fallback);
+2. the build tree: ``../build*/lib/libcva.so`` relative to this package,
+   newest first (sanitizer builds, which link ``libasan``, are skipped:
+   they cannot be loaded into an uninstrumented python);
+3. the system: ``ctypes.util.find_library('cva')``, then ``libcva.so.0``.
+
+On load the binding checks that ``cva_version_number()`` has the major/minor
+version of :mod:`cva._version` and that every mirrored ``ctypes.Structure``
+has the size reported by ``cva_sizeof()``; otherwise it refuses the library
+with :class:`cva.VersionMismatchError`.
+"""
+
+import ctypes
+import ctypes.util
+import glob
+import os
+import threading
+
+from . import _errors
+from ._version import EXPECTED_MAJOR, EXPECTED_MINOR
+
+c_int = ctypes.c_int
+c_int32 = ctypes.c_int32
+c_uint32 = ctypes.c_uint32
+c_int64 = ctypes.c_int64
+c_uint64 = ctypes.c_uint64
+c_size_t = ctypes.c_size_t
+c_double = ctypes.c_double
+c_char_p = ctypes.c_char_p
+c_void_p = ctypes.c_void_p
+P = ctypes.POINTER
+
+# ---------------------------------------------------------------------------
+# Struct ids (enum cva_struct_id in common.h)
+STRUCT_DIAG = 1
+STRUCT_ALLOCATOR = 2
+STRUCT_TXN_INPUT = 3
+STRUCT_TXN_OPTS = 4
+STRUCT_TXN_SUMMARY = 5
+STRUCT_SIM_OPTS = 6
+
+# Refund policies, flags, time conventions (txn.h)
+REFUND_NET = 0
+REFUND_AS_ROW = 1
+REFUND_EXCLUDE = 2
+F_ZERO_NOT_PURCHASE = 1
+F_SKIP_INVALID = 2
+TIME_CONTINUOUS = 0
+TIME_PERIOD = 1
+NO_REFERRER = -(2 ** 63)
+
+# Option ids reported in cva_diag.option, with the Python keyword they map to.
+OPTION_NAMES = {
+    101: "refund_policy",
+    102: "flags",  # zero_is_purchase / skip_invalid
+    103: "time_convention",
+    104: "end",
+    105: "start",
+    106: "period_length",
+    107: "period_origin",
+    108: "time_unit",
+    109: "calibration_end",
+    201: "r",
+    202: "alpha",
+    203: "a",
+    204: "b",
+    205: "p",
+    206: "q",
+    207: "gamma",
+    208: "time_scale",
+    209: "acquisition_span",
+    210: "end",
+    211: "start",
+}
+
+
+# ---------------------------------------------------------------------------
+# Structures (field order and types exactly as in the headers)
+
+AllocFunc = ctypes.CFUNCTYPE(c_void_p, c_void_p, c_size_t)
+FreeFunc = ctypes.CFUNCTYPE(None, c_void_p, c_void_p)
+
+
+class Diag(ctypes.Structure):
+    """``cva_diag``: caller-owned diagnostics. ``Diag()`` is initialised with
+    ``cva_diag_init`` (struct_size set, index -1)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("status", c_int32),
+        ("arg", c_int32),
+        ("option", c_int32),
+        ("index", c_int64),
+        ("count", c_uint64),
+        ("detail", c_char_p),
+    ]
+    _struct_id = STRUCT_DIAG
+
+    def __init__(self):
+        super().__init__()
+        diag_init(self)
+
+    @property
+    def detail_text(self):
+        return self.detail.decode("utf-8", "replace") if self.detail else ""
+
+
+class Allocator(ctypes.Structure):
+    """``cva_allocator``: per-call allocator (alloc, free, user)."""
+    _fields_ = [
+        ("alloc", AllocFunc),
+        ("free", FreeFunc),
+        ("user", c_void_p),
+    ]
+    _struct_id = STRUCT_ALLOCATOR
+
+
+class TxnInput(ctypes.Structure):
+    """``cva_txn_input``: transaction arrays (struct of arrays)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("reserved", c_uint32),
+        ("n", c_size_t),
+        ("customer_id", P(c_int64)),
+        ("t", P(c_double)),
+        ("amount", P(c_double)),
+        ("cost", P(c_double)),
+        ("referrer_id", P(c_int64)),
+        ("period", P(c_int64)),
+    ]
+    _struct_id = STRUCT_TXN_INPUT
+
+    def __init__(self, **kw):
+        super().__init__(struct_size=ctypes.sizeof(TxnInput), **kw)
+
+
+class TxnOpts(ctypes.Structure):
+    """``cva_txn_opts``; ``TxnOpts()`` holds the library defaults
+    (``cva_txn_opts_init_defaults``)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("refund_policy", c_int32),
+        ("flags", c_int32),
+        ("time_convention", c_int32),
+        ("obs_end", c_double),
+        ("obs_start", c_double),
+        ("period_length", c_double),
+        ("period_origin", c_double),
+        ("time_scale", c_double),
+        ("calibration_end", c_double),
+        ("alloc", P(Allocator)),
+    ]
+    _struct_id = STRUCT_TXN_OPTS
+
+    def __init__(self, **kw):
+        super().__init__()
+        txn_opts_init_defaults(self)
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+
+# (field name, ctypes element type) of every per-customer output array
+SUMMARY_ARRAYS = [
+    ("customer_id", c_int64),
+    ("n_txn", c_uint32),
+    ("n_occ", c_uint32),
+    ("n_refund", c_uint32),
+    ("first_t", c_double),
+    ("last_t", c_double),
+    ("total_amount", c_double),
+    ("total_cost", c_double),
+    ("refund_amount", c_double),
+    ("frequency", c_double),
+    ("recency", c_double),
+    ("T", c_double),
+    ("monetary_value", c_double),
+    ("days_since_last", c_double),
+    ("ref_n_txn", c_uint32),
+    ("ref_n_cust", c_uint32),
+    ("ref_amount", c_double),
+    ("ref_last_t", c_double),
+    ("frequency_holdout", c_double),
+    ("monetary_value_holdout", c_double),
+    ("duration_holdout", c_double),
+]
+HOLDOUT_ARRAYS = ("frequency_holdout", "monetary_value_holdout", "duration_holdout")
+
+
+class TxnSummary(ctypes.Structure):
+    """``cva_txn_summary``: caller-owned output arrays. ``TxnSummary()`` is
+    cleared with ``cva_txn_summary_init``."""
+    _fields_ = ([
+        ("struct_size", c_uint32),
+        ("reserved", c_uint32),
+        ("capacity", c_size_t),
+        ("n_customers", c_size_t),
+    ] + [(name, P(ct)) for name, ct in SUMMARY_ARRAYS])
+    _struct_id = STRUCT_TXN_SUMMARY
+
+    def __init__(self):
+        super().__init__()
+        txn_summary_init(self)
+
+
+class SimOpts(ctypes.Structure):
+    """``cva_sim_opts``; ``SimOpts()`` holds the library defaults
+    (``cva_sim_opts_init_defaults``)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("round_times", c_int32),
+        ("seed", c_uint64),
+        ("first_id", c_int64),
+        ("r", c_double),
+        ("alpha", c_double),
+        ("a", c_double),
+        ("b", c_double),
+        ("p", c_double),
+        ("q", c_double),
+        ("gamma", c_double),
+        ("time_scale", c_double),
+        ("start", c_double),
+        ("acquisition_span", c_double),
+        ("end", c_double),
+    ]
+    _struct_id = STRUCT_SIM_OPTS
+
+    def __init__(self, **kw):
+        super().__init__()
+        sim_opts_init_defaults(self)
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+
+STRUCTURES = (Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts)
+STRUCT_NAMES = {
+    "diag": STRUCT_DIAG, "allocator": STRUCT_ALLOCATOR, "txn_input": STRUCT_TXN_INPUT,
+    "txn_opts": STRUCT_TXN_OPTS, "txn_summary": STRUCT_TXN_SUMMARY, "sim_opts": STRUCT_SIM_OPTS,
+}
+
+# Every exported function: name -> (restype, argtypes). Mirrors lib/cva.sym.
+PROTOTYPES = {
+    "cva_strerror": (c_char_p, [c_int]),
+    "cva_status_name": (c_char_p, [c_int]),
+    "cva_version_number": (c_uint32, []),
+    "cva_version_string": (c_char_p, []),
+    "cva_diag_init": (c_int, [P(Diag), c_size_t]),
+    "cva_sizeof": (c_size_t, [c_int32]),
+    "cva_txn_opts_init_defaults": (c_int, [P(TxnOpts), c_size_t]),
+    "cva_txn_summary_init": (c_int, [P(TxnSummary), c_size_t]),
+    "cva_txn_workspace_size": (c_int, [P(TxnInput), P(TxnOpts), P(c_size_t)]),
+    "cva_txn_summarize": (c_int, [P(TxnInput), P(TxnOpts), P(TxnSummary),
+                                  c_void_p, c_size_t, P(Diag)]),
+    "cva_sim_opts_init_defaults": (c_int, [P(SimOpts), c_size_t]),
+    "cva_simulate_bgnbd_gg": (c_int, [P(SimOpts), c_size_t, P(c_int64), P(c_double),
+                                      P(c_double), c_size_t, P(c_size_t), P(Diag)]),
+}
+
+
+# ---------------------------------------------------------------------------
+# Discovery and loading
+
+_lock = threading.RLock()
+_lib = None
+_lib_path = None
+
+
+def _is_sanitizer_build(path):
+    """True if the ELF file links AddressSanitizer (cannot be dlopened here)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return False
+    return b"libasan.so" in data or b"libtsan.so" in data
+
+
+def _build_tree_candidates():
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(os.path.dirname(here))  # <source root>/python/cva -> <source root>
+    found = []
+    for pattern in (os.path.join(root, "build*", "lib", "libcva.so"),
+                    os.path.join(os.path.dirname(here), "build*", "lib", "libcva.so")):
+        for p in glob.glob(pattern):
+            if os.path.exists(p) and p not in found:
+                found.append(p)
+    found.sort(key=lambda p: os.path.getmtime(p), reverse=True)
+    return found
+
+
+def candidates():
+    """The library paths the loader would try, in order (for diagnostics)."""
+    env = os.environ.get("CVA_LIBRARY")
+    if env:
+        return [env]
+    out = [p for p in _build_tree_candidates() if not _is_sanitizer_build(p)]
+    sys_name = ctypes.util.find_library("cva")
+    if sys_name:
+        out.append(sys_name)
+    out.append("libcva.so.0")
+    return out
+
+
+def _declare(lib):
+    for name, (restype, argtypes) in PROTOTYPES.items():
+        try:
+            fn = getattr(lib, name)
+        except AttributeError:
+            raise _errors.VersionMismatchError(
+                "libcva at %s does not export %s (too old for this binding?)"
+                % (lib._name, name))
+        fn.restype = restype
+        fn.argtypes = argtypes
+
+
+def _check(lib, path):
+    num = lib.cva_version_number()
+    major, minor = num // 10000, (num // 100) % 100
+    if (major, minor) != (EXPECTED_MAJOR, EXPECTED_MINOR):
+        raise _errors.VersionMismatchError(
+            "libcva at %s is version %s (%d) but this binding needs %d.%d.x"
+            % (path, lib.cva_version_string().decode(), num, EXPECTED_MAJOR, EXPECTED_MINOR))
+    for cls in STRUCTURES:
+        want = lib.cva_sizeof(cls._struct_id)
+        have = ctypes.sizeof(cls)
+        if want != have:
+            raise _errors.VersionMismatchError(
+                "libcva at %s: struct %s is %d bytes in the library but %d in the binding"
+                % (path, cls.__name__, want, have))
+
+
+def load(path=None):
+    """Load (or re-load) libcva and return the ``ctypes.CDLL``.
+
+    ``path`` overrides the discovery order. Raises :class:`cva.LibraryError`
+    if nothing loads, :class:`cva.VersionMismatchError` if the library found
+    does not match this binding.
+    """
+    global _lib, _lib_path
+    with _lock:
+        tried = []
+        paths = [path] if path else candidates()
+        explicit = bool(path) or bool(os.environ.get("CVA_LIBRARY"))
+        for p in paths:
+            try:
+                lib = ctypes.CDLL(p)
+            except OSError as e:
+                tried.append("%s (%s)" % (p, e))
+                continue
+            _declare(lib)
+            _check(lib, p)
+            _lib, _lib_path = lib, p
+            return lib
+        how = ("CVA_LIBRARY=%s" % os.environ["CVA_LIBRARY"]) if os.environ.get("CVA_LIBRARY") else None
+        msg = "cannot load libcva; tried: " + "; ".join(tried)
+        if explicit and how and not path:
+            msg += " (set by %s)" % how
+        if not explicit:
+            msg += (". Build it (meson setup build && ninja -C build) or set CVA_LIBRARY "
+                    "to the path of libcva.so")
+        raise _errors.LibraryError(msg)
+
+
+def get():
+    """The loaded library (loading it on first use)."""
+    lib = _lib
+    if lib is None:
+        lib = load()
+    return lib
+
+
+def library_path():
+    """Path of the loaded library (loads it if needed)."""
+    get()
+    return _lib_path
+
+
+# ---------------------------------------------------------------------------
+# Status helpers
+
+def strerror(status):
+    """Static English message for a status (``cva_strerror``)."""
+    return get().cva_strerror(int(status)).decode()
+
+
+def status_name(status):
+    """Symbolic name of a status, e.g. ``'CVA_E_NOMEM'`` (``cva_status_name``)."""
+    return get().cva_status_name(int(status)).decode()
+
+
+def raise_for_status(status, diag=None, what=None):
+    """Raise the :class:`cva.Error` subclass for a negative status.
+
+    Returns the status unchanged when it is >= 0.
+    """
+    if status >= 0:
+        return status
+    cls = _errors.error_class(status)
+    msg = strerror(status)
+    kw = dict(status=status, name=status_name(status))
+    if diag is not None and diag.status == status:
+        kw.update(detail=diag.detail_text or None, arg=diag.arg, option=diag.option,
+                  index=diag.index if diag.index >= 0 else None, count=diag.count,
+                  option_name=OPTION_NAMES.get(diag.option))
+    if what:
+        msg = "%s: %s" % (what, msg)
+    raise cls(msg, **kw)
+
+
+# ---------------------------------------------------------------------------
+# Thin wrappers of the init/size functions (used by the Structure constructors)
+
+def diag_init(diag):
+    """``cva_diag_init``: reset a :class:`Diag`."""
+    raise_for_status(get().cva_diag_init(ctypes.byref(diag), ctypes.sizeof(diag)))
+    return diag
+
+
+def txn_opts_init_defaults(opts):
+    """``cva_txn_opts_init_defaults``: fill a :class:`TxnOpts` with the defaults."""
+    raise_for_status(get().cva_txn_opts_init_defaults(ctypes.byref(opts), ctypes.sizeof(opts)))
+    return opts
+
+
+def txn_summary_init(summary):
+    """``cva_txn_summary_init``: clear a :class:`TxnSummary`."""
+    raise_for_status(get().cva_txn_summary_init(ctypes.byref(summary), ctypes.sizeof(summary)))
+    return summary
+
+
+def sim_opts_init_defaults(opts):
+    """``cva_sim_opts_init_defaults``: fill a :class:`SimOpts` with the defaults."""
+    raise_for_status(get().cva_sim_opts_init_defaults(ctypes.byref(opts), ctypes.sizeof(opts)))
+    return opts
+
+
+def sizeof(struct):
+    """``cva_sizeof``: size in bytes of a public struct as compiled into the
+    library. ``struct`` is a struct id (int), a name such as ``'txn_opts'``,
+    or one of the Structure classes. Returns 0 for an unknown id."""
+    if isinstance(struct, type) and issubclass(struct, ctypes.Structure):
+        sid = struct._struct_id
+    elif isinstance(struct, str):
+        key = struct.lower()
+        if key.startswith("cva_"):
+            key = key[4:]
+        if key.startswith("struct_"):
+            key = key[7:]
+        if key not in STRUCT_NAMES:
+            raise KeyError("unknown struct name %r (known: %s)" % (struct, ", ".join(STRUCT_NAMES)))
+        sid = STRUCT_NAMES[key]
+    else:
+        sid = int(struct)
+    return int(get().cva_sizeof(sid))
+
+
+def version():
+    """Run-time library version string, e.g. ``'0.1.0'`` (``cva_version_string``)."""
+    return get().cva_version_string().decode()
+
+
+def version_number():
+    """Run-time library version as ``major*10000 + minor*100 + patch``."""
+    return int(get().cva_version_number())
+
+
+def txn_workspace_size(inp, opts=None):
+    """``cva_txn_workspace_size``: bytes of workspace ``cva_txn_summarize`` needs."""
+    out = c_size_t(0)
+    raise_for_status(get().cva_txn_workspace_size(
+        ctypes.byref(inp), ctypes.byref(opts) if opts is not None else None, ctypes.byref(out)))
+    return out.value
+
+
+def txn_summarize(inp, opts, out, work=None, diag=None):
+    """Low-level ``cva_txn_summarize`` on ctypes structures.
+
+    ``work`` may be a writable buffer (bytearray, ctypes array) of at least
+    :func:`txn_workspace_size` bytes, or None. Raises on a negative status;
+    returns the (non-negative) status.
+    """
+    if diag is None:
+        diag = Diag()
+    if work is not None:
+        wbuf = (ctypes.c_char * len(memoryview(work).cast("B"))).from_buffer(work)
+        wptr, wsize = ctypes.cast(wbuf, c_void_p), ctypes.sizeof(wbuf)
+    else:
+        wptr, wsize = None, 0
+    st = get().cva_txn_summarize(ctypes.byref(inp), ctypes.byref(opts) if opts is not None else None,
+                                 ctypes.byref(out), wptr, wsize, ctypes.byref(diag))
+    return raise_for_status(st, diag, "cva_txn_summarize")
+
+
+def simulate_bgnbd_gg(opts, n_customers, customer_id, t, amount, capacity, diag=None):
+    """Low-level ``cva_simulate_bgnbd_gg``; pointers may be None (count query).
+    Returns ``(status, n_rows)``."""
+    if diag is None:
+        diag = Diag()
+    n_rows = c_size_t(0)
+    st = get().cva_simulate_bgnbd_gg(ctypes.byref(opts) if opts is not None else None,
+                                     n_customers, customer_id, t, amount, capacity,
+                                     ctypes.byref(n_rows), ctypes.byref(diag))
+    raise_for_status(st, diag, "cva_simulate_bgnbd_gg")
+    return st, n_rows.value
