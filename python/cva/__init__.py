@@ -51,3 +51,13 @@ __all__ = [
     "AbiMismatchError", "CapacityError", "WorkspaceTooSmallError", "BufferTooSmallError",
     "CanceledError", "CvaOverflowError", "InternalError", "CvaWarning", "error_class",
 ]
+
+# show the public classes as cva.X rather than cva._module.X
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type) or callable(_obj):
+        try:
+            _obj.__module__ = __name__
+        except (AttributeError, TypeError):
+            pass
+del _name, _obj

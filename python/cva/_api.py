@@ -60,7 +60,7 @@ class Summary(collections.abc.Mapping):
     importable, else ``array.array``; ``customer_id`` is an object array or a
     list when the ids were text). Fields are also attributes::
 
-        res.frequency, res["recency"], list(res.keys()), len(res) == n_customers
+        res.frequency, res["recency"], list(res.keys())
 
     Extra attributes: ``n_customers``, ``status`` (0 or a positive warning
     status), ``status_name``, ``warning`` (the :class:`CvaWarning` or None),
@@ -317,14 +317,37 @@ def simulate(n_customers, seed=42, r=None, alpha=None, a=None, b=None, p=None, q
     return Simulation(cv.trim(ids.owner, k), cv.trim(t.owner, k), cv.trim(amt.owner, k))
 
 
-def to_days(values):
+_EPOCH_UNITS = {None: 1.0, "D": 1.0, "d": 1.0, "days": 1.0, "h": 24.0, "m": 1440.0,
+                "s": 86400.0, "ms": 86400e3, "us": 86400e6, "ns": 86400e9}
+
+
+def to_days(values, unit=None):
     """Convert dates (see :func:`summarize`) to days since 1970-01-01.
 
     A scalar gives a float; a sequence gives a float64 array (numpy or
-    ``array.array``). Numbers pass through unchanged."""
+    ``array.array``). Numbers pass through unchanged unless ``unit`` says
+    they are epoch times in another unit: ``"s"`` (epoch seconds), ``"ms"``,
+    ``"us"``, ``"ns"``, ``"h"``, ``"m"`` (minutes)."""
+    if unit not in _EPOCH_UNITS:
+        raise ValueError("unit must be one of %s" % ", ".join(str(u) for u in _EPOCH_UNITS if u))
+    div = _EPOCH_UNITS[unit]
+
+    def scale_number(v):
+        return v / div if div != 1.0 else v
+
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        if isinstance(values, (int, float)) and not isinstance(values, bool):
+            return scale_number(float(values))
         return cv.date_to_days(values)
-    return cv.times_to_days(values).owner
+    if div == 1.0:
+        return cv.times_to_days(values).owner
+    out = []
+    for v in cv._as_list(values):
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            out.append(scale_number(float(v)))
+        else:
+            out.append(cv.date_to_days(v))
+    return cv.as_float64(out).owner
 
 
 def from_days(days):

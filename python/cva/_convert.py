@@ -317,13 +317,13 @@ class IdCodec:
     def decode(self, codes):
         if self.values is None:
             return codes
-        vals = self.values
-        out = [vals[c] for c in to_list(codes)]
         if np is not None:
-            arr = np.empty(len(out), dtype=object)
-            arr[:] = out
-            return arr
-        return out
+            table = np.empty(len(self.values), dtype=object)
+            for i, v in enumerate(self.values):
+                table[i] = v
+            return table[np.asarray(codes, dtype=np.int64)]
+        vals = self.values
+        return [vals[c] for c in to_list(codes)]
 
 
 def _numeric_ids_fast(values):

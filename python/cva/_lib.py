@@ -344,16 +344,28 @@ def load(path=None):
         tried = []
         paths = [path] if path else candidates()
         explicit = bool(path) or bool(os.environ.get("CVA_LIBRARY"))
+        mismatch = None
         for p in paths:
             try:
                 lib = ctypes.CDLL(p)
             except OSError as e:
                 tried.append("%s (%s)" % (p, e))
                 continue
-            _declare(lib)
-            _check(lib, p)
+            try:
+                _declare(lib)
+                _check(lib, p)
+            except _errors.VersionMismatchError as e:
+                # an explicit choice is final; during discovery try the next one
+                if explicit:
+                    raise
+                mismatch = mismatch or e
+                tried.append("%s (%s)" % (p, e))
+                continue
             _lib, _lib_path = lib, p
             return lib
+        if mismatch is not None:
+            raise _errors.VersionMismatchError(
+                "no matching libcva found; tried: " + "; ".join(tried))
         how = ("CVA_LIBRARY=%s" % os.environ["CVA_LIBRARY"]) if os.environ.get("CVA_LIBRARY") else None
         msg = "cannot load libcva; tried: " + "; ".join(tried)
         if explicit and how and not path:

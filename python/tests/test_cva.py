@@ -323,6 +323,33 @@ class TestVersionAndSizes(unittest.TestCase):
         self.assertFalse(summ.frequency)
 
 
+class TestThreads(unittest.TestCase):
+    def test_concurrent_calls_agree(self):
+        import threading
+        rng = random.Random(3)
+        ids, t, amount, cost, ref = random_log(rng, 3000, n_cust=300, with_ref=True)
+        want = nan_list(cva.summarize(ids, t, amount, referrer_id=ref).monetary_value)
+        results, errors = [], []
+
+        def work():
+            try:
+                for _ in range(5):
+                    r = cva.summarize(ids, t, amount, referrer_id=ref)
+                    results.append(nan_list(r.monetary_value))
+            except Exception as e:  # pragma: no cover
+                errors.append(e)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(len(results), 20)
+        for r in results:
+            self.assertEqual(r, want)
+
+
 class TestLowLevel(unittest.TestCase):
     def _input(self, ids, t, amount):
         a_ids = (ctypes.c_int64 * len(ids))(*ids)
@@ -715,6 +742,11 @@ class TestDates(unittest.TestCase):
         self.assertEqual(cva.to_days(42.5), 42.5)
         self.assertTrue(math.isnan(cva.to_days(None)))
         self.assertEqual(cva.from_days(1.5), datetime.datetime(1970, 1, 2, 12))
+        self.assertEqual(cva.to_days(86400 * 3, unit="s"), 3.0)
+        self.assertEqual(tolist(cva.to_days([43200, "1970-01-05"], unit="s")), [0.5, 4.0])
+        self.assertEqual(cva.to_days(36, unit="h"), 1.5)
+        with self.assertRaises(ValueError):
+            cva.to_days(1, unit="fortnight")
         for bad in ("1997-13-01", "19970230", "yesterday", "1997/01/01"):
             with self.assertRaises(ValueError, msg=bad):
                 cva.to_days(bad)
