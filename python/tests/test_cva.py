@@ -92,7 +92,7 @@ def same(a, b, rel=1e-9, abs_=1e-9):
 def reference_summary(ids, t, amount, cost=None, ref=None, end=None, start=None,
                       calibration_end=None, policy="net", zero_is_purchase=True,
                       time_unit=1.0, period_length=1.0, period_origin=0.0,
-                      convention="continuous"):
+                      convention="continuous", periods=None):
     n = len(ids)
     cost = cost if cost is not None else [0.0] * n
 
@@ -106,6 +106,9 @@ def reference_summary(ids, t, amount, cost=None, ref=None, end=None, start=None,
 
     def P(x):
         return math.floor((x - period_origin) / period_length)
+
+    def row_period(i):
+        return periods[i] if periods is not None else P(t[i])
 
     lo = -math.inf if start is None else start
     valid = [i for i in range(n) if math.isfinite(t[i]) and math.isfinite(amount[i])]
@@ -141,17 +144,17 @@ def reference_summary(ids, t, amount, cost=None, ref=None, end=None, start=None,
         out["total_cost"].append(math.fsum(cost[i] for i in calrows))
 
         def occasions(rs):
-            periods = sorted(set(P(t[i]) for i in rs if is_purchase(amount[i])))
-            spend = [math.fsum(amount[i] for i in rs if P(t[i]) == p and is_money(amount[i]))
-                     for p in periods]
-            return periods, spend
+            occ = sorted(set(row_period(i) for i in rs if is_purchase(amount[i])))
+            spend = [math.fsum(amount[i] for i in rs if row_period(i) == p and is_money(amount[i]))
+                     for p in occ]
+            return occ, spend
 
-        periods, spend = occasions(calrows)
-        out["n_occ"].append(len(periods))
+        occ, spend = occasions(calrows)
+        out["n_occ"].append(len(occ))
         if purch:
             first = min(t[i] for i in purch)
             last = max(t[i] for i in purch)
-            x = len(periods) - 1
+            x = len(occ) - 1
             if convention == "continuous":
                 tx, T = (last - first) / time_unit, (cal - first) / time_unit
             else:
@@ -580,6 +583,24 @@ class TestAgainstBruteForce(unittest.TestCase, SummaryCompare):
             self.run_case(rng, 200, "window case %d" % k, start=start, end=end,
                           calibration_end=cal, period_origin=0.5, period_length=2.0,
                           with_ref=True, policy=rng.choice(["net", "as_row", "exclude"]))
+
+    def test_caller_periods(self):
+        rng = random.Random(31)
+        for k in range(6):
+            ids, t, amount, cost, ref = random_log(rng, 250, with_ref=bool(k % 2))
+            # "calendar months" of unequal length: a caller-computed period index
+            per = [int(x // 30) + (1 if x % 30 >= 17 else 0) for x in t]
+            cal = [None, 33.0][k % 2]
+            policy = ["net", "as_row", "exclude"][k % 3]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", cva.CvaWarning)
+                res = cva.summarize(ids, t, amount, cost=cost, referrer_id=ref, period=per,
+                                    calibration_end=cal, refund_policy=policy, time_unit=7)
+            want = reference_summary(ids, t, amount, cost=cost, ref=ref, periods=per,
+                                     calibration_end=cal, policy=policy, time_unit=7.0)
+            self.assertMatchesReference(res, want, "caller periods %d" % k)
+        with self.assertRaises(cva.OptionError):  # period convention needs the formula
+            cva.summarize([1], [0.0], [1.0], period=[0], time_convention="period")
 
     def test_numpy_inputs_same_result(self):
         if np is None:
