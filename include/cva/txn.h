@@ -131,11 +131,20 @@ typedef struct cva_txn_opts {
  * credited in the window (a referrer without own rows has n_txn = 0).
  * Statistics that need a purchase (first_t, last_t, frequency, recency, T,
  * monetary_value, days_since_last) are NaN for a customer without one.
+ *
+ * With cva_txn_opts::calibration_end set, every statistic except the three
+ * holdout ones describes the calibration period only: counts, totals, refunds
+ * and referrals use rows with t <= calibration_end, and T and days_since_last
+ * are measured to the calibration end. A customer whose first purchase falls
+ * in the holdout still gets a row (n_txn = 0, NaN frequency/recency/T, its
+ * holdout actuals filled); drop such rows before fitting a model (the Python
+ * `lifetimes` helper leaves them out; `cva summary` does too and says so).
  */
 typedef struct cva_txn_summary {
     uint32_t struct_size;   /**< sizeof(cva_txn_summary). */
     uint32_t reserved;      /**< Must be 0. */
-    size_t capacity;        /**< In: length of every non-NULL array. The input row count is always enough. */
+    size_t capacity;        /**< In: length of every non-NULL array. The row count n is always enough without
+                                 referrers, 2n with them (a referrer without own rows is a customer too). */
     size_t n_customers;     /**< Out: rows written (also when #CVA_E_BUFFER_TOO_SMALL: rows needed). */
     int64_t *customer_id;   /**< Customer id, ascending. */
     uint32_t *n_txn;        /**< Purchase rows (per refund policy). */
