@@ -611,6 +611,7 @@ typedef struct prow {
 
 #define PART_MAX_BITS 10u
 #define PART_TARGET_ROWS 16384u
+#define PART_WC_ROWS 8u
 
 static inline int in_window(const cva_txn_input *in, size_t i, const cva_txn_opts *o, double obs_end)
 {
@@ -631,21 +632,21 @@ static cva_status summarize_partitioned(const cva_txn_input *in, const txn_ctx *
     const cva_txn_opts *o = cx->o;
     const size_t n = in->n;
     size_t nw = 0, i, p, P, m_max = 0, K = 0, max_seg = 0, k, hcap;
-    unsigned bits = 0, lbits;
+    unsigned bits = 0;
     size_t cnt[(size_t)1 << PART_MAX_BITS], pos[(size_t)1 << PART_MAX_BITS];
-    prow *S, *T;
-    double *Sc = NULL, *Tc = NULL;
-    int64_t *Sp = NULL, *Tp = NULL, *lkeys, *keys;
-    uint32_t *lidx, *lcnt, *start;
+    size_t kbase[((size_t)1 << PART_MAX_BITS) + 1];
+    unsigned char wfill[(size_t)1 << PART_MAX_BITS];
+    prow *S, *wc;
+    double *Sc = NULL;
+    int64_t *Sp = NULL, *lkeys, *keys;
+    uint32_t *lidx, *lcnt, *rank;
     hslot *ht;
     kpair *pairs, *ptmp, *sorted;
-    txn_rec *rbuf, *rtmp;
+    txn_rec *R, *rtmp;
     txn_ctx c = *cx;
 
-    /* a. histogram of partitions */
-    for (i = 0; i < n; i++)
-        nw += (size_t)in_window(in, i, o, cx->obs_end);
-    while (bits < PART_MAX_BITS && (nw >> bits) > PART_TARGET_ROWS)
+    /* a. histogram of partitions (sized from n: the window is not known to be smaller) */
+    while (bits < PART_MAX_BITS && (n >> bits) > PART_TARGET_ROWS)
         bits++;
     P = (size_t)1 << bits;
     memset(cnt, 0, P * sizeof cnt[0]);
@@ -653,74 +654,76 @@ static cva_status summarize_partitioned(const cva_txn_input *in, const txn_ctx *
     for (i = 0; i < n; i++)
         if (in_window(in, i, o, cx->obs_end))
             cnt[PART_OF_(in->customer_id[i])]++;
-    {
-        size_t sum = 0;
-        for (p = 0; p < P; p++) {
-            pos[p] = sum;
-            sum += cnt[p];
-            if (cnt[p] > m_max)
-                m_max = cnt[p];
-        }
+    for (p = 0; p < P; p++) {
+        pos[p] = nw;
+        nw += cnt[p];
+        if (cnt[p] > m_max)
+            m_max = cnt[p];
     }
     S = (prow *)arena_get(ar, (nw ? nw : 1) * sizeof(prow));
-    T = (prow *)arena_get(ar, (m_max ? m_max : 1) * sizeof(prow));
-    if (!S || !T)
+    lidx = (uint32_t *)arena_get(ar, (nw ? nw : 1) * sizeof(uint32_t));
+    wc = (prow *)arena_get(ar, P * PART_WC_ROWS * sizeof(prow));
+    if (!S || !lidx || !wc)
         return CVA_E_NOMEM;
-    if (in->cost) {
-        Sc = (double *)arena_get(ar, (nw ? nw : 1) * sizeof(double));
-        Tc = (double *)arena_get(ar, (m_max ? m_max : 1) * sizeof(double));
-        if (!Sc || !Tc)
-            return CVA_E_NOMEM;
-    }
-    if (in->period) {
-        Sp = (int64_t *)arena_get(ar, (nw ? nw : 1) * sizeof(int64_t));
-        Tp = (int64_t *)arena_get(ar, (m_max ? m_max : 1) * sizeof(int64_t));
-        if (!Sp || !Tp)
-            return CVA_E_NOMEM;
-    }
-    hcap = next_pow2(2 * m_max + 1);
-    lidx = (uint32_t *)arena_get(ar, (m_max ? m_max : 1) * sizeof(uint32_t));
-    lcnt = (uint32_t *)arena_get(ar, (m_max + 1) * sizeof(uint32_t));
-    lkeys = (int64_t *)arena_get(ar, (m_max ? m_max : 1) * sizeof(int64_t));
-    ht = (hslot *)arena_get(ar, hcap * sizeof(hslot));
-    keys = (int64_t *)arena_get(ar, (nw ? nw : 1) * sizeof(int64_t));
-    start = (uint32_t *)arena_get(ar, (nw + 1) * sizeof(uint32_t));
-    if (!lidx || !lcnt || !lkeys || !ht || !keys || !start)
+    if (in->cost && !(Sc = (double *)arena_get(ar, (nw ? nw : 1) * sizeof(double))))
+        return CVA_E_NOMEM;
+    if (in->period && !(Sp = (int64_t *)arena_get(ar, (nw ? nw : 1) * sizeof(int64_t))))
         return CVA_E_NOMEM;
 
-    /* scatter, stable */
+    /* scatter, stable; rows go through a small per-partition buffer so the
+       big array sees whole runs of PART_WC_ROWS rows (fewer TLB misses) */
+    memset(wfill, 0, P);
     for (i = 0; i < n; i++) {
         size_t q;
         prow *r;
+        unsigned f;
         if (!in_window(in, i, o, cx->obs_end))
             continue;
-        q = pos[PART_OF_(in->customer_id[i])]++;
-        r = &S[q];
+        q = PART_OF_(in->customer_id[i]);
+        f = wfill[q];
+        r = &wc[q * PART_WC_ROWS + f];
         r->id = in->customer_id[i];
         r->t = in->t[i];
         r->amount = in->amount[i];
         if (Sc)
-            Sc[q] = in->cost[i];
+            Sc[pos[q] + f] = in->cost[i];
         if (Sp)
-            Sp[q] = in->period[i];
+            Sp[pos[q] + f] = in->period[i];
+        if (++f == PART_WC_ROWS) {
+            memcpy(&S[pos[q]], &wc[q * PART_WC_ROWS], PART_WC_ROWS * sizeof(prow));
+            pos[q] += PART_WC_ROWS;
+            f = 0;
+        }
+        wfill[q] = (unsigned char)f;
     }
+    for (p = 0; p < P; p++)
+        if (wfill[p])
+            memcpy(&S[pos[p]], &wc[p * PART_WC_ROWS], wfill[p] * sizeof(prow));
 
-    /* b. group each partition */
+    /* b1. map each partition's ids to local indices (small, cache-resident table) */
+    hcap = next_pow2(2 * m_max + 1);
+    ht = (hslot *)arena_get(ar, hcap * sizeof(hslot));
+    lkeys = (int64_t *)arena_get(ar, (m_max ? m_max : 1) * sizeof(int64_t));
+    lcnt = (uint32_t *)arena_get(ar, (m_max + 1) * sizeof(uint32_t));
+    keys = (int64_t *)arena_get(ar, (nw ? nw : 1) * sizeof(int64_t));
+    if (!ht || !lkeys || !lcnt || !keys)
+        return CVA_E_NOMEM;
     {
         size_t base = 0;
         for (p = 0; p < P; p++) {
             size_t m = cnt[p], cap = next_pow2(2 * m + 1), kp = 0, l;
-            prow *Sb = S + base;
+            const prow *Sb = S + base;
+            uint32_t *Lb = lidx + base;
             int64_t last_id = 0;
             uint32_t last = EMPTY_SLOT;
-            lbits = log2_of(cap);
+            unsigned lbits = log2_of(cap);
             for (l = 0; l < cap; l++)
                 ht[l].val = EMPTY_SLOT;
             for (i = 0; i < m; i++) {
                 int64_t id = Sb[i].id;
                 size_t h;
                 if (last != EMPTY_SLOT && id == last_id) {
-                    lidx[i] = last;
+                    Lb[i] = last;
                     continue;
                 }
                 h = (size_t)((id_hash(id) << bits) >> (64 - lbits));
@@ -728,45 +731,29 @@ static cva_status summarize_partitioned(const cva_txn_input *in, const txn_ctx *
                     if (ht[h].val == EMPTY_SLOT) {
                         ht[h].key = id;
                         ht[h].val = (uint32_t)kp;
-                        lkeys[kp++] = id;
+                        keys[K + kp++] = id;
                         break;
                     }
                     if (ht[h].key == id)
                         break;
                     h = (h + 1) & (cap - 1);
                 }
-                last = lidx[i] = ht[h].val;
+                last = Lb[i] = ht[h].val;
                 last_id = id;
             }
-            memset(lcnt, 0, (kp + 1) * sizeof(uint32_t));
+            /* longest segment, for the merge buffer */
+            memset(lcnt, 0, kp * sizeof(uint32_t));
             for (i = 0; i < m; i++)
-                lcnt[lidx[i] + 1]++;
-            for (l = 0; l < kp; l++) {
-                if (lcnt[l + 1] > max_seg)
-                    max_seg = lcnt[l + 1];
-                lcnt[l + 1] += lcnt[l];
-                keys[K + l] = lkeys[l];
-                start[K + l] = (uint32_t)(base + lcnt[l]);
-            }
-            for (i = 0; i < m; i++) {
-                uint32_t d = lcnt[lidx[i]]++;
-                T[d] = Sb[i];
-                if (Tc)
-                    Tc[d] = Sc[base + i];
-                if (Tp)
-                    Tp[d] = Sp[base + i];
-            }
-            memcpy(Sb, T, m * sizeof(prow));
-            if (Tc)
-                memcpy(Sc + base, Tc, m * sizeof(double));
-            if (Tp)
-                memcpy(Sp + base, Tp, m * sizeof(int64_t));
+                lcnt[Lb[i]]++;
+            for (l = 0; l < kp; l++)
+                if (lcnt[l] > max_seg)
+                    max_seg = lcnt[l];
+            kbase[p] = K;
             K += kp;
             base += m;
         }
-        start[K] = (uint32_t)base;
+        kbase[P] = K;
     }
-#undef PART_OF_
     *n_window_out = nw;
     *K_out = K;
 
@@ -776,12 +763,13 @@ static cva_status summarize_partitioned(const cva_txn_input *in, const txn_ctx *
                            "out->capacity is less than the number of customers");
     }
 
-    /* c. sort the distinct ids; expand and summarise each segment in id order */
+    /* b2. sort the distinct ids once: rank of every (partition, local index) */
     pairs = (kpair *)arena_get(ar, (K ? K : 1) * sizeof(kpair));
     ptmp = (kpair *)arena_get(ar, (K ? K : 1) * sizeof(kpair));
-    rbuf = (txn_rec *)arena_get(ar, (max_seg ? max_seg : 1) * sizeof(txn_rec));
+    rank = (uint32_t *)arena_get(ar, (K ? K : 1) * sizeof(uint32_t));
+    R = (txn_rec *)arena_get(ar, (m_max ? m_max : 1) * sizeof(txn_rec));
     rtmp = (txn_rec *)arena_get(ar, (max_seg ? max_seg : 1) * sizeof(txn_rec));
-    if (!pairs || !ptmp || !rbuf || !rtmp)
+    if (!pairs || !ptmp || !rank || !R || !rtmp)
         return CVA_E_NOMEM;
     for (k = 0; k < K; k++) {
         pairs[k].key = id_order_key(keys[k]);
@@ -790,26 +778,49 @@ static cva_status summarize_partitioned(const cva_txn_input *in, const txn_ctx *
     sorted = radix_sort_pairs(pairs, ptmp, K);
 
     /* From here on nothing can fail: write the outputs. */
-    c.rtmp = rtmp;
     out->n_customers = K;
     for (k = 0; k < K; k++) {
-        size_t g = (size_t)sorted[k].val, a = start[g], len = start[g + 1] - a, j;
-        const prow *src = S + a;
-        if (k + 4 < K) {
-            CVA_PREFETCH_(&S[start[sorted[k + 4].val]]);
-            CVA_PREFETCH_(&start[sorted[k + 8 < K ? k + 8 : k].val]);
-        }
+        rank[sorted[k].val] = (uint32_t)k;
         out->customer_id[k] = (int64_t)(sorted[k].key ^ (UINT64_C(1) << 63));
-        for (j = 0; j < len; j++) {
-            rbuf[j].t = src[j].t;
-            rbuf[j].amount = src[j].amount;
-            rbuf[j].cost = Sc ? Sc[a + j] : 0.0;
-            rbuf[j].period = Sp ? Sp[a + j] : period_of(src[j].t, o);
-        }
-        emit_customer(&c, rbuf, len, out, k);
     }
+
+    /* c. per partition: counting sort into cache-resident records (stable, so
+       each customer's rows keep input order), then one pass per customer */
+    c.rtmp = rtmp;
+    {
+        size_t base = 0;
+        for (p = 0; p < P; p++) {
+            size_t m = cnt[p], kp = kbase[p + 1] - kbase[p], l;
+            const prow *Sb = S + base;
+            const uint32_t *Lb = lidx + base;
+            uint32_t sum = 0;
+            memset(lcnt, 0, kp * sizeof(uint32_t));
+            for (i = 0; i < m; i++)
+                lcnt[Lb[i]]++;
+            for (l = 0; l < kp; l++) {
+                uint32_t v = lcnt[l];
+                lcnt[l] = sum;
+                sum += v;
+            }
+            for (i = 0; i < m; i++) {
+                txn_rec *r = &R[lcnt[Lb[i]]++];
+                r->t = Sb[i].t;
+                r->amount = Sb[i].amount;
+                r->cost = Sc ? Sc[base + i] : 0.0;
+                r->period = Sp ? Sp[base + i] : period_of(Sb[i].t, o);
+            }
+            /* lcnt[l] is now the end of local customer l */
+            for (l = 0; l < kp; l++) {
+                uint32_t a = l ? lcnt[l - 1] : 0;
+                emit_customer(&c, R + a, lcnt[l] - a, out, rank[kbase[p] + l]);
+            }
+            base += m;
+        }
+    }
+#undef PART_OF_
     return CVA_OK;
 }
+
 cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, cva_txn_summary *out,
                              void *work, size_t work_size, cva_diag *diag)
 {
