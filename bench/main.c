@@ -589,7 +589,9 @@ int main(int argc, char **argv)
         double input = (double)c.n * (sizeof(int64_t) + 2 * sizeof(double));
         int exact_a = 0, exact_w = 0;
         double g_alloc = measure_rss_growth(&c, 0, &exact_a);
-        double g_work = selected(cases, "summarize_work") ? measure_rss_growth(&c, 1, &exact_w) : NAN;
+        double g_work = (double)NAN;
+        if (selected(cases, "summarize_work"))
+            g_work = measure_rss_growth(&c, 1, &exact_w);
         printf("mem n=%zu input_bytes=%.0f workspace_size=%zu workspace_ratio=%.3f "
                "rss_growth_alloc=%.0f rss_ratio_alloc=%.3f rss_growth_work=%.0f "
                "rss_ratio_work=%.3f rss_method=%s\n",
