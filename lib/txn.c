@@ -818,6 +818,17 @@ static cva_status summarize_partitioned(const cva_txn_input *in, const txn_ctx *
         }
     }
 #undef PART_OF_
+    /* no referrer array: every referral aggregate is empty */
+    if (out->ref_n_txn)
+        memset(out->ref_n_txn, 0, K * sizeof(uint32_t));
+    if (out->ref_n_cust)
+        memset(out->ref_n_cust, 0, K * sizeof(uint32_t));
+    for (k = 0; k < K; k++) {
+        if (out->ref_amount)
+            out->ref_amount[k] = 0.0;
+        if (out->ref_last_t)
+            out->ref_last_t[k] = NAN;
+    }
     return CVA_OK;
 }
 
