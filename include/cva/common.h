@@ -30,7 +30,7 @@ extern "C" {
  * @code
  * cva_diag d;
  * cva_diag_init(&d, sizeof d);
- * int st = cva_txn_summarize(&in, n, NULL, &out, NULL, 0, &d);
+ * int st = cva_txn_summarize(&in, NULL, &out, NULL, 0, &d);
  * if (st < 0)
  *     fprintf(stderr, "%s: %s (argument %d, element %lld)\n",
  *             cva_status_name(st), d.detail, (int)d.arg, (long long)d.index);
@@ -107,19 +107,27 @@ typedef int cva_status;
 /**
  * @brief Static English message for a status; never NULL.
  * @param status any integer; unknown values give "unknown status".
+ * @return a static, NUL-terminated string (never freed, never NULL).
  */
 CVA_API const char *cva_strerror(int status);
 
 /**
  * @brief Symbolic name of a status, e.g. `"CVA_E_NOMEM"`; never NULL.
  * @param status any integer; unknown values give "CVA_UNKNOWN".
+ * @return a static, NUL-terminated string (never freed, never NULL).
  */
 CVA_API const char *cva_status_name(int status);
 
-/** @brief Run-time version, `major*10000 + minor*100 + patch`. */
+/**
+ * @brief Run-time version of the loaded library; compare with #CVA_VERSION_NUMBER.
+ * @return `major*10000 + minor*100 + patch`.
+ */
 CVA_API uint32_t cva_version_number(void);
 
-/** @brief Run-time version string, e.g. `"0.1.0"`; static storage. */
+/**
+ * @brief Run-time version string of the loaded library.
+ * @return e.g. `"0.1.0"`; static storage, never NULL.
+ */
 CVA_API const char *cva_version_string(void);
 
 /**

@@ -54,7 +54,7 @@ enum cva_refund_policy {
 enum cva_txn_flags {
     /** Zero-amount rows are not purchases (default: they are). */
     CVA_F_ZERO_NOT_PURCHASE = 1,
-    /** Drop rows with NaN/Inf time, amount or cost instead of failing (returns #CVA_W_EXCLUDED). */
+    /** Drop rows with NaN/Inf time, amount or cost instead of failing (returns `CVA_W_EXCLUDED`). */
     CVA_F_SKIP_INVALID = 2
 };
 
@@ -90,7 +90,7 @@ enum cva_txn_option_id {
 typedef struct cva_txn_input {
     uint32_t struct_size;          /**< sizeof(cva_txn_input). */
     uint32_t reserved;             /**< Must be 0. */
-    size_t n;                      /**< Number of rows; 0 is allowed (returns #CVA_W_EMPTY). */
+    size_t n;                      /**< Number of rows; 0 is allowed (returns `CVA_W_EMPTY`). */
     const int64_t *customer_id;    /**< Required when n > 0. Any int64 value. */
     const double *t;               /**< Required when n > 0. Event time in the caller's unit. */
     const double *amount;          /**< Required when n > 0. >0 sale, <0 refund, 0 zero-value order. */
@@ -145,7 +145,7 @@ typedef struct cva_txn_summary {
     uint32_t reserved;      /**< Must be 0. */
     size_t capacity;        /**< In: length of every non-NULL array. The row count n is always enough without
                                  referrers, 2n with them (a referrer without own rows is a customer too). */
-    size_t n_customers;     /**< Out: rows written (also when #CVA_E_BUFFER_TOO_SMALL: rows needed). */
+    size_t n_customers;     /**< Out: rows written (also when `CVA_E_BUFFER_TOO_SMALL`: rows needed). */
     int64_t *customer_id;   /**< Customer id, ascending. */
     uint32_t *n_txn;        /**< Purchase rows (per refund policy). */
     uint32_t *n_occ;        /**< Purchase occasions (distinct periods with a purchase). */
