@@ -476,6 +476,7 @@ static void emit_customer(const txn_ctx *c, txn_rec *seg, size_t len, cva_txn_su
     size_t j;
     uint32_t n_txn = 0, n_occ = 0, n_refund = 0, hold_occ = 0;
     double first_t = NAN, last_t = NAN;
+    double occ_first = NAN, occ_last = NAN; /* earliest purchase of the first / last occasion */
     int64_t first_p = 0, last_p = 0;
     cva__ksum total = {0, 0}, cost = {0, 0}, refund = {0, 0}, repeat = {0, 0}, hold = {0, 0};
     int sorted_seg = 1;
@@ -495,6 +496,7 @@ static void emit_customer(const txn_ctx *c, txn_rec *seg, size_t len, cva_txn_su
         int holdout = c->has_cal && seg[j].t > c->cal_end;
         cva__ksum spend = {0, 0};
         int any_purchase = 0;
+        double group_t = NAN; /* earliest purchase row of the group (rows are in time order) */
         for (; j < len && seg[j].period == p && (c->has_cal && seg[j].t > c->cal_end) == holdout; j++) {
             const txn_rec *r = &seg[j];
             int purchase = is_purchase(r->amount, c->o->refund_policy, c->o->flags);
@@ -513,6 +515,8 @@ static void emit_customer(const txn_ctx *c, txn_rec *seg, size_t len, cva_txn_su
             if (money)
                 cva__ksum_add(&total, r->amount);
             if (purchase) {
+                if (!any_purchase)
+                    group_t = r->t;
                 any_purchase = 1;
                 n_txn++;
                 if (n_txn == 1 || r->t < first_t) {
@@ -532,6 +536,9 @@ static void emit_customer(const txn_ctx *c, txn_rec *seg, size_t len, cva_txn_su
             cva__ksum_add(&hold, cva__ksum_value(&spend));
         } else {
             n_occ++;
+            if (n_occ == 1)
+                occ_first = group_t;
+            occ_last = group_t;
             if (n_occ > 1)
                 cva__ksum_add(&repeat, cva__ksum_value(&spend));
         }
@@ -558,8 +565,10 @@ static void emit_customer(const txn_ctx *c, txn_rec *seg, size_t len, cva_txn_su
         if (n_occ > 0) {
             x = (double)(n_occ - 1);
             if (c->o->time_convention == CVA_TIME_CONTINUOUS) {
-                tx = (last_t - first_t) / c->o->time_scale;
-                T = (c->ref_end - first_t) / c->o->time_scale;
+                /* between the first purchases of the first and the last occasion, so
+                   that x = 0 implies t_x = 0 also with fractional times */
+                tx = (occ_last - occ_first) / c->o->time_scale;
+                T = (c->ref_end - occ_first) / c->o->time_scale;
             } else {
                 double f = c->o->period_length / c->o->time_scale;
                 tx = (double)(last_p - first_p) * f;
