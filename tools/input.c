@@ -551,8 +551,11 @@ int cli_load_source(const cli_input_opts *o, csv_read_fn rd, void *ctx, const ch
 out:
     if (shown)
         progress(name, &r, tx->n, 1);
-    tx->bytes = r.bytes;
     csv_free(&r);
+    if (rc)
+        cli_txn_free(tx); /* nothing half-loaded survives an error */
+    else
+        tx->bytes = r.bytes;
     return rc;
 }
 
