@@ -186,10 +186,13 @@ static void sec_split(demo_ctx *c)
 {
     const cli_summary *s = &c->split;
     char b1[48], b2[48], d1[24], d2[24];
-    size_t k, active = 0, rep = 0, rep_active = 0, one = 0, one_active = 0;
+    size_t k, n = 0, active = 0, rep = 0, rep_active = 0, one = 0, one_active = 0;
     double fx = 0, tx = 0, T = 0, hold_f = 0, hold_rev = 0;
     for (k = 0; k < s->n; k++) {
         int act = s->frequency_holdout[k] > 0;
+        if (isnan(s->frequency[k]))
+            continue; /* no calibration purchase: left out, as `cva summary` does */
+        n++;
         fx += s->frequency[k];
         tx += s->recency[k];
         T += s->T[k];
@@ -209,16 +212,17 @@ static void sec_split(demo_ctx *c)
     heading(c, "Calibration / holdout split");
     fprintf(c->fp, "  calibration period ends  %s (%.0f weeks); holdout to %s (%.0f weeks)\n", d1,
             (c->cal_end - c->start + 1) / 7.0, d2, s->n ? s->duration_holdout[0] : (c->end - c->cal_end) / 7.0);
-    fprintf(c->fp, "  customers                %12s\n", fmt_count(b1, s->n));
-    if (s->n == 0)
+    fprintf(c->fp, "  customers                %12s   (with a purchase in the calibration period)\n",
+            fmt_count(b1, n));
+    if (n == 0)
         return;
-    fprintf(c->fp, "  mean frequency x         %12.3f   repeat occasions in calibration\n", fx / (double)s->n);
-    fprintf(c->fp, "  mean recency t_x         %12.2f   weeks\n", tx / (double)s->n);
-    fprintf(c->fp, "  mean age T               %12.2f   weeks\n", T / (double)s->n);
+    fprintf(c->fp, "  mean frequency x         %12.3f   repeat occasions in calibration\n", fx / (double)n);
+    fprintf(c->fp, "  mean recency t_x         %12.2f   weeks\n", tx / (double)n);
+    fprintf(c->fp, "  mean age T               %12.2f   weeks\n", T / (double)n);
     fprintf(c->fp, "  holdout occasions        %12s\n", fmt_count(b1, (uint64_t)hold_f));
     fprintf(c->fp, "  holdout revenue          %12s\n", fmt_money(b2, hold_rev));
     fprintf(c->fp, "  active in holdout        %12s   (%.1f %% bought at least once)\n", fmt_count(b1, active),
-            pct((double)active, (double)s->n));
+            pct((double)active, (double)n));
     fprintf(c->fp, "    of calibration repeat buyers  %5.1f %%\n", pct((double)rep_active, (double)rep));
     fprintf(c->fp, "    of one-time buyers            %5.1f %%\n", pct((double)one_active, (double)one));
 }
@@ -336,13 +340,9 @@ int cmd_demo(int argc, char **argv)
         in.customer_id = c.id;
         in.t = c.t;
         in.amount = c.amount;
-        if (cli_summary_run(&in, c.end, NAN, 7.0, &c.full, &err) ||
+        if (cli_summary_run(&in, c.end, (double)NAN, 7.0, &c.full, &err) ||
             cli_summary_run(&in, c.end, c.cal_end, 7.0, &c.split, &err))
             goto fail_early;
-        /* like `cva summary`: customers without a calibration purchase are left out */
-        for (k = 0; k < c.split.n; k++)
-            if (isnan(c.split.frequency[k]))
-                break;
     }
 
     /* 3. report */

@@ -169,7 +169,7 @@ int cmd_summary(int argc, char **argv)
     /* the end actually used: --end, else the latest time (not before the calibration end) */
     end_used = o.end_days;
     if (isnan(end_used)) {
-        double mx = -INFINITY;
+        double mx = -(double)INFINITY;
         for (k = 0; k < tx.n; k++)
             if (tx.t[k] > mx)
                 mx = tx.t[k];

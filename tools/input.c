@@ -64,8 +64,8 @@ void cli_input_opts_init(cli_input_opts *o)
     for (c = 0; c < CLI_NCOL; c++)
         o->col[c] = col_default[c];
     o->delim = ',';
-    o->end_days = NAN;
-    o->cal_days = NAN;
+    o->end_days = (double)NAN;
+    o->cal_days = (double)NAN;
     o->occasion = CLI_OCC_DAY;
     o->format = CLI_FMT_CSV;
 }
