@@ -32,7 +32,7 @@ extern "C" {
  * o.time_scale = 7.0;                         // days in, weeks out
  * cva_txn_summary s;
  * cva_txn_summary_init(&s, sizeof s);
- * s.capacity = n;                             // n is always enough
+ * s.capacity = n;                             // n rows suffice (2n with referrers)
  * s.customer_id = ids_out; s.frequency = x; s.recency = tx; s.T = T;
  * int st = cva_txn_summarize(&in, &o, &s, NULL, 0, NULL);
  * // s.n_customers rows written
