@@ -1,7 +1,9 @@
 /*
  * libcva — transaction summaries (SPEC §2, §5.2).
  *
- * Algorithm, O(n) expected:
+ * Without a referrer array the partitioned path below (see "Path without a
+ * referrer array") is used; its workspace is at most twice the input. With a
+ * referrer array, the hash path, O(n) expected:
  *  1. validate rows, find the observation end, count rows in the window;
  *  2. map every customer id (and referrer id) to a dense index with an
  *     open-addressing hash table (the last id is cached, so logs grouped by
@@ -20,6 +22,13 @@
 #include <math.h>
 
 #include "cva_internal.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define CVA_STREAM_STORES_ 1
+#else
+#define CVA_STREAM_STORES_ 0
+#endif
 
 #if defined(__GNUC__) || defined(__clang__)
 #define CVA_PREFETCH_(addr) __builtin_prefetch(addr)
@@ -393,6 +402,8 @@ static cva_status get_opts(const cva_txn_opts *opts, cva_txn_opts *o, cva_diag *
     return CVA_OK;
 }
 
+static int nonref_bound(const cva_txn_input *in, size_t *bytes);
+
 static void make_layout(const cva_txn_input *in, txn_layout *L)
 {
     L->n = in->n;
@@ -413,7 +424,7 @@ cva_status cva_txn_workspace_size(const cva_txn_input *in, const cva_txn_opts *o
     if ((st = get_opts(opts, &o, NULL)) < 0)
         return st;
     make_layout(in, &L);
-    if (!layout_bytes(&L, bytes))
+    if (!(L.has_ref ? layout_bytes(&L, bytes) : nonref_bound(in, bytes)))
         return CVA_E_OVERFLOW;
     return CVA_OK;
 }
@@ -451,14 +462,18 @@ static void arena_release(arena *a)
     a->n_parts = 0;
 }
 
-static inline int64_t period_of(double t, const cva_txn_opts *o)
+static inline int64_t clamp_period(double p)
 {
-    double p = floor((t - o->period_origin) / o->period_length);
     if (p >= 9.2e18)
         return INT64_MAX;
     if (p <= -9.2e18)
         return INT64_MIN;
     return (int64_t)p;
+}
+
+static inline int64_t period_of(double t, const cva_txn_opts *o)
+{
+    return clamp_period(floor((t - o->period_origin) / o->period_length));
 }
 
 /* Shared context of the per-customer pass. */
@@ -467,115 +482,83 @@ typedef struct txn_ctx {
     int has_cal;
     double obs_end, cal_end, ref_end;
     txn_rec *rtmp; /* merge buffer of at least the longest segment */
+    const cva_txn_input *in; /* rows read by index (sort fallback) */
+    int unit_period;         /* origin 0 and length 1: floor(t) is the same number */
+    int fast;                /* emit_fast() applies (NET policy, no calibration split) */
+    int has_cost;
 } txn_ctx;
 
-/* Statistics of one customer from its records (input order; sorted here when
-   needed) into row k of every requested output. */
-static void emit_customer(const txn_ctx *c, txn_rec *seg, size_t len, cva_txn_summary *out, size_t k)
+/* period_of() without the division when it is exact (t - 0.0) / 1.0 == t. */
+static inline int64_t period_ctx(double t, const txn_ctx *c)
 {
-    size_t j;
-    uint32_t n_txn = 0, n_occ = 0, n_refund = 0, hold_occ = 0;
-    double first_t = NAN, last_t = NAN;
-    double occ_first = NAN, occ_last = NAN; /* earliest purchase of the first / last occasion */
-    int64_t first_p = 0, last_p = 0;
-    cva__ksum total = {0, 0}, cost = {0, 0}, refund = {0, 0}, repeat = {0, 0}, hold = {0, 0};
-    int sorted_seg = 1;
+    if (c->unit_period)
+        return clamp_period(floor(t));
+    return period_of(t, c->o);
+}
 
-    for (j = 1; j < len; j++)
-        if (rec_less(&seg[j], &seg[j - 1])) {
-            sorted_seg = 0;
-            break;
-        }
-    if (!sorted_seg)
-        merge_sort_recs(seg, c->rtmp, len);
-
-    j = 0;
-    while (j < len) {
-        /* one group: same period and same side of the calibration end */
-        int64_t p = seg[j].period;
-        int holdout = c->has_cal && seg[j].t > c->cal_end;
-        cva__ksum spend = {0, 0};
-        int any_purchase = 0;
-        double group_t = NAN; /* earliest purchase row of the group (rows are in time order) */
-        for (; j < len && seg[j].period == p && (c->has_cal && seg[j].t > c->cal_end) == holdout; j++) {
-            const txn_rec *r = &seg[j];
-            int purchase = is_purchase(r->amount, c->o->refund_policy, c->o->flags);
-            int money = counts_as_money(r->amount, c->o->refund_policy);
-            if (money)
-                cva__ksum_add(&spend, r->amount);
-            if (holdout) {
-                any_purchase |= purchase;
-                continue;
-            }
-            cva__ksum_add(&cost, r->cost);
-            if (r->amount < 0.0) {
-                n_refund++;
-                cva__ksum_add(&refund, r->amount);
-            }
-            if (money)
-                cva__ksum_add(&total, r->amount);
-            if (purchase) {
-                if (!any_purchase)
-                    group_t = r->t;
-                any_purchase = 1;
-                n_txn++;
-                if (n_txn == 1 || r->t < first_t) {
-                    first_t = r->t;
-                    first_p = r->period;
-                }
-                if (n_txn == 1 || r->t >= last_t) {
-                    last_t = r->t;
-                    last_p = r->period;
-                }
-            }
-        }
-        if (!any_purchase)
-            continue;
-        if (holdout) {
-            hold_occ++;
-            cva__ksum_add(&hold, cva__ksum_value(&spend));
-        } else {
-            n_occ++;
-            if (n_occ == 1)
-                occ_first = group_t;
-            occ_last = group_t;
-            if (n_occ > 1)
-                cva__ksum_add(&repeat, cva__ksum_value(&spend));
-        }
+/* Row j of a customer: from records, or from the input by row index. */
+static inline void src_row(const txn_ctx *c, const txn_rec *seg, const kpair *ix, size_t j, txn_rec *r)
+{
+    if (seg) {
+        *r = seg[j];
+    } else {
+        const cva_txn_input *in = c->in;
+        size_t i = (size_t)ix[j].val;
+        r->t = in->t[i];
+        r->amount = in->amount[i];
+        r->cost = in->cost ? in->cost[i] : 0.0;
+        r->period = in->period ? in->period[i] : period_ctx(r->t, c);
     }
+}
 
+typedef struct cust_acc {
+    uint32_t n_txn, n_occ, n_refund, hold_occ;
+    double first_t, last_t;
+    double occ_first, occ_last; /* earliest purchase of the first / last occasion */
+    int64_t first_p, last_p;
+    cva__ksum total, cost, refund, repeat, hold;
+} cust_acc;
+
+static inline void acc_init(cust_acc *a)
+{
+    memset(a, 0, sizeof *a);
+    a->first_t = a->last_t = a->occ_first = a->occ_last = NAN;
+}
+
+static void write_row(const txn_ctx *c, const cust_acc *a, cva_txn_summary *out, size_t k)
+{
     if (out->n_txn)
-        out->n_txn[k] = n_txn;
+        out->n_txn[k] = a->n_txn;
     if (out->n_occ)
-        out->n_occ[k] = n_occ;
+        out->n_occ[k] = a->n_occ;
     if (out->n_refund)
-        out->n_refund[k] = n_refund;
+        out->n_refund[k] = a->n_refund;
     if (out->first_t)
-        out->first_t[k] = first_t;
+        out->first_t[k] = a->first_t;
     if (out->last_t)
-        out->last_t[k] = last_t;
+        out->last_t[k] = a->last_t;
     if (out->total_amount)
-        out->total_amount[k] = cva__ksum_value(&total);
+        out->total_amount[k] = cva__ksum_value(&a->total);
     if (out->total_cost)
-        out->total_cost[k] = cva__ksum_value(&cost);
+        out->total_cost[k] = cva__ksum_value(&a->cost);
     if (out->refund_amount)
-        out->refund_amount[k] = cva__ksum_value(&refund);
+        out->refund_amount[k] = cva__ksum_value(&a->refund);
     {
         double x = NAN, tx = NAN, T = NAN, mx = NAN, since = NAN;
-        if (n_occ > 0) {
-            x = (double)(n_occ - 1);
+        if (a->n_occ > 0) {
+            x = (double)(a->n_occ - 1);
             if (c->o->time_convention == CVA_TIME_CONTINUOUS) {
                 /* between the first purchases of the first and the last occasion, so
                    that x = 0 implies t_x = 0 also with fractional times */
-                tx = (occ_last - occ_first) / c->o->time_scale;
-                T = (c->ref_end - occ_first) / c->o->time_scale;
+                tx = (a->occ_last - a->occ_first) / c->o->time_scale;
+                T = (c->ref_end - a->occ_first) / c->o->time_scale;
             } else {
                 double f = c->o->period_length / c->o->time_scale;
-                tx = (double)(last_p - first_p) * f;
-                T = (double)(period_of(c->ref_end, c->o) - first_p) * f;
+                tx = (double)(a->last_p - a->first_p) * f;
+                T = (double)(period_of(c->ref_end, c->o) - a->first_p) * f;
             }
-            mx = n_occ > 1 ? cva__ksum_value(&repeat) / x : 0.0;
-            since = c->ref_end - last_t;
+            mx = a->n_occ > 1 ? cva__ksum_value(&a->repeat) / x : 0.0;
+            since = c->ref_end - a->last_t;
         }
         if (out->frequency)
             out->frequency[k] = x;
@@ -589,28 +572,224 @@ static void emit_customer(const txn_ctx *c, txn_rec *seg, size_t len, cva_txn_su
             out->days_since_last[k] = since;
     }
     if (out->frequency_holdout)
-        out->frequency_holdout[k] = (double)hold_occ;
+        out->frequency_holdout[k] = (double)a->hold_occ;
     if (out->monetary_value_holdout)
-        out->monetary_value_holdout[k] = hold_occ ? cva__ksum_value(&hold) / (double)hold_occ : 0.0;
+        out->monetary_value_holdout[k] = a->hold_occ ? cva__ksum_value(&a->hold) / (double)a->hold_occ : 0.0;
     if (out->duration_holdout)
         out->duration_holdout[k] = (c->obs_end - c->cal_end) / c->o->time_scale;
 }
 
+/* Statistics of one customer from its rows, already in (period, t, input)
+   order, into row k of every requested output. Rows come from seg (records)
+   or, when seg is NULL, from the input through the row indices ix. */
+static inline void emit_customer(const txn_ctx *c, const txn_rec *seg, const kpair *ix, size_t len,
+                                 cva_txn_summary *out, size_t k)
+{
+    size_t j;
+    cust_acc a;
+    txn_rec r;
+
+    acc_init(&a);
+    j = 0;
+    if (len)
+        src_row(c, seg, ix, 0, &r);
+    while (j < len) {
+        /* one group: same period and same side of the calibration end */
+        int64_t p = r.period;
+        int holdout = c->has_cal && r.t > c->cal_end;
+        cva__ksum spend = {0, 0};
+        int any_purchase = 0;
+        double group_t = NAN; /* earliest purchase row of the group (rows are in time order) */
+        for (;;) {
+            int purchase = is_purchase(r.amount, c->o->refund_policy, c->o->flags);
+            int money = counts_as_money(r.amount, c->o->refund_policy);
+            if (money)
+                cva__ksum_add(&spend, r.amount);
+            if (holdout) {
+                any_purchase |= purchase;
+            } else {
+                cva__ksum_add(&a.cost, r.cost);
+                if (r.amount < 0.0) {
+                    a.n_refund++;
+                    cva__ksum_add(&a.refund, r.amount);
+                }
+                if (money)
+                    cva__ksum_add(&a.total, r.amount);
+                if (purchase) {
+                    if (!any_purchase)
+                        group_t = r.t;
+                    any_purchase = 1;
+                    a.n_txn++;
+                    if (a.n_txn == 1 || r.t < a.first_t) {
+                        a.first_t = r.t;
+                        a.first_p = r.period;
+                    }
+                    if (a.n_txn == 1 || r.t >= a.last_t) {
+                        a.last_t = r.t;
+                        a.last_p = r.period;
+                    }
+                }
+            }
+            if (++j >= len)
+                break;
+            src_row(c, seg, ix, j, &r);
+            if (r.period != p || (c->has_cal && r.t > c->cal_end) != holdout)
+                break;
+        }
+        if (!any_purchase)
+            continue;
+        if (holdout) {
+            a.hold_occ++;
+            cva__ksum_add(&a.hold, cva__ksum_value(&spend));
+        } else {
+            a.n_occ++;
+            if (a.n_occ == 1)
+                a.occ_first = group_t;
+            a.occ_last = group_t;
+            if (a.n_occ > 1)
+                cva__ksum_add(&a.repeat, cva__ksum_value(&spend));
+        }
+    }
+    write_row(c, &a, out, k);
+}
+
+/* emit_customer() for records under CVA_REFUND_NET without a calibration split:
+   every row is money, purchases are the rows with amount >= 0 (> 0 with
+   CVA_F_ZERO_NOT_PURCHASE); the same sums in the same order. */
+static void emit_fast(const txn_ctx *c, const txn_rec *seg, size_t len, cva_txn_summary *out, size_t k)
+{
+    size_t j = 0;
+    cust_acc a;
+    const int zero_np = (c->o->flags & CVA_F_ZERO_NOT_PURCHASE) != 0;
+    const int has_cost = c->has_cost;
+
+    acc_init(&a);
+    while (j < len) {
+        const int64_t p = seg[j].period;
+        cva__ksum spend = {0, 0};
+        int any_purchase = 0;
+        double group_t = NAN;
+        do {
+            const double t = seg[j].t, am = seg[j].amount;
+            const int purchase = zero_np ? am > 0.0 : am >= 0.0;
+            cva__ksum_add(&spend, am);
+            if (has_cost)
+                cva__ksum_add(&a.cost, seg[j].cost);
+            if (am < 0.0) {
+                a.n_refund++;
+                cva__ksum_add(&a.refund, am);
+            }
+            cva__ksum_add(&a.total, am);
+            if (purchase) {
+                if (!any_purchase)
+                    group_t = t;
+                any_purchase = 1;
+                a.n_txn++;
+                if (a.n_txn == 1 || t < a.first_t) {
+                    a.first_t = t;
+                    a.first_p = p;
+                }
+                if (a.n_txn == 1 || t >= a.last_t) {
+                    a.last_t = t;
+                    a.last_p = p;
+                }
+            }
+            j++;
+        } while (j < len && seg[j].period == p);
+        if (!any_purchase)
+            continue;
+        a.n_occ++;
+        if (a.n_occ == 1)
+            a.occ_first = group_t;
+        a.occ_last = group_t;
+        if (a.n_occ > 1)
+            cva__ksum_add(&a.repeat, cva__ksum_value(&spend));
+    }
+    write_row(c, &a, out, k);
+}
+
+/* Sort a customer's records by (period, t), stably, when they are not in that order. */
+static void order_segment(const txn_ctx *c, txn_rec *seg, size_t len)
+{
+    size_t j;
+    for (j = 1; j < len; j++)
+        if (rec_less(&seg[j], &seg[j - 1])) {
+            merge_sort_recs(seg, c->rtmp, len);
+            return;
+        }
+}
+
+/* (period, t) order of input rows referenced by index; ties keep index order. */
+static inline int ix_less(const txn_ctx *c, const kpair *x, const kpair *y)
+{
+    txn_rec a, b;
+    src_row(c, NULL, x, 0, &a);
+    src_row(c, NULL, y, 0, &b);
+    return rec_less(&a, &b);
+}
+
+/* Stable merge sort of row references by (period, t), tmp has n slots. */
+static void order_index_segment(const txn_ctx *c, kpair *a, kpair *tmp, size_t n)
+{
+    size_t width, i;
+    for (i = 1; i < n; i++)
+        if (ix_less(c, &a[i], &a[i - 1]))
+            break;
+    if (i >= n)
+        return;
+    for (i = 0; i < n; i += 16) {
+        size_t end = i + 16 < n ? i + 16 : n, j;
+        for (j = i + 1; j < end; j++) {
+            kpair v = a[j];
+            size_t k = j;
+            while (k > i && ix_less(c, &v, &a[k - 1])) {
+                a[k] = a[k - 1];
+                k--;
+            }
+            a[k] = v;
+        }
+    }
+    for (width = 16; width < n; width *= 2) {
+        for (i = 0; i < n; i += 2 * width) {
+            size_t lo = i, mid = i + width < n ? i + width : n;
+            size_t hi = i + 2 * width < n ? i + 2 * width : n;
+            size_t p = lo, q = mid, k = lo;
+            while (p < mid && q < hi)
+                tmp[k++] = ix_less(c, &a[q], &a[p]) ? a[q++] : a[p++];
+            while (p < mid)
+                tmp[k++] = a[p++];
+            while (q < hi)
+                tmp[k++] = a[q++];
+        }
+        memcpy(a, tmp, n * sizeof(kpair));
+    }
+}
+
 /*
- * Partitioned grouping (used when there is no referrer array). Random access
- * over all rows is what makes a log of interleaved ids slow (a hash probe and
- * a scattered record write per row, each a cache and TLB miss), so:
- *  a. rows in the window are scattered into P = 2^bits partitions by the top
- *     bits of the id hash (P sequential write streams), as 24-byte
- *     {id, t, amount} rows plus optional cost/period columns; stable;
- *  b. each partition (tens of thousands of rows, cache-resident) maps its ids
- *     to local indices with a small hash table and is counting-sorted by local
- *     index through a partition-sized buffer, so every customer becomes one
- *     contiguous segment in input order (as the global counting sort gave);
- *  c. the distinct ids are radix-sorted once; the per-customer pass visits the
- *     segments in id order, expanding each into txn_rec records.
- * Returns CVA_OK with *K_out set, CVA_E_BUFFER_TOO_SMALL after reporting, or
- * CVA_E_NOMEM when the arena is exhausted (nothing written in either case).
+ * Path without a referrer array. Random access over all rows is what makes a
+ * log of interleaved ids slow (a hash probe and a scattered write per row,
+ * each a cache and TLB miss), so rows are grouped in cache-sized pieces:
+ *  a. the validation pass also counts the rows in the window per partition
+ *     (P = 2^bits partitions by the top bits of the id hash);
+ *  b. the partitions are processed in groups of consecutive partitions: one
+ *     pass over the input scatters the group's rows (stable, write-combined)
+ *     as 24-byte {id, t, amount} rows plus optional cost/period columns into
+ *     a group buffer; with a caller workspace there is normally one group,
+ *     when the library allocates, groups of about GROUP_ROWS rows keep the
+ *     freshly touched memory (whose page faults cost more than re-reading
+ *     the input) small;
+ *  c. per partition (cache-resident): ids to local indices with a small hash
+ *     table, the distinct ids sorted, a counting sort of the rows into
+ *     records by id (stable, so each customer keeps input order), and one
+ *     pass per customer written to the output rows of this partition;
+ *  d. the outputs, sorted by id within each partition, are put in global id
+ *     order: a heap merge of the partitions gives the permutation, applied to
+ *     each requested array.
+ * When the per-partition buffers would not fit the workspace bound (one huge
+ * partition: a customer with a large share of the rows, or adversarial ids),
+ * a bounded fallback radix-sorts (id, row) pairs and reads rows by index.
+ * Outputs are written only once nothing can fail (all memory is taken first;
+ * with out->capacity < rows the customers are counted in a first pass).
  */
 typedef struct prow {
     int64_t id;
@@ -621,6 +800,7 @@ typedef struct prow {
 #define PART_MAX_BITS 10u
 #define PART_TARGET_ROWS 16384u
 #define PART_WC_ROWS 8u
+#define GROUP_ROWS ((size_t)1 << 23)
 
 static inline int in_window(const cva_txn_input *in, size_t i, const cva_txn_opts *o, double obs_end)
 {
@@ -634,200 +814,364 @@ static inline uint64_t id_hash(int64_t key)
     return (uint64_t)key * UINT64_C(0x9E3779B97F4A7C15);
 }
 
-static cva_status summarize_partitioned(const cva_txn_input *in, const txn_ctx *cx, arena *ar,
-                                        cva_txn_summary *out, cva_diag *diag, size_t *n_window_out,
-                                        size_t *K_out)
+static unsigned part_bits(size_t n)
 {
-    const cva_txn_opts *o = cx->o;
-    const size_t n = in->n;
-    size_t nw = 0, i, p, P, m_max = 0, K = 0, max_seg = 0, k, hcap;
     unsigned bits = 0;
-    size_t cnt[(size_t)1 << PART_MAX_BITS], pos[(size_t)1 << PART_MAX_BITS];
-    size_t kbase[((size_t)1 << PART_MAX_BITS) + 1];
-    unsigned char wfill[(size_t)1 << PART_MAX_BITS];
-    prow *S, *wc;
-    double *Sc = NULL;
-    int64_t *Sp = NULL, *lkeys, *keys;
-    uint32_t *lidx, *lcnt, *rank;
-    hslot *ht;
-    kpair *pairs, *ptmp, *sorted;
-    txn_rec *R, *rtmp;
-    txn_ctx c = *cx;
-
-    /* a. histogram of partitions (sized from n: the window is not known to be smaller) */
     while (bits < PART_MAX_BITS && (n >> bits) > PART_TARGET_ROWS)
         bits++;
-    P = (size_t)1 << bits;
-    memset(cnt, 0, P * sizeof cnt[0]);
-#define PART_OF_(id) (bits ? (size_t)(id_hash(id) >> (64 - bits)) : 0)
-    for (i = 0; i < n; i++)
-        if (in_window(in, i, o, cx->obs_end))
-            cnt[PART_OF_(in->customer_id[i])]++;
+    return bits;
+}
+
+/* Offsets of the parts of the fast path inside one block. */
+typedef struct fast_layout {
+    size_t G, Gc, Gp, wc, lidx, ht, lkeys, pairs, lrank, lcnt, R, perm, temp, total;
+    size_t hcap;
+} fast_layout;
+
+/* grows: rows of the largest group; m: rows of the largest partition. */
+static int fast_layout_make(size_t grows, size_t m, size_t nw, size_t P, int has_cost, int has_per,
+                            fast_layout *f)
+{
+    size_t t = 0;
+    int ok = 1;
+    f->hcap = next_pow2(2 * m + 1);
+#define FPART_(field, count, size) (f->field = t, ok = ok && add_part(&t, (count), (size)))
+    FPART_(G, grows + P * PART_WC_ROWS, sizeof(prow)); /* + alignment of each partition start */
+    FPART_(Gc, has_cost ? grows + P * PART_WC_ROWS : 0, sizeof(double));
+    FPART_(Gp, has_per ? grows + P * PART_WC_ROWS : 0, sizeof(int64_t));
+    FPART_(wc, P * PART_WC_ROWS, sizeof(prow));
+    FPART_(lidx, m, sizeof(uint32_t));
+    FPART_(ht, f->hcap, sizeof(uint32_t));
+    FPART_(lkeys, m, sizeof(int64_t));
+    FPART_(pairs, 2 * m, sizeof(kpair)); /* key sort, then the merge buffer of records */
+    FPART_(lrank, m, sizeof(uint32_t));
+    FPART_(lcnt, m + 1, sizeof(uint32_t));
+    FPART_(R, m, sizeof(txn_rec));
+    FPART_(perm, nw, sizeof(uint32_t));
+    FPART_(temp, nw, sizeof(double));
+#undef FPART_
+    ok = ok && add_part(&t, 1, 16); /* to align a caller workspace */
+    f->total = t;
+    return ok;
+}
+
+/* Bytes of the sort fallback: two arrays of (key, row) pairs. */
+static int fallback_bytes(size_t nw, size_t *bytes)
+{
+    size_t t = 0;
+    if (!add_part(&t, nw, 2 * sizeof(kpair)))
+        return 0;
+    *bytes = t;
+    return 1;
+}
+
+/* Workspace bound without referrers: twice the input bytes (never less than the fallback). */
+static int nonref_bound(const cva_txn_input *in, size_t *bytes)
+{
+    size_t row = 3 * sizeof(double) + (in->cost ? sizeof(double) : 0) + (in->period ? sizeof(int64_t) : 0);
+    size_t twice, fb;
+    if (!mul_add(in->n, 2 * row, 0, &twice) || !fallback_bytes(in->n, &fb))
+        return 0;
+    *bytes = twice > fb ? twice : fb;
+    return 1;
+}
+
+/* Consecutive partitions into groups of at most `target` rows (a larger
+   partition is a group alone); returns the rows of the largest group. */
+static size_t make_groups(const size_t *cnt, size_t P, size_t target, size_t *gstart, size_t *ng)
+{
+    size_t p, g = 0, rows = 0, maxg = 0;
+    gstart[0] = 0;
     for (p = 0; p < P; p++) {
-        pos[p] = nw;
-        nw += cnt[p];
-        if (cnt[p] > m_max)
-            m_max = cnt[p];
-    }
-    S = (prow *)arena_get(ar, (nw ? nw : 1) * sizeof(prow));
-    lidx = (uint32_t *)arena_get(ar, (nw ? nw : 1) * sizeof(uint32_t));
-    wc = (prow *)arena_get(ar, P * PART_WC_ROWS * sizeof(prow));
-    if (!S || !lidx || !wc)
-        return CVA_E_NOMEM;
-    if (in->cost && !(Sc = (double *)arena_get(ar, (nw ? nw : 1) * sizeof(double))))
-        return CVA_E_NOMEM;
-    if (in->period && !(Sp = (int64_t *)arena_get(ar, (nw ? nw : 1) * sizeof(int64_t))))
-        return CVA_E_NOMEM;
-
-    /* scatter, stable; rows go through a small per-partition buffer so the
-       big array sees whole runs of PART_WC_ROWS rows (fewer TLB misses) */
-    memset(wfill, 0, P);
-    for (i = 0; i < n; i++) {
-        size_t q;
-        prow *r;
-        unsigned f;
-        if (!in_window(in, i, o, cx->obs_end))
-            continue;
-        q = PART_OF_(in->customer_id[i]);
-        f = wfill[q];
-        r = &wc[q * PART_WC_ROWS + f];
-        r->id = in->customer_id[i];
-        r->t = in->t[i];
-        r->amount = in->amount[i];
-        if (Sc)
-            Sc[pos[q] + f] = in->cost[i];
-        if (Sp)
-            Sp[pos[q] + f] = in->period[i];
-        if (++f == PART_WC_ROWS) {
-            memcpy(&S[pos[q]], &wc[q * PART_WC_ROWS], PART_WC_ROWS * sizeof(prow));
-            pos[q] += PART_WC_ROWS;
-            f = 0;
+        if (rows > 0 && rows + cnt[p] > target) {
+            gstart[++g] = p;
+            rows = 0;
         }
-        wfill[q] = (unsigned char)f;
+        rows += cnt[p];
+        if (rows > maxg)
+            maxg = rows;
     }
-    for (p = 0; p < P; p++)
-        if (wfill[p])
-            memcpy(&S[pos[p]], &wc[p * PART_WC_ROWS], wfill[p] * sizeof(prow));
+    gstart[++g] = P;
+    *ng = g;
+    return maxg;
+}
 
-    /* b1. map each partition's ids to local indices (small, cache-resident table) */
-    hcap = next_pow2(2 * m_max + 1);
-    ht = (hslot *)arena_get(ar, hcap * sizeof(hslot));
-    lkeys = (int64_t *)arena_get(ar, (m_max ? m_max : 1) * sizeof(int64_t));
-    lcnt = (uint32_t *)arena_get(ar, (m_max + 1) * sizeof(uint32_t));
-    keys = (int64_t *)arena_get(ar, (nw ? nw : 1) * sizeof(int64_t));
-    if (!ht || !lkeys || !lcnt || !keys)
-        return CVA_E_NOMEM;
-    {
-        size_t base = 0;
-        for (p = 0; p < P; p++) {
-            size_t m = cnt[p], cap = next_pow2(2 * m + 1), kp = 0, l;
-            const prow *Sb = S + base;
-            uint32_t *Lb = lidx + base;
+typedef struct hnode {
+    uint64_t key;
+    uint32_t cur, end;
+} hnode;
+
+static void heap_down(hnode *h, size_t hn, size_t i)
+{
+    hnode v = h[i];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= hn)
+            break;
+        if (c + 1 < hn && h[c + 1].key < h[c].key)
+            c++;
+        if (!(h[c].key < v.key))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = v;
+}
+
+#define PERMUTE_(arr, type)                                          \
+    do {                                                             \
+        if (arr) {                                                   \
+            type *tt_ = (type *)temp;                                \
+            for (k = 0; k < K; k++)                                  \
+                tt_[k] = (arr)[perm[k]];                             \
+            memcpy((arr), tt_, K * sizeof(type));                    \
+        }                                                            \
+    } while (0)
+
+/* Rows sorted by id within each partition run [kbase[p], kbase[p+1]) -> global id order. */
+static void merge_runs(cva_txn_summary *out, const size_t *kbase, size_t P, size_t K, uint32_t *perm,
+                       void *temp)
+{
+    hnode h[(size_t)1 << PART_MAX_BITS];
+    size_t hn = 0, p, k, i;
+    for (p = 0; p < P; p++)
+        if (kbase[p + 1] > kbase[p]) {
+            h[hn].key = id_order_key(out->customer_id[kbase[p]]);
+            h[hn].cur = (uint32_t)kbase[p];
+            h[hn].end = (uint32_t)kbase[p + 1];
+            hn++;
+        }
+    for (i = hn / 2; i-- > 0;)
+        heap_down(h, hn, i);
+    for (k = 0; k < K; k++) {
+        perm[k] = h[0].cur++;
+        if (h[0].cur == h[0].end)
+            h[0] = h[--hn];
+        else
+            h[0].key = id_order_key(out->customer_id[h[0].cur]);
+        if (hn)
+            heap_down(h, hn, 0);
+    }
+    PERMUTE_(out->customer_id, int64_t);
+    PERMUTE_(out->n_txn, uint32_t);
+    PERMUTE_(out->n_occ, uint32_t);
+    PERMUTE_(out->n_refund, uint32_t);
+    PERMUTE_(out->first_t, double);
+    PERMUTE_(out->last_t, double);
+    PERMUTE_(out->total_amount, double);
+    PERMUTE_(out->total_cost, double);
+    PERMUTE_(out->refund_amount, double);
+    PERMUTE_(out->frequency, double);
+    PERMUTE_(out->recency, double);
+    PERMUTE_(out->T, double);
+    PERMUTE_(out->monetary_value, double);
+    PERMUTE_(out->days_since_last, double);
+    PERMUTE_(out->frequency_holdout, double);
+    PERMUTE_(out->monetary_value_holdout, double);
+    /* duration_holdout is the same in every row */
+}
+#undef PERMUTE_
+
+typedef struct part_in {
+    const size_t *cnt; /* rows in the window per partition */
+    unsigned bits;
+    size_t P, nw;
+    int all_in; /* every row is in the window: no per-row test */
+} part_in;
+
+#define PART_OF_(id, bits) ((bits) ? (size_t)(id_hash(id) >> (64 - (bits))) : 0)
+
+/* Copy PART_WC_ROWS rows (192 bytes, 16-byte aligned destination) to the
+   group buffer; streaming stores skip reading the destination lines first. */
+static inline void copy_run(prow *dst, const prow *src)
+{
+#if CVA_STREAM_STORES_
+    __m128i *d = (__m128i *)(void *)dst;
+    const __m128i *s = (const __m128i *)(const void *)src;
+    int k;
+    for (k = 0; k < (int)(PART_WC_ROWS * sizeof(prow) / 16); k++)
+        _mm_stream_si128(d + k, _mm_loadu_si128(s + k));
+#else
+    memcpy(dst, src, PART_WC_ROWS * sizeof(prow));
+#endif
+}
+
+/* One run of the fast path over all groups. count_only: scatter and hash
+   only, to count customers; otherwise write every output row. */
+static size_t run_fast(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi, unsigned char *blk,
+                       const fast_layout *f, const size_t *gstart, size_t ng, cva_txn_summary *out,
+                       int count_only)
+{
+    const cva_txn_opts *o = cx->o;
+    const size_t n = in->n, *cnt = pi->cnt;
+    const unsigned bits = pi->bits;
+    prow *G = (prow *)(void *)(blk + f->G), *wc = (prow *)(void *)(blk + f->wc);
+    double *Gc = in->cost ? (double *)(void *)(blk + f->Gc) : NULL;
+    int64_t *Gp = in->period ? (int64_t *)(void *)(blk + f->Gp) : NULL;
+    uint32_t *lidx = (uint32_t *)(void *)(blk + f->lidx), *ht = (uint32_t *)(void *)(blk + f->ht);
+    int64_t *lkeys = (int64_t *)(void *)(blk + f->lkeys);
+    kpair *pairs = (kpair *)(void *)(blk + f->pairs);
+    uint32_t *lrank = (uint32_t *)(void *)(blk + f->lrank), *lcnt = (uint32_t *)(void *)(blk + f->lcnt);
+    txn_rec *R = (txn_rec *)(void *)(blk + f->R);
+    size_t pos[(size_t)1 << PART_MAX_BITS], kbase[((size_t)1 << PART_MAX_BITS) + 1];
+    unsigned char wfill[(size_t)1 << PART_MAX_BITS];
+    size_t K = 0, g, i;
+    txn_ctx c = *cx;
+    c.rtmp = (txn_rec *)(void *)pairs; /* 2m pairs = m records */
+
+    for (g = 0; g < ng; g++) {
+        const size_t lo = gstart[g], hi = gstart[g + 1], span = hi - lo;
+        size_t q, acc = 0, gbase;
+        for (q = lo; q < hi; q++) {
+            pos[q] = acc; /* a multiple of PART_WC_ROWS: whole, aligned runs */
+            acc += (cnt[q] + PART_WC_ROWS - 1) / PART_WC_ROWS * PART_WC_ROWS;
+        }
+        memset(wfill + lo, 0, span);
+
+        /* b. scatter this group's rows, stable, through per-partition buffers so
+           the big array sees whole runs of PART_WC_ROWS rows */
+        for (i = 0; i < n; i++) {
+            int64_t id;
+            prow *r;
+            unsigned fl;
+            if (!pi->all_in && !in_window(in, i, o, cx->obs_end))
+                continue;
+            id = in->customer_id[i];
+            q = PART_OF_(id, bits);
+            if (q - lo >= span)
+                continue;
+            fl = wfill[q];
+            r = &wc[q * PART_WC_ROWS + fl];
+            r->id = id;
+            r->t = in->t[i];
+            r->amount = in->amount[i];
+            if (Gc)
+                Gc[pos[q] + fl] = in->cost[i];
+            if (Gp)
+                Gp[pos[q] + fl] = in->period[i];
+            if (++fl == PART_WC_ROWS) {
+                copy_run(&G[pos[q]], &wc[q * PART_WC_ROWS]);
+                pos[q] += PART_WC_ROWS;
+                fl = 0;
+            }
+            wfill[q] = (unsigned char)fl;
+        }
+#if CVA_STREAM_STORES_
+        _mm_sfence();
+#endif
+        for (q = lo; q < hi; q++)
+            if (wfill[q])
+                memcpy(&G[pos[q]], &wc[q * PART_WC_ROWS], wfill[q] * sizeof(prow));
+
+        /* c. each partition in cache */
+        gbase = 0;
+        for (q = lo; q < hi; q++) {
+            const size_t m = cnt[q], cap = next_pow2(2 * m + 1);
+            const unsigned lbits = log2_of(cap);
+            const size_t rb = gbase; /* first row of the partition in the group buffer */
+            const prow *Sb = G + rb;
+            size_t kp = 0, l, r;
             int64_t last_id = 0;
-            uint32_t last = EMPTY_SLOT;
-            unsigned lbits = log2_of(cap);
+            uint32_t last = EMPTY_SLOT, sum = 0;
+            kpair *sorted;
+
             for (l = 0; l < cap; l++)
-                ht[l].val = EMPTY_SLOT;
+                ht[l] = EMPTY_SLOT;
             for (i = 0; i < m; i++) {
-                int64_t id = Sb[i].id;
+                const int64_t id = Sb[i].id;
                 size_t h;
-                if (last != EMPTY_SLOT && id == last_id) {
-                    Lb[i] = last;
+                uint32_t v;
+                if (id == last_id && last != EMPTY_SLOT) {
+                    lidx[i] = last;
                     continue;
                 }
                 h = (size_t)((id_hash(id) << bits) >> (64 - lbits));
                 for (;;) {
-                    if (ht[h].val == EMPTY_SLOT) {
-                        ht[h].key = id;
-                        ht[h].val = (uint32_t)kp;
-                        keys[K + kp++] = id;
+                    v = ht[h];
+                    if (v == EMPTY_SLOT) {
+                        v = ht[h] = (uint32_t)kp;
+                        lkeys[kp++] = id;
                         break;
                     }
-                    if (ht[h].key == id)
+                    if (lkeys[v] == id)
                         break;
                     h = (h + 1) & (cap - 1);
                 }
-                last = Lb[i] = ht[h].val;
+                last = lidx[i] = v;
                 last_id = id;
             }
-            /* longest segment, for the merge buffer */
-            memset(lcnt, 0, kp * sizeof(uint32_t));
-            for (i = 0; i < m; i++)
-                lcnt[Lb[i]]++;
-            for (l = 0; l < kp; l++)
-                if (lcnt[l] > max_seg)
-                    max_seg = lcnt[l];
-            kbase[p] = K;
-            K += kp;
-            base += m;
-        }
-        kbase[P] = K;
-    }
-    *n_window_out = nw;
-    *K_out = K;
+            kbase[q] = K;
+            gbase += (m + PART_WC_ROWS - 1) / PART_WC_ROWS * PART_WC_ROWS;
+            if (count_only) {
+                K += kp;
+                continue;
+            }
 
-    if (out->capacity < K) {
-        out->n_customers = K;
-        return cva__report(diag, CVA_E_BUFFER_TOO_SMALL, 3, 0, -1, K,
-                           "out->capacity is less than the number of customers");
-    }
-
-    /* b2. sort the distinct ids once: rank of every (partition, local index) */
-    pairs = (kpair *)arena_get(ar, (K ? K : 1) * sizeof(kpair));
-    ptmp = (kpair *)arena_get(ar, (K ? K : 1) * sizeof(kpair));
-    rank = (uint32_t *)arena_get(ar, (K ? K : 1) * sizeof(uint32_t));
-    R = (txn_rec *)arena_get(ar, (m_max ? m_max : 1) * sizeof(txn_rec));
-    rtmp = (txn_rec *)arena_get(ar, (max_seg ? max_seg : 1) * sizeof(txn_rec));
-    if (!pairs || !ptmp || !rank || !R || !rtmp)
-        return CVA_E_NOMEM;
-    for (k = 0; k < K; k++) {
-        pairs[k].key = id_order_key(keys[k]);
-        pairs[k].val = k;
-    }
-    sorted = radix_sort_pairs(pairs, ptmp, K);
-
-    /* From here on nothing can fail: write the outputs. */
-    out->n_customers = K;
-    for (k = 0; k < K; k++) {
-        rank[sorted[k].val] = (uint32_t)k;
-        out->customer_id[k] = (int64_t)(sorted[k].key ^ (UINT64_C(1) << 63));
-    }
-
-    /* c. per partition: counting sort into cache-resident records (stable, so
-       each customer's rows keep input order), then one pass per customer */
-    c.rtmp = rtmp;
-    {
-        size_t base = 0;
-        for (p = 0; p < P; p++) {
-            size_t m = cnt[p], kp = kbase[p + 1] - kbase[p], l;
-            const prow *Sb = S + base;
-            const uint32_t *Lb = lidx + base;
-            uint32_t sum = 0;
-            memset(lcnt, 0, kp * sizeof(uint32_t));
-            for (i = 0; i < m; i++)
-                lcnt[Lb[i]]++;
+            /* the partition's ids in order: output rows K .. K+kp-1 */
             for (l = 0; l < kp; l++) {
-                uint32_t v = lcnt[l];
-                lcnt[l] = sum;
+                pairs[l].key = id_order_key(lkeys[l]);
+                pairs[l].val = l;
+            }
+            sorted = radix_sort_pairs(pairs, pairs + kp, kp);
+            for (r = 0; r < kp; r++) {
+                lrank[sorted[r].val] = (uint32_t)r;
+                out->customer_id[K + r] = lkeys[sorted[r].val];
+            }
+
+            /* counting sort of the rows by rank into records */
+            memset(lcnt, 0, kp * sizeof(uint32_t));
+            for (i = 0; i < m; i++) {
+                uint32_t rk = lrank[lidx[i]];
+                lidx[i] = rk;
+                lcnt[rk]++;
+            }
+            for (r = 0; r < kp; r++) {
+                uint32_t v = lcnt[r];
+                lcnt[r] = sum;
                 sum += v;
             }
-            for (i = 0; i < m; i++) {
-                txn_rec *r = &R[lcnt[Lb[i]]++];
-                r->t = Sb[i].t;
-                r->amount = Sb[i].amount;
-                r->cost = Sc ? Sc[base + i] : 0.0;
-                r->period = Sp ? Sp[base + i] : period_of(Sb[i].t, o);
+            if (Gc || Gp) {
+                for (i = 0; i < m; i++) {
+                    txn_rec *rec = &R[lcnt[lidx[i]]++];
+                    rec->t = Sb[i].t;
+                    rec->amount = Sb[i].amount;
+                    rec->cost = Gc ? Gc[rb + i] : 0.0;
+                    rec->period = Gp ? Gp[rb + i] : period_ctx(Sb[i].t, &c);
+                }
+            } else {
+                for (i = 0; i < m; i++) {
+                    txn_rec *rec = &R[lcnt[lidx[i]]++];
+                    rec->t = Sb[i].t;
+                    rec->amount = Sb[i].amount;
+                    rec->cost = 0.0;
+                    rec->period = period_ctx(Sb[i].t, &c);
+                }
             }
-            /* lcnt[l] is now the end of local customer l */
-            for (l = 0; l < kp; l++) {
-                uint32_t a = l ? lcnt[l - 1] : 0;
-                emit_customer(&c, R + a, lcnt[l] - a, out, rank[kbase[p] + l]);
+            /* lcnt[r] is now the end of customer r */
+            for (r = 0; r < kp; r++) {
+                uint32_t a = r ? lcnt[r - 1] : 0;
+                size_t len = lcnt[r] - a;
+                order_segment(&c, R + a, len);
+                if (c.fast)
+                    emit_fast(&c, R + a, len, out, K + r);
+                else
+                    emit_customer(&c, R + a, NULL, len, out, K + r);
             }
-            base += m;
+            K += kp;
         }
     }
-#undef PART_OF_
-    /* no referrer array: every referral aggregate is empty */
+    if (!count_only) {
+        kbase[pi->P] = K;
+        if (K > 1)
+            merge_runs(out, kbase, pi->P, K, (uint32_t *)(void *)(blk + f->perm), blk + f->temp);
+    }
+    return K;
+}
+
+/* Referral outputs of a call without referrer array: no referrals. */
+static void no_referrals(cva_txn_summary *out, size_t K)
+{
+    size_t k;
     if (out->ref_n_txn)
         memset(out->ref_n_txn, 0, K * sizeof(uint32_t));
     if (out->ref_n_cust)
@@ -838,6 +1182,96 @@ static cva_status summarize_partitioned(const cva_txn_input *in, const txn_ctx *
         if (out->ref_last_t)
             out->ref_last_t[k] = NAN;
     }
+}
+
+/* Bounded fallback: radix sort of (id, row) pairs, rows read by index. */
+static cva_status run_fallback(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi,
+                               unsigned char *blk, cva_txn_summary *out, cva_diag *diag, size_t *K_out)
+{
+    const size_t n = in->n, nw = pi->nw;
+    kpair *A = (kpair *)(void *)blk, *B = A + (nw ? nw : 1), *S, *T;
+    size_t i, m = 0, K = 0, a, b;
+    txn_ctx c = *cx;
+    c.in = in;
+    for (i = 0; i < n; i++)
+        if (pi->all_in || in_window(in, i, cx->o, cx->obs_end)) {
+            A[m].key = id_order_key(in->customer_id[i]);
+            A[m].val = i;
+            m++;
+        }
+    S = radix_sort_pairs(A, B, m);
+    T = S == A ? B : A;
+    for (i = 0; i < m; i++)
+        if (i == 0 || S[i].key != S[i - 1].key)
+            K++;
+    *K_out = K;
+    if (out->capacity < K) {
+        out->n_customers = K;
+        return cva__report(diag, CVA_E_BUFFER_TOO_SMALL, 3, 0, -1, K,
+                           "out->capacity is less than the number of customers");
+    }
+    /* From here on nothing can fail: write the outputs. */
+    out->n_customers = K;
+    K = 0;
+    for (a = 0; a < m; a = b) {
+        for (b = a + 1; b < m && S[b].key == S[a].key; b++)
+            ;
+        out->customer_id[K] = (int64_t)(S[a].key ^ (UINT64_C(1) << 63));
+        order_index_segment(&c, S + a, T + a, b - a);
+        emit_customer(&c, NULL, S + a, b - a, out, K);
+        K++;
+    }
+    no_referrals(out, K);
+    return CVA_OK;
+}
+
+static cva_status summarize_nonref(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi, arena *ar,
+                                   size_t budget, cva_txn_summary *out, cva_diag *diag, size_t *K_out)
+{
+    size_t gstart[((size_t)1 << PART_MAX_BITS) + 1], ng = 1, m_max = 0, p, target, grows, K;
+    fast_layout f;
+    unsigned char *blk;
+    int fits = 0;
+
+    for (p = 0; p < pi->P; p++)
+        if (pi->cnt[p] > m_max)
+            m_max = pi->cnt[p];
+    /* with a workspace: as few groups as fit; allocating: groups of ~GROUP_ROWS rows */
+    target = ar->base ? pi->nw : GROUP_ROWS;
+    for (;;) {
+        grows = make_groups(pi->cnt, pi->P, target, gstart, &ng);
+        if (fast_layout_make(grows, m_max, pi->nw, pi->P, in->cost != NULL, in->period != NULL, &f) &&
+            f.total <= budget) {
+            fits = 1;
+            break;
+        }
+        if (grows <= m_max || target < 2)
+            break;
+        target /= 2;
+    }
+    if (!fits) {
+        size_t fb;
+        if (!fallback_bytes(pi->nw, &fb) || !(blk = (unsigned char *)arena_get(ar, fb)))
+            return CVA_E_NOMEM;
+        return run_fallback(in, cx, pi, blk, out, diag, K_out);
+    }
+    if (!(blk = (unsigned char *)arena_get(ar, f.total)))
+        return CVA_E_NOMEM;
+    blk += (16 - (size_t)((uintptr_t)blk & 15u)) & 15u;
+    if (out->capacity < pi->nw) {
+        K = run_fast(in, cx, pi, blk, &f, gstart, ng, out, 1);
+        if (out->capacity < K) {
+            *K_out = K;
+            out->n_customers = K;
+            return cva__report(diag, CVA_E_BUFFER_TOO_SMALL, 3, 0, -1, K,
+                               "out->capacity is less than the number of customers");
+        }
+    }
+    /* From here on nothing can fail: write the outputs. */
+    K = run_fast(in, cx, pi, blk, &f, gstart, ng, out, 0);
+    out->n_customers = K;
+    *K_out = K;
+    no_referrals(out, K);
     return CVA_OK;
 }
 
@@ -850,7 +1284,9 @@ cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, 
     arena ar;
     size_t n, i, n_window = 0, n_invalid = 0, K = 0, k;
     double obs_end, ref_end, cal_end;
-    int has_cal, skip_invalid;
+    int has_cal, skip_invalid, hist;
+    unsigned bits;
+    size_t P, budget, cnt[(size_t)1 << PART_MAX_BITS];
     uint32_t *slot = NULL, *ref_slot = NULL, *rank = NULL;
     size_t *offs = NULL;
     kpair *pairs = NULL, *ptmp = NULL, *sorted;
@@ -882,24 +1318,54 @@ cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, 
     n = in->n;
     skip_invalid = (o.flags & CVA_F_SKIP_INVALID) != 0;
 
-    /* 1. validate rows, find the end of observation */
+    /* 1. validate rows, find the end of observation; without referrers also
+          count the rows in the window per partition */
+    hist = in->referrer_id == NULL;
+    bits = part_bits(n);
+    P = (size_t)1 << bits;
+    memset(cnt, 0, P * sizeof cnt[0]);
     {
         double tmax = -INFINITY;
-        for (i = 0; i < n; i++) {
-            double t = in->t[i], a = in->amount[i];
-            int bad = !isfinite(t) || !isfinite(a) || (in->cost && !isfinite(in->cost[i]));
-            if (bad) {
-                if (!skip_invalid) {
-                    const char *what = !isfinite(t) ? "time is NaN or infinite"
-                                       : !isfinite(a) ? "amount is NaN or infinite"
-                                                      : "cost is NaN or infinite";
-                    return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0, what);
+        const int end_given = !isnan(o.obs_end);
+        if (hist && !in->cost && !end_given && isinf(o.obs_start)) {
+            /* the default case: every finite row is in the window */
+            const int64_t *id = in->customer_id;
+            const double *tt = in->t, *aa = in->amount;
+            for (i = 0; i < n; i++) {
+                double t = tt[i];
+                if (!isfinite(t) || !isfinite(aa[i])) {
+                    if (!skip_invalid)
+                        return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0,
+                                           !isfinite(t) ? "time is NaN or infinite"
+                                                        : "amount is NaN or infinite");
+                    n_invalid++;
+                    continue;
                 }
-                n_invalid++;
-                continue;
+                if (t > tmax)
+                    tmax = t;
+                cnt[PART_OF_(id[i], bits)]++;
             }
-            if (t >= o.obs_start && t > tmax)
-                tmax = t;
+        } else {
+            for (i = 0; i < n; i++) {
+                double t = in->t[i], a = in->amount[i];
+                int bad = !isfinite(t) || !isfinite(a) || (in->cost && !isfinite(in->cost[i]));
+                if (bad) {
+                    if (!skip_invalid) {
+                        const char *what = !isfinite(t) ? "time is NaN or infinite"
+                                           : !isfinite(a) ? "amount is NaN or infinite"
+                                                          : "cost is NaN or infinite";
+                        return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0, what);
+                    }
+                    n_invalid++;
+                    continue;
+                }
+                if (t >= o.obs_start) {
+                    if (t > tmax)
+                        tmax = t;
+                    if (hist && (!end_given || t <= o.obs_end))
+                        cnt[PART_OF_(in->customer_id[i], bits)]++;
+                }
+            }
         }
         obs_end = isnan(o.obs_end) ? tmax : o.obs_end;
     }
@@ -911,17 +1377,22 @@ cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, 
 
     /* 2. workspace */
     make_layout(in, &L);
-    if (work) {
+    {
         size_t need;
-        if (!layout_bytes(&L, &need))
+        if (!(L.has_ref ? layout_bytes(&L, &need) : nonref_bound(in, &need)))
             return cva__report(diag, CVA_E_OVERFLOW, 4, 0, -1, 0, "workspace size overflows size_t");
-        if (work_size < need)
-            return cva__report(diag, CVA_E_WORKSPACE_TOO_SMALL, 5, 0, -1, need,
-                               "work_size is below cva_txn_workspace_size()");
-        ar.base = (unsigned char *)work;
-        ar.size = work_size;
-    } else {
-        ar.alloc = o.alloc;
+        if (work) {
+            if (work_size < need)
+                return cva__report(diag, CVA_E_WORKSPACE_TOO_SMALL, 5, 0, -1, need,
+                                   "work_size is below cva_txn_workspace_size()");
+            ar.base = (unsigned char *)work;
+            ar.size = work_size;
+            budget = work_size;
+        } else {
+            /* allocating: the fast path always (its groups bound what is touched) */
+            ar.alloc = o.alloc;
+            budget = SIZE_MAX;
+        }
     }
 
 #define NOMEM_()                                                                             \
@@ -932,26 +1403,30 @@ cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, 
 
     if (!L.has_ref) {
         txn_ctx cx;
+        part_in pi;
+        memset(&cx, 0, sizeof cx);
         cx.o = &o;
         cx.has_cal = has_cal;
         cx.obs_end = obs_end;
         cx.cal_end = cal_end;
         cx.ref_end = ref_end;
-        cx.rtmp = NULL;
-        result = summarize_partitioned(in, &cx, &ar, out, diag, &n_window, &K);
-        if (result == CVA_E_NOMEM && ar.base) {
-            /* a skewed input needs more than the worst-case layout of the
-               hash path: use that path, which always fits */
-            ar.used = 0;
-            n_window = 0;
-            K = 0;
-        } else if (result == CVA_E_NOMEM) {
+        cx.unit_period = !(o.period_origin < 0.0 || o.period_origin > 0.0) &&
+                         !(o.period_length < 1.0 || o.period_length > 1.0);
+        cx.fast = o.refund_policy == CVA_REFUND_NET && !has_cal;
+        cx.has_cost = in->cost != NULL;
+        pi.cnt = cnt;
+        pi.bits = bits;
+        pi.P = P;
+        for (n_window = 0, i = 0; i < P; i++)
+            n_window += cnt[i];
+        pi.nw = n_window;
+        pi.all_in = n_window == n;
+        result = summarize_nonref(in, &cx, &pi, &ar, budget, out, diag, &K);
+        if (result == CVA_E_NOMEM)
             NOMEM_();
-        } else if (result < 0) {
+        if (result < 0)
             goto done;
-        } else {
-            goto status;
-        }
+        goto status;
     }
 
     slot = (uint32_t *)arena_get(&ar, (n ? n : 1) * sizeof(uint32_t));
@@ -1086,6 +1561,7 @@ cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, 
 
     {
         txn_ctx cx;
+        memset(&cx, 0, sizeof cx);
         cx.o = &o;
         cx.has_cal = has_cal;
         cx.obs_end = obs_end;
@@ -1093,7 +1569,12 @@ cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, 
         cx.ref_end = ref_end;
         cx.rtmp = rtmp;
         for (k = 0; k < K; k++)
-            emit_customer(&cx, recs + offs[k], offs[k + 1] - offs[k], out, k);
+        {
+            txn_rec *seg = recs + offs[k];
+            size_t len = offs[k + 1] - offs[k];
+            order_segment(&cx, seg, len);
+            emit_customer(&cx, seg, NULL, len, out, k);
+        }
     }
 
     /* 6. referral aggregates, in input row order */

@@ -684,6 +684,90 @@ static void long_unsorted_history(void **state)
 /* ------------------------------------------------------------------------ */
 /* Bad input and contracts                                                  */
 
+/* Inputs large enough for several partitions: the partitioned path (always
+   used when the library allocates), the same call with a workspace of exactly
+   cva_txn_workspace_size() bytes (the partitioned path when its buffers fit,
+   the bounded sort fallback when one partition is too large, as with a
+   customer owning half the rows), and the customer-counting pass taken when
+   out->capacity is below the row count. */
+static void large_inputs_all_paths(void **state)
+{
+    enum { N = 200000 };
+    int64_t *id = (int64_t *)malloc(N * sizeof(int64_t));
+    double *t = (double *)malloc(N * sizeof(double));
+    double *a = (double *)malloc(N * sizeof(double));
+    double *c = (double *)malloc(N * sizeof(double));
+    int skew, variant;
+    (void)state;
+    for (skew = 0; skew < 2; skew++) {
+        uint64_t seed = 99u + (uint64_t)skew;
+        size_t i;
+        for (i = 0; i < N; i++) {
+            uint64_t r = lcg(&seed);
+            id[i] = (skew && (r & 1u)) ? INT64_C(-5) : (int64_t)((r >> 8) % 9000u) * INT64_C(1000003);
+            t[i] = (double)(lcg(&seed) % 700u) * 0.5; /* unsorted, with ties */
+            a[i] = (double)((int)(lcg(&seed) % 200u) - 20) * 0.25;
+            c[i] = (double)(lcg(&seed) % 8u) * 0.125;
+        }
+        for (variant = 0; variant < 2; variant++) {
+            cva_txn_input in = make_input(N, id, t, a);
+            cva_txn_opts o;
+            outbuf b, b2;
+            size_t ws, K;
+            void *work;
+            int st;
+            cva_txn_opts_init_defaults(&o, sizeof o);
+            if (variant) {
+                in.cost = c;
+                o.refund_policy = CVA_REFUND_EXCLUDE;
+                o.calibration_end = 200.0;
+                o.period_length = 7.0;
+            }
+            outbuf_alloc(&b, N, variant, 0);
+            st = cva_txn_summarize(&in, &o, &b.s, NULL, 0, NULL);
+            assert_status(st, CVA_OK);
+            check_against_reference(&in, &o, &b);
+            K = b.s.n_customers;
+
+            assert_status(cva_txn_workspace_size(&in, &o, &ws), CVA_OK);
+            assert_true(ws <= 2 * (size_t)N * (in.cost ? 32u : 24u));
+            work = malloc(ws);
+            outbuf_alloc(&b2, N, variant, 0);
+            assert_status(cva_txn_summarize(&in, &o, &b2.s, work, ws, NULL), CVA_OK);
+            assert_int_equal(b2.s.n_customers, K);
+            assert_memory_equal(b2.id, b.id, K * sizeof(int64_t));
+            assert_memory_equal(b2.n_txn, b.n_txn, K * sizeof(uint32_t));
+            assert_memory_equal(b2.n_occ, b.n_occ, K * sizeof(uint32_t));
+            assert_memory_equal(b2.total, b.total, K * sizeof(double));
+            assert_memory_equal(b2.cost, b.cost, K * sizeof(double));
+            assert_memory_equal(b2.refund, b.refund, K * sizeof(double));
+            assert_memory_equal(b2.tx, b.tx, K * sizeof(double));
+            assert_memory_equal(b2.T, b.T, K * sizeof(double));
+            assert_memory_equal(b2.mx, b.mx, K * sizeof(double));
+            assert_memory_equal(b2.since, b.since, K * sizeof(double));
+            free(work);
+            outbuf_free(&b2);
+
+            /* capacity below the row count: exactly K fits, K - 1 does not */
+            outbuf_alloc(&b2, K, variant, 0);
+            assert_status(cva_txn_summarize(&in, &o, &b2.s, NULL, 0, NULL), CVA_OK);
+            assert_memory_equal(b2.id, b.id, K * sizeof(int64_t));
+            assert_memory_equal(b2.mx, b.mx, K * sizeof(double));
+            b2.s.capacity = K - 1;
+            b2.id[0] = 777;
+            assert_status(cva_txn_summarize(&in, &o, &b2.s, NULL, 0, NULL), CVA_E_BUFFER_TOO_SMALL);
+            assert_int_equal(b2.s.n_customers, K);
+            assert_int_equal(b2.id[0], 777);
+            outbuf_free(&b2);
+            outbuf_free(&b);
+        }
+    }
+    free(id);
+    free(t);
+    free(a);
+    free(c);
+}
+
 static void bad_input(void **state)
 {
     const int64_t id[] = {1, 2, 3};
@@ -917,6 +1001,7 @@ int main(void)
         cmocka_unit_test(random_vs_reference),
         cmocka_unit_test(permutation_invariance),
         cmocka_unit_test(long_unsorted_history),
+        cmocka_unit_test(large_inputs_all_paths),
         cmocka_unit_test(bad_input),
         cmocka_unit_test(empty_input),
         cmocka_unit_test(duplicates_and_extremes),
