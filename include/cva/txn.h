@@ -234,11 +234,11 @@ CVA_API cva_status cva_txn_workspace_size(const cva_txn_input *in, const cva_txn
  * @note O(n) expected time (hash partitioning, per-partition grouping in
  *       cache, per-customer sort of rows by time only when they are out of
  *       order); reentrant; no output is written unless the status is >= 0.
- *       Without referrers and with @p work NULL, the memory allocated is
- *       about 200 MB for any n above 8 million rows plus about 12 bytes per
- *       customer (rows are grouped in passes of about 8 million rows); with
- *       a caller workspace one pass is used when it fits. Results are the
- *       same bits in both modes.
+ *       Without referrers and with @p work NULL, the memory touched is
+ *       about the input size plus 12 bytes per customer (never more than
+ *       cva_txn_workspace_size() unless one customer or partition holds a
+ *       large share of the rows). Results are the same bits with and
+ *       without a workspace.
  */
 CVA_API CVA_NODISCARD cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts,
                                                    cva_txn_summary *out, void *work, size_t work_size,
