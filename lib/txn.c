@@ -997,7 +997,7 @@ static inline void copy_run(prow *dst, const prow *src)
    only, to count customers; otherwise write every output row. */
 static size_t run_fast(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi, unsigned char *blk,
                        const fast_layout *f, const size_t *gstart, size_t ng, cva_txn_summary *out,
-                       int count_only)
+                       int count_only, int scattered)
 {
     const cva_txn_opts *o = cx->o;
     const size_t n = in->n, *cnt = pi->cnt;
@@ -1024,6 +1024,8 @@ static size_t run_fast(const cva_txn_input *in, const txn_ctx *cx, const part_in
             acc += (cnt[q] + PART_WC_ROWS - 1) / PART_WC_ROWS * PART_WC_ROWS;
         }
         memset(wfill + lo, 0, span);
+        if (scattered)
+            goto grouped; /* one group, already scattered by the counting pass */
 
         /* b. scatter this group's rows, stable, through per-partition buffers so
            the big array sees whole runs of PART_WC_ROWS rows */
@@ -1060,6 +1062,7 @@ static size_t run_fast(const cva_txn_input *in, const txn_ctx *cx, const part_in
             if (wfill[q])
                 memcpy(&G[pos[q]], &wc[q * PART_WC_ROWS], wfill[q] * sizeof(prow));
 
+    grouped:
         /* c. each partition in cache */
         gbase = 0;
         for (q = lo; q < hi; q++) {
@@ -1228,7 +1231,7 @@ static cva_status summarize_nonref(const cva_txn_input *in, const txn_ctx *cx, c
     size_t gstart[((size_t)1 << PART_MAX_BITS) + 1], ng = 1, m_max = 0, p, target, grows, K;
     fast_layout f;
     unsigned char *blk;
-    int fits = 0;
+    int fits = 0, counted = 0;
 
     for (p = 0; p < pi->P; p++)
         if (pi->cnt[p] > m_max)
@@ -1259,7 +1262,8 @@ static cva_status summarize_nonref(const cva_txn_input *in, const txn_ctx *cx, c
         return CVA_E_NOMEM;
     blk += (16 - (size_t)((uintptr_t)blk & 15u)) & 15u;
     if (out->capacity < pi->nw) {
-        K = run_fast(in, cx, pi, blk, &f, gstart, ng, out, 1);
+        counted = 1;
+        K = run_fast(in, cx, pi, blk, &f, gstart, ng, out, 1, 0);
         if (out->capacity < K) {
             *K_out = K;
             out->n_customers = K;
@@ -1268,7 +1272,7 @@ static cva_status summarize_nonref(const cva_txn_input *in, const txn_ctx *cx, c
         }
     }
     /* From here on nothing can fail: write the outputs. */
-    K = run_fast(in, cx, pi, blk, &f, gstart, ng, out, 0);
+    K = run_fast(in, cx, pi, blk, &f, gstart, ng, out, 0, counted && ng == 1);
     out->n_customers = K;
     *K_out = K;
     no_referrals(out, K);
