@@ -952,7 +952,16 @@ static void fa_free(void *user, void *p)
     free(p);
 }
 
+static void oom_case(int with_referrers);
+
 static void allocator_and_oom(void **state)
+{
+    (void)state;
+    oom_case(1); /* hash path */
+    oom_case(0); /* partitioned path */
+}
+
+static void oom_case(int with_referrers)
 {
     enum { N = 4000 };
     static int64_t id[N], ref[N];
@@ -964,21 +973,21 @@ static void allocator_and_oom(void **state)
     cva_txn_input in = make_input(N, id, t, a);
     cva_txn_opts o;
     outbuf b;
-    (void)state;
     for (i = 0; i < N; i++) {
         id[i] = (int64_t)(i * 7919 % 1500); /* forces the hash table to grow */
         ref[i] = (i % 5) ? CVA_NO_REFERRER : (int64_t)(i % 11);
         t[i] = (double)(N - i);
         a[i] = 1.0;
     }
-    in.referrer_id = ref;
+    if (with_referrers)
+        in.referrer_id = ref;
     cva_txn_opts_init_defaults(&o, sizeof o);
     o.alloc = &al;
-    outbuf_alloc(&b, 2 * N, 0, 1);
+    outbuf_alloc(&b, 2 * N, 0, with_referrers);
     assert_status(cva_txn_summarize(&in, &o, &b.s, NULL, 0, NULL), CVA_OK);
     assert_int_equal(f.live, 0);
     total_calls = f.calls;
-    assert_true(total_calls > 3);
+    assert_true(total_calls >= 1);
     for (k = 1; k <= total_calls; k++) {
         f.calls = 0;
         f.fail_at = k;
