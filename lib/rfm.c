@@ -1,0 +1,1272 @@
+/*
+ * libcva — RFM scoring (SPEC §3).
+ *
+ * Every binning method is reduced to a cut set: k−1 boundaries, each a
+ * (value, index) pair, plus a closure rule. The boundaries of the
+ * rank-based methods (rank-first, NTILE) are order statistics of the
+ * (value, index) order at closed-form ranks; the quantile methods need the
+ * order statistics x_(lo+1), x_(lo+2) of the type-7 quantile. They are found
+ * by exact selection:
+ *   pass 1  histogram of the top 16 bits of an order-preserving integer key;
+ *   then    the bucket holding each wanted rank is known from prefix sums;
+ *   pass 2  the elements of those few buckets are gathered (in index order)
+ *           and sorted by key with a stable LSD radix sort (index order kept
+ *           within equal keys), which yields the exact (value, index) at
+ *           every wanted rank.
+ * Scoring is then the branch-free kernel
+ *   bin = 1 + Σ_j [x > c_j  or  (x == c_j and i > idx_j)]
+ * over blocks of the contiguous column, compiled twice (baseline SSE2 and
+ * AVX2 via a target attribute); both give identical integers.
+ * SPDX-License-Identifier: MIT
+ */
+#include <float.h>
+#include <math.h>
+
+#include "cva_internal.h"
+#include "rfm_kernels.h"
+
+#define HIST_BITS 16
+#define HIST_SIZE ((size_t)1 << HIST_BITS)
+#define MAX_RANKS (2 * (CVA_RFM_MAX_BINS - 1))
+
+static const cva_rfm_opts rfm_defaults = {
+    .struct_size = sizeof(cva_rfm_opts),
+    .bins = 5,
+    .method = CVA_RFM_RANK_FIRST,
+    .frequency = CVA_RFM_F_TXN,
+    .monetary = CVA_RFM_M_TOTAL,
+    .fixed_closure = CVA_RFM_CLOSE_RIGHT,
+    .kernel = CVA_KERNEL_AUTO,
+    .reserved = 0,
+    .r_cuts = NULL,
+    .f_cuts = NULL,
+    .m_cuts = NULL,
+    .w_r = 1.0,
+    .w_f = 1.0,
+    .w_m = 1.0,
+    .alloc = NULL,
+};
+
+cva_status cva_rfm_opts_init_defaults(cva_rfm_opts *opts, size_t struct_size)
+{
+    if (!opts)
+        return CVA_E_NULLPTR;
+    if (struct_size != sizeof(cva_rfm_opts))
+        return CVA_E_ABI_MISMATCH;
+    *opts = rfm_defaults;
+    return CVA_OK;
+}
+
+static cva_status get_opts(const cva_rfm_opts *opts, cva_rfm_opts *o, cva_diag *diag)
+{
+    *o = rfm_defaults;
+    if (opts && cva__copy_sized(o, sizeof *o, opts, sizeof(cva_rfm_opts)) != CVA_OK)
+        return cva__report(diag, CVA_E_ABI_MISMATCH, 0, 0, -1, 0, "unsupported cva_rfm_opts size");
+    if (o->bins < 1 || o->bins > CVA_RFM_MAX_BINS)
+        return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_RFM_BINS, -1, 0, "bins must be 1..100");
+    if (o->method < CVA_RFM_RANK_FIRST || o->method > CVA_RFM_FIXED)
+        return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_RFM_METHOD, -1, 0, "unknown method");
+    if (o->frequency < CVA_RFM_F_TXN || o->frequency > CVA_RFM_F_REPEAT)
+        return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_RFM_FREQUENCY, -1, 0,
+                           "unknown frequency definition");
+    if (o->monetary < CVA_RFM_M_TOTAL || o->monetary > CVA_RFM_M_REPEAT_MEAN)
+        return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_RFM_MONETARY, -1, 0,
+                           "unknown monetary definition");
+    if (o->fixed_closure != CVA_RFM_CLOSE_RIGHT && o->fixed_closure != CVA_RFM_CLOSE_LEFT)
+        return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_RFM_CLOSURE, -1, 0, "unknown closure");
+    if (o->kernel != CVA_KERNEL_AUTO && o->kernel != CVA_KERNEL_SCALAR)
+        return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_RFM_KERNEL, -1, 0, "unknown kernel");
+    return CVA_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Raw metrics                                                              */
+
+cva_status cva_rfm_raw(double obs_end, const double *last_t, const uint32_t *n_txn, const uint32_t *n_occ,
+                       const double *total_amount, const double *monetary_value, size_t n,
+                       const cva_rfm_opts *opts, double *recency, double *frequency, double *monetary,
+                       cva_diag *diag)
+{
+    cva_rfm_opts o;
+    cva_status st;
+    size_t i;
+    if ((st = get_opts(opts, &o, diag)) < 0)
+        return st;
+    if (n == 0)
+        return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, "no customers");
+    if (!last_t || !n_txn || !total_amount || !recency || !frequency || !monetary)
+        return cva__report(diag, CVA_E_NULLPTR, 0, 0, -1, 0, "a required array is NULL");
+    if (o.frequency != CVA_RFM_F_TXN && !n_occ)
+        return cva__report(diag, CVA_E_NULLPTR, 4, 0, -1, 0, "n_occ is needed for this frequency");
+    if (o.monetary == CVA_RFM_M_REPEAT_MEAN && !monetary_value)
+        return cva__report(diag, CVA_E_NULLPTR, 6, 0, -1, 0, "monetary_value is needed for M_REPEAT_MEAN");
+    if (!isfinite(obs_end))
+        return cva__report(diag, CVA_E_NONFINITE, 1, 0, -1, 0, "obs_end is not finite");
+    for (i = 0; i < n; i++) {
+        if (n_txn[i] > 0 && !(last_t[i] <= obs_end))
+            return cva__report(diag, CVA_E_BADARG, 2, 0, (int64_t)i, 0,
+                               "last purchase is after obs_end or not finite");
+    }
+    for (i = 0; i < n; i++) {
+        int scored = n_txn[i] > 0;
+        recency[i] = scored ? obs_end - last_t[i] : (double)NAN;
+        switch (o.frequency) {
+        case CVA_RFM_F_OCC:
+            frequency[i] = (double)n_occ[i];
+            break;
+        case CVA_RFM_F_REPEAT:
+            frequency[i] = n_occ[i] > 0 ? (double)(n_occ[i] - 1) : 0.0;
+            break;
+        default:
+            frequency[i] = (double)n_txn[i];
+        }
+        switch (o.monetary) {
+        case CVA_RFM_M_MEAN:
+            monetary[i] = scored ? total_amount[i] / (double)n_txn[i] : (double)NAN;
+            break;
+        case CVA_RFM_M_REPEAT_MEAN:
+            monetary[i] = monetary_value[i];
+            break;
+        default:
+            monetary[i] = total_amount[i];
+        }
+    }
+    return cva__report(diag, CVA_OK, 0, 0, -1, 0, NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Selection                                                                */
+
+/* Order-preserving key of a double (after -0 → +0); NaN never reaches here. */
+static inline uint64_t order_key(double v)
+{
+    uint64_t u;
+    v += 0.0; /* -0 → +0: the two zeros are one value */
+    memcpy(&u, &v, sizeof u);
+    /* negative: flip every bit; positive: set the sign bit (branch-free) */
+    return u ^ ((uint64_t)((int64_t)u >> 63) | (UINT64_C(1) << 63));
+}
+
+static inline double key_value(uint64_t k)
+{
+    uint64_t u = (k >> 63) ? (k & ~(UINT64_C(1) << 63)) : ~k;
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+typedef struct kidx {
+    uint64_t key;
+    uint64_t idx;
+} kidx;
+
+/* Stable LSD radix sort by key (11-bit digits, constant digits skipped). */
+static kidx *radix_sort_kidx(kidx *a, kidx *tmp, size_t n)
+{
+    size_t count[2048];
+    unsigned shift;
+    for (shift = 0; shift < 64; shift += 11) {
+        size_t i, sum = 0;
+        kidx *t;
+        memset(count, 0, sizeof count);
+        for (i = 0; i < n; i++)
+            count[(a[i].key >> shift) & 2047u]++;
+        if (n == 0 || count[(a[0].key >> shift) & 2047u] == n)
+            continue;
+        for (i = 0; i < 2048; i++) {
+            size_t c = count[i];
+            count[i] = sum;
+            sum += c;
+        }
+        for (i = 0; i < n; i++)
+            tmp[count[(a[i].key >> shift) & 2047u]++] = a[i];
+        t = a;
+        a = tmp;
+        tmp = t;
+    }
+    return a;
+}
+
+/*
+ * Exact multi-rank selection by radix refinement (no gathering, no sort).
+ *
+ * Level 1 histograms the top 16 bits of every key; each wanted rank then
+ * lies in a known bucket at a known position. Each further level streams
+ * the column once more and histograms the next 16 bits inside the buckets
+ * still in play, until every wanted key is exact (after at most four
+ * levels, usually two: a level also records the smallest and largest key of
+ * each bucket, and a bucket holding one distinct key is resolved at once).
+ * Rank-based methods also need the index of the wanted element among the
+ * elements equal to its key (ties broken by index): one more pass counts
+ * occurrences in index order and stops as soon as all are found.
+ */
+#define MAX_SLOTS MAX_RANKS
+
+typedef struct selws {
+    uint64_t *hist1; /* HIST_SIZE + 1 */
+    int16_t *first;  /* HIST_SIZE: first slot whose top 16 bits match, -1 if none */
+    uint32_t *hist2; /* MAX_SLOTS * HIST_SIZE, allocated on first need */
+    kidx *pairs;     /* 2 * gather_cap gathered pairs (second half: radix buffer) */
+    size_t gather_cap;
+    const cva_allocator *alloc;
+    int owned;
+} selws;
+
+typedef struct target {
+    uint64_t prefix; /* known high bits of the key (16 per level) */
+    uint64_t within; /* 0-based position among elements with this prefix */
+    uint64_t count;  /* elements with this prefix (the exact key once resolved) */
+    int64_t index;   /* index of the element, once known */
+    int exact;
+    int have_index;
+    int slot;
+} target;
+
+/* Gathered pairs per call, at most: larger buckets are refined by histograms. */
+#define GATHER_CAP ((size_t)1 << 21)
+
+static size_t selws_bytes(void)
+{
+    return (HIST_SIZE + 1) * sizeof(uint64_t) + HIST_SIZE * sizeof(int16_t) +
+           (size_t)MAX_SLOTS * HIST_SIZE * sizeof(uint32_t) + 2 * GATHER_CAP * sizeof(kidx) + 64;
+}
+
+cva_status cva_rfm_workspace_size(size_t n, size_t *bytes)
+{
+    (void)n;
+    if (!bytes)
+        return CVA_E_NULLPTR;
+    *bytes = selws_bytes();
+    return CVA_OK;
+}
+
+static int selws_init(selws *w, size_t n, void *work, size_t work_size, const cva_allocator *alloc)
+{
+    (void)n;
+    memset(w, 0, sizeof *w);
+    if (work) {
+        unsigned char *p = (unsigned char *)work;
+        if (work_size < selws_bytes())
+            return -1;
+        p += (16 - ((uintptr_t)p & 15)) & 15;
+        w->hist1 = (uint64_t *)(void *)p;
+        p += (HIST_SIZE + 1) * sizeof(uint64_t);
+        w->hist2 = (uint32_t *)(void *)p;
+        p += (size_t)MAX_SLOTS * HIST_SIZE * sizeof(uint32_t);
+        w->pairs = (kidx *)(void *)p;
+        p += 2 * GATHER_CAP * sizeof(kidx);
+        w->first = (int16_t *)(void *)p;
+        w->gather_cap = GATHER_CAP;
+        return 0;
+    }
+    w->alloc = alloc;
+    w->owned = 1;
+    w->gather_cap = GATHER_CAP;
+    w->hist1 = (uint64_t *)cva__alloc(alloc, (HIST_SIZE + 1) * sizeof(uint64_t));
+    w->first = (int16_t *)cva__alloc(alloc, HIST_SIZE * sizeof(int16_t));
+    return (w->hist1 && w->first) ? 0 : 1;
+}
+
+static void selws_free(selws *w)
+{
+    if (!w->owned)
+        return;
+    cva__free(w->alloc, w->hist1);
+    cva__free(w->alloc, w->first);
+    cva__free(w->alloc, w->hist2);
+    cva__free(w->alloc, w->pairs);
+    memset(w, 0, sizeof *w);
+}
+
+/*
+ * Level 1 of the selection: histogram of the top 16 key bits of x = sign·v over
+ * the elements whose mask is not NaN, as exclusive prefix sums in w->hist1.
+ * Sets *m to the population and *bad to the first index whose value is NaN or
+ * infinite (SIZE_MAX if none). Returns 0 on allocation failure.
+ */
+static int level1(const double *v, const double *mask, size_t n, double sign, selws *w, size_t *m, size_t *bad)
+{
+    uint64_t *h1 = w->hist1;
+    size_t i, b;
+    uint64_t nonfinite = 0;
+    /* level 1: four interleaved sub-histograms break the store-to-load chain on
+       heavily repeated values; hist2 (not yet in use) holds them */
+    memset(h1, 0, (HIST_SIZE + 1) * sizeof(uint64_t));
+    if (!w->hist2) {
+        w->hist2 = (uint32_t *)cva__alloc(w->alloc, (size_t)MAX_SLOTS * HIST_SIZE * sizeof(uint32_t));
+        if (!w->hist2)
+            return 0;
+    }
+    {
+        uint32_t *q4 = w->hist2;
+        size_t base;
+        for (base = 0; base < n; base += (size_t)1 << 30) { /* sub-counts stay below 2^32 */
+            size_t end = n - base > ((size_t)1 << 30) ? base + ((size_t)1 << 30) : n, bb;
+            memset(q4, 0, 4 * HIST_SIZE * sizeof(uint32_t));
+            for (i = base; i + 4 <= end; i += 4) {
+                q4[(order_key(sign * v[i]) >> 48)] += !isnan(mask[i]);
+                q4[HIST_SIZE + (order_key(sign * v[i + 1]) >> 48)] += !isnan(mask[i + 1]);
+                q4[2 * HIST_SIZE + (order_key(sign * v[i + 2]) >> 48)] += !isnan(mask[i + 2]);
+                q4[3 * HIST_SIZE + (order_key(sign * v[i + 3]) >> 48)] += !isnan(mask[i + 3]);
+            }
+            for (; i < end; i++)
+                q4[(order_key(sign * v[i]) >> 48)] += !isnan(mask[i]);
+            for (bb = 0; bb < HIST_SIZE; bb++)
+                h1[bb] += (uint64_t)q4[bb] + q4[HIST_SIZE + bb] + q4[2 * HIST_SIZE + bb] + q4[3 * HIST_SIZE + bb];
+        }
+    }
+    /* keys with an all-ones exponent (±Inf, NaN) sit in the 16 top and 16 bottom buckets */
+    for (b = 0; b < 16; b++)
+        nonfinite += h1[b] + h1[HIST_SIZE - 1 - b];
+    {
+        uint64_t sum = 0;
+        for (i = 0; i <= HIST_SIZE; i++) {
+            uint64_t c = i < HIST_SIZE ? h1[i] : 0;
+            h1[i] = sum;
+            sum += c;
+        }
+    }
+    *m = (size_t)h1[HIST_SIZE];
+    *bad = SIZE_MAX;
+    if (nonfinite)
+        for (i = 0; i < n; i++)
+            if (!isnan(mask[i]) && !isfinite(v[i])) {
+                *bad = i;
+                break;
+            }
+    return 1;
+}
+
+/*
+ * Find the (value, index) of the elements at 1-based ranks in the (key, index)
+ * order of x = sign·v over the elements whose mask is not NaN. out_i may be
+ * NULL (value cuts); tie_after[r] says whether the next element in that order
+ * has the same key. Returns 0 on allocation failure.
+ */
+static int select_ranks(const double *v, const double *mask, size_t n, double sign, const uint64_t *ranks,
+                        size_t nr, double *out_v, int64_t *out_i, int *tie_after, selws *w)
+{
+    target tg[MAX_RANKS];
+    uint64_t slot_prefix[MAX_SLOTS], slot_min[MAX_SLOTS], slot_max[MAX_SLOTS];
+    int16_t slot_next[MAX_SLOTS];
+    uint64_t *h1 = w->hist1;
+    size_t i, r, q2;
+    int level;
+
+    for (r = 0; r < nr; r++) {
+        size_t lo = 0, hi = HIST_SIZE - 1;
+        while (lo < hi) { /* largest bucket starting below the rank */
+            size_t mid = (lo + hi + 1) / 2;
+            if (h1[mid] < ranks[r])
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        tg[r].prefix = lo;
+        tg[r].within = ranks[r] - h1[lo] - 1;
+        tg[r].count = h1[lo + 1] - h1[lo];
+        tg[r].exact = 0;
+        tg[r].have_index = 0;
+        tg[r].index = -1;
+        tg[r].slot = -1;
+    }
+
+    /* level 2, fast path: one pass over the buckets in play records per bucket
+       its smallest and largest key and the index of the element at each wanted
+       position (index order), and gathers the bucket's (key, index) pairs when
+       they fit in the gather buffer. A bucket with a single distinct key is then
+       exact, index included; a gathered bucket is sorted (stable radix). */
+    {
+        size_t n_slots = 0, s, total = 0;
+        uint64_t smin[MAX_SLOTS + 1], smax[MAX_SLOTS + 1], seen[MAX_SLOTS + 1], gpos[MAX_SLOTS], gstart[MAX_SLOTS];
+        int gok[MAX_SLOTS];
+        size_t order[MAX_RANKS], cursor[MAX_SLOTS + 1], nord = 0;
+        int64_t at[MAX_RANKS];
+        size_t slot_begin[MAX_SLOTS + 2];
+        for (i = 0; i < HIST_SIZE; i++)
+            w->first[i] = -1;
+        for (r = 0; r < nr; r++) {
+            size_t b = (size_t)tg[r].prefix;
+            if (w->first[b] < 0) {
+                w->first[b] = (int16_t)n_slots;
+                slot_prefix[n_slots] = b;
+                n_slots++;
+            }
+            tg[r].slot = w->first[b];
+            at[r] = -1;
+        }
+        /* targets ordered by (slot, within): each slot walks its own wanted positions */
+        for (s = 0; s < n_slots; s++) {
+            slot_begin[s] = nord;
+            for (r = 0; r < nr; r++)
+                if ((size_t)tg[r].slot == s) {
+                    size_t q = nord++;
+                    while (q > slot_begin[s] && tg[order[q - 1]].within > tg[r].within) {
+                        order[q] = order[q - 1];
+                        q--;
+                    }
+                    order[q] = r;
+                }
+            cursor[s] = slot_begin[s];
+            smin[s] = UINT64_MAX;
+            smax[s] = 0;
+            seen[s] = 0;
+            gok[s] = total + tg[order[slot_begin[s]]].count <= w->gather_cap;
+            gstart[s] = gpos[s] = total;
+            if (gok[s])
+                total += tg[order[slot_begin[s]]].count;
+        }
+        slot_begin[n_slots] = nord;
+        if (total > 0 && !w->pairs) {
+            w->pairs = (kidx *)cva__alloc(w->alloc, 2 * w->gather_cap * sizeof(kidx));
+            if (!w->pairs)
+                return 0;
+        }
+        {
+            /* Branch-light: elements outside the buckets in play go to a dummy
+               slot (index n_slots) whose gather pointer writes to a junk pair. */
+            kidx junk, *gp[MAX_SLOTS + 1];
+            size_t ginc[MAX_SLOTS + 1];
+            const int16_t dummy = (int16_t)n_slots;
+            for (i = 0; i < HIST_SIZE; i++)
+                if (w->first[i] < 0)
+                    w->first[i] = dummy;
+            smin[n_slots] = UINT64_MAX;
+            smax[n_slots] = 0;
+            seen[n_slots] = 0;
+            cursor[n_slots] = 0;
+            slot_begin[n_slots + 1] = 0; /* the dummy slot wants no position */
+            for (s = 0; s <= n_slots; s++) {
+                int g = s < n_slots && gok[s];
+                gp[s] = g ? w->pairs + gstart[s] : &junk;
+                ginc[s] = (size_t)g;
+            }
+            for (i = 0; i < n; i++) {
+                uint64_t key, c;
+                int16_t sl;
+                if (isnan(mask[i]))
+                    continue;
+                key = order_key(sign * v[i]);
+                sl = w->first[key >> 48];
+                smin[sl] = key < smin[sl] ? key : smin[sl];
+                smax[sl] = key > smax[sl] ? key : smax[sl];
+                c = seen[sl]++;
+                while (cursor[sl] < slot_begin[sl + 1] && tg[order[cursor[sl]]].within == c)
+                    at[order[cursor[sl]++]] = (int64_t)i;
+                gp[sl]->key = key;
+                gp[sl]->idx = i;
+                gp[sl] += ginc[sl];
+            }
+            for (s = 0; s < n_slots; s++)
+                gpos[s] = gstart[s] + (size_t)(gp[s] - (w->pairs + gstart[s])) * ginc[s];
+        }
+        for (s = 0; s < n_slots; s++) {
+            int single = smin[s] == smax[s];
+            size_t len = (size_t)(gpos[s] - gstart[s]);
+            kidx *a = w->pairs ? w->pairs + gstart[s] : NULL;
+            if (!single && gok[s] && len > 1) {
+                kidx *sorted = radix_sort_kidx(a, w->pairs + w->gather_cap + gstart[s], len);
+                if (sorted != a)
+                    memcpy(a, sorted, len * sizeof(kidx));
+            }
+            for (q2 = slot_begin[s]; q2 < slot_begin[s + 1]; q2++) {
+                target *t = &tg[order[q2]];
+                size_t rr = order[q2];
+                if (single) {
+                    t->prefix = smin[s];
+                    t->exact = 1;
+                    t->have_index = 1;
+                    t->index = at[rr];
+                } else if (gok[s]) {
+                    const kidx *e = &a[t->within];
+                    size_t lo2 = (size_t)t->within, cnt = 1;
+                    t->prefix = e->key;
+                    t->exact = 1;
+                    t->have_index = 1;
+                    t->index = (int64_t)e->idx;
+                    /* within and count relative to the exact key */
+                    while (lo2 > 0 && a[lo2 - 1].key == e->key)
+                        lo2--;
+                    while (lo2 + cnt < len && a[lo2 + cnt].key == e->key)
+                        cnt++;
+                    t->count = cnt;
+                    t->within -= lo2;
+                }
+            }
+        }
+    }
+
+    /* levels 2..4: refine the buckets still in play */
+    for (level = 2; level <= 4; level++) {
+        size_t n_slots = 0, s;
+        const unsigned shift = (unsigned)(64 - 16 * level); /* bits below this level's digit */
+        const unsigned pshift = shift + 16;                 /* bits below the current prefix */
+        for (r = 0; r < nr; r++) {
+            if (tg[r].exact)
+                continue;
+            for (s = 0; s < n_slots; s++)
+                if (slot_prefix[s] == tg[r].prefix)
+                    break;
+            if (s == n_slots)
+                slot_prefix[n_slots++] = tg[r].prefix;
+            tg[r].slot = (int)s;
+        }
+        if (n_slots == 0)
+            break;
+        memset(w->hist2, 0, n_slots * HIST_SIZE * sizeof(uint32_t));
+        for (i = 0; i < HIST_SIZE; i++)
+            w->first[i] = -1;
+        for (s = n_slots; s-- > 0;) {
+            size_t top = (size_t)(slot_prefix[s] >> (16 * (level - 2)));
+            slot_next[s] = w->first[top];
+            w->first[top] = (int16_t)s;
+            slot_min[s] = UINT64_MAX;
+            slot_max[s] = 0;
+        }
+        for (i = 0; i < n; i++) {
+            uint64_t key;
+            int16_t sl;
+            if (isnan(mask[i]))
+                continue;
+            key = order_key(sign * v[i]);
+            sl = w->first[key >> 48];
+            while (sl >= 0 && slot_prefix[sl] != key >> pshift)
+                sl = slot_next[sl];
+            if (sl < 0)
+                continue;
+            w->hist2[(size_t)sl * HIST_SIZE + ((key >> shift) & 0xFFFF)]++;
+            if (key < slot_min[sl])
+                slot_min[sl] = key;
+            if (key > slot_max[sl])
+                slot_max[sl] = key;
+        }
+        for (r = 0; r < nr; r++) {
+            const uint32_t *h;
+            uint64_t cum = 0;
+            size_t b;
+            if (tg[r].exact)
+                continue;
+            s = (size_t)tg[r].slot;
+            if (slot_min[s] == slot_max[s]) { /* one distinct key in the bucket */
+                tg[r].prefix = slot_min[s];
+                tg[r].exact = 1;
+                continue;
+            }
+            h = w->hist2 + s * HIST_SIZE;
+            for (b = 0; b < HIST_SIZE - 1; b++) {
+                if (cum + h[b] > tg[r].within)
+                    break;
+                cum += h[b];
+            }
+            tg[r].prefix = (tg[r].prefix << 16) | b;
+            tg[r].within -= cum;
+            tg[r].count = h[b];
+            if (level == 4)
+                tg[r].exact = 1;
+        }
+    }
+    for (r = 0; r < nr; r++) {
+        out_v[r] = key_value(tg[r].prefix);
+        if (tie_after)
+            tie_after[r] = tg[r].within + 1 < tg[r].count;
+    }
+    if (!out_i)
+        return 1;
+
+    /* index pass: the (within+1)-th element equal to each key, in index order */
+    {
+        uint64_t keys[MAX_RANKS], seen[MAX_RANKS];
+        size_t nk = 0, left = nr, q;
+        size_t kid[MAX_RANKS];
+        for (r = 0; r < nr; r++) {
+            for (q = 0; q < nk; q++)
+                if (keys[q] == tg[r].prefix)
+                    break;
+            if (q == nk) {
+                keys[nk] = tg[r].prefix;
+                seen[nk] = 0;
+                nk++;
+            }
+            kid[r] = q;
+            out_i[r] = tg[r].have_index ? tg[r].index : -1;
+            if (tg[r].have_index)
+                left--;
+        }
+        for (i = 0; i < n && left > 0; i++) {
+            uint64_t key;
+            if (isnan(mask[i]))
+                continue;
+            key = order_key(sign * v[i]);
+            for (q = 0; q < nk; q++) {
+                if (keys[q] != key)
+                    continue;
+                for (r = 0; r < nr; r++)
+                    if (kid[r] == q && out_i[r] < 0 && tg[r].within == seen[q]) {
+                        out_i[r] = (int64_t)i;
+                        left--;
+                    }
+                seen[q]++;
+                break;
+            }
+        }
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Cut sets                                                                 */
+
+/* Build the cut set of column v (mask: NaN = excluded). */
+static cva_status build_cuts(const double *v, const double *mask, size_t n, int32_t direction,
+                             const cva_rfm_opts *o, int32_t which, cva_rfm_cuts *cuts, selws *w,
+                             cva_diag *diag)
+{
+    const int32_t k = o->bins;
+    uint64_t ranks[MAX_RANKS] = {0};
+    double val[MAX_RANKS];
+    int64_t idx[MAX_RANKS];
+    int tie[MAX_RANKS];
+    size_t i, m = 0, nr = 0;
+    int32_t j;
+    int recency = direction == CVA_RFM_RECENCY;
+
+    double sign = 1.0;
+    if (o->method == CVA_RFM_NTILE && recency)
+        sign = -1.0; /* NTILE orders recency DESC (id ASC) */
+    if (o->method == CVA_RFM_FIXED || k == 1) {
+        for (i = 0; i < n; i++) {
+            if (isnan(mask[i]))
+                continue;
+            if (!isfinite(v[i]))
+                return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0,
+                                   "value is NaN or infinite for a scored customer");
+            m++;
+        }
+    } else {
+        size_t bad;
+        if (!level1(v, mask, n, sign, w, &m, &bad))
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
+        if (bad != SIZE_MAX)
+            return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)bad, 0,
+                               "value is NaN or infinite for a scored customer");
+    }
+    cuts->bins = k;
+    cuts->closure = CVA_RFM_CLOSE_RIGHT;
+    cuts->negate = 0;
+    cuts->reverse = recency;
+    cuts->ties_split = 0;
+    cuts->scored = m;
+    memset(cuts->count, 0, sizeof cuts->count);
+    for (j = 0; j < k - 1; j++) {
+        cuts->value[j] = INFINITY;
+        cuts->index[j] = INT64_MAX;
+    }
+
+    if (o->method == CVA_RFM_FIXED) {
+        const double *c = which == 0 ? o->r_cuts : which == 1 ? o->f_cuts : o->m_cuts;
+        if (k > 1 && !c)
+            return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_RFM_CUTS, -1, 0,
+                               "CVA_RFM_FIXED needs k-1 thresholds for this column");
+        for (j = 0; j < k - 1; j++) {
+            if (isnan(c[j]) || (j > 0 && !(c[j] >= c[j - 1])))
+                return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_RFM_CUTS, j, 0,
+                                   "thresholds must be ascending and not NaN");
+            cuts->value[j] = c[j];
+        }
+        cuts->closure = o->fixed_closure;
+        return m ? CVA_OK : CVA_W_EMPTY;
+    }
+    if (m == 0)
+        return CVA_W_EMPTY;
+    if (k == 1)
+        return CVA_OK;
+
+    if (o->method == CVA_RFM_RANK_FIRST || o->method == CVA_RFM_NTILE) {
+        if (o->method == CVA_RFM_RANK_FIRST) {
+            for (j = 1; j < k; j++)
+                ranks[nr++] = (uint64_t)j * (uint64_t)(m - 1) / (uint64_t)k + 1;
+        } else {
+            uint64_t q = m / (uint64_t)k, rho = m % (uint64_t)k;
+            for (j = 1; j < k; j++) {
+                uint64_t b = (uint64_t)j;
+                uint64_t e = b <= rho ? b * (q + 1) : rho * (q + 1) + (b - rho) * q;
+                ranks[nr++] = e > m ? m : e;
+            }
+            if (recency) {
+                cuts->negate = 1;
+                cuts->reverse = 0;
+            }
+        }
+        if (!select_ranks(v, mask, n, sign, ranks, nr, val, idx, tie, w))
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
+        for (j = 0; j < k - 1; j++) {
+            cuts->value[j] = val[j];
+            cuts->index[j] = idx[j];
+            if (tie[j] && ranks[j] < m)
+                cuts->ties_split = 1;
+        }
+        return CVA_OK;
+    }
+
+    /* type-7 quantiles: ranks lo+1 and lo+2 for every j */
+    {
+        uint64_t lo[CVA_RFM_MAX_BINS], fr[CVA_RFM_MAX_BINS];
+        for (j = 1; j < k; j++) {
+            uint64_t h = (uint64_t)(m - 1) * (uint64_t)j;
+            lo[j] = h / (uint64_t)k;
+            fr[j] = h % (uint64_t)k;
+            ranks[nr++] = lo[j] + 1;
+            ranks[nr++] = lo[j] + 2 <= m ? lo[j] + 2 : m;
+        }
+        if (!select_ranks(v, mask, n, sign, ranks, nr, val, NULL, NULL, w))
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
+        for (j = 1; j < k; j++) {
+            double x1 = val[2 * (j - 1)], x2 = val[2 * (j - 1) + 1];
+            double f = (double)fr[j] / (double)k;
+            double c = fr[j] == 0 ? x1 : x1 + f * (x2 - x1);
+            if (o->method == CVA_RFM_R_RFM)
+                c += 1.0;
+            cuts->value[j - 1] = c;
+            cuts->index[j - 1] = INT64_MAX;
+        }
+        cuts->closure = o->method == CVA_RFM_R_RFM ? CVA_RFM_CLOSE_LEFT : CVA_RFM_CLOSE_RIGHT;
+    }
+    return CVA_OK;
+}
+
+cva_status cva_rfm_cuts_compute(const double *v, size_t n, int32_t direction, const cva_rfm_opts *opts,
+                                int32_t which, cva_rfm_cuts *cuts, void *work, size_t work_size,
+                                cva_diag *diag)
+{
+    cva_rfm_opts o;
+    cva_status st;
+    selws w;
+    int rc;
+    if ((st = get_opts(opts, &o, diag)) < 0)
+        return st;
+    if (!cuts)
+        return cva__report(diag, CVA_E_NULLPTR, 6, 0, -1, 0, "cuts is NULL");
+    if (cuts->struct_size != sizeof(cva_rfm_cuts))
+        return cva__report(diag, CVA_E_ABI_MISMATCH, 6, 0, -1, 0, "unknown cva_rfm_cuts size");
+    if (n > 0 && !v)
+        return cva__report(diag, CVA_E_NULLPTR, 1, 0, -1, 0, "v is NULL");
+    if (direction != CVA_RFM_ASCENDING && direction != CVA_RFM_RECENCY)
+        return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "unknown direction");
+    if (which < 0 || which > 2)
+        return cva__report(diag, CVA_E_BADARG, 5, 0, -1, 0, "which must be 0, 1 or 2");
+    rc = selws_init(&w, n, work, work_size, o.alloc);
+    if (rc < 0)
+        return cva__report(diag, CVA_E_WORKSPACE_TOO_SMALL, 8, 0, -1, 0, "work_size too small");
+    if (rc > 0) {
+        selws_free(&w);
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
+    }
+    {
+        cva_rfm_cuts tmp = *cuts;
+        st = build_cuts(v, v, n, direction, &o, which, &tmp, &w, diag);
+        if (st >= 0)
+            *cuts = tmp;
+    }
+    selws_free(&w);
+    if (st < 0)
+        return st;
+    return cva__report(diag, st, 0, 0, -1, 0, st == CVA_W_EMPTY ? "no scored value" : NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Counting kernel                                                          */
+
+static void kernel_scalar(const double *CVA_RESTRICT v, size_t offset, size_t len, double sign, int left,
+                          const double *CVA_RESTRICT cv, const double *CVA_RESTRICT ci, int32_t nc,
+                          int32_t *CVA_RESTRICT acc)
+{
+    /* The reference: one element at a time, no vectorisation-friendly layout. */
+    size_t i;
+    for (i = 0; i < len; i++) {
+        double xi = sign * v[i], gi = (double)(offset + i);
+        int32_t b = 1, j;
+        for (j = 0; j < nc; j++) {
+            if (left)
+                b += xi >= cv[j];
+            else
+                b += (xi > cv[j]) || (xi >= cv[j] && gi > ci[j]);
+        }
+        acc[i] = b;
+    }
+}
+
+typedef void (*kernel_fn)(const double *CVA_RESTRICT, size_t, size_t, double, int, const double *CVA_RESTRICT,
+                          const double *CVA_RESTRICT, int32_t, int32_t *CVA_RESTRICT);
+
+static kernel_fn pick_kernel(int32_t kernel)
+{
+    if (kernel == CVA_KERNEL_SCALAR)
+        return kernel_scalar;
+#ifdef CVA_HAVE_AVX2_KERNEL
+    if (__builtin_cpu_supports("avx2"))
+        return cva__rfm_kernel_avx2;
+#endif
+    return cva__rfm_kernel;
+}
+
+/* Score a column with a cut set; mask NaN → 0. Adds counts to cuts->count. */
+static void apply_cuts(const double *v, const double *mask, size_t offset, size_t len, cva_rfm_cuts *cuts,
+                       int32_t kernel, int32_t *score)
+{
+    double cv[CVA_RFM_MAX_BINS], ci[CVA_RFM_MAX_BINS];
+    const int32_t k = cuts->bins, nc = k - 1;
+    const double sign = cuts->negate ? -1.0 : 1.0;
+    const int left = cuts->closure == CVA_RFM_CLOSE_LEFT;
+    kernel_fn fn = pick_kernel(kernel);
+    size_t base;
+    int32_t j;
+    for (j = 0; j < nc; j++) {
+        cv[j] = cuts->value[j];
+        ci[j] = cuts->index[j] == INT64_MAX ? (double)INFINITY : (double)cuts->index[j];
+    }
+    for (base = 0; base < len; base += KBLOCK) {
+        size_t blen = len - base < KBLOCK ? len - base : KBLOCK, i;
+        int32_t *out = score + base;
+        fn(v + base, offset + base, blen, sign, left, cv, ci, nc, out);
+        for (i = 0; i < blen; i++) {
+            int32_t s = cuts->reverse ? k + 1 - out[i] : out[i];
+            int32_t keep = !isnan(mask[base + i]);
+            out[i] = keep ? s : 0;
+            cuts->count[(size_t)(keep ? s - 1 : 0)] += (uint64_t)keep;
+        }
+    }
+}
+
+static int cuts_valid(const cva_rfm_cuts *c)
+{
+    return c && c->struct_size == sizeof(cva_rfm_cuts) && c->bins >= 1 && c->bins <= CVA_RFM_MAX_BINS &&
+           (c->closure == CVA_RFM_CLOSE_RIGHT || c->closure == CVA_RFM_CLOSE_LEFT);
+}
+
+cva_status cva_rfm_assign(const double *v, size_t offset, size_t len, cva_rfm_cuts *cuts, int32_t kernel,
+                          int32_t *score)
+{
+    if (len > 0 && (!v || !score))
+        return CVA_E_NULLPTR;
+    if (!cuts)
+        return CVA_E_NULLPTR;
+    if (!cuts_valid(cuts))
+        return CVA_E_BADARG;
+    if (kernel != CVA_KERNEL_AUTO && kernel != CVA_KERNEL_SCALAR)
+        return CVA_E_BADARG;
+    apply_cuts(v, v, offset, len, cuts, kernel, score);
+    return CVA_OK;
+}
+
+cva_status cva_rfm_score(const double *recency, const double *frequency, const double *monetary, size_t n,
+                         const cva_rfm_opts *opts, int32_t *r, int32_t *f, int32_t *m, cva_rfm_cuts *cuts,
+                         void *work, size_t work_size, cva_diag *diag)
+{
+    cva_rfm_opts o;
+    cva_status st, s3[3];
+    cva_rfm_cuts c[3];
+    selws w;
+    int rc, col;
+
+    if ((st = get_opts(opts, &o, diag)) < 0)
+        return st;
+    if (n > 0 && (!recency || !frequency || !monetary || !r || !f || !m))
+        return cva__report(diag, CVA_E_NULLPTR, 0, 0, -1, 0, "an input or output array is NULL");
+    if (cuts)
+        for (col = 0; col < 3; col++)
+            if (cuts[col].struct_size != sizeof(cva_rfm_cuts))
+                return cva__report(diag, CVA_E_ABI_MISMATCH, 9, 0, -1, 0, "unknown cva_rfm_cuts size");
+    if (n == 0)
+        return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, "no customers");
+    rc = selws_init(&w, n, work, work_size, o.alloc);
+    if (rc < 0)
+        return cva__report(diag, CVA_E_WORKSPACE_TOO_SMALL, 11, 0, -1, 0, "work_size too small");
+    if (rc > 0) {
+        selws_free(&w);
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
+    }
+    for (col = 0; col < 3; col++) {
+        const double *v = col == 0 ? recency : col == 1 ? frequency : monetary;
+        memset(&c[col], 0, sizeof c[col]);
+        c[col].struct_size = sizeof c[col];
+        s3[col] = build_cuts(v, recency, n, col == 0 ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING, &o, col,
+                             &c[col], &w, diag);
+        if (s3[col] < 0) {
+            selws_free(&w);
+            if (diag)
+                diag->arg = col + 1;
+            return s3[col];
+        }
+    }
+    selws_free(&w);
+    /* nothing can fail from here */
+    apply_cuts(recency, recency, 0, n, &c[0], o.kernel, r);
+    apply_cuts(frequency, recency, 0, n, &c[1], o.kernel, f);
+    apply_cuts(monetary, recency, 0, n, &c[2], o.kernel, m);
+    if (cuts)
+        for (col = 0; col < 3; col++)
+            cuts[col] = c[col];
+    if (c[0].scored == 0)
+        return cva__report(diag, CVA_W_EMPTY, 1, 0, -1, 0, "nobody to score (every recency is NaN)");
+    if (c[0].ties_split || c[1].ties_split || c[2].ties_split)
+        return cva__report(diag, CVA_W_TIES, 0, 0, -1, 0, "tied values were split across bins");
+    return cva__report(diag, CVA_OK, 0, 0, -1, 0, NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Composite scores                                                         */
+
+cva_status cva_rfm_composite(const int32_t *r, const int32_t *f, const int32_t *m, size_t n,
+                             const cva_rfm_opts *opts, int32_t *cell, double *weighted, double *fm)
+{
+    cva_rfm_opts o;
+    cva_status st;
+    size_t i;
+    int32_t k;
+    double wsum;
+    if ((st = get_opts(opts, &o, NULL)) < 0)
+        return st;
+    if (n > 0 && (!r || !f || !m))
+        return CVA_E_NULLPTR;
+    if (!(o.w_r >= 0 && o.w_f >= 0 && o.w_m >= 0) || !((wsum = o.w_r + o.w_f + o.w_m) > 0) || !isfinite(wsum))
+        return CVA_E_OPTION;
+    k = o.bins;
+    for (i = 0; i < n; i++)
+        if (r[i] < 0 || r[i] > k || f[i] < 0 || f[i] > k || m[i] < 0 || m[i] > k)
+            return CVA_E_BADARG;
+    for (i = 0; i < n; i++) {
+        int scored = r[i] > 0 && f[i] > 0 && m[i] > 0;
+        if (cell)
+            cell[i] = !scored ? 0 : k <= 9 ? 100 * r[i] + 10 * f[i] + m[i] : (r[i] * (k + 1) + f[i]) * (k + 1) + m[i];
+        if (weighted)
+            weighted[i] = scored ? (o.w_r * r[i] + o.w_f * f[i] + o.w_m * m[i]) / wsum : (double)NAN;
+        if (fm)
+            fm[i] = scored ? (f[i] + m[i]) / 2.0 : (double)NAN;
+    }
+    return n ? CVA_OK : CVA_W_EMPTY;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Segments                                                                 */
+
+const char *cva_label(int32_t code)
+{
+    switch (code) {
+    case CVA_SEG_NONE:
+        return "None";
+    case CVA_SEG_OTHERS:
+        return "Others";
+    case CVA_SEG_CHAMPIONS:
+        return "Champions";
+    case CVA_SEG_LOYAL:
+        return "Loyal Customers";
+    case CVA_SEG_POTENTIAL_LOYALIST:
+        return "Potential Loyalist";
+    case CVA_SEG_NEW:
+        return "New Customers";
+    case CVA_SEG_PROMISING:
+        return "Promising";
+    case CVA_SEG_NEED_ATTENTION:
+        return "Need Attention";
+    case CVA_SEG_ABOUT_TO_SLEEP:
+        return "About To Sleep";
+    case CVA_SEG_AT_RISK:
+        return "At Risk";
+    case CVA_SEG_CANT_LOSE:
+        return "Can't Lose Them";
+    case CVA_SEG_HIBERNATING:
+        return "Hibernating";
+    case CVA_SEG_LOST:
+        return "Lost";
+    default:
+        return "";
+    }
+}
+
+/* RF10 grid: R and F decide, M is free (1..5). */
+static const cva_rfm_rule map_rf10[] = {
+    {CVA_SEG_HIBERNATING, 1, 2, 1, 2, 1, 5},
+    {CVA_SEG_AT_RISK, 1, 2, 3, 4, 1, 5},
+    {CVA_SEG_CANT_LOSE, 1, 2, 5, 5, 1, 5},
+    {CVA_SEG_ABOUT_TO_SLEEP, 3, 3, 1, 2, 1, 5},
+    {CVA_SEG_NEED_ATTENTION, 3, 3, 3, 3, 1, 5},
+    {CVA_SEG_LOYAL, 3, 4, 4, 5, 1, 5},
+    {CVA_SEG_PROMISING, 4, 4, 1, 1, 1, 5},
+    {CVA_SEG_NEW, 5, 5, 1, 1, 1, 5},
+    {CVA_SEG_POTENTIAL_LOYALIST, 4, 5, 2, 3, 1, 5},
+    {CVA_SEG_CHAMPIONS, 5, 5, 4, 5, 1, 5},
+};
+
+/* R `rfm` vignette, published order ("<= 2" written as 1..2). */
+static const cva_rfm_rule map_hebbali[] = {
+    {CVA_SEG_CHAMPIONS, 4, 5, 4, 5, 4, 5},
+    {CVA_SEG_LOYAL, 2, 5, 3, 5, 3, 5},
+    {CVA_SEG_POTENTIAL_LOYALIST, 3, 5, 1, 3, 1, 3},
+    {CVA_SEG_NEW, 4, 5, 1, 1, 1, 1},
+    {CVA_SEG_PROMISING, 3, 4, 1, 1, 1, 1},
+    {CVA_SEG_NEED_ATTENTION, 2, 3, 2, 3, 2, 3},
+    {CVA_SEG_ABOUT_TO_SLEEP, 2, 3, 1, 2, 1, 2},
+    {CVA_SEG_AT_RISK, 1, 2, 2, 5, 2, 5},
+    {CVA_SEG_CANT_LOSE, 1, 1, 4, 5, 4, 5},
+    {CVA_SEG_HIBERNATING, 1, 2, 1, 2, 1, 2},
+    {CVA_SEG_LOST, 1, 2, 1, 2, 1, 2},
+};
+
+static const cva_rfm_rule map_specific_first[] = {
+    {CVA_SEG_NEW, 4, 5, 1, 1, 1, 1},
+    {CVA_SEG_PROMISING, 3, 4, 1, 1, 1, 1},
+    {CVA_SEG_CANT_LOSE, 1, 1, 4, 5, 4, 5},
+    {CVA_SEG_CHAMPIONS, 4, 5, 4, 5, 4, 5},
+    {CVA_SEG_LOYAL, 2, 5, 3, 5, 3, 5},
+    {CVA_SEG_POTENTIAL_LOYALIST, 3, 5, 1, 3, 1, 3},
+    {CVA_SEG_NEED_ATTENTION, 2, 3, 2, 3, 2, 3},
+    {CVA_SEG_ABOUT_TO_SLEEP, 2, 3, 1, 2, 1, 2},
+    {CVA_SEG_AT_RISK, 1, 2, 2, 5, 2, 5},
+    {CVA_SEG_HIBERNATING, 1, 2, 1, 2, 1, 2},
+    {CVA_SEG_LOST, 1, 2, 1, 2, 1, 2},
+};
+
+cva_status cva_rfm_map_get(int32_t map_id, const cva_rfm_rule **rules, size_t *n_rules)
+{
+    if (!rules || !n_rules)
+        return CVA_E_NULLPTR;
+    switch (map_id) {
+    case CVA_RFM_MAP_RF10_GRID:
+        *rules = map_rf10;
+        *n_rules = sizeof map_rf10 / sizeof map_rf10[0];
+        return CVA_OK;
+    case CVA_RFM_MAP_RFM11_HEBBALI:
+        *rules = map_hebbali;
+        *n_rules = sizeof map_hebbali / sizeof map_hebbali[0];
+        return CVA_OK;
+    case CVA_RFM_MAP_RFM11_SPECIFIC_FIRST:
+        *rules = map_specific_first;
+        *n_rules = sizeof map_specific_first / sizeof map_specific_first[0];
+        return CVA_OK;
+    default:
+        return CVA_E_BADARG;
+    }
+}
+
+static int is_builtin(const cva_rfm_rule *rules)
+{
+    return rules == map_rf10 || rules == map_hebbali || rules == map_specific_first;
+}
+
+static inline int32_t match_rules(const cva_rfm_rule *rules, size_t n_rules, int32_t r, int32_t f, int32_t m)
+{
+    size_t j;
+    for (j = 0; j < n_rules; j++) {
+        const cva_rfm_rule *u = &rules[j];
+        if (r >= u->r_lo && r <= u->r_hi && f >= u->f_lo && f <= u->f_hi && m >= u->m_lo && m <= u->m_hi)
+            return (int32_t)j;
+    }
+    return -1;
+}
+
+cva_status cva_rfm_segment(const int32_t *r, const int32_t *f, const int32_t *m, size_t n, int32_t k,
+                           const cva_rfm_rule *rules, size_t n_rules, int32_t *segment, cva_diag *diag)
+{
+    size_t i;
+    if (!rules) {
+        rules = map_rf10;
+        n_rules = sizeof map_rf10 / sizeof map_rf10[0];
+    }
+    if (k < 1 || k > CVA_RFM_MAX_BINS)
+        return cva__report(diag, CVA_E_BADARG, 5, 0, -1, 0, "k must be 1..100");
+    if (is_builtin(rules) && k != 5)
+        return cva__report(diag, CVA_E_BADARG, 5, 0, -1, 0, "the built-in maps are for k = 5");
+    if (n > 0 && (!r || !f || !m || !segment))
+        return cva__report(diag, CVA_E_NULLPTR, 0, 0, -1, 0, "an array is NULL");
+    for (i = 0; i < n; i++)
+        if (r[i] < 0 || r[i] > k || f[i] < 0 || f[i] > k || m[i] < 0 || m[i] > k)
+            return cva__report(diag, CVA_E_BADARG, 1, 0, (int64_t)i, 0, "score outside 0..k");
+    for (i = 0; i < n; i++) {
+        int32_t j;
+        if (r[i] == 0 || f[i] == 0 || m[i] == 0) {
+            segment[i] = CVA_SEG_NONE;
+            continue;
+        }
+        j = match_rules(rules, n_rules, r[i], f[i], m[i]);
+        segment[i] = j < 0 ? CVA_SEG_OTHERS : rules[j].label;
+    }
+    return cva__report(diag, n ? CVA_OK : CVA_W_EMPTY, 0, 0, -1, 0, NULL);
+}
+
+cva_status cva_rfm_map_check(const cva_rfm_rule *rules, size_t n_rules, int32_t k, uint32_t *rule_cells,
+                             uint32_t *n_uncovered, uint32_t *n_shadowed, uint32_t *n_unreachable_labels)
+{
+    uint32_t cells[10000];
+    uint32_t unc = 0, shadowed = 0, unreachable = 0;
+    size_t j, q;
+    int32_t r, f, m;
+    if (n_rules > 0 && !rules)
+        return CVA_E_NULLPTR;
+    if (k < 1 || k > CVA_RFM_MAX_BINS || n_rules > 10000)
+        return CVA_E_BADARG;
+    for (j = 0; j < n_rules; j++)
+        if (rules[j].r_lo > rules[j].r_hi || rules[j].f_lo > rules[j].f_hi || rules[j].m_lo > rules[j].m_hi)
+            return CVA_E_BADARG;
+    memset(cells, 0, sizeof cells);
+    for (r = 1; r <= k; r++)
+        for (f = 1; f <= k; f++)
+            for (m = 1; m <= k; m++) {
+                int32_t w = match_rules(rules, n_rules, r, f, m);
+                if (w < 0)
+                    unc++;
+                else
+                    cells[w]++;
+            }
+    for (j = 0; j < n_rules; j++) {
+        const cva_rfm_rule *u = &rules[j];
+        int nonempty = u->r_hi >= 1 && u->r_lo <= k && u->f_hi >= 1 && u->f_lo <= k && u->m_hi >= 1 && u->m_lo <= k;
+        int first_of_label = 1;
+        uint32_t label_cells = 0;
+        if (nonempty && cells[j] == 0)
+            shadowed++;
+        for (q = 0; q < n_rules; q++) {
+            if (rules[q].label != u->label)
+                continue;
+            if (q < j) {
+                first_of_label = 0;
+                break;
+            }
+            label_cells += cells[q];
+        }
+        if (first_of_label && label_cells == 0)
+            unreachable++;
+        if (rule_cells)
+            rule_cells[j] = cells[j];
+    }
+    if (n_uncovered)
+        *n_uncovered = unc;
+    if (n_shadowed)
+        *n_shadowed = shadowed;
+    if (n_unreachable_labels)
+        *n_unreachable_labels = unreachable;
+    return (unc || shadowed || unreachable) ? CVA_W_MAP : CVA_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Report                                                                   */
+
+cva_status cva_rfm_report(const int32_t *segment, const int32_t *r, const int32_t *f, const int32_t *m,
+                          const double *revenue, size_t n, cva_rfm_segment_stat *stats, size_t capacity,
+                          size_t *n_stats)
+{
+    size_t i, ns = 0, s;
+    int32_t labels[256];
+    cva__ksum total = {0, 0};
+    if (!n_stats)
+        return CVA_E_NULLPTR;
+    if (n > 0 && (!segment || !r || !f || !m))
+        return CVA_E_NULLPTR;
+    if (capacity > 0 && !stats)
+        return CVA_E_NULLPTR;
+    if (revenue)
+        for (i = 0; i < n; i++)
+            if (!isfinite(revenue[i]))
+                return CVA_E_NONFINITE;
+    /* distinct labels, sorted (insertion into a small sorted set) */
+    for (i = 0; i < n; i++) {
+        size_t lo = 0, hi = ns;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (labels[mid] < segment[i])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < ns && labels[lo] == segment[i])
+            continue;
+        if (ns == sizeof labels / sizeof labels[0])
+            return CVA_E_BADARG; /* more than 256 distinct labels */
+        memmove(labels + lo + 1, labels + lo, (ns - lo) * sizeof labels[0]);
+        labels[lo] = segment[i];
+        ns++;
+    }
+    *n_stats = ns;
+    if (capacity < ns)
+        return CVA_E_BUFFER_TOO_SMALL;
+    if (revenue)
+        for (i = 0; i < n; i++)
+            cva__ksum_add(&total, revenue[i]);
+    for (s = 0; s < ns; s++) {
+        cva_rfm_segment_stat *st = &stats[s];
+        cva__ksum rev = {0, 0};
+        double sr = 0, sf = 0, sm = 0;
+        uint64_t cnt = 0;
+        for (i = 0; i < n; i++) {
+            if (segment[i] != labels[s])
+                continue;
+            cnt++;
+            sr += r[i];
+            sf += f[i];
+            sm += m[i];
+            if (revenue)
+                cva__ksum_add(&rev, revenue[i]);
+        }
+        st->label = labels[s];
+        st->reserved = 0;
+        st->count = cnt;
+        st->share = (double)cnt / (double)n;
+        st->mean_r = sr / (double)cnt;
+        st->mean_f = sf / (double)cnt;
+        st->mean_m = sm / (double)cnt;
+        st->revenue = cva__ksum_value(&rev);
+        {
+            double tv = cva__ksum_value(&total);
+            st->revenue_share = (tv < 0.0 || tv > 0.0) ? st->revenue / tv : (double)NAN;
+        }
+    }
+    return n ? CVA_OK : CVA_W_EMPTY;
+}
+
+/* ------------------------------------------------------------------------ */
+/* High influence                                                           */
+
+cva_status cva_rfm_high_influence(const uint32_t *ref_n_txn, const double *ref_amount, size_t n, double share,
+                                  int32_t *flag)
+{
+    size_t i, m = 0, top, j;
+    kidx *a, *tmp, *s;
+    if (n > 0 && (!ref_n_txn || !ref_amount || !flag))
+        return CVA_E_NULLPTR;
+    if (!(share >= 0.0 && share <= 1.0))
+        return CVA_E_OPTION;
+    for (i = 0; i < n; i++) {
+        if (ref_n_txn[i] >= 1) {
+            if (!isfinite(ref_amount[i]))
+                return CVA_E_NONFINITE;
+            m++;
+        }
+    }
+    if (m == 0) {
+        for (i = 0; i < n; i++)
+            flag[i] = 0;
+        return CVA_W_EMPTY;
+    }
+    a = (kidx *)cva__alloc(NULL, m * sizeof(kidx));
+    tmp = (kidx *)cva__alloc(NULL, m * sizeof(kidx));
+    if (!a || !tmp) {
+        cva__free(NULL, a);
+        cva__free(NULL, tmp);
+        return CVA_E_NOMEM;
+    }
+    /* descending money, ties by array order: sort ascending on the negated key */
+    for (i = 0, j = 0; i < n; i++)
+        if (ref_n_txn[i] >= 1) {
+            a[j].key = order_key(-ref_amount[i]);
+            a[j].idx = i;
+            j++;
+        }
+    s = radix_sort_kidx(a, tmp, m);
+    top = (size_t)ceil(share * (double)m - 1e-9);
+    for (i = 0; i < n; i++)
+        flag[i] = 0;
+    for (j = 0; j < top && j < m; j++)
+        flag[s[j].idx] = 1;
+    cva__free(NULL, a);
+    cva__free(NULL, tmp);
+    return CVA_OK;
+}
