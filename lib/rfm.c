@@ -222,41 +222,41 @@ typedef struct target {
     int slot;
 } target;
 
-/* Gathered pairs per call, at most: larger buckets are refined by histograms. */
-#define GATHER_CAP ((size_t)1 << 21)
+/* Initial gather buffer in allocating mode (it grows to what a call needs). */
+#define GATHER_CAP ((size_t)1 << 16)
 
-static size_t selws_bytes(void)
+static size_t selws_bytes(size_t n)
 {
     return (HIST_SIZE + 1) * sizeof(uint64_t) + HIST_SIZE * sizeof(int16_t) +
-           (size_t)MAX_SLOTS * HIST_SIZE * sizeof(uint32_t) + 2 * GATHER_CAP * sizeof(kidx) + 64;
+           4 * HIST_SIZE * sizeof(uint32_t) + 2 * (n ? n : 1) * sizeof(kidx) + 64;
 }
 
 cva_status cva_rfm_workspace_size(size_t n, size_t *bytes)
 {
-    (void)n;
     if (!bytes)
         return CVA_E_NULLPTR;
-    *bytes = selws_bytes();
+    if (n > (SIZE_MAX / 2 - ((size_t)1 << 24)) / sizeof(kidx))
+        return CVA_E_OVERFLOW;
+    *bytes = selws_bytes(n);
     return CVA_OK;
 }
 
 static int selws_init(selws *w, size_t n, void *work, size_t work_size, const cva_allocator *alloc)
 {
-    (void)n;
     memset(w, 0, sizeof *w);
     if (work) {
         unsigned char *p = (unsigned char *)work;
-        if (work_size < selws_bytes())
+        if (work_size < selws_bytes(n))
             return -1;
         p += (16 - ((uintptr_t)p & 15)) & 15;
         w->hist1 = (uint64_t *)(void *)p;
         p += (HIST_SIZE + 1) * sizeof(uint64_t);
         w->hist2 = (uint32_t *)(void *)p;
-        p += (size_t)MAX_SLOTS * HIST_SIZE * sizeof(uint32_t);
+        p += 4 * HIST_SIZE * sizeof(uint32_t);
         w->pairs = (kidx *)(void *)p;
-        p += 2 * GATHER_CAP * sizeof(kidx);
+        w->gather_cap = n ? n : 1;
+        p += 2 * w->gather_cap * sizeof(kidx);
         w->first = (int16_t *)(void *)p;
-        w->gather_cap = GATHER_CAP;
         return 0;
     }
     w->alloc = alloc;
@@ -293,7 +293,7 @@ static int level1(const double *v, const double *mask, size_t n, double sign, se
        heavily repeated values; hist2 (not yet in use) holds them */
     memset(h1, 0, (HIST_SIZE + 1) * sizeof(uint64_t));
     if (!w->hist2) {
-        w->hist2 = (uint32_t *)cva__alloc(w->alloc, (size_t)MAX_SLOTS * HIST_SIZE * sizeof(uint32_t));
+        w->hist2 = (uint32_t *)cva__alloc(w->alloc, 4 * HIST_SIZE * sizeof(uint32_t));
         if (!w->hist2)
             return 0;
     }
@@ -347,11 +347,8 @@ static int select_ranks(const double *v, const double *mask, size_t n, double si
                         size_t nr, double *out_v, int64_t *out_i, int *tie_after, selws *w)
 {
     target tg[MAX_RANKS];
-    uint64_t slot_prefix[MAX_SLOTS], slot_min[MAX_SLOTS], slot_max[MAX_SLOTS];
-    int16_t slot_next[MAX_SLOTS];
     uint64_t *h1 = w->hist1;
-    size_t i, r, q2;
-    int level;
+    size_t i, r;
 
     for (r = 0; r < nr; r++) {
         size_t lo = 0, hi = HIST_SIZE - 1;
@@ -371,157 +368,45 @@ static int select_ranks(const double *v, const double *mask, size_t n, double si
         tg[r].slot = -1;
     }
 
-    /* level 2, fast path: one pass over the buckets in play records per bucket
-       its smallest and largest key and the index of the element at each wanted
-       position (index order), and gathers the bucket's (key, index) pairs when
-       they fit in the gather buffer. A bucket with a single distinct key is then
-       exact, index included; a gathered bucket is sorted (stable radix). */
+    /* level 2: one pass gathers the (key, index) pairs of the buckets in play,
+       in index order (the gather buffer holds every element if need be); each
+       bucket is then sorted by key with a stable radix sort, which keeps index
+       order among equal keys, and the wanted positions are read off. */
     {
         size_t n_slots = 0, s, total = 0;
-        uint64_t smin[MAX_SLOTS + 1], smax[MAX_SLOTS + 1], seen[MAX_SLOTS + 1], gpos[MAX_SLOTS], gstart[MAX_SLOTS];
-        int gok[MAX_SLOTS];
-        size_t order[MAX_RANKS], cursor[MAX_SLOTS + 1], nord = 0;
-        int64_t at[MAX_RANKS];
-        size_t slot_begin[MAX_SLOTS + 2];
+        size_t gstart[MAX_SLOTS + 1];
+        kidx junk, *gp[MAX_SLOTS + 1];
+        size_t ginc[MAX_SLOTS + 1];
         for (i = 0; i < HIST_SIZE; i++)
             w->first[i] = -1;
         for (r = 0; r < nr; r++) {
             size_t b = (size_t)tg[r].prefix;
             if (w->first[b] < 0) {
                 w->first[b] = (int16_t)n_slots;
-                slot_prefix[n_slots] = b;
+                gstart[n_slots] = total;
+                total += (size_t)tg[r].count;
                 n_slots++;
             }
             tg[r].slot = w->first[b];
-            at[r] = -1;
         }
-        /* targets ordered by (slot, within): each slot walks its own wanted positions */
-        for (s = 0; s < n_slots; s++) {
-            slot_begin[s] = nord;
-            for (r = 0; r < nr; r++)
-                if ((size_t)tg[r].slot == s) {
-                    size_t q = nord++;
-                    while (q > slot_begin[s] && tg[order[q - 1]].within > tg[r].within) {
-                        order[q] = order[q - 1];
-                        q--;
-                    }
-                    order[q] = r;
-                }
-            cursor[s] = slot_begin[s];
-            smin[s] = UINT64_MAX;
-            smax[s] = 0;
-            seen[s] = 0;
-            gok[s] = total + tg[order[slot_begin[s]]].count <= w->gather_cap;
-            gstart[s] = gpos[s] = total;
-            if (gok[s])
-                total += tg[order[slot_begin[s]]].count;
-        }
-        slot_begin[n_slots] = nord;
-        if (total > 0 && !w->pairs) {
-            w->pairs = (kidx *)cva__alloc(w->alloc, 2 * w->gather_cap * sizeof(kidx));
+        gstart[n_slots] = total;
+        if (!w->pairs || total > w->gather_cap) {
+            size_t cap = total > GATHER_CAP ? total : GATHER_CAP;
+            if (!w->owned)
+                return 0; /* cannot happen: the caller workspace holds 2n pairs */
+            cva__free(w->alloc, w->pairs);
+            w->pairs = (kidx *)cva__alloc(w->alloc, 2 * cap * sizeof(kidx));
+            w->gather_cap = w->pairs ? cap : 0;
             if (!w->pairs)
                 return 0;
         }
-        {
-            /* Branch-light: elements outside the buckets in play go to a dummy
-               slot (index n_slots) whose gather pointer writes to a junk pair. */
-            kidx junk, *gp[MAX_SLOTS + 1];
-            size_t ginc[MAX_SLOTS + 1];
-            const int16_t dummy = (int16_t)n_slots;
-            for (i = 0; i < HIST_SIZE; i++)
-                if (w->first[i] < 0)
-                    w->first[i] = dummy;
-            smin[n_slots] = UINT64_MAX;
-            smax[n_slots] = 0;
-            seen[n_slots] = 0;
-            cursor[n_slots] = 0;
-            slot_begin[n_slots + 1] = 0; /* the dummy slot wants no position */
-            for (s = 0; s <= n_slots; s++) {
-                int g = s < n_slots && gok[s];
-                gp[s] = g ? w->pairs + gstart[s] : &junk;
-                ginc[s] = (size_t)g;
-            }
-            for (i = 0; i < n; i++) {
-                uint64_t key, c;
-                int16_t sl;
-                if (isnan(mask[i]))
-                    continue;
-                key = order_key(sign * v[i]);
-                sl = w->first[key >> 48];
-                smin[sl] = key < smin[sl] ? key : smin[sl];
-                smax[sl] = key > smax[sl] ? key : smax[sl];
-                c = seen[sl]++;
-                while (cursor[sl] < slot_begin[sl + 1] && tg[order[cursor[sl]]].within == c)
-                    at[order[cursor[sl]++]] = (int64_t)i;
-                gp[sl]->key = key;
-                gp[sl]->idx = i;
-                gp[sl] += ginc[sl];
-            }
-            for (s = 0; s < n_slots; s++)
-                gpos[s] = gstart[s] + (size_t)(gp[s] - (w->pairs + gstart[s])) * ginc[s];
-        }
-        for (s = 0; s < n_slots; s++) {
-            int single = smin[s] == smax[s];
-            size_t len = (size_t)(gpos[s] - gstart[s]);
-            kidx *a = w->pairs ? w->pairs + gstart[s] : NULL;
-            if (!single && gok[s] && len > 1) {
-                kidx *sorted = radix_sort_kidx(a, w->pairs + w->gather_cap + gstart[s], len);
-                if (sorted != a)
-                    memcpy(a, sorted, len * sizeof(kidx));
-            }
-            for (q2 = slot_begin[s]; q2 < slot_begin[s + 1]; q2++) {
-                target *t = &tg[order[q2]];
-                size_t rr = order[q2];
-                if (single) {
-                    t->prefix = smin[s];
-                    t->exact = 1;
-                    t->have_index = 1;
-                    t->index = at[rr];
-                } else if (gok[s]) {
-                    const kidx *e = &a[t->within];
-                    size_t lo2 = (size_t)t->within, cnt = 1;
-                    t->prefix = e->key;
-                    t->exact = 1;
-                    t->have_index = 1;
-                    t->index = (int64_t)e->idx;
-                    /* within and count relative to the exact key */
-                    while (lo2 > 0 && a[lo2 - 1].key == e->key)
-                        lo2--;
-                    while (lo2 + cnt < len && a[lo2 + cnt].key == e->key)
-                        cnt++;
-                    t->count = cnt;
-                    t->within -= lo2;
-                }
-            }
-        }
-    }
-
-    /* levels 2..4: refine the buckets still in play */
-    for (level = 2; level <= 4; level++) {
-        size_t n_slots = 0, s;
-        const unsigned shift = (unsigned)(64 - 16 * level); /* bits below this level's digit */
-        const unsigned pshift = shift + 16;                 /* bits below the current prefix */
-        for (r = 0; r < nr; r++) {
-            if (tg[r].exact)
-                continue;
-            for (s = 0; s < n_slots; s++)
-                if (slot_prefix[s] == tg[r].prefix)
-                    break;
-            if (s == n_slots)
-                slot_prefix[n_slots++] = tg[r].prefix;
-            tg[r].slot = (int)s;
-        }
-        if (n_slots == 0)
-            break;
-        memset(w->hist2, 0, n_slots * HIST_SIZE * sizeof(uint32_t));
+        /* elements outside the buckets in play write to a junk pair (branch-free) */
         for (i = 0; i < HIST_SIZE; i++)
-            w->first[i] = -1;
-        for (s = n_slots; s-- > 0;) {
-            size_t top = (size_t)(slot_prefix[s] >> (16 * (level - 2)));
-            slot_next[s] = w->first[top];
-            w->first[top] = (int16_t)s;
-            slot_min[s] = UINT64_MAX;
-            slot_max[s] = 0;
+            if (w->first[i] < 0)
+                w->first[i] = (int16_t)n_slots;
+        for (s = 0; s <= n_slots; s++) {
+            gp[s] = s < n_slots ? w->pairs + gstart[s] : &junk;
+            ginc[s] = s < n_slots;
         }
         for (i = 0; i < n; i++) {
             uint64_t key;
@@ -530,86 +415,52 @@ static int select_ranks(const double *v, const double *mask, size_t n, double si
                 continue;
             key = order_key(sign * v[i]);
             sl = w->first[key >> 48];
-            while (sl >= 0 && slot_prefix[sl] != key >> pshift)
-                sl = slot_next[sl];
-            if (sl < 0)
-                continue;
-            w->hist2[(size_t)sl * HIST_SIZE + ((key >> shift) & 0xFFFF)]++;
-            if (key < slot_min[sl])
-                slot_min[sl] = key;
-            if (key > slot_max[sl])
-                slot_max[sl] = key;
+            gp[sl]->key = key;
+            gp[sl]->idx = i;
+            gp[sl] += ginc[sl];
+        }
+        for (s = 0; s < n_slots; s++) {
+            kidx *a = w->pairs + gstart[s];
+            size_t len = gstart[s + 1] - gstart[s], j;
+            int all_equal = 1;
+            for (j = 1; j < len; j++)
+                if (a[j].key != a[0].key) {
+                    all_equal = 0;
+                    break;
+                }
+            if (!all_equal) {
+                kidx *sorted = radix_sort_kidx(a, w->pairs + w->gather_cap + gstart[s], len);
+                if (sorted != a)
+                    memcpy(a, sorted, len * sizeof(kidx));
+            }
         }
         for (r = 0; r < nr; r++) {
-            const uint32_t *h;
-            uint64_t cum = 0;
-            size_t b;
-            if (tg[r].exact)
-                continue;
-            s = (size_t)tg[r].slot;
-            if (slot_min[s] == slot_max[s]) { /* one distinct key in the bucket */
-                tg[r].prefix = slot_min[s];
-                tg[r].exact = 1;
-                continue;
-            }
-            h = w->hist2 + s * HIST_SIZE;
-            for (b = 0; b < HIST_SIZE - 1; b++) {
-                if (cum + h[b] > tg[r].within)
-                    break;
-                cum += h[b];
-            }
-            tg[r].prefix = (tg[r].prefix << 16) | b;
-            tg[r].within -= cum;
-            tg[r].count = h[b];
-            if (level == 4)
-                tg[r].exact = 1;
+            target *t = &tg[r];
+            const kidx *a = w->pairs + gstart[t->slot];
+            size_t len = gstart[t->slot + 1] - gstart[t->slot];
+            const kidx *e = &a[t->within];
+            size_t lo2 = (size_t)t->within, cnt = 1;
+            while (lo2 > 0 && a[lo2 - 1].key == e->key)
+                lo2--;
+            while (lo2 + cnt < len && a[lo2 + cnt].key == e->key)
+                cnt++;
+            t->prefix = e->key;
+            t->exact = 1;
+            t->have_index = 1;
+            t->index = (int64_t)e->idx;
+            t->count = cnt;
+            t->within -= lo2;
         }
     }
+
     for (r = 0; r < nr; r++) {
         out_v[r] = key_value(tg[r].prefix);
         if (tie_after)
             tie_after[r] = tg[r].within + 1 < tg[r].count;
     }
-    if (!out_i)
-        return 1;
-
-    /* index pass: the (within+1)-th element equal to each key, in index order */
-    {
-        uint64_t keys[MAX_RANKS], seen[MAX_RANKS];
-        size_t nk = 0, left = nr, q;
-        size_t kid[MAX_RANKS];
-        for (r = 0; r < nr; r++) {
-            for (q = 0; q < nk; q++)
-                if (keys[q] == tg[r].prefix)
-                    break;
-            if (q == nk) {
-                keys[nk] = tg[r].prefix;
-                seen[nk] = 0;
-                nk++;
-            }
-            kid[r] = q;
-            out_i[r] = tg[r].have_index ? tg[r].index : -1;
-            if (tg[r].have_index)
-                left--;
-        }
-        for (i = 0; i < n && left > 0; i++) {
-            uint64_t key;
-            if (isnan(mask[i]))
-                continue;
-            key = order_key(sign * v[i]);
-            for (q = 0; q < nk; q++) {
-                if (keys[q] != key)
-                    continue;
-                for (r = 0; r < nr; r++)
-                    if (kid[r] == q && out_i[r] < 0 && tg[r].within == seen[q]) {
-                        out_i[r] = (int64_t)i;
-                        left--;
-                    }
-                seen[q]++;
-                break;
-            }
-        }
-    }
+    if (out_i)
+        for (r = 0; r < nr; r++)
+            out_i[r] = tg[r].index;
     return 1;
 }
 
@@ -776,27 +627,29 @@ cva_status cva_rfm_cuts_compute(const double *v, size_t n, int32_t direction, co
 /* ------------------------------------------------------------------------ */
 /* Counting kernel                                                          */
 
-static void kernel_scalar(const double *CVA_RESTRICT v, size_t offset, size_t len, double sign, int left,
-                          const double *CVA_RESTRICT cv, const double *CVA_RESTRICT ci, int32_t nc,
-                          int32_t *CVA_RESTRICT acc)
+/* The reference: one element at a time, written for clarity, not speed. */
+static void kernel_scalar(CVA_RFM_KERNEL_ARGS)
 {
-    /* The reference: one element at a time, no vectorisation-friendly layout. */
     size_t i;
     for (i = 0; i < len; i++) {
-        double xi = sign * v[i], gi = (double)(offset + i);
+        double xi = sign * v[i];
+        int64_t gi = (int64_t)(offset + i);
         int32_t b = 1, j;
-        for (j = 0; j < nc; j++) {
-            if (left)
-                b += xi >= cv[j];
-            else
-                b += (xi > cv[j]) || (xi >= cv[j] && gi > ci[j]);
+        if (isnan(mask[i])) {
+            acc[i] = 0;
+            continue;
         }
-        acc[i] = b;
+        for (j = 0; j < nc; j++) {
+            int above = left ? xi >= cv[j] : (xi > cv[j]) || (xi >= cv[j] && ci[j] != INT64_MAX && gi > ci[j]);
+            b += above;
+            n_above[j] += (uint64_t)above;
+        }
+        acc[i] = reverse ? nc + 2 - b : b;
+        (*n_kept)++;
     }
 }
 
-typedef void (*kernel_fn)(const double *CVA_RESTRICT, size_t, size_t, double, int, const double *CVA_RESTRICT,
-                          const double *CVA_RESTRICT, int32_t, int32_t *CVA_RESTRICT);
+typedef void (*kernel_fn)(CVA_RFM_KERNEL_ARGS);
 
 static kernel_fn pick_kernel(int32_t kernel)
 {
@@ -809,11 +662,13 @@ static kernel_fn pick_kernel(int32_t kernel)
     return cva__rfm_kernel;
 }
 
-/* Score a column with a cut set; mask NaN → 0. Adds counts to cuts->count. */
+/* Score a column with a cut set; mask NaN → 0. Adds the per-score counts to cuts->count. */
 static void apply_cuts(const double *v, const double *mask, size_t offset, size_t len, cva_rfm_cuts *cuts,
                        int32_t kernel, int32_t *score)
 {
-    double cv[CVA_RFM_MAX_BINS], ci[CVA_RFM_MAX_BINS];
+    double cv[CVA_RFM_MAX_BINS];
+    int64_t ci[CVA_RFM_MAX_BINS];
+    uint64_t above[CVA_RFM_MAX_BINS], kept = 0;
     const int32_t k = cuts->bins, nc = k - 1;
     const double sign = cuts->negate ? -1.0 : 1.0;
     const int left = cuts->closure == CVA_RFM_CLOSE_LEFT;
@@ -822,18 +677,19 @@ static void apply_cuts(const double *v, const double *mask, size_t offset, size_
     int32_t j;
     for (j = 0; j < nc; j++) {
         cv[j] = cuts->value[j];
-        ci[j] = cuts->index[j] == INT64_MAX ? (double)INFINITY : (double)cuts->index[j];
+        ci[j] = cuts->index[j];
+        above[j] = 0;
     }
     for (base = 0; base < len; base += KBLOCK) {
-        size_t blen = len - base < KBLOCK ? len - base : KBLOCK, i;
-        int32_t *out = score + base;
-        fn(v + base, offset + base, blen, sign, left, cv, ci, nc, out);
-        for (i = 0; i < blen; i++) {
-            int32_t s = cuts->reverse ? k + 1 - out[i] : out[i];
-            int32_t keep = !isnan(mask[base + i]);
-            out[i] = keep ? s : 0;
-            cuts->count[(size_t)(keep ? s - 1 : 0)] += (uint64_t)keep;
-        }
+        size_t blen = len - base < KBLOCK ? len - base : KBLOCK;
+        fn(v + base, mask + base, offset + base, blen, sign, left, cuts->reverse, cv, ci, nc, score + base,
+           above, &kept);
+    }
+    /* bin b (ascending) holds the elements above cut b-1 and not above cut b */
+    for (j = 0; j < k; j++) {
+        uint64_t hi = j == 0 ? kept : above[j - 1], lo = j == nc ? 0 : above[j];
+        int32_t s = cuts->reverse ? k - j : j + 1;
+        cuts->count[s - 1] += hi - lo;
     }
 }
 

@@ -14,42 +14,55 @@
  * acc[i] = 1 + Σ_j [x_i > c_j or (x_i == c_j and g_i > d_j)] for a block,
  * x_i = s·v_i, g_i = offset + i as double (exact below 2^53).
  */
+/* One block: see rfm_kernels.h. Written as simple loops over the block so the
+   compiler vectorises each of them. */
 #define CVA_RFM_KERNEL_BODY                                                                   \
     {                                                                                         \
         size_t i;                                                                             \
         int32_t j;                                                                            \
-        double x[KBLOCK], g[KBLOCK];                                                          \
-        int64_t a[KBLOCK];                                                                    \
+        double x[KBLOCK];                                                                     \
+        int64_t a[KBLOCK], keep[KBLOCK], pos[KBLOCK];                                         \
+        const int64_t sgn = reverse ? -1 : 0, base_ = reverse ? (int64_t)nc + 1 : 1;          \
+        int64_t kept = 0;                                                                     \
         for (i = 0; i < len; i++) {                                                           \
             x[i] = sign * v[i];                                                               \
-            g[i] = (double)(int64_t)(offset + i);                                             \
-            a[i] = 1;                                                                         \
+            keep[i] = -(int64_t)!isnan(mask[i]); /* all ones or zero */                       \
+            pos[i] = (int64_t)i;                                                              \
+            a[i] = 0;                                                                         \
         }                                                                                     \
-        if (left) {                                                                           \
-            for (j = 0; j < nc; j++) {                                                        \
-                const double c = cv[j];                                                       \
-                for (i = 0; i < len; i++)                                                     \
-                    a[i] += x[i] >= c;                                                        \
+        for (j = 0; j < nc; j++) {                                                            \
+            const double c = cv[j];                                                           \
+            /* tie rule in block coordinates: i > idx_j - offset */                           \
+            const int64_t t = ci[j] == INT64_MAX ? INT64_MAX                                  \
+                              : ci[j] - (int64_t)offset;                                      \
+            int64_t above = 0;                                                                \
+            if (left) {                                                                       \
+                for (i = 0; i < len; i++) {                                                   \
+                    int64_t u = -(int64_t)(x[i] >= c) & keep[i];                              \
+                    a[i] -= u;                                                                \
+                    above -= u;                                                               \
+                }                                                                             \
+            } else {                                                                          \
+                for (i = 0; i < len; i++) {                                                   \
+                    int64_t u = -(int64_t)((x[i] > c) | ((x[i] >= c) & (pos[i] > t))) & keep[i]; \
+                    a[i] -= u;                                                                \
+                    above -= u;                                                               \
+                }                                                                             \
             }                                                                                 \
-        } else {                                                                              \
-            for (j = 0; j < nc; j++) {                                                        \
-                const double c = cv[j], d = ci[j];                                            \
-                for (i = 0; i < len; i++)                                                     \
-                    a[i] += (x[i] > c) | ((x[i] >= c) & (g[i] > d));                          \
-            }                                                                                 \
+            n_above[j] += (uint64_t)above;                                                    \
         }                                                                                     \
-        for (i = 0; i < len; i++)                                                             \
-            acc[i] = (int32_t)a[i];                                                           \
+        for (i = 0; i < len; i++) {                                                           \
+            /* base + a, or base - a when reversing: (a ^ sgn) - sgn negates for sgn = -1 */  \
+            acc[i] = (int32_t)((base_ + ((a[i] ^ sgn) - sgn)) & keep[i]);                     \
+            kept -= keep[i];                                                                  \
+        }                                                                                     \
+        *n_kept += (uint64_t)kept;                                                            \
     }
 
-void cva__rfm_kernel(const double *CVA_RESTRICT v, size_t offset, size_t len, double sign, int left,
-                         const double *CVA_RESTRICT cv, const double *CVA_RESTRICT ci, int32_t nc,
-                         int32_t *CVA_RESTRICT acc) CVA_RFM_KERNEL_BODY
+void cva__rfm_kernel(CVA_RFM_KERNEL_ARGS) CVA_RFM_KERNEL_BODY
 
 #ifdef CVA_HAVE_AVX2_KERNEL
 __attribute__((target("avx2"))) void
-cva__rfm_kernel_avx2(const double *CVA_RESTRICT v, size_t offset, size_t len, double sign, int left,
-                  const double *CVA_RESTRICT cv, const double *CVA_RESTRICT ci, int32_t nc,
-                  int32_t *CVA_RESTRICT acc) CVA_RFM_KERNEL_BODY
+cva__rfm_kernel_avx2(CVA_RFM_KERNEL_ARGS) CVA_RFM_KERNEL_BODY
 #endif
 

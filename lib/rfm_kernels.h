@@ -14,19 +14,23 @@
 #define KBLOCK 512
 
 /*
- * acc[i] = 1 + Σ_j [x_i > c_j or (x_i == c_j and g_i > d_j)] (left = 0), or
- * 1 + Σ_j [x_i >= c_j] (left = 1), with x_i = sign·v_i and g_i = offset + i,
- * for len <= KBLOCK elements.
+ * For i < len (len <= KBLOCK), with x_i = sign·v_i and g_i = offset + i:
+ *   b_i = 1 + Σ_j [x_i > c_j or (x_i == c_j and g_i > d_j)]   (left = 0; d_j = INT64_MAX: no tie rule)
+ *   b_i = 1 + Σ_j [x_i >= c_j]                               (left = 1)
+ *   acc[i] = 0 when mask[i] is NaN, else (reverse ? nc + 2 − b_i : b_i);
+ * n_above[j] += number of kept elements above cut j; *n_kept += kept elements.
  */
-void cva__rfm_kernel(const double *CVA_RESTRICT v, size_t offset, size_t len, double sign, int left,
-                     const double *CVA_RESTRICT cv, const double *CVA_RESTRICT ci, int32_t nc,
-                     int32_t *CVA_RESTRICT acc);
+#define CVA_RFM_KERNEL_ARGS                                                                        \
+    const double *CVA_RESTRICT v, const double *CVA_RESTRICT mask, size_t offset, size_t len,      \
+        double sign, int left, int reverse, const double *CVA_RESTRICT cv,                         \
+        const int64_t *CVA_RESTRICT ci, int32_t nc, int32_t *CVA_RESTRICT acc,                      \
+        uint64_t *CVA_RESTRICT n_above, uint64_t *CVA_RESTRICT n_kept
+
+void cva__rfm_kernel(CVA_RFM_KERNEL_ARGS);
 
 #if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
 #define CVA_HAVE_AVX2_KERNEL 1
-void cva__rfm_kernel_avx2(const double *CVA_RESTRICT v, size_t offset, size_t len, double sign, int left,
-                          const double *CVA_RESTRICT cv, const double *CVA_RESTRICT ci, int32_t nc,
-                          int32_t *CVA_RESTRICT acc);
+void cva__rfm_kernel_avx2(CVA_RFM_KERNEL_ARGS);
 #endif
 
 #endif /* CVA_RFM_KERNELS_H */
