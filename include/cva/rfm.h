@@ -299,8 +299,9 @@ enum cva_segment {
 };
 
 /**
- * @brief English label of a built-in segment code ("Champions", ...); "" for other codes.
+ * @brief English label of a built-in segment code ("Champions", ...).
  * @param code a ::cva_segment value.
+ * @return a static string; "" for codes that are not built-in labels.
  */
 CVA_API const char *cva_label(int32_t code);
 
@@ -393,7 +394,7 @@ typedef struct cva_rfm_segment_stat {
  * @param n         customers.
  * @param stats     out: one row per distinct segment present.
  * @param capacity  length of @p stats.
- * @param n_stats   out: rows written (or needed with #CVA_E_BUFFER_TOO_SMALL).
+ * @param n_stats   out: rows written (or needed with `CVA_E_BUFFER_TOO_SMALL`).
  * @retval CVA_OK
  * @retval CVA_W_EMPTY n = 0.
  * @retval CVA_E_BUFFER_TOO_SMALL capacity too small; *n_stats says how many.
