@@ -79,6 +79,11 @@ void cmd_rfm_help(void)
           "    Lapsed,1,1,,,,\n"
           "    Rest,,,,,,\n"
           "\n"
+          "JSON output (--format json) is an object with the settings used (end, bins,\n"
+          "method, segment_map, the value cut points of value-cuts / r-rfm / fixed,\n"
+          "ties_split, n_customers, n_scored) and the rows under \"customers\" (with\n"
+          "--report: \"segments\").\n"
+          "\n"
           "Scores break ties by customer order (ascending id), so results are deterministic;\n"
           "rank-first and ntile then put equal values into different bins, which a note on\n"
           "stderr says.\n"
@@ -372,7 +377,7 @@ static char *json_meta(const rfm_args *a, const cli_input_opts *o, const cli_txn
         (int)a->bins, method_names[a->method], freq_names[a->frequency], mon_names[a->monetary]);
     if (a->method == CVA_RFM_FIXED)
         ADD("  \"closure\": \"%s\",\n", a->closure == CVA_RFM_CLOSE_LEFT ? "left" : "right");
-    ADD("  \"segments\": %s,\n  \"occasion\": \"%s\",\n  \"id_type\": \"%s\",\n", seg,
+    ADD("  \"segment_map\": %s,\n  \"occasion\": \"%s\",\n  \"id_type\": \"%s\",\n", seg,
         o->occasion == CLI_OCC_DAY ? "day" : o->occasion == CLI_OCC_WEEK ? "week" : "month",
         tx->ids.text ? "text" : "integer");
     if (a->method == CVA_RFM_VALUE_CUTS || a->method == CVA_RFM_R_RFM || a->method == CVA_RFM_FIXED) {

@@ -838,7 +838,7 @@ def t_rfm_segments():
         # JSON: labels written back as text
         rc, out, err = rfm_run(["--segments", seg, "--format", "json"], data, tmp)
         doc = json.loads(out)
-        check(doc["segments"] == seg and [c["segment"] for c in doc["customers"]] == want, "json custom labels")
+        check(doc["segment_map"] == seg and [c["segment"] for c in doc["customers"]] == want, "json custom labels")
         # invalid files: exit 3 naming file:line:column, nothing written
         bad = {
             "bad_range": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\nA,4,2,1,5,1,5\n", 3, ["seg.csv:2:2:", "empty range",
@@ -945,7 +945,7 @@ def t_rfm_report():
         with open(outp) as fh:
             check(rc == 0 and out == "" and fh.read().startswith("segment,count,"), "--report -o FILE")
         rc, out, err = rfm_run(["--report", "--format", "json"], data, tmp)
-        doc = json.loads(out)
+        doc = json.loads(out, object_pairs_hook=no_duplicate_keys)
         per = rows(rfm_run([], data, tmp)[1])
         want = ref_report([g["segment"] for g in per], [int(g["r"]) for g in per], [int(g["f"]) for g in per],
                           [int(g["m"]) for g in per], total, code_order + ["Others", "None"])
@@ -966,6 +966,12 @@ def t_rfm_report():
         check(rc == 0 and all(g["revenue_share"] == "" for g in rows(out)), "zero revenue: empty share")
 
 
+def no_duplicate_keys(pairs):
+    keys = [k for k, _ in pairs]
+    check(len(keys) == len(set(keys)), "json object without duplicate keys (%r)" % keys)
+    return dict(pairs)
+
+
 def t_rfm_json():
     with tempfile.TemporaryDirectory() as tmp:
         txns = spec_txns() + [(11, 100, -4), (11, 101, -1)]
@@ -973,9 +979,9 @@ def t_rfm_json():
         rc, out_csv, err = rfm_run([], data, tmp)
         rc, out, err = rfm_run(["--format", "json"], data, tmp)
         check(rc == 0, "json exit 0 (%r)" % err)
-        doc = json.loads(out)
+        doc = json.loads(out, object_pairs_hook=no_duplicate_keys)
         check(doc["command"] == "rfm" and doc["bins"] == 5 and doc["method"] == "rank-first"
-              and doc["frequency"] == "txn" and doc["monetary"] == "total" and doc["segments"] == "rf10-grid"
+              and doc["frequency"] == "txn" and doc["monetary"] == "total" and doc["segment_map"] == "rf10-grid"
               and doc["end"] == day(365) and doc["n_customers"] == 11 and doc["n_scored"] == 10
               and doc["ties_split"] is True and "cuts" not in doc, "json metadata (%r)" % {k: v for k, v in doc.items()
                                                                                           if k != "customers"})
