@@ -128,7 +128,9 @@ def _as_int_kind(values, name, kind):
                 raise TypeError("%s must be integers, got dtype %s" % (name, arr.dtype))
             if arr.size and (arr.min() < lo or arr.max() > hi):
                 raise OverflowError("%s: value outside %d..%d" % (name, lo, hi))
-        arr = np.ascontiguousarray(arr.reshape(-1), dtype=dtype)
+        if arr.ndim != 1:
+            arr = arr.reshape(-1)
+        arr = np.ascontiguousarray(arr, dtype=dtype)
         return CArray(arr, _pointer(arr, kind, arr.size), arr.size)
     code = _INT32_CODE if kind == "i" else _UINT32_CODE
     if isinstance(values, array.array) and values.typecode == code:
