@@ -204,6 +204,11 @@ static kidx *radix_sort_kidx(kidx *a, kidx *tmp, size_t n)
 
 typedef struct selws {
     uint64_t *hist1; /* HIST_SIZE + 1 */
+    kidx *sample;    /* 2 * SAMPLE_MAX: sampled keys and their radix buffer */
+    uint32_t *blk_eq; /* CVA_RFM_MAX_PIVOTS * blocks: elements equal to each pivot per block */
+    kidx *gath;      /* sampled path: gathered pairs (allocating mode) */
+    uint64_t *scratch; /* sampled path: key scratch (allocating mode) */
+    size_t gath_cap, scratch_cap;
     int16_t *first;  /* HIST_SIZE: first slot whose top 16 bits match, -1 if none */
     uint32_t *hist2; /* MAX_SLOTS * HIST_SIZE, allocated on first need */
     kidx *pairs;     /* 2 * gather_cap gathered pairs (second half: radix buffer) */
@@ -225,17 +230,27 @@ typedef struct target {
 /* Initial gather buffer in allocating mode (it grows to what a call needs). */
 #define GATHER_CAP ((size_t)1 << 16)
 
+/* Sampled selection: sample size and the smallest column it is used for. */
+#define SAMPLE_MAX ((size_t)1 << 15)
+#define SAMPLED_MIN_N ((size_t)1 << 16)
+
+static size_t n_blocks(size_t n)
+{
+    return n / KBLOCK + 1;
+}
+
 static size_t selws_bytes(size_t n)
 {
     return (HIST_SIZE + 1) * sizeof(uint64_t) + HIST_SIZE * sizeof(int16_t) +
-           4 * HIST_SIZE * sizeof(uint32_t) + 2 * (n ? n : 1) * sizeof(kidx) + 64;
+           4 * HIST_SIZE * sizeof(uint32_t) + 2 * (n ? n : 1) * sizeof(kidx) + 2 * SAMPLE_MAX * sizeof(kidx) +
+           CVA_RFM_MAX_PIVOTS * n_blocks(n) * sizeof(uint32_t) + 64;
 }
 
 cva_status cva_rfm_workspace_size(size_t n, size_t *bytes)
 {
     if (!bytes)
         return CVA_E_NULLPTR;
-    if (n > (SIZE_MAX / 2 - ((size_t)1 << 24)) / sizeof(kidx))
+    if (n > (SIZE_MAX / 4 - ((size_t)1 << 24)) / sizeof(kidx))
         return CVA_E_OVERFLOW;
     *bytes = selws_bytes(n);
     return CVA_OK;
@@ -256,6 +271,10 @@ static int selws_init(selws *w, size_t n, void *work, size_t work_size, const cv
         w->pairs = (kidx *)(void *)p;
         w->gather_cap = n ? n : 1;
         p += 2 * w->gather_cap * sizeof(kidx);
+        w->sample = (kidx *)(void *)p;
+        p += 2 * SAMPLE_MAX * sizeof(kidx);
+        w->blk_eq = (uint32_t *)(void *)p;
+        p += CVA_RFM_MAX_PIVOTS * n_blocks(n) * sizeof(uint32_t);
         w->first = (int16_t *)(void *)p;
         return 0;
     }
@@ -275,6 +294,10 @@ static void selws_free(selws *w)
     cva__free(w->alloc, w->first);
     cva__free(w->alloc, w->hist2);
     cva__free(w->alloc, w->pairs);
+    cva__free(w->alloc, w->sample);
+    cva__free(w->alloc, w->blk_eq);
+    cva__free(w->alloc, w->gath);
+    cva__free(w->alloc, w->scratch);
     memset(w, 0, sizeof *w);
 }
 
@@ -465,6 +488,350 @@ static int select_ranks(const double *v, const double *mask, size_t n, double si
 }
 
 /* ------------------------------------------------------------------------ */
+/* Sampled selection (Floyd–Rivest style)                                   */
+
+/*
+ * Wanted 1-based ranks in the (value, index) order of the m scored values:
+ * rank-first and NTILE need the last element of every bin but the last; the
+ * type-7 quantiles need x_(lo+1) and x_(lo+2) for every j (pairs).
+ */
+static size_t make_ranks(int32_t method, int32_t k, uint64_t m, uint64_t *ranks)
+{
+    size_t nr = 0;
+    int32_t j;
+    if (method == CVA_RFM_RANK_FIRST) {
+        for (j = 1; j < k; j++)
+            ranks[nr++] = (uint64_t)j * (m - 1) / (uint64_t)k + 1;
+    } else if (method == CVA_RFM_NTILE) {
+        uint64_t q = m / (uint64_t)k, rho = m % (uint64_t)k;
+        for (j = 1; j < k; j++) {
+            uint64_t b = (uint64_t)j;
+            uint64_t e = b <= rho ? b * (q + 1) : rho * (q + 1) + (b - rho) * q;
+            ranks[nr++] = e > m ? m : e;
+        }
+    } else {
+        for (j = 1; j < k; j++) {
+            uint64_t lo = (m - 1) * (uint64_t)j / (uint64_t)k;
+            ranks[nr++] = lo + 1;
+            ranks[nr++] = lo + 2 <= m ? lo + 2 : m;
+        }
+    }
+    return nr;
+}
+
+/* The key at 0-based position pos of a[0..cnt) in key order (MSD radix select;
+   reorders a). At most six filtering passes over a shrinking array. */
+static uint64_t radix_select_u64(uint64_t *a, size_t cnt, size_t pos)
+{
+    size_t hist[2048];
+    int shift = 53;
+    for (;;) {
+        size_t i, d, j, before = 0;
+        memset(hist, 0, sizeof hist);
+        for (i = 0; i < cnt; i++)
+            hist[(a[i] >> shift) & 2047u]++;
+        for (d = 0; before + hist[d] <= pos; d++)
+            before += hist[d];
+        pos -= before;
+        for (i = 0, j = 0; i < cnt; i++) {
+            a[j] = a[i];
+            j += ((a[i] >> shift) & 2047u) == d;
+        }
+        cnt = j;
+        if (cnt == 1 || shift == 0)
+            return a[pos];
+        shift = shift > 11 ? shift - 11 : 0;
+    }
+}
+
+typedef struct bracket {
+    double lo, hi;       /* the open interval (lo, hi); lo == hi: one value */
+    int32_t plo, phi;    /* pivot indices of lo and hi */
+    size_t cap, len;     /* gathered pairs (elements strictly inside) */
+    kidx *g;
+} bracket;
+
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+/* The index of the tt-th (1-based) kept element equal to q, in index order,
+   found from the per-block counts and one scan of a single block. */
+static int64_t find_equal(const double *v, const double *mask, size_t n, double sign, double q,
+                          const uint32_t *blk, size_t nb, uint64_t tt)
+{
+    uint64_t cum = 0;
+    size_t b, i;
+    for (b = 0; b < nb; b++) {
+        if (cum + blk[b] >= tt) {
+            size_t end = (b + 1) * KBLOCK < n ? (b + 1) * KBLOCK : n;
+            for (i = b * KBLOCK; i < end; i++)
+                if (!isnan(mask[i]) && sign * v[i] == q && ++cum == tt)
+                    return (int64_t)i;
+            break;
+        }
+        cum += blk[b];
+    }
+    return -1; /* not reached when the counts are right */
+}
+
+/*
+ * Exact multi-rank selection from a sample: a stratified sample of the keys
+ * brackets each wanted quantile j/k between two sample values (about 3.5
+ * standard deviations either side), overlapping brackets are merged, and one
+ * vectorised pass (cva__rfm_count) counts the elements below and equal to
+ * every bracket end, per block of KBLOCK elements, and gathers the few
+ * elements strictly inside a bracket (in index order). Each exact rank then
+ * falls in a run of elements equal to a bracket end — its index is found from
+ * the per-block counts and one block scan — or among the gathered elements,
+ * where a radix select finds the key and the gathered order gives the index.
+ * A rank outside its bracket (an unlucky sample) or a full gather buffer
+ * returns 0 and the caller uses the histogram path: the result never depends
+ * on the sample, only the speed does.
+ *
+ * Returns 1 with *m, *bad (first non-finite kept index or SIZE_MAX) and, when
+ * *m > 0 and *bad == SIZE_MAX, the nr ranks resolved; 0: use the histogram
+ * path; -1: allocation failure.
+ */
+static int select_sampled(const double *v, const double *mask, size_t n, double sign, int32_t method, int32_t k,
+                          int32_t kernel, selws *w, size_t *m_out, size_t *bad_out, uint64_t *ranks, size_t *nr_out,
+                          double *out_v, int64_t *out_i, int *tie_after)
+{
+    bracket br[CVA_RFM_MAX_BINS];
+    double q[CVA_RFM_MAX_PIVOTS];
+    int64_t hi[CVA_RFM_MAX_PIVOTS], lo[CVA_RFM_MAX_PIVOTS], lt[CVA_RFM_MAX_PIVOTS], le[CVA_RFM_MAX_PIVOTS];
+    int64_t tlt[CVA_RFM_MAX_PIVOTS], tle[CVA_RFM_MAX_PIVOTS];
+    int64_t inside[KBLOCK];
+    size_t s_want, stride, ns = 0, i, nb = n_blocks(n), total_cap = 0, max_cap = 0, r, nr;
+    int32_t nbr = 0, np = 0, j, t;
+    uint64_t kept = 0, nbad = 0;
+    kidx *sorted, *gbase;
+    uint64_t *scratch;
+    int overflow = 0;
+    void (*count)(CVA_RFM_COUNT_ARGS) = cva__rfm_count;
+
+    if (n < SAMPLED_MIN_N || 2 * (k - 1) > CVA_RFM_MAX_PIVOTS)
+        return 0;
+#ifdef CVA_HAVE_AVX2_KERNEL
+    if (kernel != CVA_KERNEL_SCALAR && __builtin_cpu_supports("avx2"))
+        count = cva__rfm_count_avx2;
+#else
+    (void)kernel;
+#endif
+    if (!w->sample) {
+        w->sample = (kidx *)cva__alloc(w->alloc, 2 * SAMPLE_MAX * sizeof(kidx));
+        w->blk_eq = (uint32_t *)cva__alloc(w->alloc, CVA_RFM_MAX_PIVOTS * nb * sizeof(uint32_t));
+        if (!w->sample || !w->blk_eq)
+            return -1;
+    }
+
+    /* stratified sample: one position per stratum, fixed pseudo-random offset */
+    s_want = n / 4 < SAMPLE_MAX ? n / 4 : SAMPLE_MAX;
+    stride = n / s_want;
+    for (i = 0; i < s_want; i++) {
+        size_t p = i * stride + (size_t)(mix64(i + UINT64_C(0x9E3779B97F4A7C15)) % stride);
+        double x = sign * v[p];
+        if (isnan(mask[p]) || !(fabs(x) <= DBL_MAX))
+            continue;
+        w->sample[ns].key = order_key(x);
+        w->sample[ns].idx = 0;
+        ns++;
+    }
+    if (ns < 1024)
+        return 0;
+    sorted = radix_sort_kidx(w->sample, w->sample + SAMPLE_MAX, ns);
+
+    /* brackets around the sample positions of j/k, merged when they overlap */
+    for (j = 1; j < k; j++) {
+        double p = (double)j / (double)k, pos = p * (double)(ns - 1);
+        double d = 3.5 * sqrt((double)ns * p * (1.0 - p)) + 4.0;
+        double a = floor(pos - d), b = ceil(pos + d) + 1.0;
+        double vlo = a < 0.0 ? -INFINITY : key_value(sorted[(size_t)a].key);
+        double vhi = b > (double)(ns - 1) ? INFINITY : key_value(sorted[(size_t)b].key);
+        if (nbr > 0 && vlo < br[nbr - 1].hi) {
+            if (vhi > br[nbr - 1].hi)
+                br[nbr - 1].hi = vhi;
+            continue;
+        }
+        br[nbr].lo = vlo;
+        br[nbr].hi = vhi;
+        br[nbr].len = 0;
+        nbr++;
+    }
+    /* distinct pivots in ascending order; the inside test uses both ends of
+       brackets that are intervals (a one-value bracket gathers nothing) */
+    for (j = 0; j < nbr; j++) {
+        if (np == 0 || q[np - 1] < br[j].lo) {
+            q[np] = br[j].lo;
+            hi[np] = lo[np] = 0;
+            np++;
+        }
+        br[j].plo = np - 1;
+        if (q[np - 1] < br[j].hi) {
+            q[np] = br[j].hi;
+            hi[np] = lo[np] = 0;
+            np++;
+        }
+        br[j].phi = np - 1;
+        if (br[j].plo != br[j].phi) {
+            lo[br[j].plo] = 1;
+            hi[br[j].phi] = 1;
+        }
+    }
+    /* gather capacity: four times the expected count, plus slack */
+    for (j = 0; j < nbr; j++) {
+        size_t in_s = 0, cap;
+        for (i = 0; i < ns; i++) {
+            double x = key_value(sorted[i].key);
+            in_s += x > br[j].lo && x < br[j].hi;
+        }
+        cap = br[j].plo == br[j].phi ? 0 : (size_t)((double)(in_s + 8) / (double)ns * (double)n * 4.0) + 1024;
+        if (cap > n)
+            cap = n;
+        br[j].cap = cap;
+        total_cap += cap;
+        if (cap > max_cap)
+            max_cap = cap;
+    }
+    if (w->owned) {
+        if (total_cap > w->gath_cap) {
+            cva__free(w->alloc, w->gath);
+            w->gath = (kidx *)cva__alloc(w->alloc, (total_cap ? total_cap : 1) * sizeof(kidx));
+            w->gath_cap = w->gath ? total_cap : 0;
+            if (!w->gath)
+                return -1;
+        }
+        if (max_cap > w->scratch_cap) {
+            cva__free(w->alloc, w->scratch);
+            w->scratch = (uint64_t *)cva__alloc(w->alloc, (max_cap ? max_cap : 1) * sizeof(uint64_t));
+            w->scratch_cap = w->scratch ? max_cap : 0;
+            if (!w->scratch)
+                return -1;
+        }
+        gbase = w->gath;
+        scratch = w->scratch;
+    } else {
+        if (total_cap > w->gather_cap)
+            return 0;
+        gbase = w->pairs;
+        scratch = (uint64_t *)(void *)(w->pairs + w->gather_cap);
+    }
+    for (j = 0; j < nbr; j++) {
+        br[j].g = gbase;
+        gbase += br[j].cap;
+    }
+
+    /* the pass */
+    memset(tlt, 0, sizeof tlt);
+    memset(tle, 0, sizeof tle);
+    for (i = 0; i < n; i += KBLOCK) {
+        size_t len = n - i < KBLOCK ? n - i : KBLOCK, e, blk = i / KBLOCK;
+        int64_t kk, bb;
+        count(v + i, mask + i, len, sign, q, hi, lo, np, lt, le, inside, &kk, &bb);
+        kept += (uint64_t)kk;
+        nbad += (uint64_t)bb;
+        for (t = 0; t < np; t++) {
+            tlt[t] += lt[t];
+            tle[t] += le[t];
+            w->blk_eq[(size_t)t * nb + blk] = (uint32_t)(le[t] - lt[t]);
+        }
+        for (e = 0; e < len; e++) {
+            if (e + 4 <= len && !(inside[e] | inside[e + 1] | inside[e + 2] | inside[e + 3])) {
+                e += 3; /* most elements are outside every bracket */
+                continue;
+            }
+            if (inside[e]) {
+                double x = sign * v[i + e];
+                bracket *B = br;
+                while (!(x < B->hi))
+                    B++;
+                if (B->len < B->cap) {
+                    B->g[B->len].key = order_key(x);
+                    B->g[B->len].idx = i + e;
+                    B->len++;
+                } else {
+                    overflow = 1;
+                }
+            }
+        }
+    }
+    *m_out = (size_t)kept;
+    *bad_out = SIZE_MAX;
+    *nr_out = 0;
+    if (nbad) {
+        for (i = 0; i < n; i++)
+            if (!isnan(mask[i]) && !isfinite(v[i])) {
+                *bad_out = i;
+                break;
+            }
+        return 1;
+    }
+    if (kept == 0)
+        return 1;
+    if (overflow)
+        return 0;
+
+    /* resolve every exact rank */
+    nr = make_ranks(method, k, kept, ranks);
+    for (r = 0; r < nr; r++) {
+        const uint64_t rk = ranks[r];
+        const bracket *B = NULL;
+        uint64_t L = 0, Eo = 0, H = 0, Ho = 0;
+        for (j = 0; j < nbr; j++) {
+            L = (uint64_t)tlt[br[j].plo];
+            Ho = (uint64_t)tle[br[j].phi];
+            if (rk > L && rk <= Ho) {
+                B = &br[j];
+                break;
+            }
+        }
+        if (!B)
+            return 0; /* the sample missed this rank */
+        Eo = (uint64_t)tle[B->plo];
+        H = (uint64_t)tlt[B->phi];
+        if (rk <= Eo || rk > H) {
+            /* in the run of elements equal to an end of the bracket */
+            int32_t pv = rk <= Eo ? B->plo : B->phi;
+            uint64_t start = (uint64_t)tlt[pv], run = (uint64_t)(tle[pv] - tlt[pv]);
+            out_v[r] = q[pv] + 0.0;
+            tie_after[r] = rk - start < run;
+            if (out_i) {
+                out_i[r] = find_equal(v, mask, n, sign, q[pv], w->blk_eq + (size_t)pv * nb, nb, rk - start);
+                if (out_i[r] < 0)
+                    return 0;
+            }
+        } else {
+            /* strictly inside: position rk - Eo - 1 among the gathered pairs */
+            size_t pos = (size_t)(rk - Eo - 1), less = 0, eq = 0, want, g;
+            uint64_t key;
+            if (B->len != (size_t)(H - Eo))
+                return 0; /* cannot happen */
+            for (g = 0; g < B->len; g++)
+                scratch[g] = B->g[g].key;
+            key = radix_select_u64(scratch, B->len, pos);
+            for (g = 0; g < B->len; g++) {
+                less += B->g[g].key < key;
+                eq += B->g[g].key == key;
+            }
+            want = pos - less; /* 0-based among the equal keys, in index order */
+            out_v[r] = key_value(key);
+            tie_after[r] = want + 1 < eq;
+            if (out_i) {
+                for (g = 0; g < B->len; g++)
+                    if (B->g[g].key == key && want-- == 0)
+                        break;
+                out_i[r] = (int64_t)B->g[g].idx;
+            }
+        }
+    }
+    *nr_out = nr;
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Cut sets                                                                 */
 
 /* Build the cut set of column v (mask: NaN = excluded). */
@@ -482,6 +849,7 @@ static cva_status build_cuts(const double *v, const double *mask, size_t n, int3
     int recency = direction == CVA_RFM_RECENCY;
 
     double sign = 1.0;
+    int have = 0;
     if (o->method == CVA_RFM_NTILE && recency)
         sign = -1.0; /* NTILE orders recency DESC (id ASC) */
     if (o->method == CVA_RFM_FIXED || k == 1) {
@@ -494,8 +862,14 @@ static cva_status build_cuts(const double *v, const double *mask, size_t n, int3
             m++;
         }
     } else {
-        size_t bad;
-        if (!level1(v, mask, n, sign, w, &m, &bad))
+        size_t bad = SIZE_MAX;
+        int rank_based = o->method == CVA_RFM_RANK_FIRST || o->method == CVA_RFM_NTILE;
+        int rc = select_sampled(v, mask, n, sign, o->method, k, o->kernel, w, &m, &bad, ranks, &nr, val,
+                                rank_based ? idx : NULL, tie);
+        if (rc < 0)
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
+        have = rc;
+        if (!have && !level1(v, mask, n, sign, w, &m, &bad))
             return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
         if (bad != SIZE_MAX)
             return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)bad, 0,
@@ -531,25 +905,18 @@ static cva_status build_cuts(const double *v, const double *mask, size_t n, int3
         return CVA_W_EMPTY;
     if (k == 1)
         return CVA_OK;
+    if (!have) {
+        nr = make_ranks(o->method, k, m, ranks);
+        if (!select_ranks(v, mask, n, sign, ranks, nr, val,
+                          o->method == CVA_RFM_RANK_FIRST || o->method == CVA_RFM_NTILE ? idx : NULL, tie, w))
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
+    }
 
     if (o->method == CVA_RFM_RANK_FIRST || o->method == CVA_RFM_NTILE) {
-        if (o->method == CVA_RFM_RANK_FIRST) {
-            for (j = 1; j < k; j++)
-                ranks[nr++] = (uint64_t)j * (uint64_t)(m - 1) / (uint64_t)k + 1;
-        } else {
-            uint64_t q = m / (uint64_t)k, rho = m % (uint64_t)k;
-            for (j = 1; j < k; j++) {
-                uint64_t b = (uint64_t)j;
-                uint64_t e = b <= rho ? b * (q + 1) : rho * (q + 1) + (b - rho) * q;
-                ranks[nr++] = e > m ? m : e;
-            }
-            if (recency) {
-                cuts->negate = 1;
-                cuts->reverse = 0;
-            }
+        if (o->method == CVA_RFM_NTILE && recency) {
+            cuts->negate = 1;
+            cuts->reverse = 0;
         }
-        if (!select_ranks(v, mask, n, sign, ranks, nr, val, idx, tie, w))
-            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
         for (j = 0; j < k - 1; j++) {
             cuts->value[j] = val[j];
             cuts->index[j] = idx[j];
@@ -559,18 +926,11 @@ static cva_status build_cuts(const double *v, const double *mask, size_t n, int3
         return CVA_OK;
     }
 
-    /* type-7 quantiles: ranks lo+1 and lo+2 for every j */
+    /* type-7 quantiles from x_(lo+1) and x_(lo+2) for every j */
     {
-        uint64_t lo[CVA_RFM_MAX_BINS], fr[CVA_RFM_MAX_BINS];
-        for (j = 1; j < k; j++) {
-            uint64_t h = (uint64_t)(m - 1) * (uint64_t)j;
-            lo[j] = h / (uint64_t)k;
-            fr[j] = h % (uint64_t)k;
-            ranks[nr++] = lo[j] + 1;
-            ranks[nr++] = lo[j] + 2 <= m ? lo[j] + 2 : m;
-        }
-        if (!select_ranks(v, mask, n, sign, ranks, nr, val, NULL, NULL, w))
-            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
+        uint64_t fr[CVA_RFM_MAX_BINS];
+        for (j = 1; j < k; j++)
+            fr[j] = ((uint64_t)(m - 1) * (uint64_t)j) % (uint64_t)k;
         for (j = 1; j < k; j++) {
             double x1 = val[2 * (j - 1)], x2 = val[2 * (j - 1) + 1];
             double f = (double)fr[j] / (double)k;

@@ -562,6 +562,114 @@ static void raw_and_influence(void **state)
     }
 }
 
+/* Columns above 2^16 elements take the sampled selection path (sample, brackets,
+   one counting pass, gathered brackets, tie runs found from per-block counts):
+   every method against the brute-force reference on heavy ties, one huge run
+   plus outliers, all-equal values, NaN masks, negative values, -0.0 and 0.0,
+   continuous values, both kernels and the caller workspace. */
+static void sampled_path(void **state)
+{
+    const size_t sizes[2] = {70001, 150000};
+    const int ks[4] = {2, 5, 11, 12};
+    uint64_t s = 99;
+    int data, si;
+    (void)state;
+    for (si = 0; si < 2; si++) {
+        const size_t n = sizes[si];
+        double *v = (double *)malloc(n * sizeof(double));
+        double *mask = (double *)malloc(n * sizeof(double));
+        int32_t *got = (int32_t *)malloc(n * sizeof(int32_t));
+        int32_t *got2 = (int32_t *)malloc(n * sizeof(int32_t));
+        int32_t *want = (int32_t *)malloc(n * sizeof(int32_t));
+        size_t ws;
+        void *work;
+        assert_status(cva_rfm_workspace_size(n, &ws), CVA_OK);
+        work = malloc(ws);
+        for (data = 0; data < 6; data++) {
+            size_t i;
+            int ki, method, recency;
+            for (i = 0; i < n; i++) {
+                uint64_t u = lcg(&s);
+                switch (data) {
+                case 0: /* geometric-like counts: heavy ties */
+                    v[i] = (double)(1 + (u % 7 == 0) + (u % 5 == 0) + (u % 3 == 0) * (u % 11));
+                    break;
+                case 1: /* one value holds 60 %, outliers at both ends, denormals */
+                    v[i] = u % 5 < 3 ? 1.0 : (double)(u % 1000) - 400.0;
+                    if (u % 997 == 0)
+                        v[i] = (u & 1) ? 1e300 : -1e300;
+                    if (u % 991 == 0)
+                        v[i] = 4.9e-324;
+                    break;
+                case 2: /* all equal */
+                    v[i] = 7.0;
+                    break;
+                case 3: /* continuous money, some negative */
+                    v[i] = ((double)(u % 2000003) - 100000.0) / 100.0;
+                    break;
+                case 4: /* zeros of both signs around a heavy run */
+                    v[i] = u % 3 == 0 ? -0.0 : u % 3 == 1 ? 0.0 : (double)(u % 50) - 25.0;
+                    break;
+                default: /* integer days with a long tail */
+                    v[i] = (double)((u % 100) * (u % 13) / (1 + u % 4));
+                }
+                mask[i] = (data != 2 && lcg(&s) % 13 == 0) ? (double)NAN : v[i];
+                if (isnan(mask[i]))
+                    v[i] = NAN;
+            }
+            for (ki = 0; ki < 4; ki++)
+                for (method = 0; method < 4; method++)
+                    for (recency = 0; recency < 2; recency++) {
+                        const int k = ks[ki];
+                        cva_rfm_opts o;
+                        cva_rfm_cuts c, c2;
+                        if ((ki + method + recency + data) % 2)
+                            continue; /* half the grid keeps the test fast */
+                        cva_rfm_opts_init_defaults(&o, sizeof o);
+                        o.bins = k;
+                        o.method = method;
+                        memset(&c, 0, sizeof c);
+                        c.struct_size = sizeof c;
+                        assert_true(cva_rfm_cuts_compute(v, n, recency ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING, &o,
+                                                         0, &c, NULL, 0, NULL) >= 0);
+                        assert_status(cva_rfm_assign(v, 0, n, &c, CVA_KERNEL_AUTO, got), CVA_OK);
+                        ref_score(v, mask, n, k, method, recency, NULL, 0, want);
+                        assert_bins_equal(got, want, n, "sampled", k, method);
+                        /* scalar kernels and the caller workspace give the same cut set and bins */
+                        o.kernel = CVA_KERNEL_SCALAR;
+                        memset(&c2, 0, sizeof c2);
+                        c2.struct_size = sizeof c2;
+                        assert_true(cva_rfm_cuts_compute(v, n, recency ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING, &o,
+                                                         0, &c2, work, ws, NULL) >= 0);
+                        assert_memory_equal(c.value, c2.value, sizeof c.value);
+                        assert_memory_equal(c.index, c2.index, sizeof c.index);
+                        assert_int_equal(c.ties_split, c2.ties_split);
+                        assert_status(cva_rfm_assign(v, 0, n, &c2, CVA_KERNEL_SCALAR, got2), CVA_OK);
+                        assert_memory_equal(got, got2, n * sizeof(int32_t));
+                    }
+        }
+        /* an infinite value for a scored element is reported with its index */
+        for (size_t i = 0; i < n; i++)
+            v[i] = mask[i] = (double)(i % 10);
+        v[n - 3] = INFINITY;
+        {
+            cva_rfm_cuts c;
+            cva_diag d;
+            cva_diag_init(&d, sizeof d);
+            memset(&c, 0, sizeof c);
+            c.struct_size = sizeof c;
+            assert_status(cva_rfm_cuts_compute(v, n, CVA_RFM_ASCENDING, NULL, 0, &c, NULL, 0, &d), CVA_E_NONFINITE);
+            assert_int_equal(d.index, (int64_t)(n - 3));
+        }
+        free(work);
+        free(v);
+        free(mask);
+        free(got);
+        free(got2);
+        free(want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -569,7 +677,7 @@ int main(void)
         cmocka_unit_test(score_three),       cmocka_unit_test(edge_cases),
         cmocka_unit_test(fixed_recency),     cmocka_unit_test(maps),
         cmocka_unit_test(segments),          cmocka_unit_test(composite_and_report),
-        cmocka_unit_test(raw_and_influence),
+        cmocka_unit_test(raw_and_influence), cmocka_unit_test(sampled_path),
     };
     return cmocka_run_group_tests_name("rfm", tests, NULL, NULL);
 }
