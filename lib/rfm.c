@@ -13,6 +13,10 @@
  *           and sorted by key with a stable LSD radix sort (index order kept
  *           within equal keys), which yields the exact (value, index) at
  *           every wanted rank.
+ * Columns of at least 2^16 values and k <= 11 first try a sampled selection
+ * (select_sampled: sample brackets, one vectorised counting pass, gathered
+ * brackets, tie runs located from per-block counts); it falls back to the
+ * histogram path above when the sample misses a rank.
  * Scoring is then the branch-free kernel
  *   bin = 1 + Σ_j [x > c_j  or  (x == c_j and i > idx_j)]
  * over blocks of the contiguous column, compiled twice (baseline SSE2 and
@@ -569,7 +573,7 @@ static int64_t find_equal(const double *v, const double *mask, size_t n, double 
         if (cum + blk[b] >= tt) {
             size_t end = (b + 1) * KBLOCK < n ? (b + 1) * KBLOCK : n;
             for (i = b * KBLOCK; i < end; i++)
-                if (!isnan(mask[i]) && sign * v[i] == q && ++cum == tt)
+                if (!isnan(mask[i]) && !(sign * v[i] < q) && !(sign * v[i] > q) && ++cum == tt)
                     return (int64_t)i;
             break;
         }
@@ -649,8 +653,8 @@ static int select_sampled(const double *v, const double *mask, size_t n, double 
         double p = (double)j / (double)k, pos = p * (double)(ns - 1);
         double d = 3.5 * sqrt((double)ns * p * (1.0 - p)) + 4.0;
         double a = floor(pos - d), b = ceil(pos + d) + 1.0;
-        double vlo = a < 0.0 ? -INFINITY : key_value(sorted[(size_t)a].key);
-        double vhi = b > (double)(ns - 1) ? INFINITY : key_value(sorted[(size_t)b].key);
+        double vlo = a < 0.0 ? -(double)INFINITY : key_value(sorted[(size_t)a].key);
+        double vhi = b > (double)(ns - 1) ? (double)INFINITY : key_value(sorted[(size_t)b].key);
         if (nbr > 0 && vlo < br[nbr - 1].hi) {
             if (vhi > br[nbr - 1].hi)
                 br[nbr - 1].hi = vhi;
