@@ -1096,8 +1096,16 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
         for (col = 0; col < 3; col++)
             if (cuts[col].struct_size != sizeof(cva_rfm_cuts))
                 return cva__report(diag, CVA_E_ABI_MISMATCH, 9, 0, -1, 0, "unknown cva_rfm_cuts size");
-    if (n == 0)
+    if (n == 0) {
+        if (cuts) /* empty cut sets, so callers can read bins and counts */
+            for (col = 0; col < 3; col++) {
+                memset(&cuts[col], 0, sizeof cuts[col]);
+                cuts[col].struct_size = sizeof cuts[col];
+                cuts[col].bins = o.bins;
+                cuts[col].reverse = col == 0;
+            }
         return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, "no customers");
+    }
     rc = selws_init(&w, n, work, work_size, o.alloc);
     if (rc < 0)
         return cva__report(diag, CVA_E_WORKSPACE_TOO_SMALL, 11, 0, -1, 0, "work_size too small");

@@ -27,11 +27,15 @@ extern "C" {
  * Every method reduces to a *cut set* — k−1 boundaries (value, index) —
  * followed by a branch-free counting kernel
  * `bin = 1 + Σ_j [v > c_j or (v == c_j and i > idx_j)]` over contiguous
- * arrays. The cut set is found by exact selection (a histogram of the order
- * keys plus a small sort of the boundary buckets), never by a full sort.
+ * arrays. The cut set is found by exact selection, never by a full sort:
+ * for large columns a sample brackets each wanted rank and one vectorised
+ * pass counts the values below and equal to each bracket edge and copies out
+ * only the few values inside (heavy ties are located from block counts, not
+ * copied); if the sample misses, an exact histogram-of-keys path takes over.
+ * Results never depend on the sample.
  *
- * **Splitting work across threads.** cva_rfm_cuts() needs the whole column
- * (one read pass plus a small second pass). cva_rfm_assign() is then
+ * **Splitting work across threads.** cva_rfm_cuts_compute() needs the whole
+ * column (about two read passes). cva_rfm_assign() is then
  * independent per element: give each thread a contiguous chunk
  * `[offset, offset + len)` of the same arrays with the chunk's global
  * @p offset, and the chunks together produce exactly the bins of one call.
@@ -40,7 +44,7 @@ extern "C" {
  * int32_t r[n], f[n], m[n];
  * cva_rfm_opts o;
  * cva_rfm_opts_init_defaults(&o, sizeof o);          // k = 5, rank-first
- * int st = cva_rfm_score(recency, frequency, monetary, n, &o, r, f, m, NULL, 0, NULL);
+ * int st = cva_rfm_score(recency, frequency, monetary, n, &o, r, f, m, NULL, NULL, 0, NULL);
  * int32_t seg[n];
  * cva_rfm_segment(r, f, m, n, 5, NULL, 0, seg, NULL);  // default map (RF10 grid)
  * puts(cva_label(seg[0]));
@@ -399,6 +403,8 @@ typedef struct cva_rfm_segment_stat {
  * @retval CVA_W_EMPTY n = 0.
  * @retval CVA_E_BUFFER_TOO_SMALL capacity too small; *n_stats says how many.
  * @retval CVA_E_NONFINITE NaN/Inf revenue.
+ * @retval CVA_E_BADARG more than 256 distinct segment codes.
+ * @note O(n × segments); meant for the handful of segments of a map.
  */
 CVA_API cva_status cva_rfm_report(const int32_t *segment, const int32_t *r, const int32_t *f,
                                   const int32_t *m, const double *revenue, size_t n,
