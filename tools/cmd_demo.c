@@ -227,6 +227,82 @@ static void sec_split(demo_ctx *c)
     fprintf(c->fp, "    of one-time buyers            %5.1f %%\n", pct((double)one_active, (double)one));
 }
 
+static const cva_rfm_segment_stat *cmp_stats;
+
+static int cmp_revenue_share(const void *a, const void *b)
+{
+    const cva_rfm_segment_stat *x = &cmp_stats[*(const size_t *)a], *y = &cmp_stats[*(const size_t *)b];
+    double vx = isnan(x->revenue_share) ? -(double)INFINITY : x->revenue_share;
+    double vy = isnan(y->revenue_share) ? -(double)INFINITY : y->revenue_share;
+    if (vx > vy)
+        return -1;
+    if (vx < vy)
+        return 1;
+    return x->label < y->label ? -1 : x->label > y->label; /* ties: segment code */
+}
+
+static void sec_rfm(demo_ctx *c)
+{
+    const cli_summary *s = &c->full;
+    size_t n = s->n, cap = n ? n : 1, k, ns = 0;
+    double *rec = (double *)cli_xmalloc(cap * sizeof(double));
+    double *fr = (double *)cli_xmalloc(cap * sizeof(double));
+    double *mo = (double *)cli_xmalloc(cap * sizeof(double));
+    int32_t *r = (int32_t *)cli_xmalloc(cap * sizeof(int32_t));
+    int32_t *f = (int32_t *)cli_xmalloc(cap * sizeof(int32_t));
+    int32_t *m = (int32_t *)cli_xmalloc(cap * sizeof(int32_t));
+    int32_t *seg = (int32_t *)cli_xmalloc(cap * sizeof(int32_t));
+    cva_rfm_segment_stat stats[32];
+    size_t order[32];
+    cva_rfm_opts o;
+    cva_status st = CVA_OK;
+    char b1[48];
+
+    heading(c, "RFM segments (whole period; rank-first, 5 bins, RF10 grid)");
+    if (cva_rfm_opts_init_defaults(&o, sizeof o) != CVA_OK)
+        st = CVA_E_ABI_MISMATCH;
+    if (st >= 0)
+        st = cva_rfm_raw(c->end, s->last_t, s->n_txn, s->n_occ, s->total_amount, s->monetary_value, n, &o, rec,
+                         fr, mo, NULL);
+    if (st >= 0)
+        st = cva_rfm_score(rec, fr, mo, n, &o, r, f, m, NULL, NULL, 0, NULL);
+    if (st >= 0)
+        st = cva_rfm_segment(r, f, m, n, o.bins, NULL, 0, seg, NULL);
+    if (st >= 0)
+        st = cva_rfm_report(seg, r, f, m, s->total_amount, n, stats, sizeof stats / sizeof stats[0], &ns);
+    if (st < 0 || n == 0) {
+        fprintf(c->fp, "  (not available: %s)\n", n == 0 ? "no customers" : cva_status_name(st));
+    } else {
+        for (k = 0; k < ns; k++)
+            order[k] = k;
+        cmp_stats = stats;
+        qsort(order, ns, sizeof order[0], cmp_revenue_share);
+        cmp_stats = NULL;
+        fprintf(c->fp, "  %-20s %9s %7s  %5s %5s %5s  %13s\n", "segment", "customers", "share", "R", "F", "M",
+                "revenue share");
+        for (k = 0; k < ns; k++) {
+            const cva_rfm_segment_stat *x = &stats[order[k]];
+            double rs = isnan(x->revenue_share) ? 0.0 : x->revenue_share;
+            int hashes = rs > 0 ? (int)floor(rs * 20.0 + 0.5) : 0;
+            fprintf(c->fp, "  %-20s %9s %5.1f %%  %5.2f %5.2f %5.2f  %11.1f %%%s", cva_label(x->label),
+                    fmt_count(b1, x->count), 100.0 * x->share, x->mean_r, x->mean_f, x->mean_m, 100.0 * rs,
+                    hashes ? "  " : "");
+            while (hashes-- > 0)
+                fputc('#', c->fp);
+            fputc('\n', c->fp);
+        }
+        fprintf(c->fp, "  R, F, M: mean scores 1-5 (5 = most recent / most frequent / highest spend);\n"
+                       "  equal values are split across bins by customer id.\n");
+    }
+    free(rec);
+    free(fr);
+    free(mo);
+    free(r);
+    free(f);
+    free(m);
+    free(seg);
+}
+
 static const struct {
     const char *name;
     demo_section_fn fn;
@@ -235,6 +311,7 @@ static const struct {
     {"frequency", sec_frequency},
     {"top", sec_top},
     {"split", sec_split},
+    {"rfm", sec_rfm},
 };
 
 void cmd_demo_help(void)
@@ -247,7 +324,8 @@ void cmd_demo_help(void)
           "1997-01-01 and observed for 78 weeks (to 1998-06-30). Then runs every analysis\n"
           "of the library on it and prints a short report: size of the customer base,\n"
           "revenue, repeat buyers, distribution of repeat purchases, top customers, and a\n"
-          "calibration/holdout split at 1997-09-30 (39 + 39 weeks).\n"
+          "calibration/holdout split at 1997-09-30 (39 + 39 weeks), and the RFM segment\n"
+          "table (rank-first scores, 5 bins, RF10 grid) sorted by revenue share.\n"
           "\n"
           "Options:\n"
           "  --customers N   customers to simulate (default 20000)\n"
@@ -363,7 +441,8 @@ int cmd_demo(int argc, char **argv)
     }
     for (k = 0; k < sizeof sections / sizeof sections[0]; k++)
         sections[k].fn(&c);
-    fputs("\nThe same numbers for your own data: cva summary --input FILE (see cva help summary).\n", c.fp);
+    fputs("\nThe same numbers for your own data: cva summary --input FILE (see cva help summary)\n"
+          "and cva rfm --input FILE --report (see cva help rfm).\n", c.fp);
     if (cli_out_commit(&out, &err))
         goto fail_early;
     cli_summary_free(&c.full);

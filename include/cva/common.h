@@ -77,6 +77,7 @@ extern "C" {
     X(CVA_W_EXCLUDED, 4, "some rows were excluded (window or skip policy)")      \
     X(CVA_W_SERIES_LIMIT, 5, "a special-function series hit its term cap")       \
     X(CVA_W_MAXITER, 6, "iteration limit reached before convergence")            \
+    X(CVA_W_MAP, 7, "segment map has uncovered cells, shadowed rules or unreachable labels") \
     X(CVA_E_NULLPTR, -1, "a required pointer argument is NULL")                  \
     X(CVA_E_BADARG, -2, "invalid argument")                                      \
     X(CVA_E_NONFINITE, -3, "NaN or infinite value in input")                     \
@@ -175,7 +176,11 @@ enum cva_struct_id {
     CVA_STRUCT_TXN_INPUT = 3, /**< ::cva_txn_input */
     CVA_STRUCT_TXN_OPTS = 4,  /**< ::cva_txn_opts */
     CVA_STRUCT_TXN_SUMMARY = 5, /**< ::cva_txn_summary */
-    CVA_STRUCT_SIM_OPTS = 6   /**< ::cva_sim_opts */
+    CVA_STRUCT_SIM_OPTS = 6,  /**< ::cva_sim_opts */
+    CVA_STRUCT_RFM_OPTS = 7,  /**< ::cva_rfm_opts */
+    CVA_STRUCT_RFM_CUTS = 8,  /**< ::cva_rfm_cuts */
+    CVA_STRUCT_RFM_RULE = 9,  /**< ::cva_rfm_rule */
+    CVA_STRUCT_RFM_SEGMENT_STAT = 10 /**< ::cva_rfm_segment_stat */
 };
 
 /**

@@ -3,7 +3,8 @@
 """Tests of the `cva` command-line program (standard library only).
 
 Usage: test_cli.py PATH_TO_CVA GROUP
-Groups: help, cdnow, bad_input, json, text_ids, occasion, stdin, misc, demo.
+Groups: help, cdnow, bad_input, formats, json, text_ids, occasion, stdin, demo,
+        rfm_vectors, rfm_random, rfm_segments, rfm_report, rfm_json, rfm_errors, rfm_cdnow.
 Exit status 0 pass, 1 fail, 77 skip (meson convention).
 """
 import csv
@@ -45,13 +46,19 @@ def t_help():
     rc, out, err = run(["--version"])
     check(rc == 0 and out.startswith("cva ") and out.strip().split()[-1][0].isdigit(), "--version")
     rc, out, _ = run(["--help"])
-    check(rc == 0 and "summary" in out and "demo" in out and "Exit status" in out, "--help")
-    for cmd in ("summary", "demo"):
+    check(rc == 0 and "summary" in out and "rfm" in out and "demo" in out and "Exit status" in out, "--help")
+    for cmd in ("summary", "rfm", "demo"):
         rc1, out1, _ = run(["help", cmd])
         rc2, out2, _ = run([cmd, "--help"])
         check(rc1 == 0 and rc2 == 0 and out1 == out2 and ("Usage: cva " + cmd) in out1, "help " + cmd)
     rc, out, _ = run(["help", "summary"])
     check("sorted" in out and "byte-wise" in out, "summary help documents text-id order")
+    rc, out, _ = run(["help", "rfm"])
+    for needle in ("--bins", "--method", "rank-first", "ntile", "value-cuts", "r-rfm", "fixed", "--r-cuts",
+                   "--f-cuts", "--m-cuts", "--closure", "--frequency", "occasions", "repeat-mean",
+                   "--segments", "rf10-grid", "rfm11-hebbali", "rfm11-specific-first", "label,r_lo,r_hi",
+                   "--report", "revenue_share", "recency_days", "Examples:", "--input FILE"):
+        check(needle in out, "rfm help documents %r" % needle)
     rc, _, err = run([])
     check(rc == 2 and "Usage" in err, "no arguments -> usage, exit 2")
     rc, _, err = run(["frobnicate"])
@@ -443,9 +450,16 @@ def t_demo():
     dt = time.time() - t0
     check(rc == 0, "demo exit 0 (%r)" % err)
     for needle in ("20,000 customers", "Customer base", "repeat buyers", "Top 10 customers by revenue",
-                   "Calibration / holdout split", "active in holdout"):
+                   "Calibration / holdout split", "active in holdout", "RFM segments", "Champions"):
         check(needle in out, "demo report has %r" % needle)
     check(dt < 1.0, "demo runs in under a second (%.3f s)" % dt)
+    # the RFM table: sorted by revenue share, shares add up to 100 %
+    sec = out.split("RFM segments", 1)[-1].split("\n\n", 1)[0].splitlines()
+    body = [l for l in sec if "%" in l and not l.lstrip().startswith("segment") and "mean scores" not in l]
+    shares = [float(l.split("%")[1].split()[-1]) for l in body]
+    custs = [float(l.split("%")[0].split()[-1]) for l in body]
+    check(len(body) >= 5 and shares == sorted(shares, reverse=True), "demo RFM table sorted by revenue share")
+    check(abs(sum(shares) - 100) < 0.6 and abs(sum(custs) - 100) < 0.6, "demo RFM shares add up (%r)" % shares)
     rc2, out2, _ = run(["demo"])
     check(out2 == out, "demo is deterministic")
     rc, out3, err = run(["demo", "--customers", "500", "--seed", "7"])
@@ -454,9 +468,693 @@ def t_demo():
     check(rc == 2, "demo --customers 0 is a usage error")
     print("demo: %.3f s" % dt)
 
+# ---------------------------------------------------------------- rfm: independent references
+
+import datetime
+import math
+import random
+
+BASE = datetime.date(2024, 1, 1)
+METHODS = ("rank-first", "ntile", "value-cuts", "r-rfm", "fixed")
+
+
+def day(offset):
+    return (BASE + datetime.timedelta(days=offset)).isoformat()
+
+
+def ref_bins(vals, k, method, recency, cuts=None, closure="right"):
+    """Scores 1..k of the non-None values (SPEC 3.2), 0 for None; customer order = list order."""
+    idx = [i for i, v in enumerate(vals) if v is not None]
+    m = len(idx)
+    out = [0] * len(vals)
+    if m == 0:
+        return out
+    if method in ("rank-first", "ntile"):
+        if method == "ntile" and recency:
+            order = sorted(idx, key=lambda i: (-vals[i], i))
+        else:
+            order = sorted(idx, key=lambda i: (vals[i], i))
+        q, rho = divmod(m, k)
+        for p0, i in enumerate(order):
+            if method == "rank-first":
+                b = 1 if p0 == 0 else (k * p0 + m - 2) // (m - 1)
+                out[i] = k + 1 - b if recency else b
+            else:
+                out[i] = p0 // (q + 1) + 1 if p0 < rho * (q + 1) else rho + (p0 - rho * (q + 1)) // q + 1
+        return out
+    if method in ("value-cuts", "r-rfm"):
+        xs = sorted(vals[i] for i in idx)
+        cuts = []
+        for j in range(1, k):
+            h = (m - 1) * j
+            lo, fr = divmod(h, k)
+            x1, x2 = xs[lo], xs[min(lo + 1, m - 1)]
+            c = x1 if fr == 0 else x1 + (fr / k) * (x2 - x1)
+            cuts.append(c + 1.0 if method == "r-rfm" else c)
+        closure = "left" if method == "r-rfm" else "right"
+    for i in idx:
+        v = vals[i]
+        b = 1 + sum(1 for c in cuts if (v > c if closure == "right" else v >= c))
+        out[i] = k + 1 - b if recency else b
+    return out
+
+
+# the built-in maps of SPEC 3.4 (label, r_lo, r_hi, f_lo, f_hi, m_lo, m_hi), written out independently
+RF10 = [("Hibernating", 1, 2, 1, 2, 1, 5), ("At Risk", 1, 2, 3, 4, 1, 5), ("Can't Lose Them", 1, 2, 5, 5, 1, 5),
+        ("About To Sleep", 3, 3, 1, 2, 1, 5), ("Need Attention", 3, 3, 3, 3, 1, 5),
+        ("Loyal Customers", 3, 4, 4, 5, 1, 5), ("Promising", 4, 4, 1, 1, 1, 5), ("New Customers", 5, 5, 1, 1, 1, 5),
+        ("Potential Loyalist", 4, 5, 2, 3, 1, 5), ("Champions", 5, 5, 4, 5, 1, 5)]
+HEBBALI = [("Champions", 4, 5, 4, 5, 4, 5), ("Loyal Customers", 2, 5, 3, 5, 3, 5),
+           ("Potential Loyalist", 3, 5, 1, 3, 1, 3), ("New Customers", 4, 5, 1, 1, 1, 1),
+           ("Promising", 3, 4, 1, 1, 1, 1), ("Need Attention", 2, 3, 2, 3, 2, 3),
+           ("About To Sleep", 2, 3, 1, 2, 1, 2), ("At Risk", 1, 2, 2, 5, 2, 5), ("Can't Lose Them", 1, 1, 4, 5, 4, 5),
+           ("Hibernating", 1, 2, 1, 2, 1, 2), ("Lost", 1, 2, 1, 2, 1, 2)]
+ORDER_SF = ["New Customers", "Promising", "Can't Lose Them", "Champions", "Loyal Customers", "Potential Loyalist",
+            "Need Attention", "About To Sleep", "At Risk", "Hibernating", "Lost"]
+SPECIFIC_FIRST = [next(r for r in HEBBALI if r[0] == lab) for lab in ORDER_SF]
+BUILTIN = {"rf10-grid": RF10, "rfm11-hebbali": HEBBALI, "rfm11-specific-first": SPECIFIC_FIRST}
+
+
+def ref_segment(rules, r, f, m):
+    if r == 0:
+        return "None"
+    for lab, rl, rh, fl, fh, ml, mh in rules:
+        if rl <= r <= rh and fl <= f <= fh and ml <= m <= mh:
+            return lab
+    return "Others"
+
+
+def ref_cell(r, f, m, k):
+    if r == 0:
+        return 0
+    return 100 * r + 10 * f + m if k <= 9 else (r * (k + 1) + f) * (k + 1) + m
+
+
+def ref_raw(txns, end=None, frequency="txn", monetary="total"):
+    """txns: list of (customer int, day offset, amount). Returns sorted ids and R/F/M lists (None = unscored)."""
+    by = {}
+    for c, d, a in txns:
+        by.setdefault(c, []).append((d, a))
+    if end is None:
+        end = max(d for _, d, _ in txns)
+    ids = sorted(by)
+    R, F, M, total = [], [], [], []
+    for c in ids:
+        rows_ = [(d, a) for d, a in by[c] if d <= end]
+        buys = [(d, a) for d, a in rows_ if a >= 0]
+        tot = sum(a for _, a in rows_)
+        days = sorted(set(d for d, _ in buys))
+        total.append(tot)
+        R.append(end - max(d for d, _ in buys) if buys else None)
+        F.append({"txn": len(buys), "occasions": len(days), "repeat": max(len(days) - 1, 0)}[frequency])
+        if monetary == "total":
+            M.append(tot)
+        elif monetary == "mean":
+            M.append(tot / len(buys) if buys else None)
+        else:
+            spend = [sum(a for d2, a in rows_ if d2 == d) for d in days[1:]]
+            M.append(sum(spend) / len(spend) if spend else (0.0 if days else None))
+    return ids, R, F, M, total
+
+
+def txn_csv(txns):
+    return "customer_id,date,amount\n" + "".join("%d,%s,%s\n" % (c, day(d), a) for c, d, a in txns)
+
+
+def rfm_run(args, data=None, tmp=None):
+    if data is not None:
+        p = os.path.join(tmp, "in.csv")
+        write(p, data)
+        args = ["rfm", "--input", p] + args
+    else:
+        args = ["rfm"] + args
+    return run(args)
+
+
+def check_scores(got, ids, want_r, want_f, want_m, what):
+    by = {int(r["customer_id"]): r for r in got}
+    ok = True
+    for i, c in enumerate(ids):
+        g = by.get(c)
+        if g is None or (int(g["r"]), int(g["f"]), int(g["m"])) != (want_r[i], want_f[i], want_m[i]):
+            ok = False
+            check(False, "%s: customer %d scores %r, expected %r" % (
+                what, c, g and (g["r"], g["f"], g["m"]), (want_r[i], want_f[i], want_m[i])))
+            break
+    return ok
+
+
+SPEC_M = [10, 20, 20, 20, 50, 60, 70, 80, 90, 100]
+SPEC_R = [5, 40, 40, 3, 120, 365, 0, 12, 40, 200]
+
+
+def spec_txns():
+    """Ten customers, one purchase each: M and R_raw take the SPEC 3.8 vectors (end = 365 days after the
+    earliest purchase, the date of customer 7's purchase)."""
+    return [(i + 1, 365 - SPEC_R[i], SPEC_M[i]) for i in range(10)]
+
+
+def t_rfm_vectors():
+    """SPEC 3.8 vectors through the CLI, hand-computed expectations for every method."""
+    want = {  # method: (S_R, S_M)
+        "rank-first": ([4, 3, 3, 5, 2, 1, 5, 4, 2, 1], [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]),
+        "ntile": ([4, 2, 3, 5, 2, 1, 5, 4, 3, 1], [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]),
+        "value-cuts": ([4, 3, 3, 5, 2, 1, 5, 4, 3, 1], [1, 1, 1, 1, 3, 3, 4, 4, 5, 5]),
+        "r-rfm": ([5, 3, 3, 5, 2, 1, 5, 4, 3, 1], [1, 1, 1, 1, 3, 3, 4, 4, 5, 5]),
+    }
+    # F = 1 for everybody: rank-first / NTILE spread the ten ties by id, the cut methods put all in bin 1
+    want_f = {"rank-first": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5], "ntile": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5],
+              "value-cuts": [1] * 10, "r-rfm": [1] * 10}
+    ids = list(range(1, 11))
+    with tempfile.TemporaryDirectory() as tmp:
+        data = txn_csv(spec_txns())
+        for meth, (wr, wm) in want.items():
+            rc, out, err = rfm_run(["--method", meth], data, tmp)
+            got = rows(out)
+            check(rc == 0 and len(got) == 10, "%s: exit 0, 10 rows (%d %r)" % (meth, rc, err))
+            check_scores(got, ids, wr, want_f[meth], wm, "SPEC 3.8 " + meth)
+            check([int(g["recency_days"]) for g in got] == SPEC_R, "%s: recency_days = R_raw" % meth)
+            check([float(g["monetary"]) for g in got] == SPEC_M, "%s: monetary = M" % meth)
+            for g in got:
+                r, f, m = int(g["r"]), int(g["f"]), int(g["m"])
+                check(int(g["cell"]) == 100 * r + 10 * f + m and g["segment"] == ref_segment(RF10, r, f, m),
+                      "%s: cell and RF10 segment of customer %s" % (meth, g["customer_id"]))
+            tie_note = "tied values split across bins by customer order" in err
+            check(tie_note == (meth in ("rank-first", "ntile")), "%s: ties note only for splitting methods (%r)"
+                  % (meth, err))
+        # value cut points reported in JSON (SPEC: c = [4.6, 28.8, 40, 136] for R, [20, 38, 64, 82] for M)
+        rc, out, err = rfm_run(["--method", "value-cuts", "--format", "json"], data, tmp)
+        cuts = json.loads(out)["cuts"]
+        check(cuts["recency"] == [4.6, 28.8, 40, 136] and cuts["monetary"] == [20, 38, 64, 82],
+              "value-cuts cut points (%r)" % cuts)
+        rc, out, err = rfm_run(["--method", "r-rfm", "--format", "json"], data, tmp)
+        cuts = json.loads(out)["cuts"]
+        check(cuts["recency"] == [5.6, 29.8, 41, 137] and cuts["monetary"] == [21, 39, 65, 83],
+              "r-rfm cut points (%r)" % cuts)
+        # fixed thresholds, both closures (hand-computed)
+        fixed = ["--method", "fixed", "--r-cuts", "12,40,120,200", "--f-cuts", "1,2,3,4", "--m-cuts", "20,50,80,100"]
+        rc, out, err = rfm_run(fixed, data, tmp)
+        check(rc == 0, "fixed right exit 0 (%r)" % err)
+        check_scores(rows(out), ids, [5, 4, 4, 5, 3, 1, 5, 5, 4, 2], [1] * 10, [1, 1, 1, 1, 2, 3, 3, 3, 4, 4],
+                     "fixed, right-closed")
+        check("tied" not in err, "fixed: no ties note")
+        rc, out, err = rfm_run(fixed + ["--closure", "left"], data, tmp)
+        check_scores(rows(out), ids, [5, 3, 3, 5, 2, 1, 5, 4, 3, 1], [2] * 10, [1, 2, 2, 2, 3, 3, 3, 4, 4, 5],
+                     "fixed, left-closed")
+        # F = [1..7] (SPEC 3.8): customer i buys on i distinct days, all on or before the same last day
+        txns = [(c, 100 - d, 10) for c in range(1, 8) for d in range(c)]
+        for meth, wf in (("rank-first", [1, 1, 2, 3, 4, 5, 5]), ("ntile", [1, 1, 2, 2, 3, 4, 5])):
+            for freq, shift in (("txn", 0), ("occasions", 0), ("repeat", 1)):
+                rc, out, err = rfm_run(["--method", meth, "--frequency", freq], txn_csv(txns), tmp)
+                got = rows(out)
+                check(rc == 0 and [int(g["f"]) for g in got] == wf
+                      and [int(g["frequency"]) for g in got] == [i - shift for i in range(1, 8)],
+                      "SPEC F vector %s --frequency %s (%r)" % (meth, freq, [g["f"] for g in got]))
+        # all-equal values [7,7,7,7]: rank-first [1,2,4,5], NTILE [1,2,3,4], cut methods [1,1,1,1]
+        txns = [(c, 0, 7) for c in range(1, 5)]
+        for meth, wm in (("rank-first", [1, 2, 4, 5]), ("ntile", [1, 2, 3, 4]), ("value-cuts", [1] * 4),
+                         ("r-rfm", [1] * 4)):
+            rc, out, err = rfm_run(["--method", meth], txn_csv(txns), tmp)
+            check([int(g["m"]) for g in rows(out)] == wm, "all-equal M %s" % meth)
+        # one scored customer: S_R = 5, F = M = 1 (NTILE: all 1); k = 1: everything 1
+        rc, out, err = rfm_run([], txn_csv([(1, 0, 5)]), tmp)
+        g = rows(out)[0]
+        check((g["r"], g["f"], g["m"], g["segment"]) == ("5", "1", "1", "New Customers"), "m = 1 rank-first")
+        rc, out, err = rfm_run(["--method", "ntile"], txn_csv([(1, 0, 5)]), tmp)
+        check([rows(out)[0][x] for x in "rfm"] == ["1", "1", "1"], "m = 1 ntile")
+        with open(os.path.join(tmp, "k1.csv"), "w") as f:
+            f.write("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\nAll,1,1,1,1,1,1\n")
+        rc, out, err = rfm_run(["--bins", "1", "--segments", os.path.join(tmp, "k1.csv")], data, tmp)
+        check(rc == 0 and all((g["r"], g["f"], g["m"], g["cell"], g["segment"]) == ("1", "1", "1", "111", "All")
+                              for g in rows(out)), "k = 1: all scores 1 (%r)" % err)
+        rc, out, err = rfm_run(["--bins", "1", "--method", "fixed", "--segments", os.path.join(tmp, "k1.csv")],
+                               data, tmp)
+        check(rc == 0 and all(g["r"] == "1" for g in rows(out)), "k = 1 fixed needs no thresholds (%r)" % err)
+
+
+def random_txns(rng, n_cust, refund_only=3):
+    txns = []
+    for c in range(1, n_cust + 1):
+        for _ in range(rng.choice([1, 1, 1, 2, 2, 3, 5])):
+            txns.append((c * 7 % 1000 + 1, rng.randrange(0, 40, 3), rng.choice([0, 5, 10, 10, 25, 40])))
+        if rng.random() < 0.1:
+            txns.append((c * 7 % 1000 + 1, rng.randrange(0, 40), -rng.choice([5, 10])))
+    for j in range(refund_only):
+        txns.append((5000 + j, 10, -3))
+    rng.shuffle(txns)
+    return txns
+
+
+def t_rfm_random():
+    """Every method, every F and M definition, on random data with heavy ties, against ref_bins()."""
+    rng = random.Random(20240611)
+    with tempfile.TemporaryDirectory() as tmp:
+        for trial in range(3):
+            txns = random_txns(rng, 150 + 50 * trial)
+            data = txn_csv(txns)
+            for meth in METHODS:
+                for freq, mon in (("txn", "total"), ("occasions", "mean"), ("repeat", "repeat-mean")):
+                    ids, R, F, M, total = ref_raw(txns, frequency=freq, monetary=mon)
+                    scored = [r is not None for r in R]
+                    Fm = [f if s else None for f, s in zip(F, scored)]
+                    Mm = [x if s else None for x, s in zip(M, scored)]
+                    args = ["--method", meth, "--frequency", freq, "--monetary", mon]
+                    cuts = {}
+                    if meth == "fixed":
+                        cuts = {"r": [3, 9, 20, 30], "f": [1, 2, 3, 4], "m": [5, 10, 20, 40]}
+                        args += ["--r-cuts", "3,9,20,30", "--f-cuts", "1,2,3,4", "--m-cuts", "5,10,20,40",
+                                 "--closure", "left" if trial % 2 else "right"]
+                    closure = "left" if trial % 2 else "right"
+                    wr = ref_bins(R, 5, meth, True, cuts.get("r"), closure)
+                    wf = ref_bins(Fm, 5, meth, False, cuts.get("f"), closure)
+                    wm = ref_bins(Mm, 5, meth, False, cuts.get("m"), closure)
+                    rc, out, err = rfm_run(args, data, tmp)
+                    got = rows(out)
+                    what = "random trial %d %s %s/%s" % (trial, meth, freq, mon)
+                    check(rc == 0 and [int(g["customer_id"]) for g in got] == ids, what + ": ids (%r)" % err)
+                    if not check_scores(got, ids, wr, wf, wm, what):
+                        continue
+                    for g, r_, f_, m_ in zip(got, R, F, M):
+                        check((g["recency_days"] == "") == (r_ is None)
+                              and (r_ is None or float(g["recency_days"]) == r_)
+                              and float(g["frequency"]) == f_
+                              and (m_ is None and g["monetary"] == "" or m_ is not None and
+                                   abs(float(g["monetary"]) - m_) <= 1e-12 * max(1, abs(m_))), what + ": raw values")
+                        rs, fs, ms = int(g["r"]), int(g["f"]), int(g["m"])
+                        check(g["segment"] == ref_segment(RF10, rs, fs, ms) and
+                              int(g["cell"]) == ref_cell(rs, fs, ms, 5), what + ": cell / segment")
+                    # unscored customers: no purchase -> empty recency, zero scores, None
+                    for g in got:
+                        if int(g["customer_id"]) >= 5000:
+                            check(g["recency_days"] == "" and g["r"] == g["f"] == g["m"] == g["cell"] == "0"
+                                  and g["segment"] == "None"
+                                  and (g["monetary"] == "" if mon != "total" else float(g["monetary"]) == -3),
+                                  what + ": refund-only (%r)" % g)
+            # --end: later rows are left out and recency is measured from --end
+            rc, out, err = rfm_run(["--end", day(30)], data, tmp)
+            ids, R, F, M, total = ref_raw(txns, end=30)
+            keep = [i for i, c in enumerate(ids) if any(c == t[0] and t[1] <= 30 for t in txns)]
+            got = {int(g["customer_id"]): g for g in rows(out)}
+            check(rc == 0 and "after the end date 2024-01-31 left out" in err, "--end note (%r)" % err)
+            for i in keep:
+                g = got.get(ids[i])
+                check(g is not None and (g["recency_days"] == "" if R[i] is None else
+                                         float(g["recency_days"]) == R[i]), "--end recency of %d" % ids[i])
+        # unscored customers do not move cut points: scores equal those without them
+        txns = random_txns(rng, 80, refund_only=0)
+        rc, out1, _ = rfm_run(["--method", "value-cuts"], txn_csv(txns), tmp)
+        rc, out2, _ = rfm_run(["--method", "value-cuts"], txn_csv(txns + [(9000, 0, -1), (9001, 3, -2)]), tmp)
+        a = [(g["customer_id"], g["r"], g["f"], g["m"]) for g in rows(out1)]
+        b = [(g["customer_id"], g["r"], g["f"], g["m"]) for g in rows(out2) if int(g["customer_id"]) < 9000]
+        check(a == b, "refund-only customers do not move cut points")
+        # --bins 10 with a custom map (k > 9 cell code), every method
+        seg = os.path.join(tmp, "k10.csv")
+        write(seg, "label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\nTop,8,10,8,10,,\nRecent,8,10,,,,\nOld,1,3,,,,\nMid,,,,,,\n")
+        rules10 = [("Top", 8, 10, 8, 10, 1, 10), ("Recent", 8, 10, 1, 10, 1, 10), ("Old", 1, 3, 1, 10, 1, 10),
+                   ("Mid", 1, 10, 1, 10, 1, 10)]
+        txns = random_txns(rng, 300)
+        ids, R, F, M, total = ref_raw(txns)
+        Fm = [f if r is not None else None for f, r in zip(F, R)]
+        Mm = [x if r is not None else None for x, r in zip(M, R)]
+        for meth in ("rank-first", "ntile", "value-cuts", "r-rfm"):
+            rc, out, err = rfm_run(["--bins", "10", "--segments", seg, "--method", meth], txn_csv(txns), tmp)
+            got = rows(out)
+            check(rc == 0 and "warning" not in err, "bins 10 %s: exit 0, complete map (%d %r)" % (meth, rc, err))
+            wr, wf, wm = ref_bins(R, 10, meth, True), ref_bins(Fm, 10, meth, False), ref_bins(Mm, 10, meth, False)
+            if check_scores(got, ids, wr, wf, wm, "bins 10 " + meth):
+                bad = [g for g in got if int(g["cell"]) != ref_cell(int(g["r"]), int(g["f"]), int(g["m"]), 10)
+                       or g["segment"] != ref_segment(rules10, int(g["r"]), int(g["f"]), int(g["m"]))]
+                check(not bad, "bins 10 %s: cell (r*11+f)*11+m and file segments (%r)" % (meth, bad[:1]))
+
+
+def t_rfm_segments():
+    with tempfile.TemporaryDirectory() as tmp:
+        txns = random_txns(random.Random(5), 200)
+        data = txn_csv(txns)
+        ids, R, F, M, total = ref_raw(txns)
+        S = (ref_bins(R, 5, "rank-first", True),
+             ref_bins([f if r is not None else None for f, r in zip(F, R)], 5, "rank-first", False),
+             ref_bins([m if r is not None else None for m, r in zip(M, R)], 5, "rank-first", False))
+        for name, rules in BUILTIN.items():
+            rc, out, err = rfm_run(["--segments", name], data, tmp)
+            got = rows(out)
+            want = [ref_segment(rules, S[0][i], S[1][i], S[2][i]) for i in range(len(ids))]
+            check(rc == 0 and [g["segment"] for g in got] == want, "built-in map %s" % name)
+            check("warning" not in err, "no map warning for built-in %s" % name)
+        # a custom file: labels as text (quoted, with a comma), several rules per label, open bounds,
+        # any column order, case-insensitive names
+        seg = os.path.join(tmp, "seg.csv")
+        write(seg, "Label,R_LO,r_hi,f_lo,f_hi,m_hi,m_lo\n"
+                   "\"Best, really\",5,5,4,5,,4\n"
+                   "Good,4,5,3,5,,\n"
+                   "Good,5,5,1,2,5,5\n"
+                   "Lapsed,1,2,,,,\n"
+                   "Shadowed,1,1,1,1,,\n"
+                   "Middle,3,3,,,,\n")
+        rules = [("Best, really", 5, 5, 4, 5, 4, 5), ("Good", 4, 5, 3, 5, 1, 5), ("Good", 5, 5, 1, 2, 5, 5),
+                 ("Lapsed", 1, 2, 1, 5, 1, 5), ("Shadowed", 1, 1, 1, 1, 1, 5), ("Middle", 3, 3, 1, 5, 1, 5)]
+        rc, out, err = rfm_run(["--segments", seg], data, tmp)
+        got = rows(out)
+        want = [ref_segment(rules, S[0][i], S[1][i], S[2][i]) for i in range(len(ids))]
+        check(rc == 0 and [g["segment"] for g in got] == want, "custom file segments (%d %r)" % (rc, err))
+        # map check over the 125 cells, counted here independently
+        win = {}
+        unc = 0
+        for r in range(1, 6):
+            for f in range(1, 6):
+                for m in range(1, 6):
+                    j = next((j for j, u in enumerate(rules) if u[1] <= r <= u[2] and u[3] <= f <= u[4]
+                              and u[5] <= m <= u[6]), None)
+                    if j is None:
+                        unc += 1
+                    else:
+                        win[j] = win.get(j, 0) + 1
+        # r 4, f 1-2: 10 cells; r 5, f 1-2, m 1-4: 8 cells
+        check(unc == 18, "independent count: 18 uncovered cells (%d)" % unc)
+        check("18 of 125 score cells match no rule" in err, "uncovered cells warning (%r)" % err)
+        check("1 rule never matches" in err and "Shadowed (line 6)" in err, "shadowed rule warning (%r)" % err)
+        check("1 label can never occur: 'Shadowed'" in err, "unreachable label warning (%r)" % err)
+        check(sum(1 for l in err.splitlines() if "warning" in l) == 3, "three warning lines")
+        # JSON: labels written back as text
+        rc, out, err = rfm_run(["--segments", seg, "--format", "json"], data, tmp)
+        doc = json.loads(out)
+        check(doc["segment_map"] == seg and [c["segment"] for c in doc["customers"]] == want, "json custom labels")
+        # invalid files: exit 3 naming file:line:column, nothing written
+        bad = {
+            "bad_range": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\nA,4,2,1,5,1,5\n", 3, ["seg.csv:2:2:", "empty range",
+                                                                                      "r_lo 4 > r_hi 2"]),
+            "unknown_column": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi,weight\nA,1,5,1,5,1,5,1\n", 3,
+                               ["seg.csv:1:8:", "unknown column \"weight\""]),
+            "missing_column": ("label,r_lo,r_hi,f_lo,f_hi,m_lo\nA,1,5,1,5,1\n", 3, ["no column 'm_hi'"]),
+            "k_mismatch": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\nA,1,10,1,10,1,10\n", 3,
+                           ["seg.csv:2:3:", "r_hi \"10\" is outside the scores 1..5", "another number of bins"]),
+            "zero_score": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\nA,0,5,1,5,1,5\n", 3, ["outside the scores"]),
+            "not_integer": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\nA,1,5,1.5,5,1,5\n", 3,
+                            ["seg.csv:2:4:", "not an integer"]),
+            "reserved": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\nOthers,1,5,1,5,1,5\n", 3, ["reserved"]),
+            "empty_label": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\n,1,5,1,5,1,5\n", 3, ["empty label"]),
+            "no_rules": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\n", 3, ["no rules"]),
+            "ragged": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\nA,1,5\n", 3, ["seg.csv:2:", "3 fields"]),
+            "empty": ("", 3, ["empty segment file"]),
+        }
+        for name, (content, code, needles) in bad.items():
+            d = os.path.join(tmp, name)
+            os.mkdir(d)
+            write(os.path.join(d, "seg.csv"), content)
+            write(os.path.join(d, "in.csv"), data)
+            rc, out, err = run(["rfm", "--input", os.path.join(d, "in.csv"), "--segments",
+                                os.path.join(d, "seg.csv"), "-o", os.path.join(d, "out.csv")])
+            check(rc == code, "segment file %s: exit %d (got %d %r)" % (name, code, rc, err))
+            for n in needles:
+                check(n in err, "segment file %s: stderr mentions %r (%r)" % (name, n, err))
+            check(sorted(os.listdir(d)) == ["in.csv", "seg.csv"] and out == "", "segment file %s: no output" % name)
+        rc, out, err = rfm_run(["--segments", os.path.join(tmp, "nope.csv")], data, tmp)
+        check(rc == 2 and "neither a built-in map" in err and "rf10-grid" in err and out == "",
+              "unknown map name / missing file: exit 2 (%r)" % err)
+        # --bins other than 5 with a built-in map: a clear usage error
+        for extra in ([], ["--segments", "rfm11-hebbali"]):
+            rc, out, err = rfm_run(["--bins", "4"] + extra, data, tmp)
+            check(rc == 2 and "built-in segment map" in err and "is for 5 bins" in err and out == "",
+                  "--bins 4 with a built-in map: exit 2 (%r)" % err)
+        # a k = 3 file used with --bins 5 still works if in range; with --bins 2 it is a k mismatch
+        write(seg, "label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\nHigh,3,3,,,,\nLow,1,2,,,,\n")
+        rc, out, err = rfm_run(["--bins", "3", "--segments", seg], data, tmp)
+        check(rc == 0 and "warning" not in err and set(g["segment"] for g in rows(out)) <= {"High", "Low", "None"},
+              "k = 3 file (%r)" % err)
+        rc, out, err = rfm_run(["--bins", "2", "--segments", seg], data, tmp)
+        check(rc == 3 and "outside the scores 1..2" in err, "k = 3 file with --bins 2 (%r)" % err)
+
+
+def ref_report(labels, r, f, m, total, order):
+    n = len(labels)
+    tot = math.fsum(total)
+    out = []
+    for lab in order:
+        sel = [i for i in range(n) if labels[i] == lab]
+        if not sel:
+            continue
+        rev = math.fsum(total[i] for i in sel)
+        out.append({"segment": lab, "count": len(sel), "share": len(sel) / n,
+                    "mean_r": sum(r[i] for i in sel) / len(sel), "mean_f": sum(f[i] for i in sel) / len(sel),
+                    "mean_m": sum(m[i] for i in sel) / len(sel), "revenue": rev,
+                    "revenue_share": rev / tot if tot != 0 else None})
+    return out
+
+
+def close(a, b, tol=1e-12):
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+
+
+def compare_report(got, want, what):
+    check([g["segment"] for g in got] == [w["segment"] for w in want],
+          "%s: segments %r vs %r" % (what, [g["segment"] for g in got], [w["segment"] for w in want]))
+    for g, w in zip(got, want):
+        for key in ("count", "share", "mean_r", "mean_f", "mean_m", "revenue", "revenue_share"):
+            gv = g[key]
+            gv = None if gv in ("", None) else float(gv)
+            check(close(gv, w[key]), "%s: %s %s = %r, expected %r" % (what, w["segment"], key, gv, w[key]))
+
+
+def t_rfm_report():
+    code_order = ["Champions", "Loyal Customers", "Potential Loyalist", "New Customers", "Promising",
+                  "Need Attention", "About To Sleep", "At Risk", "Can't Lose Them", "Hibernating", "Lost"]
+    with tempfile.TemporaryDirectory() as tmp:
+        rng = random.Random(77)
+        txns = [(c, d, a + 0.01 * rng.randrange(100)) for c, d, a in random_txns(rng, 400)]
+        data = txn_csv(txns)
+        ids, R, F, M, total = ref_raw(txns)
+        for name in BUILTIN:
+            rc, out, err = rfm_run(["--segments", name, "--report"], data, tmp)
+            check(rc == 0 and out.startswith("segment,count,share,mean_r,mean_f,mean_m,revenue,revenue_share\n"),
+                  "report header (%r)" % err)
+            per = rows(rfm_run(["--segments", name], data, tmp)[1])
+            labels = [g["segment"] for g in per]
+            r = [int(g["r"]) for g in per]
+            f = [int(g["f"]) for g in per]
+            m = [int(g["m"]) for g in per]
+            # independent scores too: the report must describe the reference scores
+            wr = ref_bins(R, 5, "rank-first", True)
+            check(r == wr, "report input scores match the reference")
+            compare_report(rows(out), ref_report(labels, r, f, m, total, code_order + ["Others", "None"]),
+                           "report " + name)
+        # report with -o, JSON report, custom labels in file order
+        outp = os.path.join(tmp, "rep.csv")
+        rc, out, err = rfm_run(["--report", "-o", outp], data, tmp)
+        with open(outp) as fh:
+            check(rc == 0 and out == "" and fh.read().startswith("segment,count,"), "--report -o FILE")
+        rc, out, err = rfm_run(["--report", "--format", "json"], data, tmp)
+        doc = json.loads(out, object_pairs_hook=no_duplicate_keys)
+        per = rows(rfm_run([], data, tmp)[1])
+        want = ref_report([g["segment"] for g in per], [int(g["r"]) for g in per], [int(g["f"]) for g in per],
+                          [int(g["m"]) for g in per], total, code_order + ["Others", "None"])
+        check(doc["command"] == "rfm" and doc["n_segments"] == len(doc["segments"]) == len(want)
+              and doc["n_customers"] == len(ids) and doc["n_scored"] == sum(x is not None for x in R),
+              "json report metadata")
+        compare_report(doc["segments"], want, "json report")
+        seg = os.path.join(tmp, "seg.csv")
+        write(seg, "label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\nZeta,5,5,,,,\nAlpha,4,4,,,,\nZeta,3,3,5,5,,\n")
+        rc, out, err = rfm_run(["--report", "--segments", seg], data, tmp)
+        per = rows(rfm_run(["--segments", seg], data, tmp)[1])
+        want = ref_report([g["segment"] for g in per], [int(g["r"]) for g in per], [int(g["f"]) for g in per],
+                          [int(g["m"]) for g in per], total, ["Zeta", "Alpha", "Others", "None"])
+        compare_report(rows(out), want, "custom report (file order, then Others, None)")
+        check("score cells match no rule" in err, "custom report map warning")
+        # zero total revenue: revenue_share empty / null
+        rc, out, err = rfm_run(["--report"], txn_csv([(1, 0, 0), (2, 1, 0)]), tmp)
+        check(rc == 0 and all(g["revenue_share"] == "" for g in rows(out)), "zero revenue: empty share")
+
+
+def no_duplicate_keys(pairs):
+    keys = [k for k, _ in pairs]
+    check(len(keys) == len(set(keys)), "json object without duplicate keys (%r)" % keys)
+    return dict(pairs)
+
+
+def t_rfm_json():
+    with tempfile.TemporaryDirectory() as tmp:
+        txns = spec_txns() + [(11, 100, -4), (11, 101, -1)]
+        data = txn_csv(txns)
+        rc, out_csv, err = rfm_run([], data, tmp)
+        rc, out, err = rfm_run(["--format", "json"], data, tmp)
+        check(rc == 0, "json exit 0 (%r)" % err)
+        doc = json.loads(out, object_pairs_hook=no_duplicate_keys)
+        check(doc["command"] == "rfm" and doc["bins"] == 5 and doc["method"] == "rank-first"
+              and doc["frequency"] == "txn" and doc["monetary"] == "total" and doc["segment_map"] == "rf10-grid"
+              and doc["end"] == day(365) and doc["n_customers"] == 11 and doc["n_scored"] == 10
+              and doc["ties_split"] is True and "cuts" not in doc, "json metadata (%r)" % {k: v for k, v in doc.items()
+                                                                                          if k != "customers"})
+        cs = doc["customers"]
+        u = cs[-1]
+        check(u["customer_id"] == 11 and u["recency_days"] is None and u["frequency"] == 0 and u["monetary"] == -5
+              and (u["r"], u["f"], u["m"], u["cell"], u["segment"]) == (0, 0, 0, 0, "None"),
+              "json unscored customer (%r)" % u)
+        check("1 customer without a purchase is unscored" in err, "unscored note")
+        for g, c in zip(rows(out_csv), cs):
+            for k, v in g.items():
+                j = c[k]
+                if v == "":
+                    check(j is None, "csv empty <-> json null")
+                elif k == "segment":
+                    check(j == v, "segment equal")
+                else:
+                    check(float(v) == float(j), "csv and json agree on %s" % k)
+        check(list(cs[0].keys()) == ["customer_id", "recency_days", "frequency", "monetary", "r", "f", "m", "cell",
+                                     "segment"], "json key order")
+        # text ids are written back
+        write(os.path.join(tmp, "t.csv"), "customer_id,date,amount\nC-2,2024-01-01,5\n\"A,1\",2024-01-03,7\n")
+        rc, out, err = run(["rfm", "--input", os.path.join(tmp, "t.csv"), "--format", "json"])
+        doc = json.loads(out)
+        check(doc["id_type"] == "text" and [c["customer_id"] for c in doc["customers"]] == ["A,1", "C-2"],
+              "json text ids")
+        rc, out, err = run(["rfm", "--input", os.path.join(tmp, "t.csv")])
+        check(out.splitlines()[1].startswith('"A,1",0,1,7,'), "csv text ids quoted (%r)" % out)
+        # header only / nothing in the window
+        write(os.path.join(tmp, "h.csv"), "customer_id,date,amount\n")
+        rc, out, err = run(["rfm", "--input", os.path.join(tmp, "h.csv"), "--format", "json"])
+        doc = json.loads(out)
+        check(rc == 0 and doc["customers"] == [] and doc["n_customers"] == 0, "header-only json")
+        rc, out, err = run(["rfm", "--input", os.path.join(tmp, "h.csv"), "--report"])
+        check(rc == 0 and out == "segment,count,share,mean_r,mean_f,mean_m,revenue,revenue_share\n",
+              "header-only report")
+        # no ties: no note
+        rc, out, err = rfm_run([], txn_csv([(1, 0, 5), (2, 1, 6), (2, 2, 1), (3, 3, 9), (3, 4, 1), (3, 5, 1)]), tmp)
+        check(rc == 0 and "tied" not in err, "no ties, no note (%r)" % err)
+        rc, out, err = rfm_run(["-q"], data, tmp)
+        check(rc == 0 and err == "", "-q silences notes")
+
+
+def t_rfm_errors():
+    with tempfile.TemporaryDirectory() as tmp:
+        inp = os.path.join(tmp, "in.csv")
+        write(inp, txn_csv(spec_txns()))
+        cases = [
+            (["--method", "median"], "option --method: \"median\" is not rank-first, ntile, value-cuts, r-rfm or fixed"),
+            (["--bins", "0"], "outside 1..100"),
+            (["--bins", "101"], "outside 1..100"),
+            (["--bins", "five"], "not a non-negative integer"),
+            (["--bins", "-3"], "not a non-negative integer"),
+            (["--bins"], "needs a value"),
+            (["--frequency", "days"], "is not txn, occasions or repeat"),
+            (["--monetary", "max"], "is not total, mean or repeat-mean"),
+            (["--method", "fixed"], "needs --r-cuts with 4 ascending thresholds"),
+            (["--method", "fixed", "--r-cuts", "1,2,3", "--f-cuts", "1,2,3,4", "--m-cuts", "1,2,3,4"],
+             "3 thresholds given, --bins 5 needs 4"),
+            (["--method", "fixed", "--r-cuts", "1,2,3,4,5", "--f-cuts", "1,2,3,4", "--m-cuts", "1,2,3,4"],
+             "more than 4 thresholds"),
+            (["--method", "fixed", "--r-cuts", "1,5,3,4", "--f-cuts", "1,2,3,4", "--m-cuts", "1,2,3,4"],
+             "ascending"),
+            (["--method", "fixed", "--r-cuts", "1,2,x,4", "--f-cuts", "1,2,3,4", "--m-cuts", "1,2,3,4"],
+             "\"x\" is not a number"),
+            (["--method", "fixed", "--r-cuts", "1,2,nan,4", "--f-cuts", "1,2,3,4", "--m-cuts", "1,2,3,4"],
+             "is not a number"),
+            (["--r-cuts", "1,2,3,4"], "only used with --method fixed"),
+            (["--closure", "left"], "only used with --method fixed"),
+            (["--method", "fixed", "--closure", "middle"], "is not right or left"),
+            (["--calibration-end", "2024-06-01"], "does not apply"),
+            (["--time-unit", "week"], "does not apply"),
+            (["--report=yes"], "unknown option"),
+            (["--bogus"], "unknown option '--bogus'"),
+            (["--segments", ""], "empty value"),
+        ]
+        for args, needle in cases:
+            outp = os.path.join(tmp, "out.csv")
+            rc, out, err = run(["rfm", "--input", inp, "-o", outp] + args)
+            check(rc == 2 and needle in err and err.startswith("cva: ") and out == "" and not os.path.exists(outp)
+                  and sorted(os.listdir(tmp)) == ["in.csv"], "rfm %s: exit 2, %r, no output (got %d %r)"
+                  % (args, needle, rc, err))
+            rc, out, err = run(["rfm", "--input", inp] + args)
+            check(rc == 2 and out == "", "rfm %s to stdout: nothing written" % args)
+        # bad input data: exit 3 as in summary, no output
+        write(inp, "customer_id,date,amount\n1,2024-01-01,5\n2,2024-13-01,5\n")
+        rc, out, err = run(["rfm", "--input", inp])
+        check(rc == 3 and "in.csv:3:2:" in err and out == "", "bad date: exit 3")
+        rc, out, err = run(["rfm"])
+        check(rc == 2 and "no input" in err, "no input")
+        rc, out, err = run(["rfm", "--input", os.path.join(tmp, "missing.csv")])
+        check(rc == 4 and out == "", "missing input: exit 4")
+
+
+def t_rfm_cdnow():
+    data = os.environ.get("CVA_DATA_DIR", "")
+    sample = os.path.join(data, "CDNOW_sample.txt")
+    if not os.path.exists(sample):
+        msg = "SKIP: CDNOW_sample.txt not found at %r (set CVA_DATA_DIR)" % data
+        print(msg)
+        sys.stderr.write(msg + "\n")
+        if os.environ.get("CVA_REQUIRE_DATA") == "1":
+            print("FAIL: CVA_REQUIRE_DATA=1 but the data is missing")
+            sys.exit(1)
+        sys.exit(77)
+    base = ["rfm", "--input", sample, "--no-header", "--delimiter", "whitespace", "--customer-col", "2",
+            "--date-col", "3", "--amount-col", "5"]
+    rc, out, err = run(base)
+    check(rc == 0, "cdnow rfm exit 0 (%d %r)" % (rc, err))
+    got = rows(out)
+    # reference: per customer last date, purchase rows and net money from the raw file
+    last, n, tot = {}, {}, {}
+    with open(sample) as f:
+        for line in f:
+            p = line.split()
+            if not p:
+                continue
+            c, d, a = int(p[1]), datetime.date(int(p[2][:4]), int(p[2][4:6]), int(p[2][6:])), float(p[4])
+            tot.setdefault(c, []).append(a)
+            if a >= 0:
+                n[c] = n.get(c, 0) + 1
+                last[c] = max(last.get(c, d), d)
+    end = max(last.values())
+    ids = sorted(tot)
+    R = [(end - last[c]).days for c in ids]
+    F = [n[c] for c in ids]
+    M = [math.fsum(tot[c]) for c in ids]
+    check(len(got) == len(ids) == 2357, "2357 customers (got %d)" % len(got))
+    check([int(g["customer_id"]) for g in got] == ids, "ids in ascending order")
+    check([int(g["recency_days"]) for g in got] == R and [int(g["frequency"]) for g in got] == F,
+          "recency_days and frequency equal the reference")
+    dm = max(abs(float(g["monetary"]) - x) for g, x in zip(got, M))
+    check(dm <= 1e-9, "monetary within 1e-9 (max %g)" % dm)
+    try:
+        import pandas as pd
+    except ImportError:
+        pd = None
+    if pd is not None:
+        df = pd.DataFrame({"id": ids, "R": R, "F": F, "M": [float(g["monetary"]) for g in got]})
+        k = 5
+        wr = list(pd.qcut(df["R"].rank(method="first"), k, labels=list(range(k, 0, -1))).astype(int))
+        wf = list(pd.qcut(df["F"].rank(method="first"), k, labels=list(range(1, k + 1))).astype(int))
+        wm = list(pd.qcut(df["M"].rank(method="first"), k, labels=list(range(1, k + 1))).astype(int))
+        print("cdnow rfm: reference pandas %s qcut(rank(method='first'))" % pd.__version__)
+    else:
+        Mg = [float(g["monetary"]) for g in got]  # the exact values the tool scored
+        wr, wf, wm = ref_bins(R, 5, "rank-first", True), ref_bins(F, 5, "rank-first", False), \
+            ref_bins(Mg, 5, "rank-first", False)
+        print("cdnow rfm: pandas not importable; reference is the pure-Python rank-first")
+    check_scores(got, ids, wr, wf, wm, "cdnow rank-first")
+    want_seg = [ref_segment(RF10, a, b, c) for a, b, c in zip(wr, wf, wm)]
+    check([g["segment"] for g in got] == want_seg, "cdnow RF10 segments")
+    counts = {}
+    for s_ in want_seg:
+        counts[s_] = counts.get(s_, 0) + 1
+    print("cdnow rfm segments:", sorted(counts.items(), key=lambda kv: -kv[1]))
+    # the report of the same run
+    rc, out, err = run(base + ["--report"])
+    code_order = ["Champions", "Loyal Customers", "Potential Loyalist", "New Customers", "Promising",
+                  "Need Attention", "About To Sleep", "At Risk", "Can't Lose Them", "Hibernating", "Lost"]
+    compare_report(rows(out), ref_report(want_seg, wr, wf, wm, M, code_order + ["Others", "None"]), "cdnow report")
+    # every method runs on the real data and agrees with the reference
+    for meth in ("ntile", "value-cuts", "r-rfm"):
+        rc, out, err = run(base + ["--method", meth])
+        Mg = [float(g["monetary"]) for g in rows(out)]
+        check_scores(rows(out), ids, ref_bins(R, 5, meth, True), ref_bins(F, 5, meth, False),
+                     ref_bins(Mg, 5, meth, False), "cdnow " + meth)
+
 
 GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats": t_formats, "json": t_json,
-          "text_ids": t_text_ids, "occasion": t_occasion, "stdin": t_stdin, "demo": t_demo}
+          "text_ids": t_text_ids, "occasion": t_occasion, "stdin": t_stdin, "demo": t_demo,
+          "rfm_vectors": t_rfm_vectors, "rfm_random": t_rfm_random, "rfm_segments": t_rfm_segments,
+          "rfm_report": t_rfm_report, "rfm_json": t_rfm_json, "rfm_errors": t_rfm_errors, "rfm_cdnow": t_rfm_cdnow}
 
 
 def main():
