@@ -84,6 +84,12 @@ size_t cva_sizeof(int32_t struct_id)
         return sizeof(cva_txn_summary);
     case CVA_STRUCT_SIM_OPTS:
         return sizeof(cva_sim_opts);
+    case CVA_STRUCT_FIT_OPTS:
+        return sizeof(cva_fit_opts);
+    case CVA_STRUCT_MODEL_FIT:
+        return sizeof(cva_model_fit);
+    case CVA_STRUCT_CLV_OPTS:
+        return sizeof(cva_clv_opts);
     default:
         return 0;
     }

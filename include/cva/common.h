@@ -167,7 +167,10 @@ enum cva_struct_id {
     CVA_STRUCT_TXN_INPUT = 3, /**< ::cva_txn_input */
     CVA_STRUCT_TXN_OPTS = 4,  /**< ::cva_txn_opts */
     CVA_STRUCT_TXN_SUMMARY = 5, /**< ::cva_txn_summary */
-    CVA_STRUCT_SIM_OPTS = 6   /**< ::cva_sim_opts */
+    CVA_STRUCT_SIM_OPTS = 6,  /**< ::cva_sim_opts */
+    CVA_STRUCT_FIT_OPTS = 11, /**< ::cva_fit_opts */
+    CVA_STRUCT_MODEL_FIT = 12, /**< ::cva_model_fit */
+    CVA_STRUCT_CLV_OPTS = 13  /**< ::cva_clv_opts */
 };
 
 /**

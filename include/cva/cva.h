@@ -12,5 +12,6 @@
 #include "cva/common.h"
 #include "cva/txn.h"
 #include "cva/sim.h"
+#include "cva/churn.h"
 
 #endif /* CVA_CVA_H */
