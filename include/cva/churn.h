@@ -279,6 +279,26 @@ CVA_API cva_status cva_clv(int32_t model, const double *params, const double *gg
                            const cva_clv_opts *opts, double *out, cva_diag *diag);
 
 /**
+ * @brief Empirical cohort curves (SPEC §5.8): pooled retention
+ *        r̂_j = Σ_c N[c][j] / Σ_c N[c][j−1] over the cohorts observed at j,
+ *        survival Ŝ_j = Π_{i<=j} r̂_i and churn 1 − r̂_j, for j = 1..n_periods−1.
+ *
+ * Element j−1 of each output holds period j. A period that no non-empty cohort
+ * reaches (or whose denominator is 0) gives NaN there, and NaN survival from then on.
+ * @param survivors row-major n_cohorts × n_periods survivor matrix as for cva_sbg_fit().
+ * @param n_cohorts cohorts. @param n_periods columns (>= 2).
+ * @param retention out (may be NULL): n_periods−1 values r̂_j.
+ * @param survival  out (may be NULL): n_periods−1 values Ŝ_j.
+ * @param churn     out (may be NULL): n_periods−1 values 1 − r̂_j.
+ * @param diag optional diagnostics.
+ * @retval CVA_OK @retval CVA_W_EMPTY every cohort empty (outputs NaN)
+ * @retval CVA_E_BADARG survivors increase or are negative, or n_periods < 2 (diag->index = c*n_periods + j)
+ * @retval CVA_E_NONFINITE Inf, or NaN before the end of a row @retval CVA_E_NULLPTR
+ */
+CVA_API cva_status cva_cohort_curves(const double *survivors, size_t n_cohorts, size_t n_periods, double *retention,
+                                     double *survival, double *churn, cva_diag *diag);
+
+/**
  * @brief sBG survival S(t), retention r_t and churn probability P(T = t) for t = 1..n_t.
  * @param params alpha, beta. @param n_t periods. @param survival out (may be NULL): S(t).
  * @param retention out (may be NULL): r_t. @param churn out (may be NULL): P(T = t).
