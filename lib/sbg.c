@@ -1,7 +1,441 @@
 /*
- * libcva — sbg (placeholder; see lib/churn_internal.h).
+ * libcva — contractual retention: empirical cohort curves and the
+ * shifted-beta-geometric model (Fader & Hardie 2007; SPEC §5.8, §6.3).
+ *
+ *  - cva_cohort_curves: pooled retention r̂_j = Σ_c N[c][j] / Σ_c N[c][j−1] over the
+ *    cohorts observed at j, survival Ŝ_j = Π r̂_i, churn 1 − r̂_j.
+ *  - cva_sbg_fit: maximum likelihood on a multi-cohort survivor matrix. The
+ *    matrix is reduced once to two sufficient vectors, D[t] (customers lost at
+ *    the end of period t, over every cohort observed at t) and E[t] (survivors of
+ *    the cohorts whose last observed period is t), so
+ *        LL = Σ_t D[t] ln P(T=t) + E[t] ln S(t),
+ *    and each evaluation costs O(J) whatever the number of cohorts. The
+ *    recursions ln S(t) = ln S(t−1) + log1p(−α/(α+β+t−1)),
+ *    ln P(T=t) = ln α − ln(α+β+t−1) + ln S(t−1) and their α/β derivatives give an
+ *    analytic gradient. BFGS (optim.c) on (ln α, ln β); standard errors from the
+ *    observed information (Hessian in log-parameters, delta method).
+ *  - cva_sbg_curves: S(t), r_t, P(T=t) by the product recursions.
+ *  - cva_sbg_lifetime: DEL = 2F1(1, β; α+β; z) and
+ *    DERL(n) = (β+n−1)/(α+β+n−1)·2F1(1, β+n; α+β+n; z), z = 1/(1+d), by the
+ *    series Σ_k (B)_k/(C)_k z^k with B < C: every term ratio (B+k)/(C+k)·z is
+ *    below z, so after the term t_K the remainder is at most t_K·z/(1−z); the
+ *    sum stops once that bound is <= 1e-17 of the partial sum (SPEC §5.9 item 3).
  * SPDX-License-Identifier: MIT
  */
+#include <float.h>
+#include <math.h>
+
 #include "churn_internal.h"
 
-typedef int cva__placeholder_sbg;
+#define SBG_SERIES_CAP 1000000L
+
+/* ------------------------------------------------------------ validation */
+
+/*
+ * Check one cohort row. On success *last = index of the last observed period
+ * (SIZE_MAX when the row is empty: all NaN or N[0] = 0). On failure *bad is the
+ * offending column.
+ */
+static cva_status sbg_check_row(const double *row, size_t n_periods, size_t *last, size_t *bad)
+{
+    size_t j, end = 0;
+    int seen_nan = 0;
+    for (j = 0; j < n_periods; j++) {
+        double v = row[j];
+        if (isnan(v)) {
+            seen_nan = 1;
+            continue;
+        }
+        if (seen_nan || isinf(v)) {
+            *bad = j;
+            return CVA_E_NONFINITE;
+        }
+        if (v < 0.0 || (j > 0 && v > row[j - 1])) {
+            *bad = j;
+            return CVA_E_BADARG;
+        }
+        end = j;
+    }
+    if (isnan(row[0]) || !(row[0] > 0.0))
+        *last = SIZE_MAX;
+    else
+        *last = end;
+    return CVA_OK;
+}
+
+static cva_status sbg_check_matrix(const double *survivors, size_t n_cohorts, size_t n_periods,
+                                   cva_diag *diag, size_t *n_used)
+{
+    size_t c, last, bad = 0, used = 0;
+    for (c = 0; c < n_cohorts; c++) {
+        cva_status st = sbg_check_row(survivors + c * n_periods, n_periods, &last, &bad);
+        if (st < 0)
+            return cva__report(diag, st, 1, 0, (int64_t)(c * n_periods + bad), 0,
+                               st == CVA_E_BADARG ? "survivor counts must be >= 0 and non-increasing"
+                                                  : "Inf, or NaN before the end of a cohort row");
+        if (last != SIZE_MAX)
+            used++;
+    }
+    *n_used = used;
+    return CVA_OK;
+}
+
+static int sizes_ok(size_t n_cohorts, size_t n_periods)
+{
+    return n_periods == 0 || n_cohorts <= SIZE_MAX / n_periods;
+}
+
+/* ---------------------------------------------------------- cohort curves */
+
+cva_status cva_cohort_curves(const double *survivors, size_t n_cohorts, size_t n_periods, double *retention,
+                             double *survival, double *churn, cva_diag *diag)
+{
+    size_t j, c, used = 0;
+    cva_status st;
+    double s = 1.0;
+    if (n_periods < 2)
+        return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "n_periods must be >= 2");
+    if (!sizes_ok(n_cohorts, n_periods))
+        return cva__report(diag, CVA_E_OVERFLOW, 3, 0, -1, 0, "n_cohorts * n_periods overflows");
+    if (n_cohorts > 0 && !survivors)
+        return cva__report(diag, CVA_E_NULLPTR, 1, 0, -1, 0, "survivors is NULL");
+    st = sbg_check_matrix(survivors, n_cohorts, n_periods, diag, &used);
+    if (st < 0)
+        return st;
+    for (j = 1; j < n_periods; j++) {
+        double num = 0.0, den = 0.0, r = (double)NAN;
+        int any = 0;
+        for (c = 0; c < n_cohorts; c++) {
+            const double *row = survivors + c * n_periods;
+            if (isnan(row[j]) || !(row[0] > 0.0))
+                continue;
+            num += row[j];
+            den += row[j - 1];
+            any = 1;
+        }
+        if (any && den > 0.0)
+            r = num / den;
+        s = isnan(r) ? (double)NAN : s * r;
+        if (retention)
+            retention[j - 1] = r;
+        if (survival)
+            survival[j - 1] = s;
+        if (churn)
+            churn[j - 1] = 1.0 - r;
+    }
+    if (used == 0)
+        return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, "every cohort is empty");
+    return cva__report(diag, CVA_OK, 0, 0, -1, 0, NULL);
+}
+
+/* ----------------------------------------------------------------- curves */
+
+static int sbg_params_ok(const double *p)
+{
+    return p && isfinite(p[0]) && isfinite(p[1]) && p[0] > 0.0 && p[1] > 0.0;
+}
+
+cva_status cva_sbg_curves(const double *params, size_t n_t, double *survival, double *retention, double *churn)
+{
+    double a, b, s = 1.0;
+    size_t t;
+    if (!params)
+        return CVA_E_NULLPTR;
+    if (!sbg_params_ok(params))
+        return CVA_E_DOMAIN;
+    a = params[0];
+    b = params[1];
+    for (t = 1; t <= n_t; t++) {
+        double tt = (double)t;
+        double den = a + b + tt - 1.0;
+        double r = (b + tt - 1.0) / den;
+        double pt = s * a / den; /* P(T=t) = S(t−1)·α/(α+β+t−1) */
+        s *= r;
+        if (survival)
+            survival[t - 1] = s;
+        if (retention)
+            retention[t - 1] = r;
+        if (churn)
+            churn[t - 1] = pt;
+    }
+    return CVA_OK;
+}
+
+/* --------------------------------------------------------------- lifetime */
+
+/*
+ * Σ_k (B)_k/(C)_k z^k for 0 < B < C, 0 <= z < 1 (= 2F1(1, B; C; z)).
+ * z = 1 is accepted when C − B > 1: then the value is (C−1)/(C−B−1) (Gauss).
+ */
+static cva_status series_1bc(double B, double C, double z, double *out)
+{
+    double term = 1.0, sum = 1.0, k;
+    long i;
+    if (z >= 1.0) {
+        if (C - B > 1.0) {
+            *out = (C - 1.0) / (C - B - 1.0);
+            return CVA_OK;
+        }
+        *out = HUGE_VAL;
+        return CVA_E_DOMAIN;
+    }
+    if (z <= 0.0) {
+        *out = 1.0;
+        return CVA_OK;
+    }
+    for (i = 0, k = 0.0; i < SBG_SERIES_CAP; i++, k += 1.0) {
+        term *= (B + k) / (C + k) * z;
+        sum += term;
+        if (term * z <= 1e-17 * (1.0 - z) * sum) {
+            *out = sum;
+            return CVA_OK;
+        }
+    }
+    *out = sum;
+    return CVA_W_SERIES_LIMIT;
+}
+
+cva_status cva_sbg_lifetime(const double *params, double d, double n_renewals, double *del, double *derl)
+{
+    double a, b, z, v_del = 0.0, v_derl = 0.0, nn;
+    cva_status st1 = CVA_OK, st2 = CVA_OK;
+    if (!params)
+        return CVA_E_NULLPTR;
+    if (!sbg_params_ok(params))
+        return CVA_E_DOMAIN;
+    if (!isfinite(d) || !(d >= 0.0) || !isfinite(n_renewals) || !(n_renewals >= 0.0))
+        return CVA_E_DOMAIN;
+    a = params[0];
+    b = params[1];
+    z = 1.0 / (1.0 + d);
+    if (!(d > 0.0) && !(a > 1.0))
+        return CVA_E_DOMAIN; /* undiscounted expected lifetime is infinite for α <= 1 */
+    if (del) {
+        st1 = series_1bc(b, a + b, z, &v_del);
+        if (st1 < 0)
+            return st1;
+    }
+    if (derl) {
+        /* a customer who has renewed n_renewals times faces renewal n = n_renewals + 1 */
+        nn = n_renewals + 1.0;
+        st2 = series_1bc(b + nn, a + b + nn, z, &v_derl);
+        if (st2 < 0)
+            return st2;
+        v_derl *= (b + nn - 1.0) / (a + b + nn - 1.0);
+    }
+    if (del)
+        *del = v_del;
+    if (derl)
+        *derl = v_derl;
+    return st1 != CVA_OK ? st1 : st2;
+}
+
+/* -------------------------------------------------------------- fitting */
+
+typedef struct sbg_ctx {
+    const double *D; /* D[t], t = 1..J (index t) */
+    const double *E; /* E[t], t = 1..J */
+    size_t J;
+    double n_total;  /* Σ cohort sizes */
+    double penalty;
+} sbg_ctx;
+
+/* Σ D ln P + E ln S and its gradient w.r.t. (α, β). */
+static double sbg_loglik(const sbg_ctx *c, double a, double b, double *g)
+{
+    cva__ksum ll = {0.0, 0.0};
+    double ls = 0.0, dsa = 0.0, dsb = 0.0, ga = 0.0, gb = 0.0, lna = log(a);
+    size_t t;
+    for (t = 1; t <= c->J; t++) {
+        double tt = (double)t;
+        double den = a + b + tt - 1.0;
+        double inv = 1.0 / den;
+        double lp = lna - log(den) + ls;
+        double dpa = 1.0 / a - inv + dsa;
+        double dpb = -inv + dsb;
+        ls += log1p(-a * inv);
+        dsa -= inv;
+        dsb += 1.0 / (b + tt - 1.0) - inv;
+        if (c->D[t] > 0.0) {
+            cva__ksum_add(&ll, c->D[t] * lp);
+            ga += c->D[t] * dpa;
+            gb += c->D[t] * dpb;
+        }
+        if (c->E[t] > 0.0) {
+            cva__ksum_add(&ll, c->E[t] * ls);
+            ga += c->E[t] * dsa;
+            gb += c->E[t] * dsb;
+        }
+    }
+    if (g) {
+        g[0] = ga;
+        g[1] = gb;
+    }
+    return cva__ksum_value(&ll);
+}
+
+/* Objective in θ = (ln α, ln β): −LL/N + λ(α² + β²). */
+static double sbg_objective(void *vctx, const double *theta, double *grad)
+{
+    const sbg_ctx *c = (const sbg_ctx *)vctx;
+    double a = exp(theta[0]), b = exp(theta[1]), g[2], ll, f;
+    if (!(a > 0.0) || !(b > 0.0) || !isfinite(a) || !isfinite(b))
+        return (double)NAN;
+    ll = sbg_loglik(c, a, b, g);
+    f = -ll / c->n_total + c->penalty * (a * a + b * b);
+    if (grad) {
+        grad[0] = a * (-g[0] / c->n_total + 2.0 * c->penalty * a);
+        grad[1] = b * (-g[1] / c->n_total + 2.0 * c->penalty * b);
+    }
+    return isfinite(f) ? f : (double)NAN;
+}
+
+/* The unpenalised objective, for the observed information. */
+static double sbg_objective_nopen(void *vctx, const double *theta, double *grad)
+{
+    sbg_ctx c = *(const sbg_ctx *)vctx;
+    c.penalty = 0.0;
+    return sbg_objective(&c, theta, grad);
+}
+
+static cva_status check_fit_opts(const cva_fit_opts *o, int n_params, cva_diag *diag)
+{
+    int i;
+    if (o->max_iter < 1)
+        return cva__report(diag, CVA_E_OPTION, 4, CVA_OPT_FIT_MAX_ITER, -1, 0, "max_iter must be >= 1");
+    if (!isfinite(o->grad_tol) || o->grad_tol < 0.0 || !isfinite(o->f_tol) || o->f_tol < 0.0)
+        return cva__report(diag, CVA_E_OPTION, 4, CVA_OPT_FIT_TOL, -1, 0, "tolerances must be finite and >= 0");
+    if (!isfinite(o->penalty) || o->penalty < 0.0)
+        return cva__report(diag, CVA_E_OPTION, 4, CVA_OPT_FIT_PENALTY, -1, 0, "penalty must be finite and >= 0");
+    if (o->start)
+        for (i = 0; i < n_params; i++)
+            if (!isfinite(o->start[i]) || !(o->start[i] > 0.0))
+                return cva__report(diag, CVA_E_OPTION, 4, CVA_OPT_FIT_START, i, 0,
+                                   "start values must be finite and > 0");
+    return CVA_OK;
+}
+
+cva_status cva_sbg_fit(const double *survivors, size_t n_cohorts, size_t n_periods, const cva_fit_opts *opts,
+                       cva_model_fit *fit, cva_diag *diag)
+{
+    cva_fit_opts o;
+    cva_status st;
+    size_t c, t, used = 0, J = 0;
+    double *buf, *D, *E, n_total = 0.0, info = 0.0;
+    double theta[2], hess[4], inv[4], g[2];
+    sbg_ctx ctx;
+    cva__optim_opts oo;
+    cva__optim_result res;
+    int i, j;
+
+    if (!fit)
+        return cva__report(diag, CVA_E_NULLPTR, 5, 0, -1, 0, "fit is NULL");
+    if (fit->struct_size != sizeof(cva_model_fit))
+        return cva__report(diag, CVA_E_ABI_MISMATCH, 5, 0, -1, 0, "fit->struct_size: use cva_model_fit_init()");
+    if (n_cohorts > 0 && !survivors)
+        return cva__report(diag, CVA_E_NULLPTR, 1, 0, -1, 0, "survivors is NULL");
+    if (n_periods < 2)
+        return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "n_periods must be >= 2");
+    if (!sizes_ok(n_cohorts, n_periods))
+        return cva__report(diag, CVA_E_OVERFLOW, 3, 0, -1, 0, "n_cohorts * n_periods overflows");
+    st = cva_fit_opts_init_defaults(&o, sizeof o);
+    if (st < 0)
+        return cva__report(diag, CVA_E_INTERNAL, 0, 0, -1, 0, "fit option defaults");
+    if (opts) {
+        st = cva__copy_sized(&o, sizeof o, opts, sizeof(cva_fit_opts));
+        if (st < 0)
+            return cva__report(diag, st, 4, 0, -1, 0, "opts->struct_size: use cva_fit_opts_init_defaults()");
+    }
+    st = check_fit_opts(&o, 2, diag);
+    if (st < 0)
+        return st;
+    st = sbg_check_matrix(survivors, n_cohorts, n_periods, diag, &used);
+    if (st < 0)
+        return st;
+
+    if (n_periods > SIZE_MAX / (2 * sizeof(double)))
+        return cva__report(diag, CVA_E_OVERFLOW, 3, 0, -1, 0, "n_periods too large");
+    buf = (double *)cva__alloc(o.alloc, 2 * n_periods * sizeof(double));
+    if (!buf)
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "sBG sufficient statistics");
+    D = buf;
+    E = buf + n_periods;
+    for (t = 0; t < 2 * n_periods; t++)
+        buf[t] = 0.0;
+    for (c = 0; c < n_cohorts; c++) {
+        const double *row = survivors + c * n_periods;
+        size_t last = 0, bad = 0;
+        (void)sbg_check_row(row, n_periods, &last, &bad);
+        if (last == SIZE_MAX)
+            continue;
+        n_total += row[0];
+        for (t = 1; t <= last; t++)
+            D[t] += row[t - 1] - row[t];
+        E[last] += row[last];
+        if (last > J)
+            J = last;
+    }
+    for (t = 1; t <= J; t++)
+        info += D[t] + E[t];
+    if (used == 0 || J == 0 || !(info > 0.0)) {
+        cva__free(o.alloc, buf);
+        return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0,
+                           used == 0 ? "every cohort is empty" : "no cohort has an observed period after acquisition");
+    }
+
+    ctx.D = D;
+    ctx.E = E;
+    ctx.J = J;
+    ctx.n_total = n_total;
+    ctx.penalty = o.penalty;
+    theta[0] = log(o.start ? o.start[0] : 1.0);
+    theta[1] = log(o.start ? o.start[1] : 1.0);
+
+    oo.n = 2;
+    oo.max_iter = o.max_iter;
+    {
+        double f0 = sbg_objective(&ctx, theta, NULL);
+        oo.grad_tol = o.grad_tol * (1.0 + (isfinite(f0) ? fabs(f0) : 0.0));
+    }
+    oo.f_tol = o.f_tol;
+    oo.progress = o.progress;
+    oo.progress_user = o.progress_user;
+    memset(&res, 0, sizeof res);
+    st = cva__bfgs(sbg_objective, &ctx, theta, &oo, &res);
+    if (st < 0) {
+        cva__free(o.alloc, buf);
+        return cva__report(diag, st, 0, 0, -1, res.iterations,
+                           st == CVA_E_CANCELED ? "canceled by the progress callback" : "no finite objective");
+    }
+
+    fit->model = CVA_MODEL_SBG;
+    fit->n_params = 2;
+    fit->converged = res.converged;
+    for (i = 0; i < 4; i++) {
+        fit->params[i] = i < 2 ? exp(theta[i]) : 0.0;
+        fit->std_err[i] = i < 2 ? (double)NAN : 0.0;
+    }
+    /* cov is row-major n_params × n_params: the first 4 entries; the rest are 0 */
+    for (i = 0; i < 16; i++)
+        fit->cov[i] = i < 4 ? (double)NAN : 0.0;
+    /* observed information of Σ LL in log-parameters = N · Hessian of −LL/N */
+    if (cva__hessian(sbg_objective_nopen, &ctx, theta, 2, hess)) {
+        for (i = 0; i < 4; i++)
+            hess[i] *= n_total;
+        if (cva__spd_inverse(hess, 2, inv)) {
+            for (i = 0; i < 2; i++)
+                for (j = 0; j < 2; j++)
+                    fit->cov[i * 2 + j] = fit->params[i] * fit->params[j] * inv[i * 2 + j];
+            for (i = 0; i < 2; i++)
+                fit->std_err[i] = sqrt(fit->cov[i * 2 + i]);
+        }
+    }
+    fit->log_likelihood = sbg_loglik(&ctx, fit->params[0], fit->params[1], g);
+    fit->grad_norm = res.grad_norm;
+    fit->iterations = res.iterations;
+    fit->evaluations = res.evaluations;
+    fit->n_rows = (uint64_t)used;
+    fit->n_customers = n_total;
+    cva__free(o.alloc, buf);
+    return cva__report(diag, st, 0, 0, -1, res.iterations, NULL);
+}
