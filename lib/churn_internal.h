@@ -113,4 +113,43 @@ extern const cva__btyd_model cva__model_mbgnbd;
 extern const cva__btyd_model cva__model_pnbd;
 extern const cva__btyd_model cva__model_bgbb;
 
+/* ------------------------------------------------- models.c: MLE driver */
+
+/*
+ * Generic weighted maximum-likelihood fit used by every model: BFGS on
+ * φ_i = ln(p_i − lower_i), objective −Σ w LL / W + penalty·Σ p_i² (lifetimes'
+ * penalizer parity), standard errors and covariance by the delta method from
+ * the numerical Hessian of the objective in φ (observed information).
+ * ll() returns Σ w_i LL_i at params p (fitting units) and its gradient w.r.t.
+ * p in grad (may be NULL); non-finite outside the domain.
+ * Fills fit (params scaled back: p_i·time_scale where scale_time[i]),
+ * log_likelihood (at the fitting-unit params), iterations, convergence, SEs.
+ */
+typedef struct cva__mle_problem {
+    int n_params;
+    int32_t model;
+    const int *scale_time;   /* NULL: no time parameters */
+    double time_scale;       /* s_T (1: none) */
+    const double *lower;     /* NULL: all 0 (p_i > lower_i) */
+    double weight_total;     /* W = Σ w_i > 0 */
+    const double *start;     /* start in fitting units, > lower */
+    double (*ll)(void *data, const double *p, double *grad);
+    void *data;
+} cva__mle_problem;
+
+cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *opts, cva_model_fit *fit,
+                        uint64_t *iterations);
+
+/* Validated copy of a caller's cva_fit_opts (NULL: defaults). Returns CVA_OK,
+   CVA_E_ABI_MISMATCH or CVA_E_OPTION (reported through diag). */
+cva_status cva__fit_opts_get(const cva_fit_opts *in, int n_params, cva_fit_opts *out, cva_diag *diag,
+                             int32_t arg);
+
+/* ------------------------------------------------------------------ gg.c */
+
+/* Gamma-Gamma Σ w_i LL_i (SPEC §5.5) over rows with x >= 1, m_x > 0 (w may be NULL),
+   gradient w.r.t. (p, q, γ) into grad (may be NULL), per-row LL_i into ll_i (may be NULL). */
+double cva__gg_ll(const double *prm, const double *x, const double *m_x, const double *w, size_t n,
+                  double *grad, double *ll_i);
+
 #endif /* CVA_CHURN_INTERNAL_H */
