@@ -12,8 +12,9 @@
  *    and each evaluation costs O(J) whatever the number of cohorts. The
  *    recursions ln S(t) = ln S(t−1) + log1p(−α/(α+β+t−1)),
  *    ln P(T=t) = ln α − ln(α+β+t−1) + ln S(t−1) and their α/β derivatives give an
- *    analytic gradient. BFGS (optim.c) on (ln α, ln β); standard errors from the
- *    observed information (Hessian in log-parameters, delta method).
+ *    analytic gradient. Fitted by the shared MLE driver (cva__fit_mle: BFGS on
+ *    (ln α, ln β), objective −LL/N + penalty, standard errors from the observed
+ *    information by the delta method), as every other model.
  *  - cva_sbg_curves: S(t), r_t, P(T=t) by the product recursions.
  *  - cva_sbg_lifetime: DEL = 2F1(1, β; α+β; z) and
  *    DERL(n) = (β+n−1)/(α+β+n−1)·2F1(1, β+n; α+β+n; z), z = 1/(1+d), by the
@@ -236,8 +237,6 @@ typedef struct sbg_ctx {
     const double *D; /* D[t], t = 1..J (index t) */
     const double *E; /* E[t], t = 1..J */
     size_t J;
-    double n_total;  /* Σ cohort sizes */
-    double penalty;
 } sbg_ctx;
 
 /* Σ D ln P + E ln S and its gradient w.r.t. (α, β). */
@@ -274,59 +273,28 @@ static double sbg_loglik(const sbg_ctx *c, double a, double b, double *g)
     return cva__ksum_value(&ll);
 }
 
-/* Objective in θ = (ln α, ln β): −LL/N + λ(α² + β²). */
-static double sbg_objective(void *vctx, const double *theta, double *grad)
+/* Σ w LL for the shared MLE driver (models.c): NaN outside the domain. */
+static double sbg_ll_driver(void *data, const double *p, double *grad)
 {
-    const sbg_ctx *c = (const sbg_ctx *)vctx;
-    double a = exp(theta[0]), b = exp(theta[1]), g[2], ll, f;
-    if (!(a > 0.0) || !(b > 0.0) || !isfinite(a) || !isfinite(b))
+    double ll;
+    if (!(p[0] > 0.0) || !(p[1] > 0.0) || !isfinite(p[0]) || !isfinite(p[1]))
         return (double)NAN;
-    ll = sbg_loglik(c, a, b, g);
-    f = -ll / c->n_total + c->penalty * (a * a + b * b);
-    if (grad) {
-        grad[0] = a * (-g[0] / c->n_total + 2.0 * c->penalty * a);
-        grad[1] = b * (-g[1] / c->n_total + 2.0 * c->penalty * b);
-    }
-    return isfinite(f) ? f : (double)NAN;
-}
-
-/* The unpenalised objective, for the observed information. */
-static double sbg_objective_nopen(void *vctx, const double *theta, double *grad)
-{
-    sbg_ctx c = *(const sbg_ctx *)vctx;
-    c.penalty = 0.0;
-    return sbg_objective(&c, theta, grad);
-}
-
-static cva_status check_fit_opts(const cva_fit_opts *o, int n_params, cva_diag *diag)
-{
-    int i;
-    if (o->max_iter < 1)
-        return cva__report(diag, CVA_E_OPTION, 4, CVA_OPT_FIT_MAX_ITER, -1, 0, "max_iter must be >= 1");
-    if (!isfinite(o->grad_tol) || o->grad_tol < 0.0 || !isfinite(o->f_tol) || o->f_tol < 0.0)
-        return cva__report(diag, CVA_E_OPTION, 4, CVA_OPT_FIT_TOL, -1, 0, "tolerances must be finite and >= 0");
-    if (!isfinite(o->penalty) || o->penalty < 0.0)
-        return cva__report(diag, CVA_E_OPTION, 4, CVA_OPT_FIT_PENALTY, -1, 0, "penalty must be finite and >= 0");
-    if (o->start)
-        for (i = 0; i < n_params; i++)
-            if (!isfinite(o->start[i]) || !(o->start[i] > 0.0))
-                return cva__report(diag, CVA_E_OPTION, 4, CVA_OPT_FIT_START, i, 0,
-                                   "start values must be finite and > 0");
-    return CVA_OK;
+    ll = sbg_loglik((const sbg_ctx *)data, p[0], p[1], grad);
+    return isfinite(ll) ? ll : (double)NAN;
 }
 
 cva_status cva_sbg_fit(const double *survivors, size_t n_cohorts, size_t n_periods, const cva_fit_opts *opts,
                        cva_model_fit *fit, cva_diag *diag)
 {
+    static const double default_start[2] = {1.0, 1.0};
     cva_fit_opts o;
     cva_status st;
     size_t c, t, used = 0, J = 0;
     double *buf, *D, *E, n_total = 0.0, info = 0.0;
-    double theta[2], hess[4], inv[4], g[2];
     sbg_ctx ctx;
-    cva__optim_opts oo;
-    cva__optim_result res;
-    int i, j;
+    cva__mle_problem pb;
+    cva_model_fit out;
+    uint64_t iters = 0;
 
     if (!fit)
         return cva__report(diag, CVA_E_NULLPTR, 5, 0, -1, 0, "fit is NULL");
@@ -338,15 +306,7 @@ cva_status cva_sbg_fit(const double *survivors, size_t n_cohorts, size_t n_perio
         return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "n_periods must be >= 2");
     if (!sizes_ok(n_cohorts, n_periods))
         return cva__report(diag, CVA_E_OVERFLOW, 3, 0, -1, 0, "n_cohorts * n_periods overflows");
-    st = cva_fit_opts_init_defaults(&o, sizeof o);
-    if (st < 0)
-        return cva__report(diag, CVA_E_INTERNAL, 0, 0, -1, 0, "fit option defaults");
-    if (opts) {
-        st = cva__copy_sized(&o, sizeof o, opts, sizeof(cva_fit_opts));
-        if (st < 0)
-            return cva__report(diag, st, 4, 0, -1, 0, "opts->struct_size: use cva_fit_opts_init_defaults()");
-    }
-    st = check_fit_opts(&o, 2, diag);
+    st = cva__fit_opts_get(opts, 2, &o, diag, 4);
     if (st < 0)
         return st;
     st = sbg_check_matrix(survivors, n_cohorts, n_periods, diag, &used);
@@ -386,56 +346,23 @@ cva_status cva_sbg_fit(const double *survivors, size_t n_cohorts, size_t n_perio
     ctx.D = D;
     ctx.E = E;
     ctx.J = J;
-    ctx.n_total = n_total;
-    ctx.penalty = o.penalty;
-    theta[0] = log(o.start ? o.start[0] : 1.0);
-    theta[1] = log(o.start ? o.start[1] : 1.0);
-
-    oo.n = 2;
-    oo.max_iter = o.max_iter;
-    {
-        double f0 = sbg_objective(&ctx, theta, NULL);
-        oo.grad_tol = o.grad_tol * (1.0 + (isfinite(f0) ? fabs(f0) : 0.0));
-    }
-    oo.f_tol = o.f_tol;
-    oo.progress = o.progress;
-    oo.progress_user = o.progress_user;
-    memset(&res, 0, sizeof res);
-    st = cva__bfgs(sbg_objective, &ctx, theta, &oo, &res);
-    if (st < 0) {
-        cva__free(o.alloc, buf);
-        return cva__report(diag, st, 0, 0, -1, res.iterations,
-                           st == CVA_E_CANCELED ? "canceled by the progress callback" : "no finite objective");
-    }
-
-    fit->model = CVA_MODEL_SBG;
-    fit->n_params = 2;
-    fit->converged = res.converged;
-    for (i = 0; i < 4; i++) {
-        fit->params[i] = i < 2 ? exp(theta[i]) : 0.0;
-        fit->std_err[i] = i < 2 ? (double)NAN : 0.0;
-    }
-    /* cov is row-major n_params × n_params: the first 4 entries; the rest are 0 */
-    for (i = 0; i < 16; i++)
-        fit->cov[i] = i < 4 ? (double)NAN : 0.0;
-    /* observed information of Σ LL in log-parameters = N · Hessian of −LL/N */
-    if (cva__hessian(sbg_objective_nopen, &ctx, theta, 2, hess)) {
-        for (i = 0; i < 4; i++)
-            hess[i] *= n_total;
-        if (cva__spd_inverse(hess, 2, inv)) {
-            for (i = 0; i < 2; i++)
-                for (j = 0; j < 2; j++)
-                    fit->cov[i * 2 + j] = fit->params[i] * fit->params[j] * inv[i * 2 + j];
-            for (i = 0; i < 2; i++)
-                fit->std_err[i] = sqrt(fit->cov[i * 2 + i]);
-        }
-    }
-    fit->log_likelihood = sbg_loglik(&ctx, fit->params[0], fit->params[1], g);
-    fit->grad_norm = res.grad_norm;
-    fit->iterations = res.iterations;
-    fit->evaluations = res.evaluations;
-    fit->n_rows = (uint64_t)used;
-    fit->n_customers = n_total;
+    memset(&pb, 0, sizeof pb);
+    pb.n_params = 2;
+    pb.model = CVA_MODEL_SBG;
+    pb.scale_time = NULL;
+    pb.time_scale = 1.0;
+    pb.lower = NULL;
+    pb.weight_total = n_total;
+    pb.start = o.start ? o.start : default_start;
+    pb.ll = sbg_ll_driver;
+    pb.data = &ctx;
+    out = *fit;
+    st = cva__fit_mle(&pb, &o, &out, &iters);
     cva__free(o.alloc, buf);
-    return cva__report(diag, st, 0, 0, -1, res.iterations, NULL);
+    if (st < 0)
+        return cva__report(diag, st, 0, 0, -1, iters,
+                           st == CVA_E_CANCELED ? "canceled by the progress callback" : "no finite objective");
+    out.n_rows = (uint64_t)used;
+    *fit = out;
+    return cva__report(diag, st, 0, 0, -1, iters, NULL);
 }
