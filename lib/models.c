@@ -231,8 +231,11 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
             d[i] = exp(phi[i]) * sc;
         }
         for (i = 0; i < np; i++)
-            for (j = 0; j < np; j++)
-                fit->cov[i * np + j] = ok ? C[i * np + j] * ctx.inv_w * d[i] * d[j] : (double)NAN;
+            for (j = i; j < np; j++) {
+                double v = ok ? C[i * np + j] * ctx.inv_w * (d[i] * d[j]) : (double)NAN;
+                fit->cov[i * np + j] = v;
+                fit->cov[j * np + i] = v;
+            }
         for (i = 0; i < np; i++)
             fit->std_err[i] = ok ? sqrt(fit->cov[i * np + i]) : (double)NAN;
     }
