@@ -224,13 +224,13 @@ static void test_errors(void **state)
         out[i] = -7;
     }
     cva_diag_init(&d, sizeof d);
-    x[450] = 3;
-    tx[450] = 40; /* t_x > T in the second chunk */
+    x[530] = 3;
+    tx[530] = 40; /* t_x > T in the second chunk */
     assert_status(cva_clv(CVA_MODEL_BGNBD, BGNBD, GG, x, tx, T, m, N, NULL, out, &d), CVA_E_BADARG);
-    assert_int_equal((int)d.index, 450);
+    assert_int_equal((int)d.index, 530);
     for (i = 0; i < N; i++)
         cva_assert_same(out[i], -7.0); /* nothing written */
-    tx[450] = 30;
+    tx[530] = 30;
     m[520] = NAN;
     assert_status(cva_clv(CVA_MODEL_BGNBD, BGNBD, GG, x, tx, T, m, N, NULL, out, &d), CVA_E_NONFINITE);
     assert_int_equal((int)d.index, 520);
