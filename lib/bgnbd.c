@@ -492,7 +492,17 @@ static double dert_f(dert_ctx *d, double pp, double lp, double l1mp)
     cva_status st;
     if (!(pp > 0.0) || !(pp < 1.0))
         return 0.0;
-    st = cva__expint_scaled(d->k + 1.0, d->c / pp, &e);
+    {
+        const double z = d->c / pp, s1 = d->k + 1.0;
+        if (z >= 1e6 * (1.0 + s1)) {
+            /* asymptotic e^z E_s(z) = 1/(z+s) · (1 + s/(z+s)² + O(s²/z³)) */
+            const double zs = z + s1;
+            e = (1.0 + s1 / (zs * zs)) / zs;
+            st = CVA_OK;
+        } else {
+            st = cva__expint_scaled(s1, z, &e);
+        }
+    }
     if (st > d->st)
         d->st = st;
     if (st < 0)
