@@ -9,7 +9,8 @@
  * no randomness, fixed operation order.
  *
  * Stopping rules: max |g| <= grad_tol (converged); relative decrease of f
- * below f_tol over 3 consecutive iterations (converged); a line search that
+ * below f_tol over 3 consecutive iterations (converged); a predicted decrease
+ * −g'Hg/2 below the rounding level of f (converged); a line search that
  * cannot decrease f any more (converged when max |g| <= 1e3·grad_tol, i.e.
  * we are at the optimum to working precision, otherwise not converged);
  * the iteration limit (CVA_W_MAXITER).
@@ -275,6 +276,13 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
             scaled = 0;
             dphi0 = dot(g, d, n);
         }
+        /* The quasi-Newton model predicts a decrease of about −dphi0/2: when that
+           is below the rounding level of f, no line search can resolve progress
+           and the point is the optimum to working precision. */
+        if (!fresh_H && -0.5 * dphi0 <= 4.0 * DBL_EPSILON * fabs(fx)) {
+            res->converged = 1;
+            break;
+        }
         dmax = maxabs(d, n);
         alpha1 = 1.0;
         if (fresh_H && !scaled)
@@ -283,7 +291,7 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
             alpha1 = MAX_STEP / dmax;
 
         if (!line_search(&lc, fx, dphi0, alpha1, &fnew, &alpha)) {
-            if (!fresh_H) { /* retry along the steepest descent */
+            if (!fresh_H && -dphi0 > 1e3 * DBL_EPSILON * fabs(fx)) { /* retry along the steepest descent */
                 for (i = 0; i < n * n; i++)
                     H[i] = 0.0;
                 for (i = 0; i < n; i++)
