@@ -126,15 +126,48 @@ static double mbgnbd_ll(const double *p, const cva__btyd_rows *rows, double *gra
 
 /* --------------------------------------------------------------- P(alive) */
 
+/* P(alive at T) kernel: parameters and a table of ln(b+x+s−1) for small x. */
+#define LNBX_TAB 128
+typedef struct pa_ctx {
+    double r, al, lna, b1;
+    int s, tab;
+    double lnbx[LNBX_TAB];
+} pa_ctx;
+
+static void pa_init(pa_ctx *c, const double *p, int s, size_t n)
+{
+    int k;
+    c->r = p[0];
+    c->al = p[1];
+    c->lna = log(p[2]);
+    c->b1 = p[3] + s - 1.0;
+    c->s = s;
+    c->tab = n >= 1024;
+    if (c->tab)
+        for (k = 0; k < LNBX_TAB; k++)
+            c->lnbx[k] = (k > 0 || s) ? log(c->b1 + k) : 0.0;
+}
+
+static double pa_eval(const pa_ctx *c, double x, double tx, double T)
+{
+    double lbx, D, e;
+    if (x <= 0 && !c->s)
+        return 1.0;
+    lbx = (c->tab && x < LNBX_TAB) ? c->lnbx[(int)x] : log(c->b1 + x);
+    /* D = ln a − ln(b+x+s−1) + (r+x) ln((α+T)/(α+t_x)); P = 1/(1+e^D) */
+    D = c->lna - lbx + (c->r + x) * log1p((T - tx) / (c->al + tx));
+    if (D <= 0.0)
+        return 1.0 / (1.0 + exp(D));
+    e = exp(-D);
+    return e / (1.0 + e);
+}
+
 /* P(alive at T) for one customer. */
 static double bg_palive_now(const double *p, double x, double tx, double T, int s)
 {
-    const double r = p[0], al = p[1], a = p[2], b = p[3];
-    double D;
-    if (x <= 0 && !s)
-        return 1.0;
-    D = log(a) - log(b + x + s - 1.0) + (r + x) * log1p((T - tx) / (al + tx));
-    return cva__expit(-D);
+    pa_ctx c;
+    pa_init(&c, p, s, 0);
+    return pa_eval(&c, x, tx, T);
 }
 
 /* Small direct-mapped cache of per-(x, T) factors for the array kernels:
@@ -214,10 +247,12 @@ static cva_status bg_p_alive(const double *p, double t_future, const double *x, 
 {
     cva_status st = CVA_OK;
     fcache c;
+    pa_ctx pc;
     size_t i;
+    pa_init(&pc, p, s, n);
     if (t_future <= 0) {
         for (i = 0; i < n; i++)
-            out[i] = bg_palive_now(p, x[i], t_x[i], T[i], s);
+            out[i] = pa_eval(&pc, x[i], t_x[i], T[i]);
         return CVA_OK;
     }
     fcache_open(&c, n);
@@ -244,7 +279,7 @@ static cva_status bg_p_alive(const double *p, double t_future, const double *x, 
             if (s1 > st)
                 st = s1;
         }
-        out[i] = bg_palive_now(p, x[i], t_x[i], T[i], s) * f;
+        out[i] = pa_eval(&pc, x[i], t_x[i], T[i]) * f;
     }
     fcache_close(&c);
     return st;
@@ -322,12 +357,14 @@ static cva_status bg_expected(const double *p, double t, const double *x, const 
 {
     cva_status st = CVA_OK;
     fcache c;
+    pa_ctx pc;
     size_t i;
     if (t <= 0) {
         for (i = 0; i < n; i++)
             out[i] = 0.0;
         return CVA_OK;
     }
+    pa_init(&pc, p, s, n);
     fcache_open(&c, n);
     for (i = 0; i < n; i++) {
         double f;
@@ -352,7 +389,7 @@ static cva_status bg_expected(const double *p, double t, const double *x, const 
             if (s1 > st)
                 st = s1;
         }
-        out[i] = f * bg_palive_now(p, x[i], t_x[i], T[i], s);
+        out[i] = f * pa_eval(&pc, x[i], t_x[i], T[i]);
     }
     fcache_close(&c);
     return st;

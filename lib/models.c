@@ -246,11 +246,14 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
 
 static int is_int(double v)
 {
-    return floor(v) >= v && floor(v) <= v;
+    /* every double beyond 2^53 in magnitude is an integer; below, the cast is exact */
+    if (!(fabs(v) < 9007199254740992.0))
+        return isfinite(v);
+    return (double)(int64_t)v >= v && (double)(int64_t)v <= v;
 }
 
 /* Validate BTYD rows; arg_x is the argument position of x (t_x, T, weight follow). */
-static cva_status validate_rows(int32_t model, const double *x, const double *tx, const double *T,
+static cva_status validate_rows_slow(int32_t model, const double *x, const double *tx, const double *T,
                                 const double *w, size_t n, cva_diag *diag, int32_t arg_x)
 {
     size_t i;
@@ -276,6 +279,42 @@ static cva_status validate_rows(int32_t model, const double *x, const double *tx
                                "BG/BB needs integer t_x and n with x <= t_x <= n");
         if (w && !(w[i] > 0.0))
             return cva__report(diag, CVA_E_BADARG, arg_x + 3, 0, (int64_t)i, 0, "weights must be > 0");
+    }
+    return CVA_OK;
+}
+
+/*
+ * Fast pass: one branch-free validity flag per block of rows (NaN fails every
+ * comparison); only a block that fails is rescanned by validate_rows_slow() to
+ * find the first offending row and its status.
+ */
+static cva_status validate_rows(int32_t model, const double *x, const double *tx, const double *T,
+                                const double *w, size_t n, cva_diag *diag, int32_t arg_x)
+{
+    size_t i0;
+    if (model == CVA_MODEL_BGBB)
+        return validate_rows_slow(model, x, tx, T, w, n, diag, arg_x);
+    for (i0 = 0; i0 < n; i0 += 1024) {
+        const size_t i1 = n - i0 < 1024 ? n : i0 + 1024;
+        size_t i;
+        int ok = 1;
+        for (i = i0; i < i1; i++) {
+            const double xi = x[i], ti = tx[i], Ti = T[i];
+            const double xc = (xi >= 0.0 && xi < 9.0e15) ? xi : 0.5; /* 0.5 fails the integer test */
+            ok &= (ti >= 0.0) & (ti <= Ti) & (Ti < HUGE_VAL) & ((double)(int64_t)xc >= xc) &
+                  ((xi > 0.0) | (ti <= 0.0));
+            if (w)
+                ok &= (w[i] > 0.0) & (w[i] < HUGE_VAL);
+        }
+        if (!ok) {
+            cva_status st = validate_rows_slow(model, x + i0, tx + i0, T + i0, w ? w + i0 : NULL, i1 - i0, diag,
+                                               arg_x);
+            if (st != CVA_OK) {
+                if (diag && diag->struct_size == sizeof(cva_diag) && diag->index >= 0)
+                    diag->index += (int64_t)i0;
+                return st;
+            }
+        }
     }
     return CVA_OK;
 }
