@@ -216,9 +216,9 @@ double cva__expit(double x)
  * Plain power series Σ (a)_k (b)_k / ((c)_k k!) z^k with a running rescale.
  * Writes log |sum| and its sign. Returns CVA_OK or CVA_W_SERIES_LIMIT.
  */
-static cva_status series_2f1(double a, double b, double c, double z, double *lv, int *sign)
+static cva_status series_2f1(double a, double b, double c, double z, double *lv, int *sign, double *loss)
 {
-    double sum = 1.0, term = 1.0, lscale = 0.0, ratio, rb;
+    double sum = 1.0, term = 1.0, lscale = 0.0, ratio, rb, tmax = 1.0;
     long k;
     cva_status st = CVA_W_SERIES_LIMIT;
     for (k = 0; k < CVA_SERIES_CAP; k++) {
@@ -226,6 +226,8 @@ static cva_status series_2f1(double a, double b, double c, double z, double *lv,
         ratio = (a + dk) * (b + dk) / ((c + dk) * (dk + 1.0)) * z;
         term *= ratio;
         sum += term;
+        if (fabs(term) > tmax)
+            tmax = fabs(term);
         if (fabs(term) <= 0.0) { /* terminating series (a or b a non-positive integer) or z = 0 */
             st = CVA_OK;
             break;
@@ -233,6 +235,7 @@ static cva_status series_2f1(double a, double b, double c, double z, double *lv,
         if (fabs(sum) > SCALE_BIG) {
             sum /= SCALE_BIG;
             term /= SCALE_BIG;
+            tmax /= SCALE_BIG;
             lscale += LN_SCALE_BIG;
         }
         /* Remainder bound once the term ratios settle below 1: later ratios stay
@@ -246,6 +249,8 @@ static cva_status series_2f1(double a, double b, double c, double z, double *lv,
     }
     *sign = sum < 0 ? -1 : (sum > 0 ? 1 : 0);
     *lv = log(fabs(sum)) + lscale;
+    if (loss) /* cancellation: largest term over the sum (1 for positive series) */
+        *loss = fabs(sum) > 0.0 ? tmax / fabs(sum) : HUGE_VAL;
     return st;
 }
 
@@ -269,7 +274,7 @@ cva_status cva__hyp2f1_log(double a, double b, double c, double z, double *log_v
         return CVA_OK;
     }
     if (nonpos_int(a) || nonpos_int(b))
-        return series_2f1(a, b, c, z, log_value, sign);
+        return series_2f1(a, b, c, z, log_value, sign, NULL);
 
     w = 1.0 - z;
     /* 1−z connection formula (A&S 15.3.6) near z = 1 for moderate parameters
@@ -283,13 +288,13 @@ cva_status cva__hyp2f1_log(double a, double b, double c, double z, double *log_v
         /* term 1: Γ(c)Γ(c−a−b)/(Γ(c−a)Γ(c−b)) F(a, b; a+b−c+1; w); zero when c−a or c−b is a pole */
         if (!nonpos_int(c - a) && !nonpos_int(c - b)) {
             double g = lgc + lgamma_signed(cab, &sab) - lgamma_signed(c - a, &sca) - lgamma_signed(c - b, &scb);
-            st1 = series_2f1(a, b, 1.0 - cab, w, &lf, &sf);
+            st1 = series_2f1(a, b, 1.0 - cab, w, &lf, &sf, NULL);
             l1 = g + lf;
             s1 = sc * sab * sca * scb * sf;
         }
         {
             double g = lgc + lgamma_signed(-cab, &sba) - lgamma_signed(a, &sa) - lgamma_signed(b, &sb);
-            st2 = series_2f1(c - a, c - b, 1.0 + cab, w, &lg, &sg);
+            st2 = series_2f1(c - a, c - b, 1.0 + cab, w, &lg, &sg, NULL);
             l2 = g + lg + cab * log(w);
             s2 = sc * sba * sa * sb * sg;
         }
@@ -309,19 +314,40 @@ cva_status cva__hyp2f1_log(double a, double b, double c, double z, double *log_v
     }
 
     /* Euler's transformation when it shrinks the upper parameters (the BG/NBD
-       case: r+x, b+x → a+b−1−r, a−1). */
-    if (fabs(c - a) + fabs(c - b) < fabs(a) + fabs(b)) {
-        A = c - a;
-        B = c - b;
-        pref = (c - a - b) * log1p(-z);
-    } else {
-        A = a;
-        B = b;
-        pref = 0.0;
+       case: r+x, b+x → a+b−1−r, a−1). If the chosen form cancels badly (a
+       large negative upper parameter makes the terms alternate), the other
+       form is tried and the one with the smaller cancellation kept. */
+    {
+        int euler = fabs(c - a) + fabs(c - b) < fabs(a) + fabs(b), pass, sg1 = 0;
+        double lv1 = 0.0, loss1 = HUGE_VAL;
+        cva_status st1 = CVA_OK;
+        for (pass = 0; pass < 2; pass++, euler = !euler) {
+            double loss, lv;
+            int sg;
+            if (euler) {
+                A = c - a;
+                B = c - b;
+                pref = (c - a - b) * log1p(-z);
+            } else {
+                A = a;
+                B = b;
+                pref = 0.0;
+            }
+            st = series_2f1(A, B, c, z, &lv, &sg, &loss);
+            lv += pref;
+            if (pass == 0 || loss < loss1) {
+                lv1 = lv;
+                sg1 = sg;
+                loss1 = loss;
+                st1 = st;
+            }
+            if (loss1 <= 1e4)
+                break;
+        }
+        *log_value = lv1;
+        *sign = sg1;
+        return st1;
     }
-    st = series_2f1(A, B, c, z, log_value, sign);
-    *log_value += pref;
-    return st;
 }
 
 cva_status cva__hyp2f1_unit_a_log(double A, double B, double z, double *log_value)
