@@ -14,8 +14,8 @@
  * ratio of S is below z, so the sum stops when t_J z/(1−z) <= 1e-17 S.
  *
  *   ln A0 = ℓ1 + ln(1 − e^d),  d = ℓ2 − ℓ1 < 0  (ℓ1 = ℓ(t_x), ℓ2 = ℓ(T)),
- * with d formed from log1p((T−t_x)/(M+t_x)) and log1p of the series tails so
- * that it keeps full relative accuracy when t_x is close to T or x is huge.
+ * evaluated as E = e^(L2−L1) below without forming ℓ1 − ℓ2 as a difference of
+ * large logs, so it stays accurate when t_x is close to T or x is huge.
  *
  *   L1 = −k a(T) − s b(T),   L2 = ln s − ln(r+s+x) + ln A0   (L2 = −∞ when t_x = T)
  *   LL = lnΓ(r+x) − lnΓ(r) + r ln α + s ln β + ln(e^L1 + e^L2)
@@ -44,54 +44,67 @@
 
 /* ------------------------------------------------------------ the series */
 
-typedef struct useries {
-    double lS;          /* ln S */
-    double tail;        /* S − 1 */
-    double dB, dC, dz;  /* ∂ ln S / ∂B', ∂C', ∂z */
-} useries;
-
 /*
- * S = Σ_j (B')_j/(C')_j z^j, 0 <= z < 1, 0 < B' < C'. With grad, also the
- * partial derivatives of ln S. Returns 1 if the term cap was reached.
+ * Both series of a row share their coefficients c_j = (B')_j/(C')_j:
+ *   S1 = Σ c_j z1^j (τ = t_x),  S2 = Σ c_j z2^j (τ = T),  z2 <= z1 < 1,
+ * so one loop (one division per term) sums both; it stops when the bound
+ * t_J z1/(1−z1) of the slower one is below 1e-17 S1 (every term ratio is below z).
+ * With grad, also the raw derivative sums Σ t_j ∂ln t_j/∂(B', C') and Σ j t_j / z
+ * (∂S/∂z), written with t_j/z so that z = 0 (α = β) is exact.
  */
-static int unit_series(double bp, double cp, double z, int grad, useries *o)
+typedef struct useries2 {
+    double S1, S2;                 /* sums (>= 1) */
+    double b1, c1, z1, b2, c2, z2; /* ∂S/∂B', ∂S/∂C', ∂S/∂z for S1 and S2 */
+} useries2;
+
+static int unit_series2(double bp, double cp, double z1, double z2, int grad, useries2 *o)
 {
-    double t = 1.0, tail = 0.0, zr = z / (1.0 - z);
-    double hb = 0.0, hc = 0.0, sb = 0.0, sc = 0.0, sz = 0.0;
+    double t1 = 1.0, t2 = 1.0, s1 = 1.0, s2 = 1.0, zr = z1 / (1.0 - z1);
     long j;
     int capped = 1;
     if (grad) {
+        double hb = 0.0, hc = 0.0, b1 = 0.0, c1 = 0.0, d1 = 0.0, b2 = 0.0, c2 = 0.0, d2 = 0.0;
         for (j = 0; j < PNBD_CAP; j++) {
             double dj = (double)j, ib = 1.0 / (bp + dj), ic = 1.0 / (cp + dj);
-            double u = t * (bp + dj) * ic; /* t_{j+1} / z */
+            double rho = (bp + dj) * ic, u1 = t1 * rho, u2 = t2 * rho; /* t_{j+1}/z */
             hb += ib;
             hc += ic;
-            sz += (dj + 1.0) * u;
-            t = u * z;
-            tail += t;
-            sb += t * hb;
-            sc += t * hc;
-            if (t * zr <= 1e-17 * (1.0 + tail)) {
+            d1 += (dj + 1.0) * u1;
+            d2 += (dj + 1.0) * u2;
+            t1 = u1 * z1;
+            t2 = u2 * z2;
+            s1 += t1;
+            s2 += t2;
+            b1 += t1 * hb;
+            c1 += t1 * hc;
+            b2 += t2 * hb;
+            c2 += t2 * hc;
+            if (t1 * zr <= 1e-17 * s1) {
                 capped = 0;
                 break;
             }
         }
-        o->dB = sb / (1.0 + tail);
-        o->dC = -sc / (1.0 + tail);
-        o->dz = sz / (1.0 + tail);
+        o->b1 = b1;
+        o->c1 = -c1;
+        o->z1 = d1;
+        o->b2 = b2;
+        o->c2 = -c2;
+        o->z2 = d2;
     } else {
         for (j = 0; j < PNBD_CAP; j++) {
-            double dj = (double)j;
-            t *= (bp + dj) / (cp + dj) * z;
-            tail += t;
-            if (t * zr <= 1e-17 * (1.0 + tail)) {
+            double dj = (double)j, rho = (bp + dj) / (cp + dj);
+            t1 *= rho * z1;
+            t2 *= rho * z2;
+            s1 += t1;
+            s2 += t2;
+            if (t1 * zr <= 1e-17 * s1) {
                 capped = 0;
                 break;
             }
         }
     }
-    o->tail = tail;
-    o->lS = log1p(tail);
+    o->S1 = s1;
+    o->S2 = s2;
     return capped;
 }
 
@@ -118,39 +131,64 @@ static int par_init(pnbd_par *q, const double *p)
     return 1;
 }
 
-/* results of one row */
+/*
+ * One row. With E = e^(L2−L1) = (s/(r+s+x)) · A0 · (α+T)^k (β+T)^s:
+ *   α >= β: e^(ℓ1−L1) = R S1, e^(ℓ2−L1) = S2;  α < β: both times F = (α+T)/(β+T)
+ *   R = exp(e'),  e' = k Δa + s Δb (α >= β) or (k−1) Δa + (s+1) Δb (α < β),
+ *   Δa = ln((α+T)/(α+t_x)),  Δb = ln((β+T)/(β+t_x)),
+ * so E = (s/(r+s+x)) F (R S1 − S2) in plain arithmetic while R is representable
+ * (the difference only cancels when E itself is negligible next to 1), and in
+ * log space (ln E = ln(s/(r+s+x)) + ln F + e' + ln S1 + ln(1 − S2/(R S1))) beyond.
+ *   P(alive) = 1/(1+E),  LL = lnΓ(r+x) − lnΓ(r) + r ln α + s ln β + L1 + ln(1+E).
+ */
 typedef struct pnbd_row {
-    double L1, L2;      /* L2 = −∞ when t_x = T */
-    double g[4];        /* ∂(ln(e^L1 + e^L2))/∂(r, α, s, β) when requested */
+    double L1;          /* −k ln(α+T) − s ln(β+T) (only with want_l1) */
+    double pa;          /* P(alive) = 1/(1+E) */
+    double l1pE;        /* ln(1+E) */
+    double g[4];        /* ∂(L1 + ln(1+E))/∂(r, α, s, β) when requested */
     int capped;
 } pnbd_row;
 
-/* ℓ(τ) derivatives from the series and the closed-form parts */
-static void ell_grad(const pnbd_par *q, double k, double tau, const useries *S, double *d)
+#define PNBD_LIN_MAX 600.0
+
+/* ln(1+v), v >= 0: log1p only where it matters (glibc's log1p is ~3x log) */
+static double log1p_fast(double v)
 {
-    double ia = 1.0 / (q->al + tau), ib = 1.0 / (q->be + tau);
+    return v < 0.5 ? log1p(v) : log(1.0 + v);
+}
+
+
+/* ∂ℓ(τ)/∂(r, α, s, β) with ∂ ln S from the raw sums (bS, cS, zS) over S */
+static void ell_grad(const pnbd_par *q, double k, double tau, double S, double bS, double cS, double zS, double *d)
+{
+    double ia = 1.0 / (q->al + tau), ib = 1.0 / (q->be + tau), iS = 1.0 / S;
+    double dB = bS * iS, dC = cS * iS, dz = zS * iS;
     if (q->abr) {
         /* B' = k = r+x, C' = r+s+x+1, z = (α−β)/(α+τ) */
-        d[0] = -log(q->al + tau) + S->dB + S->dC;
-        d[2] = -log(q->be + tau) + S->dC;
-        d[1] = -k * ia + S->dz * (q->be + tau) * ia * ia;
-        d[3] = -q->s * ib - S->dz * ia;
+        d[0] = -log(q->al + tau) + dB + dC;
+        d[2] = -log(q->be + tau) + dC;
+        d[1] = -k * ia + dz * (q->be + tau) * ia * ia;
+        d[3] = -q->s * ib - dz * ia;
     } else {
         /* B' = s+1, C' = r+s+x+1, z = (β−α)/(β+τ) */
-        d[0] = -log(q->al + tau) + S->dC;
-        d[2] = -log(q->be + tau) + S->dB + S->dC;
-        d[1] = -(k - 1.0) * ia - S->dz * ib;
-        d[3] = -(q->s + 1.0) * ib + S->dz * (q->al + tau) * ib * ib;
+        d[0] = -log(q->al + tau) + dC;
+        d[2] = -log(q->be + tau) + dB + dC;
+        d[1] = -(k - 1.0) * ia - dz * ib;
+        d[3] = -(q->s + 1.0) * ib + dz * (q->al + tau) * ib * ib;
     }
 }
 
-static void row_eval(const pnbd_par *q, double x, double tx, double T, int grad, pnbd_row *o)
+static void row_eval(const pnbd_par *q, double x, double tx, double T, int want_l1, int grad, pnbd_row *o)
 {
     const double r = q->r, al = q->al, s = q->s, be = q->be;
     const double k = r + x, rsx = r + s + x;
-    const double aT = log(al + T), bT = log(be + T);
-    o->L1 = -k * aT - s * bT;
+    double aT = 0.0, bT = 0.0;
     o->capped = 0;
+    if (want_l1 || grad) {
+        aT = log(al + T);
+        bT = log(be + T);
+        o->L1 = -k * aT - s * bT;
+    }
     if (grad) {
         o->g[0] = -aT;
         o->g[1] = -k / (al + T);
@@ -160,43 +198,51 @@ static void row_eval(const pnbd_par *q, double x, double tx, double T, int grad,
     if (tx < T) {
         double bp = q->abr ? k : s + 1.0, cp = rsx + 1.0, M = q->abr ? al : be;
         double z1 = fabs(al - be) / (M + tx), z2 = fabs(al - be) / (M + T);
-        double da = log1p((T - tx) / (al + tx)), db = log1p((T - tx) / (be + tx));
-        double l1, d, lnA0, w2;
-        useries S1, S2;
-        o->capped |= unit_series(bp, cp, z1, grad, &S1);
-        o->capped |= unit_series(bp, cp, z2, grad, &S2);
-        if (q->abr) {
-            l1 = -k * log(al + tx) - s * log(be + tx) + S1.lS;
-            d = -k * da - s * db;
+        /* log of the ratio, not log1p (3x slower in glibc): the absolute error of Δa
+           stays below 1 ulp, so R = exp(e') is within (k+s) ulp, and where R S1 − S2
+           cancels E is negligible next to 1 (P(alive) and ln(1+E) keep full accuracy) */
+        double da = log((al + T) / (al + tx)), db = log((be + T) / (be + tx));
+        double ep = q->abr ? k * da + s * db : (k - 1.0) * da + (s + 1.0) * db;
+        double F = q->abr ? 1.0 : (al + T) / (be + T), c = s / rsx, R = 0.0, D = 0.0;
+        int lin = ep < PNBD_LIN_MAX;
+        useries2 S;
+        o->capped = unit_series2(bp, cp, z1, z2, grad, &S);
+        if (lin) {
+            double E;
+            R = exp(ep);
+            D = R * S.S1 - S.S2;
+            if (!(D > 0.0)) /* T − t_x below the resolution */
+                D = DBL_MIN;
+            E = c * F * D;
+            o->pa = 1.0 / (1.0 + E);
+            o->l1pE = want_l1 ? log1p(E) : 0.0;
         } else {
-            l1 = -(k - 1.0) * log(al + tx) - (s + 1.0) * log(be + tx) + S1.lS;
-            d = -(k - 1.0) * da - (s + 1.0) * db;
+            double lnE = log(c * F) + ep + log(S.S1) + cva__log1mexp(log(S.S2 / S.S1) - ep);
+            o->pa = cva__expit(-lnE);
+            o->l1pE = cva__log1pexp(lnE);
         }
-        d += log1p((S2.tail - S1.tail) / (1.0 + S1.tail));
-        if (!(d < 0.0)) /* rounding when T − t_x is below the resolution of ℓ */
-            d = -DBL_MIN;
-        lnA0 = l1 + cva__log1mexp(d);
-        o->L2 = q->lns - log(rsx) + lnA0;
         if (grad) {
-            double d1[4], d2[4], c1, c2, w1, dl;
+            double d1[4], d2[4], w2 = 1.0 - o->pa, dl;
             int i;
-            ell_grad(q, k, tx, &S1, d1);
-            ell_grad(q, k, T, &S2, d2);
-            c1 = -1.0 / expm1(d); /* 1/(1−e^d) */
-            c2 = c1 - 1.0;        /* e^d/(1−e^d) */
-            w2 = cva__expit(o->L2 - o->L1);
-            w1 = 1.0 - w2;
-            for (i = 0; i < 4; i++) {
-                dl = c1 * d1[i] - c2 * d2[i];
-                if (i == 0)
-                    dl -= 1.0 / rsx;
-                else if (i == 2)
-                    dl += 1.0 / s - 1.0 / rsx;
-                o->g[i] = w1 * o->g[i] + w2 * dl;
+            ell_grad(q, k, tx, S.S1, S.b1, S.c1, S.z1, d1);
+            ell_grad(q, k, T, S.S2, S.b2, S.c2, S.z2, d2);
+            if (lin) {
+                /* w2 ∂ln A0 = P (s/(r+s+x)) F (R S1 ∂ℓ1 − S2 ∂ℓ2): no 1/(1 − e^d) */
+                double f = o->pa * c * F, u1 = f * R * S.S1, u2 = f * S.S2;
+                for (i = 0; i < 4; i++)
+                    o->g[i] = o->pa * o->g[i] + u1 * d1[i] - u2 * d2[i];
+            } else {
+                double d = log(S.S2 / S.S1) - ep, c1 = -1.0 / expm1(d), c2 = c1 - 1.0;
+                for (i = 0; i < 4; i++)
+                    o->g[i] = o->pa * o->g[i] + w2 * (c1 * d1[i] - c2 * d2[i]);
             }
+            dl = 1.0 / rsx; /* ∂ ln(s/(r+s+x)) */
+            o->g[0] -= w2 * dl;
+            o->g[2] += w2 * (1.0 / s - dl);
         }
     } else {
-        o->L2 = -HUGE_VAL;
+        o->pa = 1.0;
+        o->l1pE = 0.0;
     }
 }
 
@@ -253,9 +299,9 @@ static double pnbd_ll(const double *p, const cva__btyd_rows *rows, double *grad,
         const double x = rows->x[i], w = rows->w ? rows->w[i] : 1.0;
         double lg, dg, lli;
         pnbd_row o;
-        row_eval(&q, x, rows->t_x[i], rows->T[i], grad != NULL, &o);
+        row_eval(&q, x, rows->t_x[i], rows->T[i], 1, grad != NULL, &o);
         lgc_get(&lc, q.r, x, &lg, &dg);
-        lli = lg + base + cva__logaddexp(o.L1, o.L2);
+        lli = lg + base + o.L1 + o.l1pE;
         if (ll_i)
             ll_i[i] = lli;
         cva__ksum_add(&acc, w * lli);
@@ -284,13 +330,6 @@ static double pnbd_ll(const double *p, const cva__btyd_rows *rows, double *grad,
 
 /* ---------------------------------------------------------- predictions */
 
-/* ln P(alive) at T */
-static double ln_palive(const pnbd_row *o)
-{
-    /* −ln(1 + e^(L2−L1)) */
-    return -cva__log1pexp(o->L2 - o->L1);
-}
-
 static cva_status pnbd_p_alive(const double *p, double t_future, const double *x, const double *t_x,
                                const double *T, size_t n, double *out)
 {
@@ -301,13 +340,9 @@ static cva_status pnbd_p_alive(const double *p, double t_future, const double *x
         return CVA_E_DOMAIN;
     for (i = 0; i < n; i++) {
         pnbd_row o;
-        double lp;
-        row_eval(&q, x[i], t_x[i], T[i], 0, &o);
+        row_eval(&q, x[i], t_x[i], T[i], 0, 0, &o);
         capped |= o.capped;
-        lp = ln_palive(&o);
-        if (t_future > 0.0)
-            lp -= q.s * log1p(t_future / (q.be + T[i]));
-        out[i] = exp(lp);
+        out[i] = t_future > 0.0 ? o.pa * exp(-q.s * log1p_fast(t_future / (q.be + T[i]))) : o.pa;
     }
     return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
 }
@@ -336,9 +371,9 @@ static cva_status pnbd_expected(const double *p, double t, const double *x, cons
             out[i] = 0.0;
             continue;
         }
-        row_eval(&q, x[i], t_x[i], T[i], 0, &o);
+        row_eval(&q, x[i], t_x[i], T[i], 0, 0, &o);
         capped |= o.capped;
-        out[i] = exp(ln_palive(&o) + log(q.r + x[i]) + log(bT) - log(q.al + T[i])) * g_fun(q.s, log1p(t / bT));
+        out[i] = o.pa * (q.r + x[i]) * (bT / (q.al + T[i])) * g_fun(q.s, log1p_fast(t / bT));
     }
     return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
 }
@@ -350,7 +385,7 @@ static cva_status pnbd_expected_pop(const double *p, const double *t, size_t n, 
     if (!par_init(&q, p))
         return CVA_E_DOMAIN;
     for (i = 0; i < n; i++)
-        out[i] = q.r / q.al * q.be * g_fun(q.s, log1p(t[i] / q.be));
+        out[i] = q.r / q.al * q.be * g_fun(q.s, log1p_fast(t[i] / q.be));
     return CVA_OK;
 }
 
@@ -366,7 +401,7 @@ static cva_status pnbd_dert(const double *p, double delta, const double *x, cons
         pnbd_row o;
         double bT = q.be + T[i], e = 0.0;
         cva_status s1;
-        row_eval(&q, x[i], t_x[i], T[i], 0, &o);
+        row_eval(&q, x[i], t_x[i], T[i], 0, 0, &o);
         if (o.capped)
             st = CVA_W_SERIES_LIMIT;
         s1 = cva__expint_scaled(q.s, delta * bT, &e);
@@ -374,7 +409,7 @@ static cva_status pnbd_dert(const double *p, double delta, const double *x, cons
             return s1;
         if (s1 != CVA_OK)
             st = s1;
-        out[i] = exp(ln_palive(&o) + log(q.r + x[i]) + log(bT) - log(q.al + T[i])) * e;
+        out[i] = o.pa * (q.r + x[i]) * (bT / (q.al + T[i])) * e;
     }
     return st;
 }

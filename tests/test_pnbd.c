@@ -463,9 +463,10 @@ static void recovery(void **state)
     assert_status(cva_model_fit_btyd(M, x, tx, T, NULL, N, NULL, &fit, NULL), CVA_OK);
     t1 = now_s();
     print_message("Pareto/NBD recovery (1e5 simulated): r=%.4f alpha=%.3f s=%.4f beta=%.3f "
-                  "(SE %.4f %.3f %.4f %.3f) %u it, %u rows, %.2f s\n",
+                  "(SE %.4f %.3f %.4f %.3f) %u it, %u evaluations, %u rows, %.2f s\n",
                   fit.params[0], fit.params[1], fit.params[2], fit.params[3], fit.std_err[0], fit.std_err[1],
-                  fit.std_err[2], fit.std_err[3], (unsigned)fit.iterations, (unsigned)fit.n_rows, t1 - t0);
+                  fit.std_err[2], fit.std_err[3], (unsigned)fit.iterations, (unsigned)fit.evaluations, (unsigned)fit.n_rows,
+                  t1 - t0);
     assert_int_equal(fit.converged, 1);
     for (i = 0; i < 4; i++) {
         cva_assert_close(fit.params[i], truth[i], 0.10, 0);
