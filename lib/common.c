@@ -84,6 +84,14 @@ size_t cva_sizeof(int32_t struct_id)
         return sizeof(cva_txn_summary);
     case CVA_STRUCT_SIM_OPTS:
         return sizeof(cva_sim_opts);
+    case CVA_STRUCT_RFM_OPTS:
+        return sizeof(cva_rfm_opts);
+    case CVA_STRUCT_RFM_CUTS:
+        return sizeof(cva_rfm_cuts);
+    case CVA_STRUCT_RFM_RULE:
+        return sizeof(cva_rfm_rule);
+    case CVA_STRUCT_RFM_SEGMENT_STAT:
+        return sizeof(cva_rfm_segment_stat);
     case CVA_STRUCT_FIT_OPTS:
         return sizeof(cva_fit_opts);
     case CVA_STRUCT_MODEL_FIT:

@@ -21,6 +21,12 @@
 
 #include "cva_internal.h"
 
+#if defined(__GNUC__) || defined(__clang__)
+#define CVA_PREFETCH_(addr) __builtin_prefetch(addr)
+#else
+#define CVA_PREFETCH_(addr) ((void)0)
+#endif
+
 /* Smallest cva_txn_opts size ever released (0.1.0: the whole struct). */
 #define TXN_OPTS_MIN_SIZE sizeof(cva_txn_opts)
 
@@ -455,6 +461,386 @@ static inline int64_t period_of(double t, const cva_txn_opts *o)
     return (int64_t)p;
 }
 
+/* Shared context of the per-customer pass. */
+typedef struct txn_ctx {
+    const cva_txn_opts *o;
+    int has_cal;
+    double obs_end, cal_end, ref_end;
+    txn_rec *rtmp; /* merge buffer of at least the longest segment */
+} txn_ctx;
+
+/* Statistics of one customer from its records (input order; sorted here when
+   needed) into row k of every requested output. */
+static void emit_customer(const txn_ctx *c, txn_rec *seg, size_t len, cva_txn_summary *out, size_t k)
+{
+    size_t j;
+    uint32_t n_txn = 0, n_occ = 0, n_refund = 0, hold_occ = 0;
+    double first_t = NAN, last_t = NAN;
+    double occ_first = NAN, occ_last = NAN; /* earliest purchase of the first / last occasion */
+    int64_t first_p = 0, last_p = 0;
+    cva__ksum total = {0, 0}, cost = {0, 0}, refund = {0, 0}, repeat = {0, 0}, hold = {0, 0};
+    int sorted_seg = 1;
+
+    for (j = 1; j < len; j++)
+        if (rec_less(&seg[j], &seg[j - 1])) {
+            sorted_seg = 0;
+            break;
+        }
+    if (!sorted_seg)
+        merge_sort_recs(seg, c->rtmp, len);
+
+    j = 0;
+    while (j < len) {
+        /* one group: same period and same side of the calibration end */
+        int64_t p = seg[j].period;
+        int holdout = c->has_cal && seg[j].t > c->cal_end;
+        cva__ksum spend = {0, 0};
+        int any_purchase = 0;
+        double group_t = NAN; /* earliest purchase row of the group (rows are in time order) */
+        for (; j < len && seg[j].period == p && (c->has_cal && seg[j].t > c->cal_end) == holdout; j++) {
+            const txn_rec *r = &seg[j];
+            int purchase = is_purchase(r->amount, c->o->refund_policy, c->o->flags);
+            int money = counts_as_money(r->amount, c->o->refund_policy);
+            if (money)
+                cva__ksum_add(&spend, r->amount);
+            if (holdout) {
+                any_purchase |= purchase;
+                continue;
+            }
+            cva__ksum_add(&cost, r->cost);
+            if (r->amount < 0.0) {
+                n_refund++;
+                cva__ksum_add(&refund, r->amount);
+            }
+            if (money)
+                cva__ksum_add(&total, r->amount);
+            if (purchase) {
+                if (!any_purchase)
+                    group_t = r->t;
+                any_purchase = 1;
+                n_txn++;
+                if (n_txn == 1 || r->t < first_t) {
+                    first_t = r->t;
+                    first_p = r->period;
+                }
+                if (n_txn == 1 || r->t >= last_t) {
+                    last_t = r->t;
+                    last_p = r->period;
+                }
+            }
+        }
+        if (!any_purchase)
+            continue;
+        if (holdout) {
+            hold_occ++;
+            cva__ksum_add(&hold, cva__ksum_value(&spend));
+        } else {
+            n_occ++;
+            if (n_occ == 1)
+                occ_first = group_t;
+            occ_last = group_t;
+            if (n_occ > 1)
+                cva__ksum_add(&repeat, cva__ksum_value(&spend));
+        }
+    }
+
+    if (out->n_txn)
+        out->n_txn[k] = n_txn;
+    if (out->n_occ)
+        out->n_occ[k] = n_occ;
+    if (out->n_refund)
+        out->n_refund[k] = n_refund;
+    if (out->first_t)
+        out->first_t[k] = first_t;
+    if (out->last_t)
+        out->last_t[k] = last_t;
+    if (out->total_amount)
+        out->total_amount[k] = cva__ksum_value(&total);
+    if (out->total_cost)
+        out->total_cost[k] = cva__ksum_value(&cost);
+    if (out->refund_amount)
+        out->refund_amount[k] = cva__ksum_value(&refund);
+    {
+        double x = NAN, tx = NAN, T = NAN, mx = NAN, since = NAN;
+        if (n_occ > 0) {
+            x = (double)(n_occ - 1);
+            if (c->o->time_convention == CVA_TIME_CONTINUOUS) {
+                /* between the first purchases of the first and the last occasion, so
+                   that x = 0 implies t_x = 0 also with fractional times */
+                tx = (occ_last - occ_first) / c->o->time_scale;
+                T = (c->ref_end - occ_first) / c->o->time_scale;
+            } else {
+                double f = c->o->period_length / c->o->time_scale;
+                tx = (double)(last_p - first_p) * f;
+                T = (double)(period_of(c->ref_end, c->o) - first_p) * f;
+            }
+            mx = n_occ > 1 ? cva__ksum_value(&repeat) / x : 0.0;
+            since = c->ref_end - last_t;
+        }
+        if (out->frequency)
+            out->frequency[k] = x;
+        if (out->recency)
+            out->recency[k] = tx;
+        if (out->T)
+            out->T[k] = T;
+        if (out->monetary_value)
+            out->monetary_value[k] = mx;
+        if (out->days_since_last)
+            out->days_since_last[k] = since;
+    }
+    if (out->frequency_holdout)
+        out->frequency_holdout[k] = (double)hold_occ;
+    if (out->monetary_value_holdout)
+        out->monetary_value_holdout[k] = hold_occ ? cva__ksum_value(&hold) / (double)hold_occ : 0.0;
+    if (out->duration_holdout)
+        out->duration_holdout[k] = (c->obs_end - c->cal_end) / c->o->time_scale;
+}
+
+/*
+ * Partitioned grouping (used when there is no referrer array). Random access
+ * over all rows is what makes a log of interleaved ids slow (a hash probe and
+ * a scattered record write per row, each a cache and TLB miss), so:
+ *  a. rows in the window are scattered into P = 2^bits partitions by the top
+ *     bits of the id hash (P sequential write streams), as 24-byte
+ *     {id, t, amount} rows plus optional cost/period columns; stable;
+ *  b. each partition (tens of thousands of rows, cache-resident) maps its ids
+ *     to local indices with a small hash table and is counting-sorted by local
+ *     index through a partition-sized buffer, so every customer becomes one
+ *     contiguous segment in input order (as the global counting sort gave);
+ *  c. the distinct ids are radix-sorted once; the per-customer pass visits the
+ *     segments in id order, expanding each into txn_rec records.
+ * Returns CVA_OK with *K_out set, CVA_E_BUFFER_TOO_SMALL after reporting, or
+ * CVA_E_NOMEM when the arena is exhausted (nothing written in either case).
+ */
+typedef struct prow {
+    int64_t id;
+    double t;
+    double amount;
+} prow;
+
+#define PART_MAX_BITS 10u
+#define PART_TARGET_ROWS 16384u
+#define PART_WC_ROWS 8u
+
+static inline int in_window(const cva_txn_input *in, size_t i, const cva_txn_opts *o, double obs_end)
+{
+    double t = in->t[i];
+    return isfinite(t) && isfinite(in->amount[i]) && (!in->cost || isfinite(in->cost[i])) &&
+           t >= o->obs_start && t <= obs_end;
+}
+
+static inline uint64_t id_hash(int64_t key)
+{
+    return (uint64_t)key * UINT64_C(0x9E3779B97F4A7C15);
+}
+
+static cva_status summarize_partitioned(const cva_txn_input *in, const txn_ctx *cx, arena *ar,
+                                        cva_txn_summary *out, cva_diag *diag, size_t *n_window_out,
+                                        size_t *K_out)
+{
+    const cva_txn_opts *o = cx->o;
+    const size_t n = in->n;
+    size_t nw = 0, i, p, P, m_max = 0, K = 0, max_seg = 0, k, hcap;
+    unsigned bits = 0;
+    size_t cnt[(size_t)1 << PART_MAX_BITS], pos[(size_t)1 << PART_MAX_BITS];
+    size_t kbase[((size_t)1 << PART_MAX_BITS) + 1];
+    unsigned char wfill[(size_t)1 << PART_MAX_BITS];
+    prow *S, *wc;
+    double *Sc = NULL;
+    int64_t *Sp = NULL, *lkeys, *keys;
+    uint32_t *lidx, *lcnt, *rank;
+    hslot *ht;
+    kpair *pairs, *ptmp, *sorted;
+    txn_rec *R, *rtmp;
+    txn_ctx c = *cx;
+
+    /* a. histogram of partitions (sized from n: the window is not known to be smaller) */
+    while (bits < PART_MAX_BITS && (n >> bits) > PART_TARGET_ROWS)
+        bits++;
+    P = (size_t)1 << bits;
+    memset(cnt, 0, P * sizeof cnt[0]);
+#define PART_OF_(id) (bits ? (size_t)(id_hash(id) >> (64 - bits)) : 0)
+    for (i = 0; i < n; i++)
+        if (in_window(in, i, o, cx->obs_end))
+            cnt[PART_OF_(in->customer_id[i])]++;
+    for (p = 0; p < P; p++) {
+        pos[p] = nw;
+        nw += cnt[p];
+        if (cnt[p] > m_max)
+            m_max = cnt[p];
+    }
+    S = (prow *)arena_get(ar, (nw ? nw : 1) * sizeof(prow));
+    lidx = (uint32_t *)arena_get(ar, (nw ? nw : 1) * sizeof(uint32_t));
+    wc = (prow *)arena_get(ar, P * PART_WC_ROWS * sizeof(prow));
+    if (!S || !lidx || !wc)
+        return CVA_E_NOMEM;
+    if (in->cost && !(Sc = (double *)arena_get(ar, (nw ? nw : 1) * sizeof(double))))
+        return CVA_E_NOMEM;
+    if (in->period && !(Sp = (int64_t *)arena_get(ar, (nw ? nw : 1) * sizeof(int64_t))))
+        return CVA_E_NOMEM;
+
+    /* scatter, stable; rows go through a small per-partition buffer so the
+       big array sees whole runs of PART_WC_ROWS rows (fewer TLB misses) */
+    memset(wfill, 0, P);
+    for (i = 0; i < n; i++) {
+        size_t q;
+        prow *r;
+        unsigned f;
+        if (!in_window(in, i, o, cx->obs_end))
+            continue;
+        q = PART_OF_(in->customer_id[i]);
+        f = wfill[q];
+        r = &wc[q * PART_WC_ROWS + f];
+        r->id = in->customer_id[i];
+        r->t = in->t[i];
+        r->amount = in->amount[i];
+        if (Sc)
+            Sc[pos[q] + f] = in->cost[i];
+        if (Sp)
+            Sp[pos[q] + f] = in->period[i];
+        if (++f == PART_WC_ROWS) {
+            memcpy(&S[pos[q]], &wc[q * PART_WC_ROWS], PART_WC_ROWS * sizeof(prow));
+            pos[q] += PART_WC_ROWS;
+            f = 0;
+        }
+        wfill[q] = (unsigned char)f;
+    }
+    for (p = 0; p < P; p++)
+        if (wfill[p])
+            memcpy(&S[pos[p]], &wc[p * PART_WC_ROWS], wfill[p] * sizeof(prow));
+
+    /* b1. map each partition's ids to local indices (small, cache-resident table) */
+    hcap = next_pow2(2 * m_max + 1);
+    ht = (hslot *)arena_get(ar, hcap * sizeof(hslot));
+    lkeys = (int64_t *)arena_get(ar, (m_max ? m_max : 1) * sizeof(int64_t));
+    lcnt = (uint32_t *)arena_get(ar, (m_max + 1) * sizeof(uint32_t));
+    keys = (int64_t *)arena_get(ar, (nw ? nw : 1) * sizeof(int64_t));
+    if (!ht || !lkeys || !lcnt || !keys)
+        return CVA_E_NOMEM;
+    {
+        size_t base = 0;
+        for (p = 0; p < P; p++) {
+            size_t m = cnt[p], cap = next_pow2(2 * m + 1), kp = 0, l;
+            const prow *Sb = S + base;
+            uint32_t *Lb = lidx + base;
+            int64_t last_id = 0;
+            uint32_t last = EMPTY_SLOT;
+            unsigned lbits = log2_of(cap);
+            for (l = 0; l < cap; l++)
+                ht[l].val = EMPTY_SLOT;
+            for (i = 0; i < m; i++) {
+                int64_t id = Sb[i].id;
+                size_t h;
+                if (last != EMPTY_SLOT && id == last_id) {
+                    Lb[i] = last;
+                    continue;
+                }
+                h = (size_t)((id_hash(id) << bits) >> (64 - lbits));
+                for (;;) {
+                    if (ht[h].val == EMPTY_SLOT) {
+                        ht[h].key = id;
+                        ht[h].val = (uint32_t)kp;
+                        keys[K + kp++] = id;
+                        break;
+                    }
+                    if (ht[h].key == id)
+                        break;
+                    h = (h + 1) & (cap - 1);
+                }
+                last = Lb[i] = ht[h].val;
+                last_id = id;
+            }
+            /* longest segment, for the merge buffer */
+            memset(lcnt, 0, kp * sizeof(uint32_t));
+            for (i = 0; i < m; i++)
+                lcnt[Lb[i]]++;
+            for (l = 0; l < kp; l++)
+                if (lcnt[l] > max_seg)
+                    max_seg = lcnt[l];
+            kbase[p] = K;
+            K += kp;
+            base += m;
+        }
+        kbase[P] = K;
+    }
+    *n_window_out = nw;
+    *K_out = K;
+
+    if (out->capacity < K) {
+        out->n_customers = K;
+        return cva__report(diag, CVA_E_BUFFER_TOO_SMALL, 3, 0, -1, K,
+                           "out->capacity is less than the number of customers");
+    }
+
+    /* b2. sort the distinct ids once: rank of every (partition, local index) */
+    pairs = (kpair *)arena_get(ar, (K ? K : 1) * sizeof(kpair));
+    ptmp = (kpair *)arena_get(ar, (K ? K : 1) * sizeof(kpair));
+    rank = (uint32_t *)arena_get(ar, (K ? K : 1) * sizeof(uint32_t));
+    R = (txn_rec *)arena_get(ar, (m_max ? m_max : 1) * sizeof(txn_rec));
+    rtmp = (txn_rec *)arena_get(ar, (max_seg ? max_seg : 1) * sizeof(txn_rec));
+    if (!pairs || !ptmp || !rank || !R || !rtmp)
+        return CVA_E_NOMEM;
+    for (k = 0; k < K; k++) {
+        pairs[k].key = id_order_key(keys[k]);
+        pairs[k].val = k;
+    }
+    sorted = radix_sort_pairs(pairs, ptmp, K);
+
+    /* From here on nothing can fail: write the outputs. */
+    out->n_customers = K;
+    for (k = 0; k < K; k++) {
+        rank[sorted[k].val] = (uint32_t)k;
+        out->customer_id[k] = (int64_t)(sorted[k].key ^ (UINT64_C(1) << 63));
+    }
+
+    /* c. per partition: counting sort into cache-resident records (stable, so
+       each customer's rows keep input order), then one pass per customer */
+    c.rtmp = rtmp;
+    {
+        size_t base = 0;
+        for (p = 0; p < P; p++) {
+            size_t m = cnt[p], kp = kbase[p + 1] - kbase[p], l;
+            const prow *Sb = S + base;
+            const uint32_t *Lb = lidx + base;
+            uint32_t sum = 0;
+            memset(lcnt, 0, kp * sizeof(uint32_t));
+            for (i = 0; i < m; i++)
+                lcnt[Lb[i]]++;
+            for (l = 0; l < kp; l++) {
+                uint32_t v = lcnt[l];
+                lcnt[l] = sum;
+                sum += v;
+            }
+            for (i = 0; i < m; i++) {
+                txn_rec *r = &R[lcnt[Lb[i]]++];
+                r->t = Sb[i].t;
+                r->amount = Sb[i].amount;
+                r->cost = Sc ? Sc[base + i] : 0.0;
+                r->period = Sp ? Sp[base + i] : period_of(Sb[i].t, o);
+            }
+            /* lcnt[l] is now the end of local customer l */
+            for (l = 0; l < kp; l++) {
+                uint32_t a = l ? lcnt[l - 1] : 0;
+                emit_customer(&c, R + a, lcnt[l] - a, out, rank[kbase[p] + l]);
+            }
+            base += m;
+        }
+    }
+#undef PART_OF_
+    /* no referrer array: every referral aggregate is empty */
+    if (out->ref_n_txn)
+        memset(out->ref_n_txn, 0, K * sizeof(uint32_t));
+    if (out->ref_n_cust)
+        memset(out->ref_n_cust, 0, K * sizeof(uint32_t));
+    for (k = 0; k < K; k++) {
+        if (out->ref_amount)
+            out->ref_amount[k] = 0.0;
+        if (out->ref_last_t)
+            out->ref_last_t[k] = NAN;
+    }
+    return CVA_OK;
+}
+
 cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, cva_txn_summary *out,
                              void *work, size_t work_size, cva_diag *diag)
 {
@@ -543,6 +929,30 @@ cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, 
         result = cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "workspace allocation failed"); \
         goto done;                                                                           \
     } while (0)
+
+    if (!L.has_ref) {
+        txn_ctx cx;
+        cx.o = &o;
+        cx.has_cal = has_cal;
+        cx.obs_end = obs_end;
+        cx.cal_end = cal_end;
+        cx.ref_end = ref_end;
+        cx.rtmp = NULL;
+        result = summarize_partitioned(in, &cx, &ar, out, diag, &n_window, &K);
+        if (result == CVA_E_NOMEM && ar.base) {
+            /* a skewed input needs more than the worst-case layout of the
+               hash path: use that path, which always fits */
+            ar.used = 0;
+            n_window = 0;
+            K = 0;
+        } else if (result == CVA_E_NOMEM) {
+            NOMEM_();
+        } else if (result < 0) {
+            goto done;
+        } else {
+            goto status;
+        }
+    }
 
     slot = (uint32_t *)arena_get(&ar, (n ? n : 1) * sizeof(uint32_t));
     if (!slot)
@@ -674,120 +1084,16 @@ cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, 
     for (k = 0; k < K; k++)
         out->customer_id[k] = (int64_t)(sorted[k].key ^ (UINT64_C(1) << 63));
 
-    for (k = 0; k < K; k++) {
-        txn_rec *seg = recs + offs[k];
-        size_t len = offs[k + 1] - offs[k], j;
-        uint32_t n_txn = 0, n_occ = 0, n_refund = 0, hold_occ = 0;
-        double first_t = NAN, last_t = NAN;
-        int64_t first_p = 0, last_p = 0;
-        cva__ksum total = {0, 0}, cost = {0, 0}, refund = {0, 0}, repeat = {0, 0}, hold = {0, 0};
-        int sorted_seg = 1;
-
-        for (j = 1; j < len; j++)
-            if (rec_less(&seg[j], &seg[j - 1])) {
-                sorted_seg = 0;
-                break;
-            }
-        if (!sorted_seg)
-            merge_sort_recs(seg, rtmp, len);
-
-        j = 0;
-        while (j < len) {
-            /* one group: same period and same side of the calibration end */
-            int64_t p = seg[j].period;
-            int holdout = has_cal && seg[j].t > cal_end;
-            cva__ksum spend = {0, 0};
-            int any_purchase = 0;
-            for (; j < len && seg[j].period == p && (has_cal && seg[j].t > cal_end) == holdout; j++) {
-                const txn_rec *r = &seg[j];
-                int purchase = is_purchase(r->amount, o.refund_policy, o.flags);
-                int money = counts_as_money(r->amount, o.refund_policy);
-                if (money)
-                    cva__ksum_add(&spend, r->amount);
-                if (holdout) {
-                    any_purchase |= purchase;
-                    continue;
-                }
-                cva__ksum_add(&cost, r->cost);
-                if (r->amount < 0.0) {
-                    n_refund++;
-                    cva__ksum_add(&refund, r->amount);
-                }
-                if (money)
-                    cva__ksum_add(&total, r->amount);
-                if (purchase) {
-                    any_purchase = 1;
-                    n_txn++;
-                    if (n_txn == 1 || r->t < first_t) {
-                        first_t = r->t;
-                        first_p = r->period;
-                    }
-                    if (n_txn == 1 || r->t >= last_t) {
-                        last_t = r->t;
-                        last_p = r->period;
-                    }
-                }
-            }
-            if (!any_purchase)
-                continue;
-            if (holdout) {
-                hold_occ++;
-                cva__ksum_add(&hold, cva__ksum_value(&spend));
-            } else {
-                n_occ++;
-                if (n_occ > 1)
-                    cva__ksum_add(&repeat, cva__ksum_value(&spend));
-            }
-        }
-
-        if (out->n_txn)
-            out->n_txn[k] = n_txn;
-        if (out->n_occ)
-            out->n_occ[k] = n_occ;
-        if (out->n_refund)
-            out->n_refund[k] = n_refund;
-        if (out->first_t)
-            out->first_t[k] = first_t;
-        if (out->last_t)
-            out->last_t[k] = last_t;
-        if (out->total_amount)
-            out->total_amount[k] = cva__ksum_value(&total);
-        if (out->total_cost)
-            out->total_cost[k] = cva__ksum_value(&cost);
-        if (out->refund_amount)
-            out->refund_amount[k] = cva__ksum_value(&refund);
-        {
-            double x = NAN, tx = NAN, T = NAN, mx = NAN, since = NAN;
-            if (n_occ > 0) {
-                x = (double)(n_occ - 1);
-                if (o.time_convention == CVA_TIME_CONTINUOUS) {
-                    tx = (last_t - first_t) / o.time_scale;
-                    T = (ref_end - first_t) / o.time_scale;
-                } else {
-                    double f = o.period_length / o.time_scale;
-                    tx = (double)(last_p - first_p) * f;
-                    T = (double)(period_of(ref_end, &o) - first_p) * f;
-                }
-                mx = n_occ > 1 ? cva__ksum_value(&repeat) / x : 0.0;
-                since = ref_end - last_t;
-            }
-            if (out->frequency)
-                out->frequency[k] = x;
-            if (out->recency)
-                out->recency[k] = tx;
-            if (out->T)
-                out->T[k] = T;
-            if (out->monetary_value)
-                out->monetary_value[k] = mx;
-            if (out->days_since_last)
-                out->days_since_last[k] = since;
-        }
-        if (out->frequency_holdout)
-            out->frequency_holdout[k] = (double)hold_occ;
-        if (out->monetary_value_holdout)
-            out->monetary_value_holdout[k] = hold_occ ? cva__ksum_value(&hold) / (double)hold_occ : 0.0;
-        if (out->duration_holdout)
-            out->duration_holdout[k] = (obs_end - cal_end) / o.time_scale;
+    {
+        txn_ctx cx;
+        cx.o = &o;
+        cx.has_cal = has_cal;
+        cx.obs_end = obs_end;
+        cx.cal_end = cal_end;
+        cx.ref_end = ref_end;
+        cx.rtmp = rtmp;
+        for (k = 0; k < K; k++)
+            emit_customer(&cx, recs + offs[k], offs[k + 1] - offs[k], out, k);
     }
 
     /* 6. referral aggregates, in input row order */
@@ -852,6 +1158,7 @@ cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, 
         }
     }
 
+status:
     {
         uint64_t excluded = (uint64_t)(n - n_window);
         if (K == 0)

@@ -376,6 +376,7 @@ static void check_against_reference(const cva_txn_input *in, const cva_txn_opts 
         int64_t cid = ids[k];
         uint32_t n_txn = 0, n_ref = 0, hold_occ = 0, n_occ = 0, rn = 0, rc = 0;
         double first = NAN, last = NAN, total = 0, cost = 0, refund = 0, rep = 0, hold = 0;
+        double occ_t[2] = {NAN, NAN}, occ_first = NAN, occ_last = NAN;
         double ramount = 0, rlast = NAN;
         int64_t pfirst = 0, plast = 0;
         int64_t seen_p[2] = {0, 0};
@@ -398,6 +399,9 @@ static void check_against_reference(const cva_txn_input *in, const cva_txn_opts 
                         hold += occ_spend[side];
                     } else {
                         n_occ++;
+                        if (n_occ == 1)
+                            occ_first = occ_t[side];
+                        occ_last = occ_t[side];
                         if (n_occ > 1)
                             rep += occ_spend[side];
                     }
@@ -406,11 +410,15 @@ static void check_against_reference(const cva_txn_input *in, const cva_txn_opts 
                 seen_p[side] = r->p;
                 occ_spend[side] = 0;
                 occ_has_purchase[side] = 0;
+                occ_t[side] = NAN;
             }
             if (ref_money(r->a, o))
                 occ_spend[side] += r->a;
-            if (ref_purchase(r->a, o))
+            if (ref_purchase(r->a, o)) {
                 occ_has_purchase[side] = 1;
+                if (isnan(occ_t[side]) || r->t < occ_t[side])
+                    occ_t[side] = r->t;
+            }
             if (side)
                 continue;
             cost += r->c;
@@ -439,6 +447,9 @@ static void check_against_reference(const cva_txn_input *in, const cva_txn_opts 
                     hold += occ_spend[j];
                 } else {
                     n_occ++;
+                    if (n_occ == 1)
+                        occ_first = occ_t[j];
+                    occ_last = occ_t[j];
                     if (n_occ > 1)
                         rep += occ_spend[j];
                 }
@@ -479,8 +490,10 @@ static void check_against_reference(const cva_txn_input *in, const cva_txn_opts 
             double x = (double)(n_occ - 1);
             cva_assert_same(b->x[k], x);
             if (o->time_convention == CVA_TIME_CONTINUOUS) {
-                cva_assert_close(b->tx[k], (last - first) / o->time_scale, 1e-15, 0);
-                cva_assert_close(b->T[k], (cal - first) / o->time_scale, 1e-15, 0);
+                cva_assert_close(b->tx[k], (occ_last - occ_first) / o->time_scale, 1e-15, 0);
+                cva_assert_close(b->T[k], (cal - occ_first) / o->time_scale, 1e-15, 0);
+                if (n_occ == 1)
+                    cva_assert_same(b->tx[k], 0.0); /* x = 0 implies t_x = 0 */
             } else {
                 int64_t pend = (int64_t)floor((cal - o->period_origin) / o->period_length);
                 cva_assert_close(b->tx[k], (double)(plast - pfirst) * o->period_length / o->time_scale,

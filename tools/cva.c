@@ -1,4 +1,93 @@
-/* placeholder; replaced by the CLI */
+/*
+ * cva: command-line front end of libcva.
+ * SPDX-License-Identifier: MIT
+ */
 #include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
 #include "cva/cva.h"
-int main(void) { printf("cva %s\n", cva_version_string()); return 0; }
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    void (*help)(void);
+    const char *brief;
+} command;
+
+static const command commands[] = {
+    {"summary", cmd_summary, cmd_summary_help, "one row per customer: frequency, recency, T, monetary value, ..."},
+    {"rfm", cmd_rfm, cmd_rfm_help, "RFM scores and segments per customer, or a per-segment report"},
+    {"demo", cmd_demo, cmd_demo_help, "simulate a customer base and print a report of every analysis"},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *fp)
+{
+    size_t k;
+    fprintf(fp, "Usage: cva COMMAND [options]\n"
+                "       cva help COMMAND | cva COMMAND --help\n"
+                "       cva --version\n"
+                "\n"
+                "Customer-value analytics (libcva %s).\n"
+                "\n"
+                "Commands:\n",
+            cva_version_string());
+    for (k = 0; k < N_COMMANDS; k++)
+        fprintf(fp, "  %-9s %s\n", commands[k].name, commands[k].brief);
+    fputs("  help      show the help of a command\n"
+          "\n"
+          "Exit status: 0 success, 2 bad command line, 3 bad input data, 4 cannot read\n"
+          "or write a file, 5 library error, 1 other failure (out of memory).\n"
+          "Errors name the file, line and column. An output file is written only when\n"
+          "complete (to a temporary file renamed into place).\n"
+          "\n"
+          "Try: cva demo\n",
+          fp);
+}
+
+static const command *find(const char *name)
+{
+    size_t k;
+    for (k = 0; k < N_COMMANDS; k++)
+        if (strcmp(commands[k].name, name) == 0)
+            return &commands[k];
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    const command *c;
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("cva %s\n", cva_version_string());
+        return 0;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "help") == 0) {
+        if (argc < 3) {
+            usage(stdout);
+            return 0;
+        }
+        c = find(argv[2]);
+        if (!c) {
+            fprintf(stderr, "cva: no command '%s' (commands: summary, rfm, demo)\n", argv[2]);
+            return CLI_EXIT_USAGE;
+        }
+        c->help();
+        return 0;
+    }
+    c = find(argv[1]);
+    if (!c) {
+        fprintf(stderr, "cva: unknown command '%s' (see 'cva --help')\n", argv[1]);
+        return CLI_EXIT_USAGE;
+    }
+    return c->run(argc - 1, argv + 1);
+}

@@ -30,7 +30,7 @@ extern "C" {
  * @code
  * cva_diag d;
  * cva_diag_init(&d, sizeof d);
- * int st = cva_txn_summarize(&in, n, NULL, &out, NULL, 0, &d);
+ * int st = cva_txn_summarize(&in, NULL, &out, NULL, 0, &d);
  * if (st < 0)
  *     fprintf(stderr, "%s: %s (argument %d, element %lld)\n",
  *             cva_status_name(st), d.detail, (int)d.arg, (long long)d.index);
@@ -77,6 +77,7 @@ extern "C" {
     X(CVA_W_EXCLUDED, 4, "some rows were excluded (window or skip policy)")      \
     X(CVA_W_SERIES_LIMIT, 5, "a special-function series hit its term cap")       \
     X(CVA_W_MAXITER, 6, "iteration limit reached before convergence")            \
+    X(CVA_W_MAP, 7, "segment map has uncovered cells, shadowed rules or unreachable labels") \
     X(CVA_E_NULLPTR, -1, "a required pointer argument is NULL")                  \
     X(CVA_E_BADARG, -2, "invalid argument")                                      \
     X(CVA_E_NONFINITE, -3, "NaN or infinite value in input")                     \
@@ -107,19 +108,27 @@ typedef int cva_status;
 /**
  * @brief Static English message for a status; never NULL.
  * @param status any integer; unknown values give "unknown status".
+ * @return a static, NUL-terminated string (never freed, never NULL).
  */
 CVA_API const char *cva_strerror(int status);
 
 /**
  * @brief Symbolic name of a status, e.g. `"CVA_E_NOMEM"`; never NULL.
  * @param status any integer; unknown values give "CVA_UNKNOWN".
+ * @return a static, NUL-terminated string (never freed, never NULL).
  */
 CVA_API const char *cva_status_name(int status);
 
-/** @brief Run-time version, `major*10000 + minor*100 + patch`. */
+/**
+ * @brief Run-time version of the loaded library; compare with #CVA_VERSION_NUMBER.
+ * @return `major*10000 + minor*100 + patch`.
+ */
 CVA_API uint32_t cva_version_number(void);
 
-/** @brief Run-time version string, e.g. `"0.1.0"`; static storage. */
+/**
+ * @brief Run-time version string of the loaded library.
+ * @return e.g. `"0.1.0"`; static storage, never NULL.
+ */
 CVA_API const char *cva_version_string(void);
 
 /**
@@ -168,6 +177,10 @@ enum cva_struct_id {
     CVA_STRUCT_TXN_OPTS = 4,  /**< ::cva_txn_opts */
     CVA_STRUCT_TXN_SUMMARY = 5, /**< ::cva_txn_summary */
     CVA_STRUCT_SIM_OPTS = 6,  /**< ::cva_sim_opts */
+    CVA_STRUCT_RFM_OPTS = 7,  /**< ::cva_rfm_opts */
+    CVA_STRUCT_RFM_CUTS = 8,  /**< ::cva_rfm_cuts */
+    CVA_STRUCT_RFM_RULE = 9,  /**< ::cva_rfm_rule */
+    CVA_STRUCT_RFM_SEGMENT_STAT = 10, /**< ::cva_rfm_segment_stat */
     CVA_STRUCT_FIT_OPTS = 11, /**< ::cva_fit_opts */
     CVA_STRUCT_MODEL_FIT = 12, /**< ::cva_model_fit */
     CVA_STRUCT_CLV_OPTS = 13  /**< ::cva_clv_opts */

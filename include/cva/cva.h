@@ -12,6 +12,7 @@
 #include "cva/common.h"
 #include "cva/txn.h"
 #include "cva/sim.h"
+#include "cva/rfm.h"
 #include "cva/churn.h"
 
 #endif /* CVA_CVA_H */

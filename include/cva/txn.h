@@ -32,7 +32,7 @@ extern "C" {
  * o.time_scale = 7.0;                         // days in, weeks out
  * cva_txn_summary s;
  * cva_txn_summary_init(&s, sizeof s);
- * s.capacity = n;                             // n is always enough
+ * s.capacity = n;                             // n rows suffice (2n with referrers)
  * s.customer_id = ids_out; s.frequency = x; s.recency = tx; s.T = T;
  * int st = cva_txn_summarize(&in, &o, &s, NULL, 0, NULL);
  * // s.n_customers rows written
@@ -54,7 +54,7 @@ enum cva_refund_policy {
 enum cva_txn_flags {
     /** Zero-amount rows are not purchases (default: they are). */
     CVA_F_ZERO_NOT_PURCHASE = 1,
-    /** Drop rows with NaN/Inf time, amount or cost instead of failing (returns #CVA_W_EXCLUDED). */
+    /** Drop rows with NaN/Inf time, amount or cost instead of failing (returns `CVA_W_EXCLUDED`). */
     CVA_F_SKIP_INVALID = 2
 };
 
@@ -90,7 +90,7 @@ enum cva_txn_option_id {
 typedef struct cva_txn_input {
     uint32_t struct_size;          /**< sizeof(cva_txn_input). */
     uint32_t reserved;             /**< Must be 0. */
-    size_t n;                      /**< Number of rows; 0 is allowed (returns #CVA_W_EMPTY). */
+    size_t n;                      /**< Number of rows; 0 is allowed (returns `CVA_W_EMPTY`). */
     const int64_t *customer_id;    /**< Required when n > 0. Any int64 value. */
     const double *t;               /**< Required when n > 0. Event time in the caller's unit. */
     const double *amount;          /**< Required when n > 0. >0 sale, <0 refund, 0 zero-value order. */
@@ -131,12 +131,21 @@ typedef struct cva_txn_opts {
  * credited in the window (a referrer without own rows has n_txn = 0).
  * Statistics that need a purchase (first_t, last_t, frequency, recency, T,
  * monetary_value, days_since_last) are NaN for a customer without one.
+ *
+ * With cva_txn_opts::calibration_end set, every statistic except the three
+ * holdout ones describes the calibration period only: counts, totals, refunds
+ * and referrals use rows with t <= calibration_end, and T and days_since_last
+ * are measured to the calibration end. A customer whose first purchase falls
+ * in the holdout still gets a row (n_txn = 0, NaN frequency/recency/T, its
+ * holdout actuals filled); drop such rows before fitting a model (the Python
+ * `lifetimes` helper leaves them out; `cva summary` does too and says so).
  */
 typedef struct cva_txn_summary {
     uint32_t struct_size;   /**< sizeof(cva_txn_summary). */
     uint32_t reserved;      /**< Must be 0. */
-    size_t capacity;        /**< In: length of every non-NULL array. The input row count is always enough. */
-    size_t n_customers;     /**< Out: rows written (also when #CVA_E_BUFFER_TOO_SMALL: rows needed). */
+    size_t capacity;        /**< In: length of every non-NULL array. The row count n is always enough without
+                                 referrers, 2n with them (a referrer without own rows is a customer too). */
+    size_t n_customers;     /**< Out: rows written (also when `CVA_E_BUFFER_TOO_SMALL`: rows needed). */
     int64_t *customer_id;   /**< Customer id, ascending. */
     uint32_t *n_txn;        /**< Purchase rows (per refund policy). */
     uint32_t *n_occ;        /**< Purchase occasions (distinct periods with a purchase). */

@@ -5,7 +5,11 @@ when numpy is installed, and results are numpy arrays then (``array.array``
 otherwise). The shared library is found through ``CVA_LIBRARY``, the build
 tree or the system (see :func:`load`) and loaded on first use.
 
-Main entry points: :func:`summarize`, :func:`simulate`, :func:`version`.
+Main entry points: :func:`summarize`, :func:`simulate`, :func:`version`;
+RFM (SPEC §3): :func:`rfm_from_summary`, :func:`rfm_raw`, :func:`rfm_score`,
+:func:`rfm_cuts`/:func:`rfm_assign` (chunked scoring), :func:`rfm_composite`,
+:func:`rfm_segment`, :func:`rfm_segment_labels`, :func:`rfm_map_check`,
+:func:`rfm_report`, :func:`rfm_high_influence`, :func:`label`.
 Low level: the ctypes structures (:class:`Diag`, :class:`TxnInput`,
 :class:`TxnOpts`, :class:`TxnSummary`, :class:`SimOpts`, :class:`Allocator`),
 :func:`txn_summarize`, :func:`txn_workspace_size`, :func:`simulate_bgnbd_gg`
@@ -24,16 +28,26 @@ from ._lib import (
     strerror, status_name, sizeof, version, version_number,
     diag_init, txn_opts_init_defaults, txn_summary_init, sim_opts_init_defaults,
     txn_workspace_size, txn_summarize, simulate_bgnbd_gg, raise_for_status,
+    rfm_opts_init_defaults, rfm_workspace_size, rfm_map_get, label,
     Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts,
+    RfmOpts, RfmCuts, RfmRule, RfmSegmentStat,
     REFUND_NET, REFUND_AS_ROW, REFUND_EXCLUDE, F_ZERO_NOT_PURCHASE, F_SKIP_INVALID,
     TIME_CONTINUOUS, TIME_PERIOD, NO_REFERRER,
     STRUCT_DIAG, STRUCT_ALLOCATOR, STRUCT_TXN_INPUT, STRUCT_TXN_OPTS, STRUCT_TXN_SUMMARY,
-    STRUCT_SIM_OPTS,
+    STRUCT_SIM_OPTS, STRUCT_RFM_OPTS, STRUCT_RFM_CUTS, STRUCT_RFM_RULE, STRUCT_RFM_SEGMENT_STAT,
+    SEG_NONE, SEG_OTHERS, SEG_CHAMPIONS, SEG_LOYAL, SEG_POTENTIAL_LOYALIST, SEG_NEW,
+    SEG_PROMISING, SEG_NEED_ATTENTION, SEG_ABOUT_TO_SLEEP, SEG_AT_RISK, SEG_CANT_LOSE,
+    SEG_HIBERNATING, SEG_LOST, SEG_CUSTOM,
 )
 from ._lib import get as library
 from ._api import summarize, simulate, Summary, Simulation, to_days, from_days
+from ._rfm import (
+    rfm_raw, rfm_from_summary, rfm_score, rfm_cuts, rfm_assign, rfm_composite, rfm_segment,
+    rfm_segment_labels, rfm_map_check, rfm_report, rfm_high_influence, segment_map,
+    RfmScores, RfmRaw, RfmComposite, RfmSegments, RfmReport, Cuts, SegmentMap, MapCheck,
+)
 from ._errors import (
-    OK, W_EMPTY, W_TIES, W_NEGATIVE, W_EXCLUDED, W_SERIES_LIMIT, W_MAXITER,
+    OK, W_EMPTY, W_TIES, W_NEGATIVE, W_EXCLUDED, W_SERIES_LIMIT, W_MAXITER, W_MAP,
     E_NULLPTR, E_BADARG, E_NONFINITE, E_DOMAIN, E_NOMEM, E_NOCONVERGE, E_OPTION,
     E_ABI_MISMATCH, E_WORKSPACE_TOO_SMALL, E_BUFFER_TOO_SMALL, E_CANCELED, E_OVERFLOW,
     E_INTERNAL,
@@ -46,6 +60,11 @@ __all__ = [
     "diag_init", "txn_opts_init_defaults", "txn_summary_init", "sim_opts_init_defaults",
     "txn_workspace_size", "txn_summarize", "simulate_bgnbd_gg", "raise_for_status",
     "Diag", "Allocator", "TxnInput", "TxnOpts", "TxnSummary", "SimOpts",
+    "rfm_raw", "rfm_from_summary", "rfm_score", "rfm_cuts", "rfm_assign", "rfm_composite",
+    "rfm_segment", "rfm_segment_labels", "rfm_map_check", "rfm_report", "rfm_high_influence",
+    "segment_map", "label", "rfm_opts_init_defaults", "rfm_workspace_size", "rfm_map_get",
+    "RfmScores", "RfmRaw", "RfmComposite", "RfmSegments", "RfmReport", "Cuts", "SegmentMap",
+    "MapCheck", "RfmOpts", "RfmCuts", "RfmRule", "RfmSegmentStat",
     "Error", "LibraryError", "VersionMismatchError", "NullPointerError", "BadArgumentError",
     "NonFiniteError", "DomainError", "OptionError", "NoMemoryError", "ConvergenceError",
     "AbiMismatchError", "CapacityError", "WorkspaceTooSmallError", "BufferTooSmallError",

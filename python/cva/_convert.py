@@ -27,6 +27,7 @@ for _code in "bhilqBHILQ":
     _TYPECODES.setdefault((_code.islower(), array.array(_code).itemsize), _code)
 _INT64_CODE = _TYPECODES[(True, 8)]
 _UINT32_CODE = _TYPECODES[(False, 4)]
+_INT32_CODE = _TYPECODES[(True, 4)]
 
 
 def have_numpy():
@@ -49,7 +50,8 @@ class CArray:
 
 
 def _ctype_of(kind):
-    return {"d": ctypes.c_double, "q": ctypes.c_int64, "I": ctypes.c_uint32}[kind]
+    return {"d": ctypes.c_double, "q": ctypes.c_int64, "I": ctypes.c_uint32,
+            "i": ctypes.c_int32}[kind]
 
 
 def _pointer(obj, kind, n):
@@ -112,6 +114,49 @@ def as_int64(values, name="array"):
     return CArray(arr, _pointer(arr, "q", len(arr)), len(arr))
 
 
+def _as_int_kind(values, name, kind):
+    """Int32 ('i') or uint32 ('I') C array; floats must be integral, values in range."""
+    lo, hi = (-(2 ** 31), 2 ** 31 - 1) if kind == "i" else (0, 2 ** 32 - 1)
+    if _is_numpy(values) or (np is not None and hasattr(values, "__array__")):
+        arr = np.asarray(values)
+        dtype = np.int32 if kind == "i" else np.uint32
+        if arr.dtype != dtype:
+            if arr.dtype.kind == "f":
+                if arr.size and not (np.all(np.isfinite(arr)) and np.all(arr == np.floor(arr))):
+                    raise ValueError("%s: float values must be integral and finite" % name)
+            elif arr.dtype.kind not in "iub":
+                raise TypeError("%s must be integers, got dtype %s" % (name, arr.dtype))
+            if arr.size and (arr.min() < lo or arr.max() > hi):
+                raise OverflowError("%s: value outside %d..%d" % (name, lo, hi))
+        if arr.ndim != 1:
+            arr = arr.reshape(-1)
+        arr = np.ascontiguousarray(arr, dtype=dtype)
+        return CArray(arr, _pointer(arr, kind, arr.size), arr.size)
+    code = _INT32_CODE if kind == "i" else _UINT32_CODE
+    if isinstance(values, array.array) and values.typecode == code:
+        arr = values
+    else:
+        vals = [_to_int(v, name) for v in values]
+        for v in vals:
+            if v < lo or v > hi:
+                raise OverflowError("%s: value %d outside %d..%d" % (name, v, lo, hi))
+        arr = array.array(code, vals)
+    if np is not None:
+        dtype = np.int32 if kind == "i" else np.uint32
+        arr = np.frombuffer(arr, dtype=dtype) if len(arr) else np.empty(0, dtype=dtype)
+    return CArray(arr, _pointer(arr, kind, len(arr)), len(arr))
+
+
+def as_int32(values, name="array"):
+    """Int32 C array (zero-copy for contiguous numpy int32 and array('i'))."""
+    return _as_int_kind(values, name, "i")
+
+
+def as_uint32(values, name="array"):
+    """Uint32 C array (zero-copy for contiguous numpy uint32 and array('I'))."""
+    return _as_int_kind(values, name, "I")
+
+
 def _to_int(v, name):
     if isinstance(v, bool):
         raise TypeError("%s: booleans are not ids" % name)
@@ -128,10 +173,10 @@ def _to_int(v, name):
 def empty_output(kind, n):
     """A zero-filled output buffer of n elements of C type kind ('d','q','I')."""
     if np is not None:
-        dtype = {"d": np.float64, "q": np.int64, "I": np.uint32}[kind]
+        dtype = {"d": np.float64, "q": np.int64, "I": np.uint32, "i": np.int32}[kind]
         arr = np.zeros(max(n, 1), dtype=dtype)
     else:
-        code = {"d": "d", "q": _INT64_CODE, "I": _UINT32_CODE}[kind]
+        code = {"d": "d", "q": _INT64_CODE, "I": _UINT32_CODE, "i": _INT32_CODE}[kind]
         arr = array.array(code, bytes(array.array(code).itemsize * max(n, 1)))
     return CArray(arr, _pointer(arr, kind, max(n, 1)), n)
 

@@ -43,6 +43,47 @@ STRUCT_TXN_INPUT = 3
 STRUCT_TXN_OPTS = 4
 STRUCT_TXN_SUMMARY = 5
 STRUCT_SIM_OPTS = 6
+STRUCT_RFM_OPTS = 7
+STRUCT_RFM_CUTS = 8
+STRUCT_RFM_RULE = 9
+STRUCT_RFM_SEGMENT_STAT = 10
+
+# RFM (rfm.h)
+RFM_RANK_FIRST = 0
+RFM_NTILE = 1
+RFM_VALUE_CUTS = 2
+RFM_R_RFM = 3
+RFM_FIXED = 4
+RFM_ASCENDING = 0
+RFM_RECENCY = 1
+RFM_F_TXN = 0
+RFM_F_OCC = 1
+RFM_F_REPEAT = 2
+RFM_M_TOTAL = 0
+RFM_M_MEAN = 1
+RFM_M_REPEAT_MEAN = 2
+RFM_CLOSE_RIGHT = 0
+RFM_CLOSE_LEFT = 1
+KERNEL_AUTO = 0
+KERNEL_SCALAR = 1
+RFM_MAX_BINS = 100
+RFM_MAP_RF10_GRID = 0
+RFM_MAP_RFM11_HEBBALI = 1
+RFM_MAP_RFM11_SPECIFIC_FIRST = 2
+SEG_NONE = 0
+SEG_OTHERS = 1
+SEG_CHAMPIONS = 2
+SEG_LOYAL = 3
+SEG_POTENTIAL_LOYALIST = 4
+SEG_NEW = 5
+SEG_PROMISING = 6
+SEG_NEED_ATTENTION = 7
+SEG_ABOUT_TO_SLEEP = 8
+SEG_AT_RISK = 9
+SEG_CANT_LOSE = 10
+SEG_HIBERNATING = 11
+SEG_LOST = 12
+SEG_CUSTOM = 1000
 
 # Refund policies, flags, time conventions (txn.h)
 REFUND_NET = 0
@@ -76,6 +117,14 @@ OPTION_NAMES = {
     209: "acquisition_span",
     210: "end",
     211: "start",
+    301: "bins",
+    302: "method",
+    303: "frequency",
+    304: "monetary",
+    305: "closure",
+    306: "fixed_cuts",
+    307: "kernel",
+    308: "weights",
 }
 
 
@@ -235,10 +284,98 @@ class SimOpts(ctypes.Structure):
             setattr(self, k, v)
 
 
-STRUCTURES = (Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts)
+class RfmOpts(ctypes.Structure):
+    """``cva_rfm_opts``; ``RfmOpts()`` holds the library defaults
+    (``cva_rfm_opts_init_defaults``: k = 5, rank-first, F_TXN, M_TOTAL)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("bins", c_int32),
+        ("method", c_int32),
+        ("frequency", c_int32),
+        ("monetary", c_int32),
+        ("fixed_closure", c_int32),
+        ("kernel", c_int32),
+        ("reserved", c_int32),
+        ("r_cuts", P(c_double)),
+        ("f_cuts", P(c_double)),
+        ("m_cuts", P(c_double)),
+        ("w_r", c_double),
+        ("w_f", c_double),
+        ("w_m", c_double),
+        ("alloc", P(Allocator)),
+    ]
+    _struct_id = STRUCT_RFM_OPTS
+
+    def __init__(self, **kw):
+        super().__init__()
+        rfm_opts_init_defaults(self)
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+
+class RfmCuts(ctypes.Structure):
+    """``cva_rfm_cuts``: the cut set of one column (k-1 boundaries (value,
+    index), closure, direction flags, per-score counts). ``RfmCuts()`` is
+    zeroed with ``struct_size`` set."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("bins", c_int32),
+        ("closure", c_int32),
+        ("negate", c_int32),
+        ("reverse", c_int32),
+        ("ties_split", c_int32),
+        ("scored", c_uint64),
+        ("value", c_double * (RFM_MAX_BINS - 1)),
+        ("index", c_int64 * (RFM_MAX_BINS - 1)),
+        ("count", c_uint64 * RFM_MAX_BINS),
+    ]
+    _struct_id = STRUCT_RFM_CUTS
+
+    def __init__(self, **kw):
+        super().__init__(struct_size=ctypes.sizeof(RfmCuts), **kw)
+
+
+class RfmRule(ctypes.Structure):
+    """``cva_rfm_rule``: label code and inclusive R/F/M score ranges."""
+    _fields_ = [
+        ("label", c_int32),
+        ("r_lo", c_int32),
+        ("r_hi", c_int32),
+        ("f_lo", c_int32),
+        ("f_hi", c_int32),
+        ("m_lo", c_int32),
+        ("m_hi", c_int32),
+    ]
+    _struct_id = STRUCT_RFM_RULE
+
+    def __repr__(self):
+        return "RfmRule(label=%d, r=(%d, %d), f=(%d, %d), m=(%d, %d))" % (
+            self.label, self.r_lo, self.r_hi, self.f_lo, self.f_hi, self.m_lo, self.m_hi)
+
+
+class RfmSegmentStat(ctypes.Structure):
+    """``cva_rfm_segment_stat``: one row of the per-segment report."""
+    _fields_ = [
+        ("label", c_int32),
+        ("reserved", c_int32),
+        ("count", c_uint64),
+        ("share", c_double),
+        ("mean_r", c_double),
+        ("mean_f", c_double),
+        ("mean_m", c_double),
+        ("revenue", c_double),
+        ("revenue_share", c_double),
+    ]
+    _struct_id = STRUCT_RFM_SEGMENT_STAT
+
+
+STRUCTURES = (Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts, RfmOpts, RfmCuts, RfmRule,
+              RfmSegmentStat)
 STRUCT_NAMES = {
     "diag": STRUCT_DIAG, "allocator": STRUCT_ALLOCATOR, "txn_input": STRUCT_TXN_INPUT,
     "txn_opts": STRUCT_TXN_OPTS, "txn_summary": STRUCT_TXN_SUMMARY, "sim_opts": STRUCT_SIM_OPTS,
+    "rfm_opts": STRUCT_RFM_OPTS, "rfm_cuts": STRUCT_RFM_CUTS, "rfm_rule": STRUCT_RFM_RULE,
+    "rfm_segment_stat": STRUCT_RFM_SEGMENT_STAT,
 }
 
 # Every exported function: name -> (restype, argtypes). Mirrors lib/cva.sym.
@@ -257,6 +394,31 @@ PROTOTYPES = {
     "cva_sim_opts_init_defaults": (c_int, [P(SimOpts), c_size_t]),
     "cva_simulate_bgnbd_gg": (c_int, [P(SimOpts), c_size_t, P(c_int64), P(c_double),
                                       P(c_double), c_size_t, P(c_size_t), P(Diag)]),
+    # rfm.h
+    "cva_label": (c_char_p, [c_int32]),
+    "cva_rfm_opts_init_defaults": (c_int, [P(RfmOpts), c_size_t]),
+    "cva_rfm_raw": (c_int, [c_double, P(c_double), P(c_uint32), P(c_uint32), P(c_double),
+                            P(c_double), c_size_t, P(RfmOpts), P(c_double), P(c_double),
+                            P(c_double), P(Diag)]),
+    "cva_rfm_workspace_size": (c_int, [c_size_t, P(c_size_t)]),
+    "cva_rfm_cuts_compute": (c_int, [P(c_double), c_size_t, c_int32, P(RfmOpts), c_int32,
+                                     P(RfmCuts), c_void_p, c_size_t, P(Diag)]),
+    "cva_rfm_assign": (c_int, [P(c_double), c_size_t, c_size_t, P(RfmCuts), c_int32,
+                               P(c_int32)]),
+    "cva_rfm_score": (c_int, [P(c_double), P(c_double), P(c_double), c_size_t, P(RfmOpts),
+                              P(c_int32), P(c_int32), P(c_int32), P(RfmCuts), c_void_p, c_size_t,
+                              P(Diag)]),
+    "cva_rfm_composite": (c_int, [P(c_int32), P(c_int32), P(c_int32), c_size_t, P(RfmOpts),
+                                  P(c_int32), P(c_double), P(c_double)]),
+    "cva_rfm_map_get": (c_int, [c_int32, P(P(RfmRule)), P(c_size_t)]),
+    "cva_rfm_segment": (c_int, [P(c_int32), P(c_int32), P(c_int32), c_size_t, c_int32,
+                                P(RfmRule), c_size_t, P(c_int32), P(Diag)]),
+    "cva_rfm_map_check": (c_int, [P(RfmRule), c_size_t, c_int32, P(c_uint32), P(c_uint32),
+                                  P(c_uint32), P(c_uint32)]),
+    "cva_rfm_report": (c_int, [P(c_int32), P(c_int32), P(c_int32), P(c_int32), P(c_double),
+                               c_size_t, P(RfmSegmentStat), c_size_t, P(c_size_t)]),
+    "cva_rfm_high_influence": (c_int, [P(c_uint32), P(c_double), c_size_t, c_double,
+                                       P(c_int32)]),
 }
 
 
@@ -447,6 +609,35 @@ def sim_opts_init_defaults(opts):
     """``cva_sim_opts_init_defaults``: fill a :class:`SimOpts` with the defaults."""
     raise_for_status(get().cva_sim_opts_init_defaults(ctypes.byref(opts), ctypes.sizeof(opts)))
     return opts
+
+
+def rfm_opts_init_defaults(opts):
+    """``cva_rfm_opts_init_defaults``: fill a :class:`RfmOpts` with the defaults."""
+    raise_for_status(get().cva_rfm_opts_init_defaults(ctypes.byref(opts), ctypes.sizeof(opts)))
+    return opts
+
+
+def rfm_workspace_size(n):
+    """``cva_rfm_workspace_size``: workspace bytes for scoring ``n`` values."""
+    out = c_size_t(0)
+    raise_for_status(get().cva_rfm_workspace_size(int(n), ctypes.byref(out)))
+    return out.value
+
+
+def rfm_map_get(map_id):
+    """``cva_rfm_map_get``: ``(pointer, n_rules)`` of a built-in map (static
+    storage in the library; pass the pointer itself to ``cva_rfm_segment`` so
+    that the library recognises the built-in map and checks k = 5)."""
+    rules = P(RfmRule)()
+    n = c_size_t(0)
+    raise_for_status(get().cva_rfm_map_get(int(map_id), ctypes.byref(rules), ctypes.byref(n)))
+    return rules, n.value
+
+
+def label(code):
+    """``cva_label``: English label of a built-in segment code ('' if none)."""
+    s = get().cva_label(int(code))
+    return s.decode() if s else ""
 
 
 def sizeof(struct):

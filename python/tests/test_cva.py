@@ -156,7 +156,9 @@ def reference_summary(ids, t, amount, cost=None, ref=None, end=None, start=None,
             last = max(t[i] for i in purch)
             x = len(occ) - 1
             if convention == "continuous":
-                tx, T = (last - first) / time_unit, (cal - first) / time_unit
+                # between the first purchases of the first and the last occasion
+                occ_t = [min(t[i] for i in purch if row_period(i) == p) for p in (occ[0], occ[-1])]
+                tx, T = (occ_t[1] - occ_t[0]) / time_unit, (cal - occ_t[0]) / time_unit
             else:
                 f = period_length / time_unit
                 tx, T = (P(last) - P(first)) * f, (P(cal) - P(first)) * f

@@ -1,0 +1,208 @@
+#!/usr/bin/python3
+"""ABI and "no global state" hygiene checks for libcva.
+
+Usage:
+  abi_check.py exports   NM SYMFILE SHARED_LIB   nm -D --defined-only == lib/cva.sym
+  abi_check.py writable  NM STATIC_LIB           no writable data in our objects
+  abi_check.py calls     SRCDIR                  no I/O, environment or locale calls in lib/
+  abi_check.py api       SRCDIR                  CVA_API declarations == lib/cva.sym
+
+Rules are STYLE.md §5 (symbol control), §31 (no mutable global state) and
+§32 (no I/O and no locale in the core).
+"""
+import glob
+import os
+import re
+import subprocess
+import sys
+
+
+def fail(msg):
+    sys.stderr.write("FAIL: " + msg.rstrip() + "\n")
+    return 1
+
+
+def nm(nm_prog, *args):
+    proc = subprocess.run([nm_prog] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        raise SystemExit(fail("%s %s: %s" % (nm_prog, " ".join(args),
+                                             proc.stderr.decode("utf-8", "replace"))))
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def strip_c_comments(text):
+    """Remove comments and the contents of string/char literals, keep line count."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append("\n" * text.count("\n", i, j))
+            i = j
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+            out.append(c + c)
+            i = j + 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def read_sym(symfile):
+    """Global symbols and version node names of a GNU ld version script."""
+    text = open(symfile, encoding="utf-8").read()
+    text = re.sub(r"#[^\n]*", "", strip_c_comments(text))
+    nodes = re.findall(r"([A-Za-z_][\w.]*)\s*\{", text)
+    globals_, blocks = set(), []
+    for block in re.findall(r"global\s*:(.*?)(?:local\s*:|\})", text, re.S):
+        names = re.findall(r"([A-Za-z_]\w*)\s*;", block)
+        globals_.update(names)
+        blocks.append(names)
+    return globals_, nodes, blocks
+
+
+def check_exports(nm_prog, symfile, shlib):
+    want, nodes, blocks = read_sym(symfile)
+    if not want:
+        return fail("%s lists no global symbols" % symfile)
+    problems = []
+    for names in blocks:
+        if names != sorted(names):
+            problems.append("%s: keep the symbols of each node in alphabetical order" % symfile)
+    got, versions = set(), set()
+    for line in nm(nm_prog, "-D", "--defined-only", shlib).splitlines():
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        kind, name = parts[1], parts[2]
+        if kind == "A":                       # version node definitions, e.g. CVA_0.1
+            versions.add(name)
+            continue
+        base, _, ver = name.partition("@")
+        got.add(base)
+        if not ver.lstrip("@"):
+            problems.append("%s is exported without a symbol version" % base)
+    extra, missing = sorted(got - want), sorted(want - got)
+    if extra:
+        problems.append("exported but not in %s: %s" % (os.path.basename(symfile), ", ".join(extra)))
+    if missing:
+        problems.append("in %s but not exported: %s" % (os.path.basename(symfile), ", ".join(missing)))
+    if versions != set(nodes):
+        problems.append("version nodes %s, expected %s" % (sorted(versions), sorted(nodes)))
+    if problems:
+        return fail("\n".join(problems))
+    print("%d exported symbols match %s (version nodes: %s)"
+          % (len(got), os.path.basename(symfile), ", ".join(sorted(versions))))
+    return 0
+
+
+# Writable sections; .data.rel.ro is read-only after relocation (RELRO).
+WRITABLE = re.compile(r"^\.(data|bss|tdata|tbss|sdata|sbss)(\.|$)")
+# Symbols instrumentation adds (sanitizers, coverage, profiling).
+TOOLCHAIN = re.compile(r"^(\.L|_+asan|_+odr_asan|_+ubsan|_+sancov|_+gcov|_+llvm|_+profc|_+profd|"
+                       r"__tsan|__msan|__covrec|_GLOBAL_OFFSET_TABLE_|__dso_handle|__TMC_END__)")
+
+
+def check_writable(nm_prog, archive):
+    bad, objects, member = [], 0, "?"
+    for line in nm(nm_prog, "-f", "sysv", archive).splitlines():
+        m = re.match(r"^Symbols from .*\[(.*)\]:", line)
+        if m:
+            member, objects = m.group(1), objects + 1
+            continue
+        cols = [c.strip() for c in line.split("|")]
+        if len(cols) < 7:
+            continue
+        name, cls, section = cols[0], cols[2], cols[6]
+        if cls in ("U", "w", "v") or TOOLCHAIN.match(name) or section.startswith(".data.rel.ro"):
+            continue
+        if cls in ("C", "c", "B", "b", "D", "d") or WRITABLE.match(section):
+            bad.append("%s: %s (class %s, section %s)" % (member, name, cls, section or "COMMON"))
+    if objects == 0:
+        return fail("%s: no object files found" % archive)
+    if bad:
+        return fail("writable data in %s (no mutable global or static state in lib/; "
+                    "make it const or move it into the caller's struct):\n  %s"
+                    % (os.path.basename(archive), "\n  ".join(bad)))
+    print("%d objects in %s: no writable data symbols" % (objects, os.path.basename(archive)))
+    return 0
+
+
+FORBIDDEN = [
+    # output and files
+    "printf", "fprintf", "vprintf", "vfprintf", "puts", "fputs", "fputc", "putc", "putchar",
+    "perror", "fopen", "freopen", "fdopen", "fclose", "fread", "fwrite", "fflush", "fgets",
+    "fscanf", "scanf", "sscanf", "tmpfile", "open", "write", "read",
+    # environment, process-wide state
+    "getenv", "secure_getenv", "setenv", "putenv", "atexit", "signal", "raise", "exit", "abort",
+    "rand", "srand",
+    # locale-dependent conversion and the locale itself
+    "strtod", "strtof", "strtold", "atof", "sprintf", "snprintf", "vsnprintf", "setlocale",
+    "localeconv", "strcoll",
+]
+CALL = re.compile(r"(?<![\w.>])(%s)\s*\(" % "|".join(FORBIDDEN))
+HEADERS = re.compile(r"#\s*include\s*<(stdio|locale|unistd|fcntl|signal)\.h>")
+
+
+def check_calls(srcdir):
+    files = sorted(glob.glob(os.path.join(srcdir, "lib", "*.c")) +
+                   glob.glob(os.path.join(srcdir, "lib", "*.h")))
+    if not files:
+        return fail("no sources under %s/lib" % srcdir)
+    bad = []
+    for path in files:
+        code = strip_c_comments(open(path, encoding="utf-8").read())
+        for lineno, line in enumerate(code.splitlines(), 1):
+            for m in CALL.finditer(line):
+                bad.append("%s:%d: %s()" % (os.path.relpath(path, srcdir), lineno, m.group(1)))
+            m = HEADERS.search(line)
+            if m:
+                bad.append("%s:%d: <%s.h>" % (os.path.relpath(path, srcdir), lineno, m.group(1)))
+    if bad:
+        return fail("I/O, environment or locale use in lib/ (STYLE §31-32):\n  " + "\n  ".join(bad))
+    print("%d files in lib/: no I/O, environment or locale calls" % len(files))
+    return 0
+
+
+DECL = re.compile(r"\bCVA_API\b([^;{]*?)\b(cva_\w+)\s*\(", re.S)
+
+
+def check_api(srcdir):
+    want, _, _ = read_sym(os.path.join(srcdir, "lib", "cva.sym"))
+    declared = {}
+    for path in sorted(glob.glob(os.path.join(srcdir, "include", "cva", "*.h"))):
+        code = strip_c_comments(open(path, encoding="utf-8").read())
+        code = re.sub(r"^\s*#.*?(?<!\\)$", "", code, flags=re.M | re.S)  # drop directives
+        for m in DECL.finditer(code):
+            declared.setdefault(m.group(2), os.path.relpath(path, srcdir))
+    if not declared:
+        return fail("no CVA_API declarations found in include/cva/*.h")
+    problems = []
+    for name in sorted(set(declared) - want):
+        problems.append("%s (%s) is declared CVA_API but missing from lib/cva.sym" % (name, declared[name]))
+    for name in sorted(want - set(declared)):
+        problems.append("%s is in lib/cva.sym but no public header declares it with CVA_API" % name)
+    if problems:
+        return fail("\n".join(problems))
+    print("%d CVA_API functions == lib/cva.sym" % len(declared))
+    return 0
+
+
+def main(argv):
+    cmds = {"exports": (check_exports, 3), "writable": (check_writable, 2),
+            "calls": (check_calls, 1), "api": (check_api, 1)}
+    if len(argv) < 2 or argv[1] not in cmds or len(argv) - 2 != cmds[argv[1]][1]:
+        sys.stderr.write(__doc__)
+        return 2
+    return cmds[argv[1]][0](*argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

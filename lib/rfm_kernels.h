@@ -1,0 +1,59 @@
+/*
+ * libcva — internal: RFM counting kernels. Not installed.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CVA_RFM_KERNELS_H
+#define CVA_RFM_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cva/common.h"
+
+/* Elements per kernel call (the block arrays live on the stack). */
+#define KBLOCK 512
+
+/*
+ * For i < len (len <= KBLOCK), with x_i = sign·v_i and g_i = offset + i:
+ *   b_i = 1 + Σ_j [x_i > c_j or (x_i == c_j and g_i > d_j)]   (left = 0; d_j = INT64_MAX: no tie rule)
+ *   b_i = 1 + Σ_j [x_i >= c_j]                               (left = 1)
+ *   acc[i] = 0 when mask[i] is NaN, else (reverse ? nc + 2 − b_i : b_i);
+ * n_above[j] += number of kept elements above cut j; *n_kept += kept elements.
+ */
+#define CVA_RFM_KERNEL_ARGS                                                                        \
+    const double *CVA_RESTRICT v, const double *CVA_RESTRICT mask, size_t offset, size_t len,      \
+        double sign, int left, int reverse, const double *CVA_RESTRICT cv,                         \
+        const int64_t *CVA_RESTRICT ci, int32_t nc, int32_t *CVA_RESTRICT acc,                      \
+        uint64_t *CVA_RESTRICT n_above, uint64_t *CVA_RESTRICT n_kept
+
+void cva__rfm_kernel(CVA_RFM_KERNEL_ARGS);
+
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#define CVA_HAVE_AVX2_KERNEL 1
+void cva__rfm_kernel_avx2(CVA_RFM_KERNEL_ARGS);
+#endif
+
+/* Largest number of pivots of the sampled selection pass (rfm.c). */
+#define CVA_RFM_MAX_PIVOTS 20
+
+/*
+ * Counting pass of the sampled selection, for i < len (len <= KBLOCK), over the
+ * kept elements (mask[i] not NaN), x_i = sign·v_i, pivots q_0 < … < q_{np−1}:
+ *   lt[t] = #{x_i < q_t},  le[t] = #{x_i <= q_t}        (this block only)
+ *   inside[i] = Σ_t hi[t]·[x_i < q_t] − lo[t]·[x_i <= q_t]  (0 for dropped elements)
+ * so with hi/lo marking the two ends of disjoint brackets, inside[i] = 1 exactly
+ * when x_i lies strictly inside a bracket. *kept = kept elements, *bad = kept
+ * elements that are not finite.
+ */
+#define CVA_RFM_COUNT_ARGS                                                                         \
+    const double *CVA_RESTRICT v, const double *CVA_RESTRICT mask, size_t len, double sign,        \
+        const double *CVA_RESTRICT q, const int64_t *CVA_RESTRICT hi, const int64_t *CVA_RESTRICT lo, \
+        int32_t np, int64_t *CVA_RESTRICT lt, int64_t *CVA_RESTRICT le, int64_t *CVA_RESTRICT inside, \
+        int64_t *CVA_RESTRICT kept, int64_t *CVA_RESTRICT bad
+
+void cva__rfm_count(CVA_RFM_COUNT_ARGS);
+#ifdef CVA_HAVE_AVX2_KERNEL
+void cva__rfm_count_avx2(CVA_RFM_COUNT_ARGS);
+#endif
+
+#endif /* CVA_RFM_KERNELS_H */

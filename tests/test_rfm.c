@@ -1,0 +1,683 @@
+/*
+ * RFM: SPEC §3.8 vectors, a brute-force sort-based reference for every
+ * method on random data with heavy ties, kernel paths, chunking, maps.
+ * SPDX-License-Identifier: MIT
+ */
+#include "cva_test.h"
+
+/* ------------------------------------------------------------------------ */
+/* Reference: full sort, closed forms straight from SPEC §3.2               */
+
+typedef struct vi {
+    double v;
+    size_t i;
+} vi;
+
+static int cmp_vi(const void *x, const void *y)
+{
+    const vi *a = (const vi *)x, *b = (const vi *)y;
+    if (a->v < b->v)
+        return -1;
+    if (a->v > b->v)
+        return 1;
+    return a->i < b->i ? -1 : (a->i > b->i);
+}
+
+static double q7(const double *sorted, size_t m, int j, int k)
+{
+    uint64_t h = (uint64_t)(m - 1) * (uint64_t)j;
+    uint64_t lo = h / (uint64_t)k, fr = h % (uint64_t)k;
+    double x1 = sorted[lo], x2 = lo + 1 < m ? sorted[lo + 1] : sorted[lo];
+    return fr == 0 ? x1 : x1 + ((double)fr / k) * (x2 - x1);
+}
+
+/* Score one column by brute force; mask NaN = unscored (0). */
+static void ref_score(const double *v, const double *mask, size_t n, int k, int method, int recency,
+                      const double *fixed, int closure, int32_t *out)
+{
+    vi *a = (vi *)malloc((n + 1) * sizeof(vi));
+    double *sorted = (double *)malloc((n + 1) * sizeof(double));
+    size_t m = 0, p, i;
+    for (i = 0; i < n; i++) {
+        out[i] = 0;
+        if (isnan(mask[i]))
+            continue;
+        a[m].v = (method == CVA_RFM_NTILE && recency) ? -v[i] : v[i];
+        a[m].i = i;
+        m++;
+    }
+    qsort(a, m, sizeof(vi), cmp_vi);
+    for (p = 0; p < m; p++)
+        sorted[p] = a[p].v;
+    for (p = 0; p < m; p++) {
+        int32_t b = 1;
+        size_t pos = p + 1;
+        int j;
+        switch (method) {
+        case CVA_RFM_RANK_FIRST:
+            b = (pos == 1 || m == 1) ? 1 : (int32_t)(((uint64_t)k * (pos - 1) + m - 2) / (m - 1));
+            break;
+        case CVA_RFM_NTILE: {
+            size_t q = m / (size_t)k, rho = m % (size_t)k;
+            b = p < rho * (q + 1) ? (int32_t)(p / (q + 1) + 1) : (int32_t)(rho + (p - rho * (q + 1)) / q + 1);
+            break;
+        }
+        case CVA_RFM_VALUE_CUTS:
+            for (j = 1; j < k; j++)
+                b += a[p].v > q7(sorted, m, j, k);
+            break;
+        case CVA_RFM_R_RFM:
+            for (j = 1; j < k; j++)
+                b += a[p].v >= q7(sorted, m, j, k) + 1.0;
+            break;
+        default:
+            for (j = 0; j < k - 1; j++)
+                b += closure == CVA_RFM_CLOSE_LEFT ? a[p].v >= fixed[j] : a[p].v > fixed[j];
+        }
+        if (recency && method != CVA_RFM_NTILE)
+            b = k + 1 - b;
+        out[a[p].i] = b;
+    }
+    free(a);
+    free(sorted);
+}
+
+static void assert_bins_equal(const int32_t *got, const int32_t *want, size_t n, const char *what, int k,
+                              int method)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (got[i] != want[i]) {
+            print_error("%s k=%d method=%d: element %zu got %d want %d\n", what, k, method, i, got[i], want[i]);
+            fail();
+        }
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void score_one(const double *v, size_t n, int k, int method, int recency, int32_t *out)
+{
+    cva_rfm_opts o;
+    cva_rfm_cuts c;
+    cva_rfm_opts_init_defaults(&o, sizeof o);
+    o.bins = k;
+    o.method = method;
+    memset(&c, 0, sizeof c);
+    c.struct_size = sizeof c;
+    assert_true(cva_rfm_cuts_compute(v, n, recency ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING, &o, 0, &c, NULL, 0,
+                                     NULL) >= 0);
+    assert_status(cva_rfm_assign(v, 0, n, &c, CVA_KERNEL_AUTO, out), CVA_OK);
+}
+
+static void spec_vectors(void **state)
+{
+    const double M[] = {10, 20, 20, 20, 50, 60, 70, 80, 90, 100};
+    const double F[] = {1, 2, 3, 4, 5, 6, 7};
+    const double R[] = {5, 40, 40, 3, 120, 365, 0, 12, 40, 200};
+    const double E[] = {7, 7, 7, 7};
+    int32_t out[10];
+    (void)state;
+#define EXPECT(...)                                                \
+    do {                                                           \
+        const int32_t want_[] = {__VA_ARGS__};                     \
+        assert_memory_equal(out, want_, sizeof want_);             \
+    } while (0)
+    score_one(M, 10, 5, CVA_RFM_RANK_FIRST, 0, out);
+    EXPECT(1, 1, 2, 2, 3, 3, 4, 4, 5, 5);
+    score_one(M, 10, 5, CVA_RFM_NTILE, 0, out);
+    EXPECT(1, 1, 2, 2, 3, 3, 4, 4, 5, 5);
+    score_one(M, 10, 5, CVA_RFM_VALUE_CUTS, 0, out);
+    EXPECT(1, 1, 1, 1, 3, 3, 4, 4, 5, 5);
+    score_one(M, 10, 5, CVA_RFM_R_RFM, 0, out);
+    EXPECT(1, 1, 1, 1, 3, 3, 4, 4, 5, 5);
+    score_one(F, 7, 5, CVA_RFM_RANK_FIRST, 0, out);
+    EXPECT(1, 1, 2, 3, 4, 5, 5);
+    score_one(F, 7, 5, CVA_RFM_NTILE, 0, out);
+    EXPECT(1, 1, 2, 2, 3, 4, 5);
+    score_one(R, 10, 5, CVA_RFM_RANK_FIRST, 1, out);
+    EXPECT(4, 3, 3, 5, 2, 1, 5, 4, 2, 1);
+    score_one(R, 10, 5, CVA_RFM_NTILE, 1, out);
+    EXPECT(4, 2, 3, 5, 2, 1, 5, 4, 3, 1);
+    score_one(R, 10, 5, CVA_RFM_VALUE_CUTS, 1, out);
+    EXPECT(4, 3, 3, 5, 2, 1, 5, 4, 3, 1);
+    score_one(R, 10, 5, CVA_RFM_R_RFM, 1, out);
+    EXPECT(5, 3, 3, 5, 2, 1, 5, 4, 3, 1);
+    score_one(E, 4, 5, CVA_RFM_RANK_FIRST, 0, out);
+    EXPECT(1, 2, 4, 5);
+    score_one(E, 4, 5, CVA_RFM_NTILE, 0, out);
+    EXPECT(1, 2, 3, 4);
+    score_one(E, 4, 5, CVA_RFM_VALUE_CUTS, 0, out);
+    EXPECT(1, 1, 1, 1);
+    score_one(E, 4, 5, CVA_RFM_R_RFM, 0, out);
+    EXPECT(1, 1, 1, 1);
+    /* published cut points */
+    {
+        cva_rfm_opts o;
+        cva_rfm_cuts c;
+        cva_rfm_opts_init_defaults(&o, sizeof o);
+        o.method = CVA_RFM_VALUE_CUTS;
+        memset(&c, 0, sizeof c);
+        c.struct_size = sizeof c;
+        assert_status(cva_rfm_cuts_compute(R, 10, CVA_RFM_RECENCY, &o, 0, &c, NULL, 0, NULL), CVA_OK);
+        cva_assert_close(c.value[0], 4.6, 1e-15, 0);
+        cva_assert_close(c.value[1], 28.8, 1e-15, 0);
+        cva_assert_same(c.value[2], 40.0);
+        cva_assert_same(c.value[3], 136.0);
+        o.method = CVA_RFM_R_RFM;
+        assert_status(cva_rfm_cuts_compute(M, 10, CVA_RFM_ASCENDING, &o, 0, &c, NULL, 0, NULL), CVA_OK);
+        cva_assert_same(c.value[0], 21.0);
+        cva_assert_same(c.value[1], 39.0);
+        cva_assert_same(c.value[2], 65.0);
+        cva_assert_same(c.value[3], 83.0);
+    }
+#undef EXPECT
+}
+
+static uint64_t lcg(uint64_t *s)
+{
+    *s = *s * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+    return *s >> 33;
+}
+
+/* Every method, both directions, k from 1 to 100, heavy ties, NaN masks, both kernels. */
+static void random_vs_reference(void **state)
+{
+    uint64_t s = 2024;
+    int trial;
+    (void)state;
+    for (trial = 0; trial < 1500; trial++) {
+        size_t n = (size_t)(lcg(&s) % 300), i;
+        int k = trial % 10 == 0 ? 1 + (int)(lcg(&s) % 100) : 1 + (int)(lcg(&s) % 12);
+        int method = trial % 5, recency = (trial / 5) % 2, distinct = 1 + (int)(lcg(&s) % 40);
+        double *v = (double *)malloc((n + 1) * sizeof(double));
+        double *mask = (double *)malloc((n + 1) * sizeof(double));
+        double fixed[CVA_RFM_MAX_BINS];
+        int32_t *got = (int32_t *)malloc((n + 1) * sizeof(int32_t));
+        int32_t *got2 = (int32_t *)malloc((n + 1) * sizeof(int32_t));
+        int32_t *want = (int32_t *)malloc((n + 1) * sizeof(int32_t));
+        cva_rfm_opts o;
+        cva_rfm_cuts c;
+        int st, j;
+        for (i = 0; i < n; i++) {
+            v[i] = (double)((int)(lcg(&s) % (uint64_t)distinct) - distinct / 3) * 0.5;
+            if (lcg(&s) % 17 == 0)
+                v[i] = -0.0;
+            mask[i] = (lcg(&s) % 9 == 0) ? (double)NAN : v[i];
+            if (isnan(mask[i]))
+                v[i] = NAN;
+        }
+        for (j = 0; j < k - 1; j++)
+            fixed[j] = (double)(j - 3) * 0.75;
+        cva_rfm_opts_init_defaults(&o, sizeof o);
+        o.bins = k;
+        o.method = method;
+        o.f_cuts = fixed;
+        o.fixed_closure = trial % 3 == 0 ? CVA_RFM_CLOSE_LEFT : CVA_RFM_CLOSE_RIGHT;
+        memset(&c, 0, sizeof c);
+        c.struct_size = sizeof c;
+        st = cva_rfm_cuts_compute(v, n, recency ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING, &o, 1, &c, NULL, 0, NULL);
+        assert_true(st >= 0);
+        assert_status(cva_rfm_assign(v, 0, n, &c, CVA_KERNEL_AUTO, got), CVA_OK);
+        ref_score(v, mask, n, k, method, recency, fixed, o.fixed_closure, want);
+        assert_bins_equal(got, want, n, "auto", k, method);
+        /* the scalar path gives the same integers */
+        {
+            cva_rfm_cuts c2 = c;
+            memset(c2.count, 0, sizeof c2.count);
+            assert_status(cva_rfm_assign(v, 0, n, &c2, CVA_KERNEL_SCALAR, got2), CVA_OK);
+            assert_memory_equal(got, got2, n * sizeof(int32_t));
+        }
+        /* chunks with global offsets reproduce the whole column, counts add up */
+        {
+            cva_rfm_cuts c3 = c;
+            size_t pos = 0;
+            uint64_t total = 0;
+            memset(c3.count, 0, sizeof c3.count);
+            while (pos < n) {
+                size_t len = 1 + (size_t)(lcg(&s) % 97);
+                if (len > n - pos)
+                    len = n - pos;
+                assert_status(cva_rfm_assign(v + pos, pos, len, &c3, CVA_KERNEL_AUTO, got2 + pos), CVA_OK);
+                pos += len;
+            }
+            assert_memory_equal(got, got2, n * sizeof(int32_t));
+            assert_memory_equal(c.count, c3.count, sizeof c.count);
+            for (j = 0; j < k; j++)
+                total += c.count[j];
+            assert_int_equal(total, c.scored);
+        }
+        free(v);
+        free(mask);
+        free(got);
+        free(got2);
+        free(want);
+    }
+}
+
+/* cva_rfm_score on three columns with an unscored mask = NaN recency, and W_TIES. */
+static void score_three(void **state)
+{
+    enum { N = 2000 };
+    static double R[N], F[N], M[N];
+    static int32_t r[N], f[N], m[N], wr[N], wf[N], wm[N];
+    uint64_t s = 7;
+    size_t i;
+    int method;
+    cva_diag d;
+    (void)state;
+    cva_diag_init(&d, sizeof d);
+    for (i = 0; i < N; i++) {
+        R[i] = (lcg(&s) % 10 == 0) ? (double)NAN : (double)(lcg(&s) % 365);
+        F[i] = (double)(1 + lcg(&s) % 6);
+        M[i] = (double)((int)(lcg(&s) % 5000) - 300) / 4.0;
+    }
+    for (method = 0; method < 4; method++) {
+        cva_rfm_opts o;
+        cva_rfm_cuts cuts[3];
+        int st;
+        cva_rfm_opts_init_defaults(&o, sizeof o);
+        o.method = method;
+        memset(cuts, 0, sizeof cuts);
+        cuts[0].struct_size = cuts[1].struct_size = cuts[2].struct_size = sizeof cuts[0];
+        st = cva_rfm_score(R, F, M, N, &o, r, f, m, cuts, NULL, 0, &d);
+        ref_score(R, R, N, 5, method, 1, NULL, 0, wr);
+        ref_score(F, R, N, 5, method, 0, NULL, 0, wf);
+        ref_score(M, R, N, 5, method, 0, NULL, 0, wm);
+        assert_bins_equal(r, wr, N, "R", 5, method);
+        assert_bins_equal(f, wf, N, "F", 5, method);
+        assert_bins_equal(m, wm, N, "M", 5, method);
+        if (method <= CVA_RFM_NTILE)
+            assert_int_equal(st, CVA_W_TIES); /* F has only six values */
+        else
+            assert_int_equal(st, CVA_OK);
+        assert_true(cuts[1].scored > 0 && cuts[1].scored < N);
+        /* caller workspace gives the same result */
+        {
+            size_t ws;
+            void *w;
+            int32_t r2[N];
+            assert_status(cva_rfm_workspace_size(N, &ws), CVA_OK);
+            w = malloc(ws);
+            assert_status(cva_rfm_score(R, F, M, N, &o, r2, f, m, NULL, w, ws, NULL), st);
+            assert_memory_equal(r, r2, sizeof r2);
+            assert_status(cva_rfm_score(R, F, M, N, &o, r2, f, m, NULL, w, 100, NULL),
+                          CVA_E_WORKSPACE_TOO_SMALL);
+            free(w);
+        }
+    }
+    /* non-finite F for a scored customer */
+    F[3] = NAN;
+    R[3] = 1;
+    assert_status(cva_rfm_score(R, F, M, N, NULL, r, f, m, NULL, NULL, 0, &d), CVA_E_NONFINITE);
+    assert_int_equal(d.index, 3);
+    /* NaN F for an unscored customer is fine */
+    R[3] = NAN;
+    assert_true(cva_rfm_score(R, F, M, N, NULL, r, f, m, NULL, NULL, 0, &d) >= 0);
+    assert_int_equal(r[3], 0);
+    assert_int_equal(f[3], 0);
+    assert_int_equal(m[3], 0);
+}
+
+static void edge_cases(void **state)
+{
+    const double one[] = {3.0};
+    const double nan1[] = {NAN, NAN};
+    int32_t r[2], f[2], m[2];
+    cva_rfm_opts o;
+    cva_diag d;
+    (void)state;
+    cva_diag_init(&d, sizeof d);
+    /* m = 1: rank-first/value cuts S_R = k, others 1; NTILE all 1 */
+    assert_status(cva_rfm_score(one, one, one, 1, NULL, r, f, m, NULL, NULL, 0, NULL), CVA_OK);
+    assert_int_equal(r[0], 5);
+    assert_int_equal(f[0], 1);
+    cva_rfm_opts_init_defaults(&o, sizeof o);
+    o.method = CVA_RFM_NTILE;
+    assert_status(cva_rfm_score(one, one, one, 1, &o, r, f, m, NULL, NULL, 0, NULL), CVA_OK);
+    assert_int_equal(r[0], 1);
+    /* k = 1: every score 1 */
+    o.method = CVA_RFM_RANK_FIRST;
+    o.bins = 1;
+    assert_status(cva_rfm_score(one, one, one, 1, &o, r, f, m, NULL, NULL, 0, NULL), CVA_OK);
+    assert_int_equal(r[0], 1);
+    /* nobody scored */
+    assert_status(cva_rfm_score(nan1, nan1, nan1, 2, NULL, r, f, m, NULL, NULL, 0, NULL), CVA_W_EMPTY);
+    assert_int_equal(r[1], 0);
+    /* n = 0 */
+    assert_status(cva_rfm_score(NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL), CVA_W_EMPTY);
+    /* options */
+    cva_rfm_opts_init_defaults(&o, sizeof o);
+    o.bins = 0;
+    assert_status(cva_rfm_score(one, one, one, 1, &o, r, f, m, NULL, NULL, 0, &d), CVA_E_OPTION);
+    assert_int_equal(d.option, CVA_OPT_RFM_BINS);
+    o.bins = 101;
+    assert_status(cva_rfm_score(one, one, one, 1, &o, r, f, m, NULL, NULL, 0, &d), CVA_E_OPTION);
+    cva_rfm_opts_init_defaults(&o, sizeof o);
+    o.method = CVA_RFM_FIXED;
+    assert_status(cva_rfm_score(one, one, one, 1, &o, r, f, m, NULL, NULL, 0, &d), CVA_E_OPTION);
+    assert_int_equal(d.option, CVA_OPT_RFM_CUTS);
+    {
+        const double bad[] = {3, 2, 5, 6};
+        o.r_cuts = o.f_cuts = o.m_cuts = bad;
+        assert_status(cva_rfm_score(one, one, one, 1, &o, r, f, m, NULL, NULL, 0, &d), CVA_E_OPTION);
+    }
+    /* infinite recency */
+    {
+        const double inf[] = {INFINITY};
+        assert_status(cva_rfm_score(inf, one, one, 1, NULL, r, f, m, NULL, NULL, 0, &d), CVA_E_NONFINITE);
+    }
+    assert_status(cva_rfm_score(one, one, one, 1, NULL, NULL, f, m, NULL, NULL, 0, &d), CVA_E_NULLPTR);
+}
+
+/* Fixed business thresholds on recency: 30/60/90/180 days. */
+static void fixed_recency(void **state)
+{
+    const double R[] = {0, 30, 31, 60, 90, 120, 180, 181, 400};
+    const double cuts[] = {30, 60, 90, 180};
+    int32_t r[9], f[9], m[9];
+    cva_rfm_opts o;
+    const int32_t want[] = {5, 5, 4, 4, 3, 2, 2, 1, 1};
+    (void)state;
+    cva_rfm_opts_init_defaults(&o, sizeof o);
+    o.method = CVA_RFM_FIXED;
+    o.r_cuts = o.f_cuts = o.m_cuts = cuts;
+    assert_status(cva_rfm_score(R, R, R, 9, &o, r, f, m, NULL, NULL, 0, NULL), CVA_OK);
+    assert_memory_equal(r, want, sizeof want);
+}
+
+static void maps(void **state)
+{
+    const cva_rfm_rule *rules;
+    size_t nr, j;
+    uint32_t cells[16], unc, sh, unr;
+    (void)state;
+    /* default: complete */
+    assert_status(cva_rfm_map_get(CVA_RFM_MAP_RF10_GRID, &rules, &nr), CVA_OK);
+    assert_int_equal(nr, 10);
+    assert_status(cva_rfm_map_check(rules, nr, 5, cells, &unc, &sh, &unr), CVA_OK);
+    assert_int_equal(unc, 0);
+    assert_int_equal(sh, 0);
+    assert_int_equal(unr, 0);
+    {
+        uint32_t sum = 0;
+        for (j = 0; j < nr; j++) {
+            assert_true(cells[j] > 0);
+            sum += cells[j];
+        }
+        assert_int_equal(sum, 125);
+    }
+    /* Hebbali: 7 of 11 labels reachable, counts of SPEC §3.4 */
+    assert_status(cva_rfm_map_get(CVA_RFM_MAP_RFM11_HEBBALI, &rules, &nr), CVA_OK);
+    assert_status(cva_rfm_map_check(rules, nr, 5, cells, &unc, &sh, &unr), CVA_W_MAP);
+    {
+        const uint32_t want[] = {8, 28, 24, 0, 0, 3, 3, 20, 0, 3, 0};
+        assert_memory_equal(cells, want, sizeof want);
+    }
+    assert_int_equal(unc, 36);
+    assert_int_equal(sh, 4);
+    assert_int_equal(unr, 4);
+    /* specific first: 10 of 11 */
+    assert_status(cva_rfm_map_get(CVA_RFM_MAP_RFM11_SPECIFIC_FIRST, &rules, &nr), CVA_OK);
+    assert_status(cva_rfm_map_check(rules, nr, 5, cells, &unc, &sh, &unr), CVA_W_MAP);
+    {
+        const uint32_t want[] = {2, 1, 4, 8, 28, 21, 3, 3, 16, 3, 0};
+        assert_memory_equal(cells, want, sizeof want);
+    }
+    assert_int_equal(unc, 36);
+    assert_int_equal(unr, 1);
+    assert_status(cva_rfm_map_get(99, &rules, &nr), CVA_E_BADARG);
+    {
+        const cva_rfm_rule bad[] = {{CVA_SEG_CUSTOM, 3, 2, 1, 5, 1, 5}};
+        assert_status(cva_rfm_map_check(bad, 1, 5, NULL, NULL, NULL, NULL), CVA_E_BADARG);
+    }
+}
+
+static void segments(void **state)
+{
+    const int32_t r[] = {5, 5, 1, 3, 0, 4};
+    const int32_t f[] = {5, 1, 5, 3, 2, 1};
+    const int32_t m[] = {1, 1, 5, 4, 2, 1};
+    int32_t seg[6];
+    cva_diag d;
+    const cva_rfm_rule *rules;
+    size_t nr;
+    (void)state;
+    cva_diag_init(&d, sizeof d);
+    assert_status(cva_rfm_segment(r, f, m, 6, 5, NULL, 0, seg, &d), CVA_OK);
+    assert_int_equal(seg[0], CVA_SEG_CHAMPIONS);
+    assert_int_equal(seg[1], CVA_SEG_NEW);
+    assert_int_equal(seg[2], CVA_SEG_CANT_LOSE);
+    assert_int_equal(seg[3], CVA_SEG_NEED_ATTENTION);
+    assert_int_equal(seg[4], CVA_SEG_NONE);
+    assert_int_equal(seg[5], CVA_SEG_PROMISING);
+    assert_string_equal(cva_label(seg[0]), "Champions");
+    assert_string_equal(cva_label(CVA_SEG_CANT_LOSE), "Can't Lose Them");
+    assert_string_equal(cva_label(4242), "");
+    cva_rfm_map_get(CVA_RFM_MAP_RFM11_HEBBALI, &rules, &nr);
+    assert_status(cva_rfm_segment(r, f, m, 6, 5, rules, nr, seg, &d), CVA_OK);
+    assert_int_equal(seg[0], CVA_SEG_OTHERS);             /* 5,5,1 matches no box */
+    assert_int_equal(seg[1], CVA_SEG_POTENTIAL_LOYALIST); /* shadows New Customers */
+    assert_int_equal(seg[2], CVA_SEG_AT_RISK);            /* shadows Can't Lose Them */
+    assert_status(cva_rfm_segment(r, f, m, 6, 4, rules, nr, seg, &d), CVA_E_BADARG);
+    {
+        const int32_t bad[] = {6};
+        assert_status(cva_rfm_segment(bad, f, m, 1, 5, NULL, 0, seg, &d), CVA_E_BADARG);
+    }
+    /* custom map with k = 3 */
+    {
+        const cva_rfm_rule custom[] = {{CVA_SEG_CUSTOM + 1, 3, 3, 1, 3, 1, 3}, {CVA_SEG_CUSTOM + 2, 1, 2, 1, 3, 1, 3}};
+        const int32_t r3[] = {3, 1, 2};
+        const int32_t o3[] = {1, 2, 3};
+        assert_status(cva_rfm_segment(r3, o3, o3, 3, 3, custom, 2, seg, &d), CVA_OK);
+        assert_int_equal(seg[0], CVA_SEG_CUSTOM + 1);
+        assert_int_equal(seg[1], CVA_SEG_CUSTOM + 2);
+        assert_status(cva_rfm_map_check(custom, 2, 3, NULL, NULL, NULL, NULL), CVA_OK);
+    }
+}
+
+static void composite_and_report(void **state)
+{
+    const int32_t r[] = {5, 1, 0, 3};
+    const int32_t f[] = {4, 2, 0, 3};
+    const int32_t m[] = {3, 1, 0, 5};
+    const int32_t seg[] = {CVA_SEG_CHAMPIONS, CVA_SEG_HIBERNATING, CVA_SEG_NONE, CVA_SEG_CHAMPIONS};
+    const double rev[] = {100, 10, -5, 45};
+    int32_t cell[4];
+    double w[4], fm[4];
+    cva_rfm_opts o;
+    cva_rfm_segment_stat st[3];
+    size_t ns;
+    (void)state;
+    assert_status(cva_rfm_composite(r, f, m, 4, NULL, cell, w, fm), CVA_OK);
+    assert_int_equal(cell[0], 543);
+    assert_int_equal(cell[2], 0);
+    cva_assert_close(w[0], 4.0, 1e-15, 0);
+    cva_assert_same(w[2], NAN);
+    cva_assert_same(fm[3], 4.0);
+    cva_rfm_opts_init_defaults(&o, sizeof o);
+    o.bins = 10;
+    o.w_r = 2;
+    o.w_f = 1;
+    o.w_m = 1;
+    assert_status(cva_rfm_composite(r, f, m, 4, &o, cell, w, NULL), CVA_OK);
+    assert_int_equal(cell[0], (5 * 11 + 4) * 11 + 3);
+    cva_assert_close(w[0], (10.0 + 4 + 3) / 4, 1e-15, 0);
+    o.w_r = -1;
+    assert_status(cva_rfm_composite(r, f, m, 4, &o, cell, w, NULL), CVA_E_OPTION);
+
+    assert_status(cva_rfm_report(seg, r, f, m, rev, 4, st, 1, &ns), CVA_E_BUFFER_TOO_SMALL);
+    assert_int_equal(ns, 3);
+    assert_status(cva_rfm_report(seg, r, f, m, rev, 4, st, 3, &ns), CVA_OK);
+    assert_int_equal(st[0].label, CVA_SEG_NONE);
+    assert_int_equal(st[1].label, CVA_SEG_CHAMPIONS);
+    assert_int_equal(st[1].count, 2);
+    cva_assert_same(st[1].share, 0.5);
+    cva_assert_same(st[1].mean_r, 4.0);
+    cva_assert_same(st[1].revenue, 145.0);
+    cva_assert_close(st[1].revenue_share, 145.0 / 150.0, 1e-15, 0);
+    assert_int_equal(st[2].label, CVA_SEG_HIBERNATING);
+}
+
+static void raw_and_influence(void **state)
+{
+    const double last[] = {10, NAN, 3};
+    const uint32_t n_txn[] = {4, 0, 1}, n_occ[] = {3, 0, 1};
+    const double total[] = {100, -5, 7}, mx[] = {12.5, NAN, 0};
+    double R[3], F[3], M[3];
+    cva_rfm_opts o;
+    cva_diag d;
+    (void)state;
+    cva_diag_init(&d, sizeof d);
+    assert_status(cva_rfm_raw(12, last, n_txn, n_occ, total, mx, 3, NULL, R, F, M, &d), CVA_OK);
+    cva_assert_same(R[0], 2.0);
+    cva_assert_same(R[1], NAN);
+    cva_assert_same(F[0], 4.0);
+    cva_assert_same(M[1], -5.0);
+    cva_rfm_opts_init_defaults(&o, sizeof o);
+    o.frequency = CVA_RFM_F_REPEAT;
+    o.monetary = CVA_RFM_M_MEAN;
+    assert_status(cva_rfm_raw(12, last, n_txn, n_occ, total, mx, 3, &o, R, F, M, &d), CVA_OK);
+    cva_assert_same(F[0], 2.0);
+    cva_assert_same(M[0], 25.0);
+    cva_assert_same(M[1], NAN);
+    o.frequency = CVA_RFM_F_OCC;
+    o.monetary = CVA_RFM_M_REPEAT_MEAN;
+    assert_status(cva_rfm_raw(12, last, n_txn, n_occ, total, mx, 3, &o, R, F, M, &d), CVA_OK);
+    cva_assert_same(F[0], 3.0);
+    cva_assert_same(M[0], 12.5);
+    assert_status(cva_rfm_raw(5, last, n_txn, n_occ, total, mx, 3, NULL, R, F, M, &d), CVA_E_BADARG);
+    assert_int_equal(d.index, 0);
+
+    {
+        const uint32_t rn[] = {0, 3, 1, 2, 5, 1, 1, 0, 2, 1, 1};
+        const double ra[] = {0, 50, 10, 50, 80, 5, 5, 0, 1, 2, 3};
+        int32_t flag[11];
+        /* 9 referrers: top ceil(1.8) = 2 by money: 80 (idx 4), then 50 (idx 1, before idx 3) */
+        assert_status(cva_rfm_high_influence(rn, ra, 11, 0.20, flag), CVA_OK);
+        assert_int_equal(flag[4], 1);
+        assert_int_equal(flag[1], 1);
+        assert_int_equal(flag[3], 0);
+        assert_int_equal(flag[0] + flag[2] + flag[5] + flag[6] + flag[7] + flag[8] + flag[9] + flag[10], 0);
+        assert_status(cva_rfm_high_influence(rn, ra, 11, 1.5, flag), CVA_E_OPTION);
+    }
+}
+
+/* Columns above 2^16 elements take the sampled selection path (sample, brackets,
+   one counting pass, gathered brackets, tie runs found from per-block counts):
+   every method against the brute-force reference on heavy ties, one huge run
+   plus outliers, all-equal values, NaN masks, negative values, -0.0 and 0.0,
+   continuous values, both kernels and the caller workspace. */
+static void sampled_path(void **state)
+{
+    const size_t sizes[2] = {70001, 150000};
+    const int ks[4] = {2, 5, 11, 12};
+    uint64_t s = 99;
+    int data, si;
+    (void)state;
+    for (si = 0; si < 2; si++) {
+        const size_t n = sizes[si];
+        double *v = (double *)malloc(n * sizeof(double));
+        double *mask = (double *)malloc(n * sizeof(double));
+        int32_t *got = (int32_t *)malloc(n * sizeof(int32_t));
+        int32_t *got2 = (int32_t *)malloc(n * sizeof(int32_t));
+        int32_t *want = (int32_t *)malloc(n * sizeof(int32_t));
+        size_t ws;
+        void *work;
+        assert_status(cva_rfm_workspace_size(n, &ws), CVA_OK);
+        work = malloc(ws);
+        for (data = 0; data < 6; data++) {
+            size_t i;
+            int ki, method, recency;
+            for (i = 0; i < n; i++) {
+                uint64_t u = lcg(&s);
+                switch (data) {
+                case 0: /* geometric-like counts: heavy ties */
+                    v[i] = (double)(1 + (u % 7 == 0) + (u % 5 == 0) + (u % 3 == 0) * (u % 11));
+                    break;
+                case 1: /* one value holds 60 %, outliers at both ends, denormals */
+                    v[i] = u % 5 < 3 ? 1.0 : (double)(u % 1000) - 400.0;
+                    if (u % 997 == 0)
+                        v[i] = (u & 1) ? 1e300 : -1e300;
+                    if (u % 991 == 0)
+                        v[i] = 4.9e-324;
+                    break;
+                case 2: /* all equal */
+                    v[i] = 7.0;
+                    break;
+                case 3: /* continuous money, some negative */
+                    v[i] = ((double)(u % 2000003) - 100000.0) / 100.0;
+                    break;
+                case 4: /* zeros of both signs around a heavy run */
+                    v[i] = u % 3 == 0 ? -0.0 : u % 3 == 1 ? 0.0 : (double)(u % 50) - 25.0;
+                    break;
+                default: /* integer days with a long tail */
+                    v[i] = (double)((u % 100) * (u % 13) / (1 + u % 4));
+                }
+                mask[i] = (data != 2 && lcg(&s) % 13 == 0) ? (double)NAN : v[i];
+                if (isnan(mask[i]))
+                    v[i] = NAN;
+            }
+            for (ki = 0; ki < 4; ki++)
+                for (method = 0; method < 4; method++)
+                    for (recency = 0; recency < 2; recency++) {
+                        const int k = ks[ki];
+                        cva_rfm_opts o;
+                        cva_rfm_cuts c, c2;
+                        if ((ki + method + recency + data) % 2)
+                            continue; /* half the grid keeps the test fast */
+                        cva_rfm_opts_init_defaults(&o, sizeof o);
+                        o.bins = k;
+                        o.method = method;
+                        memset(&c, 0, sizeof c);
+                        c.struct_size = sizeof c;
+                        assert_true(cva_rfm_cuts_compute(v, n, recency ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING, &o,
+                                                         0, &c, NULL, 0, NULL) >= 0);
+                        assert_status(cva_rfm_assign(v, 0, n, &c, CVA_KERNEL_AUTO, got), CVA_OK);
+                        ref_score(v, mask, n, k, method, recency, NULL, 0, want);
+                        assert_bins_equal(got, want, n, "sampled", k, method);
+                        /* scalar kernels and the caller workspace give the same cut set and bins */
+                        o.kernel = CVA_KERNEL_SCALAR;
+                        memset(&c2, 0, sizeof c2);
+                        c2.struct_size = sizeof c2;
+                        assert_true(cva_rfm_cuts_compute(v, n, recency ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING, &o,
+                                                         0, &c2, work, ws, NULL) >= 0);
+                        assert_memory_equal(c.value, c2.value, sizeof c.value);
+                        assert_memory_equal(c.index, c2.index, sizeof c.index);
+                        assert_int_equal(c.ties_split, c2.ties_split);
+                        assert_status(cva_rfm_assign(v, 0, n, &c2, CVA_KERNEL_SCALAR, got2), CVA_OK);
+                        assert_memory_equal(got, got2, n * sizeof(int32_t));
+                    }
+        }
+        /* an infinite value for a scored element is reported with its index */
+        for (size_t i = 0; i < n; i++)
+            v[i] = mask[i] = (double)(i % 10);
+        v[n - 3] = INFINITY;
+        {
+            cva_rfm_cuts c;
+            cva_diag d;
+            cva_diag_init(&d, sizeof d);
+            memset(&c, 0, sizeof c);
+            c.struct_size = sizeof c;
+            assert_status(cva_rfm_cuts_compute(v, n, CVA_RFM_ASCENDING, NULL, 0, &c, NULL, 0, &d), CVA_E_NONFINITE);
+            assert_int_equal(d.index, (int64_t)(n - 3));
+        }
+        free(work);
+        free(v);
+        free(mask);
+        free(got);
+        free(got2);
+        free(want);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(spec_vectors),      cmocka_unit_test(random_vs_reference),
+        cmocka_unit_test(score_three),       cmocka_unit_test(edge_cases),
+        cmocka_unit_test(fixed_recency),     cmocka_unit_test(maps),
+        cmocka_unit_test(segments),          cmocka_unit_test(composite_and_report),
+        cmocka_unit_test(raw_and_influence), cmocka_unit_test(sampled_path),
+    };
+    return cmocka_run_group_tests_name("rfm", tests, NULL, NULL);
+}

@@ -1,0 +1,148 @@
+/*
+ * cva command-line tool: error reporting and small helpers.
+ * SPDX-License-Identifier: MIT
+ */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_quiet = 0;
+
+int cli_fail(cli_err *e, int code, const char *fmt, ...)
+{
+    va_list ap;
+    if (!e)
+        return code;
+    if (e->code != 0)
+        return e->code; /* keep the first error */
+    e->code = code;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int cli_report(const cli_err *e)
+{
+    fprintf(stderr, "cva: %s\n", e->msg);
+    return e->code ? e->code : CLI_EXIT_FAIL;
+}
+
+void cli_note(const char *fmt, ...)
+{
+    va_list ap;
+    if (cli_quiet)
+        return;
+    fputs("cva: note: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void cli_quote_field(char *dst, size_t dst_size, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0, i, lim = len > 40 ? 40 : len;
+    if (dst_size < 16) {
+        if (dst_size)
+            dst[0] = '\0';
+        return;
+    }
+    dst[o++] = '"';
+    for (i = 0; i < lim && o + 6 < dst_size; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            dst[o++] = '\\';
+            dst[o++] = (char)c;
+        } else if (c < 0x20 || c == 0x7f) {
+            dst[o++] = '\\';
+            dst[o++] = 'x';
+            dst[o++] = hex[c >> 4];
+            dst[o++] = hex[c & 15];
+        } else {
+            dst[o++] = (char)c;
+        }
+    }
+    dst[o++] = '"';
+    if (lim < len && o + 4 < dst_size) {
+        memcpy(dst + o, "...", 3);
+        o += 3;
+    }
+    dst[o] = '\0';
+}
+
+void *cli_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fputs("cva: out of memory\n", stderr);
+        exit(CLI_EXIT_FAIL);
+    }
+    return p;
+}
+
+void *cli_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) {
+        fputs("cva: out of memory\n", stderr);
+        exit(CLI_EXIT_FAIL);
+    }
+    return q;
+}
+
+char *cli_xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = (char *)cli_xmalloc(n);
+    memcpy(p, s, n);
+    return p;
+}
+
+int cli_match_opt(int argc, char **argv, int *i, const char *name, const char **value, cli_err *err)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0)
+        return 0;
+    if (a[n] == '=') {
+        *value = a + n + 1;
+        return 1;
+    }
+    if (a[n] != '\0')
+        return 0;
+    if (*i + 1 >= argc) {
+        cli_fail(err, CLI_EXIT_USAGE, "option %s needs a value", name);
+        return -1;
+    }
+    (*i)++;
+    *value = argv[*i];
+    return 1;
+}
+
+int cli_match_flag(char **argv, int i, const char *name)
+{
+    return strcmp(argv[i], name) == 0;
+}
+
+int cli_parse_size_opt(const char *name, const char *value, uint64_t *out, cli_err *err)
+{
+    uint64_t v = 0;
+    const char *p = value;
+    if (!*p)
+        return cli_fail(err, CLI_EXIT_USAGE, "option %s: empty value", name);
+    for (; *p; p++) {
+        unsigned d = (unsigned)(unsigned char)*p - '0';
+        if (d > 9)
+            return cli_fail(err, CLI_EXIT_USAGE, "option %s: \"%s\" is not a non-negative integer", name,
+                            value);
+        if (v > (UINT64_MAX - d) / 10)
+            return cli_fail(err, CLI_EXIT_USAGE, "option %s: \"%s\" is too large", name, value);
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}

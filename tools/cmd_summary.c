@@ -1,0 +1,256 @@
+/*
+ * cva summary: one row per customer.
+ * SPDX-License-Identifier: MIT
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "cli.h"
+#include "cva/cva.h"
+#include "dates.h"
+#include "input.h"
+#include "numbers.h"
+#include "output.h"
+#include "summary.h"
+
+void cmd_summary_help(void)
+{
+    fputs("Usage: cva summary --input FILE [options]\n"
+          "\n"
+          "One row per customer (sorted by id) from a transaction file: the statistics used\n"
+          "by RFM and by the BTYD models (BG/NBD, Pareto/NBD, Gamma-Gamma).\n"
+          "\n"
+          "Columns (CSV header / JSON keys; names as in the Python 'lifetimes' tools):\n"
+          "  customer_id      the id as written in the input\n"
+          "  frequency        repeat purchase occasions (occasions - 1)\n"
+          "  recency          first to last purchase, in the time unit\n"
+          "  T                first purchase to the end (calibration end if given), in the time unit\n"
+          "  monetary_value   mean spend per repeat occasion (0 when frequency is 0)\n"
+          "  n_txn            purchase rows\n"
+          "  first_date, last_date  first / last purchase (YYYY-MM-DD)\n"
+          "  days_since_last  days from the last purchase to the end\n"
+          "  total_amount     net money (refunds reduce it)\n"
+          "  total_cost       sum of the cost column (0 without one)\n"
+          "With --calibration-end, the statistics above cover the calibration period and\n"
+          "three columns are added:\n"
+          "  frequency_holdout       purchase occasions after the calibration end\n"
+          "  monetary_value_holdout  mean spend per holdout occasion (0 if none)\n"
+          "  duration_holdout        length of the holdout period, in the time unit\n"
+          "Customers without a purchase up to the calibration end are left out (as lifetimes\n"
+          "does); a note on stderr says how many. Without a split, a customer with no\n"
+          "purchase (only refunds, or only credited as a referrer) has empty statistics.\n"
+          "\n"
+          "Numbers are printed with the fewest digits that read back exactly; an empty\n"
+          "field (JSON null) means undefined.\n"
+          "\n",
+          stdout);
+    fputs(cli_input_help, stdout);
+    fputs("\nExample (the CDNOW sample of Fader & Hardie, whitespace-separated, no header):\n"
+          "  cva summary --input CDNOW_sample.txt --no-header --delimiter whitespace \\\n"
+          "      --customer-col 2 --date-col 3 --amount-col 5 \\\n"
+          "      --calibration-end 1997-09-30 --time-unit week\n",
+          stdout);
+}
+
+static const char *const col_names[] = {"customer_id",   "frequency",          "recency",
+                                        "T",             "monetary_value",     "n_txn",
+                                        "first_date",    "last_date",          "days_since_last",
+                                        "total_amount",  "total_cost",         "frequency_holdout",
+                                        "monetary_value_holdout", "duration_holdout"};
+
+static void put_date(cli_table *t, double days)
+{
+    char buf[24];
+    size_t n;
+    if (isnan(days)) {
+        cli_table_null(t);
+        return;
+    }
+    n = cli_format_date(days, buf);
+    cli_table_text(t, buf, n);
+}
+
+static void json_meta(char *buf, size_t cap, const cli_input_opts *o, const cli_txn *tx, const cli_summary *s,
+                      double end_used, size_t n_written)
+{
+    char end_s[24], cal_s[24], name[600];
+    size_t off = 0;
+    const char *input = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
+    cli_format_date(end_used, end_s);
+    cli_json_string(name, sizeof name, input, strlen(input));
+    off += (size_t)snprintf(buf + off, cap - off,
+                            "\"command\": \"summary\",\n  \"cva_version\": \"%s\",\n  \"input\": %s,\n"
+                            "  \"rows\": %lu,\n  \"rows_excluded\": %llu,\n  \"end\": \"%s\",\n",
+                            cva_version_string(), name, (unsigned long)tx->n, (unsigned long long)s->excluded,
+                            end_s);
+    if (!isnan(o->cal_days) && off < cap) {
+        cli_format_date(o->cal_days, cal_s);
+        off += (size_t)snprintf(buf + off, cap - off, "  \"calibration_end\": \"%s\",\n", cal_s);
+    }
+    if (off < cap)
+        snprintf(buf + off, cap - off,
+                 "  \"occasion\": \"%s\",\n  \"time_unit\": \"%s\",\n  \"id_type\": \"%s\",\n"
+                 "  \"n_customers\": %lu,\n  ",
+                 o->occasion == CLI_OCC_DAY ? "day" : o->occasion == CLI_OCC_WEEK ? "week" : "month",
+                 o->week_unit ? "week" : "day", tx->ids.text ? "text" : "integer", (unsigned long)n_written);
+}
+
+int cmd_summary(int argc, char **argv)
+{
+    cli_input_opts o;
+    cli_err err;
+    cli_out out;
+    cli_txn tx;
+    cli_summary s;
+    cva_txn_input in;
+    int i, rc;
+    size_t k, ncols, n_written = 0, dropped = 0;
+    double end_used;
+
+    memset(&err, 0, sizeof err);
+    memset(&tx, 0, sizeof tx);
+    memset(&s, 0, sizeof s);
+    cli_input_opts_init(&o);
+    for (i = 1; i < argc; i++) {
+        int r;
+        if (cli_match_flag(argv, i, "--help") || cli_match_flag(argv, i, "-h")) {
+            cmd_summary_help();
+            return 0;
+        }
+        r = cli_input_opt(&o, argc, argv, &i, &err);
+        if (r < 0)
+            return cli_report(&err);
+        if (r > 0)
+            continue;
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            cli_fail(&err, CLI_EXIT_USAGE, "summary: unknown option '%s' (see 'cva help summary')", argv[i]);
+            return cli_report(&err);
+        }
+        if (o.input) {
+            cli_fail(&err, CLI_EXIT_USAGE, "summary: unexpected argument '%s' (input is already %s)", argv[i],
+                     o.input);
+            return cli_report(&err);
+        }
+        o.input = argv[i];
+    }
+    if (cli_input_check(&o, 1, &err))
+        return cli_report(&err);
+
+    /* open the output first: fail before reading a large input */
+    if (cli_out_open(&out, o.output, &err))
+        return cli_report(&err);
+    if ((rc = cli_load(&o, &tx, &err)) != 0)
+        goto fail;
+
+    memset(&in, 0, sizeof in);
+    in.struct_size = sizeof in;
+    in.n = tx.n;
+    in.customer_id = tx.cid;
+    in.t = tx.t;
+    in.amount = tx.amount;
+    in.cost = tx.cost;
+    in.referrer_id = tx.ref;
+    in.period = tx.period;
+    if (tx.n == 0) {
+        /* header only: the library needs non-NULL arrays only when n > 0 */
+        in.customer_id = NULL;
+        in.t = NULL;
+        in.amount = NULL;
+        in.cost = NULL;
+        in.referrer_id = NULL;
+        in.period = NULL;
+    }
+    if ((rc = cli_summary_run(&in, o.end_days, o.cal_days, o.week_unit ? 7.0 : 1.0, &s, &err)) != 0)
+        goto fail;
+
+    /* the end actually used: --end, else the latest time (not before the calibration end) */
+    end_used = o.end_days;
+    if (isnan(end_used)) {
+        double mx = -(double)INFINITY;
+        for (k = 0; k < tx.n; k++)
+            if (tx.t[k] > mx)
+                mx = tx.t[k];
+        end_used = mx;
+        if (!isnan(o.cal_days) && (isinf(end_used) || o.cal_days > end_used))
+            end_used = o.cal_days;
+    }
+
+    for (k = 0; k < s.n; k++)
+        if (s.has_cal && isnan(s.frequency[k]))
+            dropped++;
+        else
+            n_written++;
+
+    {
+        char meta[2048];
+        cli_table t;
+        ncols = s.has_cal ? 14 : 11;
+        meta[0] = '\0';
+        if (o.format == CLI_FMT_JSON)
+            json_meta(meta, sizeof meta, &o, &tx, &s, end_used, n_written);
+        cli_table_begin(&t, &out, o.format == CLI_FMT_JSON, col_names, ncols, meta, "customers");
+        for (k = 0; k < s.n; k++) {
+            char ibuf[24];
+            size_t ilen;
+            const char *id;
+            if (s.has_cal && isnan(s.frequency[k]))
+                continue;
+            id = cli_ids_text(&tx.ids, s.id[k], ibuf, &ilen);
+            if (tx.ids.text)
+                cli_table_text(&t, id, ilen);
+            else
+                cli_table_int(&t, s.id[k]);
+            cli_table_num(&t, s.frequency[k]);
+            cli_table_num(&t, s.recency[k]);
+            cli_table_num(&t, s.T[k]);
+            cli_table_num(&t, s.monetary_value[k]);
+            cli_table_int(&t, (int64_t)s.n_txn[k]);
+            put_date(&t, s.first_t[k]);
+            put_date(&t, s.last_t[k]);
+            cli_table_num(&t, s.days_since_last[k]);
+            cli_table_num(&t, s.total_amount[k]);
+            cli_table_num(&t, s.total_cost[k]);
+            if (s.has_cal) {
+                cli_table_num(&t, s.frequency_holdout[k]);
+                cli_table_num(&t, s.monetary_value_holdout[k]);
+                cli_table_num(&t, s.duration_holdout[k]);
+            }
+            cli_table_end_row(&t);
+        }
+        cli_table_end(&t);
+    }
+    if ((rc = cli_out_commit(&out, &err)) != 0)
+        goto fail_closed;
+
+    {
+        char d1[24];
+        if (s.excluded > 0 && tx.n > 0) {
+            cli_format_date(end_used, d1);
+            cli_note("%llu row%s after the end date %s left out", (unsigned long long)s.excluded,
+                     s.excluded == 1 ? "" : "s", d1);
+        }
+        if (tx.n == 0)
+            cli_note("no transactions in the input (header only): output has no customers");
+        else if (s.status == CVA_W_EMPTY)
+            cli_note("no transactions up to the end date: output has no customers");
+        if (dropped > 0) {
+            cli_format_date(o.cal_days, d1);
+            cli_note("%lu customer%s without a purchase up to the calibration end %s left out (as lifetimes "
+                     "does)",
+                     (unsigned long)dropped, dropped == 1 ? "" : "s", d1);
+        }
+    }
+    cli_summary_free(&s);
+    cli_txn_free(&tx);
+    return 0;
+
+fail:
+    cli_out_abort(&out);
+fail_closed:
+    cli_summary_free(&s);
+    cli_txn_free(&tx);
+    return cli_report(&err);
+}

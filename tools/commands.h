@@ -1,0 +1,18 @@
+/*
+ * cva command-line tool: subcommands.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CVA_CLI_COMMANDS_H
+#define CVA_CLI_COMMANDS_H
+
+/** Each subcommand gets argv with argv[0] = its name; returns the exit code. */
+int cmd_summary(int argc, char **argv);
+int cmd_rfm(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/** Full help text of a subcommand, printed by `cva help NAME` and `cva NAME --help`. */
+void cmd_summary_help(void);
+void cmd_rfm_help(void);
+void cmd_demo_help(void);
+
+#endif /* CVA_CLI_COMMANDS_H */

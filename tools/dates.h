@@ -1,0 +1,39 @@
+/*
+ * cva command-line tool: calendar dates <-> days since 1970-01-01 (proleptic Gregorian, UTC).
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CVA_CLI_DATES_H
+#define CVA_CLI_DATES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** Days since 1970-01-01 of a valid civil date. */
+int64_t cli_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+/** Civil date of a day number. */
+void cli_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+
+enum cli_date_status {
+    CLI_DATE_OK = 0,
+    CLI_DATE_EMPTY = 1,  /**< empty field */
+    CLI_DATE_SYNTAX = 2, /**< not one of the accepted forms */
+    CLI_DATE_RANGE = 3   /**< accepted form, impossible date or time (month 13, Feb 30, 25:00) */
+};
+
+/**
+ * Parse `YYYY-MM-DD`, `YYYYMMDD` or an ISO date-time `YYYY-MM-DD[T ]HH:MM[:SS[.fff]][Z]`
+ * (surrounding blanks ignored) into days since 1970-01-01; date-times give fractional days.
+ * @param has_time out (may be NULL): 1 if a time of day was given.
+ */
+int cli_parse_date(const char *s, size_t len, double *days, int *has_time);
+
+/** Write floor(days) as YYYY-MM-DD into @p buf (>= 16 bytes); returns the length. */
+size_t cli_format_date(double days, char *buf);
+
+/** Period index of a time in days: 0 day, 1 ISO week (Monday start), 2 calendar month. */
+int64_t cli_period_of(double days, int occasion);
+
+enum { CLI_OCC_DAY = 0, CLI_OCC_WEEK = 1, CLI_OCC_MONTH = 2 };
+
+#endif /* CVA_CLI_DATES_H */

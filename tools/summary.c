@@ -1,0 +1,117 @@
+/*
+ * cva command-line tool: transaction summary wrapper.
+ * SPDX-License-Identifier: MIT
+ */
+#include "summary.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void alloc_arrays(cli_summary *s, size_t cap, int has_cal)
+{
+    size_t c = cap ? cap : 1;
+    s->id = (int64_t *)cli_xmalloc(c * sizeof(int64_t));
+    s->n_txn = (uint32_t *)cli_xmalloc(c * sizeof(uint32_t));
+    s->n_occ = (uint32_t *)cli_xmalloc(c * sizeof(uint32_t));
+    s->first_t = (double *)cli_xmalloc(c * sizeof(double));
+    s->last_t = (double *)cli_xmalloc(c * sizeof(double));
+    s->total_amount = (double *)cli_xmalloc(c * sizeof(double));
+    s->total_cost = (double *)cli_xmalloc(c * sizeof(double));
+    s->frequency = (double *)cli_xmalloc(c * sizeof(double));
+    s->recency = (double *)cli_xmalloc(c * sizeof(double));
+    s->T = (double *)cli_xmalloc(c * sizeof(double));
+    s->monetary_value = (double *)cli_xmalloc(c * sizeof(double));
+    s->days_since_last = (double *)cli_xmalloc(c * sizeof(double));
+    if (has_cal) {
+        s->frequency_holdout = (double *)cli_xmalloc(c * sizeof(double));
+        s->monetary_value_holdout = (double *)cli_xmalloc(c * sizeof(double));
+        s->duration_holdout = (double *)cli_xmalloc(c * sizeof(double));
+    }
+}
+
+void cli_summary_free(cli_summary *s)
+{
+    free(s->id);
+    free(s->n_txn);
+    free(s->n_occ);
+    free(s->first_t);
+    free(s->last_t);
+    free(s->total_amount);
+    free(s->total_cost);
+    free(s->frequency);
+    free(s->recency);
+    free(s->T);
+    free(s->monetary_value);
+    free(s->days_since_last);
+    free(s->frequency_holdout);
+    free(s->monetary_value_holdout);
+    free(s->duration_holdout);
+    memset(s, 0, sizeof *s);
+}
+
+int cli_summary_run(const cva_txn_input *in, double end, double cal_end, double time_scale, cli_summary *s,
+                    cli_err *err)
+{
+    cva_txn_opts o;
+    cva_txn_summary out;
+    cva_diag d;
+    size_t cap = in->n;
+    int attempt;
+    cva_status st = CVA_OK;
+
+    memset(s, 0, sizeof *s);
+    s->has_cal = !isnan(cal_end);
+    if (cva_txn_opts_init_defaults(&o, sizeof o) != CVA_OK || cva_diag_init(&d, sizeof d) != CVA_OK)
+        return cli_fail(err, CLI_EXIT_LIB, "library ABI mismatch (cva_txn_opts / cva_diag)");
+    o.obs_end = end;
+    o.calibration_end = cal_end;
+    o.time_scale = time_scale;
+
+    for (attempt = 0; attempt < 2; attempt++) {
+        alloc_arrays(s, cap, s->has_cal);
+        if (cva_txn_summary_init(&out, sizeof out) != CVA_OK) {
+            cli_summary_free(s);
+            return cli_fail(err, CLI_EXIT_LIB, "library ABI mismatch (cva_txn_summary)");
+        }
+        out.capacity = cap;
+        out.customer_id = s->id;
+        out.n_txn = s->n_txn;
+        out.n_occ = s->n_occ;
+        out.first_t = s->first_t;
+        out.last_t = s->last_t;
+        out.total_amount = s->total_amount;
+        out.total_cost = s->total_cost;
+        out.frequency = s->frequency;
+        out.recency = s->recency;
+        out.T = s->T;
+        out.monetary_value = s->monetary_value;
+        out.days_since_last = s->days_since_last;
+        out.frequency_holdout = s->frequency_holdout;
+        out.monetary_value_holdout = s->monetary_value_holdout;
+        out.duration_holdout = s->duration_holdout;
+        st = cva_txn_summarize(in, &o, &out, NULL, 0, &d);
+        if (st == CVA_E_BUFFER_TOO_SMALL && attempt == 0 && out.n_customers > cap) {
+            /* referrers without own rows can add customers beyond the row count */
+            cap = out.n_customers;
+            {
+                int has_cal = s->has_cal;
+                cli_summary_free(s);
+                s->has_cal = has_cal;
+            }
+            continue;
+        }
+        break;
+    }
+    if (st < 0) {
+        int has = s->has_cal;
+        cli_summary_free(s);
+        s->has_cal = has;
+        return cli_fail(err, CLI_EXIT_LIB, "library error %s: %s (%s)", cva_status_name(st), cva_strerror(st),
+                        d.detail ? d.detail : "");
+    }
+    s->n = out.n_customers;
+    s->status = st;
+    s->excluded = st == CVA_W_EXCLUDED || st == CVA_W_EMPTY ? d.count : 0;
+    return 0;
+}
