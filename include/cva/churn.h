@@ -65,7 +65,7 @@ enum cva_churn_option_id {
 
 /**
  * @brief Progress callback of a fit: called once per iteration with the current
- *        negative log-likelihood; a non-zero return cancels (#CVA_E_CANCELED).
+ *        negative log-likelihood; a non-zero return cancels (`CVA_E_CANCELED`).
  */
 typedef int (*cva_progress_fn)(void *user, size_t iteration, double objective);
 
@@ -102,19 +102,39 @@ typedef struct cva_model_fit {
     double n_customers;     /**< Σ weights. */
 } cva_model_fit;
 
-/** @brief Fill @p opts with the defaults. @param opts options. @param struct_size sizeof(cva_fit_opts).
- *  @retval CVA_OK @retval CVA_E_NULLPTR @retval CVA_E_ABI_MISMATCH */
+/**
+ * @brief Fill @p opts with the defaults.
+ * @param opts options.
+ * @param struct_size sizeof(cva_fit_opts).
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH
+ */
 CVA_API cva_status cva_fit_opts_init_defaults(cva_fit_opts *opts, size_t struct_size);
 
-/** @brief Zero a ::cva_model_fit and set struct_size. @param fit struct. @param struct_size sizeof(cva_model_fit).
- *  @retval CVA_OK @retval CVA_E_NULLPTR @retval CVA_E_ABI_MISMATCH */
+/**
+ * @brief Zero a ::cva_model_fit and set struct_size.
+ * @param fit struct.
+ * @param struct_size sizeof(cva_model_fit).
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH
+ */
 CVA_API cva_status cva_model_fit_init(cva_model_fit *fit, size_t struct_size);
 
-/** @brief Number of parameters of @p model (0 for an unknown id). @param model ::cva_model. */
+/**
+ * @brief Number of parameters of @p model.
+ * @param model ::cva_model.
+ * @return 2, 3 or 4; 0 for an unknown id.
+ */
 CVA_API int32_t cva_model_n_params(int32_t model);
 
-/** @brief Name of parameter @p i of @p model ("r", "alpha", ...); "" when out of range.
- *  @param model ::cva_model. @param i 0-based index. */
+/**
+ * @brief Name of parameter @p i of @p model ("r", "alpha", ...).
+ * @param model ::cva_model.
+ * @param i 0-based index.
+ * @return a static string; "" when @p model or @p i is out of range.
+ */
 CVA_API const char *cva_model_param_name(int32_t model, int32_t i);
 
 /**
@@ -155,8 +175,11 @@ CVA_API CVA_NODISCARD cva_status cva_model_fit_btyd(int32_t model, const double 
  * @param opts   options (q_above_one), NULL for defaults.
  * @param fit    out.
  * @param diag   optional diagnostics.
- * @retval CVA_OK @retval CVA_W_MAXITER @retval CVA_W_EMPTY no usable row
- * @retval CVA_E_NONFINITE @retval CVA_E_CANCELED
+ * @retval CVA_OK
+ * @retval CVA_W_MAXITER
+ * @retval CVA_W_EMPTY no usable row
+ * @retval CVA_E_NONFINITE
+ * @retval CVA_E_CANCELED
  */
 CVA_API CVA_NODISCARD cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, size_t n,
                                             const cva_fit_opts *opts, cva_model_fit *fit, cva_diag *diag);
@@ -171,7 +194,8 @@ CVA_API CVA_NODISCARD cva_status cva_gg_fit(const double *x, const double *m_x, 
  * @param opts       options, NULL for defaults.
  * @param fit        out (params alpha, beta).
  * @param diag       optional diagnostics.
- * @retval CVA_OK @retval CVA_W_EMPTY every cohort empty
+ * @retval CVA_OK
+ * @retval CVA_W_EMPTY every cohort empty
  * @retval CVA_E_BADARG survivors increase or are negative (diag->index = c*n_periods + j)
  * @retval CVA_E_NONFINITE Inf, or NaN before the end of a row
  */
@@ -188,7 +212,10 @@ CVA_API CVA_NODISCARD cva_status cva_sbg_fit(const double *survivors, size_t n_c
  * @param ll_sum out (may be NULL): Σ LL_i.
  * @param grad   out (may be NULL): ∂ Σ LL_i / ∂ params (n_params values).
  * @param diag   optional diagnostics.
- * @retval CVA_OK @retval CVA_E_DOMAIN @retval CVA_E_BADARG @retval CVA_E_NONFINITE
+ * @retval CVA_OK
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_E_BADARG
+ * @retval CVA_E_NONFINITE
  */
 CVA_API cva_status cva_model_loglik(int32_t model, const double *params, const double *x, const double *t_x,
                                     const double *T, size_t n, double *ll, double *ll_sum, double *grad,
@@ -197,36 +224,66 @@ CVA_API cva_status cva_model_loglik(int32_t model, const double *params, const d
 /**
  * @brief P(alive) at the end of observation, or @p t_future model time units later
  *        (probability the customer is still alive at T + t_future).
- * @param model BTYD model id. @param params parameters. @param t_future >= 0 (0: now).
- * @param x, t_x, T data. @param n customers. @param out P(alive) per customer. @param diag optional.
- * @retval CVA_OK @retval CVA_E_DOMAIN @retval CVA_E_BADARG @retval CVA_E_NONFINITE
+ * @param model BTYD model id.
+ * @param params parameters.
+ * @param t_future >= 0 (0: now).
+ * @param x, t_x, T data.
+ * @param n customers.
+ * @param out P(alive) per customer.
+ * @param diag optional.
+ * @retval CVA_OK
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_E_BADARG
+ * @retval CVA_E_NONFINITE
  */
 CVA_API cva_status cva_model_p_alive(int32_t model, const double *params, double t_future, const double *x,
                                      const double *t_x, const double *T, size_t n, double *out, cva_diag *diag);
 
 /**
  * @brief Conditional expected repeat purchases in (T, T + t] (BG/BB: in the next t opportunities).
- * @param model BTYD model id. @param params parameters. @param t horizon >= 0.
- * @param x, t_x, T data. @param n customers. @param out E[Y(t) | x, t_x, T]. @param diag optional.
- * @retval CVA_OK @retval CVA_W_SERIES_LIMIT @retval CVA_E_DOMAIN @retval CVA_E_BADARG @retval CVA_E_NONFINITE
+ * @param model BTYD model id.
+ * @param params parameters.
+ * @param t horizon >= 0.
+ * @param x, t_x, T data.
+ * @param n customers.
+ * @param out E[Y(t) | x, t_x, T].
+ * @param diag optional.
+ * @retval CVA_OK
+ * @retval CVA_W_SERIES_LIMIT
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_E_BADARG
+ * @retval CVA_E_NONFINITE
  */
 CVA_API cva_status cva_model_expected(int32_t model, const double *params, double t, const double *x,
                                       const double *t_x, const double *T, size_t n, double *out, cva_diag *diag);
 
 /**
  * @brief Unconditional expected repeat purchases E[X(t)] of a new customer, for each t.
- * @param model BTYD model id. @param params parameters. @param t horizons (>= 0). @param n count.
- * @param out E[X(t)]. @param diag optional.
- * @retval CVA_OK @retval CVA_W_SERIES_LIMIT @retval CVA_E_DOMAIN @retval CVA_E_BADARG
+ * @param model BTYD model id.
+ * @param params parameters.
+ * @param t horizons (>= 0).
+ * @param n count.
+ * @param out E[X(t)].
+ * @param diag optional.
+ * @retval CVA_OK
+ * @retval CVA_W_SERIES_LIMIT
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_E_BADARG
  */
 CVA_API cva_status cva_model_expected_pop(int32_t model, const double *params, const double *t, size_t n,
                                           double *out, cva_diag *diag);
 
 /**
  * @brief P(X(t) = k) for a new customer, for k = 0..n_k−1.
- * @param model BTYD model id. @param params parameters. @param t horizon > 0. @param n_k counts wanted.
- * @param out probabilities. @param diag optional.
- * @retval CVA_OK @retval CVA_E_DOMAIN @retval CVA_E_BADARG
+ * @param model BTYD model id.
+ * @param params parameters.
+ * @param t horizon > 0.
+ * @param n_k counts wanted.
+ * @param out probabilities.
+ * @param diag optional.
+ * @retval CVA_OK
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_E_BADARG
  */
 CVA_API cva_status cva_model_prob_n(int32_t model, const double *params, double t, size_t n_k, double *out,
                                     cva_diag *diag);
@@ -234,9 +291,17 @@ CVA_API cva_status cva_model_prob_n(int32_t model, const double *params, double 
 /**
  * @brief Discounted expected residual transactions with continuous discounting at rate
  *        @p delta per model time unit (Pareto/NBD: closed form; BG/NBD: numerical integration).
- * @param model #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD or #CVA_MODEL_PNBD. @param params parameters.
- * @param delta > 0. @param x, t_x, T data. @param n customers. @param out DERT. @param diag optional.
- * @retval CVA_OK @retval CVA_E_DOMAIN @retval CVA_E_BADARG @retval CVA_W_SERIES_LIMIT
+ * @param model #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD or #CVA_MODEL_PNBD.
+ * @param params parameters.
+ * @param delta > 0.
+ * @param x, t_x, T data.
+ * @param n customers.
+ * @param out DERT.
+ * @param diag optional.
+ * @retval CVA_OK
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_E_BADARG
+ * @retval CVA_W_SERIES_LIMIT
  */
 CVA_API cva_status cva_model_dert(int32_t model, const double *params, double delta, const double *x,
                                   const double *t_x, const double *T, size_t n, double *out, cva_diag *diag);
@@ -245,10 +310,16 @@ CVA_API cva_status cva_model_dert(int32_t model, const double *params, double de
  * @brief Gamma-Gamma conditional expected spend per transaction E[M | x, m_x].
  *
  * Rows with x = 0 or m_x <= 0 get the population mean E[M] = pγ/(q−1) and flag 1.
- * @param params p, q, gamma (q > 1). @param x repeat purchases. @param m_x mean spend.
- * @param n customers. @param out expected spend. @param flag optional out: 1 where E[M] was used.
+ * @param params p, q, gamma (q > 1).
+ * @param x repeat purchases.
+ * @param m_x mean spend.
+ * @param n customers.
+ * @param out expected spend.
+ * @param flag optional out: 1 where E[M] was used.
  * @param diag optional.
- * @retval CVA_OK @retval CVA_E_DOMAIN q <= 1 @retval CVA_E_NONFINITE
+ * @retval CVA_OK
+ * @retval CVA_E_DOMAIN q <= 1
+ * @retval CVA_E_NONFINITE
  */
 CVA_API cva_status cva_gg_expected_spend(const double *params, const double *x, const double *m_x, size_t n,
                                          double *out, int32_t *flag, cva_diag *diag);
@@ -262,17 +333,31 @@ typedef struct cva_clv_opts {
     double margin;        /**< Profit margin applied to spend. Default 1. */
 } cva_clv_opts;
 
-/** @brief Fill @p opts with the defaults. @param opts options. @param struct_size sizeof(cva_clv_opts).
- *  @retval CVA_OK @retval CVA_E_NULLPTR @retval CVA_E_ABI_MISMATCH */
+/**
+ * @brief Fill @p opts with the defaults.
+ * @param opts options.
+ * @param struct_size sizeof(cva_clv_opts).
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH
+ */
 CVA_API cva_status cva_clv_opts_init_defaults(cva_clv_opts *opts, size_t struct_size);
 
 /**
  * @brief Discrete CLV: Σ_{i=1..steps} margin·E[M]·(E[Y(i·L)] − E[Y((i−1)·L)]) / (1+d)^i
  *        (the scheme of the common Python implementation; SPEC §6.3).
- * @param model BTYD model id. @param params purchase model parameters.
- * @param gg_params Gamma-Gamma p, q, gamma. @param x, t_x, T, m_x data. @param n customers.
- * @param opts options, NULL for defaults. @param out CLV per customer. @param diag optional.
- * @retval CVA_OK @retval CVA_E_DOMAIN @retval CVA_E_BADARG @retval CVA_E_OPTION
+ * @param model BTYD model id.
+ * @param params purchase model parameters.
+ * @param gg_params Gamma-Gamma p, q, gamma.
+ * @param x, t_x, T, m_x data.
+ * @param n customers.
+ * @param opts options, NULL for defaults.
+ * @param out CLV per customer.
+ * @param diag optional.
+ * @retval CVA_OK
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_E_BADARG
+ * @retval CVA_E_OPTION
  */
 CVA_API cva_status cva_clv(int32_t model, const double *params, const double *gg_params, const double *x,
                            const double *t_x, const double *T, const double *m_x, size_t n,
@@ -286,23 +371,30 @@ CVA_API cva_status cva_clv(int32_t model, const double *params, const double *gg
  * Element j−1 of each output holds period j. A period that no non-empty cohort
  * reaches (or whose denominator is 0) gives NaN there, and NaN survival from then on.
  * @param survivors row-major n_cohorts × n_periods survivor matrix as for cva_sbg_fit().
- * @param n_cohorts cohorts. @param n_periods columns (>= 2).
+ * @param n_cohorts cohorts.
+ * @param n_periods columns (>= 2).
  * @param retention out (may be NULL): n_periods−1 values r̂_j.
  * @param survival  out (may be NULL): n_periods−1 values Ŝ_j.
  * @param churn     out (may be NULL): n_periods−1 values 1 − r̂_j.
  * @param diag optional diagnostics.
- * @retval CVA_OK @retval CVA_W_EMPTY every cohort empty (outputs NaN)
+ * @retval CVA_OK
+ * @retval CVA_W_EMPTY every cohort empty (outputs NaN)
  * @retval CVA_E_BADARG survivors increase or are negative, or n_periods < 2 (diag->index = c*n_periods + j)
- * @retval CVA_E_NONFINITE Inf, or NaN before the end of a row @retval CVA_E_NULLPTR
+ * @retval CVA_E_NONFINITE Inf, or NaN before the end of a row
+ * @retval CVA_E_NULLPTR
  */
 CVA_API cva_status cva_cohort_curves(const double *survivors, size_t n_cohorts, size_t n_periods, double *retention,
                                      double *survival, double *churn, cva_diag *diag);
 
 /**
  * @brief sBG survival S(t), retention r_t and churn probability P(T = t) for t = 1..n_t.
- * @param params alpha, beta. @param n_t periods. @param survival out (may be NULL): S(t).
- * @param retention out (may be NULL): r_t. @param churn out (may be NULL): P(T = t).
- * @retval CVA_OK @retval CVA_E_DOMAIN
+ * @param params alpha, beta.
+ * @param n_t periods.
+ * @param survival out (may be NULL): S(t).
+ * @param retention out (may be NULL): r_t.
+ * @param churn out (may be NULL): P(T = t).
+ * @retval CVA_OK
+ * @retval CVA_E_DOMAIN
  */
 CVA_API cva_status cva_sbg_curves(const double *params, size_t n_t, double *survival, double *retention,
                                   double *churn);
@@ -310,9 +402,14 @@ CVA_API cva_status cva_sbg_curves(const double *params, size_t n_t, double *surv
 /**
  * @brief sBG discounted expected lifetime (DEL, new customer) and discounted expected
  *        residual lifetime (DERL) of a customer who has renewed @p n_renewals times.
- * @param params alpha, beta. @param d discount rate per period (> 0). @param n_renewals >= 0.
- * @param del out (may be NULL). @param derl out (may be NULL).
- * @retval CVA_OK @retval CVA_E_DOMAIN @retval CVA_W_SERIES_LIMIT
+ * @param params alpha, beta.
+ * @param d discount rate per period (> 0).
+ * @param n_renewals >= 0.
+ * @param del out (may be NULL).
+ * @param derl out (may be NULL).
+ * @retval CVA_OK
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_W_SERIES_LIMIT
  */
 CVA_API cva_status cva_sbg_lifetime(const double *params, double d, double n_renewals, double *del, double *derl);
 
