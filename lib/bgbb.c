@@ -425,4 +425,5 @@ const cva__btyd_model cva__model_bgbb = {
     bgbb_expected_pop,
     bgbb_prob_n,
     NULL,
+    NULL,
 };

@@ -407,6 +407,90 @@ static cva_status mbgnbd_expected(const double *p, double t, const double *x, co
     return bg_expected(p, t, x, t_x, T, n, out, 1);
 }
 
+/*
+ * E[Y(t_k)] at n_t horizons in one pass (the CLV path): P(alive) once per customer,
+ * the n_t factors C·bracket once per distinct (x, T) in a direct-mapped cache that
+ * lives for the whole call; values bit-identical to bg_expected() at each t_k.
+ */
+static cva_status bg_expected_multi(const double *p, const double *t, size_t n_t, const double *x,
+                                    const double *t_x, const double *T, size_t n, cva__ey_sink sink, void *user,
+                                    int s)
+{
+    cva_status st = CVA_OK;
+    double ey[CVA__EY_MAX_T], fl[CVA__EY_MAX_T];
+    double *key = NULL, *val = NULL;
+    size_t mask = 0, i, k;
+    pa_ctx pc;
+    if (n_t > CVA__EY_MAX_T)
+        return CVA_E_INTERNAL;
+    pa_init(&pc, p, s, n);
+    if (n >= 64) {
+        size_t cap = 64;
+        while (cap < n && cap < ((size_t)1 << 14))
+            cap <<= 1;
+        key = (double *)malloc(2 * cap * sizeof *key);
+        val = (double *)malloc(cap * (n_t ? n_t : 1) * sizeof *val);
+        if (key && val) {
+            mask = cap - 1;
+            for (k = 0; k < cap; k++)
+                key[2 * k] = -1.0; /* never a valid x */
+        } else {
+            free(key);
+            free(val);
+            key = val = NULL;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        const double xi = x[i], Ti = T[i];
+        double *f = fl, *e = NULL, pa;
+        if (key) {
+            fcache c1;
+            size_t slot;
+            c1.e = NULL;
+            c1.mask = mask;
+            slot = fcache_slot(&c1, xi, Ti);
+            e = key + 2 * slot;
+            f = val + slot * n_t;
+        }
+        if (!e || !(e[0] >= xi && e[0] <= xi && e[1] >= Ti && e[1] <= Ti)) {
+            for (k = 0; k < n_t; k++) {
+                cva_status s1 = bg_cond_factor(p, t[k], xi, Ti, s, &f[k]);
+                if (s1 < 0) {
+                    free(key);
+                    free(val);
+                    return s1;
+                }
+                if (s1 > st)
+                    st = s1;
+            }
+            if (e) {
+                e[0] = xi;
+                e[1] = Ti;
+            }
+        }
+        pa = pa_eval(&pc, xi, t_x[i], Ti);
+        for (k = 0; k < n_t; k++)
+            ey[k] = f[k] * pa;
+        sink(user, i, ey);
+    }
+    free(key);
+    free(val);
+    return st;
+}
+
+static cva_status bgnbd_expected_multi(const double *p, const double *t, size_t n_t, const double *x,
+                                       const double *t_x, const double *T, size_t n, cva__ey_sink sink, void *user)
+{
+    return bg_expected_multi(p, t, n_t, x, t_x, T, n, sink, user, 0);
+}
+
+static cva_status mbgnbd_expected_multi(const double *p, const double *t, size_t n_t, const double *x,
+                                        const double *t_x, const double *T, size_t n, cva__ey_sink sink,
+                                        void *user)
+{
+    return bg_expected_multi(p, t, n_t, x, t_x, T, n, sink, user, 1);
+}
+
 /* ------------------------------------------------------ population E[X] */
 
 static cva_status bg_expected_pop(const double *p, const double *t, size_t n, double *out, int s)
@@ -646,8 +730,10 @@ static cva_status mbgnbd_dert(const double *p, double delta, const double *x, co
 
 const cva__btyd_model cva__model_bgnbd = {
     CVA_MODEL_BGNBD, 4, {"r", "alpha", "a", "b"}, {1.0, 1.0, 1.0, 1.0}, {0, 1, 0, 0},
-    bgnbd_ll, bgnbd_p_alive, bgnbd_expected, bgnbd_expected_pop, bgnbd_prob_n, bgnbd_dert};
+    bgnbd_ll, bgnbd_p_alive, bgnbd_expected, bgnbd_expected_pop, bgnbd_prob_n, bgnbd_dert,
+    bgnbd_expected_multi};
 
 const cva__btyd_model cva__model_mbgnbd = {
     CVA_MODEL_MBGNBD, 4, {"r", "alpha", "a", "b"}, {1.0, 1.0, 1.0, 1.0}, {0, 1, 0, 0},
-    mbgnbd_ll, mbgnbd_p_alive, mbgnbd_expected, mbgnbd_expected_pop, mbgnbd_prob_n, mbgnbd_dert};
+    mbgnbd_ll, mbgnbd_p_alive, mbgnbd_expected, mbgnbd_expected_pop, mbgnbd_prob_n, mbgnbd_dert,
+    mbgnbd_expected_multi};

@@ -80,6 +80,9 @@ int cva__spd_inverse(const double *a, int n, double *inv);
 
 /* ------------------------------------------------------------------ models */
 
+/* Receiver of expected_multi(): ey[k] = E[Y_i(t_k)], k < n_t, for customer i. */
+typedef void (*cva__ey_sink)(void *user, size_t i, const double *ey);
+
 /* Merged BTYD rows (x, t_x, T, weight) after validation. */
 typedef struct cva__btyd_rows {
     const double *x, *t_x, *T, *w; /* w may be NULL (all 1) */
@@ -106,12 +109,28 @@ typedef struct cva__btyd_model {
     cva_status (*prob_n)(const double *p, double t, size_t n_k, double *out); /* NULL if absent */
     cva_status (*dert)(const double *p, double delta, const double *x, const double *t_x, const double *T,
                        size_t n, double *out);                                 /* NULL if absent */
+    /* Conditional E[Y(t_k)] at n_t horizons for every customer in one pass: the
+       per-customer terms (P(alive), per-(x, T) factors) are shared by the horizons and
+       each value is bit-identical to expected() at that horizon. The values of
+       customer i go to sink(user, i, ey) in order i = 0..n−1. n_t <= CVA__EY_MAX_T.
+       NULL if absent (callers then use expected() per horizon). */
+    cva_status (*expected_multi)(const double *p, const double *t, size_t n_t, const double *x,
+                                 const double *t_x, const double *T, size_t n, cva__ey_sink sink, void *user);
 } cva__btyd_model;
+
+#define CVA__EY_MAX_T 32
 
 extern const cva__btyd_model cva__model_bgnbd;
 extern const cva__btyd_model cva__model_mbgnbd;
 extern const cva__btyd_model cva__model_pnbd;
 extern const cva__btyd_model cva__model_bgbb;
+
+/* models.c: the table of a BTYD model id (NULL if none), and the checks every
+   evaluation entry point makes (parameters as argument 2, rows with x at argument
+   arg_x, t_x and T after it), reported through diag. */
+const cva__btyd_model *cva__btyd_table(int32_t model);
+cva_status cva__btyd_check(int32_t model, const double *params, const double *x, const double *t_x,
+                           const double *T, size_t n, cva_diag *diag, int32_t arg_x);
 
 /* ------------------------------------------------- models.c: MLE driver */
 

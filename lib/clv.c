@@ -19,6 +19,8 @@
 #include <float.h>
 #include <math.h>
 
+#include <stdlib.h>
+
 #include "churn_internal.h"
 
 #define CHUNK 512
@@ -62,10 +64,81 @@ static cva_status relay(cva_diag *diag, const cva_diag *loc, cva_status st, size
     return cva__report(diag, st, arg, 0, idx, loc->count, loc->detail);
 }
 
-/* cva_model_p_alive / cva_model_expected argument positions → cva_clv's */
-static const int32_t MODEL_ARGS[9] = {1, 2, 0, 4, 5, 6, 0, 0, 0};
 /* cva_gg_expected_spend: params, x, m_x → gg_params, x, m_x */
 static const int32_t GG_ARGS[7] = {3, 4, 7, 0, 0, 0, 0};
+
+/* Accumulator fed by the models' expected_multi(): one block of horizons
+   (steps i0+1 .. i0+n_t) per call. With one block (steps <= CVA__EY_MAX_T, not
+   adaptive) out[i] holds margin·E[M_i] on entry and the CLV on exit; otherwise the
+   running state lives in acc/prev/done and out keeps margin·E[M_i]. */
+typedef struct clv_acc {
+    double *out;
+    double *acc, *prev; /* NULL with one block */
+    unsigned char *done;
+    const double *disc; /* discount factor of each step of the block */
+    size_t n_t, active;
+    int adaptive;
+} clv_acc;
+
+static void clv_sink(void *user, size_t i, const double *ey)
+{
+    clv_acc *c = (clv_acc *)user;
+    size_t k;
+    if (!c->acc) {
+        const double em = c->out[i];
+        double acc = 0.0, prev = 0.0;
+        for (k = 0; k < c->n_t; k++) {
+            acc += em * (ey[k] - prev) * c->disc[k];
+            prev = ey[k];
+        }
+        c->out[i] = acc;
+        return;
+    }
+    if (c->done[i])
+        return;
+    {
+        const double em = c->out[i];
+        double acc = c->acc[i], prev = c->prev[i];
+        for (k = 0; k < c->n_t; k++) {
+            const double term = em * (ey[k] - prev) * c->disc[k];
+            acc += term;
+            prev = ey[k];
+            if (c->adaptive && fabs(term) <= ADAPTIVE_RTOL * fabs(acc)) {
+                c->done[i] = 1;
+                c->active--;
+                break;
+            }
+        }
+        c->acc[i] = acc;
+        c->prev[i] = prev;
+    }
+}
+
+/* expected_multi() for a model without one: expected() per horizon on chunks. */
+static cva_status multi_fallback(const cva__btyd_model *m, const double *p, const double *t, size_t n_t,
+                                 const double *x, const double *t_x, const double *T, size_t n, clv_acc *c,
+                                 double *buf)
+{
+    cva_status st = CVA_OK;
+    size_t off, len, k, j;
+    double ey[CVA__EY_MAX_T];
+    for (off = 0; off < n; off += len) {
+        len = n - off < CHUNK ? n - off : CHUNK;
+        for (k = 0; k < n_t; k++) {
+            cva_status s1 = m->expected(p, t[k], x + off, t_x + off, T + off, len, buf + k * CHUNK);
+            if (s1 < 0)
+                return s1;
+            if (s1 > st)
+                st = s1;
+        }
+        for (j = 0; j < len; j++) {
+            for (k = 0; k < n_t; k++)
+                ey[k] = buf[k * CHUNK + j];
+            clv_sink(c, off + j, ey);
+        }
+    }
+    return st;
+}
 
 cva_status cva_clv(int32_t model, const double *params, const double *gg_params, const double *x,
                    const double *t_x, const double *T, const double *m_x, size_t n, const cva_clv_opts *opts,
@@ -74,11 +147,11 @@ cva_status cva_clv(int32_t model, const double *params, const double *gg_params,
     cva_clv_opts o = clv_defaults;
     cva_status st, warn = CVA_OK;
     cva_diag loc;
-    double pa[CHUNK], em[CHUNK], prev[CHUNK], cur[CHUNK], acc[CHUNK];
-    unsigned char done[CHUNK];
-    size_t off, len, k;
+    const cva__btyd_model *m;
+    double t[CVA__EY_MAX_T], disc[CVA__EY_MAX_T], *state = NULL, *buf = NULL;
+    clv_acc ca;
+    size_t k, i0;
     int32_t steps;
-    int i;
 
     if (!is_btyd(model))
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "model must be a BTYD purchase model");
@@ -105,61 +178,70 @@ cva_status cva_clv(int32_t model, const double *params, const double *gg_params,
         return cva__report(diag, CVA_E_NULLPTR, !x ? 4 : !t_x ? 5 : !T ? 6 : !m_x ? 7 : 10, 0, -1, 0,
                            "NULL data or output array");
     steps = o.steps > 0 ? o.steps : ADAPTIVE_MAX_STEPS;
+    m = cva__btyd_table(model);
 
-    /* pass 1: let the models validate every row before anything is written */
-    for (off = 0; off < n; off += len) {
-        len = n - off < CHUNK ? n - off : CHUNK;
-        cva_diag_init(&loc, sizeof loc);
-        st = cva_model_p_alive(model, params, 0.0, x + off, t_x + off, T + off, len, pa, &loc);
-        if (st < 0)
-            return relay(diag, &loc, st, off, MODEL_ARGS, 9);
-        cva_diag_init(&loc, sizeof loc);
-        st = cva_gg_expected_spend(gg_params, x + off, m_x + off, len, em, NULL, &loc);
-        if (st < 0)
-            return relay(diag, &loc, st, off, GG_ARGS, 7);
-    }
+    /* every row is checked before anything is written: the purchase model's rows and
+       parameters (cva_clv's argument numbers: params 2, x 4, t_x 5, T 6), then the
+       spend model, which checks all rows before it writes E[M] into out */
+    st = cva__btyd_check(model, params, x, t_x, T, n, diag, 4);
+    if (st != CVA_OK)
+        return st;
+    cva_diag_init(&loc, sizeof loc);
+    st = cva_gg_expected_spend(gg_params, x, m_x, n, out, NULL, &loc);
+    if (st < 0)
+        return relay(diag, &loc, st, 0, GG_ARGS, 7);
+    for (k = 0; k < n; k++)
+        out[k] *= o.margin;
 
-    /* pass 2 */
-    for (off = 0; off < n; off += len) {
-        size_t active;
-        len = n - off < CHUNK ? n - off : CHUNK;
-        cva_diag_init(&loc, sizeof loc);
-        st = cva_gg_expected_spend(gg_params, x + off, m_x + off, len, em, NULL, &loc);
-        if (st < 0)
-            return relay(diag, &loc, st, off, GG_ARGS, 7);
-        for (k = 0; k < len; k++) {
-            prev[k] = 0.0;
-            acc[k] = 0.0;
-            done[k] = 0;
-            em[k] *= o.margin;
+    memset(&ca, 0, sizeof ca);
+    ca.out = out;
+    ca.adaptive = o.steps == 0;
+    ca.active = n;
+    if (steps > CVA__EY_MAX_T || ca.adaptive) {
+        state = (double *)malloc(2 * n * sizeof *state + n);
+        if (!state)
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+        ca.acc = state;
+        ca.prev = state + n;
+        ca.done = (unsigned char *)(state + 2 * n);
+        for (k = 0; k < n; k++) {
+            ca.acc[k] = 0.0;
+            ca.prev[k] = 0.0;
+            ca.done[k] = 0;
         }
-        active = len;
-        for (i = 1; i <= steps && active > 0; i++) {
-            double disc = pow(1.0 + o.discount, -(double)i);
-            cva_diag_init(&loc, sizeof loc);
-            st = cva_model_expected(model, params, (double)i * o.step_length, x + off, t_x + off, T + off, len, cur,
-                                    &loc);
-            if (st < 0)
-                return relay(diag, &loc, st, off, MODEL_ARGS, 9);
-            if (st > 0)
-                warn = st;
-            for (k = 0; k < len; k++) {
-                double term;
-                if (done[k])
-                    continue;
-                term = em[k] * (cur[k] - prev[k]) * disc;
-                acc[k] += term;
-                prev[k] = cur[k];
-                if (o.steps == 0 && fabs(term) <= ADAPTIVE_RTOL * fabs(acc[k])) {
-                    done[k] = 1;
-                    active--;
-                }
-            }
-        }
-        if (o.steps == 0 && active > 0 && warn == CVA_OK)
-            warn = CVA_W_SERIES_LIMIT; /* some customer still had a relevant term at step 1200 */
-        for (k = 0; k < len; k++)
-            out[off + k] = acc[k];
     }
+    if (!m->expected_multi) {
+        buf = (double *)malloc(CHUNK * CVA__EY_MAX_T * sizeof *buf);
+        if (!buf) {
+            free(state);
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+        }
+    }
+    for (i0 = 0; i0 < (size_t)steps && ca.active > 0; i0 += ca.n_t) {
+        size_t nb = (size_t)steps - i0 < CVA__EY_MAX_T ? (size_t)steps - i0 : CVA__EY_MAX_T;
+        for (k = 0; k < nb; k++) {
+            const double step = (double)(i0 + k + 1);
+            t[k] = step * o.step_length;
+            disc[k] = pow(1.0 + o.discount, -step);
+        }
+        ca.disc = disc;
+        ca.n_t = nb;
+        st = m->expected_multi ? m->expected_multi(params, t, nb, x, t_x, T, n, clv_sink, &ca)
+                               : multi_fallback(m, params, t, nb, x, t_x, T, n, &ca, buf);
+        if (st < 0) {
+            free(state);
+            free(buf);
+            return cva__report(diag, st, 0, 0, -1, 0, NULL);
+        }
+        if (st > 0)
+            warn = st;
+    }
+    if (ca.adaptive && ca.active > 0 && warn == CVA_OK)
+        warn = CVA_W_SERIES_LIMIT; /* some customer still had a relevant term at step 1200 */
+    if (ca.acc)
+        for (k = 0; k < n; k++)
+            out[k] = ca.acc[k];
+    free(state);
+    free(buf);
     return cva__report(diag, warn, 0, 0, -1, 0, NULL);
 }

@@ -588,6 +588,20 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
 
 /* ------------------------------------------------------------ evaluation */
 
+const cva__btyd_model *cva__btyd_table(int32_t model)
+{
+    return btyd_table(model);
+}
+
+cva_status cva__btyd_check(int32_t model, const double *params, const double *x, const double *t_x,
+                           const double *T, size_t n, cva_diag *diag, int32_t arg_x)
+{
+    cva_status st = check_params(model, params, diag, 2);
+    if (st != CVA_OK || n == 0)
+        return st;
+    return validate_rows(model, x, t_x, T, NULL, n, diag, arg_x);
+}
+
 static cva_status common_eval_checks(int32_t model, const cva__btyd_model **mp, const double *params,
                                      const double *x, const double *t_x, const double *T, size_t n,
                                      const void *out, int32_t arg_out, int32_t arg_x, cva_diag *diag)
