@@ -37,6 +37,9 @@
 #include <float.h>
 #include <math.h>
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "churn_internal.h"
 
 #define PNBD_CAP 1000000L
@@ -330,20 +333,81 @@ static double pnbd_ll(const double *p, const cva__btyd_rows *rows, double *grad,
 
 /* ---------------------------------------------------------- predictions */
 
+/*
+ * P(alive) of many customers: a direct-mapped cache of (x, t_x, T) → P(alive)
+ * (identical customers are common: every x = 0 customer of one cohort shares
+ * (0, 0, T)); a miss costs one row_eval(), a hit one hash and compare.
+ */
+typedef struct pa_cache {
+    double *e; /* 4 per slot: x, t_x, T, P(alive); x = −1 marks an empty slot */
+    size_t mask;
+} pa_cache;
+
+static void pac_open(pa_cache *c, size_t n)
+{
+    size_t cap = 64, k;
+    c->e = NULL;
+    c->mask = 0;
+    if (n < 256)
+        return;
+    while (cap < n && cap < ((size_t)1 << 17))
+        cap <<= 1;
+    c->e = (double *)malloc(4 * cap * sizeof *c->e);
+    if (!c->e)
+        return;
+    c->mask = cap - 1;
+    for (k = 0; k < cap; k++)
+        c->e[4 * k] = -1.0;
+}
+
+static double pac_get(pa_cache *c, const pnbd_par *q, double x, double tx, double T, int *capped)
+{
+    pnbd_row o;
+    double *e = NULL;
+    if (c->e) {
+        uint64_t bx, bt, bT, h;
+        double x0 = x + 0.0, t0 = tx + 0.0, T0 = T + 0.0;
+        memcpy(&bx, &x0, 8);
+        memcpy(&bt, &t0, 8);
+        memcpy(&bT, &T0, 8);
+        h = bx * 0x9E3779B97F4A7C15u;
+        h ^= (h >> 32) ^ (bt * 0xC2B2AE3D27D4EB4Fu);
+        h ^= (h >> 29) ^ (bT * 0x165667B19E3779F9u);
+        h ^= h >> 33; /* murmur3 fmix64: spread the high product bits into the slot index */
+        h *= 0xFF51AFD7ED558CCDu;
+        h ^= h >> 33;
+        h *= 0xC4CEB9FE1A85EC53u;
+        h ^= h >> 33;
+        e = c->e + 4 * ((size_t)h & c->mask);
+        if (e[0] >= x && e[0] <= x && e[1] >= tx && e[1] <= tx && e[2] >= T && e[2] <= T)
+            return e[3];
+    }
+    row_eval(q, x, tx, T, 0, 0, &o);
+    *capped |= o.capped;
+    if (e) {
+        e[0] = x;
+        e[1] = tx;
+        e[2] = T;
+        e[3] = o.pa;
+    }
+    return o.pa;
+}
+
 static cva_status pnbd_p_alive(const double *p, double t_future, const double *x, const double *t_x,
                                const double *T, size_t n, double *out)
 {
     pnbd_par q;
+    pa_cache c;
     size_t i;
     int capped = 0;
     if (!par_init(&q, p))
         return CVA_E_DOMAIN;
+    pac_open(&c, n);
     for (i = 0; i < n; i++) {
-        pnbd_row o;
-        row_eval(&q, x[i], t_x[i], T[i], 0, 0, &o);
-        capped |= o.capped;
-        out[i] = t_future > 0.0 ? o.pa * exp(-q.s * log1p_fast(t_future / (q.be + T[i]))) : o.pa;
+        const double pa = pac_get(&c, &q, x[i], t_x[i], T[i], &capped);
+        out[i] = t_future > 0.0 ? pa * exp(-q.s * log1p_fast(t_future / (q.be + T[i]))) : pa;
     }
+    free(c.e);
     return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
 }
 
@@ -360,21 +424,59 @@ static cva_status pnbd_expected(const double *p, double t, const double *x, cons
                                 size_t n, double *out)
 {
     pnbd_par q;
+    pa_cache c;
     size_t i;
     int capped = 0;
+    double cT = -1.0, gT = 0.0;
     if (!par_init(&q, p))
         return CVA_E_DOMAIN;
-    for (i = 0; i < n; i++) {
-        pnbd_row o;
-        double bT = q.be + T[i];
-        if (!(t > 0.0)) {
+    if (!(t > 0.0)) {
+        for (i = 0; i < n; i++)
             out[i] = 0.0;
-            continue;
-        }
-        row_eval(&q, x[i], t_x[i], T[i], 0, 0, &o);
-        capped |= o.capped;
-        out[i] = o.pa * (q.r + x[i]) * (bT / (q.al + T[i])) * g_fun(q.s, log1p_fast(t / bT));
+        return CVA_OK;
     }
+    pac_open(&c, n);
+    for (i = 0; i < n; i++) {
+        const double bT = q.be + T[i], pa = pac_get(&c, &q, x[i], t_x[i], T[i], &capped);
+        if (!(T[i] >= cT && T[i] <= cT)) { /* g depends on T only: reuse it along runs of equal T */
+            cT = T[i];
+            gT = g_fun(q.s, log1p_fast(t / bT));
+        }
+        out[i] = pa * (q.r + x[i]) * (bT / (q.al + T[i])) * gT;
+    }
+    free(c.e);
+    return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
+}
+
+/* E[Y(t_k)] at n_t horizons: P(alive) once per customer (cached as above), the n_t
+   values of g once per run of equal T; bit-identical to pnbd_expected() at each t_k. */
+static cva_status pnbd_expected_multi(const double *p, const double *t, size_t n_t, const double *x,
+                                      const double *t_x, const double *T, size_t n, cva__ey_sink sink, void *user)
+{
+    pnbd_par q;
+    pa_cache c;
+    size_t i, k;
+    int capped = 0;
+    double cT = -1.0, g[CVA__EY_MAX_T], ey[CVA__EY_MAX_T];
+    if (!par_init(&q, p))
+        return CVA_E_DOMAIN;
+    if (n_t > CVA__EY_MAX_T)
+        return CVA_E_INTERNAL;
+    pac_open(&c, n);
+    for (i = 0; i < n; i++) {
+        const double bT = q.be + T[i], pa = pac_get(&c, &q, x[i], t_x[i], T[i], &capped);
+        double lead;
+        if (!(T[i] >= cT && T[i] <= cT)) {
+            cT = T[i];
+            for (k = 0; k < n_t; k++)
+                g[k] = t[k] > 0.0 ? g_fun(q.s, log1p_fast(t[k] / bT)) : 0.0;
+        }
+        lead = pa * (q.r + x[i]) * (bT / (q.al + T[i]));
+        for (k = 0; k < n_t; k++)
+            ey[k] = t[k] > 0.0 ? lead * g[k] : 0.0;
+        sink(user, i, ey);
+    }
+    free(c.e);
     return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
 }
 
@@ -530,4 +632,5 @@ const cva__btyd_model cva__model_pnbd = {
     pnbd_expected_pop,
     pnbd_prob_n,
     pnbd_dert,
+    pnbd_expected_multi,
 };
