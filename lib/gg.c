@@ -6,7 +6,7 @@
  *   ∂/∂q = ψ(px+q) − ψ(q) + ln γ − ln(γ+xm)
  *   ∂/∂γ = q/γ − (px+q)/(γ+xm)
  *
- * The fit sorts the usable rows by (x, m_x), merges identical rows and groups
+ * The fit sorts the usable rows by (x, m_x) (stable LSD radix sort), merges identical rows and groups
  * them by x: the Gamma-function terms are then evaluated once per distinct x,
  * ln m_x is precomputed, and each evaluation costs one log and one division per row.
  * SPDX-License-Identifier: MIT
@@ -14,6 +14,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "churn_internal.h"
 
@@ -69,6 +70,47 @@ static int gg_cmp(const void *pa, const void *pb)
     if (a->m > b->m)
         return 1;
     return a->idx < b->idx ? -1 : (a->idx > b->idx ? 1 : 0);
+}
+
+/*
+ * Stable LSD radix sort of the records by (x, m) — the order gg_cmp gives, since
+ * ties keep the input (idx) order. Both keys are positive doubles, whose IEEE bit
+ * patterns order like the values; 11-bit digits, passes with a single occupied
+ * bucket skipped (x is a small integer: usually one pass for it). tmp: n records.
+ */
+static void gg_radix_sort(gg_rec *rec, gg_rec *tmp, size_t n)
+{
+    enum { BITS = 11, NB = 1 << BITS };
+    static const int PASSES = (64 + BITS - 1) / BITS;
+    size_t cnt[NB];
+    int key, pass;
+    for (key = 0; key < 2; key++) /* m first, then x (most significant) */
+        for (pass = 0; pass < PASSES; pass++) {
+            const int shift = pass * BITS;
+            size_t i, sum = 0;
+            int b, skip = 0;
+            memset(cnt, 0, sizeof cnt);
+            for (i = 0; i < n; i++) {
+                uint64_t u;
+                memcpy(&u, key ? &rec[i].x : &rec[i].m, 8);
+                cnt[(u >> shift) & (NB - 1)]++;
+            }
+            for (b = 0; b < NB; b++) {
+                size_t c = cnt[b];
+                if (c == n)
+                    skip = 1;
+                cnt[b] = sum;
+                sum += c;
+            }
+            if (skip)
+                continue;
+            for (i = 0; i < n; i++) {
+                uint64_t u;
+                memcpy(&u, key ? &rec[i].x : &rec[i].m, 8);
+                tmp[cnt[(u >> shift) & (NB - 1)]++] = rec[i];
+            }
+            memcpy(rec, tmp, n * sizeof *rec);
+        }
 }
 
 typedef struct gg_data {
@@ -170,7 +212,15 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
             rec[nr].idx = nr;
             nr++;
         }
-    qsort(rec, nr, sizeof *rec, gg_cmp);
+    {
+        gg_rec *tmp = nr >= 4096 ? (gg_rec *)cva__alloc(o.alloc, nr * sizeof *tmp) : NULL;
+        if (tmp) {
+            gg_radix_sort(rec, tmp, nr);
+            cva__free(o.alloc, tmp);
+        } else {
+            qsort(rec, nr, sizeof *rec, gg_cmp);
+        }
+    }
     blk = (double *)cva__alloc(o.alloc, 5 * nr * sizeof(double));
     gend = (size_t *)cva__alloc(o.alloc, nr * sizeof(size_t));
     if (!blk || !gend) {
