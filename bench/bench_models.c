@@ -718,6 +718,13 @@ int main(int argc, char **argv)
         printf("ratio clv_bgnbd_12calls/clv_bgnbd=%.2f\n", med[11] / med[6]);
     if (!isnan(med[4]) && !isnan(med[12]))
         printf("ratio pred_bgnbd_rowwise/pred_bgnbd=%.1f\n", med[12] / med[4]);
+    free(c.x);
+    free(c.tx);
+    free(c.T);
+    free(c.m);
+    free(c.o1);
+    free(c.o2);
+    free(c.o3);
     fprintf(stderr, "total %.1f s, status %s\n", cva_bench_now() - t_start, bad ? "FAILED" : "ok");
     return bad ? 1 : 0;
 }
