@@ -92,6 +92,12 @@ size_t cva_sizeof(int32_t struct_id)
         return sizeof(cva_rfm_rule);
     case CVA_STRUCT_RFM_SEGMENT_STAT:
         return sizeof(cva_rfm_segment_stat);
+    case CVA_STRUCT_FIT_OPTS:
+        return sizeof(cva_fit_opts);
+    case CVA_STRUCT_MODEL_FIT:
+        return sizeof(cva_model_fit);
+    case CVA_STRUCT_CLV_OPTS:
+        return sizeof(cva_clv_opts);
     default:
         return 0;
     }

@@ -19,6 +19,8 @@ typedef struct command {
 static const command commands[] = {
     {"summary", cmd_summary, cmd_summary_help, "one row per customer: frequency, recency, T, monetary value, ..."},
     {"rfm", cmd_rfm, cmd_rfm_help, "RFM scores and segments per customer, or a per-segment report"},
+    {"fit", cmd_fit, cmd_fit_help, "fit a churn or spend model (BG/NBD, Pareto/NBD, Gamma-Gamma, ...) as JSON"},
+    {"predict", cmd_predict, cmd_predict_help, "P(alive), expected purchases, spend and CLV per customer"},
     {"demo", cmd_demo, cmd_demo_help, "simulate a customer base and print a report of every analysis"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -78,7 +80,7 @@ int main(int argc, char **argv)
         }
         c = find(argv[2]);
         if (!c) {
-            fprintf(stderr, "cva: no command '%s' (commands: summary, rfm, demo)\n", argv[2]);
+            fprintf(stderr, "cva: no command '%s' (commands: summary, rfm, fit, predict, demo)\n", argv[2]);
             return CLI_EXIT_USAGE;
         }
         c->help();

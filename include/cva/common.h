@@ -180,7 +180,10 @@ enum cva_struct_id {
     CVA_STRUCT_RFM_OPTS = 7,  /**< ::cva_rfm_opts */
     CVA_STRUCT_RFM_CUTS = 8,  /**< ::cva_rfm_cuts */
     CVA_STRUCT_RFM_RULE = 9,  /**< ::cva_rfm_rule */
-    CVA_STRUCT_RFM_SEGMENT_STAT = 10 /**< ::cva_rfm_segment_stat */
+    CVA_STRUCT_RFM_SEGMENT_STAT = 10, /**< ::cva_rfm_segment_stat */
+    CVA_STRUCT_FIT_OPTS = 11, /**< ::cva_fit_opts */
+    CVA_STRUCT_MODEL_FIT = 12, /**< ::cva_model_fit */
+    CVA_STRUCT_CLV_OPTS = 13  /**< ::cva_clv_opts */
 };
 
 /**

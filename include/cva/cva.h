@@ -13,5 +13,6 @@
 #include "cva/txn.h"
 #include "cva/sim.h"
 #include "cva/rfm.h"
+#include "cva/churn.h"
 
 #endif /* CVA_CVA_H */

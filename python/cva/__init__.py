@@ -10,6 +10,9 @@ RFM (SPEC §3): :func:`rfm_from_summary`, :func:`rfm_raw`, :func:`rfm_score`,
 :func:`rfm_cuts`/:func:`rfm_assign` (chunked scoring), :func:`rfm_composite`,
 :func:`rfm_segment`, :func:`rfm_segment_labels`, :func:`rfm_map_check`,
 :func:`rfm_report`, :func:`rfm_high_influence`, :func:`label`.
+Churn and spend models (SPEC §5, §6.3): :class:`BetaGeo`, :class:`ModifiedBetaGeo`,
+:class:`ParetoNBD`, :class:`BetaGeoBetaBinom`, :class:`GammaGamma`,
+:class:`ShiftedBetaGeo`, :func:`clv`, :func:`cohort_curves`.
 Low level: the ctypes structures (:class:`Diag`, :class:`TxnInput`,
 :class:`TxnOpts`, :class:`TxnSummary`, :class:`SimOpts`, :class:`Allocator`),
 :func:`txn_summarize`, :func:`txn_workspace_size`, :func:`simulate_bgnbd_gg`
@@ -31,6 +34,10 @@ from ._lib import (
     rfm_opts_init_defaults, rfm_workspace_size, rfm_map_get, label,
     Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts,
     RfmOpts, RfmCuts, RfmRule, RfmSegmentStat,
+    FitOpts, ModelFit, ClvOpts, ProgressFunc, fit_opts_init_defaults, model_fit_init,
+    clv_opts_init_defaults, model_n_params, model_param_names,
+    STRUCT_FIT_OPTS, STRUCT_MODEL_FIT, STRUCT_CLV_OPTS,
+    MODEL_BGNBD, MODEL_MBGNBD, MODEL_PNBD, MODEL_BGBB, MODEL_GG, MODEL_SBG,
     REFUND_NET, REFUND_AS_ROW, REFUND_EXCLUDE, F_ZERO_NOT_PURCHASE, F_SKIP_INVALID,
     TIME_CONTINUOUS, TIME_PERIOD, NO_REFERRER,
     STRUCT_DIAG, STRUCT_ALLOCATOR, STRUCT_TXN_INPUT, STRUCT_TXN_OPTS, STRUCT_TXN_SUMMARY,
@@ -45,6 +52,10 @@ from ._rfm import (
     rfm_raw, rfm_from_summary, rfm_score, rfm_cuts, rfm_assign, rfm_composite, rfm_segment,
     rfm_segment_labels, rfm_map_check, rfm_report, rfm_high_influence, segment_map,
     RfmScores, RfmRaw, RfmComposite, RfmSegments, RfmReport, Cuts, SegmentMap, MapCheck,
+)
+from ._models import (
+    BetaGeo, ModifiedBetaGeo, ParetoNBD, BetaGeoBetaBinom, GammaGamma, ShiftedBetaGeo,
+    clv, cohort_curves, CohortCurves, Lifetime,
 )
 from ._errors import (
     OK, W_EMPTY, W_TIES, W_NEGATIVE, W_EXCLUDED, W_SERIES_LIMIT, W_MAXITER, W_MAP,
@@ -65,6 +76,10 @@ __all__ = [
     "segment_map", "label", "rfm_opts_init_defaults", "rfm_workspace_size", "rfm_map_get",
     "RfmScores", "RfmRaw", "RfmComposite", "RfmSegments", "RfmReport", "Cuts", "SegmentMap",
     "MapCheck", "RfmOpts", "RfmCuts", "RfmRule", "RfmSegmentStat",
+    "BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "BetaGeoBetaBinom", "GammaGamma",
+    "ShiftedBetaGeo", "clv", "cohort_curves", "CohortCurves", "Lifetime",
+    "FitOpts", "ModelFit", "ClvOpts", "ProgressFunc", "fit_opts_init_defaults",
+    "model_fit_init", "clv_opts_init_defaults", "model_n_params", "model_param_names",
     "Error", "LibraryError", "VersionMismatchError", "NullPointerError", "BadArgumentError",
     "NonFiniteError", "DomainError", "OptionError", "NoMemoryError", "ConvergenceError",
     "AbiMismatchError", "CapacityError", "WorkspaceTooSmallError", "BufferTooSmallError",

@@ -47,6 +47,17 @@ STRUCT_RFM_OPTS = 7
 STRUCT_RFM_CUTS = 8
 STRUCT_RFM_RULE = 9
 STRUCT_RFM_SEGMENT_STAT = 10
+STRUCT_FIT_OPTS = 11
+STRUCT_MODEL_FIT = 12
+STRUCT_CLV_OPTS = 13
+
+# Churn and spend models (churn.h, enum cva_model)
+MODEL_BGNBD = 1
+MODEL_MBGNBD = 2
+MODEL_PNBD = 3
+MODEL_BGBB = 4
+MODEL_GG = 5
+MODEL_SBG = 6
 
 # RFM (rfm.h)
 RFM_RANK_FIRST = 0
@@ -125,6 +136,14 @@ OPTION_NAMES = {
     306: "fixed_cuts",
     307: "kernel",
     308: "weights",
+    401: "max_iter",
+    402: "tol",
+    403: "penalizer",
+    404: "start",
+    410: "steps",
+    411: "step_length",
+    412: "discount",
+    413: "margin",
 }
 
 
@@ -369,13 +388,88 @@ class RfmSegmentStat(ctypes.Structure):
     _struct_id = STRUCT_RFM_SEGMENT_STAT
 
 
+# Progress callback of a fit: int (*)(void *user, size_t iteration, double objective)
+ProgressFunc = ctypes.CFUNCTYPE(c_int, c_void_p, c_size_t, c_double)
+
+
+class FitOpts(ctypes.Structure):
+    """``cva_fit_opts``; ``FitOpts()`` holds the library defaults
+    (``cva_fit_opts_init_defaults``: max_iter 1000, merge_rows 1, grad_tol 1e-9,
+    f_tol 1e-14, penalty 0, no start, no progress callback)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("max_iter", c_int32),
+        ("merge_rows", c_int32),
+        ("q_above_one", c_int32),
+        ("grad_tol", c_double),
+        ("f_tol", c_double),
+        ("penalty", c_double),
+        ("start", P(c_double)),
+        ("progress", ProgressFunc),
+        ("progress_user", c_void_p),
+        ("alloc", P(Allocator)),
+    ]
+    _struct_id = STRUCT_FIT_OPTS
+
+    def __init__(self, **kw):
+        super().__init__()
+        fit_opts_init_defaults(self)
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+
+class ModelFit(ctypes.Structure):
+    """``cva_model_fit``: parameters, standard errors, covariance and fit
+    diagnostics. ``ModelFit()`` is zeroed by ``cva_model_fit_init``."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("model", c_int32),
+        ("n_params", c_int32),
+        ("converged", c_int32),
+        ("params", c_double * 4),
+        ("std_err", c_double * 4),
+        ("cov", c_double * 16),
+        ("log_likelihood", c_double),
+        ("grad_norm", c_double),
+        ("iterations", c_uint64),
+        ("evaluations", c_uint64),
+        ("n_rows", c_uint64),
+        ("n_customers", c_double),
+    ]
+    _struct_id = STRUCT_MODEL_FIT
+
+    def __init__(self):
+        super().__init__()
+        model_fit_init(self)
+
+
+class ClvOpts(ctypes.Structure):
+    """``cva_clv_opts``; ``ClvOpts()`` holds the defaults (12 steps of 30/7
+    model units, discount 0.01 per step, margin 1)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("steps", c_int32),
+        ("step_length", c_double),
+        ("discount", c_double),
+        ("margin", c_double),
+    ]
+    _struct_id = STRUCT_CLV_OPTS
+
+    def __init__(self, **kw):
+        super().__init__()
+        clv_opts_init_defaults(self)
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+
 STRUCTURES = (Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts, RfmOpts, RfmCuts, RfmRule,
-              RfmSegmentStat)
+              RfmSegmentStat, FitOpts, ModelFit, ClvOpts)
 STRUCT_NAMES = {
     "diag": STRUCT_DIAG, "allocator": STRUCT_ALLOCATOR, "txn_input": STRUCT_TXN_INPUT,
     "txn_opts": STRUCT_TXN_OPTS, "txn_summary": STRUCT_TXN_SUMMARY, "sim_opts": STRUCT_SIM_OPTS,
     "rfm_opts": STRUCT_RFM_OPTS, "rfm_cuts": STRUCT_RFM_CUTS, "rfm_rule": STRUCT_RFM_RULE,
-    "rfm_segment_stat": STRUCT_RFM_SEGMENT_STAT,
+    "rfm_segment_stat": STRUCT_RFM_SEGMENT_STAT, "fit_opts": STRUCT_FIT_OPTS,
+    "model_fit": STRUCT_MODEL_FIT, "clv_opts": STRUCT_CLV_OPTS,
 }
 
 # Every exported function: name -> (restype, argtypes). Mirrors lib/cva.sym.
@@ -419,6 +513,36 @@ PROTOTYPES = {
                                c_size_t, P(RfmSegmentStat), c_size_t, P(c_size_t)]),
     "cva_rfm_high_influence": (c_int, [P(c_uint32), P(c_double), c_size_t, c_double,
                                        P(c_int32)]),
+    # churn.h
+    "cva_fit_opts_init_defaults": (c_int, [P(FitOpts), c_size_t]),
+    "cva_model_fit_init": (c_int, [P(ModelFit), c_size_t]),
+    "cva_model_n_params": (c_int32, [c_int32]),
+    "cva_model_param_name": (c_char_p, [c_int32, c_int32]),
+    "cva_model_fit_btyd": (c_int, [c_int32, P(c_double), P(c_double), P(c_double), P(c_double),
+                                   c_size_t, P(FitOpts), P(ModelFit), P(Diag)]),
+    "cva_gg_fit": (c_int, [P(c_double), P(c_double), P(c_double), c_size_t, P(FitOpts),
+                           P(ModelFit), P(Diag)]),
+    "cva_sbg_fit": (c_int, [P(c_double), c_size_t, c_size_t, P(FitOpts), P(ModelFit), P(Diag)]),
+    "cva_model_loglik": (c_int, [c_int32, P(c_double), P(c_double), P(c_double), P(c_double),
+                                 c_size_t, P(c_double), P(c_double), P(c_double), P(Diag)]),
+    "cva_model_p_alive": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
+                                  P(c_double), c_size_t, P(c_double), P(Diag)]),
+    "cva_model_expected": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
+                                   P(c_double), c_size_t, P(c_double), P(Diag)]),
+    "cva_model_expected_pop": (c_int, [c_int32, P(c_double), P(c_double), c_size_t, P(c_double),
+                                       P(Diag)]),
+    "cva_model_prob_n": (c_int, [c_int32, P(c_double), c_double, c_size_t, P(c_double), P(Diag)]),
+    "cva_model_dert": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
+                               P(c_double), c_size_t, P(c_double), P(Diag)]),
+    "cva_gg_expected_spend": (c_int, [P(c_double), P(c_double), P(c_double), c_size_t,
+                                      P(c_double), P(c_int32), P(Diag)]),
+    "cva_clv_opts_init_defaults": (c_int, [P(ClvOpts), c_size_t]),
+    "cva_clv": (c_int, [c_int32, P(c_double), P(c_double), P(c_double), P(c_double), P(c_double),
+                        P(c_double), c_size_t, P(ClvOpts), P(c_double), P(Diag)]),
+    "cva_cohort_curves": (c_int, [P(c_double), c_size_t, c_size_t, P(c_double), P(c_double),
+                                  P(c_double), P(Diag)]),
+    "cva_sbg_curves": (c_int, [P(c_double), c_size_t, P(c_double), P(c_double), P(c_double)]),
+    "cva_sbg_lifetime": (c_int, [P(c_double), c_double, c_double, P(c_double), P(c_double)]),
 }
 
 
@@ -615,6 +739,36 @@ def rfm_opts_init_defaults(opts):
     """``cva_rfm_opts_init_defaults``: fill a :class:`RfmOpts` with the defaults."""
     raise_for_status(get().cva_rfm_opts_init_defaults(ctypes.byref(opts), ctypes.sizeof(opts)))
     return opts
+
+
+def fit_opts_init_defaults(opts):
+    """``cva_fit_opts_init_defaults``: fill a :class:`FitOpts` with the defaults."""
+    raise_for_status(get().cva_fit_opts_init_defaults(ctypes.byref(opts), ctypes.sizeof(opts)))
+    return opts
+
+
+def model_fit_init(fit):
+    """``cva_model_fit_init``: zero a :class:`ModelFit` and set its size."""
+    raise_for_status(get().cva_model_fit_init(ctypes.byref(fit), ctypes.sizeof(fit)))
+    return fit
+
+
+def clv_opts_init_defaults(opts):
+    """``cva_clv_opts_init_defaults``: fill a :class:`ClvOpts` with the defaults."""
+    raise_for_status(get().cva_clv_opts_init_defaults(ctypes.byref(opts), ctypes.sizeof(opts)))
+    return opts
+
+
+def model_n_params(model):
+    """``cva_model_n_params``: 2, 3 or 4 (0 for an unknown model id)."""
+    return int(get().cva_model_n_params(int(model)))
+
+
+def model_param_names(model):
+    """Parameter names of a model id in the library's order (``cva_model_param_name``)."""
+    lib = get()
+    return tuple(lib.cva_model_param_name(int(model), i).decode()
+                 for i in range(lib.cva_model_n_params(int(model))))
 
 
 def rfm_workspace_size(n):

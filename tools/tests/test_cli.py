@@ -4,7 +4,8 @@
 
 Usage: test_cli.py PATH_TO_CVA GROUP
 Groups: help, cdnow, bad_input, formats, json, text_ids, occasion, stdin, demo,
-        rfm_vectors, rfm_random, rfm_segments, rfm_report, rfm_json, rfm_errors, rfm_cdnow.
+        rfm_vectors, rfm_random, rfm_segments, rfm_report, rfm_json, rfm_errors, rfm_cdnow,
+        fit_cdnow, fit_sbg, predict_values, predict_cdnow, model_errors.
 Exit status 0 pass, 1 fail, 77 skip (meson convention).
 """
 import csv
@@ -47,7 +48,8 @@ def t_help():
     check(rc == 0 and out.startswith("cva ") and out.strip().split()[-1][0].isdigit(), "--version")
     rc, out, _ = run(["--help"])
     check(rc == 0 and "summary" in out and "rfm" in out and "demo" in out and "Exit status" in out, "--help")
-    for cmd in ("summary", "rfm", "demo"):
+    check("fit" in out and "predict" in out, "--help lists fit and predict")
+    for cmd in ("summary", "rfm", "demo", "fit", "predict"):
         rc1, out1, _ = run(["help", cmd])
         rc2, out2, _ = run([cmd, "--help"])
         check(rc1 == 0 and rc2 == 0 and out1 == out2 and ("Usage: cva " + cmd) in out1, "help " + cmd)
@@ -450,7 +452,9 @@ def t_demo():
     dt = time.time() - t0
     check(rc == 0, "demo exit 0 (%r)" % err)
     for needle in ("20,000 customers", "Customer base", "repeat buyers", "Top 10 customers by revenue",
-                   "Calibration / holdout split", "active in holdout", "RFM segments", "Champions"):
+                   "Calibration / holdout split", "active in holdout", "RFM segments", "Champions",
+                   "Churn and value", "BG/NBD alpha", "Gamma-Gamma gamma", "Holdout (next 39 weeks)",
+                   "12-month CLV", "Top 10 customers at risk"):
         check(needle in out, "demo report has %r" % needle)
     check(dt < 1.0, "demo runs in under a second (%.3f s)" % dt)
     # the RFM table: sorted by revenue share, shares add up to 100 %
@@ -462,6 +466,18 @@ def t_demo():
     check(abs(sum(shares) - 100) < 0.6 and abs(sum(custs) - 100) < 0.6, "demo RFM shares add up (%r)" % shares)
     rc2, out2, _ = run(["demo"])
     check(out2 == out, "demo is deterministic")
+    # churn section: the true parameters are shown next to the fit, within 4 standard errors
+    for line in out.split("Churn and value", 1)[-1].splitlines():
+        p = line.split()
+        if len(p) == 5 and p[0] in ("BG/NBD", "Gamma-Gamma"):
+            true, fitted, se = float(p[2]), float(p[3]), float(p[4])
+            check(abs(fitted - true) <= 4 * se, "demo %s %s within 4 SE of the truth (%s)" % (p[0], p[1], line))
+    risk = out.split("Top 10 customers at risk", 1)[-1].split("\n\n", 1)[0].splitlines()
+    body = [l.split() for l in risk if l.strip() and l.split()[0].isdigit()]
+    check(len(body) == 10, "demo lists 10 customers at risk (%d)" % len(body))
+    revs = [float(r[3].replace("$", "").replace(",", "")) for r in body]
+    check(revs == sorted(revs, reverse=True) and all(float(r[5]) < 0.5 for r in body),
+          "demo at-risk list: P(alive) < 0.5, sorted by revenue")
     rc, out3, err = run(["demo", "--customers", "500", "--seed", "7"])
     check(rc == 0 and "500 customers" in out3 and "seed 7" in out3 and out3 != out, "demo options")
     rc, _, err = run(["demo", "--customers", "0"])
@@ -1151,10 +1167,477 @@ def t_rfm_cdnow():
                      ref_bins(Mg, 5, meth, False), "cdnow " + meth)
 
 
+# ---------------------------------------------------------------- churn models: fit and predict
+
+def need_data(files):
+    data = os.environ.get("CVA_DATA_DIR", "")
+    paths = [os.path.join(data, f) for f in files]
+    if not all(os.path.exists(p) for p in paths):
+        msg = "SKIP: reference data not found at %r (set CVA_DATA_DIR)" % data
+        print(msg)
+        sys.stderr.write(msg + "\n")
+        if os.environ.get("CVA_REQUIRE_DATA") == "1":
+            print("FAIL: CVA_REQUIRE_DATA=1 but the data is missing")
+            sys.exit(1)
+        sys.exit(77)
+    return paths
+
+
+def cdnow_args(sample):
+    return ["--input", sample, "--no-header", "--delimiter", "whitespace", "--customer-col", "2",
+            "--date-col", "3", "--amount-col", "5", "--calibration-end", "1997-09-30"]
+
+
+def fit_json(args, what):
+    rc, out, err = run(["fit"] + args)
+    check(rc == 0, "%s: exit 0 (%d %r)" % (what, rc, err))
+    try:
+        return json.loads(out, object_pairs_hook=no_duplicate_keys), err
+    except ValueError as e:
+        check(False, "%s: output is JSON (%s: %r)" % (what, e, out[:200]))
+        return None, err
+
+
+FIT_KEYS = ["model", "params", "standard_errors", "log_likelihood", "iterations", "converged", "n_customers",
+            "time_unit"]
+
+
+def check_fit(j, model, names, want, digits, ll, ll_digits, what):
+    if j is None:
+        return
+    check(list(j.keys())[:8] == FIT_KEYS, "%s: first keys in the documented order (%s)" % (what, list(j)[:8]))
+    check(j["model"] == model and list(j["params"]) == names and list(j["standard_errors"]) == names,
+          "%s: model and parameter names %s" % (what, list(j["params"])))
+    for n, w in zip(names, want):
+        check(round(j["params"][n], digits) == w, "%s: %s = %r rounds to %r" % (what, n, j["params"][n], w))
+        se = j["standard_errors"][n]
+        check(se is not None and 0 < se < abs(j["params"][n]) * 2, "%s: SE of %s positive (%r)" % (what, n, se))
+    if ll is not None:
+        check(round(j["log_likelihood"], ll_digits) == ll, "%s: LL %r rounds to %r" % (what, j["log_likelihood"], ll))
+    check(j["converged"] is True and isinstance(j["iterations"], int) and j["iterations"] > 0,
+          "%s: converged" % what)
+    cov = j["covariance"]
+    check(len(cov) == len(names) and all(abs(cov[i][i] - j["standard_errors"][n] ** 2) <= 1e-9 * cov[i][i]
+                                         for i, n in enumerate(names)), "%s: covariance diagonal = SE^2" % what)
+
+
+def t_fit_cdnow():
+    sample, summ, summ2, don = need_data(["CDNOW_sample.txt", "cdnow_customers_summary.csv",
+                                          "cdnow_customers_summary_with_transactions.csv", "donations.csv"])
+    args = cdnow_args(sample)
+    t0 = time.time()
+    j, err = fit_json(["--model", "bgnbd"] + args, "fit bgnbd cdnow")
+    check_fit(j, "bgnbd", ["r", "alpha", "a", "b"], [0.243, 4.414, 0.793, 2.426], 3, -9582.4, 1, "BG/NBD CDNOW")
+    if j:
+        check(j["n_customers"] == 2357 and j["time_unit"] == "week" and j["calibration_end"] == "1997-09-30",
+              "BG/NBD CDNOW: 2357 customers, weeks by default, calibration end recorded")
+    j, _ = fit_json(["--model", "pnbd"] + args, "fit pnbd cdnow")
+    check_fit(j, "pnbd", ["r", "alpha", "s", "beta"], [0.553, 10.578, 0.606, 11.669], 3, -9595.0, 1,
+              "Pareto/NBD CDNOW")
+    j, err = fit_json(["--model", "gg"] + args, "fit gg cdnow")
+    check_fit(j, "gg", ["p", "q", "gamma"], [6.25, 3.74, 15.44], 2, None, 1, "Gamma-Gamma CDNOW")
+    if j:
+        check(j["n_customers"] == 946 and j["rows_not_used"] == 1411, "Gamma-Gamma: the 946 repeat buyers")
+        check("1411 customers with frequency 0" in err, "Gamma-Gamma: note on customers not used (%r)" % err)
+    j, _ = fit_json(["--model", "mbgnbd"] + args, "fit mbgnbd cdnow")
+    check_fit(j, "mbgnbd", ["r", "alpha", "a", "b"], [0.52, 6.18, 0.89, 1.61], 2, None, 1, "MBG/NBD CDNOW")
+    # days: r, a, b unchanged, alpha scales by 7
+    jd, _ = fit_json(["--model", "bgnbd", "--time-unit", "day"] + args, "fit bgnbd days")
+    jw, _ = fit_json(["--model", "bgnbd"] + args, "fit bgnbd weeks")
+    if jd and jw:
+        check(jd["time_unit"] == "day", "time_unit day recorded")
+        for n in ("r", "a", "b"):
+            check(abs(jd["params"][n] / jw["params"][n] - 1) < 1e-5, "days vs weeks: %s equal" % n)
+        check(abs(jd["params"]["alpha"] / jw["params"]["alpha"] / 7 - 1) < 1e-5, "days vs weeks: alpha x 7")
+    # summary files: extra and renamed columns (ID; x, t_x, zbar)
+    j, _ = fit_json(["--model", "bgnbd", "--summary", summ], "fit bgnbd summary csv")
+    check_fit(j, "bgnbd", ["r", "alpha", "a", "b"], [0.243, 4.414, 0.793, 2.426], 3, -9582.4, 1,
+              "BG/NBD summary csv")
+    j, _ = fit_json(["--model", "pnbd", "--summary", summ2], "fit pnbd x,t_x,T columns")
+    # the 2-decimal rounding of that file moves beta to 11.668: check lifetimes' printed digits
+    check_fit(j, "pnbd", ["r", "alpha", "s", "beta"], [0.55, 10.58, 0.61, 11.67], 2, -9595.0, 1,
+              "Pareto/NBD x,t_x,T")
+    j, _ = fit_json(["--model", "gg", "--summary", summ2], "fit gg zbar")
+    # the zbar column is rounded to cents: gamma = 15.4477 (lifetimes prints 15.45)
+    check_fit(j, "gg", ["p", "q", "gamma"], [6.25, 3.74, 15.45], 2, None, 1, "Gamma-Gamma zbar")
+    j, _ = fit_json(["--model", "gg", "--summary", summ2, "--frequency-col", "x", "--monetary-col", "zbar"],
+                    "fit gg explicit columns")
+    check(j is not None and round(j["params"]["p"], 2) == 6.25, "explicit --frequency-col/--monetary-col")
+    # BG/BB on the donations (weights)
+    j, _ = fit_json(["--model", "bgbb", "--summary", don], "fit bgbb donations")
+    check_fit(j, "bgbb", ["alpha", "beta", "gamma", "delta"], [1.204, 0.750, 0.657, 2.783], 3, -33225.6, 1,
+              "BG/BB donations")
+    if j:
+        check(j["n_customers"] == 11104 and j["n_rows"] == 22 and j["time_unit"] == "period",
+              "BG/BB: 11104 donors in 22 rows, time in periods")
+    # the summary written by `cva summary` is a valid --summary input
+    with tempfile.TemporaryDirectory() as tmp:
+        sm = os.path.join(tmp, "s.csv")
+        rc, _, err = run(["summary"] + args + ["--time-unit", "week", "-o", sm])
+        j, _ = fit_json(["--model", "bgnbd", "--summary", sm], "fit on cva summary output")
+        check_fit(j, "bgnbd", ["r", "alpha", "a", "b"], [0.243, 4.414, 0.793, 2.426], 3, -9582.4, 1,
+                  "BG/NBD on cva summary output")
+        out = os.path.join(tmp, "fit.json")
+        rc, o2, err = run(["fit", "--model", "bgnbd", "-o", out] + args)
+        check(rc == 0 and o2 == "" and json.load(open(out))["model"] == "bgnbd", "fit -o FILE")
+    print("fit cdnow: %.3f s" % (time.time() - t0))
+
+
+REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
+HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491]
+
+
+def t_fit_sbg():
+    with tempfile.TemporaryDirectory() as tmp:
+        f1 = os.path.join(tmp, "regular.csv")
+        write(f1, "cohort," + ",".join("period_%d" % i for i in range(8)) + "\n2000," +
+              ",".join(map(str, REGULAR)) + "\n")
+        j, _ = fit_json(["--model", "sbg", "--summary", f1], "sbg regular")
+        check_fit(j, "sbg", ["alpha", "beta"], [0.7041, 1.1820], 4, -1680.27, 2, "sBG regular")
+        if j:
+            check(j["n_cohorts"] == 1 and j["n_periods"] == 8 and j["n_customers"] == 1000,
+                  "sBG: cohort count, periods, customers")
+        f2 = os.path.join(tmp, "high.csv")
+        write(f2, ",".join(map(str, HIGH_END)) + "\n")
+        j, _ = fit_json(["--model", "sbg", "--summary", f2], "sbg high end, no header")
+        check_fit(j, "sbg", ["alpha", "beta"], [0.6681, 3.8061], 4, -1611.16, 2, "sBG high end")
+        # several cohorts: the later ones observed for fewer periods (empty cells / short rows)
+        f3 = os.path.join(tmp, "multi.csv")
+        write(f3, "period_0,period_1,period_2,period_3\n1000,631,468,382\n500,320,,\n")
+        f4 = os.path.join(tmp, "multi2.csv")
+        write(f4, "1000,631,468,382\n500,320\n")
+        j3, _ = fit_json(["--model", "sbg", "--summary", f3], "sbg multi-cohort")
+        j4, _ = fit_json(["--model", "sbg", "--summary", f4], "sbg multi-cohort, short rows")
+        if j3 and j4:
+            check(j3["params"] == j4["params"] and j3["n_customers"] == 1500, "multi-cohort: empty cells = short rows")
+            # independent check: the likelihood at the reported optimum (SPEC 5.8)
+            a, b = j3["params"]["alpha"], j3["params"]["beta"]
+
+            def ll(a, b):
+                tot = 0.0
+                for row in ([1000, 631, 468, 382], [500, 320]):
+                    P, S = a / (a + b), 1.0
+                    for t in range(1, len(row)):
+                        if t > 1:
+                            P *= (b + t - 2) / (a + b + t - 1)
+                        S -= P
+                        tot += (row[t - 1] - row[t]) * math.log(P)
+                    tot += row[-1] * math.log(S)
+                return tot
+            check(abs(ll(a, b) - j3["log_likelihood"]) < 1e-7, "sBG LL matches an independent evaluation")
+            for da, db in ((1e-4, 0), (-1e-4, 0), (0, 1e-4), (0, -1e-4)):
+                check(ll(a + da, b + db) <= ll(a, b) + 1e-9, "sBG optimum: no better neighbour")
+
+
+def hyp2f1(a, b, c, z):
+    s = t = 1.0
+    k = 0
+    while True:
+        t *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z
+        s += t
+        k += 1
+        if abs(t) < 1e-17 * abs(s) or k > 100000:
+            return s
+
+
+def bgnbd_ref(p, x, tx, T, t):
+    """P(alive) and E[Y(t)] of BG/NBD, FHL 2005a eq. 10 and the 2008 P(alive) note (original forms)."""
+    r, al, a, b = p
+    pa = 1.0 if x == 0 else 1.0 / (1.0 + a / (b + x - 1) * ((al + T) / (al + tx)) ** (r + x))
+    z = t / (al + T + t)
+    num = 1 - ((al + T) / (al + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
+    den = 1 + (a / (b + x - 1) * ((al + T) / (al + tx)) ** (r + x) if x > 0 else 0)
+    return pa, (a + b + x - 1) / (a - 1) * num / den
+
+
+def gg_ref(g, x, m):
+    p, q, gam = g
+    return p * (gam + x * m) / (p * x + q - 1) if x > 0 and m > 0 else p * gam / (q - 1)
+
+
+def rel(a, b):
+    return abs(a - b) / max(abs(b), 1e-300)
+
+
+PAPER = {"model": "bgnbd", "params": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, "time_unit": "week"}
+PAPER_GG = {"model": "gg", "params": {"p": 6.25, "q": 3.74, "gamma": 15.44}}
+
+
+def t_predict_values():
+    P = (0.243, 4.414, 0.793, 2.426)
+    G = (6.25, 3.74, 15.44)
+    rng = random.Random(5)
+    cust = [("1", 2, 30.43, 38.86, 35.0), ("zero", 0, 0.0, 38.86, 0.0), ("five", 5, 10.0, 38.86, 20.0)]
+    for i in range(40):
+        T = rng.uniform(1, 80)
+        x = rng.choice([0, 0, 1, 2, 3, 5, 8, 13, 30])
+        tx = 0.0 if x == 0 else rng.uniform(0, T)
+        cust.append(("c%02d" % i, x, round(tx, 6), round(T, 6), round(rng.uniform(5, 90), 2) if x else 0.0))
+    with tempfile.TemporaryDirectory() as tmp:
+        pf = os.path.join(tmp, "bgnbd.json")
+        gf = os.path.join(tmp, "gg.json")
+        sf = os.path.join(tmp, "s.csv")
+        write(pf, json.dumps(PAPER))
+        write(gf, json.dumps(PAPER_GG))
+        write(sf, "customer_id,frequency,recency,T,monetary_value,extra\n" +
+              "".join("%s,%r,%r,%r,%r,x\n" % c for c in cust))
+        rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39"])
+        check(rc == 0, "predict --params --summary exit 0 (%d %r)" % (rc, err))
+        got = rows(out)
+        check(out.splitlines()[0] == "customer_id,frequency,recency,T,p_alive,expected_purchases",
+              "predict columns (%r)" % out.splitlines()[:1])
+        # SPEC 5.11 (30-digit reference values)
+        if len(got) == len(cust):
+            g1 = got[0]
+            check(g1["customer_id"] == "1" and rel(float(g1["p_alive"]), 0.7265785701) < 1e-9 and
+                  rel(float(g1["expected_purchases"]), 1.226028175) < 1e-9,
+                  "SPEC 5.11 customer 1: P(alive) and E[Y(39)] (%r)" % g1)
+            check(float(got[1]["p_alive"]) == 1.0 and rel(float(got[1]["expected_purchases"]), 0.1950980520) < 1e-9,
+                  "SPEC 5.11 x=0: P(alive)=1, E[Y(39)]")
+            check(rel(float(got[2]["p_alive"]), 0.02480436617) < 1e-9, "SPEC 5.11 x=5, t_x=10: P(alive)")
+            worst = 0.0
+            for c, g in zip(cust, got):
+                pa, ey = bgnbd_ref(P, c[1], c[2], c[3], 39.0)
+                worst = max(worst, rel(float(g["p_alive"]), pa), rel(float(g["expected_purchases"]), ey))
+                check(g["customer_id"] == c[0], "ids written back")
+            check(worst < 1e-8, "P(alive), E[Y] vs the Python reference (max rel diff %.2e)" % worst)
+        else:
+            check(False, "predict: %d rows for %d customers" % (len(got), len(cust)))
+        # spend and CLV: the lifetimes scheme, evaluated here from E[Y] and E[M]
+        rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39", "--spend", "gg",
+                            "--spend-params", gf])
+        check(rc == 0, "predict --spend gg exit 0 (%r)" % err)
+        check("12 monthly steps of 30 days" in err and "4.28571 weeks" in err and "discount 1 % per step" in err
+              and "margin 1" in err, "CLV settings printed on stderr (%r)" % err)
+        got = rows(out)
+        worst = 0.0
+        for c, g in zip(cust, got):
+            em = gg_ref(G, c[1], c[4])
+            clv = sum(em * (bgnbd_ref(P, c[1], c[2], c[3], k * 30 / 7)[1] -
+                            (bgnbd_ref(P, c[1], c[2], c[3], (k - 1) * 30 / 7)[1] if k > 1 else 0.0)) / 1.01 ** k
+                      for k in range(1, 13))
+            worst = max(worst, rel(float(g["expected_avg_spend"]), em), rel(float(g["clv"]), clv))
+        check(len(got) == len(cust) and worst < 1e-8, "expected spend and CLV vs the Python reference (%.2e)" % worst)
+        # other settings: 6 months, 2 %, margin 0.3, days
+        pd = dict(PAPER)
+        pd["params"] = dict(PAPER["params"], alpha=4.414 * 7)
+        pd["time_unit"] = "day"
+        pdf = os.path.join(tmp, "days.json")
+        write(pdf, json.dumps(pd))
+        sfd = os.path.join(tmp, "days.csv")
+        write(sfd, "customer_id,frequency,recency,T,monetary_value\n" +
+              "".join("%s,%r,%r,%r,%r\n" % (c[0], c[1], c[2] * 7, c[3] * 7, c[4]) for c in cust))
+        rc, out, err = run(["predict", "--params", pdf, "--summary", sfd, "--horizon", str(39 * 7), "--spend", "gg",
+                            "--spend-params", gf, "--clv-months", "6", "--discount", "0.02", "--margin", "0.3"])
+        check(rc == 0 and "6 monthly steps of 30 days (30 days each)" in err and "discount 2 %" in err,
+              "days: settings printed (%r)" % err)
+        got = rows(out)
+        worst = 0.0
+        for c, g in zip(cust, got):
+            em = gg_ref(G, c[1], c[4])
+            clv = sum(0.3 * em * (bgnbd_ref(P, c[1], c[2], c[3], k * 30 / 7)[1] -
+                                  (bgnbd_ref(P, c[1], c[2], c[3], (k - 1) * 30 / 7)[1] if k > 1 else 0.0)) / 1.02 ** k
+                      for k in range(1, 7))
+            worst = max(worst, rel(float(g["clv"]), clv), rel(float(g["expected_purchases"]),
+                                                              bgnbd_ref(P, c[1], c[2], c[3], 39.0)[1]))
+        check(len(got) == len(cust) and worst < 1e-8, "days give the same CLV as weeks (%.2e)" % worst)
+        # Pareto/NBD SPEC 5.11 values
+        pn = os.path.join(tmp, "pnbd.json")
+        write(pn, json.dumps({"model": "pnbd", "params": {"r": 0.5534, "alpha": 10.5776, "s": 0.6061,
+                                                          "beta": 11.6650}}))
+        rc, out, err = run(["predict", "--params", pn, "--summary", sf, "--horizon", "39"])
+        got = rows(out)
+        check(rc == 0 and rel(float(got[0]["p_alive"]), 0.8691321852) < 1e-9 and
+              rel(float(got[0]["expected_purchases"]), 1.455243322) < 1e-9 and
+              rel(float(got[1]["p_alive"]), 0.2950875142) < 1e-9, "Pareto/NBD SPEC 5.11 values (%r)" % got[:2])
+        # JSON output
+        rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39", "--format", "json"])
+        j = json.loads(out, object_pairs_hook=no_duplicate_keys) if rc == 0 else None
+        check(j is not None and j["model"] == "bgnbd" and j["horizon"] == 39 and len(j["customers"]) == len(cust)
+              and rel(j["customers"][0]["p_alive"], 0.7265785701) < 1e-9, "predict --format json")
+        # --model must agree with the file
+        rc, out, err = run(["predict", "--model", "pnbd", "--params", pf, "--summary", sf, "--horizon", "39"])
+        check(rc == 3 and out == "" and "--model pnbd" in err, "params of another model: exit 3 (%d %r)" % (rc, err))
+
+
+def t_predict_cdnow():
+    sample, = need_data(["CDNOW_sample.txt"])
+    args = cdnow_args(sample)
+    with tempfile.TemporaryDirectory() as tmp:
+        pf = os.path.join(tmp, "bgnbd.json")
+        gf = os.path.join(tmp, "gg.json")
+        rc, _, err = run(["fit", "--model", "bgnbd", "-o", pf] + args)
+        rc2, _, err2 = run(["fit", "--model", "gg", "-o", gf] + args)
+        check(rc == 0 and rc2 == 0, "fit for predict (%r %r)" % (err, err2))
+        rc, out1, err1 = run(["predict", "--model", "bgnbd", "--horizon", "39", "--spend", "gg"] + args)
+        check(rc == 0 and "no --params given: fitted BG/NBD on 2357 customers" in err1 and
+              "no --spend-params given: fitted Gamma-Gamma on 946 customers" in err1,
+              "predict without --params fits first and says so (%r)" % err1)
+        rc, out2, err2 = run(["predict", "--params", pf, "--spend-params", gf, "--horizon", "39"] + args)
+        check(rc == 0 and out1 == out2, "fit-first output = output with the fitted parameter files")
+        check("fitted" not in err2, "with parameter files no fit note")
+        got = rows(out1)
+        check(len(got) == 2357 and list(got[0].keys()) == [
+            "customer_id", "frequency", "recency", "T", "p_alive", "expected_purchases", "expected_avg_spend", "clv",
+            "frequency_holdout", "monetary_value_holdout"], "predict CDNOW columns (%r)" % list(got[0].keys()))
+        # the calibration-vs-holdout table (FHL 2005a Figure 3 buckets)
+        for needle in ("calibration vs holdout", "frequency", "7+", "total repeat purchases in the holdout",
+                       "holdout revenue"):
+            check(needle in err1, "holdout table has %r" % needle)
+        act = sum(float(r["frequency_holdout"]) for r in got)
+        pred = sum(float(r["expected_purchases"]) for r in got)
+        check("actual %.0f, predicted %.1f" % (act, pred) in err1, "holdout totals agree with the columns")
+        tab = [l.split() for l in err1.splitlines() if l.strip() and l.split()[0] in
+               ("0", "1", "2", "3", "4", "5", "6", "7+")]
+        check(len(tab) == 8 and sum(int(t[1]) for t in tab) == 2357, "8 frequency buckets over 2357 customers")
+        for t in tab:
+            b = t[0]
+            sel = [r for r in got if (float(r["frequency"]) >= 7 if b == "7+" else float(r["frequency"]) == int(b))]
+            a = sum(float(r["frequency_holdout"]) for r in sel) / len(sel)
+            p = sum(float(r["expected_purchases"]) for r in sel) / len(sel)
+            check(abs(float(t[2]) - a) < 6e-5 and abs(float(t[3]) - p) < 6e-5, "bucket %s means" % b)
+        # the horizon defaults to the holdout length
+        rc, out3, err3 = run(["predict", "--params", pf, "--spend-params", gf] + args)
+        check(rc == 0 and out3 == out2 and "horizon: the holdout length, 39 weeks" in err3, "default horizon")
+        # -q: no notes, no table
+        rc, _, err4 = run(["predict", "--params", pf, "--horizon", "39", "-q"] + args)
+        check(rc == 0 and err4 == "", "predict -q is quiet (%r)" % err4)
+        # a different horizon: the holdout table still compares over the 39 holdout weeks
+        rc, out5, err5 = run(["predict", "--params", pf, "--horizon", "52"] + args)
+        check(rc == 0 and "actual %.0f, predicted %.1f" % (act, pred) in err5, "holdout table at 39 weeks")
+        # Pareto/NBD on transactions without a split
+        rc, out6, err6 = run(["predict", "--model", "pnbd", "--horizon", "10", "--spend", "gg"] + args[:-2])
+        check(rc == 0 and len(rows(out6)) == 2357 and "frequency_holdout" not in out6 and
+              "calibration vs holdout" not in err6, "pnbd without calibration end")
+
+
+def model_bad(tmp, name, cmd, files, args, code, needles, pre_existing=False):
+    d = os.path.join(tmp, name)
+    os.mkdir(d)
+    for fn, content in files.items():
+        write(os.path.join(d, fn), content)
+    outp = os.path.join(d, "out.txt")
+    if pre_existing:
+        write(outp, "OLD\n")
+    args = [a.replace("@", d + "/") for a in args]
+    rc, out, err = run([cmd] + args + ["-o", outp])
+    check(rc == code, "%s: exit %d (got %d, stderr %r)" % (name, code, rc, err))
+    for n in needles:
+        check(n in err, "%s: stderr mentions %r (got %r)" % (name, n, err))
+    check(err.startswith("cva: "), "%s: message starts with 'cva: ' (%r)" % (name, err))
+    left = sorted(os.listdir(d))
+    want = sorted(list(files) + (["out.txt"] if pre_existing else []))
+    check(left == want, "%s: no output or temporary file written (%s)" % (name, left))
+    if pre_existing:
+        with open(outp) as f:
+            check(f.read() == "OLD\n", "%s: existing output untouched" % name)
+
+
+def t_model_errors():
+    S = "frequency,recency,T\n"
+    P = json.dumps(PAPER)
+    with tempfile.TemporaryDirectory() as tmp:
+        model_bad(tmp, "unknown_model", "fit", {"s.csv": S + "1,1,2\n"}, ["--model", "bgnb", "--summary", "@s.csv"],
+                  2, ["unknown model 'bgnb'"])
+        model_bad(tmp, "no_model", "fit", {"s.csv": S + "1,1,2\n"}, ["--summary", "@s.csv"], 2, ["--model"])
+        model_bad(tmp, "no_input", "fit", {}, ["--model", "bgnbd"], 2, ["no input"])
+        model_bad(tmp, "both_inputs", "fit", {"s.csv": S}, ["--model", "bgnbd", "--summary", "@s.csv", "--input",
+                                                            "@s.csv"], 2, ["not both"])
+        model_bad(tmp, "missing_column", "fit", {"s.csv": "frequency,T\n1,2\n"},
+                  ["--model", "bgnbd", "--summary", "@s.csv"], 3, ["s.csv:1:", "no recency column", "--recency-col"],
+                  pre_existing=True)
+        model_bad(tmp, "missing_monetary", "fit", {"s.csv": S + "1,1,2\n"}, ["--model", "gg", "--summary", "@s.csv"],
+                  3, ["no monetary value column"])
+        model_bad(tmp, "negative_frequency", "fit", {"s.csv": S + "1,1,2\n-1,0,2\n"},
+                  ["--model", "bgnbd", "--summary", "@s.csv"], 3, ["s.csv:3:1:", "negative frequency"],
+                  pre_existing=True)
+        model_bad(tmp, "fractional_frequency", "fit", {"s.csv": S + "1.5,1,2\n"},
+                  ["--model", "pnbd", "--summary", "@s.csv"], 3, ["s.csv:2:1:", "whole number"])
+        model_bad(tmp, "recency_gt_T", "fit", {"s.csv": S + "1,1,2\n2,3,2.5\n"},
+                  ["--model", "bgnbd", "--summary", "@s.csv"], 3, ["s.csv:3:2:", "recency is greater than T"])
+        model_bad(tmp, "x0_recency", "fit", {"s.csv": S + "0,1,2\n"}, ["--model", "bgnbd", "--summary", "@s.csv"],
+                  3, ["s.csv:2:2:", "frequency 0 with a recency"])
+        model_bad(tmp, "nan_value", "fit", {"s.csv": S + "1,nan,2\n"}, ["--model", "bgnbd", "--summary", "@s.csv"],
+                  3, ["s.csv:2:2:", "non-finite"])
+        model_bad(tmp, "empty_value", "fit", {"s.csv": S + "1,,2\n"}, ["--model", "bgnbd", "--summary", "@s.csv"],
+                  3, ["s.csv:2:2:", "empty value"])
+        model_bad(tmp, "zero_weight", "fit", {"s.csv": "frequency,recency,T,weights\n1,1,2,0\n"},
+                  ["--model", "bgnbd", "--summary", "@s.csv"], 3, ["s.csv:2:4:", "weights must be > 0"])
+        model_bad(tmp, "header_only", "fit", {"s.csv": S}, ["--model", "bgnbd", "--summary", "@s.csv"], 3,
+                  ["no customers"])
+        model_bad(tmp, "gg_no_repeaters", "fit", {"s.csv": "frequency,monetary_value\n0,0\n"},
+                  ["--model", "gg", "--summary", "@s.csv"], 3, ["frequency >= 1"])
+        model_bad(tmp, "bgbb_txn", "fit", {"t.csv": "customer_id,date,amount\n1,2024-01-01,5\n"},
+                  ["--model", "bgbb", "--input", "@t.csv"], 2, ["needs --summary"])
+        model_bad(tmp, "bgbb_not_int", "fit", {"d.csv": "frequency,recency,periods,weights\n1,1.5,6,3\n"},
+                  ["--model", "bgbb", "--summary", "@d.csv"], 3, ["d.csv:2:2:", "whole numbers"])
+        model_bad(tmp, "summary_cal_end", "fit", {"s.csv": S + "1,1,2\n"},
+                  ["--model", "bgnbd", "--summary", "@s.csv", "--calibration-end", "2024-01-01"], 2, ["--summary"])
+        model_bad(tmp, "bad_penalizer", "fit", {"s.csv": S + "1,1,2\n"},
+                  ["--model", "bgnbd", "--summary", "@s.csv", "--penalizer", "-1"], 2, ["--penalizer"])
+        model_bad(tmp, "missing_file", "fit", {}, ["--model", "bgnbd", "--summary", "@nope.csv"], 4, ["cannot open"])
+        model_bad(tmp, "txn_bad_date", "fit", {"t.csv": "customer_id,date,amount\n1,2024-13-01,5\n"},
+                  ["--model", "bgnbd", "--input", "@t.csv"], 3, ["t.csv:2:2:", "impossible date"])
+        model_bad(tmp, "sbg_increasing", "fit", {"c.csv": "100,80,90\n"}, ["--model", "sbg", "--summary", "@c.csv"],
+                  3, ["c.csv:1:3:", "survivors increase"])
+        model_bad(tmp, "sbg_gap", "fit", {"c.csv": "period_0,period_1,period_2\n100,,50\n"},
+                  ["--model", "sbg", "--summary", "@c.csv"], 3, ["c.csv:2:3:", "after an empty cell"])
+        model_bad(tmp, "sbg_no_periods", "fit", {"c.csv": "a,b\n1,2\n"}, ["--model", "sbg", "--summary", "@c.csv"],
+                  3, ["period_0"])
+        model_bad(tmp, "sbg_negative", "fit", {"c.csv": "100,-5\n"}, ["--model", "sbg", "--summary", "@c.csv"],
+                  3, ["c.csv:1:2:", "negative count"])
+        # predict
+        model_bad(tmp, "p_no_horizon", "predict", {"p.json": P, "t.csv": "customer_id,date,amount\n1,2024-01-01,5\n"},
+                  ["--params", "@p.json", "--input", "@t.csv"], 2, ["--horizon"])
+        model_bad(tmp, "p_unknown_model", "predict", {"s.csv": S + "1,1,2\n"},
+                  ["--model", "foo", "--summary", "@s.csv", "--horizon", "1"], 2, ["unknown model 'foo'"])
+        model_bad(tmp, "p_gg_model", "predict", {"s.csv": S + "1,1,2\n"},
+                  ["--model", "gg", "--summary", "@s.csv", "--horizon", "1"], 2, ["not a purchase model"])
+        model_bad(tmp, "p_bad_json", "predict", {"p.json": "{\"model\": \"bgnbd\", \"params\": {\"r\": 1,}}",
+                                                 "s.csv": S + "1,1,2\n"},
+                  ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1"], 3, ["p.json:1:", "not a parameter file"])
+        model_bad(tmp, "p_missing_param", "predict",
+                  {"p.json": "{\"model\": \"bgnbd\", \"params\": {\"r\": 1, \"alpha\": 2, \"a\": 0.5}}",
+                   "s.csv": S + "1,1,2\n"},
+                  ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1"], 3, ["no \"b\""])
+        model_bad(tmp, "p_negative_param", "predict",
+                  {"p.json": "{\"model\": \"bgnbd\", \"params\": {\"r\": 1, \"alpha\": -2, \"a\": 0.5, \"b\": 1}}",
+                   "s.csv": S + "1,1,2\n"},
+                  ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1"], 3, ["alpha", "> 0"])
+        model_bad(tmp, "p_unit_mismatch", "predict", {"p.json": P, "s.csv": S + "1,1,2\n"},
+                  ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1", "--time-unit", "day"], 2,
+                  ["fitted in weeks"])
+        model_bad(tmp, "p_recency_gt_T", "predict", {"p.json": P, "s.csv": S + "1,3,2\n"},
+                  ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1"], 3, ["s.csv:2:2:", "greater than T"],
+                  pre_existing=True)
+        model_bad(tmp, "p_spend_no_monetary", "predict", {"p.json": P, "s.csv": S + "1,1,2\n"},
+                  ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1", "--spend", "gg"], 3,
+                  ["no monetary value column"])
+        model_bad(tmp, "p_bad_spend", "predict", {"p.json": P, "s.csv": S + "1,1,2\n"},
+                  ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1", "--spend", "xyz"], 2, ["--spend"])
+        model_bad(tmp, "p_negative_horizon", "predict", {"p.json": P, "s.csv": S + "1,1,2\n"},
+                  ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "-1"], 2, ["--horizon"])
+        model_bad(tmp, "p_bgbb_spend", "predict", {"d.csv": "frequency,recency,periods\n1,1,6\n"},
+                  ["--model", "bgbb", "--summary", "@d.csv", "--horizon", "1", "--spend", "gg"], 2, ["bgbb"])
+        # BG/BB predictions from a summary (weights are ignored per row)
+        d = os.path.join(tmp, "bgbb_ok")
+        os.mkdir(d)
+        write(os.path.join(d, "d.csv"), "frequency,recency,periods,weights\n0,0,6,3464\n6,6,6,1203\n")
+        write(os.path.join(d, "p.json"), json.dumps({"model": "bgbb", "params": {"alpha": 1.204, "beta": 0.750,
+                                                                                  "gamma": 0.657, "delta": 2.783}}))
+        rc, out, err = run(["predict", "--params", os.path.join(d, "p.json"), "--summary", os.path.join(d, "d.csv"),
+                            "--horizon", "5"])
+        got = rows(out)
+        check(rc == 0 and len(got) == 2 and float(got[1]["p_alive"]) > float(got[0]["p_alive"]),
+              "BG/BB predict on a summary (%d %r)" % (rc, err))
+
+
 GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats": t_formats, "json": t_json,
           "text_ids": t_text_ids, "occasion": t_occasion, "stdin": t_stdin, "demo": t_demo,
           "rfm_vectors": t_rfm_vectors, "rfm_random": t_rfm_random, "rfm_segments": t_rfm_segments,
-          "rfm_report": t_rfm_report, "rfm_json": t_rfm_json, "rfm_errors": t_rfm_errors, "rfm_cdnow": t_rfm_cdnow}
+          "rfm_report": t_rfm_report, "rfm_json": t_rfm_json, "rfm_errors": t_rfm_errors, "rfm_cdnow": t_rfm_cdnow,
+          "fit_cdnow": t_fit_cdnow, "fit_sbg": t_fit_sbg, "predict_values": t_predict_values,
+          "predict_cdnow": t_predict_cdnow, "model_errors": t_model_errors}
 
 
 def main():

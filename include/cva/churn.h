@@ -1,0 +1,422 @@
+/*
+ * libcva — customer-value analytics in C99.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CVA_CHURN_H
+#define CVA_CHURN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cva/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * @defgroup churn Churn and spend models
+ * @brief BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma and sBG: likelihood,
+ *        maximum-likelihood fitting, P(alive), expected purchases and spend,
+ *        DERT and CLV (SPEC §5, §6.3, decisions 5–8).
+ *
+ * Parameters travel as a plain `double params[4]` in the order given by
+ * ::cva_model (natural scale, all > 0). Every evaluation function takes the
+ * parameters directly, so a caller may fit elsewhere. The per-customer data
+ * are the BTYD statistics of cva_txn_summarize(): frequency x (repeat
+ * occasions), recency t_x and age T in model time units (for BG/BB:
+ * x repeat transactions, t_x the period of the last one, T = n opportunities).
+ *
+ * All functions are reentrant; a ::cva_model_fit is a plain value that may be
+ * shared read-only between threads.
+ *
+ * @code
+ * cva_model_fit fit;
+ * cva_model_fit_init(&fit, sizeof fit);
+ * int st = cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, NULL, n, NULL, &fit, NULL);
+ * double pa[n], ey[n];
+ * cva_model_p_alive(CVA_MODEL_BGNBD, fit.params, x, tx, T, n, pa, NULL);
+ * cva_model_expected(CVA_MODEL_BGNBD, fit.params, 39.0, x, tx, T, n, ey, NULL);
+ * @endcode
+ * @{
+ */
+
+/** @brief Model ids and their parameter order. */
+enum cva_model {
+    CVA_MODEL_BGNBD = 1,  /**< BG/NBD (FHL 2005a): r, alpha, a, b. */
+    CVA_MODEL_MBGNBD = 2, /**< MBG/NBD (Batislam et al. 2007, Wagner & Hoppe 2008): r, alpha, a, b. */
+    CVA_MODEL_PNBD = 3,   /**< Pareto/NBD (SMC 1987): r, alpha, s, beta. */
+    CVA_MODEL_BGBB = 4,   /**< BG/BB (FHS 2010), discrete: alpha, beta, gamma, delta. */
+    CVA_MODEL_GG = 5,     /**< Gamma-Gamma spend (FHL 2005b): p, q, gamma. */
+    CVA_MODEL_SBG = 6     /**< Shifted-beta-geometric (FH 2007): alpha, beta. */
+};
+
+/** @brief Option ids reported in cva_diag::option. */
+enum cva_churn_option_id {
+    CVA_OPT_FIT_MAX_ITER = 401,  /**< cva_fit_opts::max_iter */
+    CVA_OPT_FIT_TOL = 402,       /**< cva_fit_opts::grad_tol / f_tol */
+    CVA_OPT_FIT_PENALTY = 403,   /**< cva_fit_opts::penalty */
+    CVA_OPT_FIT_START = 404,     /**< cva_fit_opts::start */
+    CVA_OPT_CLV_STEPS = 410,     /**< cva_clv_opts::steps */
+    CVA_OPT_CLV_STEP_LENGTH = 411, /**< cva_clv_opts::step_length */
+    CVA_OPT_CLV_DISCOUNT = 412,  /**< cva_clv_opts::discount */
+    CVA_OPT_CLV_MARGIN = 413     /**< cva_clv_opts::margin */
+};
+
+/**
+ * @brief Progress callback of a fit: called once per iteration with the current
+ *        negative log-likelihood; a non-zero return cancels (`CVA_E_CANCELED`).
+ */
+typedef int (*cva_progress_fn)(void *user, size_t iteration, double objective);
+
+/** @brief Fitting options; fill with cva_fit_opts_init_defaults(). */
+typedef struct cva_fit_opts {
+    uint32_t struct_size;     /**< sizeof(cva_fit_opts). */
+    int32_t max_iter;         /**< Quasi-Newton iterations, >= 1. Default 1000. */
+    int32_t merge_rows;       /**< 1 (default): merge identical rows into weights first. */
+    int32_t q_above_one;      /**< Gamma-Gamma: 1 constrains q > 1 (so E[M] exists). Default 0. */
+    double grad_tol;          /**< Stop when the max |gradient| in log-parameters <= grad_tol·(1+|LL|/N). Default 1e-9. */
+    double f_tol;             /**< ... or the relative LL change < f_tol over 3 iterations. Default 1e-14. */
+    double penalty;           /**< L2 penalty λ Σ θ² on natural parameters, >= 0. Default 0. */
+    const double *start;      /**< Optional start (natural scale, one value per parameter); NULL: model default. */
+    cva_progress_fn progress; /**< Optional progress/cancel callback. */
+    void *progress_user;      /**< Passed to @c progress. */
+    const cva_allocator *alloc; /**< Allocator for the merged rows. Default NULL: malloc/free. */
+} cva_fit_opts;
+
+/** @brief A fitted model: parameters, uncertainty and fit diagnostics. */
+typedef struct cva_model_fit {
+    uint32_t struct_size;   /**< sizeof(cva_model_fit). */
+    int32_t model;          /**< ::cva_model. */
+    int32_t n_params;       /**< 2, 3 or 4. */
+    int32_t converged;      /**< 1 if the convergence test passed, 0 otherwise. */
+    double params[4];       /**< Estimates (natural scale) in the order of ::cva_model. */
+    double std_err[4];      /**< Standard errors from the observed information (delta method
+                                 from the log-parameter Hessian); NaN if the Hessian is singular. */
+    double cov[16];         /**< Covariance of the natural parameters, row-major n_params × n_params. */
+    double log_likelihood;  /**< Σ w_i LL_i at the estimate (without the penalty). */
+    double grad_norm;       /**< Max |gradient| of the objective in log-parameters at the end. */
+    uint64_t iterations;    /**< Quasi-Newton iterations used. */
+    uint64_t evaluations;   /**< Objective evaluations used. */
+    uint64_t n_rows;        /**< Distinct rows after merging. */
+    double n_customers;     /**< Σ weights. */
+} cva_model_fit;
+
+/**
+ * @brief Fill @p opts with the defaults.
+ * @param opts options.
+ * @param struct_size sizeof(cva_fit_opts).
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH
+ */
+CVA_API cva_status cva_fit_opts_init_defaults(cva_fit_opts *opts, size_t struct_size);
+
+/**
+ * @brief Zero a ::cva_model_fit and set struct_size.
+ * @param fit struct.
+ * @param struct_size sizeof(cva_model_fit).
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH
+ */
+CVA_API cva_status cva_model_fit_init(cva_model_fit *fit, size_t struct_size);
+
+/**
+ * @brief Number of parameters of @p model.
+ * @param model ::cva_model.
+ * @return 2, 3 or 4; 0 for an unknown id.
+ */
+CVA_API int32_t cva_model_n_params(int32_t model);
+
+/**
+ * @brief Name of parameter @p i of @p model ("r", "alpha", ...).
+ * @param model ::cva_model.
+ * @param i 0-based index.
+ * @return a static string; "" when @p model or @p i is out of range.
+ */
+CVA_API const char *cva_model_param_name(int32_t model, int32_t i);
+
+/**
+ * @brief Fit BG/NBD, MBG/NBD, Pareto/NBD or BG/BB by maximum likelihood.
+ *
+ * Quasi-Newton (BFGS) on log-parameters with analytic gradients and a
+ * backtracking/Wolfe line search; identical rows are merged into weights.
+ * Deterministic: the same data give the same bits.
+ * @param model   #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD, #CVA_MODEL_PNBD or #CVA_MODEL_BGBB.
+ * @param x       repeat purchases (integers >= 0).
+ * @param t_x     recency, 0 <= t_x <= T (BG/BB: period of the last transaction, integer).
+ * @param T       age (BG/BB: number of opportunities n, integer).
+ * @param weight  optional row weights (> 0, e.g. counts of identical customers); NULL = 1.
+ * @param n       rows.
+ * @param opts    options, NULL for defaults.
+ * @param fit     out: the fit (struct_size set).
+ * @param diag    optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_W_MAXITER     iteration limit reached; fit holds the best point.
+ * @retval CVA_W_EMPTY       n = 0 (fit untouched).
+ * @retval CVA_E_BADARG      invalid row (x < 0, non-integer x, t_x > T, x = 0 with t_x > 0; diag->index).
+ * @retval CVA_E_NONFINITE   NaN/Inf in the data.
+ * @retval CVA_E_NOCONVERGE  the objective became non-finite along the whole search.
+ * @retval CVA_E_CANCELED    the progress callback asked to stop.
+ */
+CVA_API CVA_NODISCARD cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
+                                                    const double *T, const double *weight, size_t n,
+                                                    const cva_fit_opts *opts, cva_model_fit *fit,
+                                                    cva_diag *diag);
+
+/**
+ * @brief Fit the Gamma-Gamma spend model on customers with x >= 1 and m_x > 0
+ *        (other rows are ignored and counted in diag->count).
+ * @param x      repeat purchases.
+ * @param m_x    mean repeat-purchase value.
+ * @param weight optional weights; NULL = 1.
+ * @param n      rows.
+ * @param opts   options (q_above_one), NULL for defaults.
+ * @param fit    out.
+ * @param diag   optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_W_MAXITER
+ * @retval CVA_W_EMPTY no usable row
+ * @retval CVA_E_NONFINITE
+ * @retval CVA_E_CANCELED
+ */
+CVA_API CVA_NODISCARD cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, size_t n,
+                                            const cva_fit_opts *opts, cva_model_fit *fit, cva_diag *diag);
+
+/**
+ * @brief Fit the sBG model to one or more cohorts (survivor counts).
+ * @param survivors row-major n_cohorts × n_periods matrix: survivors[c*n_periods + j] customers of
+ *                  cohort c still active j periods after acquisition (j = 0: cohort size);
+ *                  NaN pads periods not yet observed (only at the end of a row).
+ * @param n_cohorts  cohorts.
+ * @param n_periods  columns (>= 2).
+ * @param opts       options, NULL for defaults.
+ * @param fit        out (params alpha, beta).
+ * @param diag       optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_W_EMPTY every cohort empty
+ * @retval CVA_E_BADARG survivors increase or are negative (diag->index = c*n_periods + j)
+ * @retval CVA_E_NONFINITE Inf, or NaN before the end of a row
+ */
+CVA_API CVA_NODISCARD cva_status cva_sbg_fit(const double *survivors, size_t n_cohorts, size_t n_periods,
+                                             const cva_fit_opts *opts, cva_model_fit *fit, cva_diag *diag);
+
+/**
+ * @brief Per-customer log-likelihood and (optionally) the gradient of Σ LL_i in natural parameters.
+ * @param model  BTYD model id (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB).
+ * @param params parameters.
+ * @param x, t_x, T  data as for cva_model_fit_btyd().
+ * @param n      customers.
+ * @param ll     out (may be NULL): LL_i per customer.
+ * @param ll_sum out (may be NULL): Σ LL_i.
+ * @param grad   out (may be NULL): ∂ Σ LL_i / ∂ params (n_params values).
+ * @param diag   optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_E_BADARG
+ * @retval CVA_E_NONFINITE
+ */
+CVA_API cva_status cva_model_loglik(int32_t model, const double *params, const double *x, const double *t_x,
+                                    const double *T, size_t n, double *ll, double *ll_sum, double *grad,
+                                    cva_diag *diag);
+
+/**
+ * @brief P(alive) at the end of observation, or @p t_future model time units later
+ *        (probability the customer is still alive at T + t_future).
+ * @param model BTYD model id.
+ * @param params parameters.
+ * @param t_future >= 0 (0: now).
+ * @param x, t_x, T data.
+ * @param n customers.
+ * @param out P(alive) per customer.
+ * @param diag optional.
+ * @retval CVA_OK
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_E_BADARG
+ * @retval CVA_E_NONFINITE
+ */
+CVA_API cva_status cva_model_p_alive(int32_t model, const double *params, double t_future, const double *x,
+                                     const double *t_x, const double *T, size_t n, double *out, cva_diag *diag);
+
+/**
+ * @brief Conditional expected repeat purchases in (T, T + t] (BG/BB: in the next t opportunities).
+ * @param model BTYD model id.
+ * @param params parameters.
+ * @param t horizon >= 0.
+ * @param x, t_x, T data.
+ * @param n customers.
+ * @param out E[Y(t) | x, t_x, T].
+ * @param diag optional.
+ * @retval CVA_OK
+ * @retval CVA_W_SERIES_LIMIT
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_E_BADARG
+ * @retval CVA_E_NONFINITE
+ */
+CVA_API cva_status cva_model_expected(int32_t model, const double *params, double t, const double *x,
+                                      const double *t_x, const double *T, size_t n, double *out, cva_diag *diag);
+
+/**
+ * @brief Unconditional expected repeat purchases E[X(t)] of a new customer, for each t.
+ * @param model BTYD model id.
+ * @param params parameters.
+ * @param t horizons (>= 0).
+ * @param n count.
+ * @param out E[X(t)].
+ * @param diag optional.
+ * @retval CVA_OK
+ * @retval CVA_W_SERIES_LIMIT
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_E_BADARG
+ */
+CVA_API cva_status cva_model_expected_pop(int32_t model, const double *params, const double *t, size_t n,
+                                          double *out, cva_diag *diag);
+
+/**
+ * @brief P(X(t) = k) for a new customer, for k = 0..n_k−1.
+ * @param model BTYD model id.
+ * @param params parameters.
+ * @param t horizon > 0.
+ * @param n_k counts wanted.
+ * @param out probabilities.
+ * @param diag optional.
+ * @retval CVA_OK
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_E_BADARG
+ */
+CVA_API cva_status cva_model_prob_n(int32_t model, const double *params, double t, size_t n_k, double *out,
+                                    cva_diag *diag);
+
+/**
+ * @brief Discounted expected residual transactions with continuous discounting at rate
+ *        @p delta per model time unit (Pareto/NBD: closed form; BG/NBD: numerical integration).
+ * @param model #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD or #CVA_MODEL_PNBD.
+ * @param params parameters.
+ * @param delta > 0.
+ * @param x, t_x, T data.
+ * @param n customers.
+ * @param out DERT.
+ * @param diag optional.
+ * @retval CVA_OK
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_E_BADARG
+ * @retval CVA_W_SERIES_LIMIT
+ */
+CVA_API cva_status cva_model_dert(int32_t model, const double *params, double delta, const double *x,
+                                  const double *t_x, const double *T, size_t n, double *out, cva_diag *diag);
+
+/**
+ * @brief Gamma-Gamma conditional expected spend per transaction E[M | x, m_x].
+ *
+ * Rows with x = 0 or m_x <= 0 get the population mean E[M] = pγ/(q−1) and flag 1.
+ * @param params p, q, gamma (q > 1).
+ * @param x repeat purchases.
+ * @param m_x mean spend.
+ * @param n customers.
+ * @param out expected spend.
+ * @param flag optional out: 1 where E[M] was used.
+ * @param diag optional.
+ * @retval CVA_OK
+ * @retval CVA_E_DOMAIN q <= 1
+ * @retval CVA_E_NONFINITE
+ */
+CVA_API cva_status cva_gg_expected_spend(const double *params, const double *x, const double *m_x, size_t n,
+                                         double *out, int32_t *flag, cva_diag *diag);
+
+/** @brief CLV options (SPEC §6.3); fill with cva_clv_opts_init_defaults(). */
+typedef struct cva_clv_opts {
+    uint32_t struct_size; /**< sizeof(cva_clv_opts). */
+    int32_t steps;        /**< Number of discounting steps. Default 12. */
+    double step_length;   /**< Length of a step in model time units. Default 30/7 (a 30-day month in weeks). */
+    double discount;      /**< Discount rate per step. Default 0.01. */
+    double margin;        /**< Profit margin applied to spend. Default 1. */
+} cva_clv_opts;
+
+/**
+ * @brief Fill @p opts with the defaults.
+ * @param opts options.
+ * @param struct_size sizeof(cva_clv_opts).
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH
+ */
+CVA_API cva_status cva_clv_opts_init_defaults(cva_clv_opts *opts, size_t struct_size);
+
+/**
+ * @brief Discrete CLV: Σ_{i=1..steps} margin·E[M]·(E[Y(i·L)] − E[Y((i−1)·L)]) / (1+d)^i
+ *        (the scheme of the common Python implementation; SPEC §6.3).
+ * @param model BTYD model id.
+ * @param params purchase model parameters.
+ * @param gg_params Gamma-Gamma p, q, gamma.
+ * @param x, t_x, T, m_x data.
+ * @param n customers.
+ * @param opts options, NULL for defaults.
+ * @param out CLV per customer.
+ * @param diag optional.
+ * @retval CVA_OK
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_E_BADARG
+ * @retval CVA_E_OPTION
+ */
+CVA_API cva_status cva_clv(int32_t model, const double *params, const double *gg_params, const double *x,
+                           const double *t_x, const double *T, const double *m_x, size_t n,
+                           const cva_clv_opts *opts, double *out, cva_diag *diag);
+
+/**
+ * @brief Empirical cohort curves (SPEC §5.8): pooled retention
+ *        r̂_j = Σ_c N[c][j] / Σ_c N[c][j−1] over the cohorts observed at j,
+ *        survival Ŝ_j = Π_{i<=j} r̂_i and churn 1 − r̂_j, for j = 1..n_periods−1.
+ *
+ * Element j−1 of each output holds period j. A period that no non-empty cohort
+ * reaches (or whose denominator is 0) gives NaN there, and NaN survival from then on.
+ * @param survivors row-major n_cohorts × n_periods survivor matrix as for cva_sbg_fit().
+ * @param n_cohorts cohorts.
+ * @param n_periods columns (>= 2).
+ * @param retention out (may be NULL): n_periods−1 values r̂_j.
+ * @param survival  out (may be NULL): n_periods−1 values Ŝ_j.
+ * @param churn     out (may be NULL): n_periods−1 values 1 − r̂_j.
+ * @param diag optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_W_EMPTY every cohort empty (outputs NaN)
+ * @retval CVA_E_BADARG survivors increase or are negative, or n_periods < 2 (diag->index = c*n_periods + j)
+ * @retval CVA_E_NONFINITE Inf, or NaN before the end of a row
+ * @retval CVA_E_NULLPTR
+ */
+CVA_API cva_status cva_cohort_curves(const double *survivors, size_t n_cohorts, size_t n_periods, double *retention,
+                                     double *survival, double *churn, cva_diag *diag);
+
+/**
+ * @brief sBG survival S(t), retention r_t and churn probability P(T = t) for t = 1..n_t.
+ * @param params alpha, beta.
+ * @param n_t periods.
+ * @param survival out (may be NULL): S(t).
+ * @param retention out (may be NULL): r_t.
+ * @param churn out (may be NULL): P(T = t).
+ * @retval CVA_OK
+ * @retval CVA_E_DOMAIN
+ */
+CVA_API cva_status cva_sbg_curves(const double *params, size_t n_t, double *survival, double *retention,
+                                  double *churn);
+
+/**
+ * @brief sBG discounted expected lifetime (DEL, new customer) and discounted expected
+ *        residual lifetime (DERL) of a customer who has renewed @p n_renewals times.
+ * @param params alpha, beta.
+ * @param d discount rate per period (> 0).
+ * @param n_renewals >= 0.
+ * @param del out (may be NULL).
+ * @param derl out (may be NULL).
+ * @retval CVA_OK
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_W_SERIES_LIMIT
+ */
+CVA_API cva_status cva_sbg_lifetime(const double *params, double d, double n_renewals, double *del, double *derl);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CVA_CHURN_H */

@@ -1,0 +1,174 @@
+/*
+ * libcva — internal interfaces shared by the churn-model sources. Not installed.
+ *
+ * special.c  special functions (log-gamma, digamma, 2F1 with transformations,
+ *            the unit-A series, e^z E_s(z), log-space helpers)
+ * optim.c    BFGS on log-parameters with a line search, numerical Hessian
+ * models.c   public entry points: validation, row merging, time scaling,
+ *            penalty, progress/cancel, dispatch to the per-model tables
+ * bgnbd.c, pnbd.c, bgbb.c, gg.c, sbg.c, clv.c   the models
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CVA_CHURN_INTERNAL_H
+#define CVA_CHURN_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cva/cva.h"
+#include "cva_internal.h"
+
+/* ---------------------------------------------------------------- special.c */
+
+/* ln Γ(x) for x > 0, re-entrant (no signgam); NaN for x <= 0. */
+double cva__lgamma(double x);
+/* ψ(x) for x > 0. */
+double cva__digamma(double x);
+/* ln(1 + e^x) and ln(e^a + e^b), overflow-free. */
+double cva__log1pexp(double x);
+double cva__logaddexp(double a, double b);
+/* ln(1 − e^x) for x < 0 (Mächler's rule). */
+double cva__log1mexp(double x);
+/* Logistic 1/(1 + e^−x) without overflow. */
+double cva__expit(double x);
+
+/*
+ * Gauss hypergeometric 2F1(a, b; c; z) for 0 <= z < 1 by the series with the
+ * transformations of SPEC §5.9; returns the natural log of the value in *log_value
+ * and its sign in *sign (the value may be negative for some parameters).
+ * Returns CVA_OK, CVA_W_SERIES_LIMIT (partial sum used) or CVA_E_DOMAIN.
+ */
+cva_status cva__hyp2f1_log(double a, double b, double c, double z, double *log_value, int *sign);
+/* The unit-A form 2F1(A, B; A+1; z), 0 <= z < 1, in log space (SPEC §5.9 item 3). */
+cva_status cva__hyp2f1_unit_a_log(double A, double B, double z, double *log_value);
+/* e^z E_s(z) for z > 0, s > 0 (SPEC §5.9 item 5). */
+cva_status cva__expint_scaled(double s, double z, double *value);
+
+/* ------------------------------------------------------------------ optim.c */
+
+/* Objective in unconstrained (log) parameters: returns f (to minimise) and writes
+   the gradient; returns a non-finite value when the point is infeasible. */
+typedef double (*cva__objective_fn)(void *ctx, const double *theta, double *grad);
+
+typedef struct cva__optim_opts {
+    int n;                  /* dimension, 1..4 */
+    int max_iter;
+    double grad_tol;        /* on max |grad| (already scaled by the caller) */
+    double f_tol;           /* relative change of f */
+    cva_progress_fn progress;
+    void *progress_user;
+} cva__optim_opts;
+
+typedef struct cva__optim_result {
+    double f;               /* objective at theta */
+    double grad_norm;       /* max |grad| at theta */
+    uint64_t iterations, evaluations;
+    int converged;
+} cva__optim_result;
+
+/* Minimise f from theta (in/out). Returns CVA_OK, CVA_W_MAXITER, CVA_E_CANCELED or
+   CVA_E_NOCONVERGE (no finite objective found). Deterministic. */
+cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__optim_opts *o,
+                     cva__optim_result *res);
+
+/* Hessian of f at theta by central differences of the analytic gradient
+   (symmetrised), row-major n × n. Returns 0 if an evaluation was not finite. */
+int cva__hessian(cva__objective_fn f, void *ctx, const double *theta, int n, double *hess);
+
+/* Invert a symmetric positive-definite n × n matrix (Cholesky); 0 if not SPD. */
+int cva__spd_inverse(const double *a, int n, double *inv);
+
+/* ------------------------------------------------------------------ models */
+
+/* Receiver of expected_multi(): ey[k] = E[Y_i(t_k)], k < n_t, for customer i. */
+typedef void (*cva__ey_sink)(void *user, size_t i, const double *ey);
+
+/* Merged BTYD rows (x, t_x, T, weight) after validation. */
+typedef struct cva__btyd_rows {
+    const double *x, *t_x, *T, *w; /* w may be NULL (all 1) */
+    size_t n;
+} cva__btyd_rows;
+
+/*
+ * Per-model table. ll(): Σ w_i LL_i at natural params p, gradient w.r.t. the
+ * natural params in grad (may be NULL); per-row LL into ll_i when non-NULL.
+ * Returns a non-finite value when p is outside the domain.
+ */
+typedef struct cva__btyd_model {
+    int32_t id;
+    int n_params;
+    const char *names[4];
+    double start[4];                 /* default start (natural scale) */
+    int scale_time[4];               /* 1: parameter has units of time (alpha, beta) */
+    double (*ll)(const double *p, const cva__btyd_rows *rows, double *grad, double *ll_i);
+    cva_status (*p_alive)(const double *p, double t_future, const double *x, const double *t_x,
+                          const double *T, size_t n, double *out);
+    cva_status (*expected)(const double *p, double t, const double *x, const double *t_x, const double *T,
+                           size_t n, double *out);
+    cva_status (*expected_pop)(const double *p, const double *t, size_t n, double *out);
+    cva_status (*prob_n)(const double *p, double t, size_t n_k, double *out); /* NULL if absent */
+    cva_status (*dert)(const double *p, double delta, const double *x, const double *t_x, const double *T,
+                       size_t n, double *out);                                 /* NULL if absent */
+    /* Conditional E[Y(t_k)] at n_t horizons for every customer in one pass: the
+       per-customer terms (P(alive), per-(x, T) factors) are shared by the horizons and
+       each value is bit-identical to expected() at that horizon. The values of
+       customer i go to sink(user, i, ey) in order i = 0..n−1. n_t <= CVA__EY_MAX_T.
+       NULL if absent (callers then use expected() per horizon). */
+    cva_status (*expected_multi)(const double *p, const double *t, size_t n_t, const double *x,
+                                 const double *t_x, const double *T, size_t n, cva__ey_sink sink, void *user);
+} cva__btyd_model;
+
+#define CVA__EY_MAX_T 32
+
+extern const cva__btyd_model cva__model_bgnbd;
+extern const cva__btyd_model cva__model_mbgnbd;
+extern const cva__btyd_model cva__model_pnbd;
+extern const cva__btyd_model cva__model_bgbb;
+
+/* models.c: the table of a BTYD model id (NULL if none), and the checks every
+   evaluation entry point makes (parameters as argument 2, rows with x at argument
+   arg_x, t_x and T after it), reported through diag. */
+const cva__btyd_model *cva__btyd_table(int32_t model);
+cva_status cva__btyd_check(int32_t model, const double *params, const double *x, const double *t_x,
+                           const double *T, size_t n, cva_diag *diag, int32_t arg_x);
+
+/* ------------------------------------------------- models.c: MLE driver */
+
+/*
+ * Generic weighted maximum-likelihood fit used by every model: BFGS on
+ * φ_i = ln(p_i − lower_i), objective −Σ w LL / W + penalty·Σ p_i² (lifetimes'
+ * penalizer parity), standard errors and covariance by the delta method from
+ * the numerical Hessian of the objective in φ (observed information).
+ * ll() returns Σ w_i LL_i at params p (fitting units) and its gradient w.r.t.
+ * p in grad (may be NULL); non-finite outside the domain.
+ * Fills fit (params scaled back: p_i·time_scale where scale_time[i]),
+ * log_likelihood (at the fitting-unit params), iterations, convergence, SEs.
+ */
+typedef struct cva__mle_problem {
+    int n_params;
+    int32_t model;
+    const int *scale_time;   /* NULL: no time parameters */
+    double time_scale;       /* s_T (1: none) */
+    const double *lower;     /* NULL: all 0 (p_i > lower_i) */
+    double weight_total;     /* W = Σ w_i > 0 */
+    const double *start;     /* start in fitting units, > lower */
+    double (*ll)(void *data, const double *p, double *grad);
+    void *data;
+} cva__mle_problem;
+
+cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *opts, cva_model_fit *fit,
+                        uint64_t *iterations);
+
+/* Validated copy of a caller's cva_fit_opts (NULL: defaults). Returns CVA_OK,
+   CVA_E_ABI_MISMATCH or CVA_E_OPTION (reported through diag). */
+cva_status cva__fit_opts_get(const cva_fit_opts *in, int n_params, cva_fit_opts *out, cva_diag *diag,
+                             int32_t arg);
+
+/* ------------------------------------------------------------------ gg.c */
+
+/* Gamma-Gamma Σ w_i LL_i (SPEC §5.5) over rows with x >= 1, m_x > 0 (w may be NULL),
+   gradient w.r.t. (p, q, γ) into grad (may be NULL), per-row LL_i into ll_i (may be NULL). */
+double cva__gg_ll(const double *prm, const double *x, const double *m_x, const double *w, size_t n,
+                  double *grad, double *ll_i);
+
+#endif /* CVA_CHURN_INTERNAL_H */

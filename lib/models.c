@@ -1,0 +1,788 @@
+/*
+ * libcva — public entry points of the churn models (SPEC §5, decisions 5–8):
+ * option handling, input validation, row merging, time rescaling, the generic
+ * maximum-likelihood driver (penalty, progress/cancel, standard errors from
+ * the observed information) and dispatch to the per-model tables.
+ *
+ * Row merging: identical (x, t_x, T) rows are collapsed with a hash table in
+ * O(n) (first-appearance order), then the distinct rows are sorted by
+ * (x, T, t_x). The likelihood is therefore summed in an order that depends
+ * only on the set of distinct rows, not on the order of the input, and the
+ * per-x terms (log-gammas, digammas) are computed once per run of equal x.
+ * SPDX-License-Identifier: MIT
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "churn_internal.h"
+
+#define FIT_OPTS_MIN_SIZE sizeof(cva_fit_opts)
+
+static const cva_fit_opts fit_defaults = {
+    .struct_size = sizeof(cva_fit_opts),
+    .max_iter = 1000,
+    .merge_rows = 1,
+    .q_above_one = 0,
+    .grad_tol = 1e-9,
+    .f_tol = 1e-14,
+    .penalty = 0.0,
+    .start = NULL,
+    .progress = NULL,
+    .progress_user = NULL,
+    .alloc = NULL,
+};
+
+cva_status cva_fit_opts_init_defaults(cva_fit_opts *opts, size_t struct_size)
+{
+    if (!opts)
+        return CVA_E_NULLPTR;
+    if (struct_size < FIT_OPTS_MIN_SIZE || struct_size > sizeof(cva_fit_opts))
+        return CVA_E_ABI_MISMATCH;
+    memcpy(opts, &fit_defaults, struct_size);
+    opts->struct_size = (uint32_t)struct_size;
+    return CVA_OK;
+}
+
+/* cva_clv_opts_init_defaults lives in clv.c (next to cva_clv). */
+
+cva_status cva_model_fit_init(cva_model_fit *fit, size_t struct_size)
+{
+    if (!fit)
+        return CVA_E_NULLPTR;
+    if (struct_size != sizeof(cva_model_fit))
+        return CVA_E_ABI_MISMATCH;
+    memset(fit, 0, sizeof *fit);
+    fit->struct_size = (uint32_t)sizeof *fit;
+    return CVA_OK;
+}
+
+static const cva__btyd_model *btyd_table(int32_t model)
+{
+    switch (model) {
+    case CVA_MODEL_BGNBD:
+        return &cva__model_bgnbd;
+    case CVA_MODEL_MBGNBD:
+        return &cva__model_mbgnbd;
+    case CVA_MODEL_PNBD:
+        return &cva__model_pnbd;
+    case CVA_MODEL_BGBB:
+        return &cva__model_bgbb;
+    default:
+        return NULL;
+    }
+}
+
+int32_t cva_model_n_params(int32_t model)
+{
+    switch (model) {
+    case CVA_MODEL_BGNBD:
+    case CVA_MODEL_MBGNBD:
+    case CVA_MODEL_PNBD:
+    case CVA_MODEL_BGBB:
+        return 4;
+    case CVA_MODEL_GG:
+        return 3;
+    case CVA_MODEL_SBG:
+        return 2;
+    default:
+        return 0;
+    }
+}
+
+const char *cva_model_param_name(int32_t model, int32_t i)
+{
+    static const char *const gg[3] = {"p", "q", "gamma"};
+    static const char *const sbg[2] = {"alpha", "beta"};
+    const cva__btyd_model *m = btyd_table(model);
+    if (i < 0 || i >= cva_model_n_params(model))
+        return "";
+    if (m)
+        return m->names[i];
+    if (model == CVA_MODEL_GG)
+        return gg[i];
+    return sbg[i];
+}
+
+/* ------------------------------------------------------------------ options */
+
+cva_status cva__fit_opts_get(const cva_fit_opts *in, int n_params, cva_fit_opts *out, cva_diag *diag,
+                             int32_t arg)
+{
+    int i;
+    *out = fit_defaults;
+    if (in) {
+        cva_status st = cva__copy_sized(out, sizeof *out, in, FIT_OPTS_MIN_SIZE);
+        if (st != CVA_OK)
+            return cva__report(diag, st, arg, 0, -1, 0, "cva_fit_opts: unsupported struct_size");
+    }
+    if (out->max_iter < 1)
+        return cva__report(diag, CVA_E_OPTION, arg, CVA_OPT_FIT_MAX_ITER, -1, 0, "max_iter must be >= 1");
+    if (!(out->grad_tol >= 0.0) || !(out->f_tol >= 0.0) || !isfinite(out->grad_tol) || !isfinite(out->f_tol))
+        return cva__report(diag, CVA_E_OPTION, arg, CVA_OPT_FIT_TOL, -1, 0,
+                           "grad_tol and f_tol must be finite and >= 0");
+    if (!(out->penalty >= 0.0) || !isfinite(out->penalty))
+        return cva__report(diag, CVA_E_OPTION, arg, CVA_OPT_FIT_PENALTY, -1, 0, "penalty must be finite and >= 0");
+    if (out->start)
+        for (i = 0; i < n_params; i++)
+            if (!(out->start[i] > 0.0) || !isfinite(out->start[i]))
+                return cva__report(diag, CVA_E_OPTION, arg, CVA_OPT_FIT_START, i, 0,
+                                   "start values must be finite and > 0");
+    return CVA_OK;
+}
+
+/* --------------------------------------------------------------- the driver */
+
+typedef struct mle_ctx {
+    const cva__mle_problem *pb;
+    double penalty;
+    double inv_w;
+} mle_ctx;
+
+static void phi_to_p(const cva__mle_problem *pb, const double *phi, double *p)
+{
+    int i;
+    for (i = 0; i < pb->n_params; i++)
+        p[i] = (pb->lower ? pb->lower[i] : 0.0) + exp(phi[i]);
+}
+
+static double mle_objective(void *vctx, const double *phi, double *g)
+{
+    const mle_ctx *c = (const mle_ctx *)vctx;
+    const cva__mle_problem *pb = c->pb;
+    double p[4], gp[4], ll, f;
+    int i;
+    for (i = 0; i < pb->n_params; i++)
+        if (!(phi[i] < 700.0) || !(phi[i] > -700.0))
+            return (double)NAN;
+    phi_to_p(pb, phi, p);
+    ll = pb->ll(pb->data, p, gp);
+    if (!isfinite(ll))
+        return (double)NAN;
+    f = -ll * c->inv_w;
+    for (i = 0; i < pb->n_params; i++) {
+        double e = exp(phi[i]); /* dp/dφ */
+        f += c->penalty * p[i] * p[i];
+        g[i] = (-gp[i] * c->inv_w + 2.0 * c->penalty * p[i]) * e;
+    }
+    return f;
+}
+
+cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_model_fit *fit,
+                        uint64_t *iterations)
+{
+    const int np = pb->n_params;
+    double phi[4], p[4], g[4], H[16], C[16], f0;
+    cva__optim_opts oo;
+    cva__optim_result res;
+    mle_ctx ctx;
+    cva_status st;
+    int i, j;
+
+    ctx.pb = pb;
+    ctx.penalty = o->penalty;
+    ctx.inv_w = 1.0 / pb->weight_total;
+    for (i = 0; i < np; i++) {
+        double lo = pb->lower ? pb->lower[i] : 0.0;
+        double s = pb->start[i] - lo;
+        if (!(s > 0.0))
+            s = 1.0;
+        phi[i] = log(s);
+    }
+    f0 = mle_objective(&ctx, phi, g);
+    if (!isfinite(f0))
+        return CVA_E_NOCONVERGE;
+    memset(&oo, 0, sizeof oo);
+    oo.n = np;
+    oo.max_iter = o->max_iter;
+    oo.grad_tol = o->grad_tol * (1.0 + fabs(f0));
+    oo.f_tol = o->f_tol;
+    oo.progress = o->progress;
+    oo.progress_user = o->progress_user;
+    st = cva__bfgs(mle_objective, &ctx, phi, &oo, &res);
+    if (iterations)
+        *iterations = res.iterations;
+    if (st < 0)
+        return st;
+
+    phi_to_p(pb, phi, p);
+    fit->model = pb->model;
+    fit->n_params = np;
+    fit->converged = res.converged;
+    fit->log_likelihood = pb->ll(pb->data, p, NULL);
+    fit->grad_norm = res.grad_norm;
+    fit->iterations = res.iterations;
+    fit->evaluations = res.evaluations + 1;
+    fit->n_customers = pb->weight_total;
+    for (i = 0; i < 4; i++) {
+        fit->params[i] = 0.0;
+        fit->std_err[i] = 0.0;
+    }
+    for (i = 0; i < 16; i++)
+        fit->cov[i] = 0.0;
+    /* covariance of φ = (W·H)^−1; natural p_i = lower_i + s_i e^φ_i, so
+       cov(p_i, p_j) = s_i s_j e^φ_i e^φ_j cov(φ_i, φ_j) */
+    {
+        int ok = cva__hessian(mle_objective, &ctx, phi, np, H) && cva__spd_inverse(H, np, C);
+        double d[4];
+        for (i = 0; i < np; i++) {
+            double sc = pb->scale_time && pb->scale_time[i] ? pb->time_scale : 1.0;
+            fit->params[i] = p[i] * sc;
+            d[i] = exp(phi[i]) * sc;
+        }
+        for (i = 0; i < np; i++)
+            for (j = i; j < np; j++) {
+                double v = ok ? C[i * np + j] * ctx.inv_w * (d[i] * d[j]) : (double)NAN;
+                fit->cov[i * np + j] = v;
+                fit->cov[j * np + i] = v;
+            }
+        for (i = 0; i < np; i++)
+            fit->std_err[i] = ok ? sqrt(fit->cov[i * np + i]) : (double)NAN;
+    }
+    return st;
+}
+
+/* --------------------------------------------------------------- validation */
+
+static int is_int(double v)
+{
+    /* every double beyond 2^53 in magnitude is an integer; below, the cast is exact */
+    if (!(fabs(v) < 9007199254740992.0))
+        return isfinite(v);
+    return (double)(int64_t)v >= v && (double)(int64_t)v <= v;
+}
+
+/* Validate BTYD rows; arg_x is the argument position of x (t_x, T, weight follow). */
+static cva_status validate_rows_slow(int32_t model, const double *x, const double *tx, const double *T,
+                                const double *w, size_t n, cva_diag *diag, int32_t arg_x)
+{
+    size_t i;
+    const int discrete = model == CVA_MODEL_BGBB;
+    for (i = 0; i < n; i++) {
+        const double xi = x[i], ti = tx[i], Ti = T[i];
+        if (!isfinite(xi))
+            return cva__report(diag, CVA_E_NONFINITE, arg_x, 0, (int64_t)i, 0, "x is not finite");
+        if (!isfinite(ti))
+            return cva__report(diag, CVA_E_NONFINITE, arg_x + 1, 0, (int64_t)i, 0, "t_x is not finite");
+        if (!isfinite(Ti))
+            return cva__report(diag, CVA_E_NONFINITE, arg_x + 2, 0, (int64_t)i, 0, "T is not finite");
+        if (w && !isfinite(w[i]))
+            return cva__report(diag, CVA_E_NONFINITE, arg_x + 3, 0, (int64_t)i, 0, "weight is not finite");
+        if (!(xi >= 0.0) || !is_int(xi))
+            return cva__report(diag, CVA_E_BADARG, arg_x, 0, (int64_t)i, 0, "x must be an integer >= 0");
+        if (!(ti >= 0.0) || !(ti <= Ti))
+            return cva__report(diag, CVA_E_BADARG, arg_x + 1, 0, (int64_t)i, 0, "need 0 <= t_x <= T");
+        if (xi <= 0.0 && ti > 0.0)
+            return cva__report(diag, CVA_E_BADARG, arg_x + 1, 0, (int64_t)i, 0, "x = 0 requires t_x = 0");
+        if (discrete && (!is_int(ti) || !is_int(Ti) || xi > ti))
+            return cva__report(diag, CVA_E_BADARG, arg_x + 1, 0, (int64_t)i, 0,
+                               "BG/BB needs integer t_x and n with x <= t_x <= n");
+        if (w && !(w[i] > 0.0))
+            return cva__report(diag, CVA_E_BADARG, arg_x + 3, 0, (int64_t)i, 0, "weights must be > 0");
+    }
+    return CVA_OK;
+}
+
+/*
+ * Fast pass: one branch-free validity flag per block of rows (NaN fails every
+ * comparison); only a block that fails is rescanned by validate_rows_slow() to
+ * find the first offending row and its status.
+ */
+static cva_status validate_rows(int32_t model, const double *x, const double *tx, const double *T,
+                                const double *w, size_t n, cva_diag *diag, int32_t arg_x)
+{
+    size_t i0;
+    if (model == CVA_MODEL_BGBB)
+        return validate_rows_slow(model, x, tx, T, w, n, diag, arg_x);
+    for (i0 = 0; i0 < n; i0 += 1024) {
+        const size_t i1 = n - i0 < 1024 ? n : i0 + 1024;
+        size_t i;
+        int ok = 1;
+        for (i = i0; i < i1; i++) {
+            const double xi = x[i], ti = tx[i], Ti = T[i];
+            const double xc = (xi >= 0.0 && xi < 9.0e15) ? xi : 0.5; /* 0.5 fails the integer test */
+            ok &= (ti >= 0.0) & (ti <= Ti) & (Ti < HUGE_VAL) & ((double)(int64_t)xc >= xc) &
+                  ((xi > 0.0) | (ti <= 0.0));
+            if (w)
+                ok &= (w[i] > 0.0) & (w[i] < HUGE_VAL);
+        }
+        if (!ok) {
+            cva_status st = validate_rows_slow(model, x + i0, tx + i0, T + i0, w ? w + i0 : NULL, i1 - i0, diag,
+                                               arg_x);
+            if (st != CVA_OK) {
+                if (diag && diag->struct_size == sizeof(cva_diag) && diag->index >= 0)
+                    diag->index += (int64_t)i0;
+                return st;
+            }
+        }
+    }
+    return CVA_OK;
+}
+
+static cva_status check_params(int32_t model, const double *p, cva_diag *diag, int32_t arg)
+{
+    int i, np = cva_model_n_params(model);
+    if (!p)
+        return cva__report(diag, CVA_E_NULLPTR, arg, 0, -1, 0, "params is NULL");
+    for (i = 0; i < np; i++)
+        if (!(p[i] > 0.0) || !isfinite(p[i]))
+            return cva__report(diag, CVA_E_DOMAIN, arg, 0, i, 0, "parameters must be finite and > 0");
+    return CVA_OK;
+}
+
+/* ------------------------------------------------------------- row merging */
+
+typedef struct btyd_work {
+    double *x, *tx, *T, *w;  /* merged (or copied) rows, natural time */
+    double *txs, *Ts;        /* rows in fitting time units */
+    size_t n;
+    void *block;
+} btyd_work;
+
+/* qsort has no context argument: sort an array of (key triple, index) records. */
+typedef struct key_rec {
+    double x, T, tx;
+    size_t idx;
+} key_rec;
+
+static int key_cmp(const void *pa, const void *pb)
+{
+    const key_rec *a = (const key_rec *)pa, *b = (const key_rec *)pb;
+    if (a->x < b->x)
+        return -1;
+    if (a->x > b->x)
+        return 1;
+    if (a->T < b->T)
+        return -1;
+    if (a->T > b->T)
+        return 1;
+    if (a->tx < b->tx)
+        return -1;
+    if (a->tx > b->tx)
+        return 1;
+    return a->idx < b->idx ? -1 : (a->idx > b->idx ? 1 : 0);
+}
+
+static uint64_t mix3(double a, double b, double c)
+{
+    uint64_t ua, ub, uc, h;
+    a += 0.0; /* −0 → +0 */
+    b += 0.0;
+    c += 0.0;
+    memcpy(&ua, &a, 8);
+    memcpy(&ub, &b, 8);
+    memcpy(&uc, &c, 8);
+    h = ua * 0x9E3779B97F4A7C15u;
+    h ^= (h >> 32) ^ (ub * 0xC2B2AE3D27D4EB4Fu);
+    h ^= (h >> 29) ^ (uc * 0x165667B19E3779F9u);
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDu;
+    h ^= h >> 33;
+    return h;
+}
+
+static int same3(double a1, double b1, double c1, double a2, double b2, double c2)
+{
+    return a1 >= a2 && a1 <= a2 && b1 >= b2 && b1 <= b2 && c1 >= c2 && c1 <= c2;
+}
+
+/* Build the fitting rows. Returns CVA_OK or CVA_E_NOMEM. */
+static cva_status build_rows(const double *x, const double *tx, const double *T, const double *w, size_t n,
+                             int merge, double s_T, const cva_allocator *al, btyd_work *wk)
+{
+    size_t i, nd = 0;
+    memset(wk, 0, sizeof *wk);
+    if (merge) {
+        /* open addressing with a table that grows with the distinct rows (starts small,
+           so that it stays in cache when they are few: 1e6 customers give ~1e5) */
+        size_t cap = 1024, mask;
+        size_t *table;
+        key_rec *keys;
+        double *acc;
+        unsigned char *blk;
+        size_t bytes;
+        while (cap < 2 * n && cap < 4096)
+            cap <<= 1;
+        mask = cap - 1;
+        /* scratch: table (cap), keys (n), acc weight (n) */
+        table = (size_t *)cva__alloc(al, cap * sizeof *table);
+        keys = (key_rec *)cva__alloc(al, n * sizeof *keys);
+        acc = (double *)cva__alloc(al, n * sizeof *acc);
+        if (!table || !keys || !acc) {
+            cva__free(al, table);
+            cva__free(al, keys);
+            cva__free(al, acc);
+            return CVA_E_NOMEM;
+        }
+        for (i = 0; i < cap; i++)
+            table[i] = (size_t)-1;
+        for (i = 0; i < n; i++) {
+            size_t h = (size_t)mix3(x[i], tx[i], T[i]) & mask;
+            const double wi = w ? w[i] : 1.0;
+            for (;;) {
+                size_t k = table[h];
+                if (k == (size_t)-1) {
+                    table[h] = nd;
+                    keys[nd].x = x[i] + 0.0;
+                    keys[nd].T = T[i] + 0.0;
+                    keys[nd].tx = tx[i] + 0.0;
+                    keys[nd].idx = nd;
+                    acc[nd] = wi;
+                    nd++;
+                    break;
+                }
+                if (same3(keys[k].x, keys[k].tx, keys[k].T, x[i], tx[i], T[i])) {
+                    acc[k] += wi;
+                    break;
+                }
+                h = (h + 1) & mask;
+            }
+            if (2 * nd > cap) { /* load 1/2: double the table and re-insert the distinct rows */
+                size_t j, *t2 = (size_t *)cva__alloc(al, 2 * cap * sizeof *t2);
+                if (!t2) {
+                    cva__free(al, table);
+                    cva__free(al, keys);
+                    cva__free(al, acc);
+                    return CVA_E_NOMEM;
+                }
+                cva__free(al, table);
+                table = t2;
+                cap *= 2;
+                mask = cap - 1;
+                for (j = 0; j < cap; j++)
+                    table[j] = (size_t)-1;
+                for (j = 0; j < nd; j++) {
+                    size_t h2 = (size_t)mix3(keys[j].x, keys[j].tx, keys[j].T) & mask;
+                    while (table[h2] != (size_t)-1)
+                        h2 = (h2 + 1) & mask;
+                    table[h2] = j;
+                }
+            }
+        }
+        cva__free(al, table);
+        qsort(keys, nd, sizeof *keys, key_cmp);
+        bytes = 6 * nd * sizeof(double);
+        blk = (unsigned char *)cva__alloc(al, bytes);
+        if (!blk) {
+            cva__free(al, keys);
+            cva__free(al, acc);
+            return CVA_E_NOMEM;
+        }
+        wk->block = blk;
+        wk->x = (double *)(void *)blk;
+        wk->tx = wk->x + nd;
+        wk->T = wk->tx + nd;
+        wk->w = wk->T + nd;
+        wk->txs = wk->w + nd;
+        wk->Ts = wk->txs + nd;
+        for (i = 0; i < nd; i++) {
+            wk->x[i] = keys[i].x;
+            wk->tx[i] = keys[i].tx;
+            wk->T[i] = keys[i].T;
+            wk->w[i] = acc[keys[i].idx];
+        }
+        cva__free(al, keys);
+        cva__free(al, acc);
+        wk->n = nd;
+    } else {
+        double *blk = (double *)cva__alloc(al, 2 * n * sizeof(double));
+        if (!blk)
+            return CVA_E_NOMEM;
+        wk->block = blk;
+        /* x, t_x, T, w alias the caller's arrays (read only) */
+        memcpy(&wk->x, &x, sizeof x);
+        memcpy(&wk->tx, &tx, sizeof tx);
+        memcpy(&wk->T, &T, sizeof T);
+        memcpy(&wk->w, &w, sizeof w);
+        wk->txs = blk;
+        wk->Ts = blk + n;
+        wk->n = n;
+    }
+    for (i = 0; i < wk->n; i++) {
+        wk->txs[i] = wk->tx[i] / s_T;
+        wk->Ts[i] = wk->T[i] / s_T;
+    }
+    return CVA_OK;
+}
+
+typedef struct btyd_fit_data {
+    const cva__btyd_model *m;
+    cva__btyd_rows rows;
+} btyd_fit_data;
+
+static double btyd_fit_ll(void *data, const double *p, double *grad)
+{
+    const btyd_fit_data *d = (const btyd_fit_data *)data;
+    return d->m->ll(p, &d->rows, grad, NULL);
+}
+
+cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x, const double *T,
+                              const double *weight, size_t n, const cva_fit_opts *opts, cva_model_fit *fit,
+                              cva_diag *diag)
+{
+    const cva__btyd_model *m = btyd_table(model);
+    cva_fit_opts o;
+    cva_model_fit out;
+    btyd_work wk;
+    btyd_fit_data fd;
+    cva__mle_problem pb;
+    double s_T = 1.0, W = 0.0, start[4];
+    uint64_t iters = 0;
+    cva_status st;
+    int i, any_time = 0;
+    size_t k;
+
+    if (!fit)
+        return cva__report(diag, CVA_E_NULLPTR, 8, 0, -1, 0, "fit is NULL");
+    if (fit->struct_size != sizeof(cva_model_fit))
+        return cva__report(diag, CVA_E_ABI_MISMATCH, 8, 0, -1, 0, "fit: call cva_model_fit_init first");
+    if (!m || !m->ll)
+        return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "model is not a BTYD model with a likelihood");
+    st = cva__fit_opts_get(opts, m->n_params, &o, diag, 7);
+    if (st != CVA_OK)
+        return st;
+    if (n == 0)
+        return cva__report(diag, CVA_W_EMPTY, 6, 0, -1, 0, NULL);
+    if (!x || !t_x || !T)
+        return cva__report(diag, CVA_E_NULLPTR, !x ? 2 : (!t_x ? 3 : 4), 0, -1, 0, "data array is NULL");
+    st = validate_rows(model, x, t_x, T, weight, n, diag, 2);
+    if (st != CVA_OK)
+        return st;
+
+    for (i = 0; i < m->n_params; i++)
+        any_time |= m->scale_time[i];
+    if (any_time) {
+        for (k = 0; k < n; k++)
+            if (T[k] > s_T || k == 0)
+                s_T = T[k];
+        if (!(s_T > 0.0))
+            s_T = 1.0;
+    }
+    st = build_rows(x, t_x, T, weight, n, o.merge_rows != 0, s_T, o.alloc, &wk);
+    if (st != CVA_OK)
+        return cva__report(diag, st, 0, 0, -1, 0, NULL);
+    {
+        cva__ksum ws = {0.0, 0.0};
+        for (k = 0; k < wk.n; k++)
+            cva__ksum_add(&ws, wk.w ? wk.w[k] : 1.0);
+        W = cva__ksum_value(&ws);
+    }
+    for (i = 0; i < m->n_params; i++)
+        start[i] = o.start ? o.start[i] / (m->scale_time[i] ? s_T : 1.0) : m->start[i];
+
+    fd.m = m;
+    fd.rows.x = wk.x;
+    fd.rows.t_x = wk.txs;
+    fd.rows.T = wk.Ts;
+    fd.rows.w = wk.w;
+    fd.rows.n = wk.n;
+    memset(&pb, 0, sizeof pb);
+    pb.n_params = m->n_params;
+    pb.model = model;
+    pb.scale_time = m->scale_time;
+    pb.time_scale = s_T;
+    pb.weight_total = W;
+    pb.start = start;
+    pb.ll = btyd_fit_ll;
+    pb.data = &fd;
+
+    out = *fit;
+    st = cva__fit_mle(&pb, &o, &out, &iters);
+    if (st >= 0) {
+        /* the log-likelihood in the caller's time unit */
+        cva__btyd_rows nat;
+        nat.x = wk.x;
+        nat.t_x = wk.tx;
+        nat.T = wk.T;
+        nat.w = wk.w;
+        nat.n = wk.n;
+        out.log_likelihood = m->ll(out.params, &nat, NULL, NULL);
+        out.n_rows = wk.n;
+        out.struct_size = (uint32_t)sizeof out;
+        *fit = out;
+    }
+    cva__free(o.alloc, wk.block);
+    if (st == CVA_E_NOCONVERGE)
+        return cva__report(diag, st, 0, 0, -1, iters, "the objective is not finite at the start");
+    if (st == CVA_E_CANCELED)
+        return cva__report(diag, st, 0, 0, -1, iters, NULL);
+    return cva__report(diag, st, 0, 0, -1, iters, NULL);
+}
+
+/* ------------------------------------------------------------ evaluation */
+
+const cva__btyd_model *cva__btyd_table(int32_t model)
+{
+    return btyd_table(model);
+}
+
+cva_status cva__btyd_check(int32_t model, const double *params, const double *x, const double *t_x,
+                           const double *T, size_t n, cva_diag *diag, int32_t arg_x)
+{
+    cva_status st = check_params(model, params, diag, 2);
+    if (st != CVA_OK || n == 0)
+        return st;
+    return validate_rows(model, x, t_x, T, NULL, n, diag, arg_x);
+}
+
+static cva_status common_eval_checks(int32_t model, const cva__btyd_model **mp, const double *params,
+                                     const double *x, const double *t_x, const double *T, size_t n,
+                                     const void *out, int32_t arg_out, int32_t arg_x, cva_diag *diag)
+{
+    const cva__btyd_model *m = btyd_table(model);
+    cva_status st;
+    if (!m)
+        return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "unknown BTYD model");
+    st = check_params(model, params, diag, 2);
+    if (st != CVA_OK)
+        return st;
+    if (n > 0 && (!x || !t_x || !T))
+        return cva__report(diag, CVA_E_NULLPTR, 0, 0, -1, 0, "data array is NULL");
+    if (n > 0 && arg_out && !out)
+        return cva__report(diag, CVA_E_NULLPTR, arg_out, 0, -1, 0, "output array is NULL");
+    if (n > 0) {
+        st = validate_rows(model, x, t_x, T, NULL, n, diag, arg_x);
+        if (st != CVA_OK)
+            return st;
+    }
+    *mp = m;
+    return CVA_OK;
+}
+
+static cva_status finish(cva_diag *diag, cva_status st, size_t n)
+{
+    if (st == CVA_OK && n == 0)
+        st = CVA_W_EMPTY;
+    return cva__report(diag, st, 0, 0, -1, 0, NULL);
+}
+
+cva_status cva_model_loglik(int32_t model, const double *params, const double *x, const double *t_x,
+                            const double *T, size_t n, double *ll, double *ll_sum, double *grad, cva_diag *diag)
+{
+    const cva__btyd_model *m = NULL;
+    cva__btyd_rows rows;
+    double g[4], s;
+    int i;
+    cva_status st = common_eval_checks(model, &m, params, x, t_x, T, n, NULL, 0, 3, diag);
+    if (st != CVA_OK)
+        return st;
+    if (!m->ll)
+        return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "model has no likelihood");
+    rows.x = x;
+    rows.t_x = t_x;
+    rows.T = T;
+    rows.w = NULL;
+    rows.n = n;
+    s = n ? m->ll(params, &rows, grad ? g : NULL, ll) : 0.0;
+    if (!isfinite(s))
+        return cva__report(diag, CVA_E_DOMAIN, 2, 0, -1, 0, "likelihood not finite at these parameters");
+    if (ll_sum)
+        *ll_sum = n ? s : (double)NAN;
+    if (grad)
+        for (i = 0; i < m->n_params; i++)
+            grad[i] = n ? g[i] : (double)NAN;
+    return finish(diag, CVA_OK, n);
+}
+
+cva_status cva_model_p_alive(int32_t model, const double *params, double t_future, const double *x,
+                             const double *t_x, const double *T, size_t n, double *out, cva_diag *diag)
+{
+    const cva__btyd_model *m = NULL;
+    cva_status st;
+    if (isnan(t_future))
+        return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "t_future is NaN");
+    if (!(t_future >= 0.0) || !isfinite(t_future))
+        return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "t_future must be finite and >= 0");
+    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, diag);
+    if (st != CVA_OK)
+        return st;
+    if (!m->p_alive)
+        return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "not available for this model");
+    st = n ? m->p_alive(params, t_future, x, t_x, T, n, out) : CVA_OK;
+    return finish(diag, st, n);
+}
+
+cva_status cva_model_expected(int32_t model, const double *params, double t, const double *x,
+                              const double *t_x, const double *T, size_t n, double *out, cva_diag *diag)
+{
+    const cva__btyd_model *m = NULL;
+    cva_status st;
+    if (isnan(t))
+        return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "t is NaN");
+    if (!(t >= 0.0) || !isfinite(t))
+        return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "t must be finite and >= 0");
+    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, diag);
+    if (st != CVA_OK)
+        return st;
+    if (!m->expected)
+        return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "not available for this model");
+    st = n ? m->expected(params, t, x, t_x, T, n, out) : CVA_OK;
+    return finish(diag, st, n);
+}
+
+cva_status cva_model_expected_pop(int32_t model, const double *params, const double *t, size_t n, double *out,
+                                  cva_diag *diag)
+{
+    const cva__btyd_model *m = btyd_table(model);
+    cva_status st;
+    size_t i;
+    if (!m)
+        return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "unknown BTYD model");
+    st = check_params(model, params, diag, 2);
+    if (st != CVA_OK)
+        return st;
+    if (n > 0 && (!t || !out))
+        return cva__report(diag, CVA_E_NULLPTR, !t ? 3 : 5, 0, -1, 0, NULL);
+    for (i = 0; i < n; i++) {
+        if (isnan(t[i]))
+            return cva__report(diag, CVA_E_NONFINITE, 3, 0, (int64_t)i, 0, "t is NaN");
+        if (!(t[i] >= 0.0) || !isfinite(t[i]))
+            return cva__report(diag, CVA_E_BADARG, 3, 0, (int64_t)i, 0, "t must be finite and >= 0");
+        if (model == CVA_MODEL_BGBB && !is_int(t[i]))
+            return cva__report(diag, CVA_E_BADARG, 3, 0, (int64_t)i, 0, "BG/BB: t must be an integer");
+    }
+    if (!m->expected_pop)
+        return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "not available for this model");
+    st = n ? m->expected_pop(params, t, n, out) : CVA_OK;
+    return finish(diag, st, n);
+}
+
+cva_status cva_model_prob_n(int32_t model, const double *params, double t, size_t n_k, double *out,
+                            cva_diag *diag)
+{
+    const cva__btyd_model *m = btyd_table(model);
+    cva_status st;
+    if (!m)
+        return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "unknown BTYD model");
+    st = check_params(model, params, diag, 2);
+    if (st != CVA_OK)
+        return st;
+    if (isnan(t))
+        return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "t is NaN");
+    if (!(t > 0.0) || !isfinite(t) || (model == CVA_MODEL_BGBB && !is_int(t)))
+        return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "t must be finite and > 0");
+    if (n_k > 0 && !out)
+        return cva__report(diag, CVA_E_NULLPTR, 5, 0, -1, 0, NULL);
+    if (!m->prob_n)
+        return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "not available for this model");
+    st = n_k ? m->prob_n(params, t, n_k, out) : CVA_OK;
+    return finish(diag, st, n_k);
+}
+
+cva_status cva_model_dert(int32_t model, const double *params, double delta, const double *x, const double *t_x,
+                          const double *T, size_t n, double *out, cva_diag *diag)
+{
+    const cva__btyd_model *m = NULL;
+    cva_status st;
+    if (isnan(delta))
+        return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "delta is NaN");
+    if (!(delta > 0.0) || !isfinite(delta))
+        return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "delta must be finite and > 0");
+    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, diag);
+    if (st != CVA_OK)
+        return st;
+    if (!m->dert)
+        return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "DERT is not available for this model");
+    st = n ? m->dert(params, delta, x, t_x, T, n, out) : CVA_OK;
+    return finish(diag, st, n);
+}

@@ -1,0 +1,444 @@
+/*
+ * libcva — quasi-Newton minimisation for the model fits (SPEC §10 decision 5).
+ *
+ * cva__bfgs: BFGS with the inverse-Hessian update (Nocedal & Wright 2006,
+ * §6.1) and a strong-Wolfe line search (bracketing + zoom with safeguarded
+ * cubic interpolation, N&W Algorithms 3.5/3.6). The objective works on
+ * unconstrained (log) parameters; a non-finite objective at a trial point is
+ * treated as "too far" and the step is shrunk. Everything is deterministic:
+ * no randomness, fixed operation order.
+ *
+ * Stopping rules: max |g| <= grad_tol (converged); relative decrease of f
+ * below f_tol over 3 consecutive iterations (converged); a predicted decrease
+ * −g'Hg/2 below the rounding level of f (converged); a line search that
+ * cannot decrease f any more (converged when max |g| <= 1e3·grad_tol, i.e.
+ * we are at the optimum to working precision, otherwise not converged);
+ * the iteration limit (CVA_W_MAXITER).
+ *
+ * cva__hessian: central differences of the analytic gradient, symmetrised.
+ * cva__spd_inverse: Cholesky factorisation and inversion.
+ * SPDX-License-Identifier: MIT
+ */
+#include <float.h>
+#include <math.h>
+
+#include "churn_internal.h"
+
+#define OPT_NMAX 4
+#define LS_MAX_EVAL 40
+#define WOLFE_C1 1e-4
+#define WOLFE_C2 0.9
+#define MAX_STEP 10.0 /* largest change of one log-parameter in one iteration */
+
+typedef struct ls_ctx {
+    cva__objective_fn f;
+    void *ctx;
+    int n;
+    const double *x0;
+    const double *d;
+    double *x;    /* trial point */
+    double *g;    /* gradient at the trial point */
+    uint64_t *evals;
+} ls_ctx;
+
+static double maxabs(const double *v, int n)
+{
+    double m = 0.0;
+    int i;
+    for (i = 0; i < n; i++)
+        if (fabs(v[i]) > m)
+            m = fabs(v[i]);
+    return m;
+}
+
+static double dot(const double *a, const double *b, int n)
+{
+    double s = 0.0;
+    int i;
+    for (i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+/* phi(alpha) = f(x0 + alpha d); writes the directional derivative. */
+static double ls_eval(ls_ctx *c, double alpha, double *dphi)
+{
+    double fv;
+    int i;
+    for (i = 0; i < c->n; i++)
+        c->x[i] = c->x0[i] + alpha * c->d[i];
+    fv = c->f(c->ctx, c->x, c->g);
+    (*c->evals)++;
+    if (!isfinite(fv))
+        return HUGE_VAL;
+    for (i = 0; i < c->n; i++)
+        if (!isfinite(c->g[i]))
+            return HUGE_VAL;
+    *dphi = dot(c->g, c->d, c->n);
+    return fv;
+}
+
+/* Minimiser of the cubic through (a, fa, da), (b, fb, db), safeguarded into
+   the interval between a and b (falls back to bisection). */
+static double cubic_step(double a, double fa, double da, double b, double fb, double db)
+{
+    double lo = a < b ? a : b, hi = a < b ? b : a;
+    double d1 = da + db - 3.0 * (fa - fb) / (a - b);
+    double disc = d1 * d1 - da * db;
+    double t;
+    if (isfinite(fb) && disc >= 0.0) {
+        double d2 = (b > a ? 1.0 : -1.0) * sqrt(disc);
+        double den = db - da + 2.0 * d2;
+        if (fabs(den) > 0.0) {
+            t = b - (b - a) * (db + d2 - d1) / den;
+            if (isfinite(t)) {
+                double margin = 0.1 * (hi - lo);
+                if (t < lo + margin)
+                    t = lo + margin;
+                if (t > hi - margin)
+                    t = hi - margin;
+                return t;
+            }
+        }
+    }
+    if (!isfinite(fb)) /* infeasible end: move well away from it */
+        return a + 0.2 * (b - a);
+    return 0.5 * (a + b);
+}
+
+/*
+ * Strong-Wolfe line search along d from x0 (f0, dphi0 < 0). On success the
+ * accepted point is in c->x / c->g with value *fout and step *alpha_out;
+ * returns 1. Returns 0 when no point with sufficient decrease was found
+ * (c->x then holds garbage).
+ */
+static int line_search(ls_ctx *c, double f0, double dphi0, double alpha1, double *fout, double *alpha_out)
+{
+    double a_prev = 0.0, f_prev = f0, d_prev = dphi0;
+    double a = alpha1;
+    double lo, hi, flo, fhi, dlo, dhi;
+    double best_a = 0.0, best_f = f0;
+    int k, evals = 0;
+
+    for (;;) {
+        double dphi = 0.0;
+        double fa = ls_eval(c, a, &dphi);
+        evals++;
+        if (fa < best_f && fa <= f0 + WOLFE_C1 * a * dphi0) {
+            best_f = fa;
+            best_a = a;
+        }
+        if (!(fa <= f0 + WOLFE_C1 * a * dphi0) || (evals > 1 && fa >= f_prev)) {
+            lo = a_prev;
+            flo = f_prev;
+            dlo = d_prev;
+            hi = a;
+            fhi = fa;
+            dhi = dphi;
+            break;
+        }
+        if (fabs(dphi) <= -WOLFE_C2 * dphi0) {
+            *fout = fa;
+            *alpha_out = a;
+            return 1;
+        }
+        if (dphi >= 0.0) {
+            lo = a;
+            flo = fa;
+            dlo = dphi;
+            hi = a_prev;
+            fhi = f_prev;
+            dhi = d_prev;
+            break;
+        }
+        if (evals >= LS_MAX_EVAL / 2)
+            goto fallback;
+        a_prev = a;
+        f_prev = fa;
+        d_prev = dphi;
+        a *= 2.5; /* expand */
+    }
+
+    /* zoom: lo satisfies sufficient decrease and has the lowest f so far */
+    for (k = 0; evals < LS_MAX_EVAL; k++) {
+        double dphi = 0.0, fa;
+        a = cubic_step(lo, flo, dlo, hi, fhi, dhi);
+        if (fabs(hi - lo) <= 1e-16 * fabs(lo) + 1e-300)
+            break;
+        fa = ls_eval(c, a, &dphi);
+        evals++;
+        if (fa < best_f && fa <= f0 + WOLFE_C1 * a * dphi0) {
+            best_f = fa;
+            best_a = a;
+        }
+        if (!(fa <= f0 + WOLFE_C1 * a * dphi0) || fa >= flo) {
+            hi = a;
+            fhi = fa;
+            dhi = dphi;
+        } else {
+            if (fabs(dphi) <= -WOLFE_C2 * dphi0) {
+                *fout = fa;
+                *alpha_out = a;
+                return 1;
+            }
+            if (dphi * (hi - lo) >= 0.0) {
+                hi = lo;
+                fhi = flo;
+                dhi = dlo;
+            }
+            lo = a;
+            flo = fa;
+            dlo = dphi;
+        }
+    }
+
+fallback:
+    /* Wolfe not met within the budget: accept the best point with
+       sufficient decrease, if any. */
+    if (best_a > 0.0) {
+        double dphi = 0.0;
+        double fa = ls_eval(c, best_a, &dphi);
+        if (fa < f0) {
+            *fout = fa;
+            *alpha_out = best_a;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__optim_opts *o,
+                     cva__optim_result *res)
+{
+    const int n = o->n;
+    double H[OPT_NMAX * OPT_NMAX], g[OPT_NMAX], d[OPT_NMAX], xt[OPT_NMAX], gt[OPT_NMAX];
+    double s[OPT_NMAX], y[OPT_NMAX], Hy[OPT_NMAX];
+    double fx, gnorm;
+    int small_steps = 0, fresh_H = 1, scaled = 0;
+    uint64_t evals = 0, iter = 0;
+    cva_status st = CVA_OK;
+    int i, j;
+    ls_ctx lc;
+
+    memset(res, 0, sizeof *res);
+    if (n < 1 || n > OPT_NMAX)
+        return CVA_E_INTERNAL;
+
+    fx = f(ctx, theta, g);
+    evals++;
+    if (!isfinite(fx) || !isfinite(maxabs(g, n))) {
+        res->f = fx;
+        res->grad_norm = HUGE_VAL;
+        res->evaluations = evals;
+        return CVA_E_NOCONVERGE;
+    }
+    for (i = 0; i < n * n; i++)
+        H[i] = 0.0;
+    for (i = 0; i < n; i++)
+        H[i * n + i] = 1.0;
+
+    lc.f = f;
+    lc.ctx = ctx;
+    lc.n = n;
+    lc.x0 = theta;
+    lc.d = d;
+    lc.x = xt;
+    lc.g = gt;
+    lc.evals = &evals;
+
+    gnorm = maxabs(g, n);
+    for (;;) {
+        double dphi0, alpha1, fnew = 0.0, alpha = 0.0, dmax, sy;
+        if (gnorm <= o->grad_tol) {
+            res->converged = 1;
+            break;
+        }
+        if (iter >= (uint64_t)o->max_iter) {
+            st = CVA_W_MAXITER;
+            break;
+        }
+        /* d = −H g */
+        for (i = 0; i < n; i++) {
+            double v = 0.0;
+            for (j = 0; j < n; j++)
+                v -= H[i * n + j] * g[j];
+            d[i] = v;
+        }
+        dphi0 = dot(g, d, n);
+        if (!(dphi0 < 0.0)) { /* not a descent direction: restart */
+            for (i = 0; i < n * n; i++)
+                H[i] = 0.0;
+            for (i = 0; i < n; i++) {
+                H[i * n + i] = 1.0;
+                d[i] = -g[i];
+            }
+            fresh_H = 1;
+            scaled = 0;
+            dphi0 = dot(g, d, n);
+        }
+        /* The quasi-Newton model predicts a decrease of about −dphi0/2: when that
+           is below the rounding level of f, no line search can resolve progress
+           and the point is the optimum to working precision. */
+        if (!fresh_H && -0.5 * dphi0 <= 4.0 * DBL_EPSILON * fabs(fx)) {
+            res->converged = 1;
+            break;
+        }
+        dmax = maxabs(d, n);
+        alpha1 = 1.0;
+        if (fresh_H && !scaled)
+            alpha1 = 1.0 / (dmax > 1.0 ? dmax : 1.0); /* first step: at most 1 in log space */
+        if (alpha1 * dmax > MAX_STEP)
+            alpha1 = MAX_STEP / dmax;
+
+        if (!line_search(&lc, fx, dphi0, alpha1, &fnew, &alpha)) {
+            if (!fresh_H && -dphi0 > 1e3 * DBL_EPSILON * fabs(fx)) { /* retry along the steepest descent */
+                for (i = 0; i < n * n; i++)
+                    H[i] = 0.0;
+                for (i = 0; i < n; i++)
+                    H[i * n + i] = 1.0;
+                fresh_H = 1;
+                scaled = 0;
+                continue;
+            }
+            res->converged = gnorm <= 1e3 * o->grad_tol;
+            break;
+        }
+        iter++;
+        for (i = 0; i < n; i++) {
+            s[i] = xt[i] - theta[i];
+            y[i] = gt[i] - g[i];
+            theta[i] = xt[i];
+            g[i] = gt[i];
+        }
+        /* relative change of f */
+        if (fabs(fx - fnew) <= o->f_tol * (fabs(fnew) + 1e-300))
+            small_steps++;
+        else
+            small_steps = 0;
+        fx = fnew;
+        gnorm = maxabs(g, n);
+
+        if (o->progress && o->progress(o->progress_user, (size_t)iter, fx) != 0) {
+            st = CVA_E_CANCELED;
+            break;
+        }
+        if (small_steps >= 3) {
+            res->converged = 1;
+            break;
+        }
+
+        /* BFGS update of the inverse Hessian, skipped without curvature */
+        sy = dot(s, y, n);
+        if (sy > 1e-12 * sqrt(dot(s, s, n) * dot(y, y, n)) && sy > 0.0) {
+            double rho = 1.0 / sy, yHy;
+            if (fresh_H && !scaled) { /* N&W (6.20): scale H0 = (s'y / y'y) I */
+                double sc = sy / dot(y, y, n);
+                for (i = 0; i < n * n; i++)
+                    H[i] *= sc;
+                scaled = 1;
+            }
+            for (i = 0; i < n; i++) {
+                double v = 0.0;
+                for (j = 0; j < n; j++)
+                    v += H[i * n + j] * y[j];
+                Hy[i] = v;
+            }
+            yHy = dot(y, Hy, n);
+            /* H+ = H − ρ(Hy s' + s y'H) + (ρ² y'Hy + ρ) s s' */
+            for (i = 0; i < n; i++)
+                for (j = 0; j < n; j++)
+                    H[i * n + j] += -rho * (Hy[i] * s[j] + s[i] * Hy[j]) + (rho * rho * yHy + rho) * s[i] * s[j];
+            fresh_H = 0;
+        }
+        (void)alpha;
+    }
+    res->f = fx;
+    res->grad_norm = gnorm;
+    res->iterations = iter;
+    res->evaluations = evals;
+    return st;
+}
+
+int cva__hessian(cva__objective_fn f, void *ctx, const double *theta, int n, double *hess)
+{
+    double xp[OPT_NMAX], gp[OPT_NMAX], gm[OPT_NMAX];
+    int i, j;
+    if (n < 1 || n > OPT_NMAX)
+        return 0;
+    for (i = 0; i < n; i++)
+        xp[i] = theta[i];
+    for (j = 0; j < n; j++) {
+        /* step ~ eps^(1/3), the balance of truncation and rounding error */
+        double h = 1e-5 * (1.0 + fabs(theta[j]));
+        volatile double xph = theta[j] + h, xmh = theta[j] - h;
+        double h2 = xph - xmh; /* the step actually taken */
+        xp[j] = xph;
+        if (!isfinite(f(ctx, xp, gp)))
+            return 0;
+        xp[j] = xmh;
+        if (!isfinite(f(ctx, xp, gm)))
+            return 0;
+        xp[j] = theta[j];
+        for (i = 0; i < n; i++) {
+            hess[i * n + j] = (gp[i] - gm[i]) / h2;
+            if (!isfinite(hess[i * n + j]))
+                return 0;
+        }
+    }
+    for (i = 0; i < n; i++)
+        for (j = i + 1; j < n; j++) {
+            double v = 0.5 * (hess[i * n + j] + hess[j * n + i]);
+            hess[i * n + j] = v;
+            hess[j * n + i] = v;
+        }
+    return 1;
+}
+
+int cva__spd_inverse(const double *a, int n, double *inv)
+{
+    double L[OPT_NMAX * OPT_NMAX], Li[OPT_NMAX * OPT_NMAX];
+    int i, j, k;
+    if (n < 1 || n > OPT_NMAX)
+        return 0;
+    /* a = L L' */
+    for (j = 0; j < n; j++) {
+        double dsum = a[j * n + j];
+        if (!isfinite(dsum))
+            return 0;
+        for (k = 0; k < j; k++)
+            dsum -= L[j * n + k] * L[j * n + k];
+        if (!(dsum > 0.0) || dsum <= 1e-14 * fabs(a[j * n + j]))
+            return 0;
+        L[j * n + j] = sqrt(dsum);
+        for (i = j + 1; i < n; i++) {
+            double v = a[i * n + j];
+            for (k = 0; k < j; k++)
+                v -= L[i * n + k] * L[j * n + k];
+            L[i * n + j] = v / L[j * n + j];
+        }
+        for (i = 0; i < j; i++)
+            L[i * n + j] = 0.0;
+    }
+    /* Li = L^-1 (lower triangular) */
+    for (j = 0; j < n; j++) {
+        for (i = 0; i < n; i++)
+            Li[i * n + j] = 0.0;
+        Li[j * n + j] = 1.0 / L[j * n + j];
+        for (i = j + 1; i < n; i++) {
+            double v = 0.0;
+            for (k = j; k < i; k++)
+                v -= L[i * n + k] * Li[k * n + j];
+            Li[i * n + j] = v / L[i * n + i];
+        }
+    }
+    /* inv = Li' Li */
+    for (i = 0; i < n; i++)
+        for (j = 0; j < n; j++) {
+            double v = 0.0;
+            int k0 = i > j ? i : j;
+            for (k = k0; k < n; k++)
+                v += Li[k * n + i] * Li[k * n + j];
+            inv[i * n + j] = v;
+        }
+    return 1;
+}

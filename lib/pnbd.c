@@ -1,0 +1,636 @@
+/*
+ * libcva — Pareto/NBD (Schmittlein, Morrison & Colombo 1987), SPEC §5.4, §6.3.
+ *
+ * Likelihood in the two-branch form of Fader & Hardie (2005), with the unit-A
+ * hypergeometric functions written through Euler's transformation (SPEC §5.9
+ * item 3). With a(τ) = ln(α+τ), b(τ) = ln(β+τ), k = r+x, and for τ ∈ {t_x, T}:
+ *
+ *   α >= β:  z = (α−β)/(α+τ),  ℓ(τ) = −k a(τ) − s b(τ) + ln S(τ),
+ *            S(τ) = Σ_j (k)_j/(k+s+1)_j z^j
+ *   α <  β:  z = (β−α)/(β+τ),  ℓ(τ) = −(k−1) a(τ) − (s+1) b(τ) + ln S(τ),
+ *            S(τ) = Σ_j (s+1)_j/(k+s+1)_j z^j
+ *
+ * (ℓ(τ) = ln[2F1(r+s+x, B; r+s+x+1; z)/(M+τ)^(r+s+x)] of SPEC §5.4.) Every term
+ * ratio of S is below z, so the sum stops when t_J z/(1−z) <= 1e-17 S.
+ *
+ *   ln A0 = ℓ1 + ln(1 − e^d),  d = ℓ2 − ℓ1 < 0  (ℓ1 = ℓ(t_x), ℓ2 = ℓ(T)),
+ * evaluated as E = e^(L2−L1) below without forming ℓ1 − ℓ2 as a difference of
+ * large logs, so it stays accurate when t_x is close to T or x is huge.
+ *
+ *   L1 = −k a(T) − s b(T),   L2 = ln s − ln(r+s+x) + ln A0   (L2 = −∞ when t_x = T)
+ *   LL = lnΓ(r+x) − lnΓ(r) + r ln α + s ln β + ln(e^L1 + e^L2)
+ *   P(alive) = 1/(1 + e^(L2−L1))
+ *
+ * The gradient is analytic: d ln S/d(upper, lower, z) are accumulated term by
+ * term (d ln t_j/dB' = Σ_{i<j} 1/(B'+i), d/dC' = −Σ 1/(C'+i), d/dz = j/z), and
+ * d ln A0 = (dℓ1 − e^d dℓ2)/(1 − e^d).
+ *
+ * Predictions (Fader & Hardie 2005 note; FHL 2005b):
+ *   P(alive at T+t) = P(alive) · ((β+T)/(β+T+t))^s
+ *   E[Y(t)]  = P(alive) (r+x)(β+T)/(α+T) · g(s, log1p(t/(β+T))),
+ *   E[X(t)]  = (r/α) β · g(s, log1p(t/β)),  g(s, u) = (1 − e^{−(s−1)u})/(s−1)  (= u at s = 1)
+ *   DERT     = P(alive) (r+x)(β+T)/(α+T) · e^z E_s(z),  z = δ(β+T)  (SPEC §6.3)
+ *   P(X(t)=k) = NB term + α^r β^s B(r+k, s+1)/B(r, s) · D_k,   D_k = B1 − Σ_{i<=k} c_i B2_i
+ * (derived below at prob_n()).
+ * SPDX-License-Identifier: MIT
+ */
+#include <float.h>
+#include <math.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "churn_internal.h"
+
+#define PNBD_CAP 1000000L
+#define PNBD_TAB 256
+
+/* ------------------------------------------------------------ the series */
+
+/*
+ * Both series of a row share their coefficients c_j = (B')_j/(C')_j:
+ *   S1 = Σ c_j z1^j (τ = t_x),  S2 = Σ c_j z2^j (τ = T),  z2 <= z1 < 1,
+ * so one loop (one division per term) sums both; it stops when the bound
+ * t_J z1/(1−z1) of the slower one is below 1e-17 S1 (every term ratio is below z).
+ * With grad, also the raw derivative sums Σ t_j ∂ln t_j/∂(B', C') and Σ j t_j / z
+ * (∂S/∂z), written with t_j/z so that z = 0 (α = β) is exact.
+ */
+typedef struct useries2 {
+    double S1, S2;                 /* sums (>= 1) */
+    double b1, c1, z1, b2, c2, z2; /* ∂S/∂B', ∂S/∂C', ∂S/∂z for S1 and S2 */
+} useries2;
+
+static int unit_series2(double bp, double cp, double z1, double z2, int grad, useries2 *o)
+{
+    double t1 = 1.0, t2 = 1.0, s1 = 1.0, s2 = 1.0, zr = z1 / (1.0 - z1);
+    long j;
+    int capped = 1;
+    if (grad) {
+        double hb = 0.0, hc = 0.0, b1 = 0.0, c1 = 0.0, d1 = 0.0, b2 = 0.0, c2 = 0.0, d2 = 0.0;
+        for (j = 0; j < PNBD_CAP; j++) {
+            double dj = (double)j, ib = 1.0 / (bp + dj), ic = 1.0 / (cp + dj);
+            double rho = (bp + dj) * ic, u1 = t1 * rho, u2 = t2 * rho; /* t_{j+1}/z */
+            hb += ib;
+            hc += ic;
+            d1 += (dj + 1.0) * u1;
+            d2 += (dj + 1.0) * u2;
+            t1 = u1 * z1;
+            t2 = u2 * z2;
+            s1 += t1;
+            s2 += t2;
+            b1 += t1 * hb;
+            c1 += t1 * hc;
+            b2 += t2 * hb;
+            c2 += t2 * hc;
+            if (t1 * zr <= 1e-17 * s1) {
+                capped = 0;
+                break;
+            }
+        }
+        o->b1 = b1;
+        o->c1 = -c1;
+        o->z1 = d1;
+        o->b2 = b2;
+        o->c2 = -c2;
+        o->z2 = d2;
+    } else {
+        for (j = 0; j < PNBD_CAP; j++) {
+            double dj = (double)j, rho = (bp + dj) / (cp + dj);
+            t1 *= rho * z1;
+            t2 *= rho * z2;
+            s1 += t1;
+            s2 += t2;
+            if (t1 * zr <= 1e-17 * s1) {
+                capped = 0;
+                break;
+            }
+        }
+    }
+    o->S1 = s1;
+    o->S2 = s2;
+    return capped;
+}
+
+/* ------------------------------------------------------------ per row */
+
+typedef struct pnbd_par {
+    double r, al, s, be;
+    int abr;            /* 1: α >= β branch */
+    double lnal, lnbe, lns;
+} pnbd_par;
+
+static int par_init(pnbd_par *q, const double *p)
+{
+    q->r = p[0];
+    q->al = p[1];
+    q->s = p[2];
+    q->be = p[3];
+    if (!(q->r > 0 && q->al > 0 && q->s > 0 && q->be > 0) || !isfinite(q->r + q->al + q->s + q->be))
+        return 0;
+    q->abr = q->al >= q->be;
+    q->lnal = log(q->al);
+    q->lnbe = log(q->be);
+    q->lns = log(q->s);
+    return 1;
+}
+
+/*
+ * One row. With E = e^(L2−L1) = (s/(r+s+x)) · A0 · (α+T)^k (β+T)^s:
+ *   α >= β: e^(ℓ1−L1) = R S1, e^(ℓ2−L1) = S2;  α < β: both times F = (α+T)/(β+T)
+ *   R = exp(e'),  e' = k Δa + s Δb (α >= β) or (k−1) Δa + (s+1) Δb (α < β),
+ *   Δa = ln((α+T)/(α+t_x)),  Δb = ln((β+T)/(β+t_x)),
+ * so E = (s/(r+s+x)) F (R S1 − S2) in plain arithmetic while R is representable
+ * (the difference only cancels when E itself is negligible next to 1), and in
+ * log space (ln E = ln(s/(r+s+x)) + ln F + e' + ln S1 + ln(1 − S2/(R S1))) beyond.
+ *   P(alive) = 1/(1+E),  LL = lnΓ(r+x) − lnΓ(r) + r ln α + s ln β + L1 + ln(1+E).
+ */
+typedef struct pnbd_row {
+    double L1;          /* −k ln(α+T) − s ln(β+T) (only with want_l1) */
+    double pa;          /* P(alive) = 1/(1+E) */
+    double l1pE;        /* ln(1+E) */
+    double g[4];        /* ∂(L1 + ln(1+E))/∂(r, α, s, β) when requested */
+    int capped;
+} pnbd_row;
+
+#define PNBD_LIN_MAX 600.0
+
+/* ln(1+v), v >= 0: log1p only where it matters (glibc's log1p is ~3x log) */
+static double log1p_fast(double v)
+{
+    return v < 0.5 ? log1p(v) : log(1.0 + v);
+}
+
+
+/* ∂ℓ(τ)/∂(r, α, s, β) with ∂ ln S from the raw sums (bS, cS, zS) over S */
+static void ell_grad(const pnbd_par *q, double k, double tau, double S, double bS, double cS, double zS, double *d)
+{
+    double ia = 1.0 / (q->al + tau), ib = 1.0 / (q->be + tau), iS = 1.0 / S;
+    double dB = bS * iS, dC = cS * iS, dz = zS * iS;
+    if (q->abr) {
+        /* B' = k = r+x, C' = r+s+x+1, z = (α−β)/(α+τ) */
+        d[0] = -log(q->al + tau) + dB + dC;
+        d[2] = -log(q->be + tau) + dC;
+        d[1] = -k * ia + dz * (q->be + tau) * ia * ia;
+        d[3] = -q->s * ib - dz * ia;
+    } else {
+        /* B' = s+1, C' = r+s+x+1, z = (β−α)/(β+τ) */
+        d[0] = -log(q->al + tau) + dC;
+        d[2] = -log(q->be + tau) + dB + dC;
+        d[1] = -(k - 1.0) * ia - dz * ib;
+        d[3] = -(q->s + 1.0) * ib + dz * (q->al + tau) * ib * ib;
+    }
+}
+
+static void row_eval(const pnbd_par *q, double x, double tx, double T, int want_l1, int grad, pnbd_row *o)
+{
+    const double r = q->r, al = q->al, s = q->s, be = q->be;
+    const double k = r + x, rsx = r + s + x;
+    double aT = 0.0, bT = 0.0;
+    o->capped = 0;
+    if (want_l1 || grad) {
+        aT = log(al + T);
+        bT = log(be + T);
+        o->L1 = -k * aT - s * bT;
+    }
+    if (grad) {
+        o->g[0] = -aT;
+        o->g[1] = -k / (al + T);
+        o->g[2] = -bT;
+        o->g[3] = -s / (be + T);
+    }
+    if (tx < T) {
+        double bp = q->abr ? k : s + 1.0, cp = rsx + 1.0, M = q->abr ? al : be;
+        double z1 = fabs(al - be) / (M + tx), z2 = fabs(al - be) / (M + T);
+        /* log of the ratio, not log1p (3x slower in glibc): the absolute error of Δa
+           stays below 1 ulp, so R = exp(e') is within (k+s) ulp, and where R S1 − S2
+           cancels E is negligible next to 1 (P(alive) and ln(1+E) keep full accuracy) */
+        double da = log((al + T) / (al + tx)), db = log((be + T) / (be + tx));
+        double ep = q->abr ? k * da + s * db : (k - 1.0) * da + (s + 1.0) * db;
+        double F = q->abr ? 1.0 : (al + T) / (be + T), c = s / rsx, R = 0.0, D = 0.0;
+        int lin = ep < PNBD_LIN_MAX;
+        useries2 S;
+        o->capped = unit_series2(bp, cp, z1, z2, grad, &S);
+        if (lin) {
+            double E;
+            R = exp(ep);
+            D = R * S.S1 - S.S2;
+            if (!(D > 0.0)) /* T − t_x below the resolution */
+                D = DBL_MIN;
+            E = c * F * D;
+            o->pa = 1.0 / (1.0 + E);
+            o->l1pE = want_l1 ? log1p(E) : 0.0;
+        } else {
+            double lnE = log(c * F) + ep + log(S.S1) + cva__log1mexp(log(S.S2 / S.S1) - ep);
+            o->pa = cva__expit(-lnE);
+            o->l1pE = cva__log1pexp(lnE);
+        }
+        if (grad) {
+            double d1[4], d2[4], w2 = 1.0 - o->pa, dl;
+            int i;
+            ell_grad(q, k, tx, S.S1, S.b1, S.c1, S.z1, d1);
+            ell_grad(q, k, T, S.S2, S.b2, S.c2, S.z2, d2);
+            if (lin) {
+                /* w2 ∂ln A0 = P (s/(r+s+x)) F (R S1 ∂ℓ1 − S2 ∂ℓ2): no 1/(1 − e^d) */
+                double f = o->pa * c * F, u1 = f * R * S.S1, u2 = f * S.S2;
+                for (i = 0; i < 4; i++)
+                    o->g[i] = o->pa * o->g[i] + u1 * d1[i] - u2 * d2[i];
+            } else {
+                double d = log(S.S2 / S.S1) - ep, c1 = -1.0 / expm1(d), c2 = c1 - 1.0;
+                for (i = 0; i < 4; i++)
+                    o->g[i] = o->pa * o->g[i] + w2 * (c1 * d1[i] - c2 * d2[i]);
+            }
+            dl = 1.0 / rsx; /* ∂ ln(s/(r+s+x)) */
+            o->g[0] -= w2 * dl;
+            o->g[2] += w2 * (1.0 / s - dl);
+        }
+    } else {
+        o->pa = 1.0;
+        o->l1pE = 0.0;
+    }
+}
+
+/* lnΓ(r+x) − lnΓ(r) and ψ(r+x) − ψ(r) with a lazily filled table for small integer x */
+typedef struct lg_cache {
+    double lgr, psr;
+    double lg[PNBD_TAB], dg[PNBD_TAB];
+    int filled; /* entries 0..filled−1 valid */
+    int want_dg;
+} lg_cache;
+
+static void lgc_init(lg_cache *c, double r, int want_dg)
+{
+    c->lgr = cva__lgamma(r);
+    c->psr = want_dg ? cva__digamma(r) : 0.0;
+    c->lg[0] = 0.0;
+    c->dg[0] = 0.0;
+    c->filled = 1;
+    c->want_dg = want_dg;
+}
+
+static void lgc_get(lg_cache *c, double r, double x, double *lg, double *dg)
+{
+    if (x < (double)PNBD_TAB && !(floor(x) < x)) {
+        int xi = (int)x;
+        while (c->filled <= xi) {
+            int j = c->filled;
+            c->lg[j] = cva__lgamma(r + (double)j) - c->lgr;
+            c->dg[j] = c->dg[j - 1] + 1.0 / (r + (double)(j - 1));
+            c->filled++;
+        }
+        *lg = c->lg[xi];
+        *dg = c->dg[xi];
+    } else {
+        *lg = cva__lgamma(r + x) - c->lgr;
+        *dg = c->want_dg ? cva__digamma(r + x) - c->psr : 0.0;
+    }
+}
+
+/* ------------------------------------------------------------------ LL */
+
+static double pnbd_ll(const double *p, const cva__btyd_rows *rows, double *grad, double *ll_i)
+{
+    pnbd_par q;
+    lg_cache lc;
+    cva__ksum acc = {0.0, 0.0};
+    double g0 = 0.0, g1 = 0.0, g2 = 0.0, g3 = 0.0, base;
+    size_t i;
+    if (!par_init(&q, p))
+        return (double)NAN;
+    lgc_init(&lc, q.r, grad != NULL);
+    base = q.r * q.lnal + q.s * q.lnbe;
+    for (i = 0; i < rows->n; i++) {
+        const double x = rows->x[i], w = rows->w ? rows->w[i] : 1.0;
+        double lg, dg, lli;
+        pnbd_row o;
+        row_eval(&q, x, rows->t_x[i], rows->T[i], 1, grad != NULL, &o);
+        lgc_get(&lc, q.r, x, &lg, &dg);
+        lli = lg + base + o.L1 + o.l1pE;
+        if (ll_i)
+            ll_i[i] = lli;
+        cva__ksum_add(&acc, w * lli);
+        if (grad) {
+            g0 += w * (dg + o.g[0]);
+            g1 += w * o.g[1];
+            g2 += w * o.g[2];
+            g3 += w * o.g[3];
+        }
+    }
+    if (grad) {
+        double W = 0.0;
+        if (rows->w) {
+            for (i = 0; i < rows->n; i++)
+                W += rows->w[i];
+        } else {
+            W = (double)rows->n;
+        }
+        grad[0] = g0 + W * q.lnal;
+        grad[1] = g1 + W * q.r / q.al;
+        grad[2] = g2 + W * q.lnbe;
+        grad[3] = g3 + W * q.s / q.be;
+    }
+    return cva__ksum_value(&acc);
+}
+
+/* ---------------------------------------------------------- predictions */
+
+/*
+ * P(alive) of many customers: a direct-mapped cache of (x, t_x, T) → P(alive)
+ * (identical customers are common: every x = 0 customer of one cohort shares
+ * (0, 0, T)); a miss costs one row_eval(), a hit one hash and compare.
+ */
+typedef struct pa_cache {
+    double *e; /* 4 per slot: x, t_x, T, P(alive); x = −1 marks an empty slot */
+    size_t mask;
+} pa_cache;
+
+static void pac_open(pa_cache *c, size_t n)
+{
+    size_t cap = 64, k;
+    c->e = NULL;
+    c->mask = 0;
+    if (n < 256)
+        return;
+    while (cap < n && cap < ((size_t)1 << 17))
+        cap <<= 1;
+    c->e = (double *)malloc(4 * cap * sizeof *c->e);
+    if (!c->e)
+        return;
+    c->mask = cap - 1;
+    for (k = 0; k < cap; k++)
+        c->e[4 * k] = -1.0;
+}
+
+static double pac_get(pa_cache *c, const pnbd_par *q, double x, double tx, double T, int *capped)
+{
+    pnbd_row o;
+    double *e = NULL;
+    if (c->e) {
+        uint64_t bx, bt, bT, h;
+        double x0 = x + 0.0, t0 = tx + 0.0, T0 = T + 0.0;
+        memcpy(&bx, &x0, 8);
+        memcpy(&bt, &t0, 8);
+        memcpy(&bT, &T0, 8);
+        h = bx * 0x9E3779B97F4A7C15u;
+        h ^= (h >> 32) ^ (bt * 0xC2B2AE3D27D4EB4Fu);
+        h ^= (h >> 29) ^ (bT * 0x165667B19E3779F9u);
+        h ^= h >> 33; /* murmur3 fmix64: spread the high product bits into the slot index */
+        h *= 0xFF51AFD7ED558CCDu;
+        h ^= h >> 33;
+        h *= 0xC4CEB9FE1A85EC53u;
+        h ^= h >> 33;
+        e = c->e + 4 * ((size_t)h & c->mask);
+        if (e[0] >= x && e[0] <= x && e[1] >= tx && e[1] <= tx && e[2] >= T && e[2] <= T)
+            return e[3];
+    }
+    row_eval(q, x, tx, T, 0, 0, &o);
+    *capped |= o.capped;
+    if (e) {
+        e[0] = x;
+        e[1] = tx;
+        e[2] = T;
+        e[3] = o.pa;
+    }
+    return o.pa;
+}
+
+static cva_status pnbd_p_alive(const double *p, double t_future, const double *x, const double *t_x,
+                               const double *T, size_t n, double *out)
+{
+    pnbd_par q;
+    pa_cache c;
+    size_t i;
+    int capped = 0;
+    if (!par_init(&q, p))
+        return CVA_E_DOMAIN;
+    pac_open(&c, n);
+    for (i = 0; i < n; i++) {
+        const double pa = pac_get(&c, &q, x[i], t_x[i], T[i], &capped);
+        out[i] = t_future > 0.0 ? pa * exp(-q.s * log1p_fast(t_future / (q.be + T[i]))) : pa;
+    }
+    free(c.e);
+    return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
+}
+
+/* (1 − e^{−(s−1)u})/(s−1), = u at s = 1 */
+static double g_fun(double s, double u)
+{
+    double h = s - 1.0;
+    if (fabs(h) * u < 1e-300)
+        return u;
+    return -expm1(-h * u) / h;
+}
+
+static cva_status pnbd_expected(const double *p, double t, const double *x, const double *t_x, const double *T,
+                                size_t n, double *out)
+{
+    pnbd_par q;
+    pa_cache c;
+    size_t i;
+    int capped = 0;
+    double cT = -1.0, gT = 0.0;
+    if (!par_init(&q, p))
+        return CVA_E_DOMAIN;
+    if (!(t > 0.0)) {
+        for (i = 0; i < n; i++)
+            out[i] = 0.0;
+        return CVA_OK;
+    }
+    pac_open(&c, n);
+    for (i = 0; i < n; i++) {
+        const double bT = q.be + T[i], pa = pac_get(&c, &q, x[i], t_x[i], T[i], &capped);
+        if (!(T[i] >= cT && T[i] <= cT)) { /* g depends on T only: reuse it along runs of equal T */
+            cT = T[i];
+            gT = g_fun(q.s, log1p_fast(t / bT));
+        }
+        out[i] = pa * (q.r + x[i]) * (bT / (q.al + T[i])) * gT;
+    }
+    free(c.e);
+    return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
+}
+
+/* E[Y(t_k)] at n_t horizons: P(alive) once per customer (cached as above), the n_t
+   values of g once per run of equal T; bit-identical to pnbd_expected() at each t_k. */
+static cva_status pnbd_expected_multi(const double *p, const double *t, size_t n_t, const double *x,
+                                      const double *t_x, const double *T, size_t n, cva__ey_sink sink, void *user)
+{
+    pnbd_par q;
+    pa_cache c;
+    size_t i, k;
+    int capped = 0;
+    double cT = -1.0, g[CVA__EY_MAX_T], ey[CVA__EY_MAX_T];
+    if (!par_init(&q, p))
+        return CVA_E_DOMAIN;
+    if (n_t > CVA__EY_MAX_T)
+        return CVA_E_INTERNAL;
+    pac_open(&c, n);
+    for (i = 0; i < n; i++) {
+        const double bT = q.be + T[i], pa = pac_get(&c, &q, x[i], t_x[i], T[i], &capped);
+        double lead;
+        if (!(T[i] >= cT && T[i] <= cT)) {
+            cT = T[i];
+            for (k = 0; k < n_t; k++)
+                g[k] = t[k] > 0.0 ? g_fun(q.s, log1p_fast(t[k] / bT)) : 0.0;
+        }
+        lead = pa * (q.r + x[i]) * (bT / (q.al + T[i]));
+        for (k = 0; k < n_t; k++)
+            ey[k] = t[k] > 0.0 ? lead * g[k] : 0.0;
+        sink(user, i, ey);
+    }
+    free(c.e);
+    return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
+}
+
+static cva_status pnbd_expected_pop(const double *p, const double *t, size_t n, double *out)
+{
+    pnbd_par q;
+    size_t i;
+    if (!par_init(&q, p))
+        return CVA_E_DOMAIN;
+    for (i = 0; i < n; i++)
+        out[i] = q.r / q.al * q.be * g_fun(q.s, log1p_fast(t[i] / q.be));
+    return CVA_OK;
+}
+
+static cva_status pnbd_dert(const double *p, double delta, const double *x, const double *t_x, const double *T,
+                            size_t n, double *out)
+{
+    pnbd_par q;
+    size_t i;
+    cva_status st = CVA_OK;
+    if (!par_init(&q, p) || !(delta > 0.0))
+        return CVA_E_DOMAIN;
+    for (i = 0; i < n; i++) {
+        pnbd_row o;
+        double bT = q.be + T[i], e = 0.0;
+        cva_status s1;
+        row_eval(&q, x[i], t_x[i], T[i], 0, 0, &o);
+        if (o.capped)
+            st = CVA_W_SERIES_LIMIT;
+        s1 = cva__expint_scaled(q.s, delta * bT, &e);
+        if (s1 < 0)
+            return s1;
+        if (s1 != CVA_OK)
+            st = s1;
+        out[i] = o.pa * (q.r + x[i]) * (bT / (q.al + T[i])) * e;
+    }
+    return st;
+}
+
+/*
+ * P(X(t) = k) for a new customer. Given λ, μ the customer is alive at t with
+ * probability e^{−μt} (then X ~ Poisson(λt)); otherwise dies at τ < t:
+ *   ∫_0^t μ e^{−μτ} (λτ)^k e^{−λτ}/k! dτ = μ λ^k/(λ+μ)^{k+1} · P(Gamma(k+1, λ+μ) <= t)
+ *     = μ λ^k/(λ+μ)^{k+1} · [1 − e^{−(λ+μ)t} Σ_{i<=k} ((λ+μ)t)^i / i!].
+ * Mixing over λ ~ Gamma(r, α), μ ~ Gamma(s, β) with (λ, μ) = ρ(p, 1−p):
+ *   E[μ λ^k (λ+μ)^{i−k−1} e^{−(λ+μ)t}] = α^r β^s Γ(r+s+i) B(r+k, s+1)/(Γ(r)Γ(s)) · H_i(t),
+ *   H_i(t) = 2F1(r+s+i, s+1; r+s+k+1; (α−β)/(α+t)) / (α+t)^(r+s+i)      (α >= β)
+ *          = 2F1(r+s+i, r+k; r+s+k+1; (β−α)/(β+t)) / (β+t)^(r+s+i)      (α <  β)
+ * so  P(X(t)=k) = Γ(r+k)/(Γ(r)k!) (α/(α+t))^r (t/(α+t))^k (β/(β+t))^s
+ *              + α^r β^s B(r+k, s+1)/B(r, s) · [H_0(0) − Σ_{i<=k} (Γ(r+s+i)/(Γ(r+s) i!)) t^i H_i(t)].
+ * The bracket is a difference; when it cancels (more than 3 digits lost) it is
+ * summed instead as the positive tail Σ_{i>k} (same terms), which converges
+ * quickly exactly where the difference cancels (small (λ+μ)t).
+ */
+static cva_status ln_H(const pnbd_par *q, double k, double i, double t, double *lv)
+{
+    double r = q->r, s = q->s, z, lf;
+    int sg = 1;
+    cva_status st;
+    if (q->abr) {
+        z = (q->al - q->be) / (q->al + t);
+        st = cva__hyp2f1_log(r + s + i, s + 1.0, r + s + k + 1.0, z, &lf, &sg);
+        *lv = lf - (r + s + i) * log(q->al + t);
+    } else {
+        z = (q->be - q->al) / (q->be + t);
+        st = cva__hyp2f1_log(r + s + i, r + k, r + s + k + 1.0, z, &lf, &sg);
+        *lv = lf - (r + s + i) * log(q->be + t);
+    }
+    if (st >= 0 && sg <= 0)
+        st = CVA_E_DOMAIN;
+    return st;
+}
+
+static cva_status pnbd_prob_n(const double *p, double t, size_t n_k, double *out)
+{
+    pnbd_par q;
+    size_t kk;
+    cva_status st = CVA_OK, s1;
+    double lgr, lgs, lgrs, lt = log(t);
+    if (!par_init(&q, p) || !(t > 0.0))
+        return CVA_E_DOMAIN;
+    lgr = cva__lgamma(q.r);
+    lgs = cva__lgamma(q.s);
+    lgrs = cva__lgamma(q.r + q.s);
+    for (kk = 0; kk < n_k; kk++) {
+        double k = (double)kk, lb1, lsum = 0.0, acc, term1, lpre, lbr, i, lterm, frac;
+        /* NB part */
+        term1 = exp(cva__lgamma(q.r + k) - lgr - cva__lgamma(k + 1.0) + q.r * (q.lnal - log(q.al + t)) +
+                    k * (lt - log(q.al + t)) - q.s * log1p(t / q.be));
+        /* α^r β^s B(r+k, s+1)/B(r, s) */
+        lbr = cva__lgamma(q.r + k) + cva__lgamma(q.s + 1.0) - cva__lgamma(q.r + q.s + k + 1.0) - (lgr + lgs - lgrs);
+        lpre = q.r * q.lnal + q.s * q.lnbe + lbr;
+        s1 = ln_H(&q, k, 0.0, 0.0, &lb1);
+        if (s1 < 0)
+            return s1;
+        if (s1 != CVA_OK)
+            st = s1;
+        /* difference form, relative to H_0(0) */
+        acc = 0.0;
+        for (i = 0.0; i <= k; i += 1.0) {
+            double lh;
+            s1 = ln_H(&q, k, i, t, &lh);
+            if (s1 < 0)
+                return s1;
+            if (s1 != CVA_OK)
+                st = s1;
+            lterm = cva__lgamma(q.r + q.s + i) - lgrs - cva__lgamma(i + 1.0) + i * lt + lh;
+            acc += exp(lterm - lb1);
+        }
+        frac = 1.0 - acc;
+        if (frac > 1e-3) {
+            lsum = lb1 + log(frac);
+        } else {
+            /* positive tail Σ_{i>k} */
+            double first = 0.0, sum = 0.0;
+            long m;
+            int done = 0;
+            for (m = 0; m < 100000; m++) {
+                double lh;
+                i = k + 1.0 + (double)m;
+                s1 = ln_H(&q, k, i, t, &lh);
+                if (s1 < 0)
+                    return s1;
+                if (s1 != CVA_OK)
+                    st = s1;
+                lterm = cva__lgamma(q.r + q.s + i) - lgrs - cva__lgamma(i + 1.0) + i * lt + lh;
+                if (m == 0)
+                    first = lterm;
+                sum += exp(lterm - first);
+                if (exp(lterm - first) <= 1e-17 * sum && m > 2) {
+                    done = 1;
+                    break;
+                }
+            }
+            if (!done)
+                st = CVA_W_SERIES_LIMIT;
+            lsum = first + log(sum);
+        }
+        out[kk] = term1 + exp(lpre + lsum);
+    }
+    return st;
+}
+
+const cva__btyd_model cva__model_pnbd = {
+    CVA_MODEL_PNBD,
+    4,
+    {"r", "alpha", "s", "beta"},
+    {1.0, 1.0, 1.0, 1.0},
+    {0, 1, 0, 1},
+    pnbd_ll,
+    pnbd_p_alive,
+    pnbd_expected,
+    pnbd_expected_pop,
+    pnbd_prob_n,
+    pnbd_dert,
+    pnbd_expected_multi,
+};

@@ -1,0 +1,786 @@
+"""Churn and spend models (SPEC §5, §6.3): BG/NBD, MBG/NBD, Pareto/NBD, BG/BB,
+Gamma-Gamma and the shifted-beta-geometric model, with CLV helpers.
+
+Every class wraps the C functions of ``cva/churn.h``. A model is either fitted
+(``fit``/``fit_summary``) or built from known parameters
+(``BetaGeo(params={...})``) so that a fit done elsewhere can be used. The
+objects hold only plain Python values, so they pickle and copy freely.
+"""
+
+import collections
+import ctypes
+import math
+import numbers
+import warnings
+
+from . import _convert as cv
+from . import _errors
+from . import _lib
+from ._api import _issue_warning
+
+np = cv.np
+
+_CODES = {
+    _lib.MODEL_BGNBD: "bgnbd", _lib.MODEL_MBGNBD: "mbgnbd", _lib.MODEL_PNBD: "pnbd",
+    _lib.MODEL_BGBB: "bgbb", _lib.MODEL_GG: "gg", _lib.MODEL_SBG: "sbg",
+}
+
+
+# ---------------------------------------------------------------------------
+# helpers
+
+def _domain_error(msg):
+    return _errors.DomainError(msg, status=_errors.E_DOMAIN, name="CVA_E_DOMAIN", detail=msg)
+
+
+def _bad_arg(msg):
+    return _errors.BadArgumentError(msg, status=_errors.E_BADARG, name="CVA_E_BADARG", detail=msg)
+
+
+def _check(st, diag, what):
+    """Raise for a negative status, warn for a positive one; return the status."""
+    if st < 0:
+        _lib.raise_for_status(st, diag, what)
+    if st > 0:
+        _issue_warning(st, diag, what, stacklevel=4)
+    return st
+
+
+def _is_scalar(v):
+    if isinstance(v, bool):
+        raise TypeError("a boolean is not a number")
+    if isinstance(v, numbers.Real):
+        return True
+    return np is not None and isinstance(v, np.ndarray) and v.ndim == 0
+
+
+def _columns(names, values):
+    """Convert per-customer inputs to float64 C arrays of one length.
+
+    Scalars broadcast to the length of the array inputs. Returns
+    ``(arrays, n, all_scalar)``.
+    """
+    scalar = [_is_scalar(v) for v in values]
+    conv = [None if s else cv.as_float64(v, nm) for v, s, nm in zip(values, scalar, names)]
+    lengths = {c.n for c in conv if c is not None}
+    if len(lengths) > 1:
+        raise _bad_arg("%s must have the same length (got %s)" % (
+            ", ".join(names), ", ".join("%s=%d" % (nm, c.n) for nm, c in zip(names, conv)
+                                        if c is not None)))
+    n = lengths.pop() if lengths else 1
+    out = []
+    for v, c, nm in zip(values, conv, names):
+        out.append(c if c is not None else cv.as_float64([float(v)] * n, nm))
+    return out, n, all(scalar)
+
+
+def _result(buf, n, scalar):
+    arr = cv.trim(buf.owner, n)
+    if scalar:
+        return float(arr[0])
+    return arr
+
+
+def _params_array(values):
+    return (ctypes.c_double * 4)(*(list(values) + [0.0] * (4 - len(values))))
+
+
+def _field(res, name):
+    try:
+        return res[name]
+    except (KeyError, TypeError, IndexError):
+        pass
+    try:
+        return getattr(res, name)
+    except AttributeError:
+        raise KeyError("the summary has no column %r" % name)
+
+
+def _isnan_list(values):
+    return [isinstance(v, float) and math.isnan(v) for v in values]
+
+
+def _drop_no_purchase(res, names):
+    """Columns of a summary without the customers whose frequency is NaN
+    (no purchase in the calibration period). Returns (columns, dropped)."""
+    cols = [_field(res, nm) for nm in names]
+    if np is not None:
+        arrs = [np.asarray(c, dtype=np.float64).reshape(-1) for c in cols]
+        keep = ~np.isnan(arrs[0])
+        dropped = int(arrs[0].size - keep.sum())
+        if dropped:
+            arrs = [a[keep] for a in arrs]
+        return arrs, dropped
+    lists = [cv.to_list(c) for c in cols]
+    nan = _isnan_list(lists[0])
+    dropped = sum(nan)
+    if dropped:
+        lists = [[v for v, bad in zip(lst, nan) if not bad] for lst in lists]
+    return lists, dropped
+
+
+class _Progress:
+    """Wraps a Python ``progress(iteration, objective)`` callable as a
+    ``cva_progress_fn``; a truthy return (or an exception) cancels the fit."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.error = None
+
+        def cb(user, iteration, objective):
+            try:
+                return 1 if fn(int(iteration), float(objective)) else 0
+            except BaseException as e:  # noqa: B902 - re-raised after the C call
+                self.error = e
+                return 1
+
+        self.cfunc = _lib.ProgressFunc(cb)
+
+
+def _fit_opts(model, penalizer, start, max_iter, progress, grad_tol, f_tol, merge_rows,
+              q_above_one=False):
+    opts = _lib.FitOpts()
+    keep = {}
+    if max_iter is not None:
+        opts.max_iter = int(max_iter)
+    if penalizer is not None:
+        opts.penalty = float(penalizer)
+    if grad_tol is not None:
+        opts.grad_tol = float(grad_tol)
+    if f_tol is not None:
+        opts.f_tol = float(f_tol)
+    opts.merge_rows = 1 if merge_rows else 0
+    opts.q_above_one = 1 if q_above_one else 0
+    if start is not None:
+        vals = model._param_values(start, "start")
+        keep["start"] = buf = (ctypes.c_double * len(vals))(*vals)
+        opts.start = ctypes.cast(buf, ctypes.POINTER(ctypes.c_double))
+    if progress is not None:
+        if not callable(progress):
+            raise TypeError("progress must be callable(iteration, objective)")
+        keep["progress"] = pr = _Progress(progress)
+        opts.progress = pr.cfunc
+    return opts, keep
+
+
+def _finish_fit(model, st, diag, fit, keep, what):
+    pr = keep.get("progress")
+    if st == _errors.E_CANCELED and pr is not None and pr.error is not None:
+        raise pr.error
+    _check(st, diag, what)
+    model.status = st
+    model.status_name = _lib.status_name(st)
+    if st == _errors.W_EMPTY:
+        return model
+    k = int(fit.n_params)
+    names = model.param_names
+    model.params = collections.OrderedDict((names[i], float(fit.params[i])) for i in range(k))
+    model.standard_errors = collections.OrderedDict(
+        (names[i], float(fit.std_err[i])) for i in range(k))
+    cov = [[float(fit.cov[i * k + j]) for j in range(k)] for i in range(k)]
+    model.covariance = np.array(cov) if np is not None else cov
+    model.log_likelihood = float(fit.log_likelihood)
+    model.iterations = int(fit.iterations)
+    model.evaluations = int(fit.evaluations)
+    model.converged = bool(fit.converged)
+    model.grad_norm = float(fit.grad_norm)
+    model.n_rows = int(fit.n_rows)
+    model.n_customers = float(fit.n_customers)
+    model.ignored = int(diag.count) if model._model_id == _lib.MODEL_GG else 0
+    return model
+
+
+# ---------------------------------------------------------------------------
+# base class
+
+class _Model:
+    _model_id = None
+    _param_names = ()
+
+    def __init__(self, params=None, penalizer=0.0):
+        self.penalizer = float(penalizer)
+        self.params = None
+        self.standard_errors = None
+        self.covariance = None
+        self.log_likelihood = None
+        self.iterations = None
+        self.evaluations = None
+        self.converged = None
+        self.grad_norm = None
+        self.n_rows = None
+        self.n_customers = None
+        self.ignored = 0
+        self.status = None
+        self.status_name = None
+        self.note = None
+        if params is not None:
+            vals = self._param_values(params, "params")
+            self.params = collections.OrderedDict(zip(self._param_names, vals))
+
+    # -- parameters ---------------------------------------------------------
+    @property
+    def param_names(self):
+        """Parameter names in the library's order, e.g. ``('r', 'alpha', 'a', 'b')``."""
+        return self._param_names
+
+    @property
+    def model_code(self):
+        """Short model name as used by the CLI JSON (``'bgnbd'``, ``'pnbd'``, ...)."""
+        return _CODES[self._model_id]
+
+    @property
+    def params_(self):
+        """Alias of :attr:`params` (the trailing underscore some users expect)."""
+        return self.params
+
+    def _param_values(self, params, what):
+        names = self._param_names
+        if isinstance(params, collections.abc.Mapping):
+            unknown = set(params) - set(names)
+            missing = [nm for nm in names if nm not in params]
+            if unknown or missing:
+                raise _bad_arg("%s of %s needs exactly %s (missing %s, unknown %s)" % (
+                    what, type(self).__name__, ", ".join(names), ", ".join(missing) or "-",
+                    ", ".join(sorted(unknown)) or "-"))
+            vals = [float(params[nm]) for nm in names]
+        else:
+            vals = [float(v) for v in params]
+            if len(vals) != len(names):
+                raise _bad_arg("%s of %s needs %d values (%s), got %d" % (
+                    what, type(self).__name__, len(names), ", ".join(names), len(vals)))
+        for nm, v in zip(names, vals):
+            if not (v > 0 and math.isfinite(v)):
+                raise _domain_error("%s: %s = %r must be finite and > 0" % (what, nm, v))
+        return vals
+
+    def _cparams(self):
+        if self.params is None:
+            raise _bad_arg("%s has no parameters: call fit() or pass params=" % type(self).__name__)
+        return _params_array([self.params[nm] for nm in self._param_names])
+
+    @property
+    def is_fitted(self):
+        """True once parameters are known (fitted or given)."""
+        return self.params is not None
+
+    # -- presentation -------------------------------------------------------
+    def __repr__(self):
+        name = type(self).__name__
+        if self.params is None:
+            return "<cva.%s: not fitted>" % name
+        ps = ", ".join("%s=%.4g" % kv for kv in self.params.items())
+        if self.log_likelihood is None:
+            return "<cva.%s: %s (given)>" % (name, ps)
+        return "<cva.%s: %s (fitted on %.6g customers, LL %.2f%s)>" % (
+            name, ps, self.n_customers, self.log_likelihood,
+            "" if self.converged else ", NOT converged")
+
+    def summary(self):
+        """A plain-text table: estimate, standard error and a 95 % Wald interval
+        per parameter, then the fit diagnostics."""
+        if self.params is None:
+            return "%s: not fitted" % type(self).__name__
+        lines = ["%s (%s)" % (type(self).__name__, self.model_code),
+                 "%-8s %14s %12s %14s %14s" % ("param", "estimate", "std.err", "lower 95%",
+                                               "upper 95%")]
+        for nm, v in self.params.items():
+            se = self.standard_errors.get(nm) if self.standard_errors else None
+            if se is None or math.isnan(se):
+                lines.append("%-8s %14.6g %12s %14s %14s" % (nm, v, "-", "-", "-"))
+            else:
+                lines.append("%-8s %14.6g %12.4g %14.6g %14.6g"
+                             % (nm, v, se, v - 1.959963984540054 * se,
+                                v + 1.959963984540054 * se))
+        if self.log_likelihood is not None:
+            lines.append("log-likelihood %.4f, %d iterations (%d evaluations), %s"
+                         % (self.log_likelihood, self.iterations, self.evaluations,
+                            "converged" if self.converged else "NOT converged"))
+            lines.append("customers %.10g (%d distinct rows)%s"
+                         % (self.n_customers, self.n_rows,
+                            ", penalizer %g" % self.penalizer if self.penalizer else ""))
+        if self.note:
+            lines.append("note: " + self.note)
+        return "\n".join(lines)
+
+    def to_dict(self):
+        """The fit as a JSON-ready dict (same keys as ``cva fit``'s output)."""
+        d = collections.OrderedDict(model=self.model_code,
+                                    params=dict(self.params) if self.params else None)
+        if self.standard_errors is not None:
+            d["standard_errors"] = {k: (None if math.isnan(v) else v)
+                                    for k, v in self.standard_errors.items()}
+        for key in ("log_likelihood", "iterations", "converged", "n_customers"):
+            if getattr(self, key) is not None:
+                d[key] = getattr(self, key)
+        return d
+
+    @classmethod
+    def from_dict(cls, d):
+        """Build a model from :meth:`to_dict` output or the CLI JSON (params only
+        are needed; the fit diagnostics are restored when present)."""
+        code = d.get("model")
+        if code is not None and code != _CODES[cls._model_id]:
+            raise _bad_arg("model %r is not a %s" % (code, cls.__name__))
+        m = cls(params=d["params"])
+        se = d.get("standard_errors")
+        if se is not None:
+            m.standard_errors = collections.OrderedDict(
+                (k, math.nan if se.get(k) is None else float(se[k])) for k in m._param_names)
+        for key in ("log_likelihood", "iterations", "converged", "n_customers"):
+            if key in d:
+                setattr(m, key, d[key])
+        return m
+
+
+# ---------------------------------------------------------------------------
+# BTYD models (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB)
+
+class _BTYD(_Model):
+    _data_names = ("frequency", "recency", "T")
+
+    def fit(self, frequency, recency, T, weights=None, penalizer=None, start=None, max_iter=None,
+            progress=None, grad_tol=None, f_tol=None, merge_rows=True):
+        """Maximum-likelihood fit (``cva_model_fit_btyd``); returns ``self``.
+
+        ``weights`` are optional row counts (e.g. of identical customers);
+        ``penalizer`` is the L2 penalty λ Σ θ² (default: the constructor's);
+        ``start`` initial parameters (dict or sequence); ``progress`` a callable
+        ``progress(iteration, objective)`` called once per iteration — a truthy
+        return cancels with :class:`cva.CanceledError`.
+        """
+        cols = [frequency, recency, T] + ([weights] if weights is not None else [])
+        names = list(self._data_names) + (["weights"] if weights is not None else [])
+        arrs, n, _ = _columns(names, cols)
+        if all(_is_scalar(c) for c in cols):
+            n = 1
+        if penalizer is None:
+            penalizer = self.penalizer
+        else:
+            self.penalizer = float(penalizer)
+        opts, keep = _fit_opts(self, penalizer, start, max_iter, progress, grad_tol, f_tol,
+                               merge_rows)
+        fit = _lib.ModelFit()
+        diag = _lib.Diag()
+        w = arrs[3].ptr if weights is not None else None
+        st = _lib.get().cva_model_fit_btyd(self._model_id, arrs[0].ptr, arrs[1].ptr, arrs[2].ptr,
+                                           w, n, ctypes.byref(opts), ctypes.byref(fit),
+                                           ctypes.byref(diag))
+        self.note = None
+        return _finish_fit(self, st, diag, fit, keep, "%s.fit" % type(self).__name__)
+
+    def fit_summary(self, summary, weights=None, **kw):
+        """Fit on the result of :func:`cva.summarize` (or any mapping/DataFrame with
+        ``frequency``, ``recency`` and ``T`` columns). Customers without a purchase
+        in the calibration period (NaN frequency) are dropped; :attr:`note` says
+        how many. Other keywords go to :meth:`fit`."""
+        cols, dropped = _drop_no_purchase(summary, ("frequency", "recency", "T"))
+        if dropped and weights is not None:
+            raise _bad_arg("weights cannot be combined with customers without a purchase; "
+                           "drop them first")
+        self.fit(cols[0], cols[1], cols[2], weights=weights, **kw)
+        if dropped:
+            self.note = ("%d customer(s) without a purchase in the calibration period were "
+                         "left out" % dropped)
+            warnings.warn(_errors.CvaWarning("%s.fit_summary: %s" % (type(self).__name__,
+                                                                      self.note), count=dropped),
+                          stacklevel=2)
+        return self
+
+    def _btyd_call(self, fn_name, scalar_arg, frequency, recency, T, what):
+        arrs, n, scalar = _columns(self._data_names, (frequency, recency, T))
+        out = cv.empty_output("d", n)
+        diag = _lib.Diag()
+        fn = getattr(_lib.get(), fn_name)
+        st = fn(self._model_id, self._cparams(), float(scalar_arg), arrs[0].ptr, arrs[1].ptr,
+                arrs[2].ptr, n, out.ptr, ctypes.byref(diag))
+        _check(st, diag, what)
+        return _result(out, n, scalar)
+
+    def p_alive(self, frequency, recency, T, t_future=0.0):
+        """P(alive) at the end of observation, or ``t_future`` time units later
+        (``cva_model_p_alive``). Scalars give a float, arrays an array."""
+        return self._btyd_call("cva_model_p_alive", t_future, frequency, recency, T,
+                               "%s.p_alive" % type(self).__name__)
+
+    def conditional_probability_alive(self, frequency, recency, T):
+        """Alias of :meth:`p_alive` (``t_future`` = 0)."""
+        return self.p_alive(frequency, recency, T)
+
+    def expected_purchases(self, t, frequency, recency, T):
+        """Conditional expected repeat purchases in (T, T+t] (``cva_model_expected``)."""
+        return self._btyd_call("cva_model_expected", t, frequency, recency, T,
+                               "%s.expected_purchases" % type(self).__name__)
+
+    def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T):
+        """Alias of :meth:`expected_purchases`."""
+        return self.expected_purchases(t, frequency, recency, T)
+
+    def expected_purchases_population(self, t):
+        """E[X(t)]: expected repeat purchases of a new customer in (0, t]; ``t``
+        scalar or array (``cva_model_expected_pop``)."""
+        arrs, n, scalar = _columns(("t",), (t,))
+        out = cv.empty_output("d", n)
+        diag = _lib.Diag()
+        st = _lib.get().cva_model_expected_pop(self._model_id, self._cparams(), arrs[0].ptr, n,
+                                               out.ptr, ctypes.byref(diag))
+        _check(st, diag, "%s.expected_purchases_population" % type(self).__name__)
+        return _result(out, n, scalar)
+
+    def expected_number_of_purchases_up_to_time(self, t):
+        """Alias of :meth:`expected_purchases_population`."""
+        return self.expected_purchases_population(t)
+
+    def probability_of_n_purchases(self, t, n_max):
+        """[P(X(t) = k) for k = 0..n_max] for a new customer (``cva_model_prob_n``)."""
+        k = int(n_max) + 1
+        if k < 1:
+            raise _bad_arg("n_max must be >= 0")
+        out = cv.empty_output("d", k)
+        diag = _lib.Diag()
+        st = _lib.get().cva_model_prob_n(self._model_id, self._cparams(), float(t), k, out.ptr,
+                                         ctypes.byref(diag))
+        _check(st, diag, "%s.probability_of_n_purchases" % type(self).__name__)
+        return cv.trim(out.owner, k)
+
+    def probability_of_n_purchases_up_to_time(self, t, n):
+        """P(X(t) = n) for a new customer."""
+        return float(self.probability_of_n_purchases(t, n)[int(n)])
+
+    def individual_log_likelihood(self, frequency, recency, T):
+        """LL_i per customer at the current parameters (``cva_model_loglik``)."""
+        arrs, n, scalar = _columns(self._data_names, (frequency, recency, T))
+        out = cv.empty_output("d", n)
+        diag = _lib.Diag()
+        st = _lib.get().cva_model_loglik(self._model_id, self._cparams(), arrs[0].ptr,
+                                         arrs[1].ptr, arrs[2].ptr, n, out.ptr, None, None,
+                                         ctypes.byref(diag))
+        _check(st, diag, "%s.individual_log_likelihood" % type(self).__name__)
+        return _result(out, n, scalar)
+
+    def log_likelihood_gradient(self, frequency, recency, T):
+        """``(Σ LL_i, gradient dict)`` at the current parameters (natural scale,
+        unweighted)."""
+        arrs, n, _ = _columns(self._data_names, (frequency, recency, T))
+        total = ctypes.c_double(0.0)
+        grad = (ctypes.c_double * 4)()
+        diag = _lib.Diag()
+        st = _lib.get().cva_model_loglik(self._model_id, self._cparams(), arrs[0].ptr,
+                                         arrs[1].ptr, arrs[2].ptr, n, None, ctypes.byref(total),
+                                         grad, ctypes.byref(diag))
+        _check(st, diag, "%s.log_likelihood_gradient" % type(self).__name__)
+        return total.value, collections.OrderedDict(
+            (nm, grad[i]) for i, nm in enumerate(self._param_names))
+
+    def customer_lifetime_value(self, spend_model, frequency, recency, T, monetary_value,
+                                steps=12, step_length=30 / 7, discount=0.01, margin=1.0):
+        """Discrete CLV with a Gamma-Gamma spend model; see :func:`cva.clv`."""
+        return clv(self, spend_model, frequency, recency, T, monetary_value, steps=steps,
+                   step_length=step_length, discount=discount, margin=margin)
+
+
+class _WithDert(_BTYD):
+    def dert(self, delta, frequency, recency, T):
+        """Discounted expected residual transactions with continuous discounting
+        at rate ``delta`` per time unit (``cva_model_dert``; e.g. 15 %/yr in weeks:
+        ``math.log(1.15)/52``)."""
+        return self._btyd_call("cva_model_dert", delta, frequency, recency, T,
+                               "%s.dert" % type(self).__name__)
+
+
+class BetaGeo(_WithDert):
+    """BG/NBD (Fader, Hardie & Lee 2005a): parameters ``r, alpha, a, b``.
+
+    ``BetaGeo().fit(frequency, recency, T)`` or ``BetaGeo(params={...})``.
+    """
+    _model_id = _lib.MODEL_BGNBD
+    _param_names = ("r", "alpha", "a", "b")
+
+
+class ModifiedBetaGeo(_WithDert):
+    """MBG/NBD (Batislam et al. 2007): like BG/NBD but customers without a
+    repeat purchase may also be inactive. Parameters ``r, alpha, a, b``."""
+    _model_id = _lib.MODEL_MBGNBD
+    _param_names = ("r", "alpha", "a", "b")
+
+
+class ParetoNBD(_WithDert):
+    """Pareto/NBD (Schmittlein, Morrison & Colombo 1987): ``r, alpha, s, beta``."""
+    _model_id = _lib.MODEL_PNBD
+    _param_names = ("r", "alpha", "s", "beta")
+
+
+class BetaGeoBetaBinom(_BTYD):
+    """BG/BB (Fader, Hardie & Shang 2010), discrete opportunities:
+    ``alpha, beta, gamma, delta``. Data: ``frequency`` (repeat transactions),
+    ``recency`` (period of the last one), ``n_periods`` (opportunities)."""
+    _model_id = _lib.MODEL_BGBB
+    _param_names = ("alpha", "beta", "gamma", "delta")
+    _data_names = ("frequency", "recency", "n_periods")
+
+    def fit(self, frequency, recency, n_periods, weights=None, **kw):
+        """Maximum-likelihood fit; see :meth:`BetaGeo.fit`. ``weights`` holds the
+        number of customers with each (frequency, recency, n_periods) pattern."""
+        return _BTYD.fit(self, frequency, recency, n_periods, weights=weights, **kw)
+
+    def fit_summary(self, summary, weights=None, **kw):
+        """Fit on a table with ``frequency``, ``recency`` and ``n_periods`` (or
+        ``periods``, or ``T``) columns, plus ``weights`` when present."""
+        for key in ("n_periods", "periods", "T"):
+            try:
+                _field(summary, key)
+            except KeyError:
+                continue
+            break
+        else:
+            raise KeyError("the table needs a n_periods, periods or T column")
+        cols, dropped = _drop_no_purchase(summary, ("frequency", "recency", key))
+        if weights is None:
+            try:
+                weights = _field(summary, "weights")
+            except KeyError:
+                weights = None
+            else:
+                if dropped:
+                    raise _bad_arg("rows without a purchase in a weighted table")
+        self.fit(cols[0], cols[1], cols[2], weights=weights, **kw)
+        if dropped:
+            self.note = "%d customer(s) without a purchase were left out" % dropped
+        return self
+
+    def p_alive(self, frequency, recency, n_periods, t_future=0.0):
+        """P(alive) after the last of ``n_periods`` opportunities, or ``t_future``
+        opportunities later."""
+        return _BTYD.p_alive(self, frequency, recency, n_periods, t_future)
+
+    def expected_purchases(self, t, frequency, recency, n_periods):
+        """Expected transactions in the next ``t`` opportunities."""
+        return _BTYD.expected_purchases(self, t, frequency, recency, n_periods)
+
+
+# ---------------------------------------------------------------------------
+# Gamma-Gamma
+
+class GammaGamma(_Model):
+    """Gamma-Gamma spend model (Fader, Hardie & Lee 2005b): ``p, q, gamma``
+    (``lifetimes`` calls gamma ``v``). Fitted on customers with frequency >= 1 and
+    monetary_value > 0; other rows are ignored (counted in :attr:`ignored`)."""
+    _model_id = _lib.MODEL_GG
+    _param_names = ("p", "q", "gamma")
+
+    def fit(self, frequency, monetary_value, weights=None, penalizer=None, start=None,
+            max_iter=None, progress=None, grad_tol=None, f_tol=None, q_above_one=False,
+            merge_rows=True):
+        """Maximum-likelihood fit (``cva_gg_fit``); returns ``self``.
+        ``q_above_one`` constrains q > 1 so that E[M] exists."""
+        cols = [frequency, monetary_value] + ([weights] if weights is not None else [])
+        names = ["frequency", "monetary_value"] + (["weights"] if weights is not None else [])
+        arrs, n, _ = _columns(names, cols)
+        if penalizer is None:
+            penalizer = self.penalizer
+        else:
+            self.penalizer = float(penalizer)
+        opts, keep = _fit_opts(self, penalizer, start, max_iter, progress, grad_tol, f_tol,
+                               merge_rows, q_above_one)
+        fit = _lib.ModelFit()
+        diag = _lib.Diag()
+        w = arrs[2].ptr if weights is not None else None
+        st = _lib.get().cva_gg_fit(arrs[0].ptr, arrs[1].ptr, w, n, ctypes.byref(opts),
+                                   ctypes.byref(fit), ctypes.byref(diag))
+        self.note = None
+        return _finish_fit(self, st, diag, fit, keep, "GammaGamma.fit")
+
+    def fit_summary(self, summary, weights=None, **kw):
+        """Fit on the result of :func:`cva.summarize` (``frequency`` and
+        ``monetary_value``); customers without a purchase are dropped, customers
+        without a repeat purchase are ignored by the model."""
+        cols, dropped = _drop_no_purchase(summary, ("frequency", "monetary_value"))
+        if dropped and weights is not None:
+            raise _bad_arg("weights cannot be combined with customers without a purchase")
+        self.fit(cols[0], cols[1], weights=weights, **kw)
+        notes = []
+        if dropped:
+            notes.append("%d customer(s) without a purchase were left out" % dropped)
+        if self.ignored:
+            notes.append("%d customer(s) without a repeat purchase (or with spend <= 0) were "
+                         "ignored by the fit" % self.ignored)
+        self.note = "; ".join(notes) or None
+        return self
+
+    def expected_spend(self, frequency, monetary_value, return_flags=False):
+        """E[M | x, m_x], the conditional expected spend per transaction
+        (``cva_gg_expected_spend``). Customers with x = 0 or m_x <= 0 get the
+        population mean E[M]; with ``return_flags`` the result is
+        ``(values, flags)`` where flag 1 marks them."""
+        arrs, n, scalar = _columns(("frequency", "monetary_value"), (frequency, monetary_value))
+        out = cv.empty_output("d", n)
+        flag = cv.empty_output("i", n)
+        diag = _lib.Diag()
+        st = _lib.get().cva_gg_expected_spend(self._cparams(), arrs[0].ptr, arrs[1].ptr, n,
+                                              out.ptr, flag.ptr, ctypes.byref(diag))
+        _check(st, diag, "GammaGamma.expected_spend")
+        vals = _result(out, n, scalar)
+        if not return_flags:
+            return vals
+        flags = cv.trim(flag.owner, n)
+        return vals, (int(flags[0]) if scalar else flags)
+
+    def conditional_expected_average_profit(self, frequency, monetary_value):
+        """Alias of :meth:`expected_spend` (values only)."""
+        return self.expected_spend(frequency, monetary_value)
+
+    @property
+    def population_mean_spend(self):
+        """E[M] = p·gamma/(q−1) (raises DomainError when q <= 1)."""
+        return self.expected_spend(0.0, 0.0)
+
+    def customer_lifetime_value(self, purchase_model, frequency, recency, T, monetary_value,
+                                steps=12, step_length=30 / 7, discount=0.01, margin=1.0):
+        """Discrete CLV with ``purchase_model``; see :func:`cva.clv`."""
+        return clv(purchase_model, self, frequency, recency, T, monetary_value, steps=steps,
+                   step_length=step_length, discount=discount, margin=margin)
+
+
+# ---------------------------------------------------------------------------
+# CLV
+
+def clv(purchase_model, spend_model, frequency, recency, T, monetary_value, steps=12,
+        step_length=30 / 7, discount=0.01, margin=1.0):
+    """Discrete CLV per customer (SPEC §6.3, ``cva_clv``)::
+
+        CLV_i = Σ_{k=1..steps} margin · E[M_i] · (E[Y_i(k·L)] − E[Y_i((k−1)·L)]) / (1+discount)^k
+
+    ``purchase_model`` is a fitted (or given) BTYD model, ``spend_model`` a
+    :class:`GammaGamma`; ``step_length`` L is in the purchase model's time unit
+    (default 30/7: a 30-day month when the model works in weeks). ``steps = 0``
+    sums until the terms vanish (at most 1200 steps).
+    """
+    if not isinstance(purchase_model, _BTYD):
+        raise TypeError("purchase_model must be a BetaGeo, ModifiedBetaGeo, ParetoNBD or "
+                        "BetaGeoBetaBinom")
+    if not isinstance(spend_model, GammaGamma):
+        raise TypeError("spend_model must be a GammaGamma")
+    arrs, n, scalar = _columns(("frequency", "recency", "T", "monetary_value"),
+                               (frequency, recency, T, monetary_value))
+    opts = _lib.ClvOpts(steps=int(steps), step_length=float(step_length),
+                        discount=float(discount), margin=float(margin))
+    out = cv.empty_output("d", n)
+    diag = _lib.Diag()
+    st = _lib.get().cva_clv(purchase_model._model_id, purchase_model._cparams(),
+                            spend_model._cparams(), arrs[0].ptr, arrs[1].ptr, arrs[2].ptr,
+                            arrs[3].ptr, n, ctypes.byref(opts), out.ptr, ctypes.byref(diag))
+    _check(st, diag, "clv")
+    return _result(out, n, scalar)
+
+
+# ---------------------------------------------------------------------------
+# Contractual: cohort curves and sBG
+
+def _survivor_matrix(survivors):
+    """(CArray flat row-major, n_cohorts, n_periods); ragged rows are padded with NaN;
+    a flat sequence of numbers is one cohort."""
+    if np is not None and isinstance(survivors, np.ndarray):
+        arr = np.asarray(survivors, dtype=np.float64)
+        if arr.ndim == 1:
+            arr = arr.reshape(1, -1)
+        if arr.ndim != 2:
+            raise _bad_arg("survivors must be a 2-D matrix (cohorts x periods)")
+        return cv.as_float64(np.ascontiguousarray(arr).reshape(-1), "survivors"), arr.shape[0], \
+            arr.shape[1]
+    if hasattr(survivors, "to_numpy"):
+        return _survivor_matrix(survivors.to_numpy(dtype=float))
+    rows = list(survivors)
+    if rows and all(_is_scalar(v) for v in rows):
+        rows = [rows]
+    rows = [list(r) for r in rows]
+    width = max((len(r) for r in rows), default=0)
+    flat = []
+    for r in rows:
+        flat.extend(math.nan if v is None else float(v) for v in r)
+        flat.extend([math.nan] * (width - len(r)))
+    return cv.as_float64(flat, "survivors"), len(rows), width
+
+
+CohortCurves = collections.namedtuple("CohortCurves", ["retention", "survival", "churn"])
+CohortCurves.__doc__ = ("Empirical cohort curves; element j-1 holds period j "
+                        "(j = 1..n_periods-1).")
+Lifetime = collections.namedtuple("Lifetime", ["DEL", "DERL"])
+Lifetime.__doc__ = "sBG discounted expected lifetime (new customer) and residual lifetime."
+
+
+def cohort_curves(survivors):
+    """Pooled empirical retention, survival and churn of a survivor matrix
+    (SPEC §5.8, ``cva_cohort_curves``). ``survivors[c][j]`` = customers of cohort
+    c still active j periods after acquisition (j = 0: cohort size); rows may be
+    ragged or NaN-padded. Returns :class:`CohortCurves` of n_periods−1 values."""
+    flat, nc, npd = _survivor_matrix(survivors)
+    k = max(npd - 1, 0)
+    ret, surv, churn = (cv.empty_output("d", k) for _ in range(3))
+    diag = _lib.Diag()
+    st = _lib.get().cva_cohort_curves(flat.ptr, nc, npd, ret.ptr, surv.ptr, churn.ptr,
+                                      ctypes.byref(diag))
+    _check(st, diag, "cohort_curves")
+    return CohortCurves(cv.trim(ret.owner, k), cv.trim(surv.owner, k), cv.trim(churn.owner, k))
+
+
+class ShiftedBetaGeo(_Model):
+    """Shifted-beta-geometric contractual model (Fader & Hardie 2007):
+    ``alpha, beta``. Fit on a survivor matrix (cohorts x periods)."""
+    _model_id = _lib.MODEL_SBG
+    _param_names = ("alpha", "beta")
+
+    def fit(self, survivors, penalizer=None, start=None, max_iter=None, progress=None,
+            grad_tol=None, f_tol=None):
+        """Maximum-likelihood fit on ``survivors`` (list of lists, ragged allowed,
+        or a 2-D array with NaN padding at the end of rows; a flat list is one
+        cohort). Returns ``self``."""
+        flat, nc, npd = _survivor_matrix(survivors)
+        if penalizer is None:
+            penalizer = self.penalizer
+        else:
+            self.penalizer = float(penalizer)
+        opts, keep = _fit_opts(self, penalizer, start, max_iter, progress, grad_tol, f_tol, True)
+        fit = _lib.ModelFit()
+        diag = _lib.Diag()
+        st = _lib.get().cva_sbg_fit(flat.ptr, nc, npd, ctypes.byref(opts), ctypes.byref(fit),
+                                    ctypes.byref(diag))
+        self.note = None
+        return _finish_fit(self, st, diag, fit, keep, "ShiftedBetaGeo.fit")
+
+    def _curves(self, n):
+        n = int(n)
+        if n < 0:
+            raise _bad_arg("n must be >= 0")
+        bufs = [cv.empty_output("d", n) for _ in range(3)]
+        st = _lib.get().cva_sbg_curves(self._cparams(), n, bufs[0].ptr, bufs[1].ptr, bufs[2].ptr)
+        _check(st, None, "ShiftedBetaGeo")
+        return [cv.trim(b.owner, n) for b in bufs]
+
+    def survival(self, n):
+        """S(t) for t = 1..n."""
+        return self._curves(n)[0]
+
+    def retention(self, n):
+        """Retention rates r_t = S(t)/S(t−1) for t = 1..n."""
+        return self._curves(n)[1]
+
+    def churn(self, n):
+        """Churn probabilities P(T = t) for t = 1..n."""
+        return self._curves(n)[2]
+
+    def expected_survivors(self, cohort_size, n):
+        """Expected survivors N0·S(t) for t = 1..n."""
+        s = self.survival(n)
+        return s * float(cohort_size) if np is not None else \
+            type(s)("d", (float(cohort_size) * v for v in s))
+
+    def lifetime_value(self, d, n_renewals=0):
+        """``Lifetime(DEL, DERL)``: discounted expected lifetime of a new customer and
+        discounted expected residual lifetime of one who has renewed ``n_renewals``
+        times, at discount rate ``d`` per period (payments at the start of each
+        period; multiply by the margin per period for money)."""
+        del_ = ctypes.c_double()
+        derl = ctypes.c_double()
+        st = _lib.get().cva_sbg_lifetime(self._cparams(), float(d), float(n_renewals),
+                                         ctypes.byref(del_), ctypes.byref(derl))
+        _check(st, None, "ShiftedBetaGeo.lifetime_value")
+        return Lifetime(del_.value, derl.value)

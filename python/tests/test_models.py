@@ -1,0 +1,600 @@
+#!/usr/bin/env python3
+"""Tests of the churn and spend model classes of the Python binding.
+
+SPEC §5.11 reference values through the Python API (1e-9 relative), the
+published CDNOW / donations / Fader-Hardie 2007 fits, an independent
+numpy/scipy evaluation of the BG/NBD likelihood and P(alive), error mapping,
+progress/cancel, pickling.
+
+Run by meson twice: normally and with ``--no-numpy``. Environment:
+CVA_LIBRARY, CVA_DATA_DIR, CVA_REQUIRE_DATA=1 (missing data fails).
+Exit codes: 0 pass, 1 failure, 77 when everything else passed but the
+reference data was not found.
+"""
+
+import copy
+import datetime
+import importlib.abc
+import json
+import math
+import os
+import pickle
+import sys
+import unittest
+import warnings
+
+NO_NUMPY = "--no-numpy" in sys.argv or os.environ.get("CVA_TEST_NO_NUMPY") == "1"
+if "--no-numpy" in sys.argv:
+    sys.argv.remove("--no-numpy")
+
+
+class _BlockNumpy(importlib.abc.MetaPathFinder):
+    blocked = ("numpy", "pandas", "scipy")
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] in self.blocked:
+            raise ImportError("numpy blocked by the test runner (--no-numpy)")
+        return None
+
+
+if NO_NUMPY:
+    for mod in list(sys.modules):
+        if mod.split(".")[0] in _BlockNumpy.blocked:
+            del sys.modules[mod]
+    sys.meta_path.insert(0, _BlockNumpy())
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import cva  # noqa: E402
+
+try:
+    import numpy as np
+except ImportError:
+    np = None
+try:
+    import scipy.special as sps
+except ImportError:
+    sps = None
+
+DATA_DIR = os.environ.get("CVA_DATA_DIR", "")
+REQUIRE_DATA = os.environ.get("CVA_REQUIRE_DATA") == "1"
+DATA_MISSING = []
+
+BG = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+PNBD = {"r": 0.5534, "alpha": 10.5776, "s": 0.6061, "beta": 11.6650}
+GG = {"p": 6.25, "q": 3.74, "gamma": 15.45}
+REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
+HIGHEND = [1000, 869, 743, 653, 593, 551, 517, 491]
+
+
+def tolist(x):
+    return x.tolist() if hasattr(x, "tolist") else list(x)
+
+
+def need_data(test, *names):
+    """Paths of the data files, or skip/fail when missing."""
+    paths = [os.path.join(DATA_DIR, n) for n in names]
+    if not DATA_DIR or not all(os.path.exists(p) for p in paths):
+        where = DATA_DIR or "(CVA_DATA_DIR not set)"
+        if REQUIRE_DATA:
+            test.fail("reference data not found at %s (CVA_REQUIRE_DATA=1)" % where)
+        if where not in DATA_MISSING:
+            DATA_MISSING.append(where)
+        test.skipTest("reference data not found at %s" % where)
+    return paths
+
+
+_CDNOW = {}
+
+
+def cdnow_summary(test):
+    """cva.summarize of CDNOW_sample.txt: daily occasions, weeks, calibration 1997-09-30."""
+    (path,) = need_data(test, "CDNOW_sample.txt")
+    if "res" not in _CDNOW:
+        ids, dates, amount = [], [], []
+        with open(path) as f:
+            for line in f:
+                cols = line.split()
+                if cols:
+                    ids.append(int(cols[1]))
+                    dates.append(cols[2])
+                    amount.append(float(cols[4]))
+        _CDNOW["res"] = cva.summarize(ids, dates, amount, calibration_end="1997-09-30",
+                                      time_unit=7)
+    return _CDNOW["res"]
+
+
+class RelMixin:
+    def assertRel(self, got, want, rel=1e-9, msg=None):
+        self.assertTrue(abs(got - want) <= rel * abs(want),
+                        "%s: got %.15g want %.15g (rel %.2g)" % (msg or "", got, want,
+                                                                abs(got - want) / abs(want)))
+
+
+# ---------------------------------------------------------------------------
+
+
+class TestBinding(unittest.TestCase):
+    def test_structures(self):
+        for cls, sid in ((cva.FitOpts, 11), (cva.ModelFit, 12), (cva.ClvOpts, 13)):
+            self.assertEqual(cva.sizeof(sid), __import__("ctypes").sizeof(cls), cls.__name__)
+            self.assertEqual(cls._struct_id, sid)
+        o = cva.FitOpts()
+        self.assertEqual((o.max_iter, o.merge_rows, o.q_above_one, o.penalty), (1000, 1, 0, 0.0))
+        self.assertEqual((o.grad_tol, o.f_tol), (1e-9, 1e-14))
+        c = cva.ClvOpts()
+        self.assertEqual((c.steps, c.step_length, c.discount, c.margin), (12, 30 / 7, 0.01, 1.0))
+        f = cva.ModelFit()
+        self.assertEqual(f.struct_size, __import__("ctypes").sizeof(cva.ModelFit))
+
+    def test_param_names_match_library(self):
+        for cls, mid in ((cva.BetaGeo, 1), (cva.ModifiedBetaGeo, 2), (cva.ParetoNBD, 3),
+                         (cva.BetaGeoBetaBinom, 4), (cva.GammaGamma, 5),
+                         (cva.ShiftedBetaGeo, 6)):
+            self.assertEqual(cls().param_names, cva.model_param_names(mid), cls.__name__)
+            self.assertEqual(cva.model_n_params(mid), len(cls().param_names))
+        self.assertEqual(cva.model_n_params(99), 0)
+
+    def test_every_symbol_bound(self):
+        sym = os.path.join(os.path.dirname(os.path.dirname(HERE)), "lib", "cva.sym")
+        if not os.path.exists(sym):
+            self.skipTest("lib/cva.sym not found")
+        from cva import _lib
+        with open(sym) as f:
+            exported = [ln.strip().rstrip(";") for ln in f if ln.strip().startswith("cva_")]
+        self.assertEqual(sorted(exported), sorted(_lib.PROTOTYPES))
+
+
+class TestReferenceValues(RelMixin, unittest.TestCase):
+    """SPEC §5.11 through the Python API, 1e-9 relative."""
+
+    def test_bgnbd(self):
+        m = cva.BetaGeo(params=BG)
+        self.assertRel(m.individual_log_likelihood(2, 30.43, 38.86), -9.458606307)
+        self.assertRel(m.p_alive(2, 30.43, 38.86), 0.7265785701)
+        self.assertRel(m.expected_purchases(39, 2, 30.43, 38.86), 1.226028175)
+        self.assertEqual(m.p_alive(0, 0, 38.86), 1.0)
+        self.assertRel(m.expected_purchases(39, 0, 0, 38.86), 0.1950980520)
+        self.assertRel(m.individual_log_likelihood(0, 0, 38.86), -0.5547132764)
+        self.assertRel(m.p_alive(5, 10, 38.86), 0.02480436617)
+        self.assertRel(m.expected_purchases_population(39), 1.196723193)
+        self.assertRel(m.expected_purchases(52, 25, 35, 38), 18.78246786)
+        self.assertRel(m.expected_purchases(10, 50, 20, 30), 2.764888852e-5)
+        # arrays and broadcasting of a scalar T
+        pa = tolist(m.p_alive([2, 0, 5], [30.43, 0, 10], 38.86))
+        for got, want in zip(pa, (0.7265785701, 1.0, 0.02480436617)):
+            self.assertRel(got, want)
+        ex = tolist(m.expected_purchases_population([0, 39]))
+        self.assertEqual(ex[0], 0.0)
+        self.assertRel(ex[1], 1.196723193)
+        # aliases
+        self.assertEqual(m.conditional_probability_alive(2, 30.43, 38.86),
+                         m.p_alive(2, 30.43, 38.86))
+        self.assertEqual(m.conditional_expected_number_of_purchases_up_to_time(39, 2, 30.43, 38.86),
+                         m.expected_purchases(39, 2, 30.43, 38.86))
+        self.assertEqual(m.expected_number_of_purchases_up_to_time(39),
+                         m.expected_purchases_population(39))
+
+    def test_pnbd(self):
+        m = cva.ParetoNBD(params=PNBD)
+        delta = math.log(1.15) / 52
+        self.assertRel(m.individual_log_likelihood(2, 30.43, 38.86), -9.554185370)
+        self.assertRel(m.p_alive(2, 30.43, 38.86), 0.8691321852)
+        self.assertRel(m.expected_purchases(39, 2, 30.43, 38.86), 1.455243322)
+        self.assertRel(m.dert(delta, 2, 30.43, 38.86), 6.501461937)
+        self.assertRel(m.p_alive(0, 0, 38.86), 0.2950875142)
+        self.assertRel(m.dert(delta, 0, 0, 38.86), 0.4784056787)
+        self.assertRel(m.expected_purchases_population(39), 1.213699599)
+
+    def test_gamma_gamma(self):
+        g = cva.GammaGamma(params=GG)
+        self.assertRel(g.population_mean_spend, 35.24178832)
+        self.assertRel(g.expected_spend(2, 35), 35.04347113)
+        vals, flags = g.expected_spend([2, 0, 3], [35, 0, -5], return_flags=True)
+        self.assertRel(tolist(vals)[0], 35.04347113)
+        self.assertRel(tolist(vals)[1], 35.24178832)
+        self.assertRel(tolist(vals)[2], 35.24178832)
+        self.assertEqual(tolist(flags), [0, 1, 1])
+        self.assertEqual(g.conditional_expected_average_profit(2, 35), g.expected_spend(2, 35))
+
+    def test_sbg(self):
+        s = cva.ShiftedBetaGeo(params={"alpha": 0.704, "beta": 1.182})
+        lt = s.lifetime_value(0.10)
+        self.assertRel(lt.DEL, 3.695147406)
+        for n, want in ((1, 2.964662146), (2, 4.103458620), (5, 5.894422860)):
+            # SPEC DERL(n): n-1 renewals made
+            self.assertRel(s.lifetime_value(0.10, n_renewals=n - 1).DERL, want, msg="n=%d" % n)
+        a, b = 0.704, 1.182
+        surv, ret, churn = tolist(s.survival(3)), tolist(s.retention(3)), tolist(s.churn(3))
+        S, P = 1.0, a / (a + b)
+        for t in range(1, 4):
+            r = (b + t - 1) / (a + b + t - 1)
+            if t > 1:
+                P *= (b + t - 2) / (a + b + t - 1)
+            S *= r
+            self.assertRel(surv[t - 1], S, 1e-13)
+            self.assertRel(ret[t - 1], r, 1e-13)
+            self.assertRel(churn[t - 1], P, 1e-13)
+        es = tolist(s.expected_survivors(1000, 2))
+        self.assertRel(es[1], 1000 * surv[1], 1e-15)
+
+    def test_clv(self):
+        bg, gg = cva.BetaGeo(params=BG), cva.GammaGamma(params=GG)
+        x, tx, T, mx = [2, 0, 5], [30.43, 0, 10], [38.86, 38.86, 38.86], [35, 0, 20]
+        got = tolist(cva.clv(bg, gg, x, tx, T, mx))
+        # the §6.3 scheme written out from the bound predictions
+        L, d = 30 / 7, 0.01
+        em = tolist(gg.expected_spend(x, mx))
+        for i in range(3):
+            want, prev = 0.0, 0.0
+            for k in range(1, 13):
+                cur = bg.expected_purchases(k * L, x[i], tx[i], T[i])
+                want += em[i] * (cur - prev) / (1 + d) ** k
+                prev = cur
+            self.assertRel(got[i], want, 1e-12, "customer %d" % i)
+        self.assertEqual(tolist(bg.customer_lifetime_value(gg, x, tx, T, mx)), got)
+        self.assertEqual(tolist(gg.customer_lifetime_value(bg, x, tx, T, mx)), got)
+        half = cva.clv(bg, gg, 2, 30.43, 38.86, 35, margin=0.5, steps=6, discount=0.02)
+        self.assertIsInstance(half, float)
+        self.assertGreater(half, 0)
+        with self.assertRaises(TypeError):
+            cva.clv(gg, bg, x, tx, T, mx)
+
+    def test_probability_of_n(self):
+        m = cva.BetaGeo(params=BG)
+        p = tolist(m.probability_of_n_purchases(39, 200))
+        self.assertEqual(len(p), 201)
+        self.assertAlmostEqual(sum(p), 1.0, places=6)
+        mean = sum(k * v for k, v in enumerate(p))
+        self.assertAlmostEqual(mean, m.expected_purchases_population(39), places=5)
+        # k = 0 directly: (alpha/(alpha+t))^r
+        self.assertRel(p[0], (4.414 / (4.414 + 39)) ** 0.243, 1e-12)
+        self.assertRel(m.probability_of_n_purchases_up_to_time(39, 2), p[2], 1e-14)
+
+    def test_mbgnbd_zero_customer_can_die(self):
+        m = cva.ModifiedBetaGeo(params=BG)
+        want = 1 / (1 + BG["a"] / BG["b"] * ((BG["alpha"] + 38.86) / BG["alpha"]) ** BG["r"])
+        self.assertRel(m.p_alive(0, 0, 38.86), want, 1e-12)
+
+    def test_cohort_curves(self):
+        cc = cva.cohort_curves([[1000, 631, 468], [500, 300]])
+        r1 = (631 + 300) / 1500
+        r2 = 468 / 631
+        self.assertRel(tolist(cc.retention)[0], r1, 1e-15)
+        self.assertRel(tolist(cc.retention)[1], r2, 1e-15)
+        self.assertRel(tolist(cc.survival)[1], r1 * r2, 1e-15)
+        self.assertRel(tolist(cc.churn)[0], 1 - r1, 1e-15)
+        nan = float("nan")
+        cc2 = cva.cohort_curves([[1000, 631, 468], [500, 300, nan]])
+        self.assertEqual(tolist(cc2.retention), tolist(cc.retention))
+        if np is not None:
+            cc3 = cva.cohort_curves(np.array([[1000, 631, 468], [500, 300, np.nan]]))
+            self.assertEqual(tolist(cc3.survival), tolist(cc.survival))
+
+
+class TestFitting(RelMixin, unittest.TestCase):
+    def test_sbg_fader_hardie_2007(self):
+        for data, a, b, ll in ((REGULAR, 0.7041, 1.1820, -1680.27),
+                               (HIGHEND, 0.6681, 3.8061, -1611.16)):
+            s = cva.ShiftedBetaGeo().fit(data)
+            self.assertTrue(s.converged)
+            self.assertAlmostEqual(s.params["alpha"], a, delta=5e-5)
+            self.assertAlmostEqual(s.params["beta"], b, delta=5e-5)
+            self.assertAlmostEqual(s.log_likelihood, ll, delta=5e-3)
+            self.assertEqual(s.n_customers, 1000)
+            self.assertEqual(set(s.standard_errors), {"alpha", "beta"})
+            cov = [tolist(row) for row in s.covariance]
+            self.assertRel(cov[0][0], s.standard_errors["alpha"] ** 2, 1e-6)
+            self.assertAlmostEqual(cov[0][1], cov[1][0], places=15)
+        # two cohorts as a list of ragged rows == NaN padded
+        two = cva.ShiftedBetaGeo().fit([REGULAR, HIGHEND[:5]])
+        two_nan = cva.ShiftedBetaGeo().fit([REGULAR, HIGHEND[:5] + [float("nan")] * 3])
+        self.assertEqual(two.params, two_nan.params)
+        self.assertEqual(two.n_customers, 2000)
+
+    def test_fit_simulated_bgnbd(self):
+        sim = cva.simulate(3000, seed=11)
+        res = cva.summarize(sim.customer_id, sim.t, sim.amount, time_unit=7)
+        m = cva.BetaGeo().fit(res.frequency, res.recency, res.T)
+        self.assertTrue(m.converged)
+        self.assertEqual(list(m.params), ["r", "alpha", "a", "b"])
+        self.assertEqual(m.n_customers, 3000)
+        self.assertLess(m.iterations, 500)
+        # fit_summary gives the same bits
+        m2 = cva.BetaGeo().fit_summary(res)
+        self.assertEqual(m.params, m2.params)
+        self.assertIsNone(m2.note)
+        # the gradient is ~0 at the optimum, the LL agrees
+        ll, grad = m.log_likelihood_gradient(res.frequency, res.recency, res.T)
+        self.assertRel(ll, m.log_likelihood, 1e-12)
+        for nm, g in grad.items():
+            self.assertLess(abs(g) * m.params[nm], 1e-3, nm)
+        # weights: duplicating every row doubles the LL, same parameters
+        x, tx, T = (tolist(v) for v in (res.frequency, res.recency, res.T))
+        w = cva.BetaGeo().fit(x, tx, T, weights=[2.0] * len(x))
+        self.assertRel(w.log_likelihood, 2 * m.log_likelihood, 1e-9)
+        for nm in m.params:
+            self.assertRel(w.params[nm], m.params[nm], 1e-6, nm)
+        # penalizer shrinks; start and max_iter are accepted
+        pen = cva.BetaGeo(penalizer=0.1).fit(x, tx, T)
+        self.assertEqual(pen.penalizer, 0.1)
+        self.assertLess(pen.log_likelihood, m.log_likelihood)
+        st = cva.BetaGeo().fit(x, tx, T, start=m.params)
+        self.assertRel(st.log_likelihood, m.log_likelihood, 1e-10)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            short = cva.BetaGeo().fit(x, tx, T, max_iter=2)
+        self.assertFalse(short.converged)
+        self.assertEqual(short.status, cva.W_MAXITER)
+        self.assertTrue(any(isinstance(c.message, cva.CvaWarning) for c in caught))
+        # Gamma-Gamma and Pareto/NBD on the same data run
+        gg = cva.GammaGamma().fit_summary(res)
+        self.assertTrue(gg.converged)
+        self.assertGreater(gg.ignored, 0)
+        self.assertIn("ignored", gg.note)
+        v = cva.clv(m, gg, res.frequency, res.recency, res.T, res.monetary_value)
+        self.assertEqual(len(v), 3000)
+        p = cva.ParetoNBD().fit_summary(res)
+        self.assertTrue(p.converged)
+
+    def test_fit_summary_drops_no_purchase(self):
+        # customer 3 buys only after the calibration end: NaN frequency
+        res = cva.summarize([1, 1, 2, 3], [0, 7, 3, 30], [10, 5, 4, 8], calibration_end=20,
+                            end=40)
+        self.assertTrue(math.isnan(tolist(res.frequency)[2]))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            m = cva.BetaGeo().fit_summary(res, max_iter=50)
+        self.assertEqual(m.n_customers, 2)
+        self.assertIn("1 customer", m.note)
+        self.assertTrue(any("left out" in str(c.message) for c in caught))
+
+    def test_bgbb_table(self):
+        # donations-like compressed table; fit_summary reads the weights column
+        table = {"frequency": [0, 1, 1, 2, 3, 6], "recency": [0, 1, 3, 4, 6, 6],
+                 "periods": [6] * 6, "weights": [300, 80, 40, 50, 40, 90]}
+        m = cva.BetaGeoBetaBinom().fit_summary(table)
+        m2 = cva.BetaGeoBetaBinom().fit(table["frequency"], table["recency"], table["periods"],
+                                         weights=table["weights"])
+        self.assertEqual(m.params, m2.params)
+        self.assertEqual(m.n_customers, 600)
+        pa = m.p_alive(6, 6, 6)
+        self.assertGreater(pa, 0.9)
+        self.assertGreater(m.expected_purchases(5, 6, 6, 6), m.expected_purchases(5, 1, 1, 6))
+
+    def test_progress_and_cancel(self):
+        x, tx, T = [0, 1, 2, 5, 3], [0, 2, 5, 9, 3], [10, 10, 10, 10, 10]
+        seen = []
+        cva.BetaGeo().fit(x, tx, T, progress=lambda it, obj: seen.append((it, obj)))
+        self.assertGreater(len(seen), 0)
+        self.assertTrue(all(math.isfinite(o) for _, o in seen))
+        with self.assertRaises(cva.CanceledError):
+            cva.BetaGeo().fit(x, tx, T, progress=lambda it, obj: it >= 2)
+        with self.assertRaises(cva.CanceledError):
+            cva.ShiftedBetaGeo().fit(REGULAR, progress=lambda it, obj: 1)
+        with self.assertRaises(cva.CanceledError):
+            cva.GammaGamma().fit([1, 2, 3], [10, 20, 15], progress=lambda it, obj: True)
+
+        class Boom(Exception):
+            pass
+
+        def bad(it, obj):
+            raise Boom("stop")
+
+        with self.assertRaises(Boom):
+            cva.BetaGeo().fit(x, tx, T, progress=bad)
+        # an unfitted model stays unfitted after a cancel
+        m = cva.BetaGeo()
+        with self.assertRaises(cva.CanceledError):
+            m.fit(x, tx, T, progress=lambda it, obj: True)
+        self.assertIsNone(m.params)
+
+
+class TestErrors(unittest.TestCase):
+    def test_bad_rows(self):
+        m = cva.BetaGeo(params=BG)
+        with self.assertRaises(cva.BadArgumentError) as cm:
+            m.p_alive([1, 2, -1], [1, 2, 0], [5, 5, 5])
+        self.assertEqual(cm.exception.index, 2)
+        with self.assertRaises(cva.BadArgumentError) as cm:
+            cva.BetaGeo().fit([1, -2, 0], [1, 0, 0], [5, 5, 5])
+        self.assertEqual(cm.exception.index, 1)
+        with self.assertRaises(cva.BadArgumentError) as cm:
+            m.expected_purchases(10, [1, 1], [3, 6], [5, 5])  # t_x > T
+        self.assertEqual(cm.exception.index, 1)
+        with self.assertRaises(cva.NonFiniteError):
+            m.p_alive([1, float("nan")], [1, 1], [5, 5])
+        with self.assertRaises(cva.BadArgumentError):
+            m.p_alive([1, 2], [1, 2, 3], 5)  # lengths differ
+
+    def test_domain(self):
+        with self.assertRaises(cva.DomainError):
+            cva.BetaGeo(params={"r": 0.2, "alpha": -1, "a": 0.7, "b": 2})
+        with self.assertRaises(cva.DomainError):
+            cva.ParetoNBD(params=[1, 1, 0, 1])
+        with self.assertRaises(cva.BadArgumentError):
+            cva.BetaGeo(params={"r": 1, "alpha": 1, "a": 1})
+        # parameters that slip past the constructor are rejected by the library
+        m = cva.BetaGeo(params=BG)
+        m.params["alpha"] = 0.0
+        with self.assertRaises(cva.DomainError):
+            m.p_alive(1, 1, 5)
+        g = cva.GammaGamma(params={"p": 6.25, "q": 0.9, "gamma": 15})
+        with self.assertRaises(cva.DomainError):
+            g.expected_spend(2, 35)
+        with self.assertRaises(cva.BadArgumentError):
+            cva.BetaGeo().p_alive(1, 1, 5)  # not fitted
+        self.assertTrue(issubclass(cva.DomainError, cva.BadArgumentError))
+
+    def test_sbg_errors(self):
+        with self.assertRaises(cva.BadArgumentError) as cm:
+            cva.ShiftedBetaGeo().fit([[100, 80, 90]])
+        self.assertEqual(cm.exception.index, 2)
+        with self.assertRaises(cva.BadArgumentError):
+            cva.cohort_curves([[100, 80, 90]])
+        with self.assertRaises(cva.DomainError):
+            cva.ShiftedBetaGeo(params={"alpha": 1, "beta": 1}).lifetime_value(-0.1)
+
+    def test_clv_options(self):
+        bg, gg = cva.BetaGeo(params=BG), cva.GammaGamma(params=GG)
+        with self.assertRaises(cva.OptionError) as cm:
+            cva.clv(bg, gg, 1, 1, 5, 10, step_length=-1)
+        self.assertEqual(cm.exception.option_name, "step_length")
+
+
+class TestObjects(unittest.TestCase):
+    def test_repr_summary_pickle_dict(self):
+        s = cva.ShiftedBetaGeo().fit(REGULAR)
+        self.assertIn("alpha=0.7041", repr(s))
+        self.assertIn("LL -1680.27", repr(s))
+        text = s.summary()
+        self.assertIn("alpha", text)
+        self.assertIn("converged", text)
+        s2 = pickle.loads(pickle.dumps(s))
+        self.assertEqual(s2.params, s.params)
+        self.assertEqual(s2.lifetime_value(0.1), s.lifetime_value(0.1))
+        s3 = copy.deepcopy(s)
+        self.assertEqual(s3.standard_errors, s.standard_errors)
+        d = json.loads(json.dumps(s.to_dict()))
+        self.assertEqual(d["model"], "sbg")
+        self.assertEqual(set(d), {"model", "params", "standard_errors", "log_likelihood",
+                                  "iterations", "converged", "n_customers"})
+        s4 = cva.ShiftedBetaGeo.from_dict(d)
+        self.assertEqual(s4.params, s.params)
+        with self.assertRaises(cva.BadArgumentError):
+            cva.BetaGeo.from_dict(d)
+        self.assertEqual(repr(cva.BetaGeo()), "<cva.BetaGeo: not fitted>")
+        self.assertIn("(given)", repr(cva.BetaGeo(params=BG)))
+        self.assertEqual(cva.BetaGeo(params=[0.243, 4.414, 0.793, 2.426]).params, BG)
+
+    def test_result_types(self):
+        m = cva.BetaGeo(params=BG)
+        self.assertIsInstance(m.p_alive(1, 1, 5), float)
+        out = m.p_alive([1, 2], [1, 2], [5, 5])
+        if np is not None:
+            self.assertIsInstance(out, np.ndarray)
+            out2 = m.p_alive(np.array([1, 2]), np.array([1.0, 2.0]), np.array([5.0, 5.0]))
+            self.assertEqual(out.tolist(), out2.tolist())
+        else:
+            self.assertEqual(out.typecode, "d")
+
+
+class TestCDNOW(RelMixin, unittest.TestCase):
+    def test_bgnbd(self):
+        res = cdnow_summary(self)
+        m = cva.BetaGeo().fit_summary(res)
+        self.assertTrue(m.converged)
+        self.assertEqual(m.n_customers, 2357)
+        want = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+        for nm, v in want.items():
+            self.assertEqual(round(m.params[nm], 3), v, nm)
+        self.assertEqual(round(m.log_likelihood, 1), -9582.4)
+        for nm in want:
+            self.assertTrue(0 < m.standard_errors[nm] < m.params[nm], nm)
+
+    def test_pnbd(self):
+        res = cdnow_summary(self)
+        m = cva.ParetoNBD().fit_summary(res)
+        self.assertTrue(m.converged)
+        want = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+        for nm, v in want.items():
+            self.assertAlmostEqual(m.params[nm], v, delta=0.0015 if nm != "r" else 0.0006,
+                                   msg=nm)
+        self.assertEqual(round(m.log_likelihood, 1), -9595.0)
+
+    def test_gamma_gamma(self):
+        res = cdnow_summary(self)
+        g = cva.GammaGamma().fit_summary(res)
+        self.assertTrue(g.converged)
+        self.assertEqual(g.n_customers, 946)
+        self.assertEqual(g.ignored, 2357 - 946)
+        self.assertEqual(round(g.params["p"], 2), 6.25)
+        self.assertEqual(round(g.params["q"], 2), 3.74)
+        self.assertEqual(round(g.params["gamma"], 2), 15.44)
+
+    def test_mbgnbd(self):
+        res = cdnow_summary(self)
+        m = cva.ModifiedBetaGeo().fit_summary(res)
+        want = {"r": 0.52, "alpha": 6.18, "a": 0.89, "b": 1.61}  # lifetimes' printout
+        for nm, v in want.items():
+            self.assertEqual(round(m.params[nm], 2), v, nm)
+
+    def test_bgbb_donations(self):
+        (path,) = need_data(self, "donations.csv")
+        cols = {"frequency": [], "recency": [], "periods": [], "weights": []}
+        with open(path) as f:
+            header = f.readline().strip().split(",")
+            self.assertEqual(header, list(cols))
+            for line in f:
+                if line.strip():
+                    for k, v in zip(header, line.strip().split(",")):
+                        cols[k].append(float(v))
+        m = cva.BetaGeoBetaBinom().fit_summary(cols)
+        self.assertTrue(m.converged)
+        self.assertEqual(m.n_customers, 11104)
+        want = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
+        for nm, v in want.items():
+            self.assertEqual(round(m.params[nm], 3), v, nm)
+        self.assertEqual(round(m.log_likelihood, 1), -33225.6)
+
+    def test_clv_pipeline(self):
+        res = cdnow_summary(self)
+        bg = cva.BetaGeo().fit_summary(res)
+        gg = cva.GammaGamma().fit_summary(res)
+        v = tolist(cva.clv(bg, gg, res.frequency, res.recency, res.T, res.monetary_value))
+        self.assertEqual(len(v), 2357)
+        self.assertTrue(all(math.isfinite(c) and c >= 0 for c in v))
+        # sanity: conditional expectation for the 39-week holdout vs the 1882 actual
+        # repeat occasions (the model under-predicts CDNOW's holdout somewhat: 1653)
+        ey = tolist(bg.expected_purchases(39, res.frequency, res.recency, res.T))
+        actual = sum(tolist(res.frequency_holdout))
+        self.assertEqual(actual, 1882)
+        self.assertTrue(0.8 < sum(ey) / actual < 1.0, sum(ey))
+
+    @unittest.skipIf(np is None or sps is None, "numpy/scipy not available")
+    def test_independent_scipy_bgnbd(self):
+        """BG/NBD LL and P(alive) written from SPEC §5.3 with scipy.special."""
+        res = cdnow_summary(self)
+        m = cva.BetaGeo().fit_summary(res)
+        r, al, a, b = (m.params[k] for k in ("r", "alpha", "a", "b"))
+        x = np.asarray(res.frequency, dtype=float)
+        tx = np.asarray(res.recency, dtype=float)
+        T = np.asarray(res.T, dtype=float)
+        gl = sps.gammaln
+        d = (x > 0).astype(float)
+        A1 = gl(r + x) - gl(r) + r * np.log(al)
+        A2 = gl(a + b) + gl(b + x) - gl(b) - gl(a + b + x)
+        A3 = -(r + x) * np.log(al + T)
+        A4 = np.log(a) - np.log(b + np.maximum(x, 1) - 1) - (r + x) * np.log(al + tx)
+        ll = A1 + A2 + np.logaddexp(A3, np.where(d > 0, A4, -np.inf))
+        self.assertRel(float(ll.sum()), m.log_likelihood, 1e-11)
+        ours = np.asarray(m.individual_log_likelihood(x, tx, T))
+        self.assertLess(float(np.max(np.abs(ours - ll) / np.abs(ll))), 1e-11)
+        D = np.log(a) - np.log(b + np.maximum(x, 1) - 1) + (r + x) * np.log((al + T) / (al + tx))
+        pa = np.where(d > 0, sps.expit(-D), 1.0)
+        got = np.asarray(m.p_alive(x, tx, T))
+        self.assertLess(float(np.max(np.abs(got - pa))), 1e-13)
+        # E[X(t)] from the original 2F1 form
+        t = 39.0
+        ex = (a + b - 1) / (a - 1) * (1 - (al / (al + t)) ** r * sps.hyp2f1(r, b, a + b - 1,
+                                                                             t / (al + t)))
+        self.assertRel(m.expected_purchases_population(t), float(ex), 1e-10)
+
+
+def main():
+    prog = unittest.main(exit=False, verbosity=2)
+    ok = prog.result.wasSuccessful()
+    mode = "without numpy" if NO_NUMPY else "with numpy"
+    print("python model tests (%s): %s" % (mode, "OK" if ok else "FAILED"))
+    if not ok:
+        sys.exit(1)
+    if DATA_MISSING:
+        print("SKIP: reference data not found at %s (CDNOW/donations fits not run; "
+              "set CVA_REQUIRE_DATA=1 to make this a failure)" % DATA_MISSING[0])
+        sys.exit(77)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

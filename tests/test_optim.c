@@ -1,0 +1,195 @@
+/*
+ * Tests of the internal quasi-Newton optimiser, numerical Hessian and SPD inverse.
+ * SPDX-License-Identifier: MIT
+ */
+#include "cva_test.h"
+#include "../lib/churn_internal.h"
+
+/* f(x) = ½ (x−c)' A (x−c), A SPD 4×4 */
+static const double QA[16] = {4, 1, 0.5, 0, 1, 3, 0.2, 0.1, 0.5, 0.2, 2, 0.3, 0, 0.1, 0.3, 1};
+static const double QC[4] = {1.5, -2, 0.25, 3};
+
+static double quad(void *ctx, const double *x, double *g)
+{
+    double f = 0;
+    int i, j;
+    (void)ctx;
+    for (i = 0; i < 4; i++) {
+        double v = 0;
+        for (j = 0; j < 4; j++)
+            v += QA[i * 4 + j] * (x[j] - QC[j]);
+        g[i] = v;
+        f += 0.5 * (x[i] - QC[i]) * v;
+    }
+    return f;
+}
+
+/* Rosenbrock in 2-D, and an extended 4-D version. */
+static double rosen(void *ctx, const double *x, double *g)
+{
+    int n = *(const int *)ctx, i;
+    double f = 0;
+    for (i = 0; i < n; i++)
+        g[i] = 0;
+    for (i = 0; i + 1 < n; i++) {
+        double a = x[i + 1] - x[i] * x[i], b = 1 - x[i];
+        f += 100 * a * a + b * b;
+        g[i] += -400 * x[i] * a - 2 * b;
+        g[i + 1] += 200 * a;
+    }
+    return f;
+}
+
+/* infeasible region: f = NaN for x0 > 2; minimum at (1.9, 0). */
+static double walled(void *ctx, const double *x, double *g)
+{
+    (void)ctx;
+    if (x[0] > 2)
+        return (double)NAN;
+    g[0] = 2 * (x[0] - 1.9);
+    g[1] = 2 * x[1];
+    return (x[0] - 1.9) * (x[0] - 1.9) + x[1] * x[1];
+}
+
+static cva__optim_opts opts(int n)
+{
+    cva__optim_opts o;
+    memset(&o, 0, sizeof o);
+    o.n = n;
+    o.max_iter = 1000;
+    o.grad_tol = 1e-10;
+    o.f_tol = 0;
+    return o;
+}
+
+static void quadratic(void **state)
+{
+    double x[4] = {0, 0, 0, 0};
+    cva__optim_opts o = opts(4);
+    cva__optim_result r;
+    int i;
+    (void)state;
+    assert_status(cva__bfgs(quad, NULL, x, &o, &r), CVA_OK);
+    assert_int_equal(r.converged, 1);
+    for (i = 0; i < 4; i++)
+        cva_assert_close(x[i], QC[i], 0, 1e-9);
+    assert_true(r.iterations < 30);
+    assert_true(r.grad_norm <= 1e-10);
+}
+
+static void rosenbrock(void **state)
+{
+    int n;
+    (void)state;
+    for (n = 2; n <= 4; n++) {
+        double x[4] = {-1.2, 1, -1.2, 1};
+        cva__optim_opts o = opts(n);
+        cva__optim_result r;
+        int i;
+        assert_status(cva__bfgs(rosen, &n, x, &o, &r), CVA_OK);
+        assert_int_equal(r.converged, 1);
+        for (i = 0; i < n; i++)
+            cva_assert_close(x[i], 1.0, 0, 1e-8);
+        print_message("rosenbrock n=%d: %u iterations, %u evaluations\n", n, (unsigned)r.iterations,
+                      (unsigned)r.evaluations);
+    }
+}
+
+static void deterministic(void **state)
+{
+    int n = 4;
+    double x1[4] = {-1.2, 1, -1.2, 1}, x2[4] = {-1.2, 1, -1.2, 1};
+    cva__optim_opts o = opts(4);
+    cva__optim_result r1, r2;
+    (void)state;
+    assert_status(cva__bfgs(rosen, &n, x1, &o, &r1), CVA_OK);
+    assert_status(cva__bfgs(rosen, &n, x2, &o, &r2), CVA_OK);
+    assert_memory_equal(x1, x2, sizeof x1);
+    assert_int_equal(r1.evaluations, r2.evaluations);
+}
+
+static void infeasible(void **state)
+{
+    double x[2] = {0, 1};
+    cva__optim_opts o = opts(2);
+    cva__optim_result r;
+    (void)state;
+    assert_status(cva__bfgs(walled, NULL, x, &o, &r), CVA_OK);
+    cva_assert_close(x[0], 1.9, 0, 1e-9);
+    cva_assert_close(x[1], 0.0, 0, 1e-9);
+    x[0] = 3; /* infeasible start */
+    assert_status(cva__bfgs(walled, NULL, x, &o, &r), CVA_E_NOCONVERGE);
+}
+
+static int cancel_at_3(void *user, size_t it, double f)
+{
+    size_t *calls = user;
+    assert_true(isfinite(f));
+    assert_int_equal(it, *calls + 1);
+    ++*calls;
+    return it >= 3;
+}
+
+static void cancel_and_maxiter(void **state)
+{
+    int n = 2;
+    size_t calls = 0;
+    double x[2] = {-1.2, 1};
+    cva__optim_opts o = opts(2);
+    cva__optim_result r;
+    (void)state;
+    o.progress = cancel_at_3;
+    o.progress_user = &calls;
+    assert_status(cva__bfgs(rosen, &n, x, &o, &r), CVA_E_CANCELED);
+    assert_int_equal(calls, 3);
+    assert_int_equal(r.iterations, 3);
+    o.progress = NULL;
+    o.max_iter = 5;
+    x[0] = -1.2;
+    x[1] = 1;
+    assert_status(cva__bfgs(rosen, &n, x, &o, &r), CVA_W_MAXITER);
+    assert_int_equal(r.iterations, 5);
+    assert_int_equal(r.converged, 0);
+}
+
+static void hessian_and_inverse(void **state)
+{
+    double x[4] = {0.3, -1, 2, 0.5}, H[16], Hi[16];
+    int i, j, k, n = 2;
+    (void)state;
+    assert_true(cva__hessian(quad, NULL, x, 4, H));
+    for (i = 0; i < 16; i++)
+        cva_assert_close(H[i], QA[i], 0, 1e-8);
+    assert_true(cva__spd_inverse(QA, 4, Hi));
+    for (i = 0; i < 4; i++)
+        for (j = 0; j < 4; j++) {
+            double v = 0;
+            for (k = 0; k < 4; k++)
+                v += QA[i * 4 + k] * Hi[k * 4 + j];
+            cva_assert_close(v, i == j ? 1.0 : 0.0, 0, 1e-13);
+            cva_assert_same(Hi[i * 4 + j], Hi[j * 4 + i]);
+        }
+    /* Rosenbrock at (1,1): [[802, -400], [-400, 200]] */
+    x[0] = 1;
+    x[1] = 1;
+    assert_true(cva__hessian(rosen, &n, x, 2, H));
+    cva_assert_close(H[0], 802, 1e-8, 0);
+    cva_assert_close(H[1], -400, 1e-8, 0);
+    cva_assert_close(H[2], -400, 1e-8, 0);
+    cva_assert_close(H[3], 200, 1e-8, 0);
+    {
+        const double notspd[4] = {1, 2, 2, 1}, sing[4] = {1, 1, 1, 1};
+        assert_false(cva__spd_inverse(notspd, 2, Hi));
+        assert_false(cva__spd_inverse(sing, 2, Hi));
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(quadratic),       cmocka_unit_test(rosenbrock),
+        cmocka_unit_test(deterministic),   cmocka_unit_test(infeasible),
+        cmocka_unit_test(cancel_and_maxiter), cmocka_unit_test(hessian_and_inverse),
+    };
+    return cmocka_run_group_tests_name("optim", tests, NULL, NULL);
+}

@@ -1,0 +1,428 @@
+/*
+ * cva fit: maximum-likelihood fit of a churn or spend model; writes the fit as JSON.
+ * SPDX-License-Identifier: MIT
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "cli.h"
+#include "cva/cva.h"
+#include "dates.h"
+#include "input.h"
+#include "modelio.h"
+#include "numbers.h"
+#include "output.h"
+
+void cmd_fit_help(void)
+{
+    fputs("Usage: cva fit --model M (--input FILE | --summary FILE) [options]\n"
+          "\n"
+          "Fits a churn or spend model by maximum likelihood (quasi-Newton on log-parameters\n"
+          "with analytic gradients; identical customers merged; deterministic) and writes\n"
+          "the fit as one JSON object.\n"
+          "\n"
+          "Models (--model):\n"
+          "  bgnbd    BG/NBD (Fader, Hardie & Lee 2005): r, alpha, a, b\n"
+          "  mbgnbd   MBG/NBD (Batislam et al. 2007; Wagner & Hoppe 2008): r, alpha, a, b\n"
+          "  pnbd     Pareto/NBD (Schmittlein, Morrison & Colombo 1987): r, alpha, s, beta\n"
+          "  gg       Gamma-Gamma spend per transaction (Fader, Hardie & Lee 2005): p, q, gamma;\n"
+          "           fitted on customers with frequency >= 1 and monetary value > 0\n"
+          "  bgbb     BG/BB, discrete opportunities (Fader, Hardie & Shang 2010):\n"
+          "           alpha, beta, gamma, delta; needs --summary\n"
+          "  sbg      shifted-beta-geometric, contractual cohorts (Fader & Hardie 2007):\n"
+          "           alpha, beta; needs --summary with a cohort survivor table\n"
+          "\n"
+          "Input, one of:\n"
+          "  --input FILE     transactions (see the input options below): the statistics of\n"
+          "                   'cva summary' are computed first. With --calibration-end the\n"
+          "                   model is fitted on the calibration period, and customers without\n"
+          "                   a purchase up to that date are left out (a note says how many).\n"
+          "  --summary FILE   one row per customer, CSV with a header (other columns ignored):\n"
+          "                     frequency,recency,T[,monetary_value][,weights]\n"
+          "                   (also accepted: x, t_x, m_x or zbar, weight or count; the output\n"
+          "                   of 'cva summary' works as is). For bgbb:\n"
+          "                     frequency,recency,periods,weights\n"
+          "                   (x repeat transactions, recency = the period of the last one,\n"
+          "                   periods = opportunities n). For gg only frequency and\n"
+          "                   monetary_value are needed. For sbg one row per cohort:\n"
+          "                     period_0,period_1,...,period_J   (or numbers, no header)\n"
+          "                   customers still active j periods after acquisition (period_0 =\n"
+          "                   cohort size); an empty cell = not yet observed (only at the end).\n"
+          "  --frequency-col, --recency-col, --T-col, --monetary-col, --weights-col NAME\n"
+          "                   other column names in the --summary file\n"
+          "\n"
+          "Fit options:\n"
+          "  --time-unit day|week  model time unit (default week, as in the papers): recency\n"
+          "                   and T are in days or weeks (= days/7); alpha (and beta for pnbd)\n"
+          "                   scale with it. With --summary it states the unit of the file.\n"
+          "  --penalizer L    L2 penalty L * sum(param^2) on the log-likelihood (default 0)\n"
+          "  --max-iter N     iteration limit (default 1000); on reaching it the best point\n"
+          "                   is written with \"converged\": false and a warning\n"
+          "  --q-above-one    gg: constrain q > 1 (so the mean spend exists)\n"
+          "  -o, --output FILE  output file (default stdout), written only when complete\n"
+          "  -q, --quiet      no notes on stderr\n"
+          "Progress is shown on stderr when it is a terminal.\n"
+          "\n"
+          "Output (JSON):\n"
+          "  {\"model\": \"bgnbd\", \"params\": {\"r\": ..., \"alpha\": ..., \"a\": ..., \"b\": ...},\n"
+          "   \"standard_errors\": {...}, \"log_likelihood\": ..., \"iterations\": ...,\n"
+          "   \"converged\": true, \"n_customers\": ..., \"time_unit\": \"week\",\n"
+          "   \"covariance\": [[...]], \"n_rows\": ..., ...}\n"
+          "Standard errors and the covariance matrix of the parameters come from the\n"
+          "observed information (the Hessian of the log-likelihood); null if singular.\n"
+          "n_rows is the number of distinct rows after merging identical customers.\n"
+          "time_unit is \"period\" for bgbb and sbg. The file is the --params input of\n"
+          "'cva predict'.\n"
+          "\n",
+          stdout);
+    fputs(cli_input_help, stdout);
+    fputs("\nExamples:\n"
+          "  cva fit --model bgnbd --input CDNOW_sample.txt --no-header --delimiter whitespace \\\n"
+          "      --customer-col 2 --date-col 3 --amount-col 5 --calibration-end 1997-09-30 \\\n"
+          "      -o bgnbd.json\n"
+          "  cva fit --model bgbb --summary donations.csv\n"
+          "  cva fit --model sbg --summary cohorts.csv\n",
+          stdout);
+}
+
+static void put_num(FILE *fp, double v)
+{
+    char b[40];
+    if (!isfinite(v)) {
+        fputs("null", fp);
+        return;
+    }
+    cli_format_double(v, b);
+    fputs(b, fp);
+}
+
+static void put_str(FILE *fp, const char *s)
+{
+    char buf[1200];
+    size_t n = strlen(s);
+    if (n > 190)
+        n = 190;
+    cli_json_string(buf, sizeof buf, s, n);
+    fputs(buf, fp);
+}
+
+typedef struct fit_extra {
+    const char *input;
+    const char *cal_end;
+    const char *time_unit;
+    double penalizer;
+    long long left_out;   /* customers left out (transactions), -1 none */
+    long long ignored;    /* gg rows not used, -1 none */
+    long long n_cohorts, n_periods;
+} fit_extra;
+
+static void write_fit_json(FILE *fp, const cva_model_fit *f, const fit_extra *x)
+{
+    int i, j, np = f->n_params;
+    fputs("{\n  \"model\": ", fp);
+    put_str(fp, cli_model_name(f->model));
+    fputs(",\n  \"params\": {", fp);
+    for (i = 0; i < np; i++) {
+        fprintf(fp, "%s\"%s\": ", i ? ", " : "", cva_model_param_name(f->model, i));
+        put_num(fp, f->params[i]);
+    }
+    fputs("},\n  \"standard_errors\": {", fp);
+    for (i = 0; i < np; i++) {
+        fprintf(fp, "%s\"%s\": ", i ? ", " : "", cva_model_param_name(f->model, i));
+        put_num(fp, f->std_err[i]);
+    }
+    fputs("},\n  \"log_likelihood\": ", fp);
+    put_num(fp, f->log_likelihood);
+    fprintf(fp, ",\n  \"iterations\": %llu,\n  \"converged\": %s,\n  \"n_customers\": ",
+            (unsigned long long)f->iterations, f->converged ? "true" : "false");
+    put_num(fp, f->n_customers);
+    fputs(",\n  \"time_unit\": ", fp);
+    put_str(fp, x->time_unit);
+    fputs(",\n  \"covariance\": [", fp);
+    for (i = 0; i < np; i++) {
+        fputs(i ? ", [" : "[", fp);
+        for (j = 0; j < np; j++) {
+            if (j)
+                fputs(", ", fp);
+            put_num(fp, f->cov[i * np + j]);
+        }
+        fputs("]", fp);
+    }
+    fprintf(fp, "],\n  \"n_rows\": %llu,\n  \"evaluations\": %llu,\n  \"gradient_norm\": ",
+            (unsigned long long)f->n_rows, (unsigned long long)f->evaluations);
+    put_num(fp, f->grad_norm);
+    fputs(",\n  \"penalizer\": ", fp);
+    put_num(fp, x->penalizer);
+    if (x->n_cohorts >= 0)
+        fprintf(fp, ",\n  \"n_cohorts\": %lld,\n  \"n_periods\": %lld", x->n_cohorts, x->n_periods);
+    if (x->left_out >= 0)
+        fprintf(fp, ",\n  \"customers_left_out\": %lld", x->left_out);
+    if (x->ignored >= 0)
+        fprintf(fp, ",\n  \"rows_not_used\": %lld", x->ignored);
+    fputs(",\n  \"input\": ", fp);
+    put_str(fp, x->input);
+    if (x->cal_end) {
+        fputs(",\n  \"calibration_end\": ", fp);
+        put_str(fp, x->cal_end);
+    }
+    fprintf(fp, ",\n  \"cva_version\": \"%s\"\n}\n", cva_version_string());
+}
+
+int cmd_fit(int argc, char **argv)
+{
+    cli_input_opts o;
+    cli_err err;
+    cli_out out;
+    cli_txn tx;
+    cli_custdata d;
+    cva_fit_opts fo;
+    cva_model_fit fit;
+    cva_diag dg;
+    cva_status st = CVA_OK;
+    fit_extra ex;
+    const char *summary = NULL, *model_s = NULL;
+    const char *names[CLI_NSCOL];
+    double *surv = NULL;
+    size_t n_coh = 0, n_per = 0;
+    int32_t model;
+    int i, rc = 0, out_open = 0;
+    uint64_t max_iter = 0;
+    double penal = 0.0;
+    int q1 = 0, max_iter_given = 0;
+    char label[64], cal_s[24];
+
+    memset(&err, 0, sizeof err);
+    memset(&tx, 0, sizeof tx);
+    memset(&d, 0, sizeof d);
+    memset((void *)names, 0, sizeof names);
+    cli_input_opts_init(&o);
+    o.week_unit = 1; /* models default to weeks */
+    for (i = 1; i < argc; i++) {
+        const char *v = NULL;
+        int m, r;
+        if (cli_match_flag(argv, i, "--help") || cli_match_flag(argv, i, "-h")) {
+            cmd_fit_help();
+            return 0;
+        }
+        if ((m = cli_match_opt(argc, argv, &i, "--model", &v, &err)) != 0) {
+            if (m < 0)
+                return cli_report(&err);
+            model_s = v;
+            continue;
+        }
+        if ((m = cli_match_opt(argc, argv, &i, "--summary", &v, &err)) != 0) {
+            if (m < 0)
+                return cli_report(&err);
+            summary = v;
+            continue;
+        }
+        if ((m = cli_match_opt(argc, argv, &i, "--penalizer", &v, &err)) != 0) {
+            if (m < 0 || cli_parse_double_opt("--penalizer", v, &penal, &err))
+                return cli_report(&err);
+            if (penal < 0) {
+                cli_fail(&err, CLI_EXIT_USAGE, "option --penalizer: must be >= 0");
+                return cli_report(&err);
+            }
+            continue;
+        }
+        if ((m = cli_match_opt(argc, argv, &i, "--max-iter", &v, &err)) != 0) {
+            if (m < 0 || cli_parse_size_opt("--max-iter", v, &max_iter, &err))
+                return cli_report(&err);
+            if (max_iter < 1 || max_iter > 1000000) {
+                cli_fail(&err, CLI_EXIT_USAGE, "option --max-iter: must be between 1 and 1000000");
+                return cli_report(&err);
+            }
+            max_iter_given = 1;
+            continue;
+        }
+        if (cli_match_flag(argv, i, "--q-above-one")) {
+            q1 = 1;
+            continue;
+        }
+        if ((m = cli_match_opt(argc, argv, &i, "--format", &v, &err)) != 0) {
+            if (m < 0)
+                return cli_report(&err);
+            if (strcmp(v, "json") != 0) {
+                cli_fail(&err, CLI_EXIT_USAGE, "option --format: cva fit writes JSON only");
+                return cli_report(&err);
+            }
+            continue;
+        }
+        {
+            static const char *const col_opts[CLI_NSCOL] = {"--id-col", "--frequency-col", "--recency-col",
+                                                             "--T-col", "--monetary-col", "--weights-col",
+                                                             NULL, NULL, NULL};
+            int c, hit = 0;
+            for (c = 0; c < CLI_NSCOL && !hit; c++) {
+                if (!col_opts[c])
+                    continue;
+                if ((m = cli_match_opt(argc, argv, &i, col_opts[c], &v, &err)) != 0) {
+                    if (m < 0)
+                        return cli_report(&err);
+                    names[c] = v;
+                    hit = 1;
+                }
+            }
+            if (hit)
+                continue;
+        }
+        r = cli_input_opt(&o, argc, argv, &i, &err);
+        if (r < 0)
+            return cli_report(&err);
+        if (r > 0)
+            continue;
+        cli_fail(&err, CLI_EXIT_USAGE, "fit: %s '%s' (see 'cva help fit')",
+                 argv[i][0] == '-' ? "unknown option" : "unexpected argument", argv[i]);
+        return cli_report(&err);
+    }
+    if (!model_s) {
+        cli_fail(&err, CLI_EXIT_USAGE, "fit: give --model bgnbd|mbgnbd|pnbd|bgbb|gg|sbg");
+        return cli_report(&err);
+    }
+    model = cli_model_from_name(model_s);
+    if (!model) {
+        cli_fail(&err, CLI_EXIT_USAGE, "fit: unknown model '%s' (bgnbd, mbgnbd, pnbd, bgbb, gg, sbg)", model_s);
+        return cli_report(&err);
+    }
+    if (summary && o.input) {
+        cli_fail(&err, CLI_EXIT_USAGE, "fit: give either --input (transactions) or --summary, not both");
+        return cli_report(&err);
+    }
+    if (!summary && !o.input) {
+        cli_fail(&err, CLI_EXIT_USAGE, "fit: no input: give --input FILE (transactions) or --summary FILE");
+        return cli_report(&err);
+    }
+    if ((model == CVA_MODEL_BGBB || model == CVA_MODEL_SBG) && !summary) {
+        cli_fail(&err, CLI_EXIT_USAGE, "fit: --model %s needs --summary FILE (%s)", model_s,
+                 model == CVA_MODEL_BGBB ? "frequency,recency,periods,weights per pattern of discrete opportunities"
+                                         : "a cohort survivor table");
+        return cli_report(&err);
+    }
+    if (summary && (o.cal_end || o.end)) {
+        cli_fail(&err, CLI_EXIT_USAGE, "fit: --calibration-end and --end apply to transactions (--input), not to "
+                 "--summary");
+        return cli_report(&err);
+    }
+    if (cli_input_check(&o, 0, &err))
+        return cli_report(&err);
+
+    if (cva_fit_opts_init_defaults(&fo, sizeof fo) != CVA_OK || cva_model_fit_init(&fit, sizeof fit) != CVA_OK ||
+        cva_diag_init(&dg, sizeof dg) != CVA_OK) {
+        cli_fail(&err, CLI_EXIT_LIB, "library ABI mismatch (cva_fit_opts)");
+        return cli_report(&err);
+    }
+    if (max_iter_given)
+        fo.max_iter = (int32_t)max_iter;
+    fo.penalty = penal;
+    fo.q_above_one = q1;
+    snprintf(label, sizeof label, "%s", cli_model_title(model));
+    if (!cli_quiet && isatty(STDERR_FILENO)) {
+        fo.progress = cli_fit_progress;
+        fo.progress_user = label;
+    }
+    memset(&ex, 0, sizeof ex);
+    ex.input = summary ? (strcmp(summary, "-") == 0 ? "<stdin>" : summary)
+                       : (strcmp(o.input, "-") == 0 ? "<stdin>" : o.input);
+    ex.time_unit = model == CVA_MODEL_BGBB || model == CVA_MODEL_SBG ? "period" : o.week_unit ? "week" : "day";
+    ex.penalizer = penal;
+    ex.left_out = ex.ignored = ex.n_cohorts = ex.n_periods = -1;
+    if (o.cal_end) {
+        cli_format_date(o.cal_days, cal_s);
+        ex.cal_end = cal_s;
+    }
+
+    if (cli_out_open(&out, o.output, &err))
+        return cli_report(&err);
+    out_open = 1;
+
+    /* data */
+    if (model == CVA_MODEL_SBG) {
+        if ((rc = cli_read_cohorts(summary, o.delim, &surv, &n_coh, &n_per, &err)) != 0)
+            goto fail;
+        ex.n_cohorts = (long long)n_coh;
+        ex.n_periods = (long long)n_per;
+    } else if (summary) {
+        unsigned need = 1u << CLI_SCOL_X;
+        need |= model == CVA_MODEL_GG ? 1u << CLI_SCOL_M : (1u << CLI_SCOL_TX) | (1u << CLI_SCOL_T);
+        if ((rc = cli_custdata_from_summary(summary, o.delim, names, need, model == CVA_MODEL_BGBB, &d, &err)) != 0)
+            goto fail;
+    } else {
+        if ((rc = cli_load(&o, &tx, &err)) != 0)
+            goto fail;
+        if ((rc = cli_custdata_from_txn(&o, &tx, &d, &err)) != 0)
+            goto fail;
+        ex.left_out = (long long)d.dropped;
+    }
+
+    /* fit */
+    if (model == CVA_MODEL_SBG) {
+        st = cva_sbg_fit(surv, n_coh, n_per, &fo, &fit, &dg);
+    } else if (d.n == 0) {
+        rc = cli_fail(&err, CLI_EXIT_DATA, "fit: no customers to fit%s", d.dropped ? " (none with a purchase "
+                      "in the calibration period)" : "");
+        goto fail;
+    } else if (model == CVA_MODEL_GG) {
+        st = cva_gg_fit(d.x, d.m, d.w, d.n, &fo, &fit, &dg);
+        if (st >= 0)
+            ex.ignored = (long long)dg.count;
+    } else {
+        st = cva_model_fit_btyd(model, d.x, d.tx, d.T, d.w, d.n, &fo, &fit, &dg);
+    }
+    cli_fit_progress_done();
+    if (st == CVA_W_EMPTY) {
+        rc = cli_fail(&err, CLI_EXIT_DATA, "fit: nothing to fit (%s)",
+                      model == CVA_MODEL_GG  ? "no customer with frequency >= 1 and monetary value > 0"
+                      : model == CVA_MODEL_SBG ? "every cohort is empty"
+                                               : "no customers");
+        goto fail;
+    }
+    if (st < 0) {
+        if (model == CVA_MODEL_SBG && dg.index >= 0 && (st == CVA_E_BADARG || st == CVA_E_NONFINITE))
+            rc = cli_fail(&err, CLI_EXIT_DATA, "%s: cohort %lld, period %lld: %s", ex.input,
+                          (long long)((size_t)dg.index / n_per) + 1, (long long)((size_t)dg.index % n_per),
+                          dg.detail ? dg.detail : cva_strerror(st));
+        else
+            rc = cli_model_lib_fail(&err, "fit", st, &dg, &d);
+        goto fail;
+    }
+    write_fit_json(out.fp, &fit, &ex);
+    if ((rc = cli_out_commit(&out, &err)) != 0) {
+        out_open = 0;
+        goto fail;
+    }
+    out_open = 0;
+    if (d.dropped > 0) {
+        cli_format_date(o.cal_days, cal_s);
+        cli_note("%lu customer%s without a purchase%s%s left out (as lifetimes does)", (unsigned long)d.dropped,
+                 d.dropped == 1 ? "" : "s", o.cal_end ? " up to the calibration end " : "",
+                 o.cal_end ? cal_s : "");
+    }
+    if (ex.ignored > 0)
+        cli_note("Gamma-Gamma: %lld customer%s with frequency 0 or monetary value <= 0 not used in the fit",
+                 ex.ignored, ex.ignored == 1 ? "" : "s");
+    if (st == CVA_W_MAXITER)
+        fprintf(stderr, "cva: warning: %s fit stopped at the iteration limit (%llu) before converging; the "
+                        "best point is written with \"converged\": false\n",
+                cli_model_title(model), (unsigned long long)fit.iterations);
+    else if (!fit.converged)
+        fprintf(stderr, "cva: warning: %s fit did not pass the convergence test (gradient norm %.3g)\n",
+                cli_model_title(model), fit.grad_norm);
+    free(surv);
+    cli_custdata_free(&d);
+    cli_txn_free(&tx);
+    return 0;
+
+fail:
+    cli_fit_progress_done();
+    if (out_open)
+        cli_out_abort(&out);
+    free(surv);
+    cli_custdata_free(&d);
+    cli_txn_free(&tx);
+    return cli_report(&err);
+}

@@ -1,0 +1,612 @@
+/*
+ * cva predict: P(alive), expected purchases, expected spend and CLV per customer.
+ * SPDX-License-Identifier: MIT
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "cli.h"
+#include "cva/cva.h"
+#include "dates.h"
+#include "input.h"
+#include "modelio.h"
+#include "numbers.h"
+#include "output.h"
+
+void cmd_predict_help(void)
+{
+    fputs("Usage: cva predict --model M --horizon H (--input FILE | --summary FILE) [options]\n"
+          "\n"
+          "Per customer: the probability of being alive (still a customer) at the end of\n"
+          "the data, the expected number of repeat purchases in the next H time units and,\n"
+          "with --spend gg, the expected spend per purchase and the customer lifetime value.\n"
+          "\n"
+          "Model options:\n"
+          "  --model M        bgnbd, mbgnbd, pnbd, or bgbb (bgbb needs --summary; its time\n"
+          "                   is in opportunities). May be left out with --params.\n"
+          "  --params FILE    parameters: the JSON written by 'cva fit' (or by hand:\n"
+          "                   {\"model\": \"bgnbd\", \"params\": {\"r\": 0.243, \"alpha\": 4.414,\n"
+          "                   \"a\": 0.793, \"b\": 2.426}, \"time_unit\": \"week\"}). Without it the\n"
+          "                   model is fitted first on the same data (a note says so).\n"
+          "  --horizon H      prediction horizon in the model time unit (e.g. 39 weeks);\n"
+          "                   default with --calibration-end: the holdout length\n"
+          "  --time-unit day|week  model time unit (default week, or the \"time_unit\" of\n"
+          "                   the --params file); must match the unit the parameters were\n"
+          "                   fitted in (alpha and beta scale with it)\n"
+          "  --penalizer L, --max-iter N  options of the fit when there is no --params\n"
+          "\n"
+          "Spend and CLV:\n"
+          "  --spend gg       add expected_avg_spend (Gamma-Gamma E[M | x, m_x]; the mean\n"
+          "                   spend for customers without repeat purchases) and clv\n"
+          "  --spend-params FILE  Gamma-Gamma parameters (JSON of 'cva fit --model gg');\n"
+          "                   default: fitted on the same (calibration) data\n"
+          "  --clv-months K   monthly steps of 30 days (default 12); 0: until the terms\n"
+          "                   vanish (at most 1200)\n"
+          "  --discount D     discount rate per month (default 0.01 = 1 %)\n"
+          "  --margin M       profit margin applied to spend (default 1)\n"
+          "  CLV = sum over months k = 1..K of margin * E[M] * (E[Y(k*30 days)] -\n"
+          "  E[Y((k-1)*30 days)]) / (1 + D)^k, the scheme of the Python 'lifetimes'\n"
+          "  package; the settings used are printed on stderr.\n"
+          "\n"
+          "Input, one of:\n"
+          "  --input FILE     transactions (input options below). With --calibration-end\n"
+          "                   the model sees the calibration period only, and the output\n"
+          "                   adds the holdout actuals; a calibration-vs-holdout table\n"
+          "                   (predicted vs actual holdout purchases by calibration\n"
+          "                   frequency 0..6, 7+) is printed on stderr.\n"
+          "  --summary FILE   one row per customer with frequency,recency,T (and\n"
+          "                   monetary_value for --spend; optional customer_id, weights,\n"
+          "                   frequency_holdout + duration_holdout: the output of\n"
+          "                   'cva summary' works). Column options as in 'cva fit'.\n"
+          "\n"
+          "Output columns (CSV, or JSON with --format json):\n"
+          "  customer_id, frequency, recency, T   the customer and its statistics\n"
+          "  p_alive              P(alive) at the end of the (calibration) data\n"
+          "  expected_purchases   E[repeat purchases in the next H time units]\n"
+          "  expected_avg_spend, clv            with --spend gg\n"
+          "  frequency_holdout[, monetary_value_holdout]   with --calibration-end\n"
+          "\n",
+          stdout);
+    fputs(cli_input_help, stdout);
+    fputs("\nExample:\n"
+          "  cva fit --model bgnbd --input tx.csv --calibration-end 2024-06-30 -o bgnbd.json\n"
+          "  cva predict --params bgnbd.json --input tx.csv --horizon 26 --spend gg\n",
+          stdout);
+}
+
+static const char *const all_cols[] = {"customer_id",    "frequency",          "recency", "T",
+                                       "p_alive",        "expected_purchases", "expected_avg_spend",
+                                       "clv",            "frequency_holdout",  "monetary_value_holdout"};
+
+static void fmt_params(char *buf, size_t cap, int32_t model, const double *p)
+{
+    int i, n = cva_model_n_params(model);
+    size_t o = 0;
+    buf[0] = '\0';
+    for (i = 0; i < n && o < cap; i++) {
+        int k = snprintf(buf + o, cap - o, "%s%s=%.6g", i ? " " : "", cva_model_param_name(model, i), p[i]);
+        if (k < 0)
+            break;
+        o += (size_t)k;
+    }
+}
+
+static int do_fit(int32_t model, const cli_custdata *d, const cva_fit_opts *fo, double *params, cli_err *err)
+{
+    cva_model_fit f;
+    cva_diag dg;
+    cva_status st;
+    char pb[200];
+    cva_model_fit_init(&f, sizeof f);
+    cva_diag_init(&dg, sizeof dg);
+    if (model == CVA_MODEL_GG)
+        st = cva_gg_fit(d->x, d->m, d->w, d->n, fo, &f, &dg);
+    else
+        st = cva_model_fit_btyd(model, d->x, d->tx, d->T, d->w, d->n, fo, &f, &dg);
+    cli_fit_progress_done();
+    if (st == CVA_W_EMPTY)
+        return cli_fail(err, CLI_EXIT_DATA, "cannot fit %s: %s", cli_model_title(model),
+                        model == CVA_MODEL_GG ? "no customer with frequency >= 1 and monetary value > 0"
+                                              : "no customers");
+    if (st < 0)
+        return cli_model_lib_fail(err, model == CVA_MODEL_GG ? "Gamma-Gamma fit" : "fit", st, &dg, d);
+    memcpy(params, f.params, sizeof f.params);
+    fmt_params(pb, sizeof pb, model, f.params);
+    cli_note("no %s given: fitted %s on %.0f customers: %s (log-likelihood %.2f, %s)",
+             model == CVA_MODEL_GG ? "--spend-params" : "--params", cli_model_title(model), f.n_customers, pb,
+             f.log_likelihood, f.converged ? "converged" : "NOT converged");
+    return 0;
+}
+
+static void holdout_table(int32_t model, const char *unit, const cli_custdata *d, const double *ey_h,
+                          const double *es)
+{
+    double n_b[8], act_b[8], pred_b[8], tot_n = 0, tot_a = 0, tot_p = 0, rev_a = 0, rev_p = 0;
+    size_t k;
+    int b;
+    for (b = 0; b < 8; b++)
+        n_b[b] = act_b[b] = pred_b[b] = 0.0;
+    for (k = 0; k < d->n; k++) {
+        double w = d->w ? d->w[k] : 1.0;
+        b = d->x[k] >= 7 ? 7 : (int)d->x[k];
+        n_b[b] += w;
+        act_b[b] += w * d->xh[k];
+        pred_b[b] += w * ey_h[k];
+        if (es && d->mh) {
+            rev_a += w * d->xh[k] * d->mh[k];
+            rev_p += w * ey_h[k] * es[k];
+        }
+    }
+    fprintf(stderr, "cva: calibration vs holdout (%s; holdout %.4g %s): repeat purchases per customer\n",
+            cli_model_title(model), d->hold_len, unit);
+    fprintf(stderr, "  %9s %10s %12s %15s\n", "frequency", "customers", "actual mean", "predicted mean");
+    for (b = 0; b < 8; b++) {
+        char lab[8];
+        snprintf(lab, sizeof lab, b == 7 ? "%d+" : "%d", b);
+        tot_n += n_b[b];
+        tot_a += act_b[b];
+        tot_p += pred_b[b];
+        if (n_b[b] > 0)
+            fprintf(stderr, "  %9s %10.0f %12.4f %15.4f\n", lab, n_b[b], act_b[b] / n_b[b], pred_b[b] / n_b[b]);
+        else
+            fprintf(stderr, "  %9s %10.0f %12s %15s\n", lab, n_b[b], "-", "-");
+    }
+    fprintf(stderr, "  %9s %10.0f %12.4f %15.4f\n", "all", tot_n, tot_n > 0 ? tot_a / tot_n : 0.0,
+            tot_n > 0 ? tot_p / tot_n : 0.0);
+    fprintf(stderr, "  total repeat purchases in the holdout: actual %.0f, predicted %.1f (%+.1f %%)\n", tot_a, tot_p,
+            tot_a > 0 ? 100.0 * (tot_p - tot_a) / tot_a : 0.0);
+    if (es && d->mh)
+        fprintf(stderr, "  holdout revenue: actual %.2f, predicted %.2f (%+.1f %%; E[M] x E[purchases])\n", rev_a,
+                rev_p, rev_a > 0 ? 100.0 * (rev_p - rev_a) / rev_a : 0.0);
+}
+
+static int unit_code(const char *s)
+{
+    if (strcmp(s, "day") == 0 || strcmp(s, "days") == 0)
+        return 0;
+    if (strcmp(s, "week") == 0 || strcmp(s, "weeks") == 0)
+        return 1;
+    if (strcmp(s, "period") == 0)
+        return 2;
+    return -1;
+}
+
+int cmd_predict(int argc, char **argv)
+{
+    cli_input_opts o;
+    cli_err err;
+    cli_out out;
+    cli_txn tx;
+    cli_custdata d;
+    cli_params pp, gp;
+    cva_fit_opts fo;
+    cva_clv_opts co;
+    cva_diag dg;
+    cva_status st;
+    const char *summary = NULL, *model_s = NULL, *params_f = NULL, *spend = NULL, *spend_f = NULL;
+    const char *names[CLI_NSCOL];
+    int32_t model = 0;
+    int i, rc = 0, out_open = 0, unit_given = 0, have_h = 0, max_iter_given = 0;
+    double horizon = (double)NAN, penal = 0.0, discount = 0.01, margin = 1.0;
+    uint64_t months = 12, max_iter = 0;
+    double *pa = NULL, *ey = NULL, *ey_h = NULL, *es = NULL, *clv = NULL;
+    double params[4], gg[4];
+    char label[64];
+
+    memset(&err, 0, sizeof err);
+    memset(&tx, 0, sizeof tx);
+    memset(&d, 0, sizeof d);
+    memset(&pp, 0, sizeof pp);
+    memset(&gp, 0, sizeof gp);
+    memset((void *)names, 0, sizeof names);
+    cli_input_opts_init(&o);
+    o.week_unit = 1;
+    for (i = 1; i < argc; i++) {
+        const char *v = NULL;
+        int m, r;
+        if (cli_match_flag(argv, i, "--help") || cli_match_flag(argv, i, "-h")) {
+            cmd_predict_help();
+            return 0;
+        }
+#define STROPT(name, var)                                                  \
+    if ((m = cli_match_opt(argc, argv, &i, name, &v, &err)) != 0) {        \
+        if (m < 0)                                                         \
+            return cli_report(&err);                                       \
+        var = v;                                                           \
+        continue;                                                          \
+    }
+        STROPT("--model", model_s)
+        STROPT("--summary", summary)
+        STROPT("--params", params_f)
+        STROPT("--spend-params", spend_f)
+        STROPT("--spend", spend)
+#undef STROPT
+        if ((m = cli_match_opt(argc, argv, &i, "--horizon", &v, &err)) != 0) {
+            if (m < 0 || cli_parse_double_opt("--horizon", v, &horizon, &err))
+                return cli_report(&err);
+            if (horizon < 0) {
+                cli_fail(&err, CLI_EXIT_USAGE, "option --horizon: must be >= 0");
+                return cli_report(&err);
+            }
+            have_h = 1;
+            continue;
+        }
+        if ((m = cli_match_opt(argc, argv, &i, "--discount", &v, &err)) != 0) {
+            if (m < 0 || cli_parse_double_opt("--discount", v, &discount, &err))
+                return cli_report(&err);
+            if (!(discount > -1.0)) {
+                cli_fail(&err, CLI_EXIT_USAGE, "option --discount: must be > -1 (e.g. 0.01 for 1 %% per month)");
+                return cli_report(&err);
+            }
+            continue;
+        }
+        if ((m = cli_match_opt(argc, argv, &i, "--margin", &v, &err)) != 0) {
+            if (m < 0 || cli_parse_double_opt("--margin", v, &margin, &err))
+                return cli_report(&err);
+            continue;
+        }
+        if ((m = cli_match_opt(argc, argv, &i, "--clv-months", &v, &err)) != 0) {
+            if (m < 0 || cli_parse_size_opt("--clv-months", v, &months, &err))
+                return cli_report(&err);
+            if (months > 1200) {
+                cli_fail(&err, CLI_EXIT_USAGE, "option --clv-months: at most 1200");
+                return cli_report(&err);
+            }
+            continue;
+        }
+        if ((m = cli_match_opt(argc, argv, &i, "--penalizer", &v, &err)) != 0) {
+            if (m < 0 || cli_parse_double_opt("--penalizer", v, &penal, &err))
+                return cli_report(&err);
+            if (penal < 0) {
+                cli_fail(&err, CLI_EXIT_USAGE, "option --penalizer: must be >= 0");
+                return cli_report(&err);
+            }
+            continue;
+        }
+        if ((m = cli_match_opt(argc, argv, &i, "--max-iter", &v, &err)) != 0) {
+            if (m < 0 || cli_parse_size_opt("--max-iter", v, &max_iter, &err))
+                return cli_report(&err);
+            if (max_iter < 1 || max_iter > 1000000) {
+                cli_fail(&err, CLI_EXIT_USAGE, "option --max-iter: must be between 1 and 1000000");
+                return cli_report(&err);
+            }
+            max_iter_given = 1;
+            continue;
+        }
+        {
+            static const char *const col_opts[CLI_NSCOL] = {"--id-col", "--frequency-col", "--recency-col",
+                                                             "--T-col", "--monetary-col", "--weights-col",
+                                                             "--frequency-holdout-col", "--monetary-holdout-col",
+                                                             "--duration-holdout-col"};
+            int c, hit = 0;
+            for (c = 0; c < CLI_NSCOL && !hit; c++) {
+                if ((m = cli_match_opt(argc, argv, &i, col_opts[c], &v, &err)) != 0) {
+                    if (m < 0)
+                        return cli_report(&err);
+                    names[c] = v;
+                    hit = 1;
+                }
+            }
+            if (hit)
+                continue;
+        }
+        if (strncmp(argv[i], "--time-unit", 11) == 0)
+            unit_given = 1;
+        r = cli_input_opt(&o, argc, argv, &i, &err);
+        if (r < 0)
+            return cli_report(&err);
+        if (r > 0)
+            continue;
+        cli_fail(&err, CLI_EXIT_USAGE, "predict: %s '%s' (see 'cva help predict')",
+                 argv[i][0] == '-' ? "unknown option" : "unexpected argument", argv[i]);
+        return cli_report(&err);
+    }
+
+    /* model, parameters, checks (before reading a large input) */
+    if (model_s) {
+        model = cli_model_from_name(model_s);
+        if (!model) {
+            cli_fail(&err, CLI_EXIT_USAGE, "predict: unknown model '%s' (bgnbd, mbgnbd, pnbd, bgbb)", model_s);
+            return cli_report(&err);
+        }
+    }
+    if (params_f) {
+        if (cli_params_read(params_f, model, &pp, &err))
+            return cli_report(&err);
+        model = pp.model;
+        memcpy(params, pp.p, sizeof params);
+    }
+    if (!model) {
+        cli_fail(&err, CLI_EXIT_USAGE, "predict: give --model bgnbd|mbgnbd|pnbd|bgbb (or --params FILE)");
+        return cli_report(&err);
+    }
+    if (model == CVA_MODEL_GG || model == CVA_MODEL_SBG) {
+        cli_fail(&err, CLI_EXIT_USAGE, "predict: --model %s is not a purchase model: use bgnbd, mbgnbd, pnbd or "
+                 "bgbb%s", cli_model_name(model), model == CVA_MODEL_GG ? " with --spend gg" : "");
+        return cli_report(&err);
+    }
+    if (pp.has_unit) {
+        int u = unit_code(pp.time_unit);
+        if (u < 0) {
+            cli_fail(&err, CLI_EXIT_DATA, "%s: unknown time_unit \"%s\" (day, week or period)", params_f,
+                     pp.time_unit);
+            return cli_report(&err);
+        }
+        if (model != CVA_MODEL_BGBB && u == 2) {
+            cli_fail(&err, CLI_EXIT_DATA, "%s: time_unit \"period\" with a continuous-time model", params_f);
+            return cli_report(&err);
+        }
+        if (model != CVA_MODEL_BGBB) {
+            if (unit_given && u != o.week_unit) {
+                cli_fail(&err, CLI_EXIT_USAGE, "predict: --time-unit %s, but %s was fitted in %ss (alpha%s scale "
+                         "with the time unit)", o.week_unit ? "week" : "day", params_f, pp.time_unit,
+                         model == CVA_MODEL_PNBD ? " and beta" : "");
+                return cli_report(&err);
+            }
+            o.week_unit = u;
+        }
+    }
+    if (spend && strcmp(spend, "gg") != 0) {
+        cli_fail(&err, CLI_EXIT_USAGE, "option --spend: \"%s\" is not a spend model (gg)", spend);
+        return cli_report(&err);
+    }
+    if (spend_f && !spend)
+        spend = "gg";
+    if (spend && model == CVA_MODEL_BGBB) {
+        cli_fail(&err, CLI_EXIT_USAGE, "predict: --spend with bgbb is not supported (CLV steps are 30-day months; "
+                 "BG/BB time is in opportunities)");
+        return cli_report(&err);
+    }
+    if (spend_f) {
+        if (cli_params_read(spend_f, CVA_MODEL_GG, &gp, &err))
+            return cli_report(&err);
+        memcpy(gg, gp.p, sizeof gg);
+    }
+    if (summary && o.input) {
+        cli_fail(&err, CLI_EXIT_USAGE, "predict: give either --input (transactions) or --summary, not both");
+        return cli_report(&err);
+    }
+    if (!summary && !o.input) {
+        cli_fail(&err, CLI_EXIT_USAGE, "predict: no input: give --input FILE (transactions) or --summary FILE");
+        return cli_report(&err);
+    }
+    if (model == CVA_MODEL_BGBB && !summary) {
+        cli_fail(&err, CLI_EXIT_USAGE, "predict: --model bgbb needs --summary FILE (frequency,recency,periods)");
+        return cli_report(&err);
+    }
+    if (summary && (o.cal_end || o.end)) {
+        cli_fail(&err, CLI_EXIT_USAGE, "predict: --calibration-end and --end apply to transactions (--input), not "
+                 "to --summary");
+        return cli_report(&err);
+    }
+    if (!have_h && !o.cal_end && !summary) {
+        cli_fail(&err, CLI_EXIT_USAGE, "predict: give --horizon H (in %ss)", o.week_unit ? "week" : "day");
+        return cli_report(&err);
+    }
+    if (have_h && model == CVA_MODEL_BGBB && horizon > floor(horizon)) {
+        cli_fail(&err, CLI_EXIT_USAGE, "option --horizon: BG/BB needs a whole number of opportunities");
+        return cli_report(&err);
+    }
+    if (cli_input_check(&o, 0, &err))
+        return cli_report(&err);
+    if (cva_fit_opts_init_defaults(&fo, sizeof fo) != CVA_OK || cva_clv_opts_init_defaults(&co, sizeof co) != CVA_OK ||
+        cva_diag_init(&dg, sizeof dg) != CVA_OK) {
+        cli_fail(&err, CLI_EXIT_LIB, "library ABI mismatch (cva_fit_opts / cva_clv_opts)");
+        return cli_report(&err);
+    }
+    if (max_iter_given)
+        fo.max_iter = (int32_t)max_iter;
+    fo.penalty = penal;
+    snprintf(label, sizeof label, "%s", cli_model_title(model));
+    if (!cli_quiet && isatty(STDERR_FILENO)) {
+        fo.progress = cli_fit_progress;
+        fo.progress_user = label;
+    }
+
+    if (cli_out_open(&out, o.output, &err))
+        return cli_report(&err);
+    out_open = 1;
+
+    /* data */
+    if (summary) {
+        unsigned need = (1u << CLI_SCOL_X) | (1u << CLI_SCOL_TX) | (1u << CLI_SCOL_T);
+        if (spend)
+            need |= 1u << CLI_SCOL_M;
+        if ((rc = cli_custdata_from_summary(summary, o.delim, names, need, model == CVA_MODEL_BGBB, &d, &err)) != 0)
+            goto fail;
+    } else {
+        if ((rc = cli_load(&o, &tx, &err)) != 0)
+            goto fail;
+        if ((rc = cli_custdata_from_txn(&o, &tx, &d, &err)) != 0)
+            goto fail;
+    }
+    if (!have_h) {
+        if (isnan(d.hold_len)) {
+            rc = cli_fail(&err, CLI_EXIT_USAGE, "predict: give --horizon H (the input has no holdout columns)");
+            goto fail;
+        }
+        horizon = d.hold_len;
+        cli_note("horizon: the holdout length, %.6g %s", horizon,
+                 model == CVA_MODEL_BGBB ? "periods" : o.week_unit ? "weeks" : "days");
+    }
+    if (!params_f && d.n == 0) {
+        rc = cli_fail(&err, CLI_EXIT_DATA, "predict: no customers to fit the model on (give --params)");
+        goto fail;
+    }
+    if (!params_f && (rc = do_fit(model, &d, &fo, params, &err)) != 0)
+        goto fail;
+    if (spend && !spend_f) {
+        if (d.n == 0) {
+            rc = cli_fail(&err, CLI_EXIT_DATA, "predict: no customers to fit Gamma-Gamma on (give --spend-params)");
+            goto fail;
+        }
+        if ((rc = do_fit(CVA_MODEL_GG, &d, &fo, gg, &err)) != 0)
+            goto fail;
+    }
+
+    /* predictions */
+    {
+        size_t cap = d.n ? d.n : 1;
+        pa = (double *)cli_xmalloc(cap * sizeof(double));
+        ey = (double *)cli_xmalloc(cap * sizeof(double));
+        if (spend) {
+            es = (double *)cli_xmalloc(cap * sizeof(double));
+            clv = (double *)cli_xmalloc(cap * sizeof(double));
+        }
+    }
+    if (d.n > 0) {
+        st = cva_model_p_alive(model, params, 0.0, d.x, d.tx, d.T, d.n, pa, &dg);
+        if (st < 0) {
+            rc = cli_model_lib_fail(&err, "P(alive)", st, &dg, &d);
+            goto fail;
+        }
+        cva_diag_init(&dg, sizeof dg);
+        st = cva_model_expected(model, params, horizon, d.x, d.tx, d.T, d.n, ey, &dg);
+        if (st < 0) {
+            rc = cli_model_lib_fail(&err, "expected purchases", st, &dg, &d);
+            goto fail;
+        }
+        if (st == CVA_W_SERIES_LIMIT)
+            fprintf(stderr, "cva: warning: a series hit its term limit in the expected purchases (%s)\n",
+                    dg.detail ? dg.detail : "");
+        if (spend) {
+            cva_diag_init(&dg, sizeof dg);
+            st = cva_gg_expected_spend(gg, d.x, d.m, d.n, es, NULL, &dg);
+            if (st < 0) {
+                rc = cli_model_lib_fail(&err, "expected spend", st, &dg, &d);
+                goto fail;
+            }
+            co.steps = (int32_t)months;
+            co.step_length = o.week_unit ? 30.0 / 7.0 : 30.0;
+            co.discount = discount;
+            co.margin = margin;
+            cva_diag_init(&dg, sizeof dg);
+            st = cva_clv(model, params, gg, d.x, d.tx, d.T, d.m, d.n, &co, clv, &dg);
+            if (st < 0) {
+                rc = cli_model_lib_fail(&err, "CLV", st, &dg, &d);
+                goto fail;
+            }
+            if (st == CVA_W_SERIES_LIMIT)
+                fprintf(stderr, "cva: warning: CLV: some customers' terms had not vanished after 1200 months\n");
+        }
+    }
+
+    /* output */
+    {
+        const char *cols[10];
+        size_t nc = 0, k;
+        cli_table t;
+        char meta[512];
+        for (k = 0; k < 6; k++)
+            cols[nc++] = all_cols[k];
+        if (spend) {
+            cols[nc++] = all_cols[6];
+            cols[nc++] = all_cols[7];
+        }
+        if (d.xh) {
+            cols[nc++] = all_cols[8];
+            if (spend && d.mh)
+                cols[nc++] = all_cols[9];
+        }
+        meta[0] = '\0';
+        if (o.format == CLI_FMT_JSON) {
+            char hb[40];
+            cli_format_double(horizon, hb);
+            snprintf(meta, sizeof meta,
+                     "\"command\": \"predict\",\n  \"model\": \"%s\",\n  \"horizon\": %s,\n  \"time_unit\": \"%s\",\n"
+                     "  \"n_customers\": %lu,\n  ",
+                     cli_model_name(model), hb, model == CVA_MODEL_BGBB ? "period" : o.week_unit ? "week" : "day",
+                     (unsigned long)d.n);
+        }
+        cli_table_begin(&t, &out, o.format == CLI_FMT_JSON, cols, nc, meta, "customers");
+        for (k = 0; k < d.n; k++) {
+            char ib[24];
+            size_t ilen;
+            const char *id = cli_custdata_id(&d, k, ib, &ilen);
+            if (d.id && !d.ids->text)
+                cli_table_int(&t, d.id[k]);
+            else if (!d.id && !d.id_off)
+                cli_table_int(&t, (int64_t)k + 1);
+            else
+                cli_table_text(&t, id, ilen);
+            cli_table_num(&t, d.x[k]);
+            cli_table_num(&t, d.tx[k]);
+            cli_table_num(&t, d.T[k]);
+            cli_table_num(&t, pa[k]);
+            cli_table_num(&t, ey[k]);
+            if (spend) {
+                cli_table_num(&t, es[k]);
+                cli_table_num(&t, clv[k]);
+            }
+            if (d.xh) {
+                cli_table_num(&t, d.xh[k]);
+                if (spend && d.mh)
+                    cli_table_num(&t, d.mh[k]);
+            }
+            cli_table_end_row(&t);
+        }
+        cli_table_end(&t);
+    }
+    out_open = 0;
+    if ((rc = cli_out_commit(&out, &err)) != 0)
+        goto fail;
+
+    /* notes: what was used */
+    if (d.dropped > 0) {
+        char ds[24];
+        cli_format_date(o.cal_days, ds);
+        cli_note("%lu customer%s without a purchase%s%s left out (as lifetimes does)", (unsigned long)d.dropped,
+                 d.dropped == 1 ? "" : "s", o.cal_end ? " up to the calibration end " : "", o.cal_end ? ds : "");
+    }
+    if (spend && !cli_quiet) {
+        char gb[200];
+        fmt_params(gb, sizeof gb, CVA_MODEL_GG, gg);
+        if (months > 0)
+            cli_note("CLV settings: %lu monthly steps of 30 days (%.6g %s each), discount %.6g %% per step, margin "
+                     "%.6g; Gamma-Gamma %s",
+                     (unsigned long)months, co.step_length, o.week_unit ? "weeks" : "days", 100.0 * discount, margin,
+                     gb);
+        else
+            cli_note("CLV settings: monthly steps of 30 days (%.6g %s each) until the terms vanish (at most 1200), "
+                     "discount %.6g %% per step, margin %.6g; Gamma-Gamma %s",
+                     co.step_length, o.week_unit ? "weeks" : "days", 100.0 * discount, margin, gb);
+    }
+    if (d.xh && !cli_quiet && d.n > 0) {
+        double *use = ey;
+        if (!(fabs(horizon - d.hold_len) <= 0.0)) {
+            ey_h = (double *)cli_xmalloc(d.n * sizeof(double));
+            cva_diag_init(&dg, sizeof dg);
+            st = cva_model_expected(model, params, d.hold_len, d.x, d.tx, d.T, d.n, ey_h, &dg);
+            use = st >= 0 ? ey_h : NULL;
+        }
+        if (use)
+            holdout_table(model, model == CVA_MODEL_BGBB ? "periods" : o.week_unit ? "weeks" : "days", &d, use,
+                          es);
+    }
+    free(pa);
+    free(ey);
+    free(ey_h);
+    free(es);
+    free(clv);
+    cli_custdata_free(&d);
+    cli_txn_free(&tx);
+    return 0;
+
+fail:
+    cli_fit_progress_done();
+    if (out_open)
+        cli_out_abort(&out);
+    free(pa);
+    free(ey);
+    free(ey_h);
+    free(es);
+    free(clv);
+    cli_custdata_free(&d);
+    cli_txn_free(&tx);
+    return cli_report(&err);
+}

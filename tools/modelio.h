@@ -1,0 +1,107 @@
+/*
+ * cva command-line tool: data and parameter files of the churn and spend models
+ * (`cva fit`, `cva predict`): model names, per-customer statistics from a
+ * transaction file or a summary CSV, sBG cohort tables, parameter JSON files.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CVA_CLI_MODELIO_H
+#define CVA_CLI_MODELIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "cva/cva.h"
+#include "input.h"
+
+/** Model id (::cva_model) of a command-line name, 0 if unknown. */
+int32_t cli_model_from_name(const char *name);
+/** Command-line name of a model id ("bgnbd", ...). */
+const char *cli_model_name(int32_t model);
+/** Human name ("BG/NBD", ...). */
+const char *cli_model_title(int32_t model);
+
+/** Logical columns of a summary file. */
+enum cli_scol { CLI_SCOL_ID = 0, CLI_SCOL_X, CLI_SCOL_TX, CLI_SCOL_T, CLI_SCOL_M, CLI_SCOL_W, CLI_SCOL_XH,
+                CLI_SCOL_MH, CLI_SCOL_DH, CLI_NSCOL };
+
+/** Per-customer BTYD statistics (x, t_x, T, m_x, weights, holdout actuals). */
+typedef struct cli_custdata {
+    size_t n;
+    double *x, *tx, *T; /**< tx and T are NULL for a summary file read for Gamma-Gamma only */
+    double *m;          /**< mean repeat spend, NULL if not available */
+    double *w;          /**< weights, NULL if none */
+    double *xh, *mh;    /**< holdout occasions / mean holdout spend, NULL if none */
+    double hold_len;    /**< holdout length in model units, NaN if none */
+    /* ids: from transactions (id + dictionary) or the text of a summary file's id column */
+    int64_t *id;        /**< transaction input: customer id codes */
+    const cli_ids *ids; /**< transaction input: the dictionary (borrowed) */
+    char *id_pool;      /**< summary input: id texts */
+    size_t *id_off;     /**< summary input: offset per row, NULL without an id column */
+    uint32_t *id_len;
+    uint64_t *line;     /**< summary input: line number of each row */
+    const char *src;    /**< file name for messages */
+    size_t dropped;     /**< transaction input: customers without a purchase (left out) */
+} cli_custdata;
+
+void cli_custdata_free(cli_custdata *d);
+
+/** Text of customer @p k (id, or the row number when a summary file has no id column). */
+const char *cli_custdata_id(const cli_custdata *d, size_t k, char *buf, size_t *len);
+/** Short description of row @p k for messages ("customer 17" / "file.csv:23"). */
+void cli_custdata_where(const cli_custdata *d, size_t k, char *buf, size_t cap);
+
+/**
+ * Statistics from loaded transactions (options @p o: end, calibration end, time unit).
+ * Customers without a purchase (up to the calibration end) are left out and counted
+ * in d->dropped. 0 or an exit code.
+ */
+int cli_custdata_from_txn(const cli_input_opts *o, const cli_txn *tx, cli_custdata *d, cli_err *err);
+
+/**
+ * Read a summary CSV with a header. @p names: per ::cli_scol a column name given on the
+ * command line, or NULL for the usual names (frequency/x, recency/t_x, T/periods,
+ * monetary_value/m_x/zbar, weights/weight/count, customer_id/id, frequency_holdout,
+ * monetary_value_holdout, duration_holdout). @p need: bit (1 << col) for each column
+ * that must be present. Other columns are ignored. Every row is checked (x integer
+ * >= 0, 0 <= t_x <= T, x = 0 => t_x = 0, weights > 0, finite numbers).
+ */
+int cli_custdata_from_summary(const char *path, int delim, const char *const *names, unsigned need,
+                              int discrete, cli_custdata *d, cli_err *err);
+
+/**
+ * Read an sBG cohort survivor table: one row per cohort, columns period_0..period_J
+ * (other columns ignored) or, without a header, numbers only; an empty cell (or a
+ * short row) means not yet observed. Returns a row-major matrix padded with NaN.
+ */
+int cli_read_cohorts(const char *path, int delim, double **surv, size_t *n_cohorts, size_t *n_periods,
+                     cli_err *err);
+
+/** Parameters read from a JSON file written by `cva fit` (or by hand). */
+typedef struct cli_params {
+    int32_t model;     /**< 0 if the file has no "model" */
+    double p[4];
+    int has_unit;
+    char time_unit[16];
+} cli_params;
+
+/**
+ * Read @p path: a JSON object with "model" (string), "params" (object of numbers, names
+ * as in `cva fit`) and optional "time_unit"; other members ignored. If @p want_model
+ * is non-zero the file's model must match it (or be absent). 0 or an exit code.
+ */
+int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_err *err);
+
+/** Map a library error on per-customer data to an exit code and message. */
+int cli_model_lib_fail(cli_err *err, const char *what, cva_status st, const cva_diag *dg, const cli_custdata *d);
+
+/** Progress callback for fits: a line on stderr (only installed when stderr is a terminal). */
+int cli_fit_progress(void *user, size_t iteration, double objective);
+/** Clear the progress line if one was printed. */
+void cli_fit_progress_done(void);
+
+/** Parse a finite double option value. */
+int cli_parse_double_opt(const char *name, const char *value, double *out, cli_err *err);
+
+#endif /* CVA_CLI_MODELIO_H */
