@@ -10,7 +10,7 @@
  * seeded shuffle of the rows inside each day, so customer ids interleave as in
  * a real log. Output: one machine-readable line per case on stdout,
  *   case=NAME n=ROWS customers=K seconds=MEDIAN min=MIN samples=S ns_per_elem=X
- *   x_read=R speedup_vs_naive=R speedup_vs_pandas=R
+ *   x_read=R speedup_vs_naive=R speedup_vs_pandas=R speedup_vs_pandas_plain=R
  * (x_read = this time / read-bound time; speedup_vs_X = X's time / this time;
  * "-" when unknown), preceded by one "mem ..." line.
  * Progress goes to stderr. Exit status is non-zero when a case fails or the
@@ -422,7 +422,7 @@ static int write_arrays(const bench_ctx *c, const char *path)
 
 /* Run the pandas script; returns its median seconds or NAN. */
 static double run_pandas(const bench_ctx *c, const char *python, const char *script, unsigned repeat,
-                         double *sum_freq, size_t *n_cust)
+                         double *sum_freq, size_t *n_cust, double *plain_secs)
 {
     char path[4096], cmd[8192], line[1024];
     const char *tmp = getenv("TMPDIR");
@@ -441,8 +441,8 @@ static double run_pandas(const bench_ctx *c, const char *python, const char *scr
         remove(path);
         return NAN;
     }
-    snprintf(cmd, sizeof cmd, "'%s' '%s' --input '%s' --rows %zu --repeat %u", python, script, path,
-             c->n, repeat);
+    snprintf(cmd, sizeof cmd, "'%s' '%s' --input '%s' --rows %zu --repeat %u --plain-repeat %u", python, script,
+             path, c->n, repeat, repeat);
     fprintf(stderr, "cva-bench: running %s\n", cmd);
     fflush(NULL);
     p = popen(cmd, "r");
@@ -456,6 +456,8 @@ static double run_pandas(const bench_ctx *c, const char *python, const char *scr
         fputs(line, stderr);
         if (sscanf(line, "pandas seconds=%lf", &v) == 1)
             secs = v;
+        if (sscanf(line, "pandas plain_seconds=%lf", &v) == 1)
+            *plain_secs = v;
         if (sscanf(line, "pandas customers=%zu sum_frequency=%lf", &k, &v) == 2) {
             *n_cust = k;
             *sum_freq = v;
@@ -548,7 +550,7 @@ int main(int argc, char **argv)
     const char *script = CVA_BENCH_SRCDIR "/pandas_summary.py";
     int do_pandas = 0, do_mem = 1, failed = 0, a;
     unsigned pandas_repeat = 1;
-    double t_read = NAN, t_naive = NAN, t_pandas = NAN, pandas_sum_freq = NAN;
+    double t_read = NAN, t_naive = NAN, t_pandas = NAN, t_plain = NAN, pandas_sum_freq = NAN;
     size_t pandas_customers = 0;
 
     cva_bench_params_default(&prm);
@@ -664,7 +666,7 @@ int main(int argc, char **argv)
     }
 
     if (do_pandas) {
-        t_pandas = run_pandas(&c, python, script, pandas_repeat, &pandas_sum_freq, &pandas_customers);
+        t_pandas = run_pandas(&c, python, script, pandas_repeat, &pandas_sum_freq, &pandas_customers, &t_plain);
         if (isnan(t_pandas)) {
             fprintf(stderr, "cva-bench: pandas run failed\n");
             failed = 1;
@@ -684,19 +686,20 @@ int main(int argc, char **argv)
     }
 
     for (i = 0; i < N_ENTRIES; i++) {
-        char r1[32], r2[32], r3[32];
+        char r1[32], r2[32], r3[32], r4[32];
         size_t k = c.n_customers;
         if (!ran[i])
             continue;
         fmt_ratio(r1, sizeof r1, res[i].median_s, t_read);
         fmt_ratio(r2, sizeof r2, t_naive, res[i].median_s);
         fmt_ratio(r3, sizeof r3, t_pandas, res[i].median_s);
+        fmt_ratio(r4, sizeof r4, t_plain, res[i].median_s);
         if (!strcmp(bench_entries[i].name, "naive"))
             k = c.nv.n_customers;
         printf("case=%s n=%zu customers=%zu seconds=%.4f min=%.4f samples=%u ns_per_elem=%.2f "
-               "x_read=%s speedup_vs_naive=%s speedup_vs_pandas=%s%s\n",
+               "x_read=%s speedup_vs_naive=%s speedup_vs_pandas=%s speedup_vs_pandas_plain=%s%s\n",
                bench_entries[i].name, c.n, k, res[i].median_s, res[i].min_s, res[i].samples,
-               res[i].ns_per_elem, r1, r2, r3, res[i].failed ? " FAILED" : "");
+               res[i].ns_per_elem, r1, r2, r3, r4, res[i].failed ? " FAILED" : "");
     }
     if (!isnan(t_pandas)) {
         char r1[32], r2[32];
@@ -706,6 +709,14 @@ int main(int argc, char **argv)
                "x_read=%s speedup_vs_naive=%s speedup_vs_pandas=1\n",
                c.n, pandas_customers, t_pandas, t_pandas, pandas_repeat, t_pandas * 1e9 / (double)c.n,
                r1, r2);
+    }
+    if (!isnan(t_plain)) {
+        char r1[32], r2[32];
+        fmt_ratio(r1, sizeof r1, t_plain, t_read);
+        fmt_ratio(r2, sizeof r2, t_naive, t_plain);
+        printf("case=pandas_plain n=%zu customers=%zu seconds=%.4f min=%.4f samples=%u ns_per_elem=%.2f "
+               "x_read=%s speedup_vs_naive=%s speedup_vs_pandas=- (groupby('id').agg(size, min, max, sum) only)\n",
+               c.n, pandas_customers, t_plain, t_plain, pandas_repeat, t_plain * 1e9 / (double)c.n, r1, r2);
     }
     free_ctx(&c);
     return failed ? 1 : 0;

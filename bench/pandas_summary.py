@@ -24,6 +24,11 @@ from the C code: plain (pairwise) float sums instead of Neumaier sums, so
 money agrees to rounding only; no input validation.
 
 Prints "pandas seconds=<median>" and a checksum line that cva-bench compares.
+
+The same run also times the plain one-groupby baseline quoted in issue 2,
+`df.groupby('id').agg(size, min t, max t, sum amount)` on the same arrays
+(DataFrame construction included, no day column, no occasions), and prints
+"pandas plain_seconds=<median>" (--plain-repeat N times, 0 to skip).
 """
 import argparse
 import sys
@@ -54,11 +59,25 @@ def summarize(cid, t, amount):
     return per
 
 
+def plain(cid, t, amount):
+    df = pd.DataFrame({"id": cid, "t": t, "amount": amount})
+    return df.groupby("id", sort=True).agg(
+        n_txn=("t", "size"), first_t=("t", "min"), last_t=("t", "max"), total_amount=("amount", "sum")
+    )
+
+
+def median(times):
+    times = sorted(times)
+    k = len(times)
+    return times[k // 2] if k % 2 else 0.5 * (times[k // 2 - 1] + times[k // 2])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--input", required=True)
     ap.add_argument("--rows", type=int, required=True)
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--plain-repeat", type=int, default=1)
     a = ap.parse_args()
     n = a.rows
     with open(a.input, "rb") as f:
@@ -67,6 +86,13 @@ def main():
         amount = np.fromfile(f, dtype="<f8", count=n)
     if len(cid) != n or len(t) != n or len(amount) != n:
         sys.exit("pandas_summary: short input file")
+    ptimes = []
+    for _ in range(max(0, a.plain_repeat)):
+        t0 = time.perf_counter()
+        pl = plain(cid, t, amount)
+        ptimes.append(time.perf_counter() - t0)
+        npl = len(pl)
+        del pl
     times = []
     per = None
     for _ in range(max(1, a.repeat)):
@@ -75,12 +101,15 @@ def main():
         per = summarize(cid, t, amount)
         times.append(time.perf_counter() - t0)
     times.sort()
-    k = len(times)
-    med = times[k // 2] if k % 2 else 0.5 * (times[k // 2 - 1] + times[k // 2])
+    med = median(times)
     print("pandas version=%s numpy=%s" % (pd.__version__, np.__version__))
     print("pandas times=%s" % ",".join("%.4f" % x for x in times))
     print("pandas customers=%d sum_frequency=%.0f sum_total_amount=%.6f" % (
         len(per), per["frequency"].sum(), per["total_amount"].sum()))
+    if ptimes:
+        print("pandas plain_times=%s" % ",".join("%.4f" % x for x in sorted(ptimes)))
+        print("pandas plain_customers=%d" % npl)
+        print("pandas plain_seconds=%.4f" % median(ptimes))
     print("pandas seconds=%.4f" % med)
 
 

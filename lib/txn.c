@@ -462,18 +462,22 @@ static void arena_release(arena *a)
     a->n_parts = 0;
 }
 
+/* (int64_t)floor(p), clamped to the int64 range: truncation, then one down
+   for negative non-integers (exact: a truncated double is an integer double). */
 static inline int64_t clamp_period(double p)
 {
+    int64_t i;
     if (p >= 9.2e18)
         return INT64_MAX;
     if (p <= -9.2e18)
         return INT64_MIN;
-    return (int64_t)p;
+    i = (int64_t)p;
+    return i - ((double)i > p);
 }
 
 static inline int64_t period_of(double t, const cva_txn_opts *o)
 {
-    return clamp_period(floor((t - o->period_origin) / o->period_length));
+    return clamp_period((t - o->period_origin) / o->period_length);
 }
 
 /* Shared context of the per-customer pass. */
@@ -492,7 +496,7 @@ typedef struct txn_ctx {
 static inline int64_t period_ctx(double t, const txn_ctx *c)
 {
     if (c->unit_period)
-        return clamp_period(floor(t));
+        return clamp_period(t);
     return period_of(t, c->o);
 }
 
@@ -696,6 +700,102 @@ static void emit_fast(const txn_ctx *c, const txn_rec *seg, size_t len, cva_txn_
             }
             j++;
         } while (j < len && seg[j].period == p);
+        if (!any_purchase)
+            continue;
+        a.n_occ++;
+        if (a.n_occ == 1)
+            a.occ_first = group_t;
+        a.occ_last = group_t;
+        if (a.n_occ > 1)
+            cva__ksum_add(&a.repeat, cva__ksum_value(&spend));
+    }
+    write_row(c, &a, out, k);
+}
+
+/* 16-byte record of the fast path without cost and period arrays. The period
+   of a row is computed from t when needed: period_ctx() is monotone in t
+   (correctly rounded subtraction and division by a positive length, then
+   floor), so the (period, t) order of txn_rec is the t order, and a stable
+   sort by t gives the same sequence as merge_sort_recs(). */
+typedef struct trec {
+    double t;
+    double amount;
+} trec;
+
+/* Stable merge sort of a[0..n) by t, tmp has n slots. */
+static void merge_sort_trecs(trec *a, trec *tmp, size_t n)
+{
+    size_t width, i;
+    if (n < 2)
+        return;
+    for (i = 0; i < n; i += 16) {
+        size_t end = i + 16 < n ? i + 16 : n, j;
+        for (j = i + 1; j < end; j++) {
+            trec v = a[j];
+            size_t k = j;
+            while (k > i && v.t < a[k - 1].t) {
+                a[k] = a[k - 1];
+                k--;
+            }
+            a[k] = v;
+        }
+    }
+    for (width = 16; width < n; width *= 2) {
+        for (i = 0; i < n; i += 2 * width) {
+            size_t lo = i, mid = i + width < n ? i + width : n;
+            size_t hi = i + 2 * width < n ? i + 2 * width : n;
+            size_t p = lo, q = mid, k = lo;
+            while (p < mid && q < hi)
+                tmp[k++] = a[q].t < a[p].t ? a[q++] : a[p++];
+            while (p < mid)
+                tmp[k++] = a[p++];
+            while (q < hi)
+                tmp[k++] = a[q++];
+        }
+        memcpy(a, tmp, n * sizeof(trec));
+    }
+}
+
+/* emit_fast() on 16-byte records (no cost array, periods from t); rows in t
+   order. The same sums in the same order, so the same bits. */
+static void emit_fast_t(const txn_ctx *c, const trec *seg, size_t len, cva_txn_summary *out, size_t k)
+{
+    size_t j = 0;
+    cust_acc a;
+    const int zero_np = (c->o->flags & CVA_F_ZERO_NOT_PURCHASE) != 0;
+    int64_t pj = len ? period_ctx(seg[0].t, c) : 0;
+
+    acc_init(&a);
+    while (j < len) {
+        const int64_t p = pj;
+        cva__ksum spend = {0, 0};
+        int any_purchase = 0;
+        double group_t = NAN;
+        do {
+            const double t = seg[j].t, am = seg[j].amount;
+            const int purchase = zero_np ? am > 0.0 : am >= 0.0;
+            cva__ksum_add(&spend, am);
+            if (am < 0.0) {
+                a.n_refund++;
+                cva__ksum_add(&a.refund, am);
+            }
+            cva__ksum_add(&a.total, am);
+            if (purchase) {
+                if (!any_purchase)
+                    group_t = t;
+                any_purchase = 1;
+                a.n_txn++;
+                if (a.n_txn == 1 || t < a.first_t) {
+                    a.first_t = t;
+                    a.first_p = p;
+                }
+                if (a.n_txn == 1 || t >= a.last_t) {
+                    a.last_t = t;
+                    a.last_p = p;
+                }
+            }
+            j++;
+        } while (j < len && (pj = period_ctx(seg[j].t, c)) == p);
         if (!any_purchase)
             continue;
         a.n_occ++;
@@ -994,10 +1094,15 @@ static inline void copy_run(prow *dst, const prow *src)
 }
 
 /* One run of the fast path over all groups. count_only: scatter and hash
-   only, to count customers; otherwise write every output row. */
+   only, to count customers; otherwise write every output row. kbase: P + 1
+   output row starts per partition, filled here. After a count_only run with
+   one group, the buffer keeps the rows with each id replaced by its local
+   index and the distinct ids of partition q at temp[kbase[q]..], so a
+   following run with `scattered` set neither scatters nor hashes again (temp
+   is used again only by the final merge). */
 static size_t run_fast(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi, unsigned char *blk,
                        const fast_layout *f, const size_t *gstart, size_t ng, cva_txn_summary *out,
-                       int count_only, int scattered)
+                       int count_only, int scattered, size_t *kbase)
 {
     const cva_txn_opts *o = cx->o;
     const size_t n = in->n, *cnt = pi->cnt;
@@ -1010,7 +1115,9 @@ static size_t run_fast(const cva_txn_input *in, const txn_ctx *cx, const part_in
     kpair *pairs = (kpair *)(void *)(blk + f->pairs);
     uint32_t *lrank = (uint32_t *)(void *)(blk + f->lrank), *lcnt = (uint32_t *)(void *)(blk + f->lcnt);
     txn_rec *R = (txn_rec *)(void *)(blk + f->R);
-    size_t pos[(size_t)1 << PART_MAX_BITS], kbase[((size_t)1 << PART_MAX_BITS) + 1];
+    int64_t *lk_all = (int64_t *)(void *)(blk + f->temp);
+    trec *R2 = (trec *)(void *)(blk + f->R);
+    size_t pos[(size_t)1 << PART_MAX_BITS];
     unsigned char wfill[(size_t)1 << PART_MAX_BITS];
     size_t K = 0, g, i;
     txn_ctx c = *cx;
@@ -1069,12 +1176,20 @@ static size_t run_fast(const cva_txn_input *in, const txn_ctx *cx, const part_in
             const size_t m = cnt[q], cap = next_pow2(2 * m + 1);
             const unsigned lbits = log2_of(cap);
             const size_t rb = gbase; /* first row of the partition in the group buffer */
-            const prow *Sb = G + rb;
+            prow *Sb = G + rb;
             size_t kp = 0, l, r;
             int64_t last_id = 0;
             uint32_t last = EMPTY_SLOT, sum = 0;
             kpair *sorted;
 
+            if (scattered) {
+                /* ids were replaced by local indices by the counting run */
+                kp = kbase[q + 1] - kbase[q];
+                lkeys = lk_all + kbase[q];
+                for (i = 0; i < m; i++)
+                    lidx[i] = (uint32_t)Sb[i].id;
+                goto hashed;
+            }
             for (l = 0; l < cap; l++)
                 ht[l] = EMPTY_SLOT;
             for (i = 0; i < m; i++) {
@@ -1100,12 +1215,20 @@ static size_t run_fast(const cva_txn_input *in, const txn_ctx *cx, const part_in
                 last = lidx[i] = v;
                 last_id = id;
             }
-            kbase[q] = K;
-            gbase += (m + PART_WC_ROWS - 1) / PART_WC_ROWS * PART_WC_ROWS;
             if (count_only) {
+                kbase[q] = K;
+                gbase += (m + PART_WC_ROWS - 1) / PART_WC_ROWS * PART_WC_ROWS;
+                if (ng == 1) {
+                    for (i = 0; i < m; i++)
+                        Sb[i].id = (int64_t)lidx[i];
+                    memcpy(lk_all + K, lkeys, kp * sizeof(int64_t));
+                }
                 K += kp;
                 continue;
             }
+        hashed:
+            kbase[q] = K;
+            gbase += (m + PART_WC_ROWS - 1) / PART_WC_ROWS * PART_WC_ROWS;
 
             /* the partition's ids in order: output rows K .. K+kp-1 */
             for (l = 0; l < kp; l++) {
@@ -1129,6 +1252,28 @@ static size_t run_fast(const cva_txn_input *in, const txn_ctx *cx, const part_in
                 uint32_t v = lcnt[r];
                 lcnt[r] = sum;
                 sum += v;
+            }
+            if (!Gc && !Gp && c.fast) {
+                /* 16-byte records, periods computed from t when emitting */
+                trec *T2 = (trec *)(void *)pairs; /* 2m pairs >= 2m records */
+                for (i = 0; i < m; i++) {
+                    trec *rec = &R2[lcnt[lidx[i]]++];
+                    rec->t = Sb[i].t;
+                    rec->amount = Sb[i].amount;
+                }
+                for (r = 0; r < kp; r++) {
+                    uint32_t a = r ? lcnt[r - 1] : 0;
+                    size_t len = lcnt[r] - a, j;
+                    const trec *sg = R2 + a;
+                    for (j = 1; j < len; j++)
+                        if (sg[j].t < sg[j - 1].t) {
+                            merge_sort_trecs(R2 + a, T2, len);
+                            break;
+                        }
+                    emit_fast_t(&c, sg, len, out, K + r);
+                }
+                K += kp;
+                continue;
             }
             if (Gc || Gp) {
                 for (i = 0; i < m; i++) {
@@ -1160,8 +1305,8 @@ static size_t run_fast(const cva_txn_input *in, const txn_ctx *cx, const part_in
             K += kp;
         }
     }
+    kbase[pi->P] = K;
     if (!count_only) {
-        kbase[pi->P] = K;
         if (K > 1)
             merge_runs(out, kbase, pi->P, K, (uint32_t *)(void *)(blk + f->perm), blk + f->temp);
     }
@@ -1228,7 +1373,7 @@ static cva_status run_fallback(const cva_txn_input *in, const txn_ctx *cx, const
 static cva_status summarize_nonref(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi, arena *ar,
                                    size_t budget, cva_txn_summary *out, cva_diag *diag, size_t *K_out)
 {
-    size_t gstart[((size_t)1 << PART_MAX_BITS) + 1], ng = 1, m_max = 0, p, target, grows, K;
+    size_t gstart[((size_t)1 << PART_MAX_BITS) + 1], kbase[((size_t)1 << PART_MAX_BITS) + 1], ng = 1, m_max = 0, p, target, grows, K;
     fast_layout f;
     unsigned char *blk;
     int fits = 0, counted = 0;
@@ -1263,7 +1408,7 @@ static cva_status summarize_nonref(const cva_txn_input *in, const txn_ctx *cx, c
     blk += (16 - (size_t)((uintptr_t)blk & 15u)) & 15u;
     if (out->capacity < pi->nw) {
         counted = 1;
-        K = run_fast(in, cx, pi, blk, &f, gstart, ng, out, 1, 0);
+        K = run_fast(in, cx, pi, blk, &f, gstart, ng, out, 1, 0, kbase);
         if (out->capacity < K) {
             *K_out = K;
             out->n_customers = K;
@@ -1272,7 +1417,7 @@ static cva_status summarize_nonref(const cva_txn_input *in, const txn_ctx *cx, c
         }
     }
     /* From here on nothing can fail: write the outputs. */
-    K = run_fast(in, cx, pi, blk, &f, gstart, ng, out, 0, counted && ng == 1);
+    K = run_fast(in, cx, pi, blk, &f, gstart, ng, out, 0, counted && ng == 1, kbase);
     out->n_customers = K;
     *K_out = K;
     no_referrals(out, K);

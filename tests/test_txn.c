@@ -768,6 +768,67 @@ static void large_inputs_all_paths(void **state)
     free(c);
 }
 
+/* The 16-byte record path (no cost or period array, NET policy, no split),
+   with periods computed from t, and the counting run whose scattered rows
+   and ids are reused (capacity below the row count), both with and without a
+   workspace, for non-unit periods, negative times and the zero-amount flag. */
+static void large_inputs_short_records(void **state)
+{
+    enum { N = 150000 };
+    int64_t *id = (int64_t *)malloc(N * sizeof(int64_t));
+    double *t = (double *)malloc(N * sizeof(double));
+    double *a = (double *)malloc(N * sizeof(double));
+    uint64_t seed = 4242u;
+    size_t i;
+    int variant;
+    (void)state;
+    for (i = 0; i < N; i++) {
+        id[i] = (int64_t)(lcg(&seed) % 7000u) - 3000;
+        t[i] = (double)(lcg(&seed) % 5000u) * 0.37 - 600.0; /* unsorted, negative, ties */
+        a[i] = (double)((int)(lcg(&seed) % 100u) - 10) * 0.5;
+    }
+    for (variant = 0; variant < 4; variant++) {
+        cva_txn_input in = make_input(N, id, t, a);
+        cva_txn_opts o;
+        outbuf b;
+        size_t ws, K;
+        void *work;
+        cva_txn_opts_init_defaults(&o, sizeof o);
+        if (variant == 1) {
+            o.period_length = 7.0;
+            o.period_origin = 0.5;
+        } else if (variant == 2) {
+            o.flags = CVA_F_ZERO_NOT_PURCHASE;
+            o.time_convention = CVA_TIME_PERIOD;
+        } else if (variant == 3) {
+            o.period_length = 0.3;
+            o.period_origin = -1.25;
+            o.time_convention = CVA_TIME_PERIOD;
+        }
+        outbuf_alloc(&b, N, 0, 0);
+        assert_status(cva_txn_summarize(&in, &o, &b.s, NULL, 0, NULL), CVA_OK);
+        check_against_reference(&in, &o, &b);
+        K = b.s.n_customers;
+        outbuf_free(&b);
+
+        outbuf_alloc(&b, K, 0, 0);
+        assert_status(cva_txn_summarize(&in, &o, &b.s, NULL, 0, NULL), CVA_OK);
+        check_against_reference(&in, &o, &b);
+        outbuf_free(&b);
+
+        assert_status(cva_txn_workspace_size(&in, &o, &ws), CVA_OK);
+        work = malloc(ws);
+        outbuf_alloc(&b, K, 0, 0);
+        assert_status(cva_txn_summarize(&in, &o, &b.s, work, ws, NULL), CVA_OK);
+        check_against_reference(&in, &o, &b);
+        outbuf_free(&b);
+        free(work);
+    }
+    free(id);
+    free(t);
+    free(a);
+}
+
 static void bad_input(void **state)
 {
     const int64_t id[] = {1, 2, 3};
@@ -1011,6 +1072,7 @@ int main(void)
         cmocka_unit_test(permutation_invariance),
         cmocka_unit_test(long_unsorted_history),
         cmocka_unit_test(large_inputs_all_paths),
+        cmocka_unit_test(large_inputs_short_records),
         cmocka_unit_test(bad_input),
         cmocka_unit_test(empty_input),
         cmocka_unit_test(duplicates_and_extremes),
