@@ -286,12 +286,12 @@ static double bgbb_ll(const double *p, const cva__btyd_rows *rows, double *grad,
     size_t i;
     int j;
     if (!p || !params_ok(p))
-        return (double)NAN;
+        return CVA_NAN;
     setup(p, &k, grad != NULL);
     for (i = 0; i < rows->n; i++) {
         double w = rows->w ? rows->w[i] : 1.0, l;
         if (!row_ok(rows->x[i], rows->t_x[i], rows->T[i]))
-            return (double)NAN;
+            return CVA_NAN;
         l = row_loglik(&k, rows->x[i], rows->t_x[i], rows->T[i], grad ? gr : NULL);
         if (ll_i)
             ll_i[i] = l;

@@ -71,7 +71,7 @@ static double bg_ll(const double *prm, const cva__btyd_rows *rows, double *grad,
     size_t i;
 
     if (!(r > 0 && al > 0 && a > 0 && b > 0) || !isfinite(r + al + a + b))
-        return (double)NAN;
+        return CVA_NAN;
     for (i = 0; i < rows->n; i++) {
         const double x = rows->x[i], T = rows->T[i], tx = rows->t_x[i];
         const double w = rows->w ? rows->w[i] : 1.0;

@@ -12,6 +12,11 @@
 
 #include "cva/cva.h"
 
+/* NAN and INFINITY have type float; these are the double constants (keeps
+   -Wdouble-promotion quiet on every compiler). */
+#define CVA_NAN ((double)NAN)
+#define CVA_INF ((double)INFINITY)
+
 /* Report a status through the optional diag and return it. */
 cva_status cva__report(cva_diag *diag, cva_status st, int32_t arg, int32_t option, int64_t index,
                        uint64_t count, const char *detail);

@@ -27,7 +27,7 @@ double cva__gg_ll(const double *prm, const double *x, const double *m_x, const d
     cva__ksum acc = {0.0, 0.0};
     size_t i;
     if (!(p > 0 && q > 0 && g > 0) || !isfinite(p + q + g))
-        return (double)NAN;
+        return CVA_NAN;
     for (i = 0; i < n; i++) {
         const double xi = x[i], mi = m_x[i], wi = w ? w[i] : 1.0;
         const double px = p * xi, lm = log(mi), lx = log(xi), lgs = log(g + xi * mi);
@@ -132,7 +132,7 @@ static double gg_fit_ll(void *vd, const double *prm, double *grad)
     cva__ksum acc = {0.0, 0.0};
     size_t k, i = 0;
     if (!(p > 0 && q > 0 && g > 0) || !isfinite(p + q + g))
-        return (double)NAN;
+        return CVA_NAN;
     for (k = 0; k < d->n_groups; k++) {
         const double x = d->gx[k], W = d->gW[k], S = d->gS[k], px = p * x, lx = log(x);
         double SL = 0.0, SR = 0.0;

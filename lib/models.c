@@ -154,11 +154,11 @@ static double mle_objective(void *vctx, const double *phi, double *g)
     int i;
     for (i = 0; i < pb->n_params; i++)
         if (!(phi[i] < 700.0) || !(phi[i] > -700.0))
-            return (double)NAN;
+            return CVA_NAN;
     phi_to_p(pb, phi, p);
     ll = pb->ll(pb->data, p, gp);
     if (!isfinite(ll))
-        return (double)NAN;
+        return CVA_NAN;
     f = -ll * c->inv_w;
     for (i = 0; i < pb->n_params; i++) {
         double e = exp(phi[i]); /* dp/dφ */
@@ -232,12 +232,12 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
         }
         for (i = 0; i < np; i++)
             for (j = i; j < np; j++) {
-                double v = ok ? C[i * np + j] * ctx.inv_w * (d[i] * d[j]) : (double)NAN;
+                double v = ok ? C[i * np + j] * ctx.inv_w * (d[i] * d[j]) : CVA_NAN;
                 fit->cov[i * np + j] = v;
                 fit->cov[j * np + i] = v;
             }
         for (i = 0; i < np; i++)
-            fit->std_err[i] = ok ? sqrt(fit->cov[i * np + i]) : (double)NAN;
+            fit->std_err[i] = ok ? sqrt(fit->cov[i * np + i]) : CVA_NAN;
     }
     return st;
 }
@@ -677,10 +677,10 @@ cva_status cva_model_loglik(int32_t model, const double *params, const double *x
     if (!isfinite(s))
         return cva__report(diag, CVA_E_DOMAIN, 2, 0, -1, 0, "likelihood not finite at these parameters");
     if (ll_sum)
-        *ll_sum = n ? s : (double)NAN;
+        *ll_sum = n ? s : CVA_NAN;
     if (grad)
         for (i = 0; i < m->n_params; i++)
-            grad[i] = n ? g[i] : (double)NAN;
+            grad[i] = n ? g[i] : CVA_NAN;
     return finish(diag, CVA_OK, n);
 }
 

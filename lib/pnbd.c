@@ -295,7 +295,7 @@ static double pnbd_ll(const double *p, const cva__btyd_rows *rows, double *grad,
     double g0 = 0.0, g1 = 0.0, g2 = 0.0, g3 = 0.0, base;
     size_t i;
     if (!par_init(&q, p))
-        return (double)NAN;
+        return CVA_NAN;
     lgc_init(&lc, q.r, grad != NULL);
     base = q.r * q.lnal + q.s * q.lnbe;
     for (i = 0; i < rows->n; i++) {

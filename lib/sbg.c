@@ -104,7 +104,7 @@ cva_status cva_cohort_curves(const double *survivors, size_t n_cohorts, size_t n
     if (st < 0)
         return st;
     for (j = 1; j < n_periods; j++) {
-        double num = 0.0, den = 0.0, r = (double)NAN;
+        double num = 0.0, den = 0.0, r = CVA_NAN;
         int any = 0;
         for (c = 0; c < n_cohorts; c++) {
             const double *row = survivors + c * n_periods;
@@ -116,7 +116,7 @@ cva_status cva_cohort_curves(const double *survivors, size_t n_cohorts, size_t n
         }
         if (any && den > 0.0)
             r = num / den;
-        s = isnan(r) ? (double)NAN : s * r;
+        s = isnan(r) ? CVA_NAN : s * r;
         if (retention)
             retention[j - 1] = r;
         if (survival)
@@ -278,9 +278,9 @@ static double sbg_ll_driver(void *data, const double *p, double *grad)
 {
     double ll;
     if (!(p[0] > 0.0) || !(p[1] > 0.0) || !isfinite(p[0]) || !isfinite(p[1]))
-        return (double)NAN;
+        return CVA_NAN;
     ll = sbg_loglik((const sbg_ctx *)data, p[0], p[1], grad);
-    return isfinite(ll) ? ll : (double)NAN;
+    return isfinite(ll) ? ll : CVA_NAN;
 }
 
 cva_status cva_sbg_fit(const double *survivors, size_t n_cohorts, size_t n_periods, const cva_fit_opts *opts,

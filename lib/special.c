@@ -80,7 +80,7 @@ double cva__lgamma(double x)
 {
     double p;
     if (!(x > 0.0))
-        return (double)NAN;
+        return CVA_NAN;
     if (x >= 10.0)
         return x < HUGE_VAL ? stirling_lgamma(x) : HUGE_VAL;
     if (x < 0.5)
@@ -141,7 +141,7 @@ double cva__digamma(double x)
 {
     double acc = 0.0, r, r2;
     if (!(x > 0.0))
-        return (double)NAN;
+        return CVA_NAN;
     if (!(x < HUGE_VAL))
         return HUGE_VAL;
     while (x < 10.0) {
@@ -176,7 +176,7 @@ double cva__logaddexp(double a, double b)
 {
     double t;
     if (isnan(a) || isnan(b))
-        return (double)NAN;
+        return CVA_NAN;
     if (a < b) {
         t = a;
         a = b;
@@ -192,7 +192,7 @@ double cva__logaddexp(double a, double b)
 double cva__log1mexp(double x)
 {
     if (!(x <= 0.0))
-        return (double)NAN;
+        return CVA_NAN;
     if (x > -0.69314718055994530942)
         return log(-expm1(x));
     return log1p(-exp(x));

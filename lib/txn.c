@@ -44,12 +44,12 @@ static const cva_txn_opts txn_defaults = {
     .refund_policy = CVA_REFUND_NET,
     .flags = 0,
     .time_convention = CVA_TIME_CONTINUOUS,
-    .obs_end = NAN,
-    .obs_start = -INFINITY,
+    .obs_end = CVA_NAN,
+    .obs_start = -CVA_INF,
     .period_length = 1.0,
     .period_origin = 0.0,
     .time_scale = 1.0,
-    .calibration_end = NAN,
+    .calibration_end = CVA_NAN,
     .alloc = NULL,
 };
 
@@ -362,7 +362,7 @@ static cva_status check_opts(const cva_txn_opts *o, const cva_txn_input *in, cva
                            "obs_end must be finite or NaN (latest time)");
     if (isnan(o->obs_start) || (isinf(o->obs_start) && o->obs_start > 0.0))
         return cva__report(diag, CVA_E_OPTION, 2, CVA_OPT_TXN_OBS_START, -1, 0,
-                           "obs_start must be finite or -INFINITY");
+                           "obs_start must be finite or -CVA_INF");
     if (!isnan(o->obs_end) && o->obs_start > o->obs_end)
         return cva__report(diag, CVA_E_OPTION, 2, CVA_OPT_TXN_OBS_START, -1, 0,
                            "obs_start is after obs_end");
@@ -526,7 +526,7 @@ typedef struct cust_acc {
 static inline void acc_init(cust_acc *a)
 {
     memset(a, 0, sizeof *a);
-    a->first_t = a->last_t = a->occ_first = a->occ_last = NAN;
+    a->first_t = a->last_t = a->occ_first = a->occ_last = CVA_NAN;
 }
 
 static void write_row(const txn_ctx *c, const cust_acc *a, cva_txn_summary *out, size_t k)
@@ -548,7 +548,7 @@ static void write_row(const txn_ctx *c, const cust_acc *a, cva_txn_summary *out,
     if (out->refund_amount)
         out->refund_amount[k] = cva__ksum_value(&a->refund);
     {
-        double x = NAN, tx = NAN, T = NAN, mx = NAN, since = NAN;
+        double x = CVA_NAN, tx = CVA_NAN, T = CVA_NAN, mx = CVA_NAN, since = CVA_NAN;
         if (a->n_occ > 0) {
             x = (double)(a->n_occ - 1);
             if (c->o->time_convention == CVA_TIME_CONTINUOUS) {
@@ -603,7 +603,7 @@ static inline void emit_customer(const txn_ctx *c, const txn_rec *seg, const kpa
         int holdout = c->has_cal && r.t > c->cal_end;
         cva__ksum spend = {0, 0};
         int any_purchase = 0;
-        double group_t = NAN; /* earliest purchase row of the group (rows are in time order) */
+        double group_t = CVA_NAN; /* earliest purchase row of the group (rows are in time order) */
         for (;;) {
             int purchase = is_purchase(r.amount, c->o->refund_policy, c->o->flags);
             int money = counts_as_money(r.amount, c->o->refund_policy);
@@ -672,7 +672,7 @@ static void emit_fast(const txn_ctx *c, const txn_rec *seg, size_t len, cva_txn_
         const int64_t p = seg[j].period;
         cva__ksum spend = {0, 0};
         int any_purchase = 0;
-        double group_t = NAN;
+        double group_t = CVA_NAN;
         do {
             const double t = seg[j].t, am = seg[j].amount;
             const int purchase = zero_np ? am > 0.0 : am >= 0.0;
@@ -770,7 +770,7 @@ static void emit_fast_t(const txn_ctx *c, const trec *seg, size_t len, cva_txn_s
         const int64_t p = pj;
         cva__ksum spend = {0, 0};
         int any_purchase = 0;
-        double group_t = NAN;
+        double group_t = CVA_NAN;
         do {
             const double t = seg[j].t, am = seg[j].amount;
             const int purchase = zero_np ? am > 0.0 : am >= 0.0;
@@ -1325,7 +1325,7 @@ static void no_referrals(cva_txn_summary *out, size_t K)
         if (out->ref_amount)
             out->ref_amount[k] = 0.0;
         if (out->ref_last_t)
-            out->ref_last_t[k] = NAN;
+            out->ref_last_t[k] = CVA_NAN;
     }
 }
 
@@ -1474,7 +1474,7 @@ cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, 
     P = (size_t)1 << bits;
     memset(cnt, 0, P * sizeof cnt[0]);
     {
-        double tmax = -INFINITY;
+        double tmax = -CVA_INF;
         const int end_given = !isnan(o.obs_end);
         if (hist && !in->cost && !end_given && isinf(o.obs_start)) {
             /* the default case: every finite row is in the window */
@@ -1733,7 +1733,7 @@ cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, 
         memset(out->ref_n_cust, 0, K * sizeof(uint32_t));
     if (out->ref_last_t)
         for (k = 0; k < K; k++)
-            out->ref_last_t[k] = NAN;
+            out->ref_last_t[k] = CVA_NAN;
     if (out->ref_amount)
         for (k = 0; k < K; k++)
             out->ref_amount[k] = 0.0;
