@@ -625,7 +625,7 @@ int main(int argc, char **argv)
         cva_bench_result r;
         cva_bench_params p1 = bp;
         int ok;
-        med[i] = NAN;
+        med[i] = (double)NAN;
         if (!selected(case_list, b->name) || ((b->kind & K_BASE) && !baseline))
             continue;
         /* predictions need fitted parameters: fit once, untimed, when the fit case was not run */

@@ -359,7 +359,7 @@ static double current_rss(void)
     FILE *f = fopen("/proc/self/statm", "r");
     unsigned long size = 0, res = 0;
     if (!f)
-        return NAN;
+        return (double)NAN;
     if (fscanf(f, "%lu %lu", &size, &res) != 2)
         res = 0;
     fclose(f);
@@ -391,14 +391,14 @@ static double measure_rss_growth(bench_ctx *c, int workspace_mode, int *exact)
     if (workspace_mode) {
         cva_txn_input in = make_input(c);
         if (cva_txn_workspace_size(&in, NULL, &ws) < 0)
-            return NAN;
+            return (double)NAN;
         work = malloc(ws);
         if (!work)
-            return NAN;
+            return (double)NAN;
     }
     if (run_summarize(c, work, ws) < 0.0) {
         free(work);
-        return NAN;
+        return (double)NAN;
     }
     after = peak_rss();
     free(work);
@@ -420,26 +420,26 @@ static int write_arrays(const bench_ctx *c, const char *path)
     return (fclose(f) == 0 && ok) ? 0 : -1;
 }
 
-/* Run the pandas script; returns its median seconds or NAN. */
+/* Run the pandas script; returns its median seconds or (double)NAN. */
 static double run_pandas(const bench_ctx *c, const char *python, const char *script, unsigned repeat,
                          double *sum_freq, size_t *n_cust, double *plain_secs)
 {
     char path[4096], cmd[8192], line[1024];
     const char *tmp = getenv("TMPDIR");
-    double secs = NAN;
+    double secs = (double)NAN;
     FILE *p;
     int fd;
     snprintf(path, sizeof path, "%s/cva-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     fd = mkstemp(path);
     if (fd < 0) {
         fprintf(stderr, "cva-bench: mkstemp: %s\n", strerror(errno));
-        return NAN;
+        return (double)NAN;
     }
     close(fd);
     if (write_arrays(c, path) != 0) {
         fprintf(stderr, "cva-bench: cannot write %s\n", path);
         remove(path);
-        return NAN;
+        return (double)NAN;
     }
     snprintf(cmd, sizeof cmd, "'%s' '%s' --input '%s' --rows %zu --repeat %u --plain-repeat %u", python, script,
              path, c->n, repeat, repeat);
@@ -448,7 +448,7 @@ static double run_pandas(const bench_ctx *c, const char *python, const char *scr
     p = popen(cmd, "r");
     if (!p) {
         remove(path);
-        return NAN;
+        return (double)NAN;
     }
     while (fgets(line, sizeof line, p)) {
         double v;
@@ -464,7 +464,7 @@ static double run_pandas(const bench_ctx *c, const char *python, const char *scr
         }
     }
     if (pclose(p) != 0)
-        secs = NAN;
+        secs = (double)NAN;
     remove(path);
     return secs;
 }
@@ -550,7 +550,7 @@ int main(int argc, char **argv)
     const char *script = CVA_BENCH_SRCDIR "/pandas_summary.py";
     int do_pandas = 0, do_mem = 1, failed = 0, a;
     unsigned pandas_repeat = 1;
-    double t_read = NAN, t_naive = NAN, t_pandas = NAN, t_plain = NAN, pandas_sum_freq = NAN;
+    double t_read = (double)NAN, t_naive = (double)NAN, t_pandas = (double)NAN, t_plain = (double)NAN, pandas_sum_freq = (double)NAN;
     size_t pandas_customers = 0;
 
     cva_bench_params_default(&prm);

@@ -46,7 +46,7 @@ int naive_summarize(const int64_t *id, const double *t, const double *amount, si
 {
     row *rows = (row *)malloc((n ? n : 1) * sizeof *rows);
     size_t i, j, k = 0;
-    double end = -INFINITY;
+    double end = -(double)INFINITY;
     if (!rows)
         return -1;
     for (i = 0; i < n; i++) {

@@ -231,7 +231,7 @@ static void test_errors(void **state)
     for (i = 0; i < N; i++)
         cva_assert_same(out[i], -7.0); /* nothing written */
     tx[530] = 30;
-    m[520] = NAN;
+    m[520] = (double)NAN;
     assert_status(cva_clv(CVA_MODEL_BGNBD, BGNBD, GG, x, tx, T, m, N, NULL, out, &d), CVA_E_NONFINITE);
     assert_int_equal((int)d.index, 520);
     for (i = 0; i < N; i++)
@@ -260,7 +260,7 @@ static void test_errors(void **state)
     o = mk(12, 1, -1, 1);
     assert_status(cva_clv(CVA_MODEL_BGNBD, BGNBD, GG, x, tx, T, m, N, &o, out, &d), CVA_E_OPTION);
     assert_int_equal(d.option, CVA_OPT_CLV_DISCOUNT);
-    o = mk(12, 1, 0.01, NAN);
+    o = mk(12, 1, 0.01, (double)NAN);
     assert_status(cva_clv(CVA_MODEL_BGNBD, BGNBD, GG, x, tx, T, m, N, &o, out, &d), CVA_E_OPTION);
     assert_int_equal(d.option, CVA_OPT_CLV_MARGIN);
     o = mk(12, 1, 0.01, 1);

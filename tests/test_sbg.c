@@ -72,7 +72,7 @@ static void test_fit_highend(void **state)
 /* Ragged multi-cohort matrix: NaN padding, an empty cohort, an all-NaN row, a cohort seen at j = 0 only. */
 static void test_fit_ragged(void **state)
 {
-    const double N = NAN;
+    const double N = (double)NAN;
     const double m[6 * 8] = {
         1000, 631, 468, 382, 326, 289, 262, 241, /* */
         1000, 869, 743, 653, 593, N, N, N,       /* */
@@ -119,7 +119,7 @@ static void test_fit_pooled_equals_single(void **state)
 
 static void test_fit_errors(void **state)
 {
-    const double N = NAN;
+    const double N = (double)NAN;
     double m[2 * 4] = {100, 80, 60, 50, 100, 90, 95, 50};
     cva_model_fit f = new_fit(), keep;
     cva_diag d;
@@ -138,7 +138,7 @@ static void test_fit_errors(void **state)
     m[6] = N; /* NaN before the end of a row */
     assert_status(cva_sbg_fit(m, 2, 4, NULL, &f, &d), CVA_E_NONFINITE);
     assert_int_equal((int)d.index, 7);
-    m[6] = INFINITY;
+    m[6] = (double)INFINITY;
     assert_status(cva_sbg_fit(m, 2, 4, NULL, &f, &d), CVA_E_NONFINITE);
     m[4] = N; /* NaN cohort size, data after */
     m[6] = 0;
@@ -164,7 +164,7 @@ static void test_fit_errors(void **state)
 
 static void test_fit_empty(void **state)
 {
-    const double N = NAN;
+    const double N = (double)NAN;
     const double m[3 * 3] = {0, 0, 0, N, N, N, 0, N, N};
     const double only0[2 * 3] = {100, N, N, 50, N, N};
     cva_model_fit f = new_fit(), keep = f;
@@ -243,7 +243,7 @@ static void test_fit_recovery(void **state)
                     m[c * NP + j] += 1;
         }
         for (j = len; j < NP; j++)
-            m[c * NP + j] = NAN;
+            m[c * NP + j] = (double)NAN;
     }
     assert_status(cva_sbg_fit(m, NC, NP, NULL, &f, NULL), CVA_OK);
     assert_true(fabs(f.params[0] - a) < 3.5 * f.std_err[0]);
@@ -296,7 +296,7 @@ static void test_lifetime(void **state)
     /* domain */
     assert_status(cva_sbg_lifetime(p, -0.1, 0, &del, NULL), CVA_E_DOMAIN);
     assert_status(cva_sbg_lifetime(p, 0.0, 0, &del, NULL), CVA_E_DOMAIN);
-    assert_status(cva_sbg_lifetime(p, NAN, 0, &del, NULL), CVA_E_DOMAIN);
+    assert_status(cva_sbg_lifetime(p, (double)NAN, 0, &del, NULL), CVA_E_DOMAIN);
     assert_status(cva_sbg_lifetime(p, 0.1, -1, &del, NULL), CVA_E_DOMAIN);
     {
         const double bad[2] = {0.0, 1.0};
@@ -333,14 +333,14 @@ static void test_curves(void **state)
     assert_status(cva_sbg_curves(p, 10, NULL, NULL, NULL), CVA_OK);
     assert_status(cva_sbg_curves(p, 0, s, r, c), CVA_OK);
     {
-        const double bad[2] = {1.0, NAN};
+        const double bad[2] = {1.0, (double)NAN};
         assert_status(cva_sbg_curves(bad, 3, s, r, c), CVA_E_DOMAIN);
     }
 }
 
 static void test_cohort_curves(void **state)
 {
-    const double N = NAN;
+    const double N = (double)NAN;
     const double m[3 * 4] = {100, 60, 45, 40, 200, 150, 120, N, 0, 0, N, N};
     double r[7], s[7], c[7];
     cva_diag d;

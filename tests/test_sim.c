@@ -177,7 +177,7 @@ static void option_errors(void **state)
     assert_status(cva_simulate_bgnbd_gg(&o, 10, NULL, NULL, NULL, 0, &n, &d), CVA_E_OPTION);
     assert_int_equal(d.option, CVA_OPT_SIM_R);
     cva_sim_opts_init_defaults(&o, sizeof o);
-    o.gamma = NAN;
+    o.gamma = (double)NAN;
     assert_status(cva_simulate_bgnbd_gg(&o, 10, NULL, NULL, NULL, 0, &n, &d), CVA_E_OPTION);
     assert_int_equal(d.option, CVA_OPT_SIM_GAMMA);
     cva_sim_opts_init_defaults(&o, sizeof o);

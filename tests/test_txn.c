@@ -166,9 +166,9 @@ static void hand_example(void **state)
     assert_int_equal(b.n_txn[2], 0);
     assert_int_equal(b.n_occ[2], 0);
     assert_int_equal(b.n_refund[2], 1);
-    cva_assert_same(b.first_t[2], NAN);
-    cva_assert_same(b.x[2], NAN);
-    cva_assert_same(b.T[2], NAN);
+    cva_assert_same(b.first_t[2], (double)NAN);
+    cva_assert_same(b.x[2], (double)NAN);
+    cva_assert_same(b.T[2], (double)NAN);
     cva_assert_same(b.total[2], -8.0);
 
     /* EXCLUDE: refunds ignored for money; occasion day10 spend = 40 */
@@ -252,11 +252,11 @@ static void calibration_holdout(void **state)
     cva_assert_same(b.dh[0], 6.0);
     /* customer 4 first buys in the holdout: no calibration statistics */
     assert_int_equal(b.n_txn[1], 0);
-    cva_assert_same(b.x[1], NAN);
+    cva_assert_same(b.x[1], (double)NAN);
     cva_assert_same(b.xh[1], 1.0);
     cva_assert_same(b.mh[1], 8.0);
     /* holdout outputs without a calibration end are an option error */
-    o.calibration_end = NAN;
+    o.calibration_end = (double)NAN;
     assert_status(cva_txn_summarize(&in, &o, &b.s, NULL, 0, NULL), CVA_E_OPTION);
     outbuf_free(&b);
 }
@@ -284,9 +284,9 @@ static void referrals(void **state)
     assert_int_equal(b.ref_n_cust[3], 1);
     cva_assert_same(b.ref_amount[3], 40.0);
     assert_int_equal(b.n_txn[3], 0); /* referrer without own rows */
-    cva_assert_same(b.first_t[3], NAN);
+    cva_assert_same(b.first_t[3], (double)NAN);
     assert_int_equal(b.ref_n_txn[0], 0);
-    cva_assert_same(b.ref_last_t[0], NAN);
+    cva_assert_same(b.ref_last_t[0], (double)NAN);
     outbuf_free(&b);
 }
 
@@ -340,7 +340,7 @@ static void check_against_reference(const cva_txn_input *in, const cva_txn_opts 
     int64_t *ids = (int64_t *)calloc(2 * n + 1, sizeof(int64_t));
 
     if (isnan(end)) {
-        end = -INFINITY;
+        end = -(double)INFINITY;
         for (i = 0; i < n; i++)
             if (in->t[i] >= o->obs_start && in->t[i] > end)
                 end = in->t[i];
@@ -375,9 +375,9 @@ static void check_against_reference(const cva_txn_input *in, const cva_txn_opts 
     for (k = 0; k < nid; k++) {
         int64_t cid = ids[k];
         uint32_t n_txn = 0, n_ref = 0, hold_occ = 0, n_occ = 0, rn = 0, rc = 0;
-        double first = NAN, last = NAN, total = 0, cost = 0, refund = 0, rep = 0, hold = 0;
-        double occ_t[2] = {NAN, NAN}, occ_first = NAN, occ_last = NAN;
-        double ramount = 0, rlast = NAN;
+        double first = (double)NAN, last = (double)NAN, total = 0, cost = 0, refund = 0, rep = 0, hold = 0;
+        double occ_t[2] = {(double)NAN, (double)NAN}, occ_first = (double)NAN, occ_last = (double)NAN;
+        double ramount = 0, rlast = (double)NAN;
         int64_t pfirst = 0, plast = 0;
         int64_t seen_p[2] = {0, 0};
         int have_p[2] = {0, 0};
@@ -410,7 +410,7 @@ static void check_against_reference(const cva_txn_input *in, const cva_txn_opts 
                 seen_p[side] = r->p;
                 occ_spend[side] = 0;
                 occ_has_purchase[side] = 0;
-                occ_t[side] = NAN;
+                occ_t[side] = (double)NAN;
             }
             if (ref_money(r->a, o))
                 occ_spend[side] += r->a;
@@ -482,10 +482,10 @@ static void check_against_reference(const cva_txn_input *in, const cva_txn_opts 
         cva_assert_close(b->cost[k], cost, 1e-12, 1e-12);
         cva_assert_close(b->refund[k], refund, 1e-12, 1e-12);
         if (n_occ == 0) {
-            cva_assert_same(b->x[k], NAN);
-            cva_assert_same(b->tx[k], NAN);
-            cva_assert_same(b->T[k], NAN);
-            cva_assert_same(b->since[k], NAN);
+            cva_assert_same(b->x[k], (double)NAN);
+            cva_assert_same(b->tx[k], (double)NAN);
+            cva_assert_same(b->T[k], (double)NAN);
+            cva_assert_same(b->since[k], (double)NAN);
         } else {
             double x = (double)(n_occ - 1);
             cva_assert_same(b->x[k], x);
@@ -851,12 +851,12 @@ static void bad_input(void **state)
     assert_status(cva_txn_summarize(&in, NULL, &b.s, NULL, 0, &d), CVA_E_NULLPTR);
     in.t = t;
 
-    t[1] = NAN;
+    t[1] = (double)NAN;
     assert_status(cva_txn_summarize(&in, NULL, &b.s, NULL, 0, &d), CVA_E_NONFINITE);
     assert_int_equal(d.index, 1);
     assert_int_equal(d.status, CVA_E_NONFINITE);
     t[1] = 1;
-    a[2] = INFINITY;
+    a[2] = (double)INFINITY;
     assert_status(cva_txn_summarize(&in, NULL, &b.s, NULL, 0, &d), CVA_E_NONFINITE);
     assert_int_equal(d.index, 2);
     assert_int_equal(b.id[0], 777);
