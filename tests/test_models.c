@@ -675,6 +675,94 @@ static void recovery(void **state)
     }
 }
 
+/*
+ * MBG/NBD recovery: an independent simulator of the MBG/NBD story (Batislam et
+ * al. 2007): λ ~ Gamma(r, α), p ~ Beta(a, b); at time 0 (the first purchase)
+ * and after every repeat purchase the customer drops out with probability p;
+ * while alive purchases arrive at rate λ. Observed for T = 52 (x, t_x).
+ */
+static uint64_t mb_next(uint64_t *s)
+{
+    uint64_t z = (*s += UINT64_C(0x9E3779B97F4A7C15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+static double mb_unif(uint64_t *s)
+{
+    return ((double)(mb_next(s) >> 11) + 0.5) * 0x1.0p-53;
+}
+
+static double mb_norm(uint64_t *s)
+{
+    return sqrt(-2.0 * log(mb_unif(s))) * cos(6.283185307179586 * mb_unif(s));
+}
+
+/* Gamma(k, 1): Marsaglia–Tsang, boosted for k < 1 */
+static double mb_gamma(uint64_t *s, double k)
+{
+    double boost = 1.0, d, c;
+    if (k < 1.0) {
+        boost = pow(mb_unif(s), 1.0 / k);
+        k += 1.0;
+    }
+    d = k - 1.0 / 3.0;
+    c = 1.0 / sqrt(9.0 * d);
+    for (;;) {
+        double z = mb_norm(s), v = 1.0 + c * z, u;
+        if (v <= 0.0)
+            continue;
+        v = v * v * v;
+        u = mb_unif(s);
+        if (log(u) < 0.5 * z * z + d - d * v + d * log(v))
+            return d * v * boost;
+    }
+}
+
+static void mbgnbd_recovery(void **state)
+{
+    enum { NC = 100000 };
+    const double truth[4] = {0.5, 6.0, 0.9, 1.6}, T_obs = 52.0;
+    double *x = (double *)malloc(NC * sizeof(double)), *tx = (double *)malloc(NC * sizeof(double));
+    double *T = (double *)malloc(NC * sizeof(double));
+    uint64_t s = 2026;
+    size_t i;
+    int j;
+    cva_model_fit fit;
+    (void)state;
+    for (i = 0; i < NC; i++) {
+        double lambda = mb_gamma(&s, truth[0]) / truth[1];
+        double ga = mb_gamma(&s, truth[2]), gb = mb_gamma(&s, truth[3]);
+        double p = ga / (ga + gb), now = 0.0, last = 0.0;
+        int k = 0;
+        int alive = mb_unif(&s) >= p; /* may drop out right after the first purchase */
+        while (alive) {
+            now += -log(mb_unif(&s)) / lambda;
+            if (now > T_obs)
+                break;
+            k++;
+            last = now;
+            alive = mb_unif(&s) >= p;
+        }
+        x[i] = k;
+        tx[i] = last;
+        T[i] = T_obs;
+    }
+    cva_model_fit_init(&fit, sizeof fit);
+    assert_status(cva_model_fit_btyd(CVA_MODEL_MBGNBD, x, tx, T, NULL, NC, NULL, &fit, NULL), CVA_OK);
+    print_message("MBG/NBD recovery (1e5): r %.4f±%.4f alpha %.3f±%.3f a %.4f±%.4f b %.3f±%.3f\n",
+                  fit.params[0], fit.std_err[0], fit.params[1], fit.std_err[1], fit.params[2], fit.std_err[2],
+                  fit.params[3], fit.std_err[3]);
+    for (j = 0; j < 4; j++) {
+        assert_true(fit.std_err[j] > 0 && fit.std_err[j] < 0.2 * truth[j]);
+        cva_assert_close(fit.params[j], truth[j], 0, 4.5 * fit.std_err[j]);
+    }
+    free(x);
+    free(tx);
+    free(T);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -682,6 +770,7 @@ int main(void)
         cmocka_unit_test(row_merging),      cmocka_unit_test(bgnbd_cdnow), cmocka_unit_test(mbgnbd_cdnow),
         cmocka_unit_test(gg_cdnow),         cmocka_unit_test(std_errors),  cmocka_unit_test(time_units),
         cmocka_unit_test(penalty),          cmocka_unit_test(recovery),
+        cmocka_unit_test(mbgnbd_recovery),
     };
     const char *dir = cva_test_data_dir();
     const char *req = getenv("CVA_REQUIRE_DATA");
