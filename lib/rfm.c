@@ -562,6 +562,48 @@ static uint64_t mix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
+static inline size_t ctz64(uint64_t b) /* b != 0 */
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (size_t)__builtin_ctzll(b);
+#else
+    size_t c = 0;
+    while (!(b & 1u)) {
+        b >>= 1;
+        c++;
+    }
+    return c;
+#endif
+}
+
+/* Run-time ISA choice (CVA_KERNEL_SCALAR: the portable build of the kernels). */
+static int have_avx512(void)
+{
+#ifdef CVA_HAVE_AVX512_KERNEL
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+#else
+    return 0;
+#endif
+}
+
+typedef void (*count_fn)(CVA_RFM_COUNT_ARGS);
+
+static count_fn pick_count(int32_t kernel)
+{
+    if (kernel == CVA_KERNEL_SCALAR)
+        return cva__rfm_count;
+#ifdef CVA_HAVE_AVX512_KERNEL
+    if (have_avx512())
+        return cva__rfm_count_avx512;
+#endif
+#ifdef CVA_HAVE_AVX2_KERNEL
+    if (__builtin_cpu_supports("avx2"))
+        return cva__rfm_count_avx2;
+#endif
+    return cva__rfm_count;
+}
+
 /* The index of the tt-th (1-based) kept element equal to q, in index order,
    found from the per-block counts and one scan of a single block. */
 static int64_t find_equal(const double *v, const double *mask, size_t n, double sign, double q,
@@ -608,7 +650,7 @@ static int select_sampled(const double *v, const double *mask, size_t n, double 
     double q[CVA_RFM_MAX_PIVOTS];
     int64_t hi[CVA_RFM_MAX_PIVOTS], lo[CVA_RFM_MAX_PIVOTS], lt[CVA_RFM_MAX_PIVOTS], le[CVA_RFM_MAX_PIVOTS];
     int64_t tlt[CVA_RFM_MAX_PIVOTS], tle[CVA_RFM_MAX_PIVOTS];
-    int64_t inside[KBLOCK];
+    uint64_t inside[KBLOCK / 64];
     size_t s_want, stride, ns = 0, i, nb = n_blocks(n), total_cap = 0, max_cap = 0, r, nr;
     int32_t nbr = 0, np = 0, j, t;
     uint64_t kept = 0, nbad = 0;
@@ -619,12 +661,7 @@ static int select_sampled(const double *v, const double *mask, size_t n, double 
 
     if (n < SAMPLED_MIN_N || 2 * (k - 1) > CVA_RFM_MAX_PIVOTS)
         return 0;
-#ifdef CVA_HAVE_AVX2_KERNEL
-    if (kernel != CVA_KERNEL_SCALAR && __builtin_cpu_supports("avx2"))
-        count = cva__rfm_count_avx2;
-#else
-    (void)kernel;
-#endif
+    count = pick_count(kernel);
     if (!w->sample) {
         w->sample = (kidx *)cva__alloc(w->alloc, 2 * SAMPLE_MAX * sizeof(kidx));
         w->blk_eq = (uint32_t *)cva__alloc(w->alloc, CVA_RFM_MAX_PIVOTS * nb * sizeof(uint32_t));
@@ -742,19 +779,18 @@ static int select_sampled(const double *v, const double *mask, size_t n, double 
             tle[t] += le[t];
             w->blk_eq[(size_t)t * nb + blk] = (uint32_t)(le[t] - lt[t]);
         }
-        for (e = 0; e < len; e++) {
-            if (e + 4 <= len && !(inside[e] | inside[e + 1] | inside[e + 2] | inside[e + 3])) {
-                e += 3; /* most elements are outside every bracket */
-                continue;
-            }
-            if (inside[e]) {
-                double x = sign * v[i + e];
+        for (e = 0; e < KBLOCK / 64; e++) {
+            uint64_t bits = inside[e]; /* most elements are outside every bracket */
+            while (bits) {
+                const size_t ie = i + 64 * e + ctz64(bits);
+                double x = sign * v[ie];
                 bracket *B = br;
                 while (!(x < B->hi))
                     B++;
+                bits &= bits - 1;
                 if (B->len < B->cap) {
                     B->g[B->len].key = order_key(x);
-                    B->g[B->len].idx = i + e;
+                    B->g[B->len].idx = ie;
                     B->len++;
                 } else {
                     overflow = 1;
@@ -1019,6 +1055,10 @@ static kernel_fn pick_kernel(int32_t kernel)
 {
     if (kernel == CVA_KERNEL_SCALAR)
         return kernel_scalar;
+#ifdef CVA_HAVE_AVX512_KERNEL
+    if (have_avx512())
+        return cva__rfm_kernel_avx512;
+#endif
 #ifdef CVA_HAVE_AVX2_KERNEL
     if (__builtin_cpu_supports("avx2"))
         return cva__rfm_kernel_avx2;
@@ -1026,35 +1066,76 @@ static kernel_fn pick_kernel(int32_t kernel)
     return cva__rfm_kernel;
 }
 
+/* Per-column kernel arguments taken from a cut set. */
+typedef struct applier {
+    double cv[CVA_RFM_MAX_BINS];
+    int64_t ci[CVA_RFM_MAX_BINS];
+    uint64_t above[CVA_RFM_MAX_BINS], kept;
+    int32_t nc;
+    double sign;
+    int left;
+} applier;
+
+static void applier_init(applier *a, const cva_rfm_cuts *cuts)
+{
+    int32_t j;
+    a->nc = cuts->bins - 1;
+    a->sign = cuts->negate ? -1.0 : 1.0;
+    a->left = cuts->closure == CVA_RFM_CLOSE_LEFT;
+    a->kept = 0;
+    for (j = 0; j < a->nc; j++) {
+        a->cv[j] = cuts->value[j];
+        a->ci[j] = cuts->index[j];
+        a->above[j] = 0;
+    }
+}
+
+/* bin b (ascending) holds the elements above cut b-1 and not above cut b */
+static void applier_counts(const applier *a, cva_rfm_cuts *cuts)
+{
+    const int32_t k = cuts->bins, nc = k - 1;
+    int32_t j;
+    for (j = 0; j < k; j++) {
+        uint64_t hi = j == 0 ? a->kept : a->above[j - 1], lo = j == nc ? 0 : a->above[j];
+        int32_t s = cuts->reverse ? k - j : j + 1;
+        cuts->count[s - 1] += hi - lo;
+    }
+}
+
 /* Score a column with a cut set; mask NaN → 0. Adds the per-score counts to cuts->count. */
 static void apply_cuts(const double *v, const double *mask, size_t offset, size_t len, cva_rfm_cuts *cuts,
                        int32_t kernel, int32_t *score)
 {
-    double cv[CVA_RFM_MAX_BINS];
-    int64_t ci[CVA_RFM_MAX_BINS];
-    uint64_t above[CVA_RFM_MAX_BINS], kept = 0;
-    const int32_t k = cuts->bins, nc = k - 1;
-    const double sign = cuts->negate ? -1.0 : 1.0;
-    const int left = cuts->closure == CVA_RFM_CLOSE_LEFT;
+    applier a;
     kernel_fn fn = pick_kernel(kernel);
     size_t base;
-    int32_t j;
-    for (j = 0; j < nc; j++) {
-        cv[j] = cuts->value[j];
-        ci[j] = cuts->index[j];
-        above[j] = 0;
-    }
+    applier_init(&a, cuts);
     for (base = 0; base < len; base += KBLOCK) {
         size_t blen = len - base < KBLOCK ? len - base : KBLOCK;
-        fn(v + base, mask + base, offset + base, blen, sign, left, cuts->reverse, cv, ci, nc, score + base,
-           above, &kept);
+        fn(v + base, mask + base, offset + base, blen, a.sign, a.left, cuts->reverse, a.cv, a.ci, a.nc,
+           score + base, a.above, &a.kept);
     }
-    /* bin b (ascending) holds the elements above cut b-1 and not above cut b */
-    for (j = 0; j < k; j++) {
-        uint64_t hi = j == 0 ? kept : above[j - 1], lo = j == nc ? 0 : above[j];
-        int32_t s = cuts->reverse ? k - j : j + 1;
-        cuts->count[s - 1] += hi - lo;
+    applier_counts(&a, cuts);
+}
+
+/* The three columns of cva_rfm_score block by block, so the recency mask of a
+   block is read from memory once and from L1 for F and M. */
+static void apply_cuts3(const double *const col[3], size_t n, cva_rfm_cuts *c, int32_t kernel, int32_t *const out[3])
+{
+    applier a[3];
+    kernel_fn fn = pick_kernel(kernel);
+    size_t base;
+    int q;
+    for (q = 0; q < 3; q++)
+        applier_init(&a[q], &c[q]);
+    for (base = 0; base < n; base += KBLOCK) {
+        size_t blen = n - base < KBLOCK ? n - base : KBLOCK;
+        for (q = 0; q < 3; q++)
+            fn(col[q] + base, col[0] + base, base, blen, a[q].sign, a[q].left, c[q].reverse, a[q].cv, a[q].ci,
+               a[q].nc, out[q] + base, a[q].above, &a[q].kept);
     }
+    for (q = 0; q < 3; q++)
+        applier_counts(&a[q], &c[q]);
 }
 
 static int cuts_valid(const cva_rfm_cuts *c)
@@ -1128,9 +1209,11 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
     }
     selws_free(&w);
     /* nothing can fail from here */
-    apply_cuts(recency, recency, 0, n, &c[0], o.kernel, r);
-    apply_cuts(frequency, recency, 0, n, &c[1], o.kernel, f);
-    apply_cuts(monetary, recency, 0, n, &c[2], o.kernel, m);
+    {
+        const double *const cols[3] = {recency, frequency, monetary};
+        int32_t *const outs[3] = {r, f, m};
+        apply_cuts3(cols, n, c, o.kernel, outs);
+    }
     if (cuts)
         for (col = 0; col < 3; col++)
             cuts[col] = c[col];
