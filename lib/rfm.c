@@ -209,7 +209,7 @@ static kidx *radix_sort_kidx(kidx *a, kidx *tmp, size_t n)
 typedef struct selws {
     uint64_t *hist1; /* HIST_SIZE + 1 */
     kidx *sample;    /* 2 * SAMPLE_MAX: sampled keys and their radix buffer */
-    uint32_t *blk_eq; /* CVA_RFM_MAX_PIVOTS * blocks: elements equal to each pivot per block */
+    uint32_t *blk_eq; /* 3 * CVA_RFM_MAX_PIVOTS * blocks: elements equal to each pivot per block */
     kidx *gath;      /* sampled path: gathered pairs (allocating mode) */
     uint64_t *scratch; /* sampled path: key scratch (allocating mode) */
     size_t gath_cap, scratch_cap;
@@ -247,7 +247,7 @@ static size_t selws_bytes(size_t n)
 {
     return (HIST_SIZE + 1) * sizeof(uint64_t) + HIST_SIZE * sizeof(int16_t) +
            4 * HIST_SIZE * sizeof(uint32_t) + 2 * (n ? n : 1) * sizeof(kidx) + 2 * SAMPLE_MAX * sizeof(kidx) +
-           CVA_RFM_MAX_PIVOTS * n_blocks(n) * sizeof(uint32_t) + 64;
+           3 * CVA_RFM_MAX_PIVOTS * n_blocks(n) * sizeof(uint32_t) + 64;
 }
 
 cva_status cva_rfm_workspace_size(size_t n, size_t *bytes)
@@ -278,7 +278,7 @@ static int selws_init(selws *w, size_t n, void *work, size_t work_size, const cv
         w->sample = (kidx *)(void *)p;
         p += 2 * SAMPLE_MAX * sizeof(kidx);
         w->blk_eq = (uint32_t *)(void *)p;
-        p += CVA_RFM_MAX_PIVOTS * n_blocks(n) * sizeof(uint32_t);
+        p += 3 * CVA_RFM_MAX_PIVOTS * n_blocks(n) * sizeof(uint32_t);
         w->first = (int16_t *)(void *)p;
         return 0;
     }
@@ -638,36 +638,50 @@ static int64_t find_equal(const double *v, const double *mask, size_t n, double 
  * returns 0 and the caller uses the histogram path: the result never depends
  * on the sample, only the speed does.
  *
+ * The work is split in phases so cva_rfm_score can run the counting pass of
+ * the three columns block by block (the recency mask read once): sel_prepare
+ * (sample, brackets, pivots, gather capacities), sel_buffers (gather space for
+ * one or more columns), sel_block (one block of the pass), sel_finish (ranks).
+ *
  * Returns 1 with *m, *bad (first non-finite kept index or SIZE_MAX) and, when
  * *m > 0 and *bad == SIZE_MAX, the nr ranks resolved; 0: use the histogram
  * path; -1: allocation failure.
  */
-static int select_sampled(const double *v, const double *mask, size_t n, double sign, int32_t method, int32_t k,
-                          int32_t kernel, selws *w, size_t *m_out, size_t *bad_out, uint64_t *ranks, size_t *nr_out,
-                          double *out_v, int64_t *out_i, int *tie_after)
-{
+typedef struct colsel {
+    const double *v, *mask;
+    double sign;
+    int32_t method, k, nbr, np;
     bracket br[CVA_RFM_MAX_BINS];
     double q[CVA_RFM_MAX_PIVOTS];
-    int64_t hi[CVA_RFM_MAX_PIVOTS], lo[CVA_RFM_MAX_PIVOTS], lt[CVA_RFM_MAX_PIVOTS], le[CVA_RFM_MAX_PIVOTS];
+    int64_t hi[CVA_RFM_MAX_PIVOTS], lo[CVA_RFM_MAX_PIVOTS];
     int64_t tlt[CVA_RFM_MAX_PIVOTS], tle[CVA_RFM_MAX_PIVOTS];
-    uint64_t inside[KBLOCK / 64];
-    size_t s_want, stride, ns = 0, i, nb = n_blocks(n), total_cap = 0, max_cap = 0, r, nr;
-    int32_t nbr = 0, np = 0, j, t;
-    uint64_t kept = 0, nbad = 0;
-    kidx *sorted, *gbase;
-    uint64_t *scratch;
-    int overflow = 0;
-    void (*count)(CVA_RFM_COUNT_ARGS) = cva__rfm_count;
+    uint64_t kept, nbad;
+    size_t total_cap, max_cap;
+    uint32_t *blk_eq; /* CVA_RFM_MAX_PIVOTS * blocks */
+    int overflow;
+} colsel;
 
+/* Sample, brackets, pivots and gather capacities of one column (w->sample must
+   exist). Returns 0 when the column is not for the sampled path. */
+static int sel_prepare(colsel *c, const double *v, const double *mask, size_t n, double sign, int32_t method,
+                       int32_t k, selws *w)
+{
+    size_t s_want, stride, ns = 0, i;
+    int32_t j;
+    kidx *sorted;
     if (n < SAMPLED_MIN_N || 2 * (k - 1) > CVA_RFM_MAX_PIVOTS)
         return 0;
-    count = pick_count(kernel);
-    if (!w->sample) {
-        w->sample = (kidx *)cva__alloc(w->alloc, 2 * SAMPLE_MAX * sizeof(kidx));
-        w->blk_eq = (uint32_t *)cva__alloc(w->alloc, CVA_RFM_MAX_PIVOTS * nb * sizeof(uint32_t));
-        if (!w->sample || !w->blk_eq)
-            return -1;
-    }
+    c->v = v;
+    c->mask = mask;
+    c->sign = sign;
+    c->method = method;
+    c->k = k;
+    c->nbr = c->np = 0;
+    c->kept = c->nbad = 0;
+    c->total_cap = c->max_cap = 0;
+    c->overflow = 0;
+    memset(c->tlt, 0, sizeof c->tlt);
+    memset(c->tle, 0, sizeof c->tle);
 
     /* stratified sample: one position per stratum, fixed pseudo-random offset */
     s_want = n / 4 < SAMPLE_MAX ? n / 4 : SAMPLE_MAX;
@@ -692,116 +706,150 @@ static int select_sampled(const double *v, const double *mask, size_t n, double 
         double a = floor(pos - d), b = ceil(pos + d) + 1.0;
         double vlo = a < 0.0 ? -(double)INFINITY : key_value(sorted[(size_t)a].key);
         double vhi = b > (double)(ns - 1) ? (double)INFINITY : key_value(sorted[(size_t)b].key);
-        if (nbr > 0 && vlo < br[nbr - 1].hi) {
-            if (vhi > br[nbr - 1].hi)
-                br[nbr - 1].hi = vhi;
+        if (c->nbr > 0 && vlo < c->br[c->nbr - 1].hi) {
+            if (vhi > c->br[c->nbr - 1].hi)
+                c->br[c->nbr - 1].hi = vhi;
             continue;
         }
-        br[nbr].lo = vlo;
-        br[nbr].hi = vhi;
-        br[nbr].len = 0;
-        nbr++;
+        c->br[c->nbr].lo = vlo;
+        c->br[c->nbr].hi = vhi;
+        c->br[c->nbr].len = 0;
+        c->nbr++;
     }
     /* distinct pivots in ascending order; the inside test uses both ends of
        brackets that are intervals (a one-value bracket gathers nothing) */
-    for (j = 0; j < nbr; j++) {
-        if (np == 0 || q[np - 1] < br[j].lo) {
-            q[np] = br[j].lo;
-            hi[np] = lo[np] = 0;
-            np++;
+    for (j = 0; j < c->nbr; j++) {
+        bracket *B = &c->br[j];
+        if (c->np == 0 || c->q[c->np - 1] < B->lo) {
+            c->q[c->np] = B->lo;
+            c->hi[c->np] = c->lo[c->np] = 0;
+            c->np++;
         }
-        br[j].plo = np - 1;
-        if (q[np - 1] < br[j].hi) {
-            q[np] = br[j].hi;
-            hi[np] = lo[np] = 0;
-            np++;
+        B->plo = c->np - 1;
+        if (c->q[c->np - 1] < B->hi) {
+            c->q[c->np] = B->hi;
+            c->hi[c->np] = c->lo[c->np] = 0;
+            c->np++;
         }
-        br[j].phi = np - 1;
-        if (br[j].plo != br[j].phi) {
-            lo[br[j].plo] = 1;
-            hi[br[j].phi] = 1;
+        B->phi = c->np - 1;
+        if (B->plo != B->phi) {
+            c->lo[B->plo] = 1;
+            c->hi[B->phi] = 1;
         }
     }
     /* gather capacity: four times the expected count, plus slack */
-    for (j = 0; j < nbr; j++) {
+    for (j = 0; j < c->nbr; j++) {
         size_t in_s = 0, cap;
         for (i = 0; i < ns; i++) {
             double x = key_value(sorted[i].key);
-            in_s += x > br[j].lo && x < br[j].hi;
+            in_s += x > c->br[j].lo && x < c->br[j].hi;
         }
-        cap = br[j].plo == br[j].phi ? 0 : (size_t)((double)(in_s + 8) / (double)ns * (double)n * 4.0) + 1024;
+        cap = c->br[j].plo == c->br[j].phi ? 0 : (size_t)((double)(in_s + 8) / (double)ns * (double)n * 4.0) + 1024;
         if (cap > n)
             cap = n;
-        br[j].cap = cap;
-        total_cap += cap;
-        if (cap > max_cap)
-            max_cap = cap;
+        c->br[j].cap = cap;
+        c->total_cap += cap;
+        if (cap > c->max_cap)
+            c->max_cap = cap;
+    }
+    return 1;
+}
+
+/* Gather space for the columns c[0..nc); *scratch: room for the largest
+   bracket's keys. 1: done; 0: the caller workspace is too small (use the
+   histogram path); -1: allocation failure. */
+static int sel_buffers(colsel *const *c, int nc, selws *w, uint64_t **scratch)
+{
+    size_t total = 0, maxc = 0;
+    kidx *gbase;
+    int q;
+    int32_t j;
+    for (q = 0; q < nc; q++) {
+        total += c[q]->total_cap;
+        if (c[q]->max_cap > maxc)
+            maxc = c[q]->max_cap;
     }
     if (w->owned) {
-        if (total_cap > w->gath_cap) {
+        if (total > w->gath_cap) {
             cva__free(w->alloc, w->gath);
-            w->gath = (kidx *)cva__alloc(w->alloc, (total_cap ? total_cap : 1) * sizeof(kidx));
-            w->gath_cap = w->gath ? total_cap : 0;
+            w->gath = (kidx *)cva__alloc(w->alloc, (total ? total : 1) * sizeof(kidx));
+            w->gath_cap = w->gath ? total : 0;
             if (!w->gath)
                 return -1;
         }
-        if (max_cap > w->scratch_cap) {
+        if (maxc > w->scratch_cap) {
             cva__free(w->alloc, w->scratch);
-            w->scratch = (uint64_t *)cva__alloc(w->alloc, (max_cap ? max_cap : 1) * sizeof(uint64_t));
-            w->scratch_cap = w->scratch ? max_cap : 0;
+            w->scratch = (uint64_t *)cva__alloc(w->alloc, (maxc ? maxc : 1) * sizeof(uint64_t));
+            w->scratch_cap = w->scratch ? maxc : 0;
             if (!w->scratch)
                 return -1;
         }
         gbase = w->gath;
-        scratch = w->scratch;
+        *scratch = w->scratch;
     } else {
-        if (total_cap > w->gather_cap)
+        if (total > w->gather_cap)
             return 0;
         gbase = w->pairs;
-        scratch = (uint64_t *)(void *)(w->pairs + w->gather_cap);
+        *scratch = (uint64_t *)(void *)(w->pairs + w->gather_cap);
     }
-    for (j = 0; j < nbr; j++) {
-        br[j].g = gbase;
-        gbase += br[j].cap;
-    }
-
-    /* the pass */
-    memset(tlt, 0, sizeof tlt);
-    memset(tle, 0, sizeof tle);
-    for (i = 0; i < n; i += KBLOCK) {
-        size_t len = n - i < KBLOCK ? n - i : KBLOCK, e, blk = i / KBLOCK;
-        int64_t kk, bb;
-        count(v + i, mask + i, len, sign, q, hi, lo, np, lt, le, inside, &kk, &bb);
-        kept += (uint64_t)kk;
-        nbad += (uint64_t)bb;
-        for (t = 0; t < np; t++) {
-            tlt[t] += lt[t];
-            tle[t] += le[t];
-            w->blk_eq[(size_t)t * nb + blk] = (uint32_t)(le[t] - lt[t]);
+    for (q = 0; q < nc; q++)
+        for (j = 0; j < c[q]->nbr; j++) {
+            c[q]->br[j].g = gbase;
+            gbase += c[q]->br[j].cap;
         }
-        for (e = 0; e < KBLOCK / 64; e++) {
-            uint64_t bits = inside[e]; /* most elements are outside every bracket */
-            while (bits) {
-                const size_t ie = i + 64 * e + ctz64(bits);
-                double x = sign * v[ie];
-                bracket *B = br;
-                while (!(x < B->hi))
-                    B++;
-                bits &= bits - 1;
-                if (B->len < B->cap) {
-                    B->g[B->len].key = order_key(x);
-                    B->g[B->len].idx = ie;
-                    B->len++;
-                } else {
-                    overflow = 1;
-                }
+    return 1;
+}
+
+/* One block of the counting pass: counts, per-block equal counts, gather. */
+static void sel_block(colsel *c, size_t i, size_t len, size_t nb, count_fn count)
+{
+    int64_t lt[CVA_RFM_MAX_PIVOTS], le[CVA_RFM_MAX_PIVOTS], kk, bb;
+    uint64_t inside[KBLOCK / 64];
+    const size_t blk = i / KBLOCK;
+    size_t e;
+    int32_t t;
+    count(c->v + i, c->mask + i, len, c->sign, c->q, c->hi, c->lo, c->np, lt, le, inside, &kk, &bb);
+    c->kept += (uint64_t)kk;
+    c->nbad += (uint64_t)bb;
+    for (t = 0; t < c->np; t++) {
+        c->tlt[t] += lt[t];
+        c->tle[t] += le[t];
+        c->blk_eq[(size_t)t * nb + blk] = (uint32_t)(le[t] - lt[t]);
+    }
+    for (e = 0; e < KBLOCK / 64; e++) {
+        uint64_t bits = inside[e]; /* most elements are outside every bracket */
+        while (bits) {
+            const size_t ie = i + 64 * e + ctz64(bits);
+            double x = c->sign * c->v[ie];
+            bracket *B = c->br;
+            while (!(x < B->hi))
+                B++;
+            bits &= bits - 1;
+            if (B->len < B->cap) {
+                B->g[B->len].key = order_key(x);
+                B->g[B->len].idx = ie;
+                B->len++;
+            } else {
+                c->overflow = 1;
             }
         }
     }
-    *m_out = (size_t)kept;
+}
+
+/* After the pass: population, first bad index, and every exact rank. */
+static int sel_finish(colsel *c, size_t n, size_t nb, uint64_t *scratch, size_t *m_out, size_t *bad_out,
+                      uint64_t *ranks, size_t *nr_out, double *out_v, int64_t *out_i, int *tie_after)
+{
+    const double *v = c->v, *mask = c->mask;
+    const double sign = c->sign;
+    const int64_t *tlt = c->tlt, *tle = c->tle;
+    const double *q = c->q;
+    size_t i, r, nr;
+    int32_t j;
+    *m_out = (size_t)c->kept;
     *bad_out = SIZE_MAX;
     *nr_out = 0;
-    if (nbad) {
+    if (c->nbad) {
         for (i = 0; i < n; i++)
             if (!isnan(mask[i]) && !isfinite(v[i])) {
                 *bad_out = i;
@@ -809,22 +857,22 @@ static int select_sampled(const double *v, const double *mask, size_t n, double 
             }
         return 1;
     }
-    if (kept == 0)
+    if (c->kept == 0)
         return 1;
-    if (overflow)
+    if (c->overflow)
         return 0;
 
     /* resolve every exact rank */
-    nr = make_ranks(method, k, kept, ranks);
+    nr = make_ranks(c->method, c->k, c->kept, ranks);
     for (r = 0; r < nr; r++) {
         const uint64_t rk = ranks[r];
         const bracket *B = NULL;
         uint64_t L = 0, Eo = 0, H = 0, Ho = 0;
-        for (j = 0; j < nbr; j++) {
-            L = (uint64_t)tlt[br[j].plo];
-            Ho = (uint64_t)tle[br[j].phi];
+        for (j = 0; j < c->nbr; j++) {
+            L = (uint64_t)tlt[c->br[j].plo];
+            Ho = (uint64_t)tle[c->br[j].phi];
             if (rk > L && rk <= Ho) {
-                B = &br[j];
+                B = &c->br[j];
                 break;
             }
         }
@@ -839,7 +887,7 @@ static int select_sampled(const double *v, const double *mask, size_t n, double 
             out_v[r] = q[pv] + 0.0;
             tie_after[r] = rk - start < run;
             if (out_i) {
-                out_i[r] = find_equal(v, mask, n, sign, q[pv], w->blk_eq + (size_t)pv * nb, nb, rk - start);
+                out_i[r] = find_equal(v, mask, n, sign, q[pv], c->blk_eq + (size_t)pv * nb, nb, rk - start);
                 if (out_i[r] < 0)
                     return 0;
             }
@@ -869,6 +917,45 @@ static int select_sampled(const double *v, const double *mask, size_t n, double 
     }
     *nr_out = nr;
     return 1;
+}
+
+/* The sample and per-block arrays (allocating mode: on first need; blocks for
+   three columns). */
+static int sel_arrays(selws *w, size_t nb)
+{
+    if (!w->sample) {
+        w->sample = (kidx *)cva__alloc(w->alloc, 2 * SAMPLE_MAX * sizeof(kidx));
+        w->blk_eq = (uint32_t *)cva__alloc(w->alloc, 3 * CVA_RFM_MAX_PIVOTS * nb * sizeof(uint32_t));
+        if (!w->sample || !w->blk_eq)
+            return 0;
+    }
+    return 1;
+}
+
+static int select_sampled(const double *v, const double *mask, size_t n, double sign, int32_t method, int32_t k,
+                          int32_t kernel, selws *w, size_t *m_out, size_t *bad_out, uint64_t *ranks, size_t *nr_out,
+                          double *out_v, int64_t *out_i, int *tie_after)
+{
+    colsel c;
+    colsel *cp = &c;
+    const size_t nb = n_blocks(n);
+    const count_fn count = pick_count(kernel);
+    uint64_t *scratch = NULL;
+    size_t i;
+    int rc;
+    if (n < SAMPLED_MIN_N || 2 * (k - 1) > CVA_RFM_MAX_PIVOTS)
+        return 0;
+    if (!sel_arrays(w, nb))
+        return -1;
+    if (!sel_prepare(&c, v, mask, n, sign, method, k, w))
+        return 0;
+    c.blk_eq = w->blk_eq;
+    rc = sel_buffers(&cp, 1, w, &scratch);
+    if (rc <= 0)
+        return rc;
+    for (i = 0; i < n; i += KBLOCK)
+        sel_block(&c, i, n - i < KBLOCK ? n - i : KBLOCK, nb, count);
+    return sel_finish(&c, n, nb, scratch, m_out, bad_out, ranks, nr_out, out_v, out_i, tie_after);
 }
 
 /* ------------------------------------------------------------------------ */
