@@ -962,9 +962,25 @@ static int select_sampled(const double *v, const double *mask, size_t n, double 
 /* Cut sets                                                                 */
 
 /* Build the cut set of column v (mask: NaN = excluded). */
+/* A column's sampled selection done ahead (the fused pass of cva_rfm_score). */
+typedef struct presel {
+    int rc; /* sel_finish: 1 resolved, 0 use the histogram path */
+    size_t m, bad, nr;
+    uint64_t ranks[MAX_RANKS];
+    double val[MAX_RANKS];
+    int64_t idx[MAX_RANKS];
+    int tie[MAX_RANKS];
+} presel;
+
+/* The sign under which a column is ranked (NTILE orders recency DESC). */
+static double column_sign(const cva_rfm_opts *o, int32_t direction)
+{
+    return o->method == CVA_RFM_NTILE && direction == CVA_RFM_RECENCY ? -1.0 : 1.0;
+}
+
 static cva_status build_cuts(const double *v, const double *mask, size_t n, int32_t direction,
                              const cva_rfm_opts *o, int32_t which, cva_rfm_cuts *cuts, selws *w,
-                             cva_diag *diag)
+                             const presel *ps, cva_diag *diag)
 {
     const int32_t k = o->bins;
     uint64_t ranks[MAX_RANKS] = {0};
@@ -975,10 +991,8 @@ static cva_status build_cuts(const double *v, const double *mask, size_t n, int3
     int32_t j;
     int recency = direction == CVA_RFM_RECENCY;
 
-    double sign = 1.0;
+    const double sign = column_sign(o, direction);
     int have = 0;
-    if (o->method == CVA_RFM_NTILE && recency)
-        sign = -1.0; /* NTILE orders recency DESC (id ASC) */
     if (o->method == CVA_RFM_FIXED || k == 1) {
         for (i = 0; i < n; i++) {
             if (isnan(mask[i]))
@@ -991,8 +1005,20 @@ static cva_status build_cuts(const double *v, const double *mask, size_t n, int3
     } else {
         size_t bad = SIZE_MAX;
         int rank_based = o->method == CVA_RFM_RANK_FIRST || o->method == CVA_RFM_NTILE;
-        int rc = select_sampled(v, mask, n, sign, o->method, k, o->kernel, w, &m, &bad, ranks, &nr, val,
+        int rc;
+        if (ps) {
+            rc = ps->rc;
+            m = ps->m;
+            bad = ps->bad;
+            nr = ps->nr;
+            memcpy(ranks, ps->ranks, sizeof ranks);
+            memcpy(val, ps->val, sizeof val);
+            memcpy(idx, ps->idx, sizeof idx);
+            memcpy(tie, ps->tie, sizeof tie);
+        } else {
+            rc = select_sampled(v, mask, n, sign, o->method, k, o->kernel, w, &m, &bad, ranks, &nr, val,
                                 rank_based ? idx : NULL, tie);
+        }
         if (rc < 0)
             return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
         have = rc;
@@ -1101,7 +1127,7 @@ cva_status cva_rfm_cuts_compute(const double *v, size_t n, int32_t direction, co
     }
     {
         cva_rfm_cuts tmp = *cuts;
-        st = build_cuts(v, v, n, direction, &o, which, &tmp, &w, diag);
+        st = build_cuts(v, v, n, direction, &o, which, &tmp, &w, NULL, diag);
         if (st >= 0)
             *cuts = tmp;
     }
@@ -1246,6 +1272,51 @@ cva_status cva_rfm_assign(const double *v, size_t offset, size_t len, cva_rfm_cu
     return CVA_OK;
 }
 
+/*
+ * The sampled selection of the three columns with one counting pass, block by
+ * block (the recency mask of a block is read from memory once). Returns 1 with
+ * ps[0..2] filled, 0 when the columns are not for the fused path (each column
+ * then selects on its own), -1 on allocation failure.
+ */
+static int fused_select(const double *recency, const double *frequency, const double *monetary, size_t n,
+                        const cva_rfm_opts *o, selws *w, presel *ps)
+{
+    colsel c[3];
+    colsel *cp[3];
+    const size_t nb = n_blocks(n);
+    const int32_t k = o->bins;
+    const int rank_based = o->method == CVA_RFM_RANK_FIRST || o->method == CVA_RFM_NTILE;
+    count_fn count;
+    uint64_t *scratch = NULL;
+    size_t i;
+    int q, rc;
+    if (o->method == CVA_RFM_FIXED || k == 1 || n < SAMPLED_MIN_N || 2 * (k - 1) > CVA_RFM_MAX_PIVOTS)
+        return 0;
+    count = pick_count(o->kernel);
+    if (!sel_arrays(w, nb))
+        return -1;
+    for (q = 0; q < 3; q++) {
+        const double *v = q == 0 ? recency : q == 1 ? frequency : monetary;
+        if (!sel_prepare(&c[q], v, recency, n, column_sign(o, q == 0 ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING),
+                         o->method, k, w))
+            return 0;
+        c[q].blk_eq = w->blk_eq + (size_t)q * CVA_RFM_MAX_PIVOTS * nb;
+        cp[q] = &c[q];
+    }
+    rc = sel_buffers(cp, 3, w, &scratch);
+    if (rc <= 0)
+        return rc;
+    for (i = 0; i < n; i += KBLOCK) {
+        const size_t len = n - i < KBLOCK ? n - i : KBLOCK;
+        for (q = 0; q < 3; q++)
+            sel_block(&c[q], i, len, nb, count);
+    }
+    for (q = 0; q < 3; q++)
+        ps[q].rc = sel_finish(&c[q], n, nb, scratch, &ps[q].m, &ps[q].bad, ps[q].ranks, &ps[q].nr, ps[q].val,
+                              rank_based ? ps[q].idx : NULL, ps[q].tie);
+    return 1;
+}
+
 cva_status cva_rfm_score(const double *recency, const double *frequency, const double *monetary, size_t n,
                          const cva_rfm_opts *opts, int32_t *r, int32_t *f, int32_t *m, cva_rfm_cuts *cuts,
                          void *work, size_t work_size, cva_diag *diag)
@@ -1253,6 +1324,7 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
     cva_rfm_opts o;
     cva_status st, s3[3];
     cva_rfm_cuts c[3];
+    presel ps[3];
     selws w;
     int rc, col;
 
@@ -1281,12 +1353,17 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
         selws_free(&w);
         return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
     }
+    rc = fused_select(recency, frequency, monetary, n, &o, &w, ps);
+    if (rc < 0) {
+        selws_free(&w);
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
+    }
     for (col = 0; col < 3; col++) {
         const double *v = col == 0 ? recency : col == 1 ? frequency : monetary;
         memset(&c[col], 0, sizeof c[col]);
         c[col].struct_size = sizeof c[col];
         s3[col] = build_cuts(v, recency, n, col == 0 ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING, &o, col,
-                             &c[col], &w, diag);
+                             &c[col], &w, rc ? &ps[col] : NULL, diag);
         if (s3[col] < 0) {
             selws_free(&w);
             if (diag)

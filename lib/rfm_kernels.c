@@ -150,8 +150,9 @@ CVA_AVX512 static size_t load_block_512(const double *CVA_RESTRICT v, const doub
     for (g = 0; g < nv; g++) {
         const size_t rem = len - 8 * g;
         const __mmask8 lm = rem >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << rem) - 1u);
-        const __m512d mv = _mm512_maskz_loadu_pd(lm, mask + 8 * g);
-        const __m512d vv = _mm512_maskz_loadu_pd(lm, v + 8 * g);
+        /* whole vectors: plain loads (masked loads are slower on some cores) */
+        const __m512d mv = rem >= 8 ? _mm512_loadu_pd(mask + 8 * g) : _mm512_maskz_loadu_pd(lm, mask + 8 * g);
+        const __m512d vv = rem >= 8 ? _mm512_loadu_pd(v + 8 * g) : _mm512_maskz_loadu_pd(lm, v + 8 * g);
         const __mmask8 k = _mm512_mask_cmp_pd_mask(lm, mv, mv, _CMP_ORD_Q);
         const __m512d x = _mm512_mask_mul_pd(nanv, k, s, vv);
         /* kept and not finite: |x| <= DBL_MAX fails (NaN or infinity) */
@@ -270,13 +271,26 @@ assign_gt_512(const double *CVA_RESTRICT v, const double *CVA_RESTRICT mask, dou
         const size_t rem = len - 16 * g;
         const __mmask16 lm = rem >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << rem) - 1u);
         const __mmask8 l0 = (__mmask8)lm, l1 = (__mmask8)(lm >> 8);
-        const __m512d mv0 = _mm512_maskz_loadu_pd(l0, mask + 16 * g), mv1 = _mm512_maskz_loadu_pd(l1, mask + 16 * g + 8);
-        const __mmask8 k0 = _mm512_mask_cmp_pd_mask(l0, mv0, mv0, _CMP_ORD_Q);
-        const __mmask8 k1 = _mm512_mask_cmp_pd_mask(l1, mv1, mv1, _CMP_ORD_Q);
-        const __m512d x0 = _mm512_mask_mul_pd(nanv, k0, s, _mm512_maskz_loadu_pd(l0, v + 16 * g));
-        const __m512d x1 = _mm512_mask_mul_pd(nanv, k1, s, _mm512_maskz_loadu_pd(l1, v + 16 * g + 8));
-        const __mmask16 k = _mm512_kunpackb((__mmask16)k1, (__mmask16)k0);
+        __m512d mv0, mv1, v0, v1, x0, x1;
+        __mmask8 k0, k1;
+        __mmask16 k;
         __m512i av = _mm512_setzero_si512(), sc;
+        if (rem >= 16) { /* whole chunk: plain loads */
+            mv0 = _mm512_loadu_pd(mask + 16 * g);
+            mv1 = _mm512_loadu_pd(mask + 16 * g + 8);
+            v0 = _mm512_loadu_pd(v + 16 * g);
+            v1 = _mm512_loadu_pd(v + 16 * g + 8);
+        } else {
+            mv0 = _mm512_maskz_loadu_pd(l0, mask + 16 * g);
+            mv1 = _mm512_maskz_loadu_pd(l1, mask + 16 * g + 8);
+            v0 = _mm512_maskz_loadu_pd(l0, v + 16 * g);
+            v1 = _mm512_maskz_loadu_pd(l1, v + 16 * g + 8);
+        }
+        k0 = _mm512_mask_cmp_pd_mask(l0, mv0, mv0, _CMP_ORD_Q);
+        k1 = _mm512_mask_cmp_pd_mask(l1, mv1, mv1, _CMP_ORD_Q);
+        x0 = _mm512_mask_mul_pd(nanv, k0, s, v0);
+        x1 = _mm512_mask_mul_pd(nanv, k1, s, v1);
+        k = _mm512_kunpackb((__mmask16)k1, (__mmask16)k0);
         nk += __builtin_popcount((unsigned)k);
         for (j = 0; j < NC; j++) {
             const __mmask16 m = _mm512_kunpackb((__mmask16)_mm512_cmp_pd_mask(x1, c[j], _CMP_GT_OQ),
