@@ -30,6 +30,12 @@
 #include "rfm_kernels.h"
 
 #define HIST_BITS 16
+/* The fused three-column passes switch column every SUPER_BLOCK elements (a
+   multiple of KBLOCK): the recency block stays in L2 for F and M, and each
+   column is streamed in runs long enough for the hardware prefetchers. */
+#ifndef SUPER_BLOCK
+#define SUPER_BLOCK ((size_t)KBLOCK * 64)
+#endif
 #define HIST_SIZE ((size_t)1 << HIST_BITS)
 #define MAX_RANKS (2 * (CVA_RFM_MAX_BINS - 1))
 
@@ -1241,11 +1247,14 @@ static void apply_cuts3(const double *const col[3], size_t n, cva_rfm_cuts *c, i
     int q;
     for (q = 0; q < 3; q++)
         applier_init(&a[q], &c[q]);
-    for (base = 0; base < n; base += KBLOCK) {
-        size_t blen = n - base < KBLOCK ? n - base : KBLOCK;
-        for (q = 0; q < 3; q++)
-            fn(col[q] + base, col[0] + base, base, blen, a[q].sign, a[q].left, c[q].reverse, a[q].cv, a[q].ci,
-               a[q].nc, out[q] + base, a[q].above, &a[q].kept);
+    for (base = 0; base < n; base += SUPER_BLOCK) {
+        const size_t send = n - base < SUPER_BLOCK ? n : base + SUPER_BLOCK;
+        for (q = 0; q < 3; q++) {
+            size_t b;
+            for (b = base; b < send; b += KBLOCK)
+                fn(col[q] + b, col[0] + b, b, send - b < KBLOCK ? send - b : KBLOCK, a[q].sign, a[q].left,
+                   c[q].reverse, a[q].cv, a[q].ci, a[q].nc, out[q] + b, a[q].above, &a[q].kept);
+        }
     }
     for (q = 0; q < 3; q++)
         applier_counts(&a[q], &c[q]);
@@ -1306,10 +1315,13 @@ static int fused_select(const double *recency, const double *frequency, const do
     rc = sel_buffers(cp, 3, w, &scratch);
     if (rc <= 0)
         return rc;
-    for (i = 0; i < n; i += KBLOCK) {
-        const size_t len = n - i < KBLOCK ? n - i : KBLOCK;
-        for (q = 0; q < 3; q++)
-            sel_block(&c[q], i, len, nb, count);
+    for (i = 0; i < n; i += SUPER_BLOCK) {
+        const size_t send = n - i < SUPER_BLOCK ? n : i + SUPER_BLOCK;
+        for (q = 0; q < 3; q++) {
+            size_t b;
+            for (b = i; b < send; b += KBLOCK)
+                sel_block(&c[q], b, send - b < KBLOCK ? send - b : KBLOCK, nb, count);
+        }
     }
     for (q = 0; q < 3; q++)
         ps[q].rc = sel_finish(&c[q], n, nb, scratch, &ps[q].m, &ps[q].bad, ps[q].ranks, &ps[q].nr, ps[q].val,
