@@ -826,10 +826,15 @@ static void sel_block(colsel *c, size_t i, size_t len, size_t nb, count_fn count
         uint64_t bits = inside[e]; /* most elements are outside every bracket */
         while (bits) {
             const size_t ie = i + 64 * e + ctz64(bits);
-            double x = c->sign * c->v[ie];
-            bracket *B = c->br;
-            while (!(x < B->hi))
-                B++;
+            const double x = c->sign * c->v[ie];
+            bracket *B;
+            size_t bi = 0;
+            int32_t j;
+            /* the bracket holding x: those entirely below it, counted without
+               branches (the bracket an element falls in is unpredictable) */
+            for (j = 0; j + 1 < c->nbr; j++)
+                bi += (size_t)(x >= c->br[j].hi);
+            B = &c->br[bi];
             bits &= bits - 1;
             if (B->len < B->cap) {
                 B->g[B->len].key = order_key(x);
