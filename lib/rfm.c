@@ -558,7 +558,7 @@ typedef struct bracket {
     double lo, hi;       /* the open interval (lo, hi); lo == hi: one value */
     int32_t plo, phi;    /* pivot indices of lo and hi */
     size_t cap, len;     /* gathered pairs (elements strictly inside) */
-    kidx *g;
+    uint64_t *gk, *gi; /* keys and indexes (gi: rank-based methods only) */
 } bracket;
 
 static uint64_t mix64(uint64_t z)
@@ -665,6 +665,7 @@ typedef struct colsel {
     size_t total_cap, max_cap;
     uint32_t *blk_eq; /* CVA_RFM_MAX_PIVOTS * blocks */
     int overflow;
+    int want_idx; /* rank-based methods: gather indexes too */
 } colsel;
 
 /* Sample, brackets, pivots and gather capacities of one column (w->sample must
@@ -686,6 +687,7 @@ static int sel_prepare(colsel *c, const double *v, const double *mask, size_t n,
     c->kept = c->nbad = 0;
     c->total_cap = c->max_cap = 0;
     c->overflow = 0;
+    c->want_idx = method == CVA_RFM_RANK_FIRST || method == CVA_RFM_NTILE;
     memset(c->tlt, 0, sizeof c->tlt);
     memset(c->tle, 0, sizeof c->tle);
 
@@ -767,7 +769,7 @@ static int sel_prepare(colsel *c, const double *v, const double *mask, size_t n,
 static int sel_buffers(colsel *const *c, int nc, selws *w, uint64_t **scratch)
 {
     size_t total = 0, maxc = 0;
-    kidx *gbase;
+    uint64_t *kbase, *ibase;
     int q;
     int32_t j;
     for (q = 0; q < nc; q++) {
@@ -790,18 +792,23 @@ static int sel_buffers(colsel *const *c, int nc, selws *w, uint64_t **scratch)
             if (!w->scratch)
                 return -1;
         }
-        gbase = w->gath;
+        kbase = (uint64_t *)(void *)w->gath;
         *scratch = w->scratch;
     } else {
         if (total > w->gather_cap)
             return 0;
-        gbase = w->pairs;
+        kbase = (uint64_t *)(void *)w->pairs;
         *scratch = (uint64_t *)(void *)(w->pairs + w->gather_cap);
     }
+    /* keys of every bracket first, then their indexes (total pairs of room);
+       value cuts store no index, so those pages are never touched */
+    ibase = kbase + total;
     for (q = 0; q < nc; q++)
         for (j = 0; j < c[q]->nbr; j++) {
-            c[q]->br[j].g = gbase;
-            gbase += c[q]->br[j].cap;
+            c[q]->br[j].gk = kbase;
+            c[q]->br[j].gi = ibase;
+            kbase += c[q]->br[j].cap;
+            ibase += c[q]->br[j].cap;
         }
     return 1;
 }
@@ -837,8 +844,9 @@ static void sel_block(colsel *c, size_t i, size_t len, size_t nb, count_fn count
             B = &c->br[bi];
             bits &= bits - 1;
             if (B->len < B->cap) {
-                B->g[B->len].key = order_key(x);
-                B->g[B->len].idx = ie;
+                B->gk[B->len] = order_key(x);
+                if (c->want_idx)
+                    B->gi[B->len] = ie;
                 B->len++;
             } else {
                 c->overflow = 1;
@@ -909,20 +917,20 @@ static int sel_finish(colsel *c, size_t n, size_t nb, uint64_t *scratch, size_t 
             if (B->len != (size_t)(H - Eo))
                 return 0; /* cannot happen */
             for (g = 0; g < B->len; g++)
-                scratch[g] = B->g[g].key;
+                scratch[g] = B->gk[g];
             key = radix_select_u64(scratch, B->len, pos);
             for (g = 0; g < B->len; g++) {
-                less += B->g[g].key < key;
-                eq += B->g[g].key == key;
+                less += B->gk[g] < key;
+                eq += B->gk[g] == key;
             }
             want = pos - less; /* 0-based among the equal keys, in index order */
             out_v[r] = key_value(key);
             tie_after[r] = want + 1 < eq;
             if (out_i) {
                 for (g = 0; g < B->len; g++)
-                    if (B->g[g].key == key && want-- == 0)
+                    if (B->gk[g] == key && want-- == 0)
                         break;
-                out_i[r] = (int64_t)B->g[g].idx;
+                out_i[r] = (int64_t)B->gi[g];
             }
         }
     }
