@@ -863,7 +863,9 @@ static int sel_finish(colsel *c, size_t n, size_t nb, uint64_t *scratch, size_t 
     const double sign = c->sign;
     const int64_t *tlt = c->tlt, *tle = c->tle;
     const double *q = c->q;
-    size_t i, r, nr;
+    const bracket *lastB = NULL;
+    size_t i, r, nr, last_pos = 0, last_less = 0, last_eq = 0;
+    uint64_t last_key = 0, last_next = UINT64_MAX;
     int32_t j;
     *m_out = (size_t)c->kept;
     *bad_out = SIZE_MAX;
@@ -881,7 +883,8 @@ static int sel_finish(colsel *c, size_t n, size_t nb, uint64_t *scratch, size_t 
     if (c->overflow)
         return 0;
 
-    /* resolve every exact rank */
+    /* resolve every exact rank (the type-7 pairs x_(lo+1), x_(lo+2) are
+       adjacent: the second comes from the first's scan, no second select) */
     nr = make_ranks(c->method, c->k, c->kept, ranks);
     for (r = 0; r < nr; r++) {
         const uint64_t rk = ranks[r];
@@ -913,16 +916,37 @@ static int sel_finish(colsel *c, size_t n, size_t nb, uint64_t *scratch, size_t 
         } else {
             /* strictly inside: position rk - Eo - 1 among the gathered pairs */
             size_t pos = (size_t)(rk - Eo - 1), less = 0, eq = 0, want, g;
-            uint64_t key;
+            uint64_t key, nxt = UINT64_MAX;
             if (B->len != (size_t)(H - Eo))
                 return 0; /* cannot happen */
-            for (g = 0; g < B->len; g++)
-                scratch[g] = B->gk[g];
-            key = radix_select_u64(scratch, B->len, pos);
-            for (g = 0; g < B->len; g++) {
-                less += B->gk[g] < key;
-                eq += B->gk[g] == key;
+            if (B == lastB && pos == last_pos + 1 && last_less + last_eq > pos) {
+                key = last_key; /* the next rank in the same run of equal keys */
+                less = last_less;
+                eq = last_eq;
+                nxt = last_next;
+            } else if (B == lastB && pos == last_pos + 1 && last_next != UINT64_MAX) {
+                key = last_next; /* the next rank is the smallest larger key */
+                less = last_less + last_eq;
+                for (g = 0; g < B->len; g++) {
+                    eq += B->gk[g] == key;
+                    nxt = B->gk[g] > key && B->gk[g] < nxt ? B->gk[g] : nxt;
+                }
+            } else {
+                for (g = 0; g < B->len; g++)
+                    scratch[g] = B->gk[g];
+                key = radix_select_u64(scratch, B->len, pos);
+                for (g = 0; g < B->len; g++) {
+                    less += B->gk[g] < key;
+                    eq += B->gk[g] == key;
+                    nxt = B->gk[g] > key && B->gk[g] < nxt ? B->gk[g] : nxt;
+                }
             }
+            lastB = B;
+            last_pos = pos;
+            last_key = key;
+            last_less = less;
+            last_eq = eq;
+            last_next = nxt;
             want = pos - less; /* 0-based among the equal keys, in index order */
             out_v[r] = key_value(key);
             tie_after[r] = want + 1 < eq;
