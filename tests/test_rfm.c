@@ -822,6 +822,64 @@ static void count_kernels_agree(void **state)
     }
 }
 
+/* cva_rfm_score above 2^16 customers takes the fused three-column selection
+   pass and the block-interleaved scoring: every method against the brute-force
+   reference per column (recency with NaN = unscored, heavy ties in F, -0.0 and
+   negative values in M), library-allocated and caller workspace, AVX and scalar
+   kernels, k from 2 to 11 (and 12: per-column fallback). */
+static void score_three_large(void **state)
+{
+    const size_t N = 100003;
+    const int ks[4] = {2, 5, 11, 12};
+    double *R = (double *)malloc(N * sizeof(double)), *F = (double *)malloc(N * sizeof(double));
+    double *M = (double *)malloc(N * sizeof(double));
+    int32_t *r = (int32_t *)malloc(N * sizeof(int32_t)), *f = (int32_t *)malloc(N * sizeof(int32_t));
+    int32_t *m = (int32_t *)malloc(N * sizeof(int32_t)), *w = (int32_t *)malloc(N * sizeof(int32_t));
+    size_t ws, i;
+    void *work;
+    uint64_t s = 31337;
+    int method, ki, pass;
+    (void)state;
+    assert_status(cva_rfm_workspace_size(N, &ws), CVA_OK);
+    work = malloc(ws);
+    for (i = 0; i < N; i++) {
+        uint64_t u = lcg(&s);
+        R[i] = u % 50 == 0 ? (double)NAN : (double)(u % 1000 < 600 ? (u >> 20) % 40 : (u >> 20) % 1096);
+        F[i] = (double)(1 + (u % 5 < 2 ? 0 : (u >> 30) % 9));
+        M[i] = u % 17 == 0 ? -0.0 : ((double)((int64_t)((u >> 24) % 200003) - 4000)) / 100.0;
+    }
+    for (method = 0; method < 4; method++)
+        for (ki = 0; ki < 4; ki++)
+            for (pass = 0; pass < 2; pass++) {
+                cva_rfm_opts o;
+                cva_rfm_cuts cuts[3];
+                int col;
+                cva_rfm_opts_init_defaults(&o, sizeof o);
+                o.bins = ks[ki];
+                o.method = method;
+                o.kernel = pass ? CVA_KERNEL_SCALAR : CVA_KERNEL_AUTO;
+                for (col = 0; col < 3; col++) {
+                    memset(&cuts[col], 0, sizeof cuts[col]);
+                    cuts[col].struct_size = sizeof cuts[col];
+                }
+                assert_true(cva_rfm_score(R, F, M, N, &o, r, f, m, cuts, pass ? work : NULL, pass ? ws : 0, NULL) >= 0);
+                ref_score(R, R, N, ks[ki], method, 1, NULL, 0, w);
+                assert_bins_equal(r, w, N, "score R", ks[ki], method);
+                ref_score(F, R, N, ks[ki], method, 0, NULL, 0, w);
+                assert_bins_equal(f, w, N, "score F", ks[ki], method);
+                ref_score(M, R, N, ks[ki], method, 0, NULL, 0, w);
+                assert_bins_equal(m, w, N, "score M", ks[ki], method);
+            }
+    free(work);
+    free(R);
+    free(F);
+    free(M);
+    free(r);
+    free(f);
+    free(m);
+    free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -831,6 +889,7 @@ int main(void)
         cmocka_unit_test(segments),          cmocka_unit_test(composite_and_report),
         cmocka_unit_test(raw_and_influence), cmocka_unit_test(sampled_path),
         cmocka_unit_test(vector_kernels_vs_scalar), cmocka_unit_test(count_kernels_agree),
+        cmocka_unit_test(score_three_large),
     };
     return cmocka_run_group_tests_name("rfm", tests, NULL, NULL);
 }
