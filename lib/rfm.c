@@ -19,8 +19,11 @@
  * histogram path above when the sample misses a rank.
  * Scoring is then the branch-free kernel
  *   bin = 1 + Σ_j [x > c_j  or  (x == c_j and i > idx_j)]
- * over blocks of the contiguous column, compiled twice (baseline SSE2 and
- * AVX2 via a target attribute); both give identical integers.
+ * over blocks of the contiguous column, compiled three times (baseline SSE2,
+ * AVX2 and AVX-512 via target attributes, chosen at run time); all give the
+ * integers of the scalar reference kernel_scalar. cva_rfm_score runs the
+ * counting pass and the bin pass of the three columns together (fused_select,
+ * apply_cuts3).
  * SPDX-License-Identifier: MIT
  */
 #include <float.h>
