@@ -228,6 +228,15 @@ static double bench_rank_first_work(void *p)
     return r;
 }
 static double bench_value_cuts(void *p) { return run_score((rctx *)p, CVA_RFM_VALUE_CUTS); }
+static double bench_value_cuts_work(void *p)
+{
+    rctx *c = (rctx *)p;
+    double r;
+    c->use_work = 1;
+    r = run_score(c, CVA_RFM_VALUE_CUTS);
+    c->use_work = 0;
+    return r;
+}
 static double bench_ntile(void *p) { return run_score((rctx *)p, CVA_RFM_NTILE); }
 
 /* Cuts of the last value-cut run, computed once (untimed). */
@@ -272,6 +281,7 @@ static const entry entries[] = {
     {"rank_first", bench_rank_first, NULL, "cva_rfm_score rank-first, library allocates"},
     {"rank_first_work", bench_rank_first_work, NULL, "cva_rfm_score rank-first, caller workspace"},
     {"value_cuts", bench_value_cuts, NULL, "cva_rfm_score value cuts (type-7 quantiles)"},
+    {"value_cuts_work", bench_value_cuts_work, NULL, "cva_rfm_score value cuts, caller workspace"},
     {"ntile", bench_ntile, NULL, "cva_rfm_score NTILE"},
     {"assign", bench_assign, prep_assign, "cva_rfm_assign x3 with the value cuts (bin pass alone)"},
     {"assign_scalar", bench_assign_scalar, prep_assign, "the same with the scalar reference kernel"},
@@ -521,7 +531,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "cva-bench-rfm: cva_rfm_workspace_size failed\n");
         return 1;
     }
-    if (selected(cases, "rank_first_work"))
+    if (selected(cases, "rank_first_work") || selected(cases, "value_cuts_work"))
         c.work = xmalloc(c.work_size);
     t0 = cva_bench_now();
     generate(&c, seed);

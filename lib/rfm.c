@@ -19,8 +19,11 @@
  * histogram path above when the sample misses a rank.
  * Scoring is then the branch-free kernel
  *   bin = 1 + Σ_j [x > c_j  or  (x == c_j and i > idx_j)]
- * over blocks of the contiguous column, compiled twice (baseline SSE2 and
- * AVX2 via a target attribute); both give identical integers.
+ * over blocks of the contiguous column, compiled three times (baseline SSE2,
+ * AVX2 and AVX-512 via target attributes, chosen at run time); all give the
+ * integers of the scalar reference kernel_scalar. cva_rfm_score runs the
+ * counting pass and the bin pass of the three columns together (fused_select,
+ * apply_cuts3).
  * SPDX-License-Identifier: MIT
  */
 #include <float.h>
@@ -30,6 +33,12 @@
 #include "rfm_kernels.h"
 
 #define HIST_BITS 16
+/* The fused three-column passes switch column every SUPER_BLOCK elements (a
+   multiple of KBLOCK): the recency block stays in L2 for F and M, and each
+   column is streamed in runs long enough for the hardware prefetchers. */
+#ifndef SUPER_BLOCK
+#define SUPER_BLOCK ((size_t)KBLOCK * 64)
+#endif
 #define HIST_SIZE ((size_t)1 << HIST_BITS)
 #define MAX_RANKS (2 * (CVA_RFM_MAX_BINS - 1))
 
@@ -209,7 +218,7 @@ static kidx *radix_sort_kidx(kidx *a, kidx *tmp, size_t n)
 typedef struct selws {
     uint64_t *hist1; /* HIST_SIZE + 1 */
     kidx *sample;    /* 2 * SAMPLE_MAX: sampled keys and their radix buffer */
-    uint32_t *blk_eq; /* CVA_RFM_MAX_PIVOTS * blocks: elements equal to each pivot per block */
+    uint32_t *blk_eq; /* 3 * CVA_RFM_MAX_PIVOTS * blocks: elements equal to each pivot per block */
     kidx *gath;      /* sampled path: gathered pairs (allocating mode) */
     uint64_t *scratch; /* sampled path: key scratch (allocating mode) */
     size_t gath_cap, scratch_cap;
@@ -247,7 +256,7 @@ static size_t selws_bytes(size_t n)
 {
     return (HIST_SIZE + 1) * sizeof(uint64_t) + HIST_SIZE * sizeof(int16_t) +
            4 * HIST_SIZE * sizeof(uint32_t) + 2 * (n ? n : 1) * sizeof(kidx) + 2 * SAMPLE_MAX * sizeof(kidx) +
-           CVA_RFM_MAX_PIVOTS * n_blocks(n) * sizeof(uint32_t) + 64;
+           3 * CVA_RFM_MAX_PIVOTS * n_blocks(n) * sizeof(uint32_t) + 64;
 }
 
 cva_status cva_rfm_workspace_size(size_t n, size_t *bytes)
@@ -278,7 +287,7 @@ static int selws_init(selws *w, size_t n, void *work, size_t work_size, const cv
         w->sample = (kidx *)(void *)p;
         p += 2 * SAMPLE_MAX * sizeof(kidx);
         w->blk_eq = (uint32_t *)(void *)p;
-        p += CVA_RFM_MAX_PIVOTS * n_blocks(n) * sizeof(uint32_t);
+        p += 3 * CVA_RFM_MAX_PIVOTS * n_blocks(n) * sizeof(uint32_t);
         w->first = (int16_t *)(void *)p;
         return 0;
     }
@@ -552,7 +561,7 @@ typedef struct bracket {
     double lo, hi;       /* the open interval (lo, hi); lo == hi: one value */
     int32_t plo, phi;    /* pivot indices of lo and hi */
     size_t cap, len;     /* gathered pairs (elements strictly inside) */
-    kidx *g;
+    uint64_t *gk, *gi; /* keys and indexes (gi: rank-based methods only) */
 } bracket;
 
 static uint64_t mix64(uint64_t z)
@@ -560,6 +569,48 @@ static uint64_t mix64(uint64_t z)
     z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
     z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
     return z ^ (z >> 31);
+}
+
+static inline size_t ctz64(uint64_t b) /* b != 0 */
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (size_t)__builtin_ctzll(b);
+#else
+    size_t c = 0;
+    while (!(b & 1u)) {
+        b >>= 1;
+        c++;
+    }
+    return c;
+#endif
+}
+
+/* Run-time ISA choice (CVA_KERNEL_SCALAR: the portable build of the kernels). */
+static int have_avx512(void)
+{
+#ifdef CVA_HAVE_AVX512_KERNEL
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+#else
+    return 0;
+#endif
+}
+
+typedef void (*count_fn)(CVA_RFM_COUNT_ARGS);
+
+static count_fn pick_count(int32_t kernel)
+{
+    if (kernel == CVA_KERNEL_SCALAR)
+        return cva__rfm_count;
+#ifdef CVA_HAVE_AVX512_KERNEL
+    if (have_avx512())
+        return cva__rfm_count_avx512;
+#endif
+#ifdef CVA_HAVE_AVX2_KERNEL
+    if (__builtin_cpu_supports("avx2"))
+        return cva__rfm_count_avx2;
+#endif
+    return cva__rfm_count;
 }
 
 /* The index of the tt-th (1-based) kept element equal to q, in index order,
@@ -596,41 +647,52 @@ static int64_t find_equal(const double *v, const double *mask, size_t n, double 
  * returns 0 and the caller uses the histogram path: the result never depends
  * on the sample, only the speed does.
  *
+ * The work is split in phases so cva_rfm_score can run the counting pass of
+ * the three columns block by block (the recency mask read once): sel_prepare
+ * (sample, brackets, pivots, gather capacities), sel_buffers (gather space for
+ * one or more columns), sel_block (one block of the pass), sel_finish (ranks).
+ *
  * Returns 1 with *m, *bad (first non-finite kept index or SIZE_MAX) and, when
  * *m > 0 and *bad == SIZE_MAX, the nr ranks resolved; 0: use the histogram
  * path; -1: allocation failure.
  */
-static int select_sampled(const double *v, const double *mask, size_t n, double sign, int32_t method, int32_t k,
-                          int32_t kernel, selws *w, size_t *m_out, size_t *bad_out, uint64_t *ranks, size_t *nr_out,
-                          double *out_v, int64_t *out_i, int *tie_after)
-{
+typedef struct colsel {
+    const double *v, *mask;
+    double sign;
+    int32_t method, k, nbr, np;
     bracket br[CVA_RFM_MAX_BINS];
     double q[CVA_RFM_MAX_PIVOTS];
-    int64_t hi[CVA_RFM_MAX_PIVOTS], lo[CVA_RFM_MAX_PIVOTS], lt[CVA_RFM_MAX_PIVOTS], le[CVA_RFM_MAX_PIVOTS];
+    int64_t hi[CVA_RFM_MAX_PIVOTS], lo[CVA_RFM_MAX_PIVOTS];
     int64_t tlt[CVA_RFM_MAX_PIVOTS], tle[CVA_RFM_MAX_PIVOTS];
-    int64_t inside[KBLOCK];
-    size_t s_want, stride, ns = 0, i, nb = n_blocks(n), total_cap = 0, max_cap = 0, r, nr;
-    int32_t nbr = 0, np = 0, j, t;
-    uint64_t kept = 0, nbad = 0;
-    kidx *sorted, *gbase;
-    uint64_t *scratch;
-    int overflow = 0;
-    void (*count)(CVA_RFM_COUNT_ARGS) = cva__rfm_count;
+    uint64_t kept, nbad;
+    size_t total_cap, max_cap;
+    uint32_t *blk_eq; /* CVA_RFM_MAX_PIVOTS * blocks */
+    int overflow;
+    int want_idx; /* rank-based methods: gather indexes too */
+} colsel;
 
+/* Sample, brackets, pivots and gather capacities of one column (w->sample must
+   exist). Returns 0 when the column is not for the sampled path. */
+static int sel_prepare(colsel *c, const double *v, const double *mask, size_t n, double sign, int32_t method,
+                       int32_t k, selws *w)
+{
+    size_t s_want, stride, ns = 0, i;
+    int32_t j;
+    kidx *sorted;
     if (n < SAMPLED_MIN_N || 2 * (k - 1) > CVA_RFM_MAX_PIVOTS)
         return 0;
-#ifdef CVA_HAVE_AVX2_KERNEL
-    if (kernel != CVA_KERNEL_SCALAR && __builtin_cpu_supports("avx2"))
-        count = cva__rfm_count_avx2;
-#else
-    (void)kernel;
-#endif
-    if (!w->sample) {
-        w->sample = (kidx *)cva__alloc(w->alloc, 2 * SAMPLE_MAX * sizeof(kidx));
-        w->blk_eq = (uint32_t *)cva__alloc(w->alloc, CVA_RFM_MAX_PIVOTS * nb * sizeof(uint32_t));
-        if (!w->sample || !w->blk_eq)
-            return -1;
-    }
+    c->v = v;
+    c->mask = mask;
+    c->sign = sign;
+    c->method = method;
+    c->k = k;
+    c->nbr = c->np = 0;
+    c->kept = c->nbad = 0;
+    c->total_cap = c->max_cap = 0;
+    c->overflow = 0;
+    c->want_idx = method == CVA_RFM_RANK_FIRST || method == CVA_RFM_NTILE;
+    memset(c->tlt, 0, sizeof c->tlt);
+    memset(c->tle, 0, sizeof c->tle);
 
     /* stratified sample: one position per stratum, fixed pseudo-random offset */
     s_want = n / 4 < SAMPLE_MAX ? n / 4 : SAMPLE_MAX;
@@ -655,117 +717,163 @@ static int select_sampled(const double *v, const double *mask, size_t n, double 
         double a = floor(pos - d), b = ceil(pos + d) + 1.0;
         double vlo = a < 0.0 ? -(double)INFINITY : key_value(sorted[(size_t)a].key);
         double vhi = b > (double)(ns - 1) ? (double)INFINITY : key_value(sorted[(size_t)b].key);
-        if (nbr > 0 && vlo < br[nbr - 1].hi) {
-            if (vhi > br[nbr - 1].hi)
-                br[nbr - 1].hi = vhi;
+        if (c->nbr > 0 && vlo < c->br[c->nbr - 1].hi) {
+            if (vhi > c->br[c->nbr - 1].hi)
+                c->br[c->nbr - 1].hi = vhi;
             continue;
         }
-        br[nbr].lo = vlo;
-        br[nbr].hi = vhi;
-        br[nbr].len = 0;
-        nbr++;
+        c->br[c->nbr].lo = vlo;
+        c->br[c->nbr].hi = vhi;
+        c->br[c->nbr].len = 0;
+        c->nbr++;
     }
     /* distinct pivots in ascending order; the inside test uses both ends of
        brackets that are intervals (a one-value bracket gathers nothing) */
-    for (j = 0; j < nbr; j++) {
-        if (np == 0 || q[np - 1] < br[j].lo) {
-            q[np] = br[j].lo;
-            hi[np] = lo[np] = 0;
-            np++;
+    for (j = 0; j < c->nbr; j++) {
+        bracket *B = &c->br[j];
+        if (c->np == 0 || c->q[c->np - 1] < B->lo) {
+            c->q[c->np] = B->lo;
+            c->hi[c->np] = c->lo[c->np] = 0;
+            c->np++;
         }
-        br[j].plo = np - 1;
-        if (q[np - 1] < br[j].hi) {
-            q[np] = br[j].hi;
-            hi[np] = lo[np] = 0;
-            np++;
+        B->plo = c->np - 1;
+        if (c->q[c->np - 1] < B->hi) {
+            c->q[c->np] = B->hi;
+            c->hi[c->np] = c->lo[c->np] = 0;
+            c->np++;
         }
-        br[j].phi = np - 1;
-        if (br[j].plo != br[j].phi) {
-            lo[br[j].plo] = 1;
-            hi[br[j].phi] = 1;
+        B->phi = c->np - 1;
+        if (B->plo != B->phi) {
+            c->lo[B->plo] = 1;
+            c->hi[B->phi] = 1;
         }
     }
     /* gather capacity: four times the expected count, plus slack */
-    for (j = 0; j < nbr; j++) {
+    for (j = 0; j < c->nbr; j++) {
         size_t in_s = 0, cap;
         for (i = 0; i < ns; i++) {
             double x = key_value(sorted[i].key);
-            in_s += x > br[j].lo && x < br[j].hi;
+            in_s += x > c->br[j].lo && x < c->br[j].hi;
         }
-        cap = br[j].plo == br[j].phi ? 0 : (size_t)((double)(in_s + 8) / (double)ns * (double)n * 4.0) + 1024;
+        cap = c->br[j].plo == c->br[j].phi ? 0 : (size_t)((double)(in_s + 8) / (double)ns * (double)n * 4.0) + 1024;
         if (cap > n)
             cap = n;
-        br[j].cap = cap;
-        total_cap += cap;
-        if (cap > max_cap)
-            max_cap = cap;
+        c->br[j].cap = cap;
+        c->total_cap += cap;
+        if (cap > c->max_cap)
+            c->max_cap = cap;
+    }
+    return 1;
+}
+
+/* Gather space for the columns c[0..nc); *scratch: room for the largest
+   bracket's keys. 1: done; 0: the caller workspace is too small (use the
+   histogram path); -1: allocation failure. */
+static int sel_buffers(colsel *const *c, int nc, selws *w, uint64_t **scratch)
+{
+    size_t total = 0, maxc = 0;
+    uint64_t *kbase, *ibase;
+    int q;
+    int32_t j;
+    for (q = 0; q < nc; q++) {
+        total += c[q]->total_cap;
+        if (c[q]->max_cap > maxc)
+            maxc = c[q]->max_cap;
     }
     if (w->owned) {
-        if (total_cap > w->gath_cap) {
+        if (total > w->gath_cap) {
             cva__free(w->alloc, w->gath);
-            w->gath = (kidx *)cva__alloc(w->alloc, (total_cap ? total_cap : 1) * sizeof(kidx));
-            w->gath_cap = w->gath ? total_cap : 0;
+            w->gath = (kidx *)cva__alloc(w->alloc, (total ? total : 1) * sizeof(kidx));
+            w->gath_cap = w->gath ? total : 0;
             if (!w->gath)
                 return -1;
         }
-        if (max_cap > w->scratch_cap) {
+        if (maxc > w->scratch_cap) {
             cva__free(w->alloc, w->scratch);
-            w->scratch = (uint64_t *)cva__alloc(w->alloc, (max_cap ? max_cap : 1) * sizeof(uint64_t));
-            w->scratch_cap = w->scratch ? max_cap : 0;
+            w->scratch = (uint64_t *)cva__alloc(w->alloc, (maxc ? maxc : 1) * sizeof(uint64_t));
+            w->scratch_cap = w->scratch ? maxc : 0;
             if (!w->scratch)
                 return -1;
         }
-        gbase = w->gath;
-        scratch = w->scratch;
+        kbase = (uint64_t *)(void *)w->gath;
+        *scratch = w->scratch;
     } else {
-        if (total_cap > w->gather_cap)
+        if (total > w->gather_cap)
             return 0;
-        gbase = w->pairs;
-        scratch = (uint64_t *)(void *)(w->pairs + w->gather_cap);
+        kbase = (uint64_t *)(void *)w->pairs;
+        *scratch = (uint64_t *)(void *)(w->pairs + w->gather_cap);
     }
-    for (j = 0; j < nbr; j++) {
-        br[j].g = gbase;
-        gbase += br[j].cap;
-    }
+    /* keys of every bracket first, then their indexes (total pairs of room);
+       value cuts store no index, so those pages are never touched */
+    ibase = kbase + total;
+    for (q = 0; q < nc; q++)
+        for (j = 0; j < c[q]->nbr; j++) {
+            c[q]->br[j].gk = kbase;
+            c[q]->br[j].gi = ibase;
+            kbase += c[q]->br[j].cap;
+            ibase += c[q]->br[j].cap;
+        }
+    return 1;
+}
 
-    /* the pass */
-    memset(tlt, 0, sizeof tlt);
-    memset(tle, 0, sizeof tle);
-    for (i = 0; i < n; i += KBLOCK) {
-        size_t len = n - i < KBLOCK ? n - i : KBLOCK, e, blk = i / KBLOCK;
-        int64_t kk, bb;
-        count(v + i, mask + i, len, sign, q, hi, lo, np, lt, le, inside, &kk, &bb);
-        kept += (uint64_t)kk;
-        nbad += (uint64_t)bb;
-        for (t = 0; t < np; t++) {
-            tlt[t] += lt[t];
-            tle[t] += le[t];
-            w->blk_eq[(size_t)t * nb + blk] = (uint32_t)(le[t] - lt[t]);
-        }
-        for (e = 0; e < len; e++) {
-            if (e + 4 <= len && !(inside[e] | inside[e + 1] | inside[e + 2] | inside[e + 3])) {
-                e += 3; /* most elements are outside every bracket */
-                continue;
-            }
-            if (inside[e]) {
-                double x = sign * v[i + e];
-                bracket *B = br;
-                while (!(x < B->hi))
-                    B++;
-                if (B->len < B->cap) {
-                    B->g[B->len].key = order_key(x);
-                    B->g[B->len].idx = i + e;
-                    B->len++;
-                } else {
-                    overflow = 1;
-                }
+/* One block of the counting pass: counts, per-block equal counts, gather. */
+static void sel_block(colsel *c, size_t i, size_t len, size_t nb, count_fn count)
+{
+    int64_t lt[CVA_RFM_MAX_PIVOTS], le[CVA_RFM_MAX_PIVOTS], kk, bb;
+    uint64_t inside[KBLOCK / 64];
+    const size_t blk = i / KBLOCK;
+    size_t e;
+    int32_t t;
+    count(c->v + i, c->mask + i, len, c->sign, c->q, c->hi, c->lo, c->np, lt, le, inside, &kk, &bb);
+    c->kept += (uint64_t)kk;
+    c->nbad += (uint64_t)bb;
+    for (t = 0; t < c->np; t++) {
+        c->tlt[t] += lt[t];
+        c->tle[t] += le[t];
+        c->blk_eq[(size_t)t * nb + blk] = (uint32_t)(le[t] - lt[t]);
+    }
+    for (e = 0; e < KBLOCK / 64; e++) {
+        uint64_t bits = inside[e]; /* most elements are outside every bracket */
+        while (bits) {
+            const size_t ie = i + 64 * e + ctz64(bits);
+            const double x = c->sign * c->v[ie];
+            bracket *B;
+            size_t bi = 0;
+            int32_t j;
+            /* the bracket holding x: those entirely below it, counted without
+               branches (the bracket an element falls in is unpredictable) */
+            for (j = 0; j + 1 < c->nbr; j++)
+                bi += (size_t)(x >= c->br[j].hi);
+            B = &c->br[bi];
+            bits &= bits - 1;
+            if (B->len < B->cap) {
+                B->gk[B->len] = order_key(x);
+                if (c->want_idx)
+                    B->gi[B->len] = ie;
+                B->len++;
+            } else {
+                c->overflow = 1;
             }
         }
     }
-    *m_out = (size_t)kept;
+}
+
+/* After the pass: population, first bad index, and every exact rank. */
+static int sel_finish(colsel *c, size_t n, size_t nb, uint64_t *scratch, size_t *m_out, size_t *bad_out,
+                      uint64_t *ranks, size_t *nr_out, double *out_v, int64_t *out_i, int *tie_after)
+{
+    const double *v = c->v, *mask = c->mask;
+    const double sign = c->sign;
+    const int64_t *tlt = c->tlt, *tle = c->tle;
+    const double *q = c->q;
+    const bracket *lastB = NULL;
+    size_t i, r, nr, last_pos = 0, last_less = 0, last_eq = 0;
+    uint64_t last_key = 0, last_next = UINT64_MAX;
+    int32_t j;
+    *m_out = (size_t)c->kept;
     *bad_out = SIZE_MAX;
     *nr_out = 0;
-    if (nbad) {
+    if (c->nbad) {
         for (i = 0; i < n; i++)
             if (!isnan(mask[i]) && !isfinite(v[i])) {
                 *bad_out = i;
@@ -773,22 +881,23 @@ static int select_sampled(const double *v, const double *mask, size_t n, double 
             }
         return 1;
     }
-    if (kept == 0)
+    if (c->kept == 0)
         return 1;
-    if (overflow)
+    if (c->overflow)
         return 0;
 
-    /* resolve every exact rank */
-    nr = make_ranks(method, k, kept, ranks);
+    /* resolve every exact rank (the type-7 pairs x_(lo+1), x_(lo+2) are
+       adjacent: the second comes from the first's scan, no second select) */
+    nr = make_ranks(c->method, c->k, c->kept, ranks);
     for (r = 0; r < nr; r++) {
         const uint64_t rk = ranks[r];
         const bracket *B = NULL;
         uint64_t L = 0, Eo = 0, H = 0, Ho = 0;
-        for (j = 0; j < nbr; j++) {
-            L = (uint64_t)tlt[br[j].plo];
-            Ho = (uint64_t)tle[br[j].phi];
+        for (j = 0; j < c->nbr; j++) {
+            L = (uint64_t)tlt[c->br[j].plo];
+            Ho = (uint64_t)tle[c->br[j].phi];
             if (rk > L && rk <= Ho) {
-                B = &br[j];
+                B = &c->br[j];
                 break;
             }
         }
@@ -803,31 +912,52 @@ static int select_sampled(const double *v, const double *mask, size_t n, double 
             out_v[r] = q[pv] + 0.0;
             tie_after[r] = rk - start < run;
             if (out_i) {
-                out_i[r] = find_equal(v, mask, n, sign, q[pv], w->blk_eq + (size_t)pv * nb, nb, rk - start);
+                out_i[r] = find_equal(v, mask, n, sign, q[pv], c->blk_eq + (size_t)pv * nb, nb, rk - start);
                 if (out_i[r] < 0)
                     return 0;
             }
         } else {
             /* strictly inside: position rk - Eo - 1 among the gathered pairs */
             size_t pos = (size_t)(rk - Eo - 1), less = 0, eq = 0, want, g;
-            uint64_t key;
+            uint64_t key, nxt = UINT64_MAX;
             if (B->len != (size_t)(H - Eo))
                 return 0; /* cannot happen */
-            for (g = 0; g < B->len; g++)
-                scratch[g] = B->g[g].key;
-            key = radix_select_u64(scratch, B->len, pos);
-            for (g = 0; g < B->len; g++) {
-                less += B->g[g].key < key;
-                eq += B->g[g].key == key;
+            if (B == lastB && pos == last_pos + 1 && last_less + last_eq > pos) {
+                key = last_key; /* the next rank in the same run of equal keys */
+                less = last_less;
+                eq = last_eq;
+                nxt = last_next;
+            } else if (B == lastB && pos == last_pos + 1 && last_next != UINT64_MAX) {
+                key = last_next; /* the next rank is the smallest larger key */
+                less = last_less + last_eq;
+                for (g = 0; g < B->len; g++) {
+                    eq += B->gk[g] == key;
+                    nxt = B->gk[g] > key && B->gk[g] < nxt ? B->gk[g] : nxt;
+                }
+            } else {
+                for (g = 0; g < B->len; g++)
+                    scratch[g] = B->gk[g];
+                key = radix_select_u64(scratch, B->len, pos);
+                for (g = 0; g < B->len; g++) {
+                    less += B->gk[g] < key;
+                    eq += B->gk[g] == key;
+                    nxt = B->gk[g] > key && B->gk[g] < nxt ? B->gk[g] : nxt;
+                }
             }
+            lastB = B;
+            last_pos = pos;
+            last_key = key;
+            last_less = less;
+            last_eq = eq;
+            last_next = nxt;
             want = pos - less; /* 0-based among the equal keys, in index order */
             out_v[r] = key_value(key);
             tie_after[r] = want + 1 < eq;
             if (out_i) {
                 for (g = 0; g < B->len; g++)
-                    if (B->g[g].key == key && want-- == 0)
+                    if (B->gk[g] == key && want-- == 0)
                         break;
-                out_i[r] = (int64_t)B->g[g].idx;
+                out_i[r] = (int64_t)B->gi[g];
             }
         }
     }
@@ -835,13 +965,68 @@ static int select_sampled(const double *v, const double *mask, size_t n, double 
     return 1;
 }
 
+/* The sample and per-block arrays (allocating mode: on first need; blocks for
+   three columns). */
+static int sel_arrays(selws *w, size_t nb)
+{
+    if (!w->sample) {
+        w->sample = (kidx *)cva__alloc(w->alloc, 2 * SAMPLE_MAX * sizeof(kidx));
+        w->blk_eq = (uint32_t *)cva__alloc(w->alloc, 3 * CVA_RFM_MAX_PIVOTS * nb * sizeof(uint32_t));
+        if (!w->sample || !w->blk_eq)
+            return 0;
+    }
+    return 1;
+}
+
+static int select_sampled(const double *v, const double *mask, size_t n, double sign, int32_t method, int32_t k,
+                          int32_t kernel, selws *w, size_t *m_out, size_t *bad_out, uint64_t *ranks, size_t *nr_out,
+                          double *out_v, int64_t *out_i, int *tie_after)
+{
+    colsel c;
+    colsel *cp = &c;
+    const size_t nb = n_blocks(n);
+    const count_fn count = pick_count(kernel);
+    uint64_t *scratch = NULL;
+    size_t i;
+    int rc;
+    if (n < SAMPLED_MIN_N || 2 * (k - 1) > CVA_RFM_MAX_PIVOTS)
+        return 0;
+    if (!sel_arrays(w, nb))
+        return -1;
+    if (!sel_prepare(&c, v, mask, n, sign, method, k, w))
+        return 0;
+    c.blk_eq = w->blk_eq;
+    rc = sel_buffers(&cp, 1, w, &scratch);
+    if (rc <= 0)
+        return rc;
+    for (i = 0; i < n; i += KBLOCK)
+        sel_block(&c, i, n - i < KBLOCK ? n - i : KBLOCK, nb, count);
+    return sel_finish(&c, n, nb, scratch, m_out, bad_out, ranks, nr_out, out_v, out_i, tie_after);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Cut sets                                                                 */
 
 /* Build the cut set of column v (mask: NaN = excluded). */
+/* A column's sampled selection done ahead (the fused pass of cva_rfm_score). */
+typedef struct presel {
+    int rc; /* sel_finish: 1 resolved, 0 use the histogram path */
+    size_t m, bad, nr;
+    uint64_t ranks[MAX_RANKS];
+    double val[MAX_RANKS];
+    int64_t idx[MAX_RANKS];
+    int tie[MAX_RANKS];
+} presel;
+
+/* The sign under which a column is ranked (NTILE orders recency DESC). */
+static double column_sign(const cva_rfm_opts *o, int32_t direction)
+{
+    return o->method == CVA_RFM_NTILE && direction == CVA_RFM_RECENCY ? -1.0 : 1.0;
+}
+
 static cva_status build_cuts(const double *v, const double *mask, size_t n, int32_t direction,
                              const cva_rfm_opts *o, int32_t which, cva_rfm_cuts *cuts, selws *w,
-                             cva_diag *diag)
+                             const presel *ps, cva_diag *diag)
 {
     const int32_t k = o->bins;
     uint64_t ranks[MAX_RANKS] = {0};
@@ -852,10 +1037,8 @@ static cva_status build_cuts(const double *v, const double *mask, size_t n, int3
     int32_t j;
     int recency = direction == CVA_RFM_RECENCY;
 
-    double sign = 1.0;
+    const double sign = column_sign(o, direction);
     int have = 0;
-    if (o->method == CVA_RFM_NTILE && recency)
-        sign = -1.0; /* NTILE orders recency DESC (id ASC) */
     if (o->method == CVA_RFM_FIXED || k == 1) {
         for (i = 0; i < n; i++) {
             if (isnan(mask[i]))
@@ -868,8 +1051,20 @@ static cva_status build_cuts(const double *v, const double *mask, size_t n, int3
     } else {
         size_t bad = SIZE_MAX;
         int rank_based = o->method == CVA_RFM_RANK_FIRST || o->method == CVA_RFM_NTILE;
-        int rc = select_sampled(v, mask, n, sign, o->method, k, o->kernel, w, &m, &bad, ranks, &nr, val,
+        int rc;
+        if (ps) {
+            rc = ps->rc;
+            m = ps->m;
+            bad = ps->bad;
+            nr = ps->nr;
+            memcpy(ranks, ps->ranks, sizeof ranks);
+            memcpy(val, ps->val, sizeof val);
+            memcpy(idx, ps->idx, sizeof idx);
+            memcpy(tie, ps->tie, sizeof tie);
+        } else {
+            rc = select_sampled(v, mask, n, sign, o->method, k, o->kernel, w, &m, &bad, ranks, &nr, val,
                                 rank_based ? idx : NULL, tie);
+        }
         if (rc < 0)
             return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
         have = rc;
@@ -978,7 +1173,7 @@ cva_status cva_rfm_cuts_compute(const double *v, size_t n, int32_t direction, co
     }
     {
         cva_rfm_cuts tmp = *cuts;
-        st = build_cuts(v, v, n, direction, &o, which, &tmp, &w, diag);
+        st = build_cuts(v, v, n, direction, &o, which, &tmp, &w, NULL, diag);
         if (st >= 0)
             *cuts = tmp;
     }
@@ -1019,6 +1214,10 @@ static kernel_fn pick_kernel(int32_t kernel)
 {
     if (kernel == CVA_KERNEL_SCALAR)
         return kernel_scalar;
+#ifdef CVA_HAVE_AVX512_KERNEL
+    if (have_avx512())
+        return cva__rfm_kernel_avx512;
+#endif
 #ifdef CVA_HAVE_AVX2_KERNEL
     if (__builtin_cpu_supports("avx2"))
         return cva__rfm_kernel_avx2;
@@ -1026,35 +1225,79 @@ static kernel_fn pick_kernel(int32_t kernel)
     return cva__rfm_kernel;
 }
 
+/* Per-column kernel arguments taken from a cut set. */
+typedef struct applier {
+    double cv[CVA_RFM_MAX_BINS];
+    int64_t ci[CVA_RFM_MAX_BINS];
+    uint64_t above[CVA_RFM_MAX_BINS], kept;
+    int32_t nc;
+    double sign;
+    int left;
+} applier;
+
+static void applier_init(applier *a, const cva_rfm_cuts *cuts)
+{
+    int32_t j;
+    a->nc = cuts->bins - 1;
+    a->sign = cuts->negate ? -1.0 : 1.0;
+    a->left = cuts->closure == CVA_RFM_CLOSE_LEFT;
+    a->kept = 0;
+    for (j = 0; j < a->nc; j++) {
+        a->cv[j] = cuts->value[j];
+        a->ci[j] = cuts->index[j];
+        a->above[j] = 0;
+    }
+}
+
+/* bin b (ascending) holds the elements above cut b-1 and not above cut b */
+static void applier_counts(const applier *a, cva_rfm_cuts *cuts)
+{
+    const int32_t k = cuts->bins, nc = k - 1;
+    int32_t j;
+    for (j = 0; j < k; j++) {
+        uint64_t hi = j == 0 ? a->kept : a->above[j - 1], lo = j == nc ? 0 : a->above[j];
+        int32_t s = cuts->reverse ? k - j : j + 1;
+        cuts->count[s - 1] += hi - lo;
+    }
+}
+
 /* Score a column with a cut set; mask NaN → 0. Adds the per-score counts to cuts->count. */
 static void apply_cuts(const double *v, const double *mask, size_t offset, size_t len, cva_rfm_cuts *cuts,
                        int32_t kernel, int32_t *score)
 {
-    double cv[CVA_RFM_MAX_BINS];
-    int64_t ci[CVA_RFM_MAX_BINS];
-    uint64_t above[CVA_RFM_MAX_BINS], kept = 0;
-    const int32_t k = cuts->bins, nc = k - 1;
-    const double sign = cuts->negate ? -1.0 : 1.0;
-    const int left = cuts->closure == CVA_RFM_CLOSE_LEFT;
+    applier a;
     kernel_fn fn = pick_kernel(kernel);
     size_t base;
-    int32_t j;
-    for (j = 0; j < nc; j++) {
-        cv[j] = cuts->value[j];
-        ci[j] = cuts->index[j];
-        above[j] = 0;
-    }
+    applier_init(&a, cuts);
     for (base = 0; base < len; base += KBLOCK) {
         size_t blen = len - base < KBLOCK ? len - base : KBLOCK;
-        fn(v + base, mask + base, offset + base, blen, sign, left, cuts->reverse, cv, ci, nc, score + base,
-           above, &kept);
+        fn(v + base, mask + base, offset + base, blen, a.sign, a.left, cuts->reverse, a.cv, a.ci, a.nc,
+           score + base, a.above, &a.kept);
     }
-    /* bin b (ascending) holds the elements above cut b-1 and not above cut b */
-    for (j = 0; j < k; j++) {
-        uint64_t hi = j == 0 ? kept : above[j - 1], lo = j == nc ? 0 : above[j];
-        int32_t s = cuts->reverse ? k - j : j + 1;
-        cuts->count[s - 1] += hi - lo;
+    applier_counts(&a, cuts);
+}
+
+/* The three columns of cva_rfm_score block by block, so the recency mask of a
+   block is read from memory once and from L1 for F and M. */
+static void apply_cuts3(const double *const col[3], size_t n, cva_rfm_cuts *c, int32_t kernel, int32_t *const out[3])
+{
+    applier a[3];
+    kernel_fn fn = pick_kernel(kernel);
+    size_t base;
+    int q;
+    for (q = 0; q < 3; q++)
+        applier_init(&a[q], &c[q]);
+    for (base = 0; base < n; base += SUPER_BLOCK) {
+        const size_t send = n - base < SUPER_BLOCK ? n : base + SUPER_BLOCK;
+        for (q = 0; q < 3; q++) {
+            size_t b;
+            for (b = base; b < send; b += KBLOCK)
+                fn(col[q] + b, col[0] + b, b, send - b < KBLOCK ? send - b : KBLOCK, a[q].sign, a[q].left,
+                   c[q].reverse, a[q].cv, a[q].ci, a[q].nc, out[q] + b, a[q].above, &a[q].kept);
+        }
     }
+    for (q = 0; q < 3; q++)
+        applier_counts(&a[q], &c[q]);
 }
 
 static int cuts_valid(const cva_rfm_cuts *c)
@@ -1078,6 +1321,54 @@ cva_status cva_rfm_assign(const double *v, size_t offset, size_t len, cva_rfm_cu
     return CVA_OK;
 }
 
+/*
+ * The sampled selection of the three columns with one counting pass, block by
+ * block (the recency mask of a block is read from memory once). Returns 1 with
+ * ps[0..2] filled, 0 when the columns are not for the fused path (each column
+ * then selects on its own), -1 on allocation failure.
+ */
+static int fused_select(const double *recency, const double *frequency, const double *monetary, size_t n,
+                        const cva_rfm_opts *o, selws *w, presel *ps)
+{
+    colsel c[3];
+    colsel *cp[3];
+    const size_t nb = n_blocks(n);
+    const int32_t k = o->bins;
+    const int rank_based = o->method == CVA_RFM_RANK_FIRST || o->method == CVA_RFM_NTILE;
+    count_fn count;
+    uint64_t *scratch = NULL;
+    size_t i;
+    int q, rc;
+    if (o->method == CVA_RFM_FIXED || k == 1 || n < SAMPLED_MIN_N || 2 * (k - 1) > CVA_RFM_MAX_PIVOTS)
+        return 0;
+    count = pick_count(o->kernel);
+    if (!sel_arrays(w, nb))
+        return -1;
+    for (q = 0; q < 3; q++) {
+        const double *v = q == 0 ? recency : q == 1 ? frequency : monetary;
+        if (!sel_prepare(&c[q], v, recency, n, column_sign(o, q == 0 ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING),
+                         o->method, k, w))
+            return 0;
+        c[q].blk_eq = w->blk_eq + (size_t)q * CVA_RFM_MAX_PIVOTS * nb;
+        cp[q] = &c[q];
+    }
+    rc = sel_buffers(cp, 3, w, &scratch);
+    if (rc <= 0)
+        return rc;
+    for (i = 0; i < n; i += SUPER_BLOCK) {
+        const size_t send = n - i < SUPER_BLOCK ? n : i + SUPER_BLOCK;
+        for (q = 0; q < 3; q++) {
+            size_t b;
+            for (b = i; b < send; b += KBLOCK)
+                sel_block(&c[q], b, send - b < KBLOCK ? send - b : KBLOCK, nb, count);
+        }
+    }
+    for (q = 0; q < 3; q++)
+        ps[q].rc = sel_finish(&c[q], n, nb, scratch, &ps[q].m, &ps[q].bad, ps[q].ranks, &ps[q].nr, ps[q].val,
+                              rank_based ? ps[q].idx : NULL, ps[q].tie);
+    return 1;
+}
+
 cva_status cva_rfm_score(const double *recency, const double *frequency, const double *monetary, size_t n,
                          const cva_rfm_opts *opts, int32_t *r, int32_t *f, int32_t *m, cva_rfm_cuts *cuts,
                          void *work, size_t work_size, cva_diag *diag)
@@ -1085,6 +1376,7 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
     cva_rfm_opts o;
     cva_status st, s3[3];
     cva_rfm_cuts c[3];
+    presel ps[3];
     selws w;
     int rc, col;
 
@@ -1113,12 +1405,17 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
         selws_free(&w);
         return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
     }
+    rc = fused_select(recency, frequency, monetary, n, &o, &w, ps);
+    if (rc < 0) {
+        selws_free(&w);
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
+    }
     for (col = 0; col < 3; col++) {
         const double *v = col == 0 ? recency : col == 1 ? frequency : monetary;
         memset(&c[col], 0, sizeof c[col]);
         c[col].struct_size = sizeof c[col];
         s3[col] = build_cuts(v, recency, n, col == 0 ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING, &o, col,
-                             &c[col], &w, diag);
+                             &c[col], &w, rc ? &ps[col] : NULL, diag);
         if (s3[col] < 0) {
             selws_free(&w);
             if (diag)
@@ -1128,9 +1425,11 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
     }
     selws_free(&w);
     /* nothing can fail from here */
-    apply_cuts(recency, recency, 0, n, &c[0], o.kernel, r);
-    apply_cuts(frequency, recency, 0, n, &c[1], o.kernel, f);
-    apply_cuts(monetary, recency, 0, n, &c[2], o.kernel, m);
+    {
+        const double *const cols[3] = {recency, frequency, monetary};
+        int32_t *const outs[3] = {r, f, m};
+        apply_cuts3(cols, n, c, o.kernel, outs);
+    }
     if (cuts)
         for (col = 0; col < 3; col++)
             cuts[col] = c[col];

@@ -31,6 +31,11 @@ void cva__rfm_kernel(CVA_RFM_KERNEL_ARGS);
 #if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
 #define CVA_HAVE_AVX2_KERNEL 1
 void cva__rfm_kernel_avx2(CVA_RFM_KERNEL_ARGS);
+#if defined(__x86_64__) && (defined(__clang__) || __GNUC__ >= 7)
+/* AVX-512 (F, BW, DQ, VL) variants: compare masks, 32-bit accumulation lanes. */
+#define CVA_HAVE_AVX512_KERNEL 1
+void cva__rfm_kernel_avx512(CVA_RFM_KERNEL_ARGS);
+#endif
 #endif
 
 /* Largest number of pivots of the sampled selection pass (rfm.c). */
@@ -40,20 +45,25 @@ void cva__rfm_kernel_avx2(CVA_RFM_KERNEL_ARGS);
  * Counting pass of the sampled selection, for i < len (len <= KBLOCK), over the
  * kept elements (mask[i] not NaN), x_i = sign·v_i, pivots q_0 < … < q_{np−1}:
  *   lt[t] = #{x_i < q_t},  le[t] = #{x_i <= q_t}        (this block only)
- *   inside[i] = Σ_t hi[t]·[x_i < q_t] − lo[t]·[x_i <= q_t]  (0 for dropped elements)
- * so with hi/lo marking the two ends of disjoint brackets, inside[i] = 1 exactly
- * when x_i lies strictly inside a bracket. *kept = kept elements, *bad = kept
+ *   in_i = Σ_t hi[t]·[x_i < q_t] − lo[t]·[x_i <= q_t]  (0 for dropped elements)
+ * so with hi/lo marking the two ends of disjoint brackets (a pivot with lo set is
+ * followed by the pivot with hi set), in_i = 1 exactly when x_i lies strictly
+ * inside a bracket; inside[] is the bitmap of in_i (bit i % 64 of word i / 64,
+ * KBLOCK / 64 words, all written). *kept = kept elements, *bad = kept
  * elements that are not finite.
  */
 #define CVA_RFM_COUNT_ARGS                                                                         \
     const double *CVA_RESTRICT v, const double *CVA_RESTRICT mask, size_t len, double sign,        \
         const double *CVA_RESTRICT q, const int64_t *CVA_RESTRICT hi, const int64_t *CVA_RESTRICT lo, \
-        int32_t np, int64_t *CVA_RESTRICT lt, int64_t *CVA_RESTRICT le, int64_t *CVA_RESTRICT inside, \
+        int32_t np, int64_t *CVA_RESTRICT lt, int64_t *CVA_RESTRICT le, uint64_t *CVA_RESTRICT inside, \
         int64_t *CVA_RESTRICT kept, int64_t *CVA_RESTRICT bad
 
 void cva__rfm_count(CVA_RFM_COUNT_ARGS);
 #ifdef CVA_HAVE_AVX2_KERNEL
 void cva__rfm_count_avx2(CVA_RFM_COUNT_ARGS);
+#endif
+#ifdef CVA_HAVE_AVX512_KERNEL
+void cva__rfm_count_avx512(CVA_RFM_COUNT_ARGS);
 #endif
 
 #endif /* CVA_RFM_KERNELS_H */

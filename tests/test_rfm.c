@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "cva_test.h"
+#include "../lib/rfm_kernels.h"
 
 /* ------------------------------------------------------------------------ */
 /* Reference: full sort, closed forms straight from SPEC §3.2               */
@@ -670,6 +671,215 @@ static void sampled_path(void **state)
     }
 }
 
+/* The vector kernels (AVX-512 when the CPU has it, else AVX2) against the scalar
+   reference kernel: every cut-set shape — tie indexes inside, before and after a
+   block and straddling 16-lane chunks, left closure, reverse, negate, k up to 100,
+   NaN masks, -0.0 and 0.0 (cut at either zero), infinite values and cuts, NaN
+   cuts, lengths and offsets that are not multiples of the vector width. */
+static void vector_kernels_vs_scalar(void **state)
+{
+    const size_t n = 5000;
+    double *v = (double *)malloc(n * sizeof(double));
+    int32_t *a = (int32_t *)malloc(n * sizeof(int32_t));
+    int32_t *b = (int32_t *)malloc(n * sizeof(int32_t));
+    uint64_t s = 4242;
+    int trial;
+    (void)state;
+    for (trial = 0; trial < 600; trial++) {
+        const int k = trial % 7 == 0 ? 1 + (int)(lcg(&s) % 100) : 1 + (int)(lcg(&s) % 17);
+        const int distinct = 1 + (int)(lcg(&s) % 30);
+        const size_t len = 1 + (size_t)(lcg(&s) % n), off = (size_t)(lcg(&s) % 3000);
+        cva_rfm_cuts c1, c2;
+        size_t i;
+        int j;
+        for (i = 0; i < len; i++) {
+            const uint64_t u = lcg(&s);
+            v[i] = (double)((int)(u % (uint64_t)distinct) - distinct / 2);
+            if (u % 23 == 0)
+                v[i] = -0.0;
+            if (u % 29 == 0)
+                v[i] = (double)NAN;
+            if (trial % 11 == 0 && u % 31 == 0)
+                v[i] = (u & 64) ? (double)INFINITY : -(double)INFINITY;
+        }
+        memset(&c1, 0, sizeof c1);
+        c1.struct_size = sizeof c1;
+        c1.bins = k;
+        c1.closure = trial % 4 == 3 ? CVA_RFM_CLOSE_LEFT : CVA_RFM_CLOSE_RIGHT;
+        c1.reverse = (trial / 2) % 2;
+        c1.negate = (trial / 5) % 2;
+        for (j = 0; j < k - 1; j++) {
+            c1.value[j] = (double)((int)(lcg(&s) % (uint64_t)(distinct + 2)) - distinct / 2 - 1);
+            if (j > 0 && c1.value[j] < c1.value[j - 1])
+                c1.value[j] = c1.value[j - 1];
+            c1.index[j] = lcg(&s) % 3 == 0 ? INT64_MAX : (int64_t)(lcg(&s) % (off + len + 40)) - 20;
+        }
+        if (k > 1 && trial % 13 == 0)
+            c1.value[0] = -(double)INFINITY;
+        if (k > 2 && trial % 17 == 0)
+            c1.value[k - 2] = (double)INFINITY;
+        if (k > 1 && trial % 19 == 0)
+            c1.value[0] = trial % 2 ? -0.0 : 0.0;
+        if (k > 1 && trial % 37 == 0)
+            c1.value[k / 2 - 1 + (k == 2)] = (double)NAN;
+        c2 = c1;
+        assert_status(cva_rfm_assign(v, off, len, &c1, CVA_KERNEL_AUTO, a), CVA_OK);
+        assert_status(cva_rfm_assign(v, off, len, &c2, CVA_KERNEL_SCALAR, b), CVA_OK);
+        assert_memory_equal(a, b, len * sizeof(int32_t));
+        assert_memory_equal(c1.count, c2.count, sizeof c1.count);
+    }
+    free(v);
+    free(a);
+    free(b);
+}
+
+/* The counting kernel of the sampled selection: every ISA variant gives the
+   portable kernel's counts and inside bitmap (brackets, single pivots, NaN
+   masks, infinities, -0.0, short blocks). */
+static void count_kernels_agree(void **state)
+{
+    double v[KBLOCK], mask[KBLOCK], q[CVA_RFM_MAX_PIVOTS];
+    int64_t hi[CVA_RFM_MAX_PIVOTS], lo[CVA_RFM_MAX_PIVOTS];
+    uint64_t s = 777;
+    int trial;
+    (void)state;
+    for (trial = 0; trial < 3000; trial++) {
+        const size_t len = trial % 3 == 0 ? KBLOCK : 1 + (size_t)(lcg(&s) % KBLOCK);
+        const int distinct = 2 + (int)(lcg(&s) % 40);
+        const double sign = trial % 2 ? -1.0 : 1.0;
+        int32_t np = 0, t;
+        size_t i;
+        double prev = -(double)INFINITY;
+        for (i = 0; i < len; i++) {
+            const uint64_t u = lcg(&s);
+            v[i] = (double)((int)(u % (uint64_t)distinct) - distinct / 2);
+            if (u % 41 == 0)
+                v[i] = -0.0;
+            if (u % 97 == 0)
+                v[i] = (u & 128) ? (double)INFINITY : -(double)INFINITY;
+            mask[i] = u % 7 == 0 ? (double)NAN : v[i];
+            if (u % 89 == 0)
+                v[i] = (double)NAN; /* kept NaN: counted as bad */
+        }
+        /* ascending pivots: brackets (lo, hi) and single pivots */
+        while (np + 2 <= CVA_RFM_MAX_PIVOTS && lcg(&s) % 6 != 0) {
+            double a = prev + 1.0 + (double)(lcg(&s) % 4);
+            if (np == 0)
+                a = (double)(-distinct / 2 - 2 + (int)(lcg(&s) % 4));
+            if (lcg(&s) % 3 == 0) {
+                q[np] = a;
+                hi[np] = lo[np] = 0;
+                np++;
+                prev = a;
+            } else {
+                q[np] = a;
+                q[np + 1] = a + 1.0 + (double)(lcg(&s) % 5);
+                lo[np] = 1;
+                hi[np] = 0;
+                lo[np + 1] = 0;
+                hi[np + 1] = 1;
+                prev = q[np + 1];
+                np += 2;
+            }
+        }
+        if (np > 0 && trial % 10 == 0)
+            q[0] = -(double)INFINITY;
+        {
+            int64_t lt1[CVA_RFM_MAX_PIVOTS], le1[CVA_RFM_MAX_PIVOTS], k1, b1;
+            uint64_t in1[KBLOCK / 64];
+            cva__rfm_count(v, mask, len, sign, q, hi, lo, np, lt1, le1, in1, &k1, &b1);
+#ifdef CVA_HAVE_AVX2_KERNEL
+            if (__builtin_cpu_supports("avx2")) {
+                int64_t lt2[CVA_RFM_MAX_PIVOTS], le2[CVA_RFM_MAX_PIVOTS], k2, b2;
+                uint64_t in2[KBLOCK / 64];
+                cva__rfm_count_avx2(v, mask, len, sign, q, hi, lo, np, lt2, le2, in2, &k2, &b2);
+                for (t = 0; t < np; t++) {
+                    assert_int_equal(lt1[t], lt2[t]);
+                    assert_int_equal(le1[t], le2[t]);
+                }
+                assert_memory_equal(in1, in2, sizeof in1);
+                assert_int_equal(k1, k2);
+                assert_int_equal(b1, b2);
+            }
+#endif
+#ifdef CVA_HAVE_AVX512_KERNEL
+            if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {
+                int64_t lt3[CVA_RFM_MAX_PIVOTS], le3[CVA_RFM_MAX_PIVOTS], k3, b3;
+                uint64_t in3[KBLOCK / 64];
+                cva__rfm_count_avx512(v, mask, len, sign, q, hi, lo, np, lt3, le3, in3, &k3, &b3);
+                for (t = 0; t < np; t++) {
+                    assert_int_equal(lt1[t], lt3[t]);
+                    assert_int_equal(le1[t], le3[t]);
+                }
+                assert_memory_equal(in1, in3, sizeof in1);
+                assert_int_equal(k1, k3);
+                assert_int_equal(b1, b3);
+            }
+#endif
+            (void)t;
+        }
+    }
+}
+
+/* cva_rfm_score above 2^16 customers takes the fused three-column selection
+   pass and the block-interleaved scoring: every method against the brute-force
+   reference per column (recency with NaN = unscored, heavy ties in F, -0.0 and
+   negative values in M), library-allocated and caller workspace, AVX and scalar
+   kernels, k from 2 to 11 (and 12: per-column fallback). */
+static void score_three_large(void **state)
+{
+    const size_t N = 100003;
+    const int ks[4] = {2, 5, 11, 12};
+    double *R = (double *)malloc(N * sizeof(double)), *F = (double *)malloc(N * sizeof(double));
+    double *M = (double *)malloc(N * sizeof(double));
+    int32_t *r = (int32_t *)malloc(N * sizeof(int32_t)), *f = (int32_t *)malloc(N * sizeof(int32_t));
+    int32_t *m = (int32_t *)malloc(N * sizeof(int32_t)), *w = (int32_t *)malloc(N * sizeof(int32_t));
+    size_t ws, i;
+    void *work;
+    uint64_t s = 31337;
+    int method, ki, pass;
+    (void)state;
+    assert_status(cva_rfm_workspace_size(N, &ws), CVA_OK);
+    work = malloc(ws);
+    for (i = 0; i < N; i++) {
+        uint64_t u = lcg(&s);
+        R[i] = u % 50 == 0 ? (double)NAN : (double)(u % 1000 < 600 ? (u >> 20) % 40 : (u >> 20) % 1096);
+        F[i] = (double)(1 + (u % 5 < 2 ? 0 : (u >> 30) % 9));
+        M[i] = u % 17 == 0 ? -0.0 : ((double)((int64_t)((u >> 24) % 200003) - 4000)) / 100.0;
+    }
+    for (method = 0; method < 4; method++)
+        for (ki = 0; ki < 4; ki++)
+            for (pass = 0; pass < 2; pass++) {
+                cva_rfm_opts o;
+                cva_rfm_cuts cuts[3];
+                int col;
+                cva_rfm_opts_init_defaults(&o, sizeof o);
+                o.bins = ks[ki];
+                o.method = method;
+                o.kernel = pass ? CVA_KERNEL_SCALAR : CVA_KERNEL_AUTO;
+                for (col = 0; col < 3; col++) {
+                    memset(&cuts[col], 0, sizeof cuts[col]);
+                    cuts[col].struct_size = sizeof cuts[col];
+                }
+                assert_true(cva_rfm_score(R, F, M, N, &o, r, f, m, cuts, pass ? work : NULL, pass ? ws : 0, NULL) >= 0);
+                ref_score(R, R, N, ks[ki], method, 1, NULL, 0, w);
+                assert_bins_equal(r, w, N, "score R", ks[ki], method);
+                ref_score(F, R, N, ks[ki], method, 0, NULL, 0, w);
+                assert_bins_equal(f, w, N, "score F", ks[ki], method);
+                ref_score(M, R, N, ks[ki], method, 0, NULL, 0, w);
+                assert_bins_equal(m, w, N, "score M", ks[ki], method);
+            }
+    free(work);
+    free(R);
+    free(F);
+    free(M);
+    free(r);
+    free(f);
+    free(m);
+    free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -678,6 +888,8 @@ int main(void)
         cmocka_unit_test(fixed_recency),     cmocka_unit_test(maps),
         cmocka_unit_test(segments),          cmocka_unit_test(composite_and_report),
         cmocka_unit_test(raw_and_influence), cmocka_unit_test(sampled_path),
+        cmocka_unit_test(vector_kernels_vs_scalar), cmocka_unit_test(count_kernels_agree),
+        cmocka_unit_test(score_three_large),
     };
     return cmocka_run_group_tests_name("rfm", tests, NULL, NULL);
 }
