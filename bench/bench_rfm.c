@@ -452,7 +452,7 @@ int main(int argc, char **argv)
     const char *cases = NULL, *python = CVA_BENCH_PYTHON, *script = CVA_BENCH_SRCDIR "/numpy_rfm.py";
     int do_py = 0, verify = 1, check = 1, failed = 0, a, k = 5, col;
     unsigned py_repeat = 3;
-    double t_read = NAN, t_naive = NAN, t_py[3] = {NAN, NAN, NAN}, t0;
+    double t_read = (double)NAN, t_naive = (double)NAN, t_py[3] = {(double)NAN, (double)NAN, (double)NAN}, t0;
 
     cva_bench_params_default(&prm);
     prm.iters = 11;

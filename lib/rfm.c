@@ -122,7 +122,7 @@ cva_status cva_rfm_raw(double obs_end, const double *last_t, const uint32_t *n_t
     }
     for (i = 0; i < n; i++) {
         int scored = n_txn[i] > 0;
-        recency[i] = scored ? obs_end - last_t[i] : (double)NAN;
+        recency[i] = scored ? obs_end - last_t[i] : CVA_NAN;
         switch (o.frequency) {
         case CVA_RFM_F_OCC:
             frequency[i] = (double)n_occ[i];
@@ -135,7 +135,7 @@ cva_status cva_rfm_raw(double obs_end, const double *last_t, const uint32_t *n_t
         }
         switch (o.monetary) {
         case CVA_RFM_M_MEAN:
-            monetary[i] = scored ? total_amount[i] / (double)n_txn[i] : (double)NAN;
+            monetary[i] = scored ? total_amount[i] / (double)n_txn[i] : CVA_NAN;
             break;
         case CVA_RFM_M_REPEAT_MEAN:
             monetary[i] = monetary_value[i];
@@ -715,8 +715,8 @@ static int sel_prepare(colsel *c, const double *v, const double *mask, size_t n,
         double p = (double)j / (double)k, pos = p * (double)(ns - 1);
         double d = 3.5 * sqrt((double)ns * p * (1.0 - p)) + 4.0;
         double a = floor(pos - d), b = ceil(pos + d) + 1.0;
-        double vlo = a < 0.0 ? -(double)INFINITY : key_value(sorted[(size_t)a].key);
-        double vhi = b > (double)(ns - 1) ? (double)INFINITY : key_value(sorted[(size_t)b].key);
+        double vlo = a < 0.0 ? -CVA_INF : key_value(sorted[(size_t)a].key);
+        double vhi = b > (double)(ns - 1) ? CVA_INF : key_value(sorted[(size_t)b].key);
         if (c->nbr > 0 && vlo < c->br[c->nbr - 1].hi) {
             if (vhi > c->br[c->nbr - 1].hi)
                 c->br[c->nbr - 1].hi = vhi;
@@ -1082,7 +1082,7 @@ static cva_status build_cuts(const double *v, const double *mask, size_t n, int3
     cuts->scored = m;
     memset(cuts->count, 0, sizeof cuts->count);
     for (j = 0; j < k - 1; j++) {
-        cuts->value[j] = INFINITY;
+        cuts->value[j] = CVA_INF;
         cuts->index[j] = INT64_MAX;
     }
 
@@ -1466,9 +1466,9 @@ cva_status cva_rfm_composite(const int32_t *r, const int32_t *f, const int32_t *
         if (cell)
             cell[i] = !scored ? 0 : k <= 9 ? 100 * r[i] + 10 * f[i] + m[i] : (r[i] * (k + 1) + f[i]) * (k + 1) + m[i];
         if (weighted)
-            weighted[i] = scored ? (o.w_r * r[i] + o.w_f * f[i] + o.w_m * m[i]) / wsum : (double)NAN;
+            weighted[i] = scored ? (o.w_r * r[i] + o.w_f * f[i] + o.w_m * m[i]) / wsum : CVA_NAN;
         if (fm)
-            fm[i] = scored ? (f[i] + m[i]) / 2.0 : (double)NAN;
+            fm[i] = scored ? (f[i] + m[i]) / 2.0 : CVA_NAN;
     }
     return n ? CVA_OK : CVA_W_EMPTY;
 }
@@ -1743,7 +1743,7 @@ cva_status cva_rfm_report(const int32_t *segment, const int32_t *r, const int32_
         st->revenue = cva__ksum_value(&rev);
         {
             double tv = cva__ksum_value(&total);
-            st->revenue_share = (tv < 0.0 || tv > 0.0) ? st->revenue / tv : (double)NAN;
+            st->revenue_share = (tv < 0.0 || tv > 0.0) ? st->revenue / tv : CVA_NAN;
         }
     }
     return n ? CVA_OK : CVA_W_EMPTY;

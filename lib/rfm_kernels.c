@@ -29,7 +29,7 @@
         int64_t kept = 0;                                                                     \
         for (i = 0; i < len; i++) {                                                           \
             keep[i] = -(int64_t)!isnan(mask[i]); /* all ones or zero */                       \
-            x[i] = keep[i] ? sign * v[i] : (double)NAN; /* NaN: never above a cut */         \
+            x[i] = keep[i] ? sign * v[i] : CVA_NAN; /* NaN: never above a cut */         \
             a[i] = 0;                                                                         \
         }                                                                                     \
         for (j = 0; j < nc; j++) {                                                            \
@@ -90,7 +90,7 @@ cva__rfm_kernel_avx2(CVA_RFM_KERNEL_ARGS) CVA_RFM_KERNEL_BODY
         for (i = 0; i < len; i++) {                                                           \
             /* dropped elements become NaN: every comparison below is false for them */      \
             const int64_t k_ = -(int64_t)!isnan(mask[i]);                                     \
-            x[i] = k_ ? sign * v[i] : (double)NAN;                                            \
+            x[i] = k_ ? sign * v[i] : CVA_NAN;                                            \
             in_[i] = 0;                                                                       \
             nk -= k_;                                                                         \
             nb -= k_ & -(int64_t)!(fabs(sign * v[i]) <= DBL_MAX);                             \
@@ -142,7 +142,7 @@ CVA_AVX512 static size_t load_block_512(const double *CVA_RESTRICT v, const doub
                                         size_t len, double sign, double *CVA_RESTRICT xs,
                                         __mmask8 *CVA_RESTRICT keep, int64_t *CVA_RESTRICT nbad)
 {
-    const __m512d s = _mm512_set1_pd(sign), nanv = _mm512_set1_pd((double)NAN);
+    const __m512d s = _mm512_set1_pd(sign), nanv = _mm512_set1_pd(CVA_NAN);
     const __m512d big = _mm512_set1_pd(DBL_MAX);
     const size_t nv = (len + 7) / 8;
     size_t g;
@@ -254,7 +254,7 @@ assign_gt_512(const double *CVA_RESTRICT v, const double *CVA_RESTRICT mask, dou
               const double *e, int32_t NC, int reverse, int32_t nc, int32_t *CVA_RESTRICT out,
               uint64_t *CVA_RESTRICT n_above, uint64_t *CVA_RESTRICT n_kept)
 {
-    const __m512d s = _mm512_set1_pd(sign), nanv = _mm512_set1_pd((double)NAN);
+    const __m512d s = _mm512_set1_pd(sign), nanv = _mm512_set1_pd(CVA_NAN);
     int64_t nk = 0;
     __m512d c[16];
     __m512i cnt[16];
@@ -327,7 +327,7 @@ CVA_AVX512 void cva__rfm_kernel_avx512(CVA_RFM_KERNEL_ARGS)
         for (j = 0; j < 16; j++) {
             size_t split = len;
             if (j >= nc) {
-                e[j] = (double)NAN; /* never above */
+                e[j] = CVA_NAN; /* never above */
                 continue;
             }
             if (left) {
@@ -338,7 +338,7 @@ CVA_AVX512 void cva__rfm_kernel_avx512(CVA_RFM_KERNEL_ARGS)
             }
             if (split == len || isnan(cv[j])) {
                 e[j] = cv[j];
-            } else if (split == 0 && cv[j] > -(double)INFINITY) {
+            } else if (split == 0 && cv[j] > -CVA_INF) {
                 e[j] = below(cv[j]);
             } else {
                 fast = 0;
@@ -357,7 +357,7 @@ CVA_AVX512 void cva__rfm_kernel_avx512(CVA_RFM_KERNEL_ARGS)
     }
     (void)load_block_512(v, mask, len, sign, xs, keep, &nb);
     if (nv & 1) { /* pad to a whole chunk: NaN is never above a cut */
-        _mm512_store_pd(xs + 8 * nv, _mm512_set1_pd((double)NAN));
+        _mm512_store_pd(xs + 8 * nv, _mm512_set1_pd(CVA_NAN));
         keep[nv] = 0;
     }
     for (g = 0; g < nch; g++)

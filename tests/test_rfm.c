@@ -72,7 +72,7 @@ static void ref_score(const double *v, const double *mask, size_t n, int k, int 
                 b += a[p].v >= q7(sorted, m, j, k) + 1.0;
             break;
         default:
-            for (j = 0; j < k - 1; j++)
+            for (j = 0; fixed && j < k - 1; j++)
                 b += closure == CVA_RFM_CLOSE_LEFT ? a[p].v >= fixed[j] : a[p].v > fixed[j];
         }
         if (recency && method != CVA_RFM_NTILE)
@@ -205,7 +205,7 @@ static void random_vs_reference(void **state)
                 v[i] = -0.0;
             mask[i] = (lcg(&s) % 9 == 0) ? (double)NAN : v[i];
             if (isnan(mask[i]))
-                v[i] = NAN;
+                v[i] = (double)NAN;
         }
         for (j = 0; j < k - 1; j++)
             fixed[j] = (double)(j - 3) * 0.75;
@@ -307,12 +307,12 @@ static void score_three(void **state)
         }
     }
     /* non-finite F for a scored customer */
-    F[3] = NAN;
+    F[3] = (double)NAN;
     R[3] = 1;
     assert_status(cva_rfm_score(R, F, M, N, NULL, r, f, m, NULL, NULL, 0, &d), CVA_E_NONFINITE);
     assert_int_equal(d.index, 3);
     /* NaN F for an unscored customer is fine */
-    R[3] = NAN;
+    R[3] = (double)NAN;
     assert_true(cva_rfm_score(R, F, M, N, NULL, r, f, m, NULL, NULL, 0, &d) >= 0);
     assert_int_equal(r[3], 0);
     assert_int_equal(f[3], 0);
@@ -322,7 +322,7 @@ static void score_three(void **state)
 static void edge_cases(void **state)
 {
     const double one[] = {3.0};
-    const double nan1[] = {NAN, NAN};
+    const double nan1[] = {(double)NAN, (double)NAN};
     int32_t r[2], f[2], m[2];
     cva_rfm_opts o;
     cva_diag d;
@@ -364,7 +364,7 @@ static void edge_cases(void **state)
     }
     /* infinite recency */
     {
-        const double inf[] = {INFINITY};
+        const double inf[] = {(double)INFINITY};
         assert_status(cva_rfm_score(inf, one, one, 1, NULL, r, f, m, NULL, NULL, 0, &d), CVA_E_NONFINITE);
     }
     assert_status(cva_rfm_score(one, one, one, 1, NULL, NULL, f, m, NULL, NULL, 0, &d), CVA_E_NULLPTR);
@@ -493,7 +493,7 @@ static void composite_and_report(void **state)
     assert_int_equal(cell[0], 543);
     assert_int_equal(cell[2], 0);
     cva_assert_close(w[0], 4.0, 1e-15, 0);
-    cva_assert_same(w[2], NAN);
+    cva_assert_same(w[2], (double)NAN);
     cva_assert_same(fm[3], 4.0);
     cva_rfm_opts_init_defaults(&o, sizeof o);
     o.bins = 10;
@@ -521,9 +521,9 @@ static void composite_and_report(void **state)
 
 static void raw_and_influence(void **state)
 {
-    const double last[] = {10, NAN, 3};
+    const double last[] = {10, (double)NAN, 3};
     const uint32_t n_txn[] = {4, 0, 1}, n_occ[] = {3, 0, 1};
-    const double total[] = {100, -5, 7}, mx[] = {12.5, NAN, 0};
+    const double total[] = {100, -5, 7}, mx[] = {12.5, (double)NAN, 0};
     double R[3], F[3], M[3];
     cva_rfm_opts o;
     cva_diag d;
@@ -531,7 +531,7 @@ static void raw_and_influence(void **state)
     cva_diag_init(&d, sizeof d);
     assert_status(cva_rfm_raw(12, last, n_txn, n_occ, total, mx, 3, NULL, R, F, M, &d), CVA_OK);
     cva_assert_same(R[0], 2.0);
-    cva_assert_same(R[1], NAN);
+    cva_assert_same(R[1], (double)NAN);
     cva_assert_same(F[0], 4.0);
     cva_assert_same(M[1], -5.0);
     cva_rfm_opts_init_defaults(&o, sizeof o);
@@ -540,7 +540,7 @@ static void raw_and_influence(void **state)
     assert_status(cva_rfm_raw(12, last, n_txn, n_occ, total, mx, 3, &o, R, F, M, &d), CVA_OK);
     cva_assert_same(F[0], 2.0);
     cva_assert_same(M[0], 25.0);
-    cva_assert_same(M[1], NAN);
+    cva_assert_same(M[1], (double)NAN);
     o.frequency = CVA_RFM_F_OCC;
     o.monetary = CVA_RFM_M_REPEAT_MEAN;
     assert_status(cva_rfm_raw(12, last, n_txn, n_occ, total, mx, 3, &o, R, F, M, &d), CVA_OK);
@@ -616,7 +616,7 @@ static void sampled_path(void **state)
                 }
                 mask[i] = (data != 2 && lcg(&s) % 13 == 0) ? (double)NAN : v[i];
                 if (isnan(mask[i]))
-                    v[i] = NAN;
+                    v[i] = (double)NAN;
             }
             for (ki = 0; ki < 4; ki++)
                 for (method = 0; method < 4; method++)
@@ -652,7 +652,7 @@ static void sampled_path(void **state)
         /* an infinite value for a scored element is reported with its index */
         for (size_t i = 0; i < n; i++)
             v[i] = mask[i] = (double)(i % 10);
-        v[n - 3] = INFINITY;
+        v[n - 3] = (double)INFINITY;
         {
             cva_rfm_cuts c;
             cva_diag d;
