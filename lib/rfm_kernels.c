@@ -149,7 +149,7 @@ CVA_AVX512 static size_t load_block_512(const double *CVA_RESTRICT v, const doub
     int64_t nb = 0;
     for (g = 0; g < nv; g++) {
         const size_t rem = len - 8 * g;
-        const __mmask8 lm = rem >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << rem) - 1u);
+        const __mmask8 lm = (__mmask8)(rem >= 8 ? 0xFFu : (1u << rem) - 1u);
         /* whole vectors: plain loads (masked loads are slower on some cores) */
         const __m512d mv = rem >= 8 ? _mm512_loadu_pd(mask + 8 * g) : _mm512_maskz_loadu_pd(lm, mask + 8 * g);
         const __m512d vv = rem >= 8 ? _mm512_loadu_pd(v + 8 * g) : _mm512_maskz_loadu_pd(lm, v + 8 * g);
@@ -269,7 +269,7 @@ assign_gt_512(const double *CVA_RESTRICT v, const double *CVA_RESTRICT mask, dou
     }
     for (g = 0; g < nch; g++) {
         const size_t rem = len - 16 * g;
-        const __mmask16 lm = rem >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << rem) - 1u);
+        const __mmask16 lm = (__mmask16)(rem >= 16 ? 0xFFFFu : (1u << rem) - 1u);
         const __mmask8 l0 = (__mmask8)lm, l1 = (__mmask8)(lm >> 8);
         __m512d mv0, mv1, v0, v1, x0, x1;
         __mmask8 k0, k1;
@@ -403,7 +403,7 @@ CVA_AVX512 void cva__rfm_kernel_avx512(CVA_RFM_KERNEL_ARGS)
         const __m512i base = _mm512_set1_epi32(reverse ? nc + 1 : 1);
         for (g = 0; g < nch; g++) {
             const size_t rem = len - 16 * g;
-            const __mmask16 lm = rem >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << rem) - 1u);
+            const __mmask16 lm = (__mmask16)(rem >= 16 ? 0xFFFFu : (1u << rem) - 1u);
             const __mmask16 k = _mm512_kunpackb((__mmask16)keep[2 * g + 1], (__mmask16)keep[2 * g]);
             const __m512i av = _mm512_load_si512((const void *)(a + 16 * g));
             const __m512i sc = reverse ? _mm512_sub_epi32(base, av) : _mm512_add_epi32(base, av);
