@@ -15,39 +15,10 @@ static double g_t[MAXROWS], g_a[MAXROWS];
 static size_t g_n;
 static char g_dir[1024];
 
-/* days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm) */
-static double days_from_civil(int y, int m, int d)
-{
-    int era, yoe, doy, doe;
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (double)(era * 146097 + doe - 719468);
-}
-
 static int load_sample(void)
 {
-    char path[1200];
-    FILE *f;
-    long master, sample, ymd, ncd;
-    double dollars;
-    snprintf(path, sizeof path, "%s/CDNOW_sample.txt", g_dir);
-    f = fopen(path, "r");
-    if (!f)
-        return 0;
-    g_n = 0;
-    while (fscanf(f, "%ld %ld %ld %ld %lf", &master, &sample, &ymd, &ncd, &dollars) == 5) {
-        if (g_n >= MAXROWS)
-            break;
-        g_id[g_n] = sample;
-        g_t[g_n] = days_from_civil((int)(ymd / 10000), (int)(ymd / 100 % 100), (int)(ymd % 100));
-        g_a[g_n] = dollars;
-        g_n++;
-    }
-    fclose(f);
-    return 1;
+    g_n = cva_test_read_cdnow_log(g_dir, g_id, g_t, g_a, MAXROWS);
+    return g_n > 0;
 }
 
 static void cdnow_summary(void **state)
@@ -72,7 +43,7 @@ static void cdnow_summary(void **state)
     in.amount = g_a;
     cva_txn_opts_init_defaults(&o, sizeof o);
     o.time_scale = 7.0;
-    o.calibration_end = days_from_civil(1997, 9, 30);
+    o.calibration_end = cva_test_days_from_civil(1997, 9, 30);
     cva_txn_summary_init(&s, sizeof s);
     s.capacity = NCUST + 1;
     s.customer_id = id;

@@ -9,7 +9,7 @@
  */
 #include "cva_test.h"
 
-enum { NCUST = 2357, MAXROWS = 8000 };
+enum { NCUST = 2357 };
 
 static char g_dir[1024];
 static int g_have_data;
@@ -18,17 +18,6 @@ static int g_have_data;
 static double c_x[NCUST], c_tx[NCUST], c_T[NCUST], c_m[NCUST];
 /* CDNOW from the transaction log with cva_txn_summarize */
 static double s_x[NCUST + 1], s_tx[NCUST + 1], s_T[NCUST + 1], s_m[NCUST + 1];
-
-static double days_from_civil(int y, int m, int d)
-{
-    int era, yoe, doy, doe;
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (double)(era * 146097 + doe - 719468);
-}
 
 static int load_csv(void)
 {
@@ -54,44 +43,7 @@ static int load_csv(void)
 
 static int load_log(void)
 {
-    static int64_t id[MAXROWS], cid[NCUST + 1];
-    static double t[MAXROWS], amt[MAXROWS];
-    char path[1200];
-    FILE *f;
-    long master, sample, ymd, ncd;
-    double dollars;
-    size_t n = 0;
-    cva_txn_input in;
-    cva_txn_opts o;
-    cva_txn_summary s;
-    snprintf(path, sizeof path, "%s/CDNOW_sample.txt", g_dir);
-    f = fopen(path, "r");
-    if (!f)
-        return 0;
-    while (n < MAXROWS && fscanf(f, "%ld %ld %ld %ld %lf", &master, &sample, &ymd, &ncd, &dollars) == 5) {
-        id[n] = sample;
-        t[n] = days_from_civil((int)(ymd / 10000), (int)(ymd / 100 % 100), (int)(ymd % 100));
-        amt[n] = dollars;
-        n++;
-    }
-    fclose(f);
-    memset(&in, 0, sizeof in);
-    in.struct_size = sizeof in;
-    in.n = n;
-    in.customer_id = id;
-    in.t = t;
-    in.amount = amt;
-    cva_txn_opts_init_defaults(&o, sizeof o);
-    o.time_scale = 7.0;
-    o.calibration_end = days_from_civil(1997, 9, 30);
-    cva_txn_summary_init(&s, sizeof s);
-    s.capacity = NCUST + 1;
-    s.customer_id = cid;
-    s.frequency = s_x;
-    s.recency = s_tx;
-    s.T = s_T;
-    s.monetary_value = s_m;
-    return cva_txn_summarize(&in, &o, &s, NULL, 0, NULL) == CVA_OK && s.n_customers == NCUST;
+    return cva_test_cdnow_summary(g_dir, s_x, s_tx, s_T, s_m);
 }
 
 static double round_to(double v, int digits)
