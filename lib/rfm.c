@@ -246,6 +246,12 @@ typedef struct target {
 /* Sampled selection: sample size and the smallest column it is used for. */
 #define SAMPLE_MAX ((size_t)1 << 15)
 #define SAMPLED_MIN_N ((size_t)1 << 16)
+/* Closed brackets when the sample shows at most 1 / CLOSED_EQ_RATIO as many
+   elements equal to the ends as strictly inside (the extra gathering is then
+   cheaper than the two compares per bracket it saves). */
+#ifndef CLOSED_EQ_RATIO
+#define CLOSED_EQ_RATIO 4
+#endif
 
 static size_t n_blocks(size_t n)
 {
@@ -597,6 +603,18 @@ static int have_avx512(void)
 }
 
 typedef void (*count_fn)(CVA_RFM_COUNT_ARGS);
+typedef void (*count_closed_fn)(CVA_RFM_COUNT_CLOSED_ARGS);
+
+static count_closed_fn pick_count_closed(int32_t kernel)
+{
+    if (kernel == CVA_KERNEL_SCALAR)
+        return cva__rfm_count_closed;
+#ifdef CVA_HAVE_AVX512_KERNEL
+    if (have_avx512())
+        return cva__rfm_count_closed_avx512;
+#endif
+    return cva__rfm_count_closed;
+}
 
 static count_fn pick_count(int32_t kernel)
 {
@@ -669,6 +687,13 @@ typedef struct colsel {
     uint32_t *blk_eq; /* CVA_RFM_MAX_PIVOTS * blocks */
     int overflow;
     int want_idx; /* rank-based methods: gather indexes too */
+    /* closed mode: the sample shows few elements equal to the bracket ends, so
+       the brackets are the closed [lo, hi] (the elements equal to an end are
+       gathered), counted with two compares per bracket (tlt[j] = #x < lo_j,
+       tle[j] = #x <= hi_j per bracket j; no equal runs, no blk_eq) */
+    int closed;
+    double qa[CVA_RFM_MAX_PIVOTS], qb[CVA_RFM_MAX_PIVOTS];
+    count_closed_fn ccount;
 } colsel;
 
 /* Sample, brackets, pivots and gather capacities of one column (w->sample must
@@ -726,6 +751,46 @@ static int sel_prepare(colsel *c, const double *v, const double *mask, size_t n,
         c->br[c->nbr].hi = vhi;
         c->br[c->nbr].len = 0;
         c->nbr++;
+    }
+    /* closed mode when every bracket is an interval, the brackets do not touch
+       and the sample shows few elements equal to the ends (continuous columns;
+       see CLOSED_EQ_RATIO) */
+    c->closed = 1;
+    for (j = 0; j < c->nbr && c->closed; j++) {
+        const bracket *B = &c->br[j];
+        size_t eq = 0, in_s = 0;
+        if (!(B->lo < B->hi) || (j > 0 && !(c->br[j - 1].hi < B->lo))) {
+            c->closed = 0;
+            break;
+        }
+        for (i = 0; i < ns; i++) {
+            double x = key_value(sorted[i].key);
+            eq += (!(x < B->lo) && !(x > B->lo)) + (!(x < B->hi) && !(x > B->hi));
+            in_s += x > B->lo && x < B->hi;
+        }
+        if (eq * CLOSED_EQ_RATIO > in_s)
+            c->closed = 0;
+    }
+    if (c->closed) {
+        for (j = 0; j < c->nbr; j++) {
+            c->qa[j] = c->br[j].lo;
+            c->qb[j] = c->br[j].hi;
+        }
+        for (j = 0; j < c->nbr; j++) {
+            size_t in_s = 0, cap;
+            for (i = 0; i < ns; i++) {
+                double x = key_value(sorted[i].key);
+                in_s += x >= c->br[j].lo && x <= c->br[j].hi;
+            }
+            cap = (size_t)((double)(in_s + 8) / (double)ns * (double)n * 4.0) + 1024;
+            if (cap > n)
+                cap = n;
+            c->br[j].cap = cap;
+            c->total_cap += cap;
+            if (cap > c->max_cap)
+                c->max_cap = cap;
+        }
+        return 1;
     }
     /* distinct pivots in ascending order; the inside test uses both ends of
        brackets that are intervals (a one-value bracket gathers nothing) */
@@ -822,16 +887,25 @@ static void sel_block(colsel *c, size_t i, size_t len, size_t nb, count_fn count
     int64_t lt[CVA_RFM_MAX_PIVOTS], le[CVA_RFM_MAX_PIVOTS], kk, bb;
     uint64_t inside[KBLOCK / 64];
     const size_t blk = i / KBLOCK;
+    const int closed = c->closed;
     size_t e;
     int32_t t;
-    count(c->v + i, c->mask + i, len, c->sign, c->q, c->hi, c->lo, c->np, lt, le, inside, &kk, &bb);
+    if (closed) {
+        c->ccount(c->v + i, c->mask + i, len, c->sign, c->qa, c->qb, c->nbr, lt, le, inside, &kk, &bb);
+        for (t = 0; t < c->nbr; t++) {
+            c->tlt[t] += lt[t];
+            c->tle[t] += le[t];
+        }
+    } else {
+        count(c->v + i, c->mask + i, len, c->sign, c->q, c->hi, c->lo, c->np, lt, le, inside, &kk, &bb);
+        for (t = 0; t < c->np; t++) {
+            c->tlt[t] += lt[t];
+            c->tle[t] += le[t];
+            c->blk_eq[(size_t)t * nb + blk] = (uint32_t)(le[t] - lt[t]);
+        }
+    }
     c->kept += (uint64_t)kk;
     c->nbad += (uint64_t)bb;
-    for (t = 0; t < c->np; t++) {
-        c->tlt[t] += lt[t];
-        c->tle[t] += le[t];
-        c->blk_eq[(size_t)t * nb + blk] = (uint32_t)(le[t] - lt[t]);
-    }
     for (e = 0; e < KBLOCK / 64; e++) {
         uint64_t bits = inside[e]; /* most elements are outside every bracket */
         while (bits) {
@@ -842,8 +916,12 @@ static void sel_block(colsel *c, size_t i, size_t len, size_t nb, count_fn count
             int32_t j;
             /* the bracket holding x: those entirely below it, counted without
                branches (the bracket an element falls in is unpredictable) */
-            for (j = 0; j + 1 < c->nbr; j++)
-                bi += (size_t)(x >= c->br[j].hi);
+            if (closed)
+                for (j = 0; j + 1 < c->nbr; j++)
+                    bi += (size_t)(x > c->br[j].hi);
+            else
+                for (j = 0; j + 1 < c->nbr; j++)
+                    bi += (size_t)(x >= c->br[j].hi);
             B = &c->br[bi];
             bits &= bits - 1;
             if (B->len < B->cap) {
@@ -894,8 +972,8 @@ static int sel_finish(colsel *c, size_t n, size_t nb, uint64_t *scratch, size_t 
         const bracket *B = NULL;
         uint64_t L = 0, Eo = 0, H = 0, Ho = 0;
         for (j = 0; j < c->nbr; j++) {
-            L = (uint64_t)tlt[c->br[j].plo];
-            Ho = (uint64_t)tle[c->br[j].phi];
+            L = (uint64_t)tlt[c->closed ? j : c->br[j].plo];
+            Ho = (uint64_t)tle[c->closed ? j : c->br[j].phi];
             if (rk > L && rk <= Ho) {
                 B = &c->br[j];
                 break;
@@ -903,9 +981,14 @@ static int sel_finish(colsel *c, size_t n, size_t nb, uint64_t *scratch, size_t 
         }
         if (!B)
             return 0; /* the sample missed this rank */
-        Eo = (uint64_t)tle[B->plo];
-        H = (uint64_t)tlt[B->phi];
-        if (rk <= Eo || rk > H) {
+        if (c->closed) {
+            Eo = L; /* everything in [lo, hi] was gathered */
+            H = Ho;
+        } else {
+            Eo = (uint64_t)tle[B->plo];
+            H = (uint64_t)tlt[B->phi];
+        }
+        if (!c->closed && (rk <= Eo || rk > H)) {
             /* in the run of elements equal to an end of the bracket */
             int32_t pv = rk <= Eo ? B->plo : B->phi;
             uint64_t start = (uint64_t)tlt[pv], run = (uint64_t)(tle[pv] - tlt[pv]);
@@ -996,6 +1079,7 @@ static int select_sampled(const double *v, const double *mask, size_t n, double 
     if (!sel_prepare(&c, v, mask, n, sign, method, k, w))
         return 0;
     c.blk_eq = w->blk_eq;
+    c.ccount = pick_count_closed(kernel);
     rc = sel_buffers(&cp, 1, w, &scratch);
     if (rc <= 0)
         return rc;
@@ -1350,6 +1434,7 @@ static int fused_select(const double *recency, const double *frequency, const do
                          o->method, k, w))
             return 0;
         c[q].blk_eq = w->blk_eq + (size_t)q * CVA_RFM_MAX_PIVOTS * nb;
+        c[q].ccount = pick_count_closed(o->kernel);
         cp[q] = &c[q];
     }
     rc = sel_buffers(cp, 3, w, &scratch);

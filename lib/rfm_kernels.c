@@ -130,6 +130,42 @@ __attribute__((target("avx2"))) void
 cva__rfm_count_avx2(CVA_RFM_COUNT_ARGS) CVA_RFM_COUNT_BODY
 #endif
 
+
+/* Closed-bracket counting pass: see rfm_kernels.h. */
+void cva__rfm_count_closed(CVA_RFM_COUNT_CLOSED_ARGS)
+{
+    size_t i;
+    int32_t t;
+    double x[KBLOCK];
+    int64_t in_[KBLOCK];
+    int64_t nk = 0, nb = 0;
+    for (i = 0; i < len; i++) {
+        const int64_t k_ = -(int64_t)!isnan(mask[i]);
+        x[i] = k_ ? sign * v[i] : CVA_NAN; /* NaN: every comparison below is false */
+        in_[i] = 0;
+        nk -= k_;
+        nb -= k_ & -(int64_t)!(fabs(sign * v[i]) <= DBL_MAX);
+    }
+    for (t = 0; t < nbr; t++) {
+        const double ca = a[t], cb = b[t];
+        int64_t p = 0, r = 0;
+        for (i = 0; i < len; i++) {
+            const int64_t u = x[i] >= ca, w_ = x[i] <= cb;
+            p += u;
+            r += w_;
+            in_[i] |= u & w_;
+        }
+        lt[t] = nk - p; /* kept NaN values count as below (the caller reports them) */
+        le[t] = r;
+    }
+    for (i = 0; i < KBLOCK / 64; i++)
+        inside[i] = 0;
+    for (i = 0; i < len; i++)
+        inside[i / 64] |= (uint64_t)(in_[i] != 0) << (i % 64);
+    *kept = nk;
+    *bad = nb;
+}
+
 #ifdef CVA_HAVE_AVX512_KERNEL
 #include <immintrin.h>
 
@@ -222,6 +258,48 @@ CVA_AVX512 void cva__rfm_count_avx512(CVA_RFM_COUNT_ARGS)
         int b;
         for (b = 0; b < 8; b++)
             wbits |= (uint64_t)ins[8 * g + (size_t)b] << (8 * b);
+        inside[g] = wbits;
+    }
+    *kept = nk;
+    *bad = nb;
+}
+
+
+/* Closed-bracket counting pass (see rfm_kernels.h): per bracket one GE and one
+   LE compare; lt = kept − #(x >= a) per vector (dropped lanes are NaN). */
+CVA_AVX512 void cva__rfm_count_closed_avx512(CVA_RFM_COUNT_CLOSED_ARGS)
+{
+    CVA_ALIGNAS_64 double xs[KBLOCK];
+    __mmask8 keep[KBLOCK / 8], ins[KBLOCK / 8];
+    const __m512i m1 = _mm512_set1_epi64(-1);
+    size_t g, nv;
+    int64_t nb, nk = 0;
+    int32_t t;
+    nv = load_block_512(v, mask, len, sign, xs, keep, &nb);
+    for (g = 0; g < KBLOCK / 8; g++) {
+        ins[g] = 0;
+        if (g < nv)
+            nk += __builtin_popcount((unsigned)keep[g]);
+    }
+    for (t = 0; t < nbr; t++) {
+        const __m512d qa = _mm512_set1_pd(a[t]), qb = _mm512_set1_pd(b[t]);
+        __m512i age = _mm512_setzero_si512(), ble = age;
+        for (g = 0; g < nv; g++) {
+            const __m512d x = _mm512_load_pd(xs + 8 * g);
+            const __mmask8 a_ge = _mm512_cmp_pd_mask(x, qa, _CMP_GE_OQ);
+            const __mmask8 b_le = _mm512_cmp_pd_mask(x, qb, _CMP_LE_OQ);
+            age = _mm512_mask_sub_epi64(age, a_ge, age, m1);
+            ble = _mm512_mask_sub_epi64(ble, b_le, ble, m1);
+            ins[g] = (__mmask8)(ins[g] | (a_ge & b_le));
+        }
+        lt[t] = nk - _mm512_reduce_add_epi64(age);
+        le[t] = _mm512_reduce_add_epi64(ble);
+    }
+    for (g = 0; g < KBLOCK / 64; g++) {
+        uint64_t wbits = 0;
+        int bb;
+        for (bb = 0; bb < 8; bb++)
+            wbits |= (uint64_t)ins[8 * g + (size_t)bb] << (8 * bb);
         inside[g] = wbits;
     }
     *kept = nk;

@@ -66,4 +66,24 @@ void cva__rfm_count_avx2(CVA_RFM_COUNT_ARGS);
 void cva__rfm_count_avx512(CVA_RFM_COUNT_ARGS);
 #endif
 
+/*
+ * Closed-bracket counting pass (brackets whose ends the sample shows once):
+ * for i < len (len <= KBLOCK), kept elements only, x_i = sign·v_i, disjoint
+ * closed brackets [a_j, b_j], a_0 <= b_0 < a_1 <= b_1 < …:
+ *   lt[j] = #{x_i < a_j},  le[j] = #{x_i <= b_j}   (this block only)
+ * and inside[] is the bitmap of "x_i in some [a_j, b_j]" (bit i % 64 of word
+ * i / 64, KBLOCK / 64 words, all written). *kept, *bad as above. Two compares
+ * per bracket instead of four: the elements equal to an end are gathered.
+ */
+#define CVA_RFM_COUNT_CLOSED_ARGS                                                                  \
+    const double *CVA_RESTRICT v, const double *CVA_RESTRICT mask, size_t len, double sign,        \
+        const double *CVA_RESTRICT a, const double *CVA_RESTRICT b, int32_t nbr,                   \
+        int64_t *CVA_RESTRICT lt, int64_t *CVA_RESTRICT le, uint64_t *CVA_RESTRICT inside,         \
+        int64_t *CVA_RESTRICT kept, int64_t *CVA_RESTRICT bad
+
+void cva__rfm_count_closed(CVA_RFM_COUNT_CLOSED_ARGS);
+#ifdef CVA_HAVE_AVX512_KERNEL
+void cva__rfm_count_closed_avx512(CVA_RFM_COUNT_CLOSED_ARGS);
+#endif
+
 #endif /* CVA_RFM_KERNELS_H */

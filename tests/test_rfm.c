@@ -880,6 +880,152 @@ static void score_three_large(void **state)
     free(w);
 }
 
+/* The closed-bracket counting kernel: portable against a brute-force count per
+   element, and the AVX-512 variant against the portable one (closed brackets
+   [a_j, b_j] touching nothing, one-value brackets, -inf ends, NaN masks, kept
+   NaN / infinities counted as bad, -0.0, short blocks). */
+static void count_closed_kernels_agree(void **state)
+{
+    double v[KBLOCK], mask[KBLOCK], a[CVA_RFM_MAX_PIVOTS], b[CVA_RFM_MAX_PIVOTS];
+    uint64_t s = 4242;
+    int trial;
+    (void)state;
+    for (trial = 0; trial < 3000; trial++) {
+        const size_t len = trial % 3 == 0 ? KBLOCK : 1 + (size_t)(lcg(&s) % KBLOCK);
+        const int distinct = 2 + (int)(lcg(&s) % 60);
+        const double sign = trial % 2 ? -1.0 : 1.0;
+        int32_t nbr = 0, t;
+        size_t i;
+        double prev = (double)(-distinct / 2 - 3);
+        int any_bad = 0;
+        int64_t lt1[CVA_RFM_MAX_PIVOTS], le1[CVA_RFM_MAX_PIVOTS], k1, b1;
+        uint64_t in1[KBLOCK / 64];
+        for (i = 0; i < len; i++) {
+            const uint64_t u = lcg(&s);
+            v[i] = (double)((int)(u % (uint64_t)distinct) - distinct / 2) + (u & 256 ? 0.5 : 0.0);
+            if (u % 41 == 0)
+                v[i] = -0.0;
+            if (trial % 4 == 1 && u % 97 == 0)
+                v[i] = (u & 128) ? (double)INFINITY : -(double)INFINITY;
+            mask[i] = u % 7 == 0 ? (double)NAN : v[i];
+            if (trial % 4 == 1 && u % 89 == 0)
+                v[i] = (double)NAN;
+        }
+        while (nbr < CVA_RFM_MAX_PIVOTS && lcg(&s) % 5 != 0) {
+            a[nbr] = prev + 0.5 + (double)(lcg(&s) % 4);
+            b[nbr] = lcg(&s) % 4 == 0 ? a[nbr] : a[nbr] + 0.5 + (double)(lcg(&s) % 5);
+            prev = b[nbr];
+            nbr++;
+        }
+        if (nbr > 0 && trial % 10 == 0)
+            a[0] = -(double)INFINITY;
+        cva__rfm_count_closed(v, mask, len, sign, a, b, nbr, lt1, le1, in1, &k1, &b1);
+        {
+            int64_t kk = 0, bb = 0;
+            for (i = 0; i < len; i++) {
+                const double x = sign * v[i];
+                int in = 0;
+                if (isnan(mask[i]))
+                    continue;
+                kk++;
+                if (!isfinite(x)) {
+                    bb++;
+                    any_bad = 1;
+                }
+                for (t = 0; t < nbr; t++)
+                    in |= x >= a[t] && x <= b[t];
+                assert_int_equal((in1[i / 64] >> (i % 64)) & 1u, (uint64_t)in);
+            }
+            for (i = len; i < KBLOCK; i++)
+                assert_int_equal((in1[i / 64] >> (i % 64)) & 1u, 0);
+            assert_int_equal(k1, kk);
+            assert_int_equal(b1, bb);
+            if (!any_bad)
+                for (t = 0; t < nbr; t++) {
+                    int64_t p = 0, r = 0;
+                    for (i = 0; i < len; i++)
+                        if (!isnan(mask[i])) {
+                            p += sign * v[i] < a[t];
+                            r += sign * v[i] <= b[t];
+                        }
+                    assert_int_equal(lt1[t], p);
+                    assert_int_equal(le1[t], r);
+                }
+        }
+#ifdef CVA_HAVE_AVX512_KERNEL
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {
+            int64_t lt3[CVA_RFM_MAX_PIVOTS], le3[CVA_RFM_MAX_PIVOTS], k3, b3;
+            uint64_t in3[KBLOCK / 64];
+            cva__rfm_count_closed_avx512(v, mask, len, sign, a, b, nbr, lt3, le3, in3, &k3, &b3);
+            for (t = 0; t < nbr; t++) {
+                assert_int_equal(lt1[t], lt3[t]);
+                assert_int_equal(le1[t], le3[t]);
+            }
+            assert_memory_equal(in1, in3, sizeof in1);
+            assert_int_equal(k1, k3);
+            assert_int_equal(b1, b3);
+        }
+#endif
+    }
+}
+
+/* Continuous columns (closed brackets in the fused selection): every method
+   and k against the brute-force reference; M also holds a run of equal values
+   (0.3 %) next to its median, so a closed bracket gathers ties and splits them. */
+static void score_three_continuous(void **state)
+{
+    const size_t N = 120011;
+    const int ks[4] = {2, 5, 7, 11};
+    double *R = (double *)malloc(N * sizeof(double)), *F = (double *)malloc(N * sizeof(double));
+    double *M = (double *)malloc(N * sizeof(double));
+    int32_t *r = (int32_t *)malloc(N * sizeof(int32_t)), *f = (int32_t *)malloc(N * sizeof(int32_t));
+    int32_t *m = (int32_t *)malloc(N * sizeof(int32_t)), *w = (int32_t *)malloc(N * sizeof(int32_t));
+    size_t ws, i;
+    void *work;
+    uint64_t s = 99991;
+    int method, ki, pass;
+    (void)state;
+    assert_status(cva_rfm_workspace_size(N, &ws), CVA_OK);
+    work = malloc(ws);
+    for (i = 0; i < N; i++) {
+        uint64_t u = lcg(&s), u2 = lcg(&s);
+        R[i] = u % 64 == 0 ? (double)NAN : (double)(u >> 11) * 0x1.0p-53 * 1000.0;
+        F[i] = -(double)(u2 >> 11) * 0x1.0p-40;
+        M[i] = u2 % 333 == 0 ? 0.5 : (double)((u ^ u2) >> 11) * 0x1.0p-53 - 0.0004;
+    }
+    for (method = 0; method < 4; method++)
+        for (ki = 0; ki < 4; ki++)
+            for (pass = 0; pass < 2; pass++) {
+                cva_rfm_opts o;
+                cva_rfm_cuts cuts[3];
+                int col;
+                cva_rfm_opts_init_defaults(&o, sizeof o);
+                o.bins = ks[ki];
+                o.method = method;
+                o.kernel = pass ? CVA_KERNEL_SCALAR : CVA_KERNEL_AUTO;
+                for (col = 0; col < 3; col++) {
+                    memset(&cuts[col], 0, sizeof cuts[col]);
+                    cuts[col].struct_size = sizeof cuts[col];
+                }
+                assert_true(cva_rfm_score(R, F, M, N, &o, r, f, m, cuts, pass ? work : NULL, pass ? ws : 0, NULL) >= 0);
+                ref_score(R, R, N, ks[ki], method, 1, NULL, 0, w);
+                assert_bins_equal(r, w, N, "continuous R", ks[ki], method);
+                ref_score(F, R, N, ks[ki], method, 0, NULL, 0, w);
+                assert_bins_equal(f, w, N, "continuous F", ks[ki], method);
+                ref_score(M, R, N, ks[ki], method, 0, NULL, 0, w);
+                assert_bins_equal(m, w, N, "continuous M", ks[ki], method);
+            }
+    free(work);
+    free(R);
+    free(F);
+    free(M);
+    free(r);
+    free(f);
+    free(m);
+    free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -890,6 +1036,7 @@ int main(void)
         cmocka_unit_test(raw_and_influence), cmocka_unit_test(sampled_path),
         cmocka_unit_test(vector_kernels_vs_scalar), cmocka_unit_test(count_kernels_agree),
         cmocka_unit_test(score_three_large),
+        cmocka_unit_test(count_closed_kernels_agree), cmocka_unit_test(score_three_continuous),
     };
     return cmocka_run_group_tests_name("rfm", tests, NULL, NULL);
 }
