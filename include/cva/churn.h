@@ -413,6 +413,77 @@ CVA_API cva_status cva_sbg_curves(const double *params, size_t n_t, double *surv
  */
 CVA_API cva_status cva_sbg_lifetime(const double *params, double d, double n_renewals, double *del, double *derl);
 
+/**
+ * @brief Simulate the BTYD statistics (x, t_x) of @p n customers of a purchase model.
+ *
+ * Customer i is observed for T[i] model time units after its first purchase
+ * (BG/BB: T[i] discrete opportunities). BG/NBD: purchases at Poisson rate
+ * λ ~ Gamma(r, rate α); after each repeat purchase the customer drops out with
+ * probability p ~ Beta(a, b). MBG/NBD: as BG/NBD, and the drop-out is also
+ * possible at time 0. Pareto/NBD: Poisson purchases at rate λ ~ Gamma(r, rate α)
+ * during an exponential lifetime of rate μ ~ Gamma(s, rate β). BG/BB (FHS 2010):
+ * before each opportunity an alive customer dies with probability θ ~ Beta(γ, δ);
+ * while alive it transacts at each opportunity with probability p ~ Beta(α, β).
+ *
+ * Customer i draws from its own stream seeded from (@p seed, i), so its result
+ * does not depend on @p n; the same seed gives the same output.
+ * @param model  #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD, #CVA_MODEL_PNBD or #CVA_MODEL_BGBB.
+ * @param params parameters in the order of ::cva_model.
+ * @param T      observation length per customer (finite, >= 0; BG/BB: integer).
+ * @param n      customers.
+ * @param seed   PRNG seed.
+ * @param x      out: repeat purchases.
+ * @param t_x    out: time of the last repeat purchase (BG/BB: its opportunity index), 0 if none.
+ * @param diag   optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR a required pointer is NULL (arrays may be NULL when @p n is 0).
+ * @retval CVA_E_BADARG  unknown @p model, or invalid T[i] (diag->index).
+ * @retval CVA_E_DOMAIN  a parameter is not finite and > 0 (diag->index).
+ */
+CVA_API cva_status cva_model_simulate(int32_t model, const double *params, const double *T, size_t n,
+                                      uint64_t seed, double *x, double *t_x, cva_diag *diag);
+
+/**
+ * @brief Simulate the mean spend of customers with x[i] repeat transactions under Gamma-Gamma.
+ *
+ * Each customer has ν ~ Gamma(q, rate γ) and transaction values z ~ Gamma(p, rate ν);
+ * m_x[i] is the mean of x[i] values (0 when x[i] = 0). Customer i uses its own
+ * stream seeded from (@p seed, i).
+ * @param params p, q, gamma.
+ * @param x      repeat transactions (integers >= 0).
+ * @param n      customers.
+ * @param seed   PRNG seed.
+ * @param m_x    out: mean transaction value.
+ * @param diag   optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_BADARG  x[i] is not a finite integer >= 0 (diag->index).
+ * @retval CVA_E_DOMAIN  a parameter is not finite and > 0 (diag->index).
+ */
+CVA_API cva_status cva_gg_simulate(const double *params, const double *x, size_t n, uint64_t seed, double *m_x,
+                                   cva_diag *diag);
+
+/**
+ * @brief Simulate the survivor counts of one sBG cohort.
+ *
+ * Each member has a churn probability θ ~ Beta(α, β) per period; survivors[j] is
+ * the number still active j periods after acquisition (survivors[0] = @p cohort_size).
+ * Member i uses its own stream seeded from (@p seed, i).
+ * @param params      alpha, beta.
+ * @param cohort_size members (an integer >= 0).
+ * @param n_periods   length of @p survivors.
+ * @param seed        PRNG seed.
+ * @param survivors   out: n_periods counts.
+ * @param diag        optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_BADARG   @p cohort_size is not an integer in [0, 2^53].
+ * @retval CVA_E_DOMAIN   a parameter is not finite and > 0 (diag->index).
+ * @retval CVA_E_OVERFLOW @p cohort_size does not fit in size_t.
+ */
+CVA_API cva_status cva_sbg_simulate(const double *params, double cohort_size, size_t n_periods, uint64_t seed,
+                                    double *survivors, cva_diag *diag);
+
 /** @} */
 
 #ifdef __cplusplus

@@ -56,6 +56,7 @@ from ._rfm import (
 from ._models import (
     BetaGeo, ModifiedBetaGeo, ParetoNBD, BetaGeoBetaBinom, GammaGamma, ShiftedBetaGeo,
     clv, cohort_curves, CohortCurves, Lifetime,
+    simulate_btyd, simulate_gg_spend, simulate_sbg, BtydSimulation,
 )
 from ._errors import (
     OK, W_EMPTY, W_TIES, W_NEGATIVE, W_EXCLUDED, W_SERIES_LIMIT, W_MAXITER, W_MAP,
@@ -78,6 +79,7 @@ __all__ = [
     "MapCheck", "RfmOpts", "RfmCuts", "RfmRule", "RfmSegmentStat",
     "BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "BetaGeoBetaBinom", "GammaGamma",
     "ShiftedBetaGeo", "clv", "cohort_curves", "CohortCurves", "Lifetime",
+    "simulate_btyd", "simulate_gg_spend", "simulate_sbg", "BtydSimulation",
     "FitOpts", "ModelFit", "ClvOpts", "ProgressFunc", "fit_opts_init_defaults",
     "model_fit_init", "clv_opts_init_defaults", "model_n_params", "model_param_names",
     "Error", "LibraryError", "VersionMismatchError", "NullPointerError", "BadArgumentError",

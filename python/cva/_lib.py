@@ -543,6 +543,12 @@ PROTOTYPES = {
                                   P(c_double), P(Diag)]),
     "cva_sbg_curves": (c_int, [P(c_double), c_size_t, P(c_double), P(c_double), P(c_double)]),
     "cva_sbg_lifetime": (c_int, [P(c_double), c_double, c_double, P(c_double), P(c_double)]),
+    "cva_model_simulate": (c_int, [c_int32, P(c_double), P(c_double), c_size_t, c_uint64,
+                                   P(c_double), P(c_double), P(Diag)]),
+    "cva_gg_simulate": (c_int, [P(c_double), P(c_double), c_size_t, c_uint64, P(c_double),
+                                P(Diag)]),
+    "cva_sbg_simulate": (c_int, [P(c_double), c_double, c_size_t, c_uint64, P(c_double),
+                                 P(Diag)]),
 }
 
 

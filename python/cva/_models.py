@@ -784,3 +784,118 @@ class ShiftedBetaGeo(_Model):
                                          ctypes.byref(del_), ctypes.byref(derl))
         _check(st, None, "ShiftedBetaGeo.lifetime_value")
         return Lifetime(del_.value, derl.value)
+
+
+# ---------------------------------------------------------------------------
+# Simulation (cva_model_simulate, cva_gg_simulate, cva_sbg_simulate)
+
+BtydSimulation = collections.namedtuple("BtydSimulation", ["frequency", "recency", "T"])
+BtydSimulation.__doc__ = ("Simulated BTYD statistics: repeat purchases, time (BG/BB: opportunity) "
+                          "of the last one (0 if none) and the observation length.")
+
+_BTYD_CLASSES = {"bgnbd": BetaGeo, "mbgnbd": ModifiedBetaGeo, "pnbd": ParetoNBD,
+                 "bgbb": BetaGeoBetaBinom}
+
+
+def _seed(seed):
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError("seed must be an integer")
+    seed = int(seed)
+    if not 0 <= seed < 2 ** 64:
+        raise _bad_arg("seed must be in [0, 2**64)")
+    return seed
+
+
+def _model_instance(model, params, allowed, what):
+    """A model object from a class, an instance or a short name, with params."""
+    if isinstance(model, str):
+        try:
+            model = allowed[model.lower()]
+        except KeyError:
+            raise _bad_arg("%s: unknown model %r (expected %s)" % (
+                what, model, ", ".join(sorted(allowed))))
+    if isinstance(model, type):
+        if not any(issubclass(model, c) for c in allowed.values()):
+            raise TypeError("%s: unsupported model class %s" % (what, model.__name__))
+        if params is None:
+            raise _bad_arg("%s: params are required" % what)
+        return model(params=params)
+    if not any(isinstance(model, c) for c in allowed.values()):
+        raise TypeError("%s: unsupported model %r" % (what, model))
+    if params is not None:
+        return type(model)(params=params)
+    return model
+
+
+def simulate_btyd(model, params=None, T=1.0, seed=42):
+    """Simulate (frequency, recency) of customers of a purchase model
+    (``cva_model_simulate``).
+
+    ``model`` is ``"bgnbd"``, ``"mbgnbd"``, ``"pnbd"``, ``"bgbb"``, one of the
+    classes :class:`BetaGeo`, :class:`ModifiedBetaGeo`, :class:`ParetoNBD`,
+    :class:`BetaGeoBetaBinom`, or a fitted instance (then ``params`` may be
+    omitted). ``T`` is the observation length per customer in model time units
+    after the first purchase (BG/BB: an integer number of opportunities); a
+    scalar simulates one customer. Customer i's result depends only on
+    ``seed`` and i. Returns :class:`BtydSimulation`.
+    """
+    m = _model_instance(model, params, _BTYD_CLASSES, "simulate_btyd")
+    (arr_T,), n, scalar = _columns(("T",), (T,))
+    x = cv.empty_output("d", n)
+    tx = cv.empty_output("d", n)
+    diag = _lib.Diag()
+    st = _lib.get().cva_model_simulate(m._model_id, m._cparams(), arr_T.ptr, n, _seed(seed),
+                                       x.ptr, tx.ptr, ctypes.byref(diag))
+    _check(st, diag, "simulate_btyd")
+    T_out = float(T) if scalar else cv.trim(arr_T.owner, n)
+    return BtydSimulation(_result(x, n, scalar), _result(tx, n, scalar), T_out)
+
+
+def simulate_gg_spend(params, frequency, seed=42):
+    """Simulate the mean transaction value of customers with ``frequency``
+    transactions under Gamma-Gamma (``cva_gg_simulate``): 0 where frequency is 0.
+    ``params`` is ``{p, q, gamma}``, a sequence, or a :class:`GammaGamma`."""
+    m = params if isinstance(params, GammaGamma) else GammaGamma(params=params)
+    (arr_x,), n, scalar = _columns(("frequency",), (frequency,))
+    out = cv.empty_output("d", n)
+    diag = _lib.Diag()
+    st = _lib.get().cva_gg_simulate(m._cparams(), arr_x.ptr, n, _seed(seed), out.ptr,
+                                    ctypes.byref(diag))
+    _check(st, diag, "simulate_gg_spend")
+    return _result(out, n, scalar)
+
+
+def simulate_sbg(params, cohort_size, n_periods, seed=42):
+    """Simulate the survivor counts of one sBG cohort (``cva_sbg_simulate``):
+    ``n_periods`` values, the first being ``cohort_size``. ``params`` is
+    ``{alpha, beta}``, a sequence, or a :class:`ShiftedBetaGeo`."""
+    m = params if isinstance(params, ShiftedBetaGeo) else ShiftedBetaGeo(params=params)
+    n_periods = int(n_periods)
+    if n_periods < 0:
+        raise _bad_arg("n_periods must be >= 0")
+    out = cv.empty_output("d", n_periods)
+    diag = _lib.Diag()
+    st = _lib.get().cva_sbg_simulate(m._cparams(), float(cohort_size), n_periods, _seed(seed),
+                                     out.ptr, ctypes.byref(diag))
+    _check(st, diag, "simulate_sbg")
+    return cv.trim(out.owner, n_periods)
+
+
+def _btyd_simulate(self, T, seed=42):
+    """Simulate customers from this model's parameters; see :func:`simulate_btyd`."""
+    return simulate_btyd(self, None, T, seed=seed)
+
+
+def _gg_simulate(self, frequency, seed=42):
+    """Simulate mean spend from this model's parameters; see :func:`simulate_gg_spend`."""
+    return simulate_gg_spend(self, frequency, seed=seed)
+
+
+def _sbg_simulate(self, cohort_size, n_periods, seed=42):
+    """Simulate one cohort's survivors; see :func:`simulate_sbg`."""
+    return simulate_sbg(self, cohort_size, n_periods, seed=seed)
+
+
+_BTYD.simulate = _btyd_simulate
+GammaGamma.simulate = _gg_simulate
+ShiftedBetaGeo.simulate = _sbg_simulate

@@ -582,6 +582,40 @@ class TestCDNOW(RelMixin, unittest.TestCase):
         self.assertRel(m.expected_purchases_population(t), float(ex), 1e-10)
 
 
+class TestSimulate(unittest.TestCase):
+    def test_simulate_and_refit(self):
+        truth = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+        T = [20.0 + 40.0 * i / 20000 for i in range(20000)]
+        sim = cva.simulate_btyd("bgnbd", truth, T, seed=3)
+        again = cva.BetaGeo(params=truth).simulate(T[:50], seed=3)
+        self.assertEqual(list(sim.frequency[:50]), list(again.frequency))
+        self.assertEqual(list(sim.recency[:50]), list(again.recency))
+        fit = cva.BetaGeo().fit(sim.frequency, sim.recency, T)
+        for nm in truth:
+            self.assertLess(abs(fit.params[nm] - truth[nm]), 4 * fit.standard_errors[nm], nm)
+        for code, cls in (("mbgnbd", cva.ModifiedBetaGeo), ("pnbd", cva.ParetoNBD),
+                          ("bgbb", cva.BetaGeoBetaBinom)):
+            a = cva.simulate_btyd(code, [1.0, 2.0, 0.8, 2.5], [6.0] * 10, seed=1)
+            b = cva.simulate_btyd(cls, [1.0, 2.0, 0.8, 2.5], [6.0] * 10, seed=1)
+            self.assertEqual(list(a.frequency), list(b.frequency))
+        one = cva.simulate_btyd("pnbd", [1.0, 2.0, 0.8, 2.5], 10.0, seed=1)
+        self.assertIsInstance(one.frequency, float)
+        m = cva.simulate_gg_spend({"p": 6.25, "q": 3.74, "gamma": 15.44}, sim.frequency, seed=4)
+        self.assertTrue(all((f == 0) == (v == 0) for f, v in zip(sim.frequency, m)))
+        s = cva.simulate_sbg({"alpha": 0.668, "beta": 3.806}, 1000, 8, seed=5)
+        self.assertEqual(len(s), 8)
+        self.assertEqual(s[0], 1000)
+        self.assertTrue(all(s[j] <= s[j - 1] for j in range(1, 8)))
+        self.assertEqual(list(cva.ShiftedBetaGeo(params=[0.668, 3.806]).simulate(1000, 8, seed=5)),
+                         list(s))
+        with self.assertRaises(cva.BadArgumentError):
+            cva.simulate_btyd("bgbb", [1, 1, 1, 1], [2.5])
+        with self.assertRaises(cva.BadArgumentError):
+            cva.simulate_btyd("nope", [1, 1, 1, 1], [2.0])
+        with self.assertRaises(cva.DomainError):
+            cva.simulate_btyd("bgnbd", [1, -1, 1, 1], [2.0])
+
+
 def main():
     prog = unittest.main(exit=False, verbosity=2)
     ok = prog.result.wasSuccessful()
