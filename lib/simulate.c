@@ -110,7 +110,7 @@ cva_status cva_model_simulate(int32_t model, const double *params, const double 
     for (i = 0; i < n; i++) {
         if (!(isfinite(T[i]) && T[i] >= 0.0))
             return cva__report(diag, CVA_E_BADARG, 3, 0, (int64_t)i, 0, "T must be finite and >= 0");
-        if (model == CVA_MODEL_BGBB && T[i] != floor(T[i]))
+        if (model == CVA_MODEL_BGBB && (T[i] < floor(T[i]) || T[i] > floor(T[i])))
             return cva__report(diag, CVA_E_BADARG, 3, 0, (int64_t)i, 0,
                                "BG/BB: T (opportunities) must be an integer");
     }
@@ -149,13 +149,13 @@ cva_status cva_gg_simulate(const double *params, const double *x, size_t n, uint
     if (bad >= 0)
         return cva__report(diag, CVA_E_DOMAIN, 1, 0, bad, 0, "parameters must be finite and > 0");
     for (i = 0; i < n; i++)
-        if (!(isfinite(x[i]) && x[i] >= 0.0 && x[i] == floor(x[i])))
+        if (!(isfinite(x[i]) && x[i] >= 0.0 && !(x[i] > floor(x[i]))))
             return cva__report(diag, CVA_E_BADARG, 2, 0, (int64_t)i, 0,
                                "x must be a finite integer >= 0");
     for (i = 0; i < n; i++) {
         cva__rng rng;
         double nu;
-        if (x[i] == 0.0) {
+        if (!(x[i] > 0.0)) {
             m_x[i] = 0.0;
             continue;
         }
@@ -180,14 +180,14 @@ cva_status cva_sbg_simulate(const double *params, double cohort_size, size_t n_p
     bad = bad_param(params, 2);
     if (bad >= 0)
         return cva__report(diag, CVA_E_DOMAIN, 1, 0, bad, 0, "parameters must be finite and > 0");
-    if (!(isfinite(cohort_size) && cohort_size >= 0.0 && cohort_size == floor(cohort_size) &&
+    if (!(isfinite(cohort_size) && cohort_size >= 0.0 && !(cohort_size > floor(cohort_size)) &&
           cohort_size <= 9007199254740992.0))
         return cva__report(diag, CVA_E_BADARG, 2, 0, -1, 0,
                            "cohort_size must be an integer in [0, 2^53]");
     if (n_periods == 0)
         return cva__report(diag, CVA_OK, 0, 0, -1, 0, NULL);
     size = (size_t)cohort_size;
-    if ((double)size != cohort_size)
+    if ((double)size < cohort_size || (double)size > cohort_size)
         return cva__report(diag, CVA_E_OVERFLOW, 2, 0, -1, 0, "cohort_size exceeds size_t");
 
     /* Histogram of renewals K (capped at n_periods-1) in survivors[], then suffix sums:
