@@ -168,37 +168,8 @@ static inline double key_value(uint64_t k)
     return v;
 }
 
-typedef struct kidx {
-    uint64_t key;
-    uint64_t idx;
-} kidx;
-
-/* Stable LSD radix sort by key (11-bit digits, constant digits skipped). */
-static kidx *radix_sort_kidx(kidx *a, kidx *tmp, size_t n)
-{
-    size_t count[2048];
-    unsigned shift;
-    for (shift = 0; shift < 64; shift += 11) {
-        size_t i, sum = 0;
-        kidx *t;
-        memset(count, 0, sizeof count);
-        for (i = 0; i < n; i++)
-            count[(a[i].key >> shift) & 2047u]++;
-        if (n == 0 || count[(a[0].key >> shift) & 2047u] == n)
-            continue;
-        for (i = 0; i < 2048; i++) {
-            size_t c = count[i];
-            count[i] = sum;
-            sum += c;
-        }
-        for (i = 0; i < n; i++)
-            tmp[count[(a[i].key >> shift) & 2047u]++] = a[i];
-        t = a;
-        a = tmp;
-        tmp = t;
-    }
-    return a;
-}
+/* (key, index) pairs: .val holds the element index; sorted with cva__radix_sort_kv() */
+typedef cva__kv kidx;
 
 /*
  * Exact multi-rank selection by radix refinement (no gathering, no sort).
@@ -458,7 +429,7 @@ static int select_ranks(const double *v, const double *mask, size_t n, double si
             key = order_key(sign * v[i]);
             sl = w->first[key >> 48];
             gp[sl]->key = key;
-            gp[sl]->idx = i;
+            gp[sl]->val = i;
             gp[sl] += ginc[sl];
         }
         for (s = 0; s < n_slots; s++) {
@@ -471,7 +442,7 @@ static int select_ranks(const double *v, const double *mask, size_t n, double si
                     break;
                 }
             if (!all_equal) {
-                kidx *sorted = radix_sort_kidx(a, w->pairs + w->gather_cap + gstart[s], len);
+                kidx *sorted = cva__radix_sort_kv(a, w->pairs + w->gather_cap + gstart[s], len);
                 if (sorted != a)
                     memcpy(a, sorted, len * sizeof(kidx));
             }
@@ -489,7 +460,7 @@ static int select_ranks(const double *v, const double *mask, size_t n, double si
             t->prefix = e->key;
             t->exact = 1;
             t->have_index = 1;
-            t->index = (int64_t)e->idx;
+            t->index = (int64_t)e->val;
             t->count = cnt;
             t->within -= lo2;
         }
@@ -728,12 +699,12 @@ static int sel_prepare(colsel *c, const double *v, const double *mask, size_t n,
         if (isnan(mask[p]) || !(fabs(x) <= DBL_MAX))
             continue;
         w->sample[ns].key = order_key(x);
-        w->sample[ns].idx = 0;
+        w->sample[ns].val = 0;
         ns++;
     }
     if (ns < 1024)
         return 0;
-    sorted = radix_sort_kidx(w->sample, w->sample + SAMPLE_MAX, ns);
+    sorted = cva__radix_sort_kv(w->sample, w->sample + SAMPLE_MAX, ns);
 
     /* brackets around the sample positions of j/k, merged when they overlap */
     for (j = 1; j < k; j++) {
@@ -1869,15 +1840,15 @@ cva_status cva_rfm_high_influence(const uint32_t *ref_n_txn, const double *ref_a
     for (i = 0, j = 0; i < n; i++)
         if (ref_n_txn[i] >= 1) {
             a[j].key = order_key(-ref_amount[i]);
-            a[j].idx = i;
+            a[j].val = i;
             j++;
         }
-    s = radix_sort_kidx(a, tmp, m);
+    s = cva__radix_sort_kv(a, tmp, m);
     top = (size_t)ceil(share * (double)m - 1e-9);
     for (i = 0; i < n; i++)
         flag[i] = 0;
     for (j = 0; j < top && j < m; j++)
-        flag[s[j].idx] = 1;
+        flag[s[j].val] = 1;
     cva__free(NULL, a);
     cva__free(NULL, tmp);
     return CVA_OK;

@@ -255,37 +255,8 @@ static inline uint32_t idmap_get(idmap *m, int64_t key)
     return (uint32_t)m->count++;
 }
 
-/* LSD radix sort of (key, payload) pairs by key as unsigned; 11-bit digits, constant passes skipped. */
-typedef struct kpair {
-    uint64_t key;
-    uint64_t val;
-} kpair;
-
-static kpair *radix_sort_pairs(kpair *a, kpair *tmp, size_t n)
-{
-    size_t count[2048];
-    unsigned shift;
-    for (shift = 0; shift < 64; shift += 11) {
-        size_t i, sum = 0;
-        kpair *t;
-        memset(count, 0, sizeof count);
-        for (i = 0; i < n; i++)
-            count[(a[i].key >> shift) & 2047u]++;
-        if (n == 0 || count[(a[0].key >> shift) & 2047u] == n)
-            continue; /* every key has the same digit */
-        for (i = 0; i < 2048; i++) {
-            size_t c = count[i];
-            count[i] = sum;
-            sum += c;
-        }
-        for (i = 0; i < n; i++)
-            tmp[count[(a[i].key >> shift) & 2047u]++] = a[i];
-        t = a;
-        a = tmp;
-        tmp = t;
-    }
-    return a;
-}
+/* (key, payload) pairs sorted with cva__radix_sort_kv() */
+typedef cva__kv kpair;
 
 static inline uint64_t id_order_key(int64_t id)
 {
@@ -1235,7 +1206,7 @@ static size_t run_fast(const cva_txn_input *in, const txn_ctx *cx, const part_in
                 pairs[l].key = id_order_key(lkeys[l]);
                 pairs[l].val = l;
             }
-            sorted = radix_sort_pairs(pairs, pairs + kp, kp);
+            sorted = cva__radix_sort_kv(pairs, pairs + kp, kp);
             for (r = 0; r < kp; r++) {
                 lrank[sorted[r].val] = (uint32_t)r;
                 out->customer_id[K + r] = lkeys[sorted[r].val];
@@ -1344,7 +1315,7 @@ static cva_status run_fallback(const cva_txn_input *in, const txn_ctx *cx, const
             A[m].val = i;
             m++;
         }
-    S = radix_sort_pairs(A, B, m);
+    S = cva__radix_sort_kv(A, B, m);
     T = S == A ? B : A;
     for (i = 0; i < m; i++)
         if (i == 0 || S[i].key != S[i - 1].key)
@@ -1664,7 +1635,7 @@ cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, 
         pairs[k].key = id_order_key(map.keys[k]);
         pairs[k].val = k;
     }
-    sorted = radix_sort_pairs(pairs, ptmp, K);
+    sorted = cva__radix_sort_kv(pairs, ptmp, K);
     for (k = 0; k < K; k++)
         rank[sorted[k].val] = (uint32_t)k;
 
@@ -1781,7 +1752,7 @@ cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, 
                     rp[m].val = 0;
                     m++;
                 }
-            rp = radix_sort_pairs(rp, rq, m);
+            rp = cva__radix_sort_kv(rp, rq, m);
             for (j = 0; j < m; j++)
                 if (j == 0 || rp[j].key != rp[j - 1].key)
                     out->ref_n_cust[rp[j].key >> 32]++;
