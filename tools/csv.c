@@ -319,3 +319,34 @@ int csv_next(csv_reader *r)
             return CSV_EOF;
     }
 }
+
+void csv_field_trim(const csv_field *f, const char **p, size_t *len)
+{
+    const char *s = f->p;
+    size_t n = f->len;
+    while (n > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    *p = s;
+    *len = n;
+}
+
+int csv_ieq(const char *a, size_t alen, const char *b)
+{
+    size_t i;
+    if (strlen(b) != alen)
+        return 0;
+    for (i = 0; i < alen; i++) {
+        int x = (unsigned char)a[i], y = (unsigned char)b[i];
+        if (x >= 'A' && x <= 'Z')
+            x += 32;
+        if (y >= 'A' && y <= 'Z')
+            y += 32;
+        if (x != y)
+            return 0;
+    }
+    return 1;
+}

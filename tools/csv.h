@@ -65,6 +65,12 @@ int csv_next(csv_reader *r);
 
 void csv_free(csv_reader *r);
 
+/** A field without leading and trailing blanks (spaces, tabs): *p, *len. */
+void csv_field_trim(const csv_field *f, const char **p, size_t *len);
+
+/** 1 if the @p alen bytes at @p a equal the string @p b, ASCII case-insensitively. */
+int csv_ieq(const char *a, size_t alen, const char *b);
+
 /** A csv_read_fn over a stdio FILE (ctx is the FILE *). */
 size_t csv_read_stdio(void *ctx, char *buf, size_t n, int *error);
 

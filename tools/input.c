@@ -237,37 +237,6 @@ static int is_all_digits(const char *s)
     return 1;
 }
 
-static int ieq(const char *a, size_t alen, const char *b)
-{
-    size_t i;
-    if (strlen(b) != alen)
-        return 0;
-    for (i = 0; i < alen; i++) {
-        int x = (unsigned char)a[i], y = (unsigned char)b[i];
-        if (x >= 'A' && x <= 'Z')
-            x += 32;
-        if (y >= 'A' && y <= 'Z')
-            y += 32;
-        if (x != y)
-            return 0;
-    }
-    return 1;
-}
-
-static void trimmed(const csv_field *f, const char **p, size_t *len)
-{
-    const char *s = f->p;
-    size_t n = f->len;
-    while (n > 0 && (*s == ' ' || *s == '\t')) {
-        s++;
-        n--;
-    }
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    *p = s;
-    *len = n;
-}
-
 static int resolve_header(const cli_input_opts *o, const csv_reader *r, const char *name, col_map *m,
                           cli_err *err)
 {
@@ -283,8 +252,8 @@ static int resolve_header(const cli_input_opts *o, const csv_reader *r, const ch
                 const char *p;
                 size_t len;
                 int hit;
-                trimmed(&r->f[j], &p, &len);
-                hit = pass == 0 ? (len == strlen(want) && memcmp(p, want, len) == 0) : ieq(p, len, want);
+                csv_field_trim(&r->f[j], &p, &len);
+                hit = pass == 0 ? (len == strlen(want) && memcmp(p, want, len) == 0) : csv_ieq(p, len, want);
                 if (hit) {
                     if (found >= 0)
                         return cli_fail(err, CLI_EXIT_DATA,
@@ -328,7 +297,7 @@ static int resolve_header(const cli_input_opts *o, const csv_reader *r, const ch
         if (is_all_digits(want) && (size_t)found + 1 == strtoul(want, NULL, 10)) {
             const char *p;
             size_t len;
-            trimmed(&r->f[found], &p, &len);
+            csv_field_trim(&r->f[found], &p, &len);
             snprintf(m->label[c], sizeof m->label[c], "%lu ('%.*s')", (unsigned long)found + 1,
                      (int)(len > 40 ? 40 : len), p);
         }

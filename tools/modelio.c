@@ -170,37 +170,6 @@ int cli_custdata_from_txn(const cli_input_opts *o, const cli_txn *tx, cli_custda
 
 /* ------------------------------------------------------------------ summary files */
 
-static int ieq(const char *a, size_t alen, const char *b)
-{
-    size_t i;
-    if (strlen(b) != alen)
-        return 0;
-    for (i = 0; i < alen; i++) {
-        int x = (unsigned char)a[i], y = (unsigned char)b[i];
-        if (x >= 'A' && x <= 'Z')
-            x += 32;
-        if (y >= 'A' && y <= 'Z')
-            y += 32;
-        if (x != y)
-            return 0;
-    }
-    return 1;
-}
-
-static void trim(const csv_field *f, const char **p, size_t *len)
-{
-    const char *s = f->p;
-    size_t n = f->len;
-    while (n > 0 && (*s == ' ' || *s == '\t')) {
-        s++;
-        n--;
-    }
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    *p = s;
-    *len = n;
-}
-
 static const char *const scol_what[CLI_NSCOL] = {"customer id", "frequency",  "recency",
                                                  "T",           "monetary value", "weights",
                                                  "holdout frequency", "holdout monetary value",
@@ -221,8 +190,8 @@ static int find_col(const csv_reader *r, const char *want, long *found, const ch
             const char *p;
             size_t len;
             int hit;
-            trim(&r->f[j], &p, &len);
-            hit = pass == 0 ? (len == strlen(want) && memcmp(p, want, len) == 0) : ieq(p, len, want);
+            csv_field_trim(&r->f[j], &p, &len);
+            hit = pass == 0 ? (len == strlen(want) && memcmp(p, want, len) == 0) : csv_ieq(p, len, want);
             if (hit) {
                 if (*found >= 0)
                     return cli_fail(err, CLI_EXIT_DATA, "%s:1: column name '%s' appears twice; use %s with "
@@ -371,7 +340,7 @@ int cli_custdata_from_summary(const char *path, int delim, const char *const *na
         if (d->id_off) {
             const char *p;
             size_t len;
-            trim(&r.f[idx[CLI_SCOL_ID]], &p, &len);
+            csv_field_trim(&r.f[idx[CLI_SCOL_ID]], &p, &len);
             if (pool_len + len + 1 > pool_cap) {
                 pool_cap = (pool_len + len + 1) * 2 + 4096;
                 d->id_pool = (char *)cli_xrealloc(d->id_pool, pool_cap);
@@ -459,7 +428,7 @@ static int period_col(const char *p, size_t len, long *k)
     static const char pre[] = "period_";
     size_t i, n = sizeof pre - 1;
     long v = 0;
-    if (len <= n || !ieq(p, n, pre))
+    if (len <= n || !csv_ieq(p, n, pre))
         return 0;
     for (i = n; i < len; i++) {
         unsigned dgt = (unsigned)(unsigned char)p[i] - '0';
@@ -514,7 +483,7 @@ int cli_read_cohorts(const char *path, int delim, double **surv, size_t *n_cohor
         for (j = 0; j < r.nf; j++) {
             const char *p;
             size_t len;
-            trim(&r.f[j], &p, &len);
+            csv_field_trim(&r.f[j], &p, &len);
             if (period_col(p, len, &k) && (size_t)k + 1 > np)
                 np = (size_t)k + 1;
         }
@@ -529,7 +498,7 @@ int cli_read_cohorts(const char *path, int delim, double **surv, size_t *n_cohor
         for (j = 0; j < r.nf; j++) {
             const char *p;
             size_t len;
-            trim(&r.f[j], &p, &len);
+            csv_field_trim(&r.f[j], &p, &len);
             if (period_col(p, len, &k)) {
                 if (map[k] >= 0) {
                     rc = cli_fail(err, CLI_EXIT_DATA, "%s:1: column period_%ld appears twice", name, k);

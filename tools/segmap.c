@@ -63,37 +63,6 @@ enum { COL_LABEL = 0, COL_R_LO, COL_R_HI, COL_F_LO, COL_F_HI, COL_M_LO, COL_M_HI
 static const char *const col_names[N_COLS] = {"label", "r_lo", "r_hi", "f_lo", "f_hi", "m_lo", "m_hi"};
 static const char header_text[] = "label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi";
 
-static void trim(const csv_field *f, const char **p, size_t *len)
-{
-    const char *s = f->p;
-    size_t n = f->len;
-    while (n > 0 && (*s == ' ' || *s == '\t')) {
-        s++;
-        n--;
-    }
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    *p = s;
-    *len = n;
-}
-
-static int ieq(const char *a, size_t alen, const char *b)
-{
-    size_t i;
-    if (strlen(b) != alen)
-        return 0;
-    for (i = 0; i < alen; i++) {
-        int x = (unsigned char)a[i], y = (unsigned char)b[i];
-        if (x >= 'A' && x <= 'Z')
-            x += 32;
-        if (y >= 'A' && y <= 'Z')
-            y += 32;
-        if (x != y)
-            return 0;
-    }
-    return 1;
-}
-
 static int32_t label_code(cli_segmap *m, const char *s, size_t len)
 {
     size_t j;
@@ -145,9 +114,9 @@ int cli_segmap_load(const char *path, int32_t k, cli_segmap *m, cli_err *err)
         const char *p;
         size_t len;
         char q[64];
-        trim(&r.f[j], &p, &len);
+        csv_field_trim(&r.f[j], &p, &len);
         for (c = 0; c < N_COLS; c++)
-            if (ieq(p, len, col_names[c]))
+            if (csv_ieq(p, len, col_names[c]))
                 break;
         cli_quote_field(q, sizeof q, p, len);
         if (c == N_COLS) {
@@ -189,7 +158,7 @@ int cli_segmap_load(const char *path, int32_t k, cli_segmap *m, cli_err *err)
             int64_t x;
             int is_lo = (c - COL_R_LO) % 2 == 0;
             int pst;
-            trim(&r.f[idx[c]], &p, &len);
+            csv_field_trim(&r.f[idx[c]], &p, &len);
             if (len == 0) { /* open bound */
                 v[c] = is_lo ? 1 : k;
                 continue;
@@ -217,7 +186,7 @@ int cli_segmap_load(const char *path, int32_t k, cli_segmap *m, cli_err *err)
                               col_names[c + 1], (int)v[c + 1]);
                 goto out;
             }
-        trim(&r.f[idx[COL_LABEL]], &p, &len);
+        csv_field_trim(&r.f[idx[COL_LABEL]], &p, &len);
         cli_quote_field(q, sizeof q, p, len);
         if (len == 0 || len > 200) {
             rc = cli_fail(err, CLI_EXIT_DATA, "%s:%llu:%ld: %s label (1 to 200 bytes)", path,
