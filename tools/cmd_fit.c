@@ -221,23 +221,9 @@ int cmd_fit(int argc, char **argv)
             summary = v;
             continue;
         }
-        if ((m = cli_match_opt(argc, argv, &i, "--penalizer", &v, &err)) != 0) {
-            if (m < 0 || cli_parse_double_opt("--penalizer", v, &penal, &err))
+        if ((m = modelio_match_fit_opt(argc, argv, &i, &penal, &max_iter, &max_iter_given, &err)) != 0) {
+            if (m < 0)
                 return cli_report(&err);
-            if (penal < 0) {
-                cli_fail(&err, CLI_EXIT_USAGE, "option --penalizer: must be >= 0");
-                return cli_report(&err);
-            }
-            continue;
-        }
-        if ((m = cli_match_opt(argc, argv, &i, "--max-iter", &v, &err)) != 0) {
-            if (m < 0 || cli_parse_size_opt("--max-iter", v, &max_iter, &err))
-                return cli_report(&err);
-            if (max_iter < 1 || max_iter > 1000000) {
-                cli_fail(&err, CLI_EXIT_USAGE, "option --max-iter: must be between 1 and 1000000");
-                return cli_report(&err);
-            }
-            max_iter_given = 1;
             continue;
         }
         if (cli_match_flag(argv, i, "--q-above-one")) {

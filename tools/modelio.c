@@ -958,3 +958,30 @@ void cli_fit_progress_done(void)
         fprintf(stderr, "\r%78s\r", "");
     progress_shown = 0;
 }
+
+int modelio_match_fit_opt(int argc, char **argv, int *i, double *penal, uint64_t *max_iter,
+                          int *max_iter_given, cli_err *err)
+{
+    const char *v;
+    int m;
+    if ((m = cli_match_opt(argc, argv, i, "--penalizer", &v, err)) != 0) {
+        if (m < 0 || cli_parse_double_opt("--penalizer", v, penal, err))
+            return -1;
+        if (*penal < 0) {
+            cli_fail(err, CLI_EXIT_USAGE, "option --penalizer: must be >= 0");
+            return -1;
+        }
+        return 1;
+    }
+    if ((m = cli_match_opt(argc, argv, i, "--max-iter", &v, err)) != 0) {
+        if (m < 0 || cli_parse_size_opt("--max-iter", v, max_iter, err))
+            return -1;
+        if (*max_iter < 1 || *max_iter > 1000000) {
+            cli_fail(err, CLI_EXIT_USAGE, "option --max-iter: must be between 1 and 1000000");
+            return -1;
+        }
+        *max_iter_given = 1;
+        return 1;
+    }
+    return 0;
+}

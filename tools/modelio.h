@@ -104,4 +104,12 @@ void cli_fit_progress_done(void);
 /** Parse a finite double option value. */
 int cli_parse_double_opt(const char *name, const char *value, double *out, cli_err *err);
 
+/**
+ * The fitting options shared by `cva fit` and `cva predict`: --penalizer X (>= 0) and
+ * --max-iter N (1..1000000, sets *max_iter_given). Returns 1 when argv[*i] was one of them
+ * (and advances *i past its value), 0 when not, -1 on a bad value (err is set).
+ */
+int modelio_match_fit_opt(int argc, char **argv, int *i, double *penal, uint64_t *max_iter,
+                          int *max_iter_given, cli_err *err);
+
 #endif /* CVA_CLI_MODELIO_H */
