@@ -509,11 +509,15 @@ static size_t make_ranks(int32_t method, int32_t k, uint64_t m, uint64_t *ranks)
     return nr;
 }
 
-/* The key at 0-based position pos of a[0..cnt) in key order (MSD radix select;
-   reorders a). At most six filtering passes over a shrinking array. */
-static uint64_t radix_select_u64(uint64_t *a, size_t cnt, size_t pos)
+/* The key at 0-based position pos of a[0..cnt) in key order (MSD radix select:
+   at most six filtering passes over a shrinking array; a[] is overwritten by the
+   survivors of each pass). Also *less and *eq, the elements below and equal to
+   that key, and *next, the smallest larger key (UINT64_MAX if none), so the
+   caller needs no pass over the original keys. */
+static uint64_t radix_select_u64(uint64_t *a, size_t cnt, size_t pos, size_t *less, size_t *eq, uint64_t *next)
 {
-    size_t hist[2048];
+    size_t hist[2048], below = 0;
+    uint64_t nx = UINT64_MAX;
     int shift = 53;
     for (;;) {
         size_t i, d, j, before = 0;
@@ -523,13 +527,21 @@ static uint64_t radix_select_u64(uint64_t *a, size_t cnt, size_t pos)
         for (d = 0; before + hist[d] <= pos; d++)
             before += hist[d];
         pos -= before;
+        below += before; /* lower digits: smaller than the answer */
         for (i = 0, j = 0; i < cnt; i++) {
-            a[j] = a[i];
-            j += ((a[i] >> shift) & 2047u) == d;
+            const uint64_t x = a[i];
+            const size_t dg = (size_t)((x >> shift) & 2047u);
+            a[j] = x;
+            j += dg == d;
+            nx = dg > d && x < nx ? x : nx; /* higher digits: larger */
         }
         cnt = j;
-        if (cnt == 1 || shift == 0)
+        if (cnt == 1 || shift == 0) { /* the survivors are all equal */
+            *less = below;
+            *eq = cnt;
+            *next = nx;
             return a[pos];
+        }
         shift = shift > 11 ? shift - 11 : 0;
     }
 }
@@ -753,7 +765,7 @@ static int sel_prepare(colsel *c, const double *v, const double *mask, size_t n,
                 double x = key_value(sorted[i].key);
                 in_s += x >= c->br[j].lo && x <= c->br[j].hi;
             }
-            cap = (size_t)((double)(in_s + 8) / (double)ns * (double)n * 4.0) + 1024;
+            cap = (size_t)((double)(in_s + 8) / (double)ns * (double)n * 2.0) + 1024;
             if (cap > n)
                 cap = n;
             c->br[j].cap = cap;
@@ -784,14 +796,16 @@ static int sel_prepare(colsel *c, const double *v, const double *mask, size_t n,
             c->hi[B->phi] = 1;
         }
     }
-    /* gather capacity: four times the expected count, plus slack */
+    /* gather capacity: twice the expected count, plus slack (the count in a
+       bracket is within a few percent of the sample's estimate; a bracket that
+       still overflows sends the column to the histogram path) */
     for (j = 0; j < c->nbr; j++) {
         size_t in_s = 0, cap;
         for (i = 0; i < ns; i++) {
             double x = key_value(sorted[i].key);
             in_s += x > c->br[j].lo && x < c->br[j].hi;
         }
-        cap = c->br[j].plo == c->br[j].phi ? 0 : (size_t)((double)(in_s + 8) / (double)ns * (double)n * 4.0) + 1024;
+        cap = c->br[j].plo == c->br[j].phi ? 0 : (size_t)((double)(in_s + 8) / (double)ns * (double)n * 2.0) + 1024;
         if (cap > n)
             cap = n;
         c->br[j].cap = cap;
@@ -803,28 +817,33 @@ static int sel_prepare(colsel *c, const double *v, const double *mask, size_t n,
 }
 
 /* Gather space for the columns c[0..nc); *scratch: room for the largest
-   bracket's keys. 1: done; 0: the caller workspace is too small (use the
-   histogram path); -1: allocation failure. */
+   bracket's keys when indexes are wanted (rank-based methods select a copy so
+   the gathered order still gives the index; value cuts select in place and
+   store no index: half the memory, no scratch). 1: done; 0: the caller
+   workspace is too small (use the histogram path); -1: allocation failure. */
 static int sel_buffers(colsel *const *c, int nc, selws *w, uint64_t **scratch)
 {
     size_t total = 0, maxc = 0;
     uint64_t *kbase, *ibase;
-    int q;
+    int q, want_idx = 0;
     int32_t j;
     for (q = 0; q < nc; q++) {
         total += c[q]->total_cap;
+        want_idx |= c[q]->want_idx;
         if (c[q]->max_cap > maxc)
             maxc = c[q]->max_cap;
     }
+    *scratch = NULL;
     if (w->owned) {
-        if (total > w->gath_cap) {
+        const size_t words = want_idx ? 2 * total : total; /* 64-bit words */
+        if (words > 2 * w->gath_cap) {
             cva__free(w->alloc, w->gath);
-            w->gath = (kidx *)cva__alloc(w->alloc, (total ? total : 1) * sizeof(kidx));
-            w->gath_cap = w->gath ? total : 0;
+            w->gath = (kidx *)cva__alloc(w->alloc, (words ? words : 2) * sizeof(uint64_t));
+            w->gath_cap = w->gath ? (words + 1) / 2 : 0;
             if (!w->gath)
                 return -1;
         }
-        if (maxc > w->scratch_cap) {
+        if (want_idx && maxc > w->scratch_cap) {
             cva__free(w->alloc, w->scratch);
             w->scratch = (uint64_t *)cva__alloc(w->alloc, (maxc ? maxc : 1) * sizeof(uint64_t));
             w->scratch_cap = w->scratch ? maxc : 0;
@@ -832,22 +851,24 @@ static int sel_buffers(colsel *const *c, int nc, selws *w, uint64_t **scratch)
                 return -1;
         }
         kbase = (uint64_t *)(void *)w->gath;
-        *scratch = w->scratch;
+        if (want_idx)
+            *scratch = w->scratch;
     } else {
         if (total > w->gather_cap)
             return 0;
         kbase = (uint64_t *)(void *)w->pairs;
-        *scratch = (uint64_t *)(void *)(w->pairs + w->gather_cap);
+        if (want_idx)
+            *scratch = (uint64_t *)(void *)(w->pairs + w->gather_cap);
     }
-    /* keys of every bracket first, then their indexes (total pairs of room);
-       value cuts store no index, so those pages are never touched */
-    ibase = kbase + total;
+    /* keys of every bracket first, then their indexes */
+    ibase = want_idx ? kbase + total : NULL;
     for (q = 0; q < nc; q++)
         for (j = 0; j < c[q]->nbr; j++) {
             c[q]->br[j].gk = kbase;
             c[q]->br[j].gi = ibase;
             kbase += c[q]->br[j].cap;
-            ibase += c[q]->br[j].cap;
+            if (ibase)
+                ibase += c[q]->br[j].cap;
         }
     return 1;
 }
@@ -989,14 +1010,14 @@ static int sel_finish(colsel *c, size_t n, size_t nb, uint64_t *scratch, size_t 
                     nxt = B->gk[g] > key && B->gk[g] < nxt ? B->gk[g] : nxt;
                 }
             } else {
-                for (g = 0; g < B->len; g++)
-                    scratch[g] = B->gk[g];
-                key = radix_select_u64(scratch, B->len, pos);
-                for (g = 0; g < B->len; g++) {
-                    less += B->gk[g] < key;
-                    eq += B->gk[g] == key;
-                    nxt = B->gk[g] > key && B->gk[g] < nxt ? B->gk[g] : nxt;
+                /* the gathered order is needed only to find an index */
+                uint64_t *sel = B->gk;
+                if (out_i) {
+                    for (g = 0; g < B->len; g++)
+                        scratch[g] = B->gk[g];
+                    sel = scratch;
                 }
+                key = radix_select_u64(sel, B->len, pos, &less, &eq, &nxt);
             }
             lastB = B;
             last_pos = pos;

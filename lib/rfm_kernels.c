@@ -13,6 +13,18 @@
 #include "cva_internal.h"
 #include "rfm_kernels.h"
 
+/* Software prefetch of the next block (AVX-512 kernels): those kernels
+   alternate a burst of loads with work on L1 data, which leaves the hardware
+   prefetcher behind (measured on the value-cut scoring: about -10 %; no gain
+   measured for the portable kernels, which do not use it). The address is
+   formed in uintptr_t because it may lie past the array; a prefetch never
+   faults. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CVA_PREFETCH(p, i) __builtin_prefetch((const void *)((uintptr_t)(p) + (i) * sizeof *(p)), 0, 3)
+#else
+#define CVA_PREFETCH(p, i) ((void)(p), (void)(i))
+#endif
+
 /*
  * acc[i] = 1 + Σ_j [x_i > c_j or (x_i == c_j and g_i > d_j)] for a block,
  * x_i = s·v_i, g_i = offset + i as double (exact below 2^53).
@@ -193,6 +205,8 @@ CVA_AVX512 static size_t load_block_512(const double *CVA_RESTRICT v, const doub
         const __m512d x = _mm512_mask_mul_pd(nanv, k, s, vv);
         /* kept and not finite: |x| <= DBL_MAX fails (NaN or infinity) */
         const __mmask8 fin = _mm512_cmp_pd_mask(_mm512_abs_pd(x), big, _CMP_LE_OQ);
+        CVA_PREFETCH(v, 8 * g + KBLOCK); /* the next block, one line per vector */
+        CVA_PREFETCH(mask, 8 * g + KBLOCK);
         nb += __builtin_popcount((unsigned)(k & (__mmask8)~fin));
         _mm512_store_pd(xs + 8 * g, x);
         keep[g] = k;
@@ -353,6 +367,10 @@ assign_gt_512(const double *CVA_RESTRICT v, const double *CVA_RESTRICT mask, dou
         __mmask8 k0, k1;
         __mmask16 k;
         __m512i av = _mm512_setzero_si512(), sc;
+        CVA_PREFETCH(v, 16 * g + KBLOCK);
+        CVA_PREFETCH(v, 16 * g + KBLOCK + 8);
+        CVA_PREFETCH(mask, 16 * g + KBLOCK);
+        CVA_PREFETCH(mask, 16 * g + KBLOCK + 8);
         if (rem >= 16) { /* whole chunk: plain loads */
             mv0 = _mm512_loadu_pd(mask + 16 * g);
             mv1 = _mm512_loadu_pd(mask + 16 * g + 8);
