@@ -421,8 +421,15 @@ static int write_arrays(const bench_ctx *c, const char *path)
 }
 
 /* Run the pandas script; returns its median seconds or (double)NAN. */
+/* cva.summarize() timed by the pandas script in its own process (Python
+   binding; NAN when the binding is not available). */
+typedef struct py_times {
+    double alloc, work, work_first;
+    size_t customers;
+} py_times;
+
 static double run_pandas(const bench_ctx *c, const char *python, const char *script, unsigned repeat,
-                         double *sum_freq, size_t *n_cust, double *plain_secs)
+                         double *sum_freq, size_t *n_cust, double *plain_secs, py_times *py)
 {
     char path[4096], cmd[8192], line[1024];
     const char *tmp = getenv("TMPDIR");
@@ -441,8 +448,16 @@ static double run_pandas(const bench_ctx *c, const char *python, const char *scr
         remove(path);
         return (double)NAN;
     }
+    py->alloc = py->work = py->work_first = (double)NAN;
+    py->customers = 0;
+#if defined(CVA_BENCH_PYDIR) && defined(CVA_BENCH_LIBCVA)
+    snprintf(cmd, sizeof cmd,
+             "CVA_LIBRARY='%s' '%s' '%s' --input '%s' --rows %zu --repeat %u --plain-repeat %u --cva-python '%s'",
+             CVA_BENCH_LIBCVA, python, script, path, c->n, repeat, repeat, CVA_BENCH_PYDIR);
+#else
     snprintf(cmd, sizeof cmd, "'%s' '%s' --input '%s' --rows %zu --repeat %u --plain-repeat %u", python, script,
              path, c->n, repeat, repeat);
+#endif
     fprintf(stderr, "cva-bench: running %s\n", cmd);
     fflush(NULL);
     p = popen(cmd, "r");
@@ -458,6 +473,14 @@ static double run_pandas(const bench_ctx *c, const char *python, const char *scr
             secs = v;
         if (sscanf(line, "pandas plain_seconds=%lf", &v) == 1)
             *plain_secs = v;
+        if (sscanf(line, "python cva_alloc_seconds=%lf", &v) == 1)
+            py->alloc = v;
+        if (sscanf(line, "python cva_work_seconds=%lf", &v) == 1)
+            py->work = v;
+        if (sscanf(line, "python cva_work_first_seconds=%lf", &v) == 1)
+            py->work_first = v;
+        if (sscanf(line, "python cva_customers=%zu", &k) == 1)
+            py->customers = k;
         if (sscanf(line, "pandas customers=%zu sum_frequency=%lf", &k, &v) == 2) {
             *n_cust = k;
             *sum_freq = v;
@@ -595,6 +618,7 @@ int main(int argc, char **argv)
     unsigned pandas_repeat = 1;
     double t_read = (double)NAN, t_naive = (double)NAN, t_pandas = (double)NAN, t_plain = (double)NAN, pandas_sum_freq = (double)NAN;
     size_t pandas_customers = 0;
+    py_times py = {(double)NAN, (double)NAN, (double)NAN, 0};
 
     cva_bench_params_default(&prm);
     for (a = 1; a < argc; a++) {
@@ -711,7 +735,12 @@ int main(int argc, char **argv)
     }
 
     if (do_pandas) {
-        t_pandas = run_pandas(&c, python, script, pandas_repeat, &pandas_sum_freq, &pandas_customers, &t_plain);
+        t_pandas = run_pandas(&c, python, script, pandas_repeat, &pandas_sum_freq, &pandas_customers, &t_plain, &py);
+        if (!isnan(py.alloc) && c.n_customers && py.customers != c.n_customers) {
+            fprintf(stderr, "cva-bench: the Python binding found %zu customers, the C call %zu\n", py.customers,
+                    c.n_customers);
+            failed = 1;
+        }
         if (isnan(t_pandas)) {
             fprintf(stderr, "cva-bench: pandas run failed\n");
             failed = 1;
@@ -762,6 +791,28 @@ int main(int argc, char **argv)
         printf("case=pandas_plain n=%zu customers=%zu seconds=%.4f min=%.4f samples=%u ns_per_elem=%.2f "
                "x_read=%s speedup_vs_naive=%s speedup_vs_pandas=- (groupby('id').agg(size, min, max, sum) only)\n",
                c.n, pandas_customers, t_plain, t_plain, pandas_repeat, t_plain * 1e9 / (double)c.n, r1, r2);
+    }
+    {
+        /* the Python binding, timed in the pandas process on the same arrays */
+        const char *name[2] = {"python_alloc", "python_work"};
+        const double secs[2] = {py.alloc, py.work};
+        int j;
+        for (j = 0; j < 2; j++) {
+            char r1[32], r3[32], r4[32];
+            if (isnan(secs[j]))
+                continue;
+            fmt_ratio(r1, sizeof r1, secs[j], t_read);
+            fmt_ratio(r3, sizeof r3, t_pandas, secs[j]);
+            fmt_ratio(r4, sizeof r4, t_plain, secs[j]);
+            printf("case=%s n=%zu customers=%zu seconds=%.4f samples=%u ns_per_elem=%.2f x_read=%s "
+                   "speedup_vs_pandas=%s speedup_vs_pandas_plain=%s%s\n",
+                   name[j], c.n, py.customers, secs[j], pandas_repeat, secs[j] * 1e9 / (double)c.n, r1, r3, r4,
+                   j == 1 ? " (cva.summarize with a reused cva.Workspace; first call not counted)" :
+                            " (cva.summarize, library allocates)");
+        }
+        if (!isnan(py.work_first))
+            printf("case=python_work_first n=%zu seconds=%.4f (the call that maps the workspace pages)\n", c.n,
+                   py.work_first);
     }
     free_ctx(&c);
     return failed ? 1 : 0;

@@ -25,6 +25,14 @@ money agrees to rounding only; no input validation.
 
 Prints "pandas seconds=<median>" and a checksum line that cva-bench compares.
 
+With --cva-python DIR (the binding's directory; CVA_LIBRARY names the shared
+library) the same process also times cva.summarize() on the same numpy arrays,
+as a pandas user would call it: with the library allocating its scratch memory
+on every call, and with one cva.Workspace reused across calls (its first call,
+which maps the pages, is reported apart). Prints "python cva_alloc_seconds=",
+"python cva_work_seconds=", "python cva_work_first_seconds=" and
+"python cva_customers=".
+
 The same run also times the plain one-groupby baseline quoted in issue 2,
 `df.groupby('id').agg(size, min t, max t, sum amount)` on the same arrays
 (DataFrame construction included, no day column, no occasions), and prints
@@ -66,6 +74,33 @@ def plain(cid, t, amount):
     )
 
 
+def time_cva(path, cid, t, amount, repeat):
+    sys.path.insert(0, path)
+    import cva  # noqa: E402 (the binding under test, not an installed one)
+
+    atimes, wtimes = [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        s = cva.summarize(cid, t, amount)
+        atimes.append(time.perf_counter() - t0)
+        k = s.n_customers
+        del s
+    ws = cva.Workspace()
+    for _ in range(repeat + 1):
+        t0 = time.perf_counter()
+        s = cva.summarize(cid, t, amount, workspace=ws)
+        wtimes.append(time.perf_counter() - t0)
+        del s
+    print("python cva_version=%s library=%s" % (cva.version(), cva.library()._name))
+    print("python cva_alloc_times=%s" % ",".join("%.4f" % x for x in atimes))
+    print("python cva_work_times=%s" % ",".join("%.4f" % x for x in wtimes))
+    print("python cva_customers=%d" % k)
+    print("python cva_alloc_seconds=%.4f" % median(atimes))
+    print("python cva_work_first_seconds=%.4f" % wtimes[0])
+    print("python cva_work_seconds=%.4f" % median(wtimes[1:]))
+    sys.stdout.flush()
+
+
 def median(times):
     times = sorted(times)
     k = len(times)
@@ -78,6 +113,7 @@ def main():
     ap.add_argument("--rows", type=int, required=True)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--plain-repeat", type=int, default=1)
+    ap.add_argument("--cva-python", default=None)
     a = ap.parse_args()
     n = a.rows
     with open(a.input, "rb") as f:
@@ -86,6 +122,8 @@ def main():
         amount = np.fromfile(f, dtype="<f8", count=n)
     if len(cid) != n or len(t) != n or len(amount) != n:
         sys.exit("pandas_summary: short input file")
+    if a.cva_python:
+        time_cva(a.cva_python, cid, t, amount, max(1, a.repeat))
     ptimes = []
     for _ in range(max(0, a.plain_repeat)):
         t0 = time.perf_counter()

@@ -47,7 +47,7 @@ from ._lib import (
     SEG_HIBERNATING, SEG_LOST, SEG_CUSTOM,
 )
 from ._lib import get as library
-from ._api import summarize, simulate, Summary, Simulation, to_days, from_days
+from ._api import summarize, simulate, Summary, Simulation, Workspace, to_days, from_days
 from ._rfm import (
     rfm_raw, rfm_from_summary, rfm_score, rfm_cuts, rfm_assign, rfm_composite, rfm_segment,
     rfm_segment_labels, rfm_map_check, rfm_report, rfm_high_influence, segment_map,
@@ -66,7 +66,7 @@ from ._errors import (
 )
 
 __all__ = [
-    "__version__", "summarize", "simulate", "Summary", "Simulation", "to_days", "from_days",
+    "__version__", "summarize", "simulate", "Summary", "Simulation", "Workspace", "to_days", "from_days",
     "version", "version_number", "strerror", "status_name", "sizeof", "load", "library",
     "library_path", "library_candidates",
     "diag_init", "txn_opts_init_defaults", "txn_summary_init", "sim_opts_init_defaults",

@@ -604,6 +604,33 @@ class TestAgainstBruteForce(unittest.TestCase, SummaryCompare):
         with self.assertRaises(cva.OptionError):  # period convention needs the formula
             cva.summarize([1], [0.0], [1.0], period=[0], time_convention="period")
 
+    def test_reused_workspace(self):
+        # one cva.Workspace across calls of growing and shrinking size, with and
+        # without referrers (the hash path): every result matches the reference
+        rng = random.Random(4242)
+        ws = cva.Workspace()
+        self.assertEqual(ws.size, 0)
+        sizes = []
+        for k, n in enumerate((50, 400, 120, 900, 10)):
+            ids, t, amount, cost, ref = random_log(rng, n, with_ref=bool(k % 2))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", cva.CvaWarning)
+                res = cva.summarize(ids, t, amount, cost=cost, referrer_id=ref, calibration_end=40,
+                                    workspace=ws)
+            want = reference_summary(ids, t, amount, cost=cost, ref=ref, calibration_end=40)
+            self.assertMatchesReference(res, want, "workspace call %d" % k)
+            sizes.append(ws.size)
+        self.assertGreater(sizes[0], 0)
+        self.assertEqual(sizes, sorted(sizes))  # grows to the largest need, never shrinks
+        self.assertIn("Workspace(size=%d)" % ws.size, repr(ws))
+        ws.release()
+        self.assertEqual(ws.size, 0)
+        res = cva.summarize([3, 1, 3], [0.0, 1.0, 2.0], [1.0, 2.0, 3.0], workspace=ws)
+        self.assertEqual(list(res["customer_id"]), [1, 3])
+        self.assertEqual(list(res["frequency"]), [0.0, 1.0])
+        with self.assertRaises(cva.BadArgumentError):
+            cva.summarize([1], [0.0], [1.0], workspace=bytearray(100))
+
     def test_numpy_inputs_same_result(self):
         if np is None:
             self.skipTest("numpy blocked")
