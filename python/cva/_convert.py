@@ -182,9 +182,17 @@ def empty_output(kind, n):
 
 
 def trim(arr, k):
-    """The first k elements of an output buffer (copy when much smaller)."""
+    """The first k elements of an output buffer of the binding's own."""
     if np is not None and isinstance(arr, np.ndarray):
-        return arr[:k].copy() if k < len(arr) else arr
+        if k >= len(arr):
+            return arr
+        if arr.flags.owndata and arr.base is None:
+            # shrink in place: realloc gives the tail back (mremap for large
+            # blocks), no copy of the k elements; the ctypes pointer made for
+            # the call is the only other reference and is not used again
+            arr.resize((k,), refcheck=False)
+            return arr
+        return arr[:k].copy()
     # array.array: the buffer is still exported to ctypes, so slice (copies)
     return arr[:k]
 
