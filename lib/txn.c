@@ -857,8 +857,14 @@ static void order_index_segment(const txn_ctx *c, kpair *a, kpair *tmp, size_t n
  * When the per-partition buffers would not fit the workspace bound (one huge
  * partition: a customer with a large share of the rows, or adversarial ids),
  * a bounded fallback radix-sorts (id, row) pairs and reads rows by index.
- * Outputs are written only once nothing can fail (all memory is taken first;
- * with out->capacity < rows the customers are counted in a first pass).
+ * Outputs are written only once nothing can fail (all memory is taken first).
+ * With out->capacity below the rows in the window the number of customers is
+ * not known to fit beforehand: when capacity rows of every requested output
+ * fit in the temp area (several rows per customer), step c writes into those
+ * staging rows and step d gathers them into the outputs only after the count
+ * is checked (one run); otherwise a counting run hashes every partition first
+ * and the writing run reuses its local indices (two reads of the group
+ * buffer: measured 0.15 s more for 5e7 rows).
  */
 typedef struct prow {
     int64_t id;
@@ -986,25 +992,29 @@ static void heap_down(hnode *h, size_t hn, size_t i)
     h[i] = v;
 }
 
-#define PERMUTE_(arr, type)                                          \
+#define PERMUTE_(field, type)                                        \
     do {                                                             \
-        if (arr) {                                                   \
+        if (dst->field && src == dst) {                              \
             type *tt_ = (type *)temp;                                \
             for (k = 0; k < K; k++)                                  \
-                tt_[k] = (arr)[perm[k]];                             \
-            memcpy((arr), tt_, K * sizeof(type));                    \
+                tt_[k] = dst->field[perm[k]];                        \
+            memcpy(dst->field, tt_, K * sizeof(type));               \
+        } else if (dst->field) {                                     \
+            for (k = 0; k < K; k++)                                  \
+                dst->field[k] = src->field[perm[k]];                 \
         }                                                            \
     } while (0)
 
-/* Rows sorted by id within each partition run [kbase[p], kbase[p+1]) -> global id order. */
-static void merge_runs(cva_txn_summary *out, const size_t *kbase, size_t P, size_t K, uint32_t *perm,
-                       void *temp)
+/* Rows sorted by id within each partition run [kbase[p], kbase[p+1]) of src ->
+   global id order in dst (src == dst: in place through temp, K elements). */
+static void merge_runs(const cva_txn_summary *src, cva_txn_summary *dst, const size_t *kbase, size_t P, size_t K,
+                       uint32_t *perm, void *temp)
 {
     hnode h[(size_t)1 << PART_MAX_BITS];
     size_t hn = 0, p, k, i;
     for (p = 0; p < P; p++)
         if (kbase[p + 1] > kbase[p]) {
-            h[hn].key = id_order_key(out->customer_id[kbase[p]]);
+            h[hn].key = id_order_key(src->customer_id[kbase[p]]);
             h[hn].cur = (uint32_t)kbase[p];
             h[hn].end = (uint32_t)kbase[p + 1];
             hn++;
@@ -1016,27 +1026,30 @@ static void merge_runs(cva_txn_summary *out, const size_t *kbase, size_t P, size
         if (h[0].cur == h[0].end)
             h[0] = h[--hn];
         else
-            h[0].key = id_order_key(out->customer_id[h[0].cur]);
+            h[0].key = id_order_key(src->customer_id[h[0].cur]);
         if (hn)
             heap_down(h, hn, 0);
     }
-    PERMUTE_(out->customer_id, int64_t);
-    PERMUTE_(out->n_txn, uint32_t);
-    PERMUTE_(out->n_occ, uint32_t);
-    PERMUTE_(out->n_refund, uint32_t);
-    PERMUTE_(out->first_t, double);
-    PERMUTE_(out->last_t, double);
-    PERMUTE_(out->total_amount, double);
-    PERMUTE_(out->total_cost, double);
-    PERMUTE_(out->refund_amount, double);
-    PERMUTE_(out->frequency, double);
-    PERMUTE_(out->recency, double);
-    PERMUTE_(out->T, double);
-    PERMUTE_(out->monetary_value, double);
-    PERMUTE_(out->days_since_last, double);
-    PERMUTE_(out->frequency_holdout, double);
-    PERMUTE_(out->monetary_value_holdout, double);
+    PERMUTE_(customer_id, int64_t);
+    PERMUTE_(n_txn, uint32_t);
+    PERMUTE_(n_occ, uint32_t);
+    PERMUTE_(n_refund, uint32_t);
+    PERMUTE_(first_t, double);
+    PERMUTE_(last_t, double);
+    PERMUTE_(total_amount, double);
+    PERMUTE_(total_cost, double);
+    PERMUTE_(refund_amount, double);
+    PERMUTE_(frequency, double);
+    PERMUTE_(recency, double);
+    PERMUTE_(T, double);
+    PERMUTE_(monetary_value, double);
+    PERMUTE_(days_since_last, double);
+    PERMUTE_(frequency_holdout, double);
+    PERMUTE_(monetary_value_holdout, double);
     /* duration_holdout is the same in every row */
+    if (dst->duration_holdout && src != dst)
+        for (k = 0; k < K; k++)
+            dst->duration_holdout[k] = src->duration_holdout[0];
 }
 #undef PERMUTE_
 
@@ -1073,7 +1086,7 @@ static inline void copy_run(prow *dst, const prow *src)
    is used again only by the final merge). */
 static size_t run_fast(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi, unsigned char *blk,
                        const fast_layout *f, const size_t *gstart, size_t ng, cva_txn_summary *out,
-                       int count_only, int scattered, size_t *kbase)
+                       int count_only, int scattered, size_t limit, cva_txn_summary *final, size_t *kbase)
 {
     const cva_txn_opts *o = cx->o;
     const size_t n = in->n, *cnt = pi->cnt;
@@ -1186,6 +1199,8 @@ static size_t run_fast(const cva_txn_input *in, const txn_ctx *cx, const part_in
                 last = lidx[i] = v;
                 last_id = id;
             }
+            if (!count_only && K + kp > limit)
+                count_only = 1; /* more customers than rows to write: count only from here */
             if (count_only) {
                 kbase[q] = K;
                 gbase += (m + PART_WC_ROWS - 1) / PART_WC_ROWS * PART_WC_ROWS;
@@ -1277,10 +1292,8 @@ static size_t run_fast(const cva_txn_input *in, const txn_ctx *cx, const part_in
         }
     }
     kbase[pi->P] = K;
-    if (!count_only) {
-        if (K > 1)
-            merge_runs(out, kbase, pi->P, K, (uint32_t *)(void *)(blk + f->perm), blk + f->temp);
-    }
+    if (!count_only && K > 0)
+        merge_runs(out, final, kbase, pi->P, K, (uint32_t *)(void *)(blk + f->perm), blk + f->temp);
     return K;
 }
 
@@ -1341,11 +1354,58 @@ static cva_status run_fallback(const cva_txn_input *in, const txn_ctx *cx, const
     return CVA_OK;
 }
 
+/* Staging rows for the outputs requested in out, `rows` of each, carved from
+   the temp area (nw doubles). 0 when they do not fit. */
+static int stage_outputs(const cva_txn_summary *out, size_t rows, size_t nw, unsigned char *temp,
+                         cva_txn_summary *stage)
+{
+    size_t off = 0;
+    int pass;
+    if (rows == 0 || rows > nw)
+        return 0;
+    *stage = *out;
+    stage->capacity = rows;
+    /* pass 0 measures, pass 1 carves (rows <= nw: no overflow below) */
+#define STAGE_(field, type)                                                       \
+    do {                                                                          \
+        if (out->field) {                                                         \
+            if (pass)                                                             \
+                stage->field = (type *)(void *)(temp + off);                      \
+            off += (rows * sizeof(type) + 7u) & ~(size_t)7u;                      \
+        }                                                                         \
+    } while (0)
+    for (pass = 0; pass < 2; pass++) {
+        if (pass && off > nw * sizeof(double))
+            return 0;
+        off = 0;
+        STAGE_(customer_id, int64_t);
+        STAGE_(n_txn, uint32_t);
+        STAGE_(n_occ, uint32_t);
+        STAGE_(n_refund, uint32_t);
+        STAGE_(first_t, double);
+        STAGE_(last_t, double);
+        STAGE_(total_amount, double);
+        STAGE_(total_cost, double);
+        STAGE_(refund_amount, double);
+        STAGE_(frequency, double);
+        STAGE_(recency, double);
+        STAGE_(T, double);
+        STAGE_(monetary_value, double);
+        STAGE_(days_since_last, double);
+        STAGE_(frequency_holdout, double);
+        STAGE_(monetary_value_holdout, double);
+        STAGE_(duration_holdout, double);
+    }
+#undef STAGE_
+    return 1;
+}
+
 static cva_status summarize_nonref(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi, arena *ar,
                                    size_t budget, cva_txn_summary *out, cva_diag *diag, size_t *K_out)
 {
     size_t gstart[((size_t)1 << PART_MAX_BITS) + 1], kbase[((size_t)1 << PART_MAX_BITS) + 1], ng = 1, m_max = 0, p, target, grows, K;
     fast_layout f;
+    cva_txn_summary stage;
     unsigned char *blk;
     int fits = 0, counted = 0;
 
@@ -1377,9 +1437,23 @@ static cva_status summarize_nonref(const cva_txn_input *in, const txn_ctx *cx, c
     if (!(blk = (unsigned char *)arena_get(ar, f.total)))
         return CVA_E_NOMEM;
     blk += (16 - (size_t)((uintptr_t)blk & 15u)) & 15u;
+    if (out->capacity < pi->nw && ng == 1 && stage_outputs(out, out->capacity, pi->nw, blk + f.temp, &stage)) {
+        /* one run into staging rows (the temp area), gathered into the
+           outputs in id order only once the customers are known to fit */
+        K = run_fast(in, cx, pi, blk, &f, gstart, ng, &stage, 0, 0, out->capacity, out, kbase);
+        *K_out = K;
+        if (out->capacity < K) {
+            out->n_customers = K;
+            return cva__report(diag, CVA_E_BUFFER_TOO_SMALL, 3, 0, -1, K,
+                               "out->capacity is less than the number of customers");
+        }
+        out->n_customers = K;
+        no_referrals(out, K);
+        return CVA_OK;
+    }
     if (out->capacity < pi->nw) {
         counted = 1;
-        K = run_fast(in, cx, pi, blk, &f, gstart, ng, out, 1, 0, kbase);
+        K = run_fast(in, cx, pi, blk, &f, gstart, ng, out, 1, 0, SIZE_MAX, out, kbase);
         if (out->capacity < K) {
             *K_out = K;
             out->n_customers = K;
@@ -1388,7 +1462,7 @@ static cva_status summarize_nonref(const cva_txn_input *in, const txn_ctx *cx, c
         }
     }
     /* From here on nothing can fail: write the outputs. */
-    K = run_fast(in, cx, pi, blk, &f, gstart, ng, out, 0, counted && ng == 1, kbase);
+    K = run_fast(in, cx, pi, blk, &f, gstart, ng, out, 0, counted && ng == 1, SIZE_MAX, out, kbase);
     out->n_customers = K;
     *K_out = K;
     no_referrals(out, K);

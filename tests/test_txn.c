@@ -768,6 +768,88 @@ static void large_inputs_all_paths(void **state)
     free(c);
 }
 
+/* out->capacity below the row count takes one run into staging rows when the
+   staged outputs fit in the workspace's temp area (several rows per customer),
+   and a counting run followed by a writing run when they do not (here about
+   three rows per customer). Both give the bits of a full-capacity call, report
+   the customer count when it exceeds the capacity and then leave the outputs
+   as they were; with and without a holdout split (duration_holdout staged). */
+static void capacity_below_rows_paths(void **state)
+{
+    enum { N = 120000 };
+    int64_t *id = (int64_t *)malloc(N * sizeof(int64_t));
+    double *t = (double *)malloc(N * sizeof(double));
+    double *a = (double *)malloc(N * sizeof(double));
+    int spread, holdout;
+    (void)state;
+    for (spread = 0; spread < 2; spread++) {
+        uint64_t seed = 77u + (uint64_t)spread;
+        const unsigned n_ids = spread ? 40000u : 1500u; /* ~3 or ~80 rows per customer */
+        size_t i;
+        for (i = 0; i < N; i++) {
+            id[i] = (int64_t)(lcg(&seed) % n_ids) * INT64_C(7919) - INT64_C(100000);
+            t[i] = (double)(lcg(&seed) % 900u) * 0.5;
+            a[i] = (double)((int)(lcg(&seed) % 120u) - 10) * 0.25;
+        }
+        for (holdout = 0; holdout < 2; holdout++) {
+            cva_txn_input in = make_input(N, id, t, a);
+            cva_txn_opts o;
+            outbuf b, b2;
+            size_t K, ws, k;
+            void *work;
+            int w;
+            cva_txn_opts_init_defaults(&o, sizeof o);
+            if (holdout)
+                o.calibration_end = 300.0;
+            outbuf_alloc(&b, N, holdout, 0);
+            assert_status(cva_txn_summarize(&in, &o, &b.s, NULL, 0, NULL), CVA_OK);
+            check_against_reference(&in, &o, &b);
+            K = b.s.n_customers;
+            assert_true(spread ? K > 30000u : K < 2000u);
+            assert_status(cva_txn_workspace_size(&in, &o, &ws), CVA_OK);
+            work = malloc(ws);
+            for (w = 0; w < 2; w++) {
+                outbuf_alloc(&b2, K, holdout, 0);
+                assert_status(cva_txn_summarize(&in, &o, &b2.s, w ? work : NULL, w ? ws : 0, NULL), CVA_OK);
+                assert_int_equal(b2.s.n_customers, K);
+                assert_memory_equal(b2.id, b.id, K * sizeof(int64_t));
+                assert_memory_equal(b2.n_txn, b.n_txn, K * sizeof(uint32_t));
+                assert_memory_equal(b2.n_occ, b.n_occ, K * sizeof(uint32_t));
+                assert_memory_equal(b2.first_t, b.first_t, K * sizeof(double));
+                assert_memory_equal(b2.total, b.total, K * sizeof(double));
+                assert_memory_equal(b2.x, b.x, K * sizeof(double));
+                assert_memory_equal(b2.tx, b.tx, K * sizeof(double));
+                assert_memory_equal(b2.T, b.T, K * sizeof(double));
+                assert_memory_equal(b2.mx, b.mx, K * sizeof(double));
+                assert_memory_equal(b2.since, b.since, K * sizeof(double));
+                if (holdout) {
+                    assert_memory_equal(b2.xh, b.xh, K * sizeof(double));
+                    assert_memory_equal(b2.mh, b.mh, K * sizeof(double));
+                    for (k = 0; k < K; k++)
+                        assert_true(b2.dh[k] == b.dh[0]);
+                }
+                /* one row short: the count is reported, nothing is written */
+                b2.s.capacity = K - 1;
+                for (k = 0; k < K; k++)
+                    b2.x[k] = -1.0;
+                b2.id[0] = 777;
+                assert_status(cva_txn_summarize(&in, &o, &b2.s, w ? work : NULL, w ? ws : 0, NULL),
+                              CVA_E_BUFFER_TOO_SMALL);
+                assert_int_equal(b2.s.n_customers, K);
+                assert_int_equal(b2.id[0], 777);
+                for (k = 0; k < K; k++)
+                    assert_true(b2.x[k] == -1.0);
+                outbuf_free(&b2);
+            }
+            free(work);
+            outbuf_free(&b);
+        }
+    }
+    free(id);
+    free(t);
+    free(a);
+}
+
 /* The 16-byte record path (no cost or period array, NET policy, no split),
    with periods computed from t, and the counting run whose scattered rows
    and ids are reused (capacity below the row count), both with and without a
@@ -1073,6 +1155,7 @@ int main(void)
         cmocka_unit_test(long_unsorted_history),
         cmocka_unit_test(large_inputs_all_paths),
         cmocka_unit_test(large_inputs_short_records),
+        cmocka_unit_test(capacity_below_rows_paths),
         cmocka_unit_test(bad_input),
         cmocka_unit_test(empty_input),
         cmocka_unit_test(duplicates_and_extremes),
