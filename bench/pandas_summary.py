@@ -123,7 +123,7 @@ def main():
     if len(cid) != n or len(t) != n or len(amount) != n:
         sys.exit("pandas_summary: short input file")
     if a.cva_python:
-        time_cva(a.cva_python, cid, t, amount, max(1, a.repeat))
+        time_cva(a.cva_python, cid, t, amount, max(3, a.repeat))
     ptimes = []
     for _ in range(max(0, a.plain_repeat)):
         t0 = time.perf_counter()

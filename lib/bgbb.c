@@ -206,6 +206,8 @@ static void setup(const double *p, bgbb_k *k, int need_psi)
         k->psi_g = cva__digamma(k->g);
         k->psi_d = cva__digamma(k->d);
         k->psi_gd = cva__digamma(k->g + k->d);
+    } else { /* unused without gradients; set so no path reads garbage */
+        k->psi_a = k->psi_b = k->psi_ab = k->psi_g = k->psi_d = k->psi_gd = 0.0;
     }
 }
 
