@@ -585,6 +585,18 @@ static int have_avx512(void)
 #endif
 }
 
+/* The three-column passes hand the recency keep bits to the F and M columns
+   (AVX-512 kernels only; the others read the recency mask again). */
+static int use_keep_bits(int32_t kernel)
+{
+#ifdef CVA_HAVE_AVX512_KERNEL
+    return kernel != CVA_KERNEL_SCALAR && have_avx512();
+#else
+    (void)kernel;
+    return 0;
+#endif
+}
+
 typedef void (*count_fn)(CVA_RFM_COUNT_ARGS);
 typedef void (*count_closed_fn)(CVA_RFM_COUNT_CLOSED_ARGS);
 
@@ -873,8 +885,11 @@ static int sel_buffers(colsel *const *c, int nc, selws *w, uint64_t **scratch)
     return 1;
 }
 
-/* One block of the counting pass: counts, per-block equal counts, gather. */
-static void sel_block(colsel *c, size_t i, size_t len, size_t nb, count_fn count)
+/* One block of the counting pass: counts, per-block equal counts, gather.
+   kin / kout: keep bits of the block (AVX-512 kernels only, see
+   rfm_kernels.h), NULL otherwise. */
+static void sel_block(colsel *c, size_t i, size_t len, size_t nb, count_fn count, const uint8_t *kin,
+                      uint8_t *kout)
 {
     int64_t lt[CVA_RFM_MAX_PIVOTS], le[CVA_RFM_MAX_PIVOTS], kk, bb;
     uint64_t inside[KBLOCK / 64];
@@ -882,14 +897,31 @@ static void sel_block(colsel *c, size_t i, size_t len, size_t nb, count_fn count
     const int closed = c->closed;
     size_t e;
     int32_t t;
-    if (closed) {
+    int done = 0;
+#ifdef CVA_HAVE_AVX512_KERNEL
+    if (kin || kout) {
+        if (closed)
+            cva__rfm_count_closed_avx512k(c->v + i, c->mask + i, len, c->sign, c->qa, c->qb, c->nbr, lt, le, inside,
+                                          &kk, &bb, kin, kout);
+        else
+            cva__rfm_count_avx512k(c->v + i, c->mask + i, len, c->sign, c->q, c->hi, c->lo, c->np, lt, le, inside,
+                                   &kk, &bb, kin, kout);
+        done = 1;
+    }
+#else
+    (void)kin;
+    (void)kout;
+#endif
+    if (!done && closed)
         c->ccount(c->v + i, c->mask + i, len, c->sign, c->qa, c->qb, c->nbr, lt, le, inside, &kk, &bb);
+    else if (!done)
+        count(c->v + i, c->mask + i, len, c->sign, c->q, c->hi, c->lo, c->np, lt, le, inside, &kk, &bb);
+    if (closed) {
         for (t = 0; t < c->nbr; t++) {
             c->tlt[t] += lt[t];
             c->tle[t] += le[t];
         }
     } else {
-        count(c->v + i, c->mask + i, len, c->sign, c->q, c->hi, c->lo, c->np, lt, le, inside, &kk, &bb);
         for (t = 0; t < c->np; t++) {
             c->tlt[t] += lt[t];
             c->tle[t] += le[t];
@@ -1076,7 +1108,7 @@ static int select_sampled(const double *v, const double *mask, size_t n, double 
     if (rc <= 0)
         return rc;
     for (i = 0; i < n; i += KBLOCK)
-        sel_block(&c, i, n - i < KBLOCK ? n - i : KBLOCK, nb, count);
+        sel_block(&c, i, n - i < KBLOCK ? n - i : KBLOCK, nb, count, NULL, NULL);
     return sel_finish(&c, n, nb, scratch, m_out, bad_out, ranks, nr_out, out_v, out_i, tie_after);
 }
 
@@ -1359,17 +1391,31 @@ static void apply_cuts3(const double *const col[3], size_t n, cva_rfm_cuts *c, i
 {
     applier a[3];
     kernel_fn fn = pick_kernel(kernel);
+    uint8_t kbits[SUPER_BLOCK / 8]; /* keep bits of the recency superblock */
+    const int bits = use_keep_bits(kernel);
     size_t base;
     int q;
     for (q = 0; q < 3; q++)
         applier_init(&a[q], &c[q]);
+    memset(kbits, 0, sizeof kbits);
     for (base = 0; base < n; base += SUPER_BLOCK) {
         const size_t send = n - base < SUPER_BLOCK ? n : base + SUPER_BLOCK;
         for (q = 0; q < 3; q++) {
             size_t b;
-            for (b = base; b < send; b += KBLOCK)
-                fn(col[q] + b, col[0] + b, b, send - b < KBLOCK ? send - b : KBLOCK, a[q].sign, a[q].left,
-                   c[q].reverse, a[q].cv, a[q].ci, a[q].nc, out[q] + b, a[q].above, &a[q].kept);
+            for (b = base; b < send; b += KBLOCK) {
+                const size_t len = send - b < KBLOCK ? send - b : KBLOCK;
+#ifdef CVA_HAVE_AVX512_KERNEL
+                if (bits) {
+                    cva__rfm_kernel_avx512k(col[q] + b, col[0] + b, b, len, a[q].sign, a[q].left, c[q].reverse,
+                                            a[q].cv, a[q].ci, a[q].nc, out[q] + b, a[q].above, &a[q].kept,
+                                            q > 0 ? kbits + (b - base) / 8 : NULL,
+                                            q == 0 ? kbits + (b - base) / 8 : NULL);
+                    continue;
+                }
+#endif
+                fn(col[q] + b, col[0] + b, b, len, a[q].sign, a[q].left, c[q].reverse, a[q].cv, a[q].ci, a[q].nc,
+                   out[q] + b, a[q].above, &a[q].kept);
+            }
         }
     }
     for (q = 0; q < 3; q++)
@@ -1408,6 +1454,8 @@ static int fused_select(const double *recency, const double *frequency, const do
 {
     colsel c[3];
     colsel *cp[3];
+    uint8_t kbits[SUPER_BLOCK / 8]; /* keep bits of the recency superblock */
+    int bits;
     const size_t nb = n_blocks(n);
     const int32_t k = o->bins;
     const int rank_based = o->method == CVA_RFM_RANK_FIRST || o->method == CVA_RFM_NTILE;
@@ -1418,6 +1466,7 @@ static int fused_select(const double *recency, const double *frequency, const do
     if (o->method == CVA_RFM_FIXED || k == 1 || n < SAMPLED_MIN_N || 2 * (k - 1) > CVA_RFM_MAX_PIVOTS)
         return 0;
     count = pick_count(o->kernel);
+    bits = use_keep_bits(o->kernel);
     if (!sel_arrays(w, nb))
         return -1;
     for (q = 0; q < 3; q++) {
@@ -1432,12 +1481,14 @@ static int fused_select(const double *recency, const double *frequency, const do
     rc = sel_buffers(cp, 3, w, &scratch);
     if (rc <= 0)
         return rc;
+    memset(kbits, 0, sizeof kbits);
     for (i = 0; i < n; i += SUPER_BLOCK) {
         const size_t send = n - i < SUPER_BLOCK ? n : i + SUPER_BLOCK;
         for (q = 0; q < 3; q++) {
             size_t b;
             for (b = i; b < send; b += KBLOCK)
-                sel_block(&c[q], b, send - b < KBLOCK ? send - b : KBLOCK, nb, count);
+                sel_block(&c[q], b, send - b < KBLOCK ? send - b : KBLOCK, nb, count,
+                          bits && q > 0 ? kbits + (b - i) / 8 : NULL, bits && q == 0 ? kbits + (b - i) / 8 : NULL);
         }
     }
     for (q = 0; q < 3; q++)

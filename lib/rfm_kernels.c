@@ -184,11 +184,14 @@ void cva__rfm_count_closed(CVA_RFM_COUNT_CLOSED_ARGS)
 #define CVA_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
 #define CVA_ALIGNAS_64 __attribute__((aligned(64)))
 
-/* x = sign·v for kept lanes (mask not NaN, lane < len), NaN otherwise, for the
-   block padded to whole vectors of 8; returns the keep mask of each vector. */
+/* x = sign·v for kept lanes (mask not NaN — or bit set in kin when kin is not
+   NULL — and lane < len), NaN otherwise, for the block padded to whole vectors
+   of 8; returns the keep mask of each vector in keep[] (and in kout when not
+   NULL). */
 CVA_AVX512 static size_t load_block_512(const double *CVA_RESTRICT v, const double *CVA_RESTRICT mask,
-                                        size_t len, double sign, double *CVA_RESTRICT xs,
-                                        __mmask8 *CVA_RESTRICT keep, int64_t *CVA_RESTRICT nbad)
+                                        const uint8_t *kin, uint8_t *kout, size_t len, double sign,
+                                        double *CVA_RESTRICT xs, __mmask8 *CVA_RESTRICT keep,
+                                        int64_t *CVA_RESTRICT nbad)
 {
     const __m512d s = _mm512_set1_pd(sign), nanv = _mm512_set1_pd(CVA_NAN);
     const __m512d big = _mm512_set1_pd(DBL_MAX);
@@ -199,18 +202,26 @@ CVA_AVX512 static size_t load_block_512(const double *CVA_RESTRICT v, const doub
         const size_t rem = len - 8 * g;
         const __mmask8 lm = (__mmask8)(rem >= 8 ? 0xFFu : (1u << rem) - 1u);
         /* whole vectors: plain loads (masked loads are slower on some cores) */
-        const __m512d mv = rem >= 8 ? _mm512_loadu_pd(mask + 8 * g) : _mm512_maskz_loadu_pd(lm, mask + 8 * g);
         const __m512d vv = rem >= 8 ? _mm512_loadu_pd(v + 8 * g) : _mm512_maskz_loadu_pd(lm, v + 8 * g);
-        const __mmask8 k = _mm512_mask_cmp_pd_mask(lm, mv, mv, _CMP_ORD_Q);
-        const __m512d x = _mm512_mask_mul_pd(nanv, k, s, vv);
+        __mmask8 k, fin;
+        __m512d x;
+        if (kin) {
+            k = (__mmask8)(kin[g] & lm);
+        } else {
+            const __m512d mv = rem >= 8 ? _mm512_loadu_pd(mask + 8 * g) : _mm512_maskz_loadu_pd(lm, mask + 8 * g);
+            k = _mm512_mask_cmp_pd_mask(lm, mv, mv, _CMP_ORD_Q);
+            CVA_PREFETCH(mask, 8 * g + KBLOCK);
+        }
+        x = _mm512_mask_mul_pd(nanv, k, s, vv);
         /* kept and not finite: |x| <= DBL_MAX fails (NaN or infinity) */
-        const __mmask8 fin = _mm512_cmp_pd_mask(_mm512_abs_pd(x), big, _CMP_LE_OQ);
+        fin = _mm512_cmp_pd_mask(_mm512_abs_pd(x), big, _CMP_LE_OQ);
         CVA_PREFETCH(v, 8 * g + KBLOCK); /* the next block, one line per vector */
-        CVA_PREFETCH(mask, 8 * g + KBLOCK);
         nb += __builtin_popcount((unsigned)(k & (__mmask8)~fin));
         _mm512_store_pd(xs + 8 * g, x);
         keep[g] = k;
     }
+    if (kout)
+        memcpy(kout, keep, nv);
     *nbad = nb;
     return nv;
 }
@@ -219,7 +230,7 @@ CVA_AVX512 static size_t load_block_512(const double *CVA_RESTRICT v, const doub
    the following hi pivot) or a single pivot — and for each group one loop over
    the block's vectors: two compares per pivot, counts in 64-bit vector lanes,
    the inside bitmap from the compare masks. */
-CVA_AVX512 void cva__rfm_count_avx512(CVA_RFM_COUNT_ARGS)
+CVA_AVX512 void cva__rfm_count_avx512k(CVA_RFM_COUNT_ARGS, const uint8_t *kin, uint8_t *kout)
 {
     CVA_ALIGNAS_64 double xs[KBLOCK];
     __mmask8 keep[KBLOCK / 8], ins[KBLOCK / 8];
@@ -227,7 +238,7 @@ CVA_AVX512 void cva__rfm_count_avx512(CVA_RFM_COUNT_ARGS)
     size_t g, nv;
     int64_t nb, nk = 0;
     int32_t t = 0;
-    nv = load_block_512(v, mask, len, sign, xs, keep, &nb);
+    nv = load_block_512(v, mask, kin, kout, len, sign, xs, keep, &nb);
     for (g = 0; g < KBLOCK / 8; g++) {
         ins[g] = 0;
         if (g < nv)
@@ -281,7 +292,7 @@ CVA_AVX512 void cva__rfm_count_avx512(CVA_RFM_COUNT_ARGS)
 
 /* Closed-bracket counting pass (see rfm_kernels.h): per bracket one GE and one
    LE compare; lt = kept − #(x >= a) per vector (dropped lanes are NaN). */
-CVA_AVX512 void cva__rfm_count_closed_avx512(CVA_RFM_COUNT_CLOSED_ARGS)
+CVA_AVX512 void cva__rfm_count_closed_avx512k(CVA_RFM_COUNT_CLOSED_ARGS, const uint8_t *kin, uint8_t *kout)
 {
     CVA_ALIGNAS_64 double xs[KBLOCK];
     __mmask8 keep[KBLOCK / 8], ins[KBLOCK / 8];
@@ -289,7 +300,7 @@ CVA_AVX512 void cva__rfm_count_closed_avx512(CVA_RFM_COUNT_CLOSED_ARGS)
     size_t g, nv;
     int64_t nb, nk = 0;
     int32_t t;
-    nv = load_block_512(v, mask, len, sign, xs, keep, &nb);
+    nv = load_block_512(v, mask, kin, kout, len, sign, xs, keep, &nb);
     for (g = 0; g < KBLOCK / 8; g++) {
         ins[g] = 0;
         if (g < nv)
@@ -342,9 +353,9 @@ static double below(double c)
    straight from v and mask (no block copy, no finiteness test). Streaming stores
    for the output were tried and were slower on the benchmark VM. */
 CVA_AVX512 static inline __attribute__((always_inline)) void
-assign_gt_512(const double *CVA_RESTRICT v, const double *CVA_RESTRICT mask, double sign, size_t len,
-              const double *e, int32_t NC, int reverse, int32_t nc, int32_t *CVA_RESTRICT out,
-              uint64_t *CVA_RESTRICT n_above, uint64_t *CVA_RESTRICT n_kept)
+assign_gt_512(const double *CVA_RESTRICT v, const double *CVA_RESTRICT mask, const uint8_t *kin, uint8_t *kout,
+              double sign, size_t len, const double *e, int32_t NC, int reverse, int32_t nc,
+              int32_t *CVA_RESTRICT out, uint64_t *CVA_RESTRICT n_above, uint64_t *CVA_RESTRICT n_kept)
 {
     const __m512d s = _mm512_set1_pd(sign), nanv = _mm512_set1_pd(CVA_NAN);
     int64_t nk = 0;
@@ -369,21 +380,32 @@ assign_gt_512(const double *CVA_RESTRICT v, const double *CVA_RESTRICT mask, dou
         __m512i av = _mm512_setzero_si512(), sc;
         CVA_PREFETCH(v, 16 * g + KBLOCK);
         CVA_PREFETCH(v, 16 * g + KBLOCK + 8);
-        CVA_PREFETCH(mask, 16 * g + KBLOCK);
-        CVA_PREFETCH(mask, 16 * g + KBLOCK + 8);
-        if (rem >= 16) { /* whole chunk: plain loads */
-            mv0 = _mm512_loadu_pd(mask + 16 * g);
-            mv1 = _mm512_loadu_pd(mask + 16 * g + 8);
-            v0 = _mm512_loadu_pd(v + 16 * g);
-            v1 = _mm512_loadu_pd(v + 16 * g + 8);
+        if (kin) { /* keep bits given: the mask column is not read */
+            v0 = rem >= 16 ? _mm512_loadu_pd(v + 16 * g) : _mm512_maskz_loadu_pd(l0, v + 16 * g);
+            v1 = rem >= 16 ? _mm512_loadu_pd(v + 16 * g + 8) : _mm512_maskz_loadu_pd(l1, v + 16 * g + 8);
+            k0 = (__mmask8)(kin[2 * g] & l0);
+            k1 = (__mmask8)(kin[2 * g + 1] & l1);
         } else {
-            mv0 = _mm512_maskz_loadu_pd(l0, mask + 16 * g);
-            mv1 = _mm512_maskz_loadu_pd(l1, mask + 16 * g + 8);
-            v0 = _mm512_maskz_loadu_pd(l0, v + 16 * g);
-            v1 = _mm512_maskz_loadu_pd(l1, v + 16 * g + 8);
+            CVA_PREFETCH(mask, 16 * g + KBLOCK);
+            CVA_PREFETCH(mask, 16 * g + KBLOCK + 8);
+            if (rem >= 16) { /* whole chunk: plain loads */
+                mv0 = _mm512_loadu_pd(mask + 16 * g);
+                mv1 = _mm512_loadu_pd(mask + 16 * g + 8);
+                v0 = _mm512_loadu_pd(v + 16 * g);
+                v1 = _mm512_loadu_pd(v + 16 * g + 8);
+            } else {
+                mv0 = _mm512_maskz_loadu_pd(l0, mask + 16 * g);
+                mv1 = _mm512_maskz_loadu_pd(l1, mask + 16 * g + 8);
+                v0 = _mm512_maskz_loadu_pd(l0, v + 16 * g);
+                v1 = _mm512_maskz_loadu_pd(l1, v + 16 * g + 8);
+            }
+            k0 = _mm512_mask_cmp_pd_mask(l0, mv0, mv0, _CMP_ORD_Q);
+            k1 = _mm512_mask_cmp_pd_mask(l1, mv1, mv1, _CMP_ORD_Q);
+            if (kout) {
+                kout[2 * g] = (uint8_t)k0;
+                kout[2 * g + 1] = (uint8_t)k1;
+            }
         }
-        k0 = _mm512_mask_cmp_pd_mask(l0, mv0, mv0, _CMP_ORD_Q);
-        k1 = _mm512_mask_cmp_pd_mask(l1, mv1, mv1, _CMP_ORD_Q);
         x0 = _mm512_mask_mul_pd(nanv, k0, s, v0);
         x1 = _mm512_mask_mul_pd(nanv, k1, s, v1);
         k = _mm512_kunpackb((__mmask16)k1, (__mmask16)k0);
@@ -405,7 +427,7 @@ assign_gt_512(const double *CVA_RESTRICT v, const double *CVA_RESTRICT mask, dou
     *n_kept += (uint64_t)nk;
 }
 
-CVA_AVX512 void cva__rfm_kernel_avx512(CVA_RFM_KERNEL_ARGS)
+CVA_AVX512 void cva__rfm_kernel_avx512k(CVA_RFM_KERNEL_ARGS, const uint8_t *kin, uint8_t *kout)
 {
     CVA_ALIGNAS_64 double xs[KBLOCK];
     CVA_ALIGNAS_64 int32_t a[KBLOCK];
@@ -443,15 +465,15 @@ CVA_AVX512 void cva__rfm_kernel_avx512(CVA_RFM_KERNEL_ARGS)
         }
         if (fast) {
             if (nc <= 4)
-                assign_gt_512(v, mask, sign, len, e, 4, reverse, nc, acc, n_above, n_kept);
+                assign_gt_512(v, mask, kin, kout, sign, len, e, 4, reverse, nc, acc, n_above, n_kept);
             else if (nc <= 8)
-                assign_gt_512(v, mask, sign, len, e, 8, reverse, nc, acc, n_above, n_kept);
+                assign_gt_512(v, mask, kin, kout, sign, len, e, 8, reverse, nc, acc, n_above, n_kept);
             else
-                assign_gt_512(v, mask, sign, len, e, 16, reverse, nc, acc, n_above, n_kept);
+                assign_gt_512(v, mask, kin, kout, sign, len, e, 16, reverse, nc, acc, n_above, n_kept);
             return;
         }
     }
-    (void)load_block_512(v, mask, len, sign, xs, keep, &nb);
+    (void)load_block_512(v, mask, kin, kout, len, sign, xs, keep, &nb);
     if (nv & 1) { /* pad to a whole chunk: NaN is never above a cut */
         _mm512_store_pd(xs + 8 * nv, _mm512_set1_pd(CVA_NAN));
         keep[nv] = 0;
@@ -506,5 +528,21 @@ CVA_AVX512 void cva__rfm_kernel_avx512(CVA_RFM_KERNEL_ARGS)
             _mm512_mask_storeu_epi32(acc + 16 * g, lm, _mm512_maskz_mov_epi32(k, sc));
         }
     }
+}
+
+/* The entry points without keep bits. */
+CVA_AVX512 void cva__rfm_kernel_avx512(CVA_RFM_KERNEL_ARGS)
+{
+    cva__rfm_kernel_avx512k(v, mask, offset, len, sign, left, reverse, cv, ci, nc, acc, n_above, n_kept, NULL, NULL);
+}
+
+CVA_AVX512 void cva__rfm_count_avx512(CVA_RFM_COUNT_ARGS)
+{
+    cva__rfm_count_avx512k(v, mask, len, sign, q, hi, lo, np, lt, le, inside, kept, bad, NULL, NULL);
+}
+
+CVA_AVX512 void cva__rfm_count_closed_avx512(CVA_RFM_COUNT_CLOSED_ARGS)
+{
+    cva__rfm_count_closed_avx512k(v, mask, len, sign, a, b, nbr, lt, le, inside, kept, bad, NULL, NULL);
 }
 #endif

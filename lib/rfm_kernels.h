@@ -86,4 +86,18 @@ void cva__rfm_count_closed(CVA_RFM_COUNT_CLOSED_ARGS);
 void cva__rfm_count_closed_avx512(CVA_RFM_COUNT_CLOSED_ARGS);
 #endif
 
+#ifdef CVA_HAVE_AVX512_KERNEL
+/*
+ * The AVX-512 kernels with keep bits (bit i % 8 of byte i / 8 for element i,
+ * KBLOCK / 8 bytes per block): when kin is not NULL it replaces mask (element
+ * i is kept when its bit is set, mask is not read); when kout is not NULL it
+ * receives the bits computed from mask. The three-column passes of rfm.c take
+ * the recency column's bits once per block for the F and M columns, which
+ * would otherwise read the recency doubles again.
+ */
+void cva__rfm_kernel_avx512k(CVA_RFM_KERNEL_ARGS, const uint8_t *kin, uint8_t *kout);
+void cva__rfm_count_avx512k(CVA_RFM_COUNT_ARGS, const uint8_t *kin, uint8_t *kout);
+void cva__rfm_count_closed_avx512k(CVA_RFM_COUNT_CLOSED_ARGS, const uint8_t *kin, uint8_t *kout);
+#endif
+
 #endif /* CVA_RFM_KERNELS_H */
