@@ -329,3 +329,58 @@ cva_status cva_gg_expected_spend(const double *params, const double *x, const do
     }
     return cva__report(diag, n ? CVA_OK : CVA_W_EMPTY, 0, 0, -1, 0, NULL);
 }
+
+cva_status cva_gg_correlation(const double *x, const double *m_x, const double *weight, size_t n, double *corr,
+                              cva_diag *diag)
+{
+    cva__ksum W = {0.0, 0.0}, Sx = {0.0, 0.0}, Sm = {0.0, 0.0}, Cxx = {0.0, 0.0}, Cmm = {0.0, 0.0},
+              Cxm = {0.0, 0.0};
+    size_t i, used = 0;
+    double mx, mm, vxx, vmm;
+    if (!corr)
+        return cva__report(diag, CVA_E_NULLPTR, 5, 0, -1, 0, "corr is NULL");
+    if (n > 0 && (!x || !m_x))
+        return cva__report(diag, CVA_E_NULLPTR, !x ? 1 : 2, 0, -1, 0, "data array is NULL");
+    for (i = 0; i < n; i++) {
+        if (!isfinite(x[i]))
+            return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0, "x is not finite");
+        if (!isfinite(m_x[i]))
+            return cva__report(diag, CVA_E_NONFINITE, 2, 0, (int64_t)i, 0, "m_x is not finite");
+        if (weight && !isfinite(weight[i]))
+            return cva__report(diag, CVA_E_NONFINITE, 3, 0, (int64_t)i, 0, "weight is not finite");
+        if (weight && !(weight[i] > 0.0))
+            return cva__report(diag, CVA_E_BADARG, 3, 0, (int64_t)i, 0, "weights must be > 0");
+    }
+    /* pass 1: weighted means of the usable rows */
+    for (i = 0; i < n; i++)
+        if (x[i] >= 1.0 && m_x[i] > 0.0) {
+            const double w = weight ? weight[i] : 1.0;
+            cva__ksum_add(&W, w);
+            cva__ksum_add(&Sx, w * x[i]);
+            cva__ksum_add(&Sm, w * m_x[i]);
+            used++;
+        }
+    *corr = CVA_NAN;
+    if (used < 2)
+        return cva__report(diag, CVA_W_EMPTY, 1, 0, -1, n - used, "fewer than two rows with x >= 1 and m_x > 0");
+    mx = cva__ksum_value(&Sx) / cva__ksum_value(&W);
+    mm = cva__ksum_value(&Sm) / cva__ksum_value(&W);
+    /* pass 2: centred sums of squares and products */
+    for (i = 0; i < n; i++)
+        if (x[i] >= 1.0 && m_x[i] > 0.0) {
+            const double w = weight ? weight[i] : 1.0, dx = x[i] - mx, dm = m_x[i] - mm;
+            cva__ksum_add(&Cxx, w * dx * dx);
+            cva__ksum_add(&Cmm, w * dm * dm);
+            cva__ksum_add(&Cxm, w * dx * dm);
+        }
+    vxx = cva__ksum_value(&Cxx);
+    vmm = cva__ksum_value(&Cmm);
+    if (!(vxx > 0.0) || !(vmm > 0.0))
+        return cva__report(diag, CVA_W_EMPTY, 1, 0, -1, n - used, "x or m_x is constant over the usable rows");
+    *corr = cva__ksum_value(&Cxm) / sqrt(vxx * vmm);
+    if (*corr > 1.0) /* rounding at perfect correlation */
+        *corr = 1.0;
+    if (*corr < -1.0)
+        *corr = -1.0;
+    return cva__report(diag, CVA_OK, 0, 0, -1, n - used, NULL);
+}

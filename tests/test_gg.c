@@ -225,11 +225,111 @@ static void errors(void **state)
     assert_status(cva_gg_fit(x, m, NULL, 3, NULL, NULL, &d), CVA_E_NULLPTR);
 }
 
+/* Pearson correlation of the usable rows in long double, textbook two-pass. */
+static double corr_reference(const double *x, const double *m, const double *w, size_t n)
+{
+    long double W = 0, sx = 0, sm = 0, cxx = 0, cmm = 0, cxm = 0, mx, mm;
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (x[i] >= 1 && m[i] > 0) {
+            W += w ? w[i] : 1;
+            sx += (long double)(w ? w[i] : 1) * x[i];
+            sm += (long double)(w ? w[i] : 1) * m[i];
+        }
+    mx = sx / W;
+    mm = sm / W;
+    for (i = 0; i < n; i++)
+        if (x[i] >= 1 && m[i] > 0) {
+            long double ww = w ? w[i] : 1, dx = x[i] - mx, dm = m[i] - mm;
+            cxx += ww * dx * dx;
+            cmm += ww * dm * dm;
+            cxm += ww * dx * dm;
+        }
+    return (double)(cxm / sqrtl(cxx * cmm));
+}
+
+/* cva_gg_correlation: against the reference on random data with rows the model
+   ignores, weights equal to repeated rows, a perfect linear relation, and the
+   edge cases. (CDNOW's published 0.113884 is checked in test_models.c.) */
+static void correlation(void **state)
+{
+    enum { N = 3000 };
+    static double x[2 * N], m[2 * N], w[N];
+    double r, r2;
+    uint64_t s = 12345u;
+    size_t i, k;
+    cva_diag d;
+    (void)state;
+    cva_diag_init(&d, sizeof d);
+    for (i = 0; i < N; i++) {
+        s = s * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+        x[i] = (double)((s >> 33) % 12u);                                      /* 0 .. 11: x = 0 ignored */
+        m[i] = (double)((s >> 13) % 5000u) / 100.0 - 2.0 + 0.8 * x[i];        /* some m <= 0 ignored */
+        w[i] = (double)(1 + (s >> 50) % 3u);
+    }
+    assert_status(cva_gg_correlation(x, m, NULL, N, &r, &d), CVA_OK);
+    cva_assert_close(r, corr_reference(x, m, NULL, N), 1e-13, 1e-15);
+    assert_true(r > 0.05 && r < 0.5);
+    for (i = 0, k = 0; i < N; i++)
+        k += !(x[i] >= 1 && m[i] > 0);
+    assert_int_equal(d.count, k);
+    /* a weight w counts the row w times */
+    assert_status(cva_gg_correlation(x, m, w, N, &r, &d), CVA_OK);
+    cva_assert_close(r, corr_reference(x, m, w, N), 1e-13, 1e-15);
+    {
+        static double xr[3 * N], mr[3 * N];
+        size_t nr = 0, j;
+        for (i = 0; i < N; i++)
+            for (j = 0; j < (size_t)w[i]; j++) {
+                xr[nr] = x[i];
+                mr[nr] = m[i];
+                nr++;
+            }
+        assert_status(cva_gg_correlation(xr, mr, NULL, nr, &r2, &d), CVA_OK);
+        cva_assert_close(r, r2, 1e-12, 1e-15);
+    }
+    /* exact linear relations */
+    for (i = 0; i < 50; i++) {
+        x[i] = (double)(i + 1);
+        m[i] = 3.0 * x[i] + 7.0;
+        m[N + i] = 500.0 - 2.0 * x[i];
+    }
+    assert_status(cva_gg_correlation(x, m, NULL, 50, &r, &d), CVA_OK);
+    cva_assert_close(r, 1.0, 0, 1e-15);
+    assert_status(cva_gg_correlation(x, m + N, NULL, 50, &r, &d), CVA_OK);
+    cva_assert_close(r, -1.0, 0, 1e-15);
+    /* fewer than two usable rows, a constant column: NaN with CVA_W_EMPTY */
+    assert_status(cva_gg_correlation(x, m, NULL, 1, &r, &d), CVA_W_EMPTY);
+    assert_true(isnan(r));
+    assert_status(cva_gg_correlation(x, m, NULL, 0, &r, &d), CVA_W_EMPTY);
+    assert_true(isnan(r));
+    x[1] = x[0];
+    assert_status(cva_gg_correlation(x, m, NULL, 2, &r, &d), CVA_W_EMPTY);
+    assert_true(isnan(r));
+    x[0] = 0.0; /* ignored: one usable row left */
+    assert_status(cva_gg_correlation(x, m, NULL, 2, &r, &d), CVA_W_EMPTY);
+    assert_int_equal(d.count, 1);
+    /* errors leave *corr alone */
+    r = 42.0;
+    m[3] = (double)NAN;
+    assert_status(cva_gg_correlation(x, m, NULL, 5, &r, &d), CVA_E_NONFINITE);
+    assert_int_equal(d.index, 3);
+    assert_int_equal(d.arg, 2);
+    assert_true(r == 42.0);
+    m[3] = 1.0;
+    w[2] = 0.0;
+    assert_status(cva_gg_correlation(x, m, w, 5, &r, &d), CVA_E_BADARG);
+    assert_int_equal(d.index, 2);
+    assert_status(cva_gg_correlation(x, m, NULL, 5, NULL, &d), CVA_E_NULLPTR);
+    assert_status(cva_gg_correlation(NULL, m, NULL, 5, &r, &d), CVA_E_NULLPTR);
+    assert_true(r == 42.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(spec_reference), cmocka_unit_test(gradient), cmocka_unit_test(fit_paths),
-        cmocka_unit_test(q_constraint),   cmocka_unit_test(errors),
+        cmocka_unit_test(q_constraint),   cmocka_unit_test(errors),         cmocka_unit_test(correlation),
     };
     return cmocka_run_group_tests_name("gg", tests, NULL, NULL);
 }

@@ -76,8 +76,10 @@ void cmd_fit_help(void)
           "Standard errors and the covariance matrix of the parameters come from the\n"
           "observed information (the Hessian of the log-likelihood); null if singular.\n"
           "n_rows is the number of distinct rows after merging identical customers.\n"
-          "time_unit is \"period\" for bgbb and sbg. The file is the --params input of\n"
-          "'cva predict'.\n"
+          "time_unit is \"period\" for bgbb and sbg. gg adds correlation_frequency_monetary,\n"
+          "the Pearson correlation of frequency and monetary value over the customers\n"
+          "fitted: the model assumes they are independent.\n"
+          "The file is the --params input of 'cva predict'.\n"
           "\n",
           stdout);
     fputs(cli_input_help, stdout);
@@ -118,6 +120,8 @@ typedef struct fit_extra {
     double penalizer;
     long long left_out;   /* customers left out (transactions), -1 none */
     long long ignored;    /* gg rows not used, -1 none */
+    int has_corr;         /* gg: corr_x_mx is set */
+    double corr_x_mx;     /* gg: correlation of frequency and monetary value (NaN: undefined) */
     long long n_cohorts, n_periods;
 } fit_extra;
 
@@ -164,6 +168,10 @@ static void write_fit_json(FILE *fp, const cva_model_fit *f, const fit_extra *x)
         fprintf(fp, ",\n  \"customers_left_out\": %lld", x->left_out);
     if (x->ignored >= 0)
         fprintf(fp, ",\n  \"rows_not_used\": %lld", x->ignored);
+    if (x->has_corr) {
+        fputs(",\n  \"correlation_frequency_monetary\": ", fp);
+        put_num(fp, x->corr_x_mx);
+    }
     fputs(",\n  \"input\": ", fp);
     put_str(fp, x->input);
     if (x->cal_end) {
@@ -317,6 +325,8 @@ int cmd_fit(int argc, char **argv)
     ex.time_unit = model == CVA_MODEL_BGBB || model == CVA_MODEL_SBG ? "period" : o.week_unit ? "week" : "day";
     ex.penalizer = penal;
     ex.left_out = ex.ignored = ex.n_cohorts = ex.n_periods = -1;
+    ex.has_corr = 0;
+    ex.corr_x_mx = 0.0;
     if (o.cal_end) {
         cli_format_date(o.cal_days, cal_s);
         ex.cal_end = cal_s;
@@ -354,8 +364,11 @@ int cmd_fit(int argc, char **argv)
         goto fail;
     } else if (model == CVA_MODEL_GG) {
         st = cva_gg_fit(d.x, d.m, d.w, d.n, &fo, &fit, &dg);
-        if (st >= 0)
+        if (st >= 0) {
             ex.ignored = (long long)dg.count;
+            /* the model's independence check (SPEC §5.5); NaN when undefined */
+            ex.has_corr = cva_gg_correlation(d.x, d.m, d.w, d.n, &ex.corr_x_mx, NULL) >= 0;
+        }
     } else {
         st = cva_model_fit_btyd(model, d.x, d.tx, d.T, d.w, d.n, &fo, &fit, &dg);
     }

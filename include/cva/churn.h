@@ -324,6 +324,30 @@ CVA_API cva_status cva_model_dert(int32_t model, const double *params, double de
 CVA_API cva_status cva_gg_expected_spend(const double *params, const double *x, const double *m_x, size_t n,
                                          double *out, int32_t *flag, cva_diag *diag);
 
+/**
+ * @brief Pearson correlation of x and m_x over the customers the Gamma-Gamma
+ *        model is fitted on (x >= 1 and m_x > 0), the independence check of
+ *        SPEC §5.5.
+ *
+ * The model assumes that a customer's spend per transaction does not depend on
+ * how often they buy; a correlation far from zero says that assumption does not
+ * hold for the data. On the CDNOW sample (946 repeat customers) it is 0.1139.
+ * @param x      repeat purchases.
+ * @param m_x    mean repeat-purchase value.
+ * @param weight optional weights (> 0; a weight w counts the row w times); NULL = 1.
+ * @param n      rows.
+ * @param corr   out: the correlation in [-1, 1], NaN with `CVA_W_EMPTY`.
+ * @param diag   optional diagnostics; diag->count = rows left out (x < 1 or m_x <= 0).
+ * @retval CVA_OK
+ * @retval CVA_W_EMPTY fewer than two usable rows, or x or m_x constant over them (*corr = NaN).
+ * @retval CVA_E_NULLPTR @p corr, or @p x / @p m_x with n > 0, is NULL.
+ * @retval CVA_E_NONFINITE a value is NaN or infinite (diag->arg, diag->index).
+ * @retval CVA_E_BADARG a weight is not > 0 (diag->index).
+ * @note Two passes with compensated sums (means, then centred products); O(n), no allocation.
+ */
+CVA_API cva_status cva_gg_correlation(const double *x, const double *m_x, const double *weight, size_t n,
+                                      double *corr, cva_diag *diag);
+
 /** @brief CLV options (SPEC §6.3); fill with cva_clv_opts_init_defaults(). */
 typedef struct cva_clv_opts {
     uint32_t struct_size; /**< sizeof(cva_clv_opts). */

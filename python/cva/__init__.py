@@ -55,7 +55,7 @@ from ._rfm import (
 )
 from ._models import (
     BetaGeo, ModifiedBetaGeo, ParetoNBD, BetaGeoBetaBinom, GammaGamma, ShiftedBetaGeo,
-    clv, cohort_curves, CohortCurves, Lifetime,
+    clv, cohort_curves, CohortCurves, Lifetime, gg_correlation,
     simulate_btyd, simulate_gg_spend, simulate_sbg, BtydSimulation,
 )
 from ._errors import (
@@ -78,7 +78,7 @@ __all__ = [
     "RfmScores", "RfmRaw", "RfmComposite", "RfmSegments", "RfmReport", "Cuts", "SegmentMap",
     "MapCheck", "RfmOpts", "RfmCuts", "RfmRule", "RfmSegmentStat",
     "BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "BetaGeoBetaBinom", "GammaGamma",
-    "ShiftedBetaGeo", "clv", "cohort_curves", "CohortCurves", "Lifetime",
+    "ShiftedBetaGeo", "clv", "cohort_curves", "CohortCurves", "Lifetime", "gg_correlation",
     "simulate_btyd", "simulate_gg_spend", "simulate_sbg", "BtydSimulation",
     "FitOpts", "ModelFit", "ClvOpts", "ProgressFunc", "fit_opts_init_defaults",
     "model_fit_init", "clv_opts_init_defaults", "model_n_params", "model_param_names",

@@ -534,6 +534,7 @@ PROTOTYPES = {
     "cva_model_prob_n": (c_int, [c_int32, P(c_double), c_double, c_size_t, P(c_double), P(Diag)]),
     "cva_model_dert": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
                                P(c_double), c_size_t, P(c_double), P(Diag)]),
+    "cva_gg_correlation": (c_int, [P(c_double), P(c_double), P(c_double), c_size_t, P(c_double), P(Diag)]),
     "cva_gg_expected_spend": (c_int, [P(c_double), P(c_double), P(c_double), c_size_t,
                                       P(c_double), P(c_int32), P(Diag)]),
     "cva_clv_opts_init_defaults": (c_int, [P(ClvOpts), c_size_t]),

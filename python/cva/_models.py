@@ -587,7 +587,10 @@ class GammaGamma(_Model):
         st = _lib.get().cva_gg_fit(arrs[0].ptr, arrs[1].ptr, w, n, ctypes.byref(opts),
                                    ctypes.byref(fit), ctypes.byref(diag))
         self.note = None
-        return _finish_fit(self, st, diag, fit, keep, "GammaGamma.fit")
+        _finish_fit(self, st, diag, fit, keep, "GammaGamma.fit")
+        # the independence check of SPEC §5.5 on the same rows
+        self.correlation = gg_correlation(frequency, monetary_value, weights)
+        return self
 
     def fit_summary(self, summary, weights=None, **kw):
         """Fit on the result of :func:`cva.summarize` (``frequency`` and
@@ -642,6 +645,24 @@ class GammaGamma(_Model):
 
 # ---------------------------------------------------------------------------
 # CLV
+
+def gg_correlation(frequency, monetary_value, weights=None):
+    """Pearson correlation of frequency and monetary_value over the customers
+    the Gamma-Gamma model uses (frequency >= 1, monetary_value > 0), the
+    model's independence check (``cva_gg_correlation``). NaN when fewer than two
+    such customers or a constant column. :meth:`GammaGamma.fit` stores it as
+    ``.correlation``."""
+    cols = [frequency, monetary_value] + ([weights] if weights is not None else [])
+    names = ["frequency", "monetary_value"] + (["weights"] if weights is not None else [])
+    arrs, n, _ = _columns(names, cols)
+    out = ctypes.c_double(float("nan"))
+    diag = _lib.Diag()
+    st = _lib.get().cva_gg_correlation(arrs[0].ptr, arrs[1].ptr, arrs[2].ptr if weights is not None else None,
+                                       n, ctypes.byref(out), ctypes.byref(diag))
+    if st < 0:
+        _check(st, diag, "gg_correlation")
+    return float(out.value)
+
 
 def clv(purchase_model, spend_model, frequency, recency, T, monetary_value, steps=12,
         step_length=30 / 7, discount=0.01, margin=1.0):

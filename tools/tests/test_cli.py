@@ -1239,6 +1239,8 @@ def t_fit_cdnow():
     if j:
         check(j["n_customers"] == 946 and j["rows_not_used"] == 1411, "Gamma-Gamma: the 946 repeat buyers")
         check("1411 customers with frequency 0" in err, "Gamma-Gamma: note on customers not used (%r)" % err)
+        # the independence check; lifetimes' docs print 0.113884 (rounded zbar, below)
+        check(abs(j["correlation_frequency_monetary"] - 0.113884) < 1e-3, "Gamma-Gamma: corr(x, m_x)")
     j, _ = fit_json(["--model", "mbgnbd"] + args, "fit mbgnbd cdnow")
     check_fit(j, "mbgnbd", ["r", "alpha", "a", "b"], [0.52, 6.18, 0.89, 1.61], 2, None, 1, "MBG/NBD CDNOW")
     # days: r, a, b unchanged, alpha scales by 7
@@ -1260,6 +1262,8 @@ def t_fit_cdnow():
     j, _ = fit_json(["--model", "gg", "--summary", summ2], "fit gg zbar")
     # the zbar column is rounded to cents: gamma = 15.4477 (lifetimes prints 15.45)
     check_fit(j, "gg", ["p", "q", "gamma"], [6.25, 3.74, 15.45], 2, None, 1, "Gamma-Gamma zbar")
+    check(j is not None and round(j["correlation_frequency_monetary"], 6) == 0.113884,
+          "Gamma-Gamma zbar: corr(x, m_x) = 0.113884 as printed in lifetimes' docs")
     j, _ = fit_json(["--model", "gg", "--summary", summ2, "--frequency-col", "x", "--monetary-col", "zbar"],
                     "fit gg explicit columns")
     check(j is not None and round(j["params"]["p"], 2) == 6.25, "explicit --frequency-col/--monetary-col")
