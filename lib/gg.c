@@ -158,6 +158,29 @@ static double gg_fit_ll(void *vd, const double *prm, double *grad)
     return cva__ksum_value(&acc);
 }
 
+/* The data checks shared by the fit and the correlation: pointers, finite
+   values, positive weights; *usable = rows with x >= 1 and m_x > 0. */
+static cva_status check_rows(const double *x, const double *m_x, const double *weight, size_t n, cva_diag *diag,
+                             size_t *usable)
+{
+    size_t i, nk = 0;
+    if (n > 0 && (!x || !m_x))
+        return cva__report(diag, CVA_E_NULLPTR, !x ? 1 : 2, 0, -1, 0, "data array is NULL");
+    for (i = 0; i < n; i++) {
+        if (!isfinite(x[i]))
+            return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0, "x is not finite");
+        if (!isfinite(m_x[i]))
+            return cva__report(diag, CVA_E_NONFINITE, 2, 0, (int64_t)i, 0, "m_x is not finite");
+        if (weight && !isfinite(weight[i]))
+            return cva__report(diag, CVA_E_NONFINITE, 3, 0, (int64_t)i, 0, "weight is not finite");
+        if (weight && !(weight[i] > 0.0))
+            return cva__report(diag, CVA_E_BADARG, 3, 0, (int64_t)i, 0, "weights must be > 0");
+        nk += x[i] >= 1.0 && m_x[i] > 0.0;
+    }
+    *usable = nk;
+    return CVA_OK;
+}
+
 cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, size_t n,
                       const cva_fit_opts *opts, cva_model_fit *fit, cva_diag *diag)
 {
@@ -183,20 +206,8 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
     st = cva__fit_opts_get(opts, 3, &o, diag, 5);
     if (st != CVA_OK)
         return st;
-    if (n > 0 && (!x || !m_x))
-        return cva__report(diag, CVA_E_NULLPTR, !x ? 1 : 2, 0, -1, 0, "data array is NULL");
-    for (i = 0; i < n; i++) {
-        if (!isfinite(x[i]))
-            return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0, "x is not finite");
-        if (!isfinite(m_x[i]))
-            return cva__report(diag, CVA_E_NONFINITE, 2, 0, (int64_t)i, 0, "m_x is not finite");
-        if (weight && !isfinite(weight[i]))
-            return cva__report(diag, CVA_E_NONFINITE, 3, 0, (int64_t)i, 0, "weight is not finite");
-        if (weight && !(weight[i] > 0.0))
-            return cva__report(diag, CVA_E_BADARG, 3, 0, (int64_t)i, 0, "weights must be > 0");
-        if (x[i] >= 1.0 && m_x[i] > 0.0)
-            nk++;
-    }
+    if ((st = check_rows(x, m_x, weight, n, diag, &nk)) != CVA_OK)
+        return st;
     ignored = n - nk;
     if (nk == 0)
         return cva__report(diag, CVA_W_EMPTY, 1, 0, -1, ignored, "no row with x >= 1 and m_x > 0");
@@ -337,20 +348,14 @@ cva_status cva_gg_correlation(const double *x, const double *m_x, const double *
               Cxm = {0.0, 0.0};
     size_t i, used = 0;
     double mx, mm, vxx, vmm;
+    cva_status st;
     if (!corr)
         return cva__report(diag, CVA_E_NULLPTR, 5, 0, -1, 0, "corr is NULL");
-    if (n > 0 && (!x || !m_x))
-        return cva__report(diag, CVA_E_NULLPTR, !x ? 1 : 2, 0, -1, 0, "data array is NULL");
-    for (i = 0; i < n; i++) {
-        if (!isfinite(x[i]))
-            return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0, "x is not finite");
-        if (!isfinite(m_x[i]))
-            return cva__report(diag, CVA_E_NONFINITE, 2, 0, (int64_t)i, 0, "m_x is not finite");
-        if (weight && !isfinite(weight[i]))
-            return cva__report(diag, CVA_E_NONFINITE, 3, 0, (int64_t)i, 0, "weight is not finite");
-        if (weight && !(weight[i] > 0.0))
-            return cva__report(diag, CVA_E_BADARG, 3, 0, (int64_t)i, 0, "weights must be > 0");
-    }
+    if ((st = check_rows(x, m_x, weight, n, diag, &used)) != CVA_OK)
+        return st;
+    *corr = CVA_NAN;
+    if (used < 2)
+        return cva__report(diag, CVA_W_EMPTY, 1, 0, -1, n - used, "fewer than two rows with x >= 1 and m_x > 0");
     /* pass 1: weighted means of the usable rows */
     for (i = 0; i < n; i++)
         if (x[i] >= 1.0 && m_x[i] > 0.0) {
@@ -358,11 +363,7 @@ cva_status cva_gg_correlation(const double *x, const double *m_x, const double *
             cva__ksum_add(&W, w);
             cva__ksum_add(&Sx, w * x[i]);
             cva__ksum_add(&Sm, w * m_x[i]);
-            used++;
         }
-    *corr = CVA_NAN;
-    if (used < 2)
-        return cva__report(diag, CVA_W_EMPTY, 1, 0, -1, n - used, "fewer than two rows with x >= 1 and m_x > 0");
     mx = cva__ksum_value(&Sx) / cva__ksum_value(&W);
     mm = cva__ksum_value(&Sm) / cva__ksum_value(&W);
     /* pass 2: centred sums of squares and products */
