@@ -232,15 +232,17 @@ static double corr_reference(const double *x, const double *m, const double *w, 
     size_t i;
     for (i = 0; i < n; i++)
         if (x[i] >= 1 && m[i] > 0) {
-            W += w ? w[i] : 1;
-            sx += (long double)(w ? w[i] : 1) * x[i];
-            sm += (long double)(w ? w[i] : 1) * m[i];
+            const long double ww = (long double)(w ? w[i] : 1.0);
+            W += ww;
+            sx += ww * (long double)x[i];
+            sm += ww * (long double)m[i];
         }
     mx = sx / W;
     mm = sm / W;
     for (i = 0; i < n; i++)
         if (x[i] >= 1 && m[i] > 0) {
-            long double ww = w ? w[i] : 1, dx = x[i] - mx, dm = m[i] - mm;
+            const long double ww = (long double)(w ? w[i] : 1.0), dx = (long double)x[i] - mx,
+                              dm = (long double)m[i] - mm;
             cxx += ww * dx * dx;
             cmm += ww * dm * dm;
             cxm += ww * dx * dm;
