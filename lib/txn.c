@@ -1083,7 +1083,11 @@ static inline void copy_run(prow *dst, const prow *src)
    one group, the buffer keeps the rows with each id replaced by its local
    index and the distinct ids of partition q at temp[kbase[q]..], so a
    following run with `scattered` set neither scatters nor hashes again (temp
-   is used again only by the final merge). */
+   is used again only by the final merge). limit: rows of out that may be
+   written; a partition that would pass it turns the rest of the run into
+   count_only (the total count is returned, nothing is merged). final: where
+   the merge puts the rows in id order, out itself (in place) or the caller's
+   outputs when out holds staging rows. */
 static size_t run_fast(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi, unsigned char *blk,
                        const fast_layout *f, const size_t *gstart, size_t ng, cva_txn_summary *out,
                        int count_only, int scattered, size_t limit, cva_txn_summary *final, size_t *kbase)
