@@ -779,6 +779,40 @@ static void emit_fast_t(const txn_ctx *c, const trec *seg, size_t len, cva_txn_s
     write_row(c, &a, out, k);
 }
 
+/* emit_fast_t() for rows in t order whose amounts are all > 0 (the common
+   case): every row is a purchase and none a refund, so first/last purchase are
+   the first and last rows. The same sums in the same order, so the same bits. */
+static void emit_fast_pos(const txn_ctx *c, const trec *seg, size_t len, cva_txn_summary *out, size_t k)
+{
+    size_t j = 0;
+    cust_acc a;
+    int64_t pj = period_ctx(seg[0].t, c);
+    acc_init(&a);
+    a.n_txn = (uint32_t)len;
+    a.first_t = seg[0].t;
+    a.first_p = pj;
+    a.last_t = seg[len - 1].t;
+    a.last_p = period_ctx(seg[len - 1].t, c);
+    while (j < len) {
+        const int64_t p = pj;
+        const double group_t = seg[j].t;
+        cva__ksum spend = {0, 0};
+        do {
+            const double am = seg[j].amount;
+            cva__ksum_add(&spend, am);
+            cva__ksum_add(&a.total, am);
+            j++;
+        } while (j < len && (pj = period_ctx(seg[j].t, c)) == p);
+        a.n_occ++;
+        if (a.n_occ == 1)
+            a.occ_first = group_t;
+        a.occ_last = group_t;
+        if (a.n_occ > 1)
+            cva__ksum_add(&a.repeat, cva__ksum_value(&spend));
+    }
+    write_row(c, &a, out, k);
+}
+
 /* Sort a customer's records by (period, t), stably, when they are not in that order. */
 static void order_segment(const txn_ctx *c, txn_rec *seg, size_t len)
 {
@@ -1255,12 +1289,19 @@ static size_t run_fast(const cva_txn_input *in, const txn_ctx *cx, const part_in
                     uint32_t a = r ? lcnt[r - 1] : 0;
                     size_t len = lcnt[r] - a, j;
                     const trec *sg = R2 + a;
-                    for (j = 1; j < len; j++)
+                    int all_pos = len > 0 && sg[0].amount > 0.0;
+                    for (j = 1; j < len; j++) {
                         if (sg[j].t < sg[j - 1].t) {
                             merge_sort_trecs(R2 + a, T2, len);
+                            all_pos = 0; /* the general emission (no second scan) */
                             break;
                         }
-                    emit_fast_t(&c, sg, len, out, K + r);
+                        all_pos &= sg[j].amount > 0.0;
+                    }
+                    if (all_pos)
+                        emit_fast_pos(&c, sg, len, out, K + r);
+                    else
+                        emit_fast_t(&c, sg, len, out, K + r);
                 }
                 K += kp;
                 continue;
