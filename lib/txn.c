@@ -500,6 +500,19 @@ static inline void acc_init(cust_acc *a)
     a->first_t = a->last_t = a->occ_first = a->occ_last = CVA_NAN;
 }
 
+/* Close an occasion with a purchase (first purchase at group_t, spend its sum):
+   count it, keep the first and last, and add the spend of every occasion after
+   the first to the repeat sum. */
+static inline void acc_occasion(cust_acc *a, double group_t, const cva__ksum *spend)
+{
+    a->n_occ++;
+    if (a->n_occ == 1)
+        a->occ_first = group_t;
+    a->occ_last = group_t;
+    if (a->n_occ > 1)
+        cva__ksum_add(&a->repeat, cva__ksum_value(spend));
+}
+
 static void write_row(const txn_ctx *c, const cust_acc *a, cva_txn_summary *out, size_t k)
 {
     if (out->n_txn)
@@ -617,12 +630,7 @@ static inline void emit_customer(const txn_ctx *c, const txn_rec *seg, const kpa
             a.hold_occ++;
             cva__ksum_add(&a.hold, cva__ksum_value(&spend));
         } else {
-            a.n_occ++;
-            if (a.n_occ == 1)
-                a.occ_first = group_t;
-            a.occ_last = group_t;
-            if (a.n_occ > 1)
-                cva__ksum_add(&a.repeat, cva__ksum_value(&spend));
+            acc_occasion(&a, group_t, &spend);
         }
     }
     write_row(c, &a, out, k);
@@ -673,12 +681,7 @@ static void emit_fast(const txn_ctx *c, const txn_rec *seg, size_t len, cva_txn_
         } while (j < len && seg[j].period == p);
         if (!any_purchase)
             continue;
-        a.n_occ++;
-        if (a.n_occ == 1)
-            a.occ_first = group_t;
-        a.occ_last = group_t;
-        if (a.n_occ > 1)
-            cva__ksum_add(&a.repeat, cva__ksum_value(&spend));
+        acc_occasion(&a, group_t, &spend);
     }
     write_row(c, &a, out, k);
 }
@@ -769,12 +772,7 @@ static void emit_fast_t(const txn_ctx *c, const trec *seg, size_t len, cva_txn_s
         } while (j < len && (pj = period_ctx(seg[j].t, c)) == p);
         if (!any_purchase)
             continue;
-        a.n_occ++;
-        if (a.n_occ == 1)
-            a.occ_first = group_t;
-        a.occ_last = group_t;
-        if (a.n_occ > 1)
-            cva__ksum_add(&a.repeat, cva__ksum_value(&spend));
+        acc_occasion(&a, group_t, &spend);
     }
     write_row(c, &a, out, k);
 }
@@ -803,12 +801,7 @@ static void emit_fast_pos(const txn_ctx *c, const trec *seg, size_t len, cva_txn
             cva__ksum_add(&a.total, am);
             j++;
         } while (j < len && (pj = period_ctx(seg[j].t, c)) == p);
-        a.n_occ++;
-        if (a.n_occ == 1)
-            a.occ_first = group_t;
-        a.occ_last = group_t;
-        if (a.n_occ > 1)
-            cva__ksum_add(&a.repeat, cva__ksum_value(&spend));
+        acc_occasion(&a, group_t, &spend);
     }
     write_row(c, &a, out, k);
 }
