@@ -327,8 +327,8 @@ def t_json():
                 j = c[k]
                 if v == "":
                     check(j is None, "csv empty <-> json null (%s)" % k)
-                elif k.endswith("_date"):
-                    check(j == v, "dates equal")
+                elif k.endswith("_date") or k == "time_unit":
+                    check(j == v, "text columns equal (%s)" % k)
                 else:
                     check(float(v) == float(j), "csv and json agree on %s: %r vs %r" % (k, v, j))
         # json text ids are strings
@@ -1251,11 +1251,12 @@ def t_fit_cdnow():
         for n in ("r", "a", "b"):
             check(abs(jd["params"][n] / jw["params"][n] - 1) < 1e-5, "days vs weeks: %s equal" % n)
         check(abs(jd["params"]["alpha"] / jw["params"]["alpha"] / 7 - 1) < 1e-5, "days vs weeks: alpha x 7")
-    # summary files: extra and renamed columns (ID; x, t_x, zbar)
-    j, _ = fit_json(["--model", "bgnbd", "--summary", summ], "fit bgnbd summary csv")
+    # summary files: extra and renamed columns (ID; x, t_x, zbar); the published files have no
+    # time_unit column, so their unit (weeks) is stated
+    j, _ = fit_json(["--model", "bgnbd", "--summary", summ, "--time-unit", "week"], "fit bgnbd summary csv")
     check_fit(j, "bgnbd", ["r", "alpha", "a", "b"], [0.243, 4.414, 0.793, 2.426], 3, -9582.4, 1,
               "BG/NBD summary csv")
-    j, _ = fit_json(["--model", "pnbd", "--summary", summ2], "fit pnbd x,t_x,T columns")
+    j, _ = fit_json(["--model", "pnbd", "--summary", summ2, "--time-unit", "week"], "fit pnbd x,t_x,T columns")
     # the 2-decimal rounding of that file moves beta to 11.668: check lifetimes' printed digits
     check_fit(j, "pnbd", ["r", "alpha", "s", "beta"], [0.55, 10.58, 0.61, 11.67], 2, -9595.0, 1,
               "Pareto/NBD x,t_x,T")
@@ -1385,7 +1386,8 @@ def t_predict_values():
         write(gf, json.dumps(PAPER_GG))
         write(sf, "customer_id,frequency,recency,T,monetary_value,extra\n" +
               "".join("%s,%r,%r,%r,%r,x\n" % c for c in cust))
-        rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39"])
+        # sf has no time_unit column: its unit (weeks) is stated with --time-unit
+        rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39", "--time-unit", "week"])
         check(rc == 0, "predict --params --summary exit 0 (%d %r)" % (rc, err))
         got = rows(out)
         check(out.splitlines()[0] == "customer_id,frequency,recency,T,p_alive,expected_purchases",
@@ -1409,7 +1411,7 @@ def t_predict_values():
             check(False, "predict: %d rows for %d customers" % (len(got), len(cust)))
         # spend and CLV: the lifetimes scheme, evaluated here from E[Y] and E[M]
         rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39", "--spend", "gg",
-                            "--spend-params", gf])
+                            "--spend-params", gf, "--time-unit", "week"])
         check(rc == 0, "predict --spend gg exit 0 (%r)" % err)
         check("12 monthly steps of 30 days" in err and "4.28571 weeks" in err and "discount 1 % per step" in err
               and "margin 1" in err, "CLV settings printed on stderr (%r)" % err)
@@ -1432,7 +1434,8 @@ def t_predict_values():
         write(sfd, "customer_id,frequency,recency,T,monetary_value\n" +
               "".join("%s,%r,%r,%r,%r\n" % (c[0], c[1], c[2] * 7, c[3] * 7, c[4]) for c in cust))
         rc, out, err = run(["predict", "--params", pdf, "--summary", sfd, "--horizon", str(39 * 7), "--spend", "gg",
-                            "--spend-params", gf, "--clv-months", "6", "--discount", "0.02", "--margin", "0.3"])
+                            "--spend-params", gf, "--clv-months", "6", "--discount", "0.02", "--margin", "0.3",
+                            "--time-unit", "day"])
         check(rc == 0 and "6 monthly steps of 30 days (30 days each)" in err and "discount 2 %" in err,
               "days: settings printed (%r)" % err)
         got = rows(out)
@@ -1449,18 +1452,20 @@ def t_predict_values():
         pn = os.path.join(tmp, "pnbd.json")
         write(pn, json.dumps({"model": "pnbd", "params": {"r": 0.5534, "alpha": 10.5776, "s": 0.6061,
                                                           "beta": 11.6650}}))
-        rc, out, err = run(["predict", "--params", pn, "--summary", sf, "--horizon", "39"])
+        rc, out, err = run(["predict", "--params", pn, "--summary", sf, "--horizon", "39", "--time-unit", "week"])
         got = rows(out)
         check(rc == 0 and rel(float(got[0]["p_alive"]), 0.8691321852) < 1e-9 and
               rel(float(got[0]["expected_purchases"]), 1.455243322) < 1e-9 and
               rel(float(got[1]["p_alive"]), 0.2950875142) < 1e-9, "Pareto/NBD SPEC 5.11 values (%r)" % got[:2])
         # JSON output
-        rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39", "--format", "json"])
+        rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39", "--format", "json",
+                            "--time-unit", "week"])
         j = json.loads(out, object_pairs_hook=no_duplicate_keys) if rc == 0 else None
         check(j is not None and j["model"] == "bgnbd" and j["horizon"] == 39 and len(j["customers"]) == len(cust)
               and rel(j["customers"][0]["p_alive"], 0.7265785701) < 1e-9, "predict --format json")
         # --model must agree with the file
-        rc, out, err = run(["predict", "--model", "pnbd", "--params", pf, "--summary", sf, "--horizon", "39"])
+        rc, out, err = run(["predict", "--model", "pnbd", "--params", pf, "--summary", sf, "--horizon", "39",
+                            "--time-unit", "week"])
         check(rc == 3 and out == "" and "--model pnbd" in err, "params of another model: exit 3 (%d %r)" % (rc, err))
 
 
@@ -1608,8 +1613,10 @@ def t_model_errors():
                   {"p.json": "{\"model\": \"bgnbd\", \"params\": {\"r\": 1, \"alpha\": -2, \"a\": 0.5, \"b\": 1}}",
                    "s.csv": S + "1,1,2\n"},
                   ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1"], 3, ["alpha", "> 0"])
-        model_bad(tmp, "p_unit_mismatch", "predict", {"p.json": P, "s.csv": S + "1,1,2\n"},
-                  ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1", "--time-unit", "day"], 2,
+        # with --input, --time-unit is the model unit and must match the parameters'; with --summary it
+        # states the unit of the file (converted to the parameters' unit): see t_units
+        model_bad(tmp, "p_unit_mismatch", "predict", {"p.json": P, "t.csv": "customer_id,date,amount\n1,2024-01-01,5\n"},
+                  ["--params", "@p.json", "--input", "@t.csv", "--horizon", "1", "--time-unit", "day"], 2,
                   ["fitted in weeks"])
         model_bad(tmp, "p_recency_gt_T", "predict", {"p.json": P, "s.csv": S + "1,3,2\n"},
                   ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1"], 3, ["s.csv:2:2:", "greater than T"],
