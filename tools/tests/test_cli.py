@@ -5,7 +5,7 @@
 Usage: test_cli.py PATH_TO_CVA GROUP
 Groups: help, cdnow, bad_input, formats, json, text_ids, occasion, stdin, demo,
         rfm_vectors, rfm_random, rfm_segments, rfm_report, rfm_json, rfm_errors, rfm_cdnow,
-        fit_cdnow, fit_sbg, predict_values, predict_cdnow, model_errors.
+        fit_cdnow, fit_sbg, predict_values, predict_cdnow, model_errors, units.
 Exit status 0 pass, 1 fail, 77 skip (meson convention).
 """
 import csv
@@ -1643,12 +1643,182 @@ def t_model_errors():
               "BG/BB predict on a summary (%d %r)" % (rc, err))
 
 
+def read_table(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def write_table(path, rows_, fields, index=False):
+    """Write rows as pandas' DataFrame.to_csv does after read_csv: numbers through float (2 -> 2.0 where
+    the column has an empty cell), an unnamed index column first when index is true."""
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(([""] if index else []) + fields)
+        for i, r in enumerate(rows_):
+            w.writerow(([i] if index else []) + [r[k] for k in fields])
+
+
+def t_units():
+    """Summary files carry their time unit (issue 8, item 2): cva summary -> fit/predict --summary
+    gives the numbers of fit/predict --input, whatever unit the summary was written in."""
+    sample, = need_data(["CDNOW_sample.txt"])
+    args = cdnow_args(sample)
+    with tempfile.TemporaryDirectory() as tmp:
+        sd, sw = os.path.join(tmp, "days.csv"), os.path.join(tmp, "weeks.csv")
+        rc1, _, e1 = run(["summary"] + args + ["-o", sd])
+        rc2, _, e2 = run(["summary"] + args + ["--time-unit", "week", "-o", sw])
+        check(rc1 == 0 and rc2 == 0, "summaries written (%r %r)" % (e1, e2))
+        with open(sd) as f:
+            header = f.readline().strip().split(",")
+        check(header[-1] == "time_unit" and header[:4] == ["customer_id", "frequency", "recency", "T"],
+              "time_unit is the last column, lifetimes' names unchanged (%r)" % header)
+        rd, rw = read_table(sd), read_table(sw)
+        check(len(rd) == 2357 and all(r["time_unit"] == "day" for r in rd) and
+              all(r["time_unit"] == "week" for r in rw), "every row carries its unit (day by default, week)")
+        check(rd[0]["recency"] == "213" and float(rw[0]["recency"]) == 213 / 7, "customer 1: 213 days = 30.43 weeks")
+
+        def fit(extra, what, out):
+            rc, _, err = run(["fit", "--model", "bgnbd", "-o", out] + extra)
+            check(rc == 0, "%s: exit 0 (%d %r)" % (what, rc, err))
+            try:
+                return json.load(open(out))
+            except (OSError, ValueError):
+                return None
+        pw, pd_ = os.path.join(tmp, "fit_w.json"), os.path.join(tmp, "fit_d.json")
+        jw = fit(args, "fit --input (weeks)", pw)
+        jd = fit(args + ["--time-unit", "day"], "fit --input --time-unit day", pd_)
+        psd, psw = os.path.join(tmp, "fit_sd.json"), os.path.join(tmp, "fit_sw.json")
+        jsd = fit(["--summary", sd], "fit --summary days", psd)
+        jsw = fit(["--summary", sw], "fit --summary weeks", psw)
+        if jw and jd and jsd and jsw:
+            # the same data as the transaction path, bit for bit: the same fit
+            check(jsd["time_unit"] == "day" and jsd["params"] == jd["params"] and
+                  jsd["log_likelihood"] == jd["log_likelihood"],
+                  "fit on a summary in days = fit --input --time-unit day, labelled day (%r vs %r)"
+                  % (jsd["params"], jd["params"]))
+            check(jsw["time_unit"] == "week" and jsw["params"] == jw["params"],
+                  "fit on a summary in weeks = fit --input, labelled week")
+            check(abs(jsd["params"]["alpha"] / 7 / jw["params"]["alpha"] - 1) < 1e-5 and
+                  abs(jsd["params"]["r"] / jw["params"]["r"] - 1) < 1e-5, "days vs weeks: alpha x 7, r equal")
+            check(round(jw["params"]["alpha"], 3) == 4.414, "weeks: the published alpha 4.414")
+
+        def predict(extra, what):
+            rc, out, err = run(["predict"] + extra)
+            check(rc == 0, "%s: exit 0 (%d %r)" % (what, rc, err))
+            return {r["customer_id"]: r for r in rows(out)}, err
+        ref, _ = predict(["--params", pw, "--horizon", "39"] + args, "predict --input")
+        # the bug of issue 8: parameters in weeks, summary in days
+        got, err = predict(["--params", pw, "--summary", sd, "--horizon", "39"], "predict weeks params, days file")
+        check("converted to weeks" in err, "the conversion is noted (%r)" % err)
+        check(len(got) == 2357 and all(got[k]["p_alive"] == ref[k]["p_alive"] and
+                                       got[k]["expected_purchases"] == ref[k]["expected_purchases"] and
+                                       got[k]["recency"] == ref[k]["recency"] for k in ref),
+              "days file + week parameters: the P(alive) and E[Y(39 weeks)] of predict --input, every customer")
+        # a customer the unconverted days (read as weeks) gave 0.029 instead of 0.168
+        k = "208"
+        check(k in got and round(float(got[k]["p_alive"]), 3) == 0.168,
+              "customer %s: P(alive) 0.168 (%r)" % (k, got.get(k, {}).get("p_alive")))
+        got, _ = predict(["--params", pw, "--summary", sw, "--horizon", "39"], "predict weeks file")
+        check(all(got[k]["p_alive"] == ref[k]["p_alive"] for k in ref), "weeks file: the same P(alive)")
+        # parameters fitted on the days file: per day, horizon in days (39 weeks = 273 days)
+        got, err = predict(["--params", psd, "--summary", sd, "--horizon", "273"], "predict day params")
+        worst = max(abs(float(got[k]["p_alive"]) - float(ref[k]["p_alive"])) for k in ref)
+        worst_e = max(abs(float(got[k]["expected_purchases"]) - float(ref[k]["expected_purchases"])) for k in ref)
+        check(worst < 1e-5 and worst_e < 1e-4 and "converted" not in err,
+              "day parameters on the days file: P(alive) and E[Y(273 days)] as in weeks (max diff %.2e, %.2e)"
+              % (worst, worst_e))
+        # day parameters on the weeks file: converted to days
+        got, err = predict(["--params", psd, "--summary", sw, "--horizon", "273"], "predict day params, weeks file")
+        worst = max(abs(float(got[k]["p_alive"]) - float(ref[k]["p_alive"])) for k in ref)
+        check(worst < 1e-5 and "converted to days" in err, "weeks file converted to days (%.2e)" % worst)
+        # no --params: fitted in the file's unit; the holdout length is the default horizon
+        gd, err = predict(["--model", "bgnbd", "--summary", sd], "predict --summary days, no params")
+        gi, _ = predict(["--model", "bgnbd", "--horizon", "273", "--time-unit", "day"] + args,
+                        "predict --input days, no params")
+        check(gd == gi and "273 days" in err, "predict --summary (days) = predict --input --time-unit day")
+
+        # a pandas read_csv/to_csv round trip keeps the unit (an index column, 2 -> 2.0)
+        rt = os.path.join(tmp, "roundtrip.csv")
+        try:
+            import pandas
+            pandas.read_csv(sd).to_csv(rt)
+        except ImportError:
+            write_table(rt, [dict(r, frequency=float(r["frequency"])) for r in rd], list(rd[0]), index=True)
+        jrt = fit(["--summary", rt], "fit after read_csv/to_csv", os.path.join(tmp, "fit_rt.json"))
+        check(jrt is not None and jrt["time_unit"] == "day" and jd is not None and jrt["params"] == jd["params"],
+              "after a pandas round trip: the same fit, in days")
+
+        # a file without the unit: refused unless --time-unit says it; a contradiction is an error
+        bare = os.path.join(tmp, "bare.csv")
+        write_table(bare, rd, ["customer_id", "frequency", "recency", "T", "monetary_value"])
+        for cmd in (["fit", "--model", "bgnbd"], ["predict", "--params", pw, "--horizon", "39"],
+                    ["predict", "--model", "bgnbd", "--horizon", "39"]):
+            rc, out, err = run(cmd + ["--summary", bare])
+            check(rc == 2 and out == "" and "no time_unit column" in err and "--time-unit" in err,
+                  "%s: unknown unit refused, naming --time-unit (%d %r)" % (cmd[0], rc, err))
+            rc, out, err = run(cmd + ["--summary", sd, "--time-unit", "week"])
+            check(rc == 2 and out == "" and "--time-unit week" in err and "days" in err,
+                  "%s: --time-unit contradicting the file refused (%d %r)" % (cmd[0], rc, err))
+        rc, out, err = run(["fit", "--model", "bgnbd", "--summary", sd, "--time-unit", "day"])
+        check(rc == 0 and json.loads(out)["params"] == (jd or {}).get("params"), "--time-unit agreeing: fine")
+        jb = fit(["--summary", bare, "--time-unit", "day"], "fit bare --time-unit day", os.path.join(tmp, "b.json"))
+        check(jb is not None and jd is not None and jb["params"] == jd["params"] and jb["time_unit"] == "day",
+              "--time-unit day states the unit of a bare file")
+        got, err = predict(["--params", pw, "--summary", bare, "--horizon", "39", "--time-unit", "day"],
+                           "predict bare --time-unit day")
+        check(all(got[k]["p_alive"] == ref[k]["p_alive"] for k in ref) and "converted to weeks" in err,
+              "bare file in days, stated: converted to the parameters' weeks")
+        # the Gamma-Gamma fit needs no time
+        rc, out, err = run(["fit", "--model", "gg", "--summary", bare])
+        check(rc == 0, "gg on a bare file: no unit needed (%d %r)" % (rc, err))
+        # bad or mixed units
+        mixed = os.path.join(tmp, "mixed.csv")
+        write_table(mixed, rd[:3] + [dict(rw[3])], list(rd[0]))
+        rc, out, err = run(["fit", "--model", "bgnbd", "--summary", mixed])
+        check(rc == 3 and "mixed.csv:5:%d:" % len(rd[0]) in err and "one unit per file" in err,
+              "mixed units refused at file:line:col (%r)" % err)
+        write_table(mixed, [dict(rd[0], time_unit="month")], list(rd[0]))
+        rc, out, err = run(["fit", "--model", "bgnbd", "--summary", mixed])
+        check(rc == 3 and "mixed.csv:2:%d:" % len(rd[0]) in err and "not day or week" in err,
+              "unknown unit value refused (%r)" % err)
+
+    # customers with only refunds stay in the summary; fit and predict leave them out and say so
+    with tempfile.TemporaryDirectory() as tmp:
+        t = os.path.join(tmp, "t.csv")
+        write(t, "customer_id,date,amount\n1,2024-01-01,10\n1,2024-01-05,20\n1,2024-02-01,5\n2,2024-01-03,7\n"
+                 "2,2024-01-20,7\n3,2024-01-10,-4\n3,2024-01-12,-1\n4,2024-01-15,9\n5,2024-01-02,3\n5,2024-02-20,4\n"
+                 "6,2024-01-04,8\n6,2024-01-09,2\n6,2024-02-11,6\n")
+        s = os.path.join(tmp, "s.csv")
+        rc, _, err = run(["summary", "--input", t, "-o", s])
+        r3 = [r for r in read_table(s) if r["customer_id"] == "3"]
+        check(rc == 0 and len(r3) == 1 and r3[0]["frequency"] == "" and r3[0]["recency"] == "" and
+              r3[0]["T"] == "" and r3[0]["n_txn"] == "0" and r3[0]["total_amount"] == "-5" and
+              r3[0]["time_unit"] == "day", "refund-only customer 3 stays, statistics empty (%r)" % r3)
+        rc, out, err = run(["fit", "--model", "pnbd", "--summary", s])
+        rc2, out2, err2 = run(["fit", "--model", "pnbd", "--input", t, "--time-unit", "day"])
+        j, j2 = (json.loads(out), json.loads(out2)) if rc == 0 and rc2 == 0 else ({}, {})
+        check(rc == 0 and j.get("customers_left_out") == 1 and "1 customer without a purchase left out" in err,
+              "fit --summary leaves the refund-only row out and says so (%d %r)" % (rc, err))
+        check(j.get("params") == j2.get("params") and j.get("n_customers") == 5,
+              "... and fits what fit --input fits")
+        rc, out, err = run(["predict", "--model", "pnbd", "--summary", s, "--horizon", "30"])
+        ids = [r["customer_id"] for r in rows(out)]
+        check(rc == 0 and ids == ["1", "2", "4", "5", "6"] and "1 customer without a purchase left out" in err,
+              "predict --summary leaves it out and says so (%d %r %r)" % (rc, ids, err))
+        rc, out, err = run(["fit", "--model", "gg", "--summary", s])
+        check(rc == 0 and json.loads(out)["customers_left_out"] == 1, "gg: the same (%d %r)" % (rc, err))
+        # a half-empty row is still an error
+        write(s, "frequency,recency,T,time_unit\n1,2,5,day\n,3,,day\n")
+        rc, out, err = run(["fit", "--model", "bgnbd", "--summary", s])
+        check(rc == 3 and "s.csv:3:1:" in err and "empty value" in err, "half-empty row refused (%r)" % err)
+
+
 GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats": t_formats, "json": t_json,
           "text_ids": t_text_ids, "occasion": t_occasion, "stdin": t_stdin, "demo": t_demo,
           "rfm_vectors": t_rfm_vectors, "rfm_random": t_rfm_random, "rfm_segments": t_rfm_segments,
           "rfm_report": t_rfm_report, "rfm_json": t_rfm_json, "rfm_errors": t_rfm_errors, "rfm_cdnow": t_rfm_cdnow,
           "fit_cdnow": t_fit_cdnow, "fit_sbg": t_fit_sbg, "predict_values": t_predict_values,
-          "predict_cdnow": t_predict_cdnow, "model_errors": t_model_errors}
+          "predict_cdnow": t_predict_cdnow, "model_errors": t_model_errors, "units": t_units}
 
 
 def main():
