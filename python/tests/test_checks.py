@@ -353,6 +353,8 @@ class TestTimeUnit(unittest.TestCase):
             self.skipTest("pandas not available")
         sample = os.path.join(DATA_DIR, "CDNOW_sample.txt")
         if not (CVA_EXE and os.path.exists(CVA_EXE) and os.path.exists(sample)):
+            if os.environ.get("CVA_REQUIRE_DATA") == "1" and not os.path.exists(sample):
+                self.fail("CVA_REQUIRE_DATA=1 but %s is missing" % sample)
             self.skipTest("CVA_EXE or CDNOW_sample.txt not available")
         raw = pd.read_csv(sample, sep=r"\s+", header=None, names=["c", "id", "date", "n", "amount"],
                           dtype={"date": str})
