@@ -361,7 +361,7 @@ int cmd_predict(int argc, char **argv)
             /* with --summary, --time-unit is the unit of the file (converted below) */
             if (!summary && unit_given != CLI_UNIT_UNKNOWN && u != unit_given) {
                 cli_fail(&err, CLI_EXIT_USAGE, "predict: --time-unit %s, but %s was fitted in %ss (alpha%s scale "
-                         "with the time unit)", o.week_unit ? "week" : "day", params_f, pp.time_unit,
+                         "with the time unit)", o.week_unit ? "week" : "day", params_f, cli_unit_name(u),
                          model == CVA_MODEL_PNBD ? " and beta" : "");
                 return cli_report(&err);
             }

@@ -404,7 +404,9 @@ int cli_custdata_from_summary(const char *path, int delim, const char *const *na
             char q[64];
             csv_field_trim(&r.f[unit_idx], &p, &len);
             u = cli_unit_code(p, len);
-            cli_quote_field(q, sizeof q, p, len);
+            q[0] = '\0';
+            if (u == CLI_UNIT_UNKNOWN || (d->time_unit != CLI_UNIT_UNKNOWN && u != d->time_unit))
+                cli_quote_field(q, sizeof q, p, len);
             if (u == CLI_UNIT_UNKNOWN) {
                 rc = cli_fail(err, CLI_EXIT_DATA, "%s:%llu:%ld: time_unit %s is not day or week", name,
                               (unsigned long long)r.row_line, unit_idx + 1, q);
