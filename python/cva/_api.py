@@ -413,9 +413,11 @@ def _drop_invalid(customer_id, referrer_id, time, amount, cost, period, skipped,
     fast = cv._numeric_ids_fast(customer_id)
     ids = fast.reshape(-1) if fast is not None else cv._as_list(customer_id)
     n = len(ids)
-    if referrer_id is not None:
+    if referrer_id is not None and not hasattr(referrer_id, "__len__"):
         referrer_id = cv._as_list(referrer_id)
-    per_n = None if period is None else len(cv._as_list(period))
+    if period is not None and not hasattr(period, "__len__"):
+        period = cv._as_list(period)
+    per_n = None if period is None else len(period)
     for name, m in (("time", t.n), ("amount", amt.n), ("cost", cst.n if cst is not None else n),
                     ("referrer_id", n if referrer_id is None else len(referrer_id)),
                     ("period", n if per_n is None else per_n)):
