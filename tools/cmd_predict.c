@@ -510,8 +510,12 @@ int cmd_predict(int argc, char **argv)
                 rc = cli_model_lib_fail(&err, "CLV", st, &dg, &d);
                 goto fail;
             }
-            if (st == CVA_W_SERIES_LIMIT)
-                fprintf(stderr, "cva: warning: CLV: some customers' terms had not vanished after 1200 months\n");
+            if (st == CVA_W_SERIES_LIMIT && dg.option == CVA_OPT_CLV_STEPS)
+                fprintf(stderr, "cva: warning: CLV: the terms of %llu customer%s had not vanished after 1200 months "
+                                "(the cap of --clv-months 0)\n",
+                        (unsigned long long)dg.count, dg.count == 1 ? "" : "s");
+            else if (st == CVA_W_SERIES_LIMIT)
+                fprintf(stderr, "cva: warning: CLV: a series hit its term limit (%s)\n", dg.detail ? dg.detail : "");
         }
     }
 

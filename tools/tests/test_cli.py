@@ -1737,6 +1737,11 @@ def t_units():
                         "predict --input days, no params")
         check(gd == gi and "273 days" in err, "predict --summary (days) = predict --input --time-unit day")
 
+        # CLV until the terms vanish, without discounting: they never do; the 1200-month cap is named
+        rc, out, err = run(["predict", "--params", pw, "--summary", sd, "--horizon", "39", "--spend", "gg",
+                            "--clv-months", "0", "--discount", "0"])
+        check(rc == 0 and "the terms of 2357 customers had not vanished after 1200 months" in err,
+              "--clv-months 0: the step cap named with the customer count (%d %r)" % (rc, err))
         # a pandas read_csv/to_csv round trip keeps the unit (an index column, 2 -> 2.0)
         rt = os.path.join(tmp, "roundtrip.csv")
         try:
