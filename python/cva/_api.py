@@ -19,10 +19,10 @@ _UNITS = {"day": 1.0, "days": 1.0, "week": 7.0, "weeks": 7.0}
 def _issue_warning(status, diag, what, stacklevel=3, extra_count=0, extra=None):
     name = _lib.status_name(status)
     msg = "%s: %s" % (what, _lib.strerror(status))
-    detail = diag.detail_text if diag is not None and diag.status == status else ""
+    detail = diag.detail_text if diag is not None else ""
     if detail and detail not in msg:
         msg += " (%s)" % detail
-    count = (int(diag.count) if diag is not None and diag.status == status else 0) + extra_count
+    count = (int(diag.count) if diag is not None else 0) + extra_count
     if status == _errors.W_EXCLUDED:
         msg += "; %d row(s) excluded" % count
     if extra:
