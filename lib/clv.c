@@ -236,12 +236,14 @@ cva_status cva_clv(int32_t model, const double *params, const double *gg_params,
         if (st > 0)
             warn = st;
     }
-    if (ca.adaptive && ca.active > 0 && warn == CVA_OK)
-        warn = CVA_W_SERIES_LIMIT; /* some customer still had a relevant term at step 1200 */
     if (ca.acc)
         for (k = 0; k < n; k++)
             out[k] = ca.acc[k];
     free(state);
     free(buf);
+    if (ca.adaptive && ca.active > 0 && warn == CVA_OK) /* some customer still had a relevant term at the cap */
+        return cva__report(diag, CVA_W_SERIES_LIMIT, 9, CVA_OPT_CLV_STEPS, -1, (uint64_t)ca.active,
+                           "steps = 0: the terms had not vanished after 1200 steps (the step cap) for "
+                           "diag->count customers; their CLV is the sum of the first 1200 steps");
     return cva__report(diag, warn, 0, 0, -1, 0, NULL);
 }

@@ -134,6 +134,26 @@ static void test_adaptive(void **state)
     cva_assert_close(out[1], 12.287987165410489, 1e-9, 0);
 }
 
+/* steps = 0 without discounting: the terms never vanish; the sum stops at the 1200-step cap
+   and says so (the step option and the number of customers, not a special-function series). */
+static void test_adaptive_cap(void **state)
+{
+    double x[4], tx[4], T[4], m[4], out[2], ref[2];
+    cva_clv_opts o = mk(0, 30.0 / 7.0, 0.0, 1.0);
+    cva_diag d;
+    (void)state;
+    split(CUST_C, 2, x, tx, T, m);
+    assert_status(cva_diag_init(&d, sizeof d), CVA_OK);
+    assert_status(cva_clv(CVA_MODEL_BGNBD, BGNBD, GG, x, tx, T, m, 2, &o, out, &d), CVA_W_SERIES_LIMIT);
+    assert_int_equal(d.option, CVA_OPT_CLV_STEPS);
+    assert_int_equal(d.count, 2);
+    assert_non_null(strstr(d.detail, "1200 steps"));
+    o.steps = 1200;
+    assert_status(cva_clv(CVA_MODEL_BGNBD, BGNBD, GG, x, tx, T, m, 2, &o, ref, NULL), CVA_OK);
+    cva_assert_close(out[0], ref[0], 1e-12, 0);
+    cva_assert_close(out[1], ref[1], 1e-12, 0);
+}
+
 static void test_monotone(void **state)
 {
     double x[4], tx[4], T[4], m[4], prev[4], cur[4];
@@ -276,7 +296,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bgnbd),    cmocka_unit_test(test_pnbd),    cmocka_unit_test(test_bgbb),
-        cmocka_unit_test(test_defaults), cmocka_unit_test(test_adaptive), cmocka_unit_test(test_monotone),
+        cmocka_unit_test(test_defaults), cmocka_unit_test(test_adaptive), cmocka_unit_test(test_adaptive_cap),
+        cmocka_unit_test(test_monotone),
         cmocka_unit_test(test_chunks),   cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests_name("clv", tests, NULL, NULL);

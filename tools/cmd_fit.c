@@ -44,8 +44,12 @@ void cmd_fit_help(void)
           "                   a purchase up to that date are left out (a note says how many).\n"
           "  --summary FILE   one row per customer, CSV with a header (other columns ignored):\n"
           "                     frequency,recency,T[,monetary_value][,weights]\n"
-          "                   (also accepted: x, t_x, m_x or zbar, weight or count; the output\n"
-          "                   of 'cva summary' works as is). For bgbb:\n"
+          "                   (also accepted: x, t_x, m_x or zbar, weight or count). The\n"
+          "                   output of 'cva summary' works as is: its time_unit column (day\n"
+          "                   or week) gives the unit of recency and T, and the model is\n"
+          "                   fitted in that unit (the JSON's time_unit). Without that column\n"
+          "                   (e.g. a lifetimes export) give --time-unit. Rows with empty\n"
+          "                   statistics (customers without a purchase) are left out. For bgbb:\n"
           "                     frequency,recency,periods,weights\n"
           "                   (x repeat transactions, recency = the period of the last one,\n"
           "                   periods = opportunities n). For gg only frequency and\n"
@@ -55,11 +59,14 @@ void cmd_fit_help(void)
           "                   cohort size); an empty cell = not yet observed (only at the end).\n"
           "  --frequency-col, --recency-col, --T-col, --monetary-col, --weights-col NAME\n"
           "                   other column names in the --summary file\n"
-          "\n"
-          "Fit options:\n"
+          "\n",
+          stdout);
+    fputs("Fit options:\n"
           "  --time-unit day|week  model time unit (default week, as in the papers): recency\n"
           "                   and T are in days or weeks (= days/7); alpha (and beta for pnbd)\n"
-          "                   scale with it. With --summary it states the unit of the file.\n"
+          "                   scale with it. With --summary it states the unit of the file's\n"
+          "                   recency and T: required when the file has no time_unit column,\n"
+          "                   an error when it contradicts that column.\n"
           "  --penalizer L    L2 penalty L * sum(param^2) on the log-likelihood (default 0)\n"
           "  --max-iter N     iteration limit (default 1000); on reaching it the best point\n"
           "                   is written with \"converged\": false and a warning\n"
@@ -201,7 +208,7 @@ int cmd_fit(int argc, char **argv)
     int i, rc = 0, out_open = 0;
     uint64_t max_iter = 0;
     double penal = 0.0;
-    int q1 = 0, max_iter_given = 0;
+    int q1 = 0, max_iter_given = 0, unit_given = CLI_UNIT_UNKNOWN;
     char label[64], cal_s[24];
 
     memset(&err, 0, sizeof err);
@@ -212,7 +219,7 @@ int cmd_fit(int argc, char **argv)
     o.week_unit = 1; /* models default to weeks */
     for (i = 1; i < argc; i++) {
         const char *v = NULL;
-        int m, r;
+        int m, r, is_unit;
         if (cli_match_flag(argv, i, "--help") || cli_match_flag(argv, i, "-h")) {
             cmd_fit_help();
             return 0;
@@ -265,11 +272,15 @@ int cmd_fit(int argc, char **argv)
             if (hit)
                 continue;
         }
+        is_unit = strncmp(argv[i], "--time-unit", 11) == 0;
         r = cli_input_opt(&o, argc, argv, &i, &err);
         if (r < 0)
             return cli_report(&err);
-        if (r > 0)
+        if (r > 0) {
+            if (is_unit)
+                unit_given = o.week_unit ? CLI_UNIT_WEEK : CLI_UNIT_DAY;
             continue;
+        }
         cli_fail(&err, CLI_EXIT_USAGE, "fit: %s '%s' (see 'cva help fit')",
                  argv[i][0] == '-' ? "unknown option" : "unexpected argument", argv[i]);
         return cli_report(&err);
@@ -347,6 +358,17 @@ int cmd_fit(int argc, char **argv)
         need |= model == CVA_MODEL_GG ? 1u << CLI_SCOL_M : (1u << CLI_SCOL_TX) | (1u << CLI_SCOL_T);
         if ((rc = cli_custdata_from_summary(summary, o.delim, names, need, model == CVA_MODEL_BGBB, &d, &err)) != 0)
             goto fail;
+        ex.left_out = (long long)d.dropped;
+        if (model != CVA_MODEL_BGBB && model != CVA_MODEL_GG) {
+            /* fitted in the unit of the file, and labelled so */
+            int u;
+            if ((rc = cli_summary_unit(&d, unit_given, "fit", &u, &err)) != 0)
+                goto fail;
+            if (u != CLI_UNIT_UNKNOWN)
+                ex.time_unit = cli_unit_name(u);
+        } else if (model == CVA_MODEL_GG && d.time_unit != CLI_UNIT_UNKNOWN && d.time_unit != CLI_UNIT_PERIOD) {
+            ex.time_unit = cli_unit_name(d.time_unit);
+        }
     } else {
         if ((rc = cli_load(&o, &tx, &err)) != 0)
             goto fail;

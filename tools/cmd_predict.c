@@ -35,9 +35,11 @@ void cmd_predict_help(void)
           "                   model is fitted first on the same data (a note says so).\n"
           "  --horizon H      prediction horizon in the model time unit (e.g. 39 weeks);\n"
           "                   default with --calibration-end: the holdout length\n"
-          "  --time-unit day|week  model time unit (default week, or the \"time_unit\" of\n"
-          "                   the --params file); must match the unit the parameters were\n"
-          "                   fitted in (alpha and beta scale with it)\n"
+          "  --time-unit day|week  with --input: the model time unit (default week, or the\n"
+          "                   \"time_unit\" of the --params file, which it must match: alpha\n"
+          "                   and beta scale with it). With --summary: the unit of the file's\n"
+          "                   recency and T, required when the file has no time_unit column\n"
+          "                   and an error when it contradicts that column\n"
           "  --penalizer L, --max-iter N  options of the fit when there is no --params\n"
           "\n"
           "Spend and CLV:\n"
@@ -63,6 +65,12 @@ void cmd_predict_help(void)
           "                   monetary_value for --spend; optional customer_id, weights,\n"
           "                   frequency_holdout + duration_holdout: the output of\n"
           "                   'cva summary' works). Column options as in 'cva fit'.\n"
+          "                   The unit of recency, T and duration_holdout is the file's\n"
+          "                   time_unit column (or --time-unit); they are converted to the\n"
+          "                   unit of the --params file (a note says so), which is then the\n"
+          "                   unit of --horizon and of the output; without --params the model\n"
+          "                   is fitted in the file's unit. Rows with empty statistics\n"
+          "                   (customers without a purchase) are left out.\n"
           "\n"
           "Output columns (CSV, or JSON with --format json):\n"
           "  customer_id, frequency, recency, T   the customer and its statistics\n"
@@ -165,15 +173,32 @@ static void holdout_table(int32_t model, const char *unit, const cli_custdata *d
                 rev_p, rev_a > 0 ? 100.0 * (rev_p - rev_a) / rev_a : 0.0);
 }
 
-static int unit_code(const char *s)
+/*
+ * The units of a summary file (its time_unit column or --time-unit) and of the model (the
+ * parameters' time_unit; without one, or without --params, the file's unit): the file's
+ * recency, T and holdout length are converted to the model's unit, which becomes o->week_unit.
+ */
+static int summary_units(cli_custdata *d, int unit_given, const char *params_f, int params_unit,
+                         cli_input_opts *o, cli_err *err)
 {
-    if (strcmp(s, "day") == 0 || strcmp(s, "days") == 0)
-        return 0;
-    if (strcmp(s, "week") == 0 || strcmp(s, "weeks") == 0)
-        return 1;
-    if (strcmp(s, "period") == 0)
-        return 2;
-    return -1;
+    int data_unit, model_unit, rc;
+    if ((rc = cli_summary_unit(d, unit_given, "predict", &data_unit, err)) != 0)
+        return rc;
+    model_unit = params_unit != CLI_UNIT_UNKNOWN ? params_unit : data_unit;
+    if (model_unit == CLI_UNIT_UNKNOWN) /* no rows, no unit anywhere */
+        model_unit = CLI_UNIT_WEEK;
+    if (data_unit == CLI_UNIT_UNKNOWN)
+        data_unit = model_unit;
+    if (params_f && params_unit == CLI_UNIT_UNKNOWN && d->n > 0)
+        cli_note("%s has no \"time_unit\": its parameters are taken to be per %s, the unit of %s", params_f,
+                 cli_unit_name(data_unit), d->src);
+    if (data_unit != model_unit) {
+        cli_custdata_convert_unit(d, data_unit, model_unit);
+        cli_note("%s has recency and T in %ss: converted to %ss, the time unit of %s", d->src,
+                 cli_unit_name(data_unit), cli_unit_name(model_unit), params_f);
+    }
+    o->week_unit = model_unit == CLI_UNIT_WEEK;
+    return 0;
 }
 
 int cmd_predict(int argc, char **argv)
@@ -191,7 +216,7 @@ int cmd_predict(int argc, char **argv)
     const char *summary = NULL, *model_s = NULL, *params_f = NULL, *spend = NULL, *spend_f = NULL;
     const char *names[CLI_NSCOL];
     int32_t model = 0;
-    int i, rc = 0, out_open = 0, unit_given = 0, have_h = 0, max_iter_given = 0;
+    int i, rc = 0, out_open = 0, unit_given = 0, have_h = 0, max_iter_given = 0, params_unit = CLI_UNIT_UNKNOWN;
     double horizon = (double)NAN, penal = 0.0, discount = 0.01, margin = 1.0;
     uint64_t months = 12, max_iter = 0;
     double *pa = NULL, *ey = NULL, *ey_h = NULL, *es = NULL, *clv = NULL;
@@ -316,8 +341,12 @@ int cmd_predict(int argc, char **argv)
                  "bgbb%s", cli_model_name(model), model == CVA_MODEL_GG ? " with --spend gg" : "");
         return cli_report(&err);
     }
+    if (unit_given)
+        unit_given = o.week_unit ? CLI_UNIT_WEEK : CLI_UNIT_DAY;
+    else
+        unit_given = CLI_UNIT_UNKNOWN;
     if (pp.has_unit) {
-        int u = unit_code(pp.time_unit);
+        int u = cli_unit_code(pp.time_unit, strlen(pp.time_unit));
         if (u < 0) {
             cli_fail(&err, CLI_EXIT_DATA, "%s: unknown time_unit \"%s\" (day, week or period)", params_f,
                      pp.time_unit);
@@ -328,9 +357,11 @@ int cmd_predict(int argc, char **argv)
             return cli_report(&err);
         }
         if (model != CVA_MODEL_BGBB) {
-            if (unit_given && u != o.week_unit) {
+            params_unit = u;
+            /* with --summary, --time-unit is the unit of the file (converted below) */
+            if (!summary && unit_given != CLI_UNIT_UNKNOWN && u != unit_given) {
                 cli_fail(&err, CLI_EXIT_USAGE, "predict: --time-unit %s, but %s was fitted in %ss (alpha%s scale "
-                         "with the time unit)", o.week_unit ? "week" : "day", params_f, pp.time_unit,
+                         "with the time unit)", o.week_unit ? "week" : "day", params_f, cli_unit_name(u),
                          model == CVA_MODEL_PNBD ? " and beta" : "");
                 return cli_report(&err);
             }
@@ -405,6 +436,8 @@ int cmd_predict(int argc, char **argv)
             need |= 1u << CLI_SCOL_M;
         if ((rc = cli_custdata_from_summary(summary, o.delim, names, need, model == CVA_MODEL_BGBB, &d, &err)) != 0)
             goto fail;
+        if (model != CVA_MODEL_BGBB && (rc = summary_units(&d, unit_given, params_f, params_unit, &o, &err)) != 0)
+            goto fail;
     } else {
         if ((rc = cli_load(&o, &tx, &err)) != 0)
             goto fail;
@@ -477,8 +510,12 @@ int cmd_predict(int argc, char **argv)
                 rc = cli_model_lib_fail(&err, "CLV", st, &dg, &d);
                 goto fail;
             }
-            if (st == CVA_W_SERIES_LIMIT)
-                fprintf(stderr, "cva: warning: CLV: some customers' terms had not vanished after 1200 months\n");
+            if (st == CVA_W_SERIES_LIMIT && dg.option == CVA_OPT_CLV_STEPS)
+                fprintf(stderr, "cva: warning: CLV: the terms of %llu customer%s had not vanished after 1200 months "
+                                "(the cap of --clv-months 0)\n",
+                        (unsigned long long)dg.count, dg.count == 1 ? "" : "s");
+            else if (st == CVA_W_SERIES_LIMIT)
+                fprintf(stderr, "cva: warning: CLV: a series hit its term limit (%s)\n", dg.detail ? dg.detail : "");
         }
     }
 

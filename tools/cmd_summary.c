@@ -39,9 +39,16 @@ void cmd_summary_help(void)
           "  frequency_holdout       purchase occasions after the calibration end\n"
           "  monetary_value_holdout  mean spend per holdout occasion (0 if none)\n"
           "  duration_holdout        length of the holdout period, in the time unit\n"
+          "The last column, time_unit, is the time unit (day or week) in every row: 'cva\n"
+          "fit --summary' and 'cva predict --summary' read it, so the file carries its unit\n"
+          "through a spreadsheet or a pandas read_csv/to_csv, and lifetimes-style tools\n"
+          "ignore it (the other names are unchanged).\n"
           "Customers without a purchase up to the calibration end are left out (as lifetimes\n"
           "does); a note on stderr says how many. Without a split, a customer with no\n"
-          "purchase (only refunds, or only credited as a referrer) has empty statistics.\n"
+          "purchase (only refunds, or only credited as a referrer) stays in the output:\n"
+          "frequency, recency, T, monetary_value and the dates are empty (undefined: not yet\n"
+          "a customer of the models), total_amount holds the refunds; fit and predict leave\n"
+          "such rows out and say how many.\n"
           "\n"
           "Numbers are printed with the fewest digits that read back exactly; an empty\n"
           "field (JSON null) means undefined.\n"
@@ -55,11 +62,15 @@ void cmd_summary_help(void)
           stdout);
 }
 
+/* time_unit is the last column (after the holdout columns when there is a split) */
 static const char *const col_names[] = {"customer_id",   "frequency",          "recency",
                                         "T",             "monetary_value",     "n_txn",
                                         "first_date",    "last_date",          "days_since_last",
                                         "total_amount",  "total_cost",         "frequency_holdout",
-                                        "monetary_value_holdout", "duration_holdout"};
+                                        "monetary_value_holdout", "duration_holdout", "time_unit"};
+static const char *const col_names_nosplit[] = {"customer_id",  "frequency", "recency",        "T",
+                                                "monetary_value", "n_txn",   "first_date",     "last_date",
+                                                "days_since_last", "total_amount", "total_cost", "time_unit"};
 
 static void put_date(cli_table *t, double days)
 {
@@ -187,11 +198,13 @@ int cmd_summary(int argc, char **argv)
     {
         char meta[2048];
         cli_table t;
-        ncols = s.has_cal ? 14 : 11;
+        const char *unit = o.week_unit ? "week" : "day";
+        ncols = s.has_cal ? 15 : 12;
         meta[0] = '\0';
         if (o.format == CLI_FMT_JSON)
             json_meta(meta, sizeof meta, &o, &tx, &s, end_used, n_written);
-        cli_table_begin(&t, &out, o.format == CLI_FMT_JSON, col_names, ncols, meta, "customers");
+        cli_table_begin(&t, &out, o.format == CLI_FMT_JSON, s.has_cal ? col_names : col_names_nosplit, ncols, meta,
+                        "customers");
         for (k = 0; k < s.n; k++) {
             char ibuf[24];
             size_t ilen;
@@ -218,6 +231,7 @@ int cmd_summary(int argc, char **argv)
                 cli_table_num(&t, s.monetary_value_holdout[k]);
                 cli_table_num(&t, s.duration_holdout[k]);
             }
+            cli_table_text(&t, unit, strlen(unit));
             cli_table_end_row(&t);
         }
         cli_table_end(&t);

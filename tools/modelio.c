@@ -62,6 +62,62 @@ int cli_parse_double_opt(const char *name, const char *value, double *out, cli_e
                     st == CLI_NUM_NONFINITE ? "finite " : "");
 }
 
+/* ------------------------------------------------------------------ time units */
+
+int cli_unit_code(const char *s, size_t len)
+{
+    static const char *const names[] = {"day", "days", "week", "weeks", "period", "periods"};
+    size_t k;
+    for (k = 0; k < sizeof names / sizeof names[0]; k++)
+        if (csv_ieq(s, len, names[k]))
+            return (int)(k / 2);
+    return CLI_UNIT_UNKNOWN;
+}
+
+const char *cli_unit_name(int unit)
+{
+    return unit == CLI_UNIT_DAY ? "day" : unit == CLI_UNIT_WEEK ? "week" : unit == CLI_UNIT_PERIOD ? "period" : "?";
+}
+
+/* days to weeks divides (as cva_txn_summarize() does: the same doubles as a summary made in weeks) */
+static double conv(double v, int to_week)
+{
+    return to_week ? v / 7.0 : v * 7.0;
+}
+
+void cli_custdata_convert_unit(cli_custdata *d, int from, int to)
+{
+    size_t k;
+    int w = to == CLI_UNIT_WEEK;
+    if (from == to || from == CLI_UNIT_UNKNOWN || to == CLI_UNIT_UNKNOWN)
+        return;
+    for (k = 0; k < d->n; k++) {
+        if (d->tx)
+            d->tx[k] = conv(d->tx[k], w);
+        if (d->T)
+            d->T[k] = conv(d->T[k], w);
+    }
+    d->hold_len = conv(d->hold_len, w);
+    d->time_unit = to;
+}
+
+int cli_summary_unit(const cli_custdata *d, int given, const char *cmd, int *unit, cli_err *err)
+{
+    if (d->time_unit == CLI_UNIT_PERIOD)
+        return cli_fail(err, CLI_EXIT_DATA, "%s:1:%ld: time_unit \"period\": recency and T count discrete "
+                        "opportunities (BG/BB), not time", d->src, d->unit_col);
+    if (d->time_unit != CLI_UNIT_UNKNOWN && given != CLI_UNIT_UNKNOWN && given != d->time_unit)
+        return cli_fail(err, CLI_EXIT_USAGE, "%s: --time-unit %s, but %s has recency and T in %ss (its time_unit "
+                        "column); leave --time-unit out", cmd, cli_unit_name(given), d->src,
+                        cli_unit_name(d->time_unit));
+    *unit = d->time_unit != CLI_UNIT_UNKNOWN ? d->time_unit : given;
+    if (*unit == CLI_UNIT_UNKNOWN && d->n > 0)
+        return cli_fail(err, CLI_EXIT_USAGE, "%s: %s has no time_unit column, so the unit of its recency and T is "
+                        "unknown: give --time-unit day or --time-unit week ('cva summary' writes days unless "
+                        "told --time-unit week)", cmd, d->src);
+    return 0;
+}
+
 /* ------------------------------------------------------------------ data */
 
 void cli_custdata_free(cli_custdata *d)
@@ -80,6 +136,7 @@ void cli_custdata_free(cli_custdata *d)
     free(d->line);
     memset(d, 0, sizeof *d);
     d->hold_len = (double)NAN;
+    d->time_unit = CLI_UNIT_UNKNOWN;
 }
 
 const char *cli_custdata_id(const cli_custdata *d, size_t k, char *buf, size_t *len)
@@ -126,6 +183,7 @@ int cli_custdata_from_txn(const cli_input_opts *o, const cli_txn *tx, cli_custda
 
     memset(d, 0, sizeof *d);
     d->hold_len = (double)NAN;
+    d->time_unit = o->week_unit ? CLI_UNIT_WEEK : CLI_UNIT_DAY;
     memset(&in, 0, sizeof in);
     in.struct_size = sizeof in;
     in.n = tx->n;
@@ -240,11 +298,13 @@ int cli_custdata_from_summary(const char *path, int delim, const char *const *na
     long idx[CLI_NSCOL];
     double *col[CLI_NSCOL];
     size_t cap = 0, pool_len = 0, pool_cap = 0, nf = 0;
+    long unit_idx = -1;
     int st, c, rc = 0;
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
 
     memset(d, 0, sizeof *d);
     d->hold_len = (double)NAN;
+    d->time_unit = CLI_UNIT_UNKNOWN;
     d->src = name;
     memset(col, 0, sizeof col);
     if (strcmp(path, "-") == 0) {
@@ -295,6 +355,25 @@ int cli_custdata_from_summary(const char *path, int delim, const char *const *na
             goto out;
         }
     }
+    /* the time unit of recency, T and duration_holdout, as `cva summary` writes it */
+    {
+        size_t j;
+        int pass;
+        for (pass = 0; pass < 2 && unit_idx < 0; pass++)
+            for (j = 0; j < r.nf; j++) {
+                const char *p;
+                size_t len;
+                csv_field_trim(&r.f[j], &p, &len);
+                if (pass == 0 ? (len == 9 && memcmp(p, "time_unit", 9) == 0) : csv_ieq(p, len, "time_unit")) {
+                    if (unit_idx >= 0) {
+                        rc = cli_fail(err, CLI_EXIT_DATA, "%s:1: column name 'time_unit' appears twice", name);
+                        goto out;
+                    }
+                    unit_idx = (long)j;
+                }
+            }
+        d->unit_col = unit_idx + 1;
+    }
     if (idx[CLI_SCOL_ID] >= 0) {
         d->id_off = (size_t *)cli_xmalloc(sizeof(size_t));
         d->id_len = (uint32_t *)cli_xmalloc(sizeof(uint32_t));
@@ -318,6 +397,48 @@ int cli_custdata_from_summary(const char *path, int delim, const char *const *na
             }
         }
         d->line[i] = r.row_line;
+        if (unit_idx >= 0) {
+            const char *p;
+            size_t len;
+            int u;
+            char q[64];
+            csv_field_trim(&r.f[unit_idx], &p, &len);
+            u = cli_unit_code(p, len);
+            q[0] = '\0';
+            if (u == CLI_UNIT_UNKNOWN || (d->time_unit != CLI_UNIT_UNKNOWN && u != d->time_unit))
+                cli_quote_field(q, sizeof q, p, len);
+            if (u == CLI_UNIT_UNKNOWN) {
+                rc = cli_fail(err, CLI_EXIT_DATA, "%s:%llu:%ld: time_unit %s is not day or week", name,
+                              (unsigned long long)r.row_line, unit_idx + 1, q);
+                goto out;
+            }
+            if (d->time_unit != CLI_UNIT_UNKNOWN && u != d->time_unit) {
+                rc = cli_fail(err, CLI_EXIT_DATA, "%s:%llu:%ld: time_unit %s, but the rows above are in %ss (one "
+                              "unit per file)", name, (unsigned long long)r.row_line, unit_idx + 1, q,
+                              cli_unit_name(d->time_unit));
+                goto out;
+            }
+            d->time_unit = u;
+        }
+        {
+            /* a customer without a purchase (only refunds, or only credited as a referrer): `cva
+               summary` writes empty statistics; left out, as from transactions */
+            static const int btyd[] = {CLI_SCOL_X, CLI_SCOL_TX, CLI_SCOL_T, CLI_SCOL_M};
+            size_t b;
+            int empty = 1;
+            for (b = 0; b < sizeof btyd / sizeof btyd[0] && empty; b++) {
+                const char *p;
+                size_t len;
+                if (idx[btyd[b]] < 0)
+                    continue;
+                csv_field_trim(&r.f[idx[btyd[b]]], &p, &len);
+                empty = len == 0;
+            }
+            if (empty) {
+                d->dropped++;
+                continue;
+            }
+        }
         for (c = 1; c < CLI_NSCOL; c++) {
             const csv_field *f;
             char q[64];

@@ -351,7 +351,8 @@ CVA_API cva_status cva_gg_correlation(const double *x, const double *m_x, const 
 /** @brief CLV options (SPEC §6.3); fill with cva_clv_opts_init_defaults(). */
 typedef struct cva_clv_opts {
     uint32_t struct_size; /**< sizeof(cva_clv_opts). */
-    int32_t steps;        /**< Number of discounting steps. Default 12. */
+    int32_t steps;        /**< Number of discounting steps (>= 0). Default 12. 0: until every customer's
+                               terms vanish, at most 1200 steps (the step cap; see cva_clv()). */
     double step_length;   /**< Length of a step in model time units. Default 30/7 (a 30-day month in weeks). */
     double discount;      /**< Discount rate per step. Default 0.01. */
     double margin;        /**< Profit margin applied to spend. Default 1. */
@@ -379,9 +380,13 @@ CVA_API cva_status cva_clv_opts_init_defaults(cva_clv_opts *opts, size_t struct_
  * @param out CLV per customer.
  * @param diag optional.
  * @retval CVA_OK
+ * @retval CVA_W_SERIES_LIMIT with steps = 0, some customer's terms had not vanished after the
+ *         1200-step cap (diag->option = #CVA_OPT_CLV_STEPS, diag->count = those customers; their
+ *         CLV is the sum of 1200 steps); with diag->option = 0, a special-function series of
+ *         the purchase model hit its term cap.
  * @retval CVA_E_DOMAIN
  * @retval CVA_E_BADARG
- * @retval CVA_E_OPTION
+ * @retval CVA_E_OPTION steps < 0, step_length <= 0, discount <= −1 or margin not finite.
  */
 CVA_API cva_status cva_clv(int32_t model, const double *params, const double *gg_params, const double *x,
                            const double *t_x, const double *T, const double *m_x, size_t n,

@@ -16,15 +16,17 @@ _CONVENTION = {"continuous": _lib.TIME_CONTINUOUS, "period": _lib.TIME_PERIOD}
 _UNITS = {"day": 1.0, "days": 1.0, "week": 7.0, "weeks": 7.0}
 
 
-def _issue_warning(status, diag, what, stacklevel=3):
+def _issue_warning(status, diag, what, stacklevel=3, extra_count=0, extra=None):
     name = _lib.status_name(status)
     msg = "%s: %s" % (what, _lib.strerror(status))
     detail = diag.detail_text if diag is not None else ""
     if detail and detail not in msg:
         msg += " (%s)" % detail
-    count = int(diag.count) if diag is not None else 0
+    count = (int(diag.count) if diag is not None else 0) + extra_count
     if status == _errors.W_EXCLUDED:
         msg += "; %d row(s) excluded" % count
+    if extra:
+        msg += " (%s)" % extra
     w = _errors.CvaWarning(msg, status=status, name=name, detail=detail or None, count=count)
     warnings.warn(w, stacklevel=stacklevel)
     return w
@@ -65,10 +67,15 @@ class Summary(collections.abc.Mapping):
 
     Extra attributes: ``n_customers``, ``status`` (0 or a positive warning
     status), ``status_name``, ``warning`` (the :class:`CvaWarning` or None),
-    ``excluded`` (rows dropped by the window or the skip policy), ``text_ids``.
+    ``excluded`` (rows dropped by the window or the skip policy), ``text_ids``,
+    ``skipped`` (rows dropped by ``skip_invalid``, per reason: ``missing_id``,
+    ``blank_id``, ``bad_time``, ``bad_amount``, ``bad_cost``), ``time_unit``
+    (``"day"`` or ``"week"``: the unit of ``recency``, ``T`` and
+    ``duration_holdout`` when it is known, else None).
     """
 
-    def __init__(self, fields, n_customers, status, excluded, warning, text_ids, options):
+    def __init__(self, fields, n_customers, status, excluded, warning, text_ids, options,
+                 time_unit=None, skipped=None):
         self._fields = fields
         self.n_customers = n_customers
         self.status = status
@@ -77,6 +84,8 @@ class Summary(collections.abc.Mapping):
         self.warning = warning
         self.text_ids = text_ids
         self.options = options
+        self.time_unit = time_unit
+        self.skipped = dict(skipped) if skipped else dict.fromkeys(_SKIP_REASONS, 0)
 
     def __getitem__(self, key):
         return self._fields[key]
@@ -109,10 +118,17 @@ class Summary(collections.abc.Mapping):
 
     def to_pandas(self, index=True):
         """A ``pandas.DataFrame``, indexed by ``customer_id`` unless ``index`` is
-        false (then it is the first column). Needs pandas."""
+        false (then it is the first column). Needs pandas.
+
+        When the time unit is known, the last column is ``time_unit`` (``"day"``
+        or ``"week"`` in every row), as in the output of ``cva summary``: the
+        frame's ``to_csv()`` is then a file that ``cva fit --summary`` and
+        ``cva predict --summary`` read in the right unit."""
         import pandas as pd
-        df = pd.DataFrame({k: (v if cv.have_numpy() else cv.to_list(v))
-                           for k, v in self._fields.items()})
+        cols = {k: (v if cv.have_numpy() else cv.to_list(v)) for k, v in self._fields.items()}
+        if self.time_unit is not None:
+            cols["time_unit"] = [self.time_unit] * self.n_customers
+        df = pd.DataFrame(cols)
         if index:
             df = df.set_index("customer_id")
         return df
@@ -142,15 +158,24 @@ def summarize(customer_id, time, amount, cost=None, referrer_id=None, end=None,
         Shares the text dictionary with ``customer_id``.
     end, start, calibration_end : number or date, optional
         Observation window (default: the latest time, unbounded start) and the
-        calibration/holdout split. Same accepted forms as ``time``.
+        calibration/holdout split. Same accepted forms as ``time``. A
+        ``calibration_end`` after the end is an :class:`OptionError`, also
+        when the end is left to default (after the latest transaction).
     refund_policy : "net" | "as_row" | "exclude"
     zero_is_purchase : bool
         False sets ``CVA_F_ZERO_NOT_PURCHASE``.
     skip_invalid : bool
-        Drop rows with NaN/Inf instead of raising :class:`NonFiniteError`.
+        Drop invalid rows instead of raising: a missing customer id (None,
+        NaN, NaT: the pandas case of a column with gaps), a blank text id
+        (empty or spaces), a time that is NaN/infinite or not a date, an
+        amount or cost that is NaN/infinite or not a number. The counts per
+        reason are in ``.skipped`` and in the :class:`CvaWarning`; the result
+        status is then ``CVA_W_EXCLUDED`` (as for the library's own skip flag).
     time_unit : float or "day"/"week"
         Time units per model unit (the C ``time_scale``): 7 turns days into
-        weeks for recency and T.
+        weeks for recency and T. The result's ``time_unit`` names the unit
+        when it is known: ``"day"``/``"week"`` when the times are dates (or
+        a name is given here), None for plain numbers with a numeric scale.
     period_length, period_origin :
         Occasion periods ``floor((t - origin)/length)``; origin may be a date.
     period : sequence of int, optional
@@ -172,14 +197,20 @@ def summarize(customer_id, time, amount, cost=None, referrer_id=None, end=None,
         ``.status`` and issued as :class:`CvaWarning`.
     """
     lib = _lib.get()
+    time_kinds = set()
+    skipped = dict.fromkeys(_SKIP_REASONS, 0)
+    if skip_invalid:
+        customer_id, referrer_id, t, amt, cst, period = _drop_invalid(
+            customer_id, referrer_id, time, amount, cost, period, skipped, time_kinds)
+    else:
+        t = cv.times_to_days(time, "time", kinds=time_kinds)
+        amt = cv.as_float64(amount, "amount")
+        cst = cv.as_float64(cost, "cost") if cost is not None else None
     codec, ids, refs = cv.encode_ids(customer_id, referrer_id)
-    t = cv.times_to_days(time, "time")
-    amt = cv.as_float64(amount, "amount")
     n = ids.n
     arrays = {"time": t, "amount": amt}
-    cst = None
-    if cost is not None:
-        cst = arrays["cost"] = cv.as_float64(cost, "cost")
+    if cst is not None:
+        arrays["cost"] = cst
     if refs is not None:
         arrays["referrer_id"] = refs
     per = None
@@ -189,8 +220,11 @@ def summarize(customer_id, time, amount, cost=None, referrer_id=None, end=None,
         if a.n != n:
             raise _bad_arg("%s has %d elements but customer_id has %d" % (name, a.n, n))
 
+    unit_name = None
     if isinstance(time_unit, str):
-        if time_unit.lower() not in _UNITS:
+        unit_name = {"day": "day", "days": "day", "week": "week", "weeks": "week"}.get(time_unit.lower())
+    if isinstance(time_unit, str):
+        if unit_name is None:
             raise _bad_arg("time_unit must be a number or one of %s" % ", ".join(_UNITS),
                            _errors.E_OPTION, _errors.OptionError, "time_unit")
         time_unit = _UNITS[time_unit.lower()]
@@ -212,6 +246,9 @@ def summarize(customer_id, time, amount, cost=None, referrer_id=None, end=None,
     opts.period_length = float(period_length)
     opts.period_origin = _scalar_time(period_origin, "period_origin")
     opts.time_scale = float(time_unit)
+    if unit_name is None and "date" in time_kinds:
+        # dates are converted to days; the scale names the unit when it is 1 or 7
+        unit_name = {1.0: "day", 7.0: "week"}.get(opts.time_scale)
 
     inp = _lib.TxnInput(n=n, customer_id=ids.ptr, t=t.ptr, amount=amt.ptr)
     if cst is not None:
@@ -247,9 +284,21 @@ def summarize(customer_id, time, amount, cost=None, referrer_id=None, end=None,
             raise _bad_arg("workspace must be a cva.Workspace")
         wsize = _lib.txn_workspace_size(inp, opts)
         wptr = workspace._pointer(wsize)
+    default_end = None
+    if ce is not None and e is None and n > 0:
+        # the default end is the latest time of a valid row (not before start): a calibration
+        # end after it is the library's error for an explicit end after it, not a silent T
+        # running to the calibration end
+        last = _latest_time(t, amt, cst, s)
+        if last is not None and ce > last:
+            default_end = last
+            opts.obs_end = last
     st = lib.cva_txn_summarize(ctypes.byref(inp), ctypes.byref(opts), ctypes.byref(out),
                                wptr, wsize, ctypes.byref(diag))
     if st < 0:
+        if default_end is not None:
+            _raise_txn(st, diag, "end left to default: the latest time, %s; calibration_end %s is after it"
+                       % (_fmt_time(default_end, time_kinds), _fmt_time(ce, time_kinds)))
         _raise_txn(st, diag)
     k = int(out.n_customers)
     result = {}
@@ -258,15 +307,175 @@ def summarize(customer_id, time, amount, cost=None, referrer_id=None, end=None,
     if codec.is_text:
         result["customer_id"] = codec.decode(result["customer_id"])
     warning = None
+    n_skip = sum(skipped.values())
+    lib_excluded = int(diag.count) if st == _errors.W_EXCLUDED or st == _errors.W_EMPTY else 0
+    if n_skip and st == _errors.OK:
+        st = _errors.W_EXCLUDED
     if st > 0:
-        warning = _issue_warning(st, diag, "summarize")
-    excluded = int(diag.count) if st == _errors.W_EXCLUDED or st == _errors.W_EMPTY else 0
+        warning = _issue_warning(st, diag, "summarize", extra_count=n_skip,
+                                 extra=_skip_text(skipped) if n_skip else None)
+    excluded = lib_excluded + n_skip
     options = dict(refund_policy=opts.refund_policy, flags=opts.flags,
                    time_convention=opts.time_convention, obs_end=opts.obs_end,
                    obs_start=opts.obs_start, period_length=opts.period_length,
                    period_origin=opts.period_origin, time_scale=opts.time_scale,
                    calibration_end=opts.calibration_end)
-    return Summary(result, k, st, excluded, warning, codec.is_text, options)
+    return Summary(result, k, st, excluded, warning, codec.is_text, options, time_unit=unit_name,
+                   skipped=skipped)
+
+
+_SKIP_REASONS = ("missing_id", "blank_id", "bad_time", "bad_amount", "bad_cost")
+_SKIP_LABELS = {"missing_id": "missing customer_id", "blank_id": "blank customer_id",
+                "bad_time": "bad time", "bad_amount": "bad amount", "bad_cost": "bad cost"}
+
+
+def _skip_text(skipped):
+    return "skip_invalid: " + ", ".join("%d %s" % (c, _SKIP_LABELS[r]) for r, c in skipped.items() if c)
+
+
+def _fmt_time(v, kinds):
+    if "date" in kinds:
+        d = cv.days_to_date(v)
+        return d.date().isoformat() if d.time() == d.time().min else d.isoformat()
+    return "%.17g" % v
+
+
+def _latest_time(t, amt, cst, start):
+    """Latest time of a row with finite time, amount and cost, not before start (None if none)."""
+    np = cv.np
+    if np is not None and isinstance(t.owner, np.ndarray):
+        tv = np.asarray(t.owner)
+        ok = np.isfinite(tv) & np.isfinite(np.asarray(amt.owner))
+        if cst is not None:
+            ok &= np.isfinite(np.asarray(cst.owner))
+        if start is not None:
+            ok &= tv >= start
+        return float(tv[ok].max()) if ok.any() else None
+    best = None
+    cl = cst.owner if cst is not None else None
+    for i, (ti, ai) in enumerate(zip(t.owner, amt.owner)):
+        if not (math.isfinite(ti) and math.isfinite(ai)) or (cl is not None and not math.isfinite(cl[i])):
+            continue
+        if start is not None and ti < start:
+            continue
+        if best is None or ti > best:
+            best = ti
+    return best
+
+
+def _id_problem(v):
+    """None, "missing_id" (None, NaN, NaT, pandas NA) or "blank_id" (empty/space text)."""
+    if v is None:
+        return "missing_id"
+    if isinstance(v, float):
+        return "missing_id" if v != v else None
+    if isinstance(v, str):
+        return "blank_id" if not v.strip() else None
+    if isinstance(v, bytes):
+        return "blank_id" if not v.strip() else None
+    if isinstance(v, (int, bool)):
+        return None
+    if type(v).__name__ in ("NAType", "NaTType"):
+        return "missing_id"
+    try:
+        if v != v:  # numpy NaN scalars
+            return "missing_id"
+    except (TypeError, ValueError):
+        pass
+    return None
+
+
+def _floats_skip(values, name, bad):
+    """Float64 values with NaN where a value does not convert (its row appended to bad)."""
+    try:
+        return cv.as_float64(values, name)
+    except (TypeError, ValueError):
+        pass
+    out = []
+    for i, v in enumerate(cv._as_list(values)):
+        try:
+            out.append(float(v))
+        except (TypeError, ValueError):
+            bad.append(i)
+            out.append(math.nan)
+    return cv.as_float64(out, name)
+
+
+def _drop_invalid(customer_id, referrer_id, time, amount, cost, period, skipped, kinds):
+    """skip_invalid: drop the rows with a missing or blank id, a time that is not finite or
+    not a date, or an amount/cost that is not a finite number; count them per reason
+    (the first reason of a row). Returns the kept columns (ids and referrers as lists or
+    arrays, time/amount/cost as CArrays, period as given or a list)."""
+    np = cv.np
+    t = cv.times_to_days(time, "time", bad=[], kinds=kinds)
+    amt = _floats_skip(amount, "amount", [])
+    cst = _floats_skip(cost, "cost", []) if cost is not None else None
+    fast = cv._numeric_ids_fast(customer_id)
+    ids = fast.reshape(-1) if fast is not None else cv._as_list(customer_id)
+    n = len(ids)
+    if referrer_id is not None and not hasattr(referrer_id, "__len__"):
+        referrer_id = cv._as_list(referrer_id)
+    if period is not None and not hasattr(period, "__len__"):
+        period = cv._as_list(period)
+    per_n = None if period is None else len(period)
+    for name, m in (("time", t.n), ("amount", amt.n), ("cost", cst.n if cst is not None else n),
+                    ("referrer_id", n if referrer_id is None else len(referrer_id)),
+                    ("period", n if per_n is None else per_n)):
+        if m != n:
+            raise _bad_arg("%s has %d elements but customer_id has %d" % (name, m, n))
+    if np is not None and fast is not None and isinstance(t.owner, np.ndarray):
+        tv, av = np.asarray(t.owner), np.asarray(amt.owner)
+        bad_id = np.isnan(ids) if ids.dtype.kind == "f" else np.zeros(n, dtype=bool)
+        bad_t = ~bad_id & ~np.isfinite(tv)
+        bad_a = ~bad_id & ~bad_t & ~np.isfinite(av)
+        bad_c = np.zeros(n, dtype=bool)
+        if cst is not None:
+            bad_c = ~bad_id & ~bad_t & ~bad_a & ~np.isfinite(np.asarray(cst.owner))
+        skipped["missing_id"] += int(bad_id.sum())
+        skipped["bad_time"] += int(bad_t.sum())
+        skipped["bad_amount"] += int(bad_a.sum())
+        skipped["bad_cost"] += int(bad_c.sum())
+        keep = ~(bad_id | bad_t | bad_a | bad_c)
+        if keep.all():
+            return customer_id, referrer_id, t, amt, cst, period
+        idx = np.nonzero(keep)[0]
+    else:
+        tl, al = t.owner, amt.owner
+        cl = cst.owner if cst is not None else None
+        id_list = ids.tolist() if hasattr(ids, "tolist") else ids
+        idx = []
+        for i in range(n):
+            why = _id_problem(id_list[i])
+            if why is None:
+                if not math.isfinite(tl[i]):
+                    why = "bad_time"
+                elif not math.isfinite(al[i]):
+                    why = "bad_amount"
+                elif cl is not None and not math.isfinite(cl[i]):
+                    why = "bad_cost"
+            if why is None:
+                idx.append(i)
+            else:
+                skipped[why] += 1
+        if len(idx) == n:
+            return customer_id, referrer_id, t, amt, cst, period
+
+    def take(values):
+        if values is None:
+            return None
+        if np is not None and isinstance(values, np.ndarray):
+            return values.reshape(-1)[np.asarray(idx, dtype=np.intp)]
+        if np is not None and hasattr(values, "to_numpy"):
+            return values.to_numpy().reshape(-1)[np.asarray(idx, dtype=np.intp)]
+        lst = values if isinstance(values, list) else cv._as_list(values)
+        return [lst[i] for i in idx]
+
+    def take_c(a, name):
+        return None if a is None else cv.as_float64(take(a.owner), name)
+    ids_kept = take(ids)
+    refs_kept = take(referrer_id)
+    return (ids_kept, refs_kept, take_c(t, "time"), take_c(amt, "amount"), take_c(cst, "cost"),
+            take(period))
 
 
 class Workspace:
@@ -307,13 +516,15 @@ class Workspace:
         return "cva.Workspace(size=%d)" % self.size
 
 
-def _raise_txn(st, diag):
+def _raise_txn(st, diag, extra=None):
     try:
         _lib.raise_for_status(st, diag, "summarize")
     except _errors.Error as e:
         # report the Python keyword for the option flags
         if e.option == 102:
             e.option_name = "zero_is_purchase/skip_invalid"
+        if extra:
+            e.detail = "%s (%s)" % (e.detail, extra) if e.detail else extra
         raise e from None
 
 
@@ -334,8 +545,16 @@ def simulate(n_customers, seed=42, r=None, alpha=None, a=None, b=None, p=None, q
     Returns a ``Simulation(customer_id, t, amount)`` named tuple of arrays,
     rows customer by customer in time order.
     """
+    whole = cv.whole_number(n_customers)
+    if whole is None:
+        raise _bad_arg("n_customers must be a whole number, got %r" % (n_customers,))
+    n_customers = whole
     if n_customers < 0:
         raise _bad_arg("n_customers must be >= 0")
+    what = "simulate: n_customers=%d" % n_customers
+    # every customer has at least one row of id, time and amount (24 bytes): refuse at once
+    # what cannot fit, instead of simulating for hours before the allocation fails
+    cv.check_memory(24 * n_customers, what, "needs at least")
     opts = _lib.SimOpts()
     opts.seed = int(seed) & 0xFFFFFFFFFFFFFFFF
     opts.first_id = int(first_id)
@@ -349,12 +568,15 @@ def simulate(n_customers, seed=42, r=None, alpha=None, a=None, b=None, p=None, q
         if val is not None:
             setattr(opts, name, _scalar_time(val, name))
     lib = _lib.get()
+    if n_customers > 0:
+        cv.check_memory(24.0 * n_customers * _sim_rows_per_customer(opts), what, "needs about")
     diag = _lib.Diag()
     n_rows = ctypes.c_size_t(0)
     st = lib.cva_simulate_bgnbd_gg(ctypes.byref(opts), int(n_customers), None, None, None, 0,
                                    ctypes.byref(n_rows), ctypes.byref(diag))
     _lib.raise_for_status(st, diag, "simulate")
     m = n_rows.value
+    cv.check_memory(24 * m, "%s (%d rows)" % (what, m))
     ids = cv.empty_output("q", m)
     t = cv.empty_output("d", m)
     amt = cv.empty_output("d", m)
@@ -366,6 +588,24 @@ def simulate(n_customers, seed=42, r=None, alpha=None, a=None, b=None, p=None, q
         _issue_warning(st, diag, "simulate")
     k = n_rows.value
     return Simulation(cv.trim(ids.owner, k), cv.trim(t.owner, k), cv.trim(amt.owner, k))
+
+
+def _sim_rows_per_customer(opts):
+    """Expected rows per simulated customer: 1 + E[X(T)] under BG/NBD, T the time from a
+    uniform acquisition to the end (midpoint rule over 64 points); 1 when not computable."""
+    from ._models import BetaGeo
+    try:
+        span = max(opts.acquisition_span, 0.0)
+        ts = [(opts.end - (opts.start + span * (j + 0.5) / 64)) / opts.time_scale for j in range(64)]
+        ts = [max(t, 0.0) for t in ts]
+        m = BetaGeo(params=dict(r=opts.r, alpha=opts.alpha, a=opts.a, b=opts.b))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ex = cv.to_list(m.expected_purchases_population(ts))
+        rows = 1.0 + sum(ex) / len(ex)
+        return rows if math.isfinite(rows) else 1.0
+    except (_errors.Error, ValueError, TypeError, ArithmeticError):
+        return 1.0
 
 
 _EPOCH_UNITS = {None: 1.0, "D": 1.0, "d": 1.0, "days": 1.0, "h": 24.0, "m": 1440.0,

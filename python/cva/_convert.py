@@ -10,7 +10,9 @@ import array
 import ctypes
 import datetime as _dt
 import math
+import os
 import re
+import sys
 
 try:  # optional
     import numpy as np
@@ -68,11 +70,29 @@ def _is_numpy(x):
     return np is not None and isinstance(x, np.ndarray)
 
 
+def _float_at(v, name, i):
+    """float(v), or the error naming the argument and the row: "amount[17]: could not
+    convert 'abc' to float" (ValueError for text, TypeError for other objects)."""
+    try:
+        return float(v)
+    except (TypeError, ValueError) as e:
+        raise type(e)("%s[%d]: could not convert %r to float" % (name, i, v)) from None
+
+
+def floats_list(values, name):
+    """A list of floats from any sequence, converting element by element (errors name the row)."""
+    return [_float_at(v, name, i) for i, v in enumerate(values)]
+
+
 def as_float64(values, name="array"):
-    """Float64 C array from a sequence/array (zero-copy when possible)."""
+    """Float64 C array from a sequence/array (zero-copy when possible). Text and
+    objects are converted element by element; a failure names the argument and
+    the row (``amount[17]: could not convert 'abc' to float``)."""
     if _is_numpy(values) or (np is not None and hasattr(values, "__array__")):
         arr = np.asarray(values)
-        if arr.dtype.kind not in "fiub":
+        if arr.dtype.kind in "OUS":
+            arr = np.array(floats_list(arr.reshape(-1).tolist(), name), dtype=np.float64)
+        elif arr.dtype.kind not in "fiub":
             raise TypeError("%s must be numeric, got dtype %s" % (name, arr.dtype))
         arr = np.ascontiguousarray(arr, dtype=np.float64)
         if arr.ndim != 1:
@@ -84,7 +104,7 @@ def as_float64(values, name="array"):
         try:
             arr = array.array("d", values)
         except TypeError:
-            arr = array.array("d", (float(v) for v in values))
+            arr = array.array("d", floats_list(values, name))
     if np is not None:  # numpy present but a plain list was given: return numpy-backed
         arr = np.frombuffer(arr, dtype=np.float64) if len(arr) else np.empty(0)
     return CArray(arr, _pointer(arr, "d", len(arr)), len(arr))
@@ -99,6 +119,9 @@ def as_int64(values, name="array"):
                 raise ValueError("%s: float values must be integral and finite" % name)
         elif arr.dtype.kind == "u" and arr.size and arr.max() > INT64_MAX:
             raise OverflowError("%s: value above INT64_MAX" % name)
+        elif arr.dtype.kind == "O":
+            arr = np.array([_to_int(v, name, i) for i, v in enumerate(arr.reshape(-1).tolist())],
+                           dtype=np.int64)
         elif arr.dtype.kind not in "iuf":
             raise TypeError("%s must be integers, got dtype %s" % (name, arr.dtype))
         arr = np.ascontiguousarray(arr, dtype=np.int64)
@@ -108,7 +131,7 @@ def as_int64(values, name="array"):
     if isinstance(values, array.array) and values.typecode == _INT64_CODE:
         arr = values
     else:
-        arr = array.array(_INT64_CODE, (_to_int(v, name) for v in values))
+        arr = array.array(_INT64_CODE, (_to_int(v, name, i) for i, v in enumerate(values)))
     if np is not None:
         arr = np.frombuffer(arr, dtype=np.int64) if len(arr) else np.empty(0, dtype=np.int64)
     return CArray(arr, _pointer(arr, "q", len(arr)), len(arr))
@@ -136,10 +159,10 @@ def _as_int_kind(values, name, kind):
     if isinstance(values, array.array) and values.typecode == code:
         arr = values
     else:
-        vals = [_to_int(v, name) for v in values]
-        for v in vals:
+        vals = [_to_int(v, name, i) for i, v in enumerate(values)]
+        for i, v in enumerate(vals):
             if v < lo or v > hi:
-                raise OverflowError("%s: value %d outside %d..%d" % (name, v, lo, hi))
+                raise OverflowError("%s[%d]: value %d outside %d..%d" % (name, i, v, lo, hi))
         arr = array.array(code, vals)
     if np is not None:
         dtype = np.int32 if kind == "i" else np.uint32
@@ -157,9 +180,10 @@ def as_uint32(values, name="array"):
     return _as_int_kind(values, name, "I")
 
 
-def _to_int(v, name):
+def _to_int(v, name, i=None):
+    where = name if i is None else "%s[%d]" % (name, i)
     if isinstance(v, bool):
-        raise TypeError("%s: booleans are not ids" % name)
+        raise TypeError("%s: booleans are not ids" % where)
     if isinstance(v, int):
         return v
     if isinstance(v, float) and v.is_integer():
@@ -167,7 +191,50 @@ def _to_int(v, name):
     try:
         return int(v.__index__())
     except AttributeError:
-        raise TypeError("%s: %r is not an integer" % (name, v))
+        raise TypeError("%s: %r is not an integer" % (where, v)) from None
+
+
+def whole_number(v):
+    """int(v) for an int, an integral float or an integer-like object (numpy ints);
+    None for anything else, booleans included."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float):
+        return int(v) if v.is_integer() else None
+    try:
+        return int(v.__index__())
+    except (AttributeError, TypeError):
+        if np is not None and isinstance(v, np.floating) and float(v).is_integer():
+            return int(v)
+        return None
+
+
+def physical_memory():
+    """Bytes of physical memory of this machine, or None when the system does not say."""
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+    return pages * size if pages > 0 and size > 0 else None
+
+
+def _gb(nbytes):
+    return "%.3g GB" % (nbytes / 1e9)
+
+
+def check_memory(nbytes, what, how="needs"):
+    """Raise :class:`cva.NoMemoryError` at once when ``nbytes`` cannot fit: more than the
+    machine's physical memory (or than the address space). ``what`` starts the message,
+    e.g. "simulate: n_customers=1e12" -> "... needs 24000 GB; this machine has 23 GB"."""
+    from . import _errors
+    mem = physical_memory()
+    if nbytes <= sys.maxsize and (mem is None or nbytes <= mem):
+        return
+    have = "this machine has %s of memory" % _gb(mem) if mem else "more than the address space"
+    msg = "%s %s %s; %s" % (what, how, _gb(nbytes), have)
+    raise _errors.NoMemoryError(msg, status=_errors.E_NOMEM, name="CVA_E_NOMEM", detail=msg)
 
 
 def empty_output(kind, n):
@@ -275,33 +342,54 @@ def _datetime64_days(arr):
     return ns
 
 
-def times_to_days(values, name="time"):
-    """Sequence of times -> float64 C array in days (numbers pass unchanged)."""
+def times_to_days(values, name="time", bad=None, kinds=None):
+    """Sequence of times -> float64 C array in days (numbers pass unchanged).
+
+    A value that is not a time raises, naming ``name[row]``; with a list ``bad``
+    it becomes NaN instead and its row is appended to ``bad``. A set ``kinds``
+    receives "date" when calendar dates were converted and "number" when
+    numbers were passed through (in the caller's unit)."""
+    if kinds is None:
+        kinds = set()
     if np is not None:
         if hasattr(values, "dtype") and hasattr(values, "to_numpy") and not _is_numpy(values):
             values = values.to_numpy()  # pandas Series / Index
         if _is_numpy(values):
             if values.dtype.kind == "M":
+                kinds.add("date")
                 return as_float64(_datetime64_days(values.reshape(-1)), name)
             if values.dtype.kind in "fiub":
+                kinds.add("number")
                 return as_float64(values, name)
             values = values.reshape(-1).tolist()
     elif isinstance(values, array.array):
+        kinds.add("number")
         return as_float64(values, name)
     out = array.array("d")
     cache = {}
-    for v in values:
+    for i, v in enumerate(values):
         if isinstance(v, float) or (isinstance(v, int) and not isinstance(v, bool)):
+            kinds.add("number")
             out.append(float(v))
             continue
+        if np is not None and isinstance(v, np.number):
+            kinds.add("number")
+        elif v is not None:
+            kinds.add("date")
         key = v if isinstance(v, (str, bytes)) else None
-        if key is not None:
-            d = cache.get(key)
-            if d is None:
-                d = cache[key] = date_to_days(v)
-            out.append(d)
-        else:
-            out.append(date_to_days(v))
+        try:
+            if key is not None:
+                d = cache.get(key)
+                if d is None:
+                    d = cache[key] = date_to_days(v)
+                out.append(d)
+            else:
+                out.append(date_to_days(v))
+        except (TypeError, ValueError) as e:
+            if bad is None:
+                raise type(e)("%s[%d]: %s" % (name, i, e)) from None
+            bad.append(i)
+            out.append(math.nan)
     return as_float64(out, name)
 
 

@@ -5,7 +5,7 @@
 Usage: test_cli.py PATH_TO_CVA GROUP
 Groups: help, cdnow, bad_input, formats, json, text_ids, occasion, stdin, demo,
         rfm_vectors, rfm_random, rfm_segments, rfm_report, rfm_json, rfm_errors, rfm_cdnow,
-        fit_cdnow, fit_sbg, predict_values, predict_cdnow, model_errors.
+        fit_cdnow, fit_sbg, predict_values, predict_cdnow, model_errors, units.
 Exit status 0 pass, 1 fail, 77 skip (meson convention).
 """
 import csv
@@ -327,8 +327,8 @@ def t_json():
                 j = c[k]
                 if v == "":
                     check(j is None, "csv empty <-> json null (%s)" % k)
-                elif k.endswith("_date"):
-                    check(j == v, "dates equal")
+                elif k.endswith("_date") or k == "time_unit":
+                    check(j == v, "text columns equal (%s)" % k)
                 else:
                     check(float(v) == float(j), "csv and json agree on %s: %r vs %r" % (k, v, j))
         # json text ids are strings
@@ -1251,11 +1251,12 @@ def t_fit_cdnow():
         for n in ("r", "a", "b"):
             check(abs(jd["params"][n] / jw["params"][n] - 1) < 1e-5, "days vs weeks: %s equal" % n)
         check(abs(jd["params"]["alpha"] / jw["params"]["alpha"] / 7 - 1) < 1e-5, "days vs weeks: alpha x 7")
-    # summary files: extra and renamed columns (ID; x, t_x, zbar)
-    j, _ = fit_json(["--model", "bgnbd", "--summary", summ], "fit bgnbd summary csv")
+    # summary files: extra and renamed columns (ID; x, t_x, zbar); the published files have no
+    # time_unit column, so their unit (weeks) is stated
+    j, _ = fit_json(["--model", "bgnbd", "--summary", summ, "--time-unit", "week"], "fit bgnbd summary csv")
     check_fit(j, "bgnbd", ["r", "alpha", "a", "b"], [0.243, 4.414, 0.793, 2.426], 3, -9582.4, 1,
               "BG/NBD summary csv")
-    j, _ = fit_json(["--model", "pnbd", "--summary", summ2], "fit pnbd x,t_x,T columns")
+    j, _ = fit_json(["--model", "pnbd", "--summary", summ2, "--time-unit", "week"], "fit pnbd x,t_x,T columns")
     # the 2-decimal rounding of that file moves beta to 11.668: check lifetimes' printed digits
     check_fit(j, "pnbd", ["r", "alpha", "s", "beta"], [0.55, 10.58, 0.61, 11.67], 2, -9595.0, 1,
               "Pareto/NBD x,t_x,T")
@@ -1385,7 +1386,8 @@ def t_predict_values():
         write(gf, json.dumps(PAPER_GG))
         write(sf, "customer_id,frequency,recency,T,monetary_value,extra\n" +
               "".join("%s,%r,%r,%r,%r,x\n" % c for c in cust))
-        rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39"])
+        # sf has no time_unit column: its unit (weeks) is stated with --time-unit
+        rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39", "--time-unit", "week"])
         check(rc == 0, "predict --params --summary exit 0 (%d %r)" % (rc, err))
         got = rows(out)
         check(out.splitlines()[0] == "customer_id,frequency,recency,T,p_alive,expected_purchases",
@@ -1409,7 +1411,7 @@ def t_predict_values():
             check(False, "predict: %d rows for %d customers" % (len(got), len(cust)))
         # spend and CLV: the lifetimes scheme, evaluated here from E[Y] and E[M]
         rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39", "--spend", "gg",
-                            "--spend-params", gf])
+                            "--spend-params", gf, "--time-unit", "week"])
         check(rc == 0, "predict --spend gg exit 0 (%r)" % err)
         check("12 monthly steps of 30 days" in err and "4.28571 weeks" in err and "discount 1 % per step" in err
               and "margin 1" in err, "CLV settings printed on stderr (%r)" % err)
@@ -1432,7 +1434,8 @@ def t_predict_values():
         write(sfd, "customer_id,frequency,recency,T,monetary_value\n" +
               "".join("%s,%r,%r,%r,%r\n" % (c[0], c[1], c[2] * 7, c[3] * 7, c[4]) for c in cust))
         rc, out, err = run(["predict", "--params", pdf, "--summary", sfd, "--horizon", str(39 * 7), "--spend", "gg",
-                            "--spend-params", gf, "--clv-months", "6", "--discount", "0.02", "--margin", "0.3"])
+                            "--spend-params", gf, "--clv-months", "6", "--discount", "0.02", "--margin", "0.3",
+                            "--time-unit", "day"])
         check(rc == 0 and "6 monthly steps of 30 days (30 days each)" in err and "discount 2 %" in err,
               "days: settings printed (%r)" % err)
         got = rows(out)
@@ -1449,18 +1452,20 @@ def t_predict_values():
         pn = os.path.join(tmp, "pnbd.json")
         write(pn, json.dumps({"model": "pnbd", "params": {"r": 0.5534, "alpha": 10.5776, "s": 0.6061,
                                                           "beta": 11.6650}}))
-        rc, out, err = run(["predict", "--params", pn, "--summary", sf, "--horizon", "39"])
+        rc, out, err = run(["predict", "--params", pn, "--summary", sf, "--horizon", "39", "--time-unit", "week"])
         got = rows(out)
         check(rc == 0 and rel(float(got[0]["p_alive"]), 0.8691321852) < 1e-9 and
               rel(float(got[0]["expected_purchases"]), 1.455243322) < 1e-9 and
               rel(float(got[1]["p_alive"]), 0.2950875142) < 1e-9, "Pareto/NBD SPEC 5.11 values (%r)" % got[:2])
         # JSON output
-        rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39", "--format", "json"])
+        rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39", "--format", "json",
+                            "--time-unit", "week"])
         j = json.loads(out, object_pairs_hook=no_duplicate_keys) if rc == 0 else None
         check(j is not None and j["model"] == "bgnbd" and j["horizon"] == 39 and len(j["customers"]) == len(cust)
               and rel(j["customers"][0]["p_alive"], 0.7265785701) < 1e-9, "predict --format json")
         # --model must agree with the file
-        rc, out, err = run(["predict", "--model", "pnbd", "--params", pf, "--summary", sf, "--horizon", "39"])
+        rc, out, err = run(["predict", "--model", "pnbd", "--params", pf, "--summary", sf, "--horizon", "39",
+                            "--time-unit", "week"])
         check(rc == 3 and out == "" and "--model pnbd" in err, "params of another model: exit 3 (%d %r)" % (rc, err))
 
 
@@ -1608,8 +1613,10 @@ def t_model_errors():
                   {"p.json": "{\"model\": \"bgnbd\", \"params\": {\"r\": 1, \"alpha\": -2, \"a\": 0.5, \"b\": 1}}",
                    "s.csv": S + "1,1,2\n"},
                   ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1"], 3, ["alpha", "> 0"])
-        model_bad(tmp, "p_unit_mismatch", "predict", {"p.json": P, "s.csv": S + "1,1,2\n"},
-                  ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1", "--time-unit", "day"], 2,
+        # with --input, --time-unit is the model unit and must match the parameters'; with --summary it
+        # states the unit of the file (converted to the parameters' unit): see t_units
+        model_bad(tmp, "p_unit_mismatch", "predict", {"p.json": P, "t.csv": "customer_id,date,amount\n1,2024-01-01,5\n"},
+                  ["--params", "@p.json", "--input", "@t.csv", "--horizon", "1", "--time-unit", "day"], 2,
                   ["fitted in weeks"])
         model_bad(tmp, "p_recency_gt_T", "predict", {"p.json": P, "s.csv": S + "1,3,2\n"},
                   ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1"], 3, ["s.csv:2:2:", "greater than T"],
@@ -1636,12 +1643,187 @@ def t_model_errors():
               "BG/BB predict on a summary (%d %r)" % (rc, err))
 
 
+def read_table(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def write_table(path, rows_, fields, index=False):
+    """Write rows as pandas' DataFrame.to_csv does after read_csv: numbers through float (2 -> 2.0 where
+    the column has an empty cell), an unnamed index column first when index is true."""
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(([""] if index else []) + fields)
+        for i, r in enumerate(rows_):
+            w.writerow(([i] if index else []) + [r[k] for k in fields])
+
+
+def t_units():
+    """Summary files carry their time unit (issue 8, item 2): cva summary -> fit/predict --summary
+    gives the numbers of fit/predict --input, whatever unit the summary was written in."""
+    sample, = need_data(["CDNOW_sample.txt"])
+    args = cdnow_args(sample)
+    with tempfile.TemporaryDirectory() as tmp:
+        sd, sw = os.path.join(tmp, "days.csv"), os.path.join(tmp, "weeks.csv")
+        rc1, _, e1 = run(["summary"] + args + ["-o", sd])
+        rc2, _, e2 = run(["summary"] + args + ["--time-unit", "week", "-o", sw])
+        check(rc1 == 0 and rc2 == 0, "summaries written (%r %r)" % (e1, e2))
+        with open(sd) as f:
+            header = f.readline().strip().split(",")
+        check(header[-1] == "time_unit" and header[:4] == ["customer_id", "frequency", "recency", "T"],
+              "time_unit is the last column, lifetimes' names unchanged (%r)" % header)
+        rd, rw = read_table(sd), read_table(sw)
+        check(len(rd) == 2357 and all(r["time_unit"] == "day" for r in rd) and
+              all(r["time_unit"] == "week" for r in rw), "every row carries its unit (day by default, week)")
+        check(rd[0]["recency"] == "213" and float(rw[0]["recency"]) == 213 / 7, "customer 1: 213 days = 30.43 weeks")
+
+        def fit(extra, what, out):
+            rc, _, err = run(["fit", "--model", "bgnbd", "-o", out] + extra)
+            check(rc == 0, "%s: exit 0 (%d %r)" % (what, rc, err))
+            try:
+                return json.load(open(out))
+            except (OSError, ValueError):
+                return None
+        pw, pd_ = os.path.join(tmp, "fit_w.json"), os.path.join(tmp, "fit_d.json")
+        jw = fit(args, "fit --input (weeks)", pw)
+        jd = fit(args + ["--time-unit", "day"], "fit --input --time-unit day", pd_)
+        psd, psw = os.path.join(tmp, "fit_sd.json"), os.path.join(tmp, "fit_sw.json")
+        jsd = fit(["--summary", sd], "fit --summary days", psd)
+        jsw = fit(["--summary", sw], "fit --summary weeks", psw)
+        if jw and jd and jsd and jsw:
+            # the same data as the transaction path, bit for bit: the same fit
+            check(jsd["time_unit"] == "day" and jsd["params"] == jd["params"] and
+                  jsd["log_likelihood"] == jd["log_likelihood"],
+                  "fit on a summary in days = fit --input --time-unit day, labelled day (%r vs %r)"
+                  % (jsd["params"], jd["params"]))
+            check(jsw["time_unit"] == "week" and jsw["params"] == jw["params"],
+                  "fit on a summary in weeks = fit --input, labelled week")
+            check(abs(jsd["params"]["alpha"] / 7 / jw["params"]["alpha"] - 1) < 1e-5 and
+                  abs(jsd["params"]["r"] / jw["params"]["r"] - 1) < 1e-5, "days vs weeks: alpha x 7, r equal")
+            check(round(jw["params"]["alpha"], 3) == 4.414, "weeks: the published alpha 4.414")
+
+        def predict(extra, what):
+            rc, out, err = run(["predict"] + extra)
+            check(rc == 0, "%s: exit 0 (%d %r)" % (what, rc, err))
+            return {r["customer_id"]: r for r in rows(out)}, err
+        ref, _ = predict(["--params", pw, "--horizon", "39"] + args, "predict --input")
+        # the bug of issue 8: parameters in weeks, summary in days
+        got, err = predict(["--params", pw, "--summary", sd, "--horizon", "39"], "predict weeks params, days file")
+        check("converted to weeks" in err, "the conversion is noted (%r)" % err)
+        check(len(got) == 2357 and all(got[k]["p_alive"] == ref[k]["p_alive"] and
+                                       got[k]["expected_purchases"] == ref[k]["expected_purchases"] and
+                                       got[k]["recency"] == ref[k]["recency"] for k in ref),
+              "days file + week parameters: the P(alive) and E[Y(39 weeks)] of predict --input, every customer")
+        # a customer the unconverted days (read as weeks) gave 0.029 instead of 0.168
+        k = "208"
+        check(k in got and round(float(got[k]["p_alive"]), 3) == 0.168,
+              "customer %s: P(alive) 0.168 (%r)" % (k, got.get(k, {}).get("p_alive")))
+        got, _ = predict(["--params", pw, "--summary", sw, "--horizon", "39"], "predict weeks file")
+        check(all(got[k]["p_alive"] == ref[k]["p_alive"] for k in ref), "weeks file: the same P(alive)")
+        # parameters fitted on the days file: per day, horizon in days (39 weeks = 273 days)
+        got, err = predict(["--params", psd, "--summary", sd, "--horizon", "273"], "predict day params")
+        worst = max(abs(float(got[k]["p_alive"]) - float(ref[k]["p_alive"])) for k in ref)
+        worst_e = max(abs(float(got[k]["expected_purchases"]) - float(ref[k]["expected_purchases"])) for k in ref)
+        check(worst < 1e-5 and worst_e < 1e-4 and "converted" not in err,
+              "day parameters on the days file: P(alive) and E[Y(273 days)] as in weeks (max diff %.2e, %.2e)"
+              % (worst, worst_e))
+        # day parameters on the weeks file: converted to days
+        got, err = predict(["--params", psd, "--summary", sw, "--horizon", "273"], "predict day params, weeks file")
+        worst = max(abs(float(got[k]["p_alive"]) - float(ref[k]["p_alive"])) for k in ref)
+        check(worst < 1e-5 and "converted to days" in err, "weeks file converted to days (%.2e)" % worst)
+        # no --params: fitted in the file's unit; the holdout length is the default horizon
+        gd, err = predict(["--model", "bgnbd", "--summary", sd], "predict --summary days, no params")
+        gi, _ = predict(["--model", "bgnbd", "--horizon", "273", "--time-unit", "day"] + args,
+                        "predict --input days, no params")
+        check(gd == gi and "273 days" in err, "predict --summary (days) = predict --input --time-unit day")
+
+        # CLV until the terms vanish, without discounting: they never do; the 1200-month cap is named
+        rc, out, err = run(["predict", "--params", pw, "--summary", sd, "--horizon", "39", "--spend", "gg",
+                            "--clv-months", "0", "--discount", "0"])
+        check(rc == 0 and "the terms of 2357 customers had not vanished after 1200 months" in err,
+              "--clv-months 0: the step cap named with the customer count (%d %r)" % (rc, err))
+        # a pandas read_csv/to_csv round trip keeps the unit (an index column, 2 -> 2.0)
+        rt = os.path.join(tmp, "roundtrip.csv")
+        try:
+            import pandas
+            pandas.read_csv(sd).to_csv(rt)
+        except ImportError:
+            write_table(rt, [dict(r, frequency=float(r["frequency"])) for r in rd], list(rd[0]), index=True)
+        jrt = fit(["--summary", rt], "fit after read_csv/to_csv", os.path.join(tmp, "fit_rt.json"))
+        check(jrt is not None and jrt["time_unit"] == "day" and jd is not None and jrt["params"] == jd["params"],
+              "after a pandas round trip: the same fit, in days")
+
+        # a file without the unit: refused unless --time-unit says it; a contradiction is an error
+        bare = os.path.join(tmp, "bare.csv")
+        write_table(bare, rd, ["customer_id", "frequency", "recency", "T", "monetary_value"])
+        for cmd in (["fit", "--model", "bgnbd"], ["predict", "--params", pw, "--horizon", "39"],
+                    ["predict", "--model", "bgnbd", "--horizon", "39"]):
+            rc, out, err = run(cmd + ["--summary", bare])
+            check(rc == 2 and out == "" and "no time_unit column" in err and "--time-unit" in err,
+                  "%s: unknown unit refused, naming --time-unit (%d %r)" % (cmd[0], rc, err))
+            rc, out, err = run(cmd + ["--summary", sd, "--time-unit", "week"])
+            check(rc == 2 and out == "" and "--time-unit week" in err and "days" in err,
+                  "%s: --time-unit contradicting the file refused (%d %r)" % (cmd[0], rc, err))
+        rc, out, err = run(["fit", "--model", "bgnbd", "--summary", sd, "--time-unit", "day"])
+        check(rc == 0 and json.loads(out)["params"] == (jd or {}).get("params"), "--time-unit agreeing: fine")
+        jb = fit(["--summary", bare, "--time-unit", "day"], "fit bare --time-unit day", os.path.join(tmp, "b.json"))
+        check(jb is not None and jd is not None and jb["params"] == jd["params"] and jb["time_unit"] == "day",
+              "--time-unit day states the unit of a bare file")
+        got, err = predict(["--params", pw, "--summary", bare, "--horizon", "39", "--time-unit", "day"],
+                           "predict bare --time-unit day")
+        check(all(got[k]["p_alive"] == ref[k]["p_alive"] for k in ref) and "converted to weeks" in err,
+              "bare file in days, stated: converted to the parameters' weeks")
+        # the Gamma-Gamma fit needs no time
+        rc, out, err = run(["fit", "--model", "gg", "--summary", bare])
+        check(rc == 0, "gg on a bare file: no unit needed (%d %r)" % (rc, err))
+        # bad or mixed units
+        mixed = os.path.join(tmp, "mixed.csv")
+        write_table(mixed, rd[:3] + [dict(rw[3])], list(rd[0]))
+        rc, out, err = run(["fit", "--model", "bgnbd", "--summary", mixed])
+        check(rc == 3 and "mixed.csv:5:%d:" % len(rd[0]) in err and "one unit per file" in err,
+              "mixed units refused at file:line:col (%r)" % err)
+        write_table(mixed, [dict(rd[0], time_unit="month")], list(rd[0]))
+        rc, out, err = run(["fit", "--model", "bgnbd", "--summary", mixed])
+        check(rc == 3 and "mixed.csv:2:%d:" % len(rd[0]) in err and "not day or week" in err,
+              "unknown unit value refused (%r)" % err)
+
+    # customers with only refunds stay in the summary; fit and predict leave them out and say so
+    with tempfile.TemporaryDirectory() as tmp:
+        t = os.path.join(tmp, "t.csv")
+        write(t, "customer_id,date,amount\n1,2024-01-01,10\n1,2024-01-05,20\n1,2024-02-01,5\n2,2024-01-03,7\n"
+                 "2,2024-01-20,7\n3,2024-01-10,-4\n3,2024-01-12,-1\n4,2024-01-15,9\n5,2024-01-02,3\n5,2024-02-20,4\n"
+                 "6,2024-01-04,8\n6,2024-01-09,2\n6,2024-02-11,6\n")
+        s = os.path.join(tmp, "s.csv")
+        rc, _, err = run(["summary", "--input", t, "-o", s])
+        r3 = [r for r in read_table(s) if r["customer_id"] == "3"]
+        check(rc == 0 and len(r3) == 1 and r3[0]["frequency"] == "" and r3[0]["recency"] == "" and
+              r3[0]["T"] == "" and r3[0]["n_txn"] == "0" and r3[0]["total_amount"] == "-5" and
+              r3[0]["time_unit"] == "day", "refund-only customer 3 stays, statistics empty (%r)" % r3)
+        rc, out, err = run(["fit", "--model", "pnbd", "--summary", s])
+        rc2, out2, err2 = run(["fit", "--model", "pnbd", "--input", t, "--time-unit", "day"])
+        j, j2 = (json.loads(out), json.loads(out2)) if rc == 0 and rc2 == 0 else ({}, {})
+        check(rc == 0 and j.get("customers_left_out") == 1 and "1 customer without a purchase left out" in err,
+              "fit --summary leaves the refund-only row out and says so (%d %r)" % (rc, err))
+        check(j.get("params") == j2.get("params") and j.get("n_customers") == 5,
+              "... and fits what fit --input fits")
+        rc, out, err = run(["predict", "--model", "pnbd", "--summary", s, "--horizon", "30"])
+        ids = [r["customer_id"] for r in rows(out)]
+        check(rc == 0 and ids == ["1", "2", "4", "5", "6"] and "1 customer without a purchase left out" in err,
+              "predict --summary leaves it out and says so (%d %r %r)" % (rc, ids, err))
+        rc, out, err = run(["fit", "--model", "gg", "--summary", s])
+        check(rc == 0 and json.loads(out)["customers_left_out"] == 1, "gg: the same (%d %r)" % (rc, err))
+        # a half-empty row is still an error
+        write(s, "frequency,recency,T,time_unit\n1,2,5,day\n,3,,day\n")
+        rc, out, err = run(["fit", "--model", "bgnbd", "--summary", s])
+        check(rc == 3 and "s.csv:3:1:" in err and "empty value" in err, "half-empty row refused (%r)" % err)
+
+
 GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats": t_formats, "json": t_json,
           "text_ids": t_text_ids, "occasion": t_occasion, "stdin": t_stdin, "demo": t_demo,
           "rfm_vectors": t_rfm_vectors, "rfm_random": t_rfm_random, "rfm_segments": t_rfm_segments,
           "rfm_report": t_rfm_report, "rfm_json": t_rfm_json, "rfm_errors": t_rfm_errors, "rfm_cdnow": t_rfm_cdnow,
           "fit_cdnow": t_fit_cdnow, "fit_sbg": t_fit_sbg, "predict_values": t_predict_values,
-          "predict_cdnow": t_predict_cdnow, "model_errors": t_model_errors}
+          "predict_cdnow": t_predict_cdnow, "model_errors": t_model_errors, "units": t_units}
 
 
 def main():
