@@ -82,7 +82,7 @@ void cmd_fit_help(void)
           "The file is the --params input of 'cva predict'.\n"
           "\n",
           stdout);
-    fputs(cli_input_help, stdout);
+    cli_input_help_print(stdout, CLI_HELP_NO_TIME_UNIT | CLI_HELP_NO_OUTPUT | CLI_HELP_NO_FORMAT);
     fputs("\nExamples:\n"
           "  cva fit --model bgnbd --input CDNOW_sample.txt --no-header --delimiter whitespace \\\n"
           "      --customer-col 2 --date-col 3 --amount-col 5 --calibration-end 1997-09-30 \\\n"
@@ -332,6 +332,7 @@ int cmd_fit(int argc, char **argv)
         ex.cal_end = cal_s;
     }
 
+    o.amount_optional = model != CVA_MODEL_GG; /* purchase models need no amounts */
     if (cli_out_open(&out, o.output, &err))
         return cli_report(&err);
     out_open = 1;

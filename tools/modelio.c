@@ -139,6 +139,10 @@ int cli_custdata_from_txn(const cli_input_opts *o, const cli_txn *tx, cli_custda
     }
     if ((rc = cli_summary_run(&in, o->end_days, o->cal_days, o->week_unit ? 7.0 : 1.0, &s, err)) != 0)
         return rc;
+    if ((rc = cli_summary_check(&s, &tx->ids, err)) != 0) {
+        cli_summary_free(&s);
+        return rc;
+    }
     sel = (size_t *)cli_xmalloc((s.n ? s.n : 1) * sizeof(size_t));
     for (k = 0; k < s.n; k++) {
         if (isnan(s.frequency[k]))

@@ -115,3 +115,30 @@ int cli_summary_run(const cva_txn_input *in, double end, double cal_end, double 
     s->excluded = st == CVA_W_EXCLUDED || st == CVA_W_EMPTY ? d.count : 0;
     return 0;
 }
+
+int cli_summary_check(const cli_summary *s, const cli_ids *ids, cli_err *err)
+{
+    size_t k;
+    for (k = 0; k < s->n; k++) {
+        const char *what = NULL;
+        if (!isfinite(s->total_amount[k]))
+            what = "the total amount";
+        else if (!isfinite(s->total_cost[k]))
+            what = "the total cost";
+        else if (!isnan(s->frequency[k]) && !isfinite(s->monetary_value[k]))
+            what = "the repeat spend";
+        else if (s->has_cal && !isfinite(s->monetary_value_holdout[k]))
+            what = "the holdout spend";
+        if (what) {
+            char ib[24], q[64];
+            size_t len;
+            const char *id = cli_ids_text(ids, s->id[k], ib, &len);
+            cli_quote_field(q, sizeof q, id, len);
+            return cli_fail(err, CLI_EXIT_DATA,
+                            "customer %s: %s overflows (the sum of the amounts is beyond +-1.8e308): check the "
+                            "amounts of this customer",
+                            q, what);
+        }
+    }
+    return 0;
+}
