@@ -40,14 +40,14 @@ static const struct help_line {
     const char *text;
 } input_help[] = {
     {0, "Input options (shared by the subcommands that read transactions):\n"},
-    {0, "  --input FILE         CSV file with one transaction per row; '-' reads stdin.\n"},
+    {CLI_HELP_NO_INPUT, "  --input FILE         CSV file with one transaction per row; '-' reads stdin.\n"},
     {0, "  --customer-col COL   customer id column (default customer_id)\n"},
     {0, "  --date-col COL       date column (default date)\n"},
     {0, "  --amount-col COL     amount column (default amount); negative = refund; fit and\n"},
     {0, "                       predict without --spend need none (purchases only)\n"},
-    {0, "  --cost-col COL       cost column (default cost; used only if present)\n"},
-    {0, "  --referrer-col COL   referrer id column (default referrer_id; used only if present;\n"},
-    {0, "                       an empty field means no referrer)\n"},
+    {CLI_HELP_NO_COST_REF, "  --cost-col COL       cost column (default cost; used only if present)\n"},
+    {CLI_HELP_NO_COST_REF, "  --referrer-col COL   referrer id column (default referrer_id; used only if present;\n"},
+    {CLI_HELP_NO_COST_REF, "                       an empty field means no referrer)\n"},
     {0, "  --quantity-col COL, --price-col COL  line-level exports (one row per item):\n"},
     {0, "                       amount = quantity x price instead of an amount column; a\n"},
     {0, "                       negative quantity (a cancellation) is a refund\n"},

@@ -53,7 +53,8 @@ int cli_input_opt(cli_input_opts *o, int argc, char **argv, int *i, cli_err *err
 int cli_input_check(cli_input_opts *o, int need_input, cli_err *err);
 
 /** Lines of the shared help a command may leave out (it documents or refuses them itself). */
-enum { CLI_HELP_NO_TIME_UNIT = 1, CLI_HELP_NO_OUTPUT = 2, CLI_HELP_NO_FORMAT = 4, CLI_HELP_NO_CAL = 8 };
+enum { CLI_HELP_NO_TIME_UNIT = 1, CLI_HELP_NO_OUTPUT = 2, CLI_HELP_NO_FORMAT = 4, CLI_HELP_NO_CAL = 8,
+       CLI_HELP_NO_INPUT = 16, CLI_HELP_NO_COST_REF = 32 };
 
 /** Print the help of the shared options, without the lines tagged in @p omit. */
 void cli_input_help_print(FILE *fp, unsigned omit);
