@@ -461,10 +461,14 @@ static int report_rows(const rfm_result *res, const cli_summary *s, cva_rfm_segm
         return cli_fail(err, CLI_EXIT_LIB, "rfm report: library error %s: %s", cva_status_name(rc),
                         cva_strerror(rc));
     *ns = 0;
-    for (j = 0; j < n; j++)
-        if (!isfinite(tmp[j].revenue))
-            return cli_fail(err, CLI_EXIT_DATA, "rfm report: the revenue of a segment overflows (the sum of "
-                            "its customers' money is beyond +-1.8e308): check the amounts");
+    {
+        double total = 0.0;
+        for (j = 0; j < n; j++)
+            total += tmp[j].revenue;
+        if (!isfinite(total))
+            return cli_fail(err, CLI_EXIT_DATA, "rfm report: the revenue of a segment or of all customers "
+                            "overflows (beyond +-1.8e308): check the amounts");
+    }
     for (j = 0; j < n && *ns < cap; j++)
         if (tmp[j].label > CVA_SEG_OTHERS)
             st[(*ns)++] = tmp[j];

@@ -318,7 +318,9 @@ static void self_checks(unsigned long n)
                 double d;
             } bits;
             bits.u = rnd();
-            v = (rnd() & 3) == 0 ? bits.d : (double)(int64_t)(rnd() % 100000000) / 100.0;
+            v = (rnd() & 3) == 0 ? bits.d
+                : (rnd() & 1) ? (double)(int64_t)(rnd() % 100000000) / 100.0
+                              : (double)(int64_t)(rnd() % 1000) / (double)(10 << (rnd() % 5)) / (rnd() & 1 ? 1 : -1);
             if (isfinite(v)) {
                 len = cli_format_double(v, buf);
                 w = strtod(buf, NULL);
@@ -411,6 +413,20 @@ static void self_checks(unsigned long n)
         }
         for (k = 0; k < sizeof bad_fmts / sizeof bad_fmts[0]; k++)
             check(cli_date_format_check(bad_fmts[k], &why) != 0, "bad format refused", bad_fmts[k]);
+    }
+    {
+        /* values below 1 keep their "0." (0.975 once printed as "975") */
+        static const struct {
+            double v;
+            const char *s;
+        } fmt_cases[] = {{0.5, "0.5"}, {0.975, "0.975"}, {-0.05, "-0.05"}, {0.001, "0.001"}, {10.5, "10.5"},
+                         {0.0, "0"}, {-0.0, "-0"}, {100.0, "100"}, {0.123456, "0.123456"}};
+        size_t k;
+        for (k = 0; k < sizeof fmt_cases / sizeof fmt_cases[0]; k++) {
+            char b[40];
+            cli_format_double(fmt_cases[k].v, b);
+            check(strcmp(b, fmt_cases[k].s) == 0, "format case", fmt_cases[k].s);
+        }
     }
     {
         /* money without float noise: exact decimal products and sums */

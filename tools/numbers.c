@@ -261,14 +261,18 @@ size_t cli_format_double(double v, char *buf)
                 size_t n = 0, i = 0;
                 uint64_t u = (uint64_t)r;
                 int k;
-                for (k = 0; k < d || u || n == 0; k++) {
-                    if (k == d && d > 0)
-                        tmp[n++] = '.';
+                /* d fraction digits (leading zeros included), the point, then the
+                   integer part (at least "0") */
+                for (k = 0; k < d; k++) {
                     tmp[n++] = (char)('0' + (int)(u % 10));
                     u /= 10;
-                    if (k >= d && !u)
-                        break;
                 }
+                if (d > 0)
+                    tmp[n++] = '.';
+                do {
+                    tmp[n++] = (char)('0' + (int)(u % 10));
+                    u /= 10;
+                } while (u);
                 if (v < 0 || (same_bits(v, -0.0)))
                     buf[i++] = '-';
                 while (n)
