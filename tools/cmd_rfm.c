@@ -566,7 +566,7 @@ int cmd_rfm(int argc, char **argv)
         in.referrer_id = tx.ref;
         in.period = tx.period;
     }
-    if ((rc = cli_summary_run(&in, o.end_days, (double)NAN, 1.0, &s, &err)) != 0 ||
+    if ((rc = cli_summary_run_ids(&in, o.end_days, (double)NAN, 1.0, &tx.ids, &s, &err)) != 0 ||
         (rc = cli_summary_check(&s, &tx.ids, &err)) != 0)
         goto fail;
 

@@ -162,7 +162,7 @@ int cmd_summary(int argc, char **argv)
         in.referrer_id = NULL;
         in.period = NULL;
     }
-    if ((rc = cli_summary_run(&in, o.end_days, o.cal_days, o.week_unit ? 7.0 : 1.0, &s, &err)) != 0 ||
+    if ((rc = cli_summary_run_ids(&in, o.end_days, o.cal_days, o.week_unit ? 7.0 : 1.0, &tx.ids, &s, &err)) != 0 ||
         (rc = cli_summary_check(&s, &tx.ids, &err)) != 0)
         goto fail;
 

@@ -137,7 +137,7 @@ int cli_custdata_from_txn(const cli_input_opts *o, const cli_txn *tx, cli_custda
         in.referrer_id = tx->ref;
         in.period = tx->period;
     }
-    if ((rc = cli_summary_run(&in, o->end_days, o->cal_days, o->week_unit ? 7.0 : 1.0, &s, err)) != 0)
+    if ((rc = cli_summary_run_ids(&in, o->end_days, o->cal_days, o->week_unit ? 7.0 : 1.0, &tx->ids, &s, err)) != 0)
         return rc;
     if ((rc = cli_summary_check(&s, &tx->ids, err)) != 0) {
         cli_summary_free(&s);

@@ -4,6 +4,8 @@
  */
 #include "summary.h"
 
+#include "numbers.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +54,12 @@ void cli_summary_free(cli_summary *s)
 
 int cli_summary_run(const cva_txn_input *in, double end, double cal_end, double time_scale, cli_summary *s,
                     cli_err *err)
+{
+    return cli_summary_run_ids(in, end, cal_end, time_scale, NULL, s, err);
+}
+
+int cli_summary_run_ids(const cva_txn_input *in, double end, double cal_end, double time_scale, const cli_ids *ids,
+                        cli_summary *s, cli_err *err)
 {
     cva_txn_opts o;
     cva_txn_summary out;
@@ -102,6 +110,20 @@ int cli_summary_run(const cva_txn_input *in, double end, double cal_end, double 
             continue;
         }
         break;
+    }
+    if (st == CVA_E_OVERFLOW && d.index >= 0 && (size_t)d.index < in->n) {
+        /* a sum of one customer's money (or a time difference) is beyond DBL_MAX: bad data */
+        char ib[24], q[64];
+        size_t len;
+        int64_t cid = in->customer_id[d.index];
+        const char *id = ids ? cli_ids_text(ids, cid, ib, &len) : (len = cli_format_int64(cid, ib), ib);
+        int has = s->has_cal;
+        cli_summary_free(s);
+        s->has_cal = has;
+        cli_quote_field(q, sizeof q, id, len);
+        return cli_fail(err, CLI_EXIT_DATA,
+                        "customer %s: a sum of the amounts overflows (beyond +-1.8e308): check the amounts of "
+                        "this customer", q);
     }
     if (st < 0) {
         int has = s->has_cal;

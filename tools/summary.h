@@ -30,6 +30,9 @@ typedef struct cli_summary {
  */
 int cli_summary_run(const cva_txn_input *in, double end, double cal_end, double time_scale, cli_summary *s,
                     cli_err *err);
+/** cli_summary_run() with the id dictionary, to name a customer whose sums overflow (exit 3). */
+int cli_summary_run_ids(const cva_txn_input *in, double end, double cal_end, double time_scale, const cli_ids *ids,
+                        cli_summary *s, cli_err *err);
 void cli_summary_free(cli_summary *s);
 
 /**
