@@ -433,7 +433,7 @@ int cmd_predict(int argc, char **argv)
             goto fail;
         if ((rc = cli_custdata_from_txn(&o, &tx, &d, &err)) != 0)
             goto fail;
-        if (o.cal_end && d.n == 0 && tx.n > 0) {
+        if (o.cal_end && d.n == 0 && tx.n > 0 && o.cal_days < tx.t_min) {
             char first[24];
             cli_format_date(tx.t_min, first);
             rc = cli_fail(&err, CLI_EXIT_USAGE,

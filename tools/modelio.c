@@ -288,8 +288,10 @@ int cli_custdata_from_summary(const char *path, int delim, const char *const *na
             size_t o2 = 0, j;
             cols[0] = '\0';
             for (j = 0; j < r.nf && o2 + 4 < sizeof cols; j++) {
-                int k = snprintf(cols + o2, sizeof cols - o2, "%s%.*s", j ? ", " : "",
-                                 (int)(r.f[j].len > 40 ? 40 : r.f[j].len), r.f[j].p);
+                char q[64]; /* quoted, control and non-UTF-8 bytes escaped */
+                int k;
+                cli_quote_field(q, sizeof q, r.f[j].p, r.f[j].len);
+                k = snprintf(cols + o2, sizeof cols - o2, "%s%s", j ? ", " : "", q);
                 if (k < 0)
                     break;
                 o2 += (size_t)k;
