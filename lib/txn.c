@@ -1507,8 +1507,20 @@ static cva_status summarize_nonref(const cva_txn_input *in, const txn_ctx *cx, c
     return CVA_OK;
 }
 
-cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, cva_txn_summary *out,
-                             void *work, size_t work_size, cva_diag *diag)
+/* Internal status of summarize(): values large enough that a sum may overflow
+   were seen; nothing has been written. */
+#define TXN_HUGE 1000
+
+/*
+ * The summary. Sums cannot overflow while every |amount| and |cost| is at most
+ * DBL_MAX / (4 (n + 1)) and every |time| at most that times min(1, time_scale):
+ * the validation pass tests exactly that bound in place of isfinite() (the same
+ * one comparison per value). Beyond it, and unless @p checked, it returns
+ * TXN_HUGE before anything is written, and cva_txn_summarize() checks the sums
+ * on scratch outputs first.
+ */
+static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, cva_txn_summary *out,
+                            void *work, size_t work_size, cva_diag *diag, int checked)
 {
     cva_txn_opts o;
     cva_status st;
@@ -1559,19 +1571,26 @@ cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, 
     {
         double tmax = -CVA_INF;
         const int end_given = !isnan(o.obs_end);
+        /* no sum can overflow below these bounds (see above); checked: no bound */
+        const double lim = checked ? DBL_MAX : DBL_MAX / (4.0 * ((double)n + 1.0));
+        const double lim_t = checked ? DBL_MAX : lim * (o.time_scale < 1.0 ? o.time_scale : 1.0);
+        int huge = !checked && (fabs(o.obs_end) > lim_t || fabs(o.calibration_end) > lim_t);
         if (hist && !in->cost && !end_given && isinf(o.obs_start)) {
             /* the default case: every finite row is in the window */
             const int64_t *id = in->customer_id;
             const double *tt = in->t, *aa = in->amount;
             for (i = 0; i < n; i++) {
                 double t = tt[i];
-                if (!isfinite(t) || !isfinite(aa[i])) {
-                    if (!skip_invalid)
-                        return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0,
-                                           !isfinite(t) ? "time is NaN or infinite"
-                                                        : "amount is NaN or infinite");
-                    n_invalid++;
-                    continue;
+                if (!(fabs(t) <= lim_t) || !(fabs(aa[i]) <= lim)) {
+                    if (!isfinite(t) || !isfinite(aa[i])) {
+                        if (!skip_invalid)
+                            return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0,
+                                               !isfinite(t) ? "time is NaN or infinite"
+                                                            : "amount is NaN or infinite");
+                        n_invalid++;
+                        continue;
+                    }
+                    huge = 1;
                 }
                 if (t > tmax)
                     tmax = t;
@@ -1581,6 +1600,8 @@ cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, 
             for (i = 0; i < n; i++) {
                 double t = in->t[i], a = in->amount[i];
                 int bad = !isfinite(t) || !isfinite(a) || (in->cost && !isfinite(in->cost[i]));
+                if (!bad && (!(fabs(t) <= lim_t) || !(fabs(a) <= lim) || (in->cost && !(fabs(in->cost[i]) <= lim))))
+                    huge = 1;
                 if (bad) {
                     if (!skip_invalid) {
                         const char *what = !isfinite(t) ? "time is NaN or infinite"
@@ -1600,6 +1621,8 @@ cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, 
             }
         }
         obs_end = isnan(o.obs_end) ? tmax : o.obs_end;
+        if (huge)
+            return TXN_HUGE; /* nothing written yet */
     }
     has_cal = !isnan(o.calibration_end);
     cal_end = has_cal ? o.calibration_end : obs_end;
@@ -1892,4 +1915,90 @@ done:
     }
     arena_release(&ar);
     return result;
+}
+
+/* Summarise into scratch outputs and look for a money or time statistic that
+   overflowed. CVA_OK if none, CVA_E_OVERFLOW (diag->index: the customer's first
+   row) if one did, or the error of the scratch call. */
+static cva_status overflow_check(const cva_txn_input *in, const cva_txn_opts *opts, void *work, size_t work_size,
+                                 cva_diag *diag)
+{
+    const cva_allocator *al = opts ? opts->alloc : NULL;
+    size_t cap = in->referrer_id ? 2 * in->n : in->n, k, i;
+    enum { NA = 10 };
+    double *a[NA];
+    int64_t *ids;
+    cva_txn_summary s;
+    cva_status st;
+    int j, has_cal = opts && !isnan(opts->calibration_end);
+    if (cap < in->n || cap > SIZE_MAX / sizeof(double))
+        return cva__report(diag, CVA_E_OVERFLOW, 1, 0, -1, 0, "more rows than size_t can count");
+    if (cap == 0)
+        cap = 1;
+    ids = (int64_t *)cva__alloc(al, cap * sizeof(int64_t));
+    for (j = 0; j < NA; j++)
+        a[j] = (double *)cva__alloc(al, cap * sizeof(double));
+    st = CVA_OK;
+    for (j = 0; j < NA; j++)
+        if (!a[j])
+            st = CVA_E_NOMEM;
+    if (!ids || st == CVA_E_NOMEM) {
+        st = cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "scratch outputs for the overflow check");
+        goto out;
+    }
+    memset(&s, 0, sizeof s);
+    s.struct_size = sizeof s;
+    s.capacity = cap;
+    s.customer_id = ids;
+    s.frequency = a[0];
+    s.total_amount = a[1];
+    s.total_cost = a[2];
+    s.refund_amount = a[3];
+    s.monetary_value = a[4];
+    s.recency = a[5];
+    s.T = a[6];
+    s.days_since_last = a[7];
+    s.ref_amount = in->referrer_id ? a[8] : NULL;
+    s.monetary_value_holdout = has_cal ? a[9] : NULL;
+    st = summarize(in, opts, &s, work, work_size, diag, 1);
+    if (st < 0)
+        goto out;
+    st = CVA_OK;
+    for (k = 0; k < s.n_customers; k++) {
+        /* always finite unless a sum overflowed; the others are NaN without a purchase */
+        int bad = !isfinite(a[1][k]) || !isfinite(a[2][k]) || !isfinite(a[3][k]) ||
+                  (s.ref_amount && !isfinite(a[8][k])) || (has_cal && !isfinite(a[9][k]));
+        if (!isnan(a[0][k]))
+            bad |= !isfinite(a[4][k]) || !isfinite(a[5][k]) || !isfinite(a[6][k]) || !isfinite(a[7][k]);
+        if (bad) {
+            int64_t row = -1;
+            for (i = 0; i < in->n && row < 0; i++)
+                if (in->customer_id[i] == ids[k] ||
+                    (in->referrer_id && in->referrer_id[i] == ids[k]))
+                    row = (int64_t)i;
+            st = cva__report(diag, CVA_E_OVERFLOW, 1, 0, row, 0,
+                             "a sum of this customer's amounts or costs, or a time difference, overflows "
+                             "(beyond DBL_MAX)");
+            break;
+        }
+    }
+out:
+    cva__free(al, ids);
+    for (j = 0; j < NA; j++)
+        cva__free(al, a[j]);
+    return st;
+}
+
+cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts, cva_txn_summary *out,
+                             void *work, size_t work_size, cva_diag *diag)
+{
+    cva_status st = summarize(in, opts, out, work, work_size, diag, 0);
+    if (st != TXN_HUGE)
+        return st;
+    /* values so large that a sum may overflow (never with ordinary data): check on
+       scratch outputs first, so that nothing is written when one does */
+    st = overflow_check(in, opts, work, work_size, diag);
+    if (st < 0)
+        return st;
+    return summarize(in, opts, out, work, work_size, diag, 1);
 }

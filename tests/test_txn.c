@@ -1049,6 +1049,87 @@ static void duplicates_and_extremes(void **state)
     outbuf_free(&b);
 }
 
+/* Sums that overflow: CVA_E_OVERFLOW with the customer's first row in diag->index and
+   nothing written; values just as large whose sums stay finite give the exact results
+   of the ordinary path (the check runs only above DBL_MAX / (4 (n + 1))). */
+static void sum_overflow(void **state)
+{
+    const int64_t id[] = {3, 9, 5, 9, 5};
+    const double t[] = {0, 1, 1, 2, 3};
+    const double a[] = {1.0, 1e308, 2.0, 1e308, 1.0};
+    const double big[] = {1.0, 1e308, 2.0, -1e308, 1.0};
+    const double ref_cost[] = {0, 1e308, 0, 1e308, 0};
+    const int64_t ref[] = {CVA_NO_REFERRER, 5, 5, 5, CVA_NO_REFERRER};
+    cva_txn_input in = make_input(5, id, t, a);
+    cva_txn_opts o;
+    cva_diag d;
+    outbuf b;
+    (void)state;
+    cva_diag_init(&d, sizeof d);
+    cva_txn_opts_init_defaults(&o, sizeof o);
+    outbuf_alloc(&b, 10, 0, 1);
+    b.id[0] = 777;
+    b.total[0] = 12345.0;
+    /* total and repeat spend of customer 9 overflow */
+    assert_status(cva_txn_summarize(&in, NULL, &b.s, NULL, 0, &d), CVA_E_OVERFLOW);
+    assert_int_equal(d.index, 1);
+    assert_int_equal(b.id[0], 777); /* nothing written */
+    cva_assert_same(b.total[0], 12345.0);
+    /* the same with a workspace and with a calibration split (holdout sum) */
+    {
+        size_t ws;
+        void *work;
+        assert_status(cva_txn_workspace_size(&in, NULL, &ws), CVA_OK);
+        work = malloc(ws);
+        assert_status(cva_txn_summarize(&in, NULL, &b.s, work, ws, &d), CVA_E_OVERFLOW);
+        free(work);
+    }
+    {
+        outbuf h;
+        outbuf_alloc(&h, 10, 1, 0);
+        o.calibration_end = 0.5;
+        assert_status(cva_txn_summarize(&in, &o, &h.s, NULL, 0, &d), CVA_E_OVERFLOW);
+        assert_int_equal(d.index, 1);
+        outbuf_free(&h);
+    }
+    /* referred money of customer 5 overflows (no customer's own sums do) */
+    {
+        const int64_t id3[] = {3, 9, 5, 7, 5};
+        in.customer_id = id3;
+        in.referrer_id = ref;
+        assert_status(cva_txn_summarize(&in, NULL, &b.s, NULL, 0, &d), CVA_E_OVERFLOW);
+        assert_int_equal(d.index, 1); /* first row naming customer 5 (as referrer) */
+        in.referrer_id = NULL;
+        assert_status(cva_txn_summarize(&in, NULL, &b.s, NULL, 0, &d), CVA_OK);
+        in.customer_id = id;
+    }
+    in.amount = big;
+    /* huge values whose sums stay finite: the ordinary results */
+    assert_status(cva_txn_summarize(&in, NULL, &b.s, NULL, 0, &d), CVA_OK);
+    assert_int_equal(b.s.n_customers, 3);
+    cva_assert_same(b.total[2], 0.0); /* customer 9: 1e308 - 1e308 */
+    assert_int_equal(b.n_txn[2], 1);
+    /* cost sums overflow too */
+    in.cost = ref_cost;
+    assert_status(cva_txn_summarize(&in, NULL, &b.s, NULL, 0, &d), CVA_E_OVERFLOW);
+    assert_int_equal(d.index, 1);
+    in.cost = NULL;
+    /* a time difference beyond DBL_MAX */
+    {
+        const double tt[] = {-1.5e308, 1, 1, 2, 1.5e308};
+        const int64_t id2[] = {5, 9, 3, 9, 5};
+        in.t = tt;
+        in.customer_id = id2;
+        {
+            const double small[] = {1, 1, 1, 1, 1};
+            in.amount = small;
+            assert_status(cva_txn_summarize(&in, NULL, &b.s, NULL, 0, &d), CVA_E_OVERFLOW);
+            assert_int_equal(d.index, 0);
+        }
+    }
+    outbuf_free(&b);
+}
+
 static void workspace_contract(void **state)
 {
     const int64_t id[] = {4, 5, 4};
@@ -1159,6 +1240,7 @@ int main(void)
         cmocka_unit_test(bad_input),
         cmocka_unit_test(empty_input),
         cmocka_unit_test(duplicates_and_extremes),
+        cmocka_unit_test(sum_overflow),
         cmocka_unit_test(workspace_contract),
         cmocka_unit_test(allocator_and_oom),
     };

@@ -42,6 +42,50 @@ void cli_note(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+size_t cli_utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t k, need;
+    unsigned cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 2, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+        need = 3, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+        need = 4, cp = c & 0x07;
+    else
+        return 0;
+    if (n < need)
+        return 0;
+    for (k = 1; k < need; k++) {
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[k] & 0x3Fu);
+    }
+    if ((need == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (need == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return need;
+}
+
+int cli_utf8_valid(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        size_t k;
+        if ((unsigned char)s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        k = cli_utf8_len((const unsigned char *)s + i, len - i);
+        if (!k)
+            return 0;
+        i += k;
+    }
+    return 1;
+}
+
 void cli_quote_field(char *dst, size_t dst_size, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -62,6 +106,19 @@ void cli_quote_field(char *dst, size_t dst_size, const char *s, size_t len)
             dst[o++] = 'x';
             dst[o++] = hex[c >> 4];
             dst[o++] = hex[c & 15];
+        } else if (c >= 0x80) {
+            /* a whole UTF-8 character is kept, any other byte is escaped */
+            size_t k = cli_utf8_len((const unsigned char *)s + i, lim - i);
+            if (k && o + k + 6 < dst_size) {
+                memcpy(dst + o, s + i, k);
+                o += k;
+                i += k - 1;
+            } else {
+                dst[o++] = '\\';
+                dst[o++] = 'x';
+                dst[o++] = hex[c >> 4];
+                dst[o++] = hex[c & 15];
+            }
         } else {
             dst[o++] = (char)c;
         }

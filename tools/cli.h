@@ -43,7 +43,13 @@ void cli_note(const char *fmt, ...) CLI_PRINTF(1, 2);
 /** Set by --quiet: suppress notes. */
 extern int cli_quiet;
 
-/** Print a field for a message: quoted, at most 40 bytes, non-printables escaped. */
+/** Length (2-4) of the valid UTF-8 sequence of a non-ASCII byte at @p s (n bytes left), 0 if invalid. */
+size_t cli_utf8_len(const unsigned char *s, size_t n);
+
+/** 1 if the @p len bytes at @p s are valid UTF-8. */
+int cli_utf8_valid(const char *s, size_t len);
+
+/** Print a field for a message: quoted, at most 40 bytes, control and non-UTF-8 bytes escaped (\xHH). */
 void cli_quote_field(char *dst, size_t dst_size, const char *s, size_t len);
 
 /** Allocation helpers that never return NULL for a non-zero size: they exit(1). */

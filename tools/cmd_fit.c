@@ -89,7 +89,8 @@ void cmd_fit_help(void)
           "The file is the --params input of 'cva predict'.\n"
           "\n",
           stdout);
-    fputs(cli_input_help, stdout);
+    cli_input_help_print(stdout, CLI_HELP_NO_TIME_UNIT | CLI_HELP_NO_OUTPUT | CLI_HELP_NO_FORMAT | CLI_HELP_NO_INPUT |
+                                     CLI_HELP_NO_COST_REF);
     fputs("\nExamples:\n"
           "  cva fit --model bgnbd --input CDNOW_sample.txt --no-header --delimiter whitespace \\\n"
           "      --customer-col 2 --date-col 3 --amount-col 5 --calibration-end 1997-09-30 \\\n"
@@ -313,6 +314,11 @@ int cmd_fit(int argc, char **argv)
                  "--summary");
         return cli_report(&err);
     }
+    if (o.col_given[CLI_COL_COST] || o.col_given[CLI_COL_REFERRER]) {
+        cli_fail(&err, CLI_EXIT_USAGE, "fit: %s does not apply (the models use purchases and spend only)",
+                 o.col_given[CLI_COL_COST] ? "--cost-col" : "--referrer-col");
+        return cli_report(&err);
+    }
     if (cli_input_check(&o, 0, &err))
         return cli_report(&err);
 
@@ -343,6 +349,7 @@ int cmd_fit(int argc, char **argv)
         ex.cal_end = cal_s;
     }
 
+    o.amount_optional = model != CVA_MODEL_GG; /* purchase models need no amounts */
     if (cli_out_open(&out, o.output, &err))
         return cli_report(&err);
     out_open = 1;

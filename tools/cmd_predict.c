@@ -80,7 +80,7 @@ void cmd_predict_help(void)
           "  frequency_holdout[, monetary_value_holdout]   with --calibration-end\n"
           "\n",
           stdout);
-    fputs(cli_input_help, stdout);
+    cli_input_help_print(stdout, CLI_HELP_NO_TIME_UNIT);
     fputs("\nExample:\n"
           "  cva fit --model bgnbd --input tx.csv --calibration-end 2024-06-30 -o bgnbd.json\n"
           "  cva predict --params bgnbd.json --input tx.csv --horizon 26 --spend gg\n",
@@ -171,6 +171,28 @@ static void holdout_table(int32_t model, const char *unit, const cli_custdata *d
     if (es && d->mh)
         fprintf(stderr, "  holdout revenue: actual %.2f, predicted %.2f (%+.1f %%; E[M] x E[purchases])\n", rev_a,
                 rev_p, rev_a > 0 ? 100.0 * (rev_p - rev_a) / rev_a : 0.0);
+}
+
+/* 1 if a summary file's id column holds only integers written as numbers print. */
+static int summary_ids_numeric(const cli_custdata *d)
+{
+    size_t k;
+    if (d->id || !d->id_off)
+        return 0;
+    for (k = 0; k < d->n; k++) {
+        int64_t v;
+        int canon = 0;
+        if (cli_parse_int64(d->id_pool + d->id_off[k], d->id_len[k], &v, &canon) != CLI_NUM_OK || !canon)
+            return 0;
+    }
+    return 1;
+}
+
+static int64_t int_id(const char *s, size_t len)
+{
+    int64_t v = 0;
+    (void)cli_parse_int64(s, len, &v, NULL);
+    return v;
 }
 
 /*
@@ -425,6 +447,7 @@ int cmd_predict(int argc, char **argv)
         fo.progress_user = label;
     }
 
+    o.amount_optional = !spend; /* purchase models need no amounts */
     if (cli_out_open(&out, o.output, &err))
         return cli_report(&err);
     out_open = 1;
@@ -443,6 +466,15 @@ int cmd_predict(int argc, char **argv)
             goto fail;
         if ((rc = cli_custdata_from_txn(&o, &tx, &d, &err)) != 0)
             goto fail;
+        if (o.cal_end && d.n == 0 && tx.n > 0 && o.cal_days < tx.t_min) {
+            char first[24];
+            cli_format_date(tx.t_min, first);
+            rc = cli_fail(&err, CLI_EXIT_USAGE,
+                          "predict: --calibration-end %s precedes the first date in the data (%s): no customer "
+                          "has a purchase in the calibration period",
+                          o.cal_end, first);
+            goto fail;
+        }
     }
     if (!have_h) {
         if (isnan(d.hold_len)) {
@@ -525,6 +557,9 @@ int cmd_predict(int argc, char **argv)
         size_t nc = 0, k;
         cli_table t;
         char meta[512];
+        const double unit_days = o.week_unit ? 7.0 : 1.0;
+        /* one JSON type per run: the ids of a summary file are numbers if all of them are */
+        const int int_ids = summary_ids_numeric(&d);
         for (k = 0; k < 6; k++)
             cols[nc++] = all_cols[k];
         if (spend) {
@@ -553,13 +588,13 @@ int cmd_predict(int argc, char **argv)
             const char *id = cli_custdata_id(&d, k, ib, &ilen);
             if (d.id && !d.ids->text)
                 cli_table_int(&t, d.id[k]);
-            else if (!d.id && !d.id_off)
-                cli_table_int(&t, (int64_t)k + 1);
+            else if ((!d.id && !d.id_off) || int_ids)
+                cli_table_int(&t, int_ids ? int_id(id, ilen) : (int64_t)k + 1);
             else
                 cli_table_text(&t, id, ilen);
             cli_table_num(&t, d.x[k]);
-            cli_table_num(&t, d.tx[k]);
-            cli_table_num(&t, d.T[k]);
+            cli_table_num(&t, o.input ? cli_txn_time(&tx, d.tx[k], unit_days) : d.tx[k]);
+            cli_table_num(&t, o.input ? cli_txn_time(&tx, d.T[k], unit_days) : d.T[k]);
             cli_table_num(&t, pa[k]);
             cli_table_num(&t, ey[k]);
             if (spend) {
@@ -569,7 +604,7 @@ int cmd_predict(int argc, char **argv)
             if (d.xh) {
                 cli_table_num(&t, d.xh[k]);
                 if (spend && d.mh)
-                    cli_table_num(&t, d.mh[k]);
+                    cli_table_num(&t, o.input ? cli_txn_money_mean(&tx, d.mh[k], d.xh[k]) : d.mh[k]);
             }
             cli_table_end_row(&t);
         }

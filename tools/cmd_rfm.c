@@ -39,7 +39,7 @@ void cmd_rfm_help(void)
           "\n"
           "RFM options:\n"
           "  --bins K         scores per metric, 1..100 (default 5). Other than 5 needs\n"
-          "                   --segments FILE: the built-in maps are for 5 scores.\n"
+          "                   --segments FILE or none: the built-in maps are for 5 scores.\n"
           "  --method M       how values become scores (default rank-first):\n"
           "      rank-first   equal-size bins by rank, ties split by customer order\n"
           "                   (pandas qcut(rank(method='first')))\n"
@@ -54,21 +54,24 @@ void cmd_rfm_help(void)
           "  --closure right|left  fixed: right (default): bin = 1 + #{c : v > c};\n"
           "                   left: bin = 1 + #{c : v >= c}. Recency scores run the other\n"
           "                   way (score K + 1 - bin: recency_days <= 30 is score 5 above).\n"
-          "  --frequency F    txn (default): purchase rows; occasions: purchase days (or\n"
-          "                   weeks/months with --occasion); repeat: occasions - 1\n"
+          "  --frequency F    txn (default): purchase rows (orders with --order-col);\n"
+          "                   occasions: purchase days (or weeks/months/orders with\n"
+          "                   --occasion); repeat: occasions - 1\n"
           "  --monetary M     total (default): net money; mean: money per purchase row;\n"
           "                   repeat-mean: mean spend per repeat occasion (0 with one)\n"
           "  --segments S     segment map: rf10-grid (default; R and F decide, 10 labels,\n"
           "                   every cell covered), rfm11-hebbali (R 'rfm' vignette, first\n"
           "                   match wins, some labels unreachable), rfm11-specific-first\n"
           "                   (the same boxes, specific rules first), or a CSV FILE of rules\n"
-          "                   (see below)\n"
+          "                   (see below), or none: scores and cells only (no segment\n"
+          "                   column; any --bins)\n"
           "  --report         print the per-segment table instead of one row per customer:\n"
           "                   segment,count,share,mean_r,mean_f,mean_m,revenue,revenue_share\n"
           "                   (shares of all customers / of the total net money; segments\n"
           "                   in map order, then Others, then None; empty ones not listed)\n"
-          "\n"
-          "Segment file: a header label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi (any order) and one\n"
+          "\n",
+          stdout);
+    fputs("Segment file: a header label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi (any order) and one\n"
           "rule per row: inclusive score ranges, first matching rule wins, an empty bound\n"
           "means 1 (lo) or K (hi). Several rules may share a label. Labels 'None' and\n"
           "'Others' are reserved. The map is checked over all K^3 score cells and a\n"
@@ -89,7 +92,7 @@ void cmd_rfm_help(void)
           "stderr says.\n"
           "\n",
           stdout);
-    fputs(cli_input_help, stdout);
+    cli_input_help_print(stdout, CLI_HELP_NO_CAL | CLI_HELP_NO_TIME_UNIT);
     fputs("(--calibration-end and --time-unit week do not apply to rfm.)\n"
           "\n"
           "Examples:\n"
@@ -116,6 +119,7 @@ typedef struct rfm_args {
     double cuts[3][CVA_RFM_MAX_BINS - 1];
     const char *segments;
     int report;
+    int no_segments; /* --segments none: scores only */
 } rfm_args;
 
 static int pick(const char *opt, const char *v, const char *const *names, int n, int32_t *out, cli_err *err)
@@ -205,6 +209,7 @@ static int rfm_opt(rfm_args *a, int argc, char **argv, int *i, cli_err *err)
         if (!*v)
             return -cli_fail(err, CLI_EXIT_USAGE, "option --segments: empty value");
         a->segments = v;
+        a->no_segments = strcmp(v, "none") == 0;
         return 1;
     }
     if (cli_match_flag(argv, *i, "--report")) {
@@ -223,6 +228,8 @@ static int check_args(rfm_args *a, const cli_input_opts *o, cli_err *err)
                         "rfm: --calibration-end does not apply (RFM scores one window; use --end)");
     if (o->week_unit)
         return cli_fail(err, CLI_EXIT_USAGE, "rfm: recency is in days (--time-unit week does not apply)");
+    if (a->no_segments && a->report)
+        return cli_fail(err, CLI_EXIT_USAGE, "rfm: --report needs a segment map (not --segments none)");
     if (a->method == CVA_RFM_FIXED) {
         for (c = 0; c < 3; c++) {
             if (!a->cuts_text[c] && a->bins > 1)
@@ -244,6 +251,10 @@ static int check_args(rfm_args *a, const cli_input_opts *o, cli_err *err)
 static int load_map(const rfm_args *a, cli_segmap *map, cli_err *err)
 {
     const char *name = a->segments ? a->segments : "rf10-grid";
+    if (a->no_segments) {
+        map->name = "none";
+        return 0;
+    }
     if (cli_segmap_builtin(name, map)) {
         if (a->bins != 5)
             return cli_fail(err, CLI_EXIT_USAGE,
@@ -339,9 +350,11 @@ static int compute(const rfm_args *a, const cli_summary *s, const cli_segmap *ma
     st = cva_rfm_composite(res->r, res->f, res->m, n, &ro, res->cell, NULL, NULL);
     if (st < 0)
         return cli_fail(err, CLI_EXIT_LIB, "rfm cell codes: library error %s", cva_status_name(st));
-    st = cva_rfm_segment(res->r, res->f, res->m, n, a->bins, map->rules, map->n_rules, res->seg, &d);
-    if (st < 0)
-        return lib_error(err, "rfm segments", st, &d);
+    if (!a->no_segments) {
+        st = cva_rfm_segment(res->r, res->f, res->m, n, a->bins, map->rules, map->n_rules, res->seg, &d);
+        if (st < 0)
+            return lib_error(err, "rfm segments", st, &d);
+    }
     for (i = 0; i < n; i++)
         res->scored += res->r[i] > 0;
     return 0;
@@ -353,7 +366,7 @@ static char *json_meta(const rfm_args *a, const cli_input_opts *o, const cli_txn
 {
     size_t cap = 16384, off = 0;
     char *buf = (char *)cli_xmalloc(cap);
-    char end_s[24], name[600], seg[600];
+    char end_s[24], name[600], seg[600], rows_s[200];
     const char *input = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
     int col;
     if (isnan(res->end) || isinf(res->end))
@@ -370,15 +383,16 @@ static char *json_meta(const rfm_args *a, const cli_input_opts *o, const cli_txn
         if (off < cap)                                                              \
             off += (size_t)snprintf(buf + off, cap - off, __VA_ARGS__);             \
     } while (0)
-    ADD("\"command\": \"rfm\",\n  \"cva_version\": \"%s\",\n  \"input\": %s,\n  \"rows\": %lu,\n"
-        "  \"rows_excluded\": %llu,\n  \"end\": %s,\n",
-        cva_version_string(), name, (unsigned long)tx->n, (unsigned long long)s->excluded, end_s);
+    cli_txn_json_rows(tx, o, rows_s, sizeof rows_s);
+    ADD("\"command\": \"rfm\",\n  \"cva_version\": \"%s\",\n  \"input\": %s,\n  %s"
+        "\"rows_excluded\": %llu,\n  \"end\": %s,\n",
+        cva_version_string(), name, rows_s, (unsigned long long)s->excluded, end_s);
     ADD("  \"bins\": %d,\n  \"method\": \"%s\",\n  \"frequency\": \"%s\",\n  \"monetary\": \"%s\",\n",
         (int)a->bins, method_names[a->method], freq_names[a->frequency], mon_names[a->monetary]);
     if (a->method == CVA_RFM_FIXED)
         ADD("  \"closure\": \"%s\",\n", a->closure == CVA_RFM_CLOSE_LEFT ? "left" : "right");
     ADD("  \"segment_map\": %s,\n  \"occasion\": \"%s\",\n  \"id_type\": \"%s\",\n", seg,
-        o->occasion == CLI_OCC_DAY ? "day" : o->occasion == CLI_OCC_WEEK ? "week" : "month",
+        cli_occasion_name(o->occasion),
         tx->ids.text ? "text" : "integer");
     if (a->method == CVA_RFM_VALUE_CUTS || a->method == CVA_RFM_R_RFM || a->method == CVA_RFM_FIXED) {
         /* value cut points (raw units; recency in days) */
@@ -407,8 +421,8 @@ static char *json_meta(const rfm_args *a, const cli_input_opts *o, const cli_txn
     return buf;
 }
 
-static void write_customers(cli_table *t, const cli_txn *tx, const cli_summary *s, const cli_segmap *map,
-                            const rfm_result *res)
+static void write_customers(cli_table *t, const rfm_args *a, const cli_txn *tx, const cli_summary *s,
+                            const cli_segmap *map, const rfm_result *res)
 {
     size_t k;
     for (k = 0; k < res->n; k++) {
@@ -420,15 +434,19 @@ static void write_customers(cli_table *t, const cli_txn *tx, const cli_summary *
             cli_table_text(t, id, ilen);
         else
             cli_table_int(t, s->id[k]);
-        cli_table_num(t, res->rec[k]);
+        cli_table_num(t, cli_txn_time(tx, res->rec[k], 1.0));
         cli_table_num(t, res->fr[k]);
-        cli_table_num(t, res->mo[k]);
+        cli_table_num(t, a->monetary == CVA_RFM_M_TOTAL  ? cli_txn_money(tx, res->mo[k])
+                         : a->monetary == CVA_RFM_M_MEAN ? cli_txn_money_mean(tx, res->mo[k], (double)s->n_txn[k])
+                                                         : cli_txn_money_mean(tx, res->mo[k], s->frequency[k]));
         cli_table_int(t, res->r[k]);
         cli_table_int(t, res->f[k]);
         cli_table_int(t, res->m[k]);
         cli_table_int(t, res->cell[k]);
-        lab = cli_segmap_label(map, res->seg[k]);
-        cli_table_text(t, lab, strlen(lab));
+        if (!a->no_segments) {
+            lab = cli_segmap_label(map, res->seg[k]);
+            cli_table_text(t, lab, strlen(lab));
+        }
         cli_table_end_row(t);
     }
 }
@@ -444,6 +462,14 @@ static int report_rows(const rfm_result *res, const cli_summary *s, cva_rfm_segm
         return cli_fail(err, CLI_EXIT_LIB, "rfm report: library error %s: %s", cva_status_name(rc),
                         cva_strerror(rc));
     *ns = 0;
+    {
+        double total = 0.0;
+        for (j = 0; j < n; j++)
+            total += tmp[j].revenue;
+        if (!isfinite(total))
+            return cli_fail(err, CLI_EXIT_DATA, "rfm report: the revenue of a segment or of all customers "
+                            "overflows (beyond +-1.8e308): check the amounts");
+    }
     for (j = 0; j < n && *ns < cap; j++)
         if (tmp[j].label > CVA_SEG_OTHERS)
             st[(*ns)++] = tmp[j];
@@ -541,7 +567,8 @@ int cmd_rfm(int argc, char **argv)
         in.referrer_id = tx.ref;
         in.period = tx.period;
     }
-    if ((rc = cli_summary_run(&in, o.end_days, (double)NAN, 1.0, &s, &err)) != 0)
+    if ((rc = cli_summary_run_ids(&in, o.end_days, (double)NAN, 1.0, &tx.ids, &s, &err)) != 0 ||
+        (rc = cli_summary_check(&s, &tx.ids, &err)) != 0)
         goto fail;
 
     /* the end actually used: --end, else the latest date */
@@ -573,13 +600,13 @@ int cmd_rfm(int argc, char **argv)
                 cli_table_num(&t, stats[k].mean_r);
                 cli_table_num(&t, stats[k].mean_f);
                 cli_table_num(&t, stats[k].mean_m);
-                cli_table_num(&t, stats[k].revenue);
+                cli_table_num(&t, cli_txn_money(&tx, stats[k].revenue));
                 cli_table_num(&t, stats[k].revenue_share);
                 cli_table_end_row(&t);
             }
         } else {
-            cli_table_begin(&t, &out, json, cust_cols, 9, meta, "customers");
-            write_customers(&t, &tx, &s, &map, &res);
+            cli_table_begin(&t, &out, json, cust_cols, a.no_segments ? 8 : 9, meta, "customers");
+            write_customers(&t, &a, &tx, &s, &map, &res);
         }
         cli_table_end(&t);
         free(meta);

@@ -54,7 +54,7 @@ void cmd_summary_help(void)
           "field (JSON null) means undefined.\n"
           "\n",
           stdout);
-    fputs(cli_input_help, stdout);
+    cli_input_help_print(stdout, 0);
     fputs("\nExample (the CDNOW sample of Fader & Hardie, whitespace-separated, no header):\n"
           "  cva summary --input CDNOW_sample.txt --no-header --delimiter whitespace \\\n"
           "      --customer-col 2 --date-col 3 --amount-col 5 \\\n"
@@ -87,16 +87,16 @@ static void put_date(cli_table *t, double days)
 static void json_meta(char *buf, size_t cap, const cli_input_opts *o, const cli_txn *tx, const cli_summary *s,
                       double end_used, size_t n_written)
 {
-    char end_s[24], cal_s[24], name[600];
+    char end_s[24], cal_s[24], name[600], rows_s[200];
     size_t off = 0;
     const char *input = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
     cli_format_date(end_used, end_s);
     cli_json_string(name, sizeof name, input, strlen(input));
+    cli_txn_json_rows(tx, o, rows_s, sizeof rows_s);
     off += (size_t)snprintf(buf + off, cap - off,
                             "\"command\": \"summary\",\n  \"cva_version\": \"%s\",\n  \"input\": %s,\n"
-                            "  \"rows\": %lu,\n  \"rows_excluded\": %llu,\n  \"end\": \"%s\",\n",
-                            cva_version_string(), name, (unsigned long)tx->n, (unsigned long long)s->excluded,
-                            end_s);
+                            "  %s\"rows_excluded\": %llu,\n  \"end\": \"%s\",\n",
+                            cva_version_string(), name, rows_s, (unsigned long long)s->excluded, end_s);
     if (!isnan(o->cal_days) && off < cap) {
         cli_format_date(o->cal_days, cal_s);
         off += (size_t)snprintf(buf + off, cap - off, "  \"calibration_end\": \"%s\",\n", cal_s);
@@ -105,8 +105,7 @@ static void json_meta(char *buf, size_t cap, const cli_input_opts *o, const cli_
         snprintf(buf + off, cap - off,
                  "  \"occasion\": \"%s\",\n  \"time_unit\": \"%s\",\n  \"id_type\": \"%s\",\n"
                  "  \"n_customers\": %lu,\n  ",
-                 o->occasion == CLI_OCC_DAY ? "day" : o->occasion == CLI_OCC_WEEK ? "week" : "month",
-                 o->week_unit ? "week" : "day", tx->ids.text ? "text" : "integer", (unsigned long)n_written);
+                 cli_occasion_name(o->occasion), o->week_unit ? "week" : "day", tx->ids.text ? "text" : "integer", (unsigned long)n_written);
 }
 
 int cmd_summary(int argc, char **argv)
@@ -174,7 +173,8 @@ int cmd_summary(int argc, char **argv)
         in.referrer_id = NULL;
         in.period = NULL;
     }
-    if ((rc = cli_summary_run(&in, o.end_days, o.cal_days, o.week_unit ? 7.0 : 1.0, &s, &err)) != 0)
+    if ((rc = cli_summary_run_ids(&in, o.end_days, o.cal_days, o.week_unit ? 7.0 : 1.0, &tx.ids, &s, &err)) != 0 ||
+        (rc = cli_summary_check(&s, &tx.ids, &err)) != 0)
         goto fail;
 
     /* the end actually used: --end, else the latest time (not before the calibration end) */
@@ -199,6 +199,7 @@ int cmd_summary(int argc, char **argv)
         char meta[2048];
         cli_table t;
         const char *unit = o.week_unit ? "week" : "day";
+        const double unit_days = o.week_unit ? 7.0 : 1.0;
         ncols = s.has_cal ? 15 : 12;
         meta[0] = '\0';
         if (o.format == CLI_FMT_JSON)
@@ -217,19 +218,19 @@ int cmd_summary(int argc, char **argv)
             else
                 cli_table_int(&t, s.id[k]);
             cli_table_num(&t, s.frequency[k]);
-            cli_table_num(&t, s.recency[k]);
-            cli_table_num(&t, s.T[k]);
-            cli_table_num(&t, s.monetary_value[k]);
+            cli_table_num(&t, cli_txn_time(&tx, s.recency[k], unit_days));
+            cli_table_num(&t, cli_txn_time(&tx, s.T[k], unit_days));
+            cli_table_num(&t, cli_txn_money_mean(&tx, s.monetary_value[k], s.frequency[k]));
             cli_table_int(&t, (int64_t)s.n_txn[k]);
             put_date(&t, s.first_t[k]);
             put_date(&t, s.last_t[k]);
-            cli_table_num(&t, s.days_since_last[k]);
-            cli_table_num(&t, s.total_amount[k]);
-            cli_table_num(&t, s.total_cost[k]);
+            cli_table_num(&t, cli_txn_time(&tx, s.days_since_last[k], 1.0));
+            cli_table_num(&t, cli_txn_money(&tx, s.total_amount[k]));
+            cli_table_num(&t, cli_txn_cost(&tx, s.total_cost[k]));
             if (s.has_cal) {
                 cli_table_num(&t, s.frequency_holdout[k]);
-                cli_table_num(&t, s.monetary_value_holdout[k]);
-                cli_table_num(&t, s.duration_holdout[k]);
+                cli_table_num(&t, cli_txn_money_mean(&tx, s.monetary_value_holdout[k], s.frequency_holdout[k]));
+                cli_table_num(&t, cli_txn_time(&tx, s.duration_holdout[k], unit_days));
             }
             cli_table_text(&t, unit, strlen(unit));
             cli_table_end_row(&t);

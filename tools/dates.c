@@ -60,12 +60,60 @@ static int digits(const char *s, int n)
     return v;
 }
 
-int cli_parse_date(const char *s, size_t len, double *days, int *has_time)
+/* Days (with the fraction of the day) of a checked civil date and a time of day in
+   seconds that may lie outside [0, 86400) after a UTC offset: the same normalised form
+   as Python's timedelta (whole days, then the seconds of the day / 86400). */
+static double day_time(int64_t y, int mo, int d, int64_t secs, double frac)
+{
+    int64_t day = cli_days_from_civil(y, (unsigned)mo, (unsigned)d);
+    int64_t q = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+    day += q;
+    secs -= q * 86400;
+    return (double)day + ((double)secs + frac) / 86400.0;
+}
+
+/* UTC offset at s[*i]: 'Z', or [+-]HH[:MM] / [+-]HHMM; *off in seconds east of UTC.
+   Returns 0 (nothing there), 1 (parsed), -1 (malformed), -2 (out of range). */
+static int parse_offset(const char *s, size_t len, size_t *i, int64_t *off)
+{
+    size_t k = *i;
+    int sign, hh, mm = 0;
+    if (k >= len)
+        return 0;
+    if (s[k] == 'Z' || s[k] == 'z') {
+        *off = 0;
+        *i = k + 1;
+        return 1;
+    }
+    if (s[k] != '+' && s[k] != '-')
+        return 0;
+    sign = s[k] == '-' ? -1 : 1;
+    k++;
+    if (k + 2 > len || (hh = digits(s + k, 2)) < 0)
+        return -1;
+    k += 2;
+    if (k < len && s[k] == ':') {
+        if (k + 3 > len || (mm = digits(s + k + 1, 2)) < 0)
+            return -1;
+        k += 3;
+    } else if (k + 2 <= len && digits(s + k, 2) >= 0) {
+        mm = digits(s + k, 2);
+        k += 2;
+    }
+    if (hh > 23 || mm > 59)
+        return -2;
+    *off = sign * (int64_t)(hh * 3600 + mm * 60);
+    *i = k;
+    return 1;
+}
+
+int cli_parse_date_ex(const char *s, size_t len, double *days, int *has_time, int *frac_digits)
 {
     int y, mo, d, hh = 0, mi = 0, ss = 0;
     double frac = 0.0;
-    size_t i;
+    size_t i, nd = 0;
     int timed = 0;
+    int64_t off = 0;
 
     while (len > 0 && (*s == ' ' || *s == '\t')) {
         s++;
@@ -89,7 +137,8 @@ int cli_parse_date(const char *s, size_t len, double *days, int *has_time)
         if (y < 0 || mo < 0 || d < 0)
             return CLI_DATE_SYNTAX;
         if (len > 10) {
-            /* [T ]HH:MM[:SS[.fff]][Z] */
+            /* [T ]HH:MM[:SS[.fff]][Z|+HH:MM|+HHMM|+HH] */
+            int os;
             if (len < 16 || (s[10] != 'T' && s[10] != ' ' && s[10] != 't') || s[13] != ':')
                 return CLI_DATE_SYNTAX;
             hh = digits(s + 11, 2);
@@ -103,7 +152,6 @@ int cli_parse_date(const char *s, size_t len, double *days, int *has_time)
                 i += 3;
                 if (i < len && (s[i] == '.' || s[i] == ',')) {
                     double scale = 0.1;
-                    size_t nd = 0;
                     i++;
                     while (i < len && (unsigned)(unsigned char)s[i] - '0' <= 9) {
                         frac += scale * (double)(s[i] - '0');
@@ -115,11 +163,10 @@ int cli_parse_date(const char *s, size_t len, double *days, int *has_time)
                         return CLI_DATE_SYNTAX;
                 }
             }
-            if (i < len && (s[i] == 'Z' || s[i] == 'z'))
-                i++;
-            if (i != len)
+            os = parse_offset(s, len, &i, &off);
+            if (os == -1 || (os != -2 && i != len))
                 return CLI_DATE_SYNTAX;
-            if (hh > 23 || mi > 59 || ss > 60)
+            if (hh > 23 || mi > 59 || ss > 60 || os == -2)
                 return CLI_DATE_RANGE;
             timed = 1;
         }
@@ -128,14 +175,198 @@ int cli_parse_date(const char *s, size_t len, double *days, int *has_time)
     }
     if (mo < 1 || mo > 12 || d < 1 || (unsigned)d > days_in_month(y, (unsigned)mo))
         return CLI_DATE_RANGE;
-    {
-        double day = (double)cli_days_from_civil(y, (unsigned)mo, (unsigned)d);
-        if (timed)
-            day += ((double)(hh * 3600 + mi * 60 + ss) + frac) / 86400.0;
-        *days = day;
-    }
+    if (timed)
+        *days = day_time(y, mo, d, (int64_t)(hh * 3600 + mi * 60 + ss) - off, frac);
+    else
+        *days = (double)cli_days_from_civil(y, (unsigned)mo, (unsigned)d);
     if (has_time)
         *has_time = timed;
+    if (frac_digits)
+        *frac_digits = (int)nd;
+    return CLI_DATE_OK;
+}
+
+int cli_parse_date(const char *s, size_t len, double *days, int *has_time)
+{
+    return cli_parse_date_ex(s, len, days, has_time, NULL);
+}
+
+int cli_date_format_check(const char *fmt, const char **why)
+{
+    int have_y = 0, have_m = 0, have_d = 0, have_s = 0, have_f = 0, have_z = 0, have_h = 0, have_mi = 0;
+    const char *p;
+    for (p = fmt; *p; p++) {
+        if (*p != '%')
+            continue;
+        p++;
+        switch (*p) {
+        case 'Y':
+        case 'y':
+            have_y++;
+            break;
+        case 'm':
+            have_m++;
+            break;
+        case 'd':
+            have_d++;
+            break;
+        case 'H':
+            have_h++;
+            break;
+        case 'M':
+            have_mi++;
+            break;
+        case 'S':
+            have_s++;
+            break;
+        case 'f':
+            have_f++;
+            break;
+        case 'z':
+            have_z++;
+            break;
+        case '%':
+            break;
+        case '\0':
+            *why = "ends with a lone '%'";
+            return -1;
+        default:
+            *why = "unknown directive (use %Y %y %m %d %H %M %S %f %z %%)";
+            return -1;
+        }
+    }
+    if (have_y != 1 || have_m != 1 || have_d != 1) {
+        *why = "needs exactly one year (%Y or %y), one %m and one %d";
+        return -1;
+    }
+    if (have_h > 1 || have_mi > 1 || have_s > 1 || have_f > 1 || have_z > 1) {
+        *why = "a directive appears twice";
+        return -1;
+    }
+    if ((have_mi && !have_h) || (have_s && !have_mi) || (have_f && !have_s)) {
+        *why = "%M needs %H, %S needs %M, %f needs %S";
+        return -1;
+    }
+    return 0;
+}
+
+/* up to @p maxd digits (at least @p mind) at s[*i]; -1 if fewer */
+static int take_digits(const char *s, size_t len, size_t *i, int mind, int maxd)
+{
+    int v = 0, n = 0;
+    while (*i < len && n < maxd && (unsigned)(unsigned char)s[*i] - '0' <= 9) {
+        v = v * 10 + (s[*i] - '0');
+        (*i)++;
+        n++;
+    }
+    return n >= mind ? v : -1;
+}
+
+int cli_parse_date_fmt(const char *fmt, const char *s, size_t len, double *days, int *has_time,
+                       int *frac_digits)
+{
+    int y = -1, mo = -1, d = -1, hh = 0, mi = 0, ss = 0, timed = 0, nd = 0;
+    double frac = 0.0;
+    int64_t off = 0;
+    size_t i = 0;
+    const char *p;
+
+    while (len > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        len--;
+    }
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    if (len == 0)
+        return CLI_DATE_EMPTY;
+    for (p = fmt; *p; p++) {
+        if (*p != '%' || p[1] == '%') {
+            if (*p == '%')
+                p++;
+            if (i >= len || s[i] != *p)
+                return CLI_DATE_SYNTAX;
+            i++;
+            continue;
+        }
+        p++;
+        switch (*p) {
+        case 'Y':
+            y = take_digits(s, len, &i, 4, 4);
+            break;
+        case 'y':
+            y = take_digits(s, len, &i, 2, 2);
+            if (y >= 0) /* POSIX and Python: 69-99 -> 1969-1999, 00-68 -> 2000-2068 */
+                y += y < 69 ? 2000 : 1900;
+            break;
+        case 'm':
+            mo = take_digits(s, len, &i, 1, 2);
+            if (mo < 0)
+                return CLI_DATE_SYNTAX;
+            break;
+        case 'd':
+            d = take_digits(s, len, &i, 1, 2);
+            if (d < 0)
+                return CLI_DATE_SYNTAX;
+            break;
+        case 'H':
+            hh = take_digits(s, len, &i, 1, 2);
+            timed = 1;
+            if (hh < 0)
+                return CLI_DATE_SYNTAX;
+            break;
+        case 'M':
+            mi = take_digits(s, len, &i, 1, 2);
+            if (mi < 0)
+                return CLI_DATE_SYNTAX;
+            break;
+        case 'S':
+            ss = take_digits(s, len, &i, 1, 2);
+            if (ss < 0)
+                return CLI_DATE_SYNTAX;
+            break;
+        case 'f': {
+            double scale = 0.1;
+            while (i < len && nd < 9 && (unsigned)(unsigned char)s[i] - '0' <= 9) {
+                frac += scale * (double)(s[i] - '0');
+                scale *= 0.1;
+                i++;
+                nd++;
+            }
+            if (nd == 0)
+                return CLI_DATE_SYNTAX;
+            break;
+        }
+        case 'z': {
+            int os = parse_offset(s, len, &i, &off);
+            if (os == 0 || os == -1)
+                return CLI_DATE_SYNTAX;
+            if (os == -2)
+                return CLI_DATE_RANGE;
+            timed = 1;
+            break;
+        }
+        default:
+            return CLI_DATE_SYNTAX; /* not reached after cli_date_format_check() */
+        }
+        if (y == -1 && (*p == 'Y' || *p == 'y'))
+            return CLI_DATE_SYNTAX;
+    }
+    if (i != len)
+        return CLI_DATE_SYNTAX;
+    if (y < 0 || mo < 0 || d < 0)
+        return CLI_DATE_SYNTAX;
+    if (hh > 23 || mi > 59 || ss > 60)
+        return CLI_DATE_RANGE;
+    if (mo < 1 || mo > 12 || d < 1 || (unsigned)d > days_in_month(y, (unsigned)mo))
+        return CLI_DATE_RANGE;
+    if (timed)
+        *days = day_time(y, mo, d, (int64_t)(hh * 3600 + mi * 60 + ss) - off, frac);
+    else
+        *days = (double)cli_days_from_civil(y, (unsigned)mo, (unsigned)d);
+    if (has_time)
+        *has_time = timed;
+    if (frac_digits)
+        *frac_digits = nd;
     return CLI_DATE_OK;
 }
 

@@ -67,6 +67,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.delim = (mode & 3) == 0 ? ',' : (mode & 3) == 1 ? CSV_DELIM_WHITESPACE : (mode & 3) == 2 ? '\t' : ';';
     o.no_header = (mode >> 2) & 1;
     o.occasion = (int)((mode >> 3) % 3);
+    o.skip_invalid = (mode >> 5) & 1;
+    if (data[1] & 1)
+        o.date_format = (data[1] & 2) ? "%m/%d/%Y %H:%M" : "%d.%m.%y %H:%M:%S.%f%z";
+    if (o.no_header && (mode & 0x80) && (data[1] & 4)) {
+        /* line-level columns: quantity x price and an order id */
+        o.col[CLI_COL_QUANTITY] = "3";
+        o.col[CLI_COL_PRICE] = "4";
+        o.col[CLI_COL_ORDER] = "5";
+        o.col_given[CLI_COL_QUANTITY] = o.col_given[CLI_COL_PRICE] = o.col_given[CLI_COL_ORDER] = 1;
+        if (data[1] & 8)
+            o.occasion = CLI_OCC_ORDER;
+    } else if (!o.no_header && (data[1] & 4)) {
+        o.col[CLI_COL_QUANTITY] = "Quantity";
+        o.col[CLI_COL_PRICE] = "UnitPrice";
+        o.col[CLI_COL_ORDER] = "InvoiceNo";
+        o.col[CLI_COL_CUSTOMER] = "CustomerID";
+        o.col[CLI_COL_DATE] = "InvoiceDate";
+        o.col_given[CLI_COL_QUANTITY] = o.col_given[CLI_COL_PRICE] = o.col_given[CLI_COL_ORDER] = 1;
+        o.col_given[CLI_COL_CUSTOMER] = o.col_given[CLI_COL_DATE] = 1;
+        if (data[1] & 8)
+            o.occasion = CLI_OCC_ORDER;
+    }
     if (o.no_header) {
         o.col[CLI_COL_CUSTOMER] = "1";
         o.col[CLI_COL_DATE] = "2";
@@ -100,10 +122,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         memset(&err, 0, sizeof err);
         if (cli_summary_run(&in, (double)NAN, (mode & 0x80) && tx.n ? tx.t[0] : (double)NAN, 7.0, &s, &err) == 0) {
+            cli_err e2;
+            memset(&e2, 0, sizeof e2);
+            (void)cli_summary_check(&s, &tx.ids, &e2);
             for (i = 0; i < s.n; i++) {
-                char buf[32];
+                char buf[32], q[64];
                 size_t len;
-                (void)cli_ids_text(&tx.ids, s.id[i], buf, &len);
+                const char *id = cli_ids_text(&tx.ids, s.id[i], buf, &len);
+                cli_quote_field(q, sizeof q, id, len);
+                (void)cli_txn_money(&tx, s.total_amount[i]);
+                (void)cli_txn_money_mean(&tx, s.monetary_value[i], s.frequency[i]);
+                (void)cli_txn_time(&tx, s.recency[i], 7.0);
             }
             cli_summary_free(&s);
         }
@@ -118,6 +147,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)cli_parse_double((const char *)data + 2, n, &v);
         (void)cli_parse_int64((const char *)data + 2, n, &iv, &canon);
         (void)cli_parse_date((const char *)data + 2, n, &v, &ht);
+        {
+            static const char *const fmts[] = {"%m/%d/%Y %H:%M", "%Y%m%d", "%d.%m.%y %H:%M:%S.%f%z", "%%%Y-%m-%dT%H"};
+            const char *why;
+            cli_decimal da, db;
+            double a = 0, b = 0, c;
+            int fd;
+            (void)cli_parse_date_fmt(fmts[data[1] & 3], (const char *)data + 2, n, &v, &ht, &fd);
+            (void)cli_parse_date_ex((const char *)data + 2, n, &v, &ht, &fd);
+            if (cli_date_format_check(fmts[data[1] & 3], &why) != 0)
+                abort();
+            {
+                /* the input itself as a format: checked, and then used if accepted */
+                char f[65];
+                memcpy(f, data + 2, n);
+                f[n] = '\0';
+                if (strlen(f) == n && cli_date_format_check(f, &why) == 0)
+                    (void)cli_parse_date_fmt(f, "7/10/2011 17:45", 15, &v, &ht, &fd);
+            }
+            if (cli_parse_double_ex((const char *)data + 2, n / 2, &a, &da) == CLI_NUM_OK &&
+                cli_parse_double_ex((const char *)data + 2 + n / 2, n - n / 2, &b, &db) == CLI_NUM_OK) {
+                (void)cli_decimal_mul(&da, &db, a, b, &c);
+                (void)cli_clean_sum(a, da.decimals);
+                (void)cli_clean_mean(a, b, da.decimals);
+                (void)cli_clean_time(a, b, db.decimals);
+            }
+            (void)cli_utf8_valid((const char *)data + 2, n);
+        }
     }
     return 0;
 }
@@ -141,6 +197,14 @@ static size_t rnd_below(size_t n)
 }
 
 static const char *const seeds[] = {
+    "\xEF\xBB\xBFInvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\r\n"
+    "536365,85123A,\"WHITE HANGING, HEART\",6,12/1/2010 8:26,2.55,17850.0,United Kingdom\r\n"
+    "C536379,D,Discount,-1,12/1/2010 9:41,27.50,14527.0,United Kingdom\r\n"
+    "536366,22633,HAND WARMER,6,12/1/2010 8:28,1.85,,United Kingdom\r\n"
+    "536365,71053,WHITE METAL LANTERN,6,2010-12-01 08:26:00+01:00,3.39,17850.0,United Kingdom\r\n",
+    "1 2010-12-01 6 2.55 536365\n1 2010-12-01 -6 2.55 C536365\n2 2010-12-02T10:00Z 1e2 1e-3 7\n",
+    "\xFF\xFE" "c,d\n1,2\n",
+    "customer_id;date;amount\n\xe9t\xe9,2024-01-01,1\n",
     "customer_id,date,amount,cost,referrer_id\n1,2024-01-01,10.50,1,\n2,2024-01-02,5,0.5,1\n"
     "1,2024-01-08,-3.25,0,\nC-7,2024-02-01 10:30:00,7e1,0,2\n",
     "\xEF\xBB\xBF\"customer_id\",\"date\",\"amount\"\r\n\"a,b\",20240101,\"1.5\"\r\n\"x\"\"y\",2024-01-02T23:59:59.5Z,"
@@ -254,7 +318,9 @@ static void self_checks(unsigned long n)
                 double d;
             } bits;
             bits.u = rnd();
-            v = (rnd() & 3) == 0 ? bits.d : (double)(int64_t)(rnd() % 100000000) / 100.0;
+            v = (rnd() & 3) == 0 ? bits.d
+                : (rnd() & 1) ? (double)(int64_t)(rnd() % 100000000) / 100.0
+                              : (double)(int64_t)(rnd() % 1000) / (double)(10 << (rnd() % 5)) / (rnd() & 1 ? 1 : -1);
             if (isfinite(v)) {
                 len = cli_format_double(v, buf);
                 w = strtod(buf, NULL);
@@ -310,13 +376,85 @@ static void self_checks(unsigned long n)
                      {"1997-13-01", CLI_DATE_RANGE, 0},        {"1997-04-31", CLI_DATE_RANGE, 0},
                      {"1970-01-01 12:00:00", CLI_DATE_OK, 0.5}, {"1970-01-01T06:00Z", CLI_DATE_OK, 0.25},
                      {"1970-01-01 24:00:00", CLI_DATE_RANGE, 0}, {"1997/01/01", CLI_DATE_SYNTAX, 0},
-                     {"97-01-01", CLI_DATE_SYNTAX, 0},         {"1970-01-01 12:00:00+02:00", CLI_DATE_SYNTAX, 0}};
+                     {"97-01-01", CLI_DATE_SYNTAX, 0},         {"1970-01-01 12:00:00+02:00", CLI_DATE_OK, 10.0 / 24.0},
+                     {"1970-01-01T01:00-0230", CLI_DATE_OK, 3.5 / 24.0}, {"1970-01-01 00:00+01", CLI_DATE_OK, -1.0 + 23.0 / 24.0},
+                     {"1970-01-01 00:00+24:00", CLI_DATE_RANGE, 0}, {"1970-01-01 00:00+2:00", CLI_DATE_SYNTAX, 0},
+                     {"1970-01-01+02:00", CLI_DATE_SYNTAX, 0}};
         size_t k;
         for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
             double v = -1;
             int st = cli_parse_date(cases[k].s, strlen(cases[k].s), &v, NULL);
             check(st == cases[k].st && (st != CLI_DATE_OK || same(v, cases[k].days)), "date case", cases[k].s);
         }
+    }
+    {
+        static const struct {
+            const char *fmt, *s;
+            int st;
+            double days;
+        } cases[] = {{"%m/%d/%Y %H:%M", "7/10/2011 17:45", CLI_DATE_OK, 15165.0 + 17.75 / 24.0},
+                     {"%m/%d/%Y %H:%M", "12/1/2010 8:26", CLI_DATE_OK, 14944.0 + (8.0 * 60 + 26) / 1440.0},
+                     {"%m/%d/%Y %H:%M", "2/30/2011 8:26", CLI_DATE_RANGE, 0},
+                     {"%m/%d/%Y %H:%M", "7/10/2011", CLI_DATE_SYNTAX, 0},
+                     {"%m/%d/%Y %H:%M", "7/10/2011 17:45x", CLI_DATE_SYNTAX, 0},
+                     {"%d.%m.%y", "01.01.70", CLI_DATE_OK, 0}, {"%d.%m.%y", "01.01.68", CLI_DATE_OK, 35794},
+                     {"%Y%m%d %H%M%S", "19700101 000001", CLI_DATE_OK, 1.0 / 86400},
+                     {"%Y-%m-%d %H:%M:%S%z", "1970-01-01 12:00:00+02:00", CLI_DATE_OK, 10.0 / 24.0},
+                     {"%Y-%m-%d %H:%M:%S.%f", "1970-01-01 00:00:00.5", CLI_DATE_OK, 0.5 / 86400},
+                     {"%%%Y-%m-%d", "%1970-01-02", CLI_DATE_OK, 1}, {"%Y-%m-%d", "", CLI_DATE_EMPTY, 0}};
+        static const char *const bad_fmts[] = {"%Y-%m", "%Y-%m-%d %q", "%Y-%m-%d %", "%Y %Y-%m-%d", "%Y-%m-%d %S"};
+        size_t k;
+        const char *why;
+        for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+            double v = -1;
+            int st = cli_parse_date_fmt(cases[k].fmt, cases[k].s, strlen(cases[k].s), &v, NULL, NULL);
+            check(cli_date_format_check(cases[k].fmt, &why) == 0, "format accepted", cases[k].fmt);
+            check(st == cases[k].st && (st != CLI_DATE_OK || same(v, cases[k].days)), "date format case", cases[k].s);
+        }
+        for (k = 0; k < sizeof bad_fmts / sizeof bad_fmts[0]; k++)
+            check(cli_date_format_check(bad_fmts[k], &why) != 0, "bad format refused", bad_fmts[k]);
+    }
+    {
+        /* values below 1 keep their "0." (0.975 once printed as "975") */
+        static const struct {
+            double v;
+            const char *s;
+        } fmt_cases[] = {{0.5, "0.5"}, {0.975, "0.975"}, {-0.05, "-0.05"}, {0.001, "0.001"}, {10.5, "10.5"},
+                         {0.0, "0"}, {-0.0, "-0"}, {100.0, "100"}, {0.123456, "0.123456"}};
+        size_t k;
+        for (k = 0; k < sizeof fmt_cases / sizeof fmt_cases[0]; k++) {
+            char b[40];
+            cli_format_double(fmt_cases[k].v, b);
+            check(strcmp(b, fmt_cases[k].s) == 0, "format case", fmt_cases[k].s);
+        }
+    }
+    {
+        /* money without float noise: exact decimal products and sums */
+        cli_decimal a, b;
+        double x, y, z;
+        check(cli_parse_double_ex("6", 1, &x, &a) == CLI_NUM_OK && cli_parse_double_ex("2.55", 4, &y, &b) == 0 &&
+                  cli_decimal_mul(&a, &b, x, y, &z) == CLI_NUM_OK && same(z, 15.3) && a.decimals + b.decimals == 2,
+              "6 x 2.55 = 15.3", "");
+        check(cli_parse_double_ex("-12", 3, &x, &a) == 0 && cli_parse_double_ex("0.001", 5, &y, &b) == 0 &&
+                  cli_decimal_mul(&a, &b, x, y, &z) == 0 && same(z, -0.012) && b.decimals == 3,
+              "-12 x 0.001", "");
+        check(cli_parse_double_ex("1e300", 5, &x, &a) == 0 && cli_decimal_mul(&a, &a, x, x, &z) == CLI_NUM_NONFINITE,
+              "product overflow", "");
+        x = 0.0;
+        y = 183.86;
+        {
+            static const double parts[] = {15.3, 20.34, 0.1, 0.2, 147.92};
+            size_t k;
+            for (k = 0; k < 5; k++)
+                x += parts[k];
+        }
+        cli_format_double(cli_clean_sum(x, 2), buf);
+        check(!same(x, y) && same(cli_clean_sum(x, 2), y) && strcmp(buf, "183.86") == 0, "clean sum", buf);
+        check(same(cli_clean_mean(183.86 / 3.0 * (1 + 1e-15), 3.0, 2), 183.86 / 3.0), "clean mean", "");
+        x = (14944.0 + 9.0 / 24.0) - (14944.0 + 8.0 / 24.0);
+        check(!same(x, 1.0 / 24.0) && same(cli_clean_time(x, 1.0, 0), 1.0 / 24.0), "clean time", "");
+        check(same(cli_clean_time(x / 7.0, 7.0, 0), 1.0 / 168.0), "clean time in weeks", "");
+        check(same(cli_clean_time(0.3, 1.0, 0), 0.3), "time that is no whole second stays", "");
     }
     {
         int64_t v;

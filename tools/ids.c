@@ -193,9 +193,28 @@ static void trim(const char **s, size_t *len)
         (*len)--;
 }
 
+/* "17850.0" (an integer id as spreadsheets save it): the length of "17850". */
+static size_t zero_fraction_len(const char *s, size_t len)
+{
+    size_t i = 0, dot;
+    if (i < len && (s[i] == '+' || s[i] == '-'))
+        i++;
+    if (i >= len || (unsigned)(unsigned char)s[i] - '0' > 9)
+        return len;
+    while (i < len && (unsigned)(unsigned char)s[i] - '0' <= 9)
+        i++;
+    if (i + 1 >= len || s[i] != '.')
+        return len;
+    dot = i++;
+    while (i < len && s[i] == '0')
+        i++;
+    return i == len ? dot : len;
+}
+
 int cli_ids_add(cli_ids *d, const char *s, size_t len, int64_t *out)
 {
     trim(&s, &len);
+    len = zero_fraction_len(s, len);
     if (len == 0)
         return CLI_IDS_EMPTY;
     if (len > UINT32_MAX)

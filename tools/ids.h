@@ -9,6 +9,8 @@
  * the library (which sorts by int64 id) emits customers sorted by their text.
  * Numeric ids written with leading zeros or '+' keep their original text if
  * the switch happens later (the first spelling seen of each value is kept).
+ * An integer followed by a zero fraction ("17850.0", as spreadsheets save
+ * integer ids) is that integer, in both modes, and is written back as "17850".
  */
 #ifndef CVA_CLI_IDS_H
 #define CVA_CLI_IDS_H

@@ -195,8 +195,12 @@ int cli_custdata_from_txn(const cli_input_opts *o, const cli_txn *tx, cli_custda
         in.referrer_id = tx->ref;
         in.period = tx->period;
     }
-    if ((rc = cli_summary_run(&in, o->end_days, o->cal_days, o->week_unit ? 7.0 : 1.0, &s, err)) != 0)
+    if ((rc = cli_summary_run_ids(&in, o->end_days, o->cal_days, o->week_unit ? 7.0 : 1.0, &tx->ids, &s, err)) != 0)
         return rc;
+    if ((rc = cli_summary_check(&s, &tx->ids, err)) != 0) {
+        cli_summary_free(&s);
+        return rc;
+    }
     sel = (size_t *)cli_xmalloc((s.n ? s.n : 1) * sizeof(size_t));
     for (k = 0; k < s.n; k++) {
         if (isnan(s.frequency[k]))
@@ -344,8 +348,10 @@ int cli_custdata_from_summary(const char *path, int delim, const char *const *na
             size_t o2 = 0, j;
             cols[0] = '\0';
             for (j = 0; j < r.nf && o2 + 4 < sizeof cols; j++) {
-                int k = snprintf(cols + o2, sizeof cols - o2, "%s%.*s", j ? ", " : "",
-                                 (int)(r.f[j].len > 40 ? 40 : r.f[j].len), r.f[j].p);
+                char q[64]; /* quoted, control and non-UTF-8 bytes escaped */
+                int k;
+                cli_quote_field(q, sizeof q, r.f[j].p, r.f[j].len);
+                k = snprintf(cols + o2, sizeof cols - o2, "%s%s", j ? ", " : "", q);
                 if (k < 0)
                     break;
                 o2 += (size_t)k;

@@ -52,6 +52,11 @@ static void trim(const char **s, size_t *len)
 
 int cli_parse_double(const char *s, size_t len, double *out)
 {
+    return cli_parse_double_ex(s, len, out, NULL);
+}
+
+int cli_parse_double_ex(const char *s, size_t len, double *out, cli_decimal *dec)
+{
     const char *p, *e;
     int neg = 0, exact = 1;
     uint64_t mant = 0;
@@ -130,6 +135,14 @@ int cli_parse_double(const char *s, size_t len, double *out)
     if (p != e)
         return CLI_NUM_SYNTAX;
 
+    if (dec) {
+        dec->mant = exact ? mant : 0;
+        dec->exp10 = exp10 < -400 ? -400 : exp10 > 400 ? 400 : (int)exp10;
+        dec->neg = neg;
+        dec->exact = exact;
+        dec->decimals = !exact ? CLI_DEC_UNKNOWN : mant == 0 || exp10 >= 0 ? 0
+                        : exp10 < -CLI_DEC_UNKNOWN ? CLI_DEC_UNKNOWN : (int)-exp10;
+    }
     if (mant == 0 && exact) {
         *out = neg ? -0.0 : 0.0;
         return CLI_NUM_OK;
@@ -248,14 +261,18 @@ size_t cli_format_double(double v, char *buf)
                 size_t n = 0, i = 0;
                 uint64_t u = (uint64_t)r;
                 int k;
-                for (k = 0; k < d || u || n == 0; k++) {
-                    if (k == d && d > 0)
-                        tmp[n++] = '.';
+                /* d fraction digits (leading zeros included), the point, then the
+                   integer part (at least "0") */
+                for (k = 0; k < d; k++) {
                     tmp[n++] = (char)('0' + (int)(u % 10));
                     u /= 10;
-                    if (k >= d && !u)
-                        break;
                 }
+                if (d > 0)
+                    tmp[n++] = '.';
+                do {
+                    tmp[n++] = (char)('0' + (int)(u % 10));
+                    u /= 10;
+                } while (u);
                 if (v < 0 || (same_bits(v, -0.0)))
                     buf[i++] = '-';
                 while (n)
@@ -275,4 +292,78 @@ size_t cli_format_double(double v, char *buf)
         }
         return n > 0 ? (size_t)n : 0;
     }
+}
+
+int cli_decimal_mul(const cli_decimal *a, const cli_decimal *b, double av, double bv, double *out)
+{
+    double v;
+    if (a->exact && b->exact) {
+        int e = a->exp10 + b->exp10;
+        if (a->mant == 0 || b->mant == 0) {
+            *out = (a->neg != b->neg) ? -0.0 : 0.0;
+            return CLI_NUM_OK;
+        }
+        if (a->mant <= (UINT64_C(1) << 53) / b->mant && e >= -22 && e <= 22) {
+            v = (double)(a->mant * b->mant);
+            v = e >= 0 ? v * pow10_exact[e] : v / pow10_exact[-e];
+            *out = a->neg != b->neg ? -v : v;
+            return CLI_NUM_OK;
+        }
+    }
+    v = av * bv;
+    if (!isfinite(v))
+        return CLI_NUM_NONFINITE;
+    *out = v;
+    return CLI_NUM_OK;
+}
+
+/* 10^k for 0 <= k <= 22 (exact) */
+static double p10(int k)
+{
+    return pow10_exact[k];
+}
+
+double cli_clean_sum(double v, int decimals)
+{
+    double sc, r;
+    if (!isfinite(v) || decimals < 0 || decimals > 15)
+        return v;
+    sc = p10(decimals);
+    r = nearbyint(v * sc);
+    if (!(fabs(r) < 1e15))
+        return v;
+    if (!(fabs(r) > 0.0))
+        return 0.0;
+    return r / sc;
+}
+
+double cli_clean_mean(double v, double count, int decimals)
+{
+    double sc, s, r, den;
+    if (!isfinite(v) || !(count >= 1.0) || count > 1e9 || decimals < 0 || decimals > 15)
+        return v;
+    sc = p10(decimals);
+    s = v * count;
+    r = nearbyint(s * sc);
+    den = sc * count; /* exact: both factors are integers and the product is below 2^53 */
+    if (!(fabs(r) < 1e15) || !(den < 9007199254740992.0))
+        return v;
+    if (!(fabs(r) > 0.0))
+        return 0.0;
+    return r / den;
+}
+
+double cli_clean_time(double v, double unit_days, int frac_digits)
+{
+    double ticks_per_unit, t, r;
+    if (!isfinite(v) || frac_digits < 0 || frac_digits > 6)
+        return v;
+    ticks_per_unit = unit_days * 86400.0 * p10(frac_digits);
+    t = v * ticks_per_unit;
+    r = nearbyint(t);
+    if (!(fabs(r) < 1e15) || fabs(t - r) > 1e-3)
+        return v;
+    if (!(fabs(r) > 0.0))
+        return 0.0;
+    return r / ticks_per_unit;
 }

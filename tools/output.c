@@ -216,6 +216,21 @@ size_t cli_json_string(char *dst, size_t cap, const char *s, size_t len)
             o += 4;
             dst[o++] = hex[c >> 4];
             dst[o++] = hex[c & 15];
+        } else if (c >= 0x80) {
+            /* valid UTF-8 passes; any other byte is read as Latin-1: \u00XX */
+            size_t k = cli_utf8_len((const unsigned char *)s + i, len - i);
+            if (k && o + k + 8 < cap) {
+                memcpy(dst + o, s + i, k);
+                o += k;
+                i += k - 1;
+            } else if (!k) {
+                memcpy(dst + o, "\\u00", 4);
+                o += 4;
+                dst[o++] = hex[c >> 4];
+                dst[o++] = hex[c & 15];
+            } else {
+                break;
+            }
         } else {
             dst[o++] = (char)c;
         }
@@ -300,6 +315,27 @@ void cli_table_null(cli_table *t)
         put(t, "null", 4);
 }
 
+static void csv_text(cli_table *t, const char *s, size_t len)
+{
+    size_t i;
+    int quote = len > 0 && (s[0] == ' ' || s[0] == '\t' || s[len - 1] == ' ' || s[len - 1] == '\t');
+    for (i = 0; i < len && !quote; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+            quote = 1;
+    if (!quote) {
+        put(t, s, len);
+        return;
+    }
+    reserve(t, 2 * len + 2);
+    t->line[t->len++] = '"';
+    for (i = 0; i < len; i++) {
+        if (s[i] == '"')
+            t->line[t->len++] = '"';
+        t->line[t->len++] = s[i];
+    }
+    t->line[t->len++] = '"';
+}
+
 void cli_table_text(cli_table *t, const char *s, size_t len)
 {
     key(t);
@@ -309,25 +345,28 @@ void cli_table_text(cli_table *t, const char *s, size_t len)
         t->len += cli_json_string(t->line + t->len, need, s, len);
         return;
     }
-    {
-        size_t i;
-        int quote = len > 0 && (s[0] == ' ' || s[0] == '\t' || s[len - 1] == ' ' || s[len - 1] == '\t');
-        for (i = 0; i < len && !quote; i++)
-            if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
-                quote = 1;
-        if (!quote) {
-            put(t, s, len);
-            return;
+    if (!cli_utf8_valid(s, len)) {
+        /* the Latin-1 reading of the bytes that are not UTF-8, as in JSON */
+        char *u = (char *)cli_xmalloc(2 * len + 1);
+        size_t i = 0, n = 0;
+        while (i < len) {
+            unsigned char c = (unsigned char)s[i];
+            size_t k = c < 0x80 ? 1 : cli_utf8_len((const unsigned char *)s + i, len - i);
+            if (k) {
+                memcpy(u + n, s + i, k);
+                n += k;
+                i += k;
+            } else {
+                u[n++] = (char)(0xC0 | (c >> 6));
+                u[n++] = (char)(0x80 | (c & 0x3F));
+                i++;
+            }
         }
-        reserve(t, 2 * len + 2);
-        t->line[t->len++] = '"';
-        for (i = 0; i < len; i++) {
-            if (s[i] == '"')
-                t->line[t->len++] = '"';
-            t->line[t->len++] = s[i];
-        }
-        t->line[t->len++] = '"';
+        csv_text(t, u, n);
+        free(u);
+        return;
     }
+    csv_text(t, s, len);
 }
 
 void cli_table_end_row(cli_table *t)

@@ -4,6 +4,8 @@
  */
 #include "summary.h"
 
+#include "numbers.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +54,12 @@ void cli_summary_free(cli_summary *s)
 
 int cli_summary_run(const cva_txn_input *in, double end, double cal_end, double time_scale, cli_summary *s,
                     cli_err *err)
+{
+    return cli_summary_run_ids(in, end, cal_end, time_scale, NULL, s, err);
+}
+
+int cli_summary_run_ids(const cva_txn_input *in, double end, double cal_end, double time_scale, const cli_ids *ids,
+                        cli_summary *s, cli_err *err)
 {
     cva_txn_opts o;
     cva_txn_summary out;
@@ -103,6 +111,20 @@ int cli_summary_run(const cva_txn_input *in, double end, double cal_end, double 
         }
         break;
     }
+    if (st == CVA_E_OVERFLOW && d.index >= 0 && (size_t)d.index < in->n) {
+        /* a sum of one customer's money (or a time difference) is beyond DBL_MAX: bad data */
+        char ib[24], q[64];
+        size_t len;
+        int64_t cid = in->customer_id[d.index];
+        const char *id = ids ? cli_ids_text(ids, cid, ib, &len) : (len = cli_format_int64(cid, ib), ib);
+        int has = s->has_cal;
+        cli_summary_free(s);
+        s->has_cal = has;
+        cli_quote_field(q, sizeof q, id, len);
+        return cli_fail(err, CLI_EXIT_DATA,
+                        "customer %s: a sum of the amounts overflows (beyond +-1.8e308): check the amounts of "
+                        "this customer", q);
+    }
     if (st < 0) {
         int has = s->has_cal;
         cli_summary_free(s);
@@ -113,5 +135,32 @@ int cli_summary_run(const cva_txn_input *in, double end, double cal_end, double 
     s->n = out.n_customers;
     s->status = st;
     s->excluded = st == CVA_W_EXCLUDED || st == CVA_W_EMPTY ? d.count : 0;
+    return 0;
+}
+
+int cli_summary_check(const cli_summary *s, const cli_ids *ids, cli_err *err)
+{
+    size_t k;
+    for (k = 0; k < s->n; k++) {
+        const char *what = NULL;
+        if (!isfinite(s->total_amount[k]))
+            what = "the total amount";
+        else if (!isfinite(s->total_cost[k]))
+            what = "the total cost";
+        else if (!isnan(s->frequency[k]) && !isfinite(s->monetary_value[k]))
+            what = "the repeat spend";
+        else if (s->has_cal && !isfinite(s->monetary_value_holdout[k]))
+            what = "the holdout spend";
+        if (what) {
+            char ib[24], q[64];
+            size_t len;
+            const char *id = cli_ids_text(ids, s->id[k], ib, &len);
+            cli_quote_field(q, sizeof q, id, len);
+            return cli_fail(err, CLI_EXIT_DATA,
+                            "customer %s: %s overflows (the sum of the amounts is beyond +-1.8e308): check the "
+                            "amounts of this customer",
+                            q, what);
+        }
+    }
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "ids.h"
 #include "cva/txn.h"
 
 typedef struct cli_summary {
@@ -29,6 +30,15 @@ typedef struct cli_summary {
  */
 int cli_summary_run(const cva_txn_input *in, double end, double cal_end, double time_scale, cli_summary *s,
                     cli_err *err);
+/** cli_summary_run() with the id dictionary, to name a customer whose sums overflow (exit 3). */
+int cli_summary_run_ids(const cva_txn_input *in, double end, double cal_end, double time_scale, const cli_ids *ids,
+                        cli_summary *s, cli_err *err);
 void cli_summary_free(cli_summary *s);
+
+/**
+ * A data error (CLI_EXIT_DATA naming the customer) if a sum of money overflowed to
+ * +-Inf or NaN (the library's compensated sums of finite amounts); 0 otherwise.
+ */
+int cli_summary_check(const cli_summary *s, const cli_ids *ids, cli_err *err);
 
 #endif /* CVA_CLI_SUMMARY_H */

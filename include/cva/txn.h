@@ -230,7 +230,12 @@ CVA_API cva_status cva_txn_workspace_size(const cva_txn_input *in, const cva_txn
  *                         number needed, nothing else is written.
  * @retval CVA_E_WORKSPACE_TOO_SMALL @p work_size is too small.
  * @retval CVA_E_NOMEM     allocation failed.
- * @retval CVA_E_OVERFLOW  a per-customer count exceeds UINT32_MAX.
+ * @retval CVA_E_OVERFLOW  a per-customer count exceeds UINT32_MAX, or a sum of one customer's
+ *                         amounts, costs or referred money (or a time difference) would be
+ *                         beyond DBL_MAX: diag->index is the first row of that customer (as
+ *                         buyer or referrer), nothing is written. Checked only when some
+ *                         |amount|, |cost| or |time| exceeds DBL_MAX / (4 (n + 1)) (then the
+ *                         call summarises twice); ordinary data pays nothing for it.
  * @note O(n) expected time (hash partitioning, per-partition grouping in
  *       cache, per-customer sort of rows by time only when they are out of
  *       order); reentrant; no output is written unless the status is >= 0.

@@ -1818,12 +1818,466 @@ def t_units():
         check(rc == 3 and "s.csv:3:1:" in err and "empty value" in err, "half-empty row refused (%r)" % err)
 
 
+# ---------------------------------------------------------------- real exports (issue 8)
+
+def _gen_export(path, seed=11, n_invoices=400, float_ids=True):
+    """A line-level export as spreadsheets save it: UTF-8 BOM, CRLF, quoted descriptions with
+    commas, US dates (7/10/2011 17:45), C-cancellations with negative quantity, blank ids,
+    ids written as 17850.0, shuffled rows. Returns the rows as (invoice, qty, price, when, cust)."""
+    import datetime
+    import random
+    rnd = random.Random(seed)
+    items = [("85123A", "WHITE HANGING HEART T-LIGHT HOLDER", "2.55"), ("71053", "WHITE METAL LANTERN", "3.39"),
+             ("22752", 'SET 7 BABUSHKA, "NESTING" BOXES', "7.65"), ("POST", "POSTAGE", "18"),
+             ("21232", "STRAWBERRY CERAMIC TRINKET BOX, SMALL", "1.25"), ("CAFE1", "CAF\u00c9 AU LAIT BOWL", "2.95"),
+             ("M", "Manual", "0.001"), ("84879", "ASSORTED COLOUR BIRD ORNAMENT", "1.69")]
+    custs = [12346 + 7 * i for i in range(60)]
+    start = datetime.datetime(2010, 12, 1, 8, 26)
+    out = []
+    inv = 536365
+    for _ in range(n_invoices):
+        cust = rnd.choice(custs) if rnd.random() > 0.1 else None
+        when = start + datetime.timedelta(days=rnd.randint(0, 373), hours=rnd.randint(0, 9),
+                                          minutes=rnd.randint(0, 59))
+        cancel = rnd.random() < 0.08
+        invno = ("C" if cancel else "") + str(inv)
+        inv += 1
+        for _ in range(rnd.randint(1, 5)):
+            code, desc, price = rnd.choice(items)
+            q = rnd.choice([1, 2, 3, 6, 12, 24])
+            out.append((invno, code, desc, -q if cancel else q, when, price, cust))
+    rnd.shuffle(out)
+
+    def q(x):
+        x = str(x)
+        return '"' + x.replace('"', '""') + '"' if any(c in x for c in ',"\n') else x
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        f.write("InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\r\n")
+        for (invno, code, desc, qty, when, price, cust) in out:
+            d = "%d/%d/%d %d:%02d" % (when.month, when.day, when.year, when.hour, when.minute)
+            cid = "" if cust is None else ("%d.0" % cust if float_ids else str(cust))
+            f.write(",".join([invno, code, q(desc), str(qty), d, price, cid, "United Kingdom"]) + "\r\n")
+    return out
+
+
+def _days(when):
+    """Exact time in days since 1970-01-01 as a Fraction (whole minutes)."""
+    import datetime
+    from fractions import Fraction
+    delta = when - datetime.datetime(1970, 1, 1)
+    return Fraction(delta.days) + Fraction(delta.seconds, 86400)
+
+
+def _reference_summary(rows, by_order):
+    """Brute-force per-customer statistics (SPEC 2.4, REFUND_NET, day occasions) in exact arithmetic:
+    rows -> (optional) one transaction per (customer, invoice) -> occasions by calendar day."""
+    from decimal import Decimal
+    from fractions import Fraction
+    tx = {}
+    for (invno, code, desc, qty, when, price, cust) in rows:
+        if cust is None:
+            continue
+        key = (cust, invno) if by_order else (cust, len(tx))
+        amt = Decimal(qty) * Decimal(price)
+        t = _days(when)
+        if key in tx:
+            a0, t0 = tx[key]
+            tx[key] = (a0 + amt, min(t0, t))
+        else:
+            tx[key] = (amt, t)
+    end = max(t for (_, t) in tx.values())
+    per = {}
+    for (cust, _), (amt, t) in tx.items():
+        per.setdefault(cust, []).append((t, amt))
+    ref = {}
+    for cust, lst in per.items():
+        total = sum(a for _, a in lst)
+        buys = [(t, a) for t, a in lst if a >= 0]
+        days = {}
+        for t, a in lst:
+            days.setdefault(t.numerator // t.denominator, []).append((t, a))
+        occ = sorted((d, min(t for t, a in v if a >= 0), sum(a for _, a in v))
+                     for d, v in days.items() if any(a >= 0 for _, a in v))
+        r = {"total_amount": total, "n_txn": len(buys)}
+        if occ:
+            x = len(occ) - 1
+            r.update(frequency=x, recency=occ[-1][1] - occ[0][1], T=end - occ[0][1],
+                     monetary_value=(sum(o[2] for o in occ[1:]) / x) if x else Decimal(0),
+                     days_since_last=end - max(t for t, _ in buys))
+        ref[cust] = r
+    return ref, end
+
+
+def _check_against_reference(out, ref, what):
+    from decimal import Decimal
+    from fractions import Fraction
+    got = {int(r["customer_id"]): r for r in rows(out)}
+    check(set(got) == set(ref), "%s: the customers (%d vs %d)" % (what, len(got), len(ref)))
+    bad = []
+    for cust, r in ref.items():
+        g = got.get(cust)
+        if g is None:
+            continue
+        # money printed exactly to the input's decimals: 183.86, not 183.85999999999999
+        if Decimal(g["total_amount"]) != r["total_amount"]:
+            bad.append("%d total %s vs %s" % (cust, g["total_amount"], r["total_amount"]))
+        if int(g["n_txn"]) != r["n_txn"]:
+            bad.append("%d n_txn %s vs %s" % (cust, g["n_txn"], r["n_txn"]))
+        if "frequency" in r:
+            mv = r["monetary_value"]
+            ok = (int(g["frequency"]) == r["frequency"]
+                  # times: the nearest double to the exact number of days (no subtraction noise)
+                  and float(g["recency"]) == float(Fraction(r["recency"]))
+                  and float(g["T"]) == float(Fraction(r["T"]))
+                  and float(g["days_since_last"]) == float(Fraction(r["days_since_last"]))
+                  and float(g["monetary_value"]) == float(Fraction(mv)))
+            if not ok:
+                bad.append("%d %r vs %r" % (cust, g, r))
+    check(not bad, "%s: %d customers differ from the exact reference, e.g. %s" % (what, len(bad), bad[:2]))
+    return got
+
+
+def t_exports():
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "export.csv")
+        lines = _gen_export(path)
+        base = ["--input", path, "--customer-col", "CustomerID", "--date-col", "InvoiceDate",
+                "--quantity-col", "Quantity", "--price-col", "UnitPrice", "--date-format", "%m/%d/%Y %H:%M"]
+        n_blank = sum(1 for r in lines if r[6] is None)
+        check(n_blank > 0, "the generated export has blank ids")
+
+        # without --skip-invalid: the first blank id is an error naming file:line:col
+        rc, out, err = run(["summary"] + base)
+        check(rc == 3 and out == "" and ":7: empty customer id in column 'CustomerID'" in err
+              and "--skip-invalid" in err, "blank id without --skip-invalid: exit 3 at file:line:col (%d %r)"
+              % (rc, err))
+        # --skip-invalid: skipped, counted per reason
+        rc, out, err = run(["summary"] + base + ["--skip-invalid"])
+        check(rc == 0 and ("%d of %d rows skipped" % (n_blank, len(lines))) in err
+              and ("%d with a blank customer id" % n_blank) in err, "skip counts per reason (%d %r)" % (rc, err))
+        ref, _ = _reference_summary(lines, by_order=False)
+        _check_against_reference(out, ref, "line-level summary")
+        # ids written as 17850.0 come back as 17850
+        check(all(r["customer_id"].isdigit() for r in rows(out)), "17850.0 ids read as integers")
+        # --order-col: one transaction per (customer, invoice)
+        rc, out, err = run(["summary"] + base + ["--skip-invalid", "--order-col", "InvoiceNo", "--format", "json"])
+        check(rc == 0, "summary --order-col (%d %r)" % (rc, err))
+        doc = json.loads(out)
+        ref_o, _ = _reference_summary(lines, by_order=True)
+        check(doc["rows"] == len(lines) - n_blank and doc["rows_skipped"] == n_blank
+              and doc["orders"] == len({(r[6], r[0]) for r in lines if r[6] is not None}),
+              "JSON rows / rows_skipped / orders (%r)" % {k: doc.get(k) for k in ("rows", "rows_skipped", "orders")})
+        check(all(isinstance(c["customer_id"], int) for c in doc["customers"]), "JSON ids are numbers")
+        csv_text = "customer_id,frequency,recency,T,monetary_value,n_txn,days_since_last,total_amount\n" + "".join(
+            "%d,%s,%s,%s,%s,%s,%s,%s\n" % (c["customer_id"], c["frequency"], c["recency"], c["T"],
+                                           c["monetary_value"], c["n_txn"], c["days_since_last"],
+                                           json.dumps(c["total_amount"])) for c in doc["customers"])
+        _check_against_reference(csv_text, ref_o, "order-level summary (JSON)")
+        check(sum(r["n_txn"] for r in ref_o.values()) < sum(r["n_txn"] for r in ref.values()),
+              "orders are fewer than lines")
+        # --occasion order: every order is an occasion
+        rc, out2, err = run(["summary"] + base + ["--skip-invalid", "--order-col", "InvoiceNo", "--occasion", "order"])
+        got2 = {r["customer_id"]: r for r in rows(out2)}
+        want = {}
+        for (invno, code, desc, qty, when, price, cust) in lines:
+            if cust is not None and not invno.startswith("C"):
+                want.setdefault(str(cust), set()).add(invno)
+        check(rc == 0 and all(int(got2[c]["frequency"]) == len(v) - 1 for c, v in want.items()),
+              "--occasion order counts orders (%d %r)" % (rc, err))
+        rc, _, err = run(["summary"] + base + ["--occasion", "order"])
+        check(rc == 2 and "--order-col" in err, "--occasion order needs --order-col")
+        # every command, options only
+        rc, out, err = run(["rfm"] + base + ["--skip-invalid", "--order-col", "InvoiceNo"])
+        check(rc == 0 and len(rows(out)) == len(ref_o), "rfm on the export (%d %r)" % (rc, err))
+        fitp = os.path.join(tmp, "fit.json")
+        rc, out, err = run(["fit", "--model", "bgnbd"] + base + ["--skip-invalid", "--order-col", "InvoiceNo",
+                                                                 "--calibration-end", "2011-09-01", "-o", fitp])
+        check(rc == 0 and os.path.exists(fitp), "fit on the export (%d %r)" % (rc, err))
+        rc, out, err = run(["predict", "--params", fitp] + base + ["--skip-invalid", "--order-col", "InvoiceNo",
+                                                                   "--calibration-end", "2011-09-01", "--spend", "gg"])
+        check(rc == 0 and len(rows(out)) > 0 and "clv" in rows(out)[0], "predict on the export (%d %r)" % (rc, err))
+
+        # the shared generator of ../shared/cases, when it is there
+        gen = os.path.join(os.environ.get("CVA_DATA_DIR", ""), "..", "cases", "gen_online_retail.py")
+        if os.path.exists(gen):
+            p2 = os.path.join(tmp, "gen.csv")
+            subprocess.run(["/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable, gen, p2],
+                           capture_output=True, check=True)
+            b2 = ["--input", p2] + base[2:] + ["--skip-invalid", "--order-col", "InvoiceNo"]
+            for cmd in (["summary"], ["rfm"], ["fit", "--model", "pnbd"], ["predict", "--model", "bgnbd",
+                                                                          "--horizon", "10"]):
+                rc, out, err = run(cmd + b2)
+                check(rc == 0 and out, "shared generator through %s (%d %r)" % (cmd[0], rc, err[-300:]))
+        else:
+            print("SKIP (part): %s not found" % gen)
+
+        # purchase-only models need no amount column (lifetimes' example_transactions.csv: date,id)
+        p3 = os.path.join(tmp, "tx.csv")
+        write(p3, "date,id\n2014-03-08 00:00:00,0\n2014-05-21 00:00:00,1\n2014-03-14 00:00:00,2\n"
+                  "2014-04-09 00:00:00,2\n2014-05-21 00:00:00,2\n2014-01-01 00:00:00,3\n2014-06-01 00:00:00,3\n")
+        rc, out, err = run(["fit", "--model", "bgnbd", "--input", p3, "--customer-col", "id"])
+        check(rc == 0 and json.loads(out)["n_customers"] == 4, "fit without an amount column (%d %r)" % (rc, err))
+        rc, out, err = run(["predict", "--model", "bgnbd", "--input", p3, "--customer-col", "id", "--horizon", "4"])
+        check(rc == 0 and len(rows(out)) == 4, "predict without an amount column (%d %r)" % (rc, err))
+        rc, out, err = run(["predict", "--model", "bgnbd", "--input", p3, "--customer-col", "id", "--horizon", "4",
+                            "--spend", "gg"])
+        check(rc == 3 and "no amount column 'amount'" in err, "--spend gg still needs amounts (%d %r)" % (rc, err))
+        rc, out, err = run(["summary", "--input", p3, "--customer-col", "id"])
+        check(rc == 3 and "no amount column" in err, "summary still needs amounts (%d %r)" % (rc, err))
+        # the same data with the real file, if present
+        ex = os.path.join(os.environ.get("CVA_DATA_DIR", ""), "example_transactions.csv")
+        if os.path.exists(ex):
+            rc, out, err = run(["fit", "--model", "bgnbd", "--input", ex, "--customer-col", "id",
+                                "--time-unit", "day"])
+            check(rc == 0 and json.loads(out)["n_customers"] == 5000, "example_transactions.csv fit (%d %r)"
+                  % (rc, err))
+
+        # UTC offsets in the default parser: the same instant as Python's fromisoformat(...).astimezone(utc)
+        p4 = os.path.join(tmp, "tz.csv")
+        write(p4, "customer_id,date,amount\n1,2024-01-01T00:30:00+02:00,1\n1,2024-01-02 00:30Z,1\n"
+                  "2,2024-01-01 12:00-0530,1\n")
+        rc, out, err = run(["summary", "--input", p4])
+        got = {r["customer_id"]: r for r in rows(out)}
+        check(rc == 0 and got["1"]["first_date"] == "2023-12-31" and float(got["1"]["recency"]) == 26.0 / 24.0
+              and got["2"]["first_date"] == "2024-01-01" and float(got["2"]["days_since_last"]) == 7.0 / 24.0,
+              "UTC offsets converted to UTC (%d %r %r)" % (rc, out, err))
+        # --date-format: one-digit fields, %y, bad layouts
+        p5 = os.path.join(tmp, "us.csv")
+        write(p5, "customer_id,date,amount\n1,7/4/11 9:05,1\n1,12/31/11 23:59,2\n")
+        rc, out, err = run(["summary", "--input", p5, "--date-format", "%m/%d/%y %H:%M"])
+        r = rows(out)
+        check(rc == 0 and r[0]["first_date"] == "2011-07-04" and r[0]["last_date"] == "2011-12-31",
+              "--date-format with %%y and one-digit fields (%d %r)" % (rc, err))
+        rc, out, err = run(["summary", "--input", p5, "--date-format", "%d/%m/%y %H:%M"])
+        check(rc == 3 and "us.csv:3:2: impossible date" in err, "--date-format: impossible date at file:line:col (%r)"
+              % err)
+        rc, out, err = run(["summary", "--input", p5])
+        check(rc == 3 and "--date-format" in err, "bad date suggests --date-format (%r)" % err)
+        for bad in ("%Y-%m", "%Y-%m-%d %Q", "%d/%m/%Y %S"):
+            rc, _, err = run(["summary", "--input", p5, "--date-format", bad])
+            check(rc == 2 and "--date-format" in err, "bad --date-format %r refused (%d %r)" % (bad, rc, err))
+        rc, _, err = run(["summary", "--input", p5, "--quantity-col", "amount"])
+        check(rc == 2 and "--price-col" in err, "--quantity-col needs --price-col")
+
+        # a semicolon file read with the default delimiter: a hint
+        p6 = os.path.join(tmp, "semi.csv")
+        write(p6, "customer_id;date;amount\n1;2024-01-01;1\n")
+        rc, _, err = run(["summary", "--input", p6])
+        check(rc == 3 and "give --delimiter ';'" in err, "delimiter hint for ';' (%r)" % err)
+        write(p6, "customer_id\tdate\tamount\n1\t2024-01-01\t1\n")
+        rc, _, err = run(["summary", "--input", p6])
+        check(rc == 3 and "--delimiter tab" in err, "delimiter hint for a tab (%r)" % err)
+        # UTF-16 is detected and named
+        p7 = os.path.join(tmp, "u16.csv")
+        with open(p7, "wb") as f:
+            f.write("customer_id,date,amount\r\n1,2024-01-01,1\r\n".encode("utf-16"))
+        rc, _, err = run(["summary", "--input", p7])
+        check(rc == 3 and "UTF-16" in err and "\x00" not in err, "UTF-16 named (%r)" % err)
+        with open(p7, "wb") as f:
+            f.write("customer_id,date,amount\r\n1,2024-01-01,1\r\n".encode("utf-16-le"))
+        rc, _, err = run(["summary", "--input", p7])
+        check(rc == 3 and "UTF-16" in err, "UTF-16 without a BOM named (%r)" % err)
+        # binary bytes in messages are escaped
+        p8 = os.path.join(tmp, "bin.csv")
+        write(p8, b"customer_id,date,amount\n1,2024-01-01,\x01\xff\x1b[31m\n")
+        rc, _, err = run(["summary", "--input", p8])
+        check(rc == 3 and "\\x01\\xff\\x1b[31m" in err and "\x1b" not in err, "binary bytes escaped (%r)" % err)
+        write(p8, b"customer_id,da\xfete,amount\n1,2024-01-01,1\n")
+        rc, _, err = run(["summary", "--input", p8, "--date-col", "date"])
+        check(rc == 3 and "da\\xfete" in err, "binary bytes in the header list escaped (%r)" % err)
+        write(p8, b"freq\x00,rec\xff,T\n1,1,2\n")
+        rc, _, err = run(["fit", "--model", "bgnbd", "--summary", p8])
+        check(rc == 3 and "rec\\xff" in err and "\\x00" in err and "\x00" not in err,
+              "binary bytes in a summary file's header escaped (%r)" % err)
+
+        # --segments none: scores only, any k
+        rc, out, err = run(["rfm"] + base + ["--skip-invalid", "--order-col", "InvoiceNo", "--segments", "none",
+                                             "--bins", "3", "--format", "json"])
+        doc = json.loads(out) if rc == 0 else {}
+        check(rc == 0 and doc["segment_map"] == "none" and all("segment" not in c and 1 <= c["r"] <= 3
+                                                              for c in doc["customers"] if c["r"] > 0),
+              "--segments none --bins 3 (%d %r)" % (rc, err))
+        rc, _, err = run(["rfm"] + base + ["--segments", "none", "--report"])
+        check(rc == 2 and "--report" in err, "--segments none with --report refused")
+
+        # fit --help: only what fit takes
+        rc, out, _ = run(["fit", "--help"])
+        check(rc == 0 and "--format csv|json" not in out and "unit of recency, T and duration_holdout" not in out
+              and "--cost-col" not in out and "--referrer-col" not in out and "--quantity-col" in out,
+              "fit --help lists only the options fit takes")
+        rc, _, err = run(["fit", "--model", "bgnbd", "--input", p3, "--customer-col", "id", "--cost-col", "c"])
+        check(rc == 2 and "--cost-col" in err, "fit refuses --cost-col")
+
+        # predict: the calibration end before the data
+        rc, out, err = run(["predict", "--model", "bgnbd", "--input", p3, "--customer-col", "id",
+                            "--calibration-end", "2013-01-01"])
+        check(rc == 2 and "precedes the first date in the data (2014-01-01)" in err and "holdout columns" not in err,
+              "predict: calibration end before the data (%d %r)" % (rc, err))
+
+        # customer_id: one JSON type per run
+        p9 = os.path.join(tmp, "summ.csv")
+        write(p9, "customer_id,frequency,recency,T,time_unit\n7,1,2,5,week\n12,0,0,4,week\n")
+        pj = os.path.join(tmp, "p.json")
+        write(pj, json.dumps({"model": "bgnbd", "params": {"r": 0.25, "alpha": 4.4, "a": 0.8, "b": 2.4},
+                              "time_unit": "week"}))
+        rc, out, err = run(["predict", "--params", pj, "--summary", p9, "--horizon", "2", "--format", "json"])
+        ids = [c["customer_id"] for c in json.loads(out)["customers"]] if rc == 0 else []
+        check(ids == [7, 12], "numeric summary ids are JSON numbers (%r %r)" % (ids, err))
+        write(p9, "customer_id,frequency,recency,T,time_unit\n7,1,2,5,week\nC-12,0,0,4,week\n")
+        rc, out, err = run(["predict", "--params", pj, "--summary", p9, "--horizon", "2", "--format", "json"])
+        ids = [c["customer_id"] for c in json.loads(out)["customers"]] if rc == 0 else []
+        check(ids == ["7", "C-12"], "mixed summary ids are all JSON strings (%r %r)" % (ids, err))
+        p10 = os.path.join(tmp, "mixed.csv")
+        write(p10, "customer_id,date,amount\n7,2024-01-01,1\nC-12,2024-01-02,1\n17850.0,2024-01-02,1\n")
+        rc, out, err = run(["summary", "--input", p10, "--format", "json"])
+        ids = [c["customer_id"] for c in json.loads(out)["customers"]] if rc == 0 else []
+        check(ids == ["17850", "7", "C-12"], "text ids: all strings, 17850.0 written back as 17850 (%r)" % ids)
+
+
+def t_no_silent():
+    with tempfile.TemporaryDirectory() as tmp:
+        p = os.path.join(tmp, "t.csv")
+        write(p, "customer_id,date,amount\n1,2024-01-01,10\n1,2024-02-01,5\n2,2024-01-15,3\n")
+        # item 5: --calibration-end after the last date, --end left to default: the same error as with --end
+        rc1, out1, err1 = run(["summary", "--input", p, "--calibration-end", "2030-01-01"])
+        rc2, _, err2 = run(["summary", "--input", p, "--calibration-end", "2030-01-01", "--end", "2024-02-01"])
+        check(rc1 == 2 and rc2 == 2 and out1 == "" and "--calibration-end 2030-01-01 is after" in err1
+              and "2024-02-01" in err1, "calibration end after the data, default --end: exit 2 (%d %r)" % (rc1, err1))
+        for cmd in (["fit", "--model", "bgnbd"], ["predict", "--model", "bgnbd", "--horizon", "1"]):
+            rc, out, err = run(cmd + ["--input", p, "--calibration-end", "2030-01-01"])
+            check(rc == 2 and "is after the end of the data" in err, "%s: calibration end after the data (%d %r)"
+                  % (cmd[0], rc, err))
+        rc, out, err = run(["summary", "--input", p, "--calibration-end", "2024-02-01"])
+        check(rc == 0 and rows(out)[0]["duration_holdout"] == "0", "calibration end on the last date is fine")
+
+        # item 6: bytes that are not UTF-8 in ids: valid JSON (Latin-1 reading), the same text in CSV
+        p2 = os.path.join(tmp, "latin1.csv")
+        write(p2, b"customer_id,date,amount\nCaf\xe9,2024-01-01,1\nna\xefve \xff,2024-01-02,2\nA\xc3\xa9,2024-01-03,1\n")
+        rc, out, err = run(["summary", "--input", p2, "--format", "json"])
+        try:
+            doc = json.loads(out)
+            ids = [c["customer_id"] for c in doc["customers"]]
+        except ValueError:
+            ids = None
+        check(rc == 0 and ids == ["A\u00e9", "Caf\u00e9", "na\u00efve \u00ff"], "non-UTF-8 ids: valid JSON (%r)" % ids)
+        rc, out, err = run(["summary", "--input", p2])
+        p = subprocess.run([CVA, "summary", "--input", p2], capture_output=True)
+        try:
+            txt = p.stdout.decode("utf-8")
+        except UnicodeDecodeError:
+            txt = None
+        check(txt is not None and [r["customer_id"] for r in rows(txt)] == ids, "non-UTF-8 ids: CSV as in JSON")
+        # an overflowing sum is a data error naming the customer, not an empty field with exit 0
+        p3 = os.path.join(tmp, "big.csv")
+        write(p3, "customer_id,date,amount\nsmall,2024-01-01,1\nwhale,2024-01-01,1e308\nwhale,2024-01-02,1e308\n")
+        for cmd in (["summary"], ["rfm"], ["fit", "--model", "gg"]):
+            rc, out, err = run(cmd + ["--input", p3])
+            check(rc == 3 and out == "" and 'customer "whale"' in err and "overflows" in err,
+                  "%s: overflow -> exit 3 naming the customer (%d %r)" % (cmd[0], rc, err))
+        write(p3, "customer_id,date,amount\na,2024-01-01,1e308\nb,2024-01-01,1e308\n")
+        rc, out, err = run(["rfm", "--input", p3, "--report"])
+        check(rc == 3 and "overflows" in err, "rfm --report: revenue overflow -> exit 3 (%d %r)" % (rc, err))
+        write(p3, "Quantity,UnitPrice,customer_id,date\n1e200,1e200,a,2024-01-01\n")
+        rc, out, err = run(["summary", "--input", p3, "--quantity-col", "Quantity", "--price-col", "UnitPrice"])
+        check(rc == 3 and "big.csv:2:2: quantity x price overflows" in err, "quantity x price overflow (%r)" % err)
+        # money and times without float noise
+        p4 = os.path.join(tmp, "noise.csv")
+        write(p4, "customer_id,date,amount\n1,2024-01-01 08:00,15.3\n1,2024-01-02 09:00,20.34\n"
+                  "1,2024-01-03 10:00,0.1\n1,2024-01-04 11:00,0.2\n1,2024-01-05 12:00,147.92\n")
+        rc, out, err = run(["summary", "--input", p4, "--format", "json"])
+        c = json.loads(out)["customers"][0]
+        check(rc == 0 and c["total_amount"] == 183.86 and '"total_amount": 183.86,' in out,
+              "total 183.86, not 183.85999999999999 (%r)" % c)
+        check(c["recency"] == 4.166666666666667 and c["monetary_value"] == 42.14, "recency and mean spend (%r)" % c)
+        rc, out, err = run(["summary", "--input", p4, "--time-unit", "week"])
+        r = rows(out)[0]
+        check(r["recency"] == repr(100.0 / 168.0) and r["T"] == repr(100.0 / 168.0), "weeks (%r)" % r)
+        rc, out, err = run(["rfm", "--input", p4, "--segments", "none", "--monetary", "mean"])
+        r = rows(out)[0]
+        check(rc == 0 and r["monetary"] == "36.772", "rfm mean money (%r)" % r)
+        # values below 1 keep their "0." (0.975 was printed as 975)
+        write(p4, "customer_id,date,amount\n1,2024-01-01,0.5\n1,2024-01-02,0.975\n")
+        rc, out, err = run(["summary", "--input", p4])
+        r = rows(out)[0]
+        check(rc == 0 and r["monetary_value"] == "0.975" and r["total_amount"] == "1.475", "0.975 (%r)" % r)
+
+
+def t_online_retail():
+    """The real UCI Online Retail export (../shared/data/external), options only: every command."""
+    import datetime
+    import gzip
+    data = os.environ.get("CVA_DATA_DIR", "")
+    path = os.path.join(data, "external", "online_retail.csv.gz")
+    path2 = os.path.join(data, "external", "online_retail_ii_2009_2010.csv.gz")
+    if not os.path.exists(path):
+        msg = "SKIP: %s not found (set CVA_DATA_DIR)" % path
+        print(msg)
+        sys.stderr.write(msg + "\n")
+        if os.environ.get("CVA_REQUIRE_DATA") == "1":
+            print("FAIL: CVA_REQUIRE_DATA=1 but the data is missing")
+            sys.exit(1)
+        sys.exit(77)
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    # independent reference: the csv module, exact decimals and dates
+    lines = []
+    n_rows = n_blank = 0
+    for r in csv.DictReader(io.StringIO(raw.decode("utf-8"))):
+        n_rows += 1
+        if r["CustomerID"] == "":
+            n_blank += 1
+            continue
+        when = datetime.datetime.strptime(r["InvoiceDate"], "%Y-%m-%d %H:%M:%S")
+        lines.append((r["InvoiceNo"], None, None, int(r["Quantity"]), when, r["UnitPrice"],
+                      int(float(r["CustomerID"]))))
+    check(n_rows == 541909 and n_blank == 135080, "README figures: rows and blank ids (%d %d)" % (n_rows, n_blank))
+    opts = ["--input", "-", "--customer-col", "CustomerID", "--date-col", "InvoiceDate", "--quantity-col", "Quantity",
+            "--price-col", "UnitPrice", "--order-col", "InvoiceNo", "--skip-invalid"]
+    t0 = time.time()
+    rc, out, err = run(["summary"] + opts, stdin=raw)
+    check(rc == 0 and "135080 of 541909 rows skipped" in err and "135080 with a blank customer id" in err,
+          "summary of the real export (%d %r)" % (rc, err[-400:]))
+    ref, end = _reference_summary(lines, by_order=True)
+    got = _check_against_reference(out, ref, "online retail summary")
+    check(len(got) == 4372, "4,372 distinct customers (%d)" % len(got))
+    cancels = len({(l[6], l[0]) for l in lines if l[0].startswith("C")})
+    orders = len({(l[6], l[0]) for l in lines})
+    check(sum(int(r["n_txn"]) for r in got.values()) == sum(r["n_txn"] for r in ref.values())
+          and orders - cancels <= sum(int(r["n_txn"]) for r in got.values()) <= orders,
+          "purchase orders: the C invoices are refunds (%d orders, %d cancellations)" % (orders, cancels))
+    rc, out, err = run(["rfm"] + opts + ["--report", "--format", "json"], stdin=raw)
+    doc = json.loads(out) if rc == 0 else {}
+    check(rc == 0 and doc["n_customers"] == 4372 and sum(s["count"] for s in doc["segments"]) == 4372,
+          "rfm of the real export (%d %r)" % (rc, err[-300:]))
+    with tempfile.TemporaryDirectory() as tmp:
+        fp = os.path.join(tmp, "fit.json")
+        rc, out, err = run(["fit", "--model", "bgnbd", "--calibration-end", "2011-09-01", "-o", fp] + opts, stdin=raw)
+        n_cal = len({l[6] for l in lines if l[4] < datetime.datetime(2011, 9, 1) and not l[0].startswith("C")})
+        fit = json.load(open(fp)) if rc == 0 else {}
+        check(rc == 0 and fit["n_customers"] == n_cal, "fit on the real export (%d %r, %r customers vs %d)"
+              % (rc, err[-300:], fit.get("n_customers"), n_cal))
+        rc, out, err = run(["predict", "--params", fp, "--calibration-end", "2011-09-01", "--spend", "gg"] + opts,
+                           stdin=raw)
+        check(rc == 0 and len(rows(out)) == n_cal and "holdout revenue" in err,
+              "predict on the real export (%d %r)" % (rc, err[-300:]))
+    if os.path.exists(path2):
+        with gzip.open(path2, "rb") as f:
+            raw2 = f.read()
+        rc, out, err = run(["summary", "--input", "-", "--customer-col", "Customer ID", "--date-col", "InvoiceDate",
+                            "--quantity-col", "Quantity", "--price-col", "Price", "--order-col", "Invoice",
+                            "--skip-invalid"], stdin=raw2)
+        check(rc == 0 and len(rows(out)) == 4383 and "107927 with a blank customer id" in err,
+              "Online Retail II 2009-2010: 4,383 customers (%d %r)" % (rc, err[-300:]))
+    print("real export checks took %.1f s" % (time.time() - t0))
+
+
 GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats": t_formats, "json": t_json,
           "text_ids": t_text_ids, "occasion": t_occasion, "stdin": t_stdin, "demo": t_demo,
           "rfm_vectors": t_rfm_vectors, "rfm_random": t_rfm_random, "rfm_segments": t_rfm_segments,
           "rfm_report": t_rfm_report, "rfm_json": t_rfm_json, "rfm_errors": t_rfm_errors, "rfm_cdnow": t_rfm_cdnow,
           "fit_cdnow": t_fit_cdnow, "fit_sbg": t_fit_sbg, "predict_values": t_predict_values,
-          "predict_cdnow": t_predict_cdnow, "model_errors": t_model_errors, "units": t_units}
+          "predict_cdnow": t_predict_cdnow, "model_errors": t_model_errors, "units": t_units, "exports": t_exports,
+          "no_silent": t_no_silent, "online_retail": t_online_retail}
 
 
 def main():
