@@ -57,6 +57,10 @@ typedef struct cva__optim_opts {
     double f_tol;           /* relative change of f */
     cva_progress_fn progress;
     void *progress_user;
+    /* Boundary detection (0 disables each rule; see optim.c "Boundary"): */
+    double bnd_gain;        /* remaining gain of f, toward the limit, below which a drift stops */
+    double bnd_drift;       /* log-parameter drift over the window that counts as running off */
+    double theta_max;       /* |theta_i| beyond which the fit stops at the boundary */
 } cva__optim_opts;
 
 typedef struct cva__optim_result {
@@ -64,12 +68,27 @@ typedef struct cva__optim_result {
     double grad_norm;       /* max |grad| at theta */
     uint64_t iterations, evaluations;
     int converged;
+    unsigned boundary;      /* bit i: theta_i runs off (CVA_W_BOUNDARY) */
+    unsigned boundary_upper; /* bit i: ... towards +infinity */
 } cva__optim_result;
 
-/* Minimise f from theta (in/out). Returns CVA_OK, CVA_W_MAXITER, CVA_E_CANCELED or
-   CVA_E_NOCONVERGE (no finite objective found). Deterministic. */
+/* Minimise f from theta (in/out). Returns CVA_OK, CVA_W_BOUNDARY, CVA_W_MAXITER,
+   CVA_W_NOT_CONVERGED, CVA_E_CANCELED or CVA_E_NOCONVERGE (no finite objective
+   found). Deterministic. */
 cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__optim_opts *o,
                      cva__optim_result *res);
+
+/*
+ * Limit check at a converged point theta (objective f_star, Hessian hess of f):
+ * along every eigenvector v of hess whose eigenvalue is <= info_min (a direction
+ * the data barely identify), evaluate f at theta ± 2v and ± 4v; if on one side
+ * both stay <= f_star + gain the likelihood is flat (within gain) to the edge:
+ * the coordinates with |v_i| >= max|v|/4 are flagged in *mask (and *upper when
+ * they grow that way). Returns 1 when something was flagged; counts evaluations.
+ */
+int cva__bnd_probe(cva__objective_fn f, void *ctx, const double *theta, int n, const double *hess, double f_star,
+                   double gain, double info_min, double theta_max, unsigned *mask, unsigned *upper,
+                   uint64_t *evals);
 
 /* Hessian of f at theta by central differences of the analytic gradient
    (symmetrised), row-major n × n. Returns 0 if an evaluation was not finite. */
@@ -158,6 +177,21 @@ typedef struct cva__mle_problem {
 
 cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *opts, cva_model_fit *fit,
                         uint64_t *iterations);
+
+/* Log-likelihood (nats, total over the weighted rows) left to gain towards an
+   edge of the parameter space below which a fit stops with CVA_W_BOUNDARY. */
+#define CVA__BND_GAIN 1e-3
+/* Observed information (total, in a log-parameter direction) below which a
+   converged fit is probed for a plateau running to the edge: 0.01, i.e. a
+   standard error of 10 in the log-parameter. */
+#define CVA__BND_INFO 1e-2
+
+/* Size of cva_model_fit before the boundary fields were appended. */
+#define CVA__MODEL_FIT_V1_SIZE offsetof(cva_model_fit, boundary)
+/* 1 if fit->struct_size is one of the supported sizes. */
+int cva__fit_size_ok(const cva_model_fit *fit);
+/* Copy a complete fit into the caller's struct, only as far as its struct_size. */
+void cva__fit_store(cva_model_fit *fit, const cva_model_fit *src);
 
 /* Validated copy of a caller's cva_fit_opts (NULL: defaults). Returns CVA_OK,
    CVA_E_ABI_MISMATCH or CVA_E_OPTION (reported through diag). */

@@ -201,7 +201,7 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
 
     if (!fit)
         return cva__report(diag, CVA_E_NULLPTR, 6, 0, -1, 0, "fit is NULL");
-    if (fit->struct_size != sizeof(cva_model_fit))
+    if (!cva__fit_size_ok(fit))
         return cva__report(diag, CVA_E_ABI_MISMATCH, 6, 0, -1, 0, "fit: call cva_model_fit_init first");
     st = cva__fit_opts_get(opts, 3, &o, diag, 5);
     if (st != CVA_OK)
@@ -292,12 +292,11 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
     pb.start = start;
     pb.ll = gg_fit_ll;
     pb.data = &d;
-    out = *fit;
+    memset(&out, 0, sizeof out);
     st = cva__fit_mle(&pb, &o, &out, &iters);
     if (st >= 0) {
         out.n_rows = nr;
-        out.struct_size = (uint32_t)sizeof out;
-        *fit = out;
+        cva__fit_store(fit, &out);
     }
     cva__free(o.alloc, blk);
     cva__free(o.alloc, gend);
@@ -330,6 +329,9 @@ cva_status cva_gg_expected_spend(const double *params, const double *x, const do
             return cva__report(diag, CVA_E_NONFINITE, 3, 0, (int64_t)i, 0, "m_x is not finite");
         if (x[i] < 0.0)
             return cva__report(diag, CVA_E_BADARG, 2, 0, (int64_t)i, 0, "x must be >= 0");
+        if (m_x[i] < 0.0)
+            return cva__report(diag, CVA_E_BADARG, 3, 0, (int64_t)i, 0,
+                               "m_x < 0: a negative mean spend (net refunds) has no Gamma-Gamma prediction");
     }
     em = p * g / (q - 1.0);
     for (i = 0; i < n; i++) {

@@ -50,11 +50,23 @@ cva_status cva_model_fit_init(cva_model_fit *fit, size_t struct_size)
 {
     if (!fit)
         return CVA_E_NULLPTR;
-    if (struct_size != sizeof(cva_model_fit))
+    if (struct_size != sizeof(cva_model_fit) && struct_size != CVA__MODEL_FIT_V1_SIZE)
         return CVA_E_ABI_MISMATCH;
-    memset(fit, 0, sizeof *fit);
-    fit->struct_size = (uint32_t)sizeof *fit;
+    memset(fit, 0, struct_size);
+    fit->struct_size = (uint32_t)struct_size;
     return CVA_OK;
+}
+
+int cva__fit_size_ok(const cva_model_fit *fit)
+{
+    return fit->struct_size == sizeof(cva_model_fit) || fit->struct_size == CVA__MODEL_FIT_V1_SIZE;
+}
+
+void cva__fit_store(cva_model_fit *fit, const cva_model_fit *src)
+{
+    const uint32_t size = fit->struct_size;
+    memcpy(fit, src, size);
+    fit->struct_size = size;
 }
 
 static const cva__btyd_model *btyd_table(int32_t model)
@@ -177,7 +189,7 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
     cva__optim_result res;
     mle_ctx ctx;
     cva_status st;
-    int i, j;
+    int i, j, hess_ok;
 
     ctx.pb = pb;
     ctx.penalty = o->penalty;
@@ -199,11 +211,29 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
     oo.f_tol = o->f_tol;
     oo.progress = o->progress;
     oo.progress_user = o->progress_user;
+    /* boundary rules (optim.c): stop once less than CVA__BND_GAIN nats of
+       log-likelihood are left to gain towards an edge, or beyond e^±30 */
+    oo.bnd_gain = CVA__BND_GAIN * ctx.inv_w;
+    oo.bnd_drift = 1.0;
+    oo.theta_max = 30.0;
     st = cva__bfgs(mle_objective, &ctx, phi, &oo, &res);
     if (iterations)
         *iterations = res.iterations;
     if (st < 0)
         return st;
+    hess_ok = cva__hessian(mle_objective, &ctx, phi, np, H);
+    res.evaluations += 2u * (uint64_t)np;
+    /* converged: is it a maximum, or a plateau that runs to the edge? (the limit
+       check of optim.c along the directions with information below
+       CVA__BND_INFO per customer-weight unit, i.e. standard errors above 10
+       in log-parameters) */
+    if (st == CVA_OK && res.converged && hess_ok &&
+        cva__bnd_probe(mle_objective, &ctx, phi, np, H, res.f, CVA__BND_GAIN * ctx.inv_w,
+                       CVA__BND_INFO * ctx.inv_w, oo.theta_max, &res.boundary, &res.boundary_upper,
+                       &res.evaluations)) {
+        st = CVA_W_BOUNDARY;
+        res.converged = 0;
+    }
 
     phi_to_p(pb, phi, p);
     fit->model = pb->model;
@@ -214,6 +244,8 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
     fit->iterations = res.iterations;
     fit->evaluations = res.evaluations + 1;
     fit->n_customers = pb->weight_total;
+    fit->boundary = res.boundary;
+    fit->boundary_upper = res.boundary_upper;
     for (i = 0; i < 4; i++) {
         fit->params[i] = 0.0;
         fit->std_err[i] = 0.0;
@@ -223,7 +255,7 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
     /* covariance of φ = (W·H)^−1; natural p_i = lower_i + s_i e^φ_i, so
        cov(p_i, p_j) = s_i s_j e^φ_i e^φ_j cov(φ_i, φ_j) */
     {
-        int ok = cva__hessian(mle_objective, &ctx, phi, np, H) && cva__spd_inverse(H, np, C);
+        int ok = hess_ok && cva__spd_inverse(H, np, C);
         double d[4];
         for (i = 0; i < np; i++) {
             double sc = pb->scale_time && pb->scale_time[i] ? pb->time_scale : 1.0;
@@ -274,6 +306,9 @@ static cva_status validate_rows_slow(int32_t model, const double *x, const doubl
             return cva__report(diag, CVA_E_BADARG, arg_x + 1, 0, (int64_t)i, 0, "need 0 <= t_x <= T");
         if (xi <= 0.0 && ti > 0.0)
             return cva__report(diag, CVA_E_BADARG, arg_x + 1, 0, (int64_t)i, 0, "x = 0 requires t_x = 0");
+        if (!discrete && xi > 0.0 && !(ti > 0.0))
+            return cva__report(diag, CVA_E_BADARG, arg_x + 1, 0, (int64_t)i, 0,
+                               "x > 0 requires t_x > 0 (a repeat purchase cannot fall at the first one)");
         if (discrete && (!is_int(ti) || !is_int(Ti) || xi > ti))
             return cva__report(diag, CVA_E_BADARG, arg_x + 1, 0, (int64_t)i, 0,
                                "BG/BB needs integer t_x and n with x <= t_x <= n");
@@ -302,7 +337,7 @@ static cva_status validate_rows(int32_t model, const double *x, const double *tx
             const double xi = x[i], ti = tx[i], Ti = T[i];
             const double xc = (xi >= 0.0 && xi < 9.0e15) ? xi : 0.5; /* 0.5 fails the integer test */
             ok &= (ti >= 0.0) & (ti <= Ti) & (Ti < HUGE_VAL) & ((double)(int64_t)xc >= xc) &
-                  ((xi > 0.0) | (ti <= 0.0));
+                  ((xi > 0.0) | (ti <= 0.0)) & ((xi <= 0.0) | (ti > 0.0));
             if (w)
                 ok &= (w[i] > 0.0) & (w[i] < HUGE_VAL);
         }
@@ -534,7 +569,7 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
 
     if (!fit)
         return cva__report(diag, CVA_E_NULLPTR, 8, 0, -1, 0, "fit is NULL");
-    if (fit->struct_size != sizeof(cva_model_fit))
+    if (!cva__fit_size_ok(fit))
         return cva__report(diag, CVA_E_ABI_MISMATCH, 8, 0, -1, 0, "fit: call cva_model_fit_init first");
     if (!m || !m->ll)
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "model is not a BTYD model with a likelihood");
@@ -586,7 +621,7 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
     pb.ll = btyd_fit_ll;
     pb.data = &fd;
 
-    out = *fit;
+    memset(&out, 0, sizeof out);
     st = cva__fit_mle(&pb, &o, &out, &iters);
     if (st >= 0) {
         /* the log-likelihood in the caller's time unit */
@@ -598,8 +633,7 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
         nat.n = wk.n;
         out.log_likelihood = m->ll(out.params, &nat, NULL, NULL);
         out.n_rows = wk.n;
-        out.struct_size = (uint32_t)sizeof out;
-        *fit = out;
+        cva__fit_store(fit, &out);
     }
     cva__free(o.alloc, wk.block);
     if (st == CVA_E_NOCONVERGE)

@@ -298,7 +298,7 @@ cva_status cva_sbg_fit(const double *survivors, size_t n_cohorts, size_t n_perio
 
     if (!fit)
         return cva__report(diag, CVA_E_NULLPTR, 5, 0, -1, 0, "fit is NULL");
-    if (fit->struct_size != sizeof(cva_model_fit))
+    if (!cva__fit_size_ok(fit))
         return cva__report(diag, CVA_E_ABI_MISMATCH, 5, 0, -1, 0, "fit->struct_size: use cva_model_fit_init()");
     if (n_cohorts > 0 && !survivors)
         return cva__report(diag, CVA_E_NULLPTR, 1, 0, -1, 0, "survivors is NULL");
@@ -356,13 +356,13 @@ cva_status cva_sbg_fit(const double *survivors, size_t n_cohorts, size_t n_perio
     pb.start = o.start ? o.start : default_start;
     pb.ll = sbg_ll_driver;
     pb.data = &ctx;
-    out = *fit;
+    memset(&out, 0, sizeof out);
     st = cva__fit_mle(&pb, &o, &out, &iters);
     cva__free(o.alloc, buf);
     if (st < 0)
         return cva__report(diag, st, 0, 0, -1, iters,
                            st == CVA_E_CANCELED ? "canceled by the progress callback" : "no finite objective");
     out.n_rows = (uint64_t)used;
-    *fit = out;
+    cva__fit_store(fit, &out);
     return cva__report(diag, st, 0, 0, -1, iters, NULL);
 }

@@ -71,7 +71,11 @@ static void opts_and_structs(void **state)
     cva_assert_same(o.penalty, 0.0);
     assert_null(o.start);
     assert_status(cva_model_fit_init(NULL, sizeof fit), CVA_E_NULLPTR);
-    assert_status(cva_model_fit_init(&fit, sizeof fit - 8), CVA_E_ABI_MISMATCH);
+    assert_status(cva_model_fit_init(&fit, sizeof fit - 4), CVA_E_ABI_MISMATCH);
+    assert_status(cva_model_fit_init(&fit, sizeof fit + 8), CVA_E_ABI_MISMATCH);
+    /* the size before the boundary fields were appended stays accepted */
+    assert_status(cva_model_fit_init(&fit, offsetof(cva_model_fit, boundary)), CVA_OK);
+    assert_int_equal(fit.struct_size, offsetof(cva_model_fit, boundary));
     assert_status(cva_model_fit_init(&fit, sizeof fit), CVA_OK);
     assert_int_equal(fit.struct_size, sizeof fit);
     assert_int_equal(cva_sizeof(CVA_STRUCT_FIT_OPTS), sizeof o);

@@ -191,11 +191,16 @@ class TestReferenceValues(RelMixin, unittest.TestCase):
         g = cva.GammaGamma(params=GG)
         self.assertRel(g.population_mean_spend, 35.24178832)
         self.assertRel(g.expected_spend(2, 35), 35.04347113)
-        vals, flags = g.expected_spend([2, 0, 3], [35, 0, -5], return_flags=True)
+        vals, flags = g.expected_spend([2, 0, 3], [35, 0, 0], return_flags=True)
         self.assertRel(tolist(vals)[0], 35.04347113)
         self.assertRel(tolist(vals)[1], 35.24178832)
         self.assertRel(tolist(vals)[2], 35.24178832)
         self.assertEqual(tolist(flags), [0, 1, 1])
+        # negative spend (net refunds) is refused, naming the row
+        with self.assertRaises(cva.BadArgumentError) as cm:
+            g.expected_spend([2, 0, 3], [35, 0, -5])
+        self.assertEqual(cm.exception.index, 2)
+        self.assertIn("m_x < 0", str(cm.exception))
         self.assertEqual(g.conditional_expected_average_profit(2, 35), g.expected_spend(2, 35))
 
     def test_sbg(self):
