@@ -227,12 +227,15 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
        check of optim.c along the directions with information below
        CVA__BND_INFO per customer-weight unit, i.e. standard errors above 10
        in log-parameters) */
-    if (st == CVA_OK && res.converged && hess_ok &&
-        cva__bnd_probe(mle_objective, &ctx, phi, np, H, res.f, CVA__BND_GAIN * ctx.inv_w,
-                       CVA__BND_INFO * ctx.inv_w, oo.theta_max, &res.boundary, &res.boundary_upper,
-                       &res.evaluations)) {
-        st = CVA_W_BOUNDARY;
-        res.converged = 0;
+    if (st == CVA_OK && res.converged && hess_ok) {
+        unsigned m2, u2;
+        if (cva__bnd_probe(mle_objective, &ctx, phi, np, H, res.f, CVA__BND_GAIN * ctx.inv_w,
+                           CVA__BND_INFO * ctx.inv_w, oo.theta_max, &m2, &u2, &res.evaluations)) {
+            res.boundary_upper |= u2 & m2 & ~res.boundary; /* earlier flags keep their direction */
+            res.boundary |= m2;
+            st = CVA_W_BOUNDARY;
+            res.converged = 0;
+        }
     }
 
     phi_to_p(pb, phi, p);

@@ -32,15 +32,17 @@
  *       R = |g_b|/κ; require g_a < g_b < 0 and R <= bnd_gain. (In a quadratic
  *       basin the same formula overestimates the gain left, so (3) never
  *       stops a fit that still has more than bnd_gain to gain.) The other
- *       directions must have settled: every component of ∇f − (∇f·u)u is
- *       at most 10 bnd_gain (per unit of log-parameter).
+ *       directions must have settled: with p = ∇f − (∇f·u)u and the current
+ *       quasi-Newton inverse Hessian Hq, ½ p'Hq p <= bnd_gain.
  * All three: stop with the drifting coordinates flagged. (2) with D >= 1 also
  * bounds the curvature along u: an interior maximum that passed it would have
  * a standard error of several units in log space, i.e. be unidentified.
  * At a convergence exit (gradient, f_tol, line search) and at the iteration
  * limit, (1) and (2) alone flag the fit (the slope has vanished there).
- * Finally any |theta_i| > theta_max stops the fit and flags theta_i: this
- * catches likelihoods that grow without bound towards an edge.
+ * Finally a coordinate with |theta_i| > theta_max is flagged and held there
+ * (its gradient is taken as 0 and the quasi-Newton matrix restarted without
+ * it) while the others go on: its limit is reached to working precision, and
+ * a likelihood that grows without bound towards an edge stops there.
  *
  * cva__hessian: central differences of the analytic gradient, symmetrised.
  * cva__spd_inverse: Cholesky factorisation and inversion.
@@ -66,6 +68,7 @@ typedef struct ls_ctx {
     double *x;    /* trial point */
     double *g;    /* gradient at the trial point */
     uint64_t *evals;
+    unsigned frozen; /* coordinates held at the boundary (gradient taken as 0) */
 } ls_ctx;
 
 static double maxabs(const double *v, int n)
@@ -98,9 +101,12 @@ static double ls_eval(ls_ctx *c, double alpha, double *dphi)
     (*c->evals)++;
     if (!isfinite(fv))
         return HUGE_VAL;
-    for (i = 0; i < c->n; i++)
+    for (i = 0; i < c->n; i++) {
         if (!isfinite(c->g[i]))
             return HUGE_VAL;
+        if (c->frozen >> i & 1u)
+            c->g[i] = 0.0;
+    }
     *dphi = dot(c->g, c->d, c->n);
     return fv;
 }
@@ -234,6 +240,16 @@ fallback:
     return 0;
 }
 
+/* H = I, with zero rows and columns for the frozen coordinates. */
+static void reset_H(double *H, int n, unsigned frozen)
+{
+    int i;
+    for (i = 0; i < n * n; i++)
+        H[i] = 0.0;
+    for (i = 0; i < n; i++)
+        H[i * n + i] = (frozen >> i & 1u) ? 0.0 : 1.0;
+}
+
 /* ---------------------------------------------------------------- boundary */
 
 #define W_BND 4
@@ -260,8 +276,8 @@ static void bnd_push(bnd_hist *h, int n, const double *th, double f, const doubl
  * exit (the slope test (3) is skipped). Returns 1 and sets the masks when the
  * fit heads for the boundary.
  */
-static int bnd_check(const bnd_hist *h, int n, const cva__optim_opts *o, int final, unsigned *mask,
-                     unsigned *upper)
+static int bnd_check(const bnd_hist *h, int n, const cva__optim_opts *o, int final, const double *Hq,
+                     unsigned *mask, unsigned *upper)
 {
     int i, j, a, b;
     double D = 0.0, dth[OPT_NMAX], norm2 = 0.0;
@@ -305,10 +321,19 @@ static int bnd_check(const bnd_hist *h, int n, const cva__optim_opts *o, int fin
         R = -gb / kappa;
         if (!(R <= o->bnd_gain))
             return 0;
-        /* the other directions have settled: |∇f − (∇f·u)u| <= 10 bnd_gain */
-        for (i = 0; i < n; i++)
-            if (!(fabs(h->g[b][i] - gb * dth[i] / nrm) <= 10.0 * o->bnd_gain))
+        /* the other directions have settled: the quasi-Newton model (inverse
+           Hessian Hq) predicts a gain ½ p'Hq p <= bnd_gain from the rest of the
+           gradient, p = ∇f − (∇f·u)u */
+        if (Hq) {
+            double pp[OPT_NMAX], q = 0.0;
+            for (i = 0; i < n; i++)
+                pp[i] = h->g[b][i] - gb * dth[i] / nrm;
+            for (i = 0; i < n; i++)
+                for (j = 0; j < n; j++)
+                    q += pp[i] * Hq[i * n + j] * pp[j];
+            if (!(0.5 * q <= o->bnd_gain))
                 return 0;
+        }
     }
     *mask = m;
     *upper = up;
@@ -341,10 +366,7 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
         res->evaluations = evals;
         return CVA_E_NOCONVERGE;
     }
-    for (i = 0; i < n * n; i++)
-        H[i] = 0.0;
-    for (i = 0; i < n; i++)
-        H[i * n + i] = 1.0;
+    reset_H(H, n, 0u);
 
     lc.f = f;
     lc.ctx = ctx;
@@ -354,6 +376,7 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
     lc.x = xt;
     lc.g = gt;
     lc.evals = &evals;
+    lc.frozen = 0u;
 
     gnorm = maxabs(g, n);
     hist.count = 0;
@@ -377,12 +400,9 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
         }
         dphi0 = dot(g, d, n);
         if (!(dphi0 < 0.0)) { /* not a descent direction: restart */
-            for (i = 0; i < n * n; i++)
-                H[i] = 0.0;
-            for (i = 0; i < n; i++) {
-                H[i * n + i] = 1.0;
+            reset_H(H, n, lc.frozen);
+            for (i = 0; i < n; i++)
                 d[i] = -g[i];
-            }
             fresh_H = 1;
             scaled = 0;
             dphi0 = dot(g, d, n);
@@ -403,10 +423,7 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
 
         if (!line_search(&lc, fx, dphi0, alpha1, &fnew, &alpha)) {
             if (!fresh_H && -dphi0 > 1e3 * DBL_EPSILON * fabs(fx)) { /* retry along the steepest descent */
-                for (i = 0; i < n * n; i++)
-                    H[i] = 0.0;
-                for (i = 0; i < n; i++)
-                    H[i * n + i] = 1.0;
+                reset_H(H, n, lc.frozen);
                 fresh_H = 1;
                 scaled = 0;
                 continue;
@@ -442,20 +459,29 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
         }
         /* heading for the boundary: stop early (see the header comment) */
         {
-            unsigned far = 0;
+            unsigned far = 0, m2, u2;
             for (i = 0; i < n; i++)
-                if (o->theta_max > 0.0 && fabs(theta[i]) > o->theta_max)
+                if (o->theta_max > 0.0 && fabs(theta[i]) > o->theta_max && !(lc.frozen >> i & 1u))
                     far |= 1u << i;
-            if (far || bnd_check(&hist, n, o, 0, &res->boundary, &res->boundary_upper)) {
-                if (far) {
-                    unsigned m2, u2;
-                    (void)bnd_check(&hist, n, o, 1, &m2, &u2);
-                    res->boundary |= far | m2;
-                    res->boundary_upper |= u2;
-                    for (i = 0; i < n; i++)
-                        if ((far >> i & 1u) && theta[i] > 0.0)
+            if (far) { /* hold them there; the other coordinates go on */
+                lc.frozen |= far;
+                res->boundary |= far;
+                for (i = 0; i < n; i++)
+                    if (far >> i & 1u) {
+                        g[i] = 0.0;
+                        if (theta[i] > 0.0)
                             res->boundary_upper |= 1u << i;
-                }
+                    }
+                gnorm = maxabs(g, n);
+                reset_H(H, n, lc.frozen);
+                fresh_H = 1;
+                scaled = 0;
+                small_steps = 0;
+                continue;
+            }
+            if (bnd_check(&hist, n, o, 0, H, &m2, &u2)) {
+                res->boundary |= m2;
+                res->boundary_upper |= u2;
                 st = CVA_W_BOUNDARY;
                 break;
             }
@@ -487,9 +513,14 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
         (void)alpha;
     }
     /* a convergence or iteration-limit exit right after a drift with no gain */
-    if (st >= 0 && st != CVA_W_BOUNDARY && bnd_check(&hist, n, o, 1, &res->boundary, &res->boundary_upper)) {
-        st = CVA_W_BOUNDARY;
-        res->converged = 0;
+    if (st >= 0 && st != CVA_W_BOUNDARY) {
+        unsigned m2, u2;
+        if (bnd_check(&hist, n, o, 1, NULL, &m2, &u2)) {
+            res->boundary |= m2;
+            res->boundary_upper |= u2;
+        }
+        if (res->boundary)
+            st = CVA_W_BOUNDARY;
     }
     if (st == CVA_W_BOUNDARY)
         res->converged = 0;
@@ -644,7 +675,8 @@ int cva__bnd_probe(cva__objective_fn f, void *ctx, const double *theta, int n, c
         return 0;
     sym_eigen(hess, n, ev, V);
     for (e = 0; e < n; e++) {
-        double vmax = 0.0;
+        double vmax = 0.0, f_best = HUGE_VAL;
+        int best = 0;
         if (ev[e] > info_min) /* identified direction */
             continue;
         for (i = 0; i < n; i++)
@@ -652,8 +684,8 @@ int cva__bnd_probe(cva__objective_fn f, void *ctx, const double *theta, int n, c
                 vmax = fabs(V[i * n + e]);
         for (sign = -1; sign <= 1; sign += 2) {
             int flat = 1;
+            double ft = HUGE_VAL;
             for (k = 0; k < 2 && flat; k++) {
-                double ft;
                 for (i = 0; i < n; i++) {
                     xt[i] = theta[i] + sign * steps[k] * V[i * n + e];
                     if (fabs(xt[i]) > theta_max + steps[1])
@@ -666,16 +698,19 @@ int cva__bnd_probe(cva__objective_fn f, void *ctx, const double *theta, int n, c
                 if (!(ft <= f_star + gain)) /* rises (or not finite): bounded this way */
                     flat = 0;
             }
-            if (!flat)
-                continue;
-            for (i = 0; i < n; i++)
-                if (fabs(V[i * n + e]) >= 0.25 * vmax) {
-                    *mask |= 1u << i;
-                    if (sign * V[i * n + e] > 0.0)
-                        *upper |= 1u << i;
-                }
-            break; /* one side suffices */
+            if (flat && ft < f_best) { /* flat this way; keep the side that goes lower */
+                best = sign;
+                f_best = ft;
+            }
         }
+        if (!best)
+            continue;
+        for (i = 0; i < n; i++)
+            if (fabs(V[i * n + e]) >= 0.25 * vmax) {
+                *mask |= 1u << i;
+                if (best * V[i * n + e] > 0.0)
+                    *upper |= 1u << i;
+            }
     }
     return *mask != 0;
 }
