@@ -33,6 +33,28 @@ double cva__log1mexp(double x);
 double cva__expit(double x);
 
 /*
+ * Differences of large logarithms, each accurate to a few ulps relative to
+ * the result (or absolutely near a zero of it) for any magnitudes of the
+ * arguments, checked against 60-digit references in tests/test_special.c.
+ * NaN outside the stated domain.
+ */
+/* ln(1 + x) − x for x > −1 (−x²/2 for small x, no cancellation). */
+double cva__log1pmx(double x);
+/* ω(x) = ln Γ(x) − [(x − ½) ln x − x + ½ ln 2π], x > 0 (the Stirling remainder, ≈ 1/(12x)). */
+double cva__lgamma_corr(double x);
+/* ln Γ(x+h) − ln Γ(x) − h ln x for x > 0, h >= 0: the log of Γ(x+h)/(Γ(x) x^h), which stays
+   small when x ≫ h (≈ h(h−1)/(2x)) where both log-gammas are huge. */
+double cva__lgamma_delta(double x, double h);
+/* ln Γ(x+h) − ln Γ(x) for x > 0, x + h > 0 (h may be negative). */
+double cva__lgamma_diff(double x, double h);
+/* ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a+b) for a, b > 0 of any magnitudes. */
+double cva__lbeta(double a, double b);
+/* ψ(x+h) − ψ(x) for x > 0, x + h > 0 (≈ h/x for x ≫ h). */
+double cva__digamma_diff(double x, double h);
+/* ψ(x) − ln x for x > 0 (≈ −1/(2x) for large x). */
+double cva__digamma_mlog(double x);
+
+/*
  * Gauss hypergeometric 2F1(a, b; c; z) for 0 <= z < 1 by the series with the
  * transformations of SPEC §5.9; returns the natural log of the value in *log_value
  * and its sign in *sign (the value may be negative for some parameters).
