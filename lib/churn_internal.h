@@ -49,6 +49,9 @@ double cva__lgamma_delta(double x, double h);
 double cva__lgamma_diff(double x, double h);
 /* ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a+b) for a, b > 0 of any magnitudes. */
 double cva__lbeta(double a, double b);
+/* ln B(a+x, b+y) − ln B(a, b) for a, b > 0, x, y >= 0 (stays accurate as a, b → ∞ with
+   a/(a+b) fixed, where it tends to x ln(a/(a+b)) + y ln(b/(a+b))). */
+double cva__lbeta_ratio(double a, double b, double x, double y);
 /* ψ(x+h) − ψ(x) for x > 0, x + h > 0 (≈ h/x for x ≫ h). */
 double cva__digamma_diff(double x, double h);
 /* ψ(x) − ln x for x > 0 (≈ −1/(2x) for large x). */
@@ -192,5 +195,12 @@ cva_status cva__fit_opts_get(const cva_fit_opts *in, int n_params, cva_fit_opts 
    gradient w.r.t. (p, q, γ) into grad (may be NULL), per-row LL_i into ll_i (may be NULL). */
 double cva__gg_ll(const double *prm, const double *x, const double *m_x, const double *w, size_t n,
                   double *grad, double *ll_i);
+
+/* ------------------------------------------------------------------ sbg.c */
+
+/* sBG Σ_t D[t] ln P(T=t) + E[t] ln S(t) for t = 1..J (index t; D[0], E[0] unused), D[t] the
+   customers lost at the end of period t, E[t] those still active after their last observed
+   period t; gradient w.r.t. (α, β) into g (may be NULL). */
+double cva__sbg_ll(const double *D, const double *E, size_t J, double a, double b, double *g);
 
 #endif /* CVA_CHURN_INTERNAL_H */

@@ -333,6 +333,28 @@ double cva__lbeta(double a, double b)
     return cva__lgamma(b) - cva__lgamma_delta(a, b) - b * log(a);
 }
 
+double cva__lbeta_ratio(double a, double b, double x, double y)
+{
+    if (!(a > 0.0) || !(b > 0.0) || !(x >= 0.0) || !(y >= 0.0) || !(a + b < HUGE_VAL))
+        return CVA_NAN;
+    if (!(x > 0.0) && !(y > 0.0))
+        return 0.0;
+    if (x + y <= 64.0 && !(floor(x) < x) && !(floor(y) < y)) {
+        /* integer counts: Π_{i<x} (a+i)/(a+b+i) · Π_{j<y} (b+j)/(a+b+x+j), a sum of
+           negative logs (exact also for a ≪ b, where the δ form below cancels) */
+        double acc = 0.0, i;
+        for (i = 0.0; i < x; i += 1.0)
+            acc -= log1p_ratio(b, a + i);
+        for (i = 0.0; i < y; i += 1.0)
+            acc -= log1p_ratio(a + x, b + i);
+        return acc;
+    }
+    /* ln Γ(a+x) − ln Γ(a) + ln Γ(b+y) − ln Γ(b) − ln Γ(a+b+x+y) + ln Γ(a+b)
+       = δ(a,x) + δ(b,y) − δ(a+b,x+y) + x ln(a/(a+b)) + y ln(b/(a+b)) */
+    return cva__lgamma_delta(a, x) + cva__lgamma_delta(b, y) - cva__lgamma_delta(a + b, x + y) -
+           (x > 0.0 ? x * log1p_ratio(b, a) : 0.0) - (y > 0.0 ? y * log1p_ratio(a, b) : 0.0);
+}
+
 double cva__digamma_mlog(double x)
 {
     double r, r2, acc = 0.0;

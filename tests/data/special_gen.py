@@ -157,6 +157,19 @@ def lbeta_ref(a_, b_):
 
 
 table("ref_lbeta", 3, [(a_, b_, lbeta_ref(a_, b_)) for a_ in bs for b_ in bs if b_ <= a_])
+
+
+def lbeta_ratio_ref(a_, b_, x_, y_):
+    with mp.workdps(wdps(a_, b_, x_, y_) + 2 * int(mp.log10(1 + a_ + b_))):
+        A, B, X, Y = mp.mpf(a_), mp.mpf(b_), mp.mpf(x_), mp.mpf(y_)
+        return (mp.loggamma(A + X) + mp.loggamma(B + Y) - mp.loggamma(A + B + X + Y)
+                - mp.loggamma(A) - mp.loggamma(B) + mp.loggamma(A + B))
+
+
+rs = [1e-6, 0.3, 2.5, 40.0, 1e6, 1e12]
+table("ref_lbeta_ratio", 5, [(a_, b_, x_, y_, lbeta_ratio_ref(a_, b_, x_, y_))
+                             for a_ in rs for b_ in rs for (x_, y_) in
+                             [(0, 1), (1, 0), (1, 1), (3, 17), (0.5, 2.5), (120, 4), (1e4, 3e4)]])
 def digamma_mlog_ref(x):
     with mp.workdps(60 + 2 * int(mp.log10(1 + x))):  # ≈ −1/(2x) under ψ ≈ ln x
         return mp.digamma(mp.mpf(x)) - mp.log(mp.mpf(x))
