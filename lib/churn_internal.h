@@ -33,6 +33,31 @@ double cva__log1mexp(double x);
 double cva__expit(double x);
 
 /*
+ * Differences of large logarithms, each accurate to a few ulps relative to
+ * the result (or absolutely near a zero of it) for any magnitudes of the
+ * arguments, checked against 60-digit references in tests/test_special.c.
+ * NaN outside the stated domain.
+ */
+/* ln(1 + x) − x for x > −1 (−x²/2 for small x, no cancellation). */
+double cva__log1pmx(double x);
+/* ω(x) = ln Γ(x) − [(x − ½) ln x − x + ½ ln 2π], x > 0 (the Stirling remainder, ≈ 1/(12x)). */
+double cva__lgamma_corr(double x);
+/* ln Γ(x+h) − ln Γ(x) − h ln x for x > 0, h >= 0: the log of Γ(x+h)/(Γ(x) x^h), which stays
+   small when x ≫ h (≈ h(h−1)/(2x)) where both log-gammas are huge. */
+double cva__lgamma_delta(double x, double h);
+/* ln Γ(x+h) − ln Γ(x) for x > 0, x + h > 0 (h may be negative). */
+double cva__lgamma_diff(double x, double h);
+/* ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a+b) for a, b > 0 of any magnitudes. */
+double cva__lbeta(double a, double b);
+/* ln B(a+x, b+y) − ln B(a, b) for a, b > 0, x, y >= 0 (stays accurate as a, b → ∞ with
+   a/(a+b) fixed, where it tends to x ln(a/(a+b)) + y ln(b/(a+b))). */
+double cva__lbeta_ratio(double a, double b, double x, double y);
+/* ψ(x+h) − ψ(x) for x > 0, x + h > 0 (≈ h/x for x ≫ h). */
+double cva__digamma_diff(double x, double h);
+/* ψ(x) − ln x for x > 0 (≈ −1/(2x) for large x). */
+double cva__digamma_mlog(double x);
+
+/*
  * Gauss hypergeometric 2F1(a, b; c; z) for 0 <= z < 1 by the series with the
  * transformations of SPEC §5.9; returns the natural log of the value in *log_value
  * and its sign in *sign (the value may be negative for some parameters).
@@ -204,5 +229,12 @@ cva_status cva__fit_opts_get(const cva_fit_opts *in, int n_params, cva_fit_opts 
    gradient w.r.t. (p, q, γ) into grad (may be NULL), per-row LL_i into ll_i (may be NULL). */
 double cva__gg_ll(const double *prm, const double *x, const double *m_x, const double *w, size_t n,
                   double *grad, double *ll_i);
+
+/* ------------------------------------------------------------------ sbg.c */
+
+/* sBG Σ_t D[t] ln P(T=t) + E[t] ln S(t) for t = 1..J (index t; D[0], E[0] unused), D[t] the
+   customers lost at the end of period t, E[t] those still active after their last observed
+   period t; gradient w.r.t. (α, β) into g (may be NULL). */
+double cva__sbg_ll(const double *D, const double *E, size_t J, double a, double b, double *g);
 
 #endif /* CVA_CHURN_INTERNAL_H */

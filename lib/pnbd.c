@@ -134,6 +134,152 @@ static int par_init(pnbd_par *q, const double *p)
     return 1;
 }
 
+/* ------------------------------------------------------ the quadrature */
+
+/*
+ * Where the series would need thousands of terms (z within ~2e-2 of 1: one of α, β
+ * much larger than the other plus τ, e.g. s, β → ∞ with s/β fixed when the death
+ * rate has no heterogeneity; a Pareto/NBD fit heading there spent seconds per
+ * evaluation), E is computed from the integral it comes from (pnbd_gen.py),
+ *   E = s (α+T)^k (β+T)^s ∫_{t_x}^{T} (α+u)^(−k) (β+u)^(−(s+1)) du,
+ * by Gauss–Legendre panels in v = ln((m+u)/(m+u_ref)), m = min(α, β) (the nearer
+ * singularity, at distance π from the real v axis). With ea, eb the exponents of
+ * m+u and M+u and ρ = (m+u_ref)/(M+u_ref), the log of the integrand in v is
+ *   ψ(v) = (1 − ea) v − eb ln(1 + ρ (e^v − 1)),
+ * concave, and u_ref is its maximum (t_x, T or the stationary point), so ψ <= 0.
+ * The range is cut where ψ < −PNBD_QCUT (the rest is below e^(−40) relatively),
+ * and panels march out from the maximum with widths <= 1 and <= 6/|ψ'|, so that
+ * ψ varies by at most ~6 over a panel (GL16 is then exact to rounding). At most
+ * PNBD_QPANELS panels: the cost is bounded whatever the parameters.
+ */
+static const double GL16[8][2] = {
+    {0.095012509837637441, 0.1894506104550685},   {0.28160355077925892, 0.18260341504492358},
+    {0.45801677765722737, 0.16915651939500254},   {0.61787624440264377, 0.14959598881657674},
+    {0.755404408355003, 0.12462897125553388},     {0.86563120238783176, 0.095158511682492786},
+    {0.9445750230732326, 0.062253523938647894},   {0.98940093499164994, 0.027152459411754096},
+};
+
+#define PNBD_SERIES_MAX 2000.0
+#define PNBD_QCUT 40.0
+#define PNBD_QPANELS 160
+
+typedef struct quad_fn {
+    double ea, eb, rho;
+} quad_fn;
+
+static double qpsi(const quad_fn *f, double v)
+{
+    return (1.0 - f->ea) * v - f->eb * log1p(f->rho * expm1(v));
+}
+
+static double qdpsi(const quad_fn *f, double v)
+{
+    const double e = exp(v);
+    return (1.0 - f->ea) - f->eb * f->rho * e / (1.0 + f->rho * (e - 1.0));
+}
+
+/* The point where ψ = −PNBD_QCUT between the maximum (0) and v_end (ψ(v_end) < −cut):
+   Newton from v_end, monotone for a concave ψ (it stays on v_end's side). */
+static double qcut(const quad_fn *f, double v_end)
+{
+    double v = v_end;
+    int it;
+    for (it = 0; it < 60; it++) {
+        const double y = qpsi(f, v) + PNBD_QCUT, d = qdpsi(f, v);
+        if (y > -0.5 || !(fabs(d) > 0.0))
+            break;
+        v -= y / d;
+    }
+    return v;
+}
+
+/* Σ over panels from 0 to v_end (either sign) of the GL16 sums of e^ψ and, with sums,
+   of e^ψ · (ln((m+T)/(m+u)), ln((M+T)/(M+u)), 1/(m+u), 1/(M+u)). */
+static int qside(const quad_fn *f, double v_end, double lmT, double lMT, double am, double aM, double *acc,
+                 int want, int budget)
+{
+    const double dir = v_end > 0.0 ? 1.0 : -1.0, len = fabs(v_end);
+    double pos = 0.0;
+    int used = 0;
+    while (pos < len && used < budget) {
+        const double slope = fabs(qdpsi(f, dir * pos));
+        double w = slope > 6.0 ? 6.0 / slope : 1.0, half, mid;
+        int j, sg;
+        if (used == budget - 1 || pos + w > len)
+            w = len - pos;
+        half = 0.5 * w;
+        mid = dir * (pos + half);
+        for (j = 0; j < 8; j++)
+            for (sg = -1; sg <= 1; sg += 2) {
+                const double v = mid + (double)sg * half * GL16[j][0], ev = expm1(v), t = f->rho * ev;
+                const double lb = log1p(t), wt = GL16[j][1] * half * exp((1.0 - f->ea) * v - f->eb * lb);
+                acc[0] += wt;
+                if (want) {
+                    acc[1] += wt * (lmT - v);
+                    acc[2] += wt * (lMT - lb);
+                    acc[3] += wt / (am * (1.0 + ev));
+                    acc[4] += wt / (aM * (1.0 + t));
+                }
+            }
+        pos += w;
+        used++;
+    }
+    return used;
+}
+
+/* ln E by quadrature (see above); ∂ ln E/∂(r, α, s, β) into dl when not NULL. */
+static double pnbd_quad(const pnbd_par *q, double k, double tx, double T, double *dl, int *capped)
+{
+    const int mal = q->al <= q->be; /* m = α */
+    const double m = mal ? q->al : q->be, M = mal ? q->be : q->al, D = M - m;
+    quad_fn f;
+    double ur = tx, v0, v1, lmT, lMT, lref, acc[5] = {0.0, 0.0, 0.0, 0.0, 0.0}, lnE;
+    int used;
+    f.ea = mal ? k : q->s + 1.0;
+    f.eb = mal ? q->s + 1.0 : k;
+    /* the maximum of ψ: t_x, T, or where ρ e^v/(1 + ρ(e^v − 1)) = (1 − ea)/eb */
+    {
+        const double rho0 = (m + tx) / (M + tx), rhoT = (m + T) / (M + T);
+        if ((1.0 - f.ea) - f.eb * rho0 > 0.0) {
+            if ((1.0 - f.ea) - f.eb * rhoT >= 0.0) {
+                ur = T;
+            } else {
+                /* (m+u)/(M+u) = c  <=>  u = (c M − m)/(1 − c) = c D/(1 − c) − m */
+                const double c = (1.0 - f.ea) / f.eb;
+                ur = c * D / (1.0 - c) - m;
+                ur = ur < tx ? tx : (ur > T ? T : ur);
+            }
+        }
+    }
+    f.rho = (m + ur) / (M + ur);
+    v0 = -log1p((ur - tx) / (m + tx));
+    v1 = log1p((T - ur) / (m + ur));
+    lmT = v1;
+    lMT = log1p((T - ur) / (M + ur));
+    lref = log(m + ur) + f.ea * lmT + f.eb * lMT; /* ln((m+u_ref) h(u_ref)), h(T) = 1 */
+    if (v0 < 0.0 && qpsi(&f, v0) < -PNBD_QCUT)
+        v0 = qcut(&f, v0);
+    if (v1 > 0.0 && qpsi(&f, v1) < -PNBD_QCUT)
+        v1 = qcut(&f, v1);
+    used = qside(&f, v1, lmT, lMT, m + ur, M + ur, acc, dl != NULL, PNBD_QPANELS / 2);
+    if (used >= PNBD_QPANELS / 2)
+        *capped = 1;
+    used = qside(&f, v0, lmT, lMT, m + ur, M + ur, acc, dl != NULL, PNBD_QPANELS / 2);
+    if (used >= PNBD_QPANELS / 2)
+        *capped = 1;
+    lnE = log(q->s) - log(q->be + T) + lref + log(acc[0]);
+    if (dl) {
+        const double i0 = 1.0 / acc[0];
+        const double la = (mal ? acc[1] : acc[2]) * i0, lb = (mal ? acc[2] : acc[1]) * i0;
+        const double ia = (mal ? acc[3] : acc[4]) * i0, ib = (mal ? acc[4] : acc[3]) * i0;
+        dl[0] = la;
+        dl[1] = k / (q->al + T) - k * ia;
+        dl[2] = 1.0 / q->s + lb;
+        dl[3] = q->s / (q->be + T) - (q->s + 1.0) * ib;
+    }
+    return lnE;
+}
+
 /*
  * One row. With E = e^(L2−L1) = (s/(r+s+x)) · A0 · (α+T)^k (β+T)^s:
  *   α >= β: e^(ℓ1−L1) = R S1, e^(ℓ2−L1) = S2;  α < β: both times F = (α+T)/(β+T)
@@ -146,6 +292,7 @@ static int par_init(pnbd_par *q, const double *p)
  */
 typedef struct pnbd_row {
     double L1;          /* −k ln(α+T) − s ln(β+T) (only with want_l1) */
+    double aT, bT;      /* ln(α+T), ln(β+T) (only with want_l1 or grad) */
     double pa;          /* P(alive) = 1/(1+E) */
     double l1pE;        /* ln(1+E) */
     double g[4];        /* ∂(L1 + ln(1+E))/∂(r, α, s, β) when requested */
@@ -181,6 +328,16 @@ static void ell_grad(const pnbd_par *q, double k, double tau, double S, double b
     }
 }
 
+/* 1 when the series for this row would need more than PNBD_SERIES_MAX terms (its terms
+   fall at least like z^j; they must reach 1e-17 (1 − z)). */
+static int pnbd_use_quad(const pnbd_par *q, double tx)
+{
+    const double M = q->abr ? q->al : q->be, z = fabs(q->al - q->be) / (M + tx);
+    if (!(z > 0.0))
+        return 0;
+    return 39.0 - log1p(-z) > -PNBD_SERIES_MAX * log(z);
+}
+
 static void row_eval(const pnbd_par *q, double x, double tx, double T, int want_l1, int grad, pnbd_row *o)
 {
     const double r = q->r, al = q->al, s = q->s, be = q->be;
@@ -191,6 +348,8 @@ static void row_eval(const pnbd_par *q, double x, double tx, double T, int want_
         aT = log(al + T);
         bT = log(be + T);
         o->L1 = -k * aT - s * bT;
+        o->aT = aT;
+        o->bT = bT;
     }
     if (grad) {
         o->g[0] = -aT;
@@ -198,7 +357,17 @@ static void row_eval(const pnbd_par *q, double x, double tx, double T, int want_
         o->g[2] = -bT;
         o->g[3] = -s / (be + T);
     }
-    if (tx < T) {
+    if (tx < T && pnbd_use_quad(q, tx)) {
+        double dl[4], lnE;
+        int i, capped = 0;
+        lnE = pnbd_quad(q, k, tx, T, grad ? dl : NULL, &capped);
+        o->capped = capped;
+        o->pa = cva__expit(-lnE);
+        o->l1pE = want_l1 ? cva__log1pexp(lnE) : 0.0;
+        if (grad)
+            for (i = 0; i < 4; i++)
+                o->g[i] += (1.0 - o->pa) * dl[i];
+    } else if (tx < T) {
         double bp = q->abr ? k : s + 1.0, cp = rsx + 1.0, M = q->abr ? al : be;
         double z1 = fabs(al - be) / (M + tx), z2 = fabs(al - be) / (M + T);
         /* log of the ratio, not log1p (3x slower in glibc): the absolute error of Δa
@@ -273,15 +442,15 @@ static void lgc_get(lg_cache *c, double r, double x, double *lg, double *dg)
         int xi = (int)x;
         while (c->filled <= xi) {
             int j = c->filled;
-            c->lg[j] = cva__lgamma(r + (double)j) - c->lgr;
+            c->lg[j] = cva__lgamma_diff(r, (double)j);
             c->dg[j] = c->dg[j - 1] + 1.0 / (r + (double)(j - 1));
             c->filled++;
         }
         *lg = c->lg[xi];
         *dg = c->dg[xi];
     } else {
-        *lg = cva__lgamma(r + x) - c->lgr;
-        *dg = c->want_dg ? cva__digamma(r + x) - c->psr : 0.0;
+        *lg = cva__lgamma_diff(r, x);
+        *dg = c->want_dg ? cva__digamma_diff(r, x) : 0.0;
     }
 }
 
@@ -292,19 +461,26 @@ static double pnbd_ll(const double *p, const cva__btyd_rows *rows, double *grad,
     pnbd_par q;
     lg_cache lc;
     cva__ksum acc = {0.0, 0.0};
-    double g0 = 0.0, g1 = 0.0, g2 = 0.0, g3 = 0.0, base;
+    double g0 = 0.0, g1 = 0.0, g2 = 0.0, g3 = 0.0;
     size_t i;
     if (!par_init(&q, p))
         return CVA_NAN;
     lgc_init(&lc, q.r, grad != NULL);
-    base = q.r * q.lnal + q.s * q.lnbe;
     for (i = 0; i < rows->n; i++) {
         const double x = rows->x[i], w = rows->w ? rows->w[i] : 1.0;
         double lg, dg, lli;
         pnbd_row o;
         row_eval(&q, x, rows->t_x[i], rows->T[i], 1, grad != NULL, &o);
         lgc_get(&lc, q.r, x, &lg, &dg);
-        lli = lg + base + o.L1 + o.l1pE;
+        /* r ln α + s ln β + L1 = −x ln(α+T) − r ln(1 + T/α) − s ln(1 + T/β): no difference
+           of large logs as r, α or s, β grow together (the difference of the logs is
+           exact enough once T/α >= ½) */
+        {
+            const double T = rows->T[i];
+            const double la = T >= 0.5 * q.al ? o.aT - q.lnal : log1p(T / q.al);
+            const double lb = T >= 0.5 * q.be ? o.bT - q.lnbe : log1p(T / q.be);
+            lli = lg - x * o.aT - q.r * la - q.s * lb + o.l1pE;
+        }
         if (ll_i)
             ll_i[i] = lli;
         cva__ksum_add(&acc, w * lli);

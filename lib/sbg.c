@@ -239,31 +239,33 @@ typedef struct sbg_ctx {
     size_t J;
 } sbg_ctx;
 
-/* Σ D ln P + E ln S and its gradient w.r.t. (α, β). */
-static double sbg_loglik(const sbg_ctx *c, double a, double b, double *g)
+/* Σ D ln P + E ln S and its gradient w.r.t. (α, β). With b_t = β + t − 1 and
+   den = α + b_t: ln P(T=t) = ln(α/den) + ln S(t−1), ln S(t) = ln S(t−1) + log1p(−α/den),
+   and the derivative increments 1/α − 1/den = b_t/(α den), 1/b_t − 1/den = α/(b_t den)
+   are formed as products (no difference of nearly equal reciprocals when α ≫ β + t or
+   β + t ≫ α). */
+double cva__sbg_ll(const double *D, const double *E, size_t J, double a, double b, double *g)
 {
     cva__ksum ll = {0.0, 0.0};
-    double ls = 0.0, dsa = 0.0, dsb = 0.0, ga = 0.0, gb = 0.0, lna = log(a);
+    double ls = 0.0, dsa = 0.0, dsb = 0.0, ga = 0.0, gb = 0.0;
     size_t t;
-    for (t = 1; t <= c->J; t++) {
-        double tt = (double)t;
-        double den = a + b + tt - 1.0;
-        double inv = 1.0 / den;
-        double lp = lna - log(den) + ls;
-        double dpa = 1.0 / a - inv + dsa;
-        double dpb = -inv + dsb;
+    for (t = 1; t <= J; t++) {
+        const double bt = b + ((double)t - 1.0), den = a + bt, inv = 1.0 / den;
+        const double lp = (a <= bt ? log(a * inv) : -log1p(bt / a)) + ls;
+        const double dpa = bt / (a * den) + dsa;
+        const double dpb = -inv + dsb;
         ls += log1p(-a * inv);
         dsa -= inv;
-        dsb += 1.0 / (b + tt - 1.0) - inv;
-        if (c->D[t] > 0.0) {
-            cva__ksum_add(&ll, c->D[t] * lp);
-            ga += c->D[t] * dpa;
-            gb += c->D[t] * dpb;
+        dsb += a / (bt * den);
+        if (D[t] > 0.0) {
+            cva__ksum_add(&ll, D[t] * lp);
+            ga += D[t] * dpa;
+            gb += D[t] * dpb;
         }
-        if (c->E[t] > 0.0) {
-            cva__ksum_add(&ll, c->E[t] * ls);
-            ga += c->E[t] * dsa;
-            gb += c->E[t] * dsb;
+        if (E[t] > 0.0) {
+            cva__ksum_add(&ll, E[t] * ls);
+            ga += E[t] * dsa;
+            gb += E[t] * dsb;
         }
     }
     if (g) {
@@ -276,10 +278,11 @@ static double sbg_loglik(const sbg_ctx *c, double a, double b, double *g)
 /* Σ w LL for the shared MLE driver (models.c): NaN outside the domain. */
 static double sbg_ll_driver(void *data, const double *p, double *grad)
 {
+    const sbg_ctx *c = (const sbg_ctx *)data;
     double ll;
     if (!(p[0] > 0.0) || !(p[1] > 0.0) || !isfinite(p[0]) || !isfinite(p[1]))
         return CVA_NAN;
-    ll = sbg_loglik((const sbg_ctx *)data, p[0], p[1], grad);
+    ll = cva__sbg_ll(c->D, c->E, c->J, p[0], p[1], grad);
     return isfinite(ll) ? ll : CVA_NAN;
 }
 
