@@ -70,6 +70,11 @@ void cmd_predict_help(void)
           "  expected_purchases   E[repeat purchases in the next H time units]\n"
           "  expected_avg_spend, clv            with --spend gg\n"
           "  frequency_holdout[, monetary_value_holdout]   with --calibration-end\n"
+          "When the fit behind the parameters (a --params/--spend-params file, or the fit\n"
+          "made here) did not converge or lies on the boundary of the parameter space,\n"
+          "the predictions are still made from its last iterate, a warning says so on\n"
+          "stderr, and the JSON output adds \"converged\": false and \"boundary\": [names]\n"
+          "(\"spend_converged\", \"spend_boundary\" for Gamma-Gamma).\n"
           "\n",
           stdout);
     fputs(cli_input_help, stdout);
@@ -96,7 +101,8 @@ static void fmt_params(char *buf, size_t cap, int32_t model, const double *p)
     }
 }
 
-static int do_fit(int32_t model, const cli_custdata *d, const cva_fit_opts *fo, double *params, cli_err *err)
+static int do_fit(int32_t model, const cli_custdata *d, const cva_fit_opts *fo, double *params, cli_params *info,
+                  cli_err *err)
 {
     cva_model_fit f;
     cva_diag dg;
@@ -120,6 +126,11 @@ static int do_fit(int32_t model, const cli_custdata *d, const cva_fit_opts *fo, 
     cli_note("no %s given: fitted %s on %.0f customers: %s (log-likelihood %.2f, %s)",
              model == CVA_MODEL_GG ? "--spend-params" : "--params", cli_model_title(model), f.n_customers, pb,
              f.log_likelihood, f.converged ? "converged" : "NOT converged");
+    (void)cli_fit_warning(&f, st, 1);
+    memset(info, 0, sizeof *info);
+    info->model = model;
+    info->converged = f.converged;
+    info->boundary = f.boundary;
     return 0;
 }
 
@@ -196,7 +207,7 @@ int cmd_predict(int argc, char **argv)
     uint64_t months = 12, max_iter = 0;
     double *pa = NULL, *ey = NULL, *ey_h = NULL, *es = NULL, *clv = NULL;
     double params[4], gg[4];
-    char label[64];
+    char label[64], notes[400];
 
     memset(&err, 0, sizeof err);
     memset(&tx, 0, sizeof tx);
@@ -204,6 +215,7 @@ int cmd_predict(int argc, char **argv)
     memset(&pp, 0, sizeof pp);
     memset(&gp, 0, sizeof gp);
     memset((void *)names, 0, sizeof names);
+    notes[0] = '\0';
     cli_input_opts_init(&o);
     o.week_unit = 1;
     for (i = 1; i < argc; i++) {
@@ -424,16 +436,19 @@ int cmd_predict(int argc, char **argv)
         rc = cli_fail(&err, CLI_EXIT_DATA, "predict: no customers to fit the model on (give --params)");
         goto fail;
     }
-    if (!params_f && (rc = do_fit(model, &d, &fo, params, &err)) != 0)
+    if (!params_f && (rc = do_fit(model, &d, &fo, params, &pp, &err)) != 0)
         goto fail;
+    (void)cli_params_notice(&pp, params_f, "", notes, sizeof notes);
     if (spend && !spend_f) {
         if (d.n == 0) {
             rc = cli_fail(&err, CLI_EXIT_DATA, "predict: no customers to fit Gamma-Gamma on (give --spend-params)");
             goto fail;
         }
-        if ((rc = do_fit(CVA_MODEL_GG, &d, &fo, gg, &err)) != 0)
+        if ((rc = do_fit(CVA_MODEL_GG, &d, &fo, gg, &gp, &err)) != 0)
             goto fail;
     }
+    if (spend)
+        (void)cli_params_notice(&gp, spend_f, "spend_", notes, sizeof notes);
 
     /* predictions */
     {
@@ -487,7 +502,7 @@ int cmd_predict(int argc, char **argv)
         const char *cols[10];
         size_t nc = 0, k;
         cli_table t;
-        char meta[512];
+        char meta[1024];
         for (k = 0; k < 6; k++)
             cols[nc++] = all_cols[k];
         if (spend) {
@@ -505,9 +520,9 @@ int cmd_predict(int argc, char **argv)
             cli_format_double(horizon, hb);
             snprintf(meta, sizeof meta,
                      "\"command\": \"predict\",\n  \"model\": \"%s\",\n  \"horizon\": %s,\n  \"time_unit\": \"%s\",\n"
-                     "  \"n_customers\": %lu,\n  ",
+                     "  \"n_customers\": %lu,\n  %s",
                      cli_model_name(model), hb, model == CVA_MODEL_BGBB ? "period" : o.week_unit ? "week" : "day",
-                     (unsigned long)d.n);
+                     (unsigned long)d.n, notes);
         }
         cli_table_begin(&t, &out, o.format == CLI_FMT_JSON, cols, nc, meta, "customers");
         for (k = 0; k < d.n; k++) {
