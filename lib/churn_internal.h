@@ -109,11 +109,13 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
  * the data barely identify), evaluate f at theta ± 2v and ± 4v; if on one side
  * both stay <= f_star + gain the likelihood is flat (within gain) to the edge:
  * the coordinates with |v_i| >= max|v|/4 are flagged in *mask (and *upper when
- * they grow that way; when both sides are flat, the side where f(±4v) is lower). Returns 1 when something was flagged; counts evaluations.
+ * they grow that way; when both sides are flat, the side where f(±4v) is lower).
+ * Returns 1 when something was flagged; counts evaluations. best_theta/best_f
+ * (may be NULL) receive the lowest point probed (theta and f_star if none is lower).
  */
 int cva__bnd_probe(cva__objective_fn f, void *ctx, const double *theta, int n, const double *hess, double f_star,
                    double gain, double info_min, double theta_max, unsigned *mask, unsigned *upper,
-                   uint64_t *evals);
+                   uint64_t *evals, double *best_theta, double *best_f);
 
 /* Hessian of f at theta by central differences of the analytic gradient
    (symmetrised), row-major n × n. Returns 0 if an evaluation was not finite. */

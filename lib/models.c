@@ -189,7 +189,7 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
     cva__optim_result res;
     mle_ctx ctx;
     cva_status st;
-    int i, j, hess_ok;
+    int i, j, hess_ok, round;
 
     ctx.pb = pb;
     ctx.penalty = o->penalty;
@@ -221,22 +221,46 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
         *iterations = res.iterations;
     if (st < 0)
         return st;
-    hess_ok = cva__hessian(mle_objective, &ctx, phi, np, H);
-    res.evaluations += 2u * (uint64_t)np;
-    /* converged: is it a maximum, or a plateau that runs to the edge? (the limit
-       check of optim.c along the directions with information below
-       CVA__BND_INFO per customer-weight unit, i.e. standard errors above 10
-       in log-parameters) */
-    if (st == CVA_OK && res.converged && hess_ok) {
+    /* converged: is it a maximum, or a plateau that runs to the edge? And at the
+       boundary: do other parameters run off too? (the limit check of optim.c
+       along the directions with information below CVA__BND_INFO, i.e. standard
+       errors above 10 in log-parameters). When a probe finds more than
+       CVA__BND_GAIN to gain, the fit goes on from there (at most 3 times). */
+    for (round = 0;; round++) {
         unsigned m2, u2;
-        if (cva__bnd_probe(mle_objective, &ctx, phi, np, H, res.f, CVA__BND_GAIN * ctx.inv_w,
-                           CVA__BND_INFO * ctx.inv_w, oo.theta_max, &m2, &u2, &res.evaluations)) {
-            res.boundary_upper |= u2 & m2 & ~res.boundary; /* earlier flags keep their direction */
-            res.boundary |= m2;
-            st = CVA_W_BOUNDARY;
-            res.converged = 0;
+        double best[4], f_best;
+        cva__optim_result r2;
+        cva_status st2;
+        hess_ok = cva__hessian(mle_objective, &ctx, phi, np, H);
+        res.evaluations += 2u * (uint64_t)np;
+        if (!((st == CVA_OK && res.converged) || st == CVA_W_BOUNDARY) || !hess_ok)
+            break;
+        if (!cva__bnd_probe(mle_objective, &ctx, phi, np, H, res.f, oo.bnd_gain, CVA__BND_INFO * ctx.inv_w,
+                            oo.theta_max, &m2, &u2, &res.evaluations, best, &f_best))
+            break;
+        res.boundary_upper |= u2 & m2 & ~res.boundary; /* earlier flags keep their direction */
+        res.boundary |= m2;
+        st = CVA_W_BOUNDARY;
+        res.converged = 0;
+        if (!(f_best < res.f - oo.bnd_gain) || round >= 3 || res.iterations >= (uint64_t)o->max_iter)
+            break;
+        memcpy(phi, best, sizeof best);
+        oo.max_iter = o->max_iter - (int)res.iterations;
+        st2 = cva__bfgs(mle_objective, &ctx, phi, &oo, &r2);
+        if (st2 < 0) {
+            if (iterations)
+                *iterations = res.iterations + r2.iterations;
+            return st2;
         }
+        res.iterations += r2.iterations;
+        res.evaluations += r2.evaluations;
+        res.f = r2.f;
+        res.grad_norm = r2.grad_norm;
+        res.boundary_upper |= r2.boundary_upper & ~res.boundary;
+        res.boundary |= r2.boundary;
     }
+    if (iterations)
+        *iterations = res.iterations;
 
     phi_to_p(pb, phi, p);
     fit->model = pb->model;

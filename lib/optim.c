@@ -665,12 +665,17 @@ static void sym_eigen(const double *a, int n, double *ev, double *V)
 
 int cva__bnd_probe(cva__objective_fn f, void *ctx, const double *theta, int n, const double *hess, double f_star,
                    double gain, double info_min, double theta_max, unsigned *mask, unsigned *upper,
-                   uint64_t *evals)
+                   uint64_t *evals, double *best_theta, double *best_f)
 {
     static const double steps[2] = {2.0, 4.0};
     double ev[OPT_NMAX], V[OPT_NMAX * OPT_NMAX], xt[OPT_NMAX], gt[OPT_NMAX];
     int e, i, k, sign;
     *mask = *upper = 0;
+    if (best_f)
+        *best_f = f_star;
+    if (best_theta)
+        for (i = 0; i < n && i < OPT_NMAX; i++)
+            best_theta[i] = theta[i];
     if (n < 1 || n > OPT_NMAX || !(gain > 0.0))
         return 0;
     sym_eigen(hess, n, ev, V);
@@ -697,6 +702,12 @@ int cva__bnd_probe(cva__objective_fn f, void *ctx, const double *theta, int n, c
                 (*evals)++;
                 if (!(ft <= f_star + gain)) /* rises (or not finite): bounded this way */
                     flat = 0;
+                else if (best_f && ft < *best_f) { /* the lowest point seen */
+                    *best_f = ft;
+                    if (best_theta)
+                        for (i = 0; i < n; i++)
+                            best_theta[i] = xt[i];
+                }
             }
             if (flat && ft < f_best) { /* flat this way; keep the side that goes lower */
                 best = sign;

@@ -279,7 +279,7 @@ static void probe(void **state)
     uint64_t ev = 0;
     (void)state;
     assert_true(cva__hessian(edge, NULL, x, 2, H));
-    assert_int_equal(cva__bnd_probe(edge, NULL, x, 2, H, edge(NULL, x, g), 1e-6, 1e-2, 30.0, &m, &u, &ev), 1);
+    assert_int_equal(cva__bnd_probe(edge, NULL, x, 2, H, edge(NULL, x, g), 1e-6, 1e-2, 30.0, &m, &u, &ev, NULL, NULL), 1);
     assert_int_equal(m, 1u);
     assert_int_equal(u, 1u);
     assert_int_equal(ev, 4);
@@ -290,7 +290,7 @@ static void probe(void **state)
         double y[4] = {QC[0], QC[1], QC[2], QC[3]}, H4[16], g4[4];
         assert_true(cva__hessian(quad, NULL, y, 4, H4));
         ev = 0;
-        assert_int_equal(cva__bnd_probe(quad, NULL, y, 4, H4, quad(NULL, y, g4), 1e-6, 1e-2, 30.0, &m, &u, &ev),
+        assert_int_equal(cva__bnd_probe(quad, NULL, y, 4, H4, quad(NULL, y, g4), 1e-6, 1e-2, 30.0, &m, &u, &ev, NULL, NULL),
                          0);
         assert_int_equal(m, 0u);
         assert_int_equal(ev, 0);
