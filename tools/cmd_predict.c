@@ -502,7 +502,7 @@ int cmd_predict(int argc, char **argv)
         const char *cols[10];
         size_t nc = 0, k;
         cli_table t;
-        char meta[1024];
+        char meta[512];
         for (k = 0; k < 6; k++)
             cols[nc++] = all_cols[k];
         if (spend) {

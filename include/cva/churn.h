@@ -391,6 +391,10 @@ CVA_API cva_status cva_clv_opts_init_defaults(cva_clv_opts *opts, size_t struct_
 /**
  * @brief Discrete CLV: Σ_{i=1..steps} margin·E[M]·(E[Y(i·L)] − E[Y((i−1)·L)]) / (1+d)^i
  *        (the scheme of the common Python implementation; SPEC §6.3).
+ *
+ * The rows are checked as by cva_model_expected() (x > 0 with t_x = 0 is refused), and a
+ * negative m_x (net refunds) is refused with `CVA_E_BADARG`, diag->arg 7 and diag->index
+ * the row (see cva_gg_expected_spend()).
  * @param model BTYD model id.
  * @param params purchase model parameters.
  * @param gg_params Gamma-Gamma p, q, gamma.
@@ -401,8 +405,7 @@ CVA_API cva_status cva_clv_opts_init_defaults(cva_clv_opts *opts, size_t struct_
  * @param diag optional.
  * @retval CVA_OK
  * @retval CVA_E_DOMAIN
- * @retval CVA_E_BADARG an invalid row (as for cva_model_expected()), or m_x < 0 (diag->arg 7,
- *                      diag->index the row; see cva_gg_expected_spend()).
+ * @retval CVA_E_BADARG
  * @retval CVA_E_OPTION
  */
 CVA_API cva_status cva_clv(int32_t model, const double *params, const double *gg_params, const double *x,

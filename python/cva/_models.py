@@ -504,7 +504,6 @@ class _BTYD(_Model):
 
     def probability_of_n_purchases(self, t, n_max):
         """[P(X(t) = k) for k = 0..n_max] for a new customer (``cva_model_prob_n``)."""
-        self._warn_if_flagged("%s.probability_of_n_purchases" % type(self).__name__)
         k = int(n_max) + 1
         if k < 1:
             raise _bad_arg("n_max must be >= 0")
@@ -513,6 +512,7 @@ class _BTYD(_Model):
         st = _lib.get().cva_model_prob_n(self._model_id, self._cparams(), float(t), k, out.ptr,
                                          ctypes.byref(diag))
         _check(st, diag, "%s.probability_of_n_purchases" % type(self).__name__)
+        self._warn_if_flagged("%s.probability_of_n_purchases" % type(self).__name__)
         return cv.trim(out.owner, k)
 
     def probability_of_n_purchases_up_to_time(self, t, n):
