@@ -104,22 +104,36 @@ static double bg_ll(const double *prm, const cva__btyd_rows *rows, double *grad,
             l1T = T >= 0.5 * al ? lT - lnal : log1p(T * ial);
             iT = 1.0 / (al + T);
         }
-        lli = G - x * lT - r * l1T;
         if (x > 0 || s) {
-            /* D = ln a − ln(b+x+s−1) + (r+x) ln((α+T)/(α+t_x)) */
+            /* The two terms of the likelihood, alive through T and dropped out after t_x:
+                 t1 = G − x ln(α+T) − r ln(1 + T/α),
+                 t2 = G − x ln(α+t_x) − r ln(1 + t_x/α) + ln a − ln(b+x+s−1),
+               D = t2 − t1 = ln a − ln(b+x+s−1) + (r+x) ln((α+T)/(α+t_x)); LL is the larger
+               term plus ln(1 + e^−|D|), each term formed from its own logs (r ln(1 + t/α)
+               is large where r, α are, and t1 + D would cancel it). */
             const double lr = log_ratio(T - tx, al + tx);
             const double D = lna - lnbx + rx * lr;
             const double e = exp(-fabs(D));
             const double w2 = D > 0 ? 1.0 / (1.0 + e) : e / (1.0 + e); /* P(dead | data) */
-            lli += (D > 0 ? D : 0.0) + log1p_fast(e);
+            const double w1 = D > 0 ? e / (1.0 + e) : 1.0 / (1.0 + e);
+            /* ln(1 + t_x/α): from the logs at hand unless r times them is large */
+            const double l1tx = r * l1T <= 64.0 ? l1T - lr : (tx >= 0.5 * al ? log(al + tx) - lnal : log1p(tx * ial));
+            if (D > 0)
+                lli = G - x * (lT - lr) - r * l1tx + lna - lnbx + log1p_fast(e);
+            else
+                lli = G - x * lT - r * l1T + log1p_fast(e);
             if (grad) {
+                /* the two terms' derivatives weighted by their shares w1, w2 */
                 const double itx = 1.0 / (al + tx);
-                gr += w * (dr0 - l1T + w2 * lr);
-                gal += w * ((r * T * ial - x) * iT - w2 * rx * (T - tx) * iT * itx);
+                gr += w * (dr0 - w1 * l1T - w2 * l1tx);
+                gal += w * (w1 * (r * T * ial - x) * iT + w2 * (r * tx * ial - x) * itx);
                 ga += w * (dab0 + w2 / a);
                 gb += w * (db0 - w2 * ibx);
             }
-        } else if (grad) {
+        } else {
+            lli = G - x * lT - r * l1T;
+        }
+        if (!(x > 0 || s) && grad) {
             gr += w * (dr0 - l1T);
             gal += w * (r * T * ial - x) * iT;
             ga += w * dab0;

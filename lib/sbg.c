@@ -241,7 +241,8 @@ typedef struct sbg_ctx {
 
 /* Σ D ln P + E ln S and its gradient w.r.t. (α, β). With b_t = β + t − 1 and
    den = α + b_t: ln P(T=t) = ln(α/den) + ln S(t−1), ln S(t) = ln S(t−1) + log1p(−α/den),
-   and the derivative increments 1/α − 1/den = b_t/(α den), 1/b_t − 1/den = α/(b_t den)
+   ln(1 − α/den) = ln(b_t/den) as the log of the smaller ratio, and the derivative
+   increments 1/α − 1/den = b_t/(α den), 1/b_t − 1/den = α/(b_t den)
    are formed as products (no difference of nearly equal reciprocals when α ≫ β + t or
    β + t ≫ α). */
 double cva__sbg_ll(const double *D, const double *E, size_t J, double a, double b, double *g)
@@ -254,7 +255,7 @@ double cva__sbg_ll(const double *D, const double *E, size_t J, double a, double 
         const double lp = (a <= bt ? log(a * inv) : -log1p(bt / a)) + ls;
         const double dpa = bt / (a * den) + dsa;
         const double dpb = -inv + dsb;
-        ls += log1p(-a * inv);
+        ls += bt <= a ? log(bt * inv) : log1p(-a * inv); /* ln(b_t/den) */
         dsa -= inv;
         dsb += a / (bt * den);
         if (D[t] > 0.0) {
