@@ -15,8 +15,9 @@
  * opportunity t_x+i+1" (B_i). The B_i decrease in i, with ratio
  *   B_{i+1}/B_i = (β+t_x−x+i)(δ+t_x+i) / ((α+β+t_x+i)(γ+δ+t_x+i+1)),
  * so ln L = logaddexp(ln A, ln B_0 + ln Σ ρ_i) with ρ_0 = 1: no overflow and no
- * lgamma call inside the sum. The gradient is the softmax-weighted average of
- * the term gradients; the term gradients are digamma differences at i = 0 and
+ * lgamma call inside the sum (the beta-function ratios are cva__lbeta_ratio, exact as
+ * α, β or γ, δ grow without bound). The gradient is the softmax-weighted average of
+ * the term gradients; the term gradients are digamma differences (cva__digamma_diff) at i = 0 and
  * change by simple reciprocals from i to i+1.
  *
  * Predictions (FHS 2010 §4), everything in log space:
@@ -78,11 +79,6 @@ static cva_status check_rows(const double *x, const double *tx, const double *T,
             return CVA_E_BADARG;
     }
     return CVA_OK;
-}
-
-static double lbeta(double a, double b)
-{
-    return cva__lgamma(a) + cva__lgamma(b) - cva__lgamma(a + b);
 }
 
 /*
@@ -184,37 +180,23 @@ static double log_surv_sum(double g, double d, double n0, double m)
     return log_surv_sum_closed(g, d, n0, m);
 }
 
-/* Constants shared by every row. */
+/* The parameters shared by every row. */
 typedef struct bgbb_k {
     double a, b, g, d;
-    double lbab, lbgd;
-    double psi_a, psi_b, psi_ab, psi_g, psi_d, psi_gd;
 } bgbb_k;
 
-static void setup(const double *p, bgbb_k *k, int need_psi)
+static void setup(const double *p, bgbb_k *k)
 {
     k->a = p[0];
     k->b = p[1];
     k->g = p[2];
     k->d = p[3];
-    k->lbab = lbeta(k->a, k->b);
-    k->lbgd = lbeta(k->g, k->d);
-    if (need_psi) {
-        k->psi_a = cva__digamma(k->a);
-        k->psi_b = cva__digamma(k->b);
-        k->psi_ab = cva__digamma(k->a + k->b);
-        k->psi_g = cva__digamma(k->g);
-        k->psi_d = cva__digamma(k->d);
-        k->psi_gd = cva__digamma(k->g + k->d);
-    } else { /* unused without gradients; set so no path reads garbage */
-        k->psi_a = k->psi_b = k->psi_ab = k->psi_g = k->psi_d = k->psi_gd = 0.0;
-    }
 }
 
 /* ln A: alive through n with x transactions. */
 static double log_alive_term(const bgbb_k *k, double x, double n)
 {
-    return lbeta(k->a + x, k->b + n - x) - k->lbab + lbeta(k->g, k->d + n) - k->lbgd;
+    return cva__lbeta_ratio(k->a, k->b, x, n - x) + cva__lbeta_ratio(k->g, k->d, 0.0, n);
 }
 
 /* ln L for one row; grad (4 values, d ln L / d params) when non-NULL. */
@@ -226,15 +208,15 @@ static double row_loglik(const bgbb_k *k, double x, double tx, double n, double 
     double wa = 0.0, wb = 0.0, wg = 0.0, wd = 0.0; /* Σ ρ_i · increments */
     if (m <= 0.0) {
         if (grad) {
-            double psi_abn = cva__digamma(a + b + n), psi_gdn = cva__digamma(g + d + n);
-            grad[0] = cva__digamma(a + x) - psi_abn - k->psi_a + k->psi_ab;
-            grad[1] = cva__digamma(b + n - x) - psi_abn - k->psi_b + k->psi_ab;
-            grad[2] = k->psi_gd - psi_gdn;
-            grad[3] = cva__digamma(d + n) - psi_gdn - k->psi_d + k->psi_gd;
+            const double pabn = cva__digamma_diff(a + b, n), pgdn = cva__digamma_diff(g + d, n);
+            grad[0] = cva__digamma_diff(a, x) - pabn;
+            grad[1] = cva__digamma_diff(b, n - x) - pabn;
+            grad[2] = -pgdn;
+            grad[3] = cva__digamma_diff(d, n) - pgdn;
         }
         return lA;
     }
-    lB0 = lbeta(a + x, b + tx - x) - k->lbab + lbeta(g + 1.0, d + tx) - k->lbgd;
+    lB0 = cva__lbeta_ratio(a, b, x, tx - x) + cva__lbeta_ratio(g, d, 1.0, tx);
     for (i = 0.0; i < m; i += 1.0) {
         double e1 = b + tx - x + i, e2 = a + b + tx + i, e3 = d + tx + i, e4 = g + d + tx + i + 1.0;
         s += rho;
@@ -256,19 +238,20 @@ static double row_loglik(const bgbb_k *k, double x, double tx, double n, double 
         ll = cva__logaddexp(lA, lB);
         if (grad) {
             double wA = exp(lA - ll), wB = exp(lB - ll); /* shares of A and of all B terms */
-            double psi_abn = cva__digamma(a + b + n), psi_gdn = cva__digamma(g + d + n);
-            double psi_ax = cva__digamma(a + x);
-            double psi_abt = cva__digamma(a + b + tx), psi_gdt = cva__digamma(g + d + tx + 1.0);
+            /* ψ differences without forming ψ of large arguments */
+            const double pabn = cva__digamma_diff(a + b, n), pgdn = cva__digamma_diff(g + d, n);
+            const double pax = cva__digamma_diff(a, x);
+            const double pabt = cva__digamma_diff(a + b, tx), pgdt = cva__digamma_diff(g + d, tx + 1.0);
             double gA[4], gB0[4];
             int j;
-            gA[0] = psi_ax - psi_abn - k->psi_a + k->psi_ab;
-            gA[1] = cva__digamma(b + n - x) - psi_abn - k->psi_b + k->psi_ab;
-            gA[2] = k->psi_gd - psi_gdn;
-            gA[3] = cva__digamma(d + n) - psi_gdn - k->psi_d + k->psi_gd;
-            gB0[0] = psi_ax - psi_abt - k->psi_a + k->psi_ab;
-            gB0[1] = cva__digamma(b + tx - x) - psi_abt - k->psi_b + k->psi_ab;
-            gB0[2] = 1.0 / g - psi_gdt + k->psi_gd;
-            gB0[3] = cva__digamma(d + tx) - psi_gdt - k->psi_d + k->psi_gd;
+            gA[0] = pax - pabn;
+            gA[1] = cva__digamma_diff(b, n - x) - pabn;
+            gA[2] = -pgdn;
+            gA[3] = cva__digamma_diff(d, n) - pgdn;
+            gB0[0] = pax - pabt;
+            gB0[1] = cva__digamma_diff(b, tx - x) - pabt;
+            gB0[2] = 1.0 / g - pgdt;
+            gB0[3] = cva__digamma_diff(d, tx) - pgdt;
             gB0[0] += wa / s;
             gB0[1] += wb / s;
             gB0[2] += wg / s;
@@ -289,7 +272,7 @@ static double bgbb_ll(const double *p, const cva__btyd_rows *rows, double *grad,
     int j;
     if (!p || !params_ok(p))
         return CVA_NAN;
-    setup(p, &k, grad != NULL);
+    setup(p, &k);
     for (i = 0; i < rows->n; i++) {
         double w = rows->w ? rows->w[i] : 1.0, l;
         if (!row_ok(rows->x[i], rows->t_x[i], rows->T[i]))
@@ -321,7 +304,7 @@ static cva_status bgbb_p_alive(const double *p, double t_future, const double *x
     st = check_rows(x, t_x, T, n);
     if (st < 0)
         return st;
-    setup(p, &k, 0);
+    setup(p, &k);
     for (i = 0; i < n; i++) {
         double ll = row_loglik(&k, x[i], t_x[i], T[i], NULL);
         double lA = log_alive_term(&k, x[i], T[i]);
@@ -346,7 +329,7 @@ static cva_status bgbb_expected(const double *p, double t, const double *x, cons
     st = check_rows(x, t_x, T, n);
     if (st < 0)
         return st;
-    setup(p, &k, 0);
+    setup(p, &k);
     for (i = 0; i < n; i++) {
         double ll, lnum;
         if (!(t > 0.0)) {
@@ -354,7 +337,7 @@ static cva_status bgbb_expected(const double *p, double t, const double *x, cons
             continue;
         }
         ll = row_loglik(&k, x[i], t_x[i], T[i], NULL);
-        lnum = lbeta(k.a + x[i] + 1.0, k.b + T[i] - x[i]) - k.lbab + log_surv_sum(k.g, k.d, T[i], t);
+        lnum = cva__lbeta_ratio(k.a, k.b, x[i] + 1.0, T[i] - x[i]) + log_surv_sum(k.g, k.d, T[i], t);
         out[i] = exp(lnum - ll);
     }
     return CVA_OK;
@@ -381,7 +364,7 @@ static cva_status bgbb_expected_pop(const double *p, const double *t, size_t n, 
 
 static double lchoose(double nn, double kk)
 {
-    return cva__lgamma(nn + 1.0) - cva__lgamma(kk + 1.0) - cva__lgamma(nn - kk + 1.0);
+    return -cva__lbeta(kk + 1.0, nn - kk + 1.0) - log(nn + 1.0);
 }
 
 static cva_status bgbb_prob_n(const double *p, double t, size_t n_k, double *out)
@@ -392,7 +375,7 @@ static cva_status bgbb_prob_n(const double *p, double t, size_t n_k, double *out
         return CVA_E_DOMAIN;
     if (!is_int(t) || t < 0.0)
         return CVA_E_BADARG;
-    setup(p, &k, 0);
+    setup(p, &k);
     for (j = 0; j < n_k; j++) {
         double x = (double)j, l, lt, i;
         if (x > t) {
@@ -402,12 +385,12 @@ static cva_status bgbb_prob_n(const double *p, double t, size_t n_k, double *out
         l = lchoose(t, x) + log_alive_term(&k, x, t);
         if (x < t) {
             /* i = x: C(x,x)·B(α+x, β)/B(α,β)·B(γ+1, δ+x)/B(γ,δ) */
-            lt = lbeta(k.a + x, k.b) - k.lbab + lbeta(k.g + 1.0, k.d + x) - k.lbgd;
+            lt = cva__lbeta_ratio(k.a, k.b, x, 0.0) + cva__lbeta_ratio(k.g, k.d, 1.0, x);
             for (i = x; i < t; i += 1.0) {
                 l = cva__logaddexp(l, lt);
                 /* term i+1 / term i */
-                lt += log((i + 1.0) / (i + 1.0 - x)) + log((k.b + i - x) / (k.a + k.b + i)) +
-                      log((k.d + i) / (k.g + k.d + i + 1.0));
+                lt += log((i + 1.0) / (i + 1.0 - x)) + log1p(-(k.a + x) / (k.a + k.b + i)) +
+                      log1p(-(k.g + 1.0) / (k.g + k.d + i + 1.0));
             }
         }
         out[j] = exp(l);

@@ -57,16 +57,24 @@ static double log_ratio(double d, double u)
 }
 
 
+/*
+ * Written so that no two large logarithms cancel at the edges of the parameter space
+ * (r, α → ∞ with r/α fixed: no heterogeneity of the purchase rate; a, b → ∞: none of
+ * the drop-out probability):
+ *   lnΓ(r+x) − lnΓ(r) + r ln α − (r+x) ln(α+T)
+ *     = [lnΓ(r+x) − lnΓ(r)] − x ln(α+T) − r ln(1 + T/α)                (cva__lgamma_diff)
+ *   lnΓ(a+b) + lnΓ(b+x+s) − lnΓ(b) − lnΓ(a+b+x+s) = ln B(a, b+x+s) − ln B(a, b)  (cva__lbeta_ratio)
+ * and in the gradient ψ(r+x) − ψ(r), ψ(b+x+s) − ψ(b), ψ(a+b+x+s) − ψ(a+b) as
+ * cva__digamma_diff, r/α − (r+x)/(α+T) = (rT/α − x)/(α+T), and
+ * 1/(α+T) − 1/(α+t_x) = −(T−t_x)/((α+T)(α+t_x)).
+ */
 static double bg_ll(const double *prm, const cva__btyd_rows *rows, double *grad, double *ll_i, int s)
 {
     const double r = prm[0], al = prm[1], a = prm[2], b = prm[3];
-    const double lgr = cva__lgamma(r), lgb = cva__lgamma(b), lgab = cva__lgamma(a + b);
-    const double psr = grad ? cva__digamma(r) : 0.0, psb = grad ? cva__digamma(b) : 0.0;
-    const double psab = grad ? cva__digamma(a + b) : 0.0;
-    const double lna = log(a), lnal = log(al);
+    const double lna = log(a), lnal = log(al), ial = 1.0 / al;
     double gr = 0.0, gal = 0.0, ga = 0.0, gb = 0.0;
     double cx = -1.0, G = 0.0, lnbx = 0.0, dr0 = 0.0, dab0 = 0.0, db0 = 0.0, ibx = 0.0;
-    double cT = -1.0, lT = 0.0, iT = 0.0;
+    double cT = -1.0, lT = 0.0, l1T = 0.0, iT = 0.0;
     cva__ksum acc = {0.0, 0.0};
     size_t i;
 
@@ -78,40 +86,56 @@ static double bg_ll(const double *prm, const cva__btyd_rows *rows, double *grad,
         const double rx = r + x;
         double lli;
         if (!(x >= cx && x <= cx)) { /* per-x quantities */
+            const double h = x + (double)s;
             cx = x;
-            G = cva__lgamma(rx) - lgr + r * lnal + lgab + cva__lgamma(b + x + s) - lgb -
-                cva__lgamma(a + b + x + s);
-            lnbx = (x > 0 || s) ? log(b + x + s - 1.0) : 0.0;
-            ibx = (x > 0 || s) ? 1.0 / (b + x + s - 1.0) : 0.0;
+            G = cva__lgamma_diff(r, x) + cva__lbeta_ratio(a, b, 0.0, h);
+            lnbx = (x > 0 || s) ? log(b + (h - 1.0)) : 0.0;
+            ibx = (x > 0 || s) ? 1.0 / (b + (h - 1.0)) : 0.0;
             if (grad) {
-                dr0 = cva__digamma(rx) - psr + lnal;
-                dab0 = psab - cva__digamma(a + b + x + s);
-                db0 = dab0 + cva__digamma(b + x + s) - psb;
+                dr0 = cva__digamma_diff(r, x);
+                dab0 = -cva__digamma_diff(a + b, h);
+                db0 = dab0 + cva__digamma_diff(b, h);
             }
         }
         if (!(T >= cT && T <= cT)) {
             cT = T;
             lT = log(al + T);
+            /* ln(1 + T/α): the difference of logs is exact enough once T/α >= ½ */
+            l1T = T >= 0.5 * al ? lT - lnal : log1p(T * ial);
             iT = 1.0 / (al + T);
         }
-        lli = G - rx * lT;
         if (x > 0 || s) {
-            /* D = ln a − ln(b+x+s−1) + (r+x) ln((α+T)/(α+t_x)) */
+            /* The two terms of the likelihood, alive through T and dropped out after t_x:
+                 t1 = G − x ln(α+T) − r ln(1 + T/α),
+                 t2 = G − x ln(α+t_x) − r ln(1 + t_x/α) + ln a − ln(b+x+s−1),
+               D = t2 − t1 = ln a − ln(b+x+s−1) + (r+x) ln((α+T)/(α+t_x)); LL is the larger
+               term plus ln(1 + e^−|D|), each term formed from its own logs (r ln(1 + t/α)
+               is large where r, α are, and t1 + D would cancel it). */
             const double lr = log_ratio(T - tx, al + tx);
             const double D = lna - lnbx + rx * lr;
             const double e = exp(-fabs(D));
             const double w2 = D > 0 ? 1.0 / (1.0 + e) : e / (1.0 + e); /* P(dead | data) */
-            lli += (D > 0 ? D : 0.0) + log1p_fast(e);
+            const double w1 = D > 0 ? e / (1.0 + e) : 1.0 / (1.0 + e);
+            /* ln(1 + t_x/α): from the logs at hand unless r times them is large */
+            const double l1tx = r * l1T <= 64.0 ? l1T - lr : (tx >= 0.5 * al ? log(al + tx) - lnal : log1p(tx * ial));
+            if (D > 0)
+                lli = G - x * (lT - lr) - r * l1tx + lna - lnbx + log1p_fast(e);
+            else
+                lli = G - x * lT - r * l1T + log1p_fast(e);
             if (grad) {
+                /* the two terms' derivatives weighted by their shares w1, w2 */
                 const double itx = 1.0 / (al + tx);
-                gr += w * (dr0 - lT + w2 * lr);
-                gal += w * (r / al - rx * iT + w2 * rx * (iT - itx));
+                gr += w * (dr0 - w1 * l1T - w2 * l1tx);
+                gal += w * (w1 * (r * T * ial - x) * iT + w2 * (r * tx * ial - x) * itx);
                 ga += w * (dab0 + w2 / a);
                 gb += w * (db0 - w2 * ibx);
             }
-        } else if (grad) {
-            gr += w * (dr0 - lT);
-            gal += w * (r / al - rx * iT);
+        } else {
+            lli = G - x * lT - r * l1T;
+        }
+        if (!(x > 0 || s) && grad) {
+            gr += w * (dr0 - l1T);
+            gal += w * (r * T * ial - x) * iT;
             ga += w * dab0;
             gb += w * db0;
         }
@@ -143,7 +167,7 @@ static double mbgnbd_ll(const double *p, const cva__btyd_rows *rows, double *gra
 /* P(alive at T) kernel: parameters and a table of ln(b+x+s−1) for small x. */
 #define LNBX_TAB 128
 typedef struct pa_ctx {
-    double r, al, lna, b1;
+    double r, al, lna, b1, s1; /* b1 = b, s1 = s − 1: ln(b + (x + s − 1)) without b + s − 1 */
     int s, tab;
     double lnbx[LNBX_TAB];
 } pa_ctx;
@@ -154,12 +178,13 @@ static void pa_init(pa_ctx *c, const double *p, int s, size_t n)
     c->r = p[0];
     c->al = p[1];
     c->lna = log(p[2]);
-    c->b1 = p[3] + s - 1.0;
+    c->b1 = p[3];
+    c->s1 = (double)s - 1.0;
     c->s = s;
     c->tab = n >= 1024;
     if (c->tab)
         for (k = 0; k < LNBX_TAB; k++)
-            c->lnbx[k] = (k > 0 || s) ? log(c->b1 + k) : 0.0;
+            c->lnbx[k] = (k > 0 || s) ? log(c->b1 + ((double)k + c->s1)) : 0.0;
 }
 
 static double pa_eval(const pa_ctx *c, double x, double tx, double T)
@@ -167,7 +192,7 @@ static double pa_eval(const pa_ctx *c, double x, double tx, double T)
     double lbx, D, e;
     if (x <= 0 && !c->s)
         return 1.0;
-    lbx = (c->tab && x < LNBX_TAB) ? c->lnbx[(int)x] : log(c->b1 + x);
+    lbx = (c->tab && x < LNBX_TAB) ? c->lnbx[(int)x] : log(c->b1 + (x + c->s1));
     /* D = ln a − ln(b+x+s−1) + (r+x) ln((α+T)/(α+t_x)); P = 1/(1+e^D) */
     D = c->lna - lbx + (c->r + x) * log_ratio(T - tx, c->al + tx);
     if (D <= 0.0)

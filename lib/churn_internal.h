@@ -33,6 +33,31 @@ double cva__log1mexp(double x);
 double cva__expit(double x);
 
 /*
+ * Differences of large logarithms, each accurate to a few ulps relative to
+ * the result (or absolutely near a zero of it) for any magnitudes of the
+ * arguments, checked against 60-digit references in tests/test_special.c.
+ * NaN outside the stated domain.
+ */
+/* ln(1 + x) − x for x > −1 (−x²/2 for small x, no cancellation). */
+double cva__log1pmx(double x);
+/* ω(x) = ln Γ(x) − [(x − ½) ln x − x + ½ ln 2π], x > 0 (the Stirling remainder, ≈ 1/(12x)). */
+double cva__lgamma_corr(double x);
+/* ln Γ(x+h) − ln Γ(x) − h ln x for x > 0, h >= 0: the log of Γ(x+h)/(Γ(x) x^h), which stays
+   small when x ≫ h (≈ h(h−1)/(2x)) where both log-gammas are huge. */
+double cva__lgamma_delta(double x, double h);
+/* ln Γ(x+h) − ln Γ(x) for x > 0, x + h > 0 (h may be negative). */
+double cva__lgamma_diff(double x, double h);
+/* ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a+b) for a, b > 0 of any magnitudes. */
+double cva__lbeta(double a, double b);
+/* ln B(a+x, b+y) − ln B(a, b) for a, b > 0, x, y >= 0 (stays accurate as a, b → ∞ with
+   a/(a+b) fixed, where it tends to x ln(a/(a+b)) + y ln(b/(a+b))). */
+double cva__lbeta_ratio(double a, double b, double x, double y);
+/* ψ(x+h) − ψ(x) for x > 0, x + h > 0 (≈ h/x for x ≫ h). */
+double cva__digamma_diff(double x, double h);
+/* ψ(x) − ln x for x > 0 (≈ −1/(2x) for large x). */
+double cva__digamma_mlog(double x);
+
+/*
  * Gauss hypergeometric 2F1(a, b; c; z) for 0 <= z < 1 by the series with the
  * transformations of SPEC §5.9; returns the natural log of the value in *log_value
  * and its sign in *sign (the value may be negative for some parameters).
@@ -57,6 +82,10 @@ typedef struct cva__optim_opts {
     double f_tol;           /* relative change of f */
     cva_progress_fn progress;
     void *progress_user;
+    /* Boundary detection (0 disables each rule; see optim.c "Boundary"): */
+    double bnd_gain;        /* remaining gain of f, toward the limit, below which a drift stops */
+    double bnd_drift;       /* log-parameter drift over the window that counts as running off */
+    double theta_max;       /* |theta_i| beyond which the fit stops at the boundary */
 } cva__optim_opts;
 
 typedef struct cva__optim_result {
@@ -64,12 +93,29 @@ typedef struct cva__optim_result {
     double grad_norm;       /* max |grad| at theta */
     uint64_t iterations, evaluations;
     int converged;
+    unsigned boundary;      /* bit i: theta_i runs off (CVA_W_BOUNDARY) */
+    unsigned boundary_upper; /* bit i: ... towards +infinity */
 } cva__optim_result;
 
-/* Minimise f from theta (in/out). Returns CVA_OK, CVA_W_MAXITER, CVA_E_CANCELED or
-   CVA_E_NOCONVERGE (no finite objective found). Deterministic. */
+/* Minimise f from theta (in/out). Returns CVA_OK, CVA_W_BOUNDARY, CVA_W_MAXITER,
+   CVA_W_NOT_CONVERGED, CVA_E_CANCELED or CVA_E_NOCONVERGE (no finite objective
+   found). Deterministic. */
 cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__optim_opts *o,
                      cva__optim_result *res);
+
+/*
+ * Limit check at a converged point theta (objective f_star, Hessian hess of f):
+ * along every eigenvector v of hess whose eigenvalue is <= info_min (a direction
+ * the data barely identify), evaluate f at theta ± 2v and ± 4v; if on one side
+ * both stay <= f_star + gain the likelihood is flat (within gain) to the edge:
+ * the coordinates with |v_i| >= max|v|/4 are flagged in *mask (and *upper when
+ * they grow that way; when both sides are flat, the side where f(±4v) is lower).
+ * Returns 1 when something was flagged; counts evaluations. best_theta/best_f
+ * (may be NULL) receive the lowest point probed (theta and f_star if none is lower).
+ */
+int cva__bnd_probe(cva__objective_fn f, void *ctx, const double *theta, int n, const double *hess, double f_star,
+                   double gain, double info_min, double theta_max, unsigned *mask, unsigned *upper,
+                   uint64_t *evals, double *best_theta, double *best_f);
 
 /* Hessian of f at theta by central differences of the analytic gradient
    (symmetrised), row-major n × n. Returns 0 if an evaluation was not finite. */
@@ -159,6 +205,21 @@ typedef struct cva__mle_problem {
 cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *opts, cva_model_fit *fit,
                         uint64_t *iterations);
 
+/* Log-likelihood (nats, total over the weighted rows) left to gain towards an
+   edge of the parameter space below which a fit stops with CVA_W_BOUNDARY. */
+#define CVA__BND_GAIN 1e-3
+/* Observed information (total, in a log-parameter direction) below which a
+   converged fit is probed for a plateau running to the edge: 0.01, i.e. a
+   standard error of 10 in the log-parameter. */
+#define CVA__BND_INFO 1e-2
+
+/* Size of cva_model_fit before the boundary fields were appended. */
+#define CVA__MODEL_FIT_V1_SIZE offsetof(cva_model_fit, boundary)
+/* 1 if fit->struct_size is one of the supported sizes. */
+int cva__fit_size_ok(const cva_model_fit *fit);
+/* Copy a complete fit into the caller's struct, only as far as its struct_size. */
+void cva__fit_store(cva_model_fit *fit, const cva_model_fit *src);
+
 /* Validated copy of a caller's cva_fit_opts (NULL: defaults). Returns CVA_OK,
    CVA_E_ABI_MISMATCH or CVA_E_OPTION (reported through diag). */
 cva_status cva__fit_opts_get(const cva_fit_opts *in, int n_params, cva_fit_opts *out, cva_diag *diag,
@@ -170,5 +231,12 @@ cva_status cva__fit_opts_get(const cva_fit_opts *in, int n_params, cva_fit_opts 
    gradient w.r.t. (p, q, γ) into grad (may be NULL), per-row LL_i into ll_i (may be NULL). */
 double cva__gg_ll(const double *prm, const double *x, const double *m_x, const double *w, size_t n,
                   double *grad, double *ll_i);
+
+/* ------------------------------------------------------------------ sbg.c */
+
+/* sBG Σ_t D[t] ln P(T=t) + E[t] ln S(t) for t = 1..J (index t; D[0], E[0] unused), D[t] the
+   customers lost at the end of period t, E[t] those still active after their last observed
+   period t; gradient w.r.t. (α, β) into g (may be NULL). */
+double cva__sbg_ll(const double *D, const double *E, size_t J, double a, double b, double *g);
 
 #endif /* CVA_CHURN_INTERNAL_H */

@@ -6,9 +6,26 @@
  *   ∂/∂q = ψ(px+q) − ψ(q) + ln γ − ln(γ+xm)
  *   ∂/∂γ = q/γ − (px+q)/(γ+xm)
  *
+ * With a = px, s = x m and y = s/(γ+s) the same LL is the log of a beta density,
+ *   LL_i = −ln B(a, q) − q ln(1 + s/γ) − a ln(1 + γ/s) − ln m,
+ * and it is evaluated in one of three forms chosen per distinct x (per group),
+ * so that no large logarithms cancel at the edges of the parameter space
+ * (q, γ → ∞: no heterogeneity of the transaction value; p → ∞, γ → 0: none
+ * within a customer; both):
+ *   q >= a:  δ(q,a) − lnΓ(a) + a ln(q/γ) + a ln x + (a−1) ln m − (a+q) L,  L = ln(1 + s/γ)
+ *   a > q:   δ(a,q) − lnΓ(q) + q ln(aγ) − q ln x − (q+1) ln m − (a+q) M,  M = ln(1 + γ/s)
+ *   a, q >= GG_BIG (both large, the data near the mode y0 = a/(a+q) of the beta):
+ *            C − ln m + a·log1pmx(e) + q·log1pmx(−a e/q),  e = y/y0 − 1 = (q s − a γ)/(a(γ+s)),
+ *            C = −ln B(a,q) − a ln y0 − q ln(1−y0) = ½ ln(aq/(2π(a+q))) − ω(a) − ω(q) + ω(a+q)
+ * with δ(x,h) = lnΓ(x+h) − lnΓ(x) − h ln x (cva__lgamma_delta), log1pmx(u) = ln(1+u) − u
+ * and ω the Stirling remainder; L and M are each computed by one log1p of a ratio <= 1
+ * or one log of a ratio > 1. The gradient uses the same forms, with ψ differences
+ * (cva__digamma_diff, cva__digamma_mlog) and γ ∂/∂γ = (q s − a γ)/(γ + s).
+ *
  * The fit sorts the usable rows by (x, m_x) (stable LSD radix sort), merges identical rows and groups
  * them by x: the Gamma-function terms are then evaluated once per distinct x,
- * ln m_x is precomputed, and each evaluation costs one log and one division per row.
+ * ln m_x is precomputed, and each evaluation costs one logarithm and one division per row
+ * (two divisions where a > q).
  * SPDX-License-Identifier: MIT
  */
 #include <float.h>
@@ -18,29 +35,207 @@
 
 #include "churn_internal.h"
 
+static const double LN_SQRT_2PI = 0.91893853320467274178032973640562;
+
+/* a and q both at least this: the near-mode form (the other two lose ~(a+q)·1e-16). */
+#define GG_BIG 64.0
+
+/* −ln(num/den) for 0 < num <= den, given u = num/den: ln den − ln num when u is subnormal. */
+static inline double neg_log_ratio(double u, double num, double den)
+{
+    return u >= DBL_MIN ? -log(u) : log(den) - log(num);
+}
+
+/* The same −ln u when also v = 1 − u is known to a few ulps: −log1p(−v) when u is near 1
+   (−ln u ≈ v), the log of u when u <= 2/3 (|ln u| >= 0.405 keeps its relative accuracy). */
+static inline double neg_log_split(double u, double v, double num, double den)
+{
+    return v > 1.0 / 3.0 ? neg_log_ratio(u, num, den) : -log1p(-v);
+}
+
+/*
+ * The fast form of a group: Σ w ln(γ+s) from one log of an argument away from 1 per
+ * row (glibc's log is 2-3 times slower near 1, log1p about 2 times), and
+ * Σ w ln(1 + s/γ) = Σ w ln(γ+s) − W ln γ, Σ w ln(1 + γ/s) = Σ w ln(γ+s) − Σ w ln s
+ * formed per group. Their cancellation costs about (a+q)·2.2e-16·(|ln γ| + |ln(γ+s)| +
+ * |ln s|) in LL_i; the fast form is taken when that bound is below 2.2e-16·GG_FAST_K
+ * (2.3e-13 in a log-likelihood, i.e. in the relative value of a likelihood), the exact
+ * forms otherwise. s is sorted within a group (s[0] smallest).
+ */
+#define GG_FAST_K 1024.0
+
+/* ln(u·v) for u, v > 0 without overflow or underflow of the product. */
+static double log_prod(double u, double v)
+{
+    const double uv = u * v;
+    if (uv < HUGE_VAL && uv > DBL_MIN)
+        return log(uv);
+    return log(u) + log(v);
+}
+
+/* Per-evaluation constants of the group kernel. */
+typedef struct gg_consts {
+    double q, g, ig, lg, lgq, psq, pmlq, lq, wq;
+} gg_consts;
+
+static int gg_consts_init(gg_consts *c, const double *prm)
+{
+    const double q = prm[1], g = prm[2];
+    if (!(prm[0] > 0 && q > 0 && g > 0) || !isfinite(prm[0] + q + g))
+        return 0;
+    c->q = q;
+    c->g = g;
+    c->ig = 1.0 / g;
+    c->lg = log(g);
+    c->lgq = cva__lgamma(q);
+    c->psq = cva__digamma(q);
+    c->pmlq = cva__digamma_mlog(q);
+    c->lq = log(q);
+    c->wq = cva__lgamma_corr(q);
+    return 1;
+}
+
+static int gg_fast(const gg_consts *c, double a, const double *s, size_t n)
+{
+    const double k = (a + c->q) * (1.0 + fabs(c->lg) + fabs(log(c->g + s[n - 1])) + fabs(log(s[0])));
+    return k <= GG_FAST_K;
+}
+
+/*
+ * Σ_i w_i LL_i over the rows i < n of one x (a = p x): s_i = x m_i, weights w_i (NULL: 1),
+ * W = Σ w_i, S = Σ w_i ln m_i, lx = ln x. Adds ∂/∂a, ∂/∂q, ∂/∂γ of the sum to d[0..2]
+ * when d is not NULL.
+ */
+static double gg_group(const gg_consts *c, double a, double lx, const double *s, const double *w, size_t n,
+                       double W, double S, double *d)
+{
+    const double q = c->q, g = c->g;
+    double s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, ll;
+    size_t i;
+    if (a >= GG_BIG && q >= GG_BIG) {
+        /* near-mode form; e = (ρ s − γ)/(γ + s) with ρ = q/a, f = −e/ρ */
+        const double rho = q / a, irho = a / q;
+        const double C = -LN_SQRT_2PI + 0.5 * c->lq - 0.5 * log1p(rho) - cva__lgamma_corr(a) - c->wq +
+                         cva__lgamma_corr(a + q);
+        for (i = 0; i < n; i++) {
+            const double wi = w ? w[i] : 1.0, t = 1.0 / (g + s[i]), e = (rho * s[i] - g) * t, f = -e * irho;
+            double me, mf, le, lf;
+            /* log1pmx(e) by its series near 0; 1 + e = (1+ρ) s/(γ+s) formed directly when
+               e is near −1 (and 1 + f = (1 + 1/ρ) γ/(γ+s) likewise) */
+            if (fabs(e) <= 0.5) {
+                me = cva__log1pmx(e);
+                le = me + e;
+            } else {
+                le = e < 0.0 ? log((1.0 + rho) * s[i] * t) : log1p(e);
+                me = le - e;
+            }
+            if (fabs(f) <= 0.5) {
+                mf = cva__log1pmx(f);
+                lf = mf + f;
+            } else {
+                lf = f < 0.0 ? log((1.0 + irho) * g * t) : log1p(f);
+                mf = lf - f;
+            }
+            s1 += wi * me;
+            s2 += wi * mf;
+            s3 += wi * le;
+            s4 += wi * lf;
+            s5 += wi * e;
+        }
+        ll = W * C - S + a * s1 + q * s2;
+        if (d) {
+            const double pm = cva__digamma_mlog(a + q);
+            d[0] += W * (pm - cva__digamma_mlog(a)) + s3;
+            d[1] += W * (pm - c->pmlq) + s4;
+            d[2] += a * s5 * c->ig;
+        }
+        return ll;
+    }
+    if (q >= a) {
+        /* L = ln(1 + s/γ) = −ln(γ t), t = 1/(γ+s); s1 = Σ w L, s2 = Σ w γ t, s3 = Σ w s t */
+        const double lqg = log_prod(q, c->ig);
+        if (gg_fast(c, a, s, n)) {
+            double SL = 0.0, SR = 0.0, SV = 0.0;
+            for (i = 0; i < n; i++) {
+                const double wi = w ? w[i] : 1.0, v = g + s[i], t = 1.0 / v;
+                SL += wi * log(v);
+                SR += wi * t;
+                SV += wi * s[i] * t;
+            }
+            s1 = SL - W * c->lg;
+            s2 = g * SR;
+            s3 = SV;
+        } else {
+            for (i = 0; i < n; i++) {
+                const double wi = w ? w[i] : 1.0, t = 1.0 / (g + s[i]), u = g * t, v = s[i] * t;
+                s1 += wi * neg_log_split(u, v, g, g + s[i]);
+                s2 += wi * u;
+                s3 += wi * v;
+            }
+        }
+        ll = W * (cva__lgamma_delta(q, a) - cva__lgamma(a) + a * (lqg + lx)) + (a - 1.0) * S - (a + q) * s1;
+        if (d) {
+            const double pd = cva__digamma_diff(q, a);
+            d[0] += W * (pd + c->pmlq - cva__digamma(a) + lqg + lx) + S - s1;
+            d[1] += W * pd - s1;
+            d[2] += (q * s3 - a * s2) * c->ig;
+        }
+        return ll;
+    }
+    {
+        /* M = ln(1 + γ/s) = −ln(s t), t = 1/(γ+s); s1 = Σ w M, s2 = Σ w s t, s3 = Σ w γ t */
+        const double lag = log_prod(a, g);
+        if (gg_fast(c, a, s, n)) {
+            double SL = 0.0, SR = 0.0, SV = 0.0;
+            for (i = 0; i < n; i++) {
+                const double wi = w ? w[i] : 1.0, v = g + s[i], t = 1.0 / v;
+                SL += wi * log(v);
+                SR += wi * t;
+                SV += wi * s[i] * t;
+            }
+            s1 = SL - (W * lx + S); /* Σ w ln s = W ln x + Σ w ln m */
+            s2 = SV;
+            s3 = g * SR;
+        } else {
+            for (i = 0; i < n; i++) {
+                const double wi = w ? w[i] : 1.0, t = 1.0 / (g + s[i]), u = s[i] * t, v = g * t;
+                s1 += wi * neg_log_split(u, v, s[i], g + s[i]);
+                s2 += wi * u;
+                s3 += wi * v;
+            }
+        }
+        ll = W * (cva__lgamma_delta(a, q) - c->lgq + q * (lag - lx)) - (q + 1.0) * S - (a + q) * s1;
+        if (d) {
+            const double pd = cva__digamma_diff(a, q);
+            d[0] += W * pd - s1;
+            d[1] += W * (pd + cva__digamma_mlog(a) - c->psq + lag - lx) - S - s1;
+            d[2] += (q * s2 - a * s3) * c->ig;
+        }
+        return ll;
+    }
+}
+
 double cva__gg_ll(const double *prm, const double *x, const double *m_x, const double *w, size_t n,
                   double *grad, double *ll_i)
 {
-    const double p = prm[0], q = prm[1], g = prm[2];
-    const double lgq = cva__lgamma(q), lng = log(g), psq = cva__digamma(q);
+    const double p = prm[0];
+    gg_consts c;
     double gp = 0.0, gq = 0.0, gg = 0.0;
     cva__ksum acc = {0.0, 0.0};
     size_t i;
-    if (!(p > 0 && q > 0 && g > 0) || !isfinite(p + q + g))
+    if (!gg_consts_init(&c, prm))
         return CVA_NAN;
     for (i = 0; i < n; i++) {
-        const double xi = x[i], mi = m_x[i], wi = w ? w[i] : 1.0;
-        const double px = p * xi, lm = log(mi), lx = log(xi), lgs = log(g + xi * mi);
-        const double l = cva__lgamma(px + q) - cva__lgamma(px) - lgq + q * lng + (px - 1.0) * lm + px * lx -
-                         (px + q) * lgs;
+        const double xi = x[i], mi = m_x[i], wi = w ? w[i] : 1.0, s = xi * mi;
+        double d[3] = {0.0, 0.0, 0.0};
+        const double l = gg_group(&c, p * xi, log(xi), &s, NULL, 1, 1.0, log(mi), grad ? d : NULL);
         if (ll_i)
             ll_i[i] = l;
         cva__ksum_add(&acc, wi * l);
         if (grad) {
-            const double pspq = cva__digamma(px + q);
-            gp += wi * xi * (pspq - cva__digamma(px) + lm + lx - lgs);
-            gq += wi * (pspq - psq + lng - lgs);
-            gg += wi * (q / g - (px + q) / (g + xi * mi));
+            gp += wi * xi * d[0];
+            gq += wi * d[1];
+            gg += wi * d[2];
         }
     }
     if (grad) {
@@ -126,29 +321,22 @@ typedef struct gg_data {
 static double gg_fit_ll(void *vd, const double *prm, double *grad)
 {
     const gg_data *d = (const gg_data *)vd;
-    const double p = prm[0], q = prm[1], g = prm[2];
-    const double lgq = cva__lgamma(q), lng = log(g), psq = cva__digamma(q);
+    const double p = prm[0];
+    gg_consts c;
     double gp = 0.0, gq = 0.0, gg = 0.0;
     cva__ksum acc = {0.0, 0.0};
     size_t k, i = 0;
-    if (!(p > 0 && q > 0 && g > 0) || !isfinite(p + q + g))
+    if (!gg_consts_init(&c, prm))
         return CVA_NAN;
     for (k = 0; k < d->n_groups; k++) {
-        const double x = d->gx[k], W = d->gW[k], S = d->gS[k], px = p * x, lx = log(x);
-        double SL = 0.0, SR = 0.0;
-        for (; i < d->gend[k]; i++) {
-            const double v = g + d->s[i];
-            SL += d->w[i] * log(v);
-            SR += d->w[i] / v;
-        }
-        cva__ksum_add(&acc, W * (cva__lgamma(px + q) - cva__lgamma(px) - lgq + q * lng + px * lx) +
-                                (px - 1.0) * S - (px + q) * SL);
-        if (grad) {
-            const double pspq = cva__digamma(px + q);
-            gp += x * (W * (pspq - cva__digamma(px) + lx) + S - SL);
-            gq += W * (pspq - psq + lng) - SL;
-            gg += W * q / g - (px + q) * SR;
-        }
+        const double x = d->gx[k];
+        double dd[3] = {0.0, 0.0, 0.0};
+        cva__ksum_add(&acc, gg_group(&c, p * x, log(x), d->s + i, d->w + i, d->gend[k] - i, d->gW[k], d->gS[k],
+                                     grad ? dd : NULL));
+        i = d->gend[k];
+        gp += x * dd[0];
+        gq += dd[1];
+        gg += dd[2];
     }
     if (grad) {
         grad[0] = gp;
@@ -201,7 +389,7 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
 
     if (!fit)
         return cva__report(diag, CVA_E_NULLPTR, 6, 0, -1, 0, "fit is NULL");
-    if (fit->struct_size != sizeof(cva_model_fit))
+    if (!cva__fit_size_ok(fit))
         return cva__report(diag, CVA_E_ABI_MISMATCH, 6, 0, -1, 0, "fit: call cva_model_fit_init first");
     st = cva__fit_opts_get(opts, 3, &o, diag, 5);
     if (st != CVA_OK)
@@ -292,12 +480,11 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
     pb.start = start;
     pb.ll = gg_fit_ll;
     pb.data = &d;
-    out = *fit;
+    memset(&out, 0, sizeof out);
     st = cva__fit_mle(&pb, &o, &out, &iters);
     if (st >= 0) {
         out.n_rows = nr;
-        out.struct_size = (uint32_t)sizeof out;
-        *fit = out;
+        cva__fit_store(fit, &out);
     }
     cva__free(o.alloc, blk);
     cva__free(o.alloc, gend);
@@ -330,6 +517,9 @@ cva_status cva_gg_expected_spend(const double *params, const double *x, const do
             return cva__report(diag, CVA_E_NONFINITE, 3, 0, (int64_t)i, 0, "m_x is not finite");
         if (x[i] < 0.0)
             return cva__report(diag, CVA_E_BADARG, 2, 0, (int64_t)i, 0, "x must be >= 0");
+        if (m_x[i] < 0.0)
+            return cva__report(diag, CVA_E_BADARG, 3, 0, (int64_t)i, 0,
+                               "m_x < 0: a negative mean spend (net refunds) has no Gamma-Gamma prediction");
     }
     em = p * g / (q - 1.0);
     for (i = 0; i < n; i++) {

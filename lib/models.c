@@ -50,11 +50,23 @@ cva_status cva_model_fit_init(cva_model_fit *fit, size_t struct_size)
 {
     if (!fit)
         return CVA_E_NULLPTR;
-    if (struct_size != sizeof(cva_model_fit))
+    if (struct_size != sizeof(cva_model_fit) && struct_size != CVA__MODEL_FIT_V1_SIZE)
         return CVA_E_ABI_MISMATCH;
-    memset(fit, 0, sizeof *fit);
-    fit->struct_size = (uint32_t)sizeof *fit;
+    memset(fit, 0, struct_size);
+    fit->struct_size = (uint32_t)struct_size;
     return CVA_OK;
+}
+
+int cva__fit_size_ok(const cva_model_fit *fit)
+{
+    return fit->struct_size == sizeof(cva_model_fit) || fit->struct_size == CVA__MODEL_FIT_V1_SIZE;
+}
+
+void cva__fit_store(cva_model_fit *fit, const cva_model_fit *src)
+{
+    const uint32_t size = fit->struct_size;
+    memcpy(fit, src, size);
+    fit->struct_size = size;
 }
 
 static const cva__btyd_model *btyd_table(int32_t model)
@@ -177,7 +189,7 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
     cva__optim_result res;
     mle_ctx ctx;
     cva_status st;
-    int i, j;
+    int i, j, hess_ok, round;
 
     ctx.pb = pb;
     ctx.penalty = o->penalty;
@@ -199,11 +211,56 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
     oo.f_tol = o->f_tol;
     oo.progress = o->progress;
     oo.progress_user = o->progress_user;
+    /* boundary rules (optim.c): stop once less than CVA__BND_GAIN nats of
+       log-likelihood are left to gain towards an edge, or beyond e^±30 */
+    oo.bnd_gain = CVA__BND_GAIN * ctx.inv_w;
+    oo.bnd_drift = 1.0;
+    oo.theta_max = 30.0;
     st = cva__bfgs(mle_objective, &ctx, phi, &oo, &res);
     if (iterations)
         *iterations = res.iterations;
     if (st < 0)
         return st;
+    /* converged: is it a maximum, or a plateau that runs to the edge? And at the
+       boundary: do other parameters run off too? (the limit check of optim.c
+       along the directions with information below CVA__BND_INFO, i.e. standard
+       errors above 10 in log-parameters). When a probe finds more than
+       CVA__BND_GAIN to gain, the fit goes on from there (at most 3 times). */
+    for (round = 0;; round++) {
+        unsigned m2, u2;
+        double best[4], f_best;
+        cva__optim_result r2;
+        cva_status st2;
+        hess_ok = cva__hessian(mle_objective, &ctx, phi, np, H);
+        res.evaluations += 2u * (uint64_t)np;
+        if (!((st == CVA_OK && res.converged) || st == CVA_W_BOUNDARY) || !hess_ok)
+            break;
+        if (!cva__bnd_probe(mle_objective, &ctx, phi, np, H, res.f, oo.bnd_gain, CVA__BND_INFO * ctx.inv_w,
+                            oo.theta_max, &m2, &u2, &res.evaluations, best, &f_best))
+            break;
+        res.boundary_upper |= u2 & m2 & ~res.boundary; /* earlier flags keep their direction */
+        res.boundary |= m2;
+        st = CVA_W_BOUNDARY;
+        res.converged = 0;
+        if (!(f_best < res.f - oo.bnd_gain) || round >= 3 || res.iterations >= (uint64_t)o->max_iter)
+            break;
+        memcpy(phi, best, sizeof best);
+        oo.max_iter = o->max_iter - (int)res.iterations;
+        st2 = cva__bfgs(mle_objective, &ctx, phi, &oo, &r2);
+        if (st2 < 0) {
+            if (iterations)
+                *iterations = res.iterations + r2.iterations;
+            return st2;
+        }
+        res.iterations += r2.iterations;
+        res.evaluations += r2.evaluations;
+        res.f = r2.f;
+        res.grad_norm = r2.grad_norm;
+        res.boundary_upper |= r2.boundary_upper & ~res.boundary;
+        res.boundary |= r2.boundary;
+    }
+    if (iterations)
+        *iterations = res.iterations;
 
     phi_to_p(pb, phi, p);
     fit->model = pb->model;
@@ -214,6 +271,8 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
     fit->iterations = res.iterations;
     fit->evaluations = res.evaluations + 1;
     fit->n_customers = pb->weight_total;
+    fit->boundary = res.boundary;
+    fit->boundary_upper = res.boundary_upper;
     for (i = 0; i < 4; i++) {
         fit->params[i] = 0.0;
         fit->std_err[i] = 0.0;
@@ -223,7 +282,7 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
     /* covariance of φ = (W·H)^−1; natural p_i = lower_i + s_i e^φ_i, so
        cov(p_i, p_j) = s_i s_j e^φ_i e^φ_j cov(φ_i, φ_j) */
     {
-        int ok = cva__hessian(mle_objective, &ctx, phi, np, H) && cva__spd_inverse(H, np, C);
+        int ok = hess_ok && cva__spd_inverse(H, np, C);
         double d[4];
         for (i = 0; i < np; i++) {
             double sc = pb->scale_time && pb->scale_time[i] ? pb->time_scale : 1.0;
@@ -274,6 +333,9 @@ static cva_status validate_rows_slow(int32_t model, const double *x, const doubl
             return cva__report(diag, CVA_E_BADARG, arg_x + 1, 0, (int64_t)i, 0, "need 0 <= t_x <= T");
         if (xi <= 0.0 && ti > 0.0)
             return cva__report(diag, CVA_E_BADARG, arg_x + 1, 0, (int64_t)i, 0, "x = 0 requires t_x = 0");
+        if (!discrete && xi > 0.0 && !(ti > 0.0))
+            return cva__report(diag, CVA_E_BADARG, arg_x + 1, 0, (int64_t)i, 0,
+                               "x > 0 requires t_x > 0 (a repeat purchase cannot fall at the first one)");
         if (discrete && (!is_int(ti) || !is_int(Ti) || xi > ti))
             return cva__report(diag, CVA_E_BADARG, arg_x + 1, 0, (int64_t)i, 0,
                                "BG/BB needs integer t_x and n with x <= t_x <= n");
@@ -302,7 +364,7 @@ static cva_status validate_rows(int32_t model, const double *x, const double *tx
             const double xi = x[i], ti = tx[i], Ti = T[i];
             const double xc = (xi >= 0.0 && xi < 9.0e15) ? xi : 0.5; /* 0.5 fails the integer test */
             ok &= (ti >= 0.0) & (ti <= Ti) & (Ti < HUGE_VAL) & ((double)(int64_t)xc >= xc) &
-                  ((xi > 0.0) | (ti <= 0.0));
+                  ((xi > 0.0) | (ti <= 0.0)) & ((xi <= 0.0) | (ti > 0.0));
             if (w)
                 ok &= (w[i] > 0.0) & (w[i] < HUGE_VAL);
         }
@@ -534,7 +596,7 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
 
     if (!fit)
         return cva__report(diag, CVA_E_NULLPTR, 8, 0, -1, 0, "fit is NULL");
-    if (fit->struct_size != sizeof(cva_model_fit))
+    if (!cva__fit_size_ok(fit))
         return cva__report(diag, CVA_E_ABI_MISMATCH, 8, 0, -1, 0, "fit: call cva_model_fit_init first");
     if (!m || !m->ll)
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "model is not a BTYD model with a likelihood");
@@ -586,7 +648,7 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
     pb.ll = btyd_fit_ll;
     pb.data = &fd;
 
-    out = *fit;
+    memset(&out, 0, sizeof out);
     st = cva__fit_mle(&pb, &o, &out, &iters);
     if (st >= 0) {
         /* the log-likelihood in the caller's time unit */
@@ -598,8 +660,7 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
         nat.n = wk.n;
         out.log_likelihood = m->ll(out.params, &nat, NULL, NULL);
         out.n_rows = wk.n;
-        out.struct_size = (uint32_t)sizeof out;
-        *fit = out;
+        cva__fit_store(fit, &out);
     }
     cva__free(o.alloc, wk.block);
     if (st == CVA_E_NOCONVERGE)

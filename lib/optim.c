@@ -13,7 +13,36 @@
  * −g'Hg/2 below the rounding level of f (converged); a line search that
  * cannot decrease f any more (converged when max |g| <= 1e3·grad_tol, i.e.
  * we are at the optimum to working precision, otherwise not converged);
- * the iteration limit (CVA_W_MAXITER).
+ * the iteration limit (CVA_W_MAXITER). A line search that fails with a large
+ * gradient returns CVA_W_NOT_CONVERGED.
+ *
+ * Boundary (CVA_W_BOUNDARY). The maximum likelihood may lie at the edge of the
+ * parameter space, i.e. at theta_i -> +-infinity in log-parameters (no
+ * heterogeneity, no churn, ...). The optimiser keeps the last W_BND = 4
+ * accepted iterates (theta, f, gradient) and, after every iteration, tests
+ *   (1) drift: D = max_i |theta_i(k) − theta_i(k−4)| >= bnd_drift, and every
+ *       coordinate with |Δtheta_i| >= D/4 ("drifting") moved the same way at
+ *       each of the 4 steps;
+ *   (2) vanishing gain: f(k−4) − f(k) <= 10 bnd_gain over the window;
+ *   (3) remaining gain: with u the unit drift direction and g_a, g_b the slopes
+ *       ∇f·u at both ends of the window, the model f(s) = f_inf + c e^(−κ s)
+ *       along u (the limits of every model here are power laws in the
+ *       parameters, i.e. exponential in log-parameters) gives
+ *       κ = ln(g_a/g_b)/|Δtheta| and the gain left to the limit
+ *       R = |g_b|/κ; require g_a < g_b < 0 and R <= bnd_gain. (In a quadratic
+ *       basin the same formula overestimates the gain left, so (3) never
+ *       stops a fit that still has more than bnd_gain to gain.) The other
+ *       directions must have settled: with p = ∇f − (∇f·u)u and the current
+ *       quasi-Newton inverse Hessian Hq, ½ p'Hq p <= bnd_gain.
+ * All three: stop with the drifting coordinates flagged. (2) with D >= 1 also
+ * bounds the curvature along u: an interior maximum that passed it would have
+ * a standard error of several units in log space, i.e. be unidentified.
+ * At a convergence exit (gradient, f_tol, line search) and at the iteration
+ * limit, (1) and (2) alone flag the fit (the slope has vanished there).
+ * Finally a coordinate with |theta_i| > theta_max is flagged and held there
+ * (its gradient is taken as 0 and the quasi-Newton matrix restarted without
+ * it) while the others go on: its limit is reached to working precision, and
+ * a likelihood that grows without bound towards an edge stops there.
  *
  * cva__hessian: central differences of the analytic gradient, symmetrised.
  * cva__spd_inverse: Cholesky factorisation and inversion.
@@ -39,6 +68,7 @@ typedef struct ls_ctx {
     double *x;    /* trial point */
     double *g;    /* gradient at the trial point */
     uint64_t *evals;
+    unsigned frozen; /* coordinates held at the boundary (gradient taken as 0) */
 } ls_ctx;
 
 static double maxabs(const double *v, int n)
@@ -71,9 +101,12 @@ static double ls_eval(ls_ctx *c, double alpha, double *dphi)
     (*c->evals)++;
     if (!isfinite(fv))
         return HUGE_VAL;
-    for (i = 0; i < c->n; i++)
+    for (i = 0; i < c->n; i++) {
         if (!isfinite(c->g[i]))
             return HUGE_VAL;
+        if (c->frozen >> i & 1u)
+            c->g[i] = 0.0;
+    }
     *dphi = dot(c->g, c->d, c->n);
     return fv;
 }
@@ -207,9 +240,110 @@ fallback:
     return 0;
 }
 
+/* H = I, with zero rows and columns for the frozen coordinates. */
+static void reset_H(double *H, int n, unsigned frozen)
+{
+    int i;
+    for (i = 0; i < n * n; i++)
+        H[i] = 0.0;
+    for (i = 0; i < n; i++)
+        H[i * n + i] = (frozen >> i & 1u) ? 0.0 : 1.0;
+}
+
+/* ---------------------------------------------------------------- boundary */
+
+#define W_BND 4
+
+typedef struct bnd_hist {
+    double th[W_BND + 1][OPT_NMAX], g[W_BND + 1][OPT_NMAX], f[W_BND + 1];
+    int count; /* entries stored (the newest is at (count − 1) % (W_BND + 1)) */
+} bnd_hist;
+
+static void bnd_push(bnd_hist *h, int n, const double *th, double f, const double *g)
+{
+    const int k = h->count % (W_BND + 1);
+    int i;
+    for (i = 0; i < n; i++) {
+        h->th[k][i] = th[i];
+        h->g[k][i] = g[i];
+    }
+    h->f[k] = f;
+    h->count++;
+}
+
+/*
+ * The tests of the header comment. final = 1 at a convergence or iteration-limit
+ * exit (the slope test (3) is skipped). Returns 1 and sets the masks when the
+ * fit heads for the boundary.
+ */
+static int bnd_check(const bnd_hist *h, int n, const cva__optim_opts *o, int final, const double *Hq,
+                     unsigned *mask, unsigned *upper)
+{
+    int i, j, a, b;
+    double D = 0.0, dth[OPT_NMAX], norm2 = 0.0;
+    unsigned m = 0, up = 0;
+    *mask = *upper = 0;
+    if (!(o->bnd_gain > 0.0) || !(o->bnd_drift > 0.0) || h->count < W_BND + 1)
+        return 0;
+    b = (h->count - 1) % (W_BND + 1);
+    a = h->count % (W_BND + 1); /* the oldest of the window */
+    for (i = 0; i < n; i++) {
+        dth[i] = h->th[b][i] - h->th[a][i];
+        norm2 += dth[i] * dth[i];
+        if (fabs(dth[i]) > D)
+            D = fabs(dth[i]);
+    }
+    if (!(D >= o->bnd_drift))
+        return 0;
+    for (i = 0; i < n; i++) {
+        if (!(fabs(dth[i]) >= 0.25 * D))
+            continue;
+        for (j = 0; j < W_BND; j++) { /* monotone at every step */
+            const int p0 = (a + j) % (W_BND + 1), p1 = (a + j + 1) % (W_BND + 1);
+            if ((h->th[p1][i] - h->th[p0][i]) * (dth[i] > 0.0 ? 1.0 : -1.0) < 0.0)
+                return 0;
+        }
+        m |= 1u << i;
+        if (dth[i] > 0.0)
+            up |= 1u << i;
+    }
+    if (!(h->f[a] - h->f[b] <= 10.0 * o->bnd_gain))
+        return 0;
+    if (!final) {
+        double ga = 0.0, gb = 0.0, nrm = sqrt(norm2), kappa, R;
+        for (i = 0; i < n; i++) {
+            ga += h->g[a][i] * dth[i] / nrm;
+            gb += h->g[b][i] * dth[i] / nrm;
+        }
+        if (!(ga < gb && gb < 0.0))
+            return 0;
+        kappa = log(ga / gb) / nrm;
+        R = -gb / kappa;
+        if (!(R <= o->bnd_gain))
+            return 0;
+        /* the other directions have settled: the quasi-Newton model (inverse
+           Hessian Hq) predicts a gain ½ p'Hq p <= bnd_gain from the rest of the
+           gradient, p = ∇f − (∇f·u)u */
+        if (Hq) {
+            double pp[OPT_NMAX], q = 0.0;
+            for (i = 0; i < n; i++)
+                pp[i] = h->g[b][i] - gb * dth[i] / nrm;
+            for (i = 0; i < n; i++)
+                for (j = 0; j < n; j++)
+                    q += pp[i] * Hq[i * n + j] * pp[j];
+            if (!(0.5 * q <= o->bnd_gain))
+                return 0;
+        }
+    }
+    *mask = m;
+    *upper = up;
+    return m != 0;
+}
+
 cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__optim_opts *o,
                      cva__optim_result *res)
 {
+    bnd_hist hist;
     const int n = o->n;
     double H[OPT_NMAX * OPT_NMAX], g[OPT_NMAX], d[OPT_NMAX], xt[OPT_NMAX], gt[OPT_NMAX];
     double s[OPT_NMAX], y[OPT_NMAX], Hy[OPT_NMAX];
@@ -232,10 +366,7 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
         res->evaluations = evals;
         return CVA_E_NOCONVERGE;
     }
-    for (i = 0; i < n * n; i++)
-        H[i] = 0.0;
-    for (i = 0; i < n; i++)
-        H[i * n + i] = 1.0;
+    reset_H(H, n, 0u);
 
     lc.f = f;
     lc.ctx = ctx;
@@ -245,8 +376,11 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
     lc.x = xt;
     lc.g = gt;
     lc.evals = &evals;
+    lc.frozen = 0u;
 
     gnorm = maxabs(g, n);
+    hist.count = 0;
+    bnd_push(&hist, n, theta, fx, g);
     for (;;) {
         double dphi0, alpha1, fnew = 0.0, alpha = 0.0, dmax, sy;
         if (gnorm <= o->grad_tol) {
@@ -266,12 +400,9 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
         }
         dphi0 = dot(g, d, n);
         if (!(dphi0 < 0.0)) { /* not a descent direction: restart */
-            for (i = 0; i < n * n; i++)
-                H[i] = 0.0;
-            for (i = 0; i < n; i++) {
-                H[i * n + i] = 1.0;
+            reset_H(H, n, lc.frozen);
+            for (i = 0; i < n; i++)
                 d[i] = -g[i];
-            }
             fresh_H = 1;
             scaled = 0;
             dphi0 = dot(g, d, n);
@@ -292,15 +423,14 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
 
         if (!line_search(&lc, fx, dphi0, alpha1, &fnew, &alpha)) {
             if (!fresh_H && -dphi0 > 1e3 * DBL_EPSILON * fabs(fx)) { /* retry along the steepest descent */
-                for (i = 0; i < n * n; i++)
-                    H[i] = 0.0;
-                for (i = 0; i < n; i++)
-                    H[i * n + i] = 1.0;
+                reset_H(H, n, lc.frozen);
                 fresh_H = 1;
                 scaled = 0;
                 continue;
             }
             res->converged = gnorm <= 1e3 * o->grad_tol;
+            if (!res->converged)
+                st = CVA_W_NOT_CONVERGED;
             break;
         }
         iter++;
@@ -317,6 +447,7 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
             small_steps = 0;
         fx = fnew;
         gnorm = maxabs(g, n);
+        bnd_push(&hist, n, theta, fx, g);
 
         if (o->progress && o->progress(o->progress_user, (size_t)iter, fx) != 0) {
             st = CVA_E_CANCELED;
@@ -325,6 +456,35 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
         if (small_steps >= 3) {
             res->converged = 1;
             break;
+        }
+        /* heading for the boundary: stop early (see the header comment) */
+        {
+            unsigned far = 0, m2, u2;
+            for (i = 0; i < n; i++)
+                if (o->theta_max > 0.0 && fabs(theta[i]) > o->theta_max && !(lc.frozen >> i & 1u))
+                    far |= 1u << i;
+            if (far) { /* hold them there; the other coordinates go on */
+                lc.frozen |= far;
+                res->boundary |= far;
+                for (i = 0; i < n; i++)
+                    if (far >> i & 1u) {
+                        g[i] = 0.0;
+                        if (theta[i] > 0.0)
+                            res->boundary_upper |= 1u << i;
+                    }
+                gnorm = maxabs(g, n);
+                reset_H(H, n, lc.frozen);
+                fresh_H = 1;
+                scaled = 0;
+                small_steps = 0;
+                continue;
+            }
+            if (bnd_check(&hist, n, o, 0, H, &m2, &u2)) {
+                res->boundary |= m2;
+                res->boundary_upper |= u2;
+                st = CVA_W_BOUNDARY;
+                break;
+            }
         }
 
         /* BFGS update of the inverse Hessian, skipped without curvature */
@@ -352,6 +512,18 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
         }
         (void)alpha;
     }
+    /* a convergence or iteration-limit exit right after a drift with no gain */
+    if (st >= 0 && st != CVA_W_BOUNDARY) {
+        unsigned m2, u2;
+        if (bnd_check(&hist, n, o, 1, NULL, &m2, &u2)) {
+            res->boundary |= m2;
+            res->boundary_upper |= u2;
+        }
+        if (res->boundary)
+            st = CVA_W_BOUNDARY;
+    }
+    if (st == CVA_W_BOUNDARY)
+        res->converged = 0;
     res->f = fx;
     res->grad_norm = gnorm;
     res->iterations = iter;
@@ -442,3 +614,115 @@ int cva__spd_inverse(const double *a, int n, double *inv)
         }
     return 1;
 }
+
+/* Eigen-decomposition of a symmetric n × n matrix by cyclic Jacobi rotations:
+   eigenvalues in ev, eigenvectors in the columns of V (row-major). */
+static void sym_eigen(const double *a, int n, double *ev, double *V)
+{
+    double A[OPT_NMAX * OPT_NMAX];
+    int i, j, k, sweep;
+    for (i = 0; i < n * n; i++)
+        A[i] = a[i];
+    for (i = 0; i < n; i++)
+        for (j = 0; j < n; j++)
+            V[i * n + j] = i == j ? 1.0 : 0.0;
+    for (sweep = 0; sweep < 50; sweep++) {
+        double off = 0.0;
+        for (i = 0; i < n; i++)
+            for (j = i + 1; j < n; j++)
+                off += A[i * n + j] * A[i * n + j];
+        if (!(off > 0.0))
+            break;
+        for (i = 0; i < n; i++)
+            for (j = i + 1; j < n; j++) {
+                double apq = A[i * n + j], theta, t, c, sn;
+                if (fabs(apq) <= 0.0)
+                    continue;
+                theta = (A[j * n + j] - A[i * n + i]) / (2.0 * apq);
+                t = (theta >= 0.0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1.0));
+                c = 1.0 / sqrt(t * t + 1.0);
+                sn = t * c;
+                for (k = 0; k < n; k++) { /* A ← A J (columns i, j) */
+                    double aki = A[k * n + i], akj = A[k * n + j];
+                    A[k * n + i] = c * aki - sn * akj;
+                    A[k * n + j] = sn * aki + c * akj;
+                }
+                for (k = 0; k < n; k++) { /* A ← J' A (rows i, j) */
+                    double aik = A[i * n + k], ajk = A[j * n + k];
+                    A[i * n + k] = c * aik - sn * ajk;
+                    A[j * n + k] = sn * aik + c * ajk;
+                }
+                for (k = 0; k < n; k++) {
+                    double vki = V[k * n + i], vkj = V[k * n + j];
+                    V[k * n + i] = c * vki - sn * vkj;
+                    V[k * n + j] = sn * vki + c * vkj;
+                }
+            }
+    }
+    for (i = 0; i < n; i++)
+        ev[i] = A[i * n + i];
+}
+
+int cva__bnd_probe(cva__objective_fn f, void *ctx, const double *theta, int n, const double *hess, double f_star,
+                   double gain, double info_min, double theta_max, unsigned *mask, unsigned *upper,
+                   uint64_t *evals, double *best_theta, double *best_f)
+{
+    static const double steps[2] = {2.0, 4.0};
+    double ev[OPT_NMAX], V[OPT_NMAX * OPT_NMAX], xt[OPT_NMAX], gt[OPT_NMAX];
+    int e, i, k, sign;
+    *mask = *upper = 0;
+    if (best_f)
+        *best_f = f_star;
+    if (best_theta)
+        for (i = 0; i < n && i < OPT_NMAX; i++)
+            best_theta[i] = theta[i];
+    if (n < 1 || n > OPT_NMAX || !(gain > 0.0))
+        return 0;
+    sym_eigen(hess, n, ev, V);
+    for (e = 0; e < n; e++) {
+        double vmax = 0.0, f_best = HUGE_VAL;
+        int best = 0;
+        if (ev[e] > info_min) /* identified direction */
+            continue;
+        for (i = 0; i < n; i++)
+            if (fabs(V[i * n + e]) > vmax)
+                vmax = fabs(V[i * n + e]);
+        for (sign = -1; sign <= 1; sign += 2) {
+            int flat = 1;
+            double ft = HUGE_VAL;
+            for (k = 0; k < 2 && flat; k++) {
+                for (i = 0; i < n; i++) {
+                    xt[i] = theta[i] + sign * steps[k] * V[i * n + e];
+                    if (fabs(xt[i]) > theta_max + steps[1])
+                        flat = 0;
+                }
+                if (!flat)
+                    break;
+                ft = f(ctx, xt, gt);
+                (*evals)++;
+                if (!(ft <= f_star + gain)) /* rises (or not finite): bounded this way */
+                    flat = 0;
+                else if (best_f && ft < *best_f) { /* the lowest point seen */
+                    *best_f = ft;
+                    if (best_theta)
+                        for (i = 0; i < n; i++)
+                            best_theta[i] = xt[i];
+                }
+            }
+            if (flat && ft < f_best) { /* flat this way; keep the side that goes lower */
+                best = sign;
+                f_best = ft;
+            }
+        }
+        if (!best)
+            continue;
+        for (i = 0; i < n; i++)
+            if (fabs(V[i * n + e]) >= 0.25 * vmax) {
+                *mask |= 1u << i;
+                if (best * V[i * n + e] > 0.0)
+                    *upper |= 1u << i;
+            }
+    }
+    return *mask != 0;
+}
+

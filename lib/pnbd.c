@@ -134,6 +134,163 @@ static int par_init(pnbd_par *q, const double *p)
     return 1;
 }
 
+/* ------------------------------------------------------ the quadrature */
+
+/*
+ * Where the series would need thousands of terms (z within ~2e-2 of 1: one of α, β
+ * much larger than the other plus τ, e.g. s, β → ∞ with s/β fixed when the death
+ * rate has no heterogeneity; a Pareto/NBD fit heading there spent seconds per
+ * evaluation), E is computed from the integral it comes from (pnbd_gen.py),
+ *   E = s (α+T)^k (β+T)^s ∫_{t_x}^{T} (α+u)^(−k) (β+u)^(−(s+1)) du,
+ * by Gauss–Legendre panels in v = ln((m+u)/(m+u_ref)), m = min(α, β) (the nearer
+ * singularity, at distance π from the real v axis). With ea, eb the exponents of
+ * m+u and M+u and ρ = (m+u_ref)/(M+u_ref), the log of the integrand in v is
+ *   ψ(v) = (1 − ea) v − eb ln(1 + ρ (e^v − 1)),
+ * concave, and u_ref is its maximum (t_x, T or the stationary point), so ψ <= 0.
+ * The range is cut where ψ < −PNBD_QCUT (the rest is below e^(−40) relatively),
+ * and panels march out from the maximum with widths <= 1 and <= 6/|ψ'|, so that
+ * ψ varies by at most ~6 over a panel (GL16 is then exact to rounding). At most
+ * PNBD_QPANELS panels: the cost is bounded whatever the parameters.
+ */
+static const double GL16[8][2] = {
+    {0.095012509837637441, 0.1894506104550685},   {0.28160355077925892, 0.18260341504492358},
+    {0.45801677765722737, 0.16915651939500254},   {0.61787624440264377, 0.14959598881657674},
+    {0.755404408355003, 0.12462897125553388},     {0.86563120238783176, 0.095158511682492786},
+    {0.9445750230732326, 0.062253523938647894},   {0.98940093499164994, 0.027152459411754096},
+};
+
+#define PNBD_SERIES_MAX 2000.0
+#define PNBD_QCUT 40.0
+#define PNBD_QPANELS 160
+
+typedef struct quad_fn {
+    double ea, eb, rho;
+} quad_fn;
+
+static double qpsi(const quad_fn *f, double v)
+{
+    return (1.0 - f->ea) * v - f->eb * log1p(f->rho * expm1(v));
+}
+
+static double qdpsi(const quad_fn *f, double v)
+{
+    const double e = exp(v);
+    return (1.0 - f->ea) - f->eb * f->rho * e / (1.0 + f->rho * (e - 1.0));
+}
+
+/* The point where ψ = −PNBD_QCUT between the maximum (0) and v_end (ψ(v_end) < −cut):
+   Newton from v_end, monotone for a concave ψ (it stays on v_end's side). */
+static double qcut(const quad_fn *f, double v_end)
+{
+    double v = v_end;
+    int it;
+    for (it = 0; it < 60; it++) {
+        const double y = qpsi(f, v) + PNBD_QCUT, d = qdpsi(f, v);
+        if (y > -0.5 || !(fabs(d) > 0.0))
+            break;
+        v -= y / d;
+    }
+    return v;
+}
+
+/* Σ over panels from 0 to v_end (either sign) of the GL16 sums of e^ψ and, with sums,
+   of e^ψ · (ln((m+T)/(m+u)), ln((M+T)/(M+u)), 1/(m+u), 1/(M+u)). */
+static int qside(const quad_fn *f, double v_end, double am, double aM, double *acc, int want, int budget)
+{
+    const double dir = v_end > 0.0 ? 1.0 : -1.0, len = fabs(v_end);
+    double pos = 0.0;
+    int used = 0;
+    while (pos < len && used < budget) {
+        const double slope = fabs(qdpsi(f, dir * pos));
+        double w = slope > 6.0 ? 6.0 / slope : 1.0, half, mid;
+        int j, sg;
+        if (used == budget - 1 || pos + w > len)
+            w = len - pos;
+        half = 0.5 * w;
+        mid = dir * (pos + half);
+        for (j = 0; j < 8; j++)
+            for (sg = -1; sg <= 1; sg += 2) {
+                const double v = mid + (double)sg * half * GL16[j][0], ev = expm1(v), t = f->rho * ev;
+                const double lb = log1p(t), wt = GL16[j][1] * half * exp((1.0 - f->ea) * v - f->eb * lb);
+                acc[0] += wt;
+                if (want) { /* ln((m+u_ref)/(m+u)), ln((M+u_ref)/(M+u)) */
+                    acc[1] -= wt * v;
+                    acc[2] -= wt * lb;
+                    /* 1/(m+u_ref) − 1/(m+u) and 1/(M+u_ref) − 1/(M+u), formed without cancellation */
+                    acc[3] -= wt * expm1(-v) / am;
+                    acc[4] += wt * t / (aM * (1.0 + t));
+                }
+            }
+        pos += w;
+        used++;
+    }
+    return used;
+}
+
+/* ln E by quadrature (see above); ∂ ln E/∂(r, α, s, β) into dl when not NULL. */
+static double pnbd_quad(const pnbd_par *q, double k, double tx, double T, double *dl, int *capped, double *rest,
+                        double *uref)
+{
+    const int mal = q->al <= q->be; /* m = α */
+    const double m = mal ? q->al : q->be, M = mal ? q->be : q->al, D = M - m;
+    quad_fn f;
+    double ur = tx, v0, v1, lmT, lMT, lref, acc[5] = {0.0, 0.0, 0.0, 0.0, 0.0}, lnE;
+    int used;
+    f.ea = mal ? k : q->s + 1.0;
+    f.eb = mal ? q->s + 1.0 : k;
+    /* the maximum of ψ: t_x, T, or where ρ e^v/(1 + ρ(e^v − 1)) = (1 − ea)/eb */
+    {
+        const double rho0 = (m + tx) / (M + tx), rhoT = (m + T) / (M + T);
+        if ((1.0 - f.ea) - f.eb * rho0 > 0.0) {
+            if ((1.0 - f.ea) - f.eb * rhoT >= 0.0) {
+                ur = T;
+            } else {
+                /* (m+u)/(M+u) = c  <=>  u = (c M − m)/(1 − c) = c D/(1 − c) − m */
+                const double c = (1.0 - f.ea) / f.eb;
+                ur = c * D / (1.0 - c) - m;
+                ur = ur < tx ? tx : (ur > T ? T : ur);
+            }
+        }
+    }
+    f.rho = (m + ur) / (M + ur);
+    v0 = -log1p((ur - tx) / (m + tx));
+    v1 = log1p((T - ur) / (m + ur));
+    lmT = v1;
+    lMT = log1p((T - ur) / (M + ur));
+    lref = log(m + ur) + f.ea * lmT + f.eb * lMT; /* ln((m+u_ref) h(u_ref)), h(T) = 1 */
+    if (v0 < 0.0 && qpsi(&f, v0) < -PNBD_QCUT)
+        v0 = qcut(&f, v0);
+    if (v1 > 0.0 && qpsi(&f, v1) < -PNBD_QCUT)
+        v1 = qcut(&f, v1);
+    used = qside(&f, v1, m + ur, M + ur, acc, dl != NULL, PNBD_QPANELS / 2);
+    if (used >= PNBD_QPANELS / 2)
+        *capped = 1;
+    used = qside(&f, v0, m + ur, M + ur, acc, dl != NULL, PNBD_QPANELS / 2);
+    if (used >= PNBD_QPANELS / 2)
+        *capped = 1;
+    lnE = log(q->s) - log(q->be + T) + lref + log(acc[0]);
+    /* lref = ln(m+u) + ea ln((m+T)/(m+u)) + eb ln((M+T)/(M+u)): the k and s parts of it out */
+    *rest = log(q->s) - log(q->be + T) + log(m + ur) + (mal ? lMT : lmT) + log(acc[0]);
+    *uref = ur;
+    if (dl) {
+        /* dl[0..3]: ∂ ln E; dl[4..7]: the same less ∂[k ln((α+T)/(α+u)) + s ln((β+T)/(β+u))], u = u_ref */
+        const double i0 = 1.0 / acc[0], dA = mal ? lmT : lMT, dB = mal ? lMT : lmT;
+        const double la = (mal ? acc[1] : acc[2]) * i0, lb = (mal ? acc[2] : acc[1]) * i0;
+        /* ⟨1/(α+u_ref) − 1/(α+u)⟩, ⟨1/(β+u_ref) − 1/(β+u)⟩ */
+        const double ia = (mal ? acc[3] : acc[4]) * i0, ib = (mal ? acc[4] : acc[3]) * i0;
+        const double iau = 1.0 / (q->al + ur), ibu = 1.0 / (q->be + ur);
+        dl[4] = la;
+        dl[5] = k * ia;
+        dl[6] = 1.0 / q->s + lb;
+        dl[7] = (q->s + 1.0) * ib - ibu;
+        dl[0] = dA + dl[4];
+        dl[1] = -k * (T - ur) * iau / (q->al + T) + dl[5];
+        dl[2] = dB + dl[6];
+        dl[3] = -q->s * (T - ur) * ibu / (q->be + T) + dl[7];
+    }
+    return lnE;
+}
+
 /*
  * One row. With E = e^(L2−L1) = (s/(r+s+x)) · A0 · (α+T)^k (β+T)^s:
  *   α >= β: e^(ℓ1−L1) = R S1, e^(ℓ2−L1) = S2;  α < β: both times F = (α+T)/(β+T)
@@ -146,13 +303,20 @@ static int par_init(pnbd_par *q, const double *p)
  */
 typedef struct pnbd_row {
     double L1;          /* −k ln(α+T) − s ln(β+T) (only with want_l1) */
+    double aT, bT;      /* ln(α+T), ln(β+T) (only with want_l1 or grad) */
+    double lnE, rest, uref; /* ln E = (r+x) ln((α+T)/(α+u)) + s ln((β+T)/(β+u)) + rest, u = uref
+                               (lnE = −Inf when t_x = T) */
     double pa;          /* P(alive) = 1/(1+E) */
     double l1pE;        /* ln(1+E) */
-    double g[4];        /* ∂(L1 + ln(1+E))/∂(r, α, s, β) when requested */
+    double g[4];        /* ∂ ln(1+E)/∂(r, α, s, β) when requested */
+    double gr[4];       /* the same less (1 − P(alive)) ∂[(r+x) ln((α+T)/(α+u)) + s ln((β+T)/(β+u))] */
     int capped;
 } pnbd_row;
 
 #define PNBD_LIN_MAX 600.0
+/* r ln(1 + T/α) + s ln(1 + T/β) beyond which a row with E > 1 is formed from its
+   "dropped out" side (their rounding, ~2e-16 of them, would otherwise reach 1e-14) */
+#define PNBD_SPLIT 64.0
 
 /* ln(1+v), v >= 0: log1p only where it matters (glibc's log1p is ~3x log) */
 static double log1p_fast(double v)
@@ -161,24 +325,39 @@ static double log1p_fast(double v)
 }
 
 
-/* ∂ℓ(τ)/∂(r, α, s, β) with ∂ ln S from the raw sums (bS, cS, zS) over S */
-static void ell_grad(const pnbd_par *q, double k, double tau, double S, double bS, double cS, double zS, double *d)
+/* ∂(ℓ(τ) − L1)/∂(r, α, s, β) with ∂ ln S from the raw sums (bS, cS, zS) over S; the
+   differences ln(α+T) − ln(α+τ) = dA, ln(β+T) − ln(β+τ) = dB and k/(α+T) − k/(α+τ) are
+   formed directly (ℓ and L1 are both large where r, α or s, β are). */
+static void ell_grad(const pnbd_par *q, double k, double tau, double T, double dA, double dBt, double S, double bS,
+                     double cS, double zS, double *d)
 {
     double ia = 1.0 / (q->al + tau), ib = 1.0 / (q->be + tau), iS = 1.0 / S;
+    double iaT = 1.0 / (q->al + T), ibT = 1.0 / (q->be + T), dT = T - tau;
+    /* dA = dBt = 0 and T = τ leave out K(τ) = ∂[k ln((α+T)/(α+τ)) + s ln((β+T)/(β+τ))] */
     double dB = bS * iS, dC = cS * iS, dz = zS * iS;
     if (q->abr) {
-        /* B' = k = r+x, C' = r+s+x+1, z = (α−β)/(α+τ) */
-        d[0] = -log(q->al + tau) + dB + dC;
-        d[2] = -log(q->be + tau) + dC;
-        d[1] = -k * ia + dz * (q->be + tau) * ia * ia;
-        d[3] = -q->s * ib - dz * ia;
+        /* ℓ = −k a(τ) − s b(τ) + ln S; B' = k = r+x, C' = r+s+x+1, z = (α−β)/(α+τ) */
+        d[0] = dA + dB + dC;
+        d[2] = dBt + dC;
+        d[1] = -k * dT * ia * iaT + dz * (q->be + tau) * ia * ia;
+        d[3] = -q->s * dT * ib * ibT - dz * ia;
     } else {
-        /* B' = s+1, C' = r+s+x+1, z = (β−α)/(β+τ) */
-        d[0] = -log(q->al + tau) + dC;
-        d[2] = -log(q->be + tau) + dB + dC;
-        d[1] = -(k - 1.0) * ia - dz * ib;
-        d[3] = -(q->s + 1.0) * ib + dz * (q->al + tau) * ib * ib;
+        /* ℓ = −(k−1) a(τ) − (s+1) b(τ) + ln S; B' = s+1, C' = r+s+x+1, z = (β−α)/(β+τ) */
+        d[0] = dA + dC;
+        d[2] = dBt + dB + dC;
+        d[1] = -k * dT * ia * iaT + ia - dz * ib;
+        d[3] = -q->s * dT * ib * ibT - ib + dz * (q->al + tau) * ib * ib;
     }
+}
+
+/* 1 when the series for this row would need more than PNBD_SERIES_MAX terms (its terms
+   fall at least like z^j; they must reach 1e-17 (1 − z)). */
+static int pnbd_use_quad(const pnbd_par *q, double tx)
+{
+    const double M = q->abr ? q->al : q->be, z = fabs(q->al - q->be) / (M + tx);
+    if (!(z > 0.0))
+        return 0;
+    return 39.0 - log1p(-z) > -PNBD_SERIES_MAX * log(z);
 }
 
 static void row_eval(const pnbd_par *q, double x, double tx, double T, int want_l1, int grad, pnbd_row *o)
@@ -191,24 +370,40 @@ static void row_eval(const pnbd_par *q, double x, double tx, double T, int want_
         aT = log(al + T);
         bT = log(be + T);
         o->L1 = -k * aT - s * bT;
+        o->aT = aT;
+        o->bT = bT;
     }
-    if (grad) {
-        o->g[0] = -aT;
-        o->g[1] = -k / (al + T);
-        o->g[2] = -bT;
-        o->g[3] = -s / (be + T);
-    }
-    if (tx < T) {
+    if (grad) /* ∂ ln(1+E) only: the caller adds ∂(r ln α + s ln β + L1) in its stable form */
+        o->g[0] = o->g[1] = o->g[2] = o->g[3] = o->gr[0] = o->gr[1] = o->gr[2] = o->gr[3] = 0.0;
+    if (tx < T && pnbd_use_quad(q, tx)) {
+        double dl[8], lnE;
+        int i, capped = 0;
+        lnE = pnbd_quad(q, k, tx, T, grad ? dl : NULL, &capped, &o->rest, &o->uref);
+        o->lnE = lnE;
+        o->capped = capped;
+        o->pa = cva__expit(-lnE);
+        o->l1pE = want_l1 ? cva__log1pexp(lnE) : 0.0;
+        if (grad)
+            for (i = 0; i < 4; i++) {
+                o->g[i] = (1.0 - o->pa) * dl[i];
+                o->gr[i] = (1.0 - o->pa) * dl[4 + i];
+            }
+    } else if (tx < T) {
         double bp = q->abr ? k : s + 1.0, cp = rsx + 1.0, M = q->abr ? al : be;
         double z1 = fabs(al - be) / (M + tx), z2 = fabs(al - be) / (M + T);
         /* log of the ratio, not log1p (3x slower in glibc): the absolute error of Δa
            stays below 1 ulp, so R = exp(e') is within (k+s) ulp, and where R S1 − S2
            cancels E is negligible next to 1 (P(alive) and ln(1+E) keep full accuracy) */
-        double da = log((al + T) / (al + tx)), db = log((be + T) / (be + tx));
+        /* (beyond k + s = 1e3 the ulp of the ratio's log would cost more than 2e-13 in e':
+           log1p of the difference) */
+        const int exact = k + s > 1e3;
+        double da = exact ? log1p((T - tx) / (al + tx)) : log((al + T) / (al + tx));
+        double db = exact ? log1p((T - tx) / (be + tx)) : log((be + T) / (be + tx));
         double ep = q->abr ? k * da + s * db : (k - 1.0) * da + (s + 1.0) * db;
         double F = q->abr ? 1.0 : (al + T) / (be + T), c = s / rsx, R = 0.0, D = 0.0;
         int lin = ep < PNBD_LIN_MAX;
         useries2 S;
+        o->uref = tx;
         o->capped = unit_series2(bp, cp, z1, z2, grad, &S);
         if (lin) {
             double E;
@@ -219,33 +414,50 @@ static void row_eval(const pnbd_par *q, double x, double tx, double T, int want_
             E = c * F * D;
             o->pa = 1.0 / (1.0 + E);
             o->l1pE = want_l1 ? log1p(E) : 0.0;
+            o->lnE = log(E);
+            o->rest = o->lnE - k * da - s * db; /* |k da + s db| < ~600: cancels < 2e-13 */
         } else {
-            double lnE = log(c * F) + ep + log(S.S1) + cva__log1mexp(log(S.S2 / S.S1) - ep);
+            const double lrest = log(c * F) + (q->abr ? 0.0 : db - da) + log(S.S1) +
+                                 cva__log1mexp(log(S.S2 / S.S1) - ep);
+            double lnE = lrest + k * da + s * db; /* = ln(cF) + e' + ln S1 + ln(1 − S2/(R S1)) */
+            o->lnE = lnE;
+            o->rest = lrest;
             o->pa = cva__expit(-lnE);
             o->l1pE = cva__log1pexp(lnE);
         }
         if (grad) {
-            double d1[4], d2[4], w2 = 1.0 - o->pa, dl;
+            /* d1n = ∂(ℓ1 − L1) less K, K = ∂[k ln((α+T)/(α+t_x)) + s ln((β+T)/(β+t_x))] */
+            const double K[4] = {da, -k * (T - tx) / ((al + tx) * (al + T)), db, -s * (T - tx) / ((be + tx) * (be + T))};
+            double d1n[4], d2[4], w2 = 1.0 - o->pa, dl, u1, u2;
             int i;
-            ell_grad(q, k, tx, S.S1, S.b1, S.c1, S.z1, d1);
-            ell_grad(q, k, T, S.S2, S.b2, S.c2, S.z2, d2);
+            ell_grad(q, k, tx, tx, 0.0, 0.0, S.S1, S.b1, S.c1, S.z1, d1n);
+            ell_grad(q, k, T, T, 0.0, 0.0, S.S2, S.b2, S.c2, S.z2, d2);
             if (lin) {
                 /* w2 ∂ln A0 = P (s/(r+s+x)) F (R S1 ∂ℓ1 − S2 ∂ℓ2): no 1/(1 − e^d) */
-                double f = o->pa * c * F, u1 = f * R * S.S1, u2 = f * S.S2;
-                for (i = 0; i < 4; i++)
-                    o->g[i] = o->pa * o->g[i] + u1 * d1[i] - u2 * d2[i];
+                double f = o->pa * c * F;
+                u1 = f * R * S.S1;
+                u2 = f * S.S2;
             } else {
                 double d = log(S.S2 / S.S1) - ep, c1 = -1.0 / expm1(d), c2 = c1 - 1.0;
-                for (i = 0; i < 4; i++)
-                    o->g[i] = o->pa * o->g[i] + w2 * (c1 * d1[i] - c2 * d2[i]);
+                u1 = w2 * c1;
+                u2 = w2 * c2;
+            }
+            for (i = 0; i < 4; i++) {
+                o->g[i] = u1 * (d1n[i] + K[i]) - u2 * d2[i];
+                o->gr[i] = u1 * d1n[i] - u2 * (d2[i] - K[i]);
             }
             dl = 1.0 / rsx; /* ∂ ln(s/(r+s+x)) */
             o->g[0] -= w2 * dl;
             o->g[2] += w2 * (1.0 / s - dl);
+            o->gr[0] -= w2 * dl;
+            o->gr[2] += w2 * (1.0 / s - dl);
         }
     } else {
         o->pa = 1.0;
         o->l1pE = 0.0;
+        o->lnE = -HUGE_VAL;
+        o->rest = 0.0;
+        o->uref = T;
     }
 }
 
@@ -273,15 +485,15 @@ static void lgc_get(lg_cache *c, double r, double x, double *lg, double *dg)
         int xi = (int)x;
         while (c->filled <= xi) {
             int j = c->filled;
-            c->lg[j] = cva__lgamma(r + (double)j) - c->lgr;
+            c->lg[j] = cva__lgamma_diff(r, (double)j);
             c->dg[j] = c->dg[j - 1] + 1.0 / (r + (double)(j - 1));
             c->filled++;
         }
         *lg = c->lg[xi];
         *dg = c->dg[xi];
     } else {
-        *lg = cva__lgamma(r + x) - c->lgr;
-        *dg = c->want_dg ? cva__digamma(r + x) - c->psr : 0.0;
+        *lg = cva__lgamma_diff(r, x);
+        *dg = c->want_dg ? cva__digamma_diff(r, x) : 0.0;
     }
 }
 
@@ -292,41 +504,61 @@ static double pnbd_ll(const double *p, const cva__btyd_rows *rows, double *grad,
     pnbd_par q;
     lg_cache lc;
     cva__ksum acc = {0.0, 0.0};
-    double g0 = 0.0, g1 = 0.0, g2 = 0.0, g3 = 0.0, base;
+    double g0 = 0.0, g1 = 0.0, g2 = 0.0, g3 = 0.0;
     size_t i;
     if (!par_init(&q, p))
         return CVA_NAN;
     lgc_init(&lc, q.r, grad != NULL);
-    base = q.r * q.lnal + q.s * q.lnbe;
     for (i = 0; i < rows->n; i++) {
         const double x = rows->x[i], w = rows->w ? rows->w[i] : 1.0;
         double lg, dg, lli;
         pnbd_row o;
         row_eval(&q, x, rows->t_x[i], rows->T[i], 1, grad != NULL, &o);
         lgc_get(&lc, q.r, x, &lg, &dg);
-        lli = lg + base + o.L1 + o.l1pE;
+        /* r ln α + s ln β + L1 = −x ln(α+T) − r ln(1 + T/α) − s ln(1 + T/β): no difference
+           of large logs as r, α or s, β grow together (the difference of the logs is
+           exact enough once T/α >= ½). Where E dominates and those terms are large, ln E
+           carries (r+x) ln((α+T)/(α+u)) + s ln((β+T)/(β+u)) that would cancel them: the
+           likelihood is then formed from the "dropped out" side,
+             −x ln(α+u) − r ln(1 + u/α) − s ln(1 + u/β) + rest + ln(1 + 1/E). */
+        {
+            const double T = rows->T[i];
+            const double la = T >= 0.5 * q.al ? o.aT - q.lnal : log1p(T / q.al);
+            const double lb = T >= 0.5 * q.be ? o.bT - q.lnbe : log1p(T / q.be);
+            if (o.lnE > 0.0 && q.r * la + q.s * lb > PNBD_SPLIT) {
+                /* E > 1 and r ln(1 + T/α) + s ln(1 + T/β) large: the weights of the two sides
+                   are w1 = P(alive) and w2 = 1 − w1 */
+                const double u = o.uref, w1 = o.pa, w2 = 1.0 - o.pa;
+                const double lau = u >= 0.5 * q.al ? log(q.al + u) - q.lnal : log1p(u / q.al);
+                const double lbu = u >= 0.5 * q.be ? log(q.be + u) - q.lnbe : log1p(u / q.be);
+                lli = lg - x * log(q.al + u) - q.r * lau - q.s * lbu + o.rest + log1p(exp(-o.lnE));
+                if (grad) {
+                    g0 += w * (dg - w1 * la - w2 * lau + o.gr[0]);
+                    g1 += w * (w1 * (q.r * T / q.al - x) / (q.al + T) + w2 * (q.r * u / q.al - x) / (q.al + u) +
+                               o.gr[1]);
+                    g2 += w * (-w1 * lb - w2 * lbu + o.gr[2]);
+                    g3 += w * (w1 * q.s * T / (q.be * (q.be + T)) + w2 * q.s * u / (q.be * (q.be + u)) + o.gr[3]);
+                }
+            } else {
+                lli = lg - x * o.aT - q.r * la - q.s * lb + o.l1pE;
+                if (grad) {
+                    /* ∂(r ln α + s ln β + L1) stably, plus ∂ ln(1+E) from row_eval */
+                    g0 += w * (dg - la + o.g[0]);
+                    g1 += w * ((q.r * T / q.al - x) / (q.al + T) + o.g[1]);
+                    g2 += w * (-lb + o.g[2]);
+                    g3 += w * (q.s * T / (q.be * (q.be + T)) + o.g[3]);
+                }
+            }
+        }
         if (ll_i)
             ll_i[i] = lli;
         cva__ksum_add(&acc, w * lli);
-        if (grad) {
-            g0 += w * (dg + o.g[0]);
-            g1 += w * o.g[1];
-            g2 += w * o.g[2];
-            g3 += w * o.g[3];
-        }
     }
     if (grad) {
-        double W = 0.0;
-        if (rows->w) {
-            for (i = 0; i < rows->n; i++)
-                W += rows->w[i];
-        } else {
-            W = (double)rows->n;
-        }
-        grad[0] = g0 + W * q.lnal;
-        grad[1] = g1 + W * q.r / q.al;
-        grad[2] = g2 + W * q.lnbe;
-        grad[3] = g3 + W * q.s / q.be;
+        grad[0] = g0;
+        grad[1] = g1;
+        grad[2] = g2;
+        grad[3] = g3;
     }
     return cva__ksum_value(&acc);
 }
@@ -518,106 +750,134 @@ static cva_status pnbd_dert(const double *p, double delta, const double *x, cons
 
 /*
  * P(X(t) = k) for a new customer. Given λ, μ the customer is alive at t with
- * probability e^{−μt} (then X ~ Poisson(λt)); otherwise dies at τ < t:
- *   ∫_0^t μ e^{−μτ} (λτ)^k e^{−λτ}/k! dτ = μ λ^k/(λ+μ)^{k+1} · P(Gamma(k+1, λ+μ) <= t)
- *     = μ λ^k/(λ+μ)^{k+1} · [1 − e^{−(λ+μ)t} Σ_{i<=k} ((λ+μ)t)^i / i!].
- * Mixing over λ ~ Gamma(r, α), μ ~ Gamma(s, β) with (λ, μ) = ρ(p, 1−p):
- *   E[μ λ^k (λ+μ)^{i−k−1} e^{−(λ+μ)t}] = α^r β^s Γ(r+s+i) B(r+k, s+1)/(Γ(r)Γ(s)) · H_i(t),
- *   H_i(t) = 2F1(r+s+i, s+1; r+s+k+1; (α−β)/(α+t)) / (α+t)^(r+s+i)      (α >= β)
- *          = 2F1(r+s+i, r+k; r+s+k+1; (β−α)/(β+t)) / (β+t)^(r+s+i)      (α <  β)
- * so  P(X(t)=k) = Γ(r+k)/(Γ(r)k!) (α/(α+t))^r (t/(α+t))^k (β/(β+t))^s
- *              + α^r β^s B(r+k, s+1)/B(r, s) · [H_0(0) − Σ_{i<=k} (Γ(r+s+i)/(Γ(r+s) i!)) t^i H_i(t)].
- * The bracket is a difference; when it cancels (more than 3 digits lost) it is
- * summed instead as the positive tail Σ_{i>k} (same terms), which converges
- * quickly exactly where the difference cancels (small (λ+μ)t).
+ * probability e^{−μt} (then X ~ Poisson(λt)), or died at τ < t with density μ e^{−μτ}
+ * having made Poisson(λτ) purchases. λ and μ are independent, so mixing each part:
+ *   P(X(t)=k) = NB_k(t) (β/(β+t))^s + ∫_0^t NB_k(τ) s β^s (β+τ)^(−(s+1)) dτ,
+ *   NB_k(τ) = Γ(r+k)/(Γ(r) k!) (α/(α+τ))^r (τ/(α+τ))^k.
+ * The integrand is log-concave in v = ln τ (its log is k v − (r+k) ln(α+τ) − (s+1) ln(β+τ)
+ * plus v for dτ = τ dv): it is integrated like the likelihood's E above, from its maximum
+ * outwards with panels of width <= 1 and <= 6/|ψ'|, cut at e^(−40). (The 2F1 sums this
+ * replaces needed up to 1e6 terms per call and O(k²) calls where α and β differ a lot:
+ * ~20 s for 40 values.)
  */
-static cva_status ln_H(const pnbd_par *q, double k, double i, double t, double *lv)
+typedef struct pn_fn {
+    double k, r, al, s, be, tr; /* ψ(v) relative to τ_ref = tr */
+} pn_fn;
+
+static double pn_psi(const pn_fn *f, double v)
 {
-    double r = q->r, s = q->s, z, lf;
-    int sg = 1;
-    cva_status st;
-    if (q->abr) {
-        z = (q->al - q->be) / (q->al + t);
-        st = cva__hyp2f1_log(r + s + i, s + 1.0, r + s + k + 1.0, z, &lf, &sg);
-        *lv = lf - (r + s + i) * log(q->al + t);
-    } else {
-        z = (q->be - q->al) / (q->be + t);
-        st = cva__hyp2f1_log(r + s + i, r + k, r + s + k + 1.0, z, &lf, &sg);
-        *lv = lf - (r + s + i) * log(q->be + t);
+    const double em = expm1(v);
+    return (f->k + 1.0) * v - (f->r + f->k) * log1p(f->tr * em / (f->al + f->tr)) -
+           (f->s + 1.0) * log1p(f->tr * em / (f->be + f->tr));
+}
+
+static double pn_dpsi(const pn_fn *f, double v)
+{
+    const double tau = f->tr * exp(v);
+    return (f->k + 1.0) - (f->r + f->k) * tau / (f->al + tau) - (f->s + 1.0) * tau / (f->be + tau);
+}
+
+/* ψ = −PNBD_QCUT between 0 (the maximum) and v_end, where ψ(v_end) < −cut (Newton, monotone) */
+static double pn_cut(const pn_fn *f, double v_end)
+{
+    double v = v_end;
+    int it;
+    for (it = 0; it < 60; it++) {
+        const double y = pn_psi(f, v) + PNBD_QCUT, d = pn_dpsi(f, v);
+        if (y > -0.5 || !(fabs(d) > 0.0))
+            break;
+        v -= y / d;
     }
-    if (st >= 0 && sg <= 0)
-        st = CVA_E_DOMAIN;
-    return st;
+    return v;
+}
+
+/* Σ of GL16 panels of e^ψ from 0 to v_end; returns the panels used (<= budget). */
+static int pn_side(const pn_fn *f, double v_end, double *acc, int budget)
+{
+    const double dir = v_end > 0.0 ? 1.0 : -1.0, len = fabs(v_end);
+    double pos = 0.0;
+    int used = 0;
+    while (pos < len && used < budget) {
+        const double slope = fabs(pn_dpsi(f, dir * pos));
+        double w = slope > 6.0 ? 6.0 / slope : 1.0, half, mid;
+        int j, sg;
+        if (used == budget - 1 || pos + w > len)
+            w = len - pos;
+        half = 0.5 * w;
+        mid = dir * (pos + half);
+        for (j = 0; j < 8; j++)
+            for (sg = -1; sg <= 1; sg += 2)
+                *acc += GL16[j][1] * half * exp(pn_psi(f, mid + (double)sg * half * GL16[j][0]));
+        pos += w;
+        used++;
+    }
+    return used;
+}
+
+/* ln of the death part ∫_0^t NB_k(τ) s β^s (β+τ)^(−(s+1)) dτ; *capped set at the panel cap. */
+static double pn_death_log(const pnbd_par *q, double k, double lnb, double t, int *capped)
+{
+    pn_fn f;
+    double lo, hi, v0, v1, acc = 0.0, lref;
+    int it;
+    f.k = k;
+    f.r = q->r;
+    f.al = q->al;
+    f.s = q->s;
+    f.be = q->be;
+    /* the maximum: (k+1) = (r+k) τ/(α+τ) + (s+1) τ/(β+τ), increasing in τ; else t */
+    f.tr = t;
+    if (pn_dpsi(&f, 0.0) < 0.0) {
+        lo = -1.0;
+        hi = 0.0; /* in v = ln(τ/t) */
+        for (it = 0; it < 2000 && pn_dpsi(&f, lo) < 0.0; it++)
+            lo *= 2.0;
+        for (it = 0; it < 200 && hi - lo > 1e-12 * (1.0 + fabs(lo)); it++) {
+            const double mid = 0.5 * (lo + hi);
+            if (pn_dpsi(&f, mid) < 0.0)
+                hi = mid;
+            else
+                lo = mid;
+        }
+        f.tr = t * exp(0.5 * (lo + hi));
+    }
+    v1 = log(t / f.tr);
+    /* left: ψ → −∞ like (k+1) v; find a point below the cut by doubling */
+    v0 = -1.0;
+    for (it = 0; it < 2000 && pn_psi(&f, v0) > -PNBD_QCUT; it++)
+        v0 *= 2.0;
+    v0 = pn_cut(&f, v0);
+    if (v1 > 0.0 && pn_psi(&f, v1) < -PNBD_QCUT)
+        v1 = pn_cut(&f, v1);
+    if (pn_side(&f, v1, &acc, PNBD_QPANELS / 2) >= PNBD_QPANELS / 2 ||
+        pn_side(&f, v0, &acc, PNBD_QPANELS / 2) >= PNBD_QPANELS / 2)
+        *capped = 1;
+    /* the integrand in v at τ_ref: NB_k(τ_ref) s β^s (β+τ_ref)^(−(s+1)) τ_ref, with
+       r ln(α/(α+τ)) = −r ln(1 + τ/α) and s ln(β/(β+τ)) = −s ln(1 + τ/β) */
+    lref = lnb + k * log(f.tr / (q->al + f.tr)) - q->r * log1p(f.tr / q->al) + log(q->s) -
+           q->s * log1p(f.tr / q->be) - log(q->be + f.tr) + log(f.tr);
+    return lref + log(acc);
 }
 
 static cva_status pnbd_prob_n(const double *p, double t, size_t n_k, double *out)
 {
     pnbd_par q;
     size_t kk;
-    cva_status st = CVA_OK, s1;
-    double lgr, lgs, lgrs, lt = log(t);
+    int capped = 0;
+    double l1ta, lzt, l1tb;
     if (!par_init(&q, p) || !(t > 0.0))
         return CVA_E_DOMAIN;
-    lgr = cva__lgamma(q.r);
-    lgs = cva__lgamma(q.s);
-    lgrs = cva__lgamma(q.r + q.s);
+    l1ta = log1p(t / q.al);  /* −ln(α/(α+t)) */
+    lzt = -log1p(q.al / t);  /* ln(t/(α+t)) */
+    l1tb = log1p(t / q.be);  /* −ln(β/(β+t)) */
     for (kk = 0; kk < n_k; kk++) {
-        double k = (double)kk, lb1, lsum = 0.0, acc, term1, lpre, lbr, i, lterm, frac;
-        /* NB part */
-        term1 = exp(cva__lgamma(q.r + k) - lgr - cva__lgamma(k + 1.0) + q.r * (q.lnal - log(q.al + t)) +
-                    k * (lt - log(q.al + t)) - q.s * log1p(t / q.be));
-        /* α^r β^s B(r+k, s+1)/B(r, s) */
-        lbr = cva__lgamma(q.r + k) + cva__lgamma(q.s + 1.0) - cva__lgamma(q.r + q.s + k + 1.0) - (lgr + lgs - lgrs);
-        lpre = q.r * q.lnal + q.s * q.lnbe + lbr;
-        s1 = ln_H(&q, k, 0.0, 0.0, &lb1);
-        if (s1 < 0)
-            return s1;
-        if (s1 != CVA_OK)
-            st = s1;
-        /* difference form, relative to H_0(0) */
-        acc = 0.0;
-        for (i = 0.0; i <= k; i += 1.0) {
-            double lh;
-            s1 = ln_H(&q, k, i, t, &lh);
-            if (s1 < 0)
-                return s1;
-            if (s1 != CVA_OK)
-                st = s1;
-            lterm = cva__lgamma(q.r + q.s + i) - lgrs - cva__lgamma(i + 1.0) + i * lt + lh;
-            acc += exp(lterm - lb1);
-        }
-        frac = 1.0 - acc;
-        if (frac > 1e-3) {
-            lsum = lb1 + log(frac);
-        } else {
-            /* positive tail Σ_{i>k} */
-            double first = 0.0, sum = 0.0;
-            long m;
-            int done = 0;
-            for (m = 0; m < 100000; m++) {
-                double lh;
-                i = k + 1.0 + (double)m;
-                s1 = ln_H(&q, k, i, t, &lh);
-                if (s1 < 0)
-                    return s1;
-                if (s1 != CVA_OK)
-                    st = s1;
-                lterm = cva__lgamma(q.r + q.s + i) - lgrs - cva__lgamma(i + 1.0) + i * lt + lh;
-                if (m == 0)
-                    first = lterm;
-                sum += exp(lterm - first);
-                if (exp(lterm - first) <= 1e-17 * sum && m > 2) {
-                    done = 1;
-                    break;
-                }
-            }
-            if (!done)
-                st = CVA_W_SERIES_LIMIT;
-            lsum = first + log(sum);
-        }
-        out[kk] = term1 + exp(lpre + lsum);
+        const double k = (double)kk;
+        /* ln Γ(r+k)/(Γ(r) k!) */
+        const double lnb = cva__lgamma_diff(q.r, k) - cva__lgamma(k + 1.0);
+        const double alive = exp(lnb - q.r * l1ta + (kk ? k * lzt : 0.0) - q.s * l1tb);
+        out[kk] = alive + exp(pn_death_log(&q, k, lnb, t, &capped));
     }
-    return st;
+    return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
 }
 
 const cva__btyd_model cva__model_pnbd = {

@@ -239,31 +239,34 @@ typedef struct sbg_ctx {
     size_t J;
 } sbg_ctx;
 
-/* Σ D ln P + E ln S and its gradient w.r.t. (α, β). */
-static double sbg_loglik(const sbg_ctx *c, double a, double b, double *g)
+/* Σ D ln P + E ln S and its gradient w.r.t. (α, β). With b_t = β + t − 1 and
+   den = α + b_t: ln P(T=t) = ln(α/den) + ln S(t−1), ln S(t) = ln S(t−1) + log1p(−α/den),
+   ln(1 − α/den) = ln(b_t/den) as the log of the smaller ratio, and the derivative
+   increments 1/α − 1/den = b_t/(α den), 1/b_t − 1/den = α/(b_t den)
+   are formed as products (no difference of nearly equal reciprocals when α ≫ β + t or
+   β + t ≫ α). */
+double cva__sbg_ll(const double *D, const double *E, size_t J, double a, double b, double *g)
 {
     cva__ksum ll = {0.0, 0.0};
-    double ls = 0.0, dsa = 0.0, dsb = 0.0, ga = 0.0, gb = 0.0, lna = log(a);
+    double ls = 0.0, dsa = 0.0, dsb = 0.0, ga = 0.0, gb = 0.0;
     size_t t;
-    for (t = 1; t <= c->J; t++) {
-        double tt = (double)t;
-        double den = a + b + tt - 1.0;
-        double inv = 1.0 / den;
-        double lp = lna - log(den) + ls;
-        double dpa = 1.0 / a - inv + dsa;
-        double dpb = -inv + dsb;
-        ls += log1p(-a * inv);
+    for (t = 1; t <= J; t++) {
+        const double bt = b + ((double)t - 1.0), den = a + bt, inv = 1.0 / den;
+        const double lp = (a <= bt ? log(a * inv) : -log1p(bt / a)) + ls;
+        const double dpa = bt / (a * den) + dsa;
+        const double dpb = -inv + dsb;
+        ls += bt <= a ? log(bt * inv) : log1p(-a * inv); /* ln(b_t/den) */
         dsa -= inv;
-        dsb += 1.0 / (b + tt - 1.0) - inv;
-        if (c->D[t] > 0.0) {
-            cva__ksum_add(&ll, c->D[t] * lp);
-            ga += c->D[t] * dpa;
-            gb += c->D[t] * dpb;
+        dsb += a / (bt * den);
+        if (D[t] > 0.0) {
+            cva__ksum_add(&ll, D[t] * lp);
+            ga += D[t] * dpa;
+            gb += D[t] * dpb;
         }
-        if (c->E[t] > 0.0) {
-            cva__ksum_add(&ll, c->E[t] * ls);
-            ga += c->E[t] * dsa;
-            gb += c->E[t] * dsb;
+        if (E[t] > 0.0) {
+            cva__ksum_add(&ll, E[t] * ls);
+            ga += E[t] * dsa;
+            gb += E[t] * dsb;
         }
     }
     if (g) {
@@ -276,10 +279,11 @@ static double sbg_loglik(const sbg_ctx *c, double a, double b, double *g)
 /* Σ w LL for the shared MLE driver (models.c): NaN outside the domain. */
 static double sbg_ll_driver(void *data, const double *p, double *grad)
 {
+    const sbg_ctx *c = (const sbg_ctx *)data;
     double ll;
     if (!(p[0] > 0.0) || !(p[1] > 0.0) || !isfinite(p[0]) || !isfinite(p[1]))
         return CVA_NAN;
-    ll = sbg_loglik((const sbg_ctx *)data, p[0], p[1], grad);
+    ll = cva__sbg_ll(c->D, c->E, c->J, p[0], p[1], grad);
     return isfinite(ll) ? ll : CVA_NAN;
 }
 
@@ -298,7 +302,7 @@ cva_status cva_sbg_fit(const double *survivors, size_t n_cohorts, size_t n_perio
 
     if (!fit)
         return cva__report(diag, CVA_E_NULLPTR, 5, 0, -1, 0, "fit is NULL");
-    if (fit->struct_size != sizeof(cva_model_fit))
+    if (!cva__fit_size_ok(fit))
         return cva__report(diag, CVA_E_ABI_MISMATCH, 5, 0, -1, 0, "fit->struct_size: use cva_model_fit_init()");
     if (n_cohorts > 0 && !survivors)
         return cva__report(diag, CVA_E_NULLPTR, 1, 0, -1, 0, "survivors is NULL");
@@ -356,13 +360,13 @@ cva_status cva_sbg_fit(const double *survivors, size_t n_cohorts, size_t n_perio
     pb.start = o.start ? o.start : default_start;
     pb.ll = sbg_ll_driver;
     pb.data = &ctx;
-    out = *fit;
+    memset(&out, 0, sizeof out);
     st = cva__fit_mle(&pb, &o, &out, &iters);
     cva__free(o.alloc, buf);
     if (st < 0)
         return cva__report(diag, st, 0, 0, -1, iters,
                            st == CVA_E_CANCELED ? "canceled by the progress callback" : "no finite objective");
     out.n_rows = (uint64_t)used;
-    *fit = out;
+    cva__fit_store(fit, &out);
     return cva__report(diag, st, 0, 0, -1, iters, NULL);
 }

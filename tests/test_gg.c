@@ -11,17 +11,25 @@ static const double P_GG[3] = {6.25, 3.74, 15.45};
 
 static void spec_reference(void **state)
 {
-    const double x[3] = {2, 0, 3}, m[3] = {35, 0, -4};
+    const double x[3] = {2, 0, 3}, m[3] = {35, 0, 0}, mneg[3] = {35, 0, -4};
     double out[3], ll;
     int32_t flag[3];
+    cva_diag dg;
     (void)state;
     assert_status(cva_gg_expected_spend(P_GG, x, m, 3, out, flag, NULL), CVA_OK);
     cva_assert_close(out[0], 35.04347113, 1e-9, 0);
     cva_assert_close(out[1], 35.24178832, 1e-9, 0); /* E[M] for x = 0 */
-    cva_assert_close(out[2], 35.24178832, 1e-9, 0); /* net refunds: E[M], flagged */
+    cva_assert_close(out[2], 35.24178832, 1e-9, 0); /* zero spend: E[M], flagged */
     assert_int_equal(flag[0], 0);
     assert_int_equal(flag[1], 1);
     assert_int_equal(flag[2], 1);
+    /* a negative mean spend (net refunds) is refused, naming the row and argument */
+    cva_diag_init(&dg, sizeof dg);
+    out[2] = -1.0;
+    assert_status(cva_gg_expected_spend(P_GG, x, mneg, 3, out, flag, &dg), CVA_E_BADARG);
+    assert_int_equal(dg.index, 2);
+    assert_int_equal(dg.arg, 3);
+    cva_assert_same(out[2], -1.0); /* outputs untouched */
     ll = cva__gg_ll(P_GG, x, m, NULL, 1, NULL, NULL);
     cva_assert_close(ll, -4.095296457, 1e-9, 0);
     /* shrinkage form: weights (q−1)/(px+q−1) on E[M] and px/(px+q−1) on m_x */

@@ -71,7 +71,11 @@ static void opts_and_structs(void **state)
     cva_assert_same(o.penalty, 0.0);
     assert_null(o.start);
     assert_status(cva_model_fit_init(NULL, sizeof fit), CVA_E_NULLPTR);
-    assert_status(cva_model_fit_init(&fit, sizeof fit - 8), CVA_E_ABI_MISMATCH);
+    assert_status(cva_model_fit_init(&fit, sizeof fit - 4), CVA_E_ABI_MISMATCH);
+    assert_status(cva_model_fit_init(&fit, sizeof fit + 8), CVA_E_ABI_MISMATCH);
+    /* the size before the boundary fields were appended stays accepted */
+    assert_status(cva_model_fit_init(&fit, offsetof(cva_model_fit, boundary)), CVA_OK);
+    assert_int_equal(fit.struct_size, offsetof(cva_model_fit, boundary));
     assert_status(cva_model_fit_init(&fit, sizeof fit), CVA_OK);
     assert_int_equal(fit.struct_size, sizeof fit);
     assert_int_equal(cva_sizeof(CVA_STRUCT_FIT_OPTS), sizeof o);
@@ -728,6 +732,254 @@ static void mbgnbd_recovery(void **state)
     free(T);
 }
 
+/* ------------------------------------------------------------ boundary fits */
+
+/* Common checks of a fit that returned CVA_W_BOUNDARY: the flags include @p want
+   (with the directions of @p up), the parameters are finite and > 0, the fit is not
+   "converged", and its log-likelihood is within 1.5e-3 nats below the supremum
+   @p ll_sup (CVA__BND_GAIN = 1e-3 of gain left, plus rounding) and not above it. */
+static void check_boundary(const cva_model_fit *f, unsigned want, unsigned up, double ll_sup, const char *what)
+{
+    int i;
+    print_message("%s: boundary 0x%x upper 0x%x, params %.4g %.4g %.4g %.4g, LL %.9g (sup %.9g), %u it\n", what,
+                  f->boundary, f->boundary_upper, f->params[0], f->params[1], f->params[2], f->params[3],
+                  f->log_likelihood, ll_sup, (unsigned)f->iterations);
+    assert_int_equal(f->converged, 0);
+    assert_int_equal(f->boundary & want, want);
+    assert_int_equal(f->boundary_upper & want, up);
+    assert_int_equal(f->boundary_upper & ~f->boundary, 0u);
+    for (i = 0; i < f->n_params; i++)
+        assert_true(isfinite(f->params[i]) && f->params[i] > 0.0);
+    assert_true(isfinite(f->log_likelihood));
+    if (!isnan(ll_sup)) {
+        assert_true(f->log_likelihood <= ll_sup + 1e-4); /* rounding of LL far out (GG: q ~ 1e6) */
+        assert_true(f->log_likelihood >= ll_sup - 1.5e-3);
+    }
+}
+
+/* Supremum of the Gamma-Gamma log-likelihood without spend heterogeneity
+   (q → ∞, γ/q = 1/ν): m_x ~ Gamma(p x, rate x ν), ν̂ = p Σx / Σ x m given p,
+   maximised over p by golden section in ln p. */
+static double gg_limit_sup(const double *x, const double *m, size_t n)
+{
+    double lo = log(1e-3), hi = log(1e4), best = -HUGE_VAL;
+    int it;
+    for (it = 0; it < 200; it++) {
+        double a = hi - 0.6180339887498949 * (hi - lo), b = lo + 0.6180339887498949 * (hi - lo), fa = 0, fb = 0;
+        int k;
+        for (k = 0; k < 2; k++) {
+            double p = exp(k ? b : a), sx = 0, sxm = 0, nu, ll = 0;
+            size_t i;
+            for (i = 0; i < n; i++) {
+                sx += x[i];
+                sxm += x[i] * m[i];
+            }
+            nu = p * sx / sxm;
+            for (i = 0; i < n; i++)
+                ll += p * x[i] * log(x[i] * nu) + (p * x[i] - 1) * log(m[i]) - x[i] * nu * m[i] - lgamma(p * x[i]);
+            if (k)
+                fb = ll;
+            else
+                fa = ll;
+        }
+        if (fa > fb)
+            hi = b;
+        else
+            lo = a;
+        best = fa > fb ? fa : fb;
+    }
+    return best;
+}
+
+/* Supremum of the BG/NBD, MBG/NBD and Pareto/NBD log-likelihoods in their common
+   limit without heterogeneity and drop-out: Poisson purchases at one rate λ,
+   LL = Σ x ln λ − λ T, at λ̂ = Σx / ΣT. */
+static double poisson_sup(const double *x, const double *T, size_t n)
+{
+    double sx = 0, sT = 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        sx += x[i];
+        sT += T[i];
+    }
+    return sx > 0 ? sx * log(sx / sT) - sx : 0.0;
+}
+
+static void boundary_fits(void **state)
+{
+    enum { NB = 4000, NP = 300 };
+    static double x[NB], tx[NB], T[NB], m[NB];
+    static const int32_t btyd[3] = {CVA_MODEL_BGNBD, CVA_MODEL_MBGNBD, CVA_MODEL_PNBD};
+    cva_model_fit f;
+    cva_diag d;
+    size_t i;
+    int k;
+    (void)state;
+    cva_model_fit_init(&f, sizeof f);
+    cva_diag_init(&d, sizeof d);
+
+    /* Gamma-Gamma without spend heterogeneity (q = 1e12): q and gamma run off together */
+    {
+        const double pgg[3] = {1.3, 1e12, 1e12 * 80.0 / 1.3 / 1.0};
+        for (i = 0; i < 500; i++)
+            x[i] = (double)(1 + i % 5);
+        /* seed 7: the sample happens to show heterogeneity, the maximum is interior
+           (q ≈ 35) and above the no-heterogeneity supremum: not flagged */
+        assert_status(cva_gg_simulate(pgg, x, 500, 7, m, NULL), CVA_OK);
+        assert_status(cva_gg_fit(x, m, NULL, 500, NULL, &f, &d), CVA_OK);
+        assert_int_equal(f.boundary, 0u);
+        assert_int_equal(f.converged, 1);
+        assert_true(f.log_likelihood > gg_limit_sup(x, m, 500) + 0.1);
+        /* seed 8: the maximum is at the edge */
+        assert_status(cva_gg_simulate(pgg, x, 500, 8, m, NULL), CVA_OK);
+        assert_status(cva_gg_fit(x, m, NULL, 500, NULL, &f, &d), CVA_W_BOUNDARY);
+        check_boundary(&f, 6u, 6u, gg_limit_sup(x, m, 500), "GG, no heterogeneity");
+        assert_int_equal(f.boundary, 6u); /* p is identified */
+        cva_assert_close(f.params[0], 1.3, 0.1, 0);
+        cva_assert_close(f.params[2] / f.params[1], 80.0 / 1.3, 0.1, 0); /* 1/ν: the spend scale */
+        assert_true(f.evaluations < 100);
+        /* with q > 1 constrained the same edge is found */
+        {
+            cva_fit_opts o;
+            cva_fit_opts_init_defaults(&o, sizeof o);
+            o.q_above_one = 1;
+            assert_status(cva_gg_fit(x, m, NULL, 500, &o, &f, NULL), CVA_W_BOUNDARY);
+            check_boundary(&f, 6u, 6u, gg_limit_sup(x, m, 500), "GG q > 1, no heterogeneity");
+        }
+        /* one customer: the likelihood is unbounded (p → ∞); stopped with finite parameters */
+        assert_status(cva_gg_fit(x, m, NULL, 1, NULL, &f, NULL), CVA_W_BOUNDARY);
+        check_boundary(&f, 1u, 1u, (double)NAN, "GG, one customer");
+    }
+
+    /* all frequencies 0: the supremum 0 is reached only at an edge (P(x = 0) → 1) */
+    for (i = 0; i < 500; i++) {
+        x[i] = tx[i] = 0.0;
+        T[i] = 10.0 + (double)(i % 41);
+    }
+    for (k = 0; k < 3; k++) {
+        assert_status(cva_model_fit_btyd(btyd[k], x, tx, T, NULL, 500, NULL, &f, NULL), CVA_W_BOUNDARY);
+        check_boundary(&f, 0u, 0u, 0.0, "all x = 0");
+        assert_true(f.boundary != 0u);
+    }
+    {
+        const double bx[1] = {0}, btx[1] = {0}, bn[1] = {6}, bw[1] = {150};
+        assert_status(cva_model_fit_btyd(CVA_MODEL_BGBB, bx, btx, bn, bw, 1, NULL, &f, NULL), CVA_W_BOUNDARY);
+        check_boundary(&f, 0u, 0u, 0.0, "BG/BB all x = 0");
+        assert_true(f.boundary != 0u);
+    }
+
+    /* one customer: the supremum is the Poisson one (a point mass, no drop-out) */
+    {
+        const double ox[1] = {3}, otx[1] = {20}, oT[1] = {30};
+        for (k = 0; k < 3; k++) {
+            assert_status(cva_model_fit_btyd(btyd[k], ox, otx, oT, NULL, 1, NULL, &f, NULL), CVA_W_BOUNDARY);
+            check_boundary(&f, 3u, 3u, 3.0 * log(0.1) - 3.0, "one customer");
+        }
+        {
+            const double bx[1] = {3}, btx[1] = {5}, bn[1] = {6};
+            assert_status(cva_model_fit_btyd(CVA_MODEL_BGBB, bx, btx, bn, NULL, 1, NULL, &f, NULL), CVA_W_BOUNDARY);
+            check_boundary(&f, 0u, 0u, (double)NAN, "BG/BB one customer");
+            assert_true(f.boundary != 0u);
+        }
+    }
+
+    /* BG/NBD data without heterogeneity nor drop-out (r, alpha → ∞ with r/alpha = 0.5,
+       a → 0): r and alpha flagged upward, a downward */
+    {
+        const double p[4] = {1e6, 2e6, 1e-6, 1.0};
+        for (i = 0; i < NB; i++)
+            T[i] = 20.0 + 40.0 * (double)(i % 97) / 96.0;
+        assert_status(cva_model_simulate(CVA_MODEL_BGNBD, p, T, NB, 3, x, tx, NULL), CVA_OK);
+        for (k = 0; k < 3; k++) {
+            assert_status(cva_model_fit_btyd(btyd[k], x, tx, T, NULL, NB, NULL, &f, NULL), CVA_W_BOUNDARY);
+            check_boundary(&f, k == 2 ? 3u : 7u, 3u, poisson_sup(x, T, NB), "no heterogeneity");
+        }
+    }
+
+    /* Pareto/NBD with almost no churn signal (300 customers; took minutes once): stops
+       early, beta flagged upward, in a bounded number of evaluations */
+    {
+        const double p[4] = {0.5, 5.0, 0.5, 1e7};
+        double far[4], ll_far;
+        for (i = 0; i < NP; i++)
+            T[i] = 20.0 + 40.0 * (double)((i * 37) % NP) / NP;
+        assert_status(cva_model_simulate(CVA_MODEL_PNBD, p, T, NP, 4, x, tx, NULL), CVA_OK);
+        assert_status(cva_model_fit_btyd(CVA_MODEL_PNBD, x, tx, T, NULL, NP, NULL, &f, NULL), CVA_W_BOUNDARY);
+        check_boundary(&f, 8u, 8u, (double)NAN, "Pareto/NBD, no churn signal");
+        assert_int_equal(f.boundary & 3u, 0u); /* r and alpha are identified */
+        assert_true(f.evaluations < 200);
+        /* the gain left towards the edge (flagged parameters x or / 100) is below 1e-3 */
+        memcpy(far, f.params, sizeof far);
+        for (k = 0; k < 4; k++)
+            if (f.boundary >> k & 1u)
+                far[k] = (f.boundary_upper >> k & 1u) ? far[k] * 100.0 : far[k] / 100.0;
+        assert_true(cva_model_loglik(CVA_MODEL_PNBD, far, x, tx, T, NP, NULL, &ll_far, NULL, NULL) >= 0);
+        assert_true(ll_far <= f.log_likelihood + 1.5e-3);
+    }
+
+    /* sBG: no churn at all (alpha → 0), and everyone churning at once (beta → 0) */
+    {
+        const double none[5] = {1000, 1000, 1000, 1000, 1000}, all[4] = {1000, 0, 0, 0};
+        assert_status(cva_sbg_fit(none, 1, 5, NULL, &f, NULL), CVA_W_BOUNDARY);
+        check_boundary(&f, 1u, 0u, 0.0, "sBG, no churn");
+        assert_status(cva_sbg_fit(all, 1, 4, NULL, &f, NULL), CVA_W_BOUNDARY);
+        check_boundary(&f, 2u, 0u, 0.0, "sBG, all churn at once");
+    }
+
+    /* an older caller's shorter struct: the fit writes only that prefix */
+    {
+        unsigned char buf[sizeof(cva_model_fit) + 16];
+        cva_model_fit *fp = (cva_model_fit *)(void *)buf;
+        const double none[5] = {1000, 1000, 1000, 1000, 1000};
+        memset(buf, 0xA5, sizeof buf);
+        assert_status(cva_model_fit_init(fp, offsetof(cva_model_fit, boundary)), CVA_OK);
+        assert_status(cva_sbg_fit(none, 1, 5, NULL, fp, NULL), CVA_W_BOUNDARY);
+        assert_int_equal(fp->struct_size, offsetof(cva_model_fit, boundary));
+        assert_true(fp->params[0] > 0.0);
+        for (i = offsetof(cva_model_fit, boundary); i < sizeof buf; i++)
+            assert_int_equal(buf[i], 0xA5);
+    }
+}
+
+/* x > 0 with t_x = 0 (a repeat purchase at the first one) is refused by every entry point */
+static void impossible_row(void **state)
+{
+    const double p[4] = {0.243, 4.414, 0.793, 2.426}, gg[3] = {6.25, 3.74, 15.45};
+    double x[3] = {2, 1, 0}, tx[3] = {30.43, 0, 0}, T[3] = {38.86, 20, 10}, m[3] = {35, 20, 0}, out[3], ll;
+    cva_model_fit f;
+    cva_diag d;
+    int k;
+    (void)state;
+    cva_model_fit_init(&f, sizeof f);
+    for (k = CVA_MODEL_BGNBD; k <= CVA_MODEL_PNBD; k++) {
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_model_fit_btyd(k, x, tx, T, NULL, 3, NULL, &f, &d), CVA_E_BADARG);
+        assert_int_equal(d.index, 1);
+        assert_int_equal(d.arg, 3);
+        assert_non_null(strstr(d.detail, "x > 0 requires t_x > 0"));
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_model_loglik(k, p, x, tx, T, 3, out, &ll, NULL, &d), CVA_E_BADARG);
+        assert_int_equal(d.index, 1);
+        assert_status(cva_model_p_alive(k, p, 0, x, tx, T, 3, out, NULL), CVA_E_BADARG);
+        assert_status(cva_model_expected(k, p, 39, x, tx, T, 3, out, NULL), CVA_E_BADARG);
+        assert_status(cva_model_dert(k, p, 0.01, x, tx, T, 3, out, NULL), CVA_E_BADARG);
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_clv(k, p, gg, x, tx, T, m, 3, NULL, out, &d), CVA_E_BADARG);
+        assert_int_equal(d.index, 1);
+    }
+    /* CDNOW with one such row: refused at once (it used to run for minutes) */
+    if (g_have_data) {
+        static double cx[NCUST], ctx[NCUST];
+        memcpy(cx, c_x, sizeof cx);
+        memcpy(ctx, c_tx, sizeof ctx);
+        cx[100] = 3;
+        ctx[100] = 0;
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_model_fit_btyd(CVA_MODEL_PNBD, cx, ctx, c_T, NULL, NCUST, NULL, &f, &d), CVA_E_BADARG);
+        assert_int_equal(d.index, 100);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -735,7 +987,7 @@ int main(void)
         cmocka_unit_test(row_merging),      cmocka_unit_test(bgnbd_cdnow), cmocka_unit_test(mbgnbd_cdnow),
         cmocka_unit_test(gg_cdnow),         cmocka_unit_test(std_errors),  cmocka_unit_test(time_units),
         cmocka_unit_test(penalty),          cmocka_unit_test(recovery),
-        cmocka_unit_test(mbgnbd_recovery),
+        cmocka_unit_test(mbgnbd_recovery),  cmocka_unit_test(boundary_fits), cmocka_unit_test(impossible_row),
     };
     const char *dir = cva_test_data_dir();
     const char *req = getenv("CVA_REQUIRE_DATA");

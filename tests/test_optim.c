@@ -184,12 +184,127 @@ static void hessian_and_inverse(void **state)
     }
 }
 
+/* f = e^(−x0) + (x1 − 1)²: the infimum 0 is approached as x0 → +∞ (a boundary). */
+static double edge(void *ctx, const double *x, double *g)
+{
+    (void)ctx;
+    g[0] = -exp(-x[0]);
+    g[1] = 2 * (x[1] - 1);
+    return exp(-x[0]) + (x[1] - 1) * (x[1] - 1);
+}
+
+/* f = −x0 + x1²: unbounded below along x0 → +∞. */
+static double unbounded(void *ctx, const double *x, double *g)
+{
+    (void)ctx;
+    g[0] = -1;
+    g[1] = 2 * x[1];
+    return -x[0] + x[1] * x[1];
+}
+
+/* f = x0², with the gradient of the wrong sign: no step can decrease f. */
+static double wrong_gradient(void *ctx, const double *x, double *g)
+{
+    (void)ctx;
+    g[0] = -2 * x[0];
+    return x[0] * x[0];
+}
+
+static void boundary_rules(void **state)
+{
+    double x[4] = {0, 0, 0, 0};
+    cva__optim_opts o = opts(2);
+    cva__optim_result r;
+    int n = 2, i;
+    (void)state;
+    o.bnd_gain = 1e-6;
+    o.bnd_drift = 1.0;
+    o.theta_max = 30.0;
+    /* heads for x0 → +∞: stops early with bit 0 flagged upward, x1 converged, and
+       the gain left to the infimum (e^(−x0)) below bnd_gain */
+    assert_status(cva__bfgs(edge, NULL, x, &o, &r), CVA_W_BOUNDARY);
+    assert_int_equal(r.boundary, 1u);
+    assert_int_equal(r.boundary_upper, 1u);
+    assert_int_equal(r.converged, 0);
+    assert_true(isfinite(x[0]) && x[0] < 30.0);
+    assert_true(exp(-x[0]) <= o.bnd_gain);
+    cva_assert_close(x[1], 1.0, 0, 1e-3);
+    assert_true(r.iterations < 60);
+    /* without the rules the same run goes on until the gradient test passes much further out */
+    {
+        double y[2] = {0, 0};
+        cva__optim_opts o2 = opts(2);
+        o2.grad_tol = 1e-12;
+        assert_true(cva__bfgs(edge, NULL, y, &o2, &r) >= 0);
+        assert_int_equal(r.boundary, 0u);
+        assert_true(y[0] > x[0] + 5.0);
+    }
+    /* unbounded: stopped at |x0| > theta_max */
+    x[0] = x[1] = 0.5;
+    assert_status(cva__bfgs(unbounded, NULL, x, &o, &r), CVA_W_BOUNDARY);
+    assert_true(r.boundary & 1u);
+    assert_true(r.boundary_upper & 1u);
+    print_message("unbounded: stopped at x0 = %g after %u iterations\n", x[0], (unsigned)r.iterations);
+    assert_true(x[0] > 30.0 && isfinite(x[0]));
+    assert_true(r.iterations < 10);
+    /* interior optima are not flagged */
+    for (i = 0; i < 4; i++)
+        x[i] = 0;
+    o.n = 4;
+    assert_status(cva__bfgs(quad, NULL, x, &o, &r), CVA_OK);
+    assert_int_equal(r.boundary, 0u);
+    x[0] = -1.2;
+    x[1] = 1;
+    o.n = 2;
+    assert_status(cva__bfgs(rosen, &n, x, &o, &r), CVA_OK);
+    assert_int_equal(r.boundary, 0u);
+}
+
+static void not_converged(void **state)
+{
+    double x[1] = {1.0};
+    cva__optim_opts o = opts(1);
+    cva__optim_result r;
+    (void)state;
+    assert_status(cva__bfgs(wrong_gradient, NULL, x, &o, &r), CVA_W_NOT_CONVERGED);
+    assert_int_equal(r.converged, 0);
+    cva_assert_same(x[0], 1.0); /* the best point: the start */
+}
+
+static void probe(void **state)
+{
+    /* the limit check: at (x0, 1) with x0 = 20, edge() is flat to 2e-9 towards +∞ */
+    double x[2] = {20.0, 1.0}, H[4], g[2];
+    unsigned m, u;
+    uint64_t ev = 0;
+    (void)state;
+    assert_true(cva__hessian(edge, NULL, x, 2, H));
+    assert_int_equal(cva__bnd_probe(edge, NULL, x, 2, H, edge(NULL, x, g), 1e-6, 1e-2, 30.0, &m, &u, &ev, NULL, NULL), 1);
+    assert_int_equal(m, 1u);
+    assert_int_equal(u, 1u);
+    assert_int_equal(ev, 4);
+    /* a quadratic minimum is not flagged (and its well-identified directions are not probed) */
+    x[0] = QC[0];
+    x[1] = QC[1];
+    {
+        double y[4] = {QC[0], QC[1], QC[2], QC[3]}, H4[16], g4[4];
+        assert_true(cva__hessian(quad, NULL, y, 4, H4));
+        ev = 0;
+        assert_int_equal(cva__bnd_probe(quad, NULL, y, 4, H4, quad(NULL, y, g4), 1e-6, 1e-2, 30.0, &m, &u, &ev, NULL, NULL),
+                         0);
+        assert_int_equal(m, 0u);
+        assert_int_equal(ev, 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(quadratic),       cmocka_unit_test(rosenbrock),
         cmocka_unit_test(deterministic),   cmocka_unit_test(infeasible),
         cmocka_unit_test(cancel_and_maxiter), cmocka_unit_test(hessian_and_inverse),
+        cmocka_unit_test(boundary_rules),  cmocka_unit_test(not_converged),
+        cmocka_unit_test(probe),
     };
     return cmocka_run_group_tests_name("optim", tests, NULL, NULL);
 }

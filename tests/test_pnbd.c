@@ -152,6 +152,12 @@ static void extremes_finite(void **state)
                     int i;
                     if (x == 0 && ifr > 0)
                         continue;
+                    if (x > 0 && !(tx > 0)) { /* impossible row: refused by every entry point */
+                        assert_status(cva_model_loglik(M, ps[ip], &x, &tx, &T, 1, &ll, NULL, g, NULL),
+                                      CVA_E_BADARG);
+                        assert_status(cva_model_p_alive(M, ps[ip], 0, &x, &tx, &T, 1, &pa, NULL), CVA_E_BADARG);
+                        continue;
+                    }
                     assert_status(cva_model_loglik(M, ps[ip], &x, &tx, &T, 1, &ll, NULL, g, NULL), CVA_OK);
                     assert_status(cva_model_p_alive(M, ps[ip], 0, &x, &tx, &T, 1, &pa, NULL), CVA_OK);
                     assert_status(cva_model_p_alive(M, ps[ip], 52, &x, &tx, &T, 1, &pl, NULL), CVA_OK);

@@ -152,12 +152,83 @@ static void expint_grid(void **state)
     print_message("e^z E_s(z): max relative error %.2e\n", worst);
 }
 
+/* Differences of large logs: relative accuracy where both log-gammas are huge (the
+   Gamma-Gamma q ≈ 1.6e231 case) and for arguments from 1e-6 to 1e12 and beyond. */
+static void log_differences(void **state)
+{
+    size_t i;
+    double worst = 0;
+    (void)state;
+    for (i = 0; i < NROWS(ref_log1pmx); i++)
+        cva_assert_close(cva__log1pmx(ref_log1pmx[i][0]), ref_log1pmx[i][1], 1e-14, 0);
+    assert_true(isnan(cva__log1pmx(-1.5)));
+    cva_assert_close(cva__log1pmx(-1.0), -HUGE_VAL, 0, 0);
+    for (i = 0; i < NROWS(ref_lgamma_corr); i++)
+        cva_assert_close(cva__lgamma_corr(ref_lgamma_corr[i][0]), ref_lgamma_corr[i][1], 1e-14, 0);
+    for (i = 0; i < NROWS(ref_lgamma_delta); i++) {
+        const double x = ref_lgamma_delta[i][0], h = ref_lgamma_delta[i][1], want = ref_lgamma_delta[i][2];
+        const double got = cva__lgamma_delta(x, h);
+        /* δ(x, 1) = 0 exactly: near its zeros the error is judged against the size of the
+           terms, h(1+h)/x for x >= 10 (δ ≈ h(h−1)/(2x)), h(1 + h + |ln x|) below */
+        const double scale = h * (1 + h) * (x >= 10 ? 1 / x : 1 + fabs(log(x)));
+        cva_assert_close(got, want, 1e-14, 1e-15 * scale);
+        if (fabs(want) > 1e-6 * scale && relerr(got, want) > worst)
+            worst = relerr(got, want);
+    }
+    print_message("lgamma_delta: max relative error %.2e (away from its zeros)\n", worst);
+    worst = 0;
+    for (i = 0; i < NROWS(ref_lgamma_diff); i++) {
+        const double got = cva__lgamma_diff(ref_lgamma_diff[i][0], ref_lgamma_diff[i][1]);
+        cva_assert_close(got, ref_lgamma_diff[i][2], 1e-14, 0);
+        if (relerr(got, ref_lgamma_diff[i][2]) > worst)
+            worst = relerr(got, ref_lgamma_diff[i][2]);
+    }
+    print_message("lgamma_diff: max relative error %.2e\n", worst);
+    worst = 0;
+    for (i = 0; i < NROWS(ref_digamma_diff); i++) {
+        const double got = cva__digamma_diff(ref_digamma_diff[i][0], ref_digamma_diff[i][1]);
+        cva_assert_close(got, ref_digamma_diff[i][2], 1e-14, 0);
+        if (relerr(got, ref_digamma_diff[i][2]) > worst)
+            worst = relerr(got, ref_digamma_diff[i][2]);
+    }
+    print_message("digamma_diff: max relative error %.2e\n", worst);
+    worst = 0;
+    for (i = 0; i < NROWS(ref_lbeta); i++) {
+        const double a = ref_lbeta[i][0], b = ref_lbeta[i][1], want = ref_lbeta[i][2];
+        cva_assert_close(cva__lbeta(a, b), want, 1e-14, 0);
+        cva_assert_same(cva__lbeta(b, a), cva__lbeta(a, b));
+        if (relerr(cva__lbeta(a, b), want) > worst)
+            worst = relerr(cva__lbeta(a, b), want);
+    }
+    print_message("lbeta: max relative error %.2e\n", worst);
+    worst = 0;
+    for (i = 0; i < NROWS(ref_lbeta_ratio); i++) {
+        const double *c = ref_lbeta_ratio[i], got = cva__lbeta_ratio(c[0], c[1], c[2], c[3]);
+        cva_assert_close(got, c[4], 1e-13, 0);
+        if (relerr(got, c[4]) > worst)
+            worst = relerr(got, c[4]);
+    }
+    print_message("lbeta_ratio: max relative error %.2e\n", worst);
+    for (i = 0; i < NROWS(ref_digamma_mlog); i++)
+        cva_assert_close(cva__digamma_mlog(ref_digamma_mlog[i][0]), ref_digamma_mlog[i][1], 1e-14, 0);
+    /* domains */
+    assert_true(isnan(cva__lgamma_delta(0, 1)));
+    assert_true(isnan(cva__lgamma_delta(1, -0.5)));
+    assert_true(isnan(cva__lgamma_diff(1, -1)));
+    assert_true(isnan(cva__lbeta(0, 1)));
+    assert_true(isnan(cva__digamma_diff(-1, 3)));
+    assert_true(isnan(cva__digamma_mlog(0)));
+    cva_assert_same(cva__lgamma_diff(3.5, 0), 0);
+    cva_assert_same(cva__digamma_diff(3.5, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lgamma_grid),   cmocka_unit_test(digamma_grid),  cmocka_unit_test(log_helpers),
         cmocka_unit_test(hyp2f1_grid),   cmocka_unit_test(hyp2f1_domain), cmocka_unit_test(unit_a_grid),
         cmocka_unit_test(sbg_del_via_unit_a), cmocka_unit_test(expint_grid),
+        cmocka_unit_test(log_differences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

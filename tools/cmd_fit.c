@@ -75,11 +75,22 @@ void cmd_fit_help(void)
           "  -q, --quiet      no notes on stderr\n"
           "Progress is shown on stderr when it is a terminal.\n"
           "\n"
-          "Output (JSON):\n"
+          "\n",
+          stdout);
+    fputs("Output (JSON):\n"
           "  {\"model\": \"bgnbd\", \"params\": {\"r\": ..., \"alpha\": ..., \"a\": ..., \"b\": ...},\n"
           "   \"standard_errors\": {...}, \"log_likelihood\": ..., \"iterations\": ...,\n"
           "   \"converged\": true, \"n_customers\": ..., \"time_unit\": \"week\",\n"
-          "   \"covariance\": [[...]], \"n_rows\": ..., ...}\n"
+          "   \"status\": \"CVA_OK\", \"boundary\": [], \"covariance\": [[...]], \"n_rows\": ..., ...}\n"
+          "\"boundary\" names the parameters whose estimate lies on the edge of the\n"
+          "parameter space (status CVA_W_BOUNDARY; e.g. q and gamma of gg when spend has\n"
+          "no heterogeneity): the likelihood keeps increasing as they run off to 0 or\n"
+          "infinity, the fit stops early and writes the last (finite) iterate, whose\n"
+          "log-likelihood is within 0.001 of the limit. \"converged\" is false then, and\n"
+          "when the fit stopped at --max-iter (CVA_W_MAXITER) or without passing its\n"
+          "convergence test (CVA_W_NOT_CONVERGED). These warnings are printed on stderr;\n"
+          "the exit status stays 0. n_customers is the sum of the weights (an integer\n"
+          "unless the weights are fractional).\n"
           "Standard errors and the covariance matrix of the parameters come from the\n"
           "observed information (the Hessian of the log-likelihood); null if singular.\n"
           "n_rows is the number of distinct rows after merging identical customers.\n"
@@ -131,6 +142,7 @@ typedef struct fit_extra {
     int has_corr;         /* gg: corr_x_mx is set */
     double corr_x_mx;     /* gg: correlation of frequency and monetary value (NaN: undefined) */
     long long n_cohorts, n_periods;
+    cva_status status;    /* of the fit: CVA_OK or a warning */
 } fit_extra;
 
 static void write_fit_json(FILE *fp, const cva_model_fit *f, const fit_extra *x)
@@ -152,9 +164,14 @@ static void write_fit_json(FILE *fp, const cva_model_fit *f, const fit_extra *x)
     put_num(fp, f->log_likelihood);
     fprintf(fp, ",\n  \"iterations\": %llu,\n  \"converged\": %s,\n  \"n_customers\": ",
             (unsigned long long)f->iterations, f->converged ? "true" : "false");
-    put_num(fp, f->n_customers);
+    put_num(fp, f->n_customers); /* an integer when the weights are (always without weights) */
     fputs(",\n  \"time_unit\": ", fp);
     put_str(fp, x->time_unit);
+    fprintf(fp, ",\n  \"status\": \"%s\",\n  \"boundary\": [", cva_status_name(x->status));
+    for (i = 0, j = 0; i < np; i++)
+        if (f->boundary >> i & 1u)
+            fprintf(fp, "%s\"%s\"", j++ ? ", " : "", cva_model_param_name(f->model, i));
+    fputs("]", fp);
     fputs(",\n  \"covariance\": [", fp);
     for (i = 0; i < np; i++) {
         fputs(i ? ", [" : "[", fp);
@@ -418,6 +435,7 @@ int cmd_fit(int argc, char **argv)
             rc = cli_model_lib_fail(&err, "fit", st, &dg, &d);
         goto fail;
     }
+    ex.status = st;
     write_fit_json(out.fp, &fit, &ex);
     if ((rc = cli_out_commit(&out, &err)) != 0) {
         out_open = 0;
@@ -433,13 +451,7 @@ int cmd_fit(int argc, char **argv)
     if (ex.ignored > 0)
         cli_note("Gamma-Gamma: %lld customer%s with frequency 0 or monetary value <= 0 not used in the fit",
                  ex.ignored, ex.ignored == 1 ? "" : "s");
-    if (st == CVA_W_MAXITER)
-        fprintf(stderr, "cva: warning: %s fit stopped at the iteration limit (%llu) before converging; the "
-                        "best point is written with \"converged\": false\n",
-                cli_model_title(model), (unsigned long long)fit.iterations);
-    else if (!fit.converged)
-        fprintf(stderr, "cva: warning: %s fit did not pass the convergence test (gradient norm %.3g)\n",
-                cli_model_title(model), fit.grad_norm);
+    cli_fit_warning(&fit, st, 0);
     free(surv);
     cli_custdata_free(&d);
     cli_txn_free(&tx);

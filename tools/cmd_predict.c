@@ -44,7 +44,9 @@ void cmd_predict_help(void)
           "\n"
           "Spend and CLV:\n"
           "  --spend gg       add expected_avg_spend (Gamma-Gamma E[M | x, m_x]; the mean\n"
-          "                   spend for customers without repeat purchases) and clv\n"
+          "                   spend for customers without repeat purchases) and clv;\n"
+          "                   both are empty for a negative mean repeat spend (net\n"
+          "                   refunds), with a warning counting such customers\n"
           "  --spend-params FILE  Gamma-Gamma parameters (JSON of 'cva fit --model gg');\n"
           "                   default: fitted on the same (calibration) data\n"
           "  --clv-months K   monthly steps of 30 days (default 12); 0: until the terms\n"
@@ -78,6 +80,11 @@ void cmd_predict_help(void)
           "  expected_purchases   E[repeat purchases in the next H time units]\n"
           "  expected_avg_spend, clv            with --spend gg\n"
           "  frequency_holdout[, monetary_value_holdout]   with --calibration-end\n"
+          "When the fit behind the parameters (a --params/--spend-params file, or the fit\n"
+          "made here) did not converge or lies on the boundary of the parameter space,\n"
+          "the predictions are still made from its last iterate, a warning says so on\n"
+          "stderr, and the JSON output adds \"converged\": false and \"boundary\": [names]\n"
+          "(\"spend_converged\", \"spend_boundary\" for Gamma-Gamma).\n"
           "\n",
           stdout);
     cli_input_help_print(stdout, CLI_HELP_NO_TIME_UNIT);
@@ -104,7 +111,8 @@ static void fmt_params(char *buf, size_t cap, int32_t model, const double *p)
     }
 }
 
-static int do_fit(int32_t model, const cli_custdata *d, const cva_fit_opts *fo, double *params, cli_err *err)
+static int do_fit(int32_t model, const cli_custdata *d, const cva_fit_opts *fo, double *params, cli_params *info,
+                  cli_err *err)
 {
     cva_model_fit f;
     cva_diag dg;
@@ -128,6 +136,11 @@ static int do_fit(int32_t model, const cli_custdata *d, const cva_fit_opts *fo, 
     cli_note("no %s given: fitted %s on %.0f customers: %s (log-likelihood %.2f, %s)",
              model == CVA_MODEL_GG ? "--spend-params" : "--params", cli_model_title(model), f.n_customers, pb,
              f.log_likelihood, f.converged ? "converged" : "NOT converged");
+    (void)cli_fit_warning(&f, st, 1);
+    memset(info, 0, sizeof *info);
+    info->model = model;
+    info->converged = f.converged;
+    info->boundary = f.boundary;
     return 0;
 }
 
@@ -145,7 +158,7 @@ static void holdout_table(int32_t model, const char *unit, const cli_custdata *d
         n_b[b] += w;
         act_b[b] += w * d->xh[k];
         pred_b[b] += w * ey_h[k];
-        if (es && d->mh) {
+        if (es && d->mh && !isnan(es[k])) { /* customers without a spend prediction left out of both */
             rev_a += w * d->xh[k] * d->mh[k];
             rev_p += w * ey_h[k] * es[k];
         }
@@ -241,9 +254,10 @@ int cmd_predict(int argc, char **argv)
     int i, rc = 0, out_open = 0, unit_given = 0, have_h = 0, max_iter_given = 0, params_unit = CLI_UNIT_UNKNOWN;
     double horizon = (double)NAN, penal = 0.0, discount = 0.01, margin = 1.0;
     uint64_t months = 12, max_iter = 0;
-    double *pa = NULL, *ey = NULL, *ey_h = NULL, *es = NULL, *clv = NULL;
+    double *pa = NULL, *ey = NULL, *ey_h = NULL, *es = NULL, *clv = NULL, *m_use = NULL;
+    size_t n_neg = 0, neg_first = 0;
     double params[4], gg[4];
-    char label[64];
+    char label[64], notes[400];
 
     memset(&err, 0, sizeof err);
     memset(&tx, 0, sizeof tx);
@@ -251,6 +265,7 @@ int cmd_predict(int argc, char **argv)
     memset(&pp, 0, sizeof pp);
     memset(&gp, 0, sizeof gp);
     memset((void *)names, 0, sizeof names);
+    notes[0] = '\0';
     cli_input_opts_init(&o);
     o.week_unit = 1;
     for (i = 1; i < argc; i++) {
@@ -489,16 +504,19 @@ int cmd_predict(int argc, char **argv)
         rc = cli_fail(&err, CLI_EXIT_DATA, "predict: no customers to fit the model on (give --params)");
         goto fail;
     }
-    if (!params_f && (rc = do_fit(model, &d, &fo, params, &err)) != 0)
+    if (!params_f && (rc = do_fit(model, &d, &fo, params, &pp, &err)) != 0)
         goto fail;
+    (void)cli_params_notice(&pp, params_f, "", notes, sizeof notes);
     if (spend && !spend_f) {
         if (d.n == 0) {
             rc = cli_fail(&err, CLI_EXIT_DATA, "predict: no customers to fit Gamma-Gamma on (give --spend-params)");
             goto fail;
         }
-        if ((rc = do_fit(CVA_MODEL_GG, &d, &fo, gg, &err)) != 0)
+        if ((rc = do_fit(CVA_MODEL_GG, &d, &fo, gg, &gp, &err)) != 0)
             goto fail;
     }
+    if (spend)
+        (void)cli_params_notice(&gp, spend_f, "spend_", notes, sizeof notes);
 
     /* predictions */
     {
@@ -526,8 +544,22 @@ int cmd_predict(int argc, char **argv)
             fprintf(stderr, "cva: warning: a series hit its term limit in the expected purchases (%s)\n",
                     dg.detail ? dg.detail : "");
         if (spend) {
+            /* A negative mean repeat spend (net refunds) has no Gamma-Gamma prediction and the
+               library refuses it: such customers get empty spend and CLV cells and a warning
+               with their count, instead of stopping the whole run on real exports. */
+            size_t k;
+            for (k = 0; k < d.n; k++)
+                if (d.m[k] < 0.0) {
+                    if (!m_use) {
+                        m_use = (double *)cli_xmalloc(d.n * sizeof(double));
+                        memcpy(m_use, d.m, d.n * sizeof(double));
+                        neg_first = k;
+                    }
+                    m_use[k] = 0.0;
+                    n_neg++;
+                }
             cva_diag_init(&dg, sizeof dg);
-            st = cva_gg_expected_spend(gg, d.x, d.m, d.n, es, NULL, &dg);
+            st = cva_gg_expected_spend(gg, d.x, m_use ? m_use : d.m, d.n, es, NULL, &dg);
             if (st < 0) {
                 rc = cli_model_lib_fail(&err, "expected spend", st, &dg, &d);
                 goto fail;
@@ -537,10 +569,25 @@ int cmd_predict(int argc, char **argv)
             co.discount = discount;
             co.margin = margin;
             cva_diag_init(&dg, sizeof dg);
-            st = cva_clv(model, params, gg, d.x, d.tx, d.T, d.m, d.n, &co, clv, &dg);
+            st = cva_clv(model, params, gg, d.x, d.tx, d.T, m_use ? m_use : d.m, d.n, &co, clv, &dg);
             if (st < 0) {
                 rc = cli_model_lib_fail(&err, "CLV", st, &dg, &d);
                 goto fail;
+            }
+            if (n_neg > 0) {
+                char ib[24];
+                size_t ilen, n_id;
+                const char *id = cli_custdata_id(&d, neg_first, ib, &ilen);
+                for (k = 0; k < d.n; k++)
+                    if (d.m[k] < 0.0)
+                        es[k] = clv[k] = NAN;
+                n_id = ilen < 40 ? ilen : 40;
+                fprintf(stderr,
+                        "cva: warning: %lu customer%s with a negative mean repeat spend (net refunds; first: "
+                        "customer \"%.*s\") %s no spend or CLV prediction: those cells are empty\n",
+                        (unsigned long)n_neg, n_neg == 1 ? "" : "s", (int)n_id, id, n_neg == 1 ? "has" : "have");
+                snprintf(notes + strlen(notes), sizeof notes - strlen(notes),
+                         "\"customers_negative_spend\": %lu,\n  ", (unsigned long)n_neg);
             }
             if (st == CVA_W_SERIES_LIMIT && dg.option == CVA_OPT_CLV_STEPS)
                 fprintf(stderr, "cva: warning: CLV: the terms of %llu customer%s had not vanished after 1200 months "
@@ -577,9 +624,9 @@ int cmd_predict(int argc, char **argv)
             cli_format_double(horizon, hb);
             snprintf(meta, sizeof meta,
                      "\"command\": \"predict\",\n  \"model\": \"%s\",\n  \"horizon\": %s,\n  \"time_unit\": \"%s\",\n"
-                     "  \"n_customers\": %lu,\n  ",
+                     "  \"n_customers\": %lu,\n  %s",
                      cli_model_name(model), hb, model == CVA_MODEL_BGBB ? "period" : o.week_unit ? "week" : "day",
-                     (unsigned long)d.n);
+                     (unsigned long)d.n, notes);
         }
         cli_table_begin(&t, &out, o.format == CLI_FMT_JSON, cols, nc, meta, "customers");
         for (k = 0; k < d.n; k++) {
@@ -651,6 +698,7 @@ int cmd_predict(int argc, char **argv)
     free(ey_h);
     free(es);
     free(clv);
+    free(m_use);
     cli_custdata_free(&d);
     cli_txn_free(&tx);
     return 0;
@@ -664,6 +712,7 @@ fail:
     free(ey_h);
     free(es);
     free(clv);
+    free(m_use);
     cli_custdata_free(&d);
     cli_txn_free(&tx);
     return cli_report(&err);

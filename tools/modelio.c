@@ -872,11 +872,12 @@ int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_e
     jp p;
     int first = 1, have_params = 0, i, np;
     int got[4] = {0, 0, 0, 0};
-    char names[4][32];
-    int n_names = 0;
+    char names[4][32], bnames[4][32];
+    int n_names = 0, n_bnames = 0;
     double vals[4];
 
     memset(out, 0, sizeof *out);
+    out->converged = -1;
     if (!fp)
         return cli_fail(err, CLI_EXIT_IO, "%s: cannot open: %s", path, strerror(errno));
     buf = (char *)cli_xmalloc(cap);
@@ -955,6 +956,44 @@ int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_e
                     goto bad;
                 out->has_unit = 1;
             }
+        } else if (strcmp(key, "converged") == 0) {
+            if (p.s < p.e && *p.s == 't') {
+                if (jlit(&p, "true"))
+                    goto bad;
+                out->converged = 1;
+            } else {
+                if (jlit(&p, "false"))
+                    goto bad;
+                out->converged = 0;
+            }
+        } else if (strcmp(key, "boundary") == 0) {
+            int f2 = 1;
+            if (p.s >= p.e || *p.s != '[') {
+                jfail(&p, "\"boundary\" must be an array of parameter names");
+                goto bad;
+            }
+            p.s++;
+            for (;;) {
+                char bk[32];
+                jws(&p);
+                if (p.s < p.e && *p.s == ']') {
+                    p.s++;
+                    break;
+                }
+                if (!f2) {
+                    if (p.s >= p.e || *p.s != ',') {
+                        jfail(&p, "expected ',' or ']' in \"boundary\"");
+                        goto bad;
+                    }
+                    p.s++;
+                    jws(&p);
+                }
+                f2 = 0;
+                if (jstring(&p, bk, sizeof bk))
+                    goto bad;
+                if (n_bnames < 4)
+                    snprintf(bnames[n_bnames++], sizeof bnames[0], "%s", bk);
+            }
         } else if (strcmp(key, "params") == 0) {
             int f2 = 1;
             if (p.s >= p.e || *p.s != '{') {
@@ -1029,6 +1068,15 @@ int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_e
         got[hit] = 1;
         out->p[hit] = vals[i];
     }
+    for (i = 0; i < n_bnames; i++) {
+        int k, hit = -1;
+        for (k = 0; k < np; k++)
+            if (strcmp(bnames[i], cva_model_param_name(out->model, k)) == 0)
+                hit = k;
+        if (hit < 0)
+            return cli_fail(err, CLI_EXIT_DATA, "%s: unknown parameter \"%s\" in \"boundary\"", path, bnames[i]);
+        out->boundary |= 1u << hit;
+    }
     for (i = 0; i < np; i++) {
         if (!got[i])
             return cli_fail(err, CLI_EXIT_DATA, "%s: \"params\" has no \"%s\" (%s needs %d parameters)", path,
@@ -1047,6 +1095,88 @@ bad:
         return cli_fail(err, CLI_EXIT_DATA, "%s:%lu: not a parameter file: %s", path, (unsigned long)line,
                         p.why ? p.why : "bad JSON");
     }
+}
+
+/* ------------------------------------------------------------------ fit warnings */
+
+/* "q and gamma" from a bit mask of parameters of @p model */
+static void param_list(int32_t model, unsigned mask, char *buf, size_t cap)
+{
+    int i, np = cva_model_n_params(model), k = 0, total = 0;
+    size_t o = 0;
+    for (i = 0; i < np; i++)
+        total += (int)(mask >> i & 1u);
+    buf[0] = '\0';
+    for (i = 0; i < np && o < cap; i++)
+        if (mask >> i & 1u) {
+            int w = snprintf(buf + o, cap - o, "%s%s", k == 0 ? "" : (k == total - 1 ? " and " : ", "),
+                             cva_model_param_name(model, i));
+            if (w < 0)
+                break;
+            o += (size_t)w;
+            k++;
+        }
+}
+
+int cli_fit_warning(const cva_model_fit *fit, cva_status st, int for_predict)
+{
+    char up[80], down[80];
+    const char *t = cli_model_title(fit->model);
+    if (st == CVA_W_BOUNDARY) {
+        param_list(fit->model, fit->boundary & fit->boundary_upper, up, sizeof up);
+        param_list(fit->model, fit->boundary & ~fit->boundary_upper, down, sizeof down);
+        fprintf(stderr,
+                "cva: warning: %s fit: the estimate lies on the boundary of the parameter space (%s%s%s%s%s): the "
+                "likelihood keeps increasing that way, so the data cannot pin %s down; %s\n",
+                t, up, *up ? " running off to infinity" : "", *up && *down ? ", " : "", down,
+                *down ? " to 0" : "", fit->boundary & (fit->boundary - 1u) ? "these parameters" : "it",
+                for_predict ? "the predictions use its last iterate"
+                            : "the last iterate is written, with \"boundary\" naming the parameters");
+        return 1;
+    }
+    if (st == CVA_W_MAXITER) {
+        fprintf(stderr, "cva: warning: %s fit stopped at the iteration limit (%llu) before converging; %s\n", t,
+                (unsigned long long)fit->iterations,
+                for_predict ? "the predictions use its best point" : "the best point is written with \"converged\": false");
+        return 1;
+    }
+    if (st == CVA_W_NOT_CONVERGED || !fit->converged) {
+        fprintf(stderr, "cva: warning: %s fit did not pass the convergence test (gradient norm %.3g); %s\n", t,
+                fit->grad_norm,
+                for_predict ? "the predictions use its best point" : "the best point is written with \"converged\": false");
+        return 1;
+    }
+    return 0;
+}
+
+int cli_params_notice(const cli_params *pp, const char *path, const char *prefix, char *meta, size_t cap)
+{
+    size_t o = strlen(meta);
+    char names[80];
+    int i, np = cva_model_n_params(pp->model), k = 0;
+    if (!pp->boundary && pp->converged != 0)
+        return 0;
+    if (!path) {
+        /* the caller has warned already */
+    } else if (pp->boundary) {
+        param_list(pp->model, pp->boundary, names, sizeof names);
+        fprintf(stderr, "cva: warning: %s: the %s fit lies on the boundary of the parameter space (%s): the "
+                        "predictions use its last iterate and are the limit the data point to, not an estimate "
+                        "the data pin down\n",
+                path, cli_model_title(pp->model), names);
+    } else {
+        fprintf(stderr, "cva: warning: %s: the %s fit did not converge (\"converged\": false): the predictions "
+                        "use its best point so far\n",
+                path, cli_model_title(pp->model));
+    }
+    if (o < cap)
+        o += (size_t)snprintf(meta + o, cap - o, "\"%sconverged\": false,\n  \"%sboundary\": [", prefix, prefix);
+    for (i = 0; i < np && o < cap; i++)
+        if (pp->boundary >> i & 1u)
+            o += (size_t)snprintf(meta + o, cap - o, "%s\"%s\"", k++ ? ", " : "", cva_model_param_name(pp->model, i));
+    if (o < cap)
+        snprintf(meta + o, cap - o, "],\n  ");
+    return 1;
 }
 
 /* ------------------------------------------------------------------ errors and progress */

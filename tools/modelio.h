@@ -112,7 +112,26 @@ typedef struct cli_params {
     double p[4];
     int has_unit;
     char time_unit[16];
+    int converged;     /**< "converged": 1, 0, or -1 when absent */
+    unsigned boundary; /**< "boundary": bit i = parameter i listed */
 } cli_params;
+
+/**
+ * Warn on stderr about a fit that is not a clean interior maximum: status
+ * CVA_W_BOUNDARY (naming the parameters and where they run off), CVA_W_MAXITER or
+ * CVA_W_NOT_CONVERGED. @p for_predict: the fit was made by `cva predict` (the
+ * wording says the predictions use it). Returns 1 if a warning was printed.
+ */
+int cli_fit_warning(const cva_model_fit *fit, cva_status st, int for_predict);
+
+/**
+ * Warn on stderr when a parameter file says its fit did not converge or lies on the
+ * boundary, and append the JSON members `"<prefix>converged": false` /
+ * `"<prefix>boundary": [...]` describing it to @p meta (capacity @p cap) for the
+ * output of `cva predict`. @p path NULL: no stderr warning (the caller gave one).
+ * Returns 1 if the fit is flagged.
+ */
+int cli_params_notice(const cli_params *pp, const char *path, const char *prefix, char *meta, size_t cap);
 
 /**
  * Read @p path: a JSON object with "model" (string), "params" (object of numbers, names

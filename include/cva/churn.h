@@ -100,6 +100,12 @@ typedef struct cva_model_fit {
     uint64_t evaluations;   /**< Objective evaluations used. */
     uint64_t n_rows;        /**< Distinct rows after merging. */
     double n_customers;     /**< Σ weights. */
+    /* Appended in 0.2 (a caller compiled against the older, shorter struct keeps working). */
+    uint32_t boundary;      /**< Bit i set: params[i] is at the boundary of the parameter space
+                                 (status `CVA_W_BOUNDARY`); 0 for an interior estimate. */
+    uint32_t boundary_upper; /**< Bit i set (with the same bit of @c boundary): params[i] runs off to
+                                  +infinity; clear: towards its lower limit (0, or 1 for q with
+                                  cva_fit_opts::q_above_one). */
 } cva_model_fit;
 
 /**
@@ -115,7 +121,8 @@ CVA_API cva_status cva_fit_opts_init_defaults(cva_fit_opts *opts, size_t struct_
 /**
  * @brief Zero a ::cva_model_fit and set struct_size.
  * @param fit struct.
- * @param struct_size sizeof(cva_model_fit).
+ * @param struct_size sizeof(cva_model_fit), or the size of the struct before the
+ *        @c boundary fields were appended (then the fits write only that prefix).
  * @retval CVA_OK
  * @retval CVA_E_NULLPTR
  * @retval CVA_E_ABI_MISMATCH
@@ -153,9 +160,15 @@ CVA_API const char *cva_model_param_name(int32_t model, int32_t i);
  * @param fit     out: the fit (struct_size set).
  * @param diag    optional diagnostics.
  * @retval CVA_OK
+ * @retval CVA_W_BOUNDARY    the maximum lies on the edge of the parameter space (e.g. no
+ *                           heterogeneity, no churn): fit holds the last iterate (finite) and
+ *                           fit->boundary flags the parameters concerned.
  * @retval CVA_W_MAXITER     iteration limit reached; fit holds the best point.
+ * @retval CVA_W_NOT_CONVERGED  stopped without passing the convergence test; fit holds the best point.
  * @retval CVA_W_EMPTY       n = 0 (fit untouched).
- * @retval CVA_E_BADARG      invalid row (x < 0, non-integer x, t_x > T, x = 0 with t_x > 0; diag->index).
+ * @retval CVA_E_BADARG      invalid row (x < 0, non-integer x, t_x > T, x = 0 with t_x > 0,
+ *                           x > 0 with t_x = 0 (impossible: a repeat purchase at the first one,
+ *                           continuous-time models); diag->index).
  * @retval CVA_E_NONFINITE   NaN/Inf in the data.
  * @retval CVA_E_NOCONVERGE  the objective became non-finite along the whole search.
  * @retval CVA_E_CANCELED    the progress callback asked to stop.
@@ -176,7 +189,10 @@ CVA_API CVA_NODISCARD cva_status cva_model_fit_btyd(int32_t model, const double 
  * @param fit    out.
  * @param diag   optional diagnostics.
  * @retval CVA_OK
+ * @retval CVA_W_BOUNDARY  no spend heterogeneity (q, gamma -> infinity) or another edge; see
+ *                         cva_model_fit_btyd(). diag->count still holds the rows ignored.
  * @retval CVA_W_MAXITER
+ * @retval CVA_W_NOT_CONVERGED
  * @retval CVA_W_EMPTY no usable row
  * @retval CVA_E_NONFINITE
  * @retval CVA_E_CANCELED
@@ -195,6 +211,9 @@ CVA_API CVA_NODISCARD cva_status cva_gg_fit(const double *x, const double *m_x, 
  * @param fit        out (params alpha, beta).
  * @param diag       optional diagnostics.
  * @retval CVA_OK
+ * @retval CVA_W_BOUNDARY e.g. no churn at all (alpha -> 0); see cva_model_fit_btyd().
+ * @retval CVA_W_MAXITER
+ * @retval CVA_W_NOT_CONVERGED
  * @retval CVA_W_EMPTY every cohort empty
  * @retval CVA_E_BADARG survivors increase or are negative (diag->index = c*n_periods + j)
  * @retval CVA_E_NONFINITE Inf, or NaN before the end of a row
@@ -309,7 +328,8 @@ CVA_API cva_status cva_model_dert(int32_t model, const double *params, double de
 /**
  * @brief Gamma-Gamma conditional expected spend per transaction E[M | x, m_x].
  *
- * Rows with x = 0 or m_x <= 0 get the population mean E[M] = pγ/(q−1) and flag 1.
+ * Rows with x = 0 or m_x = 0 get the population mean E[M] = pγ/(q−1) and flag 1.
+ * A negative m_x (net refunds) is refused: the model is for positive spend.
  * @param params p, q, gamma (q > 1).
  * @param x repeat purchases.
  * @param m_x mean spend.
@@ -319,6 +339,7 @@ CVA_API cva_status cva_model_dert(int32_t model, const double *params, double de
  * @param diag optional.
  * @retval CVA_OK
  * @retval CVA_E_DOMAIN q <= 1
+ * @retval CVA_E_BADARG x < 0 or m_x < 0 (diag->index: the row, diag->arg: 2 or 3)
  * @retval CVA_E_NONFINITE
  */
 CVA_API cva_status cva_gg_expected_spend(const double *params, const double *x, const double *m_x, size_t n,
@@ -371,6 +392,10 @@ CVA_API cva_status cva_clv_opts_init_defaults(cva_clv_opts *opts, size_t struct_
 /**
  * @brief Discrete CLV: Σ_{i=1..steps} margin·E[M]·(E[Y(i·L)] − E[Y((i−1)·L)]) / (1+d)^i
  *        (the scheme of the common Python implementation; SPEC §6.3).
+ *
+ * The rows are checked as by cva_model_expected() (x > 0 with t_x = 0 is refused), and a
+ * negative m_x (net refunds) is refused with `CVA_E_BADARG`, diag->arg 7 and diag->index
+ * the row (see cva_gg_expected_spend()).
  * @param model BTYD model id.
  * @param params purchase model parameters.
  * @param gg_params Gamma-Gamma p, q, gamma.

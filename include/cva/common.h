@@ -68,6 +68,18 @@ extern "C" {
  * @brief The status table: name, value, message.
  *
  * Values are pinned forever once released; new codes are only appended.
+ *
+ * The three warnings of a fit (::cva_model_fit::converged is 0 with each):
+ * - `CVA_W_MAXITER`: the iteration limit (cva_fit_opts::max_iter) was reached;
+ * - `CVA_W_BOUNDARY`: the likelihood keeps increasing towards the edge of the
+ *   parameter space (a parameter running off to 0 or infinity, e.g. q of
+ *   Gamma-Gamma when spend has no heterogeneity); the fit stops early and the
+ *   last iterate, finite, is returned with the parameters concerned flagged in
+ *   cva_model_fit::boundary (criterion: docs/models.md, "Fits at a boundary");
+ * - `CVA_W_NOT_CONVERGED`: the fit stopped for another reason without passing
+ *   its convergence test (the line search could make no progress while the
+ *   gradient was still large); the best point found is returned.
+ * When several apply, BOUNDARY takes precedence over MAXITER over NOT_CONVERGED.
  */
 #define CVA_STATUS_MAP(X)                                                        \
     X(CVA_OK, 0, "success")                                                      \
@@ -78,6 +90,8 @@ extern "C" {
     X(CVA_W_SERIES_LIMIT, 5, "a special-function series hit its term cap")       \
     X(CVA_W_MAXITER, 6, "iteration limit reached before convergence")            \
     X(CVA_W_MAP, 7, "segment map has uncovered cells, shadowed rules or unreachable labels") \
+    X(CVA_W_BOUNDARY, 8, "the estimate lies on the boundary of the parameter space")  \
+    X(CVA_W_NOT_CONVERGED, 9, "the fit stopped without passing its convergence test") \
     X(CVA_E_NULLPTR, -1, "a required pointer argument is NULL")                  \
     X(CVA_E_BADARG, -2, "invalid argument")                                      \
     X(CVA_E_NONFINITE, -3, "NaN or infinite value in input")                     \

@@ -435,6 +435,8 @@ class ModelFit(ctypes.Structure):
         ("evaluations", c_uint64),
         ("n_rows", c_uint64),
         ("n_customers", c_double),
+        ("boundary", c_uint32),
+        ("boundary_upper", c_uint32),
     ]
     _struct_id = STRUCT_MODEL_FIT
 

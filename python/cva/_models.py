@@ -163,14 +163,45 @@ def _fit_opts(model, penalizer, start, max_iter, progress, grad_tol, f_tol, merg
     return opts, keep
 
 
+_FIT_WARNINGS = (_errors.W_BOUNDARY, _errors.W_MAXITER, _errors.W_NOT_CONVERGED)
+
+
+def _count(v):
+    """A weight total as an int when it is integral (always without weights)."""
+    return int(v) if math.isfinite(v) and v == math.floor(v) and abs(v) < 2 ** 53 else float(v)
+
+
+def _fit_warning_text(model):
+    """Why a fit is not a clean interior maximum, or None."""
+    if model.boundary:
+        parts = []
+        up = [nm for nm in model.boundary if model.boundary_direction.get(nm) == "upper"]
+        down = [nm for nm in model.boundary if model.boundary_direction.get(nm) != "upper"]
+        if up:
+            parts.append("%s running off to infinity" % ", ".join(up))
+        if down:
+            parts.append("%s to 0" % ", ".join(down))
+        return ("the estimate lies on the boundary of the parameter space (%s): the last "
+                "iterate is kept" % "; ".join(parts))
+    if model.status == _errors.W_MAXITER:
+        return "the fit stopped at the iteration limit before converging"
+    if model.converged is False:
+        return "the fit did not pass its convergence test"
+    return None
+
+
 def _finish_fit(model, st, diag, fit, keep, what):
     pr = keep.get("progress")
     if st == _errors.E_CANCELED and pr is not None and pr.error is not None:
         raise pr.error
-    _check(st, diag, what)
+    if st < 0:
+        _check(st, diag, what)
     model.status = st
     model.status_name = _lib.status_name(st)
+    model.boundary = ()
+    model.boundary_direction = {}
     if st == _errors.W_EMPTY:
+        _check(st, diag, what)
         return model
     k = int(fit.n_params)
     names = model.param_names
@@ -185,8 +216,18 @@ def _finish_fit(model, st, diag, fit, keep, what):
     model.converged = bool(fit.converged)
     model.grad_norm = float(fit.grad_norm)
     model.n_rows = int(fit.n_rows)
-    model.n_customers = float(fit.n_customers)
+    model.n_customers = _count(float(fit.n_customers))
     model.ignored = int(diag.count) if model._model_id == _lib.MODEL_GG else 0
+    model.rows_not_used = model.ignored
+    model.boundary = tuple(names[i] for i in range(k) if fit.boundary >> i & 1)
+    model.boundary_direction = {names[i]: ("upper" if fit.boundary_upper >> i & 1 else "lower")
+                                for i in range(k) if fit.boundary >> i & 1}
+    if st > 0 or not model.converged:
+        # CVA_W_BOUNDARY, CVA_W_MAXITER, CVA_W_NOT_CONVERGED: say which parameters
+        text = _fit_warning_text(model) or _lib.strerror(st)
+        w = _errors.CvaWarning("%s: %s (%s)" % (what, text, model.status_name), status=st,
+                               name=model.status_name, detail=text, count=int(diag.count))
+        warnings.warn(w, stacklevel=3)
     return model
 
 
@@ -210,8 +251,11 @@ class _Model:
         self.n_rows = None
         self.n_customers = None
         self.ignored = 0
+        self.rows_not_used = 0
         self.status = None
         self.status_name = None
+        self.boundary = ()
+        self.boundary_direction = {}
         self.note = None
         if params is not None:
             vals = self._param_values(params, "params")
@@ -263,6 +307,14 @@ class _Model:
         """True once parameters are known (fitted or given)."""
         return self.params is not None
 
+    def _warn_if_flagged(self, what):
+        """Predictions from a fit on the boundary or not converged work, but say so."""
+        text = _fit_warning_text(self) if self.log_likelihood is not None or self.boundary else None
+        if text:
+            warnings.warn(_errors.CvaWarning(
+                "%s: predictions from a fit that is not a clean maximum: %s" % (what, text),
+                status=self.status, name=self.status_name, detail=text), stacklevel=3)
+
     # -- presentation -------------------------------------------------------
     def __repr__(self):
         name = type(self).__name__
@@ -295,9 +347,13 @@ class _Model:
             lines.append("log-likelihood %.4f, %d iterations (%d evaluations), %s"
                          % (self.log_likelihood, self.iterations, self.evaluations,
                             "converged" if self.converged else "NOT converged"))
-            lines.append("customers %.10g (%d distinct rows)%s"
+            lines.append("customers %.10g (%d distinct rows)%s%s"
                          % (self.n_customers, self.n_rows,
-                            ", penalizer %g" % self.penalizer if self.penalizer else ""))
+                            ", penalizer %g" % self.penalizer if self.penalizer else "",
+                            ", %d row(s) not used" % self.rows_not_used if self.rows_not_used else ""))
+            text = _fit_warning_text(self)
+            if text:
+                lines.append("warning: %s (%s)" % (text, self.status_name))
         if self.note:
             lines.append("note: " + self.note)
         return "\n".join(lines)
@@ -312,6 +368,11 @@ class _Model:
         for key in ("log_likelihood", "iterations", "converged", "n_customers"):
             if getattr(self, key) is not None:
                 d[key] = getattr(self, key)
+        if self.status_name is not None:
+            d["status"] = self.status_name
+        if self.log_likelihood is not None or self.boundary:
+            d["boundary"] = list(self.boundary)
+            d["rows_not_used"] = self.rows_not_used
         return d
 
     @classmethod
@@ -326,9 +387,18 @@ class _Model:
         if se is not None:
             m.standard_errors = collections.OrderedDict(
                 (k, math.nan if se.get(k) is None else float(se[k])) for k in m._param_names)
-        for key in ("log_likelihood", "iterations", "converged", "n_customers"):
+        for key in ("log_likelihood", "iterations", "converged", "n_customers", "rows_not_used"):
             if key in d:
                 setattr(m, key, d[key])
+        if d.get("status"):
+            m.status_name = d["status"]
+            m.status = {"CVA_W_BOUNDARY": _errors.W_BOUNDARY, "CVA_W_MAXITER": _errors.W_MAXITER,
+                        "CVA_W_NOT_CONVERGED": _errors.W_NOT_CONVERGED}.get(d["status"], _errors.OK)
+        bnd = d.get("boundary") or ()
+        unknown = [nm for nm in bnd if nm not in m._param_names]
+        if unknown:
+            raise _bad_arg("boundary names unknown parameters: %s" % ", ".join(unknown))
+        m.boundary = tuple(nm for nm in m._param_names if nm in bnd)
         return m
 
 
@@ -387,6 +457,7 @@ class _BTYD(_Model):
         return self
 
     def _btyd_call(self, fn_name, scalar_arg, frequency, recency, T, what):
+        self._warn_if_flagged(what)
         arrs, n, scalar = _columns(self._data_names, (frequency, recency, T))
         out = cv.empty_output("d", n)
         diag = _lib.Diag()
@@ -418,6 +489,7 @@ class _BTYD(_Model):
     def expected_purchases_population(self, t):
         """E[X(t)]: expected repeat purchases of a new customer in (0, t]; ``t``
         scalar or array (``cva_model_expected_pop``)."""
+        self._warn_if_flagged("%s.expected_purchases_population" % type(self).__name__)
         arrs, n, scalar = _columns(("t",), (t,))
         out = cv.empty_output("d", n)
         diag = _lib.Diag()
@@ -454,6 +526,7 @@ class _BTYD(_Model):
         st = _lib.get().cva_model_prob_n(self._model_id, self._cparams(), float(t), k, out.ptr,
                                          ctypes.byref(diag))
         _check(st, diag, "%s.probability_of_n_purchases" % type(self).__name__)
+        self._warn_if_flagged("%s.probability_of_n_purchases" % type(self).__name__)
         return cv.trim(out.owner, k)
 
     def probability_of_n_purchases_up_to_time(self, t, n):
@@ -605,6 +678,9 @@ class GammaGamma(_Model):
                                    ctypes.byref(fit), ctypes.byref(diag))
         self.note = None
         _finish_fit(self, st, diag, fit, keep, "GammaGamma.fit")
+        if self.rows_not_used:
+            self.note = ("%d row(s) with frequency 0 or monetary_value <= 0 not used in the fit"
+                         % self.rows_not_used)
         # the independence check of SPEC §5.5 on the same rows
         self.correlation = gg_correlation(frequency, monetary_value, weights)
         return self
@@ -631,6 +707,7 @@ class GammaGamma(_Model):
         (``cva_gg_expected_spend``). Customers with x = 0 or m_x <= 0 get the
         population mean E[M]; with ``return_flags`` the result is
         ``(values, flags)`` where flag 1 marks them."""
+        self._warn_if_flagged("GammaGamma.expected_spend")
         arrs, n, scalar = _columns(("frequency", "monetary_value"), (frequency, monetary_value))
         out = cv.empty_output("d", n)
         flag = cv.empty_output("i", n)
@@ -712,6 +789,8 @@ def clv(purchase_model, spend_model, frequency, recency, T, monetary_value, step
                         "BetaGeoBetaBinom")
     if not isinstance(spend_model, GammaGamma):
         raise TypeError("spend_model must be a GammaGamma")
+    purchase_model._warn_if_flagged("clv (purchase model %s)" % type(purchase_model).__name__)
+    spend_model._warn_if_flagged("clv (spend model GammaGamma)")
     arrs, n, scalar = _columns(("frequency", "recency", "T", "monetary_value"),
                                (frequency, recency, T, monetary_value))
     opts = _lib.ClvOpts(steps=int(steps), step_length=float(step_length),
@@ -807,6 +886,7 @@ class ShiftedBetaGeo(_Model):
         return _finish_fit(self, st, diag, fit, keep, "ShiftedBetaGeo.fit")
 
     def _curves(self, n):
+        self._warn_if_flagged("ShiftedBetaGeo")
         n = int(n)
         if n < 0:
             raise _bad_arg("n must be >= 0")
@@ -838,6 +918,7 @@ class ShiftedBetaGeo(_Model):
         discounted expected residual lifetime of one who has renewed ``n_renewals``
         times, at discount rate ``d`` per period (payments at the start of each
         period; multiply by the margin per period for money)."""
+        self._warn_if_flagged("ShiftedBetaGeo.lifetime_value")
         del_ = ctypes.c_double()
         derl = ctypes.c_double()
         st = _lib.get().cva_sbg_lifetime(self._cparams(), float(d), float(n_renewals),

@@ -20,6 +20,7 @@ import math
 import os
 import pickle
 import sys
+import time
 import unittest
 import warnings
 
@@ -191,11 +192,16 @@ class TestReferenceValues(RelMixin, unittest.TestCase):
         g = cva.GammaGamma(params=GG)
         self.assertRel(g.population_mean_spend, 35.24178832)
         self.assertRel(g.expected_spend(2, 35), 35.04347113)
-        vals, flags = g.expected_spend([2, 0, 3], [35, 0, -5], return_flags=True)
+        vals, flags = g.expected_spend([2, 0, 3], [35, 0, 0], return_flags=True)
         self.assertRel(tolist(vals)[0], 35.04347113)
         self.assertRel(tolist(vals)[1], 35.24178832)
         self.assertRel(tolist(vals)[2], 35.24178832)
         self.assertEqual(tolist(flags), [0, 1, 1])
+        # negative spend (net refunds) is refused, naming the row
+        with self.assertRaises(cva.BadArgumentError) as cm:
+            g.expected_spend([2, 0, 3], [35, 0, -5])
+        self.assertEqual(cm.exception.index, 2)
+        self.assertIn("m_x < 0", str(cm.exception))
         self.assertEqual(g.conditional_expected_average_profit(2, 35), g.expected_spend(2, 35))
 
     def test_sbg(self):
@@ -495,7 +501,12 @@ class TestObjects(unittest.TestCase):
         d = json.loads(json.dumps(s.to_dict()))
         self.assertEqual(d["model"], "sbg")
         self.assertEqual(set(d), {"model", "params", "standard_errors", "log_likelihood",
-                                  "iterations", "converged", "n_customers"})
+                                  "iterations", "converged", "n_customers", "status", "boundary",
+                                  "rows_not_used"})
+        self.assertEqual(d["status"], "CVA_OK")
+        self.assertEqual(d["boundary"], [])
+        self.assertIs(type(d["n_customers"]), int)
+        self.assertEqual(d["n_customers"], 1000)
         s4 = cva.ShiftedBetaGeo.from_dict(d)
         self.assertEqual(s4.params, s.params)
         with self.assertRaises(cva.BadArgumentError):
@@ -653,6 +664,175 @@ class TestSimulate(unittest.TestCase):
             cva.simulate_btyd("nope", [1, 1, 1, 1], [2.0])
         with self.assertRaises(cva.DomainError):
             cva.simulate_btyd("bgnbd", [1, -1, 1, 1], [2.0])
+
+
+class TestBoundaryAndValidation(unittest.TestCase):
+    """Fits at the edge of the parameter space (CVA_W_BOUNDARY), non-converged fits,
+    and the validation of impossible rows and negative spend (issue 8, items 3-4)."""
+
+    def fit_warns(self, fn, status=cva.W_BOUNDARY):
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            m = fn()
+        ws = [w.message for w in rec if isinstance(w.message, cva.CvaWarning)]
+        self.assertTrue(any(w.status == status for w in ws), [str(w) for w in ws])
+        self.assertEqual(m.status, status)
+        self.assertEqual(m.status_name, cva.status_name(status))
+        self.assertFalse(m.converged)
+        for v in m.params.values():
+            self.assertTrue(math.isfinite(v) and v > 0)
+        self.assertTrue(math.isfinite(m.log_likelihood))
+        if status == cva.W_BOUNDARY:
+            self.assertTrue(m.boundary)
+            w = [w for w in ws if w.status == status][0]
+            for nm in m.boundary:
+                self.assertIn(nm, str(w))
+        return m
+
+    def predicts_with_warning(self, fn):
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            v = fn()
+        self.assertTrue(any(isinstance(w.message, cva.CvaWarning) and "not a clean maximum"
+                            in str(w.message) for w in rec), [str(w.message) for w in rec])
+        return v
+
+    def test_gg_no_heterogeneity(self):
+        x = [1 + i % 5 for i in range(500)]
+        m_x = cva.simulate_gg_spend({"p": 1.3, "q": 1e12, "gamma": 1e12 * 80 / 1.3}, x, seed=8)
+        g = self.fit_warns(lambda: cva.GammaGamma().fit(x, m_x))
+        self.assertEqual(g.boundary, ("q", "gamma"))
+        self.assertEqual(g.boundary_direction, {"q": "upper", "gamma": "upper"})
+        self.assertAlmostEqual(g.params["p"], 1.3, delta=0.13)
+        self.assertEqual(g.to_dict()["boundary"], ["q", "gamma"])
+        self.assertEqual(g.to_dict()["status"], "CVA_W_BOUNDARY")
+        self.assertIn("boundary", g.summary())
+        es = self.predicts_with_warning(lambda: g.expected_spend(2, 35.0))
+        self.assertTrue(math.isfinite(es))
+        # a fit read back from its dict (or the CLI JSON) still warns
+        g2 = cva.GammaGamma.from_dict(json.loads(json.dumps(g.to_dict())))
+        self.assertEqual(g2.boundary, ("q", "gamma"))
+        self.predicts_with_warning(lambda: g2.expected_spend(2, 35.0))
+        # an interior fit neither warns nor flags
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            g3 = cva.GammaGamma(params=GG)
+            g3.expected_spend(2, 35.0)
+            s = cva.ShiftedBetaGeo().fit(REGULAR)
+            self.assertEqual(s.boundary, ())
+            s.survival(3)
+
+    def test_gg_boundary_case_file(self):
+        path = os.path.join(DATA_DIR, "..", "cases", "gg_boundary.csv") if DATA_DIR else ""
+        if not path or not os.path.exists(path):
+            if REQUIRE_DATA:
+                self.fail("../cases/gg_boundary.csv not found next to CVA_DATA_DIR")
+            self.skipTest("gg_boundary.csv not found")
+        x, m_x = [], []
+        with open(path) as f:
+            next(f)
+            for line in f:
+                a, b = line.split(",")
+                x.append(float(a))
+                m_x.append(float(b))
+        g = self.fit_warns(lambda: cva.GammaGamma().fit(x, m_x))
+        self.assertEqual(g.boundary, ("q", "gamma"))
+        # stable and within 1e-3 of the limit: about -990.466 (once +1.7e221)
+        self.assertTrue(-990.47 <= g.log_likelihood <= -990.46, g.log_likelihood)
+        self.assertIs(type(g.n_customers), int)
+        self.assertEqual(g.n_customers, 173)
+
+    def test_all_frequencies_zero(self):
+        T = [10.0 + i % 41 for i in range(500)]
+        z = [0.0] * 500
+        for cls in (cva.BetaGeo, cva.ModifiedBetaGeo, cva.ParetoNBD):
+            m = self.fit_warns(lambda: cls().fit(z, z, T))
+            self.assertTrue(-1e-3 <= m.log_likelihood <= 0.0, (cls, m.log_likelihood))
+            self.predicts_with_warning(lambda: m.p_alive(0, 0, 10))
+        m = self.fit_warns(lambda: cva.BetaGeoBetaBinom().fit([0], [0], [6], weights=[150]))
+        self.assertTrue(-1e-3 <= m.log_likelihood <= 0.0)
+
+    def test_one_customer(self):
+        for cls in (cva.BetaGeo, cva.ModifiedBetaGeo, cva.ParetoNBD):
+            m = self.fit_warns(lambda: cls().fit([3], [20.0], [30.0]))
+            # supremum: Poisson at rate 0.1 without drop-out
+            sup = 3 * math.log(0.1) - 3
+            self.assertTrue(sup - 1.5e-3 <= m.log_likelihood <= sup + 1e-9, m.log_likelihood)
+            self.assertIn("r", m.boundary)
+            self.assertIn("alpha", m.boundary)
+
+    def test_sbg_no_churn(self):
+        s = self.fit_warns(lambda: cva.ShiftedBetaGeo().fit([[1000, 1000, 1000, 1000]]))
+        self.assertIn("alpha", s.boundary)
+        self.assertEqual(s.boundary_direction["alpha"], "lower")
+        self.assertTrue(-1e-3 <= s.log_likelihood <= 0.0)
+        self.predicts_with_warning(lambda: s.survival(3))
+
+    def test_bgnbd_no_heterogeneity(self):
+        T = [20.0 + 40.0 * (i % 97) / 96.0 for i in range(4000)]
+        sim = cva.simulate_btyd("bgnbd", {"r": 1e6, "alpha": 2e6, "a": 1e-6, "b": 1.0}, T, seed=3)
+        m = self.fit_warns(lambda: cva.BetaGeo().fit(sim.frequency, sim.recency, sim.T))
+        self.assertEqual(m.boundary_direction.get("r"), "upper")
+        self.assertEqual(m.boundary_direction.get("alpha"), "upper")
+        self.assertEqual(m.boundary_direction.get("a"), "lower")
+        sx, sT = sum(tolist(sim.frequency)), sum(tolist(sim.T))
+        sup = sx * math.log(sx / sT) - sx
+        self.assertTrue(sup - 1.5e-3 <= m.log_likelihood <= sup + 1e-4, (m.log_likelihood, sup))
+
+    def test_pnbd_no_churn_stops_early(self):
+        n = 300
+        T = [20.0 + 40.0 * ((i * 37) % n) / n for i in range(n)]
+        sim = cva.simulate_btyd("pnbd", {"r": 0.5, "alpha": 5.0, "s": 0.5, "beta": 1e7}, T, seed=4)
+        t0 = time.time()
+        m = self.fit_warns(lambda: cva.ParetoNBD().fit(sim.frequency, sim.recency, sim.T))
+        self.assertLess(time.time() - t0, 10.0)
+        self.assertLess(m.evaluations, 200)
+        self.assertEqual(m.boundary_direction.get("beta"), "upper")
+        self.predicts_with_warning(lambda: m.expected_purchases(10, 1, 5.0, 30.0))
+
+    def test_max_iter_warns(self):
+        T = [30.0] * 4 + [40.0] * 4
+        x = [0, 1, 2, 3, 0, 2, 4, 6]
+        tx = [0, 10, 20, 25, 0, 15, 30, 38]
+        m = self.fit_warns(lambda: cva.BetaGeo().fit(x, tx, T, max_iter=2), status=cva.W_MAXITER)
+        self.assertEqual(m.boundary, ())
+        self.predicts_with_warning(lambda: m.p_alive(1, 10.0, 30.0))
+
+    def test_impossible_row(self):
+        x, tx, T = [2, 1, 0], [30.43, 0.0, 0.0], [38.86, 20.0, 10.0]
+        for cls, p in ((cva.BetaGeo, BG), (cva.ParetoNBD, PNBD)):
+            with self.assertRaises(cva.BadArgumentError) as cm:
+                cls().fit(x, tx, T)
+            self.assertEqual(cm.exception.index, 1)
+            self.assertIn("t_x > 0", str(cm.exception))
+            m = cls(params=p)
+            for call in (lambda: m.individual_log_likelihood(x, tx, T),
+                         lambda: m.p_alive(x, tx, T), lambda: m.expected_purchases(39, x, tx, T),
+                         lambda: m.dert(0.01, x, tx, T),
+                         lambda: cva.clv(m, cva.GammaGamma(params=GG), x, tx, T, [35, 20, 0])):
+                with self.assertRaises(cva.BadArgumentError) as cm:
+                    call()
+                self.assertEqual(cm.exception.index, 1)
+
+    def test_negative_spend_refused(self):
+        with self.assertRaises(cva.BadArgumentError) as cm:
+            cva.clv(cva.BetaGeo(params=BG), cva.GammaGamma(params=GG), [2, 3], [30.0, 20.0],
+                    [38.0, 38.0], [35.0, -4.0])
+        self.assertEqual(cm.exception.index, 1)
+
+    def test_rows_not_used_and_counts(self):
+        g = cva.GammaGamma().fit([2, 0, 3, 1, 4, 2, 1], [35.0, 0.0, 20.0, -5.0, 28.0, 41.0, 33.0])
+        self.assertEqual(g.rows_not_used, 2)
+        self.assertEqual(g.to_dict()["rows_not_used"], 2)
+        self.assertIn("2 row(s)", g.note)
+        self.assertIs(type(g.n_customers), int)
+        self.assertEqual(g.n_customers, 5)
+        # fractional weights: the sum of the weights, a float
+        s = cva.BetaGeo().fit([0, 1, 2, 3], [0, 5.0, 9.0, 12.0], [20.0, 20.0, 25.0, 30.0],
+                              weights=[10.5, 3, 2, 1])
+        self.assertIs(type(s.n_customers), float)
+        self.assertEqual(s.n_customers, 16.5)
+        self.assertEqual(s.rows_not_used, 0)
 
 
 def main():

@@ -5,7 +5,8 @@
 Usage: test_cli.py PATH_TO_CVA GROUP
 Groups: help, cdnow, bad_input, formats, json, text_ids, occasion, stdin, demo,
         rfm_vectors, rfm_random, rfm_segments, rfm_report, rfm_json, rfm_errors, rfm_cdnow,
-        fit_cdnow, fit_sbg, predict_values, predict_cdnow, model_errors, units.
+        fit_cdnow, fit_sbg, predict_values, predict_cdnow, model_errors, units, exports, no_silent,
+        online_retail, fit_boundary.
 Exit status 0 pass, 1 fail, 77 skip (meson convention).
 """
 import csv
@@ -2271,13 +2272,154 @@ def t_online_retail():
     print("real export checks took %.1f s" % (time.time() - t0))
 
 
+def t_fit_boundary():
+    """Fits at the boundary of the parameter space and not converged (issue 8 item 3), impossible rows and
+    negative spend (item 4): JSON "status"/"boundary", warnings on stderr, exit 0 for warnings."""
+    import random
+    with tempfile.TemporaryDirectory() as tmp:
+        # Gamma-Gamma without spend heterogeneity: every customer's transactions ~ Gamma(p=1.3, rate 1.3/80)
+        rng = random.Random(5)
+        lines = ["frequency,monetary_value"]
+        for i in range(400):
+            x = 1 + i % 5
+            m = sum(rng.gammavariate(1.3, 80.0 / 1.3) for _ in range(x)) / x
+            lines.append("%d,%.6f" % (x, m))
+        gg = os.path.join(tmp, "gg.csv")
+        write(gg, "\n".join(lines) + "\n")
+        ggj = os.path.join(tmp, "gg.json")
+        rc, out, err = run(["fit", "--model", "gg", "--summary", gg, "-o", ggj])
+        check(rc == 0, "gg boundary: exit 0 for a warning (%d %r)" % (rc, err))
+        with open(ggj) as f:
+            j = json.load(f)
+        check(j["status"] == "CVA_W_BOUNDARY" and j["boundary"] == ["q", "gamma"] and j["converged"] is False,
+              "gg boundary: status and boundary in the JSON (%r %r)" % (j.get("status"), j.get("boundary")))
+        check(all(isinstance(v, float) and 0 < v < 1e300 for v in j["params"].values()),
+              "gg boundary: finite parameters (%r)" % j["params"])
+        check("warning" in err and "boundary" in err and "q and gamma" in err,
+              "gg boundary: stderr warning names q and gamma (%r)" % err)
+        check(isinstance(j["n_customers"], int) and j["n_customers"] == 400, "n_customers is an integer")
+        # predict from such a file: works, warns, and says so in its JSON output
+        summ = os.path.join(tmp, "s.csv")
+        write(summ, "customer_id,frequency,recency,T,monetary_value,time_unit\nA,2,20.5,30,45.5,week\nB,0,0,25,0,week\n"
+                    "C,5,29,31,80,week\n")
+        rc, out, err = run(["predict", "--summary", summ, "--horizon", "10", "--format", "json",
+                            "--spend-params", ggj, "--params", write_params(tmp)])
+        check(rc == 0, "predict from a boundary fit: exit 0 (%d %r)" % (rc, err))
+        try:
+            pj = json.loads(out)
+        except ValueError:
+            pj = {}
+        check(pj.get("spend_boundary") == ["q", "gamma"] and pj.get("spend_converged") is False,
+              "predict JSON says the spend fit lies on the boundary (%r)" % {k: pj.get(k) for k in
+                                                                           ("spend_boundary", "spend_converged")})
+        check("boundary" not in pj and "converged" not in pj, "predict: a clean purchase fit adds nothing")
+        check(len(pj.get("customers", [])) == 3 and all(c["expected_avg_spend"] > 0 for c in pj["customers"]),
+              "predict from a boundary fit still predicts")
+        check("warning" in err and "gg.json" in err and "q and gamma" in err,
+              "predict: stderr warning about the spend fit (%r)" % err)
+        # a parameter file that did not converge
+        nc = os.path.join(tmp, "nc.json")
+        write(nc, json.dumps({"model": "bgnbd", "params": PAPER["params"], "converged": False, "boundary": []}))
+        rc, out, err = run(["predict", "--summary", summ, "--horizon", "10", "--format", "json", "--params", nc])
+        pj = json.loads(out) if rc == 0 else {}
+        check(rc == 0 and pj.get("converged") is False and pj.get("boundary") == [] and "did not converge" in err,
+              "predict from a non-converged file: warns and says so (%d %r)" % (rc, err))
+        rc, out, err = run(["predict", "--summary", summ, "--horizon", "10", "--params", nc])
+        check(rc == 0 and out.startswith("customer_id,") and "did not converge" in err,
+              "predict CSV from a non-converged file: table unchanged, warning on stderr")
+        bad = os.path.join(tmp, "bad.json")
+        write(bad, json.dumps({"model": "bgnbd", "params": PAPER["params"], "boundary": ["zeta"]}))
+        rc, out, err = run(["predict", "--summary", summ, "--horizon", "10", "--params", bad])
+        check(rc == 3 and "zeta" in err, "unknown name in \"boundary\" refused (%d %r)" % (rc, err))
+
+        # all frequencies 0, and one customer: boundary, exit 0, warning
+        z = os.path.join(tmp, "z.csv")
+        write(z, "frequency,recency,T,time_unit\n" + "".join("0,0,%d,week\n" % (10 + i % 41) for i in range(300)))
+        for model in ("bgnbd", "mbgnbd", "pnbd"):
+            j, err = fit_json(["--model", model, "--summary", z], "all x = 0 " + model)
+            check(j is not None and j["status"] == "CVA_W_BOUNDARY" and len(j["boundary"]) > 0 and
+                  -1e-3 <= j["log_likelihood"] <= 0 and "boundary" in err,
+                  "all x = 0 %s: boundary (%r %r)" % (model, j and j.get("boundary"), err))
+        one = os.path.join(tmp, "one.csv")
+        write(one, "frequency,recency,T,time_unit\n3,20,30,week\n")
+        j, err = fit_json(["--model", "bgnbd", "--summary", one], "one customer")
+        check(j is not None and "r" in j["boundary"] and "alpha" in j["boundary"], "one customer: r, alpha flagged")
+        # sBG without churn
+        c = os.path.join(tmp, "coh.csv")
+        write(c, "period_0,period_1,period_2,period_3\n1000,1000,1000,1000\n")
+        j, err = fit_json(["--model", "sbg", "--summary", c], "sBG no churn")
+        check(j is not None and "alpha" in j["boundary"] and j["status"] == "CVA_W_BOUNDARY" and
+              "alpha" in err and "to 0" in err, "sBG no churn: alpha -> 0 flagged (%r)" % err)
+        # a clean fit: empty boundary, CVA_OK, no warning
+        j, err = fit_json(["--model", "sbg", "--summary", write_regular(tmp)], "sBG regular")
+        check(j is not None and j["boundary"] == [] and j["status"] == "CVA_OK" and "warning" not in err,
+              "clean fit: boundary [] and CVA_OK (%r)" % err)
+        # fractional weights: n_customers is their sum
+        w = os.path.join(tmp, "w.csv")
+        write(w, "frequency,recency,T,weights\n0,0,20,10.5\n1,5,20,3\n2,9,25,2\n3,12,30,1\n1,3,30,4\n")
+        j, err = fit_json(["--model", "bgnbd", "--summary", w, "--time-unit", "week"], "fractional weights")
+        check(j is not None and j["n_customers"] == 20.5, "fractional weights: n_customers = 20.5")
+        # --max-iter: not converged, CVA_W_MAXITER, exit 0
+        j, err = fit_json(["--model", "bgnbd", "--summary", w, "--time-unit", "week", "--max-iter", "2"], "max-iter")
+        check(j is not None and j["status"] == "CVA_W_MAXITER" and j["converged"] is False and
+              "iteration limit" in err, "max-iter: status CVA_W_MAXITER and a warning")
+
+        # item 4: x > 0 with t_x = 0 is impossible: refused naming the file and line, nothing written
+        model_bad(tmp, "impossible_row_fit", "fit", {"s.csv": "frequency,recency,T,time_unit\n1,5,20,week\n2,0,30,week\n"},
+                  ["--model", "pnbd", "--summary", "@s.csv"], 3, ["s.csv:3", "t_x > 0"])
+        model_bad(tmp, "impossible_row_predict", "predict", {"s.csv": "frequency,recency,T,time_unit\n1,5,20,week\n2,0,30,week\n",
+                                                              "p.json": json.dumps(PAPER)},
+                  ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "10"], 3, ["s.csv:3", "t_x > 0"])
+        # negative mean spend (net refunds): the library refuses it (tests/test_gg.c); the CLI leaves
+        # those customers' spend and CLV empty, counts them and warns, and predicts the others
+        neg = os.path.join(tmp, "neg")
+        os.mkdir(neg)
+        write(os.path.join(neg, "s.csv"), "customer_id,frequency,recency,T,monetary_value,time_unit\n"
+                                          "A,1,5,20,30,week\nB,2,9,30,-4.5,week\nC,3,12,30,-1,week\n")
+        write(os.path.join(neg, "p.json"), json.dumps(PAPER))
+        write(os.path.join(neg, "g.json"), json.dumps({"model": "gg", "params": {"p": 6.25, "q": 3.74,
+                                                                                 "gamma": 15.45}}))
+        rc, out, err = run(["predict", "--params", os.path.join(neg, "p.json"), "--spend-params",
+                            os.path.join(neg, "g.json"), "--summary", os.path.join(neg, "s.csv"), "--horizon", "10",
+                            "--format", "json"])
+        j = json.loads(out) if rc == 0 else {}
+        cs = j.get("customers", [])
+        # customer A: p (gamma + x m) / (p x + q - 1) = 6.25 (15.45 + 30) / (6.25 + 2.74)
+        check(rc == 0 and len(cs) == 3 and abs(cs[0]["expected_avg_spend"] - 6.25 * 45.45 / 8.99) < 1e-9 and
+              cs[1]["expected_avg_spend"] is None and cs[1]["clv"] is None and cs[2]["clv"] is None and
+              cs[1]["p_alive"] is not None and j.get("customers_negative_spend") == 2 and
+              "2 customers with a negative mean repeat spend" in err and 'customer "B"' in err,
+              "negative mean spend: empty spend/CLV cells, counted and warned (%d %r %r)" % (rc, err, cs))
+
+        # the case file of the issue, when present next to the data directory
+        data = os.environ.get("CVA_DATA_DIR", "")
+        case = os.path.join(data, "..", "cases", "gg_boundary.csv")
+        if data and os.path.exists(case):
+            j, err = fit_json(["--model", "gg", "--summary", case], "gg_boundary.csv")
+            check(j is not None and j["boundary"] == ["q", "gamma"] and -990.47 <= j["log_likelihood"] <= -990.46,
+                  "gg_boundary.csv: q, gamma flagged, LL about -990.47 (%r)" % (j and j["log_likelihood"]))
+
+
+def write_params(tmp):
+    path = os.path.join(tmp, "bg.json")
+    write(path, json.dumps(PAPER))
+    return path
+
+
+def write_regular(tmp):
+    path = os.path.join(tmp, "reg.csv")
+    write(path, "period_0,period_1,period_2,period_3,period_4,period_5,period_6,period_7\n"
+                "1000,631,468,382,326,289,262,241\n")
+    return path
+
+
 GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats": t_formats, "json": t_json,
           "text_ids": t_text_ids, "occasion": t_occasion, "stdin": t_stdin, "demo": t_demo,
           "rfm_vectors": t_rfm_vectors, "rfm_random": t_rfm_random, "rfm_segments": t_rfm_segments,
           "rfm_report": t_rfm_report, "rfm_json": t_rfm_json, "rfm_errors": t_rfm_errors, "rfm_cdnow": t_rfm_cdnow,
           "fit_cdnow": t_fit_cdnow, "fit_sbg": t_fit_sbg, "predict_values": t_predict_values,
           "predict_cdnow": t_predict_cdnow, "model_errors": t_model_errors, "units": t_units, "exports": t_exports,
-          "no_silent": t_no_silent, "online_retail": t_online_retail}
+          "no_silent": t_no_silent, "online_retail": t_online_retail, "fit_boundary": t_fit_boundary}
 
 
 def main():
