@@ -133,6 +133,30 @@ static void prob_n_sums_to_one(void **state)
     }
 }
 
+/* P(X(t)=k) where α and β differ by orders of magnitude (the 2F1 sums it was built on
+   needed ~1e6 terms per call there and returned capped, wrong values after ~20 s):
+   the distribution sums to 1 and its mean is the closed-form E[X(t)]. */
+static void prob_n_extreme(void **state)
+{
+    const double ps[4][4] = {{2.0, 8.0, 2.6e4, 8e5}, {0.55, 10.6, 1e9, 1e10}, {0.5, 1e8, 0.6, 1e-3},
+                             {2.0, 8.0, 2.6e5, 8e6}};
+    static double pk[400];
+    int j, k;
+    (void)state;
+    for (j = 0; j < 4; j++) {
+        double s = 0, mean = 0, ex, t = 10.0;
+        assert_status(cva_model_prob_n(M, ps[j], t, 400, pk, NULL), CVA_OK);
+        for (k = 0; k < 400; k++) {
+            assert_true(pk[k] >= 0 && pk[k] <= 1);
+            s += pk[k];
+            mean += k * pk[k];
+        }
+        assert_status(cva_model_expected_pop(M, ps[j], &t, 1, &ex, NULL), CVA_OK);
+        cva_assert_close(s, 1.0, 1e-12, 0);
+        cva_assert_close(mean, ex, 1e-10, 0);
+    }
+}
+
 /* ------------------------------------------------------------ edge cases */
 
 static void extremes_finite(void **state)
@@ -441,7 +465,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(spec_values),   cmocka_unit_test(mpmath_grid),  cmocka_unit_test(population),
-        cmocka_unit_test(prob_n_sums_to_one), cmocka_unit_test(extremes_finite), cmocka_unit_test(zero_buyers),
+        cmocka_unit_test(prob_n_sums_to_one), cmocka_unit_test(prob_n_extreme), cmocka_unit_test(extremes_finite), cmocka_unit_test(zero_buyers),
         cmocka_unit_test(s_equal_one),   cmocka_unit_test(gradient_fd),  cmocka_unit_test(timing),
         cmocka_unit_test(fit_cdnow),     cmocka_unit_test(fit_cdnow_csv), cmocka_unit_test(recovery),
     };

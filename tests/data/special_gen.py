@@ -59,12 +59,21 @@ for t in [1.0, 39.0, 78.0, 1000.0, 1e5]:
     z = t / (al + t)
     cases.append((r, b, a + b - 1, z))
     cases.append((a + b - 1 - r, a - 1, a + b - 1, z))
+# BG/NBD at a, b ~ 1e6 (no heterogeneity of the drop-out probability): huge upper and lower
+# parameters, term ratios far below 1 long before k exceeds them
+for (ra, aa, bb, z_) in [(0.25, 1e6, 3e6, 1e4 / (4.4 + 1e4)), (0.25, 1e6, 3e6, 52 / (4.4 + 38.86 + 52)),
+                         (0.243, 3e4, 1e5, 0.999)]:
+    cases.append((ra, bb, aa + bb - 1, z_))
+    cases.append((aa + bb - 1 - ra, aa - 1, aa + bb - 1, z_))
+
+
 def hyp_ref(a_, b_, c_, z_):
     """(ln|F|, sign). Large upper parameters (> 100) are evaluated through Euler's
-    identity F = (1-z)^(c-a-b) F(c-a, c-b; c; z) at 60 digits (mpmath's direct
-    series needs ~10^6 terms there and the value can exceed the double range)."""
+    identity F = (1-z)^(c-a-b) F(c-a, c-b; c; z) at 60 digits when it shrinks them
+    (mpmath's direct series needs ~10^6 terms there and the value can exceed the
+    double range); otherwise directly."""
     a_, b_, c_, z_ = mp.mpf(a_), mp.mpf(b_), mp.mpf(c_), mp.mpf(z_)
-    if max(abs(a_), abs(b_)) > 100:
+    if max(abs(a_), abs(b_)) > 100 and abs(c_ - a_) + abs(c_ - b_) < abs(a_) + abs(b_):
         lv = (c_ - a_ - b_) * mp.log1p(-z_)
         v = mp.hyp2f1(c_ - a_, c_ - b_, c_, z_, maxterms=10**7)
     else:
@@ -106,7 +115,22 @@ for s in [0.05, 0.6061, 1.0, 1.0 + 5e-7, 2.0, 2.5, 3.0, 10.3]:
     for z in [1e-6, 1e-3, 0.0314, 0.5, 0.999, 1.0, 1.5, 10.0, 300.0, 1e4]:
         ecases.append((s, z))
 ecases += [(0.6061, 0.0026876 * (11.665 + 38.86)), (0.6061, 0.0026876 * (11.665 + 1e5)), (50.5, 0.3)]
-table("ref_expint", 3, [(s, z, mp.exp(mp.mpf(z)) * mp.expint(mp.mpf(s), mp.mpf(z))) for (s, z) in ecases])
+# large orders (BG/NBD DERT with r + x up to 1e12): the asymptotic form from s = 1e4
+for s_ in [9999.0, 1e4, 3.3e4, 1e6, 1e12 + 1]:
+    for z_ in [1e-6, 0.1, 41.5, 9.9e3, 1e4, 1e7, 1e13]:
+        ecases.append((s_, z_))
+def expint_ref(s_, z_):
+    """e^z E_s(z); for large s (where mpmath's expint does not converge) from
+    e^z E_s(z) = ∫_0^∞ e^(−z u) (1+u)^(−s) du, breakpoints on the decay length 1/(z+s)."""
+    S, Z = mp.mpf(s_), mp.mpf(z_)
+    if s_ < 1000:
+        return mp.exp(Z) * mp.expint(S, Z)
+    h = 1 / (Z + S)
+    pts = [mp.mpf(0)] + [h * 4 ** j for j in range(0, 40)] + [mp.inf]
+    return mp.quad(lambda u: mp.exp(-Z * u - S * mp.log1p(u)), pts)
+
+
+table("ref_expint", 3, [(s, z, expint_ref(s, z)) for (s, z) in ecases])
 
 # ---- differences of large logs (cva__log1pmx, _lgamma_corr, _lgamma_delta, _lgamma_diff,
 #      _lbeta, _digamma_diff, _digamma_mlog): arguments from 1e-6 to 1e12 and beyond
