@@ -162,7 +162,9 @@ CVA_API cva_status cva_rfm_opts_init_defaults(cva_rfm_opts *opts, size_t struct_
 /**
  * @brief Raw R, F and M per customer from summary columns (SPEC §3.1).
  *
- * @param obs_end        analysis date in the caller's time unit.
+ * @param obs_end        analysis date in the caller's time unit. From a summary, pass
+ *                       cva_txn_summary::calibration_end (its obs_end without a split):
+ *                       the recency is then that summary's days_since_last.
  * @param last_t         last purchase time (NaN: no purchase → unscored).
  * @param n_txn          purchase rows.
  * @param n_occ          purchase occasions (read for #CVA_RFM_F_OCC / _F_REPEAT; may be NULL otherwise).

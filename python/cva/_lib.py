@@ -266,7 +266,10 @@ class TxnSummary(ctypes.Structure):
         ("reserved", c_uint32),
         ("capacity", c_size_t),
         ("n_customers", c_size_t),
-    ] + [(name, P(ct)) for name, ct in SUMMARY_ARRAYS])
+    ] + [(name, P(ct)) for name, ct in SUMMARY_ARRAYS] + [
+        ("obs_end", c_double),           # out: the end of observation used
+        ("calibration_end", c_double),   # out: the end the statistics are measured to
+    ])
     _struct_id = STRUCT_TXN_SUMMARY
 
     def __init__(self):

@@ -466,22 +466,14 @@ def rfm_raw(end, last_t, n_txn, total_amount, n_occ=None, monetary_value=None,
 
 
 def _effective_end(res):
-    """The end a summary was measured to (calibration end, explicit end, or the
-    latest valid time reconstructed from last_t + days_since_last)."""
-    opts = getattr(res, "options", None) or {}
-    for key in ("calibration_end", "obs_end"):
-        v = opts.get(key)
-        if v is not None and math.isfinite(v):
-            return float(v)
-    if "days_since_last" not in res or "last_t" not in res:
-        raise _bad_arg("rfm_from_summary: pass end= (the summary has no days_since_last "
-                       "to recover its end from)")
-    best = None
-    for lt, d in zip(cv.to_list(res["last_t"]), cv.to_list(res["days_since_last"])):
-        if not (math.isnan(lt) or math.isnan(d)):
-            e = lt + d
-            best = e if best is None or e > best else best
-    return 0.0 if best is None else best
+    """The end a summary's statistics were measured to, as the library reported it
+    (``Summary.calibration_end``: the calibration end, else the end of observation)."""
+    e = getattr(res, "calibration_end", None)
+    if not isinstance(e, float):
+        raise _bad_arg("rfm_from_summary: pass end= (only a cva.summarize() result carries "
+                       "the end it was measured to)")
+    # NaN: no row and no end, so no customer either (any finite end scores nobody)
+    return 0.0 if math.isnan(e) else e
 
 
 def rfm_from_summary(res, end=None, frequency="txn", monetary="total"):
@@ -489,9 +481,10 @@ def rfm_from_summary(res, end=None, frequency="txn", monetary="total"):
     fields ``last_t``, ``n_txn``, ``total_amount``, plus ``n_occ`` /
     ``monetary_value`` when the chosen definitions need them).
 
-    ``end`` defaults to the end the summary was measured to: its
-    ``calibration_end`` or ``end`` when one was given, else the latest valid
-    time, recovered as ``max(last_t + days_since_last)``. The result carries
+    ``end`` defaults to the end the summary was measured to, as the library
+    reported it (``res.calibration_end``: the calibration end or ``end`` when
+    one was given, else the latest valid time); then ``recency`` equals the
+    summary's ``days_since_last``. A plain mapping needs ``end``. The result carries
     ``customer_id`` (rows in the summary's ascending-id order, which is the
     tie-break order rfm_score needs).
     """
