@@ -859,7 +859,7 @@ def rfm_report(segments, r, f, m, revenue=None, labels=None):
 # Referral
 
 def rfm_high_influence(ref_n_txn, ref_amount=None, share=0.2):
-    """High-influence referrers (``cva_rfm_high_influence``, SPEC §3.5): flag 1
+    """High-influence referrers (``cva_rfm_high_influence_advanced``, SPEC §3.5): flag 1
     for the top ceil(share*m - 1e-9) of the m customers with ref_n_txn >= 1 by
     referred money (ties by array order). ``ref_n_txn`` may also be a
     :func:`summarize` result (its ``ref_n_txn``/``ref_amount`` are used).
@@ -872,14 +872,14 @@ def rfm_high_influence(ref_n_txn, ref_amount=None, share=0.2):
     amt = cv.as_float64(ref_amount, "ref_amount")
     n = _same_length([("ref_n_txn", nt), ("ref_amount", amt)], "rfm_high_influence")
     out = cv.empty_output("i", n)
-    st = _lib.get().cva_rfm_high_influence(nt.ptr, amt.ptr, n, float(share), out.ptr)
+    diag = _lib.Diag()
+    st = _lib.get().cva_rfm_high_influence_advanced(nt.ptr, amt.ptr, n, float(share), out.ptr,
+                                                    None, ctypes.byref(diag))
     if st == _errors.E_OPTION:
         raise _bad_arg("rfm_high_influence: share must be in [0, 1], got %r" % (share,),
                        _errors.E_OPTION, _errors.OptionError, "share")
     if st == _errors.E_NONFINITE:
-        i = _first_bad(range(n), lambda i, _: nt.owner[i] >= 1 and
-                       not math.isfinite(amt.owner[i]))
-        raise _nonfinite("rfm_high_influence", i, "ref_amount is NaN or infinite for a referrer")
+        raise _nonfinite("rfm_high_influence", diag.index, "ref_amount is NaN or infinite for a referrer")
     _lib.raise_for_status(st, None, "rfm_high_influence")
     if st == _errors.W_EMPTY and n:
         _issue_warning(st, None, "rfm_high_influence")

@@ -988,6 +988,46 @@ class TestRawAndSummary(unittest.TestCase):
                             referrer_id=[None, 1, 1, 2])
         self.assertEqual(tolist(cva.rfm_high_influence(res, share=0.5)), [1, 0, 0])
 
+    def test_high_influence_allocator(self):
+        # cva_rfm_high_influence_advanced takes its two blocks from the caller's
+        # allocator (here libc through ctypes, counted) and gives them back
+        import ctypes.util
+        from cva import _errors, _lib
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+        libc.free.restype, libc.free.argtypes = None, [ctypes.c_void_p]
+        seen = {"calls": 0, "live": 0, "fail_at": 0}
+
+        def alloc(user, size):
+            seen["calls"] += 1
+            if seen["calls"] == seen["fail_at"]:
+                return None
+            seen["live"] += 1
+            return libc.malloc(size)
+
+        def free(user, ptr):
+            if ptr:
+                seen["live"] -= 1
+                libc.free(ptr)
+
+        al = cva.Allocator(_lib.AllocFunc(alloc), _lib.FreeFunc(free), None)
+        rn = (ctypes.c_uint32 * 6)(1, 0, 2, 3, 1, 1)
+        ra = (ctypes.c_double * 6)(5.0, 99.0, 5.0, 7.0, 1.0, 5.0)
+        flag = (ctypes.c_int32 * 6)()
+        diag = cva.Diag()
+        fn = _lib.get().cva_rfm_high_influence_advanced
+        st = fn(rn, ra, 6, 0.4, flag, ctypes.byref(al), ctypes.byref(diag))
+        self.assertEqual(st, 0)
+        self.assertEqual(list(flag), [1, 0, 0, 1, 0, 0])
+        self.assertEqual((seen["calls"], seen["live"]), (2, 0))
+        for k in (1, 2):
+            seen.update(calls=0, live=0, fail_at=k)
+            st = fn(rn, ra, 6, 0.4, flag, ctypes.byref(al), ctypes.byref(diag))
+            self.assertEqual(st, _errors.E_NOMEM)
+            self.assertEqual(diag.status, _errors.E_NOMEM)
+            self.assertEqual(seen["live"], 0)
+        self.assertIsNone(cva.ClvOpts().alloc or None)
+
 
 class TestErrors(unittest.TestCase):
     def test_option_errors(self):
