@@ -581,7 +581,7 @@ int cmd_predict(int argc, char **argv)
                 const char *id = cli_custdata_id(&d, neg_first, ib, &ilen);
                 for (k = 0; k < d.n; k++)
                     if (d.m[k] < 0.0)
-                        es[k] = clv[k] = NAN;
+                        es[k] = clv[k] = (double)NAN;
                 n_id = ilen < 40 ? ilen : 40;
                 fprintf(stderr,
                         "cva: warning: %lu customer%s with a negative mean repeat spend (net refunds; first: "
