@@ -292,11 +292,12 @@ static double bgbb_ll(const double *p, const cva__btyd_rows *rows, double *grad,
 }
 
 static cva_status bgbb_p_alive(const double *p, double t_future, const double *x, const double *t_x,
-                               const double *T, size_t n, double *out)
+                               const double *T, size_t n, double *out, const cva_allocator *alloc)
 {
     bgbb_k k;
     size_t i;
     cva_status st;
+    (void)alloc; /* no cache */
     if (!p || !params_ok(p))
         return CVA_E_DOMAIN;
     if (!isfinite(t_future) || t_future < 0.0)
@@ -317,11 +318,12 @@ static cva_status bgbb_p_alive(const double *p, double t_future, const double *x
 }
 
 static cva_status bgbb_expected(const double *p, double t, const double *x, const double *t_x, const double *T,
-                                size_t n, double *out)
+                                size_t n, double *out, const cva_allocator *alloc)
 {
     bgbb_k k;
     size_t i;
     cva_status st;
+    (void)alloc; /* no cache */
     if (!p || !params_ok(p))
         return CVA_E_DOMAIN;
     if (!isfinite(t) || t < 0.0)

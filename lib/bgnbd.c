@@ -218,18 +218,21 @@ typedef struct fcache_ent {
 typedef struct fcache {
     fcache_ent *e;
     size_t mask;
+    const cva_allocator *alloc;
 } fcache;
 
-static void fcache_open(fcache *c, size_t n)
+/* The cache is optional: when alloc fails the caller computes every row. */
+static void fcache_open(fcache *c, size_t n, const cva_allocator *alloc)
 {
     size_t cap = 1;
     c->e = NULL;
     c->mask = 0;
+    c->alloc = alloc;
     if (n < 64)
         return;
     while (cap < n && cap < ((size_t)1 << 14))
         cap <<= 1;
-    c->e = (fcache_ent *)malloc(cap * sizeof *c->e);
+    c->e = (fcache_ent *)cva__alloc(alloc, cap * sizeof *c->e);
     if (c->e) {
         size_t i;
         c->mask = cap - 1;
@@ -240,7 +243,7 @@ static void fcache_open(fcache *c, size_t n)
 
 static void fcache_close(fcache *c)
 {
-    free(c->e);
+    cva__free(c->alloc, c->e);
 }
 
 static size_t fcache_slot(const fcache *c, double x, double T)
@@ -282,7 +285,7 @@ static cva_status bg_future_survival(const double *p, double tau, double x, doub
 }
 
 static cva_status bg_p_alive(const double *p, double t_future, const double *x, const double *t_x,
-                             const double *T, size_t n, double *out, int s)
+                             const double *T, size_t n, double *out, int s, const cva_allocator *alloc)
 {
     cva_status st = CVA_OK;
     fcache c;
@@ -294,7 +297,7 @@ static cva_status bg_p_alive(const double *p, double t_future, const double *x, 
             out[i] = pa_eval(&pc, x[i], t_x[i], T[i]);
         return CVA_OK;
     }
-    fcache_open(&c, n);
+    fcache_open(&c, n, alloc);
     for (i = 0; i < n; i++) {
         double f;
         if (c.e) {
@@ -325,15 +328,17 @@ static cva_status bg_p_alive(const double *p, double t_future, const double *x, 
 }
 
 static cva_status bgnbd_p_alive(const double *p, double t_future, const double *x, const double *t_x,
-                                const double *T, size_t n, double *out)
+                                const double *T, size_t n, double *out,
+                              const cva_allocator *alloc)
 {
-    return bg_p_alive(p, t_future, x, t_x, T, n, out, 0);
+    return bg_p_alive(p, t_future, x, t_x, T, n, out, 0, alloc);
 }
 
 static cva_status mbgnbd_p_alive(const double *p, double t_future, const double *x, const double *t_x,
-                                 const double *T, size_t n, double *out)
+                                 const double *T, size_t n, double *out,
+                              const cva_allocator *alloc)
 {
-    return bg_p_alive(p, t_future, x, t_x, T, n, out, 1);
+    return bg_p_alive(p, t_future, x, t_x, T, n, out, 1, alloc);
 }
 
 /* ------------------------------------------------------ conditional E[Y] */
@@ -392,7 +397,7 @@ static cva_status bg_cond_factor(const double *p, double t, double x, double T, 
 }
 
 static cva_status bg_expected(const double *p, double t, const double *x, const double *t_x, const double *T,
-                              size_t n, double *out, int s)
+                              size_t n, double *out, int s, const cva_allocator *alloc)
 {
     cva_status st = CVA_OK;
     fcache c;
@@ -404,7 +409,7 @@ static cva_status bg_expected(const double *p, double t, const double *x, const 
         return CVA_OK;
     }
     pa_init(&pc, p, s, n);
-    fcache_open(&c, n);
+    fcache_open(&c, n, alloc);
     for (i = 0; i < n; i++) {
         double f;
         if (c.e) {
@@ -435,15 +440,17 @@ static cva_status bg_expected(const double *p, double t, const double *x, const 
 }
 
 static cva_status bgnbd_expected(const double *p, double t, const double *x, const double *t_x, const double *T,
-                                 size_t n, double *out)
+                                 size_t n, double *out,
+                              const cva_allocator *alloc)
 {
-    return bg_expected(p, t, x, t_x, T, n, out, 0);
+    return bg_expected(p, t, x, t_x, T, n, out, 0, alloc);
 }
 
 static cva_status mbgnbd_expected(const double *p, double t, const double *x, const double *t_x,
-                                  const double *T, size_t n, double *out)
+                                  const double *T, size_t n, double *out,
+                              const cva_allocator *alloc)
 {
-    return bg_expected(p, t, x, t_x, T, n, out, 1);
+    return bg_expected(p, t, x, t_x, T, n, out, 1, alloc);
 }
 
 /*
@@ -453,7 +460,7 @@ static cva_status mbgnbd_expected(const double *p, double t, const double *x, co
  */
 static cva_status bg_expected_multi(const double *p, const double *t, size_t n_t, const double *x,
                                     const double *t_x, const double *T, size_t n, cva__ey_sink sink, void *user,
-                                    int s)
+                                    int s, const cva_allocator *alloc)
 {
     cva_status st = CVA_OK;
     double ey[CVA__EY_MAX_T], fl[CVA__EY_MAX_T];
@@ -467,15 +474,15 @@ static cva_status bg_expected_multi(const double *p, const double *t, size_t n_t
         size_t cap = 64;
         while (cap < n && cap < ((size_t)1 << 14))
             cap <<= 1;
-        key = (double *)malloc(2 * cap * sizeof *key);
-        val = (double *)malloc(cap * (n_t ? n_t : 1) * sizeof *val);
+        key = (double *)cva__alloc(alloc, 2 * cap * sizeof *key);
+        val = (double *)cva__alloc(alloc, cap * (n_t ? n_t : 1) * sizeof *val);
         if (key && val) {
             mask = cap - 1;
             for (k = 0; k < cap; k++)
                 key[2 * k] = -1.0; /* never a valid x */
         } else {
-            free(key);
-            free(val);
+            cva__free(alloc, key);
+            cva__free(alloc, val);
             key = val = NULL;
         }
     }
@@ -487,6 +494,7 @@ static cva_status bg_expected_multi(const double *p, const double *t, size_t n_t
             size_t slot;
             c1.e = NULL;
             c1.mask = mask;
+            c1.alloc = NULL;
             slot = fcache_slot(&c1, xi, Ti);
             e = key + 2 * slot;
             f = val + slot * n_t;
@@ -495,8 +503,8 @@ static cva_status bg_expected_multi(const double *p, const double *t, size_t n_t
             for (k = 0; k < n_t; k++) {
                 cva_status s1 = bg_cond_factor(p, t[k], xi, Ti, s, &f[k]);
                 if (s1 < 0) {
-                    free(key);
-                    free(val);
+                    cva__free(alloc, key);
+                    cva__free(alloc, val);
                     return s1;
                 }
                 if (s1 > st)
@@ -512,22 +520,23 @@ static cva_status bg_expected_multi(const double *p, const double *t, size_t n_t
             ey[k] = f[k] * pa;
         sink(user, i, ey);
     }
-    free(key);
-    free(val);
+    cva__free(alloc, key);
+    cva__free(alloc, val);
     return st;
 }
 
 static cva_status bgnbd_expected_multi(const double *p, const double *t, size_t n_t, const double *x,
-                                       const double *t_x, const double *T, size_t n, cva__ey_sink sink, void *user)
+                                       const double *t_x, const double *T, size_t n, cva__ey_sink sink,
+                                       void *user, const cva_allocator *alloc)
 {
-    return bg_expected_multi(p, t, n_t, x, t_x, T, n, sink, user, 0);
+    return bg_expected_multi(p, t, n_t, x, t_x, T, n, sink, user, 0, alloc);
 }
 
 static cva_status mbgnbd_expected_multi(const double *p, const double *t, size_t n_t, const double *x,
                                         const double *t_x, const double *T, size_t n, cva__ey_sink sink,
-                                        void *user)
+                                       void *user, const cva_allocator *alloc)
 {
-    return bg_expected_multi(p, t, n_t, x, t_x, T, n, sink, user, 1);
+    return bg_expected_multi(p, t, n_t, x, t_x, T, n, sink, user, 1, alloc);
 }
 
 /* ------------------------------------------------------ population E[X] */
@@ -712,13 +721,13 @@ static double dert_integral(dert_ctx *d)
 }
 
 static cva_status bg_dert(const double *p, double delta, const double *x, const double *t_x, const double *T,
-                          size_t n, double *out, int s)
+                          size_t n, double *out, int s, const cva_allocator *alloc)
 {
     const double r = p[0], al = p[1], a = p[2], b = p[3];
     cva_status st = CVA_OK;
     size_t i;
     fcache c;
-    fcache_open(&c, n);
+    fcache_open(&c, n, alloc);
     for (i = 0; i < n; i++) {
         double f = 0.0;
         int hit = 0;
@@ -756,15 +765,17 @@ static cva_status bg_dert(const double *p, double delta, const double *x, const 
 }
 
 static cva_status bgnbd_dert(const double *p, double delta, const double *x, const double *t_x, const double *T,
-                             size_t n, double *out)
+                             size_t n, double *out,
+                              const cva_allocator *alloc)
 {
-    return bg_dert(p, delta, x, t_x, T, n, out, 0);
+    return bg_dert(p, delta, x, t_x, T, n, out, 0, alloc);
 }
 
 static cva_status mbgnbd_dert(const double *p, double delta, const double *x, const double *t_x,
-                              const double *T, size_t n, double *out)
+                              const double *T, size_t n, double *out,
+                              const cva_allocator *alloc)
 {
-    return bg_dert(p, delta, x, t_x, T, n, out, 1);
+    return bg_dert(p, delta, x, t_x, T, n, out, 1, alloc);
 }
 
 const cva__btyd_model cva__model_bgnbd = {

@@ -147,21 +147,24 @@ typedef struct cva__btyd_model {
     double start[4];                 /* default start (natural scale) */
     int scale_time[4];               /* 1: parameter has units of time (alpha, beta) */
     double (*ll)(const double *p, const cva__btyd_rows *rows, double *grad, double *ll_i);
+    /* p_alive(), expected(), dert() and expected_multi() may keep a per-call cache; they take
+       it from alloc (NULL: malloc/free) and run without it when that fails. */
     cva_status (*p_alive)(const double *p, double t_future, const double *x, const double *t_x,
-                          const double *T, size_t n, double *out);
+                          const double *T, size_t n, double *out, const cva_allocator *alloc);
     cva_status (*expected)(const double *p, double t, const double *x, const double *t_x, const double *T,
-                           size_t n, double *out);
+                           size_t n, double *out, const cva_allocator *alloc);
     cva_status (*expected_pop)(const double *p, const double *t, size_t n, double *out);
     cva_status (*prob_n)(const double *p, double t, size_t n_k, double *out); /* NULL if absent */
     cva_status (*dert)(const double *p, double delta, const double *x, const double *t_x, const double *T,
-                       size_t n, double *out);                                 /* NULL if absent */
+                       size_t n, double *out, const cva_allocator *alloc);     /* NULL if absent */
     /* Conditional E[Y(t_k)] at n_t horizons for every customer in one pass: the
        per-customer terms (P(alive), per-(x, T) factors) are shared by the horizons and
        each value is bit-identical to expected() at that horizon. The values of
        customer i go to sink(user, i, ey) in order i = 0..n−1. n_t <= CVA__EY_MAX_T.
        NULL if absent (callers then use expected() per horizon). */
     cva_status (*expected_multi)(const double *p, const double *t, size_t n_t, const double *x,
-                                 const double *t_x, const double *T, size_t n, cva__ey_sink sink, void *user);
+                                 const double *t_x, const double *T, size_t n, cva__ey_sink sink, void *user,
+                                 const cva_allocator *alloc);
 } cva__btyd_model;
 
 #define CVA__EY_MAX_T 32

@@ -27,8 +27,8 @@
 #define ADAPTIVE_MAX_STEPS 1200
 #define ADAPTIVE_RTOL 1e-12
 
-/* Smallest cva_clv_opts size ever released (0.1.0: the whole struct). */
-#define CLV_OPTS_MIN_SIZE sizeof(cva_clv_opts)
+/* Smallest cva_clv_opts size ever released (0.1.0: up to margin; alloc came later). */
+#define CLV_OPTS_MIN_SIZE offsetof(cva_clv_opts, alloc)
 
 static const cva_clv_opts clv_defaults = {
     .struct_size = sizeof(cva_clv_opts),
@@ -36,6 +36,7 @@ static const cva_clv_opts clv_defaults = {
     .step_length = 30.0 / 7.0,
     .discount = 0.01,
     .margin = 1.0,
+    .alloc = NULL,
 };
 
 cva_status cva_clv_opts_init_defaults(cva_clv_opts *opts, size_t struct_size)
@@ -117,7 +118,7 @@ static void clv_sink(void *user, size_t i, const double *ey)
 /* expected_multi() for a model without one: expected() per horizon on chunks. */
 static cva_status multi_fallback(const cva__btyd_model *m, const double *p, const double *t, size_t n_t,
                                  const double *x, const double *t_x, const double *T, size_t n, clv_acc *c,
-                                 double *buf)
+                                 double *buf, const cva_allocator *alloc)
 {
     cva_status st = CVA_OK;
     size_t off, len, k, j;
@@ -125,7 +126,7 @@ static cva_status multi_fallback(const cva__btyd_model *m, const double *p, cons
     for (off = 0; off < n; off += len) {
         len = n - off < CHUNK ? n - off : CHUNK;
         for (k = 0; k < n_t; k++) {
-            cva_status s1 = m->expected(p, t[k], x + off, t_x + off, T + off, len, buf + k * CHUNK);
+            cva_status s1 = m->expected(p, t[k], x + off, t_x + off, T + off, len, buf + k * CHUNK, alloc);
             if (s1 < 0)
                 return s1;
             if (s1 > st)
@@ -198,7 +199,7 @@ cva_status cva_clv(int32_t model, const double *params, const double *gg_params,
     ca.adaptive = o.steps == 0;
     ca.active = n;
     if (steps > CVA__EY_MAX_T || ca.adaptive) {
-        state = (double *)malloc(2 * n * sizeof *state + n);
+        state = (double *)cva__alloc(o.alloc, 2 * n * sizeof *state + n);
         if (!state)
             return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
         ca.acc = state;
@@ -211,9 +212,9 @@ cva_status cva_clv(int32_t model, const double *params, const double *gg_params,
         }
     }
     if (!m->expected_multi) {
-        buf = (double *)malloc(CHUNK * CVA__EY_MAX_T * sizeof *buf);
+        buf = (double *)cva__alloc(o.alloc, CHUNK * CVA__EY_MAX_T * sizeof *buf);
         if (!buf) {
-            free(state);
+            cva__free(o.alloc, state);
             return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
         }
     }
@@ -226,11 +227,11 @@ cva_status cva_clv(int32_t model, const double *params, const double *gg_params,
         }
         ca.disc = disc;
         ca.n_t = nb;
-        st = m->expected_multi ? m->expected_multi(params, t, nb, x, t_x, T, n, clv_sink, &ca)
-                               : multi_fallback(m, params, t, nb, x, t_x, T, n, &ca, buf);
+        st = m->expected_multi ? m->expected_multi(params, t, nb, x, t_x, T, n, clv_sink, &ca, o.alloc)
+                               : multi_fallback(m, params, t, nb, x, t_x, T, n, &ca, buf, o.alloc);
         if (st < 0) {
-            free(state);
-            free(buf);
+            cva__free(o.alloc, state);
+            cva__free(o.alloc, buf);
             return cva__report(diag, st, 0, 0, -1, 0, NULL);
         }
         if (st > 0)
@@ -239,8 +240,8 @@ cva_status cva_clv(int32_t model, const double *params, const double *gg_params,
     if (ca.acc)
         for (k = 0; k < n; k++)
             out[k] = ca.acc[k];
-    free(state);
-    free(buf);
+    cva__free(o.alloc, state);
+    cva__free(o.alloc, buf);
     if (ca.adaptive && ca.active > 0 && warn == CVA_OK) /* some customer still had a relevant term at the cap */
         return cva__report(diag, CVA_W_SERIES_LIMIT, 9, CVA_OPT_CLV_STEPS, -1, (uint64_t)ca.active,
                            "steps = 0: the terms had not vanished after 1200 steps (the step cap) for "

@@ -759,7 +759,7 @@ cva_status cva_model_p_alive(int32_t model, const double *params, double t_futur
         return st;
     if (!m->p_alive)
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "not available for this model");
-    st = n ? m->p_alive(params, t_future, x, t_x, T, n, out) : CVA_OK;
+    st = n ? m->p_alive(params, t_future, x, t_x, T, n, out, NULL) : CVA_OK;
     return finish(diag, st, n);
 }
 
@@ -777,7 +777,7 @@ cva_status cva_model_expected(int32_t model, const double *params, double t, con
         return st;
     if (!m->expected)
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "not available for this model");
-    st = n ? m->expected(params, t, x, t_x, T, n, out) : CVA_OK;
+    st = n ? m->expected(params, t, x, t_x, T, n, out, NULL) : CVA_OK;
     return finish(diag, st, n);
 }
 
@@ -844,6 +844,6 @@ cva_status cva_model_dert(int32_t model, const double *params, double delta, con
         return st;
     if (!m->dert)
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "DERT is not available for this model");
-    st = n ? m->dert(params, delta, x, t_x, T, n, out) : CVA_OK;
+    st = n ? m->dert(params, delta, x, t_x, T, n, out, NULL) : CVA_OK;
     return finish(diag, st, n);
 }

@@ -573,18 +573,21 @@ static double pnbd_ll(const double *p, const cva__btyd_rows *rows, double *grad,
 typedef struct pa_cache {
     double *e; /* 4 per slot: x, t_x, T, P(alive); x = −1 marks an empty slot */
     size_t mask;
+    const cva_allocator *alloc;
 } pa_cache;
 
-static void pac_open(pa_cache *c, size_t n)
+/* The cache is optional: when alloc fails every row is evaluated. */
+static void pac_open(pa_cache *c, size_t n, const cva_allocator *alloc)
 {
     size_t cap = 64, k;
     c->e = NULL;
     c->mask = 0;
+    c->alloc = alloc;
     if (n < 256)
         return;
     while (cap < n && cap < ((size_t)1 << 17))
         cap <<= 1;
-    c->e = (double *)malloc(4 * cap * sizeof *c->e);
+    c->e = (double *)cva__alloc(alloc, 4 * cap * sizeof *c->e);
     if (!c->e)
         return;
     c->mask = cap - 1;
@@ -626,7 +629,7 @@ static double pac_get(pa_cache *c, const pnbd_par *q, double x, double tx, doubl
 }
 
 static cva_status pnbd_p_alive(const double *p, double t_future, const double *x, const double *t_x,
-                               const double *T, size_t n, double *out)
+                               const double *T, size_t n, double *out, const cva_allocator *alloc)
 {
     pnbd_par q;
     pa_cache c;
@@ -634,12 +637,12 @@ static cva_status pnbd_p_alive(const double *p, double t_future, const double *x
     int capped = 0;
     if (!par_init(&q, p))
         return CVA_E_DOMAIN;
-    pac_open(&c, n);
+    pac_open(&c, n, alloc);
     for (i = 0; i < n; i++) {
         const double pa = pac_get(&c, &q, x[i], t_x[i], T[i], &capped);
         out[i] = t_future > 0.0 ? pa * exp(-q.s * log1p_fast(t_future / (q.be + T[i]))) : pa;
     }
-    free(c.e);
+    cva__free(c.alloc, c.e);
     return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
 }
 
@@ -653,7 +656,7 @@ static double g_fun(double s, double u)
 }
 
 static cva_status pnbd_expected(const double *p, double t, const double *x, const double *t_x, const double *T,
-                                size_t n, double *out)
+                                size_t n, double *out, const cva_allocator *alloc)
 {
     pnbd_par q;
     pa_cache c;
@@ -667,7 +670,7 @@ static cva_status pnbd_expected(const double *p, double t, const double *x, cons
             out[i] = 0.0;
         return CVA_OK;
     }
-    pac_open(&c, n);
+    pac_open(&c, n, alloc);
     for (i = 0; i < n; i++) {
         const double bT = q.be + T[i], pa = pac_get(&c, &q, x[i], t_x[i], T[i], &capped);
         if (!(T[i] >= cT && T[i] <= cT)) { /* g depends on T only: reuse it along runs of equal T */
@@ -676,14 +679,15 @@ static cva_status pnbd_expected(const double *p, double t, const double *x, cons
         }
         out[i] = pa * (q.r + x[i]) * (bT / (q.al + T[i])) * gT;
     }
-    free(c.e);
+    cva__free(c.alloc, c.e);
     return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
 }
 
 /* E[Y(t_k)] at n_t horizons: P(alive) once per customer (cached as above), the n_t
    values of g once per run of equal T; bit-identical to pnbd_expected() at each t_k. */
 static cva_status pnbd_expected_multi(const double *p, const double *t, size_t n_t, const double *x,
-                                      const double *t_x, const double *T, size_t n, cva__ey_sink sink, void *user)
+                                      const double *t_x, const double *T, size_t n, cva__ey_sink sink, void *user,
+                                      const cva_allocator *alloc)
 {
     pnbd_par q;
     pa_cache c;
@@ -694,7 +698,7 @@ static cva_status pnbd_expected_multi(const double *p, const double *t, size_t n
         return CVA_E_DOMAIN;
     if (n_t > CVA__EY_MAX_T)
         return CVA_E_INTERNAL;
-    pac_open(&c, n);
+    pac_open(&c, n, alloc);
     for (i = 0; i < n; i++) {
         const double bT = q.be + T[i], pa = pac_get(&c, &q, x[i], t_x[i], T[i], &capped);
         double lead;
@@ -708,7 +712,7 @@ static cva_status pnbd_expected_multi(const double *p, const double *t, size_t n
             ey[k] = t[k] > 0.0 ? lead * g[k] : 0.0;
         sink(user, i, ey);
     }
-    free(c.e);
+    cva__free(c.alloc, c.e);
     return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
 }
 
@@ -724,11 +728,12 @@ static cva_status pnbd_expected_pop(const double *p, const double *t, size_t n, 
 }
 
 static cva_status pnbd_dert(const double *p, double delta, const double *x, const double *t_x, const double *T,
-                            size_t n, double *out)
+                            size_t n, double *out, const cva_allocator *alloc)
 {
     pnbd_par q;
     size_t i;
     cva_status st = CVA_OK;
+    (void)alloc; /* no cache */
     if (!par_init(&q, p) || !(delta > 0.0))
         return CVA_E_DOMAIN;
     for (i = 0; i < n; i++) {

@@ -1883,30 +1883,38 @@ cva_status cva_rfm_report(const int32_t *segment, const int32_t *r, const int32_
 cva_status cva_rfm_high_influence(const uint32_t *ref_n_txn, const double *ref_amount, size_t n, double share,
                                   int32_t *flag)
 {
+    return cva_rfm_high_influence_advanced(ref_n_txn, ref_amount, n, share, flag, NULL, NULL);
+}
+
+cva_status cva_rfm_high_influence_advanced(const uint32_t *ref_n_txn, const double *ref_amount, size_t n,
+                                           double share, int32_t *flag, const cva_allocator *alloc,
+                                           cva_diag *diag)
+{
     size_t i, m = 0, top, j;
     kidx *a, *tmp, *s;
     if (n > 0 && (!ref_n_txn || !ref_amount || !flag))
-        return CVA_E_NULLPTR;
+        return cva__report(diag, CVA_E_NULLPTR, !ref_n_txn ? 1 : !ref_amount ? 2 : 5, 0, -1, 0, NULL);
     if (!(share >= 0.0 && share <= 1.0))
-        return CVA_E_OPTION;
+        return cva__report(diag, CVA_E_OPTION, 4, 0, -1, 0, "share must be in [0, 1]");
     for (i = 0; i < n; i++) {
         if (ref_n_txn[i] >= 1) {
             if (!isfinite(ref_amount[i]))
-                return CVA_E_NONFINITE;
+                return cva__report(diag, CVA_E_NONFINITE, 2, 0, (int64_t)i, 0,
+                                   "ref_amount is NaN or infinite for a referrer");
             m++;
         }
     }
     if (m == 0) {
         for (i = 0; i < n; i++)
             flag[i] = 0;
-        return CVA_W_EMPTY;
+        return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
     }
-    a = (kidx *)cva__alloc(NULL, m * sizeof(kidx));
-    tmp = (kidx *)cva__alloc(NULL, m * sizeof(kidx));
+    a = (kidx *)cva__alloc(alloc, m * sizeof(kidx));
+    tmp = (kidx *)cva__alloc(alloc, m * sizeof(kidx));
     if (!a || !tmp) {
-        cva__free(NULL, a);
-        cva__free(NULL, tmp);
-        return CVA_E_NOMEM;
+        cva__free(alloc, a);
+        cva__free(alloc, tmp);
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
     }
     /* descending money, ties by array order: sort ascending on the negated key */
     for (i = 0, j = 0; i < n; i++)
@@ -1921,7 +1929,7 @@ cva_status cva_rfm_high_influence(const uint32_t *ref_n_txn, const double *ref_a
         flag[i] = 0;
     for (j = 0; j < top && j < m; j++)
         flag[s[j].val] = 1;
-    cva__free(NULL, a);
-    cva__free(NULL, tmp);
-    return CVA_OK;
+    cva__free(alloc, a);
+    cva__free(alloc, tmp);
+    return cva__report(diag, CVA_OK, 0, 0, -1, 0, NULL);
 }

@@ -38,6 +38,8 @@
 
 /* Smallest cva_txn_opts size ever released (0.1.0: the whole struct). */
 #define TXN_OPTS_MIN_SIZE sizeof(cva_txn_opts)
+/* cva_txn_summary before obs_end and calibration_end were appended */
+#define TXN_SUMMARY_V1_SIZE offsetof(cva_txn_summary, obs_end)
 
 static const cva_txn_opts txn_defaults = {
     .struct_size = sizeof(cva_txn_opts),
@@ -68,10 +70,10 @@ cva_status cva_txn_summary_init(cva_txn_summary *summary, size_t struct_size)
 {
     if (!summary)
         return CVA_E_NULLPTR;
-    if (struct_size != sizeof(cva_txn_summary))
+    if (struct_size != sizeof(cva_txn_summary) && struct_size != TXN_SUMMARY_V1_SIZE)
         return CVA_E_ABI_MISMATCH;
-    memset(summary, 0, sizeof *summary);
-    summary->struct_size = (uint32_t)sizeof *summary;
+    memset(summary, 0, struct_size);
+    summary->struct_size = (uint32_t)struct_size;
     return CVA_OK;
 }
 
@@ -1544,7 +1546,7 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
         return st;
     if (!out)
         return cva__report(diag, CVA_E_NULLPTR, 3, 0, -1, 0, "out is NULL");
-    if (out->struct_size != sizeof(cva_txn_summary))
+    if (out->struct_size != sizeof(cva_txn_summary) && out->struct_size != TXN_SUMMARY_V1_SIZE)
         return cva__report(diag, CVA_E_ABI_MISMATCH, 3, 0, -1, 0, "unknown cva_txn_summary size");
     if ((st = get_opts(opts, &o, diag)) < 0)
         return st;
@@ -1895,6 +1897,11 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
     }
 
 status:
+    if (out->struct_size >= sizeof(cva_txn_summary)) {
+        /* the ends used (NaN when none is known: no end given and no valid row) */
+        out->obs_end = isfinite(obs_end) ? obs_end : CVA_NAN;
+        out->calibration_end = isfinite(cal_end) ? cal_end : CVA_NAN;
+    }
     {
         uint64_t excluded = (uint64_t)(n - n_window);
         if (K == 0)

@@ -125,34 +125,34 @@ static void test_predictions(void **state)
         tx[i] = CUST[i][1];
         T[i] = CUST[i][2];
     }
-    assert_status(M->p_alive(PUB, 0, x, tx, T, 9, out), CVA_OK);
+    assert_status(M->p_alive(PUB, 0, x, tx, T, 9, out, NULL), CVA_OK);
     for (i = 0; i < 9; i++)
         cva_assert_close(out[i], CUST[i][4], 1e-12, 0);
-    assert_status(M->p_alive(PUB, 1, x, tx, T, 9, out), CVA_OK);
+    assert_status(M->p_alive(PUB, 1, x, tx, T, 9, out, NULL), CVA_OK);
     for (i = 0; i < 9; i++)
         cva_assert_close(out[i], CUST[i][5], 1e-12, 0);
-    assert_status(M->p_alive(PUB, 3, x, tx, T, 9, out), CVA_OK);
+    assert_status(M->p_alive(PUB, 3, x, tx, T, 9, out, NULL), CVA_OK);
     for (i = 0; i < 9; i++)
         cva_assert_close(out[i], CUST[i][6], 1e-12, 0);
-    assert_status(M->expected(PUB, 5, x, tx, T, 9, out), CVA_OK);
+    assert_status(M->expected(PUB, 5, x, tx, T, 9, out, NULL), CVA_OK);
     for (i = 0; i < 9; i++)
         cva_assert_close(out[i], CUST[i][7], 1e-12, 0);
-    assert_status(M->expected(PUB, 10, x, tx, T, 9, out), CVA_OK);
+    assert_status(M->expected(PUB, 10, x, tx, T, 9, out, NULL), CVA_OK);
     for (i = 0; i < 9; i++)
         cva_assert_close(out[i], CUST[i][8], 1e-12, 0);
-    assert_status(M->expected(PUB, 2.5, x, tx, T, 9, out), CVA_OK); /* closed form, real horizon */
+    assert_status(M->expected(PUB, 2.5, x, tx, T, 9, out, NULL), CVA_OK); /* closed form, real horizon */
     for (i = 0; i < 9; i++)
         cva_assert_close(out[i], CUST[i][9], 1e-11, 0);
-    assert_status(M->expected(PUB, 0, x, tx, T, 9, out), CVA_OK);
+    assert_status(M->expected(PUB, 0, x, tx, T, 9, out, NULL), CVA_OK);
     for (i = 0; i < 9; i++)
         cva_assert_same(out[i], 0.0);
     /* the closed form (m > 256) agrees with the direct sum at the switch-over */
     {
         double a, b;
-        assert_status(M->expected(PUB, 256, x + 2, tx + 2, T + 2, 1, &a), CVA_OK);
-        assert_status(M->expected(PUB, 256.0000001, x + 2, tx + 2, T + 2, 1, &b), CVA_OK);
+        assert_status(M->expected(PUB, 256, x + 2, tx + 2, T + 2, 1, &a, NULL), CVA_OK);
+        assert_status(M->expected(PUB, 256.0000001, x + 2, tx + 2, T + 2, 1, &b, NULL), CVA_OK);
         cva_assert_close(b, a, 1e-9, 0);
-        assert_status(M->expected(PUB, 257, x + 2, tx + 2, T + 2, 1, &b), CVA_OK);
+        assert_status(M->expected(PUB, 257, x + 2, tx + 2, T + 2, 1, &b, NULL), CVA_OK);
         assert_true(b > a);
     }
 }
@@ -210,9 +210,9 @@ static void test_gamma_one(void **state)
     for (i = 0; i < 5; i++) {
         double rt = fabs(gs[i] - 1.0) * 5 + 1e-12;
         p[2] = gs[i];
-        assert_status(M->expected(p, 7, &x, &tx, &T, 1, &v), CVA_OK);
+        assert_status(M->expected(p, 7, &x, &tx, &T, 1, &v, NULL), CVA_OK);
         cva_assert_close(v, 0.94588024659302233, rt, 0);
-        assert_status(M->expected(p, 1000, &x, &tx, &T, 1, &v), CVA_OK);
+        assert_status(M->expected(p, 1000, &x, &tx, &T, 1, &v, NULL), CVA_OK);
         cva_assert_close(v, 7.8962025559030689, rt, 0);
         t = 6;
         assert_status(M->expected_pop(p, &t, 1, &v), CVA_OK);
@@ -236,18 +236,18 @@ static void test_bad_rows_table(void **state)
         rows.T = bT + i;
         rows.w = NULL;
         rows.n = 1;
-        assert_status(M->p_alive(PUB, 0, bx + i, btx + i, bT + i, 1, &out), CVA_E_BADARG);
-        assert_status(M->expected(PUB, 1, bx + i, btx + i, bT + i, 1, &out), CVA_E_BADARG);
+        assert_status(M->p_alive(PUB, 0, bx + i, btx + i, bT + i, 1, &out, NULL), CVA_E_BADARG);
+        assert_status(M->expected(PUB, 1, bx + i, btx + i, bT + i, 1, &out, NULL), CVA_E_BADARG);
         assert_true(isnan(M->ll(PUB, &rows, NULL, NULL)));
     }
     {
         const double x = 1, tx = 2, T = 6.5;
-        assert_status(M->p_alive(PUB, 0, &x, &tx, &T, 1, &out), CVA_E_BADARG);
+        assert_status(M->p_alive(PUB, 0, &x, &tx, &T, 1, &out, NULL), CVA_E_BADARG);
     }
     {
         const double x = 1, tx = 2, T = 6, bad[4] = {1, -1, 1, 1};
-        assert_status(M->p_alive(bad, 0, &x, &tx, &T, 1, &out), CVA_E_DOMAIN);
-        assert_status(M->p_alive(PUB, -1, &x, &tx, &T, 1, &out), CVA_E_BADARG);
+        assert_status(M->p_alive(bad, 0, &x, &tx, &T, 1, &out, NULL), CVA_E_DOMAIN);
+        assert_status(M->p_alive(PUB, -1, &x, &tx, &T, 1, &out, NULL), CVA_E_BADARG);
     }
 }
 

@@ -292,6 +292,108 @@ static void test_errors(void **state)
     assert_status(cva_clv(CVA_MODEL_BGNBD, BGNBD, GG, NULL, NULL, NULL, NULL, 0, NULL, NULL, &d), CVA_W_EMPTY);
 }
 
+/* Allocator hook: count calls and live blocks, fail the fail_at-th allocation. */
+typedef struct fail_alloc {
+    int calls, fail_at, live;
+} fail_alloc;
+
+static void *fa_alloc(void *user, size_t size)
+{
+    fail_alloc *f = (fail_alloc *)user;
+    f->calls++;
+    if (f->calls == f->fail_at)
+        return NULL;
+    f->live++;
+    return malloc(size);
+}
+
+static void fa_free(void *user, void *p)
+{
+    fail_alloc *f = (fail_alloc *)user;
+    if (p)
+        f->live--;
+    free(p);
+}
+
+/* Every block cva_clv() takes comes from cva_clv_opts::alloc and is given back: the
+   per-customer state (steps = 0) and the work buffer (BG/BB) fail with CVA_E_NOMEM,
+   the purchase models' caches (BG/NBD n >= 64, Pareto/NBD n >= 256) fall back to the
+   uncached rows with the same values. Failing the k-th allocation for every k. */
+static void allocator_and_oom(void **state)
+{
+    enum { N = 300 };
+    static double x[N], tx[N], T[N], m[N], ref[N], out[N];
+    static const struct {
+        int32_t model;
+        const double *params;
+        int discrete;
+    } M[] = {{CVA_MODEL_BGNBD, BGNBD, 0}, {CVA_MODEL_MBGNBD, BGNBD, 0}, {CVA_MODEL_PNBD, PNBD, 0},
+             {CVA_MODEL_BGBB, BGBB, 1}};
+    static const int32_t STEPS[] = {12, 0};
+    size_t mi, si, i;
+    (void)state;
+    for (mi = 0; mi < sizeof M / sizeof M[0]; mi++) {
+        for (i = 0; i < N; i++) {
+            const double *c = M[mi].discrete ? CUST_D[i % 4] : CUST_C[i % 4];
+            x[i] = c[0];
+            tx[i] = c[1];
+            T[i] = c[2];
+            m[i] = c[3];
+            if (!M[mi].discrete && i % 3 == 0)
+                tx[i] *= 1.0 - 0.001 * (double)(i % 11); /* distinct (x, t_x), shared (x, T) */
+        }
+        for (si = 0; si < 2; si++) {
+            fail_alloc f = {0, 0, 0};
+            cva_allocator al = {fa_alloc, fa_free, &f};
+            cva_clv_opts o = mk(STEPS[si], 30.0 / 7.0, 0.01, 1.0);
+            cva_status st_ref, st;
+            int k, total, n_nomem = 0;
+            const int uses_state = STEPS[si] == 0, uses_buf = M[mi].model == CVA_MODEL_BGBB;
+            st_ref = cva_clv(M[mi].model, M[mi].params, GG, x, tx, T, m, N, &o, ref, NULL);
+            assert_true(st_ref >= 0);
+            o.alloc = &al;
+            st = cva_clv(M[mi].model, M[mi].params, GG, x, tx, T, m, N, &o, out, NULL);
+            assert_int_equal(st, st_ref);
+            for (i = 0; i < N; i++)
+                cva_assert_same(out[i], ref[i]);
+            assert_int_equal(f.live, 0);
+            total = f.calls;
+            /* state and buffer, plus at least one cache for the BG/NBD family and Pareto/NBD */
+            assert_true(total >= uses_state + uses_buf + (M[mi].model != CVA_MODEL_BGBB));
+            for (k = 1; k <= total; k++) {
+                f.calls = 0;
+                f.fail_at = k;
+                f.live = 0;
+                st = cva_clv(M[mi].model, M[mi].params, GG, x, tx, T, m, N, &o, out, NULL);
+                assert_int_equal(f.live, 0);
+                if (st == CVA_E_NOMEM) {
+                    n_nomem++;
+                    continue;
+                }
+                assert_int_equal(st, st_ref);
+                for (i = 0; i < N; i++)
+                    cva_assert_same(out[i], ref[i]);
+            }
+            /* only the state and the buffer are needed: one each at most */
+            assert_int_equal(n_nomem, uses_state + uses_buf);
+        }
+    }
+    {
+        /* a 0.1.0-sized struct (no alloc field) means malloc/free */
+        cva_clv_opts o;
+        const size_t old = offsetof(cva_clv_opts, alloc);
+        memset(&o, 0xAB, sizeof o);
+        assert_status(cva_clv_opts_init_defaults(&o, old), CVA_OK);
+        assert_int_equal(o.struct_size, old);
+        assert_status(cva_clv_opts_init_defaults(&o, old - 1), CVA_E_ABI_MISMATCH);
+        assert_status(cva_clv(CVA_MODEL_PNBD, PNBD, GG, x, tx, T, m, N, &o, out, NULL), CVA_OK);
+        o = mk(12, 30.0 / 7.0, 0.01, 1.0);
+        assert_status(cva_clv(CVA_MODEL_PNBD, PNBD, GG, x, tx, T, m, N, &o, ref, NULL), CVA_OK);
+        for (i = 0; i < N; i++)
+            cva_assert_same(out[i], ref[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_defaults), cmocka_unit_test(test_adaptive), cmocka_unit_test(test_adaptive_cap),
         cmocka_unit_test(test_monotone),
         cmocka_unit_test(test_chunks),   cmocka_unit_test(test_errors),
+        cmocka_unit_test(allocator_and_oom),
     };
     return cmocka_run_group_tests_name("clv", tests, NULL, NULL);
 }

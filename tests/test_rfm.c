@@ -563,6 +563,96 @@ static void raw_and_influence(void **state)
     }
 }
 
+/* Allocator hook: count calls and live blocks, fail the fail_at-th allocation. */
+typedef struct fail_alloc {
+    int calls, fail_at, live;
+} fail_alloc;
+
+static void *fa_alloc(void *user, size_t size)
+{
+    fail_alloc *f = (fail_alloc *)user;
+    f->calls++;
+    if (f->calls == f->fail_at)
+        return NULL;
+    f->live++;
+    return malloc(size);
+}
+
+static void fa_free(void *user, void *p)
+{
+    fail_alloc *f = (fail_alloc *)user;
+    if (p)
+        f->live--;
+    free(p);
+}
+
+/* cva_rfm_high_influence_advanced(): the same flags as cva_rfm_high_influence(), its two
+   blocks from the caller's allocator (failing the k-th for every k: CVA_E_NOMEM, flag
+   untouched, nothing leaked), and the argument at fault in diag. */
+static void influence_allocator_and_oom(void **state)
+{
+    const uint32_t rn[] = {0, 3, 1, 2, 5, 1, 1, 0, 2, 1, 1};
+    const double ra[] = {0, 50, 10, 50, 80, 5, 5, 0, 1, 2, 3};
+    double bad[11];
+    int32_t want[11], flag[11];
+    fail_alloc f = {0, 0, 0};
+    cva_allocator al = {fa_alloc, fa_free, &f};
+    cva_diag d;
+    size_t i;
+    int k;
+    (void)state;
+    cva_diag_init(&d, sizeof d);
+    assert_status(cva_rfm_high_influence(rn, ra, 11, 0.5, want), CVA_OK);
+    /* 9 referrers, top ceil(4.5) = 5: 80 (4), 50 (1), 50 (3), 10 (2), 5 (5, before 6) */
+    for (i = 0; i < 11; i++)
+        assert_int_equal(want[i], i == 4 || i == 1 || i == 3 || i == 2 || i == 5);
+    assert_status(cva_rfm_high_influence_advanced(rn, ra, 11, 0.5, flag, &al, &d), CVA_OK);
+    assert_int_equal(d.status, CVA_OK);
+    assert_int_equal(f.calls, 2);
+    assert_int_equal(f.live, 0);
+    for (i = 0; i < 11; i++)
+        assert_int_equal(flag[i], want[i]);
+    assert_status(cva_rfm_high_influence_advanced(rn, ra, 11, 0.5, flag, NULL, NULL), CVA_OK);
+    for (i = 0; i < 11; i++)
+        assert_int_equal(flag[i], want[i]);
+    for (k = 1; k <= 2; k++) {
+        f.calls = 0;
+        f.fail_at = k;
+        f.live = 0;
+        for (i = 0; i < 11; i++)
+            flag[i] = -3;
+        assert_status(cva_rfm_high_influence_advanced(rn, ra, 11, 0.5, flag, &al, &d), CVA_E_NOMEM);
+        assert_int_equal(d.status, CVA_E_NOMEM);
+        assert_int_equal(f.live, 0);
+        for (i = 0; i < 11; i++)
+            assert_int_equal(flag[i], -3);
+    }
+    /* errors, with the argument at fault; no allocation before the checks pass */
+    f.calls = 0;
+    f.fail_at = 0;
+    assert_status(cva_rfm_high_influence_advanced(rn, ra, 11, 1.5, flag, &al, &d), CVA_E_OPTION);
+    assert_int_equal(d.arg, 4);
+    assert_status(cva_rfm_high_influence_advanced(rn, NULL, 11, 0.5, flag, &al, &d), CVA_E_NULLPTR);
+    assert_int_equal(d.arg, 2);
+    assert_status(cva_rfm_high_influence_advanced(rn, ra, 11, 0.5, NULL, &al, &d), CVA_E_NULLPTR);
+    assert_int_equal(d.arg, 5);
+    for (i = 0; i < 11; i++)
+        bad[i] = ra[i];
+    bad[7] = (double)NAN; /* not a referrer: ignored */
+    bad[8] = (double)INFINITY;
+    assert_status(cva_rfm_high_influence_advanced(rn, bad, 11, 0.5, flag, &al, &d), CVA_E_NONFINITE);
+    assert_int_equal(d.arg, 2);
+    assert_int_equal(d.index, 8);
+    assert_int_equal(f.calls, 0);
+    {
+        const uint32_t none[3] = {0, 0, 0};
+        assert_status(cva_rfm_high_influence_advanced(none, ra, 3, 0.5, flag, &al, &d), CVA_W_EMPTY);
+        assert_int_equal(d.status, CVA_W_EMPTY);
+        assert_int_equal(flag[0] + flag[1] + flag[2], 0);
+        assert_int_equal(f.calls, 0);
+    }
+}
+
 /* Columns above 2^16 elements take the sampled selection path (sample, brackets,
    one counting pass, gathered brackets, tie runs found from per-block counts):
    every method against the brute-force reference on heavy ties, one huge run
@@ -1033,7 +1123,8 @@ int main(void)
         cmocka_unit_test(score_three),       cmocka_unit_test(edge_cases),
         cmocka_unit_test(fixed_recency),     cmocka_unit_test(maps),
         cmocka_unit_test(segments),          cmocka_unit_test(composite_and_report),
-        cmocka_unit_test(raw_and_influence), cmocka_unit_test(sampled_path),
+        cmocka_unit_test(raw_and_influence), cmocka_unit_test(influence_allocator_and_oom),
+        cmocka_unit_test(sampled_path),
         cmocka_unit_test(vector_kernels_vs_scalar), cmocka_unit_test(count_kernels_agree),
         cmocka_unit_test(score_three_large),
         cmocka_unit_test(count_closed_kernels_agree), cmocka_unit_test(score_three_continuous),

@@ -287,7 +287,126 @@ static void referrals(void **state)
     cva_assert_same(b.first_t[3], (double)NAN);
     assert_int_equal(b.ref_n_txn[0], 0);
     cva_assert_same(b.ref_last_t[0], (double)NAN);
+    /* the referrer path reports its end too: the refund on day 6 */
+    cva_assert_same(b.s.obs_end, 6.0);
+    cva_assert_same(b.s.calibration_end, 6.0);
+    cva_assert_same(b.since[1], 2.0);
     outbuf_free(&b);
+}
+
+/* The end of observation the call used, reported on every path (SPEC §2.2: the latest time
+   of a valid row by default, refunds included), and the older struct size without it. */
+static void obs_end_reported(void **state)
+{
+    /* 1 buys on days 6874.826 and 100; 2 buys on day 50 and refunds on 15725.78, the
+       latest row: no customer has a purchase on the end date, and last_t + days_since_last
+       does not round back to the end for customer 1 (6874.826 + 8850.954 = 15725.780000000002) */
+    const int64_t id[] = {1, 2, 1, 2};
+    const double t[] = {6874.826, 50.0, 100.0, 15725.78};
+    const double a[] = {5.0, 7.0, 3.0, -7.0};
+    const int64_t ref[] = {CVA_NO_REFERRER, 1, CVA_NO_REFERRER, CVA_NO_REFERRER};
+    cva_txn_input in = make_input(4, id, t, a);
+    cva_txn_opts o;
+    outbuf b;
+    int with_ref, c;
+    (void)state;
+    for (with_ref = 0; with_ref < 2; with_ref++)
+        for (c = 0; c < 2; c++) {
+            /* c = 1: a capacity below the rows (customers counted first on the partitioned path) */
+            in.referrer_id = with_ref ? ref : NULL;
+            outbuf_alloc(&b, c ? 2 : 8, 0, with_ref);
+            b.s.obs_end = b.s.calibration_end = -1.0;
+            assert_status(cva_txn_summarize(&in, NULL, &b.s, NULL, 0, NULL), CVA_OK);
+            assert_int_equal(b.s.n_customers, 2);
+            cva_assert_same(b.s.obs_end, 15725.78);
+            cva_assert_same(b.s.calibration_end, 15725.78);
+            /* days_since_last is the RFM recency: the reported end minus last_t */
+            cva_assert_same(b.last_t[0], 6874.826);
+            cva_assert_same(b.since[0], 15725.78 - 6874.826);
+            assert_true(b.last_t[0] + b.since[0] > 15725.78); /* why the end cannot be recovered */
+            cva_assert_same(b.since[1], 15725.78 - 50.0);
+            {
+                double rec[2], fr[2], mo[2];
+                assert_status(cva_rfm_raw(b.s.calibration_end, b.last_t, b.n_txn, NULL, b.total, NULL, 2, NULL,
+                                          rec, fr, mo, NULL),
+                              CVA_OK);
+                cva_assert_same(rec[0], b.since[0]);
+                cva_assert_same(rec[1], b.since[1]);
+            }
+            outbuf_free(&b);
+        }
+    in.referrer_id = NULL;
+
+    /* the caller's end; a calibration end; a default end before the calibration end */
+    cva_txn_opts_init_defaults(&o, sizeof o);
+    o.obs_end = 1000.0;
+    outbuf_alloc(&b, 4, 0, 0);
+    assert_status(cva_txn_summarize(&in, &o, &b.s, NULL, 0, NULL), CVA_W_EXCLUDED);
+    cva_assert_same(b.s.obs_end, 1000.0);
+    cva_assert_same(b.s.calibration_end, 1000.0);
+    o.calibration_end = 80.0;
+    assert_status(cva_txn_summarize(&in, &o, &b.s, NULL, 0, NULL), CVA_W_EXCLUDED);
+    cva_assert_same(b.s.obs_end, 1000.0);
+    cva_assert_same(b.s.calibration_end, 80.0);
+    cva_assert_same(b.since[1], 30.0);
+    o.obs_end = (double)NAN;
+    o.calibration_end = 20000.0;
+    assert_status(cva_txn_summarize(&in, &o, &b.s, NULL, 0, NULL), CVA_OK);
+    cva_assert_same(b.s.obs_end, 20000.0);
+    cva_assert_same(b.s.calibration_end, 20000.0);
+    /* rows before obs_start do not set the default end */
+    o.calibration_end = (double)NAN;
+    o.obs_start = 16000.0;
+    assert_status(cva_txn_summarize(&in, &o, &b.s, NULL, 0, NULL), CVA_W_EMPTY);
+    cva_assert_same(b.s.obs_end, (double)NAN);
+    cva_assert_same(b.s.calibration_end, (double)NAN);
+    o.obs_start = 90.0;
+    assert_status(cva_txn_summarize(&in, &o, &b.s, NULL, 0, NULL), CVA_W_EXCLUDED);
+    cva_assert_same(b.s.obs_end, 15725.78);
+    /* errors write nothing */
+    b.s.obs_end = -1.0;
+    b.s.capacity = 1;
+    assert_status(cva_txn_summarize(&in, NULL, &b.s, NULL, 0, NULL), CVA_E_BUFFER_TOO_SMALL);
+    cva_assert_same(b.s.obs_end, -1.0);
+    outbuf_free(&b);
+
+    /* empty input: NaN without an end, the caller's end with one */
+    in = make_input(0, NULL, NULL, NULL);
+    outbuf_alloc(&b, 1, 0, 0);
+    assert_status(cva_txn_summarize(&in, NULL, &b.s, NULL, 0, NULL), CVA_W_EMPTY);
+    cva_assert_same(b.s.obs_end, (double)NAN);
+    cva_assert_same(b.s.calibration_end, (double)NAN);
+    cva_txn_opts_init_defaults(&o, sizeof o);
+    o.obs_end = 5.0;
+    assert_status(cva_txn_summarize(&in, &o, &b.s, NULL, 0, NULL), CVA_W_EMPTY);
+    cva_assert_same(b.s.obs_end, 5.0);
+    outbuf_free(&b);
+
+    /* a caller built before obs_end was appended: its size is accepted, the tail untouched */
+    {
+        unsigned char buf[sizeof(cva_txn_summary) + 16];
+        cva_txn_summary *sp = (cva_txn_summary *)(void *)buf;
+        const size_t v1 = offsetof(cva_txn_summary, obs_end);
+        int64_t ids[2];
+        double since[2];
+        size_t i;
+        in = make_input(4, id, t, a);
+        memset(buf, 0xA5, sizeof buf);
+        assert_status(cva_txn_summary_init(sp, v1), CVA_OK);
+        assert_int_equal(sp->struct_size, v1);
+        sp->capacity = 2;
+        sp->customer_id = ids;
+        sp->days_since_last = since;
+        assert_status(cva_txn_summarize(&in, NULL, sp, NULL, 0, NULL), CVA_OK);
+        assert_int_equal(sp->n_customers, 2);
+        cva_assert_same(since[1], 15725.78 - 50.0);
+        for (i = v1; i < sizeof buf; i++)
+            assert_int_equal(buf[i], 0xA5);
+        assert_status(cva_txn_summary_init(sp, v1 - 8), CVA_E_ABI_MISMATCH);
+        assert_status(cva_txn_summary_init(sp, sizeof(cva_txn_summary) + 8), CVA_E_ABI_MISMATCH);
+        sp->struct_size = (uint32_t)(v1 + 8);
+        assert_status(cva_txn_summarize(&in, NULL, sp, NULL, 0, NULL), CVA_E_ABI_MISMATCH);
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -348,6 +467,9 @@ static void check_against_reference(const cva_txn_input *in, const cva_txn_opts 
             end = o->calibration_end;
     }
     cal = has_cal ? o->calibration_end : end;
+    /* the ends the library reports having used */
+    cva_assert_same(b->s.obs_end, isfinite(end) ? end : (double)NAN);
+    cva_assert_same(b->s.calibration_end, isfinite(cal) ? cal : (double)NAN);
     for (i = 0; i < n; i++) {
         if (in->t[i] < o->obs_start || in->t[i] > end)
             continue;
@@ -1231,6 +1353,7 @@ int main(void)
         cmocka_unit_test(zero_amount_rows),
         cmocka_unit_test(calibration_holdout),
         cmocka_unit_test(referrals),
+        cmocka_unit_test(obs_end_reported),
         cmocka_unit_test(random_vs_reference),
         cmocka_unit_test(permutation_invariance),
         cmocka_unit_test(long_unsorted_history),

@@ -211,7 +211,7 @@ static void sec_split(demo_ctx *c)
     cli_format_date(c->end, d2);
     heading(c, "Calibration / holdout split");
     fprintf(c->fp, "  calibration period ends  %s (%.0f weeks); holdout to %s (%.0f weeks)\n", d1,
-            (c->cal_end - c->start + 1) / 7.0, d2, s->n ? s->duration_holdout[0] : (c->end - c->cal_end) / 7.0);
+            (c->cal_end - c->start + 1) / 7.0, d2, (s->obs_end - s->stats_end) / 7.0);
     fprintf(c->fp, "  customers                %12s   (with a purchase in the calibration period)\n",
             fmt_count(b1, n));
     if (n == 0)

@@ -56,8 +56,9 @@ void cmd_predict_help(void)
           "  CLV = sum over months k = 1..K of margin * E[M] * (E[Y(k*30 days)] -\n"
           "  E[Y((k-1)*30 days)]) / (1 + D)^k, the scheme of the Python 'lifetimes'\n"
           "  package; the settings used are printed on stderr.\n"
-          "\n"
-          "Input, one of:\n"
+          "\n",
+          stdout);
+    fputs("Input, one of:\n"
           "  --input FILE     transactions (input options below). With --calibration-end\n"
           "                   the model sees the calibration period only, and the output\n"
           "                   adds the holdout actuals; a calibration-vs-holdout table\n"

@@ -571,14 +571,8 @@ int cmd_rfm(int argc, char **argv)
         (rc = cli_summary_check(&s, &tx.ids, &err)) != 0)
         goto fail;
 
-    /* the end actually used: --end, else the latest date */
-    end_used = o.end_days;
-    if (isnan(end_used)) {
-        end_used = -(double)INFINITY;
-        for (k = 0; k < tx.n; k++)
-            if (tx.t[k] > end_used)
-                end_used = tx.t[k];
-    }
+    /* the end the library used: --end, else the latest date (NaN without rows) */
+    end_used = s.stats_end;
     if ((rc = compute(&a, &s, &map, end_used, &res, &err)) != 0)
         goto fail;
     if (a.report && (rc = report_rows(&res, &s, stats, 256, &n_stats, &err)) != 0)

@@ -177,17 +177,8 @@ int cmd_summary(int argc, char **argv)
         (rc = cli_summary_check(&s, &tx.ids, &err)) != 0)
         goto fail;
 
-    /* the end actually used: --end, else the latest time (not before the calibration end) */
-    end_used = o.end_days;
-    if (isnan(end_used)) {
-        double mx = -(double)INFINITY;
-        for (k = 0; k < tx.n; k++)
-            if (tx.t[k] > mx)
-                mx = tx.t[k];
-        end_used = mx;
-        if (!isnan(o.cal_days) && (isinf(end_used) || o.cal_days > end_used))
-            end_used = o.cal_days;
-    }
+    /* the end the library used: --end, else the latest time (not before the calibration end) */
+    end_used = s.obs_end;
 
     for (k = 0; k < s.n; k++)
         if (s.has_cal && isnan(s.frequency[k]))

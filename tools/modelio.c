@@ -220,10 +220,9 @@ int cli_custdata_from_txn(const cli_input_opts *o, const cli_txn *tx, cli_custda
     if (s.has_cal) {
         d->xh = dup_sel(s.frequency_holdout, sel, n);
         d->mh = dup_sel(s.monetary_value_holdout, sel, n);
-        if (n > 0)
-            d->hold_len = s.duration_holdout[sel[0]];
-        else if (!isnan(o->end_days))
-            d->hold_len = (o->end_days - o->cal_days) / (o->week_unit ? 7.0 : 1.0);
+        /* the library's ends: its duration_holdout (without customers: only with an --end) */
+        if (n > 0 || !isnan(o->end_days))
+            d->hold_len = (s.obs_end - s.stats_end) / (o->week_unit ? 7.0 : 1.0);
     }
     free(sel);
     cli_summary_free(&s);

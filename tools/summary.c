@@ -133,6 +133,8 @@ int cli_summary_run_ids(const cva_txn_input *in, double end, double cal_end, dou
                         d.detail ? d.detail : "");
     }
     s->n = out.n_customers;
+    s->obs_end = out.obs_end;
+    s->stats_end = out.calibration_end;
     s->status = st;
     s->excluded = st == CVA_W_EXCLUDED || st == CVA_W_EMPTY ? d.count : 0;
     return 0;

@@ -20,6 +20,8 @@ typedef struct cli_summary {
     double *frequency, *recency, *T, *monetary_value, *days_since_last;
     double *frequency_holdout, *monetary_value_holdout, *duration_holdout;
     int has_cal;
+    double obs_end;    /**< end of observation the library used (NaN: none known, no rows) */
+    double stats_end;  /**< end the statistics are measured to: the calibration end, else obs_end */
     cva_status status; /**< status of the library call (>= 0) */
     uint64_t excluded; /**< rows left out (W_EXCLUDED) */
 } cli_summary;

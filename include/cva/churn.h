@@ -377,6 +377,9 @@ typedef struct cva_clv_opts {
     double step_length;   /**< Length of a step in model time units. Default 30/7 (a 30-day month in weeks). */
     double discount;      /**< Discount rate per step. Default 0.01. */
     double margin;        /**< Profit margin applied to spend. Default 1. */
+    const cva_allocator *alloc; /**< Allocator for every block cva_clv() takes (its per-customer state
+                                     and the purchase model's caches). Default NULL: malloc/free.
+                                     Appended after 0.1.0: a smaller struct_size means NULL. */
 } cva_clv_opts;
 
 /**
@@ -412,6 +415,10 @@ CVA_API cva_status cva_clv_opts_init_defaults(cva_clv_opts *opts, size_t struct_
  * @retval CVA_E_DOMAIN
  * @retval CVA_E_BADARG
  * @retval CVA_E_OPTION steps < 0, step_length <= 0, discount <= −1 or margin not finite.
+ * @retval CVA_E_NOMEM the per-customer state (steps = 0 or steps > 32) or a work buffer could
+ *         not be allocated through cva_clv_opts::alloc (@p out may hold partial values). A failed
+ *         cache allocation of the purchase model is not an error: the rows are then evaluated
+ *         without the cache, with the same values.
  */
 CVA_API cva_status cva_clv(int32_t model, const double *params, const double *gg_params, const double *x,
                            const double *t_x, const double *T, const double *m_x, size_t n,

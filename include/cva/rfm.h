@@ -162,7 +162,9 @@ CVA_API cva_status cva_rfm_opts_init_defaults(cva_rfm_opts *opts, size_t struct_
 /**
  * @brief Raw R, F and M per customer from summary columns (SPEC §3.1).
  *
- * @param obs_end        analysis date in the caller's time unit.
+ * @param obs_end        analysis date in the caller's time unit. From a summary, pass
+ *                       cva_txn_summary::calibration_end (its obs_end without a split):
+ *                       the recency is then that summary's days_since_last.
  * @param last_t         last purchase time (NaN: no purchase → unscored).
  * @param n_txn          purchase rows.
  * @param n_occ          purchase occasions (read for #CVA_RFM_F_OCC / _F_REPEAT; may be NULL otherwise).
@@ -423,9 +425,35 @@ CVA_API cva_status cva_rfm_report(const int32_t *segment, const int32_t *r, cons
  * @retval CVA_E_OPTION share outside [0, 1].
  * @retval CVA_E_NONFINITE NaN/Inf referred money for a referrer.
  * @retval CVA_E_NOMEM allocation failed.
+ * @note Allocates two blocks of 16 bytes per referrer with malloc/free;
+ *       cva_rfm_high_influence_advanced() takes an allocator and a diag.
  */
 CVA_API cva_status cva_rfm_high_influence(const uint32_t *ref_n_txn, const double *ref_amount, size_t n,
                                           double share, int32_t *flag);
+
+/**
+ * @brief cva_rfm_high_influence() with the caller's allocator and diagnostics.
+ *
+ * Same results and status codes; the two blocks of 16 bytes per referrer it sorts in
+ * come from @p alloc, and are freed before it returns.
+ * @param ref_n_txn  referred purchase rows per customer.
+ * @param ref_amount referred money per customer.
+ * @param n          customers.
+ * @param share      fraction, 0..1.
+ * @param flag       out: 1 for high-influence customers, else 0.
+ * @param alloc      allocator, NULL for malloc/free.
+ * @param diag       optional diagnostics: diag->arg the argument at fault (1-based),
+ *                   diag->index the first referrer with NaN/Inf money.
+ * @retval CVA_OK
+ * @retval CVA_W_EMPTY nobody referred anything.
+ * @retval CVA_E_NULLPTR a NULL array with n > 0.
+ * @retval CVA_E_OPTION share outside [0, 1].
+ * @retval CVA_E_NONFINITE NaN/Inf referred money for a referrer.
+ * @retval CVA_E_NOMEM @p alloc failed (@p flag untouched).
+ */
+CVA_API cva_status cva_rfm_high_influence_advanced(const uint32_t *ref_n_txn, const double *ref_amount, size_t n,
+                                                   double share, int32_t *flag, const cva_allocator *alloc,
+                                                   cva_diag *diag);
 
 /** @} */
 

@@ -159,7 +159,10 @@ typedef struct cva_txn_summary {
     double *recency;        /**< t_x in model units (SPEC §5.2). */
     double *T;              /**< T in model units: first purchase to the end (calibration end if set). */
     double *monetary_value; /**< m_x: mean occasion spend over occasions 2..n_occ; 0 when x = 0. */
-    double *days_since_last; /**< End minus last purchase, in the caller's unit (not scaled). */
+    double *days_since_last; /**< The RFM recency: calibration_end (below; obs_end without a split)
+                                  minus the time of the last purchase, in the caller's unit (not
+                                  scaled by time_scale). cva_rfm_raw() given last_t and that end
+                                  computes the same value. */
     uint32_t *ref_n_txn;    /**< Purchase rows this customer referred. */
     uint32_t *ref_n_cust;   /**< Distinct buyers this customer referred. */
     double *ref_amount;     /**< Money of the referred purchase rows. */
@@ -167,6 +170,18 @@ typedef struct cva_txn_summary {
     double *frequency_holdout; /**< Occasions in (calibration_end, obs_end]; needs calibration_end. */
     double *monetary_value_holdout; /**< Mean occasion spend in the holdout; 0 if none. */
     double *duration_holdout; /**< (obs_end - calibration_end)/u, the same for every customer. */
+    /* Appended fields: a caller built against the older struct (ending at duration_holdout)
+       passes its smaller struct_size and these are not written. */
+    double obs_end;         /**< Out: the end of observation the call used (caller's unit):
+                                 cva_txn_opts::obs_end when given; else the latest time of a valid
+                                 row at or after obs_start (any row, purchase or refund), or the
+                                 calibration end when that is later (an empty holdout). NaN when
+                                 no end was given and no valid row is at or after obs_start.
+                                 Rows after it are excluded. Written whenever the status is >= 0. */
+    double calibration_end; /**< Out: the end the non-holdout statistics are measured to (T,
+                                 days_since_last, and the rows counted): cva_txn_opts::calibration_end
+                                 when given, else equal to @c obs_end. Pass it as the end of
+                                 cva_rfm_raw() to score the same customers the same way. */
 } cva_txn_summary;
 
 /**
@@ -183,7 +198,9 @@ CVA_API cva_status cva_txn_opts_init_defaults(cva_txn_opts *opts, size_t struct_
 /**
  * @brief Zero a ::cva_txn_summary and set its struct_size.
  * @param summary     struct to clear.
- * @param struct_size sizeof(cva_txn_summary).
+ * @param struct_size sizeof(cva_txn_summary), or the size of the struct before
+ *                    @c obs_end and @c calibration_end were appended (then
+ *                    cva_txn_summarize() does not write them).
  * @retval CVA_OK
  * @retval CVA_E_NULLPTR      @p summary is NULL.
  * @retval CVA_E_ABI_MISMATCH unknown @p struct_size.

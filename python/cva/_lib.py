@@ -266,7 +266,10 @@ class TxnSummary(ctypes.Structure):
         ("reserved", c_uint32),
         ("capacity", c_size_t),
         ("n_customers", c_size_t),
-    ] + [(name, P(ct)) for name, ct in SUMMARY_ARRAYS])
+    ] + [(name, P(ct)) for name, ct in SUMMARY_ARRAYS] + [
+        ("obs_end", c_double),           # out: the end of observation used
+        ("calibration_end", c_double),   # out: the end the statistics are measured to
+    ])
     _struct_id = STRUCT_TXN_SUMMARY
 
     def __init__(self):
@@ -454,6 +457,7 @@ class ClvOpts(ctypes.Structure):
         ("step_length", c_double),
         ("discount", c_double),
         ("margin", c_double),
+        ("alloc", P(Allocator)),
     ]
     _struct_id = STRUCT_CLV_OPTS
 
@@ -515,6 +519,8 @@ PROTOTYPES = {
                                c_size_t, P(RfmSegmentStat), c_size_t, P(c_size_t)]),
     "cva_rfm_high_influence": (c_int, [P(c_uint32), P(c_double), c_size_t, c_double,
                                        P(c_int32)]),
+    "cva_rfm_high_influence_advanced": (c_int, [P(c_uint32), P(c_double), c_size_t, c_double,
+                                                P(c_int32), P(Allocator), P(Diag)]),
     # churn.h
     "cva_fit_opts_init_defaults": (c_int, [P(FitOpts), c_size_t]),
     "cva_model_fit_init": (c_int, [P(ModelFit), c_size_t]),

@@ -466,22 +466,14 @@ def rfm_raw(end, last_t, n_txn, total_amount, n_occ=None, monetary_value=None,
 
 
 def _effective_end(res):
-    """The end a summary was measured to (calibration end, explicit end, or the
-    latest valid time reconstructed from last_t + days_since_last)."""
-    opts = getattr(res, "options", None) or {}
-    for key in ("calibration_end", "obs_end"):
-        v = opts.get(key)
-        if v is not None and math.isfinite(v):
-            return float(v)
-    if "days_since_last" not in res or "last_t" not in res:
-        raise _bad_arg("rfm_from_summary: pass end= (the summary has no days_since_last "
-                       "to recover its end from)")
-    best = None
-    for lt, d in zip(cv.to_list(res["last_t"]), cv.to_list(res["days_since_last"])):
-        if not (math.isnan(lt) or math.isnan(d)):
-            e = lt + d
-            best = e if best is None or e > best else best
-    return 0.0 if best is None else best
+    """The end a summary's statistics were measured to, as the library reported it
+    (``Summary.calibration_end``: the calibration end, else the end of observation)."""
+    e = getattr(res, "calibration_end", None)
+    if not isinstance(e, float):
+        raise _bad_arg("rfm_from_summary: pass end= (only a cva.summarize() result carries "
+                       "the end it was measured to)")
+    # NaN: no row and no end, so no customer either (any finite end scores nobody)
+    return 0.0 if math.isnan(e) else e
 
 
 def rfm_from_summary(res, end=None, frequency="txn", monetary="total"):
@@ -489,9 +481,10 @@ def rfm_from_summary(res, end=None, frequency="txn", monetary="total"):
     fields ``last_t``, ``n_txn``, ``total_amount``, plus ``n_occ`` /
     ``monetary_value`` when the chosen definitions need them).
 
-    ``end`` defaults to the end the summary was measured to: its
-    ``calibration_end`` or ``end`` when one was given, else the latest valid
-    time, recovered as ``max(last_t + days_since_last)``. The result carries
+    ``end`` defaults to the end the summary was measured to, as the library
+    reported it (``res.calibration_end``: the calibration end or ``end`` when
+    one was given, else the latest valid time); then ``recency`` equals the
+    summary's ``days_since_last``. A plain mapping needs ``end``. The result carries
     ``customer_id`` (rows in the summary's ascending-id order, which is the
     tie-break order rfm_score needs).
     """
@@ -866,7 +859,7 @@ def rfm_report(segments, r, f, m, revenue=None, labels=None):
 # Referral
 
 def rfm_high_influence(ref_n_txn, ref_amount=None, share=0.2):
-    """High-influence referrers (``cva_rfm_high_influence``, SPEC §3.5): flag 1
+    """High-influence referrers (``cva_rfm_high_influence_advanced``, SPEC §3.5): flag 1
     for the top ceil(share*m - 1e-9) of the m customers with ref_n_txn >= 1 by
     referred money (ties by array order). ``ref_n_txn`` may also be a
     :func:`summarize` result (its ``ref_n_txn``/``ref_amount`` are used).
@@ -879,14 +872,14 @@ def rfm_high_influence(ref_n_txn, ref_amount=None, share=0.2):
     amt = cv.as_float64(ref_amount, "ref_amount")
     n = _same_length([("ref_n_txn", nt), ("ref_amount", amt)], "rfm_high_influence")
     out = cv.empty_output("i", n)
-    st = _lib.get().cva_rfm_high_influence(nt.ptr, amt.ptr, n, float(share), out.ptr)
+    diag = _lib.Diag()
+    st = _lib.get().cva_rfm_high_influence_advanced(nt.ptr, amt.ptr, n, float(share), out.ptr,
+                                                    None, ctypes.byref(diag))
     if st == _errors.E_OPTION:
         raise _bad_arg("rfm_high_influence: share must be in [0, 1], got %r" % (share,),
                        _errors.E_OPTION, _errors.OptionError, "share")
     if st == _errors.E_NONFINITE:
-        i = _first_bad(range(n), lambda i, _: nt.owner[i] >= 1 and
-                       not math.isfinite(amt.owner[i]))
-        raise _nonfinite("rfm_high_influence", i, "ref_amount is NaN or infinite for a referrer")
+        raise _nonfinite("rfm_high_influence", diag.index, "ref_amount is NaN or infinite for a referrer")
     _lib.raise_for_status(st, None, "rfm_high_influence")
     if st == _errors.W_EMPTY and n:
         _issue_warning(st, None, "rfm_high_influence")

@@ -73,10 +73,21 @@ class Summary(collections.abc.Mapping):
     ``blank_id``, ``bad_time``, ``bad_amount``, ``bad_cost``), ``time_unit``
     (``"day"`` or ``"week"``: the unit of ``recency``, ``T`` and
     ``duration_holdout`` when it is known, else None).
+
+    The ends the library used, in the unit of ``time`` (days when the times
+    were dates): ``obs_end`` (the ``end`` passed, else the latest time of a
+    valid row in the window, refunds included, or the calibration end when
+    that is later; NaN when there is no row and no ``end``) and
+    ``calibration_end`` (the end ``T`` and ``days_since_last`` are measured
+    to: the ``calibration_end`` passed, else ``obs_end``). ``days_since_last``
+    is the RFM recency ``calibration_end - last_t``. When the times were
+    dates, ``obs_end_date`` and ``calibration_end_date`` are the same ends as
+    ``datetime.datetime`` (as :func:`from_days` gives; else None).
     """
 
     def __init__(self, fields, n_customers, status, excluded, warning, text_ids, options,
-                 time_unit=None, skipped=None):
+                 time_unit=None, skipped=None, obs_end=math.nan, calibration_end=math.nan,
+                 dates=False):
         self._fields = fields
         self.n_customers = n_customers
         self.status = status
@@ -87,6 +98,10 @@ class Summary(collections.abc.Mapping):
         self.options = options
         self.time_unit = time_unit
         self.skipped = dict(skipped) if skipped else dict.fromkeys(_SKIP_REASONS, 0)
+        self.obs_end = obs_end
+        self.calibration_end = calibration_end
+        self.obs_end_date = from_days(obs_end) if dates else None
+        self.calibration_end_date = from_days(calibration_end) if dates else None
 
     def __getitem__(self, key):
         return self._fields[key]
@@ -322,7 +337,8 @@ def summarize(customer_id, time, amount, cost=None, referrer_id=None, end=None,
                    period_origin=opts.period_origin, time_scale=opts.time_scale,
                    calibration_end=opts.calibration_end)
     return Summary(result, k, st, excluded, warning, codec.is_text, options, time_unit=unit_name,
-                   skipped=skipped)
+                   skipped=skipped, obs_end=float(out.obs_end),
+                   calibration_end=float(out.calibration_end), dates="date" in time_kinds)
 
 
 _SKIP_REASONS = ("missing_id", "blank_id", "bad_time", "bad_amount", "bad_cost")

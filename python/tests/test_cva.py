@@ -259,7 +259,8 @@ class TestVersionAndSizes(unittest.TestCase):
         self.assertEqual(cva.sizeof(cva.STRUCT_ALLOCATOR), 3 * 8)
         self.assertEqual(cva.sizeof(cva.STRUCT_TXN_INPUT), 4 + 4 + 8 + 6 * 8)
         self.assertEqual(cva.sizeof(cva.STRUCT_TXN_OPTS), 4 * 4 + 6 * 8 + 8)
-        self.assertEqual(cva.sizeof(cva.STRUCT_TXN_SUMMARY), 4 + 4 + 8 + 8 + 21 * 8)
+        # 21 array pointers, then the two reported ends (obs_end, calibration_end)
+        self.assertEqual(cva.sizeof(cva.STRUCT_TXN_SUMMARY), 4 + 4 + 8 + 8 + 21 * 8 + 2 * 8)
         self.assertEqual(cva.sizeof(cva.STRUCT_SIM_OPTS), 4 + 4 + 8 + 8 + 11 * 8)
 
     def test_mismatch_is_refused(self):

@@ -22,6 +22,7 @@ computation misses); such cases are counted and printed.
 
 import array
 import ctypes
+import datetime
 import importlib.abc
 import math
 import os
@@ -932,6 +933,41 @@ class TestRawAndSummary(unittest.TestCase):
         res = cva.summarize(ids, t, amt, fields=["n_txn"])
         with self.assertRaises(cva.BadArgumentError):
             cva.rfm_from_summary(res)
+        with self.assertRaises(cva.BadArgumentError):   # a plain mapping carries no end
+            cva.rfm_from_summary(cva.summarize(ids, t, amt).to_dict())
+        self.assertEqual(tolist(cva.rfm_from_summary(cva.summarize(ids, t, amt).to_dict(), end=9.0).recency)[:3],
+                         rec[:3])
+
+    def test_from_summary_end_is_the_library_end(self):
+        # The latest row is a refund, so no customer bought on the end date: the end used to
+        # be recovered as max(last_t + days_since_last) = 6874.826 + 8850.954 =
+        # 15725.780000000002, one ulp past the end (SPEC 2.2: the latest valid row, refunds
+        # included, i.e. 15725.78, what the library and `cva rfm` use).
+        ids, t, amt = [1, 2, 1, 2], [6874.826, 50.0, 100.0, 15725.78], [5.0, 7.0, 3.0, -7.0]
+        res = cva.summarize(ids, t, amt)
+        self.assertEqual((res.obs_end, res.calibration_end), (15725.78, 15725.78))
+        self.assertIsNone(res.obs_end_date)
+        self.assertGreater(tolist(res.last_t)[0] + tolist(res.days_since_last)[0], 15725.78)
+        raw = cva.rfm_from_summary(res)
+        self.assertEqual(raw.end, 15725.78)
+        self.assertEqual(tolist(raw.recency), tolist(res.days_since_last))  # the RFM recency
+        # only refunds: nobody is scored, the end is still the latest row (was 0.0)
+        res = cva.summarize([1, 2], [3.0, 8.0], [-1.0, -2.0])
+        self.assertEqual(res.obs_end, 8.0)
+        self.assertEqual(cva.rfm_from_summary(res).end, 8.0)
+        # dates: the ends also as datetimes; a calibration end; an explicit end; no rows
+        res = cva.summarize([1, 1, 2], ["2024-01-01", "2024-02-01", "2024-03-01"], [5.0, 6.0, -1.0],
+                            calibration_end="2024-01-15")
+        e, c = cva.to_days("2024-03-01"), cva.to_days("2024-01-15")
+        self.assertEqual((res.obs_end, res.calibration_end), (e, c))
+        self.assertEqual((res.obs_end_date, res.calibration_end_date),
+                         (datetime.datetime(2024, 3, 1), datetime.datetime(2024, 1, 15)))
+        self.assertEqual(cva.rfm_from_summary(res).end, c)
+        res = cva.summarize([1], [3.0], [1.0], end=10.0)
+        self.assertEqual((res.obs_end, res.calibration_end), (10.0, 10.0))
+        res = cva.summarize([], [], [])
+        self.assertTrue(math.isnan(res.obs_end) and math.isnan(res.calibration_end))
+        self.assertEqual(len(cva.rfm_from_summary(res).recency), 0)
 
     def test_high_influence(self):
         flags = cva.rfm_high_influence([1, 0, 2, 3, 1, 1], [5.0, 99.0, 5.0, 7.0, 1.0, 5.0],
@@ -951,6 +987,46 @@ class TestRawAndSummary(unittest.TestCase):
         res = cva.summarize([1, 2, 3, 3], [1.0, 2, 3, 4], [5.0, 6, 7, 8],
                             referrer_id=[None, 1, 1, 2])
         self.assertEqual(tolist(cva.rfm_high_influence(res, share=0.5)), [1, 0, 0])
+
+    def test_high_influence_allocator(self):
+        # cva_rfm_high_influence_advanced takes its two blocks from the caller's
+        # allocator (here libc through ctypes, counted) and gives them back
+        import ctypes.util
+        from cva import _errors, _lib
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+        libc.free.restype, libc.free.argtypes = None, [ctypes.c_void_p]
+        seen = {"calls": 0, "live": 0, "fail_at": 0}
+
+        def alloc(user, size):
+            seen["calls"] += 1
+            if seen["calls"] == seen["fail_at"]:
+                return None
+            seen["live"] += 1
+            return libc.malloc(size)
+
+        def free(user, ptr):
+            if ptr:
+                seen["live"] -= 1
+                libc.free(ptr)
+
+        al = cva.Allocator(_lib.AllocFunc(alloc), _lib.FreeFunc(free), None)
+        rn = (ctypes.c_uint32 * 6)(1, 0, 2, 3, 1, 1)
+        ra = (ctypes.c_double * 6)(5.0, 99.0, 5.0, 7.0, 1.0, 5.0)
+        flag = (ctypes.c_int32 * 6)()
+        diag = cva.Diag()
+        fn = _lib.get().cva_rfm_high_influence_advanced
+        st = fn(rn, ra, 6, 0.4, flag, ctypes.byref(al), ctypes.byref(diag))
+        self.assertEqual(st, 0)
+        self.assertEqual(list(flag), [1, 0, 0, 1, 0, 0])
+        self.assertEqual((seen["calls"], seen["live"]), (2, 0))
+        for k in (1, 2):
+            seen.update(calls=0, live=0, fail_at=k)
+            st = fn(rn, ra, 6, 0.4, flag, ctypes.byref(al), ctypes.byref(diag))
+            self.assertEqual(st, _errors.E_NOMEM)
+            self.assertEqual(diag.status, _errors.E_NOMEM)
+            self.assertEqual(seen["live"], 0)
+        self.assertIsNone(cva.ClvOpts().alloc or None)
 
 
 class TestErrors(unittest.TestCase):

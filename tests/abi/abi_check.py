@@ -6,6 +6,7 @@ Usage:
   abi_check.py writable  NM STATIC_LIB           no writable data in our objects
   abi_check.py calls     SRCDIR                  no I/O, environment or locale calls in lib/
   abi_check.py api       SRCDIR                  CVA_API declarations == lib/cva.sym
+  abi_check.py alloc     SRCDIR                  no malloc/free in lib/ outside the allocator
 
 Rules are STYLE.md §5 (symbol control), §31 (no mutable global state) and
 §32 (no I/O and no locale in the core).
@@ -171,6 +172,60 @@ def check_calls(srcdir):
     return 0
 
 
+# Every block lib/ takes comes from the caller's cva_allocator through
+# cva__alloc()/cva__free() (lib/common.c, the only place that may fall back to
+# malloc/free); a literal NULL allocator there is a block the caller cannot redirect.
+HEAP = ["malloc", "calloc", "realloc", "reallocarray", "free", "aligned_alloc", "posix_memalign",
+        "memalign", "valloc", "pvalloc", "strdup", "strndup", "alloca"]
+HEAP_CALL = re.compile(r"(?<![\w.>])(%s)\s*\(" % "|".join(HEAP))
+NULL_ALLOC = re.compile(r"\b(cva__alloc|cva__free)\s*\(\s*(NULL|0)\s*,")
+ALLOCATOR_FILE = os.path.join("lib", "common.c")
+ALLOCATOR_FUNCS = ("cva__alloc", "cva__free")
+
+
+def blank_functions(code, names):
+    """Blank the bodies of the named function definitions, keep line count."""
+    found = set()
+    for name in names:
+        m = re.search(r"^[A-Za-z_][\w \t*]*\b%s\s*\([^;{]*\)\s*\{" % re.escape(name), code, re.M)
+        if not m:
+            continue
+        depth, j = 1, m.end()
+        while j < len(code) and depth:
+            depth += {"{": 1, "}": -1}.get(code[j], 0)
+            j += 1
+        body = code[m.start():j]
+        code = code[:m.start()] + re.sub(r"[^\n]", " ", body) + code[j:]
+        found.add(name)
+    return code, found
+
+
+def check_alloc(srcdir):
+    files = sorted(glob.glob(os.path.join(srcdir, "lib", "*.c")) +
+                   glob.glob(os.path.join(srcdir, "lib", "*.h")))
+    if not files:
+        return fail("no sources under %s/lib" % srcdir)
+    bad, found = [], set()
+    for path in files:
+        rel = os.path.relpath(path, srcdir)
+        code = strip_c_comments(open(path, encoding="utf-8").read())
+        if rel == ALLOCATOR_FILE:
+            code, found = blank_functions(code, ALLOCATOR_FUNCS)
+        for lineno, line in enumerate(code.splitlines(), 1):
+            for m in HEAP_CALL.finditer(line):
+                bad.append("%s:%d: %s()" % (rel, lineno, m.group(1)))
+            for m in NULL_ALLOC.finditer(line):
+                bad.append("%s:%d: %s(%s, ...)" % (rel, lineno, m.group(1), m.group(2)))
+    if found != set(ALLOCATOR_FUNCS):
+        bad.append("%s: definitions of %s not found (the only place allowed to call malloc/free)"
+                   % (ALLOCATOR_FILE, ", ".join(sorted(set(ALLOCATOR_FUNCS) - found))))
+    if bad:
+        return fail("allocation outside the caller's allocator in lib/ (use cva__alloc/cva__free "
+                    "with the cva_allocator the entry point received):\n  " + "\n  ".join(bad))
+    print("%d files in lib/: every allocation goes through cva__alloc/cva__free" % len(files))
+    return 0
+
+
 DECL = re.compile(r"\bCVA_API\b([^;{]*?)\b(cva_\w+)\s*\(", re.S)
 
 
@@ -197,7 +252,7 @@ def check_api(srcdir):
 
 def main(argv):
     cmds = {"exports": (check_exports, 3), "writable": (check_writable, 2),
-            "calls": (check_calls, 1), "api": (check_api, 1)}
+            "calls": (check_calls, 1), "api": (check_api, 1), "alloc": (check_alloc, 1)}
     if len(argv) < 2 or argv[1] not in cmds or len(argv) - 2 != cmds[argv[1]][1]:
         sys.stderr.write(__doc__)
         return 2

@@ -1035,6 +1035,22 @@ def t_rfm_json():
         rc, out, err = run(["rfm", "--input", os.path.join(tmp, "h.csv"), "--report"])
         check(rc == 0 and out == "segment,count,share,mean_r,mean_f,mean_m,revenue,revenue_share\n",
               "header-only report")
+        # the end is the library's (SPEC 2.2: the latest valid row, refunds included): a refund after the
+        # last purchase sets it, in `cva summary` and `cva rfm` alike, and recency_days is the summary's
+        # days_since_last (the Python binding used to recover it as max(last_t + days_since_last))
+        write(os.path.join(tmp, "r.csv"), "customer_id,date,amount\n1,1988-10-27T19:49:26,5\n"
+                                          "2,1970-02-20,7\n1,1970-04-11,3\n2,2013-01-20T18:43:12,-7\n")
+        rc, out, err = run(["rfm", "--input", os.path.join(tmp, "r.csv"), "--format", "json"])
+        doc = json.loads(out)
+        rc2, out2, err2 = run(["summary", "--input", os.path.join(tmp, "r.csv"), "--format", "json"])
+        doc2 = json.loads(out2)
+        check(rc == 0 and rc2 == 0 and doc["end"] == "2013-01-20" and doc2["end"] == "2013-01-20",
+              "end set by a trailing refund (%r, %r)" % (doc.get("end"), doc2.get("end")))
+        check([c["recency_days"] for c in doc["customers"]] == [c["days_since_last"] for c in doc2["customers"]],
+              "rfm recency_days == summary days_since_last (%r)" % out)
+        rc, out, err = rfm_run(["--format", "json"], txn_csv([(1, 3, -1), (2, 8, -2)]), tmp)
+        doc = json.loads(out)
+        check(rc == 0 and doc["end"] == day(8) and doc["n_scored"] == 0, "refunds only: the end is the latest row")
         # no ties: no note
         rc, out, err = rfm_run([], txn_csv([(1, 0, 5), (2, 1, 6), (2, 2, 1), (3, 3, 9), (3, 4, 1), (3, 5, 1)]), tmp)
         check(rc == 0 and "tied" not in err, "no ties, no note (%r)" % err)
