@@ -2,7 +2,7 @@
  * libcva bench — the single registry of benchmark cases (libuv benchmark-list.h style).
  * X(name, init, description): bench_<name>() is the timed function, init an
  * optional untimed preparation (or NULL). Cases run in this order; the pandas
- * comparison is not a C function and is run by main.c after them (--pandas).
+ * comparison is not a C function and is run by bench_txn.c after them (--pandas).
  * SPDX-License-Identifier: MIT
  */
 #ifndef CVA_BENCH_LIST_H

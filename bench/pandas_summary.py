@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""pandas reference for cva-bench (bench/main.c, --pandas).
+"""pandas reference for cva-bench (bench/bench_txn.c, --pandas).
 
 Loads the raw little-endian arrays written by cva-bench (int64 customer id,
 float64 time in days, float64 amount; each of --rows elements, one after the

@@ -47,13 +47,14 @@ from ._lib import (
     SEG_HIBERNATING, SEG_LOST, SEG_CUSTOM,
 )
 from ._lib import get as library
-from ._api import summarize, simulate, Summary, Simulation, Workspace, to_days, from_days
+from ._txn import summarize, Summary, Workspace, to_days, from_days
+from ._sim import simulate, Simulation
 from ._rfm import (
     rfm_raw, rfm_from_summary, rfm_score, rfm_cuts, rfm_assign, rfm_composite, rfm_segment,
     rfm_segment_labels, rfm_map_check, rfm_report, rfm_high_influence, segment_map,
     RfmScores, RfmRaw, RfmComposite, RfmSegments, RfmReport, Cuts, SegmentMap, MapCheck,
 )
-from ._models import (
+from ._churn import (
     BetaGeo, ModifiedBetaGeo, ParetoNBD, BetaGeoBetaBinom, GammaGamma, ShiftedBetaGeo,
     clv, cohort_curves, CohortCurves, Lifetime, gg_correlation,
     simulate_btyd, simulate_gg_spend, simulate_sbg, BtydSimulation,

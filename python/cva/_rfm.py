@@ -9,7 +9,7 @@ import math
 from . import _convert as cv
 from . import _errors
 from . import _lib
-from ._api import _bad_arg, _issue_warning, _scalar_time
+from ._txn import _bad_arg, _issue_warning, _scalar_time
 
 np = cv.np
 

@@ -144,8 +144,8 @@ class TestSizes(unittest.TestCase):
     def test_simulate_row_estimate(self):
         # the memory check's expected rows per customer (1 + E[X(T)] from the BG/NBD
         # population formula) against an actual simulation
-        from cva import _api, _lib
-        est = _api._sim_rows_per_customer(_lib.SimOpts())
+        from cva import _sim, _lib
+        est = _sim._sim_rows_per_customer(_lib.SimOpts())
         n = 20000
         sim = cva.simulate(n, seed=7)
         rows = len(tolist(sim.t)) / n

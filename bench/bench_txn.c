@@ -1,5 +1,6 @@
 /*
- * cva-bench — benchmark driver.
+ * cva-bench — benchmarks of the transaction summaries (cva_txn_summarize and
+ * its baselines: naive reference, pandas).
  *
  *   cva-bench [--iters N] [--rows N] [--case NAME[,NAME...]] [--pandas] [--seed S]
  *             [--min-time S] [--max-time S] [--python PATH] [--pandas-script PATH]

@@ -16,7 +16,7 @@ import warnings
 from . import _convert as cv
 from . import _errors
 from . import _lib
-from ._api import _issue_warning
+from ._txn import _issue_warning
 
 np = cv.np
 
