@@ -615,7 +615,10 @@ int cmd_rfm(int argc, char **argv)
             cli_note("%llu row%s after the end date %s left out", (unsigned long long)s.excluded,
                      s.excluded == 1 ? "" : "s", d1);
         }
-        if (tx.n == 0)
+        if (tx.n == 0 && tx.rows_read > 0)
+            cli_note("every one of the %llu rows was skipped (--skip-invalid): output has no customers",
+                     (unsigned long long)tx.rows_read);
+        else if (tx.n == 0)
             cli_note("no transactions in the input (header only): output has no customers");
         else if (res.n > 0 && res.scored == 0)
             cli_note("no customer has a purchase up to the end date: nobody is scored");

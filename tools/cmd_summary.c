@@ -238,7 +238,10 @@ int cmd_summary(int argc, char **argv)
             cli_note("%llu row%s after the end date %s left out", (unsigned long long)s.excluded,
                      s.excluded == 1 ? "" : "s", d1);
         }
-        if (tx.n == 0)
+        if (tx.n == 0 && tx.rows_read > 0)
+            cli_note("every one of the %llu rows was skipped (--skip-invalid): output has no customers",
+                     (unsigned long long)tx.rows_read);
+        else if (tx.n == 0)
             cli_note("no transactions in the input (header only): output has no customers");
         else if (s.status == CVA_W_EMPTY)
             cli_note("no transactions up to the end date: output has no customers");

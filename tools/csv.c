@@ -350,3 +350,20 @@ int csv_ieq(const char *a, size_t alen, const char *b)
     }
     return 1;
 }
+
+/* Look for UTF-16 in the first record: a byte-order mark or NUL bytes. */
+const char *csv_utf16_kind(const csv_reader *r)
+{
+    size_t j;
+    if (r->nf > 0 && r->f[0].len >= 2) {
+        const unsigned char *p = (const unsigned char *)r->f[0].p;
+        if (p[0] == 0xFF && p[1] == 0xFE)
+            return "UTF-16 little-endian (byte-order mark FF FE)";
+        if (p[0] == 0xFE && p[1] == 0xFF)
+            return "UTF-16 big-endian (byte-order mark FE FF)";
+    }
+    for (j = 0; j < r->nf; j++)
+        if (memchr(r->f[j].p, '\0', r->f[j].len))
+            return "UTF-16 or another encoding with NUL bytes";
+    return NULL;
+}

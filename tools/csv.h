@@ -71,6 +71,10 @@ void csv_field_trim(const csv_field *f, const char **p, size_t *len);
 /** 1 if the @p alen bytes at @p a equal the string @p b, ASCII case-insensitively. */
 int csv_ieq(const char *a, size_t alen, const char *b);
 
+/** Name of the encoding when the current (first) record looks like UTF-16 (a byte-order
+    mark or NUL bytes), else NULL. */
+const char *csv_utf16_kind(const csv_reader *r);
+
 /** A csv_read_fn over a stdio FILE (ctx is the FILE *). */
 size_t csv_read_stdio(void *ctx, char *buf, size_t n, int *error);
 

@@ -510,23 +510,6 @@ static void progress(const char *name, const csv_reader *r, size_t rows, int don
     fflush(stderr);
 }
 
-/* Look for UTF-16 in the first record: a byte-order mark or NUL bytes. */
-static const char *utf16_kind(const csv_reader *r)
-{
-    size_t j;
-    if (r->nf > 0 && r->f[0].len >= 2) {
-        const unsigned char *p = (const unsigned char *)r->f[0].p;
-        if (p[0] == 0xFF && p[1] == 0xFE)
-            return "UTF-16 little-endian (byte-order mark FF FE)";
-        if (p[0] == 0xFE && p[1] == 0xFF)
-            return "UTF-16 big-endian (byte-order mark FE FF)";
-    }
-    for (j = 0; j < r->nf; j++)
-        if (memchr(r->f[j].p, '\0', r->f[j].len))
-            return "UTF-16 or another encoding with NUL bytes";
-    return NULL;
-}
-
 /* ---- --order-col: merge the rows of one (customer, order) ---- */
 
 static uint64_t mix2(int64_t a, int64_t b)
@@ -658,7 +641,7 @@ int cli_load_source(const cli_input_opts *o, csv_read_fn rd, void *ctx, const ch
         goto out;
     }
     {
-        const char *u16 = utf16_kind(&r);
+        const char *u16 = csv_utf16_kind(&r);
         if (u16) {
             rc = cli_fail(err, CLI_EXIT_DATA,
                           "%s: the file looks like %s, not UTF-8 or ASCII text: save it as UTF-8 CSV "

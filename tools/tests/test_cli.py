@@ -2217,6 +2217,21 @@ def t_no_silent():
         rc, out, err = run(["summary", "--input", p4])
         r = rows(out)[0]
         check(rc == 0 and r["monetary_value"] == "0.975" and r["total_amount"] == "1.475", "0.975 (%r)" % r)
+        # every row skipped: said so, not "header only"
+        p5 = os.path.join(tmp, "blank_ids.csv")
+        write(p5, "customer_id,date,amount\n,2024-01-01,5\n ,2024-01-02,6\n")
+        for cmd in ("summary", "rfm"):
+            rc, out, err = run([cmd, "--input", p5, "--skip-invalid"])
+            check(rc == 0 and len(rows(out)) == 0 and "every one of the 2 rows was skipped" in err and
+                  "header only" not in err, "%s: all rows skipped is not 'header only' (%d %r)" % (cmd, rc, err))
+        # UTF-16 summary and cohort files are named, as transaction files are
+        p6 = os.path.join(tmp, "u16.csv")
+        with open(p6, "wb") as f:
+            f.write("frequency,recency,T,time_unit\n1,2,5,week\n".encode("utf-16"))
+        for model in ("bgnbd", "sbg"):
+            rc, out, err = run(["fit", "--model", model, "--summary", p6])
+            check(rc == 3 and out == "" and "UTF-16 little-endian" in err,
+                  "fit --model %s --summary: UTF-16 named (%d %r)" % (model, rc, err))
 
 
 def t_online_retail():
