@@ -2102,10 +2102,16 @@ def t_exports():
         write(p8, b"customer_id,da\xfete,amount\n1,2024-01-01,1\n")
         rc, _, err = run(["summary", "--input", p8, "--date-col", "date"])
         check(rc == 3 and "da\\xfete" in err, "binary bytes in the header list escaped (%r)" % err)
+        # (a NUL byte makes the file "UTF-16 or another encoding with NUL bytes", as for transaction
+        # files: t_no_silent; control bytes other than NUL are escaped)
+        write(p8, b"freq\x01,rec\xff,T\n1,1,2\n")
+        rc, _, err = run(["fit", "--model", "bgnbd", "--summary", p8])
+        check(rc == 3 and "rec\\xff" in err and "\\x01" in err and "\x01" not in err,
+              "binary bytes in a summary file's header escaped (%r)" % err)
         write(p8, b"freq\x00,rec\xff,T\n1,1,2\n")
         rc, _, err = run(["fit", "--model", "bgnbd", "--summary", p8])
-        check(rc == 3 and "rec\\xff" in err and "\\x00" in err and "\x00" not in err,
-              "binary bytes in a summary file's header escaped (%r)" % err)
+        check(rc == 3 and "NUL bytes" in err and "\x00" not in err,
+              "a NUL byte in a summary file's header: the encoding named (%r)" % err)
 
         # --segments none: scores only, any k
         rc, out, err = run(["rfm"] + base + ["--skip-invalid", "--order-col", "InvoiceNo", "--segments", "none",
