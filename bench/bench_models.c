@@ -1,5 +1,5 @@
 /*
- * cva-bench-models — churn and spend model benchmark (issue 4, "Speed").
+ * cva-bench-models — churn and spend model benchmark (targets in bench/RESULTS.md).
  *
  *   cva-bench-models [--n N] [--iters N] [--seed S] [--case NAME[,NAME...]]
  *                    [--min-time S] [--max-time S] [--no-baseline] [--list]

@@ -1,5 +1,5 @@
 /*
- * cva-bench-rfm — RFM scoring benchmark (issue 3, "Speed").
+ * cva-bench-rfm — RFM scoring benchmark (targets in bench/RESULTS.md).
  *
  *   cva-bench-rfm [--iters N] [--n N] [--bins K] [--case NAME[,NAME...]] [--seed S]
  *                 [--min-time S] [--max-time S] [--python PATH] [--numpy] [--script PATH]

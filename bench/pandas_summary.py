@@ -33,7 +33,7 @@ which maps the pages, is reported apart). Prints "python cva_alloc_seconds=",
 "python cva_work_seconds=", "python cva_work_first_seconds=" and
 "python cva_customers=".
 
-The same run also times the plain one-groupby baseline quoted in issue 2,
+The same run also times the plain one-groupby baseline (size, min, max, sum),
 `df.groupby('id').agg(size, min t, max t, sum amount)` on the same arrays
 (DataFrame construction included, no day column, no occasions), and prints
 "pandas plain_seconds=<median>" (--plain-repeat N times, 0 to skip).

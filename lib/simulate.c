@@ -1,5 +1,5 @@
 /*
- * libcva — simulation of the churn and spend models (issue 4): BTYD
+ * libcva — simulation of the churn and spend models: BTYD
  * statistics (x, t_x) for BG/NBD, MBG/NBD, Pareto/NBD and BG/BB customers,
  * Gamma-Gamma mean spend, and sBG cohort survivor counts.
  *

@@ -1,5 +1,5 @@
 /*
- * Model simulators (issue 4): parameter recovery with the library's own fits
+ * Model simulators: parameter recovery with the library's own fits
  * on 1e5 simulated customers, determinism, independence of n, and errors.
  * SPDX-License-Identifier: MIT
  */

@@ -262,8 +262,7 @@ CVA_API cva_status cva_txn_workspace_size(const cva_txn_input *in, const cva_txn
  *       large share of the rows). Results are the same bits with and
  *       without a workspace.
  * @note Speed: a workspace kept across calls saves the first touch of the
- *       memory (on the benchmark machine, 5e7 rows: 1.1-1.2 s with a
- *       workspace, 1.8-2.1 s allocating, bench/RESULTS.md). Any capacity
+ *       memory (figures in bench/RESULTS.md). Any capacity
  *       works; with at least as many rows per customer as requested output
  *       arrays (or a capacity of at least the row count) the rows are grouped
  *       once, otherwise the customers are counted in an extra pass first.

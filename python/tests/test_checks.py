@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Issue 8 checks of the Python binding: no silent wrong answers on bad input.
+"""Checks of the Python binding: no silent wrong answers on bad input.
 
 - calibration_end after the latest transaction with the end left to default is the
   same OptionError as with an explicit end;
@@ -81,7 +81,7 @@ def caught(fn, *a, **kw):
 
 
 class TestCalibrationEnd(unittest.TestCase):
-    """Issue 8 item 5: the default end is the latest time; a calibration end after it is
+    """The default end is the latest time; a calibration end after it is
     the error of an explicit end after it (not T running to the calibration end)."""
 
     def check_same(self, ids, times, amounts, last, cal):

@@ -668,7 +668,7 @@ class TestSimulate(unittest.TestCase):
 
 class TestBoundaryAndValidation(unittest.TestCase):
     """Fits at the edge of the parameter space (CVA_W_BOUNDARY), non-converged fits,
-    and the validation of impossible rows and negative spend (issue 8, items 3-4)."""
+    and the validation of impossible rows and negative spend."""
 
     def fit_warns(self, fn, status=cva.W_BOUNDARY):
         with warnings.catch_warnings(record=True) as rec:

@@ -1676,7 +1676,7 @@ def write_table(path, rows_, fields, index=False):
 
 
 def t_units():
-    """Summary files carry their time unit (issue 8, item 2): cva summary -> fit/predict --summary
+    """Summary files carry their time unit (the unit of a summary file): cva summary -> fit/predict --summary
     gives the numbers of fit/predict --input, whatever unit the summary was written in."""
     sample, = need_data(["CDNOW_sample.txt"])
     args = cdnow_args(sample)
@@ -1724,7 +1724,7 @@ def t_units():
             check(rc == 0, "%s: exit 0 (%d %r)" % (what, rc, err))
             return {r["customer_id"]: r for r in rows(out)}, err
         ref, _ = predict(["--params", pw, "--horizon", "39"] + args, "predict --input")
-        # the bug of issue 8: parameters in weeks, summary in days
+        # the old bug: parameters in weeks, summary in days read as weeks
         got, err = predict(["--params", pw, "--summary", sd, "--horizon", "39"], "predict weeks params, days file")
         check("converted to weeks" in err, "the conversion is noted (%r)" % err)
         check(len(got) == 2357 and all(got[k]["p_alive"] == ref[k]["p_alive"] and
@@ -1835,7 +1835,7 @@ def t_units():
         check(rc == 3 and "s.csv:3:1:" in err and "empty value" in err, "half-empty row refused (%r)" % err)
 
 
-# ---------------------------------------------------------------- real exports (issue 8)
+# ---------------------------------------------------------------- real exports (options only)
 
 def _gen_export(path, seed=11, n_invoices=400, float_ids=True):
     """A line-level export as spreadsheets save it: UTF-8 BOM, CRLF, quoted descriptions with
@@ -2310,7 +2310,7 @@ def t_online_retail():
 
 
 def t_fit_boundary():
-    """Fits at the boundary of the parameter space and not converged (issue 8 item 3), impossible rows and
+    """Fits at the boundary of the parameter space and not converged, impossible rows and
     negative spend (item 4): JSON "status"/"boundary", warnings on stderr, exit 0 for warnings."""
     import random
     with tempfile.TemporaryDirectory() as tmp:
