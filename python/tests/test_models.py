@@ -14,7 +14,6 @@ reference data was not found.
 
 import copy
 import datetime
-import importlib.abc
 import json
 import math
 import os
@@ -24,28 +23,10 @@ import time
 import unittest
 import warnings
 
-NO_NUMPY = "--no-numpy" in sys.argv or os.environ.get("CVA_TEST_NO_NUMPY") == "1"
-if "--no-numpy" in sys.argv:
-    sys.argv.remove("--no-numpy")
-
-
-class _BlockNumpy(importlib.abc.MetaPathFinder):
-    blocked = ("numpy", "pandas", "scipy")
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname.split(".")[0] in self.blocked:
-            raise ImportError("numpy blocked by the test runner (--no-numpy)")
-        return None
-
-
-if NO_NUMPY:
-    for mod in list(sys.modules):
-        if mod.split(".")[0] in _BlockNumpy.blocked:
-            del sys.modules[mod]
-    sys.meta_path.insert(0, _BlockNumpy())
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cva_harness import NO_NUMPY  # noqa: E402  (blocks numpy and pandas under --no-numpy)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
 
 import cva  # noqa: E402
 
