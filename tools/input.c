@@ -510,6 +510,17 @@ static void progress(const char *name, const csv_reader *r, size_t rows, int don
     fflush(stderr);
 }
 
+int cli_refuse_utf16(const csv_reader *r, const char *name, cli_err *err)
+{
+    const char *u16 = csv_utf16_kind(r);
+    if (!u16)
+        return 0;
+    return cli_fail(err, CLI_EXIT_DATA,
+                    "%s: the file looks like %s, not UTF-8 or ASCII text: save it as UTF-8 CSV "
+                    "(e.g. iconv -f UTF-16 -t UTF-8)",
+                    name, u16);
+}
+
 /* ---- --order-col: merge the rows of one (customer, order) ---- */
 
 static uint64_t mix2(int64_t a, int64_t b)
@@ -640,16 +651,8 @@ int cli_load_source(const cli_input_opts *o, csv_read_fn rd, void *ctx, const ch
         rc = cli_fail(err, CLI_EXIT_DATA, "%s: empty input (no header and no rows)", name);
         goto out;
     }
-    {
-        const char *u16 = csv_utf16_kind(&r);
-        if (u16) {
-            rc = cli_fail(err, CLI_EXIT_DATA,
-                          "%s: the file looks like %s, not UTF-8 or ASCII text: save it as UTF-8 CSV "
-                          "(e.g. iconv -f UTF-16 -t UTF-8)",
-                          name, u16);
-            goto out;
-        }
-    }
+    if ((rc = cli_refuse_utf16(&r, name, err)) != 0)
+        goto out;
     if (!o->no_header) {
         if ((rc = resolve_header(o, &r, name, &m, err)) != 0)
             goto out;

@@ -114,4 +114,8 @@ const char *cli_occasion_name(int occasion);
 
 
 
+/** Refuse a file whose first record looks like UTF-16 (byte-order mark or NUL bytes): 0 if
+    it does not, else the exit status of the error (the encoding named) reported in @p err. */
+int cli_refuse_utf16(const csv_reader *r, const char *name, cli_err *err);
+
 #endif /* CVA_CLI_INPUT_H */

@@ -329,13 +329,8 @@ int cli_custdata_from_summary(const char *path, int delim, const char *const *na
         rc = cli_fail(err, CLI_EXIT_DATA, "%s: empty input (a summary file needs a header)", name);
         goto out;
     }
-    if (csv_utf16_kind(&r)) {
-        rc = cli_fail(err, CLI_EXIT_DATA,
-                      "%s: the file looks like %s, not UTF-8 or ASCII text: save it as UTF-8 CSV "
-                      "(e.g. iconv -f UTF-16 -t UTF-8)",
-                      name, csv_utf16_kind(&r));
+    if ((rc = cli_refuse_utf16(&r, name, err)) != 0)
         goto out;
-    }
     nf = r.nf;
     for (c = 0; c < CLI_NSCOL; c++) {
         const char *const *al = c == CLI_SCOL_T && discrete ? alias_T_discrete : alias_cont[c];
@@ -604,13 +599,8 @@ int cli_read_cohorts(const char *path, int delim, double **surv, size_t *n_cohor
         rc = cli_fail(err, CLI_EXIT_DATA, "%s: empty input (expected a cohort survivor table)", name);
         goto out;
     }
-    if (csv_utf16_kind(&r)) {
-        rc = cli_fail(err, CLI_EXIT_DATA,
-                      "%s: the file looks like %s, not UTF-8 or ASCII text: save it as UTF-8 CSV "
-                      "(e.g. iconv -f UTF-16 -t UTF-8)",
-                      name, csv_utf16_kind(&r));
+    if ((rc = cli_refuse_utf16(&r, name, err)) != 0)
         goto out;
-    }
     for (j = 0; j < r.nf; j++) {
         double v;
         int ps = cli_parse_double(r.f[j].p, r.f[j].len, &v);
