@@ -1638,7 +1638,7 @@ const char *cva_label(int32_t code)
     }
 }
 
-/* RF10 grid: R and F decide, M is free (1..5). */
+/* RF10 grid: R and F decide, any M (1..5) matches. */
 static const cva_rfm_rule map_rf10[] = {
     {CVA_SEG_HIBERNATING, 1, 2, 1, 2, 1, 5},
     {CVA_SEG_AT_RISK, 1, 2, 3, 4, 1, 5},
