@@ -269,7 +269,7 @@ static void sec_rfm(demo_ctx *c)
     if (st >= 0)
         st = cva_rfm_segment(r, f, m, n, o.bins, NULL, 0, seg, NULL);
     if (st >= 0)
-        st = cva_rfm_report(seg, r, f, m, s->total_amount, n, stats, sizeof stats / sizeof stats[0], &ns);
+        st = cva_rfm_report(seg, r, f, m, s->total_amount, n, stats, sizeof stats / sizeof stats[0], &ns, NULL);
     if (st < 0 || n == 0) {
         fprintf(c->fp, "  (not available: %s)\n", n == 0 ? "no customers" : cva_status_name(st));
     } else {

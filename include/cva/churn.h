@@ -454,11 +454,13 @@ CVA_API cva_status cva_cohort_curves(const double *survivors, size_t n_cohorts, 
  * @param survival out (may be NULL): S(t).
  * @param retention out (may be NULL): r_t.
  * @param churn out (may be NULL): P(T = t).
+ * @param diag optional diagnostics.
  * @retval CVA_OK
- * @retval CVA_E_DOMAIN
+ * @retval CVA_E_NULLPTR @p params is NULL.
+ * @retval CVA_E_DOMAIN a parameter is not finite and > 0 (diag->index).
  */
 CVA_API cva_status cva_sbg_curves(const double *params, size_t n_t, double *survival, double *retention,
-                                  double *churn);
+                                  double *churn, cva_diag *diag);
 
 /**
  * @brief sBG discounted expected lifetime (DEL, new customer) and discounted expected
@@ -468,11 +470,14 @@ CVA_API cva_status cva_sbg_curves(const double *params, size_t n_t, double *surv
  * @param n_renewals >= 0.
  * @param del out (may be NULL).
  * @param derl out (may be NULL).
+ * @param diag optional diagnostics.
  * @retval CVA_OK
- * @retval CVA_E_DOMAIN
+ * @retval CVA_E_NULLPTR @p params is NULL.
+ * @retval CVA_E_DOMAIN a parameter, @p d or @p n_renewals out of range (diag->arg, diag->index).
  * @retval CVA_W_SERIES_LIMIT
  */
-CVA_API cva_status cva_sbg_lifetime(const double *params, double d, double n_renewals, double *del, double *derl);
+CVA_API cva_status cva_sbg_lifetime(const double *params, double d, double n_renewals, double *del, double *derl,
+                                    cva_diag *diag);
 
 /**
  * @brief Simulate the BTYD statistics (x, t_x) of @p n customers of a purchase model.

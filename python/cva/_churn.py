@@ -891,8 +891,10 @@ class ShiftedBetaGeo(_Model):
         if n < 0:
             raise _bad_arg("n must be >= 0")
         bufs = [cv.empty_output("d", n) for _ in range(3)]
-        st = _lib.get().cva_sbg_curves(self._cparams(), n, bufs[0].ptr, bufs[1].ptr, bufs[2].ptr)
-        _check(st, None, "ShiftedBetaGeo")
+        diag = _lib.Diag()
+        st = _lib.get().cva_sbg_curves(self._cparams(), n, bufs[0].ptr, bufs[1].ptr, bufs[2].ptr,
+                                       ctypes.byref(diag))
+        _check(st, diag, "ShiftedBetaGeo")
         return [cv.trim(b.owner, n) for b in bufs]
 
     def survival(self, n):
@@ -921,9 +923,10 @@ class ShiftedBetaGeo(_Model):
         self._warn_if_flagged("ShiftedBetaGeo.lifetime_value")
         del_ = ctypes.c_double()
         derl = ctypes.c_double()
+        diag = _lib.Diag()
         st = _lib.get().cva_sbg_lifetime(self._cparams(), float(d), float(n_renewals),
-                                         ctypes.byref(del_), ctypes.byref(derl))
-        _check(st, None, "ShiftedBetaGeo.lifetime_value")
+                                         ctypes.byref(del_), ctypes.byref(derl), ctypes.byref(diag))
+        _check(st, diag, "ShiftedBetaGeo.lifetime_value")
         return Lifetime(del_.value, derl.value)
 
 
