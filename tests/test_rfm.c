@@ -459,7 +459,7 @@ static void segments(void **state)
     assert_string_equal(cva_label(seg[0]), "Champions");
     assert_string_equal(cva_label(CVA_SEG_CANT_LOSE), "Can't Lose Them");
     assert_string_equal(cva_label(4242), "");
-    cva_rfm_map_get(CVA_RFM_MAP_RFM11_HEBBALI, &rules, &nr);
+    assert_status(cva_rfm_map_get(CVA_RFM_MAP_RFM11_HEBBALI, &rules, &nr), CVA_OK);
     assert_status(cva_rfm_segment(r, f, m, 6, 5, rules, nr, seg, &d), CVA_OK);
     assert_int_equal(seg[0], CVA_SEG_OTHERS);             /* 5,5,1 matches no box */
     assert_int_equal(seg[1], CVA_SEG_POTENTIAL_LOYALIST); /* shadows New Customers */

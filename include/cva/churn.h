@@ -197,8 +197,9 @@ CVA_API CVA_NODISCARD cva_status cva_model_fit_btyd(int32_t model, const double 
  * @retval CVA_E_NONFINITE
  * @retval CVA_E_CANCELED
  */
-CVA_API CVA_NODISCARD cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, size_t n,
-                                            const cva_fit_opts *opts, cva_model_fit *fit, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight,
+                                            size_t n, const cva_fit_opts *opts, cva_model_fit *fit,
+                                            cva_diag *diag);
 
 /**
  * @brief Fit the sBG model to one or more cohorts (survivor counts).
@@ -236,9 +237,9 @@ CVA_API CVA_NODISCARD cva_status cva_sbg_fit(const double *survivors, size_t n_c
  * @retval CVA_E_BADARG
  * @retval CVA_E_NONFINITE
  */
-CVA_API cva_status cva_model_loglik(int32_t model, const double *params, const double *x, const double *t_x,
-                                    const double *T, size_t n, double *ll, double *ll_sum, double *grad,
-                                    cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_model_loglik(int32_t model, const double *params, const double *x,
+                                                  const double *t_x, const double *T, size_t n, double *ll,
+                                                  double *ll_sum, double *grad, cva_diag *diag);
 
 /**
  * @brief P(alive) at the end of observation, or @p t_future model time units later
@@ -255,8 +256,9 @@ CVA_API cva_status cva_model_loglik(int32_t model, const double *params, const d
  * @retval CVA_E_BADARG
  * @retval CVA_E_NONFINITE
  */
-CVA_API cva_status cva_model_p_alive(int32_t model, const double *params, double t_future, const double *x,
-                                     const double *t_x, const double *T, size_t n, double *out, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_model_p_alive(int32_t model, const double *params, double t_future,
+                                                   const double *x, const double *t_x, const double *T,
+                                                   size_t n, double *out, cva_diag *diag);
 
 /**
  * @brief Conditional expected repeat purchases in (T, T + t] (BG/BB: in the next t opportunities).
@@ -273,8 +275,9 @@ CVA_API cva_status cva_model_p_alive(int32_t model, const double *params, double
  * @retval CVA_E_BADARG
  * @retval CVA_E_NONFINITE
  */
-CVA_API cva_status cva_model_expected(int32_t model, const double *params, double t, const double *x,
-                                      const double *t_x, const double *T, size_t n, double *out, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_model_expected(int32_t model, const double *params, double t,
+                                                    const double *x, const double *t_x, const double *T,
+                                                    size_t n, double *out, cva_diag *diag);
 
 /**
  * @brief Unconditional expected repeat purchases E[X(t)] of a new customer, for each t.
@@ -289,8 +292,8 @@ CVA_API cva_status cva_model_expected(int32_t model, const double *params, doubl
  * @retval CVA_E_DOMAIN
  * @retval CVA_E_BADARG
  */
-CVA_API cva_status cva_model_expected_pop(int32_t model, const double *params, const double *t, size_t n,
-                                          double *out, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_model_expected_pop(int32_t model, const double *params, const double *t,
+                                                        size_t n, double *out, cva_diag *diag);
 
 /**
  * @brief P(X(t) = k) for a new customer, for k = 0..n_k−1.
@@ -304,8 +307,8 @@ CVA_API cva_status cva_model_expected_pop(int32_t model, const double *params, c
  * @retval CVA_E_DOMAIN
  * @retval CVA_E_BADARG
  */
-CVA_API cva_status cva_model_prob_n(int32_t model, const double *params, double t, size_t n_k, double *out,
-                                    cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_model_prob_n(int32_t model, const double *params, double t, size_t n_k,
+                                                  double *out, cva_diag *diag);
 
 /**
  * @brief Discounted expected residual transactions with continuous discounting at rate
@@ -322,8 +325,9 @@ CVA_API cva_status cva_model_prob_n(int32_t model, const double *params, double 
  * @retval CVA_E_BADARG
  * @retval CVA_W_SERIES_LIMIT
  */
-CVA_API cva_status cva_model_dert(int32_t model, const double *params, double delta, const double *x,
-                                  const double *t_x, const double *T, size_t n, double *out, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_model_dert(int32_t model, const double *params, double delta,
+                                                const double *x, const double *t_x, const double *T, size_t n,
+                                                double *out, cva_diag *diag);
 
 /**
  * @brief Gamma-Gamma conditional expected spend per transaction E[M | x, m_x].
@@ -342,8 +346,9 @@ CVA_API cva_status cva_model_dert(int32_t model, const double *params, double de
  * @retval CVA_E_BADARG x < 0 or m_x < 0 (diag->index: the row, diag->arg: 2 or 3)
  * @retval CVA_E_NONFINITE
  */
-CVA_API cva_status cva_gg_expected_spend(const double *params, const double *x, const double *m_x, size_t n,
-                                         double *out, int32_t *flag, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_gg_expected_spend(const double *params, const double *x,
+                                                       const double *m_x, size_t n, double *out,
+                                                       int32_t *flag, cva_diag *diag);
 
 /**
  * @brief Pearson correlation of x and m_x over the customers the Gamma-Gamma
@@ -366,8 +371,8 @@ CVA_API cva_status cva_gg_expected_spend(const double *params, const double *x, 
  * @retval CVA_E_BADARG a weight is not > 0 (diag->index).
  * @note Two passes with compensated sums (means, then centred products); O(n), no allocation.
  */
-CVA_API cva_status cva_gg_correlation(const double *x, const double *m_x, const double *weight, size_t n,
-                                      double *corr, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_gg_correlation(const double *x, const double *m_x, const double *weight,
+                                                    size_t n, double *corr, cva_diag *diag);
 
 /** @brief CLV options (SPEC §6.3); fill with cva_clv_opts_init_defaults(). */
 typedef struct cva_clv_opts {
@@ -420,9 +425,10 @@ CVA_API cva_status cva_clv_opts_init_defaults(cva_clv_opts *opts, size_t struct_
  *         cache allocation of the purchase model is not an error: the rows are then evaluated
  *         without the cache, with the same values.
  */
-CVA_API cva_status cva_clv(int32_t model, const double *params, const double *gg_params, const double *x,
-                           const double *t_x, const double *T, const double *m_x, size_t n,
-                           const cva_clv_opts *opts, double *out, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_clv(int32_t model, const double *params, const double *gg_params,
+                                         const double *x, const double *t_x, const double *T,
+                                         const double *m_x, size_t n, const cva_clv_opts *opts, double *out,
+                                         cva_diag *diag);
 
 /**
  * @brief Empirical cohort curves (SPEC §5.8): pooled retention
@@ -444,8 +450,9 @@ CVA_API cva_status cva_clv(int32_t model, const double *params, const double *gg
  * @retval CVA_E_NONFINITE Inf, or NaN before the end of a row
  * @retval CVA_E_NULLPTR
  */
-CVA_API cva_status cva_cohort_curves(const double *survivors, size_t n_cohorts, size_t n_periods, double *retention,
-                                     double *survival, double *churn, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_cohort_curves(const double *survivors, size_t n_cohorts,
+                                                   size_t n_periods, double *retention, double *survival,
+                                                   double *churn, cva_diag *diag);
 
 /**
  * @brief sBG survival S(t), retention r_t and churn probability P(T = t) for t = 1..n_t.
@@ -459,8 +466,8 @@ CVA_API cva_status cva_cohort_curves(const double *survivors, size_t n_cohorts, 
  * @retval CVA_E_NULLPTR @p params is NULL.
  * @retval CVA_E_DOMAIN a parameter is not finite and > 0 (diag->index).
  */
-CVA_API cva_status cva_sbg_curves(const double *params, size_t n_t, double *survival, double *retention,
-                                  double *churn, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_sbg_curves(const double *params, size_t n_t, double *survival,
+                                                double *retention, double *churn, cva_diag *diag);
 
 /**
  * @brief sBG discounted expected lifetime (DEL, new customer) and discounted expected
@@ -476,8 +483,8 @@ CVA_API cva_status cva_sbg_curves(const double *params, size_t n_t, double *surv
  * @retval CVA_E_DOMAIN a parameter, @p d or @p n_renewals out of range (diag->arg, diag->index).
  * @retval CVA_W_SERIES_LIMIT
  */
-CVA_API cva_status cva_sbg_lifetime(const double *params, double d, double n_renewals, double *del, double *derl,
-                                    cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_sbg_lifetime(const double *params, double d, double n_renewals,
+                                                  double *del, double *derl, cva_diag *diag);
 
 /**
  * @brief Simulate the BTYD statistics (x, t_x) of @p n customers of a purchase model.
@@ -506,8 +513,9 @@ CVA_API cva_status cva_sbg_lifetime(const double *params, double d, double n_ren
  * @retval CVA_E_BADARG  unknown @p model, or invalid T[i] (diag->index).
  * @retval CVA_E_DOMAIN  a parameter is not finite and > 0 (diag->index).
  */
-CVA_API cva_status cva_model_simulate(int32_t model, const double *params, const double *T, size_t n,
-                                      uint64_t seed, double *x, double *t_x, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_model_simulate(int32_t model, const double *params, const double *T,
+                                                    size_t n, uint64_t seed, double *x, double *t_x,
+                                                    cva_diag *diag);
 
 /**
  * @brief Simulate the mean spend of customers with x[i] repeat transactions under Gamma-Gamma.
@@ -526,8 +534,8 @@ CVA_API cva_status cva_model_simulate(int32_t model, const double *params, const
  * @retval CVA_E_BADARG  x[i] is not a finite integer >= 0 (diag->index).
  * @retval CVA_E_DOMAIN  a parameter is not finite and > 0 (diag->index).
  */
-CVA_API cva_status cva_gg_simulate(const double *params, const double *x, size_t n, uint64_t seed, double *m_x,
-                                   cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_gg_simulate(const double *params, const double *x, size_t n,
+                                                 uint64_t seed, double *m_x, cva_diag *diag);
 
 /**
  * @brief Simulate the survivor counts of one sBG cohort.
@@ -547,8 +555,8 @@ CVA_API cva_status cva_gg_simulate(const double *params, const double *x, size_t
  * @retval CVA_E_DOMAIN   a parameter is not finite and > 0 (diag->index).
  * @retval CVA_E_OVERFLOW @p cohort_size does not fit in size_t.
  */
-CVA_API cva_status cva_sbg_simulate(const double *params, double cohort_size, size_t n_periods, uint64_t seed,
-                                    double *survivors, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_sbg_simulate(const double *params, double cohort_size, size_t n_periods,
+                                                  uint64_t seed, double *survivors, cva_diag *diag);
 
 /** @} */
 

@@ -183,10 +183,11 @@ CVA_API cva_status cva_rfm_opts_init_defaults(cva_rfm_opts *opts, size_t struct_
  * @retval CVA_E_BADARG    a last purchase lies after obs_end (diag->index).
  * @retval CVA_E_OPTION    unknown frequency/monetary definition.
  */
-CVA_API cva_status cva_rfm_raw(double obs_end, const double *last_t, const uint32_t *n_txn,
-                               const uint32_t *n_occ, const double *total_amount,
-                               const double *monetary_value, size_t n, const cva_rfm_opts *opts,
-                               double *recency, double *frequency, double *monetary, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_rfm_raw(double obs_end, const double *last_t, const uint32_t *n_txn,
+                                             const uint32_t *n_occ, const double *total_amount,
+                                             const double *monetary_value, size_t n, const cva_rfm_opts *opts,
+                                             double *recency, double *frequency, double *monetary,
+                                             cva_diag *diag);
 
 /**
  * @brief Workspace bytes for cva_rfm_cuts_compute() / cva_rfm_score() on @p n values.
@@ -196,7 +197,7 @@ CVA_API cva_status cva_rfm_raw(double obs_end, const double *last_t, const uint3
  * @retval CVA_E_NULLPTR  @p bytes is NULL.
  * @retval CVA_E_OVERFLOW the size does not fit in size_t.
  */
-CVA_API cva_status cva_rfm_workspace_size(size_t n, size_t *bytes);
+CVA_API CVA_NODISCARD cva_status cva_rfm_workspace_size(size_t n, size_t *bytes);
 
 /**
  * @brief Compute the cut set of one column.
@@ -236,8 +237,9 @@ CVA_API CVA_NODISCARD cva_status cva_rfm_cuts_compute(const double *v, size_t n,
  * @retval CVA_E_NULLPTR a pointer is NULL with len > 0, or @p cuts is NULL.
  * @retval CVA_E_BADARG  @p cuts is not a valid cut set, or @p kernel is unknown.
  */
-CVA_API cva_status cva_rfm_assign(const double *v, size_t offset, size_t len, cva_rfm_cuts *cuts,
-                                  int32_t kernel, int32_t *score, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_rfm_assign(const double *v, size_t offset, size_t len,
+                                                cva_rfm_cuts *cuts, int32_t kernel, int32_t *score,
+                                                cva_diag *diag);
 
 /**
  * @brief Score R, F and M in one call.
@@ -286,9 +288,9 @@ CVA_API CVA_NODISCARD cva_status cva_rfm_score(const double *recency, const doub
  * @retval CVA_E_BADARG  a score outside 0..k (no output written; diag->arg and diag->index).
  * @retval CVA_E_OPTION  weights negative or summing to 0 (diag->option), or another invalid option.
  */
-CVA_API cva_status cva_rfm_composite(const int32_t *r, const int32_t *f, const int32_t *m, size_t n,
-                                     const cva_rfm_opts *opts, int32_t *cell, double *weighted, double *fm,
-                                     cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_rfm_composite(const int32_t *r, const int32_t *f, const int32_t *m,
+                                                   size_t n, const cva_rfm_opts *opts, int32_t *cell,
+                                                   double *weighted, double *fm, cva_diag *diag);
 
 /** @brief Segment labels of the built-in maps; custom maps use codes >= #CVA_SEG_CUSTOM. */
 enum cva_segment {
@@ -342,7 +344,7 @@ enum cva_rfm_map_id {
  * @retval CVA_E_NULLPTR an out pointer is NULL.
  * @retval CVA_E_BADARG  unknown map id.
  */
-CVA_API cva_status cva_rfm_map_get(int32_t map_id, const cva_rfm_rule **rules, size_t *n_rules);
+CVA_API CVA_NODISCARD cva_status cva_rfm_map_get(int32_t map_id, const cva_rfm_rule **rules, size_t *n_rules);
 
 /**
  * @brief Assign segments: first matching rule wins; no match → #CVA_SEG_OTHERS;
@@ -358,9 +360,9 @@ CVA_API cva_status cva_rfm_map_get(int32_t map_id, const cva_rfm_rule **rules, s
  * @retval CVA_E_BADARG a built-in map with k != 5, or a score outside 0..k (diag->index).
  * @retval CVA_E_NULLPTR an array is NULL with n > 0.
  */
-CVA_API cva_status cva_rfm_segment(const int32_t *r, const int32_t *f, const int32_t *m, size_t n,
-                                   int32_t k, const cva_rfm_rule *rules, size_t n_rules,
-                                   int32_t *segment, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_rfm_segment(const int32_t *r, const int32_t *f, const int32_t *m,
+                                                 size_t n, int32_t k, const cva_rfm_rule *rules,
+                                                 size_t n_rules, int32_t *segment, cva_diag *diag);
 
 /**
  * @brief Check a map over all k³ cells.
@@ -378,9 +380,10 @@ CVA_API cva_status cva_rfm_segment(const int32_t *r, const int32_t *f, const int
  * @retval CVA_E_NULLPTR    @p rules is NULL with n_rules > 0.
  * @retval CVA_E_BADARG     k or n_rules out of range, or a rule with lo > hi (diag->index: the rule).
  */
-CVA_API cva_status cva_rfm_map_check(const cva_rfm_rule *rules, size_t n_rules, int32_t k,
-                                     uint32_t *rule_cells, uint32_t *n_uncovered, uint32_t *n_shadowed,
-                                     uint32_t *n_unreachable_labels, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_rfm_map_check(const cva_rfm_rule *rules, size_t n_rules, int32_t k,
+                                                   uint32_t *rule_cells, uint32_t *n_uncovered,
+                                                   uint32_t *n_shadowed, uint32_t *n_unreachable_labels,
+                                                   cva_diag *diag);
 
 /**
  * @brief Per-segment report row.
@@ -415,10 +418,10 @@ typedef struct cva_rfm_segment_stat {
  * @retval CVA_E_BADARG more than 256 distinct segment codes (diag->index: the first customer beyond).
  * @note O(n × segments); meant for the handful of segments of a map.
  */
-CVA_API cva_status cva_rfm_report(const int32_t *segment, const int32_t *r, const int32_t *f,
-                                  const int32_t *m, const double *revenue, size_t n,
-                                  cva_rfm_segment_stat *stats, size_t capacity, size_t *n_stats,
-                                  cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_rfm_report(const int32_t *segment, const int32_t *r, const int32_t *f,
+                                                const int32_t *m, const double *revenue, size_t n,
+                                                cva_rfm_segment_stat *stats, size_t capacity, size_t *n_stats,
+                                                cva_diag *diag);
 
 /**
  * @brief High-influence referrers (SPEC §3.5): the top ceil(share·m − 1e-9) of the m
@@ -440,8 +443,9 @@ CVA_API cva_status cva_rfm_report(const int32_t *segment, const int32_t *r, cons
  *       It keeps the diag (every fallible call takes one last); only the allocator is
  *       left to the advanced form.
  */
-CVA_API cva_status cva_rfm_high_influence(const uint32_t *ref_n_txn, const double *ref_amount, size_t n,
-                                          double share, int32_t *flag, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_rfm_high_influence(const uint32_t *ref_n_txn, const double *ref_amount,
+                                                        size_t n, double share, int32_t *flag,
+                                                        cva_diag *diag);
 
 /**
  * @brief cva_rfm_high_influence() with the caller's allocator and diagnostics.
@@ -463,9 +467,10 @@ CVA_API cva_status cva_rfm_high_influence(const uint32_t *ref_n_txn, const doubl
  * @retval CVA_E_NONFINITE NaN/Inf referred money for a referrer.
  * @retval CVA_E_NOMEM @p alloc failed (@p flag untouched).
  */
-CVA_API cva_status cva_rfm_high_influence_advanced(const uint32_t *ref_n_txn, const double *ref_amount, size_t n,
-                                                   double share, int32_t *flag, const cva_allocator *alloc,
-                                                   cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_rfm_high_influence_advanced(const uint32_t *ref_n_txn,
+                                                                 const double *ref_amount, size_t n,
+                                                                 double share, int32_t *flag,
+                                                                 const cva_allocator *alloc, cva_diag *diag);
 
 /** @} */
 

@@ -223,8 +223,8 @@ CVA_API cva_status cva_txn_summary_init(cva_txn_summary *summary, size_t struct_
  * @retval CVA_E_NULLPTR @p in or @p bytes is NULL.
  * @retval CVA_E_OVERFLOW the size does not fit in size_t.
  */
-CVA_API cva_status cva_txn_workspace_size(const cva_txn_input *in, const cva_txn_opts *opts,
-                                          size_t *bytes);
+CVA_API CVA_NODISCARD cva_status cva_txn_workspace_size(const cva_txn_input *in, const cva_txn_opts *opts,
+                                                        size_t *bytes);
 
 /**
  * @brief Summarise transactions into one row per customer.
