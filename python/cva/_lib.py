@@ -492,8 +492,8 @@ PROTOTYPES = {
     "cva_txn_summarize": (c_int, [P(TxnInput), P(TxnOpts), P(TxnSummary),
                                   c_void_p, c_size_t, P(Diag)]),
     "cva_sim_opts_init_defaults": (c_int, [P(SimOpts), c_size_t]),
-    "cva_simulate_bgnbd_gg": (c_int, [P(SimOpts), c_size_t, P(c_int64), P(c_double),
-                                      P(c_double), c_size_t, P(c_size_t), P(Diag)]),
+    "cva_sim_transactions": (c_int, [P(SimOpts), c_size_t, P(c_int64), P(c_double),
+                                     P(c_double), c_size_t, P(c_size_t), P(Diag)]),
     # rfm.h
     "cva_label": (c_char_p, [c_int32]),
     "cva_rfm_opts_init_defaults": (c_int, [P(RfmOpts), c_size_t]),
@@ -554,12 +554,12 @@ PROTOTYPES = {
                                P(Diag)]),
     "cva_sbg_lifetime": (c_int, [P(c_double), c_double, c_double, P(c_double), P(c_double),
                                  P(Diag)]),
-    "cva_model_simulate": (c_int, [c_int32, P(c_double), P(c_double), c_size_t, c_uint64,
-                                   P(c_double), P(c_double), P(Diag)]),
-    "cva_gg_simulate": (c_int, [P(c_double), P(c_double), c_size_t, c_uint64, P(c_double),
-                                P(Diag)]),
-    "cva_sbg_simulate": (c_int, [P(c_double), c_double, c_size_t, c_uint64, P(c_double),
-                                 P(Diag)]),
+    "cva_sim_btyd": (c_int, [c_int32, P(c_double), P(c_double), c_size_t, c_uint64,
+                             P(c_double), P(c_double), P(Diag)]),
+    "cva_sim_gg": (c_int, [P(c_double), P(c_double), c_size_t, c_uint64, P(c_double),
+                           P(Diag)]),
+    "cva_sim_sbg": (c_int, [P(c_double), c_double, c_size_t, c_uint64, P(c_double),
+                            P(Diag)]),
 }
 
 
@@ -869,13 +869,13 @@ def txn_summarize(inp, opts, out, work=None, diag=None):
 
 
 def simulate_bgnbd_gg(opts, n_customers, customer_id, t, amount, capacity, diag=None):
-    """Low-level ``cva_simulate_bgnbd_gg``; pointers may be None (count query).
+    """Low-level ``cva_sim_transactions``; pointers may be None (count query).
     Returns ``(status, n_rows)``."""
     if diag is None:
         diag = Diag()
     n_rows = c_size_t(0)
-    st = get().cva_simulate_bgnbd_gg(ctypes.byref(opts) if opts is not None else None,
-                                     n_customers, customer_id, t, amount, capacity,
-                                     ctypes.byref(n_rows), ctypes.byref(diag))
-    raise_for_status(st, diag, "cva_simulate_bgnbd_gg")
+    st = get().cva_sim_transactions(ctypes.byref(opts) if opts is not None else None,
+                                    n_customers, customer_id, t, amount, capacity,
+                                    ctypes.byref(n_rows), ctypes.byref(diag))
+    raise_for_status(st, diag, "cva_sim_transactions")
     return st, n_rows.value
