@@ -30,14 +30,8 @@ extern "C" {
  * All functions are reentrant; a ::cva_model_fit is a plain value that may be
  * shared read-only between threads.
  *
- * @code
- * cva_model_fit fit;
- * cva_model_fit_init(&fit, sizeof fit);
- * int st = cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, NULL, n, NULL, &fit, NULL);
- * double pa[n], ey[n];
- * cva_model_p_alive(CVA_MODEL_BGNBD, fit.params, x, tx, T, n, pa, NULL);
- * cva_model_expected(CVA_MODEL_BGNBD, fit.params, 39.0, x, tx, T, n, ey, NULL);
- * @endcode
+ * From examples/churn.c, which the test suite builds and runs:
+ * @snippet churn.c fit
  * @{
  */
 

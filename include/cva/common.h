@@ -39,14 +39,8 @@ extern "C" {
  *   initialisers are not, since with a valid pointer and `sizeof` they cannot
  *   fail in a way the caller has to handle.
  *
- * @code
- * cva_diag d;
- * cva_diag_init(&d, sizeof d);
- * int st = cva_txn_summarize(&in, NULL, &out, NULL, 0, &d);
- * if (st < 0)
- *     fprintf(stderr, "%s: %s (argument %d, element %lld)\n",
- *             cva_status_name(st), d.detail, (int)d.arg, (long long)d.index);
- * @endcode
+ * From examples/diag.c, which the test suite builds and runs:
+ * @snippet diag.c diag
  * @{
  */
 

@@ -40,15 +40,9 @@ extern "C" {
  * `[offset, offset + len)` of the same arrays with the chunk's global
  * @p offset, and the chunks together produce exactly the bins of one call.
  *
- * @code
- * int32_t r[n], f[n], m[n];
- * cva_rfm_opts o;
- * cva_rfm_opts_init_defaults(&o, sizeof o);          // k = 5, rank-first
- * int st = cva_rfm_score(recency, frequency, monetary, n, &o, r, f, m, NULL, NULL, 0, NULL);
- * int32_t seg[n];
- * cva_rfm_segment(r, f, m, n, 5, NULL, 0, seg, NULL);  // default map (RF10 grid)
- * puts(cva_label(seg[0]));
- * @endcode
+ * From examples/rfm.c, which the test suite builds and runs (its scores and
+ * segments are checked against values worked by hand):
+ * @snippet rfm.c score
  * @{
  */
 

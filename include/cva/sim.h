@@ -45,14 +45,8 @@ extern "C" {
  * cva_sim_opts::seed: the same seed gives the same rows on every platform
  * with an IEEE-754 libm (glibc, musl, macOS).
  *
- * @code
- * cva_sim_opts o;
- * cva_sim_opts_init_defaults(&o, sizeof o);
- * size_t n_rows;
- * cva_sim_transactions(&o, 1000, NULL, NULL, NULL, 0, &n_rows, NULL);  // count
- * // allocate n_rows elements for id, t, amount, then:
- * cva_sim_transactions(&o, 1000, id, t, amount, n_rows, &n_rows, NULL);
- * @endcode
+ * From examples/simulate.c, which the test suite builds and runs:
+ * @snippet simulate.c simulate
  * @{
  */
 
