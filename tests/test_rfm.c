@@ -108,6 +108,18 @@ static void score_one(const double *v, size_t n, int k, int method, int recency,
     assert_true(cva_rfm_cuts_compute(v, n, recency ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING, &o, 0, &c, NULL, 0,
                                      NULL) >= 0);
     assert_status(cva_rfm_assign(v, 0, n, &c, CVA_KERNEL_AUTO, out, NULL), CVA_OK);
+    {
+        /* a bad kernel or cut set is named in the diag, and nothing is written */
+        cva_diag d;
+        cva_rfm_cuts bad = c;
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_rfm_assign(v, 0, n, &c, 7, out, &d), CVA_E_BADARG);
+        assert_int_equal(d.arg, 5);
+        bad.bins = 0;
+        assert_status(cva_rfm_assign(v, 0, n, &bad, CVA_KERNEL_AUTO, out, &d), CVA_E_BADARG);
+        assert_int_equal(d.arg, 4);
+        assert_non_null(strstr(d.detail, "cut set"));
+    }
 }
 
 static void spec_vectors(void **state)
