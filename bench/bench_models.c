@@ -4,7 +4,7 @@
  *   cva-bench-models [--n N] [--iters N] [--seed S] [--case NAME[,NAME...]]
  *                    [--min-time S] [--max-time S] [--no-baseline] [--list]
  *
- * Input: N customers (default 1e6) simulated by cva_simulate_bgnbd_gg with the
+ * Input: N customers (default 1e6) simulated by cva_sim_transactions with the
  * library defaults, i.e. the CDNOW parameters (BG/NBD r=0.243 α=4.414 a=0.793
  * b=2.426 per week, Gamma-Gamma p=6.25 q=3.74 γ=15.44), daily dates (times
  * floored to whole days), first purchases uniform over 12 weeks, 78 weeks
@@ -85,7 +85,7 @@ static void make_data(mctx *c, size_t n_cust, uint64_t seed)
 
     cva_sim_opts_init_defaults(&so, sizeof so);
     so.seed = seed;
-    st = cva_simulate_bgnbd_gg(&so, n_cust, NULL, NULL, NULL, 0, &n_rows, NULL);
+    st = cva_sim_transactions(&so, n_cust, NULL, NULL, NULL, 0, &n_rows, NULL);
     if (st < 0) {
         fprintf(stderr, "simulate (count): %s\n", cva_status_name(st));
         exit(2);
@@ -93,7 +93,7 @@ static void make_data(mctx *c, size_t n_cust, uint64_t seed)
     id = (int64_t *)xmalloc(n_rows * sizeof *id);
     t = (double *)xmalloc(n_rows * sizeof *t);
     amt = (double *)xmalloc(n_rows * sizeof *amt);
-    st = cva_simulate_bgnbd_gg(&so, n_cust, id, t, amt, n_rows, &n_rows, NULL);
+    st = cva_sim_transactions(&so, n_cust, id, t, amt, n_rows, &n_rows, NULL);
     if (st < 0) {
         fprintf(stderr, "simulate: %s\n", cva_status_name(st));
         exit(2);

@@ -252,7 +252,7 @@ static double run_assign(rctx *c, int32_t kernel)
 {
     int col;
     for (col = 0; col < 3; col++)
-        if (cva_rfm_assign(c->col[col], 0, c->n, &c->cuts[col], kernel, c->out[col]) != CVA_OK)
+        if (cva_rfm_assign(c->col[col], 0, c->n, &c->cuts[col], kernel, c->out[col], NULL) != CVA_OK)
             return -1.0;
     return (double)c->cuts[2].count[0];
 }

@@ -6,7 +6,7 @@
  *             [--min-time S] [--max-time S] [--python PATH] [--pandas-script PATH]
  *             [--pandas-repeat N] [--no-mem] [--list]
  *
- * Input: a deterministic synthetic transaction log from cva_simulate_bgnbd_gg()
+ * Input: a deterministic synthetic transaction log from cva_sim_transactions()
  * (fixed seed, ~50 transactions per customer), put into time order with a
  * seeded shuffle of the rows inside each day, so customer ids interleave as in
  * a real log. Output: one machine-readable line per case on stdout,
@@ -109,7 +109,7 @@ static void generate(bench_ctx *c, size_t rows, uint64_t seed)
     sim_params(&o, seed);
     n_cust = rows / 40 + 1;
     for (;;) {
-        st = cva_simulate_bgnbd_gg(&o, n_cust, NULL, NULL, NULL, 0, &got, NULL);
+        st = cva_sim_transactions(&o, n_cust, NULL, NULL, NULL, 0, &got, NULL);
         if (st < 0) {
             fprintf(stderr, "cva-bench: simulate: %s\n", cva_strerror(st));
             exit(2);
@@ -121,7 +121,7 @@ static void generate(bench_ctx *c, size_t rows, uint64_t seed)
     id = (int64_t *)xmalloc(got * sizeof *id);
     t = (double *)xmalloc(got * sizeof *t);
     amount = (double *)xmalloc(got * sizeof *amount);
-    st = cva_simulate_bgnbd_gg(&o, n_cust, id, t, amount, got, &got, NULL);
+    st = cva_sim_transactions(&o, n_cust, id, t, amount, got, &got, NULL);
     if (st < 0) {
         fprintf(stderr, "cva-bench: simulate: %s\n", cva_strerror(st));
         exit(2);

@@ -1429,18 +1429,19 @@ static int cuts_valid(const cva_rfm_cuts *c)
 }
 
 cva_status cva_rfm_assign(const double *v, size_t offset, size_t len, cva_rfm_cuts *cuts, int32_t kernel,
-                          int32_t *score)
+                          int32_t *score, cva_diag *diag)
 {
     if (len > 0 && (!v || !score))
-        return CVA_E_NULLPTR;
+        return cva__report(diag, CVA_E_NULLPTR, !v ? 1 : 6, 0, -1, 0, !v ? "v is NULL" : "score is NULL");
     if (!cuts)
-        return CVA_E_NULLPTR;
+        return cva__report(diag, CVA_E_NULLPTR, 4, 0, -1, 0, "cuts is NULL");
     if (!cuts_valid(cuts))
-        return CVA_E_BADARG;
+        return cva__report(diag, CVA_E_BADARG, 4, 0, -1, 0,
+                           "cuts is not a cut set from cva_rfm_cuts_compute() (struct_size, bins or closure)");
     if (kernel != CVA_KERNEL_AUTO && kernel != CVA_KERNEL_SCALAR)
-        return CVA_E_BADARG;
+        return cva__report(diag, CVA_E_BADARG, 5, 0, -1, 0, "unknown kernel");
     apply_cuts(v, v, offset, len, cuts, kernel, score);
-    return CVA_OK;
+    return cva__report(diag, CVA_OK, 0, 0, -1, 0, NULL);
 }
 
 /*
@@ -1572,23 +1573,25 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
 /* Composite scores                                                         */
 
 cva_status cva_rfm_composite(const int32_t *r, const int32_t *f, const int32_t *m, size_t n,
-                             const cva_rfm_opts *opts, int32_t *cell, double *weighted, double *fm)
+                             const cva_rfm_opts *opts, int32_t *cell, double *weighted, double *fm, cva_diag *diag)
 {
     cva_rfm_opts o;
     cva_status st;
     size_t i;
     int32_t k;
     double wsum;
-    if ((st = get_opts(opts, &o, NULL)) < 0)
+    if ((st = get_opts(opts, &o, diag)) < 0)
         return st;
     if (n > 0 && (!r || !f || !m))
-        return CVA_E_NULLPTR;
+        return cva__report(diag, CVA_E_NULLPTR, !r ? 1 : !f ? 2 : 3, 0, -1, 0, "a score array is NULL");
     if (!(o.w_r >= 0 && o.w_f >= 0 && o.w_m >= 0) || !((wsum = o.w_r + o.w_f + o.w_m) > 0) || !isfinite(wsum))
-        return CVA_E_OPTION;
+        return cva__report(diag, CVA_E_OPTION, 5, CVA_OPT_RFM_WEIGHTS, -1, 0,
+                           "weights w_r, w_f, w_m must be >= 0 with a finite, positive sum");
     k = o.bins;
     for (i = 0; i < n; i++)
         if (r[i] < 0 || r[i] > k || f[i] < 0 || f[i] > k || m[i] < 0 || m[i] > k)
-            return CVA_E_BADARG;
+            return cva__report(diag, CVA_E_BADARG, r[i] < 0 || r[i] > k ? 1 : f[i] < 0 || f[i] > k ? 2 : 3, 0,
+                               (int64_t)i, 0, "a score lies outside 0..bins");
     for (i = 0; i < n; i++) {
         int scored = r[i] > 0 && f[i] > 0 && m[i] > 0;
         if (cell)
@@ -1598,7 +1601,7 @@ cva_status cva_rfm_composite(const int32_t *r, const int32_t *f, const int32_t *
         if (fm)
             fm[i] = scored ? (f[i] + m[i]) / 2.0 : CVA_NAN;
     }
-    return n ? CVA_OK : CVA_W_EMPTY;
+    return cva__report(diag, n ? CVA_OK : CVA_W_EMPTY, 0, 0, -1, 0, NULL);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1749,19 +1752,22 @@ cva_status cva_rfm_segment(const int32_t *r, const int32_t *f, const int32_t *m,
 }
 
 cva_status cva_rfm_map_check(const cva_rfm_rule *rules, size_t n_rules, int32_t k, uint32_t *rule_cells,
-                             uint32_t *n_uncovered, uint32_t *n_shadowed, uint32_t *n_unreachable_labels)
+                             uint32_t *n_uncovered, uint32_t *n_shadowed, uint32_t *n_unreachable_labels,
+                             cva_diag *diag)
 {
     uint32_t cells[10000];
     uint32_t unc = 0, shadowed = 0, unreachable = 0;
     size_t j, q;
     int32_t r, f, m;
     if (n_rules > 0 && !rules)
-        return CVA_E_NULLPTR;
-    if (k < 1 || k > CVA_RFM_MAX_BINS || n_rules > 10000)
-        return CVA_E_BADARG;
+        return cva__report(diag, CVA_E_NULLPTR, 1, 0, -1, 0, "rules is NULL");
+    if (k < 1 || k > CVA_RFM_MAX_BINS)
+        return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "k must be 1..100");
+    if (n_rules > 10000)
+        return cva__report(diag, CVA_E_BADARG, 2, 0, -1, 0, "at most 10000 rules");
     for (j = 0; j < n_rules; j++)
         if (rules[j].r_lo > rules[j].r_hi || rules[j].f_lo > rules[j].f_hi || rules[j].m_lo > rules[j].m_hi)
-            return CVA_E_BADARG;
+            return cva__report(diag, CVA_E_BADARG, 1, 0, (int64_t)j, 0, "a rule has a range with lo > hi");
     memset(cells, 0, sizeof cells);
     for (r = 1; r <= k; r++)
         for (f = 1; f <= k; f++)
@@ -1799,7 +1805,7 @@ cva_status cva_rfm_map_check(const cva_rfm_rule *rules, size_t n_rules, int32_t 
         *n_shadowed = shadowed;
     if (n_unreachable_labels)
         *n_unreachable_labels = unreachable;
-    return (unc || shadowed || unreachable) ? CVA_W_MAP : CVA_OK;
+    return cva__report(diag, (unc || shadowed || unreachable) ? CVA_W_MAP : CVA_OK, 0, 0, -1, 0, NULL);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1807,21 +1813,22 @@ cva_status cva_rfm_map_check(const cva_rfm_rule *rules, size_t n_rules, int32_t 
 
 cva_status cva_rfm_report(const int32_t *segment, const int32_t *r, const int32_t *f, const int32_t *m,
                           const double *revenue, size_t n, cva_rfm_segment_stat *stats, size_t capacity,
-                          size_t *n_stats)
+                          size_t *n_stats, cva_diag *diag)
 {
     size_t i, ns = 0, s;
     int32_t labels[256];
     cva__ksum total = {0, 0};
     if (!n_stats)
-        return CVA_E_NULLPTR;
+        return cva__report(diag, CVA_E_NULLPTR, 9, 0, -1, 0, "n_stats is NULL");
     if (n > 0 && (!segment || !r || !f || !m))
-        return CVA_E_NULLPTR;
+        return cva__report(diag, CVA_E_NULLPTR, !segment ? 1 : !r ? 2 : !f ? 3 : 4, 0, -1, 0,
+                           "a segment or score array is NULL");
     if (capacity > 0 && !stats)
-        return CVA_E_NULLPTR;
+        return cva__report(diag, CVA_E_NULLPTR, 7, 0, -1, 0, "stats is NULL with capacity > 0");
     if (revenue)
         for (i = 0; i < n; i++)
             if (!isfinite(revenue[i]))
-                return CVA_E_NONFINITE;
+                return cva__report(diag, CVA_E_NONFINITE, 5, 0, (int64_t)i, 0, "revenue is NaN or infinite");
     /* distinct labels, sorted (insertion into a small sorted set) */
     for (i = 0; i < n; i++) {
         size_t lo = 0, hi = ns;
@@ -1835,14 +1842,14 @@ cva_status cva_rfm_report(const int32_t *segment, const int32_t *r, const int32_
         if (lo < ns && labels[lo] == segment[i])
             continue;
         if (ns == sizeof labels / sizeof labels[0])
-            return CVA_E_BADARG; /* more than 256 distinct labels */
+            return cva__report(diag, CVA_E_BADARG, 1, 0, (int64_t)i, 0, "more than 256 distinct segment codes");
         memmove(labels + lo + 1, labels + lo, (ns - lo) * sizeof labels[0]);
         labels[lo] = segment[i];
         ns++;
     }
     *n_stats = ns;
     if (capacity < ns)
-        return CVA_E_BUFFER_TOO_SMALL;
+        return cva__report(diag, CVA_E_BUFFER_TOO_SMALL, 8, 0, -1, ns, "capacity is less than the segments present");
     if (revenue)
         for (i = 0; i < n; i++)
             cva__ksum_add(&total, revenue[i]);
@@ -1874,16 +1881,16 @@ cva_status cva_rfm_report(const int32_t *segment, const int32_t *r, const int32_
             st->revenue_share = (tv < 0.0 || tv > 0.0) ? st->revenue / tv : CVA_NAN;
         }
     }
-    return n ? CVA_OK : CVA_W_EMPTY;
+    return cva__report(diag, n ? CVA_OK : CVA_W_EMPTY, 0, 0, -1, 0, NULL);
 }
 
 /* ------------------------------------------------------------------------ */
 /* High influence                                                           */
 
 cva_status cva_rfm_high_influence(const uint32_t *ref_n_txn, const double *ref_amount, size_t n, double share,
-                                  int32_t *flag)
+                                  int32_t *flag, cva_diag *diag)
 {
-    return cva_rfm_high_influence_advanced(ref_n_txn, ref_amount, n, share, flag, NULL, NULL);
+    return cva_rfm_high_influence_advanced(ref_n_txn, ref_amount, n, share, flag, NULL, diag);
 }
 
 cva_status cva_rfm_high_influence_advanced(const uint32_t *ref_n_txn, const double *ref_amount, size_t n,

@@ -136,14 +136,22 @@ static int sbg_params_ok(const double *p)
     return p && isfinite(p[0]) && isfinite(p[1]) && p[0] > 0.0 && p[1] > 0.0;
 }
 
-cva_status cva_sbg_curves(const double *params, size_t n_t, double *survival, double *retention, double *churn)
+/* The diag of a bad (alpha, beta): argument 1, index of the first bad parameter. */
+static cva_status sbg_params_report(const double *p, cva_diag *diag)
+{
+    if (!p)
+        return cva__report(diag, CVA_E_NULLPTR, 1, 0, -1, 0, "params is NULL");
+    return cva__report(diag, CVA_E_DOMAIN, 1, 0, isfinite(p[0]) && p[0] > 0.0 ? 1 : 0, 0,
+                       "sBG alpha and beta must be finite and > 0");
+}
+
+cva_status cva_sbg_curves(const double *params, size_t n_t, double *survival, double *retention, double *churn,
+                          cva_diag *diag)
 {
     double a, b, s = 1.0;
     size_t t;
-    if (!params)
-        return CVA_E_NULLPTR;
     if (!sbg_params_ok(params))
-        return CVA_E_DOMAIN;
+        return sbg_params_report(params, diag);
     a = params[0];
     b = params[1];
     for (t = 1; t <= n_t; t++) {
@@ -159,7 +167,7 @@ cva_status cva_sbg_curves(const double *params, size_t n_t, double *survival, do
         if (churn)
             churn[t - 1] = pt;
     }
-    return CVA_OK;
+    return cva__report(diag, CVA_OK, 0, 0, -1, 0, NULL);
 }
 
 /* --------------------------------------------------------------- lifetime */
@@ -196,39 +204,41 @@ static cva_status series_1bc(double B, double C, double z, double *out)
     return CVA_W_SERIES_LIMIT;
 }
 
-cva_status cva_sbg_lifetime(const double *params, double d, double n_renewals, double *del, double *derl)
+cva_status cva_sbg_lifetime(const double *params, double d, double n_renewals, double *del, double *derl,
+                            cva_diag *diag)
 {
     double a, b, z, v_del = 0.0, v_derl = 0.0, nn;
     cva_status st1 = CVA_OK, st2 = CVA_OK;
-    if (!params)
-        return CVA_E_NULLPTR;
     if (!sbg_params_ok(params))
-        return CVA_E_DOMAIN;
-    if (!isfinite(d) || !(d >= 0.0) || !isfinite(n_renewals) || !(n_renewals >= 0.0))
-        return CVA_E_DOMAIN;
+        return sbg_params_report(params, diag);
+    if (!isfinite(d) || !(d >= 0.0))
+        return cva__report(diag, CVA_E_DOMAIN, 2, 0, -1, 0, "the discount rate d must be finite and >= 0");
+    if (!isfinite(n_renewals) || !(n_renewals >= 0.0))
+        return cva__report(diag, CVA_E_DOMAIN, 3, 0, -1, 0, "n_renewals must be finite and >= 0");
     a = params[0];
     b = params[1];
     z = 1.0 / (1.0 + d);
-    if (!(d > 0.0) && !(a > 1.0))
-        return CVA_E_DOMAIN; /* undiscounted expected lifetime is infinite for α <= 1 */
+    if (!(d > 0.0) && !(a > 1.0)) /* undiscounted expected lifetime is infinite for α <= 1 */
+        return cva__report(diag, CVA_E_DOMAIN, 2, 0, -1, 0,
+                           "with d = 0 the expected lifetime is infinite unless alpha > 1");
     if (del) {
         st1 = series_1bc(b, a + b, z, &v_del);
         if (st1 < 0)
-            return st1;
+            return cva__report(diag, st1, 0, 0, -1, 0, NULL);
     }
     if (derl) {
         /* a customer who has renewed n_renewals times faces renewal n = n_renewals + 1 */
         nn = n_renewals + 1.0;
         st2 = series_1bc(b + nn, a + b + nn, z, &v_derl);
         if (st2 < 0)
-            return st2;
+            return cva__report(diag, st2, 0, 0, -1, 0, NULL);
         v_derl *= (b + nn - 1.0) / (a + b + nn - 1.0);
     }
     if (del)
         *del = v_del;
     if (derl)
         *derl = v_derl;
-    return st1 != CVA_OK ? st1 : st2;
+    return cva__report(diag, st1 != CVA_OK ? st1 : st2, 0, 0, -1, 0, NULL);
 }
 
 /* -------------------------------------------------------------- fitting */

@@ -1,5 +1,6 @@
 /*
- * libcva — BG/NBD + Gamma-Gamma transaction simulator.
+ * libcva — cva_sim_transactions: the BG/NBD + Gamma-Gamma transaction-log simulator
+ * (the model simulators of sim.h are in simulate.c).
  *
  * Each customer draws from its own xoshiro256** stream seeded from
  * (seed, customer index), so customer i's history does not depend on how
@@ -81,9 +82,9 @@ static size_t sim_customer(const cva_sim_opts *o, size_t i, int64_t *id, double 
     return k;
 }
 
-cva_status cva_simulate_bgnbd_gg(const cva_sim_opts *opts, size_t n_customers, int64_t *customer_id,
-                                 double *t, double *amount, size_t capacity, size_t *n_rows,
-                                 cva_diag *diag)
+cva_status cva_sim_transactions(const cva_sim_opts *opts, size_t n_customers, int64_t *customer_id,
+                                double *t, double *amount, size_t capacity, size_t *n_rows,
+                                cva_diag *diag)
 {
     cva_sim_opts o = sim_defaults;
     size_t i, total = 0;

@@ -1,5 +1,5 @@
 /*
- * libcva — simulation of the churn and spend models: BTYD
+ * libcva — the model simulators of sim.h (cva_sim_btyd, cva_sim_gg, cva_sim_sbg): BTYD
  * statistics (x, t_x) for BG/NBD, MBG/NBD, Pareto/NBD and BG/BB customers,
  * Gamma-Gamma mean spend, and sBG cohort survivor counts.
  *
@@ -12,7 +12,7 @@
 #include <math.h>
 
 #include "cva_internal.h"
-#include "cva/churn.h"
+#include "cva/sim.h"
 
 static void unit_stream(cva__rng *rng, uint64_t seed, size_t i)
 {
@@ -91,8 +91,8 @@ static void sim_bgbb(cva__rng *rng, const double *pr, double n, double *x, doubl
     *t_x = last;
 }
 
-cva_status cva_model_simulate(int32_t model, const double *params, const double *T, size_t n, uint64_t seed,
-                              double *x, double *t_x, cva_diag *diag)
+cva_status cva_sim_btyd(int32_t model, const double *params, const double *T, size_t n, uint64_t seed,
+                        double *x, double *t_x, cva_diag *diag)
 {
     size_t i;
     int bad;
@@ -135,8 +135,8 @@ cva_status cva_model_simulate(int32_t model, const double *params, const double 
     return cva__report(diag, CVA_OK, 0, 0, -1, n, NULL);
 }
 
-cva_status cva_gg_simulate(const double *params, const double *x, size_t n, uint64_t seed, double *m_x,
-                           cva_diag *diag)
+cva_status cva_sim_gg(const double *params, const double *x, size_t n, uint64_t seed, double *m_x,
+                      cva_diag *diag)
 {
     size_t i;
     int bad;
@@ -167,8 +167,8 @@ cva_status cva_gg_simulate(const double *params, const double *x, size_t n, uint
     return cva__report(diag, CVA_OK, 0, 0, -1, n, NULL);
 }
 
-cva_status cva_sbg_simulate(const double *params, double cohort_size, size_t n_periods, uint64_t seed,
-                            double *survivors, cva_diag *diag)
+cva_status cva_sim_sbg(const double *params, double cohort_size, size_t n_periods, uint64_t seed,
+                       double *survivors, cva_diag *diag)
 {
     size_t i, j, size;
     int bad;

@@ -83,13 +83,13 @@ static size_t simulate_gg(size_t n_cust, double *x, double *m)
     double *t, *amt;
     cva_sim_opts_init_defaults(&so, sizeof so);
     so.seed = 11;
-    assert_status(cva_simulate_bgnbd_gg(&so, n_cust, NULL, NULL, NULL, 0, &n_rows, NULL), CVA_OK);
+    assert_status(cva_sim_transactions(&so, n_cust, NULL, NULL, NULL, 0, &n_rows, NULL), CVA_OK);
     id = malloc(n_rows * sizeof *id);
     t = malloc(n_rows * sizeof *t);
     amt = malloc(n_rows * sizeof *amt);
     cid = malloc(n_cust * sizeof *cid);
     assert_true(id && t && amt && cid);
-    assert_status(cva_simulate_bgnbd_gg(&so, n_cust, id, t, amt, n_rows, &n_rows, NULL), CVA_OK);
+    assert_status(cva_sim_transactions(&so, n_cust, id, t, amt, n_rows, &n_rows, NULL), CVA_OK);
     memset(&in, 0, sizeof in);
     in.struct_size = sizeof in;
     in.n = n_rows;

@@ -564,7 +564,7 @@ static size_t simulate(size_t n_cust, uint64_t seed, int round_times, double **x
     cva_sim_opts_init_defaults(&so, sizeof so);
     so.seed = seed;
     so.round_times = round_times;
-    assert_status(cva_simulate_bgnbd_gg(&so, n_cust, NULL, NULL, NULL, 0, &n_rows, NULL), CVA_OK);
+    assert_status(cva_sim_transactions(&so, n_cust, NULL, NULL, NULL, 0, &n_rows, NULL), CVA_OK);
     id = malloc(n_rows * sizeof *id);
     t = malloc(n_rows * sizeof *t);
     amt = malloc(n_rows * sizeof *amt);
@@ -574,7 +574,7 @@ static size_t simulate(size_t n_cust, uint64_t seed, int round_times, double **x
     *T = malloc(n_cust * sizeof **T);
     *m = malloc(n_cust * sizeof **m);
     assert_true(id && t && amt && cid && *x && *tx && *T && *m);
-    assert_status(cva_simulate_bgnbd_gg(&so, n_cust, id, t, amt, n_rows, &n_rows, NULL), CVA_OK);
+    assert_status(cva_sim_transactions(&so, n_cust, id, t, amt, n_rows, &n_rows, NULL), CVA_OK);
     memset(&in, 0, sizeof in);
     in.struct_size = sizeof in;
     in.n = n_rows;
@@ -825,13 +825,13 @@ static void boundary_fits(void **state)
             x[i] = (double)(1 + i % 5);
         /* seed 7: the sample happens to show heterogeneity, the maximum is interior
            (q ≈ 35) and above the no-heterogeneity supremum: not flagged */
-        assert_status(cva_gg_simulate(pgg, x, 500, 7, m, NULL), CVA_OK);
+        assert_status(cva_sim_gg(pgg, x, 500, 7, m, NULL), CVA_OK);
         assert_status(cva_gg_fit(x, m, NULL, 500, NULL, &f, &d), CVA_OK);
         assert_int_equal(f.boundary, 0u);
         assert_int_equal(f.converged, 1);
         assert_true(f.log_likelihood > gg_limit_sup(x, m, 500) + 0.1);
         /* seed 8: the maximum is at the edge */
-        assert_status(cva_gg_simulate(pgg, x, 500, 8, m, NULL), CVA_OK);
+        assert_status(cva_sim_gg(pgg, x, 500, 8, m, NULL), CVA_OK);
         assert_status(cva_gg_fit(x, m, NULL, 500, NULL, &f, &d), CVA_W_BOUNDARY);
         check_boundary(&f, 6u, 6u, gg_limit_sup(x, m, 500), "GG, no heterogeneity");
         assert_int_equal(f.boundary, 6u); /* p is identified */
@@ -889,7 +889,7 @@ static void boundary_fits(void **state)
         const double p[4] = {1e6, 2e6, 1e-6, 1.0};
         for (i = 0; i < NB; i++)
             T[i] = 20.0 + 40.0 * (double)(i % 97) / 96.0;
-        assert_status(cva_model_simulate(CVA_MODEL_BGNBD, p, T, NB, 3, x, tx, NULL), CVA_OK);
+        assert_status(cva_sim_btyd(CVA_MODEL_BGNBD, p, T, NB, 3, x, tx, NULL), CVA_OK);
         for (k = 0; k < 3; k++) {
             assert_status(cva_model_fit_btyd(btyd[k], x, tx, T, NULL, NB, NULL, &f, NULL), CVA_W_BOUNDARY);
             check_boundary(&f, k == 2 ? 3u : 7u, 3u, poisson_sup(x, T, NB), "no heterogeneity");
@@ -903,7 +903,7 @@ static void boundary_fits(void **state)
         double far[4], ll_far;
         for (i = 0; i < NP; i++)
             T[i] = 20.0 + 40.0 * (double)((i * 37) % NP) / NP;
-        assert_status(cva_model_simulate(CVA_MODEL_PNBD, p, T, NP, 4, x, tx, NULL), CVA_OK);
+        assert_status(cva_sim_btyd(CVA_MODEL_PNBD, p, T, NP, 4, x, tx, NULL), CVA_OK);
         assert_status(cva_model_fit_btyd(CVA_MODEL_PNBD, x, tx, T, NULL, NP, NULL, &f, NULL), CVA_W_BOUNDARY);
         check_boundary(&f, 8u, 8u, (double)NAN, "Pareto/NBD, no churn signal");
         assert_int_equal(f.boundary & 3u, 0u); /* r and alpha are identified */

@@ -107,7 +107,19 @@ static void score_one(const double *v, size_t n, int k, int method, int recency,
     c.struct_size = sizeof c;
     assert_true(cva_rfm_cuts_compute(v, n, recency ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING, &o, 0, &c, NULL, 0,
                                      NULL) >= 0);
-    assert_status(cva_rfm_assign(v, 0, n, &c, CVA_KERNEL_AUTO, out), CVA_OK);
+    assert_status(cva_rfm_assign(v, 0, n, &c, CVA_KERNEL_AUTO, out, NULL), CVA_OK);
+    {
+        /* a bad kernel or cut set is named in the diag, and nothing is written */
+        cva_diag d;
+        cva_rfm_cuts bad = c;
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_rfm_assign(v, 0, n, &c, 7, out, &d), CVA_E_BADARG);
+        assert_int_equal(d.arg, 5);
+        bad.bins = 0;
+        assert_status(cva_rfm_assign(v, 0, n, &bad, CVA_KERNEL_AUTO, out, &d), CVA_E_BADARG);
+        assert_int_equal(d.arg, 4);
+        assert_non_null(strstr(d.detail, "cut set"));
+    }
 }
 
 static void spec_vectors(void **state)
@@ -218,14 +230,14 @@ static void random_vs_reference(void **state)
         c.struct_size = sizeof c;
         st = cva_rfm_cuts_compute(v, n, recency ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING, &o, 1, &c, NULL, 0, NULL);
         assert_true(st >= 0);
-        assert_status(cva_rfm_assign(v, 0, n, &c, CVA_KERNEL_AUTO, got), CVA_OK);
+        assert_status(cva_rfm_assign(v, 0, n, &c, CVA_KERNEL_AUTO, got, NULL), CVA_OK);
         ref_score(v, mask, n, k, method, recency, fixed, o.fixed_closure, want);
         assert_bins_equal(got, want, n, "auto", k, method);
         /* the scalar path gives the same integers */
         {
             cva_rfm_cuts c2 = c;
             memset(c2.count, 0, sizeof c2.count);
-            assert_status(cva_rfm_assign(v, 0, n, &c2, CVA_KERNEL_SCALAR, got2), CVA_OK);
+            assert_status(cva_rfm_assign(v, 0, n, &c2, CVA_KERNEL_SCALAR, got2, NULL), CVA_OK);
             assert_memory_equal(got, got2, n * sizeof(int32_t));
         }
         /* chunks with global offsets reproduce the whole column, counts add up */
@@ -238,7 +250,7 @@ static void random_vs_reference(void **state)
                 size_t len = 1 + (size_t)(lcg(&s) % 97);
                 if (len > n - pos)
                     len = n - pos;
-                assert_status(cva_rfm_assign(v + pos, pos, len, &c3, CVA_KERNEL_AUTO, got2 + pos), CVA_OK);
+                assert_status(cva_rfm_assign(v + pos, pos, len, &c3, CVA_KERNEL_AUTO, got2 + pos, NULL), CVA_OK);
                 pos += len;
             }
             assert_memory_equal(got, got2, n * sizeof(int32_t));
@@ -395,7 +407,7 @@ static void maps(void **state)
     /* default: complete */
     assert_status(cva_rfm_map_get(CVA_RFM_MAP_RF10_GRID, &rules, &nr), CVA_OK);
     assert_int_equal(nr, 10);
-    assert_status(cva_rfm_map_check(rules, nr, 5, cells, &unc, &sh, &unr), CVA_OK);
+    assert_status(cva_rfm_map_check(rules, nr, 5, cells, &unc, &sh, &unr, NULL), CVA_OK);
     assert_int_equal(unc, 0);
     assert_int_equal(sh, 0);
     assert_int_equal(unr, 0);
@@ -409,7 +421,7 @@ static void maps(void **state)
     }
     /* Hebbali: 7 of 11 labels reachable, counts of SPEC §3.4 */
     assert_status(cva_rfm_map_get(CVA_RFM_MAP_RFM11_HEBBALI, &rules, &nr), CVA_OK);
-    assert_status(cva_rfm_map_check(rules, nr, 5, cells, &unc, &sh, &unr), CVA_W_MAP);
+    assert_status(cva_rfm_map_check(rules, nr, 5, cells, &unc, &sh, &unr, NULL), CVA_W_MAP);
     {
         const uint32_t want[] = {8, 28, 24, 0, 0, 3, 3, 20, 0, 3, 0};
         assert_memory_equal(cells, want, sizeof want);
@@ -419,7 +431,7 @@ static void maps(void **state)
     assert_int_equal(unr, 4);
     /* specific first: 10 of 11 */
     assert_status(cva_rfm_map_get(CVA_RFM_MAP_RFM11_SPECIFIC_FIRST, &rules, &nr), CVA_OK);
-    assert_status(cva_rfm_map_check(rules, nr, 5, cells, &unc, &sh, &unr), CVA_W_MAP);
+    assert_status(cva_rfm_map_check(rules, nr, 5, cells, &unc, &sh, &unr, NULL), CVA_W_MAP);
     {
         const uint32_t want[] = {2, 1, 4, 8, 28, 21, 3, 3, 16, 3, 0};
         assert_memory_equal(cells, want, sizeof want);
@@ -428,8 +440,13 @@ static void maps(void **state)
     assert_int_equal(unr, 1);
     assert_status(cva_rfm_map_get(99, &rules, &nr), CVA_E_BADARG);
     {
-        const cva_rfm_rule bad[] = {{CVA_SEG_CUSTOM, 3, 2, 1, 5, 1, 5}};
-        assert_status(cva_rfm_map_check(bad, 1, 5, NULL, NULL, NULL, NULL), CVA_E_BADARG);
+        const cva_rfm_rule bad[] = {{CVA_SEG_CUSTOM, 1, 5, 1, 5, 1, 5}, {CVA_SEG_CUSTOM, 3, 2, 1, 5, 1, 5}};
+        cva_diag d;
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_rfm_map_check(bad + 1, 1, 5, NULL, NULL, NULL, NULL, NULL), CVA_E_BADARG);
+        assert_status(cva_rfm_map_check(bad, 2, 5, NULL, NULL, NULL, NULL, &d), CVA_E_BADARG);
+        assert_int_equal(d.index, 1); /* the rule with lo > hi */
+        assert_non_null(strstr(d.detail, "lo > hi"));
     }
 }
 
@@ -454,7 +471,7 @@ static void segments(void **state)
     assert_string_equal(cva_label(seg[0]), "Champions");
     assert_string_equal(cva_label(CVA_SEG_CANT_LOSE), "Can't Lose Them");
     assert_string_equal(cva_label(4242), "");
-    cva_rfm_map_get(CVA_RFM_MAP_RFM11_HEBBALI, &rules, &nr);
+    assert_status(cva_rfm_map_get(CVA_RFM_MAP_RFM11_HEBBALI, &rules, &nr), CVA_OK);
     assert_status(cva_rfm_segment(r, f, m, 6, 5, rules, nr, seg, &d), CVA_OK);
     assert_int_equal(seg[0], CVA_SEG_OTHERS);             /* 5,5,1 matches no box */
     assert_int_equal(seg[1], CVA_SEG_POTENTIAL_LOYALIST); /* shadows New Customers */
@@ -472,7 +489,7 @@ static void segments(void **state)
         assert_status(cva_rfm_segment(r3, o3, o3, 3, 3, custom, 2, seg, &d), CVA_OK);
         assert_int_equal(seg[0], CVA_SEG_CUSTOM + 1);
         assert_int_equal(seg[1], CVA_SEG_CUSTOM + 2);
-        assert_status(cva_rfm_map_check(custom, 2, 3, NULL, NULL, NULL, NULL), CVA_OK);
+        assert_status(cva_rfm_map_check(custom, 2, 3, NULL, NULL, NULL, NULL, NULL), CVA_OK);
     }
 }
 
@@ -489,7 +506,7 @@ static void composite_and_report(void **state)
     cva_rfm_segment_stat st[3];
     size_t ns;
     (void)state;
-    assert_status(cva_rfm_composite(r, f, m, 4, NULL, cell, w, fm), CVA_OK);
+    assert_status(cva_rfm_composite(r, f, m, 4, NULL, cell, w, fm, NULL), CVA_OK);
     assert_int_equal(cell[0], 543);
     assert_int_equal(cell[2], 0);
     cva_assert_close(w[0], 4.0, 1e-15, 0);
@@ -500,15 +517,29 @@ static void composite_and_report(void **state)
     o.w_r = 2;
     o.w_f = 1;
     o.w_m = 1;
-    assert_status(cva_rfm_composite(r, f, m, 4, &o, cell, w, NULL), CVA_OK);
+    assert_status(cva_rfm_composite(r, f, m, 4, &o, cell, w, NULL, NULL), CVA_OK);
     assert_int_equal(cell[0], (5 * 11 + 4) * 11 + 3);
     cva_assert_close(w[0], (10.0 + 4 + 3) / 4, 1e-15, 0);
     o.w_r = -1;
-    assert_status(cva_rfm_composite(r, f, m, 4, &o, cell, w, NULL), CVA_E_OPTION);
+    assert_status(cva_rfm_composite(r, f, m, 4, &o, cell, w, NULL, NULL), CVA_E_OPTION);
+    {
+        /* the diag says which option, argument and element are at fault */
+        const int32_t r_bad[] = {5, 0, 6, 1};
+        cva_diag d;
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_rfm_composite(r, f, m, 4, &o, cell, w, NULL, &d), CVA_E_OPTION);
+        assert_int_equal(d.option, CVA_OPT_RFM_WEIGHTS);
+        assert_status(cva_rfm_composite(r_bad, f, m, 4, NULL, cell, w, NULL, &d), CVA_E_BADARG);
+        assert_int_equal(d.arg, 1);
+        assert_int_equal(d.index, 2);
+        assert_status(cva_rfm_report(seg, r, f, m, rev, 4, st, 1, &ns, &d), CVA_E_BUFFER_TOO_SMALL);
+        assert_int_equal(d.count, 3);
+        assert_int_equal(d.arg, 8);
+    }
 
-    assert_status(cva_rfm_report(seg, r, f, m, rev, 4, st, 1, &ns), CVA_E_BUFFER_TOO_SMALL);
+    assert_status(cva_rfm_report(seg, r, f, m, rev, 4, st, 1, &ns, NULL), CVA_E_BUFFER_TOO_SMALL);
     assert_int_equal(ns, 3);
-    assert_status(cva_rfm_report(seg, r, f, m, rev, 4, st, 3, &ns), CVA_OK);
+    assert_status(cva_rfm_report(seg, r, f, m, rev, 4, st, 3, &ns, NULL), CVA_OK);
     assert_int_equal(st[0].label, CVA_SEG_NONE);
     assert_int_equal(st[1].label, CVA_SEG_CHAMPIONS);
     assert_int_equal(st[1].count, 2);
@@ -554,12 +585,20 @@ static void raw_and_influence(void **state)
         const double ra[] = {0, 50, 10, 50, 80, 5, 5, 0, 1, 2, 3};
         int32_t flag[11];
         /* 9 referrers: top ceil(1.8) = 2 by money: 80 (idx 4), then 50 (idx 1, before idx 3) */
-        assert_status(cva_rfm_high_influence(rn, ra, 11, 0.20, flag), CVA_OK);
+        assert_status(cva_rfm_high_influence(rn, ra, 11, 0.20, flag, NULL), CVA_OK);
+        {
+            cva_diag hd;
+            cva_diag_init(&hd, sizeof hd);
+            assert_status(cva_rfm_high_influence(rn, ra, 11, 1.5, flag, &hd), CVA_E_OPTION);
+            assert_int_equal(hd.arg, 4);
+            assert_non_null(strstr(hd.detail, "share"));
+            assert_status(cva_rfm_high_influence(rn, ra, 11, 0.20, flag, NULL), CVA_OK);
+        }
         assert_int_equal(flag[4], 1);
         assert_int_equal(flag[1], 1);
         assert_int_equal(flag[3], 0);
         assert_int_equal(flag[0] + flag[2] + flag[5] + flag[6] + flag[7] + flag[8] + flag[9] + flag[10], 0);
-        assert_status(cva_rfm_high_influence(rn, ra, 11, 1.5, flag), CVA_E_OPTION);
+        assert_status(cva_rfm_high_influence(rn, ra, 11, 1.5, flag, NULL), CVA_E_OPTION);
     }
 }
 
@@ -586,7 +625,7 @@ static void fa_free(void *user, void *p)
     free(p);
 }
 
-/* cva_rfm_high_influence_advanced(): the same flags as cva_rfm_high_influence(), its two
+/* cva_rfm_high_influence_advanced(): the same flags as cva_rfm_high_influence(, NULL), its two
    blocks from the caller's allocator (failing the k-th for every k: CVA_E_NOMEM, flag
    untouched, nothing leaked), and the argument at fault in diag. */
 static void influence_allocator_and_oom(void **state)
@@ -602,7 +641,7 @@ static void influence_allocator_and_oom(void **state)
     int k;
     (void)state;
     cva_diag_init(&d, sizeof d);
-    assert_status(cva_rfm_high_influence(rn, ra, 11, 0.5, want), CVA_OK);
+    assert_status(cva_rfm_high_influence(rn, ra, 11, 0.5, want, NULL), CVA_OK);
     /* 9 referrers, top ceil(4.5) = 5: 80 (4), 50 (1), 50 (3), 10 (2), 5 (5, before 6) */
     for (i = 0; i < 11; i++)
         assert_int_equal(want[i], i == 4 || i == 1 || i == 3 || i == 2 || i == 5);
@@ -723,7 +762,7 @@ static void sampled_path(void **state)
                         c.struct_size = sizeof c;
                         assert_true(cva_rfm_cuts_compute(v, n, recency ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING, &o,
                                                          0, &c, NULL, 0, NULL) >= 0);
-                        assert_status(cva_rfm_assign(v, 0, n, &c, CVA_KERNEL_AUTO, got), CVA_OK);
+                        assert_status(cva_rfm_assign(v, 0, n, &c, CVA_KERNEL_AUTO, got, NULL), CVA_OK);
                         ref_score(v, mask, n, k, method, recency, NULL, 0, want);
                         assert_bins_equal(got, want, n, "sampled", k, method);
                         /* scalar kernels and the caller workspace give the same cut set and bins */
@@ -735,7 +774,7 @@ static void sampled_path(void **state)
                         assert_memory_equal(c.value, c2.value, sizeof c.value);
                         assert_memory_equal(c.index, c2.index, sizeof c.index);
                         assert_int_equal(c.ties_split, c2.ties_split);
-                        assert_status(cva_rfm_assign(v, 0, n, &c2, CVA_KERNEL_SCALAR, got2), CVA_OK);
+                        assert_status(cva_rfm_assign(v, 0, n, &c2, CVA_KERNEL_SCALAR, got2, NULL), CVA_OK);
                         assert_memory_equal(got, got2, n * sizeof(int32_t));
                     }
         }
@@ -813,8 +852,8 @@ static void vector_kernels_vs_scalar(void **state)
         if (k > 1 && trial % 37 == 0)
             c1.value[k / 2 - 1 + (k == 2)] = (double)NAN;
         c2 = c1;
-        assert_status(cva_rfm_assign(v, off, len, &c1, CVA_KERNEL_AUTO, a), CVA_OK);
-        assert_status(cva_rfm_assign(v, off, len, &c2, CVA_KERNEL_SCALAR, b), CVA_OK);
+        assert_status(cva_rfm_assign(v, off, len, &c1, CVA_KERNEL_AUTO, a, NULL), CVA_OK);
+        assert_status(cva_rfm_assign(v, off, len, &c2, CVA_KERNEL_SCALAR, b, NULL), CVA_OK);
         assert_memory_equal(a, b, len * sizeof(int32_t));
         assert_memory_equal(c1.count, c2.count, sizeof c1.count);
     }

@@ -261,14 +261,14 @@ static void test_lifetime(void **state)
     double del, derl;
     int i;
     (void)state;
-    assert_status(cva_sbg_lifetime(p, 0.10, 0, &del, NULL), CVA_OK);
+    assert_status(cva_sbg_lifetime(p, 0.10, 0, &del, NULL, NULL), CVA_OK);
     cva_assert_close(del, 3.695147406, 1e-9, 0);
     cva_assert_close(del, 3.6951474055745741, 1e-14, 0);
     for (i = 0; i < 4; i++) {
         /* SPEC's n counts the renewal about to be faced: n_renewals = n − 1 */
-        assert_status(cva_sbg_lifetime(p, 0.10, ns[i] - 1, NULL, &derl), CVA_OK);
+        assert_status(cva_sbg_lifetime(p, 0.10, ns[i] - 1, NULL, &derl, NULL), CVA_OK);
         cva_assert_close(derl, derl10[i], 1e-13, 0);
-        assert_status(cva_sbg_lifetime(p, 0.01, ns[i] - 1, &del, &derl), CVA_OK);
+        assert_status(cva_sbg_lifetime(p, 0.01, ns[i] - 1, &del, &derl, NULL), CVA_OK);
         cva_assert_close(derl, derl01[i], 1e-13, 0);
         cva_assert_close(del, 9.418759576248782, 1e-13, 0);
     }
@@ -276,35 +276,35 @@ static void test_lifetime(void **state)
     cva_assert_close(4.103458620, derl10[1], 1e-9, 0);
     cva_assert_close(5.894422860, derl10[2], 1e-9, 0);
     /* DERL(n=1) = (1+d)(DEL − 1) */
-    assert_status(cva_sbg_lifetime(p, 0.10, 0, &del, &derl), CVA_OK);
+    assert_status(cva_sbg_lifetime(p, 0.10, 0, &del, &derl, NULL), CVA_OK);
     cva_assert_close(derl, 1.1 * (del - 1.0), 1e-14, 0);
     /* d = 0 and α > 1: the expected lifetime (α+β−1)/(α−1) */
     {
         const double q[2] = {1.5, 2.5};
-        assert_status(cva_sbg_lifetime(q, 0.0, 0, &del, NULL), CVA_OK);
+        assert_status(cva_sbg_lifetime(q, 0.0, 0, &del, NULL, NULL), CVA_OK);
         cva_assert_close(del, 6.0, 1e-15, 0);
     }
     /* monotone in d */
     {
         double prev = HUGE_VAL, dd;
         for (dd = 0.005; dd < 1.0; dd *= 2) {
-            assert_status(cva_sbg_lifetime(p, dd, 3, NULL, &derl), CVA_OK);
+            assert_status(cva_sbg_lifetime(p, dd, 3, NULL, &derl, NULL), CVA_OK);
             assert_true(derl < prev);
             prev = derl;
         }
     }
     /* domain */
-    assert_status(cva_sbg_lifetime(p, -0.1, 0, &del, NULL), CVA_E_DOMAIN);
-    assert_status(cva_sbg_lifetime(p, 0.0, 0, &del, NULL), CVA_E_DOMAIN);
-    assert_status(cva_sbg_lifetime(p, (double)NAN, 0, &del, NULL), CVA_E_DOMAIN);
-    assert_status(cva_sbg_lifetime(p, 0.1, -1, &del, NULL), CVA_E_DOMAIN);
+    assert_status(cva_sbg_lifetime(p, -0.1, 0, &del, NULL, NULL), CVA_E_DOMAIN);
+    assert_status(cva_sbg_lifetime(p, 0.0, 0, &del, NULL, NULL), CVA_E_DOMAIN);
+    assert_status(cva_sbg_lifetime(p, (double)NAN, 0, &del, NULL, NULL), CVA_E_DOMAIN);
+    assert_status(cva_sbg_lifetime(p, 0.1, -1, &del, NULL, NULL), CVA_E_DOMAIN);
     {
         const double bad[2] = {0.0, 1.0};
-        assert_status(cva_sbg_lifetime(bad, 0.1, 0, &del, NULL), CVA_E_DOMAIN);
+        assert_status(cva_sbg_lifetime(bad, 0.1, 0, &del, NULL, NULL), CVA_E_DOMAIN);
     }
-    assert_status(cva_sbg_lifetime(NULL, 0.1, 0, &del, NULL), CVA_E_NULLPTR);
+    assert_status(cva_sbg_lifetime(NULL, 0.1, 0, &del, NULL, NULL), CVA_E_NULLPTR);
     /* a tiny discount hits the term cap */
-    assert_status(cva_sbg_lifetime(p, 1e-8, 0, &del, NULL), CVA_W_SERIES_LIMIT);
+    assert_status(cva_sbg_lifetime(p, 1e-8, 0, &del, NULL, NULL), CVA_W_SERIES_LIMIT);
     assert_true(isfinite(del) && del > 0);
 }
 
@@ -318,7 +318,7 @@ static void test_curves(void **state)
     double s[10], r[10], c[10], sum = 0;
     int i;
     (void)state;
-    assert_status(cva_sbg_curves(p, 10, s, r, c), CVA_OK);
+    assert_status(cva_sbg_curves(p, 10, s, r, c, NULL), CVA_OK);
     for (i = 0; i < 4; i++) {
         cva_assert_close(s[at[i] - 1], S[i], 1e-14, 0);
         cva_assert_close(r[at[i] - 1], R[i], 1e-14, 0);
@@ -330,11 +330,26 @@ static void test_curves(void **state)
         if (i > 0)
             assert_true(r[i] > r[i - 1]);
     }
-    assert_status(cva_sbg_curves(p, 10, NULL, NULL, NULL), CVA_OK);
-    assert_status(cva_sbg_curves(p, 0, s, r, c), CVA_OK);
+    assert_status(cva_sbg_curves(p, 10, NULL, NULL, NULL, NULL), CVA_OK);
+    assert_status(cva_sbg_curves(p, 0, s, r, c, NULL), CVA_OK);
     {
         const double bad[2] = {1.0, (double)NAN};
-        assert_status(cva_sbg_curves(bad, 3, s, r, c), CVA_E_DOMAIN);
+        cva_diag d;
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_sbg_curves(bad, 3, s, r, c, &d), CVA_E_DOMAIN);
+        /* the diag names the argument and the parameter at fault (beta, index 1) */
+        assert_int_equal(d.status, CVA_E_DOMAIN);
+        assert_int_equal(d.arg, 1);
+        assert_int_equal(d.index, 1);
+        assert_non_null(strstr(d.detail, "alpha and beta"));
+        assert_status(cva_sbg_lifetime(p, 0.1, -1, NULL, NULL, &d), CVA_E_DOMAIN);
+        assert_int_equal(d.arg, 3);
+        assert_non_null(strstr(d.detail, "n_renewals"));
+        assert_status(cva_sbg_lifetime(p, 0.0, 0, NULL, NULL, &d), CVA_E_DOMAIN);
+        assert_int_equal(d.arg, 2);
+        assert_status(cva_sbg_curves(p, 2, s, r, c, &d), CVA_OK);
+        assert_int_equal(d.status, CVA_OK);
+        assert_int_equal(d.arg, 0);
     }
 }
 

@@ -30,16 +30,16 @@ static void count_then_write(void **state)
     (void)state;
     cva_diag_init(&d, sizeof d);
     assert_status(cva_sim_opts_init_defaults(&o, sizeof o), CVA_OK);
-    assert_status(cva_simulate_bgnbd_gg(&o, 500, NULL, NULL, NULL, 0, &n_rows, &d), CVA_OK);
+    assert_status(cva_sim_transactions(&o, 500, NULL, NULL, NULL, 0, &n_rows, &d), CVA_OK);
     assert_true(n_rows >= 500);
     id = (int64_t *)malloc(n_rows * sizeof *id);
     t = (double *)malloc(n_rows * sizeof *t);
     a = (double *)malloc(n_rows * sizeof *a);
     id[0] = -5;
-    assert_status(cva_simulate_bgnbd_gg(&o, 500, id, t, a, n_rows - 1, &n2, &d), CVA_E_BUFFER_TOO_SMALL);
+    assert_status(cva_sim_transactions(&o, 500, id, t, a, n_rows - 1, &n2, &d), CVA_E_BUFFER_TOO_SMALL);
     assert_int_equal(n2, n_rows);
     assert_int_equal(id[0], -5);
-    assert_status(cva_simulate_bgnbd_gg(&o, 500, id, t, a, n_rows, &n2, &d), CVA_OK);
+    assert_status(cva_sim_transactions(&o, 500, id, t, a, n_rows, &n2, &d), CVA_OK);
     assert_int_equal(n2, n_rows);
     for (i = 0; i < n_rows; i++) {
         assert_true(id[i] >= 1 && id[i] <= 500);
@@ -55,13 +55,13 @@ static void count_then_write(void **state)
     {
         uint64_t h1 = fnv_bytes(UINT64_C(1469598103934665603), t, n_rows * sizeof *t), h2;
         double *t2 = (double *)malloc(n_rows * sizeof *t2);
-        assert_status(cva_simulate_bgnbd_gg(&o, 500, id, t2, a, n_rows, &n2, NULL), CVA_OK);
+        assert_status(cva_sim_transactions(&o, 500, id, t2, a, n_rows, &n2, NULL), CVA_OK);
         h2 = fnv_bytes(UINT64_C(1469598103934665603), t2, n_rows * sizeof *t2);
         assert_true(h1 == h2);
         o.seed = 43;
-        assert_status(cva_simulate_bgnbd_gg(&o, 500, NULL, NULL, NULL, 0, &n2, NULL), CVA_OK);
+        assert_status(cva_sim_transactions(&o, 500, NULL, NULL, NULL, 0, &n2, NULL), CVA_OK);
         if (n2 <= n_rows) {
-            assert_status(cva_simulate_bgnbd_gg(&o, 500, id, t2, a, n_rows, &n2, NULL), CVA_OK);
+            assert_status(cva_sim_transactions(&o, 500, id, t2, a, n_rows, &n2, NULL), CVA_OK);
             assert_true(n2 != n_rows ||
                         fnv_bytes(UINT64_C(1469598103934665603), t2, n2 * sizeof *t2) != h1);
         }
@@ -73,8 +73,8 @@ static void count_then_write(void **state)
         int64_t *id3 = (int64_t *)malloc(n_rows * sizeof *id3);
         double *t3 = (double *)malloc(n_rows * sizeof *t3), *a3 = (double *)malloc(n_rows * sizeof *a3);
         o.seed = 42;
-        assert_status(cva_simulate_bgnbd_gg(&o, 500, id, t, a, n_rows, &n2, NULL), CVA_OK);
-        assert_status(cva_simulate_bgnbd_gg(&o, 100, id3, t3, a3, n_rows, &m, NULL), CVA_OK);
+        assert_status(cva_sim_transactions(&o, 500, id, t, a, n_rows, &n2, NULL), CVA_OK);
+        assert_status(cva_sim_transactions(&o, 100, id3, t3, a3, n_rows, &m, NULL), CVA_OK);
         while (m2 < n2 && id[m2] <= 100)
             m2++;
         assert_int_equal(m, m2);
@@ -99,7 +99,7 @@ static void golden_stream(void **state)
     uint64_t h = UINT64_C(1469598103934665603);
     (void)state;
     cva_sim_opts_init_defaults(&o, sizeof o);
-    assert_status(cva_simulate_bgnbd_gg(&o, 200, id, t, a, 4096, &n, NULL), CVA_OK);
+    assert_status(cva_sim_transactions(&o, 200, id, t, a, 4096, &n, NULL), CVA_OK);
     h = fnv_bytes(h, id, n * sizeof id[0]);
     h = fnv_bytes(h, t, n * sizeof t[0]);
     h = fnv_bytes(h, a, n * sizeof a[0]);
@@ -129,11 +129,11 @@ static void distribution(void **state)
     o.time_scale = 1;
     o.end = 20;                    /* window of 20 model units */
     o.seed = 7;
-    assert_status(cva_simulate_bgnbd_gg(&o, NC, NULL, NULL, NULL, 0, &n, NULL), CVA_OK);
+    assert_status(cva_sim_transactions(&o, NC, NULL, NULL, NULL, 0, &n, NULL), CVA_OK);
     id = (int64_t *)malloc(n * sizeof *id);
     t = (double *)malloc(n * sizeof *t);
     a = (double *)malloc(n * sizeof *a);
-    assert_status(cva_simulate_bgnbd_gg(&o, NC, id, t, a, n, &n, NULL), CVA_OK);
+    assert_status(cva_sim_transactions(&o, NC, id, t, a, n, &n, NULL), CVA_OK);
     for (i = 0; i < n; i++) {
         if (i == 0 || id[i] != id[i - 1]) {
             size_t j = i + 1;
@@ -169,26 +169,26 @@ static void option_errors(void **state)
     (void)state;
     cva_diag_init(&d, sizeof d);
     cva_sim_opts_init_defaults(&o, sizeof o);
-    assert_status(cva_simulate_bgnbd_gg(&o, 10, NULL, NULL, NULL, 0, NULL, &d), CVA_E_NULLPTR);
-    assert_status(cva_simulate_bgnbd_gg(&o, 10, id, t, NULL, 4, &n, &d), CVA_E_NULLPTR);
-    assert_status(cva_simulate_bgnbd_gg(&o, 0, NULL, NULL, NULL, 0, &n, &d), CVA_W_EMPTY);
+    assert_status(cva_sim_transactions(&o, 10, NULL, NULL, NULL, 0, NULL, &d), CVA_E_NULLPTR);
+    assert_status(cva_sim_transactions(&o, 10, id, t, NULL, 4, &n, &d), CVA_E_NULLPTR);
+    assert_status(cva_sim_transactions(&o, 0, NULL, NULL, NULL, 0, &n, &d), CVA_W_EMPTY);
     assert_int_equal(n, 0);
     o.r = -1;
-    assert_status(cva_simulate_bgnbd_gg(&o, 10, NULL, NULL, NULL, 0, &n, &d), CVA_E_OPTION);
+    assert_status(cva_sim_transactions(&o, 10, NULL, NULL, NULL, 0, &n, &d), CVA_E_OPTION);
     assert_int_equal(d.option, CVA_OPT_SIM_R);
     cva_sim_opts_init_defaults(&o, sizeof o);
     o.gamma = (double)NAN;
-    assert_status(cva_simulate_bgnbd_gg(&o, 10, NULL, NULL, NULL, 0, &n, &d), CVA_E_OPTION);
+    assert_status(cva_sim_transactions(&o, 10, NULL, NULL, NULL, 0, &n, &d), CVA_E_OPTION);
     assert_int_equal(d.option, CVA_OPT_SIM_GAMMA);
     cva_sim_opts_init_defaults(&o, sizeof o);
     o.end = 10;
-    assert_status(cva_simulate_bgnbd_gg(&o, 10, NULL, NULL, NULL, 0, &n, &d), CVA_E_OPTION);
+    assert_status(cva_sim_transactions(&o, 10, NULL, NULL, NULL, 0, &n, &d), CVA_E_OPTION);
     assert_int_equal(d.option, CVA_OPT_SIM_END);
     cva_sim_opts_init_defaults(&o, sizeof o);
     o.first_id = INT64_MAX - 3;
-    assert_status(cva_simulate_bgnbd_gg(&o, 10, NULL, NULL, NULL, 0, &n, &d), CVA_E_BADARG);
+    assert_status(cva_sim_transactions(&o, 10, NULL, NULL, NULL, 0, &n, &d), CVA_E_BADARG);
     o.struct_size = 3;
-    assert_status(cva_simulate_bgnbd_gg(&o, 10, NULL, NULL, NULL, 0, &n, &d), CVA_E_ABI_MISMATCH);
+    assert_status(cva_sim_transactions(&o, 10, NULL, NULL, NULL, 0, &n, &d), CVA_E_ABI_MISMATCH);
     assert_status(cva_sim_opts_init_defaults(&o, 3), CVA_E_ABI_MISMATCH);
 }
 

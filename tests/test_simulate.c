@@ -36,7 +36,7 @@ static void recover_btyd(int32_t model, const double *truth, double T_lo, double
     if (model == CVA_MODEL_BGBB)
         for (i = 0; i < N_REC; i++)
             T[i] = floor(T[i]);
-    assert_status(cva_model_simulate(model, truth, T, N_REC, 2024, x, tx, &d), CVA_OK);
+    assert_status(cva_sim_btyd(model, truth, T, N_REC, 2024, x, tx, &d), CVA_OK);
     for (i = 0; i < N_REC; i++) {
         assert_true(x[i] >= 0 && x[i] == floor(x[i]));
         assert_true(tx[i] >= 0 && tx[i] <= T[i]);
@@ -94,8 +94,8 @@ static void test_recover_gg(void **state)
     (void)state;
     for (i = 0; i < N_REC; i++)
         T[i] = 39.0;
-    assert_status(cva_model_simulate(CVA_MODEL_BGNBD, bg, T, N_REC, 7, x, tx, NULL), CVA_OK);
-    assert_status(cva_gg_simulate(truth, x, N_REC, 8, m, NULL), CVA_OK);
+    assert_status(cva_sim_btyd(CVA_MODEL_BGNBD, bg, T, N_REC, 7, x, tx, NULL), CVA_OK);
+    assert_status(cva_sim_gg(truth, x, N_REC, 8, m, NULL), CVA_OK);
     for (i = 0; i < N_REC; i++)
         assert_true(x[i] == 0 ? m[i] == 0 : (m[i] > 0 && isfinite(m[i])));
     cva_model_fit_init(&fit, sizeof fit);
@@ -114,7 +114,7 @@ static void test_recover_sbg(void **state)
     cva_model_fit fit;
     size_t j;
     (void)state;
-    assert_status(cva_sbg_simulate(truth, 100000, 13, 99, s, NULL), CVA_OK);
+    assert_status(cva_sim_sbg(truth, 100000, 13, 99, s, NULL), CVA_OK);
     cva_assert_same(s[0], 100000);
     for (j = 1; j < 13; j++)
         assert_true(s[j] <= s[j - 1] && s[j] == floor(s[j]));
@@ -142,7 +142,7 @@ static void test_mean_matches_closed_form(void **state)
         double ex, s1 = 0, s2 = 0, mean, se;
         for (i = 0; i < N_REC; i++)
             T[i] = Tval[k];
-        assert_status(cva_model_simulate(models[k], pr[k], T, N_REC, 11, x, tx, NULL), CVA_OK);
+        assert_status(cva_sim_btyd(models[k], pr[k], T, N_REC, 11, x, tx, NULL), CVA_OK);
         assert_status(cva_model_expected_pop(models[k], pr[k], &Tval[k], 1, &ex, NULL), CVA_OK);
         for (i = 0; i < N_REC; i++) {
             s1 += x[i];
@@ -170,29 +170,29 @@ static void test_determinism(void **state)
     for (i = 0; i < 1000; i++)
         T[i] = (double)(1 + i % 20);
     for (k = 0; k < 4; k++) {
-        assert_status(cva_model_simulate(models[k], pr, T, 1000, 5, x1, t1, NULL), CVA_OK);
-        assert_status(cva_model_simulate(models[k], pr, T, 1000, 5, x2, t2, NULL), CVA_OK);
+        assert_status(cva_sim_btyd(models[k], pr, T, 1000, 5, x1, t1, NULL), CVA_OK);
+        assert_status(cva_sim_btyd(models[k], pr, T, 1000, 5, x2, t2, NULL), CVA_OK);
         assert_memory_equal(x1, x2, sizeof x1);
         assert_memory_equal(t1, t2, sizeof t1);
-        assert_status(cva_model_simulate(models[k], pr, T, 10, 5, xs, ts, NULL), CVA_OK);
+        assert_status(cva_sim_btyd(models[k], pr, T, 10, 5, xs, ts, NULL), CVA_OK);
         assert_memory_equal(x1, xs, sizeof xs);
         assert_memory_equal(t1, ts, sizeof ts);
-        assert_status(cva_model_simulate(models[k], pr, T, 1000, 6, x2, t2, NULL), CVA_OK);
+        assert_status(cva_sim_btyd(models[k], pr, T, 1000, 6, x2, t2, NULL), CVA_OK);
         differ = memcmp(x1, x2, sizeof x1) != 0;
         assert_true(differ);
     }
-    assert_status(cva_gg_simulate(pr, x1, 1000, 3, m1, NULL), CVA_OK);
-    assert_status(cva_gg_simulate(pr, x1, 1000, 3, m2, NULL), CVA_OK);
+    assert_status(cva_sim_gg(pr, x1, 1000, 3, m1, NULL), CVA_OK);
+    assert_status(cva_sim_gg(pr, x1, 1000, 3, m2, NULL), CVA_OK);
     assert_memory_equal(m1, m2, sizeof m1);
-    assert_status(cva_gg_simulate(pr, x1, 10, 3, ms, NULL), CVA_OK);
+    assert_status(cva_sim_gg(pr, x1, 10, 3, ms, NULL), CVA_OK);
     assert_memory_equal(m1, ms, sizeof ms);
-    assert_status(cva_sbg_simulate(pr, 500, 20, 4, s1, NULL), CVA_OK);
-    assert_status(cva_sbg_simulate(pr, 500, 20, 4, s2, NULL), CVA_OK);
+    assert_status(cva_sim_sbg(pr, 500, 20, 4, s1, NULL), CVA_OK);
+    assert_status(cva_sim_sbg(pr, 500, 20, 4, s2, NULL), CVA_OK);
     assert_memory_equal(s1, s2, sizeof s1);
     /* T = 0: nothing observed */
     T[0] = 0.0;
     for (k = 0; k < 4; k++) {
-        assert_status(cva_model_simulate(models[k], pr, T, 1, 5, xs, ts, NULL), CVA_OK);
+        assert_status(cva_sim_btyd(models[k], pr, T, 1, 5, xs, ts, NULL), CVA_OK);
         cva_assert_same(xs[0], 0);
         cva_assert_same(ts[0], 0);
     }
@@ -207,31 +207,31 @@ static void test_errors(void **state)
     int j;
     (void)state;
     cva_diag_init(&d, sizeof d);
-    assert_status(cva_model_simulate(CVA_MODEL_GG, pr, T, 3, 1, x, tx, &d), CVA_E_BADARG);
-    assert_status(cva_model_simulate(99, pr, T, 3, 1, x, tx, &d), CVA_E_BADARG);
-    assert_status(cva_model_simulate(CVA_MODEL_BGNBD, NULL, T, 3, 1, x, tx, &d), CVA_E_NULLPTR);
-    assert_status(cva_model_simulate(CVA_MODEL_BGNBD, pr, NULL, 3, 1, x, tx, &d), CVA_E_NULLPTR);
-    assert_status(cva_model_simulate(CVA_MODEL_BGNBD, pr, T, 3, 1, NULL, tx, &d), CVA_E_NULLPTR);
-    assert_status(cva_model_simulate(CVA_MODEL_BGNBD, pr, T, 3, 1, x, NULL, &d), CVA_E_NULLPTR);
-    assert_status(cva_model_simulate(CVA_MODEL_BGNBD, pr, NULL, 0, 1, NULL, NULL, &d), CVA_OK);
+    assert_status(cva_sim_btyd(CVA_MODEL_GG, pr, T, 3, 1, x, tx, &d), CVA_E_BADARG);
+    assert_status(cva_sim_btyd(99, pr, T, 3, 1, x, tx, &d), CVA_E_BADARG);
+    assert_status(cva_sim_btyd(CVA_MODEL_BGNBD, NULL, T, 3, 1, x, tx, &d), CVA_E_NULLPTR);
+    assert_status(cva_sim_btyd(CVA_MODEL_BGNBD, pr, NULL, 3, 1, x, tx, &d), CVA_E_NULLPTR);
+    assert_status(cva_sim_btyd(CVA_MODEL_BGNBD, pr, T, 3, 1, NULL, tx, &d), CVA_E_NULLPTR);
+    assert_status(cva_sim_btyd(CVA_MODEL_BGNBD, pr, T, 3, 1, x, NULL, &d), CVA_E_NULLPTR);
+    assert_status(cva_sim_btyd(CVA_MODEL_BGNBD, pr, NULL, 0, 1, NULL, NULL, &d), CVA_OK);
     for (j = 0; j < 4; j++) {
         bad[j] = j % 2 ? -1.0 : 0.0;
-        assert_status(cva_model_simulate(CVA_MODEL_PNBD, bad, T, 3, 1, x, tx, &d), CVA_E_DOMAIN);
+        assert_status(cva_sim_btyd(CVA_MODEL_PNBD, bad, T, 3, 1, x, tx, &d), CVA_E_DOMAIN);
         assert_int_equal((int)d.index, j);
         bad[j] = (double)INFINITY;
-        assert_status(cva_model_simulate(CVA_MODEL_BGBB, bad, T, 3, 1, x, tx, &d), CVA_E_DOMAIN);
+        assert_status(cva_sim_btyd(CVA_MODEL_BGBB, bad, T, 3, 1, x, tx, &d), CVA_E_DOMAIN);
         bad[j] = pr[j];
     }
     T[1] = (double)NAN;
-    assert_status(cva_model_simulate(CVA_MODEL_BGNBD, pr, T, 3, 1, x, tx, &d), CVA_E_BADARG);
+    assert_status(cva_sim_btyd(CVA_MODEL_BGNBD, pr, T, 3, 1, x, tx, &d), CVA_E_BADARG);
     assert_int_equal((int)d.index, 1);
     T[1] = -1.0;
-    assert_status(cva_model_simulate(CVA_MODEL_MBGNBD, pr, T, 3, 1, x, tx, &d), CVA_E_BADARG);
+    assert_status(cva_sim_btyd(CVA_MODEL_MBGNBD, pr, T, 3, 1, x, tx, &d), CVA_E_BADARG);
     assert_int_equal((int)d.index, 1);
     T[1] = 2.5;
-    assert_status(cva_model_simulate(CVA_MODEL_PNBD, pr, T, 3, 1, x, tx, &d), CVA_OK); /* fine here */
+    assert_status(cva_sim_btyd(CVA_MODEL_PNBD, pr, T, 3, 1, x, tx, &d), CVA_OK); /* fine here */
     x[0] = x[1] = x[2] = tx[0] = tx[1] = tx[2] = -7;
-    assert_status(cva_model_simulate(CVA_MODEL_BGBB, pr, T, 3, 1, x, tx, &d), CVA_E_BADARG);
+    assert_status(cva_sim_btyd(CVA_MODEL_BGBB, pr, T, 3, 1, x, tx, &d), CVA_E_BADARG);
     assert_int_equal((int)d.index, 1);
     for (j = 0; j < 3; j++) {
         cva_assert_same(x[j], -7);
@@ -241,39 +241,63 @@ static void test_errors(void **state)
     /* Gamma-Gamma */
     {
         double fx[3] = {0, 1.5, 2}, m[3] = {-7, -7, -7};
-        assert_status(cva_gg_simulate(NULL, fx, 3, 1, m, &d), CVA_E_NULLPTR);
-        assert_status(cva_gg_simulate(pr, NULL, 3, 1, m, &d), CVA_E_NULLPTR);
-        assert_status(cva_gg_simulate(pr, fx, 3, 1, NULL, &d), CVA_E_NULLPTR);
-        assert_status(cva_gg_simulate(pr, fx, 3, 1, m, &d), CVA_E_BADARG);
+        assert_status(cva_sim_gg(NULL, fx, 3, 1, m, &d), CVA_E_NULLPTR);
+        assert_status(cva_sim_gg(pr, NULL, 3, 1, m, &d), CVA_E_NULLPTR);
+        assert_status(cva_sim_gg(pr, fx, 3, 1, NULL, &d), CVA_E_NULLPTR);
+        assert_status(cva_sim_gg(pr, fx, 3, 1, m, &d), CVA_E_BADARG);
         assert_int_equal((int)d.index, 1);
         fx[1] = -1;
-        assert_status(cva_gg_simulate(pr, fx, 3, 1, m, &d), CVA_E_BADARG);
+        assert_status(cva_sim_gg(pr, fx, 3, 1, m, &d), CVA_E_BADARG);
         bad[2] = -1;
         fx[1] = 1;
-        assert_status(cva_gg_simulate(bad, fx, 3, 1, m, &d), CVA_E_DOMAIN);
+        assert_status(cva_sim_gg(bad, fx, 3, 1, m, &d), CVA_E_DOMAIN);
         assert_int_equal((int)d.index, 2);
         bad[2] = pr[2];
         for (j = 0; j < 3; j++)
             cva_assert_same(m[j], -7);
-        assert_status(cva_gg_simulate(pr, fx, 3, 1, m, &d), CVA_OK);
+        assert_status(cva_sim_gg(pr, fx, 3, 1, m, &d), CVA_OK);
         cva_assert_same(m[0], 0);
     }
 
     /* sBG */
-    assert_status(cva_sbg_simulate(NULL, 10, 4, 1, s, &d), CVA_E_NULLPTR);
-    assert_status(cva_sbg_simulate(pr, 10, 4, 1, NULL, &d), CVA_E_NULLPTR);
-    assert_status(cva_sbg_simulate(pr, 10.5, 4, 1, s, &d), CVA_E_BADARG);
-    assert_status(cva_sbg_simulate(pr, -1, 4, 1, s, &d), CVA_E_BADARG);
-    assert_status(cva_sbg_simulate(pr, (double)INFINITY, 4, 1, s, &d), CVA_E_BADARG);
+    assert_status(cva_sim_sbg(NULL, 10, 4, 1, s, &d), CVA_E_NULLPTR);
+    assert_status(cva_sim_sbg(pr, 10, 4, 1, NULL, &d), CVA_E_NULLPTR);
+    assert_status(cva_sim_sbg(pr, 10.5, 4, 1, s, &d), CVA_E_BADARG);
+    assert_status(cva_sim_sbg(pr, -1, 4, 1, s, &d), CVA_E_BADARG);
+    assert_status(cva_sim_sbg(pr, (double)INFINITY, 4, 1, s, &d), CVA_E_BADARG);
     bad[1] = 0;
-    assert_status(cva_sbg_simulate(bad, 10, 4, 1, s, &d), CVA_E_DOMAIN);
+    assert_status(cva_sim_sbg(bad, 10, 4, 1, s, &d), CVA_E_DOMAIN);
     assert_int_equal((int)d.index, 1);
     for (j = 0; j < 4; j++)
         cva_assert_same(s[j], -7);
-    assert_status(cva_sbg_simulate(pr, 0, 4, 1, s, &d), CVA_OK);
+    assert_status(cva_sim_sbg(pr, 0, 4, 1, s, &d), CVA_OK);
     for (j = 0; j < 4; j++)
         cva_assert_same(s[j], 0);
-    assert_status(cva_sbg_simulate(pr, 10, 0, 1, NULL, &d), CVA_OK);
+    assert_status(cva_sim_sbg(pr, 10, 0, 1, NULL, &d), CVA_OK);
+}
+
+/* The names kept until 1.0 (sim.h) are the new functions under their old names. */
+static void test_old_names(void **state)
+{
+    const double bg[4] = {0.243, 4.414, 0.793, 2.426}, gg[3] = {6.25, 3.74, 15.44}, sbg[2] = {0.7, 1.2};
+    const double T[5] = {10, 20, 30, 39, 52};
+    double x1[5], t1[5], x2[5], t2[5], m1[5], m2[5], s1[4], s2[4];
+    size_t n1 = 0, n2 = 0;
+    (void)state;
+    assert_status(cva_sim_btyd(CVA_MODEL_BGNBD, bg, T, 5, 9, x1, t1, NULL), CVA_OK);
+    assert_status(cva_model_simulate(CVA_MODEL_BGNBD, bg, T, 5, 9, x2, t2, NULL), CVA_OK);
+    assert_memory_equal(x1, x2, sizeof x1);
+    assert_memory_equal(t1, t2, sizeof t1);
+    assert_status(cva_sim_gg(gg, x1, 5, 9, m1, NULL), CVA_OK);
+    assert_status(cva_gg_simulate(gg, x1, 5, 9, m2, NULL), CVA_OK);
+    assert_memory_equal(m1, m2, sizeof m1);
+    assert_status(cva_sim_sbg(sbg, 50, 4, 9, s1, NULL), CVA_OK);
+    assert_status(cva_sbg_simulate(sbg, 50, 4, 9, s2, NULL), CVA_OK);
+    assert_memory_equal(s1, s2, sizeof s1);
+    assert_status(cva_sim_transactions(NULL, 20, NULL, NULL, NULL, 0, &n1, NULL), CVA_OK);
+    assert_status(cva_simulate_bgnbd_gg(NULL, 20, NULL, NULL, NULL, 0, &n2, NULL), CVA_OK);
+    assert_true(n1 > 20);
+    assert_int_equal(n1, n2);
 }
 
 int main(void)
@@ -284,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_recover_gg),    cmocka_unit_test(test_recover_sbg),
         cmocka_unit_test(test_mean_matches_closed_form),
         cmocka_unit_test(test_determinism),   cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_old_names),
     };
     return cmocka_run_group_tests_name("simulate", tests, NULL, NULL);
 }

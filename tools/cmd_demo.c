@@ -269,7 +269,7 @@ static void sec_rfm(demo_ctx *c)
     if (st >= 0)
         st = cva_rfm_segment(r, f, m, n, o.bins, NULL, 0, seg, NULL);
     if (st >= 0)
-        st = cva_rfm_report(seg, r, f, m, s->total_amount, n, stats, sizeof stats / sizeof stats[0], &ns);
+        st = cva_rfm_report(seg, r, f, m, s->total_amount, n, stats, sizeof stats / sizeof stats[0], &ns, NULL);
     if (st < 0 || n == 0) {
         fprintf(c->fp, "  (not available: %s)\n", n == 0 ? "no customers" : cva_status_name(st));
     } else {
@@ -570,12 +570,12 @@ int cmd_demo(int argc, char **argv)
     c.sim.seed = c.seed;
     c.sim.start = c.start;
     c.sim.end = c.start + 546.0;
-    st = cva_simulate_bgnbd_gg(&c.sim, (size_t)c.n_customers, NULL, NULL, NULL, 0, &c.n_rows, &d);
+    st = cva_sim_transactions(&c.sim, (size_t)c.n_customers, NULL, NULL, NULL, 0, &c.n_rows, &d);
     if (st >= 0) {
         c.id = (int64_t *)cli_xmalloc((c.n_rows ? c.n_rows : 1) * sizeof(int64_t));
         c.t = (double *)cli_xmalloc((c.n_rows ? c.n_rows : 1) * sizeof(double));
         c.amount = (double *)cli_xmalloc((c.n_rows ? c.n_rows : 1) * sizeof(double));
-        st = cva_simulate_bgnbd_gg(&c.sim, (size_t)c.n_customers, c.id, c.t, c.amount, c.n_rows, &c.n_rows, &d);
+        st = cva_sim_transactions(&c.sim, (size_t)c.n_customers, c.id, c.t, c.amount, c.n_rows, &c.n_rows, &d);
     }
     if (st < 0) {
         cli_fail(&err, CLI_EXIT_LIB, "simulation failed: %s (%s)", cva_status_name(st), d.detail ? d.detail : "");

@@ -347,9 +347,9 @@ static int compute(const rfm_args *a, const cli_summary *s, const cli_segmap *ma
     if (st < 0)
         return lib_error(err, "rfm scores", st, &d);
     res->score_status = st;
-    st = cva_rfm_composite(res->r, res->f, res->m, n, &ro, res->cell, NULL, NULL);
+    st = cva_rfm_composite(res->r, res->f, res->m, n, &ro, res->cell, NULL, NULL, &d);
     if (st < 0)
-        return cli_fail(err, CLI_EXIT_LIB, "rfm cell codes: library error %s", cva_status_name(st));
+        return lib_error(err, "rfm cell codes", st, &d);
     if (!a->no_segments) {
         st = cva_rfm_segment(res->r, res->f, res->m, n, a->bins, map->rules, map->n_rules, res->seg, &d);
         if (st < 0)
@@ -457,7 +457,7 @@ static int report_rows(const rfm_result *res, const cli_summary *s, cva_rfm_segm
 {
     cva_rfm_segment_stat tmp[256];
     size_t n = 0, j;
-    cva_status rc = cva_rfm_report(res->seg, res->r, res->f, res->m, s->total_amount, res->n, tmp, 256, &n);
+    cva_status rc = cva_rfm_report(res->seg, res->r, res->f, res->m, s->total_amount, res->n, tmp, 256, &n, NULL);
     if (rc < 0)
         return cli_fail(err, CLI_EXIT_LIB, "rfm report: library error %s: %s", cva_status_name(rc),
                         cva_strerror(rc));

@@ -253,7 +253,7 @@ int cli_segmap_check(const cli_segmap *m, int32_t k)
     size_t j, q;
     int lines = 0;
     cells = (uint32_t *)cli_xmalloc((m->n_rules ? m->n_rules : 1) * sizeof *cells);
-    st = cva_rfm_map_check(m->rules, m->n_rules, k, cells, &unc, &shadowed, &unreachable);
+    st = cva_rfm_map_check(m->rules, m->n_rules, k, cells, &unc, &shadowed, &unreachable, NULL);
     if (st < 0) {
         fprintf(stderr, "cva: warning: %s: the map checker failed (%s)\n", m->name, cva_status_name(st));
         free(cells);

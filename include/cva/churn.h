@@ -18,7 +18,7 @@ extern "C" {
  * @defgroup churn Churn and spend models
  * @brief BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma and sBG: likelihood,
  *        maximum-likelihood fitting, P(alive), expected purchases and spend,
- *        DERT and CLV (SPEC §5, §6.3, decisions 5–8).
+ *        DERT (SPEC §5, decisions 5–8); CLV is in @ref retention.
  *
  * Parameters travel as a plain `double params[4]` in the order given by
  * ::cva_model (natural scale, all > 0). Every evaluation function takes the
@@ -30,14 +30,8 @@ extern "C" {
  * All functions are reentrant; a ::cva_model_fit is a plain value that may be
  * shared read-only between threads.
  *
- * @code
- * cva_model_fit fit;
- * cva_model_fit_init(&fit, sizeof fit);
- * int st = cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, NULL, n, NULL, &fit, NULL);
- * double pa[n], ey[n];
- * cva_model_p_alive(CVA_MODEL_BGNBD, fit.params, x, tx, T, n, pa, NULL);
- * cva_model_expected(CVA_MODEL_BGNBD, fit.params, 39.0, x, tx, T, n, ey, NULL);
- * @endcode
+ * From examples/churn.c, which the test suite builds and runs:
+ * @snippet churn.c fit
  * @{
  */
 
@@ -56,11 +50,7 @@ enum cva_churn_option_id {
     CVA_OPT_FIT_MAX_ITER = 401,  /**< cva_fit_opts::max_iter */
     CVA_OPT_FIT_TOL = 402,       /**< cva_fit_opts::grad_tol / f_tol */
     CVA_OPT_FIT_PENALTY = 403,   /**< cva_fit_opts::penalty */
-    CVA_OPT_FIT_START = 404,     /**< cva_fit_opts::start */
-    CVA_OPT_CLV_STEPS = 410,     /**< cva_clv_opts::steps */
-    CVA_OPT_CLV_STEP_LENGTH = 411, /**< cva_clv_opts::step_length */
-    CVA_OPT_CLV_DISCOUNT = 412,  /**< cva_clv_opts::discount */
-    CVA_OPT_CLV_MARGIN = 413     /**< cva_clv_opts::margin */
+    CVA_OPT_FIT_START = 404      /**< cva_fit_opts::start */
 };
 
 /**
@@ -197,8 +187,9 @@ CVA_API CVA_NODISCARD cva_status cva_model_fit_btyd(int32_t model, const double 
  * @retval CVA_E_NONFINITE
  * @retval CVA_E_CANCELED
  */
-CVA_API CVA_NODISCARD cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, size_t n,
-                                            const cva_fit_opts *opts, cva_model_fit *fit, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight,
+                                            size_t n, const cva_fit_opts *opts, cva_model_fit *fit,
+                                            cva_diag *diag);
 
 /**
  * @brief Fit the sBG model to one or more cohorts (survivor counts).
@@ -236,9 +227,9 @@ CVA_API CVA_NODISCARD cva_status cva_sbg_fit(const double *survivors, size_t n_c
  * @retval CVA_E_BADARG
  * @retval CVA_E_NONFINITE
  */
-CVA_API cva_status cva_model_loglik(int32_t model, const double *params, const double *x, const double *t_x,
-                                    const double *T, size_t n, double *ll, double *ll_sum, double *grad,
-                                    cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_model_loglik(int32_t model, const double *params, const double *x,
+                                                  const double *t_x, const double *T, size_t n, double *ll,
+                                                  double *ll_sum, double *grad, cva_diag *diag);
 
 /**
  * @brief P(alive) at the end of observation, or @p t_future model time units later
@@ -255,8 +246,9 @@ CVA_API cva_status cva_model_loglik(int32_t model, const double *params, const d
  * @retval CVA_E_BADARG
  * @retval CVA_E_NONFINITE
  */
-CVA_API cva_status cva_model_p_alive(int32_t model, const double *params, double t_future, const double *x,
-                                     const double *t_x, const double *T, size_t n, double *out, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_model_p_alive(int32_t model, const double *params, double t_future,
+                                                   const double *x, const double *t_x, const double *T,
+                                                   size_t n, double *out, cva_diag *diag);
 
 /**
  * @brief Conditional expected repeat purchases in (T, T + t] (BG/BB: in the next t opportunities).
@@ -273,8 +265,9 @@ CVA_API cva_status cva_model_p_alive(int32_t model, const double *params, double
  * @retval CVA_E_BADARG
  * @retval CVA_E_NONFINITE
  */
-CVA_API cva_status cva_model_expected(int32_t model, const double *params, double t, const double *x,
-                                      const double *t_x, const double *T, size_t n, double *out, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_model_expected(int32_t model, const double *params, double t,
+                                                    const double *x, const double *t_x, const double *T,
+                                                    size_t n, double *out, cva_diag *diag);
 
 /**
  * @brief Unconditional expected repeat purchases E[X(t)] of a new customer, for each t.
@@ -289,8 +282,8 @@ CVA_API cva_status cva_model_expected(int32_t model, const double *params, doubl
  * @retval CVA_E_DOMAIN
  * @retval CVA_E_BADARG
  */
-CVA_API cva_status cva_model_expected_pop(int32_t model, const double *params, const double *t, size_t n,
-                                          double *out, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_model_expected_pop(int32_t model, const double *params, const double *t,
+                                                        size_t n, double *out, cva_diag *diag);
 
 /**
  * @brief P(X(t) = k) for a new customer, for k = 0..n_k−1.
@@ -304,8 +297,8 @@ CVA_API cva_status cva_model_expected_pop(int32_t model, const double *params, c
  * @retval CVA_E_DOMAIN
  * @retval CVA_E_BADARG
  */
-CVA_API cva_status cva_model_prob_n(int32_t model, const double *params, double t, size_t n_k, double *out,
-                                    cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_model_prob_n(int32_t model, const double *params, double t, size_t n_k,
+                                                  double *out, cva_diag *diag);
 
 /**
  * @brief Discounted expected residual transactions with continuous discounting at rate
@@ -322,8 +315,9 @@ CVA_API cva_status cva_model_prob_n(int32_t model, const double *params, double 
  * @retval CVA_E_BADARG
  * @retval CVA_W_SERIES_LIMIT
  */
-CVA_API cva_status cva_model_dert(int32_t model, const double *params, double delta, const double *x,
-                                  const double *t_x, const double *T, size_t n, double *out, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_model_dert(int32_t model, const double *params, double delta,
+                                                const double *x, const double *t_x, const double *T, size_t n,
+                                                double *out, cva_diag *diag);
 
 /**
  * @brief Gamma-Gamma conditional expected spend per transaction E[M | x, m_x].
@@ -342,8 +336,9 @@ CVA_API cva_status cva_model_dert(int32_t model, const double *params, double de
  * @retval CVA_E_BADARG x < 0 or m_x < 0 (diag->index: the row, diag->arg: 2 or 3)
  * @retval CVA_E_NONFINITE
  */
-CVA_API cva_status cva_gg_expected_spend(const double *params, const double *x, const double *m_x, size_t n,
-                                         double *out, int32_t *flag, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_gg_expected_spend(const double *params, const double *x,
+                                                       const double *m_x, size_t n, double *out,
+                                                       int32_t *flag, cva_diag *diag);
 
 /**
  * @brief Pearson correlation of x and m_x over the customers the Gamma-Gamma
@@ -366,63 +361,8 @@ CVA_API cva_status cva_gg_expected_spend(const double *params, const double *x, 
  * @retval CVA_E_BADARG a weight is not > 0 (diag->index).
  * @note Two passes with compensated sums (means, then centred products); O(n), no allocation.
  */
-CVA_API cva_status cva_gg_correlation(const double *x, const double *m_x, const double *weight, size_t n,
-                                      double *corr, cva_diag *diag);
-
-/** @brief CLV options (SPEC §6.3); fill with cva_clv_opts_init_defaults(). */
-typedef struct cva_clv_opts {
-    uint32_t struct_size; /**< sizeof(cva_clv_opts). */
-    int32_t steps;        /**< Number of discounting steps (>= 0). Default 12. 0: until every customer's
-                               terms vanish, at most 1200 steps (the step cap; see cva_clv()). */
-    double step_length;   /**< Length of a step in model time units. Default 30/7 (a 30-day month in weeks). */
-    double discount;      /**< Discount rate per step. Default 0.01. */
-    double margin;        /**< Profit margin applied to spend. Default 1. */
-    const cva_allocator *alloc; /**< Allocator for every block cva_clv() takes (its per-customer state
-                                     and the purchase model's caches). Default NULL: malloc/free.
-                                     Appended after 0.1.0: a smaller struct_size means NULL. */
-} cva_clv_opts;
-
-/**
- * @brief Fill @p opts with the defaults.
- * @param opts options.
- * @param struct_size sizeof(cva_clv_opts).
- * @retval CVA_OK
- * @retval CVA_E_NULLPTR
- * @retval CVA_E_ABI_MISMATCH
- */
-CVA_API cva_status cva_clv_opts_init_defaults(cva_clv_opts *opts, size_t struct_size);
-
-/**
- * @brief Discrete CLV: Σ_{i=1..steps} margin·E[M]·(E[Y(i·L)] − E[Y((i−1)·L)]) / (1+d)^i
- *        (the scheme of the common Python implementation; SPEC §6.3).
- *
- * The rows are checked as by cva_model_expected() (x > 0 with t_x = 0 is refused), and a
- * negative m_x (net refunds) is refused with `CVA_E_BADARG`, diag->arg 7 and diag->index
- * the row (see cva_gg_expected_spend()).
- * @param model BTYD model id.
- * @param params purchase model parameters.
- * @param gg_params Gamma-Gamma p, q, gamma.
- * @param x, t_x, T, m_x data.
- * @param n customers.
- * @param opts options, NULL for defaults.
- * @param out CLV per customer.
- * @param diag optional.
- * @retval CVA_OK
- * @retval CVA_W_SERIES_LIMIT with steps = 0, some customer's terms had not vanished after the
- *         1200-step cap (diag->option = #CVA_OPT_CLV_STEPS, diag->count = those customers; their
- *         CLV is the sum of 1200 steps); with diag->option = 0, a special-function series of
- *         the purchase model hit its term cap.
- * @retval CVA_E_DOMAIN
- * @retval CVA_E_BADARG
- * @retval CVA_E_OPTION steps < 0, step_length <= 0, discount <= −1 or margin not finite.
- * @retval CVA_E_NOMEM the per-customer state (steps = 0 or steps > 32) or a work buffer could
- *         not be allocated through cva_clv_opts::alloc (@p out may hold partial values). A failed
- *         cache allocation of the purchase model is not an error: the rows are then evaluated
- *         without the cache, with the same values.
- */
-CVA_API cva_status cva_clv(int32_t model, const double *params, const double *gg_params, const double *x,
-                           const double *t_x, const double *T, const double *m_x, size_t n,
-                           const cva_clv_opts *opts, double *out, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_gg_correlation(const double *x, const double *m_x, const double *weight,
+                                                    size_t n, double *corr, cva_diag *diag);
 
 /**
  * @brief Empirical cohort curves (SPEC §5.8): pooled retention
@@ -444,8 +384,9 @@ CVA_API cva_status cva_clv(int32_t model, const double *params, const double *gg
  * @retval CVA_E_NONFINITE Inf, or NaN before the end of a row
  * @retval CVA_E_NULLPTR
  */
-CVA_API cva_status cva_cohort_curves(const double *survivors, size_t n_cohorts, size_t n_periods, double *retention,
-                                     double *survival, double *churn, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_cohort_curves(const double *survivors, size_t n_cohorts,
+                                                   size_t n_periods, double *retention, double *survival,
+                                                   double *churn, cva_diag *diag);
 
 /**
  * @brief sBG survival S(t), retention r_t and churn probability P(T = t) for t = 1..n_t.
@@ -454,11 +395,13 @@ CVA_API cva_status cva_cohort_curves(const double *survivors, size_t n_cohorts, 
  * @param survival out (may be NULL): S(t).
  * @param retention out (may be NULL): r_t.
  * @param churn out (may be NULL): P(T = t).
+ * @param diag optional diagnostics.
  * @retval CVA_OK
- * @retval CVA_E_DOMAIN
+ * @retval CVA_E_NULLPTR @p params is NULL.
+ * @retval CVA_E_DOMAIN a parameter is not finite and > 0 (diag->index).
  */
-CVA_API cva_status cva_sbg_curves(const double *params, size_t n_t, double *survival, double *retention,
-                                  double *churn);
+CVA_API CVA_NODISCARD cva_status cva_sbg_curves(const double *params, size_t n_t, double *survival,
+                                                double *retention, double *churn, cva_diag *diag);
 
 /**
  * @brief sBG discounted expected lifetime (DEL, new customer) and discounted expected
@@ -468,82 +411,14 @@ CVA_API cva_status cva_sbg_curves(const double *params, size_t n_t, double *surv
  * @param n_renewals >= 0.
  * @param del out (may be NULL).
  * @param derl out (may be NULL).
+ * @param diag optional diagnostics.
  * @retval CVA_OK
- * @retval CVA_E_DOMAIN
+ * @retval CVA_E_NULLPTR @p params is NULL.
+ * @retval CVA_E_DOMAIN a parameter, @p d or @p n_renewals out of range (diag->arg, diag->index).
  * @retval CVA_W_SERIES_LIMIT
  */
-CVA_API cva_status cva_sbg_lifetime(const double *params, double d, double n_renewals, double *del, double *derl);
-
-/**
- * @brief Simulate the BTYD statistics (x, t_x) of @p n customers of a purchase model.
- *
- * Customer i is observed for T[i] model time units after its first purchase
- * (BG/BB: T[i] discrete opportunities). BG/NBD: purchases at Poisson rate
- * λ ~ Gamma(r, rate α); after each repeat purchase the customer drops out with
- * probability p ~ Beta(a, b). MBG/NBD: as BG/NBD, and the drop-out is also
- * possible at time 0. Pareto/NBD: Poisson purchases at rate λ ~ Gamma(r, rate α)
- * during an exponential lifetime of rate μ ~ Gamma(s, rate β). BG/BB (FHS 2010):
- * before each opportunity an alive customer dies with probability θ ~ Beta(γ, δ);
- * while alive it transacts at each opportunity with probability p ~ Beta(α, β).
- *
- * Customer i draws from its own stream seeded from (@p seed, i), so its result
- * does not depend on @p n; the same seed gives the same output.
- * @param model  #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD, #CVA_MODEL_PNBD or #CVA_MODEL_BGBB.
- * @param params parameters in the order of ::cva_model.
- * @param T      observation length per customer (finite, >= 0; BG/BB: integer).
- * @param n      customers.
- * @param seed   PRNG seed.
- * @param x      out: repeat purchases.
- * @param t_x    out: time of the last repeat purchase (BG/BB: its opportunity index), 0 if none.
- * @param diag   optional diagnostics.
- * @retval CVA_OK
- * @retval CVA_E_NULLPTR a required pointer is NULL (arrays may be NULL when @p n is 0).
- * @retval CVA_E_BADARG  unknown @p model, or invalid T[i] (diag->index).
- * @retval CVA_E_DOMAIN  a parameter is not finite and > 0 (diag->index).
- */
-CVA_API cva_status cva_model_simulate(int32_t model, const double *params, const double *T, size_t n,
-                                      uint64_t seed, double *x, double *t_x, cva_diag *diag);
-
-/**
- * @brief Simulate the mean spend of customers with x[i] repeat transactions under Gamma-Gamma.
- *
- * Each customer has ν ~ Gamma(q, rate γ) and transaction values z ~ Gamma(p, rate ν);
- * m_x[i] is the mean of x[i] values (0 when x[i] = 0). Customer i uses its own
- * stream seeded from (@p seed, i).
- * @param params p, q, gamma.
- * @param x      repeat transactions (integers >= 0).
- * @param n      customers.
- * @param seed   PRNG seed.
- * @param m_x    out: mean transaction value.
- * @param diag   optional diagnostics.
- * @retval CVA_OK
- * @retval CVA_E_NULLPTR
- * @retval CVA_E_BADARG  x[i] is not a finite integer >= 0 (diag->index).
- * @retval CVA_E_DOMAIN  a parameter is not finite and > 0 (diag->index).
- */
-CVA_API cva_status cva_gg_simulate(const double *params, const double *x, size_t n, uint64_t seed, double *m_x,
-                                   cva_diag *diag);
-
-/**
- * @brief Simulate the survivor counts of one sBG cohort.
- *
- * Each member has a churn probability θ ~ Beta(α, β) per period; survivors[j] is
- * the number still active j periods after acquisition (survivors[0] = @p cohort_size).
- * Member i uses its own stream seeded from (@p seed, i).
- * @param params      alpha, beta.
- * @param cohort_size members (an integer >= 0).
- * @param n_periods   length of @p survivors.
- * @param seed        PRNG seed.
- * @param survivors   out: n_periods counts.
- * @param diag        optional diagnostics.
- * @retval CVA_OK
- * @retval CVA_E_NULLPTR
- * @retval CVA_E_BADARG   @p cohort_size is not an integer in [0, 2^53].
- * @retval CVA_E_DOMAIN   a parameter is not finite and > 0 (diag->index).
- * @retval CVA_E_OVERFLOW @p cohort_size does not fit in size_t.
- */
-CVA_API cva_status cva_sbg_simulate(const double *params, double cohort_size, size_t n_periods, uint64_t seed,
-                                    double *survivors, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_sbg_lifetime(const double *params, double d, double n_renewals,
+                                                  double *del, double *derl, cva_diag *diag);
 
 /** @} */
 

@@ -27,14 +27,20 @@ extern "C" {
  * that says which argument, element or option was at fault. The library has
  * no global or thread-local state; every function is reentrant.
  *
- * @code
- * cva_diag d;
- * cva_diag_init(&d, sizeof d);
- * int st = cva_txn_summarize(&in, NULL, &out, NULL, 0, &d);
- * if (st < 0)
- *     fprintf(stderr, "%s: %s (argument %d, element %lld)\n",
- *             cva_status_name(st), d.detail, (int)d.arg, (long long)d.index);
- * @endcode
+ * Signature rules (checked by the `abi-conventions` test):
+ * - every function that can fail with a message takes `cva_diag *diag` as its
+ *   LAST parameter (NULL allowed). Exempt: the initialisers (`*_init`,
+ *   `*_init_defaults`, which only fill the struct they are given) and the pure
+ *   queries cva_txn_workspace_size(), cva_rfm_workspace_size() and
+ *   cva_rfm_map_get(), whose only failures (a NULL out pointer, an unknown id,
+ *   a size overflow) the status names completely;
+ * - every function returning ::cva_status that computes outputs is declared
+ *   `CVA_NODISCARD` (a warning when a caller drops the status); the
+ *   initialisers are not, since with a valid pointer and `sizeof` they cannot
+ *   fail in a way the caller has to handle.
+ *
+ * From examples/diag.c, which the test suite builds and runs:
+ * @snippet diag.c diag
  * @{
  */
 
@@ -57,6 +63,13 @@ extern "C" {
 #  define CVA_RESTRICT restrict
 #endif
 
+/*
+ * CVA_NODISCARD: on every public function returning cva_status that computes
+ * outputs (every fit, evaluation, summary, score, simulation and size query);
+ * NOT on the *_init / *_init_defaults initialisers. A caller that drops such a
+ * status gets a warning: check it (`if (st < 0) ...`); never cast the call to
+ * void to silence a real check. Enforced by tests/abi/abi_check.py conventions.
+ */
 #if defined(__GNUC__) && !defined(CVA_BUILDING)
 #  define CVA_NODISCARD __attribute__((warn_unused_result))
 #else

@@ -40,15 +40,9 @@ extern "C" {
  * `[offset, offset + len)` of the same arrays with the chunk's global
  * @p offset, and the chunks together produce exactly the bins of one call.
  *
- * @code
- * int32_t r[n], f[n], m[n];
- * cva_rfm_opts o;
- * cva_rfm_opts_init_defaults(&o, sizeof o);          // k = 5, rank-first
- * int st = cva_rfm_score(recency, frequency, monetary, n, &o, r, f, m, NULL, NULL, 0, NULL);
- * int32_t seg[n];
- * cva_rfm_segment(r, f, m, n, 5, NULL, 0, seg, NULL);  // default map (RF10 grid)
- * puts(cva_label(seg[0]));
- * @endcode
+ * From examples/rfm.c, which the test suite builds and runs (its scores and
+ * segments are checked against values worked by hand):
+ * @snippet rfm.c score
  * @{
  */
 
@@ -183,10 +177,11 @@ CVA_API cva_status cva_rfm_opts_init_defaults(cva_rfm_opts *opts, size_t struct_
  * @retval CVA_E_BADARG    a last purchase lies after obs_end (diag->index).
  * @retval CVA_E_OPTION    unknown frequency/monetary definition.
  */
-CVA_API cva_status cva_rfm_raw(double obs_end, const double *last_t, const uint32_t *n_txn,
-                               const uint32_t *n_occ, const double *total_amount,
-                               const double *monetary_value, size_t n, const cva_rfm_opts *opts,
-                               double *recency, double *frequency, double *monetary, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_rfm_raw(double obs_end, const double *last_t, const uint32_t *n_txn,
+                                             const uint32_t *n_occ, const double *total_amount,
+                                             const double *monetary_value, size_t n, const cva_rfm_opts *opts,
+                                             double *recency, double *frequency, double *monetary,
+                                             cva_diag *diag);
 
 /**
  * @brief Workspace bytes for cva_rfm_cuts_compute() / cva_rfm_score() on @p n values.
@@ -196,7 +191,7 @@ CVA_API cva_status cva_rfm_raw(double obs_end, const double *last_t, const uint3
  * @retval CVA_E_NULLPTR  @p bytes is NULL.
  * @retval CVA_E_OVERFLOW the size does not fit in size_t.
  */
-CVA_API cva_status cva_rfm_workspace_size(size_t n, size_t *bytes);
+CVA_API CVA_NODISCARD cva_status cva_rfm_workspace_size(size_t n, size_t *bytes);
 
 /**
  * @brief Compute the cut set of one column.
@@ -231,12 +226,14 @@ CVA_API CVA_NODISCARD cva_status cva_rfm_cuts_compute(const double *v, size_t n,
  * @param cuts   cut set from cva_rfm_cuts_compute() (counts accumulate).
  * @param kernel ::cva_kernel.
  * @param score  out: 1..k, or 0 for NaN (unscored).
+ * @param diag   optional diagnostics (diag->arg: the argument at fault).
  * @retval CVA_OK
- * @retval CVA_E_NULLPTR a pointer is NULL with len > 0.
- * @retval CVA_E_BADARG  @p cuts is not a valid cut set.
+ * @retval CVA_E_NULLPTR a pointer is NULL with len > 0, or @p cuts is NULL.
+ * @retval CVA_E_BADARG  @p cuts is not a valid cut set, or @p kernel is unknown.
  */
-CVA_API cva_status cva_rfm_assign(const double *v, size_t offset, size_t len, cva_rfm_cuts *cuts,
-                                  int32_t kernel, int32_t *score);
+CVA_API CVA_NODISCARD cva_status cva_rfm_assign(const double *v, size_t offset, size_t len,
+                                                cva_rfm_cuts *cuts, int32_t kernel, int32_t *score,
+                                                cva_diag *diag);
 
 /**
  * @brief Score R, F and M in one call.
@@ -278,13 +275,16 @@ CVA_API CVA_NODISCARD cva_status cva_rfm_score(const double *recency, const doub
  * @param cell     out (may be NULL).
  * @param weighted out (may be NULL).
  * @param fm       out (may be NULL).
+ * @param diag     optional diagnostics.
  * @retval CVA_OK
+ * @retval CVA_W_EMPTY   n = 0.
  * @retval CVA_E_NULLPTR a score array is NULL with n > 0.
- * @retval CVA_E_BADARG  a score outside 0..k (no output written).
- * @retval CVA_E_OPTION  weights negative or summing to 0.
+ * @retval CVA_E_BADARG  a score outside 0..k (no output written; diag->arg and diag->index).
+ * @retval CVA_E_OPTION  weights negative or summing to 0 (diag->option), or another invalid option.
  */
-CVA_API cva_status cva_rfm_composite(const int32_t *r, const int32_t *f, const int32_t *m, size_t n,
-                                     const cva_rfm_opts *opts, int32_t *cell, double *weighted, double *fm);
+CVA_API CVA_NODISCARD cva_status cva_rfm_composite(const int32_t *r, const int32_t *f, const int32_t *m,
+                                                   size_t n, const cva_rfm_opts *opts, int32_t *cell,
+                                                   double *weighted, double *fm, cva_diag *diag);
 
 /** @brief Segment labels of the built-in maps; custom maps use codes >= #CVA_SEG_CUSTOM. */
 enum cva_segment {
@@ -338,7 +338,7 @@ enum cva_rfm_map_id {
  * @retval CVA_E_NULLPTR an out pointer is NULL.
  * @retval CVA_E_BADARG  unknown map id.
  */
-CVA_API cva_status cva_rfm_map_get(int32_t map_id, const cva_rfm_rule **rules, size_t *n_rules);
+CVA_API CVA_NODISCARD cva_status cva_rfm_map_get(int32_t map_id, const cva_rfm_rule **rules, size_t *n_rules);
 
 /**
  * @brief Assign segments: first matching rule wins; no match → #CVA_SEG_OTHERS;
@@ -354,9 +354,9 @@ CVA_API cva_status cva_rfm_map_get(int32_t map_id, const cva_rfm_rule **rules, s
  * @retval CVA_E_BADARG a built-in map with k != 5, or a score outside 0..k (diag->index).
  * @retval CVA_E_NULLPTR an array is NULL with n > 0.
  */
-CVA_API cva_status cva_rfm_segment(const int32_t *r, const int32_t *f, const int32_t *m, size_t n,
-                                   int32_t k, const cva_rfm_rule *rules, size_t n_rules,
-                                   int32_t *segment, cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_rfm_segment(const int32_t *r, const int32_t *f, const int32_t *m,
+                                                 size_t n, int32_t k, const cva_rfm_rule *rules,
+                                                 size_t n_rules, int32_t *segment, cva_diag *diag);
 
 /**
  * @brief Check a map over all k³ cells.
@@ -368,14 +368,16 @@ CVA_API cva_status cva_rfm_segment(const int32_t *r, const int32_t *f, const int
  * @param n_uncovered  out (may be NULL): cells no rule matches (they become "Others").
  * @param n_shadowed   out (may be NULL): rules with a non-empty box that win no cell.
  * @param n_unreachable_labels out (may be NULL): distinct labels that win no cell.
+ * @param diag         optional diagnostics.
  * @retval CVA_OK           complete map: every cell covered, every label reachable, nothing shadowed.
  * @retval CVA_W_MAP        the map has uncovered cells, shadowed rules or unreachable labels.
  * @retval CVA_E_NULLPTR    @p rules is NULL with n_rules > 0.
- * @retval CVA_E_BADARG     k or n_rules out of range, or a rule with lo > hi.
+ * @retval CVA_E_BADARG     k or n_rules out of range, or a rule with lo > hi (diag->index: the rule).
  */
-CVA_API cva_status cva_rfm_map_check(const cva_rfm_rule *rules, size_t n_rules, int32_t k,
-                                     uint32_t *rule_cells, uint32_t *n_uncovered, uint32_t *n_shadowed,
-                                     uint32_t *n_unreachable_labels);
+CVA_API CVA_NODISCARD cva_status cva_rfm_map_check(const cva_rfm_rule *rules, size_t n_rules, int32_t k,
+                                                   uint32_t *rule_cells, uint32_t *n_uncovered,
+                                                   uint32_t *n_shadowed, uint32_t *n_unreachable_labels,
+                                                   cva_diag *diag);
 
 /**
  * @brief Per-segment report row.
@@ -401,16 +403,19 @@ typedef struct cva_rfm_segment_stat {
  * @param stats     out: one row per distinct segment present.
  * @param capacity  length of @p stats.
  * @param n_stats   out: rows written (or needed with `CVA_E_BUFFER_TOO_SMALL`).
+ * @param diag      optional diagnostics.
  * @retval CVA_OK
  * @retval CVA_W_EMPTY n = 0.
- * @retval CVA_E_BUFFER_TOO_SMALL capacity too small; *n_stats says how many.
- * @retval CVA_E_NONFINITE NaN/Inf revenue.
- * @retval CVA_E_BADARG more than 256 distinct segment codes.
+ * @retval CVA_E_NULLPTR a needed pointer is NULL (diag->arg).
+ * @retval CVA_E_BUFFER_TOO_SMALL capacity too small; *n_stats says how many (also in diag->count).
+ * @retval CVA_E_NONFINITE NaN/Inf revenue (diag->index).
+ * @retval CVA_E_BADARG more than 256 distinct segment codes (diag->index: the first customer beyond).
  * @note O(n × segments); meant for the handful of segments of a map.
  */
-CVA_API cva_status cva_rfm_report(const int32_t *segment, const int32_t *r, const int32_t *f,
-                                  const int32_t *m, const double *revenue, size_t n,
-                                  cva_rfm_segment_stat *stats, size_t capacity, size_t *n_stats);
+CVA_API CVA_NODISCARD cva_status cva_rfm_report(const int32_t *segment, const int32_t *r, const int32_t *f,
+                                                const int32_t *m, const double *revenue, size_t n,
+                                                cva_rfm_segment_stat *stats, size_t capacity, size_t *n_stats,
+                                                cva_diag *diag);
 
 /**
  * @brief High-influence referrers (SPEC §3.5): the top ceil(share·m − 1e-9) of the m
@@ -420,16 +425,21 @@ CVA_API cva_status cva_rfm_report(const int32_t *segment, const int32_t *r, cons
  * @param n          customers.
  * @param share      fraction, 0..1 (default in the SPEC: 0.20).
  * @param flag       out: 1 for high-influence customers, else 0.
+ * @param diag       optional diagnostics, as for cva_rfm_high_influence_advanced().
  * @retval CVA_OK
  * @retval CVA_W_EMPTY nobody referred anything.
+ * @retval CVA_E_NULLPTR a NULL array with n > 0.
  * @retval CVA_E_OPTION share outside [0, 1].
  * @retval CVA_E_NONFINITE NaN/Inf referred money for a referrer.
  * @retval CVA_E_NOMEM allocation failed.
- * @note Allocates two blocks of 16 bytes per referrer with malloc/free;
- *       cva_rfm_high_influence_advanced() takes an allocator and a diag.
+ * @note The convenience form of cva_rfm_high_influence_advanced(): the same call with
+ *       `alloc = NULL`, so its two blocks of 16 bytes per referrer come from malloc/free.
+ *       It keeps the diag (every fallible call takes one last); only the allocator is
+ *       left to the advanced form.
  */
-CVA_API cva_status cva_rfm_high_influence(const uint32_t *ref_n_txn, const double *ref_amount, size_t n,
-                                          double share, int32_t *flag);
+CVA_API CVA_NODISCARD cva_status cva_rfm_high_influence(const uint32_t *ref_n_txn, const double *ref_amount,
+                                                        size_t n, double share, int32_t *flag,
+                                                        cva_diag *diag);
 
 /**
  * @brief cva_rfm_high_influence() with the caller's allocator and diagnostics.
@@ -451,9 +461,10 @@ CVA_API cva_status cva_rfm_high_influence(const uint32_t *ref_n_txn, const doubl
  * @retval CVA_E_NONFINITE NaN/Inf referred money for a referrer.
  * @retval CVA_E_NOMEM @p alloc failed (@p flag untouched).
  */
-CVA_API cva_status cva_rfm_high_influence_advanced(const uint32_t *ref_n_txn, const double *ref_amount, size_t n,
-                                                   double share, int32_t *flag, const cva_allocator *alloc,
-                                                   cva_diag *diag);
+CVA_API CVA_NODISCARD cva_status cva_rfm_high_influence_advanced(const uint32_t *ref_n_txn,
+                                                                 const double *ref_amount, size_t n,
+                                                                 double share, int32_t *flag,
+                                                                 const cva_allocator *alloc, cva_diag *diag);
 
 /** @} */
 

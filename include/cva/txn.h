@@ -25,18 +25,9 @@ extern "C" {
  * m_x (mean repeat-occasion spend), referral aggregates and, with a
  * calibration end, the holdout actuals.
  *
- * @code
- * cva_txn_input in = { sizeof in, 0, n, id, t, amount, NULL, NULL, NULL };
- * cva_txn_opts o;
- * cva_txn_opts_init_defaults(&o, sizeof o);
- * o.time_scale = 7.0;                         // days in, weeks out
- * cva_txn_summary s;
- * cva_txn_summary_init(&s, sizeof s);
- * s.capacity = n;                             // n rows suffice (2n with referrers)
- * s.customer_id = ids_out; s.frequency = x; s.recency = tx; s.T = T;
- * int st = cva_txn_summarize(&in, &o, &s, NULL, 0, NULL);
- * // s.n_customers rows written
- * @endcode
+ * A complete program (examples/summary.c, built and run by the test suite,
+ * its output compared with examples/summary.expected):
+ * @include summary.c
  * @{
  */
 
@@ -223,8 +214,8 @@ CVA_API cva_status cva_txn_summary_init(cva_txn_summary *summary, size_t struct_
  * @retval CVA_E_NULLPTR @p in or @p bytes is NULL.
  * @retval CVA_E_OVERFLOW the size does not fit in size_t.
  */
-CVA_API cva_status cva_txn_workspace_size(const cva_txn_input *in, const cva_txn_opts *opts,
-                                          size_t *bytes);
+CVA_API CVA_NODISCARD cva_status cva_txn_workspace_size(const cva_txn_input *in, const cva_txn_opts *opts,
+                                                        size_t *bytes);
 
 /**
  * @brief Summarise transactions into one row per customer.

@@ -891,8 +891,10 @@ class ShiftedBetaGeo(_Model):
         if n < 0:
             raise _bad_arg("n must be >= 0")
         bufs = [cv.empty_output("d", n) for _ in range(3)]
-        st = _lib.get().cva_sbg_curves(self._cparams(), n, bufs[0].ptr, bufs[1].ptr, bufs[2].ptr)
-        _check(st, None, "ShiftedBetaGeo")
+        diag = _lib.Diag()
+        st = _lib.get().cva_sbg_curves(self._cparams(), n, bufs[0].ptr, bufs[1].ptr, bufs[2].ptr,
+                                       ctypes.byref(diag))
+        _check(st, diag, "ShiftedBetaGeo")
         return [cv.trim(b.owner, n) for b in bufs]
 
     def survival(self, n):
@@ -921,14 +923,15 @@ class ShiftedBetaGeo(_Model):
         self._warn_if_flagged("ShiftedBetaGeo.lifetime_value")
         del_ = ctypes.c_double()
         derl = ctypes.c_double()
+        diag = _lib.Diag()
         st = _lib.get().cva_sbg_lifetime(self._cparams(), float(d), float(n_renewals),
-                                         ctypes.byref(del_), ctypes.byref(derl))
-        _check(st, None, "ShiftedBetaGeo.lifetime_value")
+                                         ctypes.byref(del_), ctypes.byref(derl), ctypes.byref(diag))
+        _check(st, diag, "ShiftedBetaGeo.lifetime_value")
         return Lifetime(del_.value, derl.value)
 
 
 # ---------------------------------------------------------------------------
-# Simulation (cva_model_simulate, cva_gg_simulate, cva_sbg_simulate)
+# Simulation (cva_sim_btyd, cva_sim_gg, cva_sim_sbg)
 
 BtydSimulation = collections.namedtuple("BtydSimulation", ["frequency", "recency", "T"])
 BtydSimulation.__doc__ = ("Simulated BTYD statistics: repeat purchases, time (BG/BB: opportunity) "
@@ -970,7 +973,7 @@ def _model_instance(model, params, allowed, what):
 
 def simulate_btyd(model, params=None, T=1.0, seed=42):
     """Simulate (frequency, recency) of customers of a purchase model
-    (``cva_model_simulate``).
+    (``cva_sim_btyd``).
 
     ``model`` is ``"bgnbd"``, ``"mbgnbd"``, ``"pnbd"``, ``"bgbb"``, one of the
     classes :class:`BetaGeo`, :class:`ModifiedBetaGeo`, :class:`ParetoNBD`,
@@ -985,8 +988,8 @@ def simulate_btyd(model, params=None, T=1.0, seed=42):
     x = cv.empty_output("d", n)
     tx = cv.empty_output("d", n)
     diag = _lib.Diag()
-    st = _lib.get().cva_model_simulate(m._model_id, m._cparams(), arr_T.ptr, n, _seed(seed),
-                                       x.ptr, tx.ptr, ctypes.byref(diag))
+    st = _lib.get().cva_sim_btyd(m._model_id, m._cparams(), arr_T.ptr, n, _seed(seed),
+                                 x.ptr, tx.ptr, ctypes.byref(diag))
     _check(st, diag, "simulate_btyd")
     T_out = float(T) if scalar else cv.trim(arr_T.owner, n)
     return BtydSimulation(_result(x, n, scalar), _result(tx, n, scalar), T_out)
@@ -994,20 +997,20 @@ def simulate_btyd(model, params=None, T=1.0, seed=42):
 
 def simulate_gg_spend(params, frequency, seed=42):
     """Simulate the mean transaction value of customers with ``frequency``
-    transactions under Gamma-Gamma (``cva_gg_simulate``): 0 where frequency is 0.
+    transactions under Gamma-Gamma (``cva_sim_gg``): 0 where frequency is 0.
     ``params`` is ``{p, q, gamma}``, a sequence, or a :class:`GammaGamma`."""
     m = params if isinstance(params, GammaGamma) else GammaGamma(params=params)
     (arr_x,), n, scalar = _columns(("frequency",), (frequency,))
     out = cv.empty_output("d", n)
     diag = _lib.Diag()
-    st = _lib.get().cva_gg_simulate(m._cparams(), arr_x.ptr, n, _seed(seed), out.ptr,
-                                    ctypes.byref(diag))
+    st = _lib.get().cva_sim_gg(m._cparams(), arr_x.ptr, n, _seed(seed), out.ptr,
+                               ctypes.byref(diag))
     _check(st, diag, "simulate_gg_spend")
     return _result(out, n, scalar)
 
 
 def simulate_sbg(params, cohort_size, n_periods, seed=42):
-    """Simulate the survivor counts of one sBG cohort (``cva_sbg_simulate``):
+    """Simulate the survivor counts of one sBG cohort (``cva_sim_sbg``):
     ``n_periods`` values, the first being ``cohort_size``. ``params`` is
     ``{alpha, beta}``, a sequence, or a :class:`ShiftedBetaGeo`."""
     m = params if isinstance(params, ShiftedBetaGeo) else ShiftedBetaGeo(params=params)
@@ -1016,8 +1019,8 @@ def simulate_sbg(params, cohort_size, n_periods, seed=42):
         raise _bad_arg("n_periods must be >= 0")
     out = cv.empty_output("d", n_periods)
     diag = _lib.Diag()
-    st = _lib.get().cva_sbg_simulate(m._cparams(), float(cohort_size), n_periods, _seed(seed),
-                                     out.ptr, ctypes.byref(diag))
+    st = _lib.get().cva_sim_sbg(m._cparams(), float(cohort_size), n_periods, _seed(seed),
+                                out.ptr, ctypes.byref(diag))
     _check(st, diag, "simulate_sbg")
     return cv.trim(out.owner, n_periods)
 

@@ -492,8 +492,8 @@ PROTOTYPES = {
     "cva_txn_summarize": (c_int, [P(TxnInput), P(TxnOpts), P(TxnSummary),
                                   c_void_p, c_size_t, P(Diag)]),
     "cva_sim_opts_init_defaults": (c_int, [P(SimOpts), c_size_t]),
-    "cva_simulate_bgnbd_gg": (c_int, [P(SimOpts), c_size_t, P(c_int64), P(c_double),
-                                      P(c_double), c_size_t, P(c_size_t), P(Diag)]),
+    "cva_sim_transactions": (c_int, [P(SimOpts), c_size_t, P(c_int64), P(c_double),
+                                     P(c_double), c_size_t, P(c_size_t), P(Diag)]),
     # rfm.h
     "cva_label": (c_char_p, [c_int32]),
     "cva_rfm_opts_init_defaults": (c_int, [P(RfmOpts), c_size_t]),
@@ -504,21 +504,21 @@ PROTOTYPES = {
     "cva_rfm_cuts_compute": (c_int, [P(c_double), c_size_t, c_int32, P(RfmOpts), c_int32,
                                      P(RfmCuts), c_void_p, c_size_t, P(Diag)]),
     "cva_rfm_assign": (c_int, [P(c_double), c_size_t, c_size_t, P(RfmCuts), c_int32,
-                               P(c_int32)]),
+                               P(c_int32), P(Diag)]),
     "cva_rfm_score": (c_int, [P(c_double), P(c_double), P(c_double), c_size_t, P(RfmOpts),
                               P(c_int32), P(c_int32), P(c_int32), P(RfmCuts), c_void_p, c_size_t,
                               P(Diag)]),
     "cva_rfm_composite": (c_int, [P(c_int32), P(c_int32), P(c_int32), c_size_t, P(RfmOpts),
-                                  P(c_int32), P(c_double), P(c_double)]),
+                                  P(c_int32), P(c_double), P(c_double), P(Diag)]),
     "cva_rfm_map_get": (c_int, [c_int32, P(P(RfmRule)), P(c_size_t)]),
     "cva_rfm_segment": (c_int, [P(c_int32), P(c_int32), P(c_int32), c_size_t, c_int32,
                                 P(RfmRule), c_size_t, P(c_int32), P(Diag)]),
     "cva_rfm_map_check": (c_int, [P(RfmRule), c_size_t, c_int32, P(c_uint32), P(c_uint32),
-                                  P(c_uint32), P(c_uint32)]),
+                                  P(c_uint32), P(c_uint32), P(Diag)]),
     "cva_rfm_report": (c_int, [P(c_int32), P(c_int32), P(c_int32), P(c_int32), P(c_double),
-                               c_size_t, P(RfmSegmentStat), c_size_t, P(c_size_t)]),
+                               c_size_t, P(RfmSegmentStat), c_size_t, P(c_size_t), P(Diag)]),
     "cva_rfm_high_influence": (c_int, [P(c_uint32), P(c_double), c_size_t, c_double,
-                                       P(c_int32)]),
+                                       P(c_int32), P(Diag)]),
     "cva_rfm_high_influence_advanced": (c_int, [P(c_uint32), P(c_double), c_size_t, c_double,
                                                 P(c_int32), P(Allocator), P(Diag)]),
     # churn.h
@@ -550,14 +550,16 @@ PROTOTYPES = {
                         P(c_double), c_size_t, P(ClvOpts), P(c_double), P(Diag)]),
     "cva_cohort_curves": (c_int, [P(c_double), c_size_t, c_size_t, P(c_double), P(c_double),
                                   P(c_double), P(Diag)]),
-    "cva_sbg_curves": (c_int, [P(c_double), c_size_t, P(c_double), P(c_double), P(c_double)]),
-    "cva_sbg_lifetime": (c_int, [P(c_double), c_double, c_double, P(c_double), P(c_double)]),
-    "cva_model_simulate": (c_int, [c_int32, P(c_double), P(c_double), c_size_t, c_uint64,
-                                   P(c_double), P(c_double), P(Diag)]),
-    "cva_gg_simulate": (c_int, [P(c_double), P(c_double), c_size_t, c_uint64, P(c_double),
-                                P(Diag)]),
-    "cva_sbg_simulate": (c_int, [P(c_double), c_double, c_size_t, c_uint64, P(c_double),
+    "cva_sbg_curves": (c_int, [P(c_double), c_size_t, P(c_double), P(c_double), P(c_double),
+                               P(Diag)]),
+    "cva_sbg_lifetime": (c_int, [P(c_double), c_double, c_double, P(c_double), P(c_double),
                                  P(Diag)]),
+    "cva_sim_btyd": (c_int, [c_int32, P(c_double), P(c_double), c_size_t, c_uint64,
+                             P(c_double), P(c_double), P(Diag)]),
+    "cva_sim_gg": (c_int, [P(c_double), P(c_double), c_size_t, c_uint64, P(c_double),
+                           P(Diag)]),
+    "cva_sim_sbg": (c_int, [P(c_double), c_double, c_size_t, c_uint64, P(c_double),
+                            P(Diag)]),
 }
 
 
@@ -867,13 +869,13 @@ def txn_summarize(inp, opts, out, work=None, diag=None):
 
 
 def simulate_bgnbd_gg(opts, n_customers, customer_id, t, amount, capacity, diag=None):
-    """Low-level ``cva_simulate_bgnbd_gg``; pointers may be None (count query).
+    """Low-level ``cva_sim_transactions``; pointers may be None (count query).
     Returns ``(status, n_rows)``."""
     if diag is None:
         diag = Diag()
     n_rows = c_size_t(0)
-    st = get().cva_simulate_bgnbd_gg(ctypes.byref(opts) if opts is not None else None,
-                                     n_customers, customer_id, t, amount, capacity,
-                                     ctypes.byref(n_rows), ctypes.byref(diag))
-    raise_for_status(st, diag, "cva_simulate_bgnbd_gg")
+    st = get().cva_sim_transactions(ctypes.byref(opts) if opts is not None else None,
+                                    n_customers, customer_id, t, amount, capacity,
+                                    ctypes.byref(n_rows), ctypes.byref(diag))
+    raise_for_status(st, diag, "cva_sim_transactions")
     return st, n_rows.value

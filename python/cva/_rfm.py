@@ -293,9 +293,10 @@ def rfm_assign(values, cuts, offset=0, kernel="auto"):
     if offset < 0:
         raise _bad_arg("offset must be >= 0")
     out = cv.empty_output("i", v.n)
+    diag = _lib.Diag()
     st = _lib.get().cva_rfm_assign(v.ptr, int(offset), v.n, ctypes.byref(cuts.struct),
-                                   _choice(kernel, _KERNEL, "kernel"), out.ptr)
-    _lib.raise_for_status(st, None, "rfm_assign")
+                                   _choice(kernel, _KERNEL, "kernel"), out.ptr, ctypes.byref(diag))
+    _lib.raise_for_status(st, diag, "rfm_assign")
     return cv.trim(out.owner, v.n)
 
 
@@ -533,8 +534,9 @@ def rfm_composite(r, f, m, bins=5, weights=(1.0, 1.0, 1.0)):
     cell = cv.empty_output("i", n)
     wt = cv.empty_output("d", n)
     fm = cv.empty_output("d", n)
+    diag = _lib.Diag()
     st = _lib.get().cva_rfm_composite(a[0].ptr, a[1].ptr, a[2].ptr, n, ctypes.byref(opts),
-                                      cell.ptr, wt.ptr, fm.ptr)
+                                      cell.ptr, wt.ptr, fm.ptr, ctypes.byref(diag))
     if st == _errors.E_OPTION:
         msg = ("bins must be 1..100" if not 1 <= opts.bins <= 100
                else "weights must be >= 0 with a positive finite sum")
@@ -545,7 +547,7 @@ def rfm_composite(r, f, m, bins=5, weights=(1.0, 1.0, 1.0)):
         raise _errors.BadArgumentError(
             "rfm_composite: %s" % _lib.strerror(st), status=st, name=_lib.status_name(st),
             detail="score outside 0..k", index=i)
-    _lib.raise_for_status(st, None, "rfm_composite")
+    _lib.raise_for_status(st, diag, "rfm_composite")
     return RfmComposite(cv.trim(cell.owner, n), cv.trim(wt.owner, n), cv.trim(fm.owner, n))
 
 
@@ -753,13 +755,14 @@ def rfm_map_check(rules="rf10-grid", k=5):
     n = smap.n_rules
     cells = (ctypes.c_uint32 * max(n, 1))()
     unc, sh, unr = ctypes.c_uint32(), ctypes.c_uint32(), ctypes.c_uint32()
+    diag = _lib.Diag()
     st = _lib.get().cva_rfm_map_check(smap.ptr if n else None, n, k, cells, ctypes.byref(unc),
-                                      ctypes.byref(sh), ctypes.byref(unr))
+                                      ctypes.byref(sh), ctypes.byref(unr), ctypes.byref(diag))
     if st == _errors.E_BADARG:
         msg = ("k must be 1..100" if not 1 <= k <= 100 else
                "at most 10000 rules" if n > 10000 else "a rule has lo > hi")
         raise _bad_arg("rfm_map_check: " + msg)
-    _lib.raise_for_status(st, None, "rfm_map_check")
+    _lib.raise_for_status(st, diag, "rfm_map_check")
     rules_l = smap.rules
     rule_cells = [int(cells[i]) for i in range(n)]
     label_cells = collections.OrderedDict()
@@ -830,11 +833,12 @@ def rfm_report(segments, r, f, m, revenue=None, labels=None):
     lib = _lib.get()
     n_stats = ctypes.c_size_t(0)
     args = (s.ptr, a[0].ptr, a[1].ptr, a[2].ptr, rev.ptr if rev is not None else None, n)
-    st = lib.cva_rfm_report(*args, None, 0, ctypes.byref(n_stats))
+    diag = _lib.Diag()
+    st = lib.cva_rfm_report(*args, None, 0, ctypes.byref(n_stats), ctypes.byref(diag))
     if st == _errors.E_BUFFER_TOO_SMALL:
         cap = n_stats.value
         stats = (_lib.RfmSegmentStat * cap)()
-        st = lib.cva_rfm_report(*args, stats, cap, ctypes.byref(n_stats))
+        st = lib.cva_rfm_report(*args, stats, cap, ctypes.byref(n_stats), ctypes.byref(diag))
     else:
         stats = []
     if st == _errors.E_NONFINITE:
@@ -842,7 +846,7 @@ def rfm_report(segments, r, f, m, revenue=None, labels=None):
         raise _nonfinite("rfm_report", i, "revenue is NaN or infinite")
     if st == _errors.E_BADARG:
         raise _bad_arg("rfm_report: more than 256 distinct segment codes")
-    _lib.raise_for_status(st, None, "rfm_report")
+    _lib.raise_for_status(st, diag, "rfm_report")
     out = RfmReport()
     out.status = st
     lab = _lib.label
@@ -880,7 +884,7 @@ def rfm_high_influence(ref_n_txn, ref_amount=None, share=0.2):
                        _errors.E_OPTION, _errors.OptionError, "share")
     if st == _errors.E_NONFINITE:
         raise _nonfinite("rfm_high_influence", diag.index, "ref_amount is NaN or infinite for a referrer")
-    _lib.raise_for_status(st, None, "rfm_high_influence")
+    _lib.raise_for_status(st, diag, "rfm_high_influence")
     if st == _errors.W_EMPTY and n:
         _issue_warning(st, None, "rfm_high_influence")
     return cv.trim(out.owner, n)

@@ -17,7 +17,7 @@ Simulation = collections.namedtuple("Simulation", ["customer_id", "t", "amount"]
 def simulate(n_customers, seed=42, r=None, alpha=None, a=None, b=None, p=None, q=None,
              gamma=None, time_scale=None, start=None, acquisition_span=None, end=None,
              round_times=True, first_id=1):
-    """Simulate BG/NBD purchases with Gamma-Gamma spend (``cva_simulate_bgnbd_gg``).
+    """Simulate BG/NBD purchases with Gamma-Gamma spend (``cva_sim_transactions``).
 
     Parameters left as ``None`` keep the library defaults (CDNOW estimates,
     days, 12 weeks of acquisition, 78 weeks in total): r=0.243, alpha=4.414,
@@ -55,8 +55,8 @@ def simulate(n_customers, seed=42, r=None, alpha=None, a=None, b=None, p=None, q
         cv.check_memory(24.0 * n_customers * _sim_rows_per_customer(opts), what, "needs about")
     diag = _lib.Diag()
     n_rows = ctypes.c_size_t(0)
-    st = lib.cva_simulate_bgnbd_gg(ctypes.byref(opts), int(n_customers), None, None, None, 0,
-                                   ctypes.byref(n_rows), ctypes.byref(diag))
+    st = lib.cva_sim_transactions(ctypes.byref(opts), int(n_customers), None, None, None, 0,
+                                  ctypes.byref(n_rows), ctypes.byref(diag))
     _lib.raise_for_status(st, diag, "simulate")
     m = n_rows.value
     cv.check_memory(24 * m, "%s (%d rows)" % (what, m))
@@ -64,8 +64,8 @@ def simulate(n_customers, seed=42, r=None, alpha=None, a=None, b=None, p=None, q
     t = cv.empty_output("d", m)
     amt = cv.empty_output("d", m)
     diag = _lib.Diag()
-    st = lib.cva_simulate_bgnbd_gg(ctypes.byref(opts), int(n_customers), ids.ptr, t.ptr, amt.ptr,
-                                   max(m, 1), ctypes.byref(n_rows), ctypes.byref(diag))
+    st = lib.cva_sim_transactions(ctypes.byref(opts), int(n_customers), ids.ptr, t.ptr, amt.ptr,
+                                  max(m, 1), ctypes.byref(n_rows), ctypes.byref(diag))
     _lib.raise_for_status(st, diag, "simulate")
     if st > 0:
         _issue_warning(st, diag, "simulate")

@@ -456,8 +456,14 @@ class TestErrors(unittest.TestCase):
         self.assertEqual(cm.exception.index, 2)
         with self.assertRaises(cva.BadArgumentError):
             cva.cohort_curves([[100, 80, 90]])
-        with self.assertRaises(cva.DomainError):
+        with self.assertRaises(cva.DomainError) as cm:
             cva.ShiftedBetaGeo(params={"alpha": 1, "beta": 1}).lifetime_value(-0.1)
+        # the library's diag reaches the exception: which argument, and why
+        self.assertEqual(cm.exception.arg, 2)
+        self.assertIn("discount rate", cm.exception.detail)
+        with self.assertRaises(cva.DomainError) as cm:
+            cva.ShiftedBetaGeo(params={"alpha": 1, "beta": 1}).lifetime_value(0.1, n_renewals=-1)
+        self.assertIn("n_renewals", cm.exception.detail)
 
     def test_clv_options(self):
         bg, gg = cva.BetaGeo(params=BG), cva.GammaGamma(params=GG)

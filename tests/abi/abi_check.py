@@ -7,6 +7,7 @@ Usage:
   abi_check.py calls     SRCDIR                  no I/O, environment or locale calls in lib/
   abi_check.py api       SRCDIR                  CVA_API declarations == lib/cva.sym
   abi_check.py alloc     SRCDIR                  no malloc/free in lib/ outside the allocator
+  abi_check.py conventions SRCDIR                cva_diag * last and CVA_NODISCARD (common.h)
 
 Rules are STYLE.md §5 (symbol control), §31 (no mutable global state) and
 §32 (no I/O and no locale in the core).
@@ -250,9 +251,51 @@ def check_api(srcdir):
     return 0
 
 
+# Public API conventions (include/cva/common.h, docs/mainpage.md "Conventions"):
+#  - a function returning cva_status takes `cva_diag *diag` LAST, except the
+#    initialisers (*_init, *_init_defaults: they only fill the struct they are
+#    given) and the pure queries below, whose only failures (NULL out pointer,
+#    unknown id, size overflow) the status names completely;
+#  - CVA_NODISCARD on every function returning cva_status except the initialisers.
+DIAG_EXEMPT_QUERIES = {"cva_txn_workspace_size", "cva_rfm_workspace_size", "cva_rfm_map_get"}
+PROTO = re.compile(r"CVA_API\s+((?:CVA_NODISCARD\s+)?)([\w\s\*]+?)\b(cva_\w+)\s*\(([^;]*?)\)\s*;", re.S)
+
+
+def is_init(name):
+    return name.endswith("_init") or name.endswith("_init_defaults")
+
+
+def check_conventions(srcdir):
+    problems, n = [], 0
+    for path in sorted(glob.glob(os.path.join(srcdir, "include", "cva", "*.h"))):
+        code = strip_c_comments(open(path, encoding="utf-8").read())
+        code = re.sub(r"^\s*#.*?(?<!\\)$", "", code, flags=re.M | re.S)
+        rel = os.path.relpath(path, srcdir)
+        for m in PROTO.finditer(code):
+            nodiscard, ret, name, params = bool(m.group(1)), m.group(2).split(), m.group(3), m.group(4)
+            if ret != ["cva_status"]:
+                continue
+            n += 1
+            last = " ".join(params.split(",")[-1].split())
+            if not is_init(name) and name not in DIAG_EXEMPT_QUERIES and last != "cva_diag *diag":
+                problems.append("%s (%s): last parameter is '%s', not 'cva_diag *diag'" % (name, rel, last))
+            if is_init(name) and nodiscard:
+                problems.append("%s (%s): an initialiser is not CVA_NODISCARD" % (name, rel))
+            if not is_init(name) and not nodiscard:
+                problems.append("%s (%s): returns cva_status and computes outputs: needs CVA_NODISCARD"
+                                % (name, rel))
+    if n == 0:
+        return fail("no cva_status functions found in include/cva/*.h")
+    if problems:
+        return fail("\n".join(problems))
+    print("%d cva_status functions follow the diag-last and CVA_NODISCARD rules" % n)
+    return 0
+
+
 def main(argv):
     cmds = {"exports": (check_exports, 3), "writable": (check_writable, 2),
-            "calls": (check_calls, 1), "api": (check_api, 1), "alloc": (check_alloc, 1)}
+            "calls": (check_calls, 1), "api": (check_api, 1), "alloc": (check_alloc, 1),
+            "conventions": (check_conventions, 1)}
     if len(argv) < 2 or argv[1] not in cmds or len(argv) - 2 != cmds[argv[1]][1]:
         sys.stderr.write(__doc__)
         return 2
