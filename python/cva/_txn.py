@@ -179,7 +179,7 @@ def summarize(customer_id, time, amount, cost=None, referrer_id=None, end=None,
         when the end is left to default (after the latest transaction).
     refund_policy : "net" | "as_row" | "exclude"
     zero_is_purchase : bool
-        False sets ``CVA_F_ZERO_NOT_PURCHASE``.
+        False sets ``CVA_TXN_F_ZERO_NOT_PURCHASE``.
     skip_invalid : bool
         Drop invalid rows instead of raising: a missing customer id (None,
         NaN, NaT: the pandas case of a column with gaps), a blank text id
