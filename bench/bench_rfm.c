@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#define CVA_EXPERIMENTAL_API /* forces kernels (cva/common.h, group "experimental") */
 #include "cva/cva.h"
 #include "cva_bench.h"
 

@@ -3,6 +3,7 @@
  * method on random data with heavy ties, kernel paths, chunking, maps.
  * SPDX-License-Identifier: MIT
  */
+#define CVA_EXPERIMENTAL_API /* kernel selection (cva/common.h) */
 #include "cva_test.h"
 #include "../lib/rfm_kernels.h"
 
@@ -105,7 +106,7 @@ static void score_one(const double *v, size_t n, int k, int method, int recency,
     o.method = method;
     memset(&c, 0, sizeof c);
     c.struct_size = sizeof c;
-    assert_true(cva_rfm_cuts_compute(v, n, recency ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING, &o, 0, &c, NULL, 0,
+    assert_true(cva_rfm_cuts_compute(v, n, recency ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING, &o, CVA_RFM_COL_RECENCY, &c, NULL, 0,
                                      NULL) >= 0);
     assert_status(cva_rfm_assign(v, 0, n, &c, CVA_KERNEL_AUTO, out, NULL), CVA_OK);
     {
@@ -171,13 +172,13 @@ static void spec_vectors(void **state)
         o.method = CVA_RFM_VALUE_CUTS;
         memset(&c, 0, sizeof c);
         c.struct_size = sizeof c;
-        assert_status(cva_rfm_cuts_compute(R, 10, CVA_RFM_RECENCY, &o, 0, &c, NULL, 0, NULL), CVA_OK);
+        assert_status(cva_rfm_cuts_compute(R, 10, CVA_RFM_RECENCY, &o, CVA_RFM_COL_RECENCY, &c, NULL, 0, NULL), CVA_OK);
         cva_assert_close(c.value[0], 4.6, 1e-15, 0);
         cva_assert_close(c.value[1], 28.8, 1e-15, 0);
         cva_assert_same(c.value[2], 40.0);
         cva_assert_same(c.value[3], 136.0);
         o.method = CVA_RFM_R_RFM;
-        assert_status(cva_rfm_cuts_compute(M, 10, CVA_RFM_ASCENDING, &o, 0, &c, NULL, 0, NULL), CVA_OK);
+        assert_status(cva_rfm_cuts_compute(M, 10, CVA_RFM_ASCENDING, &o, CVA_RFM_COL_MONETARY, &c, NULL, 0, NULL), CVA_OK);
         cva_assert_same(c.value[0], 21.0);
         cva_assert_same(c.value[1], 39.0);
         cva_assert_same(c.value[2], 65.0);
@@ -228,7 +229,8 @@ static void random_vs_reference(void **state)
         o.fixed_closure = trial % 3 == 0 ? CVA_RFM_CLOSE_LEFT : CVA_RFM_CLOSE_RIGHT;
         memset(&c, 0, sizeof c);
         c.struct_size = sizeof c;
-        st = cva_rfm_cuts_compute(v, n, recency ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING, &o, 1, &c, NULL, 0, NULL);
+        st = cva_rfm_cuts_compute(v, n, recency ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING, &o, CVA_RFM_COL_FREQUENCY, &c,
+                                  NULL, 0, NULL);
         assert_true(st >= 0);
         assert_status(cva_rfm_assign(v, 0, n, &c, CVA_KERNEL_AUTO, got, NULL), CVA_OK);
         ref_score(v, mask, n, k, method, recency, fixed, o.fixed_closure, want);
@@ -440,7 +442,7 @@ static void maps(void **state)
     assert_int_equal(unr, 1);
     assert_status(cva_rfm_map_get(99, &rules, &nr), CVA_E_BADARG);
     {
-        const cva_rfm_rule bad[] = {{CVA_SEG_CUSTOM, 1, 5, 1, 5, 1, 5}, {CVA_SEG_CUSTOM, 3, 2, 1, 5, 1, 5}};
+        const cva_rfm_rule bad[] = {{CVA_LABEL_CUSTOM_FIRST, 1, 5, 1, 5, 1, 5}, {CVA_LABEL_CUSTOM_FIRST, 3, 2, 1, 5, 1, 5}};
         cva_diag d;
         cva_diag_init(&d, sizeof d);
         assert_status(cva_rfm_map_check(bad + 1, 1, 5, NULL, NULL, NULL, NULL, NULL), CVA_E_BADARG);
@@ -462,20 +464,20 @@ static void segments(void **state)
     (void)state;
     cva_diag_init(&d, sizeof d);
     assert_status(cva_rfm_segment(r, f, m, 6, 5, NULL, 0, seg, &d), CVA_OK);
-    assert_int_equal(seg[0], CVA_SEG_CHAMPIONS);
-    assert_int_equal(seg[1], CVA_SEG_NEW);
-    assert_int_equal(seg[2], CVA_SEG_CANT_LOSE);
-    assert_int_equal(seg[3], CVA_SEG_NEED_ATTENTION);
-    assert_int_equal(seg[4], CVA_SEG_NONE);
-    assert_int_equal(seg[5], CVA_SEG_PROMISING);
+    assert_int_equal(seg[0], CVA_RFM_SEG_CHAMPIONS);
+    assert_int_equal(seg[1], CVA_RFM_SEG_NEW);
+    assert_int_equal(seg[2], CVA_RFM_SEG_CANT_LOSE);
+    assert_int_equal(seg[3], CVA_RFM_SEG_NEED_ATTENTION);
+    assert_int_equal(seg[4], CVA_RFM_SEG_NONE);
+    assert_int_equal(seg[5], CVA_RFM_SEG_PROMISING);
     assert_string_equal(cva_label(seg[0]), "Champions");
-    assert_string_equal(cva_label(CVA_SEG_CANT_LOSE), "Can't Lose Them");
+    assert_string_equal(cva_label(CVA_RFM_SEG_CANT_LOSE), "Can't Lose Them");
     assert_string_equal(cva_label(4242), "");
     assert_status(cva_rfm_map_get(CVA_RFM_MAP_RFM11_HEBBALI, &rules, &nr), CVA_OK);
     assert_status(cva_rfm_segment(r, f, m, 6, 5, rules, nr, seg, &d), CVA_OK);
-    assert_int_equal(seg[0], CVA_SEG_OTHERS);             /* 5,5,1 matches no box */
-    assert_int_equal(seg[1], CVA_SEG_POTENTIAL_LOYALIST); /* shadows New Customers */
-    assert_int_equal(seg[2], CVA_SEG_AT_RISK);            /* shadows Can't Lose Them */
+    assert_int_equal(seg[0], CVA_RFM_SEG_OTHERS);             /* 5,5,1 matches no box */
+    assert_int_equal(seg[1], CVA_RFM_SEG_POTENTIAL_LOYALIST); /* shadows New Customers */
+    assert_int_equal(seg[2], CVA_RFM_SEG_AT_RISK);            /* shadows Can't Lose Them */
     assert_status(cva_rfm_segment(r, f, m, 6, 4, rules, nr, seg, &d), CVA_E_BADARG);
     {
         const int32_t bad[] = {6};
@@ -483,12 +485,12 @@ static void segments(void **state)
     }
     /* custom map with k = 3 */
     {
-        const cva_rfm_rule custom[] = {{CVA_SEG_CUSTOM + 1, 3, 3, 1, 3, 1, 3}, {CVA_SEG_CUSTOM + 2, 1, 2, 1, 3, 1, 3}};
+        const cva_rfm_rule custom[] = {{CVA_LABEL_CUSTOM_FIRST + 1, 3, 3, 1, 3, 1, 3}, {CVA_LABEL_CUSTOM_FIRST + 2, 1, 2, 1, 3, 1, 3}};
         const int32_t r3[] = {3, 1, 2};
         const int32_t o3[] = {1, 2, 3};
         assert_status(cva_rfm_segment(r3, o3, o3, 3, 3, custom, 2, seg, &d), CVA_OK);
-        assert_int_equal(seg[0], CVA_SEG_CUSTOM + 1);
-        assert_int_equal(seg[1], CVA_SEG_CUSTOM + 2);
+        assert_int_equal(seg[0], CVA_LABEL_CUSTOM_FIRST + 1);
+        assert_int_equal(seg[1], CVA_LABEL_CUSTOM_FIRST + 2);
         assert_status(cva_rfm_map_check(custom, 2, 3, NULL, NULL, NULL, NULL, NULL), CVA_OK);
     }
 }
@@ -498,7 +500,7 @@ static void composite_and_report(void **state)
     const int32_t r[] = {5, 1, 0, 3};
     const int32_t f[] = {4, 2, 0, 3};
     const int32_t m[] = {3, 1, 0, 5};
-    const int32_t seg[] = {CVA_SEG_CHAMPIONS, CVA_SEG_HIBERNATING, CVA_SEG_NONE, CVA_SEG_CHAMPIONS};
+    const int32_t seg[] = {CVA_RFM_SEG_CHAMPIONS, CVA_RFM_SEG_HIBERNATING, CVA_RFM_SEG_NONE, CVA_RFM_SEG_CHAMPIONS};
     const double rev[] = {100, 10, -5, 45};
     int32_t cell[4];
     double w[4], fm[4];
@@ -547,7 +549,7 @@ static void composite_and_report(void **state)
     cva_assert_same(st[1].mean_r, 4.0);
     cva_assert_same(st[1].revenue, 145.0);
     cva_assert_close(st[1].revenue_share, 145.0 / 150.0, 1e-15, 0);
-    assert_int_equal(st[2].label, CVA_SEG_HIBERNATING);
+    assert_int_equal(st[2].label, CVA_RFM_SEG_HIBERNATING);
 }
 
 static void raw_and_influence(void **state)
@@ -788,7 +790,7 @@ static void sampled_path(void **state)
             cva_diag_init(&d, sizeof d);
             memset(&c, 0, sizeof c);
             c.struct_size = sizeof c;
-            assert_status(cva_rfm_cuts_compute(v, n, CVA_RFM_ASCENDING, NULL, 0, &c, NULL, 0, &d), CVA_E_NONFINITE);
+            assert_status(cva_rfm_cuts_compute(v, n, CVA_RFM_ASCENDING, NULL, CVA_RFM_COL_RECENCY, &c, NULL, 0, &d), CVA_E_NONFINITE);
             assert_int_equal(d.index, (int64_t)(n - 3));
         }
         free(work);

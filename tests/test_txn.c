@@ -172,14 +172,14 @@ static void hand_example(void **state)
     cva_assert_same(b.total[2], -8.0);
 
     /* EXCLUDE: refunds ignored for money; occasion day10 spend = 40 */
-    o.refund_policy = CVA_REFUND_EXCLUDE;
+    o.refund_policy = CVA_TXN_REFUND_EXCLUDE;
     assert_status(cva_txn_summarize(&in, &o, &b.s, NULL, 0, NULL), CVA_OK);
     cva_assert_same(b.total[1], 75.0);
     cva_assert_same(b.mx[1], 30.0);
     cva_assert_same(b.total[2], 0.0);
 
     /* AS_ROW: the refund is a purchase row */
-    o.refund_policy = CVA_REFUND_AS_ROW;
+    o.refund_policy = CVA_TXN_REFUND_AS_ROW;
     assert_status(cva_txn_summarize(&in, &o, &b.s, NULL, 0, NULL), CVA_OK);
     assert_int_equal(b.n_txn[1], 5);
     assert_int_equal(b.n_occ[1], 3);
@@ -187,8 +187,8 @@ static void hand_example(void **state)
     cva_assert_same(b.x[2], 0.0);
 
     /* TIME_PERIOD with weekly periods: days 0,3.5 -> period 0; 10 -> period 1; end 14 -> 2 */
-    o.refund_policy = CVA_REFUND_NET;
-    o.time_convention = CVA_TIME_PERIOD;
+    o.refund_policy = CVA_TXN_REFUND_NET;
+    o.time_convention = CVA_TXN_TIME_PERIOD;
     o.period_length = 7.0;
     assert_status(cva_txn_summarize(&in, &o, &b.s, NULL, 0, NULL), CVA_OK);
     assert_int_equal(b.n_occ[1], 2);
@@ -217,7 +217,7 @@ static void zero_amount_rows(void **state)
     assert_int_equal(b.n_txn[0], 3);
     cva_assert_same(b.x[0], 2.0);
     cva_assert_same(b.mx[0], 0.0);
-    o.flags = CVA_F_ZERO_NOT_PURCHASE;
+    o.flags = CVA_TXN_F_ZERO_NOT_PURCHASE;
     assert_status(cva_txn_summarize(&in, &o, &b.s, NULL, 0, NULL), CVA_OK);
     assert_int_equal(b.n_txn[0], 1);
     cva_assert_same(b.x[0], 0.0);
@@ -267,7 +267,7 @@ static void referrals(void **state)
     const int64_t id[] = {1, 1, 2, 2, 10, 2};
     const double t[] = {1, 2, 3, 4, 5, 6};
     const double a[] = {10, 20, 30, 40, 50, -5};
-    const int64_t ref[] = {10, 10, 10, 99, CVA_NO_REFERRER, 10};
+    const int64_t ref[] = {10, 10, 10, 99, CVA_TXN_NO_REFERRER, 10};
     cva_txn_input in = make_input(6, id, t, a);
     outbuf b;
     (void)state;
@@ -304,7 +304,7 @@ static void obs_end_reported(void **state)
     const int64_t id[] = {1, 2, 1, 2};
     const double t[] = {6874.826, 50.0, 100.0, 15725.78};
     const double a[] = {5.0, 7.0, 3.0, -7.0};
-    const int64_t ref[] = {CVA_NO_REFERRER, 1, CVA_NO_REFERRER, CVA_NO_REFERRER};
+    const int64_t ref[] = {CVA_TXN_NO_REFERRER, 1, CVA_TXN_NO_REFERRER, CVA_TXN_NO_REFERRER};
     cva_txn_input in = make_input(4, id, t, a);
     cva_txn_opts o;
     outbuf b;
@@ -439,14 +439,14 @@ static int cmp_i64(const void *x, const void *y)
 
 static int ref_purchase(double a, const cva_txn_opts *o)
 {
-    if (o->refund_policy == CVA_REFUND_AS_ROW)
-        return !((o->flags & CVA_F_ZERO_NOT_PURCHASE) && !(a < 0) && !(a > 0));
-    return (o->flags & CVA_F_ZERO_NOT_PURCHASE) ? a > 0 : a >= 0;
+    if (o->refund_policy == CVA_TXN_REFUND_AS_ROW)
+        return !((o->flags & CVA_TXN_F_ZERO_NOT_PURCHASE) && !(a < 0) && !(a > 0));
+    return (o->flags & CVA_TXN_F_ZERO_NOT_PURCHASE) ? a > 0 : a >= 0;
 }
 
 static int ref_money(double a, const cva_txn_opts *o)
 {
-    return o->refund_policy != CVA_REFUND_EXCLUDE || a >= 0;
+    return o->refund_policy != CVA_TXN_REFUND_EXCLUDE || a >= 0;
 }
 
 /* Compare the library output b (already computed) with a brute-force evaluation. */
@@ -474,7 +474,7 @@ static void check_against_reference(const cva_txn_input *in, const cva_txn_opts 
         if (in->t[i] < o->obs_start || in->t[i] > end)
             continue;
         w[nw].id = in->customer_id[i];
-        w[nw].ref = in->referrer_id ? in->referrer_id[i] : CVA_NO_REFERRER;
+        w[nw].ref = in->referrer_id ? in->referrer_id[i] : CVA_TXN_NO_REFERRER;
         w[nw].t = in->t[i];
         w[nw].a = in->amount[i];
         w[nw].c = in->cost ? in->cost[i] : 0.0;
@@ -482,7 +482,7 @@ static void check_against_reference(const cva_txn_input *in, const cva_txn_opts 
                              : (int64_t)floor((in->t[i] - o->period_origin) / o->period_length);
         w[nw].idx = i;
         ids[nid++] = w[nw].id;
-        if (w[nw].ref != CVA_NO_REFERRER && ref_purchase(w[nw].a, o) && (!has_cal || w[nw].t <= cal))
+        if (w[nw].ref != CVA_TXN_NO_REFERRER && ref_purchase(w[nw].a, o) && (!has_cal || w[nw].t <= cal))
             ids[nid++] = w[nw].ref;
         nw++;
     }
@@ -581,7 +581,7 @@ static void check_against_reference(const cva_txn_input *in, const cva_txn_opts 
             const refrow *r = &w[j];
             size_t q;
             int dup = 0;
-            if (r->ref == CVA_NO_REFERRER || r->ref != cid || !ref_purchase(r->a, o) ||
+            if (r->ref == CVA_TXN_NO_REFERRER || r->ref != cid || !ref_purchase(r->a, o) ||
                 (has_cal && r->t > cal))
                 continue;
             rn++;
@@ -611,7 +611,7 @@ static void check_against_reference(const cva_txn_input *in, const cva_txn_opts 
         } else {
             double x = (double)(n_occ - 1);
             cva_assert_same(b->x[k], x);
-            if (o->time_convention == CVA_TIME_CONTINUOUS) {
+            if (o->time_convention == CVA_TXN_TIME_CONTINUOUS) {
                 cva_assert_close(b->tx[k], (occ_last - occ_first) / o->time_scale, 1e-15, 0);
                 cva_assert_close(b->T[k], (cal - occ_first) / o->time_scale, 1e-15, 0);
                 if (n_occ == 1)
@@ -675,12 +675,12 @@ static void random_vs_reference(void **state)
             t[i] = (double)(lcg(&seed) % 40) * 0.5; /* heavy ties */
             a[i] = amounts[lcg(&seed) % 10];
             c[i] = (double)(lcg(&seed) % 4) * 0.25;
-            ref[i] = (lcg(&seed) % 3) ? CVA_NO_REFERRER : id_pool[lcg(&seed) % 15];
+            ref[i] = (lcg(&seed) % 3) ? CVA_TXN_NO_REFERRER : id_pool[lcg(&seed) % 15];
             per[i] = (int64_t)(lcg(&seed) % 6); /* caller periods, not monotonic in t */
         }
         cva_txn_opts_init_defaults(&o, sizeof o);
         o.refund_policy = (int32_t)(trial % 3);
-        o.flags = (trial / 3) % 2 ? CVA_F_ZERO_NOT_PURCHASE : 0;
+        o.flags = (trial / 3) % 2 ? CVA_TXN_F_ZERO_NOT_PURCHASE : 0;
         o.time_scale = (trial % 5 == 0) ? 7.0 : 1.0;
         o.period_length = (trial % 4 == 1) ? 3.0 : 1.0;
         o.period_origin = (trial % 8 == 3) ? 0.5 : 0.0;
@@ -693,8 +693,8 @@ static void random_vs_reference(void **state)
         if (trial % 9 == 7 && !isnan(o.obs_end) && o.obs_end < 16.0)
             o.calibration_end = 12.0;
         if (trial % 10 == 8)
-            o.time_convention = CVA_TIME_PERIOD;
-        if (trial % 13 == 6 && o.time_convention == CVA_TIME_CONTINUOUS)
+            o.time_convention = CVA_TXN_TIME_PERIOD;
+        if (trial % 13 == 6 && o.time_convention == CVA_TXN_TIME_CONTINUOUS)
             in.period = per;
         if (trial % 2)
             in.cost = c;
@@ -841,7 +841,7 @@ static void large_inputs_all_paths(void **state)
             cva_txn_opts_init_defaults(&o, sizeof o);
             if (variant) {
                 in.cost = c;
-                o.refund_policy = CVA_REFUND_EXCLUDE;
+                o.refund_policy = CVA_TXN_REFUND_EXCLUDE;
                 o.calibration_end = 200.0;
                 o.period_length = 7.0;
             }
@@ -1002,12 +1002,12 @@ static void large_inputs_short_records(void **state)
             o.period_length = 7.0;
             o.period_origin = 0.5;
         } else if (variant == 2) {
-            o.flags = CVA_F_ZERO_NOT_PURCHASE;
-            o.time_convention = CVA_TIME_PERIOD;
+            o.flags = CVA_TXN_F_ZERO_NOT_PURCHASE;
+            o.time_convention = CVA_TXN_TIME_PERIOD;
         } else if (variant == 3) {
             o.period_length = 0.3;
             o.period_origin = -1.25;
-            o.time_convention = CVA_TIME_PERIOD;
+            o.time_convention = CVA_TXN_TIME_PERIOD;
         }
         outbuf_alloc(&b, N, 0, 0);
         assert_status(cva_txn_summarize(&in, &o, &b.s, NULL, 0, NULL), CVA_OK);
@@ -1067,7 +1067,7 @@ static void bad_input(void **state)
 
     /* skip policy */
     cva_txn_opts_init_defaults(&o, sizeof o);
-    o.flags = CVA_F_SKIP_INVALID;
+    o.flags = CVA_TXN_F_SKIP_INVALID;
     assert_status(cva_txn_summarize(&in, &o, &b.s, NULL, 0, &d), CVA_W_EXCLUDED);
     assert_int_equal(d.count, 1);
     assert_int_equal(b.s.n_customers, 2);
@@ -1181,7 +1181,7 @@ static void sum_overflow(void **state)
     const double a[] = {1.0, 1e308, 2.0, 1e308, 1.0};
     const double big[] = {1.0, 1e308, 2.0, -1e308, 1.0};
     const double ref_cost[] = {0, 1e308, 0, 1e308, 0};
-    const int64_t ref[] = {CVA_NO_REFERRER, 5, 5, 5, CVA_NO_REFERRER};
+    const int64_t ref[] = {CVA_TXN_NO_REFERRER, 5, 5, 5, CVA_TXN_NO_REFERRER};
     cva_txn_input in = make_input(5, id, t, a);
     cva_txn_opts o;
     cva_diag d;
@@ -1321,7 +1321,7 @@ static void oom_case(int with_referrers)
     outbuf b;
     for (i = 0; i < N; i++) {
         id[i] = (int64_t)(i * 7919 % 1500); /* forces the hash table to grow */
-        ref[i] = (i % 5) ? CVA_NO_REFERRER : (int64_t)(i % 11);
+        ref[i] = (i % 5) ? CVA_TXN_NO_REFERRER : (int64_t)(i % 11);
         t[i] = (double)(N - i);
         a[i] = 1.0;
     }

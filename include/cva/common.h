@@ -224,8 +224,175 @@ CVA_API size_t cva_sizeof(int32_t struct_id);
 
 /** @} */
 
+/**
+ * @defgroup labels Label registry
+ * @brief The int32 label codes every module assigns to customers, by range,
+ *        and cva_label(), the one lookup that names them.
+ *
+ * A label code says which group a customer falls into (an RFM segment, a
+ * value tier, a loyalty-ladder rung). Codes from every module share one
+ * `int32_t` space, allocated by range so that a code names its module and
+ * two modules never hand out the same code:
+ *
+ * | Codes      | Owner                                   | Names |
+ * |------------|-----------------------------------------|-------|
+ * | 0          | none: unscored customer (#CVA_LABEL_NONE) | `"None"` |
+ * | 1–99       | RFM segments (::cva_rfm_segment_label)  | `"Champions"`, ... |
+ * | 100–199    | value tiers (::cva_tier_label)          | `"BZ"`, `"KEY"`, `"GOLD"`, ... |
+ * | 200–299    | loyalty-ladder rungs (::cva_ladder_rung) | `"PROSPECT"`, ... |
+ * | 300–999    | reserved for future library modules     | none yet |
+ * | 1000 and up | the caller (#CVA_LABEL_CUSTOM_FIRST)   | the caller's own |
+ *
+ * Codes are pinned once released, like status values; a module adds codes
+ * only inside its own range. Every code the library defines is declared in
+ * this header and named by cva_label(); a module header documents which of
+ * them its functions return.
+ * @{
+ */
+
+/** @brief Code ranges of the label registry (first and last code of each range). */
+enum cva_label_range {
+    CVA_LABEL_NONE = 0,               /**< No label: an unscored customer (every module). */
+    CVA_LABEL_RFM_FIRST = 1,          /**< First RFM segment code. */
+    CVA_LABEL_RFM_LAST = 99,          /**< Last RFM segment code. */
+    CVA_LABEL_TIER_FIRST = 100,       /**< First value-tier code. */
+    CVA_LABEL_TIER_LAST = 199,        /**< Last value-tier code. */
+    CVA_LABEL_LADDER_FIRST = 200,     /**< First loyalty-ladder rung code. */
+    CVA_LABEL_LADDER_LAST = 299,      /**< Last loyalty-ladder rung code. */
+    CVA_LABEL_RESERVED_FIRST = 300,   /**< First code reserved for future library modules. */
+    CVA_LABEL_RESERVED_LAST = 999,    /**< Last reserved code. */
+    CVA_LABEL_CUSTOM_FIRST = 1000     /**< First code free for caller-defined labels. */
+};
+
+/** @brief RFM segment labels of the built-in maps (codes 1–99; cva_rfm_segment()). */
+enum cva_rfm_segment_label {
+    CVA_RFM_SEG_NONE = 0,               /**< "None": unscored customer (#CVA_LABEL_NONE). */
+    CVA_RFM_SEG_OTHERS = 1,             /**< "Others": no rule matched. */
+    CVA_RFM_SEG_CHAMPIONS = 2,          /**< "Champions". */
+    CVA_RFM_SEG_LOYAL = 3,              /**< "Loyal Customers". */
+    CVA_RFM_SEG_POTENTIAL_LOYALIST = 4, /**< "Potential Loyalist". */
+    CVA_RFM_SEG_NEW = 5,                /**< "New Customers". */
+    CVA_RFM_SEG_PROMISING = 6,          /**< "Promising". */
+    CVA_RFM_SEG_NEED_ATTENTION = 7,     /**< "Need Attention". */
+    CVA_RFM_SEG_ABOUT_TO_SLEEP = 8,     /**< "About To Sleep". */
+    CVA_RFM_SEG_AT_RISK = 9,            /**< "At Risk". */
+    CVA_RFM_SEG_CANT_LOSE = 10,         /**< "Can't Lose Them". */
+    CVA_RFM_SEG_HIBERNATING = 11,       /**< "Hibernating". */
+    CVA_RFM_SEG_LOST = 12               /**< "Lost". */
+};
+
+/**
+ * @brief Value-tier labels (codes 100–199): customer classes, grades and the
+ *        customer pyramid. cva_label() returns the name in quotes.
+ */
+enum cva_tier_label {
+    CVA_TIER_BZ = 100,       /**< "BZ": below zero, profit does not cover the cost to serve (class, SPEC §4.5). */
+    CVA_TIER_MVC = 101,      /**< "MVC": most valuable, highest actual value (class). */
+    CVA_TIER_MGC = 102,      /**< "MGC": most growable, largest unrealised potential (class). */
+    CVA_TIER_OTHER = 103,    /**< "OTHER": every other customer (class). */
+    CVA_TIER_KEY = 110,      /**< "KEY": top grade (SPEC §4.4). */
+    CVA_TIER_ORDINARY = 111, /**< "ORDINARY": middle grade. */
+    CVA_TIER_SMALL = 112,    /**< "SMALL": bottom grade. */
+    CVA_TIER_PLATINUM = 120, /**< "PLATINUM": top of the customer pyramid (SPEC §4.6). */
+    CVA_TIER_GOLD = 121,     /**< "GOLD": second pyramid tier. */
+    CVA_TIER_IRON = 122,     /**< "IRON": third pyramid tier (volume). */
+    CVA_TIER_LEAD = 123      /**< "LEAD": bottom pyramid tier, negative value. */
+};
+
+/** @brief Loyalty-ladder rungs (codes 200–299). cva_label() returns the name in quotes. */
+enum cva_ladder_rung {
+    CVA_LADDER_PROSPECT = 200,  /**< "PROSPECT": no purchase yet (SPEC §7.1). */
+    CVA_LADDER_CUSTOMER = 201,  /**< "CUSTOMER": has bought once. */
+    CVA_LADDER_CLIENT = 202,    /**< "CLIENT": buys repeatedly, neutral towards the firm. */
+    CVA_LADDER_SUPPORTER = 203, /**< "SUPPORTER": likes the firm, supports it passively. */
+    CVA_LADDER_ADVOCATE = 204,  /**< "ADVOCATE": actively recommends the firm. */
+    CVA_LADDER_PARTNER = 205,   /**< "PARTNER": partner-like relationship, the top rung. */
+    CVA_LADDER_LAPSED = 206     /**< "LAPSED": no longer active (the migration-analysis flag, SPEC §7.3). */
+};
+
+/**
+ * @brief Name of a label code from any module: the one registry lookup.
+ *
+ * RFM segments give their English names ("Champions", "Can't Lose Them",
+ * "None" for #CVA_LABEL_NONE), value tiers and ladder rungs their short
+ * names ("BZ", "KEY", "GOLD", "PROSPECT", ...).
+ * @param code a code of ::cva_label_range: ::cva_rfm_segment_label,
+ *             ::cva_tier_label, ::cva_ladder_rung, or any other integer.
+ * @return a static string (never freed, never NULL); `""` for a code the
+ *         library does not define: an unallocated code inside a module's
+ *         range, a reserved code (300–999), a caller-defined code (1000 and
+ *         up) or a negative one.
+ */
+CVA_API const char *cva_label(int32_t code);
+
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif
 
 #endif /* CVA_COMMON_H */
+
+/*
+ * Experimental declarations (zstd's ZSTD_STATIC_LINKING_ONLY pattern): visible
+ * only with CVA_EXPERIMENTAL_API defined before the include. This section sits
+ * outside the include guard with a guard of its own, so a translation unit
+ * that included the header without the macro can define it and include again.
+ */
+#if defined(CVA_EXPERIMENTAL_API) && !defined(CVA_COMMON_H_EXPERIMENTAL)
+#define CVA_COMMON_H_EXPERIMENTAL
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * @defgroup experimental Experimental declarations (CVA_EXPERIMENTAL_API)
+ * @brief Declarations not yet meant to be stable; visible only when the
+ *        program defines `CVA_EXPERIMENTAL_API` before including a libcva header.
+ *
+ * ```c
+ * #define CVA_EXPERIMENTAL_API
+ * #include <cva/cva.h>
+ * ```
+ *
+ * The rule:
+ * - **stable** is everything a header declares outside the gate: names,
+ *   values, struct layouts and function signatures follow the ABI promise
+ *   (symbols in the `CVA_0.1` node of `lib/cva.sym`, values pinned once
+ *   released, structs grow at the end only) and the ABI tests check it;
+ * - **gated** declarations may change or disappear in any release, patch
+ *   releases included. Their functions are exported under the separate
+ *   symbol version `CVA_EXPERIMENTAL` of `lib/cva.sym`, so a program that links
+ *   one records it, and the ABI tests check that a gated declaration is never
+ *   in a stable node and a stable one never in the experimental node.
+ *
+ * A surface is gated when the library still expects to change it: today the
+ * kernel selection (::cva_kernel: which SIMD paths exist and can be forced
+ * follows the CPU-feature probing, which is being moved into one place for
+ * every module; results never depend on it, so only tests and benchmarks need
+ * it) and cva_rfm_high_influence_advanced() (a stop-gap for the allocator and
+ * diagnostics cva_rfm_high_influence() lacks). A `kernel` field or argument
+ * of a stable function stays stable; its stable value is 0, the automatic
+ * choice.
+ * @{
+ */
+
+/**
+ * @brief Kernel selection, cva_rfm_opts::kernel and the `kernel` argument of
+ *        cva_rfm_assign() (shared by every module with vectorised kernels).
+ *
+ * Every kernel gives bit-identical results; the choice only changes speed.
+ */
+enum cva_kernel {
+    CVA_KERNEL_AUTO = 0,  /**< Default: the widest kernel the CPU supports. The stable value. */
+    CVA_KERNEL_SCALAR = 1 /**< Force the portable scalar reference path. */
+};
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CVA_EXPERIMENTAL_API && !CVA_COMMON_H_EXPERIMENTAL */

@@ -81,10 +81,11 @@ enum cva_rfm_closure {
     CVA_RFM_CLOSE_LEFT = 1   /**< bin = 1 + #{j : v >= c_j} (as R `rfm`). */
 };
 
-/** @brief Kernel selection, cva_rfm_opts::kernel. */
-enum cva_kernel {
-    CVA_KERNEL_AUTO = 0,  /**< Default: the widest kernel the CPU supports. */
-    CVA_KERNEL_SCALAR = 1 /**< Force the portable scalar reference path. */
+/** @brief The column a cut set is for, the @p which of cva_rfm_cuts_compute(). */
+enum cva_rfm_column {
+    CVA_RFM_COL_RECENCY = 0,   /**< Recency: #CVA_RFM_FIXED reads cva_rfm_opts::r_cuts. */
+    CVA_RFM_COL_FREQUENCY = 1, /**< Frequency: #CVA_RFM_FIXED reads cva_rfm_opts::f_cuts. */
+    CVA_RFM_COL_MONETARY = 2   /**< Monetary: #CVA_RFM_FIXED reads cva_rfm_opts::m_cuts. */
 };
 
 /** @brief Largest number of bins. */
@@ -110,7 +111,7 @@ typedef struct cva_rfm_opts {
     int32_t frequency;      /**< ::cva_rfm_frequency for cva_rfm_raw(). Default #CVA_RFM_F_TXN. */
     int32_t monetary;       /**< ::cva_rfm_monetary for cva_rfm_raw(). Default #CVA_RFM_M_TOTAL. */
     int32_t fixed_closure;  /**< ::cva_rfm_closure for #CVA_RFM_FIXED. Default #CVA_RFM_CLOSE_RIGHT. */
-    int32_t kernel;         /**< ::cva_kernel. Default #CVA_KERNEL_AUTO. */
+    int32_t kernel;         /**< 0 (default): the automatic choice; other values (::cva_kernel) are experimental. */
     int32_t reserved;       /**< Must be 0. */
     const double *r_cuts;   /**< #CVA_RFM_FIXED: k−1 ascending recency thresholds (raw units). */
     const double *f_cuts;   /**< #CVA_RFM_FIXED: k−1 ascending frequency thresholds. */
@@ -200,7 +201,9 @@ CVA_API CVA_NODISCARD cva_status cva_rfm_workspace_size(size_t n, size_t *bytes)
  * @param n         number of values.
  * @param direction ::cva_rfm_direction.
  * @param opts      options (bins, method, fixed cuts, closure); NULL for defaults.
- * @param which     for #CVA_RFM_FIXED: 0 recency (r_cuts), 1 frequency (f_cuts), 2 monetary (m_cuts).
+ * @param which     ::cva_rfm_column: which thresholds #CVA_RFM_FIXED reads (#CVA_RFM_COL_RECENCY
+ *                  r_cuts, #CVA_RFM_COL_FREQUENCY f_cuts, #CVA_RFM_COL_MONETARY m_cuts); checked
+ *                  for every method.
  * @param cuts      out: the cut set (struct_size must be set).
  * @param work      workspace of cva_rfm_workspace_size() bytes, or NULL to allocate.
  * @param work_size its size.
@@ -224,7 +227,7 @@ CVA_API CVA_NODISCARD cva_status cva_rfm_cuts_compute(const double *v, size_t n,
  * @param offset global index of v[0] (0 for a whole column).
  * @param len    chunk length.
  * @param cuts   cut set from cva_rfm_cuts_compute() (counts accumulate).
- * @param kernel ::cva_kernel.
+ * @param kernel 0: the automatic choice; other values (::cva_kernel) are experimental.
  * @param score  out: 1..k, or 0 for NaN (unscored).
  * @param diag   optional diagnostics (diag->arg: the argument at fault).
  * @retval CVA_OK
@@ -286,34 +289,12 @@ CVA_API CVA_NODISCARD cva_status cva_rfm_composite(const int32_t *r, const int32
                                                    size_t n, const cva_rfm_opts *opts, int32_t *cell,
                                                    double *weighted, double *fm, cva_diag *diag);
 
-/** @brief Segment labels of the built-in maps; custom maps use codes >= #CVA_SEG_CUSTOM. */
-enum cva_segment {
-    CVA_SEG_NONE = 0,               /**< Unscored customer. */
-    CVA_SEG_OTHERS = 1,             /**< No rule matched. */
-    CVA_SEG_CHAMPIONS = 2,          /**< "Champions". */
-    CVA_SEG_LOYAL = 3,              /**< "Loyal Customers". */
-    CVA_SEG_POTENTIAL_LOYALIST = 4, /**< "Potential Loyalist". */
-    CVA_SEG_NEW = 5,                /**< "New Customers". */
-    CVA_SEG_PROMISING = 6,          /**< "Promising". */
-    CVA_SEG_NEED_ATTENTION = 7,     /**< "Need Attention". */
-    CVA_SEG_ABOUT_TO_SLEEP = 8,     /**< "About To Sleep". */
-    CVA_SEG_AT_RISK = 9,            /**< "At Risk". */
-    CVA_SEG_CANT_LOSE = 10,         /**< "Can't Lose Them". */
-    CVA_SEG_HIBERNATING = 11,       /**< "Hibernating". */
-    CVA_SEG_LOST = 12,              /**< "Lost". */
-    CVA_SEG_CUSTOM = 1000           /**< First code free for caller-defined labels. */
-};
-
-/**
- * @brief English label of a built-in segment code ("Champions", ...).
- * @param code a ::cva_segment value.
- * @return a static string; "" for codes that are not built-in labels.
- */
-CVA_API const char *cva_label(int32_t code);
+/* The segment codes (::cva_rfm_segment_label) and cva_label() are in the label
+   registry of cva/common.h, with the codes of the other modules. */
 
 /** @brief One segment rule: inclusive score ranges; first match wins. */
 typedef struct cva_rfm_rule {
-    int32_t label; /**< Segment code (built-in ::cva_segment or a caller code >= #CVA_SEG_CUSTOM). */
+    int32_t label; /**< Segment code: built-in ::cva_rfm_segment_label, or a caller code >= #CVA_LABEL_CUSTOM_FIRST. */
     int32_t r_lo;  /**< Lowest S_R. */
     int32_t r_hi;  /**< Highest S_R. */
     int32_t f_lo;  /**< Lowest S_F. */
@@ -341,8 +322,8 @@ enum cva_rfm_map_id {
 CVA_API CVA_NODISCARD cva_status cva_rfm_map_get(int32_t map_id, const cva_rfm_rule **rules, size_t *n_rules);
 
 /**
- * @brief Assign segments: first matching rule wins; no match → #CVA_SEG_OTHERS;
- *        unscored (any score 0) → #CVA_SEG_NONE.
+ * @brief Assign segments: first matching rule wins; no match → #CVA_RFM_SEG_OTHERS;
+ *        unscored (any score 0) → #CVA_RFM_SEG_NONE.
  * @param r, f, m  scores.
  * @param n        number of customers.
  * @param k        number of bins the scores use.
@@ -432,14 +413,56 @@ CVA_API CVA_NODISCARD cva_status cva_rfm_report(const int32_t *segment, const in
  * @retval CVA_E_OPTION share outside [0, 1].
  * @retval CVA_E_NONFINITE NaN/Inf referred money for a referrer.
  * @retval CVA_E_NOMEM allocation failed.
- * @note The convenience form of cva_rfm_high_influence_advanced(): the same call with
- *       `alloc = NULL`, so its two blocks of 16 bytes per referrer come from malloc/free.
- *       It keeps the diag (every fallible call takes one last); only the allocator is
- *       left to the advanced form.
+ * @note The convenience form of cva_rfm_high_influence_advanced() (experimental): the same
+ *       call with `alloc = NULL`, so its two blocks of 16 bytes per referrer come from
+ *       malloc/free. It keeps the diag (every fallible call takes one last); only the
+ *       allocator is left to the advanced form.
  */
 CVA_API CVA_NODISCARD cva_status cva_rfm_high_influence(const uint32_t *ref_n_txn, const double *ref_amount,
                                                         size_t n, double share, int32_t *flag,
                                                         cva_diag *diag);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+/*
+ * Names kept until 1.0: the enumerators before the module prefixes. Each is the
+ * new name; new code uses the new names (the test 'labels' checks the values).
+ */
+/** @cond OLD_NAMES */
+#define CVA_SEG_NONE CVA_RFM_SEG_NONE
+#define CVA_SEG_OTHERS CVA_RFM_SEG_OTHERS
+#define CVA_SEG_CHAMPIONS CVA_RFM_SEG_CHAMPIONS
+#define CVA_SEG_LOYAL CVA_RFM_SEG_LOYAL
+#define CVA_SEG_POTENTIAL_LOYALIST CVA_RFM_SEG_POTENTIAL_LOYALIST
+#define CVA_SEG_NEW CVA_RFM_SEG_NEW
+#define CVA_SEG_PROMISING CVA_RFM_SEG_PROMISING
+#define CVA_SEG_NEED_ATTENTION CVA_RFM_SEG_NEED_ATTENTION
+#define CVA_SEG_ABOUT_TO_SLEEP CVA_RFM_SEG_ABOUT_TO_SLEEP
+#define CVA_SEG_AT_RISK CVA_RFM_SEG_AT_RISK
+#define CVA_SEG_CANT_LOSE CVA_RFM_SEG_CANT_LOSE
+#define CVA_SEG_HIBERNATING CVA_RFM_SEG_HIBERNATING
+#define CVA_SEG_LOST CVA_RFM_SEG_LOST
+#define CVA_SEG_CUSTOM CVA_LABEL_CUSTOM_FIRST
+#define cva_segment cva_rfm_segment_label
+/** @endcond */
+
+#endif /* CVA_RFM_H */
+
+/* Experimental declarations: see the group "experimental" in cva/common.h. */
+#if defined(CVA_EXPERIMENTAL_API) && !defined(CVA_RFM_H_EXPERIMENTAL)
+#define CVA_RFM_H_EXPERIMENTAL
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @addtogroup experimental
+ * @{
+ */
 
 /**
  * @brief cva_rfm_high_influence() with the caller's allocator and diagnostics.
@@ -472,4 +495,4 @@ CVA_API CVA_NODISCARD cva_status cva_rfm_high_influence_advanced(const uint32_t 
 }
 #endif
 
-#endif /* CVA_RFM_H */
+#endif /* CVA_EXPERIMENTAL_API && !CVA_RFM_H_EXPERIMENTAL */

@@ -32,29 +32,29 @@ extern "C" {
  */
 
 /** @brief Refund policies (SPEC §2.3), values of cva_txn_opts::refund_policy. */
-enum cva_refund_policy {
+enum cva_txn_refund_policy {
     /** Default. Purchases are rows with amount >= 0; money is the net sum of all rows. */
-    CVA_REFUND_NET = 0,
+    CVA_TXN_REFUND_NET = 0,
     /** Every row is a purchase and money is the sum of all rows (R `rfm` parity). */
-    CVA_REFUND_AS_ROW = 1,
+    CVA_TXN_REFUND_AS_ROW = 1,
     /** Purchases are rows with amount >= 0; refunds are ignored for money. */
-    CVA_REFUND_EXCLUDE = 2
+    CVA_TXN_REFUND_EXCLUDE = 2
 };
 
 /** @brief Flags, bits of cva_txn_opts::flags. */
 enum cva_txn_flags {
     /** Zero-amount rows are not purchases (default: they are). */
-    CVA_F_ZERO_NOT_PURCHASE = 1,
+    CVA_TXN_F_ZERO_NOT_PURCHASE = 1,
     /** Drop rows with NaN/Inf time, amount or cost instead of failing (returns `CVA_W_EXCLUDED`). */
-    CVA_F_SKIP_INVALID = 2
+    CVA_TXN_F_SKIP_INVALID = 2
 };
 
 /** @brief Time conventions for recency and T (SPEC §5.2), cva_txn_opts::time_convention. */
-enum cva_time_convention {
+enum cva_txn_time_convention {
     /** Default. t_x = (last - first)/u, T = (end - first)/u. */
-    CVA_TIME_CONTINUOUS = 0,
+    CVA_TXN_TIME_CONTINUOUS = 0,
     /** `lifetimes` parity: differences of period indices times period_length/u. */
-    CVA_TIME_PERIOD = 1
+    CVA_TXN_TIME_PERIOD = 1
 };
 
 /** @brief Option field ids reported in cva_diag::option. */
@@ -71,7 +71,7 @@ enum cva_txn_option_id {
 };
 
 /** @brief Sentinel referrer id meaning "no referrer". */
-#define CVA_NO_REFERRER INT64_MIN
+#define CVA_TXN_NO_REFERRER INT64_MIN
 
 /**
  * @brief Transaction arrays (struct of arrays, all of length @c n).
@@ -86,7 +86,7 @@ typedef struct cva_txn_input {
     const double *t;               /**< Required when n > 0. Event time in the caller's unit. */
     const double *amount;          /**< Required when n > 0. >0 sale, <0 refund, 0 zero-value order. */
     const double *cost;            /**< Optional (NULL: 0). Direct cost of the row. */
-    const int64_t *referrer_id;    /**< Optional (NULL: none). #CVA_NO_REFERRER = none. */
+    const int64_t *referrer_id;    /**< Optional (NULL: none). #CVA_TXN_NO_REFERRER = none. */
     const int64_t *period;         /**< Optional (NULL: floor((t - period_origin)/period_length)).
                                         Caller-computed period index per row, e.g. calendar months. */
 } cva_txn_input;
@@ -96,9 +96,9 @@ typedef struct cva_txn_input {
  */
 typedef struct cva_txn_opts {
     uint32_t struct_size;      /**< sizeof(cva_txn_opts). */
-    int32_t refund_policy;     /**< ::cva_refund_policy. Default #CVA_REFUND_NET. */
+    int32_t refund_policy;     /**< ::cva_txn_refund_policy. Default #CVA_TXN_REFUND_NET. */
     int32_t flags;             /**< Bits of ::cva_txn_flags. Default 0. */
-    int32_t time_convention;   /**< ::cva_time_convention. Default #CVA_TIME_CONTINUOUS. */
+    int32_t time_convention;   /**< ::cva_txn_time_convention. Default #CVA_TXN_TIME_CONTINUOUS. */
     double obs_end;            /**< End of observation (inclusive). Default NaN: the latest valid time. */
     double obs_start;          /**< Start of observation (inclusive). Default -INFINITY. */
     double period_length;      /**< Occasion period length Δ in time units, > 0. Default 1. */
@@ -230,7 +230,7 @@ CVA_API CVA_NODISCARD cva_status cva_txn_workspace_size(const cva_txn_input *in,
  * @retval CVA_OK
  * @retval CVA_W_EMPTY     no rows (or none left in the window): n_customers = 0.
  * @retval CVA_W_EXCLUDED  rows outside [obs_start, obs_end] or invalid rows under
- *                         #CVA_F_SKIP_INVALID were dropped; diag->count says how many.
+ *                         #CVA_TXN_F_SKIP_INVALID were dropped; diag->count says how many.
  * @retval CVA_E_NULLPTR   a required pointer is NULL (diag->arg: 1 in, 3 out; diag->detail names the field).
  * @retval CVA_E_NONFINITE a time, amount or cost is NaN/Inf (diag->index is the row).
  * @retval CVA_E_OPTION    an option is out of range (diag->option).
@@ -267,5 +267,23 @@ CVA_API CVA_NODISCARD cva_status cva_txn_summarize(const cva_txn_input *in, cons
 #ifdef __cplusplus
 }
 #endif
+
+/*
+ * Names kept until 1.0: the enumerators and constants before the module
+ * prefixes. Each is the new name; new code uses the new names (the test
+ * 'labels' checks the values).
+ */
+/** @cond OLD_NAMES */
+#define CVA_REFUND_NET CVA_TXN_REFUND_NET
+#define CVA_REFUND_AS_ROW CVA_TXN_REFUND_AS_ROW
+#define CVA_REFUND_EXCLUDE CVA_TXN_REFUND_EXCLUDE
+#define CVA_F_ZERO_NOT_PURCHASE CVA_TXN_F_ZERO_NOT_PURCHASE
+#define CVA_F_SKIP_INVALID CVA_TXN_F_SKIP_INVALID
+#define CVA_TIME_CONTINUOUS CVA_TXN_TIME_CONTINUOUS
+#define CVA_TIME_PERIOD CVA_TXN_TIME_PERIOD
+#define CVA_NO_REFERRER CVA_TXN_NO_REFERRER
+#define cva_refund_policy cva_txn_refund_policy
+#define cva_time_convention cva_txn_time_convention
+/** @endcond */
 
 #endif /* CVA_TXN_H */

@@ -270,7 +270,7 @@ def rfm_cuts(values, bins=5, method="rank-first", direction="ascending", fixed_c
     opts, keep = _make_opts(bins, method, fixed, closure)
     cuts = _lib.RfmCuts()
     diag = _lib.Diag()
-    st = _lib.get().cva_rfm_cuts_compute(v.ptr, v.n, d, ctypes.byref(opts), 0,
+    st = _lib.get().cva_rfm_cuts_compute(v.ptr, v.n, d, ctypes.byref(opts), _lib.RFM_COL_RECENCY,
                                          ctypes.byref(cuts), None, 0, ctypes.byref(diag))
     _raise(st, diag, "rfm_cuts")
     del keep
@@ -560,7 +560,7 @@ _BUILTIN_LABEL_CODES = None
 def _builtin_codes():
     global _BUILTIN_LABEL_CODES
     if _BUILTIN_LABEL_CODES is None:
-        _BUILTIN_LABEL_CODES = {_lib.label(c): c for c in range(_lib.SEG_OTHERS, _lib.SEG_LOST + 1)}
+        _BUILTIN_LABEL_CODES = {_lib.label(c): c for c in range(_lib.RFM_SEG_OTHERS, _lib.RFM_SEG_LOST + 1)}
     return _BUILTIN_LABEL_CODES
 
 
@@ -603,7 +603,8 @@ class SegmentMap:
 
 
 def _base_table():
-    return {_lib.SEG_NONE: _lib.label(_lib.SEG_NONE), _lib.SEG_OTHERS: _lib.label(_lib.SEG_OTHERS)}
+    return {_lib.RFM_SEG_NONE: _lib.label(_lib.RFM_SEG_NONE),
+            _lib.RFM_SEG_OTHERS: _lib.label(_lib.RFM_SEG_OTHERS)}
 
 
 def segment_map(segments="rf10-grid", bins=5):
@@ -650,7 +651,7 @@ def segment_map(segments="rf10-grid", bins=5):
             if lab in builtin:
                 code = builtin[lab]
             else:
-                code = custom.setdefault(lab, _lib.SEG_CUSTOM + len(custom))
+                code = custom.setdefault(lab, _lib.LABEL_CUSTOM_FIRST + len(custom))
             text = lab
         elif isinstance(lab, int) and not isinstance(lab, bool):
             code, text = lab, _lib.label(lab) or str(lab)
@@ -770,7 +771,7 @@ def rfm_map_check(rules="rf10-grid", k=5):
         key = smap.table.get(rule.label, str(rule.label))
         label_cells[key] = label_cells.get(key, 0) + c
     if unc.value:
-        key = smap.table[_lib.SEG_OTHERS]
+        key = smap.table[_lib.RFM_SEG_OTHERS]
         label_cells[key] = label_cells.get(key, 0) + unc.value
     codes_seen = []
     for rule in rules_l:

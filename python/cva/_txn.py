@@ -11,9 +11,9 @@ from . import _convert as cv
 from . import _errors
 from . import _lib
 
-_REFUND = {"net": _lib.REFUND_NET, "as_row": _lib.REFUND_AS_ROW, "as-row": _lib.REFUND_AS_ROW,
-           "exclude": _lib.REFUND_EXCLUDE}
-_CONVENTION = {"continuous": _lib.TIME_CONTINUOUS, "period": _lib.TIME_PERIOD}
+_REFUND = {"net": _lib.TXN_REFUND_NET, "as_row": _lib.TXN_REFUND_AS_ROW, "as-row": _lib.TXN_REFUND_AS_ROW,
+           "exclude": _lib.TXN_REFUND_EXCLUDE}
+_CONVENTION = {"continuous": _lib.TXN_TIME_CONTINUOUS, "period": _lib.TXN_TIME_PERIOD}
 _UNITS = {"day": 1.0, "days": 1.0, "week": 7.0, "weeks": 7.0}
 
 
@@ -179,7 +179,7 @@ def summarize(customer_id, time, amount, cost=None, referrer_id=None, end=None,
         when the end is left to default (after the latest transaction).
     refund_policy : "net" | "as_row" | "exclude"
     zero_is_purchase : bool
-        False sets ``CVA_F_ZERO_NOT_PURCHASE``.
+        False sets ``CVA_TXN_F_ZERO_NOT_PURCHASE``.
     skip_invalid : bool
         Drop invalid rows instead of raising: a missing customer id (None,
         NaN, NaT: the pandas case of a column with gaps), a blank text id
@@ -248,8 +248,8 @@ def summarize(customer_id, time, amount, cost=None, referrer_id=None, end=None,
     opts = _lib.TxnOpts()
     opts.refund_policy = _enum(refund_policy, _REFUND, "refund_policy")
     opts.time_convention = _enum(time_convention, _CONVENTION, "time_convention")
-    opts.flags = ((0 if zero_is_purchase else _lib.F_ZERO_NOT_PURCHASE)
-                  | (_lib.F_SKIP_INVALID if skip_invalid else 0))
+    opts.flags = ((0 if zero_is_purchase else _lib.TXN_F_ZERO_NOT_PURCHASE)
+                  | (_lib.TXN_F_SKIP_INVALID if skip_invalid else 0))
     e = _scalar_time(end, "end")
     if e is not None:
         opts.obs_end = e

@@ -292,7 +292,7 @@ class TestVersionAndSizes(unittest.TestCase):
     def test_defaults_structures(self):
         o = cva.TxnOpts()
         self.assertEqual(o.struct_size, ctypes.sizeof(cva.TxnOpts))
-        self.assertEqual(o.refund_policy, cva.REFUND_NET)
+        self.assertEqual(o.refund_policy, cva.TXN_REFUND_NET)
         self.assertTrue(math.isnan(o.obs_end))
         self.assertEqual(o.obs_start, -math.inf)
         self.assertEqual((o.period_length, o.period_origin, o.time_scale), (1.0, 0.0, 1.0))

@@ -279,19 +279,49 @@ class TestBinding(unittest.TestCase):
         self.assertGreater(cva.rfm_workspace_size(1000), 0)
         rules, n = cva.rfm_map_get(1)
         self.assertEqual(n, 11)
-        self.assertEqual(rules[0].label, cva.SEG_CHAMPIONS)
+        self.assertEqual(rules[0].label, cva.RFM_SEG_CHAMPIONS)
         with self.assertRaises(cva.BadArgumentError):
             cva.rfm_map_get(99)
 
     def test_labels(self):
-        self.assertEqual(cva.label(cva.SEG_CHAMPIONS), "Champions")
-        self.assertEqual(cva.label(cva.SEG_CANT_LOSE), "Can't Lose Them")
+        self.assertEqual(cva.label(cva.RFM_SEG_CHAMPIONS), "Champions")
+        self.assertEqual(cva.label(cva.RFM_SEG_CANT_LOSE), "Can't Lose Them")
         self.assertEqual(cva.label(0), "None")
         self.assertEqual(cva.label(1), "Others")
         self.assertEqual(cva.label(999), "")
         t = cva.rfm_segment_labels("rf10-grid")
         self.assertEqual(t[0], "None")
         self.assertEqual(len(t), 12)
+
+    def test_label_registry(self):
+        # ranges and codes pinned in cva/common.h (group "labels"), names from cva_label
+        want = {100: "BZ", 101: "MVC", 102: "MGC", 103: "OTHER", 110: "KEY", 111: "ORDINARY",
+                112: "SMALL", 120: "PLATINUM", 121: "GOLD", 122: "IRON", 123: "LEAD",
+                200: "PROSPECT", 201: "CUSTOMER", 202: "CLIENT", 203: "SUPPORTER", 204: "ADVOCATE",
+                205: "PARTNER", 206: "LAPSED"}
+        consts = {cva.TIER_BZ: "BZ", cva.TIER_MVC: "MVC", cva.TIER_MGC: "MGC", cva.TIER_OTHER: "OTHER",
+                  cva.TIER_KEY: "KEY", cva.TIER_ORDINARY: "ORDINARY", cva.TIER_SMALL: "SMALL",
+                  cva.TIER_PLATINUM: "PLATINUM", cva.TIER_GOLD: "GOLD", cva.TIER_IRON: "IRON",
+                  cva.TIER_LEAD: "LEAD", cva.LADDER_PROSPECT: "PROSPECT", cva.LADDER_CUSTOMER: "CUSTOMER",
+                  cva.LADDER_CLIENT: "CLIENT", cva.LADDER_SUPPORTER: "SUPPORTER",
+                  cva.LADDER_ADVOCATE: "ADVOCATE", cva.LADDER_PARTNER: "PARTNER", cva.LADDER_LAPSED: "LAPSED"}
+        self.assertEqual(consts, want)
+        for code in range(cva.LABEL_TIER_FIRST, cva.LABEL_LADDER_LAST + 1):
+            self.assertEqual(cva.label(code), want.get(code, ""), code)
+        for code in (cva.LABEL_RESERVED_FIRST, cva.LABEL_RESERVED_LAST, cva.LABEL_CUSTOM_FIRST, 13, 99, -1):
+            self.assertEqual(cva.label(code), "", code)
+        self.assertEqual((cva.LABEL_NONE, cva.LABEL_RFM_FIRST, cva.LABEL_RFM_LAST, cva.LABEL_TIER_FIRST,
+                          cva.LABEL_TIER_LAST, cva.LABEL_LADDER_FIRST, cva.LABEL_LADDER_LAST,
+                          cva.LABEL_RESERVED_FIRST, cva.LABEL_RESERVED_LAST, cva.LABEL_CUSTOM_FIRST),
+                         (0, 1, 99, 100, 199, 200, 299, 300, 999, 1000))
+        # names kept until 1.0
+        self.assertEqual((cva.SEG_NONE, cva.SEG_CHAMPIONS, cva.SEG_LOST, cva.SEG_CUSTOM),
+                         (cva.RFM_SEG_NONE, cva.RFM_SEG_CHAMPIONS, cva.RFM_SEG_LOST, cva.LABEL_CUSTOM_FIRST))
+        self.assertEqual((cva.REFUND_NET, cva.REFUND_AS_ROW, cva.REFUND_EXCLUDE, cva.F_ZERO_NOT_PURCHASE,
+                          cva.F_SKIP_INVALID, cva.TIME_CONTINUOUS, cva.TIME_PERIOD, cva.NO_REFERRER),
+                         (cva.TXN_REFUND_NET, cva.TXN_REFUND_AS_ROW, cva.TXN_REFUND_EXCLUDE,
+                          cva.TXN_F_ZERO_NOT_PURCHASE, cva.TXN_F_SKIP_INVALID, cva.TXN_TIME_CONTINUOUS,
+                          cva.TXN_TIME_PERIOD, cva.TXN_NO_REFERRER))
 
 
 class TestSpecVectors(unittest.TestCase):
@@ -761,7 +791,7 @@ class TestSegments(unittest.TestCase):
                               segments=rules)
         self.assertEqual(tolist(seg.labels), ["VIP", "Sleepers", "Others", "2000", "Others",
                                               "None"])
-        self.assertEqual(tolist(seg.codes)[:2], [cva.SEG_CUSTOM, cva.SEG_CUSTOM + 1])
+        self.assertEqual(tolist(seg.codes)[:2], [cva.LABEL_CUSTOM_FIRST, cva.LABEL_CUSTOM_FIRST + 1])
         chk = cva.rfm_map_check(rules)
         self.assertEqual(chk.shadowed_rules, [2])        # Champions 5/5/5 is inside VIP
         self.assertEqual(chk.unreachable_labels, ["Champions"])

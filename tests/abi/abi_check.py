@@ -5,7 +5,8 @@ Usage:
   abi_check.py exports   NM SYMFILE SHARED_LIB   nm -D --defined-only == lib/cva.sym
   abi_check.py writable  NM STATIC_LIB           no writable data in our objects
   abi_check.py calls     SRCDIR                  no I/O, environment or locale calls in lib/
-  abi_check.py api       SRCDIR                  CVA_API declarations == lib/cva.sym
+  abi_check.py api       SRCDIR                  CVA_API declarations == lib/cva.sym, and the
+                                                 CVA_EXPERIMENTAL_API ones == its CVA_EXPERIMENTAL node
   abi_check.py alloc     SRCDIR                  no malloc/free in lib/ outside the allocator
   abi_check.py conventions SRCDIR                cva_diag * last and CVA_NODISCARD (common.h)
 
@@ -228,26 +229,76 @@ def check_alloc(srcdir):
 
 
 DECL = re.compile(r"\bCVA_API\b([^;{]*?)\b(cva_\w+)\s*\(", re.S)
+# The experimental gate (cva/common.h, group "experimental"): declarations inside
+# `#if defined(CVA_EXPERIMENTAL_API) ...` sections, exported in this .sym node only.
+GATE_MACRO = "CVA_EXPERIMENTAL_API"
+EXPERIMENTAL_NODE = "CVA_EXPERIMENTAL"
+IF_LINE = re.compile(r"^\s*#\s*if(n?def)?\b")
+GATE_LINE = re.compile(r"^\s*#\s*(ifdef\s+|if\s+defined\s*\(?\s*)%s\b" % GATE_MACRO)
+ENDIF_LINE = re.compile(r"^\s*#\s*endif\b")
+
+
+def split_gated(code):
+    """(stable, gated): copies of code with the other part's lines blanked."""
+    stable, gated, depth, gate_depth = [], [], 0, None
+    for line in code.split("\n"):
+        is_if, is_endif = IF_LINE.match(line), ENDIF_LINE.match(line)
+        if is_if:
+            depth += 1
+            if gate_depth is None and GATE_LINE.match(line):
+                gate_depth = depth
+        inside = gate_depth is not None
+        stable.append("" if inside else line)
+        gated.append(line if inside else "")
+        if is_endif:
+            if gate_depth is not None and depth == gate_depth:
+                gate_depth = None
+            depth -= 1
+    return "\n".join(stable), "\n".join(gated)
+
+
+def read_sym_nodes(symfile):
+    """Global symbols per version node of a GNU ld version script."""
+    text = re.sub(r"#[^\n]*", "", strip_c_comments(open(symfile, encoding="utf-8").read()))
+    nodes = {}
+    for name, body in re.findall(r"([A-Za-z_][\w.]*)\s*\{(.*?)\}", text, re.S):
+        m = re.search(r"global\s*:(.*?)(?:local\s*:|$)", body, re.S)
+        nodes[name] = set(re.findall(r"([A-Za-z_]\w*)\s*;", m.group(1))) if m else set()
+    return nodes
 
 
 def check_api(srcdir):
-    want, _, _ = read_sym(os.path.join(srcdir, "lib", "cva.sym"))
-    declared = {}
+    symfile = os.path.join(srcdir, "lib", "cva.sym")
+    want, _, _ = read_sym(symfile)
+    nodes = read_sym_nodes(symfile)
+    experimental_syms = nodes.get(EXPERIMENTAL_NODE, set())
+    declared, gated = {}, {}
     for path in sorted(glob.glob(os.path.join(srcdir, "include", "cva", "*.h"))):
         code = strip_c_comments(open(path, encoding="utf-8").read())
-        code = re.sub(r"^\s*#.*?(?<!\\)$", "", code, flags=re.M | re.S)  # drop directives
-        for m in DECL.finditer(code):
-            declared.setdefault(m.group(2), os.path.relpath(path, srcdir))
+        for part, where in zip(split_gated(code), (declared, gated)):
+            part = re.sub(r"^\s*#.*?(?<!\\)$", "", part, flags=re.M | re.S)  # drop directives
+            for m in DECL.finditer(part):
+                where.setdefault(m.group(2), os.path.relpath(path, srcdir))
     if not declared:
         return fail("no CVA_API declarations found in include/cva/*.h")
     problems = []
-    for name in sorted(set(declared) - want):
-        problems.append("%s (%s) is declared CVA_API but missing from lib/cva.sym" % (name, declared[name]))
-    for name in sorted(want - set(declared)):
+    everything = dict(gated, **declared)
+    for name in sorted(set(everything) - want):
+        problems.append("%s (%s) is declared CVA_API but missing from lib/cva.sym" % (name, everything[name]))
+    for name in sorted(want - set(everything)):
         problems.append("%s is in lib/cva.sym but no public header declares it with CVA_API" % name)
+    for name in sorted(set(declared) & set(gated)):
+        problems.append("%s is declared both outside and inside the %s gate" % (name, GATE_MACRO))
+    for name in sorted(set(gated) & want - experimental_syms):
+        problems.append("%s (%s) is declared under %s but exported in a stable node of lib/cva.sym "
+                        "(move it to the %s node)" % (name, gated[name], GATE_MACRO, EXPERIMENTAL_NODE))
+    for name in sorted(experimental_syms - set(gated)):
+        problems.append("%s is in the %s node of lib/cva.sym but declared outside the %s gate "
+                        "(a stable function belongs in a stable node)" % (name, EXPERIMENTAL_NODE, GATE_MACRO))
     if problems:
         return fail("\n".join(problems))
-    print("%d CVA_API functions == lib/cva.sym" % len(declared))
+    print("%d CVA_API functions == lib/cva.sym (%d stable, %d experimental under %s in node %s)"
+          % (len(everything), len(declared), len(gated), GATE_MACRO, EXPERIMENTAL_NODE))
     return 0
 
 
