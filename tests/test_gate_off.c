@@ -28,7 +28,7 @@ int main(void)
     enum cva_kernel k = GATE_OFF_TAG;
     cva_rfm_opts o;
     /* the stable surface is all there */
-    if (cva_rfm_high_influence(nt, amt, 4, 0.3, flag) != CVA_OK || flag[0] != 0 || flag[1] != 0 ||
+    if (cva_rfm_high_influence(nt, amt, 4, 0.3, flag, NULL) != CVA_OK || flag[0] != 0 || flag[1] != 0 ||
         flag[2] != 1 || flag[3] != 0) {
         fprintf(stderr, "cva_rfm_high_influence: unexpected flags\n");
         bad = 1;

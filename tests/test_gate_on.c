@@ -37,7 +37,7 @@ int main(void)
     }
     /* the experimental variant gives the stable function's flags (ties: array order) */
     cva_diag_init(&d, sizeof d);
-    if (cva_rfm_high_influence(nt, amt, 5, 0.5, f1) != CVA_OK ||
+    if (cva_rfm_high_influence(nt, amt, 5, 0.5, f1, NULL) != CVA_OK ||
         cva_rfm_high_influence_advanced(nt, amt, 5, 0.5, f2, NULL, &d) != CVA_OK ||
         memcmp(f1, f2, sizeof f1) != 0 || f2[0] != 0 || f2[1] != 0 || f2[2] != 1 || f2[3] != 0 || f2[4] != 1) {
         fprintf(stderr, "cva_rfm_high_influence_advanced differs from cva_rfm_high_influence\n");
@@ -51,8 +51,8 @@ int main(void)
         return 1;
     }
     c2 = c1;
-    if (cva_rfm_assign(v, 0, 6, &c1, CVA_KERNEL_AUTO, s_auto) != CVA_OK ||
-        cva_rfm_assign(v, 0, 6, &c2, CVA_KERNEL_SCALAR, s_scalar) != CVA_OK ||
+    if (cva_rfm_assign(v, 0, 6, &c1, CVA_KERNEL_AUTO, s_auto, NULL) != CVA_OK ||
+        cva_rfm_assign(v, 0, 6, &c2, CVA_KERNEL_SCALAR, s_scalar, NULL) != CVA_OK ||
         memcmp(s_auto, s_scalar, sizeof s_auto) != 0) {
         fprintf(stderr, "the kernels disagree\n");
         bad = 1;

@@ -238,7 +238,7 @@ static void column_selects_thresholds(void **state)
         assert_status(cva_rfm_cuts_compute(v, 4, CVA_RFM_ASCENDING, &o, cases[i].which, &c, NULL, 0, NULL),
                       CVA_OK);
         cva_assert_same(c.value[0], cases[i].cut);
-        assert_status(cva_rfm_assign(v, 0, 4, &c, 0, got), CVA_OK);
+        assert_status(cva_rfm_assign(v, 0, 4, &c, 0, got, NULL), CVA_OK);
         for (j = 0; j < 4; j++)
             assert_int_equal(got[j], cases[i].bins[j]);
     }

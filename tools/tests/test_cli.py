@@ -480,7 +480,6 @@ def t_demo():
     check(rc == 0 and "500 customers" in out3 and "seed 7" in out3 and out3 != out, "demo options")
     rc, _, err = run(["demo", "--customers", "0"])
     check(rc == 2, "demo --customers 0 is a usage error")
-    print("demo: %.3f s" % dt)
 
 # ---------------------------------------------------------------- rfm: independent references
 
