@@ -54,15 +54,8 @@ static inline double cva__ksum_value(const cva__ksum *k)
     return k->s + k->c;
 }
 
-/* (key, value) pair and a stable LSD radix sort by key (11-bit digits, digits
-   that are the same for every key are skipped). Returns the buffer holding the
-   result: a or tmp. */
-typedef struct cva__kv {
-    uint64_t key;
-    uint64_t val;
-} cva__kv;
-
-cva__kv *cva__radix_sort_kv(cva__kv *a, cva__kv *tmp, size_t n);
+/* Sorting (lib/sort.c). */
+#include "sort_internal.h"
 
 /* Local PRNG: xoshiro256** seeded with splitmix64. */
 typedef struct cva__rng {
