@@ -29,6 +29,7 @@
 #include <float.h>
 #include <math.h>
 
+#include "cpu_internal.h"
 #include "cva_internal.h"
 #include "rfm_kernels.h"
 
@@ -578,8 +579,7 @@ static inline size_t ctz64(uint64_t b) /* b != 0 */
 static int have_avx512(void)
 {
 #ifdef CVA_HAVE_AVX512_KERNEL
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+    return cva__cpu_avx512();
 #else
     return 0;
 #endif
@@ -620,7 +620,7 @@ static count_fn pick_count(int32_t kernel)
         return cva__rfm_count_avx512;
 #endif
 #ifdef CVA_HAVE_AVX2_KERNEL
-    if (__builtin_cpu_supports("avx2"))
+    if (cva__cpu_avx2())
         return cva__rfm_count_avx2;
 #endif
     return cva__rfm_count;
@@ -1327,7 +1327,7 @@ static kernel_fn pick_kernel(int32_t kernel)
         return cva__rfm_kernel_avx512;
 #endif
 #ifdef CVA_HAVE_AVX2_KERNEL
-    if (__builtin_cpu_supports("avx2"))
+    if (cva__cpu_avx2())
         return cva__rfm_kernel_avx2;
 #endif
     return cva__rfm_kernel;
