@@ -29,9 +29,9 @@
 #include <float.h>
 #include <math.h>
 
-#include "cpu_internal.h"
 #include "cva_internal.h"
 #include "rfm_kernels.h"
+#include "select_internal.h"
 
 #define HIST_BITS 16
 /* The fused three-column passes switch column every SUPER_BLOCK elements (a
@@ -41,7 +41,7 @@
 #define SUPER_BLOCK ((size_t)KBLOCK * 64)
 #endif
 #define HIST_SIZE ((size_t)1 << HIST_BITS)
-#define MAX_RANKS (2 * (CVA_RFM_MAX_BINS - 1))
+#define MAX_RANKS CVA__SEL_MAX_RANKS
 
 static const cva_rfm_opts rfm_defaults = {
     .struct_size = sizeof(cva_rfm_opts),
@@ -151,24 +151,6 @@ cva_status cva_rfm_raw(double obs_end, const double *last_t, const uint32_t *n_t
 /* ------------------------------------------------------------------------ */
 /* Selection                                                                */
 
-/* Order-preserving key of a double (after -0 → +0); NaN never reaches here. */
-static inline uint64_t order_key(double v)
-{
-    uint64_t u;
-    v += 0.0; /* -0 → +0: the two zeros are one value */
-    memcpy(&u, &v, sizeof u);
-    /* negative: flip every bit; positive: set the sign bit (branch-free) */
-    return u ^ ((uint64_t)((int64_t)u >> 63) | (UINT64_C(1) << 63));
-}
-
-static inline double key_value(uint64_t k)
-{
-    uint64_t u = (k >> 63) ? (k & ~(UINT64_C(1) << 63)) : ~k;
-    double v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
 /* (key, index) pairs: .val holds the element index; sorted with cva__radix_sort_kv() */
 typedef cva__kv kidx;
 
@@ -187,20 +169,7 @@ typedef cva__kv kidx;
  */
 #define MAX_SLOTS MAX_RANKS
 
-typedef struct selws {
-    uint64_t *hist1; /* HIST_SIZE + 1 */
-    kidx *sample;    /* 2 * SAMPLE_MAX: sampled keys and their radix buffer */
-    uint32_t *blk_eq; /* 3 * CVA_RFM_MAX_PIVOTS * blocks: elements equal to each pivot per block */
-    kidx *gath;      /* sampled path: gathered pairs (allocating mode) */
-    uint64_t *scratch; /* sampled path: key scratch (allocating mode) */
-    size_t gath_cap, scratch_cap;
-    int16_t *first;  /* HIST_SIZE: first slot whose top 16 bits match, -1 if none */
-    uint32_t *hist2; /* MAX_SLOTS * HIST_SIZE, allocated on first need */
-    kidx *pairs;     /* 2 * gather_cap gathered pairs (second half: radix buffer) */
-    size_t gather_cap;
-    const cva_allocator *alloc;
-    int owned;
-} selws;
+typedef cva__selws selws;
 
 typedef struct target {
     uint64_t prefix; /* known high bits of the key (16 per level) */
@@ -237,17 +206,15 @@ static size_t selws_bytes(size_t n)
            3 * CVA_RFM_MAX_PIVOTS * n_blocks(n) * sizeof(uint32_t) + 64;
 }
 
-cva_status cva_rfm_workspace_size(size_t n, size_t *bytes)
+cva_status cva__select_ws_bytes(size_t n, size_t *bytes)
 {
-    if (!bytes)
-        return CVA_E_NULLPTR;
     if (n > (SIZE_MAX / 4 - ((size_t)1 << 24)) / sizeof(kidx))
         return CVA_E_OVERFLOW;
     *bytes = selws_bytes(n);
     return CVA_OK;
 }
 
-static int selws_init(selws *w, size_t n, void *work, size_t work_size, const cva_allocator *alloc)
+int cva__selws_init(selws *w, size_t n, void *work, size_t work_size, const cva_allocator *alloc)
 {
     memset(w, 0, sizeof *w);
     if (work) {
@@ -277,7 +244,7 @@ static int selws_init(selws *w, size_t n, void *work, size_t work_size, const cv
     return (w->hist1 && w->first) ? 0 : 1;
 }
 
-static void selws_free(selws *w)
+void cva__selws_free(selws *w)
 {
     if (!w->owned)
         return;
@@ -318,13 +285,13 @@ static int level1(const double *v, const double *mask, size_t n, double sign, se
             size_t end = n - base > ((size_t)1 << 30) ? base + ((size_t)1 << 30) : n, bb;
             memset(q4, 0, 4 * HIST_SIZE * sizeof(uint32_t));
             for (i = base; i + 4 <= end; i += 4) {
-                q4[(order_key(sign * v[i]) >> 48)] += !isnan(mask[i]);
-                q4[HIST_SIZE + (order_key(sign * v[i + 1]) >> 48)] += !isnan(mask[i + 1]);
-                q4[2 * HIST_SIZE + (order_key(sign * v[i + 2]) >> 48)] += !isnan(mask[i + 2]);
-                q4[3 * HIST_SIZE + (order_key(sign * v[i + 3]) >> 48)] += !isnan(mask[i + 3]);
+                q4[(cva__order_key(sign * v[i]) >> 48)] += !isnan(mask[i]);
+                q4[HIST_SIZE + (cva__order_key(sign * v[i + 1]) >> 48)] += !isnan(mask[i + 1]);
+                q4[2 * HIST_SIZE + (cva__order_key(sign * v[i + 2]) >> 48)] += !isnan(mask[i + 2]);
+                q4[3 * HIST_SIZE + (cva__order_key(sign * v[i + 3]) >> 48)] += !isnan(mask[i + 3]);
             }
             for (; i < end; i++)
-                q4[(order_key(sign * v[i]) >> 48)] += !isnan(mask[i]);
+                q4[(cva__order_key(sign * v[i]) >> 48)] += !isnan(mask[i]);
             for (bb = 0; bb < HIST_SIZE; bb++)
                 h1[bb] += (uint64_t)q4[bb] + q4[HIST_SIZE + bb] + q4[2 * HIST_SIZE + bb] + q4[3 * HIST_SIZE + bb];
         }
@@ -427,7 +394,7 @@ static int select_ranks(const double *v, const double *mask, size_t n, double si
             int16_t sl;
             if (isnan(mask[i]))
                 continue;
-            key = order_key(sign * v[i]);
+            key = cva__order_key(sign * v[i]);
             sl = w->first[key >> 48];
             gp[sl]->key = key;
             gp[sl]->val = i;
@@ -468,7 +435,7 @@ static int select_ranks(const double *v, const double *mask, size_t n, double si
     }
 
     for (r = 0; r < nr; r++) {
-        out_v[r] = key_value(tg[r].prefix);
+        out_v[r] = cva__key_value(tg[r].prefix);
         if (tie_after)
             tie_after[r] = tg[r].within + 1 < tg[r].count;
     }
@@ -482,27 +449,32 @@ static int select_ranks(const double *v, const double *mask, size_t n, double si
 /* Sampled selection (Floyd–Rivest style)                                   */
 
 /*
- * Wanted 1-based ranks in the (value, index) order of the m scored values:
- * rank-first and NTILE need the last element of every bin but the last; the
- * type-7 quantiles need x_(lo+1) and x_(lo+2) for every j (pairs).
+ * Wanted 1-based ranks in the (value, index) order of the m kept values, by
+ * the rule of the spec (select_internal.h): rank-first (FLOOR) and NTILE give
+ * the last element of every bin but the last; the type-7 quantiles need
+ * x_(lo+1) and x_(lo+2) for every fraction (pairs).
  */
-static size_t make_ranks(int32_t method, int32_t k, uint64_t m, uint64_t *ranks)
+static size_t make_ranks(const cva__sel_spec *sp, uint64_t m, uint64_t *ranks)
 {
+    const uint64_t k = sp->den;
     size_t nr = 0;
-    int32_t j;
-    if (method == CVA_RFM_RANK_FIRST) {
-        for (j = 1; j < k; j++)
-            ranks[nr++] = (uint64_t)j * (m - 1) / (uint64_t)k + 1;
-    } else if (method == CVA_RFM_NTILE) {
-        uint64_t q = m / (uint64_t)k, rho = m % (uint64_t)k;
-        for (j = 1; j < k; j++) {
-            uint64_t b = (uint64_t)j;
+    int32_t f;
+    if (sp->rule == CVA__SEL_FLOOR) {
+        for (f = 0; f < sp->nf; f++)
+            ranks[nr++] = sp->num[f] * (m - 1) / k + 1;
+    } else if (sp->rule == CVA__SEL_NTILE) {
+        uint64_t q = m / k, rho = m % k;
+        for (f = 0; f < sp->nf; f++) {
+            uint64_t b = sp->num[f];
             uint64_t e = b <= rho ? b * (q + 1) : rho * (q + 1) + (b - rho) * q;
             ranks[nr++] = e > m ? m : e;
         }
+    } else if (sp->rule == CVA__SEL_RANK) {
+        for (f = 0; f < sp->nf; f++)
+            ranks[nr++] = sp->num[f] < m ? sp->num[f] : m;
     } else {
-        for (j = 1; j < k; j++) {
-            uint64_t lo = (m - 1) * (uint64_t)j / (uint64_t)k;
+        for (f = 0; f < sp->nf; f++) {
+            uint64_t lo = (m - 1) * sp->num[f] / k;
             ranks[nr++] = lo + 1;
             ranks[nr++] = lo + 2 <= m ? lo + 2 : m;
         }
@@ -575,28 +547,6 @@ static inline size_t ctz64(uint64_t b) /* b != 0 */
 #endif
 }
 
-/* Run-time ISA choice (CVA_KERNEL_SCALAR: the portable build of the kernels). */
-static int have_avx512(void)
-{
-#ifdef CVA_HAVE_AVX512_KERNEL
-    return cva__cpu_avx512();
-#else
-    return 0;
-#endif
-}
-
-/* The three-column passes hand the recency keep bits to the F and M columns
-   (AVX-512 kernels only; the others read the recency mask again). */
-static int use_keep_bits(int32_t kernel)
-{
-#ifdef CVA_HAVE_AVX512_KERNEL
-    return kernel != CVA_KERNEL_SCALAR && have_avx512();
-#else
-    (void)kernel;
-    return 0;
-#endif
-}
-
 typedef void (*count_fn)(CVA_RFM_COUNT_ARGS);
 typedef void (*count_closed_fn)(CVA_RFM_COUNT_CLOSED_ARGS);
 
@@ -605,7 +555,7 @@ static count_closed_fn pick_count_closed(int32_t kernel)
     if (kernel == CVA_KERNEL_SCALAR)
         return cva__rfm_count_closed;
 #ifdef CVA_HAVE_AVX512_KERNEL
-    if (have_avx512())
+    if (cva__kernels_avx512())
         return cva__rfm_count_closed_avx512;
 #endif
     return cva__rfm_count_closed;
@@ -616,7 +566,7 @@ static count_fn pick_count(int32_t kernel)
     if (kernel == CVA_KERNEL_SCALAR)
         return cva__rfm_count;
 #ifdef CVA_HAVE_AVX512_KERNEL
-    if (have_avx512())
+    if (cva__kernels_avx512())
         return cva__rfm_count_avx512;
 #endif
 #ifdef CVA_HAVE_AVX2_KERNEL
@@ -669,10 +619,18 @@ static int64_t find_equal(const double *v, const double *mask, size_t n, double 
  * *m > 0 and *bad == SIZE_MAX, the nr ranks resolved; 0: use the histogram
  * path; -1: allocation failure.
  */
+/* Whether a column is for the sampled path at all. */
+static int sampled_ok(const cva__sel_spec *spec, size_t n)
+{
+    return n >= SAMPLED_MIN_N && spec->rule != CVA__SEL_RANK && spec->nf >= 1 &&
+           2 * spec->nf <= CVA_RFM_MAX_PIVOTS;
+}
+
 typedef struct colsel {
     const double *v, *mask;
     double sign;
-    int32_t method, k, nbr, np;
+    const cva__sel_spec *spec;
+    int32_t nbr, np;
     bracket br[CVA_RFM_MAX_BINS];
     double q[CVA_RFM_MAX_PIVOTS];
     int64_t hi[CVA_RFM_MAX_PIVOTS], lo[CVA_RFM_MAX_PIVOTS];
@@ -693,24 +651,23 @@ typedef struct colsel {
 
 /* Sample, brackets, pivots and gather capacities of one column (w->sample must
    exist). Returns 0 when the column is not for the sampled path. */
-static int sel_prepare(colsel *c, const double *v, const double *mask, size_t n, double sign, int32_t method,
-                       int32_t k, selws *w)
+static int sel_prepare(colsel *c, const double *v, const double *mask, size_t n, double sign,
+                       const cva__sel_spec *spec, selws *w)
 {
     size_t s_want, stride, ns = 0, i;
-    int32_t j;
+    int32_t j, f;
     kidx *sorted;
-    if (n < SAMPLED_MIN_N || 2 * (k - 1) > CVA_RFM_MAX_PIVOTS)
+    if (!sampled_ok(spec, n))
         return 0;
     c->v = v;
     c->mask = mask;
     c->sign = sign;
-    c->method = method;
-    c->k = k;
+    c->spec = spec;
     c->nbr = c->np = 0;
     c->kept = c->nbad = 0;
     c->total_cap = c->max_cap = 0;
     c->overflow = 0;
-    c->want_idx = method == CVA_RFM_RANK_FIRST || method == CVA_RFM_NTILE;
+    c->want_idx = spec->want_index;
     memset(c->tlt, 0, sizeof c->tlt);
     memset(c->tle, 0, sizeof c->tle);
 
@@ -722,7 +679,7 @@ static int sel_prepare(colsel *c, const double *v, const double *mask, size_t n,
         double x = sign * v[p];
         if (isnan(mask[p]) || !(fabs(x) <= DBL_MAX))
             continue;
-        w->sample[ns].key = order_key(x);
+        w->sample[ns].key = cva__order_key(x);
         w->sample[ns].val = 0;
         ns++;
     }
@@ -730,13 +687,13 @@ static int sel_prepare(colsel *c, const double *v, const double *mask, size_t n,
         return 0;
     sorted = cva__radix_sort_kv(w->sample, w->sample + SAMPLE_MAX, ns);
 
-    /* brackets around the sample positions of j/k, merged when they overlap */
-    for (j = 1; j < k; j++) {
-        double p = (double)j / (double)k, pos = p * (double)(ns - 1);
+    /* brackets around the sample positions of a_f/d, merged when they overlap */
+    for (f = 0; f < spec->nf; f++) {
+        double p = (double)spec->num[f] / (double)spec->den, pos = p * (double)(ns - 1);
         double d = 3.5 * sqrt((double)ns * p * (1.0 - p)) + 4.0;
         double a = floor(pos - d), b = ceil(pos + d) + 1.0;
-        double vlo = a < 0.0 ? -CVA_INF : key_value(sorted[(size_t)a].key);
-        double vhi = b > (double)(ns - 1) ? CVA_INF : key_value(sorted[(size_t)b].key);
+        double vlo = a < 0.0 ? -CVA_INF : cva__key_value(sorted[(size_t)a].key);
+        double vhi = b > (double)(ns - 1) ? CVA_INF : cva__key_value(sorted[(size_t)b].key);
         if (c->nbr > 0 && vlo < c->br[c->nbr - 1].hi) {
             if (vhi > c->br[c->nbr - 1].hi)
                 c->br[c->nbr - 1].hi = vhi;
@@ -759,7 +716,7 @@ static int sel_prepare(colsel *c, const double *v, const double *mask, size_t n,
             break;
         }
         for (i = 0; i < ns; i++) {
-            double x = key_value(sorted[i].key);
+            double x = cva__key_value(sorted[i].key);
             eq += (!(x < B->lo) && !(x > B->lo)) + (!(x < B->hi) && !(x > B->hi));
             in_s += x > B->lo && x < B->hi;
         }
@@ -774,7 +731,7 @@ static int sel_prepare(colsel *c, const double *v, const double *mask, size_t n,
         for (j = 0; j < c->nbr; j++) {
             size_t in_s = 0, cap;
             for (i = 0; i < ns; i++) {
-                double x = key_value(sorted[i].key);
+                double x = cva__key_value(sorted[i].key);
                 in_s += x >= c->br[j].lo && x <= c->br[j].hi;
             }
             cap = (size_t)((double)(in_s + 8) / (double)ns * (double)n * 2.0) + 1024;
@@ -814,7 +771,7 @@ static int sel_prepare(colsel *c, const double *v, const double *mask, size_t n,
     for (j = 0; j < c->nbr; j++) {
         size_t in_s = 0, cap;
         for (i = 0; i < ns; i++) {
-            double x = key_value(sorted[i].key);
+            double x = cva__key_value(sorted[i].key);
             in_s += x > c->br[j].lo && x < c->br[j].hi;
         }
         cap = c->br[j].plo == c->br[j].phi ? 0 : (size_t)((double)(in_s + 8) / (double)ns * (double)n * 2.0) + 1024;
@@ -949,7 +906,7 @@ static void sel_block(colsel *c, size_t i, size_t len, size_t nb, count_fn count
             B = &c->br[bi];
             bits &= bits - 1;
             if (B->len < B->cap) {
-                B->gk[B->len] = order_key(x);
+                B->gk[B->len] = cva__order_key(x);
                 if (c->want_idx)
                     B->gi[B->len] = ie;
                 B->len++;
@@ -990,7 +947,7 @@ static int sel_finish(colsel *c, size_t n, size_t nb, uint64_t *scratch, size_t 
 
     /* resolve every exact rank (the type-7 pairs x_(lo+1), x_(lo+2) are
        adjacent: the second comes from the first's scan, no second select) */
-    nr = make_ranks(c->method, c->k, c->kept, ranks);
+    nr = make_ranks(c->spec, c->kept, ranks);
     for (r = 0; r < nr; r++) {
         const uint64_t rk = ranks[r];
         const bracket *B = NULL;
@@ -1058,7 +1015,7 @@ static int sel_finish(colsel *c, size_t n, size_t nb, uint64_t *scratch, size_t 
             last_eq = eq;
             last_next = nxt;
             want = pos - less; /* 0-based among the equal keys, in index order */
-            out_v[r] = key_value(key);
+            out_v[r] = cva__key_value(key);
             tie_after[r] = want + 1 < eq;
             if (out_i) {
                 for (g = 0; g < B->len; g++)
@@ -1085,25 +1042,25 @@ static int sel_arrays(selws *w, size_t nb)
     return 1;
 }
 
-static int select_sampled(const double *v, const double *mask, size_t n, double sign, int32_t method, int32_t k,
-                          int32_t kernel, selws *w, size_t *m_out, size_t *bad_out, uint64_t *ranks, size_t *nr_out,
+static int select_sampled(const double *v, const double *mask, size_t n, double sign, const cva__sel_spec *spec,
+                          selws *w, size_t *m_out, size_t *bad_out, uint64_t *ranks, size_t *nr_out,
                           double *out_v, int64_t *out_i, int *tie_after)
 {
     colsel c;
     colsel *cp = &c;
     const size_t nb = n_blocks(n);
-    const count_fn count = pick_count(kernel);
+    const count_fn count = pick_count(spec->kernel);
     uint64_t *scratch = NULL;
     size_t i;
     int rc;
-    if (n < SAMPLED_MIN_N || 2 * (k - 1) > CVA_RFM_MAX_PIVOTS)
+    if (!sampled_ok(spec, n))
         return 0;
     if (!sel_arrays(w, nb))
         return -1;
-    if (!sel_prepare(&c, v, mask, n, sign, method, k, w))
+    if (!sel_prepare(&c, v, mask, n, sign, spec, w))
         return 0;
     c.blk_eq = w->blk_eq;
-    c.ccount = pick_count_closed(kernel);
+    c.ccount = pick_count_closed(spec->kernel);
     rc = sel_buffers(&cp, 1, w, &scratch);
     if (rc <= 0)
         return rc;
@@ -1112,19 +1069,87 @@ static int select_sampled(const double *v, const double *mask, size_t n, double 
     return sel_finish(&c, n, nb, scratch, m_out, bad_out, ranks, nr_out, out_v, out_i, tie_after);
 }
 
+/* The sampled selection of nc columns sharing one mask with one counting
+   pass, block by block (the mask of a block is read from memory once; see
+   select_internal.h). */
+int cva__select_fused(const double *const *v, const double *mask, const double *sign, int nc, size_t n,
+                      const cva__sel_spec *spec, selws *w, cva__sel_result *ps)
+{
+    colsel c[CVA__SEL_MAX_COLS];
+    colsel *cp[CVA__SEL_MAX_COLS];
+    uint8_t kbits[SUPER_BLOCK / 8]; /* keep bits of the first column's superblock */
+    int bits;
+    const size_t nb = n_blocks(n);
+    count_fn count;
+    uint64_t *scratch = NULL;
+    size_t i;
+    int q, rc;
+    if (nc < 1 || nc > CVA__SEL_MAX_COLS || !sampled_ok(spec, n))
+        return 0;
+    count = pick_count(spec->kernel);
+    bits = cva__kernels_keep_bits(spec->kernel);
+    if (!sel_arrays(w, nb))
+        return -1;
+    for (q = 0; q < nc; q++) {
+        if (!sel_prepare(&c[q], v[q], mask, n, sign[q], spec, w))
+            return 0;
+        c[q].blk_eq = w->blk_eq + (size_t)q * CVA_RFM_MAX_PIVOTS * nb;
+        c[q].ccount = pick_count_closed(spec->kernel);
+        cp[q] = &c[q];
+    }
+    rc = sel_buffers(cp, nc, w, &scratch);
+    if (rc <= 0)
+        return rc;
+    memset(kbits, 0, sizeof kbits);
+    for (i = 0; i < n; i += SUPER_BLOCK) {
+        const size_t send = n - i < SUPER_BLOCK ? n : i + SUPER_BLOCK;
+        for (q = 0; q < nc; q++) {
+            size_t b;
+            for (b = i; b < send; b += KBLOCK)
+                sel_block(&c[q], b, send - b < KBLOCK ? send - b : KBLOCK, nb, count,
+                          bits && q > 0 ? kbits + (b - i) / 8 : NULL, bits && q == 0 ? kbits + (b - i) / 8 : NULL);
+        }
+    }
+    for (q = 0; q < nc; q++)
+        ps[q].rc = sel_finish(&c[q], n, nb, scratch, &ps[q].m, &ps[q].bad, ps[q].ranks, &ps[q].nr, ps[q].val,
+                              spec->want_index ? ps[q].idx : NULL, ps[q].tie);
+    return 1;
+}
+
+int cva__select(const double *v, const double *mask, size_t n, double sign, const cva__sel_spec *spec, selws *w,
+                const cva__sel_result *pre, cva__sel_result *res)
+{
+    int rc;
+    res->m = 0;
+    res->bad = SIZE_MAX;
+    res->nr = 0;
+    if (pre) {
+        *res = *pre;
+        rc = pre->rc;
+    } else {
+        rc = select_sampled(v, mask, n, sign, spec, w, &res->m, &res->bad, res->ranks, &res->nr, res->val,
+                            spec->want_index ? res->idx : NULL, res->tie);
+    }
+    if (rc < 0)
+        return 0;
+    if (!rc && !level1(v, mask, n, sign, w, &res->m, &res->bad))
+        return 0;
+    res->rc = 1;
+    if (res->bad != SIZE_MAX || res->m == 0) {
+        res->nr = 0;
+        return 1;
+    }
+    if (!rc) {
+        res->nr = make_ranks(spec, res->m, res->ranks);
+        if (!select_ranks(v, mask, n, sign, res->ranks, res->nr, res->val, spec->want_index ? res->idx : NULL,
+                          res->tie, w))
+            return 0;
+    }
+    return 1;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Cut sets                                                                 */
-
-/* Build the cut set of column v (mask: NaN = excluded). */
-/* A column's sampled selection done ahead (the fused pass of cva_rfm_score). */
-typedef struct presel {
-    int rc; /* sel_finish: 1 resolved, 0 use the histogram path */
-    size_t m, bad, nr;
-    uint64_t ranks[MAX_RANKS];
-    double val[MAX_RANKS];
-    int64_t idx[MAX_RANKS];
-    int tie[MAX_RANKS];
-} presel;
 
 /* The sign under which a column is ranked (NTILE orders recency DESC). */
 static double column_sign(const cva_rfm_opts *o, int32_t direction)
@@ -1132,21 +1157,40 @@ static double column_sign(const cva_rfm_opts *o, int32_t direction)
     return o->method == CVA_RFM_NTILE && direction == CVA_RFM_RECENCY ? -1.0 : 1.0;
 }
 
+/* The ranks a rank-based or quantile method needs (k > 1, not CVA_RFM_FIXED):
+   rank-first and NTILE the last element of every bin but the last (at j/k,
+   with its index), the type-7 quantiles x_(lo+1) and x_(lo+2) at every j/k. */
+static void rfm_spec(const cva_rfm_opts *o, cva__sel_spec *sp)
+{
+    int32_t j;
+    sp->rule = o->method == CVA_RFM_RANK_FIRST ? CVA__SEL_FLOOR
+               : o->method == CVA_RFM_NTILE    ? CVA__SEL_NTILE
+                                               : CVA__SEL_TYPE7;
+    sp->nf = o->bins - 1;
+    sp->den = (uint64_t)o->bins;
+    for (j = 0; j < sp->nf; j++)
+        sp->num[j] = (uint64_t)(j + 1);
+    sp->want_index = o->method == CVA_RFM_RANK_FIRST || o->method == CVA_RFM_NTILE;
+    sp->kernel = o->kernel;
+}
+
+/* Build the cut set of column v (mask: NaN = excluded); ps: the column's
+   result of the fused selection pass of cva_rfm_score, or NULL. */
 static cva_status build_cuts(const double *v, const double *mask, size_t n, int32_t direction,
                              const cva_rfm_opts *o, int32_t which, cva_rfm_cuts *cuts, selws *w,
-                             const presel *ps, cva_diag *diag)
+                             const cva__sel_result *ps, cva_diag *diag)
 {
     const int32_t k = o->bins;
-    uint64_t ranks[MAX_RANKS] = {0};
-    double val[MAX_RANKS];
-    int64_t idx[MAX_RANKS];
-    int tie[MAX_RANKS];
-    size_t i, m = 0, nr = 0;
+    cva__sel_result sr;
+    const uint64_t *ranks = sr.ranks;
+    const double *val = sr.val;
+    const int64_t *idx = sr.idx;
+    const int *tie = sr.tie;
+    size_t i, m = 0;
     int32_t j;
     int recency = direction == CVA_RFM_RECENCY;
 
     const double sign = column_sign(o, direction);
-    int have = 0;
     if (o->method == CVA_RFM_FIXED || k == 1) {
         for (i = 0; i < n; i++) {
             if (isnan(mask[i]))
@@ -1157,29 +1201,13 @@ static cva_status build_cuts(const double *v, const double *mask, size_t n, int3
             m++;
         }
     } else {
-        size_t bad = SIZE_MAX;
-        int rank_based = o->method == CVA_RFM_RANK_FIRST || o->method == CVA_RFM_NTILE;
-        int rc;
-        if (ps) {
-            rc = ps->rc;
-            m = ps->m;
-            bad = ps->bad;
-            nr = ps->nr;
-            memcpy(ranks, ps->ranks, sizeof ranks);
-            memcpy(val, ps->val, sizeof val);
-            memcpy(idx, ps->idx, sizeof idx);
-            memcpy(tie, ps->tie, sizeof tie);
-        } else {
-            rc = select_sampled(v, mask, n, sign, o->method, k, o->kernel, w, &m, &bad, ranks, &nr, val,
-                                rank_based ? idx : NULL, tie);
-        }
-        if (rc < 0)
+        cva__sel_spec sp;
+        rfm_spec(o, &sp);
+        if (!cva__select(v, mask, n, sign, &sp, w, ps, &sr))
             return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
-        have = rc;
-        if (!have && !level1(v, mask, n, sign, w, &m, &bad))
-            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
-        if (bad != SIZE_MAX)
-            return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)bad, 0,
+        m = sr.m;
+        if (sr.bad != SIZE_MAX)
+            return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)sr.bad, 0,
                                "value is NaN or infinite for a scored customer");
     }
     cuts->bins = k;
@@ -1212,12 +1240,6 @@ static cva_status build_cuts(const double *v, const double *mask, size_t n, int3
         return CVA_W_EMPTY;
     if (k == 1)
         return CVA_OK;
-    if (!have) {
-        nr = make_ranks(o->method, k, m, ranks);
-        if (!select_ranks(v, mask, n, sign, ranks, nr, val,
-                          o->method == CVA_RFM_RANK_FIRST || o->method == CVA_RFM_NTILE ? idx : NULL, tie, w))
-            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
-    }
 
     if (o->method == CVA_RFM_RANK_FIRST || o->method == CVA_RFM_NTILE) {
         if (o->method == CVA_RFM_NTILE && recency) {
@@ -1252,6 +1274,13 @@ static cva_status build_cuts(const double *v, const double *mask, size_t n, int3
     return CVA_OK;
 }
 
+cva_status cva_rfm_workspace_size(size_t n, size_t *bytes)
+{
+    if (!bytes)
+        return CVA_E_NULLPTR;
+    return cva__select_ws_bytes(n, bytes);
+}
+
 cva_status cva_rfm_cuts_compute(const double *v, size_t n, int32_t direction, const cva_rfm_opts *opts,
                                 int32_t which, cva_rfm_cuts *cuts, void *work, size_t work_size,
                                 cva_diag *diag)
@@ -1272,11 +1301,11 @@ cva_status cva_rfm_cuts_compute(const double *v, size_t n, int32_t direction, co
         return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "unknown direction");
     if (which < 0 || which > 2)
         return cva__report(diag, CVA_E_BADARG, 5, 0, -1, 0, "which must be 0, 1 or 2");
-    rc = selws_init(&w, n, work, work_size, o.alloc);
+    rc = cva__selws_init(&w, n, work, work_size, o.alloc);
     if (rc < 0)
         return cva__report(diag, CVA_E_WORKSPACE_TOO_SMALL, 8, 0, -1, 0, "work_size too small");
     if (rc > 0) {
-        selws_free(&w);
+        cva__selws_free(&w);
         return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
     }
     {
@@ -1285,7 +1314,7 @@ cva_status cva_rfm_cuts_compute(const double *v, size_t n, int32_t direction, co
         if (st >= 0)
             *cuts = tmp;
     }
-    selws_free(&w);
+    cva__selws_free(&w);
     if (st < 0)
         return st;
     return cva__report(diag, st, 0, 0, -1, 0, st == CVA_W_EMPTY ? "no scored value" : NULL);
@@ -1323,7 +1352,7 @@ static kernel_fn pick_kernel(int32_t kernel)
     if (kernel == CVA_KERNEL_SCALAR)
         return kernel_scalar;
 #ifdef CVA_HAVE_AVX512_KERNEL
-    if (have_avx512())
+    if (cva__kernels_avx512())
         return cva__rfm_kernel_avx512;
 #endif
 #ifdef CVA_HAVE_AVX2_KERNEL
@@ -1392,7 +1421,7 @@ static void apply_cuts3(const double *const col[3], size_t n, cva_rfm_cuts *c, i
     applier a[3];
     kernel_fn fn = pick_kernel(kernel);
     uint8_t kbits[SUPER_BLOCK / 8]; /* keep bits of the recency superblock */
-    const int bits = use_keep_bits(kernel);
+    const int bits = cva__kernels_keep_bits(kernel);
     size_t base;
     int q;
     for (q = 0; q < 3; q++)
@@ -1443,60 +1472,6 @@ cva_status cva_rfm_assign(const double *v, size_t offset, size_t len, cva_rfm_cu
     return CVA_OK;
 }
 
-/*
- * The sampled selection of the three columns with one counting pass, block by
- * block (the recency mask of a block is read from memory once). Returns 1 with
- * ps[0..2] filled, 0 when the columns are not for the fused path (each column
- * then selects on its own), -1 on allocation failure.
- */
-static int fused_select(const double *recency, const double *frequency, const double *monetary, size_t n,
-                        const cva_rfm_opts *o, selws *w, presel *ps)
-{
-    colsel c[3];
-    colsel *cp[3];
-    uint8_t kbits[SUPER_BLOCK / 8]; /* keep bits of the recency superblock */
-    int bits;
-    const size_t nb = n_blocks(n);
-    const int32_t k = o->bins;
-    const int rank_based = o->method == CVA_RFM_RANK_FIRST || o->method == CVA_RFM_NTILE;
-    count_fn count;
-    uint64_t *scratch = NULL;
-    size_t i;
-    int q, rc;
-    if (o->method == CVA_RFM_FIXED || k == 1 || n < SAMPLED_MIN_N || 2 * (k - 1) > CVA_RFM_MAX_PIVOTS)
-        return 0;
-    count = pick_count(o->kernel);
-    bits = use_keep_bits(o->kernel);
-    if (!sel_arrays(w, nb))
-        return -1;
-    for (q = 0; q < 3; q++) {
-        const double *v = q == 0 ? recency : q == 1 ? frequency : monetary;
-        if (!sel_prepare(&c[q], v, recency, n, column_sign(o, q == 0 ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING),
-                         o->method, k, w))
-            return 0;
-        c[q].blk_eq = w->blk_eq + (size_t)q * CVA_RFM_MAX_PIVOTS * nb;
-        c[q].ccount = pick_count_closed(o->kernel);
-        cp[q] = &c[q];
-    }
-    rc = sel_buffers(cp, 3, w, &scratch);
-    if (rc <= 0)
-        return rc;
-    memset(kbits, 0, sizeof kbits);
-    for (i = 0; i < n; i += SUPER_BLOCK) {
-        const size_t send = n - i < SUPER_BLOCK ? n : i + SUPER_BLOCK;
-        for (q = 0; q < 3; q++) {
-            size_t b;
-            for (b = i; b < send; b += KBLOCK)
-                sel_block(&c[q], b, send - b < KBLOCK ? send - b : KBLOCK, nb, count,
-                          bits && q > 0 ? kbits + (b - i) / 8 : NULL, bits && q == 0 ? kbits + (b - i) / 8 : NULL);
-        }
-    }
-    for (q = 0; q < 3; q++)
-        ps[q].rc = sel_finish(&c[q], n, nb, scratch, &ps[q].m, &ps[q].bad, ps[q].ranks, &ps[q].nr, ps[q].val,
-                              rank_based ? ps[q].idx : NULL, ps[q].tie);
-    return 1;
-}
-
 cva_status cva_rfm_score(const double *recency, const double *frequency, const double *monetary, size_t n,
                          const cva_rfm_opts *opts, int32_t *r, int32_t *f, int32_t *m, cva_rfm_cuts *cuts,
                          void *work, size_t work_size, cva_diag *diag)
@@ -1504,7 +1479,7 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
     cva_rfm_opts o;
     cva_status st, s3[3];
     cva_rfm_cuts c[3];
-    presel ps[3];
+    cva__sel_result ps[3];
     selws w;
     int rc, col;
 
@@ -1526,16 +1501,25 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
             }
         return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, "no customers");
     }
-    rc = selws_init(&w, n, work, work_size, o.alloc);
+    rc = cva__selws_init(&w, n, work, work_size, o.alloc);
     if (rc < 0)
         return cva__report(diag, CVA_E_WORKSPACE_TOO_SMALL, 11, 0, -1, 0, "work_size too small");
     if (rc > 0) {
-        selws_free(&w);
+        cva__selws_free(&w);
         return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
     }
-    rc = fused_select(recency, frequency, monetary, n, &o, &w, ps);
+    if (o.method == CVA_RFM_FIXED || o.bins == 1) {
+        rc = 0;
+    } else {
+        const double *const cols[3] = {recency, frequency, monetary};
+        const double signs[3] = {column_sign(&o, CVA_RFM_RECENCY), column_sign(&o, CVA_RFM_ASCENDING),
+                                 column_sign(&o, CVA_RFM_ASCENDING)};
+        cva__sel_spec sp;
+        rfm_spec(&o, &sp);
+        rc = cva__select_fused(cols, recency, signs, 3, n, &sp, &w, ps);
+    }
     if (rc < 0) {
-        selws_free(&w);
+        cva__selws_free(&w);
         return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
     }
     for (col = 0; col < 3; col++) {
@@ -1545,13 +1529,13 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
         s3[col] = build_cuts(v, recency, n, col == 0 ? CVA_RFM_RECENCY : CVA_RFM_ASCENDING, &o, col,
                              &c[col], &w, rc ? &ps[col] : NULL, diag);
         if (s3[col] < 0) {
-            selws_free(&w);
+            cva__selws_free(&w);
             if (diag)
                 diag->arg = col + 1;
             return s3[col];
         }
     }
-    selws_free(&w);
+    cva__selws_free(&w);
     /* nothing can fail from here */
     {
         const double *const cols[3] = {recency, frequency, monetary};
@@ -1891,7 +1875,7 @@ cva_status cva_rfm_high_influence_advanced(const uint32_t *ref_n_txn, const doub
                                            cva_diag *diag)
 {
     size_t i, m = 0, top, j;
-    kidx *a, *tmp, *s;
+    cva__kv *a, *tmp, *s;
     if (n > 0 && (!ref_n_txn || !ref_amount || !flag))
         return cva__report(diag, CVA_E_NULLPTR, !ref_n_txn ? 1 : !ref_amount ? 2 : 5, 0, -1, 0, NULL);
     if (!(share >= 0.0 && share <= 1.0))
@@ -1909,8 +1893,8 @@ cva_status cva_rfm_high_influence_advanced(const uint32_t *ref_n_txn, const doub
             flag[i] = 0;
         return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
     }
-    a = (kidx *)cva__alloc(alloc, m * sizeof(kidx));
-    tmp = (kidx *)cva__alloc(alloc, m * sizeof(kidx));
+    a = (cva__kv *)cva__alloc(alloc, m * sizeof(cva__kv));
+    tmp = (cva__kv *)cva__alloc(alloc, m * sizeof(cva__kv));
     if (!a || !tmp) {
         cva__free(alloc, a);
         cva__free(alloc, tmp);
@@ -1919,7 +1903,7 @@ cva_status cva_rfm_high_influence_advanced(const uint32_t *ref_n_txn, const doub
     /* descending money, ties by array order: sort ascending on the negated key */
     for (i = 0, j = 0; i < n; i++)
         if (ref_n_txn[i] >= 1) {
-            a[j].key = order_key(-ref_amount[i]);
+            a[j].key = cva__order_key(-ref_amount[i]);
             a[j].val = i;
             j++;
         }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "cva/common.h"
+#include "cpu_internal.h"
 
 /* Elements per kernel call (the block arrays live on the stack). */
 #define KBLOCK 512
@@ -99,5 +100,29 @@ void cva__rfm_kernel_avx512k(CVA_RFM_KERNEL_ARGS, const uint8_t *kin, uint8_t *k
 void cva__rfm_count_avx512k(CVA_RFM_COUNT_ARGS, const uint8_t *kin, uint8_t *kout);
 void cva__rfm_count_closed_avx512k(CVA_RFM_COUNT_CLOSED_ARGS, const uint8_t *kin, uint8_t *kout);
 #endif
+
+/* Run-time ISA choice (CVA_KERNEL_SCALAR: the portable build of the
+   kernels): whether the AVX-512 variants are compiled in and the CPU runs
+   them (cpu_internal.h). */
+static inline int cva__kernels_avx512(void)
+{
+#ifdef CVA_HAVE_AVX512_KERNEL
+    return cva__cpu_avx512();
+#else
+    return 0;
+#endif
+}
+
+/* The three-column passes hand the first column's keep bits to the other
+   columns (AVX-512 kernels only; the others read the shared mask again). */
+static inline int cva__kernels_keep_bits(int32_t kernel)
+{
+#ifdef CVA_HAVE_AVX512_KERNEL
+    return kernel != CVA_KERNEL_SCALAR && cva__kernels_avx512();
+#else
+    (void)kernel;
+    return 0;
+#endif
+}
 
 #endif /* CVA_RFM_KERNELS_H */
