@@ -1,29 +1,23 @@
 /*
- * libcva — RFM scoring (SPEC §3).
+ * libcva — RFM scoring (SPEC §3): options, raw metrics, cut sets, the
+ * scoring kernels' dispatch and composite scores. Segments, maps, the report
+ * and high influence are in rfm_segments.c.
  *
  * Every binning method is reduced to a cut set: k−1 boundaries, each a
  * (value, index) pair, plus a closure rule. The boundaries of the
  * rank-based methods (rank-first, NTILE) are order statistics of the
  * (value, index) order at closed-form ranks; the quantile methods need the
  * order statistics x_(lo+1), x_(lo+2) of the type-7 quantile. They are found
- * by exact selection:
- *   pass 1  histogram of the top 16 bits of an order-preserving integer key;
- *   then    the bucket holding each wanted rank is known from prefix sums;
- *   pass 2  the elements of those few buckets are gathered (in index order)
- *           and sorted by key with a stable LSD radix sort (index order kept
- *           within equal keys), which yields the exact (value, index) at
- *           every wanted rank.
- * Columns of at least 2^16 values and k <= 11 first try a sampled selection
- * (select_sampled: sample brackets, one vectorised counting pass, gathered
- * brackets, tie runs located from per-block counts); it falls back to the
- * histogram path above when the sample misses a rank.
+ * by the exact selection engine (select.c, contract in select_internal.h):
+ * rank-first is its FLOOR rule, NTILE its NTILE rule, the quantile methods
+ * its TYPE7 rule, all at the fractions j/k.
  * Scoring is then the branch-free kernel
  *   bin = 1 + Σ_j [x > c_j  or  (x == c_j and i > idx_j)]
  * over blocks of the contiguous column, compiled three times (baseline SSE2,
  * AVX2 and AVX-512 via target attributes, chosen at run time); all give the
  * integers of the scalar reference kernel_scalar. cva_rfm_score runs the
- * counting pass and the bin pass of the three columns together (fused_select,
- * apply_cuts3).
+ * counting pass and the bin pass of the three columns together
+ * (cva__select_fused, apply_cuts3).
  * SPDX-License-Identifier: MIT
  */
 #include <float.h>

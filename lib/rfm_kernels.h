@@ -1,5 +1,6 @@
 /*
- * libcva — internal: RFM counting kernels. Not installed.
+ * libcva — internal: the counting kernels of RFM scoring (rfm.c) and of the
+ * sampled selection pass (select.c), and their run-time choice. Not installed.
  * SPDX-License-Identifier: MIT
  */
 #ifndef CVA_RFM_KERNELS_H
@@ -39,7 +40,7 @@ void cva__rfm_kernel_avx512(CVA_RFM_KERNEL_ARGS);
 #endif
 #endif
 
-/* Largest number of pivots of the sampled selection pass (rfm.c). */
+/* Largest number of pivots of the sampled selection pass (select.c). */
 #define CVA_RFM_MAX_PIVOTS 20
 
 /*
@@ -92,9 +93,9 @@ void cva__rfm_count_closed_avx512(CVA_RFM_COUNT_CLOSED_ARGS);
  * The AVX-512 kernels with keep bits (bit i % 8 of byte i / 8 for element i,
  * KBLOCK / 8 bytes per block): when kin is not NULL it replaces mask (element
  * i is kept when its bit is set, mask is not read); when kout is not NULL it
- * receives the bits computed from mask. The three-column passes of rfm.c take
- * the recency column's bits once per block for the F and M columns, which
- * would otherwise read the recency doubles again.
+ * receives the bits computed from mask. The three-column passes of rfm.c and
+ * select.c take the recency column's bits once per block for the F and M
+ * columns, which would otherwise read the recency doubles again.
  */
 void cva__rfm_kernel_avx512k(CVA_RFM_KERNEL_ARGS, const uint8_t *kin, uint8_t *kout);
 void cva__rfm_count_avx512k(CVA_RFM_COUNT_ARGS, const uint8_t *kin, uint8_t *kout);

@@ -1,8 +1,18 @@
 /*
- * libcva — exact selection of order statistics (select_internal.h has the
- * contract): multi-rank selection by radix refinement, the sampled
- * selection, radix_select_u64, the double → ordered-u64 key mapping and the
- * workspace.
+ * libcva — exact selection of order statistics (contract in
+ * select_internal.h, which also holds the double → ordered-u64 key mapping):
+ *   pass 1  histogram of the top 16 bits of an order-preserving integer key;
+ *   then    the bucket holding each wanted rank is known from prefix sums;
+ *   pass 2  the elements of those few buckets are gathered (in index order)
+ *           and sorted by key with a stable LSD radix sort (index order kept
+ *           within equal keys), which yields the exact (value, index) at
+ *           every wanted rank.
+ * Columns of at least 2^16 values and at most 10 fractions first try a
+ * sampled selection (select_sampled: sample brackets, one vectorised counting
+ * pass, gathered brackets, tie runs located from per-block counts, keys
+ * inside a bracket found by radix_select_u64); it falls back to the
+ * histogram path above when the sample misses a rank. cva__select_fused runs
+ * the counting pass of several columns sharing one mask block by block.
  * SPDX-License-Identifier: MIT
  */
 #include <float.h>
