@@ -36,6 +36,15 @@
 #define CVA_PREFETCH_(addr) ((void)0)
 #endif
 
+/* Helpers that the txn_*.c files share (static, so every file inlines them as
+   before; the attribute keeps -Wunused-function quiet in a file that does not
+   call one, and leaves the inlining heuristics as for a plain static). */
+#if defined(__GNUC__) || defined(__clang__)
+#define TXN_SHARED_ static __attribute__((unused))
+#else
+#define TXN_SHARED_ static
+#endif
+
 /* Smallest cva_txn_opts size ever released (0.1.0: the whole struct). */
 #define TXN_OPTS_MIN_SIZE sizeof(cva_txn_opts)
 /* cva_txn_summary before obs_end and calibration_end were appended */
@@ -104,7 +113,7 @@ typedef struct txn_layout {
     int has_ref;
 } txn_layout;
 
-static size_t next_pow2(size_t v)
+TXN_SHARED_ size_t next_pow2(size_t v)
 {
     size_t p = 16;
     while (p < v)
@@ -113,7 +122,7 @@ static size_t next_pow2(size_t v)
 }
 
 /* checked a*b + c into *out; returns 0 on overflow */
-static int mul_add(size_t a, size_t b, size_t c, size_t *out)
+TXN_SHARED_ int mul_add(size_t a, size_t b, size_t c, size_t *out)
 {
     if (b != 0 && a > (SIZE_MAX - c) / b)
         return 0;
@@ -122,7 +131,7 @@ static int mul_add(size_t a, size_t b, size_t c, size_t *out)
 }
 
 /* add ALIGN_UP(count * size) to *total; 0 on overflow. Mirrors arena_get(). */
-static int add_part(size_t *total, size_t count, size_t size)
+TXN_SHARED_ int add_part(size_t *total, size_t count, size_t size)
 {
     size_t part;
     if (count == 0)
@@ -153,7 +162,7 @@ static int layout_bytes(const txn_layout *L, size_t *bytes)
     return ok;
 }
 
-static int is_purchase(double amount, int32_t policy, int32_t flags)
+TXN_SHARED_ int is_purchase(double amount, int32_t policy, int32_t flags)
 {
     if (policy == CVA_REFUND_AS_ROW)
         return !((flags & CVA_F_ZERO_NOT_PURCHASE) && !(amount < 0.0) && !(amount > 0.0));
@@ -163,7 +172,7 @@ static int is_purchase(double amount, int32_t policy, int32_t flags)
 }
 
 /* Money that counts towards totals and occasion spend. */
-static int counts_as_money(double amount, int32_t policy)
+TXN_SHARED_ int counts_as_money(double amount, int32_t policy)
 {
     return policy != CVA_REFUND_EXCLUDE || amount >= 0.0;
 }
@@ -193,7 +202,7 @@ static void idmap_clear(hslot *s, size_t cap)
         s[i].val = EMPTY_SLOT;
 }
 
-static unsigned log2_of(size_t cap)
+TXN_SHARED_ unsigned log2_of(size_t cap)
 {
     unsigned b = 0;
     while (((size_t)1 << b) < cap)
@@ -271,7 +280,7 @@ static inline int rec_less(const txn_rec *x, const txn_rec *y)
 }
 
 /* Stable merge sort of a[0..n) by (period, t), tmp has n slots. */
-static void merge_sort_recs(txn_rec *a, txn_rec *tmp, size_t n)
+TXN_SHARED_ void merge_sort_recs(txn_rec *a, txn_rec *tmp, size_t n)
 {
     size_t width, i;
     if (n < 2)
@@ -375,7 +384,8 @@ static cva_status get_opts(const cva_txn_opts *opts, cva_txn_opts *o, cva_diag *
     return CVA_OK;
 }
 
-static int nonref_bound(const cva_txn_input *in, size_t *bytes);
+
+int cva__txn_nonref_bound(const cva_txn_input *in, size_t *bytes);
 
 static void make_layout(const cva_txn_input *in, txn_layout *L)
 {
@@ -397,7 +407,7 @@ cva_status cva_txn_workspace_size(const cva_txn_input *in, const cva_txn_opts *o
     if ((st = get_opts(opts, &o, NULL)) < 0)
         return st;
     make_layout(in, &L);
-    if (!(L.has_ref ? layout_bytes(&L, bytes) : nonref_bound(in, bytes)))
+    if (!(L.has_ref ? layout_bytes(&L, bytes) : cva__txn_nonref_bound(in, bytes)))
         return CVA_E_OVERFLOW;
     return CVA_OK;
 }
@@ -411,7 +421,7 @@ typedef struct arena {
     int n_parts;
 } arena;
 
-static void *arena_get(arena *a, size_t bytes)
+TXN_SHARED_ void *arena_get(arena *a, size_t bytes)
 {
     if (a->base) {
         void *p;
@@ -515,7 +525,7 @@ static inline void acc_occasion(cust_acc *a, double group_t, const cva__ksum *sp
         cva__ksum_add(&a->repeat, cva__ksum_value(spend));
 }
 
-static void write_row(const txn_ctx *c, const cust_acc *a, cva_txn_summary *out, size_t k)
+TXN_SHARED_ void write_row(const txn_ctx *c, const cust_acc *a, cva_txn_summary *out, size_t k)
 {
     if (out->n_txn)
         out->n_txn[k] = a->n_txn;
@@ -641,7 +651,7 @@ static inline void emit_customer(const txn_ctx *c, const txn_rec *seg, const kpa
 /* emit_customer() for records under CVA_REFUND_NET without a calibration split:
    every row is money, purchases are the rows with amount >= 0 (> 0 with
    CVA_F_ZERO_NOT_PURCHASE); the same sums in the same order. */
-static void emit_fast(const txn_ctx *c, const txn_rec *seg, size_t len, cva_txn_summary *out, size_t k)
+TXN_SHARED_ void emit_fast(const txn_ctx *c, const txn_rec *seg, size_t len, cva_txn_summary *out, size_t k)
 {
     size_t j = 0;
     cust_acc a;
@@ -699,7 +709,7 @@ typedef struct trec {
 } trec;
 
 /* Stable merge sort of a[0..n) by t, tmp has n slots. */
-static void merge_sort_trecs(trec *a, trec *tmp, size_t n)
+TXN_SHARED_ void merge_sort_trecs(trec *a, trec *tmp, size_t n)
 {
     size_t width, i;
     if (n < 2)
@@ -734,7 +744,7 @@ static void merge_sort_trecs(trec *a, trec *tmp, size_t n)
 
 /* emit_fast() on 16-byte records (no cost array, periods from t); rows in t
    order. The same sums in the same order, so the same bits. */
-static void emit_fast_t(const txn_ctx *c, const trec *seg, size_t len, cva_txn_summary *out, size_t k)
+TXN_SHARED_ void emit_fast_t(const txn_ctx *c, const trec *seg, size_t len, cva_txn_summary *out, size_t k)
 {
     size_t j = 0;
     cust_acc a;
@@ -782,7 +792,7 @@ static void emit_fast_t(const txn_ctx *c, const trec *seg, size_t len, cva_txn_s
 /* emit_fast_t() for rows in t order whose amounts are all > 0 (the common
    case): every row is a purchase and none a refund, so first/last purchase are
    the first and last rows. The same sums in the same order, so the same bits. */
-static void emit_fast_pos(const txn_ctx *c, const trec *seg, size_t len, cva_txn_summary *out, size_t k)
+TXN_SHARED_ void emit_fast_pos(const txn_ctx *c, const trec *seg, size_t len, cva_txn_summary *out, size_t k)
 {
     size_t j = 0;
     cust_acc a;
@@ -809,7 +819,7 @@ static void emit_fast_pos(const txn_ctx *c, const trec *seg, size_t len, cva_txn
 }
 
 /* Sort a customer's records by (period, t), stably, when they are not in that order. */
-static void order_segment(const txn_ctx *c, txn_rec *seg, size_t len)
+TXN_SHARED_ void order_segment(const txn_ctx *c, txn_rec *seg, size_t len)
 {
     size_t j;
     for (j = 1; j < len; j++)
@@ -829,7 +839,7 @@ static inline int ix_less(const txn_ctx *c, const kpair *x, const kpair *y)
 }
 
 /* Stable merge sort of row references by (period, t), tmp has n slots. */
-static void order_index_segment(const txn_ctx *c, kpair *a, kpair *tmp, size_t n)
+TXN_SHARED_ void order_index_segment(const txn_ctx *c, kpair *a, kpair *tmp, size_t n)
 {
     size_t width, i;
     for (i = 1; i < n; i++)
@@ -917,7 +927,7 @@ static inline uint64_t id_hash(int64_t key)
     return (uint64_t)key * UINT64_C(0x9E3779B97F4A7C15);
 }
 
-static unsigned part_bits(size_t n)
+TXN_SHARED_ unsigned part_bits(size_t n)
 {
     unsigned bits = 0;
     while (bits < PART_MAX_BITS && (n >> bits) > PART_TARGET_ROWS)
@@ -969,7 +979,7 @@ static int fallback_bytes(size_t nw, size_t *bytes)
 }
 
 /* Workspace bound without referrers: twice the input bytes (never less than the fallback). */
-static int nonref_bound(const cva_txn_input *in, size_t *bytes)
+int cva__txn_nonref_bound(const cva_txn_input *in, size_t *bytes)
 {
     size_t row = 3 * sizeof(double) + (in->cost ? sizeof(double) : 0) + (in->period ? sizeof(int64_t) : 0);
     size_t twice, fb;
@@ -1440,8 +1450,10 @@ static int stage_outputs(const cva_txn_summary *out, size_t rows, size_t nw, uns
     return 1;
 }
 
-static cva_status summarize_nonref(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi, arena *ar,
-                                   size_t budget, cva_txn_summary *out, cva_diag *diag, size_t *K_out)
+cva_status cva__txn_summarize_part(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi, arena *ar,
+                                  size_t budget, cva_txn_summary *out, cva_diag *diag, size_t *K_out);
+cva_status cva__txn_summarize_part(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi, arena *ar,
+                                  size_t budget, cva_txn_summary *out, cva_diag *diag, size_t *K_out)
 {
     size_t gstart[((size_t)1 << PART_MAX_BITS) + 1], kbase[((size_t)1 << PART_MAX_BITS) + 1], ng = 1, m_max = 0, p, target, grows, K;
     fast_layout f;
@@ -1509,6 +1521,255 @@ static cva_status summarize_nonref(const cva_txn_input *in, const txn_ctx *cx, c
     return CVA_OK;
 }
 
+/*
+ * Path with a referrer array (the hash path, steps 2-6 above): outputs and
+ * *n_window, *K_out written; CVA_OK, or an error already reported (nothing
+ * written but out->n_customers on CVA_E_BUFFER_TOO_SMALL).
+ */
+cva_status cva__txn_summarize_ref(const cva_txn_input *in, const cva_txn_opts *o, const txn_layout *L, arena *ar,
+                                  double obs_end, double cal_end, double ref_end, int has_cal,
+                                  cva_txn_summary *out, cva_diag *diag, size_t *n_window_out, size_t *K_out);
+cva_status cva__txn_summarize_ref(const cva_txn_input *in, const cva_txn_opts *o, const txn_layout *L, arena *ar,
+                                  double obs_end, double cal_end, double ref_end, int has_cal,
+                                  cva_txn_summary *out, cva_diag *diag, size_t *n_window_out, size_t *K_out)
+{
+    const size_t n = in->n;
+    size_t i, n_window = 0, K = 0, k;
+    uint32_t *slot = NULL, *ref_slot = NULL, *rank = NULL;
+    size_t *offs = NULL;
+    kpair *pairs = NULL, *ptmp = NULL, *sorted;
+    txn_rec *recs = NULL, *rtmp = NULL;
+    idmap map;
+    cva_status result = CVA_OK;
+
+    memset(&map, 0, sizeof map);
+#define NOMEM_()                                                                             \
+    do {                                                                                     \
+        result = cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "workspace allocation failed"); \
+        goto done;                                                                           \
+    } while (0)
+
+    slot = (uint32_t *)arena_get(ar, (n ? n : 1) * sizeof(uint32_t));
+    if (!slot)
+        NOMEM_();
+    if (L->has_ref) {
+        ref_slot = (uint32_t *)arena_get(ar, (n ? n : 1) * sizeof(uint32_t));
+        if (!ref_slot)
+            NOMEM_();
+    }
+    if (ar->base) {
+        map.cap = L->hash_cap;
+        map.keys_cap = L->max_keys;
+        map.growable = 0;
+        map.slots = (hslot *)arena_get(ar, map.cap * sizeof(hslot));
+        map.keys = (int64_t *)arena_get(ar, (map.keys_cap ? map.keys_cap : 1) * sizeof(int64_t));
+    } else {
+        map.cap = 1024;
+        map.keys_cap = 512;
+        map.growable = 1;
+        map.alloc = o->alloc;
+        map.slots = (hslot *)cva__alloc(o->alloc, map.cap * sizeof(hslot));
+        map.keys = (int64_t *)cva__alloc(o->alloc, map.keys_cap * sizeof(int64_t));
+    }
+    if (!map.slots || !map.keys)
+        NOMEM_();
+    map.bits = log2_of(map.cap);
+    idmap_clear(map.slots, map.cap);
+
+    /* 3. dense indices; rows outside the window or invalid get EMPTY_SLOT */
+    {
+        int64_t last_id = 0;
+        uint32_t last_slot = EMPTY_SLOT;
+        for (i = 0; i < n; i++) {
+            double t = in->t[i];
+            uint32_t s;
+            if (!isfinite(t) || !isfinite(in->amount[i]) || (in->cost && !isfinite(in->cost[i])) ||
+                t < o->obs_start || t > obs_end) {
+                slot[i] = EMPTY_SLOT;
+                if (ref_slot)
+                    ref_slot[i] = EMPTY_SLOT;
+                continue;
+            }
+            n_window++;
+            if (last_slot != EMPTY_SLOT && in->customer_id[i] == last_id) {
+                s = last_slot;
+            } else {
+                s = idmap_get(&map, in->customer_id[i]);
+                if (s == EMPTY_SLOT)
+                    NOMEM_();
+                last_id = in->customer_id[i];
+                last_slot = s;
+            }
+            slot[i] = s;
+            if (ref_slot) {
+                int64_t r = in->referrer_id[i];
+                ref_slot[i] = EMPTY_SLOT;
+                if (r != CVA_NO_REFERRER && (!has_cal || t <= cal_end) &&
+                    is_purchase(in->amount[i], o->refund_policy, o->flags)) {
+                    uint32_t rs = idmap_get(&map, r);
+                    if (rs == EMPTY_SLOT)
+                        NOMEM_();
+                    ref_slot[i] = rs;
+                }
+            }
+        }
+    }
+    K = map.count;
+
+    /* capacity check: the last point of failure before outputs are written */
+    if (out->capacity < K) {
+        out->n_customers = K;
+        result = cva__report(diag, CVA_E_BUFFER_TOO_SMALL, 3, 0, -1, K,
+                             "out->capacity is less than the number of customers");
+        goto done;
+    }
+
+    /* 4. sort distinct ids, rank per dense index */
+    pairs = (kpair *)arena_get(ar, (K ? K : 1) * sizeof(kpair));
+    ptmp = (kpair *)arena_get(ar, (K ? K : 1) * sizeof(kpair));
+    rank = (uint32_t *)arena_get(ar, (K ? K : 1) * sizeof(uint32_t));
+    offs = (size_t *)arena_get(ar, (K + 1) * sizeof(size_t));
+    if (!pairs || !ptmp || !rank || !offs)
+        NOMEM_();
+    for (k = 0; k < K; k++) {
+        pairs[k].key = id_order_key(map.keys[k]);
+        pairs[k].val = k;
+    }
+    sorted = cva__radix_sort_kv(pairs, ptmp, K);
+    for (k = 0; k < K; k++)
+        rank[sorted[k].val] = (uint32_t)k;
+
+    /* 5. counting sort of rows by rank */
+    memset(offs, 0, (K + 1) * sizeof(size_t));
+    for (i = 0; i < n; i++)
+        if (slot[i] != EMPTY_SLOT)
+            offs[rank[slot[i]] + 1]++;
+    {
+        size_t max_seg = 0;
+        for (k = 0; k < K; k++) {
+            if (offs[k + 1] > max_seg)
+                max_seg = offs[k + 1];
+            offs[k + 1] += offs[k];
+        }
+        recs = (txn_rec *)arena_get(ar, (n_window ? n_window : 1) * sizeof(txn_rec));
+        rtmp = (txn_rec *)arena_get(ar, (max_seg ? max_seg : 1) * sizeof(txn_rec));
+        if (!recs || !rtmp)
+            NOMEM_();
+    }
+    {
+        /* offs[k] is the start of customer k; use a running cursor in offs[k] then shift back */
+        for (i = 0; i < n; i++) {
+            uint32_t s = slot[i];
+            txn_rec *r;
+            if (s == EMPTY_SLOT)
+                continue;
+            r = &recs[offs[rank[s]]++];
+            r->t = in->t[i];
+            r->amount = in->amount[i];
+            r->cost = in->cost ? in->cost[i] : 0.0;
+            r->period = in->period ? in->period[i] : period_of(in->t[i], o);
+        }
+        for (k = K; k > 0; k--)
+            offs[k] = offs[k - 1];
+        offs[0] = 0;
+    }
+
+    /* From here on nothing can fail: write the outputs. */
+    out->n_customers = K;
+    for (k = 0; k < K; k++)
+        out->customer_id[k] = (int64_t)(sorted[k].key ^ (UINT64_C(1) << 63));
+
+    {
+        txn_ctx cx;
+        memset(&cx, 0, sizeof cx);
+        cx.o = o;
+        cx.has_cal = has_cal;
+        cx.obs_end = obs_end;
+        cx.cal_end = cal_end;
+        cx.ref_end = ref_end;
+        cx.rtmp = rtmp;
+        for (k = 0; k < K; k++)
+        {
+            txn_rec *seg = recs + offs[k];
+            size_t len = offs[k + 1] - offs[k];
+            order_segment(&cx, seg, len);
+            emit_customer(&cx, seg, NULL, len, out, k);
+        }
+    }
+
+    /* 6. referral aggregates, in input row order */
+    if (out->ref_n_txn)
+        memset(out->ref_n_txn, 0, K * sizeof(uint32_t));
+    if (out->ref_n_cust)
+        memset(out->ref_n_cust, 0, K * sizeof(uint32_t));
+    if (out->ref_last_t)
+        for (k = 0; k < K; k++)
+            out->ref_last_t[k] = CVA_NAN;
+    if (out->ref_amount)
+        for (k = 0; k < K; k++)
+            out->ref_amount[k] = 0.0;
+    if (ref_slot && (out->ref_n_txn || out->ref_n_cust || out->ref_last_t || out->ref_amount)) {
+        size_t m = 0;
+        for (i = 0; i < n; i++) {
+            uint32_t rs = ref_slot[i];
+            uint32_t rr;
+            if (rs == EMPTY_SLOT)
+                continue;
+            rr = rank[rs];
+            if (out->ref_n_txn)
+                out->ref_n_txn[rr]++;
+            if (out->ref_last_t && !(in->t[i] <= out->ref_last_t[rr]))
+                out->ref_last_t[rr] = in->t[i];
+            m++;
+        }
+        if (out->ref_amount) {
+            /* Neumaier state per referrer in the pair buffer `sorted` does not occupy
+               (the ids are already written out) */
+            cva__ksum *ks = (cva__ksum *)(void *)ptmp;
+            if (sorted == ptmp)
+                ks = (cva__ksum *)(void *)pairs;
+            for (k = 0; k < K; k++)
+                ks[k].s = ks[k].c = 0.0;
+            for (i = 0; i < n; i++)
+                if (ref_slot[i] != EMPTY_SLOT)
+                    cva__ksum_add(&ks[rank[ref_slot[i]]], in->amount[i]);
+            for (k = 0; k < K; k++)
+                out->ref_amount[k] = cva__ksum_value(&ks[k]);
+        }
+        if (out->ref_n_cust && m > 0) {
+            kpair *rp = (kpair *)(void *)recs; /* records are no longer needed */
+            kpair *rq = rp + m;
+            size_t j;
+            if ((n_window * sizeof(txn_rec)) < 2 * m * sizeof(kpair)) {
+                /* cannot happen: m <= n_window and a record is 32 bytes */
+                result = cva__report(diag, CVA_E_INTERNAL, 0, 0, -1, 0, "referral buffer");
+                goto done;
+            }
+            m = 0;
+            for (i = 0; i < n; i++)
+                if (ref_slot[i] != EMPTY_SLOT) {
+                    rp[m].key = ((uint64_t)rank[ref_slot[i]] << 32) | rank[slot[i]];
+                    rp[m].val = 0;
+                    m++;
+                }
+            rp = cva__radix_sort_kv(rp, rq, m);
+            for (j = 0; j < m; j++)
+                if (j == 0 || rp[j].key != rp[j - 1].key)
+                    out->ref_n_cust[rp[j].key >> 32]++;
+        }
+    }
+
+done:
+#undef NOMEM_
+    if (!ar->base) {
+        cva__free(o->alloc, map.slots);
+        cva__free(o->alloc, map.keys);
+    }
+    *n_window_out = n_window;
+    *K_out = K;
+    return result;
+}
+
 /* Internal status of summarize(): values large enough that a sum may overflow
    were seen; nothing has been written. */
 #define TXN_HUGE 1000
@@ -1528,20 +1789,14 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
     cva_status st;
     txn_layout L;
     arena ar;
-    size_t n, i, n_window = 0, n_invalid = 0, K = 0, k;
+    size_t n, i, n_window = 0, n_invalid = 0, K = 0;
     double obs_end, ref_end, cal_end;
     int has_cal, skip_invalid, hist;
     unsigned bits;
     size_t P, budget, cnt[(size_t)1 << PART_MAX_BITS];
-    uint32_t *slot = NULL, *ref_slot = NULL, *rank = NULL;
-    size_t *offs = NULL;
-    kpair *pairs = NULL, *ptmp = NULL, *sorted;
-    txn_rec *recs = NULL, *rtmp = NULL;
-    idmap map;
     cva_status result = CVA_OK;
 
     memset(&ar, 0, sizeof ar);
-    memset(&map, 0, sizeof map);
     if ((st = check_input(in, diag)) < 0)
         return st;
     if (!out)
@@ -1636,7 +1891,7 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
     make_layout(in, &L);
     {
         size_t need;
-        if (!(L.has_ref ? layout_bytes(&L, &need) : nonref_bound(in, &need)))
+        if (!(L.has_ref ? layout_bytes(&L, &need) : cva__txn_nonref_bound(in, &need)))
             return cva__report(diag, CVA_E_OVERFLOW, 4, 0, -1, 0, "workspace size overflows size_t");
         if (work) {
             if (work_size < need)
@@ -1678,7 +1933,7 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
             n_window += cnt[i];
         pi.nw = n_window;
         pi.all_in = n_window == n;
-        result = summarize_nonref(in, &cx, &pi, &ar, budget, out, diag, &K);
+        result = cva__txn_summarize_part(in, &cx, &pi, &ar, budget, out, diag, &K);
         if (result == CVA_E_NOMEM)
             NOMEM_();
         if (result < 0)
@@ -1686,215 +1941,9 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
         goto status;
     }
 
-    slot = (uint32_t *)arena_get(&ar, (n ? n : 1) * sizeof(uint32_t));
-    if (!slot)
-        NOMEM_();
-    if (L.has_ref) {
-        ref_slot = (uint32_t *)arena_get(&ar, (n ? n : 1) * sizeof(uint32_t));
-        if (!ref_slot)
-            NOMEM_();
-    }
-    if (ar.base) {
-        map.cap = L.hash_cap;
-        map.keys_cap = L.max_keys;
-        map.growable = 0;
-        map.slots = (hslot *)arena_get(&ar, map.cap * sizeof(hslot));
-        map.keys = (int64_t *)arena_get(&ar, (map.keys_cap ? map.keys_cap : 1) * sizeof(int64_t));
-    } else {
-        map.cap = 1024;
-        map.keys_cap = 512;
-        map.growable = 1;
-        map.alloc = o.alloc;
-        map.slots = (hslot *)cva__alloc(o.alloc, map.cap * sizeof(hslot));
-        map.keys = (int64_t *)cva__alloc(o.alloc, map.keys_cap * sizeof(int64_t));
-    }
-    if (!map.slots || !map.keys)
-        NOMEM_();
-    map.bits = log2_of(map.cap);
-    idmap_clear(map.slots, map.cap);
-
-    /* 3. dense indices; rows outside the window or invalid get EMPTY_SLOT */
-    {
-        int64_t last_id = 0;
-        uint32_t last_slot = EMPTY_SLOT;
-        for (i = 0; i < n; i++) {
-            double t = in->t[i];
-            uint32_t s;
-            if (!isfinite(t) || !isfinite(in->amount[i]) || (in->cost && !isfinite(in->cost[i])) ||
-                t < o.obs_start || t > obs_end) {
-                slot[i] = EMPTY_SLOT;
-                if (ref_slot)
-                    ref_slot[i] = EMPTY_SLOT;
-                continue;
-            }
-            n_window++;
-            if (last_slot != EMPTY_SLOT && in->customer_id[i] == last_id) {
-                s = last_slot;
-            } else {
-                s = idmap_get(&map, in->customer_id[i]);
-                if (s == EMPTY_SLOT)
-                    NOMEM_();
-                last_id = in->customer_id[i];
-                last_slot = s;
-            }
-            slot[i] = s;
-            if (ref_slot) {
-                int64_t r = in->referrer_id[i];
-                ref_slot[i] = EMPTY_SLOT;
-                if (r != CVA_NO_REFERRER && (!has_cal || t <= cal_end) &&
-                    is_purchase(in->amount[i], o.refund_policy, o.flags)) {
-                    uint32_t rs = idmap_get(&map, r);
-                    if (rs == EMPTY_SLOT)
-                        NOMEM_();
-                    ref_slot[i] = rs;
-                }
-            }
-        }
-    }
-    K = map.count;
-
-    /* capacity check: the last point of failure before outputs are written */
-    if (out->capacity < K) {
-        out->n_customers = K;
-        result = cva__report(diag, CVA_E_BUFFER_TOO_SMALL, 3, 0, -1, K,
-                             "out->capacity is less than the number of customers");
+    result = cva__txn_summarize_ref(in, &o, &L, &ar, obs_end, cal_end, ref_end, has_cal, out, diag, &n_window, &K);
+    if (result < 0)
         goto done;
-    }
-
-    /* 4. sort distinct ids, rank per dense index */
-    pairs = (kpair *)arena_get(&ar, (K ? K : 1) * sizeof(kpair));
-    ptmp = (kpair *)arena_get(&ar, (K ? K : 1) * sizeof(kpair));
-    rank = (uint32_t *)arena_get(&ar, (K ? K : 1) * sizeof(uint32_t));
-    offs = (size_t *)arena_get(&ar, (K + 1) * sizeof(size_t));
-    if (!pairs || !ptmp || !rank || !offs)
-        NOMEM_();
-    for (k = 0; k < K; k++) {
-        pairs[k].key = id_order_key(map.keys[k]);
-        pairs[k].val = k;
-    }
-    sorted = cva__radix_sort_kv(pairs, ptmp, K);
-    for (k = 0; k < K; k++)
-        rank[sorted[k].val] = (uint32_t)k;
-
-    /* 5. counting sort of rows by rank */
-    memset(offs, 0, (K + 1) * sizeof(size_t));
-    for (i = 0; i < n; i++)
-        if (slot[i] != EMPTY_SLOT)
-            offs[rank[slot[i]] + 1]++;
-    {
-        size_t max_seg = 0;
-        for (k = 0; k < K; k++) {
-            if (offs[k + 1] > max_seg)
-                max_seg = offs[k + 1];
-            offs[k + 1] += offs[k];
-        }
-        recs = (txn_rec *)arena_get(&ar, (n_window ? n_window : 1) * sizeof(txn_rec));
-        rtmp = (txn_rec *)arena_get(&ar, (max_seg ? max_seg : 1) * sizeof(txn_rec));
-        if (!recs || !rtmp)
-            NOMEM_();
-    }
-    {
-        /* offs[k] is the start of customer k; use a running cursor in offs[k] then shift back */
-        for (i = 0; i < n; i++) {
-            uint32_t s = slot[i];
-            txn_rec *r;
-            if (s == EMPTY_SLOT)
-                continue;
-            r = &recs[offs[rank[s]]++];
-            r->t = in->t[i];
-            r->amount = in->amount[i];
-            r->cost = in->cost ? in->cost[i] : 0.0;
-            r->period = in->period ? in->period[i] : period_of(in->t[i], &o);
-        }
-        for (k = K; k > 0; k--)
-            offs[k] = offs[k - 1];
-        offs[0] = 0;
-    }
-
-    /* From here on nothing can fail: write the outputs. */
-    out->n_customers = K;
-    for (k = 0; k < K; k++)
-        out->customer_id[k] = (int64_t)(sorted[k].key ^ (UINT64_C(1) << 63));
-
-    {
-        txn_ctx cx;
-        memset(&cx, 0, sizeof cx);
-        cx.o = &o;
-        cx.has_cal = has_cal;
-        cx.obs_end = obs_end;
-        cx.cal_end = cal_end;
-        cx.ref_end = ref_end;
-        cx.rtmp = rtmp;
-        for (k = 0; k < K; k++)
-        {
-            txn_rec *seg = recs + offs[k];
-            size_t len = offs[k + 1] - offs[k];
-            order_segment(&cx, seg, len);
-            emit_customer(&cx, seg, NULL, len, out, k);
-        }
-    }
-
-    /* 6. referral aggregates, in input row order */
-    if (out->ref_n_txn)
-        memset(out->ref_n_txn, 0, K * sizeof(uint32_t));
-    if (out->ref_n_cust)
-        memset(out->ref_n_cust, 0, K * sizeof(uint32_t));
-    if (out->ref_last_t)
-        for (k = 0; k < K; k++)
-            out->ref_last_t[k] = CVA_NAN;
-    if (out->ref_amount)
-        for (k = 0; k < K; k++)
-            out->ref_amount[k] = 0.0;
-    if (ref_slot && (out->ref_n_txn || out->ref_n_cust || out->ref_last_t || out->ref_amount)) {
-        size_t m = 0;
-        for (i = 0; i < n; i++) {
-            uint32_t rs = ref_slot[i];
-            uint32_t rr;
-            if (rs == EMPTY_SLOT)
-                continue;
-            rr = rank[rs];
-            if (out->ref_n_txn)
-                out->ref_n_txn[rr]++;
-            if (out->ref_last_t && !(in->t[i] <= out->ref_last_t[rr]))
-                out->ref_last_t[rr] = in->t[i];
-            m++;
-        }
-        if (out->ref_amount) {
-            /* Neumaier state per referrer in the pair buffer `sorted` does not occupy
-               (the ids are already written out) */
-            cva__ksum *ks = (cva__ksum *)(void *)ptmp;
-            if (sorted == ptmp)
-                ks = (cva__ksum *)(void *)pairs;
-            for (k = 0; k < K; k++)
-                ks[k].s = ks[k].c = 0.0;
-            for (i = 0; i < n; i++)
-                if (ref_slot[i] != EMPTY_SLOT)
-                    cva__ksum_add(&ks[rank[ref_slot[i]]], in->amount[i]);
-            for (k = 0; k < K; k++)
-                out->ref_amount[k] = cva__ksum_value(&ks[k]);
-        }
-        if (out->ref_n_cust && m > 0) {
-            kpair *rp = (kpair *)(void *)recs; /* records are no longer needed */
-            kpair *rq = rp + m;
-            size_t j;
-            if ((n_window * sizeof(txn_rec)) < 2 * m * sizeof(kpair)) {
-                /* cannot happen: m <= n_window and a record is 32 bytes */
-                result = cva__report(diag, CVA_E_INTERNAL, 0, 0, -1, 0, "referral buffer");
-                goto done;
-            }
-            m = 0;
-            for (i = 0; i < n; i++)
-                if (ref_slot[i] != EMPTY_SLOT) {
-                    rp[m].key = ((uint64_t)rank[ref_slot[i]] << 32) | rank[slot[i]];
-                    rp[m].val = 0;
-                    m++;
-                }
-            rp = cva__radix_sort_kv(rp, rq, m);
-            for (j = 0; j < m; j++)
-                if (j == 0 || rp[j].key != rp[j - 1].key)
-                    out->ref_n_cust[rp[j].key >> 32]++;
-        }
-    }
 
 status:
     if (out->struct_size >= sizeof(cva_txn_summary)) {
@@ -1916,10 +1965,6 @@ status:
 
 done:
 #undef NOMEM_
-    if (!ar.base) {
-        cva__free(o.alloc, map.slots);
-        cva__free(o.alloc, map.keys);
-    }
     arena_release(&ar);
     return result;
 }
