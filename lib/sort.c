@@ -1,6 +1,8 @@
 /*
  * libcva — sorting: the stable LSD radix sort of (key, value) pairs used by the
  * selection engine, the transaction paths and the high-influence ranking.
+ * The stable merge sort is a template in sort_internal.h (CVA__STABLE_SORT),
+ * instantiated where it is used so its comparison inlines.
  * SPDX-License-Identifier: MIT
  */
 #include "cva_internal.h"

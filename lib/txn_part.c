@@ -419,7 +419,7 @@ static size_t run_fast(const cva_txn_input *in, const txn_ctx *cx, const part_in
                     int all_pos = len > 0 && sg[0].amount > 0.0;
                     for (j = 1; j < len; j++) {
                         if (sg[j].t < sg[j - 1].t) {
-                            merge_sort_trecs(R2 + a, T2, len);
+                            merge_sort_trecs(NULL, R2 + a, T2, len);
                             all_pos = 0; /* the general emission (no second scan) */
                             break;
                         }

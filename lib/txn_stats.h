@@ -31,40 +31,9 @@ static inline int rec_less(const txn_rec *x, const txn_rec *y)
 }
 
 /* Stable merge sort of a[0..n) by (period, t), tmp has n slots. */
-TXN_SHARED_ void merge_sort_recs(txn_rec *a, txn_rec *tmp, size_t n)
-{
-    size_t width, i;
-    if (n < 2)
-        return;
-    /* insertion sort runs of 16, then bottom-up merges */
-    for (i = 0; i < n; i += 16) {
-        size_t end = i + 16 < n ? i + 16 : n, j;
-        for (j = i + 1; j < end; j++) {
-            txn_rec v = a[j];
-            size_t k = j;
-            while (k > i && rec_less(&v, &a[k - 1])) {
-                a[k] = a[k - 1];
-                k--;
-            }
-            a[k] = v;
-        }
-    }
-    for (width = 16; width < n; width *= 2) {
-        txn_rec *src = a, *dst = tmp;
-        for (i = 0; i < n; i += 2 * width) {
-            size_t lo = i, mid = i + width < n ? i + width : n;
-            size_t hi = i + 2 * width < n ? i + 2 * width : n;
-            size_t p = lo, q = mid, k = lo;
-            while (p < mid && q < hi)
-                dst[k++] = rec_less(&src[q], &src[p]) ? src[q++] : src[p++];
-            while (p < mid)
-                dst[k++] = src[p++];
-            while (q < hi)
-                dst[k++] = src[q++];
-        }
-        memcpy(a, tmp, n * sizeof(txn_rec));
-    }
-}
+#define REC_LESS_(ctx, x, y) rec_less(x, y)
+CVA__STABLE_SORT(merge_sort_recs, txn_rec, const void *, REC_LESS_)
+#undef REC_LESS_
 
 /* (int64_t)floor(p), clamped to the int64 range: truncation, then one down
    for negative non-integers (exact: a truncated double is an integer double). */
@@ -330,38 +299,9 @@ typedef struct trec {
 } trec;
 
 /* Stable merge sort of a[0..n) by t, tmp has n slots. */
-TXN_SHARED_ void merge_sort_trecs(trec *a, trec *tmp, size_t n)
-{
-    size_t width, i;
-    if (n < 2)
-        return;
-    for (i = 0; i < n; i += 16) {
-        size_t end = i + 16 < n ? i + 16 : n, j;
-        for (j = i + 1; j < end; j++) {
-            trec v = a[j];
-            size_t k = j;
-            while (k > i && v.t < a[k - 1].t) {
-                a[k] = a[k - 1];
-                k--;
-            }
-            a[k] = v;
-        }
-    }
-    for (width = 16; width < n; width *= 2) {
-        for (i = 0; i < n; i += 2 * width) {
-            size_t lo = i, mid = i + width < n ? i + width : n;
-            size_t hi = i + 2 * width < n ? i + 2 * width : n;
-            size_t p = lo, q = mid, k = lo;
-            while (p < mid && q < hi)
-                tmp[k++] = a[q].t < a[p].t ? a[q++] : a[p++];
-            while (p < mid)
-                tmp[k++] = a[p++];
-            while (q < hi)
-                tmp[k++] = a[q++];
-        }
-        memcpy(a, tmp, n * sizeof(trec));
-    }
-}
+#define TREC_LESS_(ctx, x, y) ((x)->t < (y)->t)
+CVA__STABLE_SORT(merge_sort_trecs, trec, const void *, TREC_LESS_)
+#undef TREC_LESS_
 
 /* emit_fast() on 16-byte records (no cost array, periods from t); rows in t
    order. The same sums in the same order, so the same bits. */
@@ -445,7 +385,7 @@ TXN_SHARED_ void order_segment(const txn_ctx *c, txn_rec *seg, size_t len)
     size_t j;
     for (j = 1; j < len; j++)
         if (rec_less(&seg[j], &seg[j - 1])) {
-            merge_sort_recs(seg, c->rtmp, len);
+            merge_sort_recs(NULL, seg, c->rtmp, len);
             return;
         }
 }
@@ -459,41 +399,19 @@ static inline int ix_less(const txn_ctx *c, const kpair *x, const kpair *y)
     return rec_less(&a, &b);
 }
 
-/* Stable merge sort of row references by (period, t), tmp has n slots. */
+/* Stable merge sort of row references by (period, t), tmp has n slots;
+   order_index_segment() sorts only when they are not in that order. */
+CVA__STABLE_SORT(merge_sort_ix, kpair, const txn_ctx *, ix_less)
+
 TXN_SHARED_ void order_index_segment(const txn_ctx *c, kpair *a, kpair *tmp, size_t n)
 {
-    size_t width, i;
+    size_t i;
     for (i = 1; i < n; i++)
         if (ix_less(c, &a[i], &a[i - 1]))
             break;
     if (i >= n)
         return;
-    for (i = 0; i < n; i += 16) {
-        size_t end = i + 16 < n ? i + 16 : n, j;
-        for (j = i + 1; j < end; j++) {
-            kpair v = a[j];
-            size_t k = j;
-            while (k > i && ix_less(c, &v, &a[k - 1])) {
-                a[k] = a[k - 1];
-                k--;
-            }
-            a[k] = v;
-        }
-    }
-    for (width = 16; width < n; width *= 2) {
-        for (i = 0; i < n; i += 2 * width) {
-            size_t lo = i, mid = i + width < n ? i + width : n;
-            size_t hi = i + 2 * width < n ? i + 2 * width : n;
-            size_t p = lo, q = mid, k = lo;
-            while (p < mid && q < hi)
-                tmp[k++] = ix_less(c, &a[q], &a[p]) ? a[q++] : a[p++];
-            while (p < mid)
-                tmp[k++] = a[p++];
-            while (q < hi)
-                tmp[k++] = a[q++];
-        }
-        memcpy(a, tmp, n * sizeof(kpair));
-    }
+    merge_sort_ix(c, a, tmp, n);
 }
 
 #endif /* CVA_TXN_STATS_H */
