@@ -1,19 +1,13 @@
 /*
- * libcva — transaction summaries (SPEC §2, §5.2).
- *
- * Without a referrer array the partitioned path below (see "Path without a
- * referrer array") is used; its workspace is at most twice the input. With a
- * referrer array, the hash path, O(n) expected:
- *  1. validate rows, find the observation end, count rows in the window;
- *  2. map every customer id (and referrer id) to a dense index with an
- *     open-addressing hash table (the last id is cached, so logs grouped by
- *     customer hash once per customer);
- *  3. sort the distinct ids (LSD radix) and give each dense index its rank;
- *  4. counting-sort the rows by rank into records {t, amount, cost, period}
- *     (stable, so input order is kept within a customer);
- *  5. per customer, order its records by (period, t) with a stable merge
- *     sort when they are not already in order, then compute everything in
- *     one pass with Neumaier sums in that fixed order.
+ * libcva — transaction summaries (SPEC §2, §5.2): options, workspace size,
+ * validation of the rows (the observation end, the partition counts) and the
+ * dispatch to one of two paths:
+ *   without a referrer array  the partitioned path, txn_part.c (workspace at
+ *                             most twice the input);
+ *   with a referrer array     the hash path, txn_ref.c;
+ * both compute each customer's row with the per-customer statistics of
+ * txn_stats.h. When values are so large that a sum may overflow, the summary
+ * is computed on scratch outputs first (overflow_check).
  * Nothing is written to the caller's outputs before the last point at which
  * the call can fail (the capacity check).
  * SPDX-License-Identifier: MIT

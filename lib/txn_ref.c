@@ -1,8 +1,17 @@
 /*
- * libcva — transaction summaries with a referrer array: the hash path (dense
- * indices from an open-addressing id map, a radix sort of the distinct ids,
- * a counting sort of the rows, per-customer statistics, referral
- * aggregates).
+ * libcva — transaction summaries with a referrer array: the hash path,
+ * O(n) expected. After the validation pass of txn.c (step 1: rows, the
+ * observation end):
+ *  2. map every customer id (and referrer id) to a dense index with an
+ *     open-addressing hash table (the last id is cached, so logs grouped by
+ *     customer hash once per customer);
+ *  3. sort the distinct ids (LSD radix) and give each dense index its rank;
+ *  4. counting-sort the rows by rank into records {t, amount, cost, period}
+ *     (stable, so input order is kept within a customer);
+ *  5. per customer, order its records by (period, t) with a stable merge
+ *     sort when they are not already in order, then compute everything in
+ *     one pass with Neumaier sums in that fixed order (txn_stats.h);
+ *  6. referral aggregates, in input row order.
  * SPDX-License-Identifier: MIT
  */
 #include <math.h>
@@ -92,7 +101,7 @@ static inline uint32_t idmap_get(idmap *m, int64_t key)
 }
 
 /*
- * Path with a referrer array (the hash path, steps 2-6 above): outputs and
+ * Path with a referrer array (steps 2-6 of the file comment): outputs and
  * *n_window, *K_out written; CVA_OK, or an error already reported (nothing
  * written but out->n_customers on CVA_E_BUFFER_TOO_SMALL).
  */
