@@ -38,7 +38,9 @@
  * Result, for r = r_0 … r_{nr−1}:
  *   val[j] = x_(r_j)  (the signed value: multiply by s for v; a zero is +0)
  *   idx[j] = i_(r_j)  (only with want_index)
- *   tie[j] = [r_j < m and x_(r_j + 1) == x_(r_j)]
+ *   tie[j] = [r_j < m and x_(r_j + 1) == x_(r_j)]  (only with want_index: the
+ *            values-only sampled path selects in place and does not keep
+ *            what this needs; RFM reads tie only for its rank-based methods)
  *   m, and bad = the smallest i in K with v_i not finite (SIZE_MAX if none).
  * When bad != SIZE_MAX or m == 0 nothing is selected (nr = 0).
  *
