@@ -16,14 +16,6 @@
 #endif
 #include "cva/cva.h"
 
-/* Transition shim (label registry): cva_label() is defined in lib/labels.c.
-   The older segment-only body (lib/rfm.c) compiles under this internal name
-   until the merge deletes it; delete these lines together with that body. */
-#ifndef CVA_LABELS_C
-#define cva_label cva__label_rfm_legacy
-const char *cva__label_rfm_legacy(int32_t code);
-#endif
-
 /* NAN and INFINITY have type float; these are the double constants (keeps
    -Wdouble-promotion quiet on every compiler). */
 #define CVA_NAN ((double)NAN)
@@ -66,15 +58,8 @@ static inline double cva__ksum_value(const cva__ksum *k)
     return k->s + k->c;
 }
 
-/* (key, value) pair and a stable LSD radix sort by key (11-bit digits, digits
-   that are the same for every key are skipped). Returns the buffer holding the
-   result: a or tmp. */
-typedef struct cva__kv {
-    uint64_t key;
-    uint64_t val;
-} cva__kv;
-
-cva__kv *cva__radix_sort_kv(cva__kv *a, cva__kv *tmp, size_t n);
+/* Sorting (lib/sort.c). */
+#include "sort_internal.h"
 
 /* Local PRNG: xoshiro256** seeded with splitmix64. */
 typedef struct cva__rng {

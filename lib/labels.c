@@ -6,7 +6,6 @@
  * "labels"); this file only names them. A module that adds codes adds its
  * names to the table of its range here.
  */
-#define CVA_LABELS_C 1
 #include "cva_internal.h"
 
 /* RFM segments, codes 0..12 (index = code). */

@@ -1,5 +1,6 @@
 /*
- * libcva — internal: RFM counting kernels. Not installed.
+ * libcva — internal: the counting kernels of RFM scoring (rfm.c) and of the
+ * sampled selection pass (select.c), and their run-time choice. Not installed.
  * SPDX-License-Identifier: MIT
  */
 #ifndef CVA_RFM_KERNELS_H
@@ -9,6 +10,7 @@
 #include <stdint.h>
 
 #include "cva/common.h"
+#include "cpu_internal.h"
 
 /* Elements per kernel call (the block arrays live on the stack). */
 #define KBLOCK 512
@@ -38,7 +40,7 @@ void cva__rfm_kernel_avx512(CVA_RFM_KERNEL_ARGS);
 #endif
 #endif
 
-/* Largest number of pivots of the sampled selection pass (rfm.c). */
+/* Largest number of pivots of the sampled selection pass (select.c). */
 #define CVA_RFM_MAX_PIVOTS 20
 
 /*
@@ -91,13 +93,37 @@ void cva__rfm_count_closed_avx512(CVA_RFM_COUNT_CLOSED_ARGS);
  * The AVX-512 kernels with keep bits (bit i % 8 of byte i / 8 for element i,
  * KBLOCK / 8 bytes per block): when kin is not NULL it replaces mask (element
  * i is kept when its bit is set, mask is not read); when kout is not NULL it
- * receives the bits computed from mask. The three-column passes of rfm.c take
- * the recency column's bits once per block for the F and M columns, which
- * would otherwise read the recency doubles again.
+ * receives the bits computed from mask. The three-column passes of rfm.c and
+ * select.c take the recency column's bits once per block for the F and M
+ * columns, which would otherwise read the recency doubles again.
  */
 void cva__rfm_kernel_avx512k(CVA_RFM_KERNEL_ARGS, const uint8_t *kin, uint8_t *kout);
 void cva__rfm_count_avx512k(CVA_RFM_COUNT_ARGS, const uint8_t *kin, uint8_t *kout);
 void cva__rfm_count_closed_avx512k(CVA_RFM_COUNT_CLOSED_ARGS, const uint8_t *kin, uint8_t *kout);
 #endif
+
+/* Run-time ISA choice (CVA_KERNEL_SCALAR: the portable build of the
+   kernels): whether the AVX-512 variants are compiled in and the CPU runs
+   them (cpu_internal.h). */
+static inline int cva__kernels_avx512(void)
+{
+#ifdef CVA_HAVE_AVX512_KERNEL
+    return cva__cpu_avx512();
+#else
+    return 0;
+#endif
+}
+
+/* The three-column passes hand the first column's keep bits to the other
+   columns (AVX-512 kernels only; the others read the shared mask again). */
+static inline int cva__kernels_keep_bits(int32_t kernel)
+{
+#ifdef CVA_HAVE_AVX512_KERNEL
+    return kernel != CVA_KERNEL_SCALAR && cva__kernels_avx512();
+#else
+    (void)kernel;
+    return 0;
+#endif
+}
 
 #endif /* CVA_RFM_KERNELS_H */

@@ -1,0 +1,159 @@
+/*
+ * libcva — internal: what the transaction-summary files share (txn.c entry
+ * and validation, txn_part.c partitioned path, txn_ref.c referrer path,
+ * txn_stats.h per-customer statistics): records, workspace arithmetic, the
+ * arena, partition hashing and the entry points of the two paths. Not
+ * installed.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CVA_TXN_INTERNAL_H
+#define CVA_TXN_INTERNAL_H
+
+#include <math.h>
+
+#include "cva_internal.h"
+
+/* Helpers that the txn_*.c files share (static, so every file inlines them as
+   before; the attribute keeps -Wunused-function quiet in a file that does not
+   call one, and leaves the inlining heuristics as for a plain static). */
+#if defined(__GNUC__) || defined(__clang__)
+#define TXN_SHARED_ static __attribute__((unused))
+#else
+#define TXN_SHARED_ static
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Records and helpers                                                      */
+
+typedef struct txn_rec {
+    double t;
+    double amount;
+    double cost;
+    int64_t period;
+} txn_rec;
+
+typedef struct hslot {
+    int64_t key;
+    uint32_t val; /* dense index; UINT32_MAX = empty */
+    uint32_t pad;
+} hslot;
+
+#define EMPTY_SLOT UINT32_MAX
+#define ALIGN_UP(x) (((x) + 15u) & ~(size_t)15u)
+
+/* Sizes of the workspace parts, computed once for both modes. */
+typedef struct txn_layout {
+    size_t n;          /* rows */
+    size_t max_keys;   /* bound on distinct ids */
+    size_t hash_cap;   /* slots, a power of two >= 2*max_keys */
+    int has_ref;
+} txn_layout;
+
+TXN_SHARED_ size_t next_pow2(size_t v)
+{
+    size_t p = 16;
+    while (p < v)
+        p <<= 1;
+    return p;
+}
+
+/* checked a*b + c into *out; returns 0 on overflow */
+TXN_SHARED_ int mul_add(size_t a, size_t b, size_t c, size_t *out)
+{
+    if (b != 0 && a > (SIZE_MAX - c) / b)
+        return 0;
+    *out = a * b + c;
+    return 1;
+}
+
+/* add ALIGN_UP(count * size) to *total; 0 on overflow. Mirrors arena_get(). */
+TXN_SHARED_ int add_part(size_t *total, size_t count, size_t size)
+{
+    size_t part;
+    if (count == 0)
+        count = 1;
+    if (!mul_add(count, size, 15, &part) || part > SIZE_MAX - *total)
+        return 0;
+    *total += part & ~(size_t)15u;
+    return 1;
+}
+
+TXN_SHARED_ unsigned log2_of(size_t cap)
+{
+    unsigned b = 0;
+    while (((size_t)1 << b) < cap)
+        b++;
+    return b;
+}
+
+/* (key, payload) pairs sorted with cva__radix_sort_kv() */
+typedef cva__kv kpair;
+
+static inline uint64_t id_order_key(int64_t id)
+{
+    return (uint64_t)id ^ (UINT64_C(1) << 63);
+}
+
+/* Bump allocator over a caller workspace, or per-part allocation. */
+typedef struct arena {
+    unsigned char *base;
+    size_t size, used;
+    const cva_allocator *alloc; /* used when base == NULL */
+    void *parts[16];
+    int n_parts;
+} arena;
+
+TXN_SHARED_ void *arena_get(arena *a, size_t bytes)
+{
+    if (a->base) {
+        void *p;
+        size_t need = ALIGN_UP(bytes);
+        if (need > a->size - a->used)
+            return NULL;
+        p = a->base + a->used;
+        a->used += need;
+        return p;
+    }
+    if (a->n_parts >= 16)
+        return NULL;
+    return a->parts[a->n_parts++] = cva__alloc(a->alloc, bytes);
+}
+
+/* Per-customer statistics (the domain semantics). */
+#include "txn_stats.h"
+
+#define PART_MAX_BITS 10u
+#define PART_TARGET_ROWS 16384u
+#define PART_WC_ROWS 8u
+
+static inline uint64_t id_hash(int64_t key)
+{
+    return (uint64_t)key * UINT64_C(0x9E3779B97F4A7C15);
+}
+
+TXN_SHARED_ unsigned part_bits(size_t n)
+{
+    unsigned bits = 0;
+    while (bits < PART_MAX_BITS && (n >> bits) > PART_TARGET_ROWS)
+        bits++;
+    return bits;
+}
+
+typedef struct part_in {
+    const size_t *cnt; /* rows in the window per partition */
+    unsigned bits;
+    size_t P, nw;
+    int all_in; /* every row is in the window: no per-row test */
+} part_in;
+
+#define PART_OF_(id, bits) ((bits) ? (size_t)(id_hash(id) >> (64 - (bits))) : 0)
+
+/* The partitioned path (txn_part.c) and the referrer path (txn_ref.c). */
+int cva__txn_nonref_bound(const cva_txn_input *in, size_t *bytes);
+cva_status cva__txn_summarize_part(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi, arena *ar,
+                                  size_t budget, cva_txn_summary *out, cva_diag *diag, size_t *K_out);
+cva_status cva__txn_summarize_ref(const cva_txn_input *in, const cva_txn_opts *o, const txn_layout *L, arena *ar,
+                                  double obs_end, double cal_end, double ref_end, int has_cal,
+                                  cva_txn_summary *out, cva_diag *diag, size_t *n_window_out, size_t *K_out);
+
+#endif /* CVA_TXN_INTERNAL_H */
