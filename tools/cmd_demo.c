@@ -584,13 +584,14 @@ int cmd_demo(int argc, char **argv)
 
     /* 2. analyses */
     {
+        cli_txn view; /* the simulated rows, borrowed */
         cva_txn_input in;
-        memset(&in, 0, sizeof in);
-        in.struct_size = sizeof in;
-        in.n = c.n_rows;
-        in.customer_id = c.id;
-        in.t = c.t;
-        in.amount = c.amount;
+        memset(&view, 0, sizeof view);
+        view.n = c.n_rows;
+        view.cid = c.id;
+        view.t = c.t;
+        view.amount = c.amount;
+        cli_txn_input(&view, &in);
         if (cli_summary_run(&in, c.end, (double)NAN, 7.0, &c.full, &err) ||
             cli_summary_run(&in, c.end, c.cal_end, 7.0, &c.split, &err))
             goto fail_early;

@@ -497,7 +497,6 @@ int cmd_rfm(int argc, char **argv)
     cli_summary s;
     cli_segmap map;
     rfm_result res;
-    cva_txn_input in;
     cva_rfm_segment_stat stats[256];
     size_t n_stats = 0, k;
     double end_used;
@@ -556,19 +555,7 @@ int cmd_rfm(int argc, char **argv)
     if ((rc = cli_load(&o, &tx, &err)) != 0)
         goto fail;
 
-    memset(&in, 0, sizeof in);
-    in.struct_size = sizeof in;
-    in.n = tx.n;
-    if (tx.n > 0) {
-        in.customer_id = tx.cid;
-        in.t = tx.t;
-        in.amount = tx.amount;
-        in.cost = tx.cost;
-        in.referrer_id = tx.ref;
-        in.period = tx.period;
-    }
-    if ((rc = cli_summary_run_ids(&in, o.end_days, (double)NAN, 1.0, &tx.ids, &s, &err)) != 0 ||
-        (rc = cli_summary_check(&s, &tx.ids, &err)) != 0)
+    if ((rc = cli_summary_txn(&tx, o.end_days, (double)NAN, 1.0, &s, &err)) != 0)
         goto fail;
 
     /* the end the library used: --end, else the latest date (NaN without rows) */

@@ -115,7 +115,6 @@ int cmd_summary(int argc, char **argv)
     cli_out out;
     cli_txn tx;
     cli_summary s;
-    cva_txn_input in;
     int i, rc;
     size_t k, ncols, n_written = 0, dropped = 0;
     double end_used;
@@ -155,26 +154,7 @@ int cmd_summary(int argc, char **argv)
     if ((rc = cli_load(&o, &tx, &err)) != 0)
         goto fail;
 
-    memset(&in, 0, sizeof in);
-    in.struct_size = sizeof in;
-    in.n = tx.n;
-    in.customer_id = tx.cid;
-    in.t = tx.t;
-    in.amount = tx.amount;
-    in.cost = tx.cost;
-    in.referrer_id = tx.ref;
-    in.period = tx.period;
-    if (tx.n == 0) {
-        /* header only: the library needs non-NULL arrays only when n > 0 */
-        in.customer_id = NULL;
-        in.t = NULL;
-        in.amount = NULL;
-        in.cost = NULL;
-        in.referrer_id = NULL;
-        in.period = NULL;
-    }
-    if ((rc = cli_summary_run_ids(&in, o.end_days, o.cal_days, o.week_unit ? 7.0 : 1.0, &tx.ids, &s, &err)) != 0 ||
-        (rc = cli_summary_check(&s, &tx.ids, &err)) != 0)
+    if ((rc = cli_summary_txn(&tx, o.end_days, o.cal_days, o.week_unit ? 7.0 : 1.0, &s, &err)) != 0)
         goto fail;
 
     /* the end the library used: --end, else the latest time (not before the calibration end) */

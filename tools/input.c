@@ -278,6 +278,21 @@ int cli_input_check(cli_input_opts *o, int need_input, cli_err *err)
     return 0;
 }
 
+void cli_txn_input(const cli_txn *tx, cva_txn_input *in)
+{
+    memset(in, 0, sizeof *in);
+    in->struct_size = sizeof *in;
+    in->n = tx->n;
+    if (tx->n > 0) { /* the library needs non-NULL arrays only when n > 0 */
+        in->customer_id = tx->cid;
+        in->t = tx->t;
+        in->amount = tx->amount;
+        in->cost = tx->cost;
+        in->referrer_id = tx->ref;
+        in->period = tx->period;
+    }
+}
+
 void cli_txn_free(cli_txn *tx)
 {
     free(tx->cid);

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "csv.h"
 #include "ids.h"
+#include "cva/txn.h"
 
 enum cli_col { CLI_COL_CUSTOMER = 0, CLI_COL_DATE, CLI_COL_AMOUNT, CLI_COL_COST, CLI_COL_REFERRER,
                CLI_COL_QUANTITY, CLI_COL_PRICE, CLI_COL_ORDER, CLI_NCOL };
@@ -91,6 +92,14 @@ int cli_load_source(const cli_input_opts *o, csv_read_fn rd, void *ctx, const ch
                     int progress, cli_txn *tx, cli_err *err);
 
 void cli_txn_free(cli_txn *tx);
+
+/**
+ * The library's input for loaded transactions @p tx: @p in is initialised (struct_size set)
+ * and borrows the arrays of @p tx (customer id, time, amount, and cost, referrer and occasion
+ * period when loaded); all of them NULL when @p tx has no rows. The one place that builds a
+ * ::cva_txn_input from a file read by the CLI.
+ */
+void cli_txn_input(const cli_txn *tx, cva_txn_input *in);
 
 /**
  * Output values without float noise (see cli_clean_sum() and friends): a sum of amounts,

@@ -176,7 +176,6 @@ static double *dup_sel(const double *src, const size_t *sel, size_t n)
 
 int cli_custdata_from_txn(const cli_input_opts *o, const cli_txn *tx, cli_custdata *d, cli_err *err)
 {
-    cva_txn_input in;
     cli_summary s;
     size_t k, n = 0, *sel;
     int rc;
@@ -184,23 +183,8 @@ int cli_custdata_from_txn(const cli_input_opts *o, const cli_txn *tx, cli_custda
     memset(d, 0, sizeof *d);
     d->hold_len = (double)NAN;
     d->time_unit = o->week_unit ? CLI_UNIT_WEEK : CLI_UNIT_DAY;
-    memset(&in, 0, sizeof in);
-    in.struct_size = sizeof in;
-    in.n = tx->n;
-    if (tx->n > 0) {
-        in.customer_id = tx->cid;
-        in.t = tx->t;
-        in.amount = tx->amount;
-        in.cost = tx->cost;
-        in.referrer_id = tx->ref;
-        in.period = tx->period;
-    }
-    if ((rc = cli_summary_run_ids(&in, o->end_days, o->cal_days, o->week_unit ? 7.0 : 1.0, &tx->ids, &s, err)) != 0)
+    if ((rc = cli_summary_txn(tx, o->end_days, o->cal_days, o->week_unit ? 7.0 : 1.0, &s, err)) != 0)
         return rc;
-    if ((rc = cli_summary_check(&s, &tx->ids, err)) != 0) {
-        cli_summary_free(&s);
-        return rc;
-    }
     sel = (size_t *)cli_xmalloc((s.n ? s.n : 1) * sizeof(size_t));
     for (k = 0; k < s.n; k++) {
         if (isnan(s.frequency[k]))
