@@ -12,15 +12,7 @@
 
 #include "csv.h"
 #include "numbers.h"
-#include "summary.h"
-
-static int csv_fail(cli_err *err, const char *name, const csv_reader *r)
-{
-    if (r->err_errno)
-        return cli_fail(err, CLI_EXIT_IO, "%s: read error: %s", name, strerror(r->err_errno));
-    return cli_fail(err, CLI_EXIT_DATA, "%s:%llu:%lu: %s", name, (unsigned long long)r->err_line,
-                    (unsigned long)r->err_col, r->err);
-}
+#include "input.h"
 
 /* ------------------------------------------------------------------ cohort tables */
 
@@ -65,7 +57,7 @@ int cli_read_cohorts(const char *path, int delim, double **surv, size_t *n_cohor
     }
     st = csv_next(&r);
     if (st == CSV_ERR) {
-        rc = csv_fail(err, name, &r);
+        rc = cli_csv_fail(err, name, &r);
         goto out;
     }
     if (st == CSV_EOF) {
@@ -180,7 +172,7 @@ int cli_read_cohorts(const char *path, int delim, double **surv, size_t *n_cohor
         nc++;
     }
     if (st == CSV_ERR) {
-        rc = csv_fail(err, name, &r);
+        rc = cli_csv_fail(err, name, &r);
         goto out;
     }
     if (nc == 0) {

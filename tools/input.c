@@ -477,6 +477,14 @@ static int field_error(cli_err *err, const char *name, const csv_reader *r, long
                     idx + 1, what, q, m->label[c]);
 }
 
+int cli_csv_fail(cli_err *err, const char *name, const csv_reader *r)
+{
+    if (r->err_errno)
+        return cli_fail(err, CLI_EXIT_IO, "%s: read error: %s", name, strerror(r->err_errno));
+    return cli_fail(err, CLI_EXIT_DATA, "%s:%llu:%lu: %s", name, (unsigned long long)r->err_line,
+                    (unsigned long)r->err_col, r->err);
+}
+
 static int csv_error(cli_err *err, const char *name, const csv_reader *r)
 {
     if (r->err_errno)

@@ -123,6 +123,10 @@ const char *cli_occasion_name(int occasion);
 
 
 
+/** The error of a CSV reader @p r reading @p name: exit CLI_EXIT_IO for a read error,
+    else CLI_EXIT_DATA with "name:line:column: message". Returns the exit code. */
+int cli_csv_fail(cli_err *err, const char *name, const csv_reader *r);
+
 /** Refuse a file whose first record looks like UTF-16 (byte-order mark or NUL bytes): 0 if
     it does not, else the exit status of the error (the encoding named) reported in @p err. */
 int cli_refuse_utf16(const csv_reader *r, const char *name, cli_err *err);

@@ -6,13 +6,10 @@
 #include "json.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "csv.h"
 #include "numbers.h"
-#include "summary.h"
 #include "modelio.h"
 
 /* ------------------------------------------------------------------ parameter JSON */

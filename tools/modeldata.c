@@ -14,7 +14,6 @@
 #include "csv.h"
 #include "numbers.h"
 #include "summary.h"
-#include "modelio.h"
 
 /* ------------------------------------------------------------------ time units */
 
@@ -202,14 +201,6 @@ static int find_col(const csv_reader *r, const char *want, long *found, const ch
     return 0;
 }
 
-static int csv_fail(cli_err *err, const char *name, const csv_reader *r)
-{
-    if (r->err_errno)
-        return cli_fail(err, CLI_EXIT_IO, "%s: read error: %s", name, strerror(r->err_errno));
-    return cli_fail(err, CLI_EXIT_DATA, "%s:%llu:%lu: %s", name, (unsigned long long)r->err_line,
-                    (unsigned long)r->err_col, r->err);
-}
-
 static int feq(double a, double b)
 {
     return !(a < b) && !(a > b);
@@ -260,7 +251,7 @@ int cli_custdata_from_summary(const char *path, int delim, const char *const *na
     }
     st = csv_next(&r);
     if (st == CSV_ERR) {
-        rc = csv_fail(err, name, &r);
+        rc = cli_csv_fail(err, name, &r);
         goto out;
     }
     if (st == CSV_EOF) {
@@ -458,7 +449,7 @@ int cli_custdata_from_summary(const char *path, int delim, const char *const *na
         d->n = i + 1;
     }
     if (st == CSV_ERR) {
-        rc = csv_fail(err, name, &r);
+        rc = cli_csv_fail(err, name, &r);
         goto out;
     }
 out:
