@@ -129,19 +129,18 @@ const char *cli_rv_format(const cli_rvalue *v, char *buf, size_t cap)
 
 static char *vformat(const char *fmt, va_list ap)
 {
+    char small[512], *p;
     va_list aq;
     int n;
-    char *p;
     va_copy(aq, ap);
-    n = vsnprintf(NULL, 0, fmt, aq);
+    n = vsnprintf(small, sizeof small, fmt, aq);
     va_end(aq);
     if (n < 0)
-        n = 0;
+        small[0] = '\0';
+    if (n < 0 || (size_t)n < sizeof small)
+        return cli_xstrdup(small);
     p = (char *)cli_xmalloc((size_t)n + 1);
-    if (n > 0)
-        vsnprintf(p, (size_t)n + 1, fmt, ap);
-    else
-        p[0] = '\0';
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
     return p;
 }
 
