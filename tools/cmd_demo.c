@@ -199,8 +199,8 @@ static void sec_split(const demo_ctx *c, cli_rpt *r)
     cli_rsection_figure(sec, 0, 0, "holdout revenue", cli_rv_money(hold_rev), NULL);
     cli_rsection_figure(sec, 0, 0, "active in holdout", cli_rv_count((double)active), "(%.1f %% bought at least once)",
                         pct((double)active, (double)n));
-    cli_rsection_figure(sec, 1, 0, "of calibration repeat buyers", cli_rv_percent(pct((double)rep_active, (double)rep), 1),
-                        NULL);
+    cli_rsection_figure(sec, 1, 0, "of calibration repeat buyers",
+                        cli_rv_percent(pct((double)rep_active, (double)rep), 1), NULL);
     cli_rsection_figure(sec, 1, 0, "of one-time buyers", cli_rv_percent(pct((double)one_active, (double)one), 1), NULL);
 }
 
@@ -419,8 +419,8 @@ static void models_holdout(const churn_data *d, cli_rsection *sec)
         alive += d->pa[k];
     }
     cli_rsection_text(sec, "%s", "");
-    cli_rsection_text(sec, "Holdout (next %.0f weeks): predicted %s repeat purchases, actual %s (%+.1f %%)", d->hold_len,
-                      cli_fmt_count(b1, (uint64_t)floor(pred + 0.5)), cli_fmt_count(b2, (uint64_t)act),
+    cli_rsection_text(sec, "Holdout (next %.0f weeks): predicted %s repeat purchases, actual %s (%+.1f %%)",
+                      d->hold_len, cli_fmt_count(b1, (uint64_t)floor(pred + 0.5)), cli_fmt_count(b2, (uint64_t)act),
                       act > 0 ? 100.0 * (pred - act) / act : 0.0);
     for (i = 0; i < 9; i++) {
         cols[i].name = names[i];

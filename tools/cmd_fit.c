@@ -350,8 +350,8 @@ static int fit_parse(fit_job *j, int argc, char **argv, cli_err *err)
 static int fit_setup(fit_job *j, cli_err *err)
 {
     cva_diag dg;
-    if (cva_fit_opts_init_defaults(&j->fo, sizeof j->fo) != CVA_OK || cva_model_fit_init(&j->fit, sizeof j->fit) != CVA_OK ||
-        cva_diag_init(&dg, sizeof dg) != CVA_OK) {
+    if (cva_fit_opts_init_defaults(&j->fo, sizeof j->fo) != CVA_OK ||
+        cva_model_fit_init(&j->fit, sizeof j->fit) != CVA_OK || cva_diag_init(&dg, sizeof dg) != CVA_OK) {
         cli_fail(err, CLI_EXIT_LIB, "library ABI mismatch (cva_fit_opts)");
         return -1;
     }
@@ -366,8 +366,10 @@ static int fit_setup(fit_job *j, cli_err *err)
     }
     memset(&j->ex, 0, sizeof j->ex);
     j->ex.input = j->summary ? (strcmp(j->summary, "-") == 0 ? "<stdin>" : j->summary)
-                       : (strcmp(j->o.input, "-") == 0 ? "<stdin>" : j->o.input);
-    j->ex.time_unit = j->model == CVA_MODEL_BGBB || j->model == CVA_MODEL_SBG ? "period" : j->o.week_unit ? "week" : "day";
+                             : (strcmp(j->o.input, "-") == 0 ? "<stdin>" : j->o.input);
+    j->ex.time_unit = j->model == CVA_MODEL_BGBB || j->model == CVA_MODEL_SBG ? "period"
+                      : j->o.week_unit                                        ? "week"
+                                                                              : "day";
     j->ex.penalizer = j->penal;
     j->ex.left_out = j->ex.ignored = j->ex.n_cohorts = j->ex.n_periods = -1;
     j->ex.has_corr = 0;
@@ -391,7 +393,8 @@ static int fit_load(fit_job *j, cli_err *err)
     } else if (j->summary) {
         unsigned need = 1u << CLI_SCOL_X;
         need |= j->model == CVA_MODEL_GG ? 1u << CLI_SCOL_M : (1u << CLI_SCOL_TX) | (1u << CLI_SCOL_T);
-        if ((rc = cli_custdata_from_summary(j->summary, j->o.delim, j->names, need, j->model == CVA_MODEL_BGBB, &j->d, err)) != 0)
+        if ((rc = cli_custdata_from_summary(j->summary, j->o.delim, j->names, need, j->model == CVA_MODEL_BGBB, &j->d,
+                                            err)) != 0)
             return rc;
         j->ex.left_out = (long long)j->d.dropped;
         if (j->model != CVA_MODEL_BGBB && j->model != CVA_MODEL_GG) {
@@ -401,7 +404,8 @@ static int fit_load(fit_job *j, cli_err *err)
                 return rc;
             if (u != CLI_UNIT_UNKNOWN)
                 j->ex.time_unit = cli_unit_name(u);
-        } else if (j->model == CVA_MODEL_GG && j->d.time_unit != CLI_UNIT_UNKNOWN && j->d.time_unit != CLI_UNIT_PERIOD) {
+        } else if (j->model == CVA_MODEL_GG && j->d.time_unit != CLI_UNIT_UNKNOWN &&
+                   j->d.time_unit != CLI_UNIT_PERIOD) {
             j->ex.time_unit = cli_unit_name(j->d.time_unit);
         }
     } else {

@@ -476,8 +476,8 @@ static int predict_check(predict_job *j, cli_err *err)
     }
     if (cli_input_check(&j->o, 0, err))
         return -1;
-    if (cva_fit_opts_init_defaults(&j->fo, sizeof j->fo) != CVA_OK || cva_clv_opts_init_defaults(&j->co, sizeof j->co) != CVA_OK ||
-        cva_diag_init(&dg, sizeof dg) != CVA_OK) {
+    if (cva_fit_opts_init_defaults(&j->fo, sizeof j->fo) != CVA_OK ||
+        cva_clv_opts_init_defaults(&j->co, sizeof j->co) != CVA_OK || cva_diag_init(&dg, sizeof dg) != CVA_OK) {
         cli_fail(err, CLI_EXIT_LIB, "library ABI mismatch (cva_fit_opts / cva_clv_opts)");
         return -1;
     }
@@ -500,9 +500,11 @@ static int predict_load(predict_job *j, cli_err *err)
         unsigned need = (1u << CLI_SCOL_X) | (1u << CLI_SCOL_TX) | (1u << CLI_SCOL_T);
         if (j->spend)
             need |= 1u << CLI_SCOL_M;
-        if ((rc = cli_custdata_from_summary(j->summary, j->o.delim, j->names, need, j->model == CVA_MODEL_BGBB, &j->d, err)) != 0)
+        if ((rc = cli_custdata_from_summary(j->summary, j->o.delim, j->names, need, j->model == CVA_MODEL_BGBB, &j->d,
+                                            err)) != 0)
             return rc;
-        if (j->model != CVA_MODEL_BGBB && (rc = summary_units(&j->d, j->unit_given, j->params_f, j->params_unit, &j->o, err)) != 0)
+        if (j->model != CVA_MODEL_BGBB &&
+            (rc = summary_units(&j->d, j->unit_given, j->params_f, j->params_unit, &j->o, err)) != 0)
             return rc;
     } else {
         if ((rc = cli_load(&j->o, &j->tx, err)) != 0)
@@ -613,7 +615,8 @@ static int predict_compute(predict_job *j, cli_err *err)
             j->co.discount = j->discount;
             j->co.margin = j->margin;
             cva_diag_init(&dg, sizeof dg);
-            st = cva_clv(j->model, j->params, j->gg, j->d.x, j->d.tx, j->d.T, j->m_use ? j->m_use : j->d.m, j->d.n, &j->co, j->clv, &dg);
+            st = cva_clv(j->model, j->params, j->gg, j->d.x, j->d.tx, j->d.T, j->m_use ? j->m_use : j->d.m, j->d.n,
+                         &j->co, j->clv, &dg);
             if (st < 0) {
                 rc = cli_model_lib_fail(err, "CLV", st, &dg, &j->d);
                 return rc;
@@ -629,7 +632,8 @@ static int predict_compute(predict_job *j, cli_err *err)
                 fprintf(stderr,
                         "cva: warning: %lu customer%s with a negative mean repeat spend (net refunds; first: "
                         "customer \"%.*s\") %s no spend or CLV prediction: those cells are empty\n",
-                        (unsigned long)j->n_neg, j->n_neg == 1 ? "" : "s", (int)n_id, id, j->n_neg == 1 ? "has" : "have");
+                        (unsigned long)j->n_neg, j->n_neg == 1 ? "" : "s", (int)n_id, id,
+                        j->n_neg == 1 ? "has" : "have");
                 snprintf(j->notes + strlen(j->notes), sizeof j->notes - strlen(j->notes),
                          "\"customers_negative_spend\": %lu,\n  ", (unsigned long)j->n_neg);
             }
@@ -673,7 +677,10 @@ static void predict_write(const predict_job *j, cli_out *out)
             snprintf(meta, sizeof meta,
                      "\"command\": \"predict\",\n  \"model\": \"%s\",\n  \"horizon\": %s,\n  \"time_unit\": \"%s\",\n"
                      "  \"n_customers\": %lu,\n  %s",
-                     cli_model_name(j->model), hb, j->model == CVA_MODEL_BGBB ? "period" : j->o.week_unit ? "week" : "day",
+                     cli_model_name(j->model), hb,
+                     j->model == CVA_MODEL_BGBB ? "period"
+                     : j->o.week_unit           ? "week"
+                                                : "day",
                      (unsigned long)j->d.n, j->notes);
         }
         cli_table_begin(&t, out, j->o.format == CLI_FMT_JSON, cols, nc, meta, "customers");
@@ -717,7 +724,8 @@ static void predict_notes(predict_job *j)
         char ds[24];
         cli_format_date(j->o.cal_days, ds);
         cli_note("%lu customer%s without a purchase%s%s left out (as lifetimes does)", (unsigned long)j->d.dropped,
-                 j->d.dropped == 1 ? "" : "s", j->o.cal_end ? " up to the calibration end " : "", j->o.cal_end ? ds : "");
+                 j->d.dropped == 1 ? "" : "s", j->o.cal_end ? " up to the calibration end " : "",
+                 j->o.cal_end ? ds : "");
     }
     if (j->spend && !cli_quiet) {
         char gb[200];
@@ -725,8 +733,8 @@ static void predict_notes(predict_job *j)
         if (j->months > 0)
             cli_note("CLV settings: %lu monthly steps of 30 days (%.6g %s each), discount %.6g %% per step, margin "
                      "%.6g; Gamma-Gamma %s",
-                     (unsigned long)j->months, j->co.step_length, j->o.week_unit ? "weeks" : "days", 100.0 * j->discount, j->margin,
-                     gb);
+                     (unsigned long)j->months, j->co.step_length, j->o.week_unit ? "weeks" : "days",
+                     100.0 * j->discount, j->margin, gb);
         else
             cli_note("CLV settings: monthly steps of 30 days (%.6g %s each) until the terms vanish (at most 1200), "
                      "discount %.6g %% per step, margin %.6g; Gamma-Gamma %s",
@@ -741,8 +749,11 @@ static void predict_notes(predict_job *j)
             use = st >= 0 ? j->ey_h : NULL;
         }
         if (use)
-            holdout_table(j->model, j->model == CVA_MODEL_BGBB ? "periods" : j->o.week_unit ? "weeks" : "days", &j->d, use,
-                          j->es);
+            holdout_table(j->model,
+                          j->model == CVA_MODEL_BGBB ? "periods"
+                          : j->o.week_unit           ? "weeks"
+                                                     : "days",
+                          &j->d, use, j->es);
     }
 }
 
