@@ -3,9 +3,10 @@
  * how they are printed.
  * SPDX-License-Identifier: MIT
  *
- * A command's compute phase fills a ::cli_rpt; a renderer prints it. Today there is one
- * renderer, the terminal text of `cva demo` (report_text.c: cli_rpt_write_text()); an HTML
- * renderer reads the same model.
+ * A command's compute phase fills a ::cli_rpt (a report); a renderer prints it. Today there is
+ * one renderer, the terminal text of `cva demo` (report_text.c: cli_rpt_write_text()); the
+ * HTML report is meant to be a second renderer of the same model, and new analyses (value
+ * tiers, retention, the ladder) add sections to it.
  *
  * Shape:
  *  - a report has a title, intro lines, an ordered list of sections and closing lines;
@@ -21,8 +22,17 @@
  *
  * Layout hints (column widths, alignment, gaps, figure levels) are for fixed-width text; other
  * renderers may ignore them. The model owns all its strings and arrays: cli_rpt_free()
- * releases everything. Adding a kind of value, block or hint means adding it here, to both
- * renderers and to this comment.
+ * releases everything. Adding a kind of value, block or hint means adding it here, to every
+ * renderer and to this comment.
+ *
+ * Building one (see cmd_demo.c):
+ *     cli_rpt r;
+ *     cli_rsection *s;
+ *     cli_rpt_init(&r, "title");
+ *     s = cli_rpt_section(&r, "overview", "Customer base");
+ *     cli_rsection_figure(s, 0, 0, "customers", cli_rv_count(20000), "(%d cohorts)", 3);
+ *     cli_rpt_write_text(stdout, &r);
+ *     cli_rpt_free(&r);
  */
 #ifndef CVA_CLI_REPORT_H
 #define CVA_CLI_REPORT_H
@@ -128,6 +138,7 @@ typedef struct cli_rsection {
     cli_rblock *blocks;
 } cli_rsection;
 
+/** A report: what a command shows, as data. */
 typedef struct cli_rpt {
     char *title;
     size_t n_intro, n_outro;
