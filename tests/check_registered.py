@@ -12,7 +12,7 @@ import glob
 import os
 import sys
 
-PATTERNS = ["tests/test_*.c", "python/tests/test_*.py", "tools/tests/test_*.py"]
+PATTERNS = ["tests/test_*.c", "python/tests/test_*.py", "tools/tests/test_*.py", "tools/tests/test_*.c"]
 
 
 def main(argv):

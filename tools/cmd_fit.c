@@ -206,69 +206,74 @@ static void write_fit_json(FILE *fp, const cva_model_fit *f, const fit_extra *x)
     fprintf(fp, ",\n  \"cva_version\": \"%s\"\n}\n", cva_version_string());
 }
 
-int cmd_fit(int argc, char **argv)
-{
+/* One run of `cva fit`: the options, the data and the fit, filled phase by phase. */
+typedef struct fit_job {
+    /* options */
     cli_input_opts o;
-    cli_err err;
-    cli_out out;
+    const char *summary, *model_s;
+    const char *names[CLI_NSCOL];
+    int32_t model;
+    uint64_t max_iter;
+    double penal;
+    int q1, max_iter_given, unit_given;
+    /* fitting options and what the output says besides the fit */
+    cva_fit_opts fo;
+    fit_extra ex;
+    char label[64], cal_s[24];
+    /* data: per-customer statistics, or an sBG cohort table */
     cli_txn tx;
     cli_custdata d;
-    cva_fit_opts fo;
+    double *surv;
+    size_t n_coh, n_per;
+    /* the fit */
     cva_model_fit fit;
-    cva_diag dg;
-    cva_status st = CVA_OK;
-    fit_extra ex;
-    const char *summary = NULL, *model_s = NULL;
-    const char *names[CLI_NSCOL];
-    double *surv = NULL;
-    size_t n_coh = 0, n_per = 0;
-    int32_t model;
-    int i, rc = 0, out_open = 0;
-    uint64_t max_iter = 0;
-    double penal = 0.0;
-    int q1 = 0, max_iter_given = 0, unit_given = CLI_UNIT_UNKNOWN;
-    char label[64], cal_s[24];
+} fit_job;
 
-    memset(&err, 0, sizeof err);
-    memset(&tx, 0, sizeof tx);
-    memset(&d, 0, sizeof d);
-    memset((void *)names, 0, sizeof names);
-    cli_input_opts_init(&o);
-    o.week_unit = 1; /* models default to weeks */
+static void fit_job_free(fit_job *j)
+{
+    free(j->surv);
+    cli_custdata_free(&j->d);
+    cli_txn_free(&j->tx);
+}
+
+/* The command line into @p j, checked: 0, 1 after --help, -1 on an error (in @p err). */
+static int fit_parse(fit_job *j, int argc, char **argv, cli_err *err)
+{
+    int i;
     for (i = 1; i < argc; i++) {
         const char *v = NULL;
         int m, r, is_unit;
         if (cli_match_flag(argv, i, "--help") || cli_match_flag(argv, i, "-h")) {
             cmd_fit_help();
-            return 0;
+            return 1;
         }
-        if ((m = cli_match_opt(argc, argv, &i, "--model", &v, &err)) != 0) {
+        if ((m = cli_match_opt(argc, argv, &i, "--model", &v, err)) != 0) {
             if (m < 0)
-                return cli_report(&err);
-            model_s = v;
+                return -1;
+            j->model_s = v;
             continue;
         }
-        if ((m = cli_match_opt(argc, argv, &i, "--summary", &v, &err)) != 0) {
+        if ((m = cli_match_opt(argc, argv, &i, "--summary", &v, err)) != 0) {
             if (m < 0)
-                return cli_report(&err);
-            summary = v;
+                return -1;
+            j->summary = v;
             continue;
         }
-        if ((m = modelio_match_fit_opt(argc, argv, &i, &penal, &max_iter, &max_iter_given, &err)) != 0) {
+        if ((m = modelio_match_fit_opt(argc, argv, &i, &j->penal, &j->max_iter, &j->max_iter_given, err)) != 0) {
             if (m < 0)
-                return cli_report(&err);
+                return -1;
             continue;
         }
         if (cli_match_flag(argv, i, "--q-above-one")) {
-            q1 = 1;
+            j->q1 = 1;
             continue;
         }
-        if ((m = cli_match_opt(argc, argv, &i, "--format", &v, &err)) != 0) {
+        if ((m = cli_match_opt(argc, argv, &i, "--format", &v, err)) != 0) {
             if (m < 0)
-                return cli_report(&err);
+                return -1;
             if (strcmp(v, "json") != 0) {
-                cli_fail(&err, CLI_EXIT_USAGE, "option --format: cva fit writes JSON only");
-                return cli_report(&err);
+                cli_fail(err, CLI_EXIT_USAGE, "option --format: cva fit writes JSON only");
+                return -1;
             }
             continue;
         }
@@ -280,10 +285,10 @@ int cmd_fit(int argc, char **argv)
             for (c = 0; c < CLI_NSCOL && !hit; c++) {
                 if (!col_opts[c])
                     continue;
-                if ((m = cli_match_opt(argc, argv, &i, col_opts[c], &v, &err)) != 0) {
+                if ((m = cli_match_opt(argc, argv, &i, col_opts[c], &v, err)) != 0) {
                     if (m < 0)
-                        return cli_report(&err);
-                    names[c] = v;
+                        return -1;
+                    j->names[c] = v;
                     hit = 1;
                 }
             }
@@ -291,178 +296,218 @@ int cmd_fit(int argc, char **argv)
                 continue;
         }
         is_unit = strncmp(argv[i], "--time-unit", 11) == 0;
-        r = cli_input_opt(&o, argc, argv, &i, &err);
+        r = cli_input_opt(&j->o, argc, argv, &i, err);
         if (r < 0)
-            return cli_report(&err);
+            return -1;
         if (r > 0) {
             if (is_unit)
-                unit_given = o.week_unit ? CLI_UNIT_WEEK : CLI_UNIT_DAY;
+                j->unit_given = j->o.week_unit ? CLI_UNIT_WEEK : CLI_UNIT_DAY;
             continue;
         }
-        cli_fail(&err, CLI_EXIT_USAGE, "fit: %s '%s' (see 'cva help fit')",
+        cli_fail(err, CLI_EXIT_USAGE, "fit: %s '%s' (see 'cva help fit')",
                  argv[i][0] == '-' ? "unknown option" : "unexpected argument", argv[i]);
-        return cli_report(&err);
+        return -1;
     }
-    if (!model_s) {
-        cli_fail(&err, CLI_EXIT_USAGE, "fit: give --model bgnbd|mbgnbd|pnbd|bgbb|gg|sbg");
-        return cli_report(&err);
+    if (!j->model_s) {
+        cli_fail(err, CLI_EXIT_USAGE, "fit: give --model bgnbd|mbgnbd|pnbd|bgbb|gg|sbg");
+        return -1;
     }
-    model = cli_model_from_name(model_s);
-    if (!model) {
-        cli_fail(&err, CLI_EXIT_USAGE, "fit: unknown model '%s' (bgnbd, mbgnbd, pnbd, bgbb, gg, sbg)", model_s);
-        return cli_report(&err);
+    j->model = cli_model_from_name(j->model_s);
+    if (!j->model) {
+        cli_fail(err, CLI_EXIT_USAGE, "fit: unknown model '%s' (bgnbd, mbgnbd, pnbd, bgbb, gg, sbg)", j->model_s);
+        return -1;
     }
-    if (summary && o.input) {
-        cli_fail(&err, CLI_EXIT_USAGE, "fit: give either --input (transactions) or --summary, not both");
-        return cli_report(&err);
+    if (j->summary && j->o.input) {
+        cli_fail(err, CLI_EXIT_USAGE, "fit: give either --input (transactions) or --summary, not both");
+        return -1;
     }
-    if (!summary && !o.input) {
-        cli_fail(&err, CLI_EXIT_USAGE, "fit: no input: give --input FILE (transactions) or --summary FILE");
-        return cli_report(&err);
+    if (!j->summary && !j->o.input) {
+        cli_fail(err, CLI_EXIT_USAGE, "fit: no input: give --input FILE (transactions) or --summary FILE");
+        return -1;
     }
-    if ((model == CVA_MODEL_BGBB || model == CVA_MODEL_SBG) && !summary) {
-        cli_fail(&err, CLI_EXIT_USAGE, "fit: --model %s needs --summary FILE (%s)", model_s,
-                 model == CVA_MODEL_BGBB ? "frequency,recency,periods,weights per pattern of discrete opportunities"
+    if ((j->model == CVA_MODEL_BGBB || j->model == CVA_MODEL_SBG) && !j->summary) {
+        cli_fail(err, CLI_EXIT_USAGE, "fit: --model %s needs --summary FILE (%s)", j->model_s,
+                 j->model == CVA_MODEL_BGBB ? "frequency,recency,periods,weights per pattern of discrete opportunities"
                                          : "a cohort survivor table");
-        return cli_report(&err);
+        return -1;
     }
-    if (summary && (o.cal_end || o.end)) {
-        cli_fail(&err, CLI_EXIT_USAGE, "fit: --calibration-end and --end apply to transactions (--input), not to "
+    if (j->summary && (j->o.cal_end || j->o.end)) {
+        cli_fail(err, CLI_EXIT_USAGE, "fit: --calibration-end and --end apply to transactions (--input), not to "
                  "--summary");
-        return cli_report(&err);
+        return -1;
     }
-    if (o.col_given[CLI_COL_COST] || o.col_given[CLI_COL_REFERRER]) {
-        cli_fail(&err, CLI_EXIT_USAGE, "fit: %s does not apply (the models use purchases and spend only)",
-                 o.col_given[CLI_COL_COST] ? "--cost-col" : "--referrer-col");
-        return cli_report(&err);
+    if (j->o.col_given[CLI_COL_COST] || j->o.col_given[CLI_COL_REFERRER]) {
+        cli_fail(err, CLI_EXIT_USAGE, "fit: %s does not apply (the models use purchases and spend only)",
+                 j->o.col_given[CLI_COL_COST] ? "--cost-col" : "--referrer-col");
+        return -1;
     }
-    if (cli_input_check(&o, 0, &err))
-        return cli_report(&err);
+    if (cli_input_check(&j->o, 0, err))
+        return -1;
+    return 0;
+}
 
-    if (cva_fit_opts_init_defaults(&fo, sizeof fo) != CVA_OK || cva_model_fit_init(&fit, sizeof fit) != CVA_OK ||
-        cva_diag_init(&dg, sizeof dg) != CVA_OK) {
-        cli_fail(&err, CLI_EXIT_LIB, "library ABI mismatch (cva_fit_opts)");
-        return cli_report(&err);
+/* Fitting options and the output's fixed members. 0 or -1 on an error (in @p err). */
+static int fit_setup(fit_job *j, cli_err *err)
+{
+    cva_diag dg;
+    if (cva_fit_opts_init_defaults(&j->fo, sizeof j->fo) != CVA_OK ||
+        cva_model_fit_init(&j->fit, sizeof j->fit) != CVA_OK || cva_diag_init(&dg, sizeof dg) != CVA_OK) {
+        cli_fail(err, CLI_EXIT_LIB, "library ABI mismatch (cva_fit_opts)");
+        return -1;
     }
-    if (max_iter_given)
-        fo.max_iter = (int32_t)max_iter;
-    fo.penalty = penal;
-    fo.q_above_one = q1;
-    snprintf(label, sizeof label, "%s", cli_model_title(model));
+    if (j->max_iter_given)
+        j->fo.max_iter = (int32_t)j->max_iter;
+    j->fo.penalty = j->penal;
+    j->fo.q_above_one = j->q1;
+    snprintf(j->label, sizeof j->label, "%s", cli_model_title(j->model));
     if (!cli_quiet && isatty(STDERR_FILENO)) {
-        fo.progress = cli_fit_progress;
-        fo.progress_user = label;
+        j->fo.progress = cli_fit_progress;
+        j->fo.progress_user = j->label;
     }
-    memset(&ex, 0, sizeof ex);
-    ex.input = summary ? (strcmp(summary, "-") == 0 ? "<stdin>" : summary)
-                       : (strcmp(o.input, "-") == 0 ? "<stdin>" : o.input);
-    ex.time_unit = model == CVA_MODEL_BGBB || model == CVA_MODEL_SBG ? "period" : o.week_unit ? "week" : "day";
-    ex.penalizer = penal;
-    ex.left_out = ex.ignored = ex.n_cohorts = ex.n_periods = -1;
-    ex.has_corr = 0;
-    ex.corr_x_mx = 0.0;
-    if (o.cal_end) {
-        cli_format_date(o.cal_days, cal_s);
-        ex.cal_end = cal_s;
+    memset(&j->ex, 0, sizeof j->ex);
+    j->ex.input = j->summary ? (strcmp(j->summary, "-") == 0 ? "<stdin>" : j->summary)
+                             : (strcmp(j->o.input, "-") == 0 ? "<stdin>" : j->o.input);
+    j->ex.time_unit = j->model == CVA_MODEL_BGBB || j->model == CVA_MODEL_SBG ? "period"
+                      : j->o.week_unit                                        ? "week"
+                                                                              : "day";
+    j->ex.penalizer = j->penal;
+    j->ex.left_out = j->ex.ignored = j->ex.n_cohorts = j->ex.n_periods = -1;
+    j->ex.has_corr = 0;
+    j->ex.corr_x_mx = 0.0;
+    if (j->o.cal_end) {
+        cli_format_date(j->o.cal_days, j->cal_s);
+        j->ex.cal_end = j->cal_s;
     }
+    return 0;
+}
 
-    o.amount_optional = model != CVA_MODEL_GG; /* purchase models need no amounts */
-    if (cli_out_open(&out, o.output, &err))
-        return cli_report(&err);
-    out_open = 1;
-
-    /* data */
-    if (model == CVA_MODEL_SBG) {
-        if ((rc = cli_read_cohorts(summary, o.delim, &surv, &n_coh, &n_per, &err)) != 0)
-            goto fail;
-        ex.n_cohorts = (long long)n_coh;
-        ex.n_periods = (long long)n_per;
-    } else if (summary) {
+/* The per-customer statistics (transactions or a summary file) or the cohort table. 0 or an exit code. */
+static int fit_load(fit_job *j, cli_err *err)
+{
+    int rc;
+    if (j->model == CVA_MODEL_SBG) {
+        if ((rc = cli_read_cohorts(j->summary, j->o.delim, &j->surv, &j->n_coh, &j->n_per, err)) != 0)
+            return rc;
+        j->ex.n_cohorts = (long long)j->n_coh;
+        j->ex.n_periods = (long long)j->n_per;
+    } else if (j->summary) {
         unsigned need = 1u << CLI_SCOL_X;
-        need |= model == CVA_MODEL_GG ? 1u << CLI_SCOL_M : (1u << CLI_SCOL_TX) | (1u << CLI_SCOL_T);
-        if ((rc = cli_custdata_from_summary(summary, o.delim, names, need, model == CVA_MODEL_BGBB, &d, &err)) != 0)
-            goto fail;
-        ex.left_out = (long long)d.dropped;
-        if (model != CVA_MODEL_BGBB && model != CVA_MODEL_GG) {
+        need |= j->model == CVA_MODEL_GG ? 1u << CLI_SCOL_M : (1u << CLI_SCOL_TX) | (1u << CLI_SCOL_T);
+        if ((rc = cli_custdata_from_summary(j->summary, j->o.delim, j->names, need, j->model == CVA_MODEL_BGBB, &j->d,
+                                            err)) != 0)
+            return rc;
+        j->ex.left_out = (long long)j->d.dropped;
+        if (j->model != CVA_MODEL_BGBB && j->model != CVA_MODEL_GG) {
             /* fitted in the unit of the file, and labelled so */
             int u;
-            if ((rc = cli_summary_unit(&d, unit_given, "fit", &u, &err)) != 0)
-                goto fail;
+            if ((rc = cli_summary_unit(&j->d, j->unit_given, "fit", &u, err)) != 0)
+                return rc;
             if (u != CLI_UNIT_UNKNOWN)
-                ex.time_unit = cli_unit_name(u);
-        } else if (model == CVA_MODEL_GG && d.time_unit != CLI_UNIT_UNKNOWN && d.time_unit != CLI_UNIT_PERIOD) {
-            ex.time_unit = cli_unit_name(d.time_unit);
+                j->ex.time_unit = cli_unit_name(u);
+        } else if (j->model == CVA_MODEL_GG && j->d.time_unit != CLI_UNIT_UNKNOWN &&
+                   j->d.time_unit != CLI_UNIT_PERIOD) {
+            j->ex.time_unit = cli_unit_name(j->d.time_unit);
         }
     } else {
-        if ((rc = cli_load(&o, &tx, &err)) != 0)
-            goto fail;
-        if ((rc = cli_custdata_from_txn(&o, &tx, &d, &err)) != 0)
-            goto fail;
-        ex.left_out = (long long)d.dropped;
+        if ((rc = cli_load(&j->o, &j->tx, err)) != 0)
+            return rc;
+        if ((rc = cli_custdata_from_txn(&j->o, &j->tx, &j->d, err)) != 0)
+            return rc;
+        j->ex.left_out = (long long)j->d.dropped;
     }
+    return 0;
+}
 
-    /* fit */
-    if (model == CVA_MODEL_SBG) {
-        st = cva_sbg_fit(surv, n_coh, n_per, &fo, &fit, &dg);
-    } else if (d.n == 0) {
-        rc = cli_fail(&err, CLI_EXIT_DATA, "fit: no customers to fit%s", d.dropped ? " (none with a purchase "
+/* Fit the model (status in j->ex.status). 0 or an exit code. */
+static int fit_run(fit_job *j, cli_err *err)
+{
+    cva_diag dg;
+    cva_status st;
+    int rc;
+
+    cva_diag_init(&dg, sizeof dg);
+    if (j->model == CVA_MODEL_SBG) {
+        st = cva_sbg_fit(j->surv, j->n_coh, j->n_per, &j->fo, &j->fit, &dg);
+    } else if (j->d.n == 0) {
+        rc = cli_fail(err, CLI_EXIT_DATA, "fit: no customers to fit%s", j->d.dropped ? " (none with a purchase "
                       "in the calibration period)" : "");
-        goto fail;
-    } else if (model == CVA_MODEL_GG) {
-        st = cva_gg_fit(d.x, d.m, d.w, d.n, &fo, &fit, &dg);
+        return rc;
+    } else if (j->model == CVA_MODEL_GG) {
+        st = cva_gg_fit(j->d.x, j->d.m, j->d.w, j->d.n, &j->fo, &j->fit, &dg);
         if (st >= 0) {
-            ex.ignored = (long long)dg.count;
+            j->ex.ignored = (long long)dg.count;
             /* the model's independence check (SPEC §5.5); NaN when undefined */
-            ex.has_corr = cva_gg_correlation(d.x, d.m, d.w, d.n, &ex.corr_x_mx, NULL) >= 0;
+            j->ex.has_corr = cva_gg_correlation(j->d.x, j->d.m, j->d.w, j->d.n, &j->ex.corr_x_mx, NULL) >= 0;
         }
     } else {
-        st = cva_model_fit_btyd(model, d.x, d.tx, d.T, d.w, d.n, &fo, &fit, &dg);
+        st = cva_model_fit_btyd(j->model, j->d.x, j->d.tx, j->d.T, j->d.w, j->d.n, &j->fo, &j->fit, &dg);
     }
     cli_fit_progress_done();
     if (st == CVA_W_EMPTY) {
-        rc = cli_fail(&err, CLI_EXIT_DATA, "fit: nothing to fit (%s)",
-                      model == CVA_MODEL_GG  ? "no customer with frequency >= 1 and monetary value > 0"
-                      : model == CVA_MODEL_SBG ? "every cohort is empty"
+        rc = cli_fail(err, CLI_EXIT_DATA, "fit: nothing to fit (%s)",
+                      j->model == CVA_MODEL_GG  ? "no customer with frequency >= 1 and monetary value > 0"
+                      : j->model == CVA_MODEL_SBG ? "every cohort is empty"
                                                : "no customers");
-        goto fail;
+        return rc;
     }
     if (st < 0) {
-        if (model == CVA_MODEL_SBG && dg.index >= 0 && (st == CVA_E_BADARG || st == CVA_E_NONFINITE))
-            rc = cli_fail(&err, CLI_EXIT_DATA, "%s: cohort %lld, period %lld: %s", ex.input,
-                          (long long)((size_t)dg.index / n_per) + 1, (long long)((size_t)dg.index % n_per),
+        if (j->model == CVA_MODEL_SBG && dg.index >= 0 && (st == CVA_E_BADARG || st == CVA_E_NONFINITE))
+            rc = cli_fail(err, CLI_EXIT_DATA, "%s: cohort %lld, period %lld: %s", j->ex.input,
+                          (long long)((size_t)dg.index / j->n_per) + 1, (long long)((size_t)dg.index % j->n_per),
                           dg.detail ? dg.detail : cva_strerror(st));
         else
-            rc = cli_model_lib_fail(&err, "fit", st, &dg, &d);
-        goto fail;
+            rc = cli_model_lib_fail(err, "fit", st, &dg, &j->d);
+        return rc;
     }
-    ex.status = st;
-    write_fit_json(out.fp, &fit, &ex);
-    if ((rc = cli_out_commit(&out, &err)) != 0) {
-        out_open = 0;
-        goto fail;
-    }
-    out_open = 0;
-    if (d.dropped > 0) {
-        cli_format_date(o.cal_days, cal_s);
-        cli_note("%lu customer%s without a purchase%s%s left out (as lifetimes does)", (unsigned long)d.dropped,
-                 d.dropped == 1 ? "" : "s", o.cal_end ? " up to the calibration end " : "",
-                 o.cal_end ? cal_s : "");
-    }
-    if (ex.ignored > 0)
-        cli_note("Gamma-Gamma: %lld customer%s with frequency 0 or monetary value <= 0 not used in the fit",
-                 ex.ignored, ex.ignored == 1 ? "" : "s");
-    cli_fit_warning(&fit, st, 0);
-    free(surv);
-    cli_custdata_free(&d);
-    cli_txn_free(&tx);
+    j->ex.status = st;
     return 0;
+}
 
-fail:
-    cli_fit_progress_done();
-    if (out_open)
+/* Notes on stderr: customers left out, rows not used, a fit that is not a clean maximum. */
+static void fit_notes(fit_job *j)
+{
+    if (j->d.dropped > 0) {
+        cli_format_date(j->o.cal_days, j->cal_s);
+        cli_note("%lu customer%s without a purchase%s%s left out (as lifetimes does)", (unsigned long)j->d.dropped,
+                 j->d.dropped == 1 ? "" : "s", j->o.cal_end ? " up to the calibration end " : "",
+                 j->o.cal_end ? j->cal_s : "");
+    }
+    if (j->ex.ignored > 0)
+        cli_note("Gamma-Gamma: %lld customer%s with frequency 0 or monetary value <= 0 not used in the fit",
+                 j->ex.ignored, j->ex.ignored == 1 ? "" : "s");
+    cli_fit_warning(&j->fit, j->ex.status, 0);
+}
+
+int cmd_fit(int argc, char **argv)
+{
+    fit_job j;
+    cli_err err;
+    cli_out out;
+    int rc;
+
+    memset(&err, 0, sizeof err);
+    memset(&j, 0, sizeof j);
+    cli_input_opts_init(&j.o);
+    j.o.week_unit = 1; /* models default to weeks */
+    j.unit_given = CLI_UNIT_UNKNOWN;
+    if ((rc = fit_parse(&j, argc, argv, &err)) != 0 || (rc = fit_setup(&j, &err)) != 0)
+        return rc > 0 ? 0 : cli_report(&err);
+    j.o.amount_optional = j.model != CVA_MODEL_GG; /* purchase models need no amounts */
+    if (cli_out_open(&out, j.o.output, &err))
+        return cli_report(&err);
+    if ((rc = fit_load(&j, &err)) != 0 || (rc = fit_run(&j, &err)) != 0) {
+        cli_fit_progress_done();
         cli_out_abort(&out);
-    free(surv);
-    cli_custdata_free(&d);
-    cli_txn_free(&tx);
-    return cli_report(&err);
+        fit_job_free(&j);
+        return cli_report(&err);
+    }
+    write_fit_json(out.fp, &j.fit, &j.ex);
+    if ((rc = cli_out_commit(&out, &err)) != 0) {
+        cli_fit_progress_done();
+        fit_job_free(&j);
+        return cli_report(&err);
+    }
+    fit_notes(&j);
+    fit_job_free(&j);
+    return 0;
 }

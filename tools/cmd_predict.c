@@ -237,94 +237,115 @@ static int summary_units(cli_custdata *d, int unit_given, const char *params_f, 
     return 0;
 }
 
-int cmd_predict(int argc, char **argv)
-{
+/* One run of `cva predict`: the options, the data and the predictions, filled phase by phase. */
+typedef struct predict_job {
+    /* options */
     cli_input_opts o;
-    cli_err err;
-    cli_out out;
-    cli_txn tx;
-    cli_custdata d;
+    const char *summary, *model_s, *params_f, *spend, *spend_f;
+    const char *names[CLI_NSCOL];
+    int unit_given, have_h, max_iter_given, params_unit;
+    double horizon, penal, discount, margin;
+    uint64_t months, max_iter;
+    /* models: ids, parameters (read or fitted), settings */
+    int32_t model;
     cli_params pp, gp;
+    double params[4], gg[4];
     cva_fit_opts fo;
     cva_clv_opts co;
-    cva_diag dg;
-    cva_status st;
-    const char *summary = NULL, *model_s = NULL, *params_f = NULL, *spend = NULL, *spend_f = NULL;
-    const char *names[CLI_NSCOL];
-    int32_t model = 0;
-    int i, rc = 0, out_open = 0, unit_given = 0, have_h = 0, max_iter_given = 0, params_unit = CLI_UNIT_UNKNOWN;
-    double horizon = (double)NAN, penal = 0.0, discount = 0.01, margin = 1.0;
-    uint64_t months = 12, max_iter = 0;
-    double *pa = NULL, *ey = NULL, *ey_h = NULL, *es = NULL, *clv = NULL, *m_use = NULL;
-    size_t n_neg = 0, neg_first = 0;
-    double params[4], gg[4];
-    char label[64], notes[400];
+    char label[64];
+    /* data */
+    cli_txn tx;
+    cli_custdata d;
+    /* predictions per customer; m_use: the mean spends used (negative ones as 0), NULL if none was */
+    double *pa, *ey, *ey_h, *es, *clv, *m_use;
+    size_t n_neg, neg_first;
+    char notes[400]; /* JSON members about the fits, for the output's metadata */
+} predict_job;
 
-    memset(&err, 0, sizeof err);
-    memset(&tx, 0, sizeof tx);
-    memset(&d, 0, sizeof d);
-    memset(&pp, 0, sizeof pp);
-    memset(&gp, 0, sizeof gp);
-    memset((void *)names, 0, sizeof names);
-    notes[0] = '\0';
-    cli_input_opts_init(&o);
-    o.week_unit = 1;
+static void predict_job_init(predict_job *j)
+{
+    memset(j, 0, sizeof *j);
+    cli_input_opts_init(&j->o);
+    j->o.week_unit = 1;
+    j->params_unit = CLI_UNIT_UNKNOWN;
+    j->horizon = (double)NAN;
+    j->discount = 0.01;
+    j->margin = 1.0;
+    j->months = 12;
+}
+
+static void predict_job_free(predict_job *j)
+{
+    free(j->pa);
+    free(j->ey);
+    free(j->ey_h);
+    free(j->es);
+    free(j->clv);
+    free(j->m_use);
+    cli_custdata_free(&j->d);
+    cli_txn_free(&j->tx);
+}
+
+/* The command line into @p j: 0, 1 after --help, -1 on an error (in @p err). */
+static int predict_parse(predict_job *j, int argc, char **argv, cli_err *err)
+{
+    int i;
     for (i = 1; i < argc; i++) {
         const char *v = NULL;
         int m, r;
         if (cli_match_flag(argv, i, "--help") || cli_match_flag(argv, i, "-h")) {
             cmd_predict_help();
-            return 0;
+            return 1;
         }
 #define STROPT(name, var)                                                  \
-    if ((m = cli_match_opt(argc, argv, &i, name, &v, &err)) != 0) {        \
+    if ((m = cli_match_opt(argc, argv, &i, name, &v, err)) != 0) {        \
         if (m < 0)                                                         \
-            return cli_report(&err);                                       \
+            return -1;                                       \
         var = v;                                                           \
         continue;                                                          \
     }
-        STROPT("--model", model_s)
-        STROPT("--summary", summary)
-        STROPT("--params", params_f)
-        STROPT("--spend-params", spend_f)
-        STROPT("--spend", spend)
+        STROPT("--model", j->model_s)
+        STROPT("--summary", j->summary)
+        STROPT("--params", j->params_f)
+        STROPT("--spend-params", j->spend_f)
+        STROPT("--spend", j->spend)
 #undef STROPT
-        if ((m = cli_match_opt(argc, argv, &i, "--horizon", &v, &err)) != 0) {
-            if (m < 0 || cli_parse_double_opt("--horizon", v, &horizon, &err))
-                return cli_report(&err);
-            if (horizon < 0) {
-                cli_fail(&err, CLI_EXIT_USAGE, "option --horizon: must be >= 0");
-                return cli_report(&err);
+        if ((m = cli_match_opt(argc, argv, &i, "--horizon", &v, err)) != 0) {
+            if (m < 0 || cli_parse_double_opt("--horizon", v, &j->horizon, err))
+                return -1;
+            if (j->horizon < 0) {
+                cli_fail(err, CLI_EXIT_USAGE, "option --horizon: must be >= 0");
+                return -1;
             }
-            have_h = 1;
+            j->have_h = 1;
             continue;
         }
-        if ((m = cli_match_opt(argc, argv, &i, "--discount", &v, &err)) != 0) {
-            if (m < 0 || cli_parse_double_opt("--discount", v, &discount, &err))
-                return cli_report(&err);
-            if (!(discount > -1.0)) {
-                cli_fail(&err, CLI_EXIT_USAGE, "option --discount: must be > -1 (e.g. 0.01 for 1 %% per month)");
-                return cli_report(&err);
-            }
-            continue;
-        }
-        if ((m = cli_match_opt(argc, argv, &i, "--margin", &v, &err)) != 0) {
-            if (m < 0 || cli_parse_double_opt("--margin", v, &margin, &err))
-                return cli_report(&err);
-            continue;
-        }
-        if ((m = cli_match_opt(argc, argv, &i, "--clv-months", &v, &err)) != 0) {
-            if (m < 0 || cli_parse_size_opt("--clv-months", v, &months, &err))
-                return cli_report(&err);
-            if (months > 1200) {
-                cli_fail(&err, CLI_EXIT_USAGE, "option --clv-months: at most 1200");
-                return cli_report(&err);
+        if ((m = cli_match_opt(argc, argv, &i, "--discount", &v, err)) != 0) {
+            if (m < 0 || cli_parse_double_opt("--discount", v, &j->discount, err))
+                return -1;
+            if (!(j->discount > -1.0)) {
+                cli_fail(err, CLI_EXIT_USAGE, "option --discount: must be > -1 (e.g. 0.01 for 1 %% per month)");
+                return -1;
             }
             continue;
         }
-        if ((m = modelio_match_fit_opt(argc, argv, &i, &penal, &max_iter, &max_iter_given, &err)) != 0) {
+        if ((m = cli_match_opt(argc, argv, &i, "--margin", &v, err)) != 0) {
+            if (m < 0 || cli_parse_double_opt("--margin", v, &j->margin, err))
+                return -1;
+            continue;
+        }
+        if ((m = cli_match_opt(argc, argv, &i, "--clv-months", &v, err)) != 0) {
+            if (m < 0 || cli_parse_size_opt("--clv-months", v, &j->months, err))
+                return -1;
+            if (j->months > 1200) {
+                cli_fail(err, CLI_EXIT_USAGE, "option --clv-months: at most 1200");
+                return -1;
+            }
+            continue;
+        }
+        if ((m = modelio_match_fit_opt(argc, argv, &i, &j->penal, &j->max_iter, &j->max_iter_given, err)) != 0) {
             if (m < 0)
-                return cli_report(&err);
+                return -1;
             continue;
         }
         {
@@ -334,10 +355,10 @@ int cmd_predict(int argc, char **argv)
                                                              "--duration-holdout-col"};
             int c, hit = 0;
             for (c = 0; c < CLI_NSCOL && !hit; c++) {
-                if ((m = cli_match_opt(argc, argv, &i, col_opts[c], &v, &err)) != 0) {
+                if ((m = cli_match_opt(argc, argv, &i, col_opts[c], &v, err)) != 0) {
                     if (m < 0)
-                        return cli_report(&err);
-                    names[c] = v;
+                        return -1;
+                    j->names[c] = v;
                     hit = 1;
                 }
             }
@@ -345,250 +366,276 @@ int cmd_predict(int argc, char **argv)
                 continue;
         }
         if (strncmp(argv[i], "--time-unit", 11) == 0)
-            unit_given = 1;
-        r = cli_input_opt(&o, argc, argv, &i, &err);
+            j->unit_given = 1;
+        r = cli_input_opt(&j->o, argc, argv, &i, err);
         if (r < 0)
-            return cli_report(&err);
+            return -1;
         if (r > 0)
             continue;
-        cli_fail(&err, CLI_EXIT_USAGE, "predict: %s '%s' (see 'cva help predict')",
+        cli_fail(err, CLI_EXIT_USAGE, "predict: %s '%s' (see 'cva help predict')",
                  argv[i][0] == '-' ? "unknown option" : "unexpected argument", argv[i]);
-        return cli_report(&err);
+        return -1;
     }
+    return 0;
+}
 
-    /* model, parameters, checks (before reading a large input) */
-    if (model_s) {
-        model = cli_model_from_name(model_s);
-        if (!model) {
-            cli_fail(&err, CLI_EXIT_USAGE, "predict: unknown model '%s' (bgnbd, mbgnbd, pnbd, bgbb)", model_s);
-            return cli_report(&err);
+/* Model, parameter files, combinations of options, fitting options: checked before reading a
+   large input. 0 or -1 on an error (in @p err). */
+static int predict_check(predict_job *j, cli_err *err)
+{
+    cva_diag dg;
+    if (j->model_s) {
+        j->model = cli_model_from_name(j->model_s);
+        if (!j->model) {
+            cli_fail(err, CLI_EXIT_USAGE, "predict: unknown model '%s' (bgnbd, mbgnbd, pnbd, bgbb)", j->model_s);
+            return -1;
         }
     }
-    if (params_f) {
-        if (cli_params_read(params_f, model, &pp, &err))
-            return cli_report(&err);
-        model = pp.model;
-        memcpy(params, pp.p, sizeof params);
+    if (j->params_f) {
+        if (cli_params_read(j->params_f, j->model, &j->pp, err))
+            return -1;
+        j->model = j->pp.model;
+        memcpy(j->params, j->pp.p, sizeof j->params);
     }
-    if (!model) {
-        cli_fail(&err, CLI_EXIT_USAGE, "predict: give --model bgnbd|mbgnbd|pnbd|bgbb (or --params FILE)");
-        return cli_report(&err);
+    if (!j->model) {
+        cli_fail(err, CLI_EXIT_USAGE, "predict: give --model bgnbd|mbgnbd|pnbd|bgbb (or --params FILE)");
+        return -1;
     }
-    if (model == CVA_MODEL_GG || model == CVA_MODEL_SBG) {
-        cli_fail(&err, CLI_EXIT_USAGE, "predict: --model %s is not a purchase model: use bgnbd, mbgnbd, pnbd or "
-                 "bgbb%s", cli_model_name(model), model == CVA_MODEL_GG ? " with --spend gg" : "");
-        return cli_report(&err);
+    if (j->model == CVA_MODEL_GG || j->model == CVA_MODEL_SBG) {
+        cli_fail(err, CLI_EXIT_USAGE, "predict: --model %s is not a purchase model: use bgnbd, mbgnbd, pnbd or "
+                 "bgbb%s", cli_model_name(j->model), j->model == CVA_MODEL_GG ? " with --spend gg" : "");
+        return -1;
     }
-    if (unit_given)
-        unit_given = o.week_unit ? CLI_UNIT_WEEK : CLI_UNIT_DAY;
+    if (j->unit_given)
+        j->unit_given = j->o.week_unit ? CLI_UNIT_WEEK : CLI_UNIT_DAY;
     else
-        unit_given = CLI_UNIT_UNKNOWN;
-    if (pp.has_unit) {
-        int u = cli_unit_code(pp.time_unit, strlen(pp.time_unit));
+        j->unit_given = CLI_UNIT_UNKNOWN;
+    if (j->pp.has_unit) {
+        int u = cli_unit_code(j->pp.time_unit, strlen(j->pp.time_unit));
         if (u < 0) {
-            cli_fail(&err, CLI_EXIT_DATA, "%s: unknown time_unit \"%s\" (day, week or period)", params_f,
-                     pp.time_unit);
-            return cli_report(&err);
+            cli_fail(err, CLI_EXIT_DATA, "%s: unknown time_unit \"%s\" (day, week or period)", j->params_f,
+                     j->pp.time_unit);
+            return -1;
         }
-        if (model != CVA_MODEL_BGBB && u == 2) {
-            cli_fail(&err, CLI_EXIT_DATA, "%s: time_unit \"period\" with a continuous-time model", params_f);
-            return cli_report(&err);
+        if (j->model != CVA_MODEL_BGBB && u == 2) {
+            cli_fail(err, CLI_EXIT_DATA, "%s: time_unit \"period\" with a continuous-time model", j->params_f);
+            return -1;
         }
-        if (model != CVA_MODEL_BGBB) {
-            params_unit = u;
+        if (j->model != CVA_MODEL_BGBB) {
+            j->params_unit = u;
             /* with --summary, --time-unit is the unit of the file (converted below) */
-            if (!summary && unit_given != CLI_UNIT_UNKNOWN && u != unit_given) {
-                cli_fail(&err, CLI_EXIT_USAGE, "predict: --time-unit %s, but %s was fitted in %ss (alpha%s scale "
-                         "with the time unit)", o.week_unit ? "week" : "day", params_f, cli_unit_name(u),
-                         model == CVA_MODEL_PNBD ? " and beta" : "");
-                return cli_report(&err);
+            if (!j->summary && j->unit_given != CLI_UNIT_UNKNOWN && u != j->unit_given) {
+                cli_fail(err, CLI_EXIT_USAGE, "predict: --time-unit %s, but %s was fitted in %ss (alpha%s scale "
+                         "with the time unit)", j->o.week_unit ? "week" : "day", j->params_f, cli_unit_name(u),
+                         j->model == CVA_MODEL_PNBD ? " and beta" : "");
+                return -1;
             }
-            o.week_unit = u;
+            j->o.week_unit = u;
         }
     }
-    if (spend && strcmp(spend, "gg") != 0) {
-        cli_fail(&err, CLI_EXIT_USAGE, "option --spend: \"%s\" is not a spend model (gg)", spend);
-        return cli_report(&err);
+    if (j->spend && strcmp(j->spend, "gg") != 0) {
+        cli_fail(err, CLI_EXIT_USAGE, "option --spend: \"%s\" is not a spend model (gg)", j->spend);
+        return -1;
     }
-    if (spend_f && !spend)
-        spend = "gg";
-    if (spend && model == CVA_MODEL_BGBB) {
-        cli_fail(&err, CLI_EXIT_USAGE, "predict: --spend with bgbb is not supported (CLV steps are 30-day months; "
+    if (j->spend_f && !j->spend)
+        j->spend = "gg";
+    if (j->spend && j->model == CVA_MODEL_BGBB) {
+        cli_fail(err, CLI_EXIT_USAGE, "predict: --spend with bgbb is not supported (CLV steps are 30-day months; "
                  "BG/BB time is in opportunities)");
-        return cli_report(&err);
+        return -1;
     }
-    if (spend_f) {
-        if (cli_params_read(spend_f, CVA_MODEL_GG, &gp, &err))
-            return cli_report(&err);
-        memcpy(gg, gp.p, sizeof gg);
+    if (j->spend_f) {
+        if (cli_params_read(j->spend_f, CVA_MODEL_GG, &j->gp, err))
+            return -1;
+        memcpy(j->gg, j->gp.p, sizeof j->gg);
     }
-    if (summary && o.input) {
-        cli_fail(&err, CLI_EXIT_USAGE, "predict: give either --input (transactions) or --summary, not both");
-        return cli_report(&err);
+    if (j->summary && j->o.input) {
+        cli_fail(err, CLI_EXIT_USAGE, "predict: give either --input (transactions) or --summary, not both");
+        return -1;
     }
-    if (!summary && !o.input) {
-        cli_fail(&err, CLI_EXIT_USAGE, "predict: no input: give --input FILE (transactions) or --summary FILE");
-        return cli_report(&err);
+    if (!j->summary && !j->o.input) {
+        cli_fail(err, CLI_EXIT_USAGE, "predict: no input: give --input FILE (transactions) or --summary FILE");
+        return -1;
     }
-    if (model == CVA_MODEL_BGBB && !summary) {
-        cli_fail(&err, CLI_EXIT_USAGE, "predict: --model bgbb needs --summary FILE (frequency,recency,periods)");
-        return cli_report(&err);
+    if (j->model == CVA_MODEL_BGBB && !j->summary) {
+        cli_fail(err, CLI_EXIT_USAGE, "predict: --model bgbb needs --summary FILE (frequency,recency,periods)");
+        return -1;
     }
-    if (summary && (o.cal_end || o.end)) {
-        cli_fail(&err, CLI_EXIT_USAGE, "predict: --calibration-end and --end apply to transactions (--input), not "
+    if (j->summary && (j->o.cal_end || j->o.end)) {
+        cli_fail(err, CLI_EXIT_USAGE, "predict: --calibration-end and --end apply to transactions (--input), not "
                  "to --summary");
-        return cli_report(&err);
+        return -1;
     }
-    if (!have_h && !o.cal_end && !summary) {
-        cli_fail(&err, CLI_EXIT_USAGE, "predict: give --horizon H (in %ss)", o.week_unit ? "week" : "day");
-        return cli_report(&err);
+    if (!j->have_h && !j->o.cal_end && !j->summary) {
+        cli_fail(err, CLI_EXIT_USAGE, "predict: give --horizon H (in %ss)", j->o.week_unit ? "week" : "day");
+        return -1;
     }
-    if (have_h && model == CVA_MODEL_BGBB && horizon > floor(horizon)) {
-        cli_fail(&err, CLI_EXIT_USAGE, "option --horizon: BG/BB needs a whole number of opportunities");
-        return cli_report(&err);
+    if (j->have_h && j->model == CVA_MODEL_BGBB && j->horizon > floor(j->horizon)) {
+        cli_fail(err, CLI_EXIT_USAGE, "option --horizon: BG/BB needs a whole number of opportunities");
+        return -1;
     }
-    if (cli_input_check(&o, 0, &err))
-        return cli_report(&err);
-    if (cva_fit_opts_init_defaults(&fo, sizeof fo) != CVA_OK || cva_clv_opts_init_defaults(&co, sizeof co) != CVA_OK ||
-        cva_diag_init(&dg, sizeof dg) != CVA_OK) {
-        cli_fail(&err, CLI_EXIT_LIB, "library ABI mismatch (cva_fit_opts / cva_clv_opts)");
-        return cli_report(&err);
+    if (cli_input_check(&j->o, 0, err))
+        return -1;
+    if (cva_fit_opts_init_defaults(&j->fo, sizeof j->fo) != CVA_OK ||
+        cva_clv_opts_init_defaults(&j->co, sizeof j->co) != CVA_OK || cva_diag_init(&dg, sizeof dg) != CVA_OK) {
+        cli_fail(err, CLI_EXIT_LIB, "library ABI mismatch (cva_fit_opts / cva_clv_opts)");
+        return -1;
     }
-    if (max_iter_given)
-        fo.max_iter = (int32_t)max_iter;
-    fo.penalty = penal;
-    snprintf(label, sizeof label, "%s", cli_model_title(model));
+    if (j->max_iter_given)
+        j->fo.max_iter = (int32_t)j->max_iter;
+    j->fo.penalty = j->penal;
+    snprintf(j->label, sizeof j->label, "%s", cli_model_title(j->model));
     if (!cli_quiet && isatty(STDERR_FILENO)) {
-        fo.progress = cli_fit_progress;
-        fo.progress_user = label;
+        j->fo.progress = cli_fit_progress;
+        j->fo.progress_user = j->label;
     }
+    return 0;
+}
 
-    o.amount_optional = !spend; /* purchase models need no amounts */
-    if (cli_out_open(&out, o.output, &err))
-        return cli_report(&err);
-    out_open = 1;
-
-    /* data */
-    if (summary) {
+/* The per-customer statistics (from transactions or a summary file) and the horizon. 0 or an exit code. */
+static int predict_load(predict_job *j, cli_err *err)
+{
+    int rc;
+    if (j->summary) {
         unsigned need = (1u << CLI_SCOL_X) | (1u << CLI_SCOL_TX) | (1u << CLI_SCOL_T);
-        if (spend)
+        if (j->spend)
             need |= 1u << CLI_SCOL_M;
-        if ((rc = cli_custdata_from_summary(summary, o.delim, names, need, model == CVA_MODEL_BGBB, &d, &err)) != 0)
-            goto fail;
-        if (model != CVA_MODEL_BGBB && (rc = summary_units(&d, unit_given, params_f, params_unit, &o, &err)) != 0)
-            goto fail;
+        if ((rc = cli_custdata_from_summary(j->summary, j->o.delim, j->names, need, j->model == CVA_MODEL_BGBB, &j->d,
+                                            err)) != 0)
+            return rc;
+        if (j->model != CVA_MODEL_BGBB &&
+            (rc = summary_units(&j->d, j->unit_given, j->params_f, j->params_unit, &j->o, err)) != 0)
+            return rc;
     } else {
-        if ((rc = cli_load(&o, &tx, &err)) != 0)
-            goto fail;
-        if ((rc = cli_custdata_from_txn(&o, &tx, &d, &err)) != 0)
-            goto fail;
-        if (o.cal_end && d.n == 0 && tx.n > 0 && o.cal_days < tx.t_min) {
+        if ((rc = cli_load(&j->o, &j->tx, err)) != 0)
+            return rc;
+        if ((rc = cli_custdata_from_txn(&j->o, &j->tx, &j->d, err)) != 0)
+            return rc;
+        if (j->o.cal_end && j->d.n == 0 && j->tx.n > 0 && j->o.cal_days < j->tx.t_min) {
             char first[24];
-            cli_format_date(tx.t_min, first);
-            rc = cli_fail(&err, CLI_EXIT_USAGE,
+            cli_format_date(j->tx.t_min, first);
+            rc = cli_fail(err, CLI_EXIT_USAGE,
                           "predict: --calibration-end %s precedes the first date in the data (%s): no customer "
                           "has a purchase in the calibration period",
-                          o.cal_end, first);
-            goto fail;
+                          j->o.cal_end, first);
+            return rc;
         }
     }
-    if (!have_h) {
-        if (isnan(d.hold_len)) {
-            rc = cli_fail(&err, CLI_EXIT_USAGE, "predict: give --horizon H (the input has no holdout columns)");
-            goto fail;
+    if (!j->have_h) {
+        if (isnan(j->d.hold_len)) {
+            rc = cli_fail(err, CLI_EXIT_USAGE, "predict: give --horizon H (the input has no holdout columns)");
+            return rc;
         }
-        horizon = d.hold_len;
-        cli_note("horizon: the holdout length, %.6g %s", horizon,
-                 model == CVA_MODEL_BGBB ? "periods" : o.week_unit ? "weeks" : "days");
+        j->horizon = j->d.hold_len;
+        cli_note("horizon: the holdout length, %.6g %s", j->horizon,
+                 j->model == CVA_MODEL_BGBB ? "periods" : j->o.week_unit ? "weeks" : "days");
     }
-    if (!params_f && d.n == 0) {
-        rc = cli_fail(&err, CLI_EXIT_DATA, "predict: no customers to fit the model on (give --params)");
-        goto fail;
-    }
-    if (!params_f && (rc = do_fit(model, &d, &fo, params, &pp, &err)) != 0)
-        goto fail;
-    (void)cli_params_notice(&pp, params_f, "", notes, sizeof notes);
-    if (spend && !spend_f) {
-        if (d.n == 0) {
-            rc = cli_fail(&err, CLI_EXIT_DATA, "predict: no customers to fit Gamma-Gamma on (give --spend-params)");
-            goto fail;
-        }
-        if ((rc = do_fit(CVA_MODEL_GG, &d, &fo, gg, &gp, &err)) != 0)
-            goto fail;
-    }
-    if (spend)
-        (void)cli_params_notice(&gp, spend_f, "spend_", notes, sizeof notes);
+    return 0;
+}
 
-    /* predictions */
+/* Parameters not given in a file are fitted on the data. 0 or an exit code. */
+static int predict_fit(predict_job *j, cli_err *err)
+{
+    int rc;
+    if (!j->params_f && j->d.n == 0) {
+        rc = cli_fail(err, CLI_EXIT_DATA, "predict: no customers to fit the model on (give --params)");
+        return rc;
+    }
+    if (!j->params_f && (rc = do_fit(j->model, &j->d, &j->fo, j->params, &j->pp, err)) != 0)
+        return rc;
+    (void)cli_params_notice(&j->pp, j->params_f, "", j->notes, sizeof j->notes);
+    if (j->spend && !j->spend_f) {
+        if (j->d.n == 0) {
+            rc = cli_fail(err, CLI_EXIT_DATA, "predict: no customers to fit Gamma-Gamma on (give --spend-params)");
+            return rc;
+        }
+        if ((rc = do_fit(CVA_MODEL_GG, &j->d, &j->fo, j->gg, &j->gp, err)) != 0)
+            return rc;
+    }
+    if (j->spend)
+        (void)cli_params_notice(&j->gp, j->spend_f, "spend_", j->notes, sizeof j->notes);
+    return 0;
+}
+
+/* P(alive), expected purchases, and with --spend expected spend and CLV. 0 or an exit code. */
+static int predict_compute(predict_job *j, cli_err *err)
+{
+    cva_diag dg;
+    cva_status st;
+    int rc;
+
+    cva_diag_init(&dg, sizeof dg);
     {
-        size_t cap = d.n ? d.n : 1;
-        pa = (double *)cli_xmalloc(cap * sizeof(double));
-        ey = (double *)cli_xmalloc(cap * sizeof(double));
-        if (spend) {
-            es = (double *)cli_xmalloc(cap * sizeof(double));
-            clv = (double *)cli_xmalloc(cap * sizeof(double));
+        size_t cap = j->d.n ? j->d.n : 1;
+        j->pa = (double *)cli_xmalloc(cap * sizeof(double));
+        j->ey = (double *)cli_xmalloc(cap * sizeof(double));
+        if (j->spend) {
+            j->es = (double *)cli_xmalloc(cap * sizeof(double));
+            j->clv = (double *)cli_xmalloc(cap * sizeof(double));
         }
     }
-    if (d.n > 0) {
-        st = cva_model_p_alive(model, params, 0.0, d.x, d.tx, d.T, d.n, pa, &dg);
+    if (j->d.n > 0) {
+        st = cva_model_p_alive(j->model, j->params, 0.0, j->d.x, j->d.tx, j->d.T, j->d.n, j->pa, &dg);
         if (st < 0) {
-            rc = cli_model_lib_fail(&err, "P(alive)", st, &dg, &d);
-            goto fail;
+            rc = cli_model_lib_fail(err, "P(alive)", st, &dg, &j->d);
+            return rc;
         }
         cva_diag_init(&dg, sizeof dg);
-        st = cva_model_expected(model, params, horizon, d.x, d.tx, d.T, d.n, ey, &dg);
+        st = cva_model_expected(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T, j->d.n, j->ey, &dg);
         if (st < 0) {
-            rc = cli_model_lib_fail(&err, "expected purchases", st, &dg, &d);
-            goto fail;
+            rc = cli_model_lib_fail(err, "expected purchases", st, &dg, &j->d);
+            return rc;
         }
         if (st == CVA_W_SERIES_LIMIT)
             fprintf(stderr, "cva: warning: a series hit its term limit in the expected purchases (%s)\n",
                     dg.detail ? dg.detail : "");
-        if (spend) {
+        if (j->spend) {
             /* A negative mean repeat spend (net refunds) has no Gamma-Gamma prediction and the
                library refuses it: such customers get empty spend and CLV cells and a warning
                with their count, instead of stopping the whole run on real exports. */
             size_t k;
-            for (k = 0; k < d.n; k++)
-                if (d.m[k] < 0.0) {
-                    if (!m_use) {
-                        m_use = (double *)cli_xmalloc(d.n * sizeof(double));
-                        memcpy(m_use, d.m, d.n * sizeof(double));
-                        neg_first = k;
+            for (k = 0; k < j->d.n; k++)
+                if (j->d.m[k] < 0.0) {
+                    if (!j->m_use) {
+                        j->m_use = (double *)cli_xmalloc(j->d.n * sizeof(double));
+                        memcpy(j->m_use, j->d.m, j->d.n * sizeof(double));
+                        j->neg_first = k;
                     }
-                    m_use[k] = 0.0;
-                    n_neg++;
+                    j->m_use[k] = 0.0;
+                    j->n_neg++;
                 }
             cva_diag_init(&dg, sizeof dg);
-            st = cva_gg_expected_spend(gg, d.x, m_use ? m_use : d.m, d.n, es, NULL, &dg);
+            st = cva_gg_expected_spend(j->gg, j->d.x, j->m_use ? j->m_use : j->d.m, j->d.n, j->es, NULL, &dg);
             if (st < 0) {
-                rc = cli_model_lib_fail(&err, "expected spend", st, &dg, &d);
-                goto fail;
+                rc = cli_model_lib_fail(err, "expected spend", st, &dg, &j->d);
+                return rc;
             }
-            co.steps = (int32_t)months;
-            co.step_length = o.week_unit ? 30.0 / 7.0 : 30.0;
-            co.discount = discount;
-            co.margin = margin;
+            j->co.steps = (int32_t)j->months;
+            j->co.step_length = j->o.week_unit ? 30.0 / 7.0 : 30.0;
+            j->co.discount = j->discount;
+            j->co.margin = j->margin;
             cva_diag_init(&dg, sizeof dg);
-            st = cva_clv(model, params, gg, d.x, d.tx, d.T, m_use ? m_use : d.m, d.n, &co, clv, &dg);
+            st = cva_clv(j->model, j->params, j->gg, j->d.x, j->d.tx, j->d.T, j->m_use ? j->m_use : j->d.m, j->d.n,
+                         &j->co, j->clv, &dg);
             if (st < 0) {
-                rc = cli_model_lib_fail(&err, "CLV", st, &dg, &d);
-                goto fail;
+                rc = cli_model_lib_fail(err, "CLV", st, &dg, &j->d);
+                return rc;
             }
-            if (n_neg > 0) {
+            if (j->n_neg > 0) {
                 char ib[24];
                 size_t ilen, n_id;
-                const char *id = cli_custdata_id(&d, neg_first, ib, &ilen);
-                for (k = 0; k < d.n; k++)
-                    if (d.m[k] < 0.0)
-                        es[k] = clv[k] = (double)NAN;
+                const char *id = cli_custdata_id(&j->d, j->neg_first, ib, &ilen);
+                for (k = 0; k < j->d.n; k++)
+                    if (j->d.m[k] < 0.0)
+                        j->es[k] = j->clv[k] = (double)NAN;
                 n_id = ilen < 40 ? ilen : 40;
                 fprintf(stderr,
                         "cva: warning: %lu customer%s with a negative mean repeat spend (net refunds; first: "
                         "customer \"%.*s\") %s no spend or CLV prediction: those cells are empty\n",
-                        (unsigned long)n_neg, n_neg == 1 ? "" : "s", (int)n_id, id, n_neg == 1 ? "has" : "have");
-                snprintf(notes + strlen(notes), sizeof notes - strlen(notes),
-                         "\"customers_negative_spend\": %lu,\n  ", (unsigned long)n_neg);
+                        (unsigned long)j->n_neg, j->n_neg == 1 ? "" : "s", (int)n_id, id,
+                        j->n_neg == 1 ? "has" : "have");
+                snprintf(j->notes + strlen(j->notes), sizeof j->notes - strlen(j->notes),
+                         "\"customers_negative_spend\": %lu,\n  ", (unsigned long)j->n_neg);
             }
             if (st == CVA_W_SERIES_LIMIT && dg.option == CVA_OPT_CLV_STEPS)
                 fprintf(stderr, "cva: warning: CLV: the terms of %llu customer%s had not vanished after 1200 months "
@@ -598,123 +645,146 @@ int cmd_predict(int argc, char **argv)
                 fprintf(stderr, "cva: warning: CLV: a series hit its term limit (%s)\n", dg.detail ? dg.detail : "");
         }
     }
+    return 0;
+}
 
-    /* output */
+/* The table of predictions (CSV or JSON) into @p out. */
+static void predict_write(const predict_job *j, cli_out *out)
+{
     {
         const char *cols[10];
         size_t nc = 0, k;
         cli_table t;
         char meta[512];
-        const double unit_days = o.week_unit ? 7.0 : 1.0;
+        const double unit_days = j->o.week_unit ? 7.0 : 1.0;
         /* one JSON type per run: the ids of a summary file are numbers if all of them are */
-        const int int_ids = summary_ids_numeric(&d);
+        const int int_ids = summary_ids_numeric(&j->d);
         for (k = 0; k < 6; k++)
             cols[nc++] = all_cols[k];
-        if (spend) {
+        if (j->spend) {
             cols[nc++] = all_cols[6];
             cols[nc++] = all_cols[7];
         }
-        if (d.xh) {
+        if (j->d.xh) {
             cols[nc++] = all_cols[8];
-            if (spend && d.mh)
+            if (j->spend && j->d.mh)
                 cols[nc++] = all_cols[9];
         }
         meta[0] = '\0';
-        if (o.format == CLI_FMT_JSON) {
+        if (j->o.format == CLI_FMT_JSON) {
             char hb[40];
-            cli_format_double(horizon, hb);
+            cli_format_double(j->horizon, hb);
             snprintf(meta, sizeof meta,
                      "\"command\": \"predict\",\n  \"model\": \"%s\",\n  \"horizon\": %s,\n  \"time_unit\": \"%s\",\n"
                      "  \"n_customers\": %lu,\n  %s",
-                     cli_model_name(model), hb, model == CVA_MODEL_BGBB ? "period" : o.week_unit ? "week" : "day",
-                     (unsigned long)d.n, notes);
+                     cli_model_name(j->model), hb,
+                     j->model == CVA_MODEL_BGBB ? "period"
+                     : j->o.week_unit           ? "week"
+                                                : "day",
+                     (unsigned long)j->d.n, j->notes);
         }
-        cli_table_begin(&t, &out, o.format == CLI_FMT_JSON, cols, nc, meta, "customers");
-        for (k = 0; k < d.n; k++) {
+        cli_table_begin(&t, out, j->o.format == CLI_FMT_JSON, cols, nc, meta, "customers");
+        for (k = 0; k < j->d.n; k++) {
             char ib[24];
             size_t ilen;
-            const char *id = cli_custdata_id(&d, k, ib, &ilen);
-            if (d.id && !d.ids->text)
-                cli_table_int(&t, d.id[k]);
-            else if ((!d.id && !d.id_off) || int_ids)
+            const char *id = cli_custdata_id(&j->d, k, ib, &ilen);
+            if (j->d.id && !j->d.ids->text)
+                cli_table_int(&t, j->d.id[k]);
+            else if ((!j->d.id && !j->d.id_off) || int_ids)
                 cli_table_int(&t, int_ids ? int_id(id, ilen) : (int64_t)k + 1);
             else
                 cli_table_text(&t, id, ilen);
-            cli_table_num(&t, d.x[k]);
-            cli_table_num(&t, o.input ? cli_txn_time(&tx, d.tx[k], unit_days) : d.tx[k]);
-            cli_table_num(&t, o.input ? cli_txn_time(&tx, d.T[k], unit_days) : d.T[k]);
-            cli_table_num(&t, pa[k]);
-            cli_table_num(&t, ey[k]);
-            if (spend) {
-                cli_table_num(&t, es[k]);
-                cli_table_num(&t, clv[k]);
+            cli_table_num(&t, j->d.x[k]);
+            cli_table_num(&t, j->o.input ? cli_txn_time(&j->tx, j->d.tx[k], unit_days) : j->d.tx[k]);
+            cli_table_num(&t, j->o.input ? cli_txn_time(&j->tx, j->d.T[k], unit_days) : j->d.T[k]);
+            cli_table_num(&t, j->pa[k]);
+            cli_table_num(&t, j->ey[k]);
+            if (j->spend) {
+                cli_table_num(&t, j->es[k]);
+                cli_table_num(&t, j->clv[k]);
             }
-            if (d.xh) {
-                cli_table_num(&t, d.xh[k]);
-                if (spend && d.mh)
-                    cli_table_num(&t, o.input ? cli_txn_money_mean(&tx, d.mh[k], d.xh[k]) : d.mh[k]);
+            if (j->d.xh) {
+                cli_table_num(&t, j->d.xh[k]);
+                if (j->spend && j->d.mh)
+                    cli_table_num(&t, j->o.input ? cli_txn_money_mean(&j->tx, j->d.mh[k], j->d.xh[k]) : j->d.mh[k]);
             }
             cli_table_end_row(&t);
         }
         cli_table_end(&t);
     }
-    out_open = 0;
-    if ((rc = cli_out_commit(&out, &err)) != 0)
-        goto fail;
+}
 
-    /* notes: what was used */
-    if (d.dropped > 0) {
+/* Notes on stderr: customers left out, the CLV settings, calibration vs holdout. */
+static void predict_notes(predict_job *j)
+{
+    cva_diag dg;
+    cva_status st;
+
+    if (j->d.dropped > 0) {
         char ds[24];
-        cli_format_date(o.cal_days, ds);
-        cli_note("%lu customer%s without a purchase%s%s left out (as lifetimes does)", (unsigned long)d.dropped,
-                 d.dropped == 1 ? "" : "s", o.cal_end ? " up to the calibration end " : "", o.cal_end ? ds : "");
+        cli_format_date(j->o.cal_days, ds);
+        cli_note("%lu customer%s without a purchase%s%s left out (as lifetimes does)", (unsigned long)j->d.dropped,
+                 j->d.dropped == 1 ? "" : "s", j->o.cal_end ? " up to the calibration end " : "",
+                 j->o.cal_end ? ds : "");
     }
-    if (spend && !cli_quiet) {
+    if (j->spend && !cli_quiet) {
         char gb[200];
-        fmt_params(gb, sizeof gb, CVA_MODEL_GG, gg);
-        if (months > 0)
+        fmt_params(gb, sizeof gb, CVA_MODEL_GG, j->gg);
+        if (j->months > 0)
             cli_note("CLV settings: %lu monthly steps of 30 days (%.6g %s each), discount %.6g %% per step, margin "
                      "%.6g; Gamma-Gamma %s",
-                     (unsigned long)months, co.step_length, o.week_unit ? "weeks" : "days", 100.0 * discount, margin,
-                     gb);
+                     (unsigned long)j->months, j->co.step_length, j->o.week_unit ? "weeks" : "days",
+                     100.0 * j->discount, j->margin, gb);
         else
             cli_note("CLV settings: monthly steps of 30 days (%.6g %s each) until the terms vanish (at most 1200), "
                      "discount %.6g %% per step, margin %.6g; Gamma-Gamma %s",
-                     co.step_length, o.week_unit ? "weeks" : "days", 100.0 * discount, margin, gb);
+                     j->co.step_length, j->o.week_unit ? "weeks" : "days", 100.0 * j->discount, j->margin, gb);
     }
-    if (d.xh && !cli_quiet && d.n > 0) {
-        double *use = ey;
-        if (!(fabs(horizon - d.hold_len) <= 0.0)) {
-            ey_h = (double *)cli_xmalloc(d.n * sizeof(double));
+    if (j->d.xh && !cli_quiet && j->d.n > 0) {
+        double *use = j->ey;
+        if (!(fabs(j->horizon - j->d.hold_len) <= 0.0)) {
+            j->ey_h = (double *)cli_xmalloc(j->d.n * sizeof(double));
             cva_diag_init(&dg, sizeof dg);
-            st = cva_model_expected(model, params, d.hold_len, d.x, d.tx, d.T, d.n, ey_h, &dg);
-            use = st >= 0 ? ey_h : NULL;
+            st = cva_model_expected(j->model, j->params, j->d.hold_len, j->d.x, j->d.tx, j->d.T, j->d.n, j->ey_h, &dg);
+            use = st >= 0 ? j->ey_h : NULL;
         }
         if (use)
-            holdout_table(model, model == CVA_MODEL_BGBB ? "periods" : o.week_unit ? "weeks" : "days", &d, use,
-                          es);
+            holdout_table(j->model,
+                          j->model == CVA_MODEL_BGBB ? "periods"
+                          : j->o.week_unit           ? "weeks"
+                                                     : "days",
+                          &j->d, use, j->es);
     }
-    free(pa);
-    free(ey);
-    free(ey_h);
-    free(es);
-    free(clv);
-    free(m_use);
-    cli_custdata_free(&d);
-    cli_txn_free(&tx);
-    return 0;
+}
 
-fail:
-    cli_fit_progress_done();
-    if (out_open)
+int cmd_predict(int argc, char **argv)
+{
+    predict_job j;
+    cli_err err;
+    cli_out out;
+    int rc;
+
+    memset(&err, 0, sizeof err);
+    predict_job_init(&j);
+    if ((rc = predict_parse(&j, argc, argv, &err)) != 0 || (rc = predict_check(&j, &err)) != 0)
+        return rc > 0 ? 0 : cli_report(&err);
+    j.o.amount_optional = !j.spend; /* purchase models need no amounts */
+    if (cli_out_open(&out, j.o.output, &err))
+        return cli_report(&err);
+    if ((rc = predict_load(&j, &err)) != 0 || (rc = predict_fit(&j, &err)) != 0 ||
+        (rc = predict_compute(&j, &err)) != 0) {
+        cli_fit_progress_done();
         cli_out_abort(&out);
-    free(pa);
-    free(ey);
-    free(ey_h);
-    free(es);
-    free(clv);
-    free(m_use);
-    cli_custdata_free(&d);
-    cli_txn_free(&tx);
-    return cli_report(&err);
+        predict_job_free(&j);
+        return cli_report(&err);
+    }
+    predict_write(&j, &out);
+    if ((rc = cli_out_commit(&out, &err)) != 0) {
+        cli_fit_progress_done();
+        predict_job_free(&j);
+        return cli_report(&err);
+    }
+    predict_notes(&j);
+    predict_job_free(&j);
+    return 0;
 }

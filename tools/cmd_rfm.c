@@ -487,6 +487,116 @@ static const char *const cust_cols[] = {"customer_id", "recency_days", "frequenc
 static const char *const report_cols[] = {"segment", "count",  "share",   "mean_r",
                                           "mean_f",  "mean_m", "revenue", "revenue_share"};
 
+/* The command line into @p o and @p a: 0, 1 after --help, -1 on an error (in @p err). */
+static int rfm_parse(cli_input_opts *o, rfm_args *a, int argc, char **argv, cli_err *err)
+{
+    int i;
+
+    memset(a, 0, sizeof *a);
+    a->bins = 5;
+    a->method = CVA_RFM_RANK_FIRST;
+    a->frequency = CVA_RFM_F_TXN;
+    a->monetary = CVA_RFM_M_TOTAL;
+    a->closure = CVA_RFM_CLOSE_RIGHT;
+    cli_input_opts_init(o);
+    for (i = 1; i < argc; i++) {
+        int r;
+        if (cli_match_flag(argv, i, "--help") || cli_match_flag(argv, i, "-h")) {
+            cmd_rfm_help();
+            return 1;
+        }
+        r = cli_input_opt(o, argc, argv, &i, err);
+        if (r < 0)
+            return -1;
+        if (r > 0)
+            continue;
+        r = rfm_opt(a, argc, argv, &i, err);
+        if (r < 0)
+            return -1;
+        if (r > 0)
+            continue;
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            cli_fail(err, CLI_EXIT_USAGE, "rfm: unknown option '%s' (see 'cva help rfm')", argv[i]);
+            return -1;
+        }
+        if (o->input) {
+            cli_fail(err, CLI_EXIT_USAGE, "rfm: unexpected argument '%s' (input is already %s)", argv[i], o->input);
+            return -1;
+        }
+        o->input = argv[i];
+    }
+    return 0;
+}
+
+/* The customers table, or with --report the segment table, into @p out. */
+static void rfm_write(const rfm_args *a, const cli_input_opts *o, const cli_txn *tx, const cli_summary *s,
+                      const cli_segmap *map, const rfm_result *res, const cva_rfm_segment_stat *stats,
+                      size_t n_stats, cli_out *out)
+{
+    cli_table t;
+    char *meta = NULL;
+    int json = o->format == CLI_FMT_JSON;
+    size_t k;
+
+    if (json)
+        meta = json_meta(a, o, tx, s, map, res, a->report ? n_stats : res->n);
+    if (a->report) {
+        cli_table_begin(&t, out, json, report_cols, 8, meta, "segments");
+        for (k = 0; k < n_stats; k++) {
+            const char *lab = cli_segmap_label(map, stats[k].label);
+            cli_table_text(&t, lab, strlen(lab));
+            cli_table_int(&t, (int64_t)stats[k].count);
+            cli_table_num(&t, stats[k].share);
+            cli_table_num(&t, stats[k].mean_r);
+            cli_table_num(&t, stats[k].mean_f);
+            cli_table_num(&t, stats[k].mean_m);
+            cli_table_num(&t, cli_txn_money(tx, stats[k].revenue));
+            cli_table_num(&t, stats[k].revenue_share);
+            cli_table_end_row(&t);
+        }
+    } else {
+        cli_table_begin(&t, out, json, cust_cols, a->no_segments ? 8 : 9, meta, "customers");
+        write_customers(&t, a, tx, s, map, res);
+    }
+    cli_table_end(&t);
+    free(meta);
+}
+
+/* Notes on stderr: rows after the end, empty inputs, unscored customers, split ties. */
+static void rfm_notes(const cli_txn *tx, const cli_summary *s, const rfm_result *res, double end_used)
+{
+    char d1[24];
+    if (s->excluded > 0 && tx->n > 0) {
+        cli_format_date(end_used, d1);
+        cli_note("%llu row%s after the end date %s left out", (unsigned long long)s->excluded,
+                 s->excluded == 1 ? "" : "s", d1);
+    }
+    if (tx->n == 0 && tx->rows_read > 0)
+        cli_note("every one of the %llu rows was skipped (--skip-invalid): output has no customers",
+                 (unsigned long long)tx->rows_read);
+    else if (tx->n == 0)
+        cli_note("no transactions in the input (header only): output has no customers");
+    else if (res->n > 0 && res->scored == 0)
+        cli_note("no customer has a purchase up to the end date: nobody is scored");
+    else if (res->n == 0)
+        cli_note("no transactions up to the end date: output has no customers");
+    if (res->scored < res->n && res->scored > 0)
+        cli_note("%lu customer%s without a purchase %s unscored (segment None)",
+                 (unsigned long)(res->n - res->scored), res->n - res->scored == 1 ? "" : "s",
+                 res->n - res->scored == 1 ? "is" : "are");
+    if (res->score_status == CVA_W_TIES) {
+        char which[64];
+        size_t off = 0;
+        int col;
+        which[0] = '\0';
+        for (col = 0; col < 3; col++)
+            if (res->cuts[col].ties_split)
+                off += (size_t)snprintf(which + off, sizeof which - off, "%s%s", off ? ", " : "",
+                                        metric_names[col]);
+        cli_note("tied values split across bins by customer order (%s)", which);
+    }
+}
+
 int cmd_rfm(int argc, char **argv)
 {
     cli_input_opts o;
@@ -497,50 +607,19 @@ int cmd_rfm(int argc, char **argv)
     cli_summary s;
     cli_segmap map;
     rfm_result res;
-    cva_txn_input in;
     cva_rfm_segment_stat stats[256];
-    size_t n_stats = 0, k;
+    size_t n_stats = 0;
     double end_used;
-    int i, rc;
+    int rc;
 
     memset(&err, 0, sizeof err);
     memset(&tx, 0, sizeof tx);
     memset(&s, 0, sizeof s);
     memset(&map, 0, sizeof map);
     memset(&res, 0, sizeof res);
-    memset(&a, 0, sizeof a);
-    a.bins = 5;
-    a.method = CVA_RFM_RANK_FIRST;
-    a.frequency = CVA_RFM_F_TXN;
-    a.monetary = CVA_RFM_M_TOTAL;
-    a.closure = CVA_RFM_CLOSE_RIGHT;
-    cli_input_opts_init(&o);
-    for (i = 1; i < argc; i++) {
-        int r;
-        if (cli_match_flag(argv, i, "--help") || cli_match_flag(argv, i, "-h")) {
-            cmd_rfm_help();
-            return 0;
-        }
-        r = cli_input_opt(&o, argc, argv, &i, &err);
-        if (r < 0)
-            return cli_report(&err);
-        if (r > 0)
-            continue;
-        r = rfm_opt(&a, argc, argv, &i, &err);
-        if (r < 0)
-            return cli_report(&err);
-        if (r > 0)
-            continue;
-        if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            cli_fail(&err, CLI_EXIT_USAGE, "rfm: unknown option '%s' (see 'cva help rfm')", argv[i]);
-            return cli_report(&err);
-        }
-        if (o.input) {
-            cli_fail(&err, CLI_EXIT_USAGE, "rfm: unexpected argument '%s' (input is already %s)", argv[i], o.input);
-            return cli_report(&err);
-        }
-        o.input = argv[i];
-    }
+    rc = rfm_parse(&o, &a, argc, argv, &err);
+    if (rc != 0)
+        return rc > 0 ? 0 : cli_report(&err);
     if (cli_input_check(&o, 1, &err) || check_args(&a, &o, &err))
         return cli_report(&err);
     if (load_map(&a, &map, &err)) {
@@ -556,19 +635,7 @@ int cmd_rfm(int argc, char **argv)
     if ((rc = cli_load(&o, &tx, &err)) != 0)
         goto fail;
 
-    memset(&in, 0, sizeof in);
-    in.struct_size = sizeof in;
-    in.n = tx.n;
-    if (tx.n > 0) {
-        in.customer_id = tx.cid;
-        in.t = tx.t;
-        in.amount = tx.amount;
-        in.cost = tx.cost;
-        in.referrer_id = tx.ref;
-        in.period = tx.period;
-    }
-    if ((rc = cli_summary_run_ids(&in, o.end_days, (double)NAN, 1.0, &tx.ids, &s, &err)) != 0 ||
-        (rc = cli_summary_check(&s, &tx.ids, &err)) != 0)
+    if ((rc = cli_summary_txn(&tx, o.end_days, (double)NAN, 1.0, &s, &err)) != 0)
         goto fail;
 
     /* the end the library used: --end, else the latest date (NaN without rows) */
@@ -578,68 +645,11 @@ int cmd_rfm(int argc, char **argv)
     if (a.report && (rc = report_rows(&res, &s, stats, 256, &n_stats, &err)) != 0)
         goto fail;
 
-    {
-        cli_table t;
-        char *meta = NULL;
-        int json = o.format == CLI_FMT_JSON;
-        if (json)
-            meta = json_meta(&a, &o, &tx, &s, &map, &res, a.report ? n_stats : res.n);
-        if (a.report) {
-            cli_table_begin(&t, &out, json, report_cols, 8, meta, "segments");
-            for (k = 0; k < n_stats; k++) {
-                const char *lab = cli_segmap_label(&map, stats[k].label);
-                cli_table_text(&t, lab, strlen(lab));
-                cli_table_int(&t, (int64_t)stats[k].count);
-                cli_table_num(&t, stats[k].share);
-                cli_table_num(&t, stats[k].mean_r);
-                cli_table_num(&t, stats[k].mean_f);
-                cli_table_num(&t, stats[k].mean_m);
-                cli_table_num(&t, cli_txn_money(&tx, stats[k].revenue));
-                cli_table_num(&t, stats[k].revenue_share);
-                cli_table_end_row(&t);
-            }
-        } else {
-            cli_table_begin(&t, &out, json, cust_cols, a.no_segments ? 8 : 9, meta, "customers");
-            write_customers(&t, &a, &tx, &s, &map, &res);
-        }
-        cli_table_end(&t);
-        free(meta);
-    }
+    rfm_write(&a, &o, &tx, &s, &map, &res, stats, n_stats, &out);
     if ((rc = cli_out_commit(&out, &err)) != 0)
         goto fail_closed;
 
-    {
-        char d1[24];
-        if (s.excluded > 0 && tx.n > 0) {
-            cli_format_date(end_used, d1);
-            cli_note("%llu row%s after the end date %s left out", (unsigned long long)s.excluded,
-                     s.excluded == 1 ? "" : "s", d1);
-        }
-        if (tx.n == 0 && tx.rows_read > 0)
-            cli_note("every one of the %llu rows was skipped (--skip-invalid): output has no customers",
-                     (unsigned long long)tx.rows_read);
-        else if (tx.n == 0)
-            cli_note("no transactions in the input (header only): output has no customers");
-        else if (res.n > 0 && res.scored == 0)
-            cli_note("no customer has a purchase up to the end date: nobody is scored");
-        else if (res.n == 0)
-            cli_note("no transactions up to the end date: output has no customers");
-        if (res.scored < res.n && res.scored > 0)
-            cli_note("%lu customer%s without a purchase %s unscored (segment None)",
-                     (unsigned long)(res.n - res.scored), res.n - res.scored == 1 ? "" : "s",
-                     res.n - res.scored == 1 ? "is" : "are");
-        if (res.score_status == CVA_W_TIES) {
-            char which[64];
-            size_t off = 0;
-            int col;
-            which[0] = '\0';
-            for (col = 0; col < 3; col++)
-                if (res.cuts[col].ties_split)
-                    off += (size_t)snprintf(which + off, sizeof which - off, "%s%s", off ? ", " : "",
-                                            metric_names[col]);
-            cli_note("tied values split across bins by customer order (%s)", which);
-        }
-    }
+    rfm_notes(&tx, &s, &res, end_used);
     result_free(&res);
     cli_segmap_free(&map);
     cli_summary_free(&s);

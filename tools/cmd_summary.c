@@ -108,6 +108,109 @@ static void json_meta(char *buf, size_t cap, const cli_input_opts *o, const cli_
                  cli_occasion_name(o->occasion), o->week_unit ? "week" : "day", tx->ids.text ? "text" : "integer", (unsigned long)n_written);
 }
 
+/* The command line into @p o: 0, 1 after --help, -1 on an error (in @p err). */
+static int summary_parse(cli_input_opts *o, int argc, char **argv, cli_err *err)
+{
+    int i;
+
+    cli_input_opts_init(o);
+    for (i = 1; i < argc; i++) {
+        int r;
+        if (cli_match_flag(argv, i, "--help") || cli_match_flag(argv, i, "-h")) {
+            cmd_summary_help();
+            return 1;
+        }
+        r = cli_input_opt(o, argc, argv, &i, err);
+        if (r < 0)
+            return -1;
+        if (r > 0)
+            continue;
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            cli_fail(err, CLI_EXIT_USAGE, "summary: unknown option '%s' (see 'cva help summary')", argv[i]);
+            return -1;
+        }
+        if (o->input) {
+            cli_fail(err, CLI_EXIT_USAGE, "summary: unexpected argument '%s' (input is already %s)", argv[i],
+                     o->input);
+            return -1;
+        }
+        o->input = argv[i];
+    }
+    return 0;
+}
+
+/* The table of per-customer statistics (CSV or JSON) into @p out. */
+static void summary_write(const cli_input_opts *o, const cli_txn *tx, const cli_summary *s, double end_used,
+                          size_t n_written, cli_out *out)
+{
+    size_t k, ncols;
+    char meta[2048];
+    cli_table t;
+    const char *unit = o->week_unit ? "week" : "day";
+    const double unit_days = o->week_unit ? 7.0 : 1.0;
+    ncols = s->has_cal ? 15 : 12;
+    meta[0] = '\0';
+    if (o->format == CLI_FMT_JSON)
+        json_meta(meta, sizeof meta, o, tx, s, end_used, n_written);
+    cli_table_begin(&t, out, o->format == CLI_FMT_JSON, s->has_cal ? col_names : col_names_nosplit, ncols, meta,
+                    "customers");
+    for (k = 0; k < s->n; k++) {
+        char ibuf[24];
+        size_t ilen;
+        const char *id;
+        if (s->has_cal && isnan(s->frequency[k]))
+            continue;
+        id = cli_ids_text(&tx->ids, s->id[k], ibuf, &ilen);
+        if (tx->ids.text)
+            cli_table_text(&t, id, ilen);
+        else
+            cli_table_int(&t, s->id[k]);
+        cli_table_num(&t, s->frequency[k]);
+        cli_table_num(&t, cli_txn_time(tx, s->recency[k], unit_days));
+        cli_table_num(&t, cli_txn_time(tx, s->T[k], unit_days));
+        cli_table_num(&t, cli_txn_money_mean(tx, s->monetary_value[k], s->frequency[k]));
+        cli_table_int(&t, (int64_t)s->n_txn[k]);
+        put_date(&t, s->first_t[k]);
+        put_date(&t, s->last_t[k]);
+        cli_table_num(&t, cli_txn_time(tx, s->days_since_last[k], 1.0));
+        cli_table_num(&t, cli_txn_money(tx, s->total_amount[k]));
+        cli_table_num(&t, cli_txn_cost(tx, s->total_cost[k]));
+        if (s->has_cal) {
+            cli_table_num(&t, s->frequency_holdout[k]);
+            cli_table_num(&t, cli_txn_money_mean(tx, s->monetary_value_holdout[k], s->frequency_holdout[k]));
+            cli_table_num(&t, cli_txn_time(tx, s->duration_holdout[k], unit_days));
+        }
+        cli_table_text(&t, unit, strlen(unit));
+        cli_table_end_row(&t);
+    }
+    cli_table_end(&t);
+}
+
+/* Notes on stderr: rows after the end, empty inputs, customers left out. */
+static void summary_notes(const cli_input_opts *o, const cli_txn *tx, const cli_summary *s, double end_used,
+                          size_t dropped)
+{
+    char d1[24];
+    if (s->excluded > 0 && tx->n > 0) {
+        cli_format_date(end_used, d1);
+        cli_note("%llu row%s after the end date %s left out", (unsigned long long)s->excluded,
+                 s->excluded == 1 ? "" : "s", d1);
+    }
+    if (tx->n == 0 && tx->rows_read > 0)
+        cli_note("every one of the %llu rows was skipped (--skip-invalid): output has no customers",
+                 (unsigned long long)tx->rows_read);
+    else if (tx->n == 0)
+        cli_note("no transactions in the input (header only): output has no customers");
+    else if (s->status == CVA_W_EMPTY)
+        cli_note("no transactions up to the end date: output has no customers");
+    if (dropped > 0) {
+        cli_format_date(o->cal_days, d1);
+        cli_note("%lu customer%s without a purchase up to the calibration end %s left out (as lifetimes "
+                 "does)",
+                 (unsigned long)dropped, dropped == 1 ? "" : "s", d1);
+    }
+}
+
 int cmd_summary(int argc, char **argv)
 {
     cli_input_opts o;
@@ -115,37 +218,16 @@ int cmd_summary(int argc, char **argv)
     cli_out out;
     cli_txn tx;
     cli_summary s;
-    cva_txn_input in;
-    int i, rc;
-    size_t k, ncols, n_written = 0, dropped = 0;
+    int rc;
+    size_t k, n_written = 0, dropped = 0;
     double end_used;
 
     memset(&err, 0, sizeof err);
     memset(&tx, 0, sizeof tx);
     memset(&s, 0, sizeof s);
-    cli_input_opts_init(&o);
-    for (i = 1; i < argc; i++) {
-        int r;
-        if (cli_match_flag(argv, i, "--help") || cli_match_flag(argv, i, "-h")) {
-            cmd_summary_help();
-            return 0;
-        }
-        r = cli_input_opt(&o, argc, argv, &i, &err);
-        if (r < 0)
-            return cli_report(&err);
-        if (r > 0)
-            continue;
-        if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            cli_fail(&err, CLI_EXIT_USAGE, "summary: unknown option '%s' (see 'cva help summary')", argv[i]);
-            return cli_report(&err);
-        }
-        if (o.input) {
-            cli_fail(&err, CLI_EXIT_USAGE, "summary: unexpected argument '%s' (input is already %s)", argv[i],
-                     o.input);
-            return cli_report(&err);
-        }
-        o.input = argv[i];
-    }
+    rc = summary_parse(&o, argc, argv, &err);
+    if (rc != 0)
+        return rc > 0 ? 0 : cli_report(&err);
     if (cli_input_check(&o, 1, &err))
         return cli_report(&err);
 
@@ -155,26 +237,7 @@ int cmd_summary(int argc, char **argv)
     if ((rc = cli_load(&o, &tx, &err)) != 0)
         goto fail;
 
-    memset(&in, 0, sizeof in);
-    in.struct_size = sizeof in;
-    in.n = tx.n;
-    in.customer_id = tx.cid;
-    in.t = tx.t;
-    in.amount = tx.amount;
-    in.cost = tx.cost;
-    in.referrer_id = tx.ref;
-    in.period = tx.period;
-    if (tx.n == 0) {
-        /* header only: the library needs non-NULL arrays only when n > 0 */
-        in.customer_id = NULL;
-        in.t = NULL;
-        in.amount = NULL;
-        in.cost = NULL;
-        in.referrer_id = NULL;
-        in.period = NULL;
-    }
-    if ((rc = cli_summary_run_ids(&in, o.end_days, o.cal_days, o.week_unit ? 7.0 : 1.0, &tx.ids, &s, &err)) != 0 ||
-        (rc = cli_summary_check(&s, &tx.ids, &err)) != 0)
+    if ((rc = cli_summary_txn(&tx, o.end_days, o.cal_days, o.week_unit ? 7.0 : 1.0, &s, &err)) != 0)
         goto fail;
 
     /* the end the library used: --end, else the latest time (not before the calibration end) */
@@ -186,72 +249,11 @@ int cmd_summary(int argc, char **argv)
         else
             n_written++;
 
-    {
-        char meta[2048];
-        cli_table t;
-        const char *unit = o.week_unit ? "week" : "day";
-        const double unit_days = o.week_unit ? 7.0 : 1.0;
-        ncols = s.has_cal ? 15 : 12;
-        meta[0] = '\0';
-        if (o.format == CLI_FMT_JSON)
-            json_meta(meta, sizeof meta, &o, &tx, &s, end_used, n_written);
-        cli_table_begin(&t, &out, o.format == CLI_FMT_JSON, s.has_cal ? col_names : col_names_nosplit, ncols, meta,
-                        "customers");
-        for (k = 0; k < s.n; k++) {
-            char ibuf[24];
-            size_t ilen;
-            const char *id;
-            if (s.has_cal && isnan(s.frequency[k]))
-                continue;
-            id = cli_ids_text(&tx.ids, s.id[k], ibuf, &ilen);
-            if (tx.ids.text)
-                cli_table_text(&t, id, ilen);
-            else
-                cli_table_int(&t, s.id[k]);
-            cli_table_num(&t, s.frequency[k]);
-            cli_table_num(&t, cli_txn_time(&tx, s.recency[k], unit_days));
-            cli_table_num(&t, cli_txn_time(&tx, s.T[k], unit_days));
-            cli_table_num(&t, cli_txn_money_mean(&tx, s.monetary_value[k], s.frequency[k]));
-            cli_table_int(&t, (int64_t)s.n_txn[k]);
-            put_date(&t, s.first_t[k]);
-            put_date(&t, s.last_t[k]);
-            cli_table_num(&t, cli_txn_time(&tx, s.days_since_last[k], 1.0));
-            cli_table_num(&t, cli_txn_money(&tx, s.total_amount[k]));
-            cli_table_num(&t, cli_txn_cost(&tx, s.total_cost[k]));
-            if (s.has_cal) {
-                cli_table_num(&t, s.frequency_holdout[k]);
-                cli_table_num(&t, cli_txn_money_mean(&tx, s.monetary_value_holdout[k], s.frequency_holdout[k]));
-                cli_table_num(&t, cli_txn_time(&tx, s.duration_holdout[k], unit_days));
-            }
-            cli_table_text(&t, unit, strlen(unit));
-            cli_table_end_row(&t);
-        }
-        cli_table_end(&t);
-    }
+    summary_write(&o, &tx, &s, end_used, n_written, &out);
     if ((rc = cli_out_commit(&out, &err)) != 0)
         goto fail_closed;
 
-    {
-        char d1[24];
-        if (s.excluded > 0 && tx.n > 0) {
-            cli_format_date(end_used, d1);
-            cli_note("%llu row%s after the end date %s left out", (unsigned long long)s.excluded,
-                     s.excluded == 1 ? "" : "s", d1);
-        }
-        if (tx.n == 0 && tx.rows_read > 0)
-            cli_note("every one of the %llu rows was skipped (--skip-invalid): output has no customers",
-                     (unsigned long long)tx.rows_read);
-        else if (tx.n == 0)
-            cli_note("no transactions in the input (header only): output has no customers");
-        else if (s.status == CVA_W_EMPTY)
-            cli_note("no transactions up to the end date: output has no customers");
-        if (dropped > 0) {
-            cli_format_date(o.cal_days, d1);
-            cli_note("%lu customer%s without a purchase up to the calibration end %s left out (as lifetimes "
-                     "does)",
-                     (unsigned long)dropped, dropped == 1 ? "" : "s", d1);
-        }
-    }
+    summary_notes(&o, &tx, &s, end_used, dropped);
     cli_summary_free(&s);
     cli_txn_free(&tx);
     return 0;

@@ -109,17 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (cli_load_source(&o, mem_read, &src, "fuzz", 0, &tx, &err) == 0) {
         cva_txn_input in;
         cli_summary s;
-        memset(&in, 0, sizeof in);
-        in.struct_size = sizeof in;
-        in.n = tx.n;
-        if (tx.n) {
-            in.customer_id = tx.cid;
-            in.t = tx.t;
-            in.amount = tx.amount;
-            in.cost = tx.cost;
-            in.referrer_id = tx.ref;
-            in.period = tx.period;
-        }
+        cli_txn_input(&tx, &in);
         memset(&err, 0, sizeof err);
         if (cli_summary_run(&in, (double)NAN, (mode & 0x80) && tx.n ? tx.t[0] : (double)NAN, 7.0, &s, &err) == 0) {
             cli_err e2;

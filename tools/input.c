@@ -278,6 +278,21 @@ int cli_input_check(cli_input_opts *o, int need_input, cli_err *err)
     return 0;
 }
 
+void cli_txn_input(const cli_txn *tx, cva_txn_input *in)
+{
+    memset(in, 0, sizeof *in);
+    in->struct_size = sizeof *in;
+    in->n = tx->n;
+    if (tx->n > 0) { /* the library needs non-NULL arrays only when n > 0 */
+        in->customer_id = tx->cid;
+        in->t = tx->t;
+        in->amount = tx->amount;
+        in->cost = tx->cost;
+        in->referrer_id = tx->ref;
+        in->period = tx->period;
+    }
+}
+
 void cli_txn_free(cli_txn *tx)
 {
     free(tx->cid);
@@ -460,6 +475,14 @@ static int field_error(cli_err *err, const char *name, const csv_reader *r, long
     cli_quote_field(q, sizeof q, r->f[idx].p, r->f[idx].len);
     return cli_fail(err, CLI_EXIT_DATA, "%s:%llu:%ld: %s %s in column %s", name, (unsigned long long)r->row_line,
                     idx + 1, what, q, m->label[c]);
+}
+
+int cli_csv_fail(cli_err *err, const char *name, const csv_reader *r)
+{
+    if (r->err_errno)
+        return cli_fail(err, CLI_EXIT_IO, "%s: read error: %s", name, strerror(r->err_errno));
+    return cli_fail(err, CLI_EXIT_DATA, "%s:%llu:%lu: %s", name, (unsigned long long)r->err_line,
+                    (unsigned long)r->err_col, r->err);
 }
 
 static int csv_error(cli_err *err, const char *name, const csv_reader *r)

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "csv.h"
 #include "ids.h"
+#include "cva/txn.h"
 
 enum cli_col { CLI_COL_CUSTOMER = 0, CLI_COL_DATE, CLI_COL_AMOUNT, CLI_COL_COST, CLI_COL_REFERRER,
                CLI_COL_QUANTITY, CLI_COL_PRICE, CLI_COL_ORDER, CLI_NCOL };
@@ -93,6 +94,14 @@ int cli_load_source(const cli_input_opts *o, csv_read_fn rd, void *ctx, const ch
 void cli_txn_free(cli_txn *tx);
 
 /**
+ * The library's input for loaded transactions @p tx: @p in is initialised (struct_size set)
+ * and borrows the arrays of @p tx (customer id, time, amount, and cost, referrer and occasion
+ * period when loaded); all of them NULL when @p tx has no rows. The one place that builds a
+ * ::cva_txn_input from a file read by the CLI.
+ */
+void cli_txn_input(const cli_txn *tx, cva_txn_input *in);
+
+/**
  * Output values without float noise (see cli_clean_sum() and friends): a sum of amounts,
  * a mean of such a sum over @p count, a sum of costs, a time difference in units of
  * @p unit_days days, each to the resolution of the values read.
@@ -113,6 +122,10 @@ size_t cli_txn_json_rows(const cli_txn *tx, const cli_input_opts *o, char *buf, 
 const char *cli_occasion_name(int occasion);
 
 
+
+/** The error of a CSV reader @p r reading @p name: exit CLI_EXIT_IO for a read error,
+    else CLI_EXIT_DATA with "name:line:column: message". Returns the exit code. */
+int cli_csv_fail(cli_err *err, const char *name, const csv_reader *r);
 
 /** Refuse a file whose first record looks like UTF-16 (byte-order mark or NUL bytes): 0 if
     it does not, else the exit status of the error (the encoding named) reported in @p err. */

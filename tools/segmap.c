@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "input.h"
 #include "numbers.h"
 
 const char cli_segmap_names[] = "rf10-grid, rfm11-hebbali, rfm11-specific-first";
@@ -230,11 +231,7 @@ int cli_segmap_load(const char *path, int32_t k, cli_segmap *m, cli_err *err)
     goto out;
 
 csv_err:
-    if (r.err_errno)
-        rc = cli_fail(err, CLI_EXIT_IO, "%s: read error: %s", path, strerror(r.err_errno));
-    else
-        rc = cli_fail(err, CLI_EXIT_DATA, "%s:%llu:%lu: %s", path, (unsigned long long)r.err_line,
-                      (unsigned long)r.err_col, r.err);
+    rc = cli_csv_fail(err, path, &r);
 out:
     csv_free(&r);
     fclose(fp);

@@ -52,6 +52,20 @@ void cli_summary_free(cli_summary *s)
     memset(s, 0, sizeof *s);
 }
 
+int cli_summary_txn(const cli_txn *tx, double end, double cal_end, double time_scale, cli_summary *s,
+                    cli_err *err)
+{
+    cva_txn_input in;
+    int rc;
+
+    cli_txn_input(tx, &in);
+    if ((rc = cli_summary_run_ids(&in, end, cal_end, time_scale, &tx->ids, s, err)) != 0)
+        return rc;
+    if ((rc = cli_summary_check(s, &tx->ids, err)) != 0)
+        cli_summary_free(s);
+    return rc;
+}
+
 int cli_summary_run(const cva_txn_input *in, double end, double cal_end, double time_scale, cli_summary *s,
                     cli_err *err)
 {

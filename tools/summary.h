@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "ids.h"
+#include "input.h"
 #include "cva/txn.h"
 
 typedef struct cli_summary {
@@ -36,6 +37,14 @@ int cli_summary_run(const cva_txn_input *in, double end, double cal_end, double 
 int cli_summary_run_ids(const cva_txn_input *in, double end, double cal_end, double time_scale, const cli_ids *ids,
                         cli_summary *s, cli_err *err);
 void cli_summary_free(cli_summary *s);
+
+/**
+ * Summarise loaded transactions: cli_txn_input(), cli_summary_run_ids() with the file's id
+ * dictionary, then cli_summary_check(). On an error @p s holds nothing (freed).
+ * Returns 0 or an exit code with @p err set.
+ */
+int cli_summary_txn(const cli_txn *tx, double end, double cal_end, double time_scale, cli_summary *s,
+                    cli_err *err);
 
 /**
  * A data error (CLI_EXIT_DATA naming the customer) if a sum of money overflowed to

@@ -1,0 +1,31 @@
+/*
+ * cva command-line tool: parameter files: the JSON objects written by `cva fit`
+ * (or by hand), read by `cva predict`.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CVA_CLI_JSON_H
+#define CVA_CLI_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+
+/** Parameters read from a JSON file written by `cva fit` (or by hand). */
+typedef struct cli_params {
+    int32_t model;     /**< 0 if the file has no "model" */
+    double p[4];
+    int has_unit;
+    char time_unit[16];
+    int converged;     /**< "converged": 1, 0, or -1 when absent */
+    unsigned boundary; /**< "boundary": bit i = parameter i listed */
+} cli_params;
+
+/**
+ * Read @p path: a JSON object with "model" (string), "params" (object of numbers, names
+ * as in `cva fit`) and optional "time_unit"; other members ignored. If @p want_model
+ * is non-zero the file's model must match it (or be absent). 0 or an exit code.
+ */
+int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_err *err);
+
+#endif /* CVA_CLI_JSON_H */
