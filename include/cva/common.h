@@ -197,7 +197,8 @@ enum cva_struct_id {
     CVA_STRUCT_RFM_SEGMENT_STAT = 10, /**< ::cva_rfm_segment_stat */
     CVA_STRUCT_FIT_OPTS = 11, /**< ::cva_fit_opts */
     CVA_STRUCT_MODEL_FIT = 12, /**< ::cva_model_fit */
-    CVA_STRUCT_CLV_OPTS = 13  /**< ::cva_clv_opts */
+    CVA_STRUCT_CLV_OPTS = 13, /**< ::cva_clv_opts */
+    CVA_STRUCT_COHORT_TABLE = 14 /**< ::cva_cohort_table */
 };
 
 /**
