@@ -816,6 +816,100 @@ class TestBoundaryAndValidation(unittest.TestCase):
         self.assertEqual(s.rows_not_used, 0)
 
 
+def _rows2(m):
+    return [tolist(r) for r in m]
+
+
+def _same(a, b):
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+class TestCohorts(unittest.TestCase):
+    """cva.cohorts (cva_txn_cohorts): the hand-worked case of tests/test_cohort.c,
+    a pure-Python brute force on random data, the sBG fit on the result, errors."""
+
+    def test_exact_small(self):
+        N = float("nan")
+        c = cva.cohorts([1, 1, 2, 2, 3, 3, 3, 4], [0, 15, 3, 30, 8, 9, 22, 2],
+                        [10, 5, 10, -3, 10, 10, 5, -10], period_length=7)
+        self.assertEqual((c.n_cohorts, c.first_period, c.end_period, c.n_customers), (5, 0, 4, 3))
+        self.assertEqual(tolist(c.size), [2, 1, 0, 0, 0])
+        self.assertEqual(tolist(c.period), [0, 1, 2, 3, 4])
+        self.assertEqual(tolist(c.observed), [5, 4, 3, 2, 1])
+        want_ret = [[2, 1, 1, 0, 0], [1, 1, 1, 0, N], [0, 0, 0, N, N], [0, 0, N, N, N], [0, N, N, N, N]]
+        want_act = [[2, 0, 1, 0, 0], [1, 0, 1, 0, N], [0, 0, 0, N, N], [0, 0, N, N, N], [0, N, N, N, N]]
+        for got, want in ((_rows2(c.retained), want_ret), (_rows2(c.active), want_act)):
+            for gr, wr in zip(got, want):
+                self.assertTrue(all(_same(a, b) for a, b in zip(gr, wr)), (gr, wr))
+        # straight into the survivor-matrix consumers
+        cc = cva.cohort_curves(c.retained)
+        self.assertAlmostEqual(tolist(cc.retention)[0], 2 / 3, places=15)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = cva.ShiftedBetaGeo().fit(c.retained)
+        self.assertEqual(len(m.params), 2)
+
+    def test_brute_force(self):
+        import random
+        rnd = random.Random(7)
+        for _ in range(30):
+            n = rnd.randint(1, 150)
+            ids = [rnd.randrange(20) for _ in range(n)]
+            ts = [rnd.randrange(2000) / 20 for _ in range(n)]
+            amts = [rnd.choice([-3.0, 0.0, 5.0, 12.5]) for _ in range(n)]
+            length, origin = rnd.choice([3.0, 7.0, 10.5]), rnd.choice([0.0, -2.5])
+            zero = rnd.random() < 0.5
+            c = cva.cohorts(ids, ts, amts, period_length=length, period_origin=origin,
+                            zero_is_purchase=zero)
+            per = [math.floor((t - origin) / length) for t in ts]
+            buy = [a > 0 or (zero and a == 0) for a in amts]
+            bought = {}
+            for i in range(n):
+                if buy[i]:
+                    bought.setdefault(ids[i], set()).add(per[i])
+            if not bought:
+                self.assertEqual(c.n_cohorts, 0)
+                continue
+            first = min(min(v) for v in bought.values())
+            end = math.floor((max(ts) - origin) / length)
+            nc = end - first + 1
+            self.assertEqual((c.n_cohorts, c.first_period, c.end_period), (nc, first, end))
+            act, ret = _rows2(c.active), _rows2(c.retained)
+            for k in range(nc):
+                members = [v for v in bought.values() if min(v) == first + k]
+                self.assertEqual(tolist(c.size)[k], len(members))
+                for j in range(nc):
+                    if j >= nc - k:
+                        self.assertTrue(math.isnan(act[k][j]) and math.isnan(ret[k][j]))
+                        continue
+                    p = first + k + j
+                    self.assertEqual(act[k][j], sum(p in v for v in members))
+                    self.assertEqual(ret[k][j], sum(max(v) >= p for v in members))
+
+    def test_caller_periods_dates_and_errors(self):
+        days = [datetime.date(2024, 1, 5), datetime.date(2024, 2, 1), datetime.date(2024, 3, 9)]
+        c = cva.cohorts(["a", "a", "b"], days, [1, 1, 1], period=[24288, 24289, 24290])
+        self.assertEqual((c.first_period, c.end_period, c.n_cohorts), (24288, 24290, 3))
+        self.assertEqual(_rows2(c.retained)[0][:3], [1, 1, 0])
+        with self.assertRaises(cva.NonFiniteError):
+            cva.cohorts([1, 2], [0.0, float("nan")], [1, 1])
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            c = cva.cohorts([1, 2], [0.0, float("nan")], [1, 1], skip_invalid=True)
+        self.assertEqual(c.status, cva.W_EXCLUDED)
+        self.assertEqual(c.excluded, 1)
+        self.assertTrue(any(isinstance(x.message, cva.CvaWarning) for x in w))
+        for bad in (0.0, -7.0):
+            with self.assertRaises(cva.OptionError):
+                cva.cohorts([1], [0.0], [1], period_length=bad)
+        with self.assertRaises(cva.CvaOverflowError):
+            cva.cohorts([1, 2], [0.0, 1.0], [1, 1], period_length=1e-300)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            c = cva.cohorts([1], [0.0], [-1.0])
+        self.assertEqual((c.status, c.n_cohorts), (cva.W_EMPTY, 0))
+
+
 def main():
     prog = unittest.main(exit=False, verbosity=2)
     ok = prog.result.wasSuccessful()
