@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cohort_txn.h"
 #include "commands.h"
 #include "cli.h"
 #include "cva/cva.h"
@@ -35,7 +36,8 @@ void cmd_fit_help(void)
           "  bgbb     BG/BB, discrete opportunities (Fader, Hardie & Shang 2010):\n"
           "           alpha, beta, gamma, delta; needs --summary\n"
           "  sbg      shifted-beta-geometric, contractual cohorts (Fader & Hardie 2007):\n"
-          "           alpha, beta; needs --summary with a cohort survivor table\n"
+          "           alpha, beta; --summary with a cohort survivor table, or --input\n"
+          "           transactions with --period or --period-length (below)\n"
           "\n"
           "Input, one of:\n"
           "  --input FILE     transactions (see the input options below): the statistics of\n"
@@ -57,6 +59,12 @@ void cmd_fit_help(void)
           "                     period_0,period_1,...,period_J   (or numbers, no header)\n"
           "                   customers still active j periods after acquisition (period_0 =\n"
           "                   cohort size); an empty cell = not yet observed (only at the end).\n"
+          "  --period day|week|month|quarter   (sbg with --input) acquisition cohorts by\n"
+          "                   calendar period of the first purchase (weeks start on Monday);\n"
+          "                   survivors of a cohort in period j = its customers with a purchase\n"
+          "                   in period j or later, up to the period of the last date (or --end)\n"
+          "  --period-length N  (sbg with --input) periods of N days: floor(days since\n"
+          "                   1970-01-01 / N)\n"
           "  --frequency-col, --recency-col, --T-col, --monetary-col, --weights-col NAME\n"
           "                   other column names in the --summary file\n"
           "\n",
@@ -220,8 +228,9 @@ int cmd_fit(int argc, char **argv)
     fit_extra ex;
     const char *summary = NULL, *model_s = NULL;
     const char *names[CLI_NSCOL];
-    double *surv = NULL;
+    double *surv = NULL, period_len = 0.0;
     size_t n_coh = 0, n_per = 0;
+    int period_cal = CLI_CPER_NONE, period_given = 0;
     int32_t model;
     int i, rc = 0, out_open = 0;
     uint64_t max_iter = 0;
@@ -246,6 +255,27 @@ int cmd_fit(int argc, char **argv)
             if (m < 0)
                 return cli_report(&err);
             model_s = v;
+            continue;
+        }
+        if ((m = cli_match_opt(argc, argv, &i, "--period", &v, &err)) != 0) {
+            if (m < 0)
+                return cli_report(&err);
+            if ((period_cal = cli_cohort_period_code(v)) == CLI_CPER_NONE) {
+                cli_fail(&err, CLI_EXIT_USAGE, "option --period: \"%s\" is not day, week, month or quarter", v);
+                return cli_report(&err);
+            }
+            period_given = 1;
+            continue;
+        }
+        if ((m = cli_match_opt(argc, argv, &i, "--period-length", &v, &err)) != 0) {
+            if (m < 0 || cli_parse_double_opt("--period-length", v, &period_len, &err))
+                return cli_report(&err);
+            if (!(period_len > 0.0)) {
+                cli_fail(&err, CLI_EXIT_USAGE, "option --period-length: must be > 0 (days), got %s", v);
+                return cli_report(&err);
+            }
+            period_cal = CLI_CPER_NONE;
+            period_given = 2;
             continue;
         }
         if ((m = cli_match_opt(argc, argv, &i, "--summary", &v, &err)) != 0) {
@@ -320,10 +350,20 @@ int cmd_fit(int argc, char **argv)
         cli_fail(&err, CLI_EXIT_USAGE, "fit: no input: give --input FILE (transactions) or --summary FILE");
         return cli_report(&err);
     }
-    if ((model == CVA_MODEL_BGBB || model == CVA_MODEL_SBG) && !summary) {
+    if (period_given && (model != CVA_MODEL_SBG || summary)) {
+        cli_fail(&err, CLI_EXIT_USAGE, "fit: --period and --period-length build sBG cohorts from transactions "
+                 "(--model sbg --input FILE)");
+        return cli_report(&err);
+    }
+    if (model == CVA_MODEL_SBG && !summary && o.cal_end) {
+        cli_fail(&err, CLI_EXIT_USAGE, "fit: --calibration-end does not apply to sBG cohorts");
+        return cli_report(&err);
+    }
+    if ((model == CVA_MODEL_BGBB || (model == CVA_MODEL_SBG && !period_given)) && !summary) {
         cli_fail(&err, CLI_EXIT_USAGE, "fit: --model %s needs --summary FILE (%s)", model_s,
                  model == CVA_MODEL_BGBB ? "frequency,recency,periods,weights per pattern of discrete opportunities"
-                                         : "a cohort survivor table");
+                                         : "a cohort survivor table, or --input FILE with --period or "
+                                           "--period-length");
         return cli_report(&err);
     }
     if (summary && (o.cal_end || o.end)) {
@@ -373,8 +413,16 @@ int cmd_fit(int argc, char **argv)
 
     /* data */
     if (model == CVA_MODEL_SBG) {
-        if ((rc = cli_read_cohorts(summary, o.delim, &surv, &n_coh, &n_per, &err)) != 0)
-            goto fail;
+        if (summary) {
+            if ((rc = cli_read_cohorts(summary, o.delim, &surv, &n_coh, &n_per, &err)) != 0)
+                goto fail;
+        } else {
+            if ((rc = cli_load(&o, &tx, &err)) != 0)
+                goto fail;
+            if ((rc = cli_cohorts_from_txn(&o, &tx, period_cal, period_len, &surv, &n_coh, &err)) != 0)
+                goto fail;
+            n_per = n_coh;
+        }
         ex.n_cohorts = (long long)n_coh;
         ex.n_periods = (long long)n_per;
     } else if (summary) {
