@@ -452,20 +452,23 @@ int cmd_fit(int argc, char **argv)
     /* fit */
     if (model == CVA_MODEL_SBG) {
         st = cva_sbg_fit(surv, n_coh, n_per, &fo, &fit, &dg);
-    } else if (d.n == 0) {
+    } else if (d.n == d.dropped) {
         rc = cli_fail(&err, CLI_EXIT_DATA, "fit: no customers to fit%s", d.dropped ? " (none with a purchase "
                       "in the calibration period)" : "");
         goto fail;
     } else if (model == CVA_MODEL_GG) {
         st = cva_gg_fit(d.x, d.m, d.w, d.n, &fo, &fit, &dg);
         if (st >= 0) {
-            ex.ignored = (long long)dg.count;
+            ex.ignored = (long long)(dg.count - d.dropped); /* those without a purchase have their own note */
             /* the model's independence check (SPEC §5.5); NaN when undefined */
             ex.has_corr = cva_gg_correlation(d.x, d.m, d.w, d.n, &ex.corr_x_mx, NULL) >= 0;
         }
     } else {
         st = cva_model_fit_btyd(model, d.x, d.tx, d.T, d.w, d.n, &fo, &fit, &dg);
     }
+    /* the customers without a purchase the library skipped: said in the note below */
+    if (st == CVA_W_EXCLUDED && d.dropped > 0)
+        st = CVA_OK;
     cli_fit_progress_done();
     if (st == CVA_W_EMPTY) {
         rc = cli_fail(&err, CLI_EXIT_DATA, "fit: nothing to fit (%s)",

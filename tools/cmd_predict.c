@@ -125,6 +125,8 @@ static int do_fit(int32_t model, const cli_custdata *d, const cva_fit_opts *fo, 
         st = cva_gg_fit(d->x, d->m, d->w, d->n, fo, &f, &dg);
     else
         st = cva_model_fit_btyd(model, d->x, d->tx, d->T, d->w, d->n, fo, &f, &dg);
+    if (st == CVA_W_EXCLUDED && d->dropped > 0) /* customers without a purchase: their own note */
+        st = CVA_OK;
     cli_fit_progress_done();
     if (st == CVA_W_EMPTY)
         return cli_fail(err, CLI_EXIT_DATA, "cannot fit %s: %s", cli_model_title(model),
@@ -155,6 +157,8 @@ static void holdout_table(int32_t model, const char *unit, const cli_custdata *d
         n_b[b] = act_b[b] = pred_b[b] = 0.0;
     for (k = 0; k < d->n; k++) {
         double w = d->w ? d->w[k] : 1.0;
+        if (isnan(d->x[k])) /* without a purchase in the calibration period */
+            continue;
         b = d->x[k] >= 7 ? 7 : (int)d->x[k];
         n_b[b] += w;
         act_b[b] += w * d->xh[k];
@@ -482,7 +486,7 @@ int cmd_predict(int argc, char **argv)
             goto fail;
         if ((rc = cli_custdata_from_txn(&o, &tx, &d, &err)) != 0)
             goto fail;
-        if (o.cal_end && d.n == 0 && tx.n > 0 && o.cal_days < tx.t_min) {
+        if (o.cal_end && d.n == d.dropped && tx.n > 0 && o.cal_days < tx.t_min) {
             char first[24];
             cli_format_date(tx.t_min, first);
             rc = cli_fail(&err, CLI_EXIT_USAGE,
@@ -501,7 +505,7 @@ int cmd_predict(int argc, char **argv)
         cli_note("horizon: the holdout length, %.6g %s", horizon,
                  model == CVA_MODEL_BGBB ? "periods" : o.week_unit ? "weeks" : "days");
     }
-    if (!params_f && d.n == 0) {
+    if (!params_f && d.n == d.dropped) {
         rc = cli_fail(&err, CLI_EXIT_DATA, "predict: no customers to fit the model on (give --params)");
         goto fail;
     }
@@ -509,7 +513,7 @@ int cmd_predict(int argc, char **argv)
         goto fail;
     (void)cli_params_notice(&pp, params_f, "", notes, sizeof notes);
     if (spend && !spend_f) {
-        if (d.n == 0) {
+        if (d.n == d.dropped) {
             rc = cli_fail(&err, CLI_EXIT_DATA, "predict: no customers to fit Gamma-Gamma on (give --spend-params)");
             goto fail;
         }
@@ -627,13 +631,16 @@ int cmd_predict(int argc, char **argv)
                      "\"command\": \"predict\",\n  \"model\": \"%s\",\n  \"horizon\": %s,\n  \"time_unit\": \"%s\",\n"
                      "  \"n_customers\": %lu,\n  %s",
                      cli_model_name(model), hb, model == CVA_MODEL_BGBB ? "period" : o.week_unit ? "week" : "day",
-                     (unsigned long)d.n, notes);
+                     (unsigned long)(d.n - d.dropped), notes);
         }
         cli_table_begin(&t, &out, o.format == CLI_FMT_JSON, cols, nc, meta, "customers");
         for (k = 0; k < d.n; k++) {
             char ib[24];
             size_t ilen;
-            const char *id = cli_custdata_id(&d, k, ib, &ilen);
+            const char *id;
+            if (isnan(d.x[k])) /* without a purchase: no prediction, left out (the note says how many) */
+                continue;
+            id = cli_custdata_id(&d, k, ib, &ilen);
             if (d.id && !d.ids->text)
                 cli_table_int(&t, d.id[k]);
             else if ((!d.id && !d.id_off) || int_ids)
@@ -682,7 +689,7 @@ int cmd_predict(int argc, char **argv)
                      "discount %.6g %% per step, margin %.6g; Gamma-Gamma %s",
                      co.step_length, o.week_unit ? "weeks" : "days", 100.0 * discount, margin, gb);
     }
-    if (d.xh && !cli_quiet && d.n > 0) {
+    if (d.xh && !cli_quiet && d.n > d.dropped) {
         double *use = ey;
         if (!(fabs(horizon - d.hold_len) <= 0.0)) {
             ey_h = (double *)cli_xmalloc(d.n * sizeof(double));
