@@ -824,6 +824,58 @@ def _same(a, b):
     return (math.isnan(a) and math.isnan(b)) or a == b
 
 
+class TestNoPurchase(unittest.TestCase):
+    """Customers without a purchase (NaN frequency, recency, T) go straight to the
+    library: fits equal the fit without them, evaluations give NaN there, W_EXCLUDED."""
+
+    X = [2.0, 1.0, 0.0, 3.0, 1.0, 0.0, 4.0, 2.0]
+    TX = [30.4, 1.7, 0.0, 29.4, 5.0, 0.0, 35.0, 12.0]
+    T = [38.9, 38.9, 38.9, 38.9, 30.0, 20.0, 36.0, 25.0]
+    W = [1.0, 2.0, 3.0, 1.0, 1.0, 2.0, 1.0, 1.0]
+
+    def with_nan(self, col, at=(0, 4, 9)):
+        out = list(col)
+        for i in at:
+            out.insert(i, float("nan"))
+        return out
+
+    def test_fit_predict_and_spend(self):
+        nan = float("nan")
+        ref = cva.BetaGeo().fit(self.X, self.TX, self.T, weights=self.W)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            m = cva.BetaGeo().fit(self.with_nan(self.X), self.with_nan(self.TX), self.with_nan(self.T),
+                                  weights=self.with_nan(self.W))
+        self.assertEqual(m.params, ref.params)
+        self.assertEqual(m.status, cva.W_EXCLUDED)
+        self.assertTrue(any(getattr(c.message, "count", None) == 3 for c in caught))
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            pa = tolist(ref.p_alive(self.with_nan(self.X), self.with_nan(self.TX), self.with_nan(self.T)))
+        want = tolist(ref.p_alive(self.X, self.TX, self.T))
+        self.assertEqual([i for i, v in enumerate(pa) if math.isnan(v)], [0, 4, 9])
+        self.assertEqual([v for v in pa if not math.isnan(v)], want)
+        # fit_summary with weights: allowed now (the library reads no weight of a skipped row)
+        table = {"frequency": self.with_nan(self.X), "recency": self.with_nan(self.TX),
+                 "T": self.with_nan(self.T)}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m2 = cva.BetaGeo().fit_summary(table, weights=self.with_nan(self.W))
+        self.assertEqual(m2.params, ref.params)
+        self.assertIn("3 customer(s)", m2.note)
+        # Gamma-Gamma: rows without a purchase are counted apart from the ignored ones
+        mx = [35.0, 20.0, 0.0, 28.0, 41.0, 0.0, 33.0, 25.0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            g = cva.GammaGamma().fit_summary({"frequency": self.with_nan(self.X),
+                                              "monetary_value": self.with_nan(mx)})
+        g0 = cva.GammaGamma().fit(self.X, mx)
+        self.assertEqual(g.params, g0.params)
+        self.assertEqual((g.ignored, g.no_purchase), (g0.ignored, 3))
+        self.assertIn("3 customer(s) without a purchase", g.note)
+        self.assertTrue(math.isnan(nan))
+
+
 class TestCohorts(unittest.TestCase):
     """cva.cohorts (cva_txn_cohorts): the hand-worked case of tests/test_cohort.c,
     a pure-Python brute force on random data, the sBG fit on the result, errors."""
