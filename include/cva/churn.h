@@ -34,7 +34,7 @@ extern "C" {
  * `CVA_W_EXCLUDED` with diag->count = those rows (a fit's own warning, e.g.
  * `CVA_W_BOUNDARY`, takes precedence and diag->count still counts them; so does an
  * evaluation's `CVA_W_SERIES_LIMIT`, with its own count). The other rows give exactly
- * what they give alone. A NaN in only one or two of x, t_x, T is `CVA_E_NONFINITE`.
+ * what they give alone; the weight of a skipped row is not read. A NaN in only one or two of x, t_x, T is `CVA_E_NONFINITE`.
  * Gamma-Gamma does the same for rows with NaN x and m_x.
  *
  * All functions are reentrant; a ::cva_model_fit is a plain value that may be
