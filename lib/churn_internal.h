@@ -181,6 +181,38 @@ const cva__btyd_model *cva__btyd_table(int32_t model);
 cva_status cva__btyd_check(int32_t model, const double *params, const double *x, const double *t_x,
                            const double *T, size_t n, cva_diag *diag, int32_t arg_x);
 
+/*
+ * Customers without a purchase (models.c). cva_txn_summarize() writes NaN
+ * frequency, recency and T for them; every BTYD fit and evaluation skips a row
+ * whose x, t_x and T are all NaN (a NaN in only one or two stays CVA_E_NONFINITE): it does not enter a likelihood, its outputs are NaN, and
+ * the call reports CVA_W_EXCLUDED with diag->count = those rows (when nothing
+ * else went wrong). The public entry points do this by compacting the other rows
+ * (order kept), calling themselves on the compacted arrays and scattering back.
+ */
+#define CVA__NP_MAX_COLS 6
+typedef struct cva__np_split {
+    size_t n_keep, n_skip;
+    size_t *map;                       /* kept row k is row map[k] of the caller */
+    double *col[CVA__NP_MAX_COLS];     /* compacted inputs (NULL where the input is NULL) */
+    double *out;                       /* n_keep output values (n_out columns, each n_keep long) */
+    void *block;
+} cva__np_split;
+
+/* Rows with NaN x, t_x and T among n (arrays may be NULL: 0). */
+size_t cva__np_count(const double *x, const double *t_x, const double *T, size_t n);
+/* Compact the n_in columns in[] (in[0..2] = x, t_x, T decide which rows go) and
+   reserve n_out output columns. CVA_E_NOMEM on failure (nothing to free). */
+cva_status cva__np_compact(const cva_allocator *al, const double *const *in, int n_in, int n_out, size_t n,
+                           cva__np_split *sp);
+/* dst[map[k]] = src[k], NaN at the skipped rows (dst has n rows). */
+void cva__np_scatter(const cva__np_split *sp, const double *src, double *dst, size_t n);
+void cva__np_free(const cva_allocator *al, cva__np_split *sp);
+/* Relay the status of the call on the compacted rows: errors with diag->index mapped
+   back to the caller's row when loc->arg is in [arg_lo, arg_hi]; CVA_OK becomes
+   CVA_W_EXCLUDED with diag->count = skipped rows; other warnings pass unchanged. */
+cva_status cva__np_relay(cva_diag *diag, const cva_diag *loc, cva_status st, const cva__np_split *sp,
+                         int32_t arg_lo, int32_t arg_hi);
+
 /* ------------------------------------------------- models.c: MLE driver */
 
 /*

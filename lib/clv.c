@@ -178,6 +178,25 @@ cva_status cva_clv(int32_t model, const double *params, const double *gg_params,
     if (!x || !t_x || !T || !m_x || !out)
         return cva__report(diag, CVA_E_NULLPTR, !x ? 4 : !t_x ? 5 : !T ? 6 : !m_x ? 7 : 10, 0, -1, 0,
                            "NULL data or output array");
+    if (cva__np_count(x, t_x, T, n) > 0) {
+        /* customers without a purchase: CLV NaN, the others as if they were alone */
+        const double *in[4];
+        cva__np_split sp;
+        in[0] = x;
+        in[1] = t_x;
+        in[2] = T;
+        in[3] = m_x;
+        if (cva__np_compact(o.alloc, in, 4, 1, n, &sp) != CVA_OK)
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+        cva_diag_init(&loc, sizeof loc);
+        st = cva_clv(model, params, gg_params, sp.col[0], sp.col[1], sp.col[2], sp.col[3], sp.n_keep, opts,
+                     sp.out, &loc);
+        if (st >= 0)
+            cva__np_scatter(&sp, sp.out, out, n);
+        st = cva__np_relay(diag, &loc, st, &sp, 4, 7);
+        cva__np_free(o.alloc, &sp);
+        return st;
+    }
     steps = o.steps > 0 ? o.steps : ADAPTIVE_MAX_STEPS;
     m = cva__btyd_table(model);
 

@@ -349,12 +349,16 @@ static double gg_fit_ll(void *vd, const double *prm, double *grad)
 /* The data checks shared by the fit and the correlation: pointers, finite
    values, positive weights; *usable = rows with x >= 1 and m_x > 0. */
 static cva_status check_rows(const double *x, const double *m_x, const double *weight, size_t n, cva_diag *diag,
-                             size_t *usable)
+                             size_t *usable, size_t *no_purchase)
 {
-    size_t i, nk = 0;
+    size_t i, nk = 0, np = 0;
     if (n > 0 && (!x || !m_x))
         return cva__report(diag, CVA_E_NULLPTR, !x ? 1 : 2, 0, -1, 0, "data array is NULL");
     for (i = 0; i < n; i++) {
+        if (isnan(x[i]) && isnan(m_x[i])) { /* a customer without a purchase (cva_txn_summarize): left out */
+            np++;
+            continue;
+        }
         if (!isfinite(x[i]))
             return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0, "x is not finite");
         if (!isfinite(m_x[i]))
@@ -366,6 +370,7 @@ static cva_status check_rows(const double *x, const double *m_x, const double *w
         nk += x[i] >= 1.0 && m_x[i] > 0.0;
     }
     *usable = nk;
+    *no_purchase = np;
     return CVA_OK;
 }
 
@@ -381,7 +386,7 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
     gg_rec *rec = NULL;
     double *blk = NULL, *s, *w, *gx, *gW, *gS;
     size_t *gend = NULL;
-    size_t i, nk = 0, nr = 0, ng = 0, ignored = 0;
+    size_t i, nk = 0, nr = 0, ng = 0, ignored = 0, np = 0;
     double start[3];
     uint64_t iters = 0;
     cva__ksum Wt = {0.0, 0.0};
@@ -394,7 +399,7 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
     st = cva__fit_opts_get(opts, 3, &o, diag, 5);
     if (st != CVA_OK)
         return st;
-    if ((st = check_rows(x, m_x, weight, n, diag, &nk)) != CVA_OK)
+    if ((st = check_rows(x, m_x, weight, n, diag, &nk, &np)) != CVA_OK)
         return st;
     ignored = n - nk;
     if (nk == 0)
@@ -490,6 +495,9 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
     cva__free(o.alloc, gend);
     if (st < 0)
         return cva__report(diag, st, 0, 0, -1, iters, NULL);
+    if (st == CVA_OK && np > 0)
+        return cva__report(diag, CVA_W_EXCLUDED, 0, 0, -1, ignored,
+                           "rows without a purchase (NaN x) and rows with x < 1 or m_x <= 0 were ignored");
     return cva__report(diag, st, 0, 0, -1, ignored, ignored ? "rows with x < 1 or m_x <= 0 were ignored" : NULL);
 }
 
@@ -497,7 +505,7 @@ cva_status cva_gg_expected_spend(const double *params, const double *x, const do
                                  double *out, int32_t *flag, cva_diag *diag)
 {
     double p, q, g, em;
-    size_t i;
+    size_t i, np = 0;
     if (!params)
         return cva__report(diag, CVA_E_NULLPTR, 1, 0, -1, 0, "params is NULL");
     p = params[0];
@@ -511,6 +519,10 @@ cva_status cva_gg_expected_spend(const double *params, const double *x, const do
     if (n > 0 && (!x || !m_x || !out))
         return cva__report(diag, CVA_E_NULLPTR, !x ? 2 : (!m_x ? 3 : 5), 0, -1, 0, NULL);
     for (i = 0; i < n; i++) {
+        if (isnan(x[i]) && isnan(m_x[i])) { /* a customer without a purchase: NaN out */
+            np++;
+            continue;
+        }
         if (!isfinite(x[i]))
             return cva__report(diag, CVA_E_NONFINITE, 2, 0, (int64_t)i, 0, "x is not finite");
         if (!isfinite(m_x[i]))
@@ -524,10 +536,13 @@ cva_status cva_gg_expected_spend(const double *params, const double *x, const do
     em = p * g / (q - 1.0);
     for (i = 0; i < n; i++) {
         const int pop = !(x[i] > 0.0) || !(m_x[i] > 0.0);
-        out[i] = pop ? em : p * (g + x[i] * m_x[i]) / (p * x[i] + q - 1.0);
+        out[i] = isnan(x[i]) ? CVA_NAN : pop ? em : p * (g + x[i] * m_x[i]) / (p * x[i] + q - 1.0);
         if (flag)
-            flag[i] = pop;
+            flag[i] = pop && !isnan(x[i]);
     }
+    if (np > 0)
+        return cva__report(diag, CVA_W_EXCLUDED, 0, 0, -1, np,
+                           "rows without a purchase (NaN x): their expected spend is NaN (diag->count rows)");
     return cva__report(diag, n ? CVA_OK : CVA_W_EMPTY, 0, 0, -1, 0, NULL);
 }
 
@@ -536,12 +551,12 @@ cva_status cva_gg_correlation(const double *x, const double *m_x, const double *
 {
     cva__ksum W = {0.0, 0.0}, Sx = {0.0, 0.0}, Sm = {0.0, 0.0}, Cxx = {0.0, 0.0}, Cmm = {0.0, 0.0},
               Cxm = {0.0, 0.0};
-    size_t i, used = 0;
+    size_t i, used = 0, np = 0;
     double mx, mm, vxx, vmm;
     cva_status st;
     if (!corr)
         return cva__report(diag, CVA_E_NULLPTR, 5, 0, -1, 0, "corr is NULL");
-    if ((st = check_rows(x, m_x, weight, n, diag, &used)) != CVA_OK)
+    if ((st = check_rows(x, m_x, weight, n, diag, &used, &np)) != CVA_OK)
         return st;
     *corr = CVA_NAN;
     if (used < 2)
@@ -573,5 +588,8 @@ cva_status cva_gg_correlation(const double *x, const double *m_x, const double *
         *corr = 1.0;
     if (*corr < -1.0)
         *corr = -1.0;
+    if (np > 0)
+        return cva__report(diag, CVA_W_EXCLUDED, 0, 0, -1, n - used,
+                           "rows without a purchase (NaN x) were left out with the rows x < 1 or m_x <= 0");
     return cva__report(diag, CVA_OK, 0, 0, -1, n - used, NULL);
 }

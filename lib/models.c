@@ -301,6 +301,85 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
     return st;
 }
 
+/* ------------------------------------------------ customers without a purchase */
+
+/* a customer without a purchase: x, t_x and T all NaN (a NaN in only some of them is an error) */
+static int np_row(double x, double tx, double T)
+{
+    return isnan(x) && isnan(tx) && isnan(T);
+}
+
+size_t cva__np_count(const double *x, const double *t_x, const double *T, size_t n)
+{
+    size_t i, k = 0;
+    if (!x || !t_x || !T)
+        return 0;
+    for (i = 0; i < n; i++)
+        k += (size_t)np_row(x[i], t_x[i], T[i]);
+    return k;
+}
+
+cva_status cva__np_compact(const cva_allocator *al, const double *const *in, int n_in, int n_out, size_t n,
+                           cva__np_split *sp)
+{
+    size_t i, k = 0, keep = 0, ncol = (size_t)n_in + (size_t)(n_out > 0 ? n_out : 0);
+    unsigned char *blk;
+    int c;
+    memset(sp, 0, sizeof *sp);
+    for (i = 0; i < n; i++)
+        keep += (size_t)!np_row(in[0][i], in[1][i], in[2][i]);
+    sp->n_keep = keep;
+    sp->n_skip = n - keep;
+    if (keep > (SIZE_MAX / sizeof(double) - 1) / (ncol + 1))
+        return CVA_E_NOMEM;
+    blk = (unsigned char *)cva__alloc(al, (keep ? keep : 1) * (ncol * sizeof(double) + sizeof(size_t)));
+    if (!blk)
+        return CVA_E_NOMEM;
+    sp->block = blk;
+    for (c = 0; c < n_in; c++)
+        sp->col[c] = in[c] ? (double *)(void *)blk + (size_t)c * keep : NULL;
+    sp->out = (double *)(void *)blk + (size_t)n_in * keep;
+    sp->map = (size_t *)(void *)((double *)(void *)blk + ncol * keep);
+    for (i = 0; i < n; i++) {
+        if (np_row(in[0][i], in[1][i], in[2][i]))
+            continue;
+        for (c = 0; c < n_in; c++)
+            if (in[c])
+                sp->col[c][k] = in[c][i];
+        sp->map[k++] = i;
+    }
+    return CVA_OK;
+}
+
+void cva__np_scatter(const cva__np_split *sp, const double *src, double *dst, size_t n)
+{
+    size_t i, k;
+    for (i = 0; i < n; i++)
+        dst[i] = CVA_NAN;
+    for (k = 0; k < sp->n_keep; k++)
+        dst[sp->map[k]] = src[k];
+}
+
+void cva__np_free(const cva_allocator *al, cva__np_split *sp)
+{
+    cva__free(al, sp->block);
+    sp->block = NULL;
+}
+
+cva_status cva__np_relay(cva_diag *diag, const cva_diag *loc, cva_status st, const cva__np_split *sp,
+                         int32_t arg_lo, int32_t arg_hi)
+{
+    int64_t idx = loc->index;
+    if (st == CVA_OK || (st == CVA_W_EMPTY && sp->n_keep == 0))
+        return cva__report(diag, st == CVA_OK ? CVA_W_EXCLUDED : st, 0, 0, -1, sp->n_skip,
+                           st == CVA_OK ? "rows without a purchase (NaN x, t_x and T) were skipped: their outputs "
+                                          "are NaN (diag->count rows)"
+                                        : "every row is without a purchase (NaN x, t_x and T)");
+    if (st < 0 && idx >= 0 && loc->arg >= arg_lo && loc->arg <= arg_hi && (uint64_t)idx < (uint64_t)sp->n_keep)
+        idx = (int64_t)sp->map[idx];
+    return cva__report(diag, st, loc->arg, loc->option, idx, loc->count, loc->detail);
+}
+
 /* --------------------------------------------------------------- validation */
 
 static int is_int(double v)
@@ -607,6 +686,26 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
         return cva__report(diag, CVA_W_EMPTY, 6, 0, -1, 0, NULL);
     if (!x || !t_x || !T)
         return cva__report(diag, CVA_E_NULLPTR, !x ? 2 : (!t_x ? 3 : 4), 0, -1, 0, "data array is NULL");
+    if (cva__np_count(x, t_x, T, n) > 0) {
+        /* rows without a purchase: fit the others (exactly as if they were alone) */
+        const double *in[4];
+        cva__np_split sp;
+        cva_diag loc;
+        in[0] = x;
+        in[1] = t_x;
+        in[2] = T;
+        in[3] = weight;
+        if (cva__np_compact(o.alloc, in, 4, 0, n, &sp) != CVA_OK)
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+        cva_diag_init(&loc, sizeof loc);
+        st = cva_model_fit_btyd(model, sp.col[0], sp.col[1], sp.col[2], sp.col[3], sp.n_keep, opts, fit, &loc);
+        if (st < 0 || st == CVA_OK || st == CVA_W_EMPTY)
+            st = cva__np_relay(diag, &loc, st, &sp, 2, 5);
+        else /* the fit's own warning; diag->count still says how many rows were skipped */
+            st = cva__report(diag, st, loc.arg, loc.option, loc.index, sp.n_skip, loc.detail);
+        cva__np_free(o.alloc, &sp);
+        return st;
+    }
     st = validate_rows(model, x, t_x, T, weight, n, diag, 2);
     if (st != CVA_OK)
         return st;
@@ -710,6 +809,31 @@ static cva_status common_eval_checks(int32_t model, const cva__btyd_model **mp, 
     return CVA_OK;
 }
 
+typedef cva_status (*np_eval_fn)(int32_t model, const double *params, double s, const double *x,
+                                 const double *t_x, const double *T, size_t n, double *out, cva_diag *diag);
+
+/* p_alive / expected / dert on rows some of which are without a purchase */
+static cva_status np_eval(np_eval_fn f, int32_t model, const double *params, double s, const double *x,
+                          const double *t_x, const double *T, size_t n, double *out, cva_diag *diag)
+{
+    const double *in[3];
+    cva__np_split sp;
+    cva_diag loc;
+    cva_status st;
+    in[0] = x;
+    in[1] = t_x;
+    in[2] = T;
+    if (cva__np_compact(NULL, in, 3, 1, n, &sp) != CVA_OK)
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+    cva_diag_init(&loc, sizeof loc);
+    st = f(model, params, s, sp.col[0], sp.col[1], sp.col[2], sp.n_keep, sp.out, &loc);
+    if (st >= 0)
+        cva__np_scatter(&sp, sp.out, out, n);
+    st = cva__np_relay(diag, &loc, st, &sp, 4, 6);
+    cva__np_free(NULL, &sp);
+    return st;
+}
+
 static cva_status finish(cva_diag *diag, cva_status st, size_t n)
 {
     if (st == CVA_OK && n == 0)
@@ -724,7 +848,26 @@ cva_status cva_model_loglik(int32_t model, const double *params, const double *x
     cva__btyd_rows rows;
     double g[4], s;
     int i;
-    cva_status st = common_eval_checks(model, &m, params, x, t_x, T, n, NULL, 0, 3, diag);
+    cva_status st;
+    if (n > 0 && cva__np_count(x, t_x, T, n) > 0) {
+        const double *in[3];
+        cva__np_split sp;
+        cva_diag loc;
+        in[0] = x;
+        in[1] = t_x;
+        in[2] = T;
+        if (cva__np_compact(NULL, in, 3, 1, n, &sp) != CVA_OK)
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+        cva_diag_init(&loc, sizeof loc);
+        st = cva_model_loglik(model, params, sp.col[0], sp.col[1], sp.col[2], sp.n_keep, ll ? sp.out : NULL,
+                              ll_sum, grad, &loc);
+        if (st >= 0 && ll)
+            cva__np_scatter(&sp, sp.out, ll, n);
+        st = cva__np_relay(diag, &loc, st, &sp, 3, 5);
+        cva__np_free(NULL, &sp);
+        return st;
+    }
+    st = common_eval_checks(model, &m, params, x, t_x, T, n, NULL, 0, 3, diag);
     if (st != CVA_OK)
         return st;
     if (!m->ll)
@@ -754,6 +897,8 @@ cva_status cva_model_p_alive(int32_t model, const double *params, double t_futur
         return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "t_future is NaN");
     if (!(t_future >= 0.0) || !isfinite(t_future))
         return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "t_future must be finite and >= 0");
+    if (out && n > 0 && cva__np_count(x, t_x, T, n) > 0)
+        return np_eval(cva_model_p_alive, model, params, t_future, x, t_x, T, n, out, diag);
     st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, diag);
     if (st != CVA_OK)
         return st;
@@ -772,6 +917,8 @@ cva_status cva_model_expected(int32_t model, const double *params, double t, con
         return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "t is NaN");
     if (!(t >= 0.0) || !isfinite(t))
         return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "t must be finite and >= 0");
+    if (out && n > 0 && cva__np_count(x, t_x, T, n) > 0)
+        return np_eval(cva_model_expected, model, params, t, x, t_x, T, n, out, diag);
     st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, diag);
     if (st != CVA_OK)
         return st;
@@ -839,6 +986,8 @@ cva_status cva_model_dert(int32_t model, const double *params, double delta, con
         return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "delta is NaN");
     if (!(delta > 0.0) || !isfinite(delta))
         return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "delta must be finite and > 0");
+    if (out && n > 0 && cva__np_count(x, t_x, T, n) > 0)
+        return np_eval(cva_model_dert, model, params, delta, x, t_x, T, n, out, diag);
     st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, diag);
     if (st != CVA_OK)
         return st;

@@ -980,6 +980,150 @@ static void impossible_row(void **state)
     }
 }
 
+/* Customers without a purchase (x, t_x, T all NaN, as cva_txn_summarize() writes them):
+   every fit gives exactly the fit of the other rows with CVA_W_EXCLUDED and diag->count =
+   those rows; every per-customer evaluation gives NaN exactly there and the other values
+   bit for bit. */
+enum { NP_N = 240, NP_ALL = NP_N + NP_N / 5 };
+
+static int same_bits(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+static void check_np_out(const double *full, const double *part, const unsigned char *skip, size_t n)
+{
+    size_t i, k = 0;
+    for (i = 0; i < n; i++) {
+        if (skip[i]) {
+            assert_true(isnan(full[i]));
+        } else {
+            assert_true(same_bits(full[i], part[k]));
+            k++;
+        }
+    }
+}
+
+static void no_purchase_rows(void **state)
+{
+    static const double params[4][4] = {
+        {0.6, 4.0, 0.8, 2.5}, {0.6, 4.0, 0.8, 2.5}, {0.6, 4.0, 0.5, 4.0}, {1.2, 0.8, 0.6, 2.7}};
+    static const double gg[3] = {6.25, 3.74, 15.45};
+    static double Tp[NP_N], x[NP_N], tx[NP_N], w[NP_N], m[NP_N];
+    static double fx[NP_ALL], ftx[NP_ALL], fT[NP_ALL], fw[NP_ALL], fm[NP_ALL];
+    static double o1[NP_ALL], o2[NP_ALL];
+    static unsigned char skip[NP_ALL];
+    cva_model_fit a, b;
+    cva_diag d;
+    size_t i, k, nskip = 0;
+    int32_t model;
+    (void)state;
+    for (model = CVA_MODEL_BGNBD; model <= CVA_MODEL_BGBB; model++) {
+        const double *p = params[model - 1];
+        double s1, s2, g1[4], g2[4];
+        for (i = 0; i < NP_N; i++) {
+            Tp[i] = model == CVA_MODEL_BGBB ? (double)(4 + i % 3) : 20.0 + (double)(i % 17);
+            w[i] = 1.0 + (double)(i % 3);
+        }
+        assert_status(cva_model_simulate(model, p, Tp, NP_N, 42u + (uint64_t)model, x, tx, NULL), CVA_OK);
+        assert_status(cva_gg_simulate(gg, x, NP_N, 7u, m, NULL), CVA_OK);
+        /* a customer without a purchase after every fifth row, and one first */
+        nskip = 0;
+        for (i = k = 0; k < NP_ALL; k++) {
+            skip[k] = (unsigned char)(k % 6 == 0);
+            if (skip[k]) {
+                fx[k] = ftx[k] = fT[k] = fm[k] = (double)NAN;
+                fw[k] = k == 6 ? (double)NAN : 2.0; /* the weight of a skipped row is not read */
+                nskip++;
+            } else {
+                fx[k] = x[i];
+                ftx[k] = tx[i];
+                fT[k] = Tp[i];
+                fm[k] = m[i];
+                fw[k] = w[i];
+                i++;
+            }
+        }
+        assert_int_equal(i, NP_N);
+        cva_model_fit_init(&a, sizeof a);
+        cva_model_fit_init(&b, sizeof b);
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_model_fit_btyd(model, x, tx, Tp, w, NP_N, NULL, &a, NULL), CVA_OK);
+        assert_status(cva_model_fit_btyd(model, fx, ftx, fT, fw, NP_ALL, NULL, &b, &d), CVA_W_EXCLUDED);
+        assert_int_equal(d.count, nskip);
+        assert_int_equal(d.status, CVA_W_EXCLUDED);
+        assert_memory_equal(&a, &b, sizeof a);
+        /* evaluations */
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_model_loglik(model, p, x, tx, Tp, NP_N, o1, &s1, g1, NULL), CVA_OK);
+        assert_status(cva_model_loglik(model, p, fx, ftx, fT, NP_ALL, o2, &s2, g2, &d), CVA_W_EXCLUDED);
+        assert_int_equal(d.count, nskip);
+        check_np_out(o2, o1, skip, NP_ALL);
+        assert_true(same_bits(s1, s2));
+        for (k = 0; k < 4; k++)
+            assert_true(same_bits(g1[k], g2[k]));
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_model_p_alive(model, p, 0.0, x, tx, Tp, NP_N, o1, NULL), CVA_OK);
+        assert_status(cva_model_p_alive(model, p, 0.0, fx, ftx, fT, NP_ALL, o2, &d), CVA_W_EXCLUDED);
+        assert_int_equal(d.count, nskip);
+        check_np_out(o2, o1, skip, NP_ALL);
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_model_expected(model, p, 5.0, x, tx, Tp, NP_N, o1, NULL), CVA_OK);
+        assert_status(cva_model_expected(model, p, 5.0, fx, ftx, fT, NP_ALL, o2, &d), CVA_W_EXCLUDED);
+        assert_int_equal(d.count, nskip);
+        check_np_out(o2, o1, skip, NP_ALL);
+        if (model != CVA_MODEL_BGBB) {
+            cva_diag_init(&d, sizeof d);
+            assert_status(cva_model_dert(model, p, 0.05, x, tx, Tp, NP_N, o1, NULL), CVA_OK);
+            assert_status(cva_model_dert(model, p, 0.05, fx, ftx, fT, NP_ALL, o2, &d), CVA_W_EXCLUDED);
+            assert_int_equal(d.count, nskip);
+            check_np_out(o2, o1, skip, NP_ALL);
+            cva_diag_init(&d, sizeof d);
+            assert_status(cva_clv(model, p, gg, x, tx, Tp, m, NP_N, NULL, o1, NULL), CVA_OK);
+            assert_status(cva_clv(model, p, gg, fx, ftx, fT, fm, NP_ALL, NULL, o2, &d), CVA_W_EXCLUDED);
+            assert_int_equal(d.count, nskip);
+            check_np_out(o2, o1, skip, NP_ALL);
+        }
+        /* errors in the other rows name the caller's row */
+        fx[7] = -1.0;
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_model_fit_btyd(model, fx, ftx, fT, NULL, NP_ALL, NULL, &b, &d), CVA_E_BADARG);
+        assert_int_equal(d.index, 7);
+        assert_int_equal(d.arg, 2);
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_model_p_alive(model, p, 0.0, fx, ftx, fT, NP_ALL, o2, &d), CVA_E_BADARG);
+        assert_int_equal(d.index, 7);
+        fx[7] = x[6];
+        /* a NaN in only some of x, t_x, T is still an error */
+        ftx[0] = 0.0;
+        assert_status(cva_model_fit_btyd(model, fx, ftx, fT, NULL, NP_ALL, NULL, &b, NULL), CVA_E_NONFINITE);
+        assert_status(cva_model_expected(model, p, 1.0, fx, ftx, fT, NP_ALL, o2, NULL), CVA_E_NONFINITE);
+        ftx[0] = (double)NAN;
+        /* nobody with a purchase */
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_model_fit_btyd(model, fx, ftx, fT, NULL, 1, NULL, &b, &d), CVA_W_EMPTY);
+        assert_int_equal(d.count, 1);
+        assert_status(cva_model_p_alive(model, p, 0.0, fx, ftx, fT, 1, o2, NULL), CVA_W_EMPTY);
+        assert_true(isnan(o2[0]));
+    }
+    /* Gamma-Gamma: the fit leaves them out, the expected spend is NaN there */
+    {
+        int32_t f1[NP_ALL], f2[NP_ALL];
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_gg_fit(x, m, NULL, NP_N, NULL, &a, &d), CVA_OK);
+        k = (size_t)d.count;
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_gg_fit(fx, fm, NULL, NP_ALL, NULL, &b, &d), CVA_W_EXCLUDED);
+        assert_int_equal(d.count, k + nskip);
+        assert_memory_equal(&a, &b, sizeof a);
+        assert_status(cva_gg_expected_spend(gg, x, m, NP_N, o1, f1, NULL), CVA_OK);
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_gg_expected_spend(gg, fx, fm, NP_ALL, o2, f2, &d), CVA_W_EXCLUDED);
+        assert_int_equal(d.count, nskip);
+        check_np_out(o2, o1, skip, NP_ALL);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -988,6 +1132,7 @@ int main(void)
         cmocka_unit_test(gg_cdnow),         cmocka_unit_test(std_errors),  cmocka_unit_test(time_units),
         cmocka_unit_test(penalty),          cmocka_unit_test(recovery),
         cmocka_unit_test(mbgnbd_recovery),  cmocka_unit_test(boundary_fits), cmocka_unit_test(impossible_row),
+        cmocka_unit_test(no_purchase_rows),
     };
     const char *dir = cva_test_data_dir();
     const char *req = getenv("CVA_REQUIRE_DATA");

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cohort_txn.h"
 #include "commands.h"
 #include "cli.h"
 #include "cva/cva.h"
@@ -35,7 +36,8 @@ void cmd_fit_help(void)
           "  bgbb     BG/BB, discrete opportunities (Fader, Hardie & Shang 2010):\n"
           "           alpha, beta, gamma, delta; needs --summary\n"
           "  sbg      shifted-beta-geometric, contractual cohorts (Fader & Hardie 2007):\n"
-          "           alpha, beta; needs --summary with a cohort survivor table\n"
+          "           alpha, beta; --summary with a cohort survivor table, or --input\n"
+          "           transactions with --period or --period-length (below)\n"
           "\n"
           "Input, one of:\n"
           "  --input FILE     transactions (see the input options below): the statistics of\n"
@@ -57,6 +59,12 @@ void cmd_fit_help(void)
           "                     period_0,period_1,...,period_J   (or numbers, no header)\n"
           "                   customers still active j periods after acquisition (period_0 =\n"
           "                   cohort size); an empty cell = not yet observed (only at the end).\n"
+          "  --period day|week|month|quarter   (sbg with --input) acquisition cohorts by\n"
+          "                   calendar period of the first purchase (weeks start on Monday);\n"
+          "                   survivors of a cohort in period j = its customers with a purchase\n"
+          "                   in period j or later, up to the period of the last date (or --end)\n"
+          "  --period-length N  (sbg with --input) periods of N days: floor(days since\n"
+          "                   1970-01-01 / N)\n"
           "  --frequency-col, --recency-col, --T-col, --monetary-col, --weights-col NAME\n"
           "                   other column names in the --summary file\n"
           "\n",
@@ -216,6 +224,8 @@ typedef struct fit_job {
     uint64_t max_iter;
     double penal;
     int q1, max_iter_given, unit_given;
+    int period_cal, period_given; /* sBG cohorts from transactions: --period / --period-length */
+    double period_len;
     /* fitting options and what the output says besides the fit */
     cva_fit_opts fo;
     fit_extra ex;
@@ -251,6 +261,27 @@ static int fit_parse(fit_job *j, int argc, char **argv, cli_err *err)
             if (m < 0)
                 return -1;
             j->model_s = v;
+            continue;
+        }
+        if ((m = cli_match_opt(argc, argv, &i, "--period", &v, err)) != 0) {
+            if (m < 0)
+                return -1;
+            if ((j->period_cal = cli_cohort_period_code(v)) == CLI_CPER_NONE) {
+                cli_fail(err, CLI_EXIT_USAGE, "option --period: \"%s\" is not day, week, month or quarter", v);
+                return -1;
+            }
+            j->period_given = 1;
+            continue;
+        }
+        if ((m = cli_match_opt(argc, argv, &i, "--period-length", &v, err)) != 0) {
+            if (m < 0 || cli_parse_double_opt("--period-length", v, &j->period_len, err))
+                return -1;
+            if (!(j->period_len > 0.0)) {
+                cli_fail(err, CLI_EXIT_USAGE, "option --period-length: must be > 0 (days), got %s", v);
+                return -1;
+            }
+            j->period_cal = CLI_CPER_NONE;
+            j->period_given = 2;
             continue;
         }
         if ((m = cli_match_opt(argc, argv, &i, "--summary", &v, err)) != 0) {
@@ -325,10 +356,20 @@ static int fit_parse(fit_job *j, int argc, char **argv, cli_err *err)
         cli_fail(err, CLI_EXIT_USAGE, "fit: no input: give --input FILE (transactions) or --summary FILE");
         return -1;
     }
-    if ((j->model == CVA_MODEL_BGBB || j->model == CVA_MODEL_SBG) && !j->summary) {
+    if (j->period_given && (j->model != CVA_MODEL_SBG || j->summary)) {
+        cli_fail(err, CLI_EXIT_USAGE, "fit: --period and --period-length build sBG cohorts from transactions "
+                 "(--model sbg --input FILE)");
+        return -1;
+    }
+    if (j->model == CVA_MODEL_SBG && !j->summary && j->o.cal_end) {
+        cli_fail(err, CLI_EXIT_USAGE, "fit: --calibration-end does not apply to sBG cohorts");
+        return -1;
+    }
+    if ((j->model == CVA_MODEL_BGBB || (j->model == CVA_MODEL_SBG && !j->period_given)) && !j->summary) {
         cli_fail(err, CLI_EXIT_USAGE, "fit: --model %s needs --summary FILE (%s)", j->model_s,
                  j->model == CVA_MODEL_BGBB ? "frequency,recency,periods,weights per pattern of discrete opportunities"
-                                         : "a cohort survivor table");
+                                            : "a cohort survivor table, or --input FILE with --period or "
+                                              "--period-length");
         return -1;
     }
     if (j->summary && (j->o.cal_end || j->o.end)) {
@@ -386,8 +427,17 @@ static int fit_load(fit_job *j, cli_err *err)
 {
     int rc;
     if (j->model == CVA_MODEL_SBG) {
-        if ((rc = cli_read_cohorts(j->summary, j->o.delim, &j->surv, &j->n_coh, &j->n_per, err)) != 0)
-            return rc;
+        if (j->summary) {
+            if ((rc = cli_read_cohorts(j->summary, j->o.delim, &j->surv, &j->n_coh, &j->n_per, err)) != 0)
+                return rc;
+        } else {
+            if ((rc = cli_load(&j->o, &j->tx, err)) != 0)
+                return rc;
+            if ((rc = cli_cohorts_from_txn(&j->o, &j->tx, j->period_cal, j->period_len, &j->surv, &j->n_coh, err)) !=
+                0)
+                return rc;
+            j->n_per = j->n_coh;
+        }
         j->ex.n_cohorts = (long long)j->n_coh;
         j->ex.n_periods = (long long)j->n_per;
     } else if (j->summary) {
@@ -428,20 +478,23 @@ static int fit_run(fit_job *j, cli_err *err)
     cva_diag_init(&dg, sizeof dg);
     if (j->model == CVA_MODEL_SBG) {
         st = cva_sbg_fit(j->surv, j->n_coh, j->n_per, &j->fo, &j->fit, &dg);
-    } else if (j->d.n == 0) {
+    } else if (j->d.n == j->d.dropped) {
         rc = cli_fail(err, CLI_EXIT_DATA, "fit: no customers to fit%s", j->d.dropped ? " (none with a purchase "
                       "in the calibration period)" : "");
         return rc;
     } else if (j->model == CVA_MODEL_GG) {
         st = cva_gg_fit(j->d.x, j->d.m, j->d.w, j->d.n, &j->fo, &j->fit, &dg);
         if (st >= 0) {
-            j->ex.ignored = (long long)dg.count;
+            j->ex.ignored = (long long)(dg.count - j->d.dropped); /* those without a purchase have their own note */
             /* the model's independence check (SPEC §5.5); NaN when undefined */
             j->ex.has_corr = cva_gg_correlation(j->d.x, j->d.m, j->d.w, j->d.n, &j->ex.corr_x_mx, NULL) >= 0;
         }
     } else {
         st = cva_model_fit_btyd(j->model, j->d.x, j->d.tx, j->d.T, j->d.w, j->d.n, &j->fo, &j->fit, &dg);
     }
+    /* the customers without a purchase the library skipped: said in the note below */
+    if (st == CVA_W_EXCLUDED && j->d.dropped > 0)
+        st = CVA_OK;
     cli_fit_progress_done();
     if (st == CVA_W_EMPTY) {
         rc = cli_fail(err, CLI_EXIT_DATA, "fit: nothing to fit (%s)",

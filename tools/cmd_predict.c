@@ -125,6 +125,8 @@ static int do_fit(int32_t model, const cli_custdata *d, const cva_fit_opts *fo, 
         st = cva_gg_fit(d->x, d->m, d->w, d->n, fo, &f, &dg);
     else
         st = cva_model_fit_btyd(model, d->x, d->tx, d->T, d->w, d->n, fo, &f, &dg);
+    if (st == CVA_W_EXCLUDED && d->dropped > 0) /* customers without a purchase: their own note */
+        st = CVA_OK;
     cli_fit_progress_done();
     if (st == CVA_W_EMPTY)
         return cli_fail(err, CLI_EXIT_DATA, "cannot fit %s: %s", cli_model_title(model),
@@ -155,6 +157,8 @@ static void holdout_table(int32_t model, const char *unit, const cli_custdata *d
         n_b[b] = act_b[b] = pred_b[b] = 0.0;
     for (k = 0; k < d->n; k++) {
         double w = d->w ? d->w[k] : 1.0;
+        if (isnan(d->x[k])) /* without a purchase in the calibration period */
+            continue;
         b = d->x[k] >= 7 ? 7 : (int)d->x[k];
         n_b[b] += w;
         act_b[b] += w * d->xh[k];
@@ -511,7 +515,7 @@ static int predict_load(predict_job *j, cli_err *err)
             return rc;
         if ((rc = cli_custdata_from_txn(&j->o, &j->tx, &j->d, err)) != 0)
             return rc;
-        if (j->o.cal_end && j->d.n == 0 && j->tx.n > 0 && j->o.cal_days < j->tx.t_min) {
+        if (j->o.cal_end && j->d.n == j->d.dropped && j->tx.n > 0 && j->o.cal_days < j->tx.t_min) {
             char first[24];
             cli_format_date(j->tx.t_min, first);
             rc = cli_fail(err, CLI_EXIT_USAGE,
@@ -537,7 +541,7 @@ static int predict_load(predict_job *j, cli_err *err)
 static int predict_fit(predict_job *j, cli_err *err)
 {
     int rc;
-    if (!j->params_f && j->d.n == 0) {
+    if (!j->params_f && j->d.n == j->d.dropped) {
         rc = cli_fail(err, CLI_EXIT_DATA, "predict: no customers to fit the model on (give --params)");
         return rc;
     }
@@ -545,7 +549,7 @@ static int predict_fit(predict_job *j, cli_err *err)
         return rc;
     (void)cli_params_notice(&j->pp, j->params_f, "", j->notes, sizeof j->notes);
     if (j->spend && !j->spend_f) {
-        if (j->d.n == 0) {
+        if (j->d.n == j->d.dropped) {
             rc = cli_fail(err, CLI_EXIT_DATA, "predict: no customers to fit Gamma-Gamma on (give --spend-params)");
             return rc;
         }
@@ -681,13 +685,16 @@ static void predict_write(const predict_job *j, cli_out *out)
                      j->model == CVA_MODEL_BGBB ? "period"
                      : j->o.week_unit           ? "week"
                                                 : "day",
-                     (unsigned long)j->d.n, j->notes);
+                     (unsigned long)(j->d.n - j->d.dropped), j->notes);
         }
         cli_table_begin(&t, out, j->o.format == CLI_FMT_JSON, cols, nc, meta, "customers");
         for (k = 0; k < j->d.n; k++) {
             char ib[24];
             size_t ilen;
-            const char *id = cli_custdata_id(&j->d, k, ib, &ilen);
+            const char *id;
+            if (isnan(j->d.x[k])) /* without a purchase: no prediction, left out (the note says how many) */
+                continue;
+            id = cli_custdata_id(&j->d, k, ib, &ilen);
             if (j->d.id && !j->d.ids->text)
                 cli_table_int(&t, j->d.id[k]);
             else if ((!j->d.id && !j->d.id_off) || int_ids)
@@ -740,7 +747,7 @@ static void predict_notes(predict_job *j)
                      "discount %.6g %% per step, margin %.6g; Gamma-Gamma %s",
                      j->co.step_length, j->o.week_unit ? "weeks" : "days", 100.0 * j->discount, j->margin, gb);
     }
-    if (j->d.xh && !cli_quiet && j->d.n > 0) {
+    if (j->d.xh && !cli_quiet && j->d.n > j->d.dropped) {
         double *use = j->ey;
         if (!(fabs(j->horizon - j->d.hold_len) <= 0.0)) {
             j->ey_h = (double *)cli_xmalloc(j->d.n * sizeof(double));

@@ -118,19 +118,10 @@ void cli_custdata_where(const cli_custdata *d, size_t k, char *buf, size_t cap)
     snprintf(buf, cap, "customer %s", q);
 }
 
-static double *dup_sel(const double *src, const size_t *sel, size_t n)
-{
-    double *p = (double *)cli_xmalloc((n ? n : 1) * sizeof(double));
-    size_t k;
-    for (k = 0; k < n; k++)
-        p[k] = src[sel[k]];
-    return p;
-}
-
 int cli_custdata_from_txn(const cli_input_opts *o, const cli_txn *tx, cli_custdata *d, cli_err *err)
 {
     cli_summary s;
-    size_t k, n = 0, *sel;
+    size_t k;
     int rc;
 
     memset(d, 0, sizeof *d);
@@ -138,30 +129,26 @@ int cli_custdata_from_txn(const cli_input_opts *o, const cli_txn *tx, cli_custda
     d->time_unit = o->week_unit ? CLI_UNIT_WEEK : CLI_UNIT_DAY;
     if ((rc = cli_summary_txn(tx, o->end_days, o->cal_days, o->week_unit ? 7.0 : 1.0, &s, err)) != 0)
         return rc;
-    sel = (size_t *)cli_xmalloc((s.n ? s.n : 1) * sizeof(size_t));
-    for (k = 0; k < s.n; k++) {
-        if (isnan(s.frequency[k]))
-            d->dropped++;
-        else
-            sel[n++] = k;
-    }
-    d->n = n;
-    d->x = dup_sel(s.frequency, sel, n);
-    d->tx = dup_sel(s.recency, sel, n);
-    d->T = dup_sel(s.T, sel, n);
-    d->m = dup_sel(s.monetary_value, sel, n);
-    d->id = (int64_t *)cli_xmalloc((n ? n : 1) * sizeof(int64_t));
-    for (k = 0; k < n; k++)
-        d->id[k] = s.id[sel[k]];
+    /* every customer, those without a purchase too (NaN statistics): the library skips them */
+    for (k = 0; k < s.n; k++)
+        d->dropped += isnan(s.frequency[k]) != 0;
+    d->n = s.n;
+    d->x = s.frequency;
+    d->tx = s.recency;
+    d->T = s.T;
+    d->m = s.monetary_value;
+    d->id = s.id;
+    s.frequency = s.recency = s.T = s.monetary_value = NULL;
+    s.id = NULL;
     d->ids = &tx->ids;
     if (s.has_cal) {
-        d->xh = dup_sel(s.frequency_holdout, sel, n);
-        d->mh = dup_sel(s.monetary_value_holdout, sel, n);
+        d->xh = s.frequency_holdout;
+        d->mh = s.monetary_value_holdout;
+        s.frequency_holdout = s.monetary_value_holdout = NULL;
         /* the library's ends: its duration_holdout (without customers: only with an --end) */
-        if (n > 0 || !isnan(o->end_days))
+        if (s.n > d->dropped || !isnan(o->end_days))
             d->hold_len = (s.obs_end - s.stats_end) / (o->week_unit ? 7.0 : 1.0);
     }
-    free(sel);
     cli_summary_free(&s);
     return 0;
 }

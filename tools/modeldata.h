@@ -41,8 +41,9 @@ typedef struct cli_custdata {
     uint32_t *id_len;
     uint64_t *line;     /**< summary input: line number of each row */
     const char *src;    /**< file name for messages */
-    size_t dropped;     /**< customers without a purchase (left out): transaction input, or summary
-                             rows whose frequency, recency, T and monetary value are all empty */
+    size_t dropped;     /**< customers without a purchase: transaction input (rows kept, NaN statistics,
+                             skipped by the library), or summary rows whose frequency, recency, T and
+                             monetary value are all empty (left out when read) */
     int time_unit;      /**< ::cli_unit of recency, T and hold_len: the --time-unit of a transaction
                              input, or the time_unit column of a summary file (CLI_UNIT_UNKNOWN
                              without one, or when it has no rows) */
@@ -70,8 +71,9 @@ void cli_custdata_where(const cli_custdata *d, size_t k, char *buf, size_t cap);
 
 /**
  * Statistics from loaded transactions (options @p o: end, calibration end, time unit).
- * Customers without a purchase (up to the calibration end) are left out and counted
- * in d->dropped. 0 or an exit code.
+ * Customers without a purchase (up to the calibration end) keep their rows, with NaN
+ * statistics that the library's fits and evaluations skip, and are counted in
+ * d->dropped (commands leave them out of their output). 0 or an exit code.
  */
 int cli_custdata_from_txn(const cli_input_opts *o, const cli_txn *tx, cli_custdata *d, cli_err *err);
 

@@ -27,6 +27,16 @@ extern "C" {
  * occasions), recency t_x and age T in model time units (for BG/BB:
  * x repeat transactions, t_x the period of the last one, T = n opportunities).
  *
+ * **Customers without a purchase.** A row whose x, t_x and T are all NaN (what
+ * cva_txn_summarize() writes for a customer without a purchase, e.g. before the
+ * calibration end) is skipped, as RFM leaves such a customer unscored: it does not
+ * enter a likelihood, its per-customer outputs are NaN, and the call returns
+ * `CVA_W_EXCLUDED` with diag->count = those rows (a fit's own warning, e.g.
+ * `CVA_W_BOUNDARY`, takes precedence and diag->count still counts them; so does an
+ * evaluation's `CVA_W_SERIES_LIMIT`, with its own count). The other rows give exactly
+ * what they give alone; the weight of a skipped row is not read. A NaN in only one or two of x, t_x, T is `CVA_E_NONFINITE`.
+ * Gamma-Gamma does the same for rows with NaN x and m_x.
+ *
  * All functions are reentrant; a ::cva_model_fit is a plain value that may be
  * shared read-only between threads.
  *
@@ -155,7 +165,9 @@ CVA_API const char *cva_model_param_name(int32_t model, int32_t i);
  *                           fit->boundary flags the parameters concerned.
  * @retval CVA_W_MAXITER     iteration limit reached; fit holds the best point.
  * @retval CVA_W_NOT_CONVERGED  stopped without passing the convergence test; fit holds the best point.
- * @retval CVA_W_EMPTY       n = 0 (fit untouched).
+ * @retval CVA_W_EXCLUDED    rows without a purchase (x, t_x, T all NaN) were skipped (diag->count);
+ *                           the fit is that of the other rows.
+ * @retval CVA_W_EMPTY       n = 0, or every row is without a purchase (fit untouched).
  * @retval CVA_E_BADARG      invalid row (x < 0, non-integer x, t_x > T, x = 0 with t_x > 0,
  *                           x > 0 with t_x = 0 (impossible: a repeat purchase at the first one,
  *                           continuous-time models); diag->index).
@@ -181,6 +193,8 @@ CVA_API CVA_NODISCARD cva_status cva_model_fit_btyd(int32_t model, const double 
  * @retval CVA_OK
  * @retval CVA_W_BOUNDARY  no spend heterogeneity (q, gamma -> infinity) or another edge; see
  *                         cva_model_fit_btyd(). diag->count still holds the rows ignored.
+ * @retval CVA_W_EXCLUDED  some rows are without a purchase (x and m_x NaN): ignored like the
+ *                         others with x < 1 or m_x <= 0 (diag->count counts them all).
  * @retval CVA_W_MAXITER
  * @retval CVA_W_NOT_CONVERGED
  * @retval CVA_W_EMPTY no usable row
@@ -223,6 +237,7 @@ CVA_API CVA_NODISCARD cva_status cva_sbg_fit(const double *survivors, size_t n_c
  * @param grad   out (may be NULL): ∂ Σ LL_i / ∂ params (n_params values).
  * @param diag   optional diagnostics.
  * @retval CVA_OK
+ * @retval CVA_W_EXCLUDED rows without a purchase: their outputs are NaN (diag->count rows).
  * @retval CVA_E_DOMAIN
  * @retval CVA_E_BADARG
  * @retval CVA_E_NONFINITE
@@ -242,6 +257,7 @@ CVA_API CVA_NODISCARD cva_status cva_model_loglik(int32_t model, const double *p
  * @param out P(alive) per customer.
  * @param diag optional.
  * @retval CVA_OK
+ * @retval CVA_W_EXCLUDED rows without a purchase: their outputs are NaN (diag->count rows).
  * @retval CVA_E_DOMAIN
  * @retval CVA_E_BADARG
  * @retval CVA_E_NONFINITE
@@ -260,6 +276,7 @@ CVA_API CVA_NODISCARD cva_status cva_model_p_alive(int32_t model, const double *
  * @param out E[Y(t) | x, t_x, T].
  * @param diag optional.
  * @retval CVA_OK
+ * @retval CVA_W_EXCLUDED rows without a purchase: their outputs are NaN (diag->count rows).
  * @retval CVA_W_SERIES_LIMIT
  * @retval CVA_E_DOMAIN
  * @retval CVA_E_BADARG
@@ -311,6 +328,7 @@ CVA_API CVA_NODISCARD cva_status cva_model_prob_n(int32_t model, const double *p
  * @param out DERT.
  * @param diag optional.
  * @retval CVA_OK
+ * @retval CVA_W_EXCLUDED rows without a purchase: their outputs are NaN (diag->count rows).
  * @retval CVA_E_DOMAIN
  * @retval CVA_E_BADARG
  * @retval CVA_W_SERIES_LIMIT
@@ -332,6 +350,7 @@ CVA_API CVA_NODISCARD cva_status cva_model_dert(int32_t model, const double *par
  * @param flag optional out: 1 where E[M] was used.
  * @param diag optional.
  * @retval CVA_OK
+ * @retval CVA_W_EXCLUDED rows without a purchase: their outputs are NaN (diag->count rows).
  * @retval CVA_E_DOMAIN q <= 1
  * @retval CVA_E_BADARG x < 0 or m_x < 0 (diag->index: the row, diag->arg: 2 or 3)
  * @retval CVA_E_NONFINITE
@@ -355,6 +374,8 @@ CVA_API CVA_NODISCARD cva_status cva_gg_expected_spend(const double *params, con
  * @param corr   out: the correlation in [-1, 1], NaN with `CVA_W_EMPTY`.
  * @param diag   optional diagnostics; diag->count = rows left out (x < 1 or m_x <= 0).
  * @retval CVA_OK
+ * @retval CVA_W_EXCLUDED some rows are without a purchase (x and m_x NaN): left out with the
+ *         rows x < 1 or m_x <= 0 (diag->count counts them all).
  * @retval CVA_W_EMPTY fewer than two usable rows, or x or m_x constant over them (*corr = NaN).
  * @retval CVA_E_NULLPTR @p corr, or @p x / @p m_x with n > 0, is NULL.
  * @retval CVA_E_NONFINITE a value is NaN or infinite (diag->arg, diag->index).

@@ -31,9 +31,9 @@ extern "C" {
  * - every function that can fail with a message takes `cva_diag *diag` as its
  *   LAST parameter (NULL allowed). Exempt: the initialisers (`*_init`,
  *   `*_init_defaults`, which only fill the struct they are given) and the pure
- *   queries cva_txn_workspace_size(), cva_rfm_workspace_size() and
- *   cva_rfm_map_get(), whose only failures (a NULL out pointer, an unknown id,
- *   a size overflow) the status names completely;
+ *   queries: the `*_workspace_size` functions (e.g. cva_txn_workspace_size())
+ *   and cva_rfm_map_get(), whose only failures (a NULL out pointer, an unknown
+ *   id, a size overflow) the status names completely;
  * - every function returning ::cva_status that computes outputs is declared
  *   `CVA_NODISCARD` (a warning when a caller drops the status); the
  *   initialisers are not, since with a valid pointer and `sizeof` they cannot
@@ -210,7 +210,8 @@ enum cva_struct_id {
     CVA_STRUCT_RFM_SEGMENT_STAT = 10, /**< ::cva_rfm_segment_stat */
     CVA_STRUCT_FIT_OPTS = 11, /**< ::cva_fit_opts */
     CVA_STRUCT_MODEL_FIT = 12, /**< ::cva_model_fit */
-    CVA_STRUCT_CLV_OPTS = 13  /**< ::cva_clv_opts */
+    CVA_STRUCT_CLV_OPTS = 13, /**< ::cva_clv_opts */
+    CVA_STRUCT_COHORT_TABLE = 14 /**< ::cva_cohort_table */
 };
 
 /**

@@ -21,3 +21,4 @@
 #include "cva/rfm.h"
 #include "cva/churn.h"
 #include "cva/retention.h"
+#include "cva/cohort.h"

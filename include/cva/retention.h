@@ -81,6 +81,7 @@ CVA_API cva_status cva_clv_opts_init_defaults(cva_clv_opts *opts, size_t struct_
  * @param out CLV per customer.
  * @param diag optional.
  * @retval CVA_OK
+ * @retval CVA_W_EXCLUDED rows without a purchase: their outputs are NaN (diag->count rows).
  * @retval CVA_W_SERIES_LIMIT with steps = 0, some customer's terms had not vanished after the
  *         1200-step cap (diag->option = #CVA_OPT_CLV_STEPS, diag->count = those customers; their
  *         CLV is the sum of 1200 steps); with diag->option = 0, a special-function series of

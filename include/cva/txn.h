@@ -128,8 +128,8 @@ typedef struct cva_txn_opts {
  * and referrals use rows with t <= calibration_end, and T and days_since_last
  * are measured to the calibration end. A customer whose first purchase falls
  * in the holdout still gets a row (n_txn = 0, NaN frequency/recency/T, its
- * holdout actuals filled); drop such rows before fitting a model (the Python
- * `lifetimes` helper leaves them out; `cva summary` does too and says so).
+ * holdout actuals filled); the model fits and evaluations of churn.h skip such
+ * rows (NaN outputs, `CVA_W_EXCLUDED`), so the columns can be passed as they are.
  */
 typedef struct cva_txn_summary {
     uint32_t struct_size;   /**< sizeof(cva_txn_summary). */

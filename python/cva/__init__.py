@@ -12,7 +12,8 @@ RFM (SPEC §3): :func:`rfm_from_summary`, :func:`rfm_raw`, :func:`rfm_score`,
 :func:`rfm_report`, :func:`rfm_high_influence`, :func:`label`.
 Churn and spend models (SPEC §5, §6.3): :class:`BetaGeo`, :class:`ModifiedBetaGeo`,
 :class:`ParetoNBD`, :class:`BetaGeoBetaBinom`, :class:`GammaGamma`,
-:class:`ShiftedBetaGeo`, :func:`clv`, :func:`cohort_curves`.
+:class:`ShiftedBetaGeo`, :func:`clv`, :func:`cohort_curves`; cohort tables from
+transactions: :func:`cohorts`.
 Low level: the ctypes structures (:class:`Diag`, :class:`TxnInput`,
 :class:`TxnOpts`, :class:`TxnSummary`, :class:`SimOpts`, :class:`Allocator`),
 :func:`txn_summarize`, :func:`txn_workspace_size`, :func:`simulate_bgnbd_gg`
@@ -36,7 +37,7 @@ from ._lib import (
     RfmOpts, RfmCuts, RfmRule, RfmSegmentStat,
     FitOpts, ModelFit, ClvOpts, ProgressFunc, fit_opts_init_defaults, model_fit_init,
     clv_opts_init_defaults, model_n_params, model_param_names,
-    STRUCT_FIT_OPTS, STRUCT_MODEL_FIT, STRUCT_CLV_OPTS,
+    STRUCT_FIT_OPTS, STRUCT_MODEL_FIT, STRUCT_CLV_OPTS, STRUCT_COHORT_TABLE, CohortTable,
     MODEL_BGNBD, MODEL_MBGNBD, MODEL_PNBD, MODEL_BGBB, MODEL_GG, MODEL_SBG,
     REFUND_NET, REFUND_AS_ROW, REFUND_EXCLUDE, F_ZERO_NOT_PURCHASE, F_SKIP_INVALID,
     TIME_CONTINUOUS, TIME_PERIOD, NO_REFERRER,
@@ -61,6 +62,7 @@ from ._lib import (
 from ._lib import get as library
 from ._txn import summarize, Summary, Workspace, to_days, from_days
 from ._sim import simulate, Simulation
+from ._cohort import cohorts, Cohorts
 from ._rfm import (
     rfm_raw, rfm_from_summary, rfm_score, rfm_cuts, rfm_assign, rfm_composite, rfm_segment,
     rfm_segment_labels, rfm_map_check, rfm_report, rfm_high_influence, segment_map,
@@ -94,6 +96,7 @@ __all__ = [
     "BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "BetaGeoBetaBinom", "GammaGamma",
     "ShiftedBetaGeo", "clv", "cohort_curves", "CohortCurves", "Lifetime", "gg_correlation",
     "simulate_btyd", "simulate_gg_spend", "simulate_sbg", "BtydSimulation",
+    "cohorts", "Cohorts", "CohortTable",
     "FitOpts", "ModelFit", "ClvOpts", "ProgressFunc", "fit_opts_init_defaults",
     "model_fit_init", "clv_opts_init_defaults", "model_n_params", "model_param_names",
     "Error", "LibraryError", "VersionMismatchError", "NullPointerError", "BadArgumentError",

@@ -100,23 +100,12 @@ def _isnan_list(values):
     return [isinstance(v, float) and math.isnan(v) for v in values]
 
 
-def _drop_no_purchase(res, names):
-    """Columns of a summary without the customers whose frequency is NaN
-    (no purchase in the calibration period). Returns (columns, dropped)."""
-    cols = [_field(res, nm) for nm in names]
-    if np is not None:
-        arrs = [np.asarray(c, dtype=np.float64).reshape(-1) for c in cols]
-        keep = ~np.isnan(arrs[0])
-        dropped = int(arrs[0].size - keep.sum())
-        if dropped:
-            arrs = [a[keep] for a in arrs]
-        return arrs, dropped
-    lists = [cv.to_list(c) for c in cols]
-    nan = _isnan_list(lists[0])
-    dropped = sum(nan)
-    if dropped:
-        lists = [[v for v, bad in zip(lst, nan) if not bad] for lst in lists]
-    return lists, dropped
+def _no_purchase_count(frequency):
+    """Customers without a purchase (NaN frequency) in a summary column, for the notes:
+    the library itself skips those rows (NaN outputs, ``CVA_W_EXCLUDED``)."""
+    if np is not None and hasattr(frequency, "__array__"):
+        return int(np.isnan(np.asarray(frequency, dtype=np.float64)).sum())
+    return sum(_isnan_list(cv.to_list(frequency)))
 
 
 class _Progress:
@@ -222,7 +211,13 @@ def _finish_fit(model, st, diag, fit, keep, what):
     model.boundary = tuple(names[i] for i in range(k) if fit.boundary >> i & 1)
     model.boundary_direction = {names[i]: ("upper" if fit.boundary_upper >> i & 1 else "lower")
                                 for i in range(k) if fit.boundary >> i & 1}
-    if st > 0 or not model.converged:
+    if st == _errors.W_EXCLUDED and model.converged:
+        # rows without a purchase (NaN statistics), skipped by the library
+        text = diag.detail_text or _lib.strerror(st)
+        w = _errors.CvaWarning("%s: %s; %d row(s) left out" % (what, text, int(diag.count)), status=st,
+                               name=model.status_name, detail=text, count=int(diag.count))
+        warnings.warn(w, stacklevel=3)
+    elif st > 0 or not model.converged:
         # CVA_W_BOUNDARY, CVA_W_MAXITER, CVA_W_NOT_CONVERGED: say which parameters
         text = _fit_warning_text(model) or _lib.strerror(st)
         w = _errors.CvaWarning("%s: %s (%s)" % (what, text, model.status_name), status=st,
@@ -441,19 +436,18 @@ class _BTYD(_Model):
     def fit_summary(self, summary, weights=None, **kw):
         """Fit on the result of :func:`cva.summarize` (or any mapping/DataFrame with
         ``frequency``, ``recency`` and ``T`` columns). Customers without a purchase
-        in the calibration period (NaN frequency) are dropped; :attr:`note` says
-        how many. Other keywords go to :meth:`fit`."""
-        cols, dropped = _drop_no_purchase(summary, ("frequency", "recency", "T"))
-        if dropped and weights is not None:
-            raise _bad_arg("weights cannot be combined with customers without a purchase; "
-                           "drop them first")
+        in the calibration period (NaN frequency, recency and T) are left out by the
+        library (status ``W_EXCLUDED``, a :class:`CvaWarning`); :attr:`note` says how
+        many. Other keywords go to :meth:`fit`."""
+        cols = [_field(summary, nm) for nm in ("frequency", "recency", "T")]
+        dropped = _no_purchase_count(cols[0])
         self.fit(cols[0], cols[1], cols[2], weights=weights, **kw)
         if dropped:
             self.note = ("%d customer(s) without a purchase in the calibration period were "
                          "left out" % dropped)
-            warnings.warn(_errors.CvaWarning("%s.fit_summary: %s" % (type(self).__name__,
-                                                                      self.note), count=dropped),
-                          stacklevel=2)
+            if self.status != _errors.W_EXCLUDED:  # the fit's own warning took the status
+                warnings.warn(_errors.CvaWarning("%s.fit_summary: %s" % (type(self).__name__, self.note),
+                                                 count=dropped), stacklevel=2)
         return self
 
     def _btyd_call(self, fn_name, scalar_arg, frequency, recency, T, what):
@@ -623,15 +617,13 @@ class BetaGeoBetaBinom(_BTYD):
             break
         else:
             raise KeyError("the table needs a n_periods, periods or T column")
-        cols, dropped = _drop_no_purchase(summary, ("frequency", "recency", key))
+        cols = [_field(summary, nm) for nm in ("frequency", "recency", key)]
+        dropped = _no_purchase_count(cols[0])
         if weights is None:
             try:
                 weights = _field(summary, "weights")
             except KeyError:
                 weights = None
-            else:
-                if dropped:
-                    raise _bad_arg("rows without a purchase in a weighted table")
         self.fit(cols[0], cols[1], cols[2], weights=weights, **kw)
         if dropped:
             self.note = "%d customer(s) without a purchase were left out" % dropped
@@ -678,6 +670,10 @@ class GammaGamma(_Model):
                                    ctypes.byref(fit), ctypes.byref(diag))
         self.note = None
         _finish_fit(self, st, diag, fit, keep, "GammaGamma.fit")
+        # rows without a purchase (NaN frequency and monetary_value) are counted apart
+        self.no_purchase = _no_purchase_count(arrs[0].owner) if n > 0 else 0
+        self.ignored = self.rows_not_used = self.ignored - self.no_purchase
+        self.note = None
         if self.rows_not_used:
             self.note = ("%d row(s) with frequency 0 or monetary_value <= 0 not used in the fit"
                          % self.rows_not_used)
@@ -687,12 +683,11 @@ class GammaGamma(_Model):
 
     def fit_summary(self, summary, weights=None, **kw):
         """Fit on the result of :func:`cva.summarize` (``frequency`` and
-        ``monetary_value``); customers without a purchase are dropped, customers
-        without a repeat purchase are ignored by the model."""
-        cols, dropped = _drop_no_purchase(summary, ("frequency", "monetary_value"))
-        if dropped and weights is not None:
-            raise _bad_arg("weights cannot be combined with customers without a purchase")
+        ``monetary_value``); customers without a purchase are left out by the
+        library, customers without a repeat purchase are ignored by the model."""
+        cols = [_field(summary, nm) for nm in ("frequency", "monetary_value")]
         self.fit(cols[0], cols[1], weights=weights, **kw)
+        dropped = self.no_purchase
         notes = []
         if dropped:
             notes.append("%d customer(s) without a purchase were left out" % dropped)

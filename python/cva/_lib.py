@@ -50,6 +50,7 @@ STRUCT_RFM_SEGMENT_STAT = 10
 STRUCT_FIT_OPTS = 11
 STRUCT_MODEL_FIT = 12
 STRUCT_CLV_OPTS = 13
+STRUCT_COHORT_TABLE = 14
 
 # Churn and spend models (churn.h, enum cva_model)
 MODEL_BGNBD = 1
@@ -525,14 +526,38 @@ class ClvOpts(ctypes.Structure):
             setattr(self, k, v)
 
 
+class CohortTable(ctypes.Structure):
+    """``cva_cohort_table`` (cohort.h): outputs of ``cva_txn_cohorts``."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("reserved", c_uint32),
+        ("capacity", c_size_t),
+        ("n_cohorts", c_size_t),
+        ("first_period", c_int64),
+        ("end_period", c_int64),
+        ("obs_end", c_double),
+        ("n_customers", ctypes.c_uint64),
+        ("period", P(c_int64)),
+        ("size", P(c_double)),
+        ("observed", P(c_int64)),
+        ("active", P(c_double)),
+        ("retained", P(c_double)),
+    ]
+    _struct_id = STRUCT_COHORT_TABLE
+
+    def __init__(self):
+        super().__init__()
+        raise_for_status(get().cva_cohort_table_init(ctypes.byref(self), ctypes.sizeof(self)))
+
+
 STRUCTURES = (Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts, RfmOpts, RfmCuts, RfmRule,
-              RfmSegmentStat, FitOpts, ModelFit, ClvOpts)
+              RfmSegmentStat, FitOpts, ModelFit, ClvOpts, CohortTable)
 STRUCT_NAMES = {
     "diag": STRUCT_DIAG, "allocator": STRUCT_ALLOCATOR, "txn_input": STRUCT_TXN_INPUT,
     "txn_opts": STRUCT_TXN_OPTS, "txn_summary": STRUCT_TXN_SUMMARY, "sim_opts": STRUCT_SIM_OPTS,
     "rfm_opts": STRUCT_RFM_OPTS, "rfm_cuts": STRUCT_RFM_CUTS, "rfm_rule": STRUCT_RFM_RULE,
     "rfm_segment_stat": STRUCT_RFM_SEGMENT_STAT, "fit_opts": STRUCT_FIT_OPTS,
-    "model_fit": STRUCT_MODEL_FIT, "clv_opts": STRUCT_CLV_OPTS,
+    "model_fit": STRUCT_MODEL_FIT, "clv_opts": STRUCT_CLV_OPTS, "cohort_table": STRUCT_COHORT_TABLE,
 }
 
 # Every exported function: name -> (restype, argtypes). Mirrors lib/cva.sym.
@@ -548,6 +573,10 @@ PROTOTYPES = {
     "cva_txn_workspace_size": (c_int, [P(TxnInput), P(TxnOpts), P(c_size_t)]),
     "cva_txn_summarize": (c_int, [P(TxnInput), P(TxnOpts), P(TxnSummary),
                                   c_void_p, c_size_t, P(Diag)]),
+    # cohort.h
+    "cva_cohort_table_init": (c_int, [P(CohortTable), c_size_t]),
+    "cva_txn_cohorts_workspace_size": (c_int, [P(TxnInput), P(c_size_t)]),
+    "cva_txn_cohorts": (c_int, [P(TxnInput), P(TxnOpts), P(CohortTable), c_void_p, c_size_t, P(Diag)]),
     "cva_sim_opts_init_defaults": (c_int, [P(SimOpts), c_size_t]),
     "cva_sim_transactions": (c_int, [P(SimOpts), c_size_t, P(c_int64), P(c_double),
                                      P(c_double), c_size_t, P(c_size_t), P(Diag)]),

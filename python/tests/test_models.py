@@ -822,6 +822,152 @@ class TestBoundaryAndValidation(unittest.TestCase):
         self.assertEqual(s.rows_not_used, 0)
 
 
+def _rows2(m):
+    return [tolist(r) for r in m]
+
+
+def _same(a, b):
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+class TestNoPurchase(unittest.TestCase):
+    """Customers without a purchase (NaN frequency, recency, T) go straight to the
+    library: fits equal the fit without them, evaluations give NaN there, W_EXCLUDED."""
+
+    X = [2.0, 1.0, 0.0, 3.0, 1.0, 0.0, 4.0, 2.0]
+    TX = [30.4, 1.7, 0.0, 29.4, 5.0, 0.0, 35.0, 12.0]
+    T = [38.9, 38.9, 38.9, 38.9, 30.0, 20.0, 36.0, 25.0]
+    W = [1.0, 2.0, 3.0, 1.0, 1.0, 2.0, 1.0, 1.0]
+
+    def with_nan(self, col, at=(0, 4, 9)):
+        out = list(col)
+        for i in at:
+            out.insert(i, float("nan"))
+        return out
+
+    def test_fit_predict_and_spend(self):
+        nan = float("nan")
+        ref = cva.BetaGeo().fit(self.X, self.TX, self.T, weights=self.W)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            m = cva.BetaGeo().fit(self.with_nan(self.X), self.with_nan(self.TX), self.with_nan(self.T),
+                                  weights=self.with_nan(self.W))
+        self.assertEqual(m.params, ref.params)
+        self.assertEqual(m.status, cva.W_EXCLUDED)
+        self.assertTrue(any(getattr(c.message, "count", None) == 3 for c in caught))
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            pa = tolist(ref.p_alive(self.with_nan(self.X), self.with_nan(self.TX), self.with_nan(self.T)))
+        want = tolist(ref.p_alive(self.X, self.TX, self.T))
+        self.assertEqual([i for i, v in enumerate(pa) if math.isnan(v)], [0, 4, 9])
+        self.assertEqual([v for v in pa if not math.isnan(v)], want)
+        # fit_summary with weights: allowed now (the library reads no weight of a skipped row)
+        table = {"frequency": self.with_nan(self.X), "recency": self.with_nan(self.TX),
+                 "T": self.with_nan(self.T)}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m2 = cva.BetaGeo().fit_summary(table, weights=self.with_nan(self.W))
+        self.assertEqual(m2.params, ref.params)
+        self.assertIn("3 customer(s)", m2.note)
+        # Gamma-Gamma: rows without a purchase are counted apart from the ignored ones
+        mx = [35.0, 20.0, 0.0, 28.0, 41.0, 0.0, 33.0, 25.0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            g = cva.GammaGamma().fit_summary({"frequency": self.with_nan(self.X),
+                                              "monetary_value": self.with_nan(mx)})
+        g0 = cva.GammaGamma().fit(self.X, mx)
+        self.assertEqual(g.params, g0.params)
+        self.assertEqual((g.ignored, g.no_purchase), (g0.ignored, 3))
+        self.assertIn("3 customer(s) without a purchase", g.note)
+        self.assertTrue(math.isnan(nan))
+
+
+class TestCohorts(unittest.TestCase):
+    """cva.cohorts (cva_txn_cohorts): the hand-worked case of tests/test_cohort.c,
+    a pure-Python brute force on random data, the sBG fit on the result, errors."""
+
+    def test_exact_small(self):
+        N = float("nan")
+        c = cva.cohorts([1, 1, 2, 2, 3, 3, 3, 4], [0, 15, 3, 30, 8, 9, 22, 2],
+                        [10, 5, 10, -3, 10, 10, 5, -10], period_length=7)
+        self.assertEqual((c.n_cohorts, c.first_period, c.end_period, c.n_customers), (5, 0, 4, 3))
+        self.assertEqual(tolist(c.size), [2, 1, 0, 0, 0])
+        self.assertEqual(tolist(c.period), [0, 1, 2, 3, 4])
+        self.assertEqual(tolist(c.observed), [5, 4, 3, 2, 1])
+        want_ret = [[2, 1, 1, 0, 0], [1, 1, 1, 0, N], [0, 0, 0, N, N], [0, 0, N, N, N], [0, N, N, N, N]]
+        want_act = [[2, 0, 1, 0, 0], [1, 0, 1, 0, N], [0, 0, 0, N, N], [0, 0, N, N, N], [0, N, N, N, N]]
+        for got, want in ((_rows2(c.retained), want_ret), (_rows2(c.active), want_act)):
+            for gr, wr in zip(got, want):
+                self.assertTrue(all(_same(a, b) for a, b in zip(gr, wr)), (gr, wr))
+        # straight into the survivor-matrix consumers
+        cc = cva.cohort_curves(c.retained)
+        self.assertAlmostEqual(tolist(cc.retention)[0], 2 / 3, places=15)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = cva.ShiftedBetaGeo().fit(c.retained)
+        self.assertEqual(len(m.params), 2)
+
+    def test_brute_force(self):
+        import random
+        rnd = random.Random(7)
+        for _ in range(30):
+            n = rnd.randint(1, 150)
+            ids = [rnd.randrange(20) for _ in range(n)]
+            ts = [rnd.randrange(2000) / 20 for _ in range(n)]
+            amts = [rnd.choice([-3.0, 0.0, 5.0, 12.5]) for _ in range(n)]
+            length, origin = rnd.choice([3.0, 7.0, 10.5]), rnd.choice([0.0, -2.5])
+            zero = rnd.random() < 0.5
+            c = cva.cohorts(ids, ts, amts, period_length=length, period_origin=origin,
+                            zero_is_purchase=zero)
+            per = [math.floor((t - origin) / length) for t in ts]
+            buy = [a > 0 or (zero and a == 0) for a in amts]
+            bought = {}
+            for i in range(n):
+                if buy[i]:
+                    bought.setdefault(ids[i], set()).add(per[i])
+            if not bought:
+                self.assertEqual(c.n_cohorts, 0)
+                continue
+            first = min(min(v) for v in bought.values())
+            end = math.floor((max(ts) - origin) / length)
+            nc = end - first + 1
+            self.assertEqual((c.n_cohorts, c.first_period, c.end_period), (nc, first, end))
+            act, ret = _rows2(c.active), _rows2(c.retained)
+            for k in range(nc):
+                members = [v for v in bought.values() if min(v) == first + k]
+                self.assertEqual(tolist(c.size)[k], len(members))
+                for j in range(nc):
+                    if j >= nc - k:
+                        self.assertTrue(math.isnan(act[k][j]) and math.isnan(ret[k][j]))
+                        continue
+                    p = first + k + j
+                    self.assertEqual(act[k][j], sum(p in v for v in members))
+                    self.assertEqual(ret[k][j], sum(max(v) >= p for v in members))
+
+    def test_caller_periods_dates_and_errors(self):
+        days = [datetime.date(2024, 1, 5), datetime.date(2024, 2, 1), datetime.date(2024, 3, 9)]
+        c = cva.cohorts(["a", "a", "b"], days, [1, 1, 1], period=[24288, 24289, 24290])
+        self.assertEqual((c.first_period, c.end_period, c.n_cohorts), (24288, 24290, 3))
+        self.assertEqual(_rows2(c.retained)[0][:3], [1, 1, 0])
+        with self.assertRaises(cva.NonFiniteError):
+            cva.cohorts([1, 2], [0.0, float("nan")], [1, 1])
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            c = cva.cohorts([1, 2], [0.0, float("nan")], [1, 1], skip_invalid=True)
+        self.assertEqual(c.status, cva.W_EXCLUDED)
+        self.assertEqual(c.excluded, 1)
+        self.assertTrue(any(isinstance(x.message, cva.CvaWarning) for x in w))
+        for bad in (0.0, -7.0):
+            with self.assertRaises(cva.OptionError):
+                cva.cohorts([1], [0.0], [1], period_length=bad)
+        with self.assertRaises(cva.CvaOverflowError):
+            cva.cohorts([1, 2], [0.0, 1.0], [1, 1], period_length=1e-300)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            c = cva.cohorts([1], [0.0], [-1.0])
+        self.assertEqual((c.status, c.n_cohorts), (cva.W_EMPTY, 0))
+
+
 def main():
     prog = unittest.main(exit=False, verbosity=2)
     ok = prog.result.wasSuccessful()

@@ -2433,6 +2433,92 @@ def t_fit_boundary():
                   "gg_boundary.csv: q, gamma flagged, LL about -990.47 (%r)" % (j and j["log_likelihood"]))
 
 
+def _regular_txns(survivors, year=2023):
+    """Transactions whose monthly acquisition cohort (January of year) has exactly these
+    survivors: customer k buys in months 0..L_k with L_k its last month; some skip a
+    month in between (still retained), some also refund or buy twice in a month."""
+    lines = ["customer_id,date,amount"]
+    k = 0
+    for last in range(len(survivors)):
+        leave = survivors[last] - (survivors[last + 1] if last + 1 < len(survivors) else 0)
+        for _ in range(leave):
+            k += 1
+            for mth in range(last + 1):
+                if 0 < mth < last and k % 3 == 0:
+                    continue  # a gap: not active that month, but retained (buys later)
+                lines.append("C%05d,%d-%02d-%02d,%.2f" % (k, year, mth + 1, 1 + (k * 7 + mth) % 28, 5 + k % 17))
+                if k % 11 == 0:
+                    lines.append("C%05d,%d-%02d-28,-2.50" % (k, year, mth + 1))  # a refund is no purchase
+    lines.append("R00001,%d-01-15,-9" % year)  # refund only: no cohort
+    return "\n".join(lines) + "\n"
+
+
+def t_fit_sbg_txn():
+    """cva fit --model sbg --input FILE --period ...: cohorts built by cva_txn_cohorts."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tx = os.path.join(tmp, "regular_tx.csv")
+        write(tx, _regular_txns(REGULAR))
+        j, _ = fit_json(["--model", "sbg", "--input", tx, "--period", "month"], "sbg from transactions")
+        # the same fit as the published survivor table (Fader & Hardie 2007, regular)
+        check_fit(j, "sbg", ["alpha", "beta"], [0.7041, 1.1820], 4, -1680.27, 2, "sBG from transactions")
+        if j:
+            check(j["n_customers"] == 1000 and j["n_cohorts"] == 8 and j["n_periods"] == 8,
+                  "sBG from transactions: 1000 customers, cohorts Jan..Aug (%r)" % {k: j[k] for k in
+                                                                                    ("n_customers", "n_cohorts")})
+        # the summary route on the same matrix (cohorts Feb..Aug empty) gives the same numbers
+        f = os.path.join(tmp, "mat.csv")
+        rows_ = [",".join(map(str, REGULAR))] + [",".join(["0"] * (8 - c)) for c in range(1, 8)]
+        write(f, "\n".join(rows_) + "\n")
+        js, _ = fit_json(["--model", "sbg", "--summary", f], "sbg survivor matrix")
+        if j and js:
+            check(j["params"] == js["params"] and j["log_likelihood"] == js["log_likelihood"],
+                  "transactions and survivor file: identical fits")
+        # --end cuts the data: six months observed, the fit of the first six survivors
+        j6, _ = fit_json(["--model", "sbg", "--input", tx, "--period", "month", "--end", "2023-06-30"],
+                         "sbg with --end")
+        # survivors within the window by brute force: a customer who skips June and buys
+        # again in July is not seen as retained in June any more (right-censored data)
+        last = {}
+        for line in _regular_txns(REGULAR).splitlines()[1:]:
+            cid, date, amt = line.split(",")
+            if float(amt) >= 0 and date <= "2023-06-30":
+                last[cid] = max(last.get(cid, 0), int(date[5:7]) - 1)
+        surv6 = [sum(v >= m for v in last.values()) for m in range(6)]
+        check(surv6[0] == 1000 and surv6[5] < REGULAR[5], "brute-force survivors %r" % surv6)
+        f6 = os.path.join(tmp, "six.csv")
+        write(f6, ",".join(map(str, surv6)) + "\n")
+        js6, _ = fit_json(["--model", "sbg", "--summary", f6], "sbg six periods")
+        if j6 and js6:
+            check(j6["n_cohorts"] == 6 and j6["params"] == js6["params"], "--end: the first six periods only")
+        # other periods, counted by hand: first purchase 2024-01-03 (a Wednesday), end 2024-05-01
+        small = os.path.join(tmp, "small.csv")
+        write(small, "customer_id,date,amount\n1,2024-01-03,10\n1,2024-03-15,5\n2,2024-01-20,10\n"
+                     "3,2024-02-05,10\n3,2024-04-22,5\n4,2024-01-02,-10\n2,2024-05-01,-3\n")
+        for args, want in ((["--period", "quarter"], 2), (["--period", "month"], 5), (["--period", "week"], 18),
+                           (["--period", "day"], 120), (["--period-length", "30"], 5)):
+            rc, out, err = run(["fit", "--model", "sbg", "--input", small] + args)
+            ok = rc == 0
+            if ok:
+                jj = json.loads(out)
+                ok = jj["n_cohorts"] == want and jj["n_customers"] == 3
+            check(ok, "sbg %s: %d cohorts, 3 customers (rc %d, %r)" % (args, want, rc, (out + err)[:300]))
+        # errors
+        for args, code, needle in (
+                (["--model", "sbg", "--input", small], 2, "--period"),
+                (["--model", "sbg", "--input", small, "--period", "fortnight"], 2, "fortnight"),
+                (["--model", "sbg", "--input", small, "--period-length", "0"], 2, "must be > 0"),
+                (["--model", "sbg", "--input", small, "--period-length", "-7"], 2, "must be > 0"),
+                (["--model", "bgnbd", "--input", small, "--period", "month"], 2, "--model sbg --input"),
+                (["--model", "sbg", "--summary", f6, "--period", "month"], 2, "--model sbg --input")):
+            rc, out, err = run(["fit"] + args)
+            check(rc == code and needle in err and out == "", "fit %s: exit %d naming %r (%d %r)"
+                  % (" ".join(args[-2:]), code, needle, rc, err))
+        refunds = os.path.join(tmp, "refunds.csv")
+        write(refunds, "customer_id,date,amount\n1,2024-01-03,-10\n2,2024-02-03,-1\n")
+        rc, out, err = run(["fit", "--model", "sbg", "--input", refunds, "--period", "month"])
+        check(rc == 3 and "no purchase" in err and out == "", "sbg: only refunds -> exit 3 (%d %r)" % (rc, err))
+
+
 def write_params(tmp):
     path = os.path.join(tmp, "bg.json")
     write(path, json.dumps(PAPER))
@@ -2450,7 +2536,7 @@ GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats":
           "text_ids": t_text_ids, "occasion": t_occasion, "stdin": t_stdin, "demo": t_demo,
           "rfm_vectors": t_rfm_vectors, "rfm_random": t_rfm_random, "rfm_segments": t_rfm_segments,
           "rfm_report": t_rfm_report, "rfm_json": t_rfm_json, "rfm_errors": t_rfm_errors, "rfm_cdnow": t_rfm_cdnow,
-          "fit_cdnow": t_fit_cdnow, "fit_sbg": t_fit_sbg, "predict_values": t_predict_values,
+          "fit_cdnow": t_fit_cdnow, "fit_sbg": t_fit_sbg, "fit_sbg_txn": t_fit_sbg_txn, "predict_values": t_predict_values,
           "predict_cdnow": t_predict_cdnow, "model_errors": t_model_errors, "units": t_units, "exports": t_exports,
           "no_silent": t_no_silent, "online_retail": t_online_retail, "fit_boundary": t_fit_boundary}
 
