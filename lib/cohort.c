@@ -117,9 +117,9 @@ static int pair_add(cohort_ws *w, int64_t id, int64_t period)
 
 static int is_purchase(double amount, int32_t policy, int32_t flags)
 {
-    if (policy == CVA_REFUND_AS_ROW)
-        return !((flags & CVA_F_ZERO_NOT_PURCHASE) && !(amount < 0.0) && !(amount > 0.0));
-    if (flags & CVA_F_ZERO_NOT_PURCHASE)
+    if (policy == CVA_TXN_REFUND_AS_ROW)
+        return !((flags & CVA_TXN_F_ZERO_NOT_PURCHASE) && !(amount < 0.0) && !(amount > 0.0));
+    if (flags & CVA_TXN_F_ZERO_NOT_PURCHASE)
         return amount > 0.0;
     return amount >= 0.0;
 }
@@ -162,10 +162,10 @@ cva_status cva_txn_cohorts_workspace_size(const cva_txn_input *in, size_t *bytes
 
 static cva_status check_opts(const cva_txn_opts *o, cva_diag *diag)
 {
-    if (o->refund_policy < CVA_REFUND_NET || o->refund_policy > CVA_REFUND_EXCLUDE)
+    if (o->refund_policy < CVA_TXN_REFUND_NET || o->refund_policy > CVA_TXN_REFUND_EXCLUDE)
         return cva__report(diag, CVA_E_OPTION, 2, CVA_OPT_TXN_REFUND_POLICY, -1, 0,
-                           "refund_policy must be CVA_REFUND_NET, _AS_ROW or _EXCLUDE");
-    if (o->flags & ~(CVA_F_ZERO_NOT_PURCHASE | CVA_F_SKIP_INVALID))
+                           "refund_policy must be CVA_TXN_REFUND_NET, _AS_ROW or _EXCLUDE");
+    if (o->flags & ~(CVA_TXN_F_ZERO_NOT_PURCHASE | CVA_TXN_F_SKIP_INVALID))
         return cva__report(diag, CVA_E_OPTION, 2, CVA_OPT_TXN_FLAGS, -1, 0, "unknown flag bits");
     if (!(isfinite(o->period_length) && o->period_length > 0.0))
         return cva__report(diag, CVA_E_OPTION, 2, CVA_OPT_TXN_PERIOD_LENGTH, -1, 0,
@@ -217,7 +217,7 @@ cva_status cva_txn_cohorts(const cva_txn_input *in, const cva_txn_opts *opts, cv
     /* 1. rows and the observation end */
     for (i = 0; i < in->n; i++) {
         if (!row_valid(in, i)) {
-            if (o.flags & CVA_F_SKIP_INVALID)
+            if (o.flags & CVA_TXN_F_SKIP_INVALID)
                 continue;
             return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0,
                                !isfinite(in->t[i]) ? "time is NaN or infinite"

@@ -14,45 +14,45 @@
 
 /* RF10 grid: R and F decide, any M (1..5) matches. */
 static const cva_rfm_rule map_rf10[] = {
-    {CVA_SEG_HIBERNATING, 1, 2, 1, 2, 1, 5},
-    {CVA_SEG_AT_RISK, 1, 2, 3, 4, 1, 5},
-    {CVA_SEG_CANT_LOSE, 1, 2, 5, 5, 1, 5},
-    {CVA_SEG_ABOUT_TO_SLEEP, 3, 3, 1, 2, 1, 5},
-    {CVA_SEG_NEED_ATTENTION, 3, 3, 3, 3, 1, 5},
-    {CVA_SEG_LOYAL, 3, 4, 4, 5, 1, 5},
-    {CVA_SEG_PROMISING, 4, 4, 1, 1, 1, 5},
-    {CVA_SEG_NEW, 5, 5, 1, 1, 1, 5},
-    {CVA_SEG_POTENTIAL_LOYALIST, 4, 5, 2, 3, 1, 5},
-    {CVA_SEG_CHAMPIONS, 5, 5, 4, 5, 1, 5},
+    {CVA_RFM_SEG_HIBERNATING, 1, 2, 1, 2, 1, 5},
+    {CVA_RFM_SEG_AT_RISK, 1, 2, 3, 4, 1, 5},
+    {CVA_RFM_SEG_CANT_LOSE, 1, 2, 5, 5, 1, 5},
+    {CVA_RFM_SEG_ABOUT_TO_SLEEP, 3, 3, 1, 2, 1, 5},
+    {CVA_RFM_SEG_NEED_ATTENTION, 3, 3, 3, 3, 1, 5},
+    {CVA_RFM_SEG_LOYAL, 3, 4, 4, 5, 1, 5},
+    {CVA_RFM_SEG_PROMISING, 4, 4, 1, 1, 1, 5},
+    {CVA_RFM_SEG_NEW, 5, 5, 1, 1, 1, 5},
+    {CVA_RFM_SEG_POTENTIAL_LOYALIST, 4, 5, 2, 3, 1, 5},
+    {CVA_RFM_SEG_CHAMPIONS, 5, 5, 4, 5, 1, 5},
 };
 
 /* R `rfm` vignette, published order ("<= 2" written as 1..2). */
 static const cva_rfm_rule map_hebbali[] = {
-    {CVA_SEG_CHAMPIONS, 4, 5, 4, 5, 4, 5},
-    {CVA_SEG_LOYAL, 2, 5, 3, 5, 3, 5},
-    {CVA_SEG_POTENTIAL_LOYALIST, 3, 5, 1, 3, 1, 3},
-    {CVA_SEG_NEW, 4, 5, 1, 1, 1, 1},
-    {CVA_SEG_PROMISING, 3, 4, 1, 1, 1, 1},
-    {CVA_SEG_NEED_ATTENTION, 2, 3, 2, 3, 2, 3},
-    {CVA_SEG_ABOUT_TO_SLEEP, 2, 3, 1, 2, 1, 2},
-    {CVA_SEG_AT_RISK, 1, 2, 2, 5, 2, 5},
-    {CVA_SEG_CANT_LOSE, 1, 1, 4, 5, 4, 5},
-    {CVA_SEG_HIBERNATING, 1, 2, 1, 2, 1, 2},
-    {CVA_SEG_LOST, 1, 2, 1, 2, 1, 2},
+    {CVA_RFM_SEG_CHAMPIONS, 4, 5, 4, 5, 4, 5},
+    {CVA_RFM_SEG_LOYAL, 2, 5, 3, 5, 3, 5},
+    {CVA_RFM_SEG_POTENTIAL_LOYALIST, 3, 5, 1, 3, 1, 3},
+    {CVA_RFM_SEG_NEW, 4, 5, 1, 1, 1, 1},
+    {CVA_RFM_SEG_PROMISING, 3, 4, 1, 1, 1, 1},
+    {CVA_RFM_SEG_NEED_ATTENTION, 2, 3, 2, 3, 2, 3},
+    {CVA_RFM_SEG_ABOUT_TO_SLEEP, 2, 3, 1, 2, 1, 2},
+    {CVA_RFM_SEG_AT_RISK, 1, 2, 2, 5, 2, 5},
+    {CVA_RFM_SEG_CANT_LOSE, 1, 1, 4, 5, 4, 5},
+    {CVA_RFM_SEG_HIBERNATING, 1, 2, 1, 2, 1, 2},
+    {CVA_RFM_SEG_LOST, 1, 2, 1, 2, 1, 2},
 };
 
 static const cva_rfm_rule map_specific_first[] = {
-    {CVA_SEG_NEW, 4, 5, 1, 1, 1, 1},
-    {CVA_SEG_PROMISING, 3, 4, 1, 1, 1, 1},
-    {CVA_SEG_CANT_LOSE, 1, 1, 4, 5, 4, 5},
-    {CVA_SEG_CHAMPIONS, 4, 5, 4, 5, 4, 5},
-    {CVA_SEG_LOYAL, 2, 5, 3, 5, 3, 5},
-    {CVA_SEG_POTENTIAL_LOYALIST, 3, 5, 1, 3, 1, 3},
-    {CVA_SEG_NEED_ATTENTION, 2, 3, 2, 3, 2, 3},
-    {CVA_SEG_ABOUT_TO_SLEEP, 2, 3, 1, 2, 1, 2},
-    {CVA_SEG_AT_RISK, 1, 2, 2, 5, 2, 5},
-    {CVA_SEG_HIBERNATING, 1, 2, 1, 2, 1, 2},
-    {CVA_SEG_LOST, 1, 2, 1, 2, 1, 2},
+    {CVA_RFM_SEG_NEW, 4, 5, 1, 1, 1, 1},
+    {CVA_RFM_SEG_PROMISING, 3, 4, 1, 1, 1, 1},
+    {CVA_RFM_SEG_CANT_LOSE, 1, 1, 4, 5, 4, 5},
+    {CVA_RFM_SEG_CHAMPIONS, 4, 5, 4, 5, 4, 5},
+    {CVA_RFM_SEG_LOYAL, 2, 5, 3, 5, 3, 5},
+    {CVA_RFM_SEG_POTENTIAL_LOYALIST, 3, 5, 1, 3, 1, 3},
+    {CVA_RFM_SEG_NEED_ATTENTION, 2, 3, 2, 3, 2, 3},
+    {CVA_RFM_SEG_ABOUT_TO_SLEEP, 2, 3, 1, 2, 1, 2},
+    {CVA_RFM_SEG_AT_RISK, 1, 2, 2, 5, 2, 5},
+    {CVA_RFM_SEG_HIBERNATING, 1, 2, 1, 2, 1, 2},
+    {CVA_RFM_SEG_LOST, 1, 2, 1, 2, 1, 2},
 };
 
 cva_status cva_rfm_map_get(int32_t map_id, const cva_rfm_rule **rules, size_t *n_rules)
@@ -113,11 +113,11 @@ cva_status cva_rfm_segment(const int32_t *r, const int32_t *f, const int32_t *m,
     for (i = 0; i < n; i++) {
         int32_t j;
         if (r[i] == 0 || f[i] == 0 || m[i] == 0) {
-            segment[i] = CVA_SEG_NONE;
+            segment[i] = CVA_RFM_SEG_NONE;
             continue;
         }
         j = match_rules(rules, n_rules, r[i], f[i], m[i]);
-        segment[i] = j < 0 ? CVA_SEG_OTHERS : rules[j].label;
+        segment[i] = j < 0 ? CVA_RFM_SEG_OTHERS : rules[j].label;
     }
     return cva__report(diag, n ? CVA_OK : CVA_W_EMPTY, 0, 0, -1, 0, NULL);
 }

@@ -25,9 +25,9 @@
 
 static const cva_txn_opts txn_defaults = {
     .struct_size = sizeof(cva_txn_opts),
-    .refund_policy = CVA_REFUND_NET,
+    .refund_policy = CVA_TXN_REFUND_NET,
     .flags = 0,
-    .time_convention = CVA_TIME_CONTINUOUS,
+    .time_convention = CVA_TXN_TIME_CONTINUOUS,
     .obs_end = CVA_NAN,
     .obs_start = -CVA_INF,
     .period_length = 1.0,
@@ -83,17 +83,17 @@ static int layout_bytes(const txn_layout *L, size_t *bytes)
 
 static cva_status check_opts(const cva_txn_opts *o, const cva_txn_input *in, cva_diag *diag)
 {
-    if (o->refund_policy < CVA_REFUND_NET || o->refund_policy > CVA_REFUND_EXCLUDE)
+    if (o->refund_policy < CVA_TXN_REFUND_NET || o->refund_policy > CVA_TXN_REFUND_EXCLUDE)
         return cva__report(diag, CVA_E_OPTION, 2, CVA_OPT_TXN_REFUND_POLICY, -1, 0,
-                           "refund_policy must be CVA_REFUND_NET, _AS_ROW or _EXCLUDE");
-    if (o->flags & ~(CVA_F_ZERO_NOT_PURCHASE | CVA_F_SKIP_INVALID))
+                           "refund_policy must be CVA_TXN_REFUND_NET, _AS_ROW or _EXCLUDE");
+    if (o->flags & ~(CVA_TXN_F_ZERO_NOT_PURCHASE | CVA_TXN_F_SKIP_INVALID))
         return cva__report(diag, CVA_E_OPTION, 2, CVA_OPT_TXN_FLAGS, -1, 0, "unknown flag bits");
-    if (o->time_convention != CVA_TIME_CONTINUOUS && o->time_convention != CVA_TIME_PERIOD)
+    if (o->time_convention != CVA_TXN_TIME_CONTINUOUS && o->time_convention != CVA_TXN_TIME_PERIOD)
         return cva__report(diag, CVA_E_OPTION, 2, CVA_OPT_TXN_TIME_CONVENTION, -1, 0,
-                           "time_convention must be CVA_TIME_CONTINUOUS or CVA_TIME_PERIOD");
-    if (o->time_convention == CVA_TIME_PERIOD && in->period)
+                           "time_convention must be CVA_TXN_TIME_CONTINUOUS or CVA_TXN_TIME_PERIOD");
+    if (o->time_convention == CVA_TXN_TIME_PERIOD && in->period)
         return cva__report(diag, CVA_E_OPTION, 2, CVA_OPT_TXN_TIME_CONVENTION, -1, 0,
-                           "CVA_TIME_PERIOD needs the period formula, not a caller period array");
+                           "CVA_TXN_TIME_PERIOD needs the period formula, not a caller period array");
     if (!(isfinite(o->period_length) && o->period_length > 0.0))
         return cva__report(diag, CVA_E_OPTION, 2, CVA_OPT_TXN_PERIOD_LENGTH, -1, 0,
                            "period_length must be finite and > 0");
@@ -228,7 +228,7 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
     }
 
     n = in->n;
-    skip_invalid = (o.flags & CVA_F_SKIP_INVALID) != 0;
+    skip_invalid = (o.flags & CVA_TXN_F_SKIP_INVALID) != 0;
 
     /* 1. validate rows, find the end of observation; without referrers also
           count the rows in the window per partition */
@@ -335,7 +335,7 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
         cx.ref_end = ref_end;
         cx.unit_period = !(o.period_origin < 0.0 || o.period_origin > 0.0) &&
                          !(o.period_length < 1.0 || o.period_length > 1.0);
-        cx.fast = o.refund_policy == CVA_REFUND_NET && !has_cal;
+        cx.fast = o.refund_policy == CVA_TXN_REFUND_NET && !has_cal;
         cx.has_cost = in->cost != NULL;
         pi.cnt = cnt;
         pi.bits = bits;

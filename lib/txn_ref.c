@@ -180,7 +180,7 @@ cva_status cva__txn_summarize_ref(const cva_txn_input *in, const cva_txn_opts *o
             if (ref_slot) {
                 int64_t r = in->referrer_id[i];
                 ref_slot[i] = EMPTY_SLOT;
-                if (r != CVA_NO_REFERRER && (!has_cal || t <= cal_end) &&
+                if (r != CVA_TXN_NO_REFERRER && (!has_cal || t <= cal_end) &&
                     is_purchase(in->amount[i], o->refund_policy, o->flags)) {
                     uint32_t rs = idmap_get(&map, r);
                     if (rs == EMPTY_SLOT)

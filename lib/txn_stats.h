@@ -12,9 +12,9 @@
 
 TXN_SHARED_ int is_purchase(double amount, int32_t policy, int32_t flags)
 {
-    if (policy == CVA_REFUND_AS_ROW)
-        return !((flags & CVA_F_ZERO_NOT_PURCHASE) && !(amount < 0.0) && !(amount > 0.0));
-    if (flags & CVA_F_ZERO_NOT_PURCHASE)
+    if (policy == CVA_TXN_REFUND_AS_ROW)
+        return !((flags & CVA_TXN_F_ZERO_NOT_PURCHASE) && !(amount < 0.0) && !(amount > 0.0));
+    if (flags & CVA_TXN_F_ZERO_NOT_PURCHASE)
         return amount > 0.0;
     return amount >= 0.0;
 }
@@ -22,7 +22,7 @@ TXN_SHARED_ int is_purchase(double amount, int32_t policy, int32_t flags)
 /* Money that counts towards totals and occasion spend. */
 TXN_SHARED_ int counts_as_money(double amount, int32_t policy)
 {
-    return policy != CVA_REFUND_EXCLUDE || amount >= 0.0;
+    return policy != CVA_TXN_REFUND_EXCLUDE || amount >= 0.0;
 }
 
 static inline int rec_less(const txn_rec *x, const txn_rec *y)
@@ -137,7 +137,7 @@ TXN_SHARED_ void write_row(const txn_ctx *c, const cust_acc *a, cva_txn_summary 
         double x = CVA_NAN, tx = CVA_NAN, T = CVA_NAN, mx = CVA_NAN, since = CVA_NAN;
         if (a->n_occ > 0) {
             x = (double)(a->n_occ - 1);
-            if (c->o->time_convention == CVA_TIME_CONTINUOUS) {
+            if (c->o->time_convention == CVA_TXN_TIME_CONTINUOUS) {
                 /* between the first purchases of the first and the last occasion, so
                    that x = 0 implies t_x = 0 also with fractional times */
                 tx = (a->occ_last - a->occ_first) / c->o->time_scale;
@@ -238,14 +238,14 @@ static inline void emit_customer(const txn_ctx *c, const txn_rec *seg, const kpa
     write_row(c, &a, out, k);
 }
 
-/* emit_customer() for records under CVA_REFUND_NET without a calibration split:
+/* emit_customer() for records under CVA_TXN_REFUND_NET without a calibration split:
    every row is money, purchases are the rows with amount >= 0 (> 0 with
-   CVA_F_ZERO_NOT_PURCHASE); the same sums in the same order. */
+   CVA_TXN_F_ZERO_NOT_PURCHASE); the same sums in the same order. */
 TXN_SHARED_ void emit_fast(const txn_ctx *c, const txn_rec *seg, size_t len, cva_txn_summary *out, size_t k)
 {
     size_t j = 0;
     cust_acc a;
-    const int zero_np = (c->o->flags & CVA_F_ZERO_NOT_PURCHASE) != 0;
+    const int zero_np = (c->o->flags & CVA_TXN_F_ZERO_NOT_PURCHASE) != 0;
     const int has_cost = c->has_cost;
 
     acc_init(&a);
@@ -309,7 +309,7 @@ TXN_SHARED_ void emit_fast_t(const txn_ctx *c, const trec *seg, size_t len, cva_
 {
     size_t j = 0;
     cust_acc a;
-    const int zero_np = (c->o->flags & CVA_F_ZERO_NOT_PURCHASE) != 0;
+    const int zero_np = (c->o->flags & CVA_TXN_F_ZERO_NOT_PURCHASE) != 0;
     int64_t pj = len ? period_ctx(seg[0].t, c) : 0;
 
     acc_init(&a);

@@ -82,14 +82,14 @@ static void exact_small(void **state)
     assert_int_equal(per[0], 1);
     /* zero-amount rows and the refund policy decide what a purchase is, as for the summaries */
     o.period_origin = 0.0;
-    o.refund_policy = CVA_REFUND_AS_ROW; /* customer 4 (period 0) and customer 2's refund (period 4) count */
+    o.refund_policy = CVA_TXN_REFUND_AS_ROW; /* customer 4 (period 0) and customer 2's refund (period 4) count */
     assert_status(cva_txn_cohorts(&in, &o, &ct, NULL, 0, NULL), CVA_OK);
     assert_int_equal(ct.n_customers, 4);
     cva_assert_same(size[0], 3.0);
     cva_assert_same(ret[4], 1.0);
     cva_assert_same(act[4], 1.0);
     /* the window: obs_end 21 -> end period 3, customer 3's last purchase (22) is out */
-    o.refund_policy = CVA_REFUND_NET;
+    o.refund_policy = CVA_TXN_REFUND_NET;
     o.obs_end = 21.0;
     cva_diag_init(&d, sizeof d);
     assert_status(cva_txn_cohorts(&in, &o, &ct, NULL, 0, &d), CVA_W_EXCLUDED);
@@ -114,9 +114,9 @@ enum { BN = 600, BCUST = 60, BMAXC = 64 };
 
 static int purchase(double a, const cva_txn_opts *o)
 {
-    if (o->refund_policy == CVA_REFUND_AS_ROW)
-        return !(o->flags & CVA_F_ZERO_NOT_PURCHASE) || a < 0.0 || a > 0.0;
-    return (o->flags & CVA_F_ZERO_NOT_PURCHASE) ? a > 0.0 : a >= 0.0;
+    if (o->refund_policy == CVA_TXN_REFUND_AS_ROW)
+        return !(o->flags & CVA_TXN_F_ZERO_NOT_PURCHASE) || a < 0.0 || a > 0.0;
+    return (o->flags & CVA_TXN_F_ZERO_NOT_PURCHASE) ? a > 0.0 : a >= 0.0;
 }
 
 static void brute_force(void **state)
@@ -143,7 +143,7 @@ static void brute_force(void **state)
         o.period_length = (double)(1 + rnd() % 30) / 2.0;
         o.period_origin = (double)(rnd() % 100) / 7.0 - 5.0;
         o.refund_policy = (int32_t)(rnd() % 3);
-        o.flags = (rnd() % 2) ? CVA_F_ZERO_NOT_PURCHASE : 0;
+        o.flags = (rnd() % 2) ? CVA_TXN_F_ZERO_NOT_PURCHASE : 0;
         for (i = 0; i < n; i++) {
             const uint64_t r = rnd();
             id[i] = (int64_t)(r % BCUST) * 1000003 - 7;
@@ -273,12 +273,12 @@ static void bad_input(void **state)
     assert_status(cva_txn_cohorts(NULL, &o, &ct, NULL, 0, &d), CVA_E_NULLPTR);
     assert_status(cva_txn_cohorts(&in, &o, NULL, NULL, 0, &d), CVA_E_NULLPTR);
     assert_int_equal(d.arg, 3);
-    /* NaN time: the row; skipped under CVA_F_SKIP_INVALID */
+    /* NaN time: the row; skipped under CVA_TXN_F_SKIP_INVALID */
     t[1] = (double)NAN;
     assert_status(cva_txn_cohorts(&in, &o, &ct, NULL, 0, &d), CVA_E_NONFINITE);
     assert_int_equal(d.index, 1);
     assert_non_null(strstr(d.detail, "time"));
-    o.flags = CVA_F_SKIP_INVALID;
+    o.flags = CVA_TXN_F_SKIP_INVALID;
     o.period_length = 5.0;
     assert_status(cva_txn_cohorts(&in, &o, &ct, NULL, 0, &d), CVA_W_EXCLUDED);
     assert_int_equal(d.count, 1);

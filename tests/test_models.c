@@ -1025,8 +1025,8 @@ static void no_purchase_rows(void **state)
             Tp[i] = model == CVA_MODEL_BGBB ? (double)(4 + i % 3) : 20.0 + (double)(i % 17);
             w[i] = 1.0 + (double)(i % 3);
         }
-        assert_status(cva_model_simulate(model, p, Tp, NP_N, 42u + (uint64_t)model, x, tx, NULL), CVA_OK);
-        assert_status(cva_gg_simulate(gg, x, NP_N, 7u, m, NULL), CVA_OK);
+        assert_status(cva_sim_btyd(model, p, Tp, NP_N, 42u + (uint64_t)model, x, tx, NULL), CVA_OK);
+        assert_status(cva_sim_gg(gg, x, NP_N, 7u, m, NULL), CVA_OK);
         /* a customer without a purchase after every fifth row, and one first */
         nskip = 0;
         for (i = k = 0; k < NP_ALL; k++) {

@@ -542,8 +542,8 @@ static void composite_and_report(void **state)
     assert_status(cva_rfm_report(seg, r, f, m, rev, 4, st, 1, &ns, NULL), CVA_E_BUFFER_TOO_SMALL);
     assert_int_equal(ns, 3);
     assert_status(cva_rfm_report(seg, r, f, m, rev, 4, st, 3, &ns, NULL), CVA_OK);
-    assert_int_equal(st[0].label, CVA_SEG_NONE);
-    assert_int_equal(st[1].label, CVA_SEG_CHAMPIONS);
+    assert_int_equal(st[0].label, CVA_RFM_SEG_NONE);
+    assert_int_equal(st[1].label, CVA_RFM_SEG_CHAMPIONS);
     assert_int_equal(st[1].count, 2);
     cva_assert_same(st[1].share, 0.5);
     cva_assert_same(st[1].mean_r, 4.0);

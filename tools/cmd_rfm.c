@@ -471,13 +471,13 @@ static int report_rows(const rfm_result *res, const cli_summary *s, cva_rfm_segm
                             "overflows (beyond +-1.8e308): check the amounts");
     }
     for (j = 0; j < n && *ns < cap; j++)
-        if (tmp[j].label > CVA_SEG_OTHERS)
+        if (tmp[j].label > CVA_RFM_SEG_OTHERS)
             st[(*ns)++] = tmp[j];
     for (j = 0; j < n && *ns < cap; j++)
-        if (tmp[j].label == CVA_SEG_OTHERS)
+        if (tmp[j].label == CVA_RFM_SEG_OTHERS)
             st[(*ns)++] = tmp[j];
     for (j = 0; j < n && *ns < cap; j++)
-        if (tmp[j].label == CVA_SEG_NONE)
+        if (tmp[j].label == CVA_RFM_SEG_NONE)
             st[(*ns)++] = tmp[j];
     return 0;
 }

@@ -653,7 +653,7 @@ int cli_load_source(const cli_input_opts *o, csv_read_fn rd, void *ctx, const ch
     int st, c, shown = 0;
     uint64_t next_report = (uint64_t)64 << 20;
     int rc = 0;
-    const int64_t no_ref = CVA_NO_REFERRER;
+    const int64_t no_ref = CVA_TXN_NO_REFERRER;
     cli_ids ords;
     const int qp = o->col_given[CLI_COL_QUANTITY];
 
@@ -793,7 +793,7 @@ int cli_load_source(const cli_input_opts *o, csv_read_fn rd, void *ctx, const ch
         if (tx->ref && !tx->ids.text) {
             int64_t v;
             long k = m.idx[CLI_COL_REFERRER];
-            if (cli_parse_int64(f[k].p, f[k].len, &v, NULL) == CLI_NUM_OK && v == CVA_NO_REFERRER) {
+            if (cli_parse_int64(f[k].p, f[k].len, &v, NULL) == CLI_NUM_OK && v == CVA_TXN_NO_REFERRER) {
                 bad = CLI_SKIP_REFERRER, bad_col = k;
                 why = "referrer id -9223372036854775808 is reserved for 'no referrer':";
                 goto bad_row;
@@ -830,7 +830,7 @@ int cli_load_source(const cli_input_opts *o, csv_read_fn rd, void *ctx, const ch
             long k = m.idx[CLI_COL_REFERRER];
             is = cli_ids_add(&tx->ids, f[k].p, f[k].len, &idv);
             if (is == CLI_IDS_EMPTY) {
-                idv = CVA_NO_REFERRER;
+                idv = CVA_TXN_NO_REFERRER;
             } else if (is == CLI_IDS_TOO_MANY) {
                 rc = field_error(err, name, &r, k, &m, 4, "too many distinct ids at");
                 goto out;

@@ -53,8 +53,8 @@ void cli_segmap_free(cli_segmap *m)
 
 const char *cli_segmap_label(const cli_segmap *m, int32_t code)
 {
-    if (code >= CVA_SEG_CUSTOM && (size_t)(code - CVA_SEG_CUSTOM) < m->n_labels)
-        return m->labels[code - CVA_SEG_CUSTOM];
+    if (code >= CVA_LABEL_CUSTOM_FIRST && (size_t)(code - CVA_LABEL_CUSTOM_FIRST) < m->n_labels)
+        return m->labels[code - CVA_LABEL_CUSTOM_FIRST];
     return cva_label(code);
 }
 
@@ -69,7 +69,7 @@ static int32_t label_code(cli_segmap *m, const char *s, size_t len)
     size_t j;
     for (j = 0; j < m->n_labels; j++)
         if (strlen(m->labels[j]) == len && memcmp(m->labels[j], s, len) == 0)
-            return CVA_SEG_CUSTOM + (int32_t)j;
+            return CVA_LABEL_CUSTOM_FIRST + (int32_t)j;
     if (m->n_labels == CLI_SEGMAP_MAX_LABELS)
         return -1;
     m->labels = (char **)cli_xrealloc(m->labels, (m->n_labels + 1) * sizeof(char *));
@@ -77,7 +77,7 @@ static int32_t label_code(cli_segmap *m, const char *s, size_t len)
     memcpy(m->labels[m->n_labels], s, len);
     m->labels[m->n_labels][len] = '\0';
     m->n_labels++;
-    return CVA_SEG_CUSTOM + (int32_t)(m->n_labels - 1);
+    return CVA_LABEL_CUSTOM_FIRST + (int32_t)(m->n_labels - 1);
 }
 
 int cli_segmap_load(const char *path, int32_t k, cli_segmap *m, cli_err *err)

@@ -4,7 +4,7 @@
  *
  * A rule file is a CSV table with the header `label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi`
  * (any column order, names case-insensitive). Rules are evaluated first match
- * wins; labels are text, mapped to codes CVA_SEG_CUSTOM + i in order of first
+ * wins; labels are text, mapped to codes CVA_LABEL_CUSTOM_FIRST + i in order of first
  * appearance and written back as text.
  */
 #ifndef CVA_CLI_SEGMAP_H
@@ -30,7 +30,7 @@ typedef struct cli_segmap {
     /* rule files */
     cva_rfm_rule *own;
     uint64_t *line;            /**< source line of each rule */
-    char **labels;             /**< custom label texts: code CVA_SEG_CUSTOM + i */
+    char **labels;             /**< custom label texts: code CVA_LABEL_CUSTOM_FIRST + i */
     size_t n_labels;
 } cli_segmap;
 
