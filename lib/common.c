@@ -98,6 +98,12 @@ size_t cva_sizeof(int32_t struct_id)
         return sizeof(cva_model_fit);
     case CVA_STRUCT_CLV_OPTS:
         return sizeof(cva_clv_opts);
+    case CVA_STRUCT_CLV_TERMS:
+        return sizeof(cva_clv_terms);
+    case CVA_STRUCT_WHATIF_INPUTS:
+        return sizeof(cva_whatif_inputs);
+    case CVA_STRUCT_WHATIF_RESULT:
+        return sizeof(cva_whatif_result);
     default:
         return 0;
     }
