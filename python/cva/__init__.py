@@ -13,6 +13,9 @@ RFM (SPEC §3): :func:`rfm_from_summary`, :func:`rfm_raw`, :func:`rfm_score`,
 Churn and spend models (SPEC §5, §6.3): :class:`BetaGeo`, :class:`ModifiedBetaGeo`,
 :class:`ParetoNBD`, :class:`BetaGeoBetaBinom`, :class:`GammaGamma`,
 :class:`ShiftedBetaGeo`, :func:`clv`, :func:`cohort_curves`.
+Retention economics (SPEC §6): :func:`clv_constant`, :func:`margin_multiple`,
+:func:`retention_elasticities`, :func:`customer_equity`, :func:`steady_state_profit`,
+:func:`whatif` (the retention-profit what-if, :class:`WhatIf`).
 Low level: the ctypes structures (:class:`Diag`, :class:`TxnInput`,
 :class:`TxnOpts`, :class:`TxnSummary`, :class:`SimOpts`, :class:`Allocator`),
 :func:`txn_summarize`, :func:`txn_workspace_size`, :func:`simulate_bgnbd_gg`
@@ -59,6 +62,14 @@ from ._churn import (
     clv, cohort_curves, CohortCurves, Lifetime, gg_correlation,
     simulate_btyd, simulate_gg_spend, simulate_sbg, BtydSimulation,
 )
+from ._retention import (
+    clv_constant, margin_multiple, retention_elasticities, customer_equity, steady_state_profit,
+    whatif, WhatIf, CustomerEquity, Elasticities, SteadyState, WHATIF_OUTPUTS,
+)
+from ._lib import (
+    ClvTerms, WhatifInputs, WhatifResult, TIMING_END, TIMING_START, DELTA_ABS, DELTA_REL,
+    STRUCT_CLV_TERMS, STRUCT_WHATIF_INPUTS, STRUCT_WHATIF_RESULT,
+)
 from ._errors import (
     OK, W_EMPTY, W_TIES, W_NEGATIVE, W_EXCLUDED, W_SERIES_LIMIT, W_MAXITER, W_MAP, W_BOUNDARY,
     W_NOT_CONVERGED,
@@ -88,6 +99,9 @@ __all__ = [
     "NonFiniteError", "DomainError", "OptionError", "NoMemoryError", "ConvergenceError",
     "AbiMismatchError", "CapacityError", "WorkspaceTooSmallError", "BufferTooSmallError",
     "CanceledError", "CvaOverflowError", "InternalError", "CvaWarning", "error_class",
+    "clv_constant", "margin_multiple", "retention_elasticities", "customer_equity",
+    "steady_state_profit", "whatif", "WhatIf", "CustomerEquity", "Elasticities", "SteadyState",
+    "ClvTerms", "WhatifInputs", "WhatifResult",
 ]
 
 # show the public classes as cva.X rather than cva._module.X
