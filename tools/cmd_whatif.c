@@ -10,6 +10,8 @@
 #include "cli.h"
 #include "commands.h"
 #include "cva/cva.h"
+#include "dates.h"
+#include "input.h"
 #include "numbers.h"
 #include "output.h"
 
@@ -51,6 +53,22 @@ void cmd_whatif_help(void)
           "                         (default 0.20); a note says when the share is below it\n"
           "  -o, --output FILE      output file (default stdout), written only when complete\n"
           "  -q, --quiet            no notes on stderr\n"
+          "\n"
+          "From transactions instead of numbers:\n"
+          "  --input FILE           estimate N, M and R from the transactions (the input\n"
+          "                         options of 'cva summary' apply: --customer-col, --date-col,\n"
+          "                         --amount-col, --cost-col, --end, ...). With P the period\n"
+          "                         length and E the end (--end, else the latest date), the\n"
+          "                         last period is (E-P, E] and the previous one (E-2P, E-P]:\n"
+          "                           N = customers with a purchase in the last period;\n"
+          "                           R = share of the customers with a purchase in the previous\n"
+          "                               period who bought again in the last period;\n"
+          "                           M = net amount (minus cost, with a cost column) of the last\n"
+          "                               period per customer counted in N.\n"
+          "                         --customers, --margin, --retention given as well override\n"
+          "                         the estimates. A note on stderr shows the estimates; a\n"
+          "                         warning when the data start after the previous period does.\n"
+          "  --period-days P        period length in days with --input (default 365)\n"
           "\n",
           stdout);
     fputs("Output: one JSON object, null where a value is undefined, every *_pct in percent:\n"
@@ -96,7 +114,8 @@ static int parse_num(const char *name, const char *v, double *out, cli_err *err)
                     st == CLI_NUM_NONFINITE ? "finite " : "");
 }
 
-static int parse_args(int argc, char **argv, cva_whatif_inputs *in, const char **output, int *given, cli_err *err)
+static int parse_args(int argc, char **argv, cva_whatif_inputs *in, cli_input_opts *io, double *period_days,
+                      int *given, cli_err *err)
 {
     num_opt nums[] = {
         {"--customers", &in->customers},
@@ -164,11 +183,25 @@ static int parse_args(int argc, char **argv, cva_whatif_inputs *in, const char *
             in->horizon = (int32_t)h;
             continue;
         }
-        if ((r = cli_match_opt(argc, argv, &i, "--output", &v, err)) != 0 ||
-            (r = cli_match_opt(argc, argv, &i, "-o", &v, err)) != 0) {
+        if ((r = cli_match_opt(argc, argv, &i, "--period-days", &v, err)) != 0) {
             if (r < 0)
                 return err->code;
-            *output = v;
+            if (parse_num("--period-days", v, period_days, err))
+                return err->code;
+            if (!(*period_days > 0.0))
+                return cli_fail(err, CLI_EXIT_USAGE, "whatif: --period-days must be > 0, not '%s'", v);
+            continue;
+        }
+        if ((r = cli_match_opt(argc, argv, &i, "--format", &v, err)) != 0) {
+            if (r < 0)
+                return err->code;
+            if (strcmp(v, "json") != 0)
+                return cli_fail(err, CLI_EXIT_USAGE, "whatif: the output is JSON (--format %s does not apply)", v);
+            continue;
+        }
+        if ((r = cli_input_opt(io, argc, argv, &i, err)) != 0) {
+            if (r < 0)
+                return err->code;
             continue;
         }
         if (cli_match_flag(argv, i, "--quiet") || cli_match_flag(argv, i, "-q")) {
@@ -242,6 +275,76 @@ static void write_json(FILE *fp, const cva_whatif_result *o)
     fputs("}\n", fp);
 }
 
+/* ---------------------------------------------------------------- estimation from transactions */
+
+typedef struct est_row {
+    int64_t cid;
+    int bits; /* 1: bought in the previous period, 2: in the last one */
+} est_row;
+
+static int est_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const est_row *)a)->cid, y = ((const est_row *)b)->cid;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct estimate {
+    double end, period;
+    double n_last, n_prev, n_both, margin_sum, margin;
+    int partial; /* the data start after the previous period begins */
+} estimate;
+
+/* N, m, r from the transactions (see the help text). 0 or an exit code. */
+static int estimate_from(const cli_input_opts *o, const cli_txn *tx, double P, estimate *e, cli_err *err)
+{
+    est_row *rows;
+    size_t k, n = 0;
+    double E = isnan(o->end_days) ? tx->t_max : o->end_days;
+    double t1 = E - P, t0 = E - 2.0 * P;
+    long double msum = 0.0L;
+    memset(e, 0, sizeof *e);
+    if (tx->n == 0)
+        return cli_fail(err, CLI_EXIT_DATA, "whatif: %s has no transactions to estimate from", o->input);
+    rows = (est_row *)cli_xmalloc(tx->n * sizeof *rows);
+    for (k = 0; k < tx->n; k++) {
+        double t = tx->t[k];
+        if (t > E || t <= t0)
+            continue;
+        rows[n].cid = tx->cid[k];
+        rows[n].bits = t > t1 ? 2 : 1;
+        if (t > t1)
+            msum += (long double)tx->amount[k] - (tx->cost ? (long double)tx->cost[k] : 0.0L);
+        n++;
+    }
+    qsort(rows, n, sizeof *rows, est_cmp);
+    for (k = 0; k < n;) {
+        size_t j = k;
+        int bits = 0;
+        while (j < n && rows[j].cid == rows[k].cid)
+            bits |= rows[j++].bits;
+        e->n_prev += (bits & 1) ? 1.0 : 0.0;
+        e->n_last += (bits & 2) ? 1.0 : 0.0;
+        e->n_both += bits == 3 ? 1.0 : 0.0;
+        k = j;
+    }
+    free(rows);
+    e->end = E;
+    e->period = P;
+    e->margin_sum = (double)msum;
+    e->margin = e->n_last > 0.0 ? (double)msum / e->n_last : 0.0;
+    e->partial = tx->t_min > t0 + 1.0;
+    if (!(e->n_prev > 0.0)) {
+        char d0[24], d1[24];
+        cli_format_date(t0, d0);
+        cli_format_date(t1, d1);
+        return cli_fail(err, CLI_EXIT_DATA,
+                        "whatif: no purchase in the previous period (after %s up to %s): retention cannot be "
+                        "estimated (try a shorter --period-days or an earlier --end)",
+                        d0, d1);
+    }
+    return 0;
+}
+
 int cmd_whatif(int argc, char **argv)
 {
     cva_whatif_inputs in;
@@ -249,12 +352,17 @@ int cmd_whatif(int argc, char **argv)
     cva_diag diag;
     cli_err err;
     cli_out out;
-    const char *output = NULL;
-    int given[3] = {0, 0, 0}, st;
+    cli_input_opts io;
+    cli_txn tx;
+    estimate est;
+    double period_days = 365.0;
+    int given[3] = {0, 0, 0}, st, rc;
     static const char *const required[3] = {"--customers", "--margin", "--retention"};
     size_t k;
 
     memset(&err, 0, sizeof err);
+    memset(&tx, 0, sizeof tx);
+    cli_input_opts_init(&io);
     for (k = 1; k < (size_t)argc; k++)
         if (cli_match_flag(argv, (int)k, "--help") || cli_match_flag(argv, (int)k, "-h")) {
             cmd_whatif_help();
@@ -265,13 +373,50 @@ int cmd_whatif(int argc, char **argv)
         cli_fail(&err, CLI_EXIT_FAIL, "whatif: library struct sizes do not match");
         return cli_report(&err);
     }
-    if (parse_args(argc, argv, &in, &output, given, &err))
+    if (parse_args(argc, argv, &in, &io, &period_days, given, &err))
         return cli_report(&err);
-    for (k = 0; k < 3; k++)
-        if (!given[k]) {
-            cli_fail(&err, CLI_EXIT_USAGE, "whatif: %s is required (see 'cva help whatif')", required[k]);
+    if (io.cal_end) {
+        cli_fail(&err, CLI_EXIT_USAGE, "whatif: --calibration-end does not apply (the estimate uses the periods "
+                                       "before --end)");
+        return cli_report(&err);
+    }
+    if (cli_input_check(&io, 0, &err))
+        return cli_report(&err);
+    if (io.input) {
+        char d0[24], d1[24];
+        if ((rc = cli_load(&io, &tx, &err)) != 0 || (rc = estimate_from(&io, &tx, period_days, &est, &err)) != 0) {
+            cli_txn_free(&tx);
             return cli_report(&err);
         }
+        cli_txn_free(&tx);
+        if (!given[0])
+            in.customers = est.n_last;
+        if (!given[1])
+            in.margin = est.margin;
+        if (!given[2])
+            in.retention = est.n_both / est.n_prev;
+        cli_format_date(est.end - est.period, d0);
+        cli_format_date(est.end, d1);
+        cli_note("estimated from %s (periods of %g days, the last one after %s up to %s): customers %.0f%s, "
+                 "retention %.0f/%.0f = %.4g%s, margin %.6g per customer%s",
+                 io.input, est.period, d0, d1, est.n_last, given[0] ? " (overridden by --customers)" : "",
+                 est.n_both, est.n_prev, est.n_both / est.n_prev, given[2] ? " (overridden by --retention)" : "",
+                 est.margin, given[1] ? " (overridden by --margin)" : "");
+        if (est.partial) {
+            cli_format_date(est.end - 2.0 * est.period, d0);
+            fprintf(stderr,
+                    "cva: warning: whatif: the data start after %s, inside the previous period: the retention "
+                    "estimate uses a partial period\n",
+                    d0);
+        }
+    } else {
+        for (k = 0; k < 3; k++)
+            if (!given[k]) {
+                cli_fail(&err, CLI_EXIT_USAGE, "whatif: %s is required (or --input FILE; see 'cva help whatif')",
+                         required[k]);
+                return cli_report(&err);
+            }
+    }
 
     st = cva_whatif(&in, &res, &diag);
     if (st < 0) {
@@ -282,7 +427,7 @@ int cmd_whatif(int argc, char **argv)
             cli_fail(&err, CLI_EXIT_LIB, "whatif: %s (%s)", diag.detail, cva_status_name(st));
         return cli_report(&err);
     }
-    if (cli_out_open(&out, output, &err))
+    if (cli_out_open(&out, io.output, &err))
         return cli_report(&err);
     write_json(out.fp, &res);
     if (cli_out_commit(&out, &err)) {

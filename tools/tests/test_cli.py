@@ -2538,6 +2538,7 @@ def t_whatif():
     # errors: SPEC §6.8 domain errors name the option; usage errors
     bad = [
         (["--margin", "1", "--retention", "0.5"], 2, "--customers is required"),
+        (["--customers", "1", "--retention", "0.5"], 2, "--margin is required"),
         (["--customers", "1", "--margin", "1", "--retention", "1"], 2, "--retention"),
         (["--customers", "1", "--margin", "1", "--retention", "-0.1"], 2, "--retention"),
         (["--customers", "1", "--margin", "1", "--retention", "0.97", "--delta-retention", "0.05"], 2,
@@ -2559,6 +2560,40 @@ def t_whatif():
         rc, out, err = run(["whatif"] + args)
         check(rc == code and out == "" and needle in err and err.startswith("cva: "),
               "whatif %s: exit %d with %r (got %d, %r)" % (" ".join(args), code, needle, rc, err))
+    # --input: N, m, r estimated from transactions. Periods of 10 days before --end = day 20:
+    # previous (day 0, day 10], last (day 10, day 20]. A: days 5, 15; B: day 3; C: days 12, 18;
+    # D: day 25 (after the end); E: day 0 (before the previous period). N = 2 (A, C),
+    # r = 1/2 (A of A, B), m = (30 - 4 + 20 - 1 + 50 - 5) / 2 (amount minus cost of the last period).
+    data = ("customer_id,date,amount,cost\n" +
+            "A,%s,10,1\nA,%s,30,4\nB,%s,7,0\nC,%s,20,1\nC,%s,50,5\nD,%s,99,0\nE,%s,1,0\n" % (
+                day(5), day(15), day(3), day(12), day(18), day(25), day(0)))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "t.csv")
+        write(path, data)
+        base_in = ["--input", path, "--end", day(20), "--period-days", "10", "--delta-retention", "0.1"]
+        j, err = whatif_run(base_in, "input")
+        m, r = (30 - 4 + 20 - 1 + 50 - 5) / 2, 0.5
+        check(close_(j.get("clv_base"), m * r / (1.1 - r)) and close_(j.get("ce_base"), 2 * m * r / (1.1 - r))
+              and close_(j.get("churned_base"), 1.0), "estimates N = 2, r = 0.5, m = %g (%r)" % (m, j))
+        check("estimated from" in err and "customers 2" in err and "retention 1/2" in err and "warning" not in err,
+              "estimate note (%r)" % err)
+        path2 = os.path.join(tmp, "t2.csv")
+        write(path2, "\n".join(",".join(ln.split(",")[:3]) for ln in data.split("\n")))
+        j, err = whatif_run(["--input", path2] + base_in[2:], "input without cost")
+        check(close_(j.get("clv_base"), 50 * r / (1.1 - r)), "margin = net amount without a cost column (%r)" % j)
+        j, err = whatif_run(["--input", path2] + base_in[2:] + ["--retention", "0.8", "--customers", "10"],
+                            "input overridden")
+        check(close_(j.get("ce_base"), 10 * 50 * 0.8 / 0.3) and "overridden by --retention" in err,
+              "given options override the estimates (%r)" % err)
+        # data starting inside the previous period: warning
+        j, err = whatif_run(["--input", path, "--end", day(20), "--period-days", "15"], "partial")
+        check("warning" in err and "partial period" in err, "partial previous period warned (%r)" % err)
+        rc, out, err = run(["whatif", "--input", path, "--end", day(2), "--period-days", "1"])
+        check(rc == 3 and out == "" and "previous period" in err, "no purchase in the previous period (%r)" % err)
+        rc, out, err = run(["whatif", "--input", path, "--format", "csv"])
+        check(rc == 2 and "JSON" in err, "--format csv refused (%r)" % err)
+        rc, out, err = run(["whatif", "--input", path, "--period-days", "0"])
+        check(rc == 2 and "--period-days" in err, "--period-days 0 refused (%r)" % err)
     rc1, out1, _ = run(["help", "whatif"])
     rc2, out2, _ = run(["whatif", "--help"])
     check(rc1 == 0 and out1 == out2 and "Usage: cva whatif" in out1, "help whatif")
