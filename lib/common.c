@@ -104,6 +104,8 @@ size_t cva_sizeof(int32_t struct_id)
         return sizeof(cva_whatif_inputs);
     case CVA_STRUCT_WHATIF_RESULT:
         return sizeof(cva_whatif_result);
+    case CVA_STRUCT_CHURN_FLAG_OPTS:
+        return sizeof(cva_churn_flag_opts);
     default:
         return 0;
     }

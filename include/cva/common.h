@@ -201,7 +201,8 @@ enum cva_struct_id {
     /* retention economics (retention.h); numbered from 20 */
     CVA_STRUCT_CLV_TERMS = 20,     /**< ::cva_clv_terms */
     CVA_STRUCT_WHATIF_INPUTS = 21, /**< ::cva_whatif_inputs */
-    CVA_STRUCT_WHATIF_RESULT = 22  /**< ::cva_whatif_result */
+    CVA_STRUCT_WHATIF_RESULT = 22, /**< ::cva_whatif_result */
+    CVA_STRUCT_CHURN_FLAG_OPTS = 23 /**< ::cva_churn_flag_opts */
 };
 
 /**

@@ -353,6 +353,113 @@ CVA_API CVA_NODISCARD cva_status cva_whatif(const cva_whatif_inputs *in, cva_wha
 
 /** @} */
 
+/* ======================================================================== */
+/* Churn flags per customer (SPEC §5.7)                                     */
+/* ======================================================================== */
+
+/**
+ * @defgroup churnflags Churn flags
+ * @brief Heuristic and model-based activity flags per customer (SPEC §5.7), with
+ *        the rule that decided each one and the value at risk.
+ *
+ * Rules (time in the caller's unit, recommended days):
+ * - **hiatus** (Wübben & Wangenheim 2008): inactive iff `R > h` (R = time since the last
+ *   purchase, the RFM recency `days_since_last` of cva_txn_summarize()); default h = 270;
+ * - **inter-purchase-time multiple** (practitioner rule): for n_occ >= 2,
+ *   `ipt = (last_t − first_t)/(n_occ − 1)`, inactive iff `R > k·ipt`, default k = 3. A customer
+ *   with n_occ < 2 or ipt = 0 gets the population median ipt (of the customers with
+ *   n_occ >= 2 and ipt > 0) instead; when there is none, the hiatus rule decides;
+ * - **P(alive) threshold**: inactive iff `P(alive) < τ`, default τ = 0.5.
+ *
+ * With #CVA_CHURN_RULE_ALL every rule whose inputs are given is applied and a customer is
+ * inactive when **any** of them says so (the early-warning reading); the rule reported is
+ * the first in the order P(alive), ipt, hiatus that flagged the customer, or for an active
+ * customer the first of them that was applied.
+ *
+ * Value at risk = CLV × (1 − P(alive)).
+ * @{
+ */
+
+/** @brief Rule codes: the selection in cva_churn_flag_opts::rule and the per-customer result. */
+enum cva_churn_rule {
+    CVA_CHURN_RULE_ALL = 0,        /**< Selection only: every rule whose inputs are given (default). */
+    CVA_CHURN_RULE_HIATUS = 1,     /**< The hiatus rule (also the ipt rule's last fallback). */
+    CVA_CHURN_RULE_IPT = 2,        /**< The customer's own inter-purchase time. */
+    CVA_CHURN_RULE_IPT_MEDIAN = 3, /**< Result only: the ipt rule with the population median ipt. */
+    CVA_CHURN_RULE_P_ALIVE = 4     /**< P(alive) below the threshold. */
+};
+
+/** @brief Option ids of cva_churn_flag_opts reported in cva_diag::option. */
+enum cva_churn_flag_option_id {
+    CVA_OPT_CHURN_RULE = 630,        /**< cva_churn_flag_opts::rule */
+    CVA_OPT_CHURN_HIATUS = 631,      /**< cva_churn_flag_opts::hiatus */
+    CVA_OPT_CHURN_IPT_MULTIPLE = 632, /**< cva_churn_flag_opts::ipt_multiple */
+    CVA_OPT_CHURN_THRESHOLD = 633    /**< cva_churn_flag_opts::threshold */
+};
+
+/** @brief Options of cva_churn_flags(); fill with cva_churn_flag_opts_init_defaults(). */
+typedef struct cva_churn_flag_opts {
+    uint32_t struct_size;  /**< sizeof(cva_churn_flag_opts). */
+    int32_t rule;          /**< ::cva_churn_rule selection: ALL (default), HIATUS, IPT or P_ALIVE. */
+    double hiatus;         /**< h > 0, in the unit of the recency. Default 270 (days). */
+    double ipt_multiple;   /**< k > 0. Default 3. */
+    double threshold;      /**< τ in [0, 1]. Default 0.5. */
+    const cva_allocator *alloc; /**< Allocator for the median ipt work array. Default NULL: malloc/free. */
+} cva_churn_flag_opts;
+
+/**
+ * @brief Fill @p opts with the defaults (all rules, h = 270, k = 3, τ = 0.5).
+ * @param opts options.
+ * @param struct_size sizeof(cva_churn_flag_opts).
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH
+ */
+CVA_API cva_status cva_churn_flag_opts_init_defaults(cva_churn_flag_opts *opts, size_t struct_size);
+
+/**
+ * @brief Static name of a rule code: "all", "hiatus", "ipt", "ipt-median", "p-alive"; "" if unknown.
+ * @param rule ::cva_churn_rule.
+ * @return a static string, never NULL.
+ */
+CVA_API const char *cva_churn_rule_name(int32_t rule);
+
+/**
+ * @brief Churn flags per customer (SPEC §5.7) and the value at risk.
+ *
+ * Every input is checked before anything is written.
+ * @param recency  time since the last purchase R (>= 0), e.g. days_since_last.
+ * @param n_occ    purchase occasions (the ipt rule; may be NULL without it).
+ * @param first_t  time of the first purchase (the ipt rule; may be NULL without it).
+ * @param last_t   time of the last purchase, >= first_t (the ipt rule; may be NULL without it).
+ * @param p_alive  P(alive) in [0, 1] (the P(alive) rule and the value at risk; may be NULL).
+ * @param clv      CLV per customer (the value at risk; may be NULL).
+ * @param n        customers.
+ * @param opts     options, NULL for the defaults.
+ * @param active   out: 1 active, 0 inactive.
+ * @param rule     out (may be NULL): the ::cva_churn_rule that decided.
+ * @param value_at_risk out (may be NULL; needs @p clv and @p p_alive): CLV × (1 − P(alive)).
+ * @param median_ipt out (may be NULL): the population median ipt used as the substitute
+ *                 (NaN when no customer has n_occ >= 2 and ipt > 0, or the ipt rule is not applied).
+ * @param diag     optional diagnostics; diag->count = inactive customers.
+ * @retval CVA_OK
+ * @retval CVA_W_EMPTY n = 0 (*median_ipt NaN).
+ * @retval CVA_E_NULLPTR a needed array is NULL: @p recency, @p active; n_occ/first_t/last_t with
+ *         the IPT selection; p_alive with the P_ALIVE selection; clv and p_alive with @p value_at_risk.
+ * @retval CVA_E_NONFINITE NaN or infinity in an input (diag->arg, diag->index).
+ * @retval CVA_E_BADARG recency < 0, last_t < first_t, P(alive) outside [0, 1] (diag->arg, diag->index).
+ * @retval CVA_E_OPTION an unknown rule, hiatus or ipt_multiple <= 0, threshold outside [0, 1].
+ * @retval CVA_E_NOMEM the median work array could not be allocated.
+ * @retval CVA_E_ABI_MISMATCH
+ */
+CVA_API CVA_NODISCARD cva_status cva_churn_flags(const double *recency, const uint32_t *n_occ, const double *first_t,
+                                                 const double *last_t, const double *p_alive, const double *clv,
+                                                 size_t n, const cva_churn_flag_opts *opts, int32_t *active,
+                                                 int32_t *rule, double *value_at_risk, double *median_ipt,
+                                                 cva_diag *diag);
+
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,7 +15,8 @@ Churn and spend models (SPEC §5, §6.3): :class:`BetaGeo`, :class:`ModifiedBeta
 :class:`ShiftedBetaGeo`, :func:`clv`, :func:`cohort_curves`.
 Retention economics (SPEC §6): :func:`clv_constant`, :func:`margin_multiple`,
 :func:`retention_elasticities`, :func:`customer_equity`, :func:`steady_state_profit`,
-:func:`whatif` (the retention-profit what-if, :class:`WhatIf`).
+:func:`whatif` (the retention-profit what-if, :class:`WhatIf`); churn flags per customer
+(SPEC §5.7): :func:`churn_flags`.
 Low level: the ctypes structures (:class:`Diag`, :class:`TxnInput`,
 :class:`TxnOpts`, :class:`TxnSummary`, :class:`SimOpts`, :class:`Allocator`),
 :func:`txn_summarize`, :func:`txn_workspace_size`, :func:`simulate_bgnbd_gg`
@@ -65,9 +66,12 @@ from ._churn import (
 from ._retention import (
     clv_constant, margin_multiple, retention_elasticities, customer_equity, steady_state_profit,
     whatif, WhatIf, CustomerEquity, Elasticities, SteadyState, WHATIF_OUTPUTS,
+    churn_flags, churn_rule_name, ChurnFlags,
 )
 from ._lib import (
     ClvTerms, WhatifInputs, WhatifResult, TIMING_END, TIMING_START, DELTA_ABS, DELTA_REL,
+    ChurnFlagOpts, CHURN_RULE_ALL, CHURN_RULE_HIATUS, CHURN_RULE_IPT, CHURN_RULE_IPT_MEDIAN,
+    CHURN_RULE_P_ALIVE, STRUCT_CHURN_FLAG_OPTS,
     STRUCT_CLV_TERMS, STRUCT_WHATIF_INPUTS, STRUCT_WHATIF_RESULT,
 )
 from ._errors import (
@@ -101,7 +105,8 @@ __all__ = [
     "CanceledError", "CvaOverflowError", "InternalError", "CvaWarning", "error_class",
     "clv_constant", "margin_multiple", "retention_elasticities", "customer_equity",
     "steady_state_profit", "whatif", "WhatIf", "CustomerEquity", "Elasticities", "SteadyState",
-    "ClvTerms", "WhatifInputs", "WhatifResult",
+    "ClvTerms", "WhatifInputs", "WhatifResult", "churn_flags", "churn_rule_name", "ChurnFlags",
+    "ChurnFlagOpts",
 ]
 
 # show the public classes as cva.X rather than cva._module.X

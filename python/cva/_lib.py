@@ -53,12 +53,18 @@ STRUCT_CLV_OPTS = 13
 STRUCT_CLV_TERMS = 20
 STRUCT_WHATIF_INPUTS = 21
 STRUCT_WHATIF_RESULT = 22
+STRUCT_CHURN_FLAG_OPTS = 23
 
 # Retention economics (retention.h)
 TIMING_END = 0
 TIMING_START = 1
 DELTA_ABS = 0
 DELTA_REL = 1
+CHURN_RULE_ALL = 0
+CHURN_RULE_HIATUS = 1
+CHURN_RULE_IPT = 2
+CHURN_RULE_IPT_MEDIAN = 3
+CHURN_RULE_P_ALIVE = 4
 
 # Churn and spend models (churn.h, enum cva_model)
 MODEL_BGNBD = 1
@@ -172,6 +178,10 @@ OPTION_NAMES = {
     622: "acq_ret_ratio",
     623: "new_customers",
     624: "budget_share_target",
+    630: "rule",
+    631: "hiatus",
+    632: "ipt_multiple",
+    633: "threshold",
 }
 
 
@@ -568,8 +578,28 @@ class WhatifResult(ctypes.Structure):
         raise_for_status(get().cva_whatif_result_init(ctypes.byref(self), ctypes.sizeof(self)))
 
 
+class ChurnFlagOpts(ctypes.Structure):
+    """``cva_churn_flag_opts`` (SPEC §5.7); ``ChurnFlagOpts()`` holds the defaults
+    (all rules, hiatus 270, ipt multiple 3, threshold 0.5)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("rule", c_int32),
+        ("hiatus", c_double),
+        ("ipt_multiple", c_double),
+        ("threshold", c_double),
+        ("alloc", P(Allocator)),
+    ]
+    _struct_id = STRUCT_CHURN_FLAG_OPTS
+
+    def __init__(self, **kw):
+        super().__init__()
+        raise_for_status(get().cva_churn_flag_opts_init_defaults(ctypes.byref(self), ctypes.sizeof(self)))
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+
 STRUCTURES = (Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts, RfmOpts, RfmCuts, RfmRule,
-              RfmSegmentStat, FitOpts, ModelFit, ClvOpts, ClvTerms, WhatifInputs, WhatifResult)
+              RfmSegmentStat, FitOpts, ModelFit, ClvOpts, ClvTerms, WhatifInputs, WhatifResult, ChurnFlagOpts)
 STRUCT_NAMES = {
     "diag": STRUCT_DIAG, "allocator": STRUCT_ALLOCATOR, "txn_input": STRUCT_TXN_INPUT,
     "txn_opts": STRUCT_TXN_OPTS, "txn_summary": STRUCT_TXN_SUMMARY, "sim_opts": STRUCT_SIM_OPTS,
@@ -577,7 +607,7 @@ STRUCT_NAMES = {
     "rfm_segment_stat": STRUCT_RFM_SEGMENT_STAT, "fit_opts": STRUCT_FIT_OPTS,
     "model_fit": STRUCT_MODEL_FIT, "clv_opts": STRUCT_CLV_OPTS,
     "clv_terms": STRUCT_CLV_TERMS, "whatif_inputs": STRUCT_WHATIF_INPUTS,
-    "whatif_result": STRUCT_WHATIF_RESULT,
+    "whatif_result": STRUCT_WHATIF_RESULT, "churn_flag_opts": STRUCT_CHURN_FLAG_OPTS,
 }
 
 # Every exported function: name -> (restype, argtypes). Mirrors lib/cva.sym.
@@ -672,6 +702,11 @@ PROTOTYPES = {
     "cva_whatif_inputs_init_defaults": (c_int, [P(WhatifInputs), c_size_t]),
     "cva_whatif_result_init": (c_int, [P(WhatifResult), c_size_t]),
     "cva_whatif": (c_int, [P(WhatifInputs), P(WhatifResult), P(Diag)]),
+    "cva_churn_flag_opts_init_defaults": (c_int, [P(ChurnFlagOpts), c_size_t]),
+    "cva_churn_rule_name": (c_char_p, [c_int32]),
+    "cva_churn_flags": (c_int, [P(c_double), P(c_uint32), P(c_double), P(c_double), P(c_double),
+                                P(c_double), c_size_t, P(ChurnFlagOpts), P(c_int32), P(c_int32),
+                                P(c_double), P(c_double), P(Diag)]),
 }
 
 

@@ -13,6 +13,7 @@ import ctypes
 import math
 import numbers
 
+from . import _convert as cv
 from . import _errors
 from . import _lib
 from ._churn import _check
@@ -265,3 +266,80 @@ def whatif(**inputs):
     st = _lib.get().cva_whatif(ctypes.byref(inp), ctypes.byref(res), ctypes.byref(diag))
     _check(st, diag, "whatif")
     return WhatIf(res, inp, st)
+
+
+# ---------------------------------------------------------------------------
+# Churn flags per customer (SPEC §5.7)
+
+_RULES = {"all": _lib.CHURN_RULE_ALL, "hiatus": _lib.CHURN_RULE_HIATUS, "ipt": _lib.CHURN_RULE_IPT,
+          "p-alive": _lib.CHURN_RULE_P_ALIVE, "p_alive": _lib.CHURN_RULE_P_ALIVE}
+
+ChurnFlags = collections.namedtuple("ChurnFlags", "active rule rule_name value_at_risk median_ipt n_inactive")
+ChurnFlags.__doc__ = (
+    "Result of :func:`churn_flags`: ``active`` (1/0 per customer), ``rule`` (the deciding rule code, "
+    "CHURN_RULE_*), ``rule_name`` (\"hiatus\", \"ipt\", \"ipt-median\", \"p-alive\"), ``value_at_risk`` "
+    "(CLV × (1 − P(alive)), None without clv and p_alive), ``median_ipt`` (the substitute ipt, NaN if "
+    "none or unused), ``n_inactive``.")
+
+
+def churn_rule_name(code):
+    """Name of a churn rule code (``cva_churn_rule_name``)."""
+    return _lib.get().cva_churn_rule_name(int(code)).decode()
+
+
+def churn_flags(recency=None, n_occ=None, first_t=None, last_t=None, p_alive=None, clv=None, summary=None,
+                rule="all", hiatus=270.0, ipt_multiple=3.0, threshold=0.5):
+    """Churn flags per customer (SPEC §5.7, ``cva_churn_flags``).
+
+    Rules: ``"hiatus"`` (inactive iff recency > ``hiatus``, default 270 days; Wübben &
+    Wangenheim 2008), ``"ipt"`` (inactive iff recency > ``ipt_multiple`` × the customer's
+    inter-purchase time (last_t − first_t)/(n_occ − 1), the population median for
+    customers with fewer than two occasions, the hiatus rule when there is no median),
+    ``"p-alive"`` (inactive iff ``p_alive`` < ``threshold``), or ``"all"`` (default: every
+    rule whose inputs are given; inactive when any says so).
+
+    Inputs are per-customer sequences; ``summary`` (from :func:`cva.summarize`) supplies
+    ``recency`` (its ``days_since_last``), ``n_occ``, ``first_t`` and ``last_t``. With
+    ``clv`` and ``p_alive`` the value at risk CLV × (1 − P(alive)) is returned too.
+    Returns :class:`ChurnFlags`."""
+    if summary is not None:
+        if recency is None:
+            recency = summary["days_since_last"]
+        if n_occ is None:
+            n_occ = summary["n_occ"]
+        if first_t is None:
+            first_t = summary["first_t"]
+        if last_t is None:
+            last_t = summary["last_t"]
+    if recency is None:
+        raise TypeError("churn_flags needs recency (or summary)")
+    code = _RULES.get(rule) if isinstance(rule, str) else _int(rule, "rule")
+    if code is None:
+        raise ValueError("rule must be one of all, hiatus, ipt, p-alive, not %r" % (rule,))
+    rec = cv.as_float64(recency, "recency")
+    n = rec.n
+    arrays = {}
+    for name, vals in (("first_t", first_t), ("last_t", last_t), ("p_alive", p_alive), ("clv", clv)):
+        arrays[name] = cv.as_float64(vals, name) if vals is not None else None
+    occ = cv.as_uint32(n_occ, "n_occ") if n_occ is not None else None
+    for name, a in list(arrays.items()) + [("n_occ", occ)]:
+        if a is not None and a.n != n:
+            raise _errors.BadArgumentError("churn_flags: %s has %d values, recency %d" % (name, a.n, n),
+                                           status=_errors.E_BADARG, name="CVA_E_BADARG")
+    opts = _lib.ChurnFlagOpts(rule=code, hiatus=_num(hiatus, "hiatus"),
+                              ipt_multiple=_num(ipt_multiple, "ipt_multiple"),
+                              threshold=_num(threshold, "threshold"))
+    act, rul = cv.empty_output("i", n), cv.empty_output("i", n)
+    want_var = arrays["clv"] is not None and arrays["p_alive"] is not None
+    var = cv.empty_output("d", n) if want_var else None
+    med = ctypes.c_double()
+    diag = _lib.Diag()
+    ptr = lambda a: a.ptr if a is not None else None  # noqa: E731
+    st = _lib.get().cva_churn_flags(rec.ptr, ptr(occ), ptr(arrays["first_t"]), ptr(arrays["last_t"]),
+                                    ptr(arrays["p_alive"]), ptr(arrays["clv"]), n, ctypes.byref(opts), act.ptr,
+                                    rul.ptr, ptr(var), ctypes.byref(med), ctypes.byref(diag))
+    _check(st, diag, "churn_flags")
+    rules = cv.trim(rul.owner, n)
+    names = [churn_rule_name(c) for c in cv.to_list(rules)]
+    return ChurnFlags(cv.trim(act.owner, n), rules, names, cv.trim(var.owner, n) if want_var else None, med.value,
+                      int(diag.count) if st == 0 else 0)

@@ -224,5 +224,87 @@ class TestWhatIf(unittest.TestCase):
         self.assertEqual(cva.ClvTerms().discount, 0.10)
 
 
+def ref_flags(rec, occ, first, last, pa, rule, h, k, tau):
+    """SPEC §5.7 written out: (active, rule name) per customer."""
+    ipts = sorted((l - f) / (o - 1) for o, f, l in zip(occ, first, last) if o >= 2 and (l - f) / (o - 1) > 0)
+    med = None
+    if ipts:
+        m = len(ipts)
+        med = ipts[m // 2] if m % 2 else (ipts[m // 2 - 1] + ipts[m // 2]) / 2
+    out = []
+    for i, R in enumerate(rec):
+        verdicts = []  # (name, inactive) in the order p-alive, ipt, hiatus
+        if rule in ("all", "p-alive") and pa is not None:
+            verdicts.append(("p-alive", pa[i] < tau))
+        if rule in ("all", "ipt") and occ is not None:
+            ipt = (last[i] - first[i]) / (occ[i] - 1) if occ[i] >= 2 else 0.0
+            if ipt > 0:
+                verdicts.append(("ipt", R > k * ipt))
+            elif med is not None:
+                verdicts.append(("ipt-median", R > k * med))
+            else:
+                verdicts.append(("hiatus", R > h))
+        if rule in ("all", "hiatus"):
+            verdicts.append(("hiatus", R > h))
+        flagged = [name for name, bad in verdicts if bad]
+        out.append((0, flagged[0]) if flagged else (1, verdicts[0][0]))
+    return out
+
+
+class TestChurnFlags(unittest.TestCase):
+    def test_random_against_reference(self):
+        rng = random.Random(11)
+        for trial in range(40):
+            n = rng.randint(1, 60)
+            occ = [rng.choice([1, 1, 2, 3, 5, 9]) for _ in range(n)]
+            first = [float(rng.randint(0, 300)) for _ in range(n)]
+            last = [f + (0.0 if rng.random() < 0.2 else float(rng.randint(0, 400))) for f in first]
+            rec = [float(rng.randint(0, 600)) for _ in range(n)]
+            pa = [rng.choice([0.5, rng.random()]) for _ in range(n)]
+            clv = [rng.uniform(-10, 500) for _ in range(n)]
+            if trial % 5 == 0:
+                occ = [1] * n  # no median: the hiatus fallback
+            h, k, tau = rng.choice([270.0, 90.0]), rng.choice([3.0, 1.5]), rng.choice([0.5, 0.3])
+            for rule in ("all", "hiatus", "ipt", "p-alive"):
+                got = cva.churn_flags(rec, occ, first, last, pa, clv, rule=rule, hiatus=h, ipt_multiple=k,
+                                      threshold=tau)
+                want = ref_flags(rec, occ, first, last, pa, rule, h, k, tau)
+                self.assertEqual(list(got.active), [a for a, _ in want], (trial, rule))
+                self.assertEqual(got.rule_name, [r for _, r in want], (trial, rule))
+                self.assertEqual(got.n_inactive, sum(1 - a for a, _ in want))
+                for v, c, p in zip(got.value_at_risk, clv, pa):
+                    self.assertEqual(v, c * (1 - p))
+        # all rules without P(alive): ipt and hiatus only
+        got = cva.churn_flags([10.0, 400.0], [3, 1], [0.0, 5.0], [100.0, 5.0])
+        self.assertEqual(list(got.active), [1, 0])
+        self.assertEqual(got.rule_name, ["ipt", "ipt-median"])
+        self.assertEqual(got.median_ipt, 50.0)
+        self.assertIsNone(got.value_at_risk)
+
+    def test_from_summary(self):
+        # customer 1: days 0, 10, 20 (ipt 10, recency 80 at day 100); customer 2: day 95
+        s = cva.summarize([1, 1, 1, 2], [0.0, 10.0, 20.0, 95.0], [5.0, 5.0, 5.0, 5.0], end=100.0)
+        got = cva.churn_flags(summary=s, rule="ipt")
+        self.assertEqual(list(got.active), [0, 1])  # 80 > 30; 5 <= 3 * median 10
+        self.assertEqual(got.rule_name, ["ipt", "ipt-median"])
+        got = cva.churn_flags(summary=s, rule="hiatus", hiatus=50)
+        self.assertEqual(list(got.active), [0, 1])
+
+    def test_errors(self):
+        with self.assertRaises(cva.BadArgumentError):
+            cva.churn_flags([1.0, 2.0], p_alive=[0.5, 1.5])
+        with self.assertRaises(cva.NullPointerError):
+            cva.churn_flags([1.0], rule="p-alive")
+        with self.assertRaises(cva.OptionError) as cm:
+            cva.churn_flags([1.0], hiatus=0)
+        self.assertEqual(cm.exception.option_name, "hiatus")
+        with self.assertRaises(ValueError):
+            cva.churn_flags([1.0], rule="vibes")
+        with self.assertRaises(cva.BadArgumentError):
+            cva.churn_flags([1.0, 2.0], p_alive=[0.5])
+        with self.assertRaises(cva.NonFiniteError):
+            cva.churn_flags([float("nan")])
+
+
 if __name__ == "__main__":
     unittest.main()
