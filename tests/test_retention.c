@@ -41,8 +41,9 @@ static double eps_of(double r, int32_t timing, int32_t H, double d, double g)
 
 /* Discounted expected margins summed term by term (long double). H = 0: until the
    terms are negligible. */
-static double brute_mm(double r, int32_t timing, int32_t H, double d, double g)
+static double brute_mm(double r_, int32_t timing, int32_t H, double d_, double g_)
 {
+    const long double r = (long double)r_, d = (long double)d_, g = (long double)g_;
     long double s = 0.0L, surv = 1.0L, marg = 1.0L, disc = 1.0L;
     long k, n = H > 0 ? H : 2000000;
     if (timing == CVA_TIMING_START) {
@@ -272,17 +273,18 @@ static void test_elasticity_limits(void **state)
 
 /* Σ over cohorts and periods of the discounted cash flows: cohort k pays c at k and
    margin m(1+g)^j at k+j while alive (r^j); the current base as the END/START stream. */
-static double brute_cohorts(const double *n_new, size_t K, double m, double r, double d, double g, double c,
+static double brute_cohorts(const double *n_new, size_t K, double m, double r_, double d_, double g_, double c_,
                             int32_t H)
 {
+    const long double r = (long double)r_, d = (long double)d_, g = (long double)g_, c = (long double)c_;
     long double total = 0.0L;
     size_t k;
     long j, n = H > 0 ? H : 20000;
     for (k = 0; k < K; k++) {
-        long double dk = powl(1.0L + d, -(long double)k), flow = -(long double)c, term = (long double)m;
+        long double dk = powl(1.0L + d, -(long double)k), flow = -c, term = (long double)m;
         for (j = 0; j < n; j++) {
             flow += term; /* m r^j (1+g)^j / (1+d)^j */
-            term *= (long double)r * (1.0L + g) / (1.0L + d);
+            term *= r * (1.0L + g) / (1.0L + d);
             if (H == 0 && fabsl(term) < 1e-22L * fabsl(flow + c))
                 break;
         }
