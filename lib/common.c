@@ -100,6 +100,14 @@ size_t cva_sizeof(int32_t struct_id)
         return sizeof(cva_clv_opts);
     case CVA_STRUCT_COHORT_TABLE:
         return sizeof(cva_cohort_table);
+    case CVA_STRUCT_CLV_TERMS:
+        return sizeof(cva_clv_terms);
+    case CVA_STRUCT_WHATIF_INPUTS:
+        return sizeof(cva_whatif_inputs);
+    case CVA_STRUCT_WHATIF_RESULT:
+        return sizeof(cva_whatif_result);
+    case CVA_STRUCT_CHURN_FLAG_OPTS:
+        return sizeof(cva_churn_flag_opts);
     default:
         return 0;
     }

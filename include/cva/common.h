@@ -211,7 +211,12 @@ enum cva_struct_id {
     CVA_STRUCT_FIT_OPTS = 11, /**< ::cva_fit_opts */
     CVA_STRUCT_MODEL_FIT = 12, /**< ::cva_model_fit */
     CVA_STRUCT_CLV_OPTS = 13, /**< ::cva_clv_opts */
-    CVA_STRUCT_COHORT_TABLE = 14 /**< ::cva_cohort_table */
+    CVA_STRUCT_COHORT_TABLE = 14, /**< ::cva_cohort_table */
+    /* retention economics (retention.h); numbered from 20 */
+    CVA_STRUCT_CLV_TERMS = 20,     /**< ::cva_clv_terms */
+    CVA_STRUCT_WHATIF_INPUTS = 21, /**< ::cva_whatif_inputs */
+    CVA_STRUCT_WHATIF_RESULT = 22, /**< ::cva_whatif_result */
+    CVA_STRUCT_CHURN_FLAG_OPTS = 23 /**< ::cva_churn_flag_opts */
 };
 
 /**

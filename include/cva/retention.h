@@ -101,6 +101,452 @@ CVA_API CVA_NODISCARD cva_status cva_clv(int32_t model, const double *params, co
 
 /** @} */
 
+/* ======================================================================== */
+/* Retention economics: closed forms and the retention-profit what-if       */
+/* (SPEC §6.1, §6.2, §6.4–§6.8)                                             */
+/* ======================================================================== */
+
+/**
+ * @defgroup retention_whatif Retention economics: closed forms and the what-if
+ * @brief Closed-form CLV with constant retention, customer equity,
+ *        elasticities, the steady-state tenure-profit model and the
+ *        retention-profit what-if (SPEC §6.2, §6.4–§6.8).
+ *
+ * Everything here is O(1) arithmetic on a handful of numbers: no allocation.
+ *
+ * **Periods and timing (SPEC §6.1).** `m` is the margin per active customer
+ * per period, `r` the probability that an active customer is still active one
+ * period later, `d` the discount rate per period. With
+ * #CVA_CLV_TIMING_END the first margin comes one period from now and only if the
+ * customer is retained (Gupta & Lehmann 2003); with #CVA_CLV_TIMING_START a margin
+ * is collected now and at the start of every retained period. A finite horizon
+ * `H` counts margins: END collects at t = 1..H, START at t = 0..H−1.
+ *
+ * **Margin growth.** The margin of a customer's k-th margin (k = 1, 2, ...) is
+ * `m (1+g)^(k−1)` (margin grows with tenure, SPEC §6.6). With
+ * `p = r(1+g)/(1+d)` and `S_H(p) = Σ_{k=0..H−1} p^k` (`1/(1−p)` for H = ∞)
+ * the margin multiple `MM = CLV/m` is
+ *
+ *     END:   MM = r/(1+d) · S_H(p)        START:  MM = S_H(p)
+ *
+ * which reduces to every formula of SPEC §6.2 (END r/(1+d−r), START
+ * (1+d)/(1+d−r), the finite-horizon sums, END with growth
+ * r/(1+d−r(1+g))) and extends them exactly where §6.2 gives none (START
+ * with growth, a finite horizon with growth). The geometric sum is
+ * evaluated as `expm1(−H y)/expm1(−y)` with `y = −ln p` (H when p = 1), so
+ * p close to 1 loses no digits.
+ *
+ * **Retention elasticity** is the exact `ε_r = d ln CLV / d ln r`:
+ * `END: 1 + f`, `START: f`, where `f = p S_H'(p)/S_H(p)` is the mean of k
+ * under weights p^k on 0..H−1: `f = p/(1−p)` for H = ∞ (giving §6.5's
+ * (1+d)/(1+d−r) and r/(1+d−r)), and for finite H
+ * `f = (H−1)/2 + φ(y) − H φ(H y)` with `φ(z) = 1/(e^z−1) − 1/z + 1/2`
+ * (a form without cancellation near p = 1, where f → (H−1)/2).
+ *
+ * **Domain (SPEC §6.8).** `r` outside [0, 1) is `CVA_E_DOMAIN`, except
+ * r = 1 with a finite horizon; `1 + d <= 0` is `CVA_E_DOMAIN`; an infinite
+ * horizon with `1 + d − r <= 0` or `r(1+g) >= 1 + d` is `CVA_E_DOMAIN`; NaN or
+ * infinite inputs are `CVA_E_NONFINITE`. In addition (not in §6.8) a margin
+ * growth `g < −1` (margins changing sign every period) is `CVA_E_DOMAIN`, a
+ * negative horizon `CVA_E_OPTION`.
+ *
+ * Benchmarks such as Gupta, Lehmann & Stuart's (2004) "+1 % retention lifts
+ * customer value by about 5 %" or Reichheld & Sasser's (1990) "5 points fewer
+ * defections, 25–85 % more profit" are reported in the documentation only;
+ * nothing here hard-codes them.
+ * @{
+ */
+
+/** @brief Timing convention of the margins (SPEC §6.1). */
+enum cva_timing {
+    CVA_CLV_TIMING_END = 0,  /**< First margin one period from now, only if retained (default). */
+    CVA_CLV_TIMING_START = 1 /**< A margin now and at the start of every retained period. */
+};
+
+/** @brief How a what-if retention change is read (SPEC §6.7). */
+enum cva_delta_mode {
+    CVA_WHATIF_DELTA_ABS = 0, /**< r' = r + Δ (Δ = 0.05: five percentage points; default). */
+    CVA_WHATIF_DELTA_REL = 1  /**< r' = r·(1 + Δ/100) (Δ = 5: five percent of r). */
+};
+
+/** @brief Option ids of this module reported in cva_diag::option. */
+enum cva_whatif_option_id {
+    CVA_OPT_CLVT_TIMING = 601,   /**< cva_clv_terms::timing */
+    CVA_OPT_CLVT_HORIZON = 602,  /**< cva_clv_terms::horizon */
+    CVA_OPT_CLVT_DISCOUNT = 603, /**< cva_clv_terms::discount */
+    CVA_OPT_CLVT_GROWTH = 604,   /**< cva_clv_terms::growth */
+    CVA_OPT_WHATIF_CUSTOMERS = 610,      /**< cva_whatif_inputs::customers (N) */
+    CVA_OPT_WHATIF_MARGIN = 611,         /**< cva_whatif_inputs::margin (m) */
+    CVA_OPT_WHATIF_RETENTION = 612,      /**< cva_whatif_inputs::retention (r) */
+    CVA_OPT_WHATIF_DISCOUNT = 613,       /**< cva_whatif_inputs::discount (d) */
+    CVA_OPT_WHATIF_TIMING = 614,         /**< cva_whatif_inputs::timing */
+    CVA_OPT_WHATIF_HORIZON = 615,        /**< cva_whatif_inputs::horizon (H) */
+    CVA_OPT_WHATIF_GROWTH = 616,         /**< cva_whatif_inputs::margin_growth (g) */
+    CVA_OPT_WHATIF_DELTA = 617,          /**< cva_whatif_inputs::delta_retention */
+    CVA_OPT_WHATIF_DELTA_MODE = 618,     /**< cva_whatif_inputs::delta_mode */
+    CVA_OPT_WHATIF_RET_COST = 619,       /**< cva_whatif_inputs::retention_cost (c_ret) */
+    CVA_OPT_WHATIF_DELTA_RET_COST = 620, /**< cva_whatif_inputs::delta_retention_cost */
+    CVA_OPT_WHATIF_ACQ_COST = 621,       /**< cva_whatif_inputs::acquisition_cost (c_acq) */
+    CVA_OPT_WHATIF_ACQ_RET_RATIO = 622,  /**< cva_whatif_inputs::acq_ret_ratio */
+    CVA_OPT_WHATIF_NEW_CUSTOMERS = 623,  /**< cva_whatif_inputs::new_customers (A) */
+    CVA_OPT_WHATIF_BUDGET_TARGET = 624   /**< cva_whatif_inputs::budget_share_target */
+};
+
+/** @brief Valuation terms shared by the closed forms; fill with cva_clv_terms_init_defaults(). */
+typedef struct cva_clv_terms {
+    uint32_t struct_size; /**< sizeof(cva_clv_terms). */
+    int32_t timing;       /**< ::cva_timing. Default #CVA_CLV_TIMING_END. */
+    int32_t horizon;      /**< Number of margins H >= 0; 0 = infinite. Default 0. */
+    double discount;      /**< Discount rate d per period, 1 + d > 0. Default 0.10. */
+    double growth;        /**< Margin growth g per period of tenure, >= −1. Default 0. */
+} cva_clv_terms;
+
+/**
+ * @brief Fill @p terms with the defaults (END, infinite horizon, d = 0.10, g = 0).
+ * @param terms terms.
+ * @param struct_size sizeof(cva_clv_terms).
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH
+ */
+CVA_API cva_status cva_clv_terms_init_defaults(cva_clv_terms *terms, size_t struct_size);
+
+/**
+ * @brief Closed-form CLV of one customer with constant retention (SPEC §6.2):
+ *        `CLV = m · MM(r)`, the margin multiple of the group description.
+ *
+ * Example: r = 0.80, d = 0.10 gives MM = 2.667 (END) and 3.667 (START).
+ * The CLV of a prospect is `CLV − c_acq` (subtract the acquisition cost).
+ * @param m        margin per active customer per period (any finite value, may be <= 0).
+ * @param r        retention per period, 0 <= r < 1 (r = 1 with a finite horizon).
+ * @param terms    timing, horizon, discount, growth; NULL for the defaults.
+ * @param clv      out (may be NULL): m · MM.
+ * @param multiple out (may be NULL): MM.
+ * @param diag     optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_E_NONFINITE @p m or @p r or a term is NaN or infinite (diag->arg, diag->option).
+ * @retval CVA_E_DOMAIN    outside the domain of the group description (SPEC §6.8).
+ * @retval CVA_E_OPTION    an unknown timing or a negative horizon.
+ * @retval CVA_E_ABI_MISMATCH @p terms has an unknown struct_size.
+ */
+CVA_API CVA_NODISCARD cva_status cva_clv_constant(double m, double r, const cva_clv_terms *terms, double *clv,
+                                                  double *multiple, cva_diag *diag);
+
+/**
+ * @brief Elasticities of value (SPEC §6.5): retention elasticity of CLV
+ *        (the exact d ln CLV / d ln r of the group description), margin
+ *        elasticity of CLV (1 where CLV != 0) and the acquisition-cost
+ *        elasticity of a prospect's net value, `−c_acq / (CLV − c_acq)`.
+ *
+ * Example: r = 0.80, d = 0.10, END: ε_r = 1.1/0.3 = 3.667.
+ * @param m      margin per period.
+ * @param r      retention per period.
+ * @param c_acq  acquisition cost per new customer (finite; 0 if not relevant).
+ * @param terms  valuation terms, NULL for the defaults.
+ * @param eps_r  out (may be NULL): retention elasticity (at r = 0 its limit: 1 for END, 0 for
+ *               START).
+ * @param eps_m  out (may be NULL): margin elasticity, 1; NaN when CLV = 0.
+ * @param eps_c  out (may be NULL): acquisition-cost elasticity; NaN when CLV = c_acq.
+ * @param diag   optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_E_NONFINITE
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_E_OPTION
+ * @retval CVA_E_ABI_MISMATCH
+ */
+CVA_API CVA_NODISCARD cva_status cva_retention_elasticities(double m, double r, double c_acq,
+                                                            const cva_clv_terms *terms, double *eps_r,
+                                                            double *eps_m, double *eps_c, cva_diag *diag);
+
+/**
+ * @brief Customer equity (SPEC §6.4): the current base plus acquisition cohorts.
+ *
+ * - Current base (homogeneous): `CE_cur = n_current · m · MM(r)` with the timing of
+ *   @p terms. (For a heterogeneous base sum the per-customer CLVs.)
+ * - Acquisition cohorts (SPEC §6.4's discrete restatement of Gupta, Lehmann & Stuart
+ *   2004): a cohort of n_k customers acquired at period k pays c_acq then and its first
+ *   margin then (START timing whatever @p terms says, as in §6.4):
+ *   `CE_new = Σ_{k=0..K−1} n_k/(1+d)^k · [m · MM_START(r) − c_acq]`, with MM_START using
+ *   the horizon and growth of @p terms. With `n_new == NULL` and `n_cohorts == 0`,
+ *   @p n_perpetual > 0 new customers arrive every period forever:
+ *   `CE_new = n (1+d)/d · [m · MM_START(r) − c_acq]` (needs d > 0, else `CVA_E_DOMAIN`).
+ *
+ * @param n_current   current active customers (>= 0).
+ * @param m           margin per active customer per period.
+ * @param r           retention.
+ * @param c_acq       acquisition cost per new customer (finite).
+ * @param n_new       cohort sizes n_0..n_{K−1} (>= 0), or NULL.
+ * @param n_cohorts   K (0 when @p n_new is NULL).
+ * @param n_perpetual constant cohort size for the perpetual stream (used only when
+ *                    @p n_new is NULL; 0 = no future cohorts).
+ * @param terms       valuation terms, NULL for the defaults.
+ * @param ce_current  out (may be NULL): CE of the current base.
+ * @param ce_new      out (may be NULL): CE of the acquisition cohorts.
+ * @param diag        optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_W_EMPTY no customer at all (both outputs 0).
+ * @retval CVA_E_NULLPTR @p n_new is NULL with n_cohorts > 0.
+ * @retval CVA_E_BADARG a negative count (diag->arg; diag->index for @p n_new).
+ * @retval CVA_E_NONFINITE
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_E_OPTION
+ * @retval CVA_E_ABI_MISMATCH
+ */
+CVA_API CVA_NODISCARD cva_status cva_customer_equity(double n_current, double m, double r, double c_acq,
+                                                     const double *n_new, size_t n_cohorts, double n_perpetual,
+                                                     const cva_clv_terms *terms, double *ce_current,
+                                                     double *ce_new, cva_diag *diag);
+
+/**
+ * @brief Steady-state tenure-profit model (SPEC §6.6): A new customers per period,
+ *        retention r, margin `m_1 (1+g)^(t−1)` at tenure t, acquisition cost c_acq.
+ *
+ *     N_ss = A/(1−r),   P_ss = A · [m_1/(1 − r(1+g)) − c_acq]
+ *
+ * Undiscounted, per period. Example (A = 100, m_1 = 100, g = 0.05, c_acq = 150):
+ * r = 0.80 gives 47 500, r = 0.85 gives 78 023.
+ * @param A      new customers per period (>= 0).
+ * @param m1     margin in the first period of tenure.
+ * @param r      retention, 0 <= r <= 1.
+ * @param g      margin growth per period of tenure (>= −1).
+ * @param c_acq  acquisition cost per new customer.
+ * @param n_ss   out (may be NULL): customers in the steady state; NaN for r = 1 with A > 0
+ *               (0 when A = 0).
+ * @param p_ss   out (may be NULL): profit per period; NaN when r(1+g) >= 1.
+ * @param diag   optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_W_EMPTY A = 0 (zero customers and profit).
+ * @retval CVA_E_NONFINITE
+ * @retval CVA_E_BADARG A < 0.
+ * @retval CVA_E_DOMAIN r outside [0, 1] or g < −1.
+ */
+CVA_API CVA_NODISCARD cva_status cva_steady_state_profit(double A, double m1, double r, double g, double c_acq,
+                                                         double *n_ss, double *p_ss, cva_diag *diag);
+
+/**
+ * @brief Inputs of the retention-profit what-if (SPEC §6.7); fill with
+ *        cva_whatif_inputs_init_defaults(), then set at least customers, margin, retention.
+ *
+ * Fields whose default is NaN: customers, margin and retention are required (left NaN
+ * they are refused with `CVA_E_NONFINITE`); acquisition_cost and new_customers NaN mean
+ * "derive" (see each field). Every other NaN or infinity is `CVA_E_NONFINITE`.
+ */
+typedef struct cva_whatif_inputs {
+    uint32_t struct_size;       /**< sizeof(cva_whatif_inputs). */
+    int32_t timing;             /**< ::cva_timing. Default #CVA_CLV_TIMING_END. */
+    int32_t horizon;            /**< H, number of margins, 0 = infinite. Default 0. */
+    int32_t delta_mode;         /**< ::cva_delta_mode. Default #CVA_WHATIF_DELTA_ABS. */
+    double customers;           /**< N, current active customers (>= 0). Required (default NaN). */
+    double margin;              /**< m, margin per active customer per period (may be <= 0). Required. */
+    double retention;           /**< r, baseline retention per period. Required. */
+    double discount;            /**< d per period. Default 0.10. */
+    double margin_growth;       /**< g per period of tenure (>= −1). Default 0. */
+    double delta_retention;     /**< Scenario change of r, read by @c delta_mode. Default 0. */
+    double retention_cost;      /**< c_ret, retention spend per active customer per period (>= 0). Default 0. */
+    double delta_retention_cost; /**< Extra retention spend per customer-period in the scenario. Default 0. */
+    double acquisition_cost;    /**< c_acq per new customer (>= 0). Default NaN: acq_ret_ratio·c_ret
+                                     when c_ret > 0, else 0. */
+    double acq_ret_ratio;       /**< Acquisition : retention cost ratio (>= 0). Default 5 (seed S1:
+                                     "retaining costs a fifth of acquiring"; practitioner estimates
+                                     are reported to span 5–25×). */
+    double new_customers;       /**< A, new customers per period (>= 0). Default NaN: N(1−r), the
+                                     replacement level at the baseline. */
+    double budget_share_target; /**< Target share of the marketing budget spent on existing customers,
+                                     in [0, 1]. Default 0.20 (seed S1). */
+} cva_whatif_inputs;
+
+/**
+ * @brief Outputs of the retention-profit what-if (SPEC §6.7). NaN where undefined.
+ *
+ * With r' the scenario retention, m0 = m − c_ret and m1 = m − c_ret − delta_c_ret.
+ * Every `*_pct` field is in percent.
+ */
+typedef struct cva_whatif_result {
+    uint32_t struct_size;        /**< sizeof(cva_whatif_result). */
+    int32_t budget_share_below_target; /**< 1 if retention_budget_share < the target, 0 if not,
+                                            −1 when the share is undefined. */
+    double retention_new;        /**< r'. */
+    double acquisition_cost_used; /**< c_acq after the default rule. */
+    double new_customers_used;   /**< A after the default rule. */
+    double mm_base;              /**< MM(r). */
+    double mm_new;               /**< MM(r'). */
+    double clv_base;             /**< m0 · MM(r). */
+    double clv_new;              /**< m1 · MM(r'). */
+    double delta_clv;            /**< clv_new − clv_base. */
+    double delta_clv_pct;        /**< 100 · delta_clv / clv_base; NaN when clv_base <= 0. */
+    double ce_base;              /**< N · clv_base. */
+    double ce_new;               /**< N · clv_new. */
+    double delta_ce;             /**< ce_new − ce_base. */
+    double retention_elasticity; /**< Exact d ln CLV / d ln r at r (see the group description). */
+    double churned_base;         /**< N(1−r) customers lost per period. */
+    double churned_new;          /**< N(1−r'). */
+    double acquisition_spend_base; /**< N(1−r)·c_acq: replacing the lost customers. */
+    double acquisition_spend_new;  /**< N(1−r')·c_acq. */
+    double acquisition_spend_avoided; /**< acquisition_spend_base − acquisition_spend_new. */
+    double break_even_retention_spend; /**< s* = m0·[1 − MM(r)/MM(r')], the extra spend per
+                                            customer-period that leaves CLV unchanged; NaN when MM(r') = 0. */
+    double programme_roi;        /**< delta_clv / (delta_c_ret · MM(r')) when delta_c_ret > 0 and the
+                                      timing is END; NaN otherwise (a ratio, not percent). */
+    double steady_state_profit_base; /**< P_ss at r with m_1 = m0, A fixed (SPEC §6.6); NaN when r(1+g) >= 1. */
+    double steady_state_profit_new;  /**< P_ss at r' with m_1 = m1. */
+    double steady_state_profit_change_pct; /**< 100·(P_ss(r')/P_ss(r) − 1); NaN when P_ss(r) <= 0. */
+    double retention_budget_share; /**< c_ret·N / (c_ret·N + c_acq·A); NaN when the denominator is 0. */
+    double acq_ret_ratio_used;   /**< c_acq / c_ret actually used; NaN when c_ret = 0. */
+} cva_whatif_result;
+
+/**
+ * @brief Fill @p in with the defaults of SPEC §6.7 (customers, margin, retention NaN:
+ *        required).
+ * @param in inputs.
+ * @param struct_size sizeof(cva_whatif_inputs).
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH
+ */
+CVA_API cva_status cva_whatif_inputs_init_defaults(cva_whatif_inputs *in, size_t struct_size);
+
+/**
+ * @brief Set every field of @p out to NaN (budget_share_below_target −1) and its struct_size.
+ * @param out result.
+ * @param struct_size sizeof(cva_whatif_result).
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH
+ */
+CVA_API cva_status cva_whatif_result_init(cva_whatif_result *out, size_t struct_size);
+
+/**
+ * @brief The retention-profit what-if of SPEC §6.7: if retention moves from r to r'
+ *        (optionally at an extra retention spend), what happens to CLV, customer equity,
+ *        acquisition spend and steady-state profit, how much extra spend breaks even.
+ *
+ * Example: N = 1000, m = 100, r = 0.80, Δr = 0.05 (ABS), d = 0.10, END: MM 2.667 → 3.4,
+ * CLV +27.5 %, ε_r = 3.667.
+ * @param in   inputs (cva_whatif_inputs_init_defaults() then the required fields).
+ * @param out  out: every field written (NaN where undefined); untouched on an error.
+ * @param diag optional diagnostics (diag->option names the offending input).
+ * @retval CVA_OK
+ * @retval CVA_W_EMPTY customers = 0: totals are zero, per-customer values are computed.
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH
+ * @retval CVA_E_NONFINITE a NaN or infinite input (or a required input left NaN).
+ * @retval CVA_E_DOMAIN r or r' outside [0, 1) (r = 1 only with a finite horizon), 1 + d <= 0,
+ *         an infinite horizon with 1 + d − r <= 0 or r(1+g) >= 1 + d (also for r'), g < −1.
+ * @retval CVA_E_BADARG a negative customers, retention_cost, acquisition_cost, acq_ret_ratio
+ *         or new_customers, or budget_share_target outside [0, 1].
+ * @retval CVA_E_OPTION unknown timing or delta_mode, negative horizon.
+ */
+CVA_API CVA_NODISCARD cva_status cva_whatif(const cva_whatif_inputs *in, cva_whatif_result *out, cva_diag *diag);
+
+/** @} */
+
+/* ======================================================================== */
+/* Churn flags per customer (SPEC §5.7)                                     */
+/* ======================================================================== */
+
+/**
+ * @defgroup churnflags Churn flags
+ * @brief Heuristic and model-based activity flags per customer (SPEC §5.7), with
+ *        the rule that decided each one and the value at risk.
+ *
+ * Rules (time in the caller's unit, recommended days):
+ * - **hiatus** (Wübben & Wangenheim 2008): inactive iff `R > h` (R = time since the last
+ *   purchase, the RFM recency `days_since_last` of cva_txn_summarize()); default h = 270;
+ * - **inter-purchase-time multiple** (practitioner rule): for n_occ >= 2,
+ *   `ipt = (last_t − first_t)/(n_occ − 1)`, inactive iff `R > k·ipt`, default k = 3. A customer
+ *   with n_occ < 2 or ipt = 0 gets the population median ipt (of the customers with
+ *   n_occ >= 2 and ipt > 0) instead; when there is none, the hiatus rule decides;
+ * - **P(alive) threshold**: inactive iff `P(alive) < τ`, default τ = 0.5.
+ *
+ * With #CVA_CHURN_RULE_ALL every rule whose inputs are given is applied and a customer is
+ * inactive when **any** of them says so (the early-warning reading); the rule reported is
+ * the first in the order P(alive), ipt, hiatus that flagged the customer, or for an active
+ * customer the first of them that was applied.
+ *
+ * Value at risk = CLV × (1 − P(alive)).
+ * @{
+ */
+
+/** @brief Rule codes: the selection in cva_churn_flag_opts::rule and the per-customer result. */
+enum cva_churn_rule {
+    CVA_CHURN_RULE_ALL = 0,        /**< Selection only: every rule whose inputs are given (default). */
+    CVA_CHURN_RULE_HIATUS = 1,     /**< The hiatus rule (also the ipt rule's last fallback). */
+    CVA_CHURN_RULE_IPT = 2,        /**< The customer's own inter-purchase time. */
+    CVA_CHURN_RULE_IPT_MEDIAN = 3, /**< Result only: the ipt rule with the population median ipt. */
+    CVA_CHURN_RULE_P_ALIVE = 4     /**< P(alive) below the threshold. */
+};
+
+/** @brief Option ids of cva_churn_flag_opts reported in cva_diag::option. */
+enum cva_churn_flag_option_id {
+    CVA_OPT_CHURN_RULE = 630,        /**< cva_churn_flag_opts::rule */
+    CVA_OPT_CHURN_HIATUS = 631,      /**< cva_churn_flag_opts::hiatus */
+    CVA_OPT_CHURN_IPT_MULTIPLE = 632, /**< cva_churn_flag_opts::ipt_multiple */
+    CVA_OPT_CHURN_THRESHOLD = 633    /**< cva_churn_flag_opts::threshold */
+};
+
+/** @brief Options of cva_churn_flags(); fill with cva_churn_flag_opts_init_defaults(). */
+typedef struct cva_churn_flag_opts {
+    uint32_t struct_size;  /**< sizeof(cva_churn_flag_opts). */
+    int32_t rule;          /**< ::cva_churn_rule selection: ALL (default), HIATUS, IPT or P_ALIVE. */
+    double hiatus;         /**< h > 0, in the unit of the recency. Default 270 (days). */
+    double ipt_multiple;   /**< k > 0. Default 3. */
+    double threshold;      /**< τ in [0, 1]. Default 0.5. */
+    const cva_allocator *alloc; /**< Allocator for the median ipt work array. Default NULL: malloc/free. */
+} cva_churn_flag_opts;
+
+/**
+ * @brief Fill @p opts with the defaults (all rules, h = 270, k = 3, τ = 0.5).
+ * @param opts options.
+ * @param struct_size sizeof(cva_churn_flag_opts).
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH
+ */
+CVA_API cva_status cva_churn_flag_opts_init_defaults(cva_churn_flag_opts *opts, size_t struct_size);
+
+/**
+ * @brief Static name of a rule code: "all", "hiatus", "ipt", "ipt-median", "p-alive"; "" if unknown.
+ * @param rule ::cva_churn_rule.
+ * @return a static string, never NULL.
+ */
+CVA_API const char *cva_churn_rule_name(int32_t rule);
+
+/**
+ * @brief Churn flags per customer (SPEC §5.7) and the value at risk.
+ *
+ * Every input is checked before anything is written.
+ * @param recency  time since the last purchase R (>= 0), e.g. days_since_last.
+ * @param n_occ    purchase occasions (the ipt rule; may be NULL without it).
+ * @param first_t  time of the first purchase (the ipt rule; may be NULL without it).
+ * @param last_t   time of the last purchase, >= first_t (the ipt rule; may be NULL without it).
+ * @param p_alive  P(alive) in [0, 1] (the P(alive) rule and the value at risk; may be NULL).
+ * @param clv      CLV per customer (the value at risk; may be NULL).
+ * @param n        customers.
+ * @param opts     options, NULL for the defaults.
+ * @param active   out: 1 active, 0 inactive.
+ * @param rule     out (may be NULL): the ::cva_churn_rule that decided.
+ * @param value_at_risk out (may be NULL; needs @p clv and @p p_alive): CLV × (1 − P(alive)).
+ * @param median_ipt out (may be NULL): the population median ipt used as the substitute
+ *                 (NaN when no customer has n_occ >= 2 and ipt > 0, or the ipt rule is not applied).
+ * @param diag     optional diagnostics; diag->count = inactive customers.
+ * @retval CVA_OK
+ * @retval CVA_W_EMPTY n = 0 (*median_ipt NaN).
+ * @retval CVA_E_NULLPTR a needed array is NULL: @p recency, @p active; n_occ/first_t/last_t with
+ *         the IPT selection; p_alive with the P_ALIVE selection; clv and p_alive with @p value_at_risk.
+ * @retval CVA_E_NONFINITE NaN or infinity in an input (diag->arg, diag->index).
+ * @retval CVA_E_BADARG recency < 0, last_t < first_t, P(alive) outside [0, 1] (diag->arg, diag->index).
+ * @retval CVA_E_OPTION an unknown rule, hiatus or ipt_multiple <= 0, threshold outside [0, 1].
+ * @retval CVA_E_NOMEM the median work array could not be allocated.
+ * @retval CVA_E_ABI_MISMATCH
+ */
+CVA_API CVA_NODISCARD cva_status cva_churn_flags(const double *recency, const uint32_t *n_occ, const double *first_t,
+                                                 const double *last_t, const double *p_alive, const double *clv,
+                                                 size_t n, const cva_churn_flag_opts *opts, int32_t *active,
+                                                 int32_t *rule, double *value_at_risk, double *median_ipt,
+                                                 cva_diag *diag);
+
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif

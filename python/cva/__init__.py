@@ -14,6 +14,10 @@ Churn and spend models (SPEC §5, §6.3): :class:`BetaGeo`, :class:`ModifiedBeta
 :class:`ParetoNBD`, :class:`BetaGeoBetaBinom`, :class:`GammaGamma`,
 :class:`ShiftedBetaGeo`, :func:`clv`, :func:`cohort_curves`; cohort tables from
 transactions: :func:`cohorts`.
+Retention economics (SPEC §6): :func:`clv_constant`, :func:`margin_multiple`,
+:func:`retention_elasticities`, :func:`customer_equity`, :func:`steady_state_profit`,
+:func:`whatif` (the retention-profit what-if, :class:`WhatIf`); churn flags per customer
+(SPEC §5.7): :func:`churn_flags`.
 Low level: the ctypes structures (:class:`Diag`, :class:`TxnInput`,
 :class:`TxnOpts`, :class:`TxnSummary`, :class:`SimOpts`, :class:`Allocator`),
 :func:`txn_summarize`, :func:`txn_workspace_size`, :func:`simulate_bgnbd_gg`
@@ -73,6 +77,17 @@ from ._churn import (
     clv, cohort_curves, CohortCurves, Lifetime, gg_correlation,
     simulate_btyd, simulate_gg_spend, simulate_sbg, BtydSimulation,
 )
+from ._retention import (
+    clv_constant, margin_multiple, retention_elasticities, customer_equity, steady_state_profit,
+    whatif, WhatIf, CustomerEquity, Elasticities, SteadyState, WHATIF_OUTPUTS,
+    churn_flags, churn_rule_name, ChurnFlags,
+)
+from ._lib import (
+    ClvTerms, WhatifInputs, WhatifResult, TIMING_END, TIMING_START, DELTA_ABS, DELTA_REL,
+    ChurnFlagOpts, CHURN_RULE_ALL, CHURN_RULE_HIATUS, CHURN_RULE_IPT, CHURN_RULE_IPT_MEDIAN,
+    CHURN_RULE_P_ALIVE, STRUCT_CHURN_FLAG_OPTS,
+    STRUCT_CLV_TERMS, STRUCT_WHATIF_INPUTS, STRUCT_WHATIF_RESULT,
+)
 from ._errors import (
     OK, W_EMPTY, W_TIES, W_NEGATIVE, W_EXCLUDED, W_SERIES_LIMIT, W_MAXITER, W_MAP, W_BOUNDARY,
     W_NOT_CONVERGED,
@@ -103,6 +118,10 @@ __all__ = [
     "NonFiniteError", "DomainError", "OptionError", "NoMemoryError", "ConvergenceError",
     "AbiMismatchError", "CapacityError", "WorkspaceTooSmallError", "BufferTooSmallError",
     "CanceledError", "CvaOverflowError", "InternalError", "CvaWarning", "error_class",
+    "clv_constant", "margin_multiple", "retention_elasticities", "customer_equity",
+    "steady_state_profit", "whatif", "WhatIf", "CustomerEquity", "Elasticities", "SteadyState",
+    "ClvTerms", "WhatifInputs", "WhatifResult", "churn_flags", "churn_rule_name", "ChurnFlags",
+    "ChurnFlagOpts",
 ]
 
 # show the public classes as cva.X rather than cva._module.X

@@ -51,6 +51,21 @@ STRUCT_FIT_OPTS = 11
 STRUCT_MODEL_FIT = 12
 STRUCT_CLV_OPTS = 13
 STRUCT_COHORT_TABLE = 14
+STRUCT_CLV_TERMS = 20
+STRUCT_WHATIF_INPUTS = 21
+STRUCT_WHATIF_RESULT = 22
+STRUCT_CHURN_FLAG_OPTS = 23
+
+# Retention economics (retention.h)
+TIMING_END = 0
+TIMING_START = 1
+DELTA_ABS = 0
+DELTA_REL = 1
+CHURN_RULE_ALL = 0
+CHURN_RULE_HIATUS = 1
+CHURN_RULE_IPT = 2
+CHURN_RULE_IPT_MEDIAN = 3
+CHURN_RULE_P_ALIVE = 4
 
 # Churn and spend models (churn.h, enum cva_model)
 MODEL_BGNBD = 1
@@ -202,6 +217,29 @@ OPTION_NAMES = {
     411: "step_length",
     412: "discount",
     413: "margin",
+    601: "timing",
+    602: "horizon",
+    603: "discount",
+    604: "growth",
+    610: "customers",
+    611: "margin",
+    612: "retention",
+    613: "discount",
+    614: "timing",
+    615: "horizon",
+    616: "margin_growth",
+    617: "delta_retention",
+    618: "delta_mode",
+    619: "retention_cost",
+    620: "delta_retention_cost",
+    621: "acquisition_cost",
+    622: "acq_ret_ratio",
+    623: "new_customers",
+    624: "budget_share_target",
+    630: "rule",
+    631: "hiatus",
+    632: "ipt_multiple",
+    633: "threshold",
 }
 
 
@@ -550,14 +588,110 @@ class CohortTable(ctypes.Structure):
         raise_for_status(get().cva_cohort_table_init(ctypes.byref(self), ctypes.sizeof(self)))
 
 
+class ClvTerms(ctypes.Structure):
+    """``cva_clv_terms`` (retention.h); ``ClvTerms()`` holds the defaults (END timing,
+    infinite horizon, discount 0.10, growth 0)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("timing", c_int32),
+        ("horizon", c_int32),
+        ("discount", c_double),
+        ("growth", c_double),
+    ]
+    _struct_id = STRUCT_CLV_TERMS
+
+    def __init__(self, **kw):
+        super().__init__()
+        raise_for_status(get().cva_clv_terms_init_defaults(ctypes.byref(self), ctypes.sizeof(self)))
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+
+class WhatifInputs(ctypes.Structure):
+    """``cva_whatif_inputs`` (SPEC §6.7); ``WhatifInputs()`` holds the defaults
+    (customers, margin, retention NaN: required)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("timing", c_int32),
+        ("horizon", c_int32),
+        ("delta_mode", c_int32),
+        ("customers", c_double),
+        ("margin", c_double),
+        ("retention", c_double),
+        ("discount", c_double),
+        ("margin_growth", c_double),
+        ("delta_retention", c_double),
+        ("retention_cost", c_double),
+        ("delta_retention_cost", c_double),
+        ("acquisition_cost", c_double),
+        ("acq_ret_ratio", c_double),
+        ("new_customers", c_double),
+        ("budget_share_target", c_double),
+    ]
+    _struct_id = STRUCT_WHATIF_INPUTS
+
+    def __init__(self, **kw):
+        super().__init__()
+        raise_for_status(get().cva_whatif_inputs_init_defaults(ctypes.byref(self), ctypes.sizeof(self)))
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+
+# the §6.7 outputs in the order of cva_whatif_result (after struct_size and the flag)
+WHATIF_RESULT_FIELDS = (
+    "retention_new", "acquisition_cost_used", "new_customers_used",
+    "mm_base", "mm_new", "clv_base", "clv_new", "delta_clv", "delta_clv_pct",
+    "ce_base", "ce_new", "delta_ce", "retention_elasticity", "churned_base", "churned_new",
+    "acquisition_spend_base", "acquisition_spend_new", "acquisition_spend_avoided",
+    "break_even_retention_spend", "programme_roi", "steady_state_profit_base",
+    "steady_state_profit_new", "steady_state_profit_change_pct", "retention_budget_share",
+    "acq_ret_ratio_used",
+)
+
+
+class WhatifResult(ctypes.Structure):
+    """``cva_whatif_result`` (SPEC §6.7): every output, NaN where undefined."""
+    _fields_ = [("struct_size", c_uint32), ("budget_share_below_target", c_int32)] + [
+        (name, c_double) for name in WHATIF_RESULT_FIELDS]
+    _struct_id = STRUCT_WHATIF_RESULT
+
+    def __init__(self):
+        super().__init__()
+        raise_for_status(get().cva_whatif_result_init(ctypes.byref(self), ctypes.sizeof(self)))
+
+
+class ChurnFlagOpts(ctypes.Structure):
+    """``cva_churn_flag_opts`` (SPEC §5.7); ``ChurnFlagOpts()`` holds the defaults
+    (all rules, hiatus 270, ipt multiple 3, threshold 0.5)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("rule", c_int32),
+        ("hiatus", c_double),
+        ("ipt_multiple", c_double),
+        ("threshold", c_double),
+        ("alloc", P(Allocator)),
+    ]
+    _struct_id = STRUCT_CHURN_FLAG_OPTS
+
+    def __init__(self, **kw):
+        super().__init__()
+        raise_for_status(get().cva_churn_flag_opts_init_defaults(ctypes.byref(self), ctypes.sizeof(self)))
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+
 STRUCTURES = (Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts, RfmOpts, RfmCuts, RfmRule,
-              RfmSegmentStat, FitOpts, ModelFit, ClvOpts, CohortTable)
+              RfmSegmentStat, FitOpts, ModelFit, ClvOpts, CohortTable, ClvTerms, WhatifInputs, WhatifResult,
+              ChurnFlagOpts)
 STRUCT_NAMES = {
     "diag": STRUCT_DIAG, "allocator": STRUCT_ALLOCATOR, "txn_input": STRUCT_TXN_INPUT,
     "txn_opts": STRUCT_TXN_OPTS, "txn_summary": STRUCT_TXN_SUMMARY, "sim_opts": STRUCT_SIM_OPTS,
     "rfm_opts": STRUCT_RFM_OPTS, "rfm_cuts": STRUCT_RFM_CUTS, "rfm_rule": STRUCT_RFM_RULE,
     "rfm_segment_stat": STRUCT_RFM_SEGMENT_STAT, "fit_opts": STRUCT_FIT_OPTS,
     "model_fit": STRUCT_MODEL_FIT, "clv_opts": STRUCT_CLV_OPTS, "cohort_table": STRUCT_COHORT_TABLE,
+    "model_fit": STRUCT_MODEL_FIT, "clv_opts": STRUCT_CLV_OPTS,
+    "clv_terms": STRUCT_CLV_TERMS, "whatif_inputs": STRUCT_WHATIF_INPUTS,
+    "whatif_result": STRUCT_WHATIF_RESULT, "churn_flag_opts": STRUCT_CHURN_FLAG_OPTS,
 }
 
 # Every exported function: name -> (restype, argtypes). Mirrors lib/cva.sym.
@@ -646,6 +780,23 @@ PROTOTYPES = {
                            P(Diag)]),
     "cva_sim_sbg": (c_int, [P(c_double), c_double, c_size_t, c_uint64, P(c_double),
                             P(Diag)]),
+    # retention.h
+    "cva_clv_terms_init_defaults": (c_int, [P(ClvTerms), c_size_t]),
+    "cva_clv_constant": (c_int, [c_double, c_double, P(ClvTerms), P(c_double), P(c_double), P(Diag)]),
+    "cva_retention_elasticities": (c_int, [c_double, c_double, c_double, P(ClvTerms), P(c_double),
+                                           P(c_double), P(c_double), P(Diag)]),
+    "cva_customer_equity": (c_int, [c_double, c_double, c_double, c_double, P(c_double), c_size_t,
+                                    c_double, P(ClvTerms), P(c_double), P(c_double), P(Diag)]),
+    "cva_steady_state_profit": (c_int, [c_double, c_double, c_double, c_double, c_double,
+                                        P(c_double), P(c_double), P(Diag)]),
+    "cva_whatif_inputs_init_defaults": (c_int, [P(WhatifInputs), c_size_t]),
+    "cva_whatif_result_init": (c_int, [P(WhatifResult), c_size_t]),
+    "cva_whatif": (c_int, [P(WhatifInputs), P(WhatifResult), P(Diag)]),
+    "cva_churn_flag_opts_init_defaults": (c_int, [P(ChurnFlagOpts), c_size_t]),
+    "cva_churn_rule_name": (c_char_p, [c_int32]),
+    "cva_churn_flags": (c_int, [P(c_double), P(c_uint32), P(c_double), P(c_double), P(c_double),
+                                P(c_double), c_size_t, P(ChurnFlagOpts), P(c_int32), P(c_int32),
+                                P(c_double), P(c_double), P(Diag)]),
 }
 
 

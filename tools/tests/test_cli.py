@@ -6,7 +6,7 @@ Usage: test_cli.py PATH_TO_CVA GROUP
 Groups: help, cdnow, bad_input, formats, json, text_ids, occasion, stdin, demo,
         rfm_vectors, rfm_random, rfm_segments, rfm_report, rfm_json, rfm_errors, rfm_cdnow,
         fit_cdnow, fit_sbg, predict_values, predict_cdnow, model_errors, units, exports, no_silent,
-        online_retail, fit_boundary.
+        online_retail, fit_boundary, whatif.
 Exit status 0 pass, 1 fail, 77 skip (meson convention).
 """
 import csv
@@ -2532,13 +2532,167 @@ def write_regular(tmp):
     return path
 
 
+# ---------------------------------------------------------------- whatif (SPEC §6.7)
+
+WHATIF_KEYS = ["mm_base", "mm_new", "clv_base", "clv_new", "delta_clv", "delta_clv_pct", "ce_base", "ce_new",
+               "delta_ce", "retention_elasticity", "churned_base", "churned_new", "acquisition_spend_base",
+               "acquisition_spend_new", "acquisition_spend_avoided", "break_even_retention_spend", "programme_roi",
+               "steady_state_profit_base", "steady_state_profit_new", "steady_state_profit_change_pct",
+               "retention_budget_share", "acq_ret_ratio_used"]
+
+
+def whatif_run(args, what):
+    rc, out, err = run(["whatif"] + args)
+    check(rc == 0, "%s: exit 0 (%d, %r)" % (what, rc, err))
+    try:
+        j = json.loads(out, object_pairs_hook=no_duplicate_keys)
+    except ValueError as e:
+        check(False, "%s: JSON (%s): %r" % (what, e, out[:200]))
+        return {}, err
+    check(list(j) == WHATIF_KEYS, "%s: exactly the issue's keys in order (%r)" % (what, list(j)))
+    return j, err
+
+
+def t_whatif():
+    close_ = lambda a, b, tol=1e-12: a is not None and abs(a - b) <= tol * max(1.0, abs(b))  # noqa: E731
+    # N = 1000, m = 100, r = 0.8 -> 0.85, d = 0.10 (default), c_ret = 10, extra 5; c_acq = 5 * 10 (default ratio)
+    j, _ = whatif_run(["--customers", "1000", "--margin", "100", "--retention", "0.8", "--delta-retention", "0.05",
+                       "--retention-cost", "10", "--delta-retention-cost", "5"], "base case")
+    mm0, mm1 = 0.8 / 0.3, 0.85 / 0.25
+    want = {"mm_base": mm0, "mm_new": mm1, "clv_base": 90 * mm0, "clv_new": 85 * mm1,
+            "delta_clv": 85 * mm1 - 90 * mm0, "delta_clv_pct": 100 * (85 * mm1 / (90 * mm0) - 1),
+            "ce_base": 1000 * 90 * mm0, "ce_new": 1000 * 85 * mm1, "delta_ce": 1000 * (85 * mm1 - 90 * mm0),
+            "retention_elasticity": 1.1 / 0.3, "churned_base": 200, "churned_new": 150,
+            "acquisition_spend_base": 200 * 50, "acquisition_spend_new": 150 * 50,
+            "acquisition_spend_avoided": 50 * 50, "break_even_retention_spend": 90 * (1 - mm0 / mm1),
+            "programme_roi": (85 * mm1 - 90 * mm0) / (5 * mm1), "steady_state_profit_base": 200 * (90 / 0.2 - 50),
+            "steady_state_profit_new": 200 * (85 / 0.15 - 50),
+            "steady_state_profit_change_pct": 100 * ((85 / 0.15 - 50) / (90 / 0.2 - 50) - 1),
+            "retention_budget_share": 0.5, "acq_ret_ratio_used": 5}
+    for k, v in want.items():
+        check(close_(j.get(k), v), "base case: %s = %r, want %r" % (k, j.get(k), v))
+    # SPEC §6.2/§6.5 worked examples: multiples 2.667 / 3.667, elasticity 3.67, +1 % of r -> +3.77 %
+    j, _ = whatif_run(["--customers", "1", "--margin", "1", "--retention", "0.8", "--delta-retention", "1",
+                       "--delta-mode", "rel"], "rel mode")
+    check(round(j.get("mm_base", 0), 3) == 2.667 and round(j.get("retention_elasticity", 0), 2) == 3.67,
+          "END multiple 2.667, elasticity 3.67 (%r)" % j)
+    check(round(j.get("delta_clv_pct", 0), 2) == 3.77, "+1 %% of r lifts CLV 3.77 %% (%r)" % j.get("delta_clv_pct"))
+    check(j.get("programme_roi", 0) is None and j.get("acq_ret_ratio_used", 0) is None
+          and j.get("retention_budget_share", 0) is None, "undefined outputs are null (%r)" % j)
+    j, _ = whatif_run(["--customers", "1", "--margin", "1", "--retention", "0.8", "--timing", "start",
+                       "--delta-retention", "0.05", "--retention-cost", "0.1", "--delta-retention-cost", "0.1"],
+                      "start timing")
+    check(round(j.get("mm_base", 0), 3) == 3.667, "START multiple 3.667 (%r)" % j.get("mm_base"))
+    check("programme_roi" in j and j["programme_roi"] is None, "programme_roi null for START timing")
+    # SPEC §6.6: A = 100, m1 = 100, g = 0.05, c = 150: 47 500 -> 78 023 (+64.3 %); g = c = 0: +33.3 %
+    j, _ = whatif_run(["--customers", "500", "--margin", "100", "--retention", "0.80", "--delta-retention=0.05",
+                       "--margin-growth", "0.05", "--acquisition-cost", "150", "--new-customers", "100"], "steady")
+    check(close_(j.get("steady_state_profit_base"), 47500) and round(j.get("steady_state_profit_new", 0)) == 78023
+          and round(j.get("steady_state_profit_change_pct", 0), 1) == 64.3, "steady state 47 500 -> 78 023 (%r)" % j)
+    j, _ = whatif_run(["--customers", "500", "--margin", "100", "--retention", "0.80", "--delta-retention", "0.05",
+                       "--new-customers", "100"], "steady g=0")
+    check(round(j.get("steady_state_profit_change_pct", 0), 1) == 33.3, "steady state +33.3 %")
+    # finite horizon: 3 margins at r = 1 (--horizon) with d = 0: multiple 3
+    j, _ = whatif_run(["--customers", "2", "--margin", "10", "--retention", "1", "--horizon", "3", "--discount", "0"],
+                      "finite horizon")
+    check(close_(j.get("mm_base"), 3.0) and close_(j.get("ce_base"), 60.0), "r = 1, H = 3, d = 0 (%r)" % j)
+    # steady state undefined (r(1+g) >= 1) -> null and a note
+    j, err = whatif_run(["--customers", "10", "--margin", "10", "--retention", "0.8", "--discount", "0.5",
+                         "--margin-growth", "0.3"], "steady null")
+    check(j.get("steady_state_profit_base", 0) is None and "steady-state" in err, "null steady state noted (%r)" % err)
+    # budget share below target -> note; -q silences notes
+    args = ["--customers", "100", "--margin", "50", "--retention", "0.7", "--retention-cost", "1",
+            "--acquisition-cost", "200"]
+    j, err = whatif_run(args, "budget note")
+    check("below the target" in err, "budget share below target noted (%r)" % err)
+    j, err = whatif_run(args + ["-q"], "quiet")
+    check(err == "", "-q: no notes (%r)" % err)
+    # N = 0: W_EMPTY warning on stderr, zero totals
+    j, err = whatif_run(["--customers", "0", "--margin", "50", "--retention", "0.7"], "empty")
+    check("warning" in err and "CVA_W_EMPTY" in err and j.get("ce_base") == 0, "N = 0 warns (%r)" % err)
+    # -o writes a file
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "w.json")
+        rc, out, err = run(["whatif", "--customers", "1", "--margin", "1", "--retention", "0.5", "-o", path])
+        check(rc == 0 and out == "" and os.path.exists(path), "-o writes the file")
+        with open(path) as f:
+            check(list(json.load(f)) == WHATIF_KEYS, "-o file has the keys")
+    # errors: SPEC §6.8 domain errors name the option; usage errors
+    bad = [
+        (["--margin", "1", "--retention", "0.5"], 2, "--customers is required"),
+        (["--customers", "1", "--retention", "0.5"], 2, "--margin is required"),
+        (["--customers", "1", "--margin", "1", "--retention", "1"], 2, "--retention"),
+        (["--customers", "1", "--margin", "1", "--retention", "-0.1"], 2, "--retention"),
+        (["--customers", "1", "--margin", "1", "--retention", "0.97", "--delta-retention", "0.05"], 2,
+         "--delta-retention"),
+        (["--customers", "1", "--margin", "1", "--retention", "0.5", "--discount", "-1"], 2, "--discount"),
+        (["--customers", "1", "--margin", "1", "--retention", "0.8", "--margin-growth", "0.5"], 2, "--retention"),
+        (["--customers", "1", "--margin", "1", "--retention", "0.5", "--discount", "nan"], 2, "--discount"),
+        (["--customers", "abc", "--margin", "1", "--retention", "0.5"], 2, "--customers"),
+        (["--customers", "-3", "--margin", "1", "--retention", "0.5"], 2, "--customers"),
+        (["--customers", "1", "--margin", "1", "--retention", "0.5", "--timing", "middle"], 2, "--timing"),
+        (["--customers", "1", "--margin", "1", "--retention", "0.5", "--delta-mode", "pct"], 2, "--delta-mode"),
+        (["--customers", "1", "--margin", "1", "--retention", "0.5", "--horizon", "2.5"], 2, "--horizon"),
+        (["--customers", "1", "--margin", "1", "--retention", "0.5", "--budget-share-target", "3"], 2,
+         "--budget-share-target"),
+        (["--customers", "1", "--margin", "1", "--retention", "0.5", "--bogus"], 2, "--bogus"),
+        (["--customers", "1", "--margin", "1", "--retention"], 2, "--retention"),
+    ]
+    for args, code, needle in bad:
+        rc, out, err = run(["whatif"] + args)
+        check(rc == code and out == "" and needle in err and err.startswith("cva: "),
+              "whatif %s: exit %d with %r (got %d, %r)" % (" ".join(args), code, needle, rc, err))
+    # --input: N, m, r estimated from transactions. Periods of 10 days before --end = day 20:
+    # previous (day 0, day 10], last (day 10, day 20]. A: days 5, 15; B: day 3; C: days 12, 18;
+    # D: day 25 (after the end); E: day 0 (before the previous period). N = 2 (A, C),
+    # r = 1/2 (A of A, B), m = (30 - 4 + 20 - 1 + 50 - 5) / 2 (amount minus cost of the last period).
+    data = ("customer_id,date,amount,cost\n" +
+            "A,%s,10,1\nA,%s,30,4\nB,%s,7,0\nC,%s,20,1\nC,%s,50,5\nD,%s,99,0\nE,%s,1,0\n" % (
+                day(5), day(15), day(3), day(12), day(18), day(25), day(0)))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "t.csv")
+        write(path, data)
+        base_in = ["--input", path, "--end", day(20), "--period-days", "10", "--delta-retention", "0.1"]
+        j, err = whatif_run(base_in, "input")
+        m, r = (30 - 4 + 20 - 1 + 50 - 5) / 2, 0.5
+        check(close_(j.get("clv_base"), m * r / (1.1 - r)) and close_(j.get("ce_base"), 2 * m * r / (1.1 - r))
+              and close_(j.get("churned_base"), 1.0), "estimates N = 2, r = 0.5, m = %g (%r)" % (m, j))
+        check("estimated from" in err and "customers 2" in err and "retention 1/2" in err and "warning" not in err,
+              "estimate note (%r)" % err)
+        path2 = os.path.join(tmp, "t2.csv")
+        write(path2, "\n".join(",".join(ln.split(",")[:3]) for ln in data.split("\n")))
+        j, err = whatif_run(["--input", path2] + base_in[2:], "input without cost")
+        check(close_(j.get("clv_base"), 50 * r / (1.1 - r)), "margin = net amount without a cost column (%r)" % j)
+        j, err = whatif_run(["--input", path2] + base_in[2:] + ["--retention", "0.8", "--customers", "10"],
+                            "input overridden")
+        check(close_(j.get("ce_base"), 10 * 50 * 0.8 / 0.3) and "overridden by --retention" in err,
+              "given options override the estimates (%r)" % err)
+        # data starting inside the previous period: warning
+        j, err = whatif_run(["--input", path, "--end", day(20), "--period-days", "15"], "partial")
+        check("warning" in err and "partial period" in err, "partial previous period warned (%r)" % err)
+        rc, out, err = run(["whatif", "--input", path, "--end", day(2), "--period-days", "1"])
+        check(rc == 3 and out == "" and "previous period" in err, "no purchase in the previous period (%r)" % err)
+        rc, out, err = run(["whatif", "--input", path, "--format", "csv"])
+        check(rc == 2 and "JSON" in err, "--format csv refused (%r)" % err)
+        rc, out, err = run(["whatif", "--input", path, "--period-days", "0"])
+        check(rc == 2 and "--period-days" in err, "--period-days 0 refused (%r)" % err)
+    rc1, out1, _ = run(["help", "whatif"])
+    rc2, out2, _ = run(["whatif", "--help"])
+    check(rc1 == 0 and out1 == out2 and "Usage: cva whatif" in out1, "help whatif")
+    for opt in ("--customers", "--margin", "--retention", "--discount", "--timing", "--horizon", "--margin-growth",
+                "--delta-retention", "--delta-mode", "--retention-cost", "--delta-retention-cost",
+                "--acquisition-cost", "--acq-ret-ratio", "--new-customers", "--budget-share-target"):
+        check(opt in out1, "help whatif documents " + opt)
+
+
 GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats": t_formats, "json": t_json,
           "text_ids": t_text_ids, "occasion": t_occasion, "stdin": t_stdin, "demo": t_demo,
           "rfm_vectors": t_rfm_vectors, "rfm_random": t_rfm_random, "rfm_segments": t_rfm_segments,
           "rfm_report": t_rfm_report, "rfm_json": t_rfm_json, "rfm_errors": t_rfm_errors, "rfm_cdnow": t_rfm_cdnow,
           "fit_cdnow": t_fit_cdnow, "fit_sbg": t_fit_sbg, "fit_sbg_txn": t_fit_sbg_txn, "predict_values": t_predict_values,
           "predict_cdnow": t_predict_cdnow, "model_errors": t_model_errors, "units": t_units, "exports": t_exports,
-          "no_silent": t_no_silent, "online_retail": t_online_retail, "fit_boundary": t_fit_boundary}
+          "no_silent": t_no_silent, "online_retail": t_online_retail, "fit_boundary": t_fit_boundary,
+          "whatif": t_whatif}
 
 
 def main():

@@ -1,0 +1,310 @@
+#!/usr/bin/env python3
+"""Tests of the retention-economics functions of the Python binding (SPEC §6):
+cva.clv_constant, cva.margin_multiple, cva.retention_elasticities,
+cva.customer_equity, cva.steady_state_profit and cva.whatif.
+
+References: the worked examples of SPEC §6, discounted sums written out term by term
+here (math.fsum), hand-derived what-if values, and the error mapping of §6.8.
+Run by meson twice: normally and with ``--no-numpy``. Environment: CVA_LIBRARY.
+"""
+
+import math
+import os
+import random
+import sys
+import unittest
+import warnings
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cva_harness import NO_NUMPY  # noqa: E402,F401  (blocks numpy and pandas under --no-numpy)
+
+import cva  # noqa: E402
+
+
+def brute_mm(r, d, timing="end", horizon=0, growth=0.0):
+    """Discounted expected margins per unit margin, term by term."""
+    n = horizon if horizon > 0 else 100000
+    terms = []
+    for k in range(1, n + 1):  # k-th margin
+        if timing == "end":
+            t = r ** k * (1 + growth) ** (k - 1) / (1 + d) ** k
+        else:
+            t = (r * (1 + growth) / (1 + d)) ** (k - 1)
+        terms.append(t)
+        if horizon == 0 and t < 1e-20:
+            break
+    return math.fsum(terms)
+
+
+class TestClosedForms(unittest.TestCase):
+    def test_worked_examples(self):
+        self.assertAlmostEqual(cva.clv_constant(1, 0.8), 8 / 3, delta=1e-14)
+        self.assertAlmostEqual(cva.clv_constant(1, 0.8, timing="start"), 11 / 3, delta=1e-14)
+        self.assertEqual(round(cva.margin_multiple(0.8), 3), 2.667)
+        self.assertEqual(round(cva.margin_multiple(0.8, timing="start"), 3), 3.667)
+        e = cva.retention_elasticities(100, 0.8, acquisition_cost=100)
+        self.assertEqual(round(e.retention, 2), 3.67)
+        self.assertEqual(e.margin, 1.0)
+        self.assertAlmostEqual(e.acquisition_cost, -0.6, delta=1e-14)
+        up = cva.margin_multiple(0.808) / cva.margin_multiple(0.8) - 1
+        self.assertEqual(round(100 * up, 2), 3.77)
+        self.assertEqual(round(cva.margin_multiple(0.808), 4), 2.7671)
+        s0 = cva.steady_state_profit(100, 100, 0.80, growth=0.05, acquisition_cost=150)
+        s1 = cva.steady_state_profit(100, 100, 0.85, growth=0.05, acquisition_cost=150)
+        self.assertAlmostEqual(s0.profit, 47500, delta=1e-9)
+        self.assertEqual(round(s1.profit), 78023)
+        self.assertEqual(round(100 * (s1.profit / s0.profit - 1), 1), 64.3)
+        self.assertAlmostEqual(s0.customers, 500, delta=1e-12)
+        g0 = cva.steady_state_profit(100, 100, 0.80).profit
+        g1 = cva.steady_state_profit(100, 100, 0.85).profit
+        self.assertEqual(round(100 * (g1 / g0 - 1), 1), 33.3)
+
+    def test_against_sums(self):
+        rng = random.Random(7)
+        n = 0
+        for _ in range(300):
+            r = rng.choice([0.0, 1.0, rng.random()])
+            d = rng.choice([0.0, rng.uniform(-0.2, 0.5)])
+            g = rng.choice([0.0, rng.uniform(-0.5, 0.2)])
+            timing = rng.choice(["end", "start"])
+            horizon = rng.choice([0, 1, 2, rng.randint(3, 60)])
+            p = r * (1 + g) / (1 + d)
+            if horizon == 0 and (r >= 1 or p >= 1 or 1 + d - r <= 0):
+                with self.assertRaises(cva.DomainError):
+                    cva.clv_constant(3.0, r, d, timing, horizon, g)
+                continue
+            if horizon == 0 and p >= 0.999:
+                continue  # the term-by-term sum would be too long
+            got = cva.clv_constant(3.0, r, d, timing, horizon, g)
+            want = 3.0 * brute_mm(r, d, timing, horizon, g)
+            self.assertTrue(abs(got - want) <= 1e-11 * abs(want) + 1e-300,
+                            (r, d, g, timing, horizon, got, want))
+            n += 1
+        self.assertGreater(n, 150)
+
+    def test_elasticity_finite_difference(self):
+        # central difference of ln CLV in ln r (float; agreement to ~1e-7)
+        for r, d, timing, H, g in [(0.8, 0.1, "end", 0, 0.0), (0.6, 0.05, "start", 0, 0.1),
+                                   (0.9, 0.1, "end", 12, 0.03), (0.5, 0.0, "start", 7, 0.0)]:
+            h = 1e-5
+            f = lambda lr: math.log(brute_mm(math.exp(lr), d, timing, H, g))  # noqa: E731
+            num = (f(math.log(r) + h) - f(math.log(r) - h)) / (2 * h)
+            got = cva.retention_elasticities(1.0, r, 0.0, d, timing, H, g).retention
+            self.assertAlmostEqual(got, num, delta=1e-7 * abs(num))
+
+    def test_customer_equity(self):
+        ce = cva.customer_equity(100, 0.8, customers=1000)
+        self.assertAlmostEqual(ce.current, 1000 * 100 * 0.8 / 0.3, delta=1e-8)
+        self.assertEqual(ce.new, 0.0)
+        cohorts = [120, 80, 0, 95.5]
+        ce = cva.customer_equity(100, 0.8, new_customers=cohorts, acquisition_cost=150)
+        want = math.fsum(n / 1.1 ** k * (100 * 1.1 / 0.3 - 150) for k, n in enumerate(cohorts))
+        self.assertAlmostEqual(ce.new, want, delta=1e-9 * want)
+        self.assertEqual(ce.total, ce.current + ce.new)
+        ce = cva.customer_equity(100, 0.8, new_customers=100, acquisition_cost=150)
+        self.assertAlmostEqual(ce.new, 100 * 11 * (1100 / 3 - 150), delta=1e-8)
+        ce = cva.customer_equity(clv=[1.5, 2.25, 3.0])
+        self.assertEqual(ce, cva.CustomerEquity(6.75, 0.0, 6.75))
+        ce = cva.customer_equity(100, 0.8, clv=[10.0, 20.0], new_customers=[5])
+        self.assertEqual(ce.current, 30.0)
+        self.assertAlmostEqual(ce.new, 5 * 1100 / 3, delta=1e-10)
+        with self.assertRaises(cva.DomainError):
+            cva.customer_equity(100, 0.8, new_customers=10, discount=0.0)
+        with self.assertRaises(cva.BadArgumentError):
+            cva.customer_equity(100, 0.8, new_customers=[1, -1])
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            ce = cva.customer_equity(100, 0.8)
+        self.assertEqual(ce.total, 0.0)
+        self.assertTrue(any(issubclass(x.category, cva.CvaWarning) for x in w))
+
+    def test_domain_errors(self):
+        with self.assertRaises(cva.DomainError):
+            cva.clv_constant(1, 1.0)
+        self.assertAlmostEqual(cva.clv_constant(1, 1.0, discount=0.0, horizon=12), 12.0, delta=1e-12)
+        with self.assertRaises(cva.DomainError):
+            cva.clv_constant(1, -0.1)
+        with self.assertRaises(cva.DomainError):
+            cva.clv_constant(1, 0.5, discount=-1.0)
+        with self.assertRaises(cva.DomainError):
+            cva.clv_constant(1, 0.8, growth=0.5)
+        with self.assertRaises(cva.NonFiniteError):
+            cva.clv_constant(float("nan"), 0.5)
+        with self.assertRaises(cva.OptionError):
+            cva.clv_constant(1, 0.5, horizon=-1)
+        with self.assertRaises(ValueError):
+            cva.clv_constant(1, 0.5, timing="middle")
+
+
+def base(**kw):
+    d = dict(customers=1000, margin=100, retention=0.8, delta_retention=0.05, retention_cost=10,
+             delta_retention_cost=5)
+    d.update(kw)
+    return d
+
+
+class TestWhatIf(unittest.TestCase):
+    def test_values(self):
+        w = cva.whatif(**base())
+        mm0, mm1 = 0.8 / 0.3, 3.4
+        want = dict(mm_base=mm0, mm_new=mm1, clv_base=240, clv_new=289, delta_clv=49,
+                    delta_clv_pct=100 * 49 / 240, ce_base=240000, ce_new=289000, delta_ce=49000,
+                    retention_elasticity=1.1 / 0.3, churned_base=200, churned_new=150,
+                    acquisition_spend_base=10000, acquisition_spend_new=7500,
+                    acquisition_spend_avoided=2500, break_even_retention_spend=90 * (1 - mm0 / mm1),
+                    programme_roi=49 / (5 * 3.4), steady_state_profit_base=80000,
+                    steady_state_profit_new=200 * (85 / 0.15 - 50),
+                    steady_state_profit_change_pct=100 * ((85 / 0.15 - 50) / 400 - 1),
+                    retention_budget_share=0.5, acq_ret_ratio_used=5)
+        self.assertEqual(list(w.as_dict()), list(cva.WHATIF_OUTPUTS))
+        self.assertEqual(sorted(want), sorted(cva.WHATIF_OUTPUTS))
+        for k, v in want.items():
+            self.assertAlmostEqual(getattr(w, k), v, delta=1e-12 * max(1.0, abs(v)), msg=k)
+        self.assertIs(w.budget_share_below_target, False)
+        self.assertAlmostEqual(w.retention_new, 0.85, delta=1e-15)
+        self.assertEqual(w.acquisition_cost_used, 50.0)
+        self.assertEqual(w.status, 0)
+
+    def test_spec_names_and_modes(self):
+        a = cva.whatif(**base())
+        b = cva.whatif(N=1000, m=100, r=0.8, delta_r=0.05, c_ret=10, delta_c_ret=5)
+        self.assertEqual(a.as_dict(), b.as_dict())
+        w = cva.whatif(N=100, m=100, r=0.8, delta_r=1, delta_mode="rel")
+        self.assertAlmostEqual(w.retention_new, 0.808, delta=1e-15)
+        self.assertEqual(round(w.delta_clv_pct, 2), 3.77)
+        w = cva.whatif(N=100, m=100, r=0.8, delta_r=0.05, timing="start", c_ret=1, delta_c_ret=1)
+        self.assertTrue(math.isnan(w.programme_roi))
+        w = cva.whatif(N=500, m=100, r=0.8, delta_r=0.05, g=0.05, c_acq=150, A=100)
+        self.assertAlmostEqual(w.steady_state_profit_base, 47500, delta=1e-9)
+        self.assertEqual(round(w.steady_state_profit_new), 78023)
+        self.assertEqual(round(w.steady_state_profit_change_pct, 1), 64.3)
+        w = cva.whatif(N=500, m=100, r=0.8, delta_r=0.05, c_acq=0, A=100)
+        self.assertEqual(round(w.steady_state_profit_change_pct, 1), 33.3)
+        w = cva.whatif(N=10, m=100, r=0.8)  # no change, no spend
+        self.assertEqual(w.delta_clv, 0.0)
+        self.assertTrue(math.isnan(w.acq_ret_ratio_used))
+        self.assertIsNone(w.budget_share_below_target)
+
+    def test_errors(self):
+        with self.assertRaises(TypeError):
+            cva.whatif(customers=1, margin=1)
+        with self.assertRaises(TypeError):
+            cva.whatif(customers=1, margin=1, retention=0.5, bogus=3)
+        with self.assertRaises(TypeError):
+            cva.whatif(customers=1, N=2, margin=1, retention=0.5)
+        with self.assertRaises(cva.DomainError) as cm:
+            cva.whatif(**base(retention=0.97))
+        self.assertEqual(cm.exception.option_name, "delta_retention")
+        with self.assertRaises(cva.DomainError) as cm:
+            cva.whatif(**base(retention=1.0))
+        self.assertEqual(cm.exception.option_name, "retention")
+        with self.assertRaises(cva.DomainError):
+            cva.whatif(**base(discount=-1.0))
+        with self.assertRaises(cva.NonFiniteError) as cm:
+            cva.whatif(**base(margin_growth=float("nan")))
+        self.assertEqual(cm.exception.option_name, "margin_growth")
+        with self.assertRaises(cva.BadArgumentError):
+            cva.whatif(**base(customers=-1))
+        with self.assertRaises(cva.BadArgumentError):
+            cva.whatif(**base(budget_share_target=2))
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            r = cva.whatif(**base(customers=0))
+        self.assertEqual(r.status, cva.W_EMPTY)
+        self.assertEqual(r.ce_base, 0.0)
+        self.assertTrue(any(issubclass(x.category, cva.CvaWarning) for x in w))
+        w = cva.whatif(**base(margin=10))  # m0 = 0: percent change undefined
+        self.assertTrue(math.isnan(w.delta_clv_pct))
+
+    def test_struct_defaults(self):
+        i = cva.WhatifInputs()
+        self.assertEqual((i.discount, i.acq_ret_ratio, i.budget_share_target), (0.10, 5.0, 0.20))
+        self.assertTrue(math.isnan(i.acquisition_cost) and math.isnan(i.new_customers))
+        self.assertEqual(cva.sizeof(cva.WhatifResult), cva.sizeof("whatif_result"))
+        self.assertEqual(cva.ClvTerms().discount, 0.10)
+
+
+def ref_flags(rec, occ, first, last, pa, rule, h, k, tau):
+    """SPEC §5.7 written out: (active, rule name) per customer."""
+    ipts = sorted((l - f) / (o - 1) for o, f, l in zip(occ, first, last) if o >= 2 and (l - f) / (o - 1) > 0)
+    med = None
+    if ipts:
+        m = len(ipts)
+        med = ipts[m // 2] if m % 2 else (ipts[m // 2 - 1] + ipts[m // 2]) / 2
+    out = []
+    for i, R in enumerate(rec):
+        verdicts = []  # (name, inactive) in the order p-alive, ipt, hiatus
+        if rule in ("all", "p-alive") and pa is not None:
+            verdicts.append(("p-alive", pa[i] < tau))
+        if rule in ("all", "ipt") and occ is not None:
+            ipt = (last[i] - first[i]) / (occ[i] - 1) if occ[i] >= 2 else 0.0
+            if ipt > 0:
+                verdicts.append(("ipt", R > k * ipt))
+            elif med is not None:
+                verdicts.append(("ipt-median", R > k * med))
+            else:
+                verdicts.append(("hiatus", R > h))
+        if rule in ("all", "hiatus"):
+            verdicts.append(("hiatus", R > h))
+        flagged = [name for name, bad in verdicts if bad]
+        out.append((0, flagged[0]) if flagged else (1, verdicts[0][0]))
+    return out
+
+
+class TestChurnFlags(unittest.TestCase):
+    def test_random_against_reference(self):
+        rng = random.Random(11)
+        for trial in range(40):
+            n = rng.randint(1, 60)
+            occ = [rng.choice([1, 1, 2, 3, 5, 9]) for _ in range(n)]
+            first = [float(rng.randint(0, 300)) for _ in range(n)]
+            last = [f + (0.0 if rng.random() < 0.2 else float(rng.randint(0, 400))) for f in first]
+            rec = [float(rng.randint(0, 600)) for _ in range(n)]
+            pa = [rng.choice([0.5, rng.random()]) for _ in range(n)]
+            clv = [rng.uniform(-10, 500) for _ in range(n)]
+            if trial % 5 == 0:
+                occ = [1] * n  # no median: the hiatus fallback
+            h, k, tau = rng.choice([270.0, 90.0]), rng.choice([3.0, 1.5]), rng.choice([0.5, 0.3])
+            for rule in ("all", "hiatus", "ipt", "p-alive"):
+                got = cva.churn_flags(rec, occ, first, last, pa, clv, rule=rule, hiatus=h, ipt_multiple=k,
+                                      threshold=tau)
+                want = ref_flags(rec, occ, first, last, pa, rule, h, k, tau)
+                self.assertEqual(list(got.active), [a for a, _ in want], (trial, rule))
+                self.assertEqual(got.rule_name, [r for _, r in want], (trial, rule))
+                self.assertEqual(got.n_inactive, sum(1 - a for a, _ in want))
+                for v, c, p in zip(got.value_at_risk, clv, pa):
+                    self.assertEqual(v, c * (1 - p))
+        # all rules without P(alive): ipt and hiatus only
+        got = cva.churn_flags([10.0, 400.0], [3, 1], [0.0, 5.0], [100.0, 5.0])
+        self.assertEqual(list(got.active), [1, 0])
+        self.assertEqual(got.rule_name, ["ipt", "ipt-median"])
+        self.assertEqual(got.median_ipt, 50.0)
+        self.assertIsNone(got.value_at_risk)
+
+    def test_from_summary(self):
+        # customer 1: days 0, 10, 20 (ipt 10, recency 80 at day 100); customer 2: day 95
+        s = cva.summarize([1, 1, 1, 2], [0.0, 10.0, 20.0, 95.0], [5.0, 5.0, 5.0, 5.0], end=100.0)
+        got = cva.churn_flags(summary=s, rule="ipt")
+        self.assertEqual(list(got.active), [0, 1])  # 80 > 30; 5 <= 3 * median 10
+        self.assertEqual(got.rule_name, ["ipt", "ipt-median"])
+        got = cva.churn_flags(summary=s, rule="hiatus", hiatus=50)
+        self.assertEqual(list(got.active), [0, 1])
+
+    def test_errors(self):
+        with self.assertRaises(cva.BadArgumentError):
+            cva.churn_flags([1.0, 2.0], p_alive=[0.5, 1.5])
+        with self.assertRaises(cva.NullPointerError):
+            cva.churn_flags([1.0], rule="p-alive")
+        with self.assertRaises(cva.OptionError) as cm:
+            cva.churn_flags([1.0], hiatus=0)
+        self.assertEqual(cm.exception.option_name, "hiatus")
+        with self.assertRaises(ValueError):
+            cva.churn_flags([1.0], rule="vibes")
+        with self.assertRaises(cva.BadArgumentError):
+            cva.churn_flags([1.0, 2.0], p_alive=[0.5])
+        with self.assertRaises(cva.NonFiniteError):
+            cva.churn_flags([float("nan")])
+
+
+if __name__ == "__main__":
+    unittest.main()
