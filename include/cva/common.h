@@ -197,7 +197,11 @@ enum cva_struct_id {
     CVA_STRUCT_RFM_SEGMENT_STAT = 10, /**< ::cva_rfm_segment_stat */
     CVA_STRUCT_FIT_OPTS = 11, /**< ::cva_fit_opts */
     CVA_STRUCT_MODEL_FIT = 12, /**< ::cva_model_fit */
-    CVA_STRUCT_CLV_OPTS = 13  /**< ::cva_clv_opts */
+    CVA_STRUCT_CLV_OPTS = 13, /**< ::cva_clv_opts */
+    CVA_STRUCT_LADDER_OPTS = 30,            /**< ::cva_ladder_opts */
+    CVA_STRUCT_LADDER_INPUT = 31,           /**< ::cva_ladder_input */
+    CVA_STRUCT_LADDER_MIGRATION_INPUT = 32, /**< ::cva_ladder_migration_input */
+    CVA_STRUCT_LADDER_MIGRATION = 33        /**< ::cva_ladder_migration */
 };
 
 /**
