@@ -13,6 +13,8 @@ RFM (SPEC §3): :func:`rfm_from_summary`, :func:`rfm_raw`, :func:`rfm_score`,
 Churn and spend models (SPEC §5, §6.3): :class:`BetaGeo`, :class:`ModifiedBetaGeo`,
 :class:`ParetoNBD`, :class:`BetaGeoBetaBinom`, :class:`GammaGamma`,
 :class:`ShiftedBetaGeo`, :func:`clv`, :func:`cohort_curves`.
+Loyalty ladder (SPEC §7): :func:`ladder`, :func:`ladder_migration`,
+:func:`ladder_project`, :func:`ladder_referrals`, :func:`ladder_bond_table`.
 Low level: the ctypes structures (:class:`Diag`, :class:`TxnInput`,
 :class:`TxnOpts`, :class:`TxnSummary`, :class:`SimOpts`, :class:`Allocator`),
 :func:`txn_summarize`, :func:`txn_workspace_size`, :func:`simulate_bgnbd_gg`
@@ -59,6 +61,11 @@ from ._churn import (
     clv, cohort_curves, CohortCurves, Lifetime, gg_correlation,
     simulate_btyd, simulate_gg_spend, simulate_sbg, BtydSimulation,
 )
+from ._ladder import (
+    ladder, ladder_migration, ladder_project, ladder_referrals, ladder_state_name, ladder_rule_name,
+    ladder_rule_names, ladder_bond_table, Ladder, Migration,
+)
+from ._lib import LadderOpts, LadderInput, LadderMigrationInput, LadderMigration
 from ._errors import (
     OK, W_EMPTY, W_TIES, W_NEGATIVE, W_EXCLUDED, W_SERIES_LIMIT, W_MAXITER, W_MAP, W_BOUNDARY,
     W_NOT_CONVERGED,
@@ -84,6 +91,9 @@ __all__ = [
     "simulate_btyd", "simulate_gg_spend", "simulate_sbg", "BtydSimulation",
     "FitOpts", "ModelFit", "ClvOpts", "ProgressFunc", "fit_opts_init_defaults",
     "model_fit_init", "clv_opts_init_defaults", "model_n_params", "model_param_names",
+    "ladder", "ladder_migration", "ladder_project", "ladder_referrals", "ladder_state_name",
+    "ladder_rule_name", "ladder_rule_names", "ladder_bond_table", "Ladder", "Migration",
+    "LadderOpts", "LadderInput", "LadderMigrationInput", "LadderMigration",
     "Error", "LibraryError", "VersionMismatchError", "NullPointerError", "BadArgumentError",
     "NonFiniteError", "DomainError", "OptionError", "NoMemoryError", "ConvergenceError",
     "AbiMismatchError", "CapacityError", "WorkspaceTooSmallError", "BufferTooSmallError",
