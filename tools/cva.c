@@ -21,6 +21,7 @@ static const command commands[] = {
     {"rfm", cmd_rfm, cmd_rfm_help, "RFM scores and segments per customer, or a per-segment report"},
     {"fit", cmd_fit, cmd_fit_help, "fit a churn or spend model (BG/NBD, Pareto/NBD, Gamma-Gamma, ...) as JSON"},
     {"predict", cmd_predict, cmd_predict_help, "P(alive), expected purchases, spend and CLV per customer"},
+    {"ladder", cmd_ladder, cmd_ladder_help, "loyalty-ladder rung per customer, funnel report, migration between dates"},
     {"demo", cmd_demo, cmd_demo_help, "simulate a customer base and print a report of every analysis"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -80,7 +81,7 @@ int main(int argc, char **argv)
         }
         c = find(argv[2]);
         if (!c) {
-            fprintf(stderr, "cva: no command '%s' (commands: summary, rfm, fit, predict, demo)\n", argv[2]);
+            fprintf(stderr, "cva: no command '%s' (commands: summary, rfm, fit, predict, ladder, demo)\n", argv[2]);
             return CLI_EXIT_USAGE;
         }
         c->help();
