@@ -2582,7 +2582,7 @@ def t_ladder():
         pt = os.path.join(tmp, "times.csv")
         write(pt, "customer_id,date,amount,referrer_id\n"
                   "R,2019-06-01 10:00,5,\nR,2019-07-01 10:00,5,\n"
-                  "X,2020-02-01 12:00,5,R\nY,2020-02-02 00:30,5,R\nZ,2021-02-01 23:59:59,5,R\n"
+                  "X,2020-02-01 12:00,5,R\nW,2020-02-01 06:00,5,R\nY,2020-02-02 00:30,5,R\nZ,2021-02-01 23:59:59,5,R\n"
                   "Z,2021-02-02 00:00:01,5,\n")
         rc, out, _ = run(["ladder", "--input", pt, "--at", "2021-02-01", "--lookback-days", "366", "-q"])
         got = {r["customer_id"]: r for r in rows(out)}
