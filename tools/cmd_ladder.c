@@ -74,7 +74,9 @@ void cmd_ladder_help(void)
           "  --sat-threshold S          satisfaction that makes a SUPPORTER (default 0.8)\n"
           "  --nps-promoter-is-advocate NPS 9-10 (promoter) also makes an ADVOCATE\n"
           "  --behavioural-proxy        SUPPORTER from behaviour when attitude is unknown: off by\n"
-          "                             default, as frequent buying can be habit, not liking\n"
+          "                             default, as frequent buying can be habit, not liking; the\n"
+          "                             F score is the quintile (rank-first, ties by id) of the\n"
+          "                             occasions among customers with a purchase up to the date\n"
           "  --active-rule hiatus       activity rule (hiatus, the default, is the only one so far)\n"
           "  --hiatus-days H            inactive after more than H days without a purchase (default 270)\n"
           "  --report                   counts and shares per rung (stage), per deciding rule\n"
@@ -490,6 +492,7 @@ static int classify_at(const cli_txn *tx, const cva_txn_input *in, const univers
     double *tenure = (double *)cli_xmalloc((N ? N : 1) * sizeof(double));
     double *recency = (double *)cli_xmalloc((N ? N : 1) * sizeof(double));
     uint32_t *total = (uint32_t *)cli_xmalloc((N ? N : 1) * sizeof(uint32_t));
+    int32_t *fscore = NULL;
     cli_summary s;
     cva_ladder_input li;
     cva_diag d;
@@ -541,10 +544,35 @@ static int classify_at(const cli_txn *tx, const cva_txn_input *in, const univers
     li.nps = u->nps;
     li.sat = u->sat;
     li.bond = u->bond;
+    if (lo->flags & CVA_LADDER_F_BEHAVIOURAL_PROXY) {
+        /* RFM F score: quintile (rank-first, ties by id) of the occasions among customers with a purchase */
+        size_t m = N ? N : 1;
+        double *rec = (double *)cli_xmalloc(m * sizeof(double)), *fr = (double *)cli_xmalloc(m * sizeof(double));
+        double *mo = (double *)cli_xmalloc(m * sizeof(double));
+        int32_t *sr = (int32_t *)cli_xmalloc(m * sizeof(int32_t)), *sm = (int32_t *)cli_xmalloc(m * sizeof(int32_t));
+        fscore = (int32_t *)cli_xmalloc(m * sizeof(int32_t));
+        for (i = 0; i < N; i++) {
+            rec[i] = g->n_occ[i] > 0 ? 0.0 : (double)NAN;
+            fr[i] = (double)g->n_occ[i];
+            mo[i] = 0.0;
+        }
+        st = cva_rfm_score(rec, fr, mo, N, NULL, sr, fscore, sm, NULL, NULL, 0, &d);
+        free(rec);
+        free(fr);
+        free(mo);
+        free(sr);
+        free(sm);
+        if (st < 0) {
+            rc = lib_error("F scores", st, &d, err);
+            goto out;
+        }
+        li.f_score = fscore;
+    }
     st = cva_ladder_classify(&li, lo, g->stage, g->rule, g->has_ref, g->active, &d);
     if (st < 0)
         rc = lib_error("ladder", st, &d, err);
 out:
+    free(fscore);
     cli_summary_free(&s);
     free(tenure);
     free(recency);
@@ -607,11 +635,12 @@ static void meta_common(char *buf, size_t cap, const cli_input_opts *o, const cl
              "\"command\": \"ladder\",\n  \"output\": \"%s\",\n  \"cva_version\": \"%s\",\n  \"input\": %s,\n"
              "  %s\"occasion\": \"%s\",\n  \"id_type\": \"%s\",\n  \"lookback_days\": %s,\n"
              "  \"min_referrals\": %u,\n  \"partner_min_tenure_days\": %s,\n  \"sat_threshold\": %s,\n"
-             "  \"nps_promoter_is_advocate\": %s,\n  \"behavioural_proxy\": false,\n  \"active_rule\": \"hiatus\",\n"
+             "  \"nps_promoter_is_advocate\": %s,\n  \"behavioural_proxy\": %s,\n  \"active_rule\": \"hiatus\",\n"
              "  \"hiatus_days\": %s,\n  ",
              kind, cva_version_string(), name, rows_s, cli_occasion_name(o->occasion),
              tx->ids.text ? "text" : "integer", lb, (unsigned)lo->min_referrals, pt, st,
-             (lo->flags & CVA_LADDER_F_NPS_PROMOTER_IS_ADVOCATE) ? "true" : "false", hd);
+             (lo->flags & CVA_LADDER_F_NPS_PROMOTER_IS_ADVOCATE) ? "true" : "false",
+             (lo->flags & CVA_LADDER_F_BEHAVIOURAL_PROXY) ? "true" : "false", hd);
 }
 
 static void write_rungs(cli_out *out, const cli_input_opts *o, const cli_txn *tx, const universe *u,
@@ -949,11 +978,8 @@ int cmd_ladder(int argc, char **argv)
             continue;
         }
         if (cli_match_flag(argv, i, "--behavioural-proxy") || cli_match_flag(argv, i, "--behavioral-proxy")) {
-            cli_fail(&err, CLI_EXIT_USAGE,
-                     "--behavioural-proxy is not available in the command-line tool yet (it needs RFM F "
-                     "scores); the library (CVA_LADDER_F_BEHAVIOURAL_PROXY) and Python (behavioural_proxy=True) "
-                     "have it");
-            return cli_report(&err);
+            lo.flags |= CVA_LADDER_F_BEHAVIOURAL_PROXY;
+            continue;
         }
         r = cli_input_opt(&o, argc, argv, &i, &err);
         if (r < 0)

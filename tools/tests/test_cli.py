@@ -2455,11 +2455,12 @@ LADDER_COLS = ["customer_id", "stage", "decided_by", "has_referred", "active", "
 LADDER_STATES = ["PROSPECT", "CUSTOMER", "CLIENT", "SUPPORTER", "ADVOCATE", "PARTNER", "LAPSED"]
 LADDER_RUNG_OF = {"no_purchase": "PROSPECT", "one_occasion": "CUSTOMER", "structural_bond": "PARTNER",
                   "referrals": "ADVOCATE", "nps_promoter": "ADVOCATE", "satisfaction": "SUPPORTER",
-                  "nps": "SUPPORTER", "attitude_below": "CLIENT", "no_attitude": "CLIENT"}
+                  "nps": "SUPPORTER", "attitude_below": "CLIENT", "no_attitude": "CLIENT",
+                  "behavioural_proxy": "SUPPORTER"}
 
 
 def ladder_ref(txns, at, att=None, prospects=(), lookback=365, min_ref=1, tenure=365, sat_thr=0.8,
-               promoter=False, hiatus=270):
+               promoter=False, hiatus=270, proxy_order=None):
     """Independent reference from the issue's conventions: txns = [(id, day, amount, referrer)], days as
     integers; rows dated on `at` count; window (at - L, at]; hiatus in days; ids of the file then prospects."""
     att = att or {}
@@ -2479,6 +2480,13 @@ def ladder_ref(txns, at, att=None, prospects=(), lookback=365, min_ref=1, tenure
                 tot[r] = tot.get(r, 0) + 1
                 if d > at - lookback:
                     win[r] = win.get(r, 0) + 1
+    fscore = {}
+    if proxy_order is not None:  # SPEC 3.2 rank-first quintiles of the occasions, ties by id order
+        scored = [c for c in proxy_order if len(occ.get(c, ())) > 0]
+        m = len(scored)
+        srt = sorted(range(m), key=lambda q: (len(occ[scored[q]]), q))
+        for pos, q in enumerate(srt, 1):
+            fscore[scored[q]] = 1 if pos == 1 else (5 * (pos - 1) + m - 2) // (m - 1)
     out = {}
     for c in list(universe) + [p for p in prospects if p not in universe]:
         n = len(occ.get(c, ()))
@@ -2498,6 +2506,8 @@ def ladder_ref(txns, at, att=None, prospects=(), lookback=365, min_ref=1, tenure
             rule = "satisfaction"
         elif nps is not None and nps >= 7:
             rule = "nps"
+        elif proxy_order is not None and n >= 4 and fscore[c] >= 4 and active:
+            rule = "behavioural_proxy"
         elif nps is not None or sat is not None:
             rule = "attitude_below"
         else:
@@ -2628,10 +2638,13 @@ def t_ladder():
             pp = os.path.join(tmp, "p.csv")
             write(pp, "\n".join(prospects) + "\n")
             for at, extra in ((700, []), (899, ["--lookback-days", "100", "--min-referrals", "2",
-                                                "--nps-promoter-is-advocate", "--hiatus-days", "60"])):
+                                                "--nps-promoter-is-advocate", "--hiatus-days", "60"]),
+                              (600, ["--behavioural-proxy", "--hiatus-days", "120"])):
                 kw = {}
-                if extra:
+                if "--min-referrals" in extra:
                     kw = dict(lookback=100, min_ref=2, promoter=True, hiatus=60)
+                if "--behavioural-proxy" in extra:
+                    kw = dict(hiatus=120, proxy_order=ids)
                 want = ladder_ref(txns, at, att, prospects, **kw)
                 rc, out, err = run(["ladder", "--input", p, "--at", day(at), "--attitudes", pa, "--prospects", pp,
                                     "-q"] + extra)
@@ -2664,6 +2677,8 @@ def t_ladder():
                                  and att.get(r["customer_id"], (None, None, None))[2] == b)
                         line = [r for r in rep if r["what"] == "bond" and r["stage"] == st and r["value"] == bname]
                         check(len(line) == 1 and int(line[0]["count"]) == cb, "report bond %s %s" % (st, bname))
+                if "--behavioural-proxy" in extra:
+                    check(any(r["decided_by"] == "behavioural_proxy" for r in got_rows), "the proxy decides some")
                 for rule, st in LADDER_RUNG_OF.items():
                     cnt = sum(1 for r in got_rows if r["decided_by"] == rule)
                     line = [r for r in rep if r["what"] == "decided_by" and r["value"] == rule]
