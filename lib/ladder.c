@@ -317,41 +317,58 @@ static cva_status check_row(const cva_ladder_input *in, size_t i, cva_diag *diag
     return CVA_OK;
 }
 
-/* One customer: rule code (the rung follows from it). */
-static int32_t classify_one(const cva_ladder_input *in, const cva_ladder_opts *o, size_t i, int32_t act)
+/* Rows are processed in chunks: a branch-free validity test per chunk (the
+   slow per-row check only runs to name the first bad row), then a
+   branch-free classification with absent optional arrays replaced by
+   constant buffers of CHUNK elements. */
+#define CHUNK 512
+
+/* 1 if every row of [i0, i1) passes check_row(). */
+static int rows_ok(const cva_ladder_input *in, size_t i0, size_t i1)
 {
-    uint32_t occ = in->n_occ[i];
-    double nps = in->nps ? in->nps[i] : CVA_NAN;
-    double sat = in->sat ? in->sat[i] : CVA_NAN;
-    if (occ == 0)
-        return CVA_LADDER_RULE_NO_PURCHASE;
-    if (occ == 1)
-        return CVA_LADDER_RULE_ONE_OCCASION;
-    if (in->bond && in->bond[i] == CVA_LADDER_BOND_STRUCTURAL && in->tenure[i] >= o->partner_min_tenure)
-        return CVA_LADDER_RULE_STRUCTURAL_BOND;
-    if (in->referrals && in->referrals[i] >= o->min_referrals)
-        return CVA_LADDER_RULE_REFERRALS;
-    /* NaN compares false: an unknown attitude never meets a threshold */
-    if ((o->flags & CVA_LADDER_F_NPS_PROMOTER_IS_ADVOCATE) && nps >= o->nps_promoter)
-        return CVA_LADDER_RULE_NPS_PROMOTER;
-    if (sat >= o->sat_threshold)
-        return CVA_LADDER_RULE_SATISFACTION;
-    if (nps >= o->nps_passive)
-        return CVA_LADDER_RULE_NPS_PASSIVE;
-    if ((o->flags & CVA_LADDER_F_BEHAVIOURAL_PROXY) && occ >= o->proxy_min_occ &&
-        in->f_score[i] >= o->proxy_min_f_score && act)
-        return CVA_LADDER_RULE_BEHAVIOURAL_PROXY;
-    if (!isnan(sat) || !isnan(nps))
-        return CVA_LADDER_RULE_ATTITUDE_BELOW;
-    return CVA_LADDER_RULE_NO_ATTITUDE;
+    const uint32_t *occ = in->n_occ;
+    const double *ten = in->tenure, *rec = in->recency;
+    unsigned bad = 0;
+    size_t i;
+    if (in->nps)
+        for (i = i0; i < i1; i++)
+            bad |= (unsigned)(in->nps[i] < 0.0) | (unsigned)(in->nps[i] > 10.0);
+    if (in->sat)
+        for (i = i0; i < i1; i++)
+            bad |= (unsigned)(in->sat[i] < 0.0) | (unsigned)(in->sat[i] > 1.0);
+    if (in->bond)
+        for (i = i0; i < i1; i++)
+            bad |= (unsigned)((uint32_t)in->bond[i] + 1u > 5u);
+    if (in->active)
+        for (i = i0; i < i1; i++)
+            bad |= (unsigned)((uint32_t)in->active[i] > 1u);
+    if (in->referrals && in->referrals_total)
+        for (i = i0; i < i1; i++)
+            bad |= (unsigned)(in->referrals[i] > in->referrals_total[i]);
+    for (i = i0; i < i1; i++)
+        bad |= (unsigned)(occ[i] > 0) & ((unsigned)!(ten[i] >= 0.0) | (unsigned)!(ten[i] < CVA_INF));
+    if (rec)
+        for (i = i0; i < i1; i++)
+            bad |= (unsigned)(occ[i] > 0) & ((unsigned)!(rec[i] >= 0.0) | (unsigned)!(rec[i] <= ten[i]));
+    return bad == 0;
 }
+
+/* Rung of each rule code. */
+static const int32_t RUNG_OF[CVA_LADDER_N_RULES + 1] = {
+    0,
+    CVA_LADDER_PROSPECT,  CVA_LADDER_CUSTOMER,  CVA_LADDER_PARTNER,   CVA_LADDER_ADVOCATE, CVA_LADDER_ADVOCATE,
+    CVA_LADDER_SUPPORTER, CVA_LADDER_SUPPORTER, CVA_LADDER_SUPPORTER, CVA_LADDER_CLIENT,   CVA_LADDER_CLIENT,
+};
 
 cva_status cva_ladder_classify(const cva_ladder_input *in, const cva_ladder_opts *opts, int32_t *stage,
                                int32_t *decided_by, int32_t *has_referred, int32_t *active, cva_diag *diag)
 {
     cva_ladder_opts o;
     cva_status st;
-    size_t i, n;
+    size_t i0, i, n;
+    double nanb[CHUNK];
+    uint32_t zero_u[CHUNK];
+    int32_t m1[CHUNK], zero_i[CHUNK], actb[CHUNK], rule[CHUNK];
 
     if (!in)
         return cva__report(diag, CVA_E_NULLPTR, 1, 0, -1, 0, "in is NULL");
@@ -375,29 +392,75 @@ cva_status cva_ladder_classify(const cva_ladder_input *in, const cva_ladder_opts
     if (!stage)
         return cva__report(diag, CVA_E_NULLPTR, 3, 0, -1, 0, "stage is NULL");
 
-    for (i = 0; i < n; i++) {
-        st = check_row(in, i, diag);
-        if (st != CVA_OK)
-            return st;
+    /* 1. validate everything before writing anything */
+    for (i0 = 0; i0 < n; i0 += CHUNK) {
+        size_t i1 = n - i0 < CHUNK ? n : i0 + CHUNK;
+        if (rows_ok(in, i0, i1))
+            continue;
+        for (i = i0; i < i1; i++) {
+            st = check_row(in, i, diag);
+            if (st != CVA_OK)
+                return st;
+        }
     }
 
-    for (i = 0; i < n; i++) {
-        int32_t act, rule;
-        if (in->n_occ[i] == 0)
-            act = 0;
-        else if (in->active)
-            act = in->active[i];
-        else
-            act = in->recency[i] <= o.hiatus;
-        rule = classify_one(in, &o, i, act);
-        stage[i] = RULES[rule].rung;
-        if (decided_by)
-            decided_by[i] = rule;
-        if (active)
-            active[i] = act;
-        if (has_referred) {
-            uint32_t tot = in->referrals_total ? in->referrals_total[i] : in->referrals ? in->referrals[i] : 0u;
-            has_referred[i] = tot > 0;
+    /* 2. classify: the rules from the last to the first, so the first match wins */
+    for (i = 0; i < CHUNK; i++) {
+        nanb[i] = CVA_NAN;
+        zero_u[i] = 0;
+        zero_i[i] = 0;
+        m1[i] = -1;
+    }
+    {
+        const int32_t proxy = (o.flags & CVA_LADDER_F_BEHAVIOURAL_PROXY) != 0;
+        const int32_t promoter = (o.flags & CVA_LADDER_F_NPS_PROMOTER_IS_ADVOCATE) != 0;
+        const uint32_t min_ref = o.min_referrals, pmin = o.proxy_min_occ;
+        const int32_t fmin = o.proxy_min_f_score;
+        const double thr = o.sat_threshold, passive = o.nps_passive, prom = o.nps_promoter;
+        const double min_ten = o.partner_min_tenure, hiatus = o.hiatus;
+        for (i0 = 0; i0 < n; i0 += CHUNK) {
+            const size_t len = n - i0 < CHUNK ? n - i0 : CHUNK;
+            const uint32_t *occ = in->n_occ + i0;
+            const double *ten = in->tenure + i0;
+            const double *nps = in->nps ? in->nps + i0 : nanb;
+            const double *sat = in->sat ? in->sat + i0 : nanb;
+            const int32_t *bond = in->bond ? in->bond + i0 : m1;
+            const uint32_t *ref = in->referrals ? in->referrals + i0 : zero_u;
+            const uint32_t *tot = in->referrals_total ? in->referrals_total + i0 : ref;
+            const int32_t *fs = in->f_score ? in->f_score + i0 : zero_i;
+            size_t j;
+            if (in->active)
+                for (j = 0; j < len; j++)
+                    actb[j] = in->active[i0 + j] & (int32_t)(occ[j] > 0);
+            else
+                for (j = 0; j < len; j++)
+                    actb[j] = (int32_t)(in->recency[i0 + j] <= hiatus) & (int32_t)(occ[j] > 0);
+            for (j = 0; j < len; j++) {
+                const uint32_t c = occ[j];
+                const double v_nps = nps[j], v_sat = sat[j];
+                /* NaN compares false: an unknown attitude never meets a threshold */
+                int32_t r = ((v_sat >= 0.0) | (v_nps >= 0.0)) ? CVA_LADDER_RULE_ATTITUDE_BELOW
+                                                              : CVA_LADDER_RULE_NO_ATTITUDE;
+                r = (proxy & (int32_t)(c >= pmin) & (int32_t)(fs[j] >= fmin) & actb[j])
+                        ? CVA_LADDER_RULE_BEHAVIOURAL_PROXY : r;
+                r = v_nps >= passive ? CVA_LADDER_RULE_NPS_PASSIVE : r;
+                r = v_sat >= thr ? CVA_LADDER_RULE_SATISFACTION : r;
+                r = (promoter & (int32_t)(v_nps >= prom)) ? CVA_LADDER_RULE_NPS_PROMOTER : r;
+                r = ref[j] >= min_ref ? CVA_LADDER_RULE_REFERRALS : r;
+                r = ((int32_t)(bond[j] == CVA_LADDER_BOND_STRUCTURAL) & (int32_t)(ten[j] >= min_ten))
+                        ? CVA_LADDER_RULE_STRUCTURAL_BOND : r;
+                r = c == 1 ? CVA_LADDER_RULE_ONE_OCCASION : r;
+                r = c == 0 ? CVA_LADDER_RULE_NO_PURCHASE : r;
+                rule[j] = r;
+                stage[i0 + j] = RUNG_OF[r];
+            }
+            if (decided_by)
+                memcpy(decided_by + i0, rule, len * sizeof *rule);
+            if (active)
+                memcpy(active + i0, actb, len * sizeof *actb);
+            if (has_referred)
+                for (j = 0; j < len; j++)
+                    has_referred[i0 + j] = (int32_t)(tot[j] > 0);
         }
     }
     return cva__report(diag, CVA_OK, 0, 0, -1, 0, NULL);
