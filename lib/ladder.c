@@ -323,42 +323,13 @@ static cva_status check_row(const cva_ladder_input *in, size_t i, cva_diag *diag
    constant buffers of CHUNK elements. */
 #define CHUNK 512
 
-/* 1 if every row of [i0, i1) passes check_row(). */
-static int rows_ok(const cva_ladder_input *in, size_t i0, size_t i1)
-{
-    const uint32_t *occ = in->n_occ;
-    const double *ten = in->tenure, *rec = in->recency;
-    unsigned bad = 0;
-    size_t i;
-    if (in->nps)
-        for (i = i0; i < i1; i++)
-            bad |= (unsigned)(in->nps[i] < 0.0) | (unsigned)(in->nps[i] > 10.0);
-    if (in->sat)
-        for (i = i0; i < i1; i++)
-            bad |= (unsigned)(in->sat[i] < 0.0) | (unsigned)(in->sat[i] > 1.0);
-    if (in->bond)
-        for (i = i0; i < i1; i++)
-            bad |= (unsigned)((uint32_t)in->bond[i] + 1u > 5u);
-    if (in->active)
-        for (i = i0; i < i1; i++)
-            bad |= (unsigned)((uint32_t)in->active[i] > 1u);
-    if (in->referrals && in->referrals_total)
-        for (i = i0; i < i1; i++)
-            bad |= (unsigned)(in->referrals[i] > in->referrals_total[i]);
-    for (i = i0; i < i1; i++)
-        bad |= (unsigned)(occ[i] > 0) & ((unsigned)!(ten[i] >= 0.0) | (unsigned)!(ten[i] < CVA_INF));
-    if (rec)
-        for (i = i0; i < i1; i++)
-            bad |= (unsigned)(occ[i] > 0) & ((unsigned)!(rec[i] >= 0.0) | (unsigned)!(rec[i] <= ten[i]));
-    return bad == 0;
-}
+/* r = cond ? v : r without a branch (cond is 0 or 1) */
+#define SEL_(cond, v, r) ((r) ^ (((r) ^ (v)) & -(int32_t)(cond)))
 
-/* Rung of each rule code. */
-static const int32_t RUNG_OF[CVA_LADDER_N_RULES + 1] = {
-    0,
-    CVA_LADDER_PROSPECT,  CVA_LADDER_CUSTOMER,  CVA_LADDER_PARTNER,   CVA_LADDER_ADVOCATE, CVA_LADDER_ADVOCATE,
-    CVA_LADDER_SUPPORTER, CVA_LADDER_SUPPORTER, CVA_LADDER_SUPPORTER, CVA_LADDER_CLIENT,   CVA_LADDER_CLIENT,
-};
+/* Rung offset (rung − PROSPECT) of rule code k in bits 4k..4k+3 (RULES[k].rung). */
+#define RUNG_BITS                                                                                       \
+    ((0ull << 4) | (1ull << 8) | (5ull << 12) | (4ull << 16) | (4ull << 20) | (3ull << 24) | (3ull << 28) | \
+     (3ull << 32) | (2ull << 36) | (2ull << 40))
 
 cva_status cva_ladder_classify(const cva_ladder_input *in, const cva_ladder_opts *opts, int32_t *stage,
                                int32_t *decided_by, int32_t *has_referred, int32_t *active, cva_diag *diag)
@@ -366,9 +337,9 @@ cva_status cva_ladder_classify(const cva_ladder_input *in, const cva_ladder_opts
     cva_ladder_opts o;
     cva_status st;
     size_t i0, i, n;
-    double nanb[CHUNK];
+    double nanb[CHUNK], zero_d[CHUNK];
     uint32_t zero_u[CHUNK];
-    int32_t m1[CHUNK], zero_i[CHUNK], actb[CHUNK], rule[CHUNK];
+    int32_t m1[CHUNK], zero_i[CHUNK], actb[CHUNK], rule[CHUNK], flag[CHUNK];
 
     if (!in)
         return cva__report(diag, CVA_E_NULLPTR, 1, 0, -1, 0, "in is NULL");
@@ -392,25 +363,53 @@ cva_status cva_ladder_classify(const cva_ladder_input *in, const cva_ladder_opts
     if (!stage)
         return cva__report(diag, CVA_E_NULLPTR, 3, 0, -1, 0, "stage is NULL");
 
-    /* 1. validate everything before writing anything */
+    for (i = 0; i < CHUNK; i++) {
+        nanb[i] = CVA_NAN;
+        zero_d[i] = 0.0;
+        zero_u[i] = 0;
+        zero_i[i] = 0;
+        m1[i] = -1;
+    }
+
+    /* 1. validate everything before writing anything: a branch-free test per chunk,
+          the per-row check only to name the first bad row */
     for (i0 = 0; i0 < n; i0 += CHUNK) {
-        size_t i1 = n - i0 < CHUNK ? n : i0 + CHUNK;
-        if (rows_ok(in, i0, i1))
+        const size_t len = n - i0 < CHUNK ? n - i0 : CHUNK;
+        const uint32_t *occ = in->n_occ + i0;
+        const double *ten = in->tenure + i0;
+        const double *rec = in->recency ? in->recency + i0 : zero_d;
+        const double *nps = in->nps ? in->nps + i0 : nanb;
+        const double *sat = in->sat ? in->sat + i0 : nanb;
+        const int32_t *bond = in->bond ? in->bond + i0 : m1;
+        const int32_t *act = in->active ? in->active + i0 : zero_i;
+        const uint32_t *ref = in->referrals ? in->referrals + i0 : zero_u;
+        const uint32_t *tot = in->referrals_total && in->referrals ? in->referrals_total + i0 : ref;
+        int32_t bad = 0;
+        size_t j;
+        for (j = 0; j < len; j++) {
+            const double t = ten[j], r = rec[j];
+            /* a buyer needs 0 <= recency <= tenure < inf; prospects' tenure/recency are not read */
+            const int32_t has = (int32_t)(occ[j] > 0);
+            const int32_t tbad = (int32_t)!(t >= 0.0) | (int32_t)!(t < CVA_INF) | (int32_t)!(r >= 0.0) |
+                                 (int32_t)!(r <= t);
+            bad |= (int32_t)(nps[j] < 0.0) | (int32_t)(nps[j] > 10.0) | (int32_t)(sat[j] < 0.0) |
+                   (int32_t)(sat[j] > 1.0) | (has & tbad);
+        }
+        for (j = 0; j < len; j++)
+            bad |= (int32_t)((uint32_t)bond[j] + 1u > 5u) | (int32_t)((uint32_t)act[j] > 1u) |
+                   (int32_t)(ref[j] > tot[j]);
+        if (!bad)
             continue;
-        for (i = i0; i < i1; i++) {
+        for (i = i0; i < i0 + len; i++) {
             st = check_row(in, i, diag);
             if (st != CVA_OK)
                 return st;
         }
     }
 
-    /* 2. classify: the rules from the last to the first, so the first match wins */
-    for (i = 0; i < CHUNK; i++) {
-        nanb[i] = CVA_NAN;
-        zero_u[i] = 0;
-        zero_i[i] = 0;
-        m1[i] = -1;
-    }
+    /* 2. classify, chunk by chunk: attitude tests into bit flags (double loop), then the
+          rules from the last to the first with selects (integer loop), so the first
+          match wins; absent optional arrays read constant buffers */
     {
         const int32_t proxy = (o.flags & CVA_LADDER_F_BEHAVIOURAL_PROXY) != 0;
         const int32_t promoter = (o.flags & CVA_LADDER_F_NPS_PROMOTER_IS_ADVOCATE) != 0;
@@ -428,6 +427,7 @@ cva_status cva_ladder_classify(const cva_ladder_input *in, const cva_ladder_opts
             const uint32_t *ref = in->referrals ? in->referrals + i0 : zero_u;
             const uint32_t *tot = in->referrals_total ? in->referrals_total + i0 : ref;
             const int32_t *fs = in->f_score ? in->f_score + i0 : zero_i;
+            int32_t *stg = stage + i0;
             size_t j;
             if (in->active)
                 for (j = 0; j < len; j++)
@@ -435,24 +435,28 @@ cva_status cva_ladder_classify(const cva_ladder_input *in, const cva_ladder_opts
             else
                 for (j = 0; j < len; j++)
                     actb[j] = (int32_t)(in->recency[i0 + j] <= hiatus) & (int32_t)(occ[j] > 0);
+            /* NaN compares false: an unknown attitude never meets a threshold */
             for (j = 0; j < len; j++) {
-                const uint32_t c = occ[j];
-                const double v_nps = nps[j], v_sat = sat[j];
-                /* NaN compares false: an unknown attitude never meets a threshold */
-                int32_t r = ((v_sat >= 0.0) | (v_nps >= 0.0)) ? CVA_LADDER_RULE_ATTITUDE_BELOW
-                                                              : CVA_LADDER_RULE_NO_ATTITUDE;
-                r = (proxy & (int32_t)(c >= pmin) & (int32_t)(fs[j] >= fmin) & actb[j])
-                        ? CVA_LADDER_RULE_BEHAVIOURAL_PROXY : r;
-                r = v_nps >= passive ? CVA_LADDER_RULE_NPS_PASSIVE : r;
-                r = v_sat >= thr ? CVA_LADDER_RULE_SATISFACTION : r;
-                r = (promoter & (int32_t)(v_nps >= prom)) ? CVA_LADDER_RULE_NPS_PROMOTER : r;
-                r = ref[j] >= min_ref ? CVA_LADDER_RULE_REFERRALS : r;
-                r = ((int32_t)(bond[j] == CVA_LADDER_BOND_STRUCTURAL) & (int32_t)(ten[j] >= min_ten))
-                        ? CVA_LADDER_RULE_STRUCTURAL_BOND : r;
-                r = c == 1 ? CVA_LADDER_RULE_ONE_OCCASION : r;
-                r = c == 0 ? CVA_LADDER_RULE_NO_PURCHASE : r;
+                const double vn = nps[j], vs = sat[j];
+                flag[j] = (int32_t)((vs >= 0.0) | (vn >= 0.0)) | ((int32_t)(vn >= passive) << 1) |
+                          ((int32_t)(vs >= thr) << 2) | ((int32_t)(vn >= prom) << 3) |
+                          ((int32_t)(ten[j] >= min_ten) << 4);
+            }
+            for (j = 0; j < len; j++) {
+                const int32_t f = flag[j], c0 = (int32_t)(occ[j] == 0), c1 = (int32_t)(occ[j] == 1);
+                int32_t r = CVA_LADDER_RULE_NO_ATTITUDE - (f & 1); /* 9 = attitude_below when known */
+                r = SEL_(proxy & (int32_t)(occ[j] >= pmin) & (int32_t)(fs[j] >= fmin) & actb[j],
+                         CVA_LADDER_RULE_BEHAVIOURAL_PROXY, r);
+                r = SEL_((f >> 1) & 1, CVA_LADDER_RULE_NPS_PASSIVE, r);
+                r = SEL_((f >> 2) & 1, CVA_LADDER_RULE_SATISFACTION, r);
+                r = SEL_(promoter & (f >> 3), CVA_LADDER_RULE_NPS_PROMOTER, r);
+                r = SEL_((int32_t)(ref[j] >= min_ref), CVA_LADDER_RULE_REFERRALS, r);
+                r = SEL_((int32_t)(bond[j] == CVA_LADDER_BOND_STRUCTURAL) & (f >> 4), CVA_LADDER_RULE_STRUCTURAL_BOND, r);
+                r = SEL_(c1, CVA_LADDER_RULE_ONE_OCCASION, r);
+                r = SEL_(c0, CVA_LADDER_RULE_NO_PURCHASE, r);
                 rule[j] = r;
-                stage[i0 + j] = RUNG_OF[r];
+                /* the rung of the rule: 4-bit offsets from PROSPECT packed by rule code */
+                stg[j] = CVA_LADDER_PROSPECT + (int32_t)((RUNG_BITS >> (4 * r)) & 15u);
             }
             if (decided_by)
                 memcpy(decided_by + i0, rule, len * sizeof *rule);
