@@ -108,6 +108,14 @@ size_t cva_sizeof(int32_t struct_id)
         return sizeof(cva_whatif_result);
     case CVA_STRUCT_CHURN_FLAG_OPTS:
         return sizeof(cva_churn_flag_opts);
+    case CVA_STRUCT_LADDER_OPTS:
+        return sizeof(cva_ladder_opts);
+    case CVA_STRUCT_LADDER_INPUT:
+        return sizeof(cva_ladder_input);
+    case CVA_STRUCT_LADDER_MIGRATION_INPUT:
+        return sizeof(cva_ladder_migration_input);
+    case CVA_STRUCT_LADDER_MIGRATION:
+        return sizeof(cva_ladder_migration);
     default:
         return 0;
     }

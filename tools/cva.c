@@ -22,6 +22,7 @@ static const command commands[] = {
     {"fit", cmd_fit, cmd_fit_help, "fit a churn or spend model (BG/NBD, Pareto/NBD, Gamma-Gamma, ...) as JSON"},
     {"predict", cmd_predict, cmd_predict_help, "P(alive), expected purchases, spend and CLV per customer"},
     {"whatif", cmd_whatif, cmd_whatif_help, "retention-profit what-if: +x% retention -> CLV, equity, profit, break-even spend"},
+    {"ladder", cmd_ladder, cmd_ladder_help, "loyalty-ladder rung per customer, funnel report, migration between dates"},
     {"demo", cmd_demo, cmd_demo_help, "simulate a customer base and print a report of every analysis"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -81,7 +82,7 @@ int main(int argc, char **argv)
         }
         c = find(argv[2]);
         if (!c) {
-            fprintf(stderr, "cva: no command '%s' (commands: summary, rfm, fit, predict, whatif, demo)\n", argv[2]);
+            fprintf(stderr, "cva: no command '%s' (commands: summary, rfm, fit, predict, whatif, ladder, demo)\n", argv[2]);
             return CLI_EXIT_USAGE;
         }
         c->help();

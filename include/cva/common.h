@@ -216,7 +216,12 @@ enum cva_struct_id {
     CVA_STRUCT_CLV_TERMS = 20,     /**< ::cva_clv_terms */
     CVA_STRUCT_WHATIF_INPUTS = 21, /**< ::cva_whatif_inputs */
     CVA_STRUCT_WHATIF_RESULT = 22, /**< ::cva_whatif_result */
-    CVA_STRUCT_CHURN_FLAG_OPTS = 23 /**< ::cva_churn_flag_opts */
+    CVA_STRUCT_CHURN_FLAG_OPTS = 23, /**< ::cva_churn_flag_opts */
+    /* loyalty ladder (ladder.h); numbered from 30 */
+    CVA_STRUCT_LADDER_OPTS = 30,            /**< ::cva_ladder_opts */
+    CVA_STRUCT_LADDER_INPUT = 31,           /**< ::cva_ladder_input */
+    CVA_STRUCT_LADDER_MIGRATION_INPUT = 32, /**< ::cva_ladder_migration_input */
+    CVA_STRUCT_LADDER_MIGRATION = 33        /**< ::cva_ladder_migration */
 };
 
 /**

@@ -22,3 +22,4 @@
 #include "cva/churn.h"
 #include "cva/retention.h"
 #include "cva/cohort.h"
+#include "cva/ladder.h"

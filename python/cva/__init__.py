@@ -18,6 +18,8 @@ Retention economics (SPEC §6): :func:`clv_constant`, :func:`margin_multiple`,
 :func:`retention_elasticities`, :func:`customer_equity`, :func:`steady_state_profit`,
 :func:`whatif` (the retention-profit what-if, :class:`WhatIf`); churn flags per customer
 (SPEC §5.7): :func:`churn_flags`.
+Loyalty ladder (SPEC §7): :func:`ladder`, :func:`ladder_migration`,
+:func:`ladder_project`, :func:`ladder_referrals`, :func:`ladder_bond_table`.
 Low level: the ctypes structures (:class:`Diag`, :class:`TxnInput`,
 :class:`TxnOpts`, :class:`TxnSummary`, :class:`SimOpts`, :class:`Allocator`),
 :func:`txn_summarize`, :func:`txn_workspace_size`, :func:`simulate_bgnbd_gg`
@@ -88,6 +90,11 @@ from ._lib import (
     CHURN_RULE_P_ALIVE, STRUCT_CHURN_FLAG_OPTS,
     STRUCT_CLV_TERMS, STRUCT_WHATIF_INPUTS, STRUCT_WHATIF_RESULT,
 )
+from ._ladder import (
+    ladder, ladder_migration, ladder_project, ladder_referrals, ladder_state_name, ladder_rule_name,
+    ladder_rule_names, ladder_bond_table, Ladder, Migration,
+)
+from ._lib import LadderOpts, LadderInput, LadderMigrationInput, LadderMigration
 from ._errors import (
     OK, W_EMPTY, W_TIES, W_NEGATIVE, W_EXCLUDED, W_SERIES_LIMIT, W_MAXITER, W_MAP, W_BOUNDARY,
     W_NOT_CONVERGED,
@@ -114,6 +121,9 @@ __all__ = [
     "cohorts", "Cohorts", "CohortTable",
     "FitOpts", "ModelFit", "ClvOpts", "ProgressFunc", "fit_opts_init_defaults",
     "model_fit_init", "clv_opts_init_defaults", "model_n_params", "model_param_names",
+    "ladder", "ladder_migration", "ladder_project", "ladder_referrals", "ladder_state_name",
+    "ladder_rule_name", "ladder_rule_names", "ladder_bond_table", "Ladder", "Migration",
+    "LadderOpts", "LadderInput", "LadderMigrationInput", "LadderMigration",
     "Error", "LibraryError", "VersionMismatchError", "NullPointerError", "BadArgumentError",
     "NonFiniteError", "DomainError", "OptionError", "NoMemoryError", "ConvergenceError",
     "AbiMismatchError", "CapacityError", "WorkspaceTooSmallError", "BufferTooSmallError",

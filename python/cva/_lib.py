@@ -66,6 +66,22 @@ CHURN_RULE_HIATUS = 1
 CHURN_RULE_IPT = 2
 CHURN_RULE_IPT_MEDIAN = 3
 CHURN_RULE_P_ALIVE = 4
+STRUCT_LADDER_OPTS = 30
+STRUCT_LADDER_INPUT = 31
+STRUCT_LADDER_MIGRATION_INPUT = 32
+STRUCT_LADDER_MIGRATION = 33
+
+# Loyalty ladder (ladder.h): rung/state codes, rule codes, flags
+LADDER_PROSPECT = 200
+LADDER_CUSTOMER = 201
+LADDER_CLIENT = 202
+LADDER_SUPPORTER = 203
+LADDER_ADVOCATE = 204
+LADDER_PARTNER = 205
+LADDER_LAPSED = 206
+LADDER_N_RULES = 10
+LADDER_F_BEHAVIOURAL_PROXY = 1
+LADDER_F_NPS_PROMOTER_IS_ADVOCATE = 2
 
 # Churn and spend models (churn.h, enum cva_model)
 MODEL_BGNBD = 1
@@ -240,6 +256,17 @@ OPTION_NAMES = {
     631: "hiatus",
     632: "ipt_multiple",
     633: "threshold",
+    701: "flags",  # behavioural_proxy / nps_promoter_is_advocate
+    702: "min_referrals",
+    703: "proxy_min_occ",
+    704: "proxy_min_f_score",
+    705: "lapsed_state",
+    706: "lookback",
+    707: "partner_min_tenure",
+    708: "sat_threshold",
+    709: "nps_passive",
+    710: "nps_promoter",
+    711: "hiatus",
 }
 
 
@@ -680,9 +707,109 @@ class ChurnFlagOpts(ctypes.Structure):
             setattr(self, k, v)
 
 
+class LadderOpts(ctypes.Structure):
+    """``cva_ladder_opts``; ``LadderOpts()`` holds the defaults (min_referrals 1,
+    lookback 365, partner_min_tenure 365, sat_threshold 0.8, nps_passive 7,
+    nps_promoter 9, hiatus 270, lapsed_state 1, proxy 4 occasions / F score 4, off)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("flags", c_int32),
+        ("min_referrals", c_uint32),
+        ("proxy_min_occ", c_uint32),
+        ("proxy_min_f_score", c_int32),
+        ("lapsed_state", c_int32),
+        ("lookback", c_double),
+        ("partner_min_tenure", c_double),
+        ("sat_threshold", c_double),
+        ("nps_passive", c_double),
+        ("nps_promoter", c_double),
+        ("hiatus", c_double),
+    ]
+    _struct_id = STRUCT_LADDER_OPTS
+
+    def __init__(self, **kw):
+        super().__init__()
+        raise_for_status(get().cva_ladder_opts_init_defaults(ctypes.byref(self), ctypes.sizeof(self)))
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+
+class LadderInput(ctypes.Structure):
+    """``cva_ladder_input``: per-customer arrays as of t0 (NULL = not given)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("reserved", c_uint32),
+        ("n", c_size_t),
+        ("n_occ", P(c_uint32)),
+        ("tenure", P(c_double)),
+        ("recency", P(c_double)),
+        ("referrals", P(c_uint32)),
+        ("referrals_total", P(c_uint32)),
+        ("nps", P(c_double)),
+        ("sat", P(c_double)),
+        ("bond", P(c_int32)),
+        ("active", P(c_int32)),
+        ("f_score", P(c_int32)),
+    ]
+    _struct_id = STRUCT_LADDER_INPUT
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.struct_size = ctypes.sizeof(self)
+
+
+class LadderMigrationInput(ctypes.Structure):
+    """``cva_ladder_migration_input``: the same customers at two dates."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("reserved", c_uint32),
+        ("n", c_size_t),
+        ("stage_from", P(c_int32)),
+        ("stage_to", P(c_int32)),
+        ("active_from", P(c_int32)),
+        ("active_to", P(c_int32)),
+        ("n_occ_from", P(c_uint32)),
+        ("n_occ_to", P(c_uint32)),
+    ]
+    _struct_id = STRUCT_LADDER_MIGRATION_INPUT
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.struct_size = ctypes.sizeof(self)
+
+
+class LadderMigration(ctypes.Structure):
+    """``cva_ladder_migration``: count and transition matrices (7 x 7, index =
+    code - 200, 6 = LAPSED), rates per origin and overall, net movement."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("n_states", c_uint32),
+        ("n", c_uint64),
+        ("n_net", c_uint64),
+        ("counts", (c_uint64 * 7) * 7),
+        ("transition", (c_double * 7) * 7),
+        ("up_rate", c_double * 7),
+        ("stay_rate", c_double * 7),
+        ("down_rate", c_double * 7),
+        ("lapse_rate", c_double * 7),
+        ("reactivation_rate", c_double),
+        ("overall_up", c_double),
+        ("overall_stay", c_double),
+        ("overall_down", c_double),
+        ("overall_lapse", c_double),
+        ("net_movement", c_double),
+    ]
+    _struct_id = STRUCT_LADDER_MIGRATION
+
+    def __init__(self):
+        super().__init__()
+        self.struct_size = ctypes.sizeof(self)
+
+
 STRUCTURES = (Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts, RfmOpts, RfmCuts, RfmRule,
-              RfmSegmentStat, FitOpts, ModelFit, ClvOpts, CohortTable, ClvTerms, WhatifInputs, WhatifResult,
-              ChurnFlagOpts)
+              RfmSegmentStat, FitOpts, ModelFit, ClvOpts, CohortTable, ClvTerms, WhatifInputs,
+              WhatifResult, ChurnFlagOpts, LadderOpts, LadderInput, LadderMigrationInput,
+              LadderMigration)
 STRUCT_NAMES = {
     "diag": STRUCT_DIAG, "allocator": STRUCT_ALLOCATOR, "txn_input": STRUCT_TXN_INPUT,
     "txn_opts": STRUCT_TXN_OPTS, "txn_summary": STRUCT_TXN_SUMMARY, "sim_opts": STRUCT_SIM_OPTS,
@@ -692,6 +819,9 @@ STRUCT_NAMES = {
     "model_fit": STRUCT_MODEL_FIT, "clv_opts": STRUCT_CLV_OPTS,
     "clv_terms": STRUCT_CLV_TERMS, "whatif_inputs": STRUCT_WHATIF_INPUTS,
     "whatif_result": STRUCT_WHATIF_RESULT, "churn_flag_opts": STRUCT_CHURN_FLAG_OPTS,
+    "ladder_opts": STRUCT_LADDER_OPTS, "ladder_input": STRUCT_LADDER_INPUT,
+    "ladder_migration_input": STRUCT_LADDER_MIGRATION_INPUT,
+    "ladder_migration": STRUCT_LADDER_MIGRATION,
 }
 
 # Every exported function: name -> (restype, argtypes). Mirrors lib/cva.sym.
@@ -797,6 +927,23 @@ PROTOTYPES = {
     "cva_churn_flags": (c_int, [P(c_double), P(c_uint32), P(c_double), P(c_double), P(c_double),
                                 P(c_double), c_size_t, P(ChurnFlagOpts), P(c_int32), P(c_int32),
                                 P(c_double), P(c_double), P(Diag)]),
+    # ladder.h
+    "cva_ladder_opts_init_defaults": (c_int, [P(LadderOpts), c_size_t]),
+    "cva_ladder_referrals": (c_int, [P(TxnInput), P(TxnOpts), c_double, P(LadderOpts), P(c_int64),
+                                     c_size_t, P(c_uint32), P(c_uint32), P(Diag)]),
+    "cva_ladder_classify": (c_int, [P(LadderInput), P(LadderOpts), P(c_int32), P(c_int32),
+                                    P(c_int32), P(c_int32), P(Diag)]),
+    "cva_ladder_state_name": (c_char_p, [c_int32]),
+    "cva_ladder_rule_name": (c_char_p, [c_int32]),
+    "cva_ladder_rule_rung": (c_int32, [c_int32]),
+    "cva_ladder_bond_name": (c_char_p, [c_int32]),
+    "cva_ladder_suggested_bond": (c_int32, [c_int32]),
+    "cva_ladder_counts": (c_int, [P(c_int32), P(c_int32), P(c_int32), c_size_t, P(c_uint64),
+                                  P(c_uint64), P(c_uint64), P(Diag)]),
+    "cva_ladder_migrate": (c_int, [P(LadderMigrationInput), P(LadderOpts), P(LadderMigration),
+                                   P(Diag)]),
+    "cva_ladder_project": (c_int, [P(c_double), c_size_t, P(c_double), c_uint32, P(c_double),
+                                   c_double, P(c_double), P(c_double), P(Diag)]),
 }
 
 

@@ -6,7 +6,8 @@ Usage: test_cli.py PATH_TO_CVA GROUP
 Groups: help, cdnow, bad_input, formats, json, text_ids, occasion, stdin, demo,
         rfm_vectors, rfm_random, rfm_segments, rfm_report, rfm_json, rfm_errors, rfm_cdnow,
         fit_cdnow, fit_sbg, predict_values, predict_cdnow, model_errors, units, exports, no_silent,
-        online_retail, fit_boundary, whatif.
+        online_retail, fit_boundary, whatif, ladder, ladder_migration,
+        ladder_errors.
 Exit status 0 pass, 1 fail, 77 skip (meson convention).
 """
 import csv
@@ -2531,6 +2532,376 @@ def write_regular(tmp):
                 "1000,631,468,382,326,289,262,241\n")
     return path
 
+# ---------------------------------------------------------------- loyalty ladder (SPEC §7)
+
+LADDER_COLS = ["customer_id", "stage", "decided_by", "has_referred", "active", "n_occ", "referrals"]
+LADDER_STATES = ["PROSPECT", "CUSTOMER", "CLIENT", "SUPPORTER", "ADVOCATE", "PARTNER", "LAPSED"]
+LADDER_RUNG_OF = {"no_purchase": "PROSPECT", "one_occasion": "CUSTOMER", "structural_bond": "PARTNER",
+                  "referrals": "ADVOCATE", "nps_promoter": "ADVOCATE", "satisfaction": "SUPPORTER",
+                  "nps": "SUPPORTER", "attitude_below": "CLIENT", "no_attitude": "CLIENT",
+                  "behavioural_proxy": "SUPPORTER"}
+
+
+def ladder_ref(txns, at, att=None, prospects=(), lookback=365, min_ref=1, tenure=365, sat_thr=0.8,
+               promoter=False, hiatus=270, proxy_order=None):
+    """Independent reference from the issue's conventions: txns = [(id, day, amount, referrer)], days as
+    integers; rows dated on `at` count; window (at - L, at]; hiatus in days; ids of the file then prospects."""
+    att = att or {}
+    universe = set()
+    occ, first, last, win, tot = {}, {}, {}, {}, {}
+    for c, d, a, r in txns:
+        universe.add(c)
+        if a >= 0 and r is not None:
+            universe.add(r)
+        if d > at:
+            continue
+        if a >= 0:
+            occ.setdefault(c, set()).add(d)
+            first[c] = min(first.get(c, d), d)
+            last[c] = max(last.get(c, d), d)
+            if r is not None:
+                tot[r] = tot.get(r, 0) + 1
+                if d > at - lookback:
+                    win[r] = win.get(r, 0) + 1
+    fscore = {}
+    if proxy_order is not None:  # SPEC 3.2 rank-first quintiles of the occasions, ties by id order
+        scored = [c for c in proxy_order if len(occ.get(c, ())) > 0]
+        m = len(scored)
+        srt = sorted(range(m), key=lambda q: (len(occ[scored[q]]), q))
+        for pos, q in enumerate(srt, 1):
+            fscore[scored[q]] = 1 if pos == 1 else (5 * (pos - 1) + m - 2) // (m - 1)
+    out = {}
+    for c in list(universe) + [p for p in prospects if p not in universe]:
+        n = len(occ.get(c, ()))
+        nps, sat, bond = att.get(c, (None, None, None))
+        active = 1 if n > 0 and at - last[c] <= hiatus else 0
+        if n == 0:
+            rule = "no_purchase"
+        elif n == 1:
+            rule = "one_occasion"
+        elif bond == 4 and at - first[c] >= tenure:
+            rule = "structural_bond"
+        elif win.get(c, 0) >= min_ref:
+            rule = "referrals"
+        elif promoter and nps is not None and nps >= 9:
+            rule = "nps_promoter"
+        elif sat is not None and sat >= sat_thr:
+            rule = "satisfaction"
+        elif nps is not None and nps >= 7:
+            rule = "nps"
+        elif proxy_order is not None and n >= 4 and fscore[c] >= 4 and active:
+            rule = "behavioural_proxy"
+        elif nps is not None or sat is not None:
+            rule = "attitude_below"
+        else:
+            rule = "no_attitude"
+        out[c] = {"stage": LADDER_RUNG_OF[rule], "decided_by": rule, "has_referred": str(int(tot.get(c, 0) > 0)),
+                  "active": str(active), "n_occ": str(n), "referrals": str(win.get(c, 0))}
+    return out
+
+
+def ladder_csv(txns):
+    lines = ["customer_id,date,amount,referrer_id"]
+    for c, d, a, r in txns:
+        lines.append("%s,%s,%s,%s" % (c, day(d), a, "" if r is None else r))
+    return "\n".join(lines) + "\n"
+
+
+def ladder_random(rng, n_cust=60, n_rows=700, text=True):
+    def cid(k):
+        return ("K%03d" % k) if text else str(k * 7 + 3)
+    txns = []
+    for _ in range(n_rows):
+        c = cid(rng.randrange(n_cust))
+        d = rng.randrange(0, 900)
+        a = rng.choice([10, 25, 0, -4, 12.5])
+        r = cid(rng.randrange(n_cust + 8)) if rng.random() < 0.25 else None
+        txns.append((c, d, a, r))
+    for k in range(n_cust + 10, n_cust + 25):  # one-time buyers
+        txns.append((cid(k), rng.randrange(0, 900), 10, None))
+    return txns
+
+
+def ladder_check_rows(got, want, order_ids, what):
+    ids = [r["customer_id"] for r in got]
+    check(ids == order_ids, "%s: customer order (%s...)" % (what, ids[:5]))
+    bad = 0
+    for r in got:
+        w = want.get(r["customer_id"])
+        g = {k: r[k] for k in LADDER_COLS[1:]}
+        if w != g:
+            bad += 1
+            if bad <= 3:
+                check(False, "%s: %s got %s want %s" % (what, r["customer_id"], g, w))
+    check(bad == 0, "%s: %d of %d rows differ" % (what, bad, len(got)))
+
+
+def t_ladder():
+    rng = random.Random(2024)
+    with tempfile.TemporaryDirectory() as tmp:
+        # 1. a hand-made case, every value written out (the issue's conventions)
+        p = os.path.join(tmp, "tx.csv")
+        write(p, "customer_id,date,amount,referrer_id\n"
+                 "A,2020-01-01,10,\nA,2020-03-01,20,\nA,2020-06-01,15,B\nB,2020-01-05,30,\nB,2020-01-05,5,\n"
+                 "C,2020-02-01,8,A\nC,2020-04-01,9,A\nD,2021-05-01,12,\nE,2020-01-10,10,\nE,2020-02-10,-3,\n"
+                 "F,2020-05-01,7,\nF,2020-05-20,7,\nG,2019-12-31,5,\nG,2020-04-05,5,\n")
+        pa = os.path.join(tmp, "att.csv")
+        write(pa, "customer_id,nps,sat,bond\nC,9,,\nF,,0.9,4\nG,,,4\nZ,5,,\n")
+        pp = os.path.join(tmp, "pro.csv")
+        write(pp, "customer_id\nP1\nA\nP2\nP1\n")
+        rc, out, err = run(["ladder", "--input", p, "--at", "2020-12-31", "--attitudes", pa, "--prospects", pp])
+        want = ("customer_id,stage,decided_by,has_referred,active,n_occ,referrals\n"
+                "A,ADVOCATE,referrals,1,1,3,2\n"       # referred C twice inside (2019-12-31, 2020-12-31]
+                "B,CUSTOMER,one_occasion,1,0,1,1\n"    # two rows on one day: one occasion; 361 days > 270
+                "C,SUPPORTER,nps,0,0,2,0\n"            # promoter, not advocate by default; 274 days: inactive
+                "D,PROSPECT,no_purchase,0,0,0,0\n"     # first purchase after the date
+                "E,CUSTOMER,one_occasion,0,0,1,0\n"    # a refund is not an occasion
+                "F,SUPPORTER,satisfaction,0,1,2,0\n"   # bond 4 but tenure 244 < 365
+                "G,PARTNER,structural_bond,0,1,2,0\n"  # bond 4 and tenure 366
+                "P1,PROSPECT,no_purchase,0,0,0,0\n"
+                "P2,PROSPECT,no_purchase,0,0,0,0\n")
+        check(rc == 0 and out == want, "ladder hand case (rc %d):\n%s" % (rc, out))
+        check("1 row of" in err and "ignored" in err and "after 2020-12-31 left out" in err,
+              "ladder notes: unknown attitude id, rows after the date (%r)" % err)
+        # a row dated on --at counts; the window's first day does not
+        rc, out, _ = run(["ladder", "--input", p, "--at", "2021-02-01", "--lookback-days", "366", "-q"])
+        got = {r["customer_id"]: r for r in rows(out)}
+        check(got["A"]["referrals"] == "1" and got["A"]["stage"] == "ADVOCATE",
+              "window (2020-02-01, 2021-02-01]: C's purchase on 2020-02-01 is out, 2020-04-01 in (%s)" % got["A"])
+        rc, out, _ = run(["ladder", "--input", p, "--at", "2020-04-01", "-q"])
+        got = {r["customer_id"]: r for r in rows(out)}
+        check(got["C"]["n_occ"] == "2" and got["A"]["referrals"] == "2", "rows dated on --at count (%s)" % got["C"])
+        # times of day: the whole --at day counts; the window is whole days (at - L, at]
+        pt = os.path.join(tmp, "times.csv")
+        write(pt, "customer_id,date,amount,referrer_id\n"
+                  "R,2019-06-01 10:00,5,\nR,2019-07-01 10:00,5,\n"
+                  "X,2020-02-01 12:00,5,R\nW,2020-02-01 06:00,5,R\nY,2020-02-02 00:30,5,R\nZ,2021-02-01 23:59:59,5,R\n"
+                  "Z,2021-02-02 00:00:01,5,\n")
+        rc, out, _ = run(["ladder", "--input", pt, "--at", "2021-02-01", "--lookback-days", "366", "-q"])
+        got = {r["customer_id"]: r for r in rows(out)}
+        check(rc == 0 and got["R"]["referrals"] == "2" and got["Z"]["n_occ"] == "1",
+              "times of day: day at-L out, day at-L+1 in, 23:59:59 on the day in, next day out (%s)" % got)
+        check(got["R"]["active"] == "0" and got["Z"]["active"] == "1", "recency in calendar days (%s)" % got)
+        # hiatus: 270 days is active, 271 is not; --hiatus-days changes it
+        rc, out, _ = run(["ladder", "--input", p, "--at", "2020-12-27", "-q"])
+        got = {r["customer_id"]: r for r in rows(out)}
+        check(got["C"]["active"] == "1", "270 days since the last purchase: active")
+        rc, out, _ = run(["ladder", "--input", p, "--at", "2020-12-28", "-q"])
+        got = {r["customer_id"]: r for r in rows(out)}
+        check(got["C"]["active"] == "0", "271 days: inactive")
+        rc, out, _ = run(["ladder", "--input", p, "--at", "2020-12-28", "--hiatus-days", "300", "-q"])
+        check({r["customer_id"]: r for r in rows(out)}["C"]["active"] == "1", "--hiatus-days 300")
+        # options
+        rc, out, _ = run(["ladder", "--input", p, "--at", "2020-12-31", "--attitudes", pa, "-q",
+                          "--nps-promoter-is-advocate", "--min-referrals", "3", "--partner-min-tenure-days", "200",
+                          "--sat-threshold", "0.95"])
+        got = {r["customer_id"]: r for r in rows(out)}
+        check(got["C"]["decided_by"] == "nps_promoter" and got["A"]["decided_by"] == "no_attitude"
+              and got["F"]["stage"] == "PARTNER", "ladder options (%s)" % [got[c]["decided_by"] for c in "ACF"])
+
+        # 2. random data, text and numeric ids, attitudes and prospects, against the reference
+        for text in (True, False):
+            txns = ladder_random(rng, text=text)
+            p = os.path.join(tmp, "r.csv")
+            write(p, ladder_csv(txns))
+            ids = sorted({t[0] for t in txns} | {t[3] for t in txns if t[3] is not None and t[2] >= 0},
+                         key=(lambda v: v) if text else int)
+            att = {}
+            lines = ["customer_id,bond,nps,sat"]
+            for c in ids:
+                if rng.random() < 0.6:
+                    nps = rng.choice([None, 2, 6.5, 7, 9, 10])
+                    sat = rng.choice([None, 0.1, 0.8, 0.79, 1])
+                    bond = rng.choice([None, 0, 2, 4, 4])
+                    att[c] = (nps, sat, bond)
+                    lines.append(",".join("" if v is None else str(v) for v in (c, bond, nps, sat)))
+            pa = os.path.join(tmp, "a.csv")
+            write(pa, "\n".join(lines) + "\n")
+            prospects = ["NEW1", ids[3], "NEW2"] if text else ["999999", ids[3], "1000001"]
+            pp = os.path.join(tmp, "p.csv")
+            write(pp, "\n".join(prospects) + "\n")
+            for at, extra in ((700, []), (899, ["--lookback-days", "100", "--min-referrals", "2",
+                                                "--nps-promoter-is-advocate", "--hiatus-days", "60"]),
+                              (600, ["--behavioural-proxy", "--hiatus-days", "120"])):
+                kw = {}
+                if "--min-referrals" in extra:
+                    kw = dict(lookback=100, min_ref=2, promoter=True, hiatus=60)
+                if "--behavioural-proxy" in extra:
+                    kw = dict(hiatus=120, proxy_order=ids)
+                want = ladder_ref(txns, at, att, prospects, **kw)
+                rc, out, err = run(["ladder", "--input", p, "--at", day(at), "--attitudes", pa, "--prospects", pp,
+                                    "-q"] + extra)
+                order = ids + [x for x in prospects if x not in ids]
+                check(rc == 0, "random ladder rc %d %r" % (rc, err))
+                ladder_check_rows(rows(out), want, order, "random ladder text=%s at=%d" % (text, at))
+                seen = {r["decided_by"] for r in rows(out)}
+                check(len(seen) >= 7, "random data reach most rules (%s)" % sorted(seen))
+                # JSON: the same records plus metadata
+                rc, out2, _ = run(["ladder", "--input", p, "--at", day(at), "--attitudes", pa, "--prospects", pp,
+                                   "-q", "--format", "json"] + extra)
+                doc = json.loads(out2)
+                recs = [{k: str(v) for k, v in r.items()} for r in doc["customers"]]
+                check(recs == rows(out), "JSON records equal the CSV rows")
+                check(doc["at"] == day(at) and doc["n_customers"] == len(order) and doc["active_rule"] == "hiatus",
+                      "JSON metadata")
+                # --report: counts and shares from the rows
+                rc, out3, _ = run(["ladder", "--input", p, "--at", day(at), "--attitudes", pa, "--prospects", pp,
+                                   "-q", "--report"] + extra)
+                rep = rows(out3)
+                n = len(order)
+                got_rows = rows(out)
+                for st in LADDER_STATES[:6]:
+                    cnt = sum(1 for r in got_rows if r["stage"] == st)
+                    line = [r for r in rep if r["what"] == "stage" and r["stage"] == st]
+                    check(len(line) == 1 and int(line[0]["count"]) == cnt
+                          and abs(float(line[0]["share"]) - cnt / n) < 1e-15, "report stage %s" % st)
+                    for b, bname in ((None, "unknown"), (0, "none"), (2, "social"), (4, "structural")):
+                        cb = sum(1 for r in got_rows if r["stage"] == st
+                                 and att.get(r["customer_id"], (None, None, None))[2] == b)
+                        line = [r for r in rep if r["what"] == "bond" and r["stage"] == st and r["value"] == bname]
+                        check(len(line) == 1 and int(line[0]["count"]) == cb, "report bond %s %s" % (st, bname))
+                if "--behavioural-proxy" in extra:
+                    check(any(r["decided_by"] == "behavioural_proxy" for r in got_rows), "the proxy decides some")
+                for rule, st in LADDER_RUNG_OF.items():
+                    cnt = sum(1 for r in got_rows if r["decided_by"] == rule)
+                    line = [r for r in rep if r["what"] == "decided_by" and r["value"] == rule]
+                    check(len(line) == 1 and int(line[0]["count"]) == cnt and line[0]["stage"] == st,
+                          "report decided_by %s" % rule)
+                sb = {r["stage"]: r["value"] for r in rep if r["what"] == "suggested_bond"}
+                check(sb == {"PROSPECT": "none", "CUSTOMER": "financial", "CLIENT": "social",
+                             "SUPPORTER": "customisation", "ADVOCATE": "customisation", "PARTNER": "structural"},
+                      "report suggested bonds (%s)" % sb)
+        # without a referrer column nobody is an advocate by referrals, and the tool says so
+        p = os.path.join(tmp, "noref.csv")
+        write(p, "customer_id,date,amount\n1,2020-01-01,5\n1,2020-02-01,5\n")
+        rc, out, err = run(["ladder", "--input", p])
+        check(rc == 0 and rows(out)[0]["stage"] == "CLIENT" and "no referrer column" in err,
+              "no referrer column: note (%r)" % err)
+        # header only
+        write(p, "customer_id,date,amount\n")
+        rc, out, err = run(["ladder", "--input", p])
+        check(rc == 0 and out == ",".join(LADDER_COLS) + "\n", "header-only input: header only (%d %r %r)"
+              % (rc, out, err))
+
+
+def ladder_migration_ref(txns, t0, t1, prospects=(), hiatus=270):
+    a = ladder_ref(txns, t0, prospects=prospects, hiatus=hiatus)
+    b = ladder_ref(txns, t1, prospects=prospects, hiatus=hiatus)
+    cnt = [[0] * 7 for _ in range(7)]
+    net = nn = 0
+    for c in a:
+        i = LADDER_STATES.index(a[c]["stage"])
+        j = LADDER_STATES.index(b[c]["stage"])
+        li = 6 if (i != 0 and a[c]["active"] == "0") else i
+        lj = 6 if (j != 0 and b[c]["active"] == "0") else j
+        cnt[li][lj] += 1
+        if li != 6 and lj != 6:
+            net += j - i
+            nn += 1
+    return cnt, (net / nn if nn else None), nn
+
+
+def t_ladder_migration():
+    rng = random.Random(77)
+    with tempfile.TemporaryDirectory() as tmp:
+        txns = ladder_random(rng, n_cust=80, n_rows=900)
+        p = os.path.join(tmp, "r.csv")
+        write(p, ladder_csv(txns))
+        pp = os.path.join(tmp, "p.csv")
+        write(pp, "NEW1\nNEW2\n")
+        t0, t1 = 450, 800
+        cnt, net, nn = ladder_migration_ref(txns, t0, t1, ["NEW1", "NEW2"])
+        rc, out, err = run(["ladder", "--input", p, "--from", day(t0), "--to", day(t1), "--prospects", pp, "-q"])
+        check(rc == 0, "migration rc %d %r" % (rc, err))
+        lines = out.splitlines()
+        check(lines[0] == "from," + ",".join(LADDER_STATES), "migration header %r" % lines[0])
+        got = [[int(x) for x in l.split(",")[1:]] for l in lines[1:]]
+        check([l.split(",")[0] for l in lines[1:]] == LADDER_STATES, "migration row names")
+        check(got == cnt, "migration counts\n%s\nwant\n%s" % (got, cnt))
+        check(cnt[0][0] >= 2, "prospects stay prospects")
+        rc, out, err = run(["ladder", "--input", p, "--from", day(t0), "--to", day(t1), "--prospects", pp, "-q",
+                            "--format", "json", "--project", "3"])
+        doc = json.loads(out)
+        check(doc["states"] == LADDER_STATES and doc["counts"] == cnt, "JSON states and counts")
+        ups = stays = downs = lapses = tot = 0
+        for i in range(7):
+            row = sum(cnt[i])
+            for j in range(7):
+                g = doc["transition"][i][j]
+                check((g is None and row == 0) or (row and abs(g - cnt[i][j] / row) < 1e-15),
+                      "transition[%d][%d]" % (i, j))
+            if i < 6 and row:
+                u = sum(cnt[i][i + 1:6])
+                d = sum(cnt[i][:i])
+                check(abs(doc["rates"]["up"][LADDER_STATES[i]] - u / row) < 1e-15, "up rate %d" % i)
+                check(abs(doc["rates"]["down"][LADDER_STATES[i]] - d / row) < 1e-15, "down rate %d" % i)
+                check(abs(doc["rates"]["lapse"][LADDER_STATES[i]] - cnt[i][6] / row) < 1e-15, "lapse rate %d" % i)
+                ups, downs, stays, lapses, tot = ups + u, downs + d, stays + cnt[i][i], lapses + cnt[i][6], tot + row
+        check(abs(doc["rates"]["overall_up"] - ups / tot) < 1e-15 and abs(doc["rates"]["overall_lapse"] - lapses / tot)
+              < 1e-15 and abs(doc["rates"]["overall_stay"] - stays / tot) < 1e-15
+              and abs(doc["rates"]["overall_down"] - downs / tot) < 1e-15, "overall rates")
+        if sum(cnt[6]):
+            check(abs(doc["rates"]["reactivation"] - sum(cnt[6][:6]) / sum(cnt[6])) < 1e-15, "reactivation")
+        check(abs(doc["net_movement"] - net) < 1e-15 and doc["n_net"] == nn, "net movement %r %r" % (doc["net_movement"], net))
+        # projection: the state counts at t1 pushed through the transition shares, empty rows absorbing
+        pi = [float(sum(cnt[i][j] for i in range(7))) for j in range(7)]
+        P = [[(cnt[i][j] / sum(cnt[i])) if sum(cnt[i]) else float(i == j) for j in range(7)] for i in range(7)]
+        proj = doc["projection"]
+        check(proj["steps"] == 3 and proj["period_days"] == t1 - t0 and len(proj["counts"]) == 3, "projection shape")
+        for k in range(3):
+            pi = [sum(pi[i] * P[i][j] for i in range(7)) for j in range(7)]
+            check(all(abs(proj["counts"][k][j] - pi[j]) < 1e-9 for j in range(7)), "projection step %d" % (k + 1))
+        if any(sum(cnt[i]) == 0 and pi[i] > 0 for i in range(7)):
+            check("warning" in proj and "warning" in err, "absorbing states: warning in JSON and on stderr")
+
+
+def t_ladder_errors():
+    with tempfile.TemporaryDirectory() as tmp:
+        p = os.path.join(tmp, "tx.csv")
+        write(p, "customer_id,date,amount,referrer_id\n1,2020-01-01,10,\n1,2020-03-01,20,2\n2,2020-02-01,5,\n")
+        o = os.path.join(tmp, "out.csv")
+
+        def bad(args, code, needles, att=None):
+            if os.path.exists(o):
+                os.remove(o)
+            if att is not None:
+                write(os.path.join(tmp, "att.csv"), att)
+                args = args + ["--attitudes", os.path.join(tmp, "att.csv")]
+            rc, out, err = run(["ladder", "--input", p, "-o", o] + args)
+            check(rc == code, "%s: exit %d (got %d, %r)" % (args, code, rc, err))
+            for n in needles:
+                check(n in err, "%s: stderr mentions %r (%r)" % (args, n, err))
+            check(not os.path.exists(o), "%s: no output written" % args)
+
+        bad([], 3, ["att.csv:3:2", "nps", "0-10"], "customer_id,nps\n1,5\n2,11\n")
+        bad([], 3, ["att.csv:2:3", "sat", "0-1"], "customer_id,nps,sat\n1,5,4\n")
+        bad([], 3, ["att.csv:2:2", "bond", "0-4"], "customer_id,bond\n1,2.5\n")
+        bad([], 3, ["att.csv:2:2", "not a number"], "customer_id,nps\n1,high\n")
+        bad([], 3, ["att.csv:3", "appears twice"], "customer_id,nps\n1,5\n1,6\n")
+        bad([], 3, ["unknown column", "score"], "customer_id,score\n1,5\n")
+        bad([], 3, ["no column 'customer_id'"], "nps,sat\n1,0.5\n")
+        bad(["--active-rule", "ipt"], 2, ["not implemented yet", "hiatus"])
+        bad(["--active-rule", "p-alive"], 2, ["not implemented yet"])
+        bad(["--active-rule", "coin"], 2, ["unknown rule"])
+        bad(["--from", "2020-01-01"], 2, ["--from and --to go together"])
+        bad(["--from", "2020-03-01", "--to", "2020-01-01"], 2, ["not after"])
+        bad(["--project", "2"], 2, ["--project needs"])
+        bad(["--from", "2020-01-01", "--to", "2020-03-01", "--project", "2"], 2, ["--format json"])
+        bad(["--end", "2020-01-01"], 2, ["--at"])
+        bad(["--at", "2020-02-30"], 2, ["impossible date"])
+        bad(["--sat-threshold", "2"], 2, ["0-1"])
+        bad(["--min-referrals", "0"], 2, ["1 or more"])
+        bad(["--lookback-days", "0"], 2, ["> 0"])
+        bad(["--prospects", os.path.join(tmp, "missing.csv")], 2, ["cannot open"])
+        write(os.path.join(tmp, "pro.csv"), "a,b\n")
+        bad(["--prospects", os.path.join(tmp, "pro.csv")], 3, ["one customer id per line"])
+        rc, out, _ = run(["help", "ladder"])
+        for needle in ("--at", "--attitudes", "--prospects", "--lookback-days", "--min-referrals",
+                       "--partner-min-tenure-days", "--sat-threshold", "--nps-promoter-is-advocate",
+                       "--behavioural-proxy", "--active-rule", "--hiatus-days", "--from", "--to", "--project",
+                       "--report", "customer_id,stage,decided_by,has_referred,active,n_occ,referrals", "LAPSED"):
+            check(needle in out, "ladder help documents %r" % needle)
+
 
 # ---------------------------------------------------------------- whatif (SPEC §6.7)
 
@@ -2692,7 +3063,8 @@ GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats":
           "fit_cdnow": t_fit_cdnow, "fit_sbg": t_fit_sbg, "fit_sbg_txn": t_fit_sbg_txn, "predict_values": t_predict_values,
           "predict_cdnow": t_predict_cdnow, "model_errors": t_model_errors, "units": t_units, "exports": t_exports,
           "no_silent": t_no_silent, "online_retail": t_online_retail, "fit_boundary": t_fit_boundary,
-          "whatif": t_whatif}
+          "whatif": t_whatif,
+          "ladder": t_ladder, "ladder_migration": t_ladder_migration, "ladder_errors": t_ladder_errors}
 
 
 def main():
