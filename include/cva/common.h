@@ -197,7 +197,11 @@ enum cva_struct_id {
     CVA_STRUCT_RFM_SEGMENT_STAT = 10, /**< ::cva_rfm_segment_stat */
     CVA_STRUCT_FIT_OPTS = 11, /**< ::cva_fit_opts */
     CVA_STRUCT_MODEL_FIT = 12, /**< ::cva_model_fit */
-    CVA_STRUCT_CLV_OPTS = 13  /**< ::cva_clv_opts */
+    CVA_STRUCT_CLV_OPTS = 13, /**< ::cva_clv_opts */
+    CVA_STRUCT_TIERS_OPTS = 14, /**< ::cva_tiers_opts */
+    CVA_STRUCT_WHALE_STATS = 15, /**< ::cva_whale_stats */
+    CVA_STRUCT_PROFIT_DIAG = 16, /**< ::cva_profit_diag */
+    CVA_STRUCT_TIER_STAT = 17   /**< ::cva_tier_stat */
 };
 
 /**

@@ -14,5 +14,6 @@
 #include "cva/sim.h"
 #include "cva/rfm.h"
 #include "cva/churn.h"
+#include "cva/tiers.h"
 
 #endif /* CVA_CVA_H */
