@@ -13,6 +13,9 @@ RFM (SPEC §3): :func:`rfm_from_summary`, :func:`rfm_raw`, :func:`rfm_score`,
 Churn and spend models (SPEC §5, §6.3): :class:`BetaGeo`, :class:`ModifiedBetaGeo`,
 :class:`ParetoNBD`, :class:`BetaGeoBetaBinom`, :class:`GammaGamma`,
 :class:`ShiftedBetaGeo`, :func:`clv`, :func:`cohort_curves`.
+Value concentration and tiers (SPEC §4): :func:`gini`, :func:`top_share`, :func:`lorenz`,
+:func:`whale_curve`, :func:`value_classes`, :func:`grade`, :func:`pyramid`, :func:`tiers`,
+:func:`customer_profit`, :func:`profit_diagnostics`, :func:`tier_stats`, :func:`tier_label`.
 Low level: the ctypes structures (:class:`Diag`, :class:`TxnInput`,
 :class:`TxnOpts`, :class:`TxnSummary`, :class:`SimOpts`, :class:`Allocator`),
 :func:`txn_summarize`, :func:`txn_workspace_size`, :func:`simulate_bgnbd_gg`
@@ -59,6 +62,13 @@ from ._churn import (
     clv, cohort_curves, CohortCurves, Lifetime, gg_correlation,
     simulate_btyd, simulate_gg_spend, simulate_sbg, BtydSimulation,
 )
+from ._tiers import (
+    gini, top_share, lorenz, whale_curve, value_classes, grade, pyramid, tiers, value_order,
+    customer_profit, profit_diagnostics, tier_stats, tier_label, tiers_opts_init_defaults,
+    Tiers, Labels, ValueClasses, WhaleCurve, TiersOpts, WhaleStats, ProfitDiag, TierStat,
+    TIER_BZ, TIER_MVC, TIER_MGC, TIER_OTHER, TIER_KEY, TIER_ORDINARY, TIER_SMALL,
+    TIER_PLATINUM, TIER_GOLD, TIER_IRON, TIER_LEAD,
+)
 from ._errors import (
     OK, W_EMPTY, W_TIES, W_NEGATIVE, W_EXCLUDED, W_SERIES_LIMIT, W_MAXITER, W_MAP, W_BOUNDARY,
     W_NOT_CONVERGED,
@@ -88,6 +98,10 @@ __all__ = [
     "NonFiniteError", "DomainError", "OptionError", "NoMemoryError", "ConvergenceError",
     "AbiMismatchError", "CapacityError", "WorkspaceTooSmallError", "BufferTooSmallError",
     "CanceledError", "CvaOverflowError", "InternalError", "CvaWarning", "error_class",
+    "gini", "top_share", "lorenz", "whale_curve", "value_classes", "grade", "pyramid", "tiers",
+    "value_order", "customer_profit", "profit_diagnostics", "tier_stats", "tier_label",
+    "tiers_opts_init_defaults", "Tiers", "Labels", "ValueClasses", "WhaleCurve", "TiersOpts",
+    "WhaleStats", "ProfitDiag", "TierStat",
 ]
 
 # show the public classes as cva.X rather than cva._module.X
