@@ -11,6 +11,7 @@ int cmd_rfm(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_tiers(int argc, char **argv);
 
 /** Full help text of a subcommand, printed by `cva help NAME` and `cva NAME --help`. */
 void cmd_summary_help(void);
@@ -18,5 +19,6 @@ void cmd_rfm_help(void);
 void cmd_demo_help(void);
 void cmd_fit_help(void);
 void cmd_predict_help(void);
+void cmd_tiers_help(void);
 
 #endif /* CVA_CLI_COMMANDS_H */

@@ -21,6 +21,7 @@ static const command commands[] = {
     {"rfm", cmd_rfm, cmd_rfm_help, "RFM scores and segments per customer, or a per-segment report"},
     {"fit", cmd_fit, cmd_fit_help, "fit a churn or spend model (BG/NBD, Pareto/NBD, Gamma-Gamma, ...) as JSON"},
     {"predict", cmd_predict, cmd_predict_help, "P(alive), expected purchases, spend and CLV per customer"},
+    {"tiers", cmd_tiers, cmd_tiers_help, "value concentration (Gini, top shares, whale curve) and value tiers"},
     {"demo", cmd_demo, cmd_demo_help, "simulate a customer base and print a report of every analysis"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
