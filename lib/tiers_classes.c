@@ -12,9 +12,7 @@ static cva_status prologue(const double *v, size_t n, void *out, int out_arg, co
 {
     size_t bad;
     cva_status st;
-    r->order = NULL;
-    r->owned = NULL;
-    r->alloc = NULL;
+    memset(r, 0, sizeof *r);
     if (n > 0 && (!v || !out))
         return cva__report(diag, CVA_E_NULLPTR, !v ? 1 : out_arg, 0, -1, 0, NULL);
     st = cva__tiers_opts(opts, o, diag);
@@ -29,9 +27,9 @@ static cva_status prologue(const double *v, size_t n, void *out, int out_arg, co
 }
 
 /* Equal values on both sides of the boundary after the first b of the ranking? */
-static int tie_at(const double *v, const uint64_t *order, size_t n, size_t b)
+static int tie_at(const double *sorted, size_t n, size_t b)
 {
-    return b > 0 && b < n && cva__tiers_eq(v[order[b - 1]], v[order[b]]);
+    return b > 0 && b < n && cva__tiers_eq(sorted[b - 1], sorted[b]);
 }
 
 cva_status cva_grade(const double *value, size_t n, const cva_tiers_opts *opts, int32_t *grade, cva_diag *diag)
@@ -49,7 +47,7 @@ cva_status cva_grade(const double *value, size_t n, const cva_tiers_opts *opts, 
     b2 = cva__tiers_count(o.grade_shares[0] + o.grade_shares[1], n);
     for (i = 0; i < n; i++)
         grade[r.order[i]] = i < b1 ? CVA_TIER_KEY : i < b2 ? CVA_TIER_ORDINARY : CVA_TIER_SMALL;
-    ties = tie_at(value, r.order, n, b1) || tie_at(value, r.order, n, b2);
+    ties = tie_at(r.sorted, n, b1) || tie_at(r.sorted, n, b2);
     cva__tiers_rank_free(&r);
     return cva__report(diag, ties ? CVA_W_TIES : CVA_OK, 0, 0, -1, 0, NULL);
 }
@@ -70,7 +68,7 @@ cva_status cva_pyramid(const double *value, size_t n, const cva_tiers_opts *opts
     b2 = cva__tiers_count(o.pyramid_shares[0] + o.pyramid_shares[1], n);
     for (i = 0; i < n; i++) {
         const uint64_t k = r.order[i];
-        const double x = value[k];
+        const double x = r.sorted[i];
         int32_t t;
         if (lead && x < 0.0)
             t = CVA_TIER_LEAD;
@@ -83,8 +81,8 @@ cva_status cva_pyramid(const double *value, size_t n, const cva_tiers_opts *opts
         tier[k] = t;
     }
     /* a tie only matters where it separates two different tiers */
-    ties = (tie_at(value, r.order, n, b1) && value[r.order[b1]] > 0.0) ||
-           (tie_at(value, r.order, n, b2) && value[r.order[b2]] > 0.0);
+    ties = (tie_at(r.sorted, n, b1) && r.sorted[b1] > 0.0) ||
+           (tie_at(r.sorted, n, b2) && r.sorted[b2] > 0.0);
     cva__tiers_rank_free(&r);
     return cva__report(diag, ties ? CVA_W_TIES : CVA_OK, 0, 0, -1, 0, NULL);
 }
@@ -181,9 +179,13 @@ cva_status cva_value_classes(const double *value, const double *potential, const
     }
     if (n == 0)
         return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
-    pot = potential_out ? potential_out : (double *)cva__alloc(o.alloc, n * sizeof(double));
-    g = (cva__kv *)cva__alloc(o.alloc, 2 * n * sizeof(cva__kv));
-    if (!pot || !g) {
+    if (o.potential == CVA_POT_NONE) {
+        pot = potential_out; /* nobody is MGC: no potential, no gap sort */
+    } else {
+        pot = potential_out ? potential_out : (double *)cva__alloc(o.alloc, n * sizeof(double));
+        g = (cva__kv *)cva__alloc(o.alloc, 2 * n * sizeof(cva__kv));
+    }
+    if (o.potential != CVA_POT_NONE && (!pot || !g)) {
         if (!potential_out)
             cva__free(o.alloc, pot);
         cva__free(o.alloc, g);
@@ -210,7 +212,7 @@ cva_status cva_value_classes(const double *value, const double *potential, const
         }
         break;
     default:
-        for (i = 0; i < n; i++)
+        for (i = 0; pot && i < n; i++)
             pot[i] = CVA_NAN;
     }
     /* 1. BZ; 2. MVC down the ranking among the rest with value > 0 */
@@ -220,7 +222,7 @@ cva_status cva_value_classes(const double *value, const double *potential, const
     taken = 0;
     for (i = 0; i < n; i++) {
         const uint64_t k = r.order[i];
-        const double x = value[k];
+        const double x = r.sorted[i];
         if (bz && x < o.bz_threshold) {
             cls[k] = CVA_TIER_BZ;
         } else if (x > 0.0 && taken < n_mvc) {
@@ -230,7 +232,7 @@ cva_status cva_value_classes(const double *value, const double *potential, const
                 /* the next eligible customer with the same value is split off */
                 size_t j;
                 for (j = i + 1; j < n; j++) {
-                    const double y = value[r.order[j]];
+                    const double y = r.sorted[j];
                     if (bz && y < o.bz_threshold)
                         continue;
                     ties |= y > 0.0 && cva__tiers_eq(y, x);
@@ -243,7 +245,7 @@ cva_status cva_value_classes(const double *value, const double *potential, const
     }
     cva__tiers_rank_free(&r);
     /* 3. MGC: the rest with a positive gap, top n_mgc by gap (ties by index) */
-    for (i = 0; i < n; i++) {
+    for (i = 0; g && i < n; i++) {
         if (cls[i] == CVA_TIER_OTHER && !isnan(pot[i])) {
             const double gap = pot[i] - value[i];
             if (gap > 0.0) {
@@ -261,7 +263,7 @@ cva_status cva_value_classes(const double *value, const double *potential, const
         ties |= m < ng && s[m - 1].key == s[m].key;
     }
     cva__free(o.alloc, g);
-    if (!potential_out)
+    if (!potential_out && o.potential != CVA_POT_NONE)
         cva__free(o.alloc, pot);
     return cva__report(diag, ties ? CVA_W_TIES : CVA_OK, 0, 0, -1, 0,
                        bz ? NULL : "value kind is revenue: below-zero customers cannot be detected (no BZ)");

@@ -12,9 +12,7 @@ static cva_status prologue(const double *v, size_t n, const cva_tiers_opts *opts
 {
     size_t i;
     cva_status st = cva__tiers_opts(opts, o, diag);
-    r->order = NULL;
-    r->owned = NULL;
-    r->alloc = NULL;
+    memset(r, 0, sizeof *r);
     if (st != CVA_OK)
         return st;
     *negative = 0;
@@ -58,9 +56,9 @@ cva_status cva_gini(const double *value, size_t n, const cva_tiers_opts *opts, d
     i = n;
     below = 0;
     while (i > 0) {
-        const double x = clip(value[r.order[i - 1]], pp);
+        const double x = clip(r.sorted[i - 1], pp);
         size_t c = 1;
-        while (i - c > 0 && cva__tiers_eq(clip(value[r.order[i - c - 1]], pp), x))
+        while (i - c > 0 && cva__tiers_eq(clip(r.sorted[i - c - 1], pp), x))
             c++;
         {
             const double coef = (double)c * (2.0 * (double)below + (double)c - (double)n);
@@ -108,7 +106,7 @@ cva_status cva_lorenz(const double *value, size_t n, const cva_tiers_opts *opts,
         return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
     pp = (o.flags & CVA_TIERS_GINI_POSITIVE_PART) != 0;
     for (i = n; i > 0; i--)
-        cva__ksum_add(&S, clip(value[r.order[i - 1]], pp));
+        cva__ksum_add(&S, clip(r.sorted[i - 1], pp));
     s = cva__ksum_value(&S);
     if (!cva__tiers_eq(s, 0.0)) {
         /* point j sits at position t = j·n/(n_points − 1) = idx + fr/(n_points − 1):
@@ -120,12 +118,12 @@ cva_status cva_lorenz(const double *value, size_t n, const cva_tiers_opts *opts,
             const uint64_t fr = num % m1;
             double val;
             while (i < idx) {
-                cva__ksum_add(&C, clip(value[r.order[n - 1 - i]], pp));
+                cva__ksum_add(&C, clip(r.sorted[n - 1 - i], pp));
                 i++;
             }
             val = cva__ksum_value(&C);
             if (fr != 0 && idx < n)
-                val += ((double)fr / (double)m1) * clip(value[r.order[n - 1 - idx]], pp);
+                val += ((double)fr / (double)m1) * clip(r.sorted[n - 1 - idx], pp);
             lorenz[j] = j == n_points - 1 ? 1.0 : val / s;
         }
     }
@@ -173,7 +171,7 @@ cva_status cva_top_share(const double *value, size_t n, const double *p, size_t 
     }
     pp = (o.flags & CVA_TIERS_GINI_POSITIVE_PART) != 0;
     for (i = n; i > 0; i--)
-        cva__ksum_add(&S, clip(value[r.order[i - 1]], pp));
+        cva__ksum_add(&S, clip(r.sorted[i - 1], pp));
     s = cva__ksum_value(&S);
     /* one running walk down the ranking, restarted only when p decreases
        (increasing fractions cost one pass) */
@@ -188,12 +186,12 @@ cva_status cva_top_share(const double *value, size_t n, const double *p, size_t 
             i = 0;
         }
         while (i < k) {
-            cva__ksum_add(&C, clip(value[r.order[i]], pp));
+            cva__ksum_add(&C, clip(r.sorted[i], pp));
             i++;
         }
         val = cva__ksum_value(&C);
         if (frac > 0.0)
-            val += frac * clip(value[r.order[k]], pp);
+            val += frac * clip(r.sorted[k], pp);
         share[j] = cva__tiers_eq(s, 0.0) ? CVA_NAN : val / s;
     }
     cva__tiers_rank_free(&r);
@@ -225,7 +223,7 @@ cva_status cva_whale_curve(const double *profit, size_t n, const cva_tiers_opts 
         return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
     }
     for (i = 0; i < n; i++) {
-        const double x = profit[r.order[i]];
+        const double x = r.sorted[i];
         cva__ksum_add(&S, x);
         if (x < 0.0) {
             neg++;
@@ -235,7 +233,7 @@ cva_status cva_whale_curve(const double *profit, size_t n, const cva_tiers_opts 
     total = cva__ksum_value(&S);
     for (i = 0; i < n; i++) {
         double c;
-        cva__ksum_add(&C, profit[r.order[i]]);
+        cva__ksum_add(&C, r.sorted[i]);
         c = cva__ksum_value(&C);
         if (i == 0 || c > best) {
             best = c;

@@ -26,9 +26,11 @@ size_t cva__tiers_count(double share, size_t n);
  * is released by cva__tiers_rank_free(). arg is the 1-based argument
  * position of v for the diagnostics.
  */
-typedef struct cva__tiers_rank {
-    const uint64_t *order;
-    void *owned;
+typedef struct cva__tiers_ranking {
+    const uint64_t *order; /* order[i]: index of the i-th largest value */
+    const double *sorted;  /* sorted[i] = v[order[i]]: every pass after the ranking is sequential */
+    void *owned;           /* the sort buffer (order and sorted live in it), or NULL */
+    void *owned2;          /* sorted values gathered for a caller's order, or NULL */
     const cva_allocator *alloc;
 } cva__tiers_ranking;
 
@@ -36,13 +38,21 @@ cva_status cva__tiers_rank(const double *v, size_t n, const cva_tiers_opts *o, i
                            cva__tiers_ranking *r, cva_diag *diag);
 void cva__tiers_rank_free(cva__tiers_ranking *r);
 
-/* Order-preserving key of a double (-0 and +0 are one value). */
+/* Order-preserving key of a double (-0 and +0 are one value); cva__tiers_unkey inverts it. */
 static inline uint64_t cva__tiers_key(double v)
 {
     uint64_t u;
     v += 0.0;
     memcpy(&u, &v, sizeof u);
     return u ^ ((uint64_t)((int64_t)u >> 63) | (UINT64_C(1) << 63));
+}
+
+static inline double cva__tiers_unkey(uint64_t k)
+{
+    uint64_t u = (k >> 63) ? (k & ~(UINT64_C(1) << 63)) : ~k;
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
 }
 
 /* a == b for non-NaN doubles, without -Wfloat-equal. */

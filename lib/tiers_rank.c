@@ -101,14 +101,17 @@ size_t cva__tiers_count(double share, size_t n)
     return (size_t)c;
 }
 
-/* The descending order by one stable LSD radix sort of (key of −v, index);
-   the indices are then compacted in place to the front of the result buffer
-   (element i's index is read from byte 16i + 8 before byte 8i is written). */
-static cva_status sort_desc(const double *v, size_t n, const cva_allocator *alloc, uint64_t **order,
-                            void **owned, cva_diag *diag)
+/* The descending order by one stable LSD radix sort of (key of −v, index). The
+   indices are then compacted in place to the front of the result buffer (element
+   i's index is read from byte 16i + 8 before byte 8i is written), and the sorted
+   values decoded from the keys into the other half, so no pass after the sort
+   reads the values in random order. */
+static cva_status sort_desc(const double *v, size_t n, const cva_allocator *alloc, cva__tiers_ranking *r,
+                            cva_diag *diag)
 {
-    cva__kv *a, *s;
+    cva__kv *a, *s, *t;
     uint64_t *out;
+    double *sorted;
     size_t i;
     if (n > SIZE_MAX / (2 * sizeof(cva__kv)))
         return cva__report(diag, CVA_E_OVERFLOW, 0, 0, -1, 0, "too many values to sort");
@@ -120,11 +123,17 @@ static cva_status sort_desc(const double *v, size_t n, const cva_allocator *allo
         a[i].val = i;
     }
     s = cva__radix_sort_kv(a, a + n, n);
+    t = s == a ? a + n : a;
+    sorted = (double *)(void *)t;
     out = (uint64_t *)(void *)s;
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
+        const uint64_t k = s[i].key;
+        sorted[i] = -cva__tiers_unkey(k) + 0.0;
         out[i] = s[i].val;
-    *order = out;
-    *owned = a;
+    }
+    r->order = out;
+    r->sorted = sorted;
+    r->owned = a;
     return CVA_OK;
 }
 
@@ -132,38 +141,48 @@ cva_status cva__tiers_rank(const double *v, size_t n, const cva_tiers_opts *o, i
                            cva__tiers_ranking *r, cva_diag *diag)
 {
     r->order = NULL;
+    r->sorted = NULL;
     r->owned = NULL;
+    r->owned2 = NULL;
     r->alloc = o->alloc;
     if (use_opts_order && o->order) {
         const uint64_t *ord = o->order;
+        double *sorted = (double *)cva__alloc(o->alloc, (n ? n : 1) * sizeof(double));
         size_t i;
+        if (!sorted)
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
         for (i = 0; i < n; i++) {
-            if (ord[i] >= n)
+            if (ord[i] >= n) {
+                cva__free(o->alloc, sorted);
                 return cva__report(diag, CVA_E_BADARG, 0, CVA_OPT_TIERS_ORDER, (int64_t)i, 0,
                                    "opts->order holds an index >= n");
+            }
+            sorted[i] = v[ord[i]] + 0.0;
             if (i > 0) {
-                const double a = v[ord[i - 1]], b = v[ord[i]];
-                if (!(a > b || (!(a < b) && ord[i - 1] < ord[i])))
+                const double a = sorted[i - 1], b = sorted[i];
+                if (!(a > b || (!(a < b) && ord[i - 1] < ord[i]))) {
+                    cva__free(o->alloc, sorted);
                     return cva__report(diag, CVA_E_BADARG, 0, CVA_OPT_TIERS_ORDER, (int64_t)i, 0,
                                        "opts->order is not the descending order of the values (ties by index)");
+                }
             }
         }
         r->order = ord;
+        r->sorted = sorted;
+        r->owned2 = sorted;
         return CVA_OK;
     }
-    {
-        uint64_t *out = NULL;
-        cva_status st = sort_desc(v, n, o->alloc, &out, &r->owned, diag);
-        r->order = out;
-        return st;
-    }
+    return sort_desc(v, n, o->alloc, r, diag);
 }
 
 void cva__tiers_rank_free(cva__tiers_ranking *r)
 {
     cva__free(r->alloc, r->owned);
+    cva__free(r->alloc, r->owned2);
     r->owned = NULL;
+    r->owned2 = NULL;
     r->order = NULL;
+    r->sorted = NULL;
 }
 
 cva_status cva_value_order(const double *value, size_t n, const cva_tiers_opts *opts, uint64_t *order,
