@@ -129,8 +129,8 @@ static double bench_naive(void *pl)
     memcpy(x, c->v, c->n * sizeof(double));
     qsort(x, c->n, sizeof(double), cmp_dbl);
     for (i = 0; i < c->n; i++) {
-        t += (long double)(2.0 * (double)(i + 1) - (double)c->n - 1.0) * x[i];
-        s += x[i];
+        t += (long double)(2.0 * (double)(i + 1) - (double)c->n - 1.0) * (long double)x[i];
+        s += (long double)x[i];
     }
     free(x);
     c->gini_naive = (double)(t / ((long double)c->n * s));

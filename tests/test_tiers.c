@@ -56,10 +56,10 @@ static double ref_gini(const double *v, size_t n, int pp)
     size_t i, j;
     for (i = 0; i < n; i++) {
         const double xi = pp && v[i] < 0 ? 0 : v[i];
-        s += xi;
+        s += (long double)xi;
         for (j = 0; j < n; j++) {
             const double xj = pp && v[j] < 0 ? 0 : v[j];
-            d += fabsl((long double)xi - xj);
+            d += fabsl((long double)xi - (long double)xj);
         }
     }
     if (s == 0)
@@ -81,12 +81,12 @@ static double ref_share(const double *v, size_t n, double p)
         fr = 0;
     k = (size_t)f;
     for (i = 0; i < n; i++) {
-        s += a[i].v;
+        s += (long double)a[i].v;
         if (i < k)
-            top += a[i].v;
+            top += (long double)a[i].v;
     }
     if (k < n)
-        top += fr * a[k].v;
+        top += (long double)(fr * a[k].v);
     free(a);
     return s == 0 ? (double)NAN : (double)(top / s);
 }
@@ -101,14 +101,14 @@ static double ref_lorenz_at(const double *v, size_t n, double p)
     memcpy(x, v, n * sizeof(double));
     qsort(x, n, sizeof(double), cmp_dbl);
     for (i = 0; i < n; i++)
-        s += x[i];
+        s += (long double)x[i];
     k = (size_t)floor(t + 1e-12);
     if (k > n)
         k = n;
     for (i = 0; i < k; i++)
-        c += x[i];
+        c += (long double)x[i];
     if (k < n && t - (double)k > 1e-12)
-        c += (long double)(t - (double)k) * x[k];
+        c += (long double)(t - (double)k) * (long double)x[k];
     out = s == 0 ? (double)NAN : (double)(c / s);
     free(x);
     return out;
@@ -243,14 +243,14 @@ static void check_all(const double *v, size_t n)
             long double c = 0, tot = 0, best = 0, d = 0;
             size_t peak = 0, nneg = 0;
             for (i = 0; i < n; i++) {
-                tot += a[i].v;
+                tot += (long double)a[i].v;
                 if (a[i].v < 0) {
                     nneg++;
-                    d -= a[i].v;
+                    d -= (long double)a[i].v;
                 }
             }
             for (i = 0; i < n; i++) {
-                c += a[i].v;
+                c += (long double)a[i].v;
                 if (i == 0 || c > best) {
                     best = c;
                     peak = i + 1;
@@ -417,7 +417,7 @@ static void classes_vs_reference(void **state)
         o.potential = CVA_POT_NONE;
         o.value_kind = CVA_VALUE_REVENUE;
         for (i = 0; i < n; i++)
-            exp_pot[i] = NAN;
+            exp_pot[i] = (double)NAN;
         st = cva_value_classes(v, NULL, NULL, NULL, n, &o, cls, NULL, NULL);
         assert_true(st == CVA_OK || st == CVA_W_TIES);
         ref_classes(v, exp_pot, n, o.mvc_share, o.mgc_share, o.bz_threshold, 0, ref);
@@ -434,7 +434,7 @@ static void classes_hand(void **state)
 {
     /* n = 10: MVC count 2, MGC count 3 */
     const double v[10] = {100, -5, 40, 40, 0, 10, 60, -1, 5, 20};
-    const double pot[10] = {100, 50, 200, 41, 30, NAN, 60, 0, 100, 21};
+    const double pot[10] = {100, 50, 200, 41, 30, (double)NAN, 60, 0, 100, 21};
     const int32_t exp_cls[10] = {CVA_TIER_MVC, CVA_TIER_BZ, CVA_TIER_MGC, CVA_TIER_OTHER, CVA_TIER_MGC,
                                  CVA_TIER_OTHER, CVA_TIER_MVC, CVA_TIER_BZ, CVA_TIER_MGC, CVA_TIER_OTHER};
     int32_t cls[10];
@@ -481,7 +481,7 @@ static void classes_hand(void **state)
 static void edge_cases(void **state)
 {
     const double one[1] = {7}, neg1[1] = {-7}, zero2[2] = {0, 0}, eq[4] = {3, 3, 3, 3};
-    const double bad[3] = {1, NAN, 2};
+    const double bad[3] = {1, (double)NAN, 2};
     double g = 0, s = 0, p = 0.2, L[3], P[3];
     int32_t lab[4];
     cva_whale_stats ws;
@@ -576,7 +576,7 @@ static void edge_cases(void **state)
     assert_status(cva_value_classes(eq, NULL, NULL, NULL, 4, &o, lab, NULL, &d), CVA_E_OPTION);
     assert_int_equal(d.option, CVA_OPT_TIERS_MVC_SHARE);
     cva_tiers_opts_init_defaults(&o, sizeof o);
-    o.bz_threshold = NAN;
+    o.bz_threshold = (double)NAN;
     assert_status(cva_value_classes(eq, NULL, NULL, NULL, 4, &o, lab, NULL, &d), CVA_E_OPTION);
     cva_tiers_opts_init_defaults(&o, sizeof o);
     o.value_kind = 7;
