@@ -46,7 +46,7 @@ cva_status cva_grade(const double *value, size_t n, const cva_tiers_opts *opts, 
     b1 = cva__tiers_count(o.grade_shares[0], n);
     b2 = cva__tiers_count(o.grade_shares[0] + o.grade_shares[1], n);
     for (i = 0; i < n; i++)
-        grade[r.order[i]] = i < b1 ? CVA_TIER_KEY : i < b2 ? CVA_TIER_ORDINARY : CVA_TIER_SMALL;
+        grade[CVA__TIERS_AT(r, i)] = i < b1 ? CVA_TIER_KEY : i < b2 ? CVA_TIER_ORDINARY : CVA_TIER_SMALL;
     ties = tie_at(r.sorted, n, b1) || tie_at(r.sorted, n, b2);
     cva__tiers_rank_free(&r);
     return cva__report(diag, ties ? CVA_W_TIES : CVA_OK, 0, 0, -1, 0, NULL);
@@ -67,7 +67,7 @@ cva_status cva_pyramid(const double *value, size_t n, const cva_tiers_opts *opts
     b1 = cva__tiers_count(o.pyramid_shares[0], n);
     b2 = cva__tiers_count(o.pyramid_shares[0] + o.pyramid_shares[1], n);
     for (i = 0; i < n; i++) {
-        const uint64_t k = r.order[i];
+        const uint64_t k = CVA__TIERS_AT(r, i);
         const double x = r.sorted[i];
         int32_t t;
         if (lead && x < 0.0)
@@ -221,7 +221,7 @@ cva_status cva_value_classes(const double *value, const double *potential, const
     n_mgc = cva__tiers_count(o.mgc_share, n);
     taken = 0;
     for (i = 0; i < n; i++) {
-        const uint64_t k = r.order[i];
+        const uint64_t k = CVA__TIERS_AT(r, i);
         const double x = r.sorted[i];
         if (bz && x < o.bz_threshold) {
             cls[k] = CVA_TIER_BZ;
@@ -361,7 +361,7 @@ cva_status cva_profit_diagnostics(const double *revenue, const double *cost, siz
     }
     t = (size_t)out->top_count;
     for (i = 0; i < t; i++) {
-        const uint64_t k = r.order[i], b = r.order[n - 1 - i];
+        const uint64_t k = CVA__TIERS_AT(r, i), b = CVA__TIERS_AT(r, n - 1 - i);
         cva__ksum_add(&tp, pi[k]);
         cva__ksum_add(&tc, cost[k]);
         cva__ksum_add(&bc, cost[b]);
@@ -374,11 +374,12 @@ cva_status cva_profit_diagnostics(const double *revenue, const double *cost, siz
     }
     out->unprofitable_share = (double)neg / (double)n;
     plain = o;
-    plain.flags = 0;
+    plain.flags = r.order ? 0 : CVA_TIERS_PRESORTED;
     plain.order = r.order;
     s1 = cva_top_share(pi, n, &o.diag_share, 1, &plain, &out->top_profit_share, diag);
     cva__tiers_rank_free(&r);
     plain.order = NULL;
+    plain.flags = 0;
     s2 = s1 < 0 ? s1 : cva_top_share(revenue, n, &o.diag_share, 1, &plain, &out->top_revenue_share, diag);
     cva__free(o.alloc, pi);
     if (s1 < 0 || s2 < 0)

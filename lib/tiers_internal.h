@@ -38,6 +38,9 @@ cva_status cva__tiers_rank(const double *v, size_t n, const cva_tiers_opts *o, i
                            cva__tiers_ranking *r, cva_diag *diag);
 void cva__tiers_rank_free(cva__tiers_ranking *r);
 
+/* Index of the i-th largest value (order NULL: the array is presorted). */
+#define CVA__TIERS_AT(r, i) ((r).order ? (r).order[i] : (uint64_t)(i))
+
 /* Order-preserving key of a double (-0 and +0 are one value); cva__tiers_unkey inverts it. */
 static inline uint64_t cva__tiers_key(double v)
 {

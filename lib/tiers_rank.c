@@ -48,7 +48,7 @@ cva_status cva__tiers_opts(const cva_tiers_opts *opts, cva_tiers_opts *o, cva_di
         return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_TIERS_VALUE_KIND, -1, 0, "unknown value kind");
     if (o->potential < CVA_POT_NONE || o->potential > CVA_POT_MODEL)
         return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_TIERS_POTENTIAL, -1, 0, "unknown potential source");
-    if ((o->flags & ~(CVA_TIERS_GINI_POSITIVE_PART | CVA_TIERS_GINI_SMALL_SAMPLE)) != 0)
+    if ((o->flags & ~(CVA_TIERS_GINI_POSITIVE_PART | CVA_TIERS_GINI_SMALL_SAMPLE | CVA_TIERS_PRESORTED)) != 0)
         return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_TIERS_FLAGS, -1, 0, "unknown flag bits");
     if (!in01(o->mvc_share))
         return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_TIERS_MVC_SHARE, -1, 0, "mvc_share must be in [0, 1]");
@@ -145,6 +145,15 @@ cva_status cva__tiers_rank(const double *v, size_t n, const cva_tiers_opts *o, i
     r->owned = NULL;
     r->owned2 = NULL;
     r->alloc = o->alloc;
+    if (use_opts_order && (o->flags & CVA_TIERS_PRESORTED)) {
+        size_t i;
+        for (i = 1; i < n; i++)
+            if (v[i - 1] < v[i])
+                return cva__report(diag, CVA_E_BADARG, 1, CVA_OPT_TIERS_FLAGS, (int64_t)i, 0,
+                                   "CVA_TIERS_PRESORTED: the values are not in descending order");
+        r->sorted = v;
+        return CVA_OK;
+    }
     if (use_opts_order && o->order) {
         const uint64_t *ord = o->order;
         double *sorted = (double *)cva__alloc(o->alloc, (n ? n : 1) * sizeof(double));
@@ -186,14 +195,14 @@ void cva__tiers_rank_free(cva__tiers_ranking *r)
 }
 
 cva_status cva_value_order(const double *value, size_t n, const cva_tiers_opts *opts, uint64_t *order,
-                           cva_diag *diag)
+                           double *sorted, cva_diag *diag)
 {
     cva_tiers_opts o;
     cva__tiers_ranking r;
     cva_status st;
     size_t bad;
-    if (n > 0 && (!value || !order))
-        return cva__report(diag, CVA_E_NULLPTR, !value ? 1 : 4, 0, -1, 0, NULL);
+    if (n > 0 && !value)
+        return cva__report(diag, CVA_E_NULLPTR, 1, 0, -1, 0, NULL);
     st = cva__tiers_opts(opts, &o, diag);
     if (st != CVA_OK)
         return st;
@@ -205,7 +214,10 @@ cva_status cva_value_order(const double *value, size_t n, const cva_tiers_opts *
     st = cva__tiers_rank(value, n, &o, 0, &r, diag);
     if (st != CVA_OK)
         return st;
-    memcpy(order, r.order, n * sizeof *order);
+    if (order)
+        memcpy(order, r.order, n * sizeof *order);
+    if (sorted)
+        memcpy(sorted, r.sorted, n * sizeof *sorted);
     cva__tiers_rank_free(&r);
     return cva__report(diag, CVA_OK, 0, 0, -1, 0, NULL);
 }

@@ -185,6 +185,7 @@ static void check_all(const double *v, size_t n)
     double g, gp, ps[7] = {0, 0.01, 0.05, 0.1, 0.2, 0.5, 1}, sh[7], *L, *P, *cum, *w;
     int32_t *grade, *tier;
     uint64_t *order;
+    double *sorted;
     vi *a = ref_rank(v, n);
     size_t i, j, np;
     cva_whale_stats ws;
@@ -197,12 +198,40 @@ static void check_all(const double *v, size_t n)
     grade = (int32_t *)malloc(n * sizeof(int32_t));
     tier = (int32_t *)malloc(n * sizeof(int32_t));
     order = (uint64_t *)malloc(n * sizeof(uint64_t));
+    sorted = (double *)malloc(n * sizeof(double));
     for (i = 0; i < n; i++)
         neg |= v[i] < 0;
     /* order */
-    assert_status(cva_value_order(v, n, NULL, order, NULL), CVA_OK);
-    for (i = 0; i < n; i++)
+    assert_status(cva_value_order(v, n, NULL, order, sorted, NULL), CVA_OK);
+    for (i = 0; i < n; i++) {
         assert_int_equal(order[i], a[i].i);
+        cva_assert_same(sorted[i], a[i].v + 0.0);
+    }
+    /* the presorted path (no sort) gives the same figures */
+    {
+        cva_tiers_opts pso;
+        double g1, g2, s1[7], s2[7], pp7[7] = {0, 0.01, 0.05, 0.1, 0.2, 0.5, 1};
+        cva_whale_stats w1, w2;
+        int32_t *gs = (int32_t *)malloc(n * sizeof(int32_t));
+        cva_tiers_opts_init_defaults(&pso, sizeof pso);
+        assert_true(cva_gini(v, n, &pso, &g1, NULL) >= 0);
+        assert_true(cva_top_share(v, n, pp7, 7, &pso, s1, NULL) >= 0);
+        assert_true(cva_whale_curve(v, n, &pso, NULL, NULL, &w1, NULL) >= 0);
+        pso.flags = CVA_TIERS_PRESORTED;
+        assert_true(cva_gini(sorted, n, &pso, &g2, NULL) >= 0);
+        assert_true(cva_top_share(sorted, n, pp7, 7, &pso, s2, NULL) >= 0);
+        assert_true(cva_whale_curve(sorted, n, &pso, NULL, NULL, &w2, NULL) >= 0);
+        cva_assert_same(g2, g1);
+        for (i = 0; i < 7; i++)
+            cva_assert_same(s2[i], s1[i]);
+        cva_assert_same(w2.peak_height, w1.peak_height);
+        assert_int_equal(w2.peak_index, w1.peak_index);
+        assert_true(cva_grade(sorted, n, &pso, gs, NULL) >= 0);
+        for (i = 0; i < n; i++) /* position i of the sorted array has rank i */
+            assert_int_equal(gs[i], i < ref_count(0.2, n) ? CVA_TIER_KEY : i < ref_count(0.5, n) ? CVA_TIER_ORDINARY
+                                                                                              : CVA_TIER_SMALL);
+        free(gs);
+    }
     /* gini raw and positive part, with and without the caller's order */
     for (j = 0; j < 2; j++) {
         o.order = j ? order : NULL;
@@ -290,6 +319,7 @@ static void check_all(const double *v, size_t n)
     free(grade);
     free(tier);
     free(order);
+    free(sorted);
 }
 
 static void random_vs_reference(void **state)
@@ -503,7 +533,7 @@ static void edge_cases(void **state)
     assert_status(cva_grade(NULL, 0, NULL, NULL, NULL), CVA_W_EMPTY);
     assert_status(cva_pyramid(NULL, 0, NULL, NULL, NULL), CVA_W_EMPTY);
     assert_status(cva_value_classes(NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL), CVA_W_EMPTY);
-    assert_status(cva_value_order(NULL, 0, NULL, NULL, NULL), CVA_W_EMPTY);
+    assert_status(cva_value_order(NULL, 0, NULL, NULL, NULL, NULL), CVA_W_EMPTY);
     assert_status(cva_profit_diagnostics(NULL, NULL, 0, NULL, &pd, NULL), CVA_W_EMPTY);
     assert_true(isnan(pd.top_profit_to_cost));
     assert_status(cva_customer_profit(NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL), CVA_W_EMPTY);
@@ -551,7 +581,7 @@ static void edge_cases(void **state)
     assert_status(cva_whale_curve(bad, 3, NULL, NULL, NULL, &ws, &d), CVA_E_NONFINITE);
     assert_status(cva_top_share(bad, 3, &p, 1, NULL, &s, &d), CVA_E_NONFINITE);
     assert_status(cva_lorenz(bad, 3, NULL, 3, P, L, &d), CVA_E_NONFINITE);
-    assert_status(cva_value_order(bad, 3, NULL, ord, &d), CVA_E_NONFINITE);
+    assert_status(cva_value_order(bad, 3, NULL, ord, NULL, &d), CVA_E_NONFINITE);
     /* fraction out of range, n_points < 2 */
     p = 1.5;
     assert_status(cva_top_share(eq, 4, &p, 1, NULL, &s, &d), CVA_E_BADARG);
@@ -604,6 +634,11 @@ static void edge_cases(void **state)
         assert_int_equal(d.index, 1);
         o.order = big;
         assert_status(cva_gini(v, 4, &o, &g, &d), CVA_E_BADARG);
+        o.order = NULL;
+        o.flags = CVA_TIERS_PRESORTED;
+        assert_status(cva_gini(v, 4, &o, &g, &d), CVA_E_BADARG);
+        assert_int_equal(d.option, CVA_OPT_TIERS_FLAGS);
+        assert_int_equal(d.index, 1);
     }
     /* struct sizes */
     assert_int_equal(cva_sizeof(CVA_STRUCT_TIERS_OPTS), sizeof(cva_tiers_opts));

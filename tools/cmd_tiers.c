@@ -757,7 +757,7 @@ int cmd_tiers(int argc, char **argv)
         cva_profit_diag pd;
         cva_tier_stat cst[4], gst[3], pst[4];
         cva_diag_init(&dg, sizeof dg);
-        st = cva_value_order(value, n, &to, order, &dg);
+        st = cva_value_order(value, n, &to, order, NULL, &dg);
         if (st < 0) {
             free(order);
             rc = lib_fail(&err, "ranking", st, &dg);

@@ -28,8 +28,12 @@ extern "C" {
  *
  * The ranking is one stable radix sort of the values. A caller that asks
  * several questions of the same array computes it once with
- * cva_value_order() and passes it in cva_tiers_opts::order; every function
- * below then skips its own sort (the order is checked in one pass).
+ * cva_value_order(): its @p sorted output, passed with the flag
+ * #CVA_TIERS_PRESORTED, serves the functions that only need the values
+ * (Gini, Lorenz, shares, whale curve) with sequential passes and no
+ * allocation; its @p order, passed in cva_tiers_opts::order, serves the
+ * per-customer labels on the original array (checked, and the values
+ * gathered, in one pass).
  *
  * NaN or infinite values are refused (`CVA_E_NONFINITE`, diag->index the
  * first one). A share or concentration measure over values that include
@@ -82,7 +86,13 @@ enum cva_potential_source {
 /** @brief Flags, cva_tiers_opts::flags. */
 enum cva_tiers_flag {
     CVA_TIERS_GINI_POSITIVE_PART = 1, /**< Gini / Lorenz / shares of max(value, 0) (no `CVA_W_NEGATIVE`). */
-    CVA_TIERS_GINI_SMALL_SAMPLE = 2   /**< Gini times n/(n − 1) (n = 1: 0). */
+    CVA_TIERS_GINI_SMALL_SAMPLE = 2,  /**< Gini times n/(n − 1) (n = 1: 0). */
+    CVA_TIERS_PRESORTED = 4           /**< The values are already in descending order (checked in one
+                                           sequential pass, `CVA_E_BADARG` otherwise, option
+                                           #CVA_OPT_TIERS_FLAGS): no sort, no allocation; the ranking is
+                                           the array order. E.g. the @p sorted output of
+                                           cva_value_order() for cva_gini(), cva_lorenz(),
+                                           cva_top_share() and cva_whale_curve(). */
 };
 
 /** @brief Option ids reported in cva_diag::option. */
@@ -167,11 +177,12 @@ CVA_API cva_status cva_tiers_opts_init_defaults(cva_tiers_opts *opts, size_t str
 
 /**
  * @brief The descending order of @p value, ties by lower index first (one stable radix sort).
- * @param value values (finite).
- * @param n     number of values.
- * @param opts  options (allocator), NULL for defaults; cva_tiers_opts::order is ignored.
- * @param order out: n indices, order[0] the largest value.
- * @param diag  optional diagnostics.
+ * @param value  values (finite).
+ * @param n      number of values.
+ * @param opts   options (allocator), NULL for defaults; cva_tiers_opts::order and the flags are ignored.
+ * @param order  out (may be NULL): n indices, order[0] the largest value.
+ * @param sorted out (may be NULL): the n values in that order (value[order[i]]; −0 as +0).
+ * @param diag   optional diagnostics.
  * @retval CVA_OK
  * @retval CVA_W_EMPTY     n = 0.
  * @retval CVA_E_NULLPTR   an array is NULL with n > 0.
@@ -179,7 +190,7 @@ CVA_API cva_status cva_tiers_opts_init_defaults(cva_tiers_opts *opts, size_t str
  * @retval CVA_E_NOMEM     allocation failed (32 bytes per value).
  */
 CVA_API CVA_NODISCARD cva_status cva_value_order(const double *value, size_t n, const cva_tiers_opts *opts,
-                                                 uint64_t *order, cva_diag *diag);
+                                                 uint64_t *order, double *sorted, cva_diag *diag);
 
 /**
  * @brief Gini coefficient `G = Σ_i (2i − n − 1)·x_(i) / (n·S)` over the ascending order (SPEC §4.2).

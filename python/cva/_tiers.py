@@ -148,7 +148,7 @@ _OPTS = P(TiersOpts)
 _DIAG = P(_lib.Diag)
 _PROTOTYPES = {
     "cva_tiers_opts_init_defaults": (c_int, [_OPTS, c_size_t]),
-    "cva_value_order": (c_int, [_D, c_size_t, _OPTS, P(c_uint64), _DIAG]),
+    "cva_value_order": (c_int, [_D, c_size_t, _OPTS, P(c_uint64), _D, _DIAG]),
     "cva_gini": (c_int, [_D, c_size_t, _OPTS, _D, _DIAG]),
     "cva_lorenz": (c_int, [_D, c_size_t, _OPTS, c_size_t, _D, _D, _DIAG]),
     "cva_top_share": (c_int, [_D, c_size_t, _D, c_size_t, _OPTS, _D, _DIAG]),
@@ -264,7 +264,7 @@ def value_order(values):
         out = array.array("Q", bytes(8 * max(n, 1)))
         ptr = ctypes.cast((c_uint64 * max(n, 1)).from_buffer(out), P(c_uint64))
     diag = _lib.Diag()
-    st = _lib.get().cva_value_order(v.ptr, n, None, ptr, ctypes.byref(diag))
+    st = _lib.get().cva_value_order(v.ptr, n, None, ptr, None, ctypes.byref(diag))
     _check(st, diag, "value_order", warn=n > 0)
     return out[:n] if n < len(out) else out
 
