@@ -250,6 +250,6 @@ cva_status cva_whale_curve(const double *profit, size_t n, const cva_tiers_opts 
     stats->peak_profit = best;
     stats->peak_height = total > 0.0 ? best / total : CVA_NAN;
     stats->unprofitable_share = (double)neg / (double)n;
-    stats->profit_destroyed = total > 0.0 ? -cva__ksum_value(&D) / total : CVA_NAN;
+    stats->profit_destroyed = total > 0.0 ? -cva__ksum_value(&D) / total + 0.0 : CVA_NAN; /* no -0 */
     return cva__report(diag, CVA_OK, 0, 0, -1, 0, NULL);
 }

@@ -158,6 +158,10 @@ static void spec_vectors(void **state)
     cva_assert_close(ws.profit_destroyed, 20.0 / 70, 1e-15, 0);
     cva_assert_close(round(ws.profit_destroyed * 1000) / 1000, 0.286, 0, 1e-12);
     cva_assert_close(cum[4], 70, 0, 0);
+    /* no loss: nothing destroyed, a plain 0 (not -0) */
+    assert_status(cva_whale_curve(x, 5, NULL, NULL, NULL, &ws, NULL), CVA_OK);
+    assert_true(ws.profit_destroyed == 0.0 && !signbit(ws.profit_destroyed));
+    assert_int_equal(ws.peak_index, 5);
     /* n = 10: b1 = 2, b2 = 5 */
     for (i = 0; i < 10; i++)
         v10[i] = (double)(i * 7 % 10);
