@@ -116,6 +116,14 @@ size_t cva_sizeof(int32_t struct_id)
         return sizeof(cva_ladder_migration_input);
     case CVA_STRUCT_LADDER_MIGRATION:
         return sizeof(cva_ladder_migration);
+    case CVA_STRUCT_TIERS_OPTS:
+        return sizeof(cva_tiers_opts);
+    case CVA_STRUCT_WHALE_STATS:
+        return sizeof(cva_whale_stats);
+    case CVA_STRUCT_PROFIT_DIAG:
+        return sizeof(cva_profit_diag);
+    case CVA_STRUCT_TIER_STAT:
+        return sizeof(cva_tier_stat);
     default:
         return 0;
     }

@@ -13,6 +13,7 @@ int cmd_fit(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_whatif(int argc, char **argv);
 int cmd_ladder(int argc, char **argv);
+int cmd_tiers(int argc, char **argv);
 
 /** Full help text of a subcommand, printed by `cva help NAME` and `cva NAME --help`. */
 void cmd_summary_help(void);
@@ -22,5 +23,6 @@ void cmd_fit_help(void);
 void cmd_predict_help(void);
 void cmd_whatif_help(void);
 void cmd_ladder_help(void);
+void cmd_tiers_help(void);
 
 #endif /* CVA_CLI_COMMANDS_H */

@@ -23,6 +23,7 @@ static const command commands[] = {
     {"predict", cmd_predict, cmd_predict_help, "P(alive), expected purchases, spend and CLV per customer"},
     {"whatif", cmd_whatif, cmd_whatif_help, "retention-profit what-if: +x% retention -> CLV, equity, profit, break-even spend"},
     {"ladder", cmd_ladder, cmd_ladder_help, "loyalty-ladder rung per customer, funnel report, migration between dates"},
+    {"tiers", cmd_tiers, cmd_tiers_help, "value concentration (Gini, top shares, whale curve) and value tiers"},
     {"demo", cmd_demo, cmd_demo_help, "simulate a customer base and print a report of every analysis"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

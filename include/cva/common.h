@@ -212,6 +212,10 @@ enum cva_struct_id {
     CVA_STRUCT_MODEL_FIT = 12, /**< ::cva_model_fit */
     CVA_STRUCT_CLV_OPTS = 13, /**< ::cva_clv_opts */
     CVA_STRUCT_COHORT_TABLE = 14, /**< ::cva_cohort_table */
+    CVA_STRUCT_TIERS_OPTS = 15,   /**< ::cva_tiers_opts */
+    CVA_STRUCT_WHALE_STATS = 16,  /**< ::cva_whale_stats */
+    CVA_STRUCT_PROFIT_DIAG = 17,  /**< ::cva_profit_diag */
+    CVA_STRUCT_TIER_STAT = 18,    /**< ::cva_tier_stat */
     /* retention economics (retention.h); numbered from 20 */
     CVA_STRUCT_CLV_TERMS = 20,     /**< ::cva_clv_terms */
     CVA_STRUCT_WHATIF_INPUTS = 21, /**< ::cva_whatif_inputs */

@@ -23,3 +23,4 @@
 #include "cva/retention.h"
 #include "cva/cohort.h"
 #include "cva/ladder.h"
+#include "cva/tiers.h"

@@ -20,6 +20,9 @@ Retention economics (SPEC §6): :func:`clv_constant`, :func:`margin_multiple`,
 (SPEC §5.7): :func:`churn_flags`.
 Loyalty ladder (SPEC §7): :func:`ladder`, :func:`ladder_migration`,
 :func:`ladder_project`, :func:`ladder_referrals`, :func:`ladder_bond_table`.
+Value concentration and tiers (SPEC §4): :func:`gini`, :func:`top_share`, :func:`lorenz`,
+:func:`whale_curve`, :func:`value_classes`, :func:`grade`, :func:`pyramid`, :func:`tiers`,
+:func:`customer_profit`, :func:`profit_diagnostics`, :func:`tier_stats`, :func:`tier_label`.
 Low level: the ctypes structures (:class:`Diag`, :class:`TxnInput`,
 :class:`TxnOpts`, :class:`TxnSummary`, :class:`SimOpts`, :class:`Allocator`),
 :func:`txn_summarize`, :func:`txn_workspace_size`, :func:`simulate_bgnbd_gg`
@@ -95,6 +98,13 @@ from ._ladder import (
     ladder_rule_names, ladder_bond_table, Ladder, Migration,
 )
 from ._lib import LadderOpts, LadderInput, LadderMigrationInput, LadderMigration
+from ._tiers import (
+    gini, top_share, lorenz, whale_curve, value_classes, grade, pyramid, tiers, value_order,
+    customer_profit, profit_diagnostics, tier_stats, tier_label, tiers_opts_init_defaults,
+    Tiers, Labels, ValueClasses, WhaleCurve, TiersOpts, WhaleStats, ProfitDiag, TierStat,
+    TIER_BZ, TIER_MVC, TIER_MGC, TIER_OTHER, TIER_KEY, TIER_ORDINARY, TIER_SMALL,
+    TIER_PLATINUM, TIER_GOLD, TIER_IRON, TIER_LEAD,
+)
 from ._errors import (
     OK, W_EMPTY, W_TIES, W_NEGATIVE, W_EXCLUDED, W_SERIES_LIMIT, W_MAXITER, W_MAP, W_BOUNDARY,
     W_NOT_CONVERGED,
@@ -132,6 +142,10 @@ __all__ = [
     "steady_state_profit", "whatif", "WhatIf", "CustomerEquity", "Elasticities", "SteadyState",
     "ClvTerms", "WhatifInputs", "WhatifResult", "churn_flags", "churn_rule_name", "ChurnFlags",
     "ChurnFlagOpts",
+    "gini", "top_share", "lorenz", "whale_curve", "value_classes", "grade", "pyramid", "tiers",
+    "value_order", "customer_profit", "profit_diagnostics", "tier_stats", "tier_label",
+    "tiers_opts_init_defaults", "Tiers", "Labels", "ValueClasses", "WhaleCurve", "TiersOpts",
+    "WhaleStats", "ProfitDiag", "TierStat",
 ]
 
 # show the public classes as cva.X rather than cva._module.X

@@ -7,7 +7,7 @@ Groups: help, cdnow, bad_input, formats, json, text_ids, occasion, stdin, demo,
         rfm_vectors, rfm_random, rfm_segments, rfm_report, rfm_json, rfm_errors, rfm_cdnow,
         fit_cdnow, fit_sbg, predict_values, predict_cdnow, model_errors, units, exports, no_silent,
         online_retail, fit_boundary, whatif, ladder, ladder_migration,
-        ladder_errors.
+        ladder_errors, tiers.
 Exit status 0 pass, 1 fail, 77 skip (meson convention).
 """
 import csv
@@ -2520,6 +2520,237 @@ def t_fit_sbg_txn():
         check(rc == 3 and "no purchase" in err and out == "", "sbg: only refunds -> exit 3 (%d %r)" % (rc, err))
 
 
+# ---------------------------------------------------------------- tiers (SPEC §4)
+
+def tiers_rank(v):
+    return sorted(range(len(v)), key=lambda i: (-v[i], i))
+
+
+def tiers_count(share, n):
+    import math
+    return max(0, min(n, math.ceil(share * n - 1e-9)))
+
+
+def tiers_ref(ids, rev, cost, value, kind="profit", pot=None, mvc=0.2, mgc=0.3, thr=0.0,
+              gshares=(0.2, 0.3, 0.5), pshares=(0.2, 0.3)):
+    """Brute-force classes, grades and pyramid tiers per customer (SPEC §4.4-4.6)."""
+    n = len(value)
+    r = tiers_rank(value)
+    cls, grade, pyr = ["OTHER"] * n, [None] * n, [None] * n
+    taken = 0
+    for i in r:
+        if kind != "revenue" and value[i] < thr:
+            cls[i] = "BZ"
+        elif value[i] > 0 and taken < tiers_count(mvc, n):
+            cls[i] = "MVC"
+            taken += 1
+    if pot is not None:
+        gaps = sorted((-(pot[i] - value[i]), i) for i in range(n)
+                      if cls[i] == "OTHER" and pot[i] == pot[i] and pot[i] - value[i] > 0)
+        for _, i in gaps[:tiers_count(mgc, n)]:
+            cls[i] = "MGC"
+    b1, b2 = tiers_count(gshares[0], n), tiers_count(gshares[0] + gshares[1], n)
+    p1, p2 = tiers_count(pshares[0], n), tiers_count(pshares[0] + pshares[1], n)
+    for k, i in enumerate(r):
+        grade[i] = "KEY" if k < b1 else "ORDINARY" if k < b2 else "SMALL"
+        x = value[i]
+        pyr[i] = ("LEAD" if kind != "revenue" and x < 0 else "PLATINUM" if x > 0 and k < p1
+                  else "GOLD" if x > 0 and k < p2 else "IRON")
+    return cls, grade, pyr
+
+
+def tiers_txns(rng, n_cust):
+    """Transactions with many equal profits (ties), zeros and losses."""
+    out = []
+    for c in range(1, n_cust + 1):
+        for _ in range(rng.randint(1, 3)):
+            amt = rng.choice([0, 5, 10, 10, 20, 35.5, 50, 100, -5])
+            cost = rng.choice([0, 2.5, 5, 10, 40])
+            out.append((c, day(rng.randint(0, 200)), amt, cost))
+    return out
+
+
+def t_tiers():
+    import math
+    import random
+    rng = random.Random(21)
+    tmp = tempfile.mkdtemp()
+    tx = tiers_txns(rng, 97)
+    path = os.path.join(tmp, "tx.csv")
+    write(path, "customer_id,date,amount,cost\n" + "".join("%d,%s,%r,%r\n" % t for t in tx))
+    agg = {}
+    for c, _d, a, k in tx:
+        r = agg.setdefault(c, [0.0, 0.0, 0])
+        r[0] += a
+        r[1] += k
+        r[2] += 1 if a >= 0 else 0
+    ids = sorted(agg)
+    rev = [round(agg[c][0], 6) for c in ids]
+    cost = [round(agg[c][1] + 1.25 * agg[c][2] + 0.5, 6) for c in ids]
+    profit = [round(rev[i] - cost[i], 6) for i in range(len(ids))]
+    rc, out, err = run(["tiers", "--input", path, "--cost-per-order", "1.25", "--cost-per-customer", "0.5"])
+    check(rc == 0, "tiers exit 0 (%d %s)" % (rc, err))
+    check(out.splitlines()[0] == "customer_id,revenue,cost,profit,value,class,grade,pyramid", "tiers header")
+    got = rows(out)
+    check([int(r["customer_id"]) for r in got] == ids, "tiers rows sorted by id")
+    cls, grade, pyr = tiers_ref(ids, rev, cost, profit)
+    for i, r in enumerate(got):
+        check(float(r["revenue"]) == rev[i] and float(r["cost"]) == cost[i] and float(r["profit"]) == profit[i]
+              and float(r["value"]) == profit[i], "tiers money of customer %d: %r" % (ids[i], r))
+        check((r["class"], r["grade"], r["pyramid"]) == (cls[i], grade[i], pyr[i]),
+              "tiers labels of customer %d: %r, expected %r" % (ids[i], r, (cls[i], grade[i], pyr[i])))
+    # --stats: exactly the keys of the issue, values against brute force
+    rc, out, err = run(["tiers", "--input", path, "--cost-per-order", "1.25", "--cost-per-customer", "0.5",
+                        "--stats"])
+    check(rc == 0, "tiers --stats exit 0 (%d %s)" % (rc, err))
+    st = json.loads(out, object_pairs_hook=no_duplicate_keys)
+    check(list(st) == ["n_customers", "value_kind", "total", "gini", "gini_positive_part", "top_share", "whale",
+                       "diagnostics", "classes", "grades", "pyramid", "warnings"], "stats keys %r" % list(st))
+    n = len(ids)
+    tot = math.fsum(profit)
+    gini = math.fsum(abs(a - b) for a in profit for b in profit) / (2 * n * tot)
+    pos = [max(0.0, x) for x in profit]
+    gpos = math.fsum(abs(a - b) for a in pos for b in pos) / (2 * n * math.fsum(pos))
+    check(st["n_customers"] == n and st["value_kind"] == "profit", "stats n / kind")
+    check(close(st["total"], tot, 1e-12) and close(st["gini"], gini, 1e-12) and close(st["gini_positive_part"], gpos, 1e-12),
+          "stats total/gini %r %r %r" % (st["total"], st["gini"], gini))
+    d = sorted(profit, reverse=True)
+    for key in ("0.01", "0.05", "0.1", "0.2", "0.5"):
+        p = float(key)
+        k = int(math.floor(p * n + 1e-9))
+        fr = p * n - k if p * n - k > 1e-9 else 0.0
+        want = (math.fsum(d[:k]) + fr * d[k]) / tot
+        check(close(st["top_share"][key], want, 1e-12), "top_share %s %r %r" % (key, st["top_share"][key], want))
+    cum = [math.fsum(d[:k + 1]) for k in range(n)]
+    peak = max(range(n), key=lambda k: (cum[k], -k))
+    neg = [x for x in profit if x < 0]
+    check(st["whale"]["peak_index"] == peak + 1, "whale peak index %r %r" % (st["whale"], peak + 1))
+    check(close(st["whale"]["peak_height"], cum[peak] / tot, 1e-12), "whale peak height")
+    check(close(st["whale"]["unprofitable_share"], len(neg) / n) and
+          close(st["whale"]["profit_destroyed"], -math.fsum(neg) / tot, 1e-12), "whale losses")
+    t = tiers_count(0.2, n)
+    r = tiers_rank(profit)
+    top, bot = r[:t], r[-t:]
+    check(close(st["diagnostics"]["top20_profit_to_cost"],
+                math.fsum(profit[i] for i in top) / math.fsum(cost[i] for i in top), 1e-12), "top20_profit_to_cost")
+    check(close(st["diagnostics"]["bottom20_cost_to_revenue"],
+                math.fsum(cost[i] for i in bot) / math.fsum(rev[i] for i in bot), 1e-12), "bottom20_cost_to_revenue")
+    for name, labels, keys in (("classes", cls, ("MVC", "MGC", "BZ", "OTHER")), ("grades", grade, ("KEY", "ORDINARY", "SMALL")),
+                               ("pyramid", pyr, ("PLATINUM", "GOLD", "IRON", "LEAD"))):
+        check(list(st[name]) == list(keys), "%s keys %r" % (name, list(st[name])))
+        for key in keys:
+            cnt = labels.count(key)
+            share = math.fsum(profit[i] for i in range(n) if labels[i] == key) / tot
+            check(st[name][key]["count"] == cnt and close(st[name][key]["value_share"], share, 1e-12),
+                  "%s %s: %r, expected %d %r" % (name, key, st[name][key], cnt, share))
+    check("CVA_W_NEGATIVE" in st["warnings"], "stats warnings list W_NEGATIVE: %r" % st["warnings"])
+    check("negative values" in err, "W_NEGATIVE on stderr")
+    # revenue by default without a cost column; no BZ, a note says why
+    path2 = os.path.join(tmp, "tx2.csv")
+    write(path2, "customer_id,date,amount\n" + "".join("%d,%s,%r\n" % t[:3] for t in tx))
+    rc, out, err = run(["tiers", "--input", path2, "--stats"])
+    st2 = json.loads(out)
+    check(rc == 0 and st2["value_kind"] == "revenue" and st2["classes"]["BZ"]["count"] == 0 and "BZ" in err,
+          "revenue default, no BZ (%d %s)" % (rc, err))
+    # --margin, shares, --value revenue
+    rc, out, err = run(["tiers", "--input", path, "--margin", "0.3", "--grade-shares", "0.1,0.4,0.5",
+                        "--pyramid-shares", "0.05,0.5", "--mvc-share", "0.1", "--bz-threshold", "2"])
+    got = rows(out)
+    prof_m = [round(0.3 * rev[i] - 0.0, 6) for i in range(n)]
+    cls, grade, pyr = tiers_ref(ids, rev, None, prof_m, mvc=0.1, thr=2.0, gshares=(0.1, 0.4, 0.5), pshares=(0.05, 0.5))
+    check(rc == 0 and all(close(float(got[i]["profit"]), prof_m[i], 1e-12) and
+                          (got[i]["class"], got[i]["grade"], got[i]["pyramid"]) == (cls[i], grade[i], pyr[i])
+                          for i in range(n)), "tiers --margin and shares (%d %s)" % (rc, err))
+    check(all(close(float(got[i]["cost"]) + float(got[i]["profit"]), rev[i], 1e-12) for i in range(n)),
+          "with --margin, cost = revenue - profit")
+    # potential: caller, wallet, peer
+    pot = {c: rng.choice([None, 10, 50, 120, 300]) for c in ids}
+    pf = os.path.join(tmp, "pot.csv")
+    write(pf, "customer_id,potential\n" + "".join("%d,%s\n" % (c, "" if pot[c] is None else pot[c]) for c in ids)
+          + "99999,5\n")
+    rc, out, err = run(["tiers", "--input", path, "--cost-per-order", "1.25", "--cost-per-customer", "0.5",
+                        "--potential", "caller", "--potential-file", pf])
+    got = rows(out)
+    potl = [float("nan") if pot[c] is None else float(pot[c]) for c in ids]
+    cls, _, _ = tiers_ref(ids, rev, cost, profit, pot=potl)
+    check(rc == 0 and list(got[0]) [-1] == "potential" and [g["class"] for g in got] == cls,
+          "tiers --potential caller (%d %s)" % (rc, err))
+    check("not in the input" in err, "unknown customer in the potential file noted")
+    sow = {c: rng.choice([0.1, 0.25, 0.5, 1.0, 0.0]) for c in ids}
+    sf = os.path.join(tmp, "sow.csv")
+    write(sf, "id,share_of_wallet\n" + "".join("%d,%r\n" % (c, sow[c]) for c in ids))
+    rc, out, err = run(["tiers", "--input", path, "--cost-per-order", "1.25", "--cost-per-customer", "0.5",
+                        "--potential", "wallet", "--potential-file", sf])
+    potw = [profit[i] / sow[c] if 0 < sow[c] <= 1 else float("nan") for i, c in enumerate(ids)]
+    cls, _, _ = tiers_ref(ids, rev, cost, profit, pot=potw)
+    check(rc == 0 and [g["class"] for g in rows(out)] == cls, "tiers --potential wallet (%d %s)" % (rc, err))
+    grp = {c: rng.choice(["north", "south", "east"]) for c in ids}
+    gf = os.path.join(tmp, "grp.csv")
+    write(gf, "customer_id,group\n" + "".join("%d,%s\n" % (c, grp[c]) for c in ids))
+
+    def q7(x, q):
+        x = sorted(x)
+        h = (len(x) - 1) * q
+        lo = int(math.floor(h))
+        return x[-1] if lo + 1 >= len(x) else x[lo] + (h - lo) * (x[lo + 1] - x[lo])
+    potp = [max(profit[i], q7([profit[j] for j, d2 in enumerate(ids) if grp[d2] == grp[c]], 0.9))
+            for i, c in enumerate(ids)]
+    rc, out, err = run(["tiers", "--input", path, "--cost-per-order", "1.25", "--cost-per-customer", "0.5",
+                        "--potential", "peer", "--potential-file", gf])
+    got = rows(out)
+    cls, _, _ = tiers_ref(ids, rev, cost, profit, pot=potp)
+    check(rc == 0 and [g["class"] for g in got] == cls and
+          all(close(float(got[i]["potential"]), potp[i], 1e-12) for i in range(n)),
+          "tiers --potential peer (%d %s)" % (rc, err))
+    write(gf, "customer_id,group\n" + "".join("%d,%s\n" % (c, grp[c]) for c in ids[1:]))
+    rc, out, err = run(["tiers", "--input", path, "--potential", "peer", "--potential-file", gf])
+    check(rc == 3 and "has no group" in err, "peer: a customer without a group is an error (%d %s)" % (rc, err))
+    # model-based potential and value clv run (CLV from a BG/NBD + Gamma-Gamma fit)
+    rc, out, err = run(["tiers", "--input", path, "--potential", "model", "--stats"])
+    check(rc == 0 and "BG/NBD" in err and json.loads(out)["value_kind"] == "profit",
+          "tiers --potential model (%d %s)" % (rc, err))
+    rc, out, err = run(["tiers", "--input", path, "--value", "clv"])
+    check(rc == 0 and all(float(r["value"]) >= 0 for r in rows(out)), "tiers --value clv (%d %s)" % (rc, err))
+    # --curve: at most 1001 points, from (0, 0) to (1, 1)
+    cf = os.path.join(tmp, "curve.csv")
+    rc, out, err = run(["tiers", "--input", path, "--cost-per-order", "1.25", "--curve", cf, "-o",
+                        os.path.join(tmp, "o.csv")])
+    with open(cf) as f:
+        cur = list(csv.DictReader(f))
+    check(rc == 0 and len(cur) == n + 1 and list(cur[0]) == ["population_share", "lorenz", "whale"] and
+          float(cur[-1]["lorenz"]) == 1 and float(cur[0]["lorenz"]) == 0, "tiers --curve (%d %s)" % (rc, err))
+    big = os.path.join(tmp, "big.csv")
+    write(big, "customer_id,date,amount\n" + "".join("%d,2024-01-01,%d\n" % (c, c % 17) for c in range(1, 3001)))
+    rc, out, err = run(["tiers", "--input", big, "--curve", cf, "-o", os.path.join(tmp, "o.csv")])
+    with open(cf) as f:
+        cur = list(csv.DictReader(f))
+    check(rc == 0 and len(cur) == 1001 and float(cur[500]["population_share"]) == 0.5,
+          "curve down-sampled to 1001 points (%d)" % len(cur))
+    # JSON rows and text ids
+    tpath = os.path.join(tmp, "tt.csv")
+    write(tpath, "customer_id,date,amount\nC-2,2024-01-01,5\nC-1,2024-01-01,5\nC-3,2024-01-02,9\n")
+    rc, out, err = run(["tiers", "--input", tpath, "--format", "json"])
+    recs = json.loads(out)["customers"]
+    check(rc == 0 and [r["customer_id"] for r in recs] == ["C-1", "C-2", "C-3"] and
+          [r["grade"] for r in recs] == ["ORDINARY", "SMALL", "KEY"], "tiers JSON rows, text ids, ties by id")
+    # errors
+    for bad, code, needle in ((["--grade-shares", "0.5,0.4,0.2"], 2, "sum"), (["--pyramid-shares", "0.2"], 2, "expected 2"),
+                              (["--mvc-share", "0.9"], 2, "exceed"), (["--value", "money"], 2, "--value"),
+                              (["--potential", "caller"], 2, "--potential-file"), (["--margin", "2"], 2, "--margin"),
+                              (["--calibration-end", "2024-03-01"], 2, "calibration")):
+        rc, out, err = run(["tiers", "--input", path] + bad)
+        check(rc == code and needle in err and out == "", "tiers %s -> exit %d (%d %s)" % (bad, code, rc, err))
+    rc, out, err = run(["help", "tiers"])
+    check(rc == 0 and "--potential" in out and "PLATINUM" in out and "--stats" in out, "help tiers")
+    # empty input
+    e = os.path.join(tmp, "empty.csv")
+    write(e, "customer_id,date,amount\n")
+    rc, out, err = run(["tiers", "--input", e, "--stats"])
+    st = json.loads(out)
+    check(rc == 0 and st["n_customers"] == 0 and st["gini"] is None and st["warnings"] == ["CVA_W_EMPTY"],
+          "tiers on no customers (%d %r)" % (rc, out))
+
+
 def write_params(tmp):
     path = os.path.join(tmp, "bg.json")
     write(path, json.dumps(PAPER))
@@ -3064,7 +3295,8 @@ GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats":
           "predict_cdnow": t_predict_cdnow, "model_errors": t_model_errors, "units": t_units, "exports": t_exports,
           "no_silent": t_no_silent, "online_retail": t_online_retail, "fit_boundary": t_fit_boundary,
           "whatif": t_whatif,
-          "ladder": t_ladder, "ladder_migration": t_ladder_migration, "ladder_errors": t_ladder_errors}
+          "ladder": t_ladder, "ladder_migration": t_ladder_migration, "ladder_errors": t_ladder_errors,
+          "tiers": t_tiers}
 
 
 def main():

@@ -1,0 +1,433 @@
+/*
+ * libcva — value tiers (SPEC §4.4–4.7): the 20/30/50 grading, the customer
+ * pyramid, Peppers & Rogers classes with their potential sources, profit
+ * from exports, the seed's diagnostics, per-label statistics.
+ * SPDX-License-Identifier: MIT
+ */
+#include "tiers_internal.h"
+
+/* Options, NULL checks for value/out, finite values, ranking. */
+static cva_status prologue(const double *v, size_t n, void *out, int out_arg, const cva_tiers_opts *opts,
+                           cva_tiers_opts *o, cva__tiers_ranking *r, cva_diag *diag)
+{
+    size_t bad;
+    cva_status st;
+    memset(r, 0, sizeof *r);
+    if (n > 0 && (!v || !out))
+        return cva__report(diag, CVA_E_NULLPTR, !v ? 1 : out_arg, 0, -1, 0, NULL);
+    st = cva__tiers_opts(opts, o, diag);
+    if (st != CVA_OK)
+        return st;
+    bad = cva__tiers_first_nonfinite(v, n);
+    if (bad < n)
+        return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)bad, 0, "value is NaN or infinite");
+    if (n == 0)
+        return CVA_OK;
+    return cva__tiers_rank(v, n, o, 1, r, diag);
+}
+
+/* Equal values on both sides of the boundary after the first b of the ranking? */
+static int tie_at(const double *sorted, size_t n, size_t b)
+{
+    return b > 0 && b < n && cva__tiers_eq(sorted[b - 1], sorted[b]);
+}
+
+cva_status cva_grade(const double *value, size_t n, const cva_tiers_opts *opts, int32_t *grade, cva_diag *diag)
+{
+    cva_tiers_opts o;
+    cva__tiers_ranking r;
+    size_t i, b1, b2;
+    int ties;
+    cva_status st = prologue(value, n, grade, 4, opts, &o, &r, diag);
+    if (st != CVA_OK)
+        return st;
+    if (n == 0)
+        return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
+    b1 = cva__tiers_count(o.grade_shares[0], n);
+    b2 = cva__tiers_count(o.grade_shares[0] + o.grade_shares[1], n);
+    for (i = 0; i < n; i++)
+        grade[CVA__TIERS_AT(r, i)] = i < b1 ? CVA_TIER_KEY : i < b2 ? CVA_TIER_ORDINARY : CVA_TIER_SMALL;
+    ties = tie_at(r.sorted, n, b1) || tie_at(r.sorted, n, b2);
+    cva__tiers_rank_free(&r);
+    return cva__report(diag, ties ? CVA_W_TIES : CVA_OK, 0, 0, -1, 0, NULL);
+}
+
+cva_status cva_pyramid(const double *value, size_t n, const cva_tiers_opts *opts, int32_t *tier, cva_diag *diag)
+{
+    cva_tiers_opts o;
+    cva__tiers_ranking r;
+    size_t i, b1, b2;
+    int ties, lead;
+    cva_status st = prologue(value, n, tier, 4, opts, &o, &r, diag);
+    if (st != CVA_OK)
+        return st;
+    if (n == 0)
+        return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
+    lead = o.value_kind != CVA_VALUE_REVENUE;
+    b1 = cva__tiers_count(o.pyramid_shares[0], n);
+    b2 = cva__tiers_count(o.pyramid_shares[0] + o.pyramid_shares[1], n);
+    for (i = 0; i < n; i++) {
+        const uint64_t k = CVA__TIERS_AT(r, i);
+        const double x = r.sorted[i];
+        int32_t t;
+        if (lead && x < 0.0)
+            t = CVA_TIER_LEAD;
+        else if (x > 0.0 && i < b1)
+            t = CVA_TIER_PLATINUM;
+        else if (x > 0.0 && i < b2)
+            t = CVA_TIER_GOLD;
+        else
+            t = CVA_TIER_IRON;
+        tier[k] = t;
+    }
+    /* a tie only matters where it separates two different tiers */
+    ties = (tie_at(r.sorted, n, b1) && r.sorted[b1] > 0.0) ||
+           (tie_at(r.sorted, n, b2) && r.sorted[b2] > 0.0);
+    cva__tiers_rank_free(&r);
+    return cva__report(diag, ties ? CVA_W_TIES : CVA_OK, 0, 0, -1, 0, NULL);
+}
+
+/* Type-7 quantile of the sorted x[0..m) at q. */
+static double q7(const double *x, size_t m, double q)
+{
+    const double h = (double)(m - 1) * q;
+    const double fl = floor(h);
+    const size_t lo = (size_t)fl;
+    if (lo + 1 >= m)
+        return x[m - 1];
+    return x[lo] + (h - fl) * (x[lo + 1] - x[lo]);
+}
+
+/* POT_PEER_QUANTILE: potential_i = max(value_i, Q7_q(values of group_i)). Two
+   stable radix passes order the customers by (group, value); each group's
+   values are then contiguous and sorted. */
+static cva_status peer_potential(const double *value, const int64_t *group, size_t n, double q,
+                                 const cva_allocator *alloc, double *pot, cva_diag *diag)
+{
+    cva__kv *a, *s, *t;
+    double *x;
+    size_t i, j;
+    a = (cva__kv *)cva__alloc(alloc, 2 * n * sizeof(cva__kv));
+    x = (double *)cva__alloc(alloc, n * sizeof(double));
+    if (!a || !x) {
+        cva__free(alloc, a);
+        cva__free(alloc, x);
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+    }
+    for (i = 0; i < n; i++) {
+        a[i].key = cva__tiers_key(value[i]);
+        a[i].val = i;
+    }
+    s = cva__radix_sort_kv(a, a + n, n);
+    t = s == a ? a + n : a;
+    for (i = 0; i < n; i++) {
+        t[i].key = (uint64_t)group[s[i].val] ^ (UINT64_C(1) << 63);
+        t[i].val = s[i].val;
+    }
+    s = cva__radix_sort_kv(t, s, n);
+    for (i = 0; i < n; i = j) {
+        double qv;
+        size_t k;
+        for (j = i; j < n && s[j].key == s[i].key; j++)
+            x[j - i] = value[s[j].val];
+        qv = q7(x, j - i, q);
+        for (k = i; k < j; k++) {
+            const double v = value[s[k].val];
+            pot[s[k].val] = v > qv ? v : qv;
+        }
+    }
+    cva__free(alloc, a);
+    cva__free(alloc, x);
+    return CVA_OK;
+}
+
+cva_status cva_value_classes(const double *value, const double *potential, const double *sow, const int64_t *group,
+                             size_t n, const cva_tiers_opts *opts, int32_t *cls, double *potential_out,
+                             cva_diag *diag)
+{
+    cva_tiers_opts o;
+    cva__tiers_ranking r;
+    double *pot = NULL;
+    cva__kv *g = NULL;
+    size_t i, m, taken, n_mvc, n_mgc, ng = 0;
+    int ties = 0, bz;
+    cva_status st = prologue(value, n, cls, 7, opts, &o, &r, diag);
+    if (st != CVA_OK)
+        return st;
+    if (n > 0) {
+        const int src = o.potential;
+        const void *need = src == CVA_POT_CALLER || src == CVA_POT_MODEL ? (const void *)potential
+                           : src == CVA_POT_SHARE_OF_WALLET           ? (const void *)sow
+                           : src == CVA_POT_PEER_QUANTILE             ? (const void *)group
+                                                                      : (const void *)value;
+        if (!need) {
+            cva__tiers_rank_free(&r);
+            return cva__report(diag, CVA_E_NULLPTR,
+                               src == CVA_POT_SHARE_OF_WALLET ? 3 : src == CVA_POT_PEER_QUANTILE ? 4 : 2,
+                               CVA_OPT_TIERS_POTENTIAL, -1, 0, "the potential source needs its array");
+        }
+        for (i = 0; i < n; i++) {
+            if ((src == CVA_POT_CALLER || src == CVA_POT_MODEL) && isinf(potential[i])) {
+                cva__tiers_rank_free(&r);
+                return cva__report(diag, CVA_E_NONFINITE, 2, 0, (int64_t)i, 0, "potential is infinite");
+            }
+            if (src == CVA_POT_SHARE_OF_WALLET && isinf(sow[i])) {
+                cva__tiers_rank_free(&r);
+                return cva__report(diag, CVA_E_NONFINITE, 3, 0, (int64_t)i, 0, "share of wallet is infinite");
+            }
+        }
+    }
+    if (n == 0)
+        return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
+    if (o.potential == CVA_POT_NONE) {
+        pot = potential_out; /* nobody is MGC: no potential, no gap sort */
+    } else {
+        pot = potential_out ? potential_out : (double *)cva__alloc(o.alloc, n * sizeof(double));
+        g = (cva__kv *)cva__alloc(o.alloc, 2 * n * sizeof(cva__kv));
+    }
+    if (o.potential != CVA_POT_NONE && (!pot || !g)) {
+        if (!potential_out)
+            cva__free(o.alloc, pot);
+        cva__free(o.alloc, g);
+        cva__tiers_rank_free(&r);
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+    }
+    switch (o.potential) {
+    case CVA_POT_CALLER:
+    case CVA_POT_MODEL:
+        memcpy(pot, potential, n * sizeof(double));
+        break;
+    case CVA_POT_SHARE_OF_WALLET:
+        for (i = 0; i < n; i++)
+            pot[i] = sow[i] > 0.0 && sow[i] <= 1.0 ? value[i] / sow[i] : CVA_NAN;
+        break;
+    case CVA_POT_PEER_QUANTILE:
+        st = peer_potential(value, group, n, o.peer_quantile, o.alloc, pot, diag);
+        if (st != CVA_OK) {
+            if (!potential_out)
+                cva__free(o.alloc, pot);
+            cva__free(o.alloc, g);
+            cva__tiers_rank_free(&r);
+            return st;
+        }
+        break;
+    default:
+        for (i = 0; pot && i < n; i++)
+            pot[i] = CVA_NAN;
+    }
+    /* 1. BZ; 2. MVC down the ranking among the rest with value > 0 */
+    bz = o.value_kind != CVA_VALUE_REVENUE;
+    n_mvc = cva__tiers_count(o.mvc_share, n);
+    n_mgc = cva__tiers_count(o.mgc_share, n);
+    taken = 0;
+    for (i = 0; i < n; i++) {
+        const uint64_t k = CVA__TIERS_AT(r, i);
+        const double x = r.sorted[i];
+        if (bz && x < o.bz_threshold) {
+            cls[k] = CVA_TIER_BZ;
+        } else if (x > 0.0 && taken < n_mvc) {
+            cls[k] = CVA_TIER_MVC;
+            taken++;
+            if (taken == n_mvc) {
+                /* the next eligible customer with the same value is split off */
+                size_t j;
+                for (j = i + 1; j < n; j++) {
+                    const double y = r.sorted[j];
+                    if (bz && y < o.bz_threshold)
+                        continue;
+                    ties |= y > 0.0 && cva__tiers_eq(y, x);
+                    break;
+                }
+            }
+        } else {
+            cls[k] = CVA_TIER_OTHER;
+        }
+    }
+    cva__tiers_rank_free(&r);
+    /* 3. MGC: the rest with a positive gap, top n_mgc by gap (ties by index) */
+    for (i = 0; g && i < n; i++) {
+        if (cls[i] == CVA_TIER_OTHER && !isnan(pot[i])) {
+            const double gap = pot[i] - value[i];
+            if (gap > 0.0) {
+                g[ng].key = cva__tiers_key(-gap);
+                g[ng].val = i;
+                ng++;
+            }
+        }
+    }
+    if (ng > 0 && n_mgc > 0) {
+        const cva__kv *s = cva__radix_sort_kv(g, g + ng, ng);
+        m = n_mgc < ng ? n_mgc : ng;
+        for (i = 0; i < m; i++)
+            cls[s[i].val] = CVA_TIER_MGC;
+        ties |= m < ng && s[m - 1].key == s[m].key;
+    }
+    cva__free(o.alloc, g);
+    if (!potential_out && o.potential != CVA_POT_NONE)
+        cva__free(o.alloc, pot);
+    return cva__report(diag, ties ? CVA_W_TIES : CVA_OK, 0, 0, -1, 0,
+                       bz ? NULL : "value kind is revenue: below-zero customers cannot be detected (no BZ)");
+}
+
+cva_status cva_customer_profit(const double *revenue, const double *cost, const uint32_t *n_orders, size_t n,
+                               const cva_tiers_opts *opts, double *cost_out, double *profit_out, cva_diag *diag)
+{
+    cva_tiers_opts o;
+    size_t i;
+    int margin;
+    cva_status st;
+    if (n > 0 && !revenue)
+        return cva__report(diag, CVA_E_NULLPTR, 1, 0, -1, 0, NULL);
+    st = cva__tiers_opts(opts, &o, diag);
+    if (st != CVA_OK)
+        return st;
+    if (n > 0 && !n_orders && o.cost_per_order > 0.0)
+        return cva__report(diag, CVA_E_NULLPTR, 3, CVA_OPT_TIERS_COST_TO_SERVE, -1, 0,
+                           "cost_per_order needs n_orders");
+    margin = !isnan(o.margin);
+    for (i = 0; i < n; i++) {
+        if (!isfinite(revenue[i]))
+            return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0, "revenue is NaN or infinite");
+        if (!margin && cost && !isfinite(cost[i]))
+            return cva__report(diag, CVA_E_NONFINITE, 2, 0, (int64_t)i, 0, "cost is NaN or infinite");
+    }
+    if (n == 0)
+        return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
+    for (i = 0; i < n; i++) {
+        const double orders = n_orders ? (double)n_orders[i] : 0.0;
+        const double cts = o.cost_per_order * orders + o.cost_per_customer;
+        double c, p;
+        if (margin) {
+            p = o.margin * revenue[i] - cts;
+            c = revenue[i] - p;
+        } else {
+            c = (cost ? cost[i] : 0.0) + cts;
+            p = revenue[i] - c;
+        }
+        if (cost_out)
+            cost_out[i] = c;
+        if (profit_out)
+            profit_out[i] = p;
+    }
+    return cva__report(diag, CVA_OK, 0, 0, -1, 0, NULL);
+}
+
+cva_status cva_profit_diagnostics(const double *revenue, const double *cost, size_t n, const cva_tiers_opts *opts,
+                                  cva_profit_diag *out, cva_diag *diag)
+{
+    cva_tiers_opts o, plain;
+    cva__tiers_ranking r;
+    cva__ksum tp = {0.0, 0.0}, tc = {0.0, 0.0}, bc = {0.0, 0.0}, br = {0.0, 0.0};
+    double *pi;
+    size_t i, t, neg = 0;
+    int negative = 0;
+    cva_status st, s1, s2;
+    if (!out || (n > 0 && (!revenue || !cost)))
+        return cva__report(diag, CVA_E_NULLPTR, !out ? 5 : !revenue ? 1 : 2, 0, -1, 0, NULL);
+    st = cva__tiers_opts(opts, &o, diag);
+    if (st != CVA_OK)
+        return st;
+    for (i = 0; i < n; i++) {
+        if (!isfinite(revenue[i]))
+            return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0, "revenue is NaN or infinite");
+        if (!isfinite(cost[i]))
+            return cva__report(diag, CVA_E_NONFINITE, 2, 0, (int64_t)i, 0, "cost is NaN or infinite");
+    }
+    out->top_count = (int64_t)cva__tiers_count(o.diag_share, n);
+    if (n == 0) {
+        out->top_profit_to_cost = CVA_NAN;
+        out->bottom_cost_to_revenue = CVA_NAN;
+        out->top_revenue_share = CVA_NAN;
+        out->top_profit_share = CVA_NAN;
+        out->unprofitable_share = CVA_NAN;
+        return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
+    }
+    pi = (double *)cva__alloc(o.alloc, n * sizeof(double));
+    if (!pi)
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+    for (i = 0; i < n; i++) {
+        pi[i] = revenue[i] - cost[i];
+        if (!isfinite(pi[i])) {
+            cva__free(o.alloc, pi);
+            return cva__report(diag, CVA_E_NONFINITE, 2, 0, (int64_t)i, 0, "revenue − cost overflows");
+        }
+        neg += pi[i] < 0.0;
+        negative |= pi[i] < 0.0 || revenue[i] < 0.0;
+    }
+    st = cva__tiers_rank(pi, n, &o, 1, &r, diag);
+    if (st != CVA_OK) {
+        cva__free(o.alloc, pi);
+        return st;
+    }
+    t = (size_t)out->top_count;
+    for (i = 0; i < t; i++) {
+        const uint64_t k = CVA__TIERS_AT(r, i), b = CVA__TIERS_AT(r, n - 1 - i);
+        cva__ksum_add(&tp, pi[k]);
+        cva__ksum_add(&tc, cost[k]);
+        cva__ksum_add(&bc, cost[b]);
+        cva__ksum_add(&br, revenue[b]);
+    }
+    {
+        const double c = cva__ksum_value(&tc), rv = cva__ksum_value(&br);
+        out->top_profit_to_cost = cva__tiers_eq(c, 0.0) ? CVA_NAN : cva__ksum_value(&tp) / c;
+        out->bottom_cost_to_revenue = cva__tiers_eq(rv, 0.0) ? CVA_NAN : cva__ksum_value(&bc) / rv;
+    }
+    out->unprofitable_share = (double)neg / (double)n;
+    plain = o;
+    plain.flags = r.order ? 0 : CVA_TIERS_PRESORTED;
+    plain.order = r.order;
+    s1 = cva_top_share(pi, n, &o.diag_share, 1, &plain, &out->top_profit_share, diag);
+    cva__tiers_rank_free(&r);
+    plain.order = NULL;
+    plain.flags = 0;
+    s2 = s1 < 0 ? s1 : cva_top_share(revenue, n, &o.diag_share, 1, &plain, &out->top_revenue_share, diag);
+    cva__free(o.alloc, pi);
+    if (s1 < 0 || s2 < 0)
+        return s1 < 0 ? s1 : s2;
+    return cva__report(diag, negative ? CVA_W_NEGATIVE : CVA_OK, 0, 0, -1, 0, NULL);
+}
+
+/* cva_tier_stats: at most this many codes per call. */
+#define TIER_STATS_MAX 256
+
+cva_status cva_tier_stats(const int32_t *label, const double *value, size_t n, const int32_t *codes,
+                          size_t n_codes, cva_tier_stat *stats, cva_diag *diag)
+{
+    cva__ksum sum[TIER_STATS_MAX], all = {0.0, 0.0};
+    uint64_t cnt[TIER_STATS_MAX];
+    size_t i, j;
+    if ((n > 0 && !label) || (n_codes > 0 && (!codes || !stats)))
+        return cva__report(diag, CVA_E_NULLPTR, (n > 0 && !label) ? 1 : !codes ? 4 : 6, 0, -1, 0, NULL);
+    if (n_codes > TIER_STATS_MAX)
+        return cva__report(diag, CVA_E_BADARG, 5, 0, -1, 0, "at most 256 codes per call");
+    if (value) {
+        size_t bad = cva__tiers_first_nonfinite(value, n);
+        if (bad < n)
+            return cva__report(diag, CVA_E_NONFINITE, 2, 0, (int64_t)bad, 0, "value is NaN or infinite");
+    }
+    for (j = 0; j < n_codes; j++) {
+        sum[j].s = 0.0;
+        sum[j].c = 0.0;
+        cnt[j] = 0;
+    }
+    for (i = 0; i < n; i++) {
+        const double v = value ? value[i] : 0.0;
+        cva__ksum_add(&all, v);
+        for (j = 0; j < n_codes; j++)
+            if (codes[j] == label[i]) {
+                cnt[j]++;
+                cva__ksum_add(&sum[j], v);
+                break;
+            }
+    }
+    for (j = 0; j < n_codes; j++) {
+        const double v = cva__ksum_value(&sum[j]), tot = cva__ksum_value(&all);
+        stats[j].label = codes[j];
+        stats[j].reserved = 0;
+        stats[j].count = cnt[j];
+        stats[j].value = v;
+        stats[j].value_share = cva__tiers_eq(tot, 0.0) ? CVA_NAN : v / tot;
+        stats[j].mean = cnt[j] == 0 ? CVA_NAN : v / (double)cnt[j];
+    }
+    return cva__report(diag, n == 0 ? CVA_W_EMPTY : CVA_OK, 0, 0, -1, 0, NULL);
+}

@@ -1,0 +1,255 @@
+/*
+ * libcva — value concentration (SPEC §4.2–4.3): Gini, Lorenz curve,
+ * top-p shares, whale curve. Everything walks one descending ranking.
+ * SPDX-License-Identifier: MIT
+ */
+#include "tiers_internal.h"
+
+/* Shared prologue: options, NULL checks, finite values, the ranking.
+   Returns CVA_OK with *negative set, or a status to return as is. */
+static cva_status prologue(const double *v, size_t n, const cva_tiers_opts *opts, cva_tiers_opts *o,
+                           cva__tiers_ranking *r, int *negative, cva_diag *diag)
+{
+    size_t i;
+    cva_status st = cva__tiers_opts(opts, o, diag);
+    memset(r, 0, sizeof *r);
+    if (st != CVA_OK)
+        return st;
+    *negative = 0;
+    for (i = 0; i < n; i++) {
+        if (!isfinite(v[i]))
+            return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0, "value is NaN or infinite");
+        *negative |= v[i] < 0.0;
+    }
+    if (n == 0)
+        return CVA_OK;
+    return cva__tiers_rank(v, n, o, 1, r, diag);
+}
+
+static inline double clip(double x, int positive_part)
+{
+    return positive_part && x < 0.0 ? 0.0 : x;
+}
+
+cva_status cva_gini(const double *value, size_t n, const cva_tiers_opts *opts, double *gini, cva_diag *diag)
+{
+    cva_tiers_opts o;
+    cva__tiers_ranking r;
+    cva__ksum S = {0.0, 0.0}, T = {0.0, 0.0};
+    int negative, pp;
+    size_t i, below;
+    cva_status st;
+    double g;
+    if (!gini || (n > 0 && !value))
+        return cva__report(diag, CVA_E_NULLPTR, !gini ? 4 : 1, 0, -1, 0, NULL);
+    st = prologue(value, n, opts, &o, &r, &negative, diag);
+    if (st != CVA_OK)
+        return st;
+    if (n == 0) {
+        *gini = CVA_NAN;
+        return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
+    }
+    pp = (o.flags & CVA_TIERS_GINI_POSITIVE_PART) != 0;
+    /* ascending walk = descending order read backwards; a run of c equal values
+       after `below` smaller ones has Σ (2i − n − 1) = c (2·below + c − n), an
+       exact integer, so ties (and all-equal data) cancel exactly */
+    i = n;
+    below = 0;
+    while (i > 0) {
+        const double x = clip(r.sorted[i - 1], pp);
+        size_t c = 1;
+        while (i - c > 0 && cva__tiers_eq(clip(r.sorted[i - c - 1], pp), x))
+            c++;
+        {
+            const double coef = (double)c * (2.0 * (double)below + (double)c - (double)n);
+            cva__ksum_add(&T, coef * x);
+            cva__ksum_add(&S, (double)c * x);
+        }
+        below += c;
+        i -= c;
+    }
+    cva__tiers_rank_free(&r);
+    {
+        const double s = cva__ksum_value(&S);
+        g = cva__tiers_eq(s, 0.0) ? CVA_NAN : cva__ksum_value(&T) / ((double)n * s);
+    }
+    if ((o.flags & CVA_TIERS_GINI_SMALL_SAMPLE) && !isnan(g))
+        g = n > 1 ? g * (double)n / (double)(n - 1) : 0.0;
+    *gini = g;
+    return cva__report(diag, negative && !pp ? CVA_W_NEGATIVE : CVA_OK, 0, 0, -1, 0, NULL);
+}
+
+cva_status cva_lorenz(const double *value, size_t n, const cva_tiers_opts *opts, size_t n_points, double *p,
+                      double *lorenz, cva_diag *diag)
+{
+    cva_tiers_opts o;
+    cva__tiers_ranking r;
+    cva__ksum S = {0.0, 0.0}, C = {0.0, 0.0};
+    int negative, pp;
+    size_t i, j;
+    cva_status st;
+    double s;
+    const uint64_t m1 = (uint64_t)n_points - 1;
+    if (!lorenz || (n > 0 && !value))
+        return cva__report(diag, CVA_E_NULLPTR, !lorenz ? 6 : 1, 0, -1, 0, NULL);
+    if (n_points < 2)
+        return cva__report(diag, CVA_E_BADARG, 4, 0, -1, 0, "n_points must be at least 2");
+    st = prologue(value, n, opts, &o, &r, &negative, diag);
+    if (st != CVA_OK)
+        return st;
+    for (j = 0; j < n_points; j++) {
+        if (p)
+            p[j] = (double)j / (double)m1;
+        lorenz[j] = CVA_NAN;
+    }
+    if (n == 0)
+        return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
+    pp = (o.flags & CVA_TIERS_GINI_POSITIVE_PART) != 0;
+    for (i = n; i > 0; i--)
+        cva__ksum_add(&S, clip(r.sorted[i - 1], pp));
+    s = cva__ksum_value(&S);
+    if (!cva__tiers_eq(s, 0.0)) {
+        /* point j sits at position t = j·n/(n_points − 1) = idx + fr/(n_points − 1):
+           L = (C_idx + frac·x_(idx+1)) / S, x_(k) the k-th smallest */
+        i = 0; /* C holds the sum of the i smallest */
+        for (j = 0; j < n_points; j++) {
+            const uint64_t num = (uint64_t)j * (uint64_t)n;
+            const size_t idx = (size_t)(num / m1);
+            const uint64_t fr = num % m1;
+            double val;
+            while (i < idx) {
+                cva__ksum_add(&C, clip(r.sorted[n - 1 - i], pp));
+                i++;
+            }
+            val = cva__ksum_value(&C);
+            if (fr != 0 && idx < n)
+                val += ((double)fr / (double)m1) * clip(r.sorted[n - 1 - idx], pp);
+            lorenz[j] = j == n_points - 1 ? 1.0 : val / s;
+        }
+    }
+    cva__tiers_rank_free(&r);
+    return cva__report(diag, negative && !pp ? CVA_W_NEGATIVE : CVA_OK, 0, 0, -1, 0, NULL);
+}
+
+/* p·n split into a count and a fraction; within 1e-9 of an integer counts as it. */
+static void split_pn(double p, size_t n, size_t *k, double *frac)
+{
+    const double t = p * (double)n;
+    double f = floor(t), fr = t - f;
+    if (fr > 1.0 - TIERS_EPS) {
+        f += 1.0;
+        fr = 0.0;
+    } else if (fr < TIERS_EPS) {
+        fr = 0.0;
+    }
+    *k = f >= (double)n ? n : (size_t)f;
+    *frac = *k >= n ? 0.0 : fr;
+}
+
+cva_status cva_top_share(const double *value, size_t n, const double *p, size_t np, const cva_tiers_opts *opts,
+                         double *share, cva_diag *diag)
+{
+    cva_tiers_opts o;
+    cva__tiers_ranking r;
+    cva__ksum S = {0.0, 0.0}, C = {0.0, 0.0};
+    int negative, pp;
+    size_t i, j;
+    cva_status st;
+    double s;
+    if ((np > 0 && (!p || !share)) || (n > 0 && !value))
+        return cva__report(diag, CVA_E_NULLPTR, (n > 0 && !value) ? 1 : !p ? 3 : 6, 0, -1, 0, NULL);
+    for (j = 0; j < np; j++)
+        if (!(p[j] >= 0.0 && p[j] <= 1.0))
+            return cva__report(diag, CVA_E_BADARG, 3, 0, (int64_t)j, 0, "a fraction p is outside [0, 1]");
+    st = prologue(value, n, opts, &o, &r, &negative, diag);
+    if (st != CVA_OK)
+        return st;
+    if (n == 0) {
+        for (j = 0; j < np; j++)
+            share[j] = CVA_NAN;
+        return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
+    }
+    pp = (o.flags & CVA_TIERS_GINI_POSITIVE_PART) != 0;
+    for (i = n; i > 0; i--)
+        cva__ksum_add(&S, clip(r.sorted[i - 1], pp));
+    s = cva__ksum_value(&S);
+    /* one running walk down the ranking, restarted only when p decreases
+       (increasing fractions cost one pass) */
+    i = 0;
+    for (j = 0; j < np; j++) {
+        size_t k;
+        double frac, val;
+        split_pn(p[j], n, &k, &frac);
+        if (k < i) {
+            C.s = 0.0;
+            C.c = 0.0;
+            i = 0;
+        }
+        while (i < k) {
+            cva__ksum_add(&C, clip(r.sorted[i], pp));
+            i++;
+        }
+        val = cva__ksum_value(&C);
+        if (frac > 0.0)
+            val += frac * clip(r.sorted[k], pp);
+        share[j] = cva__tiers_eq(s, 0.0) ? CVA_NAN : val / s;
+    }
+    cva__tiers_rank_free(&r);
+    return cva__report(diag, negative && !pp ? CVA_W_NEGATIVE : CVA_OK, 0, 0, -1, 0, NULL);
+}
+
+cva_status cva_whale_curve(const double *profit, size_t n, const cva_tiers_opts *opts, double *cum, double *whale,
+                           cva_whale_stats *stats, cva_diag *diag)
+{
+    cva_tiers_opts o;
+    cva__tiers_ranking r;
+    cva__ksum S = {0.0, 0.0}, C = {0.0, 0.0}, D = {0.0, 0.0};
+    int negative;
+    size_t i, neg = 0, peak = 0;
+    cva_status st;
+    double total, best = 0.0;
+    if (!stats || (n > 0 && !profit))
+        return cva__report(diag, CVA_E_NULLPTR, !stats ? 6 : 1, 0, -1, 0, NULL);
+    st = prologue(profit, n, opts, &o, &r, &negative, diag);
+    if (st != CVA_OK)
+        return st;
+    if (n == 0) {
+        stats->peak_index = 0;
+        stats->total = CVA_NAN;
+        stats->peak_profit = CVA_NAN;
+        stats->peak_height = CVA_NAN;
+        stats->unprofitable_share = CVA_NAN;
+        stats->profit_destroyed = CVA_NAN;
+        return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
+    }
+    for (i = 0; i < n; i++) {
+        const double x = r.sorted[i];
+        cva__ksum_add(&S, x);
+        if (x < 0.0) {
+            neg++;
+            cva__ksum_add(&D, x);
+        }
+    }
+    total = cva__ksum_value(&S);
+    for (i = 0; i < n; i++) {
+        double c;
+        cva__ksum_add(&C, r.sorted[i]);
+        c = cva__ksum_value(&C);
+        if (i == 0 || c > best) {
+            best = c;
+            peak = i + 1;
+        }
+        if (cum)
+            cum[i] = c;
+        if (whale)
+            whale[i] = total > 0.0 ? c / total : CVA_NAN;
+    }
+    cva__tiers_rank_free(&r);
+    stats->peak_index = (int64_t)peak;
+    stats->total = total;
+    stats->peak_profit = best;
+    stats->peak_height = total > 0.0 ? best / total : CVA_NAN;
+    stats->unprofitable_share = (double)neg / (double)n;
+    stats->profit_destroyed = total > 0.0 ? -cva__ksum_value(&D) / total + 0.0 : CVA_NAN; /* no -0 */
+    return cva__report(diag, CVA_OK, 0, 0, -1, 0, NULL);
+}

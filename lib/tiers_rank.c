@@ -1,0 +1,223 @@
+/*
+ * libcva — value tiers: options and the one descending ranking every
+ * tier function shares (SPEC §4; ties by lower index first).
+ * SPDX-License-Identifier: MIT
+ */
+#include "tiers_internal.h"
+
+static const cva_tiers_opts tiers_defaults = {
+    .struct_size = sizeof(cva_tiers_opts),
+    .value_kind = CVA_VALUE_PROFIT,
+    .potential = CVA_POT_NONE,
+    .flags = 0,
+    .mvc_share = 0.20,
+    .mgc_share = 0.30,
+    .bz_threshold = 0.0,
+    .grade_shares = {0.20, 0.30, 0.50},
+    .pyramid_shares = {0.20, 0.30},
+    .peer_quantile = 0.9,
+    .diag_share = 0.20,
+    .margin = (double)NAN,
+    .cost_per_order = 0.0,
+    .cost_per_customer = 0.0,
+    .order = NULL,
+    .alloc = NULL,
+};
+
+cva_status cva_tiers_opts_init_defaults(cva_tiers_opts *opts, size_t struct_size)
+{
+    if (!opts)
+        return CVA_E_NULLPTR;
+    if (struct_size != sizeof(cva_tiers_opts))
+        return CVA_E_ABI_MISMATCH;
+    *opts = tiers_defaults;
+    return CVA_OK;
+}
+
+static int in01(double s)
+{
+    return s >= 0.0 && s <= 1.0;
+}
+
+cva_status cva__tiers_opts(const cva_tiers_opts *opts, cva_tiers_opts *o, cva_diag *diag)
+{
+    *o = tiers_defaults;
+    if (opts && cva__copy_sized(o, sizeof *o, opts, sizeof(cva_tiers_opts)) != CVA_OK)
+        return cva__report(diag, CVA_E_ABI_MISMATCH, 0, 0, -1, 0, "unsupported cva_tiers_opts size");
+    if (o->value_kind < CVA_VALUE_REVENUE || o->value_kind > CVA_VALUE_CLV)
+        return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_TIERS_VALUE_KIND, -1, 0, "unknown value kind");
+    if (o->potential < CVA_POT_NONE || o->potential > CVA_POT_MODEL)
+        return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_TIERS_POTENTIAL, -1, 0, "unknown potential source");
+    if ((o->flags & ~(CVA_TIERS_GINI_POSITIVE_PART | CVA_TIERS_GINI_SMALL_SAMPLE | CVA_TIERS_PRESORTED)) != 0)
+        return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_TIERS_FLAGS, -1, 0, "unknown flag bits");
+    if (!in01(o->mvc_share))
+        return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_TIERS_MVC_SHARE, -1, 0, "mvc_share must be in [0, 1]");
+    if (!in01(o->mgc_share))
+        return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_TIERS_MGC_SHARE, -1, 0, "mgc_share must be in [0, 1]");
+    if (o->mvc_share + o->mgc_share > 1.0 + TIERS_EPS)
+        return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_TIERS_MVC_SHARE, -1, 0,
+                           "mvc_share + mgc_share must not exceed 1");
+    if (!isfinite(o->bz_threshold))
+        return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_TIERS_BZ_THRESHOLD, -1, 0, "bz_threshold must be finite");
+    if (!in01(o->grade_shares[0]) || !in01(o->grade_shares[1]) || !in01(o->grade_shares[2]) ||
+        o->grade_shares[0] + o->grade_shares[1] + o->grade_shares[2] > 1.0 + TIERS_EPS)
+        return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_TIERS_GRADE_SHARES, -1, 0,
+                           "grade shares must each be in [0, 1] and sum to at most 1");
+    if (!in01(o->pyramid_shares[0]) || !in01(o->pyramid_shares[1]) ||
+        o->pyramid_shares[0] + o->pyramid_shares[1] > 1.0 + TIERS_EPS)
+        return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_TIERS_PYRAMID_SHARES, -1, 0,
+                           "pyramid shares must each be in [0, 1] and sum to at most 1");
+    if (!in01(o->peer_quantile))
+        return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_TIERS_PEER_QUANTILE, -1, 0,
+                           "peer_quantile must be in [0, 1]");
+    if (!in01(o->diag_share))
+        return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_TIERS_DIAG_SHARE, -1, 0, "diag_share must be in [0, 1]");
+    if (!isnan(o->margin) && !in01(o->margin))
+        return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_TIERS_MARGIN, -1, 0,
+                           "margin must be in [0, 1] (NaN: use the cost column)");
+    if (!(isfinite(o->cost_per_order) && o->cost_per_order >= 0.0 && isfinite(o->cost_per_customer) &&
+          o->cost_per_customer >= 0.0))
+        return cva__report(diag, CVA_E_OPTION, 0, CVA_OPT_TIERS_COST_TO_SERVE, -1, 0,
+                           "cost-to-serve must be finite and >= 0");
+    return CVA_OK;
+}
+
+size_t cva__tiers_first_nonfinite(const double *v, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return i;
+    return n;
+}
+
+size_t cva__tiers_count(double share, size_t n)
+{
+    double c = ceil(share * (double)n - TIERS_EPS);
+    if (!(c > 0.0))
+        return 0;
+    if (c >= (double)n)
+        return n;
+    return (size_t)c;
+}
+
+/* The descending order by one stable LSD radix sort of (key of −v, index). The
+   indices are then compacted in place to the front of the result buffer (element
+   i's index is read from byte 16i + 8 before byte 8i is written), and the sorted
+   values decoded from the keys into the other half, so no pass after the sort
+   reads the values in random order. */
+static cva_status sort_desc(const double *v, size_t n, const cva_allocator *alloc, cva__tiers_ranking *r,
+                            cva_diag *diag)
+{
+    cva__kv *a, *s, *t;
+    uint64_t *out;
+    double *sorted;
+    size_t i;
+    if (n > SIZE_MAX / (2 * sizeof(cva__kv)))
+        return cva__report(diag, CVA_E_OVERFLOW, 0, 0, -1, 0, "too many values to sort");
+    a = (cva__kv *)cva__alloc(alloc, 2 * n * sizeof(cva__kv));
+    if (!a)
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+    for (i = 0; i < n; i++) {
+        a[i].key = cva__tiers_key(-v[i]);
+        a[i].val = i;
+    }
+    s = cva__radix_sort_kv(a, a + n, n);
+    t = s == a ? a + n : a;
+    sorted = (double *)(void *)t;
+    out = (uint64_t *)(void *)s;
+    for (i = 0; i < n; i++) {
+        const uint64_t k = s[i].key;
+        sorted[i] = -cva__tiers_unkey(k) + 0.0;
+        out[i] = s[i].val;
+    }
+    r->order = out;
+    r->sorted = sorted;
+    r->owned = a;
+    return CVA_OK;
+}
+
+cva_status cva__tiers_rank(const double *v, size_t n, const cva_tiers_opts *o, int use_opts_order,
+                           cva__tiers_ranking *r, cva_diag *diag)
+{
+    r->order = NULL;
+    r->sorted = NULL;
+    r->owned = NULL;
+    r->owned2 = NULL;
+    r->alloc = o->alloc;
+    if (use_opts_order && (o->flags & CVA_TIERS_PRESORTED)) {
+        size_t i;
+        for (i = 1; i < n; i++)
+            if (v[i - 1] < v[i])
+                return cva__report(diag, CVA_E_BADARG, 1, CVA_OPT_TIERS_FLAGS, (int64_t)i, 0,
+                                   "CVA_TIERS_PRESORTED: the values are not in descending order");
+        r->sorted = v;
+        return CVA_OK;
+    }
+    if (use_opts_order && o->order) {
+        const uint64_t *ord = o->order;
+        double *sorted = (double *)cva__alloc(o->alloc, (n ? n : 1) * sizeof(double));
+        size_t i;
+        if (!sorted)
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+        for (i = 0; i < n; i++) {
+            if (ord[i] >= n) {
+                cva__free(o->alloc, sorted);
+                return cva__report(diag, CVA_E_BADARG, 0, CVA_OPT_TIERS_ORDER, (int64_t)i, 0,
+                                   "opts->order holds an index >= n");
+            }
+            sorted[i] = v[ord[i]] + 0.0;
+            if (i > 0) {
+                const double a = sorted[i - 1], b = sorted[i];
+                if (!(a > b || (!(a < b) && ord[i - 1] < ord[i]))) {
+                    cva__free(o->alloc, sorted);
+                    return cva__report(diag, CVA_E_BADARG, 0, CVA_OPT_TIERS_ORDER, (int64_t)i, 0,
+                                       "opts->order is not the descending order of the values (ties by index)");
+                }
+            }
+        }
+        r->order = ord;
+        r->sorted = sorted;
+        r->owned2 = sorted;
+        return CVA_OK;
+    }
+    return sort_desc(v, n, o->alloc, r, diag);
+}
+
+void cva__tiers_rank_free(cva__tiers_ranking *r)
+{
+    cva__free(r->alloc, r->owned);
+    cva__free(r->alloc, r->owned2);
+    r->owned = NULL;
+    r->owned2 = NULL;
+    r->order = NULL;
+    r->sorted = NULL;
+}
+
+cva_status cva_value_order(const double *value, size_t n, const cva_tiers_opts *opts, uint64_t *order,
+                           double *sorted, cva_diag *diag)
+{
+    cva_tiers_opts o;
+    cva__tiers_ranking r;
+    cva_status st;
+    size_t bad;
+    if (n > 0 && !value)
+        return cva__report(diag, CVA_E_NULLPTR, 1, 0, -1, 0, NULL);
+    st = cva__tiers_opts(opts, &o, diag);
+    if (st != CVA_OK)
+        return st;
+    bad = cva__tiers_first_nonfinite(value, n);
+    if (bad < n)
+        return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)bad, 0, "value is NaN or infinite");
+    if (n == 0)
+        return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
+    st = cva__tiers_rank(value, n, &o, 0, &r, diag);
+    if (st != CVA_OK)
+        return st;
+    if (order)
+        memcpy(order, r.order, n * sizeof *order);
+    if (sorted)
+        memcpy(sorted, r.sorted, n * sizeof *sorted);
+    cva__tiers_rank_free(&r);
+    return cva__report(diag, CVA_OK, 0, 0, -1, 0, NULL);
+}
