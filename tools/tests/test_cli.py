@@ -7,7 +7,7 @@ Groups: help, cdnow, bad_input, formats, json, text_ids, occasion, stdin, demo,
         rfm_vectors, rfm_random, rfm_segments, rfm_report, rfm_json, rfm_errors, rfm_cdnow,
         fit_cdnow, fit_sbg, predict_values, predict_cdnow, model_errors, units, exports, no_silent,
         online_retail, fit_boundary, whatif, ladder, ladder_migration,
-        ladder_errors, tiers, retention.
+        ladder_errors, tiers, retention, churn.
 Exit status 0 pass, 1 fail, 77 skip (meson convention).
 """
 import csv
@@ -3490,6 +3490,127 @@ def t_retention():
         check(col in out1, "help retention documents " + col)
 
 
+# ---------------------------------------------------------------- churn (SPEC §5.7)
+
+def churn_ref_rules(txns, hiatus=270.0, k=3.0):
+    """Per customer with a purchase: (R, hiatus active, ipt active, ipt rule name), days."""
+    end = max(d for _, d, _ in txns)
+    days = {}
+    for c, d, a in txns:
+        if a >= 0:
+            days.setdefault(c, set()).add(d)
+    out, ipts = {}, []
+    for c, ds in days.items():
+        first, last = min(ds), max(ds)
+        ipt = (last - first).days / (len(ds) - 1) if len(ds) >= 2 else 0.0
+        if ipt > 0:
+            ipts.append(ipt)
+        out[c] = [(end - last).days, ipt]
+    ipts.sort()
+    med = None
+    if ipts:
+        h = len(ipts) // 2
+        med = ipts[h] if len(ipts) % 2 else (ipts[h - 1] + ipts[h]) / 2
+    ref = {}
+    for c, (R, ipt) in out.items():
+        if ipt > 0:
+            ipt_act, name = R <= k * ipt, "ipt"
+        elif med is not None:
+            ipt_act, name = R <= k * med, "ipt-median"
+        else:
+            ipt_act, name = R <= hiatus, "hiatus"
+        ref[c] = (R, R <= hiatus, ipt_act, name)
+    return ref
+
+
+def churn_txns(rng, n_cust):
+    out = []
+    for c in range(1, n_cust + 1):
+        d = rng.randint(0, 300)
+        for _ in range(rng.randint(1, 6)):
+            day_ = BASE + datetime.timedelta(days=min(500, d))
+            out.append(("C%03d" % c, day_, rng.choice([5, 10, 20, 7.5])))
+            if rng.random() < 0.1:
+                out.append(("C%03d" % c, day_, -3))  # a refund on a purchase day
+            d += int(rng.expovariate(1 / 60.0))
+    out.append(("R001", BASE + datetime.timedelta(days=20), -5))  # refunds only: left out
+    out.append(("C001", BASE + datetime.timedelta(days=500), 5))  # the data end is a purchase
+    return out
+
+
+def t_churn():
+    """cva churn: the rules against a pure-Python reference; P(alive) and CLV as cva predict."""
+    rng = random.Random(7)
+    txns = churn_txns(rng, 90)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "tx.csv")
+        write(path, retention_csv(txns))
+        for hiatus, k in ((270, 3), (120, 1.5)):
+            ref = churn_ref_rules(txns, hiatus, k)
+            opt = ["--hiatus-days", str(hiatus), "--ipt-multiple", str(k)]
+            rc, out, err = run(["churn", "--input", path, "--rule", "hiatus"] + opt)
+            got = rows(out)
+            check(rc == 0 and [r["customer_id"] for r in got] == sorted(ref), "churn hiatus: rows %s" % err)
+            check(all(int(r["active"]) == ref[r["customer_id"]][1] and r["rule"] == "hiatus" and
+                      r["p_alive"] == r["clv"] == r["value_at_risk"] == "" for r in got), "churn hiatus %g" % hiatus)
+            check(0 < sum(int(r["active"]) for r in got) < len(got), "churn hiatus: both outcomes")
+            rc, out, err = run(["churn", "--input", path, "--rule", "ipt"] + opt)
+            got = rows(out)
+            check(rc == 0 and len(got) == len(ref), "churn ipt: rows")
+            bad = [r for r in got if int(r["active"]) != ref[r["customer_id"]][2] or
+                   r["rule"] != ref[r["customer_id"]][3]]
+            check(not bad, "churn ipt k=%g: %r" % (k, bad[:3]))
+            check({r["rule"] for r in got} == {"ipt", "ipt-median"}, "churn ipt: both ipt kinds")
+        ref = churn_ref_rules(txns)
+        seen = set()
+        for model in ("bgnbd", "pnbd"):
+            # P(alive) and CLV are those of cva predict (same fit, days, 12 months, 1 %/month)
+            rc, pout, perr = run(["predict", "--input", path, "--model", model, "--spend", "gg", "--horizon", "1",
+                                  "--time-unit", "day"])
+            pred = {r["customer_id"]: r for r in rows(pout)}
+            for thr in (0.5, 0.1):
+                rc, out, err = run(["churn", "--input", path, "--model", model, "--threshold", str(thr)])
+                got = rows(out)
+                check(rc == 0 and len(got) == len(ref) and len(pred) == len(ref), "churn all %s: rows %s" % (model, err))
+                bad = []
+                for r in got:
+                    c = r["customer_id"]
+                    p, clv, var = float(r["p_alive"]), float(r["clv"]), float(r["value_at_risk"])
+                    flags = [("p-alive", p >= thr), ("ipt", ref[c][2]), ("hiatus", ref[c][1])]
+                    want_act = all(a for _, a in flags)
+                    want_rule = "p-alive" if want_act else [nm for nm, a in flags if not a][0]
+                    if want_rule == "ipt" and ref[c][3] != "ipt":
+                        want_rule = ref[c][3]
+                    ok = (r["p_alive"] == pred[c]["p_alive"] and r["clv"] == pred[c]["clv"] and
+                          abs(var - clv * (1 - p)) <= 1e-12 * max(1.0, abs(clv)) and
+                          int(r["active"]) == want_act and r["rule"] == want_rule)
+                    if not ok:
+                        bad.append((r, ref[c], pred[c]))
+                check(not bad, "churn all %s thr %g: %d rows differ, e.g. %r" % (model, thr, len(bad), bad[:2]))
+                seen |= {r["rule"] for r in got}
+                check({r["active"] for r in got} == {"0", "1"}, "churn all %s thr %g: both outcomes" % (model, thr))
+            rc, out, err = run(["churn", "--input", path, "--rule", "p-alive", "--model", model, "--format", "json"])
+            j = json.loads(out) if rc == 0 else {"customers": []}
+            check(len(j["customers"]) == len(ref) and all(
+                (c["active"] == 1) == (c["p_alive"] >= 0.5) and c["rule"] == "p-alive" for c in j["customers"]),
+                "churn p-alive json %s" % model)
+        check(seen == {"p-alive", "ipt", "ipt-median", "hiatus"}, "churn all: every rule decides somewhere %r" % seen)
+        check("left out" in err, "churn: the refund-only customer is noted")
+        target = os.path.join(tmp, "out.csv")
+        for args, code, needle in ((["--rule", "rfm"], 2, "--rule"), (["--model", "bgbb"], 2, "--model"),
+                                   (["--threshold", "1.5"], 2, "threshold"), (["--hiatus-days", "0"], 2, "hiatus"),
+                                   (["--calibration-end", "2024-05-01"], 2, "calibration")):
+            write(target, "old\n")
+            rc, out, err = run(["churn", "--input", path, "-o", target] + args)
+            check(rc == code and needle in err, "churn %s: exit %d with %r (got %d, %r)" % (args, code, needle, rc, err))
+            check(open(target).read() == "old\n", "churn %s: the output is untouched" % args)
+    rc1, out1, _ = run(["help", "churn"])
+    rc2, out2, _ = run(["churn", "--help"])
+    check(rc1 == 0 and out1 == out2 and "Usage: cva churn" in out1, "help churn")
+    for w in ("value_at_risk", "ipt-median", "--hiatus-days", "--ipt-multiple", "--threshold", "--model"):
+        check(w in out1, "help churn documents " + w)
+
+
 GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats": t_formats, "json": t_json,
           "text_ids": t_text_ids, "occasion": t_occasion, "stdin": t_stdin, "demo": t_demo,
           "rfm_vectors": t_rfm_vectors, "rfm_random": t_rfm_random, "rfm_segments": t_rfm_segments,
@@ -3499,7 +3620,8 @@ GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats":
           "no_silent": t_no_silent, "online_retail": t_online_retail, "fit_boundary": t_fit_boundary,
           "whatif": t_whatif,
           "ladder": t_ladder, "ladder_migration": t_ladder_migration, "ladder_errors": t_ladder_errors,
-          "tiers": t_tiers, "retention": t_retention}
+          "tiers": t_tiers, "retention": t_retention,
+          "churn": t_churn}
 
 
 def main():
