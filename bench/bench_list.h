@@ -12,6 +12,7 @@
     X(read_bound, NULL, "streaming pass over id, t, amount (read-bandwidth reference)")    \
     X(summarize_alloc, NULL, "cva_txn_summarize, default options, library allocates")      \
     X(summarize_work, NULL, "cva_txn_summarize, default options, caller workspace")        \
+    X(cohorts, NULL, "cva_txn_cohorts, periods of 30 days, size/active/retained, lib allocates") \
     X(naive, NULL, "naive reference: qsort rows by (id, t, row), then one pass")
 
 #endif /* CVA_BENCH_LIST_H */

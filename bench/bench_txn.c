@@ -57,6 +57,8 @@ typedef struct bench_ctx {
     size_t work_size;
     /* naive outputs */
     naive_out nv;
+    /* cohort table (the cohorts case) */
+    cva_cohort_table coh;
 } bench_ctx;
 
 static void *xmalloc(size_t bytes)
@@ -282,6 +284,36 @@ static double bench_summarize_work(void *p)
 {
     bench_ctx *c = (bench_ctx *)p;
     return run_summarize(c, c->work, c->work_size);
+}
+
+/* Acquisition cohorts on the same rows: periods of 30 days, the three outputs a retention
+   table needs; the arrays are sized by a first (untimed) call. */
+static double bench_cohorts(void *p)
+{
+    bench_ctx *c = (bench_ctx *)p;
+    cva_txn_input in = make_input(c);
+    cva_txn_opts o;
+    cva_status st;
+    cva_txn_opts_init_defaults(&o, sizeof o);
+    o.period_length = 30.0;
+    if (c->coh.struct_size == 0) {
+        size_t nc;
+        cva_cohort_table_init(&c->coh, sizeof c->coh);
+        st = cva_txn_cohorts(&in, &o, &c->coh, NULL, 0, NULL);
+        if (st != CVA_E_BUFFER_TOO_SMALL)
+            return -1.0;
+        nc = c->coh.n_cohorts;
+        c->coh.capacity = nc;
+        c->coh.size = (double *)xmalloc(nc * sizeof(double));
+        c->coh.active = (double *)xmalloc(nc * nc * sizeof(double));
+        c->coh.retained = (double *)xmalloc(nc * nc * sizeof(double));
+    }
+    st = cva_txn_cohorts(&in, &o, &c->coh, NULL, 0, NULL);
+    if (st < 0) {
+        fprintf(stderr, "cva-bench: cva_txn_cohorts: %s\n", cva_strerror(st));
+        return -1.0;
+    }
+    return (double)c->coh.n_customers + 1e-9 * c->coh.retained[0];
 }
 
 static double bench_naive(void *p)
@@ -591,6 +623,9 @@ static void free_ctx(bench_ctx *c)
     free(s->T);
     free(s->monetary_value);
     free(s->days_since_last);
+    free(c->coh.size);
+    free(c->coh.active);
+    free(c->coh.retained);
     free(c->nv.customer_id);
     free(c->nv.n_txn);
     free(c->nv.first_t);
@@ -617,6 +652,7 @@ int main(int argc, char **argv)
     const char *script = CVA_BENCH_SRCDIR "/pandas_summary.py";
     int do_pandas = 0, do_mem = 1, failed = 0, a;
     unsigned pandas_repeat = 1;
+    double t_sum_alloc = (double)NAN, t_cohorts = (double)NAN;
     double t_read = (double)NAN, t_naive = (double)NAN, t_pandas = (double)NAN, t_plain = (double)NAN, pandas_sum_freq = (double)NAN;
     size_t pandas_customers = 0;
     py_times py = {(double)NAN, (double)NAN, (double)NAN, 0};
@@ -725,6 +761,10 @@ int main(int argc, char **argv)
             t_read = res[i].median_s;
         if (!strcmp(e->name, "naive"))
             t_naive = res[i].median_s;
+        if (!strcmp(e->name, "summarize_alloc"))
+            t_sum_alloc = res[i].median_s;
+        if (!strcmp(e->name, "cohorts"))
+            t_cohorts = res[i].median_s;
         fprintf(stderr, "cva-bench: %s median %.4f s over %u samples\n", e->name, res[i].median_s,
                 res[i].samples);
     }
@@ -775,6 +815,11 @@ int main(int argc, char **argv)
                "x_read=%s speedup_vs_naive=%s speedup_vs_pandas=%s speedup_vs_pandas_plain=%s%s\n",
                bench_entries[i].name, c.n, k, res[i].median_s, res[i].min_s, res[i].samples,
                res[i].ns_per_elem, r1, r2, r3, r4, res[i].failed ? " FAILED" : "");
+    }
+    if (!isnan(t_cohorts) && !isnan(t_sum_alloc)) {
+        /* issue 11: cohort tables in at most 1.5x the time of the summaries, same input, same run */
+        printf("ratio cohorts/summarize_alloc=%.3f cohorts=%zu (target <= 1.5)\n", t_cohorts / t_sum_alloc,
+               c.coh.n_cohorts);
     }
     if (!isnan(t_pandas)) {
         char r1[32], r2[32];

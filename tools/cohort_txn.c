@@ -49,8 +49,43 @@ static int64_t calendar_period(double days, int calendar)
     return y * 4 + (int64_t)(m - 1) / 3;
 }
 
-int cli_cohorts_from_txn(const cli_input_opts *o, const cli_txn *tx, int calendar, double length_days,
-                         double **surv, size_t *n_cohorts, cli_err *err)
+double cli_cohort_period_start(int64_t period, int calendar)
+{
+    int64_t y, r;
+    switch (calendar) {
+    case CLI_CPER_WEEK:
+        return (double)(period * 7 + 4);
+    case CLI_CPER_MONTH:
+        y = period / 12;
+        r = period % 12;
+        if (r < 0) {
+            r += 12;
+            y--;
+        }
+        return (double)cli_days_from_civil(y, (unsigned)r + 1u, 1u);
+    case CLI_CPER_QUARTER:
+        y = period / 4;
+        r = period % 4;
+        if (r < 0) {
+            r += 4;
+            y--;
+        }
+        return (double)cli_days_from_civil(y, (unsigned)(3 * r) + 1u, 1u);
+    default:
+        return (double)period;
+    }
+}
+
+void cli_cohorts_free(cli_cohorts *c)
+{
+    free(c->size);
+    free(c->active);
+    free(c->retained);
+    memset(c, 0, sizeof *c);
+}
+
+int cli_cohort_table_txn(const cli_input_opts *o, const cli_txn *tx, int calendar, double length_days,
+                         int want_active, cli_cohorts *c, cli_err *err)
 {
     cva_txn_input in;
     cva_txn_opts to;
@@ -60,17 +95,10 @@ int cli_cohorts_from_txn(const cli_input_opts *o, const cli_txn *tx, int calenda
     size_t i, nc;
     cva_status st;
 
-    *surv = NULL;
-    *n_cohorts = 0;
-    memset(&in, 0, sizeof in);
-    in.struct_size = sizeof in;
-    in.n = tx->n;
-    if (tx->n > 0) {
-        in.customer_id = tx->cid;
-        in.t = tx->t;
-        in.amount = tx->amount;
-        in.cost = tx->cost;
-    }
+    memset(c, 0, sizeof *c);
+    cli_txn_input(tx, &in);
+    in.period = NULL; /* the occasion periods of the loader are not cohort periods */
+    in.referrer_id = NULL;
     if (cva_txn_opts_init_defaults(&to, sizeof to) != CVA_OK || cva_cohort_table_init(&ct, sizeof ct) != CVA_OK ||
         cva_diag_init(&dg, sizeof dg) != CVA_OK)
         return cli_fail(err, CLI_EXIT_LIB, "library ABI mismatch (cva_cohort_table)");
@@ -94,22 +122,43 @@ int cli_cohorts_from_txn(const cli_input_opts *o, const cli_txn *tx, int calenda
         }
         ct.capacity = nc;
         ct.retained = (double *)cli_xmalloc(nc * nc * sizeof(double));
+        ct.size = (double *)cli_xmalloc(nc * sizeof(double));
+        if (want_active)
+            ct.active = (double *)cli_xmalloc(nc * nc * sizeof(double));
         st = cva_txn_cohorts(&in, &to, &ct, NULL, 0, &dg);
     }
     free(per);
+    c->n = ct.n_cohorts;
+    c->first_period = ct.first_period;
+    c->size = ct.size;
+    c->active = ct.active;
+    c->retained = ct.retained;
     if (st == CVA_W_EMPTY || (st >= 0 && ct.n_cohorts == 0)) {
-        free(ct.retained);
+        cli_cohorts_free(c);
         return cli_fail(err, CLI_EXIT_DATA, "%s: no purchase, so no acquisition cohort", o->input);
     }
     if (st < 0) {
-        free(ct.retained);
+        cli_cohorts_free(c);
         if (dg.index >= 0)
             return cli_fail(err, CLI_EXIT_DATA, "%s: row %lld: %s", o->input, (long long)dg.index + 1,
                             dg.detail ? dg.detail : cva_strerror(st));
         return cli_fail(err, st == CVA_E_OPTION || st == CVA_E_OVERFLOW ? CLI_EXIT_USAGE : CLI_EXIT_LIB,
                         "cohorts: %s", dg.detail ? dg.detail : cva_strerror(st));
     }
-    *surv = ct.retained;
-    *n_cohorts = ct.n_cohorts;
+    return 0;
+}
+
+int cli_cohorts_from_txn(const cli_input_opts *o, const cli_txn *tx, int calendar, double length_days,
+                         double **surv, size_t *n_cohorts, cli_err *err)
+{
+    cli_cohorts c;
+    int rc = cli_cohort_table_txn(o, tx, calendar, length_days, 0, &c, err);
+    *surv = NULL;
+    *n_cohorts = 0;
+    if (rc)
+        return rc;
+    free(c.size);
+    *surv = c.retained;
+    *n_cohorts = c.n;
     return 0;
 }

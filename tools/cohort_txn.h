@@ -25,4 +25,25 @@ int cli_cohort_period_code(const char *name);
 int cli_cohorts_from_txn(const cli_input_opts *o, const cli_txn *tx, int calendar, double length_days,
                          double **surv, size_t *n_cohorts, cli_err *err);
 
+/** An acquisition-cohort table of a transaction file (cva_txn_cohorts() outputs). */
+typedef struct cli_cohorts {
+    size_t n;             /**< cohorts (= columns of the matrices) */
+    int64_t first_period; /**< period of cohort 0 */
+    double *size;         /**< customers acquired per cohort (malloc'd) */
+    double *active;       /**< n x n, NaN past the data end (malloc'd; NULL unless asked for) */
+    double *retained;     /**< n x n survivor matrix, NaN past the data end (malloc'd) */
+} cli_cohorts;
+
+/**
+ * The cohort table of the loaded transactions (periods as for cli_cohorts_from_txn()),
+ * with the active matrix when @p want_active. On an error @p c holds nothing.
+ * 0 or an exit code.
+ */
+int cli_cohort_table_txn(const cli_input_opts *o, const cli_txn *tx, int calendar, double length_days,
+                         int want_active, cli_cohorts *c, cli_err *err);
+void cli_cohorts_free(cli_cohorts *c);
+
+/** First day (days since 1970-01-01) of calendar period @p period (a CLI_CPER_* code). */
+double cli_cohort_period_start(int64_t period, int calendar);
+
 #endif

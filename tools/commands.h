@@ -14,6 +14,8 @@ int cmd_predict(int argc, char **argv);
 int cmd_whatif(int argc, char **argv);
 int cmd_ladder(int argc, char **argv);
 int cmd_tiers(int argc, char **argv);
+int cmd_retention(int argc, char **argv);
+int cmd_churn(int argc, char **argv);
 
 /** Full help text of a subcommand, printed by `cva help NAME` and `cva NAME --help`. */
 void cmd_summary_help(void);
@@ -24,5 +26,7 @@ void cmd_predict_help(void);
 void cmd_whatif_help(void);
 void cmd_ladder_help(void);
 void cmd_tiers_help(void);
+void cmd_retention_help(void);
+void cmd_churn_help(void);
 
 #endif /* CVA_CLI_COMMANDS_H */

@@ -13,7 +13,7 @@ RFM (SPEC §3): :func:`rfm_from_summary`, :func:`rfm_raw`, :func:`rfm_score`,
 Churn and spend models (SPEC §5, §6.3): :class:`BetaGeo`, :class:`ModifiedBetaGeo`,
 :class:`ParetoNBD`, :class:`BetaGeoBetaBinom`, :class:`GammaGamma`,
 :class:`ShiftedBetaGeo`, :func:`clv`, :func:`cohort_curves`; cohort tables from
-transactions: :func:`cohorts`.
+transactions: :func:`cohorts`; calendar cohort retention tables: :func:`cohort_table`.
 Retention economics (SPEC §6): :func:`clv_constant`, :func:`margin_multiple`,
 :func:`retention_elasticities`, :func:`customer_equity`, :func:`steady_state_profit`,
 :func:`whatif` (the retention-profit what-if, :class:`WhatIf`); churn flags per customer
@@ -71,7 +71,7 @@ from ._lib import (
 from ._lib import get as library
 from ._txn import summarize, Summary, Workspace, to_days, from_days
 from ._sim import simulate, Simulation
-from ._cohort import cohorts, Cohorts
+from ._cohort import cohorts, Cohorts, cohort_table
 from ._rfm import (
     rfm_raw, rfm_from_summary, rfm_score, rfm_cuts, rfm_assign, rfm_composite, rfm_segment,
     rfm_segment_labels, rfm_map_check, rfm_report, rfm_high_influence, segment_map,
@@ -128,7 +128,7 @@ __all__ = [
     "BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "BetaGeoBetaBinom", "GammaGamma",
     "ShiftedBetaGeo", "clv", "cohort_curves", "CohortCurves", "Lifetime", "gg_correlation",
     "simulate_btyd", "simulate_gg_spend", "simulate_sbg", "BtydSimulation",
-    "cohorts", "Cohorts", "CohortTable",
+    "cohorts", "Cohorts", "CohortTable", "cohort_table",
     "FitOpts", "ModelFit", "ClvOpts", "ProgressFunc", "fit_opts_init_defaults",
     "model_fit_init", "clv_opts_init_defaults", "model_n_params", "model_param_names",
     "ladder", "ladder_migration", "ladder_project", "ladder_referrals", "ladder_state_name",

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tests of the retention-economics functions of the Python binding (SPEC §6):
 cva.clv_constant, cva.margin_multiple, cva.retention_elasticities,
-cva.customer_equity, cva.steady_state_profit and cva.whatif.
+cva.customer_equity, cva.steady_state_profit, cva.whatif and cva.cohort_table.
 
 References: the worked examples of SPEC §6, discounted sums written out term by term
 here (math.fsum), hand-derived what-if values, and the error mapping of §6.8.
@@ -304,6 +304,169 @@ class TestChurnFlags(unittest.TestCase):
             cva.churn_flags([1.0, 2.0], p_alive=[0.5])
         with self.assertRaises(cva.NonFiniteError):
             cva.churn_flags([float("nan")])
+
+
+def cohort_txns(seed, n_cust=120, span=420):
+    """Random transactions (customer, ISO date, amount) with refunds, zero amounts, a gap of
+    quiet periods and a customer with refunds only."""
+    import datetime
+    rng = random.Random(seed)
+    base = datetime.date(2023, 11, 20)
+    out = []
+    for c in range(1, n_cust + 1):
+        d = rng.randint(0, span - 1)
+        for _ in range(rng.randint(1, 6)):
+            out.append(("K%03d" % c, (base + datetime.timedelta(days=min(span, d))).isoformat(),
+                        rng.choice([5.0, 12.5, 0.0, 30.0])))
+            if rng.random() < 0.1:
+                out.append(("K%03d" % c, out[-1][1], -4.0))  # a refund: no purchase
+            d += int(rng.expovariate(1 / 75.0))
+    out.append(("R001", base.isoformat(), -3.0))
+    out.append(("K001", (base + datetime.timedelta(days=span)).isoformat(), 1.0))  # the data end
+    rng.shuffle(out)
+    return out
+
+
+def cohort_ref_python(txns, cohort):
+    """Pure-Python reference of cva.cohort_table: {(cohort date, j): row tuple}."""
+    import datetime
+
+    def per(iso):
+        d = datetime.date.fromisoformat(iso)
+        return {"day": d.toordinal(), "week": (d.toordinal() - 1) // 7, "month": d.year * 12 + d.month - 1,
+                "quarter": d.year * 4 + (d.month - 1) // 3}[cohort]
+
+    def start(p):
+        if cohort == "day":
+            return datetime.date.fromordinal(p).isoformat()
+        if cohort == "week":
+            return datetime.date.fromordinal(7 * p + 1).isoformat()
+        if cohort == "month":
+            return datetime.date(p // 12, p % 12 + 1, 1).isoformat()
+        return datetime.date(p // 4, 3 * (p % 4) + 1, 1).isoformat()
+
+    pend = per(max(d for _, d, _ in txns))
+    bought = {}
+    for c, d, a in txns:
+        if a >= 0:
+            bought.setdefault(c, set()).add(per(d))
+    first = {c: min(s) for c, s in bought.items()}
+    p0 = min(first.values())
+    ret = {}
+    for c, s in bought.items():
+        for j in range(pend - first[c] + 1):
+            key = (first[c], j)
+            ret.setdefault(key, [0, 0, 0])
+            ret[key][0] += 1
+            ret[key][1] += (first[c] + j) in s
+            ret[key][2] += max(s) >= first[c] + j
+    r_pool, s_pool = [None], [1.0]
+    for j in range(1, pend - p0 + 1):
+        num = sum(v[2] for (p, jj), v in ret.items() if jj == j)
+        den = sum(ret[(p, j - 1)][2] for (p, jj) in ret if jj == j)
+        r_pool.append(num / den if den else None)
+        s_pool.append(s_pool[-1] * r_pool[-1] if r_pool[-1] is not None and s_pool[-1] is not None else None)
+    return {(start(p), j): (v[0], v[1], v[2], v[1] / v[0], r_pool[j], s_pool[j]) for (p, j), v in ret.items()}
+
+
+class TestCohortTable(unittest.TestCase):
+    COLS = ["cohort", "period", "customers", "active", "retained", "active_rate", "retention", "survival"]
+
+    def _rows(self, table):
+        if hasattr(table, "to_dict"):
+            cols = {k: list(table[k]) for k in table.columns}
+        else:
+            cols = table
+        self.assertEqual(list(cols), self.COLS)
+        return [tuple(cols[k][i] for k in self.COLS) for i in range(len(cols["cohort"]))]
+
+    def _close(self, got, want):
+        if want is None:
+            return math.isnan(got)
+        return abs(got - want) <= 1e-12 * max(1.0, abs(want))
+
+    def test_against_python_reference(self):
+        txns = cohort_txns(5)
+        cols = tuple(zip(*txns))
+        for cohort in ("day", "week", "month", "quarter"):
+            got = self._rows(cva.cohort_table(cols, cohort=cohort))
+            want = cohort_ref_python(txns, cohort)
+            self.assertEqual(len(got), len(want), cohort)
+            self.assertGreater(len({k[0] for k in want}), 3, cohort)
+            for row in got:
+                w = want[(row[0], row[1])]
+                self.assertEqual(tuple(row[2:5]), w[:3], (cohort, row))
+                for g, x in zip(row[5:], w[3:]):
+                    self.assertTrue(self._close(g, x), (cohort, row, w))
+
+    def test_summary_input(self):
+        txns = cohort_txns(9)
+        cid, t, amt = zip(*txns)
+        s = cva.summarize(list(cid), list(t), list(amt))
+        a = self._rows(cva.cohort_table((cid, t, amt), cohort="month"))
+        b = self._rows(cva.cohort_table(s, cohort="month"))
+        self.assertEqual(len(a), len(b))
+        for x, y in zip(a, b):
+            self.assertEqual((x[0], x[1], x[2], x[4]), (y[0], y[1], y[2], y[4]))
+            if x[1] == 0:
+                self.assertEqual(y[3], x[3])
+            else:
+                self.assertTrue(math.isnan(y[3]) and math.isnan(y[5]))
+            for g, h in zip(x[6:], y[6:]):
+                self.assertTrue((math.isnan(g) and math.isnan(h)) or g == h)
+
+    def test_against_pandas_groupby(self):
+        try:
+            import pandas as pd
+        except ImportError:
+            self.skipTest("pandas is not importable")
+        txns = cohort_txns(17, n_cust=200)
+        df = pd.DataFrame(txns, columns=["customer_id", "date", "amount"])
+        df["date"] = pd.to_datetime(df["date"])
+        got = cva.cohort_table(df, cohort="month")
+        self.assertIsInstance(got, pd.DataFrame)
+        self.assertEqual(list(got.columns), self.COLS)
+        # reference: pandas groupby on calendar months
+        buy = df[df.amount >= 0].copy()
+        buy["p"] = buy.date.dt.year * 12 + buy.date.dt.month - 1
+        end_p = int(df.date.max().year * 12 + df.date.max().month - 1)
+        first = buy.groupby("customer_id").p.min().rename("c")
+        last = buy.groupby("customer_id").p.max().rename("last")
+        buy = buy.join(first, on="customer_id")
+        size = first.value_counts()
+        act = buy.assign(j=buy.p - buy.c).groupby(["c", "j"]).customer_id.nunique()
+        cust = pd.concat([first, last], axis=1)
+        ref = []
+        for c in sorted(size.index):
+            for j in range(end_p - c + 1):
+                ref.append({"c": c, "j": j, "customers": int(size[c]), "active": int(act.get((c, j), 0)),
+                            "retained": int(((cust.c == c) & (cust["last"] >= c + j)).sum())})
+        ref = pd.DataFrame(ref)
+        prev = ref.assign(j=ref.j + 1)[["c", "j", "retained"]].rename(columns={"retained": "prev"})
+        pooled = ref.merge(prev, on=["c", "j"]).groupby("j")[["retained", "prev"]].sum()
+        pooled_r = (pooled.retained / pooled.prev)
+        ref["retention"] = ref.j.map(pooled_r)
+        ref["survival"] = ref.j.map(pooled_r.cumprod()).fillna(1.0)
+        ref["cohort"] = [pd.Timestamp(year=c // 12, month=c % 12 + 1, day=1).strftime("%Y-%m-%d") for c in ref.c]
+        self.assertEqual(len(got), len(ref))
+        self.assertEqual(list(got.cohort), list(ref.cohort))
+        self.assertEqual(list(got.period), list(ref.j))
+        for col in ("customers", "active", "retained"):
+            self.assertEqual(list(got[col].astype(int)), list(ref[col]), col)
+        self.assertTrue(((got.active_rate - ref.active / ref.customers).abs() < 1e-12).all())
+        r0 = got.period == 0
+        self.assertTrue(got.retention[r0].isna().all())
+        self.assertTrue(((got.retention[~r0] - ref.retention[~r0]).abs() < 1e-12).all())
+        self.assertTrue(((got.survival - ref.survival).abs() < 1e-12).all())
+
+    def test_errors(self):
+        with self.assertRaises(cva.BadArgumentError):
+            cva.cohort_table((["a"], ["2024-01-01"], [1.0]), cohort="year")
+        with self.assertRaises(cva.BadArgumentError):
+            cva.cohort_table({"customer_id": ["a"], "amount": [1.0]})
+        s = cva.summarize(["a"], ["2024-01-01"], [1.0])
+        with self.assertRaises(cva.BadArgumentError):
+            cva.cohort_table(s, end="2024-02-01")
 
 
 if __name__ == "__main__":

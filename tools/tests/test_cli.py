@@ -7,7 +7,7 @@ Groups: help, cdnow, bad_input, formats, json, text_ids, occasion, stdin, demo,
         rfm_vectors, rfm_random, rfm_segments, rfm_report, rfm_json, rfm_errors, rfm_cdnow,
         fit_cdnow, fit_sbg, predict_values, predict_cdnow, model_errors, units, exports, no_silent,
         online_retail, fit_boundary, whatif, ladder, ladder_migration,
-        ladder_errors, tiers.
+        ladder_errors, tiers, retention, churn.
 Exit status 0 pass, 1 fail, 77 skip (meson convention).
 """
 import csv
@@ -3287,6 +3287,330 @@ def t_whatif():
         check(opt in out1, "help whatif documents " + opt)
 
 
+# ---------------------------------------------------------------- retention (SPEC §5.8)
+
+def retention_period(d, cohort):
+    """Calendar period of a date: day number, ISO week (Monday start), month, quarter."""
+    if cohort == "day":
+        return d.toordinal()
+    if cohort == "week":
+        return (d.toordinal() - 1) // 7  # ordinal 1 = Monday 0001-01-01
+    if cohort == "month":
+        return d.year * 12 + d.month - 1
+    return d.year * 4 + (d.month - 1) // 3
+
+
+def retention_start(p, cohort):
+    if cohort == "day":
+        return datetime.date.fromordinal(p)
+    if cohort == "week":
+        return datetime.date.fromordinal(p * 7 + 1)
+    if cohort == "month":
+        return datetime.date(p // 12, p % 12 + 1, 1)
+    return datetime.date(p // 4, 3 * (p % 4) + 1, 1)
+
+
+def retention_ref(txns, cohort, end=None):
+    """Pure-Python cohort table: {(cohort date, j): (customers, active, retained, active_rate,
+    retention, survival)} from (customer, date, amount) rows; purchases are amounts >= 0."""
+    if end is None:
+        end = max(d for _, d, _ in txns)
+    per = {}
+    for c, d, a in txns:
+        if a >= 0 and d <= end:
+            per.setdefault(c, set()).add(retention_period(d, cohort))
+    pend = retention_period(end, cohort)
+    first = {c: min(s) for c, s in per.items()}
+    last = {c: max(s) for c, s in per.items()}
+    cohorts = sorted(set(first.values()))
+    members = {p: [c for c in per if first[c] == p] for p in cohorts}
+    retained = {(p, j): sum(1 for c in members[p] if last[c] >= p + j) for p in cohorts for j in range(pend - p + 1)}
+    active = {(p, j): sum(1 for c in members[p] if p + j in per[c]) for p in cohorts for j in range(pend - p + 1)}
+    nper = pend - cohorts[0] + 1
+    ret, surv = [None], [1.0]
+    for j in range(1, nper):
+        num = sum(retained[(p, j)] for p in cohorts if (p, j) in retained)
+        den = sum(retained[(p, j - 1)] for p in cohorts if (p, j) in retained)
+        r = num / den if den > 0 else None
+        ret.append(r)
+        surv.append(surv[-1] * r if r is not None and surv[-1] is not None else None)
+    out = {}
+    for p in cohorts:
+        size = len(members[p])
+        for j in range(pend - p + 1):
+            out[(retention_start(p, cohort).isoformat(), j)] = (size, active[(p, j)], retained[(p, j)],
+                                                               active[(p, j)] / size, ret[j], surv[j])
+    return out
+
+
+def retention_txns(rng, n_cust, span):
+    out = []
+    for c in range(1, n_cust + 1):
+        start = rng.randint(0, span - 1)
+        for _ in range(rng.randint(1, 6)):
+            d = BASE + datetime.timedelta(days=min(span, start + int(rng.expovariate(1 / 90.0))))
+            out.append(("K%03d" % c, d, rng.choice([5, 12.5, 30, 0])))
+        if c % 7 == 0:  # a refund on a purchase date: never makes the customer active
+            out.append(("K%03d" % c, out[-1][1] + datetime.timedelta(days=rng.randint(1, 60)), -4.0))
+    out.append(("K001", BASE + datetime.timedelta(days=span), 1.0))  # the data end is a purchase
+    rng.shuffle(out)
+    return out
+
+
+def retention_csv(txns):
+    return "customer_id,date,amount\n" + "".join("%s,%s,%s\n" % (c, d.isoformat(), a) for c, d, a in txns)
+
+
+def retention_close(got, want):
+    if want is None:
+        return got == ""
+    return got != "" and abs(float(got) - want) <= 1e-12 * max(1.0, abs(want))
+
+
+def retention_compare(out, want, what):
+    got = rows(out)
+    check(len(got) == len(want), "%s: %d rows, want %d" % (what, len(got), len(want)))
+    bad = 0
+    for r in got:
+        key = (r["cohort"], int(r["period"]))
+        w = want.get(key)
+        ok = w is not None and int(r["customers"]) == w[0] and int(r["active"]) == w[1] and \
+            int(r["retained"]) == w[2] and retention_close(r["active_rate"], w[3]) and \
+            retention_close(r["retention"], w[4]) and retention_close(r["survival"], w[5])
+        if not ok and bad < 3:
+            check(False, "%s: row %r, want %r" % (what, r, w))
+        bad += not ok
+    check(bad == 0, "%s: %d rows differ" % (what, bad))
+    return got
+
+
+def sbg_ll(alpha, beta, ret_matrix):
+    """SPEC §5.8 log-likelihood of survivor rows (lists of counts, j = 0..J_c)."""
+    ll = 0.0
+    for row in ret_matrix:
+        p, s = alpha / (alpha + beta), 1.0
+        for t in range(1, len(row)):
+            ll += (row[t - 1] - row[t]) * math.log(p)
+            s -= p
+            p *= (beta + t - 1) / (alpha + beta + t)
+        ll += row[-1] * math.log(s)
+    return ll
+
+
+def t_retention():
+    """cva retention: cohort tables against a pure-Python reference on random transactions."""
+    rng = random.Random(20261206)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "tx.csv")
+        txns = retention_txns(rng, 150, 500)
+        write(path, retention_csv(txns))
+        for cohort, n_min in (("month", 17), ("quarter", 6), ("week", 70), ("day", 400)):
+            rc, out, err = run(["retention", "--input", path, "--cohort", cohort])
+            check(rc == 0, "retention %s: exit %d %s" % (cohort, rc, err))
+            check(out.startswith("cohort,period,customers,active,retained,active_rate,retention,survival\n"),
+                  "retention %s header" % cohort)
+            want = retention_ref(txns, cohort)
+            check(len({k[0] for k in want}) >= 2 and max(k[1] for k in want) >= n_min - 1,
+                  "retention %s: the random data span several periods" % cohort)
+            retention_compare(out, want, "retention --cohort " + cohort)
+        # default is month; --end drops the later rows
+        rc, out, _ = run(["retention", path])
+        rc2, out2, _ = run(["retention", "--input", path, "--cohort", "month"])
+        check(rc == 0 and out == out2, "retention: --cohort month is the default")
+        end = BASE + datetime.timedelta(days=300)
+        rc, out, err = run(["retention", "--input", path, "--cohort", "quarter", "--end", end.isoformat()])
+        check(rc == 0, "retention --end: exit %d %s" % (rc, err))
+        retention_compare(out, retention_ref(txns, "quarter", end), "retention --end")
+
+        # --fit on random data that is no sBG population: the fit is at a boundary, which is a
+        # warning on stderr and the status in the JSON
+        rc, out, err = run(["retention", "--input", path, "--cohort", "quarter", "--fit", "--format", "json"])
+        j = json.loads(out) if rc == 0 else {"sbg": {}}
+        check(rc == 0 and j["sbg"].get("status", "CVA_OK") != "CVA_OK" and "warning" in err,
+              "retention --fit: an untrustworthy fit is flagged (%r, %r)" % (j["sbg"], err))
+
+        # --fit: sBG on the retained counts of the published regular cohort (Fader & Hardie 2007:
+        # alpha 0.704, beta 1.182, LL -1680.27); the curve follows from the reported parameters,
+        # which maximise the SPEC §5.8 likelihood computed here
+        reg = os.path.join(tmp, "regular.csv")
+        write(reg, _regular_txns(REGULAR))
+        rc, out, err = run(["retention", "--input", reg, "--cohort", "month", "--fit", "--format", "json"])
+        check(rc == 0, "retention --fit json: exit %d %s" % (rc, err))
+        j = json.loads(out) if rc == 0 else {"sbg": {}, "cells": []}
+        sbg = j["sbg"]
+        check(sbg.get("status") == "CVA_OK", "retention --fit status %r" % sbg.get("status"))
+        a, b = sbg.get("alpha", 1.0), sbg.get("beta", 1.0)
+        check(abs(a - 0.7041) < 5e-5 and abs(b - 1.1820) < 5e-5 and abs(sbg.get("log_likelihood", 0) + 1680.27) < 5e-3,
+              "retention --fit: the published estimates (%r)" % sbg)
+        cells = j["cells"]
+        check([c["retained"] for c in cells] == list(REGULAR) and all(c["cohort"] == "2023-01-01" for c in cells),
+              "retention --fit: the regular survivors %r" % [c["retained"] for c in cells])
+        mat = {}
+        for cl in cells:
+            mat.setdefault(cl["cohort"], []).append(cl["retained"])
+            s = 1.0
+            for t in range(1, cl["period"] + 1):
+                s *= (b + t - 1) / (a + b + t - 1)
+            check(abs(cl["sbg_survival"] - s) <= 1e-12, "retention --fit: sbg_survival of %r" % cl)
+        rows_ = list(mat.values())
+        ll = sbg_ll(a, b, rows_)
+        check(abs(ll - sbg.get("log_likelihood", 0)) <= 1e-9 * abs(ll), "retention --fit: log-likelihood %r vs %r"
+              % (sbg.get("log_likelihood"), ll))
+        for da, db in ((1.001, 1), (0.999, 1), (1, 1.001), (1, 0.999)):
+            check(sbg_ll(a * da, b * db, rows_) < ll, "retention --fit: a maximum (%g, %g)" % (da, db))
+        check("sBG: alpha=" in err, "retention --fit: parameters on stderr")
+        rc, out, err = run(["retention", "--input", reg, "--fit"])
+        check(rc == 0 and out.split("\n")[0].endswith(",survival,sbg_survival"), "retention --fit csv column")
+        check("sBG: alpha=" in err, "retention --fit csv: parameters on stderr")
+
+        # errors: bad option values, nothing to tabulate, nothing to fit; no half-written output
+        one = os.path.join(tmp, "one.csv")
+        write(one, "customer_id,date,amount\n1,2024-03-01,5\n2,2024-03-09,5\n")
+        refunds = os.path.join(tmp, "refunds.csv")
+        write(refunds, "customer_id,date,amount\n1,2024-03-01,-5\n")
+        target = os.path.join(tmp, "out.csv")
+        for args, code, needle in ((["--cohort", "year", "--input", path], 2, "--cohort"),
+                                   (["--input", path, "--calibration-end", "2024-05-01"], 2, "calibration"),
+                                   (["--input", one, "--fit"], 3, "two periods"),
+                                   (["--input", refunds], 3, "no purchase"),
+                                   (["--input", os.path.join(tmp, "missing.csv")], 4, "missing.csv")):
+            write(target, "old\n")
+            rc, out, err = run(["retention"] + args + ["-o", target])
+            check(rc == code and needle in err, "retention %s: exit %d with %r (got %d, %r)" % (args, code, needle,
+                                                                                              rc, err))
+            check(open(target).read() == "old\n", "retention %s: the output is untouched" % args)
+        rc, out, err = run(["retention", "--input", one])
+        check(rc == 0 and rows(out) == [{"cohort": "2024-03-01", "period": "0", "customers": "2", "active": "2",
+                                         "retained": "2", "active_rate": "1", "retention": "",
+                                         "survival": "1"}], "retention: one period %r %r" % (out, err))
+    rc1, out1, _ = run(["help", "retention"])
+    rc2, out2, _ = run(["retention", "--help"])
+    check(rc1 == 0 and out1 == out2 and "Usage: cva retention" in out1, "help retention")
+    for col in ("active_rate", "retention", "survival", "sbg_survival", "--cohort", "--fit"):
+        check(col in out1, "help retention documents " + col)
+
+
+# ---------------------------------------------------------------- churn (SPEC §5.7)
+
+def churn_ref_rules(txns, hiatus=270.0, k=3.0):
+    """Per customer with a purchase: (R, hiatus active, ipt active, ipt rule name), days."""
+    end = max(d for _, d, _ in txns)
+    days = {}
+    for c, d, a in txns:
+        if a >= 0:
+            days.setdefault(c, set()).add(d)
+    out, ipts = {}, []
+    for c, ds in days.items():
+        first, last = min(ds), max(ds)
+        ipt = (last - first).days / (len(ds) - 1) if len(ds) >= 2 else 0.0
+        if ipt > 0:
+            ipts.append(ipt)
+        out[c] = [(end - last).days, ipt]
+    ipts.sort()
+    med = None
+    if ipts:
+        h = len(ipts) // 2
+        med = ipts[h] if len(ipts) % 2 else (ipts[h - 1] + ipts[h]) / 2
+    ref = {}
+    for c, (R, ipt) in out.items():
+        if ipt > 0:
+            ipt_act, name = R <= k * ipt, "ipt"
+        elif med is not None:
+            ipt_act, name = R <= k * med, "ipt-median"
+        else:
+            ipt_act, name = R <= hiatus, "hiatus"
+        ref[c] = (R, R <= hiatus, ipt_act, name)
+    return ref
+
+
+def churn_txns(rng, n_cust):
+    out = []
+    for c in range(1, n_cust + 1):
+        d = rng.randint(0, 300)
+        for _ in range(rng.randint(1, 6)):
+            day_ = BASE + datetime.timedelta(days=min(500, d))
+            out.append(("C%03d" % c, day_, rng.choice([5, 10, 20, 7.5])))
+            if rng.random() < 0.1:
+                out.append(("C%03d" % c, day_, -3))  # a refund on a purchase day
+            d += int(rng.expovariate(1 / 60.0))
+    out.append(("R001", BASE + datetime.timedelta(days=20), -5))  # refunds only: left out
+    out.append(("C001", BASE + datetime.timedelta(days=500), 5))  # the data end is a purchase
+    return out
+
+
+def t_churn():
+    """cva churn: the rules against a pure-Python reference; P(alive) and CLV as cva predict."""
+    rng = random.Random(7)
+    txns = churn_txns(rng, 90)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "tx.csv")
+        write(path, retention_csv(txns))
+        for hiatus, k in ((270, 3), (120, 1.5)):
+            ref = churn_ref_rules(txns, hiatus, k)
+            opt = ["--hiatus-days", str(hiatus), "--ipt-multiple", str(k)]
+            rc, out, err = run(["churn", "--input", path, "--rule", "hiatus"] + opt)
+            got = rows(out)
+            check(rc == 0 and [r["customer_id"] for r in got] == sorted(ref), "churn hiatus: rows %s" % err)
+            check(all(int(r["active"]) == ref[r["customer_id"]][1] and r["rule"] == "hiatus" and
+                      r["p_alive"] == r["clv"] == r["value_at_risk"] == "" for r in got), "churn hiatus %g" % hiatus)
+            check(0 < sum(int(r["active"]) for r in got) < len(got), "churn hiatus: both outcomes")
+            rc, out, err = run(["churn", "--input", path, "--rule", "ipt"] + opt)
+            got = rows(out)
+            check(rc == 0 and len(got) == len(ref), "churn ipt: rows")
+            bad = [r for r in got if int(r["active"]) != ref[r["customer_id"]][2] or
+                   r["rule"] != ref[r["customer_id"]][3]]
+            check(not bad, "churn ipt k=%g: %r" % (k, bad[:3]))
+            check({r["rule"] for r in got} == {"ipt", "ipt-median"}, "churn ipt: both ipt kinds")
+        ref = churn_ref_rules(txns)
+        seen = set()
+        for model in ("bgnbd", "pnbd"):
+            # P(alive) and CLV are those of cva predict (same fit, days, 12 months, 1 %/month)
+            rc, pout, perr = run(["predict", "--input", path, "--model", model, "--spend", "gg", "--horizon", "1",
+                                  "--time-unit", "day"])
+            pred = {r["customer_id"]: r for r in rows(pout)}
+            for thr in (0.5, 0.1):
+                rc, out, err = run(["churn", "--input", path, "--model", model, "--threshold", str(thr)])
+                got = rows(out)
+                check(rc == 0 and len(got) == len(ref) and len(pred) == len(ref), "churn all %s: rows %s" % (model, err))
+                bad = []
+                for r in got:
+                    c = r["customer_id"]
+                    p, clv, var = float(r["p_alive"]), float(r["clv"]), float(r["value_at_risk"])
+                    flags = [("p-alive", p >= thr), ("ipt", ref[c][2]), ("hiatus", ref[c][1])]
+                    want_act = all(a for _, a in flags)
+                    want_rule = "p-alive" if want_act else [nm for nm, a in flags if not a][0]
+                    if want_rule == "ipt" and ref[c][3] != "ipt":
+                        want_rule = ref[c][3]
+                    ok = (r["p_alive"] == pred[c]["p_alive"] and r["clv"] == pred[c]["clv"] and
+                          abs(var - clv * (1 - p)) <= 1e-12 * max(1.0, abs(clv)) and
+                          int(r["active"]) == want_act and r["rule"] == want_rule)
+                    if not ok:
+                        bad.append((r, ref[c], pred[c]))
+                check(not bad, "churn all %s thr %g: %d rows differ, e.g. %r" % (model, thr, len(bad), bad[:2]))
+                seen |= {r["rule"] for r in got}
+                check({r["active"] for r in got} == {"0", "1"}, "churn all %s thr %g: both outcomes" % (model, thr))
+            rc, out, err = run(["churn", "--input", path, "--rule", "p-alive", "--model", model, "--format", "json"])
+            j = json.loads(out) if rc == 0 else {"customers": []}
+            check(len(j["customers"]) == len(ref) and all(
+                (c["active"] == 1) == (c["p_alive"] >= 0.5) and c["rule"] == "p-alive" for c in j["customers"]),
+                "churn p-alive json %s" % model)
+        check(seen == {"p-alive", "ipt", "ipt-median", "hiatus"}, "churn all: every rule decides somewhere %r" % seen)
+        check("left out" in err, "churn: the refund-only customer is noted")
+        target = os.path.join(tmp, "out.csv")
+        for args, code, needle in ((["--rule", "rfm"], 2, "--rule"), (["--model", "bgbb"], 2, "--model"),
+                                   (["--threshold", "1.5"], 2, "threshold"), (["--hiatus-days", "0"], 2, "hiatus"),
+                                   (["--calibration-end", "2024-05-01"], 2, "calibration")):
+            write(target, "old\n")
+            rc, out, err = run(["churn", "--input", path, "-o", target] + args)
+            check(rc == code and needle in err, "churn %s: exit %d with %r (got %d, %r)" % (args, code, needle, rc, err))
+            check(open(target).read() == "old\n", "churn %s: the output is untouched" % args)
+    rc1, out1, _ = run(["help", "churn"])
+    rc2, out2, _ = run(["churn", "--help"])
+    check(rc1 == 0 and out1 == out2 and "Usage: cva churn" in out1, "help churn")
+    for w in ("value_at_risk", "ipt-median", "--hiatus-days", "--ipt-multiple", "--threshold", "--model"):
+        check(w in out1, "help churn documents " + w)
+
+
 GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats": t_formats, "json": t_json,
           "text_ids": t_text_ids, "occasion": t_occasion, "stdin": t_stdin, "demo": t_demo,
           "rfm_vectors": t_rfm_vectors, "rfm_random": t_rfm_random, "rfm_segments": t_rfm_segments,
@@ -3296,7 +3620,8 @@ GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats":
           "no_silent": t_no_silent, "online_retail": t_online_retail, "fit_boundary": t_fit_boundary,
           "whatif": t_whatif,
           "ladder": t_ladder, "ladder_migration": t_ladder_migration, "ladder_errors": t_ladder_errors,
-          "tiers": t_tiers}
+          "tiers": t_tiers, "retention": t_retention,
+          "churn": t_churn}
 
 
 def main():
