@@ -891,8 +891,8 @@ static void retention_whatif(const demo_ctx *c, cli_rsection *sec)
     cli_format_date(E, d1);
     cli_rsection_text(sec, "Retention what-if (+5 points), inputs estimated from the log in half-years of %.0f days",
                       DEMO_HALF_YEAR);
-    cli_rsection_text(sec, "(the last one after %s up to %s), as cva whatif --input --period-days %.0f does:", d0, d1,
-                      DEMO_HALF_YEAR);
+    cli_rsection_text(sec, "(the last one after %s up to %s; N and r as cva whatif --input --period-days %.0f):", d0,
+                      d1, DEMO_HALF_YEAR);
     cli_rsection_figure(sec, 0, 0, "customers N", cli_rv_count(n_last), "(bought in the last half-year)");
     cli_rsection_figure(sec, 0, 0, "retention r", cli_rv_number(in.retention, 3),
                         "(%.0f of the %.0f buyers of the half-year before bought again)", n_both, n_prev);
@@ -917,7 +917,7 @@ static void retention_whatif(const demo_ctx *c, cli_rsection *sec)
         row[0] = cli_rv_text("customer equity");
         row[1] = cli_rv_money(w.ce_base);
         row[2] = cli_rv_money(w.ce_new);
-        row[3] = isnan(w.delta_clv_pct) ? cli_rv_text("") : cli_rv_percent(w.delta_clv_pct, 1);
+        row[3] = w.ce_base > 0 ? cli_rv_percent(100.0 * w.delta_ce / w.ce_base, 1) : cli_rv_text("");
         cli_rtable_row(t, row);
         row[0] = cli_rv_text("customers lost");
         row[1] = cli_rv_count(floor(w.churned_base + 0.5));
