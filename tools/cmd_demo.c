@@ -30,6 +30,7 @@ typedef struct demo_ctx {
     double start, end, cal_end; /* days since 1970-01-01 */
     cli_summary full;           /* whole window, weeks */
     cli_summary split;          /* calibration / holdout, weeks */
+    cli_summary at_cal;         /* to the calibration end only, weeks (the ladder) */
 } demo_ctx;
 
 typedef void (*demo_section_fn)(const demo_ctx *c, cli_rpt *r);
@@ -512,6 +513,619 @@ static void sec_models(const demo_ctx *c, cli_rpt *r)
     churn_free(&d);
 }
 
+/* ---- value concentration and tiers (issue [6]) ---- */
+
+/* The simulation has amounts but no costs: profit assumes a 30 % gross margin and a cost to
+   serve of $5 per order (purchase row), profit = 0.30 * revenue - 5 * orders. */
+#define DEMO_MARGIN 0.30
+#define DEMO_COST_PER_ORDER 5.0
+
+/* month number y*12 + m - 1 of a day number */
+static int64_t demo_month(double days)
+{
+    int64_t y;
+    unsigned m, d;
+    cli_civil_from_days((int64_t)floor(days), &y, &m, &d);
+    return y * 12 + (int64_t)m - 1;
+}
+
+/* one row of the tier table per code: customers, share of customers, of profit, mean profit */
+static void tiers_rows(cli_rtable *t, const char *scheme, const int32_t *label, const double *profit, size_t n,
+                       const int32_t *codes, size_t n_codes)
+{
+    cva_tier_stat st[4];
+    size_t i;
+    if (cva_tier_stats(label, profit, n, codes, n_codes, st, NULL) < 0)
+        return;
+    for (i = 0; i < n_codes; i++) {
+        cli_rvalue row[6];
+        row[0] = cli_rv_text(i ? "" : scheme);
+        row[1] = cli_rv_text(cva_label(codes[i]));
+        row[2] = cli_rv_count((double)st[i].count);
+        row[3] = cli_rv_percent(pct((double)st[i].count, (double)n), 1);
+        row[4] = cli_rv_percent(100.0 * st[i].value_share, 1);
+        row[5] = st[i].count ? cli_rv_money(st[i].mean) : cli_rv_text("");
+        cli_rtable_row(t, row);
+    }
+}
+
+/* the seed's claims next to the measured values */
+static void tiers_claims(cli_rsection *sec, const cva_profit_diag *pd)
+{
+    static const cli_rcolumn cols[] = {
+        {"seed claim", 40, 1, 0, 0}, {"seed", 6, 0, 2, 0}, {"measured", 9, 0, 2, 0}};
+    cli_rtable *t = cli_rsection_table(sec, "claims", cols, 3);
+    cli_rvalue row[3];
+    row[0] = cli_rv_text("top 20 % share of revenue");
+    row[1] = cli_rv_percent(80.0, 0);
+    row[2] = cli_rv_percent(100.0 * pd->top_revenue_share, 1);
+    cli_rtable_row(t, row);
+    row[0] = cli_rv_text("top 20 % share of profit");
+    row[1] = cli_rv_percent(90.0, 0);
+    row[2] = cli_rv_percent(100.0 * pd->top_profit_share, 1);
+    cli_rtable_row(t, row);
+    row[0] = cli_rv_text("top 20 %: profit / their cost (x)");
+    row[1] = cli_rv_number(8.0, 1);
+    row[2] = cli_rv_number(pd->top_profit_to_cost, 2);
+    cli_rtable_row(t, row);
+    row[0] = cli_rv_text("bottom 20 %: cost / their revenue (x)");
+    row[1] = cli_rv_number(4.0, 1);
+    row[2] = cli_rv_number(pd->bottom_cost_to_revenue, 2);
+    cli_rtable_row(t, row);
+}
+
+static void sec_tiers(const demo_ctx *c, cli_rpt *r)
+{
+    static const double p[5] = {0.01, 0.05, 0.10, 0.20, 0.50};
+    static const char *const pname[5] = {"top 1 %", "top 5 %", "top 10 %", "top 20 %", "top 50 %"};
+    static const cli_rcolumn scols[] = {{"customers", 10, 1, 0, 0}, {"share of revenue", 16, 0, 2, 0},
+                                        {"share of profit", 15, 0, 2, 0}};
+    static const cli_rcolumn tcols[] = {{"scheme", 8, 1, 0, 0},     {"tier", 9, 1, 2, 0},
+                                        {"customers", 9, 0, 2, 0},  {"% customers", 11, 0, 2, 0},
+                                        {"% profit", 8, 0, 2, 0},   {"mean profit", 11, 0, 2, 0}};
+    static const int32_t cls_codes[4] = {CVA_TIER_MVC, CVA_TIER_MGC, CVA_TIER_BZ, CVA_TIER_OTHER};
+    static const int32_t grade_codes[3] = {CVA_TIER_KEY, CVA_TIER_ORDINARY, CVA_TIER_SMALL};
+    static const int32_t pyr_codes[4] = {CVA_TIER_PLATINUM, CVA_TIER_GOLD, CVA_TIER_IRON, CVA_TIER_LEAD};
+    const cli_summary *s = &c->full;
+    size_t n = s->n, k, nb = n ? n : 1;
+    double *cost = (double *)cli_xmalloc(nb * sizeof(double)), *profit = (double *)cli_xmalloc(nb * sizeof(double));
+    int32_t *cls = (int32_t *)cli_xmalloc(nb * sizeof(int32_t)), *grade = (int32_t *)cli_xmalloc(nb * sizeof(int32_t));
+    int32_t *pyr = (int32_t *)cli_xmalloc(nb * sizeof(int32_t));
+    int64_t *group = (int64_t *)cli_xmalloc(nb * sizeof(int64_t));
+    double rs[5], ps[5], g_rev = 0, g_prof = 0, g_pos = 0;
+    cva_tiers_opts o, opos;
+    cva_profit_diag pd;
+    cva_whale_stats ws;
+    cva_status st;
+    char b1[48], b2[48];
+    cli_rsection *sec = cli_rpt_section(r, "tiers", "Value concentration and tiers (whole period)");
+    cli_rtable *t;
+
+    st = cva_tiers_opts_init_defaults(&o, sizeof o);
+    o.margin = DEMO_MARGIN;
+    o.cost_per_order = DEMO_COST_PER_ORDER;
+    o.potential = CVA_POT_PEER_QUANTILE;
+    opos = o;
+    opos.flags = CVA_TIERS_GINI_POSITIVE_PART;
+    for (k = 0; k < n; k++)
+        group[k] = demo_month(s->first_t[k]);
+    if (st >= 0)
+        st = cva_customer_profit(s->total_amount, NULL, s->n_txn, n, &o, cost, profit, NULL);
+    if (st >= 0)
+        st = cva_top_share(s->total_amount, n, p, 5, &o, rs, NULL);
+    if (st >= 0)
+        st = cva_top_share(profit, n, p, 5, &o, ps, NULL);
+    if (st >= 0)
+        st = cva_gini(s->total_amount, n, &o, &g_rev, NULL);
+    if (st >= 0)
+        st = cva_gini(profit, n, &o, &g_prof, NULL);
+    if (st >= 0)
+        st = cva_gini(profit, n, &opos, &g_pos, NULL);
+    if (st >= 0)
+        st = cva_whale_curve(profit, n, &o, NULL, NULL, &ws, NULL);
+    if (st >= 0)
+        st = cva_profit_diagnostics(s->total_amount, cost, n, &o, &pd, NULL);
+    if (st >= 0)
+        st = cva_value_classes(profit, NULL, NULL, group, n, &o, cls, NULL, NULL);
+    if (st >= 0)
+        st = cva_grade(profit, n, &o, grade, NULL);
+    if (st >= 0)
+        st = cva_pyramid(profit, n, &o, pyr, NULL);
+    if (st < 0 || st == CVA_W_EMPTY) {
+        cli_rsection_text(sec, "(not available: %s)", st == CVA_W_EMPTY ? "no customers" : cva_status_name(st));
+    } else {
+        cli_rsection_text(sec, "The simulation has no costs: profit assumes a %.0f %% gross margin and $%.2f cost to serve",
+                          100.0 * DEMO_MARGIN, DEMO_COST_PER_ORDER);
+        cli_rsection_text(sec, "per order (profit = %.2f x revenue - %.2f x orders), as cva tiers --margin %.2f "
+                          "--cost-per-order %g.", DEMO_MARGIN, DEMO_COST_PER_ORDER, DEMO_MARGIN, DEMO_COST_PER_ORDER);
+        t = cli_rsection_table(sec, "top shares", scols, 3);
+        for (k = 0; k < 5; k++) {
+            cli_rvalue row[3];
+            row[0] = cli_rv_text(pname[k]);
+            row[1] = cli_rv_percent(100.0 * rs[k], 1);
+            row[2] = cli_rv_percent(100.0 * ps[k], 1);
+            cli_rtable_row(t, row);
+        }
+        cli_rsection_figure(sec, 0, 0, "Gini of revenue", cli_rv_number(g_rev, 3), NULL);
+        cli_rsection_figure(sec, 0, 0, "Gini of profit", cli_rv_number(g_prof, 3),
+                            "(with the losses; above 1 when losses are large)");
+        cli_rsection_figure(sec, 0, 0, "positive-part Gini", cli_rv_number(g_pos, 3),
+                            "(of profit, losses counted as 0)");
+        cli_rsection_figure(sec, 0, 0, "total profit", cli_rv_money(ws.total), NULL);
+        cli_rsection_figure(sec, 0, 0, "whale curve peak", cli_rv_count((double)ws.peak_index),
+                            "(the %s most profitable customers earn %.1f %% of the total profit)",
+                            cli_fmt_count(b1, (uint64_t)ws.peak_index), 100.0 * ws.peak_height);
+        cli_rsection_figure(sec, 0, 0, "unprofitable customers", cli_rv_percent(100.0 * ws.unprofitable_share, 1),
+                            NULL);
+        cli_rsection_figure(sec, 0, 0, "profit destroyed", cli_rv_percent(100.0 * ws.profit_destroyed, 1),
+                            "(of the total profit, lost on the unprofitable customers)");
+        cli_rsection_text(sec, "%s", "");
+        cli_rsection_text(sec, "The seed's claims, measured (top and bottom 20 %% = %s customers each):",
+                          cli_fmt_count(b2, (uint64_t)pd.top_count));
+        tiers_claims(sec, &pd);
+        cli_rsection_text(sec, "(with a %.0f %% margin, profit / cost of any customer stays below %.2f: the 8x claim",
+                          100.0 * DEMO_MARGIN, DEMO_MARGIN / (1.0 - DEMO_MARGIN));
+        cli_rsection_text(sec, "cannot hold here; it is a bank's figure, with costs mostly fixed per customer.)");
+        cli_rsection_text(sec, "%s", "");
+        t = cli_rsection_table(sec, "tiers", tcols, 6);
+        tiers_rows(t, "class", cls, profit, n, cls_codes, 4);
+        tiers_rows(t, "grade", grade, profit, n, grade_codes, 3);
+        tiers_rows(t, "pyramid", pyr, profit, n, pyr_codes, 4);
+        cli_rsection_text(sec, "class: BZ = profit below 0, MVC = top 20 %% by profit, MGC = the 30 %% with the largest");
+        cli_rsection_text(sec, "gap to their potential (the 90th percentile of profit among customers acquired in the");
+        cli_rsection_text(sec, "same month); grade 20/30/50 %% by profit; pyramid 20/30 %% with LEAD = loss-making.");
+    }
+    free(cost);
+    free(profit);
+    free(cls);
+    free(grade);
+    free(pyr);
+    free(group);
+}
+
+/* ---- retention: monthly cohorts, sBG, the retention what-if (issue [7]) ---- */
+
+#define DEMO_COHORT_MONTHS 6
+
+/* the simulated rows as library input (borrowed) */
+static void demo_txn_in(const demo_ctx *c, cva_txn_input *in, const int64_t *period)
+{
+    memset(in, 0, sizeof *in);
+    in->struct_size = sizeof *in;
+    in->n = c->n_rows;
+    in->customer_id = c->id;
+    in->t = c->t;
+    in->amount = c->amount;
+    in->period = period;
+}
+
+/* the monthly cohort table (retained share per month since acquisition), pooled and sBG rows */
+static void retention_cohorts(const demo_ctx *c, cli_rsection *sec)
+{
+    cli_rcolumn cols[2 + DEMO_COHORT_MONTHS];
+    static const char *const mnames[DEMO_COHORT_MONTHS] = {"month 1", "month 2", "month 3",
+                                                           "month 4", "month 5", "month 6"};
+    cva_txn_input in;
+    cva_txn_opts to;
+    cva_cohort_table ct;
+    cva_model_fit fit;
+    int64_t *per = (int64_t *)cli_xmalloc((c->n_rows ? c->n_rows : 1) * sizeof(int64_t));
+    double *pooled = NULL, sbg[DEMO_COHORT_MONTHS];
+    size_t k, nc, j;
+    cva_status st, fst = CVA_E_DOMAIN;
+    char lab[32], b1[48];
+    cli_rtable *t;
+    memset(&ct, 0, sizeof ct);
+    for (k = 0; k < c->n_rows; k++)
+        per[k] = demo_month(c->t[k]);
+    demo_txn_in(c, &in, per);
+    st = cva_txn_opts_init_defaults(&to, sizeof to);
+    if (st >= 0)
+        st = cva_cohort_table_init(&ct, sizeof ct);
+    to.obs_end = c->end;
+    if (st >= 0)
+        st = cva_txn_cohorts(&in, &to, &ct, NULL, 0, NULL);
+    if (st == CVA_E_BUFFER_TOO_SMALL) {
+        nc = ct.n_cohorts;
+        ct.capacity = nc;
+        ct.period = (int64_t *)cli_xmalloc(nc * sizeof(int64_t));
+        ct.size = (double *)cli_xmalloc(nc * sizeof(double));
+        ct.retained = (double *)cli_xmalloc(nc * nc * sizeof(double));
+        st = cva_txn_cohorts(&in, &to, &ct, NULL, 0, NULL);
+    }
+    if (st < 0 || st == CVA_W_EMPTY || ct.n_cohorts < 2) {
+        cli_rsection_text(sec, "(cohort table not available: %s)",
+                          st < 0 ? cva_status_name(st) : "fewer than two months of data");
+        goto done;
+    }
+    nc = ct.n_cohorts;
+    pooled = (double *)cli_xmalloc(nc * sizeof(double));
+    if (cva_cohort_curves(ct.retained, nc, nc, NULL, pooled, NULL, NULL) < 0)
+        for (j = 0; j < nc; j++)
+            pooled[j] = (double)NAN;
+    cva_model_fit_init(&fit, sizeof fit);
+    fst = cva_sbg_fit(ct.retained, nc, nc, NULL, &fit, NULL);
+    if (fst < 0 || cva_sbg_curves(fit.params, DEMO_COHORT_MONTHS, sbg, NULL, NULL, NULL) < 0)
+        for (j = 0; j < DEMO_COHORT_MONTHS; j++)
+            sbg[j] = (double)NAN;
+    cli_rsection_text(sec, "Acquisition cohorts by calendar month (%s customers); retained = bought in that month",
+                      cli_fmt_count(b1, ct.n_customers));
+    cli_rsection_text(sec, "since acquisition or any later one, as a share of the cohort (as cva retention --cohort month).");
+    cols[0].name = "cohort";
+    cols[0].width = 14;
+    cols[0].left = 1;
+    cols[0].gap = 0;
+    cols[0].bar = 0;
+    cols[1].name = "customers";
+    cols[1].width = 9;
+    cols[1].left = 0;
+    cols[1].gap = 2;
+    cols[1].bar = 0;
+    for (j = 0; j < DEMO_COHORT_MONTHS; j++) {
+        cols[2 + j].name = mnames[j];
+        cols[2 + j].width = 7;
+        cols[2 + j].left = 0;
+        cols[2 + j].gap = 2;
+        cols[2 + j].bar = 0;
+    }
+    t = cli_rsection_table(sec, "cohorts", cols, 2 + DEMO_COHORT_MONTHS);
+    for (k = 0; k < nc; k++) {
+        cli_rvalue row[2 + DEMO_COHORT_MONTHS];
+        int64_t y = ct.period[k] / 12, m = ct.period[k] % 12 + 1;
+        if (!(ct.size[k] > 0))
+            continue;
+        snprintf(lab, sizeof lab, "%04lld-%02lld", (long long)y, (long long)m);
+        row[0] = cli_rv_text(lab);
+        row[1] = cli_rv_count(ct.size[k]);
+        for (j = 0; j < DEMO_COHORT_MONTHS; j++) {
+            double v = j + 1 < nc ? ct.retained[k * nc + j + 1] : (double)NAN;
+            memset(&row[2 + j], 0, sizeof row[2 + j]);
+            if (!isnan(v))
+                row[2 + j] = cli_rv_percent(pct(v, ct.size[k]), 1);
+        }
+        cli_rtable_row(t, row);
+    }
+    {
+        cli_rvalue row[2 + DEMO_COHORT_MONTHS];
+        memset(row, 0, sizeof row);
+        row[0] = cli_rv_text("pooled");
+        row[1] = cli_rv_count((double)ct.n_customers);
+        for (j = 0; j < DEMO_COHORT_MONTHS; j++)
+            if (j < nc - 1 && !isnan(pooled[j]))
+                row[2 + j] = cli_rv_percent(100.0 * pooled[j], 1);
+        cli_rtable_row(t, row);
+        memset(row, 0, sizeof row);
+        row[0] = cli_rv_text("sBG fit");
+        for (j = 0; j < DEMO_COHORT_MONTHS; j++)
+            if (!isnan(sbg[j]))
+                row[2 + j] = cli_rv_percent(100.0 * sbg[j], 1);
+        cli_rtable_row(t, row);
+    }
+    if (fst >= 0) {
+        for (j = 0; j < 2; j++) {
+            if (isfinite(fit.std_err[j]))
+                cli_rsection_figure(sec, 0, 0, j ? "sBG beta" : "sBG alpha", cli_rv_number(fit.params[j], 3),
+                                    "(std. err. %.3f)", fit.std_err[j]);
+            else
+                cli_rsection_figure(sec, 0, 0, j ? "sBG beta" : "sBG alpha", cli_rv_number(fit.params[j], 3), NULL);
+        }
+        cli_rsection_figure(sec, 0, 0, "retention after month 1", cli_rv_percent(100.0 * sbg[0], 1),
+                            "(fitted; it rises with tenure: r_t = (beta + t - 1) / (alpha + beta + t - 1))");
+        cli_rsection_text(sec, "(sBG fitted on all %lu monthly cohorts, %lu months, by cva_sbg_fit%s%s; months near the",
+                          (unsigned long)nc, (unsigned long)nc, fst == CVA_OK ? "" : ", with the warning ",
+                          fst == CVA_OK ? "" : cva_status_name(fst));
+        cli_rsection_text(sec, "data end count live customers who have not bought yet as lost.)");
+    } else {
+        cli_rsection_text(sec, "(sBG fit not available: %s)", cva_status_name(fst));
+    }
+done:
+    free(per);
+    free(pooled);
+    free(ct.period);
+    free(ct.size);
+    free(ct.retained);
+}
+
+#define DEMO_HALF_YEAR 182.0
+#define DEMO_DISCOUNT 0.05   /* per half-year, about 10 % a year */
+#define DEMO_DELTA_R 0.05    /* five points of retention, as in the worked example of SPEC §6 */
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* N, m and r of the last two half-years of the log (as cva whatif --input --period-days 182
+   estimates them), then the what-if of +5 points of retention */
+static void retention_whatif(const demo_ctx *c, cli_rsection *sec)
+{
+    static const cli_rcolumn cols[] = {{"per half-year", 32, 1, 0, 0}, {"baseline", 13, 0, 2, 0},
+                                        {"+5 points", 13, 0, 2, 0},     {"change", 8, 0, 2, 0}};
+    const cli_summary *s = &c->full;
+    unsigned char *bits = (unsigned char *)cli_xmalloc(s->n ? s->n : 1);
+    double E = c->end, t1 = E - DEMO_HALF_YEAR, t0 = E - 2.0 * DEMO_HALF_YEAR;
+    double n_last = 0, n_prev = 0, n_both = 0, msum = 0;
+    cva_whatif_inputs in;
+    cva_whatif_result w;
+    cva_status st;
+    char d0[24], d1[24], b1[48];
+    size_t k;
+    cli_rtable *t;
+    memset(bits, 0, s->n ? s->n : 1);
+    for (k = 0; k < c->n_rows; k++) {
+        double tk = c->t[k];
+        const int64_t *hit;
+        if (tk > E || tk <= t0)
+            continue;
+        hit = (const int64_t *)bsearch(&c->id[k], s->id, s->n, sizeof(int64_t), cmp_i64);
+        if (!hit)
+            continue;
+        bits[hit - s->id] |= (unsigned char)(tk > t1 ? 2 : 1);
+        if (tk > t1)
+            msum += DEMO_MARGIN * c->amount[k] - DEMO_COST_PER_ORDER;
+    }
+    for (k = 0; k < s->n; k++) {
+        n_prev += (bits[k] & 1) ? 1.0 : 0.0;
+        n_last += (bits[k] & 2) ? 1.0 : 0.0;
+        n_both += bits[k] == 3 ? 1.0 : 0.0;
+    }
+    free(bits);
+    cli_rsection_text(sec, "%s", "");
+    if (!(n_prev > 0) || !(n_last > 0) ||
+        cva_whatif_inputs_init_defaults(&in, sizeof in) != CVA_OK || cva_whatif_result_init(&w, sizeof w) != CVA_OK) {
+        cli_rsection_text(sec, "(retention what-if not available: no buyers in the last two half-years)");
+        return;
+    }
+    in.customers = n_last;
+    in.margin = msum / n_last;
+    in.retention = n_both / n_prev;
+    in.discount = DEMO_DISCOUNT;
+    in.delta_retention = DEMO_DELTA_R;
+    st = cva_whatif(&in, &w, NULL);
+    if (st < 0) {
+        cli_rsection_text(sec, "(retention what-if not available: %s)", cva_status_name(st));
+        return;
+    }
+    cli_format_date(t1, d0);
+    cli_format_date(E, d1);
+    cli_rsection_text(sec, "Retention what-if (+5 points), inputs estimated from the log in half-years of %.0f days",
+                      DEMO_HALF_YEAR);
+    cli_rsection_text(sec, "(the last one after %s up to %s; N and r as cva whatif --input --period-days %.0f):", d0,
+                      d1, DEMO_HALF_YEAR);
+    cli_rsection_figure(sec, 0, 0, "customers N", cli_rv_count(n_last), "(bought in the last half-year)");
+    cli_rsection_figure(sec, 0, 0, "retention r", cli_rv_number(in.retention, 3),
+                        "(%.0f of the %.0f buyers of the half-year before bought again)", n_both, n_prev);
+    cli_rsection_figure(sec, 0, 0, "margin m", cli_rv_money(in.margin),
+                        "(profit per customer in the last half-year, margin and cost to serve as above)");
+    cli_rsection_figure(sec, 0, 0, "discount rate", cli_rv_percent(100.0 * DEMO_DISCOUNT, 1),
+                        "(per half-year, stated); new customers A = N(1 - r) = %s per half-year",
+                        cli_fmt_count(b1, (uint64_t)floor(w.new_customers_used + 0.5)));
+    t = cli_rsection_table(sec, "whatif", cols, 4);
+    {
+        cli_rvalue row[4];
+        row[0] = cli_rv_text("retention");
+        row[1] = cli_rv_number(in.retention, 3);
+        row[2] = cli_rv_number(w.retention_new, 3);
+        memset(&row[3], 0, sizeof row[3]);
+        cli_rtable_row(t, row);
+        row[0] = cli_rv_text("CLV per customer");
+        row[1] = cli_rv_money(w.clv_base);
+        row[2] = cli_rv_money(w.clv_new);
+        row[3] = isnan(w.delta_clv_pct) ? cli_rv_text("") : cli_rv_percent(w.delta_clv_pct, 1);
+        cli_rtable_row(t, row);
+        row[0] = cli_rv_text("customer equity");
+        row[1] = cli_rv_money(w.ce_base);
+        row[2] = cli_rv_money(w.ce_new);
+        row[3] = w.ce_base > 0 ? cli_rv_percent(100.0 * w.delta_ce / w.ce_base, 1) : cli_rv_text("");
+        cli_rtable_row(t, row);
+        row[0] = cli_rv_text("customers lost");
+        row[1] = cli_rv_count(floor(w.churned_base + 0.5));
+        row[2] = cli_rv_count(floor(w.churned_new + 0.5));
+        row[3] = cli_rv_percent(w.churned_base > 0 ? 100.0 * (w.churned_new / w.churned_base - 1.0) : 0.0, 1);
+        cli_rtable_row(t, row);
+        row[0] = cli_rv_text("steady-state profit");
+        row[1] = cli_rv_money(w.steady_state_profit_base);
+        row[2] = cli_rv_money(w.steady_state_profit_new);
+        row[3] = isnan(w.steady_state_profit_change_pct) ? cli_rv_text("")
+                                                          : cli_rv_percent(w.steady_state_profit_change_pct, 1);
+        cli_rtable_row(t, row);
+    }
+    if (isnan(w.steady_state_profit_change_pct))
+        cli_rsection_figure(sec, 0, 0, "steady-state change", cli_rv_text("undefined"),
+                            "(the baseline steady-state profit is not positive; seed: +25 to +85 %%)");
+    else
+        cli_rsection_figure(sec, 0, 0, "steady-state change", cli_rv_percent(w.steady_state_profit_change_pct, 1),
+                            "(of the profit; seed: \"a 5 %% rise in retention lifts profit 25-85 %%\")");
+    cli_rsection_figure(sec, 0, 0, "retention elasticity", cli_rv_number(w.retention_elasticity, 2), NULL);
+    cli_rsection_figure(sec, 0, 0, "break-even extra spend", cli_rv_money(w.break_even_retention_spend),
+                        "(extra retention spend per customer and half-year that leaves CLV unchanged)");
+}
+
+static void sec_retention(const demo_ctx *c, cli_rpt *r)
+{
+    cli_rsection *sec = cli_rpt_section(r, "retention", "Retention (cohorts, sBG, the retention what-if)");
+    retention_cohorts(c, sec);
+    retention_whatif(c, sec);
+}
+
+/* ---- loyalty ladder: funnel and migration (issue [8]) ---- */
+
+/* Rungs as of @p day (a day number) of the customers of @p all from @p at (a summary to that
+   day; customers of @p all missing there have no purchase yet: PROSPECT). */
+static cva_status ladder_at(const cli_summary *all, const cli_summary *at, double day, uint32_t *n_occ,
+                            int32_t *stage, int32_t *active)
+{
+    size_t n = all->n, k, j = 0, nb = n ? n : 1;
+    double *tenure = (double *)cli_xmalloc(nb * sizeof(double)), *recency = (double *)cli_xmalloc(nb * sizeof(double));
+    cva_ladder_input li;
+    cva_status st;
+    for (k = 0; k < n; k++) {
+        while (j < at->n && at->id[j] < all->id[k])
+            j++;
+        if (j < at->n && at->id[j] == all->id[k] && at->n_occ[j] > 0) {
+            n_occ[k] = at->n_occ[j];
+            tenure[k] = day - floor(at->first_t[j]);
+            recency[k] = day - floor(at->last_t[j]);
+        } else {
+            n_occ[k] = 0;
+            tenure[k] = recency[k] = (double)NAN;
+        }
+    }
+    memset(&li, 0, sizeof li);
+    li.struct_size = sizeof li;
+    li.n = n;
+    li.n_occ = n_occ;
+    li.tenure = tenure;
+    li.recency = recency;
+    st = cva_ladder_classify(&li, NULL, stage, NULL, NULL, active, NULL);
+    free(tenure);
+    free(recency);
+    return st;
+}
+
+static void ladder_migration(const demo_ctx *c, const uint32_t *occ0, const uint32_t *occ1, const int32_t *st0,
+                             const int32_t *st1, const int32_t *act0, const int32_t *act1, cli_rsection *sec)
+{
+    static const char *const rates[4] = {"up", "stay", "down", "lapse"};
+    cli_rcolumn cols[1 + CVA_LADDER_N_STATES + 4];
+    cva_ladder_migration_input mi;
+    cva_ladder_migration mg;
+    int show[CVA_LADDER_N_STATES], i, j;
+    size_t nc = 0;
+    char d0[24], d1[24];
+    cli_rtable *t;
+    cva_status st;
+    memset(&mi, 0, sizeof mi);
+    memset(&mg, 0, sizeof mg);
+    mi.struct_size = sizeof mi;
+    mi.n = c->full.n;
+    mi.stage_from = st0;
+    mi.stage_to = st1;
+    mi.active_from = act0;
+    mi.active_to = act1;
+    mi.n_occ_from = occ0;
+    mi.n_occ_to = occ1;
+    mg.struct_size = sizeof mg;
+    st = cva_ladder_migrate(&mi, NULL, &mg, NULL);
+    cli_rsection_text(sec, "%s", "");
+    if (st < 0 || st == CVA_W_EMPTY) {
+        cli_rsection_text(sec, "(migration not available: %s)", cva_status_name(st));
+        return;
+    }
+    cli_format_date(c->cal_end, d0);
+    cli_format_date(c->end, d1);
+    cli_rsection_text(sec, "Migration from the calibration end (%s, rows) to the data end (%s, columns);", d0, d1);
+    cli_rsection_text(sec, "LAPSED = inactive by the hiatus rule. Only states that occur are shown:");
+    for (i = 0; i < CVA_LADDER_N_STATES; i++) {
+        uint64_t in_row = 0, in_col = 0;
+        for (j = 0; j < CVA_LADDER_N_STATES; j++) {
+            in_row += mg.counts[i][j];
+            in_col += mg.counts[j][i];
+        }
+        show[i] = in_row + in_col > 0;
+    }
+    memset(cols, 0, sizeof cols);
+    cols[nc].name = "from \\ to";
+    cols[nc].width = 10;
+    cols[nc++].left = 1;
+    for (i = 0; i < CVA_LADDER_N_STATES; i++)
+        if (show[i]) {
+            cols[nc].name = cva_label(CVA_LADDER_PROSPECT + i);
+            cols[nc].width = 9;
+            cols[nc++].gap = 1;
+        }
+    for (i = 0; i < 4; i++) {
+        cols[nc].name = rates[i];
+        cols[nc].width = 7;
+        cols[nc++].gap = i ? 1 : 3;
+    }
+    t = cli_rsection_table(sec, "migration", cols, nc);
+    for (i = 0; i < CVA_LADDER_N_STATES; i++) {
+        cli_rvalue row[1 + CVA_LADDER_N_STATES + 4];
+        const double rv[4] = {mg.up_rate[i], mg.stay_rate[i], mg.down_rate[i], mg.lapse_rate[i]};
+        size_t m = 0;
+        if (!show[i])
+            continue;
+        memset(row, 0, sizeof row);
+        row[m++] = cli_rv_text(cva_label(CVA_LADDER_PROSPECT + i));
+        for (j = 0; j < CVA_LADDER_N_STATES; j++)
+            if (show[j])
+                row[m++] = cli_rv_count((double)mg.counts[i][j]);
+        for (j = 0; j < 4; j++, m++)
+            if (!isnan(rv[j]))
+                row[m] = cli_rv_percent(100.0 * rv[j], 1);
+        cli_rtable_row(t, row);
+    }
+    {
+        cli_rvalue row[1 + CVA_LADDER_N_STATES + 4];
+        const double rv[4] = {mg.overall_up, mg.overall_stay, mg.overall_down, mg.overall_lapse};
+        size_t m = 0;
+        memset(row, 0, sizeof row);
+        row[m++] = cli_rv_text("overall");
+        for (j = 0; j < CVA_LADDER_N_STATES; j++)
+            if (show[j])
+                m++;
+        for (j = 0; j < 4; j++, m++)
+            if (!isnan(rv[j]))
+                row[m] = cli_rv_percent(100.0 * rv[j], 1);
+        cli_rtable_row(t, row);
+    }
+    cli_rsection_text(sec, "(rates per row; overall: of the customers on a rung at the calibration end)");
+    if (!isnan(mg.reactivation_rate))
+        cli_rsection_figure(sec, 0, 0, "reactivated", cli_rv_percent(100.0 * mg.reactivation_rate, 1),
+                            "(of the customers LAPSED at the calibration end)");
+    cli_rsection_figure(sec, 0, 0, "net movement", cli_rv_number(mg.net_movement, 3),
+                        "(mean rungs moved by the customers not LAPSED at either date)");
+}
+
+static void sec_ladder(const demo_ctx *c, cli_rpt *r)
+{
+    const cli_summary *s = &c->full;
+    size_t n = s->n, nb = n ? n : 1, k;
+    uint32_t *occ0 = (uint32_t *)cli_xmalloc(nb * sizeof(uint32_t)), *occ1 = (uint32_t *)cli_xmalloc(nb * sizeof(uint32_t));
+    int32_t *st0 = (int32_t *)cli_xmalloc(nb * sizeof(int32_t)), *st1 = (int32_t *)cli_xmalloc(nb * sizeof(int32_t));
+    int32_t *act0 = (int32_t *)cli_xmalloc(nb * sizeof(int32_t)), *act1 = (int32_t *)cli_xmalloc(nb * sizeof(int32_t));
+    uint64_t rung[CVA_LADDER_N_RUNGS];
+    const char *labels[CVA_LADDER_N_RUNGS];
+    cli_rvalue values[CVA_LADDER_N_RUNGS], shares[CVA_LADDER_N_RUNGS];
+    double inactive = 0;
+    char d1[24];
+    int i;
+    cli_rsection *sec = cli_rpt_section(r, "ladder", "Loyalty ladder (funnel at the data end, migration)");
+    cva_status st = ladder_at(s, &c->at_cal, c->cal_end, occ0, st0, act0);
+    if (st >= 0)
+        st = ladder_at(s, s, c->end, occ1, st1, act1);
+    if (st >= 0)
+        st = cva_ladder_counts(st1, NULL, NULL, n, rung, NULL, NULL, NULL);
+    if (st < 0 || st == CVA_W_EMPTY) {
+        cli_rsection_text(sec, "(not available: %s)", st == CVA_W_EMPTY ? "no customers" : cva_status_name(st));
+    } else {
+        cli_format_date(c->end, d1);
+        for (k = 0; k < n; k++)
+            inactive += act1[k] ? 0.0 : 1.0;
+        for (i = 0; i < CVA_LADDER_N_RUNGS; i++) {
+            labels[i] = cva_label(CVA_LADDER_PROSPECT + i);
+            values[i] = cli_rv_count((double)rung[i]);
+            shares[i] = cli_rv_percent(pct((double)rung[i], (double)n), 1);
+        }
+        cli_rsection_text(sec, "Rungs on %s (rules of cva ladder, first match wins):", d1);
+        cli_rsection_series(sec, "customers by rung", CVA_LADDER_N_RUNGS, labels, values, shares);
+        cli_rsection_text(sec, "The simulated data have no referrers and no attitudes (NPS, satisfaction, bonds), so");
+        cli_rsection_text(sec, "every repeat buyer stops at CLIENT: SUPPORTER, ADVOCATE and PARTNER need referrals or");
+        cli_rsection_text(sec, "attitude data (cva ladder --attitudes FILE).");
+        cli_rsection_figure(sec, 0, 0, "inactive at the data end", cli_rv_count(inactive),
+                            "(%.1f %%: no purchase in the last 270 days; they keep their rung)", pct(inactive, (double)n));
+        ladder_migration(c, occ0, occ1, st0, st1, act0, act1, sec);
+    }
+    free(occ0);
+    free(occ1);
+    free(st0);
+    free(st1);
+    free(act0);
+    free(act1);
+}
+
 static const struct {
     const char *name;
     demo_section_fn fn;
@@ -519,9 +1133,12 @@ static const struct {
     {"overview", sec_overview},
     {"frequency", sec_frequency},
     {"concentration", sec_top},
+    {"tiers", sec_tiers},
     {"split", sec_split},
     {"rfm", sec_rfm},
     {"models", sec_models}, /* and "at-risk" */
+    {"retention", sec_retention},
+    {"ladder", sec_ladder},
 };
 
 void cmd_demo_help(void)
@@ -540,6 +1157,12 @@ void cmd_demo_help(void)
           "true parameters), predicted vs actual holdout purchases by calibration\n"
           "frequency, 12-month CLV (12 steps of 30 days, 1 % discount per step) and the\n"
           "top 10 customers at risk: repeat buyers with P(alive) < 0.5 by revenue.\n"
+          "Then the value tiers (profit with an assumed 30 % margin and $5 cost to serve\n"
+          "per order: top 1-50 % shares, Gini, whale curve, the seed's 80/20, 90 %, 8x and\n"
+          "4x claims measured, MVC/MGC/BZ classes, 20/30/50 grades and the pyramid), the\n"
+          "monthly acquisition cohorts with an sBG fit and a +5-point retention what-if\n"
+          "(inputs estimated from the last two half-years), and the loyalty-ladder funnel\n"
+          "at the data end with the migration from the calibration end.\n"
           "\n"
           "Options:\n"
           "  --customers N   customers to simulate (default 20000)\n"
@@ -628,7 +1251,8 @@ static int demo_summarize(demo_ctx *c, cli_err *err)
     view.amount = c->amount;
     cli_txn_input(&view, &in);
     if (cli_summary_run(&in, c->end, (double)NAN, 7.0, &c->full, err) ||
-        cli_summary_run(&in, c->end, c->cal_end, 7.0, &c->split, err))
+        cli_summary_run(&in, c->end, c->cal_end, 7.0, &c->split, err) ||
+        cli_summary_run(&in, c->cal_end, (double)NAN, 7.0, &c->at_cal, err))
         return failed(err);
     return 0;
 }
@@ -686,6 +1310,7 @@ int cmd_demo(int argc, char **argv)
     cli_rpt_free(&rep);
     cli_summary_free(&c.full);
     cli_summary_free(&c.split);
+    cli_summary_free(&c.at_cal);
     free(c.id);
     free(c.t);
     free(c.amount);

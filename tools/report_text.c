@@ -13,7 +13,7 @@
 #define DETAIL_LABEL 30  /* width of a detail figure's label (indented two more spaces) */
 #define DETAIL_VALUE 7   /* width of its value */
 #define SERIES_BAR 40    /* width of the longest bar of a series */
-#define SERIES_LABEL 5   /* width of a point's label */
+#define SERIES_LABEL 5   /* width of a point's label (at least; the longest label of the series) */
 #define SERIES_VALUE 8   /* width of its value */
 #define SERIES_SHARE 7   /* width of its share ("100.0 %") */
 
@@ -86,13 +86,17 @@ static void write_series(FILE *fp, const cli_rseries *s)
 {
     double top = 1.0;
     size_t k;
-    for (k = 0; k < s->n; k++)
+    int lw = SERIES_LABEL; /* wider when a label is longer ("SUPPORTER") */
+    for (k = 0; k < s->n; k++) {
         if (s->values[k].v > top)
             top = s->values[k].v;
+        if (strlen(s->labels[k]) > (size_t)lw)
+            lw = (int)strlen(s->labels[k]);
+    }
     for (k = 0; k < s->n; k++) {
         char v[64];
         int n = (int)floor(s->values[k].v / top * SERIES_BAR + 0.5), i;
-        fprintf(fp, "  %*s  ", SERIES_LABEL, s->labels[k]);
+        fprintf(fp, "  %*s  ", lw, s->labels[k]);
         for (i = 0; i < SERIES_BAR; i++)
             fputc(i < n ? '#' : ' ', fp);
         fprintf(fp, " %*s", SERIES_VALUE, cli_rv_format(&s->values[k], v, sizeof v));

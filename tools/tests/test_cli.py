@@ -477,10 +477,152 @@ def t_demo():
     revs = [float(r[3].replace("$", "").replace(",", "")) for r in body]
     check(revs == sorted(revs, reverse=True) and all(float(r[5]) < 0.5 for r in body),
           "demo at-risk list: P(alive) < 0.5, sorted by revenue")
+    t_demo_new_sections(out)
     rc, out3, err = run(["demo", "--customers", "500", "--seed", "7"])
     check(rc == 0 and "500 customers" in out3 and "seed 7" in out3 and out3 != out, "demo options")
     rc, _, err = run(["demo", "--customers", "0"])
     check(rc == 2, "demo --customers 0 is a usage error")
+
+
+def demo_section(out, title):
+    """The lines of the demo section titled `title` (up to the next underlined title)."""
+    lines = out.split("\n" + title, 1)[-1].splitlines()[2:]
+    end = next((i for i in range(len(lines) - 1) if lines[i + 1].startswith("---") and lines[i + 1].strip("-") == ""),
+               len(lines))
+    return lines[:end - 1] if end < len(lines) else lines
+
+
+def demo_num(text):
+    """A number as the demo prints it: '$1,234.56', '12.5 %', '-$2.64', '20,000'."""
+    t = text.strip().replace("$", "").replace(",", "").replace("%", "").strip()
+    return float(t)
+
+
+def t_demo_new_sections(out):
+    """The tiers, retention and ladder sections of `cva demo` (issues 10-12)."""
+    n = 20000
+    for needle in ("Value concentration and tiers", "share of revenue", "positive-part Gini", "whale curve peak",
+                   "profit destroyed", "seed claim", "top 20 %: profit / their cost", "bottom 20 %: cost / their",
+                   "PLATINUM", "ORDINARY", "MGC", "Retention (cohorts", "sBG alpha", "sBG beta",
+                   "Retention what-if (+5 points)", "steady-state change", "25-85 %", "Loyalty ladder",
+                   "SUPPORTER", "need referrals or", "from \\ to", "net movement"):
+        check(needle in out, "demo report has %r" % needle)
+    # the sections come in this order, after the older ones
+    pos = [out.find(t) for t in ("Top 10 customers by revenue", "Value concentration and tiers",
+                                 "Calibration / holdout split", "Top 10 customers at risk",
+                                 "Retention (cohorts", "Loyalty ladder")]
+    check(-1 not in pos and pos == sorted(pos), "demo section order %r" % pos)
+
+    # ---- tiers: top shares increase; the top-20 % shares agree with the claims table
+    sec = demo_section(out, "Value concentration and tiers (whole period)")
+    tops = [l.split() for l in sec if l.strip().startswith("top ") and len(l.split()) == 7]
+    rev = [float(t[3]) for t in tops]
+    prof = [float(t[5]) for t in tops]
+    check(len(tops) == 5 and rev == sorted(rev) and prof == sorted(prof) and 0 < rev[0] and rev[-1] <= 100,
+          "demo top shares increase (%r %r)" % (rev, prof))
+    claims = {l.split()[5]: float(l.split()[-2]) for l in sec if l.startswith("  top 20 % share of")}
+    check(len(tops) == 5 and claims.get("revenue") == rev[3] and claims.get("profit") == prof[3],
+          "demo seed claims use the same top-20 %% shares (%r vs %r %r)" % (claims, rev[3:4], prof[3:4]))
+    # the tier table: per scheme the counts sum to n, shares to 100 %; grades are ceil(share n)
+    tiers = {}
+    scheme = None
+    for l in sec:
+        p = l.split()
+        if len(p) >= 5 and p[-2] == "%" and (p[0] in ("class", "grade", "pyramid") or p[0] in (
+                "MVC", "MGC", "BZ", "OTHER", "KEY", "ORDINARY", "SMALL", "PLATINUM", "GOLD", "IRON", "LEAD")):
+            if p[0] in ("class", "grade", "pyramid"):
+                scheme = p[0]
+                p = p[1:]
+            cnt = demo_num(p[1])
+            tiers[(scheme, p[0])] = (cnt, float(p[2]), float(p[4]))
+    for sch, names in (("class", ("MVC", "MGC", "BZ", "OTHER")), ("grade", ("KEY", "ORDINARY", "SMALL")),
+                       ("pyramid", ("PLATINUM", "GOLD", "IRON", "LEAD"))):
+        rows = [tiers.get((sch, nm)) for nm in names]
+        ok = None not in rows
+        check(ok and sum(r[0] for r in rows) == n and abs(sum(r[1] for r in rows) - 100) < 0.25
+              and abs(sum(r[2] for r in rows) - 100) < 0.25, "demo %s counts sum to %d, shares to 100 %% (%r)"
+              % (sch, n, rows))
+    g = [tiers.get(("grade", k), (0,))[0] for k in ("KEY", "ORDINARY", "SMALL")]
+    check(g == [math.ceil(0.2 * n), math.ceil(0.5 * n) - math.ceil(0.2 * n), n - math.ceil(0.5 * n)],
+          "demo grades 20/30/50 %% of %d (%r)" % (n, g))
+    check(tiers.get(("class", "MVC"), (0,))[0] == math.ceil(0.2 * n), "demo MVC = top 20 %")
+    bz = tiers.get(("class", "BZ"), (-1,))[0]
+    unprof = [l for l in sec if "unprofitable customers" in l]
+    check(bz == tiers.get(("pyramid", "LEAD"), (-2,))[0] and unprof and
+          abs(demo_num(unprof[0].split("customers", 1)[1]) - 100.0 * bz / n) < 0.051,
+          "demo BZ = LEAD = the unprofitable share (%r, %r)" % (bz, unprof))
+    peak = [l for l in sec if "whale curve peak" in l]
+    check(peak and demo_num(peak[0].split()[3]) == n - bz,
+          "demo whale peak at the last profitable customer (%r)" % peak)
+
+    # ---- retention: cohort sizes sum to n; rows do not increase; pooled = size-weighted mean;
+    # the sBG row is the sBG survival of the printed alpha, beta
+    sec = demo_section(out, "Retention (cohorts, sBG, the retention what-if)")
+    coh = [l.split() for l in sec if len(l.split()) == 14 and l.split()[0][:2] == "19" and l.split()[0][4] == "-"]
+    sizes = [demo_num(c[1]) for c in coh]
+    check(len(coh) >= 2 and sum(sizes) == n, "demo cohort sizes sum to %d (%r)" % (n, sizes))
+    shares = [[float(c[2 + 2 * j]) for j in range(6)] for c in coh]
+    check(all(s == sorted(s, reverse=True) and s[0] <= 100 for s in shares), "demo cohort retention does not rise")
+    pooled = [l.split() for l in sec if l.strip().startswith("pooled")]
+    check(pooled and demo_num(pooled[0][1]) == n, "demo pooled row has every customer")
+    if pooled and len(coh) >= 2:
+        for j in range(6):
+            want = sum(sizes[c] * shares[c][j] for c in range(len(coh))) / sum(sizes)
+            check(abs(float(pooled[0][2 + 2 * j]) - want) < 0.1, "demo pooled month %d = weighted mean (%s vs %.2f)"
+                  % (j + 1, pooled[0][2 + 2 * j], want))
+    par = {l.split()[1]: float(l.split()[2]) for l in sec if l.strip().startswith("sBG alpha")
+           or l.strip().startswith("sBG beta")}
+    sbg = [l.split() for l in sec if l.strip().startswith("sBG fit")]
+    if "alpha" in par and "beta" in par and sbg:
+        a, b, surv = par["alpha"], par["beta"], 1.0
+        for t in range(1, 7):
+            surv *= (b + t - 1) / (a + b + t - 1)
+            check(abs(float(sbg[0][2 * t]) - 100 * surv) < 0.2,
+                  "demo sBG survival month %d (%s vs %.2f)" % (t, sbg[0][2 * t], 100 * surv))
+    else:
+        check(False, "demo sBG parameters and row (%r %r)" % (par, sbg))
+    # what-if: r = both / previous buyers; CLV = m r / (1 + d - r); steady state (A fixed) changes by
+    # (1 - r) / (1 - r') - 1
+    wi = {l.split()[0] + " " + l.split()[1]: l for l in sec if len(l.split()) > 2}
+    try:
+        rline = wi["retention r"]
+        both, prev = [float(x) for x in rline.split("(")[1].split()[0:4:3]]
+        r = both / prev
+        m = demo_num(wi["margin m"].split()[2])
+        check(abs(float(rline.split()[2]) - r) < 5e-4, "demo what-if r = %g/%g" % (both, prev))
+        clv = [l.split() for l in sec if l.strip().startswith("CLV per customer")][0]
+        check(abs(demo_num(clv[3]) - m * r / (1.05 - r)) < 0.01 * m, "demo CLV = m r/(1+d-r) (%r)" % clv)
+        check(abs(demo_num(clv[4]) - m * (r + 0.05) / (1.0 - r)) < 0.01 * m, "demo CLV at r + 0.05 (%r)" % clv)
+        ss = float(wi["steady-state change"].split()[2])
+        check(abs(ss - 100 * ((1 - r) / (0.95 - r) - 1)) < 0.051, "demo steady-state change %.1f %%" % ss)
+    except (KeyError, IndexError, ValueError) as e:
+        check(False, "demo what-if lines readable (%r)" % e)
+
+    # ---- ladder: rungs sum to n; CUSTOMER = one occasion = the frequency-0 bar; the migration
+    # matrix rows and columns add up, its LAPSED column is the inactive count
+    sec = demo_section(out, "Loyalty ladder (funnel at the data end, migration)")
+    hdr_at = next((i for i, l in enumerate(sec) if l.strip().startswith("from \\ to")), len(sec))
+    rung = {l.split()[0]: demo_num(l.split()[-3]) for l in sec[:hdr_at]
+            if l.split() and l.split()[0] in ("PROSPECT", "CUSTOMER", "CLIENT", "SUPPORTER", "ADVOCATE", "PARTNER")
+            and l.split()[-1] == "%"}
+    check(len(rung) == 6 and sum(rung.values()) == n and rung["SUPPORTER"] == rung["ADVOCATE"] == rung["PARTNER"] == 0,
+          "demo ladder funnel sums to %d (%r)" % (n, rung))
+    freq0 = [l.split() for l in demo_section(out, "Repeat purchases per customer (frequency, whole period)")
+             if l.split() and l.split()[0] == "0"]
+    check(freq0 and rung.get("CUSTOMER") == demo_num(freq0[0][-3]), "demo CUSTOMER rung = one-time buyers (%r)" % freq0)
+    states = sec[hdr_at].split()[3:-4] if hdr_at < len(sec) else []
+    mat = [l.split() for l in sec[hdr_at + 1:] if l.split() and l.split()[0] in states]
+    cells = [[demo_num(x) for x in row[1:1 + len(states)]] for row in mat]
+    inact = [l for l in sec if "inactive at the data end" in l]
+    check(len(cells) == len(states) and states[-1:] == ["LAPSED"] and sum(map(sum, cells)) == n
+          and inact and sum(row[-1] for row in cells) == demo_num(inact[0].split()[5]),
+          "demo migration matrix adds up (%r %r)" % (states, cells))
+    for row, c in zip(mat, cells):
+        if row[0] != "LAPSED":
+            i = states.index(row[0])
+            up = sum(c[i + 1:-1]) / sum(c) * 100
+            check(abs(float(row[1 + len(states)]) - up) < 0.051 and
+                  abs(float(row[-2]) - c[-1] / sum(c) * 100) < 0.051, "demo migration rates of %s" % row[0])
 
 # ---------------------------------------------------------------- rfm: independent references
 
