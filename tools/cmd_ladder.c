@@ -1044,24 +1044,11 @@ int cmd_ladder(int argc, char **argv)
     if ((rc = cli_load(&o, &tx, &err)) != 0)
         goto fail;
 
-    memset(&in, 0, sizeof in);
-    in.struct_size = sizeof in;
-    in.n = tx.n;
-    if (tx.n > 0) {
-        in.customer_id = tx.cid;
-        in.t = tx.t;
-        in.amount = tx.amount;
-        in.cost = tx.cost;
-        in.referrer_id = tx.ref;
-        in.period = tx.period;
-    }
+    cli_txn_input(&tx, &in);
 
     /* every customer of the file (and every referrer), ascending */
-    if (tx.n > 0) {
-        if ((rc = cli_summary_run_ids(&in, (double)NAN, (double)NAN, 1.0, &tx.ids, &all, &err)) != 0 ||
-            (rc = cli_summary_check(&all, &tx.ids, &err)) != 0)
-            goto fail;
-    }
+    if (tx.n > 0 && (rc = cli_summary_txn(&tx, (double)NAN, (double)NAN, 1.0, &all, &err)) != 0)
+        goto fail;
     u.K = all.n;
     u.id = (int64_t *)cli_xmalloc((u.K ? u.K : 1) * sizeof(int64_t));
     for (k = 0; k < u.K; k++) {
