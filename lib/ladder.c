@@ -326,20 +326,15 @@ static cva_status check_row(const cva_ladder_input *in, size_t i, cva_diag *diag
 /* r = cond ? v : r without a branch (cond is 0 or 1) */
 #define SEL_(cond, v, r) ((r) ^ (((r) ^ (v)) & -(int32_t)(cond)))
 
-/* Rung offset (rung − PROSPECT) of rule code k in bits 4k..4k+3 (RULES[k].rung). */
-#define RUNG_BITS                                                                                       \
-    ((0ull << 4) | (1ull << 8) | (5ull << 12) | (4ull << 16) | (4ull << 20) | (3ull << 24) | (3ull << 28) | \
-     (3ull << 32) | (2ull << 36) | (2ull << 40))
-
 cva_status cva_ladder_classify(const cva_ladder_input *in, const cva_ladder_opts *opts, int32_t *stage,
                                int32_t *decided_by, int32_t *has_referred, int32_t *active, cva_diag *diag)
 {
     cva_ladder_opts o;
     cva_status st;
     size_t i0, i, n;
-    double nanb[CHUNK], zero_d[CHUNK];
+    double nanb[CHUNK], zero_d[CHUNK], fl[CHUNK];
     uint32_t zero_u[CHUNK];
-    int32_t m1[CHUNK], zero_i[CHUNK], actb[CHUNK], rule[CHUNK], flag[CHUNK];
+    int32_t m1[CHUNK], zero_i[CHUNK], actb[CHUNK], rule[CHUNK], flag[CHUNK], stgb[CHUNK];
 
     if (!in)
         return cva__report(diag, CVA_E_NULLPTR, 1, 0, -1, 0, "in is NULL");
@@ -407,9 +402,12 @@ cva_status cva_ladder_classify(const cva_ladder_input *in, const cva_ladder_opts
         }
     }
 
-    /* 2. classify, chunk by chunk: attitude tests into bit flags (double loop), then the
-          rules from the last to the first with selects (integer loop), so the first
-          match wins; absent optional arrays read constant buffers */
+    /* 2. classify, chunk by chunk: the double tests into flags computed as sums of
+          powers of two in double arithmetic (SSE2 has no double-compare-to-int32
+          vector path in GCC 12, the double sum and one conversion do vectorise), then
+          the rules from the last to the first with selects on the rule code and the
+          rung in parallel (integer loop), so the first match wins; absent optional
+          arrays read constant buffers */
     {
         const int32_t proxy = (o.flags & CVA_LADDER_F_BEHAVIOURAL_PROXY) != 0;
         const int32_t promoter = (o.flags & CVA_LADDER_F_NPS_PROMOTER_IS_ADVOCATE) != 0;
@@ -417,47 +415,65 @@ cva_status cva_ladder_classify(const cva_ladder_input *in, const cva_ladder_opts
         const int32_t fmin = o.proxy_min_f_score;
         const double thr = o.sat_threshold, passive = o.nps_passive, prom = o.nps_promoter;
         const double min_ten = o.partner_min_tenure, hiatus = o.hiatus;
+        const int32_t ext_active = (int32_t)(in->active != NULL);
         for (i0 = 0; i0 < n; i0 += CHUNK) {
             const size_t len = n - i0 < CHUNK ? n - i0 : CHUNK;
             const uint32_t *occ = in->n_occ + i0;
             const double *ten = in->tenure + i0;
+            const double *rec = in->recency ? in->recency + i0 : zero_d;
             const double *nps = in->nps ? in->nps + i0 : nanb;
             const double *sat = in->sat ? in->sat + i0 : nanb;
             const int32_t *bond = in->bond ? in->bond + i0 : m1;
+            const int32_t *act = in->active ? in->active + i0 : zero_i;
             const uint32_t *ref = in->referrals ? in->referrals + i0 : zero_u;
             const uint32_t *tot = in->referrals_total ? in->referrals_total + i0 : ref;
             const int32_t *fs = in->f_score ? in->f_score + i0 : zero_i;
-            int32_t *stg = stage + i0;
             size_t j;
-            if (in->active)
-                for (j = 0; j < len; j++)
-                    actb[j] = in->active[i0 + j] & (int32_t)(occ[j] > 0);
-            else
-                for (j = 0; j < len; j++)
-                    actb[j] = (int32_t)(in->recency[i0 + j] <= hiatus) & (int32_t)(occ[j] > 0);
             /* NaN compares false: an unknown attitude never meets a threshold */
             for (j = 0; j < len; j++) {
                 const double vn = nps[j], vs = sat[j];
-                flag[j] = (int32_t)((vs >= 0.0) | (vn >= 0.0)) | ((int32_t)(vn >= passive) << 1) |
-                          ((int32_t)(vs >= thr) << 2) | ((int32_t)(vn >= prom) << 3) |
-                          ((int32_t)(ten[j] >= min_ten) << 4);
+                fl[j] = (vs >= 0.0 ? 1.0 : 0.0) + (vn >= passive ? 2.0 : 0.0) + (vs >= thr ? 4.0 : 0.0) +
+                        (vn >= prom ? 8.0 : 0.0) + (ten[j] >= min_ten ? 16.0 : 0.0) +
+                        (rec[j] <= hiatus ? 32.0 : 0.0) + (vn >= 0.0 ? 64.0 : 0.0);
             }
+            for (j = 0; j < len; j++)
+                flag[j] = (int32_t)fl[j];
             for (j = 0; j < len; j++) {
                 const int32_t f = flag[j], c0 = (int32_t)(occ[j] == 0), c1 = (int32_t)(occ[j] == 1);
-                int32_t r = CVA_LADDER_RULE_NO_ATTITUDE - (f & 1); /* 9 = attitude_below when known */
-                r = SEL_(proxy & (int32_t)(occ[j] >= pmin) & (int32_t)(fs[j] >= fmin) & actb[j],
-                         CVA_LADDER_RULE_BEHAVIOURAL_PROXY, r);
-                r = SEL_((f >> 1) & 1, CVA_LADDER_RULE_NPS_PASSIVE, r);
-                r = SEL_((f >> 2) & 1, CVA_LADDER_RULE_SATISFACTION, r);
-                r = SEL_(promoter & (f >> 3), CVA_LADDER_RULE_NPS_PROMOTER, r);
-                r = SEL_((int32_t)(ref[j] >= min_ref), CVA_LADDER_RULE_REFERRALS, r);
-                r = SEL_((int32_t)(bond[j] == CVA_LADDER_BOND_STRUCTURAL) & (f >> 4), CVA_LADDER_RULE_STRUCTURAL_BOND, r);
+                const int32_t known = (int32_t)((f & 65) != 0);
+                /* activity: the caller's flag or the hiatus rule, never for a non-buyer */
+                const int32_t a = ((act[j] & ext_active) | ((f >> 5) & 1 & (1 - ext_active))) & (1 - c0);
+                int32_t r = CVA_LADDER_RULE_NO_ATTITUDE - known; /* 9 = attitude_below when known */
+                int32_t s = CVA_LADDER_CLIENT, cnd;
+                cnd = proxy & (int32_t)(occ[j] >= pmin) & (int32_t)(fs[j] >= fmin) & a;
+                r = SEL_(cnd, CVA_LADDER_RULE_BEHAVIOURAL_PROXY, r);
+                s = SEL_(cnd, CVA_LADDER_SUPPORTER, s);
+                cnd = (f >> 1) & 1;
+                r = SEL_(cnd, CVA_LADDER_RULE_NPS_PASSIVE, r);
+                s = SEL_(cnd, CVA_LADDER_SUPPORTER, s);
+                cnd = (f >> 2) & 1;
+                r = SEL_(cnd, CVA_LADDER_RULE_SATISFACTION, r);
+                s = SEL_(cnd, CVA_LADDER_SUPPORTER, s);
+                cnd = promoter & (f >> 3) & 1;
+                r = SEL_(cnd, CVA_LADDER_RULE_NPS_PROMOTER, r);
+                s = SEL_(cnd, CVA_LADDER_ADVOCATE, s);
+                cnd = (int32_t)(ref[j] >= min_ref);
+                r = SEL_(cnd, CVA_LADDER_RULE_REFERRALS, r);
+                s = SEL_(cnd, CVA_LADDER_ADVOCATE, s);
+                cnd = (int32_t)(bond[j] == CVA_LADDER_BOND_STRUCTURAL) & (f >> 4) & 1;
+                r = SEL_(cnd, CVA_LADDER_RULE_STRUCTURAL_BOND, r);
+                s = SEL_(cnd, CVA_LADDER_PARTNER, s);
                 r = SEL_(c1, CVA_LADDER_RULE_ONE_OCCASION, r);
+                s = SEL_(c1, CVA_LADDER_CUSTOMER, s);
                 r = SEL_(c0, CVA_LADDER_RULE_NO_PURCHASE, r);
+                s = SEL_(c0, CVA_LADDER_PROSPECT, s);
                 rule[j] = r;
-                /* the rung of the rule: 4-bit offsets from PROSPECT packed by rule code */
-                stg[j] = CVA_LADDER_PROSPECT + (int32_t)((RUNG_BITS >> (4 * r)) & 15u);
+                stgb[j] = s;
+                actb[j] = a;
             }
+            /* the selects write to local buffers (no aliasing with the inputs, so the
+               loop vectorises without run-time alias checks), copied out here */
+            memcpy(stage + i0, stgb, len * sizeof *stgb);
             if (decided_by)
                 memcpy(decided_by + i0, rule, len * sizeof *rule);
             if (active)

@@ -705,6 +705,10 @@ static void test_projection_absorbing_and_errors(void **state)
     assert_status(cva_ladder_project(Pm, 3, pi0, 2, NULL, 0, traj, NULL, &d), CVA_W_EXCLUDED);
     assert_int_equal(d.index, 2);
     assert_int_equal(d.count, 1);
+    /* the warning's messages speak of a state without observations, not of excluded rows only */
+    assert_non_null(strstr(d.detail, "state without observed transitions"));
+    assert_non_null(strstr(cva_strerror(CVA_W_EXCLUDED), "states"));
+    assert_non_null(strstr(cva_strerror(CVA_W_EXCLUDED), "no observations"));
     cva_assert_close(traj[6], 0.25, 1e-15, 0);
     cva_assert_close(traj[7], 0.5, 1e-15, 0);
     cva_assert_close(traj[8], 0.25, 1e-15, 0);

@@ -54,8 +54,8 @@ void cmd_ladder_help(void)
           "transactions, in file order):\n"
           "  customer_id,stage,decided_by,has_referred,active,n_occ,referrals\n"
           "  has_referred  1 if the customer referred anyone up to the date\n"
-          "  active        activity by the hiatus rule: 0 if the last purchase is more than\n"
-          "                --hiatus-days before the date (0 for a customer without purchases)\n"
+          "  active        activity by --active-rule (default hiatus: 0 if the last purchase is\n"
+          "                more than --hiatus-days before the date; 0 for a customer without purchases)\n"
           "  n_occ         purchase occasions up to the date (--occasion periods)\n"
           "  referrals     referred purchases in the look-back window (DATE - L, DATE]\n"
           "Conventions: rows dated on DATE count; a customer whose first purchase is after\n"
@@ -77,7 +77,12 @@ void cmd_ladder_help(void)
           "                             default, as frequent buying can be habit, not liking; the\n"
           "                             F score is the quintile (rank-first, ties by id) of the\n"
           "                             occasions among customers with a purchase up to the date\n"
-          "  --active-rule hiatus       activity rule (hiatus, the default, is the only one so far)\n"
+          "  --active-rule hiatus|ipt|p-alive  activity rule (the churn flags of 'cva whatif'):\n"
+          "                             hiatus (default); ipt: inactive when the time since the\n"
+          "                             last purchase exceeds 3 x the customer's mean inter-purchase\n"
+          "                             time (population median for one-time buyers, hiatus as the\n"
+          "                             last fallback); p-alive: inactive when P(alive) < 0.5 from a\n"
+          "                             BG/NBD fit (in days) on the purchases up to the date\n"
           "  --hiatus-days H            inactive after more than H days without a purchase (default 270)\n"
           "  --report                   counts and shares per rung (stage), per deciding rule\n"
           "                             (decided_by), per bond level within each rung (bond), and\n"
@@ -222,6 +227,7 @@ typedef struct universe {
     int32_t *bond;     /* N, -1 = unknown (NULL: no column) */
     uint64_t att_unknown_ids; /* attitude rows whose id is not a customer or prospect */
     uint64_t prospects_read;
+    int32_t active_rule; /* CVA_CHURN_RULE_HIATUS (the library's own rule), _IPT or _P_ALIVE */
 } universe;
 
 static void universe_free(universe *u)
@@ -484,6 +490,89 @@ static int lib_error(const char *what, cva_status st, const cva_diag *d, cli_err
 }
 
 /* Classify the universe as of the calendar day @p day. */
+/* Activity by the churn flags (cva_churn_flags) for --active-rule ipt or p-alive, on the
+   customers with a purchase up to the date (day-based like the hiatus rule: recency,
+   first and last purchase day from tenure and recency); 0 for the others. p-alive fits
+   BG/NBD (x = n_occ - 1, t_x = tenure - recency, T = tenure, in days) on the same customers. */
+static int churn_activity(const universe *u, const rungs *g, const double *tenure, const double *recency,
+                          double hiatus, int32_t **active_out, cli_err *err)
+{
+    size_t N = u->N, m = 0, i, k;
+    size_t cap = N ? N : 1;
+    double *rec = (double *)cli_xmalloc(cap * sizeof(double)), *first = (double *)cli_xmalloc(cap * sizeof(double));
+    double *last = (double *)cli_xmalloc(cap * sizeof(double)), *pa = NULL;
+    uint32_t *occ = (uint32_t *)cli_xmalloc(cap * sizeof(uint32_t));
+    int32_t *act = (int32_t *)cli_xmalloc(cap * sizeof(int32_t)), *actv = (int32_t *)cli_xmalloc(cap * sizeof(int32_t));
+    cva_churn_flag_opts co;
+    cva_diag d;
+    cva_status st;
+    int rc = 0;
+
+    cva_diag_init(&d, sizeof d);
+    for (i = 0; i < N; i++) {
+        actv[i] = 0;
+        if (g->n_occ[i] == 0)
+            continue;
+        rec[m] = recency[i];
+        occ[m] = g->n_occ[i];
+        first[m] = -tenure[i]; /* days relative to the date */
+        last[m] = -recency[i];
+        m++;
+    }
+    if (m == 0)
+        goto done;
+    if (u->active_rule == CVA_CHURN_RULE_P_ALIVE) {
+        double *x = (double *)cli_xmalloc(m * sizeof(double)), *tx = (double *)cli_xmalloc(m * sizeof(double));
+        double *T = (double *)cli_xmalloc(m * sizeof(double));
+        cva_model_fit f;
+        pa = (double *)cli_xmalloc(m * sizeof(double));
+        for (k = 0; k < m; k++) {
+            x[k] = (double)occ[k] - 1.0;
+            tx[k] = last[k] - first[k];
+            T[k] = -first[k];
+        }
+        cva_model_fit_init(&f, sizeof f);
+        st = cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, NULL, m, NULL, &f, &d);
+        if (st >= 0)
+            (void)cli_fit_warning(&f, st, 1); /* a fit that cannot be trusted says so on stderr */
+        if (st >= 0)
+            st = cva_model_p_alive(CVA_MODEL_BGNBD, f.params, 0.0, x, tx, T, m, pa, &d);
+        free(x);
+        free(tx);
+        free(T);
+        if (st < 0) {
+            rc = lib_error("--active-rule p-alive: BG/NBD", st, &d, err);
+            goto done;
+        }
+    }
+    if (cva_churn_flag_opts_init_defaults(&co, sizeof co) != CVA_OK) {
+        rc = cli_fail(err, CLI_EXIT_FAIL, "internal: churn flag defaults");
+        goto done;
+    }
+    co.rule = u->active_rule;
+    co.hiatus = hiatus;
+    st = cva_churn_flags(rec, occ, first, last, pa, NULL, m, &co, act, NULL, NULL, NULL, &d);
+    if (st < 0) {
+        rc = lib_error("--active-rule: churn flags", st, &d, err);
+        goto done;
+    }
+    for (i = 0, k = 0; i < N; i++)
+        if (g->n_occ[i] > 0)
+            actv[i] = act[k++];
+done:
+    free(rec);
+    free(first);
+    free(last);
+    free(pa);
+    free(occ);
+    free(act);
+    if (rc)
+        free(actv);
+    else
+        *active_out = actv;
+    return rc;
+}
+
 static int classify_at(const cli_txn *tx, const cva_txn_input *in, const universe *u, double day,
                        const cva_ladder_opts *lo, rungs *g, uint64_t *excluded, cli_err *err)
 {
@@ -492,7 +581,7 @@ static int classify_at(const cli_txn *tx, const cva_txn_input *in, const univers
     double *tenure = (double *)cli_xmalloc((N ? N : 1) * sizeof(double));
     double *recency = (double *)cli_xmalloc((N ? N : 1) * sizeof(double));
     uint32_t *total = (uint32_t *)cli_xmalloc((N ? N : 1) * sizeof(uint32_t));
-    int32_t *fscore = NULL;
+    int32_t *fscore = NULL, *actv = NULL;
     cli_summary s;
     cva_ladder_input li;
     cva_diag d;
@@ -568,10 +657,16 @@ static int classify_at(const cli_txn *tx, const cva_txn_input *in, const univers
         }
         li.f_score = fscore;
     }
+    if (u->active_rule != CVA_CHURN_RULE_HIATUS) {
+        if ((rc = churn_activity(u, g, tenure, recency, lo->hiatus, &actv, err)) != 0)
+            goto out;
+        li.active = actv;
+    }
     st = cva_ladder_classify(&li, lo, g->stage, g->rule, g->has_ref, g->active, &d);
     if (st < 0)
         rc = lib_error("ladder", st, &d, err);
 out:
+    free(actv);
     free(fscore);
     cli_summary_free(&s);
     free(tenure);
@@ -621,7 +716,7 @@ static const char *const main_cols[] = {"customer_id", "stage", "decided_by", "h
 static const char *const report_cols[] = {"what", "stage", "value", "count", "share"};
 
 static void meta_common(char *buf, size_t cap, const cli_input_opts *o, const cli_txn *tx, const char *kind,
-                        const cva_ladder_opts *lo)
+                        const cva_ladder_opts *lo, int32_t active_rule)
 {
     char name[600], rows_s[200], lb[40], pt[40], st[40], hd[40];
     const char *input = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
@@ -635,12 +730,12 @@ static void meta_common(char *buf, size_t cap, const cli_input_opts *o, const cl
              "\"command\": \"ladder\",\n  \"output\": \"%s\",\n  \"cva_version\": \"%s\",\n  \"input\": %s,\n"
              "  %s\"occasion\": \"%s\",\n  \"id_type\": \"%s\",\n  \"lookback_days\": %s,\n"
              "  \"min_referrals\": %u,\n  \"partner_min_tenure_days\": %s,\n  \"sat_threshold\": %s,\n"
-             "  \"nps_promoter_is_advocate\": %s,\n  \"behavioural_proxy\": %s,\n  \"active_rule\": \"hiatus\",\n"
+             "  \"nps_promoter_is_advocate\": %s,\n  \"behavioural_proxy\": %s,\n  \"active_rule\": \"%s\",\n"
              "  \"hiatus_days\": %s,\n  ",
              kind, cva_version_string(), name, rows_s, cli_occasion_name(o->occasion),
              tx->ids.text ? "text" : "integer", lb, (unsigned)lo->min_referrals, pt, st,
              (lo->flags & CVA_LADDER_F_NPS_PROMOTER_IS_ADVOCATE) ? "true" : "false",
-             (lo->flags & CVA_LADDER_F_BEHAVIOURAL_PROXY) ? "true" : "false", hd);
+             (lo->flags & CVA_LADDER_F_BEHAVIOURAL_PROXY) ? "true" : "false", cva_churn_rule_name(active_rule), hd);
 }
 
 static void write_rungs(cli_out *out, const cli_input_opts *o, const cli_txn *tx, const universe *u,
@@ -653,7 +748,7 @@ static void write_rungs(cli_out *out, const cli_input_opts *o, const cli_txn *tx
     if (o->format == CLI_FMT_JSON) {
         char d[24];
         size_t off;
-        meta_common(meta, sizeof meta, o, tx, "customers", lo);
+        meta_common(meta, sizeof meta, o, tx, "customers", lo, u->active_rule);
         off = strlen(meta);
         d[cli_format_date(day, d)] = '\0';
         snprintf(meta + off, sizeof meta - off, "\"at\": \"%s\",\n  \"n_customers\": %lu,\n  ", d,
@@ -692,7 +787,7 @@ static int write_report(cli_out *out, const cli_input_opts *o, const cli_txn *tx
     if (o->format == CLI_FMT_JSON) {
         char ds[24];
         size_t off;
-        meta_common(meta, sizeof meta, o, tx, "report", lo);
+        meta_common(meta, sizeof meta, o, tx, "report", lo, u->active_rule);
         off = strlen(meta);
         ds[cli_format_date(day, ds)] = '\0';
         snprintf(meta + off, sizeof meta - off, "\"at\": \"%s\",\n  \"n_customers\": %lu,\n  ", ds,
@@ -756,8 +851,8 @@ static void json_rate_map(FILE *fp, const char *name, const double *v, size_t n)
 }
 
 static int write_migration(cli_out *out, const cli_input_opts *o, const cli_txn *tx, const cva_ladder_migration *m,
-                           double from, double to, uint32_t project, const cva_ladder_opts *lo, int *warned,
-                           cli_err *err)
+                           double from, double to, uint32_t project, const cva_ladder_opts *lo, int32_t active_rule,
+                           int *warned, cli_err *err)
 {
     size_t S = m->n_states, i, j;
     if (o->format != CLI_FMT_JSON) {
@@ -778,7 +873,7 @@ static int write_migration(cli_out *out, const cli_input_opts *o, const cli_txn 
     {
         FILE *fp = out->fp;
         char meta[4096];
-        meta_common(meta, sizeof meta, o, tx, "migration", lo);
+        meta_common(meta, sizeof meta, o, tx, "migration", lo, active_rule);
         fputs("{\n  ", fp);
         fputs(meta, fp);
         fputs("\"from\": ", fp);
@@ -899,6 +994,7 @@ int cmd_ladder(int argc, char **argv)
     cva_txn_input in;
     cva_ladder_opts lo;
     const char *at_s = NULL, *from_s = NULL, *to_s = NULL, *att_f = NULL, *pro_f = NULL, *rule_s = NULL;
+    int32_t active_rule = CVA_CHURN_RULE_HIATUS;
     double at = (double)NAN, from = (double)NAN, to = (double)NAN, v;
     uint64_t project = 0, excluded = 0, n;
     int i, m, rc = 0, report = 0, have_project = 0, warned = 0, out_open = 0;
@@ -996,15 +1092,15 @@ int cmd_ladder(int argc, char **argv)
         }
         o.input = argv[i];
     }
-    if (rule_s && strcmp(rule_s, "hiatus") != 0) {
-        if (strcmp(rule_s, "ipt") == 0 || strcmp(rule_s, "p-alive") == 0)
-            cli_fail(&err, CLI_EXIT_USAGE,
-                     "option --active-rule: '%s' is not implemented yet; use hiatus (the default, with "
-                     "--hiatus-days)",
-                     rule_s);
-        else
-            cli_fail(&err, CLI_EXIT_USAGE, "option --active-rule: unknown rule '%s' (hiatus)", rule_s);
-        return cli_report(&err);
+    if (rule_s) {
+        if (strcmp(rule_s, "ipt") == 0)
+            active_rule = CVA_CHURN_RULE_IPT;
+        else if (strcmp(rule_s, "p-alive") == 0)
+            active_rule = CVA_CHURN_RULE_P_ALIVE;
+        else if (strcmp(rule_s, "hiatus") != 0) {
+            cli_fail(&err, CLI_EXIT_USAGE, "option --active-rule: unknown rule '%s' (hiatus, ipt, p-alive)", rule_s);
+            return cli_report(&err);
+        }
     }
     if (o.end || o.cal_end) {
         cli_fail(&err, CLI_EXIT_USAGE, "ladder: %s is not used here: give --at DATE, or --from and --to",
@@ -1044,24 +1140,11 @@ int cmd_ladder(int argc, char **argv)
     if ((rc = cli_load(&o, &tx, &err)) != 0)
         goto fail;
 
-    memset(&in, 0, sizeof in);
-    in.struct_size = sizeof in;
-    in.n = tx.n;
-    if (tx.n > 0) {
-        in.customer_id = tx.cid;
-        in.t = tx.t;
-        in.amount = tx.amount;
-        in.cost = tx.cost;
-        in.referrer_id = tx.ref;
-        in.period = tx.period;
-    }
+    cli_txn_input(&tx, &in);
 
     /* every customer of the file (and every referrer), ascending */
-    if (tx.n > 0) {
-        if ((rc = cli_summary_run_ids(&in, (double)NAN, (double)NAN, 1.0, &tx.ids, &all, &err)) != 0 ||
-            (rc = cli_summary_check(&all, &tx.ids, &err)) != 0)
-            goto fail;
-    }
+    if (tx.n > 0 && (rc = cli_summary_txn(&tx, (double)NAN, (double)NAN, 1.0, &all, &err)) != 0)
+        goto fail;
     u.K = all.n;
     u.id = (int64_t *)cli_xmalloc((u.K ? u.K : 1) * sizeof(int64_t));
     for (k = 0; k < u.K; k++) {
@@ -1076,6 +1159,7 @@ int cmd_ladder(int argc, char **argv)
         km_add(&u.keys, key, klen);
     }
     u.N = u.K;
+    u.active_rule = active_rule;
     if (isnan(at) && !from_s)
         at = tx.n > 0 ? floor(all.obs_end) : 0.0;
     cli_summary_free(&all);
@@ -1121,7 +1205,7 @@ int cmd_ladder(int argc, char **argv)
             rc = lib_error("ladder migration", st, &d, &err);
             goto fail;
         }
-        if ((rc = write_migration(&out, &o, &tx, &mig, from, to, (uint32_t)project, &lo, &warned, &err)) != 0)
+        if ((rc = write_migration(&out, &o, &tx, &mig, from, to, (uint32_t)project, &lo, u.active_rule, &warned, &err)) != 0)
             goto fail;
     }
     if ((rc = cli_out_commit(&out, &err)) != 0) {

@@ -99,7 +99,7 @@ extern "C" {
     X(CVA_W_EMPTY, 1, "empty input: nothing to compute")                         \
     X(CVA_W_TIES, 2, "tied values were split across bins")                       \
     X(CVA_W_NEGATIVE, 3, "negative values in a share or concentration measure")  \
-    X(CVA_W_EXCLUDED, 4, "some rows were excluded (window or skip policy)")      \
+    X(CVA_W_EXCLUDED, 4, "some rows or states were left out (window, skip policy, or no observations)") \
     X(CVA_W_SERIES_LIMIT, 5, "a special-function series hit its term cap")       \
     X(CVA_W_MAXITER, 6, "iteration limit reached before convergence")            \
     X(CVA_W_MAP, 7, "segment map has uncovered cells, shadowed rules or unreachable labels") \

@@ -401,8 +401,11 @@ CVA_API CVA_NODISCARD cva_status cva_ladder_migrate(const cva_ladder_migration_i
  * @param total_value out (may be NULL): the discounted value (NaN without @p value).
  * @param diag       optional diagnostics.
  * @retval CVA_OK
- * @retval CVA_W_EXCLUDED positive mass reached a state with an all-NaN row, taken as absorbing
- *                        (diag->count = number of such states, diag->index = the first).
+ * @retval CVA_W_EXCLUDED positive mass reached a state with an all-NaN row (no observations:
+ *                        nobody started there, so its row was left out of the estimate), taken
+ *                        as absorbing (diag->count = number of such states, diag->index = the
+ *                        first). The generic message of the code covers this case ("some rows
+ *                        or states were left out ... no observations").
  * @retval CVA_E_NULLPTR  @p transition or @p pi0 is NULL.
  * @retval CVA_E_BADARG   n_states out of range, a row neither stochastic nor all NaN, pi0
  *                        negative or NaN, or a non-finite value (diag->index).

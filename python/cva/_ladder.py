@@ -210,7 +210,9 @@ def ladder(summary_or_columns, at=None, nps=None, sat=None, bond=None, prospects
     nps, sat, bond, active, f_score : mapping id -> value, or one value per customer
         NPS 0–10, satisfaction 0–1 (None/NaN = unknown), bond level 0–4 (None/−1 =
         unknown), activity 0/1 (default: the hiatus rule), RFM F score (the proxy).
-        Sequences follow the summary rows, then the added prospects.
+        Sequences follow the summary rows, then the added prospects. ``active`` also
+        takes the result of :func:`churn_flags` on the same summary (its ``active``
+        array, or the :class:`ChurnFlags` itself): the ipt or P(alive) rule.
     prospects : ids, optional
         Known leads; those without a row in the summary are added as PROSPECTs.
     referrals, referrals_total : per customer, optional
@@ -283,6 +285,8 @@ def ladder(summary_or_columns, at=None, nps=None, sat=None, bond=None, prospects
     nps_l = _per_customer(nps, all_ids, "nps", None)
     sat_l = _per_customer(sat, all_ids, "sat", None)
     bond_l = _per_customer(bond, all_ids, "bond", None)
+    if hasattr(active, "active") and hasattr(active, "rule_name"):  # a ChurnFlags result
+        active = active.active
     act_l = _per_customer(active, all_ids, "active", None)
     f_l = _per_customer(f_score, all_ids, "f_score", 0)
 

@@ -204,6 +204,23 @@ class LadderBruteForce(unittest.TestCase):
         self.assertEqual(list(res.has_referred), [0, 1])
         self.assertEqual(res.at, 10.0)
 
+    def test_active_from_churn_flags(self):
+        # days: A buys at 0, 60, 152; B once at 4; C at 31, 91; F at 121, 140; G at -1, 95; date 365.
+        # ipt rule (k = 3): A 152 / 2 = 76 -> recency 213 <= 228 active; C 60 -> 274 > 180;
+        # F 19 -> 225 > 57; G 96 -> 270 <= 288 active
+        ids = ["A", "A", "A", "B", "C", "C", "F", "F", "G", "G"]
+        t = [0, 60, 152, 4, 31, 91, 121, 140, -1, 95]
+        s = cva.summarize(ids, t, [1] * 10, end=365)
+        flags = cva.churn_flags(summary=s, rule="ipt")
+        # median ipt of A (76), C (60), F (19), G (96) = 68: B's recency 361 > 204: inactive
+        self.assertEqual(flags.median_ipt, 68.0)
+        want = [1, 0, 0, 0, 1]
+        for act in (flags.active, flags):
+            res = cva.ladder(s, at=365, active=act)
+            self.assertEqual(list(res.active), want)
+        # the default hiatus rule keeps F (225 days) active: the flags did change the result
+        self.assertEqual(list(cva.ladder(s, at=365).active), [1, 0, 0, 1, 1])
+
     def test_bond_table(self):
         t = cva.ladder_bond_table()
         self.assertEqual(t["PARTNER"], (4, "structural"))

@@ -3034,6 +3034,29 @@ def t_ladder():
                 "P1,PROSPECT,no_purchase,0,0,0,0\n"
                 "P2,PROSPECT,no_purchase,0,0,0,0\n")
         check(rc == 0 and out == want, "ladder hand case (rc %d):\n%s" % (rc, out))
+        # --active-rule (the churn flags): only the active column changes
+        def active_col(args):
+            rc_, out_, err_ = run(["ladder", "--input", p, "--at", "2020-12-31", "-q"] + args)
+            check(rc_ == 0, "ladder %s: rc %d (%r)" % (args, rc_, err_))
+            return {r["customer_id"]: r["active"] for r in rows(out_)}, err_
+        hia, _ = active_col([])
+        check(hia == active_col(["--active-rule", "hiatus"])[0], "--active-rule hiatus is the default")
+        # ipt, k = 3 (days up to 2020-12-31): A ipt 152/2 = 76, recency 213 <= 228: active; C ipt 60,
+        # 274 > 180; F ipt 19, 225 > 57 (active by the hiatus rule); G ipt 96, 270 <= 288; one-time
+        # buyers B (361) and E (356) against 3 x the median ipt of A, C, F, G (68): 204: inactive
+        ipt, _ = active_col(["--active-rule", "ipt"])
+        check(ipt == {"A": "1", "B": "0", "C": "0", "D": "0", "E": "0", "F": "0", "G": "1"},
+              "--active-rule ipt: %s" % ipt)
+        check(hia["F"] == "1", "F is active by the hiatus rule (the ipt case differs)")
+        # p-alive: BG/NBD P(alive) of a one-time buyer is 1, so B and E are active (inactive
+        # by hiatus and ipt); D has no purchase; the fit on 6 customers is on the boundary: said
+        pal, perr = active_col(["--active-rule", "p-alive"])
+        check(pal["B"] == "1" and pal["E"] == "1" and pal["D"] == "0", "--active-rule p-alive: %s" % pal)
+        _, _, perr = run(["ladder", "--input", p, "--at", "2020-12-31", "--active-rule", "p-alive"])
+        check("warning" in perr and "BG/NBD" in perr, "p-alive: the boundary fit is reported (%r)" % perr)
+        prc, pout, _ = run(["ladder", "--input", p, "--at", "2020-12-31", "--active-rule", "ipt", "--format",
+                            "json", "-q"])
+        check(prc == 0 and '"active_rule": "ipt"' in pout, "JSON names the active rule")
         check("1 row of" in err and "ignored" in err and "after 2020-12-31 left out" in err,
               "ladder notes: unknown attitude id, rows after the date (%r)" % err)
         # a row dated on --at counts; the window's first day does not
@@ -3253,9 +3276,7 @@ def t_ladder_errors():
         bad([], 3, ["att.csv:3", "appears twice"], "customer_id,nps\n1,5\n1,6\n")
         bad([], 3, ["unknown column", "score"], "customer_id,score\n1,5\n")
         bad([], 3, ["no column 'customer_id'"], "nps,sat\n1,0.5\n")
-        bad(["--active-rule", "ipt"], 2, ["not implemented yet", "hiatus"])
-        bad(["--active-rule", "p-alive"], 2, ["not implemented yet"])
-        bad(["--active-rule", "coin"], 2, ["unknown rule"])
+        bad(["--active-rule", "coin"], 2, ["unknown rule", "hiatus, ipt, p-alive"])
         bad(["--from", "2020-01-01"], 2, ["--from and --to go together"])
         bad(["--from", "2020-03-01", "--to", "2020-01-01"], 2, ["not after"])
         bad(["--project", "2"], 2, ["--project needs"])
