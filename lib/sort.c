@@ -37,23 +37,23 @@ static void radix_offsets(uint32_t count[RADIX_DIGITS][RADIX_SIZE], const uint64
 
 cva__kv *cva__radix_sort_kv(cva__kv *a, cva__kv *tmp, size_t n)
 {
-    size_t count[RADIX_SIZE];
+    size_t count[2048];
     unsigned shift;
-    for (shift = 0; shift < 64; shift += RADIX_BITS) {
+    for (shift = 0; shift < 64; shift += 11) {
         size_t i, sum = 0;
         cva__kv *t;
         memset(count, 0, sizeof count);
         for (i = 0; i < n; i++)
-            count[(a[i].key >> shift) & (RADIX_SIZE - 1u)]++;
-        if (n == 0 || count[(a[0].key >> shift) & (RADIX_SIZE - 1u)] == n)
+            count[(a[i].key >> shift) & 2047u]++;
+        if (n == 0 || count[(a[0].key >> shift) & 2047u] == n)
             continue; /* every key has the same digit */
-        for (i = 0; i < RADIX_SIZE; i++) {
+        for (i = 0; i < 2048; i++) {
             size_t c = count[i];
             count[i] = sum;
             sum += c;
         }
         for (i = 0; i < n; i++)
-            tmp[count[(a[i].key >> shift) & (RADIX_SIZE - 1u)]++] = a[i];
+            tmp[count[(a[i].key >> shift) & 2047u]++] = a[i];
         t = a;
         a = tmp;
         tmp = t;
