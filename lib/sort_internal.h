@@ -19,6 +19,11 @@ typedef struct cva__kv {
 
 cva__kv *cva__radix_sort_kv(cva__kv *a, cva__kv *tmp, size_t n);
 
+/* The same sort of bare 64-bit keys (no payload: half the memory traffic; every
+   digit counted in one read pass), for callers that need the sorted values but
+   not where they came from. */
+uint64_t *cva__radix_sort_u64(uint64_t *a, uint64_t *tmp, size_t n);
+
 /*
  * Stable merge sort, instantiated per element type so the comparison inlines
  * (the per-customer loops of the transaction paths call it):

@@ -23,7 +23,7 @@ static cva_status prologue(const double *v, size_t n, const cva_tiers_opts *opts
     }
     if (n == 0)
         return CVA_OK;
-    return cva__tiers_rank(v, n, o, 1, r, diag);
+    return cva__tiers_rank_values(v, n, o, r, diag);
 }
 
 static inline double clip(double x, int positive_part)

@@ -36,6 +36,11 @@ typedef struct cva__tiers_ranking {
 
 cva_status cva__tiers_rank(const double *v, size_t n, const cva_tiers_opts *o, int use_opts_order,
                            cva__tiers_ranking *r, cva_diag *diag);
+/* The same for callers that read only r->sorted (Gini, Lorenz, shares, whale):
+   without o->order or CVA_TIERS_PRESORTED, a radix sort of the bare keys and
+   r->order is NULL (CVA__TIERS_AT must not be used on it). */
+cva_status cva__tiers_rank_values(const double *v, size_t n, const cva_tiers_opts *o, cva__tiers_ranking *r,
+                                  cva_diag *diag);
 void cva__tiers_rank_free(cva__tiers_ranking *r);
 
 /* Index of the i-th largest value (order NULL: the array is presorted). */

@@ -137,6 +137,44 @@ static cva_status sort_desc(const double *v, size_t n, const cva_allocator *allo
     return CVA_OK;
 }
 
+/* The descending values alone (no order): one radix sort of the bare keys of −v,
+   decoded in place. The values come out exactly as sort_desc leaves them (ties
+   are equal values, −0 is +0), at half the memory traffic. */
+static cva_status sort_values_desc(const double *v, size_t n, const cva_allocator *alloc, cva__tiers_ranking *r,
+                                   cva_diag *diag)
+{
+    uint64_t *a, *s;
+    size_t i;
+    if (n > SIZE_MAX / (2 * sizeof(uint64_t)))
+        return cva__report(diag, CVA_E_OVERFLOW, 0, 0, -1, 0, "too many values to sort");
+    a = (uint64_t *)cva__alloc(alloc, 2 * n * sizeof(uint64_t));
+    if (!a)
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+    for (i = 0; i < n; i++)
+        a[i] = cva__tiers_key(-v[i]);
+    s = cva__radix_sort_u64(a, a + n, n);
+    for (i = 0; i < n; i++) {
+        const double x = -cva__tiers_unkey(s[i]) + 0.0;
+        memcpy(s + i, &x, sizeof x);
+    }
+    r->sorted = (const double *)(void *)s;
+    r->owned = a;
+    return CVA_OK;
+}
+
+cva_status cva__tiers_rank_values(const double *v, size_t n, const cva_tiers_opts *o, cva__tiers_ranking *r,
+                                  cva_diag *diag)
+{
+    if ((o->flags & CVA_TIERS_PRESORTED) || o->order)
+        return cva__tiers_rank(v, n, o, 1, r, diag);
+    r->order = NULL;
+    r->sorted = NULL;
+    r->owned = NULL;
+    r->owned2 = NULL;
+    r->alloc = o->alloc;
+    return sort_values_desc(v, n, o->alloc, r, diag);
+}
+
 cva_status cva__tiers_rank(const double *v, size_t n, const cva_tiers_opts *o, int use_opts_order,
                            cva__tiers_ranking *r, cva_diag *diag)
 {
@@ -211,7 +249,13 @@ cva_status cva_value_order(const double *value, size_t n, const cva_tiers_opts *
         return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)bad, 0, "value is NaN or infinite");
     if (n == 0)
         return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
-    st = cva__tiers_rank(value, n, &o, 0, &r, diag);
+    if (order) {
+        st = cva__tiers_rank(value, n, &o, 0, &r, diag);
+    } else {
+        o.flags = 0; /* the values alone: no order to keep */
+        o.order = NULL;
+        st = cva__tiers_rank_values(value, n, &o, &r, diag);
+    }
     if (st != CVA_OK)
         return st;
     if (order)

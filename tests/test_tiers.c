@@ -347,6 +347,72 @@ static void random_vs_reference(void **state)
         }
 }
 
+/* The value-only ranking (a radix sort of the bare keys, used when no order is
+   needed) gives bit for bit the values of the (key, index) ranking and of a
+   qsort reference, so Gini, Lorenz and the shares do not move: sizes past
+   2^16 and keys whose every 11-bit digit varies, plus -0.0 among the zeros
+   and a column where every digit is constant. */
+static void values_only_ranking(void **state)
+{
+    static const size_t sizes[] = {2, 3, 100, 2049, 70001};
+    const size_t nmax = 70001;
+    double *v = (double *)malloc(nmax * sizeof(double)), *a = (double *)malloc(nmax * sizeof(double));
+    double *b = (double *)malloc(nmax * sizeof(double)), *ref = (double *)malloc(nmax * sizeof(double));
+    uint64_t *ord = (uint64_t *)malloc(nmax * sizeof(uint64_t));
+    size_t s, i, rep;
+    (void)state;
+    assert_non_null(v);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(ref);
+    assert_non_null(ord);
+    for (s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (rep = 0; rep < 3; rep++) {
+            const size_t n = sizes[s];
+            cva_tiers_opts o;
+            double g1, g2, l1[11], l2[11];
+            static const double ps[3] = {0.2, 0.01, 0.5};
+            double sh1[3], sh2[3];
+            if (rep == 0)
+                rand_values(v, n, -3, 10, 1.0);
+            else if (rep == 1)
+                for (i = 0; i < n; i++) /* wide range: every digit of the key varies */
+                    v[i] = (urand() - 0.3) * pow(10.0, floor(urand() * 30.0) - 10.0);
+            else
+                for (i = 0; i < n; i++)
+                    v[i] = 7.25;
+            for (i = 0; i < n; i += 7)
+                if (rep != 2)
+                    v[i] = (i / 7) % 2 ? -0.0 : 0.0;
+            memcpy(ref, v, n * sizeof(double));
+            qsort(ref, n, sizeof(double), cmp_dbl);
+            assert_int_equal(cva_value_order(v, n, NULL, NULL, a, NULL) >= 0, 1);
+            assert_int_equal(cva_value_order(v, n, NULL, ord, b, NULL) >= 0, 1);
+            for (i = 0; i < n; i++) {
+                const double r = ref[n - 1 - i] + 0.0;
+                assert_memory_equal(&a[i], &r, sizeof r);
+                assert_memory_equal(&b[i], &r, sizeof r);
+            }
+            /* the default path (bare keys) against the caller-order path */
+            cva_tiers_opts_init_defaults(&o, sizeof o);
+            assert_int_equal(cva_gini(v, n, NULL, &g1, NULL) >= 0, 1);
+            assert_int_equal(cva_lorenz(v, n, NULL, 11, NULL, l1, NULL) >= 0, 1);
+            assert_int_equal(cva_top_share(v, n, ps, 3, NULL, sh1, NULL) >= 0, 1);
+            o.order = ord;
+            assert_int_equal(cva_gini(v, n, &o, &g2, NULL) >= 0, 1);
+            assert_int_equal(cva_lorenz(v, n, &o, 11, NULL, l2, NULL) >= 0, 1);
+            assert_int_equal(cva_top_share(v, n, ps, 3, &o, sh2, NULL) >= 0, 1);
+            assert_memory_equal(&g1, &g2, sizeof g1);
+            assert_memory_equal(l1, l2, sizeof l1);
+            assert_memory_equal(sh1, sh2, sizeof sh1);
+        }
+    free(v);
+    free(a);
+    free(b);
+    free(ref);
+    free(ord);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Classes                                                                  */
 
@@ -788,6 +854,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(spec_vectors),           cmocka_unit_test(random_vs_reference),
+        cmocka_unit_test(values_only_ranking),
         cmocka_unit_test(classes_vs_reference),   cmocka_unit_test(classes_hand),
         cmocka_unit_test(edge_cases),             cmocka_unit_test(profit_and_diagnostics),
         cmocka_unit_test(allocator),

@@ -507,7 +507,6 @@ int cmd_tiers(int argc, char **argv)
     cli_out out;
     cli_txn tx;
     cli_summary s;
-    cva_txn_input in;
     cva_tiers_opts to;
     cva_diag dg;
     cva_status st;
@@ -674,19 +673,7 @@ int cmd_tiers(int argc, char **argv)
     }
     if ((rc = cli_load(&o, &tx, &err)) != 0)
         goto fail;
-    memset(&in, 0, sizeof in);
-    in.struct_size = sizeof in;
-    in.n = tx.n;
-    if (tx.n > 0) {
-        in.customer_id = tx.cid;
-        in.t = tx.t;
-        in.amount = tx.amount;
-        in.cost = tx.cost;
-        in.referrer_id = tx.ref;
-        in.period = tx.period;
-    }
-    if ((rc = cli_summary_run_ids(&in, o.end_days, o.cal_days, o.week_unit ? 7.0 : 1.0, &tx.ids, &s, &err)) != 0 ||
-        (rc = cli_summary_check(&s, &tx.ids, &err)) != 0)
+    if ((rc = cli_summary_txn(&tx, o.end_days, o.cal_days, o.week_unit ? 7.0 : 1.0, &s, &err)) != 0)
         goto fail;
     n = s.n;
     if (kind < 0)
