@@ -1276,7 +1276,10 @@ static void demo_report(const demo_ctx *c, cli_rpt *r)
     cli_rpt_line(r, 1, "%s", "");
     cli_rpt_line(r, 1, "The same numbers for your own data: cva summary --input FILE (see cva help summary),");
     cli_rpt_line(r, 1, "cva rfm --input FILE --report (see cva help rfm), and cva predict --model bgnbd");
-    cli_rpt_line(r, 1, "--input FILE --calibration-end DATE --spend gg (see cva help predict).");
+    cli_rpt_line(r, 1, "--input FILE --calibration-end DATE --spend gg (see cva help predict); value tiers:");
+    cli_rpt_line(r, 1, "cva tiers --input FILE --stats; cohorts: cva retention --input FILE --fit; the");
+    cli_rpt_line(r, 1, "what-if: cva whatif --input FILE; churn flags: cva churn --input FILE; the ladder:");
+    cli_rpt_line(r, 1, "cva ladder --input FILE --report.");
 }
 
 /* Write the report as text to @p output (NULL: stdout). 0 or an exit code. */
