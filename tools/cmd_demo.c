@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "cli.h"
+#include "cohort_txn.h"
 #include "cva/cva.h"
 #include "dates.h"
 #include "output.h"
@@ -520,15 +521,6 @@ static void sec_models(const demo_ctx *c, cli_rpt *r)
 #define DEMO_MARGIN 0.30
 #define DEMO_COST_PER_ORDER 5.0
 
-/* month number y*12 + m - 1 of a day number */
-static int64_t demo_month(double days)
-{
-    int64_t y;
-    unsigned m, d;
-    cli_civil_from_days((int64_t)floor(days), &y, &m, &d);
-    return y * 12 + (int64_t)m - 1;
-}
-
 /* one row of the tier table per code: customers, share of customers, of profit, mean profit */
 static void tiers_rows(cli_rtable *t, const char *scheme, const int32_t *label, const double *profit, size_t n,
                        const int32_t *codes, size_t n_codes)
@@ -608,7 +600,7 @@ static void sec_tiers(const demo_ctx *c, cli_rpt *r)
     opos = o;
     opos.flags = CVA_TIERS_GINI_POSITIVE_PART;
     for (k = 0; k < n; k++)
-        group[k] = demo_month(s->first_t[k]);
+        group[k] = cli_cohort_period(s->first_t[k], CLI_CPER_MONTH);
     if (st >= 0)
         st = cva_customer_profit(s->total_amount, NULL, s->n_txn, n, &o, cost, profit, NULL);
     if (st >= 0)
@@ -717,7 +709,7 @@ static void retention_cohorts(const demo_ctx *c, cli_rsection *sec)
     cli_rtable *t;
     memset(&ct, 0, sizeof ct);
     for (k = 0; k < c->n_rows; k++)
-        per[k] = demo_month(c->t[k]);
+        per[k] = cli_cohort_period(c->t[k], CLI_CPER_MONTH);
     demo_txn_in(c, &in, per);
     st = cva_txn_opts_init_defaults(&to, sizeof to);
     if (st >= 0)

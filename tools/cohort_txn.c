@@ -30,9 +30,7 @@ int cli_cohort_period_code(const char *name)
     return CLI_CPER_NONE;
 }
 
-/* calendar period of a day number: days, ISO weeks (Monday 1970-01-05 = day 4 starts one),
-   months y*12 + m - 1, quarters y*4 + (m - 1)/3 */
-static int64_t calendar_period(double days, int calendar)
+int64_t cli_cohort_period(double days, int calendar)
 {
     const int64_t z = (int64_t)floor(days);
     int64_t y;
@@ -106,7 +104,7 @@ int cli_cohort_table_txn(const cli_input_opts *o, const cli_txn *tx, int calenda
     if (calendar != CLI_CPER_NONE && tx->n > 0) {
         per = (int64_t *)cli_xmalloc(tx->n * sizeof *per);
         for (i = 0; i < tx->n; i++)
-            per[i] = calendar_period(tx->t[i], calendar);
+            per[i] = cli_cohort_period(tx->t[i], calendar);
         in.period = per;
         /* with calendar periods the rows after --end are still dropped by the window */
     } else {

@@ -43,6 +43,11 @@ int cli_cohort_table_txn(const cli_input_opts *o, const cli_txn *tx, int calenda
                          int want_active, cli_cohorts *c, cli_err *err);
 void cli_cohorts_free(cli_cohorts *c);
 
+/** Calendar period (a CLI_CPER_* code other than NONE) of day number @p days: the day, the ISO
+    week (Monday 1970-01-05, day 4, starts one), the month y*12 + m - 1, the quarter
+    y*4 + (m - 1)/3. */
+int64_t cli_cohort_period(double days, int calendar);
+
 /** First day (days since 1970-01-01) of calendar period @p period (a CLI_CPER_* code). */
 double cli_cohort_period_start(int64_t period, int calendar);
 
