@@ -822,47 +822,26 @@ done:
 #define DEMO_DISCOUNT 0.05   /* per half-year, about 10 % a year */
 #define DEMO_DELTA_R 0.05    /* five points of retention, as in the worked example of SPEC §6 */
 
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* N, m and r of the last two half-years of the log (as cva whatif --input --period-days 182
    estimates them), then the what-if of +5 points of retention */
 static void retention_whatif(const demo_ctx *c, cli_rsection *sec)
 {
     static const cli_rcolumn cols[] = {{"per half-year", 32, 1, 0, 0}, {"baseline", 13, 0, 2, 0},
                                         {"+5 points", 13, 0, 2, 0},     {"change", 8, 0, 2, 0}};
-    const cli_summary *s = &c->full;
-    unsigned char *bits = (unsigned char *)cli_xmalloc(s->n ? s->n : 1);
-    double E = c->end, t1 = E - DEMO_HALF_YEAR, t0 = E - 2.0 * DEMO_HALF_YEAR;
-    double n_last = 0, n_prev = 0, n_both = 0, msum = 0;
+    double E = c->end, t1 = E - DEMO_HALF_YEAR;
+    double n_last, n_prev, n_both, msum;
+    cli_period_buyers pb;
     cva_whatif_inputs in;
     cva_whatif_result w;
     cva_status st;
     char d0[24], d1[24], b1[48];
-    size_t k;
     cli_rtable *t;
-    memset(bits, 0, s->n ? s->n : 1);
-    for (k = 0; k < c->n_rows; k++) {
-        double tk = c->t[k];
-        const int64_t *hit;
-        if (tk > E || tk <= t0)
-            continue;
-        hit = (const int64_t *)bsearch(&c->id[k], s->id, s->n, sizeof(int64_t), cmp_i64);
-        if (!hit)
-            continue;
-        bits[hit - s->id] |= (unsigned char)(tk > t1 ? 2 : 1);
-        if (tk > t1)
-            msum += DEMO_MARGIN * c->amount[k] - DEMO_COST_PER_ORDER;
-    }
-    for (k = 0; k < s->n; k++) {
-        n_prev += (bits[k] & 1) ? 1.0 : 0.0;
-        n_last += (bits[k] & 2) ? 1.0 : 0.0;
-        n_both += bits[k] == 3 ? 1.0 : 0.0;
-    }
-    free(bits);
+    cli_period_buyers_count(c->id, c->t, c->amount, NULL, c->n_rows, E, DEMO_HALF_YEAR, DEMO_MARGIN,
+                            DEMO_COST_PER_ORDER, &pb);
+    n_prev = pb.n_prev;
+    n_last = pb.n_last;
+    n_both = pb.n_both;
+    msum = pb.margin_sum;
     cli_rsection_text(sec, "%s", "");
     if (!(n_prev > 0) || !(n_last > 0) ||
         cva_whatif_inputs_init_defaults(&in, sizeof in) != CVA_OK || cva_whatif_result_init(&w, sizeof w) != CVA_OK) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cohort_txn.h"
 #include "commands.h"
 #include "cva/cva.h"
 #include "dates.h"
@@ -277,17 +278,6 @@ static void write_json(FILE *fp, const cva_whatif_result *o)
 
 /* ---------------------------------------------------------------- estimation from transactions */
 
-typedef struct est_row {
-    int64_t cid;
-    int bits; /* 1: bought in the previous period, 2: in the last one */
-} est_row;
-
-static int est_cmp(const void *a, const void *b)
-{
-    int64_t x = ((const est_row *)a)->cid, y = ((const est_row *)b)->cid;
-    return x < y ? -1 : x > y;
-}
-
 typedef struct estimate {
     double end, period;
     double n_last, n_prev, n_both, margin_sum, margin;
@@ -297,41 +287,20 @@ typedef struct estimate {
 /* N, m, r from the transactions (see the help text). 0 or an exit code. */
 static int estimate_from(const cli_input_opts *o, const cli_txn *tx, double P, estimate *e, cli_err *err)
 {
-    est_row *rows;
-    size_t k, n = 0;
+    cli_period_buyers b;
     double E = isnan(o->end_days) ? tx->t_max : o->end_days;
     double t1 = E - P, t0 = E - 2.0 * P;
-    long double msum = 0.0L;
     memset(e, 0, sizeof *e);
     if (tx->n == 0)
         return cli_fail(err, CLI_EXIT_DATA, "whatif: %s has no transactions to estimate from", o->input);
-    rows = (est_row *)cli_xmalloc(tx->n * sizeof *rows);
-    for (k = 0; k < tx->n; k++) {
-        double t = tx->t[k];
-        if (t > E || t <= t0)
-            continue;
-        rows[n].cid = tx->cid[k];
-        rows[n].bits = t > t1 ? 2 : 1;
-        if (t > t1)
-            msum += (long double)tx->amount[k] - (tx->cost ? (long double)tx->cost[k] : 0.0L);
-        n++;
-    }
-    qsort(rows, n, sizeof *rows, est_cmp);
-    for (k = 0; k < n;) {
-        size_t j = k;
-        int bits = 0;
-        while (j < n && rows[j].cid == rows[k].cid)
-            bits |= rows[j++].bits;
-        e->n_prev += (bits & 1) ? 1.0 : 0.0;
-        e->n_last += (bits & 2) ? 1.0 : 0.0;
-        e->n_both += bits == 3 ? 1.0 : 0.0;
-        k = j;
-    }
-    free(rows);
+    cli_period_buyers_count(tx->cid, tx->t, tx->amount, tx->cost, tx->n, E, P, 1.0, 0.0, &b);
+    e->n_prev = b.n_prev;
+    e->n_last = b.n_last;
+    e->n_both = b.n_both;
     e->end = E;
     e->period = P;
-    e->margin_sum = (double)msum;
-    e->margin = e->n_last > 0.0 ? (double)msum / e->n_last : 0.0;
+    e->margin_sum = b.margin_sum;
+    e->margin = e->n_last > 0.0 ? b.margin_sum / e->n_last : 0.0;
     e->partial = tx->t_min > t0 + 1.0;
     if (!(e->n_prev > 0.0)) {
         char d0[24], d1[24];

@@ -160,3 +160,47 @@ int cli_cohorts_from_txn(const cli_input_opts *o, const cli_txn *tx, int calenda
     *n_cohorts = c.n;
     return 0;
 }
+
+typedef struct pb_row {
+    int64_t cid;
+    int bits; /* 1: bought in the previous period, 2: in the last one */
+} pb_row;
+
+static int pb_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const pb_row *)a)->cid, y = ((const pb_row *)b)->cid;
+    return x < y ? -1 : x > y;
+}
+
+void cli_period_buyers_count(const int64_t *cid, const double *t, const double *amount, const double *cost, size_t n,
+                             double E, double P, double rate, double per_order, cli_period_buyers *b)
+{
+    pb_row *rows = (pb_row *)cli_xmalloc((n ? n : 1) * sizeof *rows);
+    double t1 = E - P, t0 = E - 2.0 * P;
+    long double msum = 0.0L;
+    size_t k, m = 0;
+    memset(b, 0, sizeof *b);
+    for (k = 0; k < n; k++) {
+        if (t[k] > E || t[k] <= t0)
+            continue;
+        rows[m].cid = cid[k];
+        rows[m].bits = t[k] > t1 ? 2 : 1;
+        if (t[k] > t1)
+            msum += (long double)rate * (long double)amount[k] - (cost ? (long double)cost[k] : 0.0L) -
+                    (long double)per_order;
+        m++;
+    }
+    qsort(rows, m, sizeof *rows, pb_cmp);
+    for (k = 0; k < m;) {
+        size_t j = k;
+        int bits = 0;
+        while (j < m && rows[j].cid == rows[k].cid)
+            bits |= rows[j++].bits;
+        b->n_prev += (bits & 1) ? 1.0 : 0.0;
+        b->n_last += (bits & 2) ? 1.0 : 0.0;
+        b->n_both += bits == 3 ? 1.0 : 0.0;
+        k = j;
+    }
+    free(rows);
+    b->margin_sum = (double)msum;
+}

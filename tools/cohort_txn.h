@@ -48,6 +48,17 @@ void cli_cohorts_free(cli_cohorts *c);
     y*4 + (m - 1)/3. */
 int64_t cli_cohort_period(double days, int calendar);
 
+/** Buyers of the last two periods of length P before the end E, the basis of a retention
+    estimate: n_prev bought in (E − 2P, E − P], n_last in (E − P, E], n_both in both; margin_sum
+    is the sum over the last period's rows of rate·amount − cost − per_order. */
+typedef struct cli_period_buyers {
+    double n_prev, n_last, n_both, margin_sum;
+} cli_period_buyers;
+
+/** Count cli_period_buyers over @p n rows (customer ids @p cid, any order; @p cost may be NULL). */
+void cli_period_buyers_count(const int64_t *cid, const double *t, const double *amount, const double *cost, size_t n,
+                             double E, double P, double rate, double per_order, cli_period_buyers *b);
+
 /** First day (days since 1970-01-01) of calendar period @p period (a CLI_CPER_* code). */
 double cli_cohort_period_start(int64_t period, int calendar);
 
