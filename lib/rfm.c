@@ -27,13 +27,6 @@
 #include "rfm_kernels.h"
 #include "select_internal.h"
 
-/* The fused three-column passes switch column every SUPER_BLOCK elements (a
-   multiple of KBLOCK): the recency block stays in L2 for F and M, and each
-   column is streamed in runs long enough for the hardware prefetchers. */
-#ifndef SUPER_BLOCK
-#define SUPER_BLOCK ((size_t)KBLOCK * 64)
-#endif
-
 static const cva_rfm_opts rfm_defaults = {
     .struct_size = sizeof(cva_rfm_opts),
     .bins = 5,

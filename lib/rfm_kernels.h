@@ -15,6 +15,13 @@
 /* Elements per kernel call (the block arrays live on the stack). */
 #define KBLOCK 512
 
+/* The fused (rfm.c, select.c) three-column passes switch column every SUPER_BLOCK elements (a
+   multiple of KBLOCK): the recency block stays in L2 for F and M, and each
+   column is streamed in runs long enough for the hardware prefetchers. */
+#ifndef SUPER_BLOCK
+#define SUPER_BLOCK ((size_t)KBLOCK * 64)
+#endif
+
 /*
  * For i < len (len <= KBLOCK), with x_i = sign·v_i and g_i = offset + i:
  *   b_i = 1 + Σ_j [x_i > c_j or (x_i == c_j and g_i > d_j)]   (left = 0; d_j = INT64_MAX: no tie rule)

@@ -23,12 +23,6 @@
 #include "select_internal.h"
 
 #define HIST_BITS 16
-/* The fused three-column passes switch column every SUPER_BLOCK elements (a
-   multiple of KBLOCK): the recency block stays in L2 for F and M, and each
-   column is streamed in runs long enough for the hardware prefetchers. */
-#ifndef SUPER_BLOCK
-#define SUPER_BLOCK ((size_t)KBLOCK * 64)
-#endif
 #define HIST_SIZE ((size_t)1 << HIST_BITS)
 #define MAX_RANKS CVA__SEL_MAX_RANKS
 
