@@ -649,9 +649,10 @@ static cva_status mbgnbd_prob_n(const double *p, double t, size_t n_k, double *o
 
 /* ------------------------------------------------------------------ DERT */
 
-/* integrand on p in (0,1): Beta(a, bb) density × (k/p) e^z E_{k+1}(z), z = c/p */
+/* integrand on p in (0,1): Beta(a, bb) density × (k/q) e^z E_{k+1}(z), z = c/q, q = cs·p
+   (cs = 1 except in the model-based what-if, which scales the dropout probability) */
 typedef struct dert_ctx {
-    double a, bb, k, c, lnorm;
+    double a, bb, k, c, lnorm, cs;
     cva_status st;
 } dert_ctx;
 
@@ -662,7 +663,7 @@ static double dert_f(dert_ctx *d, double pp, double lp, double l1mp)
     if (!(pp > 0.0) || !(pp < 1.0))
         return 0.0;
     {
-        const double z = d->c / pp, s1 = d->k + 1.0;
+        const double q = d->cs * pp, z = d->c / q, s1 = d->k + 1.0;
         if (z >= 1e6 * (1.0 + s1)) {
             /* asymptotic e^z E_s(z) = 1/(z+s) · (1 + s/(z+s)² + O(s²/z³)) */
             const double zs = z + s1;
@@ -676,7 +677,7 @@ static double dert_f(dert_ctx *d, double pp, double lp, double l1mp)
         d->st = st;
     if (st < 0)
         return 0.0;
-    return exp((d->a - 1.0) * lp + (d->bb - 1.0) * l1mp - d->lnorm) * d->k / pp * e;
+    return exp((d->a - 1.0) * lp + (d->bb - 1.0) * l1mp - d->lnorm) * d->k / (d->cs * pp) * e;
 }
 
 /*
@@ -721,7 +722,7 @@ static double dert_integral(dert_ctx *d)
 }
 
 static cva_status bg_dert(const double *p, double delta, const double *x, const double *t_x, const double *T,
-                          size_t n, double *out, int s, const cva_allocator *alloc)
+                          size_t n, double *out, int s, double cs, const cva_allocator *alloc)
 {
     const double r = p[0], al = p[1], a = p[2], b = p[3];
     cva_status st = CVA_OK;
@@ -744,6 +745,7 @@ static cva_status bg_dert(const double *p, double delta, const double *x, const 
             d.k = r + x[i];
             d.c = delta * (al + T[i]);
             d.lnorm = lbeta(a, d.bb);
+            d.cs = cs;
             d.st = CVA_OK;
             f = dert_integral(&d);
             if (d.st < 0) {
@@ -768,14 +770,20 @@ static cva_status bgnbd_dert(const double *p, double delta, const double *x, con
                              size_t n, double *out,
                               const cva_allocator *alloc)
 {
-    return bg_dert(p, delta, x, t_x, T, n, out, 0, alloc);
+    return bg_dert(p, delta, x, t_x, T, n, out, 0, 1.0, alloc);
+}
+
+cva_status cva__bgnbd_dert_scaled(const double *p, double delta, double cs, const double *x, const double *t_x,
+                                  const double *T, size_t n, double *out, const cva_allocator *alloc)
+{
+    return bg_dert(p, delta, x, t_x, T, n, out, 0, cs, alloc);
 }
 
 static cva_status mbgnbd_dert(const double *p, double delta, const double *x, const double *t_x,
                               const double *T, size_t n, double *out,
                               const cva_allocator *alloc)
 {
-    return bg_dert(p, delta, x, t_x, T, n, out, 1, alloc);
+    return bg_dert(p, delta, x, t_x, T, n, out, 1, 1.0, alloc);
 }
 
 const cva__btyd_model cva__model_bgnbd = {

@@ -69,6 +69,12 @@ cva_status cva__hyp2f1_unit_a_log(double A, double B, double z, double *log_valu
 /* e^z E_s(z) for z > 0, s > 0 (SPEC §5.9 item 5). */
 cva_status cva__expint_scaled(double s, double z, double *value);
 
+/* BG/NBD DERT of checked rows with purchases (no NaN rows) when every customer's dropout
+   probability p is replaced by cs·p from now on (0 < cs <= 1; cs = 1 is cva_model_dert()).
+   Used by the model-based what-if (whatif_model.c). */
+cva_status cva__bgnbd_dert_scaled(const double *p, double delta, double cs, const double *x, const double *t_x,
+                                  const double *T, size_t n, double *out, const cva_allocator *alloc);
+
 /* ------------------------------------------------------------------ optim.c */
 
 /* Objective in unconstrained (log) parameters: returns f (to minimise) and writes

@@ -108,6 +108,10 @@ size_t cva_sizeof(int32_t struct_id)
         return sizeof(cva_whatif_result);
     case CVA_STRUCT_CHURN_FLAG_OPTS:
         return sizeof(cva_churn_flag_opts);
+    case CVA_STRUCT_WHATIF_MODEL_OPTS:
+        return sizeof(cva_whatif_model_opts);
+    case CVA_STRUCT_WHATIF_MODEL_RESULT:
+        return sizeof(cva_whatif_model_result);
     case CVA_STRUCT_LADDER_OPTS:
         return sizeof(cva_ladder_opts);
     case CVA_STRUCT_LADDER_INPUT:

@@ -221,6 +221,8 @@ enum cva_struct_id {
     CVA_STRUCT_WHATIF_INPUTS = 21, /**< ::cva_whatif_inputs */
     CVA_STRUCT_WHATIF_RESULT = 22, /**< ::cva_whatif_result */
     CVA_STRUCT_CHURN_FLAG_OPTS = 23, /**< ::cva_churn_flag_opts */
+    CVA_STRUCT_WHATIF_MODEL_OPTS = 24,   /**< ::cva_whatif_model_opts */
+    CVA_STRUCT_WHATIF_MODEL_RESULT = 25, /**< ::cva_whatif_model_result */
     /* loyalty ladder (ladder.h); numbered from 30 */
     CVA_STRUCT_LADDER_OPTS = 30,            /**< ::cva_ladder_opts */
     CVA_STRUCT_LADDER_INPUT = 31,           /**< ::cva_ladder_input */

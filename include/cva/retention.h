@@ -441,6 +441,247 @@ CVA_API CVA_NODISCARD cva_status cva_whatif(const cva_whatif_inputs *in, cva_wha
 /** @} */
 
 /* ======================================================================== */
+/* Model-based what-if (SPEC §6.3, §6.7)                                     */
+/* ======================================================================== */
+
+/**
+ * @defgroup retention_whatif_model Model-based what-if
+ * @brief The retention what-if of SPEC §6.7 asked of a fitted model instead of a
+ *        constant retention r: sBG (contractual) and BG/NBD or Pareto/NBD with
+ *        Gamma-Gamma spend (non-contractual).
+ *
+ * Both functions take the change of retention as cva_whatif() does
+ * (cva_whatif_model_opts::delta_retention read by cva_whatif_model_opts::delta_mode:
+ * ABS `r' = r + Δ`, REL `r' = r (1 + Δ/100)`), where r is the model's **one-period
+ * retention** defined below, and move the model so that this retention becomes
+ * exactly r'. What is moved is the **dropout side only**: purchase rates (λ), spend
+ * (Gamma-Gamma) and the customers' histories stay as fitted.
+ *
+ * **sBG** (cva_whatif_sbg(); churn probability θ ~ Beta(α, β), retention in period t
+ * `r_t = (β+t−1)/(α+β+t−1)`, SPEC §5.8). The one-period retention is
+ * `r = r_1 = β/(α+β) = 1 − E[θ]`. The shift lowers the mean churn probability from
+ * α/(α+β) to 1 − r' keeping α+β (the polarisation 1/(α+β+1) of the churn
+ * probabilities) fixed: `α' = (1−r')(α+β)`, `β' = r'(α+β)`. Every later retention rises
+ * too, by `(β'−β)/(α+β+t−1)`, and stays below 1, so no cap is needed below r' < 1.
+ * Equivalently every customer's churn probability θ is multiplied in distribution by
+ * `c = (1−r')/(1−r)` in mean (reported as dropout_scale). Reported: DEL (a new
+ * customer) and DERL (a customer who has renewed cva_whatif_model_opts::n_renewals
+ * times) before and after, from cva_sbg_lifetime() (closed forms, SPEC §6.3,
+ * payments at the start of each period), and for comparison the constant-retention
+ * valuation of SPEC §6.2 with r = r_1 (and r'): `DEL_const = (1+d)/(1+d−r)` (START
+ * timing) and `DERL_const = r (1+d)/(1+d−r)` (the same sum Σ_k S(n+k)/S(n−1)/(1+d)^k
+ * with S(t) = r^t). Fader & Hardie (2010) show the constant form undervalues a
+ * heterogeneous base. With a base (counts by renewals made) the value of the current
+ * base is `margin · Σ_k counts[k] · DERL(d, k renewals)`.
+ *
+ * **Pareto/NBD** (cva_whatif_btyd(), dropout rate μ ~ Gamma(s, β)). The one-period
+ * retention is the population survival over one period of length P (model time
+ * units, cva_whatif_model_opts::period): `r = E[e^{−μP}] = (β/(β+P))^s`. The shift
+ * multiplies every customer's dropout rate by one factor c > 0, `μ → c μ` (for a new
+ * customer: β' = β/c), with c solving `(β/(β+cP))^s = r'` in closed form:
+ * `c = β (r'^{−1/s} − 1)/P`.
+ *
+ * **BG/NBD** (cva_whatif_btyd(); λ ~ Gamma(r, α), dropout probability after each
+ * purchase p ~ Beta(a, b)). Dropout happens at a purchase, so a customer's lifetime is
+ * exponential with rate λp and the one-period retention of the population is
+ * `r = E[e^{−λpP}] = E_p[(α/(α+pP))^r] = (α/(α+P))^r · 2F1(r, b; a+b; P/(α+P))`
+ * (Euler's integral and Pfaff's transformation). The shift multiplies every
+ * customer's dropout probability by one factor c, `p → c p`, so the dropout rate λp is
+ * scaled by c as for Pareto/NBD; c solves
+ * `(α/(α+cP))^r · 2F1(r, b; a+b; cP/(α+cP)) = r'` (bisection on ln c to full
+ * precision). c p must stay a probability, so only c <= 1 (r' >= r) is defined; a
+ * lower r' is reported as undefined (see below).
+ *
+ * **Value of the current base** (both BTYD models): the intervention acts from now
+ * on. Each customer's state (alive or not, λ, μ or p) has the posterior of the fitted
+ * model given (x, t_x, T); from now on the dropout rate is c times the fitted one. The
+ * discounted expected residual transactions are then, with δ = ln(1+d)/P the continuous
+ * rate per model time unit (SPEC §6.3) and A = α+T:
+ * - Pareto/NBD: `DERT_c = P(alive) (r+x)/A · (β+T)/c · e^{z}E_s(z)`, z = δ(β+T)/c
+ *   (c = 1 is cva_model_dert());
+ * - BG/NBD: `DERT_c = P(alive) ∫ Beta(p; a, b+x) (r+x)/(cp) e^{z}E_{r+x+1}(z) dp`,
+ *   z = δA/(cp) (c = 1 is cva_model_dert()'s integral: λ/(δ + cpλ) mixed over the
+ *   posterior Gamma(r+x, A) of λ).
+ *
+ * The value is `margin · E[M | x, m_x] · DERT` per customer (Gamma-Gamma
+ * cva_gg_expected_spend(); without Gamma-Gamma parameters `margin · DERT`, the value
+ * in transactions), summed over the customers with a purchase: value_base (c = 1) and
+ * value_new. With Δ = 0 the new values equal the base values exactly (c = 1 is used as
+ * such).
+ *
+ * **Capped or undefined shifts.** A target r' >= cva_whatif_model_opts::retention_cap
+ * (default 0.999) is lowered to the cap (shift = #CVA_WHATIF_SHIFT_CAPPED, status
+ * `CVA_W_BOUNDARY`). A target r' <= 0, or for BG/NBD r' below the fitted r (c > 1),
+ * cannot be reached by the shift: shift = #CVA_WHATIF_SHIFT_UNDEFINED, every "new"
+ * output NaN, status `CVA_W_BOUNDARY` (the base outputs are computed).
+ * @{
+ */
+
+/** @brief How the requested retention change was applied (cva_whatif_model_result::shift). */
+enum cva_whatif_shift {
+    CVA_WHATIF_SHIFT_EXACT = 0,    /**< r' reached exactly. */
+    CVA_WHATIF_SHIFT_CAPPED = 1,   /**< r' lowered to cva_whatif_model_opts::retention_cap. */
+    CVA_WHATIF_SHIFT_UNDEFINED = 2 /**< r' cannot be reached by the shift: the new outputs are NaN. */
+};
+
+/** @brief Option ids of cva_whatif_model_opts reported in cva_diag::option. */
+enum cva_whatif_model_option_id {
+    CVA_OPT_WHATIFM_DELTA = 640,      /**< cva_whatif_model_opts::delta_retention */
+    CVA_OPT_WHATIFM_DELTA_MODE = 641, /**< cva_whatif_model_opts::delta_mode */
+    CVA_OPT_WHATIFM_DISCOUNT = 642,   /**< cva_whatif_model_opts::discount */
+    CVA_OPT_WHATIFM_PERIOD = 643,     /**< cva_whatif_model_opts::period */
+    CVA_OPT_WHATIFM_MARGIN = 644,     /**< cva_whatif_model_opts::margin */
+    CVA_OPT_WHATIFM_RENEWALS = 645,   /**< cva_whatif_model_opts::n_renewals */
+    CVA_OPT_WHATIFM_CAP = 646         /**< cva_whatif_model_opts::retention_cap */
+};
+
+/** @brief Options of the model-based what-if; fill with cva_whatif_model_opts_init_defaults(). */
+typedef struct cva_whatif_model_opts {
+    uint32_t struct_size;   /**< sizeof(cva_whatif_model_opts). */
+    int32_t delta_mode;     /**< ::cva_delta_mode. Default #CVA_WHATIF_DELTA_ABS. */
+    double delta_retention; /**< Change of the one-period retention (finite). Default 0. */
+    double discount;        /**< Discount rate d per period, > 0. Default 0.10. */
+    double period;          /**< BTYD: length P of one period in model time units (> 0). Default 52
+                                 (a year when the model time unit is the week). Not read by sBG, whose
+                                 period is the model's. */
+    double margin;          /**< sBG: margin per customer per period; BTYD: margin rate applied to the
+                                 Gamma-Gamma spend (finite). Default 1. */
+    double n_renewals;      /**< sBG: DERL of a customer who has renewed this many times (>= 0;
+                                 0 = about to face the first renewal, SPEC §6.3's DERL(d, 1)). Default 0. */
+    double retention_cap;   /**< Largest r' used, in (0, 1): a higher target is capped (W_BOUNDARY).
+                                 Default 0.999. */
+    const cva_allocator *alloc; /**< BTYD: allocator of the per-customer work arrays (2n doubles).
+                                     Default NULL: malloc/free. */
+} cva_whatif_model_opts;
+
+/** @brief Outputs of the model-based what-if; NaN where undefined or not applicable. */
+typedef struct cva_whatif_model_result {
+    uint32_t struct_size;     /**< sizeof(cva_whatif_model_result). */
+    int32_t model;            /**< ::cva_model that was shifted. */
+    int32_t shift;            /**< ::cva_whatif_shift. */
+    int32_t n_params;         /**< Parameters in params_new (2 sBG, 4 BTYD). */
+    double retention_base;    /**< The fitted one-period retention r (see the group description). */
+    double retention_target;  /**< r' requested (before the cap). */
+    double retention_new;     /**< r' used (the cap applied); NaN when undefined. */
+    double dropout_scale;     /**< c: Pareto/NBD μ → cμ, BG/NBD p → cp, sBG mean churn probability
+                                   (1−r')/(1−r) = α'/α. */
+    double params_new[4];     /**< sBG (α', β'); Pareto/NBD (r, α, s, β/c) (a new customer's model);
+                                   BG/NBD the fitted (r, α, a, b) (c multiplies p; no Beta(a, b)
+                                   parameters give cp). */
+    double del_base;          /**< sBG: DEL(d) with the fitted parameters. */
+    double del_new;           /**< sBG: DEL(d) with (α', β'). */
+    double del_change_pct;    /**< sBG: 100·(del_new/del_base − 1). */
+    double derl_base;         /**< sBG: DERL(d) after n_renewals renewals, fitted parameters. */
+    double derl_new;          /**< sBG: the same with (α', β'). */
+    double derl_change_pct;   /**< sBG: 100·(derl_new/derl_base − 1). */
+    double del_constant_base; /**< sBG: (1+d)/(1+d−r), constant retention r = r_1 (SPEC §6.2, START). */
+    double del_constant_new;  /**< sBG: (1+d)/(1+d−r'). */
+    double derl_constant_base; /**< sBG: r(1+d)/(1+d−r). */
+    double derl_constant_new;  /**< sBG: r'(1+d)/(1+d−r'). */
+    double customers;         /**< Customers valued: Σ counts (sBG), rows with a purchase (BTYD). */
+    double value_base;        /**< Value of the current base before the shift (the group description);
+                                   NaN for sBG without counts. */
+    double value_new;         /**< The same after the shift. */
+    double delta_value;       /**< value_new − value_base. */
+    double delta_value_pct;   /**< 100·delta_value/value_base; NaN when value_base <= 0. */
+    double value_constant_base; /**< sBG: margin · Σ counts · DERL_const(r): the constant-retention
+                                     valuation of the same base. */
+    double value_constant_new;  /**< sBG: the same at r'. */
+} cva_whatif_model_result;
+
+/**
+ * @brief Fill @p opts with the defaults (ABS, Δ = 0, d = 0.10, P = 52, margin 1,
+ *        n_renewals 0, cap 0.999, default allocator).
+ * @param opts options.
+ * @param struct_size sizeof(cva_whatif_model_opts).
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH
+ */
+CVA_API cva_status cva_whatif_model_opts_init_defaults(cva_whatif_model_opts *opts, size_t struct_size);
+
+/**
+ * @brief Set every field of @p out to NaN (integers 0, shift #CVA_WHATIF_SHIFT_UNDEFINED)
+ *        and its struct_size.
+ * @param out result.
+ * @param struct_size sizeof(cva_whatif_model_result).
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH
+ */
+CVA_API cva_status cva_whatif_model_result_init(cva_whatif_model_result *out, size_t struct_size);
+
+/**
+ * @brief Model-based what-if for the sBG model: shift the fitted retention curve so that
+ *        the first-period retention β/(α+β) moves by Δ (α+β fixed) and compare DEL, DERL
+ *        and the value of a base with the constant-retention valuation (see the group
+ *        description).
+ *
+ * Example: (α, β) = (0.704, 1.182), d = 0.10, Δ = 0.05 ABS: r 0.6267 → 0.6767,
+ * (α', β') = (0.6097, 1.2763).
+ * @param params  fitted α, β (> 0, finite).
+ * @param counts  optional current base: counts[k] customers (>= 0, finite) who have renewed k
+ *                times, k = 0..n_counts−1; NULL for no base (value outputs NaN).
+ * @param n_counts entries of @p counts (0 with NULL).
+ * @param opts    options (delta_retention, delta_mode, discount, margin, n_renewals,
+ *                retention_cap); NULL for the defaults.
+ * @param out     out: every field written (NaN where undefined); untouched on an error.
+ * @param diag    optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_W_BOUNDARY the target r' was capped or cannot be reached (out->shift; diag->option
+ *         = #CVA_OPT_WHATIFM_DELTA).
+ * @retval CVA_W_SERIES_LIMIT a DEL/DERL series hit its term cap.
+ * @retval CVA_E_NULLPTR @p params or @p out is NULL, or @p counts is NULL with n_counts > 0.
+ * @retval CVA_E_DOMAIN a parameter is not finite and > 0.
+ * @retval CVA_E_NONFINITE a NaN or infinite option or count (diag->option or diag->index).
+ * @retval CVA_E_BADARG a negative count (diag->index).
+ * @retval CVA_E_OPTION an unknown delta_mode, discount <= 0, n_renewals < 0, retention_cap
+ *         outside (0, 1).
+ * @retval CVA_E_ABI_MISMATCH
+ */
+CVA_API CVA_NODISCARD cva_status cva_whatif_sbg(const double *params, const double *counts, size_t n_counts,
+                                                const cva_whatif_model_opts *opts, cva_whatif_model_result *out,
+                                                cva_diag *diag);
+
+/**
+ * @brief Model-based what-if for BG/NBD or Pareto/NBD with Gamma-Gamma spend: scale the
+ *        dropout rate so that the one-period retention moves by Δ and report the change in
+ *        the total value of the current base (see the group description).
+ *
+ * Rows without a purchase (x, t_x, T all NaN) are skipped (`CVA_W_EXCLUDED`, diag->count),
+ * as in cva_model_dert().
+ * @param model     #CVA_MODEL_BGNBD or #CVA_MODEL_PNBD.
+ * @param params    fitted purchase-model parameters.
+ * @param gg_params Gamma-Gamma p, q, γ (q > 1); NULL to value transactions (spend 1 each).
+ * @param x, t_x, T the customers' statistics, as for cva_model_dert().
+ * @param m_x       mean spend per repeat purchase (needed with @p gg_params, else may be NULL).
+ * @param n         customers.
+ * @param opts      options (delta_retention, delta_mode, discount per period, period in model
+ *                  time units, margin rate, retention_cap, alloc); NULL for the defaults.
+ * @param out       out: every field written (NaN where undefined); untouched on an error.
+ * @param diag      optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_W_BOUNDARY the target r' was capped or cannot be reached (out->shift).
+ * @retval CVA_W_EXCLUDED rows without a purchase were skipped (diag->count).
+ * @retval CVA_W_SERIES_LIMIT a special-function series hit its term cap.
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_BADARG another model, or a row refused by cva_model_dert() or
+ *         cva_gg_expected_spend().
+ * @retval CVA_E_DOMAIN parameters outside their domain.
+ * @retval CVA_E_NONFINITE
+ * @retval CVA_E_OPTION an unknown delta_mode, discount <= 0, period <= 0, a non-finite margin,
+ *         retention_cap outside (0, 1).
+ * @retval CVA_E_NOMEM the work arrays could not be allocated.
+ * @retval CVA_E_ABI_MISMATCH
+ */
+CVA_API CVA_NODISCARD cva_status cva_whatif_btyd(int32_t model, const double *params, const double *gg_params,
+                                                 const double *x, const double *t_x, const double *T,
+                                                 const double *m_x, size_t n, const cva_whatif_model_opts *opts,
+                                                 cva_whatif_model_result *out, cva_diag *diag);
+
+/** @} */
+
+/* ======================================================================== */
 /* Churn flags per customer (SPEC §5.7)                                     */
 /* ======================================================================== */
 

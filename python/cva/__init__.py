@@ -85,6 +85,7 @@ from ._churn import (
 from ._retention import (
     clv_constant, margin_multiple, retention_elasticities, customer_equity, steady_state_profit,
     whatif, WhatIf, CustomerEquity, Elasticities, SteadyState, WHATIF_OUTPUTS,
+    whatif_model, WhatIfModel, WHATIF_MODEL_OUTPUTS,
     churn_flags, churn_rule_name, ChurnFlags,
 )
 from ._lib import (
@@ -92,6 +93,8 @@ from ._lib import (
     ChurnFlagOpts, CHURN_RULE_ALL, CHURN_RULE_HIATUS, CHURN_RULE_IPT, CHURN_RULE_IPT_MEDIAN,
     CHURN_RULE_P_ALIVE, STRUCT_CHURN_FLAG_OPTS,
     STRUCT_CLV_TERMS, STRUCT_WHATIF_INPUTS, STRUCT_WHATIF_RESULT,
+    WhatifModelOpts, WhatifModelResult, STRUCT_WHATIF_MODEL_OPTS, STRUCT_WHATIF_MODEL_RESULT,
+    WHATIF_SHIFT_EXACT, WHATIF_SHIFT_CAPPED, WHATIF_SHIFT_UNDEFINED,
 )
 from ._ladder import (
     ladder, ladder_migration, ladder_project, ladder_referrals, ladder_state_name, ladder_rule_name,
@@ -140,6 +143,9 @@ __all__ = [
     "CanceledError", "CvaOverflowError", "InternalError", "CvaWarning", "error_class",
     "clv_constant", "margin_multiple", "retention_elasticities", "customer_equity",
     "steady_state_profit", "whatif", "WhatIf", "CustomerEquity", "Elasticities", "SteadyState",
+    "whatif_model", "WhatIfModel", "WHATIF_MODEL_OUTPUTS", "WhatifModelOpts", "WhatifModelResult",
+    "WHATIF_SHIFT_EXACT", "WHATIF_SHIFT_CAPPED", "WHATIF_SHIFT_UNDEFINED",
+    "STRUCT_WHATIF_MODEL_OPTS", "STRUCT_WHATIF_MODEL_RESULT",
     "ClvTerms", "WhatifInputs", "WhatifResult", "churn_flags", "churn_rule_name", "ChurnFlags",
     "ChurnFlagOpts",
     "gini", "top_share", "lorenz", "whale_curve", "value_classes", "grade", "pyramid", "tiers",

@@ -55,12 +55,17 @@ STRUCT_CLV_TERMS = 20
 STRUCT_WHATIF_INPUTS = 21
 STRUCT_WHATIF_RESULT = 22
 STRUCT_CHURN_FLAG_OPTS = 23
+STRUCT_WHATIF_MODEL_OPTS = 24
+STRUCT_WHATIF_MODEL_RESULT = 25
 
 # Retention economics (retention.h)
 TIMING_END = 0
 TIMING_START = 1
 DELTA_ABS = 0
 DELTA_REL = 1
+WHATIF_SHIFT_EXACT = 0
+WHATIF_SHIFT_CAPPED = 1
+WHATIF_SHIFT_UNDEFINED = 2
 CHURN_RULE_ALL = 0
 CHURN_RULE_HIATUS = 1
 CHURN_RULE_IPT = 2
@@ -252,6 +257,13 @@ OPTION_NAMES = {
     622: "acq_ret_ratio",
     623: "new_customers",
     624: "budget_share_target",
+    640: "delta_retention",
+    641: "delta_mode",
+    642: "discount",
+    643: "period",
+    644: "margin",
+    645: "n_renewals",
+    646: "retention_cap",
     630: "rule",
     631: "hiatus",
     632: "ipt_multiple",
@@ -687,6 +699,51 @@ class WhatifResult(ctypes.Structure):
         raise_for_status(get().cva_whatif_result_init(ctypes.byref(self), ctypes.sizeof(self)))
 
 
+class WhatifModelOpts(ctypes.Structure):
+    """``cva_whatif_model_opts`` (the model-based what-if); ``WhatifModelOpts()`` holds the
+    defaults (ABS, delta 0, discount 0.10, period 52, margin 1, n_renewals 0, cap 0.999)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("delta_mode", c_int32),
+        ("delta_retention", c_double),
+        ("discount", c_double),
+        ("period", c_double),
+        ("margin", c_double),
+        ("n_renewals", c_double),
+        ("retention_cap", c_double),
+        ("alloc", P(Allocator)),
+    ]
+    _struct_id = STRUCT_WHATIF_MODEL_OPTS
+
+    def __init__(self, **kw):
+        super().__init__()
+        raise_for_status(get().cva_whatif_model_opts_init_defaults(ctypes.byref(self), ctypes.sizeof(self)))
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+
+# the outputs of cva_whatif_model_result after params_new, in order
+WHATIF_MODEL_RESULT_FIELDS = (
+    "del_base", "del_new", "del_change_pct", "derl_base", "derl_new", "derl_change_pct",
+    "del_constant_base", "del_constant_new", "derl_constant_base", "derl_constant_new",
+    "customers", "value_base", "value_new", "delta_value", "delta_value_pct",
+    "value_constant_base", "value_constant_new",
+)
+
+
+class WhatifModelResult(ctypes.Structure):
+    """``cva_whatif_model_result``: every output, NaN where undefined."""
+    _fields_ = [("struct_size", c_uint32), ("model", c_int32), ("shift", c_int32), ("n_params", c_int32),
+                ("retention_base", c_double), ("retention_target", c_double), ("retention_new", c_double),
+                ("dropout_scale", c_double), ("params_new", c_double * 4)] + [
+        (name, c_double) for name in WHATIF_MODEL_RESULT_FIELDS]
+    _struct_id = STRUCT_WHATIF_MODEL_RESULT
+
+    def __init__(self):
+        super().__init__()
+        raise_for_status(get().cva_whatif_model_result_init(ctypes.byref(self), ctypes.sizeof(self)))
+
+
 class ChurnFlagOpts(ctypes.Structure):
     """``cva_churn_flag_opts`` (SPEC §5.7); ``ChurnFlagOpts()`` holds the defaults
     (all rules, hiatus 270, ipt multiple 3, threshold 0.5)."""
@@ -808,7 +865,8 @@ class LadderMigration(ctypes.Structure):
 
 STRUCTURES = (Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts, RfmOpts, RfmCuts, RfmRule,
               RfmSegmentStat, FitOpts, ModelFit, ClvOpts, CohortTable, ClvTerms, WhatifInputs,
-              WhatifResult, ChurnFlagOpts, LadderOpts, LadderInput, LadderMigrationInput,
+              WhatifResult, WhatifModelOpts, WhatifModelResult, ChurnFlagOpts, LadderOpts, LadderInput,
+              LadderMigrationInput,
               LadderMigration)
 STRUCT_NAMES = {
     "diag": STRUCT_DIAG, "allocator": STRUCT_ALLOCATOR, "txn_input": STRUCT_TXN_INPUT,
@@ -819,6 +877,7 @@ STRUCT_NAMES = {
     "model_fit": STRUCT_MODEL_FIT, "clv_opts": STRUCT_CLV_OPTS,
     "clv_terms": STRUCT_CLV_TERMS, "whatif_inputs": STRUCT_WHATIF_INPUTS,
     "whatif_result": STRUCT_WHATIF_RESULT, "churn_flag_opts": STRUCT_CHURN_FLAG_OPTS,
+    "whatif_model_opts": STRUCT_WHATIF_MODEL_OPTS, "whatif_model_result": STRUCT_WHATIF_MODEL_RESULT,
     "ladder_opts": STRUCT_LADDER_OPTS, "ladder_input": STRUCT_LADDER_INPUT,
     "ladder_migration_input": STRUCT_LADDER_MIGRATION_INPUT,
     "ladder_migration": STRUCT_LADDER_MIGRATION,
@@ -922,6 +981,12 @@ PROTOTYPES = {
     "cva_whatif_inputs_init_defaults": (c_int, [P(WhatifInputs), c_size_t]),
     "cva_whatif_result_init": (c_int, [P(WhatifResult), c_size_t]),
     "cva_whatif": (c_int, [P(WhatifInputs), P(WhatifResult), P(Diag)]),
+    "cva_whatif_model_opts_init_defaults": (c_int, [P(WhatifModelOpts), c_size_t]),
+    "cva_whatif_model_result_init": (c_int, [P(WhatifModelResult), c_size_t]),
+    "cva_whatif_sbg": (c_int, [P(c_double), P(c_double), c_size_t, P(WhatifModelOpts), P(WhatifModelResult),
+                               P(Diag)]),
+    "cva_whatif_btyd": (c_int, [c_int32, P(c_double), P(c_double), P(c_double), P(c_double), P(c_double),
+                                P(c_double), c_size_t, P(WhatifModelOpts), P(WhatifModelResult), P(Diag)]),
     "cva_churn_flag_opts_init_defaults": (c_int, [P(ChurnFlagOpts), c_size_t]),
     "cva_churn_rule_name": (c_char_p, [c_int32]),
     "cva_churn_flags": (c_int, [P(c_double), P(c_uint32), P(c_double), P(c_double), P(c_double),

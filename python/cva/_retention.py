@@ -269,6 +269,118 @@ def whatif(**inputs):
 
 
 # ---------------------------------------------------------------------------
+# Model-based what-if (cva_whatif_sbg, cva_whatif_btyd)
+
+_SHIFTS = {_lib.WHATIF_SHIFT_EXACT: "exact", _lib.WHATIF_SHIFT_CAPPED: "capped",
+           _lib.WHATIF_SHIFT_UNDEFINED: "undefined"}
+_MODEL_KEYS = {_lib.MODEL_SBG: "sbg", _lib.MODEL_BGNBD: "bgnbd", _lib.MODEL_PNBD: "pnbd"}
+
+#: output names of :func:`whatif_model` (the keys of the ``"model"`` object of
+#: ``cva whatif --model``), in order
+WHATIF_MODEL_OUTPUTS = (
+    "model", "shift", "retention_base", "retention_target", "retention_new", "dropout_scale",
+    "params_new", "del_base", "del_new", "del_change_pct", "derl_base", "derl_new", "derl_change_pct",
+    "del_constant_base", "del_constant_new", "derl_constant_base", "derl_constant_new", "customers",
+    "value_base", "value_new", "delta_value", "delta_value_pct", "value_constant_base",
+    "value_constant_new",
+)
+
+
+class WhatIfModel(object):
+    """Result of :func:`whatif_model`: one attribute per name of
+    :data:`WHATIF_MODEL_OUTPUTS` (NaN where undefined or not applicable, ``*_pct`` in
+    percent): ``model`` ("sbg", "bgnbd", "pnbd"), ``shift`` ("exact", "capped",
+    "undefined"), ``params_new`` (a tuple: sBG (alpha', beta'), Pareto/NBD
+    (r, alpha, s, beta/c), BG/NBD the fitted parameters: c multiplies p), plus ``status``."""
+
+    def __init__(self, res, status):
+        self.model = _MODEL_KEYS.get(res.model, str(res.model))
+        self.shift = _SHIFTS.get(res.shift, str(res.shift))
+        for name in ("retention_base", "retention_target", "retention_new", "dropout_scale"):
+            setattr(self, name, res.__getattribute__(name))
+        self.params_new = tuple(res.params_new[i] for i in range(res.n_params))
+        for name in _lib.WHATIF_MODEL_RESULT_FIELDS:
+            setattr(self, name, getattr(res, name))
+        self.status = status
+
+    def as_dict(self):
+        """The outputs as an ordered dict (NaN kept as float('nan'))."""
+        return collections.OrderedDict((k, getattr(self, k)) for k in WHATIF_MODEL_OUTPUTS)
+
+    def __repr__(self):
+        return "WhatIfModel(%s)" % ", ".join(
+            "%s=%s" % (k, ("%.6g" % v) if isinstance(v, float) else repr(v)) for k, v in self.as_dict().items())
+
+
+def whatif_model(model, frequency=None, recency=None, T=None, monetary_value=None, spend_model=None,
+                 counts=None, delta_retention=0.0, delta_mode="abs", discount=0.10, period=52.0,
+                 margin=1.0, n_renewals=0.0, retention_cap=0.999):
+    """The what-if of :func:`whatif` asked of a fitted model (``cva_whatif_sbg``,
+    ``cva_whatif_btyd``; exact definitions in ``retention.h``).
+
+    ``model`` is a fitted :class:`ShiftedBetaGeo`, :class:`BetaGeo` or :class:`ParetoNBD`.
+    The model's one-period retention r (sBG: beta/(alpha+beta); BTYD: the population
+    survival over one period of ``period`` model time units) moves to r' = r +
+    ``delta_retention`` ("abs") or r·(1 + delta_retention/100) ("rel"), capped at
+    ``retention_cap``. What is shifted: sBG, the mean churn probability with alpha+beta
+    fixed; Pareto/NBD, every dropout rate mu -> c·mu; BG/NBD, every dropout probability
+    p -> c·p (c <= 1 only), from now on.
+
+    sBG: ``counts[k]`` (optional) = active customers who have renewed k times; the value of
+    the base is ``margin`` · Σ counts[k]·DERL(k). ``discount`` is per period, ``n_renewals``
+    picks the reported DERL. BTYD: ``frequency``, ``recency``, ``T`` per customer (model time
+    units), with ``spend_model`` (a fitted :class:`GammaGamma`) and ``monetary_value`` the
+    value is ``margin`` · E[M] · DERT summed over the customers, else ``margin`` · DERT.
+    Returns :class:`WhatIfModel`; a capped or undefined shift gives a
+    :class:`cva.CvaWarning` (CVA_W_BOUNDARY)."""
+    from ._churn import ShiftedBetaGeo, BetaGeo, ParetoNBD, GammaGamma, _columns
+    opts = _lib.WhatifModelOpts()
+    opts.delta_mode = _enum(delta_mode, _MODES, "delta_mode")
+    opts.delta_retention = _num(delta_retention, "delta_retention")
+    opts.discount = _num(discount, "discount")
+    opts.period = _num(period, "period")
+    opts.margin = _num(margin, "margin")
+    opts.n_renewals = _num(n_renewals, "n_renewals")
+    opts.retention_cap = _num(retention_cap, "retention_cap")
+    res = _lib.WhatifModelResult()
+    diag = _lib.Diag()
+    if isinstance(model, ShiftedBetaGeo):
+        model._warn_if_flagged("whatif_model")
+        if counts is None:
+            cnt, n = None, 0
+        else:
+            cnt = cv.as_float64(counts, "counts")
+            n = cnt.n
+        st = _lib.get().cva_whatif_sbg(model._cparams(), cnt.ptr if cnt is not None else None, n,
+                                       ctypes.byref(opts), ctypes.byref(res), ctypes.byref(diag))
+    elif isinstance(model, (BetaGeo, ParetoNBD)) and type(model).__name__ in ("BetaGeo", "ParetoNBD"):
+        model._warn_if_flagged("whatif_model")
+        if frequency is None or recency is None or T is None:
+            raise TypeError("whatif_model() needs frequency, recency and T for %s" % type(model).__name__)
+        gg = None
+        if spend_model is not None:
+            if not isinstance(spend_model, GammaGamma):
+                raise TypeError("spend_model must be a GammaGamma")
+            if monetary_value is None:
+                raise TypeError("whatif_model() needs monetary_value with spend_model")
+            spend_model._warn_if_flagged("whatif_model (spend model GammaGamma)")
+            gg = spend_model._cparams()
+            arrs, n, _ = _columns(("frequency", "recency", "T", "monetary_value"),
+                                  (frequency, recency, T, monetary_value))
+        else:
+            arrs, n, _ = _columns(("frequency", "recency", "T"), (frequency, recency, T))
+            arrs.append(None)
+        st = _lib.get().cva_whatif_btyd(model._model_id, model._cparams(), gg, arrs[0].ptr, arrs[1].ptr,
+                                        arrs[2].ptr, arrs[3].ptr if arrs[3] is not None else None, n,
+                                        ctypes.byref(opts), ctypes.byref(res), ctypes.byref(diag))
+    else:
+        raise TypeError("model must be a fitted ShiftedBetaGeo, BetaGeo or ParetoNBD, not %s"
+                        % type(model).__name__)
+    _check(st, diag, "whatif_model")
+    return WhatIfModel(res, st)
+
+
+# ---------------------------------------------------------------------------
 # Churn flags per customer (SPEC §5.7)
 
 _RULES = {"all": _lib.CHURN_RULE_ALL, "hiatus": _lib.CHURN_RULE_HIATUS, "ipt": _lib.CHURN_RULE_IPT,

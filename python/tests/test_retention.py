@@ -224,6 +224,132 @@ class TestWhatIf(unittest.TestCase):
         self.assertEqual(cva.ClvTerms().discount, 0.10)
 
 
+def _ref_header():
+    """The tables of tests/data/whatif_model_ref.h (mpmath references) as lists of floats."""
+    import re
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "data",
+                        "whatif_model_ref.h")
+    with open(path) as f:
+        text = f.read()
+    out = {}
+    for name, body in re.findall(r"static const double (\w+)\[[^=]*= \{(.*?)\};", text, re.S):
+        rows = re.findall(r"\{([^{}]*)\}", body) or [body]
+        out[name] = [[float(v) for v in row.split(",")] for row in rows]
+    return out
+
+
+def brute_sbg(al, be, d, n_ren=None):
+    """sBG DEL (n_ren None) or DERL after n_ren renewals, term by term."""
+    terms, ratio, t = [], 1.0, 0 if n_ren is None else n_ren
+    k = 0
+    if n_ren is None:
+        terms.append(1.0)
+    while True:
+        t += 1
+        ratio *= (be + t - 1) / (al + be + t - 1)
+        term = ratio / (1 + d) ** (t if n_ren is None else k)
+        terms.append(term)
+        k += 1
+        if term < 1e-18:
+            break
+    return math.fsum(terms)
+
+
+PN = [0.5534, 10.5776, 0.6061, 11.6650]
+BG = [0.243, 4.414, 0.793, 2.426]
+
+
+class TestWhatIfModel(unittest.TestCase):
+    def test_sbg_brute_force(self):
+        m = cva.ShiftedBetaGeo(params=[0.704, 1.182])
+        w = cva.whatif_model(m, delta_retention=0.05, discount=0.1, counts=[100, 50, 20], margin=2.0)
+        self.assertEqual(list(w.as_dict()), list(cva.WHATIF_MODEL_OUTPUTS))
+        self.assertEqual((w.model, w.shift, w.status), ("sbg", "exact", 0))
+        r = 1.182 / 1.886
+        self.assertAlmostEqual(w.retention_base, r, delta=1e-15)
+        a1, b1 = (1 - r - 0.05) * 1.886, (r + 0.05) * 1.886
+        self.assertAlmostEqual(w.params_new[0], a1, delta=1e-14)
+        self.assertAlmostEqual(w.params_new[1], b1, delta=1e-14)
+        self.assertAlmostEqual(w.del_base, brute_sbg(0.704, 1.182, 0.1), delta=1e-12)
+        self.assertAlmostEqual(w.del_new, brute_sbg(a1, b1, 0.1), delta=1e-12)
+        self.assertAlmostEqual(w.derl_new, brute_sbg(a1, b1, 0.1, 0), delta=1e-12)
+        v = 2.0 * math.fsum(c * brute_sbg(a1, b1, 0.1, k) for k, c in enumerate([100, 50, 20]))
+        self.assertAlmostEqual(w.value_new, v, delta=1e-10 * v)
+        self.assertAlmostEqual(w.del_constant_base, 1.1 / (1.1 - r), delta=1e-14)
+        self.assertEqual(w.customers, 170.0)
+
+    def test_parity_with_reference(self):
+        ref = _ref_header()
+        cust = ref["wm_cust"]
+        x, tx, T = [c[0] for c in cust], [c[1] for c in cust], [c[2] for c in cust]
+        for row in ref["wm_pnbd_ref"]:
+            P, d, mode, dl = row[:4]
+            w = cva.whatif_model(cva.ParetoNBD(params=PN), x, tx, T, delta_retention=dl,
+                                 delta_mode="rel" if mode else "abs", discount=d, period=P)
+            self.assertAlmostEqual(w.retention_new, row[5], delta=1e-14)
+            self.assertAlmostEqual(w.dropout_scale, row[6], delta=1e-13 * row[6])
+            # closed form: (beta/(beta + cP))^s = r'
+            c = PN[3] * ((w.retention_new ** (-1 / PN[2])) - 1) / P
+            self.assertAlmostEqual(w.dropout_scale, c, delta=1e-12 * c)
+            self.assertAlmostEqual((PN[3] / (PN[3] + c * P)) ** PN[2], w.retention_new, delta=1e-12)
+            dert = cva.ParetoNBD(params=PN).dert(math.log1p(d) / P, x, tx, T)
+            vn = math.fsum(b * q for b, q in zip(list(dert), row[7:]))
+            self.assertAlmostEqual(w.value_new, vn, delta=1e-11 * vn)
+        for row in ref["wm_bg_ref"]:
+            P, d, mode, dl = row[:4]
+            w = cva.whatif_model(cva.BetaGeo(params=BG), x[:3], tx[:3], T[:3], delta_retention=dl,
+                                 delta_mode="rel" if mode else "abs", discount=d, period=P)
+            self.assertAlmostEqual(w.retention_base, row[4], delta=1e-13)
+            self.assertAlmostEqual(w.dropout_scale, row[6], delta=1e-11)
+        counts = ref["wm_sbg_counts"][0]
+        for row in ref["wm_sbg_ref"]:
+            w = cva.whatif_model(cva.ShiftedBetaGeo(params=row[:2]), counts=counts, discount=row[2],
+                                 delta_mode="rel" if row[3] else "abs", delta_retention=row[4], n_renewals=row[5])
+            for got, want in ((w.del_new, row[11]), (w.derl_new, row[13]), (w.value_new, row[15])):
+                self.assertAlmostEqual(got, want, delta=1e-12 * want)
+
+    def test_gamma_gamma_and_zero_delta(self):
+        gg = cva.GammaGamma(params=[6.25, 3.74, 15.45])
+        x, tx, T, m = [2, 0, 5], [30.43, 0, 10], [38.86, 38.86, 38.86], [35.0, 0.0, 20.0]
+        for model in (cva.ParetoNBD(params=PN), cva.BetaGeo(params=BG)):
+            w = cva.whatif_model(model, x, tx, T, m, spend_model=gg, margin=0.3)
+            self.assertEqual(w.value_new, w.value_base)
+            self.assertEqual(w.dropout_scale, 1.0)
+            w1 = cva.whatif_model(model, x, tx, T, m, spend_model=gg, margin=0.3, delta_retention=0.02)
+            self.assertGreater(w1.value_new, w.value_new)
+            self.assertEqual(w1.value_base, w.value_base)
+
+    def test_warnings_and_errors(self):
+        m = cva.ShiftedBetaGeo(params=[0.704, 1.182])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            w = cva.whatif_model(m, delta_retention=0.5)
+        self.assertEqual((w.shift, w.status, w.retention_new), ("capped", cva.W_BOUNDARY, 0.999))
+        self.assertTrue(any(issubclass(x.category, cva.CvaWarning) for x in caught))
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            w = cva.whatif_model(cva.BetaGeo(params=BG), [1], [20], [30], delta_retention=-0.1)
+        self.assertEqual(w.shift, "undefined")
+        self.assertTrue(math.isnan(w.value_new))
+        with self.assertRaises(cva.OptionError) as cm:
+            cva.whatif_model(m, discount=0.0)
+        self.assertEqual(cm.exception.option_name, "discount")
+        with self.assertRaises(ValueError):
+            cva.whatif_model(m, delta_mode="percent")
+        with self.assertRaises(cva.OptionError) as cm:
+            cva.whatif_model(cva.ParetoNBD(params=PN), [1], [20], [30], period=-1)
+        self.assertEqual(cm.exception.option_name, "period")
+        with self.assertRaises(cva.BadArgumentError):
+            cva.whatif_model(m, counts=[1, -1])
+        with self.assertRaises(TypeError):
+            cva.whatif_model(cva.GammaGamma(params=[6.25, 3.74, 15.45]))
+        with self.assertRaises(TypeError):
+            cva.whatif_model(cva.ParetoNBD(params=PN))
+        self.assertEqual(cva.sizeof(cva.WhatifModelOpts), cva.sizeof("whatif_model_opts"))
+        self.assertEqual(cva.sizeof(cva.WhatifModelResult), cva.sizeof("whatif_model_result"))
+        self.assertEqual(cva.WhatifModelOpts().period, 52.0)
+
+
 def ref_flags(rec, occ, first, last, pa, rule, h, k, tau):
     """SPEC §5.7 written out: (active, rule name) per customer."""
     ipts = sorted((l - f) / (o - 1) for o, f, l in zip(occ, first, last) if o >= 2 and (l - f) / (o - 1) > 0)
