@@ -13,6 +13,7 @@
 #include "cva/cva.h"
 #include "dates.h"
 #include "input.h"
+#include "modeldata.h"
 #include "numbers.h"
 #include "output.h"
 
@@ -72,6 +73,42 @@ void cmd_whatif_help(void)
           "  --period-days P        period length in days with --input (default 365)\n"
           "\n",
           stdout);
+    fputs("Model-based variant (with --input; SPEC 6.3): the same question asked of a model\n"
+          "fitted to the transactions instead of a constant R. The JSON gets one more key,\n"
+          "\"model\", an object (null where undefined):\n"
+          "  --model sbg|bgnbd|pnbd the model to fit and shift\n"
+          "    sbg    cohorts of periods of P days (floor(days since 1970-01-01 / P), as\n"
+          "           'cva fit --period-length P'); the fitted sBG retention curve\n"
+          "           r_t = (beta+t-1)/(alpha+beta+t-1) is shifted so that the first-period\n"
+          "           retention beta/(alpha+beta) moves by the --delta-retention (abs or rel)\n"
+          "           with alpha+beta fixed: alpha' = (1-r')(alpha+beta), beta' = r'(alpha+beta);\n"
+          "           DEL (a new customer) and DERL (a customer about to renew the first time)\n"
+          "           before and after at --discount, their change in percent, the\n"
+          "           constant-retention values with R = beta/(alpha+beta) for comparison, and\n"
+          "           the value of the current base: margin * sum over the cohorts of the\n"
+          "           customers active in their last period * DERL(after as many renewals)\n"
+          "    bgnbd, pnbd  the model and Gamma-Gamma spend are fitted to the customers'\n"
+          "           statistics (in days, or weeks with --time-unit week); the one-period\n"
+          "           retention is the population survival over P days: Pareto/NBD\n"
+          "           (beta/(beta+P))^s, BG/NBD E[(alpha/(alpha+pP))^r] over p ~ Beta(a, b);\n"
+          "           every customer's dropout rate (Pareto/NBD mu, BG/NBD the dropout\n"
+          "           probability p) is multiplied by one factor c, from now on, so that\n"
+          "           this survival moves by the --delta-retention; reported: c, the new\n"
+          "           parameters, and the total value of the current base, the sum over\n"
+          "           the customers of margin rate * E[spend] * DERT (continuous discounting\n"
+          "           at ln(1 + --discount) per P days), before and after. BG/NBD cannot\n"
+          "           lower retention this way (c*p would exceed 1): null values\n"
+          "  --margin-rate R        bgnbd/pnbd: margin rate applied to the spend (default 1)\n"
+          "  A shift above retention 0.999 is capped there, with a warning.\n"
+          "  \"model\" keys: model, shift (exact, capped, undefined), period_days,\n"
+          "  time_unit, discount, margin, value_unit (margin, spend, transactions),\n"
+          "  params, params_new, spend_params, retention_base, retention_target,\n"
+          "  retention_new, dropout_scale, del_base, del_new, del_change_pct, derl_base,\n"
+          "  derl_new, derl_change_pct, del_constant_base, del_constant_new,\n"
+          "  derl_constant_base, derl_constant_new, customers, value_base, value_new,\n"
+          "  delta_value, delta_value_pct, value_constant_base, value_constant_new\n"
+          "\n",
+          stdout);
     fputs("Output: one JSON object, null where a value is undefined, every *_pct in percent:\n"
           "  mm_base, mm_new        margin multiples CLV/margin at R and R'\n"
           "  clv_base, clv_new, delta_clv, delta_clv_pct   CLV per customer (margin net of the\n"
@@ -115,8 +152,14 @@ static int parse_num(const char *name, const char *v, double *out, cli_err *err)
                     st == CLI_NUM_NONFINITE ? "finite " : "");
 }
 
+/* The model-based variant (--model). */
+typedef struct model_req {
+    int32_t model;      /* 0: none */
+    double margin_rate; /* --margin-rate */
+} model_req;
+
 static int parse_args(int argc, char **argv, cva_whatif_inputs *in, cli_input_opts *io, double *period_days,
-                      int *given, cli_err *err)
+                      int *given, model_req *mq, cli_err *err)
 {
     num_opt nums[] = {
         {"--customers", &in->customers},
@@ -184,6 +227,26 @@ static int parse_args(int argc, char **argv, cva_whatif_inputs *in, cli_input_op
             in->horizon = (int32_t)h;
             continue;
         }
+        if ((r = cli_match_opt(argc, argv, &i, "--model", &v, err)) != 0) {
+            if (r < 0)
+                return err->code;
+            if (strcmp(v, "sbg") == 0)
+                mq->model = CVA_MODEL_SBG;
+            else if (strcmp(v, "bgnbd") == 0)
+                mq->model = CVA_MODEL_BGNBD;
+            else if (strcmp(v, "pnbd") == 0)
+                mq->model = CVA_MODEL_PNBD;
+            else
+                return cli_fail(err, CLI_EXIT_USAGE, "whatif: --model must be sbg, bgnbd or pnbd, not '%s'", v);
+            continue;
+        }
+        if ((r = cli_match_opt(argc, argv, &i, "--margin-rate", &v, err)) != 0) {
+            if (r < 0)
+                return err->code;
+            if (parse_num("--margin-rate", v, &mq->margin_rate, err))
+                return err->code;
+            continue;
+        }
         if ((r = cli_match_opt(argc, argv, &i, "--period-days", &v, err)) != 0) {
             if (r < 0)
                 return err->code;
@@ -248,7 +311,239 @@ static void put(FILE *fp, const char *key, double v, int last)
     fprintf(fp, "  \"%s\": %s%s\n", key, buf, last ? "" : ",");
 }
 
-static void write_json(FILE *fp, const cva_whatif_result *o)
+/* ---------------------------------------------------------------- the model-based variant */
+
+/* What the model-based variant computed, for the JSON. */
+typedef struct model_out {
+    int32_t model;
+    int week;                /* statistics in weeks (--time-unit week) */
+    int has_gg;              /* Gamma-Gamma fitted (value in spend) */
+    double period_days, discount, margin;
+    double params[4], gg[3];
+    cva_whatif_model_result res;
+} model_out;
+
+static void put_in(FILE *fp, const char *key, double v, int last)
+{
+    char buf[40];
+    if (isfinite(v))
+        cli_format_double(v, buf);
+    else
+        strcpy(buf, "null");
+    fprintf(fp, "    \"%s\": %s%s\n", key, buf, last ? "" : ",");
+}
+
+/* {"name": value, ...} of a model's parameters (null values when NaN). */
+static void put_params(FILE *fp, const char *key, int32_t model, const double *v, int n)
+{
+    int i;
+    fprintf(fp, "    \"%s\": {", key);
+    for (i = 0; i < n; i++) {
+        char buf[40];
+        if (isfinite(v[i]))
+            cli_format_double(v[i], buf);
+        else
+            strcpy(buf, "null");
+        fprintf(fp, "%s\"%s\": %s", i ? ", " : "", cva_model_param_name(model, i), buf);
+    }
+    fputs("},\n", fp);
+}
+
+static void write_model(FILE *fp, const model_out *m)
+{
+    static const char *const shifts[3] = {"exact", "capped", "undefined"};
+    const cva_whatif_model_result *r = &m->res;
+    const int np = m->model == CVA_MODEL_SBG ? 2 : 4;
+    fputs("  \"model\": {\n", fp);
+    fprintf(fp, "    \"model\": \"%s\",\n",
+            m->model == CVA_MODEL_SBG ? "sbg" : m->model == CVA_MODEL_BGNBD ? "bgnbd" : "pnbd");
+    fprintf(fp, "    \"shift\": \"%s\",\n", r->shift >= 0 && r->shift <= 2 ? shifts[r->shift] : "?");
+    put_in(fp, "period_days", m->period_days, 0);
+    fprintf(fp, "    \"time_unit\": \"%s\",\n", m->model == CVA_MODEL_SBG ? "period" : m->week ? "week" : "day");
+    put_in(fp, "discount", m->discount, 0);
+    put_in(fp, "margin", m->margin, 0);
+    fprintf(fp, "    \"value_unit\": \"%s\",\n",
+            m->model == CVA_MODEL_SBG ? "margin" : m->has_gg ? "spend" : "transactions");
+    put_params(fp, "params", m->model, m->params, np);
+    put_params(fp, "params_new", m->model, r->params_new, np);
+    if (m->has_gg)
+        put_params(fp, "spend_params", CVA_MODEL_GG, m->gg, 3);
+    else
+        fputs("    \"spend_params\": null,\n", fp);
+    put_in(fp, "retention_base", r->retention_base, 0);
+    put_in(fp, "retention_target", r->retention_target, 0);
+    put_in(fp, "retention_new", r->retention_new, 0);
+    put_in(fp, "dropout_scale", r->dropout_scale, 0);
+    put_in(fp, "del_base", r->del_base, 0);
+    put_in(fp, "del_new", r->del_new, 0);
+    put_in(fp, "del_change_pct", r->del_change_pct, 0);
+    put_in(fp, "derl_base", r->derl_base, 0);
+    put_in(fp, "derl_new", r->derl_new, 0);
+    put_in(fp, "derl_change_pct", r->derl_change_pct, 0);
+    put_in(fp, "del_constant_base", r->del_constant_base, 0);
+    put_in(fp, "del_constant_new", r->del_constant_new, 0);
+    put_in(fp, "derl_constant_base", r->derl_constant_base, 0);
+    put_in(fp, "derl_constant_new", r->derl_constant_new, 0);
+    put_in(fp, "customers", r->customers, 0);
+    put_in(fp, "value_base", r->value_base, 0);
+    put_in(fp, "value_new", r->value_new, 0);
+    put_in(fp, "delta_value", r->delta_value, 0);
+    put_in(fp, "delta_value_pct", r->delta_value_pct, 0);
+    put_in(fp, "value_constant_base", r->value_constant_base, 0);
+    put_in(fp, "value_constant_new", r->value_constant_new, 1);
+    fputs("  }\n", fp);
+}
+
+static int model_lib_fail(cli_err *err, const char *what, cva_status st, const cva_diag *dg)
+{
+    /* an option of the what-if (discount, the delta) is the user's: usage */
+    int code = st == CVA_E_OPTION || st == CVA_E_NONFINITE ? CLI_EXIT_USAGE : CLI_EXIT_LIB;
+    return cli_fail(err, code, "whatif: --model: %s: %s (%s)", what,
+                    dg->detail && *dg->detail ? dg->detail : cva_strerror(st), cva_status_name(st));
+}
+
+static void model_opts(const cva_whatif_inputs *in, cva_whatif_model_opts *o)
+{
+    (void)cva_whatif_model_opts_init_defaults(o, sizeof *o);
+    o->delta_mode = in->delta_mode;
+    o->delta_retention = in->delta_retention;
+    o->discount = in->discount;
+}
+
+/* sBG: cohorts of P days, fit, current base = the survivors in each cohort's last period. */
+static int model_sbg(const cli_input_opts *io, const cli_txn *tx, double P, const cva_whatif_inputs *in,
+                     model_out *mo, cli_err *err)
+{
+    double *surv = NULL, *counts;
+    size_t nc = 0, c, j;
+    cva_model_fit fit;
+    cva_whatif_model_opts o;
+    cva_diag dg;
+    cva_status st;
+    int rc;
+    if ((rc = cli_cohorts_from_txn(io, tx, CLI_CPER_NONE, P, &surv, &nc, err)) != 0)
+        return rc;
+    (void)cva_model_fit_init(&fit, sizeof fit);
+    (void)cva_diag_init(&dg, sizeof dg);
+    st = nc ? cva_sbg_fit(surv, nc, nc, NULL, &fit, &dg) : CVA_W_EMPTY;
+    if (st == CVA_W_EMPTY || st < 0) {
+        free(surv);
+        return st == CVA_W_EMPTY ? cli_fail(err, CLI_EXIT_DATA, "whatif: --model sbg: no cohort to fit")
+                                 : model_lib_fail(err, "sBG fit", st, &dg);
+    }
+    if (st > 0)
+        fprintf(stderr, "cva: warning: whatif: the sBG fit: %s\n", cva_strerror(st));
+    counts = (double *)cli_xmalloc(nc * sizeof(double));
+    for (j = 0; j < nc; j++)
+        counts[j] = 0.0;
+    for (c = 0; c < nc; c++) {
+        size_t last = nc;
+        for (j = 0; j < nc; j++)
+            if (!isnan(surv[c * nc + j]))
+                last = j;
+        if (last < nc)
+            counts[last] += surv[c * nc + last];
+    }
+    free(surv);
+    model_opts(in, &o);
+    o.margin = in->margin;
+    mo->margin = in->margin;
+    mo->params[0] = fit.params[0];
+    mo->params[1] = fit.params[1];
+    (void)cva_whatif_model_result_init(&mo->res, sizeof mo->res);
+    (void)cva_diag_init(&dg, sizeof dg);
+    st = cva_whatif_sbg(fit.params, counts, nc, &o, &mo->res, &dg);
+    free(counts);
+    if (st < 0)
+        return model_lib_fail(err, "sBG what-if", st, &dg);
+    if (st > 0)
+        fprintf(stderr, "cva: warning: whatif: --model sbg: %s (%s)\n", dg.detail ? dg.detail : cva_strerror(st),
+                cva_status_name(st));
+    cli_note("--model sbg: %lu cohorts of %g days, alpha=%.6g beta=%.6g, first-period retention %.6g", (unsigned long)nc,
+             P, fit.params[0], fit.params[1], mo->res.retention_base);
+    return 0;
+}
+
+/* BG/NBD or Pareto/NBD with Gamma-Gamma spend on the customers' statistics. */
+static int model_btyd(int32_t model, const cli_input_opts *io, const cli_txn *tx, double P,
+                      const cva_whatif_inputs *in, double margin_rate, model_out *mo, cli_err *err)
+{
+    const char *mname = model == CVA_MODEL_PNBD ? "Pareto/NBD" : "BG/NBD";
+    cli_custdata d;
+    cva_fit_opts fo;
+    cva_model_fit fit, gg;
+    cva_whatif_model_opts o;
+    cva_diag dg;
+    cva_status st;
+    double *m_use = NULL;
+    size_t k, n_neg = 0;
+    int rc;
+    if ((rc = cli_custdata_from_txn(io, tx, &d, err)) != 0)
+        return rc;
+    (void)cva_fit_opts_init_defaults(&fo, sizeof fo);
+    (void)cva_model_fit_init(&fit, sizeof fit);
+    (void)cva_model_fit_init(&gg, sizeof gg);
+    (void)cva_diag_init(&dg, sizeof dg);
+    st = cva_model_fit_btyd(model, d.x, d.tx, d.T, NULL, d.n, &fo, &fit, &dg);
+    if (st < 0 || st == CVA_W_EMPTY) {
+        cli_custdata_free(&d);
+        return st < 0 ? model_lib_fail(err, model == CVA_MODEL_PNBD ? "Pareto/NBD fit" : "BG/NBD fit", st, &dg)
+                      : cli_fail(err, CLI_EXIT_DATA, "whatif: --model: no customer to fit");
+    }
+    if (st > 0 && st != CVA_W_EXCLUDED)
+        fprintf(stderr, "cva: warning: whatif: the %s fit: %s\n", mname, cva_strerror(st));
+    m_use = (double *)cli_xmalloc((d.n ? d.n : 1) * sizeof(double));
+    for (k = 0; k < d.n; k++) {
+        double v = d.m ? d.m[k] : 0.0;
+        m_use[k] = v < 0.0 ? 0.0 : v;
+        n_neg += v < 0.0;
+    }
+    (void)cva_diag_init(&dg, sizeof dg);
+    st = cva_gg_fit(d.x, m_use, NULL, d.n, &fo, &gg, &dg);
+    mo->has_gg = st >= 0 && st != CVA_W_EMPTY;
+    if (st < 0 && st != CVA_E_DOMAIN) {
+        free(m_use);
+        cli_custdata_free(&d);
+        return model_lib_fail(err, "Gamma-Gamma fit", st, &dg);
+    }
+    if (!mo->has_gg)
+        fprintf(stderr, "cva: warning: whatif: --model: no Gamma-Gamma spend model could be fitted (%s): the values "
+                        "are in expected transactions\n",
+                cva_status_name(st));
+    else if (st > 0 && st != CVA_W_EXCLUDED)
+        fprintf(stderr, "cva: warning: whatif: the Gamma-Gamma fit: %s\n", cva_strerror(st));
+    if (n_neg > 0)
+        fprintf(stderr, "cva: warning: whatif: %lu customer%s with a negative mean repeat spend (net refunds) valued "
+                        "at spend 0\n",
+                (unsigned long)n_neg, n_neg == 1 ? "" : "s");
+    model_opts(in, &o);
+    o.period = io->week_unit ? P / 7.0 : P;
+    o.margin = margin_rate;
+    mo->week = io->week_unit;
+    mo->margin = margin_rate;
+    for (k = 0; k < 4; k++)
+        mo->params[k] = fit.params[k];
+    for (k = 0; k < 3; k++)
+        mo->gg[k] = gg.params[k];
+    (void)cva_whatif_model_result_init(&mo->res, sizeof mo->res);
+    (void)cva_diag_init(&dg, sizeof dg);
+    st = cva_whatif_btyd(model, fit.params, mo->has_gg ? gg.params : NULL, d.x, d.tx, d.T, m_use, d.n, &o, &mo->res,
+                         &dg);
+    free(m_use);
+    cli_custdata_free(&d);
+    if (st < 0)
+        return model_lib_fail(err, "what-if", st, &dg);
+    if (st > 0 && st != CVA_W_EXCLUDED)
+        fprintf(stderr, "cva: warning: whatif: --model: %s (%s)\n", dg.detail ? dg.detail : cva_strerror(st),
+                cva_status_name(st));
+    cli_note("--model %s: params %.6g %.6g %.6g %.6g (%s), one-period retention over %g days %.6g, dropout scale "
+             "%.6g",
+             model == CVA_MODEL_PNBD ? "pnbd" : "bgnbd", fit.params[0], fit.params[1], fit.params[2], fit.params[3],
+             io->week_unit ? "weeks" : "days", P, mo->res.retention_base, mo->res.dropout_scale);
+    return 0;
+}
+
+static void write_json(FILE *fp, const cva_whatif_result *o, const model_out *mo)
 {
     fputs("{\n", fp);
     put(fp, "mm_base", o->mm_base, 0);
@@ -272,7 +567,9 @@ static void write_json(FILE *fp, const cva_whatif_result *o)
     put(fp, "steady_state_profit_new", o->steady_state_profit_new, 0);
     put(fp, "steady_state_profit_change_pct", o->steady_state_profit_change_pct, 0);
     put(fp, "retention_budget_share", o->retention_budget_share, 0);
-    put(fp, "acq_ret_ratio_used", o->acq_ret_ratio_used, 1);
+    put(fp, "acq_ret_ratio_used", o->acq_ret_ratio_used, mo == NULL);
+    if (mo)
+        write_model(fp, mo);
     fputs("}\n", fp);
 }
 
@@ -324,6 +621,8 @@ int cmd_whatif(int argc, char **argv)
     cli_input_opts io;
     cli_txn tx;
     estimate est;
+    model_req mq;
+    model_out mo;
     double period_days = 365.0;
     int given[3] = {0, 0, 0}, st, rc;
     static const char *const required[3] = {"--customers", "--margin", "--retention"};
@@ -331,6 +630,9 @@ int cmd_whatif(int argc, char **argv)
 
     memset(&err, 0, sizeof err);
     memset(&tx, 0, sizeof tx);
+    memset(&mo, 0, sizeof mo);
+    mq.model = 0;
+    mq.margin_rate = 1.0;
     cli_input_opts_init(&io);
     for (k = 1; k < (size_t)argc; k++)
         if (cli_match_flag(argv, (int)k, "--help") || cli_match_flag(argv, (int)k, "-h")) {
@@ -342,8 +644,16 @@ int cmd_whatif(int argc, char **argv)
         cli_fail(&err, CLI_EXIT_FAIL, "whatif: library struct sizes do not match");
         return cli_report(&err);
     }
-    if (parse_args(argc, argv, &in, &io, &period_days, given, &err))
+    if (parse_args(argc, argv, &in, &io, &period_days, given, &mq, &err))
         return cli_report(&err);
+    if (mq.model && !io.input) {
+        cli_fail(&err, CLI_EXIT_USAGE, "whatif: --model needs --input FILE (the model is fitted to the transactions)");
+        return cli_report(&err);
+    }
+    if (mq.model != CVA_MODEL_BGNBD && mq.model != CVA_MODEL_PNBD && !(mq.margin_rate >= 1.0 && mq.margin_rate <= 1.0)) {
+        cli_fail(&err, CLI_EXIT_USAGE, "whatif: --margin-rate applies with --model bgnbd or pnbd");
+        return cli_report(&err);
+    }
     if (io.cal_end) {
         cli_fail(&err, CLI_EXIT_USAGE, "whatif: --calibration-end does not apply (the estimate uses the periods "
                                        "before --end)");
@@ -357,7 +667,6 @@ int cmd_whatif(int argc, char **argv)
             cli_txn_free(&tx);
             return cli_report(&err);
         }
-        cli_txn_free(&tx);
         if (!given[0])
             in.customers = est.n_last;
         if (!given[1])
@@ -394,11 +703,24 @@ int cmd_whatif(int argc, char **argv)
             cli_fail(&err, CLI_EXIT_USAGE, "whatif: %s: %s (%s)", flag, diag.detail, cva_status_name(st));
         else
             cli_fail(&err, CLI_EXIT_LIB, "whatif: %s (%s)", diag.detail, cva_status_name(st));
+        cli_txn_free(&tx);
         return cli_report(&err);
     }
+    if (mq.model) {
+        mo.model = mq.model;
+        mo.period_days = period_days;
+        mo.discount = in.discount;
+        rc = mq.model == CVA_MODEL_SBG ? model_sbg(&io, &tx, period_days, &in, &mo, &err)
+                                       : model_btyd(mq.model, &io, &tx, period_days, &in, mq.margin_rate, &mo, &err);
+        if (rc) {
+            cli_txn_free(&tx);
+            return cli_report(&err);
+        }
+    }
+    cli_txn_free(&tx);
     if (cli_out_open(&out, io.output, &err))
         return cli_report(&err);
-    write_json(out.fp, &res);
+    write_json(out.fp, &res, mq.model ? &mo : NULL);
     if (cli_out_commit(&out, &err)) {
         cli_out_abort(&out);
         return cli_report(&err);

@@ -3450,6 +3450,146 @@ def t_whatif():
         check(opt in out1, "help whatif documents " + opt)
 
 
+# ---------------------------------------------------------------- whatif --model (SPEC §6.3)
+
+WHATIF_MODEL_KEYS = ["model", "shift", "period_days", "time_unit", "discount", "margin", "value_unit", "params",
+                     "params_new", "spend_params", "retention_base", "retention_target", "retention_new",
+                     "dropout_scale", "del_base", "del_new", "del_change_pct", "derl_base", "derl_new",
+                     "derl_change_pct", "del_constant_base", "del_constant_new", "derl_constant_base",
+                     "derl_constant_new", "customers", "value_base", "value_new", "delta_value", "delta_value_pct",
+                     "value_constant_base", "value_constant_new"]
+
+
+def whatif_model_run(args, what):
+    rc, out, err = run(["whatif"] + args)
+    check(rc == 0, "%s: exit 0 (%d, %r)" % (what, rc, err))
+    try:
+        j = json.loads(out, object_pairs_hook=no_duplicate_keys)
+    except ValueError as e:
+        check(False, "%s: JSON (%s): %r" % (what, e, out[:200]))
+        return {}, err
+    check(list(j) == WHATIF_KEYS + ["model"], "%s: the what-if keys, then model (%r)" % (what, list(j)))
+    m = j.get("model") or {}
+    check(list(m) == WHATIF_MODEL_KEYS, "%s: model keys in order (%r)" % (what, list(m)))
+    return m, err
+
+
+def sbg_sum(al, be, d, renewals=None):
+    """sBG DEL (renewals None) or DERL after `renewals` renewals, term by term."""
+    terms, ratio, t, k = ([1.0] if renewals is None else []), 1.0, (0 if renewals is None else renewals), 0
+    while True:
+        t += 1
+        ratio *= (be + t - 1) / (al + be + t - 1)
+        term = ratio / (1 + d) ** (t if renewals is None else k)
+        terms.append(term)
+        k += 1
+        if term < 1e-18:
+            break
+    return math.fsum(terms)
+
+
+def t_whatif_model():
+    close_ = lambda a, b, tol=1e-12: a is not None and abs(a - b) <= tol * max(1.0, abs(b))  # noqa: E731
+    with tempfile.TemporaryDirectory() as tmp:
+        # one cohort with the Fader & Hardie (2007) "regular" survivors in periods of 30 days
+        # (floor(days since 1970-01-01 / 30)): customer k buys in periods K0..K0+L_k
+        K0, lines, k = 650, ["customer_id,date,amount"], 0
+        for last in range(len(REGULAR)):
+            leave = REGULAR[last] - (REGULAR[last + 1] if last + 1 < len(REGULAR) else 0)
+            for _ in range(leave):
+                k += 1
+                for p_ in range(last + 1):
+                    dt = datetime.date(1970, 1, 1) + datetime.timedelta(days=(K0 + p_) * 30 + k % 29)
+                    lines.append("C%05d,%s,%.2f" % (k, dt.isoformat(), 5 + k % 17))
+        tx = os.path.join(tmp, "reg.csv")
+        write(tx, "\n".join(lines) + "\n")
+        end = (datetime.date(1970, 1, 1) + datetime.timedelta(days=(K0 + 8) * 30 - 1)).isoformat()
+        args = ["--input", tx, "--end", end, "--period-days", "30", "--delta-retention", "0.05", "--model", "sbg"]
+        m, err = whatif_model_run(args, "sbg")
+        if m:
+            al, be = m["params"]["alpha"], m["params"]["beta"]
+            check(round(al, 4) == 0.7041 and round(be, 4) == 1.1820, "sBG fit 0.7041/1.1820 (%r)" % m["params"])
+            r = be / (al + be)
+            r1 = r + 0.05
+            a1, b1 = (1 - r1) * (al + be), r1 * (al + be)
+            check(m["shift"] == "exact" and m["time_unit"] == "period" and m["value_unit"] == "margin",
+                  "sbg labels (%r)" % m)
+            check(close_(m["retention_base"], r) and close_(m["retention_new"], r1), "sbg retention r, r'")
+            check(close_(m["params_new"]["alpha"], a1) and close_(m["params_new"]["beta"], b1),
+                  "alpha' = (1-r')(alpha+beta), beta' = r'(alpha+beta) (%r)" % m["params_new"])
+            check(close_(m["del_base"], sbg_sum(al, be, 0.1), 1e-11) and close_(m["del_new"], sbg_sum(a1, b1, 0.1), 1e-11),
+                  "DEL against the term-by-term sum")
+            check(close_(m["derl_base"], sbg_sum(al, be, 0.1, 0), 1e-11)
+                  and close_(m["derl_new"], sbg_sum(a1, b1, 0.1, 0), 1e-11), "DERL against the term-by-term sum")
+            check(close_(m["del_constant_base"], 1.1 / (1.1 - r)) and close_(m["derl_constant_new"], r1 * 1.1 / (1.1 - r1)),
+                  "constant-retention comparison")
+            # the base: the 241 customers of the last period, after 7 renewals
+            mg = m["margin"]
+            check(m["customers"] == 241, "sbg base = the survivors of the last period (%r)" % m["customers"])
+            check(close_(m["value_base"], mg * 241 * sbg_sum(al, be, 0.1, 7), 1e-11)
+                  and close_(m["value_new"], mg * 241 * sbg_sum(a1, b1, 0.1, 7), 1e-11), "sbg value of the base")
+            check("--model sbg" in err and "alpha=" in err, "sbg note (%r)" % err)
+        # capped and undefined shifts: warnings, exit 0
+        # (--retention keeps the constant-retention what-if inside its domain)
+        m, err = whatif_model_run(args[:-4] + ["--delta-retention", "0.9", "--retention", "0.05", "--model", "sbg"],
+                                  "sbg capped")
+        check(m.get("shift") == "capped" and m.get("retention_new") == 0.999 and "warning" in err and
+              "CVA_W_BOUNDARY" in err, "capped shift warned (%r)" % err)
+        m, err = whatif_model_run(args[:-4] + ["--delta-retention", "-0.9", "--model", "sbg"], "sbg undefined")
+        check(m.get("shift") == "undefined" and m.get("del_new", 0) is None and m.get("params_new") ==
+              {"alpha": None, "beta": None} and "warning" in err, "undefined shift: nulls and a warning (%r)" % err)
+        # errors
+        bad = [
+            (["--input", tx, "--model", "cox"], 2, "--model must be sbg, bgnbd or pnbd"),
+            (["--customers", "1", "--margin", "1", "--retention", "0.5", "--model", "sbg"], 2, "--model needs --input"),
+            (["--input", tx, "--margin-rate", "0.5"], 2, "--margin-rate"),
+            (["--input", tx, "--model", "sbg", "--margin-rate", "0.5"], 2, "--margin-rate"),
+            (["--input", tx, "--end", end, "--period-days", "30", "--model", "sbg", "--discount", "0"], 2,
+             "discount must be > 0"),
+            (["--input", tx, "--model"], 2, "--model"),
+        ]
+        for a, code, needle in bad:
+            rc, out, err = run(["whatif"] + a)
+            check(rc == code and out == "" and needle in err and err.startswith("cva: "),
+                  "whatif %s: exit %d with %r (got %d, %r)" % (" ".join(a), code, needle, rc, err))
+    # BG/NBD and Pareto/NBD on CDNOW
+    data = os.environ.get("CVA_DATA_DIR", "")
+    sample = os.path.join(data, "CDNOW_sample.txt")
+    if not os.path.exists(sample):
+        print("SKIP (part): CDNOW_sample.txt not found at %r" % data)
+        check(os.environ.get("CVA_REQUIRE_DATA") != "1", "CVA_REQUIRE_DATA=1 but the CDNOW sample is missing")
+    else:
+        cd = ["--input", sample, "--no-header", "--delimiter", "whitespace", "--customer-col", "2", "--date-col", "3",
+              "--amount-col", "5", "--time-unit", "week", "--period-days", "364"]
+        m, err = whatif_model_run(cd + ["--delta-retention", "0.05", "--model", "pnbd", "--margin-rate", "0.3"],
+                                  "pnbd")
+        if m:
+            P, prm = 52.0, m["params"]
+            r1 = m["retention_base"] + 0.05
+            check(close_(m["retention_base"], (prm["beta"] / (prm["beta"] + P)) ** prm["s"]),
+                  "Pareto/NBD one-period retention (beta/(beta+P))^s")
+            c = prm["beta"] * (r1 ** (-1 / prm["s"]) - 1) / P
+            check(close_(m["dropout_scale"], c, 1e-12) and close_(m["params_new"]["beta"], prm["beta"] / c, 1e-12),
+                  "closed-form c and beta/c (%r)" % m)
+            check(abs((prm["beta"] / (prm["beta"] + c * P)) ** prm["s"] - r1) < 1e-12, "shifted survival = target")
+            check(m["customers"] == 2357 and m["value_unit"] == "spend" and m["margin"] == 0.3 and
+                  0 < m["delta_value_pct"] < 100 and close_(m["delta_value"], m["value_new"] - m["value_base"]),
+                  "pnbd value of the base (%r)" % m)
+            check(m["del_base"] is None and m["value_constant_base"] is None, "sBG-only keys null for pnbd")
+        m0, _ = whatif_model_run(cd + ["--model", "pnbd", "--margin-rate", "0.3"], "pnbd delta 0")
+        check(m0.get("value_new") == m0.get("value_base") == m.get("value_base") and m0.get("dropout_scale") == 1,
+              "delta 0: the same value")
+        m, err = whatif_model_run(cd + ["--delta-retention", "0.05", "--model", "bgnbd"], "bgnbd")
+        check(m.get("shift") == "exact" and 0 < m.get("dropout_scale", 0) < 1 and
+              m.get("value_new", 0) > m.get("value_base", 1), "bgnbd: c < 1 raises the value (%r)" % m)
+        m, err = whatif_model_run(cd + ["--delta-retention", "-0.05", "--model", "bgnbd"], "bgnbd lower")
+        check(m.get("shift") == "undefined" and m.get("value_new", 0) is None and m.get("value_base") is not None
+              and "warning" in err, "bgnbd cannot lower retention: null and a warning (%r)" % err)
+    rc, out, _ = run(["help", "whatif"])
+    for w in ("--model sbg|bgnbd|pnbd", "--margin-rate", "alpha+beta fixed", "dropout", "capped"):
+        check(w in out, "help whatif documents " + w)
+
+
 # ---------------------------------------------------------------- retention (SPEC §5.8)
 
 def retention_period(d, cohort):
@@ -3781,7 +3921,7 @@ GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats":
           "fit_cdnow": t_fit_cdnow, "fit_sbg": t_fit_sbg, "fit_sbg_txn": t_fit_sbg_txn, "predict_values": t_predict_values,
           "predict_cdnow": t_predict_cdnow, "model_errors": t_model_errors, "units": t_units, "exports": t_exports,
           "no_silent": t_no_silent, "online_retail": t_online_retail, "fit_boundary": t_fit_boundary,
-          "whatif": t_whatif,
+          "whatif": t_whatif, "whatif_model": t_whatif_model,
           "ladder": t_ladder, "ladder_migration": t_ladder_migration, "ladder_errors": t_ladder_errors,
           "tiers": t_tiers, "retention": t_retention,
           "churn": t_churn}
