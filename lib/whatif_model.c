@@ -158,7 +158,7 @@ cva_status cva_whatif_sbg(const double *params, const double *counts, size_t n_c
     cva_whatif_model_opts o;
     cva_whatif_model_result res;
     cva_status st, sw = CVA_OK;
-    double a, b, ab, r, r1 = CVA_NAN, req, d, pnew[2];
+    double a, b, ab, r, r1 = CVA_NAN, req, d, pnew[2] = {0.0, 0.0};
     uint32_t out_size;
     size_t k;
     int32_t shift;
@@ -310,7 +310,7 @@ cva_status cva_whatif_btyd(int32_t model, const double *params, const double *gg
     cva_whatif_model_result res;
     cva_status st, sw = CVA_OK;
     cva_diag loc;
-    double r, r1 = CVA_NAN, req, c = CVA_NAN, delta, *dert = NULL, *spend = NULL;
+    double r, r1 = CVA_NAN, req, c = CVA_NAN, delta, *dert = NULL, *spend = NULL, *scaled = NULL;
     double ncust = 0.0;
     cva__ksum vb = {0.0, 0.0}, vn = {0.0, 0.0};
     uint32_t out_size;
@@ -383,10 +383,13 @@ cva_status cva_whatif_btyd(int32_t model, const double *params, const double *gg
     }
 
     if (n > 0) {
-        dert = (double *)cva__alloc(o.alloc, 2 * n * sizeof(double));
+        if (n > SIZE_MAX / (3 * sizeof(double)))
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "what-if work arrays");
+        dert = (double *)cva__alloc(o.alloc, 3 * n * sizeof(double));
         if (!dert)
             return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "what-if work arrays");
         spend = dert + n;
+        scaled = dert + 2 * n;
         (void)cva_diag_init(&loc, sizeof loc);
         st = cva_model_dert(model, params, delta, x, t_x, T, n, dert, &loc);
         if (st < 0) {
@@ -395,10 +398,10 @@ cva_status cva_whatif_btyd(int32_t model, const double *params, const double *gg
                 *diag = loc;
             return st;
         }
-        if (st == CVA_W_EXCLUDED)
-            excluded = loc.count;
-        else if (st > sw)
+        if (st != CVA_W_EXCLUDED && st > sw)
             sw = st;
+        for (i = 0; i < n; i++)
+            excluded += isnan(dert[i]) != 0;
         if (gg_params) {
             (void)cva_diag_init(&loc, sizeof loc);
             st = cva_gg_expected_spend(gg_params, x, m_x, n, spend, NULL, &loc);
@@ -411,6 +414,17 @@ cva_status cva_whatif_btyd(int32_t model, const double *params, const double *gg
         } else {
             for (i = 0; i < n; i++)
                 spend[i] = 1.0;
+        }
+        /* BG/NBD with every row valid: one call, which caches repeated (x, T) */
+        if (model == CVA_MODEL_BGNBD && excluded == 0 && shift != CVA_WHATIF_SHIFT_UNDEFINED &&
+            !(c >= 1.0 && c <= 1.0)) {
+            st = cva__bgnbd_dert_scaled(params, delta, c, x, t_x, T, n, scaled, o.alloc);
+            if (st < 0) {
+                cva__free(o.alloc, dert);
+                return cva__report(diag, st, 0, 0, -1, 0, "BG/NBD DERT");
+            }
+            if (st > sw)
+                sw = st;
         }
         for (i = 0; i < n; i++) {
             double base = dert[i], now = base, v;
@@ -431,6 +445,8 @@ cva_status cva_whatif_btyd(int32_t model, const double *params, const double *gg
                     if (s1 > sw)
                         sw = s1;
                     now = base > 0.0 ? base * (e1 / (c * e0)) : 0.0;
+                } else if (excluded == 0) {
+                    now = scaled[i];
                 } else {
                     st = cva__bgnbd_dert_scaled(params, delta, c, x + i, t_x + i, T + i, 1, &now, o.alloc);
                     if (st < 0) {

@@ -11,6 +11,8 @@
 #include "cva/retention.h"
 #include "data/whatif_model_ref.h"
 
+#define DNAN ((double)NAN)
+
 static const double PN[4] = {0.5534, 10.5776, 0.6061, 11.6650};
 static const double BG[4] = {0.243, 4.414, 0.793, 2.426};
 static const double GG[3] = {6.25, 3.74, 15.45};
@@ -322,8 +324,8 @@ static void test_cap_and_undefined(void **state)
 
 static void test_excluded_rows(void **state)
 {
-    double x[3] = {2.0, NAN, 5.0}, tx[3] = {30.43, NAN, 10.0}, T[3] = {38.86, NAN, 38.86};
-    double m[3] = {35.0, NAN, 20.0};
+    double x[3] = {2.0, DNAN, 5.0}, tx[3] = {30.43, DNAN, 10.0}, T[3] = {38.86, DNAN, 38.86};
+    double m[3] = {35.0, DNAN, 20.0};
     double x2[2] = {2.0, 5.0}, tx2[2] = {30.43, 10.0}, T2[2] = {38.86, 38.86}, m2[2] = {35.0, 20.0};
     cva_whatif_model_opts o = opts_of(CVA_WHATIF_DELTA_ABS, 0.03, 0.10, 52.0);
     cva_whatif_model_result r = fresh(), r2 = fresh();
@@ -402,7 +404,7 @@ static void test_errors(void **state)
     o.delta_mode = 7;
     assert_status(cva_whatif_sbg(sb, NULL, 0, &o, &r, &dg), CVA_E_OPTION);
     assert_int_equal(dg.option, CVA_OPT_WHATIFM_DELTA_MODE);
-    o = opts_of(CVA_WHATIF_DELTA_ABS, NAN, 0.10, 52.0);
+    o = opts_of(CVA_WHATIF_DELTA_ABS, DNAN, 0.10, 52.0);
     assert_status(cva_whatif_sbg(sb, NULL, 0, &o, &r, &dg), CVA_E_NONFINITE);
     assert_int_equal(dg.option, CVA_OPT_WHATIFM_DELTA);
     o = opts_of(CVA_WHATIF_DELTA_ABS, 0.05, 0.0, 52.0);

@@ -550,7 +550,7 @@ typedef struct cva_whatif_model_opts {
                                  0 = about to face the first renewal, SPEC §6.3's DERL(d, 1)). Default 0. */
     double retention_cap;   /**< Largest r' used, in (0, 1): a higher target is capped (W_BOUNDARY).
                                  Default 0.999. */
-    const cva_allocator *alloc; /**< BTYD: allocator of the per-customer work arrays (2n doubles).
+    const cva_allocator *alloc; /**< BTYD: allocator of the per-customer work arrays (3n doubles).
                                      Default NULL: malloc/free. */
 } cva_whatif_model_opts;
 
