@@ -12,7 +12,7 @@ RFM (SPEC §3): :func:`rfm_from_summary`, :func:`rfm_raw`, :func:`rfm_score`,
 :func:`rfm_report`, :func:`rfm_high_influence`, :func:`label`.
 Churn and spend models (SPEC §5, §6.3): :class:`BetaGeo`, :class:`ModifiedBetaGeo`,
 :class:`ParetoNBD`, :class:`BetaGeoBetaBinom`, :class:`GammaGamma`,
-:class:`ShiftedBetaGeo`, :func:`clv`, :func:`cohort_curves`; cohort tables from
+:class:`ShiftedBetaGeo`, :func:`clv`, :func:`predict` (the table of ``cva predict``), :func:`cohort_curves`; cohort tables from
 transactions: :func:`cohorts`; calendar cohort retention tables: :func:`cohort_table`.
 Retention economics (SPEC §6): :func:`clv_constant`, :func:`margin_multiple`,
 :func:`retention_elasticities`, :func:`customer_equity`, :func:`steady_state_profit`,
@@ -97,6 +97,7 @@ from ._ladder import (
     ladder, ladder_migration, ladder_project, ladder_referrals, ladder_state_name, ladder_rule_name,
     ladder_rule_names, ladder_bond_table, Ladder, Migration,
 )
+from ._predict import predict, Predictions
 from ._lib import LadderOpts, LadderInput, LadderMigrationInput, LadderMigration
 from ._tiers import (
     gini, top_share, lorenz, whale_curve, value_classes, grade, pyramid, tiers, value_order,
@@ -145,7 +146,7 @@ __all__ = [
     "gini", "top_share", "lorenz", "whale_curve", "value_classes", "grade", "pyramid", "tiers",
     "value_order", "customer_profit", "profit_diagnostics", "tier_stats", "tier_label",
     "tiers_opts_init_defaults", "Tiers", "Labels", "ValueClasses", "WhaleCurve", "TiersOpts",
-    "WhaleStats", "ProfitDiag", "TierStat",
+    "WhaleStats", "ProfitDiag", "TierStat", "predict", "Predictions",
 ]
 
 # show the public classes as cva.X rather than cva._module.X
