@@ -1,0 +1,150 @@
+"""``lifetimes.plotting`` on libcva: the plots people expect, through matplotlib
+(imported on first use; an ImportError naming matplotlib when it is missing).
+
+Every number drawn comes from the library through the fitters of
+:mod:`cva.lifetimes`; each function returns the matplotlib ``Axes``."""
+
+import numpy as np
+
+from .._pandas import require as _require_pandas
+
+__all__ = ["plot_period_transactions", "plot_calibration_purchases_vs_holdout_purchases",
+           "plot_frequency_recency_matrix", "plot_probability_alive_matrix"]
+
+
+def _plt():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as e:
+        raise ImportError("cva.lifetimes.plotting needs matplotlib (pip install matplotlib, or "
+                          "apt-get install python3-matplotlib): %s" % e) from None
+    return plt
+
+
+def _axes(ax):
+    return ax if ax is not None else _plt().gca()
+
+
+def plot_period_transactions(model, max_frequency: int = 7, title: str = "Frequency of Repeat Transactions",
+                             xlabel: str = "Number of Calibration Period Transactions",
+                             ylabel: str = "Customers", ax=None, **kwargs):
+    """Bars of the customers with 0..max_frequency-1 repeat transactions: actual
+    (the fitted data) and model. The model bars are expected counts,
+    Σ_i P(X(T_i) = k) (``cva_model_prob_n`` per distinct T), where lifetimes
+    draws one simulated sample.
+
+    Parameters
+    ----------
+    model : fitter
+        A fitted BG/NBD, MBG/NBD or Pareto/NBD fitter.
+    max_frequency : int
+        Number of bars per series.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    pd = _require_pandas("plot_period_transactions")
+    data = model.data
+    k = int(max_frequency)
+    actual = [float(np.sum(data["weights"][data["frequency"] == j])) for j in range(k)]
+    Ts, inv = np.unique(np.asarray(data["T"], dtype=float), return_inverse=True)
+    w = np.bincount(inv, weights=np.asarray(data["weights"], dtype=float))
+    m = model._cva()
+    expected = np.zeros(k)
+    for Tv, wv in zip(Ts, w):
+        expected += wv * np.asarray(m.probability_of_n_purchases(float(Tv), k - 1), dtype=float)[:k]
+    df = pd.DataFrame({"Actual": actual, "Model": expected}, index=range(k))
+    ax = df.plot(kind="bar", ax=_axes(ax), **kwargs)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+def plot_calibration_purchases_vs_holdout_purchases(model, calibration_holdout_matrix, kind: str = "frequency_cal",
+                                                    n: int = 7, ax=None, **kwargs):
+    """Mean holdout purchases, actual and predicted (``model.predict`` over each
+    customer's ``duration_holdout``), by ``kind`` (default ``frequency_cal``) for the
+    first ``n`` groups.
+
+    Parameters
+    ----------
+    model : fitter
+        Fitted on the calibration columns.
+    calibration_holdout_matrix : pandas.DataFrame
+        From :func:`cva.lifetimes.utils.calibration_and_holdout_data`.
+    kind : str
+        Column to group by.
+    n : int
+        Groups shown.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    s = calibration_holdout_matrix.copy()
+    s["model_predictions"] = np.asarray(model.conditional_expected_number_of_purchases_up_to_time(
+        s["duration_holdout"].values, s["frequency_cal"].values, s["recency_cal"].values, s["T_cal"].values))
+    g = s.groupby(kind)[["frequency_holdout", "model_predictions"]].mean().iloc[:n]
+    ax = g.plot(ax=_axes(ax), **kwargs)
+    ax.set_title("Actual Purchases in Holdout Period vs Predicted Purchases")
+    ax.set_xlabel("Purchases in calibration period" if kind == "frequency_cal" else kind)
+    ax.set_ylabel("Average of Purchases in Holdout Period")
+    ax.legend()
+    return ax
+
+
+def _grid(model, max_frequency, max_recency):
+    max_frequency = max_frequency or int(model.data["frequency"].max())
+    max_recency = max_recency or int(model.data["T"].max())
+    x, tx = np.meshgrid(np.arange(max_frequency + 1, dtype=float), np.arange(max_recency + 1, dtype=float))
+    xs = x.reshape(-1)
+    txs = model._p_alive_inputs(xs, tx.reshape(-1), None, warn=False)
+    return x.shape, xs, txs, np.full(xs.size, float(max_recency)), max_frequency, max_recency
+
+
+def _matrix_plot(Z, title, xlabel, ylabel, ax, kwargs):
+    ax = _axes(ax)
+    im = ax.imshow(Z, interpolation="none", aspect="auto", **kwargs)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.figure.colorbar(im, ax=ax)
+    return ax
+
+
+def plot_frequency_recency_matrix(model, T: float = 1, max_frequency=None, max_recency=None, title=None,
+                                  xlabel: str = "Customer's Historical Frequency",
+                                  ylabel: str = "Customer's Recency", ax=None, **kwargs):
+    """Heat map of the expected purchases in the next ``T`` time units for every
+    (recency, frequency), the customer's age being the largest T of the data
+    (lifetimes' layout: rows recency, columns frequency).
+
+    Returns
+    -------
+    matplotlib Axes
+        The image's array is the matrix ``Z[recency][frequency]``.
+    """
+    shape, xs, txs, Ts, _mf, _mr = _grid(model, max_frequency, max_recency)
+    Z = np.asarray(model._cva().expected_purchases(float(T), xs, txs, Ts), dtype=float).reshape(shape)
+    if title is None:
+        title = "Expected Number of Future Purchases for {} Unit{} of Time,".format(T, "s"[T == 1:]) + \
+            "\nby Frequency and Recency of a Customer"
+    return _matrix_plot(Z, title, xlabel, ylabel, ax, kwargs)
+
+
+def plot_probability_alive_matrix(model, max_frequency=None, max_recency=None,
+                                  title: str = "Probability Customer is Alive,\nby Frequency and Recency of a Customer",
+                                  xlabel: str = "Customer's Historical Frequency",
+                                  ylabel: str = "Customer's Recency", ax=None, **kwargs):
+    """Heat map of P(alive) for every (recency, frequency) at the largest age of
+    the data (:meth:`conditional_probability_alive_matrix`).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    Z = model.conditional_probability_alive_matrix(max_frequency, max_recency)
+    return _matrix_plot(Z, title, xlabel, ylabel, ax, kwargs)
