@@ -290,8 +290,9 @@ def brute_summary(rows, end, period, include_first=False):
 class TestLifetimesUtils(unittest.TestCase):
     def check(self, got, want, scale=1.0):
         self.assertEqual(sorted(got.index), sorted(want))
+        rows = got.to_dict("index")
         for cid, (x, tx, T, mv) in want.items():
-            row = got.loc[cid]
+            row = rows[cid]
             self.assertEqual(row["frequency"], x, cid)
             self.assertAlmostEqual(row["recency"], tx / scale, 12)
             self.assertAlmostEqual(row["T"], T / scale, 12)
@@ -397,6 +398,38 @@ class TestPlotting(unittest.TestCase):
                                                                       r.recency_cal, r.T_cal)
                 for r in c[c["frequency_cal"] == 2].itertuples()]
         self.assertAlmostEqual(lines[1].get_ydata()[2], sum(pred) / len(pred), 9)
+
+    def test_cumulative_transactions(self):
+        d = cdnow_transactions(self)
+        bgf = lt.BetaGeoFitter()
+        bgf.params_ = pd.Series({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        tr = utils.expected_cumulative_transactions(bgf, d, "date", "customer_id", 78, freq="W")
+        # brute force: weeks (Monday..Sunday) from the first week of the data
+        week = lambda dt: (dt.toordinal() - 1) // 7
+        weeks = {}
+        for cid, dt in zip(d["customer_id"], d["date"].dt.date):
+            weeks.setdefault(cid, set()).add(week(dt))
+        w0 = min(min(v) for v in weeks.values())
+        first = {cid: min(v) - w0 for cid, v in weeks.items()}
+        for i in (1, 12, 40, 78):
+            act = sum(1 for v in weeks.values() for w in sorted(v)[1:] if w - w0 < i)
+            self.assertEqual(tr["actual"].iloc[i - 1], act, i)
+            cohorts = {}
+            for f in first.values():
+                cohorts[f] = cohorts.get(f, 0) + 1
+            pred = sum(n * bgf.expected_number_of_purchases_up_to_time(float(i - f)) for f, n in cohorts.items()
+                       if f < i)
+            self.assertAlmostEqual(tr["predicted"].iloc[i - 1], pred, delta=1e-9 * max(1.0, pred))
+        ax = plotting.plot_cumulative_transactions(bgf, d, "date", "customer_id", 78, 39, freq="W")
+        np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), tr["actual"].values)
+        import matplotlib.pyplot as plt
+        ax = plotting.plot_incremental_transactions(bgf, d, "date", "customer_id", 78, 39, freq="W",
+                                                    ax=plt.figure().gca())
+        self.assertEqual(ax.get_lines()[0].get_ydata()[5], tr["actual"].iloc[5] - tr["actual"].iloc[4])
+        ax = plotting.plot_expected_repeat_purchases(self.bgf, ax=plt.figure().gca())
+        y = ax.get_lines()[0].get_ydata()
+        T = float(self.d["T"].max())
+        self.assertAlmostEqual(y[-1], float(self.bgf.expected_number_of_purchases_up_to_time(T)), 12)
 
 
 def main():

@@ -9,7 +9,8 @@ import numpy as np
 from .._pandas import require as _require_pandas
 
 __all__ = ["plot_period_transactions", "plot_calibration_purchases_vs_holdout_purchases",
-           "plot_frequency_recency_matrix", "plot_probability_alive_matrix"]
+           "plot_frequency_recency_matrix", "plot_probability_alive_matrix", "plot_expected_repeat_purchases",
+           "plot_cumulative_transactions", "plot_incremental_transactions"]
 
 
 def _plt():
@@ -55,8 +56,10 @@ def plot_period_transactions(model, max_frequency: int = 7, title: str = "Freque
     expected = np.zeros(k)
     for Tv, wv in zip(Ts, w):
         expected += wv * np.asarray(m.probability_of_n_purchases(float(Tv), k - 1), dtype=float)[:k]
-    df = pd.DataFrame({"Actual": actual, "Model": expected}, index=range(k))
+    labels = list(kwargs.pop("label", ["Actual", "Model"]))
+    df = pd.DataFrame({labels[0]: actual, labels[1]: expected}, index=range(k))
     ax = df.plot(kind="bar", ax=_axes(ax), **kwargs)
+    ax.legend()
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -67,7 +70,8 @@ def plot_calibration_purchases_vs_holdout_purchases(model, calibration_holdout_m
                                                     n: int = 7, ax=None, **kwargs):
     """Mean holdout purchases, actual and predicted (``model.predict`` over each
     customer's ``duration_holdout``), by ``kind`` (default ``frequency_cal``) for the
-    first ``n`` groups.
+    first ``n`` groups. ``kind`` may also be ``"time_since_last_purchase"``
+    (``T_cal - recency_cal``).
 
     Parameters
     ----------
@@ -87,13 +91,21 @@ def plot_calibration_purchases_vs_holdout_purchases(model, calibration_holdout_m
     s = calibration_holdout_matrix.copy()
     s["model_predictions"] = np.asarray(model.conditional_expected_number_of_purchases_up_to_time(
         s["duration_holdout"].values, s["frequency_cal"].values, s["recency_cal"].values, s["T_cal"].values))
+    if kind == "time_since_last_purchase":
+        s[kind] = s["T_cal"] - s["recency_cal"]
     g = s.groupby(kind)[["frequency_holdout", "model_predictions"]].mean().iloc[:n]
     ax = g.plot(ax=_axes(ax), **kwargs)
     ax.set_title("Actual Purchases in Holdout Period vs Predicted Purchases")
-    ax.set_xlabel("Purchases in calibration period" if kind == "frequency_cal" else kind)
+    ax.set_xlabel(_CAL_XLABELS.get(kind, kind))
     ax.set_ylabel("Average of Purchases in Holdout Period")
     ax.legend()
     return ax
+
+
+_CAL_XLABELS = {"frequency_cal": "Purchases in calibration period",
+                "recency_cal": "Age of customer at last purchase",
+                "T_cal": "Age of customer at the end of calibration period",
+                "time_since_last_purchase": "Time since user made last purchase"}
 
 
 def _grid(model, max_frequency, max_recency):
@@ -148,3 +160,77 @@ def plot_probability_alive_matrix(model, max_frequency=None, max_recency=None,
     """
     Z = model.conditional_probability_alive_matrix(max_frequency, max_recency)
     return _matrix_plot(Z, title, xlabel, ylabel, ax, kwargs)
+
+
+def plot_expected_repeat_purchases(model, title: str = "Expected Number of Repeat Purchases per Customer",
+                                   xlabel: str = "Time Since First Purchase", ax=None, label=None, **kwargs):
+    """E[X(t)] of a new customer over [0, max T] (solid) and up to 1.5 max T (dashed).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax)
+    max_T = float(model.data["T"].max())
+    t1 = np.linspace(0, max_T, 100)
+    line, = ax.plot(t1, model.expected_number_of_purchases_up_to_time(t1), label=label, **kwargs)
+    kwargs.pop("color", None)
+    kwargs.pop("c", None)
+    t2 = np.linspace(max_T, 1.5 * max_T, 100)
+    ax.plot(t2, model.expected_number_of_purchases_up_to_time(t2), color=line.get_color(), ls="--", **kwargs)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    if label is not None:
+        ax.legend(loc="lower right")
+    return ax
+
+
+def _tracking(model, transactions, datetime_col, customer_id_col, t, t_cal, datetime_format, freq,
+              set_index_date, title, xlabel, ylabel, ax, kwargs, incremental):
+    from .utils import expected_cumulative_transactions
+    df = expected_cumulative_transactions(model, transactions, datetime_col, customer_id_col, t,
+                                          datetime_format=datetime_format, freq=freq,
+                                          set_index_date=set_index_date)
+    if incremental:
+        df = df.apply(lambda x: x - x.shift(1))
+    ax = df.plot(ax=_axes(ax), title=title, **kwargs)
+    if set_index_date:
+        x_vline = df.index[int(t_cal)]
+        xlabel = "date"
+    else:
+        x_vline = t_cal
+    ax.axvline(x=x_vline, color="r", linestyle="--")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+def plot_cumulative_transactions(model, transactions, datetime_col: str, customer_id_col: str, t: int, t_cal: int,
+                                 datetime_format=None, freq: str = "D", set_index_date: bool = False,
+                                 title: str = "Tracking Cumulative Transactions", xlabel: str = "day",
+                                 ylabel: str = "Cumulative Transactions", ax=None, **kwargs):
+    """Actual vs expected cumulative repeat transactions
+    (:func:`cva.lifetimes.utils.expected_cumulative_transactions`), with the end
+    of calibration ``t_cal`` marked.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    return _tracking(model, transactions, datetime_col, customer_id_col, t, t_cal, datetime_format, freq,
+                     set_index_date, title, xlabel, ylabel, ax, kwargs, False)
+
+
+def plot_incremental_transactions(model, transactions, datetime_col: str, customer_id_col: str, t: int,
+                                  t_cal: int, datetime_format=None, freq: str = "D", set_index_date: bool = False,
+                                  title: str = "Tracking Daily Transactions", xlabel: str = "day",
+                                  ylabel: str = "Transactions", ax=None, **kwargs):
+    """Actual vs expected repeat transactions per period (the differences of
+    :func:`plot_cumulative_transactions`).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    return _tracking(model, transactions, datetime_col, customer_id_col, t, t_cal, datetime_format, freq,
+                     set_index_date, title, xlabel, ylabel, ax, kwargs, True)

@@ -8,7 +8,7 @@ from .._pandas import require as _require_pandas
 from .fitters import ConvergenceError
 
 __all__ = ["calibration_and_holdout_data", "summary_data_from_transaction_data",
-           "customer_lifetime_value", "ConvergenceError"]
+           "customer_lifetime_value", "expected_cumulative_transactions", "ConvergenceError"]
 
 # months per CLV step in the unit of recency and T (lifetimes' table)
 _FACTORS = {"W": 4.345, "M": 1.0, "D": 30, "H": 30 * 24}
@@ -211,3 +211,98 @@ def customer_lifetime_value(transaction_prediction_model, frequency, recency, T,
 
 
 _customer_lifetime_value = customer_lifetime_value
+
+
+def expected_cumulative_transactions(model, transactions, datetime_col: str, customer_id_col: str, t: int,
+                                     datetime_format=None, freq: str = "D", freq_multiplier: int = 1,
+                                     set_index_date: bool = False):
+    """Actual and expected cumulative repeat transactions of the customer base,
+    period by period from the first transaction (the tracking plot of Fader,
+    Hardie & Lee 2005a), as lifetimes' ``expected_cumulative_transactions``.
+
+    ``actual[j]``: repeat transactions (one per customer and period, the first
+    period of each customer left out) in the first ``(j+1)·freq_multiplier``
+    periods. ``predicted[j]``: Σ over the cohorts of first purchases before period
+    ``i = (j+1)·freq_multiplier`` of ``size · E[X((i − cohort)/freq_multiplier)]``
+    (``model.expected_number_of_purchases_up_to_time``, libcva).
+
+    Parameters
+    ----------
+    model : fitter
+        A fitted purchase model (time unit: ``freq`` periods / ``freq_multiplier``).
+    transactions : pandas.DataFrame
+    datetime_col, customer_id_col : str
+    t : int
+        Periods tracked.
+    datetime_format : str, optional
+    freq : str
+        Period (pandas code).
+    freq_multiplier : int
+        Periods per model time unit.
+    set_index_date : bool
+        Index by period instead of 0..t/freq_multiplier-1.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``actual`` and ``predicted``.
+    """
+    pd = _require_pandas("cva.lifetimes.utils.expected_cumulative_transactions")
+    ts = _timestamps(transactions[datetime_col], datetime_format)
+    per = _period_numbers(ts, freq)
+    start = int(per.min())
+    end = start + int(t)
+    keep = per <= end
+    ids = transactions[customer_id_col][keep]
+    ids = ids.to_numpy() if ids.dtype.kind in "iu" else ids.tolist()
+    # one summary call: first period and occasions per customer (occasions = distinct periods)
+    s = _txn.summarize(ids, per[keep].astype(np.float64), np.zeros(int(np.count_nonzero(keep))),
+                       end=float(end), fields=["first_t", "n_occ"])
+    first = np.asarray(s["first_t"], dtype=np.int64) - start
+    # distinct (customer, period) pairs per period, minus the first ones: repeat transactions
+    codes = pd.factorize(pd.Series(ids))[0].astype(np.int64)
+    rel = per[keep] - start
+    pairs = np.unique(codes * (int(t) + 1) + rel)
+    occ_per_period = np.bincount(pairs % (int(t) + 1), minlength=int(t) + 1)
+    first_per_period = np.bincount(first, minlength=int(t) + 1)
+    repeat_per_period = occ_per_period - first_per_period
+    fm = int(freq_multiplier)
+    cohorts = np.nonzero(first_per_period)[0]
+    sizes = first_per_period[cohorts].astype(float)
+    predicted, actual = [], []
+    for i in range(fm, int(t) + 1, fm):
+        before = cohorts < i
+        times = (i - cohorts[before]).astype(float) / fm
+        predicted.append(float(np.sum(np.asarray(model.expected_number_of_purchases_up_to_time(times))
+                                      * sizes[before])))
+        actual.append(int(np.sum(repeat_per_period[:i])))
+    n = int(t) // fm
+    if set_index_date:
+        index = pd.PeriodIndex(pd.Period(ts.min(), freq=freq) + np.arange(fm - 1, int(t), fm), freq=freq)[:n]
+    else:
+        index = range(0, n)
+    return pd.DataFrame({"actual": actual[:n], "predicted": predicted[:n]}, index=index)
+
+
+def _scale_time(age):
+    """lifetimes' time scale of the fit: 1 / max(age) (the library applies it itself)."""
+    return 1.0 / np.asarray(age).max()
+
+
+def _check_inputs(frequency, recency=None, T=None, monetary_value=None):
+    """lifetimes' input checks (ValueError); the library checks the same again."""
+    frequency = np.asarray(frequency)
+    if recency is not None:
+        recency = np.asarray(recency)
+        if T is not None and np.any(recency > np.asarray(T)):
+            raise ValueError("Some values in recency vector are larger than T vector.")
+        if np.any(recency[frequency == 0] != 0):
+            raise ValueError("There exist non-zero recency values when frequency is zero.")
+        if np.any(recency < 0):
+            raise ValueError("There exist negative recency (ex: last order set before first order)")
+        if any(np.asarray(x).shape[0] == 0 for x in [recency, frequency, T]):
+            raise ValueError("There exists a zero length vector in one of frequency, recency or T.")
+    if np.sum((frequency - frequency.astype(int)) ** 2) != 0:
+        raise ValueError("There exist non-integer values in the frequency vector.")
+    if monetary_value is not None and np.any(np.asarray(monetary_value) <= 0):
+        raise ValueError("There exist non-positive (<= 0) values in the monetary_value vector.")
