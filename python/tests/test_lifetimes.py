@@ -247,6 +247,30 @@ class TestLifetimesPublished(unittest.TestCase):
                      d["x"], d["t_x"], d["T"], d["zbar"], steps=12, step_length=4.345, discount=0.01)
         np.testing.assert_allclose(c1.values, c2, rtol=1e-12)
         self.assertEqual(c1.name, "clv")
+        # the generic path (any spend vector, model.predict differences) agrees
+        c3 = utils.customer_lifetime_value(bgf, d["x"], d["t_x"], d["T"], e, time=12, discount_rate=0.01, freq="W")
+        np.testing.assert_allclose(c3.values, c2, rtol=1e-12)
+
+    def test_impossible_histories(self):
+        # lifetimes evaluates P(alive) for x = 0 with t_x > 0 and x > 0 with t_x = 0 (its
+        # probability-alive matrix does); the library refuses them: the layer evaluates the
+        # nearest possible history, says so, and leaves the caller's arrays alone
+        bgf = lt.BetaGeoFitter()
+        bgf.params_ = pd.Series({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        x, tx, T = np.array([0.0, 2.0, 2.0]), np.array([5.0, 0.0, 3.0]), np.array([10.0, 10.0, 10.0])
+        keep = tx.copy()
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            pa = bgf.conditional_probability_alive(x, tx, T)
+        self.assertTrue(any(isinstance(m.message, cva.CvaWarning) and m.message.count == 2 for m in w))
+        np.testing.assert_array_equal(tx, keep)
+        self.assertEqual(pa[0], 1.0)
+        # x = 2, t_x -> 0: 1 / (1 + a/(b+x-1) ((alpha+T)/alpha)^(r+x)), by hand
+        want = 1.0 / (1.0 + 0.793 / (2.426 + 1.0) * ((4.414 + 10.0) / 4.414) ** (0.243 + 2.0))
+        self.assertAlmostEqual(pa[1], want, 12)
+        self.assertEqual(pa[2], float(cva.BetaGeo(params=dict(bgf.params_)).p_alive(2.0, 3.0, 10.0)))
+        with self.assertRaises(cva.BadArgumentError):  # still an error: t_x > T
+            bgf.conditional_probability_alive(1.0, 11.0, 10.0)
 
     def test_save_load(self):
         d = cdnow(self)

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from .. import _churn
+from .._errors import BadArgumentError
 from .._errors import ConvergenceError as _CvaConvergenceError
 from .._pandas import require as _require_pandas
 
@@ -278,23 +279,40 @@ class _BTYDFitter(BaseFitter):
     def _p_alive_inputs(self, x, tx, TT, warn=True):
         """Histories the library refuses as impossible (x = 0 with t_x > 0; x > 0
         with t_x = 0), which lifetimes evaluates by its formula, are evaluated at
-        the nearest possible history: t_x = 0, resp. t_x -> 0+ (with a warning)."""
+        the nearest possible history: t_x = 0, resp. t_x -> 0+ (and T -> 0+ when
+        it is 0), with a warning. Returns ``(tx, TT)`` (copies when changed)."""
         bad0 = (x == 0) & (tx != 0)
         bad1 = (x > 0) & (tx == 0)
-        if TT is not None and np.any(bad1 & (TT == 0)):
-            TT[bad1 & (TT == 0)] = np.nextafter(0.0, 1.0)
         k = int(np.count_nonzero(bad0) + np.count_nonzero(bad1))
         if k:
-            tx = tx.copy()
+            tiny = np.nextafter(0.0, 1.0)
+            tx = np.array(tx, dtype=float)
             tx[bad0] = 0.0
-            tx[bad1] = np.nextafter(0.0, 1.0)
+            tx[bad1] = tiny
+            zero_T = bad1 & (TT == 0)
+            if np.any(zero_T):
+                TT = np.array(TT, dtype=float)
+                TT[zero_T] = tiny
             if warn:
                 from .._errors import CvaWarning
                 warnings.warn(CvaWarning(
                     "%s.conditional_probability_alive: %d impossible histor%s (frequency 0 with recency > 0, "
                     "or frequency > 0 with recency 0) evaluated at recency 0, resp. recency -> 0+"
-                    % (type(self).__name__, k, "y" if k == 1 else "ies"), count=k), stacklevel=3)
-        return tx
+                    % (type(self).__name__, k, "y" if k == 1 else "ies"), count=k), stacklevel=4)
+        return tx, TT
+
+    def _p_alive(self, x, tx, TT):
+        """P(alive) from the library; the impossible histories lifetimes accepts
+        (see :meth:`_p_alive_inputs`) are mapped only when the library refuses them,
+        so valid input costs nothing extra."""
+        m = self._cva()
+        try:
+            return np.asarray(m.p_alive(x, tx, TT), dtype=float)
+        except BadArgumentError:
+            tx2, TT2 = self._p_alive_inputs(x, tx, TT)
+            if tx2 is tx and TT2 is TT:
+                raise
+            return np.asarray(m.p_alive(x, tx2, TT2), dtype=float)
 
     def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T):
         """Expected repeat purchases in (T, T + t] of a customer with history
@@ -332,8 +350,7 @@ class _BTYDFitter(BaseFitter):
             At least one-dimensional (as lifetimes' BG/NBD), a Series for Series input.
         """
         (x, tx, TT), shape = _arrays(frequency, recency, T)
-        tx = self._p_alive_inputs(x, tx, TT)
-        out = np.asarray(self._cva().p_alive(x, tx, TT), dtype=float).reshape(shape)
+        out = self._p_alive(x, tx, TT).reshape(shape)
         res = _shape_like(out, (frequency, recency, T))
         return np.atleast_1d(res) if not _is_series(res) else res
 
@@ -351,8 +368,8 @@ class _BTYDFitter(BaseFitter):
         x, tx = np.meshgrid(np.arange(max_frequency + 1, dtype=float),
                             np.arange(max_recency + 1, dtype=float))
         xs = x.reshape(-1)
-        p = self._cva().p_alive(xs, self._p_alive_inputs(xs, tx.reshape(-1), None, warn=False),
-                                np.full(x.size, float(max_recency)))
+        txs, Ts = self._p_alive_inputs(xs, tx.reshape(-1), np.full(x.size, float(max_recency)), warn=False)
+        p = self._cva().p_alive(xs, txs, Ts)
         return np.asarray(p, dtype=float).reshape(x.shape)
 
     def expected_number_of_purchases_up_to_time(self, t):
@@ -415,8 +432,7 @@ class ParetoNBDFitter(_BTYDFitter):
     def conditional_probability_alive(self, frequency, recency, T):
         """P(alive) (``cva_model_p_alive``); a float for scalar input, as lifetimes."""
         (x, tx, TT), shape = _arrays(frequency, recency, T)
-        tx = self._p_alive_inputs(x, tx, TT)
-        out = np.asarray(self._cva().p_alive(x, tx, TT), dtype=float).reshape(shape)
+        out = self._p_alive(x, tx, TT).reshape(shape)
         return _shape_like(out, (frequency, recency, T))
 
     def conditional_probability_of_n_purchases_up_to_time(self, n, t, frequency, recency, T):
@@ -556,10 +572,12 @@ class GammaGammaFitter(BaseFitter):
 
     def customer_lifetime_value(self, transaction_prediction_model, frequency, recency, T, monetary_value,
                                 time: int = 12, discount_rate: float = 0.01, freq: str = "D"):
-        """CLV over ``time`` months, discounted monthly at ``discount_rate``:
-        :func:`cva.lifetimes.utils.customer_lifetime_value` with the expected
-        spend of this model (lifetimes' discrete scheme, SPEC §6.3; the same
-        sum as ``cva.clv``).
+        """CLV over ``time`` months, discounted monthly at ``discount_rate``
+        (lifetimes' discrete scheme, SPEC §6.3): one call of the library's
+        ``cva_clv`` (:func:`cva.clv`) for the purchase models of this package,
+        else :func:`cva.lifetimes.utils.customer_lifetime_value` with the
+        expected spend of this model. The two agree to rounding (about 1e-15
+        relative), not bit for bit as lifetimes' own two paths do.
 
         Parameters
         ----------
@@ -578,7 +596,14 @@ class GammaGammaFitter(BaseFitter):
         pandas.Series
             Named ``clv``, indexed 0..n-1 (as lifetimes).
         """
-        from .utils import customer_lifetime_value
+        from .utils import _freq_factor, customer_lifetime_value
+        factor = _freq_factor(freq)
+        if isinstance(transaction_prediction_model, _BTYDFitter):
+            # one call of the library's CLV (cva_clv) with this spend model
+            (x, tx, TT, mv), _shape = _arrays(frequency, recency, T, monetary_value)
+            vals = _churn.clv(transaction_prediction_model._cva(), self._cva(), x, tx, TT, mv, steps=int(time),
+                              step_length=factor, discount=discount_rate)
+            return _pd().Series(np.asarray(vals, dtype=float), index=range(x.size), name="clv")
         adjusted = self.conditional_expected_average_profit(frequency, monetary_value)
         return customer_lifetime_value(transaction_prediction_model, frequency, recency, T, adjusted,
                                        time, discount_rate, freq)

@@ -113,8 +113,8 @@ def _grid(model, max_frequency, max_recency):
     max_recency = max_recency or int(model.data["T"].max())
     x, tx = np.meshgrid(np.arange(max_frequency + 1, dtype=float), np.arange(max_recency + 1, dtype=float))
     xs = x.reshape(-1)
-    txs = model._p_alive_inputs(xs, tx.reshape(-1), None, warn=False)
-    return x.shape, xs, txs, np.full(xs.size, float(max_recency)), max_frequency, max_recency
+    txs, Ts = model._p_alive_inputs(xs, tx.reshape(-1), np.full(xs.size, float(max_recency)), warn=False)
+    return x.shape, xs, txs, Ts, max_frequency, max_recency
 
 
 def _matrix_plot(Z, title, xlabel, ylabel, ax, kwargs):

@@ -202,7 +202,7 @@ def customer_lifetime_value(transaction_prediction_model, frequency, recency, T,
     factor = _freq_factor(freq)
     mv = np.asarray(monetary_value, dtype=float)
     clv = np.zeros(np.broadcast(np.asarray(frequency), mv).shape, dtype=float).reshape(-1)
-    prev = np.asarray(transaction_prediction_model.predict(0.0, frequency, recency, T), dtype=float)
+    prev = 0.0  # E[X(0)] = 0
     for k in range(1, int(time) + 1):
         cur = np.asarray(transaction_prediction_model.predict(k * factor, frequency, recency, T), dtype=float)
         clv += (mv * (cur - prev)).reshape(-1) / (1 + discount_rate) ** k
