@@ -47,10 +47,15 @@ def _shape_like(values, inputs):
 
 
 def _arrays(*inputs):
-    """Broadcast the inputs to one float64 shape (lifetimes' numpy semantics)."""
-    arrs = np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in inputs])
+    """Broadcast the inputs to one float64 shape (lifetimes' numpy semantics);
+    inputs of the common shape are passed on without a copy."""
+    arrs = [np.asarray(v, dtype=float) for v in inputs]
     shape = arrs[0].shape
-    return [np.ascontiguousarray(a).reshape(-1) for a in arrs], shape
+    if any(a.shape != shape for a in arrs):
+        arrs = np.broadcast_arrays(*arrs)
+        shape = arrs[0].shape
+        arrs = [np.ascontiguousarray(a) for a in arrs]
+    return [a.reshape(-1) for a in arrs], shape
 
 
 class _Generator(object):
@@ -101,7 +106,14 @@ class BaseFitter(object):
         p = self.__dict__.get("params_")
         if p is None:
             raise ValueError("Model has not been fit yet. Please call the .fit method first.")
-        key = tuple(float(p[n]) for n in self._names)
+        try:
+            given = dict(zip(p.index, p.values.tolist()))  # no per-item Series indexing (slow in pandas)
+        except AttributeError:  # a mapping set by hand
+            given = dict(p)
+        try:
+            key = tuple(float(given[n]) for n in self._names)
+        except KeyError as e:
+            raise KeyError("params_ needs %s (missing %s)" % (", ".join(self._names), e)) from None
         m = self.__dict__.get("_model")
         if m is None or self.__dict__.get("_model_key") != key:
             names = self._cva_names or self._names
@@ -329,15 +341,15 @@ class _BTYDFitter(BaseFitter):
             As lifetimes: a Series when an input is a Series.
         """
         m = self._cva()
+        if np.ndim(t) == 0:  # one horizon: one library call
+            (x, tx, TT), shape = _arrays(frequency, recency, T)
+            out = np.asarray(m.expected_purchases(float(t), x, tx, TT), dtype=float)
+            return _shape_like(out.reshape(shape), (t, frequency, recency, T))
         (tt, x, tx, TT), shape = _arrays(t, frequency, recency, T)
         out = np.empty(tt.size)
-        if tt.size:
-            for tv in np.unique(tt):
-                sel = tt == tv
-                if sel.all():
-                    out[:] = m.expected_purchases(float(tv), x, tx, TT)
-                else:
-                    out[sel] = m.expected_purchases(float(tv), x[sel], tx[sel], TT[sel])
+        for tv in np.unique(tt):  # one call per distinct horizon
+            sel = tt == tv
+            out[sel] = m.expected_purchases(float(tv), x[sel], tx[sel], TT[sel])
         return _shape_like(out.reshape(shape), (t, frequency, recency, T))
 
     def conditional_probability_alive(self, frequency, recency, T):
