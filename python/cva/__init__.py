@@ -5,14 +5,17 @@ when numpy is installed, and results are numpy arrays then (``array.array``
 otherwise). The shared library is found through ``CVA_LIBRARY``, the build
 tree or the system (see :func:`load`) and loaded on first use.
 
-Main entry points: :func:`summarize`, :func:`simulate`, :func:`version`;
+Main entry points: :func:`summarize` (arrays, or a pandas DataFrame and column
+names), :func:`simulate`, :func:`version`; per-customer results have ``.to_pandas()``
+with the CLI's columns. A drop-in for the ``lifetimes`` package: :mod:`cva.lifetimes`.
 RFM (SPEC §3): :func:`rfm_from_summary`, :func:`rfm_raw`, :func:`rfm_score`,
 :func:`rfm_cuts`/:func:`rfm_assign` (chunked scoring), :func:`rfm_composite`,
 :func:`rfm_segment`, :func:`rfm_segment_labels`, :func:`rfm_map_check`,
 :func:`rfm_report`, :func:`rfm_high_influence`, :func:`label`.
 Churn and spend models (SPEC §5, §6.3): :class:`BetaGeo`, :class:`ModifiedBetaGeo`,
 :class:`ParetoNBD`, :class:`BetaGeoBetaBinom`, :class:`GammaGamma`,
-:class:`ShiftedBetaGeo`, :func:`clv`, :func:`predict` (the table of ``cva predict``), :func:`cohort_curves`; cohort tables from
+:class:`ShiftedBetaGeo`, :func:`clv`, :func:`predict` (the table of ``cva predict``),
+:func:`cohort_curves`; cohort tables from
 transactions: :func:`cohorts`; calendar cohort retention tables: :func:`cohort_table`.
 Retention economics (SPEC §6): :func:`clv_constant`, :func:`margin_multiple`,
 :func:`retention_elasticities`, :func:`customer_equity`, :func:`steady_state_profit`,

@@ -163,7 +163,7 @@ class Ladder(collections.abc.Mapping):
             return fields[name]
         raise AttributeError("Ladder has no field %r" % name)
 
-    def to_pandas(self, index=True):
+    def to_pandas(self, index: bool = True) -> "pandas.DataFrame":
         """A ``pandas.DataFrame`` with the columns of ``cva ladder``: ``stage`` and
         ``decided_by`` (names), ``has_referred``, ``active``, ``n_occ``,
         ``referrals``, indexed by ``customer_id`` unless ``index`` is false."""

@@ -37,7 +37,7 @@ class Predictions(collections.abc.Mapping):
         return "<cva.Predictions: %d customers, horizon %g, fields %s>" % (
             len(self._fields["p_alive"]), self.horizon, ", ".join(self._fields))
 
-    def to_pandas(self, index=True):
+    def to_pandas(self, index: bool = True) -> "pandas.DataFrame":
         """The table of ``cva predict`` as a ``pandas.DataFrame``, indexed by
         ``customer_id`` (when the input had ids) unless ``index`` is false."""
         from . import _pandas
@@ -45,8 +45,8 @@ class Predictions(collections.abc.Mapping):
         return _pandas.frame(cols, self._fields.get("customer_id"), "Predictions.to_pandas()", index)
 
 
-def predict(model, summary, t, spend_model=None, steps=12, step_length=30 / 7, discount=0.01,
-            margin=1.0):
+def predict(model, summary, t: float, spend_model=None, steps: int = 12, step_length: float = 30 / 7,
+            discount: float = 0.01, margin: float = 1.0) -> "Predictions":
     """P(alive), expected repeat purchases in the next ``t`` time units and, with
     a Gamma-Gamma ``spend_model``, the expected spend per purchase and the CLV
     per customer: the columns of ``cva predict``.

@@ -328,7 +328,7 @@ class RfmScores(tuple):
         return "<cva.RfmScores: %d customers (%d scored), k=%d, %s, status %s>" % (
             len(self[0]), self.scored, self.bins, self.method, self.status_name)
 
-    def to_pandas(self, customer_id=None, raw=None, segments=None, index=True):
+    def to_pandas(self, customer_id=None, raw=None, segments=None, index: bool = True) -> "pandas.DataFrame":
         """A ``pandas.DataFrame`` with the columns of ``cva rfm``.
 
         Parameters
@@ -467,7 +467,7 @@ class RfmRaw(tuple):
         return "<cva.RfmRaw: %d customers, end %r, F=%s, M=%s>" % (
             len(self[0]), self.end, self.frequency_def, self.monetary_def)
 
-    def to_pandas(self, index=True):
+    def to_pandas(self, index: bool = True) -> "pandas.DataFrame":
         """A ``pandas.DataFrame`` with the raw columns of ``cva rfm``:
         ``recency_days``, ``frequency``, ``monetary``, indexed by ``customer_id``
         when the values came from a summary (else a range index)."""
@@ -756,7 +756,7 @@ class RfmSegments:
         return "<cva.RfmSegments: %d customers, map %s>" % (len(self.codes),
                                                             self.map.name or "custom")
 
-    def to_pandas(self, customer_id=None, index=True):
+    def to_pandas(self, customer_id=None, index: bool = True) -> "pandas.DataFrame":
         """A ``pandas.DataFrame`` with ``code`` and ``segment`` (the label) per
         customer, indexed by ``customer_id`` when given."""
         from . import _pandas

@@ -378,7 +378,7 @@ class Labels:
     def __repr__(self):
         return "%s(n=%d, counts=%r)" % (type(self).__name__, len(self.labels), self.counts)
 
-    def to_pandas(self, customer_id=None, index=True):
+    def to_pandas(self, customer_id=None, index: bool = True) -> "pandas.DataFrame":
         """A ``pandas.DataFrame`` with ``code`` and ``label`` per customer,
         indexed by ``customer_id`` when given."""
         from . import _pandas
@@ -556,7 +556,7 @@ class Tiers:
         return "Tiers(n_customers=%d, value_kind=%r, gini=%r)" % (
             self.stats["n_customers"], self.stats["value_kind"], self.stats["gini"])
 
-    def to_pandas(self, index=True):
+    def to_pandas(self, index: bool = True) -> "pandas.DataFrame":
         """A ``pandas.DataFrame`` with the columns of ``cva tiers``: ``revenue``,
         ``cost``, ``profit``, ``value``, ``class``, ``grade``, ``pyramid`` (and
         ``potential`` when a potential source was given), indexed by

@@ -613,8 +613,8 @@ class GammaGammaFitter(BaseFitter):
         if isinstance(transaction_prediction_model, _BTYDFitter):
             # one call of the library's CLV (cva_clv) with this spend model
             (x, tx, TT, mv), _shape = _arrays(frequency, recency, T, monetary_value)
-            vals = _churn.clv(transaction_prediction_model._cva(), self._cva(), x, tx, TT, mv, steps=int(time),
-                              step_length=factor, discount=discount_rate)
+            vals = _churn.clv(transaction_prediction_model._cva(), self._cva(), x, tx, TT, mv,
+                              steps=int(time), step_length=factor, discount=discount_rate)
             return _pd().Series(np.asarray(vals, dtype=float), index=range(x.size), name="clv")
         adjusted = self.conditional_expected_average_profit(frequency, monetary_value)
         return customer_lifetime_value(transaction_prediction_model, frequency, recency, T, adjusted,

@@ -66,8 +66,8 @@ def plot_period_transactions(model, max_frequency: int = 7, title: str = "Freque
     return ax
 
 
-def plot_calibration_purchases_vs_holdout_purchases(model, calibration_holdout_matrix, kind: str = "frequency_cal",
-                                                    n: int = 7, ax=None, **kwargs):
+def plot_calibration_purchases_vs_holdout_purchases(model, calibration_holdout_matrix,
+                                                    kind: str = "frequency_cal", n: int = 7, ax=None, **kwargs):
     """Mean holdout purchases, actual and predicted (``model.predict`` over each
     customer's ``duration_holdout``), by ``kind`` (default ``frequency_cal``) for the
     first ``n`` groups. ``kind`` may also be ``"time_since_last_purchase"``
