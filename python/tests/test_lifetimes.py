@@ -455,6 +455,21 @@ class TestPlotting(unittest.TestCase):
         T = float(self.d["T"].max())
         self.assertAlmostEqual(y[-1], float(self.bgf.expected_number_of_purchases_up_to_time(T)), 12)
 
+    def test_alive_path(self):
+        d = cdnow_transactions(self)
+        one = d[d["customer_id"] == 4]
+        path = utils.calculate_alive_path(self.bgf, one, "date", 60, freq="W")
+        # by hand: weeks of the purchases since the first (Monday-based weeks)
+        week = lambda dt: (dt.toordinal() - 1) // 7
+        w = sorted({week(x) for x in one["date"].dt.date})
+        rel = [x - w[0] for x in w]
+        for age in (0, rel[1], rel[1] + 3, 60):
+            bought = [r for r in rel if r <= age]
+            want = self.bgf.conditional_probability_alive(len(bought) - 1, bought[-1], age)[0]
+            self.assertEqual(path[age], want, age)
+        ax = plotting.plot_history_alive(self.bgf, 60, one, "date", freq="W")
+        np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), path.values)
+
 
 def main():
     prog = unittest.main(exit=False, verbosity=2)

@@ -10,7 +10,7 @@ from .._pandas import require as _require_pandas
 
 __all__ = ["plot_period_transactions", "plot_calibration_purchases_vs_holdout_purchases",
            "plot_frequency_recency_matrix", "plot_probability_alive_matrix", "plot_expected_repeat_purchases",
-           "plot_cumulative_transactions", "plot_incremental_transactions"]
+           "plot_cumulative_transactions", "plot_incremental_transactions", "plot_history_alive"]
 
 
 def _plt():
@@ -234,3 +234,34 @@ def plot_incremental_transactions(model, transactions, datetime_col: str, custom
     """
     return _tracking(model, transactions, datetime_col, customer_id_col, t, t_cal, datetime_format, freq,
                      set_index_date, title, xlabel, ylabel, ax, kwargs, True)
+
+
+def plot_history_alive(model, t: int, transactions, datetime_col: str, freq: str = "D", start_date=None,
+                       ax=None, **kwargs):
+    """P(alive) of one customer over the ``t`` periods from the first purchase
+    (:func:`cva.lifetimes.utils.calculate_alive_path`), with the purchases as
+    dashed vertical lines.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from .utils import calculate_alive_path, _timestamps
+    pd = _require_pandas("plot_history_alive")
+    ax = _axes(ax)
+    ts = _timestamps(transactions[datetime_col], None)
+    first = ts.min()
+    if start_date is None:
+        start_date = first
+    path = calculate_alive_path(model, transactions, datetime_col, t, freq)
+    dates = pd.date_range(start=first, periods=len(path), freq=freq)
+    ax.plot(dates, path.values, "-", label="P_alive", **kwargs)
+    days = pd.DatetimeIndex(ts).to_period(freq).unique().to_timestamp()
+    ax.vlines(days.values, ymin=0, ymax=1, colors="r", linestyles="dashed", label="purchases")
+    ax.set_ylim(0, 1.0)
+    ax.set_yticks(np.arange(0, 1.1, 0.1))
+    ax.set_xlim(pd.Timestamp(start_date), dates[-1])
+    ax.legend(loc=3)
+    ax.set_ylabel("P_alive")
+    ax.set_title("History of P_alive")
+    return ax

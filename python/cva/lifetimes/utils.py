@@ -8,7 +8,8 @@ from .._pandas import require as _require_pandas
 from .fitters import ConvergenceError
 
 __all__ = ["calibration_and_holdout_data", "summary_data_from_transaction_data",
-           "customer_lifetime_value", "expected_cumulative_transactions", "ConvergenceError"]
+           "customer_lifetime_value", "expected_cumulative_transactions", "calculate_alive_path",
+           "ConvergenceError"]
 
 # months per CLV step in the unit of recency and T (lifetimes' table)
 _FACTORS = {"W": 4.345, "M": 1.0, "D": 30, "H": 30 * 24}
@@ -282,6 +283,42 @@ def expected_cumulative_transactions(model, transactions, datetime_col: str, cus
     else:
         index = range(0, n)
     return pd.DataFrame({"actual": actual[:n], "predicted": predicted[:n]}, index=index)
+
+
+def calculate_alive_path(model, transactions, datetime_col: str, t: int, freq: str = "D"):
+    """P(alive) of one customer at each age 0..t periods since the first
+    purchase, as lifetimes' ``calculate_alive_path``: at age T, frequency = the
+    purchase periods up to T minus one, recency = the age of the last of them
+    (``model.conditional_probability_alive``, libcva).
+
+    Parameters
+    ----------
+    model : fitter
+        A fitted BG/NBD, MBG/NBD or Pareto/NBD fitter, in ``freq`` units.
+    transactions : pandas.DataFrame
+        The customer's transactions.
+    datetime_col : str
+    t : int
+        Last age (periods).
+    freq : str
+        Period (pandas code).
+
+    Returns
+    -------
+    pandas.Series
+        Indexed 0..max(t, span of the purchases).
+    """
+    pd = _require_pandas("cva.lifetimes.utils.calculate_alive_path")
+    per = _period_numbers(_timestamps(transactions[datetime_col], None), freq)
+    rel = np.unique(per - per.min())
+    n = max(int(t) + 1, int(rel.max()) + 1)
+    bought = np.zeros(n, dtype=bool)
+    bought[rel] = True
+    ages = np.arange(n, dtype=float)
+    freq_path = np.cumsum(bought) - 1.0
+    last = np.maximum.accumulate(np.where(bought, np.arange(n), 0)).astype(float)
+    vals = np.asarray(model.conditional_probability_alive(freq_path, last, ages), dtype=float).reshape(-1)
+    return pd.Series(vals)
 
 
 def _scale_time(age):
