@@ -86,6 +86,18 @@ def main():
     ]
     print("n = %d customers, %d transactions, median of %d; load average %s"
           % (a.n, a.rows, a.repeat, " ".join("%.2f" % v for v in os.getloadavg())))
+    # the fixed cost per call, on 10 customers (many calls: independent of the load's noise
+    # on long runs); the library work is the same on both sides
+    import timeit
+    xs, txs, Ts = x[:10].copy(), tx[:10].copy(), T[:10].copy()
+    for name, fd, fc in (("p_alive", lambda: direct.p_alive(xs, txs, Ts),
+                          lambda: compat.conditional_probability_alive(xs, txs, Ts)),
+                         ("expected", lambda: direct.expected_purchases(10.0, xs, txs, Ts),
+                          lambda: compat.conditional_expected_number_of_purchases_up_to_time(10.0, xs, txs, Ts))):
+        d_us = min(timeit.repeat(fd, number=2000, repeat=5)) / 2000 * 1e6
+        c_us = min(timeit.repeat(fc, number=2000, repeat=5)) / 2000 * 1e6
+        print("per call, 10 customers, %-8s: direct %.1f us, compat %.1f us (+%.1f us)"
+              % (name, d_us, c_us, c_us - d_us), flush=True)
     print("%-10s %12s %12s %8s %12s %12s %8s" % ("case", "direct s", "compat s", "ratio", "min direct",
                                                   "min compat", "ratio"))
     for name, fd, fc in cases:
