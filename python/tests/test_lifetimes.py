@@ -209,6 +209,39 @@ class TestLifetimesPublished(unittest.TestCase):
                                              np.array([200.0, 500.0]))
         self.assertTrue(np.all((pa >= 0) & (pa <= 1)), pa)
 
+    def test_pnbd_likelihood_large_x(self):
+        # lifetimes 0.11's Pareto/NBD log-likelihood is NaN/inf for heavy buyers (its
+        # test_overflow_error parameters); the layer's objective is finite and equals the
+        # closed form (FH's Pareto/NBD note: Γ, 2F1) evaluated with mpmath at 50 digits
+        try:
+            import mpmath as mp
+        except ImportError:
+            SKIPPED.append("mpmath (Pareto/NBD large-x reference)")
+            self.skipTest("mpmath not installed")
+        mp.mp.dps = 50
+        r, al, s, be = 10.465, 7.98565181e-03, 3.0516, 2.820
+
+        def ll(x, tx, T):
+            r_, a_, s_, b_, x, tx, T = map(mp.mpf, (r, al, s, be, x, tx, T))
+            c = r_ + s_ + x
+
+            def f(t):
+                if a_ >= b_:
+                    return mp.hyp2f1(c, s_ + 1, c + 1, (a_ - b_) / (a_ + t)) / (a_ + t) ** c
+                return mp.hyp2f1(c, r_ + x, c + 1, (b_ - a_) / (b_ + t)) / (b_ + t) ** c
+            L = mp.gamma(r_ + x) * a_ ** r_ * b_ ** s_ / mp.gamma(r_) * (
+                1 / ((a_ + T) ** (r_ + x) * (b_ + T) ** s_) + s_ / (r_ + s_ + x) * (f(tx) - f(T)))
+            return float(mp.log(L))
+
+        x, tx, T = np.array([50.0, 400.0, 1000.0]), np.array([20.0, 200.0, 300.0]), np.array([30.0, 200.5, 310.0])
+        logp = np.log([r, al, s, be])
+        for i in range(3):
+            got = lt.ParetoNBDFitter._negative_log_likelihood(logp, x[i:i + 1], tx[i:i + 1], T[i:i + 1], 1.0, 0.0)
+            self.assertTrue(math.isfinite(got))
+            self.assertAlmostEqual(-got, ll(x[i], tx[i], T[i]), delta=1e-12 * max(1.0, abs(got)))
+        got = lt.ParetoNBDFitter._negative_log_likelihood(logp, x, tx, T, np.ones(3), 0.0)
+        self.assertAlmostEqual(got, -sum(ll(*v) for v in zip(x, tx, T)) / 3, delta=1e-11 * abs(got))
+
     def test_bgbb_donations(self):
         d = pd.read_csv(data_path(self, "donations.csv"))
         b = lt.BetaGeoBetaBinomFitter().fit(d["frequency"], d["recency"], d["periods"], d["weights"])
