@@ -264,7 +264,8 @@ class TestLifetimesPublished(unittest.TestCase):
         r = d[d["x"] > 0]
         g = lt.GammaGammaFitter().fit(r["x"], r["zbar"])
         # FHL 2005b: p 6.25, q 3.74, v 15.44
-        np.testing.assert_allclose(g._unload_params("p", "q", "v"), [6.25, 3.74, 15.44], atol=0.015)  # published to 2 decimals
+        # published to 2 decimals
+        np.testing.assert_allclose(g._unload_params("p", "q", "v"), [6.25, 3.74, 15.44], atol=0.015)
         g.params_ = pd.Series({"p": 6.25, "q": 3.74, "v": 15.44})
         e = g.conditional_expected_average_profit(d["x"], d["zbar"])
         # E[M | x, m_x] = (1-w) E[M] + w m_x, w = p x / (p x + q - 1), by hand
