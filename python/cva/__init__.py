@@ -5,14 +5,17 @@ when numpy is installed, and results are numpy arrays then (``array.array``
 otherwise). The shared library is found through ``CVA_LIBRARY``, the build
 tree or the system (see :func:`load`) and loaded on first use.
 
-Main entry points: :func:`summarize`, :func:`simulate`, :func:`version`;
+Main entry points: :func:`summarize` (arrays, or a pandas DataFrame and column
+names), :func:`simulate`, :func:`version`; per-customer results have ``.to_pandas()``
+with the CLI's columns. A drop-in for the ``lifetimes`` package: :mod:`cva.lifetimes`.
 RFM (SPEC §3): :func:`rfm_from_summary`, :func:`rfm_raw`, :func:`rfm_score`,
 :func:`rfm_cuts`/:func:`rfm_assign` (chunked scoring), :func:`rfm_composite`,
 :func:`rfm_segment`, :func:`rfm_segment_labels`, :func:`rfm_map_check`,
 :func:`rfm_report`, :func:`rfm_high_influence`, :func:`label`.
 Churn and spend models (SPEC §5, §6.3): :class:`BetaGeo`, :class:`ModifiedBetaGeo`,
 :class:`ParetoNBD`, :class:`BetaGeoBetaBinom`, :class:`GammaGamma`,
-:class:`ShiftedBetaGeo`, :func:`clv`, :func:`cohort_curves`; cohort tables from
+:class:`ShiftedBetaGeo`, :func:`clv`, :func:`predict` (the table of ``cva predict``),
+:func:`cohort_curves`; cohort tables from
 transactions: :func:`cohorts`; calendar cohort retention tables: :func:`cohort_table`.
 Retention economics (SPEC §6): :func:`clv_constant`, :func:`margin_multiple`,
 :func:`retention_elasticities`, :func:`customer_equity`, :func:`steady_state_profit`,
@@ -100,6 +103,7 @@ from ._ladder import (
     ladder, ladder_migration, ladder_project, ladder_referrals, ladder_state_name, ladder_rule_name,
     ladder_rule_names, ladder_bond_table, Ladder, Migration,
 )
+from ._predict import predict, Predictions
 from ._lib import LadderOpts, LadderInput, LadderMigrationInput, LadderMigration
 from ._tiers import (
     gini, top_share, lorenz, whale_curve, value_classes, grade, pyramid, tiers, value_order,
@@ -151,7 +155,7 @@ __all__ = [
     "gini", "top_share", "lorenz", "whale_curve", "value_classes", "grade", "pyramid", "tiers",
     "value_order", "customer_profit", "profit_diagnostics", "tier_stats", "tier_label",
     "tiers_opts_init_defaults", "Tiers", "Labels", "ValueClasses", "WhaleCurve", "TiersOpts",
-    "WhaleStats", "ProfitDiag", "TierStat",
+    "WhaleStats", "ProfitDiag", "TierStat", "predict", "Predictions",
 ]
 
 # show the public classes as cva.X rather than cva._module.X

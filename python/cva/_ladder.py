@@ -163,6 +163,17 @@ class Ladder(collections.abc.Mapping):
             return fields[name]
         raise AttributeError("Ladder has no field %r" % name)
 
+    def to_pandas(self, index: bool = True) -> "pandas.DataFrame":
+        """A ``pandas.DataFrame`` with the columns of ``cva ladder``: ``stage`` and
+        ``decided_by`` (names), ``has_referred``, ``active``, ``n_occ``,
+        ``referrals``, indexed by ``customer_id`` unless ``index`` is false."""
+        from . import _pandas
+        cols = {"stage": list(self.stage_names), "decided_by": list(self.decided_by_names)}
+        for key in ("has_referred", "active", "n_occ", "referrals"):
+            if key in self._fields:
+                cols[key] = self._fields[key]
+        return _pandas.frame(cols, self._fields.get("customer_id"), "Ladder.to_pandas()", index)
+
 
 def _column(src, key):
     if isinstance(src, collections.abc.Mapping):

@@ -328,6 +328,47 @@ class RfmScores(tuple):
         return "<cva.RfmScores: %d customers (%d scored), k=%d, %s, status %s>" % (
             len(self[0]), self.scored, self.bins, self.method, self.status_name)
 
+    def to_pandas(self, customer_id=None, raw=None, segments=None, index: bool = True) -> "pandas.DataFrame":
+        """A ``pandas.DataFrame`` with the columns of ``cva rfm``.
+
+        Parameters
+        ----------
+        customer_id : sequence, optional
+            Index of the frame (default: ``raw.customer_id`` when ``raw`` came
+            from :func:`rfm_from_summary`, else a range).
+        raw : RfmRaw, optional
+            Adds ``recency_days``, ``frequency``, ``monetary`` (the scored values).
+        segments : RfmSegments, optional
+            Adds ``segment`` (the label per customer).
+        index : bool
+            Index by ``customer_id`` (default) or keep it as the first column.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``[recency_days, frequency, monetary,] r, f, m, cell[, segment]``;
+            ``cell`` is 100 r + 10 f + m for k <= 9, else (r (k+1) + f)(k+1) + m,
+            0 for unscored customers, as in the CLI.
+        """
+        from . import _pandas
+        if customer_id is None and raw is not None:
+            customer_id = getattr(raw, "customer_id", None)
+        cols = collections.OrderedDict()
+        if raw is not None:
+            cols["recency_days"] = raw.recency
+            cols["frequency"] = raw.frequency
+            cols["monetary"] = raw.monetary
+        r, f, m = (cv.to_list(a) for a in self)
+        k = self.bins
+        cols["r"], cols["f"], cols["m"] = self[0], self[1], self[2]
+        if k <= 9:
+            cols["cell"] = [100 * a + 10 * b + c if a else 0 for a, b, c in zip(r, f, m)]
+        else:
+            cols["cell"] = [(a * (k + 1) + b) * (k + 1) + c if a else 0 for a, b, c in zip(r, f, m)]
+        if segments is not None:
+            cols["segment"] = list(segments.labels)
+        return _pandas.frame(cols, customer_id, "RfmScores.to_pandas()", index)
+
 
 def rfm_score(recency, frequency, monetary, bins=5, method="rank-first", ids=None,
               fixed_cuts=None, closure="right", kernel="auto", warn_ties=False):
@@ -425,6 +466,14 @@ class RfmRaw(tuple):
     def __repr__(self):
         return "<cva.RfmRaw: %d customers, end %r, F=%s, M=%s>" % (
             len(self[0]), self.end, self.frequency_def, self.monetary_def)
+
+    def to_pandas(self, index: bool = True) -> "pandas.DataFrame":
+        """A ``pandas.DataFrame`` with the raw columns of ``cva rfm``:
+        ``recency_days``, ``frequency``, ``monetary``, indexed by ``customer_id``
+        when the values came from a summary (else a range index)."""
+        from . import _pandas
+        cols = collections.OrderedDict(recency_days=self[0], frequency=self[1], monetary=self[2])
+        return _pandas.frame(cols, getattr(self, "customer_id", None), "RfmRaw.to_pandas()", index)
 
 
 def rfm_raw(end, last_t, n_txn, total_amount, n_occ=None, monetary_value=None,
@@ -706,6 +755,13 @@ class RfmSegments:
     def __repr__(self):
         return "<cva.RfmSegments: %d customers, map %s>" % (len(self.codes),
                                                             self.map.name or "custom")
+
+    def to_pandas(self, customer_id=None, index: bool = True) -> "pandas.DataFrame":
+        """A ``pandas.DataFrame`` with ``code`` and ``segment`` (the label) per
+        customer, indexed by ``customer_id`` when given."""
+        from . import _pandas
+        cols = collections.OrderedDict(code=self.codes, segment=list(self.labels))
+        return _pandas.frame(cols, customer_id, "RfmSegments.to_pandas()", index)
 
 
 def rfm_segment(r, f, m, segments="rf10-grid", bins=5):

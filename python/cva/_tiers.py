@@ -378,6 +378,13 @@ class Labels:
     def __repr__(self):
         return "%s(n=%d, counts=%r)" % (type(self).__name__, len(self.labels), self.counts)
 
+    def to_pandas(self, customer_id=None, index: bool = True) -> "pandas.DataFrame":
+        """A ``pandas.DataFrame`` with ``code`` and ``label`` per customer,
+        indexed by ``customer_id`` when given."""
+        from . import _pandas
+        return _pandas.frame({"code": self.codes, "label": list(self.labels)}, customer_id,
+                             "%s.to_pandas()" % type(self).__name__, index)
+
 
 class ValueClasses(Labels):
     """Result of :func:`value_classes` (MVC / MGC / BZ / OTHER)."""
@@ -548,6 +555,19 @@ class Tiers:
     def __repr__(self):
         return "Tiers(n_customers=%d, value_kind=%r, gini=%r)" % (
             self.stats["n_customers"], self.stats["value_kind"], self.stats["gini"])
+
+    def to_pandas(self, index: bool = True) -> "pandas.DataFrame":
+        """A ``pandas.DataFrame`` with the columns of ``cva tiers``: ``revenue``,
+        ``cost``, ``profit``, ``value``, ``class``, ``grade``, ``pyramid`` (and
+        ``potential`` when a potential source was given), indexed by
+        ``customer_id`` unless ``index`` is false."""
+        from . import _pandas
+        cols = {"revenue": self.revenue, "cost": self.cost, "profit": self.profit,
+                "value": self.value, "class": list(self.classes.labels),
+                "grade": list(self.grades.labels), "pyramid": list(self.pyramid.labels)}
+        if self.potential is not None and any(v == v for v in cv.to_list(self.potential)):
+            cols["potential"] = self.potential
+        return _pandas.frame(cols, self.customer_id, "Tiers.to_pandas()", index)
 
 
 def _collect(fn, names, *a, **kw):

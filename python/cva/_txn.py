@@ -150,14 +150,54 @@ class Summary(collections.abc.Mapping):
         return df
 
 
-def summarize(customer_id, time, amount, cost=None, referrer_id=None, end=None,
+def _frame_columns(df, customer, time, amount, cost, referrer_id, period):
+    """The arrays of a DataFrame call of :func:`summarize` (column names -> values)."""
+    def col(name, what, required=True):
+        if name is None:
+            if required:
+                raise _bad_arg("summarize(DataFrame): name the %s column (%s=...)" % (what, what))
+            return None
+        if not isinstance(name, str):  # already values
+            return name
+        if name not in df.columns:
+            raise _bad_arg("summarize(DataFrame): no %s column %r (columns: %s)"
+                           % (what, name, ", ".join(map(str, df.columns))))
+        s = df[name]
+        kind = getattr(s.dtype, "kind", "O")
+        if kind in "iufb":
+            return s.to_numpy() if cv.have_numpy() else s.tolist()
+        if kind == "M":  # datetime64 (tz-naive): the binding converts datetime64 arrays
+            return s.to_numpy()
+        return s.tolist()
+    cid = col(customer if customer is not None else "customer_id", "customer")
+    t = col(time, "time")
+    amt = col(amount, "amount", required=False)
+    if amt is None:  # no money column: every row is a purchase of 0
+        amt = [0.0] * len(df)
+    return (cid, t, amt, col(cost, "cost", False), col(referrer_id, "referrer_id", False),
+            col(period, "period", False))
+
+
+def summarize(customer_id, time=None, amount=None, cost=None, referrer_id=None, end=None,
               calibration_end=None, start=None, refund_policy="net", zero_is_purchase=True,
               skip_invalid=False, time_unit=1.0, period_length=1.0, period_origin=0.0,
-              period=None, time_convention="continuous", fields=None, workspace=None):
-    """One row per customer from transaction arrays (``cva_txn_summarize``).
+              period=None, time_convention="continuous", fields=None, workspace=None,
+              customer=None):
+    """One row per customer from transactions (``cva_txn_summarize``).
+
+    Two forms: arrays, ``summarize(customer_id, time, amount, ...)``, or a
+    pandas DataFrame and its column names,
+    ``summarize(df, customer="cust", time="date", amount="sales", ...)``
+    (``cost``, ``referrer_id`` and ``period`` may then name columns too; without
+    ``amount`` every row is a purchase of 0). ``.to_pandas()`` of the result is
+    the table of ``cva summary``, indexed by customer id.
 
     Parameters
     ----------
+    customer_id : sequence of int or of text, or pandas.DataFrame
+        See the two forms above.
+    customer : str, optional
+        DataFrame form: the customer id column (default ``"customer_id"``).
     customer_id : sequence of int or of text
         Integer ids are passed through. Otherwise (e.g. ``'C-00123'``) ids are
         encoded through a dictionary whose codes follow the *sorted* order of
@@ -212,6 +252,15 @@ def summarize(customer_id, time, amount, cost=None, referrer_id=None, end=None,
         Arrays trimmed to ``n_customers``. Positive statuses are in
         ``.status`` and issued as :class:`CvaWarning`.
     """
+    from . import _pandas
+    if _pandas.is_frame(customer_id):
+        customer_id, time, amount, cost, referrer_id, period = _frame_columns(
+            customer_id, customer, time, amount, cost, referrer_id, period)
+    elif customer is not None:
+        raise _bad_arg("summarize: customer= names a column of a DataFrame; with arrays pass "
+                       "customer_id as the first argument")
+    elif time is None or amount is None:
+        raise _bad_arg("summarize: time and amount are required (or pass a DataFrame and column names)")
     lib = _lib.get()
     time_kinds = set()
     skipped = dict.fromkeys(_SKIP_REASONS, 0)

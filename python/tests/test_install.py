@@ -32,7 +32,22 @@ import cva
 names = sorted(n for n in dir(cva) if not n.startswith("_"))
 missing = [n for n in cva.__all__ if not hasattr(cva, n)]
 s = cva.summarize([1, 1, 2], [0.0, 7.0, 3.0], [10.0, 20.0, 5.0], end=14.0)
-print(json.dumps({"file": cva.__file__, "names": names, "all": sorted(cva.__all__),
+# cva.lifetimes (needs numpy and pandas): the __all__ of the package and its modules
+lt_names = None
+try:
+    import pandas  # noqa: F401
+except ImportError:
+    pass
+else:
+    import importlib
+    lt_names = []
+    for sub in ("", ".fitters", ".utils", ".plotting"):
+        mod = importlib.import_module("cva.lifetimes" + sub)
+        prefix = "lifetimes%s." % sub
+        lt_names += [prefix + n for n in mod.__all__]
+        missing += [prefix + n for n in mod.__all__ if not hasattr(mod, n)]
+    lt_names.sort()
+print(json.dumps({"file": cva.__file__, "names": names, "lt_names": lt_names, "all": sorted(cva.__all__),
                   "missing_all": missing, "version": cva.version(),
                   "pkg_version": cva.__version__,
                   "frequency": list(s["frequency"]), "recency": list(s["recency"]),
@@ -45,9 +60,19 @@ def fail(msg):
     sys.exit(1)
 
 
-def expected_names():
+def listed_names():
     with open(os.path.join(HERE, "public_names.txt")) as f:
         return [ln.strip() for ln in f if ln.strip() and not ln.startswith("#")]
+
+
+def expected_names():
+    """The names of the cva package (lines without a dot)."""
+    return [n for n in listed_names() if "." not in n]
+
+
+def expected_lifetimes_names():
+    """The names of cva.lifetimes and its modules (lines ``lifetimes[.module].NAME``)."""
+    return sorted(n for n in listed_names() if "." in n)
 
 
 def probe(path, cwd):
@@ -66,6 +91,12 @@ def check(where, got, want):
         fail("%s: public names differ from public_names.txt: new %s, gone %s" % (where, extra, lost))
     if got["missing_all"]:
         fail("%s: __all__ names missing attributes: %s" % (where, got["missing_all"]))
+    if got["lt_names"] is None:
+        print("%s: pandas not importable: cva.lifetimes names not checked" % where)
+    elif got["lt_names"] != expected_lifetimes_names():
+        want_lt = expected_lifetimes_names()
+        fail("%s: cva.lifetimes names differ from public_names.txt: new %s, gone %s" % (
+            where, sorted(set(got["lt_names"]) - set(want_lt)), sorted(set(want_lt) - set(got["lt_names"]))))
     not_public = sorted(set(got["all"]) - set(want) - {"__version__"})
     if not_public:
         fail("%s: __all__ names not in public_names.txt: %s" % (where, not_public))
@@ -104,8 +135,11 @@ def main():
         if proc.returncode != 0:
             fail("pip install exited with %d:\n%s" % (proc.returncode, proc.stdout))
 
-        installed = sorted(f for f in os.listdir(os.path.join(target, "cva")) if f.endswith(".py"))
-        source = sorted(f for f in os.listdir(os.path.join(PYDIR, "cva")) if f.endswith(".py"))
+        def modules(root):
+            return sorted(os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root)
+                          for f in fs if f.endswith(".py"))
+        installed = modules(os.path.join(target, "cva"))
+        source = modules(os.path.join(PYDIR, "cva"))
         if installed != source:
             fail("installed modules %s != source modules %s" % (installed, source))
         got = probe(target, tmp)
