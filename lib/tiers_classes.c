@@ -6,13 +6,12 @@
  */
 #include "tiers_internal.h"
 
-/* Options, NULL checks for value/out, finite values, ranking. */
+/* Options, NULL checks for value/out, finite values. */
 static cva_status prologue(const double *v, size_t n, void *out, int out_arg, const cva_tiers_opts *opts,
-                           cva_tiers_opts *o, cva__tiers_ranking *r, cva_diag *diag)
+                           cva_tiers_opts *o, cva_diag *diag)
 {
     size_t bad;
     cva_status st;
-    memset(r, 0, sizeof *r);
     if (n > 0 && (!v || !out))
         return cva__report(diag, CVA_E_NULLPTR, !v ? 1 : out_arg, 0, -1, 0, NULL);
     st = cva__tiers_opts(opts, o, diag);
@@ -21,69 +20,154 @@ static cva_status prologue(const double *v, size_t n, void *out, int out_arg, co
     bad = cva__tiers_first_nonfinite(v, n);
     if (bad < n)
         return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)bad, 0, "value is NaN or infinite");
-    if (n == 0)
-        return CVA_OK;
-    return cva__tiers_rank(v, n, o, 1, r, diag);
+    return CVA_OK;
 }
 
-/* Equal values on both sides of the boundary after the first b of the ranking? */
-static int tie_at(const double *sorted, size_t n, size_t b)
+/* The boundary after the first b of the descending ranking (ties by lower
+   index): customer i is among them iff v_i > t, or v_i == t and i <= j, with
+   (t, j) the value and index at rank b. tie: rank b + 1 holds the same value. */
+typedef struct tier_bound {
+    size_t b;
+    double t;
+    int64_t j;
+    int tie;
+} tier_bound;
+
+/* The labelling passes compute the codes without branches. */
+typedef char tiers_codes_check[(CVA_TIER_SMALL - CVA_TIER_KEY == 2 && CVA_TIER_SMALL - CVA_TIER_ORDINARY == 1 &&
+                                CVA_TIER_OTHER - CVA_TIER_MVC == 2 && CVA_TIER_OTHER - CVA_TIER_BZ == 3)
+                                   ? 1
+                                   : -1];
+
+/* Without branches (the labelling passes are the cost at 10^7 values: a
+   branch on the value mispredicts for a fifth of the customers). b = 0: j = −1
+   and t = +Inf keep everybody out. */
+static inline int above(const tier_bound *B, double x, size_t i)
 {
-    return b > 0 && b < n && cva__tiers_eq(sorted[b - 1], sorted[b]);
+    return (x > B->t) | ((x >= B->t) & (x <= B->t) & ((int64_t)i <= B->j));
+}
+
+/* The bounds at ranks B[q].b (ascending, each <= n, n >= 1). With a caller
+   order or CVA_TIERS_PRESORTED they are read off that ranking; otherwise the
+   selection engine finds them (select_internal.h, rule CVA__SEL_RANK): a
+   histogram pass and a gather of the few buckets that hold them, no sort. */
+static cva_status find_bounds(const double *v, size_t n, const cva_tiers_opts *o, tier_bound *B, int nb,
+                              cva_diag *diag)
+{
+    int q;
+    cva_status st;
+    for (q = 0; q < nb; q++) {
+        B[q].t = CVA_INF;
+        B[q].j = -1;
+        B[q].tie = 0;
+    }
+    if ((o->flags & CVA_TIERS_PRESORTED) || o->order) {
+        cva__tiers_ranking r;
+        st = cva__tiers_rank(v, n, o, 1, &r, diag);
+        if (st != CVA_OK)
+            return st;
+        for (q = 0; q < nb; q++) {
+            const size_t b = B[q].b;
+            if (b == 0)
+                continue;
+            B[q].t = r.sorted[b - 1];
+            B[q].j = (int64_t)CVA__TIERS_AT(r, b - 1);
+            B[q].tie = b < n && cva__tiers_eq(r.sorted[b], B[q].t);
+        }
+        cva__tiers_rank_free(&r);
+        return CVA_OK;
+    }
+    {
+        cva__selws w;
+        cva__sel_spec spec;
+        cva__sel_result res;
+        int ok, f = 0;
+        memset(&spec, 0, sizeof spec);
+        /* every value is kept (m = n), so rank b is also the rule FLOOR with
+           a = b − 1 over d = n − 1: ⌊(n − 1)(b − 1)/(n − 1)⌋ + 1 = b. That rule
+           may take the sampled path (one vectorised counting pass); RANK
+           always takes the two-pass histogram path. */
+        spec.rule = n >= 2 ? CVA__SEL_FLOOR : CVA__SEL_RANK;
+        spec.den = n >= 2 ? (uint64_t)(n - 1) : 1;
+        spec.want_index = 1;
+        spec.kernel = CVA_KERNEL_AUTO;
+        for (q = 0; q < nb; q++)
+            if (B[q].b > 0)
+                spec.num[spec.nf++] = (uint64_t)B[q].b - (n >= 2 ? 1 : 0);
+        if (spec.nf == 0)
+            return CVA_OK;
+        st = cva__tiers_selws(o, n, &w, diag);
+        if (st != CVA_OK)
+            return st;
+        ok = cva__select(v, v, n, -1.0, &spec, &w, NULL, &res);
+        cva__selws_free(&w);
+        if (!ok || res.nr != (size_t)spec.nf)
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+        for (q = 0; q < nb; q++) {
+            if (B[q].b == 0)
+                continue;
+            B[q].t = -res.val[f] + 0.0;
+            B[q].j = res.idx[f];
+            B[q].tie = res.tie[f];
+            f++;
+        }
+        return CVA_OK;
+    }
 }
 
 cva_status cva_grade(const double *value, size_t n, const cva_tiers_opts *opts, int32_t *grade, cva_diag *diag)
 {
     cva_tiers_opts o;
-    cva__tiers_ranking r;
-    size_t i, b1, b2;
+    tier_bound B[2];
+    size_t i;
     int ties;
-    cva_status st = prologue(value, n, grade, 4, opts, &o, &r, diag);
+    cva_status st = prologue(value, n, grade, 4, opts, &o, diag);
     if (st != CVA_OK)
         return st;
     if (n == 0)
         return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
-    b1 = cva__tiers_count(o.grade_shares[0], n);
-    b2 = cva__tiers_count(o.grade_shares[0] + o.grade_shares[1], n);
-    for (i = 0; i < n; i++)
-        grade[CVA__TIERS_AT(r, i)] = i < b1 ? CVA_TIER_KEY : i < b2 ? CVA_TIER_ORDINARY : CVA_TIER_SMALL;
-    ties = tie_at(r.sorted, n, b1) || tie_at(r.sorted, n, b2);
-    cva__tiers_rank_free(&r);
+    memset(B, 0, sizeof B);
+    B[0].b = cva__tiers_count(o.grade_shares[0], n);
+    B[1].b = cva__tiers_count(o.grade_shares[0] + o.grade_shares[1], n);
+    st = find_bounds(value, n, &o, B, 2, diag);
+    if (st != CVA_OK)
+        return st;
+    for (i = 0; i < n; i++) { /* above B[0] implies above B[1] (b1 <= b2) */
+        const double x = value[i];
+        const int a1 = above(&B[0], x, i), a2 = above(&B[1], x, i);
+        grade[i] = CVA_TIER_SMALL - a1 - a2; /* KEY = SMALL − 2, ORDINARY = SMALL − 1 */
+    }
+    ties = B[0].tie || B[1].tie;
     return cva__report(diag, ties ? CVA_W_TIES : CVA_OK, 0, 0, -1, 0, NULL);
 }
 
 cva_status cva_pyramid(const double *value, size_t n, const cva_tiers_opts *opts, int32_t *tier, cva_diag *diag)
 {
     cva_tiers_opts o;
-    cva__tiers_ranking r;
-    size_t i, b1, b2;
+    tier_bound B[2];
+    size_t i;
     int ties, lead;
-    cva_status st = prologue(value, n, tier, 4, opts, &o, &r, diag);
+    cva_status st = prologue(value, n, tier, 4, opts, &o, diag);
     if (st != CVA_OK)
         return st;
     if (n == 0)
         return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
     lead = o.value_kind != CVA_VALUE_REVENUE;
-    b1 = cva__tiers_count(o.pyramid_shares[0], n);
-    b2 = cva__tiers_count(o.pyramid_shares[0] + o.pyramid_shares[1], n);
+    memset(B, 0, sizeof B);
+    B[0].b = cva__tiers_count(o.pyramid_shares[0], n);
+    B[1].b = cva__tiers_count(o.pyramid_shares[0] + o.pyramid_shares[1], n);
+    st = find_bounds(value, n, &o, B, 2, diag);
+    if (st != CVA_OK)
+        return st;
     for (i = 0; i < n; i++) {
-        const uint64_t k = CVA__TIERS_AT(r, i);
-        const double x = r.sorted[i];
-        int32_t t;
-        if (lead && x < 0.0)
-            t = CVA_TIER_LEAD;
-        else if (x > 0.0 && i < b1)
-            t = CVA_TIER_PLATINUM;
-        else if (x > 0.0 && i < b2)
-            t = CVA_TIER_GOLD;
-        else
-            t = CVA_TIER_IRON;
-        tier[k] = t;
+        const double x = value[i];
+        const int pos = x > 0.0, a1 = pos & above(&B[0], x, i), a2 = pos & above(&B[1], x, i);
+        const int32_t t = a1 ? CVA_TIER_PLATINUM : a2 ? CVA_TIER_GOLD : CVA_TIER_IRON;
+        tier[i] = lead & (x < 0.0) ? CVA_TIER_LEAD : t;
     }
-    /* a tie only matters where it separates two different tiers */
-    ties = (tie_at(r.sorted, n, b1) && r.sorted[b1] > 0.0) ||
-           (tie_at(r.sorted, n, b2) && r.sorted[b2] > 0.0);
-    cva__tiers_rank_free(&r);
+    /* a tie only matters where it separates two different tiers (the tied
+       value is the one at the boundary) */
+    ties = (B[0].tie && B[0].t > 0.0) || (B[1].tie && B[1].t > 0.0);
     return cva__report(diag, ties ? CVA_W_TIES : CVA_OK, 0, 0, -1, 0, NULL);
 }
 
@@ -146,12 +230,12 @@ cva_status cva_value_classes(const double *value, const double *potential, const
                              cva_diag *diag)
 {
     cva_tiers_opts o;
-    cva__tiers_ranking r;
+    tier_bound B;
     double *pot = NULL;
     cva__kv *g = NULL;
-    size_t i, m, taken, n_mvc, n_mgc, ng = 0;
+    size_t i, m, n_elig, n_mvc, n_mgc, ng = 0;
     int ties = 0, bz;
-    cva_status st = prologue(value, n, cls, 7, opts, &o, &r, diag);
+    cva_status st = prologue(value, n, cls, 7, opts, &o, diag);
     if (st != CVA_OK)
         return st;
     if (n > 0) {
@@ -161,18 +245,15 @@ cva_status cva_value_classes(const double *value, const double *potential, const
                            : src == CVA_POT_PEER_QUANTILE             ? (const void *)group
                                                                       : (const void *)value;
         if (!need) {
-            cva__tiers_rank_free(&r);
             return cva__report(diag, CVA_E_NULLPTR,
                                src == CVA_POT_SHARE_OF_WALLET ? 3 : src == CVA_POT_PEER_QUANTILE ? 4 : 2,
                                CVA_OPT_TIERS_POTENTIAL, -1, 0, "the potential source needs its array");
         }
         for (i = 0; i < n; i++) {
             if ((src == CVA_POT_CALLER || src == CVA_POT_MODEL) && isinf(potential[i])) {
-                cva__tiers_rank_free(&r);
                 return cva__report(diag, CVA_E_NONFINITE, 2, 0, (int64_t)i, 0, "potential is infinite");
             }
             if (src == CVA_POT_SHARE_OF_WALLET && isinf(sow[i])) {
-                cva__tiers_rank_free(&r);
                 return cva__report(diag, CVA_E_NONFINITE, 3, 0, (int64_t)i, 0, "share of wallet is infinite");
             }
         }
@@ -189,7 +270,6 @@ cva_status cva_value_classes(const double *value, const double *potential, const
         if (!potential_out)
             cva__free(o.alloc, pot);
         cva__free(o.alloc, g);
-        cva__tiers_rank_free(&r);
         return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
     }
     switch (o.potential) {
@@ -207,7 +287,6 @@ cva_status cva_value_classes(const double *value, const double *potential, const
             if (!potential_out)
                 cva__free(o.alloc, pot);
             cva__free(o.alloc, g);
-            cva__tiers_rank_free(&r);
             return st;
         }
         break;
@@ -215,35 +294,35 @@ cva_status cva_value_classes(const double *value, const double *potential, const
         for (i = 0; pot && i < n; i++)
             pot[i] = CVA_NAN;
     }
-    /* 1. BZ; 2. MVC down the ranking among the rest with value > 0 */
+    /* 1. BZ; 2. MVC: the customers that are not BZ and have value > 0 are a
+       prefix of the descending ranking (the values above a threshold), so the
+       MVC are its first min(n_mvc, eligible): one bound, no sort */
     bz = o.value_kind != CVA_VALUE_REVENUE;
     n_mvc = cva__tiers_count(o.mvc_share, n);
     n_mgc = cva__tiers_count(o.mgc_share, n);
-    taken = 0;
-    for (i = 0; i < n; i++) {
-        const uint64_t k = CVA__TIERS_AT(r, i);
-        const double x = r.sorted[i];
-        if (bz && x < o.bz_threshold) {
-            cls[k] = CVA_TIER_BZ;
-        } else if (x > 0.0 && taken < n_mvc) {
-            cls[k] = CVA_TIER_MVC;
-            taken++;
-            if (taken == n_mvc) {
-                /* the next eligible customer with the same value is split off */
-                size_t j;
-                for (j = i + 1; j < n; j++) {
-                    const double y = r.sorted[j];
-                    if (bz && y < o.bz_threshold)
-                        continue;
-                    ties |= y > 0.0 && cva__tiers_eq(y, x);
-                    break;
-                }
-            }
-        } else {
-            cls[k] = CVA_TIER_OTHER;
-        }
+    n_elig = 0;
+    {
+        const double lo = bz && o.bz_threshold > 0.0 ? o.bz_threshold : 0.0; /* eligible: x > 0, x >= thr */
+        const int strict = !(bz && o.bz_threshold > 0.0);
+        for (i = 0; i < n; i++)
+            n_elig += (size_t)(strict ? value[i] > lo : value[i] >= lo);
     }
-    cva__tiers_rank_free(&r);
+    memset(&B, 0, sizeof B);
+    B.b = n_mvc < n_elig ? n_mvc : n_elig;
+    st = find_bounds(value, n, &o, &B, 1, diag);
+    if (st != CVA_OK) {
+        if (!potential_out && o.potential != CVA_POT_NONE)
+            cva__free(o.alloc, pot);
+        cva__free(o.alloc, g);
+        return st;
+    }
+    for (i = 0; i < n; i++) {
+        const double x = value[i];
+        const int is_bz = bz & (x < o.bz_threshold), ab = above(&B, x, i); /* never both */
+        cls[i] = CVA_TIER_OTHER - 2 * ab - 3 * is_bz;                     /* MVC = OTHER − 2, BZ = OTHER − 3 */
+    }
+    /* the next eligible customer after the last MVC has the same value */
+    ties = B.b > 0 && B.b == n_mvc && B.tie && B.t > 0.0;
     /* 3. MGC: the rest with a positive gap, top n_mgc by gap (ties by index) */
     for (i = 0; g && i < n; i++) {
         if (cls[i] == CVA_TIER_OTHER && !isnan(pot[i])) {
