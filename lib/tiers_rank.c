@@ -106,16 +106,18 @@ size_t cva__tiers_count(double share, size_t n)
 /* ------------------------------------------------------------------------ */
 /* Caller workspace                                                          */
 
-/* The bare-value sort: keys, their scratch, one histogram per MSD level. */
+/* The bare-value sort: keys, their scratch, the 16-bit top histogram and one
+   histogram per further MSD level. */
 #define MSD_LEVELS 10
 #define MSD_HIST 2049u
+#define MSD_TOP (((size_t)1 << 16) + 1)
 
 static int ws_values_bytes(size_t n, size_t *bytes)
 {
     const size_t m = n ? n : 1;
     if (m > (SIZE_MAX / 2 - ((size_t)1 << 20)) / (2 * sizeof(uint64_t)))
         return 0;
-    *bytes = 2 * m * sizeof(uint64_t) + MSD_LEVELS * MSD_HIST * sizeof(size_t) + 16;
+    *bytes = 2 * m * sizeof(uint64_t) + (MSD_TOP + MSD_LEVELS * MSD_HIST) * sizeof(size_t) + 16;
     return 1;
 }
 
@@ -230,12 +232,24 @@ static cva_status sort_desc(const double *v, size_t n, const cva_tiers_opts *o, 
 /* ------------------------------------------------------------------------ */
 /* The bare-value sort                                                       */
 
+/* A finished run of keys in their final place: decoded in place into the
+   descending values (keys of −v ascending), while the run is in cache. */
+static void decode_run(uint64_t *x, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        const double d = -cva__tiers_unkey(x[i]) + 0.0;
+        memcpy(x + i, &d, sizeof d);
+    }
+}
+
 /* Keys x[0..n) agree on every bit at or above `shift`; sort them ascending into
-   x (want_x) or y, the other array serving as scratch. MSD radix: a histogram of
-   the next digit (11 bits for large buckets, 8 below 2^16), a scatter into the
-   other array, then each bucket on its own while it is in cache; a digit every
-   key shares costs a histogram pass and no scatter; runs of at most 32 keys
-   end in an insertion sort. hist: MSD_HIST counts per remaining level. */
+   x (want_x) or y, the other array serving as scratch, and decode them there
+   (decode_run). MSD radix: a histogram of the next digit (11 bits for large
+   buckets, 8 below 2^16), a scatter into the other array, then each bucket on
+   its own while it is in cache; a digit every key shares costs a histogram
+   pass and no scatter; runs of at most 32 keys end in an insertion sort.
+   hist: MSD_HIST counts per remaining level. */
 static void msd_sort(uint64_t *x, uint64_t *y, size_t n, unsigned shift, int want_x, size_t *hist)
 {
     while (n > 32 && shift > 0) {
@@ -278,45 +292,64 @@ static void msd_sort(uint64_t *x, uint64_t *y, size_t n, unsigned shift, int wan
         }
         if (!want_x)
             memcpy(y, x, n * sizeof *x);
+        decode_run(want_x ? x : y, n);
     }
 }
 
-/* The descending values alone (no order): the keys of −v sorted ascending by
-   msd_sort and decoded in place. The values come out exactly as sort_desc
-   leaves them (ties are equal values, −0 is +0), so every figure computed from
-   them is the same bit for bit; the work is a key pass, a scatter by the top
-   11 bits (sign and exponent) and in-cache work per bucket. */
+/* The descending values of v into out (n doubles, used as the key array) with
+   scratch t (n keys) and the histograms hist (MSD_TOP + MSD_LEVELS·MSD_HIST).
+   One pass makes the keys of −v and counts their top 16 bits (sign, exponent,
+   4 mantissa bits: a few hundred buckets of a money column), one scatter puts
+   them into bucket order in t, then msd_sort finishes each bucket in cache and
+   decodes it into out. The values come out exactly as sort_desc leaves them
+   (ties are equal values, −0 is +0), so every figure computed from them is the
+   same bit for bit. */
+static void values_desc(const double *v, size_t n, double *out, uint64_t *t, size_t *hist)
+{
+    uint64_t *a = (uint64_t *)(void *)out;
+    size_t i, b, sum = 0, lo;
+    memset(hist, 0, MSD_TOP * sizeof *hist);
+    for (i = 0; i < n; i++) {
+        const uint64_t k = cva__tiers_key(-v[i]);
+        a[i] = k;
+        hist[k >> 48]++;
+    }
+    if (n == 0)
+        return;
+    if (hist[a[0] >> 48] == n) { /* one top digit: sort the rest in place */
+        msd_sort(a, t, n, 48, 1, hist + MSD_TOP);
+        return;
+    }
+    for (b = 0; b < MSD_TOP; b++) {
+        const size_t c = b + 1 < MSD_TOP ? hist[b] : 0;
+        hist[b] = sum;
+        sum += c;
+    }
+    for (i = 0; i < n; i++)
+        t[hist[a[i] >> 48]++] = a[i];
+    for (b = 0, lo = 0; b + 1 < MSD_TOP; b++) {
+        const size_t hi = hist[b];
+        if (hi > lo)
+            msd_sort(t + lo, a + lo, hi - lo, 48, 0, hist + MSD_TOP);
+        lo = hi;
+    }
+}
+
+/* The descending values alone (no order) in the workspace (or an allocation). */
 static cva_status sort_values_desc(const double *v, size_t n, const cva_tiers_opts *o, cva__tiers_ranking *r,
                                    cva_diag *diag)
 {
-    uint64_t *a, *t, or_ = 0, and_ = ~UINT64_C(0);
-    size_t *hist, i, need;
+    uint64_t *a;
+    size_t need;
     void *p;
     cva_status st;
-    unsigned shift;
     if (!ws_values_bytes(n, &need))
         return cva__report(diag, CVA_E_OVERFLOW, 0, 0, -1, 0, "too many values to sort");
     st = ws_take(o, need, &p, &r->owned, diag);
     if (st != CVA_OK)
         return st;
     a = (uint64_t *)p;
-    t = a + n;
-    hist = (size_t *)(void *)(t + n);
-    for (i = 0; i < n; i++) {
-        const uint64_t k = cva__tiers_key(-v[i]);
-        a[i] = k;
-        or_ |= k;
-        and_ &= k;
-    }
-    /* bits above the highest one that differs are the same for every key */
-    shift = 0;
-    while (shift < 64 && ((or_ ^ and_) >> shift) != 0)
-        shift++;
-    msd_sort(a, t, n, shift, 1, hist);
-    for (i = 0; i < n; i++) {
-        const double x = -cva__tiers_unkey(a[i]) + 0.0;
-        memcpy(a + i, &x, sizeof x);
-    }
+    values_desc(v, n, (double *)(void *)a, a + n, (size_t *)(void *)(a + 2 * (n ? n : 1)));
     r->sorted = (const double *)(void *)a;
     return CVA_OK;
 }
@@ -408,6 +441,18 @@ cva_status cva_value_order(const double *value, size_t n, const cva_tiers_opts *
         return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)bad, 0, "value is NaN or infinite");
     if (n == 0)
         return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
+    if (!order && sorted) { /* straight into the caller's array: n keys of scratch */
+        void *p, *owned;
+        const size_t need = n * sizeof(uint64_t) + (MSD_TOP + MSD_LEVELS * MSD_HIST) * sizeof(size_t) + 16;
+        if (n > SIZE_MAX / 4 / sizeof(uint64_t))
+            return cva__report(diag, CVA_E_OVERFLOW, 0, 0, -1, 0, "too many values to sort");
+        st = ws_take(&o, need, &p, &owned, diag);
+        if (st != CVA_OK)
+            return st;
+        values_desc(value, n, sorted, (uint64_t *)p, (size_t *)(void *)((uint64_t *)p + n));
+        cva__free(o.alloc, owned);
+        return cva__report(diag, CVA_OK, 0, 0, -1, 0, NULL);
+    }
     if (order) {
         st = cva__tiers_rank(value, n, &o, 0, &r, diag);
     } else {
