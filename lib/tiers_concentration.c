@@ -16,6 +16,25 @@ static cva_status prologue(const double *v, size_t n, const cva_tiers_opts *opts
     if (st != CVA_OK)
         return st;
     *negative = 0;
+    if ((o->flags & CVA_TIERS_PRESORTED) && !o->order) {
+        /* the order check in the same pass as the finite check (a NaN or an
+           infinity anywhere still comes first, as in two passes) */
+        int neg = 0;
+        size_t unsorted = 0;
+        for (i = 0; i < n; i++) {
+            if (!isfinite(v[i]))
+                return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0, "value is NaN or infinite");
+            neg |= v[i] < 0.0;
+            if (i > 0 && unsorted == 0 && v[i - 1] < v[i])
+                unsorted = i;
+        }
+        *negative = neg;
+        if (unsorted)
+            return cva__report(diag, CVA_E_BADARG, 1, CVA_OPT_TIERS_FLAGS, (int64_t)unsorted, 0,
+                               "CVA_TIERS_PRESORTED: the values are not in descending order");
+        r->sorted = v; /* the ranking is the array order: nothing to free */
+        return CVA_OK;
+    }
     for (i = 0; i < n; i++) {
         if (!isfinite(v[i]))
             return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0, "value is NaN or infinite");
