@@ -298,9 +298,9 @@ static void msd_sort(uint64_t *x, uint64_t *y, size_t n, unsigned shift, int wan
 
 /* The descending values of v into out (n doubles, used as the key array) with
    scratch t (n keys) and the histograms hist (MSD_TOP + MSD_LEVELS·MSD_HIST).
-   One pass makes the keys of −v and counts their top 16 bits (sign, exponent,
-   4 mantissa bits: a few hundred buckets of a money column), one scatter puts
-   them into bucket order in t, then msd_sort finishes each bucket in cache and
+   One pass counts the top 16 bits of the keys of −v (sign, exponent, 4
+   mantissa bits: a few hundred buckets of a money column), one scatter makes
+   the keys again and puts them into bucket order in t, then msd_sort finishes each bucket in cache and
    decodes it into out. The values come out exactly as sort_desc leaves them
    (ties are equal values, −0 is +0), so every figure computed from them is the
    same bit for bit. */
@@ -309,14 +309,13 @@ static void values_desc(const double *v, size_t n, double *out, uint64_t *t, siz
     uint64_t *a = (uint64_t *)(void *)out;
     size_t i, b, sum = 0, lo;
     memset(hist, 0, MSD_TOP * sizeof *hist);
-    for (i = 0; i < n; i++) {
-        const uint64_t k = cva__tiers_key(-v[i]);
-        a[i] = k;
-        hist[k >> 48]++;
-    }
+    for (i = 0; i < n; i++) /* the keys are made again by the scatter: one write and read fewer */
+        hist[cva__tiers_key(-v[i]) >> 48]++;
     if (n == 0)
         return;
-    if (hist[a[0] >> 48] == n) { /* one top digit: sort the rest in place */
+    if (hist[cva__tiers_key(-v[0]) >> 48] == n) { /* one top digit: sort the rest in place */
+        for (i = 0; i < n; i++)
+            a[i] = cva__tiers_key(-v[i]);
         msd_sort(a, t, n, 48, 1, hist + MSD_TOP);
         return;
     }
@@ -325,8 +324,10 @@ static void values_desc(const double *v, size_t n, double *out, uint64_t *t, siz
         hist[b] = sum;
         sum += c;
     }
-    for (i = 0; i < n; i++)
-        t[hist[a[i] >> 48]++] = a[i];
+    for (i = 0; i < n; i++) {
+        const uint64_t k = cva__tiers_key(-v[i]);
+        t[hist[k >> 48]++] = k;
+    }
     for (b = 0, lo = 0; b + 1 < MSD_TOP; b++) {
         const size_t hi = hist[b];
         if (hi > lo)
