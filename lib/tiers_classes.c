@@ -4,15 +4,19 @@
  * from exports, the seed's diagnostics, per-label statistics.
  * SPDX-License-Identifier: MIT
  */
+#include "cpu_internal.h"
 #include "tiers_internal.h"
 
-/* Options, NULL checks for value/out, finite values, ranking. */
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#define TIERS_HAVE_AVX2 1
+#endif
+
+/* Options, NULL checks for value/out, finite values. */
 static cva_status prologue(const double *v, size_t n, void *out, int out_arg, const cva_tiers_opts *opts,
-                           cva_tiers_opts *o, cva__tiers_ranking *r, cva_diag *diag)
+                           cva_tiers_opts *o, cva_diag *diag)
 {
     size_t bad;
     cva_status st;
-    memset(r, 0, sizeof *r);
     if (n > 0 && (!v || !out))
         return cva__report(diag, CVA_E_NULLPTR, !v ? 1 : out_arg, 0, -1, 0, NULL);
     st = cva__tiers_opts(opts, o, diag);
@@ -21,69 +25,237 @@ static cva_status prologue(const double *v, size_t n, void *out, int out_arg, co
     bad = cva__tiers_first_nonfinite(v, n);
     if (bad < n)
         return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)bad, 0, "value is NaN or infinite");
-    if (n == 0)
-        return CVA_OK;
-    return cva__tiers_rank(v, n, o, 1, r, diag);
+    return CVA_OK;
 }
 
-/* Equal values on both sides of the boundary after the first b of the ranking? */
-static int tie_at(const double *sorted, size_t n, size_t b)
+/* The boundary after the first b of the descending ranking (ties by lower
+   index): customer i is among them iff v_i > t, or v_i == t and i <= j, with
+   (t, j) the value and index at rank b. tie: rank b + 1 holds the same value. */
+typedef struct tier_bound {
+    size_t b;
+    double t;
+    int64_t j;
+    int tie;
+} tier_bound;
+
+/* The labelling passes compute the codes without branches (a branch on the
+   value mispredicts for a fifth of the customers; at 10^7 values these passes
+   were most of the time of cva_grade and cva_value_classes). */
+typedef char tiers_codes_check[(CVA_TIER_SMALL - CVA_TIER_KEY == 2 && CVA_TIER_SMALL - CVA_TIER_ORDINARY == 1 &&
+                                CVA_TIER_OTHER - CVA_TIER_MVC == 2 && CVA_TIER_OTHER - CVA_TIER_BZ == 3 &&
+                                CVA_TIER_IRON - CVA_TIER_PLATINUM == 2 && CVA_TIER_IRON - CVA_TIER_GOLD == 1 &&
+                                CVA_TIER_LEAD - CVA_TIER_IRON == 1)
+                                   ? 1
+                                   : -1];
+
+/*
+ * Runs of customers with one comparison per bound. Customer i is above bound q
+ * iff x > t_q, or x == t_q and i <= j_q; so for i <= j_q it is x >= t_q, i.e.
+ * x > the largest double below t_q (nextafter), and for i > j_q it is x > t_q.
+ * The cut points j_q + 1 split [0, n) into at most nb + 1 runs, and inside a
+ * run each bound is a single x > thr: loops the compiler vectorises. A bound
+ * at rank 0 (t = +Inf, j = −1) keeps everybody out.
+ */
+#define TIERS_MAX_BOUNDS 2
+typedef struct tier_runs {
+    size_t cut[TIERS_MAX_BOUNDS + 2];
+    int nc;
+} tier_runs;
+
+static void make_runs(const tier_bound *B, int nb, size_t n, tier_runs *R)
 {
-    return b > 0 && b < n && cva__tiers_eq(sorted[b - 1], sorted[b]);
+    int q, k;
+    R->nc = 0;
+    R->cut[R->nc++] = 0;
+    for (q = 0; q < nb; q++) {
+        const size_t c = B[q].j < 0 ? 0 : (size_t)B[q].j + 1 > n ? n : (size_t)B[q].j + 1;
+        R->cut[R->nc++] = c;
+    }
+    R->cut[R->nc++] = n;
+    for (q = 1; q < R->nc; q++) /* insertion sort of at most 4 */
+        for (k = q; k > 0 && R->cut[k - 1] > R->cut[k]; k--) {
+            const size_t t = R->cut[k];
+            R->cut[k] = R->cut[k - 1];
+            R->cut[k - 1] = t;
+        }
+}
+
+/* The threshold of bound B for the run starting at lo. */
+static double run_thr(const tier_bound *B, size_t lo)
+{
+    return B->j >= 0 && (int64_t)lo <= B->j ? nextafter(B->t, -CVA_INF) : B->t;
+}
+
+/* The labelling kernels: one run, thresholds fixed (make_runs). Built twice,
+   for the baseline and with AVX2 (chosen per call with cva__cpu_avx2(), as
+   the RFM kernels): SSE2 has no vector form of a double compare into int32. */
+#define TIERS_GRADE_BODY                                                                       \
+    {                                                                                          \
+        size_t i;                                                                              \
+        for (i = lo; i < hi; i++) {                                                            \
+            const double x = v[i];                                                             \
+            out[i] = CVA_TIER_SMALL - (x > t1) - (x > t2); /* KEY = SMALL − 2, ORD = SMALL − 1 */ \
+        }                                                                                      \
+    }
+#define TIERS_PYRAMID_BODY                                                                     \
+    {                                                                                          \
+        size_t i;                                                                              \
+        for (i = lo; i < hi; i++) {                                                            \
+            const double x = v[i];                                                             \
+            const int pos = x > 0.0;                                                           \
+            /* PLATINUM = IRON − 2, GOLD = IRON − 1, LEAD = IRON + 1 */                        \
+            out[i] = CVA_TIER_IRON - (pos & (x > t1)) - (pos & (x > t2)) + (lead & (x < 0.0));  \
+        }                                                                                      \
+    }
+#define TIERS_CLASS_BODY                                                                       \
+    {                                                                                          \
+        size_t i;                                                                              \
+        for (i = lo; i < hi; i++) {                                                            \
+            const double x = v[i];                                                             \
+            /* above the bound and BZ never both; MVC = OTHER − 2, BZ = OTHER − 3 */           \
+            out[i] = CVA_TIER_OTHER - 2 * (x > t1) - 3 * (bz & (x < t2));                      \
+        }                                                                                      \
+    }
+#define TIERS_KARGS                                                                            \
+    const double *CVA_RESTRICT v, int32_t *CVA_RESTRICT out, size_t lo, size_t hi, double t1, double t2
+
+static void grade_run(TIERS_KARGS) TIERS_GRADE_BODY
+static void pyramid_run(TIERS_KARGS, int lead) TIERS_PYRAMID_BODY
+static void class_run(TIERS_KARGS, int bz) TIERS_CLASS_BODY
+#ifdef TIERS_HAVE_AVX2
+__attribute__((target("avx2"))) static void grade_run_avx2(TIERS_KARGS) TIERS_GRADE_BODY
+__attribute__((target("avx2"))) static void pyramid_run_avx2(TIERS_KARGS, int lead) TIERS_PYRAMID_BODY
+__attribute__((target("avx2"))) static void class_run_avx2(TIERS_KARGS, int bz) TIERS_CLASS_BODY
+#define TIERS_AVX2() cva__cpu_avx2()
+#else
+#define grade_run_avx2 grade_run
+#define pyramid_run_avx2 pyramid_run
+#define class_run_avx2 class_run
+#define TIERS_AVX2() 0
+#endif
+
+/* The bounds at ranks B[q].b (ascending, each <= n, n >= 1). With a caller
+   order or CVA_TIERS_PRESORTED they are read off that ranking; otherwise the
+   selection engine finds them (select_internal.h, rule CVA__SEL_RANK): a
+   histogram pass and a gather of the few buckets that hold them, no sort. */
+static cva_status find_bounds(const double *v, size_t n, const cva_tiers_opts *o, tier_bound *B, int nb,
+                              cva_diag *diag)
+{
+    int q;
+    cva_status st;
+    for (q = 0; q < nb; q++) {
+        B[q].t = CVA_INF;
+        B[q].j = -1;
+        B[q].tie = 0;
+    }
+    if ((o->flags & CVA_TIERS_PRESORTED) || o->order) {
+        cva__tiers_ranking r;
+        st = cva__tiers_rank(v, n, o, 1, &r, diag);
+        if (st != CVA_OK)
+            return st;
+        for (q = 0; q < nb; q++) {
+            const size_t b = B[q].b;
+            if (b == 0)
+                continue;
+            B[q].t = r.sorted[b - 1];
+            B[q].j = (int64_t)CVA__TIERS_AT(r, b - 1);
+            B[q].tie = b < n && cva__tiers_eq(r.sorted[b], B[q].t);
+        }
+        cva__tiers_rank_free(&r);
+        return CVA_OK;
+    }
+    {
+        cva__selws w;
+        cva__sel_spec spec;
+        cva__sel_result res;
+        int ok, f = 0;
+        memset(&spec, 0, sizeof spec);
+        /* every value is kept (m = n), so rank b is also the rule FLOOR with
+           a = b − 1 over d = n − 1: ⌊(n − 1)(b − 1)/(n − 1)⌋ + 1 = b. That rule
+           may take the sampled path (one vectorised counting pass); RANK
+           always takes the two-pass histogram path. */
+        spec.rule = n >= 2 ? CVA__SEL_FLOOR : CVA__SEL_RANK;
+        spec.den = n >= 2 ? (uint64_t)(n - 1) : 1;
+        spec.want_index = 1;
+        spec.kernel = CVA_KERNEL_AUTO;
+        for (q = 0; q < nb; q++)
+            if (B[q].b > 0)
+                spec.num[spec.nf++] = (uint64_t)B[q].b - (n >= 2 ? 1 : 0);
+        if (spec.nf == 0)
+            return CVA_OK;
+        st = cva__tiers_selws(o, n, &w, diag);
+        if (st != CVA_OK)
+            return st;
+        ok = cva__select(v, v, n, -1.0, &spec, &w, NULL, &res);
+        cva__selws_free(&w);
+        if (!ok || res.nr != (size_t)spec.nf)
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+        for (q = 0; q < nb; q++) {
+            if (B[q].b == 0)
+                continue;
+            B[q].t = -res.val[f] + 0.0;
+            B[q].j = res.idx[f];
+            B[q].tie = res.tie[f];
+            f++;
+        }
+        return CVA_OK;
+    }
 }
 
 cva_status cva_grade(const double *value, size_t n, const cva_tiers_opts *opts, int32_t *grade, cva_diag *diag)
 {
     cva_tiers_opts o;
-    cva__tiers_ranking r;
-    size_t i, b1, b2;
-    int ties;
-    cva_status st = prologue(value, n, grade, 4, opts, &o, &r, diag);
+    tier_bound B[2];
+    tier_runs R;
+    int ties, r, avx2;
+    cva_status st = prologue(value, n, grade, 4, opts, &o, diag);
     if (st != CVA_OK)
         return st;
     if (n == 0)
         return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
-    b1 = cva__tiers_count(o.grade_shares[0], n);
-    b2 = cva__tiers_count(o.grade_shares[0] + o.grade_shares[1], n);
-    for (i = 0; i < n; i++)
-        grade[CVA__TIERS_AT(r, i)] = i < b1 ? CVA_TIER_KEY : i < b2 ? CVA_TIER_ORDINARY : CVA_TIER_SMALL;
-    ties = tie_at(r.sorted, n, b1) || tie_at(r.sorted, n, b2);
-    cva__tiers_rank_free(&r);
+    memset(B, 0, sizeof B);
+    B[0].b = cva__tiers_count(o.grade_shares[0], n);
+    B[1].b = cva__tiers_count(o.grade_shares[0] + o.grade_shares[1], n);
+    st = find_bounds(value, n, &o, B, 2, diag);
+    if (st != CVA_OK)
+        return st;
+    make_runs(B, 2, n, &R);
+    avx2 = TIERS_AVX2();
+    for (r = 0; r + 1 < R.nc; r++) { /* above B[0] implies above B[1] (b1 <= b2) */
+        const double t1 = run_thr(&B[0], R.cut[r]), t2 = run_thr(&B[1], R.cut[r]);
+        (avx2 ? grade_run_avx2 : grade_run)(value, grade, R.cut[r], R.cut[r + 1], t1, t2);
+    }
+    ties = B[0].tie || B[1].tie;
     return cva__report(diag, ties ? CVA_W_TIES : CVA_OK, 0, 0, -1, 0, NULL);
 }
 
 cva_status cva_pyramid(const double *value, size_t n, const cva_tiers_opts *opts, int32_t *tier, cva_diag *diag)
 {
     cva_tiers_opts o;
-    cva__tiers_ranking r;
-    size_t i, b1, b2;
-    int ties, lead;
-    cva_status st = prologue(value, n, tier, 4, opts, &o, &r, diag);
+    tier_bound B[2];
+    tier_runs R;
+    int ties, lead, r, avx2;
+    cva_status st = prologue(value, n, tier, 4, opts, &o, diag);
     if (st != CVA_OK)
         return st;
     if (n == 0)
         return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
     lead = o.value_kind != CVA_VALUE_REVENUE;
-    b1 = cva__tiers_count(o.pyramid_shares[0], n);
-    b2 = cva__tiers_count(o.pyramid_shares[0] + o.pyramid_shares[1], n);
-    for (i = 0; i < n; i++) {
-        const uint64_t k = CVA__TIERS_AT(r, i);
-        const double x = r.sorted[i];
-        int32_t t;
-        if (lead && x < 0.0)
-            t = CVA_TIER_LEAD;
-        else if (x > 0.0 && i < b1)
-            t = CVA_TIER_PLATINUM;
-        else if (x > 0.0 && i < b2)
-            t = CVA_TIER_GOLD;
-        else
-            t = CVA_TIER_IRON;
-        tier[k] = t;
+    memset(B, 0, sizeof B);
+    B[0].b = cva__tiers_count(o.pyramid_shares[0], n);
+    B[1].b = cva__tiers_count(o.pyramid_shares[0] + o.pyramid_shares[1], n);
+    st = find_bounds(value, n, &o, B, 2, diag);
+    if (st != CVA_OK)
+        return st;
+    make_runs(B, 2, n, &R);
+    avx2 = TIERS_AVX2();
+    for (r = 0; r + 1 < R.nc; r++) {
+        const double t1 = run_thr(&B[0], R.cut[r]), t2 = run_thr(&B[1], R.cut[r]);
+        (avx2 ? pyramid_run_avx2 : pyramid_run)(value, tier, R.cut[r], R.cut[r + 1], t1, t2, lead);
     }
-    /* a tie only matters where it separates two different tiers */
-    ties = (tie_at(r.sorted, n, b1) && r.sorted[b1] > 0.0) ||
-           (tie_at(r.sorted, n, b2) && r.sorted[b2] > 0.0);
-    cva__tiers_rank_free(&r);
+    /* a tie only matters where it separates two different tiers (the tied
+       value is the one at the boundary) */
+    ties = (B[0].tie && B[0].t > 0.0) || (B[1].tie && B[1].t > 0.0);
     return cva__report(diag, ties ? CVA_W_TIES : CVA_OK, 0, 0, -1, 0, NULL);
 }
 
@@ -146,12 +318,14 @@ cva_status cva_value_classes(const double *value, const double *potential, const
                              cva_diag *diag)
 {
     cva_tiers_opts o;
-    cva__tiers_ranking r;
+    tier_bound B;
+    tier_runs R;
+    int q, avx2;
     double *pot = NULL;
     cva__kv *g = NULL;
-    size_t i, m, taken, n_mvc, n_mgc, ng = 0;
+    size_t i, m, n_elig, n_mvc, n_mgc, ng = 0;
     int ties = 0, bz;
-    cva_status st = prologue(value, n, cls, 7, opts, &o, &r, diag);
+    cva_status st = prologue(value, n, cls, 7, opts, &o, diag);
     if (st != CVA_OK)
         return st;
     if (n > 0) {
@@ -161,18 +335,15 @@ cva_status cva_value_classes(const double *value, const double *potential, const
                            : src == CVA_POT_PEER_QUANTILE             ? (const void *)group
                                                                       : (const void *)value;
         if (!need) {
-            cva__tiers_rank_free(&r);
             return cva__report(diag, CVA_E_NULLPTR,
                                src == CVA_POT_SHARE_OF_WALLET ? 3 : src == CVA_POT_PEER_QUANTILE ? 4 : 2,
                                CVA_OPT_TIERS_POTENTIAL, -1, 0, "the potential source needs its array");
         }
         for (i = 0; i < n; i++) {
             if ((src == CVA_POT_CALLER || src == CVA_POT_MODEL) && isinf(potential[i])) {
-                cva__tiers_rank_free(&r);
                 return cva__report(diag, CVA_E_NONFINITE, 2, 0, (int64_t)i, 0, "potential is infinite");
             }
             if (src == CVA_POT_SHARE_OF_WALLET && isinf(sow[i])) {
-                cva__tiers_rank_free(&r);
                 return cva__report(diag, CVA_E_NONFINITE, 3, 0, (int64_t)i, 0, "share of wallet is infinite");
             }
         }
@@ -189,7 +360,6 @@ cva_status cva_value_classes(const double *value, const double *potential, const
         if (!potential_out)
             cva__free(o.alloc, pot);
         cva__free(o.alloc, g);
-        cva__tiers_rank_free(&r);
         return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
     }
     switch (o.potential) {
@@ -207,7 +377,6 @@ cva_status cva_value_classes(const double *value, const double *potential, const
             if (!potential_out)
                 cva__free(o.alloc, pot);
             cva__free(o.alloc, g);
-            cva__tiers_rank_free(&r);
             return st;
         }
         break;
@@ -215,35 +384,36 @@ cva_status cva_value_classes(const double *value, const double *potential, const
         for (i = 0; pot && i < n; i++)
             pot[i] = CVA_NAN;
     }
-    /* 1. BZ; 2. MVC down the ranking among the rest with value > 0 */
+    /* 1. BZ; 2. MVC: the customers that are not BZ and have value > 0 are a
+       prefix of the descending ranking (the values above a threshold), so the
+       MVC are its first min(n_mvc, eligible): one bound, no sort */
     bz = o.value_kind != CVA_VALUE_REVENUE;
     n_mvc = cva__tiers_count(o.mvc_share, n);
     n_mgc = cva__tiers_count(o.mgc_share, n);
-    taken = 0;
-    for (i = 0; i < n; i++) {
-        const uint64_t k = CVA__TIERS_AT(r, i);
-        const double x = r.sorted[i];
-        if (bz && x < o.bz_threshold) {
-            cls[k] = CVA_TIER_BZ;
-        } else if (x > 0.0 && taken < n_mvc) {
-            cls[k] = CVA_TIER_MVC;
-            taken++;
-            if (taken == n_mvc) {
-                /* the next eligible customer with the same value is split off */
-                size_t j;
-                for (j = i + 1; j < n; j++) {
-                    const double y = r.sorted[j];
-                    if (bz && y < o.bz_threshold)
-                        continue;
-                    ties |= y > 0.0 && cva__tiers_eq(y, x);
-                    break;
-                }
-            }
-        } else {
-            cls[k] = CVA_TIER_OTHER;
-        }
+    n_elig = 0;
+    {
+        const double lo = bz && o.bz_threshold > 0.0 ? o.bz_threshold : 0.0; /* eligible: x > 0, x >= thr */
+        const int strict = !(bz && o.bz_threshold > 0.0);
+        for (i = 0; i < n; i++)
+            n_elig += (size_t)(strict ? value[i] > lo : value[i] >= lo);
     }
-    cva__tiers_rank_free(&r);
+    memset(&B, 0, sizeof B);
+    B.b = n_mvc < n_elig ? n_mvc : n_elig;
+    st = find_bounds(value, n, &o, &B, 1, diag);
+    if (st != CVA_OK) {
+        if (!potential_out && o.potential != CVA_POT_NONE)
+            cva__free(o.alloc, pot);
+        cva__free(o.alloc, g);
+        return st;
+    }
+    make_runs(&B, 1, n, &R);
+    avx2 = TIERS_AVX2();
+    for (q = 0; q + 1 < R.nc; q++) {
+        const double t = run_thr(&B, R.cut[q]);
+        (avx2 ? class_run_avx2 : class_run)(value, cls, R.cut[q], R.cut[q + 1], t, o.bz_threshold, bz);
+    }
+    /* the next eligible customer after the last MVC has the same value */
+    ties = B.b > 0 && B.b == n_mvc && B.tie && B.t > 0.0;
     /* 3. MGC: the rest with a positive gap, top n_mgc by gap (ties by index) */
     for (i = 0; g && i < n; i++) {
         if (cls[i] == CVA_TIER_OTHER && !isnan(pot[i])) {

@@ -16,6 +16,25 @@ static cva_status prologue(const double *v, size_t n, const cva_tiers_opts *opts
     if (st != CVA_OK)
         return st;
     *negative = 0;
+    if ((o->flags & CVA_TIERS_PRESORTED) && !o->order) {
+        /* the order check in the same pass as the finite check (a NaN or an
+           infinity anywhere still comes first, as in two passes) */
+        int neg = 0;
+        size_t unsorted = 0;
+        for (i = 0; i < n; i++) {
+            if (!isfinite(v[i]))
+                return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0, "value is NaN or infinite");
+            neg |= v[i] < 0.0;
+            if (i > 0 && unsorted == 0 && v[i - 1] < v[i])
+                unsorted = i;
+        }
+        *negative = neg;
+        if (unsorted)
+            return cva__report(diag, CVA_E_BADARG, 1, CVA_OPT_TIERS_FLAGS, (int64_t)unsorted, 0,
+                               "CVA_TIERS_PRESORTED: the values are not in descending order");
+        r->sorted = v; /* the ranking is the array order: nothing to free */
+        return CVA_OK;
+    }
     for (i = 0; i < n; i++) {
         if (!isfinite(v[i]))
             return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0, "value is NaN or infinite");
@@ -131,6 +150,9 @@ cva_status cva_lorenz(const double *value, size_t n, const cva_tiers_opts *opts,
     return cva__report(diag, negative && !pp ? CVA_W_NEGATIVE : CVA_OK, 0, 0, -1, 0, NULL);
 }
 
+/* Most fractions of the one-pass cva_top_share (more: two walks). */
+#define SHARE_FUSED_MAX 32
+
 /* p·n split into a count and a fraction; within 1e-9 of an integer counts as it. */
 static void split_pn(double p, size_t n, size_t *k, double *frac)
 {
@@ -170,6 +192,45 @@ cva_status cva_top_share(const double *value, size_t n, const double *p, size_t 
         return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
     }
     pp = (o.flags & CVA_TIERS_GINI_POSITIVE_PART) != 0;
+    if (np <= SHARE_FUSED_MAX) {
+        /* one pass with two independent chains (the CPU overlaps them): S over
+           the ascending order, C down the descending one, its value kept at each
+           count k wanted. Same sums, in the same orders, as the two walks below. */
+        size_t ks[SHARE_FUSED_MAX], kj[SHARE_FUSED_MAX], nk = 0, next = 0, q;
+        double fr[SHARE_FUSED_MAX], cval[SHARE_FUSED_MAX];
+        for (j = 0; j < np; j++) {
+            split_pn(p[j], n, &kj[j], &fr[j]);
+            if (kj[j] > 0) {
+                for (q = 0; q < nk && ks[q] < kj[j]; q++)
+                    ;
+                if (q == nk || ks[q] != kj[j]) {
+                    memmove(ks + q + 1, ks + q, (nk - q) * sizeof *ks);
+                    ks[q] = kj[j];
+                    nk++;
+                }
+            }
+        }
+        for (i = 0; i < n; i++) {
+            cva__ksum_add(&S, clip(r.sorted[n - 1 - i], pp));
+            if (next < nk) {
+                cva__ksum_add(&C, clip(r.sorted[i], pp));
+                if (i + 1 == ks[next])
+                    cval[next++] = cva__ksum_value(&C);
+            }
+        }
+        s = cva__ksum_value(&S);
+        for (j = 0; j < np; j++) {
+            double val = 0.0;
+            for (q = 0; q < nk; q++)
+                if (ks[q] == kj[j])
+                    val = cval[q];
+            if (fr[j] > 0.0)
+                val += fr[j] * clip(r.sorted[kj[j]], pp);
+            share[j] = cva__tiers_eq(s, 0.0) ? CVA_NAN : val / s;
+        }
+        cva__tiers_rank_free(&r);
+        return cva__report(diag, negative && !pp ? CVA_W_NEGATIVE : CVA_OK, 0, 0, -1, 0, NULL);
+    }
     for (i = n; i > 0; i--)
         cva__ksum_add(&S, clip(r.sorted[i - 1], pp));
     s = cva__ksum_value(&S);
@@ -203,7 +264,7 @@ cva_status cva_whale_curve(const double *profit, size_t n, const cva_tiers_opts 
 {
     cva_tiers_opts o;
     cva__tiers_ranking r;
-    cva__ksum S = {0.0, 0.0}, C = {0.0, 0.0}, D = {0.0, 0.0};
+    cva__ksum C = {0.0, 0.0}, D = {0.0, 0.0};
     int negative;
     size_t i, neg = 0, peak = 0;
     cva_status st;
@@ -222,18 +283,16 @@ cva_status cva_whale_curve(const double *profit, size_t n, const cva_tiers_opts 
         stats->profit_destroyed = CVA_NAN;
         return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
     }
+    /* one pass: C_k (the peak, and cum), the negatives; C_n is the total Π,
+       summed in the same order as a separate pass would. W_k = C_k / Π after. */
     for (i = 0; i < n; i++) {
         const double x = r.sorted[i];
-        cva__ksum_add(&S, x);
+        double c;
+        cva__ksum_add(&C, x);
         if (x < 0.0) {
             neg++;
             cva__ksum_add(&D, x);
         }
-    }
-    total = cva__ksum_value(&S);
-    for (i = 0; i < n; i++) {
-        double c;
-        cva__ksum_add(&C, r.sorted[i]);
         c = cva__ksum_value(&C);
         if (i == 0 || c > best) {
             best = c;
@@ -241,9 +300,13 @@ cva_status cva_whale_curve(const double *profit, size_t n, const cva_tiers_opts 
         }
         if (cum)
             cum[i] = c;
-        if (whale)
-            whale[i] = total > 0.0 ? c / total : CVA_NAN;
+        else if (whale)
+            whale[i] = c;
     }
+    total = cva__ksum_value(&C);
+    if (whale)
+        for (i = 0; i < n; i++)
+            whale[i] = total > 0.0 ? (cum ? cum[i] : whale[i]) / total : CVA_NAN;
     cva__tiers_rank_free(&r);
     stats->peak_index = (int64_t)peak;
     stats->total = total;

@@ -7,6 +7,7 @@
 
 #include "cva_internal.h"
 #include "cva/tiers.h"
+#include "select_internal.h"
 
 /* Guard of every share-to-count rule: ceil(share·n − 1e-9). */
 #define TIERS_EPS 1e-9
@@ -42,6 +43,11 @@ cva_status cva__tiers_rank(const double *v, size_t n, const cva_tiers_opts *o, i
 cva_status cva__tiers_rank_values(const double *v, size_t n, const cva_tiers_opts *o, cva__tiers_ranking *r,
                                   cva_diag *diag);
 void cva__tiers_rank_free(cva__tiers_ranking *r);
+
+/* A selection workspace in o->work (CVA_E_WORKSPACE_TOO_SMALL when it is
+   smaller than cva_tiers_workspace_size(n, CVA_TIERS_WS_ALL)) or allocating;
+   release with cva__selws_free(). */
+cva_status cva__tiers_selws(const cva_tiers_opts *o, size_t n, cva__selws *w, cva_diag *diag);
 
 /* Index of the i-th largest value (order NULL: the array is presorted). */
 #define CVA__TIERS_AT(r, i) ((r).order ? (r).order[i] : (uint64_t)(i))

@@ -22,6 +22,8 @@ static const cva_tiers_opts tiers_defaults = {
     .cost_per_customer = 0.0,
     .order = NULL,
     .alloc = NULL,
+    .work = NULL,
+    .work_size = 0,
 };
 
 cva_status cva_tiers_opts_init_defaults(cva_tiers_opts *opts, size_t struct_size)
@@ -101,23 +103,114 @@ size_t cva__tiers_count(double share, size_t n)
     return (size_t)c;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Caller workspace                                                          */
+
+/* The bare-value sort: keys, their scratch, the 16-bit top histogram and one
+   histogram per further MSD level. */
+#define MSD_LEVELS 10
+#define MSD_HIST 2049u
+#define MSD_TOP (((size_t)1 << 16) + 1)
+
+static int ws_values_bytes(size_t n, size_t *bytes)
+{
+    const size_t m = n ? n : 1;
+    if (m > (SIZE_MAX / 2 - ((size_t)1 << 20)) / (2 * sizeof(uint64_t)))
+        return 0;
+    *bytes = 2 * m * sizeof(uint64_t) + (MSD_TOP + MSD_LEVELS * MSD_HIST) * sizeof(size_t) + 16;
+    return 1;
+}
+
+/* The (key, index) pair sort (cva_value_order with an order, the diagnostics). */
+static int ws_pairs_bytes(size_t n, size_t *bytes)
+{
+    const size_t m = n ? n : 1;
+    if (m > (SIZE_MAX / 2 - ((size_t)1 << 20)) / (2 * sizeof(cva__kv)))
+        return 0;
+    *bytes = 2 * m * sizeof(cva__kv) + 16;
+    return 1;
+}
+
+cva_status cva_tiers_workspace_size(size_t n, int32_t kind, size_t *bytes)
+{
+    size_t v, p, s;
+    if (!bytes)
+        return CVA_E_NULLPTR;
+    if (kind != CVA_TIERS_WS_VALUES && kind != CVA_TIERS_WS_ALL)
+        return CVA_E_BADARG;
+    if (!ws_values_bytes(n, &v) || !ws_pairs_bytes(n, &p) || cva__select_ws_bytes(n, &s) != CVA_OK)
+        return CVA_E_OVERFLOW;
+    if (kind == CVA_TIERS_WS_VALUES) {
+        *bytes = v;
+        return CVA_OK;
+    }
+    *bytes = v > p ? v : p;
+    if (s > *bytes)
+        *bytes = s;
+    return CVA_OK;
+}
+
+/* need bytes of scratch: the caller workspace (16-aligned inside it) or an
+   allocation (*owned set, release with cva__free). */
+static cva_status ws_take(const cva_tiers_opts *o, size_t need, void **p, void **owned, cva_diag *diag)
+{
+    *owned = NULL;
+    if (o->work) {
+        unsigned char *q = (unsigned char *)o->work;
+        if (o->work_size < need)
+            return cva__report(diag, CVA_E_WORKSPACE_TOO_SMALL, 0, 0, -1, (uint64_t)need,
+                               "cva_tiers_opts::work_size is smaller than cva_tiers_workspace_size()");
+        q += (16 - ((uintptr_t)q & 15)) & 15;
+        *p = q;
+        return CVA_OK;
+    }
+    *p = *owned = cva__alloc(o->alloc, need);
+    if (!*p)
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+    return CVA_OK;
+}
+
+cva_status cva__tiers_selws(const cva_tiers_opts *o, size_t n, cva__selws *w, cva_diag *diag)
+{
+    int rc;
+    if (o->work) {
+        size_t need;
+        if (cva_tiers_workspace_size(n, CVA_TIERS_WS_ALL, &need) != CVA_OK)
+            return cva__report(diag, CVA_E_OVERFLOW, 0, 0, -1, 0, "too many values");
+        if (o->work_size < need)
+            return cva__report(diag, CVA_E_WORKSPACE_TOO_SMALL, 0, 0, -1, (uint64_t)need,
+                               "cva_tiers_opts::work_size is smaller than cva_tiers_workspace_size()");
+        rc = cva__selws_init(w, n, o->work, o->work_size, o->alloc);
+    } else {
+        rc = cva__selws_init(w, n, NULL, 0, o->alloc);
+    }
+    if (rc != 0) {
+        cva__selws_free(w);
+        return cva__report(diag, rc < 0 ? CVA_E_WORKSPACE_TOO_SMALL : CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+    }
+    return CVA_OK;
+}
+
 /* The descending order by one stable LSD radix sort of (key of −v, index). The
    indices are then compacted in place to the front of the result buffer (element
    i's index is read from byte 16i + 8 before byte 8i is written), and the sorted
    values decoded from the keys into the other half, so no pass after the sort
    reads the values in random order. */
-static cva_status sort_desc(const double *v, size_t n, const cva_allocator *alloc, cva__tiers_ranking *r,
-                            cva_diag *diag)
+static cva_status sort_desc(const double *v, size_t n, const cva_tiers_opts *o, cva__tiers_ranking *r,
+                           cva_diag *diag)
 {
     cva__kv *a, *s, *t;
     uint64_t *out;
     double *sorted;
-    size_t i;
-    if (n > SIZE_MAX / (2 * sizeof(cva__kv)))
+    size_t i, need;
+    void *p;
+    cva_status st;
+    if (!ws_pairs_bytes(n, &need))
         return cva__report(diag, CVA_E_OVERFLOW, 0, 0, -1, 0, "too many values to sort");
-    a = (cva__kv *)cva__alloc(alloc, 2 * n * sizeof(cva__kv));
-    if (!a)
-        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+    st = ws_take(o, need, &p, &r->owned, diag);
+    if (st != CVA_OK)
+        return st;
+    a = (cva__kv *)p;
     for (i = 0; i < n; i++) {
         a[i].key = cva__tiers_key(-v[i]);
         a[i].val = i;
@@ -133,32 +226,132 @@ static cva_status sort_desc(const double *v, size_t n, const cva_allocator *allo
     }
     r->order = out;
     r->sorted = sorted;
-    r->owned = a;
     return CVA_OK;
 }
 
-/* The descending values alone (no order): one radix sort of the bare keys of −v,
-   decoded in place. The values come out exactly as sort_desc leaves them (ties
-   are equal values, −0 is +0), at half the memory traffic. */
-static cva_status sort_values_desc(const double *v, size_t n, const cva_allocator *alloc, cva__tiers_ranking *r,
+/* ------------------------------------------------------------------------ */
+/* The bare-value sort                                                       */
+
+/* A finished run of keys in their final place: decoded in place into the
+   descending values (keys of −v ascending), while the run is in cache. */
+static void decode_run(uint64_t *x, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        const double d = -cva__tiers_unkey(x[i]) + 0.0;
+        memcpy(x + i, &d, sizeof d);
+    }
+}
+
+/* Keys x[0..n) agree on every bit at or above `shift`; sort them ascending into
+   x (want_x) or y, the other array serving as scratch, and decode them there
+   (decode_run). MSD radix: a histogram of the next digit (11 bits for large
+   buckets, 8 below 2^16), a scatter into the other array, then each bucket on
+   its own while it is in cache; a digit every key shares costs a histogram
+   pass and no scatter; runs of at most 32 keys end in an insertion sort.
+   hist: MSD_HIST counts per remaining level. */
+static void msd_sort(uint64_t *x, uint64_t *y, size_t n, unsigned shift, int want_x, size_t *hist)
+{
+    while (n > 32 && shift > 0) {
+        const unsigned w = shift < (n > 65536 ? 11u : 8u) ? shift : (n > 65536 ? 11u : 8u);
+        const unsigned sh = shift - w;
+        const size_t nb = (size_t)1 << w, mask = nb - 1;
+        size_t i, b, sum = 0, lo;
+        memset(hist, 0, (nb + 1) * sizeof *hist);
+        for (i = 0; i < n; i++)
+            hist[(x[i] >> sh) & mask]++;
+        shift = sh;
+        if (hist[(x[0] >> sh) & mask] == n)
+            continue; /* one digit for every key: next digit, same arrays */
+        for (b = 0; b <= nb; b++) {
+            const size_t c = b < nb ? hist[b] : 0;
+            hist[b] = sum;
+            sum += c;
+        }
+        for (i = 0; i < n; i++)
+            y[hist[(x[i] >> sh) & mask]++] = x[i];
+        /* hist[b] is now the end of bucket b */
+        for (b = 0, lo = 0; b < nb; b++) {
+            const size_t hi = hist[b];
+            if (hi > lo)
+                msd_sort(y + lo, x + lo, hi - lo, sh, !want_x, hist + MSD_HIST);
+            lo = hi;
+        }
+        return;
+    }
+    {
+        size_t i;
+        for (i = 1; i < n; i++) {
+            const uint64_t k = x[i];
+            size_t j = i;
+            while (j > 0 && x[j - 1] > k) {
+                x[j] = x[j - 1];
+                j--;
+            }
+            x[j] = k;
+        }
+        if (!want_x)
+            memcpy(y, x, n * sizeof *x);
+        decode_run(want_x ? x : y, n);
+    }
+}
+
+/* The descending values of v into out (n doubles, used as the key array) with
+   scratch t (n keys) and the histograms hist (MSD_TOP + MSD_LEVELS·MSD_HIST).
+   One pass counts the top 16 bits of the keys of −v (sign, exponent, 4
+   mantissa bits: a few hundred buckets of a money column), one scatter makes
+   the keys again and puts them into bucket order in t, then msd_sort finishes each bucket in cache and
+   decodes it into out. The values come out exactly as sort_desc leaves them
+   (ties are equal values, −0 is +0), so every figure computed from them is the
+   same bit for bit. */
+static void values_desc(const double *v, size_t n, double *out, uint64_t *t, size_t *hist)
+{
+    uint64_t *a = (uint64_t *)(void *)out;
+    size_t i, b, sum = 0, lo;
+    memset(hist, 0, MSD_TOP * sizeof *hist);
+    for (i = 0; i < n; i++) /* the keys are made again by the scatter: one write and read fewer */
+        hist[cva__tiers_key(-v[i]) >> 48]++;
+    if (n == 0)
+        return;
+    if (hist[cva__tiers_key(-v[0]) >> 48] == n) { /* one top digit: sort the rest in place */
+        for (i = 0; i < n; i++)
+            a[i] = cva__tiers_key(-v[i]);
+        msd_sort(a, t, n, 48, 1, hist + MSD_TOP);
+        return;
+    }
+    for (b = 0; b < MSD_TOP; b++) {
+        const size_t c = b + 1 < MSD_TOP ? hist[b] : 0;
+        hist[b] = sum;
+        sum += c;
+    }
+    for (i = 0; i < n; i++) {
+        const uint64_t k = cva__tiers_key(-v[i]);
+        t[hist[k >> 48]++] = k;
+    }
+    for (b = 0, lo = 0; b + 1 < MSD_TOP; b++) {
+        const size_t hi = hist[b];
+        if (hi > lo)
+            msd_sort(t + lo, a + lo, hi - lo, 48, 0, hist + MSD_TOP);
+        lo = hi;
+    }
+}
+
+/* The descending values alone (no order) in the workspace (or an allocation). */
+static cva_status sort_values_desc(const double *v, size_t n, const cva_tiers_opts *o, cva__tiers_ranking *r,
                                    cva_diag *diag)
 {
-    uint64_t *a, *s;
-    size_t i;
-    if (n > SIZE_MAX / (2 * sizeof(uint64_t)))
+    uint64_t *a;
+    size_t need;
+    void *p;
+    cva_status st;
+    if (!ws_values_bytes(n, &need))
         return cva__report(diag, CVA_E_OVERFLOW, 0, 0, -1, 0, "too many values to sort");
-    a = (uint64_t *)cva__alloc(alloc, 2 * n * sizeof(uint64_t));
-    if (!a)
-        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
-    for (i = 0; i < n; i++)
-        a[i] = cva__tiers_key(-v[i]);
-    s = cva__radix_sort_u64(a, a + n, n);
-    for (i = 0; i < n; i++) {
-        const double x = -cva__tiers_unkey(s[i]) + 0.0;
-        memcpy(s + i, &x, sizeof x);
-    }
-    r->sorted = (const double *)(void *)s;
-    r->owned = a;
+    st = ws_take(o, need, &p, &r->owned, diag);
+    if (st != CVA_OK)
+        return st;
+    a = (uint64_t *)p;
+    values_desc(v, n, (double *)(void *)a, a + n, (size_t *)(void *)(a + 2 * (n ? n : 1)));
+    r->sorted = (const double *)(void *)a;
     return CVA_OK;
 }
 
@@ -172,7 +365,7 @@ cva_status cva__tiers_rank_values(const double *v, size_t n, const cva_tiers_opt
     r->owned = NULL;
     r->owned2 = NULL;
     r->alloc = o->alloc;
-    return sort_values_desc(v, n, o->alloc, r, diag);
+    return sort_values_desc(v, n, o, r, diag);
 }
 
 cva_status cva__tiers_rank(const double *v, size_t n, const cva_tiers_opts *o, int use_opts_order,
@@ -219,7 +412,7 @@ cva_status cva__tiers_rank(const double *v, size_t n, const cva_tiers_opts *o, i
         r->owned2 = sorted;
         return CVA_OK;
     }
-    return sort_desc(v, n, o->alloc, r, diag);
+    return sort_desc(v, n, o, r, diag);
 }
 
 void cva__tiers_rank_free(cva__tiers_ranking *r)
@@ -249,6 +442,18 @@ cva_status cva_value_order(const double *value, size_t n, const cva_tiers_opts *
         return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)bad, 0, "value is NaN or infinite");
     if (n == 0)
         return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
+    if (!order && sorted) { /* straight into the caller's array: n keys of scratch */
+        void *p, *owned;
+        const size_t need = n * sizeof(uint64_t) + (MSD_TOP + MSD_LEVELS * MSD_HIST) * sizeof(size_t) + 16;
+        if (n > SIZE_MAX / 4 / sizeof(uint64_t))
+            return cva__report(diag, CVA_E_OVERFLOW, 0, 0, -1, 0, "too many values to sort");
+        st = ws_take(&o, need, &p, &owned, diag);
+        if (st != CVA_OK)
+            return st;
+        values_desc(value, n, sorted, (uint64_t *)p, (size_t *)(void *)((uint64_t *)p + n));
+        cva__free(o.alloc, owned);
+        return cva__report(diag, CVA_OK, 0, 0, -1, 0, NULL);
+    }
     if (order) {
         st = cva__tiers_rank(value, n, &o, 0, &r, diag);
     } else {

@@ -414,6 +414,190 @@ static void values_only_ranking(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Large columns, caller workspace                                          */
+
+static void ref_classes(const double *v, const double *pot, size_t n, double mvc, double mgc, double thr, int bz,
+                        int32_t *cls);
+
+static int eqd(double a, double b)
+{
+    return !(a < b) && !(a > b);
+}
+
+/* Labels of grade / pyramid / classes by brute force (qsort ranking), with the
+   W_TIES flag a boundary must raise. */
+static void ref_labels(const double *v, size_t n, const double *sh, int32_t *grade, int32_t *tier, int *gties,
+                       int *pties)
+{
+    vi *a = ref_rank(v, n);
+    const size_t b1 = ref_count(sh[0], n), b2 = ref_count(sh[0] + sh[1], n);
+    size_t i;
+    for (i = 0; i < n; i++) {
+        const size_t k = a[i].i;
+        grade[k] = i < b1 ? CVA_TIER_KEY : i < b2 ? CVA_TIER_ORDINARY : CVA_TIER_SMALL;
+        tier[k] = a[i].v < 0                ? CVA_TIER_LEAD
+                  : (a[i].v > 0 && i < b1) ? CVA_TIER_PLATINUM
+                  : (a[i].v > 0 && i < b2) ? CVA_TIER_GOLD
+                                           : CVA_TIER_IRON;
+    }
+    *gties = (b1 > 0 && b1 < n && eqd(a[b1 - 1].v + 0.0, a[b1].v + 0.0)) ||
+             (b2 > 0 && b2 < n && eqd(a[b2 - 1].v + 0.0, a[b2].v + 0.0));
+    *pties = (b1 > 0 && b1 < n && eqd(a[b1 - 1].v + 0.0, a[b1].v + 0.0) && a[b1].v > 0) ||
+             (b2 > 0 && b2 < n && eqd(a[b2 - 1].v + 0.0, a[b2].v + 0.0) && a[b2].v > 0);
+    free(a);
+}
+
+/* Past 2^16 values the boundaries come from the sampled selection and the
+   values from the bucket sort: grade, pyramid and classes against the
+   brute-force ranking (ties, negatives, zeros, −0, heavy ties at the
+   boundaries), and every function with a caller workspace against the same
+   call without one, bit for bit. */
+static void large_and_workspace(void **state)
+{
+    enum { N = 100003 };
+    double *v = (double *)malloc(N * sizeof(double)), *pot = (double *)malloc(N * sizeof(double));
+    double *s1 = (double *)malloc(N * sizeof(double)), *s2 = (double *)malloc(N * sizeof(double));
+    int32_t *g = (int32_t *)malloc(N * sizeof(int32_t)), *t = (int32_t *)malloc(N * sizeof(int32_t));
+    int32_t *c = (int32_t *)malloc(N * sizeof(int32_t)), *rg = (int32_t *)malloc(N * sizeof(int32_t));
+    int32_t *rt = (int32_t *)malloc(N * sizeof(int32_t)), *rc = (int32_t *)malloc(N * sizeof(int32_t));
+    uint64_t *o1 = (uint64_t *)malloc(N * sizeof(uint64_t)), *o2 = (uint64_t *)malloc(N * sizeof(uint64_t));
+    size_t wsize = 0, vsize = 0, i, rep;
+    unsigned char *work;
+    (void)state;
+    assert_status(cva_tiers_workspace_size(N, CVA_TIERS_WS_ALL, &wsize), CVA_OK);
+    assert_status(cva_tiers_workspace_size(N, CVA_TIERS_WS_VALUES, &vsize), CVA_OK);
+    assert_true(vsize >= 16 * (size_t)N && wsize >= vsize && wsize >= 32 * (size_t)N);
+    work = (unsigned char *)malloc(wsize + 1);
+    for (rep = 0; rep < 4; rep++) {
+        static const double gsh[4][2] = {{0.2, 0.3}, {0.01, 0.49}, {0.5, 0.5}, {0.0, 0.37}};
+        cva_tiers_opts o, w;
+        int gties, pties, st1, st2;
+        double gi1, gi2, l1[101], l2[101], sh1[5], sh2[5];
+        static const double ps[5] = {0.5, 0.01, 0.2, 0.2, 1.0};
+        cva_whale_stats ws1, ws2;
+        switch (rep) {
+        case 0: rand_values(v, N, -300, 1000, 0.01); break; /* cents: ties, negatives, zeros */
+        case 1: rand_values(v, N, -2, 3, 1.0); break;       /* six values: every boundary a tie */
+        case 2:
+            for (i = 0; i < N; i++) /* wide range: every digit of the key varies */
+                v[i] = (urand() - 0.3) * pow(10.0, floor(urand() * 30.0) - 10.0);
+            break;
+        default: rand_values(v, N, 0, 1000000, 0.37); break; /* no negatives, few ties */
+        }
+        for (i = 0; i < N; i += 11)
+            v[i] = (i / 11) % 2 ? -0.0 : 0.0;
+        for (i = 0; i < N; i++)
+            pot[i] = v[i] + floor(urand() * 7.0) - 2.0;
+        cva_tiers_opts_init_defaults(&o, sizeof o);
+        o.grade_shares[0] = o.pyramid_shares[0] = gsh[rep][0];
+        o.grade_shares[1] = o.pyramid_shares[1] = gsh[rep][1];
+        o.grade_shares[2] = 0.0;
+        o.mvc_share = rep == 1 ? 0.45 : 0.2;
+        o.bz_threshold = rep == 3 ? 0.5 : 0.0;
+        o.potential = CVA_POT_CALLER;
+        w = o;
+        w.work = work + 1; /* any alignment */
+        w.work_size = wsize;
+        /* labels against brute force, with and without the workspace */
+        ref_labels(v, N, gsh[rep], rg, rt, &gties, &pties);
+        ref_classes(v, pot, N, o.mvc_share, o.mgc_share, o.bz_threshold, 1, rc);
+        assert_status(cva_grade(v, N, &o, g, NULL), gties ? CVA_W_TIES : CVA_OK);
+        assert_memory_equal(g, rg, N * sizeof *g);
+        assert_status(cva_pyramid(v, N, &o, t, NULL), pties ? CVA_W_TIES : CVA_OK);
+        assert_memory_equal(t, rt, N * sizeof *t);
+        st1 = cva_value_classes(v, pot, NULL, NULL, N, &o, c, NULL, NULL);
+        assert_true(st1 == CVA_OK || st1 == CVA_W_TIES);
+        assert_memory_equal(c, rc, N * sizeof *c);
+        memset(g, 0, N * sizeof *g);
+        memset(t, 0, N * sizeof *t);
+        memset(c, 0, N * sizeof *c);
+        assert_status(cva_grade(v, N, &w, g, NULL), gties ? CVA_W_TIES : CVA_OK);
+        assert_memory_equal(g, rg, N * sizeof *g);
+        assert_status(cva_pyramid(v, N, &w, t, NULL), pties ? CVA_W_TIES : CVA_OK);
+        assert_memory_equal(t, rt, N * sizeof *t);
+        st2 = cva_value_classes(v, pot, NULL, NULL, N, &w, c, NULL, NULL);
+        assert_int_equal(st2, st1);
+        assert_memory_equal(c, rc, N * sizeof *c);
+        /* the same labels from the caller's order (the ranking path) */
+        assert_status(cva_value_order(v, N, &w, o1, s1, NULL), CVA_OK);
+        o.order = o1;
+        assert_status(cva_grade(v, N, &o, g, NULL), gties ? CVA_W_TIES : CVA_OK);
+        assert_memory_equal(g, rg, N * sizeof *g);
+        assert_int_equal(cva_value_classes(v, pot, NULL, NULL, N, &o, c, NULL, NULL), st1);
+        assert_memory_equal(c, rc, N * sizeof *c);
+        o.order = NULL;
+        /* orders and sorted values: workspace or not, order or not */
+        assert_status(cva_value_order(v, N, NULL, o2, s2, NULL), CVA_OK);
+        assert_memory_equal(o1, o2, N * sizeof *o1);
+        assert_memory_equal(s1, s2, N * sizeof *s1);
+        assert_status(cva_value_order(v, N, &w, NULL, s2, NULL), CVA_OK);
+        assert_memory_equal(s1, s2, N * sizeof *s1);
+        {
+            vi *a = ref_rank(v, N);
+            for (i = 0; i < N; i++) {
+                const double r = a[i].v + 0.0;
+                assert_int_equal(o1[i], a[i].i);
+                assert_memory_equal(&s1[i], &r, sizeof r);
+            }
+            free(a);
+        }
+        /* the value-only figures, workspace (values size) or not: bit for bit */
+        w.work_size = vsize;
+        st1 = cva_gini(v, N, &o, &gi1, NULL);
+        assert_int_equal(cva_gini(v, N, &w, &gi2, NULL), st1);
+        assert_memory_equal(&gi1, &gi2, sizeof gi1);
+        assert_int_equal(cva_lorenz(v, N, &o, 101, NULL, l1, NULL), st1);
+        assert_int_equal(cva_lorenz(v, N, &w, 101, NULL, l2, NULL), st1);
+        assert_memory_equal(l1, l2, sizeof l1);
+        assert_int_equal(cva_top_share(v, N, ps, 5, &o, sh1, NULL), st1);
+        assert_int_equal(cva_top_share(v, N, ps, 5, &w, sh2, NULL), st1);
+        assert_memory_equal(sh1, sh2, sizeof sh1);
+        for (i = 0; i < 5; i++)
+            cva_assert_close(sh1[i], ref_share(v, N, ps[i]), 1e-12, 1e-13);
+        assert_status(cva_whale_curve(v, N, &o, s1, NULL, &ws1, NULL), CVA_OK);
+        assert_status(cva_whale_curve(v, N, &w, NULL, s2, &ws2, NULL), CVA_OK);
+        assert_memory_equal(&ws1, &ws2, sizeof ws1);
+        for (i = 0; i < N; i++) /* whale without cum: W_k = C_k / Π as with cum */
+            cva_assert_same(s2[i], ws1.total > 0 ? s1[i] / ws1.total : (double)NAN);
+        /* a workspace too small: a specific error, the size needed in diag.count */
+        {
+            cva_diag d;
+            double gx = 42.0;
+            cva_diag_init(&d, sizeof d);
+            w.work_size = vsize - 1;
+            assert_status(cva_gini(v, N, &w, &gx, &d), CVA_E_WORKSPACE_TOO_SMALL);
+            assert_int_equal(d.count, vsize);
+            cva_assert_same(gx, 42.0);
+            w.work_size = vsize; /* enough for the values, not for a selection */
+            cva_diag_init(&d, sizeof d);
+            g[0] = -7;
+            assert_status(cva_grade(v, N, &w, g, &d), CVA_E_WORKSPACE_TOO_SMALL);
+            assert_int_equal(d.count, wsize);
+            assert_status(cva_value_order(v, N, &w, o2, NULL, NULL), CVA_E_WORKSPACE_TOO_SMALL);
+        }
+    }
+    /* the size query */
+    assert_status(cva_tiers_workspace_size(10, CVA_TIERS_WS_VALUES, NULL), CVA_E_NULLPTR);
+    assert_status(cva_tiers_workspace_size(10, 7, &vsize), CVA_E_BADARG);
+    assert_status(cva_tiers_workspace_size(SIZE_MAX / 2, CVA_TIERS_WS_ALL, &vsize), CVA_E_OVERFLOW);
+    assert_status(cva_tiers_workspace_size(0, CVA_TIERS_WS_ALL, &vsize), CVA_OK);
+    assert_true(vsize > 0);
+    free(work);
+    free(v);
+    free(pot);
+    free(s1);
+    free(s2);
+    free(g);
+    free(t);
+    free(c);
+    free(rg);
+    free(rt);
+    free(rc);
+    free(o1);
+    free(o2);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Classes                                                                  */
 
 static double ref_q7(double *x, size_t m, double q)
@@ -854,7 +1038,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(spec_vectors),           cmocka_unit_test(random_vs_reference),
-        cmocka_unit_test(values_only_ranking),
+        cmocka_unit_test(values_only_ranking),    cmocka_unit_test(large_and_workspace),
         cmocka_unit_test(classes_vs_reference),   cmocka_unit_test(classes_hand),
         cmocka_unit_test(edge_cases),             cmocka_unit_test(profit_and_diagnostics),
         cmocka_unit_test(allocator),

@@ -26,14 +26,23 @@ extern "C" {
  * bottom t" its last t. Counts from shares use `⌈share·n − 1e-9⌉` (the guard
  * keeps `0.3·10` from rounding up to 4).
  *
- * The ranking is one stable radix sort of the values. A caller that asks
- * several questions of the same array computes it once with
- * cva_value_order(): its @p sorted output, passed with the flag
- * #CVA_TIERS_PRESORTED, serves the functions that only need the values
- * (Gini, Lorenz, shares, whale curve) with sequential passes and no
- * allocation; its @p order, passed in cva_tiers_opts::order, serves the
- * per-customer labels on the original array (checked, and the values
- * gathered, in one pass).
+ * Gini, Lorenz, shares and the whale curve need the values in descending
+ * order but not who holds them: they sort the bare values (an MSD radix
+ * sort: one pass by the top 16 key bits, then each bucket in cache). The
+ * grading, the pyramid and the classes need only the value and index at
+ * each boundary rank: they find them by exact selection (no sort) and label
+ * the customers in one pass (above the boundary iff v > t, or v == t and
+ * index <= j). A caller that asks several questions of the same array sorts
+ * once with cva_value_order(): its @p sorted output, passed with the flag
+ * #CVA_TIERS_PRESORTED, serves the value-only functions with one sequential
+ * pass each and no allocation; an @p order passed in cva_tiers_opts::order
+ * serves the per-customer functions (checked, and the values gathered, in
+ * one pass).
+ *
+ * Scratch memory comes from cva_tiers_opts::work when the caller passes a
+ * workspace of cva_tiers_workspace_size() bytes (kept across calls, it
+ * saves the first touch of fresh pages, which dominates at 10^7 values),
+ * else from the allocator, per call.
  *
  * NaN or infinite values are refused (`CVA_E_NONFINITE`, diag->index the
  * first one). A share or concentration measure over values that include
@@ -121,7 +130,22 @@ typedef struct cva_tiers_opts {
                                    cva_value_order() (n indices); NULL (default): each call sorts.
                                    Checked (`CVA_E_BADARG`, option #CVA_OPT_TIERS_ORDER). */
     const cva_allocator *alloc; /**< Allocator for the sort buffers. Default NULL: malloc/free. */
+    void *work;                 /**< Optional caller workspace of cva_tiers_workspace_size() bytes (any
+                                     alignment) for the sort and selection buffers; NULL (default):
+                                     allocate per call. Kept across calls, it saves the first touch of
+                                     fresh pages (the main cost at 10^7 values). Appended in 0.1.0. */
+    size_t work_size;           /**< Size of cva_tiers_opts::work in bytes; a call that needs more
+                                     returns `CVA_E_WORKSPACE_TOO_SMALL` (cva_diag::count: bytes needed). */
 } cva_tiers_opts;
+
+/** @brief What a workspace is for, cva_tiers_workspace_size(). */
+enum cva_tiers_ws_kind {
+    CVA_TIERS_WS_VALUES = 0, /**< cva_gini(), cva_lorenz(), cva_top_share(), cva_whale_curve() and
+                                  cva_value_order() without @p order: a sort of the bare values (16 bytes
+                                  per value). */
+    CVA_TIERS_WS_ALL = 1     /**< Every tier function (also the selections of cva_grade(), cva_pyramid(),
+                                  cva_value_classes() and the (value, index) order): about 32 bytes per value. */
+};
 
 /** @brief Whale-curve summary (SPEC §4.3), filled by cva_whale_curve(). */
 typedef struct cva_whale_stats {
@@ -164,10 +188,23 @@ typedef struct cva_tier_stat {
 CVA_API cva_status cva_tiers_opts_init_defaults(cva_tiers_opts *opts, size_t struct_size);
 
 /**
+ * @brief Bytes of a caller workspace (cva_tiers_opts::work) for columns of @p n values.
+ * @param n     number of values (a workspace for n serves every smaller n).
+ * @param kind  ::cva_tiers_ws_kind: which functions it must serve.
+ * @param bytes out: the size in bytes.
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR  @p bytes is NULL.
+ * @retval CVA_E_BADARG   unknown @p kind.
+ * @retval CVA_E_OVERFLOW @p n is too large.
+ */
+CVA_API CVA_NODISCARD cva_status cva_tiers_workspace_size(size_t n, int32_t kind, size_t *bytes);
+
+/**
  * @brief The descending order of @p value, ties by lower index first (one stable radix sort).
  * @param value  values (finite).
  * @param n      number of values.
- * @param opts   options (allocator), NULL for defaults; cva_tiers_opts::order and the flags are ignored.
+ * @param opts   options (allocator, workspace), NULL for defaults; cva_tiers_opts::order and the flags
+ *               are ignored.
  * @param order  out (may be NULL): n indices, order[0] the largest value.
  * @param sorted out (may be NULL): the n values in that order (value[order[i]]; −0 as +0).
  * @param diag   optional diagnostics.
@@ -175,7 +212,8 @@ CVA_API cva_status cva_tiers_opts_init_defaults(cva_tiers_opts *opts, size_t str
  * @retval CVA_W_EMPTY     n = 0.
  * @retval CVA_E_NULLPTR   an array is NULL with n > 0.
  * @retval CVA_E_NONFINITE NaN or infinite value (diag->index).
- * @retval CVA_E_NOMEM     allocation failed (32 bytes per value).
+ * @retval CVA_E_NOMEM     allocation failed (32 bytes per value with @p order, 8 without).
+ * @retval CVA_E_WORKSPACE_TOO_SMALL cva_tiers_opts::work is smaller than needed (diag->count).
  */
 CVA_API CVA_NODISCARD cva_status cva_value_order(const double *value, size_t n, const cva_tiers_opts *opts,
                                                  uint64_t *order, double *sorted, cva_diag *diag);
@@ -199,6 +237,8 @@ CVA_API CVA_NODISCARD cva_status cva_value_order(const double *value, size_t n, 
  * @retval CVA_E_OPTION    unknown flag bits.
  * @retval CVA_E_BADARG    cva_tiers_opts::order is not the descending order of @p value.
  * @retval CVA_E_NOMEM     allocation failed.
+ * @retval CVA_E_WORKSPACE_TOO_SMALL cva_tiers_opts::work is smaller than
+ *         cva_tiers_workspace_size(n, #CVA_TIERS_WS_VALUES) (diag->count: bytes needed).
  */
 CVA_API CVA_NODISCARD cva_status cva_gini(const double *value, size_t n, const cva_tiers_opts *opts,
                                           double *gini, cva_diag *diag);
@@ -220,7 +260,7 @@ CVA_API CVA_NODISCARD cva_status cva_gini(const double *value, size_t n, const c
  * @retval CVA_W_NEGATIVE  a negative value (the curve can dip below 0).
  * @retval CVA_W_EMPTY     n = 0.
  * @retval CVA_E_BADARG    n_points < 2, or a bad cva_tiers_opts::order.
- * @retval CVA_E_NULLPTR, CVA_E_NONFINITE, CVA_E_OPTION, CVA_E_NOMEM as cva_gini().
+ * @retval CVA_E_NULLPTR, CVA_E_NONFINITE, CVA_E_OPTION, CVA_E_NOMEM, CVA_E_WORKSPACE_TOO_SMALL as cva_gini().
  */
 CVA_API CVA_NODISCARD cva_status cva_lorenz(const double *value, size_t n, const cva_tiers_opts *opts,
                                             size_t n_points, double *p, double *lorenz, cva_diag *diag);
@@ -241,7 +281,7 @@ CVA_API CVA_NODISCARD cva_status cva_lorenz(const double *value, size_t n, const
  * @retval CVA_W_NEGATIVE  a negative value among the values.
  * @retval CVA_W_EMPTY     n = 0.
  * @retval CVA_E_BADARG    a fraction outside [0, 1] (diag->index), or a bad order.
- * @retval CVA_E_NULLPTR, CVA_E_NONFINITE, CVA_E_OPTION, CVA_E_NOMEM as cva_gini().
+ * @retval CVA_E_NULLPTR, CVA_E_NONFINITE, CVA_E_OPTION, CVA_E_NOMEM, CVA_E_WORKSPACE_TOO_SMALL as cva_gini().
  */
 CVA_API CVA_NODISCARD cva_status cva_top_share(const double *value, size_t n, const double *p, size_t np,
                                                const cva_tiers_opts *opts, double *share, cva_diag *diag);
@@ -259,7 +299,8 @@ CVA_API CVA_NODISCARD cva_status cva_top_share(const double *value, size_t n, co
  * @param diag   optional diagnostics.
  * @retval CVA_OK
  * @retval CVA_W_EMPTY     n = 0 (stats NaN, peak_index 0).
- * @retval CVA_E_NULLPTR, CVA_E_NONFINITE, CVA_E_BADARG (order), CVA_E_NOMEM.
+ * @retval CVA_E_NULLPTR, CVA_E_NONFINITE, CVA_E_BADARG (order), CVA_E_NOMEM,
+ *         CVA_E_WORKSPACE_TOO_SMALL (as cva_gini()).
  */
 CVA_API CVA_NODISCARD cva_status cva_whale_curve(const double *profit, size_t n, const cva_tiers_opts *opts,
                                                  double *cum, double *whale, cva_whale_stats *stats,
@@ -281,6 +322,8 @@ CVA_API CVA_NODISCARD cva_status cva_whale_curve(const double *profit, size_t n,
  * @retval CVA_W_EMPTY     n = 0.
  * @retval CVA_E_OPTION    a share outside [0, 1] or shares summing above 1.
  * @retval CVA_E_NULLPTR, CVA_E_NONFINITE, CVA_E_BADARG (order), CVA_E_NOMEM.
+ * @retval CVA_E_WORKSPACE_TOO_SMALL cva_tiers_opts::work is smaller than
+ *         cva_tiers_workspace_size(n, #CVA_TIERS_WS_ALL) (diag->count: bytes needed).
  */
 CVA_API CVA_NODISCARD cva_status cva_grade(const double *value, size_t n, const cva_tiers_opts *opts,
                                            int32_t *grade, cva_diag *diag);
@@ -302,6 +345,8 @@ CVA_API CVA_NODISCARD cva_status cva_grade(const double *value, size_t n, const 
  * @retval CVA_W_EMPTY     n = 0.
  * @retval CVA_E_OPTION    bad value kind or shares.
  * @retval CVA_E_NULLPTR, CVA_E_NONFINITE, CVA_E_BADARG (order), CVA_E_NOMEM.
+ * @retval CVA_E_WORKSPACE_TOO_SMALL cva_tiers_opts::work is smaller than
+ *         cva_tiers_workspace_size(n, #CVA_TIERS_WS_ALL) (diag->count: bytes needed).
  */
 CVA_API CVA_NODISCARD cva_status cva_pyramid(const double *value, size_t n, const cva_tiers_opts *opts,
                                              int32_t *tier, cva_diag *diag);
@@ -335,6 +380,7 @@ CVA_API CVA_NODISCARD cva_status cva_pyramid(const double *value, size_t n, cons
  * @retval CVA_E_OPTION    bad kind, source, share or threshold (diag->option).
  * @retval CVA_E_NONFINITE NaN/Inf value, infinite potential, infinite sow (diag->arg, index).
  * @retval CVA_E_NULLPTR, CVA_E_BADARG (order), CVA_E_NOMEM.
+ * @retval CVA_E_WORKSPACE_TOO_SMALL as cva_grade().
  */
 CVA_API CVA_NODISCARD cva_status cva_value_classes(const double *value, const double *potential,
                                                    const double *sow, const int64_t *group, size_t n,
@@ -385,6 +431,7 @@ CVA_API CVA_NODISCARD cva_status cva_customer_profit(const double *revenue, cons
  * @retval CVA_W_EMPTY     n = 0 (all NaN).
  * @retval CVA_E_OPTION    diag_share outside [0, 1].
  * @retval CVA_E_NULLPTR, CVA_E_NONFINITE, CVA_E_BADARG (order), CVA_E_NOMEM.
+ * @retval CVA_E_WORKSPACE_TOO_SMALL as cva_grade().
  */
 CVA_API CVA_NODISCARD cva_status cva_profit_diagnostics(const double *revenue, const double *cost, size_t n,
                                                         const cva_tiers_opts *opts, cva_profit_diag *out,

@@ -108,6 +108,7 @@ from ._lib import LadderOpts, LadderInput, LadderMigrationInput, LadderMigration
 from ._tiers import (
     gini, top_share, lorenz, whale_curve, value_classes, grade, pyramid, tiers, value_order,
     customer_profit, profit_diagnostics, tier_stats, tier_label, tiers_opts_init_defaults,
+    tiers_workspace_size,
     Tiers, Labels, ValueClasses, WhaleCurve, TiersOpts, WhaleStats, ProfitDiag, TierStat,
     TIER_BZ, TIER_MVC, TIER_MGC, TIER_OTHER, TIER_KEY, TIER_ORDINARY, TIER_SMALL,
     TIER_PLATINUM, TIER_GOLD, TIER_IRON, TIER_LEAD,
@@ -154,8 +155,8 @@ __all__ = [
     "ChurnFlagOpts",
     "gini", "top_share", "lorenz", "whale_curve", "value_classes", "grade", "pyramid", "tiers",
     "value_order", "customer_profit", "profit_diagnostics", "tier_stats", "tier_label",
-    "tiers_opts_init_defaults", "Tiers", "Labels", "ValueClasses", "WhaleCurve", "TiersOpts",
-    "WhaleStats", "ProfitDiag", "TierStat", "predict", "Predictions",
+    "tiers_opts_init_defaults", "tiers_workspace_size", "Tiers", "Labels", "ValueClasses",
+    "WhaleCurve", "TiersOpts", "WhaleStats", "ProfitDiag", "TierStat", "predict", "Predictions",
 ]
 
 # show the public classes as cva.X rather than cva._module.X

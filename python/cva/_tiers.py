@@ -14,6 +14,7 @@ A positive status (``W_NEGATIVE``, ``W_TIES``, ``W_EMPTY``) is issued as a
 
 import ctypes
 import math
+import threading
 import warnings
 
 from . import _convert as cv
@@ -94,6 +95,8 @@ class TiersOpts(ctypes.Structure):
         ("cost_per_customer", c_double),
         ("order", P(c_uint64)),
         ("alloc", P(_lib.Allocator)),
+        ("work", ctypes.c_void_p),
+        ("work_size", c_size_t),
     ]
     _struct_id = STRUCT_TIERS_OPTS
 
@@ -148,6 +151,7 @@ _OPTS = P(TiersOpts)
 _DIAG = P(_lib.Diag)
 _PROTOTYPES = {
     "cva_tiers_opts_init_defaults": (c_int, [_OPTS, c_size_t]),
+    "cva_tiers_workspace_size": (c_int, [c_size_t, c_int32, P(c_size_t)]),
     "cva_value_order": (c_int, [_D, c_size_t, _OPTS, P(c_uint64), _D, _DIAG]),
     "cva_gini": (c_int, [_D, c_size_t, _OPTS, _D, _DIAG]),
     "cva_lorenz": (c_int, [_D, c_size_t, _OPTS, c_size_t, _D, _D, _DIAG]),
@@ -176,6 +180,45 @@ def tiers_opts_init_defaults(opts):
     """``cva_tiers_opts_init_defaults``: fill a :class:`TiersOpts` with the defaults."""
     _lib.raise_for_status(_lib.get().cva_tiers_opts_init_defaults(ctypes.byref(opts), ctypes.sizeof(opts)))
     return opts
+
+
+_WS_KINDS = {"values": 0, "all": 1}
+
+
+def tiers_workspace_size(n, kind="values"):
+    """``cva_tiers_workspace_size``: bytes of a caller workspace (``TiersOpts.work``) for
+    ``n`` values; ``kind`` ``"values"`` (Gini, Lorenz, shares, whale curve) or ``"all"``
+    (every tier function)."""
+    k = _choice(kind, _WS_KINDS, "kind")
+    size = c_size_t(0)
+    _lib.raise_for_status(_lib.get().cva_tiers_workspace_size(int(n), k, ctypes.byref(size)),
+                          None, "tiers_workspace_size")
+    return size.value
+
+
+# One scratch buffer per thread for the value-only functions (gini, top_share,
+# lorenz, whale_curve): kept across calls, so a call on 10^7 values does not
+# fault in 160 MB of fresh pages each time (the main cost at that size). It
+# grows to the largest column seen on the thread; _drop_scratch() releases it.
+_SCRATCH = threading.local()
+
+
+def _scratch(o, n):
+    """Point the options at this thread's scratch, grown to n values if needed."""
+    if np is None or n == 0:
+        return
+    need = tiers_workspace_size(n, "values")
+    buf = getattr(_SCRATCH, "buf", None)
+    if buf is None or buf.nbytes < need:
+        _SCRATCH.buf = buf = None  # release the old one first
+        _SCRATCH.buf = buf = np.empty(need, dtype=np.uint8)
+    o.work = buf.ctypes.data
+    o.work_size = buf.nbytes
+
+
+def _drop_scratch():
+    """Release this thread's scratch buffer (the next value-only call allocates again)."""
+    _SCRATCH.buf = None
 
 
 def tier_label(code):
@@ -241,6 +284,13 @@ def _values(values, name="values"):
 
 
 def _out(kind, n):
+    """An output buffer the C call fills completely: np.empty (no zero pass, no
+    page faults before the call writes)."""
+    if np is not None:
+        dtype = {"d": np.float64, "q": np.int64, "I": np.uint32, "i": np.int32}[kind]
+        arr = np.empty(max(n, 1), dtype=dtype)
+        ctype = {"d": c_double, "q": c_int64, "I": c_uint32, "i": c_int32}[kind]
+        return cv.CArray(arr, arr.ctypes.data_as(P(ctype)), n)
     return cv.empty_output(kind, n)
 
 
@@ -257,7 +307,7 @@ def value_order(values):
     v = _values(values)
     n = v.n
     if np is not None:
-        out = np.zeros(max(n, 1), dtype=np.uint64)
+        out = np.empty(max(n, 1), dtype=np.uint64)
         ptr = out.ctypes.data_as(P(c_uint64))
     else:
         import array
@@ -279,6 +329,7 @@ def gini(values, positive_part=False, small_sample=False):
     v = _values(values)
     g = c_double(math.nan)
     o = _opts(positive_part=positive_part, small_sample=small_sample)
+    _scratch(o, v.n)
     diag = _lib.Diag()
     st = _lib.get().cva_gini(v.ptr, v.n, ctypes.byref(o), ctypes.byref(g), ctypes.byref(diag))
     _check(st, diag, "gini")
@@ -295,6 +346,7 @@ def top_share(values, p, positive_part=False):
     pa = (c_double * max(len(ps), 1))(*ps)
     out = (c_double * max(len(ps), 1))()
     o = _opts(positive_part=positive_part)
+    _scratch(o, v.n)
     diag = _lib.Diag()
     st = _lib.get().cva_top_share(v.ptr, v.n, pa, len(ps), ctypes.byref(o), out, ctypes.byref(diag))
     if st == _errors.E_BADARG and diag.index >= 0:
@@ -315,6 +367,7 @@ def lorenz(values, points=None, positive_part=False):
         raise _bad_arg("lorenz: points must be at least 2, got %r" % (points,))
     ps, ls = _out("d", m), _out("d", m)
     o = _opts(positive_part=positive_part)
+    _scratch(o, n)
     diag = _lib.Diag()
     st = _lib.get().cva_lorenz(v.ptr, n, ctypes.byref(o), m, ps.ptr, ls.ptr, ctypes.byref(diag))
     _check(st, diag, "lorenz")
@@ -350,8 +403,10 @@ def whale_curve(profit):
     n = v.n
     cum, wh = _out("d", n), _out("d", n)
     stats = WhaleStats()
+    o = _opts()
+    _scratch(o, n)
     diag = _lib.Diag()
-    st = _lib.get().cva_whale_curve(v.ptr, n, None, cum.ptr, wh.ptr, ctypes.byref(stats), ctypes.byref(diag))
+    st = _lib.get().cva_whale_curve(v.ptr, n, ctypes.byref(o), cum.ptr, wh.ptr, ctypes.byref(stats), ctypes.byref(diag))
     _check(st, diag, "whale_curve")
     return WhaleCurve(_result(cum, n), _result(wh, n), stats, st)
 

@@ -331,6 +331,39 @@ class Edges(unittest.TestCase):
         self.assertEqual(cva.grade(a).codes.dtype, np.int32)
 
 
+class Workspace(unittest.TestCase):
+    def test_size_query(self):
+        vs = cva.tiers_workspace_size(1000)
+        self.assertGreaterEqual(vs, 16 * 1000)
+        self.assertGreaterEqual(cva.tiers_workspace_size(1000, "all"), max(vs, 32 * 1000))
+        with self.assertRaises(cva.OptionError):
+            cva.tiers_workspace_size(10, "everything")
+
+    def test_scratch_reuse(self):
+        """The per-thread scratch of the value-only calls: the same figures on
+        the first call, on reuse, after growing and after release, as the
+        brute-force reference."""
+        from cva import _tiers
+        rng = random.Random(7)
+        small = [rng.randint(-5, 20) * 0.25 for _ in range(300)]
+        big = [rng.randint(-50, 2000) * 0.01 for _ in range(1500)]
+        _tiers._drop_scratch()
+        g1 = quiet(cva.gini, small)
+        g2 = quiet(cva.gini, big)   # grows the scratch
+        g3 = quiet(cva.gini, small)  # reuses the larger one
+        _tiers._drop_scratch()
+        g4 = quiet(cva.gini, small)
+        self.assertEqual(g1, g3)
+        self.assertEqual(g1, g4)
+        self.assertTrue(close(g1, ref_gini(small)))
+        self.assertTrue(close(g2, ref_gini(big), 1e-11))
+        for p in (0.01, 0.2, 0.5):
+            self.assertTrue(close(quiet(cva.top_share, big, p), ref_share(big, p)))
+        self.assertEqual(quiet(cva.whale_curve, big).peak_index, ref_whale(big)["peak_index"])
+        if not NO_NUMPY:
+            self.assertIsNotNone(getattr(_tiers._SCRATCH, "buf", None))
+
+
 class TiersFromSummary(unittest.TestCase):
     def test_tiers(self):
         rng = random.Random(5)
