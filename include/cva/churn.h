@@ -318,6 +318,69 @@ CVA_API CVA_NODISCARD cva_status cva_model_prob_n(int32_t model, const double *p
                                                   double *out, cva_diag *diag);
 
 /**
+ * @brief Conditional distribution P(Y(t) = k | x, t_x, T), k = 0..n_k−1, of the repeat
+ *        purchases in (T, T + t] for BG/NBD, MBG/NBD and Pareto/NBD.
+ *
+ * A customer is dead at T with probability 1 − P(alive) (then Y = 0) or alive with the
+ * posterior rates Gamma(r+x, α+T) and Beta(a, b+x) (MBG/NBD: b+x+1) or Gamma(s, β+T);
+ * the alive part is the distribution of cva_model_prob_n() at those parameters
+ * (FHL 2005a eq. 8 and the Pareto/NBD analogue of Fader, Hardie & Lee's note), so
+ * Σ_k k·P(Y = k) is cva_model_expected(). The values for k >= n_k are not computed:
+ * 1 − Σ out is the tail P(Y >= n_k).
+ * @param model  #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD or #CVA_MODEL_PNBD.
+ * @param params parameters.
+ * @param t      horizon >= 0 (t = 0: P(Y = 0) = 1).
+ * @param x, t_x, T data as for cva_model_fit_btyd().
+ * @param n      customers.
+ * @param n_k    counts wanted per customer (0: nothing written).
+ * @param out    row-major n × n_k: out[i·n_k + k] = P(Y_i(t) = k); NaN rows for customers
+ *               without a purchase.
+ * @param diag   optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_W_EXCLUDED rows without a purchase: their rows are NaN (diag->count rows).
+ * @retval CVA_W_SERIES_LIMIT a series or quadrature hit its cap (values less accurate).
+ * @retval CVA_W_EMPTY    n = 0.
+ * @retval CVA_E_BADARG   another model, t < 0 or infinite, n·n_k too large, or an invalid row.
+ * @retval CVA_E_NONFINITE t or data NaN/Inf.
+ * @retval CVA_E_DOMAIN   a parameter is not finite and > 0.
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_NOMEM
+ * @note Pareto/NBD integrates one quadrature per k and distinct (x, T) (rows with equal x
+ *       and T in sequence share it): sort the rows by (x, T) for large n.
+ */
+CVA_API CVA_NODISCARD cva_status cva_model_cond_prob_n(int32_t model, const double *params, double t,
+                                                       const double *x, const double *t_x, const double *T,
+                                                       size_t n, size_t n_k, double *out, cva_diag *diag);
+
+/**
+ * @brief Conditional variance Var[Y(t) | x, t_x, T] of the repeat purchases in (T, T + t]
+ *        for BG/NBD, MBG/NBD and Pareto/NBD.
+ *
+ * Var = P(alive)·E[Y(Y−1) | alive] + E − E², E = cva_model_expected(); the factorial
+ * moment of an alive customer is closed-form for Pareto/NBD and one tanh-sinh
+ * quadrature over the drop-out probability for the BG models (see lib/conddist.c).
+ * @param model  #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD or #CVA_MODEL_PNBD.
+ * @param params parameters.
+ * @param t      horizon >= 0 (0 gives 0).
+ * @param x, t_x, T data.
+ * @param n      customers.
+ * @param out    variance per customer.
+ * @param diag   optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_W_EXCLUDED rows without a purchase: their outputs are NaN (diag->count rows).
+ * @retval CVA_W_SERIES_LIMIT
+ * @retval CVA_W_EMPTY    n = 0.
+ * @retval CVA_E_BADARG   another model, t < 0 or infinite, or an invalid row.
+ * @retval CVA_E_NONFINITE
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_NOMEM
+ */
+CVA_API CVA_NODISCARD cva_status cva_model_cond_variance(int32_t model, const double *params, double t,
+                                                         const double *x, const double *t_x, const double *T,
+                                                         size_t n, double *out, cva_diag *diag);
+
+/**
  * @brief Discounted expected residual transactions with continuous discounting at rate
  *        @p delta per model time unit (Pareto/NBD: closed form; BG/NBD: numerical integration).
  * @param model #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD or #CVA_MODEL_PNBD.

@@ -568,6 +568,50 @@ class _WithDert(_BTYD):
                                "%s.dert" % type(self).__name__)
 
 
+    def purchases_variance(self, t, frequency, recency, T):
+        """Var[Y(t) | x, t_x, T]: variance of the repeat purchases in (T, T+t]
+        (``cva_model_cond_variance``). Scalars give a float, arrays an array."""
+        return self._btyd_call("cva_model_cond_variance", t, frequency, recency, T,
+                               "%s.purchases_variance" % type(self).__name__)
+
+    def conditional_probability_of_n_purchases(self, t, n_max, frequency, recency, T):
+        """P(Y(t) = k | x, t_x, T) for k = 0..n_max: the distribution of the repeat
+        purchases in (T, T+t] (``cva_model_cond_prob_n``). Scalar data give one row
+        (an array of n_max+1 values); arrays give an n × (n_max+1) array (with numpy;
+        otherwise a list of rows). 1 − the row sum is P(Y(t) > n_max)."""
+        what = "%s.conditional_probability_of_n_purchases" % type(self).__name__
+        whole = cv.whole_number(n_max)
+        if whole is None or whole < 0:
+            raise _bad_arg("%s: n_max must be a whole number >= 0, got %r" % (what, n_max))
+        k = whole + 1
+        self._warn_if_flagged(what)
+        arrs, n, scalar = _columns(self._data_names, (frequency, recency, T))
+        cv.check_memory(8 * n * k, what)
+        out = cv.empty_output("d", n * k)
+        diag = _lib.Diag()
+        st = _lib.get().cva_model_cond_prob_n(self._model_id, self._cparams(), float(t), arrs[0].ptr,
+                                              arrs[1].ptr, arrs[2].ptr, n, k, out.ptr, ctypes.byref(diag))
+        _check(st, diag, what)
+        flat = cv.trim(out.owner, n * k)
+        if scalar:
+            return flat
+        if np is not None and isinstance(flat, np.ndarray):
+            return flat.reshape(n, k)
+        return [flat[i * k:(i + 1) * k] for i in range(n)]
+
+    def conditional_probability_of_n_purchases_up_to_time(self, n, t, frequency, recency, T):
+        """P(Y(t) = n | x, t_x, T) (the lifetimes name and argument order)."""
+        whole = cv.whole_number(n)
+        if whole is None or whole < 0:
+            raise _bad_arg("n must be a whole number >= 0, got %r" % (n,))
+        res = self.conditional_probability_of_n_purchases(t, whole, frequency, recency, T)
+        if _is_scalar(frequency) and _is_scalar(recency) and _is_scalar(T):
+            return float(res[whole])
+        if np is not None and isinstance(res, np.ndarray):
+            return res[:, whole].copy()
+        return [row[whole] for row in res]
+
+
 class BetaGeo(_WithDert):
     """BG/NBD (Fader, Hardie & Lee 2005a): parameters ``r, alpha, a, b``.
 

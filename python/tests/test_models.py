@@ -239,6 +239,56 @@ class TestReferenceValues(RelMixin, unittest.TestCase):
         self.assertRel(p[0], (4.414 / (4.414 + 39)) ** 0.243, 1e-12)
         self.assertRel(m.probability_of_n_purchases_up_to_time(39, 2), p[2], 1e-14)
 
+    def test_conditional_distribution(self):
+        """P(Y(t) = k | x, t_x, T) and Var[Y(t) | x, t_x, T]: sum, mean and variance of a
+        long distribution against expected_purchases / purchases_variance; BG/NBD against
+        the direct form (dead with 1 - P(alive), else FHL eq. 8 at r+x, alpha+T, b+x)."""
+        x, tx, T = [2, 0, 7, 1], [30.43, 0, 29.43, 5.0], [38.86, 38.86, 35.0, 32.0]
+        for cls, prm in ((cva.BetaGeo, BG), (cva.ModifiedBetaGeo, BG), (cva.ParetoNBD, PNBD)):
+            m = cls(params=prm)
+            dist = m.conditional_probability_of_n_purchases(39, 300, x, tx, T)
+            ey = tolist(m.expected_purchases(39, x, tx, T))
+            var = tolist(m.purchases_variance(39, x, tx, T))
+            for i in range(4):
+                row = tolist(dist[i])
+                self.assertEqual(len(row), 301)
+                m1 = sum(k * v for k, v in enumerate(row))
+                m2 = sum(k * k * v for k, v in enumerate(row))
+                self.assertRel(sum(row), 1.0, 1e-12, cls.__name__)
+                self.assertRel(m1, ey[i], 1e-10, cls.__name__)
+                self.assertRel(m2 - m1 * m1, var[i], 1e-9, cls.__name__)
+                one = tolist(m.conditional_probability_of_n_purchases(39, 3, x[i], tx[i], T[i]))
+                for k in range(4):  # a shorter call sums the NB tail from another start
+                    self.assertRel(one[k], row[k], 1e-14)
+                self.assertRel(m.conditional_probability_of_n_purchases_up_to_time(2, 39, x[i], tx[i], T[i]),
+                               row[2], 1e-14)
+            col = tolist(m.conditional_probability_of_n_purchases_up_to_time(1, 39, x, tx, T))
+            for i in range(4):
+                self.assertRel(col[i], tolist(dist[i])[1], 1e-14)
+            self.assertIsInstance(m.purchases_variance(39, 2, 30.43, 38.86), float)
+        # BG/NBD customer 1 directly
+        r, al, a, b = BG["r"], BG["alpha"], BG["a"], BG["b"]
+        pa = 1 / (1 + a / (b + 1) * ((al + 38.86) / (al + 30.43)) ** (r + 2))
+        r1, al1, b1, t = r + 2, al + 38.86, b + 2, 39.0
+
+        def lbeta(u, v):
+            return math.lgamma(u) + math.lgamma(v) - math.lgamma(u + v)
+        nb0 = (al1 / (al1 + t)) ** r1
+        nb1 = nb0 * r1 * t / (al1 + t)
+        p0 = pa * math.exp(lbeta(a, b1) - lbeta(a, b1)) * nb0 + 1 - pa
+        p1 = pa * (math.exp(lbeta(a, b1 + 1) - lbeta(a, b1)) * nb1 +
+                   math.exp(lbeta(a + 1, b1) - lbeta(a, b1)) * (1 - nb0))
+        got = tolist(cva.BetaGeo(params=BG).conditional_probability_of_n_purchases(39, 1, 2, 30.43, 38.86))
+        self.assertRel(got[0], p0, 1e-12)
+        self.assertRel(got[1], p1, 1e-12)
+        with self.assertRaises(cva.BadArgumentError):
+            cva.BetaGeo(params=BG).conditional_probability_of_n_purchases(39, -1, 2, 30.43, 38.86)
+        with self.assertRaises(cva.BadArgumentError):
+            cva.BetaGeo(params=BG).purchases_variance(-1, 2, 30.43, 38.86)
+        with self.assertRaises(cva.BadArgumentError):
+            cva.BetaGeo(params=BG).purchases_variance(1, 2, 40, 38.86)
+        self.assertFalse(hasattr(cva.BetaGeoBetaBinom, "purchases_variance"))
+
     def test_mbgnbd_zero_customer_can_die(self):
         m = cva.ModifiedBetaGeo(params=BG)
         want = 1 / (1 + BG["a"] / BG["b"] * ((BG["alpha"] + 38.86) / BG["alpha"]) ** BG["r"])

@@ -5,7 +5,7 @@
 Usage: test_cli.py PATH_TO_CVA GROUP
 Groups: help, cdnow, bad_input, formats, json, text_ids, occasion, stdin, demo,
         rfm_vectors, rfm_random, rfm_segments, rfm_report, rfm_json, rfm_errors, rfm_cdnow,
-        fit_cdnow, fit_sbg, predict_values, predict_cdnow, model_errors, units, exports, no_silent,
+        fit_cdnow, fit_sbg, predict_values, predict_distribution, predict_cdnow, model_errors, units, exports, no_silent,
         online_retail, fit_boundary, whatif, ladder, ladder_migration,
         ladder_errors, tiers, retention, churn.
 Exit status 0 pass, 1 fail, 77 skip (meson convention).
@@ -1521,6 +1521,7 @@ def rel(a, b):
 
 
 PAPER = {"model": "bgnbd", "params": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, "time_unit": "week"}
+PAPER_P = (0.243, 4.414, 0.793, 2.426)
 PAPER_GG = {"model": "gg", "params": {"p": 6.25, "q": 3.74, "gamma": 15.44}}
 
 
@@ -1623,6 +1624,88 @@ def t_predict_values():
         rc, out, err = run(["predict", "--model", "pnbd", "--params", pf, "--summary", sf, "--horizon", "39",
                             "--time-unit", "week"])
         check(rc == 3 and out == "" and "--model pnbd" in err, "params of another model: exit 3 (%d %r)" % (rc, err))
+
+
+def bg_cond_pmf_ref(p, x, tx, T, t, kmax, s=0):
+    """P(Y(t) = k | x, t_x, T), k = 0..kmax, of BG/NBD (s = 0) or MBG/NBD (s = 1), written
+    directly: dead (prob. 1 - P(alive)) gives 0; alive, lambda ~ Gamma(r+x, alpha+T),
+    p ~ Beta(a, b+x+s), and then FHL 2005a eq. 8 with those parameters."""
+    import math
+    r, al, a, b = p
+    if x == 0 and s == 0:
+        pa = 1.0
+    else:
+        pa = 1.0 / (1.0 + a / (b + x + s - 1) * ((al + T) / (al + tx)) ** (r + x))
+    r1, al1, b1 = r + x, al + T, b + x + s
+
+    def lbeta(u, v):
+        return math.lgamma(u) + math.lgamma(v) - math.lgamma(u + v)
+
+    def nb(k):
+        return math.exp(math.lgamma(r1 + k) - math.lgamma(r1) - math.lgamma(k + 1) +
+                        r1 * math.log(al1 / (al1 + t)) + k * math.log(t / (al1 + t)))
+    out, cum = [], 0.0
+    for k in range(kmax + 1):
+        v = math.exp(lbeta(a, b1 + k) - lbeta(a, b1)) * nb(k)
+        if k > 0:
+            v += math.exp(lbeta(a + 1, b1 + k - 1) - lbeta(a, b1)) * (1.0 - cum)
+        cum += nb(k)
+        out.append(pa * v + (1.0 - pa if k == 0 else 0.0))
+    return out
+
+
+def t_predict_distribution():
+    """cva predict --distribution N / --variance: the conditional P(Y = n | x, t_x, T) against a
+    direct Python evaluation, their mean against expected_purchases, the variance against the
+    moments of a long distribution, and the refusals."""
+    cust = [("1", 2, 30.43, 38.86), ("zero", 0, 0.0, 38.86), ("five", 5, 10.0, 38.86), ("big", 30, 37.0, 39.0),
+            ("one", 1, 1.71, 38.86)]
+    with tempfile.TemporaryDirectory() as tmp:
+        sf = os.path.join(tmp, "s.csv")
+        write(sf, "customer_id,frequency,recency,T\n" + "".join("%s,%r,%r,%r\n" % c for c in cust))
+        for model, s in (("bgnbd", 0), ("mbgnbd", 1)):
+            pf = os.path.join(tmp, model + ".json")
+            write(pf, json.dumps(dict(PAPER, model=model)))
+            rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39", "--time-unit", "week",
+                                "--distribution", "4", "--variance"])
+            check(rc == 0, "%s --distribution 4 --variance exit 0 (%d %r)" % (model, rc, err))
+            check(out.splitlines()[0] == "customer_id,frequency,recency,T,p_alive,expected_purchases,variance,"
+                  "p_0,p_1,p_2,p_3,p_4", "distribution columns (%r)" % out.splitlines()[:1])
+            got = rows(out)
+            worst = 0.0
+            for c, g in zip(cust, got):
+                ref = bg_cond_pmf_ref(PAPER_P, c[1], c[2], c[3], 39.0, 4, s)
+                for k in range(5):
+                    worst = max(worst, abs(float(g["p_%d" % k]) - ref[k]))
+            check(len(got) == len(cust) and worst < 1e-12,
+                  "%s p_0..p_4 vs the direct evaluation (max abs diff %.2e)" % (model, worst))
+        for model, pj in (("bgnbd", dict(PAPER)),
+                          ("pnbd", {"model": "pnbd", "params": {"r": 0.5534, "alpha": 10.5776, "s": 0.6061,
+                                                                "beta": 11.6650}, "time_unit": "week"})):
+            pf = os.path.join(tmp, model + "2.json")
+            write(pf, json.dumps(pj))
+            rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39", "--time-unit", "week",
+                                "--distribution", "400", "--variance", "--format", "json"])
+            j = json.loads(out) if rc == 0 else {"customers": []}
+            worst = 0.0
+            for g in j["customers"]:
+                pk = [g["p_%d" % k] for k in range(401)]
+                m1 = sum(k * v for k, v in enumerate(pk))
+                m2 = sum(k * k * v for k, v in enumerate(pk))
+                worst = max(worst, abs(sum(pk) - 1.0), rel(m1, g["expected_purchases"]),
+                            rel(m2 - m1 * m1, g["variance"]))
+            check(rc == 0 and len(j["customers"]) == len(cust) and worst < 1e-9,
+                  "%s: sum 1, mean = expected_purchases, variance = moments (%.2e, %r)" % (model, worst, err))
+        bb = os.path.join(tmp, "bgbb.json")
+        write(bb, json.dumps({"model": "bgbb", "params": {"alpha": 1.2, "beta": 0.75, "gamma": 0.66, "delta": 2.78}}))
+        for extra in (["--distribution", "3"], ["--variance"]):
+            rc, out, err = run(["predict", "--params", bb, "--summary", sf, "--horizon", "3"] + extra)
+            check(rc == 2 and out == "" and "not bgbb" in err, "bgbb %s refused (%d %r)" % (extra[0], rc, err))
+        pf = os.path.join(tmp, "bgnbd.json")
+        for bad in ("1001", "-1", "x"):
+            rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39", "--time-unit", "week",
+                                "--distribution", bad])
+            check(rc == 2 and out == "" and "--distribution" in err, "--distribution %s refused (%d %r)" % (bad, rc, err))
 
 
 def t_predict_cdnow():
@@ -3778,7 +3861,7 @@ GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats":
           "text_ids": t_text_ids, "occasion": t_occasion, "stdin": t_stdin, "demo": t_demo,
           "rfm_vectors": t_rfm_vectors, "rfm_random": t_rfm_random, "rfm_segments": t_rfm_segments,
           "rfm_report": t_rfm_report, "rfm_json": t_rfm_json, "rfm_errors": t_rfm_errors, "rfm_cdnow": t_rfm_cdnow,
-          "fit_cdnow": t_fit_cdnow, "fit_sbg": t_fit_sbg, "fit_sbg_txn": t_fit_sbg_txn, "predict_values": t_predict_values,
+          "fit_cdnow": t_fit_cdnow, "fit_sbg": t_fit_sbg, "fit_sbg_txn": t_fit_sbg_txn, "predict_values": t_predict_values, "predict_distribution": t_predict_distribution,
           "predict_cdnow": t_predict_cdnow, "model_errors": t_model_errors, "units": t_units, "exports": t_exports,
           "no_silent": t_no_silent, "online_retail": t_online_retail, "fit_boundary": t_fit_boundary,
           "whatif": t_whatif,
