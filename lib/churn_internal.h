@@ -69,6 +69,9 @@ cva_status cva__hyp2f1_unit_a_log(double A, double B, double z, double *log_valu
 /* e^z E_s(z) for z > 0, s > 0 (SPEC §5.9 item 5). */
 cva_status cva__expint_scaled(double s, double z, double *value);
 
+/* Regularised upper incomplete gamma Q(a, x), a > 0, x >= 0 (NaN outside). */
+double cva__gamma_q(double a, double x);
+
 /* ∫_0^1 f(p) dp by tanh-sinh quadrature (relative 1e-12 between levels); f gets p, ln p and
    ln(1−p) (accurate at both ends) and may be singular at 0 and 1. */
 typedef double (*cva__unit_fn)(void *ctx, double p, double lp, double l1mp);
@@ -178,6 +181,7 @@ extern const cva__btyd_model cva__model_bgnbd;
 extern const cva__btyd_model cva__model_mbgnbd;
 extern const cva__btyd_model cva__model_pnbd;
 extern const cva__btyd_model cva__model_bgbb;
+extern const cva__btyd_model cva__model_nbd;
 
 /* conddist.c: P(Y(t) = k | x, t_x, T) for k < n_k (row-major n × n_k) and Var[Y(t) | x, t_x, T]
    for BG/NBD, MBG/NBD and Pareto/NBD on validated rows (CVA_E_BADARG for another model). */

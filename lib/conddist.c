@@ -1,6 +1,7 @@
 /*
  * libcva — conditional distribution and variance of future transactions for
- * BG/NBD, MBG/NBD and Pareto/NBD (issue 15).
+ * BG/NBD, MBG/NBD, Pareto/NBD and NBD (issue 15; NBD: always alive, the posterior
+ * Gamma(r+x, α+T) in the NBD distribution, variance (r+x)t/(α+T) · (1 + t/(α+T))).
  *
  * Given the data (x, t_x, T) a customer is either dead at T (probability 1 − π,
  * π = P(alive), then Y(t) = 0) or alive, and then the posterior of the rates is
@@ -86,6 +87,10 @@ static const cva__btyd_model *alive_model(int32_t model, const double *p, double
 {
     q[0] = p[0] + x;
     q[1] = p[1] + T;
+    if (model == CVA_MODEL_NBD) { /* no drop-out: two parameters, q[2], q[3] unused */
+        q[2] = q[3] = 1.0;
+        return &cva__model_nbd;
+    }
     q[2] = p[2];
     if (model == CVA_MODEL_PNBD) {
         q[3] = p[3] + T;
@@ -103,6 +108,8 @@ static double alive_m2(int32_t model, const double *p, double t, double x, doubl
     lead = 2.0 * q[0] * (q[0] + 1.0) * (t / q[1]) * (t / q[1]);
     if (model == CVA_MODEL_PNBD)
         return lead * f_int(t / q[3], q[2]);
+    if (model == CVA_MODEL_NBD) /* E[λ²] t² */
+        return 0.5 * lead;
     {
         m2_ctx d;
         d.a = q[2];

@@ -80,6 +80,8 @@ static const cva__btyd_model *btyd_table(int32_t model)
         return &cva__model_pnbd;
     case CVA_MODEL_BGBB:
         return &cva__model_bgbb;
+    case CVA_MODEL_NBD:
+        return &cva__model_nbd;
     default:
         return NULL;
     }
@@ -96,6 +98,7 @@ int32_t cva_model_n_params(int32_t model)
     case CVA_MODEL_GG:
         return 3;
     case CVA_MODEL_SBG:
+    case CVA_MODEL_NBD:
         return 2;
     default:
         return 0;
@@ -1000,7 +1003,8 @@ cva_status cva_model_dert(int32_t model, const double *params, double delta, con
 /* BG/NBD, MBG/NBD, Pareto/NBD only: the conditional distribution and variance */
 static int has_cond(int32_t model)
 {
-    return model == CVA_MODEL_BGNBD || model == CVA_MODEL_MBGNBD || model == CVA_MODEL_PNBD;
+    return model == CVA_MODEL_BGNBD || model == CVA_MODEL_MBGNBD || model == CVA_MODEL_PNBD ||
+           model == CVA_MODEL_NBD;
 }
 
 static cva_status check_horizon(double t, cva_diag *diag)
@@ -1031,13 +1035,12 @@ cva_status cva_model_cond_prob_n(int32_t model, const double *params, double t, 
         in[0] = x;
         in[1] = t_x;
         in[2] = T;
-        if (cva__np_compact(NULL, in, 3, 0, n, &sp) != CVA_OK)
+        if (n_k > (size_t)INT32_MAX - 8)
+            return cva__report(diag, CVA_E_BADARG, 8, 0, -1, 0, "n_k too large");
+        /* the n_keep × n_k compacted outputs are the n_k output columns of the split */
+        if (cva__np_compact(NULL, in, 3, (int)n_k, n, &sp) != CVA_OK)
             return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
-        buf = (double *)cva__alloc(NULL, (sp.n_keep ? sp.n_keep : 1) * n_k * sizeof(double));
-        if (!buf) {
-            cva__np_free(NULL, &sp);
-            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
-        }
+        buf = sp.out;
         cva_diag_init(&loc, sizeof loc);
         st = cva_model_cond_prob_n(model, params, t, sp.col[0], sp.col[1], sp.col[2], sp.n_keep, n_k, buf, &loc);
         if (st >= 0) {
@@ -1048,7 +1051,6 @@ cva_status cva_model_cond_prob_n(int32_t model, const double *params, double t, 
                     out[sp.map[k] * n_k + j] = buf[k * n_k + j];
         }
         st = cva__np_relay(diag, &loc, st, &sp, 4, 6);
-        cva__free(NULL, buf);
         cva__np_free(NULL, &sp);
         return st;
     }
@@ -1057,7 +1059,7 @@ cva_status cva_model_cond_prob_n(int32_t model, const double *params, double t, 
         return st;
     if (!has_cond(model))
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0,
-                           "the conditional distribution is available for BG/NBD, MBG/NBD and Pareto/NBD");
+                           "the conditional distribution is available for BG/NBD, MBG/NBD, Pareto/NBD and NBD");
     st = cva__cond_prob_n(model, params, t, x, t_x, T, n, n_k, out, NULL);
     if (st == CVA_E_NOMEM)
         return cva__report(diag, st, 0, 0, -1, 0, NULL);
@@ -1080,7 +1082,7 @@ cva_status cva_model_cond_variance(int32_t model, const double *params, double t
         return st;
     if (!has_cond(model))
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0,
-                           "the conditional variance is available for BG/NBD, MBG/NBD and Pareto/NBD");
+                           "the conditional variance is available for BG/NBD, MBG/NBD, Pareto/NBD and NBD");
     st = cva__cond_variance(model, params, t, x, t_x, T, n, out, NULL);
     if (st == CVA_E_NOMEM)
         return cva__report(diag, st, 0, 0, -1, 0, NULL);

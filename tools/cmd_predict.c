@@ -27,8 +27,9 @@ void cmd_predict_help(void)
           "with --spend gg, the expected spend per purchase and the customer lifetime value.\n"
           "\n"
           "Model options:\n"
-          "  --model M        bgnbd, mbgnbd, pnbd, or bgbb (bgbb needs --summary; its time\n"
-          "                   is in opportunities). May be left out with --params.\n"
+          "  --model M        bgnbd, mbgnbd, pnbd, nbd (no drop-out: P(alive) = 1), or bgbb\n"
+          "                   (bgbb needs --summary; its time is in opportunities). May be\n"
+          "                   left out with --params.\n"
           "  --params FILE    parameters: the JSON written by 'cva fit' (or by hand:\n"
           "                   {\"model\": \"bgnbd\", \"params\": {\"r\": 0.243, \"alpha\": 4.414,\n"
           "                   \"a\": 0.793, \"b\": 2.426}, \"time_unit\": \"week\"}). Without it the\n"
@@ -42,7 +43,7 @@ void cmd_predict_help(void)
           "                   and an error when it contradicts that column\n"
           "  --penalizer L, --max-iter N  options of the fit when there is no --params\n"
           "\n"
-          "Distribution (bgnbd, mbgnbd, pnbd):\n"
+          "Distribution (bgnbd, mbgnbd, pnbd, nbd):\n"
           "  --distribution N add columns p_0 ... p_N: the conditional probabilities\n"
           "                   P(Y = n | frequency, recency, T) of n = 0..N repeat purchases\n"
           "                   in the next H time units (N <= 1000; 1 - their sum is the\n"
@@ -419,7 +420,7 @@ static int predict_check(predict_job *j, cli_err *err)
     if (j->model_s) {
         j->model = cli_model_from_name(j->model_s);
         if (!j->model) {
-            cli_fail(err, CLI_EXIT_USAGE, "predict: unknown model '%s' (bgnbd, mbgnbd, pnbd, bgbb)", j->model_s);
+            cli_fail(err, CLI_EXIT_USAGE, "predict: unknown model '%s' (bgnbd, mbgnbd, pnbd, nbd, bgbb)", j->model_s);
             return -1;
         }
     }
@@ -430,11 +431,11 @@ static int predict_check(predict_job *j, cli_err *err)
         memcpy(j->params, j->pp.p, sizeof j->params);
     }
     if (!j->model) {
-        cli_fail(err, CLI_EXIT_USAGE, "predict: give --model bgnbd|mbgnbd|pnbd|bgbb (or --params FILE)");
+        cli_fail(err, CLI_EXIT_USAGE, "predict: give --model bgnbd|mbgnbd|pnbd|nbd|bgbb (or --params FILE)");
         return -1;
     }
     if (j->model == CVA_MODEL_GG || j->model == CVA_MODEL_SBG) {
-        cli_fail(err, CLI_EXIT_USAGE, "predict: --model %s is not a purchase model: use bgnbd, mbgnbd, pnbd or "
+        cli_fail(err, CLI_EXIT_USAGE, "predict: --model %s is not a purchase model: use bgnbd, mbgnbd, pnbd, nbd or "
                  "bgbb%s", cli_model_name(j->model), j->model == CVA_MODEL_GG ? " with --spend gg" : "");
         return -1;
     }
@@ -470,7 +471,7 @@ static int predict_check(predict_job *j, cli_err *err)
         return -1;
     }
     if ((j->dist_n || j->want_var) && j->model == CVA_MODEL_BGBB) {
-        cli_fail(err, CLI_EXIT_USAGE, "predict: --%s is available for bgnbd, mbgnbd and pnbd, not bgbb",
+        cli_fail(err, CLI_EXIT_USAGE, "predict: --%s is available for bgnbd, mbgnbd, pnbd and nbd, not bgbb",
                  j->dist_n ? "distribution" : "variance");
         return -1;
     }
