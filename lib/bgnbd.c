@@ -656,8 +656,9 @@ typedef struct dert_ctx {
     cva_status st;
 } dert_ctx;
 
-static double dert_f(dert_ctx *d, double pp, double lp, double l1mp)
+static double dert_f(void *vd, double pp, double lp, double l1mp)
 {
+    dert_ctx *d = (dert_ctx *)vd;
     double e;
     cva_status st;
     if (!(pp > 0.0) || !(pp < 1.0))
@@ -678,47 +679,6 @@ static double dert_f(dert_ctx *d, double pp, double lp, double l1mp)
     if (st < 0)
         return 0.0;
     return exp((d->a - 1.0) * lp + (d->bb - 1.0) * l1mp - d->lnorm) * d->k / (d->cs * pp) * e;
-}
-
-/*
- * ∫_0^1 f(p) dp by tanh-sinh: p = (1 + tanh(π/2 sinh u))/2, refining the step
- * until two levels agree to 1e-12. Endpoints are handled through ln p and
- * ln(1−p) computed from u directly (no cancellation near 0 or 1).
- */
-static double dert_integral(dert_ctx *d)
-{
-    const double half_pi = 1.5707963267948966;
-    double h = 0.5, sum, prev = 0.0, result = 0.0;
-    int level;
-    /* level 0 */
-    sum = 0.0;
-    for (level = 0; level < 9; level++) {
-        double u0 = level == 0 ? 0.0 : h; /* new points only */
-        double step = level == 0 ? h : 2.0 * h;
-        double u;
-        for (u = u0; u <= 4.0; u += step) {
-            int sgn;
-            for (sgn = (u > 0 ? -1 : 1); sgn <= 1; sgn += 2) {
-                double uu = (double)sgn * u;
-                double sh = half_pi * sinh(uu), ch = half_pi * cosh(uu);
-                /* p = 1/(1+e^{−2sh}), 1−p = 1/(1+e^{2sh}) */
-                double lp = -cva__log1pexp(-2.0 * sh), l1mp = -cva__log1pexp(2.0 * sh);
-                double pp = exp(lp);
-                double wgt = ch / (2.0 * cosh(sh) * cosh(sh)); /* dp/du */
-                double fv = dert_f(d, pp, lp, l1mp);
-                if (isfinite(fv * wgt))
-                    sum += fv * wgt;
-                if (u <= 0.0)
-                    break;
-            }
-        }
-        result = sum * h;
-        if (level >= 3 && fabs(result - prev) <= 1e-12 * fabs(result))
-            break;
-        prev = result;
-        h *= 0.5;
-    }
-    return result;
 }
 
 static cva_status bg_dert(const double *p, double delta, const double *x, const double *t_x, const double *T,
@@ -747,7 +707,7 @@ static cva_status bg_dert(const double *p, double delta, const double *x, const 
             d.lnorm = lbeta(a, d.bb);
             d.cs = cs;
             d.st = CVA_OK;
-            f = dert_integral(&d);
+            f = cva__tanh_sinh_unit(dert_f, &d);
             if (d.st < 0) {
                 fcache_close(&c);
                 return d.st;

@@ -75,6 +75,14 @@ cva_status cva__expint_scaled(double s, double z, double *value);
 cva_status cva__bgnbd_dert_scaled(const double *p, double delta, double cs, const double *x, const double *t_x,
                                   const double *T, size_t n, double *out, const cva_allocator *alloc);
 
+/* Regularised upper incomplete gamma Q(a, x), a > 0, x >= 0 (NaN outside). */
+double cva__gamma_q(double a, double x);
+
+/* ∫_0^1 f(p) dp by tanh-sinh quadrature (relative 1e-12 between levels); f gets p, ln p and
+   ln(1−p) (accurate at both ends) and may be singular at 0 and 1. */
+typedef double (*cva__unit_fn)(void *ctx, double p, double lp, double l1mp);
+double cva__tanh_sinh_unit(cva__unit_fn f, void *ctx);
+
 /* ------------------------------------------------------------------ optim.c */
 
 /* Objective in unconstrained (log) parameters: returns f (to minimise) and writes
@@ -179,6 +187,14 @@ extern const cva__btyd_model cva__model_bgnbd;
 extern const cva__btyd_model cva__model_mbgnbd;
 extern const cva__btyd_model cva__model_pnbd;
 extern const cva__btyd_model cva__model_bgbb;
+extern const cva__btyd_model cva__model_nbd;
+
+/* conddist.c: P(Y(t) = k | x, t_x, T) for k < n_k (row-major n × n_k) and Var[Y(t) | x, t_x, T]
+   for BG/NBD, MBG/NBD and Pareto/NBD on validated rows (CVA_E_BADARG for another model). */
+cva_status cva__cond_prob_n(int32_t model, const double *p, double t, const double *x, const double *t_x,
+                            const double *T, size_t n, size_t n_k, double *out, const cva_allocator *alloc);
+cva_status cva__cond_variance(int32_t model, const double *p, double t, const double *x, const double *t_x,
+                              const double *T, size_t n, double *out, const cva_allocator *alloc);
 
 /* models.c: the table of a BTYD model id (NULL if none), and the checks every
    evaluation entry point makes (parameters as argument 2, rows with x at argument

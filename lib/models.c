@@ -80,6 +80,8 @@ static const cva__btyd_model *btyd_table(int32_t model)
         return &cva__model_pnbd;
     case CVA_MODEL_BGBB:
         return &cva__model_bgbb;
+    case CVA_MODEL_NBD:
+        return &cva__model_nbd;
     default:
         return NULL;
     }
@@ -96,6 +98,7 @@ int32_t cva_model_n_params(int32_t model)
     case CVA_MODEL_GG:
         return 3;
     case CVA_MODEL_SBG:
+    case CVA_MODEL_NBD:
         return 2;
     default:
         return 0;
@@ -994,5 +997,96 @@ cva_status cva_model_dert(int32_t model, const double *params, double delta, con
     if (!m->dert)
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "DERT is not available for this model");
     st = n ? m->dert(params, delta, x, t_x, T, n, out, NULL) : CVA_OK;
+    return finish(diag, st, n);
+}
+
+/* BG/NBD, MBG/NBD, Pareto/NBD only: the conditional distribution and variance */
+static int has_cond(int32_t model)
+{
+    return model == CVA_MODEL_BGNBD || model == CVA_MODEL_MBGNBD || model == CVA_MODEL_PNBD ||
+           model == CVA_MODEL_NBD;
+}
+
+static cva_status check_horizon(double t, cva_diag *diag)
+{
+    if (isnan(t))
+        return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "t is NaN");
+    if (!(t >= 0.0) || !isfinite(t))
+        return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "t must be finite and >= 0");
+    return CVA_OK;
+}
+
+cva_status cva_model_cond_prob_n(int32_t model, const double *params, double t, const double *x,
+                                 const double *t_x, const double *T, size_t n, size_t n_k, double *out,
+                                 cva_diag *diag)
+{
+    const cva__btyd_model *m = NULL;
+    cva_status st = check_horizon(t, diag);
+    if (st != CVA_OK)
+        return st;
+    if (n > 0 && n_k > 0 && n > SIZE_MAX / sizeof(double) / n_k)
+        return cva__report(diag, CVA_E_BADARG, 8, 0, -1, 0, "n × n_k output values overflow");
+    if (out && n > 0 && n_k > 0 && cva__np_count(x, t_x, T, n) > 0) {
+        const double *in[3];
+        cva__np_split sp;
+        cva_diag loc;
+        double *buf;
+        size_t k, j;
+        in[0] = x;
+        in[1] = t_x;
+        in[2] = T;
+        if (n_k > (size_t)INT32_MAX - 8)
+            return cva__report(diag, CVA_E_BADARG, 8, 0, -1, 0, "n_k too large");
+        /* the n_keep × n_k compacted outputs are the n_k output columns of the split */
+        if (cva__np_compact(NULL, in, 3, (int)n_k, n, &sp) != CVA_OK)
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+        buf = sp.out;
+        cva_diag_init(&loc, sizeof loc);
+        st = cva_model_cond_prob_n(model, params, t, sp.col[0], sp.col[1], sp.col[2], sp.n_keep, n_k, buf, &loc);
+        if (st >= 0) {
+            for (k = 0; k < n * n_k; k++)
+                out[k] = CVA_NAN;
+            for (k = 0; k < sp.n_keep; k++)
+                for (j = 0; j < n_k; j++)
+                    out[sp.map[k] * n_k + j] = buf[k * n_k + j];
+        }
+        st = cva__np_relay(diag, &loc, st, &sp, 4, 6);
+        cva__np_free(NULL, &sp);
+        return st;
+    }
+    st = common_eval_checks(model, &m, params, x, t_x, T, n, n_k ? out : params, 9, 4, diag);
+    if (st != CVA_OK)
+        return st;
+    if (!has_cond(model))
+        return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0,
+                           "the conditional distribution is available for BG/NBD, MBG/NBD, Pareto/NBD and NBD");
+    st = cva__cond_prob_n(model, params, t, x, t_x, T, n, n_k, out, NULL);
+    if (st == CVA_E_NOMEM)
+        return cva__report(diag, st, 0, 0, -1, 0, NULL);
+    if (st < 0)
+        return cva__report(diag, st, 2, 0, -1, 0, "not computable at these parameters");
+    return finish(diag, st, n);
+}
+
+cva_status cva_model_cond_variance(int32_t model, const double *params, double t, const double *x,
+                                   const double *t_x, const double *T, size_t n, double *out, cva_diag *diag)
+{
+    const cva__btyd_model *m = NULL;
+    cva_status st = check_horizon(t, diag);
+    if (st != CVA_OK)
+        return st;
+    if (out && n > 0 && cva__np_count(x, t_x, T, n) > 0)
+        return np_eval(cva_model_cond_variance, model, params, t, x, t_x, T, n, out, diag);
+    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, diag);
+    if (st != CVA_OK)
+        return st;
+    if (!has_cond(model))
+        return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0,
+                           "the conditional variance is available for BG/NBD, MBG/NBD, Pareto/NBD and NBD");
+    st = cva__cond_variance(model, params, t, x, t_x, T, n, out, NULL);
+    if (st == CVA_E_NOMEM)
+        return cva__report(diag, st, 0, 0, -1, 0, NULL);
+    if (st < 0)
+        return cva__report(diag, st, 2, 0, -1, 0, "not computable at these parameters");
     return finish(diag, st, n);
 }

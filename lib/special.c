@@ -753,3 +753,91 @@ cva_status cva__expint_scaled(double s, double z, double *value)
         return expint_cf(s, z, value);
     return expint_series(s, z, value);
 }
+
+/*
+ * ∫_0^1 f(p) dp by tanh-sinh: p = (1 + tanh(π/2 sinh u))/2, refining the step
+ * until two levels agree to 1e-12. Endpoints are handled through ln p and
+ * ln(1−p) computed from u directly (no cancellation near 0 or 1).
+ */
+double cva__tanh_sinh_unit(cva__unit_fn f, void *ctx)
+{
+    const double half_pi = 1.5707963267948966;
+    double h = 0.5, sum, prev = 0.0, result = 0.0;
+    int level;
+    sum = 0.0;
+    for (level = 0; level < 9; level++) {
+        double u0 = level == 0 ? 0.0 : h; /* new points only */
+        double step = level == 0 ? h : 2.0 * h;
+        double u;
+        for (u = u0; u <= 4.0; u += step) {
+            int sgn;
+            for (sgn = (u > 0 ? -1 : 1); sgn <= 1; sgn += 2) {
+                double uu = (double)sgn * u;
+                double sh = half_pi * sinh(uu), ch = half_pi * cosh(uu);
+                /* p = 1/(1+e^{−2sh}), 1−p = 1/(1+e^{2sh}) */
+                double lp = -cva__log1pexp(-2.0 * sh), l1mp = -cva__log1pexp(2.0 * sh);
+                double pp = exp(lp);
+                double wgt = ch / (2.0 * cosh(sh) * cosh(sh)); /* dp/du */
+                double fv = f(ctx, pp, lp, l1mp);
+                if (isfinite(fv * wgt))
+                    sum += fv * wgt;
+                if (u <= 0.0)
+                    break;
+            }
+        }
+        result = sum * h;
+        if (level >= 3 && fabs(result - prev) <= 1e-12 * fabs(result))
+            break;
+        prev = result;
+        h *= 0.5;
+    }
+    return result;
+}
+
+/*
+ * Regularised upper incomplete gamma Q(a, x) = Γ(a, x)/Γ(a), a > 0, x >= 0: the series
+ * of P = 1 − Q for x < a + 1, else the continued fraction of Q (modified Lentz), each
+ * to a relative 1e-16 (the χ² tail of a likelihood-ratio test: Q(df/2, stat/2)).
+ */
+double cva__gamma_q(double a, double x)
+{
+    double lpre;
+    int i;
+    if (!(a > 0.0) || !(x >= 0.0))
+        return CVA_NAN;
+    if (x <= 0.0)
+        return 1.0;
+    if (isinf(x))
+        return 0.0;
+    lpre = -x + a * log(x) - cva__lgamma(a);
+    if (x < a + 1.0) {
+        double sum = 1.0 / a, term = sum;
+        for (i = 1; i < 100000; i++) {
+            term *= x / (a + (double)i);
+            sum += term;
+            if (term < 1e-17 * sum)
+                break;
+        }
+        return -expm1(lpre + log(sum)) > 0.0 ? -expm1(lpre + log(sum)) : 0.0;
+    } else {
+        const double tiny = 1e-300;
+        double b = x + 1.0 - a, c = 1.0 / tiny, d = 1.0 / b, h = d;
+        for (i = 1; i < 100000; i++) {
+            const double an = -(double)i * ((double)i - a);
+            double del;
+            b += 2.0;
+            d = an * d + b;
+            if (fabs(d) < tiny)
+                d = tiny;
+            c = b + an / c;
+            if (fabs(c) < tiny)
+                c = tiny;
+            d = 1.0 / d;
+            del = d * c;
+            h *= del;
+            if (fabs(del - 1.0) < 1e-16)
+                break;
+        }
+        return exp(lpre) * h;
+    }
+}

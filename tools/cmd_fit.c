@@ -31,6 +31,8 @@ void cmd_fit_help(void)
           "  bgnbd    BG/NBD (Fader, Hardie & Lee 2005): r, alpha, a, b\n"
           "  mbgnbd   MBG/NBD (Batislam et al. 2007; Wagner & Hoppe 2008): r, alpha, a, b\n"
           "  pnbd     Pareto/NBD (Schmittlein, Morrison & Colombo 1987): r, alpha, s, beta\n"
+          "  nbd      NBD (Ehrenberg 1959): r, alpha; purchases without drop-out, the\n"
+          "           benchmark; log-likelihood with the constant terms of BTYDplus\n"
           "  gg       Gamma-Gamma spend per transaction (Fader, Hardie & Lee 2005): p, q, gamma;\n"
           "           fitted on customers with frequency >= 1 and monetary value > 0\n"
           "  bgbb     BG/BB, discrete opportunities (Fader, Hardie & Shang 2010):\n"
@@ -340,12 +342,12 @@ static int fit_parse(fit_job *j, int argc, char **argv, cli_err *err)
         return -1;
     }
     if (!j->model_s) {
-        cli_fail(err, CLI_EXIT_USAGE, "fit: give --model bgnbd|mbgnbd|pnbd|bgbb|gg|sbg");
+        cli_fail(err, CLI_EXIT_USAGE, "fit: give --model bgnbd|mbgnbd|pnbd|nbd|bgbb|gg|sbg");
         return -1;
     }
     j->model = cli_model_from_name(j->model_s);
     if (!j->model) {
-        cli_fail(err, CLI_EXIT_USAGE, "fit: unknown model '%s' (bgnbd, mbgnbd, pnbd, bgbb, gg, sbg)", j->model_s);
+        cli_fail(err, CLI_EXIT_USAGE, "fit: unknown model '%s' (bgnbd, mbgnbd, pnbd, nbd, bgbb, gg, sbg)", j->model_s);
         return -1;
     }
     if (j->summary && j->o.input) {

@@ -27,8 +27,9 @@ void cmd_predict_help(void)
           "with --spend gg, the expected spend per purchase and the customer lifetime value.\n"
           "\n"
           "Model options:\n"
-          "  --model M        bgnbd, mbgnbd, pnbd, or bgbb (bgbb needs --summary; its time\n"
-          "                   is in opportunities). May be left out with --params.\n"
+          "  --model M        bgnbd, mbgnbd, pnbd, nbd (no drop-out: P(alive) = 1), or bgbb\n"
+          "                   (bgbb needs --summary; its time is in opportunities). May be\n"
+          "                   left out with --params.\n"
           "  --params FILE    parameters: the JSON written by 'cva fit' (or by hand:\n"
           "                   {\"model\": \"bgnbd\", \"params\": {\"r\": 0.243, \"alpha\": 4.414,\n"
           "                   \"a\": 0.793, \"b\": 2.426}, \"time_unit\": \"week\"}). Without it the\n"
@@ -41,6 +42,14 @@ void cmd_predict_help(void)
           "                   recency and T, required when the file has no time_unit column\n"
           "                   and an error when it contradicts that column\n"
           "  --penalizer L, --max-iter N  options of the fit when there is no --params\n"
+          "\n"
+          "Distribution (bgnbd, mbgnbd, pnbd, nbd):\n"
+          "  --distribution N add columns p_0 ... p_N: the conditional probabilities\n"
+          "                   P(Y = n | frequency, recency, T) of n = 0..N repeat purchases\n"
+          "                   in the next H time units (N <= 1000; 1 - their sum is the\n"
+          "                   probability of more than N)\n"
+          "  --variance       add the column variance: Var[Y | frequency, recency, T] of\n"
+          "                   the repeat purchases in the next H time units\n"
           "\n"
           "Spend and CLV:\n"
           "  --spend gg       add expected_avg_spend (Gamma-Gamma E[M | x, m_x]; the mean\n"
@@ -80,6 +89,7 @@ void cmd_predict_help(void)
           "  p_alive              P(alive) at the end of the (calibration) data\n"
           "  expected_purchases   E[repeat purchases in the next H time units]\n"
           "  expected_avg_spend, clv            with --spend gg\n"
+          "  variance, p_0 ... p_N              with --variance, --distribution N\n"
           "  frequency_holdout[, monetary_value_holdout]   with --calibration-end\n"
           "When the fit behind the parameters (a --params/--spend-params file, or the fit\n"
           "made here) did not converge or lies on the boundary of the parameter space,\n"
@@ -247,7 +257,8 @@ typedef struct predict_job {
     cli_input_opts o;
     const char *summary, *model_s, *params_f, *spend, *spend_f;
     const char *names[CLI_NSCOL];
-    int unit_given, have_h, max_iter_given, params_unit;
+    int unit_given, have_h, max_iter_given, params_unit, want_var;
+    uint64_t dist_n; /* --distribution N: N + 1 columns; 0 without it */
     double horizon, penal, discount, margin;
     uint64_t months, max_iter;
     /* models: ids, parameters (read or fitted), settings */
@@ -261,7 +272,8 @@ typedef struct predict_job {
     cli_txn tx;
     cli_custdata d;
     /* predictions per customer; m_use: the mean spends used (negative ones as 0), NULL if none was */
-    double *pa, *ey, *ey_h, *es, *clv, *m_use;
+    double *pa, *ey, *ey_h, *es, *clv, *m_use, *var, *dist;
+    char *dist_names; /* "p_0\0p_1\0..." */
     size_t n_neg, neg_first;
     char notes[400]; /* JSON members about the fits, for the output's metadata */
 } predict_job;
@@ -286,6 +298,9 @@ static void predict_job_free(predict_job *j)
     free(j->es);
     free(j->clv);
     free(j->m_use);
+    free(j->var);
+    free(j->dist);
+    free(j->dist_names);
     cli_custdata_free(&j->d);
     cli_txn_free(&j->tx);
 }
@@ -336,6 +351,20 @@ static int predict_parse(predict_job *j, int argc, char **argv, cli_err *err)
         if ((m = cli_match_opt(argc, argv, &i, "--margin", &v, err)) != 0) {
             if (m < 0 || cli_parse_double_opt("--margin", v, &j->margin, err))
                 return -1;
+            continue;
+        }
+        if ((m = cli_match_opt(argc, argv, &i, "--distribution", &v, err)) != 0) {
+            if (m < 0 || cli_parse_size_opt("--distribution", v, &j->dist_n, err))
+                return -1;
+            if (j->dist_n > 1000) {
+                cli_fail(err, CLI_EXIT_USAGE, "option --distribution: at most 1000");
+                return -1;
+            }
+            j->dist_n++;
+            continue;
+        }
+        if (cli_match_flag(argv, i, "--variance")) {
+            j->want_var = 1;
             continue;
         }
         if ((m = cli_match_opt(argc, argv, &i, "--clv-months", &v, err)) != 0) {
@@ -391,7 +420,7 @@ static int predict_check(predict_job *j, cli_err *err)
     if (j->model_s) {
         j->model = cli_model_from_name(j->model_s);
         if (!j->model) {
-            cli_fail(err, CLI_EXIT_USAGE, "predict: unknown model '%s' (bgnbd, mbgnbd, pnbd, bgbb)", j->model_s);
+            cli_fail(err, CLI_EXIT_USAGE, "predict: unknown model '%s' (bgnbd, mbgnbd, pnbd, nbd, bgbb)", j->model_s);
             return -1;
         }
     }
@@ -402,11 +431,11 @@ static int predict_check(predict_job *j, cli_err *err)
         memcpy(j->params, j->pp.p, sizeof j->params);
     }
     if (!j->model) {
-        cli_fail(err, CLI_EXIT_USAGE, "predict: give --model bgnbd|mbgnbd|pnbd|bgbb (or --params FILE)");
+        cli_fail(err, CLI_EXIT_USAGE, "predict: give --model bgnbd|mbgnbd|pnbd|nbd|bgbb (or --params FILE)");
         return -1;
     }
     if (j->model == CVA_MODEL_GG || j->model == CVA_MODEL_SBG) {
-        cli_fail(err, CLI_EXIT_USAGE, "predict: --model %s is not a purchase model: use bgnbd, mbgnbd, pnbd or "
+        cli_fail(err, CLI_EXIT_USAGE, "predict: --model %s is not a purchase model: use bgnbd, mbgnbd, pnbd, nbd or "
                  "bgbb%s", cli_model_name(j->model), j->model == CVA_MODEL_GG ? " with --spend gg" : "");
         return -1;
     }
@@ -439,6 +468,11 @@ static int predict_check(predict_job *j, cli_err *err)
     }
     if (j->spend && strcmp(j->spend, "gg") != 0) {
         cli_fail(err, CLI_EXIT_USAGE, "option --spend: \"%s\" is not a spend model (gg)", j->spend);
+        return -1;
+    }
+    if ((j->dist_n || j->want_var) && j->model == CVA_MODEL_BGBB) {
+        cli_fail(err, CLI_EXIT_USAGE, "predict: --%s is available for bgnbd, mbgnbd, pnbd and nbd, not bgbb",
+                 j->dist_n ? "distribution" : "variance");
         return -1;
     }
     if (j->spend_f && !j->spend)
@@ -593,6 +627,28 @@ static int predict_compute(predict_job *j, cli_err *err)
         if (st == CVA_W_SERIES_LIMIT)
             fprintf(stderr, "cva: warning: a series hit its term limit in the expected purchases (%s)\n",
                     dg.detail ? dg.detail : "");
+        if (j->want_var) {
+            j->var = (double *)cli_xmalloc(j->d.n * sizeof(double));
+            cva_diag_init(&dg, sizeof dg);
+            st = cva_model_cond_variance(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T, j->d.n, j->var,
+                                         &dg);
+            if (st < 0)
+                return cli_model_lib_fail(err, "variance of the purchases", st, &dg, &j->d);
+            if (st == CVA_W_SERIES_LIMIT)
+                fprintf(stderr, "cva: warning: a series hit its term limit in the variance (%s)\n",
+                        dg.detail ? dg.detail : "");
+        }
+        if (j->dist_n) {
+            j->dist = (double *)cli_xmalloc(j->d.n * (size_t)j->dist_n * sizeof(double));
+            cva_diag_init(&dg, sizeof dg);
+            st = cva_model_cond_prob_n(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T, j->d.n,
+                                       (size_t)j->dist_n, j->dist, &dg);
+            if (st < 0)
+                return cli_model_lib_fail(err, "distribution of the purchases", st, &dg, &j->d);
+            if (st == CVA_W_SERIES_LIMIT)
+                fprintf(stderr, "cva: warning: a series or quadrature hit its limit in the distribution (%s)\n",
+                        dg.detail ? dg.detail : "");
+        }
         if (j->spend) {
             /* A negative mean repeat spend (net refunds) has no Gamma-Gamma prediction and the
                library refuses it: such customers get empty spend and CLV cells and a warning
@@ -653,11 +709,13 @@ static int predict_compute(predict_job *j, cli_err *err)
 }
 
 /* The table of predictions (CSV or JSON) into @p out. */
-static void predict_write(const predict_job *j, cli_out *out)
+static void predict_write(predict_job *j, cli_out *out)
 {
+    if (j->dist_n && !j->dist_names)
+        j->dist_names = (char *)cli_xmalloc(16 * (size_t)j->dist_n);
     {
-        const char *cols[10];
-        size_t nc = 0, k;
+        const char **cols = (const char **)cli_xmalloc((12 + (size_t)j->dist_n) * sizeof *cols);
+        size_t nc = 0, k, q;
         cli_table t;
         char meta[512];
         const double unit_days = j->o.week_unit ? 7.0 : 1.0;
@@ -668,6 +726,13 @@ static void predict_write(const predict_job *j, cli_out *out)
         if (j->spend) {
             cols[nc++] = all_cols[6];
             cols[nc++] = all_cols[7];
+        }
+        if (j->want_var)
+            cols[nc++] = "variance";
+        for (q = 0; q < j->dist_n; q++) {
+            char *nm = j->dist_names + 16 * q;
+            snprintf(nm, 16, "p_%u", (unsigned)q);
+            cols[nc++] = nm;
         }
         if (j->d.xh) {
             cols[nc++] = all_cols[8];
@@ -710,6 +775,10 @@ static void predict_write(const predict_job *j, cli_out *out)
                 cli_table_num(&t, j->es[k]);
                 cli_table_num(&t, j->clv[k]);
             }
+            if (j->want_var)
+                cli_table_num(&t, j->var[k]);
+            for (q = 0; q < j->dist_n; q++)
+                cli_table_num(&t, j->dist[k * (size_t)j->dist_n + q]);
             if (j->d.xh) {
                 cli_table_num(&t, j->d.xh[k]);
                 if (j->spend && j->d.mh)
@@ -718,6 +787,7 @@ static void predict_write(const predict_job *j, cli_out *out)
             cli_table_end_row(&t);
         }
         cli_table_end(&t);
+        free(cols);
     }
 }
 

@@ -21,6 +21,7 @@ static const command commands[] = {
     {"rfm", cmd_rfm, cmd_rfm_help, "RFM scores and segments per customer, or a per-segment report"},
     {"fit", cmd_fit, cmd_fit_help, "fit a churn or spend model (BG/NBD, Pareto/NBD, Gamma-Gamma, ...) as JSON"},
     {"predict", cmd_predict, cmd_predict_help, "P(alive), expected purchases, spend and CLV per customer"},
+    {"track", cmd_track, cmd_track_help, "holdout tracking: actual vs expected repeat purchases of the base per period"},
     {"whatif", cmd_whatif, cmd_whatif_help, "retention-profit what-if: +x% retention -> CLV, equity, profit, break-even spend"},
     {"ladder", cmd_ladder, cmd_ladder_help, "loyalty-ladder rung per customer, funnel report, migration between dates"},
     {"tiers", cmd_tiers, cmd_tiers_help, "value concentration (Gini, top shares, whale curve) and value tiers"},

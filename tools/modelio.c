@@ -23,6 +23,7 @@ static const struct {
     {"bgnbd", "BG/NBD", CVA_MODEL_BGNBD},   {"mbgnbd", "MBG/NBD", CVA_MODEL_MBGNBD},
     {"pnbd", "Pareto/NBD", CVA_MODEL_PNBD}, {"bgbb", "BG/BB", CVA_MODEL_BGBB},
     {"gg", "Gamma-Gamma", CVA_MODEL_GG},    {"sbg", "sBG", CVA_MODEL_SBG},
+    {"nbd", "NBD", CVA_MODEL_NBD},
 };
 #define N_MODELS (sizeof model_names / sizeof model_names[0])
 

@@ -16,7 +16,7 @@ extern "C" {
 
 /**
  * @defgroup churn Churn and spend models
- * @brief BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma and sBG: likelihood,
+ * @brief BG/NBD, MBG/NBD, Pareto/NBD, NBD, BG/BB, Gamma-Gamma and sBG: likelihood,
  *        maximum-likelihood fitting, P(alive), expected purchases and spend,
  *        DERT (SPEC §5, decisions 5–8); CLV is in @ref retention.
  *
@@ -52,7 +52,9 @@ enum cva_model {
     CVA_MODEL_PNBD = 3,   /**< Pareto/NBD (SMC 1987): r, alpha, s, beta. */
     CVA_MODEL_BGBB = 4,   /**< BG/BB (FHS 2010), discrete: alpha, beta, gamma, delta. */
     CVA_MODEL_GG = 5,     /**< Gamma-Gamma spend (FHL 2005b): p, q, gamma. */
-    CVA_MODEL_SBG = 6     /**< Shifted-beta-geometric (FH 2007): alpha, beta. */
+    CVA_MODEL_SBG = 6,    /**< Shifted-beta-geometric (FH 2007): alpha, beta. */
+    CVA_MODEL_NBD = 7     /**< NBD (Ehrenberg 1959), no drop-out: r, alpha. P(alive) = 1; the
+                               log-likelihood has BTYDplus' constant terms (no ln x!). */
 };
 
 /** @brief Option ids reported in cva_diag::option. */
@@ -145,12 +147,12 @@ CVA_API int32_t cva_model_n_params(int32_t model);
 CVA_API const char *cva_model_param_name(int32_t model, int32_t i);
 
 /**
- * @brief Fit BG/NBD, MBG/NBD, Pareto/NBD or BG/BB by maximum likelihood.
+ * @brief Fit BG/NBD, MBG/NBD, Pareto/NBD, NBD or BG/BB by maximum likelihood.
  *
  * Quasi-Newton (BFGS) on log-parameters with analytic gradients and a
  * backtracking/Wolfe line search; identical rows are merged into weights.
  * Deterministic: the same data give the same bits.
- * @param model   #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD, #CVA_MODEL_PNBD or #CVA_MODEL_BGBB.
+ * @param model   #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD, #CVA_MODEL_PNBD, #CVA_MODEL_NBD or #CVA_MODEL_BGBB.
  * @param x       repeat purchases (integers >= 0).
  * @param t_x     recency, 0 <= t_x <= T (BG/BB: period of the last transaction, integer).
  * @param T       age (BG/BB: number of opportunities n, integer).
@@ -318,6 +320,71 @@ CVA_API CVA_NODISCARD cva_status cva_model_prob_n(int32_t model, const double *p
                                                   double *out, cva_diag *diag);
 
 /**
+ * @brief Conditional distribution P(Y(t) = k | x, t_x, T), k = 0..n_k−1, of the repeat
+ *        purchases in (T, T + t] for BG/NBD, MBG/NBD, Pareto/NBD and NBD.
+ *
+ * A customer is dead at T with probability 1 − P(alive) (then Y = 0) or alive with the
+ * posterior rates Gamma(r+x, α+T) and Beta(a, b+x) (MBG/NBD: b+x+1) or Gamma(s, β+T);
+ * the alive part is the distribution of cva_model_prob_n() at those parameters
+ * (FHL 2005a eq. 8 and the Pareto/NBD analogue of Fader, Hardie & Lee's note; NBD: always
+ * alive, the negative binomial at r+x, α+T), so
+ * Σ_k k·P(Y = k) is cva_model_expected(). The values for k >= n_k are not computed:
+ * 1 − Σ out is the tail P(Y >= n_k).
+ * @param model  #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD, #CVA_MODEL_PNBD or #CVA_MODEL_NBD.
+ * @param params parameters.
+ * @param t      horizon >= 0 (t = 0: P(Y = 0) = 1).
+ * @param x, t_x, T data as for cva_model_fit_btyd().
+ * @param n      customers.
+ * @param n_k    counts wanted per customer (0: nothing written).
+ * @param out    row-major n × n_k: out[i·n_k + k] = P(Y_i(t) = k); NaN rows for customers
+ *               without a purchase.
+ * @param diag   optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_W_EXCLUDED rows without a purchase: their rows are NaN (diag->count rows).
+ * @retval CVA_W_SERIES_LIMIT a series or quadrature hit its cap (values less accurate).
+ * @retval CVA_W_EMPTY    n = 0.
+ * @retval CVA_E_BADARG   another model, t < 0 or infinite, n·n_k too large, or an invalid row.
+ * @retval CVA_E_NONFINITE t or data NaN/Inf.
+ * @retval CVA_E_DOMAIN   a parameter is not finite and > 0.
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_NOMEM
+ * @note Pareto/NBD integrates one quadrature per k and distinct (x, T) (rows with equal x
+ *       and T in sequence share it): sort the rows by (x, T) for large n.
+ */
+CVA_API CVA_NODISCARD cva_status cva_model_cond_prob_n(int32_t model, const double *params, double t,
+                                                       const double *x, const double *t_x, const double *T,
+                                                       size_t n, size_t n_k, double *out, cva_diag *diag);
+
+/**
+ * @brief Conditional variance Var[Y(t) | x, t_x, T] of the repeat purchases in (T, T + t]
+ *        for BG/NBD, MBG/NBD, Pareto/NBD and NBD.
+ *
+ * Var = P(alive)·E[Y(Y−1) | alive] + E − E², E = cva_model_expected(); the factorial
+ * moment of an alive customer is closed-form for Pareto/NBD and one tanh-sinh
+ * quadrature over the drop-out probability for the BG models (see lib/conddist.c); NBD:
+ * (r+x)t/(α+T) · (1 + t/(α+T)).
+ * @param model  #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD, #CVA_MODEL_PNBD or #CVA_MODEL_NBD.
+ * @param params parameters.
+ * @param t      horizon >= 0 (0 gives 0).
+ * @param x, t_x, T data.
+ * @param n      customers.
+ * @param out    variance per customer.
+ * @param diag   optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_W_EXCLUDED rows without a purchase: their outputs are NaN (diag->count rows).
+ * @retval CVA_W_SERIES_LIMIT
+ * @retval CVA_W_EMPTY    n = 0.
+ * @retval CVA_E_BADARG   another model, t < 0 or infinite, or an invalid row.
+ * @retval CVA_E_NONFINITE
+ * @retval CVA_E_DOMAIN
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_NOMEM
+ */
+CVA_API CVA_NODISCARD cva_status cva_model_cond_variance(int32_t model, const double *params, double t,
+                                                         const double *x, const double *t_x, const double *T,
+                                                         size_t n, double *out, cva_diag *diag);
+
+/**
  * @brief Discounted expected residual transactions with continuous discounting at rate
  *        @p delta per model time unit (Pareto/NBD: closed form; BG/NBD: numerical integration).
  * @param model #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD or #CVA_MODEL_PNBD.
@@ -336,6 +403,107 @@ CVA_API CVA_NODISCARD cva_status cva_model_prob_n(int32_t model, const double *p
 CVA_API CVA_NODISCARD cva_status cva_model_dert(int32_t model, const double *params, double delta,
                                                 const double *x, const double *t_x, const double *T, size_t n,
                                                 double *out, cva_diag *diag);
+
+/**
+ * @brief Expected repeat purchases of a whole customer base by calendar time (holdout
+ *        tracking): cumulative[j] = Σ_i w_i E[X(t_j − birth_i)] with E[X(·)] of
+ *        cva_model_expected_pop() (0 before a customer's first purchase), and the
+ *        per-period increments.
+ *
+ * Compare with the actual repeat purchases of the same customers per period (BTYD's
+ * *.ExpectedCumulativeTransactions and the tracking plots of FHL 2005a). Consecutive rows
+ * with equal births share the evaluation: sort by birth (or merge equal births into
+ * weights) for speed.
+ * @param model  #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD, #CVA_MODEL_PNBD or #CVA_MODEL_NBD.
+ * @param params parameters.
+ * @param birth  first-purchase time of each customer, in model time units on the scale of @p t.
+ * @param weight optional weights (> 0, customers per row); NULL = 1.
+ * @param n      rows.
+ * @param t      period ends, nondecreasing (e.g. 1, 2, ..., 78 weeks from the first day).
+ * @param n_t    periods.
+ * @param cumulative  out: n_t values.
+ * @param incremental out (may be NULL): cumulative[j] − cumulative[j−1] (j = 0: cumulative[0]).
+ * @param diag   optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_W_SERIES_LIMIT
+ * @retval CVA_W_EMPTY    n = 0 or n_t = 0 (outputs 0).
+ * @retval CVA_E_BADARG   another model, t decreasing (diag->index), a weight not > 0.
+ * @retval CVA_E_NONFINITE birth or t not finite (diag->arg, diag->index).
+ * @retval CVA_E_DOMAIN   a parameter is not finite and > 0.
+ * @retval CVA_E_NULLPTR
+ */
+CVA_API CVA_NODISCARD cva_status cva_model_tracking(int32_t model, const double *params, const double *birth,
+                                                    const double *weight, size_t n, const double *t, size_t n_t,
+                                                    double *cumulative, double *incremental, cva_diag *diag);
+
+/**
+ * @brief Information criteria of a fit: AIC = 2k − 2 LL and BIC = k ln N − 2 LL, k =
+ *        fit->n_params, N = fit->n_customers, LL = fit->log_likelihood.
+ *
+ * Comparable between models fitted to the same customers with the same constant terms in
+ * the log-likelihood (every BTYD model of libcva: BTYD/BTYDplus conventions).
+ * @param fit  a fit of cva_model_fit_btyd(), cva_gg_fit() or cva_sbg_fit().
+ * @param aic  out (may be NULL).
+ * @param bic  out (may be NULL).
+ * @param diag optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH fit not initialised with cva_model_fit_init().
+ * @retval CVA_E_BADARG  the struct holds no fit (no parameters, LL not finite, no customers).
+ */
+CVA_API CVA_NODISCARD cva_status cva_model_ic(const cva_model_fit *fit, double *aic, double *bic, cva_diag *diag);
+
+/**
+ * @brief Likelihood-ratio test of a restricted model nested in a fuller one: statistic
+ *        2 (LL_full − LL_restricted), p-value P(χ²(k_full − k_restricted) > statistic).
+ *
+ * When the restriction puts a parameter on the edge of its space (e.g. NBD inside
+ * Pareto/NBD: no drop-out is μ → 0) the χ² p-value is conservative (the true null
+ * distribution is a mixture with a point mass at 0; halve the p-value for one such
+ * parameter).
+ * @param ll_restricted log-likelihood of the restricted model.
+ * @param k_restricted  its parameters (>= 0).
+ * @param ll_full       log-likelihood of the full model.
+ * @param k_full        its parameters (> k_restricted).
+ * @param statistic     out (may be NULL).
+ * @param p_value       out (may be NULL).
+ * @param diag          optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_W_NOT_CONVERGED ll_full < ll_restricted (models not nested, or a fit stopped
+ *                      short): statistic 0, p = 1.
+ * @retval CVA_E_BADARG  k_full <= k_restricted, k_restricted < 0, or an infinite log-likelihood.
+ * @retval CVA_E_NONFINITE a log-likelihood is NaN.
+ */
+CVA_API CVA_NODISCARD cva_status cva_lr_test(double ll_restricted, int32_t k_restricted, double ll_full,
+                                             int32_t k_full, double *statistic, double *p_value, cva_diag *diag);
+
+/** @brief Indices of the measures written by cva_forecast_accuracy(). */
+enum cva_accuracy_index {
+    CVA_ACC_MAE = 0,  /**< mean absolute error Σ w |a − f| / Σ w */
+    CVA_ACC_RMSE = 1, /**< root mean squared error */
+    CVA_ACC_MSLE = 2, /**< mean squared log error Σ w (ln(1+a) − ln(1+f))² / Σ w */
+    CVA_ACC_BIAS = 3, /**< Σ w f / Σ w a − 1 (NaN when no actual purchase) */
+    CVA_ACC_N = 4     /**< number of measures */
+};
+
+/**
+ * @brief MAE, RMSE, MSLE and bias of predicted against actual holdout purchases (the
+ *        measures of BTYDplus' CDNOW demo), weighted.
+ * @param actual    actual purchases per customer (>= 0).
+ * @param predicted predicted purchases (>= 0), e.g. cva_model_expected() over the holdout.
+ * @param weight    optional weights (> 0); NULL = 1.
+ * @param n         customers.
+ * @param out       out: #CVA_ACC_N values in the order of ::cva_accuracy_index.
+ * @param diag      optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_W_EMPTY n = 0 (measures NaN).
+ * @retval CVA_E_BADARG a negative value or a weight not > 0 (diag->arg, diag->index).
+ * @retval CVA_E_NONFINITE
+ * @retval CVA_E_NULLPTR
+ */
+CVA_API CVA_NODISCARD cva_status cva_forecast_accuracy(const double *actual, const double *predicted,
+                                                       const double *weight, size_t n, double *out,
+                                                       cva_diag *diag);
 
 /**
  * @brief Gamma-Gamma conditional expected spend per transaction E[M | x, m_x].

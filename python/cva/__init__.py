@@ -50,7 +50,7 @@ from ._lib import (
     FitOpts, ModelFit, ClvOpts, ProgressFunc, fit_opts_init_defaults, model_fit_init,
     clv_opts_init_defaults, model_n_params, model_param_names,
     STRUCT_FIT_OPTS, STRUCT_MODEL_FIT, STRUCT_CLV_OPTS, STRUCT_COHORT_TABLE, CohortTable,
-    MODEL_BGNBD, MODEL_MBGNBD, MODEL_PNBD, MODEL_BGBB, MODEL_GG, MODEL_SBG,
+    MODEL_BGNBD, MODEL_MBGNBD, MODEL_PNBD, MODEL_BGBB, MODEL_GG, MODEL_SBG, MODEL_NBD,
     REFUND_NET, REFUND_AS_ROW, REFUND_EXCLUDE, F_ZERO_NOT_PURCHASE, F_SKIP_INVALID,
     TIME_CONTINUOUS, TIME_PERIOD, NO_REFERRER,
     STRUCT_DIAG, STRUCT_ALLOCATOR, STRUCT_TXN_INPUT, STRUCT_TXN_OPTS, STRUCT_TXN_SUMMARY,
@@ -81,8 +81,9 @@ from ._rfm import (
     RfmScores, RfmRaw, RfmComposite, RfmSegments, RfmReport, Cuts, SegmentMap, MapCheck,
 )
 from ._churn import (
-    BetaGeo, ModifiedBetaGeo, ParetoNBD, BetaGeoBetaBinom, GammaGamma, ShiftedBetaGeo,
+    BetaGeo, ModifiedBetaGeo, ParetoNBD, NBD, BetaGeoBetaBinom, GammaGamma, ShiftedBetaGeo,
     clv, cohort_curves, CohortCurves, Lifetime, gg_correlation,
+    information_criteria, lr_test, forecast_accuracy,
     simulate_btyd, simulate_gg_spend, simulate_sbg, BtydSimulation,
 )
 from ._retention import (
@@ -133,8 +134,9 @@ __all__ = [
     "segment_map", "label", "rfm_opts_init_defaults", "rfm_workspace_size", "rfm_map_get",
     "RfmScores", "RfmRaw", "RfmComposite", "RfmSegments", "RfmReport", "Cuts", "SegmentMap",
     "MapCheck", "RfmOpts", "RfmCuts", "RfmRule", "RfmSegmentStat",
-    "BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "BetaGeoBetaBinom", "GammaGamma",
+    "BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "NBD", "BetaGeoBetaBinom", "GammaGamma",
     "ShiftedBetaGeo", "clv", "cohort_curves", "CohortCurves", "Lifetime", "gg_correlation",
+    "information_criteria", "lr_test", "forecast_accuracy",
     "simulate_btyd", "simulate_gg_spend", "simulate_sbg", "BtydSimulation",
     "cohorts", "Cohorts", "CohortTable", "cohort_table",
     "FitOpts", "ModelFit", "ClvOpts", "ProgressFunc", "fit_opts_init_defaults",

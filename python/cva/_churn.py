@@ -22,7 +22,7 @@ np = cv.np
 
 _CODES = {
     _lib.MODEL_BGNBD: "bgnbd", _lib.MODEL_MBGNBD: "mbgnbd", _lib.MODEL_PNBD: "pnbd",
-    _lib.MODEL_BGBB: "bgbb", _lib.MODEL_GG: "gg", _lib.MODEL_SBG: "sbg",
+    _lib.MODEL_BGBB: "bgbb", _lib.MODEL_GG: "gg", _lib.MODEL_SBG: "sbg", _lib.MODEL_NBD: "nbd",
 }
 
 
@@ -568,6 +568,70 @@ class _WithDert(_BTYD):
                                "%s.dert" % type(self).__name__)
 
 
+    def purchases_variance(self, t, frequency, recency, T):
+        """Var[Y(t) | x, t_x, T]: variance of the repeat purchases in (T, T+t]
+        (``cva_model_cond_variance``). Scalars give a float, arrays an array."""
+        return self._btyd_call("cva_model_cond_variance", t, frequency, recency, T,
+                               "%s.purchases_variance" % type(self).__name__)
+
+    def conditional_probability_of_n_purchases(self, t, n_max, frequency, recency, T):
+        """P(Y(t) = k | x, t_x, T) for k = 0..n_max: the distribution of the repeat
+        purchases in (T, T+t] (``cva_model_cond_prob_n``). Scalar data give one row
+        (an array of n_max+1 values); arrays give an n × (n_max+1) array (with numpy;
+        otherwise a list of rows). 1 − the row sum is P(Y(t) > n_max)."""
+        what = "%s.conditional_probability_of_n_purchases" % type(self).__name__
+        whole = cv.whole_number(n_max)
+        if whole is None or whole < 0:
+            raise _bad_arg("%s: n_max must be a whole number >= 0, got %r" % (what, n_max))
+        k = whole + 1
+        self._warn_if_flagged(what)
+        arrs, n, scalar = _columns(self._data_names, (frequency, recency, T))
+        cv.check_memory(8 * n * k, what)
+        out = cv.empty_output("d", n * k)
+        diag = _lib.Diag()
+        st = _lib.get().cva_model_cond_prob_n(self._model_id, self._cparams(), float(t), arrs[0].ptr,
+                                              arrs[1].ptr, arrs[2].ptr, n, k, out.ptr, ctypes.byref(diag))
+        _check(st, diag, what)
+        flat = cv.trim(out.owner, n * k)
+        if scalar:
+            return flat
+        if np is not None and isinstance(flat, np.ndarray):
+            return flat.reshape(n, k)
+        return [flat[i * k:(i + 1) * k] for i in range(n)]
+
+    def tracking(self, birth, t, weights=None):
+        """Expected repeat purchases of a customer base by calendar time
+        (``cva_model_tracking``): ``birth`` the first-purchase time of each customer and
+        ``t`` the nondecreasing period ends, both in model time units from a common
+        origin. Returns ``(cumulative, incremental)`` arrays of len(t)."""
+        what = "%s.tracking" % type(self).__name__
+        self._warn_if_flagged(what)
+        cols = [birth] + ([weights] if weights is not None else [])
+        names = ["birth"] + (["weights"] if weights is not None else [])
+        arrs, n, _ = _columns(names, cols)
+        tt, n_t, _ = _columns(("t",), (t,))
+        cum = cv.empty_output("d", n_t)
+        inc = cv.empty_output("d", n_t)
+        diag = _lib.Diag()
+        st = _lib.get().cva_model_tracking(self._model_id, self._cparams(), arrs[0].ptr,
+                                           arrs[1].ptr if weights is not None else None, n, tt[0].ptr, n_t,
+                                           cum.ptr, inc.ptr, ctypes.byref(diag))
+        _check(st, diag, what)
+        return cv.trim(cum.owner, n_t), cv.trim(inc.owner, n_t)
+
+    def conditional_probability_of_n_purchases_up_to_time(self, n, t, frequency, recency, T):
+        """P(Y(t) = n | x, t_x, T) (the lifetimes name and argument order)."""
+        whole = cv.whole_number(n)
+        if whole is None or whole < 0:
+            raise _bad_arg("n must be a whole number >= 0, got %r" % (n,))
+        res = self.conditional_probability_of_n_purchases(t, whole, frequency, recency, T)
+        if _is_scalar(frequency) and _is_scalar(recency) and _is_scalar(T):
+            return float(res[whole])
+        if np is not None and isinstance(res, np.ndarray):
+            return res[:, whole].copy()
+        return [row[whole] for row in res]
+
+
 class BetaGeo(_WithDert):
     """BG/NBD (Fader, Hardie & Lee 2005a): parameters ``r, alpha, a, b``.
 
@@ -591,6 +655,14 @@ class ParetoNBD(_WithDert):
     #: largest ``n_max`` of :meth:`probability_of_n_purchases` (O(n_max²) 2F1 terms:
     #: 5000 takes about 10 s, 10000 about 40 s on the benchmark machine)
     PROB_N_MAX = 5000
+
+
+class NBD(_WithDert):
+    """NBD (Ehrenberg 1959): Poisson purchases with Gamma(r, alpha) rates and no
+    drop-out, the benchmark of the models above. Parameters ``r, alpha``; P(alive) is 1.
+    Its log-likelihood has the constant terms of BTYDplus ``nbd.LL``."""
+    _model_id = _lib.MODEL_NBD
+    _param_names = ("r", "alpha")
 
 
 class BetaGeoBetaBinom(_BTYD):
@@ -733,6 +805,63 @@ class GammaGamma(_Model):
 
 
 # ---------------------------------------------------------------------------
+# model comparison
+
+def _fit_struct(model, what):
+    if not getattr(model, "is_fitted", False) or getattr(model, "log_likelihood", None) is None:
+        raise _bad_arg("%s: the model has no fit (fit it first)" % what)
+    f = _lib.ModelFit()
+    f.model = model._model_id
+    f.n_params = len(model.params)
+    f.log_likelihood = float(model.log_likelihood)
+    f.n_customers = float(model.n_customers)
+    return f
+
+
+def information_criteria(model):
+    """``{"aic": .., "bic": ..}`` of a fitted model (``cva_model_ic``): AIC = 2k − 2 LL,
+    BIC = k ln N − 2 LL with N its customers."""
+    f = _fit_struct(model, "information_criteria")
+    aic, bic = ctypes.c_double(), ctypes.c_double()
+    diag = _lib.Diag()
+    st = _lib.get().cva_model_ic(ctypes.byref(f), ctypes.byref(aic), ctypes.byref(bic), ctypes.byref(diag))
+    _check(st, diag, "information_criteria")
+    return {"aic": float(aic.value), "bic": float(bic.value)}
+
+
+def lr_test(restricted, full):
+    """Likelihood-ratio test of a fitted ``restricted`` model nested in the fitted ``full``
+    one (``cva_lr_test``): ``(statistic, p_value)`` with a χ² p-value on the difference
+    in parameters (conservative when the restriction is on the edge of the parameter
+    space, e.g. NBD in Pareto/NBD). A :class:`CvaWarning` when the full model has the
+    lower log-likelihood (statistic 0, p 1)."""
+    fr, ff = _fit_struct(restricted, "lr_test"), _fit_struct(full, "lr_test")
+    stat, p = ctypes.c_double(), ctypes.c_double()
+    diag = _lib.Diag()
+    st = _lib.get().cva_lr_test(fr.log_likelihood, fr.n_params, ff.log_likelihood, ff.n_params,
+                                ctypes.byref(stat), ctypes.byref(p), ctypes.byref(diag))
+    _check(st, diag, "lr_test")
+    if st > 0:
+        warnings.warn(_errors.CvaWarning("lr_test: %s" % (diag.detail_text or _lib.strerror(st)), status=st,
+                                         name=_lib.status_name(st), detail=diag.detail_text),
+                      stacklevel=2)
+    return float(stat.value), float(p.value)
+
+
+def forecast_accuracy(actual, predicted, weights=None):
+    """``{"mae", "rmse", "msle", "bias"}`` of predicted against actual purchases per
+    customer (``cva_forecast_accuracy``; bias = Σ predicted / Σ actual − 1)."""
+    cols = [actual, predicted] + ([weights] if weights is not None else [])
+    names = ["actual", "predicted"] + (["weights"] if weights is not None else [])
+    arrs, n, _ = _columns(names, cols)
+    out = (ctypes.c_double * 4)()
+    diag = _lib.Diag()
+    st = _lib.get().cva_forecast_accuracy(arrs[0].ptr, arrs[1].ptr, arrs[2].ptr if weights is not None else None,
+                                          n, out, ctypes.byref(diag))
+    _check(st, diag, "forecast_accuracy")
+    return {"mae": out[0], "rmse": out[1], "msle": out[2], "bias": out[3]}
+
+
 # CLV
 
 def gg_correlation(frequency, monetary_value, weights=None):

@@ -95,6 +95,7 @@ MODEL_PNBD = 3
 MODEL_BGBB = 4
 MODEL_GG = 5
 MODEL_SBG = 6
+MODEL_NBD = 7
 
 # RFM (rfm.h)
 RFM_RANK_FIRST = 0
@@ -951,6 +952,15 @@ PROTOTYPES = {
     "cva_model_prob_n": (c_int, [c_int32, P(c_double), c_double, c_size_t, P(c_double), P(Diag)]),
     "cva_model_dert": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
                                P(c_double), c_size_t, P(c_double), P(Diag)]),
+    "cva_model_tracking": (c_int, [c_int32, P(c_double), P(c_double), P(c_double), c_size_t, P(c_double),
+                                   c_size_t, P(c_double), P(c_double), P(Diag)]),
+    "cva_model_ic": (c_int, [P(ModelFit), P(c_double), P(c_double), P(Diag)]),
+    "cva_lr_test": (c_int, [c_double, c_int32, c_double, c_int32, P(c_double), P(c_double), P(Diag)]),
+    "cva_forecast_accuracy": (c_int, [P(c_double), P(c_double), P(c_double), c_size_t, P(c_double), P(Diag)]),
+    "cva_model_cond_prob_n": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
+                                      P(c_double), c_size_t, c_size_t, P(c_double), P(Diag)]),
+    "cva_model_cond_variance": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
+                                        P(c_double), c_size_t, P(c_double), P(Diag)]),
     "cva_gg_correlation": (c_int, [P(c_double), P(c_double), P(c_double), c_size_t, P(c_double), P(Diag)]),
     "cva_gg_expected_spend": (c_int, [P(c_double), P(c_double), P(c_double), c_size_t,
                                       P(c_double), P(c_int32), P(Diag)]),

@@ -239,6 +239,79 @@ class TestReferenceValues(RelMixin, unittest.TestCase):
         self.assertRel(p[0], (4.414 / (4.414 + 39)) ** 0.243, 1e-12)
         self.assertRel(m.probability_of_n_purchases_up_to_time(39, 2), p[2], 1e-14)
 
+    def test_conditional_distribution(self):
+        """P(Y(t) = k | x, t_x, T) and Var[Y(t) | x, t_x, T]: sum, mean and variance of a
+        long distribution against expected_purchases / purchases_variance; BG/NBD against
+        the direct form (dead with 1 - P(alive), else FHL eq. 8 at r+x, alpha+T, b+x)."""
+        x, tx, T = [2, 0, 7, 1], [30.43, 0, 29.43, 5.0], [38.86, 38.86, 35.0, 32.0]
+        for cls, prm in ((cva.BetaGeo, BG), (cva.ModifiedBetaGeo, BG), (cva.ParetoNBD, PNBD)):
+            m = cls(params=prm)
+            dist = m.conditional_probability_of_n_purchases(39, 300, x, tx, T)
+            ey = tolist(m.expected_purchases(39, x, tx, T))
+            var = tolist(m.purchases_variance(39, x, tx, T))
+            for i in range(4):
+                row = tolist(dist[i])
+                self.assertEqual(len(row), 301)
+                m1 = sum(k * v for k, v in enumerate(row))
+                m2 = sum(k * k * v for k, v in enumerate(row))
+                self.assertRel(sum(row), 1.0, 1e-12, cls.__name__)
+                self.assertRel(m1, ey[i], 1e-10, cls.__name__)
+                self.assertRel(m2 - m1 * m1, var[i], 1e-9, cls.__name__)
+                one = tolist(m.conditional_probability_of_n_purchases(39, 3, x[i], tx[i], T[i]))
+                for k in range(4):  # a shorter call sums the NB tail from another start
+                    self.assertRel(one[k], row[k], 1e-14)
+                self.assertRel(m.conditional_probability_of_n_purchases_up_to_time(2, 39, x[i], tx[i], T[i]),
+                               row[2], 1e-14)
+            col = tolist(m.conditional_probability_of_n_purchases_up_to_time(1, 39, x, tx, T))
+            for i in range(4):
+                self.assertRel(col[i], tolist(dist[i])[1], 1e-14)
+            self.assertIsInstance(m.purchases_variance(39, 2, 30.43, 38.86), float)
+        # BG/NBD customer 1 directly
+        r, al, a, b = BG["r"], BG["alpha"], BG["a"], BG["b"]
+        pa = 1 / (1 + a / (b + 1) * ((al + 38.86) / (al + 30.43)) ** (r + 2))
+        r1, al1, b1, t = r + 2, al + 38.86, b + 2, 39.0
+
+        def lbeta(u, v):
+            return math.lgamma(u) + math.lgamma(v) - math.lgamma(u + v)
+        nb0 = (al1 / (al1 + t)) ** r1
+        nb1 = nb0 * r1 * t / (al1 + t)
+        p0 = pa * math.exp(lbeta(a, b1) - lbeta(a, b1)) * nb0 + 1 - pa
+        p1 = pa * (math.exp(lbeta(a, b1 + 1) - lbeta(a, b1)) * nb1 +
+                   math.exp(lbeta(a + 1, b1) - lbeta(a, b1)) * (1 - nb0))
+        got = tolist(cva.BetaGeo(params=BG).conditional_probability_of_n_purchases(39, 1, 2, 30.43, 38.86))
+        self.assertRel(got[0], p0, 1e-12)
+        self.assertRel(got[1], p1, 1e-12)
+        with self.assertRaises(cva.BadArgumentError):
+            cva.BetaGeo(params=BG).conditional_probability_of_n_purchases(39, -1, 2, 30.43, 38.86)
+        with self.assertRaises(cva.BadArgumentError):
+            cva.BetaGeo(params=BG).purchases_variance(-1, 2, 30.43, 38.86)
+        with self.assertRaises(cva.BadArgumentError):
+            cva.BetaGeo(params=BG).purchases_variance(1, 2, 40, 38.86)
+        self.assertFalse(hasattr(cva.BetaGeoBetaBinom, "purchases_variance"))
+
+    def test_nbd(self):
+        """NBD: BTYDplus nbd.LL written out, closed-form predictions, P(alive) = 1."""
+        m = cva.NBD(params={"r": 0.385, "alpha": 12.072})
+        r, al = 0.385, 12.072
+        x, tx, T = [0, 2, 7], [0, 30.43, 29.43], [38.86, 38.86, 35.0]
+        ll = tolist(m.individual_log_likelihood(x, tx, T))
+        for i in range(3):
+            want = math.lgamma(r + x[i]) + r * math.log(al) - math.lgamma(r) - (r + x[i]) * math.log(al + T[i])
+            self.assertRel(ll[i], want, 1e-13)
+        ey = tolist(m.expected_purchases(39, x, tx, T))
+        var = tolist(m.purchases_variance(39, x, tx, T))
+        for i in range(3):
+            mean = (r + x[i]) * 39 / (al + T[i])
+            self.assertRel(ey[i], mean, 1e-14)
+            self.assertRel(var[i], mean * (1 + 39 / (al + T[i])), 1e-13)
+        self.assertEqual(tolist(m.p_alive(x, tx, T)), [1.0, 1.0, 1.0])
+        self.assertRel(m.expected_purchases_population(39), r * 39 / al, 1e-15)
+        self.assertRel(m.dert(0.01, 2, 30.43, 38.86), (r + 2) / ((al + 38.86) * 0.01), 1e-14)
+        p = tolist(m.probability_of_n_purchases(39, 2))
+        self.assertRel(p[0], (al / (al + 39)) ** r, 1e-13)
+        with self.assertRaises(cva.BadArgumentError):
+            cva.NBD(params={"r": 0.385, "alpha": 12.072, "a": 1.0})
+
     def test_mbgnbd_zero_customer_can_die(self):
         m = cva.ModifiedBetaGeo(params=BG)
         want = 1 / (1 + BG["a"] / BG["b"] * ((BG["alpha"] + 38.86) / BG["alpha"]) ** BG["r"])
@@ -574,6 +647,49 @@ class TestCDNOW(RelMixin, unittest.TestCase):
         for nm, v in want.items():
             self.assertEqual(round(m.params[nm], 3), v, nm)
         self.assertEqual(round(m.log_likelihood, 1), -33225.6)
+
+    def test_nbd_cdnow(self):
+        """NBD on CDNOW: Fader & Hardie's benchmark r 0.385, alpha 12.072, LL -9763.7."""
+        res = cdnow_summary(self)
+        m = cva.NBD().fit_summary(res)
+        self.assertTrue(m.converged)
+        self.assertEqual(round(m.params["r"], 3), 0.385)
+        self.assertEqual(round(m.params["alpha"], 3), 12.072)
+        self.assertEqual(round(m.log_likelihood, 1), -9763.7)
+        self.assertEqual(m.param_names, ("r", "alpha"))
+
+    def test_model_comparison_cdnow(self):
+        """NBD inside Pareto/NBD on CDNOW: AIC/BIC by hand, the likelihood-ratio test, holdout
+        accuracy, and tracking of the whole base against the sum of E[X(t - birth)]."""
+        res = cdnow_summary(self)
+        nbd = cva.NBD().fit_summary(res)
+        pn = cva.ParetoNBD().fit_summary(res)
+        ic = cva.information_criteria(nbd)
+        self.assertRel(ic["aic"], 4 - 2 * nbd.log_likelihood, 1e-15)
+        self.assertRel(ic["bic"], 2 * math.log(2357) - 2 * nbd.log_likelihood, 1e-15)
+        stat, p = cva.lr_test(nbd, pn)
+        self.assertRel(stat, 2 * (pn.log_likelihood - nbd.log_likelihood), 1e-12)
+        self.assertRel(p, math.exp(-stat / 2), 1e-9)   # chi2 with 2 degrees of freedom
+        self.assertLess(p, 1e-50)                     # the drop-out process matters on CDNOW
+        with self.assertRaises(cva.BadArgumentError):   # swapped: k_full must exceed k_restricted
+            cva.lr_test(pn, nbd)
+        with self.assertRaises(cva.BadArgumentError):
+            cva.information_criteria(cva.NBD(params={"r": 1.0, "alpha": 2.0}))
+        x, tx, T = res.frequency, res.recency, res.T
+        act = tolist(res.frequency_holdout)
+        acc_n = cva.forecast_accuracy(act, tolist(nbd.expected_purchases(39, x, tx, T)))
+        acc_p = cva.forecast_accuracy(act, tolist(pn.expected_purchases(39, x, tx, T)))
+        self.assertLess(acc_p["mae"], acc_n["mae"])
+        self.assertAlmostEqual(acc_n["bias"], sum(tolist(nbd.expected_purchases(39, x, tx, T))) / 1882 - 1, 12)
+        # tracking: customers born at 39 - T; week ends 1..78
+        birth = [39 - v for v in tolist(T)]
+        weeks = list(range(1, 79))
+        cum, inc = pn.tracking(birth, weeks)
+        cum, inc = tolist(cum), tolist(inc)
+        for wk in (10, 39, 78):
+            want = sum(pn.expected_purchases_population(wk - b) for b in birth if wk > b)
+            self.assertRel(cum[wk - 1], want, 1e-10)
+        self.assertRel(sum(inc), cum[-1], 1e-12)
 
     def test_clv_pipeline(self):
         res = cdnow_summary(self)

@@ -5,7 +5,7 @@
 Usage: test_cli.py PATH_TO_CVA GROUP
 Groups: help, cdnow, bad_input, formats, json, text_ids, occasion, stdin, demo,
         rfm_vectors, rfm_random, rfm_segments, rfm_report, rfm_json, rfm_errors, rfm_cdnow,
-        fit_cdnow, fit_sbg, predict_values, predict_cdnow, model_errors, units, exports, no_silent,
+        fit_cdnow, fit_sbg, predict_values, predict_distribution, track, predict_cdnow, model_errors, units, exports, no_silent,
         online_retail, fit_boundary, whatif, ladder, ladder_migration,
         ladder_errors, tiers, retention, churn.
 Exit status 0 pass, 1 fail, 77 skip (meson convention).
@@ -1390,6 +1390,27 @@ def t_fit_cdnow():
     j, _ = fit_json(["--model", "pnbd"] + args, "fit pnbd cdnow")
     check_fit(j, "pnbd", ["r", "alpha", "s", "beta"], [0.553, 10.578, 0.606, 11.669], 3, -9595.0, 1,
               "Pareto/NBD CDNOW")
+    # NBD: Fader & Hardie's NBD benchmark on CDNOW (r 0.385, alpha 12.072, LL -9763.7), the
+    # log-likelihood with BTYDplus' constant terms
+    j, _ = fit_json(["--model", "nbd"] + args, "fit nbd cdnow")
+    check_fit(j, "nbd", ["r", "alpha"], [0.385, 12.072], 3, -9763.7, 1, "NBD CDNOW")
+    if j:
+        with tempfile.TemporaryDirectory() as tmp:
+            pf = os.path.join(tmp, "nbd.json")
+            write(pf, json.dumps(j))
+            rc, out, err = run(["predict", "--params", pf, "--horizon", "39", "--variance", "--distribution", "1"]
+                               + args)
+        got = rows(out) if rc == 0 else []
+        r, al = j["params"]["r"], j["params"]["alpha"]
+        worst = 0.0
+        for g in got:
+            x, T = float(g["frequency"]), float(g["T"])
+            mean = (r + x) * 39 / (al + T)
+            worst = max(worst, rel(float(g["expected_purchases"]), mean), abs(float(g["p_alive"]) - 1),
+                        rel(float(g["variance"]), mean * (1 + 39 / (al + T))),
+                        rel(float(g["p_0"]), ((al + T) / (al + T + 39)) ** (r + x)))
+        check(rc == 0 and len(got) == 2357 and worst < 1e-9,
+              "predict --params nbd.json: E[Y], variance and P(Y=0) of the NBD (%.2e, %r)" % (worst, err[-300:]))
     j, err = fit_json(["--model", "gg"] + args, "fit gg cdnow")
     check_fit(j, "gg", ["p", "q", "gamma"], [6.25, 3.74, 15.44], 2, None, 1, "Gamma-Gamma CDNOW")
     if j:
@@ -1521,6 +1542,7 @@ def rel(a, b):
 
 
 PAPER = {"model": "bgnbd", "params": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, "time_unit": "week"}
+PAPER_P = (0.243, 4.414, 0.793, 2.426)
 PAPER_GG = {"model": "gg", "params": {"p": 6.25, "q": 3.74, "gamma": 15.44}}
 
 
@@ -1623,6 +1645,142 @@ def t_predict_values():
         rc, out, err = run(["predict", "--model", "pnbd", "--params", pf, "--summary", sf, "--horizon", "39",
                             "--time-unit", "week"])
         check(rc == 3 and out == "" and "--model pnbd" in err, "params of another model: exit 3 (%d %r)" % (rc, err))
+
+
+def bg_cond_pmf_ref(p, x, tx, T, t, kmax, s=0):
+    """P(Y(t) = k | x, t_x, T), k = 0..kmax, of BG/NBD (s = 0) or MBG/NBD (s = 1), written
+    directly: dead (prob. 1 - P(alive)) gives 0; alive, lambda ~ Gamma(r+x, alpha+T),
+    p ~ Beta(a, b+x+s), and then FHL 2005a eq. 8 with those parameters."""
+    import math
+    r, al, a, b = p
+    if x == 0 and s == 0:
+        pa = 1.0
+    else:
+        pa = 1.0 / (1.0 + a / (b + x + s - 1) * ((al + T) / (al + tx)) ** (r + x))
+    r1, al1, b1 = r + x, al + T, b + x + s
+
+    def lbeta(u, v):
+        return math.lgamma(u) + math.lgamma(v) - math.lgamma(u + v)
+
+    def nb(k):
+        return math.exp(math.lgamma(r1 + k) - math.lgamma(r1) - math.lgamma(k + 1) +
+                        r1 * math.log(al1 / (al1 + t)) + k * math.log(t / (al1 + t)))
+    out, cum = [], 0.0
+    for k in range(kmax + 1):
+        v = math.exp(lbeta(a, b1 + k) - lbeta(a, b1)) * nb(k)
+        if k > 0:
+            v += math.exp(lbeta(a + 1, b1 + k - 1) - lbeta(a, b1)) * (1.0 - cum)
+        cum += nb(k)
+        out.append(pa * v + (1.0 - pa if k == 0 else 0.0))
+    return out
+
+
+def t_predict_distribution():
+    """cva predict --distribution N / --variance: the conditional P(Y = n | x, t_x, T) against a
+    direct Python evaluation, their mean against expected_purchases, the variance against the
+    moments of a long distribution, and the refusals."""
+    cust = [("1", 2, 30.43, 38.86), ("zero", 0, 0.0, 38.86), ("five", 5, 10.0, 38.86), ("big", 30, 37.0, 39.0),
+            ("one", 1, 1.71, 38.86)]
+    with tempfile.TemporaryDirectory() as tmp:
+        sf = os.path.join(tmp, "s.csv")
+        write(sf, "customer_id,frequency,recency,T\n" + "".join("%s,%r,%r,%r\n" % c for c in cust))
+        for model, s in (("bgnbd", 0), ("mbgnbd", 1)):
+            pf = os.path.join(tmp, model + ".json")
+            write(pf, json.dumps(dict(PAPER, model=model)))
+            rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39", "--time-unit", "week",
+                                "--distribution", "4", "--variance"])
+            check(rc == 0, "%s --distribution 4 --variance exit 0 (%d %r)" % (model, rc, err))
+            check(out.splitlines()[0] == "customer_id,frequency,recency,T,p_alive,expected_purchases,variance,"
+                  "p_0,p_1,p_2,p_3,p_4", "distribution columns (%r)" % out.splitlines()[:1])
+            got = rows(out)
+            worst = 0.0
+            for c, g in zip(cust, got):
+                ref = bg_cond_pmf_ref(PAPER_P, c[1], c[2], c[3], 39.0, 4, s)
+                for k in range(5):
+                    worst = max(worst, abs(float(g["p_%d" % k]) - ref[k]))
+            check(len(got) == len(cust) and worst < 1e-12,
+                  "%s p_0..p_4 vs the direct evaluation (max abs diff %.2e)" % (model, worst))
+        for model, pj in (("bgnbd", dict(PAPER)),
+                          ("pnbd", {"model": "pnbd", "params": {"r": 0.5534, "alpha": 10.5776, "s": 0.6061,
+                                                                "beta": 11.6650}, "time_unit": "week"})):
+            pf = os.path.join(tmp, model + "2.json")
+            write(pf, json.dumps(pj))
+            rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39", "--time-unit", "week",
+                                "--distribution", "400", "--variance", "--format", "json"])
+            j = json.loads(out) if rc == 0 else {"customers": []}
+            worst = 0.0
+            for g in j["customers"]:
+                pk = [g["p_%d" % k] for k in range(401)]
+                m1 = sum(k * v for k, v in enumerate(pk))
+                m2 = sum(k * k * v for k, v in enumerate(pk))
+                worst = max(worst, abs(sum(pk) - 1.0), rel(m1, g["expected_purchases"]),
+                            rel(m2 - m1 * m1, g["variance"]))
+            check(rc == 0 and len(j["customers"]) == len(cust) and worst < 1e-9,
+                  "%s: sum 1, mean = expected_purchases, variance = moments (%.2e, %r)" % (model, worst, err))
+        bb = os.path.join(tmp, "bgbb.json")
+        write(bb, json.dumps({"model": "bgbb", "params": {"alpha": 1.2, "beta": 0.75, "gamma": 0.66, "delta": 2.78}}))
+        for extra in (["--distribution", "3"], ["--variance"]):
+            rc, out, err = run(["predict", "--params", bb, "--summary", sf, "--horizon", "3"] + extra)
+            check(rc == 2 and out == "" and "not bgbb" in err, "bgbb %s refused (%d %r)" % (extra[0], rc, err))
+        pf = os.path.join(tmp, "bgnbd.json")
+        for bad in ("1001", "-1", "x"):
+            rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39", "--time-unit", "week",
+                                "--distribution", bad])
+            check(rc == 2 and out == "" and "--distribution" in err, "--distribution %s refused (%d %r)" % (bad, rc, err))
+
+
+def t_track():
+    """cva track on CDNOW: the actual cumulative repeat purchases equal BTYD's published
+    cu.tracking (78 weeks); the expected ones equal the sum over customers of the
+    Pareto/NBD E[X(t - first purchase)] closed form (SMC 1987), births read here; errors."""
+    sample, = need_data(["CDNOW_sample.txt"])
+    ext = os.path.join(os.path.dirname(sample), "external", "btyd_cdnowSummary_cu_tracking.csv")
+    args = cdnow_args(sample)
+    P = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+    with tempfile.TemporaryDirectory() as tmp:
+        pf = os.path.join(tmp, "pnbd.json")
+        write(pf, json.dumps({"model": "pnbd", "params": P, "time_unit": "week"}))
+        rc, out, err = run(["track", "--params", pf] + args)
+        check(rc == 0, "track exit 0 (%d %r)" % (rc, err))
+        got = rows(out) if rc == 0 else []
+        check(len(got) == 78 and got[0]["end"] == "1997-01-07" and got[-1]["end"] == "1998-06-30",
+              "track: 78 weekly periods to 1998-06-30")
+        if os.path.exists(ext):
+            with open(ext) as f:
+                pub = [float(r["cum_repeat_trans"]) for r in csv.DictReader(f)]
+            check([float(g["actual_cumulative"]) for g in got] == pub,
+                  "track: actual cumulative = BTYD cdnowSummary$cu.tracking, all 78 weeks")
+        # births from the log: first purchase day of each customer, weeks from 1997-01-01
+        first = {}
+        with open(sample) as f:
+            for line in f:
+                parts = line.split()
+                d = datetime.date(int(parts[2][:4]), int(parts[2][4:6]), int(parts[2][6:]))
+                day = (d - datetime.date(1997, 1, 1)).days
+                first[parts[1]] = min(first.get(parts[1], day), day)
+        r, al, s, be = P["r"], P["alpha"], P["s"], P["beta"]
+
+        def ex(t):
+            return r * be / (al * (s - 1)) * (1 - (be / (be + t)) ** (s - 1)) if t > 0 else 0.0
+        births = [d / 7 for d in first.values() if d <= 272]
+        worst = 0.0
+        for wk in (1, 13, 39, 52, 78):
+            want = sum(ex(wk - b) for b in births)
+            worst = max(worst, rel(float(got[wk - 1]["expected_cumulative"]), want))
+        check(len(births) == 2357 and worst < 1e-9, "track: expected = sum of E[X(t - birth)] (%.2e)" % worst)
+        inc_ok = all(abs(float(g["expected_incremental"]) - (float(g["expected_cumulative"]) -
+                                                             (float(got[i - 1]["expected_cumulative"]) if i else 0)))
+                     < 1e-9 for i, g in enumerate(got))
+        check(inc_ok, "track: incremental = differences of cumulative")
+        check("holdout (periods 40-78): actual 1882" in err, "track: holdout totals on stderr (%r)" % err)
+        rc, out, err = run(["track", "--model", "nbd", "--format", "json"] + args)
+        j = json.loads(out) if rc == 0 else {}
+        check(rc == 0 and j.get("model") == "nbd" and len(j.get("periods", [])) == 78 and "fitted NBD" in err,
+              "track --model nbd fits first, JSON (%r)" % err[-200:])
+    rc, out, err = run(["track", "--model", "pnbd"] + args[:-2])
+    check(rc == 2 and out == "" and "--calibration-end" in err, "track without --calibration-end: exit 2")
+    rc, out, err = run(["track", "--model", "bgbb"] + args)
+    check(rc == 2 and out == "", "track --model bgbb refused (%d %r)" % (rc, err))
 
 
 def t_predict_cdnow():
@@ -3918,7 +4076,7 @@ GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats":
           "text_ids": t_text_ids, "occasion": t_occasion, "stdin": t_stdin, "demo": t_demo,
           "rfm_vectors": t_rfm_vectors, "rfm_random": t_rfm_random, "rfm_segments": t_rfm_segments,
           "rfm_report": t_rfm_report, "rfm_json": t_rfm_json, "rfm_errors": t_rfm_errors, "rfm_cdnow": t_rfm_cdnow,
-          "fit_cdnow": t_fit_cdnow, "fit_sbg": t_fit_sbg, "fit_sbg_txn": t_fit_sbg_txn, "predict_values": t_predict_values,
+          "fit_cdnow": t_fit_cdnow, "fit_sbg": t_fit_sbg, "fit_sbg_txn": t_fit_sbg_txn, "predict_values": t_predict_values, "predict_distribution": t_predict_distribution, "track": t_track,
           "predict_cdnow": t_predict_cdnow, "model_errors": t_model_errors, "units": t_units, "exports": t_exports,
           "no_silent": t_no_silent, "online_retail": t_online_retail, "fit_boundary": t_fit_boundary,
           "whatif": t_whatif, "whatif_model": t_whatif_model,
