@@ -318,9 +318,9 @@ static cva_status check_row(const cva_ladder_input *in, size_t i, cva_diag *diag
 }
 
 /* Rows are processed in chunks: a branch-free validity test per chunk (the
-   slow per-row check only runs to name the first bad row), then a
-   branch-free classification with absent optional arrays replaced by
-   constant buffers of CHUNK elements. */
+   slow per-row check only runs to name the first bad row), then, on the same
+   chunk while it is in L1, a branch-free classification with absent optional
+   arrays replaced by constant buffers of CHUNK elements. */
 #define CHUNK 512
 
 /* r = cond ? v : r without a branch (cond is 0 or 1) */
@@ -366,48 +366,15 @@ cva_status cva_ladder_classify(const cva_ladder_input *in, const cva_ladder_opts
         m1[i] = -1;
     }
 
-    /* 1. validate everything before writing anything: a branch-free test per chunk,
-          the per-row check only to name the first bad row */
-    for (i0 = 0; i0 < n; i0 += CHUNK) {
-        const size_t len = n - i0 < CHUNK ? n - i0 : CHUNK;
-        const uint32_t *occ = in->n_occ + i0;
-        const double *ten = in->tenure + i0;
-        const double *rec = in->recency ? in->recency + i0 : zero_d;
-        const double *nps = in->nps ? in->nps + i0 : nanb;
-        const double *sat = in->sat ? in->sat + i0 : nanb;
-        const int32_t *bond = in->bond ? in->bond + i0 : m1;
-        const int32_t *act = in->active ? in->active + i0 : zero_i;
-        const uint32_t *ref = in->referrals ? in->referrals + i0 : zero_u;
-        const uint32_t *tot = in->referrals_total && in->referrals ? in->referrals_total + i0 : ref;
-        int32_t bad = 0;
-        size_t j;
-        for (j = 0; j < len; j++) {
-            const double t = ten[j], r = rec[j];
-            /* a buyer needs 0 <= recency <= tenure < inf; prospects' tenure/recency are not read */
-            const int32_t has = (int32_t)(occ[j] > 0);
-            const int32_t tbad = (int32_t)!(t >= 0.0) | (int32_t)!(t < CVA_INF) | (int32_t)!(r >= 0.0) |
-                                 (int32_t)!(r <= t);
-            bad |= (int32_t)(nps[j] < 0.0) | (int32_t)(nps[j] > 10.0) | (int32_t)(sat[j] < 0.0) |
-                   (int32_t)(sat[j] > 1.0) | (has & tbad);
-        }
-        for (j = 0; j < len; j++)
-            bad |= (int32_t)((uint32_t)bond[j] + 1u > 5u) | (int32_t)((uint32_t)act[j] > 1u) |
-                   (int32_t)(ref[j] > tot[j]);
-        if (!bad)
-            continue;
-        for (i = i0; i < i0 + len; i++) {
-            st = check_row(in, i, diag);
-            if (st != CVA_OK)
-                return st;
-        }
-    }
-
-    /* 2. classify, chunk by chunk: the double tests into flags computed as sums of
-          powers of two in double arithmetic (SSE2 has no double-compare-to-int32
-          vector path in GCC 12, the double sum and one conversion do vectorise), then
-          the rules from the last to the first with selects on the rule code and the
-          rung in parallel (integer loop), so the first match wins; absent optional
-          arrays read constant buffers */
+    /* One pass in chunks: validate the chunk (a branch-free test; the per-row check
+       only to name the first bad row), then classify it while it is in cache. A bad
+       row sets every output element to 0 (no rung) before the error is returned, so
+       an output is never left half-written. The classification: the double tests
+       into flags computed as sums of powers of two in double arithmetic (SSE2 has no
+       double-compare-to-int32 vector path in GCC 12, the double sum and one
+       conversion do vectorise), then the rules from the last to the first with
+       selects on the rule code and the rung in parallel (integer loop), so the first
+       match wins; absent optional arrays read constant buffers. */
     {
         const int32_t proxy = (o.flags & CVA_LADDER_F_BEHAVIOURAL_PROXY) != 0;
         const int32_t promoter = (o.flags & CVA_LADDER_F_NPS_PROMOTER_IS_ADVOCATE) != 0;
@@ -426,10 +393,43 @@ cva_status cva_ladder_classify(const cva_ladder_input *in, const cva_ladder_opts
             const int32_t *bond = in->bond ? in->bond + i0 : m1;
             const int32_t *act = in->active ? in->active + i0 : zero_i;
             const uint32_t *ref = in->referrals ? in->referrals + i0 : zero_u;
+            const uint32_t *vtot = in->referrals_total && in->referrals ? in->referrals_total + i0 : ref;
             const uint32_t *tot = in->referrals_total ? in->referrals_total + i0 : ref;
             const int32_t *fs = in->f_score ? in->f_score + i0 : zero_i;
+            int32_t bad = 0;
             size_t j;
-            /* NaN compares false: an unknown attitude never meets a threshold */
+
+            /* validate the chunk */
+            for (j = 0; j < len; j++) {
+                const double t = ten[j], r = rec[j];
+                /* a buyer needs 0 <= recency <= tenure < inf; prospects' tenure/recency are not read */
+                const int32_t has = (int32_t)(occ[j] > 0);
+                const int32_t tbad = (int32_t)!(t >= 0.0) | (int32_t)!(t < CVA_INF) | (int32_t)!(r >= 0.0) |
+                                     (int32_t)!(r <= t);
+                bad |= (int32_t)(nps[j] < 0.0) | (int32_t)(nps[j] > 10.0) | (int32_t)(sat[j] < 0.0) |
+                       (int32_t)(sat[j] > 1.0) | (has & tbad);
+            }
+            for (j = 0; j < len; j++)
+                bad |= (int32_t)((uint32_t)bond[j] + 1u > 5u) | (int32_t)((uint32_t)act[j] > 1u) |
+                       (int32_t)(ref[j] > vtot[j]);
+            if (bad) {
+                for (i = i0; i < i0 + len; i++) {
+                    st = check_row(in, i, diag);
+                    if (st != CVA_OK) {
+                        /* no half-written output: every element back to 0 (no rung) */
+                        memset(stage, 0, n * sizeof *stage);
+                        if (decided_by)
+                            memset(decided_by, 0, n * sizeof *decided_by);
+                        if (has_referred)
+                            memset(has_referred, 0, n * sizeof *has_referred);
+                        if (active)
+                            memset(active, 0, n * sizeof *active);
+                        return st;
+                    }
+                }
+            }
+
+            /* classify it; NaN compares false: an unknown attitude never meets a threshold */
             for (j = 0; j < len; j++) {
                 const double vn = nps[j], vs = sat[j];
                 fl[j] = (vs >= 0.0 ? 1.0 : 0.0) + (vn >= passive ? 2.0 : 0.0) + (vs >= thr ? 4.0 : 0.0) +

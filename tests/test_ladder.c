@@ -175,7 +175,8 @@ static void test_defaults_and_names(void **state)
         assert_true(cva_ladder_rule_name(i)[0] != '\0');
 }
 
-/* SPEC §7.6: bad attitudes and inconsistent rows are refused, nothing is written. */
+/* SPEC §7.6: bad attitudes and inconsistent rows are refused; every output element is
+   then 0 (no rung), never half-written. */
 static void test_bad_input(void **state)
 {
     static const crow GOOD = {3, 500, 30, 0, 0, NaN, NaN, -1, 1, CL, CVA_LADDER_RULE_NO_ATTITUDE, 1};
@@ -207,8 +208,9 @@ static void test_bad_input(void **state)
         stage[0] = stage[1] = stage[2] = -7;
         assert_status(cva_ladder_classify(&in, NULL, stage, NULL, NULL, NULL, &d), CVA_E_BADARG);
         assert_int_equal(d.index, 2);
-        assert_int_equal(stage[0], -7);
-        assert_int_equal(stage[1], -7);
+        assert_int_equal(stage[0], 0);
+        assert_int_equal(stage[1], 0);
+        assert_int_equal(stage[2], 0);
     }
     r[0] = r[1] = r[2] = GOOD;
     in = mk_input(r, 3, occ, ten, rec, ref, tot, nps, sat, bond, f);
@@ -279,6 +281,61 @@ static void test_bad_input(void **state)
 }
 
 /* has_referred from the total; without a total array from the window count. */
+/* A bad row far into the input (past the first chunks the classification has already
+   written): every element of every output is 0 afterwards, and the good input gives the
+   rungs of the brute-force table. */
+static void test_bad_row_late(void **state)
+{
+    enum { NL = 5000, BAD = 4321 };
+    static const crow GOOD = {3, 500, 30, 0, 0, NaN, NaN, -1, 1, CL, CVA_LADDER_RULE_NO_ATTITUDE, 1};
+    static const crow ONE = {1, 20, 20, 0, 0, NaN, NaN, -1, 1, C, CVA_LADDER_RULE_ONE_OCCASION, 1};
+    static crow r[NL];
+    static uint32_t occ[NL], ref[NL], tot[NL];
+    static double ten[NL], rec[NL], nps[NL], sat[NL];
+    static int32_t bond[NL], f[NL], stage[NL], rule[NL], hr[NL], act[NL];
+    cva_ladder_input in;
+    cva_diag d;
+    size_t i, k;
+    (void)state;
+    cva_diag_init(&d, sizeof d);
+    for (i = 0; i < NL; i++) {
+        r[i] = i % 3 ? GOOD : ONE;
+        r[i].ref_total = (uint32_t)(i % 2);
+    }
+    in = mk_input(r, NL, occ, ten, rec, ref, tot, nps, sat, bond, f);
+    assert_status(cva_ladder_classify(&in, NULL, stage, rule, hr, act, &d), CVA_OK);
+    for (i = 0; i < NL; i++) {
+        assert_int_equal(stage[i], r[i].exp_stage);
+        assert_int_equal(rule[i], r[i].exp_rule);
+        assert_int_equal(hr[i], (int32_t)(i % 2));
+        assert_int_equal(act[i], 1);
+    }
+    for (k = 0; k < 3; k++) {
+        /* a bad attitude, an inconsistent recency, an infinite tenure */
+        if (k == 0)
+            nps[BAD] = 11.0;
+        else if (k == 1)
+            rec[BAD] = ten[BAD] + 1.0;
+        else
+            ten[BAD] = (double)INFINITY;
+        assert_status(cva_ladder_classify(&in, NULL, stage, rule, hr, act, &d),
+                      k == 2 ? CVA_E_NONFINITE : CVA_E_BADARG);
+        assert_int_equal(d.index, BAD);
+        for (i = 0; i < NL; i++) {
+            assert_int_equal(stage[i], 0);
+            assert_int_equal(rule[i], 0);
+            assert_int_equal(hr[i], 0);
+            assert_int_equal(act[i], 0);
+        }
+        nps[BAD] = r[BAD].nps;
+        rec[BAD] = r[BAD].recency;
+        ten[BAD] = r[BAD].tenure;
+        assert_status(cva_ladder_classify(&in, NULL, stage, rule, hr, act, &d), CVA_OK);
+        assert_int_equal(stage[0], CVA_LADDER_CUSTOMER);
+        assert_int_equal(stage[BAD], r[BAD].exp_stage);
+    }
+}
+
 static void test_has_referred(void **state)
 {
     uint32_t occ[3] = {1, 3, 3}, ref[3] = {0, 0, 1}, tot[3] = {2, 1, 1};
@@ -769,6 +826,7 @@ int main(void)
         cmocka_unit_test(test_rules_options),
         cmocka_unit_test(test_defaults_and_names),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_row_late),
         cmocka_unit_test(test_has_referred),
         cmocka_unit_test(test_referrals_vs_summary),
         cmocka_unit_test(test_referrals_errors),
