@@ -13,6 +13,8 @@
  *              the floor the issue measures against
  *   classify   cva_ladder_classify with every input and every output
  *              (stage, decided_by, has_referred, active by the hiatus rule)
+ *   classify_portable  the same call with the portable chunks only (no AVX-512
+ *              kernel; the internal entry of lib/ladder_internal.h), same outputs
  *   migrate    cva_ladder_migrate of two classifications with activities
  *              and occasion counts (count matrix, rates, net movement)
  * Output: one line per case, `case=NAME n=N seconds=MEDIAN min=MIN cpu=CPU samples=S`
@@ -29,6 +31,7 @@
 
 #include "cva/cva.h"
 #include "cva_bench.h"
+#include "../lib/ladder_internal.h"
 
 typedef struct lctx {
     size_t n;
@@ -120,6 +123,18 @@ static cva_ladder_input input_of(const lctx *c)
     in.sat = c->sat;
     in.bond = c->bond;
     return in;
+}
+
+static double run_classify_portable(void *p)
+{
+    lctx *c = (lctx *)p;
+    cva_ladder_input in = input_of(c);
+    cva_status st = cva__ladder_classify_k(&in, NULL, c->stage, c->rule, c->hr, c->act, 1, NULL);
+    if (st < 0) {
+        c->failed = 1;
+        return -1.0;
+    }
+    return (double)c->stage[c->n / 2];
 }
 
 static double run_classify(void *p)
@@ -221,7 +236,7 @@ int main(int argc, char **argv)
     uint64_t seed = 42;
     lctx c;
     cva_bench_params bp;
-    double tp, tc;
+    double tp, tc, tpo;
     int a, failed = 0;
     for (a = 1; a < argc; a++) {
         if (strcmp(argv[a], "--n") == 0 && a + 1 < argc)
@@ -244,6 +259,7 @@ int main(int argc, char **argv)
     cva_bench_params_default(&bp);
     bp.iters = iters;
     tp = run_case("pass", run_pass, &c, &bp, &failed);
+    tpo = run_case("classify_portable", run_classify_portable, &c, &bp, &failed);
     tc = run_case("classify", run_classify, &c, &bp, &failed);
     /* a second classification with other activities for the migration */
     for (i = 0; i < n; i++) {
@@ -251,7 +267,8 @@ int main(int argc, char **argv)
         c.act2[i] = (int32_t)((i * 2654435761u) % 3 != 0);
     }
     run_case("migrate", run_migrate, &c, &bp, &failed);
-    printf("ratio classify/pass (cpu)=%.3g target=2 met=%s\n", tc / tp, tc <= 2.0 * tp ? "yes" : "no");
+    printf("ratio classify/pass (cpu)=%.3g target=2 met=%s avx512=%s classify_portable/pass (cpu)=%.3g\n", tc / tp,
+           tc <= 2.0 * tp ? "yes" : "no", cva__ladder_has_avx512() ? "yes" : "no", tpo / tp);
     free(c.occ);
     free(c.occ2);
     free(c.ref);

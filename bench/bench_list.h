@@ -13,6 +13,7 @@
     X(summarize_alloc, NULL, "cva_txn_summarize, default options, library allocates")      \
     X(summarize_work, NULL, "cva_txn_summarize, default options, caller workspace")        \
     X(cohorts, NULL, "cva_txn_cohorts, periods of 30 days, size/active/retained, lib allocates") \
+    X(cohorts_work, NULL, "cva_txn_cohorts as cohorts, caller workspace (reused)")      \
     X(naive, NULL, "naive reference: qsort rows by (id, t, row), then one pass")
 
 #endif /* CVA_BENCH_LIST_H */

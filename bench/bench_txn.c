@@ -57,8 +57,10 @@ typedef struct bench_ctx {
     size_t work_size;
     /* naive outputs */
     naive_out nv;
-    /* cohort table (the cohorts case) */
+    /* cohort table (the cohorts cases) and the caller workspace of cohorts_work */
     cva_cohort_table coh;
+    void *coh_work;
+    size_t coh_work_size;
 } bench_ctx;
 
 static void *xmalloc(size_t bytes)
@@ -288,9 +290,8 @@ static double bench_summarize_work(void *p)
 
 /* Acquisition cohorts on the same rows: periods of 30 days, the three outputs a retention
    table needs; the arrays are sized by a first (untimed) call. */
-static double bench_cohorts(void *p)
+static double run_cohorts(bench_ctx *c, void *work, size_t work_size)
 {
-    bench_ctx *c = (bench_ctx *)p;
     cva_txn_input in = make_input(c);
     cva_txn_opts o;
     cva_status st;
@@ -308,12 +309,25 @@ static double bench_cohorts(void *p)
         c->coh.active = (double *)xmalloc(nc * nc * sizeof(double));
         c->coh.retained = (double *)xmalloc(nc * nc * sizeof(double));
     }
-    st = cva_txn_cohorts(&in, &o, &c->coh, NULL, 0, NULL);
+    st = cva_txn_cohorts(&in, &o, &c->coh, work, work_size, NULL);
     if (st < 0) {
         fprintf(stderr, "cva-bench: cva_txn_cohorts: %s\n", cva_strerror(st));
         return -1.0;
     }
     return (double)c->coh.n_customers + 1e-9 * c->coh.retained[0];
+}
+
+static double bench_cohorts(void *p)
+{
+    return run_cohorts((bench_ctx *)p, NULL, 0);
+}
+
+/* The same with a caller workspace of cva_txn_cohorts_workspace_size() bytes, allocated
+   once before the case (as summarize_work). */
+static double bench_cohorts_work(void *p)
+{
+    bench_ctx *c = (bench_ctx *)p;
+    return run_cohorts(c, c->coh_work, c->coh_work_size);
 }
 
 static double bench_naive(void *p)
@@ -652,7 +666,7 @@ int main(int argc, char **argv)
     const char *script = CVA_BENCH_SRCDIR "/pandas_summary.py";
     int do_pandas = 0, do_mem = 1, failed = 0, a;
     unsigned pandas_repeat = 1;
-    double t_sum_alloc = (double)NAN, t_cohorts = (double)NAN;
+    double t_sum_alloc = (double)NAN, t_cohorts = (double)NAN, t_sum_work = (double)NAN, t_coh_work = (double)NAN;
     double t_read = (double)NAN, t_naive = (double)NAN, t_pandas = (double)NAN, t_plain = (double)NAN, pandas_sum_freq = (double)NAN;
     size_t pandas_customers = 0;
     py_times py = {(double)NAN, (double)NAN, (double)NAN, 0};
@@ -747,6 +761,14 @@ int main(int argc, char **argv)
             continue;
         if (!strcmp(e->name, "summarize_work"))
             c.work = xmalloc(c.work_size);
+        if (!strcmp(e->name, "cohorts_work")) {
+            cva_txn_input in = make_input(&c);
+            if (cva_txn_cohorts_workspace_size(&in, &c.coh_work_size) < 0) {
+                fprintf(stderr, "cva-bench: cva_txn_cohorts_workspace_size failed\n");
+                return 1;
+            }
+            c.coh_work = xmalloc(c.coh_work_size);
+        }
         fprintf(stderr, "cva-bench: %s ...\n", e->name);
         if (cva_bench_run(e->fn, e->init, &c, c.n, &prm, &res[i]) != 0) {
             fprintf(stderr, "cva-bench: case %s failed\n", e->name);
@@ -755,6 +777,10 @@ int main(int argc, char **argv)
         if (!strcmp(e->name, "summarize_work")) {
             free(c.work);
             c.work = NULL;
+        }
+        if (!strcmp(e->name, "cohorts_work")) {
+            free(c.coh_work);
+            c.coh_work = NULL;
         }
         ran[i] = 1;
         if (!strcmp(e->name, "read_bound"))
@@ -765,6 +791,10 @@ int main(int argc, char **argv)
             t_sum_alloc = res[i].median_s;
         if (!strcmp(e->name, "cohorts"))
             t_cohorts = res[i].median_s;
+        if (!strcmp(e->name, "summarize_work"))
+            t_sum_work = res[i].median_s;
+        if (!strcmp(e->name, "cohorts_work"))
+            t_coh_work = res[i].median_s;
         fprintf(stderr, "cva-bench: %s median %.4f s over %u samples\n", e->name, res[i].median_s,
                 res[i].samples);
     }
@@ -821,6 +851,9 @@ int main(int argc, char **argv)
         printf("ratio cohorts/summarize_alloc=%.3f cohorts=%zu (target <= 1.5)\n", t_cohorts / t_sum_alloc,
                c.coh.n_cohorts);
     }
+    if (!isnan(t_coh_work) && !isnan(t_sum_work)) /* the same, both with a caller workspace */
+        printf("ratio cohorts_work/summarize_work=%.3f cohorts=%zu (target <= 1.5)\n", t_coh_work / t_sum_work,
+               c.coh.n_cohorts);
     if (!isnan(t_pandas)) {
         char r1[32], r2[32];
         fmt_ratio(r1, sizeof r1, t_pandas, t_read);

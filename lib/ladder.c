@@ -4,13 +4,17 @@
  * migration matrices between two dates and their Markov projection.
  *
  * Every function validates all of its input before it writes an output, so a
- * failing call leaves the caller's arrays untouched.
+ * failing call leaves the caller's arrays untouched; except the classification,
+ * which checks and classifies chunk by chunk and on a bad row resets every
+ * output element to 0 (include/cva/ladder.h).
  * SPDX-License-Identifier: MIT
  */
 #include <math.h>
 #include <string.h>
 
 #include "cva_internal.h"
+#include "cpu_internal.h"
+#include "ladder_internal.h"
 #include "cva/ladder.h"
 
 static const cva_ladder_opts ladder_defaults = {
@@ -318,20 +322,164 @@ static cva_status check_row(const cva_ladder_input *in, size_t i, cva_diag *diag
 }
 
 /* Rows are processed in chunks: a branch-free validity test per chunk (the
-   slow per-row check only runs to name the first bad row), then a
-   branch-free classification with absent optional arrays replaced by
-   constant buffers of CHUNK elements. */
+   slow per-row check only runs to name the first bad row), then, on the same
+   chunk while it is in L1, a branch-free classification with absent optional
+   arrays replaced by constant buffers of CHUNK elements. */
 #define CHUNK 512
 
 /* r = cond ? v : r without a branch (cond is 0 or 1) */
 #define SEL_(cond, v, r) ((r) ^ (((r) ^ (v)) & -(int32_t)(cond)))
 
+/* AVX-512 kernel (F, BW, DQ, VL; the compiler conditions of rfm_kernels.h): 16
+   customers a step, every test a compare mask, the rules as masked moves from the
+   last to the first (the first match wins), four stores. The same tests as the
+   portable chunks, bit for bit. It stops at the first group of 16 with a bad row
+   and returns its index (the portable chunks then name the row); else the index
+   after the last whole group. */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && (defined(__clang__) || __GNUC__ >= 7)
+#define LADDER_HAVE_AVX512_ 1
+#include <immintrin.h>
+
+#define LADDER_AVX512_ __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
+#define KMASK16_(hi, lo) ((__mmask16)_mm512_kunpackb((__mmask16)(hi), (__mmask16)(lo)))
+
+LADDER_AVX512_ static size_t classify_avx512(const cva_ladder_input *in, const cva_ladder_opts *o, int32_t *stage,
+                                             int32_t *decided_by, int32_t *has_referred, int32_t *active)
+{
+    const size_t nb = in->n & ~(size_t)15;
+    const __m512d zero = _mm512_setzero_pd(), tenv = _mm512_set1_pd(10.0), onev = _mm512_set1_pd(1.0);
+    const __m512d infv = _mm512_set1_pd(CVA_INF), nanv = _mm512_set1_pd(CVA_NAN);
+    const __m512d vpass = _mm512_set1_pd(o->nps_passive), vthr = _mm512_set1_pd(o->sat_threshold);
+    const __m512d vprom = _mm512_set1_pd(o->nps_promoter), vmint = _mm512_set1_pd(o->partner_min_tenure);
+    const __m512d vhia = _mm512_set1_pd(o->hiatus);
+    const __m512i izero = _mm512_setzero_si512(), ione = _mm512_set1_epi32(1), ifive = _mm512_set1_epi32(5);
+    const __m512i ibond = _mm512_set1_epi32(CVA_LADDER_BOND_STRUCTURAL), im1 = _mm512_set1_epi32(-1);
+    const __m512i vminref = _mm512_set1_epi32((int32_t)o->min_referrals);
+    const __m512i vpmin = _mm512_set1_epi32((int32_t)o->proxy_min_occ), vfmin = _mm512_set1_epi32(o->proxy_min_f_score);
+    const __m512i r_none = _mm512_set1_epi32(CVA_LADDER_RULE_NO_ATTITUDE);
+    const __m512i r_below = _mm512_set1_epi32(CVA_LADDER_RULE_ATTITUDE_BELOW);
+    const __m512i r_proxy = _mm512_set1_epi32(CVA_LADDER_RULE_BEHAVIOURAL_PROXY);
+    const __m512i r_nps = _mm512_set1_epi32(CVA_LADDER_RULE_NPS_PASSIVE);
+    const __m512i r_sat = _mm512_set1_epi32(CVA_LADDER_RULE_SATISFACTION);
+    const __m512i r_prom = _mm512_set1_epi32(CVA_LADDER_RULE_NPS_PROMOTER);
+    const __m512i r_ref = _mm512_set1_epi32(CVA_LADDER_RULE_REFERRALS);
+    const __m512i r_bond = _mm512_set1_epi32(CVA_LADDER_RULE_STRUCTURAL_BOND);
+    const __m512i r_one = _mm512_set1_epi32(CVA_LADDER_RULE_ONE_OCCASION);
+    const __m512i r_nop = _mm512_set1_epi32(CVA_LADDER_RULE_NO_PURCHASE);
+    const __m512i s_pro = _mm512_set1_epi32(CVA_LADDER_PROSPECT), s_cus = _mm512_set1_epi32(CVA_LADDER_CUSTOMER);
+    const __m512i s_cli = _mm512_set1_epi32(CVA_LADDER_CLIENT), s_sup = _mm512_set1_epi32(CVA_LADDER_SUPPORTER);
+    const __m512i s_adv = _mm512_set1_epi32(CVA_LADDER_ADVOCATE), s_par = _mm512_set1_epi32(CVA_LADDER_PARTNER);
+    const int proxy = (o->flags & CVA_LADDER_F_BEHAVIOURAL_PROXY) != 0;
+    const int promoter = (o->flags & CVA_LADDER_F_NPS_PROMOTER_IS_ADVOCATE) != 0;
+    const uint32_t *vtot_p = in->referrals_total && in->referrals ? in->referrals_total : in->referrals;
+    const uint32_t *tot_p = in->referrals_total ? in->referrals_total : in->referrals;
+    size_t i;
+
+    for (i = 0; i < nb; i += 16) {
+        const __m512i occ = _mm512_loadu_si512((const void *)(in->n_occ + i));
+        const __m512d t0 = _mm512_loadu_pd(in->tenure + i), t1 = _mm512_loadu_pd(in->tenure + i + 8);
+        const __m512d r0 = in->recency ? _mm512_loadu_pd(in->recency + i) : zero;
+        const __m512d r1 = in->recency ? _mm512_loadu_pd(in->recency + i + 8) : zero;
+        const __m512d n0 = in->nps ? _mm512_loadu_pd(in->nps + i) : nanv;
+        const __m512d n1 = in->nps ? _mm512_loadu_pd(in->nps + i + 8) : nanv;
+        const __m512d s0 = in->sat ? _mm512_loadu_pd(in->sat + i) : nanv;
+        const __m512d s1 = in->sat ? _mm512_loadu_pd(in->sat + i + 8) : nanv;
+        const __m512i bond = in->bond ? _mm512_loadu_si512((const void *)(in->bond + i)) : im1;
+        const __m512i act = in->active ? _mm512_loadu_si512((const void *)(in->active + i)) : izero;
+        const __m512i ref = in->referrals ? _mm512_loadu_si512((const void *)(in->referrals + i)) : izero;
+        const __m512i vtot = vtot_p ? _mm512_loadu_si512((const void *)(vtot_p + i)) : izero;
+        const __m512i tot = tot_p ? _mm512_loadu_si512((const void *)(tot_p + i)) : izero;
+        const __mmask16 has = _mm512_cmpneq_epu32_mask(occ, izero);
+        const __mmask16 c1 = _mm512_cmpeq_epu32_mask(occ, ione);
+        __mmask16 bad, att, a, m;
+        __m512i r, s;
+
+        /* the checks of check_row(): attitudes in range (NaN = unknown), a buyer's
+           0 <= recency <= tenure < inf, bond -1..4, active 0/1, referrals <= total */
+        bad = KMASK16_(_mm512_cmp_pd_mask(n1, zero, _CMP_LT_OQ) | _mm512_cmp_pd_mask(n1, tenv, _CMP_GT_OQ) |
+                           _mm512_cmp_pd_mask(s1, zero, _CMP_LT_OQ) | _mm512_cmp_pd_mask(s1, onev, _CMP_GT_OQ),
+                       _mm512_cmp_pd_mask(n0, zero, _CMP_LT_OQ) | _mm512_cmp_pd_mask(n0, tenv, _CMP_GT_OQ) |
+                           _mm512_cmp_pd_mask(s0, zero, _CMP_LT_OQ) | _mm512_cmp_pd_mask(s0, onev, _CMP_GT_OQ));
+        bad |= has & KMASK16_(_mm512_cmp_pd_mask(t1, zero, _CMP_NGE_UQ) | _mm512_cmp_pd_mask(t1, infv, _CMP_NLT_UQ) |
+                                  _mm512_cmp_pd_mask(r1, zero, _CMP_NGE_UQ) | _mm512_cmp_pd_mask(r1, t1, _CMP_NLE_UQ),
+                              _mm512_cmp_pd_mask(t0, zero, _CMP_NGE_UQ) | _mm512_cmp_pd_mask(t0, infv, _CMP_NLT_UQ) |
+                                  _mm512_cmp_pd_mask(r0, zero, _CMP_NGE_UQ) | _mm512_cmp_pd_mask(r0, t0, _CMP_NLE_UQ));
+        bad |= _mm512_cmpgt_epu32_mask(_mm512_add_epi32(bond, ione), ifive) | _mm512_cmpgt_epu32_mask(act, ione) |
+               _mm512_cmpgt_epu32_mask(ref, vtot);
+        if (bad)
+            break;
+
+        /* activity: the caller's flag or the hiatus rule, never for a non-buyer */
+        a = has & (in->active ? _mm512_cmpneq_epu32_mask(act, izero)
+                              : KMASK16_(_mm512_cmp_pd_mask(r1, vhia, _CMP_LE_OQ), _mm512_cmp_pd_mask(r0, vhia, _CMP_LE_OQ)));
+        /* NaN compares false: an unknown attitude never meets a threshold */
+        att = KMASK16_(_mm512_cmp_pd_mask(s1, zero, _CMP_GE_OQ) | _mm512_cmp_pd_mask(n1, zero, _CMP_GE_OQ),
+                       _mm512_cmp_pd_mask(s0, zero, _CMP_GE_OQ) | _mm512_cmp_pd_mask(n0, zero, _CMP_GE_OQ));
+        r = _mm512_mask_mov_epi32(r_none, att, r_below);
+        s = s_cli;
+        if (proxy) {
+            const __m512i fs = _mm512_loadu_si512((const void *)(in->f_score + i));
+            m = a & _mm512_cmpge_epu32_mask(occ, vpmin) & _mm512_cmpge_epi32_mask(fs, vfmin);
+            r = _mm512_mask_mov_epi32(r, m, r_proxy);
+            s = _mm512_mask_mov_epi32(s, m, s_sup);
+        }
+        m = KMASK16_(_mm512_cmp_pd_mask(n1, vpass, _CMP_GE_OQ), _mm512_cmp_pd_mask(n0, vpass, _CMP_GE_OQ));
+        r = _mm512_mask_mov_epi32(r, m, r_nps);
+        s = _mm512_mask_mov_epi32(s, m, s_sup);
+        m = KMASK16_(_mm512_cmp_pd_mask(s1, vthr, _CMP_GE_OQ), _mm512_cmp_pd_mask(s0, vthr, _CMP_GE_OQ));
+        r = _mm512_mask_mov_epi32(r, m, r_sat);
+        s = _mm512_mask_mov_epi32(s, m, s_sup);
+        if (promoter) {
+            m = KMASK16_(_mm512_cmp_pd_mask(n1, vprom, _CMP_GE_OQ), _mm512_cmp_pd_mask(n0, vprom, _CMP_GE_OQ));
+            r = _mm512_mask_mov_epi32(r, m, r_prom);
+            s = _mm512_mask_mov_epi32(s, m, s_adv);
+        }
+        m = _mm512_cmpge_epu32_mask(ref, vminref);
+        r = _mm512_mask_mov_epi32(r, m, r_ref);
+        s = _mm512_mask_mov_epi32(s, m, s_adv);
+        m = _mm512_cmpeq_epi32_mask(bond, ibond) &
+            KMASK16_(_mm512_cmp_pd_mask(t1, vmint, _CMP_GE_OQ), _mm512_cmp_pd_mask(t0, vmint, _CMP_GE_OQ));
+        r = _mm512_mask_mov_epi32(r, m, r_bond);
+        s = _mm512_mask_mov_epi32(s, m, s_par);
+        r = _mm512_mask_mov_epi32(r, c1, r_one);
+        s = _mm512_mask_mov_epi32(s, c1, s_cus);
+        r = _mm512_mask_mov_epi32(r, (__mmask16)~has, r_nop);
+        s = _mm512_mask_mov_epi32(s, (__mmask16)~has, s_pro);
+        _mm512_storeu_si512((void *)(stage + i), s);
+        if (decided_by)
+            _mm512_storeu_si512((void *)(decided_by + i), r);
+        if (active)
+            _mm512_storeu_si512((void *)(active + i), _mm512_maskz_mov_epi32(a, ione));
+        if (has_referred)
+            _mm512_storeu_si512((void *)(has_referred + i),
+                                _mm512_maskz_mov_epi32(_mm512_cmpneq_epu32_mask(tot, izero), ione));
+    }
+    return i;
+}
+#endif
+
+int cva__ladder_has_avx512(void)
+{
+#ifdef LADDER_HAVE_AVX512_
+    return cva__cpu_avx512();
+#else
+    return 0;
+#endif
+}
+
 cva_status cva_ladder_classify(const cva_ladder_input *in, const cva_ladder_opts *opts, int32_t *stage,
                                int32_t *decided_by, int32_t *has_referred, int32_t *active, cva_diag *diag)
 {
+    return cva__ladder_classify_k(in, opts, stage, decided_by, has_referred, active, 0, diag);
+}
+
+cva_status cva__ladder_classify_k(const cva_ladder_input *in, const cva_ladder_opts *opts, int32_t *stage,
+                                  int32_t *decided_by, int32_t *has_referred, int32_t *active, int32_t kernel,
+                                  cva_diag *diag)
+{
     cva_ladder_opts o;
     cva_status st;
-    size_t i0, i, n;
+    size_t i0, i, n, start = 0;
     double nanb[CHUNK], zero_d[CHUNK], fl[CHUNK];
     uint32_t zero_u[CHUNK];
     int32_t m1[CHUNK], zero_i[CHUNK], actb[CHUNK], rule[CHUNK], flag[CHUNK], stgb[CHUNK];
@@ -358,6 +506,16 @@ cva_status cva_ladder_classify(const cva_ladder_input *in, const cva_ladder_opts
     if (!stage)
         return cva__report(diag, CVA_E_NULLPTR, 3, 0, -1, 0, "stage is NULL");
 
+#ifdef LADDER_HAVE_AVX512_
+    /* whole groups of 16 by the AVX-512 kernel; the rest (and a group with a bad row) below */
+    if (kernel == 0 && cva__cpu_avx512()) {
+        start = classify_avx512(in, &o, stage, decided_by, has_referred, active);
+        if (start == n)
+            return cva__report(diag, CVA_OK, 0, 0, -1, 0, NULL);
+    }
+#else
+    (void)kernel;
+#endif
     for (i = 0; i < CHUNK; i++) {
         nanb[i] = CVA_NAN;
         zero_d[i] = 0.0;
@@ -366,48 +524,15 @@ cva_status cva_ladder_classify(const cva_ladder_input *in, const cva_ladder_opts
         m1[i] = -1;
     }
 
-    /* 1. validate everything before writing anything: a branch-free test per chunk,
-          the per-row check only to name the first bad row */
-    for (i0 = 0; i0 < n; i0 += CHUNK) {
-        const size_t len = n - i0 < CHUNK ? n - i0 : CHUNK;
-        const uint32_t *occ = in->n_occ + i0;
-        const double *ten = in->tenure + i0;
-        const double *rec = in->recency ? in->recency + i0 : zero_d;
-        const double *nps = in->nps ? in->nps + i0 : nanb;
-        const double *sat = in->sat ? in->sat + i0 : nanb;
-        const int32_t *bond = in->bond ? in->bond + i0 : m1;
-        const int32_t *act = in->active ? in->active + i0 : zero_i;
-        const uint32_t *ref = in->referrals ? in->referrals + i0 : zero_u;
-        const uint32_t *tot = in->referrals_total && in->referrals ? in->referrals_total + i0 : ref;
-        int32_t bad = 0;
-        size_t j;
-        for (j = 0; j < len; j++) {
-            const double t = ten[j], r = rec[j];
-            /* a buyer needs 0 <= recency <= tenure < inf; prospects' tenure/recency are not read */
-            const int32_t has = (int32_t)(occ[j] > 0);
-            const int32_t tbad = (int32_t)!(t >= 0.0) | (int32_t)!(t < CVA_INF) | (int32_t)!(r >= 0.0) |
-                                 (int32_t)!(r <= t);
-            bad |= (int32_t)(nps[j] < 0.0) | (int32_t)(nps[j] > 10.0) | (int32_t)(sat[j] < 0.0) |
-                   (int32_t)(sat[j] > 1.0) | (has & tbad);
-        }
-        for (j = 0; j < len; j++)
-            bad |= (int32_t)((uint32_t)bond[j] + 1u > 5u) | (int32_t)((uint32_t)act[j] > 1u) |
-                   (int32_t)(ref[j] > tot[j]);
-        if (!bad)
-            continue;
-        for (i = i0; i < i0 + len; i++) {
-            st = check_row(in, i, diag);
-            if (st != CVA_OK)
-                return st;
-        }
-    }
-
-    /* 2. classify, chunk by chunk: the double tests into flags computed as sums of
-          powers of two in double arithmetic (SSE2 has no double-compare-to-int32
-          vector path in GCC 12, the double sum and one conversion do vectorise), then
-          the rules from the last to the first with selects on the rule code and the
-          rung in parallel (integer loop), so the first match wins; absent optional
-          arrays read constant buffers */
+    /* One pass in chunks: validate the chunk (a branch-free test; the per-row check
+       only to name the first bad row), then classify it while it is in cache. A bad
+       row sets every output element to 0 (no rung) before the error is returned, so
+       an output is never left half-written. The classification: the double tests
+       into flags computed as sums of powers of two in double arithmetic (SSE2 has no
+       double-compare-to-int32 vector path in GCC 12, the double sum and one
+       conversion do vectorise), then the rules from the last to the first with
+       selects on the rule code and the rung in parallel (integer loop), so the first
+       match wins; absent optional arrays read constant buffers. */
     {
         const int32_t proxy = (o.flags & CVA_LADDER_F_BEHAVIOURAL_PROXY) != 0;
         const int32_t promoter = (o.flags & CVA_LADDER_F_NPS_PROMOTER_IS_ADVOCATE) != 0;
@@ -416,7 +541,7 @@ cva_status cva_ladder_classify(const cva_ladder_input *in, const cva_ladder_opts
         const double thr = o.sat_threshold, passive = o.nps_passive, prom = o.nps_promoter;
         const double min_ten = o.partner_min_tenure, hiatus = o.hiatus;
         const int32_t ext_active = (int32_t)(in->active != NULL);
-        for (i0 = 0; i0 < n; i0 += CHUNK) {
+        for (i0 = start; i0 < n; i0 += CHUNK) {
             const size_t len = n - i0 < CHUNK ? n - i0 : CHUNK;
             const uint32_t *occ = in->n_occ + i0;
             const double *ten = in->tenure + i0;
@@ -426,10 +551,43 @@ cva_status cva_ladder_classify(const cva_ladder_input *in, const cva_ladder_opts
             const int32_t *bond = in->bond ? in->bond + i0 : m1;
             const int32_t *act = in->active ? in->active + i0 : zero_i;
             const uint32_t *ref = in->referrals ? in->referrals + i0 : zero_u;
+            const uint32_t *vtot = in->referrals_total && in->referrals ? in->referrals_total + i0 : ref;
             const uint32_t *tot = in->referrals_total ? in->referrals_total + i0 : ref;
             const int32_t *fs = in->f_score ? in->f_score + i0 : zero_i;
+            int32_t bad = 0;
             size_t j;
-            /* NaN compares false: an unknown attitude never meets a threshold */
+
+            /* validate the chunk */
+            for (j = 0; j < len; j++) {
+                const double t = ten[j], r = rec[j];
+                /* a buyer needs 0 <= recency <= tenure < inf; prospects' tenure/recency are not read */
+                const int32_t has = (int32_t)(occ[j] > 0);
+                const int32_t tbad = (int32_t)!(t >= 0.0) | (int32_t)!(t < CVA_INF) | (int32_t)!(r >= 0.0) |
+                                     (int32_t)!(r <= t);
+                bad |= (int32_t)(nps[j] < 0.0) | (int32_t)(nps[j] > 10.0) | (int32_t)(sat[j] < 0.0) |
+                       (int32_t)(sat[j] > 1.0) | (has & tbad);
+            }
+            for (j = 0; j < len; j++)
+                bad |= (int32_t)((uint32_t)bond[j] + 1u > 5u) | (int32_t)((uint32_t)act[j] > 1u) |
+                       (int32_t)(ref[j] > vtot[j]);
+            if (bad) {
+                for (i = i0; i < i0 + len; i++) {
+                    st = check_row(in, i, diag);
+                    if (st != CVA_OK) {
+                        /* no half-written output: every element back to 0 (no rung) */
+                        memset(stage, 0, n * sizeof *stage);
+                        if (decided_by)
+                            memset(decided_by, 0, n * sizeof *decided_by);
+                        if (has_referred)
+                            memset(has_referred, 0, n * sizeof *has_referred);
+                        if (active)
+                            memset(active, 0, n * sizeof *active);
+                        return st;
+                    }
+                }
+            }
+
+            /* classify it; NaN compares false: an unknown attitude never meets a threshold */
             for (j = 0; j < len; j++) {
                 const double vn = nps[j], vs = sat[j];
                 fl[j] = (vs >= 0.0 ? 1.0 : 0.0) + (vn >= passive ? 2.0 : 0.0) + (vs >= thr ? 4.0 : 0.0) +

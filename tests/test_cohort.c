@@ -110,7 +110,19 @@ static uint64_t rnd(void)
     return z ^ (z >> 31);
 }
 
-enum { BN = 600, BCUST = 60, BMAXC = 64 };
+enum { BN = 600, BCUST = 60 };
+
+/* Periods of the random tables: `narrow` keeps to the inline one-word bitsets of the
+   library's fast path (at most 64 cohorts fit the capacity), `wide` gives 65 to ~1,700
+   cohorts: several words per customer (some workspaces too small for them), and past
+   1,024 cohorts the general path of row-sized tables. */
+typedef struct bf_kind {
+    const char *name;
+    size_t maxc;      /* capacity of the output arrays */
+    int rounds, min_compared;
+    uint64_t seed;
+    int wide;
+} bf_kind;
 
 static int purchase(double a, const cva_txn_opts *o)
 {
@@ -119,17 +131,27 @@ static int purchase(double a, const cva_txn_opts *o)
     return (o->flags & CVA_TXN_F_ZERO_NOT_PURCHASE) ? a > 0.0 : a >= 0.0;
 }
 
-static void brute_force(void **state)
+static void brute_force_run(const bf_kind *kind)
 {
     static int64_t id[BN], per[BN];
     static double t[BN], amt[BN];
-    static double act[BMAXC * BMAXC], ret[BMAXC * BMAXC], size[BMAXC];
-    static double wa[BMAXC * BMAXC], wr[BMAXC * BMAXC], ws[BMAXC];
     static unsigned char buf[BN * 200];
-    int round, compared = 0;
-    (void)state;
-    rng_state = 12345;
-    for (round = 0; round < 200; round++) {
+    const size_t BMAXC = kind->maxc;
+    double *act = (double *)malloc(BMAXC * BMAXC * sizeof(double));
+    double *ret = (double *)malloc(BMAXC * BMAXC * sizeof(double));
+    double *wa = (double *)malloc(BMAXC * BMAXC * sizeof(double));
+    double *wr = (double *)malloc(BMAXC * BMAXC * sizeof(double));
+    double *size = (double *)malloc(BMAXC * sizeof(double));
+    double *ws = (double *)malloc(BMAXC * sizeof(double));
+    int round, compared = 0, over64 = 0, over1024 = 0;
+    assert_non_null(act);
+    assert_non_null(ret);
+    assert_non_null(wa);
+    assert_non_null(wr);
+    assert_non_null(size);
+    assert_non_null(ws);
+    rng_state = kind->seed;
+    for (round = 0; round < kind->rounds; round++) {
         cva_txn_input in;
         cva_txn_opts o;
         cva_cohort_table ct;
@@ -140,7 +162,7 @@ static void brute_force(void **state)
         int64_t cf[BCUST], cl[BCUST];
         cva_status st;
         cva_txn_opts_init_defaults(&o, sizeof o);
-        o.period_length = (double)(1 + rnd() % 30) / 2.0;
+        o.period_length = kind->wide ? (double)(6 + rnd() % 140) / 100.0 : (double)(1 + rnd() % 30) / 2.0;
         o.period_origin = (double)(rnd() % 100) / 7.0 - 5.0;
         o.refund_policy = (int32_t)(rnd() % 3);
         o.flags = (rnd() % 2) ? CVA_TXN_F_ZERO_NOT_PURCHASE : 0;
@@ -149,7 +171,8 @@ static void brute_force(void **state)
             id[i] = (int64_t)(r % BCUST) * 1000003 - 7;
             t[i] = (double)(rnd() % 4000) / 40.0;
             amt[i] = (r >> 20) % 5 == 0 ? -3.0 : (r >> 20) % 5 == 1 ? 0.0 : (double)((r >> 24) % 50);
-            per[i] = (int64_t)floor(t[i] / 9.0) * 2 - 3; /* caller periods: any int64 numbers */
+            /* caller periods: any int64 numbers */
+            per[i] = kind->wide ? (int64_t)floor(t[i] * 11.0) - 40 : (int64_t)floor(t[i] / 9.0) * 2 - 3;
         }
         if (rnd() % 3 == 0)
             o.obs_end = 20.0 + (double)(rnd() % 80);
@@ -241,17 +264,45 @@ static void brute_force(void **state)
         for (c = 0; c < nc; c++)
             cva_assert_same(size[c], ws[c]);
         compared++;
+        over64 += nc > 64;
+        over1024 += nc > 1024;
         assert_status(cva_txn_cohorts_workspace_size(&in, &bytes), CVA_OK);
         assert_true(bytes <= sizeof buf);
-        memset(act, 0, sizeof act);
+        memset(act, 0, BMAXC * BMAXC * sizeof(double));
         assert_status(cva_txn_cohorts(&in, &o, &ct, buf + 1, bytes, NULL), st);
         for (c = 0; c < nc * nc; c++)
             cva_assert_same(act[c], wa[c]);
         if (bytes > 0)
             assert_status(cva_txn_cohorts(&in, &o, &ct, buf, bytes - 1, NULL), CVA_E_WORKSPACE_TOO_SMALL);
     }
-    printf("brute force: %d of 200 random tables compared cell by cell\n", compared);
-    assert_true(compared >= 100);
+    printf("brute force (%s): %d of %d random tables compared cell by cell, %d with more than 64 "
+           "cohorts, %d with more than 1024\n",
+           kind->name, compared, kind->rounds, over64, over1024);
+    assert_true(compared >= kind->min_compared);
+    if (kind->wide) {
+        assert_true(over64 >= 10);
+        assert_true(over1024 >= 3);
+    }
+    free(act);
+    free(ret);
+    free(wa);
+    free(wr);
+    free(size);
+    free(ws);
+}
+
+static void brute_force(void **state)
+{
+    static const bf_kind narrow = {"narrow", 64, 200, 100, 12345, 0};
+    (void)state;
+    brute_force_run(&narrow);
+}
+
+static void brute_force_wide(void **state)
+{
+    static const bf_kind wide = {"wide", 1800, 30, 25, 777, 1};
+    (void)state;
+    brute_force_run(&wide);
 }
 
 /* ---------------------------------------------------------------- bad input */
@@ -333,6 +384,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exact_small),
         cmocka_unit_test(brute_force),
+        cmocka_unit_test(brute_force_wide),
         cmocka_unit_test(bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 #include "cva_test.h"
 
 #include "cva/ladder.h"
+#include "../lib/ladder_internal.h"
 
 #define NaN ((double)NAN)
 
@@ -175,7 +176,8 @@ static void test_defaults_and_names(void **state)
         assert_true(cva_ladder_rule_name(i)[0] != '\0');
 }
 
-/* SPEC §7.6: bad attitudes and inconsistent rows are refused, nothing is written. */
+/* SPEC §7.6: bad attitudes and inconsistent rows are refused; every output element is
+   then 0 (no rung), never half-written. */
 static void test_bad_input(void **state)
 {
     static const crow GOOD = {3, 500, 30, 0, 0, NaN, NaN, -1, 1, CL, CVA_LADDER_RULE_NO_ATTITUDE, 1};
@@ -207,8 +209,9 @@ static void test_bad_input(void **state)
         stage[0] = stage[1] = stage[2] = -7;
         assert_status(cva_ladder_classify(&in, NULL, stage, NULL, NULL, NULL, &d), CVA_E_BADARG);
         assert_int_equal(d.index, 2);
-        assert_int_equal(stage[0], -7);
-        assert_int_equal(stage[1], -7);
+        assert_int_equal(stage[0], 0);
+        assert_int_equal(stage[1], 0);
+        assert_int_equal(stage[2], 0);
     }
     r[0] = r[1] = r[2] = GOOD;
     in = mk_input(r, 3, occ, ten, rec, ref, tot, nps, sat, bond, f);
@@ -279,6 +282,174 @@ static void test_bad_input(void **state)
 }
 
 /* has_referred from the total; without a total array from the window count. */
+/* A bad row far into the input (past the first chunks the classification has already
+   written): every element of every output is 0 afterwards, and the good input gives the
+   rungs of the brute-force table. */
+static void test_bad_row_late(void **state)
+{
+    enum { NL = 5000, BAD = 4321 };
+    static const crow GOOD = {3, 500, 30, 0, 0, NaN, NaN, -1, 1, CL, CVA_LADDER_RULE_NO_ATTITUDE, 1};
+    static const crow ONE = {1, 20, 20, 0, 0, NaN, NaN, -1, 1, C, CVA_LADDER_RULE_ONE_OCCASION, 1};
+    static crow r[NL];
+    static uint32_t occ[NL], ref[NL], tot[NL];
+    static double ten[NL], rec[NL], nps[NL], sat[NL];
+    static int32_t bond[NL], f[NL], stage[NL], rule[NL], hr[NL], act[NL];
+    cva_ladder_input in;
+    cva_diag d;
+    size_t i, k;
+    (void)state;
+    cva_diag_init(&d, sizeof d);
+    for (i = 0; i < NL; i++) {
+        r[i] = i % 3 ? GOOD : ONE;
+        r[i].ref_total = (uint32_t)(i % 2);
+    }
+    in = mk_input(r, NL, occ, ten, rec, ref, tot, nps, sat, bond, f);
+    assert_status(cva_ladder_classify(&in, NULL, stage, rule, hr, act, &d), CVA_OK);
+    for (i = 0; i < NL; i++) {
+        assert_int_equal(stage[i], r[i].exp_stage);
+        assert_int_equal(rule[i], r[i].exp_rule);
+        assert_int_equal(hr[i], (int32_t)(i % 2));
+        assert_int_equal(act[i], 1);
+    }
+    for (k = 0; k < 3; k++) {
+        /* a bad attitude, an inconsistent recency, an infinite tenure */
+        if (k == 0)
+            nps[BAD] = 11.0;
+        else if (k == 1)
+            rec[BAD] = ten[BAD] + 1.0;
+        else
+            ten[BAD] = (double)INFINITY;
+        assert_status(cva_ladder_classify(&in, NULL, stage, rule, hr, act, &d),
+                      k == 2 ? CVA_E_NONFINITE : CVA_E_BADARG);
+        assert_int_equal(d.index, BAD);
+        for (i = 0; i < NL; i++) {
+            assert_int_equal(stage[i], 0);
+            assert_int_equal(rule[i], 0);
+            assert_int_equal(hr[i], 0);
+            assert_int_equal(act[i], 0);
+        }
+        nps[BAD] = r[BAD].nps;
+        rec[BAD] = r[BAD].recency;
+        ten[BAD] = r[BAD].tenure;
+        assert_status(cva_ladder_classify(&in, NULL, stage, rule, hr, act, &d), CVA_OK);
+        assert_int_equal(stage[0], CVA_LADDER_CUSTOMER);
+        assert_int_equal(stage[BAD], r[BAD].exp_stage);
+    }
+}
+
+/* The AVX-512 kernel (groups of 16) against the portable chunks alone, bit for bit:
+   random rows around every threshold, every option, optional arrays absent, lengths
+   that are not multiples of 16, and a bad row of each kind at a random place (the
+   same status and row, every output element 0). The portable chunks are themselves
+   checked against the rule tables above and the Python brute force. */
+static uint64_t kr_state;
+static uint64_t kr(void)
+{
+    uint64_t z = (kr_state += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static void test_kernels_agree(void **state)
+{
+    enum { KN = 700 };
+    static uint32_t occ[KN], ref[KN], tot[KN];
+    static double ten[KN], rec[KN], nps[KN], sat[KN];
+    static int32_t bond[KN], act[KN], fs[KN];
+    static int32_t out[2][4][KN];
+    static const double npsv[] = {0, 6, 7, 8, 9, 10}, satv[] = {0, 0.5, 0.79, 0.8, 0.81, 1};
+    int round, errors = 0, vector_rounds = 0;
+    (void)state;
+    kr_state = 99;
+    if (!cva__ladder_has_avx512())
+        printf("kernels: no AVX-512 on this CPU or compiler: the portable path against itself\n");
+    for (round = 0; round < 400; round++) {
+        cva_ladder_input in;
+        cva_ladder_opts o;
+        const size_t n = 1 + (size_t)(kr() % KN);
+        size_t i, k;
+        cva_status st[2];
+        cva_diag d[2];
+        int q;
+        cva_ladder_opts_init_defaults(&o, sizeof o);
+        o.flags = (int32_t)(kr() % 4);
+        o.min_referrals = (uint32_t)(1 + kr() % 3);
+        o.proxy_min_occ = (uint32_t)(2 + kr() % 3);
+        o.proxy_min_f_score = (int32_t)(1 + kr() % 5);
+        o.sat_threshold = satv[kr() % 6];
+        o.nps_passive = npsv[kr() % 6];
+        o.nps_promoter = npsv[kr() % 6];
+        o.partner_min_tenure = (double)(kr() % 3) * 200.0;
+        o.hiatus = 1.0 + (double)(kr() % 400);
+        for (i = 0; i < n; i++) {
+            const uint64_t r = kr();
+            occ[i] = r % 4 == 0 ? 0u : r % 4 == 1 ? 1u : (uint32_t)(2 + (r >> 8) % 6);
+            ten[i] = occ[i] ? (double)((r >> 12) % 800) + ((r >> 40) % 2 ? 0.5 : 0.0) : (double)NAN;
+            rec[i] = occ[i] ? floor(ten[i] * (double)((r >> 22) % 101) / 100.0) : (double)NAN;
+            tot[i] = (uint32_t)((r >> 30) % 4);
+            ref[i] = tot[i] ? (uint32_t)((r >> 33) % (tot[i] + 1)) : 0u;
+            nps[i] = (r >> 36) % 3 == 0 ? (double)NAN : npsv[(r >> 38) % 6];
+            sat[i] = (r >> 41) % 3 == 0 ? (double)NAN : satv[(r >> 43) % 6];
+            bond[i] = (int32_t)((r >> 46) % 6) - 1;
+            act[i] = (int32_t)((r >> 50) % 2);
+            fs[i] = (int32_t)(1 + (r >> 52) % 5);
+        }
+        memset(&in, 0, sizeof in);
+        in.struct_size = sizeof in;
+        in.n = n;
+        in.n_occ = occ;
+        in.tenure = ten;
+        in.recency = kr() % 5 ? rec : NULL;
+        in.active = !in.recency || kr() % 3 == 0 ? act : NULL;
+        in.referrals = kr() % 4 ? ref : NULL;
+        in.referrals_total = in.referrals && kr() % 3 ? tot : NULL;
+        in.nps = kr() % 4 ? nps : NULL;
+        in.sat = kr() % 4 ? sat : NULL;
+        in.bond = kr() % 4 ? bond : NULL;
+        in.f_score = fs;
+        if (kr() % 3 == 0) { /* one bad row */
+            const size_t b = (size_t)(kr() % n);
+            switch (kr() % 8) {
+            case 0: nps[b] = 10.5; in.nps = nps; break;
+            case 1: sat[b] = -0.25; in.sat = sat; break;
+            case 2: bond[b] = 5; in.bond = bond; break;
+            case 3: act[b] = 2; in.active = act; break;
+            case 4: occ[b] = 3; ten[b] = 10; rec[b] = 11; in.recency = rec; break;
+            case 5: occ[b] = 2; ten[b] = -1; break;
+            case 6: occ[b] = 2; ten[b] = (double)INFINITY; break;
+            default: ref[b] = 5; tot[b] = 4; in.referrals = ref; in.referrals_total = tot; break;
+            }
+        }
+        for (q = 0; q < 2; q++) {
+            for (k = 0; k < 4; k++)
+                for (i = 0; i < n; i++)
+                    out[q][k][i] = -7;
+            cva_diag_init(&d[q], sizeof d[q]);
+            st[q] = cva__ladder_classify_k(&in, &o, out[q][0], out[q][1], out[q][2], out[q][3], q, &d[q]);
+        }
+        assert_int_equal(st[0], st[1]);
+        assert_int_equal(d[0].index, d[1].index);
+        for (k = 0; k < 4; k++)
+            for (i = 0; i < n; i++)
+                if (out[0][k][i] != out[1][k][i]) {
+                    print_error("round %d output %zu row %zu: kernel %d, portable %d\n", round, k, i,
+                                out[0][k][i], out[1][k][i]);
+                    fail();
+                }
+        for (i = 0; i < n; i++) {
+            assert_true(out[0][0][i] >= (st[0] < 0 ? 0 : CVA_LADDER_PROSPECT));
+            if (st[0] < 0)
+                assert_int_equal(out[0][0][i], 0);
+        }
+        errors += st[0] < 0;
+        vector_rounds += n >= 16;
+    }
+    printf("kernels: 400 random inputs, %d with a bad row, %d with a group of 16\n", errors, vector_rounds);
+    assert_true(errors >= 80);
+    assert_true(vector_rounds >= 300);
+}
+
 static void test_has_referred(void **state)
 {
     uint32_t occ[3] = {1, 3, 3}, ref[3] = {0, 0, 1}, tot[3] = {2, 1, 1};
@@ -769,6 +940,8 @@ int main(void)
         cmocka_unit_test(test_rules_options),
         cmocka_unit_test(test_defaults_and_names),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_row_late),
+        cmocka_unit_test(test_kernels_agree),
         cmocka_unit_test(test_has_referred),
         cmocka_unit_test(test_referrals_vs_summary),
         cmocka_unit_test(test_referrals_errors),

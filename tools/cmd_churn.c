@@ -216,22 +216,10 @@ int cmd_churn(int argc, char **argv)
             model_given = 1;
             continue;
         }
-        {
-            static const char *const names[] = {"--hiatus-days", "--ipt-multiple", "--threshold"};
-            double *dst[3];
-            size_t q;
-            int hit = 0;
-            dst[0] = &fo.hiatus;
-            dst[1] = &fo.ipt_multiple;
-            dst[2] = &fo.threshold;
-            for (q = 0; q < 3 && !hit; q++)
-                if ((r = cli_match_opt(argc, argv, &i, names[q], &v, &err)) != 0) {
-                    if (r < 0 || cli_parse_double_opt(names[q], v, dst[q], &err))
-                        return cli_report(&err);
-                    hit = 1;
-                }
-            if (hit)
-                continue;
+        if ((r = cli_match_churn_flag_opt(argc, argv, &i, &fo, &err)) != 0) {
+            if (r < 0)
+                return cli_report(&err);
+            continue;
         }
         r = cli_input_opt(&o, argc, argv, &i, &err);
         if (r < 0)
@@ -259,23 +247,8 @@ int cmd_churn(int argc, char **argv)
         return cli_report(&err);
     }
     /* the options, before reading a large input */
-    {
-        double r0 = 0.0, p0 = 1.0;
-        int32_t a0;
-        cva_churn_flag_opts chk = fo;
-        chk.rule = CVA_CHURN_RULE_P_ALIVE;
-        cva_diag_init(&dg, sizeof dg);
-        st = cva_churn_flags(&r0, NULL, NULL, NULL, &p0, NULL, 1, &chk, &a0, NULL, NULL, NULL, &dg);
-        if (st != CVA_E_OPTION) {
-            chk.rule = CVA_CHURN_RULE_HIATUS;
-            cva_diag_init(&dg, sizeof dg);
-            st = cva_churn_flags(&r0, NULL, NULL, NULL, NULL, NULL, 1, &chk, &a0, NULL, NULL, NULL, &dg);
-        }
-        if (st == CVA_E_OPTION) {
-            cli_fail(&err, CLI_EXIT_USAGE, "churn: %s", dg.detail && *dg.detail ? dg.detail : cva_strerror(st));
-            return cli_report(&err);
-        }
-    }
+    if (cli_check_churn_flag_opts(&fo, "churn", &err))
+        return cli_report(&err);
     use_model = fo.rule == CVA_CHURN_RULE_ALL || fo.rule == CVA_CHURN_RULE_P_ALIVE || model_given;
 
     if (cli_out_open(&out, o.output, &err))

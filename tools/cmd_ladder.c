@@ -77,13 +77,16 @@ void cmd_ladder_help(void)
           "                             default, as frequent buying can be habit, not liking; the\n"
           "                             F score is the quintile (rank-first, ties by id) of the\n"
           "                             occasions among customers with a purchase up to the date\n"
-          "  --active-rule hiatus|ipt|p-alive  activity rule (the churn flags of 'cva whatif'):\n"
+          "  --active-rule hiatus|ipt|p-alive  activity rule (the churn flags of 'cva churn'):\n"
           "                             hiatus (default); ipt: inactive when the time since the\n"
-          "                             last purchase exceeds 3 x the customer's mean inter-purchase\n"
-          "                             time (population median for one-time buyers, hiatus as the\n"
-          "                             last fallback); p-alive: inactive when P(alive) < 0.5 from a\n"
-          "                             BG/NBD fit (in days) on the purchases up to the date\n"
+          "                             last purchase exceeds --ipt-multiple x the customer's mean\n"
+          "                             inter-purchase time (population median for one-time buyers,\n"
+          "                             hiatus as the last fallback); p-alive: inactive when P(alive)\n"
+          "                             < --threshold from a BG/NBD fit (in days) on the purchases up\n"
+          "                             to the date\n"
           "  --hiatus-days H            inactive after more than H days without a purchase (default 270)\n"
+          "  --ipt-multiple K           the ipt rule's multiple, > 0 (default 3)\n"
+          "  --threshold P              the p-alive rule's threshold, 0-1 (default 0.5)\n"
           "  --report                   counts and shares per rung (stage), per deciding rule\n"
           "                             (decided_by), per bond level within each rung (bond), and\n"
           "                             the suggested bond of each rung (suggested_bond):\n"
@@ -227,7 +230,9 @@ typedef struct universe {
     int32_t *bond;     /* N, -1 = unknown (NULL: no column) */
     uint64_t att_unknown_ids; /* attitude rows whose id is not a customer or prospect */
     uint64_t prospects_read;
-    int32_t active_rule; /* CVA_CHURN_RULE_HIATUS (the library's own rule), _IPT or _P_ALIVE */
+    /* the activity rule: churn.rule is CVA_CHURN_RULE_HIATUS (the library's own rule), _IPT or
+       _P_ALIVE, with --hiatus-days, --ipt-multiple and --threshold as `cva churn` reads them */
+    cva_churn_flag_opts churn;
 } universe;
 
 static void universe_free(universe *u)
@@ -495,7 +500,7 @@ static int lib_error(const char *what, cva_status st, const cva_diag *d, cli_err
    first and last purchase day from tenure and recency); 0 for the others. p-alive fits
    BG/NBD (x = n_occ - 1, t_x = tenure - recency, T = tenure, in days) on the same customers. */
 static int churn_activity(const universe *u, const rungs *g, const double *tenure, const double *recency,
-                          double hiatus, int32_t **active_out, cli_err *err)
+                          int32_t **active_out, cli_err *err)
 {
     size_t N = u->N, m = 0, i, k;
     size_t cap = N ? N : 1;
@@ -521,7 +526,7 @@ static int churn_activity(const universe *u, const rungs *g, const double *tenur
     }
     if (m == 0)
         goto done;
-    if (u->active_rule == CVA_CHURN_RULE_P_ALIVE) {
+    if (u->churn.rule == CVA_CHURN_RULE_P_ALIVE) {
         double *x = (double *)cli_xmalloc(m * sizeof(double)), *tx = (double *)cli_xmalloc(m * sizeof(double));
         double *T = (double *)cli_xmalloc(m * sizeof(double));
         cva_model_fit f;
@@ -545,12 +550,7 @@ static int churn_activity(const universe *u, const rungs *g, const double *tenur
             goto done;
         }
     }
-    if (cva_churn_flag_opts_init_defaults(&co, sizeof co) != CVA_OK) {
-        rc = cli_fail(err, CLI_EXIT_FAIL, "internal: churn flag defaults");
-        goto done;
-    }
-    co.rule = u->active_rule;
-    co.hiatus = hiatus;
+    co = u->churn;
     st = cva_churn_flags(rec, occ, first, last, pa, NULL, m, &co, act, NULL, NULL, NULL, &d);
     if (st < 0) {
         rc = lib_error("--active-rule: churn flags", st, &d, err);
@@ -657,8 +657,8 @@ static int classify_at(const cli_txn *tx, const cva_txn_input *in, const univers
         }
         li.f_score = fscore;
     }
-    if (u->active_rule != CVA_CHURN_RULE_HIATUS) {
-        if ((rc = churn_activity(u, g, tenure, recency, lo->hiatus, &actv, err)) != 0)
+    if (u->churn.rule != CVA_CHURN_RULE_HIATUS) {
+        if ((rc = churn_activity(u, g, tenure, recency, &actv, err)) != 0)
             goto out;
         li.active = actv;
     }
@@ -716,9 +716,9 @@ static const char *const main_cols[] = {"customer_id", "stage", "decided_by", "h
 static const char *const report_cols[] = {"what", "stage", "value", "count", "share"};
 
 static void meta_common(char *buf, size_t cap, const cli_input_opts *o, const cli_txn *tx, const char *kind,
-                        const cva_ladder_opts *lo, int32_t active_rule)
+                        const cva_ladder_opts *lo, const cva_churn_flag_opts *co)
 {
-    char name[600], rows_s[200], lb[40], pt[40], st[40], hd[40];
+    char name[600], rows_s[200], lb[40], pt[40], st[40], hd[40], ipt[40], thr[40];
     const char *input = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
     cli_json_string(name, sizeof name, input, strlen(input));
     cli_txn_json_rows(tx, o, rows_s, sizeof rows_s);
@@ -726,16 +726,19 @@ static void meta_common(char *buf, size_t cap, const cli_input_opts *o, const cl
     pt[cli_format_double(lo->partner_min_tenure, pt)] = '\0';
     st[cli_format_double(lo->sat_threshold, st)] = '\0';
     hd[cli_format_double(lo->hiatus, hd)] = '\0';
+    ipt[cli_format_double(co->ipt_multiple, ipt)] = '\0';
+    thr[cli_format_double(co->threshold, thr)] = '\0';
     snprintf(buf, cap,
              "\"command\": \"ladder\",\n  \"output\": \"%s\",\n  \"cva_version\": \"%s\",\n  \"input\": %s,\n"
              "  %s\"occasion\": \"%s\",\n  \"id_type\": \"%s\",\n  \"lookback_days\": %s,\n"
              "  \"min_referrals\": %u,\n  \"partner_min_tenure_days\": %s,\n  \"sat_threshold\": %s,\n"
              "  \"nps_promoter_is_advocate\": %s,\n  \"behavioural_proxy\": %s,\n  \"active_rule\": \"%s\",\n"
-             "  \"hiatus_days\": %s,\n  ",
+             "  \"hiatus_days\": %s,\n  \"ipt_multiple\": %s,\n  \"threshold\": %s,\n  ",
              kind, cva_version_string(), name, rows_s, cli_occasion_name(o->occasion),
              tx->ids.text ? "text" : "integer", lb, (unsigned)lo->min_referrals, pt, st,
              (lo->flags & CVA_LADDER_F_NPS_PROMOTER_IS_ADVOCATE) ? "true" : "false",
-             (lo->flags & CVA_LADDER_F_BEHAVIOURAL_PROXY) ? "true" : "false", cva_churn_rule_name(active_rule), hd);
+             (lo->flags & CVA_LADDER_F_BEHAVIOURAL_PROXY) ? "true" : "false", cva_churn_rule_name(co->rule), hd, ipt,
+             thr);
 }
 
 static void write_rungs(cli_out *out, const cli_input_opts *o, const cli_txn *tx, const universe *u,
@@ -748,7 +751,7 @@ static void write_rungs(cli_out *out, const cli_input_opts *o, const cli_txn *tx
     if (o->format == CLI_FMT_JSON) {
         char d[24];
         size_t off;
-        meta_common(meta, sizeof meta, o, tx, "customers", lo, u->active_rule);
+        meta_common(meta, sizeof meta, o, tx, "customers", lo, &u->churn);
         off = strlen(meta);
         d[cli_format_date(day, d)] = '\0';
         snprintf(meta + off, sizeof meta - off, "\"at\": \"%s\",\n  \"n_customers\": %lu,\n  ", d,
@@ -787,7 +790,7 @@ static int write_report(cli_out *out, const cli_input_opts *o, const cli_txn *tx
     if (o->format == CLI_FMT_JSON) {
         char ds[24];
         size_t off;
-        meta_common(meta, sizeof meta, o, tx, "report", lo, u->active_rule);
+        meta_common(meta, sizeof meta, o, tx, "report", lo, &u->churn);
         off = strlen(meta);
         ds[cli_format_date(day, ds)] = '\0';
         snprintf(meta + off, sizeof meta - off, "\"at\": \"%s\",\n  \"n_customers\": %lu,\n  ", ds,
@@ -851,7 +854,7 @@ static void json_rate_map(FILE *fp, const char *name, const double *v, size_t n)
 }
 
 static int write_migration(cli_out *out, const cli_input_opts *o, const cli_txn *tx, const cva_ladder_migration *m,
-                           double from, double to, uint32_t project, const cva_ladder_opts *lo, int32_t active_rule,
+                           double from, double to, uint32_t project, const cva_ladder_opts *lo, const cva_churn_flag_opts *co,
                            int *warned, cli_err *err)
 {
     size_t S = m->n_states, i, j;
@@ -873,7 +876,7 @@ static int write_migration(cli_out *out, const cli_input_opts *o, const cli_txn 
     {
         FILE *fp = out->fp;
         char meta[4096];
-        meta_common(meta, sizeof meta, o, tx, "migration", lo, active_rule);
+        meta_common(meta, sizeof meta, o, tx, "migration", lo, co);
         fputs("{\n  ", fp);
         fputs(meta, fp);
         fputs("\"from\": ", fp);
@@ -993,6 +996,7 @@ int cmd_ladder(int argc, char **argv)
     rungs g1, g2;
     cva_txn_input in;
     cva_ladder_opts lo;
+    cva_churn_flag_opts co;
     const char *at_s = NULL, *from_s = NULL, *to_s = NULL, *att_f = NULL, *pro_f = NULL, *rule_s = NULL;
     int32_t active_rule = CVA_CHURN_RULE_HIATUS;
     double at = (double)NAN, from = (double)NAN, to = (double)NAN, v;
@@ -1009,6 +1013,10 @@ int cmd_ladder(int argc, char **argv)
     memset(&g2, 0, sizeof g2);
     cli_input_opts_init(&o);
     cva_ladder_opts_init_defaults(&lo, sizeof lo);
+    if (cva_churn_flag_opts_init_defaults(&co, sizeof co) != CVA_OK) {
+        cli_fail(&err, CLI_EXIT_LIB, "library ABI mismatch (cva_churn_flag_opts)");
+        return cli_report(&err);
+    }
     for (i = 1; i < argc; i++) {
         int r;
         if (cli_match_flag(argv, i, "--help") || cli_match_flag(argv, i, "-h")) {
@@ -1043,8 +1051,13 @@ int cmd_ladder(int argc, char **argv)
         NUMOPT("--lookback-days", lo.lookback, v > 0, "must be > 0")
         NUMOPT("--partner-min-tenure-days", lo.partner_min_tenure, v >= 0, "must be >= 0")
         NUMOPT("--sat-threshold", lo.sat_threshold, v >= 0 && v <= 1, "must be in 0-1")
-        NUMOPT("--hiatus-days", lo.hiatus, v > 0, "must be > 0")
 #undef NUMOPT
+        /* --hiatus-days, --ipt-multiple, --threshold: the parameters of the activity rule, as in cva churn */
+        if ((m = cli_match_churn_flag_opt(argc, argv, &i, &co, &err)) != 0) {
+            if (m < 0)
+                return cli_report(&err);
+            continue;
+        }
         if ((m = cli_match_opt(argc, argv, &i, "--min-referrals", &val, &err)) != 0) {
             if (m < 0 || cli_parse_size_opt("--min-referrals", val, &n, &err))
                 return cli_report(&err);
@@ -1102,6 +1115,10 @@ int cmd_ladder(int argc, char **argv)
             return cli_report(&err);
         }
     }
+    co.rule = active_rule;
+    if (cli_check_churn_flag_opts(&co, "ladder", &err))
+        return cli_report(&err);
+    lo.hiatus = co.hiatus;
     if (o.end || o.cal_end) {
         cli_fail(&err, CLI_EXIT_USAGE, "ladder: %s is not used here: give --at DATE, or --from and --to",
                  o.end ? "--end" : "--calibration-end");
@@ -1159,7 +1176,7 @@ int cmd_ladder(int argc, char **argv)
         km_add(&u.keys, key, klen);
     }
     u.N = u.K;
-    u.active_rule = active_rule;
+    u.churn = co;
     if (isnan(at) && !from_s)
         at = tx.n > 0 ? floor(all.obs_end) : 0.0;
     cli_summary_free(&all);
@@ -1205,7 +1222,7 @@ int cmd_ladder(int argc, char **argv)
             rc = lib_error("ladder migration", st, &d, &err);
             goto fail;
         }
-        if ((rc = write_migration(&out, &o, &tx, &mig, from, to, (uint32_t)project, &lo, u.active_rule, &warned, &err)) != 0)
+        if ((rc = write_migration(&out, &o, &tx, &mig, from, to, (uint32_t)project, &lo, &u.churn, &warned, &err)) != 0)
             goto fail;
     }
     if ((rc = cli_out_commit(&out, &err)) != 0) {

@@ -63,6 +63,64 @@ int cli_parse_double_opt(const char *name, const char *value, double *out, cli_e
                     st == CLI_NUM_NONFINITE ? "finite " : "");
 }
 
+/* ------------------------------------------------------------------ churn-flag options */
+
+static const char *const CHURN_OPT_NAMES[3] = {"--hiatus-days", "--ipt-multiple", "--threshold"};
+
+int cli_match_churn_flag_opt(int argc, char **argv, int *i, cva_churn_flag_opts *fo, cli_err *err)
+{
+    double *dst[3];
+    const char *v = NULL;
+    size_t q;
+    dst[0] = &fo->hiatus;
+    dst[1] = &fo->ipt_multiple;
+    dst[2] = &fo->threshold;
+    for (q = 0; q < 3; q++) {
+        int r = cli_match_opt(argc, argv, i, CHURN_OPT_NAMES[q], &v, err);
+        if (r < 0)
+            return -1;
+        if (r > 0)
+            return cli_parse_double_opt(CHURN_OPT_NAMES[q], v, dst[q], err) ? -1 : 1;
+    }
+    return 0;
+}
+
+int cli_check_churn_flag_opts(const cva_churn_flag_opts *fo, const char *cmd, cli_err *err)
+{
+    cva_diag dg;
+    cva_status st;
+    int32_t none = 0;
+    const char *name = NULL;
+    double got = 0.0;
+    char num[40];
+    cva_diag_init(&dg, sizeof dg);
+    /* no rows: only the options are checked (CVA_W_EMPTY when they are valid) */
+    st = cva_churn_flags(NULL, NULL, NULL, NULL, NULL, NULL, 0, fo, &none, NULL, NULL, NULL, &dg);
+    if (st != CVA_E_OPTION)
+        return 0;
+    switch (dg.option) {
+    case CVA_OPT_CHURN_HIATUS:
+        name = CHURN_OPT_NAMES[0];
+        got = fo->hiatus;
+        break;
+    case CVA_OPT_CHURN_IPT_MULTIPLE:
+        name = CHURN_OPT_NAMES[1];
+        got = fo->ipt_multiple;
+        break;
+    case CVA_OPT_CHURN_THRESHOLD:
+        name = CHURN_OPT_NAMES[2];
+        got = fo->threshold;
+        break;
+    default:
+        break;
+    }
+    if (!name)
+        return cli_fail(err, CLI_EXIT_USAGE, "%s: %s", cmd, dg.detail && *dg.detail ? dg.detail : cva_strerror(st));
+    num[cli_format_double(got, num)] = '\0';
+    return cli_fail(err, CLI_EXIT_USAGE, "%s: option %s: %s (got %s)", cmd, name,
+                    dg.detail && *dg.detail ? dg.detail : cva_strerror(st), num);
+}
+
 /* ------------------------------------------------------------------ fit warnings */
 
 /* "q and gamma" from a bit mask of parameters of @p model */

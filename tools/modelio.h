@@ -62,4 +62,19 @@ int cli_parse_double_opt(const char *name, const char *value, double *out, cli_e
 int modelio_match_fit_opt(int argc, char **argv, int *i, double *penal, uint64_t *max_iter,
                           int *max_iter_given, cli_err *err);
 
+/**
+ * The churn-flag parameters shared by `cva churn` and `cva ladder --active-rule`:
+ * --hiatus-days H, --ipt-multiple K, --threshold P into @p fo (cva_churn_flag_opts::hiatus,
+ * ipt_multiple, threshold). Returns 1 when argv[*i] was one of them (and advances *i past
+ * its value), 0 when not, -1 when its value is not a number (err is set).
+ */
+int cli_match_churn_flag_opt(int argc, char **argv, int *i, cva_churn_flag_opts *fo, cli_err *err);
+
+/**
+ * The library's range check of @p fo (cva_churn_flags with no rows), as a usage error
+ * (exit 2) naming the option: "CMD: option --ipt-multiple: ipt_multiple must be > 0 (got 0)".
+ * Returns 0 when the options are valid, else the exit code (err is set).
+ */
+int cli_check_churn_flag_opts(const cva_churn_flag_opts *fo, const char *cmd, cli_err *err);
+
 #endif /* CVA_CLI_MODELIO_H */

@@ -84,8 +84,12 @@ typedef struct cva_cohort_table {
 CVA_API cva_status cva_cohort_table_init(cva_cohort_table *table, size_t struct_size);
 
 /**
- * @brief Bytes of workspace cva_txn_cohorts() needs for @p in (two hash tables with
- *        2 to 4 slots per row: 84 to 168 bytes per row, plus 64).
+ * @brief Bytes of workspace cva_txn_cohorts() needs for @p in (what its general path
+ *        needs: two hash tables with 2 to 4 slots per row, 84 to 168 bytes per row, plus 64).
+ *
+ * With at most 1,024 cohorts the call touches only a small part of it: a customer
+ * table that starts at 1,024 slots and doubles (16 bytes a slot, at most 4 slots per
+ * customer) and, past 64 cohorts, ceil(n_cohorts/64) × 8 bytes per customer.
  * @param in    the input (only its row count is read).
  * @param bytes out: workspace size.
  * @retval CVA_OK
@@ -123,9 +127,13 @@ CVA_API CVA_NODISCARD cva_status cva_txn_cohorts_workspace_size(const cva_txn_in
  *                         nothing else is written.
  * @retval CVA_E_WORKSPACE_TOO_SMALL @p work_size is too small.
  * @retval CVA_E_NOMEM     allocation failed.
- * @note O(n + n_cohorts²) expected time (hash tables of customers and of distinct
- *       (customer, period) pairs); reentrant; nothing is written to the arrays unless the
- *       status is >= 0.
+ * @note O(n + n_cohorts²) expected time. With at most 1,024 cohorts: one hash probe per
+ *       purchase row into a table of customers sized by the customers (growing), each with
+ *       a bitset of the periods it bought in; with more cohorts, or when those bitsets do
+ *       not fit @p work, hash tables of customers and of distinct (customer, period) pairs
+ *       sized by the rows. The size query (`CVA_E_BUFFER_TOO_SMALL`) reads the rows once and
+ *       allocates nothing. Reentrant; nothing is written to the arrays unless the status
+ *       is >= 0.
  */
 CVA_API CVA_NODISCARD cva_status cva_txn_cohorts(const cva_txn_input *in, const cva_txn_opts *opts,
                                                  cva_cohort_table *out, void *work, size_t work_size,

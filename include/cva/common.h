@@ -21,7 +21,9 @@ extern "C" {
  * Every fallible function returns a ::cva_status:
  * - `CVA_OK` (0): success;
  * - a positive value: success with a warning, all outputs valid;
- * - a negative value: failure, every output left untouched.
+ * - a negative value: failure, every output left untouched (one documented
+ *   exception: cva_ladder_classify() sets every element of its outputs to 0 on a
+ *   bad row, as it checks and classifies in one pass).
  *
  * Functions take an optional caller-owned ::cva_diag as their last argument
  * that says which argument, element or option was at fault. The library has

@@ -217,7 +217,12 @@ CVA_API CVA_NODISCARD cva_status cva_ladder_referrals(const cva_txn_input *in, c
 /**
  * @brief Classify every customer into a rung (SPEC §7.3, first match wins).
  *
- * Every input is checked before anything is written.
+ * One pass over the inputs in chunks of a few hundred customers: each chunk is
+ * checked, then classified while it is in cache. On a row error (`CVA_E_BADARG` or
+ * `CVA_E_NONFINITE` with diag->index) every element of every output array given is
+ * set to 0 (no rung: the label code "none"), so an output is never left half-written;
+ * on the errors found before any row is read (NULL pointers, struct sizes, options,
+ * in->reserved) nothing is written.
  * @param in            per-customer inputs.
  * @param opts          options, NULL for defaults.
  * @param stage         out (length n): rung code #CVA_LADDER_PROSPECT … #CVA_LADDER_PARTNER.
@@ -237,7 +242,7 @@ CVA_API CVA_NODISCARD cva_status cva_ladder_referrals(const cva_txn_input *in, c
  * @retval CVA_E_NONFINITE an infinite tenure or recency (diag->index).
  * @retval CVA_E_OPTION   an option is out of range (diag->option).
  * @retval CVA_E_ABI_MISMATCH unknown struct size of @p in or @p opts.
- * @note O(n), one pass over the inputs to check them and one to classify.
+ * @note O(n), one pass over the inputs (each chunk read twice while in cache: check, classify).
  */
 CVA_API CVA_NODISCARD cva_status cva_ladder_classify(const cva_ladder_input *in, const cva_ladder_opts *opts,
                                                      int32_t *stage, int32_t *decided_by,

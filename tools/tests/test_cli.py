@@ -3215,6 +3215,33 @@ def t_ladder():
         prc, pout, _ = run(["ladder", "--input", p, "--at", "2020-12-31", "--active-rule", "ipt", "--format",
                             "json", "-q"])
         check(prc == 0 and '"active_rule": "ipt"' in pout, "JSON names the active rule")
+        check('"ipt_multiple": 3,' in pout and '"threshold": 0.5,' in pout,
+              "JSON names the rule parameters and their defaults (cva churn's)")
+        # --ipt-multiple K (the numbers above): active iff recency <= K x mean ipt (one-time
+        # buyers: K x the median 68). K = 2.81: A 213 <= 213.56 stays, G 270 > 269.76 drops;
+        # K = 6: C 274 <= 360, B 361 <= 408 and E 356 <= 408 join, F 225 > 114 stays out
+        recency = {"A": 213, "B": 361, "C": 274, "E": 356, "F": 225, "G": 270}
+        ipt_mean = {"A": 76, "C": 60, "F": 19, "G": 96}
+        for k in (2.81, 6):
+            want = {c: "1" if c in recency and recency[c] <= k * ipt_mean.get(c, 68) else "0" for c in "ABCDEFG"}
+            got, _ = active_col(["--active-rule", "ipt", "--ipt-multiple", str(k)])
+            check(got == want, "--ipt-multiple %s: %s, want %s" % (k, got, want))
+        check(active_col(["--active-rule", "ipt", "--ipt-multiple", "2.81"])[0]["G"] == "0" and ipt["G"] == "1",
+              "--ipt-multiple changes the ipt rule")
+        # --threshold P: active iff P(alive) >= P, with P(alive) as cva churn reports it for the
+        # same purchases (same BG/NBD fit in days)
+        crc, cout, cerr = run(["churn", "--input", p, "--end", "2020-12-31", "--rule", "p-alive", "-q"])
+        check(crc == 0, "churn p-alive for the reference: rc %d (%r)" % (crc, cerr))
+        palive = {r["customer_id"]: float(r["p_alive"]) for r in rows(cout)}
+        check(sorted(palive) == ["A", "B", "C", "E", "F", "G"], "churn rows: %s" % sorted(palive))
+        for thr in (0.0, 0.045, 0.05, 0.3, 1.0):
+            want = {c: "1" if c in palive and palive[c] >= thr else "0" for c in "ABCDEFG"}
+            got, _ = active_col(["--active-rule", "p-alive", "--threshold", str(thr)])
+            check(got == want, "--threshold %s: %s, want %s (P(alive) %s)" % (thr, got, want, palive))
+        check(len({palive[c] >= 0.045 for c in palive}) == 2 and len({palive[c] >= 0.05 for c in palive}) == 2,
+              "the thresholds split the customers (%s)" % palive)
+        check(active_col(["--active-rule", "p-alive"])[0] ==
+              active_col(["--active-rule", "p-alive", "--threshold", "0.5"])[0], "--threshold defaults to 0.5")
         check("1 row of" in err and "ignored" in err and "after 2020-12-31 left out" in err,
               "ladder notes: unknown attitude id, rows after the date (%r)" % err)
         # a row dated on --at counts; the window's first day does not
@@ -3435,6 +3462,14 @@ def t_ladder_errors():
         bad([], 3, ["unknown column", "score"], "customer_id,score\n1,5\n")
         bad([], 3, ["no column 'customer_id'"], "nps,sat\n1,0.5\n")
         bad(["--active-rule", "coin"], 2, ["unknown rule", "hiatus, ipt, p-alive"])
+        bad(["--active-rule", "ipt", "--ipt-multiple", "0"], 2, ["--ipt-multiple", "> 0", "got 0"])
+        bad(["--active-rule", "ipt", "--ipt-multiple", "-2"], 2, ["--ipt-multiple", "> 0"])
+        bad(["--active-rule", "ipt", "--ipt-multiple", "three"], 2, ["--ipt-multiple", "not a number"])
+        bad(["--active-rule", "p-alive", "--threshold", "1.5"], 2, ["--threshold", "[0, 1]", "got 1.5"])
+        bad(["--active-rule", "p-alive", "--threshold", "-0.1"], 2, ["--threshold", "[0, 1]"])
+        bad(["--active-rule", "p-alive", "--threshold", "nan"], 2, ["--threshold", "number"])
+        bad(["--hiatus-days", "0"], 2, ["--hiatus-days", "> 0"])
+        bad(["--threshold"], 2, ["--threshold"])
         bad(["--from", "2020-01-01"], 2, ["--from and --to go together"])
         bad(["--from", "2020-03-01", "--to", "2020-01-01"], 2, ["not after"])
         bad(["--project", "2"], 2, ["--project needs"])
@@ -3450,7 +3485,8 @@ def t_ladder_errors():
         rc, out, _ = run(["help", "ladder"])
         for needle in ("--at", "--attitudes", "--prospects", "--lookback-days", "--min-referrals",
                        "--partner-min-tenure-days", "--sat-threshold", "--nps-promoter-is-advocate",
-                       "--behavioural-proxy", "--active-rule", "--hiatus-days", "--from", "--to", "--project",
+                       "--behavioural-proxy", "--active-rule", "--hiatus-days", "--ipt-multiple", "--threshold",
+                       "--from", "--to", "--project",
                        "--report", "customer_id,stage,decided_by,has_referred,active,n_occ,referrals", "LAPSED"):
             check(needle in out, "ladder help documents %r" % needle)
 
