@@ -209,6 +209,25 @@ class TestLifetimesPublished(unittest.TestCase):
                                              np.array([200.0, 500.0]))
         self.assertTrue(np.all((pa >= 0) & (pa <= 1)), pa)
 
+    def test_pnbd_conditional_n_purchases(self):
+        # lifetimes' own tests ask this of ParetoNBDFitter: each P(X(T, T+t) = n | history) in
+        # [0, 1] and the distribution summing to 1; here also its mean equals the conditional
+        # expectation (a separate library path), for scalar and array histories
+        p = lt.ParetoNBDFitter()
+        p.params_ = pd.Series([0.553, 10.578, 0.606, 11.669], index=["r", "alpha", "s", "beta"])
+        for x, tx, T in ((0.0, 0.0, 38.9), (2.0, 30.4, 38.9), (7.0, 35.0, 39.0)):
+            probs = [p.conditional_probability_of_n_purchases_up_to_time(n, 39.0, x, tx, T) for n in range(400)]
+            self.assertTrue(all(0.0 <= q <= 1.0 for q in probs))
+            self.assertAlmostEqual(sum(probs), 1.0, delta=1e-10)
+            mean = sum(n * q for n, q in enumerate(probs))
+            self.assertAlmostEqual(mean, p.conditional_expected_number_of_purchases_up_to_time(39.0, x, tx, T),
+                                   delta=1e-9)
+        arr = p.conditional_probability_of_n_purchases_up_to_time(1, 39.0, np.array([0.0, 2.0]),
+                                                                   np.array([0.0, 30.4]), np.array([38.9, 38.9]))
+        self.assertEqual(arr.shape, (2,))
+        self.assertAlmostEqual(arr[1], p.conditional_probability_of_n_purchases_up_to_time(1, 39.0, 2.0, 30.4, 38.9),
+                               delta=1e-15)
+
     def test_pnbd_likelihood_large_x(self):
         # lifetimes 0.11's Pareto/NBD log-likelihood is NaN/inf for heavy buyers (its
         # test_overflow_error parameters); the layer's objective is finite and equals the

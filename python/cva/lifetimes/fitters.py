@@ -448,10 +448,14 @@ class ParetoNBDFitter(_BTYDFitter):
         return _shape_like(out, (frequency, recency, T))
 
     def conditional_probability_of_n_purchases_up_to_time(self, n, t, frequency, recency, T):
-        """Not available: libcva has no conditional P(X(T, T+t) = n | history) for
-        Pareto/NBD yet (lifetimes computes it with 2F1 terms)."""
-        raise NotImplementedError("ParetoNBDFitter.conditional_probability_of_n_purchases_up_to_time is not "
-                                  "in libcva yet; probability_of_n_purchases_up_to_time (a new customer) is")
+        """P(X(T, T+t) = n | frequency, recency, T): the probability of exactly ``n``
+        repeat purchases in the next ``t`` periods (``cva_model_cond_prob_n``; a
+        customer who has left buys nothing, an alive one follows the new-customer
+        distribution at the posterior parameters). A float for scalar input."""
+        (x, tx, TT), shape = _arrays(frequency, recency, T)
+        out = np.asarray(self._cva().conditional_probability_of_n_purchases_up_to_time(n, t, x, tx, TT),
+                         dtype=float).reshape(shape)
+        return _shape_like(out, (frequency, recency, T))
 
 
 class BetaGeoBetaBinomFitter(BaseFitter):
