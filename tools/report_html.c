@@ -118,9 +118,9 @@ static void draw_lines(FILE *fp, const cli_rchart *c)
             py[j] = isnan(l->y[j]) ? l->y[j] : svg_map(&sy, l->y[j]);
         }
         svg_polyline(&g, px, py, l->n, svg_color(k), 2.5, l->dashed);
-        if (l->n == 1 || l->n <= 40)
+        if (l->n == 1 || (l->n > 2 && l->n <= 40)) /* few points: show them */
             for (j = 0; j < l->n; j++)
-                if (!isnan(px[j]) && !isnan(py[j]) && l->n <= 40)
+                if (!isnan(px[j]) && !isnan(py[j]))
                     svg_circle(&g, px[j], py[j], 3.0, svg_color(k));
         free(px);
         free(py);

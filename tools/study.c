@@ -183,8 +183,8 @@ static void chart_lorenz(const cli_study *c, cli_rsection *sec)
     ch = cli_rsection_chart(sec, CLI_CH_LINES, "Pareto curve: share of revenue from the best customers",
                             "customers, ranked by revenue (cumulative %)", "share of revenue (cumulative %)",
                             "Customers are ranked from the biggest spender down; the curve shows how much of all "
-                            "revenue the top x %% bring. The straighter the dashed line, the more evenly revenue is "
-                            "spread; the marked point is the top 20 %%.");
+                            "revenue the top x %% bring. The closer the curve to the dashed line, the more evenly "
+                            "revenue is spread; the marked point is the top 20 %%.");
     cli_rchart_axes(ch, CLI_RV_PERCENT, 0, CLI_RV_PERCENT, 0);
     cli_rchart_line(ch, "measured", CURVE_POINTS, x, y, 0);
     cli_rchart_line(ch, "equal spend", 2, diag, diag, 1);
