@@ -25,7 +25,7 @@ static const char *const style =
     "padding:24px;line-height:1.45}\n"
     "h1{font-size:26px;margin:0 0 8px}h2{font-size:20px;border-bottom:2px solid #0072B2;padding-bottom:4px;"
     "margin-top:36px}\n"
-    "nav a{margin-right:12px;color:#0072B2}p{margin:8px 0}\n"
+    "h3{font-size:17px;margin-top:26px}nav a{margin-right:12px;color:#0072B2}p{margin:8px 0}\n"
     "table{border-collapse:collapse;margin:10px 0;font-size:14px}\n"
     "th,td{padding:3px 10px;border-bottom:1px solid #e0e0e0;text-align:left;vertical-align:top}\n"
     "thead th{border-bottom:2px solid #888;background:#f4f6f8}\n"

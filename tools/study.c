@@ -1610,7 +1610,7 @@ static void sec_ladder(const cli_study *c, cli_rpt *r)
             for (i = 0; i < CVA_LADDER_N_RUNGS; i++)
                 v[i] = (double)rung[i];
             ch = cli_rsection_chart(sec, CLI_CH_BARS, "Loyalty ladder: customers on each rung", "rung", "customers",
-                                    "The rungs from a first purchase (CUSTOMER) up to PARTNER, with the number of "
+                                    "The rungs from PROSPECT (no purchase yet) up to PARTNER, with the number of "
                                     "customers standing on each at the data end. Each step up needs more purchases, "
                                     "referrals or stated loyalty.");
             cli_rchart_axes(ch, CLI_RV_COUNT, 0, CLI_RV_COUNT, 0);
