@@ -76,7 +76,7 @@ static size_t ticks_for(double *lo, double *hi, cli_rv_kind kind, int dec, doubl
 static void draw_lines(FILE *fp, const cli_rchart *c)
 {
     const double W = CHART_W, H = 380, L = 78, R = 24, T = 40, B = 58;
-    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY, xt[MAX_TICKS], yt[MAX_TICKS];
+    double xlo = (double)INFINITY, xhi = -(double)INFINITY, ylo = (double)INFINITY, yhi = -(double)INFINITY, xt[MAX_TICKS], yt[MAX_TICKS];
     char xb[MAX_TICKS * 48], yb[MAX_TICKS * 48];
     const char *xl[MAX_TICKS], *yl[MAX_TICKS];
     const char *names[8], *colors[8];
