@@ -2,10 +2,9 @@
  * cva demo: simulate a customer base and run every analysis the library has.
  * SPDX-License-Identifier: MIT
  *
- * Phases: parse the options, simulate, summarise, compute the report (each section a
- * function filling the report model of report.h, listed in `sections` below), write it with
- * the text renderer. An analysis added to the library adds a section function here and a line
- * in that table.
+ * Phases: parse the options, simulate, summarise, compute the report (the sections of
+ * study.c, the same as `cva report`), write it with the text renderer to the terminal and
+ * with the HTML renderer to a page (cva-demo-report.html, or --report FILE).
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,12 +13,18 @@
 
 #include "commands.h"
 #include "cli.h"
-#include "cohort_txn.h"
 #include "cva/cva.h"
 #include "dates.h"
 #include "output.h"
 #include "report.h"
-#include "summary.h"
+#include "study.h"
+
+#define DEMO_REPORT "cva-demo-report.html"
+
+/* The simulation has amounts but no costs: profit assumes a 30 % gross margin and a cost to
+   serve of $5 per order (purchase row), profit = 0.30 * revenue - 5 * orders. */
+#define DEMO_MARGIN 0.30
+#define DEMO_COST_PER_ORDER 5.0
 
 typedef struct demo_ctx {
     uint64_t n_customers;
@@ -29,12 +34,8 @@ typedef struct demo_ctx {
     int64_t *id;
     double *t, *amount;
     double start, end, cal_end; /* days since 1970-01-01 */
-    cli_summary full;           /* whole window, weeks */
-    cli_summary split;          /* calibration / holdout, weeks */
-    cli_summary at_cal;         /* to the calibration end only, weeks (the ladder) */
+    const char *output, *page;  /* -o (NULL: stdout), --report */
 } demo_ctx;
-
-typedef void (*demo_section_fn)(const demo_ctx *c, cli_rpt *r);
 
 /* the exit code of the error recorded in @p e */
 static int failed(const cli_err *e)
@@ -42,1079 +43,9 @@ static int failed(const cli_err *e)
     return e->code ? e->code : CLI_EXIT_FAIL;
 }
 
-static double pct(double a, double b)
-{
-    return b > 0 ? 100.0 * a / b : 0.0;
-}
-
-/* ---- sections: each computes its figures and adds them to the report ---- */
-
-static void sec_overview(const demo_ctx *c, cli_rpt *r)
-{
-    const cli_summary *s = &c->full;
-    cli_rsection *sec;
-    size_t k, repeaters = 0;
-    uint64_t txns = 0, occ = 0;
-    double revenue = 0.0, comp = 0.0;
-    for (k = 0; k < s->n; k++) {
-        /* Neumaier sum for the total */
-        double v = s->total_amount[k], t = revenue + v;
-        comp += fabs(revenue) >= fabs(v) ? (revenue - t) + v : (v - t) + revenue;
-        revenue = t;
-        txns += s->n_txn[k];
-        occ += s->n_occ[k];
-        if (s->frequency[k] > 0)
-            repeaters++;
-    }
-    revenue += comp;
-    sec = cli_rpt_section(r, "overview", "Customer base (whole period)");
-    cli_rsection_figure(sec, 0, 0, "customers", cli_rv_count((double)s->n), NULL);
-    cli_rsection_figure(sec, 0, 0, "transactions", cli_rv_count((double)txns), NULL);
-    cli_rsection_figure(sec, 0, 0, "purchase occasions", cli_rv_count((double)occ), "(same-day purchases merged)");
-    cli_rsection_figure(sec, 0, 0, "revenue", cli_rv_money(revenue), NULL);
-    cli_rsection_figure(sec, 0, 0, "revenue per customer", cli_rv_money(s->n ? revenue / (double)s->n : 0.0), NULL);
-    cli_rsection_figure(sec, 0, 0, "average order value", cli_rv_money(txns ? revenue / (double)txns : 0.0), NULL);
-    cli_rsection_figure(sec, 0, 0, "repeat buyers", cli_rv_count((double)repeaters),
-                        "(%.1f %% bought again after the first day)", pct((double)repeaters, (double)s->n));
-}
-
-static void sec_frequency(const demo_ctx *c, cli_rpt *r)
-{
-    static const struct {
-        double lo, hi;
-        const char *label;
-    } bins[] = {{0, 0, "0"}, {1, 1, "1"}, {2, 2, "2"}, {3, 4, "3-4"}, {5, 9, "5-9"}, {10, 1e300, "10+"}};
-    const cli_summary *s = &c->full;
-    size_t counts[6] = {0, 0, 0, 0, 0, 0}, k, b;
-    const char *labels[6];
-    cli_rvalue values[6], shares[6];
-    for (k = 0; k < s->n; k++)
-        for (b = 0; b < 6; b++)
-            if (s->frequency[k] >= bins[b].lo && s->frequency[k] <= bins[b].hi) {
-                counts[b]++;
-                break;
-            }
-    for (b = 0; b < 6; b++) {
-        labels[b] = bins[b].label;
-        values[b] = cli_rv_count((double)counts[b]);
-        shares[b] = cli_rv_percent(pct((double)counts[b], (double)s->n), 1);
-    }
-    cli_rsection_series(cli_rpt_section(r, "frequency", "Repeat purchases per customer (frequency, whole period)"),
-                        "customers by repeat purchases", 6, labels, values, shares);
-}
-
-/* ranking by revenue, descending; ties to the lower customer index */
-static const double *cmp_rev;
-
-static int cmp_revenue(const void *a, const void *b)
-{
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    double vx = cmp_rev[x], vy = cmp_rev[y];
-    if (vx > vy)
-        return -1;
-    if (vx < vy)
-        return 1;
-    return x < y ? -1 : x > y; /* ties: ascending id */
-}
-
-static void sort_by_revenue(size_t *order, size_t n, const double *revenue)
-{
-    cmp_rev = revenue;
-    qsort(order, n, sizeof *order, cmp_revenue);
-    cmp_rev = NULL;
-}
-
-static void sec_top(const demo_ctx *c, cli_rpt *r)
-{
-    static const cli_rcolumn cols[] = {{"rank", 4, 0, 2, 0},    {"customer", 8, 0, 2, 0},
-                                       {"orders", 6, 0, 2, 0},  {"revenue", 12, 0, 2, 0},
-                                       {"last purchase", 0, 1, 2, 0}};
-    const cli_summary *s = &c->full;
-    size_t *order = (size_t *)cli_xmalloc((s->n ? s->n : 1) * sizeof(size_t)), k, top, tenth = s->n / 10;
-    double revenue = 0.0, top_rev = 0.0, tenth_rev = 0.0;
-    char b1[48];
-    cli_rsection *sec = cli_rpt_section(r, "concentration", "Top 10 customers by revenue");
-    cli_rtable *t = cli_rsection_table(sec, "customers", cols, 5);
-    for (k = 0; k < s->n; k++) {
-        order[k] = k;
-        revenue += s->total_amount[k];
-    }
-    sort_by_revenue(order, s->n, s->total_amount);
-    top = s->n < 10 ? s->n : 10;
-    for (k = 0; k < top; k++) {
-        size_t j = order[k];
-        cli_rvalue row[5];
-        top_rev += s->total_amount[j];
-        row[0] = cli_rv_int((int64_t)k + 1);
-        row[1] = cli_rv_int(s->id[j]);
-        row[2] = cli_rv_int((int64_t)s->n_txn[j]);
-        row[3] = cli_rv_money(s->total_amount[j]);
-        row[4] = cli_rv_date(s->last_t[j]);
-        cli_rtable_row(t, row);
-    }
-    for (k = 0; k < tenth; k++)
-        tenth_rev += s->total_amount[order[k]];
-    cli_rsection_text(sec, "these 10 customers bring %s (%.2f %% of revenue); the top 10 %% bring %.1f %%",
-                      cli_fmt_money(b1, top_rev), pct(top_rev, revenue), pct(tenth_rev, revenue));
-    free(order);
-}
-
-static void sec_split(const demo_ctx *c, cli_rpt *r)
-{
-    const cli_summary *s = &c->split;
-    char d2[24];
-    size_t k, n = 0, active = 0, rep = 0, rep_active = 0, one = 0, one_active = 0;
-    double fx = 0, tx = 0, T = 0, hold_f = 0, hold_rev = 0;
-    cli_rsection *sec;
-    for (k = 0; k < s->n; k++) {
-        int act = s->frequency_holdout[k] > 0;
-        if (isnan(s->frequency[k]))
-            continue; /* no calibration purchase: left out, as `cva summary` does */
-        n++;
-        fx += s->frequency[k];
-        tx += s->recency[k];
-        T += s->T[k];
-        hold_f += s->frequency_holdout[k];
-        hold_rev += s->frequency_holdout[k] * s->monetary_value_holdout[k];
-        active += (size_t)act;
-        if (s->frequency[k] > 0) {
-            rep++;
-            rep_active += (size_t)act;
-        } else {
-            one++;
-            one_active += (size_t)act;
-        }
-    }
-    cli_format_date(c->end, d2);
-    sec = cli_rpt_section(r, "split", "Calibration / holdout split");
-    cli_rsection_figure(sec, 0, CLI_FIG_INLINE, "calibration period ends", cli_rv_date(c->cal_end),
-                        "(%.0f weeks); holdout to %s (%.0f weeks)", (c->cal_end - c->start + 1) / 7.0, d2,
-                        (s->obs_end - s->stats_end) / 7.0);
-    cli_rsection_figure(sec, 0, 0, "customers", cli_rv_count((double)n), "(with a purchase in the calibration period)");
-    if (n == 0)
-        return;
-    cli_rsection_figure(sec, 0, 0, "mean frequency x", cli_rv_number(fx / (double)n, 3),
-                        "repeat occasions in calibration");
-    cli_rsection_figure(sec, 0, 0, "mean recency t_x", cli_rv_number(tx / (double)n, 2), "weeks");
-    cli_rsection_figure(sec, 0, 0, "mean age T", cli_rv_number(T / (double)n, 2), "weeks");
-    cli_rsection_figure(sec, 0, 0, "holdout occasions", cli_rv_count(hold_f), NULL);
-    cli_rsection_figure(sec, 0, 0, "holdout revenue", cli_rv_money(hold_rev), NULL);
-    cli_rsection_figure(sec, 0, 0, "active in holdout", cli_rv_count((double)active), "(%.1f %% bought at least once)",
-                        pct((double)active, (double)n));
-    cli_rsection_figure(sec, 1, 0, "of calibration repeat buyers",
-                        cli_rv_percent(pct((double)rep_active, (double)rep), 1), NULL);
-    cli_rsection_figure(sec, 1, 0, "of one-time buyers", cli_rv_percent(pct((double)one_active, (double)one), 1), NULL);
-}
-
-static const cva_rfm_segment_stat *cmp_stats;
-
-static int cmp_revenue_share(const void *a, const void *b)
-{
-    const cva_rfm_segment_stat *x = &cmp_stats[*(const size_t *)a], *y = &cmp_stats[*(const size_t *)b];
-    double vx = isnan(x->revenue_share) ? -(double)INFINITY : x->revenue_share;
-    double vy = isnan(y->revenue_share) ? -(double)INFINITY : y->revenue_share;
-    if (vx > vy)
-        return -1;
-    if (vx < vy)
-        return 1;
-    return x->label < y->label ? -1 : x->label > y->label; /* ties: segment code */
-}
-
-static void sec_rfm(const demo_ctx *c, cli_rpt *r)
-{
-    static const cli_rcolumn cols[] = {{"segment", 20, 1, 0, 0}, {"customers", 9, 0, 1, 0},
-                                       {"share", 7, 0, 1, 0},    {"R", 5, 0, 2, 0},
-                                       {"F", 5, 0, 1, 0},        {"M", 5, 0, 1, 0},
-                                       {"revenue share", 13, 0, 2, 0}, {"", 0, 0, 2, 1}};
-    const cli_summary *s = &c->full;
-    size_t n = s->n, cap = n ? n : 1, k, ns = 0;
-    double *rec = (double *)cli_xmalloc(cap * sizeof(double));
-    double *fr = (double *)cli_xmalloc(cap * sizeof(double));
-    double *mo = (double *)cli_xmalloc(cap * sizeof(double));
-    int32_t *rs = (int32_t *)cli_xmalloc(cap * sizeof(int32_t));
-    int32_t *f = (int32_t *)cli_xmalloc(cap * sizeof(int32_t));
-    int32_t *m = (int32_t *)cli_xmalloc(cap * sizeof(int32_t));
-    int32_t *seg = (int32_t *)cli_xmalloc(cap * sizeof(int32_t));
-    cva_rfm_segment_stat stats[32];
-    size_t order[32];
-    cva_rfm_opts o;
-    cva_status st = CVA_OK;
-    cli_rsection *sec = cli_rpt_section(r, "rfm", "RFM segments (whole period; rank-first, 5 bins, RF10 grid)");
-
-    if (cva_rfm_opts_init_defaults(&o, sizeof o) != CVA_OK)
-        st = CVA_E_ABI_MISMATCH;
-    if (st >= 0)
-        st = cva_rfm_raw(c->end, s->last_t, s->n_txn, s->n_occ, s->total_amount, s->monetary_value, n, &o, rec,
-                         fr, mo, NULL);
-    if (st >= 0)
-        st = cva_rfm_score(rec, fr, mo, n, &o, rs, f, m, NULL, NULL, 0, NULL);
-    if (st >= 0)
-        st = cva_rfm_segment(rs, f, m, n, o.bins, NULL, 0, seg, NULL);
-    if (st >= 0)
-        st = cva_rfm_report(seg, rs, f, m, s->total_amount, n, stats, sizeof stats / sizeof stats[0], &ns, NULL);
-    if (st < 0 || n == 0) {
-        cli_rsection_text(sec, "(not available: %s)", n == 0 ? "no customers" : cva_status_name(st));
-    } else {
-        cli_rtable *t = cli_rsection_table(sec, "segments", cols, 8);
-        for (k = 0; k < ns; k++)
-            order[k] = k;
-        cmp_stats = stats;
-        qsort(order, ns, sizeof order[0], cmp_revenue_share);
-        cmp_stats = NULL;
-        for (k = 0; k < ns; k++) {
-            const cva_rfm_segment_stat *x = &stats[order[k]];
-            double share = isnan(x->revenue_share) ? 0.0 : x->revenue_share;
-            cli_rvalue row[8];
-            row[0] = cli_rv_text(cva_label(x->label));
-            row[1] = cli_rv_count((double)x->count);
-            row[2] = cli_rv_percent(100.0 * x->share, 1);
-            row[3] = cli_rv_number(x->mean_r, 2);
-            row[4] = cli_rv_number(x->mean_f, 2);
-            row[5] = cli_rv_number(x->mean_m, 2);
-            row[6] = cli_rv_percent(100.0 * share, 1);
-            row[7] = cli_rv_bar(share);
-            cli_rtable_row(t, row);
-        }
-        cli_rsection_text(sec, "R, F, M: mean scores 1-5 (5 = most recent / most frequent / highest spend);");
-        cli_rsection_text(sec, "equal values are split across bins by customer id.");
-    }
-    free(rec);
-    free(fr);
-    free(mo);
-    free(rs);
-    free(f);
-    free(m);
-    free(seg);
-}
-
-/* ---- churn and value: BG/NBD + Gamma-Gamma fitted on the calibration period ---- */
-
-/* Per calibration customer (those with a calibration purchase), in summary order. */
-typedef struct churn_data {
-    size_t n;
-    double *x, *tx, *T, *m, *xh, *rev; /* statistics, holdout occasions, calibration revenue */
-    double *pa, *ey, *es, *clv;        /* P(alive), expected holdout purchases, spend, CLV */
-    size_t *src;                       /* row of the summary */
-    double hold_len;                   /* weeks */
-    cva_model_fit f, g;                /* BG/NBD, Gamma-Gamma */
-} churn_data;
-
-static void churn_free(churn_data *d)
-{
-    free(d->x);
-    free(d->tx);
-    free(d->T);
-    free(d->m);
-    free(d->xh);
-    free(d->rev);
-    free(d->pa);
-    free(d->ey);
-    free(d->es);
-    free(d->clv);
-    free(d->src);
-}
-
-/* Fit and evaluate the models; CVA_W_EMPTY without customers, a negative status on failure. */
-static cva_status churn_compute(const cli_summary *s, churn_data *d)
-{
-    size_t k, cap = s->n ? s->n : 1;
-    cva_fit_opts fo;
-    cva_clv_opts co;
-    cva_status st;
-
-    memset(d, 0, sizeof *d);
-    d->x = (double *)cli_xmalloc(cap * sizeof(double));
-    d->tx = (double *)cli_xmalloc(cap * sizeof(double));
-    d->T = (double *)cli_xmalloc(cap * sizeof(double));
-    d->m = (double *)cli_xmalloc(cap * sizeof(double));
-    d->xh = (double *)cli_xmalloc(cap * sizeof(double));
-    d->rev = (double *)cli_xmalloc(cap * sizeof(double));
-    d->pa = (double *)cli_xmalloc(cap * sizeof(double));
-    d->ey = (double *)cli_xmalloc(cap * sizeof(double));
-    d->es = (double *)cli_xmalloc(cap * sizeof(double));
-    d->clv = (double *)cli_xmalloc(cap * sizeof(double));
-    d->src = (size_t *)cli_xmalloc(cap * sizeof(size_t));
-    for (k = 0; k < s->n; k++) {
-        size_t n = d->n;
-        if (isnan(s->frequency[k]))
-            continue; /* no calibration purchase */
-        d->x[n] = s->frequency[k];
-        d->tx[n] = s->recency[k];
-        d->T[n] = s->T[k];
-        d->m[n] = s->monetary_value[k];
-        d->xh[n] = s->frequency_holdout[k];
-        d->rev[n] = s->total_amount[k];
-        d->src[n] = k;
-        d->hold_len = s->duration_holdout[k];
-        d->n++;
-    }
-    cva_fit_opts_init_defaults(&fo, sizeof fo);
-    cva_model_fit_init(&d->f, sizeof d->f);
-    cva_model_fit_init(&d->g, sizeof d->g);
-    cva_clv_opts_init_defaults(&co, sizeof co);
-    co.step_length = 30.0 / 7.0; /* 30-day months in weeks, 12 of them, 1 % per month */
-    co.steps = 12;
-    co.discount = 0.01;
-    st = d->n ? cva_model_fit_btyd(CVA_MODEL_BGNBD, d->x, d->tx, d->T, NULL, d->n, &fo, &d->f, NULL) : CVA_W_EMPTY;
-    if (st >= 0 && st != CVA_W_EMPTY)
-        st = cva_gg_fit(d->x, d->m, NULL, d->n, &fo, &d->g, NULL);
-    if (st >= 0 && st != CVA_W_EMPTY)
-        st = cva_model_p_alive(CVA_MODEL_BGNBD, d->f.params, 0.0, d->x, d->tx, d->T, d->n, d->pa, NULL);
-    if (st >= 0)
-        st = cva_model_expected(CVA_MODEL_BGNBD, d->f.params, d->hold_len, d->x, d->tx, d->T, d->n, d->ey, NULL);
-    if (st >= 0)
-        st = d->g.params[1] > 1.0 ? cva_gg_expected_spend(d->g.params, d->x, d->m, d->n, d->es, NULL, NULL)
-                                  : CVA_E_DOMAIN;
-    if (st >= 0)
-        st = cva_clv(CVA_MODEL_BGNBD, d->f.params, d->g.params, d->x, d->tx, d->T, d->m, d->n, &co, d->clv, NULL);
-    return st;
-}
-
-/* The fitted parameters next to the simulation's truth. */
-static void models_params(const demo_ctx *c, const churn_data *d, cli_rsection *sec)
-{
-    static const cli_rcolumn cols[] = {
-        {"parameter", 22, 1, 0, 0}, {"true", 8, 0, 1, 0}, {"fitted", 9, 0, 1, 0}, {"std.err.", 9, 0, 1, 0}};
-    const double truth[4] = {c->sim.r, c->sim.alpha, c->sim.a, c->sim.b};
-    const double gtruth[3] = {c->sim.p, c->sim.q, c->sim.gamma};
-    cli_rtable *t = cli_rsection_table(sec, "parameters", cols, 4);
-    char name[64], b1[48];
-    int i;
-    for (i = 0; i < 7; i++) {
-        int gg = i >= 4;
-        const cva_model_fit *fit = gg ? &d->g : &d->f;
-        int p = gg ? i - 4 : i;
-        cli_rvalue row[4];
-        snprintf(name, sizeof name, "%s %s", gg ? "Gamma-Gamma" : "BG/NBD",
-                 cva_model_param_name(gg ? CVA_MODEL_GG : CVA_MODEL_BGNBD, p));
-        row[0] = cli_rv_text(name);
-        row[1] = cli_rv_number(gg ? gtruth[p] : truth[p], 3);
-        row[2] = cli_rv_number(fit->params[p], 3);
-        row[3] = cli_rv_number(fit->std_err[p], 3);
-        cli_rtable_row(t, row);
-    }
-    cli_rsection_text(sec, "(BG/NBD log-likelihood %.1f, %u iterations; Gamma-Gamma on %s repeat buyers.",
-                      d->f.log_likelihood, (unsigned)d->f.iterations, cli_fmt_count(b1, (uint64_t)d->g.n_customers));
-    cli_rsection_text(sec, "Dates are days: same-day purchases merge into one occasion, a small bias.)");
-}
-
-/* Predicted vs actual holdout purchases per calibration frequency (0..6, 7+). */
-static void models_holdout(const churn_data *d, cli_rsection *sec)
-{
-    static const char *const names[9] = {"calibration frequency", "0", "1", "2", "3", "4", "5", "6", "7+"};
-    cli_rcolumn cols[9];
-    cli_rvalue rows[3][9];
-    double bucket_n[8], bucket_a[8], bucket_p[8], act = 0, pred = 0, alive = 0;
-    char b1[48], b2[48];
-    cli_rtable *t;
-    size_t k;
-    int i;
-    for (i = 0; i < 8; i++)
-        bucket_n[i] = bucket_a[i] = bucket_p[i] = 0.0;
-    for (k = 0; k < d->n; k++) {
-        int b = d->x[k] >= 7 ? 7 : (int)d->x[k];
-        bucket_n[b] += 1;
-        bucket_a[b] += d->xh[k];
-        bucket_p[b] += d->ey[k];
-        act += d->xh[k];
-        pred += d->ey[k];
-        alive += d->pa[k];
-    }
-    cli_rsection_text(sec, "%s", "");
-    cli_rsection_text(sec, "Holdout (next %.0f weeks): predicted %s repeat purchases, actual %s (%+.1f %%)",
-                      d->hold_len, cli_fmt_count(b1, (uint64_t)floor(pred + 0.5)), cli_fmt_count(b2, (uint64_t)act),
-                      act > 0 ? 100.0 * (pred - act) / act : 0.0);
-    for (i = 0; i < 9; i++) {
-        cols[i].name = names[i];
-        cols[i].width = i ? 6 : 24;
-        cols[i].left = i == 0;
-        cols[i].gap = 1;
-        cols[i].bar = 0;
-    }
-    rows[0][0] = cli_rv_text("customers");
-    rows[1][0] = cli_rv_text("actual per customer");
-    rows[2][0] = cli_rv_text("predicted per customer");
-    for (i = 0; i < 8; i++) {
-        rows[0][i + 1] = cli_rv_number(bucket_n[i], 0);
-        rows[1][i + 1] = cli_rv_number(bucket_n[i] > 0 ? bucket_a[i] / bucket_n[i] : 0.0, 2);
-        rows[2][i + 1] = cli_rv_number(bucket_n[i] > 0 ? bucket_p[i] / bucket_n[i] : 0.0, 2);
-    }
-    t = cli_rsection_table(sec, "calibration frequency", cols, 9);
-    for (i = 0; i < 3; i++)
-        cli_rtable_row(t, rows[i]);
-    cli_rsection_text(sec, "expected alive at the calibration end: %s of %s (sum of P(alive), %.1f %%)",
-                      cli_fmt_count(b1, (uint64_t)floor(alive + 0.5)), cli_fmt_count(b2, d->n),
-                      pct(alive, (double)d->n));
-}
-
-/* CLV totals, and the repeat buyers at risk (P(alive) < 0.5) by calibration revenue. */
-static void models_at_risk(const demo_ctx *c, const churn_data *d, cli_rsection *sec, cli_rpt *r)
-{
-    static const cli_rcolumn cols[] = {
-        {"rank", 4, 0, 2, 0},         {"customer", 8, 0, 2, 0}, {"orders", 6, 0, 2, 0},
-        {"revenue", 12, 0, 2, 0},     {"last purchase", 13, 0, 2, 0}, {"P(alive)", 8, 0, 2, 0},
-        {"exp. spend", 10, 0, 2, 0},  {"12-mo CLV", 9, 0, 2, 0}, {"holdout buys", 12, 0, 2, 0}};
-    const cli_summary *s = &c->split;
-    size_t *risk = (size_t *)cli_xmalloc((d->n ? d->n : 1) * sizeof(size_t)), k, n_risk = 0, top;
-    double clv_tot = 0, clv_risk = 0;
-    char b1[48], b2[48];
-    cli_rtable *t;
-    for (k = 0; k < d->n; k++)
-        clv_tot += d->clv[k];
-    for (k = 0; k < d->n; k++)
-        if (d->pa[k] < 0.5 && d->x[k] > 0)
-            risk[n_risk++] = k;
-    sort_by_revenue(risk, n_risk, d->rev);
-    for (k = 0; k < n_risk; k++)
-        clv_risk += d->clv[risk[k]];
-    cli_rsection_text(sec, "%s", "");
-    cli_rsection_text(sec, "12-month CLV (12 steps of 30 days, 1 %% discount per step): total %s, %s per customer",
-                      cli_fmt_money(b1, clv_tot), cli_fmt_money(b2, d->n ? clv_tot / (double)d->n : 0.0));
-    cli_rsection_text(sec, "repeat buyers with P(alive) < 0.5: %s (their 12-month CLV %s)", cli_fmt_count(b1, n_risk),
-                      cli_fmt_money(b2, clv_risk));
-
-    sec = cli_rpt_section(r, "at-risk", "Top 10 customers at risk (P(alive) < 0.5, by calibration revenue)");
-    t = cli_rsection_table(sec, "customers", cols, 9);
-    top = n_risk < 10 ? n_risk : 10;
-    for (k = 0; k < top; k++) {
-        size_t j = risk[k];
-        cli_rvalue row[9];
-        row[0] = cli_rv_int((int64_t)k + 1);
-        row[1] = cli_rv_int(s->id[d->src[j]]);
-        row[2] = cli_rv_number(d->x[j] + 1, 0);
-        row[3] = cli_rv_money(d->rev[j]);
-        row[4] = cli_rv_date(s->last_t[d->src[j]]);
-        row[5] = cli_rv_number(d->pa[j], 3);
-        row[6] = cli_rv_money(d->es[j]);
-        row[7] = cli_rv_money(d->clv[j]);
-        row[8] = cli_rv_number(d->xh[j], 0);
-        cli_rtable_row(t, row);
-    }
-    cli_rsection_text(sec, "orders = purchase occasions in the calibration period; holdout buys = what they");
-    cli_rsection_text(sec, "actually did in the next 39 weeks (the model did not see it).");
-    free(risk);
-}
-
-static void sec_models(const demo_ctx *c, cli_rpt *r)
-{
-    churn_data d;
-    char b1[48];
-    cli_rsection *sec = cli_rpt_section(r, "models",
-                                           "Churn and value (BG/NBD + Gamma-Gamma fitted on the calibration period)");
-    cva_status st = churn_compute(&c->split, &d);
-    if (st < 0 || st == CVA_W_EMPTY) {
-        cli_rsection_text(sec, "(not available: %s)", st == CVA_W_EMPTY ? "no customers" : cva_status_name(st));
-    } else {
-        cli_rsection_text(sec, "%s customers, first 39 weeks; time in weeks. Fitted vs the simulation's truth:",
-                          cli_fmt_count(b1, d.n));
-        models_params(c, &d, sec);
-        models_holdout(&d, sec);
-        models_at_risk(c, &d, sec, r);
-    }
-    churn_free(&d);
-}
-
-/* ---- value concentration and tiers (issue [6]) ---- */
-
-/* The simulation has amounts but no costs: profit assumes a 30 % gross margin and a cost to
-   serve of $5 per order (purchase row), profit = 0.30 * revenue - 5 * orders. */
-#define DEMO_MARGIN 0.30
-#define DEMO_COST_PER_ORDER 5.0
-
-/* one row of the tier table per code: customers, share of customers, of profit, mean profit */
-static void tiers_rows(cli_rtable *t, const char *scheme, const int32_t *label, const double *profit, size_t n,
-                       const int32_t *codes, size_t n_codes)
-{
-    cva_tier_stat st[4];
-    size_t i;
-    if (cva_tier_stats(label, profit, n, codes, n_codes, st, NULL) < 0)
-        return;
-    for (i = 0; i < n_codes; i++) {
-        cli_rvalue row[6];
-        row[0] = cli_rv_text(i ? "" : scheme);
-        row[1] = cli_rv_text(cva_label(codes[i]));
-        row[2] = cli_rv_count((double)st[i].count);
-        row[3] = cli_rv_percent(pct((double)st[i].count, (double)n), 1);
-        row[4] = cli_rv_percent(100.0 * st[i].value_share, 1);
-        row[5] = st[i].count ? cli_rv_money(st[i].mean) : cli_rv_text("");
-        cli_rtable_row(t, row);
-    }
-}
-
-/* the seed's claims next to the measured values */
-static void tiers_claims(cli_rsection *sec, const cva_profit_diag *pd)
-{
-    static const cli_rcolumn cols[] = {
-        {"seed claim", 40, 1, 0, 0}, {"seed", 6, 0, 2, 0}, {"measured", 9, 0, 2, 0}};
-    cli_rtable *t = cli_rsection_table(sec, "claims", cols, 3);
-    cli_rvalue row[3];
-    row[0] = cli_rv_text("top 20 % share of revenue");
-    row[1] = cli_rv_percent(80.0, 0);
-    row[2] = cli_rv_percent(100.0 * pd->top_revenue_share, 1);
-    cli_rtable_row(t, row);
-    row[0] = cli_rv_text("top 20 % share of profit");
-    row[1] = cli_rv_percent(90.0, 0);
-    row[2] = cli_rv_percent(100.0 * pd->top_profit_share, 1);
-    cli_rtable_row(t, row);
-    row[0] = cli_rv_text("top 20 %: profit / their cost (x)");
-    row[1] = cli_rv_number(8.0, 1);
-    row[2] = cli_rv_number(pd->top_profit_to_cost, 2);
-    cli_rtable_row(t, row);
-    row[0] = cli_rv_text("bottom 20 %: cost / their revenue (x)");
-    row[1] = cli_rv_number(4.0, 1);
-    row[2] = cli_rv_number(pd->bottom_cost_to_revenue, 2);
-    cli_rtable_row(t, row);
-}
-
-static void sec_tiers(const demo_ctx *c, cli_rpt *r)
-{
-    static const double p[5] = {0.01, 0.05, 0.10, 0.20, 0.50};
-    static const char *const pname[5] = {"top 1 %", "top 5 %", "top 10 %", "top 20 %", "top 50 %"};
-    static const cli_rcolumn scols[] = {{"customers", 10, 1, 0, 0}, {"share of revenue", 16, 0, 2, 0},
-                                        {"share of profit", 15, 0, 2, 0}};
-    static const cli_rcolumn tcols[] = {{"scheme", 8, 1, 0, 0},     {"tier", 9, 1, 2, 0},
-                                        {"customers", 9, 0, 2, 0},  {"% customers", 11, 0, 2, 0},
-                                        {"% profit", 8, 0, 2, 0},   {"mean profit", 11, 0, 2, 0}};
-    static const int32_t cls_codes[4] = {CVA_TIER_MVC, CVA_TIER_MGC, CVA_TIER_BZ, CVA_TIER_OTHER};
-    static const int32_t grade_codes[3] = {CVA_TIER_KEY, CVA_TIER_ORDINARY, CVA_TIER_SMALL};
-    static const int32_t pyr_codes[4] = {CVA_TIER_PLATINUM, CVA_TIER_GOLD, CVA_TIER_IRON, CVA_TIER_LEAD};
-    const cli_summary *s = &c->full;
-    size_t n = s->n, k, nb = n ? n : 1;
-    double *cost = (double *)cli_xmalloc(nb * sizeof(double)), *profit = (double *)cli_xmalloc(nb * sizeof(double));
-    int32_t *cls = (int32_t *)cli_xmalloc(nb * sizeof(int32_t)), *grade = (int32_t *)cli_xmalloc(nb * sizeof(int32_t));
-    int32_t *pyr = (int32_t *)cli_xmalloc(nb * sizeof(int32_t));
-    int64_t *group = (int64_t *)cli_xmalloc(nb * sizeof(int64_t));
-    double rs[5], ps[5], g_rev = 0, g_prof = 0, g_pos = 0;
-    cva_tiers_opts o, opos;
-    cva_profit_diag pd;
-    cva_whale_stats ws;
-    cva_status st;
-    char b1[48], b2[48];
-    cli_rsection *sec = cli_rpt_section(r, "tiers", "Value concentration and tiers (whole period)");
-    cli_rtable *t;
-
-    st = cva_tiers_opts_init_defaults(&o, sizeof o);
-    o.margin = DEMO_MARGIN;
-    o.cost_per_order = DEMO_COST_PER_ORDER;
-    o.potential = CVA_POT_PEER_QUANTILE;
-    opos = o;
-    opos.flags = CVA_TIERS_GINI_POSITIVE_PART;
-    for (k = 0; k < n; k++)
-        group[k] = cli_cohort_period(s->first_t[k], CLI_CPER_MONTH);
-    if (st >= 0)
-        st = cva_customer_profit(s->total_amount, NULL, s->n_txn, n, &o, cost, profit, NULL);
-    if (st >= 0)
-        st = cva_top_share(s->total_amount, n, p, 5, &o, rs, NULL);
-    if (st >= 0)
-        st = cva_top_share(profit, n, p, 5, &o, ps, NULL);
-    if (st >= 0)
-        st = cva_gini(s->total_amount, n, &o, &g_rev, NULL);
-    if (st >= 0)
-        st = cva_gini(profit, n, &o, &g_prof, NULL);
-    if (st >= 0)
-        st = cva_gini(profit, n, &opos, &g_pos, NULL);
-    if (st >= 0)
-        st = cva_whale_curve(profit, n, &o, NULL, NULL, &ws, NULL);
-    if (st >= 0)
-        st = cva_profit_diagnostics(s->total_amount, cost, n, &o, &pd, NULL);
-    if (st >= 0)
-        st = cva_value_classes(profit, NULL, NULL, group, n, &o, cls, NULL, NULL);
-    if (st >= 0)
-        st = cva_grade(profit, n, &o, grade, NULL);
-    if (st >= 0)
-        st = cva_pyramid(profit, n, &o, pyr, NULL);
-    if (st < 0 || st == CVA_W_EMPTY) {
-        cli_rsection_text(sec, "(not available: %s)", st == CVA_W_EMPTY ? "no customers" : cva_status_name(st));
-    } else {
-        cli_rsection_text(sec, "The simulation has no costs: profit assumes a %.0f %% gross margin and $%.2f cost to serve",
-                          100.0 * DEMO_MARGIN, DEMO_COST_PER_ORDER);
-        cli_rsection_text(sec, "per order (profit = %.2f x revenue - %.2f x orders), as cva tiers --margin %.2f "
-                          "--cost-per-order %g.", DEMO_MARGIN, DEMO_COST_PER_ORDER, DEMO_MARGIN, DEMO_COST_PER_ORDER);
-        t = cli_rsection_table(sec, "top shares", scols, 3);
-        for (k = 0; k < 5; k++) {
-            cli_rvalue row[3];
-            row[0] = cli_rv_text(pname[k]);
-            row[1] = cli_rv_percent(100.0 * rs[k], 1);
-            row[2] = cli_rv_percent(100.0 * ps[k], 1);
-            cli_rtable_row(t, row);
-        }
-        cli_rsection_figure(sec, 0, 0, "Gini of revenue", cli_rv_number(g_rev, 3), NULL);
-        cli_rsection_figure(sec, 0, 0, "Gini of profit", cli_rv_number(g_prof, 3),
-                            "(with the losses; above 1 when losses are large)");
-        cli_rsection_figure(sec, 0, 0, "positive-part Gini", cli_rv_number(g_pos, 3),
-                            "(of profit, losses counted as 0)");
-        cli_rsection_figure(sec, 0, 0, "total profit", cli_rv_money(ws.total), NULL);
-        cli_rsection_figure(sec, 0, 0, "whale curve peak", cli_rv_count((double)ws.peak_index),
-                            "(the %s most profitable customers earn %.1f %% of the total profit)",
-                            cli_fmt_count(b1, (uint64_t)ws.peak_index), 100.0 * ws.peak_height);
-        cli_rsection_figure(sec, 0, 0, "unprofitable customers", cli_rv_percent(100.0 * ws.unprofitable_share, 1),
-                            NULL);
-        cli_rsection_figure(sec, 0, 0, "profit destroyed", cli_rv_percent(100.0 * ws.profit_destroyed, 1),
-                            "(of the total profit, lost on the unprofitable customers)");
-        cli_rsection_text(sec, "%s", "");
-        cli_rsection_text(sec, "The seed's claims, measured (top and bottom 20 %% = %s customers each):",
-                          cli_fmt_count(b2, (uint64_t)pd.top_count));
-        tiers_claims(sec, &pd);
-        cli_rsection_text(sec, "(with a %.0f %% margin, profit / cost of any customer stays below %.2f: the 8x claim",
-                          100.0 * DEMO_MARGIN, DEMO_MARGIN / (1.0 - DEMO_MARGIN));
-        cli_rsection_text(sec, "cannot hold here; it is a bank's figure, with costs mostly fixed per customer.)");
-        cli_rsection_text(sec, "%s", "");
-        t = cli_rsection_table(sec, "tiers", tcols, 6);
-        tiers_rows(t, "class", cls, profit, n, cls_codes, 4);
-        tiers_rows(t, "grade", grade, profit, n, grade_codes, 3);
-        tiers_rows(t, "pyramid", pyr, profit, n, pyr_codes, 4);
-        cli_rsection_text(sec, "class: BZ = profit below 0, MVC = top 20 %% by profit, MGC = the 30 %% with the largest");
-        cli_rsection_text(sec, "gap to their potential (the 90th percentile of profit among customers acquired in the");
-        cli_rsection_text(sec, "same month); grade 20/30/50 %% by profit; pyramid 20/30 %% with LEAD = loss-making.");
-    }
-    free(cost);
-    free(profit);
-    free(cls);
-    free(grade);
-    free(pyr);
-    free(group);
-}
-
-/* ---- retention: monthly cohorts, sBG, the retention what-if (issue [7]) ---- */
-
-#define DEMO_COHORT_MONTHS 6
-
-/* the simulated rows as library input (borrowed) */
-static void demo_txn_in(const demo_ctx *c, cva_txn_input *in, const int64_t *period)
-{
-    memset(in, 0, sizeof *in);
-    in->struct_size = sizeof *in;
-    in->n = c->n_rows;
-    in->customer_id = c->id;
-    in->t = c->t;
-    in->amount = c->amount;
-    in->period = period;
-}
-
-/* the monthly cohort table (retained share per month since acquisition), pooled and sBG rows */
-static void retention_cohorts(const demo_ctx *c, cli_rsection *sec)
-{
-    cli_rcolumn cols[2 + DEMO_COHORT_MONTHS];
-    static const char *const mnames[DEMO_COHORT_MONTHS] = {"month 1", "month 2", "month 3",
-                                                           "month 4", "month 5", "month 6"};
-    cva_txn_input in;
-    cva_txn_opts to;
-    cva_cohort_table ct;
-    cva_model_fit fit;
-    int64_t *per = (int64_t *)cli_xmalloc((c->n_rows ? c->n_rows : 1) * sizeof(int64_t));
-    double *pooled = NULL, sbg[DEMO_COHORT_MONTHS];
-    size_t k, nc, j;
-    cva_status st, fst = CVA_E_DOMAIN;
-    char lab[32], b1[48];
-    cli_rtable *t;
-    memset(&ct, 0, sizeof ct);
-    for (k = 0; k < c->n_rows; k++)
-        per[k] = cli_cohort_period(c->t[k], CLI_CPER_MONTH);
-    demo_txn_in(c, &in, per);
-    st = cva_txn_opts_init_defaults(&to, sizeof to);
-    if (st >= 0)
-        st = cva_cohort_table_init(&ct, sizeof ct);
-    to.obs_end = c->end;
-    if (st >= 0)
-        st = cva_txn_cohorts(&in, &to, &ct, NULL, 0, NULL);
-    if (st == CVA_E_BUFFER_TOO_SMALL) {
-        nc = ct.n_cohorts;
-        ct.capacity = nc;
-        ct.period = (int64_t *)cli_xmalloc(nc * sizeof(int64_t));
-        ct.size = (double *)cli_xmalloc(nc * sizeof(double));
-        ct.retained = (double *)cli_xmalloc(nc * nc * sizeof(double));
-        st = cva_txn_cohorts(&in, &to, &ct, NULL, 0, NULL);
-    }
-    if (st < 0 || st == CVA_W_EMPTY || ct.n_cohorts < 2) {
-        cli_rsection_text(sec, "(cohort table not available: %s)",
-                          st < 0 ? cva_status_name(st) : "fewer than two months of data");
-        goto done;
-    }
-    nc = ct.n_cohorts;
-    pooled = (double *)cli_xmalloc(nc * sizeof(double));
-    if (cva_cohort_curves(ct.retained, nc, nc, NULL, pooled, NULL, NULL) < 0)
-        for (j = 0; j < nc; j++)
-            pooled[j] = (double)NAN;
-    cva_model_fit_init(&fit, sizeof fit);
-    fst = cva_sbg_fit(ct.retained, nc, nc, NULL, &fit, NULL);
-    if (fst < 0 || cva_sbg_curves(fit.params, DEMO_COHORT_MONTHS, sbg, NULL, NULL, NULL) < 0)
-        for (j = 0; j < DEMO_COHORT_MONTHS; j++)
-            sbg[j] = (double)NAN;
-    cli_rsection_text(sec, "Acquisition cohorts by calendar month (%s customers); retained = bought in that month",
-                      cli_fmt_count(b1, ct.n_customers));
-    cli_rsection_text(sec, "since acquisition or any later one, as a share of the cohort (as cva retention --cohort month).");
-    cols[0].name = "cohort";
-    cols[0].width = 14;
-    cols[0].left = 1;
-    cols[0].gap = 0;
-    cols[0].bar = 0;
-    cols[1].name = "customers";
-    cols[1].width = 9;
-    cols[1].left = 0;
-    cols[1].gap = 2;
-    cols[1].bar = 0;
-    for (j = 0; j < DEMO_COHORT_MONTHS; j++) {
-        cols[2 + j].name = mnames[j];
-        cols[2 + j].width = 7;
-        cols[2 + j].left = 0;
-        cols[2 + j].gap = 2;
-        cols[2 + j].bar = 0;
-    }
-    t = cli_rsection_table(sec, "cohorts", cols, 2 + DEMO_COHORT_MONTHS);
-    for (k = 0; k < nc; k++) {
-        cli_rvalue row[2 + DEMO_COHORT_MONTHS];
-        int64_t y = ct.period[k] / 12, m = ct.period[k] % 12 + 1;
-        if (!(ct.size[k] > 0))
-            continue;
-        snprintf(lab, sizeof lab, "%04lld-%02lld", (long long)y, (long long)m);
-        row[0] = cli_rv_text(lab);
-        row[1] = cli_rv_count(ct.size[k]);
-        for (j = 0; j < DEMO_COHORT_MONTHS; j++) {
-            double v = j + 1 < nc ? ct.retained[k * nc + j + 1] : (double)NAN;
-            memset(&row[2 + j], 0, sizeof row[2 + j]);
-            if (!isnan(v))
-                row[2 + j] = cli_rv_percent(pct(v, ct.size[k]), 1);
-        }
-        cli_rtable_row(t, row);
-    }
-    {
-        cli_rvalue row[2 + DEMO_COHORT_MONTHS];
-        memset(row, 0, sizeof row);
-        row[0] = cli_rv_text("pooled");
-        row[1] = cli_rv_count((double)ct.n_customers);
-        for (j = 0; j < DEMO_COHORT_MONTHS; j++)
-            if (j < nc - 1 && !isnan(pooled[j]))
-                row[2 + j] = cli_rv_percent(100.0 * pooled[j], 1);
-        cli_rtable_row(t, row);
-        memset(row, 0, sizeof row);
-        row[0] = cli_rv_text("sBG fit");
-        for (j = 0; j < DEMO_COHORT_MONTHS; j++)
-            if (!isnan(sbg[j]))
-                row[2 + j] = cli_rv_percent(100.0 * sbg[j], 1);
-        cli_rtable_row(t, row);
-    }
-    if (fst >= 0) {
-        for (j = 0; j < 2; j++) {
-            if (isfinite(fit.std_err[j]))
-                cli_rsection_figure(sec, 0, 0, j ? "sBG beta" : "sBG alpha", cli_rv_number(fit.params[j], 3),
-                                    "(std. err. %.3f)", fit.std_err[j]);
-            else
-                cli_rsection_figure(sec, 0, 0, j ? "sBG beta" : "sBG alpha", cli_rv_number(fit.params[j], 3), NULL);
-        }
-        cli_rsection_figure(sec, 0, 0, "retention after month 1", cli_rv_percent(100.0 * sbg[0], 1),
-                            "(fitted; it rises with tenure: r_t = (beta + t - 1) / (alpha + beta + t - 1))");
-        cli_rsection_text(sec, "(sBG fitted on all %lu monthly cohorts, %lu months, by cva_sbg_fit%s%s; months near the",
-                          (unsigned long)nc, (unsigned long)nc, fst == CVA_OK ? "" : ", with the warning ",
-                          fst == CVA_OK ? "" : cva_status_name(fst));
-        cli_rsection_text(sec, "data end count live customers who have not bought yet as lost.)");
-    } else {
-        cli_rsection_text(sec, "(sBG fit not available: %s)", cva_status_name(fst));
-    }
-done:
-    free(per);
-    free(pooled);
-    free(ct.period);
-    free(ct.size);
-    free(ct.retained);
-}
-
-#define DEMO_HALF_YEAR 182.0
-#define DEMO_DISCOUNT 0.05   /* per half-year, about 10 % a year */
-#define DEMO_DELTA_R 0.05    /* five points of retention, as in the worked example of SPEC §6 */
-
-/* N, m and r of the last two half-years of the log (as cva whatif --input --period-days 182
-   estimates them), then the what-if of +5 points of retention */
-static void retention_whatif(const demo_ctx *c, cli_rsection *sec)
-{
-    static const cli_rcolumn cols[] = {{"per half-year", 32, 1, 0, 0}, {"baseline", 13, 0, 2, 0},
-                                        {"+5 points", 13, 0, 2, 0},     {"change", 8, 0, 2, 0}};
-    double E = c->end, t1 = E - DEMO_HALF_YEAR;
-    double n_last, n_prev, n_both, msum;
-    cli_period_buyers pb;
-    cva_whatif_inputs in;
-    cva_whatif_result w;
-    cva_status st;
-    char d0[24], d1[24], b1[48];
-    cli_rtable *t;
-    cli_period_buyers_count(c->id, c->t, c->amount, NULL, c->n_rows, E, DEMO_HALF_YEAR, DEMO_MARGIN,
-                            DEMO_COST_PER_ORDER, &pb);
-    n_prev = pb.n_prev;
-    n_last = pb.n_last;
-    n_both = pb.n_both;
-    msum = pb.margin_sum;
-    cli_rsection_text(sec, "%s", "");
-    if (!(n_prev > 0) || !(n_last > 0) ||
-        cva_whatif_inputs_init_defaults(&in, sizeof in) != CVA_OK || cva_whatif_result_init(&w, sizeof w) != CVA_OK) {
-        cli_rsection_text(sec, "(retention what-if not available: no buyers in the last two half-years)");
-        return;
-    }
-    in.customers = n_last;
-    in.margin = msum / n_last;
-    in.retention = n_both / n_prev;
-    in.discount = DEMO_DISCOUNT;
-    in.delta_retention = DEMO_DELTA_R;
-    st = cva_whatif(&in, &w, NULL);
-    if (st < 0) {
-        cli_rsection_text(sec, "(retention what-if not available: %s)", cva_status_name(st));
-        return;
-    }
-    cli_format_date(t1, d0);
-    cli_format_date(E, d1);
-    cli_rsection_text(sec, "Retention what-if (+5 points), inputs estimated from the log in half-years of %.0f days",
-                      DEMO_HALF_YEAR);
-    cli_rsection_text(sec, "(the last one after %s up to %s; N and r as cva whatif --input --period-days %.0f):", d0,
-                      d1, DEMO_HALF_YEAR);
-    cli_rsection_figure(sec, 0, 0, "customers N", cli_rv_count(n_last), "(bought in the last half-year)");
-    cli_rsection_figure(sec, 0, 0, "retention r", cli_rv_number(in.retention, 3),
-                        "(%.0f of the %.0f buyers of the half-year before bought again)", n_both, n_prev);
-    cli_rsection_figure(sec, 0, 0, "margin m", cli_rv_money(in.margin),
-                        "(profit per customer in the last half-year, margin and cost to serve as above)");
-    cli_rsection_figure(sec, 0, 0, "discount rate", cli_rv_percent(100.0 * DEMO_DISCOUNT, 1),
-                        "(per half-year, stated); new customers A = N(1 - r) = %s per half-year",
-                        cli_fmt_count(b1, (uint64_t)floor(w.new_customers_used + 0.5)));
-    t = cli_rsection_table(sec, "whatif", cols, 4);
-    {
-        cli_rvalue row[4];
-        row[0] = cli_rv_text("retention");
-        row[1] = cli_rv_number(in.retention, 3);
-        row[2] = cli_rv_number(w.retention_new, 3);
-        memset(&row[3], 0, sizeof row[3]);
-        cli_rtable_row(t, row);
-        row[0] = cli_rv_text("CLV per customer");
-        row[1] = cli_rv_money(w.clv_base);
-        row[2] = cli_rv_money(w.clv_new);
-        row[3] = isnan(w.delta_clv_pct) ? cli_rv_text("") : cli_rv_percent(w.delta_clv_pct, 1);
-        cli_rtable_row(t, row);
-        row[0] = cli_rv_text("customer equity");
-        row[1] = cli_rv_money(w.ce_base);
-        row[2] = cli_rv_money(w.ce_new);
-        row[3] = w.ce_base > 0 ? cli_rv_percent(100.0 * w.delta_ce / w.ce_base, 1) : cli_rv_text("");
-        cli_rtable_row(t, row);
-        row[0] = cli_rv_text("customers lost");
-        row[1] = cli_rv_count(floor(w.churned_base + 0.5));
-        row[2] = cli_rv_count(floor(w.churned_new + 0.5));
-        row[3] = cli_rv_percent(w.churned_base > 0 ? 100.0 * (w.churned_new / w.churned_base - 1.0) : 0.0, 1);
-        cli_rtable_row(t, row);
-        row[0] = cli_rv_text("steady-state profit");
-        row[1] = cli_rv_money(w.steady_state_profit_base);
-        row[2] = cli_rv_money(w.steady_state_profit_new);
-        row[3] = isnan(w.steady_state_profit_change_pct) ? cli_rv_text("")
-                                                          : cli_rv_percent(w.steady_state_profit_change_pct, 1);
-        cli_rtable_row(t, row);
-    }
-    if (isnan(w.steady_state_profit_change_pct))
-        cli_rsection_figure(sec, 0, 0, "steady-state change", cli_rv_text("undefined"),
-                            "(the baseline steady-state profit is not positive; seed: +25 to +85 %%)");
-    else
-        cli_rsection_figure(sec, 0, 0, "steady-state change", cli_rv_percent(w.steady_state_profit_change_pct, 1),
-                            "(of the profit; seed: \"a 5 %% rise in retention lifts profit 25-85 %%\")");
-    cli_rsection_figure(sec, 0, 0, "retention elasticity", cli_rv_number(w.retention_elasticity, 2), NULL);
-    cli_rsection_figure(sec, 0, 0, "break-even extra spend", cli_rv_money(w.break_even_retention_spend),
-                        "(extra retention spend per customer and half-year that leaves CLV unchanged)");
-}
-
-static void sec_retention(const demo_ctx *c, cli_rpt *r)
-{
-    cli_rsection *sec = cli_rpt_section(r, "retention", "Retention (cohorts, sBG, the retention what-if)");
-    retention_cohorts(c, sec);
-    retention_whatif(c, sec);
-}
-
-/* ---- loyalty ladder: funnel and migration (issue [8]) ---- */
-
-/* Rungs as of @p day (a day number) of the customers of @p all from @p at (a summary to that
-   day; customers of @p all missing there have no purchase yet: PROSPECT). */
-static cva_status ladder_at(const cli_summary *all, const cli_summary *at, double day, uint32_t *n_occ,
-                            int32_t *stage, int32_t *active)
-{
-    size_t n = all->n, k, j = 0, nb = n ? n : 1;
-    double *tenure = (double *)cli_xmalloc(nb * sizeof(double)), *recency = (double *)cli_xmalloc(nb * sizeof(double));
-    cva_ladder_input li;
-    cva_status st;
-    for (k = 0; k < n; k++) {
-        while (j < at->n && at->id[j] < all->id[k])
-            j++;
-        if (j < at->n && at->id[j] == all->id[k] && at->n_occ[j] > 0) {
-            n_occ[k] = at->n_occ[j];
-            tenure[k] = day - floor(at->first_t[j]);
-            recency[k] = day - floor(at->last_t[j]);
-        } else {
-            n_occ[k] = 0;
-            tenure[k] = recency[k] = (double)NAN;
-        }
-    }
-    memset(&li, 0, sizeof li);
-    li.struct_size = sizeof li;
-    li.n = n;
-    li.n_occ = n_occ;
-    li.tenure = tenure;
-    li.recency = recency;
-    st = cva_ladder_classify(&li, NULL, stage, NULL, NULL, active, NULL);
-    free(tenure);
-    free(recency);
-    return st;
-}
-
-static void ladder_migration(const demo_ctx *c, const uint32_t *occ0, const uint32_t *occ1, const int32_t *st0,
-                             const int32_t *st1, const int32_t *act0, const int32_t *act1, cli_rsection *sec)
-{
-    static const char *const rates[4] = {"up", "stay", "down", "lapse"};
-    cli_rcolumn cols[1 + CVA_LADDER_N_STATES + 4];
-    cva_ladder_migration_input mi;
-    cva_ladder_migration mg;
-    int show[CVA_LADDER_N_STATES], i, j;
-    size_t nc = 0;
-    char d0[24], d1[24];
-    cli_rtable *t;
-    cva_status st;
-    memset(&mi, 0, sizeof mi);
-    memset(&mg, 0, sizeof mg);
-    mi.struct_size = sizeof mi;
-    mi.n = c->full.n;
-    mi.stage_from = st0;
-    mi.stage_to = st1;
-    mi.active_from = act0;
-    mi.active_to = act1;
-    mi.n_occ_from = occ0;
-    mi.n_occ_to = occ1;
-    mg.struct_size = sizeof mg;
-    st = cva_ladder_migrate(&mi, NULL, &mg, NULL);
-    cli_rsection_text(sec, "%s", "");
-    if (st < 0 || st == CVA_W_EMPTY) {
-        cli_rsection_text(sec, "(migration not available: %s)", cva_status_name(st));
-        return;
-    }
-    cli_format_date(c->cal_end, d0);
-    cli_format_date(c->end, d1);
-    cli_rsection_text(sec, "Migration from the calibration end (%s, rows) to the data end (%s, columns);", d0, d1);
-    cli_rsection_text(sec, "LAPSED = inactive by the hiatus rule. Only states that occur are shown:");
-    for (i = 0; i < CVA_LADDER_N_STATES; i++) {
-        uint64_t in_row = 0, in_col = 0;
-        for (j = 0; j < CVA_LADDER_N_STATES; j++) {
-            in_row += mg.counts[i][j];
-            in_col += mg.counts[j][i];
-        }
-        show[i] = in_row + in_col > 0;
-    }
-    memset(cols, 0, sizeof cols);
-    cols[nc].name = "from \\ to";
-    cols[nc].width = 10;
-    cols[nc++].left = 1;
-    for (i = 0; i < CVA_LADDER_N_STATES; i++)
-        if (show[i]) {
-            cols[nc].name = cva_label(CVA_LADDER_PROSPECT + i);
-            cols[nc].width = 9;
-            cols[nc++].gap = 1;
-        }
-    for (i = 0; i < 4; i++) {
-        cols[nc].name = rates[i];
-        cols[nc].width = 7;
-        cols[nc++].gap = i ? 1 : 3;
-    }
-    t = cli_rsection_table(sec, "migration", cols, nc);
-    for (i = 0; i < CVA_LADDER_N_STATES; i++) {
-        cli_rvalue row[1 + CVA_LADDER_N_STATES + 4];
-        const double rv[4] = {mg.up_rate[i], mg.stay_rate[i], mg.down_rate[i], mg.lapse_rate[i]};
-        size_t m = 0;
-        if (!show[i])
-            continue;
-        memset(row, 0, sizeof row);
-        row[m++] = cli_rv_text(cva_label(CVA_LADDER_PROSPECT + i));
-        for (j = 0; j < CVA_LADDER_N_STATES; j++)
-            if (show[j])
-                row[m++] = cli_rv_count((double)mg.counts[i][j]);
-        for (j = 0; j < 4; j++, m++)
-            if (!isnan(rv[j]))
-                row[m] = cli_rv_percent(100.0 * rv[j], 1);
-        cli_rtable_row(t, row);
-    }
-    {
-        cli_rvalue row[1 + CVA_LADDER_N_STATES + 4];
-        const double rv[4] = {mg.overall_up, mg.overall_stay, mg.overall_down, mg.overall_lapse};
-        size_t m = 0;
-        memset(row, 0, sizeof row);
-        row[m++] = cli_rv_text("overall");
-        for (j = 0; j < CVA_LADDER_N_STATES; j++)
-            if (show[j])
-                m++;
-        for (j = 0; j < 4; j++, m++)
-            if (!isnan(rv[j]))
-                row[m] = cli_rv_percent(100.0 * rv[j], 1);
-        cli_rtable_row(t, row);
-    }
-    cli_rsection_text(sec, "(rates per row; overall: of the customers on a rung at the calibration end)");
-    if (!isnan(mg.reactivation_rate))
-        cli_rsection_figure(sec, 0, 0, "reactivated", cli_rv_percent(100.0 * mg.reactivation_rate, 1),
-                            "(of the customers LAPSED at the calibration end)");
-    cli_rsection_figure(sec, 0, 0, "net movement", cli_rv_number(mg.net_movement, 3),
-                        "(mean rungs moved by the customers not LAPSED at either date)");
-}
-
-static void sec_ladder(const demo_ctx *c, cli_rpt *r)
-{
-    const cli_summary *s = &c->full;
-    size_t n = s->n, nb = n ? n : 1, k;
-    uint32_t *occ0 = (uint32_t *)cli_xmalloc(nb * sizeof(uint32_t)), *occ1 = (uint32_t *)cli_xmalloc(nb * sizeof(uint32_t));
-    int32_t *st0 = (int32_t *)cli_xmalloc(nb * sizeof(int32_t)), *st1 = (int32_t *)cli_xmalloc(nb * sizeof(int32_t));
-    int32_t *act0 = (int32_t *)cli_xmalloc(nb * sizeof(int32_t)), *act1 = (int32_t *)cli_xmalloc(nb * sizeof(int32_t));
-    uint64_t rung[CVA_LADDER_N_RUNGS];
-    const char *labels[CVA_LADDER_N_RUNGS];
-    cli_rvalue values[CVA_LADDER_N_RUNGS], shares[CVA_LADDER_N_RUNGS];
-    double inactive = 0;
-    char d1[24];
-    int i;
-    cli_rsection *sec = cli_rpt_section(r, "ladder", "Loyalty ladder (funnel at the data end, migration)");
-    cva_status st = ladder_at(s, &c->at_cal, c->cal_end, occ0, st0, act0);
-    if (st >= 0)
-        st = ladder_at(s, s, c->end, occ1, st1, act1);
-    if (st >= 0)
-        st = cva_ladder_counts(st1, NULL, NULL, n, rung, NULL, NULL, NULL);
-    if (st < 0 || st == CVA_W_EMPTY) {
-        cli_rsection_text(sec, "(not available: %s)", st == CVA_W_EMPTY ? "no customers" : cva_status_name(st));
-    } else {
-        cli_format_date(c->end, d1);
-        for (k = 0; k < n; k++)
-            inactive += act1[k] ? 0.0 : 1.0;
-        for (i = 0; i < CVA_LADDER_N_RUNGS; i++) {
-            labels[i] = cva_label(CVA_LADDER_PROSPECT + i);
-            values[i] = cli_rv_count((double)rung[i]);
-            shares[i] = cli_rv_percent(pct((double)rung[i], (double)n), 1);
-        }
-        cli_rsection_text(sec, "Rungs on %s (rules of cva ladder, first match wins):", d1);
-        cli_rsection_series(sec, "customers by rung", CVA_LADDER_N_RUNGS, labels, values, shares);
-        cli_rsection_text(sec, "The simulated data have no referrers and no attitudes (NPS, satisfaction, bonds), so");
-        cli_rsection_text(sec, "every repeat buyer stops at CLIENT: SUPPORTER, ADVOCATE and PARTNER need referrals or");
-        cli_rsection_text(sec, "attitude data (cva ladder --attitudes FILE).");
-        cli_rsection_figure(sec, 0, 0, "inactive at the data end", cli_rv_count(inactive),
-                            "(%.1f %%: no purchase in the last 270 days; they keep their rung)", pct(inactive, (double)n));
-        ladder_migration(c, occ0, occ1, st0, st1, act0, act1, sec);
-    }
-    free(occ0);
-    free(occ1);
-    free(st0);
-    free(st1);
-    free(act0);
-    free(act1);
-}
-
-static const struct {
-    const char *name;
-    demo_section_fn fn;
-} sections[] = {
-    {"overview", sec_overview},
-    {"frequency", sec_frequency},
-    {"concentration", sec_top},
-    {"tiers", sec_tiers},
-    {"split", sec_split},
-    {"rfm", sec_rfm},
-    {"models", sec_models}, /* and "at-risk" */
-    {"retention", sec_retention},
-    {"ladder", sec_ladder},
-};
-
 void cmd_demo_help(void)
 {
-    fputs("Usage: cva demo [--customers N] [--seed S] [-o FILE]\n"
+    fputs("Usage: cva demo [--customers N] [--seed S] [-o FILE] [--report FILE]\n"
           "\n"
           "Simulates a customer base with the BG/NBD purchase process and Gamma-Gamma\n"
           "spend (CDNOW parameters of Fader, Hardie & Lee: r=0.243, alpha=4.414, a=0.793,\n"
@@ -1134,17 +65,21 @@ void cmd_demo_help(void)
           "monthly acquisition cohorts with an sBG fit and a +5-point retention what-if\n"
           "(inputs estimated from the last two half-years), and the loyalty-ladder funnel\n"
           "at the data end with the migration from the calibration end.\n"
+          "The same analyses, with charts, are written as one self-contained HTML page\n"
+          "(as cva report writes for your own data) to cva-demo-report.html in the\n"
+          "current directory, or to --report FILE.\n"
           "\n"
           "Options:\n"
           "  --customers N   customers to simulate (default 20000)\n"
           "  --seed S        random seed (default 42); the same seed gives the same report\n"
           "  -o FILE         write the report to FILE (default stdout)\n"
+          "  --report FILE   write the HTML page to FILE (default cva-demo-report.html)\n"
           "  -q, --quiet     no notes on stderr\n",
           stdout);
 }
 
 /* Options into @p c and @p output: 0 to go on, 1 after --help, else the exit code of an error in @p err. */
-static int demo_parse(int argc, char **argv, demo_ctx *c, const char **output, cli_err *err)
+static int demo_parse(int argc, char **argv, demo_ctx *c, cli_err *err)
 {
     int i;
     c->n_customers = 20000;
@@ -1176,7 +111,15 @@ static int demo_parse(int argc, char **argv, demo_ctx *c, const char **output, c
             (m = cli_match_opt(argc, argv, &i, "-o", &v, err)) != 0) {
             if (m < 0)
                 return failed(err);
-            *output = v;
+            c->output = v;
+            continue;
+        }
+        if ((m = cli_match_opt(argc, argv, &i, "--report", &v, err)) != 0) {
+            if (m < 0)
+                return failed(err);
+            if (!*v)
+                return cli_fail(err, CLI_EXIT_USAGE, "option --report: expected a file name");
+            c->page = v;
             continue;
         }
         return cli_fail(err, CLI_EXIT_USAGE, "demo: unknown argument '%s' (see 'cva help demo')", argv[i]);
@@ -1210,29 +153,10 @@ static int demo_simulate(demo_ctx *c, cli_err *err)
     return 0;
 }
 
-/* The summaries of the whole window and of the calibration/holdout split, in weeks. */
-static int demo_summarize(demo_ctx *c, cli_err *err)
-{
-    cli_txn view; /* the simulated rows, borrowed */
-    cva_txn_input in;
-    memset(&view, 0, sizeof view);
-    view.n = c->n_rows;
-    view.cid = c->id;
-    view.t = c->t;
-    view.amount = c->amount;
-    cli_txn_input(&view, &in);
-    if (cli_summary_run(&in, c->end, (double)NAN, 7.0, &c->full, err) ||
-        cli_summary_run(&in, c->end, c->cal_end, 7.0, &c->split, err) ||
-        cli_summary_run(&in, c->cal_end, (double)NAN, 7.0, &c->at_cal, err))
-        return failed(err);
-    return 0;
-}
-
 /* The report: title, what was simulated, every section, where to go next. */
-static void demo_report(const demo_ctx *c, cli_rpt *r)
+static void demo_report(const demo_ctx *c, const cli_study *st, cli_rpt *r)
 {
     char title[128], b1[48], b2[48], d1[24], d2[24];
-    size_t k;
     snprintf(title, sizeof title, "cva demo (libcva %s): a simulated customer base", cva_version_string());
     cli_rpt_init(r, title);
     cli_format_date(c->start, d1);
@@ -1242,15 +166,16 @@ static void demo_report(const demo_ctx *c, cli_rpt *r)
     cli_rpt_line(r, 0, "Purchases: BG/NBD r=%g alpha=%g a=%g b=%g (weeks); spend: Gamma-Gamma p=%g q=%g",
                     c->sim.r, c->sim.alpha, c->sim.a, c->sim.b, c->sim.p, c->sim.q);
     cli_rpt_line(r, 0, "gamma=%g; seed %llu.", c->sim.gamma, (unsigned long long)c->seed);
-    for (k = 0; k < sizeof sections / sizeof sections[0]; k++)
-        sections[k].fn(c, r);
+    cli_study_report(st, r, 1);
     cli_rpt_line(r, 1, "%s", "");
     cli_rpt_line(r, 1, "The same numbers for your own data: cva summary --input FILE (see cva help summary),");
     cli_rpt_line(r, 1, "cva rfm --input FILE --report (see cva help rfm), and cva predict --model bgnbd");
     cli_rpt_line(r, 1, "--input FILE --calibration-end DATE --spend gg (see cva help predict); value tiers:");
     cli_rpt_line(r, 1, "cva tiers --input FILE --stats; cohorts: cva retention --input FILE --fit; the");
     cli_rpt_line(r, 1, "what-if: cva whatif --input FILE; churn flags: cva churn --input FILE; the ladder:");
-    cli_rpt_line(r, 1, "cva ladder --input FILE --report.");
+    cli_rpt_line(r, 1, "cva ladder --input FILE --report. All of it as one page: cva report --input FILE -o FILE.");
+    cli_rpt_line(r, 1, "%s", "");
+    cli_rpt_line(r, 1, "The whole analysis with charts: %s (open it in a browser).", c->page);
 }
 
 /* Write the report as text to @p output (NULL: stdout). 0 or an exit code. */
@@ -1263,28 +188,59 @@ static int demo_write(const cli_rpt *r, const char *output, cli_err *err)
     return cli_out_commit(&out, err) ? failed(err) : 0;
 }
 
+/* Write the page atomically: complete or not at all. 0 or an exit code. */
+static int demo_write_page(const cli_rpt *r, const char *path, cli_err *err)
+{
+    cli_out out;
+    if (cli_out_open(&out, path, err))
+        return failed(err);
+    if (cli_rpt_write_html(out.fp, r) != 0) {
+        cli_out_abort(&out);
+        return cli_fail(err, CLI_EXIT_IO, "cannot write %s", path);
+    }
+    return cli_out_commit(&out, err) ? failed(err) : 0;
+}
+
 int cmd_demo(int argc, char **argv)
 {
     demo_ctx c;
+    cli_study st;
     cli_err err;
     cli_rpt rep;
-    const char *output = NULL;
     int rc;
 
     memset(&c, 0, sizeof c);
+    memset(&st, 0, sizeof st);
     memset(&err, 0, sizeof err);
     memset(&rep, 0, sizeof rep);
-    rc = demo_parse(argc, argv, &c, &output, &err);
+    c.page = DEMO_REPORT;
+    rc = demo_parse(argc, argv, &c, &err);
     if (rc == 1)
         return 0;
-    if (rc == 0 && (rc = demo_simulate(&c, &err)) == 0 && (rc = demo_summarize(&c, &err)) == 0) {
-        demo_report(&c, &rep);
-        rc = demo_write(&rep, output, &err);
+    if (rc == 0 && (rc = demo_simulate(&c, &err)) == 0) {
+        st.n_rows = c.n_rows;
+        st.id = c.id;
+        st.t = c.t;
+        st.amount = c.amount;
+        st.start = c.start;
+        st.end = c.end;
+        st.cal_end = c.cal_end;
+        st.ladder_from = (double)NAN;
+        st.margin = DEMO_MARGIN;
+        st.cost_per_order = DEMO_COST_PER_ORDER;
+        st.sim = &c.sim;
+        st.source = "simulated (cva demo)";
+        st.charts = 1;
+        rc = cli_study_summarize(&st, &err);
+    }
+    if (rc == 0) {
+        demo_report(&c, &st, &rep);
+        rc = demo_write_page(&rep, c.page, &err);
+        if (rc == 0)
+            rc = demo_write(&rep, c.output, &err);
     }
     cli_rpt_free(&rep);
-    cli_summary_free(&c.full);
-    cli_summary_free(&c.split);
-    cli_summary_free(&c.at_cal);
+    cli_study_free(&st);
     free(c.id);
     free(c.t);
     free(c.amount);

@@ -17,6 +17,7 @@ int cmd_tiers(int argc, char **argv);
 int cmd_retention(int argc, char **argv);
 int cmd_churn(int argc, char **argv);
 int cmd_track(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /** Full help text of a subcommand, printed by `cva help NAME` and `cva NAME --help`. */
 void cmd_summary_help(void);
@@ -30,5 +31,6 @@ void cmd_tiers_help(void);
 void cmd_retention_help(void);
 void cmd_churn_help(void);
 void cmd_track_help(void);
+void cmd_report_help(void);
 
 #endif /* CVA_CLI_COMMANDS_H */

@@ -27,6 +27,7 @@ static const command commands[] = {
     {"tiers", cmd_tiers, cmd_tiers_help, "value concentration (Gini, top shares, whale curve) and value tiers"},
     {"retention", cmd_retention, cmd_retention_help, "acquisition-cohort retention table (active, retained, pooled curves, sBG fit)"},
     {"churn", cmd_churn, cmd_churn_help, "churn flags per customer (hiatus, inter-purchase time, P(alive)) and value at risk"},
+    {"report", cmd_report, cmd_report_help, "the whole analysis as one self-contained HTML page with charts"},
     {"demo", cmd_demo, cmd_demo_help, "simulate a customer base and print a report of every analysis"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -86,7 +87,7 @@ int main(int argc, char **argv)
         }
         c = find(argv[2]);
         if (!c) {
-            fprintf(stderr, "cva: no command '%s' (commands: summary, rfm, fit, predict, whatif, ladder, tiers, retention, churn, demo)\n", argv[2]);
+            fprintf(stderr, "cva: no command '%s' (commands: summary, rfm, fit, predict, whatif, ladder, tiers, retention, churn, report, demo)\n", argv[2]);
             return CLI_EXIT_USAGE;
         }
         c->help();

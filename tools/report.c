@@ -190,6 +190,11 @@ void cli_rpt_line(cli_rpt *r, int outro, const char *fmt, ...)
 
 cli_rsection *cli_rpt_section(cli_rpt *r, const char *id, const char *title)
 {
+    return cli_rpt_section_flags(r, id, title, 0);
+}
+
+cli_rsection *cli_rpt_section_flags(cli_rpt *r, const char *id, const char *title, unsigned flags)
+{
     cli_rsection *s;
     if (r->n_sections == r->cap_sections) {
         r->cap_sections = r->cap_sections ? 2 * r->cap_sections : 8;
@@ -199,6 +204,7 @@ cli_rsection *cli_rpt_section(cli_rpt *r, const char *id, const char *title)
     memset(s, 0, sizeof *s);
     s->id = cli_xstrdup(id);
     s->title = cli_xstrdup(title);
+    s->flags = flags;
     r->sections[r->n_sections++] = s;
     return s;
 }
@@ -279,7 +285,127 @@ cli_rseries *cli_rsection_series(cli_rsection *s, const char *name, size_t n, co
     return x;
 }
 
+static char *dup_or_null(const char *s)
+{
+    return s ? cli_xstrdup(s) : NULL;
+}
+
+static double *dup_doubles(const double *v, size_t n)
+{
+    double *p = (double *)cli_xmalloc((n ? n : 1) * sizeof *p);
+    if (n)
+        memcpy(p, v, n * sizeof *p);
+    return p;
+}
+
+cli_rchart *cli_rsection_chart(cli_rsection *s, cli_rchart_kind kind, const char *title, const char *x_label,
+                               const char *y_label, const char *explain, ...)
+{
+    cli_rblock *b = add_block(s, CLI_RB_CHART);
+    cli_rchart *c = (cli_rchart *)cli_xmalloc(sizeof *c);
+    va_list ap;
+    memset(c, 0, sizeof *c);
+    c->kind = kind;
+    c->title = cli_xstrdup(title);
+    c->x_label = cli_xstrdup(x_label ? x_label : "");
+    c->y_label = cli_xstrdup(y_label ? y_label : "");
+    c->x_kind = c->y_kind = CLI_RV_NUMBER;
+    va_start(ap, explain);
+    c->explain = vformat(explain, ap);
+    va_end(ap);
+    b->chart = c;
+    return c;
+}
+
+void cli_rchart_axes(cli_rchart *c, cli_rv_kind x_kind, int x_dec, cli_rv_kind y_kind, int y_dec)
+{
+    c->x_kind = x_kind;
+    c->x_dec = x_dec;
+    c->y_kind = y_kind;
+    c->y_dec = y_dec;
+}
+
+void cli_rchart_line(cli_rchart *c, const char *name, size_t n, const double *x, const double *y, int dashed)
+{
+    cli_rline *l;
+    c->lines = (cli_rline *)cli_xrealloc(c->lines, (c->n_lines + 1) * sizeof *c->lines);
+    l = &c->lines[c->n_lines++];
+    l->name = cli_xstrdup(name);
+    l->n = n;
+    l->x = dup_doubles(x, n);
+    l->y = dup_doubles(y, n);
+    l->dashed = dashed;
+}
+
+void cli_rchart_mark(cli_rchart *c, double x, double y, const char *label)
+{
+    c->marks = (cli_rmark *)cli_xrealloc(c->marks, (c->n_marks + 1) * sizeof *c->marks);
+    c->marks[c->n_marks].x = x;
+    c->marks[c->n_marks].y = y;
+    c->marks[c->n_marks].label = cli_xstrdup(label);
+    c->n_marks++;
+}
+
+void cli_rchart_grid(cli_rchart *c, size_t n_rows, size_t n_cols, const char *const *row_labels,
+                     const char *const *col_labels, const double *values, const char *const *cell_text)
+{
+    size_t k, n = n_rows * n_cols;
+    c->n_rows = n_rows;
+    c->n_cols = n_cols;
+    c->row_labels = (char **)cli_xmalloc((n_rows ? n_rows : 1) * sizeof(char *));
+    c->col_labels = (char **)cli_xmalloc((n_cols ? n_cols : 1) * sizeof(char *));
+    for (k = 0; k < n_rows; k++)
+        c->row_labels[k] = cli_xstrdup(row_labels[k]);
+    for (k = 0; k < n_cols; k++)
+        c->col_labels[k] = cli_xstrdup(col_labels[k]);
+    c->values = dup_doubles(values, n);
+    if (cell_text) {
+        c->cell_text = (char **)cli_xmalloc((n ? n : 1) * sizeof(char *));
+        for (k = 0; k < n; k++)
+            c->cell_text[k] = dup_or_null(cell_text[k]);
+    }
+}
+
+size_t cli_rpt_chart_count(const cli_rpt *r)
+{
+    size_t k, j, n = 0;
+    for (k = 0; k < r->n_sections; k++)
+        for (j = 0; j < r->sections[k]->n_blocks; j++)
+            n += r->sections[k]->blocks[j].kind == CLI_RB_CHART;
+    return n;
+}
+
 /* ------------------------------------------------------------------ freeing */
+
+static void free_chart(cli_rchart *c)
+{
+    size_t k;
+    for (k = 0; k < c->n_lines; k++) {
+        free(c->lines[k].name);
+        free(c->lines[k].x);
+        free(c->lines[k].y);
+    }
+    for (k = 0; k < c->n_marks; k++)
+        free(c->marks[k].label);
+    for (k = 0; k < c->n_rows; k++)
+        free(c->row_labels[k]);
+    for (k = 0; k < c->n_cols; k++)
+        free(c->col_labels[k]);
+    if (c->cell_text)
+        for (k = 0; k < c->n_rows * c->n_cols; k++)
+            free(c->cell_text[k]);
+    free(c->cell_text);
+    free(c->lines);
+    free(c->marks);
+    free(c->row_labels);
+    free(c->col_labels);
+    free(c->values);
+    free(c->title);
+    free(c->explain);
+    free(c->x_label);
+    free(c->y_label);
+    free(c);
+}
 
 static void free_block(cli_rblock *b)
 {
@@ -311,6 +437,8 @@ static void free_block(cli_rblock *b)
         free(b->series->shares);
         free(b->series);
     }
+    if (b->chart)
+        free_chart(b->chart);
 }
 
 void cli_rpt_free(cli_rpt *r)

@@ -13,7 +13,9 @@
  *  - a section has an id (stable, usable as an HTML anchor: "overview", "rfm", "models", ...),
  *    a title and an ordered list of blocks;
  *  - a block is one of: a key figure (label, value, optional note), a table (columns, and rows
- *    of values), a series (labelled points for a chart: a bar per point) or a line of text.
+ *    of values), a series (labelled points for a chart: a bar per point), a line of text, or
+ *    a chart (lines, grouped bars or a heatmap, already aggregated: a chart holds at most a
+ *    few thousand numbers, whatever the number of customers).
  *
  * Values carry their own format (::cli_rv_kind and decimals), so a renderer needs no
  * knowledge of the analysis: a count prints with thousands separators, money as "$1,234.56",
@@ -21,7 +23,8 @@
  * percent points, as the text shows it), so that every renderer shows the same digits.
  *
  * Layout hints (column widths, alignment, gaps, figure levels) are for fixed-width text; other
- * renderers may ignore them. The model owns all its strings and arrays: cli_rpt_free()
+ * renderers may ignore them. Charts are for graphic renderers: the text renderer skips them
+ * (the text of a section says what its charts show). The model owns all its strings and arrays: cli_rpt_free()
  * releases everything. Adding a kind of value, block or hint means adding it here, to every
  * renderer and to this comment.
  *
@@ -120,7 +123,49 @@ typedef struct cli_rseries {
     cli_rvalue *shares; /**< percent of the whole per point (CLI_RV_PERCENT), NULL if none */
 } cli_rseries;
 
-typedef enum cli_rblock_kind { CLI_RB_TEXT = 0, CLI_RB_FIGURE, CLI_RB_TABLE, CLI_RB_SERIES } cli_rblock_kind;
+/** What a chart draws. */
+typedef enum cli_rchart_kind {
+    CLI_CH_LINES = 0, /**< lines through (x, y) points, with marked points */
+    CLI_CH_BARS,      /**< horizontal bars: a group per column label, a bar per row (legend: row labels) */
+    CLI_CH_HEATMAP    /**< a grid of cells shaded by value, with optional text per cell */
+} cli_rchart_kind;
+
+/** One line of a chart. */
+typedef struct cli_rline {
+    char *name;  /**< legend text */
+    size_t n;
+    double *x, *y; /**< points; a NaN y breaks the line */
+    int dashed;
+} cli_rline;
+
+/** A marked point of a line chart ("top 20 %: 61.3 %"). */
+typedef struct cli_rmark {
+    double x, y;
+    char *label;
+} cli_rmark;
+
+/**
+ * A chart: the numbers to draw, already aggregated, with its axes' names and formats. Values
+ * on an axis of kind CLI_RV_PERCENT are in percent points; CLI_RV_DATE, day numbers.
+ */
+typedef struct cli_rchart {
+    cli_rchart_kind kind;
+    char *title;
+    char *explain; /**< plain-language explanation shown above the chart (two short sentences) */
+    char *x_label, *y_label; /**< axis names with units; bars: y is the value axis, x names the groups */
+    cli_rv_kind x_kind, y_kind; /**< formats of the tick labels (heatmap: y_kind formats the cell values) */
+    int x_dec, y_dec;
+    size_t n_lines;
+    cli_rline *lines; /**< CLI_CH_LINES */
+    size_t n_marks;
+    cli_rmark *marks; /**< CLI_CH_LINES */
+    size_t n_rows, n_cols;   /**< CLI_CH_BARS, CLI_CH_HEATMAP */
+    char **row_labels, **col_labels;
+    double *values;   /**< n_rows * n_cols, row-major; NaN: no value */
+    char **cell_text; /**< heatmap: n_rows * n_cols texts (NULL entries: the value), or NULL */
+} cli_rchart;
+
+typedef enum cli_rblock_kind { CLI_RB_TEXT = 0, CLI_RB_FIGURE, CLI_RB_TABLE, CLI_RB_SERIES, CLI_RB_CHART } cli_rblock_kind;
 
 /** One block of a section: exactly the member named by @c kind is set. */
 typedef struct cli_rblock {
@@ -129,11 +174,19 @@ typedef struct cli_rblock {
     cli_rfigure figure;
     cli_rtable *table;
     cli_rseries *series;
+    cli_rchart *chart;
 } cli_rblock;
+
+/** Flags of a section. */
+enum {
+    CLI_SEC_SUB = 1,      /**< continues the section before it (HTML: a sub-heading inside it; text: as any) */
+    CLI_SEC_PAGE_ONLY = 2 /**< for graphic renderers only (the text renderer skips it) */
+};
 
 typedef struct cli_rsection {
     char *id;    /**< stable identifier ("overview", "rfm", "models", "at-risk", ...) */
     char *title;
+    unsigned flags; /**< CLI_SEC_* */
     size_t n_blocks, cap_blocks;
     cli_rblock *blocks;
 } cli_rsection;
@@ -162,6 +215,9 @@ void cli_rpt_line(cli_rpt *r, int outro, const char *fmt, ...)
 /** Append a section; the returned pointer stays valid until cli_rpt_free(). */
 cli_rsection *cli_rpt_section(cli_rpt *r, const char *id, const char *title);
 
+/** cli_rpt_section() with CLI_SEC_* @p flags. */
+cli_rsection *cli_rpt_section_flags(cli_rpt *r, const char *id, const char *title, unsigned flags);
+
 /** Append a printf-formatted line of text to @p s. */
 void cli_rsection_text(cli_rsection *s, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -187,11 +243,46 @@ cli_rseries *cli_rsection_series(cli_rsection *s, const char *name, size_t n, co
                                  const cli_rvalue *values, const cli_rvalue *shares);
 
 /**
+ * Append a chart of @p kind; @p explain (printf-formatted) is its plain-language explanation.
+ * Axis formats start as CLI_RV_NUMBER with 0 decimals (set them with cli_rchart_axes()).
+ */
+cli_rchart *cli_rsection_chart(cli_rsection *s, cli_rchart_kind kind, const char *title, const char *x_label,
+                               const char *y_label, const char *explain, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+/** The formats of the tick labels of @p c. */
+void cli_rchart_axes(cli_rchart *c, cli_rv_kind x_kind, int x_dec, cli_rv_kind y_kind, int y_dec);
+/** Append a line of @p n points (copied) to a line chart. */
+void cli_rchart_line(cli_rchart *c, const char *name, size_t n, const double *x, const double *y, int dashed);
+/** Mark the point (@p x, @p y) of a line chart with @p label. */
+void cli_rchart_mark(cli_rchart *c, double x, double y, const char *label);
+/**
+ * The grid of a bar chart or heatmap: @p n_rows x @p n_cols @p values (row-major), row and
+ * column labels, and for a heatmap optional cell texts (@p cell_text NULL, or NULL entries:
+ * the formatted value). Everything is copied.
+ */
+void cli_rchart_grid(cli_rchart *c, size_t n_rows, size_t n_cols, const char *const *row_labels,
+                     const char *const *col_labels, const double *values, const char *const *cell_text);
+
+/** Number of chart blocks in @p r. */
+size_t cli_rpt_chart_count(const cli_rpt *r);
+
+/**
  * Print @p r as fixed-width text: the title and intro lines, then per section an empty line,
  * the title underlined with '-', and its blocks (figures, tables and text lines indented by
  * two spaces, a series as a bar chart scaled to its largest value), then the closing lines
- * as they are. Returns 0, or -1 if writing failed.
+ * as they are (charts are skipped). Returns 0, or -1 if writing failed.
  */
 int cli_rpt_write_text(FILE *fp, const cli_rpt *r);
+
+/**
+ * Print @p r as one self-contained HTML page (report_html.c): styles inline, charts as inline
+ * SVG (svg.h), no scripts and nothing loaded from elsewhere. Each section is a
+ * `<section id="ID">`; each chart a `<figure class="chart">` with its explanation above the
+ * SVG. Returns 0, or -1 if writing failed.
+ */
+int cli_rpt_write_html(FILE *fp, const cli_rpt *r);
 
 #endif /* CVA_CLI_REPORT_H */

@@ -114,6 +114,8 @@ int cli_rpt_write_text(FILE *fp, const cli_rpt *r)
         fprintf(fp, "%s\n", r->intro[k]);
     for (k = 0; k < r->n_sections; k++) {
         const cli_rsection *s = r->sections[k];
+        if (s->flags & CLI_SEC_PAGE_ONLY)
+            continue;
         fprintf(fp, "\n%s\n", s->title);
         repeat(fp, '-', strlen(s->title));
         fputc('\n', fp);
@@ -132,6 +134,8 @@ int cli_rpt_write_text(FILE *fp, const cli_rpt *r)
             case CLI_RB_SERIES:
                 write_series(fp, b->series);
                 break;
+            case CLI_RB_CHART:
+                break; /* graphic renderers only */
             }
         }
     }

@@ -7,7 +7,7 @@ Groups: help, cdnow, bad_input, formats, json, text_ids, occasion, stdin, demo,
         rfm_vectors, rfm_random, rfm_segments, rfm_report, rfm_json, rfm_errors, rfm_cdnow,
         fit_cdnow, fit_sbg, predict_values, predict_distribution, track, predict_cdnow, model_errors, units, exports, no_silent,
         online_retail, fit_boundary, whatif, ladder, ladder_migration,
-        ladder_errors, tiers, retention, churn.
+        ladder_errors, tiers, retention, churn, report, report_cdnow.
 Exit status 0 pass, 1 fail, 77 skip (meson convention).
 """
 import csv
@@ -4108,6 +4108,296 @@ def t_churn():
         check(w in out1, "help churn documents " + w)
 
 
+# ---------------------------------------------------------------- the HTML report (issue 13)
+
+import html.parser
+
+REPORT_IDS = ["overview", "concentration", "tiers", "rfm", "models", "at-risk", "retention", "ladder", "method"]
+
+
+class PageParser(html.parser.HTMLParser):
+    """Checks nesting (every element closed, in order) and collects, per <section>, the cells of
+    its tables (rows of texts), its key figures (label -> value) and its charts."""
+    VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr", "source", "track"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack, self.errors, self.sections = [], [], []
+        self.tables, self.figs, self.charts, self.explains = {}, {}, {}, {}
+        self.row = self.cell = None
+        self.table_class = None
+        self.in_explain = None
+        self.doctype = False
+
+    def handle_decl(self, decl):
+        self.doctype = self.doctype or decl.lower() == "doctype html"
+
+    def section(self):
+        return self.sections[-1] if self.sections else None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag not in self.VOID:
+            self.stack.append(tag)
+        if tag == "section":
+            self.sections.append(a.get("id"))
+            self.tables[a.get("id")] = []
+            self.figs[a.get("id")] = {}
+            self.charts[a.get("id")] = 0
+        elif tag == "table":
+            self.table_class = a.get("class")
+            self.tables.setdefault(self.section(), []).append([])
+        elif tag == "tr":
+            self.row = []
+        elif tag in ("td", "th") and self.row is not None:
+            self.cell = ""
+        elif tag == "svg":
+            self.charts[self.section()] = self.charts.get(self.section(), 0) + 1
+        elif tag == "p" and a.get("class") == "explain":
+            self.in_explain = ""
+
+    def handle_startendtag(self, tag, attrs):
+        pass  # <line/>, <rect/>: complete
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append("</%s> closes <%s>" % (tag, self.stack[-1] if self.stack else "nothing"))
+            if tag in self.stack:
+                while self.stack and self.stack.pop() != tag:
+                    pass
+            return
+        self.stack.pop()
+        if tag in ("td", "th") and self.row is not None and self.cell is not None:
+            self.row.append(self.cell.strip())
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            if self.table_class == "figs" and len(self.row) >= 2:
+                self.figs[self.section()][self.row[0]] = self.row[1]
+            self.tables[self.section()][-1].append(self.row)
+            self.row = None
+        elif tag == "p" and self.in_explain is not None:
+            self.explains.setdefault(self.section(), []).append(self.in_explain.strip())
+            self.in_explain = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell += data
+        if self.in_explain is not None:
+            self.in_explain += data
+
+
+def parse_page(path):
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    p = PageParser()
+    p.feed(text)
+    p.close()
+    return text, p
+
+
+def check_page(path, what):
+    """Well-formed, self-contained, every section id, at least eight charts with explanations."""
+    text, p = parse_page(path)
+    check(p.doctype and not p.errors and not p.stack, "%s: well-formed (%r, unclosed %r)" % (what, p.errors[:3], p.stack))
+    check(p.sections == REPORT_IDS, "%s: sections %r" % (what, p.sections))
+    check(len(set(p.sections)) == len(p.sections), "%s: section ids unique" % what)
+    n_charts = sum(p.charts.values())
+    check(n_charts >= 8, "%s: at least eight charts (%d)" % (what, n_charts))
+    n_expl = sum(len(v) for v in p.explains.values())
+    check(n_expl == n_charts and all(len(e) > 80 for v in p.explains.values() for e in v),
+          "%s: an explanation above every chart (%d of %d)" % (what, n_expl, n_charts))
+    low = text.lower()
+    check("<script" not in low and " src=" not in low and "@import" not in low and "url(" not in low
+          and "<link" not in low, "%s: no scripts, nothing loaded from elsewhere" % what)
+    hrefs = [h for h in __import__("re").findall(r'href="([^"]*)"', text)]
+    check(all(h.startswith("#") for h in hrefs), "%s: links are anchors in the page (%r)" % (what, hrefs[:3]))
+    check(len(text.encode("utf-8")) <= 2000000, "%s: at most 2,000,000 bytes (%d)" % (what, len(text.encode())))
+    check("@media print" in text, "%s: has print styles" % what)
+    return text, p
+
+
+def fig(p, section, label):
+    return p.figs.get(section, {}).get(label)
+
+
+def table_rows(p, section):
+    return [r for t in p.tables.get(section, []) for r in t]
+
+
+def t_report():
+    """cva demo's page (issue 13): well-formed, every section, the numbers of the terminal report;
+    cva report's options and errors (nothing written on failure)."""
+    with tempfile.TemporaryDirectory() as d:
+        rc, out, err = run(["demo"], cwd=d)
+        page = os.path.join(d, "cva-demo-report.html")
+        check(rc == 0 and os.path.exists(page), "demo writes cva-demo-report.html (%r)" % err)
+        check("The whole analysis with charts: cva-demo-report.html" in out, "demo says where the page is")
+        if not os.path.exists(page):
+            return
+        text, p = check_page(page, "demo page")
+        # the same numbers as the terminal report
+        check(fig(p, "overview", "customers") == "20,000", "demo page: 20,000 customers")
+        for label in ("customers", "transactions", "revenue", "repeat buyers"):
+            line = next((l for l in out.splitlines() if l.startswith("  " + label + " ")), "")
+            check(fig(p, "overview", label) is not None and fig(p, "overview", label) == line.split()[len(label.split())],
+                  "demo page: overview %s as the terminal (%r, %r)" % (label, fig(p, "overview", label), line))
+        for label in ("Gini of revenue", "Gini of profit", "positive-part Gini", "total profit"):
+            line = next((l for l in out.splitlines() if l.startswith("  " + label + " ")), "")
+            check(fig(p, "tiers", label) == line.split()[len(label.split())],
+                  "demo page: %s as the terminal (%r, %r)" % (label, fig(p, "tiers", label), line))
+        tiers = table_rows(p, "tiers")
+        top20 = next((r for r in tiers if r and r[0] == "top 20 %"), None)
+        line = next((l for l in out.splitlines() if l.strip().startswith("top 20 %") and len(l.split()) == 7), "")
+        check(top20 is not None and top20[1] == " ".join(line.split()[3:5]),
+              "demo page: top-20 %% share of revenue as the terminal (%r, %r)" % (top20, line))
+        params = {r[0]: r[1:] for r in table_rows(p, "models") if r and r[0].startswith(("BG/NBD ", "Gamma-Gamma "))}
+        for l in out.split("Churn and value", 1)[-1].splitlines():
+            q = l.split()
+            if len(q) == 5 and q[0] in ("BG/NBD", "Gamma-Gamma"):
+                check(params.get(q[0] + " " + q[1]) == q[2:], "demo page: %s %s = %r (%r)" %
+                      (q[0], q[1], q[2:], params.get(q[0] + " " + q[1])))
+        check(len(params) == 7, "demo page: seven parameters (%d)" % len(params))
+        risk = [r for r in table_rows(p, "at-risk") if r and r[0].isdigit()]
+        trisk = [l.split() for l in out.split("Top 10 customers at risk", 1)[-1].split("\n\n", 1)[0].splitlines()
+                 if l.strip() and l.split()[0].isdigit()]
+        check(len(risk) == 10 and [r[1] for r in risk] == [t[1] for t in trisk] and
+              [r[5] for r in risk] == [t[5] for t in trisk], "demo page: the same 10 customers at risk")
+        segs = {r[0]: r[1] for r in table_rows(p, "rfm") if len(r) == 8}
+        check(segs.get("Champions") is not None and ("  Champions" in out) and
+              any(l.split()[:2] == ["Champions", segs["Champions"]] for l in out.splitlines() if l.strip()),
+              "demo page: Champions count as the terminal (%r)" % segs.get("Champions"))
+        check(fig(p, "method", "library") == run(["--version"])[1].split()[-1], "demo page: library version in method")
+        # --report FILE, -o FILE; the text report is unchanged by the page
+        rc, out2, _ = run(["demo", "--report", "x.html", "-o", "t.txt"], cwd=d)
+        with open(os.path.join(d, "t.txt")) as f:
+            t2 = f.read()
+        check(rc == 0 and out2 == "" and os.path.exists(os.path.join(d, "x.html")) and
+              t2 == out.replace("cva-demo-report.html", "x.html"), "demo --report FILE -o FILE")
+        with open(os.path.join(d, "x.html"), encoding="utf-8") as f:
+            check(f.read() == text.replace("cva-demo-report.html", "x.html"), "the demo page is deterministic")
+        rc, _, err = run(["demo", "--customers", "0", "--report", "bad.html"], cwd=d)
+        check(rc == 2 and not os.path.exists(os.path.join(d, "bad.html")), "demo usage error: no page")
+
+        # cva report on a small file: numbers, options, errors
+        src = os.path.join(d, "tx.csv")
+        lines = ["customer_id,date,amount,cost"]
+        for c in range(1, 41):
+            for k in range(1 + c % 5):
+                lines.append("C%03d,2023-%02d-%02d,%d.50,%d.00" % (c, 1 + (c + 3 * k) % 12, 1 + (7 * c + k) % 28,
+                                                                  10 + c + k, 3 + k))
+        write(src, "\n".join(lines) + "\n")
+        outp = os.path.join(d, "r.html")
+        rc, _, err = run(["report", "--input", src, "--cost-col", "cost", "-o", outp])
+        check(rc == 0 and "wrote" in err, "report exit 0 (%r)" % err)
+        if rc == 0:
+            text, p = check_page(outp, "small report")
+            rc, sout, _ = run(["summary", "--input", src])
+            check(fig(p, "overview", "customers") == "40" and len(rows(sout)) == 40, "small report: 40 customers")
+            check(fig(p, "overview", "transactions") == str(len(lines) - 1), "small report: every row counted")
+            rc, tj, _ = run(["tiers", "--input", src, "--cost-col", "cost", "--stats", "--format", "json"])
+            tj = json.loads(tj)
+            prof = fig(p, "tiers", "Gini of profit")
+            check(prof == "%.3f" % tj["gini"], "small report: Gini of profit = cva tiers --cost-col (%r, %r)" %
+                  (prof, tj["gini"]))
+            ids = [r[1] for r in table_rows(p, "concentration") if r and r[0].isdigit()]
+            check(ids and all(i.startswith("C") for i in ids), "small report: text ids shown as written (%r)" % ids[:3])
+            check("Profit = revenue - the cost column" in text, "small report: profit from the cost column")
+        # errors: a usage error or bad data writes nothing, and leaves an existing page as it was
+        write(outp, "old page")
+        for args, code in ((["--input", src], 2), (["--input", src, "--margin", "1.5", "-o", outp], 2),
+                           (["--input", src, "--calibration-end", "2030-01-01", "-o", outp], 2),
+                           (["--input", os.path.join(d, "missing.csv"), "-o", outp], 4),
+                           (["--input", src, "--format", "json", "-o", outp], 2),
+                           (["--input", src, "--bogus", "-o", outp], 2)):
+            rc, _, err = run(["report"] + args)
+            with open(outp) as f:
+                check(rc == code and f.read() == "old page" and "cva: " in err,
+                      "report %r: exit %d (%d, %r), page untouched" % (args, code, rc, err))
+        empty = os.path.join(d, "empty.csv")
+        write(empty, "customer_id,date,amount\n")
+        rc, _, err = run(["report", "--input", empty, "-o", outp])
+        with open(outp) as f:
+            check(rc == 3 and f.read() == "old page", "report on an empty file: exit 3, page untouched (%d %r)" % (rc, err))
+        check(not [n for n in os.listdir(d) if n.startswith(".") or "tmp" in n], "no temporary files left")
+        rc, h1, _ = run(["help", "report"])
+        rc2, h2, _ = run(["report", "--help"])
+        check(rc == rc2 == 0 and h1 == h2 and "Usage: cva report" in h1 and all(i in h1 for i in REPORT_IDS),
+              "help report lists every section")
+
+
+def t_report_cdnow():
+    """cva report on CDNOW: the page's numbers equal cva summary / tiers / rfm / fit for the same input."""
+    (sample,) = need_data(["CDNOW_sample.txt"])
+    args = cdnow_args(sample)
+    base = [a for a in args if a not in ("--calibration-end", "1997-09-30")]
+    with tempfile.TemporaryDirectory() as d:
+        page = os.path.join(d, "cdnow.html")
+        t0 = time.time()
+        rc, _, err = run(["report"] + args + ["-o", page])
+        dt = time.time() - t0
+        check(rc == 0, "report cdnow exit 0 (%r)" % err)
+        if rc != 0:
+            return
+        check(dt < 10, "report cdnow in %.2f s" % dt)
+        text, p = check_page(page, "cdnow page")
+        rc, sout, _ = run(["summary"] + base)
+        n = len(rows(sout))
+        check(n == 2357 and fig(p, "overview", "customers") == "{:,}".format(n), "cdnow: customers = cva summary")
+        with open(sample) as f:
+            nrows = sum(1 for l in f if l.strip())
+        check(fig(p, "overview", "transactions") == "{:,}".format(nrows), "cdnow: transactions = rows of the file")
+        check(fig(p, "overview", "period") == "1997-01-01", "cdnow: period starts 1997-01-01")
+        # MGC potential: the peers are the customers acquired in the same calendar month
+        first = {}
+        with open(sample) as f:
+            for l in f:
+                q = l.split()
+                if len(q) >= 3:
+                    first[q[1]] = min(first.get(q[1], q[2]), q[2])
+        grp = os.path.join(d, "groups.csv")
+        write(grp, "customer_id,group\n" + "".join("%s,%s\n" % (c, v[:6]) for c, v in first.items()))
+        rc, tj, err = run(["tiers"] + base + ["--stats", "--format", "json", "--potential", "peer",
+                                              "--potential-file", grp])
+        check(rc == 0, "cdnow: cva tiers --potential peer (%r)" % err)
+        tj = json.loads(tj)
+        check(fig(p, "tiers", "Gini of revenue") == "%.3f" % tj["gini"], "cdnow: Gini = cva tiers (%r, %r)" %
+              (fig(p, "tiers", "Gini of revenue"), tj["gini"]))
+        tiers = table_rows(p, "tiers")
+        top = {r[0]: r[1] for r in tiers if len(r) == 3 and r[0].startswith("top ")}
+        for q, name in (("0.01", "top 1 %"), ("0.2", "top 20 %"), ("0.5", "top 50 %")):
+            check(top.get(name) == "%.1f %%" % (100 * tj["top_share"][q]), "cdnow: %s share = cva tiers (%r, %r)" %
+                  (name, top.get(name), tj["top_share"][q]))
+        cls = {r[1]: r[2] for r in tiers if len(r) == 6}
+        for k, v in tj["classes"].items():
+            check(cls.get(k) == "{:,}".format(v["count"]), "cdnow: class %s count = cva tiers (%r)" % (k, cls.get(k)))
+        for k, v in tj["pyramid"].items():
+            check(cls.get(k) == "{:,}".format(v["count"]), "cdnow: pyramid %s count = cva tiers" % k)
+        rc, rout, _ = run(["rfm"] + base + ["--report"])
+        segs = {r[0]: r[1] for r in table_rows(p, "rfm") if len(r) == 8}
+        ref = {r["segment"]: "{:,}".format(int(r["count"])) for r in rows(rout) if int(r["count"]) > 0}
+        check(segs and all(segs.get(k) == v for k, v in ref.items()), "cdnow: RFM counts = cva rfm --report (%r %r)" %
+              (segs, ref))
+        params = {r[0]: r[1:] for r in table_rows(p, "models") if r and r[0].startswith(("BG/NBD ", "Gamma-Gamma "))}
+        for model, label in (("bgnbd", "BG/NBD"), ("gg", "Gamma-Gamma")):
+            rc, fj, _ = run(["fit", "--model", model] + args)
+            fj = json.loads(fj)
+            for name, v in fj["params"].items():
+                got = params.get(label + " " + name)
+                check(got == ["%.3f" % v, "%.3f" % fj["standard_errors"][name]],
+                      "cdnow: %s %s = cva fit (%r, %r)" % (label, name, got, v))
+        check(fig(p, "method", "library") == run(["--version"])[1].split()[-1], "cdnow: library version in method")
+        check("1997-09-30" in text and "Holdout (next 39 weeks)" in text, "cdnow: the holdout check is shown")
+        # without a calibration end: fitted on everything, no holdout, still every section
+        page2 = os.path.join(d, "cdnow2.html")
+        rc, _, err = run(["report"] + base + ["-o", page2])
+        check(rc == 0, "report cdnow without --calibration-end (%r)" % err)
+        if rc == 0:
+            text2, p2 = check_page(page2, "cdnow page without calibration")
+            check("Holdout (next" not in text2 and "whole period" in text2, "cdnow: no holdout without a calibration end")
+
+
 GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats": t_formats, "json": t_json,
           "text_ids": t_text_ids, "occasion": t_occasion, "stdin": t_stdin, "demo": t_demo,
           "rfm_vectors": t_rfm_vectors, "rfm_random": t_rfm_random, "rfm_segments": t_rfm_segments,
@@ -4118,7 +4408,7 @@ GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats":
           "whatif": t_whatif, "whatif_model": t_whatif_model,
           "ladder": t_ladder, "ladder_migration": t_ladder_migration, "ladder_errors": t_ladder_errors,
           "tiers": t_tiers, "retention": t_retention,
-          "churn": t_churn}
+          "churn": t_churn, "report": t_report, "report_cdnow": t_report_cdnow}
 
 
 def main():
