@@ -3,12 +3,14 @@
  * top-p shares, whale curve. Everything walks one descending ranking.
  * SPDX-License-Identifier: MIT
  */
+#include <float.h>
+
 #include "tiers_internal.h"
 
 /* Shared prologue: options, NULL checks, finite values, the ranking.
    Returns CVA_OK with *negative set, or a status to return as is. */
 static cva_status prologue(const double *v, size_t n, const cva_tiers_opts *opts, cva_tiers_opts *o,
-                           cva__tiers_ranking *r, int *negative, cva_diag *diag)
+                           cva__tiers_ranking *r, int *negative, int *fused, cva_diag *diag)
 {
     size_t i;
     cva_status st = cva__tiers_opts(opts, o, diag);
@@ -16,6 +18,15 @@ static cva_status prologue(const double *v, size_t n, const cva_tiers_opts *opts
     if (st != CVA_OK)
         return st;
     *negative = 0;
+    if (fused && *fused) {
+        /* the caller asks for the checks inside its figure pass: only for
+           presorted values without a caller order (and n > 0) */
+        *fused = (o->flags & CVA_TIERS_PRESORTED) && !o->order && n > 0;
+        if (*fused) {
+            r->sorted = v;
+            return CVA_OK;
+        }
+    }
     if ((o->flags & CVA_TIERS_PRESORTED) && !o->order) {
         /* the order check in the same pass as the finite check (a NaN or an
            infinity anywhere still comes first, as in two passes) */
@@ -50,18 +61,44 @@ static inline double clip(double x, int positive_part)
     return positive_part && x < 0.0 ? 0.0 : x;
 }
 
+/* NaN or infinite, branch-free. */
+static inline int nonfinite(double x)
+{
+    return !(fabs(x) <= DBL_MAX);
+}
+
+/* 1 when y is NaN or infinite, or y = v[k − 1] is below x = v[k] (a break
+   of the descending order); branch-free, for the fused passes. */
+static inline int fused_bad(double y, double x)
+{
+    return nonfinite(y) | (y < x);
+}
+
+/* A fused pass found a non-finite value or a break of the order: run the
+   separate checks, which report the same error, with the same index, as
+   without the fusion. The figures computed are dropped; nothing was written. */
+static cva_status fused_fail(const double *v, size_t n, const cva_tiers_opts *opts, cva_diag *diag)
+{
+    cva_tiers_opts o;
+    cva__tiers_ranking r;
+    int negative;
+    cva_status st = prologue(v, n, opts, &o, &r, &negative, NULL, diag);
+    cva__tiers_rank_free(&r);
+    return st != CVA_OK ? st : cva__report(diag, CVA_E_INTERNAL, 0, 0, -1, 0, "fused presorted check");
+}
+
 cva_status cva_gini(const double *value, size_t n, const cva_tiers_opts *opts, double *gini, cva_diag *diag)
 {
     cva_tiers_opts o;
     cva__tiers_ranking r;
     cva__ksum S = {0.0, 0.0}, T = {0.0, 0.0};
-    int negative, pp;
+    int negative, pp, fused = 1;
     size_t i, below;
     cva_status st;
     double g;
     if (!gini || (n > 0 && !value))
         return cva__report(diag, CVA_E_NULLPTR, !gini ? 4 : 1, 0, -1, 0, NULL);
-    st = prologue(value, n, opts, &o, &r, &negative, diag);
+    st = prologue(value, n, opts, &o, &r, &negative, &fused, diag);
     if (st != CVA_OK)
         return st;
     if (n == 0) {
@@ -74,6 +111,40 @@ cva_status cva_gini(const double *value, size_t n, const cva_tiers_opts *opts, d
        exact integer, so ties (and all-equal data) cancel exactly */
     i = n;
     below = 0;
+    if (fused) {
+        /* presorted: the same runs, one value at a time, with the finite and
+           order checks in the same pass (the figure is dropped if one fails) */
+        const double *sv = r.sorted;
+        double prev = sv[n - 1], x = clip(prev, pp);
+        size_t c = 1;
+        int bad = nonfinite(prev), neg = prev < 0.0;
+        for (i = n - 1; i > 0; i--) {
+            const double y = sv[i - 1], yc = clip(y, pp);
+            bad |= fused_bad(y, prev);
+            neg |= y < 0.0;
+            prev = y;
+            if (cva__tiers_eq(yc, x)) {
+                c++;
+                continue;
+            }
+            {
+                const double coef = (double)c * (2.0 * (double)below + (double)c - (double)n);
+                cva__ksum_add(&T, coef * x);
+                cva__ksum_add(&S, (double)c * x);
+            }
+            below += c;
+            x = yc;
+            c = 1;
+        }
+        {
+            const double coef = (double)c * (2.0 * (double)below + (double)c - (double)n);
+            cva__ksum_add(&T, coef * x);
+            cva__ksum_add(&S, (double)c * x);
+        }
+        if (bad)
+            return fused_fail(value, n, opts, diag);
+        negative = neg;
+    }
     while (i > 0) {
         const double x = clip(r.sorted[i - 1], pp);
         size_t c = 1;
@@ -98,13 +169,16 @@ cva_status cva_gini(const double *value, size_t n, const cva_tiers_opts *opts, d
     return cva__report(diag, negative && !pp ? CVA_W_NEGATIVE : CVA_OK, 0, 0, -1, 0, NULL);
 }
 
+/* Most points of the one-pass presorted cva_lorenz (its points sit on the stack). */
+#define LORENZ_FUSED_MAX 1025
+
 cva_status cva_lorenz(const double *value, size_t n, const cva_tiers_opts *opts, size_t n_points, double *p,
                       double *lorenz, cva_diag *diag)
 {
     cva_tiers_opts o;
     cva__tiers_ranking r;
     cva__ksum S = {0.0, 0.0}, C = {0.0, 0.0};
-    int negative, pp;
+    int negative, pp, fused = n_points <= LORENZ_FUSED_MAX;
     size_t i, j;
     cva_status st;
     double s;
@@ -113,9 +187,45 @@ cva_status cva_lorenz(const double *value, size_t n, const cva_tiers_opts *opts,
         return cva__report(diag, CVA_E_NULLPTR, !lorenz ? 6 : 1, 0, -1, 0, NULL);
     if (n_points < 2)
         return cva__report(diag, CVA_E_BADARG, 4, 0, -1, 0, "n_points must be at least 2");
-    st = prologue(value, n, opts, &o, &r, &negative, diag);
+    st = prologue(value, n, opts, &o, &r, &negative, &fused, diag);
     if (st != CVA_OK)
         return st;
+    if (fused) {
+        /* presorted, n > 0: one ascending pass computes the points (into
+           locals), checks the values and ends with C = the total, summed in the
+           same order as S below; the outputs are written after the checks */
+        double cv[LORENZ_FUSED_MAX], prev = -CVA_INF;
+        int bad = 0, neg = 0;
+        pp = (o.flags & CVA_TIERS_GINI_POSITIVE_PART) != 0;
+        i = 0;
+        for (j = 0; j < n_points; j++) {
+            const uint64_t num = (uint64_t)j * (uint64_t)n;
+            const size_t idx = (size_t)(num / m1);
+            const uint64_t fr = num % m1;
+            double val;
+            while (i < idx) {
+                const double y = r.sorted[n - 1 - i];
+                bad |= fused_bad(y, prev);
+                neg |= y < 0.0;
+                prev = y;
+                cva__ksum_add(&C, clip(y, pp));
+                i++;
+            }
+            val = cva__ksum_value(&C);
+            if (fr != 0 && idx < n)
+                val += ((double)fr / (double)m1) * clip(r.sorted[n - 1 - idx], pp);
+            cv[j] = val;
+        }
+        if (bad)
+            return fused_fail(value, n, opts, diag);
+        s = cva__ksum_value(&C);
+        for (j = 0; j < n_points; j++) {
+            if (p)
+                p[j] = (double)j / (double)m1;
+            lorenz[j] = cva__tiers_eq(s, 0.0) ? CVA_NAN : j == n_points - 1 ? 1.0 : cv[j] / s;
+        }
+        return cva__report(diag, neg && !pp ? CVA_W_NEGATIVE : CVA_OK, 0, 0, -1, 0, NULL);
+    }
     for (j = 0; j < n_points; j++) {
         if (p)
             p[j] = (double)j / (double)m1;
@@ -174,7 +284,7 @@ cva_status cva_top_share(const double *value, size_t n, const double *p, size_t 
     cva_tiers_opts o;
     cva__tiers_ranking r;
     cva__ksum S = {0.0, 0.0}, C = {0.0, 0.0};
-    int negative, pp;
+    int negative, pp, fused;
     size_t i, j;
     cva_status st;
     double s;
@@ -183,7 +293,8 @@ cva_status cva_top_share(const double *value, size_t n, const double *p, size_t 
     for (j = 0; j < np; j++)
         if (!(p[j] >= 0.0 && p[j] <= 1.0))
             return cva__report(diag, CVA_E_BADARG, 3, 0, (int64_t)j, 0, "a fraction p is outside [0, 1]");
-    st = prologue(value, n, opts, &o, &r, &negative, diag);
+    fused = np <= SHARE_FUSED_MAX;
+    st = prologue(value, n, opts, &o, &r, &negative, &fused, diag);
     if (st != CVA_OK)
         return st;
     if (n == 0) {
@@ -210,12 +321,34 @@ cva_status cva_top_share(const double *value, size_t n, const double *p, size_t 
                 }
             }
         }
-        for (i = 0; i < n; i++) {
-            cva__ksum_add(&S, clip(r.sorted[n - 1 - i], pp));
-            if (next < nk) {
-                cva__ksum_add(&C, clip(r.sorted[i], pp));
-                if (i + 1 == ks[next])
-                    cval[next++] = cva__ksum_value(&C);
+        if (fused) {
+            /* presorted: the finite and order checks ride on the S chain (the
+               figures are dropped, nothing written, if one fails) */
+            double prev = -CVA_INF;
+            int bad = 0, neg = 0;
+            for (i = 0; i < n; i++) {
+                const double y = r.sorted[n - 1 - i];
+                bad |= fused_bad(y, prev);
+                neg |= y < 0.0;
+                prev = y;
+                cva__ksum_add(&S, clip(y, pp));
+                if (next < nk) {
+                    cva__ksum_add(&C, clip(r.sorted[i], pp));
+                    if (i + 1 == ks[next])
+                        cval[next++] = cva__ksum_value(&C);
+                }
+            }
+            if (bad)
+                return fused_fail(value, n, opts, diag);
+            negative = neg;
+        } else {
+            for (i = 0; i < n; i++) {
+                cva__ksum_add(&S, clip(r.sorted[n - 1 - i], pp));
+                if (next < nk) {
+                    cva__ksum_add(&C, clip(r.sorted[i], pp));
+                    if (i + 1 == ks[next])
+                        cval[next++] = cva__ksum_value(&C);
+                }
             }
         }
         s = cva__ksum_value(&S);
@@ -265,13 +398,13 @@ cva_status cva_whale_curve(const double *profit, size_t n, const cva_tiers_opts 
     cva_tiers_opts o;
     cva__tiers_ranking r;
     cva__ksum C = {0.0, 0.0}, D = {0.0, 0.0};
-    int negative;
+    int negative, fused = !cum && !whale;
     size_t i, neg = 0, peak = 0;
     cva_status st;
     double total, best = 0.0;
     if (!stats || (n > 0 && !profit))
         return cva__report(diag, CVA_E_NULLPTR, !stats ? 6 : 1, 0, -1, 0, NULL);
-    st = prologue(profit, n, opts, &o, &r, &negative, diag);
+    st = prologue(profit, n, opts, &o, &r, &negative, &fused, diag);
     if (st != CVA_OK)
         return st;
     if (n == 0) {
@@ -285,7 +418,34 @@ cva_status cva_whale_curve(const double *profit, size_t n, const cva_tiers_opts 
     }
     /* one pass: C_k (the peak, and cum), the negatives; C_n is the total Π,
        summed in the same order as a separate pass would. W_k = C_k / Π after. */
-    for (i = 0; i < n; i++) {
+    if (fused) {
+        /* presorted, only the stats wanted: the same pass with the finite and
+           order checks in it (stats written after them) */
+        double prev = CVA_INF;
+        int bad = 0;
+        for (i = 0; i < n; i++) {
+            const double x = r.sorted[i];
+            double c;
+            bad |= nonfinite(x) | (prev < x);
+            prev = x;
+            cva__ksum_add(&C, x);
+            if (x < 0.0) {
+                neg++;
+                cva__ksum_add(&D, x);
+            }
+            c = cva__ksum_value(&C);
+            if (i == 0 || c > best) {
+                best = c;
+                peak = i + 1;
+            }
+        }
+        if (bad)
+            return fused_fail(profit, n, opts, diag);
+        i = n; /* the general loop below has nothing left to do */
+    } else {
+        i = 0;
+    }
+    for (; i < n; i++) {
         const double x = r.sorted[i];
         double c;
         cva__ksum_add(&C, x);

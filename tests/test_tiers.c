@@ -413,6 +413,145 @@ static void values_only_ranking(void **state)
     free(ord);
 }
 
+/* CVA_TIERS_PRESORTED on cva_value_order's sorted copy: Gini, Lorenz (up to
+   1025 points), top shares (up to 32) and the whale stats check the values in
+   their figure pass. Same figures bit for bit, same statuses, and a check that
+   fails gives the error of the separate checks with nothing written. */
+static void presorted_fused(void **state)
+{
+    static const size_t sizes[] = {1, 2, 3, 100, 2049, 70001};
+    static const int flags[3] = {0, CVA_TIERS_GINI_POSITIVE_PART, CVA_TIERS_GINI_SMALL_SAMPLE};
+    static const double ps[5] = {0.01, 0.05, 0.1, 0.2, 0.5};
+    const size_t nmax = 70001, npt[3] = {2, 1001, 1026};
+    double *v = (double *)malloc(nmax * sizeof(double)), *a = (double *)malloc(nmax * sizeof(double));
+    double *cum = (double *)malloc(nmax * sizeof(double));
+    double *l1 = (double *)malloc(1026 * sizeof(double)), *l2 = (double *)malloc(1026 * sizeof(double));
+    double *p1 = (double *)malloc(1026 * sizeof(double)), *p2 = (double *)malloc(1026 * sizeof(double));
+    size_t s, i, rep, f, k;
+    (void)state;
+    assert_non_null(v);
+    assert_non_null(a);
+    assert_non_null(cum);
+    assert_non_null(l1);
+    assert_non_null(l2);
+    assert_non_null(p1);
+    assert_non_null(p2);
+    for (s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (rep = 0; rep < 3; rep++) {
+            const size_t n = sizes[s];
+            if (rep == 0)
+                rand_values(v, n, -3, 10, 1.0);
+            else if (rep == 1)
+                for (i = 0; i < n; i++)
+                    v[i] = (urand() - 0.3) * pow(10.0, floor(urand() * 30.0) - 10.0);
+            else
+                for (i = 0; i < n; i++)
+                    v[i] = (double)(i % 5) - 1.0; /* long runs of ties, a negative run, zeros */
+            for (i = 0; i < n; i += 7)
+                if (rep != 2)
+                    v[i] = (i / 7) % 2 ? -0.0 : 0.0;
+            assert_int_equal(cva_value_order(v, n, NULL, NULL, a, NULL) >= 0, 1);
+            for (f = 0; f < 3; f++) {
+                cva_tiers_opts o, so;
+                double g1, g2, sh1[5], sh2[5];
+                cva_whale_stats w1, w2;
+                int st1, st2;
+                cva_tiers_opts_init_defaults(&o, sizeof o);
+                o.flags = flags[f];
+                so = o;
+                so.flags |= CVA_TIERS_PRESORTED;
+                st1 = cva_gini(v, n, &o, &g1, NULL);
+                st2 = cva_gini(a, n, &so, &g2, NULL);
+                assert_int_equal(st2, st1);
+                assert_memory_equal(&g1, &g2, sizeof g1);
+                for (k = 0; k < 3; k++) {
+                    st1 = cva_lorenz(v, n, &o, npt[k], p1, l1, NULL);
+                    st2 = cva_lorenz(a, n, &so, npt[k], p2, l2, NULL);
+                    assert_int_equal(st2, st1);
+                    assert_memory_equal(l1, l2, npt[k] * sizeof(double));
+                    assert_memory_equal(p1, p2, npt[k] * sizeof(double));
+                }
+                st1 = cva_top_share(v, n, ps, 5, &o, sh1, NULL);
+                st2 = cva_top_share(a, n, ps, 5, &so, sh2, NULL);
+                assert_int_equal(st2, st1);
+                assert_memory_equal(sh1, sh2, sizeof sh1);
+                /* stats only (fused) against the pass that also fills cum */
+                st1 = cva_whale_curve(a, n, &so, cum, NULL, &w1, NULL);
+                st2 = cva_whale_curve(a, n, &so, NULL, NULL, &w2, NULL);
+                assert_int_equal(st2, st1);
+                assert_memory_equal(&w1, &w2, sizeof w1);
+                st2 = cva_whale_curve(v, n, &o, NULL, NULL, &w2, NULL);
+                assert_int_equal(st2, st1);
+                assert_memory_equal(&w1, &w2, sizeof w1);
+            }
+        }
+    /* failed checks: the specific error and index, outputs untouched */
+    {
+        enum { N = 64 };
+        /* case 0: last value above the one before it (index N-1);
+           1: NaN last; 2: a disorder at index 3 and +inf last (the non-finite
+           value is reported first, as without the fusion); 3: disorder at index 1 */
+        static const int64_t want_index[4] = {N - 1, N - 1, N - 1, 1};
+        static const cva_status want_status[4] = {CVA_E_BADARG, CVA_E_NONFINITE, CVA_E_NONFINITE, CVA_E_BADARG};
+        size_t c;
+        for (c = 0; c < 4; c++) {
+            double x[N], g = 12345.0, sh[5], lp[1001], ll[1001];
+            cva_whale_stats ws;
+            cva_tiers_opts so;
+            cva_diag d;
+            for (i = 0; i < N; i++)
+                x[i] = 100.0 - 3.0 * (double)i; /* descending, with negatives */
+            if (c == 0)
+                x[N - 1] = x[N - 2] + 0.5;
+            else if (c == 1)
+                x[N - 1] = (double)NAN;
+            else if (c == 2) {
+                x[3] = x[2] + 1.0;
+                x[N - 1] = (double)INFINITY;
+            } else
+                x[1] = x[0] + 1.0;
+            for (k = 0; k < 5; k++)
+                sh[k] = 12345.0;
+            for (k = 0; k < 1001; k++)
+                lp[k] = ll[k] = 12345.0;
+            memset(&ws, 0x5a, sizeof ws);
+            cva_tiers_opts_init_defaults(&so, sizeof so);
+            so.flags = CVA_TIERS_PRESORTED;
+            for (f = 0; f < 4; f++) {
+                cva_status st;
+                cva_diag_init(&d, sizeof d);
+                st = f == 0   ? cva_gini(x, N, &so, &g, &d)
+                     : f == 1 ? cva_lorenz(x, N, &so, 1001, lp, ll, &d)
+                     : f == 2 ? cva_top_share(x, N, ps, 5, &so, sh, &d)
+                              : cva_whale_curve(x, N, &so, NULL, NULL, &ws, &d);
+                assert_int_equal(st, want_status[c]);
+                assert_int_equal(d.index, want_index[c]);
+                if (want_status[c] == CVA_E_BADARG)
+                    assert_int_equal(d.option, CVA_OPT_TIERS_FLAGS);
+            }
+            cva_assert_same(g, 12345.0);
+            for (k = 0; k < 5; k++)
+                cva_assert_same(sh[k], 12345.0);
+            for (k = 0; k < 1001; k++) {
+                cva_assert_same(lp[k], 12345.0);
+                cva_assert_same(ll[k], 12345.0);
+            }
+            {
+                cva_whale_stats z;
+                memset(&z, 0x5a, sizeof z);
+                assert_memory_equal(&ws, &z, sizeof z);
+            }
+        }
+    }
+    free(v);
+    free(a);
+    free(cum);
+    free(l1);
+    free(l2);
+    free(p1);
+    free(p2);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Large columns, caller workspace                                          */
 
@@ -1038,7 +1177,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(spec_vectors),           cmocka_unit_test(random_vs_reference),
-        cmocka_unit_test(values_only_ranking),    cmocka_unit_test(large_and_workspace),
+        cmocka_unit_test(values_only_ranking),    cmocka_unit_test(presorted_fused),
+        cmocka_unit_test(large_and_workspace),
         cmocka_unit_test(classes_vs_reference),   cmocka_unit_test(classes_hand),
         cmocka_unit_test(edge_cases),             cmocka_unit_test(profit_and_diagnostics),
         cmocka_unit_test(allocator),

@@ -89,7 +89,12 @@ enum cva_tiers_flag {
                                            #CVA_OPT_TIERS_FLAGS): no sort, no allocation; the ranking is
                                            the array order. E.g. the @p sorted output of
                                            cva_value_order() for cva_gini(), cva_lorenz(),
-                                           cva_top_share() and cva_whale_curve(). */
+                                           cva_top_share() and cva_whale_curve(). Without a caller
+                                           order, cva_gini(), cva_lorenz() (up to 1025 points),
+                                           cva_top_share() (up to 32 fractions) and cva_whale_curve()
+                                           (stats only) check in their figure pass, so they read the
+                                           array once; the errors are the same and a failed check
+                                           writes no output. */
 };
 
 /** @brief Option ids reported in cva_diag::option. */
