@@ -997,7 +997,10 @@ static void sec_tiers(const cli_study *c, cli_rpt *r)
     cva_whale_stats ws;
     cva_status st;
     char b1[48], b2[48];
-    cli_rsection *sec = cli_rpt_section(r, "tiers", "Value concentration and tiers (whole period)");
+    /* the concentration figures and the seed's claims continue the concentration section
+       (a sub-section on the page, right after the top customers); the tiers follow */
+    cli_rsection *sec = cli_rpt_section_flags(r, "concentration-profit", "Value concentration (whole period)",
+                                              CLI_SEC_SUB);
     cli_rtable *t;
 
     st = study_profit(c, &o, cost, profit);
@@ -1026,6 +1029,8 @@ static void sec_tiers(const cli_study *c, cli_rpt *r)
     if (st >= 0)
         st = cva_pyramid(profit, n, &o, pyr, NULL);
     if (st < 0 || st == CVA_W_EMPTY) {
+        cli_rsection_text(sec, "(not available: %s)", st == CVA_W_EMPTY ? "no customers" : cva_status_name(st));
+        sec = cli_rpt_section(r, "tiers", "Value tiers (whole period)");
         cli_rsection_text(sec, "(not available: %s)", st == CVA_W_EMPTY ? "no customers" : cva_status_name(st));
     } else {
         if (c->sim) {
@@ -1073,7 +1078,7 @@ static void sec_tiers(const cli_study *c, cli_rpt *r)
                               "claim", 100.0 * c->margin, c->margin / (1.0 - c->margin));
             cli_rsection_text(sec, "cannot hold here; it is a bank's figure, with costs mostly fixed per customer.)");
         }
-        cli_rsection_text(sec, "%s", "");
+        sec = cli_rpt_section(r, "tiers", "Value tiers (whole period)");
         t = cli_rsection_table(sec, "tiers", tcols, 6);
         tiers_rows(t, "class", cls, profit, n, cls_codes, 4, bars, bars + 11);
         tiers_rows(t, "grade", grade, profit, n, grade_codes, 3, bars + 4, bars + 15);

@@ -501,20 +501,21 @@ def demo_num(text):
 def t_demo_new_sections(out):
     """The tiers, retention and ladder sections of `cva demo` (issues 10-12)."""
     n = 20000
-    for needle in ("Value concentration and tiers", "share of revenue", "positive-part Gini", "whale curve peak",
+    for needle in ("Value concentration (whole period)", "Value tiers (whole period)", "share of revenue", "positive-part Gini", "whale curve peak",
                    "profit destroyed", "seed claim", "top 20 %: profit / their cost", "bottom 20 %: cost / their",
                    "PLATINUM", "ORDINARY", "MGC", "Retention (cohorts", "sBG alpha", "sBG beta",
                    "Retention what-if (+5 points)", "steady-state change", "25-85 %", "Loyalty ladder",
                    "SUPPORTER", "need referrals or", "from \\ to", "net movement"):
         check(needle in out, "demo report has %r" % needle)
     # the sections come in this order, after the older ones
-    pos = [out.find(t) for t in ("Top 10 customers by revenue", "Value concentration and tiers",
+    pos = [out.find(t) for t in ("Top 10 customers by revenue", "Value concentration (whole period)",
+                                 "Value tiers (whole period)",
                                  "Calibration / holdout split", "Top 10 customers at risk",
                                  "Retention (cohorts", "Loyalty ladder")]
     check(-1 not in pos and pos == sorted(pos), "demo section order %r" % pos)
 
     # ---- tiers: top shares increase; the top-20 % shares agree with the claims table
-    sec = demo_section(out, "Value concentration and tiers (whole period)")
+    sec = demo_section(out, "Value concentration (whole period)") + demo_section(out, "Value tiers (whole period)")
     tops = [l.split() for l in sec if l.strip().startswith("top ") and len(l.split()) == 7]
     rev = [float(t[3]) for t in tops]
     prof = [float(t[5]) for t in tops]
@@ -4245,10 +4246,10 @@ def t_report():
                   "demo page: overview %s as the terminal (%r, %r)" % (label, fig(p, "overview", label), line))
         for label in ("Gini of revenue", "Gini of profit", "positive-part Gini", "total profit"):
             line = next((l for l in out.splitlines() if l.startswith("  " + label + " ")), "")
-            check(fig(p, "tiers", label) == line.split()[len(label.split())],
-                  "demo page: %s as the terminal (%r, %r)" % (label, fig(p, "tiers", label), line))
-        tiers = table_rows(p, "tiers")
-        top20 = next((r for r in tiers if r and r[0] == "top 20 %"), None)
+            check(fig(p, "concentration", label) == line.split()[len(label.split())],
+                  "demo page: %s as the terminal (%r, %r)" % (label, fig(p, "concentration", label), line))
+        conc = table_rows(p, "concentration")
+        top20 = next((r for r in conc if r and r[0] == "top 20 %"), None)
         line = next((l for l in out.splitlines() if l.strip().startswith("top 20 %") and len(l.split()) == 7), "")
         check(top20 is not None and top20[1] == " ".join(line.split()[3:5]),
               "demo page: top-20 %% share of revenue as the terminal (%r, %r)" % (top20, line))
@@ -4298,7 +4299,7 @@ def t_report():
             check(fig(p, "overview", "transactions") == str(len(lines) - 1), "small report: every row counted")
             rc, tj, _ = run(["tiers", "--input", src, "--cost-col", "cost", "--stats", "--format", "json"])
             tj = json.loads(tj)
-            prof = fig(p, "tiers", "Gini of profit")
+            prof = fig(p, "concentration", "Gini of profit")
             check(prof == "%.3f" % tj["gini"], "small report: Gini of profit = cva tiers --cost-col (%r, %r)" %
                   (prof, tj["gini"]))
             ids = [r[1] for r in table_rows(p, "concentration") if r and r[0].isdigit()]
@@ -4362,10 +4363,10 @@ def t_report_cdnow():
                                               "--potential-file", grp])
         check(rc == 0, "cdnow: cva tiers --potential peer (%r)" % err)
         tj = json.loads(tj)
-        check(fig(p, "tiers", "Gini of revenue") == "%.3f" % tj["gini"], "cdnow: Gini = cva tiers (%r, %r)" %
-              (fig(p, "tiers", "Gini of revenue"), tj["gini"]))
+        check(fig(p, "concentration", "Gini of revenue") == "%.3f" % tj["gini"], "cdnow: Gini = cva tiers (%r, %r)" %
+              (fig(p, "concentration", "Gini of revenue"), tj["gini"]))
         tiers = table_rows(p, "tiers")
-        top = {r[0]: r[1] for r in tiers if len(r) == 3 and r[0].startswith("top ")}
+        top = {r[0]: r[1] for r in table_rows(p, "concentration") if len(r) == 3 and r[0].startswith("top ")}
         for q, name in (("0.01", "top 1 %"), ("0.2", "top 20 %"), ("0.5", "top 50 %")):
             check(top.get(name) == "%.1f %%" % (100 * tj["top_share"][q]), "cdnow: %s share = cva tiers (%r, %r)" %
                   (name, top.get(name), tj["top_share"][q]))
