@@ -83,10 +83,11 @@ cva_status cva_churn_flags(const double *recency, const uint32_t *n_occ, const d
         return cva__report(diag, CVA_E_OPTION, 8, CVA_OPT_CHURN_IPT_MULTIPLE, -1, 0, "ipt_multiple must be > 0");
     if (!(o.threshold >= 0.0 && o.threshold <= 1.0))
         return cva__report(diag, CVA_E_OPTION, 8, CVA_OPT_CHURN_THRESHOLD, -1, 0, "threshold must be in [0, 1]");
-    if (median_ipt)
-        *median_ipt = CVA_NAN;
-    if (n == 0)
+    if (n == 0) {
+        if (median_ipt)
+            *median_ipt = CVA_NAN;
         return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
+    }
 
     use_ipt = (o.rule == CVA_CHURN_RULE_IPT) || (o.rule == CVA_CHURN_RULE_ALL && n_occ && first_t && last_t);
     use_pa = (o.rule == CVA_CHURN_RULE_P_ALIVE) || (o.rule == CVA_CHURN_RULE_ALL && p_alive);
@@ -170,7 +171,7 @@ cva_status cva_churn_flags(const double *recency, const uint32_t *n_occ, const d
             value_at_risk[i] = clv[i] * (1.0 - p_alive[i]);
         inactive += (uint64_t)out_inactive;
     }
-    if (median_ipt && use_ipt)
-        *median_ipt = median;
+    if (median_ipt) /* written on success only: an error leaves it untouched */
+        *median_ipt = use_ipt ? median : CVA_NAN;
     return cva__report(diag, CVA_OK, 0, 0, -1, inactive, NULL);
 }

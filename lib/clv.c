@@ -206,13 +206,6 @@ cva_status cva_clv(int32_t model, const double *params, const double *gg_params,
     st = cva__btyd_check(model, params, x, t_x, T, n, diag, 4);
     if (st != CVA_OK)
         return st;
-    cva_diag_init(&loc, sizeof loc);
-    st = cva_gg_expected_spend(gg_params, x, m_x, n, out, NULL, &loc);
-    if (st < 0)
-        return relay(diag, &loc, st, 0, GG_ARGS, 7);
-    for (k = 0; k < n; k++)
-        out[k] *= o.margin;
-
     memset(&ca, 0, sizeof ca);
     ca.out = out;
     ca.adaptive = o.steps == 0;
@@ -237,6 +230,17 @@ cva_status cva_clv(int32_t model, const double *params, const double *gg_params,
             return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
         }
     }
+    /* E[M] goes into out only once the blocks are held: a failed allocation
+       leaves out untouched */
+    cva_diag_init(&loc, sizeof loc);
+    st = cva_gg_expected_spend(gg_params, x, m_x, n, out, NULL, &loc);
+    if (st < 0) {
+        cva__free(o.alloc, buf);
+        cva__free(o.alloc, state);
+        return relay(diag, &loc, st, 0, GG_ARGS, 7);
+    }
+    for (k = 0; k < n; k++)
+        out[k] *= o.margin;
     for (i0 = 0; i0 < (size_t)steps && ca.active > 0; i0 += ca.n_t) {
         size_t nb = (size_t)steps - i0 < CVA__EY_MAX_T ? (size_t)steps - i0 : CVA__EY_MAX_T;
         for (k = 0; k < nb; k++) {

@@ -362,6 +362,30 @@ cva_status cva_value_classes(const double *value, const double *potential, const
         cva__free(o.alloc, g);
         return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
     }
+    /* 1. BZ; 2. MVC: the customers that are not BZ and have value > 0 are a
+       prefix of the descending ranking (the values above a threshold), so the
+       MVC are its first min(n_mvc, eligible): one bound, no sort */
+    bz = o.value_kind != CVA_VALUE_REVENUE;
+    n_mvc = cva__tiers_count(o.mvc_share, n);
+    n_mgc = cva__tiers_count(o.mgc_share, n);
+    n_elig = 0;
+    {
+        const double lo = bz && o.bz_threshold > 0.0 ? o.bz_threshold : 0.0; /* eligible: x > 0, x >= thr */
+        const int strict = !(bz && o.bz_threshold > 0.0);
+        for (i = 0; i < n; i++)
+            n_elig += (size_t)(strict ? value[i] > lo : value[i] >= lo);
+    }
+    memset(&B, 0, sizeof B);
+    B.b = n_mvc < n_elig ? n_mvc : n_elig;
+    /* the bound (it may allocate) before potential_out is written: a failure
+       leaves the caller's arrays untouched */
+    st = find_bounds(value, n, &o, &B, 1, diag);
+    if (st != CVA_OK) {
+        if (!potential_out && o.potential != CVA_POT_NONE)
+            cva__free(o.alloc, pot);
+        cva__free(o.alloc, g);
+        return st;
+    }
     switch (o.potential) {
     case CVA_POT_CALLER:
     case CVA_POT_MODEL:
@@ -383,28 +407,6 @@ cva_status cva_value_classes(const double *value, const double *potential, const
     default:
         for (i = 0; pot && i < n; i++)
             pot[i] = CVA_NAN;
-    }
-    /* 1. BZ; 2. MVC: the customers that are not BZ and have value > 0 are a
-       prefix of the descending ranking (the values above a threshold), so the
-       MVC are its first min(n_mvc, eligible): one bound, no sort */
-    bz = o.value_kind != CVA_VALUE_REVENUE;
-    n_mvc = cva__tiers_count(o.mvc_share, n);
-    n_mgc = cva__tiers_count(o.mgc_share, n);
-    n_elig = 0;
-    {
-        const double lo = bz && o.bz_threshold > 0.0 ? o.bz_threshold : 0.0; /* eligible: x > 0, x >= thr */
-        const int strict = !(bz && o.bz_threshold > 0.0);
-        for (i = 0; i < n; i++)
-            n_elig += (size_t)(strict ? value[i] > lo : value[i] >= lo);
-    }
-    memset(&B, 0, sizeof B);
-    B.b = n_mvc < n_elig ? n_mvc : n_elig;
-    st = find_bounds(value, n, &o, &B, 1, diag);
-    if (st != CVA_OK) {
-        if (!potential_out && o.potential != CVA_POT_NONE)
-            cva__free(o.alloc, pot);
-        cva__free(o.alloc, g);
-        return st;
     }
     make_runs(&B, 1, n, &R);
     avx2 = TIERS_AVX2();
@@ -485,6 +487,7 @@ cva_status cva_customer_profit(const double *revenue, const double *cost, const 
 cva_status cva_profit_diagnostics(const double *revenue, const double *cost, size_t n, const cva_tiers_opts *opts,
                                   cva_profit_diag *out, cva_diag *diag)
 {
+    cva_profit_diag res; /* copied to *out on success only: a failure leaves *out untouched */
     cva_tiers_opts o, plain;
     cva__tiers_ranking r;
     cva__ksum tp = {0.0, 0.0}, tc = {0.0, 0.0}, bc = {0.0, 0.0}, br = {0.0, 0.0};
@@ -503,8 +506,9 @@ cva_status cva_profit_diagnostics(const double *revenue, const double *cost, siz
         if (!isfinite(cost[i]))
             return cva__report(diag, CVA_E_NONFINITE, 2, 0, (int64_t)i, 0, "cost is NaN or infinite");
     }
-    out->top_count = (int64_t)cva__tiers_count(o.diag_share, n);
+    res.top_count = (int64_t)cva__tiers_count(o.diag_share, n);
     if (n == 0) {
+        out->top_count = res.top_count;
         out->top_profit_to_cost = CVA_NAN;
         out->bottom_cost_to_revenue = CVA_NAN;
         out->top_revenue_share = CVA_NAN;
@@ -529,7 +533,7 @@ cva_status cva_profit_diagnostics(const double *revenue, const double *cost, siz
         cva__free(o.alloc, pi);
         return st;
     }
-    t = (size_t)out->top_count;
+    t = (size_t)res.top_count;
     for (i = 0; i < t; i++) {
         const uint64_t k = CVA__TIERS_AT(r, i), b = CVA__TIERS_AT(r, n - 1 - i);
         cva__ksum_add(&tp, pi[k]);
@@ -539,21 +543,22 @@ cva_status cva_profit_diagnostics(const double *revenue, const double *cost, siz
     }
     {
         const double c = cva__ksum_value(&tc), rv = cva__ksum_value(&br);
-        out->top_profit_to_cost = cva__tiers_eq(c, 0.0) ? CVA_NAN : cva__ksum_value(&tp) / c;
-        out->bottom_cost_to_revenue = cva__tiers_eq(rv, 0.0) ? CVA_NAN : cva__ksum_value(&bc) / rv;
+        res.top_profit_to_cost = cva__tiers_eq(c, 0.0) ? CVA_NAN : cva__ksum_value(&tp) / c;
+        res.bottom_cost_to_revenue = cva__tiers_eq(rv, 0.0) ? CVA_NAN : cva__ksum_value(&bc) / rv;
     }
-    out->unprofitable_share = (double)neg / (double)n;
+    res.unprofitable_share = (double)neg / (double)n;
     plain = o;
     plain.flags = r.order ? 0 : CVA_TIERS_PRESORTED;
     plain.order = r.order;
-    s1 = cva_top_share(pi, n, &o.diag_share, 1, &plain, &out->top_profit_share, diag);
+    s1 = cva_top_share(pi, n, &o.diag_share, 1, &plain, &res.top_profit_share, diag);
     cva__tiers_rank_free(&r);
     plain.order = NULL;
     plain.flags = 0;
-    s2 = s1 < 0 ? s1 : cva_top_share(revenue, n, &o.diag_share, 1, &plain, &out->top_revenue_share, diag);
+    s2 = s1 < 0 ? s1 : cva_top_share(revenue, n, &o.diag_share, 1, &plain, &res.top_revenue_share, diag);
     cva__free(o.alloc, pi);
     if (s1 < 0 || s2 < 0)
         return s1 < 0 ? s1 : s2;
+    *out = res;
     return cva__report(diag, negative ? CVA_W_NEGATIVE : CVA_OK, 0, 0, -1, 0, NULL);
 }
 

@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "cva_test.h"
+#include "cva_failalloc.h"
 
 #include "cva/churn.h"
 
@@ -292,29 +293,6 @@ static void test_errors(void **state)
     assert_status(cva_clv(CVA_MODEL_BGNBD, BGNBD, GG, NULL, NULL, NULL, NULL, 0, NULL, NULL, &d), CVA_W_EMPTY);
 }
 
-/* Allocator hook: count calls and live blocks, fail the fail_at-th allocation. */
-typedef struct fail_alloc {
-    int calls, fail_at, live;
-} fail_alloc;
-
-static void *fa_alloc(void *user, size_t size)
-{
-    fail_alloc *f = (fail_alloc *)user;
-    f->calls++;
-    if (f->calls == f->fail_at)
-        return NULL;
-    f->live++;
-    return malloc(size);
-}
-
-static void fa_free(void *user, void *p)
-{
-    fail_alloc *f = (fail_alloc *)user;
-    if (p)
-        f->live--;
-    free(p);
-}
-
 /* Every block cva_clv() takes comes from cva_clv_opts::alloc and is given back: the
    per-customer state (steps = 0) and the work buffer (BG/BB) fail with CVA_E_NOMEM,
    the purchase models' caches (BG/NBD n >= 64, Pareto/NBD n >= 256) fall back to the
@@ -343,11 +321,11 @@ static void allocator_and_oom(void **state)
                 tx[i] *= 1.0 - 0.001 * (double)(i % 11); /* distinct (x, t_x), shared (x, T) */
         }
         for (si = 0; si < 2; si++) {
-            fail_alloc f = {0, 0, 0};
-            cva_allocator al = {fa_alloc, fa_free, &f};
+            cva_fa_hook f = {0, 0, 0};
+            cva_allocator al = cva_fa_allocator(&f);
             cva_clv_opts o = mk(STEPS[si], 30.0 / 7.0, 0.01, 1.0);
             cva_status st_ref, st;
-            int k, total, n_nomem = 0;
+            long k, total, n_nomem = 0;
             const int uses_state = STEPS[si] == 0, uses_buf = M[mi].model == CVA_MODEL_BGBB;
             st_ref = cva_clv(M[mi].model, M[mi].params, GG, x, tx, T, m, N, &o, ref, NULL);
             assert_true(st_ref >= 0);
