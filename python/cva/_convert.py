@@ -7,6 +7,7 @@ sequences are copied into one.
 """
 
 import array
+import collections.abc
 import ctypes
 import datetime as _dt
 import math
@@ -536,3 +537,25 @@ def _referrer_numeric(arr):
             out.owner[nan.reshape(-1)] = NO_REF
             return out
     return as_int64(arr, "referrer_id")
+
+
+class FieldMapping(collections.abc.Mapping):
+    """Base of the binding's table-like results (:class:`Summary`, :class:`Predictions`,
+    :class:`Ladder`): a read-only mapping of per-customer columns kept in ``self._fields``,
+    each column also reachable as an attribute."""
+
+    def __getitem__(self, key):
+        return self._fields[key]
+
+    def __iter__(self):
+        return iter(self._fields)
+
+    def __len__(self):
+        return len(self._fields)
+
+    def __getattr__(self, name):
+        fields = self.__dict__.get("_fields")
+        if fields is not None and name in fields:
+            return fields[name]
+        raise AttributeError("%s has no field %r (fields: %s)"
+                             % (type(self).__name__, name, ", ".join(fields or ())))

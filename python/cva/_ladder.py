@@ -125,7 +125,7 @@ def ladder_referrals(customer_id, time, amount, referrer_id, at, customers=None,
     return want, cv.as_uint32(wl, "window").owner, cv.as_uint32(tl, "total").owner
 
 
-class Ladder(collections.abc.Mapping):
+class Ladder(cv.FieldMapping):
     """Result of :func:`ladder`: a read-only mapping of per-customer arrays
     (``customer_id``, ``stage`` (codes 200–205), ``decided_by`` (rule codes),
     ``has_referred``, ``active``, ``n_occ``, ``referrals``), also attributes.
@@ -147,21 +147,6 @@ class Ladder(collections.abc.Mapping):
         self.status = status
         self.stage_names = [STATES[s - _lib.LADDER_PROSPECT] for s in cv.to_list(fields["stage"])]
         self.decided_by_names = [rules[r] for r in cv.to_list(fields["decided_by"])]
-
-    def __getitem__(self, key):
-        return self._fields[key]
-
-    def __iter__(self):
-        return iter(self._fields)
-
-    def __len__(self):
-        return len(self._fields)
-
-    def __getattr__(self, name):
-        fields = self.__dict__.get("_fields")
-        if fields is not None and name in fields:
-            return fields[name]
-        raise AttributeError("Ladder has no field %r" % name)
 
     def to_pandas(self, index: bool = True) -> "pandas.DataFrame":
         """A ``pandas.DataFrame`` with the columns of ``cva ladder``: ``stage`` and

@@ -1,14 +1,13 @@
 """Per-customer predictions as ``cva predict`` writes them: :func:`predict`, :class:`Predictions`."""
 
 import collections
-import collections.abc
 
 from . import _convert as cv
 from ._churn import _BTYD, GammaGamma, clv as _clv, _field
 from ._txn import _bad_arg
 
 
-class Predictions(collections.abc.Mapping):
+class Predictions(cv.FieldMapping):
     """Result of :func:`predict`: a read-only mapping of per-customer arrays with
     the column names of ``cva predict`` (``customer_id``, ``frequency``,
     ``recency``, ``T``, ``p_alive``, ``expected_purchases``, and with a spend
@@ -17,21 +16,6 @@ class Predictions(collections.abc.Mapping):
     def __init__(self, fields, horizon):
         self._fields = fields
         self.horizon = horizon
-
-    def __getitem__(self, key):
-        return self._fields[key]
-
-    def __iter__(self):
-        return iter(self._fields)
-
-    def __len__(self):
-        return len(self._fields)
-
-    def __getattr__(self, name):
-        fields = self.__dict__.get("_fields")
-        if fields is not None and name in fields:
-            return fields[name]
-        raise AttributeError("Predictions has no field %r" % name)
 
     def __repr__(self):
         return "<cva.Predictions: %d customers, horizon %g, fields %s>" % (

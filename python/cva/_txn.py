@@ -57,7 +57,7 @@ def _scalar_time(v, what):
         raise _bad_arg("%s: %s" % (what, e), _errors.E_OPTION, _errors.OptionError, what)
 
 
-class Summary(collections.abc.Mapping):
+class Summary(cv.FieldMapping):
     """Per-customer summary returned by :func:`summarize`.
 
     A read-only mapping from field name to array (numpy arrays when numpy is
@@ -102,22 +102,6 @@ class Summary(collections.abc.Mapping):
         self.calibration_end = calibration_end
         self.obs_end_date = from_days(obs_end) if dates else None
         self.calibration_end_date = from_days(calibration_end) if dates else None
-
-    def __getitem__(self, key):
-        return self._fields[key]
-
-    def __iter__(self):
-        return iter(self._fields)
-
-    def __len__(self):
-        return len(self._fields)
-
-    def __getattr__(self, name):
-        fields = self.__dict__.get("_fields")
-        if fields is not None and name in fields:
-            return fields[name]
-        raise AttributeError("%s has no field %r (fields: %s)"
-                             % (type(self).__name__, name, ", ".join(fields or ())))
 
     def __dir__(self):
         return list(super().__dir__()) + list(self._fields)
