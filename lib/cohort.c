@@ -222,20 +222,6 @@ typedef struct cohort_scan {
     int caller_period;
 } cohort_scan;
 
-static inline size_t ctz64_(uint64_t b) /* b != 0 */
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return (size_t)__builtin_ctzll(b);
-#else
-    size_t c = 0;
-    while (!(b & 1u)) {
-        b >>= 1;
-        c++;
-    }
-    return c;
-#endif
-}
-
 static inline size_t top64_(uint64_t b) /* b != 0: index of the highest set bit */
 {
 #if defined(__GNUC__) || defined(__clang__)
@@ -394,7 +380,7 @@ static int fast_cohorts(const cva_txn_input *in, const cva_txn_opts *o, const co
         b = words == 1 ? &tab[s].v : bitsets + (size_t)(tab[s].v - 1u) * words;
         for (w = 0; w < words && !b[w]; w++)
             ;
-        f = 64 * w + ctz64_(b[w]);
+        f = 64 * w + cva__ctz64(b[w]);
         for (w = words; !b[w - 1]; w--)
             ;
         l = 64 * (w - 1) + top64_(b[w - 1]);
@@ -404,7 +390,7 @@ static int fast_cohorts(const cva_txn_input *in, const cva_txn_opts *o, const co
             for (w = f / 64; w <= l / 64; w++) {
                 uint64_t m = b[w];
                 while (m) {
-                    row[64 * w + ctz64_(m)] += 1.0;
+                    row[64 * w + cva__ctz64(m)] += 1.0;
                     m &= m - 1u;
                 }
             }

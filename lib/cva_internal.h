@@ -37,6 +37,21 @@ cva_status cva__copy_sized(void *dst, size_t dst_size, const void *src, size_t m
 void *cva__alloc(const cva_allocator *a, size_t size);
 void cva__free(const cva_allocator *a, void *p);
 
+/* Index of the lowest set bit of b (b != 0): the bitset walks of select.c and cohort.c. */
+static inline size_t cva__ctz64(uint64_t b)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (size_t)__builtin_ctzll(b);
+#else
+    size_t c = 0;
+    while (!(b & 1u)) {
+        b >>= 1;
+        c++;
+    }
+    return c;
+#endif
+}
+
 /* Neumaier (compensated) summation, used for every money total. */
 typedef struct cva__ksum {
     double s;

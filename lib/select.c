@@ -411,20 +411,6 @@ static uint64_t mix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
-static inline size_t ctz64(uint64_t b) /* b != 0 */
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return (size_t)__builtin_ctzll(b);
-#else
-    size_t c = 0;
-    while (!(b & 1u)) {
-        b >>= 1;
-        c++;
-    }
-    return c;
-#endif
-}
-
 typedef void (*count_fn)(CVA_RFM_COUNT_ARGS);
 typedef void (*count_closed_fn)(CVA_RFM_COUNT_CLOSED_ARGS);
 
@@ -768,7 +754,7 @@ static void sel_block(colsel *c, size_t i, size_t len, size_t nb, count_fn count
     for (e = 0; e < KBLOCK / 64; e++) {
         uint64_t bits = inside[e]; /* most elements are outside every bracket */
         while (bits) {
-            const size_t ie = i + 64 * e + ctz64(bits);
+            const size_t ie = i + 64 * e + cva__ctz64(bits);
             const double x = c->sign * c->v[ie];
             bracket *B;
             size_t bi = 0;
