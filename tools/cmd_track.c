@@ -72,7 +72,7 @@ int cmd_track(int argc, char **argv)
     cli_params pp;
     const char *model_s = NULL, *params_f = NULL;
     int32_t model = 0;
-    int i, rc;
+    int i, rc, unit_given = 0;
     double params[4] = {0, 0, 0, 0};
     day_rec *rec = NULL;
     double *birth = NULL, *bx = NULL, *btx = NULL, *bT = NULL, *tend = NULL, *cum = NULL, *inc = NULL, *act = NULL;
@@ -103,6 +103,8 @@ int cmd_track(int argc, char **argv)
             params_f = v;
             continue;
         }
+        if (strncmp(argv[i], "--time-unit", 11) == 0)
+            unit_given = 1;
         m = cli_input_opt(&o, argc, argv, &i, &err);
         if (m < 0)
             return cli_report(&err);
@@ -122,9 +124,21 @@ int cmd_track(int argc, char **argv)
         model = pp.model;
         memcpy(params, pp.p, sizeof params);
         if (pp.has_unit) {
+            /* the parameters' scale follows their unit: a contradicting --time-unit is an
+               error (as in cva predict), never silently overridden */
             int u = cli_unit_code(pp.time_unit, strlen(pp.time_unit));
-            if (u == CLI_UNIT_DAY || u == CLI_UNIT_WEEK)
-                o.week_unit = u == CLI_UNIT_WEEK;
+            if (u != CLI_UNIT_DAY && u != CLI_UNIT_WEEK) {
+                cli_fail(&err, CLI_EXIT_DATA, "%s: time_unit \"%s\" cannot be tracked (day or week)", params_f,
+                         pp.time_unit);
+                return cli_report(&err);
+            }
+            if (unit_given && (u == CLI_UNIT_WEEK) != (o.week_unit != 0)) {
+                cli_fail(&err, CLI_EXIT_USAGE, "track: --time-unit %s, but %s was fitted in %ss (its rate "
+                         "parameters scale with the time unit)", o.week_unit ? "week" : "day", params_f,
+                         cli_unit_name(u));
+                return cli_report(&err);
+            }
+            o.week_unit = u == CLI_UNIT_WEEK;
         }
     }
     if (!model) {

@@ -1774,6 +1774,15 @@ def t_track():
                      < 1e-9 for i, g in enumerate(got))
         check(inc_ok, "track: incremental = differences of cumulative")
         check("holdout (periods 40-78): actual 1882" in err, "track: holdout totals on stderr (%r)" % err)
+        # a --time-unit that contradicts the parameters' unit is refused, not overridden silently
+        rc, out, err = run(["track", "--params", pf, "--time-unit", "day"] + args)
+        check(rc == 2 and out == "" and "fitted in weeks" in err,
+              "track: --time-unit day with week parameters refused (%d %r)" % (rc, err))
+        pd_ = os.path.join(tmp, "pnbd_fortnight.json")
+        write(pd_, json.dumps({"model": "pnbd", "params": P, "time_unit": "period"}))
+        rc, out, err = run(["track", "--params", pd_] + args)
+        check(rc == 3 and out == "" and "cannot be tracked" in err,
+              "track: a params file in 'period' units refused (%d %r)" % (rc, err))
         rc, out, err = run(["track", "--model", "nbd", "--format", "json"] + args)
         j = json.loads(out) if rc == 0 else {}
         check(rc == 0 and j.get("model") == "nbd" and len(j.get("periods", [])) == 78 and "fitted NBD" in err,
