@@ -174,54 +174,19 @@ static double run_migrate(void *p)
     return (double)m.counts[1][2];
 }
 
-/* The machine's cores are shared: next to the wall-clock median, the median thread
-   CPU time of the same calls (the warm-up call excluded), which contention inflates less. */
-typedef struct cpu_wrap {
-    cva_bench_fn fn;
-    void *payload;
-    unsigned calls;
-    double cpu[4096];
-} cpu_wrap;
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double wrapped(void *p)
-{
-    cpu_wrap *w = (cpu_wrap *)p;
-    double t0 = cpu_now(), v = w->fn(w->payload);
-    if (w->calls < 4096)
-        w->cpu[w->calls] = cpu_now() - t0;
-    w->calls++;
-    return v;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Run one case; returns the median CPU seconds per call. */
 static double run_case(const char *name, cva_bench_fn fn, lctx *c, const cva_bench_params *bp, int *failed)
 {
-    static cpu_wrap w;
+    /* the wall-clock median of the core, and next to it the median thread CPU time of the
+       same calls, which the shared cores' contention inflates less */
+    static cva_bench_cpu_wrap w;
     cva_bench_result r;
-    unsigned m, first;
     double med;
     w.fn = fn;
     w.payload = c;
     w.calls = 0;
-    cva_bench_run(wrapped, NULL, &w, c->n, bp, &r);
-    m = w.calls < 4096 ? w.calls : 4096;
-    first = m > 1 ? 1 : 0;
-    qsort(w.cpu + first, m - first, sizeof(double), cmp_d);
-    m -= first;
-    med = m % 2 ? w.cpu[first + m / 2] : 0.5 * (w.cpu[first + m / 2 - 1] + w.cpu[first + m / 2]);
+    cva_bench_run(cva_bench_cpu_wrapped, NULL, &w, c->n, bp, &r);
+    med = cva_bench_cpu_median(&w);
     printf("case=%s n=%zu seconds=%.6g min=%.6g cpu=%.6g samples=%u cpu_ns_per_customer=%.3g\n", name, c->n,
            r.median_s, r.min_s, med, r.samples, med * 1e9 / (double)c->n);
     fflush(stdout);

@@ -449,47 +449,6 @@ static double b_dert_bgnbd(void *p)
 
 /* ------------------------------------------- CPU time of every timed call */
 
-/* The VM's two cores are shared with other jobs: next to the wall-clock median of
-   the timing core, report the median thread CPU time of the same calls (the warm-up
-   call excluded when there are others), which contention inflates much less. */
-typedef struct cpu_wrap {
-    cva_bench_fn fn;
-    void *payload;
-    unsigned calls;
-    double cpu[4096];
-} cpu_wrap;
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double wrapped(void *p)
-{
-    cpu_wrap *w = (cpu_wrap *)p;
-    double t0 = cpu_now(), v = w->fn(w->payload);
-    if (w->calls < 4096)
-        w->cpu[w->calls] = cpu_now() - t0;
-    w->calls++;
-    return v;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double cpu_median(cpu_wrap *w)
-{
-    unsigned n = w->calls < 4096 ? w->calls : 4096, first = n > 1 ? 1 : 0, m = n - first;
-    double *v = w->cpu + first;
-    qsort(v, m, sizeof *v, cmp_d);
-    return m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
-}
-
 /* ------------------------------------------------------------------ table */
 
 enum { K_FIT = 1, K_PRED = 2, K_BASE = 4 };
@@ -559,7 +518,7 @@ static int near_sim(const cva_model_fit *f, const double *truth, int np, double 
     return 1;
 }
 
-static cpu_wrap g_wrap;
+static cva_bench_cpu_wrap g_wrap;
 
 int main(int argc, char **argv)
 {
@@ -649,10 +608,10 @@ int main(int argc, char **argv)
         g_wrap.fn = b->fn;
         g_wrap.payload = &c;
         g_wrap.calls = 0;
-        ok = cva_bench_run(wrapped, NULL, &g_wrap, c.n, &p1, &r) == 0;
+        ok = cva_bench_run(cva_bench_cpu_wrapped, NULL, &g_wrap, c.n, &p1, &r) == 0;
         med[i] = r.median_s;
         printf("case=%s n=%zu seconds=%.4f min=%.4f cpu=%.4f samples=%u", b->name, c.n, r.median_s, r.min_s,
-               cpu_median(&g_wrap), r.samples);
+               cva_bench_cpu_median(&g_wrap), r.samples);
         if (b->target > 0)
             printf(" target=%.2f met=%s", b->target, r.median_s <= b->target ? "yes" : "no");
         if (b->kind & K_FIT) {

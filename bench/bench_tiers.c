@@ -55,14 +55,6 @@ typedef struct tctx {
     double all_cpu_min; /* thread CPU seconds of the fastest `all` sample (less sensitive to load) */
 } tctx;
 
-static double thread_cpu(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
-        return 0.0;
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void *xmalloc(size_t bytes)
 {
     void *p = malloc(bytes ? bytes : 1);
@@ -129,7 +121,7 @@ static double bench_all(void *pl)
     cva_tiers_opts o, so;
     cva_whale_stats ws;
     int bad = 0;
-    const double cpu0 = thread_cpu();
+    const double cpu0 = cva_bench_thread_cpu();
     cva_tiers_opts_init_defaults(&o, sizeof o);
     o.work = c->work;
     o.work_size = c->work_size;
@@ -144,7 +136,7 @@ static double bench_all(void *pl)
     bad |= cva_grade(c->v, c->n, &o, c->grade, NULL) < 0;
     bad |= cva_value_classes(c->v, NULL, NULL, NULL, c->n, &o, c->cls, NULL, NULL) < 0;
     {
-        const double cpu = thread_cpu() - cpu0;
+        const double cpu = cva_bench_thread_cpu() - cpu0;
         if (c->all_cpu_min <= 0.0 || cpu < c->all_cpu_min)
             c->all_cpu_min = cpu;
     }

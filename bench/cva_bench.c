@@ -32,6 +32,34 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+double cva_bench_thread_cpu(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0.0;
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+double cva_bench_cpu_wrapped(void *wrap)
+{
+    cva_bench_cpu_wrap *w = (cva_bench_cpu_wrap *)wrap;
+    double t0 = cva_bench_thread_cpu(), v = w->fn(w->payload);
+    if (w->calls < CVA_BENCH_CPU_MAX)
+        w->cpu[w->calls] = cva_bench_thread_cpu() - t0;
+    w->calls++;
+    return v;
+}
+
+double cva_bench_cpu_median(cva_bench_cpu_wrap *w)
+{
+    unsigned n = w->calls < CVA_BENCH_CPU_MAX ? w->calls : CVA_BENCH_CPU_MAX, first = n > 1 ? 1 : 0, m = n - first;
+    double *v = w->cpu + first;
+    if (m == 0)
+        return 0.0;
+    qsort(v, m, sizeof *v, cmp_double);
+    return m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+}
+
 static double timed_call(cva_bench_fn fn, cva_bench_init_fn init, void *payload, double *ret)
 {
     double t0;

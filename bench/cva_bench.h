@@ -37,6 +37,24 @@ typedef struct cva_bench_result {
 
 void cva_bench_params_default(cva_bench_params *p);
 double cva_bench_now(void);
+
+/* Thread CPU time of the calling thread in seconds (0 where the clock is missing). On the
+   shared VM contention inflates it much less than the wall time. */
+double cva_bench_thread_cpu(void);
+
+/* Records the thread CPU time of every call of a case: run cva_bench_run() with
+   cva_bench_cpu_wrapped as the function and a wrap (fn, payload, calls = 0) as the payload,
+   then read cva_bench_cpu_median(). */
+#define CVA_BENCH_CPU_MAX 4096
+typedef struct cva_bench_cpu_wrap {
+    cva_bench_fn fn;
+    void *payload;
+    unsigned calls;
+    double cpu[CVA_BENCH_CPU_MAX];
+} cva_bench_cpu_wrap;
+double cva_bench_cpu_wrapped(void *wrap);
+/* Median thread CPU seconds per call, the warm-up call excluded when there are others. */
+double cva_bench_cpu_median(cva_bench_cpu_wrap *w);
 int cva_bench_run(cva_bench_fn fn, cva_bench_init_fn init, void *payload, size_t n_elems,
                   const cva_bench_params *p, cva_bench_result *r);
 
