@@ -76,6 +76,8 @@ size_t cva_sizeof(int32_t struct_id)
         return sizeof(cva_diag);
     case CVA_STRUCT_ALLOCATOR:
         return sizeof(cva_allocator);
+    case CVA_STRUCT_EXECUTOR:
+        return sizeof(cva_executor);
     case CVA_STRUCT_TXN_INPUT:
         return sizeof(cva_txn_input);
     case CVA_STRUCT_TXN_OPTS:

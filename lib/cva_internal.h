@@ -37,6 +37,17 @@ cva_status cva__copy_sized(void *dst, size_t dst_size, const void *src, size_t m
 void *cva__alloc(const cva_allocator *a, size_t size);
 void cva__free(const cva_allocator *a, void *p);
 
+/*
+ * Parallel sections (lib/exec.c). cva__parallel_for runs fn(arg, i, w) for
+ * every i in [0, n_tasks): on the executor when it has two or more workers and
+ * there are two or more tasks, otherwise (or when the executor's run fails) on
+ * the calling thread in order with worker 0. cva__workers is the number of
+ * per-worker scratch slots a section needs (1 without an executor). Split work
+ * by the input only, never by the worker count, so results stay bit-identical.
+ */
+unsigned cva__workers(const cva_executor *ex);
+void cva__parallel_for(const cva_executor *ex, size_t n_tasks, cva_task_fn fn, void *arg);
+
 /* Index of the lowest set bit of b (b != 0): the bitset walks of select.c and cohort.c. */
 static inline size_t cva__ctz64(uint64_t b)
 {

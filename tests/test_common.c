@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "cva_test.h"
+#include "../lib/cva_internal.h"
 
 static void status_table(void **state)
 {
@@ -68,8 +69,95 @@ static void diag_and_sizes(void **state)
     assert_int_equal(cva_sizeof(CVA_STRUCT_TXN_OPTS), sizeof(cva_txn_opts));
     assert_int_equal(cva_sizeof(CVA_STRUCT_TXN_SUMMARY), sizeof(cva_txn_summary));
     assert_int_equal(cva_sizeof(CVA_STRUCT_SIM_OPTS), sizeof(cva_sim_opts));
+    assert_int_equal(cva_sizeof(CVA_STRUCT_EXECUTOR), sizeof(cva_executor));
     assert_int_equal(cva_sizeof(0), 0);
     assert_int_equal(cva_sizeof(9999), 0);
+}
+
+/* cva__parallel_for: each task exactly once, on the executor only when it
+   has two or more workers and there are two or more tasks; the serial rerun
+   when the executor fails. The test executor runs tasks in reverse order
+   and hands out worker indices round-robin. */
+typedef struct exec_log {
+    int calls;       /* run() calls */
+    int fail;        /* run() returns nonzero after running half the tasks */
+    unsigned workers;
+} exec_log;
+
+static int reverse_run(void *ctx, size_t n, cva_task_fn fn, void *arg)
+{
+    exec_log *log = ctx;
+    size_t i, stop = log->fail ? n / 2 : 0;
+    log->calls++;
+    for (i = n; i > stop; i--)
+        fn(arg, i - 1, (unsigned)((n - i) % log->workers));
+    return log->fail;
+}
+
+typedef struct task_counts {
+    int hits[16];
+    unsigned max_worker;
+    size_t order[32];
+    size_t n_order;
+} task_counts;
+
+static void count_task(void *arg, size_t task, unsigned worker)
+{
+    task_counts *c = arg;
+    c->hits[task]++;
+    if (worker > c->max_worker)
+        c->max_worker = worker;
+    c->order[c->n_order++] = task;
+}
+
+static void parallel_for(void **state)
+{
+    exec_log log = {0, 0, 4};
+    cva_executor ex = {reverse_run, &log, 4};
+    cva_executor one = {reverse_run, &log, 1};
+    task_counts c;
+    size_t i;
+    (void)state;
+
+    assert_int_equal(cva__workers(NULL), 1);
+    assert_int_equal(cva__workers(&one), 1);
+    assert_int_equal(cva__workers(&ex), 4);
+
+    /* no executor: in order on worker 0 */
+    memset(&c, 0, sizeof c);
+    cva__parallel_for(NULL, 10, count_task, &c);
+    for (i = 0; i < 10; i++) {
+        assert_int_equal(c.hits[i], 1);
+        assert_int_equal(c.order[i], i);
+    }
+    assert_int_equal(c.max_worker, 0);
+
+    /* one worker or one task: serial, run() never called */
+    memset(&c, 0, sizeof c);
+    cva__parallel_for(&one, 10, count_task, &c);
+    cva__parallel_for(&ex, 1, count_task, &c);
+    cva__parallel_for(&ex, 0, count_task, &c);
+    assert_int_equal(log.calls, 0);
+    assert_int_equal(c.n_order, 11);
+
+    /* the executor runs them: reverse order, workers 0..3 */
+    memset(&c, 0, sizeof c);
+    cva__parallel_for(&ex, 10, count_task, &c);
+    assert_int_equal(log.calls, 1);
+    for (i = 0; i < 10; i++)
+        assert_int_equal(c.hits[i], 1);
+    assert_int_equal(c.order[0], 9);
+    assert_int_equal(c.max_worker, 3);
+
+    /* a failing executor: its partial run, then every task on the caller */
+    memset(&c, 0, sizeof c);
+    log.fail = 1;
+    cva__parallel_for(&ex, 10, count_task, &c);
+    assert_int_equal(log.calls, 2);
+    for (i = 0; i < 10; i++)
+        assert_int_equal(c.hits[i], i >= 5 ? 2 : 1);
+    assert_int_equal(c.order[5], 0);
+    assert_int_equal(c.n_order, 15);
 }
 
 int main(void)
@@ -78,6 +166,7 @@ int main(void)
         cmocka_unit_test(status_table),
         cmocka_unit_test(version),
         cmocka_unit_test(diag_and_sizes),
+        cmocka_unit_test(parallel_for),
     };
     return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }

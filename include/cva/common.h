@@ -198,6 +198,47 @@ typedef struct cva_allocator {
     void *user;
 } cva_allocator;
 
+/**
+ * @brief One task of a parallel section.
+ *
+ * @param arg    the library's argument for the section (opaque to the caller).
+ * @param task   index of the task, in [0, n_tasks).
+ * @param worker index of the worker running it, in [0, ::cva_executor::workers);
+ *               two tasks running at the same time never share a worker index.
+ */
+typedef void (*cva_task_fn)(void *arg, size_t task, unsigned worker);
+
+/**
+ * @brief Caller-supplied executor: the caller's threads run the library's
+ *        tasks (never global; the library never starts a thread).
+ *
+ * A call that accepts an executor (a field `executor` in its options) splits
+ * its work into tasks and hands them to @c run. With no executor, or one with
+ * @c workers below 2, every task runs on the calling thread, in order.
+ *
+ * How the work is split, and the order in which partial results (floating-point
+ * sums among them) are combined, depend only on the input, never on
+ * @c workers or on the schedule: results are bit-identical for every executor.
+ *
+ * Contract of @c run: call `fn(arg, i, w)` exactly once for every `i` in
+ * `[0, n_tasks)`, in any order, on any threads, with a worker index `w` in
+ * `[0, workers)` that no two concurrently running tasks share; return when all
+ * have finished, 0 on success. A nonzero return means the executor could not run
+ * them (it could not start a thread, say): the library then runs every task
+ * again on the calling thread. Library tasks write only their own part of the
+ * output and of the scratch memory of their worker, so a partial run followed by
+ * the rerun gives the same result. @c run is called from the thread that called
+ * the library and must not call back into the same library call.
+ */
+typedef struct cva_executor {
+    /** Runs @p n_tasks tasks as described above; 0 on success. */
+    int (*run)(void *ctx, size_t n_tasks, cva_task_fn fn, void *arg);
+    /** Opaque pointer handed to @c run. */
+    void *ctx;
+    /** Number of workers (threads) @c run uses at most; 0 or 1: serial. */
+    unsigned workers;
+} cva_executor;
+
 /** @brief Identifiers of the public structs, for cva_sizeof(). */
 enum cva_struct_id {
     CVA_STRUCT_DIAG = 1,      /**< ::cva_diag */
@@ -229,7 +270,9 @@ enum cva_struct_id {
     CVA_STRUCT_LADDER_OPTS = 30,            /**< ::cva_ladder_opts */
     CVA_STRUCT_LADDER_INPUT = 31,           /**< ::cva_ladder_input */
     CVA_STRUCT_LADDER_MIGRATION_INPUT = 32, /**< ::cva_ladder_migration_input */
-    CVA_STRUCT_LADDER_MIGRATION = 33        /**< ::cva_ladder_migration */
+    CVA_STRUCT_LADDER_MIGRATION = 33,       /**< ::cva_ladder_migration */
+    /* executor (common.h); numbered from 55 */
+    CVA_STRUCT_EXECUTOR = 55                /**< ::cva_executor */
 };
 
 /**
