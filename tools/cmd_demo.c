@@ -35,6 +35,7 @@ typedef struct demo_ctx {
     double *t, *amount;
     double start, end, cal_end; /* days since 1970-01-01 */
     const char *output, *page;  /* -o (NULL: stdout), --report */
+    const char *transactions;   /* --transactions FILE, or NULL */
 } demo_ctx;
 
 /* the exit code of the error recorded in @p e */
@@ -46,6 +47,7 @@ static int failed(const cli_err *e)
 void cmd_demo_help(void)
 {
     fputs("Usage: cva demo [--customers N] [--seed S] [-o FILE] [--report FILE]\n"
+          "                [--transactions FILE]\n"
           "\n"
           "Simulates a customer base with the BG/NBD purchase process and Gamma-Gamma\n"
           "spend (CDNOW parameters of Fader, Hardie & Lee: r=0.243, alpha=4.414, a=0.793,\n"
@@ -74,6 +76,10 @@ void cmd_demo_help(void)
           "  --seed S        random seed (default 42); the same seed gives the same report\n"
           "  -o FILE         write the report to FILE (default stdout)\n"
           "  --report FILE   write the HTML page to FILE (default cva-demo-report.html)\n"
+          "  --transactions FILE  also write the simulated transactions as CSV\n"
+          "                  (customer_id,date,amount; one row per purchase, dates as\n"
+          "                  YYYY-MM-DD, amounts in cents): a sample export to try the\n"
+          "                  other commands and the tutorials on\n"
           "  -q, --quiet     no notes on stderr\n",
           stdout);
 }
@@ -112,6 +118,14 @@ static int demo_parse(int argc, char **argv, demo_ctx *c, cli_err *err)
             if (m < 0)
                 return failed(err);
             c->output = v;
+            continue;
+        }
+        if ((m = cli_match_opt(argc, argv, &i, "--transactions", &v, err)) != 0) {
+            if (m < 0)
+                return failed(err);
+            if (!*v)
+                return cli_fail(err, CLI_EXIT_USAGE, "option --transactions: expected a file name");
+            c->transactions = v;
             continue;
         }
         if ((m = cli_match_opt(argc, argv, &i, "--report", &v, err)) != 0) {
@@ -188,6 +202,26 @@ static int demo_write(const cli_rpt *r, const char *output, cli_err *err)
     return cli_out_commit(&out, err) ? failed(err) : 0;
 }
 
+/* Write the simulated log as a CSV export (customer_id,date,amount), atomically. 0 or an exit code. */
+static int demo_write_transactions(const demo_ctx *c, cli_err *err)
+{
+    cli_out out;
+    size_t i;
+    char day[16];
+    if (cli_out_open(&out, c->transactions, err))
+        return failed(err);
+    fputs("customer_id,date,amount\n", out.fp);
+    for (i = 0; i < c->n_rows; i++) {
+        cli_format_date(floor(c->t[i]), day);
+        fprintf(out.fp, "%lld,%s,%.2f\n", (long long)c->id[i], day, c->amount[i]);
+    }
+    if (ferror(out.fp)) {
+        cli_out_abort(&out);
+        return cli_fail(err, CLI_EXIT_IO, "cannot write %s", c->transactions);
+    }
+    return cli_out_commit(&out, err) ? failed(err) : 0;
+}
+
 /* Write the page atomically: complete or not at all. 0 or an exit code. */
 static int demo_write_page(const cli_rpt *r, const char *path, cli_err *err)
 {
@@ -217,7 +251,9 @@ int cmd_demo(int argc, char **argv)
     rc = demo_parse(argc, argv, &c, &err);
     if (rc == 1)
         return 0;
-    if (rc == 0 && (rc = demo_simulate(&c, &err)) == 0) {
+    if (rc == 0 && (rc = demo_simulate(&c, &err)) == 0 && c.transactions)
+        rc = demo_write_transactions(&c, &err);
+    if (rc == 0) {
         st.n_rows = c.n_rows;
         st.id = c.id;
         st.t = c.t;
