@@ -155,10 +155,8 @@ static void km_grow(keymap *m)
     free(m->slot);
     m->cap = newcap;
     m->slot = (size_t *)calloc(newcap, sizeof *m->slot);
-    if (!m->slot) {
-        fputs("cva: out of memory\n", stderr);
-        exit(CLI_EXIT_FAIL);
-    }
+    if (!m->slot)
+        cli_out_of_memory(newcap * sizeof *m->slot);
     for (k = 0; k < m->n; k++)
         m->slot[km_find_slot(m, m->pool + m->off[k], m->len[k])] = k + 1;
 }
@@ -491,7 +489,7 @@ static void rungs_free(rungs *g)
 
 static int lib_error(const char *what, cva_status st, const cva_diag *d, cli_err *err)
 {
-    return cli_fail(err, CLI_EXIT_LIB, "%s: %s: %s", what, cva_status_name(st), d->detail ? d->detail : "");
+    return cli_fail(err, st == CVA_E_NOMEM ? CLI_EXIT_FAIL : CLI_EXIT_LIB, "%s: %s: %s", what, cva_status_name(st), d->detail ? d->detail : "");
 }
 
 /* Classify the universe as of the calendar day @p day. */
