@@ -1929,6 +1929,29 @@ def t_model_errors():
         model_bad(tmp, "p_bad_json", "predict", {"p.json": "{\"model\": \"bgnbd\", \"params\": {\"r\": 1,}}",
                                                  "s.csv": S + "1,1,2\n"},
                   ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1"], 3, ["p.json:1:", "not a parameter file"])
+        # parameter files: every message names the line and column (issue 16)
+        model_bad(tmp, "p_json_trailing_comma", "predict", {"p.json": "{\"model\": \"bgnbd\",\n \"params\": {\"r\": 1,}}",
+                                                            "s.csv": S + "1,1,2\n"},
+                  ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1"], 3,
+                  ["p.json:2:20: not a parameter file: expected a string"])
+        model_bad(tmp, "p_json_unknown_model", "predict", {"p.json": "{\"model\": \"xyz\", \"params\": {}}",
+                                                           "s.csv": S + "1,1,2\n"},
+                  ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1"], 3,
+                  ["p.json:1:11: unknown model \"xyz\""])
+        model_bad(tmp, "p_json_duplicate", "predict",
+                  {"p.json": "{\"model\": \"bgnbd\", \"params\": {\"r\": 1,\n \"r\": 2, \"a\": 1, \"b\": 1}}",
+                   "s.csv": S + "1,1,2\n"},
+                  ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1"], 3,
+                  ["p.json:2:2: duplicate parameter \"r\""])
+        model_bad(tmp, "p_json_infinite", "predict",
+                  {"p.json": "{\"model\": \"bgnbd\", \"params\": {\"r\": 1e999}}", "s.csv": S + "1,1,2\n"},
+                  ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1"], 3,
+                  ["p.json:1:36: not a parameter file: expected a finite number"])
+        model_bad(tmp, "summary_ragged", "fit", {"s.csv": S + "1,1,2\n1,1\n"},
+                  ["--model", "bgnbd", "--summary", "@s.csv"], 3, ["s.csv:3:3: row has 2 fields, expected 3"])
+        model_bad(tmp, "summary_dup_column", "fit", {"s.csv": "frequency,recency,T,T\n1,1,2,3\n"},
+                  ["--model", "bgnbd", "--summary", "@s.csv"], 3,
+                  ["s.csv:1:4: column name 'T' appears twice (also column 3)", "--T-col"])
         model_bad(tmp, "p_missing_param", "predict",
                   {"p.json": "{\"model\": \"bgnbd\", \"params\": {\"r\": 1, \"alpha\": 2, \"a\": 0.5}}",
                    "s.csv": S + "1,1,2\n"},
