@@ -386,8 +386,8 @@ static int load_attitudes(const char *path, const cli_txn *tx, universe *u, cli_
             continue; /* blank line */
         for (c = 0; c < ATT_N; c++)
             if (idx[c] >= 0 && (size_t)idx[c] >= r.nf) {
-                rc = cli_fail(err, CLI_EXIT_DATA, "%s:%llu: row has %lu fields, the header has more", path,
-                              (unsigned long long)r.row_line, (unsigned long)r.nf);
+                rc = cli_fail(err, CLI_EXIT_DATA, "%s:%llu:%lu: row has %lu fields, the header has more", path,
+                              (unsigned long long)r.row_line, (unsigned long)r.nf + 1, (unsigned long)r.nf);
                 goto out;
             }
         csv_field_trim(&r.f[idx[ATT_ID]], &p, &len);

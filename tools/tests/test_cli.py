@@ -1011,7 +1011,7 @@ def t_rfm_segments():
             "reserved": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\nOthers,1,5,1,5,1,5\n", 3, ["reserved"]),
             "empty_label": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\n,1,5,1,5,1,5\n", 3, ["empty label"]),
             "no_rules": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\n", 3, ["no rules"]),
-            "ragged": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\nA,1,5\n", 3, ["seg.csv:2:", "3 fields"]),
+            "ragged": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\nA,1,5\n", 3, ["seg.csv:2:4:", "3 fields"]),
             "empty": ("", 3, ["empty segment file"]),
         }
         for name, (content, code, needles) in bad.items():
@@ -1915,6 +1915,10 @@ def t_model_errors():
                   3, ["c.csv:1:3:", "survivors increase"])
         model_bad(tmp, "sbg_gap", "fit", {"c.csv": "period_0,period_1,period_2\n100,,50\n"},
                   ["--model", "sbg", "--summary", "@c.csv"], 3, ["c.csv:2:3:", "after an empty cell"])
+        model_bad(tmp, "sbg_ragged", "fit", {"c.csv": "period_0,period_1\n100,80,70\n"},
+                  ["--model", "sbg", "--summary", "@c.csv"], 3, ["c.csv:2:3: row has 3 fields, expected 2"])
+        model_bad(tmp, "sbg_dup_period", "fit", {"c.csv": "period_0,period_1,period_1\n100,80,70\n"},
+                  ["--model", "sbg", "--summary", "@c.csv"], 3, ["c.csv:1:3: column period_1 appears twice"])
         model_bad(tmp, "sbg_no_periods", "fit", {"c.csv": "a,b\n1,2\n"}, ["--model", "sbg", "--summary", "@c.csv"],
                   3, ["period_0"])
         model_bad(tmp, "sbg_negative", "fit", {"c.csv": "100,-5\n"}, ["--model", "sbg", "--summary", "@c.csv"],
@@ -3492,6 +3496,7 @@ def t_ladder_errors():
         bad([], 3, ["att.csv:2:2", "bond", "0-4"], "customer_id,bond\n1,2.5\n")
         bad([], 3, ["att.csv:2:2", "not a number"], "customer_id,nps\n1,high\n")
         bad([], 3, ["att.csv:3", "appears twice"], "customer_id,nps\n1,5\n1,6\n")
+        bad([], 3, ["att.csv:2:3: row has 2 fields, the header has more"], "customer_id,nps,sat\n1,5\n")
         bad([], 3, ["unknown column", "score"], "customer_id,score\n1,5\n")
         bad([], 3, ["no column 'customer_id'"], "nps,sat\n1,0.5\n")
         bad(["--active-rule", "coin"], 2, ["unknown rule", "hiatus, ipt, p-alive"])
