@@ -217,6 +217,9 @@ def t_bad_input():
         check(rc == 4, "output under a regular file: exit 4 (%d %r)" % (rc, err))
         rc, _, err = run(["summary", "--input", inp, "-o", tmp])
         check(rc == 4 and "directory" in err, "output is a directory: exit 4")
+        rc, _, err = run(["summary", "--input", tmp, "-o", os.path.join(tmp, "from_dir.csv")])
+        check(rc == 4 and err.startswith("cva: " + tmp + ":") and "directory" in err
+              and not os.path.exists(os.path.join(tmp, "from_dir.csv")), "input is a directory: exit 4 (%d %r)" % (rc, err))
         ro = os.path.join(tmp, "ro")
         os.mkdir(ro)
         os.chmod(ro, 0o555)
