@@ -66,6 +66,13 @@ static void ladder(fz *f)
         return;
     }
     FZ_CHECK(fz_poisoned(traj + (size_t)(steps + 1) * ns, 2 * sizeof traj[0]), "trajectory written past its end");
+    if (!(mode & 16) && isnan(tot)) {
+        for (i = 0; i < ns; i++)
+            fprintf(stderr, "pi0[%zu] = %.17g\n", i, pi0[i]);
+        for (i = 0; i < (size_t)(steps + 1) * ns; i++)
+            fprintf(stderr, "value[%zu] = %.17g\n", i, val[i]);
+        fprintf(stderr, "discount %.17g, status %d\n", disc, (int)st);
+    }
     FZ_CHECK((mode & 16) ? isnan(tot) : !isnan(tot), "total value %g (values given: %d)", tot, !(mode & 16));
     if (stochastic && st == CVA_OK && isfinite(mass) && mass < 1e250) {
         for (k = 0; k <= steps; k++) {
