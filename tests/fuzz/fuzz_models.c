@@ -82,6 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             x[i] = fz_double(&f);
             tx[i] = fz_double(&f);
             T[i] = fz_double(&f);
+            nanrow[i] = isnan(x[i]) && isnan(tx[i]) && isnan(T[i]); /* decoded as a row without a purchase */
         }
     }
     nk = fz_range(&f, 0, MAXK);
@@ -94,8 +95,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         FZ_CHECK(fz_poisoned(pa + n, 2 * sizeof pa[0]), "p_alive written past n");
         for (i = 0; i < n; i++)
-            FZ_CHECK(nanrow[i] ? isnan(pa[i]) : pa[i] >= 0 && pa[i] <= 1, "model %d P(alive)[%zu] = %.17g",
-                     (int)model, i, pa[i]);
+            FZ_CHECK(nanrow[i] ? isnan(pa[i]) : pa[i] >= 0 && pa[i] <= 1,
+                     "model %d P(alive)[%zu] = %.17g (params %.17g %.17g %.17g %.17g, t %.17g, x %.17g t_x %.17g T %.17g)",
+                     (int)model, i, pa[i], p[0], p[1], p[2], p[3], (mode & 1) ? t : 0.0, x[i], tx[i], T[i]);
     }
 
     /* expected transactions */
