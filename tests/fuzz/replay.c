@@ -96,7 +96,8 @@ static long run_path(const char *path)
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_str);
+    if (n > 1)
+        qsort(names, n, sizeof *names, cmp_str);
     for (k = 0; k < n; k++) {
         if (run_file(names[k]) != 0)
             count = -1;
