@@ -9,6 +9,7 @@
  * output element to 0 (include/cva/ladder.h).
  * SPDX-License-Identifier: MIT
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -838,6 +839,40 @@ cva_status cva_ladder_project(const double *transition, size_t n_states, const d
             return cva__report(diag, CVA_E_BADARG, 5, 0, (int64_t)i, 0, "value must be finite");
     }
 
+    {
+        /* Nothing may overflow: bound the mass (its initial sum times the largest row sum to
+           the k-th power) and, with values, the discounted total before anything is written,
+           so that a result beyond the double range is refused instead of returned as Inf/NaN. */
+        double mass = 0.0, g = 1.0, vmax = 0.0, bound = 0.0, d = 1.0, m;
+        for (i = 0; i < S; i++) {
+            mass += pi0[i];
+            if (value && fabs(value[i]) > vmax)
+                vmax = fabs(value[i]);
+            if (!empty[i]) {
+                double sum = 0.0;
+                for (j = 0; j < S; j++)
+                    sum += transition[i * S + j];
+                if (sum > g)
+                    g = sum;
+            }
+        }
+        m = mass;
+        for (k = 0;; k++) {
+            if (!(m <= DBL_MAX / 4))
+                return cva__report(diag, CVA_E_OVERFLOW, 3, 0, -1, 0,
+                                   "the projected mass would exceed the double range (pi0 too large)");
+            if (vmax > 0.0 && m > 0.0) {
+                bound += d * m * vmax;
+                if (!(bound <= DBL_MAX / 4))
+                    return cva__report(diag, CVA_E_OVERFLOW, 5, 0, -1, 0,
+                                       "the discounted value would exceed the double range");
+                d /= 1.0 + discount;
+            }
+            if (k == steps)
+                break;
+            m *= g;
+        }
+    }
     for (i = 0; i < S; i++)
         cur[i] = pi0[i];
     for (k = 0;; k++) {

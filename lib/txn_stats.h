@@ -48,6 +48,16 @@ static inline int64_t clamp_period(double p)
     return i - ((double)i > p);
 }
 
+/* a - b of two period indices as a double: exact when the difference fits in
+   int64, else (caller-supplied indices far apart, e.g. INT64_MAX and -12) the
+   difference of the doubles instead of a signed overflow. */
+static inline double period_diff(int64_t a, int64_t b)
+{
+    if ((b > 0 && a < INT64_MIN + b) || (b < 0 && a > INT64_MAX + b))
+        return (double)a - (double)b;
+    return (double)(a - b);
+}
+
 static inline int64_t period_of(double t, const cva_txn_opts *o)
 {
     return clamp_period((t - o->period_origin) / o->period_length);
@@ -144,8 +154,8 @@ TXN_SHARED_ void write_row(const txn_ctx *c, const cust_acc *a, cva_txn_summary 
                 T = (c->ref_end - a->occ_first) / c->o->time_scale;
             } else {
                 double f = c->o->period_length / c->o->time_scale;
-                tx = (double)(a->last_p - a->first_p) * f;
-                T = (double)(period_of(c->ref_end, c->o) - a->first_p) * f;
+                tx = period_diff(a->last_p, a->first_p) * f;
+                T = period_diff(period_of(c->ref_end, c->o), a->first_p) * f;
             }
             mx = a->n_occ > 1 ? cva__ksum_value(&a->repeat) / x : 0.0;
             since = c->ref_end - a->last_t;

@@ -4,6 +4,8 @@
  * projection against repeated matrix multiplication.
  * SPDX-License-Identifier: MIT
  */
+#include <float.h>
+
 #include "cva_test.h"
 
 #include "cva/ladder.h"
@@ -902,6 +904,38 @@ static void test_projection_absorbing_and_errors(void **state)
     assert_status(cva_ladder_project(NULL, 3, pi0, 2, NULL, 0, traj, NULL, &d), CVA_E_NULLPTR);
 }
 
+/* A result beyond the double range is refused before anything is written (found by the
+   ladder_whatif fuzz target: values of DBL_MAX and a huge discount gave NaN with CVA_OK). */
+static void test_projection_overflow(void **state)
+{
+    double Pm[4] = {0.5, 0.5, 0.25, 0.75};
+    double pi0[2] = {4, 0}, big[2] = {DBL_MAX, DBL_MAX}, v[2] = {1, 2}, traj[2 * 4], total;
+    size_t i;
+    cva_diag d;
+    (void)state;
+    cva_diag_init(&d, sizeof d);
+    for (i = 0; i < 8; i++)
+        traj[i] = -7;
+    total = -7;
+    /* 4 x DBL_MAX at k = 0 already; the total once became NaN as the discount factor underflowed */
+    assert_status(cva_ladder_project(Pm, 2, pi0, 3, big, DBL_MAX, traj, &total, &d), CVA_E_OVERFLOW);
+    assert_int_equal(d.arg, 5);
+    for (i = 0; i < 8; i++)
+        cva_assert_same(traj[i], -7.0);
+    cva_assert_same(total, -7.0);
+    /* a discount near -1 makes (1 + d)^-k explode */
+    assert_status(cva_ladder_project(Pm, 2, pi0, 200, v, -0.999, NULL, &total, &d), CVA_E_OVERFLOW);
+    cva_assert_same(total, -7.0);
+    /* the same without values is fine; so is a short horizon */
+    assert_status(cva_ladder_project(Pm, 2, pi0, 200, NULL, -0.999, NULL, &total, &d), CVA_OK);
+    assert_status(cva_ladder_project(Pm, 2, pi0, 3, v, -0.999, NULL, &total, &d), CVA_OK);
+    assert_true(isfinite(total));
+    /* a mass beyond the double range */
+    pi0[0] = pi0[1] = DBL_MAX;
+    assert_status(cva_ladder_project(Pm, 2, pi0, 1, NULL, 0, traj, NULL, &d), CVA_E_OVERFLOW);
+    assert_int_equal(d.arg, 3);
+}
+
 /* Classification, migration and projection end to end on the migrate output. */
 static void test_migrate_then_project(void **state)
 {
@@ -950,6 +984,7 @@ int main(void)
         cmocka_unit_test(test_migration_errors),
         cmocka_unit_test(test_projection),
         cmocka_unit_test(test_projection_absorbing_and_errors),
+        cmocka_unit_test(test_projection_overflow),
         cmocka_unit_test(test_migrate_then_project),
     };
     return cmocka_run_group_tests_name("ladder", tests, NULL, NULL);

@@ -131,23 +131,44 @@ void cli_quote_field(char *dst, size_t dst_size, const char *s, size_t len)
     dst[o] = '\0';
 }
 
+/* Test hook: with CVA_CLI_FAIL_ALLOC=k in the environment the k-th call of
+   cli_xmalloc/cli_xrealloc fails as if memory were exhausted (the CLI tests'
+   'oom' group walks k over a command's allocations). Unset or 0: no effect. */
+static long fail_alloc_at = -1;
+static long alloc_calls = 0;
+
+static int alloc_fails(void)
+{
+    if (fail_alloc_at < 0) {
+        const char *e = getenv("CVA_CLI_FAIL_ALLOC");
+        fail_alloc_at = e && *e ? strtol(e, NULL, 10) : 0;
+        if (fail_alloc_at < 0)
+            fail_alloc_at = 0;
+    }
+    return fail_alloc_at > 0 && ++alloc_calls == fail_alloc_at;
+}
+
+void cli_out_of_memory(size_t n)
+{
+    /* exit() runs the hook of output.c that removes unfinished output files */
+    fprintf(stderr, "cva: out of memory (a request for %lu bytes failed); free memory, or use a smaller input\n",
+            (unsigned long)n);
+    exit(CLI_EXIT_FAIL);
+}
+
 void *cli_xmalloc(size_t n)
 {
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fputs("cva: out of memory\n", stderr);
-        exit(CLI_EXIT_FAIL);
-    }
+    void *p = alloc_fails() ? NULL : malloc(n ? n : 1);
+    if (!p)
+        cli_out_of_memory(n);
     return p;
 }
 
 void *cli_xrealloc(void *p, size_t n)
 {
-    void *q = realloc(p, n ? n : 1);
-    if (!q) {
-        fputs("cva: out of memory\n", stderr);
-        exit(CLI_EXIT_FAIL);
-    }
+    void *q = alloc_fails() ? NULL : realloc(p, n ? n : 1);
+    if (!q)
+        cli_out_of_memory(n);
     return q;
 }
 

@@ -52,10 +52,15 @@ int cli_utf8_valid(const char *s, size_t len);
 /** Print a field for a message: quoted, at most 40 bytes, control and non-UTF-8 bytes escaped (\xHH). */
 void cli_quote_field(char *dst, size_t dst_size, const char *s, size_t len);
 
-/** Allocation helpers that never return NULL for a non-zero size: they exit(1). */
+/**
+ * Allocation helpers that never return NULL: on failure they call cli_out_of_memory().
+ * Test hook: CVA_CLI_FAIL_ALLOC=k in the environment fails their k-th call.
+ */
 void *cli_xmalloc(size_t n);
 void *cli_xrealloc(void *p, size_t n);
 char *cli_xstrdup(const char *s);
+/** Print "cva: out of memory ..." and exit(1) (unfinished output files are removed at exit). */
+void cli_out_of_memory(size_t n);
 
 /* Option parsing helpers. */
 

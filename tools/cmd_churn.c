@@ -69,7 +69,7 @@ static const char *const col_names[] = {"customer_id", "active", "rule", "p_aliv
 
 static int lib_fail(cli_err *err, const char *what, cva_status st, const cva_diag *dg)
 {
-    return cli_fail(err, CLI_EXIT_LIB, "churn: %s: %s (%s)", what, cva_strerror(st),
+    return cli_fail(err, st == CVA_E_NOMEM ? CLI_EXIT_FAIL : CLI_EXIT_LIB, "churn: %s: %s (%s)", what, cva_strerror(st),
                     dg->detail && *dg->detail ? dg->detail : cva_status_name(st));
 }
 

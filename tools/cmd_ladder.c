@@ -155,10 +155,8 @@ static void km_grow(keymap *m)
     free(m->slot);
     m->cap = newcap;
     m->slot = (size_t *)calloc(newcap, sizeof *m->slot);
-    if (!m->slot) {
-        fputs("cva: out of memory\n", stderr);
-        exit(CLI_EXIT_FAIL);
-    }
+    if (!m->slot)
+        cli_out_of_memory(newcap * sizeof *m->slot);
     for (k = 0; k < m->n; k++)
         m->slot[km_find_slot(m, m->pool + m->off[k], m->len[k])] = k + 1;
 }
@@ -388,8 +386,8 @@ static int load_attitudes(const char *path, const cli_txn *tx, universe *u, cli_
             continue; /* blank line */
         for (c = 0; c < ATT_N; c++)
             if (idx[c] >= 0 && (size_t)idx[c] >= r.nf) {
-                rc = cli_fail(err, CLI_EXIT_DATA, "%s:%llu: row has %lu fields, the header has more", path,
-                              (unsigned long long)r.row_line, (unsigned long)r.nf);
+                rc = cli_fail(err, CLI_EXIT_DATA, "%s:%llu:%lu: row has %lu fields, the header has more", path,
+                              (unsigned long long)r.row_line, (unsigned long)r.nf + 1, (unsigned long)r.nf);
                 goto out;
             }
         csv_field_trim(&r.f[idx[ATT_ID]], &p, &len);
@@ -491,7 +489,7 @@ static void rungs_free(rungs *g)
 
 static int lib_error(const char *what, cva_status st, const cva_diag *d, cli_err *err)
 {
-    return cli_fail(err, CLI_EXIT_LIB, "%s: %s: %s", what, cva_status_name(st), d->detail ? d->detail : "");
+    return cli_fail(err, st == CVA_E_NOMEM ? CLI_EXIT_FAIL : CLI_EXIT_LIB, "%s: %s: %s", what, cva_status_name(st), d->detail ? d->detail : "");
 }
 
 /* Classify the universe as of the calendar day @p day. */

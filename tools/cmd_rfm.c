@@ -296,8 +296,8 @@ static void result_free(rfm_result *res)
 
 static int lib_error(cli_err *err, const char *what, cva_status st, const cva_diag *d)
 {
-    return cli_fail(err, CLI_EXIT_LIB, "%s: library error %s: %s (%s)", what, cva_status_name(st), cva_strerror(st),
-                    d->detail ? d->detail : "");
+    return cli_fail(err, st == CVA_E_NOMEM ? CLI_EXIT_FAIL : CLI_EXIT_LIB, "%s: library error %s: %s (%s)", what, cva_status_name(st),
+                    cva_strerror(st), d->detail ? d->detail : "");
 }
 
 static int compute(const rfm_args *a, const cli_summary *s, const cli_segmap *map, double end, rfm_result *res,

@@ -156,7 +156,7 @@ static void warn_add(warnset *w, cva_status st, const char *what)
 /* a library error: exit 5 with the status and its detail */
 static int lib_fail(cli_err *err, const char *what, cva_status st, const cva_diag *dg)
 {
-    return cli_fail(err, CLI_EXIT_LIB, "tiers: %s: %s (%s)", what, cva_strerror(st),
+    return cli_fail(err, st == CVA_E_NOMEM ? CLI_EXIT_FAIL : CLI_EXIT_LIB, "tiers: %s: %s (%s)", what, cva_strerror(st),
                     dg->detail && *dg->detail ? dg->detail : cva_status_name(st));
 }
 

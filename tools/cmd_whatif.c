@@ -397,7 +397,7 @@ static void write_model(FILE *fp, const model_out *m)
 static int model_lib_fail(cli_err *err, const char *what, cva_status st, const cva_diag *dg)
 {
     /* an option of the what-if (discount, the delta) is the user's: usage */
-    int code = st == CVA_E_OPTION || st == CVA_E_NONFINITE ? CLI_EXIT_USAGE : CLI_EXIT_LIB;
+    int code = st == CVA_E_OPTION || st == CVA_E_NONFINITE ? CLI_EXIT_USAGE : st == CVA_E_NOMEM ? CLI_EXIT_FAIL : CLI_EXIT_LIB;
     return cli_fail(err, code, "whatif: --model: %s: %s (%s)", what,
                     dg->detail && *dg->detail ? dg->detail : cva_strerror(st), cva_status_name(st));
 }

@@ -140,7 +140,7 @@ int cli_cohort_table_txn(const cli_input_opts *o, const cli_txn *tx, int calenda
         if (dg.index >= 0)
             return cli_fail(err, CLI_EXIT_DATA, "%s: row %lld: %s", o->input, (long long)dg.index + 1,
                             dg.detail ? dg.detail : cva_strerror(st));
-        return cli_fail(err, st == CVA_E_OPTION || st == CVA_E_OVERFLOW ? CLI_EXIT_USAGE : CLI_EXIT_LIB,
+        return cli_fail(err, st == CVA_E_OPTION || st == CVA_E_OVERFLOW ? CLI_EXIT_USAGE : st == CVA_E_NOMEM ? CLI_EXIT_FAIL : CLI_EXIT_LIB,
                         "cohorts: %s", dg.detail ? dg.detail : cva_strerror(st));
     }
     return 0;

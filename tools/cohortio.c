@@ -96,7 +96,8 @@ int cli_read_cohorts(const char *path, int delim, double **surv, size_t *n_cohor
             csv_field_trim(&r.f[j], &p, &len);
             if (period_col(p, len, &k)) {
                 if (map[k] >= 0) {
-                    rc = cli_fail(err, CLI_EXIT_DATA, "%s:1: column period_%ld appears twice", name, k);
+                    rc = cli_fail(err, CLI_EXIT_DATA, "%s:1:%lu: column period_%ld appears twice (also column %ld)",
+                                  name, (unsigned long)j + 1, k, map[k] + 1);
                     goto out;
                 }
                 map[k] = (long)j;
@@ -114,8 +115,9 @@ int cli_read_cohorts(const char *path, int delim, double **surv, size_t *n_cohor
         size_t row_np = header ? np : r.nf, c;
         int ended = 0;
         if (header && r.nf != hdr_nf) {
-            rc = cli_fail(err, CLI_EXIT_DATA, "%s:%llu: row has %lu fields, expected %lu (as in the header)", name,
-                          (unsigned long long)r.row_line, (unsigned long)r.nf, (unsigned long)hdr_nf);
+            rc = cli_fail(err, CLI_EXIT_DATA, "%s:%llu:%lu: row has %lu fields, expected %lu (as in the header)",
+                          name, (unsigned long long)r.row_line, (unsigned long)(r.nf < hdr_nf ? r.nf : hdr_nf) + 1,
+                          (unsigned long)r.nf, (unsigned long)hdr_nf);
             goto out;
         }
         if (row_np > np) {

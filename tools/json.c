@@ -79,8 +79,10 @@ static int jnumber(jp *p, double *v)
     const char *b = p->s;
     while (p->s < p->e && (strchr("+-.eE", *p->s) || ((unsigned)(unsigned char)*p->s - '0') <= 9))
         p->s++;
-    if (p->s == b || cli_parse_double(b, (size_t)(p->s - b), v) != CLI_NUM_OK)
+    if (p->s == b || cli_parse_double(b, (size_t)(p->s - b), v) != CLI_NUM_OK) {
+        p->s = b; /* the message points at the start of the number */
         return jfail(p, "expected a finite number");
+    }
     return 0;
 }
 
@@ -146,6 +148,19 @@ static int jskip(jp *p, int depth)
     }
 }
 
+/* 1-based line and column (in bytes) of offset @p off of @p buf */
+static void text_pos(const char *buf, size_t off, unsigned long *line, unsigned long *col)
+{
+    size_t k, start = 0;
+    *line = 1;
+    for (k = 0; k < off; k++)
+        if (buf[k] == '\n') {
+            (*line)++;
+            start = k + 1;
+        }
+    *col = (unsigned long)(off - start) + 1;
+}
+
 int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_err *err)
 {
     FILE *fp = fopen(path, "rb");
@@ -155,6 +170,8 @@ int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_e
     int first = 1, have_params = 0, i, np;
     int got[4] = {0, 0, 0, 0};
     char names[4][32], bnames[4][32];
+    size_t name_off[4], bname_off[4]; /* where each name starts, for messages */
+    unsigned long ln, cn;
     int n_names = 0, n_bnames = 0;
     double vals[4];
 
@@ -221,13 +238,15 @@ int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_e
         jws(&p);
         if (strcmp(key, "model") == 0) {
             char mname[32];
+            size_t at = (size_t)(p.s - buf);
             if (jstring(&p, mname, sizeof mname))
                 goto bad;
             out->model = cli_model_from_name(mname);
             if (!out->model) {
+                text_pos(buf, at, &ln, &cn);
                 free(buf);
-                return cli_fail(err, CLI_EXIT_DATA, "%s: unknown model \"%s\" (bgnbd, mbgnbd, pnbd, bgbb, gg, sbg)",
-                                path, mname);
+                return cli_fail(err, CLI_EXIT_DATA, "%s:%lu:%lu: unknown model \"%s\" (bgnbd, mbgnbd, pnbd, bgbb, "
+                                "gg, sbg)", path, ln, cn, mname);
             }
         } else if (strcmp(key, "time_unit") == 0) {
             if (p.s < p.e && *p.s == 'n') {
@@ -271,6 +290,8 @@ int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_e
                     jws(&p);
                 }
                 f2 = 0;
+                if (n_bnames < 4)
+                    bname_off[n_bnames] = (size_t)(p.s - buf);
                 if (jstring(&p, bk, sizeof bk))
                     goto bad;
                 if (n_bnames < 4)
@@ -301,6 +322,8 @@ int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_e
                     jws(&p);
                 }
                 f2 = 0;
+                if (n_names < 4)
+                    name_off[n_names] = (size_t)(p.s - buf);
                 if (jstring(&p, pk, sizeof pk))
                     goto bad;
                 jws(&p);
@@ -313,8 +336,10 @@ int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_e
                 if (jnumber(&p, &v))
                     goto bad;
                 if (n_names == 4) {
+                    text_pos(buf, (size_t)(p.s - buf), &ln, &cn);
                     free(buf);
-                    return cli_fail(err, CLI_EXIT_DATA, "%s: more than four parameters in \"params\"", path);
+                    return cli_fail(err, CLI_EXIT_DATA, "%s:%lu:%lu: more than four parameters in \"params\"", path,
+                                    ln, cn);
                 }
                 snprintf(names[n_names], sizeof names[n_names], "%s", pk);
                 vals[n_names++] = v;
@@ -328,53 +353,64 @@ int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_e
         jfail(&p, "text after the JSON object");
         goto bad;
     }
-    free(buf);
+    /* the checks below name the line and column of a parameter: buf is freed at the end */
+    {
+        int rc = 0;
     if (want_model && out->model && out->model != want_model)
-        return cli_fail(err, CLI_EXIT_DATA, "%s: parameters of model %s, but --model %s", path,
-                        cli_model_name(out->model), cli_model_name(want_model));
-    if (!out->model)
+        rc = cli_fail(err, CLI_EXIT_DATA, "%s: parameters of model %s, but --model %s", path,
+                      cli_model_name(out->model), cli_model_name(want_model));
+    if (!rc && !out->model)
         out->model = want_model;
-    if (!out->model)
-        return cli_fail(err, CLI_EXIT_USAGE, "%s: no \"model\" in the file: give --model", path);
-    if (!have_params)
-        return cli_fail(err, CLI_EXIT_DATA, "%s: no \"params\" object", path);
-    np = cva_model_n_params(out->model);
-    for (i = 0; i < n_names; i++) {
+    if (!rc && !out->model)
+        rc = cli_fail(err, CLI_EXIT_USAGE, "%s: no \"model\" in the file: give --model", path);
+    if (!rc && !have_params)
+        rc = cli_fail(err, CLI_EXIT_DATA, "%s: no \"params\" object", path);
+    np = rc ? 0 : cva_model_n_params(out->model);
+    for (i = 0; !rc && i < n_names; i++) {
         int k, hit = -1;
         for (k = 0; k < np; k++)
             if (strcmp(names[i], cva_model_param_name(out->model, k)) == 0)
                 hit = k;
-        if (hit < 0 || got[hit])
-            return cli_fail(err, CLI_EXIT_DATA, "%s: %s parameter \"%s\" in \"params\"", path,
-                            hit < 0 ? "unknown" : "duplicate", names[i]);
+        if (hit < 0 || got[hit]) {
+            text_pos(buf, name_off[i], &ln, &cn);
+            rc = cli_fail(err, CLI_EXIT_DATA, "%s:%lu:%lu: %s parameter \"%s\" in \"params\"", path, ln, cn,
+                          hit < 0 ? "unknown" : "duplicate", names[i]);
+            break;
+        }
         got[hit] = 1;
         out->p[hit] = vals[i];
+        if (!(vals[i] > 0)) {
+            text_pos(buf, name_off[i], &ln, &cn);
+            rc = cli_fail(err, CLI_EXIT_DATA, "%s:%lu:%lu: parameter %s = %.17g must be > 0", path, ln, cn,
+                          cva_model_param_name(out->model, hit), vals[i]);
+        }
     }
-    for (i = 0; i < n_bnames; i++) {
+    for (i = 0; !rc && i < n_bnames; i++) {
         int k, hit = -1;
         for (k = 0; k < np; k++)
             if (strcmp(bnames[i], cva_model_param_name(out->model, k)) == 0)
                 hit = k;
-        if (hit < 0)
-            return cli_fail(err, CLI_EXIT_DATA, "%s: unknown parameter \"%s\" in \"boundary\"", path, bnames[i]);
+        if (hit < 0) {
+            text_pos(buf, bname_off[i], &ln, &cn);
+            rc = cli_fail(err, CLI_EXIT_DATA, "%s:%lu:%lu: unknown parameter \"%s\" in \"boundary\"", path, ln,
+                          cn, bnames[i]);
+            break;
+        }
         out->boundary |= 1u << hit;
     }
-    for (i = 0; i < np; i++) {
+    for (i = 0; !rc && i < np; i++)
         if (!got[i])
-            return cli_fail(err, CLI_EXIT_DATA, "%s: \"params\" has no \"%s\" (%s needs %d parameters)", path,
-                            cva_model_param_name(out->model, i), cli_model_name(out->model), np);
-        if (!(out->p[i] > 0))
-            return cli_fail(err, CLI_EXIT_DATA, "%s: parameter %s = %.17g must be > 0", path,
-                            cva_model_param_name(out->model, i), out->p[i]);
+            rc = cli_fail(err, CLI_EXIT_DATA, "%s: \"params\" has no \"%s\" (%s needs %d parameters)", path,
+                          cva_model_param_name(out->model, i), cli_model_name(out->model), np);
+    free(buf);
+    return rc;
     }
-    return 0;
 bad:
     {
-        size_t off = (size_t)(p.s - buf), line = 1, k;
-        for (k = 0; k < off && k < n; k++)
-            line += buf[k] == '\n';
+        size_t off = (size_t)(p.s - buf);
+        text_pos(buf, off < n ? off : n, &ln, &cn);
         free(buf);
-        return cli_fail(err, CLI_EXIT_DATA, "%s:%lu: not a parameter file: %s", path, (unsigned long)line,
+        return cli_fail(err, CLI_EXIT_DATA, "%s:%lu:%lu: not a parameter file: %s", path, ln, cn,
                         p.why ? p.why : "bad JSON");
     }
 }

@@ -179,8 +179,9 @@ static int find_col(const csv_reader *r, const char *want, long *found, const ch
             hit = pass == 0 ? (len == strlen(want) && memcmp(p, want, len) == 0) : csv_ieq(p, len, want);
             if (hit) {
                 if (*found >= 0)
-                    return cli_fail(err, CLI_EXIT_DATA, "%s:1: column name '%s' appears twice; use %s with "
-                                    "another name", name, want, scol_opt[scol]);
+                    return cli_fail(err, CLI_EXIT_DATA, "%s:1:%lu: column name '%s' appears twice (also column "
+                                    "%ld); use %s with another name", name, (unsigned long)j + 1, want, *found + 1,
+                                    scol_opt[scol]);
                 *found = (long)j;
             }
         }
@@ -289,7 +290,8 @@ int cli_custdata_from_summary(const char *path, int delim, const char *const *na
                 csv_field_trim(&r.f[j], &p, &len);
                 if (pass == 0 ? (len == 9 && memcmp(p, "time_unit", 9) == 0) : csv_ieq(p, len, "time_unit")) {
                     if (unit_idx >= 0) {
-                        rc = cli_fail(err, CLI_EXIT_DATA, "%s:1: column name 'time_unit' appears twice", name);
+                        rc = cli_fail(err, CLI_EXIT_DATA, "%s:1:%lu: column name 'time_unit' appears twice (also "
+                                      "column %ld)", name, (unsigned long)j + 1, unit_idx + 1);
                         goto out;
                     }
                     unit_idx = (long)j;
@@ -304,8 +306,10 @@ int cli_custdata_from_summary(const char *path, int delim, const char *const *na
     for (st = csv_next(&r); st == CSV_ROW; st = csv_next(&r)) {
         size_t i = d->n;
         if (r.nf != nf) {
-            rc = cli_fail(err, CLI_EXIT_DATA, "%s:%llu: row has %lu fields, expected %lu (as in the header)", name,
-                          (unsigned long long)r.row_line, (unsigned long)r.nf, (unsigned long)nf);
+            /* the column of the first missing (or first extra) field */
+            rc = cli_fail(err, CLI_EXIT_DATA, "%s:%llu:%lu: row has %lu fields, expected %lu (as in the header)", name,
+                          (unsigned long long)r.row_line, (unsigned long)(r.nf < nf ? r.nf : nf) + 1,
+                          (unsigned long)r.nf, (unsigned long)nf);
             goto out;
         }
         if (i == cap) {

@@ -218,7 +218,7 @@ int cli_model_lib_fail(cli_err *err, const char *what, cva_status st, const cva_
         return cli_fail(err, CLI_EXIT_DATA, "%s: parameters outside the model's domain: %s", what, detail);
     if (st == CVA_E_BADARG || st == CVA_E_NONFINITE)
         return cli_fail(err, CLI_EXIT_DATA, "%s: bad input data: %s", what, detail);
-    return cli_fail(err, CLI_EXIT_LIB, "%s: library error %s: %s", what, cva_status_name(st), detail);
+    return cli_fail(err, st == CVA_E_NOMEM ? CLI_EXIT_FAIL : CLI_EXIT_LIB, "%s: library error %s: %s", what, cva_status_name(st), detail);
 }
 
 static int progress_shown = 0;

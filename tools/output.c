@@ -16,38 +16,73 @@
 
 #include "numbers.h"
 
-/* The temporary file to remove if a signal ends the program (one at a time). */
-static volatile sig_atomic_t tmp_active = 0;
-static char tmp_for_signal[4096];
+/* The temporary files to remove if the program ends before committing them:
+   on SIGINT/SIGTERM/SIGHUP (the handler) and on any exit() (an atexit hook:
+   cli_xmalloc's out-of-memory exit among them). A slot is in use while its
+   flag is set; the flag is cleared before the slot's path is reused. */
+#define TMP_SLOTS 8
+static volatile sig_atomic_t tmp_active[TMP_SLOTS];
+static char tmp_path[TMP_SLOTS][4096];
+static int exit_hook_set = 0;
+
+static void remove_tmps(void)
+{
+    int k;
+    for (k = 0; k < TMP_SLOTS; k++)
+        if (tmp_active[k]) {
+            tmp_active[k] = 0;
+            unlink(tmp_path[k]);
+        }
+}
 
 static void on_signal(int sig)
 {
-    if (tmp_active)
-        unlink(tmp_for_signal);
+    remove_tmps();
     signal(sig, SIG_DFL);
     raise(sig);
 }
 
-static void watch_tmp(const char *path)
+static void on_exit_hook(void)
+{
+    remove_tmps();
+}
+
+/* Watch @p path; returns its slot, or -1 when all slots are taken (not watched). */
+static int watch_tmp(const char *path)
 {
     struct sigaction sa;
     size_t n = strlen(path);
-    if (n >= sizeof tmp_for_signal)
-        return;
-    memcpy(tmp_for_signal, path, n + 1);
+    int k;
+    if (n >= sizeof tmp_path[0])
+        return -1;
+    for (k = 0; k < TMP_SLOTS && tmp_active[k]; k++)
+        ;
+    if (k == TMP_SLOTS)
+        return -1;
+    memcpy(tmp_path[k], path, n + 1);
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
-    tmp_active = 1;
+    if (!exit_hook_set && atexit(on_exit_hook) == 0)
+        exit_hook_set = 1;
+    tmp_active[k] = 1;
+    return k;
+}
+
+static void unwatch_tmp(int slot)
+{
+    if (slot >= 0 && slot < TMP_SLOTS)
+        tmp_active[slot] = 0;
 }
 
 int cli_out_open(cli_out *o, const char *path, cli_err *err)
 {
     struct stat sb;
     memset(o, 0, sizeof *o);
+    o->slot = -1;
     if (!path || strcmp(path, "-") == 0) {
         o->fp = stdout;
         o->is_stdout = 1;
@@ -88,7 +123,7 @@ int cli_out_open(cli_out *o, const char *path, cli_err *err)
             o->tmp = NULL;
             return cli_fail(err, CLI_EXIT_IO, "%s: cannot open the output file", path);
         }
-        watch_tmp(o->tmp);
+        o->slot = watch_tmp(o->tmp);
         o->path = cli_xstrdup(path);
     }
     o->vbuf = (char *)cli_xmalloc((size_t)1 << 20);
@@ -102,6 +137,7 @@ static void release(cli_out *o)
     free(o->path);
     free(o->vbuf);
     memset(o, 0, sizeof *o);
+    o->slot = -1;
 }
 
 int cli_out_commit(cli_out *o, cli_err *err)
@@ -135,7 +171,7 @@ int cli_out_commit(cli_out *o, cli_err *err)
             cli_out_abort(o);
             return err->code;
         }
-        tmp_active = 0;
+        unwatch_tmp(o->slot);
     }
     release(o);
     return 0;
@@ -152,8 +188,8 @@ void cli_out_abort(cli_out *o)
         }
     }
     if (o->tmp) {
+        unwatch_tmp(o->slot);
         unlink(o->tmp);
-        tmp_active = 0;
     }
     release(o);
 }

@@ -15,7 +15,9 @@
  * An output destination. A regular file is written to a temporary file in the
  * same directory and renamed over the target by cli_out_commit(); on failure
  * (or SIGINT/SIGTERM/SIGHUP) the temporary file is removed, so the target is
- * either complete or untouched. stdout ("-" or NULL) and non-regular targets
+ * either complete or untouched; the same holds when the program exits without
+ * committing (any exit(), e.g. cli_xmalloc's out-of-memory exit: an atexit hook
+ * removes every temporary file still open). stdout ("-" or NULL) and non-regular targets
  * such as /dev/null are written directly.
  */
 typedef struct cli_out {
@@ -24,6 +26,7 @@ typedef struct cli_out {
     char *path; /**< display name */
     int is_stdout;
     char *vbuf;
+    int slot;   /**< slot of the temporary file in the exit/signal cleanup list, -1 if none */
 } cli_out;
 
 int cli_out_open(cli_out *o, const char *path, cli_err *err);

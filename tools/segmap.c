@@ -146,8 +146,10 @@ int cli_segmap_load(const char *path, int32_t k, cli_segmap *m, cli_err *err)
         size_t len;
         char q[64];
         if (r.nf != (size_t)N_COLS) {
-            rc = cli_fail(err, CLI_EXIT_DATA, "%s:%llu: row has %lu fields, expected %d (%s)", path,
-                          (unsigned long long)r.row_line, (unsigned long)r.nf, (int)N_COLS, header_text);
+            rc = cli_fail(err, CLI_EXIT_DATA, "%s:%llu:%lu: row has %lu fields, expected %d (%s)", path,
+                          (unsigned long long)r.row_line,
+                          (unsigned long)(r.nf < (size_t)N_COLS ? r.nf : (size_t)N_COLS) + 1, (unsigned long)r.nf,
+                          (int)N_COLS, header_text);
             goto out;
         }
         if (m->n_rules == CLI_SEGMAP_MAX_RULES) {

@@ -143,7 +143,7 @@ int cli_summary_run_ids(const cva_txn_input *in, double end, double cal_end, dou
         int has = s->has_cal;
         cli_summary_free(s);
         s->has_cal = has;
-        return cli_fail(err, CLI_EXIT_LIB, "library error %s: %s (%s)", cva_status_name(st), cva_strerror(st),
+        return cli_fail(err, st == CVA_E_NOMEM ? CLI_EXIT_FAIL : CLI_EXIT_LIB, "library error %s: %s (%s)", cva_status_name(st), cva_strerror(st),
                         d.detail ? d.detail : "");
     }
     s->n = out.n_customers;

@@ -415,6 +415,9 @@ CVA_API CVA_NODISCARD cva_status cva_ladder_migrate(const cva_ladder_migration_i
  * @retval CVA_E_BADARG   n_states out of range, a row neither stochastic nor all NaN, pi0
  *                        negative or NaN, or a non-finite value (diag->index).
  * @retval CVA_E_OPTION   @p discount <= −1 or not finite.
+ * @retval CVA_E_OVERFLOW the trajectory or the discounted value would exceed the double range
+ *                        (huge pi0 or values, or a discount near −1 over many steps); nothing is
+ *                        written. Checked by a bound before the projection, O(@p steps).
  */
 CVA_API CVA_NODISCARD cva_status cva_ladder_project(const double *transition, size_t n_states, const double *pi0,
                                                     uint32_t steps, const double *value, double discount,

@@ -7,7 +7,7 @@ Groups: help, cdnow, bad_input, formats, json, text_ids, occasion, stdin, demo,
         rfm_vectors, rfm_random, rfm_segments, rfm_report, rfm_json, rfm_errors, rfm_cdnow,
         fit_cdnow, fit_sbg, predict_values, predict_distribution, track, predict_cdnow, model_errors, units, exports, no_silent,
         online_retail, fit_boundary, whatif, ladder, ladder_migration,
-        ladder_errors, tiers, retention, churn, report, report_cdnow.
+        ladder_errors, tiers, retention, churn, report, report_cdnow, oom.
 Exit status 0 pass, 1 fail, 77 skip (meson convention).
 """
 import csv
@@ -217,6 +217,9 @@ def t_bad_input():
         check(rc == 4, "output under a regular file: exit 4 (%d %r)" % (rc, err))
         rc, _, err = run(["summary", "--input", inp, "-o", tmp])
         check(rc == 4 and "directory" in err, "output is a directory: exit 4")
+        rc, _, err = run(["summary", "--input", tmp, "-o", os.path.join(tmp, "from_dir.csv")])
+        check(rc == 4 and err.startswith("cva: " + tmp + ":") and "directory" in err
+              and not os.path.exists(os.path.join(tmp, "from_dir.csv")), "input is a directory: exit 4 (%d %r)" % (rc, err))
         ro = os.path.join(tmp, "ro")
         os.mkdir(ro)
         os.chmod(ro, 0o555)
@@ -1011,7 +1014,7 @@ def t_rfm_segments():
             "reserved": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\nOthers,1,5,1,5,1,5\n", 3, ["reserved"]),
             "empty_label": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\n,1,5,1,5,1,5\n", 3, ["empty label"]),
             "no_rules": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\n", 3, ["no rules"]),
-            "ragged": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\nA,1,5\n", 3, ["seg.csv:2:", "3 fields"]),
+            "ragged": ("label,r_lo,r_hi,f_lo,f_hi,m_lo,m_hi\nA,1,5\n", 3, ["seg.csv:2:4:", "3 fields"]),
             "empty": ("", 3, ["empty segment file"]),
         }
         for name, (content, code, needles) in bad.items():
@@ -1915,6 +1918,10 @@ def t_model_errors():
                   3, ["c.csv:1:3:", "survivors increase"])
         model_bad(tmp, "sbg_gap", "fit", {"c.csv": "period_0,period_1,period_2\n100,,50\n"},
                   ["--model", "sbg", "--summary", "@c.csv"], 3, ["c.csv:2:3:", "after an empty cell"])
+        model_bad(tmp, "sbg_ragged", "fit", {"c.csv": "period_0,period_1\n100,80,70\n"},
+                  ["--model", "sbg", "--summary", "@c.csv"], 3, ["c.csv:2:3: row has 3 fields, expected 2"])
+        model_bad(tmp, "sbg_dup_period", "fit", {"c.csv": "period_0,period_1,period_1\n100,80,70\n"},
+                  ["--model", "sbg", "--summary", "@c.csv"], 3, ["c.csv:1:3: column period_1 appears twice"])
         model_bad(tmp, "sbg_no_periods", "fit", {"c.csv": "a,b\n1,2\n"}, ["--model", "sbg", "--summary", "@c.csv"],
                   3, ["period_0"])
         model_bad(tmp, "sbg_negative", "fit", {"c.csv": "100,-5\n"}, ["--model", "sbg", "--summary", "@c.csv"],
@@ -1929,6 +1936,29 @@ def t_model_errors():
         model_bad(tmp, "p_bad_json", "predict", {"p.json": "{\"model\": \"bgnbd\", \"params\": {\"r\": 1,}}",
                                                  "s.csv": S + "1,1,2\n"},
                   ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1"], 3, ["p.json:1:", "not a parameter file"])
+        # parameter files: every message names the line and column (issue 16)
+        model_bad(tmp, "p_json_trailing_comma", "predict", {"p.json": "{\"model\": \"bgnbd\",\n \"params\": {\"r\": 1,}}",
+                                                            "s.csv": S + "1,1,2\n"},
+                  ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1"], 3,
+                  ["p.json:2:20: not a parameter file: expected a string"])
+        model_bad(tmp, "p_json_unknown_model", "predict", {"p.json": "{\"model\": \"xyz\", \"params\": {}}",
+                                                           "s.csv": S + "1,1,2\n"},
+                  ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1"], 3,
+                  ["p.json:1:11: unknown model \"xyz\""])
+        model_bad(tmp, "p_json_duplicate", "predict",
+                  {"p.json": "{\"model\": \"bgnbd\", \"params\": {\"r\": 1,\n \"r\": 2, \"a\": 1, \"b\": 1}}",
+                   "s.csv": S + "1,1,2\n"},
+                  ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1"], 3,
+                  ["p.json:2:2: duplicate parameter \"r\""])
+        model_bad(tmp, "p_json_infinite", "predict",
+                  {"p.json": "{\"model\": \"bgnbd\", \"params\": {\"r\": 1e999}}", "s.csv": S + "1,1,2\n"},
+                  ["--params", "@p.json", "--summary", "@s.csv", "--horizon", "1"], 3,
+                  ["p.json:1:36: not a parameter file: expected a finite number"])
+        model_bad(tmp, "summary_ragged", "fit", {"s.csv": S + "1,1,2\n1,1\n"},
+                  ["--model", "bgnbd", "--summary", "@s.csv"], 3, ["s.csv:3:3: row has 2 fields, expected 3"])
+        model_bad(tmp, "summary_dup_column", "fit", {"s.csv": "frequency,recency,T,T\n1,1,2,3\n"},
+                  ["--model", "bgnbd", "--summary", "@s.csv"], 3,
+                  ["s.csv:1:4: column name 'T' appears twice (also column 3)", "--T-col"])
         model_bad(tmp, "p_missing_param", "predict",
                   {"p.json": "{\"model\": \"bgnbd\", \"params\": {\"r\": 1, \"alpha\": 2, \"a\": 0.5}}",
                    "s.csv": S + "1,1,2\n"},
@@ -3469,6 +3499,7 @@ def t_ladder_errors():
         bad([], 3, ["att.csv:2:2", "bond", "0-4"], "customer_id,bond\n1,2.5\n")
         bad([], 3, ["att.csv:2:2", "not a number"], "customer_id,nps\n1,high\n")
         bad([], 3, ["att.csv:3", "appears twice"], "customer_id,nps\n1,5\n1,6\n")
+        bad([], 3, ["att.csv:2:3: row has 2 fields, the header has more"], "customer_id,nps,sat\n1,5\n")
         bad([], 3, ["unknown column", "score"], "customer_id,score\n1,5\n")
         bad([], 3, ["no column 'customer_id'"], "nps,sat\n1,0.5\n")
         bad(["--active-rule", "coin"], 2, ["unknown rule", "hiatus, ipt, p-alive"])
@@ -4408,6 +4439,67 @@ def t_report_cdnow():
             check("Holdout (next" not in text2 and "whole period" in text2, "cdnow: no holdout without a calibration end")
 
 
+def oom_walk(tmp, name, files, args, max_k=600):
+    """Run `cva ARGS -o out` with its k-th CLI allocation failing (CVA_CLI_FAIL_ALLOC=k, the test
+    hook of tools/cli.c), k = 1, 2, ... until the command succeeds. Every failing run must exit 1
+    with the out-of-memory message and leave the directory as it was: no output file, no
+    temporary file, a pre-existing output untouched. Returns the number of failing runs."""
+    d = os.path.join(tmp, name)
+    os.mkdir(d)
+    for fn, content in files.items():
+        write(os.path.join(d, fn), content)
+    outp = os.path.join(d, "out.txt")
+    args = [a.replace("@", d + "/") for a in args]
+    env = dict(os.environ)
+    # the process exits on purpose with its blocks still allocated: not a leak to report
+    env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":")
+    failed = 0
+    for k in range(1, max_k + 1):
+        pre = k % 2 == 0  # every other run with an existing output file
+        if pre:
+            write(outp, "OLD\n")
+        env["CVA_CLI_FAIL_ALLOC"] = str(k)
+        p = subprocess.run([CVA] + args + ["-o", outp], capture_output=True, env=env)
+        err = p.stderr.decode("utf-8", "replace")
+        left = sorted(os.listdir(d))
+        want = sorted(list(files) + (["out.txt"] if pre or p.returncode == 0 else []))
+        if p.returncode == 0:
+            check(left == want, "%s: success at k=%d leaves %s" % (name, k, left))
+            break
+        failed += 1
+        check(p.returncode == 1, "%s: allocation %d fails: exit 1 (got %d, %r)" % (name, k, p.returncode, err))
+        check(any(l.startswith("cva: out of memory") and "free memory" in l for l in err.splitlines()),
+              "%s: allocation %d: out-of-memory message (got %r)" % (name, k, err))
+        check(left == want, "%s: allocation %d: no output or temporary file left (%s)" % (name, k, left))
+        if pre:
+            with open(outp) as f:
+                check(f.read() == "OLD\n", "%s: allocation %d: existing output untouched" % (name, k))
+            os.remove(outp)
+    else:
+        check(False, "%s: still failing after %d allocations" % (name, max_k))
+    check(failed > 0, "%s: the hook failed no allocation" % name)
+    return failed
+
+
+def t_oom():
+    """Out of memory in the CLI: exit 1, a message, never a partial output file (issue 16)."""
+    T = "customer_id,date,amount\n" + "".join("%d,2024-01-%02d,%d.50\n" % (i % 7, 1 + i % 28, i) for i in range(60))
+    S = "customer_id,frequency,recency,T,monetary_value\n" + "".join(
+        "%d,%d,%d,30,%d.25\n" % (i, i % 4, (i % 4) * 5, 10 + i) for i in range(30))
+    P = json.dumps(PAPER)
+    with tempfile.TemporaryDirectory() as tmp:
+        counts = {}
+        counts["summary"] = oom_walk(tmp, "summary", {"t.csv": T}, ["summary", "--input", "@t.csv"])
+        counts["summary-json"] = oom_walk(tmp, "summary_json", {"t.csv": T},
+                                          ["summary", "--input", "@t.csv", "--format", "json"])
+        counts["rfm"] = oom_walk(tmp, "rfm", {"t.csv": T}, ["rfm", "--input", "@t.csv"])
+        counts["tiers"] = oom_walk(tmp, "tiers", {"t.csv": T}, ["tiers", "--input", "@t.csv"])
+        counts["predict"] = oom_walk(tmp, "predict", {"s.csv": S, "p.json": P},
+                                     ["predict", "--params", "@p.json", "--summary", "@s.csv", "--horizon", "4",
+                                      "--time-unit", "week"])
+        print("allocations walked: " + ", ".join("%s %d" % kv for kv in counts.items()))
+
+
 GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats": t_formats, "json": t_json,
           "text_ids": t_text_ids, "occasion": t_occasion, "stdin": t_stdin, "demo": t_demo,
           "rfm_vectors": t_rfm_vectors, "rfm_random": t_rfm_random, "rfm_segments": t_rfm_segments,
@@ -4418,7 +4510,7 @@ GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats":
           "whatif": t_whatif, "whatif_model": t_whatif_model,
           "ladder": t_ladder, "ladder_migration": t_ladder_migration, "ladder_errors": t_ladder_errors,
           "tiers": t_tiers, "retention": t_retention,
-          "churn": t_churn, "report": t_report, "report_cdnow": t_report_cdnow}
+          "churn": t_churn, "report": t_report, "report_cdnow": t_report_cdnow, "oom": t_oom}
 
 
 def main():

@@ -2,10 +2,16 @@
  * Fuzz target for the cva CSV reader, date and number parsers and loader.
  * SPDX-License-Identifier: MIT
  *
- * Built two ways:
+ * Invariants: a refused input gives exit code 2, 3 or 4 (never 1, which
+ * means out of memory) and a message naming the input; a number or date the
+ * parsers accept is finite; a loaded file's summary passes cli_summary_check().
+ *
+ * Built three ways (tests/fuzz/meson.build):
  *  - with -DCVA_LIBFUZZER and -fsanitize=fuzzer: a libFuzzer target
  *    (LLVMFuzzerTestOneInput only);
- *  - normally: a standalone driver that runs seeded random mutations of a few
+ *  - with -DCVA_FUZZ_REPLAY, linked with replay.c: the replay test of the
+ *    committed corpus and regression inputs;
+ *  - normally (fuzz_csv_smoke): a standalone driver that runs seeded random mutations of a few
  *    seed inputs through the same entry point, plus exactness self-checks of
  *    the number/date parsers and printers:
  *        fuzz_csv [--iterations N] [--seed S]
@@ -27,6 +33,7 @@
 #include "input.h"
 #include "numbers.h"
 #include "summary.h"
+#include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -127,6 +134,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             cli_summary_free(&s);
         }
         cli_txn_free(&tx);
+    } else {
+        FZ_CHECK(err.code >= 2 && err.code <= 4, "exit code %d: %s", err.code, err.msg);
+        FZ_CHECK(strncmp(err.msg, "fuzz", 4) == 0, "the message does not name the input: %s", err.msg);
     }
     /* the field parsers on raw bytes */
     {
@@ -134,9 +144,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int64_t iv;
         int canon, ht;
         size_t n = size - 2 > 64 ? 64 : size - 2;
-        (void)cli_parse_double((const char *)data + 2, n, &v);
+        if (cli_parse_double((const char *)data + 2, n, &v) == CLI_NUM_OK)
+            FZ_CHECK(isfinite(v), "parsed number %g", v);
         (void)cli_parse_int64((const char *)data + 2, n, &iv, &canon);
-        (void)cli_parse_date((const char *)data + 2, n, &v, &ht);
+        if (cli_parse_date((const char *)data + 2, n, &v, &ht) == CLI_DATE_OK)
+            FZ_CHECK(isfinite(v), "parsed date %g", v);
         {
             static const char *const fmts[] = {"%m/%d/%Y %H:%M", "%Y%m%d", "%d.%m.%y %H:%M:%S.%f%z", "%%%Y-%m-%dT%H"};
             const char *why;
@@ -168,7 +180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return 0;
 }
 
-#ifndef CVA_LIBFUZZER
+#if !defined(CVA_LIBFUZZER) && !defined(CVA_FUZZ_REPLAY)
 
 static uint64_t rng_state;
 
@@ -545,4 +557,4 @@ int main(int argc, char **argv)
     return 0;
 }
 
-#endif /* CVA_LIBFUZZER */
+#endif /* !CVA_LIBFUZZER && !CVA_FUZZ_REPLAY */

@@ -1,0 +1,190 @@
+/*
+ * Fuzz target: the churn models' likelihood, fit and predictions
+ * (cva_model_loglik, cva_model_fit_btyd, cva_model_p_alive, cva_model_expected,
+ * cva_model_cond_prob_n).
+ * SPDX-License-Identifier: MIT
+ *
+ * The bytes decode to a model id (valid or not), parameters (mostly positive,
+ * sometimes 0, negative, NaN, Inf, huge or tiny), a horizon, per-customer rows
+ * (valid x, t_x, T mostly; sometimes NaN rows, t_x > T, fractional x,
+ * negatives) and the fit's options and struct size.
+ * Invariants:
+ *  - an error leaves the outputs untouched (poison-filled);
+ *  - success: P(alive) and every P(Y = k) are in [0, 1] (or NaN exactly for a
+ *    row without a purchase), the P(Y = k) of a customer sum to at most 1, the
+ *    expected counts are >= 0; the log-likelihood of the discrete BG/BB is <= 0;
+ *  - a fit that returns a status >= 0 has a finite log-likelihood and finite
+ *    parameters > 0, and that log-likelihood equals cva_model_loglik() at the
+ *    estimate (weights 1: rows are not merged into other weights).
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cva/cva.h"
+#include "fuzz_common.h"
+
+#define MAXN 24
+#define MAXK 6
+
+static double param(fz *f)
+{
+    unsigned k = fz_u8(f);
+    if (k < 200)
+        return 0.05 + (double)(k % 40) / 4.0;
+    return fz_double(f);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const int32_t models[] = {CVA_MODEL_BGNBD, CVA_MODEL_MBGNBD, CVA_MODEL_PNBD, CVA_MODEL_BGBB,
+                                     CVA_MODEL_NBD, CVA_MODEL_GG, 0, 99};
+    fz f;
+    unsigned mode;
+    int32_t model;
+    size_t n, i, k, nk;
+    double p[4], x[MAXN], tx[MAXN], T[MAXN], t;
+    double pa[MAXN + 2], ey[MAXN + 2], cp[MAXN * MAXK + 2], ll[MAXN + 2], llsum, grad[4];
+    int nanrow[MAXN];
+    int discrete;
+    cva_status st;
+
+    fz_init(&f, data, size);
+    mode = fz_u8(&f);
+    model = models[fz_u8(&f) % 8];
+    discrete = model == CVA_MODEL_BGBB;
+    for (i = 0; i < 4; i++)
+        p[i] = param(&f);
+    t = (fz_u8(&f) < 230) ? (double)(fz_u8(&f) % 60) / 2.0 : fz_double(&f);
+    n = fz_range(&f, 0, MAXN);
+    for (i = 0; i < n; i++) {
+        unsigned kind = fz_u8(&f);
+        nanrow[i] = 0;
+        if (kind < 220) {
+            /* a valid row */
+            double TT = (double)(fz_u8(&f) % 40) + (discrete ? 0.0 : (double)(fz_u8(&f) % 4) / 4.0);
+            double xx = (double)(fz_u8(&f) % 12), tt;
+            if (discrete) {
+                tt = TT > 0 ? (double)(fz_u8(&f) % ((unsigned)TT + 1)) : 0.0;
+                if (xx > tt)
+                    xx = tt;
+            } else {
+                tt = xx > 0 ? TT * (double)(fz_u8(&f) % 17) / 16.0 : 0.0;
+            }
+            x[i] = xx;
+            tx[i] = tt;
+            T[i] = TT;
+        } else if (kind < 235) {
+            x[i] = tx[i] = T[i] = (double)NAN; /* no purchase */
+            nanrow[i] = 1;
+        } else {
+            x[i] = fz_double(&f);
+            tx[i] = fz_double(&f);
+            T[i] = fz_double(&f);
+            nanrow[i] = isnan(x[i]) && isnan(tx[i]) && isnan(T[i]); /* decoded as a row without a purchase */
+        }
+    }
+    nk = fz_range(&f, 0, MAXK);
+
+    /* P(alive) */
+    fz_poison(pa, sizeof pa);
+    st = cva_model_p_alive(model, p, (mode & 1) ? t : 0.0, x, tx, T, n, pa, NULL);
+    if (st < 0) {
+        FZ_CHECK(fz_poisoned(pa, sizeof pa), "p_alive written on error %d", (int)st);
+    } else {
+        FZ_CHECK(fz_poisoned(pa + n, 2 * sizeof pa[0]), "p_alive written past n");
+        for (i = 0; i < n; i++)
+            FZ_CHECK(nanrow[i] ? isnan(pa[i]) : pa[i] >= 0 && pa[i] <= 1,
+                     "model %d P(alive)[%zu] = %.17g (params %.17g %.17g %.17g %.17g, t %.17g, x %.17g t_x %.17g T %.17g)",
+                     (int)model, i, pa[i], p[0], p[1], p[2], p[3], (mode & 1) ? t : 0.0, x[i], tx[i], T[i]);
+    }
+
+    /* expected transactions */
+    fz_poison(ey, sizeof ey);
+    st = cva_model_expected(model, p, t, x, tx, T, n, ey, NULL);
+    if (st < 0) {
+        FZ_CHECK(fz_poisoned(ey, sizeof ey), "expected written on error %d", (int)st);
+    } else {
+        for (i = 0; i < n; i++)
+            FZ_CHECK(nanrow[i] ? isnan(ey[i]) : ey[i] >= 0 && !isnan(ey[i]), "model %d E[Y][%zu] = %.17g",
+                     (int)model, i, ey[i]);
+    }
+
+    /* conditional P(Y = k) */
+    fz_poison(cp, sizeof cp);
+    st = cva_model_cond_prob_n(model, p, t, x, tx, T, n, nk, cp, NULL);
+    if (st < 0) {
+        FZ_CHECK(fz_poisoned(cp, sizeof cp), "cond_prob_n written on error %d", (int)st);
+    } else {
+        FZ_CHECK(fz_poisoned(cp + n * nk, 2 * sizeof cp[0]), "cond_prob_n written past n * n_k");
+        for (i = 0; i < n; i++) {
+            double s = 0;
+            for (k = 0; k < nk; k++) {
+                double q = cp[i * nk + k];
+                if (nanrow[i]) {
+                    FZ_CHECK(isnan(q), "NaN row with P = %g", q);
+                    continue;
+                }
+                FZ_CHECK(q >= 0 && q <= 1, "model %d P(Y_%zu = %zu) = %.17g (t %g, params %g %g %g %g)", (int)model,
+                         i, k, q, t, p[0], p[1], p[2], p[3]);
+                s += q;
+            }
+            FZ_CHECK(s <= 1.0 + 1e-9, "model %d row %zu: P(Y = k) sum to %.17g", (int)model, i, s);
+        }
+    }
+
+    /* log-likelihood */
+    fz_poison(ll, sizeof ll);
+    fz_poison(grad, sizeof grad);
+    llsum = 12345.0;
+    st = cva_model_loglik(model, p, x, tx, T, n, ll, &llsum, grad, NULL);
+    if (st < 0) {
+        FZ_CHECK(fz_poisoned(ll, sizeof ll) && llsum == 12345.0 && fz_poisoned(grad, sizeof grad),
+                 "loglik written on error %d", (int)st);
+    } else if (discrete) {
+        for (i = 0; i < n; i++)
+            FZ_CHECK(nanrow[i] || !(ll[i] > 1e-12), "BG/BB log-likelihood %.17g > 0", ll[i]);
+    }
+
+    /* a short fit */
+    if ((mode & 6) == 2 && n > 0 && model != CVA_MODEL_GG) {
+        struct {
+            cva_fit_opts o;
+            unsigned char newer[64];
+        } bigfo;
+        cva_model_fit fit;
+        double start[4];
+        memset(&bigfo, 0, sizeof bigfo);
+        cva_fit_opts_init_defaults(&bigfo.o, sizeof bigfo.o);
+        bigfo.o.max_iter = (int32_t)fz_range(&f, 1, 60);
+        bigfo.o.merge_rows = 0;
+        if (mode & 8) {
+            for (i = 0; i < 4; i++)
+                start[i] = param(&f);
+            bigfo.o.start = start;
+        }
+        if (mode & 0x10)
+            bigfo.o.penalty = fz_double(&f);
+        if ((mode & 0x60) == 0x20)
+            bigfo.o.struct_size = (uint32_t)(sizeof bigfo.o + 64);
+        cva_model_fit_init(&fit, sizeof fit);
+        fz_poison(fit.params, sizeof fit.params);
+        st = cva_model_fit_btyd(model, x, tx, T, NULL, n, &bigfo.o, &fit, NULL);
+        if (st < 0) {
+            FZ_CHECK(fz_poisoned(fit.params, sizeof fit.params), "fit params written on error %d", (int)st);
+        } else if (st != CVA_W_EMPTY && st != CVA_W_EXCLUDED) {
+            double l2 = 0;
+            int32_t j, np = cva_model_n_params(model);
+            FZ_CHECK(isfinite(fit.log_likelihood), "fit status %d with log-likelihood %g", (int)st,
+                     fit.log_likelihood);
+            for (j = 0; j < np; j++)
+                FZ_CHECK(isfinite(fit.params[j]) && fit.params[j] > 0, "fitted param %d = %g", (int)j,
+                         fit.params[j]);
+            if (cva_model_loglik(model, fit.params, x, tx, T, n, NULL, &l2, NULL, NULL) >= 0)
+                FZ_CHECK(fabs(l2 - fit.log_likelihood) <= 1e-8 * (1 + fabs(l2)),
+                         "fit log-likelihood %.17g, loglik at the estimate %.17g", fit.log_likelihood, l2);
+        }
+    }
+    return 0;
+}
