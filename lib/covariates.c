@@ -721,7 +721,7 @@ static size_t gather(const cov_groups *g, size_t gi, const double *x, const doub
 /* common set-up of the evaluation entry points */
 static cva_status eval_setup(const double *params, const cva_cov_fit *cfit, const double *x, const double *t_x,
                              const double *T, const double *z, size_t n, cov_form *form, cov_groups *g,
-                             double **work, cva_diag *diag, int32_t arg_x, int32_t arg_z)
+                             double **work, const cva_allocator *al, cva_diag *diag, int32_t arg_x, int32_t arg_z)
 {
     cva_status st = check_cfit(cfit, form, diag, 2);
     int k;
@@ -742,17 +742,17 @@ static cva_status eval_setup(const double *params, const cva_cov_fit *cfit, cons
     st = check_z(x, t_x, T, z, cfit->n_cov, n, diag, arg_z);
     if (st != CVA_OK)
         return st;
-    st = groups_build(NULL, x, t_x, T, z, cfit->n_cov, n, g);
+    st = groups_build(al, x, t_x, T, z, cfit->n_cov, n, g);
     if (st != CVA_OK)
         return cva__report(diag, st, 0, 0, -1, 0, NULL);
     st = check_rows(cfit->model, params, x, t_x, T, n, g->n_skip, diag, arg_x);
     if (st != CVA_OK) {
-        groups_free(NULL, g);
+        groups_free(al, g);
         return st;
     }
-    *work = (double *)cva__alloc(NULL, 4 * (g->n_keep ? g->n_keep : 1) * sizeof **work);
+    *work = (double *)cva__alloc(al, 4 * (g->n_keep ? g->n_keep : 1) * sizeof **work);
     if (!*work) {
-        groups_free(NULL, g);
+        groups_free(al, g);
         return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
     }
     return CVA_OK;
@@ -760,7 +760,7 @@ static cva_status eval_setup(const double *params, const cva_cov_fit *cfit, cons
 
 cva_status cva_cov_loglik(const double *params, const cva_cov_fit *cfit, const double *x, const double *t_x,
                           const double *T, const double *z, size_t n, double *ll, double *ll_sum, double *grad,
-                          cva_diag *diag)
+                          const cva_allocator *alloc, cva_diag *diag)
 {
     cov_form form;
     cov_groups g;
@@ -769,7 +769,7 @@ cva_status cva_cov_loglik(const double *params, const cva_cov_fit *cfit, const d
     cva__ksum acc = {0.0, 0.0};
     size_t gi, q;
     int k, j, nc;
-    cva_status st = eval_setup(params, cfit, x, t_x, T, z, n, &form, &g, &work, diag, 3, 6);
+    cva_status st = eval_setup(params, cfit, x, t_x, T, z, n, &form, &g, &work, alloc, diag, 3, 6);
     if (st == CVA_W_EMPTY) {
         if (ll_sum)
             *ll_sum = CVA_NAN;
@@ -797,8 +797,8 @@ cva_status cva_cov_loglik(const double *params, const cva_cov_fit *cfit, const d
         rows.w = NULL;
         s = cva__btyd_table(cfit->model)->ll(pg, &rows, gg, lo + a);
         if (!isfinite(s)) {
-            cva__free(NULL, work);
-            groups_free(NULL, &g);
+            cva__free(alloc, work);
+            groups_free(alloc, &g);
             return cva__report(diag, CVA_E_DOMAIN, 1, 0, (int64_t)g.order[a], 0,
                                "likelihood not finite at these parameters");
         }
@@ -827,14 +827,14 @@ cva_status cva_cov_loglik(const double *params, const cva_cov_fit *cfit, const d
     }
     st = g.n_skip ? CVA_W_EXCLUDED : (g.n_keep ? CVA_OK : CVA_W_EMPTY);
     q = g.n_skip;
-    cva__free(NULL, work);
-    groups_free(NULL, &g);
+    cva__free(alloc, work);
+    groups_free(alloc, &g);
     return cva__report(diag, st, 0, 0, -1, q, NULL);
 }
 
 cva_status cva_cov_predict(const double *params, const cva_cov_fit *cfit, int32_t quantity, double h,
                            const double *x, const double *t_x, const double *T, const double *z, size_t n,
-                           double *out, cva_diag *diag)
+                           double *out, const cva_allocator *alloc, cva_diag *diag)
 {
     cov_form form;
     cov_groups g;
@@ -845,14 +845,14 @@ cva_status cva_cov_predict(const double *params, const cva_cov_fit *cfit, int32_
         return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "unknown quantity");
     if (isnan(h))
         return cva__report(diag, CVA_E_NONFINITE, 4, 0, -1, 0, "horizon is NaN");
-    st = eval_setup(params, cfit, x, t_x, T, z, n, &form, &g, &work, diag, 5, 8);
+    st = eval_setup(params, cfit, x, t_x, T, z, n, &form, &g, &work, alloc, diag, 5, 8);
     if (st == CVA_W_EMPTY)
         return cva__report(diag, st, 9, 0, -1, 0, NULL);
     if (st != CVA_OK)
         return st;
     if (!out) {
-        cva__free(NULL, work);
-        groups_free(NULL, &g);
+        cva__free(alloc, work);
+        groups_free(alloc, &g);
         return cva__report(diag, CVA_E_NULLPTR, 10, 0, -1, 0, "out is NULL");
     }
     xs = work;
@@ -877,8 +877,8 @@ cva_status cva_cov_predict(const double *params, const cva_cov_fit *cfit, int32_
             int32_t arg = loc.arg;
             if (arg == 2)
                 arg = 1; /* params: the group's are derived from params */
-            cva__free(NULL, work);
-            groups_free(NULL, &g);
+            cva__free(alloc, work);
+            groups_free(alloc, &g);
             return cva__report(diag, st, arg, loc.option, idx, loc.count, loc.detail);
         }
         if (st == CVA_W_SERIES_LIMIT) {
@@ -893,7 +893,7 @@ cva_status cva_cov_predict(const double *params, const cva_cov_fit *cfit, int32_
     if (worst == CVA_OK && g.n_skip)
         worst = CVA_W_EXCLUDED;
     q = worst == CVA_W_SERIES_LIMIT ? n_series : g.n_skip;
-    cva__free(NULL, work);
-    groups_free(NULL, &g);
+    cva__free(alloc, work);
+    groups_free(alloc, &g);
     return cva__report(diag, worst, 0, 0, -1, q, NULL);
 }

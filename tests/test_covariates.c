@@ -7,6 +7,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "cva_test.h"
+#include "cva_failalloc.h"
 
 enum { AP_MAXROWS = 4000, AP_MAXC = 600 };
 
@@ -145,7 +146,7 @@ static void check_published(const published *pb)
         at.gamma_trans[j] = pb->gt[j];
     }
     assert_status(cva_cov_loglik(pb->p, &at, pb->data->x, pb->data->tx, pb->data->T, pb->data->z, pb->data->n, NULL,
-                                 &ll_at, NULL, NULL),
+                                 &ll_at, NULL, NULL, NULL),
                   CVA_OK);
     /* (1) penalised objectives when regularised, else the LL */
     if (pb->lambda > 0.0) {
@@ -273,7 +274,7 @@ static void apparel600_bgnbd(void **state)
             at.gamma_trans[j] = pb->gt[j];
         }
         assert_status(cva_cov_loglik(pb->p, &at, pb->data->x, pb->data->tx, pb->data->T, pb->data->z, pb->data->n,
-                                     NULL, &ll_at, NULL, NULL),
+                                     NULL, &ll_at, NULL, NULL, NULL),
                       CVA_OK);
         print_message("%s: LL %.6f, at the printed point %.6f; r %.5f alpha %.4f trans %.5f %.5f\n", pb->what,
                       fit.log_likelihood, ll_at, fit.params[0], fit.params[1], cf.gamma_trans[0], cf.gamma_trans[1]);
@@ -336,15 +337,15 @@ static void gradient_fd(void **state)
         memcpy(cf.gamma_life, gl, sizeof gl);
         memcpy(cf.gamma_trans, gt, sizeof gt);
         memcpy(p, pp[mi], sizeof p);
-        assert_status(cva_cov_loglik(p, &cf, s_x, s_tx, s_T, s_z, n, NULL, &ll0, g, NULL), CVA_OK);
+        assert_status(cva_cov_loglik(p, &cf, s_x, s_tx, s_T, s_z, n, NULL, &ll0, g, NULL, NULL), CVA_OK);
         for (k = 0; k < 8; k++) {
             double *v = k < 4 ? &p[k] : (k < 6 ? &cf.gamma_life[k - 4] : &cf.gamma_trans[k - 6]);
             const double v0 = *v, h = 1e-5 * (fabs(v0) > 1.0 ? fabs(v0) : 1.0);
             double lp, lm;
             *v = v0 + h;
-            assert_status(cva_cov_loglik(p, &cf, s_x, s_tx, s_T, s_z, n, NULL, &lp, NULL, NULL), CVA_OK);
+            assert_status(cva_cov_loglik(p, &cf, s_x, s_tx, s_T, s_z, n, NULL, &lp, NULL, NULL, NULL), CVA_OK);
             *v = v0 - h;
-            assert_status(cva_cov_loglik(p, &cf, s_x, s_tx, s_T, s_z, n, NULL, &lm, NULL, NULL), CVA_OK);
+            assert_status(cva_cov_loglik(p, &cf, s_x, s_tx, s_T, s_z, n, NULL, &lm, NULL, NULL, NULL), CVA_OK);
             *v = v0;
             cva_assert_close(g[k], (lp - lm) / (2.0 * h), 1e-6, 1e-6);
         }
@@ -370,7 +371,7 @@ static void reduces_to_plain(void **state)
     cva_cov_fit_init(&cf, sizeof cf);
     cf.model = CVA_MODEL_PNBD;
     cf.n_cov = 2;
-    assert_status(cva_cov_loglik(p, &cf, s_x, s_tx, s_T, s_z, n, ll_cov, &s1, NULL, NULL), CVA_OK);
+    assert_status(cva_cov_loglik(p, &cf, s_x, s_tx, s_T, s_z, n, ll_cov, &s1, NULL, NULL, NULL), CVA_OK);
     assert_status(cva_model_loglik(CVA_MODEL_PNBD, p, s_x, s_tx, s_T, n, ll_plain, &s2, NULL, NULL), CVA_OK);
     for (i = 0; i < n; i++)
         cva_assert_close(ll_cov[i], ll_plain[i], 1e-15, 0);
@@ -451,7 +452,7 @@ static void predictions(void **state)
     memcpy(cf.gamma_life, gl, sizeof gl);
     memcpy(cf.gamma_trans, gt, sizeof gt);
     for (qi = 0; qi < 3; qi++) {
-        assert_status(cva_cov_predict(p, &cf, q[qi], h[qi], s_x, s_tx, s_T, s_z, n, out, NULL), CVA_OK);
+        assert_status(cva_cov_predict(p, &cf, q[qi], h[qi], s_x, s_tx, s_T, s_z, n, out, NULL, NULL), CVA_OK);
         for (i = 0; i < n; i++) {
             double pi[4], v;
             assert_status(cva_cov_individual_params(p, &cf, s_z + 2 * i, 1, pi, NULL), CVA_OK);
@@ -486,7 +487,7 @@ static void predictions(void **state)
     s_x[3] = s_tx[3] = s_T[3] = (double)NAN;
     s_z[6] = (double)NAN; /* not read for that row */
     cva_diag_init(&d, sizeof d);
-    assert_status(cva_cov_predict(p, &cf, CVA_COV_P_ALIVE, 0.0, s_x, s_tx, s_T, s_z, n, out, &d), CVA_W_EXCLUDED);
+    assert_status(cva_cov_predict(p, &cf, CVA_COV_P_ALIVE, 0.0, s_x, s_tx, s_T, s_z, n, out, NULL, &d), CVA_W_EXCLUDED);
     assert_int_equal(d.count, 1);
     assert_true(isnan(out[3]));
     assert_true(out[4] > 0.0 && out[4] <= 1.0);
@@ -494,7 +495,7 @@ static void predictions(void **state)
     for (i = 0; i < n; i++)
         out[i] = -7.0;
     s_tx[200] = s_T[200] + 1.0;
-    assert_status(cva_cov_predict(p, &cf, CVA_COV_P_ALIVE, 0.0, s_x, s_tx, s_T, s_z, n, out, &d), CVA_E_BADARG);
+    assert_status(cva_cov_predict(p, &cf, CVA_COV_P_ALIVE, 0.0, s_x, s_tx, s_T, s_z, n, out, NULL, &d), CVA_E_BADARG);
     assert_int_equal(d.index, 200);
     for (i = 0; i < n; i++)
         cva_assert_same(out[i], -7.0);
@@ -568,9 +569,68 @@ static void bad_input(void **state)
     }
     cf.model = CVA_MODEL_SBG;
     cf.n_cov = 2;
-    assert_status(cva_cov_predict(x, &cf, CVA_COV_P_ALIVE, 0.0, x, tx, T, z, 3, z, &d), CVA_E_BADARG);
+    assert_status(cva_cov_predict(x, &cf, CVA_COV_P_ALIVE, 0.0, x, tx, T, z, 3, z, NULL, &d), CVA_E_BADARG);
     cf.model = CVA_MODEL_PNBD;
-    assert_status(cva_cov_predict(T, &cf, 9, 0.0, x, tx, T, z, 3, z, &d), CVA_E_BADARG);
+    assert_status(cva_cov_predict(T, &cf, 9, 0.0, x, tx, T, z, 3, z, NULL, &d), CVA_E_BADARG);
+}
+
+/* Every allocation failure of a fit and of a prediction: CVA_E_NOMEM, outputs untouched,
+   nothing leaked (the caller's allocator gets every block). */
+typedef struct fa_ctx {
+    cva_allocator a;
+    cva_model_fit fit;
+    cva_cov_fit cf;
+    double out[64];
+    size_t n;
+} fa_ctx;
+
+static cva_status fa_fit(void *vc)
+{
+    fa_ctx *c = (fa_ctx *)vc;
+    cva_cov_opts co;
+    cva_fit_opts fo;
+    cva_cov_opts_init_defaults(&co, sizeof co);
+    co.n_cov = 2;
+    cva_fit_opts_init_defaults(&fo, sizeof fo);
+    fo.alloc = &c->a;
+    c->fit.struct_size = sizeof c->fit;
+    c->cf.struct_size = sizeof c->cf;
+    return cva_cov_fit_btyd(CVA_MODEL_PNBD, s_x, s_tx, s_T, s_z, NULL, c->n, &co, &fo, &c->fit, &c->cf, NULL);
+}
+
+static cva_status fa_predict(void *vc)
+{
+    fa_ctx *c = (fa_ctx *)vc;
+    const double p[4] = {0.7, 9.0, 0.6, 14.0};
+    cva_cov_fit cf;
+    cva_cov_fit_init(&cf, sizeof cf);
+    cf.model = CVA_MODEL_PNBD;
+    cf.n_cov = 2;
+    cf.gamma_life[0] = 0.3;
+    cf.gamma_trans[1] = -0.2;
+    return cva_cov_predict(p, &cf, CVA_COV_EXPECTED, 10.0, s_x, s_tx, s_T, s_z, c->n, c->out, &c->a, NULL);
+}
+
+static void nomem(void **state)
+{
+    static fa_ctx c;
+    cva_fa_hook h;
+    cva_fa_region r1[2], r2[1];
+    const double p[4] = {0.7, 9.0, 0.6, 14.0}, gl[2] = {-0.4, 0.6}, gt[2] = {0.5, -0.3};
+    long n_nomem = 0;
+    (void)state;
+    simulate(CVA_MODEL_PNBD, p, gl, gt, 64, 3u);
+    c.n = 64;
+    c.a = cva_fa_allocator(&h);
+    /* everything but struct_size, which the call sets before each attempt */
+    r1[0].p = (char *)&c.fit + sizeof c.fit.struct_size;
+    r1[0].bytes = sizeof c.fit - sizeof c.fit.struct_size;
+    r1[1].p = (char *)&c.cf + sizeof c.cf.struct_size;
+    r1[1].bytes = sizeof c.cf - sizeof c.cf.struct_size;
+    assert_true(cva_fa_walk("cva_cov_fit_btyd", fa_fit, &c, &h, r1, 2, CVA_FA_NOMEM, &n_nomem) > 0);
+    r2[0].p = c.out;
+    r2[0].bytes = sizeof c.out;
+    assert_true(cva_fa_walk("cva_cov_predict", fa_predict, &c, &h, r2, 1, CVA_FA_NOMEM, &n_nomem) > 0);
 }
 
 /* No argument: the tests on simulated data. "apparel": the CLVTools reproductions (exit 77 when
@@ -583,6 +643,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(recovery),
         cmocka_unit_test(predictions),
         cmocka_unit_test(bad_input),
+        cmocka_unit_test(nomem),
     };
     const struct CMUnitTest data_tests[] = {
         cmocka_unit_test(apparel250_pnbd),

@@ -182,6 +182,7 @@ CVA_API CVA_NODISCARD cva_status cva_cov_individual_params(const double *params,
  * @param ll_sum out (may be NULL): Σ LL_i.
  * @param grad   out (may be NULL): 4 + 2·n_cov values: ∂/∂params[0..3], then ∂/∂gamma_life[j],
  *               then ∂/∂gamma_trans[j] (every column, whether or not it enters that process in a fit).
+ * @param alloc  allocator of the grouping scratch (NULL: malloc/free).
  * @param diag   optional.
  * @retval CVA_OK
  * @retval CVA_W_EXCLUDED rows without a purchase (NaN outputs)
@@ -194,7 +195,8 @@ CVA_API CVA_NODISCARD cva_status cva_cov_individual_params(const double *params,
  */
 CVA_API CVA_NODISCARD cva_status cva_cov_loglik(const double *params, const cva_cov_fit *cfit, const double *x,
                                                 const double *t_x, const double *T, const double *z, size_t n,
-                                                double *ll, double *ll_sum, double *grad, cva_diag *diag);
+                                                double *ll, double *ll_sum, double *grad,
+                                                const cva_allocator *alloc, cva_diag *diag);
 
 /** @brief What cva_cov_predict() computes. */
 enum cva_cov_quantity {
@@ -219,6 +221,7 @@ enum cva_cov_quantity {
  * @param z        covariates n × cfit->n_cov.
  * @param n        customers.
  * @param out      out, n values.
+ * @param alloc    allocator of the grouping scratch (NULL: malloc/free).
  * @param diag     optional (diag->index is the caller's row).
  * @retval CVA_OK
  * @retval CVA_W_EXCLUDED
@@ -232,7 +235,8 @@ enum cva_cov_quantity {
  */
 CVA_API CVA_NODISCARD cva_status cva_cov_predict(const double *params, const cva_cov_fit *cfit, int32_t quantity,
                                                  double h, const double *x, const double *t_x, const double *T,
-                                                 const double *z, size_t n, double *out, cva_diag *diag);
+                                                 const double *z, size_t n, double *out,
+                                                 const cva_allocator *alloc, cva_diag *diag);
 
 /** @} */
 

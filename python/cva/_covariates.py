@@ -213,7 +213,7 @@ class CovariateMixin:
         diag = _lib.Diag()
         cf = self._cfit()
         st = _lib.get().cva_cov_predict(self._cparams(), ctypes.byref(cf), quantity, float(h), arrs[0].ptr,
-                                        arrs[1].ptr, arrs[2].ptr, z.ptr, n, out.ptr, ctypes.byref(diag))
+                                        arrs[1].ptr, arrs[2].ptr, z.ptr, n, out.ptr, None, ctypes.byref(diag))
         _churn._check(st, diag, what)
         return _churn._result(out, n, scalar)
 
@@ -274,7 +274,7 @@ class CovariateMixin:
         diag = _lib.Diag()
         cf = self._cfit()
         st = _lib.get().cva_cov_loglik(self._cparams(), ctypes.byref(cf), arrs[0].ptr, arrs[1].ptr, arrs[2].ptr,
-                                       z.ptr, n, None, ctypes.byref(total), grad, ctypes.byref(diag))
+                                       z.ptr, n, None, ctypes.byref(total), grad, None, ctypes.byref(diag))
         _churn._check(st, diag, what)
         g = collections.OrderedDict((nm, grad[i]) for i, nm in enumerate(self._param_names))
         for j, nm in enumerate(self.covariate_names):
