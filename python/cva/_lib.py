@@ -1006,7 +1006,7 @@ PROTOTYPES = {
                            P(ModelFit), P(Diag)]),
     "cva_sbg_fit": (c_int, [P(c_double), c_size_t, c_size_t, P(FitOpts), P(ModelFit), P(Diag)]),
     "cva_model_loglik": (c_int, [c_int32, P(c_double), P(c_double), P(c_double), P(c_double),
-                                 c_size_t, P(c_double), P(c_double), P(c_double), P(Allocator), P(Diag)]),
+                                 c_size_t, P(c_double), P(c_double), P(c_double), P(Diag)]),
     "cva_model_p_alive": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
                                   P(c_double), c_size_t, P(c_double), P(Diag)]),
     "cva_model_expected": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
