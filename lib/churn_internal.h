@@ -90,7 +90,7 @@ double cva__tanh_sinh_unit(cva__unit_fn f, void *ctx);
 typedef double (*cva__objective_fn)(void *ctx, const double *theta, double *grad);
 
 typedef struct cva__optim_opts {
-    int n;                  /* dimension, 1..4 */
+    int n;                  /* dimension, 1..24 (covariate fits: 4 + coefficients) */
     int max_iter;
     double grad_tol;        /* on max |grad| (already scaled by the caller) */
     double f_tol;           /* relative change of f */

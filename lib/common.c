@@ -122,6 +122,10 @@ size_t cva_sizeof(int32_t struct_id)
         return sizeof(cva_ladder_migration_input);
     case CVA_STRUCT_LADDER_MIGRATION:
         return sizeof(cva_ladder_migration);
+    case CVA_STRUCT_COV_OPTS:
+        return sizeof(cva_cov_opts);
+    case CVA_STRUCT_COV_FIT:
+        return sizeof(cva_cov_fit);
     case CVA_STRUCT_TIERS_OPTS:
         return sizeof(cva_tiers_opts);
     case CVA_STRUCT_WHALE_STATS:

@@ -53,7 +53,7 @@
 
 #include "churn_internal.h"
 
-#define OPT_NMAX 4
+#define OPT_NMAX 24 /* 4 model parameters + 2 × CVA_COV_MAX covariate coefficients */
 #define LS_MAX_EVAL 40
 #define WOLFE_C1 1e-4
 #define WOLFE_C2 0.9

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cohort_txn.h"
+#include "covio.h"
 #include "commands.h"
 #include "cli.h"
 #include "cva/cva.h"
@@ -81,6 +82,14 @@ void cmd_fit_help(void)
           "  --max-iter N     iteration limit (default 1000); on reaching it the best point\n"
           "                   is written with \"converged\": false and a warning\n"
           "  --q-above-one    gg: constrain q > 1 (so the mean spend exists)\n"
+          "  --covariates FILE  (pnbd, bgnbd) time-invariant covariates as CLVTools fits them:\n"
+          "                   CSV with customer_id and one numeric column per covariate;\n"
+          "                   every column enters both processes unless chosen below. The\n"
+          "                   JSON gains \"covariates\": {\"life\": {...}, \"trans\": {...},\n"
+          "                   \"standard_errors\": ...}; params are those of z = 0\n"
+          "  --life-covariates A,B  --trans-covariates C   the columns of each process\n"
+          "  --constrain A,B  one coefficient for both processes for these columns\n"
+          "  --l2 LAMBDA      L2 penalty LAMBDA * sum(coef^2) on -LL/N (CLVTools reg.lambdas)\n"
           "  -o, --output FILE  output file (default stdout), written only when complete\n"
           "  -q, --quiet      no notes on stderr\n"
           "Progress is shown on stderr when it is a terminal.\n"
@@ -153,6 +162,7 @@ typedef struct fit_extra {
     double corr_x_mx;     /* gg: correlation of frequency and monetary value (NaN: undefined) */
     long long n_cohorts, n_periods;
     cva_status status;    /* of the fit: CVA_OK or a warning */
+    const cli_cov_result *cov; /* --covariates: the coefficients, else NULL */
 } fit_extra;
 
 static void write_fit_json(FILE *fp, const cva_model_fit *f, const fit_extra *x)
@@ -207,6 +217,8 @@ static void write_fit_json(FILE *fp, const cva_model_fit *f, const fit_extra *x)
         fputs(",\n  \"correlation_frequency_monetary\": ", fp);
         put_num(fp, x->corr_x_mx);
     }
+    if (x->cov)
+        cli_cov_write_json(fp, x->cov);
     fputs(",\n  \"input\": ", fp);
     put_str(fp, x->input);
     if (x->cal_end) {
@@ -239,6 +251,8 @@ typedef struct fit_job {
     size_t n_coh, n_per;
     /* the fit */
     cva_model_fit fit;
+    cli_cov_opts cov;   /* --covariates and its options */
+    cli_cov_result covr;
 } fit_job;
 
 static void fit_job_free(fit_job *j)
@@ -258,6 +272,11 @@ static int fit_parse(fit_job *j, int argc, char **argv, cli_err *err)
         if (cli_match_flag(argv, i, "--help") || cli_match_flag(argv, i, "-h")) {
             cmd_fit_help();
             return 1;
+        }
+        if ((m = cli_cov_parse_opt(argc, argv, &i, &j->cov, err)) != 0) {
+            if (m < 0)
+                return -1;
+            continue;
         }
         if ((m = cli_match_opt(argc, argv, &i, "--model", &v, err)) != 0) {
             if (m < 0)
@@ -384,6 +403,8 @@ static int fit_parse(fit_job *j, int argc, char **argv, cli_err *err)
                  j->o.col_given[CLI_COL_COST] ? "--cost-col" : "--referrer-col");
         return -1;
     }
+    if (cli_cov_check_opts(&j->cov, j->model, err))
+        return -1;
     if (cli_input_check(&j->o, 0, err))
         return -1;
     return 0;
@@ -491,6 +512,10 @@ static int fit_run(fit_job *j, cli_err *err)
             /* the model's independence check (SPEC §5.5); NaN when undefined */
             j->ex.has_corr = cva_gg_correlation(j->d.x, j->d.m, j->d.w, j->d.n, &j->ex.corr_x_mx, NULL) >= 0;
         }
+    } else if (j->cov.file) {
+        if ((rc = cli_cov_fit(&j->cov, ',', j->model, &j->d, &j->fo, &j->fit, &j->covr, &st, &dg, err)) != 0)
+            return rc;
+        j->ex.cov = &j->covr;
     } else {
         st = cva_model_fit_btyd(j->model, j->d.x, j->d.tx, j->d.T, j->d.w, j->d.n, &j->fo, &j->fit, &dg);
     }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "covio.h"
 #include "cli.h"
 #include "cva/cva.h"
 #include "dates.h"
@@ -41,6 +42,9 @@ void cmd_predict_help(void)
           "                   and beta scale with it). With --summary: the unit of the file's\n"
           "                   recency and T, required when the file has no time_unit column\n"
           "                   and an error when it contradicts that column\n"
+          "  --covariates FILE  the covariate CSV (customer_id, one column per covariate) when\n"
+          "                   the --params file carries covariates (cva fit --covariates): each\n"
+          "                   customer is predicted at its own parameters\n"
           "  --penalizer L, --max-iter N  options of the fit when there is no --params\n"
           "\n"
           "Distribution (bgnbd, mbgnbd, pnbd, nbd):\n"
@@ -276,6 +280,8 @@ typedef struct predict_job {
     char *dist_names; /* "p_0\0p_1\0..." */
     size_t n_neg, neg_first;
     char notes[400]; /* JSON members about the fits, for the output's metadata */
+    const char *cov_f; /* --covariates FILE */
+    double *ip;        /* per-customer parameters when the --params carry covariates, else NULL */
 } predict_job;
 
 static void predict_job_init(predict_job *j)
@@ -292,6 +298,7 @@ static void predict_job_init(predict_job *j)
 
 static void predict_job_free(predict_job *j)
 {
+    free(j->ip);
     free(j->pa);
     free(j->ey);
     free(j->ey_h);
@@ -326,6 +333,7 @@ static int predict_parse(predict_job *j, int argc, char **argv, cli_err *err)
         STROPT("--model", j->model_s)
         STROPT("--summary", j->summary)
         STROPT("--params", j->params_f)
+        STROPT("--covariates", j->cov_f)
         STROPT("--spend-params", j->spend_f)
         STROPT("--spend", j->spend)
 #undef STROPT
@@ -612,14 +620,20 @@ static int predict_compute(predict_job *j, cli_err *err)
             j->clv = (double *)cli_xmalloc(cap * sizeof(double));
         }
     }
+    if ((rc = cli_cov_prepare(&j->pp, j->cov_f, &j->d, j->model, j->params, &j->ip, err)) != 0)
+        return rc;
+    if (j->ip && (j->want_var || j->dist_n))
+        return cli_fail(err, CLI_EXIT_USAGE, "predict: --variance and --distribution are not available with covariates");
     if (j->d.n > 0) {
-        st = cva_model_p_alive(j->model, j->params, 0.0, j->d.x, j->d.tx, j->d.T, j->d.n, j->pa, &dg);
+        st = j->ip ? cli_cov_eval(0, j->model, j->ip, &j->d, 0.0, NULL, NULL, NULL, j->pa, &dg)
+                   : cva_model_p_alive(j->model, j->params, 0.0, j->d.x, j->d.tx, j->d.T, j->d.n, j->pa, &dg);
         if (st < 0) {
             rc = cli_model_lib_fail(err, "P(alive)", st, &dg, &j->d);
             return rc;
         }
         cva_diag_init(&dg, sizeof dg);
-        st = cva_model_expected(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T, j->d.n, j->ey, &dg);
+        st = j->ip ? cli_cov_eval(1, j->model, j->ip, &j->d, j->horizon, NULL, NULL, NULL, j->ey, &dg)
+                   : cva_model_expected(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T, j->d.n, j->ey, &dg);
         if (st < 0) {
             rc = cli_model_lib_fail(err, "expected purchases", st, &dg, &j->d);
             return rc;
@@ -675,8 +689,12 @@ static int predict_compute(predict_job *j, cli_err *err)
             j->co.discount = j->discount;
             j->co.margin = j->margin;
             cva_diag_init(&dg, sizeof dg);
-            st = cva_clv(j->model, j->params, j->gg, j->d.x, j->d.tx, j->d.T, j->m_use ? j->m_use : j->d.m, j->d.n,
-                         &j->co, j->clv, &dg);
+            if (j->ip)
+                st = cli_cov_eval(2, j->model, j->ip, &j->d, 0.0, j->gg, j->m_use ? j->m_use : j->d.m, &j->co, j->clv,
+                                  &dg);
+            else
+                st = cva_clv(j->model, j->params, j->gg, j->d.x, j->d.tx, j->d.T, j->m_use ? j->m_use : j->d.m,
+                             j->d.n, &j->co, j->clv, &dg);
             if (st < 0) {
                 rc = cli_model_lib_fail(err, "CLV", st, &dg, &j->d);
                 return rc;
@@ -822,7 +840,9 @@ static void predict_notes(predict_job *j)
         if (!(fabs(j->horizon - j->d.hold_len) <= 0.0)) {
             j->ey_h = (double *)cli_xmalloc(j->d.n * sizeof(double));
             cva_diag_init(&dg, sizeof dg);
-            st = cva_model_expected(j->model, j->params, j->d.hold_len, j->d.x, j->d.tx, j->d.T, j->d.n, j->ey_h, &dg);
+            st = j->ip ? cli_cov_eval(1, j->model, j->ip, &j->d, j->d.hold_len, NULL, NULL, NULL, j->ey_h, &dg)
+                       : cva_model_expected(j->model, j->params, j->d.hold_len, j->d.x, j->d.tx, j->d.T, j->d.n,
+                                            j->ey_h, &dg);
             use = st >= 0 ? j->ey_h : NULL;
         }
         if (use)

@@ -161,6 +161,93 @@ static void text_pos(const char *buf, size_t off, unsigned long *line, unsigned 
     *col = (unsigned long)(off - start) + 1;
 }
 
+/* {"name": number, ...} into the covariates of @p out (life: which = 0, trans: 1) */
+static int jcov_obj(jp *p, cli_params *out, int which)
+{
+    int first = 1;
+    if (p->s >= p->e || *p->s != '{')
+        return jfail(p, "\"covariates\": \"life\" and \"trans\" must be objects");
+    p->s++;
+    for (;;) {
+        char k[64];
+        double v;
+        int c;
+        jws(p);
+        if (p->s < p->e && *p->s == '}') {
+            p->s++;
+            return 0;
+        }
+        if (!first) {
+            if (p->s >= p->e || *p->s != ',')
+                return jfail(p, "expected ',' or '}' in \"covariates\"");
+            p->s++;
+            jws(p);
+        }
+        first = 0;
+        if (jstring(p, k, sizeof k))
+            return -1;
+        jws(p);
+        if (p->s >= p->e || *p->s != ':')
+            return jfail(p, "expected ':'");
+        p->s++;
+        jws(p);
+        if (jnumber(p, &v))
+            return -1;
+        for (c = 0; c < out->n_cov && strcmp(out->cov_names[c], k) != 0; c++)
+            ;
+        if (c == out->n_cov) {
+            if (c == 10)
+                return jfail(p, "more than 10 covariates");
+            snprintf(out->cov_names[c], sizeof out->cov_names[c], "%s", k);
+            out->n_cov++;
+        }
+        if (which == 0) {
+            out->cov_life[c] = 1;
+            out->gamma_life[c] = v;
+        } else {
+            out->cov_trans[c] = 1;
+            out->gamma_trans[c] = v;
+        }
+    }
+}
+
+/* "covariates": {"life": {...}, "trans": {...}, other members skipped} */
+static int jcov(jp *p, cli_params *out)
+{
+    int first = 1;
+    if (p->s >= p->e || *p->s != '{')
+        return jfail(p, "\"covariates\" must be an object");
+    p->s++;
+    for (;;) {
+        char k[64];
+        jws(p);
+        if (p->s < p->e && *p->s == '}') {
+            p->s++;
+            return 0;
+        }
+        if (!first) {
+            if (p->s >= p->e || *p->s != ',')
+                return jfail(p, "expected ',' or '}' in \"covariates\"");
+            p->s++;
+            jws(p);
+        }
+        first = 0;
+        if (jstring(p, k, sizeof k))
+            return -1;
+        jws(p);
+        if (p->s >= p->e || *p->s != ':')
+            return jfail(p, "expected ':'");
+        p->s++;
+        jws(p);
+        if (strcmp(k, "life") == 0 || strcmp(k, "trans") == 0) {
+            if (jcov_obj(p, out, k[0] == 't'))
+                return -1;
+        } else if (jskip(p, 0)) {
+            return -1;
+        }
+    }
+}
+
 int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_err *err)
 {
     FILE *fp = fopen(path, "rb");
@@ -297,6 +384,9 @@ int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_e
                 if (n_bnames < 4)
                     snprintf(bnames[n_bnames++], sizeof bnames[0], "%s", bk);
             }
+        } else if (strcmp(key, "covariates") == 0) {
+            if (jcov(&p, out))
+                goto bad;
         } else if (strcmp(key, "params") == 0) {
             int f2 = 1;
             if (p.s >= p.e || *p.s != '{') {

@@ -19,6 +19,11 @@ typedef struct cli_params {
     char time_unit[16];
     int converged;     /**< "converged": 1, 0, or -1 when absent */
     unsigned boundary; /**< "boundary": bit i = parameter i listed */
+    /* "covariates" written by `cva fit --covariates` (n_cov = 0 without) */
+    int n_cov;                  /**< covariate names (the union of "life" and "trans") */
+    char cov_names[10][64];
+    int cov_life[10], cov_trans[10]; /**< 1: the name is in "life" / "trans" */
+    double gamma_life[10], gamma_trans[10];
 } cli_params;
 
 /**

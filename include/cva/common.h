@@ -271,6 +271,9 @@ enum cva_struct_id {
     CVA_STRUCT_LADDER_INPUT = 31,           /**< ::cva_ladder_input */
     CVA_STRUCT_LADDER_MIGRATION_INPUT = 32, /**< ::cva_ladder_migration_input */
     CVA_STRUCT_LADDER_MIGRATION = 33,       /**< ::cva_ladder_migration */
+    /* time-invariant covariates (covariates.h); numbered from 40 */
+    CVA_STRUCT_COV_OPTS = 40, /**< ::cva_cov_opts */
+    CVA_STRUCT_COV_FIT = 41,  /**< ::cva_cov_fit */
     /* executor (common.h); numbered from 55 */
     CVA_STRUCT_EXECUTOR = 55                /**< ::cva_executor */
 };

@@ -16,6 +16,7 @@ import warnings
 from . import _convert as cv
 from . import _errors
 from . import _lib
+from ._covariates import CovariateMixin
 from ._txn import _issue_warning
 
 np = cv.np
@@ -632,10 +633,11 @@ class _WithDert(_BTYD):
         return [row[whole] for row in res]
 
 
-class BetaGeo(_WithDert):
+class BetaGeo(CovariateMixin, _WithDert):
     """BG/NBD (Fader, Hardie & Lee 2005a): parameters ``r, alpha, a, b``.
 
-    ``BetaGeo().fit(frequency, recency, T)`` or ``BetaGeo(params={...})``.
+    ``BetaGeo().fit(frequency, recency, T)`` or ``BetaGeo(params={...})``; with
+    time-invariant covariates ``BetaGeo(covariates=table)`` (see :mod:`cva._covariates`).
     """
     _model_id = _lib.MODEL_BGNBD
     _param_names = ("r", "alpha", "a", "b")
@@ -648,8 +650,9 @@ class ModifiedBetaGeo(_WithDert):
     _param_names = ("r", "alpha", "a", "b")
 
 
-class ParetoNBD(_WithDert):
-    """Pareto/NBD (Schmittlein, Morrison & Colombo 1987): ``r, alpha, s, beta``."""
+class ParetoNBD(CovariateMixin, _WithDert):
+    """Pareto/NBD (Schmittlein, Morrison & Colombo 1987): ``r, alpha, s, beta``; with
+    time-invariant covariates ``ParetoNBD(covariates=table)`` (see :mod:`cva._covariates`)."""
     _model_id = _lib.MODEL_PNBD
     _param_names = ("r", "alpha", "s", "beta")
     #: largest ``n_max`` of :meth:`probability_of_n_purchases` (O(n_max²) 2F1 terms:

@@ -75,6 +75,12 @@ STRUCT_LADDER_OPTS = 30
 STRUCT_LADDER_INPUT = 31
 STRUCT_LADDER_MIGRATION_INPUT = 32
 STRUCT_LADDER_MIGRATION = 33
+STRUCT_COV_OPTS = 40
+STRUCT_COV_FIT = 41
+COV_MAX = 10
+COV_P_ALIVE = 1
+COV_EXPECTED = 2
+COV_DERT = 3
 
 # Loyalty ladder (ladder.h): rung/state codes, rule codes, flags
 LADDER_PROSPECT = 200
@@ -864,11 +870,58 @@ class LadderMigration(ctypes.Structure):
         self.struct_size = ctypes.sizeof(self)
 
 
+class CovOpts(ctypes.Structure):
+    """``cva_cov_opts``: covariate specification (n_cov, process flags, constraints, L2)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("n_cov", c_int32),
+        ("life", P(c_int32)),
+        ("trans", P(c_int32)),
+        ("constrain", P(c_int32)),
+        ("lambda_life", c_double),
+        ("lambda_trans", c_double),
+        ("start_life", P(c_double)),
+        ("start_trans", P(c_double)),
+    ]
+    _struct_id = STRUCT_COV_OPTS
+
+    def __init__(self):
+        super().__init__()
+        raise_for_status(get().cva_cov_opts_init_defaults(ctypes.byref(self), ctypes.sizeof(self)))
+
+
+class CovFit(ctypes.Structure):
+    """``cva_cov_fit``: fitted covariate coefficients and their standard errors."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("model", c_int32),
+        ("n_cov", c_int32),
+        ("n_free", c_int32),
+        ("life", c_int32 * COV_MAX),
+        ("trans", c_int32 * COV_MAX),
+        ("constrain", c_int32 * COV_MAX),
+        ("gamma_life", c_double * COV_MAX),
+        ("gamma_trans", c_double * COV_MAX),
+        ("se_life", c_double * COV_MAX),
+        ("se_trans", c_double * COV_MAX),
+        ("lambda_life", c_double),
+        ("lambda_trans", c_double),
+        ("objective", c_double),
+        ("boundary_life", c_uint32),
+        ("boundary_trans", c_uint32),
+    ]
+    _struct_id = STRUCT_COV_FIT
+
+    def __init__(self):
+        super().__init__()
+        raise_for_status(get().cva_cov_fit_init(ctypes.byref(self), ctypes.sizeof(self)))
+
+
 STRUCTURES = (Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts, RfmOpts, RfmCuts, RfmRule,
               RfmSegmentStat, FitOpts, ModelFit, ClvOpts, CohortTable, ClvTerms, WhatifInputs,
               WhatifResult, WhatifModelOpts, WhatifModelResult, ChurnFlagOpts, LadderOpts, LadderInput,
               LadderMigrationInput,
-              LadderMigration)
+              LadderMigration, CovOpts, CovFit)
 STRUCT_NAMES = {
     "diag": STRUCT_DIAG, "allocator": STRUCT_ALLOCATOR, "txn_input": STRUCT_TXN_INPUT,
     "txn_opts": STRUCT_TXN_OPTS, "txn_summary": STRUCT_TXN_SUMMARY, "sim_opts": STRUCT_SIM_OPTS,
@@ -882,6 +935,7 @@ STRUCT_NAMES = {
     "ladder_opts": STRUCT_LADDER_OPTS, "ladder_input": STRUCT_LADDER_INPUT,
     "ladder_migration_input": STRUCT_LADDER_MIGRATION_INPUT,
     "ladder_migration": STRUCT_LADDER_MIGRATION,
+    "cov_opts": STRUCT_COV_OPTS, "cov_fit": STRUCT_COV_FIT,
 }
 
 # Every exported function: name -> (restype, argtypes). Mirrors lib/cva.sym.
@@ -936,6 +990,16 @@ PROTOTYPES = {
     "cva_model_fit_init": (c_int, [P(ModelFit), c_size_t]),
     "cva_model_n_params": (c_int32, [c_int32]),
     "cva_model_param_name": (c_char_p, [c_int32, c_int32]),
+    # covariates.h
+    "cva_cov_opts_init_defaults": (c_int, [P(CovOpts), c_size_t]),
+    "cva_cov_fit_init": (c_int, [P(CovFit), c_size_t]),
+    "cva_cov_fit_btyd": (c_int, [c_int32, P(c_double), P(c_double), P(c_double), P(c_double), P(c_double),
+                                 c_size_t, P(CovOpts), P(FitOpts), P(ModelFit), P(CovFit), P(Diag)]),
+    "cva_cov_individual_params": (c_int, [P(c_double), P(CovFit), P(c_double), c_size_t, P(c_double), P(Diag)]),
+    "cva_cov_loglik": (c_int, [P(c_double), P(CovFit), P(c_double), P(c_double), P(c_double), P(c_double),
+                               c_size_t, P(c_double), P(c_double), P(c_double), P(Allocator), P(Diag)]),
+    "cva_cov_predict": (c_int, [P(c_double), P(CovFit), c_int32, c_double, P(c_double), P(c_double),
+                                P(c_double), P(c_double), c_size_t, P(c_double), P(Allocator), P(Diag)]),
     "cva_model_fit_btyd": (c_int, [c_int32, P(c_double), P(c_double), P(c_double), P(c_double),
                                    c_size_t, P(FitOpts), P(ModelFit), P(Diag)]),
     "cva_gg_fit": (c_int, [P(c_double), P(c_double), P(c_double), c_size_t, P(FitOpts),

@@ -4500,6 +4500,140 @@ def t_oom():
         print("allocations walked: " + ", ".join("%s %d" % kv for kv in counts.items()))
 
 
+def t_covariates():
+    """cva fit/predict --covariates: JSON members, process selection, constraints, L2, the
+    per-customer parameters of predict, errors naming what is missing; CLVTools' published
+    Pareto/NBD fit on its apparel data when the data are there."""
+    import math
+    import random
+    rng = random.Random(2026)
+    with tempfile.TemporaryDirectory() as d:
+        tx, cov = os.path.join(d, "tx.csv"), os.path.join(d, "cov.csv")
+        lines, clines = ["customer_id,date,amount"], ["customer_id,g,c,unused"]
+        for i in range(1, 401):
+            g, c = i % 2, round(rng.uniform(-1, 1), 2)
+            lam = 0.15 * math.exp(0.6 * g - 0.3 * c) * rng.gammavariate(2.0, 0.5)
+            mu = 0.02 * math.exp(-0.5 * g + 0.4 * c) * rng.gammavariate(1.0, 1.0)
+            life = rng.expovariate(mu) if mu > 0 else 1e9
+            t, days = 0.0, [0]
+            while True:
+                t += rng.expovariate(lam) * 7.0
+                if t > min(life * 7.0, 500):
+                    break
+                days.append(int(t))
+            for k in sorted(set(days)):
+                dd = datetime.date(2020, 1, 1) + datetime.timedelta(days=k)
+                lines.append("c%d,%s,%.2f" % (i, dd.isoformat(), 10 + rng.random() * 20))
+            clines.append("c%d,%d,%s,%d" % (i, g, c, i))
+        write(tx, "\n".join(lines) + "\n")
+        write(cov, "\n".join(clines) + "\n")
+        base = ["--input", tx, "--calibration-end", "2020-12-31"]
+        rc, out, err = run(["fit", "--model", "pnbd"] + base + ["--covariates", cov, "--trans-covariates", "g,c",
+                                                                 "--life-covariates", "g,c"])
+        check(rc == 0, "covariates: fit pnbd (%r)" % err)
+        fj = json.loads(out) if rc == 0 else {}
+        cv = fj.get("covariates", {})
+        check(set(cv.get("life", {})) == {"g", "c"} and set(cv.get("trans", {})) == {"g", "c"},
+              "covariates: life and trans coefficients named (%r)" % cv)
+        check(set(cv.get("standard_errors", {}).get("trans", {})) == {"g", "c"}, "covariates: standard errors")
+        check(cv.get("constrained") == [] and cv.get("l2") == 0, "covariates: no constraint, no L2")
+        check(fj.get("status") == "CVA_OK", "covariates: status ok (%r)" % fj.get("status"))
+        # the simulation's signs: g raises purchases, lowers dropout; c the other way
+        check(cv["trans"]["g"] > 0 and cv["trans"]["c"] < 0, "covariates: purchase coefficients' signs (%r)" % cv)
+        # every column by default: unused enters too (3 columns)
+        rc, out2, err = run(["fit", "--model", "pnbd"] + base + ["--covariates", cov])
+        check(rc == 0 and set(json.loads(out2)["covariates"]["life"]) == {"g", "c", "unused"},
+              "covariates: every column by default (%r)" % err)
+        # one process each
+        rc, out3, err = run(["fit", "--model", "bgnbd"] + base + ["--covariates", cov, "--life-covariates", "g",
+                                                                   "--trans-covariates", "c"])
+        c3 = json.loads(out3)["covariates"] if rc == 0 else {}
+        check(rc == 0 and set(c3.get("life", {})) == {"g"} and set(c3.get("trans", {})) == {"c"},
+              "covariates: --life-covariates/--trans-covariates choose (%r %r)" % (c3, err))
+        # constraint: one value in both processes
+        rc, out4, err = run(["fit", "--model", "pnbd"] + base + ["--covariates", cov, "--life-covariates", "g,c",
+                                                                  "--trans-covariates", "g,c", "--constrain", "g"])
+        c4 = json.loads(out4)["covariates"] if rc == 0 else {}
+        check(rc == 0 and c4["life"]["g"] == c4["trans"]["g"] and c4["constrained"] == ["g"],
+              "covariates: --constrain g (%r %r)" % (c4, err))
+        # L2 shrinks every coefficient
+        rc, out5, err = run(["fit", "--model", "pnbd"] + base + ["--covariates", cov, "--life-covariates", "g,c",
+                                                                  "--trans-covariates", "g,c", "--l2", "0.5"])
+        c5 = json.loads(out5)["covariates"] if rc == 0 else {}
+        check(rc == 0 and c5["l2"] == 0.5 and all(abs(c5[p][k]) < abs(cv[p][k]) for p in ("life", "trans")
+                                                   for k in ("g", "c")), "covariates: --l2 shrinks (%r)" % c5)
+        # predict: each customer at its own parameters = a plain params file with alpha_i, beta_i
+        pj = os.path.join(d, "p.json")
+        write(pj, out)
+        rc, pout, err = run(["predict", "--params", pj] + base + ["--covariates", cov, "--horizon", "26", "-q"])
+        check(rc == 0, "covariates: predict (%r)" % err)
+        got = {r["customer_id"]: r for r in rows(pout)}
+        zc = {l.split(",")[0]: (float(l.split(",")[1]), float(l.split(",")[2])) for l in clines[1:]}
+        for cid in ("c1", "c2", "c7", "c10"):
+            g, c = zc[cid]
+            q = dict(fj)
+            q["params"] = dict(fj["params"])
+            q["params"]["alpha"] *= math.exp(-(cv["trans"]["g"] * g + cv["trans"]["c"] * c))
+            q["params"]["beta"] *= math.exp(-(cv["life"]["g"] * g + cv["life"]["c"] * c))
+            del q["covariates"]
+            pi = os.path.join(d, "pi.json")
+            write(pi, json.dumps(q))
+            rc, o1, err = run(["predict", "--params", pi] + base + ["--horizon", "26", "-q"])
+            one = {r["customer_id"]: r for r in rows(o1)}
+            for col in ("p_alive", "expected_purchases"):
+                a, b = float(got[cid][col]), float(one[cid][col])
+                check(abs(a - b) <= 1e-12 * max(1.0, abs(b)), "covariates: predict %s %s = own params (%r %r)" %
+                      (cid, col, a, b))
+        # errors, exit 2, naming what is missing
+        rc, _, err = run(["predict", "--params", pj] + base + ["--horizon", "26"])
+        check(rc == 2 and "--covariates" in err, "covariates: params with covariates need --covariates (%r)" % err)
+        short = os.path.join(d, "short.csv")
+        write(short, "\n".join(l.rsplit(",", 2)[0] for l in clines) + "\n")  # customer_id,g only
+        rc, _, err = run(["predict", "--params", pj] + base + ["--horizon", "26", "--covariates", short])
+        check(rc == 2 and '"c"' in err, "covariates: predict names the missing column (%r)" % err)
+        few = os.path.join(d, "few.csv")
+        write(few, "\n".join(clines[:-1]) + "\n")
+        rc, _, err = run(["predict", "--params", pj] + base + ["--horizon", "26", "--covariates", few])
+        check(rc == 2 and "c400" in err, "covariates: predict names the missing customer (%r)" % err)
+        rc, _, err = run(["fit", "--model", "pnbd"] + base + ["--covariates", few])
+        check(rc == 2 and "c400" in err, "covariates: fit names the missing customer (%r)" % err)
+        rc, _, err = run(["fit", "--model", "pnbd"] + base + ["--covariates", cov, "--life-covariates", "nope"])
+        check(rc == 2 and "nope" in err, "covariates: unknown column named (%r)" % err)
+        rc, _, err = run(["fit", "--model", "mbgnbd"] + base + ["--covariates", cov])
+        check(rc == 2 and "pnbd or bgnbd" in err, "covariates: only pnbd and bgnbd (%r)" % err)
+        rc, _, err = run(["fit", "--model", "pnbd"] + base + ["--l2", "1"])
+        check(rc == 2 and "--covariates" in err, "covariates: --l2 needs --covariates (%r)" % err)
+        rc, _, err = run(["fit", "--model", "pnbd"] + base + ["--covariates", cov, "--life-covariates", "c",
+                                                               "--trans-covariates", "g", "--constrain", "g"])
+        check(rc == 2 and "both processes" in err, "covariates: constrained column in one process (%r)" % err)
+        rc, _, err = run(["predict", "--params", pj] + base + ["--horizon", "26", "--covariates", cov,
+                                                               "--variance"])
+        check(rc == 2, "covariates: --variance refused with covariates (%r)" % err)
+    # CLVTools 0.12.1 vignette: apparel (600 customers), split 104 weeks; LL to its printed digits
+    data = os.environ.get("CVA_DATA_DIR", "")
+    atx = os.path.join(data, "external", "clvtools_apparelTrans_600.csv")
+    acov = os.path.join(data, "external", "clvtools_apparelStaticCov_600.csv")
+    if not (os.path.exists(atx) and os.path.exists(acov)):
+        print("SKIP (part): CLVTools apparel data not found under %r" % data)
+        if os.environ.get("CVA_REQUIRE_DATA") == "1":
+            check(False, "covariates: CVA_REQUIRE_DATA=1 but the apparel data are missing")
+        return
+    rc, out, err = run(["fit", "--model", "pnbd", "--input", atx, "--customer-col", "Id", "--date-col", "Date",
+                        "--amount-col", "Price", "--calibration-end", "2006-12-31", "--covariates", acov])
+    check(rc == 0, "covariates: apparel fit (%r)" % err)
+    if rc == 0:
+        fj = json.loads(out)
+        check(round(fj["log_likelihood"], 4) == -5821.0627, "covariates: apparel LL %r" % fj["log_likelihood"])
+        pub = {("life", "Gender"): (-0.6428, 0.2956), ("life", "Channel"): (0.7902, 0.3058),
+               ("trans", "Gender"): (0.2860, 0.1041), ("trans", "Channel"): (0.6239, 0.1049)}
+        for (p, k), (v, se) in pub.items():
+            got = fj["covariates"][p][k]
+            check(abs(got - v) <= 0.03 * se, "covariates: apparel %s.%s %r vs %r" % (p, k, got, v))
+            check(round(fj["covariates"]["standard_errors"][p][k], 4) == se or
+                  abs(fj["covariates"]["standard_errors"][p][k] - se) <= 0.0002,
+                  "covariates: apparel SE %s.%s" % (p, k))
+
+
 GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats": t_formats, "json": t_json,
           "text_ids": t_text_ids, "occasion": t_occasion, "stdin": t_stdin, "demo": t_demo,
           "rfm_vectors": t_rfm_vectors, "rfm_random": t_rfm_random, "rfm_segments": t_rfm_segments,
@@ -4510,7 +4644,8 @@ GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats":
           "whatif": t_whatif, "whatif_model": t_whatif_model,
           "ladder": t_ladder, "ladder_migration": t_ladder_migration, "ladder_errors": t_ladder_errors,
           "tiers": t_tiers, "retention": t_retention,
-          "churn": t_churn, "report": t_report, "report_cdnow": t_report_cdnow, "oom": t_oom}
+          "churn": t_churn, "report": t_report, "report_cdnow": t_report_cdnow, "oom": t_oom,
+          "covariates": t_covariates}
 
 
 def main():

@@ -1,0 +1,899 @@
+/*
+ * libcva — time-invariant covariates for Pareto/NBD and BG/NBD (CLVTools' static covariates).
+ *
+ * The customers are grouped by covariate pattern; a group shares one set of individual
+ * parameters p_g, so its likelihood, gradient and predictions are those of the model
+ * without covariates (the per-model tables of churn_internal.h) at p_g. In log-parameters
+ * θ_k = ln p_k, p_g,k = exp(θ_k + sgn_k η_proc(k),g) with η_life,g = γ_life'z_g and
+ * η_trans,g = γ_trans'z_g, hence
+ *   ∂LL/∂θ_k = Σ_g G_g,k p_g,k,   ∂LL/∂γ_proc,j = Σ_g z_g,j Σ_{k in proc} sgn_k G_g,k p_g,k
+ * with G_g the natural-parameter gradient of the group's Σ w LL.
+ * SPDX-License-Identifier: MIT
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "churn_internal.h"
+#include "cva/covariates.h"
+
+#define COV_NTH (4 + 2 * CVA_COV_MAX)
+
+/* ------------------------------------------------------------ init */
+
+cva_status cva_cov_opts_init_defaults(cva_cov_opts *opts, size_t struct_size)
+{
+    if (!opts)
+        return CVA_E_NULLPTR;
+    if (struct_size != sizeof(cva_cov_opts))
+        return CVA_E_ABI_MISMATCH;
+    memset(opts, 0, sizeof *opts);
+    opts->struct_size = (uint32_t)sizeof *opts;
+    return CVA_OK;
+}
+
+cva_status cva_cov_fit_init(cva_cov_fit *fit, size_t struct_size)
+{
+    if (!fit)
+        return CVA_E_NULLPTR;
+    if (struct_size != sizeof(cva_cov_fit))
+        return CVA_E_ABI_MISMATCH;
+    memset(fit, 0, sizeof *fit);
+    fit->struct_size = (uint32_t)sizeof *fit;
+    return CVA_OK;
+}
+
+/* ------------------------------------------------------ model forms */
+
+/* which process scales natural parameter k (0 none, 1 life, 2 trans) and the sign */
+typedef struct cov_form {
+    int proc[4];
+    double sgn[4];
+} cov_form;
+
+static int cov_form_of(int32_t model, cov_form *f)
+{
+    static const cov_form pnbd = {{0, 2, 0, 1}, {0.0, -1.0, 0.0, -1.0}};
+    static const cov_form bgnbd = {{0, 2, 1, 1}, {0.0, -1.0, 1.0, 1.0}};
+    if (model == CVA_MODEL_PNBD)
+        *f = pnbd;
+    else if (model == CVA_MODEL_BGNBD)
+        *f = bgnbd;
+    else
+        return 0;
+    return 1;
+}
+
+/* p_g from natural params p and η (eta[1] life, eta[2] trans; eta[0] = 0) */
+static void group_params(const cov_form *f, const double *p, const double *eta, double *pg)
+{
+    int k;
+    for (k = 0; k < 4; k++)
+        pg[k] = f->proc[k] ? p[k] * exp(f->sgn[k] * eta[f->proc[k]]) : p[k];
+}
+
+static void etas(const double *zg, int n_cov, const double *gl, const double *gt, double *eta)
+{
+    int j;
+    eta[0] = 0.0;
+    eta[1] = 0.0;
+    eta[2] = 0.0;
+    for (j = 0; j < n_cov; j++) {
+        eta[1] += gl[j] * zg[j];
+        eta[2] += gt[j] * zg[j];
+    }
+}
+
+/* ---------------------------------------------------------- grouping */
+
+typedef struct cov_groups {
+    size_t n_keep, n_skip, n_groups;
+    size_t *order;  /* n_keep row indices, group by group, ascending within a group */
+    size_t *gstart; /* n_groups + 1 offsets into order */
+    double *zg;     /* n_groups × n_cov patterns */
+    size_t *skip;   /* n_skip rows without a purchase */
+} cov_groups;
+
+static uint64_t hash_row(const double *z, int n_cov)
+{
+    uint64_t h = 0x9E3779B97F4A7C15u;
+    int j;
+    for (j = 0; j < n_cov; j++) {
+        double v = z[j] + 0.0; /* −0 → +0 */
+        uint64_t u;
+        memcpy(&u, &v, 8);
+        h ^= u * 0xC2B2AE3D27D4EB4Fu;
+        h ^= h >> 31;
+        h *= 0xFF51AFD7ED558CCDu;
+    }
+    h ^= h >> 33;
+    return h;
+}
+
+static int same_row(const double *a, const double *b, int n_cov)
+{
+    int j;
+    for (j = 0; j < n_cov; j++)
+        if (!(a[j] >= b[j] && a[j] <= b[j]))
+            return 0;
+    return 1;
+}
+
+static int np_row(double x, double tx, double T)
+{
+    return isnan(x) && isnan(tx) && isnan(T);
+}
+
+static void groups_free(const cva_allocator *al, cov_groups *g)
+{
+    cva__free(al, g->order);
+    cva__free(al, g->gstart);
+    cva__free(al, g->zg);
+    cva__free(al, g->skip);
+    memset(g, 0, sizeof *g);
+}
+
+/* Group the rows with a purchase by z pattern (z finite: checked by the caller). */
+static cva_status groups_build(const cva_allocator *al, const double *x, const double *tx, const double *T,
+                               const double *z, int n_cov, size_t n, cov_groups *g)
+{
+    size_t cap = 16, mask, i, ng = 0, *table = NULL, *gid = NULL, *cnt = NULL, *rep = NULL;
+    cva_status st = CVA_E_NOMEM;
+    memset(g, 0, sizeof *g);
+    while (cap < 2 * n && cap < ((size_t)1 << 40))
+        cap <<= 1;
+    mask = cap - 1;
+    table = (size_t *)cva__alloc(al, cap * sizeof *table);
+    gid = (size_t *)cva__alloc(al, (n ? n : 1) * sizeof *gid);
+    rep = (size_t *)cva__alloc(al, (n ? n : 1) * sizeof *rep); /* first row of each group */
+    g->order = (size_t *)cva__alloc(al, (n ? n : 1) * sizeof *g->order);
+    g->skip = (size_t *)cva__alloc(al, (n ? n : 1) * sizeof *g->skip);
+    if (!table || !gid || !rep || !g->order || !g->skip)
+        goto done;
+    for (i = 0; i < cap; i++)
+        table[i] = (size_t)-1;
+    for (i = 0; i < n; i++) {
+        const double *zi = z + i * (size_t)n_cov;
+        size_t h;
+        if (np_row(x[i], tx[i], T[i])) {
+            g->skip[g->n_skip++] = i;
+            gid[i] = (size_t)-1;
+            continue;
+        }
+        g->n_keep++;
+        h = (size_t)hash_row(zi, n_cov) & mask;
+        for (;;) {
+            size_t k = table[h];
+            if (k == (size_t)-1) {
+                table[h] = ng;
+                rep[ng] = i;
+                gid[i] = ng++;
+                break;
+            }
+            if (same_row(z + rep[k] * (size_t)n_cov, zi, n_cov)) {
+                gid[i] = k;
+                break;
+            }
+            h = (h + 1) & mask;
+        }
+    }
+    g->n_groups = ng;
+    g->gstart = (size_t *)cva__alloc(al, (ng + 1) * sizeof *g->gstart);
+    g->zg = (double *)cva__alloc(al, (ng ? ng : 1) * (size_t)n_cov * sizeof *g->zg);
+    cnt = (size_t *)cva__alloc(al, (ng + 1) * sizeof *cnt);
+    if (!g->gstart || !g->zg || !cnt)
+        goto done;
+    memset(cnt, 0, (ng + 1) * sizeof *cnt);
+    for (i = 0; i < n; i++)
+        if (gid[i] != (size_t)-1)
+            cnt[gid[i] + 1]++;
+    for (i = 0; i < ng; i++)
+        cnt[i + 1] += cnt[i];
+    memcpy(g->gstart, cnt, (ng + 1) * sizeof *cnt);
+    for (i = 0; i < n; i++)
+        if (gid[i] != (size_t)-1)
+            g->order[cnt[gid[i]]++] = i;
+    for (i = 0; i < ng; i++) {
+        int j;
+        for (j = 0; j < n_cov; j++)
+            g->zg[i * (size_t)n_cov + (size_t)j] = z[rep[i] * (size_t)n_cov + (size_t)j] + 0.0;
+    }
+    st = CVA_OK;
+done:
+    cva__free(al, table);
+    cva__free(al, gid);
+    cva__free(al, rep);
+    cva__free(al, cnt);
+    if (st != CVA_OK)
+        groups_free(al, g);
+    return st;
+}
+
+/* z finite in the rows with a purchase; returns CVA_OK or reports the first bad row */
+static cva_status check_z(const double *x, const double *tx, const double *T, const double *z, int n_cov,
+                          size_t n, cva_diag *diag, int32_t arg)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        int j;
+        if (np_row(x[i], tx[i], T[i]))
+            continue;
+        for (j = 0; j < n_cov; j++)
+            if (!isfinite(z[i * (size_t)n_cov + (size_t)j]))
+                return cva__report(diag, CVA_E_NONFINITE, arg, 0, (int64_t)i, 0, "covariate is not finite");
+    }
+    return CVA_OK;
+}
+
+/* the model's row checks on the rows with a purchase (diag->index = caller's row) */
+static cva_status check_rows(int32_t model, const double *p, const double *x, const double *tx, const double *T,
+                             size_t n, size_t n_skip, cva_diag *diag, int32_t arg_x)
+{
+    size_t i;
+    cva_status st;
+    if (n_skip == 0)
+        return cva__btyd_check(model, p, x, tx, T, n, diag, arg_x);
+    for (i = 0; i < n; i++) {
+        if (np_row(x[i], tx[i], T[i]))
+            continue;
+        st = cva__btyd_check(model, p, x + i, tx + i, T + i, 1, diag, arg_x);
+        if (st != CVA_OK) {
+            if (diag && diag->struct_size == sizeof(cva_diag) && diag->index >= 0)
+                diag->index = (int64_t)i;
+            return st;
+        }
+    }
+    return CVA_OK;
+}
+
+/* ------------------------------------------------------- spec checks */
+
+typedef struct cov_spec {
+    int n_cov, n_free;
+    int life[CVA_COV_MAX], trans[CVA_COV_MAX], con[CVA_COV_MAX];
+    int il[CVA_COV_MAX], it[CVA_COV_MAX]; /* θ index of each coefficient, −1: absent */
+    double lam_l, lam_t;
+} cov_spec;
+
+static cva_status spec_from_opts(const cva_cov_opts *c, cov_spec *s, cva_diag *diag, int32_t arg)
+{
+    int j, k = 4;
+    if (!c)
+        return cva__report(diag, CVA_E_NULLPTR, arg, 0, -1, 0, "covariate options are NULL");
+    if (c->struct_size != sizeof(cva_cov_opts))
+        return cva__report(diag, CVA_E_ABI_MISMATCH, arg, 0, -1, 0, "cva_cov_opts: call cva_cov_opts_init_defaults");
+    if (c->n_cov < 1 || c->n_cov > CVA_COV_MAX)
+        return cva__report(diag, CVA_E_OPTION, arg, CVA_OPT_COV_N, -1, 0, "n_cov must be 1..CVA_COV_MAX");
+    if (!(c->lambda_life >= 0.0) || !(c->lambda_trans >= 0.0) || !isfinite(c->lambda_life) ||
+        !isfinite(c->lambda_trans))
+        return cva__report(diag, CVA_E_OPTION, arg, CVA_OPT_COV_LAMBDA, -1, 0, "lambdas must be finite and >= 0");
+    memset(s, 0, sizeof *s);
+    s->n_cov = c->n_cov;
+    s->lam_l = c->lambda_life;
+    s->lam_t = c->lambda_trans;
+    for (j = 0; j < c->n_cov; j++) {
+        s->life[j] = c->life ? c->life[j] : 1;
+        s->trans[j] = c->trans ? c->trans[j] : 1;
+        s->con[j] = c->constrain ? c->constrain[j] : 0;
+        if ((s->life[j] != 0 && s->life[j] != 1) || (s->trans[j] != 0 && s->trans[j] != 1))
+            return cva__report(diag, CVA_E_OPTION, arg, CVA_OPT_COV_PROCESS, j, 0, "life/trans flags must be 0 or 1");
+        if (!s->life[j] && !s->trans[j])
+            return cva__report(diag, CVA_E_OPTION, arg, CVA_OPT_COV_PROCESS, j, 0,
+                               "a covariate column enters neither process");
+        if (s->con[j] != 0 && (s->con[j] != 1 || !s->life[j] || !s->trans[j]))
+            return cva__report(diag, CVA_E_OPTION, arg, CVA_OPT_COV_CONSTRAIN, j, 0,
+                               "a constrained covariate must enter both processes");
+        if ((c->start_life && !isfinite(c->start_life[j])) || (c->start_trans && !isfinite(c->start_trans[j])))
+            return cva__report(diag, CVA_E_OPTION, arg, CVA_OPT_COV_START, j, 0, "start is not finite");
+    }
+    for (j = 0; j < s->n_cov; j++)
+        s->il[j] = s->life[j] ? k++ : -1;
+    for (j = 0; j < s->n_cov; j++)
+        s->it[j] = !s->trans[j] ? -1 : (s->con[j] ? s->il[j] : k++);
+    s->n_free = k - 4;
+    return CVA_OK;
+}
+
+static cva_status check_cfit(const cva_cov_fit *f, cov_form *form, cva_diag *diag, int32_t arg)
+{
+    int j;
+    if (!f)
+        return cva__report(diag, CVA_E_NULLPTR, arg, 0, -1, 0, "cfit is NULL");
+    if (f->struct_size != sizeof(cva_cov_fit))
+        return cva__report(diag, CVA_E_ABI_MISMATCH, arg, 0, -1, 0, "cva_cov_fit: call cva_cov_fit_init");
+    if (!cov_form_of(f->model, form))
+        return cva__report(diag, CVA_E_BADARG, arg, 0, -1, 0, "cfit->model must be Pareto/NBD or BG/NBD");
+    if (f->n_cov < 1 || f->n_cov > CVA_COV_MAX)
+        return cva__report(diag, CVA_E_BADARG, arg, 0, -1, 0, "cfit->n_cov must be 1..CVA_COV_MAX");
+    for (j = 0; j < f->n_cov; j++)
+        if (!isfinite(f->gamma_life[j]) || !isfinite(f->gamma_trans[j]))
+            return cva__report(diag, CVA_E_BADARG, arg, 0, j, 0, "coefficient is not finite");
+    return CVA_OK;
+}
+
+/* ---------------------------------------------------------------- fit */
+
+typedef struct cov_fit_ctx {
+    const cva__btyd_model *m;
+    cov_form form;
+    cov_spec spec;
+    size_t n_groups;
+    const size_t *rstart; /* n_groups + 1 offsets into the merged rows */
+    const double *zg;
+    const double *x, *txs, *Ts, *w;
+    double inv_w;
+} cov_fit_ctx;
+
+/* γ vectors from θ */
+static void theta_gammas(const cov_spec *s, const double *th, double *gl, double *gt)
+{
+    int j;
+    for (j = 0; j < s->n_cov; j++) {
+        gl[j] = s->il[j] >= 0 ? th[s->il[j]] : 0.0;
+        gt[j] = s->it[j] >= 0 ? th[s->it[j]] : 0.0;
+    }
+}
+
+static double cov_objective(void *vctx, const double *th, double *g)
+{
+    const cov_fit_ctx *c = (const cov_fit_ctx *)vctx;
+    const cov_spec *s = &c->spec;
+    const int nth = 4 + s->n_free;
+    double p[4], gl[CVA_COV_MAX], gt[CVA_COV_MAX], gth[COV_NTH];
+    cva__ksum acc = {0.0, 0.0};
+    size_t gi;
+    int k, j;
+    double f;
+    for (k = 0; k < nth; k++)
+        if (!(th[k] < 700.0) || !(th[k] > -700.0))
+            return CVA_NAN;
+    for (k = 0; k < 4; k++)
+        p[k] = exp(th[k]);
+    theta_gammas(s, th, gl, gt);
+    memset(gth, 0, sizeof gth);
+    for (gi = 0; gi < c->n_groups; gi++) {
+        const double *zg = c->zg + gi * (size_t)s->n_cov;
+        double eta[3], pg[4], gg[4], de[3] = {0.0, 0.0, 0.0}, ll;
+        cva__btyd_rows rows;
+        etas(zg, s->n_cov, gl, gt, eta);
+        group_params(&c->form, p, eta, pg);
+        rows.x = c->x + c->rstart[gi];
+        rows.t_x = c->txs + c->rstart[gi];
+        rows.T = c->Ts + c->rstart[gi];
+        rows.w = c->w + c->rstart[gi];
+        rows.n = c->rstart[gi + 1] - c->rstart[gi];
+        ll = c->m->ll(pg, &rows, gg, NULL);
+        if (!isfinite(ll))
+            return CVA_NAN;
+        cva__ksum_add(&acc, ll);
+        for (k = 0; k < 4; k++) {
+            const double d = gg[k] * pg[k]; /* ∂LL_g/∂ ln p_g,k */
+            gth[k] += d;
+            de[c->form.proc[k]] += c->form.sgn[k] * d;
+        }
+        for (j = 0; j < s->n_cov; j++) {
+            if (s->il[j] >= 0)
+                gth[s->il[j]] += de[1] * zg[j];
+            if (s->it[j] >= 0)
+                gth[s->it[j]] += de[2] * zg[j];
+        }
+    }
+    f = -cva__ksum_value(&acc) * c->inv_w;
+    for (k = 0; k < nth; k++)
+        g[k] = -gth[k] * c->inv_w;
+    if (!isfinite(f))
+        return CVA_NAN;
+    for (j = 0; j < s->n_cov; j++) {
+        if (s->con[j])
+            continue; /* CLVTools regularises the free coefficients of each process only */
+        if (s->il[j] >= 0) {
+            f += s->lam_l * gl[j] * gl[j];
+            g[s->il[j]] += 2.0 * s->lam_l * gl[j];
+        }
+        if (s->it[j] >= 0) {
+            f += s->lam_t * gt[j] * gt[j];
+            g[s->it[j]] += 2.0 * s->lam_t * gt[j];
+        }
+    }
+    return f;
+}
+
+typedef struct fit_key {
+    double x, tx, T, w;
+} fit_key;
+
+static int fit_key_cmp(const void *pa, const void *pb)
+{
+    const fit_key *a = (const fit_key *)pa, *b = (const fit_key *)pb;
+    if (a->x < b->x)
+        return -1;
+    if (a->x > b->x)
+        return 1;
+    if (a->T < b->T)
+        return -1;
+    if (a->T > b->T)
+        return 1;
+    if (a->tx < b->tx)
+        return -1;
+    if (a->tx > b->tx)
+        return 1;
+    return 0;
+}
+
+cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, const double *T, const double *z,
+                            const double *weight, size_t n, const cva_cov_opts *copts, const cva_fit_opts *opts,
+                            cva_model_fit *fit, cva_cov_fit *cfit, cva_diag *diag)
+{
+    const cva__btyd_model *m = cva__btyd_table(model);
+    cov_fit_ctx ctx;
+    cov_groups grp;
+    cva_fit_opts o;
+    cva_model_fit out;
+    cva_cov_fit cout;
+    cva__optim_opts oo;
+    cva__optim_result res;
+    fit_key *keys = NULL;
+    size_t *rstart = NULL, i, gi, nd = 0;
+    double *blk = NULL, *mx, *mtx, *mT, *mw, *mtxs, *mTs;
+    double th[COV_NTH], g0[COV_NTH], H[COV_NTH * COV_NTH], C[COV_NTH * COV_NTH];
+    double s_T = 1.0, W = 0.0, f0;
+    int k, j, nth, hess_ok = 0;
+    cva_status st;
+    cva__ksum ws = {0.0, 0.0};
+
+    if (!fit || !cfit)
+        return cva__report(diag, CVA_E_NULLPTR, !fit ? 10 : 11, 0, -1, 0, "fit is NULL");
+    if (!cva__fit_size_ok(fit))
+        return cva__report(diag, CVA_E_ABI_MISMATCH, 10, 0, -1, 0, "fit: call cva_model_fit_init first");
+    if (cfit->struct_size != sizeof(cva_cov_fit))
+        return cva__report(diag, CVA_E_ABI_MISMATCH, 11, 0, -1, 0, "cfit: call cva_cov_fit_init first");
+    memset(&ctx, 0, sizeof ctx);
+    if (!m || !cov_form_of(model, &ctx.form))
+        return cva__report(diag, CVA_E_BADARG, 1, CVA_OPT_COV_MODEL, -1, 0,
+                           "covariates are available for Pareto/NBD and BG/NBD");
+    ctx.m = m;
+    st = spec_from_opts(copts, &ctx.spec, diag, 8);
+    if (st != CVA_OK)
+        return st;
+    st = cva__fit_opts_get(opts, 4, &o, diag, 9);
+    if (st != CVA_OK)
+        return st;
+    if (o.penalty > 0.0 || o.penalty < 0.0)
+        return cva__report(diag, CVA_E_OPTION, 9, CVA_OPT_FIT_PENALTY, -1, 0,
+                           "use cva_cov_opts::lambda_life / lambda_trans with covariates");
+    if (n == 0)
+        return cva__report(diag, CVA_W_EMPTY, 7, 0, -1, 0, NULL);
+    if (!x || !t_x || !T || !z)
+        return cva__report(diag, CVA_E_NULLPTR, !x ? 2 : (!t_x ? 3 : (!T ? 4 : 5)), 0, -1, 0,
+                           "data array is NULL");
+    st = check_z(x, t_x, T, z, ctx.spec.n_cov, n, diag, 5);
+    if (st != CVA_OK)
+        return st;
+    for (i = 0; i < n; i++)
+        if (weight && !np_row(x[i], t_x[i], T[i]) && !(weight[i] > 0.0 && weight[i] < HUGE_VAL))
+            return cva__report(diag, isfinite(weight[i]) ? CVA_E_BADARG : CVA_E_NONFINITE, 6, 0, (int64_t)i, 0,
+                               "weights must be finite and > 0");
+    st = groups_build(o.alloc, x, t_x, T, z, ctx.spec.n_cov, n, &grp);
+    if (st != CVA_OK)
+        return cva__report(diag, st, 0, 0, -1, 0, NULL);
+    st = check_rows(model, m->start, x, t_x, T, n, grp.n_skip, diag, 2);
+    if (st != CVA_OK)
+        goto done;
+    if (grp.n_keep == 0) {
+        st = cva__report(diag, CVA_W_EMPTY, 7, 0, -1, grp.n_skip, NULL);
+        goto done;
+    }
+    /* time scale as cva_model_fit_btyd(): the largest T */
+    for (i = 0; i < grp.n_keep; i++)
+        if (T[grp.order[i]] > s_T || i == 0)
+            s_T = T[grp.order[i]];
+    if (!(s_T > 0.0))
+        s_T = 1.0;
+
+    /* merged rows per group */
+    keys = (fit_key *)cva__alloc(o.alloc, grp.n_keep * sizeof *keys);
+    rstart = (size_t *)cva__alloc(o.alloc, (grp.n_groups + 1) * sizeof *rstart);
+    if (!keys || !rstart) {
+        st = cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+        goto done;
+    }
+    for (gi = 0; gi < grp.n_groups; gi++) {
+        const size_t a = grp.gstart[gi], b = grp.gstart[gi + 1];
+        size_t q, first = nd;
+        for (q = a; q < b; q++) {
+            const size_t r = grp.order[q];
+            keys[nd + (q - a)].x = x[r] + 0.0;
+            keys[nd + (q - a)].tx = t_x[r] + 0.0;
+            keys[nd + (q - a)].T = T[r] + 0.0;
+            keys[nd + (q - a)].w = weight ? weight[r] : 1.0;
+        }
+        rstart[gi] = first;
+        if (o.merge_rows) {
+            size_t e = first;
+            qsort(keys + first, b - a, sizeof *keys, fit_key_cmp);
+            for (q = first + 1; q < first + (b - a); q++) {
+                if (fit_key_cmp(&keys[q], &keys[e]) == 0)
+                    keys[e].w += keys[q].w;
+                else
+                    keys[++e] = keys[q];
+            }
+            nd = e + 1;
+        } else {
+            nd = first + (b - a);
+        }
+    }
+    rstart[grp.n_groups] = nd;
+    blk = (double *)cva__alloc(o.alloc, 6 * nd * sizeof *blk);
+    if (!blk) {
+        st = cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+        goto done;
+    }
+    mx = blk;
+    mtx = mx + nd;
+    mT = mtx + nd;
+    mw = mT + nd;
+    mtxs = mw + nd;
+    mTs = mtxs + nd;
+    for (i = 0; i < nd; i++) {
+        mx[i] = keys[i].x;
+        mtx[i] = keys[i].tx;
+        mT[i] = keys[i].T;
+        mw[i] = keys[i].w;
+        mtxs[i] = keys[i].tx / s_T;
+        mTs[i] = keys[i].T / s_T;
+        cva__ksum_add(&ws, keys[i].w);
+    }
+    cva__free(o.alloc, keys);
+    keys = NULL;
+    W = cva__ksum_value(&ws);
+    ctx.n_groups = grp.n_groups;
+    ctx.rstart = rstart;
+    ctx.zg = grp.zg;
+    ctx.x = mx;
+    ctx.txs = mtxs;
+    ctx.Ts = mTs;
+    ctx.w = mw;
+    ctx.inv_w = 1.0 / W;
+
+    nth = 4 + ctx.spec.n_free;
+    for (k = 0; k < 4; k++) {
+        double sv = o.start ? o.start[k] / (m->scale_time[k] ? s_T : 1.0) : m->start[k];
+        th[k] = log(sv > 0.0 ? sv : 1.0);
+    }
+    for (j = 0; j < ctx.spec.n_cov; j++) {
+        if (ctx.spec.il[j] >= 0)
+            th[ctx.spec.il[j]] = copts->start_life ? copts->start_life[j] : 0.0;
+        if (ctx.spec.it[j] >= 0 && !ctx.spec.con[j])
+            th[ctx.spec.it[j]] = copts->start_trans ? copts->start_trans[j] : 0.0;
+    }
+    f0 = cov_objective(&ctx, th, g0);
+    if (!isfinite(f0)) {
+        st = cva__report(diag, CVA_E_NOCONVERGE, 0, 0, -1, 0, "the objective is not finite at the start");
+        goto done;
+    }
+    memset(&oo, 0, sizeof oo);
+    oo.n = nth;
+    oo.max_iter = o.max_iter;
+    oo.grad_tol = o.grad_tol * (1.0 + fabs(f0));
+    oo.f_tol = o.f_tol;
+    oo.progress = o.progress;
+    oo.progress_user = o.progress_user;
+    oo.bnd_gain = CVA__BND_GAIN * ctx.inv_w;
+    oo.bnd_drift = 1.0;
+    oo.theta_max = 30.0;
+    st = cva__bfgs(cov_objective, &ctx, th, &oo, &res);
+    if (st < 0) {
+        st = cva__report(diag, st, 0, 0, -1, res.iterations, NULL);
+        goto done;
+    }
+    hess_ok = cva__hessian(cov_objective, &ctx, th, nth, H);
+    res.evaluations += 2u * (uint64_t)nth;
+
+    memset(&out, 0, sizeof out);
+    memset(&cout, 0, sizeof cout);
+    out.struct_size = fit->struct_size;
+    out.model = model;
+    out.n_params = 4;
+    out.converged = res.converged;
+    out.grad_norm = res.grad_norm;
+    out.iterations = res.iterations;
+    out.evaluations = res.evaluations + 1;
+    out.n_rows = nd;
+    out.n_customers = W;
+    out.boundary = res.boundary & 0xFu;
+    out.boundary_upper = res.boundary_upper & 0xFu;
+    {
+        const int ok = hess_ok && cva__spd_inverse(H, nth, C);
+        double d[COV_NTH], gl[CVA_COV_MAX], gt[CVA_COV_MAX];
+        cva__ksum acc = {0.0, 0.0};
+        for (k = 0; k < nth; k++)
+            d[k] = k < 4 ? exp(th[k]) * (m->scale_time[k] ? s_T : 1.0) : 1.0;
+        for (k = 0; k < 4; k++)
+            out.params[k] = d[k];
+        for (k = 0; k < 4; k++)
+            for (j = 0; j < 4; j++)
+                out.cov[k * 4 + j] = ok ? C[k * nth + j] * ctx.inv_w * d[k] * d[j] : CVA_NAN;
+        for (k = 0; k < 4; k++)
+            out.std_err[k] = ok ? sqrt(out.cov[k * 4 + k]) : CVA_NAN;
+        theta_gammas(&ctx.spec, th, gl, gt);
+        cout.struct_size = (uint32_t)sizeof cout;
+        cout.model = model;
+        cout.n_cov = ctx.spec.n_cov;
+        cout.n_free = ctx.spec.n_free;
+        cout.lambda_life = ctx.spec.lam_l;
+        cout.lambda_trans = ctx.spec.lam_t;
+        cout.objective = res.f;
+        for (j = 0; j < ctx.spec.n_cov; j++) {
+            const int il = ctx.spec.il[j], it = ctx.spec.it[j];
+            cout.life[j] = ctx.spec.life[j];
+            cout.trans[j] = ctx.spec.trans[j];
+            cout.constrain[j] = ctx.spec.con[j];
+            cout.gamma_life[j] = gl[j];
+            cout.gamma_trans[j] = gt[j];
+            cout.se_life[j] = il < 0 ? 0.0 : (ok ? sqrt(C[il * nth + il] * ctx.inv_w) : CVA_NAN);
+            cout.se_trans[j] = it < 0 ? 0.0 : (ok ? sqrt(C[it * nth + it] * ctx.inv_w) : CVA_NAN);
+            if (il >= 0 && (res.boundary >> il) & 1u)
+                cout.boundary_life |= 1u << j;
+            if (it >= 0 && (res.boundary >> it) & 1u)
+                cout.boundary_trans |= 1u << j;
+        }
+        /* log-likelihood in the caller's time unit */
+        for (gi = 0; gi < grp.n_groups; gi++) {
+            double eta[3], pg[4];
+            cva__btyd_rows rows;
+            etas(grp.zg + gi * (size_t)ctx.spec.n_cov, ctx.spec.n_cov, gl, gt, eta);
+            group_params(&ctx.form, out.params, eta, pg);
+            rows.x = mx + rstart[gi];
+            rows.t_x = mtx + rstart[gi];
+            rows.T = mT + rstart[gi];
+            rows.w = mw + rstart[gi];
+            rows.n = rstart[gi + 1] - rstart[gi];
+            cva__ksum_add(&acc, m->ll(pg, &rows, NULL, NULL));
+        }
+        out.log_likelihood = cva__ksum_value(&acc);
+    }
+    cva__fit_store(fit, &out);
+    *cfit = cout;
+    if (res.boundary)
+        st = CVA_W_BOUNDARY;
+    if (st == CVA_OK && grp.n_skip > 0)
+        st = CVA_W_EXCLUDED;
+    st = cva__report(diag, st, 0, 0, -1, grp.n_skip > 0 ? grp.n_skip : res.iterations, NULL);
+done:
+    cva__free(o.alloc, keys);
+    cva__free(o.alloc, rstart);
+    cva__free(o.alloc, blk);
+    groups_free(o.alloc, &grp);
+    return st;
+}
+
+/* ------------------------------------------------------- evaluation */
+
+cva_status cva_cov_individual_params(const double *params, const cva_cov_fit *cfit, const double *z, size_t n,
+                                     double *out, cva_diag *diag)
+{
+    cov_form form;
+    cva_status st = check_cfit(cfit, &form, diag, 2);
+    size_t i;
+    int k;
+    if (st != CVA_OK)
+        return st;
+    if (!params)
+        return cva__report(diag, CVA_E_NULLPTR, 1, 0, -1, 0, "params is NULL");
+    for (k = 0; k < 4; k++)
+        if (!(params[k] > 0.0) || !isfinite(params[k]))
+            return cva__report(diag, CVA_E_BADARG, 1, 0, k, 0, "parameters must be finite and > 0");
+    if (n == 0)
+        return cva__report(diag, CVA_W_EMPTY, 4, 0, -1, 0, NULL);
+    if (!z || !out)
+        return cva__report(diag, CVA_E_NULLPTR, !z ? 3 : 5, 0, -1, 0, "array is NULL");
+    for (i = 0; i < n; i++) {
+        const double *zi = z + i * (size_t)cfit->n_cov;
+        double eta[3];
+        int j;
+        for (j = 0; j < cfit->n_cov; j++)
+            if (!isfinite(zi[j]))
+                return cva__report(diag, CVA_E_NONFINITE, 3, 0, (int64_t)i, 0, "covariate is not finite");
+        etas(zi, cfit->n_cov, cfit->gamma_life, cfit->gamma_trans, eta);
+        group_params(&form, params, eta, out + 4 * i);
+        for (k = 0; k < 4; k++)
+            if (!(out[4 * i + (size_t)k] > 0.0) || !isfinite(out[4 * i + (size_t)k]))
+                return cva__report(diag, CVA_E_NONFINITE, 3, 0, (int64_t)i, 0,
+                                   "an individual parameter overflows or underflows");
+    }
+    return CVA_OK;
+}
+
+/* the customers of group gi gathered into xs, ts, Ts */
+static size_t gather(const cov_groups *g, size_t gi, const double *x, const double *tx, const double *T,
+                     double *xs, double *ts, double *Ts)
+{
+    size_t q, a = g->gstart[gi], b = g->gstart[gi + 1];
+    for (q = a; q < b; q++) {
+        xs[q - a] = x[g->order[q]];
+        ts[q - a] = tx[g->order[q]];
+        Ts[q - a] = T[g->order[q]];
+    }
+    return b - a;
+}
+
+/* common set-up of the evaluation entry points */
+static cva_status eval_setup(const double *params, const cva_cov_fit *cfit, const double *x, const double *t_x,
+                             const double *T, const double *z, size_t n, cov_form *form, cov_groups *g,
+                             double **work, const cva_allocator *al, cva_diag *diag, int32_t arg_x, int32_t arg_z)
+{
+    cva_status st = check_cfit(cfit, form, diag, 2);
+    int k;
+    *work = NULL;
+    memset(g, 0, sizeof *g);
+    if (st != CVA_OK)
+        return st;
+    if (!params)
+        return cva__report(diag, CVA_E_NULLPTR, 1, 0, -1, 0, "params is NULL");
+    for (k = 0; k < 4; k++)
+        if (!(params[k] > 0.0) || !isfinite(params[k]))
+            return cva__report(diag, CVA_E_BADARG, 1, 0, k, 0, "parameters must be finite and > 0");
+    if (n == 0)
+        return CVA_W_EMPTY;
+    if (!x || !t_x || !T || !z)
+        return cva__report(diag, CVA_E_NULLPTR, !x ? arg_x : (!t_x ? arg_x + 1 : (!T ? arg_x + 2 : arg_z)), 0, -1, 0,
+                           "data array is NULL");
+    st = check_z(x, t_x, T, z, cfit->n_cov, n, diag, arg_z);
+    if (st != CVA_OK)
+        return st;
+    st = groups_build(al, x, t_x, T, z, cfit->n_cov, n, g);
+    if (st != CVA_OK)
+        return cva__report(diag, st, 0, 0, -1, 0, NULL);
+    st = check_rows(cfit->model, params, x, t_x, T, n, g->n_skip, diag, arg_x);
+    if (st != CVA_OK) {
+        groups_free(al, g);
+        return st;
+    }
+    *work = (double *)cva__alloc(al, 4 * (g->n_keep ? g->n_keep : 1) * sizeof **work);
+    if (!*work) {
+        groups_free(al, g);
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+    }
+    return CVA_OK;
+}
+
+cva_status cva_cov_loglik(const double *params, const cva_cov_fit *cfit, const double *x, const double *t_x,
+                          const double *T, const double *z, size_t n, double *ll, double *ll_sum, double *grad,
+                          const cva_allocator *alloc, cva_diag *diag)
+{
+    cov_form form;
+    cov_groups g;
+    double *work, *xs, *ts, *Ts, *lo;
+    double gs[4 + 2 * CVA_COV_MAX];
+    cva__ksum acc = {0.0, 0.0};
+    size_t gi, q;
+    int k, j, nc;
+    cva_status st = eval_setup(params, cfit, x, t_x, T, z, n, &form, &g, &work, alloc, diag, 3, 6);
+    if (st == CVA_W_EMPTY) {
+        if (ll_sum)
+            *ll_sum = CVA_NAN;
+        return cva__report(diag, st, 7, 0, -1, 0, NULL);
+    }
+    if (st != CVA_OK)
+        return st;
+    nc = cfit->n_cov;
+    memset(gs, 0, sizeof gs);
+    xs = work;
+    ts = xs + g.n_keep;
+    Ts = ts + g.n_keep;
+    lo = Ts + g.n_keep;
+    for (gi = 0; gi < g.n_groups; gi++) {
+        const double *zg = g.zg + gi * (size_t)nc;
+        double eta[3], pg[4], gg[4], de[3] = {0.0, 0.0, 0.0}, s;
+        cva__btyd_rows rows;
+        const size_t a = g.gstart[gi];
+        etas(zg, nc, cfit->gamma_life, cfit->gamma_trans, eta);
+        group_params(&form, params, eta, pg);
+        rows.n = gather(&g, gi, x, t_x, T, xs, ts, Ts);
+        rows.x = xs;
+        rows.t_x = ts;
+        rows.T = Ts;
+        rows.w = NULL;
+        s = cva__btyd_table(cfit->model)->ll(pg, &rows, gg, lo + a);
+        if (!isfinite(s)) {
+            cva__free(alloc, work);
+            groups_free(alloc, &g);
+            return cva__report(diag, CVA_E_DOMAIN, 1, 0, (int64_t)g.order[a], 0,
+                               "likelihood not finite at these parameters");
+        }
+        cva__ksum_add(&acc, s);
+        for (k = 0; k < 4; k++) {
+            const double d = gg[k] * pg[k];
+            gs[k] += d / params[k];
+            de[form.proc[k]] += form.sgn[k] * d;
+        }
+        for (j = 0; j < nc; j++) {
+            gs[4 + j] += de[1] * zg[j];
+            gs[4 + nc + j] += de[2] * zg[j];
+        }
+    }
+    if (ll) {
+        for (q = 0; q < g.n_skip; q++)
+            ll[g.skip[q]] = CVA_NAN;
+        for (q = 0; q < g.n_keep; q++)
+            ll[g.order[q]] = lo[q];
+    }
+    if (ll_sum)
+        *ll_sum = g.n_keep ? cva__ksum_value(&acc) : CVA_NAN;
+    if (grad) {
+        for (k = 0; k < 4 + 2 * nc; k++)
+            grad[k] = g.n_keep ? gs[k] : CVA_NAN;
+    }
+    st = g.n_skip ? CVA_W_EXCLUDED : (g.n_keep ? CVA_OK : CVA_W_EMPTY);
+    q = g.n_skip;
+    cva__free(alloc, work);
+    groups_free(alloc, &g);
+    return cva__report(diag, st, 0, 0, -1, q, NULL);
+}
+
+cva_status cva_cov_predict(const double *params, const cva_cov_fit *cfit, int32_t quantity, double h,
+                           const double *x, const double *t_x, const double *T, const double *z, size_t n,
+                           double *out, const cva_allocator *alloc, cva_diag *diag)
+{
+    cov_form form;
+    cov_groups g;
+    double *work, *xs, *ts, *Ts, *vo;
+    size_t gi, q, n_series = 0;
+    cva_status st, worst = CVA_OK;
+    if (quantity < CVA_COV_P_ALIVE || quantity > CVA_COV_DERT)
+        return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "unknown quantity");
+    if (isnan(h))
+        return cva__report(diag, CVA_E_NONFINITE, 4, 0, -1, 0, "horizon is NaN");
+    st = eval_setup(params, cfit, x, t_x, T, z, n, &form, &g, &work, alloc, diag, 5, 8);
+    if (st == CVA_W_EMPTY)
+        return cva__report(diag, st, 9, 0, -1, 0, NULL);
+    if (st != CVA_OK)
+        return st;
+    if (!out) {
+        cva__free(alloc, work);
+        groups_free(alloc, &g);
+        return cva__report(diag, CVA_E_NULLPTR, 10, 0, -1, 0, "out is NULL");
+    }
+    xs = work;
+    ts = xs + g.n_keep;
+    Ts = ts + g.n_keep;
+    vo = Ts + g.n_keep;
+    for (gi = 0; gi < g.n_groups; gi++) {
+        double eta[3], pg[4];
+        cva_diag loc;
+        const size_t a = g.gstart[gi], ng = gather(&g, gi, x, t_x, T, xs, ts, Ts);
+        etas(g.zg + gi * (size_t)cfit->n_cov, cfit->n_cov, cfit->gamma_life, cfit->gamma_trans, eta);
+        group_params(&form, params, eta, pg);
+        cva_diag_init(&loc, sizeof loc);
+        if (quantity == CVA_COV_P_ALIVE)
+            st = cva_model_p_alive(cfit->model, pg, h, xs, ts, Ts, ng, vo + a, &loc);
+        else if (quantity == CVA_COV_EXPECTED)
+            st = cva_model_expected(cfit->model, pg, h, xs, ts, Ts, ng, vo + a, &loc);
+        else
+            st = cva_model_dert(cfit->model, pg, h, xs, ts, Ts, ng, vo + a, &loc);
+        if (st < 0) {
+            const int64_t idx = loc.index >= 0 && (size_t)loc.index < ng ? (int64_t)g.order[a + (size_t)loc.index] : -1;
+            int32_t arg = loc.arg;
+            if (arg == 2)
+                arg = 1; /* params: the group's are derived from params */
+            cva__free(alloc, work);
+            groups_free(alloc, &g);
+            return cva__report(diag, st, arg, loc.option, idx, loc.count, loc.detail);
+        }
+        if (st == CVA_W_SERIES_LIMIT) {
+            worst = st;
+            n_series += loc.count;
+        }
+    }
+    for (q = 0; q < g.n_skip; q++)
+        out[g.skip[q]] = CVA_NAN;
+    for (q = 0; q < g.n_keep; q++)
+        out[g.order[q]] = vo[q];
+    if (worst == CVA_OK && g.n_skip)
+        worst = CVA_W_EXCLUDED;
+    q = worst == CVA_W_SERIES_LIMIT ? n_series : g.n_skip;
+    cva__free(alloc, work);
+    groups_free(alloc, &g);
+    return cva__report(diag, worst, 0, 0, -1, q, NULL);
+}
