@@ -75,6 +75,9 @@ cva_status cva__expint_scaled(double s, double z, double *value);
 cva_status cva__bgnbd_dert_scaled(const double *p, double delta, double cs, const double *x, const double *t_x,
                                   const double *T, size_t n, double *out, const cva_allocator *alloc);
 
+/* (M)BG/NBD E[Y(t) | alive at T] for p = (r, α, a, b), shift s (0 BG/NBD, 1 MBG/NBD); bgnbd.c. */
+cva_status cva__bg_cond_factor(const double *p, double t, double x, double T, int s, double *out);
+
 /* Regularised upper incomplete gamma Q(a, x), a > 0, x >= 0 (NaN outside). */
 double cva__gamma_q(double a, double x);
 

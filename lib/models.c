@@ -94,6 +94,8 @@ int32_t cva_model_n_params(int32_t model)
     case CVA_MODEL_MBGNBD:
     case CVA_MODEL_PNBD:
     case CVA_MODEL_BGBB:
+    case CVA_MODEL_BGCNBD:  /* r, alpha, a, b (k travels beside them; cnbd.c) */
+    case CVA_MODEL_MBGCNBD:
         return 4;
     case CVA_MODEL_GG:
         return 3;
@@ -114,6 +116,8 @@ const char *cva_model_param_name(int32_t model, int32_t i)
         return "";
     if (m)
         return m->names[i];
+    if (model == CVA_MODEL_BGCNBD || model == CVA_MODEL_MBGCNBD)
+        return cva__model_bgnbd.names[i];
     if (model == CVA_MODEL_GG)
         return gg[i];
     return sbg[i];

@@ -20,6 +20,7 @@
 #include "cva/sim.h"
 #include "cva/rfm.h"
 #include "cva/churn.h"
+#include "cva/regularity.h"
 #include "cva/retention.h"
 #include "cva/cohort.h"
 #include "cva/ladder.h"
