@@ -250,6 +250,28 @@ cva_status cva_cnbd_fit(int32_t model, int32_t k, int32_t k_max, const double *x
         return cva__report(diag, CVA_E_NULLPTR, !x ? 4 : (!t_x ? 5 : 6), 0, -1, 0, "data array is NULL");
     if (k == 0 && !litt)
         return cva__report(diag, CVA_E_NULLPTR, 7, 0, -1, 0, "choosing k needs litt");
+    if (cva__np_count(x, t_x, T, n) > 0) {
+        /* rows without a purchase: fit the others (exactly as if they were alone) */
+        const double *in[5];
+        cva__np_split sp;
+        cva_diag loc;
+        in[0] = x;
+        in[1] = t_x;
+        in[2] = T;
+        in[3] = litt;
+        in[4] = weight;
+        if (cva__np_compact(o.alloc, in, 5, 0, n, &sp) != CVA_OK)
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+        cva_diag_init(&loc, sizeof loc);
+        st = cva_cnbd_fit(model, k, k_max, sp.col[0], sp.col[1], sp.col[2], sp.col[3], sp.col[4], sp.n_keep, opts, fit,
+                          k_out, &loc);
+        if (st < 0 || st == CVA_OK || st == CVA_W_EMPTY)
+            st = cva__np_relay(diag, &loc, st, &sp, 4, 8);
+        else
+            st = cva__report(diag, st, loc.arg, loc.option, loc.index, sp.n_skip, loc.detail);
+        cva__np_free(o.alloc, &sp);
+        return st;
+    }
     st = cva__btyd_check(CVA_MODEL_BGNBD, one, x, t_x, T, n, diag, 4);
     if (st != CVA_OK)
         return st;
@@ -343,12 +365,50 @@ cva_status cva_cnbd_fit(int32_t model, int32_t k, int32_t k_max, const double *x
 
 /* -------------------------------------------------------------- prediction */
 
+/* p_alive / expected on rows some of which are without a purchase (NaN x, t_x and T): the
+   others are evaluated alone, the skipped rows get NaN and the status CVA_W_EXCLUDED */
+typedef cva_status (*np_fn)(int32_t model, int32_t k, const double *params, double t, const double *x,
+                            const double *t_x, const double *T, size_t n, double *out, cva_diag *diag);
+
+static cva_status np_eval(np_fn f, int32_t model, int32_t k, const double *params, double t, const double *x,
+                          const double *t_x, const double *T, size_t n, double *out, cva_diag *diag)
+{
+    const double *in[3];
+    cva__np_split sp;
+    cva_diag loc;
+    cva_status st;
+    if (!out)
+        return cva__report(diag, CVA_E_NULLPTR, 0, 0, -1, 0, "output array is NULL");
+    in[0] = x;
+    in[1] = t_x;
+    in[2] = T;
+    if (cva__np_compact(NULL, in, 3, 1, n, &sp) != CVA_OK)
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+    cva_diag_init(&loc, sizeof loc);
+    st = f(model, k, params, t, sp.col[0], sp.col[1], sp.col[2], sp.n_keep, sp.out, &loc);
+    if (st >= 0)
+        cva__np_scatter(&sp, sp.out, out, n);
+    st = cva__np_relay(diag, &loc, st, &sp, 4, 6);
+    cva__np_free(NULL, &sp);
+    return st;
+}
+
+static cva_status p_alive_t(int32_t model, int32_t k, const double *params, double t, const double *x,
+                            const double *t_x, const double *T, size_t n, double *out, cva_diag *diag)
+{
+    (void)t;
+    return cva_cnbd_p_alive(model, k, params, x, t_x, T, n, out, diag);
+}
+
 cva_status cva_cnbd_p_alive(int32_t model, int32_t k, const double *params, const double *x, const double *t_x,
                             const double *T, size_t n, double *out, cva_diag *diag)
 {
-    cva_status st = check_eval(model, k, params, x, t_x, T, n, out, 8, diag);
+    cva_status st;
     const int s = cnbd_shift(model);
     size_t i;
+    if (n > 0 && cva__np_count(x, t_x, T, n) > 0)
+        return np_eval(p_alive_t, model, k, params, 0.0, x, t_x, T, n, out, diag);
+    st = check_eval(model, k, params, x, t_x, T, n, out, 8, diag);
     if (st != CVA_OK)
         return st;
     for (i = 0; i < n; i++) {
@@ -362,10 +422,13 @@ cva_status cva_cnbd_p_alive(int32_t model, int32_t k, const double *params, cons
 cva_status cva_cnbd_expected(int32_t model, int32_t k, const double *params, double t, const double *x,
                              const double *t_x, const double *T, size_t n, double *out, cva_diag *diag)
 {
-    cva_status st = check_eval(model, k, params, x, t_x, T, n, out, 9, diag), worst = CVA_OK;
+    cva_status st, worst = CVA_OK;
     const int s = cnbd_shift(model);
     double pk[4];
     size_t i;
+    if (n > 0 && cva__np_count(x, t_x, T, n) > 0)
+        return np_eval(cva_cnbd_expected, model, k, params, t, x, t_x, T, n, out, diag);
+    st = check_eval(model, k, params, x, t_x, T, n, out, 9, diag);
     if (st != CVA_OK)
         return st;
     if (!isfinite(t) || t < 0.0)

@@ -212,6 +212,32 @@ static void weights_are_counts(void **state)
     cva_assert_close(a.n_customers, (double)NE, 0, 0);
 }
 
+/* rows without a purchase (x, t_x, T all NaN) are skipped as by the other BTYD models */
+static void no_purchase_rows(void **state)
+{
+    static const double p[4] = {0.85, 1.45, 0.79, 2.42};
+    static const double x[4] = {2, (double)NAN, 0, 5}, tx[4] = {10, (double)NAN, 0, 30}, T[4] = {40, (double)NAN, 38, 39};
+    static const double x3[3] = {2, 0, 5}, tx3[3] = {10, 0, 30}, T3[3] = {40, 38, 39};
+    double a[4], b[3];
+    cva_diag d;
+    int i;
+    (void)state;
+    for (i = 0; i < 2; i++) {
+        cva_diag_init(&d, sizeof d);
+        assert_status(i ? cva_cnbd_expected(CVA_MODEL_MBGCNBD, 3, p, 20.0, x, tx, T, 4, a, &d)
+                        : cva_cnbd_p_alive(CVA_MODEL_MBGCNBD, 3, p, x, tx, T, 4, a, &d),
+                      CVA_W_EXCLUDED);
+        assert_int_equal(d.count, 1);
+        assert_status(i ? cva_cnbd_expected(CVA_MODEL_MBGCNBD, 3, p, 20.0, x3, tx3, T3, 3, b, NULL)
+                        : cva_cnbd_p_alive(CVA_MODEL_MBGCNBD, 3, p, x3, tx3, T3, 3, b, NULL),
+                      CVA_OK);
+        cva_assert_same(a[0], b[0]);
+        assert_true(isnan(a[1]));
+        cva_assert_same(a[2], b[1]);
+        cva_assert_same(a[3], b[2]);
+    }
+}
+
 static void bad_input(void **state)
 {
     static const double p[4] = {1, 2, 1, 3}, bp[4] = {1, -2, 1, 3};
@@ -264,6 +290,7 @@ int main(void)
         cmocka_unit_test(wheat_and_litt),
         cmocka_unit_test(recovery),
         cmocka_unit_test(weights_are_counts),
+        cmocka_unit_test(no_purchase_rows),
         cmocka_unit_test(bad_input),
     };
     return cmocka_run_group_tests_name("cnbd", tests, NULL, NULL);

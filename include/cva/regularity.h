@@ -37,7 +37,9 @@ extern "C" {
  * S2 = Σ_{j<k} Γ(r+kx+j)/(Γ(r+kx) j!)·((T−t_x)/(α+T))^j; so values compare directly
  * with BTYDplus' `bgcnbd.cbs.LL` and `mbgcnbd.cbs.LL`.
  *
- * Rows without a purchase (x, t_x, T all NaN) are not accepted here (`CVA_E_NONFINITE`).
+ * Rows without a purchase (x, t_x, T all NaN) are handled as in @ref churn by
+ * cva_cnbd_fit(), cva_cnbd_p_alive() and cva_cnbd_expected(): skipped (NaN outputs,
+ * `CVA_W_EXCLUDED` with diag->count); cva_cnbd_loglik() refuses them (`CVA_E_NONFINITE`).
  * @{
  */
 
@@ -95,7 +97,8 @@ CVA_API CVA_NODISCARD cva_status cva_cnbd_loglik(int32_t model, int32_t k, const
  * @retval CVA_OK
  * @retval CVA_W_BOUNDARY CVA_W_MAXITER CVA_W_NOT_CONVERGED  as cva_model_fit_btyd() (for the
  *         chosen k).
- * @retval CVA_W_EMPTY     n = 0.
+ * @retval CVA_W_EMPTY     n = 0, or every row is without a purchase.
+ * @retval CVA_W_EXCLUDED  rows without a purchase (x, t_x, T all NaN) were skipped (diag->count).
  * @retval CVA_E_BADARG    unknown model, k or k_max out of range, invalid row, weight <= 0.
  * @retval CVA_E_NULLPTR   a required array is NULL (litt with k = 0).
  * @retval CVA_E_NONFINITE NaN/Inf in the data.
@@ -120,6 +123,7 @@ CVA_API CVA_NODISCARD cva_status cva_cnbd_fit(int32_t model, int32_t k, int32_t 
  * @param diag   optional diagnostics.
  * @retval CVA_OK
  * @retval CVA_W_EMPTY n = 0.
+ * @retval CVA_W_EXCLUDED rows without a purchase were skipped (NaN outputs; diag->count).
  * @retval CVA_E_BADARG CVA_E_DOMAIN CVA_E_NONFINITE CVA_E_NULLPTR  as cva_cnbd_loglik().
  */
 CVA_API CVA_NODISCARD cva_status cva_cnbd_p_alive(int32_t model, int32_t k, const double *params, const double *x,
@@ -150,6 +154,7 @@ CVA_API CVA_NODISCARD cva_status cva_cnbd_p_alive(int32_t model, int32_t k, cons
  * @retval CVA_OK
  * @retval CVA_W_EMPTY n = 0.
  * @retval CVA_W_SERIES_LIMIT a hypergeometric series hit its term cap (value from the partial sum).
+ * @retval CVA_W_EXCLUDED rows without a purchase were skipped (NaN outputs; diag->count).
  * @retval CVA_E_BADARG CVA_E_DOMAIN CVA_E_NONFINITE CVA_E_NULLPTR  as cva_cnbd_loglik(); t < 0 or not finite.
  */
 CVA_API CVA_NODISCARD cva_status cva_cnbd_expected(int32_t model, int32_t k, const double *params, double t,
