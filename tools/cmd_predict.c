@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "cli.h"
+#include "cnbd_cli.h"
 #include "cva/cva.h"
 #include "dates.h"
 #include "input.h"
@@ -29,7 +30,11 @@ void cmd_predict_help(void)
           "Model options:\n"
           "  --model M        bgnbd, mbgnbd, pnbd, nbd (no drop-out: P(alive) = 1), or bgbb\n"
           "                   (bgbb needs --summary; its time is in opportunities). May be\n"
-          "                   left out with --params.\n"
+          "                   left out with --params. bgcnbd and mbgcnbd (BG/CNBD-k, MBG/CNBD-k)\n"
+          "                   need --params from 'cva fit' (with \"k\" in \"params\"); their\n"
+          "                   expected purchases are BTYDplus' approximation (exact P(alive)\n"
+          "                   times the (M)BG/NBD expectation with alpha -> k*alpha), and\n"
+          "                   --distribution, --variance and --spend do not apply to them.\n"
           "  --params FILE    parameters: the JSON written by 'cva fit' (or by hand:\n"
           "                   {\"model\": \"bgnbd\", \"params\": {\"r\": 0.243, \"alpha\": 4.414,\n"
           "                   \"a\": 0.793, \"b\": 2.426}, \"time_unit\": \"week\"}). Without it the\n"
@@ -470,6 +475,13 @@ static int predict_check(predict_job *j, cli_err *err)
         cli_fail(err, CLI_EXIT_USAGE, "option --spend: \"%s\" is not a spend model (gg)", j->spend);
         return -1;
     }
+    if (cli_is_cnbd(j->model) && (!j->params_f || j->dist_n || j->want_var || j->spend || j->spend_f)) {
+        cli_fail(err, CLI_EXIT_USAGE, "predict: --model %s %s", cli_model_name(j->model),
+                 !j->params_f ? "needs --params FILE (from 'cva fit --model bgcnbd|mbgcnbd', with k)"
+                              : "supports P(alive) and expected purchases only (no --distribution, --variance, "
+                                "--spend)");
+        return -1;
+    }
     if ((j->dist_n || j->want_var) && j->model == CVA_MODEL_BGBB) {
         cli_fail(err, CLI_EXIT_USAGE, "predict: --%s is available for bgnbd, mbgnbd, pnbd and nbd, not bgbb",
                  j->dist_n ? "distribution" : "variance");
@@ -613,13 +625,18 @@ static int predict_compute(predict_job *j, cli_err *err)
         }
     }
     if (j->d.n > 0) {
-        st = cva_model_p_alive(j->model, j->params, 0.0, j->d.x, j->d.tx, j->d.T, j->d.n, j->pa, &dg);
+        st = cli_is_cnbd(j->model)
+                 ? cva_cnbd_p_alive(j->model, j->pp.k, j->params, j->d.x, j->d.tx, j->d.T, j->d.n, j->pa, &dg)
+                 : cva_model_p_alive(j->model, j->params, 0.0, j->d.x, j->d.tx, j->d.T, j->d.n, j->pa, &dg);
         if (st < 0) {
             rc = cli_model_lib_fail(err, "P(alive)", st, &dg, &j->d);
             return rc;
         }
         cva_diag_init(&dg, sizeof dg);
-        st = cva_model_expected(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T, j->d.n, j->ey, &dg);
+        st = cli_is_cnbd(j->model) ? cva_cnbd_expected(j->model, j->pp.k, j->params, j->horizon, j->d.x, j->d.tx,
+                                                       j->d.T, j->d.n, j->ey, &dg)
+                                   : cva_model_expected(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T,
+                                                        j->d.n, j->ey, &dg);
         if (st < 0) {
             rc = cli_model_lib_fail(err, "expected purchases", st, &dg, &j->d);
             return rc;
@@ -822,7 +839,10 @@ static void predict_notes(predict_job *j)
         if (!(fabs(j->horizon - j->d.hold_len) <= 0.0)) {
             j->ey_h = (double *)cli_xmalloc(j->d.n * sizeof(double));
             cva_diag_init(&dg, sizeof dg);
-            st = cva_model_expected(j->model, j->params, j->d.hold_len, j->d.x, j->d.tx, j->d.T, j->d.n, j->ey_h, &dg);
+            st = cli_is_cnbd(j->model) ? cva_cnbd_expected(j->model, j->pp.k, j->params, j->d.hold_len, j->d.x,
+                                                           j->d.tx, j->d.T, j->d.n, j->ey_h, &dg)
+                                       : cva_model_expected(j->model, j->params, j->d.hold_len, j->d.x, j->d.tx,
+                                                            j->d.T, j->d.n, j->ey_h, &dg);
             use = st >= 0 ? j->ey_h : NULL;
         }
         if (use)

@@ -19,6 +19,7 @@ typedef struct cli_params {
     char time_unit[16];
     int converged;     /**< "converged": 1, 0, or -1 when absent */
     unsigned boundary; /**< "boundary": bit i = parameter i listed */
+    int32_t k;         /**< bgcnbd, mbgcnbd: "k" in "params" (1..12); 0 otherwise */
 } cli_params;
 
 /**
