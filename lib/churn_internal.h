@@ -273,6 +273,18 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *opts, cv
    standard error of 10 in the log-parameter. */
 #define CVA__BND_INFO 1e-2
 
+/* The rows cva_model_fit_btyd() fits (for the other models' fits, cnbd.c): identical
+   (x, t_x, T) merged into weights when merge is set (sorted), else the caller's arrays;
+   txs, Ts = t_x/s_T, T/s_T. w may be NULL (no merge, no weights). Free block with
+   cva__free(al, block). CVA_OK or CVA_E_NOMEM. */
+typedef struct cva__merged_rows {
+    const double *x, *tx, *T, *w, *txs, *Ts;
+    size_t n;
+    void *block;
+} cva__merged_rows;
+cva_status cva__btyd_merge_rows(const double *x, const double *tx, const double *T, const double *w, size_t n,
+                                int merge, double s_T, const cva_allocator *al, cva__merged_rows *out);
+
 /* Size of cva_model_fit before the boundary fields were appended. */
 #define CVA__MODEL_FIT_V1_SIZE offsetof(cva_model_fit, boundary)
 /* 1 if fit->struct_size is one of the supported sizes. */

@@ -68,61 +68,80 @@ static void cnbd_terms(const double *p, int k, int s, double x, double tx, doubl
         o->lS1 = -CVA_INF;
 }
 
-/* ln(S1 + S2) and w1 = S1/(S1+S2) */
-static double cnbd_lse(const cnbd_parts *o, double *w1)
-{
-    double m, l;
-    if (!(o->lS1 > -CVA_INF)) {
-        *w1 = 0.0;
-        return o->lS2;
-    }
-    m = o->lS1 > o->lS2 ? o->lS1 : o->lS2;
-    l = m + log(exp(o->lS1 - m) + exp(o->lS2 - m));
-    *w1 = exp(o->lS1 - l);
-    return l;
-}
-
-static double cnbd_row(const double *p, int k, int s, double x, double tx, double T, double litt, double *g)
-{
-    const double r = p[0], al = p[1], a = p[2], b = p[3];
-    const double kx = (double)k * x, u = r + kx, aT = al + T, xs = x + (double)s;
-    cnbd_parts o;
-    double w1, w2, lse, ll;
-    cnbd_terms(p, k, s, x, tx, T, g != NULL, &o);
-    lse = cnbd_lse(&o, &w1);
-    w2 = 1.0 - w1;
-    ll = (double)(k - 1) * litt - x * cva__lgamma((double)k) + cva__lbeta_ratio(a, b, 0.0, xs) +
-         cva__lgamma_diff(r, kx) - r * log1p(T / al) - kx * log(aT) + lse;
-    if (g) {
-        const double dab = cva__digamma_diff(a + b, xs);
-        g[0] = cva__digamma_diff(r, kx) - log1p(T / al) + w1 * o.L + w2 * o.dS2r;
-        g[1] = r / al - u / aT + w1 * u * (1.0 / aT - 1.0 / (al + tx)) + w2 * o.dS2a;
-        g[2] = -dab + (w1 > 0.0 ? w1 / a : 0.0);
-        g[3] = cva__digamma_diff(b, xs) - dab - (w1 > 0.0 ? w1 / (b + xs - 1.0) : 0.0);
-    }
-    return ll;
-}
-
-/* Σ w_i LL_i (w, litt may be NULL), gradient into grad (may be NULL), rows into ll_i */
+/* Σ w_i LL_i (w, litt may be NULL), gradient into grad (may be NULL), rows into ll_i. The terms
+   of one x (Beta and Gamma parts, digammas) and of one T are computed once per run of equal
+   values (merged rows come sorted by x, then T). */
 static double cnbd_sum(const double *p, int k, int s, const double *x, const double *tx, const double *T,
                        const double *litt, const double *w, size_t n, double *grad, double *ll_i)
 {
+    const double r = p[0], al = p[1], a = p[2], b = p[3], lgk = cva__lgamma((double)k), lna = log(a);
     cva__ksum acc = {0.0, 0.0};
-    double g[4], gs[4] = {0.0, 0.0, 0.0, 0.0};
+    double gr = 0.0, gal = 0.0, ga = 0.0, gb = 0.0;
+    double cx = -1.0, G = 0.0, lnbx = 0.0, ibx = 0.0, dr0 = 0.0, dab0 = 0.0, db0 = 0.0;
+    double cT = -1.0, lT = 0.0, l1T = 0.0, iT = 0.0;
     size_t i;
-    int c;
     for (i = 0; i < n; i++) {
-        const double wi = w ? w[i] : 1.0;
-        const double li = cnbd_row(p, k, s, x[i], tx[i], T[i], litt ? litt[i] : 0.0, grad ? g : NULL);
-        cva__ksum_add(&acc, wi * li);
+        const double xi = x[i], Ti = T[i], txi = tx[i], wi = w ? w[i] : 1.0;
+        const double kx = (double)k * xi, u = r + kx, d = Ti - txi;
+        const int has1 = s || xi > 0.0;
+        double v = 1.0, S2 = 1.0, hs = 0.0, g2r = 0.0, g2a = 0.0, lS2, lse, w1 = 0.0, L = 0.0, li;
+        int j;
+        if (!(xi >= cx && xi <= cx)) { /* per-x quantities */
+            const double xs = xi + (double)s;
+            cx = xi;
+            G = cva__lgamma_diff(r, kx) + cva__lbeta_ratio(a, b, 0.0, xs) - xi * lgk;
+            lnbx = has1 ? log(b + (xs - 1.0)) : 0.0;
+            ibx = has1 ? 1.0 / (b + (xs - 1.0)) : 0.0;
+            if (grad) {
+                dr0 = cva__digamma_diff(r, kx);
+                dab0 = -cva__digamma_diff(a + b, xs);
+                db0 = dab0 + cva__digamma_diff(b, xs);
+            }
+        }
+        if (!(Ti >= cT && Ti <= cT)) {
+            cT = Ti;
+            lT = log(al + Ti);
+            l1T = log1p(Ti / al);
+            iT = 1.0 / (al + Ti);
+        }
+        for (j = 1; j < k; j++) {
+            if (grad)
+                hs += 1.0 / (u + (double)(j - 1));
+            v *= (u + (double)(j - 1)) * d * iT / (double)j;
+            S2 += v;
+            if (grad) {
+                g2r += v * hs;
+                g2a -= v * (double)j * iT;
+            }
+        }
+        lS2 = k > 1 ? log(S2) : 0.0;
+        lse = lS2;
+        if (has1) {
+            double D, e;
+            L = log1p(d / (al + txi));
+            D = lna - lnbx + u * L - lS2; /* ln S1 − ln S2 */
+            e = exp(-fabs(D));
+            w1 = D > 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+            lse = (D > 0 ? lS2 + D : lS2) + log1p(e);
+        }
+        li = (litt ? (double)(k - 1) * litt[i] : 0.0) + G - r * l1T - kx * lT + lse;
+        if (grad) {
+            const double w2 = 1.0 - w1;
+            gr += wi * (dr0 - l1T + w1 * L + w2 * g2r / S2);
+            gal += wi * (r / al - u * iT + (has1 ? w1 * u * (iT - 1.0 / (al + txi)) : 0.0) + w2 * g2a / S2);
+            ga += wi * (dab0 + w1 / a);
+            gb += wi * (db0 - w1 * ibx);
+        }
         if (ll_i)
             ll_i[i] = li;
-        if (grad)
-            for (c = 0; c < 4; c++)
-                gs[c] += wi * g[c];
+        cva__ksum_add(&acc, wi * li);
     }
-    if (grad)
-        memcpy(grad, gs, sizeof gs);
+    if (grad) {
+        grad[0] = gr;
+        grad[1] = gal;
+        grad[2] = ga;
+        grad[3] = gb;
+    }
     return cva__ksum_value(&acc);
 }
 
@@ -225,7 +244,8 @@ cva_status cva_cnbd_fit(int32_t model, int32_t k, int32_t k_max, const double *x
     cva_model_fit best, cur;
     cnbd_fit_data fd;
     cva__mle_problem pb;
-    double *buf, s_T = 0.0, W = 0.0, best_ll = -CVA_INF, prev1 = -CVA_INF, prev2 = -CVA_INF;
+    cva__merged_rows mr;
+    double s_T = 0.0, W = 0.0, L = 0.0, best_ll = -CVA_INF, prev1 = -CVA_INF, prev2 = -CVA_INF;
     cva_status st, best_st = CVA_OK;
     int32_t kk, k_lo, k_hi, best_k = 0;
     uint64_t iters = 0;
@@ -280,29 +300,30 @@ cva_status cva_cnbd_fit(int32_t model, int32_t k, int32_t k_max, const double *x
     if (weight && (st = check_finite(weight, n, 8, 1, diag)) != CVA_OK)
         return st;
 
-    buf = (double *)cva__alloc(o.alloc, 2 * n * sizeof(double));
-    if (!buf)
-        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
     for (i = 0; i < n; i++)
         if (T[i] > s_T)
             s_T = T[i];
     if (!(s_T > 0.0))
         s_T = 1.0;
+    if (cva__btyd_merge_rows(x, t_x, T, weight, n, o.merge_rows != 0, s_T, o.alloc, &mr) != CVA_OK)
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
     {
-        cva__ksum ws = {0.0, 0.0};
-        for (i = 0; i < n; i++) {
-            buf[i] = t_x[i] / s_T;
-            buf[n + i] = T[i] / s_T;
-            cva__ksum_add(&ws, weight ? weight[i] : 1.0);
-        }
+        /* litt enters the log-likelihood only as (k−1)·Σ w·litt: merged rows need not keep it */
+        cva__ksum ws = {0.0, 0.0}, ls = {0.0, 0.0};
+        for (i = 0; i < mr.n; i++)
+            cva__ksum_add(&ws, mr.w ? mr.w[i] : 1.0);
         W = cva__ksum_value(&ws);
+        if (litt)
+            for (i = 0; i < n; i++)
+                cva__ksum_add(&ls, (weight ? weight[i] : 1.0) * litt[i]);
+        L = cva__ksum_value(&ls);
     }
     fd.s = s;
-    fd.x = x;
-    fd.tx = buf;
-    fd.T = buf + n;
-    fd.w = weight;
-    fd.n = n;
+    fd.x = mr.x;
+    fd.tx = mr.txs;
+    fd.T = mr.Ts;
+    fd.w = mr.w;
+    fd.n = mr.n;
     k_lo = k ? k : 1;
     k_hi = k ? k : (k_max ? k_max : CVA_CNBD_K_MAX);
     memset(&best, 0, sizeof best);
@@ -336,14 +357,15 @@ cva_status cva_cnbd_fit(int32_t model, int32_t k, int32_t k_max, const double *x
         if (st < 0) {
             if (k == 0 && kk > 1 && best_k > 0 && st != CVA_E_CANCELED)
                 break; /* as BTYDplus: stop the search where a k cannot be fitted */
-            cva__free(o.alloc, buf);
+            cva__free(o.alloc, mr.block);
             return cva__report(diag, st, 0, 0, -1, iters,
                                st == CVA_E_NOCONVERGE ? "the objective is not finite at the start" : NULL);
         }
         /* log-likelihood in the caller's time unit, litt terms included */
-        ll = cnbd_sum(cur.params, (int)kk, s, x, t_x, T, litt, weight, n, NULL, NULL);
+        ll = cnbd_sum(cur.params, (int)kk, s, mr.x, mr.tx, mr.T, NULL, mr.w, mr.n, NULL, NULL) +
+             (double)(kk - 1) * L;
         cur.log_likelihood = ll;
-        cur.n_rows = n;
+        cur.n_rows = mr.n;
         if (best_k == 0 || ll > best_ll) {
             best = cur;
             best_ll = ll;
@@ -355,7 +377,7 @@ cva_status cva_cnbd_fit(int32_t model, int32_t k, int32_t k_max, const double *x
         prev2 = prev1;
         prev1 = ll;
     }
-    cva__free(o.alloc, buf);
+    cva__free(o.alloc, mr.block);
     best.model = model;
     cva__fit_store(fit, &best);
     if (k_out)

@@ -653,6 +653,24 @@ static cva_status build_rows(const double *x, const double *tx, const double *T,
     return CVA_OK;
 }
 
+cva_status cva__btyd_merge_rows(const double *x, const double *tx, const double *T, const double *w, size_t n,
+                                int merge, double s_T, const cva_allocator *al, cva__merged_rows *out)
+{
+    btyd_work wk;
+    cva_status st = build_rows(x, tx, T, w, n, merge, s_T, al, &wk);
+    if (st != CVA_OK)
+        return st;
+    out->x = wk.x;
+    out->tx = wk.tx;
+    out->T = wk.T;
+    out->w = wk.w;
+    out->txs = wk.txs;
+    out->Ts = wk.Ts;
+    out->n = wk.n;
+    out->block = wk.block;
+    return CVA_OK;
+}
+
 typedef struct btyd_fit_data {
     const cva__btyd_model *m;
     cva__btyd_rows rows;
