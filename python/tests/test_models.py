@@ -736,6 +736,16 @@ class TestCDNOW(RelMixin, unittest.TestCase):
 
 
 class TestSimulate(unittest.TestCase):
+    def test_simulate_nbd(self):
+        truth = {"r": 0.85, "alpha": 4.45}
+        T = [20.0 + 60.0 * i / 5000 for i in range(5000)]
+        sim = cva.simulate_btyd("nbd", truth, T, seed=9)
+        same = cva.NBD(params=truth).simulate(T[:20], seed=9)
+        self.assertEqual(list(sim.frequency[:20]), list(same.frequency))
+        fit = cva.NBD().fit(sim.frequency, sim.recency, T)
+        for nm in truth:
+            self.assertLess(abs(fit.params[nm] - truth[nm]), 4 * fit.standard_errors[nm], nm)
+
     def test_simulate_and_refit(self):
         truth = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
         T = [20.0 + 40.0 * i / 20000 for i in range(20000)]
