@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "cli.h"
 #include "cnbd_cli.h"
+#include "predict_new.h"
 #include "cva/cva.h"
 #include "dates.h"
 #include "input.h"
@@ -47,6 +48,14 @@ void cmd_predict_help(void)
           "                   recency and T, required when the file has no time_unit column\n"
           "                   and an error when it contradicts that column\n"
           "  --penalizer L, --max-iter N  options of the fit when there is no --params\n"
+          "\n"
+          "New customer:\n"
+          "  --new-customer   with --params FILE and --horizon H, no purchase data: one row\n"
+          "                   horizon,expected_purchases[,p_0 ... p_N]: E[X(H)], a new\n"
+          "                   customer's expected repeat purchases in its first H time units,\n"
+          "                   and with --distribution N the probabilities P(X(H) = n) of n =\n"
+          "                   0..N repeat purchases (bgnbd, mbgnbd, pnbd, nbd; bgcnbd and\n"
+          "                   mbgcnbd: E[X(H)] only); --format json gives one object\n"
           "\n"
           "Distribution (bgnbd, mbgnbd, pnbd, nbd):\n"
           "  --distribution N add columns p_0 ... p_N: the conditional probabilities\n"
@@ -263,6 +272,7 @@ typedef struct predict_job {
     const char *summary, *model_s, *params_f, *spend, *spend_f;
     const char *names[CLI_NSCOL];
     int unit_given, have_h, max_iter_given, params_unit, want_var;
+    int new_cust; /* --new-customer */
     uint64_t dist_n; /* --distribution N: N + 1 columns; 0 without it */
     double horizon, penal, discount, margin;
     uint64_t months, max_iter;
@@ -366,6 +376,10 @@ static int predict_parse(predict_job *j, int argc, char **argv, cli_err *err)
                 return -1;
             }
             j->dist_n++;
+            continue;
+        }
+        if (cli_match_flag(argv, i, "--new-customer")) {
+            j->new_cust = 1;
             continue;
         }
         if (cli_match_flag(argv, i, "--variance")) {
@@ -863,7 +877,25 @@ int cmd_predict(int argc, char **argv)
 
     memset(&err, 0, sizeof err);
     predict_job_init(&j);
-    if ((rc = predict_parse(&j, argc, argv, &err)) != 0 || (rc = predict_check(&j, &err)) != 0)
+    if ((rc = predict_parse(&j, argc, argv, &err)) != 0)
+        return rc > 0 ? 0 : cli_report(&err);
+    if (j.new_cust) { /* a new customer: no history, the model from --params */
+        if (!j.params_f || !j.have_h || j.o.input || j.summary || j.spend || j.want_var) {
+            cli_fail(&err, CLI_EXIT_USAGE, "predict --new-customer: give --params FILE and --horizon H (and "
+                     "optionally --distribution N); no --input, --summary, --spend or --variance");
+            return cli_report(&err);
+        }
+        if (cli_params_read(j.params_f, 0, &j.pp, &err) == 0) {
+            if (j.pp.model == CVA_MODEL_GG || j.pp.model == CVA_MODEL_SBG || j.pp.model == CVA_MODEL_BGBB)
+                cli_fail(&err, CLI_EXIT_USAGE, "predict --new-customer: %s is not a continuous-time purchase model",
+                         cli_model_name(j.pp.model));
+            else if ((rc = cli_predict_new(&j.pp, j.horizon, (size_t)j.dist_n, j.o.format == CLI_FMT_JSON,
+                                           j.o.output, &err)) == 0)
+                return 0;
+        }
+        return cli_report(&err);
+    }
+    if ((rc = predict_check(&j, &err)) != 0)
         return rc > 0 ? 0 : cli_report(&err);
     j.o.amount_optional = !j.spend; /* purchase models need no amounts */
     if (cli_out_open(&out, j.o.output, &err))
