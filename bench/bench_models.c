@@ -18,6 +18,10 @@
  *   pred_bgnbd, pred_pnbd    P(alive) + E[Y(39)] for every customer (two calls)
  *   clv_bgnbd                12-month CLV (BG/NBD + Gamma-Gamma), cva_clv
  *   dert_pnbd, dert_bgnbd    DERT at 15 %/year continuous discounting (per week)
+ *   fit_bgcnbd_k2, fit_mbgcnbd_k2   BG/CNBD-k and MBG/CNBD-k with k = 2 given (cva_cnbd_fit,
+ *                            rows merged; issue 15 target: at most 2x fit_bgnbd / fit_mbgnbd)
+ *   fit_mbgcnbd_auto         MBG/CNBD-k with k chosen by likelihood (a fit per k tried;
+ *                            litt = 0 for every customer here, so only the search cost counts)
  * Baselines (same data, same run):
  *   fit_bgnbd_nomerge        the BG/NBD fit with merge_rows = 0 (one LL term per customer)
  *   fit_bgnbd_nm             Nelder–Mead on log-parameters over the unmerged rows with
@@ -206,6 +210,38 @@ static double b_fit_mbgnbd(void *p)
     mctx *c = (mctx *)p;
     return do_fit(c, CVA_MODEL_MBGNBD, 1, &c->fit_mbg);
 }
+static double do_cnbd(mctx *c, int32_t model, int32_t k)
+{
+    cva_fit_opts o;
+    cva_model_fit f;
+    cva_status st;
+    int32_t kk = 0;
+    cva_fit_opts_init_defaults(&o, sizeof o);
+    cva_model_fit_init(&f, sizeof f);
+    /* litt: zeros (the simulated summaries have no gaps); it only shifts the LL per k */
+    st = cva_cnbd_fit(model, k, 0, c->x, c->tx, c->T, k ? NULL : c->o3, NULL, c->n, &o, &f, &kk, NULL);
+    if (st < 0) {
+        fprintf(stderr, "fit cnbd model %d k %d: %s\n", (int)model, (int)k, cva_status_name(st));
+        return -1.0;
+    }
+    c->last = f;
+    return 1e-12 * fabs(f.log_likelihood) + 1e-15 * (double)kk;
+}
+static double b_fit_bgcnbd_k2(void *p)
+{
+    return do_cnbd((mctx *)p, CVA_MODEL_BGCNBD, 2);
+}
+static double b_fit_mbgcnbd_k2(void *p)
+{
+    return do_cnbd((mctx *)p, CVA_MODEL_MBGCNBD, 2);
+}
+static double b_fit_mbgcnbd_auto(void *p)
+{
+    mctx *c = (mctx *)p;
+    memset(c->o3, 0, c->n * sizeof(double));
+    return do_cnbd(c, CVA_MODEL_MBGCNBD, 0);
+}
+
 static double b_fit_pnbd(void *p)
 {
     mctx *c = (mctx *)p;
@@ -522,6 +558,9 @@ static const bcase CASES[] = {
     {"pred_bgnbd_rowwise", b_pred_bgnbd_rowwise, K_PRED | K_BASE, 0.0, 1},
     {"fit_pnbd_cov2", b_fit_pnbd_cov2, K_FIT, 0.0, 0},
     {"fit_bgnbd_cov2", b_fit_bgnbd_cov2, K_FIT, 0.0, 0},
+    {"fit_bgcnbd_k2", b_fit_bgcnbd_k2, K_FIT, 0.0, 0},
+    {"fit_mbgcnbd_k2", b_fit_mbgcnbd_k2, K_FIT, 0.0, 0},
+    {"fit_mbgcnbd_auto", b_fit_mbgcnbd_auto, K_FIT, 0.0, 0},
 };
 #define N_CASES (sizeof CASES / sizeof CASES[0])
 
@@ -729,6 +768,12 @@ int main(int argc, char **argv)
     if (!isnan(med[0]) && !isnan(med[14]))
         printf("ratio fit_bgnbd_cov2/fit_bgnbd=%.2f\n", med[14] / med[0]);
     free(g_cov_z);
+    if (!isnan(med[0]) && !isnan(med[15]))
+        printf("ratio fit_bgcnbd_k2/fit_bgnbd=%.2f (target <= 2)\n", med[15] / med[0]);
+    if (!isnan(med[1]) && !isnan(med[16]))
+        printf("ratio fit_mbgcnbd_k2/fit_mbgnbd=%.2f (target <= 2)\n", med[16] / med[1]);
+    if (!isnan(med[1]) && !isnan(med[17]))
+        printf("ratio fit_mbgcnbd_auto/fit_mbgnbd=%.2f\n", med[17] / med[1]);
     free(c.x);
     free(c.tx);
     free(c.T);

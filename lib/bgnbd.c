@@ -396,6 +396,13 @@ static cva_status bg_cond_factor(const double *p, double t, double x, double T, 
     return st;
 }
 
+/* E[Y(t) | alive at T] of (M)BG/NBD for the regularity models (cnbd.c: BTYDplus'
+   approximation evaluates it at α' = kα). */
+cva_status cva__bg_cond_factor(const double *p, double t, double x, double T, int s, double *out)
+{
+    return bg_cond_factor(p, t, x, T, s, out);
+}
+
 static cva_status bg_expected(const double *p, double t, const double *x, const double *t_x, const double *T,
                               size_t n, double *out, int s, const cva_allocator *alloc)
 {

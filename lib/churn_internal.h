@@ -75,6 +75,9 @@ cva_status cva__expint_scaled(double s, double z, double *value);
 cva_status cva__bgnbd_dert_scaled(const double *p, double delta, double cs, const double *x, const double *t_x,
                                   const double *T, size_t n, double *out, const cva_allocator *alloc);
 
+/* (M)BG/NBD E[Y(t) | alive at T] for p = (r, α, a, b), shift s (0 BG/NBD, 1 MBG/NBD); bgnbd.c. */
+cva_status cva__bg_cond_factor(const double *p, double t, double x, double T, int s, double *out);
+
 /* Regularised upper incomplete gamma Q(a, x), a > 0, x >= 0 (NaN outside). */
 double cva__gamma_q(double a, double x);
 
@@ -269,6 +272,18 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *opts, cv
    converged fit is probed for a plateau running to the edge: 0.01, i.e. a
    standard error of 10 in the log-parameter. */
 #define CVA__BND_INFO 1e-2
+
+/* The rows cva_model_fit_btyd() fits (for the other models' fits, cnbd.c): identical
+   (x, t_x, T) merged into weights when merge is set (sorted), else the caller's arrays;
+   txs, Ts = t_x/s_T, T/s_T. w may be NULL (no merge, no weights). Free block with
+   cva__free(al, block). CVA_OK or CVA_E_NOMEM. */
+typedef struct cva__merged_rows {
+    const double *x, *tx, *T, *w, *txs, *Ts;
+    size_t n;
+    void *block;
+} cva__merged_rows;
+cva_status cva__btyd_merge_rows(const double *x, const double *tx, const double *T, const double *w, size_t n,
+                                int merge, double s_T, const cva_allocator *al, cva__merged_rows *out);
 
 /* Size of cva_model_fit before the boundary fields were appended. */
 #define CVA__MODEL_FIT_V1_SIZE offsetof(cva_model_fit, boundary)

@@ -94,6 +94,8 @@ int32_t cva_model_n_params(int32_t model)
     case CVA_MODEL_MBGNBD:
     case CVA_MODEL_PNBD:
     case CVA_MODEL_BGBB:
+    case CVA_MODEL_BGCNBD:  /* r, alpha, a, b (k travels beside them; cnbd.c) */
+    case CVA_MODEL_MBGCNBD:
         return 4;
     case CVA_MODEL_GG:
         return 3;
@@ -114,6 +116,8 @@ const char *cva_model_param_name(int32_t model, int32_t i)
         return "";
     if (m)
         return m->names[i];
+    if (model == CVA_MODEL_BGCNBD || model == CVA_MODEL_MBGCNBD)
+        return cva__model_bgnbd.names[i];
     if (model == CVA_MODEL_GG)
         return gg[i];
     return sbg[i];
@@ -646,6 +650,24 @@ static cva_status build_rows(const double *x, const double *tx, const double *T,
         wk->txs[i] = wk->tx[i] / s_T;
         wk->Ts[i] = wk->T[i] / s_T;
     }
+    return CVA_OK;
+}
+
+cva_status cva__btyd_merge_rows(const double *x, const double *tx, const double *T, const double *w, size_t n,
+                                int merge, double s_T, const cva_allocator *al, cva__merged_rows *out)
+{
+    btyd_work wk;
+    cva_status st = build_rows(x, tx, T, w, n, merge, s_T, al, &wk);
+    if (st != CVA_OK)
+        return st;
+    out->x = wk.x;
+    out->tx = wk.tx;
+    out->T = wk.T;
+    out->w = wk.w;
+    out->txs = wk.txs;
+    out->Ts = wk.Ts;
+    out->n = wk.n;
+    out->block = wk.block;
     return CVA_OK;
 }
 

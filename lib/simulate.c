@@ -1,6 +1,6 @@
 /*
  * libcva — the model simulators of sim.h (cva_sim_btyd, cva_sim_gg, cva_sim_sbg): BTYD
- * statistics (x, t_x) for BG/NBD, MBG/NBD, Pareto/NBD and BG/BB customers,
+ * statistics (x, t_x) for BG/NBD, MBG/NBD, Pareto/NBD, NBD and BG/BB customers,
  * Gamma-Gamma mean spend, and sBG cohort survivor counts.
  *
  * As in sim.c, unit i (customer or cohort member) draws from its own
@@ -71,6 +71,22 @@ static void sim_pnbd(cva__rng *rng, const double *pr, double T, double *x, doubl
     *t_x = last;
 }
 
+/* NBD: Poisson purchases at rate λ ~ Gamma(r, rate α) for ever */
+static void sim_nbd(cva__rng *rng, const double *pr, double T, double *x, double *t_x)
+{
+    double lambda = cva__rng_gamma(rng, pr[0]) / pr[1];
+    double now = 0.0, k = 0.0, last = 0.0;
+    while (lambda > 0.0) {
+        now += cva__rng_exp(rng) / lambda;
+        if (!(now <= T))
+            break;
+        k += 1.0;
+        last = now;
+    }
+    *x = k;
+    *t_x = last;
+}
+
 /* BG/BB: before each of the n opportunities the customer dies with prob θ;
    while alive it transacts with prob p. */
 static void sim_bgbb(cva__rng *rng, const double *pr, double n, double *x, double *t_x)
@@ -98,13 +114,13 @@ cva_status cva_sim_btyd(int32_t model, const double *params, const double *T, si
     int bad;
 
     if (model != CVA_MODEL_BGNBD && model != CVA_MODEL_MBGNBD && model != CVA_MODEL_PNBD &&
-        model != CVA_MODEL_BGBB)
+        model != CVA_MODEL_BGBB && model != CVA_MODEL_NBD)
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "model is not a BTYD model");
     if (!params)
         return cva__report(diag, CVA_E_NULLPTR, 2, 0, -1, 0, "params is NULL");
     if (n > 0 && (!T || !x || !t_x))
         return cva__report(diag, CVA_E_NULLPTR, !T ? 3 : (!x ? 6 : 7), 0, -1, 0, "array is NULL");
-    bad = bad_param(params, 4);
+    bad = bad_param(params, model == CVA_MODEL_NBD ? 2 : 4);
     if (bad >= 0)
         return cva__report(diag, CVA_E_DOMAIN, 2, 0, bad, 0, "parameters must be finite and > 0");
     for (i = 0; i < n; i++) {
@@ -126,6 +142,9 @@ cva_status cva_sim_btyd(int32_t model, const double *params, const double *T, si
             break;
         case CVA_MODEL_PNBD:
             sim_pnbd(&rng, params, T[i], &x[i], &t_x[i]);
+            break;
+        case CVA_MODEL_NBD:
+            sim_nbd(&rng, params, T[i], &x[i], &t_x[i]);
             break;
         default:
             sim_bgbb(&rng, params, T[i], &x[i], &t_x[i]);

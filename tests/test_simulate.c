@@ -47,10 +47,18 @@ static void recover_btyd(int32_t model, const double *truth, double T_lo, double
     cva_model_fit_init(&fit, sizeof fit);
     assert_status(cva_model_fit_btyd(model, x, tx, T, NULL, N_REC, NULL, &fit, &d), CVA_OK);
     assert_true(fit.converged);
-    assert_recovered(&fit, truth, 4);
+    assert_recovered(&fit, truth, cva_model_n_params(model));
     free(T);
     free(x);
     free(tx);
+}
+
+/* NBD (issue 15): BTYDplus' NBD demo parameters */
+static void test_recover_nbd(void **state)
+{
+    const double truth[2] = {0.85, 4.45};
+    (void)state;
+    recover_btyd(CVA_MODEL_NBD, truth, 20.0, 80.0);
 }
 
 static void test_recover_bgnbd(void **state)
@@ -303,6 +311,7 @@ static void test_old_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_recover_nbd),
         cmocka_unit_test(test_recover_bgnbd), cmocka_unit_test(test_recover_mbgnbd),
         cmocka_unit_test(test_recover_pnbd),  cmocka_unit_test(test_recover_bgbb),
         cmocka_unit_test(test_recover_gg),    cmocka_unit_test(test_recover_sbg),

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cnbd_cli.h"
 #include "cohort_txn.h"
 #include "covio.h"
 #include "commands.h"
@@ -36,6 +37,10 @@ void cmd_fit_help(void)
           "           benchmark; log-likelihood with the constant terms of BTYDplus\n"
           "  gg       Gamma-Gamma spend per transaction (Fader, Hardie & Lee 2005): p, q, gamma;\n"
           "           fitted on customers with frequency >= 1 and monetary value > 0\n"
+          "  bgcnbd   BG/CNBD-k (Reutterer, Platzer & Schroeder 2020): BG/NBD with Erlang-k\n"
+          "           inter-purchase times: r, alpha, a, b and the integer k (see --k)\n"
+          "  mbgcnbd  MBG/CNBD-k: MBG/NBD with Erlang-k inter-purchase times (as bgcnbd);\n"
+          "           log-likelihoods with the constant terms of BTYDplus\n"
           "  bgbb     BG/BB, discrete opportunities (Fader, Hardie & Shang 2010):\n"
           "           alpha, beta, gamma, delta; needs --summary\n"
           "  sbg      shifted-beta-geometric, contractual cohorts (Fader & Hardie 2007):\n"
@@ -90,6 +95,11 @@ void cmd_fit_help(void)
           "  --life-covariates A,B  --trans-covariates C   the columns of each process\n"
           "  --constrain A,B  one coefficient for both processes for these columns\n"
           "  --l2 LAMBDA      L2 penalty LAMBDA * sum(coef^2) on -LL/N (CLVTools reg.lambdas)\n"
+          "  --k auto|N       bgcnbd, mbgcnbd: the regularity k (1..12); auto (default) fits\n"
+          "                   k = 1, 2, ... and keeps the best log-likelihood (BTYDplus' search;\n"
+          "                   needs --input: the sum of log gaps between a customer's occasions\n"
+          "                   enters the likelihood). With --summary give --k N. The JSON has\n"
+          "                   \"k\" in \"params\".\n"
           "  -o, --output FILE  output file (default stdout), written only when complete\n"
           "  -q, --quiet      no notes on stderr\n"
           "Progress is shown on stderr when it is a terminal.\n"
@@ -163,6 +173,7 @@ typedef struct fit_extra {
     long long n_cohorts, n_periods;
     cva_status status;    /* of the fit: CVA_OK or a warning */
     const cli_cov_result *cov; /* --covariates: the coefficients, else NULL */
+    int32_t k;            /* bgcnbd, mbgcnbd: the fitted k; 0 otherwise */
 } fit_extra;
 
 static void write_fit_json(FILE *fp, const cva_model_fit *f, const fit_extra *x)
@@ -175,6 +186,8 @@ static void write_fit_json(FILE *fp, const cva_model_fit *f, const fit_extra *x)
         fprintf(fp, "%s\"%s\": ", i ? ", " : "", cva_model_param_name(f->model, i));
         put_num(fp, f->params[i]);
     }
+    if (x->k > 0)
+        fprintf(fp, ", \"k\": %d", (int)x->k);
     fputs("},\n  \"standard_errors\": {", fp);
     for (i = 0; i < np; i++) {
         fprintf(fp, "%s\"%s\": ", i ? ", " : "", cva_model_param_name(f->model, i));
@@ -238,6 +251,8 @@ typedef struct fit_job {
     uint64_t max_iter;
     double penal;
     int q1, max_iter_given, unit_given;
+    int32_t k;    /* --k: 0 auto (default), 1..12 */
+    int k_given;
     int period_cal, period_given; /* sBG cohorts from transactions: --period / --period-length */
     double period_len;
     /* fitting options and what the output says besides the fit */
@@ -316,6 +331,12 @@ static int fit_parse(fit_job *j, int argc, char **argv, cli_err *err)
                 return -1;
             continue;
         }
+        if ((m = cli_match_opt(argc, argv, &i, "--k", &v, err)) != 0) {
+            if (m < 0 || cli_parse_k(v, &j->k, err))
+                return -1;
+            j->k_given = 1;
+            continue;
+        }
         if (cli_match_flag(argv, i, "--q-above-one")) {
             j->q1 = 1;
             continue;
@@ -361,12 +382,22 @@ static int fit_parse(fit_job *j, int argc, char **argv, cli_err *err)
         return -1;
     }
     if (!j->model_s) {
-        cli_fail(err, CLI_EXIT_USAGE, "fit: give --model bgnbd|mbgnbd|pnbd|nbd|bgbb|gg|sbg");
+        cli_fail(err, CLI_EXIT_USAGE, "fit: give --model bgnbd|mbgnbd|pnbd|nbd|bgcnbd|mbgcnbd|bgbb|gg|sbg");
         return -1;
     }
     j->model = cli_model_from_name(j->model_s);
     if (!j->model) {
-        cli_fail(err, CLI_EXIT_USAGE, "fit: unknown model '%s' (bgnbd, mbgnbd, pnbd, nbd, bgbb, gg, sbg)", j->model_s);
+        cli_fail(err, CLI_EXIT_USAGE, "fit: unknown model '%s' (bgnbd, mbgnbd, pnbd, nbd, bgcnbd, mbgcnbd, bgbb, gg, "
+                 "sbg)", j->model_s);
+        return -1;
+    }
+    if (j->k_given && !cli_is_cnbd(j->model)) {
+        cli_fail(err, CLI_EXIT_USAGE, "fit: --k applies to bgcnbd and mbgcnbd only");
+        return -1;
+    }
+    if (cli_is_cnbd(j->model) && j->summary && j->k == 0) {
+        cli_fail(err, CLI_EXIT_USAGE, "fit: choosing k (--k auto, the default) needs the transactions (--input): "
+                 "with --summary give --k N");
         return -1;
     }
     if (j->summary && j->o.input) {
@@ -516,6 +547,10 @@ static int fit_run(fit_job *j, cli_err *err)
         if ((rc = cli_cov_fit(&j->cov, ',', j->model, &j->d, &j->fo, &j->fit, &j->covr, &st, &dg, err)) != 0)
             return rc;
         j->ex.cov = &j->covr;
+    } else if (cli_is_cnbd(j->model)) {
+        st = cli_cnbd_fit(j->model, j->k, &j->o, j->summary ? NULL : &j->tx, &j->d, &j->fo, &j->fit, &j->ex.k, &dg);
+        if (st == CVA_E_NOMEM)
+            return cli_fail(err, CLI_EXIT_FAIL, "fit: out of memory");
     } else {
         st = cva_model_fit_btyd(j->model, j->d.x, j->d.tx, j->d.T, j->d.w, j->d.n, &j->fo, &j->fit, &dg);
     }

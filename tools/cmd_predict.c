@@ -12,6 +12,8 @@
 #include "commands.h"
 #include "covio.h"
 #include "cli.h"
+#include "cnbd_cli.h"
+#include "predict_new.h"
 #include "cva/cva.h"
 #include "dates.h"
 #include "input.h"
@@ -30,7 +32,11 @@ void cmd_predict_help(void)
           "Model options:\n"
           "  --model M        bgnbd, mbgnbd, pnbd, nbd (no drop-out: P(alive) = 1), or bgbb\n"
           "                   (bgbb needs --summary; its time is in opportunities). May be\n"
-          "                   left out with --params.\n"
+          "                   left out with --params. bgcnbd and mbgcnbd (BG/CNBD-k, MBG/CNBD-k)\n"
+          "                   need --params from 'cva fit' (with \"k\" in \"params\"); their\n"
+          "                   expected purchases are BTYDplus' approximation (exact P(alive)\n"
+          "                   times the (M)BG/NBD expectation with alpha -> k*alpha), and\n"
+          "                   --distribution, --variance and --spend do not apply to them.\n"
           "  --params FILE    parameters: the JSON written by 'cva fit' (or by hand:\n"
           "                   {\"model\": \"bgnbd\", \"params\": {\"r\": 0.243, \"alpha\": 4.414,\n"
           "                   \"a\": 0.793, \"b\": 2.426}, \"time_unit\": \"week\"}). Without it the\n"
@@ -46,6 +52,14 @@ void cmd_predict_help(void)
           "                   the --params file carries covariates (cva fit --covariates): each\n"
           "                   customer is predicted at its own parameters\n"
           "  --penalizer L, --max-iter N  options of the fit when there is no --params\n"
+          "\n"
+          "New customer:\n"
+          "  --new-customer   with --params FILE and --horizon H, no purchase data: one row\n"
+          "                   horizon,expected_purchases[,p_0 ... p_N]: E[X(H)], a new\n"
+          "                   customer's expected repeat purchases in its first H time units,\n"
+          "                   and with --distribution N the probabilities P(X(H) = n) of n =\n"
+          "                   0..N repeat purchases (bgnbd, mbgnbd, pnbd, nbd; bgcnbd and\n"
+          "                   mbgcnbd: E[X(H)] only); --format json gives one object\n"
           "\n"
           "Distribution (bgnbd, mbgnbd, pnbd, nbd):\n"
           "  --distribution N add columns p_0 ... p_N: the conditional probabilities\n"
@@ -262,6 +276,7 @@ typedef struct predict_job {
     const char *summary, *model_s, *params_f, *spend, *spend_f;
     const char *names[CLI_NSCOL];
     int unit_given, have_h, max_iter_given, params_unit, want_var;
+    int new_cust; /* --new-customer */
     uint64_t dist_n; /* --distribution N: N + 1 columns; 0 without it */
     double horizon, penal, discount, margin;
     uint64_t months, max_iter;
@@ -371,6 +386,10 @@ static int predict_parse(predict_job *j, int argc, char **argv, cli_err *err)
             j->dist_n++;
             continue;
         }
+        if (cli_match_flag(argv, i, "--new-customer")) {
+            j->new_cust = 1;
+            continue;
+        }
         if (cli_match_flag(argv, i, "--variance")) {
             j->want_var = 1;
             continue;
@@ -476,6 +495,13 @@ static int predict_check(predict_job *j, cli_err *err)
     }
     if (j->spend && strcmp(j->spend, "gg") != 0) {
         cli_fail(err, CLI_EXIT_USAGE, "option --spend: \"%s\" is not a spend model (gg)", j->spend);
+        return -1;
+    }
+    if (cli_is_cnbd(j->model) && (!j->params_f || j->dist_n || j->want_var || j->spend || j->spend_f)) {
+        cli_fail(err, CLI_EXIT_USAGE, "predict: --model %s %s", cli_model_name(j->model),
+                 !j->params_f ? "needs --params FILE (from 'cva fit --model bgcnbd|mbgcnbd', with k)"
+                              : "supports P(alive) and expected purchases only (no --distribution, --variance, "
+                                "--spend)");
         return -1;
     }
     if ((j->dist_n || j->want_var) && j->model == CVA_MODEL_BGBB) {
@@ -626,14 +652,19 @@ static int predict_compute(predict_job *j, cli_err *err)
         return cli_fail(err, CLI_EXIT_USAGE, "predict: --variance and --distribution are not available with covariates");
     if (j->d.n > 0) {
         st = j->ip ? cli_cov_eval(0, j->model, j->ip, &j->d, 0.0, NULL, NULL, NULL, j->pa, &dg)
-                   : cva_model_p_alive(j->model, j->params, 0.0, j->d.x, j->d.tx, j->d.T, j->d.n, j->pa, &dg);
+             : cli_is_cnbd(j->model)
+                 ? cva_cnbd_p_alive(j->model, j->pp.k, j->params, j->d.x, j->d.tx, j->d.T, j->d.n, j->pa, &dg)
+                 : cva_model_p_alive(j->model, j->params, 0.0, j->d.x, j->d.tx, j->d.T, j->d.n, j->pa, &dg);
         if (st < 0) {
             rc = cli_model_lib_fail(err, "P(alive)", st, &dg, &j->d);
             return rc;
         }
         cva_diag_init(&dg, sizeof dg);
         st = j->ip ? cli_cov_eval(1, j->model, j->ip, &j->d, j->horizon, NULL, NULL, NULL, j->ey, &dg)
-                   : cva_model_expected(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T, j->d.n, j->ey, &dg);
+             : cli_is_cnbd(j->model) ? cva_cnbd_expected(j->model, j->pp.k, j->params, j->horizon, j->d.x, j->d.tx,
+                                                         j->d.T, j->d.n, j->ey, &dg)
+                                     : cva_model_expected(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T,
+                                                          j->d.n, j->ey, &dg);
         if (st < 0) {
             rc = cli_model_lib_fail(err, "expected purchases", st, &dg, &j->d);
             return rc;
@@ -841,8 +872,10 @@ static void predict_notes(predict_job *j)
             j->ey_h = (double *)cli_xmalloc(j->d.n * sizeof(double));
             cva_diag_init(&dg, sizeof dg);
             st = j->ip ? cli_cov_eval(1, j->model, j->ip, &j->d, j->d.hold_len, NULL, NULL, NULL, j->ey_h, &dg)
-                       : cva_model_expected(j->model, j->params, j->d.hold_len, j->d.x, j->d.tx, j->d.T, j->d.n,
-                                            j->ey_h, &dg);
+                 : cli_is_cnbd(j->model) ? cva_cnbd_expected(j->model, j->pp.k, j->params, j->d.hold_len, j->d.x,
+                                                             j->d.tx, j->d.T, j->d.n, j->ey_h, &dg)
+                                         : cva_model_expected(j->model, j->params, j->d.hold_len, j->d.x, j->d.tx,
+                                                              j->d.T, j->d.n, j->ey_h, &dg);
             use = st >= 0 ? j->ey_h : NULL;
         }
         if (use)
@@ -863,7 +896,25 @@ int cmd_predict(int argc, char **argv)
 
     memset(&err, 0, sizeof err);
     predict_job_init(&j);
-    if ((rc = predict_parse(&j, argc, argv, &err)) != 0 || (rc = predict_check(&j, &err)) != 0)
+    if ((rc = predict_parse(&j, argc, argv, &err)) != 0)
+        return rc > 0 ? 0 : cli_report(&err);
+    if (j.new_cust) { /* a new customer: no history, the model from --params */
+        if (!j.params_f || !j.have_h || j.o.input || j.summary || j.spend || j.want_var) {
+            cli_fail(&err, CLI_EXIT_USAGE, "predict --new-customer: give --params FILE and --horizon H (and "
+                     "optionally --distribution N); no --input, --summary, --spend or --variance");
+            return cli_report(&err);
+        }
+        if (cli_params_read(j.params_f, 0, &j.pp, &err) == 0) {
+            if (j.pp.model == CVA_MODEL_GG || j.pp.model == CVA_MODEL_SBG || j.pp.model == CVA_MODEL_BGBB)
+                cli_fail(&err, CLI_EXIT_USAGE, "predict --new-customer: %s is not a continuous-time purchase model",
+                         cli_model_name(j.pp.model));
+            else if ((rc = cli_predict_new(&j.pp, j.horizon, (size_t)j.dist_n, j.o.format == CLI_FMT_JSON,
+                                           j.o.output, &err)) == 0)
+                return 0;
+        }
+        return cli_report(&err);
+    }
+    if ((rc = predict_check(&j, &err)) != 0)
         return rc > 0 ? 0 : cli_report(&err);
     j.o.amount_optional = !j.spend; /* purchase models need no amounts */
     if (cli_out_open(&out, j.o.output, &err))

@@ -6,6 +6,7 @@
 #include "json.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,11 +257,11 @@ int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_e
     jp p;
     int first = 1, have_params = 0, i, np;
     int got[4] = {0, 0, 0, 0};
-    char names[4][32], bnames[4][32];
-    size_t name_off[4], bname_off[4]; /* where each name starts, for messages */
+    char names[5][32], bnames[4][32];
+    size_t name_off[5], bname_off[4]; /* where each name starts, for messages */
     unsigned long ln, cn;
     int n_names = 0, n_bnames = 0;
-    double vals[4];
+    double vals[5]; /* four parameters, and k of bgcnbd and mbgcnbd */
 
     memset(out, 0, sizeof *out);
     out->converged = -1;
@@ -425,10 +426,10 @@ int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_e
                 jws(&p);
                 if (jnumber(&p, &v))
                     goto bad;
-                if (n_names == 4) {
+                if (n_names == 5) {
                     text_pos(buf, (size_t)(p.s - buf), &ln, &cn);
                     free(buf);
-                    return cli_fail(err, CLI_EXIT_DATA, "%s:%lu:%lu: more than four parameters in \"params\"", path,
+                    return cli_fail(err, CLI_EXIT_DATA, "%s:%lu:%lu: more than five values in \"params\"", path,
                                     ln, cn);
                 }
                 snprintf(names[n_names], sizeof names[n_names], "%s", pk);
@@ -458,6 +459,16 @@ int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_e
     np = rc ? 0 : cva_model_n_params(out->model);
     for (i = 0; !rc && i < n_names; i++) {
         int k, hit = -1;
+        if (strcmp(names[i], "k") == 0 && (out->model == CVA_MODEL_BGCNBD || out->model == CVA_MODEL_MBGCNBD)) {
+            if (out->k || !(vals[i] >= 1.0 && vals[i] <= (double)CVA_CNBD_K_MAX && floor(vals[i]) >= vals[i])) {
+                text_pos(buf, name_off[i], &ln, &cn);
+                rc = cli_fail(err, CLI_EXIT_DATA, "%s:%lu:%lu: %s \"k\" in \"params\" (an integer in 1..%d once)",
+                              path, ln, cn, out->k ? "duplicate" : "bad", CVA_CNBD_K_MAX);
+                break;
+            }
+            out->k = (int32_t)vals[i];
+            continue;
+        }
         for (k = 0; k < np; k++)
             if (strcmp(names[i], cva_model_param_name(out->model, k)) == 0)
                 hit = k;
@@ -488,6 +499,9 @@ int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_e
         }
         out->boundary |= 1u << hit;
     }
+    if (!rc && (out->model == CVA_MODEL_BGCNBD || out->model == CVA_MODEL_MBGCNBD) && !out->k)
+        rc = cli_fail(err, CLI_EXIT_DATA, "%s: \"params\" has no \"k\" (%s needs r, alpha, a, b and k)", path,
+                      cli_model_name(out->model));
     for (i = 0; !rc && i < np; i++)
         if (!got[i])
             rc = cli_fail(err, CLI_EXIT_DATA, "%s: \"params\" has no \"%s\" (%s needs %d parameters)", path,

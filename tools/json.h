@@ -24,6 +24,7 @@ typedef struct cli_params {
     char cov_names[10][64];
     int cov_life[10], cov_trans[10]; /**< 1: the name is in "life" / "trans" */
     double gamma_life[10], gamma_trans[10];
+    int32_t k;         /**< bgcnbd, mbgcnbd: "k" in "params" (1..12); 0 otherwise */
 } cli_params;
 
 /**

@@ -23,7 +23,8 @@ static const struct {
     {"bgnbd", "BG/NBD", CVA_MODEL_BGNBD},   {"mbgnbd", "MBG/NBD", CVA_MODEL_MBGNBD},
     {"pnbd", "Pareto/NBD", CVA_MODEL_PNBD}, {"bgbb", "BG/BB", CVA_MODEL_BGBB},
     {"gg", "Gamma-Gamma", CVA_MODEL_GG},    {"sbg", "sBG", CVA_MODEL_SBG},
-    {"nbd", "NBD", CVA_MODEL_NBD},
+    {"nbd", "NBD", CVA_MODEL_NBD},          {"bgcnbd", "BG/CNBD-k", CVA_MODEL_BGCNBD},
+    {"mbgcnbd", "MBG/CNBD-k", CVA_MODEL_MBGCNBD},
 };
 #define N_MODELS (sizeof model_names / sizeof model_names[0])
 

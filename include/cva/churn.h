@@ -53,8 +53,11 @@ enum cva_model {
     CVA_MODEL_BGBB = 4,   /**< BG/BB (FHS 2010), discrete: alpha, beta, gamma, delta. */
     CVA_MODEL_GG = 5,     /**< Gamma-Gamma spend (FHL 2005b): p, q, gamma. */
     CVA_MODEL_SBG = 6,    /**< Shifted-beta-geometric (FH 2007): alpha, beta. */
-    CVA_MODEL_NBD = 7     /**< NBD (Ehrenberg 1959), no drop-out: r, alpha. P(alive) = 1; the
+    CVA_MODEL_NBD = 7,    /**< NBD (Ehrenberg 1959), no drop-out: r, alpha. P(alive) = 1; the
                                log-likelihood has BTYDplus' constant terms (no ln x!). */
+    CVA_MODEL_BGCNBD = 9, /**< BG/CNBD-k (Reutterer, Platzer & Schröder 2020): r, alpha, a, b plus the
+                               integer k beside them; functions in @ref regularity. */
+    CVA_MODEL_MBGCNBD = 10 /**< MBG/CNBD-k: r, alpha, a, b and k; functions in @ref regularity. */
 };
 
 /** @brief Option ids reported in cva_diag::option. */

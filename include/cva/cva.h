@@ -21,6 +21,7 @@
 #include "cva/rfm.h"
 #include "cva/churn.h"
 #include "cva/covariates.h"
+#include "cva/regularity.h"
 #include "cva/retention.h"
 #include "cva/cohort.h"
 #include "cva/ladder.h"

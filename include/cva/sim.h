@@ -129,13 +129,15 @@ CVA_API CVA_NODISCARD cva_status cva_sim_transactions(const cva_sim_opts *opts, 
  * λ ~ Gamma(r, rate α); after each repeat purchase the customer drops out with
  * probability p ~ Beta(a, b). MBG/NBD: as BG/NBD, and the drop-out is also
  * possible at time 0. Pareto/NBD: Poisson purchases at rate λ ~ Gamma(r, rate α)
- * during an exponential lifetime of rate μ ~ Gamma(s, rate β). BG/BB (FHS 2010):
+ * during an exponential lifetime of rate μ ~ Gamma(s, rate β). NBD: Poisson purchases
+ * at rate λ ~ Gamma(r, rate α) without drop-out (params r, alpha). BG/BB (FHS 2010):
  * before each opportunity an alive customer dies with probability θ ~ Beta(γ, δ);
  * while alive it transacts at each opportunity with probability p ~ Beta(α, β).
  *
  * Customer i draws from its own stream seeded from (@p seed, i), so its result
  * does not depend on @p n; the same seed gives the same output.
- * @param model  #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD, #CVA_MODEL_PNBD or #CVA_MODEL_BGBB.
+ * @param model  #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD, #CVA_MODEL_PNBD, #CVA_MODEL_NBD or #CVA_MODEL_BGBB
+ *               (BG/CNBD-k and MBG/CNBD-k: cva_sim_cnbd()).
  * @param params parameters in the order of ::cva_model.
  * @param T      observation length per customer (finite, >= 0; BG/BB: integer).
  * @param n      customers.

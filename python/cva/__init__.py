@@ -51,6 +51,7 @@ from ._lib import (
     clv_opts_init_defaults, model_n_params, model_param_names,
     STRUCT_FIT_OPTS, STRUCT_MODEL_FIT, STRUCT_CLV_OPTS, STRUCT_COHORT_TABLE, CohortTable,
     MODEL_BGNBD, MODEL_MBGNBD, MODEL_PNBD, MODEL_BGBB, MODEL_GG, MODEL_SBG, MODEL_NBD,
+    MODEL_BGCNBD, MODEL_MBGCNBD,
     REFUND_NET, REFUND_AS_ROW, REFUND_EXCLUDE, F_ZERO_NOT_PURCHASE, F_SKIP_INVALID,
     TIME_CONTINUOUS, TIME_PERIOD, NO_REFERRER,
     STRUCT_DIAG, STRUCT_ALLOCATOR, STRUCT_TXN_INPUT, STRUCT_TXN_OPTS, STRUCT_TXN_SUMMARY,
@@ -85,6 +86,9 @@ from ._churn import (
     clv, cohort_curves, CohortCurves, Lifetime, gg_correlation,
     information_criteria, lr_test, forecast_accuracy,
     simulate_btyd, simulate_gg_spend, simulate_sbg, BtydSimulation,
+)
+from ._regularity import (
+    BetaGeoCNBD, ModifiedBetaGeoCNBD, log_itt_sum, regularity_wheat, simulate_cnbd, CnbdSimulation,
 )
 from ._retention import (
     clv_constant, margin_multiple, retention_elasticities, customer_equity, steady_state_profit,
@@ -138,6 +142,8 @@ __all__ = [
     "ShiftedBetaGeo", "clv", "cohort_curves", "CohortCurves", "Lifetime", "gg_correlation",
     "information_criteria", "lr_test", "forecast_accuracy",
     "simulate_btyd", "simulate_gg_spend", "simulate_sbg", "BtydSimulation",
+    "BetaGeoCNBD", "ModifiedBetaGeoCNBD", "log_itt_sum", "regularity_wheat", "simulate_cnbd",
+    "CnbdSimulation",
     "cohorts", "Cohorts", "CohortTable", "cohort_table",
     "FitOpts", "ModelFit", "ClvOpts", "ProgressFunc", "fit_opts_init_defaults",
     "model_fit_init", "clv_opts_init_defaults", "model_n_params", "model_param_names",

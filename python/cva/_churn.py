@@ -1064,7 +1064,7 @@ BtydSimulation = collections.namedtuple("BtydSimulation", ["frequency", "recency
 BtydSimulation.__doc__ = ("Simulated BTYD statistics: repeat purchases, time (BG/BB: opportunity) "
                           "of the last one (0 if none) and the observation length.")
 
-_BTYD_CLASSES = {"bgnbd": BetaGeo, "mbgnbd": ModifiedBetaGeo, "pnbd": ParetoNBD,
+_BTYD_CLASSES = {"bgnbd": BetaGeo, "mbgnbd": ModifiedBetaGeo, "pnbd": ParetoNBD, "nbd": NBD,
                  "bgbb": BetaGeoBetaBinom}
 
 
@@ -1102,8 +1102,8 @@ def simulate_btyd(model, params=None, T=1.0, seed=42):
     """Simulate (frequency, recency) of customers of a purchase model
     (``cva_sim_btyd``).
 
-    ``model`` is ``"bgnbd"``, ``"mbgnbd"``, ``"pnbd"``, ``"bgbb"``, one of the
-    classes :class:`BetaGeo`, :class:`ModifiedBetaGeo`, :class:`ParetoNBD`,
+    ``model`` is ``"bgnbd"``, ``"mbgnbd"``, ``"pnbd"``, ``"nbd"``, ``"bgbb"``, one of the
+    classes :class:`BetaGeo`, :class:`ModifiedBetaGeo`, :class:`ParetoNBD`, :class:`NBD`,
     :class:`BetaGeoBetaBinom`, or a fitted instance (then ``params`` may be
     omitted). ``T`` is the observation length per customer in model time units
     after the first purchase (BG/BB: an integer number of opportunities); a

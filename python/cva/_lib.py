@@ -102,6 +102,8 @@ MODEL_BGBB = 4
 MODEL_GG = 5
 MODEL_SBG = 6
 MODEL_NBD = 7
+MODEL_BGCNBD = 9
+MODEL_MBGCNBD = 10
 
 # RFM (rfm.h)
 RFM_RANK_FIRST = 0
@@ -1039,6 +1041,21 @@ PROTOTYPES = {
                                  P(Diag)]),
     "cva_sim_btyd": (c_int, [c_int32, P(c_double), P(c_double), c_size_t, c_uint64,
                              P(c_double), P(c_double), P(Diag)]),
+    # regularity.h
+    "cva_cnbd_loglik": (c_int, [c_int32, c_int32, P(c_double), P(c_double), P(c_double), P(c_double),
+                                P(c_double), c_size_t, P(c_double), P(c_double), P(c_double), P(Diag)]),
+    "cva_cnbd_fit": (c_int, [c_int32, c_int32, c_int32, P(c_double), P(c_double), P(c_double), P(c_double),
+                             P(c_double), c_size_t, P(FitOpts), P(ModelFit), P(c_int32), P(Diag)]),
+    "cva_cnbd_p_alive": (c_int, [c_int32, c_int32, P(c_double), P(c_double), P(c_double), P(c_double),
+                                 c_size_t, P(c_double), P(Diag)]),
+    "cva_cnbd_expected": (c_int, [c_int32, c_int32, P(c_double), c_double, P(c_double), P(c_double),
+                                  P(c_double), c_size_t, P(c_double), P(Diag)]),
+    "cva_cnbd_expected_pop": (c_int, [c_int32, c_int32, P(c_double), P(c_double), c_size_t, P(c_double),
+                                      P(Diag)]),
+    "cva_log_itt_sum": (c_int, [P(c_double), P(c_size_t), c_size_t, P(c_double), P(Diag)]),
+    "cva_regularity_wheat": (c_int, [P(c_double), P(c_size_t), c_size_t, P(c_double), P(c_size_t), P(Diag)]),
+    "cva_sim_cnbd": (c_int, [c_int32, c_int32, P(c_double), P(c_double), c_size_t, c_uint64,
+                             P(c_double), P(c_double), P(c_double), P(Diag)]),
     "cva_sim_gg": (c_int, [P(c_double), P(c_double), c_size_t, c_uint64, P(c_double),
                            P(Diag)]),
     "cva_sim_sbg": (c_int, [P(c_double), c_double, c_size_t, c_uint64, P(c_double),

@@ -736,6 +736,16 @@ class TestCDNOW(RelMixin, unittest.TestCase):
 
 
 class TestSimulate(unittest.TestCase):
+    def test_simulate_nbd(self):
+        truth = {"r": 0.85, "alpha": 4.45}
+        T = [20.0 + 60.0 * i / 5000 for i in range(5000)]
+        sim = cva.simulate_btyd("nbd", truth, T, seed=9)
+        same = cva.NBD(params=truth).simulate(T[:20], seed=9)
+        self.assertEqual(list(sim.frequency[:20]), list(same.frequency))
+        fit = cva.NBD().fit(sim.frequency, sim.recency, T)
+        for nm in truth:
+            self.assertLess(abs(fit.params[nm] - truth[nm]), 4 * fit.standard_errors[nm], nm)
+
     def test_simulate_and_refit(self):
         truth = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
         T = [20.0 + 40.0 * i / 20000 for i in range(20000)]
@@ -1082,6 +1092,91 @@ class TestCohorts(unittest.TestCase):
             warnings.simplefilter("ignore")
             c = cva.cohorts([1], [0.0], [-1.0])
         self.assertEqual((c.status, c.n_cohorts), (cva.W_EMPTY, 0))
+
+
+class TestRegularity(RelMixin, unittest.TestCase):
+    """BG/CNBD-k and MBG/CNBD-k through Python (the C tests hold the mpmath references)."""
+    P = {"r": 0.55, "alpha": 9.5, "a": 0.8, "b": 2.9}
+
+    def test_k1_is_bgnbd(self):
+        for cls, plain in ((cva.BetaGeoCNBD, cva.BetaGeo), (cva.ModifiedBetaGeoCNBD, cva.ModifiedBetaGeo)):
+            m, b = cls(params=self.P, k=1), plain(params=self.P)
+            self.assertRel(m.p_alive(4, 20.5, 39.0), b.p_alive(4, 20.5, 39.0), 1e-13)
+            self.assertRel(m.expected_purchases(26.0, 4, 20.5, 39.0), b.expected_purchases(26.0, 4, 20.5, 39.0),
+                           1e-12)
+            self.assertRel(m.expected_purchases_population(52.0), b.expected_purchases_population(52.0), 1e-12)
+            self.assertRel(m.individual_log_likelihood(4, 20.5, 39.0), b.individual_log_likelihood(4, 20.5, 39.0),
+                           1e-13)
+            self.assertEqual(m.model_code, {cva.BetaGeoCNBD: "bgcnbd", cva.ModifiedBetaGeoCNBD: "mbgcnbd"}[cls])
+
+    def test_litt_enters_as_btydplus(self):
+        # (k-1) litt - x ln((k-1)!) is the only k-dependent constant
+        m = cva.ModifiedBetaGeoCNBD(params=self.P, k=3)
+        a = m.individual_log_likelihood(4, 20.5, 39.0, litt=2.5)
+        b = m.individual_log_likelihood(4, 20.5, 39.0)
+        self.assertAlmostEqual(a - b, 2 * 2.5, places=12)
+
+    def test_simulate_fit_choose_k(self):
+        truth = cva.ModifiedBetaGeoCNBD(params={"r": 0.85, "alpha": 1.45, "a": 0.79, "b": 2.42}, k=3)
+        T = [36.0 + 12.0 * (i % 6) for i in range(4000)]
+        sim = truth.simulate(T, seed=5)
+        m = cva.ModifiedBetaGeoCNBD().fit(sim.frequency, sim.recency, T, litt=sim.litt, k_max=5)
+        self.assertEqual(m.k, 3)
+        for nm, v in truth.params.items():
+            self.assertLess(abs(m.params[nm] - v), 3.5 * m.standard_errors[nm], nm)
+        d = json.loads(json.dumps(m.to_dict()))
+        self.assertEqual(d["params"]["k"], 3)
+        m2 = cva.ModifiedBetaGeoCNBD.from_dict(d)
+        self.assertEqual(m2.k, 3)
+        self.assertEqual(tolist(m2.p_alive([1, 2], [3.0, 4.0], [30.0, 30.0])),
+                         tolist(m.p_alive([1, 2], [3.0, 4.0], [30.0, 30.0])))
+        with self.assertRaises(cva.BadArgumentError):
+            cva.ModifiedBetaGeoCNBD().fit(sim.frequency, sim.recency, T)  # choosing k needs litt
+        with self.assertRaises(cva.BadArgumentError):
+            cva.BetaGeoCNBD(params=self.P, k=13)
+        with self.assertRaises(cva.BadArgumentError):
+            cva.BetaGeoCNBD(params=self.P)  # k missing
+
+    def test_wheat_and_litt(self):
+        # customer 7: ITTs 1, 2, 6 (last two 2, 6: M = 1/4); customer 3: ITTs 3, 3 (M = 1/2),
+        # a same-time duplicate counts once; customer 9: one purchase
+        cust = [7, 7, 7, 7, 3, 3, 3, 3, 9]
+        t = [0.0, 1.0, 3.0, 9.0, 10.0, 13.0, 16.0, 16.0, 4.0]
+        ids, litt = cva.log_itt_sum(t, cust)
+        self.assertEqual(ids, [3, 7, 9])
+        self.assertAlmostEqual(tolist(litt)[0], 2 * math.log(3.0), places=14)
+        self.assertAlmostEqual(tolist(litt)[1], math.log(12.0), places=14)
+        self.assertEqual(tolist(litt)[2], 0.0)
+        k, used = cva.regularity_wheat(t, cust)
+        V = (0.25 ** 2 + 0.0) / 2
+        self.assertEqual(used, 2)
+        self.assertAlmostEqual(k, (1 - 4 * V) / (8 * V), places=12)
+
+    def test_grocery_published(self):
+        (path,) = need_data(self, os.path.join("external", "btydplus_groceryElog.csv"))
+        days = {}
+        with open(path) as f:
+            next(f)
+            for line in f:
+                c, d = line.strip().split(",")
+                days.setdefault(int(c), set()).add(datetime.date.fromisoformat(d).toordinal())
+        end = datetime.date(2006, 12, 31).toordinal()
+        x, tx, T, cust_t, cust_c = [], [], [], [], []
+        for c in sorted(days):
+            ds = sorted(days[c])
+            cal = [d for d in ds if d <= end]
+            x.append(len(cal) - 1)
+            tx.append((cal[-1] - ds[0]) / 7.0)
+            T.append((end - ds[0]) / 7.0)
+            cust_t += [(d - ds[0]) / 7.0 for d in cal]
+            cust_c += [c] * len(cal)
+        _, litt = cva.log_itt_sum(cust_t, cust_c)
+        m = cva.ModifiedBetaGeoCNBD().fit(x, tx, T, litt=litt)
+        self.assertEqual(m.k, 2)
+        self.assertEqual([round(m.params[nm], 3) for nm in m.param_names], [1.329, 2.813, 0.425, 0.790])
+        self.assertEqual(round(m.log_likelihood), -14978)
+        pa = m.p_alive([1, 2, 3, 4, 5], 12.0, 52.0)
+        self.assertEqual([round(100 * v, 2) for v in tolist(pa)], [15.64, 2.92, 0.39, 0.04, 0.00])
 
 
 def main():

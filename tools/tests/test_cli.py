@@ -4634,11 +4634,101 @@ def t_covariates():
                   "covariates: apparel SE %s.%s" % (p, k))
 
 
+def t_predict_new():
+    """cva predict --new-customer: E[X(H)] and P(X(H) = n) of a new customer (no history)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        nbd = os.path.join(tmp, "nbd.json")
+        write(nbd, b'{"model": "nbd", "params": {"r": 0.385, "alpha": 12.072}, "time_unit": "week"}')
+        rc, out, err = run(["predict", "--new-customer", "--params", nbd, "--horizon", "39", "--distribution", "4"])
+        check(rc == 0, "new customer nbd: exit 0 (%r)" % err)
+        if rc == 0:
+            (row,) = rows(out)
+            r, al, t = 0.385, 12.072, 39.0
+            check(abs(float(row["expected_purchases"]) - r * t / al) <= 1e-12, "nbd E[X(39)] = r t / alpha")
+            for n in range(5):
+                want = math.exp(math.lgamma(r + n) - math.lgamma(r) - math.lgamma(n + 1) + r * math.log(al / (al + t))
+                                + n * math.log(t / (al + t)))
+                check(abs(float(row["p_%d" % n]) - want) <= 1e-12 * want, "nbd P(X = %d)" % n)
+        rc, out, err = run(["predict", "--new-customer", "--params", nbd, "--horizon", "39", "--format", "json"])
+        check(rc == 0 and abs(json.loads(out)["expected_purchases"] - 0.385 * 39 / 12.072) <= 1e-12,
+              "new customer json (%r)" % err)
+        # MBG/CNBD-k with k = 1 is MBG/NBD
+        p = '"r": 0.55, "alpha": 9.5, "a": 0.8, "b": 2.9'
+        f1 = os.path.join(tmp, "c.json")
+        f2 = os.path.join(tmp, "m.json")
+        write(f1, ('{"model": "mbgcnbd", "params": {%s, "k": 1}}' % p).encode())
+        write(f2, ('{"model": "mbgnbd", "params": {%s}}' % p).encode())
+        got = []
+        for f in (f1, f2):
+            rc, out, err = run(["predict", "--new-customer", "--params", f, "--horizon", "52"])
+            check(rc == 0, "new customer %s (%r)" % (f, err))
+            got.append(float(rows(out)[0]["expected_purchases"]) if rc == 0 else math.nan)
+        check(abs(got[0] - got[1]) <= 1e-12 * got[1], "mbgcnbd k=1 E[X] = mbgnbd E[X] (%r)" % got)
+        rc, out, err = run(["predict", "--new-customer", "--params", f1, "--horizon", "52", "--distribution", "2"])
+        check(rc == 2 and "not available" in err, "mbgcnbd --distribution refused (%r)" % err)
+        rc, out, err = run(["predict", "--new-customer", "--params", nbd])
+        check(rc == 2 and "--horizon" in err, "new customer without --horizon (%r)" % err)
+
+
+def t_fit_cnbd():
+    """BG/CNBD-k and MBG/CNBD-k: BTYDplus' published grocery fits (vignette BTYDplus-HowTo:
+    k 2, r 0.359, alpha 1.129, a 0.523, b 2.785, LL -15054; MBG: k 2, 1.329, 2.813, 0.425, 0.790,
+    LL -14978), --k, predict with the fitted k, and the errors."""
+    (elog,) = need_data([os.path.join("external", "btydplus_groceryElog.csv")])
+    args = ["--input", elog, "--customer-col", "cust", "--date-col", "date", "--calibration-end", "2006-12-31"]
+    names = ["r", "alpha", "a", "b"]
+    for model, want, ll in (("bgcnbd", [0.359, 1.129, 0.523, 2.785], -15054),
+                            ("mbgcnbd", [1.329, 2.813, 0.425, 0.790], -14978)):
+        j, _ = fit_json(["--model", model] + args, "fit %s grocery" % model)
+        if j is None:
+            continue
+        k = j["params"].pop("k", None)
+        check(k == 2, "%s: params.k = 2 (%r)" % (model, k))
+        check_fit(j, model, names, want, 3, ll, 0, "%s grocery" % model)
+    # --k 1 is MBG/NBD (BTYDplus mbgnbd: LL -15782), and the litt terms vanish at k = 1
+    j, _ = fit_json(["--model", "mbgcnbd", "--k", "1"] + args, "fit mbgcnbd --k 1")
+    if j:
+        check(j["params"]["k"] == 1 and round(j["log_likelihood"]) == -15782, "mbgcnbd --k 1: LL -15782")
+    with tempfile.TemporaryDirectory() as tmp:
+        pf = os.path.join(tmp, "m.json")
+        rc, out, err = run(["fit", "--model", "mbgcnbd", "-o", pf] + args)
+        check(rc == 0, "fit -o (%r)" % err)
+        rc, out, err = run(["predict", "--params", pf, "-q"] + args)
+        check(rc == 0, "predict mbgcnbd (%r)" % err)
+        if rc == 0:
+            tab = rows(out)
+            check(len(tab) == 1525 and list(tab[0])[4:6] == ["p_alive", "expected_purchases"], "predict: columns")
+            # BTYDplus: sum of mbgcnbd.ConditionalExpectedTransactions over the cohort before its bias
+            # correction (lib/cnbd.c reproduces the corrected 3970 in tests/test_grocery.c)
+            tot = sum(float(r["expected_purchases"]) for r in tab)
+            check(abs(tot - 3744.28) < 0.01, "predict: holdout sum %r" % tot)
+        # a --params file without k is refused; k out of range too
+        for bad, needle in (('{"model": "bgcnbd", "params": {"r": 1, "alpha": 2, "a": 1, "b": 3}}', "no \"k\""),
+                            ('{"model": "bgcnbd", "params": {"r": 1, "alpha": 2, "a": 1, "b": 3, "k": 13}}',
+                             "bad \"k\"")):
+            bf = os.path.join(tmp, "bad.json")
+            write(bf, bad.encode(), "wb")
+            rc, out, err = run(["predict", "--params", bf] + args)
+            check(rc == 3 and needle in err, "predict bad params: exit 3 and %r (%d %r)" % (needle, rc, err))
+        rc, out, err = run(["predict", "--model", "bgcnbd"] + args)
+        check(rc == 2 and "needs --params" in err, "predict bgcnbd without --params: exit 2 (%r)" % err)
+    for bad_args, needle in ((["--model", "bgnbd", "--k", "2"], "--k applies"),
+                             (["--model", "bgcnbd", "--k", "0"], "not auto or an integer"),
+                             (["--model", "bgcnbd", "--k", "13"], "not auto or an integer")):
+        rc, out, err = run(["fit"] + bad_args + args)
+        check(rc == 2 and needle in err and out == "", "fit %s: exit 2, %r (%d %r)" % (bad_args, needle, rc, err))
+    with tempfile.TemporaryDirectory() as tmp:
+        sf = os.path.join(tmp, "s.csv")
+        write(sf, b"frequency,recency,T\n1,2,10\n0,0,9\n3,7,10\n", "wb")
+        rc, out, err = run(["fit", "--model", "bgcnbd", "--summary", sf, "--time-unit", "week"])
+        check(rc == 2 and "--k N" in err, "fit bgcnbd --summary without --k: exit 2 (%r)" % err)
+
+
 GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats": t_formats, "json": t_json,
           "text_ids": t_text_ids, "occasion": t_occasion, "stdin": t_stdin, "demo": t_demo,
           "rfm_vectors": t_rfm_vectors, "rfm_random": t_rfm_random, "rfm_segments": t_rfm_segments,
           "rfm_report": t_rfm_report, "rfm_json": t_rfm_json, "rfm_errors": t_rfm_errors, "rfm_cdnow": t_rfm_cdnow,
-          "fit_cdnow": t_fit_cdnow, "fit_sbg": t_fit_sbg, "fit_sbg_txn": t_fit_sbg_txn, "predict_values": t_predict_values, "predict_distribution": t_predict_distribution, "track": t_track,
+          "fit_cdnow": t_fit_cdnow, "fit_sbg": t_fit_sbg, "fit_sbg_txn": t_fit_sbg_txn, "fit_cnbd": t_fit_cnbd, "predict_new": t_predict_new, "predict_values": t_predict_values, "predict_distribution": t_predict_distribution, "track": t_track,
           "predict_cdnow": t_predict_cdnow, "model_errors": t_model_errors, "units": t_units, "exports": t_exports,
           "no_silent": t_no_silent, "online_retail": t_online_retail, "fit_boundary": t_fit_boundary,
           "whatif": t_whatif, "whatif_model": t_whatif_model,
