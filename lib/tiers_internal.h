@@ -15,6 +15,10 @@
 /* Validated full-size copy of the caller's options (NULL: defaults). */
 cva_status cva__tiers_opts(const cva_tiers_opts *opts, cva_tiers_opts *o, cva_diag *diag);
 
+/* CVA_E_OVERFLOW (reported) when the sort or selection buffers of n values
+   cannot be sized: checked before the values are read. */
+cva_status cva__tiers_size_check(size_t n, cva_diag *diag);
+
 /* First index of a NaN/Inf element, or n. */
 size_t cva__tiers_first_nonfinite(const double *v, size_t n);
 
