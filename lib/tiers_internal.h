@@ -62,7 +62,7 @@ static inline uint64_t cva__tiers_key(double v)
     uint64_t u;
     v += 0.0;
     memcpy(&u, &v, sizeof u);
-    return u ^ ((uint64_t)((int64_t)u >> 63) | (UINT64_C(1) << 63));
+    return u ^ ((UINT64_C(0) - (u >> 63)) | (UINT64_C(1) << 63)); /* sign mask without a signed shift */
 }
 
 static inline double cva__tiers_unkey(uint64_t k)
