@@ -88,6 +88,8 @@ cva_status cva_churn_flags(const double *recency, const uint32_t *n_occ, const d
             *median_ipt = CVA_NAN;
         return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, NULL);
     }
+    if (!CVA__ROWS_FIT(n))
+        return cva__report(diag, CVA_E_OVERFLOW, 7, 0, -1, 0, "n: the median work array does not fit in size_t");
 
     use_ipt = (o.rule == CVA_CHURN_RULE_IPT) || (o.rule == CVA_CHURN_RULE_ALL && n_occ && first_t && last_t);
     use_pa = (o.rule == CVA_CHURN_RULE_P_ALIVE) || (o.rule == CVA_CHURN_RULE_ALL && p_alive);

@@ -160,6 +160,8 @@ cva_status cva_clv(int32_t model, const double *params, const double *gg_params,
         return cva__report(diag, CVA_E_NULLPTR, 2, 0, -1, 0, "params is NULL");
     if (!gg_params)
         return cva__report(diag, CVA_E_NULLPTR, 3, 0, -1, 0, "gg_params is NULL");
+    if (!CVA__ROWS_FIT(n))
+        return cva__report(diag, CVA_E_OVERFLOW, 8, 0, -1, 0, "n: the per-customer work arrays do not fit in size_t");
     if (opts) {
         st = cva__copy_sized(&o, sizeof o, opts, CLV_OPTS_MIN_SIZE);
         if (st < 0)

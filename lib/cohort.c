@@ -487,6 +487,8 @@ cva_status cva_txn_cohorts(const cva_txn_input *in, const cva_txn_opts *opts, cv
         return cva__report(diag, CVA_E_ABI_MISMATCH, 3, 0, -1, 0, "out: call cva_cohort_table_init first");
     if (out->capacity > 0 && (size_t)out->capacity > SIZE_MAX / out->capacity)
         return cva__report(diag, CVA_E_OVERFLOW, 3, 0, -1, 0, "capacity² does not fit in size_t");
+    if (!ws_bytes(in->n, &need)) /* before reading a row: arrays this long cannot exist */
+        return cva__report(diag, CVA_E_OVERFLOW, 1, 0, -1, 0, "in->n: the workspace size does not fit in size_t");
     cva_txn_opts_init_defaults(&o, sizeof o);
     if (opts && cva__copy_sized(&o, sizeof o, opts, sizeof(cva_txn_opts)) != CVA_OK)
         return cva__report(diag, CVA_E_ABI_MISMATCH, 2, 0, -1, 0, "unsupported cva_txn_opts size");

@@ -35,6 +35,14 @@ cva_status cva__copy_sized(void *dst, size_t dst_size, const void *src, size_t m
 
 /* Allocation through an optional per-call allocator. */
 void *cva__alloc(const cva_allocator *a, size_t size);
+
+/* Row counts an allocating entry point accepts: its work arrays (at most
+   CVA__MAX_ROW_BYTES bytes per row in any of them) can be sized in size_t.
+   Checked before the inputs are read, so an impossible n is CVA_E_OVERFLOW,
+   not a read past the caller's arrays or a CVA_E_NOMEM (docs/reliability.md,
+   "Scale"). */
+#define CVA__MAX_ROW_BYTES 64u
+#define CVA__ROWS_FIT(n) ((size_t)(n) <= SIZE_MAX / CVA__MAX_ROW_BYTES)
 void cva__free(const cva_allocator *a, void *p);
 
 /*

@@ -396,6 +396,8 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
         return cva__report(diag, CVA_E_NULLPTR, 6, 0, -1, 0, "fit is NULL");
     if (!cva__fit_size_ok(fit))
         return cva__report(diag, CVA_E_ABI_MISMATCH, 6, 0, -1, 0, "fit: call cva_model_fit_init first");
+    if (!CVA__ROWS_FIT(n))
+        return cva__report(diag, CVA_E_OVERFLOW, 4, 0, -1, 0, "n: the merged rows do not fit in size_t");
     st = cva__fit_opts_get(opts, 3, &o, diag, 5);
     if (st != CVA_OK)
         return st;

@@ -711,6 +711,8 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
         return cva__report(diag, CVA_W_EMPTY, 6, 0, -1, 0, NULL);
     if (!x || !t_x || !T)
         return cva__report(diag, CVA_E_NULLPTR, !x ? 2 : (!t_x ? 3 : 4), 0, -1, 0, "data array is NULL");
+    if (!CVA__ROWS_FIT(n))
+        return cva__report(diag, CVA_E_OVERFLOW, 6, 0, -1, 0, "n: the merged rows do not fit in size_t");
     if (cva__np_count(x, t_x, T, n) > 0) {
         /* rows without a purchase: fit the others (exactly as if they were alone) */
         const double *in[4];

@@ -285,6 +285,11 @@ cva_status cva_rfm_cuts_compute(const double *v, size_t n, int32_t direction, co
         return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "unknown direction");
     if (which < 0 || which > 2)
         return cva__report(diag, CVA_E_BADARG, 5, 0, -1, 0, "which must be 0, 1 or 2");
+    {
+        size_t need; /* before reading a value: a workspace that does not fit is no allocation failure */
+        if (cva__select_ws_bytes(n, &need) != CVA_OK)
+            return cva__report(diag, CVA_E_OVERFLOW, 0, 0, -1, 0, "n: the workspace size does not fit in size_t");
+    }
     rc = cva__selws_init(&w, n, work, work_size, o.alloc);
     if (rc < 0)
         return cva__report(diag, CVA_E_WORKSPACE_TOO_SMALL, 8, 0, -1, 0, "work_size too small");
@@ -485,6 +490,11 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
                 cuts[col].reverse = col == 0;
             }
         return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, "no customers");
+    }
+    {
+        size_t need; /* before reading a value: a workspace that does not fit is no allocation failure */
+        if (cva__select_ws_bytes(n, &need) != CVA_OK)
+            return cva__report(diag, CVA_E_OVERFLOW, 0, 0, -1, 0, "n: the workspace size does not fit in size_t");
     }
     rc = cva__selws_init(&w, n, work, work_size, o.alloc);
     if (rc < 0)

@@ -274,6 +274,8 @@ cva_status cva_rfm_high_influence_advanced(const uint32_t *ref_n_txn, const doub
         return cva__report(diag, CVA_E_NULLPTR, !ref_n_txn ? 1 : !ref_amount ? 2 : 5, 0, -1, 0, NULL);
     if (!(share >= 0.0 && share <= 1.0))
         return cva__report(diag, CVA_E_OPTION, 4, 0, -1, 0, "share must be in [0, 1]");
+    if (n > SIZE_MAX / sizeof(cva__kv)) /* before reading: the sort buffers could not be sized */
+        return cva__report(diag, CVA_E_OVERFLOW, 3, 0, -1, 0, "n: the sort buffers do not fit in size_t");
     for (i = 0; i < n; i++) {
         if (ref_n_txn[i] >= 1) {
             if (!isfinite(ref_amount[i]))

@@ -133,7 +133,7 @@ static inline uint64_t cva__order_key(double v)
     v += 0.0; /* -0 → +0: the two zeros are one value */
     memcpy(&u, &v, sizeof u);
     /* negative: flip every bit; positive: set the sign bit (branch-free) */
-    return u ^ ((uint64_t)((int64_t)u >> 63) | (UINT64_C(1) << 63));
+    return u ^ ((UINT64_C(0) - (u >> 63)) | (UINT64_C(1) << 63)); /* sign mask without a signed shift */
 }
 
 static inline double cva__key_value(uint64_t k)

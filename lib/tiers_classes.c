@@ -20,6 +20,8 @@ static cva_status prologue(const double *v, size_t n, void *out, int out_arg, co
     if (n > 0 && (!v || !out))
         return cva__report(diag, CVA_E_NULLPTR, !v ? 1 : out_arg, 0, -1, 0, NULL);
     st = cva__tiers_opts(opts, o, diag);
+    if (st == CVA_OK)
+        st = cva__tiers_size_check(n, diag);
     if (st != CVA_OK)
         return st;
     bad = cva__tiers_first_nonfinite(v, n);
@@ -498,6 +500,8 @@ cva_status cva_profit_diagnostics(const double *revenue, const double *cost, siz
     if (!out || (n > 0 && (!revenue || !cost)))
         return cva__report(diag, CVA_E_NULLPTR, !out ? 5 : !revenue ? 1 : 2, 0, -1, 0, NULL);
     st = cva__tiers_opts(opts, &o, diag);
+    if (st == CVA_OK)
+        st = cva__tiers_size_check(n, diag);
     if (st != CVA_OK)
         return st;
     for (i = 0; i < n; i++) {

@@ -15,6 +15,8 @@ static cva_status prologue(const double *v, size_t n, const cva_tiers_opts *opts
     size_t i;
     cva_status st = cva__tiers_opts(opts, o, diag);
     memset(r, 0, sizeof *r);
+    if (st == CVA_OK)
+        st = cva__tiers_size_check(n, diag);
     if (st != CVA_OK)
         return st;
     *negative = 0;

@@ -15,6 +15,10 @@
 /* Validated full-size copy of the caller's options (NULL: defaults). */
 cva_status cva__tiers_opts(const cva_tiers_opts *opts, cva_tiers_opts *o, cva_diag *diag);
 
+/* CVA_E_OVERFLOW (reported) when the sort or selection buffers of n values
+   cannot be sized: checked before the values are read. */
+cva_status cva__tiers_size_check(size_t n, cva_diag *diag);
+
 /* First index of a NaN/Inf element, or n. */
 size_t cva__tiers_first_nonfinite(const double *v, size_t n);
 
@@ -58,7 +62,7 @@ static inline uint64_t cva__tiers_key(double v)
     uint64_t u;
     v += 0.0;
     memcpy(&u, &v, sizeof u);
-    return u ^ ((uint64_t)((int64_t)u >> 63) | (UINT64_C(1) << 63));
+    return u ^ ((UINT64_C(0) - (u >> 63)) | (UINT64_C(1) << 63)); /* sign mask without a signed shift */
 }
 
 static inline double cva__tiers_unkey(uint64_t k)

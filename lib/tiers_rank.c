@@ -131,6 +131,14 @@ static int ws_pairs_bytes(size_t n, size_t *bytes)
     return 1;
 }
 
+cva_status cva__tiers_size_check(size_t n, cva_diag *diag)
+{
+    size_t need;
+    if (cva_tiers_workspace_size(n, CVA_TIERS_WS_ALL, &need) != CVA_OK)
+        return cva__report(diag, CVA_E_OVERFLOW, 0, 0, -1, 0, "n: the sort buffers do not fit in size_t");
+    return CVA_OK;
+}
+
 cva_status cva_tiers_workspace_size(size_t n, int32_t kind, size_t *bytes)
 {
     size_t v, p, s;
@@ -435,6 +443,8 @@ cva_status cva_value_order(const double *value, size_t n, const cva_tiers_opts *
     if (n > 0 && !value)
         return cva__report(diag, CVA_E_NULLPTR, 1, 0, -1, 0, NULL);
     st = cva__tiers_opts(opts, &o, diag);
+    if (st == CVA_OK)
+        st = cva__tiers_size_check(n, diag);
     if (st != CVA_OK)
         return st;
     bad = cva__tiers_first_nonfinite(value, n);

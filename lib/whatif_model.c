@@ -326,6 +326,8 @@ cva_status cva_whatif_btyd(int32_t model, const double *params, const double *gg
     if (n > 0 && (!x || !t_x || !T || (gg_params && !m_x)))
         return cva__report(diag, CVA_E_NULLPTR, !x ? 4 : !t_x ? 5 : !T ? 6 : 7, 0, -1, 0,
                            "x, t_x, T (and m_x with gg_params) are required with n > 0");
+    if (!CVA__ROWS_FIT(n))
+        return cva__report(diag, CVA_E_OVERFLOW, 8, 0, -1, 0, "n: the per-customer work arrays do not fit in size_t");
     out_size = out->struct_size;
     if (out_size < WIFM_OUT_MIN_SIZE || out_size > sizeof(cva_whatif_model_result))
         return cva__report(diag, CVA_E_ABI_MISMATCH, 10, 0, -1, 0,

@@ -43,30 +43,18 @@ static double eps_of(double r, int32_t timing, int32_t H, double d, double g)
    terms are negligible. */
 static double brute_mm(double r_, int32_t timing, int32_t H, double d_, double g_)
 {
+    /* term k = r^k (1+g)^k / (1+d)^k (START; END: r^k (1+g)^(k-1) / (1+d)^k), carried
+       as one running product: the numerator and denominator apart overflow near
+       k = 7 400 when long double is the 64-bit double (valgrind's emulation of
+       x87, MSVC), long before a series with p = 0.999 converges. */
     const long double r = (long double)r_, d = (long double)d_, g = (long double)g_;
-    long double s = 0.0L, surv = 1.0L, marg = 1.0L, disc = 1.0L;
+    long double s = 0.0L, term = timing == CVA_CLV_TIMING_START ? 1.0L : r / (1.0L + d);
     long k, n = H > 0 ? H : 2000000;
-    if (timing == CVA_CLV_TIMING_START) {
-        for (k = 0; k < n; k++) {
-            long double term = surv * marg / disc;
-            s += term;
-            if (H == 0 && term < 1e-22L * s)
-                break;
-            surv *= r;
-            marg *= 1.0L + g;
-            disc *= 1.0L + d;
-        }
-    } else {
-        for (k = 1; k <= n; k++) {
-            long double term;
-            surv *= r;
-            disc *= 1.0L + d;
-            term = surv * marg / disc;
-            s += term;
-            marg *= 1.0L + g;
-            if (H == 0 && term < 1e-22L * s)
-                break;
-        }
+    for (k = 0; k < n; k++) {
+        s += term;
+        if (H == 0 && term < 1e-22L * s)
+            break;
+        term = term * r * (1.0L + g) / (1.0L + d);
     }
     return (double)s;
 }

@@ -49,19 +49,34 @@ static size_t ref_count(double share, size_t n)
     return c <= 0 ? 0 : c >= (double)n ? n : (size_t)c;
 }
 
+/* Neumaier-compensated running sum: the references below must stay exact to
+   ~1e-16 also where long double is the 64-bit double (valgrind emulates the x87
+   format as double; MSVC), not only with the 80-bit format. */
+static void ref_add(long double *sum, long double *c, long double x)
+{
+    const long double t = *sum + x;
+    if (fabsl(*sum) >= fabsl(x))
+        *c += (*sum - t) + x;
+    else
+        *c += (x - t) + *sum;
+    *sum = t;
+}
+
 /* Gini by the mean absolute difference: Σ_i Σ_j |x_i − x_j| / (2 n² μ) */
 static double ref_gini(const double *v, size_t n, int pp)
 {
-    long double d = 0, s = 0;
+    long double d = 0, s = 0, dc = 0, sc = 0;
     size_t i, j;
     for (i = 0; i < n; i++) {
         const double xi = pp && v[i] < 0 ? 0 : v[i];
-        s += (long double)xi;
+        ref_add(&s, &sc, (long double)xi);
         for (j = 0; j < n; j++) {
             const double xj = pp && v[j] < 0 ? 0 : v[j];
-            d += fabsl((long double)xi - (long double)xj);
+            ref_add(&d, &dc, fabsl((long double)xi - (long double)xj));
         }
     }
+    s += sc;
+    d += dc;
     if (s == 0)
         return (double)NAN;
     return (double)(d / (2.0L * (long double)n * s));

@@ -244,13 +244,18 @@ static void universe_free(universe *u)
 
 static int open_csv(const char *path, const char *what, FILE **fp, csv_reader *r, cli_err *err)
 {
+    int code;
     *fp = fopen(path, "rb");
-    if (!*fp)
-        return cli_fail(err, errno == ENOENT ? CLI_EXIT_USAGE : CLI_EXIT_IO, "%s: cannot open the %s file: %s",
-                        path, what, strerror(errno));
+    if (!*fp) {
+        code = errno == ENOENT ? CLI_EXIT_USAGE : CLI_EXIT_IO;
+        code = cli_fail(err, code, "%s: cannot open the %s file: %s", path, what, strerror(errno));
+        return code ? code : CLI_EXIT_IO; /* never 0 here: the callers fclose(*fp) after a 0 */
+    }
     if (csv_init(r, csv_read_stdio, *fp, ',') != 0) {
         fclose(*fp);
-        return cli_fail(err, CLI_EXIT_FAIL, "csv reader");
+        *fp = NULL;
+        code = cli_fail(err, CLI_EXIT_FAIL, "csv reader");
+        return code ? code : CLI_EXIT_FAIL;
     }
     return 0;
 }

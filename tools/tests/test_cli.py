@@ -21,10 +21,13 @@ import time
 
 CVA = None
 FAILS = []
+# CVA_CLI_WRAPPER="valgrind --error-exitcode=99 ..." runs every `cva` call of
+# run() under that command (docs/reliability.md, "valgrind memcheck").
+WRAPPER = os.environ.get("CVA_CLI_WRAPPER", "").split()
 
 
 def run(args, stdin=None, cwd=None):
-    p = subprocess.run([CVA] + args, input=stdin, cwd=cwd, capture_output=True)
+    p = subprocess.run(WRAPPER + [CVA] + args, input=stdin, cwd=cwd, capture_output=True)
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
 
