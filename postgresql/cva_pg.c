@@ -1079,3 +1079,139 @@ Datum pg_cva_top_share_final(PG_FUNCTION_ARGS)
 {
     return pgcva_concentration(fcinfo, 1);
 }
+
+/* ------------------------------------------------------------------ cva_whatif */
+
+/* cva_whatif(customers, margin, retention, delta_retention, options jsonb): the JSON of
+   `cva whatif` (the numbers variant). Options: the other inputs of `cva whatif`, named as
+   its options without the dashes (discount, timing, horizon, delta_mode, margin_growth,
+   retention_cost, delta_retention_cost, acquisition_cost, acq_ret_ratio, new_customers,
+   budget_share_target). */
+PG_FUNCTION_INFO_V1(pg_cva_whatif);
+Datum pg_cva_whatif(PG_FUNCTION_ARGS)
+{
+    static const char *const num_keys[] = {"discount",         "margin_growth", "retention_cost",
+                                           "delta_retention_cost", "acquisition_cost", "acq_ret_ratio",
+                                           "new_customers",    "budget_share_target"};
+    Jsonb *opts = PG_GETARG_JSONB_P(4);
+    cva_whatif_inputs in;
+    cva_whatif_result r;
+    cva_diag dg;
+    cva_status st;
+    StringInfoData b;
+    double *num_dst[8];
+    size_t k;
+    cva_whatif_inputs_init_defaults(&in, sizeof in);
+    cva_whatif_result_init(&r, sizeof r);
+    in.customers = PG_GETARG_FLOAT8(0);
+    in.margin = PG_GETARG_FLOAT8(1);
+    in.retention = PG_GETARG_FLOAT8(2);
+    in.delta_retention = PG_GETARG_FLOAT8(3);
+    num_dst[0] = &in.discount;
+    num_dst[1] = &in.margin_growth;
+    num_dst[2] = &in.retention_cost;
+    num_dst[3] = &in.delta_retention_cost;
+    num_dst[4] = &in.acquisition_cost;
+    num_dst[5] = &in.acq_ret_ratio;
+    num_dst[6] = &in.new_customers;
+    num_dst[7] = &in.budget_share_target;
+    if (!JB_ROOT_IS_OBJECT(opts))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("cva_whatif: options must be a JSON object")));
+    {
+        JsonbIterator *it = JsonbIteratorInit(&opts->root);
+        JsonbValue key, val;
+        JsonbIteratorToken tok;
+        while ((tok = JsonbIteratorNext(&it, &key, true)) != WJB_DONE) {
+            char *name;
+            int done = 0;
+            if (tok != WJB_KEY)
+                continue;
+            name = pnstrdup(key.val.string.val, (Size)key.val.string.len);
+            tok = JsonbIteratorNext(&it, &val, true);
+            for (k = 0; k < sizeof num_keys / sizeof num_keys[0] && !done; k++)
+                if (strcmp(name, num_keys[k]) == 0) {
+                    if (val.type != jbvNumeric)
+                        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                                        errmsg("cva_whatif: option \"%s\" is not a number", name)));
+                    *num_dst[k] = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(val.val.numeric)));
+                    done = 1;
+                }
+            if (done)
+                continue;
+            if (strcmp(name, "horizon") == 0 && val.type == jbvNumeric) {
+                double h = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(val.val.numeric)));
+                if (!(h >= 0.0 && h <= 1e9) || floor(h) < h)
+                    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                                    errmsg("cva_whatif: option \"horizon\" must be an integer >= 0")));
+                in.horizon = (int32)h;
+            } else if ((strcmp(name, "timing") == 0 || strcmp(name, "delta_mode") == 0) && val.type == jbvString) {
+                char *v = pnstrdup(val.val.string.val, (Size)val.val.string.len);
+                int timing = name[0] == 't';
+                if (timing && strcmp(v, "end") == 0)
+                    in.timing = CVA_CLV_TIMING_END;
+                else if (timing && strcmp(v, "start") == 0)
+                    in.timing = CVA_CLV_TIMING_START;
+                else if (!timing && strcmp(v, "abs") == 0)
+                    in.delta_mode = CVA_WHATIF_DELTA_ABS;
+                else if (!timing && strcmp(v, "rel") == 0)
+                    in.delta_mode = CVA_WHATIF_DELTA_REL;
+                else
+                    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                                    errmsg("cva_whatif: option \"%s\" must be %s, got \"%s\"", name,
+                                           timing ? "'end' or 'start'" : "'abs' or 'rel'", v)));
+            } else {
+                ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                                errmsg("cva_whatif: unknown option \"%s\" or a value of the wrong type", name),
+                                errhint("options: discount, timing, horizon, delta_mode, margin_growth, "
+                                        "retention_cost, delta_retention_cost, acquisition_cost, acq_ret_ratio, "
+                                        "new_customers, budget_share_target")));
+            }
+        }
+    }
+    cva_diag_init(&dg, sizeof dg);
+    st = cva_whatif(&in, &r, &dg);
+    if (st < 0)
+        pgcva_fail("cva_whatif", st, &dg);
+    if (st == CVA_W_EMPTY)
+        ereport(WARNING, (errmsg("cva_whatif: customers is 0: customer equity, churn and acquisition totals are 0")));
+    else if (st > 0)
+        pgcva_warn("cva_whatif", st, &dg);
+    if (r.budget_share_below_target == 1)
+        ereport(NOTICE, (errmsg("cva_whatif: the retention budget share (%.3g) is below the target (%.3g)",
+                                r.retention_budget_share, in.budget_share_target)));
+    {
+        const struct {
+            const char *key;
+            double v;
+        } f[] = {{"mm_base", r.mm_base},
+                 {"mm_new", r.mm_new},
+                 {"clv_base", r.clv_base},
+                 {"clv_new", r.clv_new},
+                 {"delta_clv", r.delta_clv},
+                 {"delta_clv_pct", r.delta_clv_pct},
+                 {"ce_base", r.ce_base},
+                 {"ce_new", r.ce_new},
+                 {"delta_ce", r.delta_ce},
+                 {"retention_elasticity", r.retention_elasticity},
+                 {"churned_base", r.churned_base},
+                 {"churned_new", r.churned_new},
+                 {"acquisition_spend_base", r.acquisition_spend_base},
+                 {"acquisition_spend_new", r.acquisition_spend_new},
+                 {"acquisition_spend_avoided", r.acquisition_spend_avoided},
+                 {"break_even_retention_spend", r.break_even_retention_spend},
+                 {"programme_roi", r.programme_roi},
+                 {"steady_state_profit_base", r.steady_state_profit_base},
+                 {"steady_state_profit_new", r.steady_state_profit_new},
+                 {"steady_state_profit_change_pct", r.steady_state_profit_change_pct},
+                 {"retention_budget_share", r.retention_budget_share},
+                 {"acq_ret_ratio_used", r.acq_ret_ratio_used}};
+        initStringInfo(&b);
+        appendStringInfoChar(&b, '{');
+        for (k = 0; k < sizeof f / sizeof f[0]; k++) {
+            appendStringInfo(&b, "%s\"%s\": ", k ? ", " : "", f[k].key);
+            pgcva_json_num(&b, f[k].v);
+        }
+        appendStringInfoChar(&b, '}');
+    }
+    PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(b.data)));
+}

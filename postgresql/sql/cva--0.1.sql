@@ -146,3 +146,12 @@ CREATE AGGREGATE cva_top_share(value float8, p float8) (
     SFUNC = cva_values_trans, STYPE = internal, FINALFUNC = cva_top_share_final,
     COMBINEFUNC = cva_state_combine, SERIALFUNC = cva_state_serialize,
     DESERIALFUNC = cva_state_deserialize, PARALLEL = SAFE);
+
+-- ------------------------------------------------------------------ retention what-if (SPEC 6.7)
+-- The JSON of `cva whatif` (numbers variant); options: the other inputs of `cva whatif`,
+-- named as its options without the dashes (see docs/postgresql.md).
+
+CREATE FUNCTION cva_whatif(customers float8, margin float8, retention float8,
+                           delta_retention float8 DEFAULT 0, options jsonb DEFAULT '{}')
+RETURNS jsonb AS 'MODULE_PATHNAME', 'pg_cva_whatif'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -35,7 +35,15 @@ import sys
 import tempfile
 import time
 
-TESTS = ["init", "functions", "nulls_errors", "cdnow", "rfm"]
+TESTS = ["init", "functions", "nulls_errors", "cdnow", "rfm", "whatif"]
+WHATIF = {
+    "basic": ["--customers", "1000", "--margin", "100", "--retention", "0.8", "--delta-retention", "0.05"],
+    "options": ["--customers", "5000", "--margin", "80", "--retention", "0.7", "--delta-retention", "5",
+                "--delta-mode", "rel", "--discount", "0.08", "--timing", "start", "--horizon", "10",
+                "--retention-cost", "5", "--delta-retention-cost", "2", "--margin-growth", "0.02"],
+    "no_customers": ["--customers", "0", "--margin", "100", "--retention", "0.8", "--delta-retention", "0.05",
+                     "--retention-cost", "4", "--acquisition-cost", "50", "--new-customers", "10"],
+}
 CAL_END = "1997-09-30"
 
 
@@ -197,6 +205,11 @@ def load_cli_outputs(srv, tmp, cva, data):
               [("top_" + k, repr(v)) for k, v in stats["top_share"].items()])
     sql.append("CREATE TABLE cli_tiers (what text, v float8);")
     sql.append("\\copy cli_tiers FROM '%s' WITH (FORMAT csv, HEADER true)" % path)
+    path = os.path.join(tmp, "whatif.csv")
+    write_csv(path, ["scenario", "j"], [(k, json.dumps(json.loads(run([cva, "whatif", "-q"] + v))))
+                                        for k, v in WHATIF.items()])
+    sql.append("CREATE TABLE cli_whatif (scenario text, j jsonb);")
+    sql.append("\\copy cli_whatif FROM '%s' WITH (FORMAT csv, HEADER true)" % path)
     script = os.path.join(tmp, "load.sql")
     with open(script, "w") as f:
         f.write("\n".join(sql) + "\n")
