@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 
-TESTS = ["init", "functions", "nulls_errors", "cdnow", "rfm", "whatif"]
+TESTS = ["init", "functions", "nulls_errors", "cdnow", "rfm", "whatif", "cancel"]
 WHATIF = {
     "basic": ["--customers", "1000", "--margin", "100", "--retention", "0.8", "--delta-retention", "0.05"],
     "options": ["--customers", "5000", "--margin", "80", "--retention", "0.7", "--delta-retention", "5",
