@@ -239,6 +239,7 @@ def main():
         skip_or_fail("CDNOW_sample.txt not found in %r (set CVA_DATA_DIR)" % data, "CVA_REQUIRE_DATA")
 
     t0 = time.time()
+    os.umask(0o022)  # the staged tree must be readable by the server's user
     tmp = tempfile.mkdtemp(prefix="cva-pg-")
     srv = None
     rc = 1
