@@ -199,6 +199,7 @@ def load_cli_outputs(srv, tmp, cva, data):
     for meth in ("rank-first", "value-cuts", "r-rfm"):
         table_from_csv("cli_rfm_" + meth.replace("-", "_"),
                        run([cva, "rfm", "--method", meth, "--end", CAL_END] + base))
+    table_from_csv("cli_tiers_rows", run([cva, "tiers", "-q"] + base))
     stats = json.loads(run([cva, "tiers", "--stats"] + base))
     path = os.path.join(tmp, "tiers.csv")
     write_csv(path, ["what", "v"], [("gini", repr(stats["gini"]))] +

@@ -89,4 +89,18 @@ SELECT cva_gini(revenue) = (SELECT v FROM cli_tiers WHERE what = 'gini') AS gini
        cva_top_share(revenue, 0.2) = (SELECT v FROM cli_tiers WHERE what = 'top_0.2') AS top20_equal,
        cva_top_share(revenue, 0.01) = (SELECT v FROM cli_tiers WHERE what = 'top_0.01') AS top1_equal
 FROM cdnow_revenue;
+-- value grades (SPEC 4.4), the query of docs/postgresql.md: KEY the top ceil(0.2 n), ORDINARY
+-- up to ceil(0.5 n), SMALL the rest, by value descending, ties to the lower customer id;
+-- equal to `cva tiers` (ranked on its value column, which cva_summary_agg's revenue equals)
+SELECT count(*) AS customers,
+       count(*) FILTER (WHERE abs(r.revenue - c.value::float8) > 1e-9 * abs(r.revenue)) AS value_mismatches
+FROM cdnow_revenue r JOIN cli_tiers_rows c ON c.customer_id::int = r.customer;
+SELECT count(*) AS customers, count(*) FILTER (WHERE g.grade <> c.grade) AS grade_mismatches,
+       count(*) FILTER (WHERE g.grade = 'KEY') AS key
+FROM (SELECT customer,
+             CASE WHEN rn <= ceil(0.2 * n) THEN 'KEY' WHEN rn <= ceil(0.5 * n) THEN 'ORDINARY' ELSE 'SMALL' END AS grade
+      FROM (SELECT customer_id::int AS customer, count(*) OVER () AS n,
+                   row_number() OVER (ORDER BY value::float8 DESC, customer_id::int) AS rn
+            FROM cli_tiers_rows) x) g
+JOIN cli_tiers_rows c ON c.customer_id::int = g.customer;
 RESET ALL;
