@@ -229,7 +229,8 @@ enum cva_struct_id {
     CVA_STRUCT_LADDER_OPTS = 30,            /**< ::cva_ladder_opts */
     CVA_STRUCT_LADDER_INPUT = 31,           /**< ::cva_ladder_input */
     CVA_STRUCT_LADDER_MIGRATION_INPUT = 32, /**< ::cva_ladder_migration_input */
-    CVA_STRUCT_LADDER_MIGRATION = 33        /**< ::cva_ladder_migration */
+    CVA_STRUCT_LADDER_MIGRATION = 33,       /**< ::cva_ladder_migration */
+    CVA_STRUCT_LOGLIK_BLOCK = 50            /**< ::cva_loglik_block */
 };
 
 /**
