@@ -407,6 +407,8 @@ cva_status cva_model_fit_loglik(int32_t model, cva_loglik_fn fn, void *user, con
     }
     if (n_skip > 0)
         return cva__report(diag, st == CVA_OK ? CVA_W_EXCLUDED : st, 0, 0, -1, n_skip,
-                           st == CVA_OK ? "rows without a purchase were skipped" : NULL);
+                           st == CVA_OK ? "rows without a purchase (NaN x, t_x and T) were skipped: their outputs "
+                                          "are NaN (diag->count rows)"
+                                        : NULL);
     return cva__report(diag, st, 0, 0, -1, iters, NULL);
 }

@@ -75,6 +75,7 @@ STRUCT_LADDER_OPTS = 30
 STRUCT_LADDER_INPUT = 31
 STRUCT_LADDER_MIGRATION_INPUT = 32
 STRUCT_LADDER_MIGRATION = 33
+STRUCT_LOGLIK_BLOCK = 50
 
 # Loyalty ladder (ladder.h): rung/state codes, rule codes, flags
 LADDER_PROSPECT = 200
@@ -864,11 +865,39 @@ class LadderMigration(ctypes.Structure):
         self.struct_size = ctypes.sizeof(self)
 
 
+# Objective of cva_model_fit_loglik: cva_status (*)(void *user, const double *params,
+# double time_scale, double *ll_sum, double *grad)
+LoglikFunc = ctypes.CFUNCTYPE(c_int, c_void_p, P(c_double), c_double, P(c_double), P(c_double))
+
+
+class LoglikBlock(ctypes.Structure):
+    """``cva_loglik_block``: log-likelihood sum, gradient and row counts of one block of
+    rows (``cva_model_loglik_block``); ``LoglikBlock()`` is initialised (max_T = -inf)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("model", c_int32),
+        ("ll_sum", c_double),
+        ("grad", c_double * 4),
+        ("weight_total", c_double),
+        ("max_T", c_double),
+        ("n_rows", c_uint64),
+        ("n_distinct", c_uint64),
+        ("n_no_purchase", c_uint64),
+        ("n_ignored", c_uint64),
+    ]
+    _struct_id = STRUCT_LOGLIK_BLOCK
+
+    def __init__(self):
+        super().__init__()
+        st = get().cva_loglik_block_init(ctypes.byref(self), ctypes.sizeof(self))
+        raise_for_status(st, None, "cva_loglik_block_init")
+
+
 STRUCTURES = (Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts, RfmOpts, RfmCuts, RfmRule,
               RfmSegmentStat, FitOpts, ModelFit, ClvOpts, CohortTable, ClvTerms, WhatifInputs,
               WhatifResult, WhatifModelOpts, WhatifModelResult, ChurnFlagOpts, LadderOpts, LadderInput,
               LadderMigrationInput,
-              LadderMigration)
+              LadderMigration, LoglikBlock)
 STRUCT_NAMES = {
     "diag": STRUCT_DIAG, "allocator": STRUCT_ALLOCATOR, "txn_input": STRUCT_TXN_INPUT,
     "txn_opts": STRUCT_TXN_OPTS, "txn_summary": STRUCT_TXN_SUMMARY, "sim_opts": STRUCT_SIM_OPTS,
@@ -882,6 +911,7 @@ STRUCT_NAMES = {
     "ladder_opts": STRUCT_LADDER_OPTS, "ladder_input": STRUCT_LADDER_INPUT,
     "ladder_migration_input": STRUCT_LADDER_MIGRATION_INPUT,
     "ladder_migration": STRUCT_LADDER_MIGRATION,
+    "loglik_block": STRUCT_LOGLIK_BLOCK,
 }
 
 # Every exported function: name -> (restype, argtypes). Mirrors lib/cva.sym.
@@ -940,6 +970,13 @@ PROTOTYPES = {
                                    c_size_t, P(FitOpts), P(ModelFit), P(Diag)]),
     "cva_gg_fit": (c_int, [P(c_double), P(c_double), P(c_double), c_size_t, P(FitOpts),
                            P(ModelFit), P(Diag)]),
+    "cva_loglik_block_init": (c_int, [P(LoglikBlock), c_size_t]),
+    "cva_model_loglik_block": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
+                                       P(c_double), P(c_double), c_size_t, P(Allocator),
+                                       P(LoglikBlock), P(Diag)]),
+    "cva_loglik_block_add": (c_int, [P(LoglikBlock), P(LoglikBlock), P(Diag)]),
+    "cva_model_fit_loglik": (c_int, [c_int32, LoglikFunc, c_void_p, P(LoglikBlock), P(FitOpts),
+                                     P(ModelFit), P(Diag)]),
     "cva_sbg_fit": (c_int, [P(c_double), c_size_t, c_size_t, P(FitOpts), P(ModelFit), P(Diag)]),
     "cva_model_loglik": (c_int, [c_int32, P(c_double), P(c_double), P(c_double), P(c_double),
                                  c_size_t, P(c_double), P(c_double), P(c_double), P(Diag)]),
