@@ -134,6 +134,8 @@ size_t cva_sizeof(int32_t struct_id)
         return sizeof(cva_profit_diag);
     case CVA_STRUCT_TIER_STAT:
         return sizeof(cva_tier_stat);
+    case CVA_STRUCT_LOGLIK_BLOCK:
+        return sizeof(cva_loglik_block);
     default:
         return 0;
     }

@@ -612,6 +612,164 @@ CVA_API CVA_NODISCARD cva_status cva_sbg_curves(const double *params, size_t n_t
 CVA_API CVA_NODISCARD cva_status cva_sbg_lifetime(const double *params, double d, double n_renewals,
                                                   double *del, double *derl, cva_diag *diag);
 
+/**
+ * @name Distributed fits: likelihood blocks and a caller-driven objective
+ *
+ * A fit over data spread across machines (e.g. the partitions of a Dask DataFrame,
+ * python/cva/dask.py): each partition calls cva_model_loglik_block() on its own rows,
+ * the client adds the blocks up (cva_loglik_block_add()) and drives one optimiser,
+ * cva_model_fit_loglik(), whose objective callback asks every partition for its block at
+ * the parameters it is given. The optimiser, start, scaling of time, boundary rules,
+ * standard errors and warnings are those of cva_model_fit_btyd() and cva_gg_fit(); only
+ * the order in which the per-customer terms are added differs (per block, then over the
+ * blocks), so the estimates agree with a single-process fit to rounding, far inside 1e-9
+ * relative on well-identified fits.
+ *
+ * The protocol:
+ * 1. every partition: cva_model_loglik_block() with @p params NULL (counts, Σ weights,
+ *    largest T); the client adds them into one ::cva_loglik_block, the totals;
+ * 2. the client: cva_model_fit_loglik(model, fn, user, &totals, opts, fit, diag), where
+ *    fn(user, params, time_scale, ...) returns Σ over the partitions of the ll_sum and
+ *    grad of cva_model_loglik_block(model, params, time_scale, ...) on each.
+ * @{
+ */
+
+/** @brief Option ids of the distributed-fit calls (cva_diag::option). */
+enum cva_loglik_block_option_id {
+    CVA_OPT_LOGLIK_TIME_SCALE = 840, /**< the time_scale of cva_model_loglik_block() */
+    CVA_OPT_LOGLIK_TOTALS = 841      /**< the totals of cva_model_fit_loglik() */
+};
+
+/** @brief Log-likelihood sum, gradient and row counts of one block of rows
+ *         (cva_model_loglik_block()); blocks add up with cva_loglik_block_add(). */
+typedef struct cva_loglik_block {
+    uint32_t struct_size;   /**< sizeof(cva_loglik_block); set by cva_loglik_block_init(). */
+    int32_t model;          /**< ::cva_model of the rows (0 until a block is written). */
+    double ll_sum;          /**< Σ w_i LL_i over the rows that enter the likelihood (0 without
+                                 parameters or rows). */
+    double grad[4];         /**< ∂ ll_sum / ∂ params, in the units of the time_scale used. */
+    double weight_total;    /**< Σ w_i over the rows that enter the likelihood. */
+    double max_T;           /**< Largest T of those rows (-inf when none, and for Gamma-Gamma). */
+    uint64_t n_rows;        /**< Rows that enter the likelihood. */
+    uint64_t n_distinct;    /**< Their distinct (x, t_x, T) rows after the merge (per block). */
+    uint64_t n_no_purchase; /**< Rows without a purchase (all of x, t_x, T NaN; Gamma-Gamma:
+                                 x and m_x NaN), skipped. */
+    uint64_t n_ignored;     /**< Rows that do not enter the likelihood, n_no_purchase included
+                                 (Gamma-Gamma: also x < 1 or m_x <= 0). */
+} cva_loglik_block;
+
+/**
+ * @brief Zero a ::cva_loglik_block (max_T = -inf) and set struct_size.
+ * @param block struct.
+ * @param struct_size sizeof(cva_loglik_block).
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH
+ */
+CVA_API cva_status cva_loglik_block_init(cva_loglik_block *block, size_t struct_size);
+
+/**
+ * @brief Log-likelihood sum and gradient of a block of rows of any customer-level model,
+ *        with the distinct-row merge of the fits done on the block.
+ *
+ * Rows are validated as cva_model_fit_btyd() / cva_gg_fit() validate them; identical
+ * rows are merged into weights (as cva_fit_opts::merge_rows), then the likelihood is
+ * evaluated with t_x and T divided by @p time_scale (the fits work in units of the
+ * largest T; cva_model_fit_loglik() passes that scale to its objective).
+ * @param model      #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD, #CVA_MODEL_PNBD, #CVA_MODEL_NBD,
+ *                   #CVA_MODEL_BGBB or #CVA_MODEL_GG.
+ * @param params     parameters in the units of @p time_scale; NULL: only the counts,
+ *                   weight_total and max_T (ll_sum and grad 0).
+ * @param time_scale > 0: t_x and T are divided by it (1: the caller's unit; Gamma-Gamma: 1).
+ * @param x          repeat purchases.
+ * @param t_x        recency (Gamma-Gamma: m_x, the mean repeat spend).
+ * @param T          age (Gamma-Gamma: NULL).
+ * @param weight     optional weights (> 0); NULL = 1.
+ * @param n          rows (0: an empty block, CVA_OK).
+ * @param alloc      allocator for the merged rows; NULL: malloc/free.
+ * @param out        out: the block (initialised with cva_loglik_block_init()).
+ * @param diag       optional diagnostics.
+ * @retval CVA_OK    (rows without a purchase are counted in out->n_no_purchase, not warned
+ *                   about: the fit warns once for all blocks)
+ * @retval CVA_E_BADARG     an unknown model, or an invalid row (diag->index).
+ * @retval CVA_E_NONFINITE  NaN/Inf in the data (other than a row without a purchase).
+ * @retval CVA_E_DOMAIN     a parameter not finite and > 0, or the likelihood not finite there.
+ * @retval CVA_E_OPTION     time_scale not finite and > 0 (#CVA_OPT_LOGLIK_TIME_SCALE).
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH @p out not initialised.
+ * @retval CVA_E_NOMEM
+ */
+CVA_API CVA_NODISCARD cva_status cva_model_loglik_block(int32_t model, const double *params, double time_scale,
+                                                        const double *x, const double *t_x, const double *T,
+                                                        const double *weight, size_t n, const cva_allocator *alloc,
+                                                        cva_loglik_block *out, cva_diag *diag);
+
+/**
+ * @brief Add block @p src into @p dst: sums of ll_sum, grad, weights and counts, the larger
+ *        max_T (a zero-initialised @p dst takes the model of @p src).
+ * @param dst  accumulated block (initialised with cva_loglik_block_init()).
+ * @param src  block to add.
+ * @param diag optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH
+ * @retval CVA_E_BADARG the blocks are of different models.
+ */
+CVA_API CVA_NODISCARD cva_status cva_loglik_block_add(cva_loglik_block *dst, const cva_loglik_block *src,
+                                                      cva_diag *diag);
+
+/**
+ * @brief Caller-supplied log-likelihood of cva_model_fit_loglik().
+ *
+ * Writes Σ w_i LL_i over all rows at @p params (in the units of @p time_scale) into
+ * *ll_sum and its gradient (n_params values) into grad; i.e. the sum over the blocks of
+ * cva_model_loglik_block(model, params, time_scale, ...). A non-finite *ll_sum marks a
+ * point outside the domain (the line search steps back). A negative return (a
+ * ::cva_status error, e.g. a lost worker: `CVA_E_CANCELED`) stops the fit with that status.
+ */
+typedef cva_status (*cva_loglik_fn)(void *user, const double *params, double time_scale, double *ll_sum,
+                                    double *grad);
+
+/**
+ * @brief Maximum-likelihood fit of a BTYD model or Gamma-Gamma with a caller-supplied
+ *        objective (e.g. summed over the partitions of a cluster).
+ *
+ * The same fit as cva_model_fit_btyd() (BTYD models) and cva_gg_fit() (#CVA_MODEL_GG):
+ * same start, time scale (the largest T, totals->max_T, for the models with time
+ * parameters), optimiser, boundary rules, standard errors, and status: `CVA_W_EXCLUDED`
+ * when rows without a purchase were skipped (diag->count: totals->n_no_purchase, or for
+ * Gamma-Gamma totals->n_ignored), the fit's own warning first; fit->n_rows is
+ * totals->n_distinct (distinct rows per block, summed). The log-likelihood is @p fn at
+ * the estimate with time_scale 1.
+ * @param model  #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD, #CVA_MODEL_PNBD, #CVA_MODEL_NBD,
+ *               #CVA_MODEL_BGBB or #CVA_MODEL_GG.
+ * @param fn     the objective.
+ * @param user   passed to @p fn.
+ * @param totals the blocks of every partition added up (without parameters is enough).
+ * @param opts   options as for the fits (merge_rows is the blocks' business); NULL: defaults.
+ * @param fit    out.
+ * @param diag   optional diagnostics.
+ * @retval CVA_OK
+ * @retval CVA_W_BOUNDARY
+ * @retval CVA_W_MAXITER
+ * @retval CVA_W_NOT_CONVERGED
+ * @retval CVA_W_EXCLUDED
+ * @retval CVA_W_EMPTY      no row enters the likelihood (fit untouched).
+ * @retval CVA_E_BADARG     another model, or totals->model differs from @p model.
+ * @retval CVA_E_OPTION     totals inconsistent (weight_total not finite, max_T not finite
+ *                          with rows; #CVA_OPT_LOGLIK_TOTALS), or a bad fit option.
+ * @retval CVA_E_NOCONVERGE the objective is not finite at the start.
+ * @retval CVA_E_CANCELED   the progress callback asked to stop.
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH
+ * @retval other errors: those @p fn returned.
+ */
+CVA_API CVA_NODISCARD cva_status cva_model_fit_loglik(int32_t model, cva_loglik_fn fn, void *user,
+                                                      const cva_loglik_block *totals, const cva_fit_opts *opts,
+                                                      cva_model_fit *fit, cva_diag *diag);
+
+/** @} */
+
 /** @} */
 
 #ifdef __cplusplus

@@ -274,6 +274,7 @@ enum cva_struct_id {
     /* time-invariant covariates (covariates.h); numbered from 40 */
     CVA_STRUCT_COV_OPTS = 40, /**< ::cva_cov_opts */
     CVA_STRUCT_COV_FIT = 41,  /**< ::cva_cov_fit */
+    CVA_STRUCT_LOGLIK_BLOCK = 50,           /**< ::cva_loglik_block */
     /* executor (common.h); numbered from 55 */
     CVA_STRUCT_EXECUTOR = 55                /**< ::cva_executor */
 };

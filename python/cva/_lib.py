@@ -81,6 +81,7 @@ COV_MAX = 10
 COV_P_ALIVE = 1
 COV_EXPECTED = 2
 COV_DERT = 3
+STRUCT_LOGLIK_BLOCK = 50
 
 # Loyalty ladder (ladder.h): rung/state codes, rule codes, flags
 LADDER_PROSPECT = 200
@@ -919,11 +920,42 @@ class CovFit(ctypes.Structure):
         raise_for_status(get().cva_cov_fit_init(ctypes.byref(self), ctypes.sizeof(self)))
 
 
+# Objective of cva_model_fit_loglik: cva_status (*)(void *user, const double *params,
+# double time_scale, double *ll_sum, double *grad)
+LoglikFunc = ctypes.CFUNCTYPE(c_int, c_void_p, P(c_double), c_double, P(c_double), P(c_double))
+
+
+class LoglikBlock(ctypes.Structure):
+    """``cva_loglik_block``: log-likelihood sum, gradient and row counts of one block of
+    rows (``cva_model_loglik_block``); ``LoglikBlock()`` is initialised (max_T = -inf)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("model", c_int32),
+        ("ll_sum", c_double),
+        ("grad", c_double * 4),
+        ("weight_total", c_double),
+        ("max_T", c_double),
+        ("n_rows", c_uint64),
+        ("n_distinct", c_uint64),
+        ("n_no_purchase", c_uint64),
+        ("n_ignored", c_uint64),
+    ]
+    _struct_id = STRUCT_LOGLIK_BLOCK
+
+    def __init__(self):
+        super().__init__()
+        st = get().cva_loglik_block_init(ctypes.byref(self), ctypes.sizeof(self))
+        raise_for_status(st, None, "cva_loglik_block_init")
+
+
 STRUCTURES = (Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts, RfmOpts, RfmCuts, RfmRule,
               RfmSegmentStat, FitOpts, ModelFit, ClvOpts, CohortTable, ClvTerms, WhatifInputs,
               WhatifResult, WhatifModelOpts, WhatifModelResult, ChurnFlagOpts, LadderOpts, LadderInput,
               LadderMigrationInput,
               LadderMigration, CovOpts, CovFit)
+
+
+              LadderMigration, LoglikBlock)
 STRUCT_NAMES = {
     "diag": STRUCT_DIAG, "allocator": STRUCT_ALLOCATOR, "txn_input": STRUCT_TXN_INPUT,
     "txn_opts": STRUCT_TXN_OPTS, "txn_summary": STRUCT_TXN_SUMMARY, "sim_opts": STRUCT_SIM_OPTS,
@@ -938,6 +970,9 @@ STRUCT_NAMES = {
     "ladder_migration_input": STRUCT_LADDER_MIGRATION_INPUT,
     "ladder_migration": STRUCT_LADDER_MIGRATION,
     "cov_opts": STRUCT_COV_OPTS, "cov_fit": STRUCT_COV_FIT,
+
+
+    "loglik_block": STRUCT_LOGLIK_BLOCK,
 }
 
 # Every exported function: name -> (restype, argtypes). Mirrors lib/cva.sym.
@@ -1006,6 +1041,13 @@ PROTOTYPES = {
                                    c_size_t, P(FitOpts), P(ModelFit), P(Diag)]),
     "cva_gg_fit": (c_int, [P(c_double), P(c_double), P(c_double), c_size_t, P(FitOpts),
                            P(ModelFit), P(Diag)]),
+    "cva_loglik_block_init": (c_int, [P(LoglikBlock), c_size_t]),
+    "cva_model_loglik_block": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
+                                       P(c_double), P(c_double), c_size_t, P(Allocator),
+                                       P(LoglikBlock), P(Diag)]),
+    "cva_loglik_block_add": (c_int, [P(LoglikBlock), P(LoglikBlock), P(Diag)]),
+    "cva_model_fit_loglik": (c_int, [c_int32, LoglikFunc, c_void_p, P(LoglikBlock), P(FitOpts),
+                                     P(ModelFit), P(Diag)]),
     "cva_sbg_fit": (c_int, [P(c_double), c_size_t, c_size_t, P(FitOpts), P(ModelFit), P(Diag)]),
     "cva_model_loglik": (c_int, [c_int32, P(c_double), P(c_double), P(c_double), P(c_double),
                                  c_size_t, P(c_double), P(c_double), P(c_double), P(Diag)]),
