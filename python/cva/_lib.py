@@ -952,10 +952,7 @@ STRUCTURES = (Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts, RfmOpts, 
               RfmSegmentStat, FitOpts, ModelFit, ClvOpts, CohortTable, ClvTerms, WhatifInputs,
               WhatifResult, WhatifModelOpts, WhatifModelResult, ChurnFlagOpts, LadderOpts, LadderInput,
               LadderMigrationInput,
-              LadderMigration, CovOpts, CovFit)
-
-
-              LadderMigration, LoglikBlock)
+              LadderMigration, CovOpts, CovFit, LoglikBlock)
 STRUCT_NAMES = {
     "diag": STRUCT_DIAG, "allocator": STRUCT_ALLOCATOR, "txn_input": STRUCT_TXN_INPUT,
     "txn_opts": STRUCT_TXN_OPTS, "txn_summary": STRUCT_TXN_SUMMARY, "sim_opts": STRUCT_SIM_OPTS,
@@ -970,8 +967,6 @@ STRUCT_NAMES = {
     "ladder_migration_input": STRUCT_LADDER_MIGRATION_INPUT,
     "ladder_migration": STRUCT_LADDER_MIGRATION,
     "cov_opts": STRUCT_COV_OPTS, "cov_fit": STRUCT_COV_FIT,
-
-
     "loglik_block": STRUCT_LOGLIK_BLOCK,
 }
 
