@@ -613,13 +613,13 @@ static int predict_compute(predict_job *j, cli_err *err)
         }
     }
     if (j->d.n > 0) {
-        st = cva_model_p_alive(j->model, j->params, 0.0, j->d.x, j->d.tx, j->d.T, j->d.n, j->pa, &dg);
+        st = cva_model_p_alive(j->model, j->params, 0.0, j->d.x, j->d.tx, j->d.T, j->d.n, j->pa, NULL, &dg);
         if (st < 0) {
             rc = cli_model_lib_fail(err, "P(alive)", st, &dg, &j->d);
             return rc;
         }
         cva_diag_init(&dg, sizeof dg);
-        st = cva_model_expected(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T, j->d.n, j->ey, &dg);
+        st = cva_model_expected(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T, j->d.n, j->ey, NULL, &dg);
         if (st < 0) {
             rc = cli_model_lib_fail(err, "expected purchases", st, &dg, &j->d);
             return rc;
@@ -631,6 +631,7 @@ static int predict_compute(predict_job *j, cli_err *err)
             j->var = (double *)cli_xmalloc(j->d.n * sizeof(double));
             cva_diag_init(&dg, sizeof dg);
             st = cva_model_cond_variance(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T, j->d.n, j->var,
+                                         NULL,
                                          &dg);
             if (st < 0)
                 return cli_model_lib_fail(err, "variance of the purchases", st, &dg, &j->d);
@@ -642,7 +643,7 @@ static int predict_compute(predict_job *j, cli_err *err)
             j->dist = (double *)cli_xmalloc(j->d.n * (size_t)j->dist_n * sizeof(double));
             cva_diag_init(&dg, sizeof dg);
             st = cva_model_cond_prob_n(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T, j->d.n,
-                                       (size_t)j->dist_n, j->dist, &dg);
+                                       (size_t)j->dist_n, j->dist, NULL, &dg);
             if (st < 0)
                 return cli_model_lib_fail(err, "distribution of the purchases", st, &dg, &j->d);
             if (st == CVA_W_SERIES_LIMIT)
@@ -822,7 +823,7 @@ static void predict_notes(predict_job *j)
         if (!(fabs(j->horizon - j->d.hold_len) <= 0.0)) {
             j->ey_h = (double *)cli_xmalloc(j->d.n * sizeof(double));
             cva_diag_init(&dg, sizeof dg);
-            st = cva_model_expected(j->model, j->params, j->d.hold_len, j->d.x, j->d.tx, j->d.T, j->d.n, j->ey_h, &dg);
+            st = cva_model_expected(j->model, j->params, j->d.hold_len, j->d.x, j->d.tx, j->d.T, j->d.n, j->ey_h, NULL, &dg);
             use = st >= 0 ? j->ey_h : NULL;
         }
         if (use)

@@ -272,7 +272,8 @@ enum cva_struct_id {
     CVA_STRUCT_LADDER_MIGRATION_INPUT = 32, /**< ::cva_ladder_migration_input */
     CVA_STRUCT_LADDER_MIGRATION = 33,       /**< ::cva_ladder_migration */
     /* executor (common.h); numbered from 55 */
-    CVA_STRUCT_EXECUTOR = 55                /**< ::cva_executor */
+    CVA_STRUCT_EXECUTOR = 55,               /**< ::cva_executor */
+    CVA_STRUCT_PREDICT_OPTS = 56            /**< ::cva_predict_opts */
 };
 
 /**

@@ -75,6 +75,7 @@ STRUCT_LADDER_OPTS = 30
 STRUCT_LADDER_INPUT = 31
 STRUCT_LADDER_MIGRATION_INPUT = 32
 STRUCT_LADDER_MIGRATION = 33
+STRUCT_PREDICT_OPTS = 56
 
 # Loyalty ladder (ladder.h): rung/state codes, rule codes, flags
 LADDER_PROSPECT = 200
@@ -547,6 +548,7 @@ class FitOpts(ctypes.Structure):
         ("progress", ProgressFunc),
         ("progress_user", c_void_p),
         ("alloc", P(Allocator)),
+        ("executor", c_void_p),  # const cva_executor * (the executor mirror lives with the executors)
     ]
     _struct_id = STRUCT_FIT_OPTS
 
@@ -594,12 +596,33 @@ class ClvOpts(ctypes.Structure):
         ("discount", c_double),
         ("margin", c_double),
         ("alloc", P(Allocator)),
+        ("executor", c_void_p),  # const cva_executor *
     ]
     _struct_id = STRUCT_CLV_OPTS
 
     def __init__(self, **kw):
         super().__init__()
         clv_opts_init_defaults(self)
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+
+class PredictOpts(ctypes.Structure):
+    """``cva_predict_opts``: allocator and executor of the per-customer predictions
+    (``cva_model_p_alive``, ``cva_model_expected``, ``cva_model_dert``,
+    ``cva_model_cond_prob_n``, ``cva_model_cond_variance``). ``PredictOpts()`` holds
+    the defaults (neither)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("reserved", c_int32),
+        ("alloc", P(Allocator)),
+        ("executor", c_void_p),  # const cva_executor *
+    ]
+    _struct_id = STRUCT_PREDICT_OPTS
+
+    def __init__(self, **kw):
+        super().__init__()
+        raise_for_status(get().cva_predict_opts_init_defaults(ctypes.byref(self), ctypes.sizeof(self)))
         for k, v in kw.items():
             setattr(self, k, v)
 
@@ -865,7 +888,7 @@ class LadderMigration(ctypes.Structure):
 
 
 STRUCTURES = (Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts, RfmOpts, RfmCuts, RfmRule,
-              RfmSegmentStat, FitOpts, ModelFit, ClvOpts, CohortTable, ClvTerms, WhatifInputs,
+              RfmSegmentStat, FitOpts, ModelFit, ClvOpts, PredictOpts, CohortTable, ClvTerms, WhatifInputs,
               WhatifResult, WhatifModelOpts, WhatifModelResult, ChurnFlagOpts, LadderOpts, LadderInput,
               LadderMigrationInput,
               LadderMigration)
@@ -881,7 +904,7 @@ STRUCT_NAMES = {
     "whatif_model_opts": STRUCT_WHATIF_MODEL_OPTS, "whatif_model_result": STRUCT_WHATIF_MODEL_RESULT,
     "ladder_opts": STRUCT_LADDER_OPTS, "ladder_input": STRUCT_LADDER_INPUT,
     "ladder_migration_input": STRUCT_LADDER_MIGRATION_INPUT,
-    "ladder_migration": STRUCT_LADDER_MIGRATION,
+    "ladder_migration": STRUCT_LADDER_MIGRATION, "predict_opts": STRUCT_PREDICT_OPTS,
 }
 
 # Every exported function: name -> (restype, argtypes). Mirrors lib/cva.sym.
@@ -944,23 +967,25 @@ PROTOTYPES = {
     "cva_model_loglik": (c_int, [c_int32, P(c_double), P(c_double), P(c_double), P(c_double),
                                  c_size_t, P(c_double), P(c_double), P(c_double), P(Diag)]),
     "cva_model_p_alive": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
-                                  P(c_double), c_size_t, P(c_double), P(Diag)]),
+                                  P(c_double), c_size_t, P(c_double), P(PredictOpts), P(Diag)]),
     "cva_model_expected": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
-                                   P(c_double), c_size_t, P(c_double), P(Diag)]),
+                                   P(c_double), c_size_t, P(c_double), P(PredictOpts), P(Diag)]),
     "cva_model_expected_pop": (c_int, [c_int32, P(c_double), P(c_double), c_size_t, P(c_double),
                                        P(Diag)]),
     "cva_model_prob_n": (c_int, [c_int32, P(c_double), c_double, c_size_t, P(c_double), P(Diag)]),
     "cva_model_dert": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
-                               P(c_double), c_size_t, P(c_double), P(Diag)]),
+                               P(c_double), c_size_t, P(c_double), P(PredictOpts), P(Diag)]),
     "cva_model_tracking": (c_int, [c_int32, P(c_double), P(c_double), P(c_double), c_size_t, P(c_double),
                                    c_size_t, P(c_double), P(c_double), P(Diag)]),
     "cva_model_ic": (c_int, [P(ModelFit), P(c_double), P(c_double), P(Diag)]),
     "cva_lr_test": (c_int, [c_double, c_int32, c_double, c_int32, P(c_double), P(c_double), P(Diag)]),
     "cva_forecast_accuracy": (c_int, [P(c_double), P(c_double), P(c_double), c_size_t, P(c_double), P(Diag)]),
     "cva_model_cond_prob_n": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
-                                      P(c_double), c_size_t, c_size_t, P(c_double), P(Diag)]),
+                                      P(c_double), c_size_t, c_size_t, P(c_double), P(PredictOpts),
+                                      P(Diag)]),
     "cva_model_cond_variance": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
-                                        P(c_double), c_size_t, P(c_double), P(Diag)]),
+                                        P(c_double), c_size_t, P(c_double), P(PredictOpts), P(Diag)]),
+    "cva_predict_opts_init_defaults": (c_int, [P(PredictOpts), c_size_t]),
     "cva_gg_correlation": (c_int, [P(c_double), P(c_double), P(c_double), c_size_t, P(c_double), P(Diag)]),
     "cva_gg_expected_spend": (c_int, [P(c_double), P(c_double), P(c_double), c_size_t,
                                       P(c_double), P(c_int32), P(Diag)]),
