@@ -462,6 +462,7 @@ class RfmOpts(ctypes.Structure):
         ("w_f", c_double),
         ("w_m", c_double),
         ("alloc", P(Allocator)),
+        ("executor", c_void_p),  # const cva_executor *
     ]
     _struct_id = STRUCT_RFM_OPTS
 
