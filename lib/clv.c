@@ -148,7 +148,7 @@ static cva_status multi_fallback(const cva__btyd_model *m, const double *p, cons
  * customer's CLV depends on its own row only (its own stop in the adaptive mode), so
  * the chunks give the values of one pass over all rows, bit for bit.
  */
-#define CLV_TASK_ROWS 4096
+#define CLV_TASK_ROWS ((size_t)1 << 17) /* large: expected_multi's cache starts empty in each */
 #define CLV_MAX_TASKS 1024
 
 typedef struct clv_job {
@@ -315,6 +315,8 @@ cva_status cva_clv(int32_t model, const double *params, const double *gg_params,
     job.chunk = CLV_TASK_ROWS;
     if (n / CLV_MAX_TASKS >= CLV_TASK_ROWS)
         job.chunk = (n + CLV_MAX_TASKS - 1) / CLV_MAX_TASKS;
+    if (cva__workers(o.executor) < 2)
+        job.chunk = n; /* serial: one pass over every row, as without tasks */
     n_tasks = (n + job.chunk - 1) / job.chunk;
     cva__parallel_for(o.executor, n_tasks, clv_task, &job);
     for (k = 0; k < n_tasks; k++) {

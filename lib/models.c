@@ -917,9 +917,12 @@ static cva_status predict_opts_get(const cva_predict_opts *in, cva_predict_opts 
  * The per-customer predictions as tasks: chunks of PRED_CHUNK customers (more when
  * n > PRED_CHUNK·PRED_MAX_TASKS), each evaluated by the model's own routine exactly as
  * the whole array would be (every value depends on its own row only), with the task
- * statuses combined in task order: the first error, else the largest warning.
+ * statuses combined in task order: the first error, else the largest warning. The
+ * chunks are large because the models' per-call caches (P(alive) per (x, t_x, T), the
+ * hypergeometric factors per (x, T)) start empty in each; without an executor of two
+ * or more workers the call is one pass over all rows, as before, with the same values.
  */
-#define PRED_CHUNK 8192
+#define PRED_CHUNK ((size_t)1 << 17)
 #define PRED_MAX_TASKS 1024
 
 enum { PRED_P_ALIVE, PRED_EXPECTED, PRED_DERT, PRED_COND_PROB, PRED_COND_VAR };
@@ -989,6 +992,8 @@ static cva_status pred_run(int kind, int32_t model, const cva__btyd_model *m, co
     j.chunk = PRED_CHUNK;
     if (n / PRED_MAX_TASKS >= PRED_CHUNK)
         j.chunk = (n + PRED_MAX_TASKS - 1) / PRED_MAX_TASKS;
+    if (cva__workers(o->executor) < 2)
+        j.chunk = n; /* serial: one pass, the caches shared by every row */
     j.out = out;
     j.alloc = o->alloc;
     n_tasks = (n + j.chunk - 1) / j.chunk;

@@ -144,10 +144,10 @@ CVA_API cva_status cva_model_fit_init(cva_model_fit *fit, size_t struct_size);
  *        cva_model_cond_variance(); fill with cva_predict_opts_init_defaults().
  *        NULL options: the defaults.
  *
- * With an executor the customers are cut into fixed chunks (8192 rows, more when
- * there are over 8.4 million customers: at most 1024 chunks) that run as tasks; each
- * customer's value is computed exactly as without one, so the outputs are bit-identical
- * for every executor.
+ * With an executor of two or more workers the customers are cut into fixed chunks
+ * (131072 rows, more above 134 million customers: at most 1024 chunks) that run as
+ * tasks; each customer's value depends on its own row only and is computed exactly as
+ * without an executor, so the outputs are bit-identical for every executor.
  */
 typedef struct cva_predict_opts {
     uint32_t struct_size;       /**< sizeof(cva_predict_opts). */
