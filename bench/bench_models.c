@@ -55,7 +55,11 @@
 #include <time.h>
 
 #include "cva/cva.h"
+#include "bench_exec.h"
 #include "cva_bench.h"
+
+/* executor of the current run (--threads), NULL: one thread */
+static const cva_executor *g_ex;
 
 typedef struct mctx {
     size_t n;          /* customers in the calibration period */
@@ -182,6 +186,7 @@ static double do_fit(mctx *c, int32_t model, int merge, cva_model_fit *keep)
     cva_status st;
     cva_fit_opts_init_defaults(&o, sizeof o);
     o.merge_rows = merge;
+    o.executor = g_ex;
     cva_model_fit_init(&f, sizeof f);
     st = cva_model_fit_btyd(model, c->x, c->tx, c->T, NULL, c->n, &o, &f, NULL);
     if (st < 0) {
@@ -293,9 +298,12 @@ static double b_fit_gg(void *p)
 {
     mctx *c = (mctx *)p;
     cva_model_fit f;
+    cva_fit_opts o;
     cva_status st;
+    cva_fit_opts_init_defaults(&o, sizeof o);
+    o.executor = g_ex;
     cva_model_fit_init(&f, sizeof f);
-    st = cva_gg_fit(c->x, c->m, NULL, c->n, NULL, &f, NULL);
+    st = cva_gg_fit(c->x, c->m, NULL, c->n, &o, &f, NULL);
     if (st < 0) {
         fprintf(stderr, "gg fit: %s\n", cva_status_name(st));
         return -1.0;
@@ -429,8 +437,8 @@ static double b_fit_bgnbd_nm(void *p)
 
 static double b_pred(mctx *c, int32_t model, const cva_model_fit *f)
 {
-    cva_status s1 = cva_model_p_alive(model, f->params, 0.0, c->x, c->tx, c->T, c->n, c->o1, NULL);
-    cva_status s2 = cva_model_expected(model, f->params, 39.0, c->x, c->tx, c->T, c->n, c->o2, NULL);
+    cva_status s1 = cva_model_p_alive(model, f->params, 0.0, c->x, c->tx, c->T, c->n, c->o1, NULL, NULL);
+    cva_status s2 = cva_model_expected(model, f->params, 39.0, c->x, c->tx, c->T, c->n, c->o2, NULL, NULL);
     if (s1 < 0 || s2 < 0) {
         fprintf(stderr, "prediction: %s / %s\n", cva_status_name(s1), cva_status_name(s2));
         return -1.0;
@@ -453,9 +461,9 @@ static double b_pred_bgnbd_rowwise(void *p)
     size_t i;
     for (i = 0; i < c->n; i++) {
         if (cva_model_p_alive(CVA_MODEL_BGNBD, c->fit_bg.params, 0.0, c->x + i, c->tx + i, c->T + i, 1,
-                              c->o1 + i, NULL) < 0 ||
+                              c->o1 + i, NULL, NULL) < 0 ||
             cva_model_expected(CVA_MODEL_BGNBD, c->fit_bg.params, 39.0, c->x + i, c->tx + i, c->T + i, 1,
-                               c->o3 + i, NULL) < 0)
+                               c->o3 + i, NULL, NULL) < 0)
             return -1.0;
     }
     return 1e-9 * c->o3[c->n / 3];
@@ -495,7 +503,7 @@ static double b_clv_bgnbd_12calls(void *p)
         for (i = 1; i <= 12; i++) {
             double disc = pow(1.01, -(double)i);
             if (cva_model_expected(CVA_MODEL_BGNBD, c->fit_bg.params, i * (30.0 / 7.0), c->x + off, c->tx + off,
-                                   c->T + off, len, cur, NULL) < 0)
+                                   c->T + off, len, cur, NULL, NULL) < 0)
                 return -1.0;
             for (k = 0; k < len; k++) {
                 c->o3[off + k] += em[k] * (cur[k] - prev[k]) * disc;
@@ -510,7 +518,7 @@ static const double DERT_DELTA = 0.15 / 52.0; /* 15 % a year, continuous, per we
 
 static double b_dert(mctx *c, int32_t model, const cva_model_fit *f)
 {
-    cva_status st = cva_model_dert(model, f->params, DERT_DELTA, c->x, c->tx, c->T, c->n, c->o1, NULL);
+    cva_status st = cva_model_dert(model, f->params, DERT_DELTA, c->x, c->tx, c->T, c->n, c->o1, NULL, NULL);
     if (st < 0) {
         fprintf(stderr, "dert: %s\n", cva_status_name(st));
         return -1.0;
@@ -587,7 +595,7 @@ static void usage(void)
     size_t i;
     fprintf(stderr,
             "usage: cva-bench-models [--n N] [--iters N] [--seed S] [--case A,B] [--min-time S]\n"
-            "                        [--max-time S] [--no-baseline] [--list]\n"
+            "                        [--max-time S] [--no-baseline] [--threads T1,T2,...] [--list]\n"
             "cases:");
     for (i = 0; i < N_CASES; i++)
         fprintf(stderr, " %s", CASES[i].name);
@@ -612,7 +620,9 @@ int main(int argc, char **argv)
     static const double gg_truth[3] = {6.25, 3.74, 15.44};
     mctx c;
     cva_bench_params bp;
-    const char *case_list = NULL;
+    const char *case_list = NULL, *thread_list = "1";
+    unsigned threads[8], n_threads = 0, ti;
+    bench_pool *pools[8];
     size_t n_cust = 1000000, i;
     uint64_t seed = 20240604;
     int a, baseline = 1, bad = 0;
@@ -646,6 +656,8 @@ int main(int argc, char **argv)
             seed = (uint64_t)strtoull(val, NULL, 10);
         else if (!strcmp(arg, "--case"))
             case_list = val;
+        else if (!strcmp(arg, "--threads"))
+            thread_list = val;
         else if (!strcmp(arg, "--min-time"))
             bp.min_time = strtod(val, NULL);
         else if (!strcmp(arg, "--max-time"))
@@ -661,6 +673,27 @@ int main(int argc, char **argv)
     if (n_cust < 100) {
         fprintf(stderr, "--n must be >= 100\n");
         return 2;
+    }
+    {
+        const char *tp = thread_list;
+        while (*tp && n_threads < 8) {
+            char *end;
+            unsigned long v = strtoul(tp, &end, 10);
+            if (end == tp || v < 1 || v > 64) {
+                usage();
+                return 2;
+            }
+            threads[n_threads] = (unsigned)v;
+            pools[n_threads] = v > 1 ? bench_pool_new((unsigned)v) : NULL;
+            if (v > 1 && !pools[n_threads]) {
+                fprintf(stderr, "cannot start %lu threads\n", v);
+                return 2;
+            }
+            n_threads++;
+            tp = *end == ',' ? end + 1 : end;
+            if (*end != ',' && *end)
+                break;
+        }
     }
     memset(&c, 0, sizeof c);
     make_data(&c, n_cust, seed);
@@ -690,14 +723,19 @@ int main(int argc, char **argv)
             p1.max_iters = 1;
             p1.warmup_cap = 0.0;
         }
-        fprintf(stderr, "running %s ...\n", b->name);
+        for (ti = 0; ti < n_threads; ti++) {
+        g_ex = pools[ti] ? bench_pool_executor(pools[ti]) : NULL;
+        fprintf(stderr, "running %s (%u thread%s) ...\n", b->name, threads[ti], threads[ti] > 1 ? "s" : "");
         g_wrap.fn = b->fn;
         g_wrap.payload = &c;
         g_wrap.calls = 0;
         ok = cva_bench_run(cva_bench_cpu_wrapped, NULL, &g_wrap, c.n, &p1, &r) == 0;
-        med[i] = r.median_s;
-        printf("case=%s n=%zu seconds=%.4f min=%.4f cpu=%.4f samples=%u", b->name, c.n, r.median_s, r.min_s,
-               cva_bench_cpu_median(&g_wrap), r.samples);
+        if (ti == 0)
+            med[i] = r.median_s;
+        printf("case=%s n=%zu threads=%u seconds=%.4f min=%.4f cpu=%.4f samples=%u", b->name, c.n, threads[ti],
+               r.median_s, r.min_s, cva_bench_cpu_median(&g_wrap), r.samples);
+        if (ti > 0)
+            printf(" scaling=%.2f", med[i] / r.median_s);
         if (b->target > 0)
             printf(" target=%.2f met=%s", b->target, r.median_s <= b->target ? "yes" : "no");
         if (b->kind & K_FIT) {
@@ -716,8 +754,22 @@ int main(int argc, char **argv)
             printf(" failed=1");
             bad = 1;
         }
+        if (b->kind & K_FIT) { /* every executor: the bits of the serial fit */
+            static cva_model_fit first;
+            if (ti == 0)
+                first = c.last;
+            else if (memcmp(first.params, c.last.params, sizeof first.params) ||
+                     memcmp(&first.log_likelihood, &c.last.log_likelihood, sizeof(double))) {
+                printf(" identical=no");
+                bad = 1;
+            } else {
+                printf(" identical=yes");
+            }
+        }
         printf("\n");
         fflush(stdout);
+        }
+        g_ex = NULL;
         if (b->kind & K_PRED) {
             size_t k;
             for (k = 0; k < c.n; k++)
@@ -781,6 +833,8 @@ int main(int argc, char **argv)
     free(c.o1);
     free(c.o2);
     free(c.o3);
+    for (ti = 0; ti < n_threads; ti++)
+        bench_pool_free(pools[ti]);
     fprintf(stderr, "total %.1f s, status %s\n", cva_bench_now() - t_start, bad ? "FAILED" : "ok");
     return bad ? 1 : 0;
 }

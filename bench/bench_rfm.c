@@ -1,7 +1,7 @@
 /*
  * cva-bench-rfm — RFM scoring benchmark (targets in bench/RESULTS.md).
  *
- *   cva-bench-rfm [--iters N] [--n N] [--bins K] [--case NAME[,NAME...]] [--seed S]
+ *   cva-bench-rfm [--iters N] [--n N] [--bins K] [--case NAME[,NAME...]] [--seed S] [--threads N]
  *                 [--min-time S] [--max-time S] [--python PATH] [--numpy] [--script PATH]
  *                 [--no-verify] [--no-check] [--list]
  *
@@ -30,7 +30,11 @@
 
 #define CVA_EXPERIMENTAL_API /* forces kernels (cva/common.h, group "experimental") */
 #include "cva/cva.h"
+#include "bench_exec.h"
 #include "cva_bench.h"
+
+/* --threads N (N >= 2): the executor of every cva_rfm_score call */
+static const cva_executor *g_ex;
 
 #ifndef CVA_BENCH_PYTHON
 #define CVA_BENCH_PYTHON "/usr/bin/python3"
@@ -205,6 +209,7 @@ static double run_score(rctx *c, int method)
     o.bins = c->k;
     o.method = method;
     o.kernel = c->kernel;
+    o.executor = g_ex;
     for (col = 0; col < 3; col++) {
         memset(&c->cuts[col], 0, sizeof c->cuts[col]);
         c->cuts[col].struct_size = sizeof c->cuts[col];
@@ -424,7 +429,7 @@ static void fmt_ratio(char *buf, size_t size, double a, double b)
 static void usage(FILE *f)
 {
     size_t i;
-    fprintf(f, "usage: cva-bench-rfm [--iters N] [--n N] [--bins K] [--case NAME[,NAME...]] [--seed S]\n"
+    fprintf(f, "usage: cva-bench-rfm [--iters N] [--n N] [--bins K] [--case NAME[,NAME...]] [--seed S] [--threads N]\n"
                "                     [--min-time S] [--max-time S] [--python PATH] [--numpy]\n"
                "                     [--script PATH] [--py-repeat N] [--no-verify] [--no-check] [--list]\ncases:\n");
     for (i = 0; i < N_ENTRIES; i++)
@@ -481,7 +486,12 @@ int main(int argc, char **argv)
             return 2;
         }
         a++;
-        if (!strcmp(arg, "--iters"))
+        if (!strcmp(arg, "--threads")) {
+            unsigned long t = strtoul(val, NULL, 10);
+            static bench_pool *pool;
+            if (t >= 2 && !pool && (pool = bench_pool_new((unsigned)t)) != NULL)
+                g_ex = bench_pool_executor(pool);
+        } else if (!strcmp(arg, "--iters"))
             prm.iters = (unsigned)strtoul(val, NULL, 10);
         else if (!strcmp(arg, "--n"))
             n = (size_t)strtod(val, NULL);

@@ -163,8 +163,8 @@ int main(int argc, char **argv)
     phase("cva_model_fit_btyd (BG/NBD)");
     pa = (double *)xmalloc(ncust, sizeof(double));
     ex = (double *)xmalloc(ncust, sizeof(double));
-    check(cva_model_p_alive(CVA_MODEL_BGNBD, fit.params, 0.0, x, t_x, T, ncust, pa, NULL), "cva_model_p_alive");
-    check(cva_model_expected(CVA_MODEL_BGNBD, fit.params, 52.0, x, t_x, T, ncust, ex, NULL), "cva_model_expected");
+    check(cva_model_p_alive(CVA_MODEL_BGNBD, fit.params, 0.0, x, t_x, T, ncust, pa, NULL, NULL), "cva_model_p_alive");
+    check(cva_model_expected(CVA_MODEL_BGNBD, fit.params, 52.0, x, t_x, T, ncust, ex, NULL, NULL), "cva_model_expected");
     phase("p_alive + expected (52 wk)");
     for (i = 0; i < ncust; i++)
         sum += pa[i] + ex[i] + (double)(rs[i] + fs[i] + ms[i]);

@@ -33,7 +33,11 @@
 #include <time.h>
 
 #include "cva/cva.h"
+#include "bench_exec.h"
 #include "cva_bench.h"
+
+/* --threads N (N >= 2): the executor of the gini_ws and all cases */
+static const cva_executor *g_ex;
 
 #ifndef CVA_BENCH_PYTHON
 #define CVA_BENCH_PYTHON "/usr/bin/python3"
@@ -110,6 +114,7 @@ static double bench_gini_ws(void *pl)
     cva_tiers_opts_init_defaults(&o, sizeof o);
     o.work = c->work;
     o.work_size = c->work_size;
+    o.executor = g_ex;
     return cva_gini(c->v, c->n, &o, &c->gini_ws, NULL) < 0 ? -1.0 : c->gini_ws;
 }
 
@@ -125,6 +130,7 @@ static double bench_all(void *pl)
     cva_tiers_opts_init_defaults(&o, sizeof o);
     o.work = c->work;
     o.work_size = c->work_size;
+    o.executor = g_ex;
     bad |= cva_value_order(c->v, c->n, &o, NULL, c->sorted, NULL) < 0;
     so = o;
     so.flags = CVA_TIERS_PRESORTED; /* value-only figures: sequential passes on the sorted copy */
@@ -192,12 +198,17 @@ int main(int argc, char **argv)
             continue;
         }
         if (!val) {
-            fprintf(stderr, "usage: cva-bench-tiers [--n N] [--iters N] [--seed S] [--case NAME] [--numpy] [--python P] "
+            fprintf(stderr, "usage: cva-bench-tiers [--n N] [--iters N] [--seed S] [--threads N] [--case NAME] [--numpy] [--python P] "
                             "[--script S]\n");
             return 2;
         }
         a++;
-        if (!strcmp(arg, "--n"))
+        if (!strcmp(arg, "--threads")) {
+            unsigned long t = strtoul(val, NULL, 10);
+            static bench_pool *pool;
+            if (t >= 2 && !pool && (pool = bench_pool_new((unsigned)t)) != NULL)
+                g_ex = bench_pool_executor(pool);
+        } else if (!strcmp(arg, "--n"))
             n = (size_t)strtod(val, NULL);
         else if (!strcmp(arg, "--iters"))
             prm.iters = (unsigned)strtoul(val, NULL, 10);

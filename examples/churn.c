@@ -14,8 +14,8 @@ int main(void)
     double pa, ey;
     int i;
 
-    if (cva_model_p_alive(CVA_MODEL_BGNBD, cdnow, 0, &x1, &tx1, &T1, 1, &pa, NULL) < 0 ||
-        cva_model_expected(CVA_MODEL_BGNBD, cdnow, 39.0, &x1, &tx1, &T1, 1, &ey, NULL) < 0)
+    if (cva_model_p_alive(CVA_MODEL_BGNBD, cdnow, 0, &x1, &tx1, &T1, 1, &pa, NULL, NULL) < 0 ||
+        cva_model_expected(CVA_MODEL_BGNBD, cdnow, 39.0, &x1, &tx1, &T1, 1, &ey, NULL, NULL) < 0)
         return 1;
     printf("published fit: P(alive) %.4f, expected purchases in 39 weeks %.3f\n", pa, ey);
 
@@ -32,9 +32,9 @@ int main(void)
         st = cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, NULL, N, NULL, &fit, NULL);
         if (st < 0)
             return 1; /* st > 0 is a warning: check fit.converged and fit.boundary */
-        st = cva_model_p_alive(CVA_MODEL_BGNBD, fit.params, 0, x, tx, T, N, p_alive, NULL);
+        st = cva_model_p_alive(CVA_MODEL_BGNBD, fit.params, 0, x, tx, T, N, p_alive, NULL, NULL);
         if (st >= 0)
-            st = cva_model_expected(CVA_MODEL_BGNBD, fit.params, 39.0, x, tx, T, N, expected, NULL);
+            st = cva_model_expected(CVA_MODEL_BGNBD, fit.params, 39.0, x, tx, T, N, expected, NULL, NULL);
         /* [fit] */
         if (st < 0)
             return 1;

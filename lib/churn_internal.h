@@ -265,6 +265,27 @@ typedef struct cva__mle_problem {
 cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *opts, cva_model_fit *fit,
                         uint64_t *iterations);
 
+/*
+ * Parallel likelihood sums (models.c). A sum over rows is split into n_tasks fixed
+ * pieces (chosen from the input only: CVA__LL_CHUNK rows per task for the BTYD models);
+ * task k returns its Σ w LL and writes its gradient (n_grad values) when grad is not
+ * NULL. cva__llsum_run() runs the tasks on ex (NULL: the calling thread) and combines
+ * the task sums (compensated) and gradients (plain sums) in task order, so that the result does
+ * not depend on the executor. With one task it is that task's value, bit for bit.
+ * res: caller scratch of n_tasks × (1 + n_grad) doubles.
+ */
+#define CVA__LL_CHUNK 2048
+typedef double (*cva__ll_task_fn)(const void *ctx, const double *p, size_t task, double *grad);
+typedef struct cva__llsum {
+    const cva_executor *ex;
+    size_t n_tasks;
+    int n_grad;
+    double *res;
+    cva__ll_task_fn task;
+    const void *ctx;
+} cva__llsum;
+double cva__llsum_run(const cva__llsum *s, const double *p, double *grad);
+
 /* Log-likelihood (nats, total over the weighted rows) left to gain towards an
    edge of the parameter space below which a fit stops with CVA_W_BOUNDARY. */
 #define CVA__BND_GAIN 1e-3

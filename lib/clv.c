@@ -11,8 +11,8 @@
  * result does not depend on its neighbours; a customer still above the
  * tolerance at step 1200 makes the call return CVA_W_SERIES_LIMIT.
  *
- * No allocation: customers are processed in chunks of CHUNK (512; ~21 KB of stack)
- * buffers. Nothing is written to @p out before every row has been checked
+ * Customers are processed in tasks of CLV_TASK_ROWS (on the caller's executor when
+ * cva_clv_opts::executor is set), each in chunks of CHUNK (512) buffers. Nothing is written to @p out before every row has been checked
  * (a first pass runs the models' own validation on every chunk).
  * SPDX-License-Identifier: MIT
  */
@@ -37,6 +37,7 @@ static const cva_clv_opts clv_defaults = {
     .discount = 0.01,
     .margin = 1.0,
     .alloc = NULL,
+    .executor = NULL,
 };
 
 cva_status cva_clv_opts_init_defaults(cva_clv_opts *opts, size_t struct_size)
@@ -141,6 +142,69 @@ static cva_status multi_fallback(const cva__btyd_model *m, const double *p, cons
     return st;
 }
 
+/*
+ * The customers as tasks: chunks of CLV_TASK_ROWS (more when n > CLV_TASK_ROWS ·
+ * CLV_MAX_TASKS), each running every block of horizons over its own rows. Every
+ * customer's CLV depends on its own row only (its own stop in the adaptive mode), so
+ * the chunks give the values of one pass over all rows, bit for bit.
+ */
+#define CLV_TASK_ROWS ((size_t)1 << 17) /* large: expected_multi's cache starts empty in each */
+#define CLV_MAX_TASKS 1024
+
+typedef struct clv_job {
+    const cva__btyd_model *m;
+    const double *params, *x, *t_x, *T;
+    size_t n, chunk, steps;
+    double *out;
+    double *state; /* acc (n), prev (n), done (n bytes); NULL with one block */
+    double *buf;   /* CHUNK × CVA__EY_MAX_T per worker (models without expected_multi) */
+    int adaptive;
+    double step_length, discount;
+    const cva_allocator *alloc;
+    cva_status st[CLV_MAX_TASKS];
+    size_t active[CLV_MAX_TASKS];
+} clv_job;
+
+static void clv_task(void *arg, size_t task, unsigned worker)
+{
+    clv_job *j = (clv_job *)arg;
+    const size_t lo = task * j->chunk, len = j->n - lo < j->chunk ? j->n - lo : j->chunk;
+    double t[CVA__EY_MAX_T], disc[CVA__EY_MAX_T];
+    cva_status st = CVA_OK, warn = CVA_OK;
+    clv_acc ca;
+    size_t k, i0;
+    memset(&ca, 0, sizeof ca);
+    ca.out = j->out + lo;
+    ca.adaptive = j->adaptive;
+    ca.active = len;
+    if (j->state) {
+        ca.acc = j->state + lo;
+        ca.prev = j->state + j->n + lo;
+        ca.done = (unsigned char *)(j->state + 2 * j->n) + lo;
+    }
+    for (i0 = 0; i0 < j->steps && ca.active > 0; i0 += ca.n_t) {
+        size_t nb = j->steps - i0 < CVA__EY_MAX_T ? j->steps - i0 : CVA__EY_MAX_T;
+        for (k = 0; k < nb; k++) {
+            const double step = (double)(i0 + k + 1);
+            t[k] = step * j->step_length;
+            disc[k] = pow(1.0 + j->discount, -step);
+        }
+        ca.disc = disc;
+        ca.n_t = nb;
+        st = j->m->expected_multi
+                 ? j->m->expected_multi(j->params, t, nb, j->x + lo, j->t_x + lo, j->T + lo, len, clv_sink, &ca,
+                                        j->alloc)
+                 : multi_fallback(j->m, j->params, t, nb, j->x + lo, j->t_x + lo, j->T + lo, len, &ca,
+                                  j->buf + (size_t)worker * CHUNK * CVA__EY_MAX_T, j->alloc);
+        if (st < 0)
+            break;
+        if (st > 0)
+            warn = st;
+    }
+    j->st[task] = st < 0 ? st : warn;
+    j->active[task] = ca.active;
+}
+
 cva_status cva_clv(int32_t model, const double *params, const double *gg_params, const double *x,
                    const double *t_x, const double *T, const double *m_x, size_t n, const cva_clv_opts *opts,
                    double *out, cva_diag *diag)
@@ -149,10 +213,11 @@ cva_status cva_clv(int32_t model, const double *params, const double *gg_params,
     cva_status st, warn = CVA_OK;
     cva_diag loc;
     const cva__btyd_model *m;
-    double t[CVA__EY_MAX_T], disc[CVA__EY_MAX_T], *state = NULL, *buf = NULL;
-    clv_acc ca;
-    size_t k, i0;
+    double *state = NULL, *buf = NULL;
+    clv_job job;
+    size_t k, n_tasks, active = 0;
     int32_t steps;
+    int adaptive;
 
     if (!is_btyd(model))
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "model must be a BTYD purchase model");
@@ -208,25 +273,17 @@ cva_status cva_clv(int32_t model, const double *params, const double *gg_params,
     st = cva__btyd_check(model, params, x, t_x, T, n, diag, 4);
     if (st != CVA_OK)
         return st;
-    memset(&ca, 0, sizeof ca);
-    ca.out = out;
-    ca.adaptive = o.steps == 0;
-    ca.active = n;
-    if (steps > CVA__EY_MAX_T || ca.adaptive) {
+    adaptive = o.steps == 0;
+    if (steps > CVA__EY_MAX_T || adaptive) {
         state = (double *)cva__alloc(o.alloc, 2 * n * sizeof *state + n);
         if (!state)
             return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
-        ca.acc = state;
-        ca.prev = state + n;
-        ca.done = (unsigned char *)(state + 2 * n);
-        for (k = 0; k < n; k++) {
-            ca.acc[k] = 0.0;
-            ca.prev[k] = 0.0;
-            ca.done[k] = 0;
-        }
+        for (k = 0; k < 2 * n; k++)
+            state[k] = 0.0;
+        memset(state + 2 * n, 0, n);
     }
-    if (!m->expected_multi) {
-        buf = (double *)cva__alloc(o.alloc, CHUNK * CVA__EY_MAX_T * sizeof *buf);
+    if (!m->expected_multi) { /* one buffer per worker */
+        buf = (double *)cva__alloc(o.alloc, cva__workers(o.executor) * CHUNK * CVA__EY_MAX_T * sizeof *buf);
         if (!buf) {
             cva__free(o.alloc, state);
             return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
@@ -243,32 +300,44 @@ cva_status cva_clv(int32_t model, const double *params, const double *gg_params,
     }
     for (k = 0; k < n; k++)
         out[k] *= o.margin;
-    for (i0 = 0; i0 < (size_t)steps && ca.active > 0; i0 += ca.n_t) {
-        size_t nb = (size_t)steps - i0 < CVA__EY_MAX_T ? (size_t)steps - i0 : CVA__EY_MAX_T;
-        for (k = 0; k < nb; k++) {
-            const double step = (double)(i0 + k + 1);
-            t[k] = step * o.step_length;
-            disc[k] = pow(1.0 + o.discount, -step);
-        }
-        ca.disc = disc;
-        ca.n_t = nb;
-        st = m->expected_multi ? m->expected_multi(params, t, nb, x, t_x, T, n, clv_sink, &ca, o.alloc)
-                               : multi_fallback(m, params, t, nb, x, t_x, T, n, &ca, buf, o.alloc);
-        if (st < 0) {
+    job.m = m;
+    job.params = params;
+    job.x = x;
+    job.t_x = t_x;
+    job.T = T;
+    job.n = n;
+    job.out = out;
+    job.state = state;
+    job.buf = buf;
+    job.steps = (size_t)steps;
+    job.adaptive = adaptive;
+    job.step_length = o.step_length;
+    job.discount = o.discount;
+    job.alloc = o.alloc;
+    job.chunk = CLV_TASK_ROWS;
+    if (n / CLV_MAX_TASKS >= CLV_TASK_ROWS)
+        job.chunk = (n + CLV_MAX_TASKS - 1) / CLV_MAX_TASKS;
+    if (cva__workers(o.executor) < 2)
+        job.chunk = n; /* serial: one pass over every row, as without tasks */
+    n_tasks = (n + job.chunk - 1) / job.chunk;
+    cva__parallel_for(o.executor, n_tasks, clv_task, &job);
+    for (k = 0; k < n_tasks; k++) {
+        if (job.st[k] < 0) {
             cva__free(o.alloc, state);
             cva__free(o.alloc, buf);
-            return cva__report(diag, st, 0, 0, -1, 0, NULL);
+            return cva__report(diag, job.st[k], 0, 0, -1, 0, NULL);
         }
-        if (st > 0)
-            warn = st;
+        if (job.st[k] > 0)
+            warn = job.st[k];
+        active += job.active[k];
     }
-    if (ca.acc)
+    if (state)
         for (k = 0; k < n; k++)
-            out[k] = ca.acc[k];
+            out[k] = state[k];
     cva__free(o.alloc, state);
     cva__free(o.alloc, buf);
-    if (ca.adaptive && ca.active > 0 && warn == CVA_OK) /* some customer still had a relevant term at the cap */
-        return cva__report(diag, CVA_W_SERIES_LIMIT, 9, CVA_OPT_CLV_STEPS, -1, (uint64_t)ca.active,
+    if (adaptive && active > 0 && warn == CVA_OK) /* some customer still had a relevant term at the cap */
+        return cva__report(diag, CVA_W_SERIES_LIMIT, 9, CVA_OPT_CLV_STEPS, -1, (uint64_t)active,
                            "steps = 0: the terms had not vanished after 1200 steps (the step cap) for "
                            "diag->count customers; their CLV is the sum of the first 1200 steps");
     return cva__report(diag, warn, 0, 0, -1, 0, NULL);

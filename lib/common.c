@@ -100,6 +100,8 @@ size_t cva_sizeof(int32_t struct_id)
         return sizeof(cva_model_fit);
     case CVA_STRUCT_CLV_OPTS:
         return sizeof(cva_clv_opts);
+    case CVA_STRUCT_PREDICT_OPTS:
+        return sizeof(cva_predict_opts);
     case CVA_STRUCT_COHORT_TABLE:
         return sizeof(cva_cohort_table);
     case CVA_STRUCT_CLV_TERMS:

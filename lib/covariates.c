@@ -867,11 +867,11 @@ cva_status cva_cov_predict(const double *params, const cva_cov_fit *cfit, int32_
         group_params(&form, params, eta, pg);
         cva_diag_init(&loc, sizeof loc);
         if (quantity == CVA_COV_P_ALIVE)
-            st = cva_model_p_alive(cfit->model, pg, h, xs, ts, Ts, ng, vo + a, &loc);
+            st = cva_model_p_alive(cfit->model, pg, h, xs, ts, Ts, ng, vo + a, NULL, &loc);
         else if (quantity == CVA_COV_EXPECTED)
-            st = cva_model_expected(cfit->model, pg, h, xs, ts, Ts, ng, vo + a, &loc);
+            st = cva_model_expected(cfit->model, pg, h, xs, ts, Ts, ng, vo + a, NULL, &loc);
         else
-            st = cva_model_dert(cfit->model, pg, h, xs, ts, Ts, ng, vo + a, &loc);
+            st = cva_model_dert(cfit->model, pg, h, xs, ts, Ts, ng, vo + a, NULL, &loc);
         if (st < 0) {
             const int64_t idx = loc.index >= 0 && (size_t)loc.index < ng ? (int64_t)g.order[a + (size_t)loc.index] : -1;
             int32_t arg = loc.arg;

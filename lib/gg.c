@@ -64,6 +64,9 @@ static inline double neg_log_split(double u, double v, double num, double den)
  */
 #define GG_FAST_K 1024.0
 
+/* Rows per task of the likelihood sum of a fit (a group of one x is cut into such pieces). */
+#define GG_PIECE CVA__LL_CHUNK
+
 /* ln(u·v) for u, v > 0 without overflow or underflow of the product. */
 static double log_prod(double u, double v)
 {
@@ -316,34 +319,33 @@ typedef struct gg_data {
     const double *gW;     /* Σ w per group */
     const double *gS;     /* Σ w ln m per group */
     const size_t *gend;   /* one past the last row of each group */
+    cva__llsum sum;       /* one task per group */
 } gg_data;
+
+/* task k of the likelihood sum: piece k (rows of one x, at most GG_PIECE of them) */
+static double gg_piece_ll(const void *vd, const double *prm, size_t k, double *grad)
+{
+    const gg_data *d = (const gg_data *)vd;
+    const double x = d->gx[k];
+    const size_t i = k ? d->gend[k - 1] : 0;
+    gg_consts c;
+    double dd[3] = {0.0, 0.0, 0.0}, ll;
+    if (!gg_consts_init(&c, prm))
+        return CVA_NAN;
+    ll = gg_group(&c, prm[0] * x, log(x), d->s + i, d->w + i, d->gend[k] - i, d->gW[k], d->gS[k],
+                  grad ? dd : NULL);
+    if (grad) {
+        grad[0] = x * dd[0];
+        grad[1] = dd[1];
+        grad[2] = dd[2];
+    }
+    return ll;
+}
 
 static double gg_fit_ll(void *vd, const double *prm, double *grad)
 {
     const gg_data *d = (const gg_data *)vd;
-    const double p = prm[0];
-    gg_consts c;
-    double gp = 0.0, gq = 0.0, gg = 0.0;
-    cva__ksum acc = {0.0, 0.0};
-    size_t k, i = 0;
-    if (!gg_consts_init(&c, prm))
-        return CVA_NAN;
-    for (k = 0; k < d->n_groups; k++) {
-        const double x = d->gx[k];
-        double dd[3] = {0.0, 0.0, 0.0};
-        cva__ksum_add(&acc, gg_group(&c, p * x, log(x), d->s + i, d->w + i, d->gend[k] - i, d->gW[k], d->gS[k],
-                                     grad ? dd : NULL));
-        i = d->gend[k];
-        gp += x * dd[0];
-        gq += dd[1];
-        gg += dd[2];
-    }
-    if (grad) {
-        grad[0] = gp;
-        grad[1] = gq;
-        grad[2] = gg;
-    }
-    return cva__ksum_value(&acc);
+    return cva__llsum_run(&d->sum, prm, grad);
 }
 
 /* The data checks shared by the fit and the correlation: pointers, finite
@@ -441,12 +443,21 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
     gW = gx + nr;
     gS = gW + nr;
     {
-        size_t j = 0; /* rows after merging */
+        /* groups: the rows of one x, cut into pieces of at most GG_PIECE rows (the
+           tasks of a parallel likelihood sum) */
+        size_t j = 0, pstart = 0; /* rows after merging; first row of the current group */
         for (i = 0; i < nr; i++) {
             const int same_x = j > 0 && ng > 0 && gx[ng - 1] >= rec[i].x && gx[ng - 1] <= rec[i].x;
             if (o.merge_rows && same_x && i > 0 && rec[i - 1].m >= rec[i].m && rec[i - 1].m <= rec[i].m) {
                 w[j - 1] += rec[i].w;
             } else {
+                if (same_x && j - pstart == GG_PIECE) { /* the piece is full: the next one, same x */
+                    gx[ng] = rec[i].x;
+                    gW[ng] = 0.0;
+                    gS[ng] = 0.0;
+                    ng++;
+                    pstart = j;
+                }
                 s[j] = rec[i].x * rec[i].m;
                 w[j] = rec[i].w;
                 j++;
@@ -456,6 +467,7 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
                 gW[ng] = 0.0;
                 gS[ng] = 0.0;
                 ng++;
+                pstart = j - 1;
             }
             gW[ng - 1] += rec[i].w;
             gS[ng - 1] += rec[i].w * log(rec[i].m);
@@ -473,6 +485,20 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
     d.gW = gW;
     d.gS = gS;
     d.gend = gend;
+    d.sum.ex = o.executor;
+    d.sum.n_tasks = ng;
+    d.sum.n_grad = 3;
+    d.sum.res = NULL;
+    d.sum.task = gg_piece_ll;
+    d.sum.ctx = &d;
+    if (ng > 1) {
+        d.sum.res = (double *)cva__alloc(o.alloc, 4 * ng * sizeof(double));
+        if (!d.sum.res) {
+            cva__free(o.alloc, blk);
+            cva__free(o.alloc, gend);
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+        }
+    }
 
     for (i = 0; i < 3; i++)
         start[i] = o.start ? o.start[i] : start_default[i];
@@ -493,6 +519,7 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
         out.n_rows = nr;
         cva__fit_store(fit, &out);
     }
+    cva__free(o.alloc, d.sum.res);
     cva__free(o.alloc, blk);
     cva__free(o.alloc, gend);
     if (st < 0)

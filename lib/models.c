@@ -17,7 +17,8 @@
 
 #include "churn_internal.h"
 
-#define FIT_OPTS_MIN_SIZE sizeof(cva_fit_opts)
+/* Smallest cva_fit_opts accepted: the struct before the executor was appended. */
+#define FIT_OPTS_MIN_SIZE offsetof(cva_fit_opts, executor)
 
 static const cva_fit_opts fit_defaults = {
     .struct_size = sizeof(cva_fit_opts),
@@ -31,6 +32,7 @@ static const cva_fit_opts fit_defaults = {
     .progress = NULL,
     .progress_user = NULL,
     .alloc = NULL,
+    .executor = NULL,
 };
 
 cva_status cva_fit_opts_init_defaults(cva_fit_opts *opts, size_t struct_size)
@@ -148,6 +150,47 @@ cva_status cva__fit_opts_get(const cva_fit_opts *in, int n_params, cva_fit_opts 
                 return cva__report(diag, CVA_E_OPTION, arg, CVA_OPT_FIT_START, i, 0,
                                    "start values must be finite and > 0");
     return CVA_OK;
+}
+
+/* ------------------------------------------------ parallel likelihood sums */
+
+typedef struct llsum_arg {
+    const cva__llsum *s;
+    const double *p;
+    int want_grad;
+} llsum_arg;
+
+static void llsum_task(void *varg, size_t k, unsigned worker)
+{
+    const llsum_arg *a = (const llsum_arg *)varg;
+    double *r = a->s->res + k * (size_t)(1 + a->s->n_grad);
+    (void)worker;
+    r[0] = a->s->task(a->s->ctx, a->p, k, a->want_grad ? r + 1 : NULL);
+}
+
+double cva__llsum_run(const cva__llsum *s, const double *p, double *grad)
+{
+    const size_t stride = (size_t)(1 + s->n_grad);
+    llsum_arg a;
+    cva__ksum acc = {0.0, 0.0};
+    size_t k;
+    int j;
+    if (s->n_tasks == 1) /* the one task's own value, bit for bit */
+        return s->task(s->ctx, p, 0, grad);
+    a.s = s;
+    a.p = p;
+    a.want_grad = grad != NULL;
+    cva__parallel_for(s->ex, s->n_tasks, llsum_task, &a);
+    for (k = 0; k < s->n_tasks; k++)
+        cva__ksum_add(&acc, s->res[k * stride]);
+    if (grad) /* plain sums in task order, as the models sum their rows */
+        for (j = 0; j < s->n_grad; j++) {
+            double g = 0.0;
+            for (k = 0; k < s->n_tasks; k++)
+                g += s->res[k * stride + 1 + (size_t)j];
+            grad[j] = g;
+        }
+    return cva__ksum_value(&acc);
 }
 
 /* --------------------------------------------------------------- the driver */
@@ -674,12 +717,28 @@ cva_status cva__btyd_merge_rows(const double *x, const double *tx, const double 
 typedef struct btyd_fit_data {
     const cva__btyd_model *m;
     cva__btyd_rows rows;
+    cva__llsum sum;
 } btyd_fit_data;
+
+/* task k of a likelihood sum: rows [k·CVA__LL_CHUNK, (k+1)·CVA__LL_CHUNK) */
+static double btyd_ll_task(const void *ctx, const double *p, size_t k, double *grad)
+{
+    const btyd_fit_data *d = (const btyd_fit_data *)ctx;
+    const size_t lo = k * CVA__LL_CHUNK;
+    const size_t len = d->rows.n - lo < CVA__LL_CHUNK ? d->rows.n - lo : CVA__LL_CHUNK;
+    cva__btyd_rows r;
+    r.x = d->rows.x + lo;
+    r.t_x = d->rows.t_x + lo;
+    r.T = d->rows.T + lo;
+    r.w = d->rows.w ? d->rows.w + lo : NULL;
+    r.n = len;
+    return d->m->ll(p, &r, grad, NULL);
+}
 
 static double btyd_fit_ll(void *data, const double *p, double *grad)
 {
     const btyd_fit_data *d = (const btyd_fit_data *)data;
-    return d->m->ll(p, &d->rows, grad, NULL);
+    return cva__llsum_run(&d->sum, p, grad);
 }
 
 cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x, const double *T,
@@ -764,6 +823,19 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
     fd.rows.T = wk.Ts;
     fd.rows.w = wk.w;
     fd.rows.n = wk.n;
+    fd.sum.ex = o.executor;
+    fd.sum.n_tasks = (wk.n + CVA__LL_CHUNK - 1) / CVA__LL_CHUNK;
+    fd.sum.n_grad = m->n_params;
+    fd.sum.task = btyd_ll_task;
+    fd.sum.ctx = &fd;
+    fd.sum.res = NULL;
+    if (fd.sum.n_tasks > 1) {
+        fd.sum.res = (double *)cva__alloc(o.alloc, fd.sum.n_tasks * 5 * sizeof(double));
+        if (!fd.sum.res) {
+            cva__free(o.alloc, wk.block);
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+        }
+    }
     memset(&pb, 0, sizeof pb);
     pb.n_params = m->n_params;
     pb.model = model;
@@ -777,17 +849,14 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
     memset(&out, 0, sizeof out);
     st = cva__fit_mle(&pb, &o, &out, &iters);
     if (st >= 0) {
-        /* the log-likelihood in the caller's time unit */
-        cva__btyd_rows nat;
-        nat.x = wk.x;
-        nat.t_x = wk.tx;
-        nat.T = wk.T;
-        nat.w = wk.w;
-        nat.n = wk.n;
-        out.log_likelihood = m->ll(out.params, &nat, NULL, NULL);
+        /* the log-likelihood in the caller's time unit (summed in the same chunks) */
+        fd.rows.t_x = wk.tx;
+        fd.rows.T = wk.T;
+        out.log_likelihood = cva__llsum_run(&fd.sum, out.params, NULL);
         out.n_rows = wk.n;
         cva__fit_store(fit, &out);
     }
+    cva__free(o.alloc, fd.sum.res);
     cva__free(o.alloc, wk.block);
     if (st == CVA_E_NOCONVERGE)
         return cva__report(diag, st, 0, 0, -1, iters, "the objective is not finite at the start");
@@ -836,12 +905,140 @@ static cva_status common_eval_checks(int32_t model, const cva__btyd_model **mp, 
     return CVA_OK;
 }
 
+/* ------------------------------------------------ prediction options, tasks */
+
+static const cva_predict_opts predict_defaults = {
+    .struct_size = sizeof(cva_predict_opts),
+    .reserved = 0,
+    .alloc = NULL,
+    .executor = NULL,
+};
+
+cva_status cva_predict_opts_init_defaults(cva_predict_opts *opts, size_t struct_size)
+{
+    if (!opts)
+        return CVA_E_NULLPTR;
+    if (struct_size != sizeof(cva_predict_opts))
+        return CVA_E_ABI_MISMATCH;
+    *opts = predict_defaults;
+    return CVA_OK;
+}
+
+static cva_status predict_opts_get(const cva_predict_opts *in, cva_predict_opts *out, cva_diag *diag,
+                                   int32_t arg)
+{
+    *out = predict_defaults;
+    if (in) {
+        cva_status st = cva__copy_sized(out, sizeof *out, in, sizeof(cva_predict_opts));
+        if (st != CVA_OK)
+            return cva__report(diag, st, arg, 0, -1, 0,
+                               "cva_predict_opts: use cva_predict_opts_init_defaults()");
+    }
+    return CVA_OK;
+}
+
+/*
+ * The per-customer predictions as tasks: chunks of PRED_CHUNK customers (more when
+ * n > PRED_CHUNK·PRED_MAX_TASKS), each evaluated by the model's own routine exactly as
+ * the whole array would be (every value depends on its own row only), with the task
+ * statuses combined in task order: the first error, else the largest warning. The
+ * chunks are large because the models' per-call caches (P(alive) per (x, t_x, T), the
+ * hypergeometric factors per (x, T)) start empty in each; without an executor of two
+ * or more workers the call is one pass over all rows, as before, with the same values.
+ */
+#define PRED_CHUNK ((size_t)1 << 17)
+#define PRED_MAX_TASKS 1024
+
+enum { PRED_P_ALIVE, PRED_EXPECTED, PRED_DERT, PRED_COND_PROB, PRED_COND_VAR };
+
+typedef struct pred_job {
+    int kind;
+    int32_t model;
+    const cva__btyd_model *m;
+    const double *p;
+    double s; /* t_future, t or delta */
+    const double *x, *t_x, *T;
+    size_t n, n_k, chunk;
+    double *out;
+    const cva_allocator *alloc;
+    cva_status st[PRED_MAX_TASKS];
+} pred_job;
+
+static void pred_task(void *arg, size_t k, unsigned worker)
+{
+    pred_job *j = (pred_job *)arg;
+    const size_t lo = k * j->chunk, len = j->n - lo < j->chunk ? j->n - lo : j->chunk;
+    const double *x = j->x + lo, *tx = j->t_x + lo, *T = j->T + lo;
+    double *out = j->out + lo * (j->kind == PRED_COND_PROB ? j->n_k : 1);
+    cva_status st = CVA_E_INTERNAL;
+    (void)worker;
+    switch (j->kind) {
+    case PRED_P_ALIVE:
+        st = j->m->p_alive(j->p, j->s, x, tx, T, len, out, j->alloc);
+        break;
+    case PRED_EXPECTED:
+        st = j->m->expected(j->p, j->s, x, tx, T, len, out, j->alloc);
+        break;
+    case PRED_DERT:
+        st = j->m->dert(j->p, j->s, x, tx, T, len, out, j->alloc);
+        break;
+    case PRED_COND_PROB:
+        st = cva__cond_prob_n(j->model, j->p, j->s, x, tx, T, len, j->n_k, out, j->alloc);
+        break;
+    case PRED_COND_VAR:
+        st = cva__cond_variance(j->model, j->p, j->s, x, tx, T, len, out, j->alloc);
+        break;
+    default:
+        break;
+    }
+    j->st[k] = st;
+}
+
+static cva_status pred_run(int kind, int32_t model, const cva__btyd_model *m, const double *p, double s,
+                           const double *x, const double *t_x, const double *T, size_t n, size_t n_k, double *out,
+                           const cva_predict_opts *o)
+{
+    pred_job j;
+    cva_status st = CVA_OK;
+    size_t k, n_tasks;
+    if (n == 0)
+        return CVA_OK;
+    j.kind = kind;
+    j.model = model;
+    j.m = m;
+    j.p = p;
+    j.s = s;
+    j.x = x;
+    j.t_x = t_x;
+    j.T = T;
+    j.n = n;
+    j.n_k = n_k;
+    j.chunk = PRED_CHUNK;
+    if (n / PRED_MAX_TASKS >= PRED_CHUNK)
+        j.chunk = (n + PRED_MAX_TASKS - 1) / PRED_MAX_TASKS;
+    if (cva__workers(o->executor) < 2)
+        j.chunk = n; /* serial: one pass, the caches shared by every row */
+    j.out = out;
+    j.alloc = o->alloc;
+    n_tasks = (n + j.chunk - 1) / j.chunk;
+    cva__parallel_for(o->executor, n_tasks, pred_task, &j);
+    for (k = 0; k < n_tasks; k++) {
+        if (j.st[k] < 0)
+            return j.st[k];
+        if (j.st[k] > st)
+            st = j.st[k];
+    }
+    return st;
+}
+
 typedef cva_status (*np_eval_fn)(int32_t model, const double *params, double s, const double *x,
-                                 const double *t_x, const double *T, size_t n, double *out, cva_diag *diag);
+                                 const double *t_x, const double *T, size_t n, double *out,
+                                 const cva_predict_opts *opts, cva_diag *diag);
 
 /* p_alive / expected / dert on rows some of which are without a purchase */
 static cva_status np_eval(np_eval_fn f, int32_t model, const double *params, double s, const double *x,
-                          const double *t_x, const double *T, size_t n, double *out, cva_diag *diag)
+                          const double *t_x, const double *T, size_t n, double *out, const cva_predict_opts *o,
+                          cva_diag *diag)
 {
     const double *in[3];
     cva__np_split sp;
@@ -850,14 +1047,14 @@ static cva_status np_eval(np_eval_fn f, int32_t model, const double *params, dou
     in[0] = x;
     in[1] = t_x;
     in[2] = T;
-    if (cva__np_compact(NULL, in, 3, 1, n, &sp) != CVA_OK)
+    if (cva__np_compact(o->alloc, in, 3, 1, n, &sp) != CVA_OK)
         return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
     cva_diag_init(&loc, sizeof loc);
-    st = f(model, params, s, sp.col[0], sp.col[1], sp.col[2], sp.n_keep, sp.out, &loc);
+    st = f(model, params, s, sp.col[0], sp.col[1], sp.col[2], sp.n_keep, sp.out, o, &loc);
     if (st >= 0)
         cva__np_scatter(&sp, sp.out, out, n);
     st = cva__np_relay(diag, &loc, st, &sp, 4, 6);
-    cva__np_free(NULL, &sp);
+    cva__np_free(o->alloc, &sp);
     return st;
 }
 
@@ -916,42 +1113,50 @@ cva_status cva_model_loglik(int32_t model, const double *params, const double *x
 }
 
 cva_status cva_model_p_alive(int32_t model, const double *params, double t_future, const double *x,
-                             const double *t_x, const double *T, size_t n, double *out, cva_diag *diag)
+                             const double *t_x, const double *T, size_t n, double *out,
+                             const cva_predict_opts *opts, cva_diag *diag)
 {
     const cva__btyd_model *m = NULL;
-    cva_status st;
+    cva_predict_opts o;
+    cva_status st = predict_opts_get(opts, &o, diag, 9);
+    if (st != CVA_OK)
+        return st;
     if (isnan(t_future))
         return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "t_future is NaN");
     if (!(t_future >= 0.0) || !isfinite(t_future))
         return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "t_future must be finite and >= 0");
     if (out && n > 0 && cva__np_count(x, t_x, T, n) > 0)
-        return np_eval(cva_model_p_alive, model, params, t_future, x, t_x, T, n, out, diag);
+        return np_eval(cva_model_p_alive, model, params, t_future, x, t_x, T, n, out, &o, diag);
     st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, diag);
     if (st != CVA_OK)
         return st;
     if (!m->p_alive)
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "not available for this model");
-    st = n ? m->p_alive(params, t_future, x, t_x, T, n, out, NULL) : CVA_OK;
+    st = pred_run(PRED_P_ALIVE, model, m, params, t_future, x, t_x, T, n, 0, out, &o);
     return finish(diag, st, n);
 }
 
 cva_status cva_model_expected(int32_t model, const double *params, double t, const double *x,
-                              const double *t_x, const double *T, size_t n, double *out, cva_diag *diag)
+                              const double *t_x, const double *T, size_t n, double *out,
+                              const cva_predict_opts *opts, cva_diag *diag)
 {
     const cva__btyd_model *m = NULL;
-    cva_status st;
+    cva_predict_opts o;
+    cva_status st = predict_opts_get(opts, &o, diag, 9);
+    if (st != CVA_OK)
+        return st;
     if (isnan(t))
         return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "t is NaN");
     if (!(t >= 0.0) || !isfinite(t))
         return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "t must be finite and >= 0");
     if (out && n > 0 && cva__np_count(x, t_x, T, n) > 0)
-        return np_eval(cva_model_expected, model, params, t, x, t_x, T, n, out, diag);
+        return np_eval(cva_model_expected, model, params, t, x, t_x, T, n, out, &o, diag);
     st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, diag);
     if (st != CVA_OK)
         return st;
     if (!m->expected)
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "not available for this model");
-    st = n ? m->expected(params, t, x, t_x, T, n, out, NULL) : CVA_OK;
+    st = pred_run(PRED_EXPECTED, model, m, params, t, x, t_x, T, n, 0, out, &o);
     return finish(diag, st, n);
 }
 
@@ -1005,22 +1210,25 @@ cva_status cva_model_prob_n(int32_t model, const double *params, double t, size_
 }
 
 cva_status cva_model_dert(int32_t model, const double *params, double delta, const double *x, const double *t_x,
-                          const double *T, size_t n, double *out, cva_diag *diag)
+                          const double *T, size_t n, double *out, const cva_predict_opts *opts, cva_diag *diag)
 {
     const cva__btyd_model *m = NULL;
-    cva_status st;
+    cva_predict_opts o;
+    cva_status st = predict_opts_get(opts, &o, diag, 9);
+    if (st != CVA_OK)
+        return st;
     if (isnan(delta))
         return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "delta is NaN");
     if (!(delta > 0.0) || !isfinite(delta))
         return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "delta must be finite and > 0");
     if (out && n > 0 && cva__np_count(x, t_x, T, n) > 0)
-        return np_eval(cva_model_dert, model, params, delta, x, t_x, T, n, out, diag);
+        return np_eval(cva_model_dert, model, params, delta, x, t_x, T, n, out, &o, diag);
     st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, diag);
     if (st != CVA_OK)
         return st;
     if (!m->dert)
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "DERT is not available for this model");
-    st = n ? m->dert(params, delta, x, t_x, T, n, out, NULL) : CVA_OK;
+    st = pred_run(PRED_DERT, model, m, params, delta, x, t_x, T, n, 0, out, &o);
     return finish(diag, st, n);
 }
 
@@ -1042,10 +1250,14 @@ static cva_status check_horizon(double t, cva_diag *diag)
 
 cva_status cva_model_cond_prob_n(int32_t model, const double *params, double t, const double *x,
                                  const double *t_x, const double *T, size_t n, size_t n_k, double *out,
-                                 cva_diag *diag)
+                                 const cva_predict_opts *opts, cva_diag *diag)
 {
     const cva__btyd_model *m = NULL;
-    cva_status st = check_horizon(t, diag);
+    cva_predict_opts o;
+    cva_status st = predict_opts_get(opts, &o, diag, 10);
+    if (st != CVA_OK)
+        return st;
+    st = check_horizon(t, diag);
     if (st != CVA_OK)
         return st;
     if (n > 0 && n_k > 0 && n > SIZE_MAX / sizeof(double) / n_k)
@@ -1062,11 +1274,12 @@ cva_status cva_model_cond_prob_n(int32_t model, const double *params, double t, 
         if (n_k > (size_t)INT32_MAX - 8)
             return cva__report(diag, CVA_E_BADARG, 8, 0, -1, 0, "n_k too large");
         /* the n_keep × n_k compacted outputs are the n_k output columns of the split */
-        if (cva__np_compact(NULL, in, 3, (int)n_k, n, &sp) != CVA_OK)
+        if (cva__np_compact(o.alloc, in, 3, (int)n_k, n, &sp) != CVA_OK)
             return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
         buf = sp.out;
         cva_diag_init(&loc, sizeof loc);
-        st = cva_model_cond_prob_n(model, params, t, sp.col[0], sp.col[1], sp.col[2], sp.n_keep, n_k, buf, &loc);
+        st = cva_model_cond_prob_n(model, params, t, sp.col[0], sp.col[1], sp.col[2], sp.n_keep, n_k, buf, &o,
+                                   &loc);
         if (st >= 0) {
             for (k = 0; k < n * n_k; k++)
                 out[k] = CVA_NAN;
@@ -1075,7 +1288,7 @@ cva_status cva_model_cond_prob_n(int32_t model, const double *params, double t, 
                     out[sp.map[k] * n_k + j] = buf[k * n_k + j];
         }
         st = cva__np_relay(diag, &loc, st, &sp, 4, 6);
-        cva__np_free(NULL, &sp);
+        cva__np_free(o.alloc, &sp);
         return st;
     }
     st = common_eval_checks(model, &m, params, x, t_x, T, n, n_k ? out : params, 9, 4, diag);
@@ -1084,7 +1297,7 @@ cva_status cva_model_cond_prob_n(int32_t model, const double *params, double t, 
     if (!has_cond(model))
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0,
                            "the conditional distribution is available for BG/NBD, MBG/NBD, Pareto/NBD and NBD");
-    st = cva__cond_prob_n(model, params, t, x, t_x, T, n, n_k, out, NULL);
+    st = n_k ? pred_run(PRED_COND_PROB, model, m, params, t, x, t_x, T, n, n_k, out, &o) : CVA_OK;
     if (st == CVA_E_NOMEM)
         return cva__report(diag, st, 0, 0, -1, 0, NULL);
     if (st < 0)
@@ -1093,21 +1306,26 @@ cva_status cva_model_cond_prob_n(int32_t model, const double *params, double t, 
 }
 
 cva_status cva_model_cond_variance(int32_t model, const double *params, double t, const double *x,
-                                   const double *t_x, const double *T, size_t n, double *out, cva_diag *diag)
+                                   const double *t_x, const double *T, size_t n, double *out,
+                                   const cva_predict_opts *opts, cva_diag *diag)
 {
     const cva__btyd_model *m = NULL;
-    cva_status st = check_horizon(t, diag);
+    cva_predict_opts o;
+    cva_status st = predict_opts_get(opts, &o, diag, 9);
+    if (st != CVA_OK)
+        return st;
+    st = check_horizon(t, diag);
     if (st != CVA_OK)
         return st;
     if (out && n > 0 && cva__np_count(x, t_x, T, n) > 0)
-        return np_eval(cva_model_cond_variance, model, params, t, x, t_x, T, n, out, diag);
+        return np_eval(cva_model_cond_variance, model, params, t, x, t_x, T, n, out, &o, diag);
     st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, diag);
     if (st != CVA_OK)
         return st;
     if (!has_cond(model))
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0,
                            "the conditional variance is available for BG/NBD, MBG/NBD, Pareto/NBD and NBD");
-    st = cva__cond_variance(model, params, t, x, t_x, T, n, out, NULL);
+    st = pred_run(PRED_COND_VAR, model, m, params, t, x, t_x, T, n, 0, out, &o);
     if (st == CVA_E_NOMEM)
         return cva__report(diag, st, 0, 0, -1, 0, NULL);
     if (st < 0)

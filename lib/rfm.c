@@ -43,6 +43,7 @@ static const cva_rfm_opts rfm_defaults = {
     .w_f = 1.0,
     .w_m = 1.0,
     .alloc = NULL,
+    .executor = NULL,
 };
 
 cva_status cva_rfm_opts_init_defaults(cva_rfm_opts *opts, size_t struct_size)
@@ -403,21 +404,21 @@ static void apply_cuts(const double *v, const double *mask, size_t offset, size_
     applier_counts(&a, cuts);
 }
 
-/* The three columns of cva_rfm_score block by block, so the recency mask of a
-   block is read from memory once and from L1 for F and M. */
-static void apply_cuts3(const double *const col[3], size_t n, cva_rfm_cuts *c, int32_t kernel, int32_t *const out[3])
+/* The three columns of cva_rfm_score block by block over rows [lo, hi) (lo a
+   multiple of SUPER_BLOCK), so the recency mask of a block is read from memory once
+   and from L1 for F and M. Counts go to a[0..2]. */
+static void apply_cuts3_range(const double *const col[3], size_t lo, size_t hi, const cva_rfm_cuts *c,
+                              int32_t kernel, int32_t *const out[3], applier *a)
 {
-    applier a[3];
     kernel_fn fn = pick_kernel(kernel);
     uint8_t kbits[SUPER_BLOCK / 8]; /* keep bits of the recency superblock */
     const int bits = cva__kernels_keep_bits(kernel);
     size_t base;
     int q;
-    for (q = 0; q < 3; q++)
-        applier_init(&a[q], &c[q]);
+    (void)bits;
     memset(kbits, 0, sizeof kbits);
-    for (base = 0; base < n; base += SUPER_BLOCK) {
-        const size_t send = n - base < SUPER_BLOCK ? n : base + SUPER_BLOCK;
+    for (base = lo; base < hi; base += SUPER_BLOCK) {
+        const size_t send = hi - base < SUPER_BLOCK ? hi : base + SUPER_BLOCK;
         for (q = 0; q < 3; q++) {
             size_t b;
             for (b = base; b < send; b += KBLOCK) {
@@ -436,8 +437,62 @@ static void apply_cuts3(const double *const col[3], size_t n, cva_rfm_cuts *c, i
             }
         }
     }
+}
+
+/* Rows per task of the parallel assignment (a multiple of SUPER_BLOCK). */
+#define ASSIGN_TASK ((size_t)SUPER_BLOCK * 4)
+
+typedef struct assign_job {
+    const double *const *col;
+    size_t n;
+    const cva_rfm_cuts *c;
+    int32_t kernel;
+    int32_t *const *out;
+    applier *acc; /* 3 per worker, counts zeroed */
+} assign_job;
+
+static void assign_task(void *arg, size_t task, unsigned worker)
+{
+    const assign_job *j = (const assign_job *)arg;
+    const size_t lo = task * ASSIGN_TASK, hi = j->n - lo < ASSIGN_TASK ? j->n : lo + ASSIGN_TASK;
+    apply_cuts3_range(j->col, lo, hi, j->c, j->kernel, j->out, j->acc + 3 * (size_t)worker);
+}
+
+/* All rows, on the executor when there is more than one task; the counts are
+   integers added up per worker, so they do not depend on the schedule. acc: 3 appliers
+   per worker of ex (cva__workers), or NULL with one worker. */
+static void apply_cuts3(const double *const col[3], size_t n, cva_rfm_cuts *c, int32_t kernel, int32_t *const out[3],
+                        const cva_executor *ex, applier *acc)
+{
+    applier local[3];
+    const unsigned nw = acc ? cva__workers(ex) : 1;
+    unsigned w;
+    int q, j;
+    if (!acc)
+        acc = local;
+    for (w = 0; w < nw; w++)
+        for (q = 0; q < 3; q++)
+            applier_init(&acc[3 * w + q], &c[q]);
+    if (nw == 1) {
+        apply_cuts3_range(col, 0, n, c, kernel, out, acc);
+    } else {
+        assign_job job;
+        job.col = col;
+        job.n = n;
+        job.c = c;
+        job.kernel = kernel;
+        job.out = out;
+        job.acc = acc;
+        cva__parallel_for(ex, (n + ASSIGN_TASK - 1) / ASSIGN_TASK, assign_task, &job);
+        for (w = 1; w < nw; w++)
+            for (q = 0; q < 3; q++) {
+                acc[q].kept += acc[3 * w + q].kept;
+                for (j = 0; j < acc[q].nc; j++)
+                    acc[q].above[j] += acc[3 * w + q].above[j];
+            }
+    }
     for (q = 0; q < 3; q++)
-        applier_counts(&a[q], &c[q]);
+        applier_counts(&acc[q], &c[q]);
 }
 
 static int cuts_valid(const cva_rfm_cuts *c)
@@ -471,6 +526,7 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
     cva_rfm_cuts c[3];
     cva__sel_result ps[3];
     cva__selws w;
+    applier *acc = NULL;
     int rc, col;
 
     if ((st = get_opts(opts, &o, diag)) < 0)
@@ -503,6 +559,13 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
         cva__selws_free(&w);
         return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
     }
+    if (cva__workers(o.executor) > 1 && n > ASSIGN_TASK) { /* per-worker counters of the assignment */
+        acc = (applier *)cva__alloc(o.alloc, 3 * (size_t)cva__workers(o.executor) * sizeof *acc);
+        if (!acc) {
+            cva__selws_free(&w);
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "assignment counters");
+        }
+    }
     if (o.method == CVA_RFM_FIXED || o.bins == 1) {
         rc = 0;
     } else {
@@ -515,6 +578,7 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
     }
     if (rc < 0) {
         cva__selws_free(&w);
+        cva__free(o.alloc, acc);
         return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "selection workspace");
     }
     for (col = 0; col < 3; col++) {
@@ -525,6 +589,7 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
                              &c[col], &w, rc ? &ps[col] : NULL, diag);
         if (s3[col] < 0) {
             cva__selws_free(&w);
+            cva__free(o.alloc, acc);
             if (diag)
                 diag->arg = col + 1;
             return s3[col];
@@ -535,7 +600,8 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
     {
         const double *const cols[3] = {recency, frequency, monetary};
         int32_t *const outs[3] = {r, f, m};
-        apply_cuts3(cols, n, c, o.kernel, outs);
+        apply_cuts3(cols, n, c, o.kernel, outs, o.executor, acc);
+        cva__free(o.alloc, acc);
     }
     if (cuts)
         for (col = 0; col < 3; col++)

@@ -24,6 +24,7 @@ static const cva_tiers_opts tiers_defaults = {
     .alloc = NULL,
     .work = NULL,
     .work_size = 0,
+    .executor = NULL,
 };
 
 cva_status cva_tiers_opts_init_defaults(cva_tiers_opts *opts, size_t struct_size)
@@ -312,7 +313,34 @@ static void msd_sort(uint64_t *x, uint64_t *y, size_t n, unsigned shift, int wan
    decodes it into out. The values come out exactly as sort_desc leaves them
    (ties are equal values, −0 is +0), so every figure computed from them is the
    same bit for bit. */
-static void values_desc(const double *v, size_t n, double *out, uint64_t *t, size_t *hist)
+/* The bucket sorts of values_desc as tasks: task k sorts buckets [b0[k], b0[k+1])
+   (bucket b holds t[end(b−1), end(b))) with the MSD histograms of its worker. */
+#define SORT_TASK_MIN ((size_t)1 << 18)
+#define SORT_MAX_TASKS 256
+
+typedef struct bucket_job {
+    uint64_t *t, *a;
+    const size_t *end;      /* end of each top bucket */
+    size_t b0[SORT_MAX_TASKS + 1];
+    size_t *hist0;          /* worker 0's MSD levels */
+    size_t *hist_more;      /* workers 1.. (MSD_LEVELS·MSD_HIST each) */
+} bucket_job;
+
+static void bucket_task(void *arg, size_t k, unsigned worker)
+{
+    const bucket_job *j = (const bucket_job *)arg;
+    size_t *h = worker == 0 ? j->hist0 : j->hist_more + (size_t)(worker - 1) * MSD_LEVELS * MSD_HIST;
+    size_t b, lo = j->b0[k] ? j->end[j->b0[k] - 1] : 0;
+    for (b = j->b0[k]; b < j->b0[k + 1]; b++) {
+        const size_t hi = j->end[b];
+        if (hi > lo)
+            msd_sort(j->t + lo, j->a + lo, hi - lo, 48, 0, h);
+        lo = hi;
+    }
+}
+
+static void values_desc(const double *v, size_t n, double *out, uint64_t *t, size_t *hist, const cva_executor *ex,
+                        size_t *hist_more)
 {
     uint64_t *a = (uint64_t *)(void *)out;
     size_t i, b, sum = 0, lo;
@@ -336,6 +364,27 @@ static void values_desc(const double *v, size_t n, double *out, uint64_t *t, siz
         const uint64_t k = cva__tiers_key(-v[i]);
         t[hist[k >> 48]++] = k;
     }
+    if (hist_more && n > SORT_TASK_MIN) {
+        /* tasks of consecutive buckets, about max(2^18, n/256) values each (from the input only) */
+        bucket_job j;
+        const size_t per = n / SORT_MAX_TASKS > SORT_TASK_MIN ? n / SORT_MAX_TASKS + 1 : SORT_TASK_MIN;
+        size_t nt = 0, start = 0;
+        j.t = t;
+        j.a = a;
+        j.end = hist;
+        j.hist0 = hist + MSD_TOP;
+        j.hist_more = hist_more;
+        j.b0[0] = 0;
+        for (b = 0; b + 1 < MSD_TOP; b++)
+            if (hist[b] - start >= per && nt + 1 < SORT_MAX_TASKS) {
+                j.b0[++nt] = b + 1;
+                start = hist[b];
+            }
+        if (j.b0[nt] < MSD_TOP - 1)
+            j.b0[++nt] = MSD_TOP - 1;
+        cva__parallel_for(ex, nt, bucket_task, &j);
+        return;
+    }
     for (b = 0, lo = 0; b + 1 < MSD_TOP; b++) {
         const size_t hi = hist[b];
         if (hi > lo)
@@ -358,7 +407,16 @@ static cva_status sort_values_desc(const double *v, size_t n, const cva_tiers_op
     if (st != CVA_OK)
         return st;
     a = (uint64_t *)p;
-    values_desc(v, n, (double *)(void *)a, a + n, (size_t *)(void *)(a + 2 * (n ? n : 1)));
+    {
+        /* per-worker MSD histograms for the parallel bucket sorts; without them
+           (one worker, a small n, or no memory) the calling thread sorts alone */
+        const unsigned nw = cva__workers(o->executor);
+        size_t *more = NULL;
+        if (nw > 1 && n > SORT_TASK_MIN)
+            more = (size_t *)cva__alloc(o->alloc, (size_t)(nw - 1) * MSD_LEVELS * MSD_HIST * sizeof *more);
+        values_desc(v, n, (double *)(void *)a, a + n, (size_t *)(void *)(a + 2 * (n ? n : 1)), o->executor, more);
+        cva__free(o->alloc, more);
+    }
     r->sorted = (const double *)(void *)a;
     return CVA_OK;
 }
@@ -460,7 +518,14 @@ cva_status cva_value_order(const double *value, size_t n, const cva_tiers_opts *
         st = ws_take(&o, need, &p, &owned, diag);
         if (st != CVA_OK)
             return st;
-        values_desc(value, n, sorted, (uint64_t *)p, (size_t *)(void *)((uint64_t *)p + n));
+        {
+            const unsigned nw = cva__workers(o.executor);
+            size_t *more = NULL;
+            if (nw > 1 && n > SORT_TASK_MIN)
+                more = (size_t *)cva__alloc(o.alloc, (size_t)(nw - 1) * MSD_LEVELS * MSD_HIST * sizeof *more);
+            values_desc(value, n, sorted, (uint64_t *)p, (size_t *)(void *)((uint64_t *)p + n), o.executor, more);
+            cva__free(o.alloc, more);
+        }
         cva__free(o.alloc, owned);
         return cva__report(diag, CVA_OK, 0, 0, -1, 0, NULL);
     }

@@ -393,7 +393,7 @@ cva_status cva_whatif_btyd(int32_t model, const double *params, const double *gg
         spend = dert + n;
         scaled = dert + 2 * n;
         (void)cva_diag_init(&loc, sizeof loc);
-        st = cva_model_dert(model, params, delta, x, t_x, T, n, dert, &loc);
+        st = cva_model_dert(model, params, delta, x, t_x, T, n, dert, NULL, &loc);
         if (st < 0) {
             cva__free(o.alloc, dert);
             if (diag)

@@ -263,9 +263,9 @@ static Datum pgcva_eval(FunctionCallInfo fcinfo, pgcva_eval_kind kind, const cha
     pgcva_params_from_jsonb(PG_GETARG_JSONB_P(1), model, what, &pp);
     cva_diag_init(&dg, sizeof dg);
     if (kind == PGCVA_P_ALIVE)
-        st = cva_model_p_alive(model, pp.p, 0.0, &x, &tx, &T, 1, &out, &dg);
+        st = cva_model_p_alive(model, pp.p, 0.0, &x, &tx, &T, 1, &out, NULL, &dg);
     else
-        st = cva_model_expected(model, pp.p, h, &x, &tx, &T, 1, &out, &dg);
+        st = cva_model_expected(model, pp.p, h, &x, &tx, &T, 1, &out, NULL, &dg);
     if (st < 0)
         pgcva_fail(what, st, &dg);
     if (st > 0 && st != CVA_W_EXCLUDED)

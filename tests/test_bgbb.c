@@ -404,7 +404,7 @@ static void test_bad_input_public(void **state)
         assert_int_equal((int)d.index, 1);
         {
             double out[3];
-            assert_status(cva_model_p_alive(CVA_MODEL_BGBB, PUB, 0, x, tx, T, 3, out, NULL), CVA_E_BADARG);
+            assert_status(cva_model_p_alive(CVA_MODEL_BGBB, PUB, 0, x, tx, T, 3, out, NULL, NULL), CVA_E_BADARG);
         }
     }
 }
@@ -420,10 +420,10 @@ static void test_public_predictions(void **state)
         tx[i] = CUST[i][1];
         T[i] = CUST[i][2];
     }
-    assert_status(cva_model_p_alive(CVA_MODEL_BGBB, PUB, 0, x, tx, T, 9, out, NULL), CVA_OK);
+    assert_status(cva_model_p_alive(CVA_MODEL_BGBB, PUB, 0, x, tx, T, 9, out, NULL, NULL), CVA_OK);
     for (i = 0; i < 9; i++)
         cva_assert_close(out[i], CUST[i][4], 1e-12, 0);
-    assert_status(cva_model_expected(CVA_MODEL_BGBB, PUB, 10, x, tx, T, 9, out, NULL), CVA_OK);
+    assert_status(cva_model_expected(CVA_MODEL_BGBB, PUB, 10, x, tx, T, 9, out, NULL, NULL), CVA_OK);
     for (i = 0; i < 9; i++)
         cva_assert_close(out[i], CUST[i][8], 1e-12, 0);
     assert_status(cva_model_loglik(CVA_MODEL_BGBB, PUB, x, tx, T, 9, ll, &sum, g, NULL), CVA_OK);

@@ -61,11 +61,11 @@ static void spec_reference(void **state)
     cva_assert_close(ll[0], -9.458606307, 1e-9, 0);
     cva_assert_close(ll[1], -0.5547132764, 1e-9, 0);
     cva_assert_close(sum, ll[0] + ll[1] + ll[2], 1e-15, 0);
-    assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, P_CDNOW, 0, x, tx, T, 3, pa, NULL), CVA_OK);
+    assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, P_CDNOW, 0, x, tx, T, 3, pa, NULL, NULL), CVA_OK);
     cva_assert_close(pa[0], 0.7265785701, 1e-9, 0);
     cva_assert_same(pa[1], 1.0);
     cva_assert_close(pa[2], 0.02480436617, 1e-9, 0);
-    assert_status(cva_model_expected(CVA_MODEL_BGNBD, P_CDNOW, 39, x, tx, T, 2, ey, NULL), CVA_OK);
+    assert_status(cva_model_expected(CVA_MODEL_BGNBD, P_CDNOW, 39, x, tx, T, 2, ey, NULL, NULL), CVA_OK);
     cva_assert_close(ey[0], 1.226028175, 1e-9, 0);
     cva_assert_close(ey[1], 0.1950980520, 1e-9, 0);
     assert_status(cva_model_expected_pop(CVA_MODEL_BGNBD, P_CDNOW, &t39, 1, &ex, NULL), CVA_OK);
@@ -73,9 +73,9 @@ static void spec_reference(void **state)
     {
         const double x2[2] = {25, 50}, tx2[2] = {35, 20}, T2[2] = {38, 30};
         double e;
-        assert_status(cva_model_expected(CVA_MODEL_BGNBD, P_CDNOW, 52, x2, tx2, T2, 1, &e, NULL), CVA_OK);
+        assert_status(cva_model_expected(CVA_MODEL_BGNBD, P_CDNOW, 52, x2, tx2, T2, 1, &e, NULL, NULL), CVA_OK);
         cva_assert_close(e, 18.78246786, 1e-9, 0);
-        assert_status(cva_model_expected(CVA_MODEL_BGNBD, P_CDNOW, 10, x2 + 1, tx2 + 1, T2 + 1, 1, &e, NULL), CVA_OK);
+        assert_status(cva_model_expected(CVA_MODEL_BGNBD, P_CDNOW, 10, x2 + 1, tx2 + 1, T2 + 1, 1, &e, NULL, NULL), CVA_OK);
         cva_assert_close(e, 2.764888852e-5, 1e-9, 0);
     }
 }
@@ -140,9 +140,9 @@ static void p_alive(void **state)
     (void)state;
     for (s = 0; s <= 1; s++) {
         int32_t model = s ? CVA_MODEL_MBGNBD : CVA_MODEL_BGNBD;
-        assert_status(cva_model_p_alive(model, P_CDNOW, 0, x, tx, T, 4, now, NULL), CVA_OK);
-        assert_status(cva_model_p_alive(model, P_CDNOW, 26, x, tx, T, 4, later, NULL), CVA_OK);
-        assert_status(cva_model_p_alive(model, P_CDNOW, 520, x, tx, T, 4, far, NULL), CVA_OK);
+        assert_status(cva_model_p_alive(model, P_CDNOW, 0, x, tx, T, 4, now, NULL, NULL), CVA_OK);
+        assert_status(cva_model_p_alive(model, P_CDNOW, 26, x, tx, T, 4, later, NULL, NULL), CVA_OK);
+        assert_status(cva_model_p_alive(model, P_CDNOW, 520, x, tx, T, 4, far, NULL, NULL), CVA_OK);
         for (i = 0; i < 4; i++) {
             double ref = p_alive_future_ref(P_CDNOW, 26, x[i], tx[i], T[i], s);
             assert_true(later[i] < now[i] && far[i] < later[i] && far[i] > 0);
@@ -161,7 +161,7 @@ static void p_alive(void **state)
     {
         const double z = 0;
         double v;
-        assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, P_CDNOW, 0, &z, &z, &z, 1, &v, NULL), CVA_OK);
+        assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, P_CDNOW, 0, &z, &z, &z, 1, &v, NULL, NULL), CVA_OK);
         cva_assert_same(v, 1.0);
     }
 }
@@ -176,7 +176,7 @@ static void mbgnbd_direct(void **state)
     int i;
     (void)state;
     assert_status(cva_model_loglik(CVA_MODEL_MBGNBD, p2, x, tx, T, 5, ll, NULL, NULL, NULL), CVA_OK);
-    assert_status(cva_model_expected(CVA_MODEL_MBGNBD, p2, 39, x, tx, T, 5, ey, NULL), CVA_OK);
+    assert_status(cva_model_expected(CVA_MODEL_MBGNBD, p2, 39, x, tx, T, 5, ey, NULL, NULL), CVA_OK);
     for (i = 0; i < 5; i++) {
         cva_assert_close(ll[i], mbg_ll_direct(p2, x[i], tx[i], T[i]), 1e-12, 0);
         cva_assert_close(ey[i], mbg_ey_direct(p2, 39, x[i], tx[i], T[i]), 1e-11, 0);
@@ -191,7 +191,7 @@ static void mbgnbd_direct(void **state)
         double hyp = naive_2f1(r + x[i], b + x[i], a + b + x[i] - 1, 39 / (al + T[i] + 39));
         double num = (a + b + x[i] - 1) / (a - 1) * (1 - hyp * pow((al + T[i]) / (al + 39 + T[i]), r + x[i]));
         double den = 1 + (x[i] > 0) * (a / (b + x[i] - 1)) * pow((al + T[i]) / (al + tx[i]), r + x[i]);
-        assert_status(cva_model_expected(CVA_MODEL_BGNBD, p, 39, &x[i], &tx[i], &T[i], 1, &e, NULL), CVA_OK);
+        assert_status(cva_model_expected(CVA_MODEL_BGNBD, p, 39, &x[i], &tx[i], &T[i], 1, &e, NULL, NULL), CVA_OK);
         cva_assert_close(e, num / den, 1e-11, 0);
     }
 }
@@ -202,19 +202,19 @@ static void a_equal_one(void **state)
 {
     double p[4] = {0.3, 5, 1, 2.5}, e0, e1, e2, x = 3, tx = 20, T = 30, t = 40, ex0, ex1, ex2;
     (void)state;
-    assert_status(cva_model_expected(CVA_MODEL_BGNBD, p, t, &x, &tx, &T, 1, &e0, NULL), CVA_OK);
+    assert_status(cva_model_expected(CVA_MODEL_BGNBD, p, t, &x, &tx, &T, 1, &e0, NULL, NULL), CVA_OK);
     assert_status(cva_model_expected_pop(CVA_MODEL_BGNBD, p, &t, 1, &ex0, NULL), CVA_OK);
     p[2] = 1 + 1e-3;
-    assert_status(cva_model_expected(CVA_MODEL_BGNBD, p, t, &x, &tx, &T, 1, &e1, NULL), CVA_OK);
+    assert_status(cva_model_expected(CVA_MODEL_BGNBD, p, t, &x, &tx, &T, 1, &e1, NULL, NULL), CVA_OK);
     assert_status(cva_model_expected_pop(CVA_MODEL_BGNBD, p, &t, 1, &ex1, NULL), CVA_OK);
     p[2] = 1 - 1e-3;
-    assert_status(cva_model_expected(CVA_MODEL_BGNBD, p, t, &x, &tx, &T, 1, &e2, NULL), CVA_OK);
+    assert_status(cva_model_expected(CVA_MODEL_BGNBD, p, t, &x, &tx, &T, 1, &e2, NULL, NULL), CVA_OK);
     assert_status(cva_model_expected_pop(CVA_MODEL_BGNBD, p, &t, 1, &ex2, NULL), CVA_OK);
     assert_true(isfinite(e0) && e0 > 0);
     cva_assert_close(e0, 0.5 * (e1 + e2), 1e-6, 0);
     cva_assert_close(ex0, 0.5 * (ex1 + ex2), 1e-6, 0);
     p[2] = 1 + 1e-9; /* inside the averaging band */
-    assert_status(cva_model_expected(CVA_MODEL_BGNBD, p, t, &x, &tx, &T, 1, &e1, NULL), CVA_OK);
+    assert_status(cva_model_expected(CVA_MODEL_BGNBD, p, t, &x, &tx, &T, 1, &e1, NULL, NULL), CVA_OK);
     cva_assert_close(e1, e0, 1e-8, 0);
 }
 
@@ -231,13 +231,13 @@ static void large_inputs(void **state)
         assert_status(cva_model_loglik(model, P_CDNOW, x, tx, T, 4, ll, NULL, NULL, NULL), CVA_OK);
         for (i = 0; i < 4; i++)
             assert_true(isfinite(ll[i]));
-        assert_true(cva_model_p_alive(model, P_CDNOW, 0, x, tx, T, 4, out, NULL) >= 0);
+        assert_true(cva_model_p_alive(model, P_CDNOW, 0, x, tx, T, 4, out, NULL, NULL) >= 0);
         for (i = 0; i < 4; i++)
             assert_true(out[i] >= 0 && out[i] <= 1);
-        assert_true(cva_model_p_alive(model, P_CDNOW, 52, x, tx, T, 4, out, NULL) >= 0);
+        assert_true(cva_model_p_alive(model, P_CDNOW, 52, x, tx, T, 4, out, NULL, NULL) >= 0);
         for (i = 0; i < 4; i++)
             assert_true(out[i] >= 0 && out[i] <= 1);
-        assert_true(cva_model_expected(model, P_CDNOW, 52, x, tx, T, 4, out, NULL) >= 0);
+        assert_true(cva_model_expected(model, P_CDNOW, 52, x, tx, T, 4, out, NULL, NULL) >= 0);
         for (i = 0; i < 4; i++)
             assert_true(isfinite(out[i]) && out[i] >= 0);
         /* heavy recent buyer: about rate × t = (r+x)/(α+T) × 52 purchases */
@@ -295,7 +295,7 @@ static double dert_ref(int32_t model, const double *p, double delta, double x, d
         if (i == n) {
             e = 0;
         } else {
-            assert_status(cva_model_expected(model, p, s, &x, &tx, &T, 1, &e, NULL), CVA_OK);
+            assert_status(cva_model_expected(model, p, s, &x, &tx, &T, 1, &e, NULL, NULL), CVA_OK);
         }
         sum += wgt * e * 4 * v * v * v;
     }
@@ -311,7 +311,7 @@ static void dert(void **state)
     (void)state;
     for (s = 0; s <= 1; s++) {
         int32_t model = s ? CVA_MODEL_MBGNBD : CVA_MODEL_BGNBD;
-        assert_status(cva_model_dert(model, P_CDNOW, delta, x, tx, T, 4, d, NULL), CVA_OK);
+        assert_status(cva_model_dert(model, P_CDNOW, delta, x, tx, T, 4, d, NULL, NULL), CVA_OK);
         for (i = 0; i < 4; i++) {
             double ref = dert_ref(model, P_CDNOW, delta, x[i], tx[i], T[i]);
             print_message("%s DERT(x=%g) = %.10g (reference integral %.10g)\n", s ? "MBG/NBD" : "BG/NBD", x[i], d[i],
@@ -319,8 +319,8 @@ static void dert(void **state)
             cva_assert_close(d[i], ref, 1e-8, 0);
         }
         /* δ → ∞: DERT·δ → current purchase rate P(alive)(r+x)/(α+T) */
-        assert_status(cva_model_dert(model, P_CDNOW, 1e5, x, tx, T, 4, dbig, NULL), CVA_OK);
-        assert_status(cva_model_p_alive(model, P_CDNOW, 0, x, tx, T, 4, pa, NULL), CVA_OK);
+        assert_status(cva_model_dert(model, P_CDNOW, 1e5, x, tx, T, 4, dbig, NULL, NULL), CVA_OK);
+        assert_status(cva_model_p_alive(model, P_CDNOW, 0, x, tx, T, 4, pa, NULL, NULL), CVA_OK);
         for (i = 0; i < 4; i++)
             cva_assert_close(dbig[i] * 1e5, pa[i] * (P_CDNOW[0] + x[i]) / (P_CDNOW[1] + T[i]), 1e-3, 0);
     }

@@ -90,11 +90,11 @@ static void k1_is_bgnbd(void **state)
         for (i = 0; i < 4; i++)
             cva_assert_close(ga[i], gb[i], 1e-10, 1e-12);
         assert_status(cva_cnbd_p_alive(MODELS[s], 1, p, x, tx, T, 5, a, NULL), CVA_OK);
-        assert_status(cva_model_p_alive(plain[s], p, 0.0, x, tx, T, 5, b, NULL), CVA_OK);
+        assert_status(cva_model_p_alive(plain[s], p, 0.0, x, tx, T, 5, b, NULL, NULL), CVA_OK);
         for (i = 0; i < 5; i++)
             cva_assert_close(a[i], b[i], 1e-14, 1e-300);
         assert_status(cva_cnbd_expected(MODELS[s], 1, p, 26.0, x, tx, T, 5, a, NULL), CVA_OK);
-        assert_status(cva_model_expected(plain[s], p, 26.0, x, tx, T, 5, b, NULL), CVA_OK);
+        assert_status(cva_model_expected(plain[s], p, 26.0, x, tx, T, 5, b, NULL, NULL), CVA_OK);
         for (i = 0; i < 5; i++)
             cva_assert_close(a[i], b[i], 1e-13, 1e-300);
         assert_status(cva_cnbd_expected_pop(MODELS[s], 1, p, t, 4, pa, NULL), CVA_OK);

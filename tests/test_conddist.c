@@ -26,11 +26,11 @@ static void references(void **state)
         const conddist_ref *R = &CONDDIST_REF[c];
         double pk[CONDDIST_KMAX + 1], var, ey;
         assert_status(cva_model_cond_prob_n(R->model, R->params, R->t, &R->x, &R->t_x, &R->T, 1,
-                                            CONDDIST_KMAX + 1, pk, NULL),
+                                            CONDDIST_KMAX + 1, pk, NULL, NULL),
                       CVA_OK);
-        assert_status(cva_model_cond_variance(R->model, R->params, R->t, &R->x, &R->t_x, &R->T, 1, &var, NULL),
+        assert_status(cva_model_cond_variance(R->model, R->params, R->t, &R->x, &R->t_x, &R->T, 1, &var, NULL, NULL),
                       CVA_OK);
-        assert_status(cva_model_expected(R->model, R->params, R->t, &R->x, &R->t_x, &R->T, 1, &ey, NULL), CVA_OK);
+        assert_status(cva_model_expected(R->model, R->params, R->t, &R->x, &R->t_x, &R->T, 1, &ey, NULL, NULL), CVA_OK);
         print_message("model %d x=%g t=%g: p0 %.12g (ref %.12g) var %.12g (ref %.12g)\n", R->model, R->x, R->t,
                       pk[0], R->pk[0], var, R->var);
         for (k = 0; k <= CONDDIST_KMAX; k++)
@@ -57,9 +57,9 @@ static void moments(void **state)
     for (m = 0; m < 3; m++)
         for (h = 0; h < 3; h++) {
             const double t = horizons[h];
-            assert_status(cva_model_cond_prob_n(MODELS[m], PRM[m], t, GX, GTX, GT, NG, K, pk, NULL), CVA_OK);
-            assert_status(cva_model_expected(MODELS[m], PRM[m], t, GX, GTX, GT, NG, ey, NULL), CVA_OK);
-            assert_status(cva_model_cond_variance(MODELS[m], PRM[m], t, GX, GTX, GT, NG, var, NULL), CVA_OK);
+            assert_status(cva_model_cond_prob_n(MODELS[m], PRM[m], t, GX, GTX, GT, NG, K, pk, NULL, NULL), CVA_OK);
+            assert_status(cva_model_expected(MODELS[m], PRM[m], t, GX, GTX, GT, NG, ey, NULL, NULL), CVA_OK);
+            assert_status(cva_model_cond_variance(MODELS[m], PRM[m], t, GX, GTX, GT, NG, var, NULL, NULL), CVA_OK);
             for (i = 0; i < NG; i++) {
                 double s = 0, m1 = 0, m2 = 0;
                 for (k = 0; k < K; k++) {
@@ -85,7 +85,7 @@ static void bgnbd_x0(void **state)
     (void)state;
     memcpy(q, PRM[0], sizeof q);
     q[1] += T;
-    assert_status(cva_model_cond_prob_n(CVA_MODEL_BGNBD, PRM[0], 39, &x, &tx, &T, 1, 30, pc, NULL), CVA_OK);
+    assert_status(cva_model_cond_prob_n(CVA_MODEL_BGNBD, PRM[0], 39, &x, &tx, &T, 1, 30, pc, NULL, NULL), CVA_OK);
     assert_status(cva_model_prob_n(CVA_MODEL_BGNBD, q, 39, 30, pu, NULL), CVA_OK);
     for (k = 0; k < 30; k++)
         cva_assert_close(pc[k], pu[k], 1e-14, 0);
@@ -98,8 +98,8 @@ static void small_t(void **state)
     int m, i;
     (void)state;
     for (m = 0; m < 3; m++) {
-        assert_status(cva_model_cond_variance(MODELS[m], PRM[m], 1e-6, GX, GTX, GT, NG, var, NULL), CVA_OK);
-        assert_status(cva_model_expected(MODELS[m], PRM[m], 1e-6, GX, GTX, GT, NG, ey, NULL), CVA_OK);
+        assert_status(cva_model_cond_variance(MODELS[m], PRM[m], 1e-6, GX, GTX, GT, NG, var, NULL, NULL), CVA_OK);
+        assert_status(cva_model_expected(MODELS[m], PRM[m], 1e-6, GX, GTX, GT, NG, ey, NULL, NULL), CVA_OK);
         for (i = 0; i < NG; i++)
             cva_assert_close(var[i], ey[i], 1e-5, 0);
     }
@@ -116,52 +116,52 @@ static void edge_cases(void **state)
     cva_diag_init(&d, sizeof d);
     for (m = 0; m < 3; m++) {
         /* rows without a purchase: NaN rows, the others as alone */
-        assert_status(cva_model_cond_prob_n(MODELS[m], PRM[m], 39, x, tx, T, 3, 3, pk, &d), CVA_W_EXCLUDED);
+        assert_status(cva_model_cond_prob_n(MODELS[m], PRM[m], 39, x, tx, T, 3, 3, pk, NULL, &d), CVA_W_EXCLUDED);
         assert_int_equal(d.count, 1);
         for (k = 0; k < 3; k++)
             assert_true(isnan(pk[3 + k]));
-        assert_status(cva_model_cond_prob_n(MODELS[m], PRM[m], 39, &x[0], &tx[0], &T[0], 1, 3, pk1, NULL), CVA_OK);
+        assert_status(cva_model_cond_prob_n(MODELS[m], PRM[m], 39, &x[0], &tx[0], &T[0], 1, 3, pk1, NULL, NULL), CVA_OK);
         for (k = 0; k < 3; k++)
             cva_assert_same(pk[k], pk1[k]);
-        assert_status(cva_model_cond_variance(MODELS[m], PRM[m], 39, x, tx, T, 3, v, &d), CVA_W_EXCLUDED);
+        assert_status(cva_model_cond_variance(MODELS[m], PRM[m], 39, x, tx, T, 3, v, NULL, &d), CVA_W_EXCLUDED);
         assert_true(isnan(v[1]));
-        assert_status(cva_model_cond_variance(MODELS[m], PRM[m], 39, &x[2], &tx[2], &T[2], 1, &v1, NULL), CVA_OK);
+        assert_status(cva_model_cond_variance(MODELS[m], PRM[m], 39, &x[2], &tx[2], &T[2], 1, &v1, NULL, NULL), CVA_OK);
         cva_assert_same(v[2], v1);
         /* t = 0: Y = 0 for sure */
-        assert_status(cva_model_cond_prob_n(MODELS[m], PRM[m], 0, x, tx, T, 1, 3, pk1, NULL), CVA_OK);
+        assert_status(cva_model_cond_prob_n(MODELS[m], PRM[m], 0, x, tx, T, 1, 3, pk1, NULL, NULL), CVA_OK);
         cva_assert_same(pk1[0], 1.0);
         cva_assert_same(pk1[1], 0.0);
-        assert_status(cva_model_cond_variance(MODELS[m], PRM[m], 0, x, tx, T, 1, &v1, NULL), CVA_OK);
+        assert_status(cva_model_cond_variance(MODELS[m], PRM[m], 0, x, tx, T, 1, &v1, NULL, NULL), CVA_OK);
         cva_assert_same(v1, 0.0);
         /* bad horizon */
-        assert_status(cva_model_cond_prob_n(MODELS[m], PRM[m], -1, x, tx, T, 1, 3, pk1, &d), CVA_E_BADARG);
+        assert_status(cva_model_cond_prob_n(MODELS[m], PRM[m], -1, x, tx, T, 1, 3, pk1, NULL, &d), CVA_E_BADARG);
         assert_int_equal(d.arg, 3);
-        assert_status(cva_model_cond_variance(MODELS[m], PRM[m], nan, x, tx, T, 1, &v1, &d), CVA_E_NONFINITE);
+        assert_status(cva_model_cond_variance(MODELS[m], PRM[m], nan, x, tx, T, 1, &v1, NULL, &d), CVA_E_NONFINITE);
         /* invalid row: t_x > T */
         {
             double bx = 1, btx = 40, bT = 30;
-            assert_status(cva_model_cond_prob_n(MODELS[m], PRM[m], 1, &bx, &btx, &bT, 1, 3, pk1, &d),
+            assert_status(cva_model_cond_prob_n(MODELS[m], PRM[m], 1, &bx, &btx, &bT, 1, 3, pk1, NULL, &d),
                           CVA_E_BADARG);
-            assert_status(cva_model_cond_variance(MODELS[m], PRM[m], 1, &bx, &btx, &bT, 1, &v1, &d),
+            assert_status(cva_model_cond_variance(MODELS[m], PRM[m], 1, &bx, &btx, &bT, 1, &v1, NULL, &d),
                           CVA_E_BADARG);
         }
-        assert_status(cva_model_cond_prob_n(MODELS[m], PRM[m], 1, x, tx, T, 1, 3, NULL, &d), CVA_E_NULLPTR);
+        assert_status(cva_model_cond_prob_n(MODELS[m], PRM[m], 1, x, tx, T, 1, 3, NULL, NULL, &d), CVA_E_NULLPTR);
         /* n = 0 */
-        assert_status(cva_model_cond_variance(MODELS[m], PRM[m], 1, NULL, NULL, NULL, 0, NULL, &d), CVA_W_EMPTY);
+        assert_status(cva_model_cond_variance(MODELS[m], PRM[m], 1, NULL, NULL, NULL, 0, NULL, NULL, &d), CVA_W_EMPTY);
     }
     /* BG/BB and unknown models are refused */
     {
         const double pb[4] = {1.2, 0.75, 0.66, 2.78};
         double bx = 1, btx = 3, bT = 6;
-        assert_status(cva_model_cond_prob_n(CVA_MODEL_BGBB, pb, 1, &bx, &btx, &bT, 1, 3, pk1, &d), CVA_E_BADARG);
+        assert_status(cva_model_cond_prob_n(CVA_MODEL_BGBB, pb, 1, &bx, &btx, &bT, 1, 3, pk1, NULL, &d), CVA_E_BADARG);
         assert_int_equal(d.arg, 1);
-        assert_status(cva_model_cond_variance(CVA_MODEL_BGBB, pb, 1, &bx, &btx, &bT, 1, &v1, &d), CVA_E_BADARG);
-        assert_status(cva_model_cond_variance(99, pb, 1, &bx, &btx, &bT, 1, &v1, &d), CVA_E_BADARG);
+        assert_status(cva_model_cond_variance(CVA_MODEL_BGBB, pb, 1, &bx, &btx, &bT, 1, &v1, NULL, &d), CVA_E_BADARG);
+        assert_status(cva_model_cond_variance(99, pb, 1, &bx, &btx, &bT, 1, &v1, NULL, &d), CVA_E_BADARG);
     }
     /* a bad parameter */
     {
         const double bad[4] = {0.2, -1, 0.7, 2.4};
-        assert_status(cva_model_cond_prob_n(CVA_MODEL_BGNBD, bad, 1, x, tx, T, 1, 3, pk1, &d), CVA_E_DOMAIN);
+        assert_status(cva_model_cond_prob_n(CVA_MODEL_BGNBD, bad, 1, x, tx, T, 1, 3, pk1, NULL, &d), CVA_E_DOMAIN);
     }
 }
 

@@ -457,13 +457,13 @@ static void predictions(void **state)
             double pi[4], v;
             assert_status(cva_cov_individual_params(p, &cf, s_z + 2 * i, 1, pi, NULL), CVA_OK);
             if (q[qi] == CVA_COV_P_ALIVE)
-                assert_status(cva_model_p_alive(CVA_MODEL_PNBD, pi, h[qi], s_x + i, s_tx + i, s_T + i, 1, &v, NULL),
+                assert_status(cva_model_p_alive(CVA_MODEL_PNBD, pi, h[qi], s_x + i, s_tx + i, s_T + i, 1, &v, NULL, NULL),
                               CVA_OK);
             else if (q[qi] == CVA_COV_EXPECTED)
-                assert_status(cva_model_expected(CVA_MODEL_PNBD, pi, h[qi], s_x + i, s_tx + i, s_T + i, 1, &v, NULL),
+                assert_status(cva_model_expected(CVA_MODEL_PNBD, pi, h[qi], s_x + i, s_tx + i, s_T + i, 1, &v, NULL, NULL),
                               CVA_OK);
             else
-                assert_status(cva_model_dert(CVA_MODEL_PNBD, pi, h[qi], s_x + i, s_tx + i, s_T + i, 1, &v, NULL),
+                assert_status(cva_model_dert(CVA_MODEL_PNBD, pi, h[qi], s_x + i, s_tx + i, s_T + i, 1, &v, NULL, NULL),
                               CVA_OK);
             cva_assert_close(out[i], v, 1e-14, 0);
         }

@@ -124,7 +124,7 @@ static void bad_input(void **state)
     assert_status(cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, NULL, 8, NULL, &fit, &d), CVA_E_BADARG);
     assert_int_equal(d.index, 3);
     assert_int_equal(d.arg, 2);
-    assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, p, 0, x, tx, T, 8, out, &d), CVA_E_BADARG);
+    assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, p, 0, x, tx, T, 8, out, NULL, &d), CVA_E_BADARG);
     assert_int_equal(d.index, 3);
     x[3] = 0.5; /* non-integer */
     assert_status(cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, NULL, 8, NULL, &fit, &d), CVA_E_BADARG);
@@ -133,7 +133,7 @@ static void bad_input(void **state)
     assert_status(cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, NULL, 8, NULL, &fit, &d), CVA_E_BADARG);
     assert_int_equal(d.index, 5);
     assert_int_equal(d.arg, 3);
-    assert_status(cva_model_expected(CVA_MODEL_BGNBD, p, 10, x, tx, T, 8, out, &d), CVA_E_BADARG);
+    assert_status(cva_model_expected(CVA_MODEL_BGNBD, p, 10, x, tx, T, 8, out, NULL, &d), CVA_E_BADARG);
     assert_status(cva_model_loglik(CVA_MODEL_BGNBD, p, x, tx, T, 8, out, NULL, NULL, &d), CVA_E_BADARG);
     assert_int_equal(d.arg, 4);
     tx[5] = -1; /* t_x < 0 */
@@ -147,7 +147,7 @@ static void bad_input(void **state)
     assert_status(cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, NULL, 8, NULL, &fit, &d), CVA_E_NONFINITE);
     assert_int_equal(d.index, 6);
     assert_int_equal(d.arg, 4);
-    assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, p, 0, x, tx, T, 8, out, &d), CVA_E_NONFINITE);
+    assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, p, 0, x, tx, T, 8, out, NULL, &d), CVA_E_NONFINITE);
     T[6] = (double)INFINITY;
     assert_status(cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, NULL, 8, NULL, &fit, &d), CVA_E_NONFINITE);
     T[6] = 39;
@@ -162,28 +162,28 @@ static void bad_input(void **state)
         for (i = 0; i < 4; i++) {
             double keep = q[i];
             q[i] = 0;
-            assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, q, 0, x, tx, T, 8, out, &d), CVA_E_DOMAIN);
+            assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, q, 0, x, tx, T, 8, out, NULL, &d), CVA_E_DOMAIN);
             assert_int_equal(d.index, i);
             q[i] = (double)NAN;
-            assert_status(cva_model_expected(CVA_MODEL_MBGNBD, q, 1, x, tx, T, 8, out, &d), CVA_E_DOMAIN);
+            assert_status(cva_model_expected(CVA_MODEL_MBGNBD, q, 1, x, tx, T, 8, out, NULL, &d), CVA_E_DOMAIN);
             q[i] = -1;
             assert_status(cva_model_loglik(CVA_MODEL_BGNBD, q, x, tx, T, 8, out, NULL, NULL, &d), CVA_E_DOMAIN);
-            assert_status(cva_model_dert(CVA_MODEL_BGNBD, q, 0.01, x, tx, T, 8, out, &d), CVA_E_DOMAIN);
+            assert_status(cva_model_dert(CVA_MODEL_BGNBD, q, 0.01, x, tx, T, 8, out, NULL, &d), CVA_E_DOMAIN);
             assert_status(cva_model_prob_n(CVA_MODEL_BGNBD, q, 1, 3, out, &d), CVA_E_DOMAIN);
             assert_status(cva_model_expected_pop(CVA_MODEL_BGNBD, q, T, 3, out, &d), CVA_E_DOMAIN);
             q[i] = keep;
         }
     }
     /* bad horizons, NULLs, model ids, options */
-    assert_status(cva_model_expected(CVA_MODEL_BGNBD, p, -1, x, tx, T, 8, out, &d), CVA_E_BADARG);
-    assert_status(cva_model_expected(CVA_MODEL_BGNBD, p, (double)NAN, x, tx, T, 8, out, &d), CVA_E_NONFINITE);
-    assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, p, -1, x, tx, T, 8, out, &d), CVA_E_BADARG);
-    assert_status(cva_model_dert(CVA_MODEL_BGNBD, p, 0, x, tx, T, 8, out, &d), CVA_E_BADARG);
+    assert_status(cva_model_expected(CVA_MODEL_BGNBD, p, -1, x, tx, T, 8, out, NULL, &d), CVA_E_BADARG);
+    assert_status(cva_model_expected(CVA_MODEL_BGNBD, p, (double)NAN, x, tx, T, 8, out, NULL, &d), CVA_E_NONFINITE);
+    assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, p, -1, x, tx, T, 8, out, NULL, &d), CVA_E_BADARG);
+    assert_status(cva_model_dert(CVA_MODEL_BGNBD, p, 0, x, tx, T, 8, out, NULL, &d), CVA_E_BADARG);
     assert_status(cva_model_prob_n(CVA_MODEL_BGNBD, p, 0, 3, out, &d), CVA_E_BADARG);
-    assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, p, 0, x, tx, T, 8, NULL, &d), CVA_E_NULLPTR);
-    assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, NULL, 0, x, tx, T, 8, out, &d), CVA_E_NULLPTR);
-    assert_status(cva_model_p_alive(CVA_MODEL_GG, p, 0, x, tx, T, 8, out, &d), CVA_E_BADARG);
-    assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, p, 0, x, tx, T, 0, out, &d), CVA_W_EMPTY);
+    assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, p, 0, x, tx, T, 8, NULL, NULL, &d), CVA_E_NULLPTR);
+    assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, NULL, 0, x, tx, T, 8, out, NULL, &d), CVA_E_NULLPTR);
+    assert_status(cva_model_p_alive(CVA_MODEL_GG, p, 0, x, tx, T, 8, out, NULL, &d), CVA_E_BADARG);
+    assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, p, 0, x, tx, T, 0, out, NULL, &d), CVA_W_EMPTY);
     assert_status(cva_model_fit_btyd(CVA_MODEL_GG, x, tx, T, NULL, 8, NULL, &fit, &d), CVA_E_BADARG);
     assert_status(cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, NULL, 8, NULL, NULL, &d), CVA_E_NULLPTR);
     assert_status(cva_model_fit_btyd(CVA_MODEL_BGNBD, NULL, tx, T, NULL, 8, NULL, &fit, &d), CVA_E_NULLPTR);
@@ -960,9 +960,9 @@ static void impossible_row(void **state)
         cva_diag_init(&d, sizeof d);
         assert_status(cva_model_loglik(k, p, x, tx, T, 3, out, &ll, NULL, &d), CVA_E_BADARG);
         assert_int_equal(d.index, 1);
-        assert_status(cva_model_p_alive(k, p, 0, x, tx, T, 3, out, NULL), CVA_E_BADARG);
-        assert_status(cva_model_expected(k, p, 39, x, tx, T, 3, out, NULL), CVA_E_BADARG);
-        assert_status(cva_model_dert(k, p, 0.01, x, tx, T, 3, out, NULL), CVA_E_BADARG);
+        assert_status(cva_model_p_alive(k, p, 0, x, tx, T, 3, out, NULL, NULL), CVA_E_BADARG);
+        assert_status(cva_model_expected(k, p, 39, x, tx, T, 3, out, NULL, NULL), CVA_E_BADARG);
+        assert_status(cva_model_dert(k, p, 0.01, x, tx, T, 3, out, NULL, NULL), CVA_E_BADARG);
         cva_diag_init(&d, sizeof d);
         assert_status(cva_clv(k, p, gg, x, tx, T, m, 3, NULL, out, &d), CVA_E_BADARG);
         assert_int_equal(d.index, 1);
@@ -1063,19 +1063,19 @@ static void no_purchase_rows(void **state)
         for (k = 0; k < 4; k++)
             assert_true(same_bits(g1[k], g2[k]));
         cva_diag_init(&d, sizeof d);
-        assert_status(cva_model_p_alive(model, p, 0.0, x, tx, Tp, NP_N, o1, NULL), CVA_OK);
-        assert_status(cva_model_p_alive(model, p, 0.0, fx, ftx, fT, NP_ALL, o2, &d), CVA_W_EXCLUDED);
+        assert_status(cva_model_p_alive(model, p, 0.0, x, tx, Tp, NP_N, o1, NULL, NULL), CVA_OK);
+        assert_status(cva_model_p_alive(model, p, 0.0, fx, ftx, fT, NP_ALL, o2, NULL, &d), CVA_W_EXCLUDED);
         assert_int_equal(d.count, nskip);
         check_np_out(o2, o1, skip, NP_ALL);
         cva_diag_init(&d, sizeof d);
-        assert_status(cva_model_expected(model, p, 5.0, x, tx, Tp, NP_N, o1, NULL), CVA_OK);
-        assert_status(cva_model_expected(model, p, 5.0, fx, ftx, fT, NP_ALL, o2, &d), CVA_W_EXCLUDED);
+        assert_status(cva_model_expected(model, p, 5.0, x, tx, Tp, NP_N, o1, NULL, NULL), CVA_OK);
+        assert_status(cva_model_expected(model, p, 5.0, fx, ftx, fT, NP_ALL, o2, NULL, &d), CVA_W_EXCLUDED);
         assert_int_equal(d.count, nskip);
         check_np_out(o2, o1, skip, NP_ALL);
         if (model != CVA_MODEL_BGBB) {
             cva_diag_init(&d, sizeof d);
-            assert_status(cva_model_dert(model, p, 0.05, x, tx, Tp, NP_N, o1, NULL), CVA_OK);
-            assert_status(cva_model_dert(model, p, 0.05, fx, ftx, fT, NP_ALL, o2, &d), CVA_W_EXCLUDED);
+            assert_status(cva_model_dert(model, p, 0.05, x, tx, Tp, NP_N, o1, NULL, NULL), CVA_OK);
+            assert_status(cva_model_dert(model, p, 0.05, fx, ftx, fT, NP_ALL, o2, NULL, &d), CVA_W_EXCLUDED);
             assert_int_equal(d.count, nskip);
             check_np_out(o2, o1, skip, NP_ALL);
             cva_diag_init(&d, sizeof d);
@@ -1091,19 +1091,19 @@ static void no_purchase_rows(void **state)
         assert_int_equal(d.index, 7);
         assert_int_equal(d.arg, 2);
         cva_diag_init(&d, sizeof d);
-        assert_status(cva_model_p_alive(model, p, 0.0, fx, ftx, fT, NP_ALL, o2, &d), CVA_E_BADARG);
+        assert_status(cva_model_p_alive(model, p, 0.0, fx, ftx, fT, NP_ALL, o2, NULL, &d), CVA_E_BADARG);
         assert_int_equal(d.index, 7);
         fx[7] = x[6];
         /* a NaN in only some of x, t_x, T is still an error */
         ftx[0] = 0.0;
         assert_status(cva_model_fit_btyd(model, fx, ftx, fT, NULL, NP_ALL, NULL, &b, NULL), CVA_E_NONFINITE);
-        assert_status(cva_model_expected(model, p, 1.0, fx, ftx, fT, NP_ALL, o2, NULL), CVA_E_NONFINITE);
+        assert_status(cva_model_expected(model, p, 1.0, fx, ftx, fT, NP_ALL, o2, NULL, NULL), CVA_E_NONFINITE);
         ftx[0] = (double)NAN;
         /* nobody with a purchase */
         cva_diag_init(&d, sizeof d);
         assert_status(cva_model_fit_btyd(model, fx, ftx, fT, NULL, 1, NULL, &b, &d), CVA_W_EMPTY);
         assert_int_equal(d.count, 1);
-        assert_status(cva_model_p_alive(model, p, 0.0, fx, ftx, fT, 1, o2, NULL), CVA_W_EMPTY);
+        assert_status(cva_model_p_alive(model, p, 0.0, fx, ftx, fT, 1, o2, NULL, NULL), CVA_W_EMPTY);
         assert_true(isnan(o2[0]));
     }
     /* Gamma-Gamma: the fit leaves them out, the expected spend is NaN there */

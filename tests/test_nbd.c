@@ -90,11 +90,11 @@ static void predictions(void **state)
     const double delta = 0.01;
     int i, k;
     (void)state;
-    assert_status(cva_model_p_alive(CVA_MODEL_NBD, P, 10, X, TX, TT, 5, pa, NULL), CVA_OK);
-    assert_status(cva_model_expected(CVA_MODEL_NBD, P, t, X, TX, TT, 5, ey, NULL), CVA_OK);
-    assert_status(cva_model_dert(CVA_MODEL_NBD, P, delta, X, TX, TT, 5, d, NULL), CVA_OK);
-    assert_status(cva_model_cond_variance(CVA_MODEL_NBD, P, t, X, TX, TT, 5, v, NULL), CVA_OK);
-    assert_status(cva_model_cond_prob_n(CVA_MODEL_NBD, P, t, X, TX, TT, 5, 30, pc, NULL), CVA_OK);
+    assert_status(cva_model_p_alive(CVA_MODEL_NBD, P, 10, X, TX, TT, 5, pa, NULL, NULL), CVA_OK);
+    assert_status(cva_model_expected(CVA_MODEL_NBD, P, t, X, TX, TT, 5, ey, NULL, NULL), CVA_OK);
+    assert_status(cva_model_dert(CVA_MODEL_NBD, P, delta, X, TX, TT, 5, d, NULL, NULL), CVA_OK);
+    assert_status(cva_model_cond_variance(CVA_MODEL_NBD, P, t, X, TX, TT, 5, v, NULL, NULL), CVA_OK);
+    assert_status(cva_model_cond_prob_n(CVA_MODEL_NBD, P, t, X, TX, TT, 5, 30, pc, NULL, NULL), CVA_OK);
     for (i = 0; i < 5; i++) {
         const double r1 = P[0] + X[i], a1 = P[1] + TT[i];
         cva_assert_same(pa[i], 1.0);
@@ -210,8 +210,8 @@ static void bad_input(void **state)
     cva_diag d;
     (void)state;
     cva_diag_init(&d, sizeof d);
-    assert_status(cva_model_expected(CVA_MODEL_NBD, bad, 1, X, TX, TT, 1, out, &d), CVA_E_DOMAIN);
-    assert_status(cva_model_expected(CVA_MODEL_NBD, P, 1, &xb, &txb, &Tb, 1, out, &d), CVA_E_BADARG);
+    assert_status(cva_model_expected(CVA_MODEL_NBD, bad, 1, X, TX, TT, 1, out, NULL, &d), CVA_E_DOMAIN);
+    assert_status(cva_model_expected(CVA_MODEL_NBD, P, 1, &xb, &txb, &Tb, 1, out, NULL, &d), CVA_E_BADARG);
     assert_int_equal(d.arg, 5);
 }
 

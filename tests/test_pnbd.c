@@ -47,9 +47,9 @@ static void spec_values(void **state)
     double x[2] = {2, 0}, tx[2] = {30.43, 0}, T[2] = {38.86, 38.86}, ll[2], pa[2], ey[2], de[2], ex, t39 = 39;
     (void)state;
     assert_status(cva_model_loglik(M, P_SPEC, x, tx, T, 2, ll, NULL, NULL, NULL), CVA_OK);
-    assert_status(cva_model_p_alive(M, P_SPEC, 0.0, x, tx, T, 2, pa, NULL), CVA_OK);
-    assert_status(cva_model_expected(M, P_SPEC, 39.0, x, tx, T, 2, ey, NULL), CVA_OK);
-    assert_status(cva_model_dert(M, P_SPEC, log(1.15) / 52, x, tx, T, 2, de, NULL), CVA_OK);
+    assert_status(cva_model_p_alive(M, P_SPEC, 0.0, x, tx, T, 2, pa, NULL, NULL), CVA_OK);
+    assert_status(cva_model_expected(M, P_SPEC, 39.0, x, tx, T, 2, ey, NULL, NULL), CVA_OK);
+    assert_status(cva_model_dert(M, P_SPEC, log(1.15) / 52, x, tx, T, 2, de, NULL, NULL), CVA_OK);
     assert_status(cva_model_expected_pop(M, P_SPEC, &t39, 1, &ex, NULL), CVA_OK);
     cva_assert_close(ll[0], -9.554185370, 1e-9, 0);
     cva_assert_close(pa[0], 0.8691321852, 1e-9, 0);
@@ -70,10 +70,10 @@ static void mpmath_grid(void **state)
         double got[5];
         int j;
         assert_status(cva_model_loglik(M, c, c + 4, c + 5, c + 6, 1, &got[0], NULL, NULL, NULL), CVA_OK);
-        assert_status(cva_model_p_alive(M, c, 0.0, c + 4, c + 5, c + 6, 1, &got[1], NULL), CVA_OK);
-        assert_status(cva_model_p_alive(M, c, PNBD_REF_T_LATER, c + 4, c + 5, c + 6, 1, &got[2], NULL), CVA_OK);
-        assert_status(cva_model_expected(M, c, PNBD_REF_T_EY, c + 4, c + 5, c + 6, 1, &got[3], NULL), CVA_OK);
-        assert_status(cva_model_dert(M, c, PNBD_REF_DELTA, c + 4, c + 5, c + 6, 1, &got[4], NULL), CVA_OK);
+        assert_status(cva_model_p_alive(M, c, 0.0, c + 4, c + 5, c + 6, 1, &got[1], NULL, NULL), CVA_OK);
+        assert_status(cva_model_p_alive(M, c, PNBD_REF_T_LATER, c + 4, c + 5, c + 6, 1, &got[2], NULL, NULL), CVA_OK);
+        assert_status(cva_model_expected(M, c, PNBD_REF_T_EY, c + 4, c + 5, c + 6, 1, &got[3], NULL, NULL), CVA_OK);
+        assert_status(cva_model_dert(M, c, PNBD_REF_DELTA, c + 4, c + 5, c + 6, 1, &got[4], NULL, NULL), CVA_OK);
         for (j = 0; j < 5; j++) {
             double e = relerr(got[j], c[7 + j]);
             if (!(e <= 1e-10)) {
@@ -179,14 +179,14 @@ static void extremes_finite(void **state)
                     if (x > 0 && !(tx > 0)) { /* impossible row: refused by every entry point */
                         assert_status(cva_model_loglik(M, ps[ip], &x, &tx, &T, 1, &ll, NULL, g, NULL),
                                       CVA_E_BADARG);
-                        assert_status(cva_model_p_alive(M, ps[ip], 0, &x, &tx, &T, 1, &pa, NULL), CVA_E_BADARG);
+                        assert_status(cva_model_p_alive(M, ps[ip], 0, &x, &tx, &T, 1, &pa, NULL, NULL), CVA_E_BADARG);
                         continue;
                     }
                     assert_status(cva_model_loglik(M, ps[ip], &x, &tx, &T, 1, &ll, NULL, g, NULL), CVA_OK);
-                    assert_status(cva_model_p_alive(M, ps[ip], 0, &x, &tx, &T, 1, &pa, NULL), CVA_OK);
-                    assert_status(cva_model_p_alive(M, ps[ip], 52, &x, &tx, &T, 1, &pl, NULL), CVA_OK);
-                    assert_status(cva_model_expected(M, ps[ip], 52, &x, &tx, &T, 1, &ey, NULL), CVA_OK);
-                    assert_status(cva_model_dert(M, ps[ip], 0.0027, &x, &tx, &T, 1, &de, NULL), CVA_OK);
+                    assert_status(cva_model_p_alive(M, ps[ip], 0, &x, &tx, &T, 1, &pa, NULL, NULL), CVA_OK);
+                    assert_status(cva_model_p_alive(M, ps[ip], 52, &x, &tx, &T, 1, &pl, NULL, NULL), CVA_OK);
+                    assert_status(cva_model_expected(M, ps[ip], 52, &x, &tx, &T, 1, &ey, NULL, NULL), CVA_OK);
+                    assert_status(cva_model_dert(M, ps[ip], 0.0027, &x, &tx, &T, 1, &de, NULL, NULL), CVA_OK);
                     if (!(isfinite(ll) && (x > 0 || ll <= 1e-12) && pa >= 0 && pa <= 1 && pl >= 0 && pl <= pa &&
                           isfinite(ey) && ey >= 0 && isfinite(de) && de >= 0)) {
                         print_error("p %d x %g tx %.17g T %g: ll %g pa %g pl %g ey %g dert %g\n", ip, x, tx, T, ll,
@@ -207,7 +207,7 @@ static void zero_buyers(void **state)
 {
     double x[4] = {0, 0, 0, 0}, tx[4] = {0, 0, 0, 0}, T[4] = {0, 1, 10, 100}, pa[4];
     (void)state;
-    assert_status(cva_model_p_alive(M, P_SPEC, 0, x, tx, T, 4, pa, NULL), CVA_OK);
+    assert_status(cva_model_p_alive(M, P_SPEC, 0, x, tx, T, 4, pa, NULL, NULL), CVA_OK);
     cva_assert_close(pa[0], 1, 0, 0);
     assert_true(pa[1] < 1 && pa[2] < pa[1] && pa[3] < pa[2] && pa[3] > 0);
 }
@@ -217,8 +217,8 @@ static void s_equal_one(void **state)
 {
     double p1[4] = {0.5, 10, 1.0, 12}, p2[4] = {0.5, 10, 1.0 + 1e-9, 12}, x = 3, tx = 20, T = 30, a, b, t = 39;
     (void)state;
-    assert_status(cva_model_expected(M, p1, 39, &x, &tx, &T, 1, &a, NULL), CVA_OK);
-    assert_status(cva_model_expected(M, p2, 39, &x, &tx, &T, 1, &b, NULL), CVA_OK);
+    assert_status(cva_model_expected(M, p1, 39, &x, &tx, &T, 1, &a, NULL, NULL), CVA_OK);
+    assert_status(cva_model_expected(M, p2, 39, &x, &tx, &T, 1, &b, NULL, NULL), CVA_OK);
     cva_assert_close(a, b, 1e-8, 0);
     assert_status(cva_model_expected_pop(M, p1, &t, 1, &a, NULL), CVA_OK);
     assert_status(cva_model_expected_pop(M, p2, &t, 1, &b, NULL), CVA_OK);
@@ -303,8 +303,8 @@ static void timing(void **state)
     ll = cva__model_pnbd.ll(P_SPEC, &rows, g, NULL);
     t1 = now_s();
     assert_true(isfinite(ll));
-    assert_status(cva_model_p_alive(M, P_SPEC, 0, x, tx, T, N, o1, NULL), CVA_OK);
-    assert_status(cva_model_expected(M, P_SPEC, 39, x, tx, T, N, o2, NULL), CVA_OK);
+    assert_status(cva_model_p_alive(M, P_SPEC, 0, x, tx, T, N, o1, NULL, NULL), CVA_OK);
+    assert_status(cva_model_expected(M, P_SPEC, 39, x, tx, T, N, o2, NULL, NULL), CVA_OK);
     t2 = now_s();
     print_message("Pareto/NBD timing (1e6 customers, CDNOW-like): LL+gradient %.0f ns/customer; "
                   "P(alive) + E[Y(39)] %.3f s\n",

@@ -219,8 +219,8 @@ static void test_counts_above_2p31(void **state)
     assert_status(cva_ladder_counts(stage, by, NULL, 4, rung, rules, NULL, NULL), CVA_OK);
     assert_int_equal(rung[0] + rung[1] + rung[2] + rung[3], 4);
     /* BTYD on purchase counts above 2^31: finite, P(alive) in [0, 1] */
-    assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, bg, 0, x, tx, T, 2, pa, NULL), CVA_OK);
-    assert_status(cva_model_expected(CVA_MODEL_BGNBD, bg, 52, x, tx, T, 2, ex, NULL), CVA_OK);
+    assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, bg, 0, x, tx, T, 2, pa, NULL, NULL), CVA_OK);
+    assert_status(cva_model_expected(CVA_MODEL_BGNBD, bg, 52, x, tx, T, 2, ex, NULL, NULL), CVA_OK);
     for (i = 0; i < 2; i++) {
         assert_true(pa[i] >= 0.0 && pa[i] <= 1.0);
         assert_true(isfinite(ex[i]) && ex[i] > 0.0);

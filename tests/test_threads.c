@@ -386,24 +386,24 @@ static uint64_t job_predict(int *ok)
     for (j = 0; j < 2; j++) {
         st = cva_model_loglik(mdl[j], par[j], S.x, S.t_x, S.T, n, ll, &llsum, grad, NULL);
         NEED(st); HV(h, st); HA(h, ll, n); HV(h, llsum); HA(h, grad, 4);
-        st = cva_model_p_alive(mdl[j], par[j], 0.0, S.x, S.t_x, S.T, n, out, NULL);
+        st = cva_model_p_alive(mdl[j], par[j], 0.0, S.x, S.t_x, S.T, n, out, NULL, NULL);
         NEED(st); HV(h, st); HA(h, out, n);
-        st = cva_model_expected(mdl[j], par[j], 39.0, S.x, S.t_x, S.T, n, out, NULL);
+        st = cva_model_expected(mdl[j], par[j], 39.0, S.x, S.t_x, S.T, n, out, NULL, NULL);
         NEED(st); HV(h, st); HA(h, out, n);
         st = cva_model_expected_pop(mdl[j], par[j], tpop, 3, pop, NULL);
         NEED(st); HV(h, st); HA(h, pop, 3);
         st = cva_model_prob_n(mdl[j], par[j], 39.0, 5, pn, NULL);
         NEED(st); HV(h, st); HA(h, pn, 5);
-        st = cva_model_cond_prob_n(mdl[j], par[j], 39.0, S.x, S.t_x, S.T, n, 4, cp, NULL);
+        st = cva_model_cond_prob_n(mdl[j], par[j], 39.0, S.x, S.t_x, S.T, n, 4, cp, NULL, NULL);
         NEED(st); HV(h, st); HA(h, cp, 4 * n);
-        st = cva_model_cond_variance(mdl[j], par[j], 39.0, S.x, S.t_x, S.T, n, out, NULL);
+        st = cva_model_cond_variance(mdl[j], par[j], 39.0, S.x, S.t_x, S.T, n, out, NULL, NULL);
         NEED(st); HV(h, st); HA(h, out, n);
-        st = cva_model_dert(mdl[j], par[j], 0.0022, S.x, S.t_x, S.T, n, out, NULL);
+        st = cva_model_dert(mdl[j], par[j], 0.0022, S.x, S.t_x, S.T, n, out, NULL, NULL);
         NEED(st); HV(h, st); HA(h, out, n);
         st = cva_model_tracking(mdl[j], par[j], birth, NULL, 3, tt, 5, cum, inc, NULL);
         NEED(st); HV(h, st); HA(h, cum, 5); HA(h, inc, 5);
     }
-    st = cva_model_p_alive(CVA_MODEL_BGBB, BGBB, 0.0, S.bx, S.btx, S.bn, NCUST, out, NULL);
+    st = cva_model_p_alive(CVA_MODEL_BGBB, BGBB, 0.0, S.bx, S.btx, S.bn, NCUST, out, NULL, NULL);
     NEED(st); HV(h, st); HA(h, out, NCUST);
     st = cva_forecast_accuracy(S.x, S.t_x, NULL, n, acc, NULL);
     NEED(st); HV(h, st); HA(h, acc, 8);
@@ -713,7 +713,7 @@ static int setup(void)
         S.c_first[i] = isnan(S.first_t[i]) ? 0.0 : S.first_t[i];
         S.c_last[i] = isnan(S.last_t[i]) ? 0.0 : S.last_t[i];
     }
-    if (cva_model_p_alive(CVA_MODEL_BGNBD, BGNBD, 0.0, S.x, S.t_x, S.T, S.n, S.p_alive, NULL) < 0)
+    if (cva_model_p_alive(CVA_MODEL_BGNBD, BGNBD, 0.0, S.x, S.t_x, S.T, S.n, S.p_alive, NULL, NULL) < 0)
         return 0;
     for (i = 0; i < NCUST; i++) {
         S.bn[i] = 6;

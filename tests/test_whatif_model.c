@@ -162,7 +162,7 @@ static void test_pnbd_reference(void **state)
         cva_assert_close(s_new, r.retention_new, 1e-12, 0.0);
         s_new = pow(PN[3] / (PN[3] + r.dropout_scale * P), PN[2]);
         cva_assert_close(s_new, r.retention_new, 1e-12, 0.0);
-        assert_status(cva_model_dert(CVA_MODEL_PNBD, PN, delta, x, tx, T, nc, dert, NULL), CVA_OK);
+        assert_status(cva_model_dert(CVA_MODEL_PNBD, PN, delta, x, tx, T, nc, dert, NULL, NULL), CVA_OK);
         for (j = 0; j < nc; j++) {
             vb += 0.3 * spend[j] * dert[j];
             vn += 0.3 * spend[j] * dert[j] * w[7 + j];
@@ -200,7 +200,7 @@ static void test_bgnbd_reference(void **state)
         cva_assert_close(r.dropout_scale, w[6], 1e-11, 0.0);
         for (j = 0; j < 4; j++)
             cva_assert_same(r.params_new[j], BG[j]);
-        assert_status(cva_model_dert(CVA_MODEL_BGNBD, BG, delta, x, tx, T, 3, dert, NULL), CVA_OK);
+        assert_status(cva_model_dert(CVA_MODEL_BGNBD, BG, delta, x, tx, T, 3, dert, NULL, NULL), CVA_OK);
         for (j = 0; j < 3; j++) {
             vb += dert[j];
             vn += dert[j] * w[7 + j];
@@ -373,7 +373,7 @@ static void test_cdnow(void **state)
             m[i] = 0.0;
     o.margin = 0.3;
     assert_status(cva_whatif_btyd(CVA_MODEL_PNBD, PN, GG, x, tx, T, m, 2357, &o, &r, NULL), CVA_OK);
-    assert_status(cva_model_dert(CVA_MODEL_PNBD, PN, log(1.15) / 52.0, x, tx, T, 2357, dert, NULL), CVA_OK);
+    assert_status(cva_model_dert(CVA_MODEL_PNBD, PN, log(1.15) / 52.0, x, tx, T, 2357, dert, NULL, NULL), CVA_OK);
     assert_status(cva_gg_expected_spend(GG, x, m, 2357, sp, NULL, NULL), CVA_OK);
     for (i = 0; i < 2357; i++)
         vb += 0.3 * sp[i] * dert[i];

@@ -544,7 +544,7 @@ static int churn_activity(const universe *u, const rungs *g, const double *tenur
         if (st >= 0)
             (void)cli_fit_warning(&f, st, 1); /* a fit that cannot be trusted says so on stderr */
         if (st >= 0)
-            st = cva_model_p_alive(CVA_MODEL_BGNBD, f.params, 0.0, x, tx, T, m, pa, &d);
+            st = cva_model_p_alive(CVA_MODEL_BGNBD, f.params, 0.0, x, tx, T, m, pa, NULL, &d);
         free(x);
         free(tx);
         free(T);

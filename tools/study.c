@@ -574,9 +574,9 @@ static cva_status churn_compute(const cli_summary *s, churn_data *d)
     if (st >= 0 && st != CVA_W_EMPTY)
         st = cva_gg_fit(d->x, d->m, NULL, d->n, &fo, &d->g, NULL);
     if (st >= 0 && st != CVA_W_EMPTY)
-        st = cva_model_p_alive(CVA_MODEL_BGNBD, d->f.params, 0.0, d->x, d->tx, d->T, d->n, d->pa, NULL);
+        st = cva_model_p_alive(CVA_MODEL_BGNBD, d->f.params, 0.0, d->x, d->tx, d->T, d->n, d->pa, NULL, NULL);
     if (st >= 0 && s->has_cal)
-        st = cva_model_expected(CVA_MODEL_BGNBD, d->f.params, d->hold_len, d->x, d->tx, d->T, d->n, d->ey, NULL);
+        st = cva_model_expected(CVA_MODEL_BGNBD, d->f.params, d->hold_len, d->x, d->tx, d->T, d->n, d->ey, NULL, NULL);
     if (st >= 0)
         st = d->g.params[1] > 1.0 ? cva_gg_expected_spend(d->g.params, d->x, d->m, d->n, d->es, NULL, NULL)
                                   : CVA_E_DOMAIN;
@@ -697,7 +697,7 @@ static void chart_p_alive(const churn_data *d, cli_rsection *sec)
         snprintf(cl[j], sizeof cl[j], "%lu", (unsigned long)j);
         clab[j] = cl[j];
     }
-    if (cva_model_p_alive(CVA_MODEL_BGNBD, d->f.params, 0.0, x, tx, tt, NX * NR, pa, NULL) < 0)
+    if (cva_model_p_alive(CVA_MODEL_BGNBD, d->f.params, 0.0, x, tx, tt, NX * NR, pa, NULL, NULL) < 0)
         return;
     for (k = 0; k < NX * NR; k++)
         pa[k] *= 100.0;

@@ -87,6 +87,13 @@ typedef struct cva_fit_opts {
     cva_progress_fn progress; /**< Optional progress/cancel callback. */
     void *progress_user;      /**< Passed to @c progress. */
     const cva_allocator *alloc; /**< Allocator for the merged rows. Default NULL: malloc/free. */
+    /** Optional executor (see ::cva_executor) for the likelihood and gradient sums:
+        the merged rows are summed in fixed chunks (2048 rows; Gamma-Gamma: pieces of
+        at most 2048 rows of one x) as tasks, and the chunk sums combined in chunk order,
+        so every executor gives the bits of the serial fit. sBG sums over periods, not
+        customers, and ignores it. Default NULL: the calling thread only. Appended in
+        0.1.0 after @c alloc: a smaller struct_size means NULL. */
+    const cva_executor *executor;
 } cva_fit_opts;
 
 /** @brief A fitted model: parameters, uncertainty and fit diagnostics. */
@@ -133,6 +140,38 @@ CVA_API cva_status cva_fit_opts_init_defaults(cva_fit_opts *opts, size_t struct_
  * @retval CVA_E_ABI_MISMATCH
  */
 CVA_API cva_status cva_model_fit_init(cva_model_fit *fit, size_t struct_size);
+
+/**
+ * @brief Options of the per-customer predictions: cva_model_p_alive(),
+ *        cva_model_expected(), cva_model_dert(), cva_model_cond_prob_n() and
+ *        cva_model_cond_variance(); fill with cva_predict_opts_init_defaults().
+ *        NULL options: the defaults.
+ *
+ * With an executor of two or more workers the customers are cut into fixed chunks
+ * (131072 rows, more above 134 million customers: at most 1024 chunks) that run as
+ * tasks; each customer's value depends on its own row only and is computed exactly as
+ * without an executor, so the outputs are bit-identical for every executor.
+ */
+typedef struct cva_predict_opts {
+    uint32_t struct_size;       /**< sizeof(cva_predict_opts). */
+    int32_t reserved;           /**< 0. */
+    const cva_allocator *alloc; /**< Allocator for every block the call takes (the compacted rows
+                                     when some customers are without a purchase, the models'
+                                     per-call caches). With an executor of two or more workers it
+                                     is also called from the executor's threads, at the same time:
+                                     it must then be thread-safe. Default NULL: malloc/free. */
+    const cva_executor *executor; /**< Optional executor (see ::cva_executor). Default NULL. */
+} cva_predict_opts;
+
+/**
+ * @brief Fill @p opts with the defaults (no allocator, no executor).
+ * @param opts options.
+ * @param struct_size sizeof(cva_predict_opts).
+ * @retval CVA_OK
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_ABI_MISMATCH
+ */
+CVA_API cva_status cva_predict_opts_init_defaults(cva_predict_opts *opts, size_t struct_size);
 
 /**
  * @brief Number of parameters of @p model.
@@ -260,16 +299,19 @@ CVA_API CVA_NODISCARD cva_status cva_model_loglik(int32_t model, const double *p
  * @param x, t_x, T data.
  * @param n customers.
  * @param out P(alive) per customer.
+ * @param opts   options (allocator, executor), NULL for the defaults.
  * @param diag optional.
  * @retval CVA_OK
  * @retval CVA_W_EXCLUDED rows without a purchase: their outputs are NaN (diag->count rows).
+ * @retval CVA_E_ABI_MISMATCH opts->struct_size is not supported.
  * @retval CVA_E_DOMAIN
  * @retval CVA_E_BADARG
  * @retval CVA_E_NONFINITE
  */
 CVA_API CVA_NODISCARD cva_status cva_model_p_alive(int32_t model, const double *params, double t_future,
                                                    const double *x, const double *t_x, const double *T,
-                                                   size_t n, double *out, cva_diag *diag);
+                                                   size_t n, double *out, const cva_predict_opts *opts,
+                                                   cva_diag *diag);
 
 /**
  * @brief Conditional expected repeat purchases in (T, T + t] (BG/BB: in the next t opportunities).
@@ -279,17 +321,20 @@ CVA_API CVA_NODISCARD cva_status cva_model_p_alive(int32_t model, const double *
  * @param x, t_x, T data.
  * @param n customers.
  * @param out E[Y(t) | x, t_x, T].
+ * @param opts   options (allocator, executor), NULL for the defaults.
  * @param diag optional.
  * @retval CVA_OK
  * @retval CVA_W_EXCLUDED rows without a purchase: their outputs are NaN (diag->count rows).
  * @retval CVA_W_SERIES_LIMIT
+ * @retval CVA_E_ABI_MISMATCH opts->struct_size is not supported.
  * @retval CVA_E_DOMAIN
  * @retval CVA_E_BADARG
  * @retval CVA_E_NONFINITE
  */
 CVA_API CVA_NODISCARD cva_status cva_model_expected(int32_t model, const double *params, double t,
                                                     const double *x, const double *t_x, const double *T,
-                                                    size_t n, double *out, cva_diag *diag);
+                                                    size_t n, double *out, const cva_predict_opts *opts,
+                                                    cva_diag *diag);
 
 /**
  * @brief Unconditional expected repeat purchases E[X(t)] of a new customer, for each t.
@@ -341,6 +386,7 @@ CVA_API CVA_NODISCARD cva_status cva_model_prob_n(int32_t model, const double *p
  * @param n_k    counts wanted per customer (0: nothing written).
  * @param out    row-major n × n_k: out[i·n_k + k] = P(Y_i(t) = k); NaN rows for customers
  *               without a purchase.
+ * @param opts   options (allocator, executor), NULL for the defaults.
  * @param diag   optional diagnostics.
  * @retval CVA_OK
  * @retval CVA_W_EXCLUDED rows without a purchase: their rows are NaN (diag->count rows).
@@ -348,6 +394,7 @@ CVA_API CVA_NODISCARD cva_status cva_model_prob_n(int32_t model, const double *p
  * @retval CVA_W_EMPTY    n = 0.
  * @retval CVA_E_BADARG   another model, t < 0 or infinite, n·n_k too large, or an invalid row.
  * @retval CVA_E_NONFINITE t or data NaN/Inf.
+ * @retval CVA_E_ABI_MISMATCH opts->struct_size is not supported.
  * @retval CVA_E_DOMAIN   a parameter is not finite and > 0.
  * @retval CVA_E_NULLPTR
  * @retval CVA_E_NOMEM
@@ -356,7 +403,8 @@ CVA_API CVA_NODISCARD cva_status cva_model_prob_n(int32_t model, const double *p
  */
 CVA_API CVA_NODISCARD cva_status cva_model_cond_prob_n(int32_t model, const double *params, double t,
                                                        const double *x, const double *t_x, const double *T,
-                                                       size_t n, size_t n_k, double *out, cva_diag *diag);
+                                                       size_t n, size_t n_k, double *out, const cva_predict_opts *opts,
+                                                       cva_diag *diag);
 
 /**
  * @brief Conditional variance Var[Y(t) | x, t_x, T] of the repeat purchases in (T, T + t]
@@ -372,6 +420,7 @@ CVA_API CVA_NODISCARD cva_status cva_model_cond_prob_n(int32_t model, const doub
  * @param x, t_x, T data.
  * @param n      customers.
  * @param out    variance per customer.
+ * @param opts   options (allocator, executor), NULL for the defaults.
  * @param diag   optional diagnostics.
  * @retval CVA_OK
  * @retval CVA_W_EXCLUDED rows without a purchase: their outputs are NaN (diag->count rows).
@@ -379,13 +428,15 @@ CVA_API CVA_NODISCARD cva_status cva_model_cond_prob_n(int32_t model, const doub
  * @retval CVA_W_EMPTY    n = 0.
  * @retval CVA_E_BADARG   another model, t < 0 or infinite, or an invalid row.
  * @retval CVA_E_NONFINITE
+ * @retval CVA_E_ABI_MISMATCH opts->struct_size is not supported.
  * @retval CVA_E_DOMAIN
  * @retval CVA_E_NULLPTR
  * @retval CVA_E_NOMEM
  */
 CVA_API CVA_NODISCARD cva_status cva_model_cond_variance(int32_t model, const double *params, double t,
                                                          const double *x, const double *t_x, const double *T,
-                                                         size_t n, double *out, cva_diag *diag);
+                                                         size_t n, double *out, const cva_predict_opts *opts,
+                                                         cva_diag *diag);
 
 /**
  * @brief Discounted expected residual transactions with continuous discounting at rate
@@ -396,16 +447,19 @@ CVA_API CVA_NODISCARD cva_status cva_model_cond_variance(int32_t model, const do
  * @param x, t_x, T data.
  * @param n customers.
  * @param out DERT.
+ * @param opts   options (allocator, executor), NULL for the defaults.
  * @param diag optional.
  * @retval CVA_OK
  * @retval CVA_W_EXCLUDED rows without a purchase: their outputs are NaN (diag->count rows).
+ * @retval CVA_E_ABI_MISMATCH opts->struct_size is not supported.
  * @retval CVA_E_DOMAIN
  * @retval CVA_E_BADARG
  * @retval CVA_W_SERIES_LIMIT
  */
 CVA_API CVA_NODISCARD cva_status cva_model_dert(int32_t model, const double *params, double delta,
                                                 const double *x, const double *t_x, const double *T, size_t n,
-                                                double *out, cva_diag *diag);
+                                                double *out, const cva_predict_opts *opts,
+                                                cva_diag *diag);
 
 /**
  * @brief Expected repeat purchases of a whole customer base by calendar time (holdout

@@ -276,7 +276,8 @@ enum cva_struct_id {
     CVA_STRUCT_COV_FIT = 41,  /**< ::cva_cov_fit */
     CVA_STRUCT_LOGLIK_BLOCK = 50,           /**< ::cva_loglik_block */
     /* executor (common.h); numbered from 55 */
-    CVA_STRUCT_EXECUTOR = 55                /**< ::cva_executor */
+    CVA_STRUCT_EXECUTOR = 55,               /**< ::cva_executor */
+    CVA_STRUCT_PREDICT_OPTS = 56            /**< ::cva_predict_opts */
 };
 
 /**

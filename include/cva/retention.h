@@ -53,6 +53,12 @@ typedef struct cva_clv_opts {
     const cva_allocator *alloc; /**< Allocator for every block cva_clv() takes (its per-customer state
                                      and the purchase model's caches). Default NULL: malloc/free.
                                      Appended after 0.1.0: a smaller struct_size means NULL. */
+    /** Optional executor (see ::cva_executor): with two or more workers the customers are
+        cut into fixed chunks (131072 rows, more above 134 million customers: at most 1024
+        chunks) that run as tasks; each CLV is computed as without one, bit for bit. With two or more workers
+        @c alloc is also called from the executor's threads (it must then be
+        thread-safe). Default NULL. Appended after @c alloc: a smaller struct_size means NULL. */
+    const cva_executor *executor;
 } cva_clv_opts;
 
 /**

@@ -141,6 +141,13 @@ typedef struct cva_tiers_opts {
                                      fresh pages (the main cost at 10^7 values). Appended in 0.1.0. */
     size_t work_size;           /**< Size of cva_tiers_opts::work in bytes; a call that needs more
                                      returns `CVA_E_WORKSPACE_TOO_SMALL` (cva_diag::count: bytes needed). */
+    /** Optional executor (see ::cva_executor) for the sort of the bare values (cva_gini(),
+        cva_lorenz(), cva_top_share(), cva_whale_curve() without an order): after the bucket
+        pass over the top 16 key bits, the buckets are sorted as tasks of about 2^18 values.
+        A sort has one result, so every executor gives the same bits. With two or more
+        workers the call takes per-worker histograms (160 KiB each) from @c alloc, and sorts
+        on the calling thread alone when that fails. Default NULL. */
+    const cva_executor *executor;
 } cva_tiers_opts;
 
 /** @brief What a workspace is for, cva_tiers_workspace_size(). */

@@ -458,7 +458,7 @@ class _BTYD(_Model):
         diag = _lib.Diag()
         fn = getattr(_lib.get(), fn_name)
         st = fn(self._model_id, self._cparams(), float(scalar_arg), arrs[0].ptr, arrs[1].ptr,
-                arrs[2].ptr, n, out.ptr, ctypes.byref(diag))
+                arrs[2].ptr, n, out.ptr, None, ctypes.byref(diag))
         _check(st, diag, what)
         return _result(out, n, scalar)
 
@@ -591,7 +591,8 @@ class _WithDert(_BTYD):
         out = cv.empty_output("d", n * k)
         diag = _lib.Diag()
         st = _lib.get().cva_model_cond_prob_n(self._model_id, self._cparams(), float(t), arrs[0].ptr,
-                                              arrs[1].ptr, arrs[2].ptr, n, k, out.ptr, ctypes.byref(diag))
+                                              arrs[1].ptr, arrs[2].ptr, n, k, out.ptr, None,
+                                              ctypes.byref(diag))
         _check(st, diag, what)
         flat = cv.trim(out.owner, n * k)
         if scalar:

@@ -82,6 +82,7 @@ COV_P_ALIVE = 1
 COV_EXPECTED = 2
 COV_DERT = 3
 STRUCT_LOGLIK_BLOCK = 50
+STRUCT_PREDICT_OPTS = 56
 
 # Loyalty ladder (ladder.h): rung/state codes, rule codes, flags
 LADDER_PROSPECT = 200
@@ -470,6 +471,7 @@ class RfmOpts(ctypes.Structure):
         ("w_f", c_double),
         ("w_m", c_double),
         ("alloc", P(Allocator)),
+        ("executor", c_void_p),  # const cva_executor *
     ]
     _struct_id = STRUCT_RFM_OPTS
 
@@ -556,6 +558,7 @@ class FitOpts(ctypes.Structure):
         ("progress", ProgressFunc),
         ("progress_user", c_void_p),
         ("alloc", P(Allocator)),
+        ("executor", c_void_p),  # const cva_executor * (the executor mirror lives with the executors)
     ]
     _struct_id = STRUCT_FIT_OPTS
 
@@ -603,12 +606,33 @@ class ClvOpts(ctypes.Structure):
         ("discount", c_double),
         ("margin", c_double),
         ("alloc", P(Allocator)),
+        ("executor", c_void_p),  # const cva_executor *
     ]
     _struct_id = STRUCT_CLV_OPTS
 
     def __init__(self, **kw):
         super().__init__()
         clv_opts_init_defaults(self)
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+
+class PredictOpts(ctypes.Structure):
+    """``cva_predict_opts``: allocator and executor of the per-customer predictions
+    (``cva_model_p_alive``, ``cva_model_expected``, ``cva_model_dert``,
+    ``cva_model_cond_prob_n``, ``cva_model_cond_variance``). ``PredictOpts()`` holds
+    the defaults (neither)."""
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("reserved", c_int32),
+        ("alloc", P(Allocator)),
+        ("executor", c_void_p),  # const cva_executor *
+    ]
+    _struct_id = STRUCT_PREDICT_OPTS
+
+    def __init__(self, **kw):
+        super().__init__()
+        raise_for_status(get().cva_predict_opts_init_defaults(ctypes.byref(self), ctypes.sizeof(self)))
         for k, v in kw.items():
             setattr(self, k, v)
 
@@ -949,7 +973,7 @@ class LoglikBlock(ctypes.Structure):
 
 
 STRUCTURES = (Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts, RfmOpts, RfmCuts, RfmRule,
-              RfmSegmentStat, FitOpts, ModelFit, ClvOpts, CohortTable, ClvTerms, WhatifInputs,
+              RfmSegmentStat, FitOpts, ModelFit, ClvOpts, PredictOpts, CohortTable, ClvTerms, WhatifInputs,
               WhatifResult, WhatifModelOpts, WhatifModelResult, ChurnFlagOpts, LadderOpts, LadderInput,
               LadderMigrationInput,
               LadderMigration, CovOpts, CovFit, LoglikBlock)
@@ -968,6 +992,7 @@ STRUCT_NAMES = {
     "ladder_migration": STRUCT_LADDER_MIGRATION,
     "cov_opts": STRUCT_COV_OPTS, "cov_fit": STRUCT_COV_FIT,
     "loglik_block": STRUCT_LOGLIK_BLOCK,
+    "predict_opts": STRUCT_PREDICT_OPTS,
 }
 
 # Every exported function: name -> (restype, argtypes). Mirrors lib/cva.sym.
@@ -1047,23 +1072,25 @@ PROTOTYPES = {
     "cva_model_loglik": (c_int, [c_int32, P(c_double), P(c_double), P(c_double), P(c_double),
                                  c_size_t, P(c_double), P(c_double), P(c_double), P(Diag)]),
     "cva_model_p_alive": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
-                                  P(c_double), c_size_t, P(c_double), P(Diag)]),
+                                  P(c_double), c_size_t, P(c_double), P(PredictOpts), P(Diag)]),
     "cva_model_expected": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
-                                   P(c_double), c_size_t, P(c_double), P(Diag)]),
+                                   P(c_double), c_size_t, P(c_double), P(PredictOpts), P(Diag)]),
     "cva_model_expected_pop": (c_int, [c_int32, P(c_double), P(c_double), c_size_t, P(c_double),
                                        P(Diag)]),
     "cva_model_prob_n": (c_int, [c_int32, P(c_double), c_double, c_size_t, P(c_double), P(Diag)]),
     "cva_model_dert": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
-                               P(c_double), c_size_t, P(c_double), P(Diag)]),
+                               P(c_double), c_size_t, P(c_double), P(PredictOpts), P(Diag)]),
     "cva_model_tracking": (c_int, [c_int32, P(c_double), P(c_double), P(c_double), c_size_t, P(c_double),
                                    c_size_t, P(c_double), P(c_double), P(Diag)]),
     "cva_model_ic": (c_int, [P(ModelFit), P(c_double), P(c_double), P(Diag)]),
     "cva_lr_test": (c_int, [c_double, c_int32, c_double, c_int32, P(c_double), P(c_double), P(Diag)]),
     "cva_forecast_accuracy": (c_int, [P(c_double), P(c_double), P(c_double), c_size_t, P(c_double), P(Diag)]),
     "cva_model_cond_prob_n": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
-                                      P(c_double), c_size_t, c_size_t, P(c_double), P(Diag)]),
+                                      P(c_double), c_size_t, c_size_t, P(c_double), P(PredictOpts),
+                                      P(Diag)]),
     "cva_model_cond_variance": (c_int, [c_int32, P(c_double), c_double, P(c_double), P(c_double),
-                                        P(c_double), c_size_t, P(c_double), P(Diag)]),
+                                        P(c_double), c_size_t, P(c_double), P(PredictOpts), P(Diag)]),
+    "cva_predict_opts_init_defaults": (c_int, [P(PredictOpts), c_size_t]),
     "cva_gg_correlation": (c_int, [P(c_double), P(c_double), P(c_double), c_size_t, P(c_double), P(Diag)]),
     "cva_gg_expected_spend": (c_int, [P(c_double), P(c_double), P(c_double), c_size_t,
                                       P(c_double), P(c_int32), P(Diag)]),

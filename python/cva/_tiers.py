@@ -97,6 +97,7 @@ class TiersOpts(ctypes.Structure):
         ("alloc", P(_lib.Allocator)),
         ("work", ctypes.c_void_p),
         ("work_size", c_size_t),
+        ("executor", ctypes.c_void_p),  # const cva_executor *
     ]
     _struct_id = STRUCT_TIERS_OPTS
 

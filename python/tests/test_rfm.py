@@ -252,7 +252,8 @@ class TestBinding(unittest.TestCase):
 
     @unittest.skipUnless(ctypes.sizeof(ctypes.c_void_p) == 8, "LP64 layout")
     def test_sizes_lp64(self):
-        self.assertEqual(cva.sizeof(cva.STRUCT_RFM_OPTS), 8 * 4 + 3 * 8 + 3 * 8 + 8)
+        # ... + alloc + executor (appended for issue [15])
+        self.assertEqual(cva.sizeof(cva.STRUCT_RFM_OPTS), 8 * 4 + 3 * 8 + 3 * 8 + 8 + 8)
         self.assertEqual(cva.sizeof(cva.STRUCT_RFM_CUTS), 6 * 4 + 8 + 99 * 8 + 99 * 8 + 100 * 8)
         self.assertEqual(cva.sizeof(cva.STRUCT_RFM_RULE), 7 * 4)
         self.assertEqual(cva.sizeof(cva.STRUCT_RFM_SEGMENT_STAT), 2 * 4 + 8 + 6 * 8)

@@ -89,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* P(alive) */
     fz_poison(pa, sizeof pa);
-    st = cva_model_p_alive(model, p, (mode & 1) ? t : 0.0, x, tx, T, n, pa, NULL);
+    st = cva_model_p_alive(model, p, (mode & 1) ? t : 0.0, x, tx, T, n, pa, NULL, NULL);
     if (st < 0) {
         FZ_CHECK(fz_poisoned(pa, sizeof pa), "p_alive written on error %d", (int)st);
     } else {
@@ -102,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* expected transactions */
     fz_poison(ey, sizeof ey);
-    st = cva_model_expected(model, p, t, x, tx, T, n, ey, NULL);
+    st = cva_model_expected(model, p, t, x, tx, T, n, ey, NULL, NULL);
     if (st < 0) {
         FZ_CHECK(fz_poisoned(ey, sizeof ey), "expected written on error %d", (int)st);
     } else {
@@ -113,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* conditional P(Y = k) */
     fz_poison(cp, sizeof cp);
-    st = cva_model_cond_prob_n(model, p, t, x, tx, T, n, nk, cp, NULL);
+    st = cva_model_cond_prob_n(model, p, t, x, tx, T, n, nk, cp, NULL, NULL);
     if (st < 0) {
         FZ_CHECK(fz_poisoned(cp, sizeof cp), "cond_prob_n written on error %d", (int)st);
     } else {

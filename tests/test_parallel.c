@@ -1,0 +1,385 @@
+/*
+ * Parallel paths (issue [15]): every call that takes an executor gives the bits of
+ * its serial run for 1..8 workers and shuffled task orders on real threads
+ * (tests/test_executor.h), and does run its tasks on the executor when the input
+ * has more than one chunk. The same file builds the ThreadSanitizer executable
+ * (tests/meson.build: parallel-tsan).
+ * SPDX-License-Identifier: MIT
+ */
+#include "cva_test.h"
+#include "test_executor.h"
+
+/* ------------------------------------------------------------------ data */
+
+static uint64_t rng_state;
+
+static double urand(void)
+{
+    return ((double)(test_exec_rand(&rng_state) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+/* continuous-time BTYD rows: x in 0..~20, T in (1, 78), t_x in (0, T] when x > 0;
+   grid = 1: T on whole weeks and rows sorted by (x, T) (few distinct (x, T)) */
+static void btyd_rows(size_t n, int grid, double *x, double *tx, double *T)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        double u = urand();
+        double xi = floor(-log(u) * 2.5);
+        if (xi > 20)
+            xi = 20;
+        x[i] = xi;
+        T[i] = grid ? 1.0 + floor(urand() * 77.0) : 1.0 + 77.0 * urand();
+        tx[i] = xi > 0 ? T[i] * (0.05 + 0.95 * urand()) : 0.0;
+    }
+    if (grid) { /* sorted by (x, T): x in 0..20 and T in 1..77 are small integers */
+        size_t *cnt = (size_t *)calloc(21 * 78 + 1, sizeof *cnt), k;
+        double *tmp = (double *)malloc(3 * n * sizeof *tmp);
+        assert_non_null(cnt);
+        assert_non_null(tmp);
+        for (i = 0; i < n; i++)
+            cnt[(size_t)x[i] * 78 + (size_t)T[i] + 1]++;
+        for (k = 1; k <= 21 * 78; k++)
+            cnt[k] += cnt[k - 1];
+        for (i = 0; i < n; i++) {
+            const size_t d = cnt[(size_t)x[i] * 78 + (size_t)T[i]]++;
+            tmp[d] = x[i];
+            tmp[n + d] = tx[i];
+            tmp[2 * n + d] = T[i];
+        }
+        memcpy(x, tmp, n * sizeof *x);
+        memcpy(tx, tmp + n, n * sizeof *tx);
+        memcpy(T, tmp + 2 * n, n * sizeof *T);
+        free(cnt);
+        free(tmp);
+    }
+}
+
+/* BG/BB rows: n opportunities 10..40, x <= t_x <= n, x = 0 iff t_x = 0 */
+static void bgbb_rows(size_t n, double *x, double *tx, double *T)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        double nn = 10.0 + floor(urand() * 31.0);
+        double t = floor(urand() * (nn + 1.0));
+        double xi = t > 0 ? 1.0 + floor(urand() * t) : 0.0;
+        x[i] = xi;
+        tx[i] = t;
+        T[i] = nn;
+    }
+}
+
+/* executors: workers 1..8, a different task order for every run */
+#define N_CONF 8
+
+static void fit_same(const cva_model_fit *a, const cva_model_fit *b)
+{
+    assert_memory_equal(a->params, b->params, sizeof a->params);
+    assert_memory_equal(a->std_err, b->std_err, sizeof a->std_err);
+    assert_memory_equal(a->cov, b->cov, sizeof a->cov);
+    assert_memory_equal(&a->log_likelihood, &b->log_likelihood, sizeof(double));
+    assert_memory_equal(&a->grad_norm, &b->grad_norm, sizeof(double));
+    assert_int_equal(a->iterations, b->iterations);
+    assert_int_equal(a->evaluations, b->evaluations);
+    assert_int_equal(a->converged, b->converged);
+}
+
+/* ------------------------------------------------------------------ fits */
+
+static void fit_one(int32_t model, const double *x, const double *tx, const double *T, size_t n, unsigned max_w)
+{
+    cva_fit_opts o;
+    cva_model_fit ref, f;
+    cva_status st_ref, st;
+    unsigned w;
+    assert_status(cva_fit_opts_init_defaults(&o, sizeof o), CVA_OK);
+    cva_model_fit_init(&ref, sizeof ref);
+    st_ref = cva_model_fit_btyd(model, x, tx, T, NULL, n, &o, &ref, NULL);
+    assert_true(st_ref >= 0);
+    assert_true(ref.n_rows > 2048); /* more than one task (CVA__LL_CHUNK rows each) */
+    for (w = 1; w <= max_w; w++) {
+        test_exec e;
+        test_exec_init(&e, w, 1000u * (uint64_t)model + w);
+        o.executor = &e.ex;
+        cva_model_fit_init(&f, sizeof f);
+        st = cva_model_fit_btyd(model, x, tx, T, NULL, n, &o, &f, NULL);
+        assert_int_equal(st, st_ref);
+        fit_same(&ref, &f);
+        if (w >= 2)
+            assert_true(e.runs > 0 && e.tasks > 0);
+        else
+            assert_int_equal(e.runs, 0);
+        test_exec_destroy(&e);
+    }
+}
+
+static void fits_btyd(void **state)
+{
+    enum { N = 6000 };
+    static double x[N], tx[N], T[N];
+    (void)state;
+    rng_state = 42;
+    btyd_rows(N, 0, x, tx, T);
+    fit_one(CVA_MODEL_BGNBD, x, tx, T, N, N_CONF);
+    fit_one(CVA_MODEL_MBGNBD, x, tx, T, N, 3);
+    fit_one(CVA_MODEL_NBD, x, tx, T, N, 3);
+    fit_one(CVA_MODEL_PNBD, x, tx, T, 4500, 2);
+}
+
+static void fits_bgbb(void **state)
+{
+    enum { N = 20000 };
+    static double x[N], tx[N], T[N];
+    (void)state;
+    rng_state = 7;
+    bgbb_rows(N, x, tx, T);
+    fit_one(CVA_MODEL_BGBB, x, tx, T, N, 3);
+}
+
+static void fits_gg(void **state)
+{
+    enum { N = 7000 };
+    static double x[N], m[N];
+    cva_fit_opts o;
+    cva_model_fit ref, f;
+    cva_status st_ref, st;
+    unsigned w;
+    size_t i;
+    (void)state;
+    rng_state = 11;
+    for (i = 0; i < N; i++) { /* x = 1 has over 2048 distinct spends: several pieces */
+        x[i] = 1.0 + floor(-log(urand()) * 0.8);
+        m[i] = 5.0 + 60.0 * urand() * urand();
+    }
+    assert_status(cva_fit_opts_init_defaults(&o, sizeof o), CVA_OK);
+    cva_model_fit_init(&ref, sizeof ref);
+    st_ref = cva_gg_fit(x, m, NULL, N, &o, &ref, NULL);
+    assert_true(st_ref >= 0);
+    for (w = 1; w <= N_CONF; w++) {
+        test_exec e;
+        test_exec_init(&e, w, 77u + w);
+        o.executor = &e.ex;
+        cva_model_fit_init(&f, sizeof f);
+        st = cva_gg_fit(x, m, NULL, N, &o, &f, NULL);
+        assert_int_equal(st, st_ref);
+        fit_same(&ref, &f);
+        if (w >= 2)
+            assert_true(e.tasks > 0);
+        test_exec_destroy(&e);
+    }
+}
+
+/* ----------------------------------------------------------- predictions */
+
+enum { PN = 280000, PK = 4 }; /* three prediction tasks of 131072 rows */
+static double px_[PN], ptx_[PN], pT_[PN], pref[PN * PK], pout[PN * PK];
+
+typedef cva_status (*pred_fn)(int32_t, const double *, double, const double *, const double *, const double *,
+                              size_t, double *, const cva_predict_opts *, cva_diag *);
+
+/* worker counts: every one of 1..8 for some calls, a few for the others (time) */
+static const unsigned ALL_W[] = {1, 2, 3, 4, 5, 6, 7, 8, 0};
+static const unsigned FEW_W[] = {2, 3, 8, 0};
+
+static void pred_check(pred_fn f, int32_t model, const double *prm, double s, size_t n, const unsigned *ws)
+{
+    cva_predict_opts o;
+    cva_status st_ref, st;
+    unsigned w;
+    st_ref = f(model, prm, s, px_, ptx_, pT_, n, pref, NULL, NULL);
+    assert_true(st_ref >= 0);
+    assert_status(cva_predict_opts_init_defaults(&o, sizeof o), CVA_OK);
+    for (; (w = *ws) != 0; ws++) {
+        test_exec e;
+        test_exec_init(&e, w, 5u * w + (uint64_t)model);
+        o.executor = &e.ex;
+        memset(pout, 0, n * sizeof *pout);
+        st = f(model, prm, s, px_, ptx_, pT_, n, pout, &o, NULL);
+        assert_int_equal(st, st_ref);
+        assert_memory_equal(pout, pref, n * sizeof *pout);
+        if (w >= 2)
+            assert_int_equal(e.tasks, 3);
+        test_exec_destroy(&e);
+    }
+}
+
+static void predictions(void **state)
+{
+    static const double bg[4] = {0.243, 4.414, 0.793, 2.426};
+    static const double pn[4] = {0.55, 10.6, 0.61, 11.7};
+    static const double nbd[2] = {0.4, 6.0};
+    cva_predict_opts o;
+    unsigned w;
+    (void)state;
+    rng_state = 3;
+    btyd_rows(PN, 1, px_, ptx_, pT_);
+    pred_check(cva_model_p_alive, CVA_MODEL_BGNBD, bg, 0.0, PN, ALL_W);
+    pred_check(cva_model_p_alive, CVA_MODEL_PNBD, pn, 10.0, PN, FEW_W);
+    pred_check(cva_model_expected, CVA_MODEL_BGNBD, bg, 39.0, PN, FEW_W);
+    pred_check(cva_model_expected, CVA_MODEL_MBGNBD, bg, 39.0, PN, FEW_W);
+    pred_check(cva_model_expected, CVA_MODEL_PNBD, pn, 39.0, PN, FEW_W);
+    pred_check(cva_model_expected, CVA_MODEL_NBD, nbd, 39.0, PN, FEW_W);
+    pred_check(cva_model_dert, CVA_MODEL_BGNBD, bg, 0.15 / 52.0, PN, FEW_W);
+    pred_check(cva_model_dert, CVA_MODEL_PNBD, pn, 0.15 / 52.0, PN, FEW_W);
+    pred_check(cva_model_cond_variance, CVA_MODEL_BGNBD, bg, 39.0, PN, FEW_W);
+    pred_check(cva_model_cond_variance, CVA_MODEL_PNBD, pn, 39.0, PN, FEW_W);
+    /* the conditional distribution: n × PK values */
+    assert_status(cva_model_cond_prob_n(CVA_MODEL_PNBD, pn, 39.0, px_, ptx_, pT_, PN, PK, pref, NULL, NULL),
+                  CVA_OK);
+    assert_status(cva_predict_opts_init_defaults(&o, sizeof o), CVA_OK);
+    for (w = 1; w <= N_CONF; w += 3) {
+        test_exec e;
+        test_exec_init(&e, w, 900u + w);
+        o.executor = &e.ex;
+        memset(pout, 0, sizeof pout);
+        assert_status(cva_model_cond_prob_n(CVA_MODEL_PNBD, pn, 39.0, px_, ptx_, pT_, PN, PK, pout, &o, NULL),
+                      CVA_OK);
+        assert_memory_equal(pout, pref, PN * PK * sizeof *pout);
+        test_exec_destroy(&e);
+    }
+    /* a customer without a purchase: compacted, then the same tasks */
+    px_[5] = ptx_[5] = pT_[5] = (double)NAN;
+    pred_check(cva_model_p_alive, CVA_MODEL_BGNBD, bg, 0.0, PN, ALL_W);
+}
+
+static void clv(void **state)
+{
+    static const double bg[4] = {0.243, 4.414, 0.793, 2.426};
+    static const double bb[4] = {1.2, 0.75, 0.66, 2.78};
+    static const double gg[3] = {6.25, 3.74, 15.44};
+    static double m[PN];
+    static const int32_t steps[3] = {12, 40, 0};
+    cva_clv_opts o;
+    size_t i;
+    int c;
+    unsigned w;
+    (void)state;
+    rng_state = 5;
+    for (i = 0; i < PN; i++)
+        m[i] = 5.0 + 40.0 * urand();
+    for (c = 0; c < 4; c++) {
+        const int bgbb = c == 3;
+        cva_status st_ref, st;
+        if (bgbb)
+            bgbb_rows(PN, px_, ptx_, pT_);
+        else
+            btyd_rows(PN, 1, px_, ptx_, pT_);
+        assert_status(cva_clv_opts_init_defaults(&o, sizeof o), CVA_OK);
+        o.steps = bgbb ? 12 : steps[c];
+        o.step_length = bgbb ? 1.0 : 30.0 / 7.0;
+        st_ref = cva_clv(bgbb ? CVA_MODEL_BGBB : CVA_MODEL_BGNBD, bgbb ? bb : bg, gg, px_, ptx_, pT_, m, PN, &o, pref,
+                         NULL);
+        assert_true(st_ref >= 0);
+        for (w = c == 0 ? 1 : 2; w <= N_CONF; w += c == 0 ? 1 : 3) {
+            test_exec e;
+            test_exec_init(&e, w, 300u + w + 17u * (uint64_t)c);
+            o.executor = &e.ex;
+            st = cva_clv(bgbb ? CVA_MODEL_BGBB : CVA_MODEL_BGNBD, bgbb ? bb : bg, gg, px_, ptx_, pT_, m, PN, &o,
+                         pout, NULL);
+            assert_int_equal(st, st_ref);
+            assert_memory_equal(pout, pref, PN * sizeof *pout);
+            if (w >= 2)
+                assert_int_equal(e.tasks, 3);
+            test_exec_destroy(&e);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ RFM */
+
+static void rfm(void **state)
+{
+    enum { N = 300000 }; /* three assignment tasks of 131072 rows */
+    static double rec[N], frq[N], mon[N];
+    static int32_t r0[N], f0[N], m0[N], r1[N], f1[N], m1[N];
+    cva_rfm_cuts c0[3], c1[3];
+    cva_rfm_opts o;
+    cva_status st0, st1;
+    size_t i;
+    unsigned w;
+    int method;
+    (void)state;
+    rng_state = 99;
+    for (i = 0; i < N; i++) {
+        rec[i] = i % 97 == 5 ? (double)NAN : floor(urand() * 365.0); /* ties, and unscored customers */
+        frq[i] = 1.0 + floor(-log(urand()) * 3.0);
+        mon[i] = floor(urand() * 50000.0) / 100.0;
+    }
+    for (method = 0; method < 2; method++) {
+        assert_status(cva_rfm_opts_init_defaults(&o, sizeof o), CVA_OK);
+        if (method)
+            o.method = CVA_RFM_NTILE;
+        for (i = 0; i < 3; i++) {
+            c0[i].struct_size = sizeof c0[i];
+            c1[i].struct_size = sizeof c1[i];
+        }
+        st0 = cva_rfm_score(rec, frq, mon, N, &o, r0, f0, m0, c0, NULL, 0, NULL);
+        assert_true(st0 >= 0);
+        for (w = 1; w <= N_CONF; w++) {
+            test_exec e;
+            test_exec_init(&e, w, 40u + w);
+            o.executor = &e.ex;
+            memset(r1, 0xff, sizeof r1);
+            st1 = cva_rfm_score(rec, frq, mon, N, &o, r1, f1, m1, c1, NULL, 0, NULL);
+            assert_int_equal(st1, st0);
+            assert_memory_equal(r1, r0, sizeof r0);
+            assert_memory_equal(f1, f0, sizeof f0);
+            assert_memory_equal(m1, m0, sizeof m0);
+            assert_memory_equal(c1, c0, sizeof c0);
+            if (w >= 2)
+                assert_int_equal(e.tasks, 3);
+            test_exec_destroy(&e);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ tiers */
+
+static void tiers(void **state)
+{
+    enum { N = 700000 }; /* buckets in several sort tasks of 2^18 values */
+    static double v[N], s0[N], s1[N];
+    cva_tiers_opts o;
+    double g0, g1, top0[3], top1[3];
+    static const double shares[3] = {0.01, 0.1, 0.2};
+    size_t i;
+    unsigned w;
+    (void)state;
+    rng_state = 123;
+    for (i = 0; i < N; i++) /* money: cents, some losses, many ties */
+        v[i] = floor((urand() < 0.15 ? -50.0 : 400.0) * urand() * urand() * 100.0) / 100.0;
+    assert_status(cva_tiers_opts_init_defaults(&o, sizeof o), CVA_OK);
+    assert_true(cva_value_order(v, N, &o, NULL, s0, NULL) >= 0);
+    assert_true(cva_gini(v, N, &o, &g0, NULL) >= 0);
+    assert_true(cva_top_share(v, N, shares, 3, &o, top0, NULL) >= 0);
+    for (i = 1; i < N; i++)
+        assert_true(s0[i - 1] >= s0[i]);
+    for (w = 1; w <= N_CONF; w++) {
+        test_exec e;
+        test_exec_init(&e, w, 600u + w);
+        o.executor = &e.ex;
+        assert_true(cva_value_order(v, N, &o, NULL, s1, NULL) >= 0);
+        assert_memory_equal(s1, s0, sizeof s0);
+        if (w >= 2)
+            assert_true(e.tasks >= 2);
+        assert_true(cva_gini(v, N, &o, &g1, NULL) >= 0);
+        assert_memory_equal(&g1, &g0, sizeof g0);
+        assert_true(cva_top_share(v, N, shares, 3, &o, top1, NULL) >= 0);
+        assert_memory_equal(top1, top0, sizeof top0);
+        test_exec_destroy(&e);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(fits_btyd),
+        cmocka_unit_test(fits_bgbb),
+        cmocka_unit_test(fits_gg),
+        cmocka_unit_test(predictions),
+        cmocka_unit_test(clv),
+        cmocka_unit_test(rfm),
+        cmocka_unit_test(tiers),
+    };
+    return cmocka_run_group_tests_name("parallel", tests, NULL, NULL);
+}
