@@ -18,8 +18,8 @@
 #include "cva_internal.h"
 #include "txn_internal.h"
 
-/* Smallest cva_txn_opts size ever released (0.1.0: the whole struct). */
-#define TXN_OPTS_MIN_SIZE sizeof(cva_txn_opts)
+/* Smallest cva_txn_opts size accepted: the struct before executor was appended. */
+#define TXN_OPTS_MIN_SIZE CVA_TXN_OPTS_V1_SIZE
 /* cva_txn_summary before obs_end and calibration_end were appended */
 #define TXN_SUMMARY_V1_SIZE offsetof(cva_txn_summary, obs_end)
 
@@ -35,6 +35,7 @@ static const cva_txn_opts txn_defaults = {
     .time_scale = 1.0,
     .calibration_end = CVA_NAN,
     .alloc = NULL,
+    .executor = NULL,
 };
 
 cva_status cva_txn_opts_init_defaults(cva_txn_opts *opts, size_t struct_size)
@@ -168,7 +169,7 @@ cva_status cva_txn_workspace_size(const cva_txn_input *in, const cva_txn_opts *o
     if ((st = get_opts(opts, &o, NULL)) < 0)
         return st;
     make_layout(in, &L);
-    if (!(L.has_ref ? layout_bytes(&L, bytes) : cva__txn_nonref_bound(in, bytes)))
+    if (!(L.has_ref ? layout_bytes(&L, bytes) : cva__txn_nonref_bound(in, cva__workers(o.executor), bytes)))
         return CVA_E_OVERFLOW;
     return CVA_OK;
 }
@@ -302,7 +303,10 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
     make_layout(in, &L);
     {
         size_t need;
-        if (!(L.has_ref ? layout_bytes(&L, &need) : cva__txn_nonref_bound(in, &need)))
+        /* the serial bound: a workspace below the one sized for the executor's
+           workers (but not below this) makes the tasks run with fewer scratch
+           copies, on the calling thread */
+        if (!(L.has_ref ? layout_bytes(&L, &need) : cva__txn_nonref_bound(in, 1, &need)))
             return cva__report(diag, CVA_E_OVERFLOW, 4, 0, -1, 0, "workspace size overflows size_t");
         if (work) {
             if (work_size < need)

@@ -13,6 +13,10 @@
 
 #include "cva_internal.h"
 
+/* cva_txn_opts before `executor` was appended: the smallest size accepted
+   (txn.c, cohort.c). */
+#define CVA_TXN_OPTS_V1_SIZE offsetof(cva_txn_opts, executor)
+
 /* Helpers that the txn_*.c files share (static, so every file inlines them as
    before; the attribute keeps -Wunused-function quiet in a file that does not
    call one, and leaves the inlining heuristics as for a plain static). */
@@ -149,7 +153,7 @@ typedef struct part_in {
 #define PART_OF_(id, bits) ((bits) ? (size_t)(id_hash(id) >> (64 - (bits))) : 0)
 
 /* The partitioned path (txn_part.c) and the referrer path (txn_ref.c). */
-int cva__txn_nonref_bound(const cva_txn_input *in, size_t *bytes);
+int cva__txn_nonref_bound(const cva_txn_input *in, unsigned workers, size_t *bytes);
 cva_status cva__txn_summarize_part(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi, arena *ar,
                                   size_t budget, cva_txn_summary *out, cva_diag *diag, size_t *K_out);
 cva_status cva__txn_summarize_ref(const cva_txn_input *in, const cva_txn_opts *o, const txn_layout *L, arena *ar,

@@ -108,6 +108,15 @@ typedef struct cva_txn_opts {
                                     t <= calibration_end and the holdout outputs cover
                                     (calibration_end, obs_end]. */
     const cva_allocator *alloc; /**< Used only when no workspace is passed. Default NULL: malloc/free. */
+    /* Appended fields: a caller built against the older struct (ending at alloc) passes its
+       smaller struct_size and gets the defaults for these. */
+    const cva_executor *executor; /**< Default NULL: every task on the calling thread. With an executor
+                                       of two or more workers, the partitioned path (no referrer
+                                       array) runs its row passes and its per-partition work as tasks
+                                       on it; the results are the same bits for every executor
+                                       (docs/threads.md). It must stay valid during the call.
+                                       cva_txn_workspace_size() reads its @c workers. The referrer
+                                       path and the bounded sort fallback run on the calling thread. */
 } cva_txn_opts;
 
 /**
