@@ -75,6 +75,7 @@ STRUCT_LADDER_OPTS = 30
 STRUCT_LADDER_INPUT = 31
 STRUCT_LADDER_MIGRATION_INPUT = 32
 STRUCT_LADDER_MIGRATION = 33
+STRUCT_EXECUTOR = 55
 
 # Loyalty ladder (ladder.h): rung/state codes, rule codes, flags
 LADDER_PROSPECT = 200
@@ -323,6 +324,23 @@ class Allocator(ctypes.Structure):
     _struct_id = STRUCT_ALLOCATOR
 
 
+# cva_task_fn and cva_executor::run (common.h). A TaskFn called from Python is a
+# foreign call: ctypes releases the GIL while the library's task runs.
+TaskFn = ctypes.CFUNCTYPE(None, c_void_p, c_size_t, ctypes.c_uint)
+RunFn = ctypes.CFUNCTYPE(c_int, c_void_p, c_size_t, TaskFn, c_void_p)
+
+
+class Executor(ctypes.Structure):
+    """``cva_executor``: the caller's threads run the library's tasks (see
+    :mod:`cva._exec` for the thread-pool executor behind ``threads=``)."""
+    _fields_ = [
+        ("run", RunFn),
+        ("ctx", c_void_p),
+        ("workers", ctypes.c_uint),
+    ]
+    _struct_id = STRUCT_EXECUTOR
+
+
 class TxnInput(ctypes.Structure):
     """``cva_txn_input``: transaction arrays (struct of arrays)."""
     _fields_ = [
@@ -357,6 +375,7 @@ class TxnOpts(ctypes.Structure):
         ("time_scale", c_double),
         ("calibration_end", c_double),
         ("alloc", P(Allocator)),
+        ("executor", P(Executor)),
     ]
     _struct_id = STRUCT_TXN_OPTS
 
@@ -864,7 +883,7 @@ class LadderMigration(ctypes.Structure):
         self.struct_size = ctypes.sizeof(self)
 
 
-STRUCTURES = (Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts, RfmOpts, RfmCuts, RfmRule,
+STRUCTURES = (Diag, Allocator, Executor, TxnInput, TxnOpts, TxnSummary, SimOpts, RfmOpts, RfmCuts, RfmRule,
               RfmSegmentStat, FitOpts, ModelFit, ClvOpts, CohortTable, ClvTerms, WhatifInputs,
               WhatifResult, WhatifModelOpts, WhatifModelResult, ChurnFlagOpts, LadderOpts, LadderInput,
               LadderMigrationInput,
@@ -881,7 +900,7 @@ STRUCT_NAMES = {
     "whatif_model_opts": STRUCT_WHATIF_MODEL_OPTS, "whatif_model_result": STRUCT_WHATIF_MODEL_RESULT,
     "ladder_opts": STRUCT_LADDER_OPTS, "ladder_input": STRUCT_LADDER_INPUT,
     "ladder_migration_input": STRUCT_LADDER_MIGRATION_INPUT,
-    "ladder_migration": STRUCT_LADDER_MIGRATION,
+    "ladder_migration": STRUCT_LADDER_MIGRATION, "executor": STRUCT_EXECUTOR,
 }
 
 # Every exported function: name -> (restype, argtypes). Mirrors lib/cva.sym.
