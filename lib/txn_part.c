@@ -28,30 +28,34 @@
  * log of interleaved ids slow (a hash probe and a scattered write per row,
  * each a cache and TLB miss), so rows are grouped in cache-sized pieces:
  *  a. the validation pass also counts the rows in the window per partition
- *     (P = 2^bits partitions by the top bits of the id hash);
+ *     (P = 2^bits partitions by the top bits of the id hash); a task per row
+ *     chunk (max(4096, n/64) rows: a split fixed by n) counts its rows per
+ *     partition, so that every chunk knows where its rows go;
  *  b. the partitions are processed in groups of consecutive partitions: one
- *     pass over the input scatters the group's rows (stable, write-combined)
- *     as 24-byte {id, t, amount} rows plus optional cost/period columns into
- *     a group buffer; there is one group unless a smaller workspace makes
- *     several passes (each re-reading the input) necessary;
- *  c. per partition (cache-resident): ids to local indices with a small hash
- *     table, the distinct ids sorted, a counting sort of the rows into
- *     records by id (stable, so each customer keeps input order), and one
- *     pass per customer written to the output rows of this partition;
+ *     pass over the input (a task per row chunk) scatters the group's rows
+ *     (stable: chunk by chunk, in input order, write-combined) as 24-byte
+ *     {id, t, amount} rows plus optional cost/period columns into a group
+ *     buffer; there is one group unless a smaller workspace makes several
+ *     passes (each re-reading the input) necessary;
+ *  c. per partition (a task each, cache-resident): ids to local indices with
+ *     a small hash table, the distinct ids sorted, a rank per row; the
+ *     customers are then counted (and checked against the capacity before
+ *     anything is written); per partition again (a task each): a counting
+ *     sort of the rows into records by id (stable, so each customer keeps
+ *     input order), and one pass per customer written to the output rows of
+ *     this partition;
  *  d. the outputs, sorted by id within each partition, are put in global id
  *     order: a heap merge of the partitions gives the permutation, applied to
  *     each requested array.
+ * The tasks run on cva_txn_opts::executor when there is one (scratch per
+ * worker); where the work splits depends only on the input and each
+ * customer's sums stay in one task, so the bits are the same for any executor.
  * When the per-partition buffers would not fit the workspace bound (one huge
  * partition: a customer with a large share of the rows, or adversarial ids),
  * a bounded fallback radix-sorts (id, row) pairs and reads rows by index.
  * Outputs are written only once nothing can fail (all memory is taken first).
- * With out->capacity below the rows in the window the number of customers is
- * not known to fit beforehand: when capacity rows of every requested output
- * fit in the temp area (several rows per customer), step c writes into those
- * staging rows and step d gathers them into the outputs only after the count
- * is checked (one run); otherwise a counting run hashes every partition first
- * and the writing run reuses its local indices (two reads of the group
- * buffer: measured 0.15 s more for 5e7 rows).
+ * With several groups and out->capacity below the rows in the window, a
+ * counting run (steps a-c without the emission) precedes the writing run.
  */
 typedef struct prow {
     int64_t id;
