@@ -143,6 +143,23 @@ TXN_SHARED_ unsigned part_bits(size_t n)
     return bits;
 }
 
+/* Rows per task of the row passes (validation, per-chunk partition counts, scatter):
+   a function of the row count only, so the split and therefore every result
+   is the same whatever the executor. At most PART_CHUNKS_MAX chunks. */
+#define PART_CHUNK_MIN 4096u
+#define PART_CHUNKS_MAX 64u
+
+TXN_SHARED_ size_t row_chunk(size_t n)
+{
+    size_t c = (n + PART_CHUNKS_MAX - 1) / PART_CHUNKS_MAX;
+    return c < PART_CHUNK_MIN ? PART_CHUNK_MIN : c;
+}
+
+TXN_SHARED_ size_t row_chunks(size_t n)
+{
+    return n ? (n + row_chunk(n) - 1) / row_chunk(n) : 1;
+}
+
 typedef struct part_in {
     const size_t *cnt; /* rows in the window per partition */
     unsigned bits;

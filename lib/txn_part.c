@@ -70,23 +70,6 @@ static inline int in_window(const cva_txn_input *in, size_t i, const cva_txn_opt
            t >= o->obs_start && t <= obs_end;
 }
 
-/* Rows per task of the two row passes (per-chunk partition counts, scatter):
-   a function of the row count only, so the split and therefore every result
-   is the same whatever the executor. At most PART_CHUNKS_MAX chunks. */
-#define PART_CHUNK_MIN 4096u
-#define PART_CHUNKS_MAX 64u
-
-static size_t row_chunk(size_t n)
-{
-    size_t c = (n + PART_CHUNKS_MAX - 1) / PART_CHUNKS_MAX;
-    return c < PART_CHUNK_MIN ? PART_CHUNK_MIN : c;
-}
-
-static size_t row_chunks(size_t n)
-{
-    return n ? (n + row_chunk(n) - 1) / row_chunk(n) : 1;
-}
-
 /* Offsets of the parts of the fast path inside one block: the parts shared by
    all tasks, then `workers` copies (wstride bytes apart, from work0) of the
    scratch one task uses at a time, indexed by the worker running it. */
@@ -207,29 +190,70 @@ static void heap_down(hnode *h, size_t hn, size_t i)
     h[i] = v;
 }
 
-#define PERMUTE_(field, type)                                        \
-    do {                                                             \
-        if (dst->field && src == dst) {                              \
-            type *tt_ = (type *)temp;                                \
-            for (k = 0; k < K; k++)                                  \
-                tt_[k] = dst->field[perm[k]];                        \
-            memcpy(dst->field, tt_, K * sizeof(type));               \
-        } else if (dst->field) {                                     \
-            for (k = 0; k < K; k++)                                  \
-                dst->field[k] = src->field[perm[k]];                 \
-        }                                                            \
-    } while (0)
+/* One output array put in the order of perm, in place through temp: a
+   section of gather tasks (perm[k] -> temp[k]), then one of copies back, each
+   over a chunk of rows fixed by K. Copies go through memcpy (the bits, whatever
+   the element type). */
+typedef struct perm_job {
+    unsigned char *a;
+    size_t esz;
+    const uint32_t *perm;
+    unsigned char *temp;
+    size_t K, chunk;
+} perm_job;
 
-/* Rows sorted by id within each partition run [kbase[p], kbase[p+1]) of src ->
-   global id order in dst (src == dst: in place through temp, K elements). */
-static void merge_runs(const cva_txn_summary *src, cva_txn_summary *dst, const size_t *kbase, size_t P, size_t K,
-                       uint32_t *perm, void *temp)
+static void gather_task(void *arg, size_t j, unsigned w)
+{
+    const perm_job *pj = (const perm_job *)arg;
+    const size_t k0 = j * pj->chunk, k1 = pj->K - k0 < pj->chunk ? pj->K : k0 + pj->chunk;
+    size_t k;
+    (void)w;
+    if (pj->esz == 8) {
+        for (k = k0; k < k1; k++)
+            memcpy(pj->temp + 8 * k, pj->a + 8 * (size_t)pj->perm[k], 8);
+    } else {
+        for (k = k0; k < k1; k++)
+            memcpy(pj->temp + 4 * k, pj->a + 4 * (size_t)pj->perm[k], 4);
+    }
+}
+
+static void copy_back_task(void *arg, size_t j, unsigned w)
+{
+    const perm_job *pj = (const perm_job *)arg;
+    const size_t k0 = j * pj->chunk, k1 = pj->K - k0 < pj->chunk ? pj->K : k0 + pj->chunk;
+    (void)w;
+    memcpy(pj->a + pj->esz * k0, pj->temp + pj->esz * k0, (k1 - k0) * pj->esz);
+}
+
+static void permute_array(void *a, size_t esz, const uint32_t *perm, void *temp, size_t K,
+                          const cva_executor *ex)
+{
+    perm_job pj;
+    size_t n_tasks;
+    if (!a)
+        return;
+    pj.a = (unsigned char *)a;
+    pj.esz = esz;
+    pj.perm = perm;
+    pj.temp = (unsigned char *)temp;
+    pj.K = K;
+    pj.chunk = (K + 63) / 64 < 16384 ? 16384 : (K + 63) / 64;
+    n_tasks = (K + pj.chunk - 1) / pj.chunk;
+    cva__parallel_for(ex, n_tasks, gather_task, &pj);
+    cva__parallel_for(ex, n_tasks, copy_back_task, &pj);
+}
+
+/* Rows sorted by id within each partition run [kbase[p], kbase[p+1]) of out ->
+   global id order, in place (through temp, K elements): a heap merge of the
+   runs gives the permutation, applied to every requested array. */
+static void merge_runs(cva_txn_summary *out, const size_t *kbase, size_t P, size_t K, uint32_t *perm, void *temp,
+                       const cva_executor *ex)
 {
     hnode h[(size_t)1 << PART_MAX_BITS];
     size_t hn = 0, p, k, i;
     for (p = 0; p < P; p++)
         if (kbase[p + 1] > kbase[p]) {
-            h[hn].key = id_order_key(src->customer_id[kbase[p]]);
+            h[hn].key = id_order_key(out->customer_id[kbase[p]]);
             h[hn].cur = (uint32_t)kbase[p];
             h[hn].end = (uint32_t)kbase[p + 1];
             hn++;
@@ -241,32 +265,28 @@ static void merge_runs(const cva_txn_summary *src, cva_txn_summary *dst, const s
         if (h[0].cur == h[0].end)
             h[0] = h[--hn];
         else
-            h[0].key = id_order_key(src->customer_id[h[0].cur]);
+            h[0].key = id_order_key(out->customer_id[h[0].cur]);
         if (hn)
             heap_down(h, hn, 0);
     }
-    PERMUTE_(customer_id, int64_t);
-    PERMUTE_(n_txn, uint32_t);
-    PERMUTE_(n_occ, uint32_t);
-    PERMUTE_(n_refund, uint32_t);
-    PERMUTE_(first_t, double);
-    PERMUTE_(last_t, double);
-    PERMUTE_(total_amount, double);
-    PERMUTE_(total_cost, double);
-    PERMUTE_(refund_amount, double);
-    PERMUTE_(frequency, double);
-    PERMUTE_(recency, double);
-    PERMUTE_(T, double);
-    PERMUTE_(monetary_value, double);
-    PERMUTE_(days_since_last, double);
-    PERMUTE_(frequency_holdout, double);
-    PERMUTE_(monetary_value_holdout, double);
+    permute_array(out->customer_id, 8, perm, temp, K, ex);
+    permute_array(out->n_txn, 4, perm, temp, K, ex);
+    permute_array(out->n_occ, 4, perm, temp, K, ex);
+    permute_array(out->n_refund, 4, perm, temp, K, ex);
+    permute_array(out->first_t, 8, perm, temp, K, ex);
+    permute_array(out->last_t, 8, perm, temp, K, ex);
+    permute_array(out->total_amount, 8, perm, temp, K, ex);
+    permute_array(out->total_cost, 8, perm, temp, K, ex);
+    permute_array(out->refund_amount, 8, perm, temp, K, ex);
+    permute_array(out->frequency, 8, perm, temp, K, ex);
+    permute_array(out->recency, 8, perm, temp, K, ex);
+    permute_array(out->T, 8, perm, temp, K, ex);
+    permute_array(out->monetary_value, 8, perm, temp, K, ex);
+    permute_array(out->days_since_last, 8, perm, temp, K, ex);
+    permute_array(out->frequency_holdout, 8, perm, temp, K, ex);
+    permute_array(out->monetary_value_holdout, 8, perm, temp, K, ex);
     /* duration_holdout is the same in every row */
-    if (dst->duration_holdout && src != dst)
-        for (k = 0; k < K; k++)
-            dst->duration_holdout[k] = src->duration_holdout[0];
 }
-#undef PERMUTE_
 
 /* Copy PART_WC_ROWS rows (192 bytes, 16-byte aligned destination) to the
    group buffer; streaming stores skip reading the destination lines first. */
@@ -570,7 +590,7 @@ static size_t run_fast(part_run *r, const cva_executor *ex, const size_t *gstart
     }
     kbase[pi->P] = K;
     if (!count_only && K > 0)
-        merge_runs(r->out, r->out, kbase, pi->P, K, PART_PTR_(r, lix, uint32_t), r->blk + r->f->temp);
+        merge_runs(r->out, kbase, pi->P, K, PART_PTR_(r, lix, uint32_t), r->blk + r->f->temp, ex);
     return K;
 }
 

@@ -111,12 +111,14 @@ typedef struct cva_txn_opts {
     /* Appended fields: a caller built against the older struct (ending at alloc) passes its
        smaller struct_size and gets the defaults for these. */
     const cva_executor *executor; /**< Default NULL: every task on the calling thread. With an executor
-                                       of two or more workers, the partitioned path (no referrer
-                                       array) runs its row passes and its per-partition work as tasks
-                                       on it; the results are the same bits for every executor
+                                       of two or more workers, the validation of the rows runs in row
+                                       chunks on it, and the partitioned path (no referrer array) its
+                                       row passes, its per-partition work and the final reordering;
+                                       the results are the same bits for every executor
                                        (docs/threads.md). It must stay valid during the call.
-                                       cva_txn_workspace_size() reads its @c workers. The referrer
-                                       path and the bounded sort fallback run on the calling thread. */
+                                       cva_txn_workspace_size() reads its @c workers. The rest of the
+                                       referrer path and the bounded sort fallback run on the calling
+                                       thread. */
 } cva_txn_opts;
 
 /**
@@ -282,8 +284,10 @@ CVA_API CVA_NODISCARD cva_status cva_txn_workspace_size(const cva_txn_input *in,
  *       counting run first).
  * @note Threads: with cva_txn_opts::executor (two or more workers) the
  *       partitioned path runs as tasks on the caller's threads: the rows in
- *       chunks of max(4096, n/64) rows (a count per hash partition, then a
- *       stable scatter), then one task per partition (hashing, then emission).
+ *       chunks of max(4096, n/64) rows (validation, a count per hash
+ *       partition, then a stable scatter), then one task per partition
+ *       (hashing, then emission), then the reordering of each output array
+ *       in chunks of customers.
  *       Where the work splits depends only on the input and every sum stays
  *       within one customer, so the results are the same bits for every
  *       executor, every number of workers and every order of the tasks
