@@ -238,7 +238,10 @@ class TestVersionAndSizes(unittest.TestCase):
         self.assertEqual(cva.sizeof(cva.STRUCT_DIAG), 4 * 4 + 8 + 8 + 8)
         self.assertEqual(cva.sizeof(cva.STRUCT_ALLOCATOR), 3 * 8)
         self.assertEqual(cva.sizeof(cva.STRUCT_TXN_INPUT), 4 + 4 + 8 + 6 * 8)
-        self.assertEqual(cva.sizeof(cva.STRUCT_TXN_OPTS), 4 * 4 + 6 * 8 + 8)
+        # six doubles, then the allocator and executor pointers
+        self.assertEqual(cva.sizeof(cva.STRUCT_TXN_OPTS), 4 * 4 + 6 * 8 + 8 + 8)
+        # run, ctx, workers (4 bytes, padded to 8)
+        self.assertEqual(cva.sizeof(_lib.STRUCT_EXECUTOR), 8 + 8 + 8)
         # 21 array pointers, then the two reported ends (obs_end, calibration_end)
         self.assertEqual(cva.sizeof(cva.STRUCT_TXN_SUMMARY), 4 + 4 + 8 + 8 + 21 * 8 + 2 * 8)
         self.assertEqual(cva.sizeof(cva.STRUCT_SIM_OPTS), 4 + 4 + 8 + 8 + 11 * 8)
