@@ -870,8 +870,11 @@ int main(int argc, char **argv)
     memset(&c, 0, sizeof c);
     generate_cached(&c, rows, seed, cache);
     alloc_outputs(&c);
-    if (scaling) /* only the thread scaling */
-        return run_scaling(&c, scaling, prm.iters);
+    if (scaling) { /* only the thread scaling */
+        int rc = run_scaling(&c, scaling, prm.iters);
+        free_ctx(&c);
+        return rc;
+    }
 
     {
         cva_txn_input in = make_input(&c);
