@@ -4,7 +4,7 @@
  *
  *   cva-bench [--iters N] [--rows N] [--case NAME[,NAME...]] [--pandas] [--seed S]
  *             [--min-time S] [--max-time S] [--python PATH] [--pandas-script PATH]
- *             [--pandas-repeat N] [--no-mem] [--list]
+ *             [--pandas-repeat N] [--no-mem] [--list] [--scaling T]
  *
  * Input: a deterministic synthetic transaction log from cva_sim_transactions()
  * (fixed seed, ~50 transactions per customer), put into time order with a
@@ -32,6 +32,7 @@
 #include "cva_bench.h"
 #include "bench_list.h"
 #include "naive.h"
+#include "executor.h"
 
 #ifndef CVA_BENCH_PYTHON
 #define CVA_BENCH_PYTHON "/usr/bin/python3"
@@ -549,6 +550,8 @@ static void usage(FILE *f)
             "                 [--seed S] [--min-time S] [--max-time S] [--python PATH]\n"
             "                 [--pandas-script PATH] [--pandas-repeat N] [--no-mem] [--list]\n"
             "                 [--cache FILE]   (keep the generated arrays in FILE for later runs)\n"
+            "                 [--scaling T]    (only: summaries with a workspace on 1 and T threads,\n"
+            "                                   alternating, --iters samples each; one 'scaling' line)\n"
             "cases:\n");
     for (i = 0; i < N_ENTRIES; i++)
         fprintf(f, "  %-16s %s\n", bench_entries[i].name, bench_entries[i].descr);
@@ -619,6 +622,141 @@ static void generate_cached(bench_ctx *c, size_t rows, uint64_t seed, const char
     }
 }
 
+static double min_of(const double *v, unsigned n)
+{
+    double m = v[0];
+    unsigned i;
+    for (i = 1; i < n; i++)
+        if (v[i] < m)
+            m = v[i];
+    return m;
+}
+
+/* median of n values (the lower middle one for even n: a sample that ran) */
+static double median_of(const double *v, unsigned n)
+{
+    unsigned i, j;
+    for (i = 0; i < n; i++) {
+        unsigned below = 0, same = 0;
+        for (j = 0; j < n; j++) {
+            below += v[j] < v[i];
+            same += v[j] == v[i];
+        }
+        if (2 * below < n && 2 * (below + same) >= n)
+            return v[i];
+    }
+    return v[0];
+}
+
+/* 1-minute load average (Linux /proc/loadavg), NaN when unknown */
+static double load_avg1(void)
+{
+    double l = (double)NAN;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1)
+            l = (double)NAN;
+        fclose(f);
+    }
+    return l;
+}
+
+/* --scaling T: cva_txn_summarize with a caller workspace (sized for T workers,
+   allocated and touched once) on 1 thread and on T threads (the CLI's pthreads
+   pool, tools/executor.c), alternating the two so that both see the same
+   load; the outputs of the two must be the same bits. One line:
+   scaling n=.. customers=.. threads=T t1=MEDIAN tT=MEDIAN t1_min=.. tT_min=..
+   speedup=t1/tT speedup_min=.. ns_per_row_1=.. ns_per_row_per_core_T=.. (tT * T / n)
+   cpu_T=.. (process CPU seconds of the T-thread median sample, all threads) load1=.. */
+static int run_scaling(bench_ctx *c, unsigned threads, unsigned iters)
+{
+    cva_txn_input in = make_input(c);
+    cva_txn_opts o;
+    cli_err err;
+    char tv[16];
+    double *t1 = (double *)xmalloc(iters * sizeof(double)), *tT = (double *)xmalloc(iters * sizeof(double));
+    double *cT = (double *)xmalloc(iters * sizeof(double)), load[1] = {(double)NAN};
+    size_t ws, K1 = 0, k;
+    int64_t *id1;
+    double *f1, *m1, m_t1, m_tT, cpu_at = (double)NAN;
+    unsigned it;
+    void *work;
+    memset(&err, 0, sizeof err);
+    snprintf(tv, sizeof tv, "%u", threads);
+    if (cli_threads_set(tv, &err) != 0) {
+        fprintf(stderr, "cva-bench: %s\n", err.msg);
+        return 1;
+    }
+    cva_txn_opts_init_defaults(&o, sizeof o);
+    o.executor = cli_executor();
+    if (cva_txn_workspace_size(&in, &o, &ws) < 0)
+        return 1;
+    work = xmalloc(ws);
+    memset(work, 0, ws);
+    id1 = (int64_t *)xmalloc(c->sum.capacity * sizeof(int64_t));
+    f1 = (double *)xmalloc(c->sum.capacity * sizeof(double));
+    m1 = (double *)xmalloc(c->sum.capacity * sizeof(double));
+    for (it = 0; it <= iters; it++) { /* sample 0: warm-up of both */
+        int side;
+        for (side = 0; side < 2; side++) {
+            double w0, c0, dt;
+            struct rusage ru;
+            cva_status st;
+            o.executor = side ? cli_executor() : NULL;
+            getrusage(RUSAGE_SELF, &ru);
+            c0 = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_sec +
+                 1e-6 * (double)ru.ru_stime.tv_usec;
+            w0 = cva_bench_now();
+            st = cva_txn_summarize(&in, &o, &c->sum, work, ws, NULL);
+            dt = cva_bench_now() - w0;
+            getrusage(RUSAGE_SELF, &ru);
+            if (st < 0) {
+                fprintf(stderr, "cva-bench: cva_txn_summarize: %s\n", cva_strerror(st));
+                return 1;
+            }
+            if (side == 0) {
+                K1 = c->sum.n_customers;
+                memcpy(id1, c->sum.customer_id, K1 * sizeof(int64_t));
+                memcpy(f1, c->sum.frequency, K1 * sizeof(double));
+                memcpy(m1, c->sum.monetary_value, K1 * sizeof(double));
+            } else if (c->sum.n_customers != K1 || memcmp(id1, c->sum.customer_id, K1 * sizeof(int64_t)) ||
+                       memcmp(f1, c->sum.frequency, K1 * sizeof(double)) ||
+                       memcmp(m1, c->sum.monetary_value, K1 * sizeof(double))) {
+                fprintf(stderr, "cva-bench: %u threads give other bits than 1\n", threads);
+                return 1;
+            }
+            if (it == 0)
+                continue;
+            if (side) {
+                tT[it - 1] = dt;
+                cT[it - 1] = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+                             (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec - c0;
+            } else {
+                t1[it - 1] = dt;
+            }
+        }
+    }
+    m_tT = median_of(tT, iters);
+    for (k = 0; k < iters; k++)
+        if (tT[k] == m_tT)
+            cpu_at = cT[k];
+    m_t1 = median_of(t1, iters);
+    load[0] = load_avg1();
+    printf("scaling n=%zu customers=%zu threads=%u t1=%.4f tT=%.4f t1_min=%.4f tT_min=%.4f speedup=%.3f "
+           "speedup_min=%.3f ns_per_row_1=%.2f ns_per_row_per_core_T=%.2f cpu_T=%.3f workspace=%zu load1=%.2f\n",
+           c->n, K1, threads, m_t1, m_tT, min_of(t1, iters), min_of(tT, iters), m_t1 / m_tT,
+           min_of(t1, iters) / min_of(tT, iters), 1e9 * m_t1 / (double)c->n,
+           1e9 * m_tT * (double)threads / (double)c->n, cpu_at, ws, load[0]);
+    free(work);
+    free(id1);
+    free(f1);
+    free(m1);
+    free(t1);
+    free(tT);
+    free(cT);
+    return 0;
+}
+
 /* Release everything generate() and alloc_outputs() took (keeps leak checkers quiet). */
 static void free_ctx(bench_ctx *c)
 {
@@ -665,6 +803,7 @@ int main(int argc, char **argv)
     const char *cases = NULL, *python = CVA_BENCH_PYTHON, *cache = NULL;
     const char *script = CVA_BENCH_SRCDIR "/pandas_summary.py";
     int do_pandas = 0, do_mem = 1, failed = 0, a;
+    unsigned scaling = 0;
     unsigned pandas_repeat = 1;
     double t_sum_alloc = (double)NAN, t_cohorts = (double)NAN, t_sum_work = (double)NAN, t_coh_work = (double)NAN;
     double t_read = (double)NAN, t_naive = (double)NAN, t_pandas = (double)NAN, t_plain = (double)NAN, pandas_sum_freq = (double)NAN;
@@ -695,6 +834,8 @@ int main(int argc, char **argv)
         a++;
         if (!strcmp(arg, "--iters"))
             prm.iters = (unsigned)strtoul(val, NULL, 10);
+        else if (!strcmp(arg, "--scaling"))
+            scaling = (unsigned)strtoul(val, NULL, 10);
         else if (!strcmp(arg, "--rows"))
             rows = (size_t)strtod(val, NULL);
         else if (!strcmp(arg, "--case"))
@@ -729,6 +870,11 @@ int main(int argc, char **argv)
     memset(&c, 0, sizeof c);
     generate_cached(&c, rows, seed, cache);
     alloc_outputs(&c);
+    if (scaling) { /* only the thread scaling */
+        int rc = run_scaling(&c, scaling, prm.iters);
+        free_ctx(&c);
+        return rc;
+    }
 
     {
         cva_txn_input in = make_input(&c);

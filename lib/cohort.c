@@ -490,7 +490,8 @@ cva_status cva_txn_cohorts(const cva_txn_input *in, const cva_txn_opts *opts, cv
     if (!ws_bytes(in->n, &need)) /* before reading a row: arrays this long cannot exist */
         return cva__report(diag, CVA_E_OVERFLOW, 1, 0, -1, 0, "in->n: the workspace size does not fit in size_t");
     cva_txn_opts_init_defaults(&o, sizeof o);
-    if (opts && cva__copy_sized(&o, sizeof o, opts, sizeof(cva_txn_opts)) != CVA_OK)
+    /* any cva_txn_opts size from the one before `executor` was appended (ignored here) */
+    if (opts && cva__copy_sized(&o, sizeof o, opts, offsetof(cva_txn_opts, executor)) != CVA_OK)
         return cva__report(diag, CVA_E_ABI_MISMATCH, 2, 0, -1, 0, "unsupported cva_txn_opts size");
     if ((st = check_opts(&o, diag)) != CVA_OK)
         return st;

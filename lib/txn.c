@@ -18,8 +18,8 @@
 #include "cva_internal.h"
 #include "txn_internal.h"
 
-/* Smallest cva_txn_opts size ever released (0.1.0: the whole struct). */
-#define TXN_OPTS_MIN_SIZE sizeof(cva_txn_opts)
+/* Smallest cva_txn_opts size accepted: the struct before executor was appended. */
+#define TXN_OPTS_MIN_SIZE CVA_TXN_OPTS_V1_SIZE
 /* cva_txn_summary before obs_end and calibration_end were appended */
 #define TXN_SUMMARY_V1_SIZE offsetof(cva_txn_summary, obs_end)
 
@@ -35,6 +35,7 @@ static const cva_txn_opts txn_defaults = {
     .time_scale = 1.0,
     .calibration_end = CVA_NAN,
     .alloc = NULL,
+    .executor = NULL,
 };
 
 cva_status cva_txn_opts_init_defaults(cva_txn_opts *opts, size_t struct_size)
@@ -168,7 +169,7 @@ cva_status cva_txn_workspace_size(const cva_txn_input *in, const cva_txn_opts *o
     if ((st = get_opts(opts, &o, NULL)) < 0)
         return st;
     make_layout(in, &L);
-    if (!(L.has_ref ? layout_bytes(&L, bytes) : cva__txn_nonref_bound(in, bytes)))
+    if (!(L.has_ref ? layout_bytes(&L, bytes) : cva__txn_nonref_bound(in, cva__workers(o.executor), bytes)))
         return CVA_E_OVERFLOW;
     return CVA_OK;
 }
@@ -179,6 +180,97 @@ static void arena_release(arena *a)
     for (i = 0; i < a->n_parts; i++)
         cva__free(a->alloc, a->parts[i]);
     a->n_parts = 0;
+}
+
+/* Validation of the rows, a task per row chunk: the largest valid time at or
+   after obs_start, the first row with a non-finite value (when not skipping
+   them; the chunk stops there) or the number of them, whether a value is
+   beyond the bound below which no sum overflows, and, without referrers, the
+   rows in the window per partition (into this chunk's counts, or into cnt
+   when there is one chunk). Each task writes only its own slots. */
+typedef struct val_job {
+    const cva_txn_input *in;
+    const cva_txn_opts *o;
+    double lim, lim_t;
+    int hist, fast, end_given, skip_invalid;
+    unsigned bits;
+    size_t P, chunk;
+    uint32_t *ccnt; /* row_chunks(n) x P, or NULL: cnt */
+    size_t *cnt;
+    double tmax[PART_CHUNKS_MAX];
+    size_t n_invalid[PART_CHUNKS_MAX], first_bad[PART_CHUNKS_MAX];
+    int huge[PART_CHUNKS_MAX];
+} val_job;
+
+static void validate_task(void *arg, size_t c, unsigned w)
+{
+    val_job *v = (val_job *)arg;
+    const cva_txn_input *in = v->in;
+    const cva_txn_opts *o = v->o;
+    const size_t i0 = c * v->chunk, i1 = in->n - i0 < v->chunk ? in->n : i0 + v->chunk;
+    const double lim = v->lim, lim_t = v->lim_t;
+    const unsigned bits = v->bits;
+    double tmax = -CVA_INF;
+    size_t i, n_invalid = 0, bad = SIZE_MAX;
+    int huge = 0;
+    (void)w;
+    if (v->ccnt)
+        memset(v->ccnt + c * v->P, 0, v->P * sizeof(uint32_t));
+#define COUNT_(id)                                                        \
+    do {                                                                  \
+        if (v->ccnt)                                                      \
+            v->ccnt[c * v->P + PART_OF_((id), bits)]++;                   \
+        else                                                              \
+            v->cnt[PART_OF_((id), bits)]++;                               \
+    } while (0)
+    if (v->fast) {
+        /* the default case: every finite row is in the window */
+        const int64_t *id = in->customer_id;
+        const double *tt = in->t, *aa = in->amount;
+        for (i = i0; i < i1; i++) {
+            double t = tt[i];
+            if (!(fabs(t) <= lim_t) || !(fabs(aa[i]) <= lim)) {
+                if (!isfinite(t) || !isfinite(aa[i])) {
+                    if (!v->skip_invalid) {
+                        bad = i;
+                        break;
+                    }
+                    n_invalid++;
+                    continue;
+                }
+                huge = 1;
+            }
+            if (t > tmax)
+                tmax = t;
+            COUNT_(id[i]);
+        }
+    } else {
+        for (i = i0; i < i1; i++) {
+            double t = in->t[i], a = in->amount[i];
+            int isbad = !isfinite(t) || !isfinite(a) || (in->cost && !isfinite(in->cost[i]));
+            if (!isbad && (!(fabs(t) <= lim_t) || !(fabs(a) <= lim) || (in->cost && !(fabs(in->cost[i]) <= lim))))
+                huge = 1;
+            if (isbad) {
+                if (!v->skip_invalid) {
+                    bad = i;
+                    break;
+                }
+                n_invalid++;
+                continue;
+            }
+            if (t >= o->obs_start) {
+                if (t > tmax)
+                    tmax = t;
+                if (v->hist && (!v->end_given || t <= o->obs_end))
+                    COUNT_(in->customer_id[i]);
+            }
+        }
+    }
+#undef COUNT_
+    v->tmax[c] = tmax;
+    v->n_invalid[c] = n_invalid;
+    v->first_bad[c] = bad;
+    v->huge[c] = huge;
 }
 
 /* Internal status of summarize(): values large enough that a sum may overflow
@@ -243,50 +335,65 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
         const double lim = checked ? DBL_MAX : DBL_MAX / (4.0 * ((double)n + 1.0));
         const double lim_t = checked ? DBL_MAX : lim * (o.time_scale < 1.0 ? o.time_scale : 1.0);
         int huge = !checked && (fabs(o.obs_end) > lim_t || fabs(o.calibration_end) > lim_t);
-        if (hist && !in->cost && !end_given && isinf(o.obs_start)) {
-            /* the default case: every finite row is in the window */
-            const int64_t *id = in->customer_id;
-            const double *tt = in->t, *aa = in->amount;
-            for (i = 0; i < n; i++) {
-                double t = tt[i];
-                if (!(fabs(t) <= lim_t) || !(fabs(aa[i]) <= lim)) {
-                    if (!isfinite(t) || !isfinite(aa[i])) {
-                        if (!skip_invalid)
-                            return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0,
-                                               !isfinite(t) ? "time is NaN or infinite"
-                                                            : "amount is NaN or infinite");
-                        n_invalid++;
-                        continue;
-                    }
-                    huge = 1;
-                }
-                if (t > tmax)
-                    tmax = t;
-                cnt[PART_OF_(id[i], bits)]++;
+        val_job vj;
+        size_t j, bad = SIZE_MAX, nch = 1;
+        void *scratch = NULL;
+        int own = 0;
+        memset(&vj, 0, sizeof vj);
+        vj.in = in;
+        vj.o = &o;
+        vj.lim = lim;
+        vj.lim_t = lim_t;
+        vj.hist = hist;
+        vj.fast = hist && !in->cost && !end_given && isinf(o.obs_start);
+        vj.end_given = end_given;
+        vj.skip_invalid = skip_invalid;
+        vj.bits = bits;
+        vj.P = P;
+        vj.chunk = n ? n : 1;
+        vj.cnt = cnt;
+        if (cva__workers(o.executor) > 1 && row_chunks(n) > 1) {
+            /* row chunks on the executor, counts per (chunk, partition): in the
+               caller's workspace (scratch until step 2) or allocated; without
+               that memory, one chunk on the calling thread (the same results:
+               counts, the first row that is not valid and the largest time
+               taken in row order do not depend on the split) */
+            size_t bytes = row_chunks(n) * P * sizeof(uint32_t);
+            if (work && work_size >= bytes) {
+                scratch = work;
+            } else if (!work) {
+                scratch = cva__alloc(o.alloc, bytes);
+                own = 1;
             }
-        } else {
-            for (i = 0; i < n; i++) {
-                double t = in->t[i], a = in->amount[i];
-                int bad = !isfinite(t) || !isfinite(a) || (in->cost && !isfinite(in->cost[i]));
-                if (!bad && (!(fabs(t) <= lim_t) || !(fabs(a) <= lim) || (in->cost && !(fabs(in->cost[i]) <= lim))))
-                    huge = 1;
-                if (bad) {
-                    if (!skip_invalid) {
-                        const char *what = !isfinite(t) ? "time is NaN or infinite"
-                                           : !isfinite(a) ? "amount is NaN or infinite"
-                                                          : "cost is NaN or infinite";
-                        return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0, what);
-                    }
-                    n_invalid++;
-                    continue;
-                }
-                if (t >= o.obs_start) {
-                    if (t > tmax)
-                        tmax = t;
-                    if (hist && (!end_given || t <= o.obs_end))
-                        cnt[PART_OF_(in->customer_id[i], bits)]++;
-                }
+            if (scratch) {
+                nch = row_chunks(n);
+                vj.chunk = row_chunk(n);
+                vj.ccnt = (uint32_t *)scratch;
             }
+        }
+        cva__parallel_for(nch > 1 ? o.executor : NULL, nch, validate_task, &vj);
+        for (j = 0; j < nch; j++) {
+            if (vj.first_bad[j] != SIZE_MAX && bad == SIZE_MAX)
+                bad = vj.first_bad[j];
+            n_invalid += vj.n_invalid[j];
+            huge |= vj.huge[j];
+            if (vj.tmax[j] > tmax) /* in row order: the first of equal maxima, as one pass */
+                tmax = vj.tmax[j];
+        }
+        if (vj.ccnt) {
+            size_t q;
+            for (j = 0; j < nch; j++)
+                for (q = 0; q < P; q++)
+                    cnt[q] += vj.ccnt[j * P + q];
+        }
+        if (own)
+            cva__free(o.alloc, scratch);
+        if (bad != SIZE_MAX) {
+            const double t = in->t[bad], a = in->amount[bad];
+            return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)bad, 0,
+                               !isfinite(t)   ? "time is NaN or infinite"
+                               : !isfinite(a) ? "amount is NaN or infinite"
+                                              : "cost is NaN or infinite");
         }
         obs_end = isnan(o.obs_end) ? tmax : o.obs_end;
         if (huge)
@@ -302,7 +409,10 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
     make_layout(in, &L);
     {
         size_t need;
-        if (!(L.has_ref ? layout_bytes(&L, &need) : cva__txn_nonref_bound(in, &need)))
+        /* the serial bound: a workspace below the one sized for the executor's
+           workers (but not below this) makes the tasks run with fewer scratch
+           copies, on the calling thread */
+        if (!(L.has_ref ? layout_bytes(&L, &need) : cva__txn_nonref_bound(in, 1, &need)))
             return cva__report(diag, CVA_E_OVERFLOW, 4, 0, -1, 0, "workspace size overflows size_t");
         if (work) {
             if (work_size < need)

@@ -13,6 +13,10 @@
 
 #include "cva_internal.h"
 
+/* cva_txn_opts before `executor` was appended: the smallest size accepted
+   (txn.c, cohort.c). */
+#define CVA_TXN_OPTS_V1_SIZE offsetof(cva_txn_opts, executor)
+
 /* Helpers that the txn_*.c files share (static, so every file inlines them as
    before; the attribute keeps -Wunused-function quiet in a file that does not
    call one, and leaves the inlining heuristics as for a plain static). */
@@ -139,6 +143,23 @@ TXN_SHARED_ unsigned part_bits(size_t n)
     return bits;
 }
 
+/* Rows per task of the row passes (validation, per-chunk partition counts, scatter):
+   a function of the row count only, so the split and therefore every result
+   is the same whatever the executor. At most PART_CHUNKS_MAX chunks. */
+#define PART_CHUNK_MIN 4096u
+#define PART_CHUNKS_MAX 64u
+
+TXN_SHARED_ size_t row_chunk(size_t n)
+{
+    size_t c = (n + PART_CHUNKS_MAX - 1) / PART_CHUNKS_MAX;
+    return c < PART_CHUNK_MIN ? PART_CHUNK_MIN : c;
+}
+
+TXN_SHARED_ size_t row_chunks(size_t n)
+{
+    return n ? (n + row_chunk(n) - 1) / row_chunk(n) : 1;
+}
+
 typedef struct part_in {
     const size_t *cnt; /* rows in the window per partition */
     unsigned bits;
@@ -149,7 +170,7 @@ typedef struct part_in {
 #define PART_OF_(id, bits) ((bits) ? (size_t)(id_hash(id) >> (64 - (bits))) : 0)
 
 /* The partitioned path (txn_part.c) and the referrer path (txn_ref.c). */
-int cva__txn_nonref_bound(const cva_txn_input *in, size_t *bytes);
+int cva__txn_nonref_bound(const cva_txn_input *in, unsigned workers, size_t *bytes);
 cva_status cva__txn_summarize_part(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi, arena *ar,
                                   size_t budget, cva_txn_summary *out, cva_diag *diag, size_t *K_out);
 cva_status cva__txn_summarize_ref(const cva_txn_input *in, const cva_txn_opts *o, const txn_layout *L, arena *ar,

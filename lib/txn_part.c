@@ -28,30 +28,34 @@
  * log of interleaved ids slow (a hash probe and a scattered write per row,
  * each a cache and TLB miss), so rows are grouped in cache-sized pieces:
  *  a. the validation pass also counts the rows in the window per partition
- *     (P = 2^bits partitions by the top bits of the id hash);
+ *     (P = 2^bits partitions by the top bits of the id hash); a task per row
+ *     chunk (max(4096, n/64) rows: a split fixed by n) counts its rows per
+ *     partition, so that every chunk knows where its rows go;
  *  b. the partitions are processed in groups of consecutive partitions: one
- *     pass over the input scatters the group's rows (stable, write-combined)
- *     as 24-byte {id, t, amount} rows plus optional cost/period columns into
- *     a group buffer; there is one group unless a smaller workspace makes
- *     several passes (each re-reading the input) necessary;
- *  c. per partition (cache-resident): ids to local indices with a small hash
- *     table, the distinct ids sorted, a counting sort of the rows into
- *     records by id (stable, so each customer keeps input order), and one
- *     pass per customer written to the output rows of this partition;
+ *     pass over the input (a task per row chunk) scatters the group's rows
+ *     (stable: chunk by chunk, in input order, write-combined) as 24-byte
+ *     {id, t, amount} rows plus optional cost/period columns into a group
+ *     buffer; there is one group unless a smaller workspace makes several
+ *     passes (each re-reading the input) necessary;
+ *  c. per partition (a task each, cache-resident): ids to local indices with
+ *     a small hash table, the distinct ids sorted, a rank per row; the
+ *     customers are then counted (and checked against the capacity before
+ *     anything is written); per partition again (a task each): a counting
+ *     sort of the rows into records by id (stable, so each customer keeps
+ *     input order), and one pass per customer written to the output rows of
+ *     this partition;
  *  d. the outputs, sorted by id within each partition, are put in global id
  *     order: a heap merge of the partitions gives the permutation, applied to
  *     each requested array.
+ * The tasks run on cva_txn_opts::executor when there is one (scratch per
+ * worker); where the work splits depends only on the input and each
+ * customer's sums stay in one task, so the bits are the same for any executor.
  * When the per-partition buffers would not fit the workspace bound (one huge
  * partition: a customer with a large share of the rows, or adversarial ids),
  * a bounded fallback radix-sorts (id, row) pairs and reads rows by index.
  * Outputs are written only once nothing can fail (all memory is taken first).
- * With out->capacity below the rows in the window the number of customers is
- * not known to fit beforehand: when capacity rows of every requested output
- * fit in the temp area (several rows per customer), step c writes into those
- * staging rows and step d gathers them into the outputs only after the count
- * is checked (one run); otherwise a counting run hashes every partition first
- * and the writing run reuses its local indices (two reads of the group
- * buffer: measured 0.15 s more for 5e7 rows).
+ * With several groups and out->capacity below the rows in the window, a
+ * counting run (steps a-c without the emission) precedes the writing run.
  */
 typedef struct prow {
     int64_t id;
@@ -66,34 +70,45 @@ static inline int in_window(const cva_txn_input *in, size_t i, const cva_txn_opt
            t >= o->obs_start && t <= obs_end;
 }
 
-/* Offsets of the parts of the fast path inside one block. */
+/* Offsets of the parts of the fast path inside one block: the parts shared by
+   all tasks, then `workers` copies (wstride bytes apart, from work0) of the
+   scratch one task uses at a time, indexed by the worker running it. */
 typedef struct fast_layout {
-    size_t G, Gc, Gp, wc, lidx, ht, lkeys, pairs, lrank, lcnt, R, perm, temp, total;
+    size_t G, Gc, Gp, lix, temp, ccnt, gpos, rbase, kpc, work0, wstride, total;
+    size_t wc, ht, pairs, lrank, lcnt, R; /* inside one worker's scratch */
     size_t hcap;
 } fast_layout;
 
-/* grows: rows of the largest group; m: rows of the largest partition. */
-static int fast_layout_make(size_t grows, size_t m, size_t nw, size_t P, int has_cost, int has_per,
-                            fast_layout *f)
+/* grows: rows of the largest group; m: rows of the largest partition; nw: rows
+   in the window; P partitions; nch row chunks; workers: scratch copies. */
+static int fast_layout_make(size_t grows, size_t m, size_t nw, size_t P, size_t nch, unsigned workers, int has_cost,
+                            int has_per, fast_layout *f)
 {
-    size_t t = 0;
+    size_t t = 0, w = 0;
     int ok = 1;
     f->hcap = next_pow2(2 * m + 1);
 #define FPART_(field, count, size) (f->field = t, ok = ok && add_part(&t, (count), (size)))
     FPART_(G, grows + P * PART_WC_ROWS, sizeof(prow)); /* + alignment of each partition start */
     FPART_(Gc, has_cost ? grows + P * PART_WC_ROWS : 0, sizeof(double));
     FPART_(Gp, has_per ? grows + P * PART_WC_ROWS : 0, sizeof(int64_t));
-    FPART_(wc, P * PART_WC_ROWS, sizeof(prow));
-    FPART_(lidx, m, sizeof(uint32_t));
-    FPART_(ht, f->hcap, sizeof(uint32_t));
-    FPART_(lkeys, m, sizeof(int64_t));
-    FPART_(pairs, 2 * m, sizeof(kpair)); /* key sort, then the merge buffer of records */
-    FPART_(lrank, m, sizeof(uint32_t));
-    FPART_(lcnt, m + 1, sizeof(uint32_t));
-    FPART_(R, m, sizeof(txn_rec));
-    FPART_(perm, nw, sizeof(uint32_t));
-    FPART_(temp, nw, sizeof(double));
+    FPART_(lix, nw, sizeof(uint32_t));   /* per row: its customer's rank; then the merge permutation */
+    FPART_(temp, nw, sizeof(double));    /* per partition: its ids by rank; then the merge's gather buffer */
+    FPART_(ccnt, nch * P, sizeof(uint32_t)); /* rows per (chunk, partition), then their offsets */
+    FPART_(gpos, P, sizeof(size_t));     /* start of each partition in the group buffer */
+    FPART_(rbase, P + 1, sizeof(size_t)); /* rows in the window before each partition */
+    FPART_(kpc, P, sizeof(uint32_t));    /* customers per partition */
 #undef FPART_
+#define WPART_(field, count, size) (f->field = w, ok = ok && add_part(&w, (count), (size)))
+    WPART_(wc, P * PART_WC_ROWS, sizeof(prow)); /* write-combining rows of the scatter */
+    WPART_(ht, f->hcap, sizeof(uint32_t));
+    WPART_(pairs, 2 * m, sizeof(kpair)); /* key sort, then the merge buffer of records */
+    WPART_(lrank, m, sizeof(uint32_t));
+    WPART_(lcnt, m + 1, sizeof(uint32_t));
+    WPART_(R, m, sizeof(txn_rec));
+#undef WPART_
+    f->work0 = t;
+    f->wstride = w;
+    ok = ok && mul_add(w, workers ? workers : 1u, t, &t);
     ok = ok && add_part(&t, 1, 16); /* to align a caller workspace */
     f->total = t;
     return ok;
@@ -109,14 +124,27 @@ static int fallback_bytes(size_t nw, size_t *bytes)
     return 1;
 }
 
-/* Workspace bound without referrers: twice the input bytes (never less than the fallback). */
-int cva__txn_nonref_bound(const cva_txn_input *in, size_t *bytes)
+/* Workspace bound without referrers: twice the input bytes (never less than
+   the fallback); with workers >= 2, at least the fast path's block for one
+   group with scratch for every worker, for partitions of up to twice the mean
+   partition size (the ids hashed evenly; a larger partition falls back to
+   fewer scratch copies, then to the serial layout). */
+int cva__txn_nonref_bound(const cva_txn_input *in, unsigned workers, size_t *bytes)
 {
     size_t row = 3 * sizeof(double) + (in->cost ? sizeof(double) : 0) + (in->period ? sizeof(int64_t) : 0);
     size_t twice, fb;
     if (!mul_add(in->n, 2 * row, 0, &twice) || !fallback_bytes(in->n, &fb))
         return 0;
     *bytes = twice > fb ? twice : fb;
+    if (workers > 1) {
+        const size_t n = in->n, P = (size_t)1 << part_bits(n), mean = n / P + 1;
+        const size_t m = 2 * mean < n ? 2 * mean : n;
+        fast_layout f;
+        if (!fast_layout_make(n, m, n, P, row_chunks(n), workers, in->cost != NULL, in->period != NULL, &f))
+            return 0;
+        if (f.total > *bytes)
+            *bytes = f.total;
+    }
     return 1;
 }
 
@@ -162,29 +190,70 @@ static void heap_down(hnode *h, size_t hn, size_t i)
     h[i] = v;
 }
 
-#define PERMUTE_(field, type)                                        \
-    do {                                                             \
-        if (dst->field && src == dst) {                              \
-            type *tt_ = (type *)temp;                                \
-            for (k = 0; k < K; k++)                                  \
-                tt_[k] = dst->field[perm[k]];                        \
-            memcpy(dst->field, tt_, K * sizeof(type));               \
-        } else if (dst->field) {                                     \
-            for (k = 0; k < K; k++)                                  \
-                dst->field[k] = src->field[perm[k]];                 \
-        }                                                            \
-    } while (0)
+/* One output array put in the order of perm, in place through temp: a
+   section of gather tasks (perm[k] -> temp[k]), then one of copies back, each
+   over a chunk of rows fixed by K. Copies go through memcpy (the bits, whatever
+   the element type). */
+typedef struct perm_job {
+    unsigned char *a;
+    size_t esz;
+    const uint32_t *perm;
+    unsigned char *temp;
+    size_t K, chunk;
+} perm_job;
 
-/* Rows sorted by id within each partition run [kbase[p], kbase[p+1]) of src ->
-   global id order in dst (src == dst: in place through temp, K elements). */
-static void merge_runs(const cva_txn_summary *src, cva_txn_summary *dst, const size_t *kbase, size_t P, size_t K,
-                       uint32_t *perm, void *temp)
+static void gather_task(void *arg, size_t j, unsigned w)
+{
+    const perm_job *pj = (const perm_job *)arg;
+    const size_t k0 = j * pj->chunk, k1 = pj->K - k0 < pj->chunk ? pj->K : k0 + pj->chunk;
+    size_t k;
+    (void)w;
+    if (pj->esz == 8) {
+        for (k = k0; k < k1; k++)
+            memcpy(pj->temp + 8 * k, pj->a + 8 * (size_t)pj->perm[k], 8);
+    } else {
+        for (k = k0; k < k1; k++)
+            memcpy(pj->temp + 4 * k, pj->a + 4 * (size_t)pj->perm[k], 4);
+    }
+}
+
+static void copy_back_task(void *arg, size_t j, unsigned w)
+{
+    const perm_job *pj = (const perm_job *)arg;
+    const size_t k0 = j * pj->chunk, k1 = pj->K - k0 < pj->chunk ? pj->K : k0 + pj->chunk;
+    (void)w;
+    memcpy(pj->a + pj->esz * k0, pj->temp + pj->esz * k0, (k1 - k0) * pj->esz);
+}
+
+static void permute_array(void *a, size_t esz, const uint32_t *perm, void *temp, size_t K,
+                          const cva_executor *ex)
+{
+    perm_job pj;
+    size_t n_tasks;
+    if (!a)
+        return;
+    pj.a = (unsigned char *)a;
+    pj.esz = esz;
+    pj.perm = perm;
+    pj.temp = (unsigned char *)temp;
+    pj.K = K;
+    pj.chunk = (K + 63) / 64 < 16384 ? 16384 : (K + 63) / 64;
+    n_tasks = (K + pj.chunk - 1) / pj.chunk;
+    cva__parallel_for(ex, n_tasks, gather_task, &pj);
+    cva__parallel_for(ex, n_tasks, copy_back_task, &pj);
+}
+
+/* Rows sorted by id within each partition run [kbase[p], kbase[p+1]) of out ->
+   global id order, in place (through temp, K elements): a heap merge of the
+   runs gives the permutation, applied to every requested array. */
+static void merge_runs(cva_txn_summary *out, const size_t *kbase, size_t P, size_t K, uint32_t *perm, void *temp,
+                       const cva_executor *ex)
 {
     hnode h[(size_t)1 << PART_MAX_BITS];
     size_t hn = 0, p, k, i;
     for (p = 0; p < P; p++)
         if (kbase[p + 1] > kbase[p]) {
-            h[hn].key = id_order_key(src->customer_id[kbase[p]]);
+            h[hn].key = id_order_key(out->customer_id[kbase[p]]);
             h[hn].cur = (uint32_t)kbase[p];
             h[hn].end = (uint32_t)kbase[p + 1];
             hn++;
@@ -196,32 +265,28 @@ static void merge_runs(const cva_txn_summary *src, cva_txn_summary *dst, const s
         if (h[0].cur == h[0].end)
             h[0] = h[--hn];
         else
-            h[0].key = id_order_key(src->customer_id[h[0].cur]);
+            h[0].key = id_order_key(out->customer_id[h[0].cur]);
         if (hn)
             heap_down(h, hn, 0);
     }
-    PERMUTE_(customer_id, int64_t);
-    PERMUTE_(n_txn, uint32_t);
-    PERMUTE_(n_occ, uint32_t);
-    PERMUTE_(n_refund, uint32_t);
-    PERMUTE_(first_t, double);
-    PERMUTE_(last_t, double);
-    PERMUTE_(total_amount, double);
-    PERMUTE_(total_cost, double);
-    PERMUTE_(refund_amount, double);
-    PERMUTE_(frequency, double);
-    PERMUTE_(recency, double);
-    PERMUTE_(T, double);
-    PERMUTE_(monetary_value, double);
-    PERMUTE_(days_since_last, double);
-    PERMUTE_(frequency_holdout, double);
-    PERMUTE_(monetary_value_holdout, double);
+    permute_array(out->customer_id, 8, perm, temp, K, ex);
+    permute_array(out->n_txn, 4, perm, temp, K, ex);
+    permute_array(out->n_occ, 4, perm, temp, K, ex);
+    permute_array(out->n_refund, 4, perm, temp, K, ex);
+    permute_array(out->first_t, 8, perm, temp, K, ex);
+    permute_array(out->last_t, 8, perm, temp, K, ex);
+    permute_array(out->total_amount, 8, perm, temp, K, ex);
+    permute_array(out->total_cost, 8, perm, temp, K, ex);
+    permute_array(out->refund_amount, 8, perm, temp, K, ex);
+    permute_array(out->frequency, 8, perm, temp, K, ex);
+    permute_array(out->recency, 8, perm, temp, K, ex);
+    permute_array(out->T, 8, perm, temp, K, ex);
+    permute_array(out->monetary_value, 8, perm, temp, K, ex);
+    permute_array(out->days_since_last, 8, perm, temp, K, ex);
+    permute_array(out->frequency_holdout, 8, perm, temp, K, ex);
+    permute_array(out->monetary_value_holdout, 8, perm, temp, K, ex);
     /* duration_holdout is the same in every row */
-    if (dst->duration_holdout && src != dst)
-        for (k = 0; k < K; k++)
-            dst->duration_holdout[k] = src->duration_holdout[0];
 }
-#undef PERMUTE_
 
 /* Copy PART_WC_ROWS rows (192 bytes, 16-byte aligned destination) to the
    group buffer; streaming stores skip reading the destination lines first. */
@@ -238,234 +303,294 @@ static inline void copy_run(prow *dst, const prow *src)
 #endif
 }
 
-/* One run of the fast path over all groups. count_only: scatter and hash
-   only, to count customers; otherwise write every output row. kbase: P + 1
-   output row starts per partition, filled here. After a count_only run with
-   one group, the buffer keeps the rows with each id replaced by its local
-   index and the distinct ids of partition q at temp[kbase[q]..], so a
-   following run with `scattered` set neither scatters nor hashes again (temp
-   is used again only by the final merge). limit: rows of out that may be
-   written; a partition that would pass it turns the rest of the run into
-   count_only (the total count is returned, nothing is merged). final: where
-   the merge puts the rows in id order, out itself (in place) or the caller's
-   outputs when out holds staging rows. */
-static size_t run_fast(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi, unsigned char *blk,
-                       const fast_layout *f, const size_t *gstart, size_t ng, cva_txn_summary *out,
-                       int count_only, int scattered, size_t limit, cva_txn_summary *final, size_t *kbase)
-{
-    const cva_txn_opts *o = cx->o;
-    const size_t n = in->n, *cnt = pi->cnt;
-    const unsigned bits = pi->bits;
-    prow *G = (prow *)(void *)(blk + f->G), *wc = (prow *)(void *)(blk + f->wc);
-    double *Gc = in->cost ? (double *)(void *)(blk + f->Gc) : NULL;
-    int64_t *Gp = in->period ? (int64_t *)(void *)(blk + f->Gp) : NULL;
-    uint32_t *lidx = (uint32_t *)(void *)(blk + f->lidx), *ht = (uint32_t *)(void *)(blk + f->ht);
-    int64_t *lkeys = (int64_t *)(void *)(blk + f->lkeys);
-    kpair *pairs = (kpair *)(void *)(blk + f->pairs);
-    uint32_t *lrank = (uint32_t *)(void *)(blk + f->lrank), *lcnt = (uint32_t *)(void *)(blk + f->lcnt);
-    txn_rec *R = (txn_rec *)(void *)(blk + f->R);
-    int64_t *lk_all = (int64_t *)(void *)(blk + f->temp);
-    trec *R2 = (trec *)(void *)(blk + f->R);
-    size_t pos[(size_t)1 << PART_MAX_BITS];
-    unsigned char wfill[(size_t)1 << PART_MAX_BITS];
-    size_t K = 0, g, i;
-    txn_ctx c = *cx;
-    c.rtmp = (txn_rec *)(void *)pairs; /* 2m pairs = m records */
+/* What the tasks of the fast path share. Each task writes only its own part
+   of the block and of the outputs, from inputs no task writes, so running a
+   task again gives the same bytes (the executor contract's rerun). */
+typedef struct part_run {
+    const cva_txn_input *in;
+    const txn_ctx *cx;
+    const part_in *pi;
+    const fast_layout *f;
+    unsigned char *blk;
+    size_t chunk;       /* rows per row task */
+    size_t lo, hi;      /* partitions of the current group */
+    const size_t *kbase; /* first output row of each partition */
+    cva_txn_summary *out;
+} part_run;
 
+#define WSCRATCH_(r, w) ((r)->blk + (r)->f->work0 + (size_t)(w) * (r)->f->wstride)
+#define PART_PTR_(r, field, type) ((type *)(void *)((r)->blk + (r)->f->field))
+
+/* Task of the counting pass: rows in the window of chunk c per partition. */
+static void count_task(void *arg, size_t c, unsigned w)
+{
+    const part_run *r = (const part_run *)arg;
+    const cva_txn_input *in = r->in;
+    const size_t P = r->pi->P, i0 = c * r->chunk, i1 = in->n - i0 < r->chunk ? in->n : i0 + r->chunk;
+    const unsigned bits = r->pi->bits;
+    uint32_t *cc = PART_PTR_(r, ccnt, uint32_t) + c * P;
+    size_t i;
+    (void)w;
+    memset(cc, 0, P * sizeof *cc);
+    if (r->pi->all_in) {
+        for (i = i0; i < i1; i++)
+            cc[PART_OF_(in->customer_id[i], bits)]++;
+    } else {
+        for (i = i0; i < i1; i++)
+            if (in_window(in, i, r->cx->o, r->cx->obs_end))
+                cc[PART_OF_(in->customer_id[i], bits)]++;
+    }
+}
+
+/* Task of the scatter: the rows of chunk c that belong to the current group go
+   to their partition in the group buffer, after the rows of the chunks before
+   (so each partition keeps input order), through the worker's write-combining
+   rows: whole aligned runs of PART_WC_ROWS rows with streaming stores, the
+   partial runs at the chunk's ends with plain copies. */
+static void scatter_task(void *arg, size_t c, unsigned w)
+{
+    const part_run *r = (const part_run *)arg;
+    const cva_txn_input *in = r->in;
+    const fast_layout *f = r->f;
+    const size_t P = r->pi->P, lo = r->lo, hi = r->hi, span = hi - lo;
+    const size_t i0 = c * r->chunk, i1 = in->n - i0 < r->chunk ? in->n : i0 + r->chunk;
+    const unsigned bits = r->pi->bits;
+    const int all_in = r->pi->all_in;
+    const uint32_t *coff = PART_PTR_(r, ccnt, uint32_t) + c * P;
+    const size_t *gpos = PART_PTR_(r, gpos, size_t);
+    prow *G = PART_PTR_(r, G, prow), *wc = (prow *)(void *)(WSCRATCH_(r, w) + f->wc);
+    double *Gc = in->cost ? PART_PTR_(r, Gc, double) : NULL;
+    int64_t *Gp = in->period ? PART_PTR_(r, Gp, int64_t) : NULL;
+    size_t cur[(size_t)1 << PART_MAX_BITS], q, i;
+    unsigned char rs[(size_t)1 << PART_MAX_BITS]; /* first slot of the current run */
+
+    for (q = lo; q < hi; q++) {
+        cur[q] = gpos[q] + coff[q];
+        rs[q] = (unsigned char)(cur[q] & (PART_WC_ROWS - 1));
+    }
+    for (i = i0; i < i1; i++) {
+        int64_t id;
+        size_t d, fl;
+        prow *row;
+        if (!all_in && !in_window(in, i, r->cx->o, r->cx->obs_end))
+            continue;
+        id = in->customer_id[i];
+        q = PART_OF_(id, bits);
+        if (q - lo >= span)
+            continue;
+        d = cur[q]++;
+        fl = d & (PART_WC_ROWS - 1);
+        row = &wc[q * PART_WC_ROWS + fl];
+        row->id = id;
+        row->t = in->t[i];
+        row->amount = in->amount[i];
+        if (Gc)
+            Gc[d] = in->cost[i];
+        if (Gp)
+            Gp[d] = in->period[i];
+        if (fl == PART_WC_ROWS - 1) {
+            if (rs[q] == 0) {
+                copy_run(&G[d + 1 - PART_WC_ROWS], &wc[q * PART_WC_ROWS]);
+            } else {
+                memcpy(&G[d + 1 - PART_WC_ROWS + rs[q]], &wc[q * PART_WC_ROWS + rs[q]],
+                       (PART_WC_ROWS - rs[q]) * sizeof(prow));
+                rs[q] = 0;
+            }
+        }
+    }
+#if CVA_STREAM_STORES_
+    _mm_sfence();
+#endif
+    for (q = lo; q < hi; q++) {
+        size_t e = cur[q] & (PART_WC_ROWS - 1);
+        if (e > rs[q])
+            memcpy(&G[(cur[q] & ~(size_t)(PART_WC_ROWS - 1)) + rs[q]], &wc[q * PART_WC_ROWS + rs[q]],
+                   (e - rs[q]) * sizeof(prow));
+    }
+}
+
+/* Task of the hashing pass, partition lo + j: its distinct ids sorted (into
+   temp at the partition's row base) and, per row, the rank of its id (lix). */
+static void hash_task(void *arg, size_t j, unsigned w)
+{
+    const part_run *r = (const part_run *)arg;
+    const fast_layout *f = r->f;
+    const size_t q = r->lo + j, m = r->pi->cnt[q], cap = next_pow2(2 * m + 1);
+    const unsigned bits = r->pi->bits, lbits = log2_of(cap);
+    const size_t rb = PART_PTR_(r, rbase, size_t)[q];
+    const prow *Sb = PART_PTR_(r, G, prow) + PART_PTR_(r, gpos, size_t)[q];
+    uint32_t *lix = PART_PTR_(r, lix, uint32_t) + rb;
+    int64_t *lkeys = PART_PTR_(r, temp, int64_t) + rb;
+    unsigned char *ws = WSCRATCH_(r, w);
+    uint32_t *ht = (uint32_t *)(void *)(ws + f->ht), *lrank = (uint32_t *)(void *)(ws + f->lrank);
+    kpair *pairs = (kpair *)(void *)(ws + f->pairs), *sorted;
+    size_t kp = 0, l, i;
+    int64_t last_id = 0;
+    uint32_t last = EMPTY_SLOT;
+
+    for (l = 0; l < cap; l++)
+        ht[l] = EMPTY_SLOT;
+    for (i = 0; i < m; i++) {
+        const int64_t id = Sb[i].id;
+        size_t h;
+        uint32_t v;
+        if (id == last_id && last != EMPTY_SLOT) {
+            lix[i] = last;
+            continue;
+        }
+        h = (size_t)((id_hash(id) << bits) >> (64 - lbits));
+        for (;;) {
+            v = ht[h];
+            if (v == EMPTY_SLOT) {
+                v = ht[h] = (uint32_t)kp;
+                lkeys[kp++] = id;
+                break;
+            }
+            if (lkeys[v] == id)
+                break;
+            h = (h + 1) & (cap - 1);
+        }
+        last = lix[i] = v;
+        last_id = id;
+    }
+    /* the partition's ids in order: its output rows */
+    for (l = 0; l < kp; l++) {
+        pairs[l].key = id_order_key(lkeys[l]);
+        pairs[l].val = l;
+    }
+    sorted = cva__radix_sort_kv(pairs, pairs + kp, kp);
+    for (l = 0; l < kp; l++) {
+        lrank[sorted[l].val] = (uint32_t)l;
+        lkeys[l] = (int64_t)(sorted[l].key ^ (UINT64_C(1) << 63));
+    }
+    for (i = 0; i < m; i++)
+        lix[i] = lrank[lix[i]];
+    PART_PTR_(r, kpc, uint32_t)[q] = (uint32_t)kp;
+}
+
+/* Task of the emission, partition lo + j: a counting sort of its rows by
+   customer into records (stable: each customer keeps input order), then one
+   pass per customer into output rows kbase[q] .. kbase[q] + kp - 1. */
+static void emit_task(void *arg, size_t j, unsigned w)
+{
+    const part_run *r = (const part_run *)arg;
+    const fast_layout *f = r->f;
+    const cva_txn_input *in = r->in;
+    const size_t q = r->lo + j, m = r->pi->cnt[q], K = r->kbase[q];
+    const size_t rb = PART_PTR_(r, rbase, size_t)[q], gb = PART_PTR_(r, gpos, size_t)[q];
+    const size_t kp = PART_PTR_(r, kpc, uint32_t)[q];
+    const prow *Sb = PART_PTR_(r, G, prow) + gb;
+    const double *Gc = in->cost ? PART_PTR_(r, Gc, double) + gb : NULL;
+    const int64_t *Gp = in->period ? PART_PTR_(r, Gp, int64_t) + gb : NULL;
+    const uint32_t *lix = PART_PTR_(r, lix, uint32_t) + rb;
+    const int64_t *lkeys = PART_PTR_(r, temp, int64_t) + rb;
+    unsigned char *ws = WSCRATCH_(r, w);
+    uint32_t *lcnt = (uint32_t *)(void *)(ws + f->lcnt);
+    txn_rec *R = (txn_rec *)(void *)(ws + f->R);
+    trec *R2 = (trec *)(void *)(ws + f->R);
+    kpair *pairs = (kpair *)(void *)(ws + f->pairs);
+    cva_txn_summary *out = r->out;
+    txn_ctx c = *r->cx;
+    size_t i, k;
+    uint32_t sum = 0;
+
+    c.rtmp = (txn_rec *)(void *)pairs; /* 2m pairs = m records */
+    memcpy(out->customer_id + K, lkeys, kp * sizeof(int64_t));
+    memset(lcnt, 0, kp * sizeof(uint32_t));
+    for (i = 0; i < m; i++)
+        lcnt[lix[i]]++;
+    for (k = 0; k < kp; k++) {
+        uint32_t v = lcnt[k];
+        lcnt[k] = sum;
+        sum += v;
+    }
+    if (!Gc && !Gp && c.fast) {
+        /* 16-byte records, periods computed from t when emitting */
+        trec *T2 = (trec *)(void *)pairs; /* 2m pairs >= 2m records */
+        for (i = 0; i < m; i++) {
+            trec *rec = &R2[lcnt[lix[i]]++];
+            rec->t = Sb[i].t;
+            rec->amount = Sb[i].amount;
+        }
+        for (k = 0; k < kp; k++) {
+            uint32_t a = k ? lcnt[k - 1] : 0;
+            size_t len = lcnt[k] - a, jj;
+            const trec *sg = R2 + a;
+            int all_pos = len > 0 && sg[0].amount > 0.0;
+            for (jj = 1; jj < len; jj++) {
+                if (sg[jj].t < sg[jj - 1].t) {
+                    merge_sort_trecs(NULL, R2 + a, T2, len);
+                    all_pos = 0; /* the general emission (no second scan) */
+                    break;
+                }
+                all_pos &= sg[jj].amount > 0.0;
+            }
+            if (all_pos)
+                emit_fast_pos(&c, sg, len, out, K + k);
+            else
+                emit_fast_t(&c, sg, len, out, K + k);
+        }
+        return;
+    }
+    for (i = 0; i < m; i++) {
+        txn_rec *rec = &R[lcnt[lix[i]]++];
+        rec->t = Sb[i].t;
+        rec->amount = Sb[i].amount;
+        rec->cost = Gc ? Gc[i] : 0.0;
+        rec->period = Gp ? Gp[i] : period_ctx(Sb[i].t, &c);
+    }
+    /* lcnt[k] is now the end of customer k */
+    for (k = 0; k < kp; k++) {
+        uint32_t a = k ? lcnt[k - 1] : 0;
+        size_t len = lcnt[k] - a;
+        order_segment(&c, R + a, len);
+        if (c.fast)
+            emit_fast(&c, R + a, len, out, K + k);
+        else
+            emit_customer(&c, R + a, NULL, len, out, K + k);
+    }
+}
+
+/* One run of the fast path over all groups: per group the scatter (a task per
+   row chunk), the hashing (a task per partition), the customer counts; unless
+   count_only, the emission (a task per partition) and, after the last group,
+   the merge into id order. With one group the customers are all counted before
+   anything is written: when they are more than `limit`, it returns their
+   number without writing. Returns the number of customers. */
+static size_t run_fast(part_run *r, const cva_executor *ex, const size_t *gstart, size_t ng, int count_only,
+                       size_t limit, size_t *kbase)
+{
+    const part_in *pi = r->pi;
+    const size_t *cnt = pi->cnt, n_chunks = row_chunks(r->in->n);
+    size_t *gpos = PART_PTR_(r, gpos, size_t);
+    const uint32_t *kpc = PART_PTR_(r, kpc, uint32_t);
+    size_t K = 0, g, q;
+
+    r->kbase = kbase;
     for (g = 0; g < ng; g++) {
-        const size_t lo = gstart[g], hi = gstart[g + 1], span = hi - lo;
-        size_t q, acc = 0, gbase;
+        const size_t lo = gstart[g], hi = gstart[g + 1];
+        size_t acc = 0;
         for (q = lo; q < hi; q++) {
-            pos[q] = acc; /* a multiple of PART_WC_ROWS: whole, aligned runs */
+            gpos[q] = acc; /* a multiple of PART_WC_ROWS: whole, aligned runs */
             acc += (cnt[q] + PART_WC_ROWS - 1) / PART_WC_ROWS * PART_WC_ROWS;
         }
-        memset(wfill + lo, 0, span);
-        if (scattered)
-            goto grouped; /* one group, already scattered by the counting pass */
-
-        /* b. scatter this group's rows, stable, through per-partition buffers so
-           the big array sees whole runs of PART_WC_ROWS rows */
-        for (i = 0; i < n; i++) {
-            int64_t id;
-            prow *r;
-            unsigned fl;
-            if (!pi->all_in && !in_window(in, i, o, cx->obs_end))
-                continue;
-            id = in->customer_id[i];
-            q = PART_OF_(id, bits);
-            if (q - lo >= span)
-                continue;
-            fl = wfill[q];
-            r = &wc[q * PART_WC_ROWS + fl];
-            r->id = id;
-            r->t = in->t[i];
-            r->amount = in->amount[i];
-            if (Gc)
-                Gc[pos[q] + fl] = in->cost[i];
-            if (Gp)
-                Gp[pos[q] + fl] = in->period[i];
-            if (++fl == PART_WC_ROWS) {
-                copy_run(&G[pos[q]], &wc[q * PART_WC_ROWS]);
-                pos[q] += PART_WC_ROWS;
-                fl = 0;
-            }
-            wfill[q] = (unsigned char)fl;
-        }
-#if CVA_STREAM_STORES_
-        _mm_sfence();
-#endif
-        for (q = lo; q < hi; q++)
-            if (wfill[q])
-                memcpy(&G[pos[q]], &wc[q * PART_WC_ROWS], wfill[q] * sizeof(prow));
-
-    grouped:
-        /* c. each partition in cache */
-        gbase = 0;
+        r->lo = lo;
+        r->hi = hi;
+        cva__parallel_for(ex, n_chunks, scatter_task, r);
+        cva__parallel_for(ex, hi - lo, hash_task, r);
         for (q = lo; q < hi; q++) {
-            const size_t m = cnt[q], cap = next_pow2(2 * m + 1);
-            const unsigned lbits = log2_of(cap);
-            const size_t rb = gbase; /* first row of the partition in the group buffer */
-            prow *Sb = G + rb;
-            size_t kp = 0, l, r;
-            int64_t last_id = 0;
-            uint32_t last = EMPTY_SLOT, sum = 0;
-            kpair *sorted;
-
-            if (scattered) {
-                /* ids were replaced by local indices by the counting run */
-                kp = kbase[q + 1] - kbase[q];
-                lkeys = lk_all + kbase[q];
-                for (i = 0; i < m; i++)
-                    lidx[i] = (uint32_t)Sb[i].id;
-                goto hashed;
-            }
-            for (l = 0; l < cap; l++)
-                ht[l] = EMPTY_SLOT;
-            for (i = 0; i < m; i++) {
-                const int64_t id = Sb[i].id;
-                size_t h;
-                uint32_t v;
-                if (id == last_id && last != EMPTY_SLOT) {
-                    lidx[i] = last;
-                    continue;
-                }
-                h = (size_t)((id_hash(id) << bits) >> (64 - lbits));
-                for (;;) {
-                    v = ht[h];
-                    if (v == EMPTY_SLOT) {
-                        v = ht[h] = (uint32_t)kp;
-                        lkeys[kp++] = id;
-                        break;
-                    }
-                    if (lkeys[v] == id)
-                        break;
-                    h = (h + 1) & (cap - 1);
-                }
-                last = lidx[i] = v;
-                last_id = id;
-            }
-            if (!count_only && K + kp > limit)
-                count_only = 1; /* more customers than rows to write: count only from here */
-            if (count_only) {
-                kbase[q] = K;
-                gbase += (m + PART_WC_ROWS - 1) / PART_WC_ROWS * PART_WC_ROWS;
-                if (ng == 1) {
-                    for (i = 0; i < m; i++)
-                        Sb[i].id = (int64_t)lidx[i];
-                    memcpy(lk_all + K, lkeys, kp * sizeof(int64_t));
-                }
-                K += kp;
-                continue;
-            }
-        hashed:
             kbase[q] = K;
-            gbase += (m + PART_WC_ROWS - 1) / PART_WC_ROWS * PART_WC_ROWS;
-
-            /* the partition's ids in order: output rows K .. K+kp-1 */
-            for (l = 0; l < kp; l++) {
-                pairs[l].key = id_order_key(lkeys[l]);
-                pairs[l].val = l;
-            }
-            sorted = cva__radix_sort_kv(pairs, pairs + kp, kp);
-            for (r = 0; r < kp; r++) {
-                lrank[sorted[r].val] = (uint32_t)r;
-                out->customer_id[K + r] = lkeys[sorted[r].val];
-            }
-
-            /* counting sort of the rows by rank into records */
-            memset(lcnt, 0, kp * sizeof(uint32_t));
-            for (i = 0; i < m; i++) {
-                uint32_t rk = lrank[lidx[i]];
-                lidx[i] = rk;
-                lcnt[rk]++;
-            }
-            for (r = 0; r < kp; r++) {
-                uint32_t v = lcnt[r];
-                lcnt[r] = sum;
-                sum += v;
-            }
-            if (!Gc && !Gp && c.fast) {
-                /* 16-byte records, periods computed from t when emitting */
-                trec *T2 = (trec *)(void *)pairs; /* 2m pairs >= 2m records */
-                for (i = 0; i < m; i++) {
-                    trec *rec = &R2[lcnt[lidx[i]]++];
-                    rec->t = Sb[i].t;
-                    rec->amount = Sb[i].amount;
-                }
-                for (r = 0; r < kp; r++) {
-                    uint32_t a = r ? lcnt[r - 1] : 0;
-                    size_t len = lcnt[r] - a, j;
-                    const trec *sg = R2 + a;
-                    int all_pos = len > 0 && sg[0].amount > 0.0;
-                    for (j = 1; j < len; j++) {
-                        if (sg[j].t < sg[j - 1].t) {
-                            merge_sort_trecs(NULL, R2 + a, T2, len);
-                            all_pos = 0; /* the general emission (no second scan) */
-                            break;
-                        }
-                        all_pos &= sg[j].amount > 0.0;
-                    }
-                    if (all_pos)
-                        emit_fast_pos(&c, sg, len, out, K + r);
-                    else
-                        emit_fast_t(&c, sg, len, out, K + r);
-                }
-                K += kp;
-                continue;
-            }
-            if (Gc || Gp) {
-                for (i = 0; i < m; i++) {
-                    txn_rec *rec = &R[lcnt[lidx[i]]++];
-                    rec->t = Sb[i].t;
-                    rec->amount = Sb[i].amount;
-                    rec->cost = Gc ? Gc[rb + i] : 0.0;
-                    rec->period = Gp ? Gp[rb + i] : period_ctx(Sb[i].t, &c);
-                }
-            } else {
-                for (i = 0; i < m; i++) {
-                    txn_rec *rec = &R[lcnt[lidx[i]]++];
-                    rec->t = Sb[i].t;
-                    rec->amount = Sb[i].amount;
-                    rec->cost = 0.0;
-                    rec->period = period_ctx(Sb[i].t, &c);
-                }
-            }
-            /* lcnt[r] is now the end of customer r */
-            for (r = 0; r < kp; r++) {
-                uint32_t a = r ? lcnt[r - 1] : 0;
-                size_t len = lcnt[r] - a;
-                order_segment(&c, R + a, len);
-                if (c.fast)
-                    emit_fast(&c, R + a, len, out, K + r);
-                else
-                    emit_customer(&c, R + a, NULL, len, out, K + r);
-            }
-            K += kp;
+            K += kpc[q];
         }
+        if (count_only)
+            continue;
+        if (ng == 1 && K > limit)
+            return K; /* nothing written */
+        cva__parallel_for(ex, hi - lo, emit_task, r);
     }
     kbase[pi->P] = K;
     if (!count_only && K > 0)
-        merge_runs(out, final, kbase, pi->P, K, (uint32_t *)(void *)(blk + f->perm), blk + f->temp);
+        merge_runs(r->out, kbase, pi->P, K, PART_PTR_(r, lix, uint32_t), r->blk + r->f->temp, ex);
     return K;
 }
 
@@ -526,60 +651,18 @@ static cva_status run_fallback(const cva_txn_input *in, const txn_ctx *cx, const
     return CVA_OK;
 }
 
-/* Staging rows for the outputs requested in out, `rows` of each, carved from
-   the temp area (nw doubles). 0 when they do not fit. */
-static int stage_outputs(const cva_txn_summary *out, size_t rows, size_t nw, unsigned char *temp,
-                         cva_txn_summary *stage)
-{
-    size_t off = 0;
-    int pass;
-    if (rows == 0 || rows > nw)
-        return 0;
-    *stage = *out;
-    stage->capacity = rows;
-    /* pass 0 measures, pass 1 carves (rows <= nw: no overflow below) */
-#define STAGE_(field, type)                                                       \
-    do {                                                                          \
-        if (out->field) {                                                         \
-            if (pass)                                                             \
-                stage->field = (type *)(void *)(temp + off);                      \
-            off += (rows * sizeof(type) + 7u) & ~(size_t)7u;                      \
-        }                                                                         \
-    } while (0)
-    for (pass = 0; pass < 2; pass++) {
-        if (pass && off > nw * sizeof(double))
-            return 0;
-        off = 0;
-        STAGE_(customer_id, int64_t);
-        STAGE_(n_txn, uint32_t);
-        STAGE_(n_occ, uint32_t);
-        STAGE_(n_refund, uint32_t);
-        STAGE_(first_t, double);
-        STAGE_(last_t, double);
-        STAGE_(total_amount, double);
-        STAGE_(total_cost, double);
-        STAGE_(refund_amount, double);
-        STAGE_(frequency, double);
-        STAGE_(recency, double);
-        STAGE_(T, double);
-        STAGE_(monetary_value, double);
-        STAGE_(days_since_last, double);
-        STAGE_(frequency_holdout, double);
-        STAGE_(monetary_value_holdout, double);
-        STAGE_(duration_holdout, double);
-    }
-#undef STAGE_
-    return 1;
-}
-
 cva_status cva__txn_summarize_part(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi, arena *ar,
                                   size_t budget, cva_txn_summary *out, cva_diag *diag, size_t *K_out)
 {
-    size_t gstart[((size_t)1 << PART_MAX_BITS) + 1], kbase[((size_t)1 << PART_MAX_BITS) + 1], ng = 1, m_max = 0, p, target, grows, K;
+    size_t gstart[((size_t)1 << PART_MAX_BITS) + 1], kbase[((size_t)1 << PART_MAX_BITS) + 1];
+    size_t ng = 1, m_max = 0, p, target, grows, K, nch = row_chunks(in->n);
+    const unsigned W = cva__workers(cx->o->executor);
+    unsigned w = 1;
     fast_layout f;
-    cva_txn_summary stage;
+    part_run r;
     unsigned char *blk;
-    int fits = 0, counted = 0;
+    const cva_executor *ex;
+    int fits = 0;
 
     for (p = 0; p < pi->P; p++)
         if (pi->cnt[p] > m_max)
@@ -587,16 +670,19 @@ cva_status cva__txn_summarize_part(const cva_txn_input *in, const txn_ctx *cx, c
     /* as few groups as fit: with a workspace that is one unless a partition is
        skewed; allocating, always one (measured on 5e7 rows: re-reading the
        input once per extra group costs more than the page faults it saves,
-       2.45 s with one group, 2.83 s with two, 3.44 s with six) */
+       2.45 s with one group, 2.83 s with two, 3.44 s with six). Scratch for
+       every worker of the executor when it fits, else for one (the tasks then
+       run on the calling thread: the same results) */
     target = pi->nw;
     for (;;) {
         grows = make_groups(pi->cnt, pi->P, target, gstart, &ng);
-        if (fast_layout_make(grows, m_max, pi->nw, pi->P, in->cost != NULL, in->period != NULL, &f) &&
-            f.total <= budget) {
-            fits = 1;
-            break;
+        for (w = W;; w = 1) {
+            fits = fast_layout_make(grows, m_max, pi->nw, pi->P, nch, w, in->cost != NULL, in->period != NULL, &f) &&
+                   f.total <= budget;
+            if (fits || w == 1)
+                break;
         }
-        if (grows <= m_max || target < 2)
+        if (fits || grows <= m_max || target < 2)
             break;
         target /= 2;
     }
@@ -609,23 +695,41 @@ cva_status cva__txn_summarize_part(const cva_txn_input *in, const txn_ctx *cx, c
     if (!(blk = (unsigned char *)arena_get(ar, f.total)))
         return CVA_E_NOMEM;
     blk += (16 - (size_t)((uintptr_t)blk & 15u)) & 15u;
-    if (out->capacity < pi->nw && ng == 1 && stage_outputs(out, out->capacity, pi->nw, blk + f.temp, &stage)) {
-        /* one run into staging rows (the temp area), gathered into the
-           outputs in id order only once the customers are known to fit */
-        K = run_fast(in, cx, pi, blk, &f, gstart, ng, &stage, 0, 0, out->capacity, out, kbase);
-        *K_out = K;
-        if (out->capacity < K) {
-            out->n_customers = K;
-            return cva__report(diag, CVA_E_BUFFER_TOO_SMALL, 3, 0, -1, K,
-                               "out->capacity is less than the number of customers");
+    ex = w > 1 ? cx->o->executor : NULL;
+
+    memset(&r, 0, sizeof r);
+    r.in = in;
+    r.cx = cx;
+    r.pi = pi;
+    r.f = &f;
+    r.blk = blk;
+    r.chunk = row_chunk(in->n);
+    r.out = out;
+    {
+        size_t *rbase = PART_PTR_(&r, rbase, size_t), c, acc = 0;
+        uint32_t *cc = PART_PTR_(&r, ccnt, uint32_t);
+        for (p = 0; p < pi->P; p++) {
+            rbase[p] = acc;
+            acc += pi->cnt[p];
         }
-        out->n_customers = K;
-        no_referrals(out, K);
-        return CVA_OK;
+        rbase[pi->P] = acc;
+        /* where each chunk's rows start inside each partition: counts per
+           (chunk, partition), then their running sums over the chunks */
+        if (nch > 1) {
+            cva__parallel_for(ex, nch, count_task, &r);
+            for (p = 0; p < pi->P; p++)
+                for (acc = 0, c = 0; c < nch; c++) {
+                    uint32_t v = cc[c * pi->P + p];
+                    cc[c * pi->P + p] = (uint32_t)acc;
+                    acc += v;
+                }
+        } else {
+            memset(cc, 0, pi->P * sizeof *cc);
+        }
     }
-    if (out->capacity < pi->nw) {
-        counted = 1;
-        K = run_fast(in, cx, pi, blk, &f, gstart, ng, out, 1, 0, SIZE_MAX, out, kbase);
+    if (out->capacity < pi->nw && ng > 1) {
+        /* several groups: count every customer before writing any */
+        K = run_fast(&r, ex, gstart, ng, 1, SIZE_MAX, kbase);
         if (out->capacity < K) {
             *K_out = K;
             out->n_customers = K;
@@ -633,10 +737,15 @@ cva_status cva__txn_summarize_part(const cva_txn_input *in, const txn_ctx *cx, c
                                "out->capacity is less than the number of customers");
         }
     }
-    /* From here on nothing can fail: write the outputs. */
-    K = run_fast(in, cx, pi, blk, &f, gstart, ng, out, 0, counted && ng == 1, SIZE_MAX, out, kbase);
-    out->n_customers = K;
+    /* with one group, run_fast() writes nothing when the customers exceed the capacity */
+    K = run_fast(&r, ex, gstart, ng, 0, out->capacity, kbase);
     *K_out = K;
+    if (out->capacity < K) {
+        out->n_customers = K;
+        return cva__report(diag, CVA_E_BUFFER_TOO_SMALL, 3, 0, -1, K,
+                           "out->capacity is less than the number of customers");
+    }
+    out->n_customers = K;
     no_referrals(out, K);
     return CVA_OK;
 }

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "cva/cva.h"
 #include "dates.h"
+#include "executor.h"
 #include "output.h"
 #include "report.h"
 #include "study.h"
@@ -80,7 +81,9 @@ void cmd_demo_help(void)
           "                  (customer_id,date,amount; one row per purchase, dates as\n"
           "                  YYYY-MM-DD, amounts in cents): a sample export to try the\n"
           "                  other commands and the tutorials on\n"
-          "  -q, --quiet     no notes on stderr\n",
+          "  -q, --quiet     no notes on stderr\n"
+          "  --threads N     threads for the library's parallel steps (default: the number\n"
+          "                  of online cores); the report is the same for every N\n",
           stdout);
 }
 
@@ -106,6 +109,11 @@ static int demo_parse(int argc, char **argv, demo_ctx *c, cli_err *err)
                 return failed(err);
             if (c->n_customers == 0 || c->n_customers > 100000000)
                 return cli_fail(err, CLI_EXIT_USAGE, "--customers must be between 1 and 100000000");
+            continue;
+        }
+        if ((m = cli_match_opt(argc, argv, &i, "--threads", &v, err)) != 0) {
+            if (m < 0 || cli_threads_set(v, err))
+                return failed(err);
             continue;
         }
         if ((m = cli_match_opt(argc, argv, &i, "--seed", &v, err)) != 0) {

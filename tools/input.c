@@ -4,6 +4,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "input.h"
+#include "executor.h"
 
 #include <errno.h>
 #include <math.h>
@@ -80,6 +81,9 @@ static const struct help_line {
     {CLI_HELP_NO_OUTPUT, "                       and renamed when complete\n"},
     {CLI_HELP_NO_FORMAT, "  --format csv|json    output format (default csv)\n"},
     {CLI_HELP_NO_OUTPUT, "  -q, --quiet          no notes on stderr\n"},
+    {0, "  --threads N          threads for the library's parallel steps (default: the\n"},
+    {0, "                       number of online cores; 1: all on one thread); the output\n"},
+    {0, "                       is the same, byte for byte, for every N\n"},
     {0, "\n"},
     {0, "Dates: YYYY-MM-DD, YYYYMMDD, or YYYY-MM-DD HH:MM[:SS[.fff]] ('T' separator, and a\n"},
     {0, "final 'Z' or UTC offset +HH:MM / +HHMM / +HH allowed: converted to UTC), or the\n"},
@@ -236,6 +240,11 @@ int cli_input_opt(cli_input_opts *o, int argc, char **argv, int *i, cli_err *err
     }
     if (cli_match_flag(argv, *i, "--quiet") || cli_match_flag(argv, *i, "-q")) {
         cli_quiet = 1;
+        return 1;
+    }
+    if ((m = OPT("--threads")) != 0) {
+        if (m < 0 || cli_threads_set(v, err))
+            return -err->code;
         return 1;
     }
 #undef OPT

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "summary.h"
+#include "executor.h"
 
 #include "numbers.h"
 
@@ -89,6 +90,7 @@ int cli_summary_run_ids(const cva_txn_input *in, double end, double cal_end, dou
     o.obs_end = end;
     o.calibration_end = cal_end;
     o.time_scale = time_scale;
+    o.executor = cli_executor(); /* --threads */
 
     for (attempt = 0; attempt < 2; attempt++) {
         alloc_arrays(s, cap, s->has_cal);

@@ -108,6 +108,17 @@ typedef struct cva_txn_opts {
                                     t <= calibration_end and the holdout outputs cover
                                     (calibration_end, obs_end]. */
     const cva_allocator *alloc; /**< Used only when no workspace is passed. Default NULL: malloc/free. */
+    /* Appended fields: a caller built against the older struct (ending at alloc) passes its
+       smaller struct_size and gets the defaults for these. */
+    const cva_executor *executor; /**< Default NULL: every task on the calling thread. With an executor
+                                       of two or more workers, the validation of the rows runs in row
+                                       chunks on it, and the partitioned path (no referrer array) its
+                                       row passes, its per-partition work and the final reordering;
+                                       the results are the same bits for every executor
+                                       (docs/threads.md). It must stay valid during the call.
+                                       cva_txn_workspace_size() reads its @c workers. The rest of the
+                                       referrer path and the bounded sort fallback run on the calling
+                                       thread. */
 } cva_txn_opts;
 
 /**
@@ -207,8 +218,21 @@ CVA_API cva_status cva_txn_summary_init(cva_txn_summary *summary, size_t struct_
  * e.g. 48 bytes per row for id, time and amount. With a referrer array the
  * hash path keeps its worst-case bound (every row may add two distinct ids):
  * 240 to 265 bytes per row, i.e. 7.5 to 8.2 times the input.
+ *
+ * Workers: with cva_txn_opts::executor of W >= 2 workers the size also holds
+ * one scratch area per worker for the per-partition work (about 88 bytes per
+ * row of a hash partition, sized for partitions of twice the mean size, plus
+ * 192 bytes per partition for the scatter), and is never smaller than without
+ * an executor. The partitions are small in large inputs (at most 16,384 rows
+ * on average, up to 1024 partitions), so there the areas fit in the 2 × input
+ * bound: for id, time and amount, 48 bytes per row for W = 2 from 10^6 rows on
+ * and for W = 8 from 10^7 rows on; W = 2 needs 77 bytes per row at 10^5 rows
+ * and about 200 below 2 × 10^4 rows (one partition). A workspace smaller than
+ * that but at least the size without an executor is accepted: the tasks then
+ * run with one scratch area, on the calling thread (the same results). The
+ * referrer path needs no more.
  * @param in    the input (only its sizes and which pointers are NULL are read).
- * @param opts  options, NULL for defaults.
+ * @param opts  options, NULL for defaults; its @c executor's @c workers count.
  * @param bytes out: workspace size in bytes (alignment 16 is not required; any pointer works).
  * @retval CVA_OK
  * @retval CVA_E_NULLPTR @p in or @p bytes is NULL.
@@ -253,10 +277,21 @@ CVA_API CVA_NODISCARD cva_status cva_txn_workspace_size(const cva_txn_input *in,
  *       large share of the rows). Results are the same bits with and
  *       without a workspace.
  * @note Speed: a workspace kept across calls saves the first touch of the
- *       memory (figures in bench/RESULTS.md). Any capacity
- *       works; with at least as many rows per customer as requested output
- *       arrays (or a capacity of at least the row count) the rows are grouped
- *       once, otherwise the customers are counted in an extra pass first.
+ *       memory (figures in bench/RESULTS.md). Any capacity works: the
+ *       customers are counted once the rows are grouped, before anything is
+ *       written (with a workspace so small that the rows are grouped in
+ *       several passes, and a capacity below the row count, in an extra
+ *       counting run first).
+ * @note Threads: with cva_txn_opts::executor (two or more workers) the
+ *       partitioned path runs as tasks on the caller's threads: the rows in
+ *       chunks of max(4096, n/64) rows (validation, a count per hash
+ *       partition, then a stable scatter), then one task per partition
+ *       (hashing, then emission), then the reordering of each output array
+ *       in chunks of customers.
+ *       Where the work splits depends only on the input and every sum stays
+ *       within one customer, so the results are the same bits for every
+ *       executor, every number of workers and every order of the tasks
+ *       (docs/threads.md).
  */
 CVA_API CVA_NODISCARD cva_status cva_txn_summarize(const cva_txn_input *in, const cva_txn_opts *opts,
                                                    cva_txn_summary *out, void *work, size_t work_size,

@@ -45,7 +45,7 @@ from ._lib import (
     diag_init, txn_opts_init_defaults, txn_summary_init, sim_opts_init_defaults,
     txn_workspace_size, txn_summarize, simulate_bgnbd_gg, raise_for_status,
     rfm_opts_init_defaults, rfm_workspace_size, rfm_map_get, label,
-    Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts,
+    Diag, Allocator, Executor, TxnInput, TxnOpts, TxnSummary, SimOpts,
     RfmOpts, RfmCuts, RfmRule, RfmSegmentStat,
     FitOpts, ModelFit, ClvOpts, ProgressFunc, fit_opts_init_defaults, model_fit_init,
     clv_opts_init_defaults, model_n_params, model_param_names,
@@ -74,6 +74,7 @@ from ._lib import (
 )
 from ._lib import get as library
 from ._txn import summarize, Summary, Workspace, to_days, from_days
+from ._exec import ThreadPoolCvaExecutor
 from ._sim import simulate, Simulation
 from ._cohort import cohorts, Cohorts, cohort_table
 from ._rfm import (
@@ -132,7 +133,7 @@ __all__ = [
     "library_path", "library_candidates",
     "diag_init", "txn_opts_init_defaults", "txn_summary_init", "sim_opts_init_defaults",
     "txn_workspace_size", "txn_summarize", "simulate_bgnbd_gg", "raise_for_status",
-    "Diag", "Allocator", "TxnInput", "TxnOpts", "TxnSummary", "SimOpts",
+    "Diag", "Allocator", "Executor", "ThreadPoolCvaExecutor", "TxnInput", "TxnOpts", "TxnSummary", "SimOpts",
     "rfm_raw", "rfm_from_summary", "rfm_score", "rfm_cuts", "rfm_assign", "rfm_composite",
     "rfm_segment", "rfm_segment_labels", "rfm_map_check", "rfm_report", "rfm_high_influence",
     "segment_map", "label", "rfm_opts_init_defaults", "rfm_workspace_size", "rfm_map_get",

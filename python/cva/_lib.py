@@ -83,6 +83,7 @@ COV_EXPECTED = 2
 COV_DERT = 3
 STRUCT_LOGLIK_BLOCK = 50
 STRUCT_PREDICT_OPTS = 56
+STRUCT_EXECUTOR = 55
 
 # Loyalty ladder (ladder.h): rung/state codes, rule codes, flags
 LADDER_PROSPECT = 200
@@ -333,6 +334,23 @@ class Allocator(ctypes.Structure):
     _struct_id = STRUCT_ALLOCATOR
 
 
+# cva_task_fn and cva_executor::run (common.h). A TaskFn called from Python is a
+# foreign call: ctypes releases the GIL while the library's task runs.
+TaskFn = ctypes.CFUNCTYPE(None, c_void_p, c_size_t, ctypes.c_uint)
+RunFn = ctypes.CFUNCTYPE(c_int, c_void_p, c_size_t, TaskFn, c_void_p)
+
+
+class Executor(ctypes.Structure):
+    """``cva_executor``: the caller's threads run the library's tasks (see
+    :mod:`cva._exec` for the thread-pool executor behind ``threads=``)."""
+    _fields_ = [
+        ("run", RunFn),
+        ("ctx", c_void_p),
+        ("workers", ctypes.c_uint),
+    ]
+    _struct_id = STRUCT_EXECUTOR
+
+
 class TxnInput(ctypes.Structure):
     """``cva_txn_input``: transaction arrays (struct of arrays)."""
     _fields_ = [
@@ -367,6 +385,7 @@ class TxnOpts(ctypes.Structure):
         ("time_scale", c_double),
         ("calibration_end", c_double),
         ("alloc", P(Allocator)),
+        ("executor", P(Executor)),
     ]
     _struct_id = STRUCT_TXN_OPTS
 
@@ -972,7 +991,7 @@ class LoglikBlock(ctypes.Structure):
         raise_for_status(st, None, "cva_loglik_block_init")
 
 
-STRUCTURES = (Diag, Allocator, TxnInput, TxnOpts, TxnSummary, SimOpts, RfmOpts, RfmCuts, RfmRule,
+STRUCTURES = (Diag, Allocator, Executor, TxnInput, TxnOpts, TxnSummary, SimOpts, RfmOpts, RfmCuts, RfmRule,
               RfmSegmentStat, FitOpts, ModelFit, ClvOpts, PredictOpts, CohortTable, ClvTerms, WhatifInputs,
               WhatifResult, WhatifModelOpts, WhatifModelResult, ChurnFlagOpts, LadderOpts, LadderInput,
               LadderMigrationInput,
@@ -993,6 +1012,7 @@ STRUCT_NAMES = {
     "cov_opts": STRUCT_COV_OPTS, "cov_fit": STRUCT_COV_FIT,
     "loglik_block": STRUCT_LOGLIK_BLOCK,
     "predict_opts": STRUCT_PREDICT_OPTS,
+    "executor": STRUCT_EXECUTOR,
 }
 
 # Every exported function: name -> (restype, argtypes). Mirrors lib/cva.sym.

@@ -9,6 +9,7 @@ import warnings
 
 from . import _convert as cv
 from . import _errors
+from . import _exec
 from . import _lib
 
 _REFUND = {"net": _lib.TXN_REFUND_NET, "as_row": _lib.TXN_REFUND_AS_ROW, "as-row": _lib.TXN_REFUND_AS_ROW,
@@ -166,7 +167,7 @@ def summarize(customer_id, time=None, amount=None, cost=None, referrer_id=None, 
               calibration_end=None, start=None, refund_policy="net", zero_is_purchase=True,
               skip_invalid=False, time_unit=1.0, period_length=1.0, period_origin=0.0,
               period=None, time_convention="continuous", fields=None, workspace=None,
-              customer=None):
+              customer=None, threads=None):
     """One row per customer from transactions (``cva_txn_summarize``).
 
     Two forms: arrays, ``summarize(customer_id, time, amount, ...)``, or a
@@ -228,7 +229,16 @@ def summarize(customer_id, time=None, amount=None, cost=None, referrer_id=None, 
         (and frees) its scratch memory on every call; on large inputs the
         first touch of that memory costs about a third of the call (0.9 s of
         2.4 s for 5e7 rows on the benchmark machine, bench/RESULTS.md), which
-        a reused workspace pays once.
+        a reused workspace pays once. Works with ``threads``: its size then
+        includes scratch memory for every thread.
+    threads : int, optional
+        Threads for the library's parallel steps (the partitioned path used
+        without ``referrer_id``): ``threads - 1`` threads of a
+        ``concurrent.futures`` pool plus the calling thread, the GIL released
+        while the C tasks run. The result is the same, bit for bit, for every
+        value. Default None: one thread, so that a call never takes cores the
+        application did not give it (it may run its own pools); pass
+        ``os.cpu_count()`` to use every core.
 
     Returns
     -------
@@ -237,6 +247,8 @@ def summarize(customer_id, time=None, amount=None, cost=None, referrer_id=None, 
         ``.status`` and issued as :class:`CvaWarning`.
     """
     from . import _pandas
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise _bad_arg("threads must be a positive integer or None (one thread)")
     if _pandas.is_frame(customer_id):
         customer_id, time, amount, cost, referrer_id, period = _frame_columns(
             customer_id, customer, time, amount, cost, referrer_id, period)
@@ -298,6 +310,9 @@ def summarize(customer_id, time=None, amount=None, cost=None, referrer_id=None, 
     if unit_name is None and "date" in time_kinds:
         # dates are converted to days; the scale names the unit when it is 1 or 7
         unit_name = {1.0: "day", 7.0: "week"}.get(opts.time_scale)
+
+    ex = _exec.executor(threads)  # kept alive until the call returns
+    opts.executor = _exec.opts_pointer(ex)
 
     inp = _lib.TxnInput(n=n, customer_id=ids.ptr, t=t.ptr, amount=amt.ptr)
     if cst is not None:

@@ -238,7 +238,10 @@ class TestVersionAndSizes(unittest.TestCase):
         self.assertEqual(cva.sizeof(cva.STRUCT_DIAG), 4 * 4 + 8 + 8 + 8)
         self.assertEqual(cva.sizeof(cva.STRUCT_ALLOCATOR), 3 * 8)
         self.assertEqual(cva.sizeof(cva.STRUCT_TXN_INPUT), 4 + 4 + 8 + 6 * 8)
-        self.assertEqual(cva.sizeof(cva.STRUCT_TXN_OPTS), 4 * 4 + 6 * 8 + 8)
+        # six doubles, then the allocator and executor pointers
+        self.assertEqual(cva.sizeof(cva.STRUCT_TXN_OPTS), 4 * 4 + 6 * 8 + 8 + 8)
+        # run, ctx, workers (4 bytes, padded to 8)
+        self.assertEqual(cva.sizeof(_lib.STRUCT_EXECUTOR), 8 + 8 + 8)
         # 21 array pointers, then the two reported ends (obs_end, calibration_end)
         self.assertEqual(cva.sizeof(cva.STRUCT_TXN_SUMMARY), 4 + 4 + 8 + 8 + 21 * 8 + 2 * 8)
         self.assertEqual(cva.sizeof(cva.STRUCT_SIM_OPTS), 4 + 4 + 8 + 8 + 11 * 8)
@@ -334,6 +337,87 @@ class TestThreads(unittest.TestCase):
         self.assertEqual(len(results), 20)
         for r in results:
             self.assertEqual(r, want)
+
+
+    # threads=: the library's parallel path on a concurrent.futures pool gives the
+    # same bits as one thread (60,000 rows: 4 hash partitions, 15 row chunks)
+    def _big_log(self, seed):
+        rng = random.Random(seed)
+        n = 60000
+        ids = [rng.randrange(0, 4000) * 1009 - 70000 for _ in range(n)]
+        t = [float(rng.randrange(0, 400)) + rng.choice([0.0, 0.5]) for _ in range(n)]
+        amount = [rng.choice([-4.0, 0.0, 12.5, round(rng.uniform(0.01, 90), 2)]) for _ in range(n)]
+        cost = [round(rng.uniform(0, 3), 2) for _ in range(n)]
+        return ids, t, amount, cost
+
+    @staticmethod
+    def _bits(res):
+        out = {}
+        for k in res.keys():
+            v = tolist(res[k])
+            floats = any(isinstance(x, float) for x in v)
+            out[k] = array.array("d" if floats else "q", v).tobytes()  # the bits, NaN included
+        out["n"] = res.n_customers
+        return out
+
+    def test_threads_same_bits(self):
+        ids, t, amount, cost = self._big_log(11)
+        ws = cva.Workspace()
+        for kw in ({}, {"cost": cost, "calibration_end": 300.0, "refund_policy": "exclude", "time_unit": 7}):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", cva.CvaWarning)
+                want = self._bits(cva.summarize(ids, t, amount, **kw))
+                for threads in (1, 2, 3, 8):
+                    for work in (None, ws):
+                        got = cva.summarize(ids, t, amount, threads=threads, workspace=work, **kw)
+                        self.assertEqual(self._bits(got), want, "threads=%d %r workspace=%r" % (threads, kw, work))
+        self.assertGreater(ws.size, 0)
+        for bad in (0, -1, 1.5, "2", True):
+            with self.assertRaises(cva.BadArgumentError):
+                cva.summarize([1], [0.0], [1.0], threads=bad)
+
+    def test_executor_low_level(self):
+        # cva.ThreadPoolCvaExecutor on a borrowed pool, through TxnOpts.executor and
+        # cva.txn_summarize; its run() is called (the sections really go to the pool),
+        # and a run() that fails makes the library run every task itself: same bits
+        from concurrent.futures import ThreadPoolExecutor
+        ids, t, amount, _ = self._big_log(12)
+        n = len(ids)
+
+        def call(executor):
+            inp = cva.TxnInput(n=n, customer_id=(ctypes.c_int64 * n)(*ids), t=(ctypes.c_double * n)(*t),
+                               amount=(ctypes.c_double * n)(*amount))
+            opts = cva.TxnOpts()
+            if executor is not None:
+                opts.executor = ctypes.pointer(executor.struct)
+            out = cva.TxnSummary()
+            cid, mx = (ctypes.c_int64 * n)(), (ctypes.c_double * n)()
+            out.capacity, out.customer_id, out.monetary_value = n, cid, mx
+            cva.txn_summarize(inp, opts, out)
+            k = out.n_customers
+            return bytes(cid)[:8 * k], bytes(mx)[:8 * k]
+
+        class Counting(cva.ThreadPoolCvaExecutor):
+            calls = 0
+            fail = False
+
+            def _run(self, ctx, n_tasks, fn, arg):
+                Counting.calls += 1
+                if Counting.fail:
+                    fn(arg, 0, 0)  # one task, then "could not run them"
+                    return 1
+                return super()._run(ctx, n_tasks, fn, arg)
+
+        want = call(None)
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            ex = Counting(4, pool=pool)
+            self.assertEqual((ex.struct.workers, ctypes.sizeof(ex.struct)), (4, cva.sizeof("executor")))
+            self.assertEqual(call(ex), want)
+            self.assertGreaterEqual(Counting.calls, 4)  # counts, scatter, hashing, emission
+            Counting.fail = True
+            self.assertEqual(call(ex), want)
+            ex.close()  # a borrowed pool is left running
+            self.assertEqual(pool.submit(lambda: 7).result(), 7)
 
 
 class TestLowLevel(unittest.TestCase):

@@ -7,7 +7,8 @@ Groups: help, cdnow, bad_input, formats, json, text_ids, occasion, stdin, demo,
         rfm_vectors, rfm_random, rfm_segments, rfm_report, rfm_json, rfm_errors, rfm_cdnow,
         fit_cdnow, fit_sbg, predict_values, predict_distribution, track, predict_cdnow, model_errors, units, exports, no_silent,
         online_retail, fit_boundary, whatif, ladder, ladder_migration,
-        ladder_errors, tiers, retention, churn, report, report_cdnow, oom.
+        ladder_errors, tiers, retention, churn, report, report_cdnow, oom,
+        covariates, threads.
 Exit status 0 pass, 1 fail, 77 skip (meson convention).
 """
 import csv
@@ -4727,6 +4728,61 @@ def t_fit_cnbd():
         check(rc == 2 and "--k N" in err, "fit bgcnbd --summary without --k: exit 2 (%r)" % err)
 
 
+def t_threads():
+    """--threads N: the same bytes for 1, 2 and 8 threads on every command that reads
+    transactions (a log of 120,000 rows: 8 hash partitions, 30 row chunks, so the
+    summaries really run as parallel tasks); bad values are usage errors."""
+    import random
+    rnd = random.Random(20261207)
+    lines = ["customer_id,date,amount"]
+    for _ in range(120000):
+        c = rnd.randrange(9000)
+        day = rnd.randrange(700)
+        amount = "%.2f" % (rnd.randrange(-500, 20000) / 100.0)
+        lines.append("C%05d,%s,%s" % (c, _day_text(day), amount))
+    data = ("\n".join(lines) + "\n").encode()
+    with tempfile.TemporaryDirectory() as tmp:
+        fp = os.path.join(tmp, "log.csv")
+        write(fp, data)
+        cal = ["--calibration-end", "2025-06-01"]
+        commands = [["summary"], ["summary", "--time-unit", "week"] + cal, ["summary", "--format", "json"],
+                    ["rfm"], ["tiers"], ["tiers", "--stats"], ["fit", "--model", "bgnbd"] + cal,
+                    ["churn"], ["ladder"], ["track", "--model", "bgnbd"] + cal]
+        for cmd in commands:
+            outs = []
+            for n in ("1", "2", "8"):
+                rc, out, err = run(cmd + ["--input", fp, "--threads", n, "--quiet"])
+                outs.append((rc, out))
+            check(outs[0][0] == 0 and len(outs[0][1]) > 100, "%s --threads 1 runs (%d %r)" % (cmd, outs[0][0], err[-300:]))
+            check(outs[1] == outs[0] and outs[2] == outs[0], "%s: the same output for 1, 2 and 8 threads" % cmd)
+        for bad in ("0", "x", "257", ""):
+            rc, out, err = run(["summary", "--input", fp, "--threads", bad])
+            check(rc == 2 and "--threads" in err and out == "", "--threads %r is a usage error (%d %r)" % (bad, rc, err))
+        rc, out, err = run(["summary", "--input", fp])
+        check(rc == 0 and out == run(["summary", "--input", fp, "--threads", "1"])[1],
+              "the default (online cores) gives the output of one thread")
+        rc, out, _ = run(["help", "summary"])
+        check("--threads N" in out, "summary help lists --threads")
+        pages = []
+        for n in ("1", "2"):
+            os.mkdir(os.path.join(tmp, n))
+            rc, out, err = run(["demo", "--customers", "3000", "--threads", n, "--report", "r.html"],
+                               cwd=os.path.join(tmp, n))
+            rcr, _, errr = run(["report", "--input", fp, "-o", "full.html", "--threads", n, "--quiet"],
+                               cwd=os.path.join(tmp, n))
+            check(rc == 0 and rcr == 0, "demo and report with --threads %s (%d %r %d %r)" % (n, rc, err[-200:], rcr,
+                                                                                        errr[-200:]))
+            pages.append((out, open(os.path.join(tmp, n, "r.html"), "rb").read(),
+                          # the page shows its command line: without the --threads value
+                          open(os.path.join(tmp, n, "full.html"), "rb").read().replace(b"--threads " + n.encode(), b"")))
+        check(pages[0] == pages[1], "demo and report: the same text and pages for 1 and 2 threads")
+
+
+def _day_text(day):
+    import datetime
+    return (datetime.date(2024, 1, 1) + datetime.timedelta(days=day)).isoformat()
+
+
 GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats": t_formats, "json": t_json,
           "text_ids": t_text_ids, "occasion": t_occasion, "stdin": t_stdin, "demo": t_demo,
           "rfm_vectors": t_rfm_vectors, "rfm_random": t_rfm_random, "rfm_segments": t_rfm_segments,
@@ -4738,7 +4794,7 @@ GROUPS = {"help": t_help, "cdnow": t_cdnow, "bad_input": t_bad_input, "formats":
           "ladder": t_ladder, "ladder_migration": t_ladder_migration, "ladder_errors": t_ladder_errors,
           "tiers": t_tiers, "retention": t_retention,
           "churn": t_churn, "report": t_report, "report_cdnow": t_report_cdnow, "oom": t_oom,
-          "covariates": t_covariates}
+          "covariates": t_covariates, "threads": t_threads}
 
 
 def main():
