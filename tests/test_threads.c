@@ -609,12 +609,172 @@ static uint64_t job_sim(int *ok)
     return h;
 }
 
+/* ---------------------------- regularity.h -------------------------------- */
+static const double CNBD[4] = {0.85, 4.0, 1.2, 3.5}; /* r, alpha, a, b */
+
+static uint64_t job_regularity(int *ok)
+{
+    uint64_t h = H0;
+    size_t n = S.n, i, j, nt = 0, used = 0, off[41];
+    enum { NC = 40 };
+    double *ll = (double *)calloc(n, sizeof(double)), *out = (double *)calloc(n, sizeof(double)),
+           *x = (double *)calloc(n, sizeof(double)), *tx = (double *)calloc(n, sizeof(double)),
+           *lt = (double *)calloc(n, sizeof(double));
+    double llsum = 0, grad[4] = {0}, pop[3] = {0}, t[NC * 5], litt[NC] = {0}, khat = 0;
+    static const double tpop[3] = {10, 20, 39};
+    cva_model_fit fit;
+    int32_t k = 0;
+    cva_status st;
+    st = cva_cnbd_loglik(CVA_MODEL_BGCNBD, 2, CNBD, S.x, S.t_x, S.T, NULL, n, &llsum, grad, ll, NULL);
+    NEED(st); HV(h, st); HV(h, llsum); HA(h, grad, 4); HA(h, ll, n);
+    st = cva_cnbd_p_alive(CVA_MODEL_MBGCNBD, 2, CNBD, S.x, S.t_x, S.T, n, out, NULL);
+    NEED(st); HV(h, st); HA(h, out, n);
+    st = cva_cnbd_expected(CVA_MODEL_BGCNBD, 3, CNBD, 39.0, S.x, S.t_x, S.T, n, out, NULL);
+    NEED(st); HV(h, st); HA(h, out, n);
+    st = cva_cnbd_expected_pop(CVA_MODEL_MBGCNBD, 2, CNBD, tpop, 3, pop, NULL);
+    NEED(st); HV(h, st); HA(h, pop, 3);
+    st = cva_sim_cnbd(CVA_MODEL_MBGCNBD, 2, CNBD, S.T, n, 77, x, tx, lt, NULL);
+    NEED(st); HV(h, st); HA(h, x, n); HA(h, tx, n); HA(h, lt, n);
+    cva_model_fit_init(&fit, sizeof fit);
+    st = cva_cnbd_fit(CVA_MODEL_MBGCNBD, 2, 0, x, tx, S.T, lt, NULL, n, NULL, &fit, &k, NULL);
+    NEED(st); HV(h, st); HV(h, fit); HV(h, k);
+    /* NC customers with 1..5 purchases at strictly increasing times */
+    off[0] = 0;
+    for (i = 0; i < NC; i++) {
+        double ti = 0.1 * (double)i;
+        for (j = 0; j <= i % 5; j++) {
+            ti += 1.0 + (double)((i * 7 + j * 3) % 11) / 3.0;
+            t[nt++] = ti;
+        }
+        off[i + 1] = nt;
+    }
+    st = cva_log_itt_sum(t, off, NC, litt, NULL);
+    NEED(st); HV(h, st); HA(h, litt, NC);
+    st = cva_regularity_wheat(t, off, NC, &khat, &used, NULL);
+    NEED(st); HV(h, st); HV(h, khat); HV(h, used);
+    free(ll); free(out); free(x); free(tx); free(lt);
+    return h;
+}
+
+/* ---------------------------- covariates.h -------------------------------- */
+static uint64_t job_covariates(int *ok)
+{
+    uint64_t h = H0;
+    size_t n = S.n, i;
+    double *z = (double *)calloc(2 * n, sizeof(double)), *ip = (double *)calloc(4 * n, sizeof(double)),
+           *ll = (double *)calloc(n, sizeof(double)), *out = (double *)calloc(n, sizeof(double));
+    double llsum = 0, grad[4 + 2 * 2] = {0};
+    cva_cov_opts co;
+    cva_cov_fit cf;
+    cva_model_fit fit;
+    cva_status st;
+    for (i = 0; i < n; i++) {
+        z[2 * i] = (double)(i % 2);
+        z[2 * i + 1] = -1.0 + 0.5 * (double)((i / 2) % 5);
+    }
+    st = cva_cov_opts_init_defaults(&co, sizeof co);
+    NEED(st);
+    co.n_cov = 2;
+    st = cva_cov_fit_init(&cf, sizeof cf);
+    NEED(st);
+    cva_model_fit_init(&fit, sizeof fit);
+    st = cva_cov_fit_btyd(CVA_MODEL_PNBD, S.x, S.t_x, S.T, z, NULL, n, &co, NULL, &fit, &cf, NULL);
+    NEED(st); HV(h, st); HV(h, fit); HV(h, cf);
+    st = cva_cov_individual_params(fit.params, &cf, z, n, ip, NULL);
+    NEED(st); HV(h, st); HA(h, ip, 4 * n);
+    st = cva_cov_loglik(fit.params, &cf, S.x, S.t_x, S.T, z, n, ll, &llsum, grad, NULL, NULL);
+    NEED(st); HV(h, st); HA(h, ll, n); HV(h, llsum); HA(h, grad, 8);
+    st = cva_cov_predict(fit.params, &cf, CVA_COV_P_ALIVE, 0.0, S.x, S.t_x, S.T, z, n, out, NULL, NULL);
+    NEED(st); HV(h, st); HA(h, out, n);
+    st = cva_cov_predict(fit.params, &cf, CVA_COV_EXPECTED, 39.0, S.x, S.t_x, S.T, z, n, out, NULL, NULL);
+    NEED(st); HV(h, st); HA(h, out, n);
+    st = cva_cov_predict(fit.params, &cf, CVA_COV_DERT, 0.0022, S.x, S.t_x, S.T, z, n, out, NULL, NULL);
+    NEED(st); HV(h, st); HA(h, out, n);
+    free(z); free(ip); free(ll); free(out);
+    return h;
+}
+
+/* ------------------- churn.h: distributed fit, predict opts ---------------- */
+typedef struct dist_ctx { int32_t model; size_t cut; } dist_ctx;
+
+/* The objective of cva_model_fit_loglik(): S cut into two blocks [0, cut), [cut, n). */
+static cva_status dist_sum(void *user, const double *params, double time_scale, double *ll_sum, double *grad)
+{
+    const dist_ctx *c = (const dist_ctx *)user;
+    cva_loglik_block tot, b;
+    size_t k, a[3];
+    cva_status st = cva_loglik_block_init(&tot, sizeof tot);
+    if (st < 0)
+        return st;
+    a[0] = 0;
+    a[1] = c->cut;
+    a[2] = S.n;
+    for (k = 0; k < 2; k++) {
+        st = cva_loglik_block_init(&b, sizeof b);
+        if (st < 0)
+            return st;
+        st = cva_model_loglik_block(c->model, params, time_scale, S.x + a[k], S.t_x + a[k], S.T + a[k], NULL,
+                                    a[k + 1] - a[k], NULL, &b, NULL);
+        if (st == CVA_E_DOMAIN) { /* outside the domain: the optimiser steps back */
+            *ll_sum = (double)NAN;
+            return CVA_OK;
+        }
+        if (st < 0)
+            return st;
+        st = cva_loglik_block_add(&tot, &b, NULL);
+        if (st < 0)
+            return st;
+    }
+    *ll_sum = tot.ll_sum;
+    for (k = 0; k < 4; k++)
+        grad[k] = tot.grad[k];
+    return CVA_OK;
+}
+
+static uint64_t job_dist(int *ok)
+{
+    uint64_t h = H0;
+    size_t n = S.n, k;
+    double *out = (double *)calloc(n, sizeof(double));
+    dist_ctx c;
+    cva_loglik_block tot, b;
+    cva_model_fit fit;
+    cva_predict_opts po;
+    double ll = 0, grad[4] = {0};
+    cva_status st;
+    c.model = CVA_MODEL_BGNBD;
+    c.cut = n / 2;
+    st = cva_loglik_block_init(&tot, sizeof tot);
+    NEED(st);
+    for (k = 0; k < 2; k++) { /* the totals: blocks without parameters */
+        size_t a = k ? c.cut : 0, m = k ? n - c.cut : c.cut;
+        st = cva_loglik_block_init(&b, sizeof b);
+        NEED(st);
+        st = cva_model_loglik_block(c.model, NULL, 1.0, S.x + a, S.t_x + a, S.T + a, NULL, m, NULL, &b, NULL);
+        NEED(st); HV(h, st); HV(h, b);
+        st = cva_loglik_block_add(&tot, &b, NULL);
+        NEED(st);
+    }
+    HV(h, tot);
+    st = dist_sum(&c, BGNBD, 1.0, &ll, grad);
+    NEED(st); HV(h, ll); HA(h, grad, 4);
+    cva_model_fit_init(&fit, sizeof fit);
+    st = cva_model_fit_loglik(c.model, dist_sum, &c, &tot, NULL, &fit, NULL);
+    NEED(st); HV(h, st); HV(h, fit);
+    st = cva_predict_opts_init_defaults(&po, sizeof po);
+    NEED(st);
+    st = cva_model_p_alive(CVA_MODEL_PNBD, PNBD, 0.0, S.x, S.t_x, S.T, n, out, &po, NULL);
+    NEED(st); HV(h, st); HA(h, out, n);
+    free(out);
+    return h;
+}
+
 /* ------------------------------------------------------------------------- */
 static const struct { const char *name; job_fn fn; } JOBS[] = {
     {"common", job_common}, {"txn", job_txn}, {"cohort", job_cohort}, {"rfm", job_rfm},
     {"tiers", job_tiers}, {"fit", job_fit}, {"predict", job_predict}, {"sbg", job_sbg},
     {"clv", job_clv}, {"whatif", job_whatif}, {"churn", job_churn}, {"ladder", job_ladder},
-    {"sim", job_sim},
+    {"sim", job_sim}, {"regularity", job_regularity}, {"covariates", job_covariates}, {"dist", job_dist},
 };
 #define NJOBS (sizeof JOBS / sizeof JOBS[0])
 
