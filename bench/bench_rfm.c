@@ -140,7 +140,7 @@ static double q7(const vi *a, size_t m, int j, int k)
     return fr == 0 ? x1 : x1 + ((double)fr / k) * (x2 - x1);
 }
 
-/* Score one column (mask NaN: unscored, 0), SPEC §3.2 closed forms. */
+/* Score one column (mask NaN: unscored, 0), docs/methods/rfm.md#methods_rfm_bins closed forms. */
 static void naive_score(const double *v, const double *mask, size_t n, int k, int method, int recency,
                         int32_t *out)
 {
@@ -631,7 +631,7 @@ int main(int argc, char **argv)
                 failed = 1;
             for (col = 0; col < 3; col++) {
                 /* numpy forms j/k in floating point: an ulp off an order statistic may move
-                   a boundary (SPEC §3.2), so this is reported, not required */
+                   a boundary (docs/methods/rfm.md#methods_rfm_bins), so this is reported, not required */
                 d = count_diff(c.out[col], ref2[col], n, &first);
                 fprintf(stderr, "cva-bench-rfm: value cuts vs numpy quantile+searchsorted, column %d: %zu differ\n",
                         col, d);

@@ -6,9 +6,9 @@ frequency, monetary; --n elements each, one after the other; NaN recency =
 unscored customer) and times, on the scored customers:
 
   pandas_rank_first  pd.qcut(s.rank(method="first"), k, labels=...) per column,
-                     recency with labels [k..1] (SPEC §3.2 (a), the pandas idiom)
+                     recency with labels [k..1] (docs/methods/rfm.md#methods_rfm_bins (a), the pandas idiom)
   numpy_quantile     np.quantile (type 7) + np.searchsorted(side="left") per column,
-                     bin = 1 + #{c_j < v} (SPEC §3.2 (c) value cuts), recency reversed
+                     bin = 1 + #{c_j < v} (docs/methods/rfm.md#methods_rfm_bins (c) value cuts), recency reversed
   numpy_argsort      np.argsort(kind="stable") + the closed form of rank-first per column
 
 The timed region excludes loading and the mask selection. Writes the pandas

@@ -1,7 +1,7 @@
 /*
  * libcva — BG/BB, the discrete-time non-contractual model of Fader, Hardie &
  * Shang (2010), "Customer-base analysis in a discrete-time noncontractual
- * setting", Marketing Science 29(6). SPEC §10 decision 6.
+ * setting", Marketing Science 29(6). docs/methods/conventions.md#methods_choices docs/methods/conventions.md#methods_choice_mbgnbd.
  *
  * Data per customer: x repeat transactions in n opportunities, the last one at
  * opportunity t_x (0 when x = 0). While alive a customer transacts at each

@@ -1,6 +1,6 @@
 /*
  * libcva — BG/NBD (Fader, Hardie & Lee 2005a) and MBG/NBD (Batislam, Denizel
- * & Filiztekin 2007, as corrected by Wagner & Hoppe 2008). SPEC §5.3.
+ * & Filiztekin 2007, as corrected by Wagner & Hoppe 2008). docs/methods/models.md#methods_bgnbd.
  *
  * Both models share one code path with a shift s: BG/NBD (s = 0) lets a
  * customer drop out only after a repeat purchase; MBG/NBD (s = 1) also right
@@ -11,7 +11,7 @@
  *          − (r+x) ln(α+T) + [x>0 or s] · ln(1 + e^D)
  *   D    = ln a − ln(b+x+s−1) + (r+x) ln((α+T)/(α+t_x)),   P(alive) = 1/(1+e^D)
  *
- * Conditional expectation (Euler form, SPEC §5.3), z = t/(α+T+t), 1−z = (α+T)/(α+T+t):
+ * Conditional expectation (Euler form, docs/methods/models.md#methods_bgnbd), z = t/(α+T+t), 1−z = (α+T)/(α+T+t):
  *   E[Y(t)] = P(alive) · (a+b+x+s−1)/(a−1) · [1 − (1−z)^(a−1) 2F1(a+b+s−1−r, a−1; a+b+x+s−1; z)]
  * Population (x = 0, T = 0 with P(alive) = 1 — for MBG/NBD the factor b/(a+b) of the
  * survival of the first purchase is part of the closed form):
@@ -345,8 +345,8 @@ static cva_status mbgnbd_p_alive(const double *p, double t_future, const double 
 
 /*
  * (1/(a−1)) · [1 − (1−z)^(a−1) 2F1(a+u, a−1; a+v; z)] with u = b+s−1−r and
- * v = b+x+s−1 (the Euler-form parameters of SPEC §5.3 written around a), and
- * the removable singularity at a = 1 (SPEC: average at a = 1 ± 1e-5).
+ * v = b+x+s−1 (the Euler-form parameters of docs/methods/models.md#methods_bgnbd written around a), and
+ * the removable singularity at a = 1 (docs/methods/models.md: average at a = 1 ± 1e-5).
  */
 static cva_status bg_bracket_a(double a, double u, double v, double z, double *out)
 {

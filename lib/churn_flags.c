@@ -1,5 +1,5 @@
 /*
- * libcva — churn flags per customer (SPEC §5.7): hiatus rule, inter-purchase-time
+ * libcva — churn flags per customer (docs/methods/models.md#methods_heuristics): hiatus rule, inter-purchase-time
  * multiple, P(alive) threshold; the rule that decided; value at risk.
  * SPDX-License-Identifier: MIT
  */

@@ -59,14 +59,14 @@ double cva__digamma_mlog(double x);
 
 /*
  * Gauss hypergeometric 2F1(a, b; c; z) for 0 <= z < 1 by the series with the
- * transformations of SPEC §5.9; returns the natural log of the value in *log_value
+ * transformations of docs/methods/models.md#methods_numerics; returns the natural log of the value in *log_value
  * and its sign in *sign (the value may be negative for some parameters).
  * Returns CVA_OK, CVA_W_SERIES_LIMIT (partial sum used) or CVA_E_DOMAIN.
  */
 cva_status cva__hyp2f1_log(double a, double b, double c, double z, double *log_value, int *sign);
-/* The unit-A form 2F1(A, B; A+1; z), 0 <= z < 1, in log space (SPEC §5.9 item 3). */
+/* The unit-A form 2F1(A, B; A+1; z), 0 <= z < 1, in log space (docs/methods/models.md#methods_numerics item 3). */
 cva_status cva__hyp2f1_unit_a_log(double A, double B, double z, double *log_value);
-/* e^z E_s(z) for z > 0, s > 0 (SPEC §5.9 item 5). */
+/* e^z E_s(z) for z > 0, s > 0 (docs/methods/models.md#methods_numerics item 5). */
 cva_status cva__expint_scaled(double s, double z, double *value);
 
 /* BG/NBD DERT of checked rows with purchases (no NaN rows) when every customer's dropout
@@ -320,7 +320,7 @@ cva_status cva__fit_opts_get(const cva_fit_opts *in, int n_params, cva_fit_opts 
 
 /* ------------------------------------------------------------------ gg.c */
 
-/* Gamma-Gamma Σ w_i LL_i (SPEC §5.5) over rows with x >= 1, m_x > 0 (w may be NULL),
+/* Gamma-Gamma Σ w_i LL_i (docs/methods/models.md#methods_gg) over rows with x >= 1, m_x > 0 (w may be NULL),
    gradient w.r.t. (p, q, γ) into grad (may be NULL), per-row LL_i into ll_i (may be NULL). */
 double cva__gg_ll(const double *prm, const double *x, const double *m_x, const double *w, size_t n,
                   double *grad, double *ll_i);

@@ -1,5 +1,5 @@
 /*
- * libcva — discrete model-based CLV (SPEC §6.3, decision 8):
+ * libcva — discrete model-based CLV (docs/methods/retention.md#methods_clv_model, docs/methods/conventions.md#methods_choice_discount):
  *
  *   CLV_i = Σ_{k=1..K} margin · E[M_i] · (E[Y_i(k·L)] − E[Y_i((k−1)·L)]) / (1+d)^k
  *
@@ -7,7 +7,7 @@
  * (cva_model_expected) and E[M_i] the Gamma-Gamma conditional expected spend
  * (cva_gg_expected_spend) — the scheme of the common Python implementation.
  * K = 0 means "until the step term is at most 1e-12 of the customer's running
- * total, or K = 1200" (SPEC §6.3 [D]); each customer stops on its own, so the
+ * total, or K = 1200" (docs/methods/retention.md#methods_clv_model [D]); each customer stops on its own, so the
  * result does not depend on its neighbours; a customer still above the
  * tolerance at step 1200 makes the call return CVA_W_SERIES_LIMIT.
  *

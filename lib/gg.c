@@ -1,5 +1,5 @@
 /*
- * libcva — Gamma-Gamma spend model (Fader, Hardie & Lee 2005b; SPEC §5.5).
+ * libcva — Gamma-Gamma spend model (Fader, Hardie & Lee 2005b; docs/methods/models.md#methods_gg).
  *
  *   LL_i = lnΓ(px+q) − lnΓ(px) − lnΓ(q) + q ln γ + (px−1) ln m + px ln x − (px+q) ln(γ + x m)
  *   ∂/∂p = x [ψ(px+q) − ψ(px) + ln m + ln x − ln(γ+xm)]

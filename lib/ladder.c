@@ -1,5 +1,5 @@
 /*
- * libcva — loyalty ladder (SPEC §7): classification of customers into rungs,
+ * libcva — loyalty ladder (docs/methods/ladder.md#methods_ladder): classification of customers into rungs,
  * referral counts inside a look-back window, relationship-bond table,
  * migration matrices between two dates and their Markov projection.
  *
@@ -118,7 +118,7 @@ static const char *const BOND_NAMES[6] = {
     "unknown", "none", "financial", "social", "customisation", "structural",
 };
 
-/* The relationship-bond table (SPEC §7.4 [D]), index = rung − PROSPECT. */
+/* The relationship-bond table (docs/methods/ladder.md#methods_bonds [D]), index = rung − PROSPECT. */
 static const int32_t SUGGESTED_BOND[CVA_LADDER_N_RUNGS] = {
     CVA_LADDER_BOND_NONE,          /* PROSPECT */
     CVA_LADDER_BOND_FINANCIAL,     /* CUSTOMER */
@@ -166,7 +166,7 @@ int32_t cva_ladder_suggested_bond(int32_t rung)
 /* ------------------------------------------------------------------------ */
 /* Referral counts in (t0 − L, t0]                                           */
 
-/* Same purchase test as the transaction summary (SPEC §2.3). */
+/* Same purchase test as the transaction summary (docs/methods/summaries.md#methods_refunds). */
 static int is_purchase(double amount, int32_t policy, int32_t flags)
 {
     if (policy == CVA_TXN_REFUND_AS_ROW)

@@ -1,5 +1,5 @@
 /*
- * libcva — public entry points of the churn models (SPEC §5, decisions 5–8):
+ * libcva — public entry points of the churn models (docs/methods/models.md#methods_models, docs/methods/conventions.md#methods_choice_fitting, docs/methods/conventions.md#methods_choice_mbgnbd, docs/methods/conventions.md#methods_choice_dert, docs/methods/conventions.md#methods_choice_discount):
  * option handling, input validation, row merging, time rescaling, the generic
  * maximum-likelihood driver (penalty, progress/cancel, standard errors from
  * the observed information) and dispatch to the per-model tables.

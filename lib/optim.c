@@ -1,8 +1,8 @@
 /*
- * libcva — quasi-Newton minimisation for the model fits (SPEC §10 decision 5).
+ * libcva — quasi-Newton minimisation for the model fits (docs/methods/conventions.md#methods_choices docs/methods/conventions.md#methods_choice_fitting).
  *
  * cva__bfgs: BFGS with the inverse-Hessian update (Nocedal & Wright 2006,
- * §6.1) and a strong-Wolfe line search (bracketing + zoom with safeguarded
+ * docs/methods/retention.md#methods_ret_conventions) and a strong-Wolfe line search (bracketing + zoom with safeguarded
  * cubic interpolation, N&W Algorithms 3.5/3.6). The objective works on
  * unconstrained (log) parameters; a non-finite objective at a trial point is
  * treated as "too far" and the step is shrunk. Everything is deterministic:

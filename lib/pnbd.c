@@ -1,8 +1,8 @@
 /*
- * libcva — Pareto/NBD (Schmittlein, Morrison & Colombo 1987), SPEC §5.4, §6.3.
+ * libcva — Pareto/NBD (Schmittlein, Morrison & Colombo 1987), docs/methods/models.md#methods_pnbd, docs/methods/retention.md#methods_clv_model.
  *
  * Likelihood in the two-branch form of Fader & Hardie (2005), with the unit-A
- * hypergeometric functions written through Euler's transformation (SPEC §5.9
+ * hypergeometric functions written through Euler's transformation (docs/methods/models.md#methods_numerics
  * item 3). With a(τ) = ln(α+τ), b(τ) = ln(β+τ), k = r+x, and for τ ∈ {t_x, T}:
  *
  *   α >= β:  z = (α−β)/(α+τ),  ℓ(τ) = −k a(τ) − s b(τ) + ln S(τ),
@@ -10,7 +10,7 @@
  *   α <  β:  z = (β−α)/(β+τ),  ℓ(τ) = −(k−1) a(τ) − (s+1) b(τ) + ln S(τ),
  *            S(τ) = Σ_j (s+1)_j/(k+s+1)_j z^j
  *
- * (ℓ(τ) = ln[2F1(r+s+x, B; r+s+x+1; z)/(M+τ)^(r+s+x)] of SPEC §5.4.) Every term
+ * (ℓ(τ) = ln[2F1(r+s+x, B; r+s+x+1; z)/(M+τ)^(r+s+x)] of docs/methods/models.md#methods_pnbd.) Every term
  * ratio of S is below z, so the sum stops when t_J z/(1−z) <= 1e-17 S.
  *
  *   ln A0 = ℓ1 + ln(1 − e^d),  d = ℓ2 − ℓ1 < 0  (ℓ1 = ℓ(t_x), ℓ2 = ℓ(T)),
@@ -29,7 +29,7 @@
  *   P(alive at T+t) = P(alive) · ((β+T)/(β+T+t))^s
  *   E[Y(t)]  = P(alive) (r+x)(β+T)/(α+T) · g(s, log1p(t/(β+T))),
  *   E[X(t)]  = (r/α) β · g(s, log1p(t/β)),  g(s, u) = (1 − e^{−(s−1)u})/(s−1)  (= u at s = 1)
- *   DERT     = P(alive) (r+x)(β+T)/(α+T) · e^z E_s(z),  z = δ(β+T)  (SPEC §6.3)
+ *   DERT     = P(alive) (r+x)(β+T)/(α+T) · e^z E_s(z),  z = δ(β+T)  (docs/methods/retention.md#methods_clv_model)
  *   P(X(t)=k) = NB term + α^r β^s B(r+k, s+1)/B(r, s) · D_k,   D_k = B1 − Σ_{i<=k} c_i B2_i
  * (derived below at prob_n()).
  * SPDX-License-Identifier: MIT

@@ -1,5 +1,5 @@
 /*
- * libcva — retention economics, closed forms (SPEC §6.2, §6.4–§6.6, §6.8):
+ * libcva — retention economics, closed forms (docs/methods/retention.md#methods_clv_closed, docs/methods/retention.md#methods_equity, docs/methods/retention.md#methods_steady_state, docs/methods/retention.md#methods_retention_edge):
  * margin multiple with both timings, finite/infinite horizon and margin growth,
  * the exact retention elasticity, customer equity, the steady-state model.
  * SPDX-License-Identifier: MIT

@@ -15,7 +15,7 @@
 cva_status cva__terms_check(const cva_clv_terms *t, int32_t arg, const int32_t opt_ids[4], cva_diag *diag);
 
 /* Margin multiple MM(r) and exact retention elasticity d ln MM / d ln r for checked
-   terms; r is checked against the domain of SPEC §6.8 (arg/opt say where r came from).
+   terms; r is checked against the domain of docs/methods/retention.md#methods_retention_edge (arg/opt say where r came from).
    scenario = 1 names r' in the messages. mm and eps may be NULL. */
 cva_status cva__multiple(double r, const cva_clv_terms *t, double *mm, double *eps, int32_t arg, int32_t opt,
                          int scenario, cva_diag *diag);

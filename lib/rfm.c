@@ -1,5 +1,5 @@
 /*
- * libcva — RFM scoring (SPEC §3): options, raw metrics, cut sets, the
+ * libcva — RFM scoring (docs/methods/rfm.md#methods_rfm): options, raw metrics, cut sets, the
  * scoring kernels' dispatch and composite scores. Segments, maps, the report
  * and high influence are in rfm_segments.c.
  *

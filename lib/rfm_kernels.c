@@ -1,5 +1,5 @@
 /*
- * libcva — RFM scoring and selection counting kernels (SPEC §1.10 kernel (i)).
+ * libcva — RFM scoring and selection counting kernels (docs/methods/conventions.md#methods_kernels kernel (i)).
  *
  * Compiled as its own translation unit with -O3 so the block loops are
  * vectorised (SSE2 baseline; AVX2 through a target attribute, chosen at run

@@ -1,6 +1,6 @@
 /*
  * libcva — contractual retention: empirical cohort curves and the
- * shifted-beta-geometric model (Fader & Hardie 2007; SPEC §5.8, §6.3).
+ * shifted-beta-geometric model (Fader & Hardie 2007; docs/methods/models.md#methods_sbg, docs/methods/retention.md#methods_clv_model).
  *
  *  - cva_cohort_curves: pooled retention r̂_j = Σ_c N[c][j] / Σ_c N[c][j−1] over the
  *    cohorts observed at j, survival Ŝ_j = Π r̂_i, churn 1 − r̂_j.
@@ -20,7 +20,7 @@
  *    DERL(n) = (β+n−1)/(α+β+n−1)·2F1(1, β+n; α+β+n; z), z = 1/(1+d), by the
  *    series Σ_k (B)_k/(C)_k z^k with B < C: every term ratio (B+k)/(C+k)·z is
  *    below z, so after the term t_K the remainder is at most t_K·z/(1−z); the
- *    sum stops once that bound is <= 1e-17 of the partial sum (SPEC §5.9 item 3).
+ *    sum stops once that bound is <= 1e-17 of the partial sum (docs/methods/models.md#methods_numerics item 3).
  * SPDX-License-Identifier: MIT
  */
 #include <float.h>

@@ -1,5 +1,5 @@
 /*
- * libcva — special functions for the churn models (SPEC §5.9).
+ * libcva — special functions for the churn models (docs/methods/models.md#methods_numerics).
  *
  * Everything here is re-entrant: no globals, no static mutable state, no
  * calls to lgamma() (which may write signgam).
@@ -12,7 +12,7 @@
  *    that it cannot overflow (the result is returned as log |F| and sign),
  *    Euler's transformation when it shrinks the upper parameters, the 1−z
  *    connection formula (A&S 15.3.6) for z > 0.9 with moderate parameters.
- *  - 2F1(A,B;A+1;z): Euler form with the remainder-bound stop (§5.9 item 3).
+ *  - 2F1(A,B;A+1;z): Euler form with the remainder-bound stop (docs/methods/models.md#methods_numerics item 3).
  *  - e^z E_s(z): modified Lentz continued fraction for z >= 1, the series
  *    of DLMF 8.19.7 for z < 1 (the pole pair near integer s in closed form).
  * SPDX-License-Identifier: MIT

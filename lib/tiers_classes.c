@@ -1,7 +1,7 @@
 /*
- * libcva — value tiers (SPEC §4.4–4.7): the 20/30/50 grading, the customer
+ * libcva — value tiers (docs/methods/tiers.md#methods_grading, docs/methods/tiers.md#methods_profit_diag): the 20/30/50 grading, the customer
  * pyramid, Peppers & Rogers classes with their potential sources, profit
- * from exports, the seed's diagnostics, per-label statistics.
+ * from exports, the profitability diagnostics, per-label statistics.
  * SPDX-License-Identifier: MIT
  */
 #include "cpu_internal.h"

@@ -1,5 +1,5 @@
 /*
- * libcva — value concentration (SPEC §4.2–4.3): Gini, Lorenz curve,
+ * libcva — value concentration (docs/methods/tiers.md#methods_lorenz, docs/methods/tiers.md#methods_whale): Gini, Lorenz curve,
  * top-p shares, whale curve. Everything walks one descending ranking.
  * SPDX-License-Identifier: MIT
  */

@@ -1,6 +1,6 @@
 /*
  * libcva — value tiers: options and the one descending ranking every
- * tier function shares (SPEC §4; ties by lower index first).
+ * tier function shares (docs/methods/tiers.md#methods_tiers; ties by lower index first).
  * SPDX-License-Identifier: MIT
  */
 #include "tiers_internal.h"

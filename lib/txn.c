@@ -1,5 +1,5 @@
 /*
- * libcva — transaction summaries (SPEC §2, §5.2): options, workspace size,
+ * libcva — transaction summaries (docs/methods/summaries.md#methods_summaries, docs/methods/models.md#methods_btyd_stats): options, workspace size,
  * validation of the rows (the observation end, the partition counts) and the
  * dispatch to one of two paths:
  *   without a referrer array  the partitioned path, txn_part.c (workspace at

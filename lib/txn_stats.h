@@ -1,6 +1,6 @@
 /*
  * libcva — internal: per-customer statistics of the transaction summaries,
- * the domain semantics of SPEC §2 (purchases, refunds, occasions, periods,
+ * the domain semantics of docs/methods/summaries.md#methods_summaries (purchases, refunds, occasions, periods,
  * calibration/holdout split): one customer's rows in, one output row out.
  * Static functions in a header (included through txn_internal.h) so that the
  * per-customer loops of txn_part.c and txn_ref.c inline them as they did in

@@ -1,5 +1,5 @@
 /*
- * libcva — the retention-profit what-if (SPEC §6.7, §6.8).
+ * libcva — the retention-profit what-if (docs/methods/retention.md#methods_whatif, docs/methods/retention.md#methods_retention_edge).
  * SPDX-License-Identifier: MIT
  */
 #include "retention_internal.h"

@@ -1,5 +1,5 @@
 /*
- * libcva — the model-based what-if (SPEC §6.3, §6.7): the retention what-if asked of a
+ * libcva — the model-based what-if (docs/methods/retention.md#methods_clv_model, docs/methods/retention.md#methods_whatif): the retention what-if asked of a
  * fitted sBG, BG/NBD or Pareto/NBD model instead of a constant retention. The exact
  * definitions of what is shifted are in include/cva/retention.h (group
  * retention_whatif_model).

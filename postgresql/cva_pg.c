@@ -1060,7 +1060,7 @@ static Datum pgcva_concentration(FunctionCallInfo fcinfo, int top)
     if (st < 0)
         pgcva_fail(what, st, &dg);
     if (st == CVA_W_NEGATIVE)
-        ereport(NOTICE, (errmsg("%s: negative values are kept (SPEC 4.2)%s", what, top ? "" : "; G may exceed 1")));
+        ereport(NOTICE, (errmsg("%s: negative values are kept (docs/methods/tiers.md#methods_lorenz)%s", what, top ? "" : "; G may exceed 1")));
     else if (st > 0 && st != CVA_W_EMPTY)
         pgcva_warn(what, st, &dg);
     if (isnan(out))

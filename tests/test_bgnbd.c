@@ -1,5 +1,5 @@
 /*
- * BG/NBD and MBG/NBD: SPEC §5.11 reference values, analytic gradients,
+ * BG/NBD and MBG/NBD: docs/methods/models.md#methods_models_refs reference values, analytic gradients,
  * P(alive) now and later, E[Y], E[X], P(X(t)=k), DERT, large inputs, and
  * MBG/NBD against the direct (non-Euler) formulas of lifetimes'
  * ModifiedBetaGeoFitter evaluated with a plain series here.

@@ -1,5 +1,5 @@
 /*
- * Churn flags per customer (SPEC §5.7): each rule on hand-made customers at and
+ * Churn flags per customer (docs/methods/models.md#methods_heuristics): each rule on hand-made customers at and
  * around its threshold, the median-ipt substitute and its hiatus fallback, the
  * "any rule" combination with the deciding rule, value at risk, errors.
  * SPDX-License-Identifier: MIT

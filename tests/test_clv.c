@@ -1,5 +1,5 @@
 /*
- * Discrete model-based CLV (SPEC §6.3). Reference values from
+ * Discrete model-based CLV (docs/methods/retention.md#methods_clv_model). Reference values from
  * tests/data/clv_reference.py (mpmath, 30 digits; output in clv_reference.txt),
  * which evaluates the closed forms independently of the C code.
  * SPDX-License-Identifier: MIT

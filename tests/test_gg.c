@@ -1,5 +1,5 @@
 /*
- * Gamma-Gamma spend model: SPEC §5.11 reference values, analytic gradient,
+ * Gamma-Gamma spend model: docs/methods/models.md#methods_models_refs reference values, analytic gradient,
  * the fitting path (grouped likelihood = per-row likelihood), ignored rows,
  * q > 1 constraint, E[M | x, m_x] flags and errors.
  * SPDX-License-Identifier: MIT

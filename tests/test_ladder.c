@@ -1,5 +1,5 @@
 /*
- * Loyalty ladder (SPEC §7): rule by rule, the §7.6 edge cases, referral
+ * Loyalty ladder (docs/methods/ladder.md#methods_ladder): rule by rule, the docs/methods/ladder.md#methods_ladder_edge edge cases, referral
  * windows against the transaction summary, migration matrices by brute force,
  * projection against repeated matrix multiplication.
  * SPDX-License-Identifier: MIT
@@ -178,7 +178,7 @@ static void test_defaults_and_names(void **state)
         assert_true(cva_ladder_rule_name(i)[0] != '\0');
 }
 
-/* SPEC §7.6: bad attitudes and inconsistent rows are refused; every output element is
+/* docs/methods/ladder.md#methods_ladder_edge: bad attitudes and inconsistent rows are refused; every output element is
    then 0 (no rung), never half-written. */
 static void test_bad_input(void **state)
 {

@@ -1,5 +1,5 @@
 /*
- * Pareto/NBD (lib/pnbd.c): SPEC §5.11 reference values, an independent
+ * Pareto/NBD (lib/pnbd.c): docs/methods/models.md#methods_models_refs reference values, an independent
  * mpmath grid (tests/data/pnbd_ref.h from tests/data/pnbd_gen.py: the 2F1 part
  * by quadrature of the integral it comes from), extreme inputs, the analytic
  * gradient against central differences, P(X(t)=k), the CDNOW fit (needs

@@ -1,9 +1,9 @@
 /*
- * Retention economics (SPEC §6.2, §6.4–§6.8): the worked examples of §6, the closed
+ * Retention economics (docs/methods/retention.md#methods_clv_closed, docs/methods/retention.md#methods_equity, docs/methods/retention.md#methods_retention_edge): the worked examples of docs/methods/retention.md#methods_retention, the closed
  * forms against brute-force discounted sums, the exact elasticity against mpmath
  * numerical derivatives (tests/data/retention_ref.py -> retention_ref.h), customer
  * equity against a cohort-by-cohort simulation of the cash flows, the what-if outputs
- * against hand-derived values, and every domain error of §6.8.
+ * against hand-derived values, and every domain error of docs/methods/retention.md#methods_retention_edge.
  * SPDX-License-Identifier: MIT
  */
 #include "cva_test.h"
@@ -59,14 +59,14 @@ static double brute_mm(double r_, int32_t timing, int32_t H, double d_, double g
     return (double)s;
 }
 
-/* ---- SPEC §6 worked examples ------------------------------------------------ */
+/* ---- docs/methods/retention.md#methods_retention worked examples ------------------------------------------------ */
 
 static void test_worked_examples(void **state)
 {
     cva_clv_terms t = terms(CVA_CLV_TIMING_END, 0, 0.10, 0.0);
     double clv, mm, er, em, ec, n_ss, p0, p1;
     (void)state;
-    /* §6.2: r = 0.80, d = 0.10 -> 2.667 (END), 3.667 (START) */
+    /* docs/methods/retention.md#methods_clv_closed: r = 0.80, d = 0.10 -> 2.667 (END), 3.667 (START) */
     cva_assert_close(mm_of(0.80, CVA_CLV_TIMING_END, 0, 0.10, 0.0), 8.0 / 3.0, 1e-15, 0);
     cva_assert_close(mm_of(0.80, CVA_CLV_TIMING_START, 0, 0.10, 0.0), 11.0 / 3.0, 1e-15, 0);
     cva_assert_close(mm_of(0.80, CVA_CLV_TIMING_END, 0, 0.10, 0.0), 2.667, 0, 5e-4);
@@ -74,7 +74,7 @@ static void test_worked_examples(void **state)
     /* CLV = m·MM */
     assert_status(cva_clv_constant(150.0, 0.80, &t, &clv, &mm, NULL), CVA_OK);
     cva_assert_close(clv, 400.0, 1e-15, 0);
-    /* §6.5: ε_r = 1.1/0.3 ≈ 3.67 (END), r/(1+d−r) = 0.8/0.3 (START) */
+    /* docs/methods/retention.md#methods_sensitivity: ε_r = 1.1/0.3 ≈ 3.67 (END), r/(1+d−r) = 0.8/0.3 (START) */
     cva_assert_close(eps_of(0.80, CVA_CLV_TIMING_END, 0, 0.10, 0.0), 1.1 / 0.3, 1e-14, 0);
     cva_assert_close(eps_of(0.80, CVA_CLV_TIMING_END, 0, 0.10, 0.0), 3.67, 0, 5e-3);
     cva_assert_close(eps_of(0.80, CVA_CLV_TIMING_START, 0, 0.10, 0.0), 0.8 / 0.3, 1e-14, 0);
@@ -88,7 +88,7 @@ static void test_worked_examples(void **state)
     cva_assert_same(em, 1.0);
     cva_assert_close(ec, -100.0 / (800.0 / 3.0 - 100.0), 1e-14, 0);
     cva_assert_close(ec, -0.6, 1e-14, 0);
-    /* §6.6: A = 100, m1 = 100, g = 0.05, c = 150: 47 500 -> 78 023 (+64.3 %) */
+    /* docs/methods/retention.md#methods_steady_state: A = 100, m1 = 100, g = 0.05, c = 150: 47 500 -> 78 023 (+64.3 %) */
     assert_status(cva_steady_state_profit(100.0, 100.0, 0.80, 0.05, 150.0, &n_ss, &p0, NULL), CVA_OK);
     cva_assert_close(n_ss, 500.0, 1e-14, 0);
     cva_assert_close(p0, 47500.0, 1e-13, 0);
@@ -176,7 +176,7 @@ static void test_brute_force(void **state)
     assert_true(checked > 1000);
 }
 
-/* SPEC §6.2's own formulas, which the general form must reproduce. */
+/* docs/methods/retention.md#methods_clv_closed's own formulas, which the general form must reproduce. */
 static void test_spec_formulas(void **state)
 {
     static const double R[] = {0.0, 0.3, 0.8, 0.95};
@@ -292,7 +292,7 @@ static void test_customer_equity(void **state)
     assert_status(cva_customer_equity(1000.0, 100.0, 0.8, 150.0, NULL, 0, 0.0, &t, &cur, &fut, NULL), CVA_OK);
     cva_assert_close(cur, 1000.0 * 100.0 * 0.8 / 0.3, 1e-14, 0);
     cva_assert_same(fut, 0.0);
-    /* SPEC §6.4: CE = Σ_k n_k/(1+d)^k · [m(1+d)/(1+d−r) − c] */
+    /* docs/methods/retention.md#methods_equity: CE = Σ_k n_k/(1+d)^k · [m(1+d)/(1+d−r) − c] */
     assert_status(cva_customer_equity(0.0, 100.0, 0.8, 150.0, cohorts, 5, 0.0, &t, &cur, &fut, NULL), CVA_OK);
     want = 0.0;
     for (k = 0; k < 5; k++)
@@ -386,7 +386,7 @@ static void test_whatif_defaults(void **state)
 }
 
 /* N = 1000, m = 100, r = 0.80 -> 0.85, d = 0.10, c_ret = 10, extra 5, c_acq = 5·10 = 50,
-   A = N(1−r) = 200: every output from its §6.7 definition, by hand. */
+   A = N(1−r) = 200: every output from its docs/methods/retention.md#methods_whatif definition, by hand. */
 static void test_whatif_values(void **state)
 {
     cva_whatif_inputs in = base_inputs();
@@ -448,7 +448,7 @@ static void test_whatif_values(void **state)
     assert_true(isnan(o.programme_roi));
     cva_assert_close(o.delta_clv_pct, 100.0 * (3.4 / mm0 - 1.0), 1e-13, 0);
 
-    /* START timing: ROI undefined (§6.7 defines it for END), multiples (1+d)/(1+d−r) */
+    /* START timing: ROI undefined (docs/methods/retention.md#methods_whatif defines it for END), multiples (1+d)/(1+d−r) */
     in = base_inputs();
     in.timing = CVA_CLV_TIMING_START;
     assert_status(cva_whatif(&in, &o, NULL), CVA_OK);
@@ -524,7 +524,7 @@ static void test_whatif_edges(void **state)
     assert_true(isnan(o.steady_state_profit_new));
 }
 
-/* Every §6.8 domain error, plus the argument errors; a failed call leaves the result untouched. */
+/* Every docs/methods/retention.md#methods_retention_edge domain error, plus the argument errors; a failed call leaves the result untouched. */
 static void expect_error(const cva_whatif_inputs *in, int want, int32_t option)
 {
     cva_whatif_result o, before;

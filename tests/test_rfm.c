@@ -1,5 +1,5 @@
 /*
- * RFM: SPEC §3.8 vectors, a brute-force sort-based reference for every
+ * RFM: docs/methods/rfm.md#methods_rfm_vectors vectors, a brute-force sort-based reference for every
  * method on random data with heavy ties, kernel paths, chunking, maps.
  * SPDX-License-Identifier: MIT
  */
@@ -8,7 +8,7 @@
 #include "../lib/rfm_kernels.h"
 
 /* ------------------------------------------------------------------------ */
-/* Reference: full sort, closed forms straight from SPEC §3.2               */
+/* Reference: full sort, closed forms straight from docs/methods/rfm.md#methods_rfm_bins               */
 
 typedef struct vi {
     double v;
@@ -421,7 +421,7 @@ static void maps(void **state)
         }
         assert_int_equal(sum, 125);
     }
-    /* Hebbali: 7 of 11 labels reachable, counts of SPEC §3.4 */
+    /* Hebbali: 7 of 11 labels reachable, counts of docs/methods/rfm.md#methods_rfm_maps */
     assert_status(cva_rfm_map_get(CVA_RFM_MAP_RFM11_HEBBALI, &rules, &nr), CVA_OK);
     assert_status(cva_rfm_map_check(rules, nr, 5, cells, &unc, &sh, &unr, NULL), CVA_W_MAP);
     {

@@ -1,5 +1,5 @@
 /*
- * sBG and cohort curves (SPEC §5.8, §5.11, §6.3). Reference values from
+ * sBG and cohort curves (docs/methods/models.md#methods_sbg, docs/methods/models.md#methods_models_refs, docs/methods/retention.md#methods_clv_model). Reference values from
  * tests/data/sbg_reference.py (mpmath, 40 digits; output in sbg_reference.txt).
  * SPDX-License-Identifier: MIT
  */
@@ -41,7 +41,7 @@ static void check_fit(const double *m, size_t nc, size_t np, double a, double b,
     assert_true(f.iterations > 0 && f.iterations < 200);
 }
 
-/* SPEC §5.11: α̂ = 0.7041, β̂ = 1.1820, LL = −1680.27 (FH 2007: 0.704 / 1.182). */
+/* docs/methods/models.md#methods_models_refs: α̂ = 0.7041, β̂ = 1.1820, LL = −1680.27 (FH 2007: 0.704 / 1.182). */
 static void test_fit_regular(void **state)
 {
     cva_model_fit f = new_fit();
@@ -56,7 +56,7 @@ static void test_fit_regular(void **state)
     assert_int_equal((int)f.n_rows, 1);
 }
 
-/* SPEC §5.11: 0.6681, 3.8061, LL −1611.16. */
+/* docs/methods/models.md#methods_models_refs: 0.6681, 3.8061, LL −1611.16. */
 static void test_fit_highend(void **state)
 {
     cva_model_fit f = new_fit();
@@ -251,7 +251,7 @@ static void test_fit_recovery(void **state)
     assert_true(f.std_err[0] < 0.05 && f.std_err[1] < 0.2);
 }
 
-/* SPEC §5.11 / §6.3: DEL and DERL at (0.704, 1.182), d = 0.10, to 1e-9 relative. */
+/* docs/methods/models.md#methods_models_refs, docs/methods/retention.md#methods_clv_model: DEL and DERL at (0.704, 1.182), d = 0.10, to 1e-9 relative. */
 static void test_lifetime(void **state)
 {
     const double p[2] = {0.704, 1.182};
@@ -265,7 +265,7 @@ static void test_lifetime(void **state)
     cva_assert_close(del, 3.695147406, 1e-9, 0);
     cva_assert_close(del, 3.6951474055745741, 1e-14, 0);
     for (i = 0; i < 4; i++) {
-        /* SPEC's n counts the renewal about to be faced: n_renewals = n − 1 */
+        /* the n of DERL(n) in docs/methods/retention.md counts the renewal about to be faced: n_renewals = n − 1 */
         assert_status(cva_sbg_lifetime(p, 0.10, ns[i] - 1, NULL, &derl, NULL), CVA_OK);
         cva_assert_close(derl, derl10[i], 1e-13, 0);
         assert_status(cva_sbg_lifetime(p, 0.01, ns[i] - 1, &del, &derl, NULL), CVA_OK);

@@ -128,7 +128,7 @@ static void unit_a_grid(void **state)
 
 static void sbg_del_via_unit_a(void **state)
 {
-    /* SPEC §5.11: DEL(0.704, 1.182; d = 0.1) = 2F1(1, β; α+β; 1/1.1) = 3.695147406 */
+    /* docs/methods/models.md#methods_models_refs: DEL(0.704, 1.182; d = 0.1) = 2F1(1, β; α+β; 1/1.1) = 3.695147406 */
     double al = 0.704, be = 1.182, z = 1 / 1.1, lv;
     (void)state;
     assert_int_equal(cva__hyp2f1_unit_a_log(al + be - 1, al, z, &lv), CVA_OK);

@@ -1,5 +1,5 @@
 /*
- * Value tiers (SPEC §4): the §4.8 vectors, brute-force references (pairwise
+ * Value tiers (docs/methods/tiers.md#methods_tiers): the docs/methods/tiers.md#methods_tiers_edge vectors, brute-force references (pairwise
  * Gini, qsort rankings, per-group quantiles) on random data with ties,
  * negatives and zeros, edge cases, options, the caller order, allocators.
  * SPDX-License-Identifier: MIT
@@ -82,7 +82,7 @@ static double ref_gini(const double *v, size_t n, int pp)
     return (double)(d / (2.0L * (long double)n * s));
 }
 
-/* top share straight from the SPEC formula */
+/* top share straight from the formula of docs/methods/tiers.md */
 static double ref_share(const double *v, size_t n, double p)
 {
     vi *a = ref_rank(v, n);
@@ -145,7 +145,7 @@ static void rand_values(double *v, size_t n, int lo, int hi, double scale)
 }
 
 /* ------------------------------------------------------------------------ */
-/* SPEC §4.8 vectors                                                        */
+/* docs/methods/tiers.md#methods_tiers_edge vectors                                                        */
 
 static void spec_vectors(void **state)
 {

@@ -294,7 +294,7 @@ static void referrals(void **state)
     outbuf_free(&b);
 }
 
-/* The end of observation the call used, reported on every path (SPEC §2.2: the latest time
+/* The end of observation the call used, reported on every path (docs/methods/summaries.md#methods_window: the latest time
    of a valid row by default, refunds included), and the older struct size without it. */
 static void obs_end_reported(void **state)
 {

@@ -1,5 +1,5 @@
 /*
- * The model-based what-if (cva_whatif_sbg, cva_whatif_btyd; SPEC §6.3, §6.7): the shifted
+ * The model-based what-if (cva_whatif_sbg, cva_whatif_btyd; docs/methods/retention.md#methods_clv_model, docs/methods/retention.md#methods_whatif): the shifted
  * parameters, retentions, DEL/DERL and base values against mpmath references evaluated
  * from the model definitions without the library's closed forms
  * (tests/data/whatif_model_ref.py -> whatif_model_ref.h), the closed form of the Pareto/NBD
@@ -108,7 +108,7 @@ static void test_sbg_reference(void **state)
     }
 }
 
-/* SPEC §5.11: DEL/DERL of (0.704, 1.182) at d = 0.10; the header's example; the constant
+/* docs/methods/models.md#methods_models_refs: DEL/DERL of (0.704, 1.182) at d = 0.10; the header's example; the constant
    valuation undervalues the heterogeneous base (Fader & Hardie 2010). */
 static void test_sbg_spec(void **state)
 {
@@ -123,7 +123,7 @@ static void test_sbg_spec(void **state)
     cva_assert_close(r.params_new[1], 1.2763, 0.0, 1e-12);
     assert_true(r.del_constant_base < r.del_base);
     assert_true(isnan(r.value_base) && isnan(r.value_new) && isnan(r.customers));
-    o.n_renewals = 4.0; /* SPEC DERL(n = 5) */
+    o.n_renewals = 4.0; /* DERL(n = 5) of docs/methods/retention.md */
     assert_status(cva_whatif_sbg(prm, NULL, 0, &o, &r, NULL), CVA_OK);
     cva_assert_close(r.derl_base, 5.894422860, 0.0, 5e-10);
 }

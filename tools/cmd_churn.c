@@ -1,5 +1,5 @@
 /*
- * cva churn: churn flags per customer (SPEC §5.7) with the rule that decided, P(alive), CLV and
+ * cva churn: churn flags per customer (docs/methods/models.md#methods_heuristics) with the rule that decided, P(alive), CLV and
  * the value at risk.
  * SPDX-License-Identifier: MIT
  */
@@ -21,9 +21,10 @@ void cmd_churn_help(void)
 {
     fputs("Usage: cva churn --input FILE [--rule hiatus|ipt|p-alive|all] [options]\n"
           "\n"
-          "Who is about to leave and what is at stake (SPEC §5.7): one row per customer\n"
-          "with a purchase (sorted by id; customers with refunds only are left out, with\n"
-          "a note on stderr).\n"
+          "Who is about to leave and what is at stake: one row per customer with a\n"
+          "purchase (sorted by id; customers with refunds only are left out, with a note\n"
+          "on stderr). The rules: 'Activity heuristics' in the Methods pages of the\n"
+          "documentation.\n"
           "\n"
           "Columns (CSV header / JSON keys):\n"
           "  customer_id    the id as written in the input\n"

@@ -63,7 +63,7 @@ void cmd_demo_help(void)
           "frequency, 12-month CLV (12 steps of 30 days, 1 % discount per step) and the\n"
           "top 10 customers at risk: repeat buyers with P(alive) < 0.5 by revenue.\n"
           "Then the value tiers (profit with an assumed 30 % margin and $5 cost to serve\n"
-          "per order: top 1-50 % shares, Gini, whale curve, the seed's 80/20, 90 %, 8x and\n"
+          "per order: top 1-50 % shares, Gini, whale curve, the popular 80/20, 90 %, 8x and\n"
           "4x claims measured, MVC/MGC/BZ classes, 20/30/50 grades and the pyramid), the\n"
           "monthly acquisition cohorts with an sBG fit and a +5-point retention what-if\n"
           "(inputs estimated from the last two half-years), and the loyalty-ladder funnel\n"

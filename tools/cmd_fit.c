@@ -540,7 +540,7 @@ static int fit_run(fit_job *j, cli_err *err)
         st = cva_gg_fit(j->d.x, j->d.m, j->d.w, j->d.n, &j->fo, &j->fit, &dg);
         if (st >= 0) {
             j->ex.ignored = (long long)(dg.count - j->d.dropped); /* those without a purchase have their own note */
-            /* the model's independence check (SPEC §5.5); NaN when undefined */
+            /* the model's independence check (docs/methods/models.md#methods_gg); NaN when undefined */
             j->ex.has_corr = cva_gg_correlation(j->d.x, j->d.m, j->d.w, j->d.n, &j->ex.corr_x_mx, NULL) >= 0;
         }
     } else if (j->cov.file) {

@@ -1,6 +1,6 @@
 /*
  * cva ladder: loyalty-ladder rung per customer as of a date, a report of the
- * funnel, or the migration matrix between two dates (SPEC §7).
+ * funnel, or the migration matrix between two dates (docs/methods/ladder.md#methods_ladder).
  *
  * Dates are calendar days: rows dated on the classification day count (the
  * summary and the referral window end just before the next midnight), and

@@ -34,7 +34,7 @@ void cmd_report_help(void)
           "  overview       customers, transactions, revenue, period, repeat purchases\n"
           "  concentration  top customers, Pareto (Lorenz) curve with the top-20 % point,\n"
           "                 whale curve of profit\n"
-          "  tiers          top shares, Gini, the seed's claims measured, MVC/MGC/BZ\n"
+          "  tiers          top shares, Gini, rules of thumb measured, MVC/MGC/BZ\n"
           "                 classes, grades and the pyramid (as cva tiers --stats)\n"
           "  rfm            RFM segments (as cva rfm --report), recency x frequency grid\n"
           "  models         BG/NBD + Gamma-Gamma with standard errors (as cva fit), the\n"

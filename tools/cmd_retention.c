@@ -1,5 +1,5 @@
 /*
- * cva retention: acquisition-cohort retention tables from transactions (SPEC §5.8), with an
+ * cva retention: acquisition-cohort retention tables from transactions (docs/methods/models.md#methods_sbg), with an
  * optional sBG fit of the survivor counts.
  * SPDX-License-Identifier: MIT
  */
@@ -21,8 +21,9 @@ void cmd_retention_help(void)
 {
     fputs("Usage: cva retention --input FILE [--cohort month|quarter|week|day] [--fit] [options]\n"
           "\n"
-          "Acquisition-cohort retention table of a transaction file (SPEC §5.8): customers\n"
-          "are grouped by the calendar period of their first purchase, and each cohort is\n"
+          "Acquisition-cohort retention table of a transaction file ('Cohort curves and\n"
+          "the shifted-beta-geometric model' in the Methods pages of the documentation):\n"
+          "customers are grouped by the calendar period of their first purchase, and each cohort is\n"
           "followed period by period up to the period that holds the end of the data\n"
           "(--end, else the latest date). One row per observed cell (cohort, period);\n"
           "calendar periods without a new customer have no rows.\n"

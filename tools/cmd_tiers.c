@@ -1,5 +1,5 @@
 /*
- * cva tiers: value concentration and value tiers per customer (SPEC §4).
+ * cva tiers: value concentration and value tiers per customer (docs/methods/tiers.md#methods_tiers).
  * SPDX-License-Identifier: MIT
  */
 #include <math.h>
@@ -22,8 +22,9 @@ void cmd_tiers_help(void)
     fputs("Usage: cva tiers --input FILE [options]\n"
           "\n"
           "Who the most valuable, the most growable and the below-zero customers are, and\n"
-          "how concentrated value is (SPEC §4): one row per customer (sorted by id), or\n"
-          "with --stats the concentration figures as JSON.\n"
+          "how concentrated value is ('Value concentration and value tiers' in the Methods\n"
+          "pages of the documentation): one row per customer (sorted by id), or with\n"
+          "--stats the concentration figures as JSON.\n"
           "\n"
           "Columns (CSV header / JSON keys):\n"
           "  customer_id  the id as written in the input\n"

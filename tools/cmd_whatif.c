@@ -1,5 +1,5 @@
 /*
- * cva whatif: the retention-profit what-if of SPEC §6.7 from numbers; writes JSON.
+ * cva whatif: the retention-profit what-if of docs/methods/retention.md#methods_whatif from numbers; writes JSON.
  * SPDX-License-Identifier: MIT
  */
 #include <math.h>
@@ -24,7 +24,8 @@ void cmd_whatif_help(void)
           "If retention moves from R to R' (optionally at an extra retention spend), what\n"
           "happens to customer lifetime value, customer equity, acquisition spend and the\n"
           "steady-state profit, and how much extra spend per customer breaks even\n"
-          "(SPEC 6.7; closed forms with constant retention, Gupta & Lehmann 2003).\n"
+          "(closed forms with constant retention, Gupta & Lehmann 2003; 'The retention\n"
+          "what-if' in the Methods pages of the documentation).\n"
           "\n"
           "Inputs (one period = your economic period, e.g. a year):\n"
           "  --customers N          current active customers (required)\n"
@@ -46,7 +47,7 @@ void cmd_whatif_help(void)
           "                         (default 0)\n"
           "  --acquisition-cost C   cost of winning one new customer (default: the ratio below\n"
           "                         times --retention-cost, or 0 without retention spend)\n"
-          "  --acq-ret-ratio K      acquisition : retention cost ratio (default 5, the seed's\n"
+          "  --acq-ret-ratio K      acquisition : retention cost ratio (default 5, the popular\n"
           "                         \"keeping a customer costs a fifth of winning one\";\n"
           "                         practitioner estimates are reported to span 5-25x)\n"
           "  --new-customers A      new customers per period for the steady state (default\n"
@@ -73,9 +74,10 @@ void cmd_whatif_help(void)
           "  --period-days P        period length in days with --input (default 365)\n"
           "\n",
           stdout);
-    fputs("Model-based variant (with --input; SPEC 6.3): the same question asked of a model\n"
-          "fitted to the transactions instead of a constant R. The JSON gets one more key,\n"
-          "\"model\", an object (null where undefined):\n"
+    fputs("Model-based variant (with --input; 'CLV from a fitted model' in the Methods\n"
+          "pages): the same question asked of a model fitted to the transactions\n"
+          "instead of a constant R. The JSON gets one more key, \"model\", an object (null\n"
+          "where undefined):\n"
           "  --model sbg|bgnbd|pnbd the model to fit and shift\n"
           "    sbg    cohorts of periods of P days (floor(days since 1970-01-01 / P), as\n"
           "           'cva fit --period-length P'); the fitted sBG retention curve\n"

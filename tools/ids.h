@@ -1,5 +1,5 @@
 /*
- * cva command-line tool: customer / referrer id dictionary (SPEC decision 13).
+ * cva command-line tool: customer / referrer id dictionary (docs/methods/conventions.md#methods_choice_text_ids).
  * SPDX-License-Identifier: MIT
  *
  * While every id seen parses as an int64 the ids are numeric and stored as

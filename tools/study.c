@@ -948,11 +948,11 @@ static void tiers_rows(cli_rtable *t, const char *scheme, const int32_t *label, 
     }
 }
 
-/* the seed's claims next to the measured values */
+/* the popular rules of thumb next to the measured values */
 static void tiers_claims(cli_rsection *sec, const cva_profit_diag *pd)
 {
     static const cli_rcolumn cols[] = {
-        {"seed claim", 40, 1, 0, 0}, {"seed", 6, 0, 2, 0}, {"measured", 9, 0, 2, 0}};
+        {"rule of thumb", 40, 1, 0, 0}, {"said", 6, 0, 2, 0}, {"measured", 9, 0, 2, 0}};
     cli_rtable *t = cli_rsection_table(sec, "claims", cols, 3);
     cli_rvalue row[3];
     row[0] = cli_rv_text("top 20 % share of revenue");
@@ -997,7 +997,7 @@ static void sec_tiers(const cli_study *c, cli_rpt *r)
     cva_whale_stats ws;
     cva_status st;
     char b1[48], b2[48];
-    /* the concentration figures and the seed's claims continue the concentration section
+    /* the concentration figures and the rules of thumb continue the concentration section
        (a sub-section on the page, right after the top customers); the tiers follow */
     cli_rsection *sec = cli_rpt_section_flags(r, "concentration-profit", "Value concentration (whole period)",
                                               CLI_SEC_SUB);
@@ -1070,7 +1070,7 @@ static void sec_tiers(const cli_study *c, cli_rpt *r)
         cli_rsection_figure(sec, 0, 0, "profit destroyed", cli_rv_percent(100.0 * ws.profit_destroyed, 1),
                             "(of the total profit, lost on the unprofitable customers)");
         cli_rsection_text(sec, "%s", "");
-        cli_rsection_text(sec, "The seed's claims, measured (top and bottom 20 %% = %s customers each):",
+        cli_rsection_text(sec, "Rules of thumb, measured (top and bottom 20 %% = %s customers each):",
                           cli_fmt_count(b2, (uint64_t)pd.top_count));
         tiers_claims(sec, &pd);
         if (!isnan(c->margin) && c->margin < 1.0) {
@@ -1323,7 +1323,7 @@ done:
 
 #define DEMO_HALF_YEAR 182.0
 #define DEMO_DISCOUNT 0.05   /* per half-year, about 10 % a year */
-#define DEMO_DELTA_R 0.05    /* five points of retention, as in the worked example of SPEC §6 */
+#define DEMO_DELTA_R 0.05    /* five points of retention, as in the worked example of docs/methods/retention.md#methods_retention */
 
 /* N, m and r of the last two half-years of the log (as cva whatif --input --period-days 182
    estimates them), then the what-if of +5 points of retention */
@@ -1677,7 +1677,7 @@ static void sec_method(const cli_study *c, cli_rpt *r)
     else
         ROW("profit", "no costs given: profit is revenue (--cost-col or --margin for profit)");
     ROW("concentration", "top shares, Gini (cva_gini), Lorenz curve (cva_lorenz, 201 points), whale curve "
-                         "(cva_whale_curve, 201 points shown), seed claims (cva_profit_diagnostics)");
+                         "(cva_whale_curve, 201 points shown), rules of thumb (cva_profit_diagnostics)");
     ROW("tiers", "MVC / MGC / BZ classes (MGC potential: 90th percentile of profit in the month of acquisition), "
                  "20/30/50 %% grades, pyramid; as cva tiers --stats");
     ROW("RFM", "rank-first scores in 5 bins, the RF10 segment grid (cva_rfm_*); recency to %s; as cva rfm --report", d2);

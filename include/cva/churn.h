@@ -18,7 +18,7 @@ extern "C" {
  * @defgroup churn Churn and spend models
  * @brief BG/NBD, MBG/NBD, Pareto/NBD, NBD, BG/BB, Gamma-Gamma and sBG: likelihood,
  *        maximum-likelihood fitting, P(alive), expected purchases and spend,
- *        DERT (SPEC §5, decisions 5–8); CLV is in @ref retention.
+ *        DERT (@ref methods_models, @ref methods_choice_fitting, @ref methods_choice_mbgnbd, @ref methods_choice_dert, @ref methods_choice_discount); CLV is in @ref retention.
  *
  * Parameters travel as a plain `double params[4]` in the order given by
  * ::cva_model (natural scale, all > 0). Every evaluation function takes the
@@ -587,7 +587,7 @@ CVA_API CVA_NODISCARD cva_status cva_gg_expected_spend(const double *params, con
 /**
  * @brief Pearson correlation of x and m_x over the customers the Gamma-Gamma
  *        model is fitted on (x >= 1 and m_x > 0), the independence check of
- *        SPEC §5.5.
+ *        @ref methods_gg.
  *
  * The model assumes that a customer's spend per transaction does not depend on
  * how often they buy; a correlation far from zero says that assumption does not
@@ -611,7 +611,7 @@ CVA_API CVA_NODISCARD cva_status cva_gg_correlation(const double *x, const doubl
                                                     size_t n, double *corr, cva_diag *diag);
 
 /**
- * @brief Empirical cohort curves (SPEC §5.8): pooled retention
+ * @brief Empirical cohort curves (@ref methods_sbg): pooled retention
  *        r̂_j = Σ_c N[c][j] / Σ_c N[c][j−1] over the cohorts observed at j,
  *        survival Ŝ_j = Π_{i<=j} r̂_i and churn 1 − r̂_j, for j = 1..n_periods−1.
  *

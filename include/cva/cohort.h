@@ -17,7 +17,7 @@ extern "C" {
 
 /**
  * @defgroup cohort Acquisition cohorts from transactions
- * @brief Survivor matrices per acquisition cohort (SPEC §5.8), built from the same
+ * @brief Survivor matrices per acquisition cohort (@ref methods_sbg), built from the same
  *        transaction arrays and options as cva_txn_summarize().
  *
  * Periods are the caller's period numbers: cva_txn_input::period when given,

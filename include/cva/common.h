@@ -353,14 +353,14 @@ enum cva_rfm_segment_label {
  *        customer pyramid. cva_label() returns the name in quotes.
  */
 enum cva_tier_label {
-    CVA_TIER_BZ = 100,       /**< "BZ": below zero, profit does not cover the cost to serve (class, SPEC §4.5). */
+    CVA_TIER_BZ = 100,       /**< "BZ": below zero, profit does not cover the cost to serve (class, @ref methods_value_classes). */
     CVA_TIER_MVC = 101,      /**< "MVC": most valuable, highest actual value (class). */
     CVA_TIER_MGC = 102,      /**< "MGC": most growable, largest unrealised potential (class). */
     CVA_TIER_OTHER = 103,    /**< "OTHER": every other customer (class). */
-    CVA_TIER_KEY = 110,      /**< "KEY": top grade (SPEC §4.4). */
+    CVA_TIER_KEY = 110,      /**< "KEY": top grade (@ref methods_grading). */
     CVA_TIER_ORDINARY = 111, /**< "ORDINARY": middle grade. */
     CVA_TIER_SMALL = 112,    /**< "SMALL": bottom grade. */
-    CVA_TIER_PLATINUM = 120, /**< "PLATINUM": top of the customer pyramid (SPEC §4.6). */
+    CVA_TIER_PLATINUM = 120, /**< "PLATINUM": top of the customer pyramid (@ref methods_pyramid). */
     CVA_TIER_GOLD = 121,     /**< "GOLD": second pyramid tier. */
     CVA_TIER_IRON = 122,     /**< "IRON": third pyramid tier (volume). */
     CVA_TIER_LEAD = 123      /**< "LEAD": bottom pyramid tier, negative value. */
@@ -368,13 +368,13 @@ enum cva_tier_label {
 
 /** @brief Loyalty-ladder rungs (codes 200–299). cva_label() returns the name in quotes. */
 enum cva_ladder_rung {
-    CVA_LADDER_PROSPECT = 200,  /**< "PROSPECT": no purchase yet (SPEC §7.1). */
+    CVA_LADDER_PROSPECT = 200,  /**< "PROSPECT": no purchase yet (@ref methods_rungs). */
     CVA_LADDER_CUSTOMER = 201,  /**< "CUSTOMER": has bought once. */
     CVA_LADDER_CLIENT = 202,    /**< "CLIENT": buys repeatedly, neutral towards the firm. */
     CVA_LADDER_SUPPORTER = 203, /**< "SUPPORTER": likes the firm, supports it passively. */
     CVA_LADDER_ADVOCATE = 204,  /**< "ADVOCATE": actively recommends the firm. */
     CVA_LADDER_PARTNER = 205,   /**< "PARTNER": partner-like relationship, the top rung. */
-    CVA_LADDER_LAPSED = 206     /**< "LAPSED": no longer active (the migration-analysis flag, SPEC §7.3). */
+    CVA_LADDER_LAPSED = 206     /**< "LAPSED": no longer active (the migration-analysis flag, @ref methods_ladder_rules). */
 };
 
 /**

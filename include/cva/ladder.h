@@ -18,9 +18,9 @@ extern "C" {
 /**
  * @defgroup ladder Loyalty ladder
  * @brief Rungs PROSPECT … PARTNER as of a date, the rule that decided each,
- *        relationship bonds, and migration between two dates (SPEC §7).
+ *        relationship bonds, and migration between two dates (@ref methods_ladder).
  *
- * Classification (SPEC §7.3, first match wins) from per-customer inputs as of
+ * Classification (@ref methods_ladder_rules, first match wins) from per-customer inputs as of
  * a date t0: purchase occasions up to t0, tenure t0 − first purchase, recency
  * t0 − last purchase, referred purchase rows credited in the look-back window
  * (t0 − L, t0], optional NPS, satisfaction and bond level, optional activity:
@@ -90,7 +90,7 @@ enum cva_ladder_rule {
 /** @brief Largest rule code (rule codes are 1 … #CVA_LADDER_N_RULES). */
 #define CVA_LADDER_N_RULES 10
 
-/** @brief Relationship bond levels (SPEC §7.4; Berry 1995), the `bond` input. */
+/** @brief Relationship bond levels (@ref methods_bonds; Berry 1995), the `bond` input. */
 enum cva_ladder_bond {
     CVA_LADDER_BOND_UNKNOWN = -1,      /**< Not known. */
     CVA_LADDER_BOND_NONE = 0,          /**< "none". */
@@ -103,7 +103,7 @@ enum cva_ladder_bond {
 /** @brief Flags, bits of cva_ladder_opts::flags. */
 enum cva_ladder_flags {
     /** SUPPORTER also when n_occ >= proxy_min_occ, F score >= proxy_min_f_score and active
-        (SPEC §7.3 [D]); off by default: prone to labelling spurious loyalty. */
+        (@ref methods_ladder_rules [D]); off by default: prone to labelling spurious loyalty. */
     CVA_LADDER_F_BEHAVIOURAL_PROXY = 1,
     /** ADVOCATE also when nps >= nps_promoter (Reichheld 2003); off by default. */
     CVA_LADDER_F_NPS_PROMOTER_IS_ADVOCATE = 2
@@ -125,7 +125,7 @@ enum cva_ladder_option_id {
 };
 
 /**
- * @brief Ladder options (thresholds of SPEC §7.3 and §5.7); fill with
+ * @brief Ladder options (thresholds of @ref methods_ladder_rules, @ref methods_heuristics); fill with
  *        cva_ladder_opts_init_defaults(). Durations are in the caller's time
  *        unit; the defaults assume days.
  */
@@ -215,7 +215,7 @@ CVA_API CVA_NODISCARD cva_status cva_ladder_referrals(const cva_txn_input *in, c
                                                       cva_diag *diag);
 
 /**
- * @brief Classify every customer into a rung (SPEC §7.3, first match wins).
+ * @brief Classify every customer into a rung (@ref methods_ladder_rules, first match wins).
  *
  * One pass over the inputs in chunks of a few hundred customers: each chunk is
  * checked, then classified while it is in cache. On a row error (`CVA_E_BADARG` or
@@ -279,7 +279,7 @@ CVA_API const char *cva_ladder_bond_name(int32_t level);
 
 /**
  * @brief The relationship-bond table: the bond level suggested to hold a
- *        customer on a rung and to move it up (SPEC §7.4 [D]).
+ *        customer on a rung and to move it up (@ref methods_bonds [D]).
  *
  * | rung      | suggested bond |
  * |-----------|----------------|
@@ -322,7 +322,7 @@ CVA_API CVA_NODISCARD cva_status cva_ladder_counts(const int32_t *stage, const i
                                                    cva_diag *diag);
 
 /**
- * @brief The same customers classified at two dates (SPEC §7.5).
+ * @brief The same customers classified at two dates (@ref methods_migration).
  *
  * A customer unknown at the first date is passed as PROSPECT there.
  */
@@ -340,7 +340,7 @@ typedef struct cva_ladder_migration_input {
 } cva_ladder_migration_input;
 
 /**
- * @brief Migration matrices and rates (SPEC §7.5). States are indexed
+ * @brief Migration matrices and rates (@ref methods_migration). States are indexed
  *        0 … 6 = code − #CVA_LADDER_PROSPECT (6 = LAPSED).
  *
  * A customer is in state LAPSED when it is inactive, has a purchase (its rung

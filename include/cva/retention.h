@@ -30,7 +30,7 @@ extern "C" {
 /**
  * @defgroup retention Retention economics
  * @brief Customer lifetime value from a fitted purchase model and Gamma-Gamma
- *        spend (SPEC §6.3).
+ *        spend (@ref methods_clv_model).
  * @{
  */
 
@@ -42,7 +42,7 @@ enum cva_retention_option_id {
     CVA_OPT_CLV_MARGIN = 413     /**< cva_clv_opts::margin */
 };
 
-/** @brief CLV options (SPEC §6.3); fill with cva_clv_opts_init_defaults(). */
+/** @brief CLV options (@ref methods_clv_model); fill with cva_clv_opts_init_defaults(). */
 typedef struct cva_clv_opts {
     uint32_t struct_size; /**< sizeof(cva_clv_opts). */
     int32_t steps;        /**< Number of discounting steps (>= 0). Default 12. 0: until every customer's
@@ -73,7 +73,7 @@ CVA_API cva_status cva_clv_opts_init_defaults(cva_clv_opts *opts, size_t struct_
 
 /**
  * @brief Discrete CLV: Σ_{i=1..steps} margin·E[M]·(E[Y(i·L)] − E[Y((i−1)·L)]) / (1+d)^i
- *        (the scheme of the common Python implementation; SPEC §6.3).
+ *        (the scheme of the common Python implementation; @ref methods_clv_model).
  *
  * The rows are checked as by cva_model_expected() (x > 0 with t_x = 0 is refused), and a
  * negative m_x (net refunds) is refused with `CVA_E_BADARG`, diag->arg 7 and diag->index
@@ -109,18 +109,18 @@ CVA_API CVA_NODISCARD cva_status cva_clv(int32_t model, const double *params, co
 
 /* ======================================================================== */
 /* Retention economics: closed forms and the retention-profit what-if       */
-/* (SPEC §6.1, §6.2, §6.4–§6.8)                                             */
+/* (@ref methods_ret_conventions, @ref methods_clv_closed, @ref methods_equity, @ref methods_retention_edge)                                             */
 /* ======================================================================== */
 
 /**
  * @defgroup retention_whatif Retention economics: closed forms and the what-if
  * @brief Closed-form CLV with constant retention, customer equity,
  *        elasticities, the steady-state tenure-profit model and the
- *        retention-profit what-if (SPEC §6.2, §6.4–§6.8).
+ *        retention-profit what-if (@ref methods_clv_closed, @ref methods_equity, @ref methods_retention_edge).
  *
  * Everything here is O(1) arithmetic on a handful of numbers: no allocation.
  *
- * **Periods and timing (SPEC §6.1).** `m` is the margin per active customer
+ * **Periods and timing (@ref methods_ret_conventions).** `m` is the margin per active customer
  * per period, `r` the probability that an active customer is still active one
  * period later, `d` the discount rate per period. With
  * #CVA_CLV_TIMING_END the first margin comes one period from now and only if the
@@ -129,30 +129,30 @@ CVA_API CVA_NODISCARD cva_status cva_clv(int32_t model, const double *params, co
  * `H` counts margins: END collects at t = 1..H, START at t = 0..H−1.
  *
  * **Margin growth.** The margin of a customer's k-th margin (k = 1, 2, ...) is
- * `m (1+g)^(k−1)` (margin grows with tenure, SPEC §6.6). With
+ * `m (1+g)^(k−1)` (margin grows with tenure, @ref methods_steady_state). With
  * `p = r(1+g)/(1+d)` and `S_H(p) = Σ_{k=0..H−1} p^k` (`1/(1−p)` for H = ∞)
  * the margin multiple `MM = CLV/m` is
  *
  *     END:   MM = r/(1+d) · S_H(p)        START:  MM = S_H(p)
  *
- * which reduces to every formula of SPEC §6.2 (END r/(1+d−r), START
+ * which reduces to every formula of @ref methods_clv_closed (END r/(1+d−r), START
  * (1+d)/(1+d−r), the finite-horizon sums, END with growth
- * r/(1+d−r(1+g))) and extends them exactly where §6.2 gives none (START
+ * r/(1+d−r(1+g))) and extends them exactly where @ref methods_clv_closed gives none (START
  * with growth, a finite horizon with growth). The geometric sum is
  * evaluated as `expm1(−H y)/expm1(−y)` with `y = −ln p` (H when p = 1), so
  * p close to 1 loses no digits.
  *
  * **Retention elasticity** is the exact `ε_r = d ln CLV / d ln r`:
  * `END: 1 + f`, `START: f`, where `f = p S_H'(p)/S_H(p)` is the mean of k
- * under weights p^k on 0..H−1: `f = p/(1−p)` for H = ∞ (giving §6.5's
+ * under weights p^k on 0..H−1: `f = p/(1−p)` for H = ∞ (giving @ref methods_sensitivity's
  * (1+d)/(1+d−r) and r/(1+d−r)), and for finite H
  * `f = (H−1)/2 + φ(y) − H φ(H y)` with `φ(z) = 1/(e^z−1) − 1/z + 1/2`
  * (a form without cancellation near p = 1, where f → (H−1)/2).
  *
- * **Domain (SPEC §6.8).** `r` outside [0, 1) is `CVA_E_DOMAIN`, except
+ * **Domain (@ref methods_retention_edge).** `r` outside [0, 1) is `CVA_E_DOMAIN`, except
  * r = 1 with a finite horizon; `1 + d <= 0` is `CVA_E_DOMAIN`; an infinite
  * horizon with `1 + d − r <= 0` or `r(1+g) >= 1 + d` is `CVA_E_DOMAIN`; NaN or
- * infinite inputs are `CVA_E_NONFINITE`. In addition (not in §6.8) a margin
+ * infinite inputs are `CVA_E_NONFINITE`. In addition (not in @ref methods_retention_edge) a margin
  * growth `g < −1` (margins changing sign every period) is `CVA_E_DOMAIN`, a
  * negative horizon `CVA_E_OPTION`.
  *
@@ -163,13 +163,13 @@ CVA_API CVA_NODISCARD cva_status cva_clv(int32_t model, const double *params, co
  * @{
  */
 
-/** @brief Timing convention of the margins (SPEC §6.1). */
+/** @brief Timing convention of the margins (@ref methods_ret_conventions). */
 enum cva_timing {
     CVA_CLV_TIMING_END = 0,  /**< First margin one period from now, only if retained (default). */
     CVA_CLV_TIMING_START = 1 /**< A margin now and at the start of every retained period. */
 };
 
-/** @brief How a what-if retention change is read (SPEC §6.7). */
+/** @brief How a what-if retention change is read (@ref methods_whatif). */
 enum cva_delta_mode {
     CVA_WHATIF_DELTA_ABS = 0, /**< r' = r + Δ (Δ = 0.05: five percentage points; default). */
     CVA_WHATIF_DELTA_REL = 1  /**< r' = r·(1 + Δ/100) (Δ = 5: five percent of r). */
@@ -218,7 +218,7 @@ typedef struct cva_clv_terms {
 CVA_API cva_status cva_clv_terms_init_defaults(cva_clv_terms *terms, size_t struct_size);
 
 /**
- * @brief Closed-form CLV of one customer with constant retention (SPEC §6.2):
+ * @brief Closed-form CLV of one customer with constant retention (@ref methods_clv_closed):
  *        `CLV = m · MM(r)`, the margin multiple of the group description.
  *
  * Example: r = 0.80, d = 0.10 gives MM = 2.667 (END) and 3.667 (START).
@@ -231,7 +231,7 @@ CVA_API cva_status cva_clv_terms_init_defaults(cva_clv_terms *terms, size_t stru
  * @param diag     optional diagnostics.
  * @retval CVA_OK
  * @retval CVA_E_NONFINITE @p m or @p r or a term is NaN or infinite (diag->arg, diag->option).
- * @retval CVA_E_DOMAIN    outside the domain of the group description (SPEC §6.8).
+ * @retval CVA_E_DOMAIN    outside the domain of the group description (@ref methods_retention_edge).
  * @retval CVA_E_OPTION    an unknown timing or a negative horizon.
  * @retval CVA_E_ABI_MISMATCH @p terms has an unknown struct_size.
  */
@@ -239,7 +239,7 @@ CVA_API CVA_NODISCARD cva_status cva_clv_constant(double m, double r, const cva_
                                                   double *multiple, cva_diag *diag);
 
 /**
- * @brief Elasticities of value (SPEC §6.5): retention elasticity of CLV
+ * @brief Elasticities of value (@ref methods_sensitivity): retention elasticity of CLV
  *        (the exact d ln CLV / d ln r of the group description), margin
  *        elasticity of CLV (1 where CLV != 0) and the acquisition-cost
  *        elasticity of a prospect's net value, `−c_acq / (CLV − c_acq)`.
@@ -265,13 +265,13 @@ CVA_API CVA_NODISCARD cva_status cva_retention_elasticities(double m, double r, 
                                                             double *eps_m, double *eps_c, cva_diag *diag);
 
 /**
- * @brief Customer equity (SPEC §6.4): the current base plus acquisition cohorts.
+ * @brief Customer equity (@ref methods_equity): the current base plus acquisition cohorts.
  *
  * - Current base (homogeneous): `CE_cur = n_current · m · MM(r)` with the timing of
  *   @p terms. (For a heterogeneous base sum the per-customer CLVs.)
- * - Acquisition cohorts (SPEC §6.4's discrete restatement of Gupta, Lehmann & Stuart
+ * - Acquisition cohorts (@ref methods_equity's discrete restatement of Gupta, Lehmann & Stuart
  *   2004): a cohort of n_k customers acquired at period k pays c_acq then and its first
- *   margin then (START timing whatever @p terms says, as in §6.4):
+ *   margin then (START timing whatever @p terms says, as in @ref methods_equity):
  *   `CE_new = Σ_{k=0..K−1} n_k/(1+d)^k · [m · MM_START(r) − c_acq]`, with MM_START using
  *   the horizon and growth of @p terms. With `n_new == NULL` and `n_cohorts == 0`,
  *   @p n_perpetual > 0 new customers arrive every period forever:
@@ -304,7 +304,7 @@ CVA_API CVA_NODISCARD cva_status cva_customer_equity(double n_current, double m,
                                                      double *ce_new, cva_diag *diag);
 
 /**
- * @brief Steady-state tenure-profit model (SPEC §6.6): A new customers per period,
+ * @brief Steady-state tenure-profit model (@ref methods_steady_state): A new customers per period,
  *        retention r, margin `m_1 (1+g)^(t−1)` at tenure t, acquisition cost c_acq.
  *
  *     N_ss = A/(1−r),   P_ss = A · [m_1/(1 − r(1+g)) − c_acq]
@@ -330,7 +330,7 @@ CVA_API CVA_NODISCARD cva_status cva_steady_state_profit(double A, double m1, do
                                                          double *n_ss, double *p_ss, cva_diag *diag);
 
 /**
- * @brief Inputs of the retention-profit what-if (SPEC §6.7); fill with
+ * @brief Inputs of the retention-profit what-if (@ref methods_whatif); fill with
  *        cva_whatif_inputs_init_defaults(), then set at least customers, margin, retention.
  *
  * Fields whose default is NaN: customers, margin and retention are required (left NaN
@@ -362,7 +362,7 @@ typedef struct cva_whatif_inputs {
 } cva_whatif_inputs;
 
 /**
- * @brief Outputs of the retention-profit what-if (SPEC §6.7). NaN where undefined.
+ * @brief Outputs of the retention-profit what-if (@ref methods_whatif). NaN where undefined.
  *
  * With r' the scenario retention, m0 = m − c_ret and m1 = m − c_ret − delta_c_ret.
  * Every `*_pct` field is in percent.
@@ -393,7 +393,7 @@ typedef struct cva_whatif_result {
                                             customer-period that leaves CLV unchanged; NaN when MM(r') = 0. */
     double programme_roi;        /**< delta_clv / (delta_c_ret · MM(r')) when delta_c_ret > 0 and the
                                       timing is END; NaN otherwise (a ratio, not percent). */
-    double steady_state_profit_base; /**< P_ss at r with m_1 = m0, A fixed (SPEC §6.6); NaN when r(1+g) >= 1. */
+    double steady_state_profit_base; /**< P_ss at r with m_1 = m0, A fixed (@ref methods_steady_state); NaN when r(1+g) >= 1. */
     double steady_state_profit_new;  /**< P_ss at r' with m_1 = m1. */
     double steady_state_profit_change_pct; /**< 100·(P_ss(r')/P_ss(r) − 1); NaN when P_ss(r) <= 0. */
     double retention_budget_share; /**< c_ret·N / (c_ret·N + c_acq·A); NaN when the denominator is 0. */
@@ -401,7 +401,7 @@ typedef struct cva_whatif_result {
 } cva_whatif_result;
 
 /**
- * @brief Fill @p in with the defaults of SPEC §6.7 (customers, margin, retention NaN:
+ * @brief Fill @p in with the defaults of @ref methods_whatif (customers, margin, retention NaN:
  *        required).
  * @param in inputs.
  * @param struct_size sizeof(cva_whatif_inputs).
@@ -422,7 +422,7 @@ CVA_API cva_status cva_whatif_inputs_init_defaults(cva_whatif_inputs *in, size_t
 CVA_API cva_status cva_whatif_result_init(cva_whatif_result *out, size_t struct_size);
 
 /**
- * @brief The retention-profit what-if of SPEC §6.7: if retention moves from r to r'
+ * @brief The retention-profit what-if (@ref methods_whatif): if retention moves from r to r'
  *        (optionally at an extra retention spend), what happens to CLV, customer equity,
  *        acquisition spend and steady-state profit, how much extra spend breaks even.
  *
@@ -447,12 +447,12 @@ CVA_API CVA_NODISCARD cva_status cva_whatif(const cva_whatif_inputs *in, cva_wha
 /** @} */
 
 /* ======================================================================== */
-/* Model-based what-if (SPEC §6.3, §6.7)                                     */
+/* Model-based what-if (@ref methods_clv_model, @ref methods_whatif)                                     */
 /* ======================================================================== */
 
 /**
  * @defgroup retention_whatif_model Model-based what-if
- * @brief The retention what-if of SPEC §6.7 asked of a fitted model instead of a
+ * @brief The retention what-if of @ref methods_whatif asked of a fitted model instead of a
  *        constant retention r: sBG (contractual) and BG/NBD or Pareto/NBD with
  *        Gamma-Gamma spend (non-contractual).
  *
@@ -464,7 +464,7 @@ CVA_API CVA_NODISCARD cva_status cva_whatif(const cva_whatif_inputs *in, cva_wha
  * (Gamma-Gamma) and the customers' histories stay as fitted.
  *
  * **sBG** (cva_whatif_sbg(); churn probability θ ~ Beta(α, β), retention in period t
- * `r_t = (β+t−1)/(α+β+t−1)`, SPEC §5.8). The one-period retention is
+ * `r_t = (β+t−1)/(α+β+t−1)`, @ref methods_sbg). The one-period retention is
  * `r = r_1 = β/(α+β) = 1 − E[θ]`. The shift lowers the mean churn probability from
  * α/(α+β) to 1 − r' keeping α+β (the polarisation 1/(α+β+1) of the churn
  * probabilities) fixed: `α' = (1−r')(α+β)`, `β' = r'(α+β)`. Every later retention rises
@@ -472,9 +472,9 @@ CVA_API CVA_NODISCARD cva_status cva_whatif(const cva_whatif_inputs *in, cva_wha
  * Equivalently every customer's churn probability θ is multiplied in distribution by
  * `c = (1−r')/(1−r)` in mean (reported as dropout_scale). Reported: DEL (a new
  * customer) and DERL (a customer who has renewed cva_whatif_model_opts::n_renewals
- * times) before and after, from cva_sbg_lifetime() (closed forms, SPEC §6.3,
+ * times) before and after, from cva_sbg_lifetime() (closed forms, @ref methods_clv_model,
  * payments at the start of each period), and for comparison the constant-retention
- * valuation of SPEC §6.2 with r = r_1 (and r'): `DEL_const = (1+d)/(1+d−r)` (START
+ * valuation of @ref methods_clv_closed with r = r_1 (and r'): `DEL_const = (1+d)/(1+d−r)` (START
  * timing) and `DERL_const = r (1+d)/(1+d−r)` (the same sum Σ_k S(n+k)/S(n−1)/(1+d)^k
  * with S(t) = r^t). Fader & Hardie (2010) show the constant form undervalues a
  * heterogeneous base. With a base (counts by renewals made) the value of the current
@@ -502,7 +502,7 @@ CVA_API CVA_NODISCARD cva_status cva_whatif(const cva_whatif_inputs *in, cva_wha
  * on. Each customer's state (alive or not, λ, μ or p) has the posterior of the fitted
  * model given (x, t_x, T); from now on the dropout rate is c times the fitted one. The
  * discounted expected residual transactions are then, with δ = ln(1+d)/P the continuous
- * rate per model time unit (SPEC §6.3) and A = α+T:
+ * rate per model time unit (@ref methods_clv_model) and A = α+T:
  * - Pareto/NBD: `DERT_c = P(alive) (r+x)/A · (β+T)/c · e^{z}E_s(z)`, z = δ(β+T)/c
  *   (c = 1 is cva_model_dert());
  * - BG/NBD: `DERT_c = P(alive) ∫ Beta(p; a, b+x) (r+x)/(cp) e^{z}E_{r+x+1}(z) dp`,
@@ -553,7 +553,7 @@ typedef struct cva_whatif_model_opts {
     double margin;          /**< sBG: margin per customer per period; BTYD: margin rate applied to the
                                  Gamma-Gamma spend (finite). Default 1. */
     double n_renewals;      /**< sBG: DERL of a customer who has renewed this many times (>= 0;
-                                 0 = about to face the first renewal, SPEC §6.3's DERL(d, 1)). Default 0. */
+                                 0 = about to face the first renewal, @ref methods_clv_model's DERL(d, 1)). Default 0. */
     double retention_cap;   /**< Largest r' used, in (0, 1): a higher target is capped (W_BOUNDARY).
                                  Default 0.999. */
     const cva_allocator *alloc; /**< BTYD: allocator of the per-customer work arrays (3n doubles).
@@ -580,7 +580,7 @@ typedef struct cva_whatif_model_result {
     double derl_base;         /**< sBG: DERL(d) after n_renewals renewals, fitted parameters. */
     double derl_new;          /**< sBG: the same with (α', β'). */
     double derl_change_pct;   /**< sBG: 100·(derl_new/derl_base − 1). */
-    double del_constant_base; /**< sBG: (1+d)/(1+d−r), constant retention r = r_1 (SPEC §6.2, START). */
+    double del_constant_base; /**< sBG: (1+d)/(1+d−r), constant retention r = r_1 (@ref methods_clv_closed, START). */
     double del_constant_new;  /**< sBG: (1+d)/(1+d−r'). */
     double derl_constant_base; /**< sBG: r(1+d)/(1+d−r). */
     double derl_constant_new;  /**< sBG: r'(1+d)/(1+d−r'). */
@@ -688,12 +688,12 @@ CVA_API CVA_NODISCARD cva_status cva_whatif_btyd(int32_t model, const double *pa
 /** @} */
 
 /* ======================================================================== */
-/* Churn flags per customer (SPEC §5.7)                                     */
+/* Churn flags per customer (@ref methods_heuristics)                                     */
 /* ======================================================================== */
 
 /**
  * @defgroup churnflags Churn flags
- * @brief Heuristic and model-based activity flags per customer (SPEC §5.7), with
+ * @brief Heuristic and model-based activity flags per customer (@ref methods_heuristics), with
  *        the rule that decided each one and the value at risk.
  *
  * Rules (time in the caller's unit, recommended days):
@@ -759,7 +759,7 @@ CVA_API cva_status cva_churn_flag_opts_init_defaults(cva_churn_flag_opts *opts, 
 CVA_API const char *cva_churn_rule_name(int32_t rule);
 
 /**
- * @brief Churn flags per customer (SPEC §5.7) and the value at risk.
+ * @brief Churn flags per customer (@ref methods_heuristics) and the value at risk.
  *
  * Every input is checked before anything is written.
  * @param recency  time since the last purchase R (>= 0), e.g. days_since_last.

@@ -17,7 +17,7 @@ extern "C" {
 /**
  * @defgroup rfm RFM scoring
  * @brief Recency, frequency and monetary quantile scores, cell codes and
- *        segments (SPEC §3, decisions 1–2).
+ *        segments (@ref methods_rfm, @ref methods_choice_segment_map, @ref methods_choice_binning).
  *
  * Customers are scored in array order: that order (ascending customer id
  * when the arrays come from cva_txn_summarize()) breaks ties. A customer
@@ -46,7 +46,7 @@ extern "C" {
  * @{
  */
 
-/** @brief Binning methods (SPEC §3.2), cva_rfm_opts::method. */
+/** @brief Binning methods (@ref methods_rfm_bins), cva_rfm_opts::method. */
 enum cva_rfm_method {
     CVA_RFM_RANK_FIRST = 0, /**< Default. pandas `qcut(rank(method="first"))` parity. */
     CVA_RFM_NTILE = 1,      /**< SQL `NTILE(k) OVER (ORDER BY v, id)` parity; recency ordered DESC. */
@@ -61,14 +61,14 @@ enum cva_rfm_direction {
     CVA_RFM_RECENCY = 1    /**< Smaller values get higher bins (recency): `k + 1 − bin`, or DESC order for NTILE. */
 };
 
-/** @brief Frequency definitions (SPEC §3.1), cva_rfm_opts::frequency. */
+/** @brief Frequency definitions (@ref methods_rfm_raw), cva_rfm_opts::frequency. */
 enum cva_rfm_frequency {
     CVA_RFM_F_TXN = 0,   /**< Default. Purchase rows (n_txn). */
     CVA_RFM_F_OCC = 1,   /**< Purchase occasions (n_occ). */
     CVA_RFM_F_REPEAT = 2 /**< Repeat occasions (n_occ − 1), the BTYD x. */
 };
 
-/** @brief Monetary definitions (SPEC §3.1), cva_rfm_opts::monetary. */
+/** @brief Monetary definitions (@ref methods_rfm_raw), cva_rfm_opts::monetary. */
 enum cva_rfm_monetary {
     CVA_RFM_M_TOTAL = 0,      /**< Default. total_amount. */
     CVA_RFM_M_MEAN = 1,       /**< total_amount / n_txn. */
@@ -161,7 +161,7 @@ typedef struct cva_rfm_cuts {
 CVA_API cva_status cva_rfm_opts_init_defaults(cva_rfm_opts *opts, size_t struct_size);
 
 /**
- * @brief Raw R, F and M per customer from summary columns (SPEC §3.1).
+ * @brief Raw R, F and M per customer from summary columns (@ref methods_rfm_raw).
  *
  * @param obs_end        analysis date in the caller's time unit. From a summary, pass
  *                       cva_txn_summary::calibration_end (its obs_end without a split):
@@ -273,7 +273,7 @@ CVA_API CVA_NODISCARD cva_status cva_rfm_score(const double *recency, const doub
                                                void *work, size_t work_size, cva_diag *diag);
 
 /**
- * @brief Composite scores: cell code, weighted mean and FM (SPEC §3.3).
+ * @brief Composite scores: cell code, weighted mean and FM (@ref methods_rfm_composite).
  *
  * cell = 100 S_R + 10 S_F + S_M for k ≤ 9, else (S_R (k+1) + S_F)(k+1) + S_M;
  * 0 for unscored customers. weighted = (w_R S_R + w_F S_F + w_M S_M)/(w_R + w_F + w_M),
@@ -311,7 +311,7 @@ typedef struct cva_rfm_rule {
 
 /** @brief Built-in maps, for cva_rfm_map_get(). All are for k = 5. */
 enum cva_rfm_map_id {
-    CVA_RFM_MAP_RF10_GRID = 0,           /**< Default: complete 10-label R×F grid (decision 1). */
+    CVA_RFM_MAP_RF10_GRID = 0,           /**< Default: complete 10-label R×F grid (@ref methods_choice_segment_map). */
     CVA_RFM_MAP_RFM11_HEBBALI = 1,       /**< R `rfm` vignette's 11-segment table, published order. */
     CVA_RFM_MAP_RFM11_SPECIFIC_FIRST = 2 /**< Same boxes, specific rules first. */
 };
@@ -405,12 +405,12 @@ CVA_API CVA_NODISCARD cva_status cva_rfm_report(const int32_t *segment, const in
                                                 cva_diag *diag);
 
 /**
- * @brief High-influence referrers (SPEC §3.5): the top ceil(share·m − 1e-9) of the m
+ * @brief High-influence referrers (@ref methods_rfm_referral): the top ceil(share·m − 1e-9) of the m
  *        customers with ref_n_txn ≥ 1 by referred money, ties broken by array order.
  * @param ref_n_txn  referred purchase rows per customer.
  * @param ref_amount referred money per customer.
  * @param n          customers.
- * @param share      fraction, 0..1 (default in the SPEC: 0.20).
+ * @param share      fraction, 0..1 (default 0.20).
  * @param flag       out: 1 for high-influence customers, else 0.
  * @param diag       optional diagnostics, as for cva_rfm_high_influence_advanced().
  * @retval CVA_OK

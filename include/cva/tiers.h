@@ -18,7 +18,7 @@ extern "C" {
  * @defgroup tiers Value concentration and value tiers
  * @brief Lorenz curve, top-p shares, Gini, whale curve, the 20/30/50 grading,
  *        Peppers & Rogers classes (MVC / MGC / BZ), the customer pyramid and
- *        the seed's profitability diagnostics (SPEC §4).
+ *        the profitability diagnostics of a popular rule of thumb (@ref methods_tiers).
  *
  * Every ranking is descending by value with ties going to the lower array
  * index first (ascending customer id when the arrays come from
@@ -46,7 +46,7 @@ extern "C" {
  *
  * NaN or infinite values are refused (`CVA_E_NONFINITE`, diag->index the
  * first one). A share or concentration measure over values that include
- * negatives is still evaluated (SPEC decision 10) and comes with
+ * negatives is still evaluated (@ref methods_choice_gini_negative) and comes with
  * `CVA_W_NEGATIVE`; a denominator of 0 gives NaN.
  *
  * @code
@@ -64,14 +64,14 @@ extern "C" {
 /* The label codes of value tiers (CVA_TIER_BZ = 100 … CVA_TIER_LEAD = 123) are
    ::cva_tier_label in the label registry of cva/common.h; cva_label() names them. */
 
-/** @brief What the ranked value is (SPEC §4.1), cva_tiers_opts::value_kind. */
+/** @brief What the ranked value is (@ref methods_tiers_inputs), cva_tiers_opts::value_kind. */
 enum cva_value_kind {
     CVA_VALUE_REVENUE = 0, /**< Net revenue: BZ and LEAD cannot be detected. */
     CVA_VALUE_PROFIT = 1,  /**< Default. Revenue − direct cost − cost-to-serve. */
     CVA_VALUE_CLV = 2      /**< Forward-looking customer lifetime value (cva_clv()). */
 };
 
-/** @brief Where a customer's potential value comes from (SPEC §4.5), cva_tiers_opts::potential. */
+/** @brief Where a customer's potential value comes from (@ref methods_value_classes), cva_tiers_opts::potential. */
 enum cva_potential_source {
     CVA_POT_NONE = 0,            /**< Default. No potential: nobody is MGC. */
     CVA_POT_CALLER = 1,          /**< potential[] supplied by the caller. */
@@ -159,7 +159,7 @@ enum cva_tiers_ws_kind {
                                   cva_value_classes() and the (value, index) order): about 32 bytes per value. */
 };
 
-/** @brief Whale-curve summary (SPEC §4.3), filled by cva_whale_curve(). */
+/** @brief Whale-curve summary (@ref methods_whale), filled by cva_whale_curve(). */
 typedef struct cva_whale_stats {
     int64_t peak_index;        /**< k*, 1-based first maximiser of the cumulative profit C_k; 0 when n = 0. */
     double total;              /**< Π, total profit (Neumaier). */
@@ -169,7 +169,7 @@ typedef struct cva_whale_stats {
     double profit_destroyed;   /**< −Σ_{π<0} π / Π; NaN when Π <= 0. */
 } cva_whale_stats;
 
-/** @brief The seed's profitability diagnostics (SPEC §4.7), filled by cva_profit_diagnostics(). */
+/** @brief The profitability diagnostics (@ref methods_profit_diag), filled by cva_profit_diagnostics(). */
 typedef struct cva_profit_diag {
     double top_profit_to_cost;     /**< Σ_top π / Σ_top cost over the top ⌈s·n⌉ by profit (seed: ≈ 8). */
     double bottom_cost_to_revenue; /**< Σ_bottom cost / Σ_bottom revenue over the bottom ⌈s·n⌉ (seed: ≈ 4). */
@@ -231,7 +231,7 @@ CVA_API CVA_NODISCARD cva_status cva_value_order(const double *value, size_t n, 
                                                  uint64_t *order, double *sorted, cva_diag *diag);
 
 /**
- * @brief Gini coefficient `G = Σ_i (2i − n − 1)·x_(i) / (n·S)` over the ascending order (SPEC §4.2).
+ * @brief Gini coefficient `G = Σ_i (2i − n − 1)·x_(i) / (n·S)` over the ascending order (@ref methods_lorenz).
  *
  * Equal to `Σ_i Σ_j |x_i − x_j| / (2 n² μ)`. Ties are summed as a group, so all-equal
  * values give exactly 0. With #CVA_TIERS_GINI_POSITIVE_PART the values are max(x, 0);
@@ -256,7 +256,7 @@ CVA_API CVA_NODISCARD cva_status cva_gini(const double *value, size_t n, const c
                                           double *gini, cva_diag *diag);
 
 /**
- * @brief Lorenz curve sampled at @p n_points equally spaced population shares (SPEC §4.2).
+ * @brief Lorenz curve sampled at @p n_points equally spaced population shares (@ref methods_lorenz).
  *
  * Point j (0 ≤ j < n_points) is `p_j = j/(n_points − 1)` and `L(p_j)` on the piecewise-linear
  * curve through `(i/n, L_i)`, `L_i = Σ_{k≤i} x_(k) / S` (ascending order). With
@@ -278,7 +278,7 @@ CVA_API CVA_NODISCARD cva_status cva_lorenz(const double *value, size_t n, const
                                             size_t n_points, double *p, double *lorenz, cva_diag *diag);
 
 /**
- * @brief Top-p shares (SPEC §4.2):
+ * @brief Top-p shares (@ref methods_lorenz):
  *        `share(p) = (Σ_{i≤⌊pn⌋} x_[i] + (pn − ⌊pn⌋)·x_[⌊pn⌋+1]) / S` over the descending order.
  *
  * `pn` within 1e-9 of an integer counts as that integer.
@@ -299,7 +299,7 @@ CVA_API CVA_NODISCARD cva_status cva_top_share(const double *value, size_t n, co
                                                const cva_tiers_opts *opts, double *share, cva_diag *diag);
 
 /**
- * @brief Whale curve (SPEC §4.3): cumulative profit from the most to the least profitable.
+ * @brief Whale curve (@ref methods_whale): cumulative profit from the most to the least profitable.
  *
  * `C_k = Σ_{i≤k} π_[i]`, `W_k = C_k / Π` (NaN for every k when Π ≤ 0).
  * @param profit profit per customer.
@@ -319,7 +319,7 @@ CVA_API CVA_NODISCARD cva_status cva_whale_curve(const double *profit, size_t n,
                                                  cva_diag *diag);
 
 /**
- * @brief The seed's key / ordinary / small grading (SPEC §4.4).
+ * @brief The key / ordinary / small (20/30/50) grading (@ref methods_grading).
  *
  * `b1 = ⌈s_key·n − 1e-9⌉`, `b2 = ⌈(s_key + s_ordinary)·n − 1e-9⌉`; ranks 1…b1 are
  * #CVA_TIER_KEY, b1+1…b2 #CVA_TIER_ORDINARY, the rest #CVA_TIER_SMALL. Pure rank: the
@@ -341,7 +341,7 @@ CVA_API CVA_NODISCARD cva_status cva_grade(const double *value, size_t n, const 
                                            int32_t *grade, cva_diag *diag);
 
 /**
- * @brief Customer pyramid (SPEC §4.6).
+ * @brief Customer pyramid (@ref methods_pyramid).
  *
  * #CVA_TIER_LEAD when value < 0 and the kind is profit or CLV. Otherwise by rank r over
  * all n customers: r ≤ ⌈s_platinum·n − 1e-9⌉ with value > 0 → #CVA_TIER_PLATINUM,
@@ -364,7 +364,7 @@ CVA_API CVA_NODISCARD cva_status cva_pyramid(const double *value, size_t n, cons
                                              int32_t *tier, cva_diag *diag);
 
 /**
- * @brief Peppers & Rogers value classes (SPEC §4.5), first rule wins:
+ * @brief Peppers & Rogers value classes (@ref methods_value_classes), first rule wins:
  *
  * 1. #CVA_TIER_BZ: kind profit or CLV and value < bz_threshold (never with revenue:
  *    diag->detail then says so);
@@ -400,7 +400,7 @@ CVA_API CVA_NODISCARD cva_status cva_value_classes(const double *value, const do
                                                    double *potential_out, cva_diag *diag);
 
 /**
- * @brief Revenue, cost and profit per customer from ordinary exports (SPEC §4.1).
+ * @brief Revenue, cost and profit per customer from ordinary exports (@ref methods_tiers_inputs).
  *
  * Cost-to-serve = cost_per_order·n_orders + cost_per_customer. Without a margin (NaN):
  * `cost = cost column + cost-to-serve`, `profit = revenue − cost`. With a margin rate m:
@@ -426,7 +426,7 @@ CVA_API CVA_NODISCARD cva_status cva_customer_profit(const double *revenue, cons
                                                      double *profit_out, cva_diag *diag);
 
 /**
- * @brief The seed's profitability diagnostics (SPEC §4.7) with s = cva_tiers_opts::diag_share.
+ * @brief The profitability diagnostics (@ref methods_profit_diag) with s = cva_tiers_opts::diag_share.
  *
  * π = revenue − cost, ranked descending (ties by index); the top and bottom groups hold
  * t = ⌈s·n − 1e-9⌉ customers each. The revenue and profit shares are top-s shares

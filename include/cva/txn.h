@@ -16,7 +16,7 @@ extern "C" {
 
 /**
  * @defgroup txn Transaction summaries
- * @brief One row per customer from raw, unsorted transaction arrays (SPEC §2, §5.2).
+ * @brief One row per customer from raw, unsorted transaction arrays (@ref methods_summaries, @ref methods_btyd_stats).
  *
  * The input is a struct of arrays (customer id, time, amount, optional cost,
  * referrer and period index). The output is one row per distinct customer,
@@ -31,7 +31,7 @@ extern "C" {
  * @{
  */
 
-/** @brief Refund policies (SPEC §2.3), values of cva_txn_opts::refund_policy. */
+/** @brief Refund policies (@ref methods_refunds), values of cva_txn_opts::refund_policy. */
 enum cva_txn_refund_policy {
     /** Default. Purchases are rows with amount >= 0; money is the net sum of all rows. */
     CVA_TXN_REFUND_NET = 0,
@@ -49,7 +49,7 @@ enum cva_txn_flags {
     CVA_TXN_F_SKIP_INVALID = 2
 };
 
-/** @brief Time conventions for recency and T (SPEC §5.2), cva_txn_opts::time_convention. */
+/** @brief Time conventions for recency and T (@ref methods_btyd_stats), cva_txn_opts::time_convention. */
 enum cva_txn_time_convention {
     /** Default. t_x = (last - first)/u, T = (end - first)/u. */
     CVA_TXN_TIME_CONTINUOUS = 0,
@@ -158,7 +158,7 @@ typedef struct cva_txn_summary {
     double *total_cost;     /**< Sum of cost over all rows (0 without a cost array). */
     double *refund_amount;  /**< Sum of the negative amounts (<= 0). */
     double *frequency;      /**< x = n_occ - 1: repeat occasions. */
-    double *recency;        /**< t_x in model units (SPEC §5.2). */
+    double *recency;        /**< t_x in model units (@ref methods_btyd_stats). */
     double *T;              /**< T in model units: first purchase to the end (calibration end if set). */
     double *monetary_value; /**< m_x: mean occasion spend over occasions 2..n_occ; 0 when x = 0. */
     double *days_since_last; /**< The RFM recency: calibration_end (below; obs_end without a split)

@@ -126,7 +126,7 @@ CREATE AGGREGATE cva_rfm_cuts(value float8, k int, method text) (
     COMBINEFUNC = cva_state_combine, SERIALFUNC = cva_state_serialize,
     DESERIALFUNC = cva_state_deserialize, PARALLEL = SAFE);
 
--- ------------------------------------------------------------------ concentration (SPEC 4.2)
+-- ------------------------------------------------------------------ concentration (docs/methods/tiers.md#methods_lorenz)
 
 CREATE FUNCTION cva_values_trans(internal, float8) RETURNS internal
 AS 'MODULE_PATHNAME', 'pg_cva_values_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -147,7 +147,7 @@ CREATE AGGREGATE cva_top_share(value float8, p float8) (
     COMBINEFUNC = cva_state_combine, SERIALFUNC = cva_state_serialize,
     DESERIALFUNC = cva_state_deserialize, PARALLEL = SAFE);
 
--- ------------------------------------------------------------------ retention what-if (SPEC 6.7)
+-- ------------------------------------------------------------------ retention what-if (docs/methods/retention.md#methods_whatif)
 -- The JSON of `cva whatif` (numbers variant); options: the other inputs of `cva whatif`,
 -- named as its options without the dashes (see docs/postgresql.md).
 

@@ -8,22 +8,22 @@ tree or the system (see :func:`load`) and loaded on first use.
 Main entry points: :func:`summarize` (arrays, or a pandas DataFrame and column
 names), :func:`simulate`, :func:`version`; per-customer results have ``.to_pandas()``
 with the CLI's columns. A drop-in for the ``lifetimes`` package: :mod:`cva.lifetimes`.
-RFM (SPEC §3): :func:`rfm_from_summary`, :func:`rfm_raw`, :func:`rfm_score`,
+RFM (docs/methods/rfm.md#methods_rfm): :func:`rfm_from_summary`, :func:`rfm_raw`, :func:`rfm_score`,
 :func:`rfm_cuts`/:func:`rfm_assign` (chunked scoring), :func:`rfm_composite`,
 :func:`rfm_segment`, :func:`rfm_segment_labels`, :func:`rfm_map_check`,
 :func:`rfm_report`, :func:`rfm_high_influence`, :func:`label`.
-Churn and spend models (SPEC §5, §6.3): :class:`BetaGeo`, :class:`ModifiedBetaGeo`,
+Churn and spend models (docs/methods/models.md#methods_models, docs/methods/retention.md#methods_clv_model): :class:`BetaGeo`, :class:`ModifiedBetaGeo`,
 :class:`ParetoNBD`, :class:`BetaGeoBetaBinom`, :class:`GammaGamma`,
 :class:`ShiftedBetaGeo`, :func:`clv`, :func:`predict` (the table of ``cva predict``),
 :func:`cohort_curves`; cohort tables from
 transactions: :func:`cohorts`; calendar cohort retention tables: :func:`cohort_table`.
-Retention economics (SPEC §6): :func:`clv_constant`, :func:`margin_multiple`,
+Retention economics (docs/methods/retention.md#methods_retention): :func:`clv_constant`, :func:`margin_multiple`,
 :func:`retention_elasticities`, :func:`customer_equity`, :func:`steady_state_profit`,
 :func:`whatif` (the retention-profit what-if, :class:`WhatIf`); churn flags per customer
-(SPEC §5.7): :func:`churn_flags`.
-Loyalty ladder (SPEC §7): :func:`ladder`, :func:`ladder_migration`,
+(docs/methods/models.md#methods_heuristics): :func:`churn_flags`.
+Loyalty ladder (docs/methods/ladder.md#methods_ladder): :func:`ladder`, :func:`ladder_migration`,
 :func:`ladder_project`, :func:`ladder_referrals`, :func:`ladder_bond_table`.
-Value concentration and tiers (SPEC §4): :func:`gini`, :func:`top_share`, :func:`lorenz`,
+Value concentration and tiers (docs/methods/tiers.md#methods_tiers): :func:`gini`, :func:`top_share`, :func:`lorenz`,
 :func:`whale_curve`, :func:`value_classes`, :func:`grade`, :func:`pyramid`, :func:`tiers`,
 :func:`customer_profit`, :func:`profit_diagnostics`, :func:`tier_stats`, :func:`tier_label`.
 Low level: the ctypes structures (:class:`Diag`, :class:`TxnInput`,

@@ -1,4 +1,4 @@
-"""Churn and spend models (SPEC §5, §6.3): BG/NBD, MBG/NBD, Pareto/NBD, BG/BB,
+"""Churn and spend models (docs/methods/models.md#methods_models, docs/methods/retention.md#methods_clv_model): BG/NBD, MBG/NBD, Pareto/NBD, BG/BB,
 Gamma-Gamma and the shifted-beta-geometric model, with CLV helpers.
 
 Every class wraps the C functions of ``cva/churn.h``. A model is either fitted
@@ -753,7 +753,7 @@ class GammaGamma(_Model):
         if self.rows_not_used:
             self.note = ("%d row(s) with frequency 0 or monetary_value <= 0 not used in the fit"
                          % self.rows_not_used)
-        # the independence check of SPEC §5.5 on the same rows
+        # the independence check of docs/methods/models.md#methods_gg on the same rows
         self.correlation = gg_correlation(frequency, monetary_value, weights)
         return self
 
@@ -891,7 +891,7 @@ _OPT_CLV_STEPS = 410  # CVA_OPT_CLV_STEPS (include/cva/churn.h)
 
 def clv(purchase_model, spend_model, frequency, recency, T, monetary_value, steps=12,
         step_length=30 / 7, discount=0.01, margin=1.0):
-    """Discrete CLV per customer (SPEC §6.3, ``cva_clv``)::
+    """Discrete CLV per customer (docs/methods/retention.md#methods_clv_model, ``cva_clv``)::
 
         CLV_i = Σ_{k=1..steps} margin · E[M_i] · (E[Y_i(k·L)] − E[Y_i((k−1)·L)]) / (1+discount)^k
 
@@ -976,7 +976,7 @@ Lifetime.__doc__ = "sBG discounted expected lifetime (new customer) and residual
 
 def cohort_curves(survivors):
     """Pooled empirical retention, survival and churn of a survivor matrix
-    (SPEC §5.8, ``cva_cohort_curves``). ``survivors[c][j]`` = customers of cohort
+    (docs/methods/models.md#methods_sbg, ``cva_cohort_curves``). ``survivors[c][j]`` = customers of cohort
     c still active j periods after acquisition (j = 0: cohort size); rows may be
     ragged or NaN-padded. Returns :class:`CohortCurves` of n_periods−1 values."""
     flat, nc, npd = _survivor_matrix(survivors)

@@ -198,7 +198,7 @@ def cohort_table(summary_or_transactions, cohort="month", end=None, customer_col
     ``cohort`` (first day of the acquisition period, ``YYYY-MM-DD``), ``period`` (j),
     ``customers`` (cohort size), ``active`` (customers of the cohort with a purchase in
     period j), ``retained`` (with a purchase in period j or later: the survivor count),
-    ``active_rate`` (active / customers), ``retention`` (the pooled retention of SPEC §5.8:
+    ``active_rate`` (active / customers), ``retention`` (the pooled retention of docs/methods/models.md#methods_sbg:
     Σ retained(c, j) / Σ retained(c, j−1) over the cohorts that reach j; NaN for j = 0) and
     ``survival`` (the product of retention over 1..j; 1 for j = 0). From a summary,
     ``active`` and ``active_rate`` are known only for j = 0 (NaN after): a summary keeps

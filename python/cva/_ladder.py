@@ -1,4 +1,4 @@
-"""Loyalty ladder (SPEC §7): rungs as of a date, the rule that decided each,
+"""Loyalty ladder (docs/methods/ladder.md#methods_ladder): rungs as of a date, the rule that decided each,
 referrals in a look-back window, relationship bonds, migration between two
 dates and its Markov projection (``ladder.h``)."""
 
@@ -191,7 +191,7 @@ def ladder(summary_or_columns, at=None, nps=None, sat=None, bond=None, prospects
            min_referrals=1, partner_min_tenure=365.0, sat_threshold=0.8, nps_passive=7.0, nps_promoter=9.0,
            nps_promoter_is_advocate=False, behavioural_proxy=False, proxy_min_occ=4, proxy_min_f_score=4,
            hiatus=270.0):
-    """Classify every customer into a ladder rung as of ``at`` (SPEC §7.3,
+    """Classify every customer into a ladder rung as of ``at`` (docs/methods/ladder.md#methods_ladder_rules,
     ``cva_ladder_classify``).
 
     Parameters
@@ -387,7 +387,7 @@ class Migration:
 
 def ladder_migration(stage_from, stage_to, active_from=None, active_to=None, n_occ_from=None, n_occ_to=None,
                      lapsed_state=True):
-    """Migration between two classifications of the same customers (SPEC §7.5,
+    """Migration between two classifications of the same customers (docs/methods/ladder.md#methods_migration,
     ``cva_ladder_migrate``). Stages are codes 200–205 or names ``'PROSPECT'`` …;
     activities 0/1 (None: all active); occasion counts, when both are given, must
     not decrease. Returns :class:`Migration`."""

@@ -700,7 +700,7 @@ class ClvTerms(ctypes.Structure):
 
 
 class WhatifInputs(ctypes.Structure):
-    """``cva_whatif_inputs`` (SPEC §6.7); ``WhatifInputs()`` holds the defaults
+    """``cva_whatif_inputs`` (docs/methods/retention.md#methods_whatif); ``WhatifInputs()`` holds the defaults
     (customers, margin, retention NaN: required)."""
     _fields_ = [
         ("struct_size", c_uint32),
@@ -729,7 +729,7 @@ class WhatifInputs(ctypes.Structure):
             setattr(self, k, v)
 
 
-# the §6.7 outputs in the order of cva_whatif_result (after struct_size and the flag)
+# the docs/methods/retention.md#methods_whatif outputs in the order of cva_whatif_result (after struct_size and the flag)
 WHATIF_RESULT_FIELDS = (
     "retention_new", "acquisition_cost_used", "new_customers_used",
     "mm_base", "mm_new", "clv_base", "clv_new", "delta_clv", "delta_clv_pct",
@@ -742,7 +742,7 @@ WHATIF_RESULT_FIELDS = (
 
 
 class WhatifResult(ctypes.Structure):
-    """``cva_whatif_result`` (SPEC §6.7): every output, NaN where undefined."""
+    """``cva_whatif_result`` (docs/methods/retention.md#methods_whatif): every output, NaN where undefined."""
     _fields_ = [("struct_size", c_uint32), ("budget_share_below_target", c_int32)] + [
         (name, c_double) for name in WHATIF_RESULT_FIELDS]
     _struct_id = STRUCT_WHATIF_RESULT
@@ -798,7 +798,7 @@ class WhatifModelResult(ctypes.Structure):
 
 
 class ChurnFlagOpts(ctypes.Structure):
-    """``cva_churn_flag_opts`` (SPEC §5.7); ``ChurnFlagOpts()`` holds the defaults
+    """``cva_churn_flag_opts`` (docs/methods/models.md#methods_heuristics); ``ChurnFlagOpts()`` holds the defaults
     (all rules, hiatus 270, ipt multiple 3, threshold 0.5)."""
     _fields_ = [
         ("struct_size", c_uint32),

@@ -1,4 +1,4 @@
-"""Retention economics (SPEC §6.2, §6.4–§6.8): closed-form CLV with constant
+"""Retention economics (docs/methods/retention.md#methods_clv_closed, docs/methods/retention.md#methods_equity, docs/methods/retention.md#methods_retention_edge): closed-form CLV with constant
 retention, elasticities, customer equity, the steady-state tenure-profit model and
 the retention-profit what-if (``retention.h``).
 
@@ -22,14 +22,14 @@ _TIMINGS = {"end": _lib.TIMING_END, "start": _lib.TIMING_START}
 _MODES = {"abs": _lib.DELTA_ABS, "rel": _lib.DELTA_REL}
 
 CustomerEquity = collections.namedtuple("CustomerEquity", "current new total")
-CustomerEquity.__doc__ = ("Customer equity (SPEC §6.4): ``current`` (the current base), ``new`` "
+CustomerEquity.__doc__ = ("Customer equity (docs/methods/retention.md#methods_equity): ``current`` (the current base), ``new`` "
                           "(acquisition cohorts, net of acquisition cost), ``total``.")
 Elasticities = collections.namedtuple("Elasticities", "retention margin acquisition_cost")
-Elasticities.__doc__ = ("Elasticities of value (SPEC §6.5): d ln CLV / d ln r (exact), the margin "
+Elasticities.__doc__ = ("Elasticities of value (docs/methods/retention.md#methods_sensitivity): d ln CLV / d ln r (exact), the margin "
                         "elasticity of CLV (1) and the acquisition-cost elasticity of a prospect's "
                         "net value −c_acq/(CLV − c_acq); NaN where undefined.")
 SteadyState = collections.namedtuple("SteadyState", "customers profit")
-SteadyState.__doc__ = ("Steady state of the tenure-profit model (SPEC §6.6): customers A/(1−r) "
+SteadyState.__doc__ = ("Steady state of the tenure-profit model (docs/methods/retention.md#methods_steady_state): customers A/(1−r) "
                        "and profit per period A·[m1/(1 − r(1+g)) − c_acq] (NaN when r(1+g) >= 1).")
 
 
@@ -72,13 +72,13 @@ def _terms(discount, timing, horizon, growth):
 
 
 def clv_constant(margin, retention, discount=0.10, timing="end", horizon=0, growth=0.0):
-    """Closed-form CLV of one customer with constant retention (SPEC §6.2,
+    """Closed-form CLV of one customer with constant retention (docs/methods/retention.md#methods_clv_closed,
     ``cva_clv_constant``): ``margin · MM(retention)``.
 
     ``clv_constant(1, 0.8)`` is the END margin multiple 2.667; with
     ``timing="start"`` 3.667. ``growth`` is the margin growth per period of tenure,
     ``horizon`` the number of margins (0: infinite). Raises
-    :class:`cva.DomainError` outside the domain of SPEC §6.8 (e.g. retention >= 1
+    :class:`cva.DomainError` outside the domain of docs/methods/retention.md#methods_retention_edge (e.g. retention >= 1
     with an infinite horizon)."""
     t = _terms(discount, timing, horizon, growth)
     clv = ctypes.c_double()
@@ -96,7 +96,7 @@ def margin_multiple(retention, discount=0.10, timing="end", horizon=0, growth=0.
 
 def retention_elasticities(margin, retention, acquisition_cost=0.0, discount=0.10, timing="end", horizon=0,
                            growth=0.0):
-    """Elasticities of value (SPEC §6.5, ``cva_retention_elasticities``): returns
+    """Elasticities of value (docs/methods/retention.md#methods_sensitivity, ``cva_retention_elasticities``): returns
     :class:`Elasticities` ``(retention, margin, acquisition_cost)``. For r = 0.8,
     d = 0.10, END the retention elasticity is 1.1/0.3 = 3.667."""
     t = _terms(discount, timing, horizon, growth)
@@ -111,7 +111,7 @@ def retention_elasticities(margin, retention, acquisition_cost=0.0, discount=0.1
 
 def customer_equity(margin=None, retention=None, customers=0.0, new_customers=None, acquisition_cost=0.0,
                     discount=0.10, timing="end", horizon=0, growth=0.0, clv=None):
-    """Customer equity (SPEC §6.4, ``cva_customer_equity``): returns
+    """Customer equity (docs/methods/retention.md#methods_equity, ``cva_customer_equity``): returns
     :class:`CustomerEquity` ``(current, new, total)``.
 
     * ``current``: ``customers · CLV`` (constant retention, the given timing), or,
@@ -158,7 +158,7 @@ def customer_equity(margin=None, retention=None, customers=0.0, new_customers=No
 
 
 def steady_state_profit(new_customers, margin, retention, growth=0.0, acquisition_cost=0.0):
-    """Steady-state tenure-profit model (SPEC §6.6, ``cva_steady_state_profit``):
+    """Steady-state tenure-profit model (docs/methods/retention.md#methods_steady_state, ``cva_steady_state_profit``):
     ``new_customers`` (A) per period, first-period margin ``margin``, margin growth
     ``growth`` per period of tenure. Returns :class:`SteadyState`. Example: A = 100,
     margin 100, growth 0.05, acquisition cost 150: r = 0.80 gives 47 500, 0.85 gives
@@ -173,7 +173,7 @@ def steady_state_profit(new_customers, margin, retention, growth=0.0, acquisitio
     return SteadyState(n.value, p.value)
 
 
-# what-if keyword -> struct field; the SPEC §6.7 short names are accepted too
+# what-if keyword -> struct field; the docs/methods/retention.md#methods_whatif short names are accepted too
 _WHATIF_NAMES = {
     "customers": "customers", "N": "customers",
     "margin": "margin", "m": "margin",
@@ -203,7 +203,7 @@ WHATIF_OUTPUTS = (
 
 
 class WhatIf(object):
-    """Result of :func:`whatif`: one attribute per SPEC §6.7 output (the names of
+    """Result of :func:`whatif`: one attribute per docs/methods/retention.md#methods_whatif output (the names of
     :data:`WHATIF_OUTPUTS`, NaN where undefined, ``*_pct`` in percent), plus
     ``retention_new`` (r'), ``acquisition_cost_used``, ``new_customers_used``,
     ``budget_share_below_target`` (True/False, None when the share is undefined),
@@ -218,7 +218,7 @@ class WhatIf(object):
         self.status = status
 
     def as_dict(self):
-        """The §6.7 outputs as an ordered dict (NaN kept as float('nan'))."""
+        """The docs/methods/retention.md#methods_whatif outputs as an ordered dict (NaN kept as float('nan'))."""
         return collections.OrderedDict((k, getattr(self, k)) for k in WHATIF_OUTPUTS)
 
     def __repr__(self):
@@ -226,9 +226,9 @@ class WhatIf(object):
 
 
 def whatif(**inputs):
-    """The retention-profit what-if of SPEC §6.7 (``cva_whatif``).
+    """The retention-profit what-if of docs/methods/retention.md#methods_whatif (``cva_whatif``).
 
-    Keywords (SPEC short names in brackets also accepted): ``customers`` [N],
+    Keywords (the short names of docs/methods/retention.md in brackets also accepted): ``customers`` [N],
     ``margin`` [m], ``retention`` [r] (required); ``discount`` [d] = 0.10,
     ``timing`` = "end" ("start"), ``horizon`` [H] = 0 (infinite),
     ``margin_growth`` [g] = 0, ``delta_retention`` [delta_r] = 0 with ``delta_mode``
@@ -381,7 +381,7 @@ def whatif_model(model, frequency=None, recency=None, T=None, monetary_value=Non
 
 
 # ---------------------------------------------------------------------------
-# Churn flags per customer (SPEC §5.7)
+# Churn flags per customer (docs/methods/models.md#methods_heuristics)
 
 _RULES = {"all": _lib.CHURN_RULE_ALL, "hiatus": _lib.CHURN_RULE_HIATUS, "ipt": _lib.CHURN_RULE_IPT,
           "p-alive": _lib.CHURN_RULE_P_ALIVE, "p_alive": _lib.CHURN_RULE_P_ALIVE}
@@ -401,7 +401,7 @@ def churn_rule_name(code):
 
 def churn_flags(recency=None, n_occ=None, first_t=None, last_t=None, p_alive=None, clv=None, summary=None,
                 rule="all", hiatus=270.0, ipt_multiple=3.0, threshold=0.5):
-    """Churn flags per customer (SPEC §5.7, ``cva_churn_flags``).
+    """Churn flags per customer (docs/methods/models.md#methods_heuristics, ``cva_churn_flags``).
 
     Rules: ``"hiatus"`` (inactive iff recency > ``hiatus``, default 270 days; Wübben &
     Wangenheim 2008), ``"ipt"`` (inactive iff recency > ``ipt_multiple`` × the customer's

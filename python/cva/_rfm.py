@@ -1,4 +1,4 @@
-"""High-level RFM API (SPEC §3): raw metrics, quantile scores, composites,
+"""High-level RFM API (docs/methods/rfm.md#methods_rfm): raw metrics, quantile scores, composites,
 segment maps, map checker, per-segment report, high-influence referrers."""
 
 import array
@@ -372,7 +372,7 @@ class RfmScores(tuple):
 
 def rfm_score(recency, frequency, monetary, bins=5, method="rank-first", ids=None,
               fixed_cuts=None, closure="right", kernel="auto", warn_ties=False):
-    """Quantile scores S_R, S_F, S_M (``cva_rfm_score``, SPEC §3.2).
+    """Quantile scores S_R, S_F, S_M (``cva_rfm_score``, docs/methods/rfm.md#methods_rfm_bins).
 
     Parameters
     ----------
@@ -382,7 +382,7 @@ def rfm_score(recency, frequency, monetary, bins=5, method="rank-first", ids=Non
     bins : int, 1..100
     method : "rank-first" | "ntile" | "value-cuts" | "r-rfm" | "fixed"
     ids : sequence, optional
-        Customer ids. Ties are broken by customer order, which the SPEC
+        Customer ids. Ties are broken by customer order, which docs/methods/rfm.md
         defines as ascending id: with ``ids`` the rows are scored in
         ascending-id order (text ids sorted by their text, like
         :func:`summarize`; equal ids keep their input order) and the scores
@@ -478,7 +478,7 @@ class RfmRaw(tuple):
 
 def rfm_raw(end, last_t, n_txn, total_amount, n_occ=None, monetary_value=None,
             frequency="txn", monetary="total"):
-    """Raw R, F, M from summary columns (``cva_rfm_raw``, SPEC §3.1).
+    """Raw R, F, M from summary columns (``cva_rfm_raw``, docs/methods/rfm.md#methods_rfm_raw).
 
     ``end``: analysis date (number in the caller's unit, or a date).
     ``frequency``: "txn" (n_txn) | "occasions" (n_occ) | "repeat" (n_occ - 1);
@@ -564,7 +564,7 @@ RfmComposite = collections.namedtuple("RfmComposite", ["cell", "weighted", "fm"]
 
 
 def rfm_composite(r, f, m, bins=5, weights=(1.0, 1.0, 1.0)):
-    """Cell code, weighted mean and FM score (``cva_rfm_composite``, SPEC §3.3).
+    """Cell code, weighted mean and FM score (``cva_rfm_composite``, docs/methods/rfm.md#methods_rfm_composite).
 
     cell = 100 S_R + 10 S_F + S_M for k <= 9, else (S_R (k+1) + S_F)(k+1) + S_M
     (0 when unscored); weighted = (w_R S_R + w_F S_F + w_M S_M)/(w_R+w_F+w_M)
@@ -768,7 +768,7 @@ def rfm_segment(r, f, m, segments="rf10-grid", bins=5):
     """Segment per customer (``cva_rfm_segment``): first matching rule wins,
     no match -> "Others" (1), unscored (a score 0) -> "None" (0).
 
-    ``segments``: "rf10-grid" (default; complete map, decision 1),
+    ``segments``: "rf10-grid" (default; complete map, docs/methods/conventions.md#methods_choice_segment_map),
     "rfm11-hebbali", "rfm11-specific-first" (parity maps, k = 5 only), or a
     list of rules (see :func:`segment_map`). Returns :class:`RfmSegments`.
     """
@@ -920,7 +920,7 @@ def rfm_report(segments, r, f, m, revenue=None, labels=None):
 # Referral
 
 def rfm_high_influence(ref_n_txn, ref_amount=None, share=0.2):
-    """High-influence referrers (``cva_rfm_high_influence_advanced``, SPEC §3.5): flag 1
+    """High-influence referrers (``cva_rfm_high_influence_advanced``, docs/methods/rfm.md#methods_rfm_referral): flag 1
     for the top ceil(share*m - 1e-9) of the m customers with ref_n_txn >= 1 by
     referred money (ties by array order). ``ref_n_txn`` may also be a
     :func:`summarize` result (its ``ref_n_txn``/``ref_amount`` are used).

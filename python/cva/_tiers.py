@@ -1,8 +1,8 @@
-"""Value concentration and value tiers (SPEC §4, ``include/cva/tiers.h``).
+"""Value concentration and value tiers (docs/methods/tiers.md#methods_tiers, ``include/cva/tiers.h``).
 
 Gini, top-p shares, the Lorenz and whale curves, the 20/30/50 grading, the
 customer pyramid, the Peppers & Rogers classes MVC / MGC / BZ with their
-potential sources, profit from exports, the seed's profitability diagnostics
+potential sources, profit from exports, the profitability diagnostics
 and :func:`tiers`, everything at once from a :func:`summarize` result (the
 same figures as ``cva tiers``).
 
@@ -66,7 +66,7 @@ _POTENTIAL = {"none": 0, "caller": 1, "wallet": 2, "share-of-wallet": 2, "peer":
               "peer-quantile": 3, "model": 4}
 _POSITIVE_PART = 1
 _SMALL_SAMPLE = 2
-# the fractions of the default concentration report (SPEC §4.2)
+# the fractions of the default concentration report (docs/methods/tiers.md#methods_lorenz)
 TOP_SHARE_POINTS = (0.01, 0.05, 0.1, 0.2, 0.5)
 
 _OPTION_NAMES = {
@@ -321,7 +321,7 @@ def value_order(values):
 
 
 def gini(values, positive_part=False, small_sample=False):
-    """Gini coefficient (SPEC §4.2, ``cva_gini``): ``Σ_i (2i − n − 1)·x_(i) / (n·S)``.
+    """Gini coefficient (docs/methods/tiers.md#methods_lorenz, ``cva_gini``): ``Σ_i (2i − n − 1)·x_(i) / (n·S)``.
 
     ``positive_part=True`` clips negative values to 0; otherwise negative values give a
     ``W_NEGATIVE`` :class:`CvaWarning` (G may exceed 1). ``small_sample=True`` multiplies
@@ -338,7 +338,7 @@ def gini(values, positive_part=False, small_sample=False):
 
 
 def top_share(values, p, positive_part=False):
-    """Share of the total held by the top fraction ``p`` of customers (SPEC §4.2,
+    """Share of the total held by the top fraction ``p`` of customers (docs/methods/tiers.md#methods_lorenz,
     ``cva_top_share``), with the fractional term of a partial customer. ``p`` may be
     a number (returns a float) or a sequence (returns a list)."""
     scalar = not hasattr(p, "__len__")
@@ -358,7 +358,7 @@ def top_share(values, p, positive_part=False):
 
 
 def lorenz(values, points=None, positive_part=False):
-    """Lorenz curve (SPEC §4.2, ``cva_lorenz``): ``(p, L)`` arrays. ``points=None``
+    """Lorenz curve (docs/methods/tiers.md#methods_lorenz, ``cva_lorenz``): ``(p, L)`` arrays. ``points=None``
     gives the n + 1 points ``(i/n, L_i)``; else ``points`` equally spaced population
     shares on the piecewise-linear curve."""
     v = _values(values)
@@ -398,7 +398,7 @@ class WhaleCurve:
 
 
 def whale_curve(profit):
-    """Whale curve (SPEC §4.3, ``cva_whale_curve``): cumulative profit from the most to
+    """Whale curve (docs/methods/tiers.md#methods_whale, ``cva_whale_curve``): cumulative profit from the most to
     the least profitable customer, with its peak. Returns a :class:`WhaleCurve`."""
     v = _values(profit, "profit")
     n = v.n
@@ -452,7 +452,7 @@ class ValueClasses(Labels):
 
 
 def grade(value, shares=(0.2, 0.3, 0.5)):
-    """The seed's key / ordinary / small grading (SPEC §4.4, ``cva_grade``): the top
+    """The key / ordinary / small (20/30/50) grading (docs/methods/tiers.md#methods_grading, ``cva_grade``): the top
     ⌈s_key·n − 1e-9⌉ are KEY, up to ⌈(s_key + s_ordinary)·n − 1e-9⌉ ORDINARY, the rest
     SMALL. Returns :class:`Labels`."""
     v = _values(value, "value")
@@ -466,7 +466,7 @@ def grade(value, shares=(0.2, 0.3, 0.5)):
 
 
 def pyramid(value, value_kind="profit", shares=(0.2, 0.3)):
-    """Customer pyramid (SPEC §4.6, ``cva_pyramid``): LEAD for a negative value (profit
+    """Customer pyramid (docs/methods/tiers.md#methods_pyramid, ``cva_pyramid``): LEAD for a negative value (profit
     or CLV kinds), else PLATINUM / GOLD by rank for positive values (shares: platinum,
     gold), IRON for the rest. Returns :class:`Labels`."""
     v = _values(value, "value")
@@ -481,7 +481,7 @@ def pyramid(value, value_kind="profit", shares=(0.2, 0.3)):
 
 def value_classes(value, potential=None, value_kind="profit", source=None, sow=None, group=None,
                   mvc_share=0.2, mgc_share=0.3, bz_threshold=0.0, peer_quantile=0.9):
-    """Peppers & Rogers classes (SPEC §4.5, ``cva_value_classes``): BZ (value below
+    """Peppers & Rogers classes (docs/methods/tiers.md#methods_value_classes, ``cva_value_classes``): BZ (value below
     ``bz_threshold``; profit and CLV kinds only), MVC (top ``mvc_share`` by value among
     positive values), MGC (top ``mgc_share`` by potential − value among the rest), OTHER.
 
@@ -549,7 +549,7 @@ def customer_profit(revenue, cost=None, n_orders=None, margin=None, cost_per_ord
 
 
 def profit_diagnostics(revenue, cost, share=0.2):
-    """The seed's profitability diagnostics (SPEC §4.7, ``cva_profit_diagnostics``) as a
+    """The profitability diagnostics (docs/methods/tiers.md#methods_profit_diag, ``cva_profit_diagnostics``) as a
     dict: ``top20_profit_to_cost``, ``bottom20_cost_to_revenue``, ``top20_revenue_share``,
     ``top20_profit_share``, ``unprofitable_share`` (the names keep "20" for any share)."""
     r = cv.as_float64(revenue, "revenue")

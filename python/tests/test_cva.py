@@ -66,7 +66,7 @@ def same(a, b, rel=1e-9, abs_=1e-9):
 
 
 # ---------------------------------------------------------------------------
-# Independent reference: a brute-force summary written from SPEC §2 and §5.2
+# Independent reference: a brute-force summary written from docs/methods/summaries.md#methods_summaries, docs/methods/models.md#methods_btyd_stats
 
 
 def reference_summary(ids, t, amount, cost=None, ref=None, end=None, start=None,

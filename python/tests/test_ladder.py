@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Loyalty-ladder tests of the libcva Python binding (SPEC §7), standard library unittest.
+"""Loyalty-ladder tests of the libcva Python binding (docs/methods/ladder.md#methods_ladder), standard library unittest.
 
 Run by meson twice: normally and with ``--no-numpy``. The reference is a
-brute-force Python implementation written here from the SPEC text: occasions,
+brute-force Python implementation written here from the text of docs/methods/ladder.md: occasions,
 first/last purchase and referral counts straight from random transactions
-(with refunds, zero-value rows, referrers and rows after the date), the §7.3
+(with refunds, zero-value rows, referrers and rows after the date), the docs/methods/ladder.md#methods_ladder_rules
 rules in order, migration counts by a dictionary, projection by repeated
 matrix-vector products.
 """

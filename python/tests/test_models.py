@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tests of the churn and spend model classes of the Python binding.
 
-SPEC §5.11 reference values through the Python API (1e-9 relative), the
+docs/methods/models.md#methods_models_refs reference values through the Python API (1e-9 relative), the
 published CDNOW / donations / Fader-Hardie 2007 fits, an independent
 numpy/scipy evaluation of the BG/NBD likelihood and P(alive), error mapping,
 progress/cancel, pickling.
@@ -129,7 +129,7 @@ class TestBinding(unittest.TestCase):
 
 
 class TestReferenceValues(RelMixin, unittest.TestCase):
-    """SPEC §5.11 through the Python API, 1e-9 relative."""
+    """docs/methods/models.md#methods_models_refs through the Python API, 1e-9 relative."""
 
     def test_bgnbd(self):
         m = cva.BetaGeo(params=BG)
@@ -190,7 +190,7 @@ class TestReferenceValues(RelMixin, unittest.TestCase):
         lt = s.lifetime_value(0.10)
         self.assertRel(lt.DEL, 3.695147406)
         for n, want in ((1, 2.964662146), (2, 4.103458620), (5, 5.894422860)):
-            # SPEC DERL(n): n-1 renewals made
+            # DERL(n) of docs/methods/retention.md: n-1 renewals made
             self.assertRel(s.lifetime_value(0.10, n_renewals=n - 1).DERL, want, msg="n=%d" % n)
         a, b = 0.704, 1.182
         surv, ret, churn = tolist(s.survival(3)), tolist(s.retention(3)), tolist(s.churn(3))
@@ -210,7 +210,7 @@ class TestReferenceValues(RelMixin, unittest.TestCase):
         bg, gg = cva.BetaGeo(params=BG), cva.GammaGamma(params=GG)
         x, tx, T, mx = [2, 0, 5], [30.43, 0, 10], [38.86, 38.86, 38.86], [35, 0, 20]
         got = tolist(cva.clv(bg, gg, x, tx, T, mx))
-        # the §6.3 scheme written out from the bound predictions
+        # the docs/methods/retention.md#methods_clv_model scheme written out from the bound predictions
         L, d = 30 / 7, 0.01
         em = tolist(gg.expected_spend(x, mx))
         for i in range(3):
@@ -707,7 +707,7 @@ class TestCDNOW(RelMixin, unittest.TestCase):
 
     @unittest.skipIf(np is None or sps is None, "numpy/scipy not available")
     def test_independent_scipy_bgnbd(self):
-        """BG/NBD LL and P(alive) written from SPEC §5.3 with scipy.special."""
+        """BG/NBD LL and P(alive) written from docs/methods/models.md#methods_bgnbd with scipy.special."""
         res = cdnow_summary(self)
         m = cva.BetaGeo().fit_summary(res)
         r, al, a, b = (m.params[k] for k in ("r", "alpha", "a", "b"))

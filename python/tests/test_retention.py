@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Tests of the retention-economics functions of the Python binding (SPEC §6):
+"""Tests of the retention-economics functions of the Python binding (docs/methods/retention.md#methods_retention):
 cva.clv_constant, cva.margin_multiple, cva.retention_elasticities,
 cva.customer_equity, cva.steady_state_profit, cva.whatif and cva.cohort_table.
 
-References: the worked examples of SPEC §6, discounted sums written out term by term
-here (math.fsum), hand-derived what-if values, and the error mapping of §6.8.
+References: the worked examples of docs/methods/retention.md#methods_retention, discounted sums written out term by term
+here (math.fsum), hand-derived what-if values, and the error mapping of docs/methods/retention.md#methods_retention_edge.
 Run by meson twice: normally and with ``--no-numpy``. Environment: CVA_LIBRARY.
 """
 
@@ -351,7 +351,7 @@ class TestWhatIfModel(unittest.TestCase):
 
 
 def ref_flags(rec, occ, first, last, pa, rule, h, k, tau):
-    """SPEC §5.7 written out: (active, rule name) per customer."""
+    """docs/methods/models.md#methods_heuristics written out: (active, rule name) per customer."""
     ipts = sorted((l - f) / (o - 1) for o, f, l in zip(occ, first, last) if o >= 2 and (l - f) / (o - 1) > 0)
     med = None
     if ipts:

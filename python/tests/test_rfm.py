@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""RFM tests of the libcva Python binding (SPEC §3), standard library unittest.
+"""RFM tests of the libcva Python binding (docs/methods/rfm.md#methods_rfm), standard library unittest.
 
 Run by meson twice: normally and with ``--no-numpy`` (an import hook makes
 ``import numpy``/``pandas`` fail before cva is imported). Every binning method
-is compared with an independent reference written here from the SPEC text:
+is compared with an independent reference written here from the text of docs/methods/rfm.md:
 
-* rank-first: the SPEC integer rule, and pandas
+* rank-first: the integer rule of docs/methods/rfm.md, and pandas
   ``qcut(rank(method="first"), k, labels=range(1, k+1))`` (with pandas);
 * NTILE: a T-SQL NTILE written from its definition (group sizes), and
   sqlite3's ``NTILE`` window function (``ORDER BY v, id``; recency DESC);
@@ -13,10 +13,10 @@ is compared with an independent reference written here from the SPEC text:
   cut points (with numpy), bins ``1 + #(v > c)``;
 * R rfm: R's ``quantile(type = 7)`` (with its 4-ulp fuzz) and the package's
   ``[lower, upper)`` interval loop;
-* fixed cuts, the SPEC §3.8 vectors, all-equal values, k = 1, m < k.
+* fixed cuts, the docs/methods/rfm.md#methods_rfm_vectors vectors, all-equal values, k = 1, m < k.
 
 Mismatches with a float-based reference are accepted only when they are the
-float-edge case the SPEC describes (an exact grid position that the float
+float-edge case docs/methods/rfm.md describes (an exact grid position that the float
 computation misses); such cases are counted and printed.
 """
 
@@ -106,7 +106,7 @@ def make_data(rng, n, nan_share=0.1, style=None):
 
 
 # ---------------------------------------------------------------------------
-# Independent references (pure Python, from the SPEC text)
+# Independent references (pure Python, from the text of docs/methods/rfm.md)
 
 def ref_order(vals, descending=False):
     """Positions sorted by (value, customer order); DESC on value if asked."""
@@ -117,7 +117,7 @@ def ref_order(vals, descending=False):
 
 
 def ref_rank_first(vals, k):
-    """SPEC §3.2(a): bin_asc = 1 if p = 1 else ceil(k(p-1)/(m-1))."""
+    """docs/methods/rfm.md#methods_rfm_bins(a): bin_asc = 1 if p = 1 else ceil(k(p-1)/(m-1))."""
     m = len(vals)
     out = [0] * m
     for p0, i in enumerate(ref_order(vals)):
@@ -144,7 +144,7 @@ def ref_ntile(vals, k, descending=False):
 
 
 def q7_exact(sorted_vals, j, k):
-    """Type-7 quantile at j/k with the SPEC's integer lo/f rule."""
+    """Type-7 quantile at j/k with the integer lo/f rule of docs/methods/rfm.md."""
     m = len(sorted_vals)
     lo, fr = divmod((m - 1) * j, k)
     x1 = sorted_vals[lo]
@@ -326,7 +326,7 @@ class TestBinding(unittest.TestCase):
 
 
 class TestSpecVectors(unittest.TestCase):
-    """SPEC §3.8 (k = 5, customer order = list order) and §3.6."""
+    """docs/methods/rfm.md#methods_rfm_vectors (k = 5, customer order = list order) and docs/methods/rfm.md#methods_rfm_edge."""
 
     M = [10, 20, 20, 20, 50, 60, 70, 80, 90, 100]
     R = [5, 40, 40, 3, 120, 365, 0, 12, 40, 200]
@@ -428,7 +428,7 @@ class TestParityRandom(unittest.TestCase):
                     for c, name in enumerate("rfm"):
                         self.assertEqual(tolist(got[c]), want[c],
                                          "%s %s n=%d k=%d seed=%d" % (method, name, n, k, seed))
-                    count("%s vs SPEC reference" % method, 3)
+                    count("%s vs the independent reference" % method, 3)
                     if check:
                         check(rec, fr, mon, k, got)
 
@@ -438,7 +438,7 @@ class TestParityRandom(unittest.TestCase):
     def pandas_rank_first(self, rec, fr, mon, k, got):
         keep = [i for i, v in enumerate(rec) if not isnan(v)]
         m = len(keep)
-        if m < 2:  # pandas raises for one value (SPEC §3.2(a)); nothing to compare for 0
+        if m < 2:  # pandas raises for one value (docs/methods/rfm.md#methods_rfm_bins(a)); nothing to compare for 0
             if m == 1:
                 with self.assertRaises(ValueError):
                     pd.qcut(pd.Series([1.0]).rank(method="first"), max(k, 2),
@@ -586,7 +586,7 @@ class TestParityRandom(unittest.TestCase):
             got = score(rec, fr, mon, bins=10, method=method)
             want = ref_scores(rec, fr, mon, 10, method)
             self.assertEqual([tolist(a) for a in got], want, method)
-            count("%s vs SPEC reference" % method, 3)
+            count("%s vs the independent reference" % method, 3)
 
 
 class TestIds(unittest.TestCase):
@@ -689,7 +689,7 @@ class TestChunks(unittest.TestCase):
 # ---------------------------------------------------------------------------
 # Segments
 
-SPEC_HEBBALI = [  # label, R, F, M (SPEC §3.4, published order)
+MAP_HEBBALI = [  # label, R, F, M (docs/methods/rfm.md#methods_rfm_maps, published order)
     ("Champions", (4, 5), (4, 5), (4, 5)),
     ("Loyal Customers", (2, 5), (3, 5), (3, 5)),
     ("Potential Loyalist", (3, 5), (1, 3), (1, 3)),
@@ -702,10 +702,10 @@ SPEC_HEBBALI = [  # label, R, F, M (SPEC §3.4, published order)
     ("Hibernating", (1, 2), (1, 2), (1, 2)),
     ("Lost", (1, 2), (1, 2), (1, 2)),
 ]
-SPEC_SPECIFIC_ORDER = ["New Customers", "Promising", "Can't Lose Them", "Champions",
+MAP_SPECIFIC_ORDER = ["New Customers", "Promising", "Can't Lose Them", "Champions",
                        "Loyal Customers", "Potential Loyalist", "Need Attention",
                        "About To Sleep", "At Risk", "Hibernating", "Lost"]
-SPEC_RF10 = [  # label, R, F (M free)
+MAP_RF10 = [  # label, R, F (M free)
     ("Hibernating", (1, 2), (1, 2)), ("At Risk", (1, 2), (3, 4)),
     ("Can't Lose Them", (1, 2), (5, 5)), ("About To Sleep", (3, 3), (1, 2)),
     ("Need Attention", (3, 3), (3, 3)), ("Loyal Customers", (3, 4), (4, 5)),
@@ -716,11 +716,11 @@ SPEC_RF10 = [  # label, R, F (M free)
 
 def spec_map(name):
     if name == "rfm11-hebbali":
-        return SPEC_HEBBALI
+        return MAP_HEBBALI
     if name == "rfm11-specific-first":
-        d = {r[0]: r for r in SPEC_HEBBALI}
-        return [d[x] for x in SPEC_SPECIFIC_ORDER]
-    return [(lab, r, f, (1, 5)) for lab, r, f in SPEC_RF10]
+        d = {r[0]: r for r in MAP_HEBBALI}
+        return [d[x] for x in MAP_SPECIFIC_ORDER]
+    return [(lab, r, f, (1, 5)) for lab, r, f in MAP_RF10]
 
 
 def first_match(rules, r, f, m):
@@ -736,7 +736,7 @@ CELLS = [(r, f, m) for r in range(1, 6) for f in range(1, 6) for m in range(1, 6
 
 
 class TestSegments(unittest.TestCase):
-    SPEC_COUNTS = {
+    CELL_COUNTS = {
         "rfm11-hebbali": {"Champions": 8, "Loyal Customers": 28, "Potential Loyalist": 24,
                           "Need Attention": 3, "About To Sleep": 3, "At Risk": 20,
                           "Hibernating": 3, "Others": 36},
@@ -747,7 +747,7 @@ class TestSegments(unittest.TestCase):
     }
 
     def test_map_check_spec_counts(self):
-        for name, want in self.SPEC_COUNTS.items():
+        for name, want in self.CELL_COUNTS.items():
             chk = cva.rfm_map_check(name)
             got = {lab: c for lab, c in chk.label_cells.items() if c}
             self.assertEqual(got, want, name)
@@ -953,7 +953,7 @@ class TestRawAndSummary(unittest.TestCase):
     def test_from_summary_end_is_the_library_end(self):
         # The latest row is a refund, so no customer bought on the end date: the end used to
         # be recovered as max(last_t + days_since_last) = 6874.826 + 8850.954 =
-        # 15725.780000000002, one ulp past the end (SPEC 2.2: the latest valid row, refunds
+        # 15725.780000000002, one ulp past the end (docs/methods/summaries.md#methods_window: the latest valid row, refunds
         # included, i.e. 15725.78, what the library and `cva rfm` use).
         ids, t, amt = [1, 2, 1, 2], [6874.826, 50.0, 100.0, 15725.78], [5.0, 7.0, 3.0, -7.0]
         res = cva.summarize(ids, t, amt)

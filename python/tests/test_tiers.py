@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Value tiers (SPEC §4) through the binding: the §4.8 vectors, a brute-force pure-Python
+"""Value tiers (docs/methods/tiers.md#methods_tiers) through the binding: the docs/methods/tiers.md#methods_tiers_edge vectors, a brute-force pure-Python
 reference (pairwise Gini, sorted() rankings, per-group type-7 quantiles) on random data with
 ties, negatives and zeros, edge cases and errors, zero-copy numpy input, and tiers() on a
 summarize() result.

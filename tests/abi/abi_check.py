@@ -10,7 +10,7 @@ Usage:
   abi_check.py alloc     SRCDIR                  no malloc/free in lib/ outside the allocator
   abi_check.py conventions SRCDIR                cva_diag * last and CVA_NODISCARD (common.h)
 
-Rules are STYLE.md §5 (symbol control), §31 (no mutable global state) and
+Rules are STYLE.md docs/methods/models.md#methods_models (symbol control), §31 (no mutable global state) and
 §32 (no I/O and no locale in the core).
 """
 import glob

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Reference values for tests/test_clv.c, computed once with mpmath (30 digits).
 
-CLV_i = sum_{k=1..K} margin * E[M_i] * (E[Y_i(k L)] - E[Y_i((k-1) L)]) / (1+d)^k  (SPEC §6.3)
+CLV_i = sum_{k=1..K} margin * E[M_i] * (E[Y_i(k L)] - E[Y_i((k-1) L)]) / (1+d)^k  (docs/methods/retention.md#methods_clv_model)
 with E[Y] from the closed forms written here independently of the C code:
 BG/NBD FHL 2005a eq. 10 (original, non-Euler form, mpmath.hyp2f1), Pareto/NBD
-Fader & Hardie 2005 (SPEC §5.4, two-branch A0), BG/BB FHS 2010 (direct sum), and
+Fader & Hardie 2005 (docs/methods/models.md#methods_pnbd, two-branch A0), BG/BB FHS 2010 (direct sum), and
 the Gamma-Gamma conditional mean E[M|x,m] = p(gamma + x m)/(p x + q - 1).
 
 Run: python3 tests/data/clv_reference.py > tests/data/clv_reference.txt

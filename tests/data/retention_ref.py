@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""High-precision references for the constant-retention closed forms (SPEC §6.2, §6.5),
+"""High-precision references for the constant-retention closed forms (docs/methods/retention.md#methods_clv_closed, docs/methods/retention.md#methods_sensitivity),
 for tests/test_retention.c.
 
 For every (timing, horizon H, r, d, g) of a grid reaching the edges of the domain

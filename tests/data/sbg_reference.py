@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Reference values for tests/test_sbg.c, computed once with mpmath (40 digits).
 
-sBG (Fader & Hardie 2007) on the two survivor tables of SPEC §5.11: the MLE is the
+sBG (Fader & Hardie 2007) on the two survivor tables of docs/methods/models.md#methods_models_refs: the MLE is the
 root of the score, found with mpmath.findroot from the closed-form derivatives; the
 observed information is the exact Hessian of -LL (mpmath.diff), inverted and mapped to
-standard errors. DEL/DERL from the 2F1 closed forms of SPEC §6.3 and, independently,
+standard errors. DEL/DERL from the 2F1 closed forms of docs/methods/retention.md#methods_clv_model and, independently,
 a 5000-term direct sum of S(t)/(1+d)^t.
 
 Run: python3 tests/data/sbg_reference.py > tests/data/sbg_reference.txt

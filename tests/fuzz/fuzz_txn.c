@@ -14,7 +14,7 @@
  *    consistent (n_occ <= n_txn, x = n_occ - 1, 0 <= t_x <= T, refunds <= 0),
  *    and the same bits with and without a workspace;
  *  - with default options and ordinary values: every statistic equals a
- *    brute-force reference (O(n^2), from the definitions of txn.h / SPEC §2).
+ *    brute-force reference (O(n^2), from the definitions of txn.h / docs/methods/summaries.md#methods_summaries).
  */
 #include <float.h>
 #include <math.h>

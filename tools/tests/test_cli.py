@@ -509,7 +509,7 @@ def t_demo_new_sections(out):
     """The tiers, retention and ladder sections of `cva demo` (issues 10-12)."""
     n = 20000
     for needle in ("Value concentration (whole period)", "Value tiers (whole period)", "share of revenue", "positive-part Gini", "whale curve peak",
-                   "profit destroyed", "seed claim", "top 20 %: profit / their cost", "bottom 20 %: cost / their",
+                   "profit destroyed", "rule of thumb", "top 20 %: profit / their cost", "bottom 20 %: cost / their",
                    "PLATINUM", "ORDINARY", "MGC", "Retention (cohorts", "sBG alpha", "sBG beta",
                    "Retention what-if (+5 points)", "steady-state change", "25-85 %", "Loyalty ladder",
                    "SUPPORTER", "need referrals or", "from \\ to", "net movement"):
@@ -530,7 +530,7 @@ def t_demo_new_sections(out):
           "demo top shares increase (%r %r)" % (rev, prof))
     claims = {l.split()[5]: float(l.split()[-2]) for l in sec if l.startswith("  top 20 % share of")}
     check(len(tops) == 5 and claims.get("revenue") == rev[3] and claims.get("profit") == prof[3],
-          "demo seed claims use the same top-20 %% shares (%r vs %r %r)" % (claims, rev[3:4], prof[3:4]))
+          "demo rules of thumb use the same top-20 %% shares (%r vs %r %r)" % (claims, rev[3:4], prof[3:4]))
     # the tier table: per scheme the counts sum to n, shares to 100 %; grades are ceil(share n)
     tiers = {}
     scheme = None
@@ -647,7 +647,7 @@ def day(offset):
 
 
 def ref_bins(vals, k, method, recency, cuts=None, closure="right"):
-    """Scores 1..k of the non-None values (SPEC 3.2), 0 for None; customer order = list order."""
+    """Scores 1..k of the non-None values (docs/methods/rfm.md#methods_rfm_bins), 0 for None; customer order = list order."""
     idx = [i for i, v in enumerate(vals) if v is not None]
     m = len(idx)
     out = [0] * len(vals)
@@ -683,7 +683,7 @@ def ref_bins(vals, k, method, recency, cuts=None, closure="right"):
     return out
 
 
-# the built-in maps of SPEC 3.4 (label, r_lo, r_hi, f_lo, f_hi, m_lo, m_hi), written out independently
+# the built-in maps of docs/methods/rfm.md#methods_rfm_maps (label, r_lo, r_hi, f_lo, f_hi, m_lo, m_hi), written out independently
 RF10 = [("Hibernating", 1, 2, 1, 2, 1, 5), ("At Risk", 1, 2, 3, 4, 1, 5), ("Can't Lose Them", 1, 2, 5, 5, 1, 5),
         ("About To Sleep", 3, 3, 1, 2, 1, 5), ("Need Attention", 3, 3, 3, 3, 1, 5),
         ("Loyal Customers", 3, 4, 4, 5, 1, 5), ("Promising", 4, 4, 1, 1, 1, 5), ("New Customers", 5, 5, 1, 1, 1, 5),
@@ -773,13 +773,13 @@ SPEC_R = [5, 40, 40, 3, 120, 365, 0, 12, 40, 200]
 
 
 def spec_txns():
-    """Ten customers, one purchase each: M and R_raw take the SPEC 3.8 vectors (end = 365 days after the
+    """Ten customers, one purchase each: M and R_raw take the docs/methods/rfm.md#methods_rfm_vectors vectors (end = 365 days after the
     earliest purchase, the date of customer 7's purchase)."""
     return [(i + 1, 365 - SPEC_R[i], SPEC_M[i]) for i in range(10)]
 
 
 def t_rfm_vectors():
-    """SPEC 3.8 vectors through the CLI, hand-computed expectations for every method."""
+    """docs/methods/rfm.md#methods_rfm_vectors vectors through the CLI, hand-computed expectations for every method."""
     want = {  # method: (S_R, S_M)
         "rank-first": ([4, 3, 3, 5, 2, 1, 5, 4, 2, 1], [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]),
         "ntile": ([4, 2, 3, 5, 2, 1, 5, 4, 3, 1], [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]),
@@ -796,7 +796,7 @@ def t_rfm_vectors():
             rc, out, err = rfm_run(["--method", meth], data, tmp)
             got = rows(out)
             check(rc == 0 and len(got) == 10, "%s: exit 0, 10 rows (%d %r)" % (meth, rc, err))
-            check_scores(got, ids, wr, want_f[meth], wm, "SPEC 3.8 " + meth)
+            check_scores(got, ids, wr, want_f[meth], wm, "docs/methods/rfm.md#methods_rfm_vectors " + meth)
             check([int(g["recency_days"]) for g in got] == SPEC_R, "%s: recency_days = R_raw" % meth)
             check([float(g["monetary"]) for g in got] == SPEC_M, "%s: monetary = M" % meth)
             for g in got:
@@ -806,7 +806,7 @@ def t_rfm_vectors():
             tie_note = "tied values split across bins by customer order" in err
             check(tie_note == (meth in ("rank-first", "ntile")), "%s: ties note only for splitting methods (%r)"
                   % (meth, err))
-        # value cut points reported in JSON (SPEC: c = [4.6, 28.8, 40, 136] for R, [20, 38, 64, 82] for M)
+        # value cut points reported in JSON (docs/methods/rfm.md: c = [4.6, 28.8, 40, 136] for R, [20, 38, 64, 82] for M)
         rc, out, err = rfm_run(["--method", "value-cuts", "--format", "json"], data, tmp)
         cuts = json.loads(out)["cuts"]
         check(cuts["recency"] == [4.6, 28.8, 40, 136] and cuts["monetary"] == [20, 38, 64, 82],
@@ -825,7 +825,7 @@ def t_rfm_vectors():
         rc, out, err = rfm_run(fixed + ["--closure", "left"], data, tmp)
         check_scores(rows(out), ids, [5, 3, 3, 5, 2, 1, 5, 4, 3, 1], [2] * 10, [1, 2, 2, 2, 3, 3, 3, 4, 4, 5],
                      "fixed, left-closed")
-        # F = [1..7] (SPEC 3.8): customer i buys on i distinct days, all on or before the same last day
+        # F = [1..7] (docs/methods/rfm.md#methods_rfm_vectors): customer i buys on i distinct days, all on or before the same last day
         txns = [(c, 100 - d, 10) for c in range(1, 8) for d in range(c)]
         for meth, wf in (("rank-first", [1, 1, 2, 3, 4, 5, 5]), ("ntile", [1, 1, 2, 2, 3, 4, 5])):
             for freq, shift in (("txn", 0), ("occasions", 0), ("repeat", 1)):
@@ -833,7 +833,7 @@ def t_rfm_vectors():
                 got = rows(out)
                 check(rc == 0 and [int(g["f"]) for g in got] == wf
                       and [int(g["frequency"]) for g in got] == [i - shift for i in range(1, 8)],
-                      "SPEC F vector %s --frequency %s (%r)" % (meth, freq, [g["f"] for g in got]))
+                      "worked-example F vector %s --frequency %s (%r)" % (meth, freq, [g["f"] for g in got]))
         # all-equal values [7,7,7,7]: rank-first [1,2,4,5], NTILE [1,2,3,4], cut methods [1,1,1,1]
         txns = [(c, 0, 7) for c in range(1, 5)]
         for meth, wm in (("rank-first", [1, 2, 4, 5]), ("ntile", [1, 2, 3, 4]), ("value-cuts", [1] * 4),
@@ -1182,7 +1182,7 @@ def t_rfm_json():
         rc, out, err = run(["rfm", "--input", os.path.join(tmp, "h.csv"), "--report"])
         check(rc == 0 and out == "segment,count,share,mean_r,mean_f,mean_m,revenue,revenue_share\n",
               "header-only report")
-        # the end is the library's (SPEC 2.2: the latest valid row, refunds included): a refund after the
+        # the end is the library's (docs/methods/summaries.md#methods_window: the latest valid row, refunds included): a refund after the
         # last purchase sets it, in `cva summary` and `cva rfm` alike, and recency_days is the summary's
         # days_since_last (the Python binding used to recover it as max(last_t + days_since_last))
         write(os.path.join(tmp, "r.csv"), "customer_id,date,amount\n1,1988-10-27T19:49:26,5\n"
@@ -1500,7 +1500,7 @@ def t_fit_sbg():
         j4, _ = fit_json(["--model", "sbg", "--summary", f4], "sbg multi-cohort, short rows")
         if j3 and j4:
             check(j3["params"] == j4["params"] and j3["n_customers"] == 1500, "multi-cohort: empty cells = short rows")
-            # independent check: the likelihood at the reported optimum (SPEC 5.8)
+            # independent check: the likelihood at the reported optimum (docs/methods/models.md#methods_sbg)
             a, b = j3["params"]["alpha"], j3["params"]["beta"]
 
             def ll(a, b):
@@ -1578,15 +1578,15 @@ def t_predict_values():
         got = rows(out)
         check(out.splitlines()[0] == "customer_id,frequency,recency,T,p_alive,expected_purchases",
               "predict columns (%r)" % out.splitlines()[:1])
-        # SPEC 5.11 (30-digit reference values)
+        # docs/methods/models.md#methods_models_refs (30-digit reference values)
         if len(got) == len(cust):
             g1 = got[0]
             check(g1["customer_id"] == "1" and rel(float(g1["p_alive"]), 0.7265785701) < 1e-9 and
                   rel(float(g1["expected_purchases"]), 1.226028175) < 1e-9,
-                  "SPEC 5.11 customer 1: P(alive) and E[Y(39)] (%r)" % g1)
+                  "docs/methods/models.md#methods_models_refs customer 1: P(alive) and E[Y(39)] (%r)" % g1)
             check(float(got[1]["p_alive"]) == 1.0 and rel(float(got[1]["expected_purchases"]), 0.1950980520) < 1e-9,
-                  "SPEC 5.11 x=0: P(alive)=1, E[Y(39)]")
-            check(rel(float(got[2]["p_alive"]), 0.02480436617) < 1e-9, "SPEC 5.11 x=5, t_x=10: P(alive)")
+                  "docs/methods/models.md#methods_models_refs x=0: P(alive)=1, E[Y(39)]")
+            check(rel(float(got[2]["p_alive"]), 0.02480436617) < 1e-9, "docs/methods/models.md#methods_models_refs x=5, t_x=10: P(alive)")
             worst = 0.0
             for c, g in zip(cust, got):
                 pa, ey = bgnbd_ref(P, c[1], c[2], c[3], 39.0)
@@ -1634,7 +1634,7 @@ def t_predict_values():
             worst = max(worst, rel(float(g["clv"]), clv), rel(float(g["expected_purchases"]),
                                                               bgnbd_ref(P, c[1], c[2], c[3], 39.0)[1]))
         check(len(got) == len(cust) and worst < 1e-8, "days give the same CLV as weeks (%.2e)" % worst)
-        # Pareto/NBD SPEC 5.11 values
+        # Pareto/NBD docs/methods/models.md#methods_models_refs values
         pn = os.path.join(tmp, "pnbd.json")
         write(pn, json.dumps({"model": "pnbd", "params": {"r": 0.5534, "alpha": 10.5776, "s": 0.6061,
                                                           "beta": 11.6650}}))
@@ -1642,7 +1642,7 @@ def t_predict_values():
         got = rows(out)
         check(rc == 0 and rel(float(got[0]["p_alive"]), 0.8691321852) < 1e-9 and
               rel(float(got[0]["expected_purchases"]), 1.455243322) < 1e-9 and
-              rel(float(got[1]["p_alive"]), 0.2950875142) < 1e-9, "Pareto/NBD SPEC 5.11 values (%r)" % got[:2])
+              rel(float(got[1]["p_alive"]), 0.2950875142) < 1e-9, "Pareto/NBD docs/methods/models.md#methods_models_refs values (%r)" % got[:2])
         # JSON output
         rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39", "--format", "json",
                             "--time-unit", "week"])
@@ -2227,7 +2227,7 @@ def _days(when):
 
 
 def _reference_summary(rows, by_order):
-    """Brute-force per-customer statistics (SPEC 2.4, REFUND_NET, day occasions) in exact arithmetic:
+    """Brute-force per-customer statistics (docs/methods/summaries.md#methods_aggregate, REFUND_NET, day occasions) in exact arithmetic:
     rows -> (optional) one transaction per (customer, invoice) -> occasions by calendar day."""
     from decimal import Decimal
     from fractions import Fraction
@@ -2864,7 +2864,7 @@ def t_fit_sbg_txn():
         check(rc == 3 and "no purchase" in err and out == "", "sbg: only refunds -> exit 3 (%d %r)" % (rc, err))
 
 
-# ---------------------------------------------------------------- tiers (SPEC §4)
+# ---------------------------------------------------------------- tiers (docs/methods/tiers.md#methods_tiers)
 
 def tiers_rank(v):
     return sorted(range(len(v)), key=lambda i: (-v[i], i))
@@ -2877,7 +2877,7 @@ def tiers_count(share, n):
 
 def tiers_ref(ids, rev, cost, value, kind="profit", pot=None, mvc=0.2, mgc=0.3, thr=0.0,
               gshares=(0.2, 0.3, 0.5), pshares=(0.2, 0.3)):
-    """Brute-force classes, grades and pyramid tiers per customer (SPEC §4.4-4.6)."""
+    """Brute-force classes, grades and pyramid tiers per customer (docs/methods/tiers.md#methods_grading, docs/methods/tiers.md#methods_pyramid)."""
     n = len(value)
     r = tiers_rank(value)
     cls, grade, pyr = ["OTHER"] * n, [None] * n, [None] * n
@@ -3107,7 +3107,7 @@ def write_regular(tmp):
                 "1000,631,468,382,326,289,262,241\n")
     return path
 
-# ---------------------------------------------------------------- loyalty ladder (SPEC §7)
+# ---------------------------------------------------------------- loyalty ladder (docs/methods/ladder.md#methods_ladder)
 
 LADDER_COLS = ["customer_id", "stage", "decided_by", "has_referred", "active", "n_occ", "referrals"]
 LADDER_STATES = ["PROSPECT", "CUSTOMER", "CLIENT", "SUPPORTER", "ADVOCATE", "PARTNER", "LAPSED"]
@@ -3139,7 +3139,7 @@ def ladder_ref(txns, at, att=None, prospects=(), lookback=365, min_ref=1, tenure
                 if d > at - lookback:
                     win[r] = win.get(r, 0) + 1
     fscore = {}
-    if proxy_order is not None:  # SPEC 3.2 rank-first quintiles of the occasions, ties by id order
+    if proxy_order is not None:  # docs/methods/rfm.md#methods_rfm_bins rank-first quintiles of the occasions, ties by id order
         scored = [c for c in proxy_order if len(occ.get(c, ())) > 0]
         m = len(scored)
         srt = sorted(range(m), key=lambda q: (len(occ[scored[q]]), q))
@@ -3536,7 +3536,7 @@ def t_ladder_errors():
             check(needle in out, "ladder help documents %r" % needle)
 
 
-# ---------------------------------------------------------------- whatif (SPEC §6.7)
+# ---------------------------------------------------------------- whatif (docs/methods/retention.md#methods_whatif)
 
 WHATIF_KEYS = ["mm_base", "mm_new", "clv_base", "clv_new", "delta_clv", "delta_clv_pct", "ce_base", "ce_new",
                "delta_ce", "retention_elasticity", "churned_base", "churned_new", "acquisition_spend_base",
@@ -3575,7 +3575,7 @@ def t_whatif():
             "retention_budget_share": 0.5, "acq_ret_ratio_used": 5}
     for k, v in want.items():
         check(close_(j.get(k), v), "base case: %s = %r, want %r" % (k, j.get(k), v))
-    # SPEC §6.2/§6.5 worked examples: multiples 2.667 / 3.667, elasticity 3.67, +1 % of r -> +3.77 %
+    # docs/methods/retention.md#methods_clv_closed, docs/methods/retention.md#methods_sensitivity worked examples: multiples 2.667 / 3.667, elasticity 3.67, +1 % of r -> +3.77 %
     j, _ = whatif_run(["--customers", "1", "--margin", "1", "--retention", "0.8", "--delta-retention", "1",
                        "--delta-mode", "rel"], "rel mode")
     check(round(j.get("mm_base", 0), 3) == 2.667 and round(j.get("retention_elasticity", 0), 2) == 3.67,
@@ -3588,7 +3588,7 @@ def t_whatif():
                       "start timing")
     check(round(j.get("mm_base", 0), 3) == 3.667, "START multiple 3.667 (%r)" % j.get("mm_base"))
     check("programme_roi" in j and j["programme_roi"] is None, "programme_roi null for START timing")
-    # SPEC §6.6: A = 100, m1 = 100, g = 0.05, c = 150: 47 500 -> 78 023 (+64.3 %); g = c = 0: +33.3 %
+    # docs/methods/retention.md#methods_steady_state: A = 100, m1 = 100, g = 0.05, c = 150: 47 500 -> 78 023 (+64.3 %); g = c = 0: +33.3 %
     j, _ = whatif_run(["--customers", "500", "--margin", "100", "--retention", "0.80", "--delta-retention=0.05",
                        "--margin-growth", "0.05", "--acquisition-cost", "150", "--new-customers", "100"], "steady")
     check(close_(j.get("steady_state_profit_base"), 47500) and round(j.get("steady_state_profit_new", 0)) == 78023
@@ -3621,7 +3621,7 @@ def t_whatif():
         check(rc == 0 and out == "" and os.path.exists(path), "-o writes the file")
         with open(path) as f:
             check(list(json.load(f)) == WHATIF_KEYS, "-o file has the keys")
-    # errors: SPEC §6.8 domain errors name the option; usage errors
+    # errors: docs/methods/retention.md#methods_retention_edge domain errors name the option; usage errors
     bad = [
         (["--margin", "1", "--retention", "0.5"], 2, "--customers is required"),
         (["--customers", "1", "--retention", "0.5"], 2, "--margin is required"),
@@ -3689,7 +3689,7 @@ def t_whatif():
         check(opt in out1, "help whatif documents " + opt)
 
 
-# ---------------------------------------------------------------- whatif --model (SPEC §6.3)
+# ---------------------------------------------------------------- whatif --model (docs/methods/retention.md#methods_clv_model)
 
 WHATIF_MODEL_KEYS = ["model", "shift", "period_days", "time_unit", "discount", "margin", "value_unit", "params",
                      "params_new", "spend_params", "retention_base", "retention_target", "retention_new",
@@ -3829,7 +3829,7 @@ def t_whatif_model():
         check(w in out, "help whatif documents " + w)
 
 
-# ---------------------------------------------------------------- retention (SPEC §5.8)
+# ---------------------------------------------------------------- retention (docs/methods/models.md#methods_sbg)
 
 def retention_period(d, cohort):
     """Calendar period of a date: day number, ISO week (Monday start), month, quarter."""
@@ -3927,7 +3927,7 @@ def retention_compare(out, want, what):
 
 
 def sbg_ll(alpha, beta, ret_matrix):
-    """SPEC §5.8 log-likelihood of survivor rows (lists of counts, j = 0..J_c)."""
+    """docs/methods/models.md#methods_sbg log-likelihood of survivor rows (lists of counts, j = 0..J_c)."""
     ll = 0.0
     for row in ret_matrix:
         p, s = alpha / (alpha + beta), 1.0
@@ -3973,7 +3973,7 @@ def t_retention():
 
         # --fit: sBG on the retained counts of the published regular cohort (Fader & Hardie 2007:
         # alpha 0.704, beta 1.182, LL -1680.27); the curve follows from the reported parameters,
-        # which maximise the SPEC §5.8 likelihood computed here
+        # which maximise the docs/methods/models.md#methods_sbg likelihood computed here
         reg = os.path.join(tmp, "regular.csv")
         write(reg, _regular_txns(REGULAR))
         rc, out, err = run(["retention", "--input", reg, "--cohort", "month", "--fit", "--format", "json"])
@@ -4032,7 +4032,7 @@ def t_retention():
         check(col in out1, "help retention documents " + col)
 
 
-# ---------------------------------------------------------------- churn (SPEC §5.7)
+# ---------------------------------------------------------------- churn (docs/methods/models.md#methods_heuristics)
 
 def churn_ref_rules(txns, hiatus=270.0, k=3.0):
     """Per customer with a purchase: (R, hiatus active, ipt active, ipt rule name), days."""

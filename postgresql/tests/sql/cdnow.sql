@@ -89,7 +89,7 @@ SELECT cva_gini(revenue) = (SELECT v FROM cli_tiers WHERE what = 'gini') AS gini
        cva_top_share(revenue, 0.2) = (SELECT v FROM cli_tiers WHERE what = 'top_0.2') AS top20_equal,
        cva_top_share(revenue, 0.01) = (SELECT v FROM cli_tiers WHERE what = 'top_0.01') AS top1_equal
 FROM cdnow_revenue;
--- value grades (SPEC 4.4), the query of docs/postgresql.md: KEY the top ceil(0.2 n), ORDINARY
+-- value grades (docs/methods/tiers.md#methods_grading), the query of docs/postgresql.md: KEY the top ceil(0.2 n), ORDINARY
 -- up to ceil(0.5 n), SMALL the rest, by value descending, ties to the lower customer id;
 -- equal to `cva tiers` (ranked on its value column, which cva_summary_agg's revenue equals)
 SELECT count(*) AS customers,

@@ -248,7 +248,7 @@ class _BTYDFitter(BaseFitter):
             Starting point, as lifetimes: log parameters.
         verbose, tol : optional
             Accepted for compatibility; the library's optimiser has its own
-            stopping rule (SPEC §5.6).
+            stopping rule (docs/methods/models.md#methods_fitting).
         index : array_like, optional
             Index of :attr:`data`.
         **kwargs
@@ -437,7 +437,7 @@ class ParetoNBDFitter(_BTYDFitter):
             maxiter: int = 2000, **kwargs):
         """Fit the model; see :meth:`BetaGeoFitter.fit`. ``iterative_fitting``,
         ``fit_method`` and ``maxiter`` are accepted for compatibility (the library
-        has one optimiser, SPEC §5.6)."""
+        has one optimiser, docs/methods/models.md#methods_fitting)."""
         return _BTYDFitter.fit(self, frequency, recency, T, weights=weights, initial_params=initial_params,
                                verbose=verbose, tol=tol, index=index)
 
@@ -589,7 +589,7 @@ class GammaGammaFitter(BaseFitter):
     def customer_lifetime_value(self, transaction_prediction_model, frequency, recency, T, monetary_value,
                                 time: int = 12, discount_rate: float = 0.01, freq: str = "D"):
         """CLV over ``time`` months, discounted monthly at ``discount_rate``
-        (lifetimes' discrete scheme, SPEC §6.3): one call of the library's
+        (lifetimes' discrete scheme, docs/methods/retention.md#methods_clv_model): one call of the library's
         ``cva_clv`` (:func:`cva.clv`) for the purchase models of this package,
         else :func:`cva.lifetimes.utils.customer_lifetime_value` with the
         expected spend of this model. The two agree to rounding (about 1e-15
