@@ -605,7 +605,7 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
     out.boundary_upper = res.boundary_upper & 0xFu;
     {
         const int ok = hess_ok && cva__spd_inverse(H, nth, C);
-        double d[COV_NTH], gl[CVA_COV_MAX], gt[CVA_COV_MAX];
+        double d[COV_NTH] = {0.0}, gl[CVA_COV_MAX], gt[CVA_COV_MAX];
         cva__ksum acc = {0.0, 0.0};
         for (k = 0; k < nth; k++)
             d[k] = k < 4 ? exp(th[k]) * (m->scale_time[k] ? s_T : 1.0) : 1.0;

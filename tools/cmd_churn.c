@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "cli.h"
+#include "executor.h"
 #include "cva/cva.h"
 #include "input.h"
 #include "modelio.h"
@@ -96,6 +97,8 @@ static int model_values(int32_t model, const double *x, const double *tx, const 
         cva_model_fit_init(&fit, sizeof fit) != CVA_OK || cva_model_fit_init(&gg, sizeof gg) != CVA_OK ||
         cva_diag_init(&dg, sizeof dg) != CVA_OK)
         return cli_fail(err, CLI_EXIT_LIB, "library ABI mismatch (fit / clv options)");
+    fo.executor = cli_executor(); /* --threads */
+    co.executor = cli_executor();
     st = cva_model_fit_btyd(model, x, tx, T, NULL, m, &fo, &fit, &dg);
     if (st < 0)
         return lib_fail(err, model == CVA_MODEL_PNBD ? "Pareto/NBD fit" : "BG/NBD fit", st, &dg);

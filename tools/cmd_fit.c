@@ -14,6 +14,7 @@
 #include "covio.h"
 #include "commands.h"
 #include "cli.h"
+#include "executor.h"
 #include "cva/cva.h"
 #include "dates.h"
 #include "input.h"
@@ -450,6 +451,7 @@ static int fit_setup(fit_job *j, cli_err *err)
         cli_fail(err, CLI_EXIT_LIB, "library ABI mismatch (cva_fit_opts)");
         return -1;
     }
+    j->fo.executor = cli_executor(); /* --threads */
     if (j->max_iter_given)
         j->fo.max_iter = (int32_t)j->max_iter;
     j->fo.penalty = j->penal;

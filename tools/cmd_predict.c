@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "covio.h"
 #include "cli.h"
+#include "executor.h"
 #include "cnbd_cli.h"
 #include "predict_new.h"
 #include "cva/cva.h"
@@ -553,6 +554,8 @@ static int predict_check(predict_job *j, cli_err *err)
         cli_fail(err, CLI_EXIT_LIB, "library ABI mismatch (cva_fit_opts / cva_clv_opts)");
         return -1;
     }
+    j->fo.executor = cli_executor(); /* --threads */
+    j->co.executor = cli_executor();
     if (j->max_iter_given)
         j->fo.max_iter = (int32_t)j->max_iter;
     j->fo.penalty = j->penal;

@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "cli.h"
+#include "executor.h"
 #include "cva/cva.h"
 #include "dates.h"
 #include "input.h"
@@ -322,6 +323,7 @@ static int compute(const rfm_args *a, const cli_summary *s, const cli_segmap *ma
     res->seg = (int32_t *)cli_xmalloc(c * sizeof(int32_t));
     if (cva_rfm_opts_init_defaults(&ro, sizeof ro) != CVA_OK || cva_diag_init(&d, sizeof d) != CVA_OK)
         return cli_fail(err, CLI_EXIT_LIB, "library ABI mismatch (cva_rfm_opts)");
+    ro.executor = cli_executor(); /* --threads */
     ro.bins = a->bins;
     ro.method = a->method;
     ro.frequency = a->frequency;

@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "cli.h"
+#include "executor.h"
 #include "cva/cva.h"
 #include "csv.h"
 #include "input.h"
@@ -380,6 +381,8 @@ static int model_clv(const cli_summary *s, double unit_days, double none, double
         rc = cli_fail(err, CLI_EXIT_LIB, "library ABI mismatch (fit / clv options)");
         goto done;
     }
+    fo.executor = cli_executor(); /* --threads */
+    co.executor = cli_executor();
     st = cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, NULL, m, &fo, &bg, &dg);
     if (st < 0) {
         rc = lib_fail(err, "BG/NBD fit for the CLV", st, &dg);
@@ -532,6 +535,7 @@ int cmd_tiers(int argc, char **argv)
         cli_fail(&err, CLI_EXIT_LIB, "library ABI mismatch (cva_tiers_opts)");
         return cli_report(&err);
     }
+    to.executor = cli_executor(); /* --threads */
     for (i = 1; i < argc; i++) {
         int r;
         const char *v = NULL;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "executor.h"
 #include "cohort_txn.h"
 #include "commands.h"
 #include "cva/cva.h"
@@ -483,6 +484,7 @@ static int model_btyd(int32_t model, const cli_input_opts *io, const cli_txn *tx
     if ((rc = cli_custdata_from_txn(io, tx, &d, err)) != 0)
         return rc;
     (void)cva_fit_opts_init_defaults(&fo, sizeof fo);
+    fo.executor = cli_executor(); /* --threads */
     (void)cva_model_fit_init(&fit, sizeof fit);
     (void)cva_model_fit_init(&gg, sizeof gg);
     (void)cva_diag_init(&dg, sizeof dg);

@@ -16,6 +16,7 @@
 
 #include "cohort_txn.h"
 #include "dates.h"
+#include "executor.h"
 
 typedef void (*study_section_fn)(const cli_study *c, cli_rpt *r);
 
@@ -58,6 +59,7 @@ static cva_status study_profit(const cli_study *c, cva_tiers_opts *o, double *co
 {
     const cli_summary *s = &c->full;
     cva_status st = cva_tiers_opts_init_defaults(o, sizeof *o);
+    o->executor = cli_executor(); /* --threads */
     o->margin = c->margin;
     o->cost_per_order = c->cost_per_order;
     o->potential = CVA_POT_PEER_QUANTILE;
@@ -567,6 +569,8 @@ static cva_status churn_compute(const cli_summary *s, churn_data *d)
     cva_model_fit_init(&d->f, sizeof d->f);
     cva_model_fit_init(&d->g, sizeof d->g);
     cva_clv_opts_init_defaults(&co, sizeof co);
+    fo.executor = cli_executor(); /* --threads */
+    co.executor = cli_executor();
     co.step_length = 30.0 / 7.0; /* 30-day months in weeks, 12 of them, 1 % per month */
     co.steps = 12;
     co.discount = 0.01;
