@@ -332,4 +332,21 @@ double cva__gg_ll(const double *prm, const double *x, const double *m_x, const d
    period t; gradient w.r.t. (α, β) into g (may be NULL). */
 double cva__sbg_ll(const double *D, const double *E, size_t J, double a, double b, double *g);
 
+/* Order of BTYD rows by (x, T, t_x), ascending: the one order in which identical rows
+   are merged (models.c, covariates.c, fit_dist.c). -1, 0 or 1. */
+static inline int cva__btyd_key_cmp(double ax, double aT, double atx, double bx, double bT, double btx)
+{
+    if (ax < bx)
+        return -1;
+    if (ax > bx)
+        return 1;
+    if (aT < bT)
+        return -1;
+    if (aT > bT)
+        return 1;
+    if (atx < btx)
+        return -1;
+    return atx > btx;
+}
+
 #endif /* CVA_CHURN_INTERNAL_H */

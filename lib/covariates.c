@@ -406,19 +406,7 @@ typedef struct fit_key {
 static int fit_key_cmp(const void *pa, const void *pb)
 {
     const fit_key *a = (const fit_key *)pa, *b = (const fit_key *)pb;
-    if (a->x < b->x)
-        return -1;
-    if (a->x > b->x)
-        return 1;
-    if (a->T < b->T)
-        return -1;
-    if (a->T > b->T)
-        return 1;
-    if (a->tx < b->tx)
-        return -1;
-    if (a->tx > b->tx)
-        return 1;
-    return 0;
+    return cva__btyd_key_cmp(a->x, a->T, a->tx, b->x, b->T, b->tx);
 }
 
 cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, const double *T, const double *z,

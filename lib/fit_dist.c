@@ -68,19 +68,7 @@ typedef struct row3 {
 static int row3_cmp(const void *pa, const void *pb)
 {
     const row3 *a = (const row3 *)pa, *b = (const row3 *)pb;
-    if (a->x < b->x)
-        return -1;
-    if (a->x > b->x)
-        return 1;
-    if (a->T < b->T)
-        return -1;
-    if (a->T > b->T)
-        return 1;
-    if (a->tx < b->tx)
-        return -1;
-    if (a->tx > b->tx)
-        return 1;
-    return 0;
+    return cva__btyd_key_cmp(a->x, a->T, a->tx, b->x, b->T, b->tx);
 }
 
 static int is_int(double v)

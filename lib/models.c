@@ -539,18 +539,9 @@ typedef struct key_rec {
 static int key_cmp(const void *pa, const void *pb)
 {
     const key_rec *a = (const key_rec *)pa, *b = (const key_rec *)pb;
-    if (a->x < b->x)
-        return -1;
-    if (a->x > b->x)
-        return 1;
-    if (a->T < b->T)
-        return -1;
-    if (a->T > b->T)
-        return 1;
-    if (a->tx < b->tx)
-        return -1;
-    if (a->tx > b->tx)
-        return 1;
+    const int c = cva__btyd_key_cmp(a->x, a->T, a->tx, b->x, b->T, b->tx);
+    if (c != 0)
+        return c;
     return a->idx < b->idx ? -1 : (a->idx > b->idx ? 1 : 0);
 }
 
