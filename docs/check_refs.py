@@ -16,7 +16,7 @@ import sys
 PATTERNS = [re.compile(r"\bSPEC\b"), re.compile(r"\b[Dd]ecisions?\s+\d+\b")]
 DIRS = ["include", "lib", "tools", "python", "tests", "bench", "docs", "examples", "postgresql", ".ci"]
 FILES = ["README.md", "meson.build", "meson_options.txt"]
-EXT = (".c", ".h", ".py", ".md", ".txt", ".build", ".in", ".sql", ".sh", ".control", "run")
+EXT = (".c", ".h", ".py", ".md", ".txt", ".build", ".in", ".sql", ".out", ".sh", ".control", "run")
 
 
 def main():
