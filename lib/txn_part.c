@@ -495,7 +495,8 @@ static void emit_task(void *arg, size_t j, unsigned w)
     uint32_t sum = 0;
 
     c.rtmp = (txn_rec *)(void *)pairs; /* 2m pairs = m records */
-    memcpy(out->customer_id + K, lkeys, kp * sizeof(int64_t));
+    if (kp > 0) /* an empty partition: out->customer_id may be NULL (capacity 0) */
+        memcpy(out->customer_id + K, lkeys, kp * sizeof(int64_t));
     memset(lcnt, 0, kp * sizeof(uint32_t));
     for (i = 0; i < m; i++)
         lcnt[lix[i]]++;

@@ -413,7 +413,7 @@ int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_e
                     jws(&p);
                 }
                 f2 = 0;
-                if (n_names < 4)
+                if (n_names < 5)
                     name_off[n_names] = (size_t)(p.s - buf);
                 if (jstring(&p, pk, sizeof pk))
                     goto bad;
@@ -461,9 +461,8 @@ int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_e
         int k, hit = -1;
         if (strcmp(names[i], "k") == 0 && (out->model == CVA_MODEL_BGCNBD || out->model == CVA_MODEL_MBGCNBD)) {
             if (out->k || !(vals[i] >= 1.0 && vals[i] <= (double)CVA_CNBD_K_MAX && floor(vals[i]) >= vals[i])) {
-                text_pos(buf, name_off[i], &ln, &cn);
-                rc = cli_fail(err, CLI_EXIT_DATA, "%s:%lu:%lu: %s \"k\" in \"params\" (an integer in 1..%d once)",
-                              path, ln, cn, out->k ? "duplicate" : "bad", CVA_CNBD_K_MAX);
+                rc = cli_fail(err, CLI_EXIT_DATA, "%s: %s \"k\" in \"params\" (an integer in 1..%d once)", path,
+                              out->k ? "duplicate" : "bad", CVA_CNBD_K_MAX);
                 break;
             }
             out->k = (int32_t)vals[i];
