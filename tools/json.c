@@ -162,6 +162,32 @@ static void text_pos(const char *buf, size_t off, unsigned long *line, unsigned 
     *col = (unsigned long)(off - start) + 1;
 }
 
+/* The next member key of an object inside "covariates", the value ready to read:
+   1; 0 at the closing brace (consumed); -1 on an error (reported). */
+static int jcov_member(jp *p, int *first, char *k, size_t k_size)
+{
+    jws(p);
+    if (p->s < p->e && *p->s == '}') {
+        p->s++;
+        return 0;
+    }
+    if (!*first) {
+        if (p->s >= p->e || *p->s != ',')
+            return jfail(p, "expected ',' or '}' in \"covariates\"");
+        p->s++;
+        jws(p);
+    }
+    *first = 0;
+    if (jstring(p, k, k_size))
+        return -1;
+    jws(p);
+    if (p->s >= p->e || *p->s != ':')
+        return jfail(p, "expected ':'");
+    p->s++;
+    jws(p);
+    return 1;
+}
+
 /* {"name": number, ...} into the covariates of @p out (life: which = 0, trans: 1) */
 static int jcov_obj(jp *p, cli_params *out, int which)
 {
@@ -173,25 +199,9 @@ static int jcov_obj(jp *p, cli_params *out, int which)
         char k[64];
         double v;
         int c;
-        jws(p);
-        if (p->s < p->e && *p->s == '}') {
-            p->s++;
-            return 0;
-        }
-        if (!first) {
-            if (p->s >= p->e || *p->s != ',')
-                return jfail(p, "expected ',' or '}' in \"covariates\"");
-            p->s++;
-            jws(p);
-        }
-        first = 0;
-        if (jstring(p, k, sizeof k))
-            return -1;
-        jws(p);
-        if (p->s >= p->e || *p->s != ':')
-            return jfail(p, "expected ':'");
-        p->s++;
-        jws(p);
+        const int m = jcov_member(p, &first, k, sizeof k);
+        if (m != 1)
+            return m;
         if (jnumber(p, &v))
             return -1;
         for (c = 0; c < out->n_cov && strcmp(out->cov_names[c], k) != 0; c++)
@@ -221,25 +231,9 @@ static int jcov(jp *p, cli_params *out)
     p->s++;
     for (;;) {
         char k[64];
-        jws(p);
-        if (p->s < p->e && *p->s == '}') {
-            p->s++;
-            return 0;
-        }
-        if (!first) {
-            if (p->s >= p->e || *p->s != ',')
-                return jfail(p, "expected ',' or '}' in \"covariates\"");
-            p->s++;
-            jws(p);
-        }
-        first = 0;
-        if (jstring(p, k, sizeof k))
-            return -1;
-        jws(p);
-        if (p->s >= p->e || *p->s != ':')
-            return jfail(p, "expected ':'");
-        p->s++;
-        jws(p);
+        const int m = jcov_member(p, &first, k, sizeof k);
+        if (m != 1)
+            return m;
         if (strcmp(k, "life") == 0 || strcmp(k, "trans") == 0) {
             if (jcov_obj(p, out, k[0] == 't'))
                 return -1;
