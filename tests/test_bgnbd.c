@@ -5,7 +5,10 @@
  * ModifiedBetaGeoFitter evaluated with a plain series here.
  * SPDX-License-Identifier: MIT
  */
+#include <float.h>
+
 #include "cva_test.h"
+#include "data/survival_ref.h"
 
 static const double P_CDNOW[4] = {0.243, 4.414, 0.793, 2.426};
 
@@ -326,12 +329,50 @@ static void dert(void **state)
     }
 }
 
+/* P(alive at T + tau) and E[Y(tau)] at extreme r (the hypergeometric series cancels; the library
+   integrates the Beta mixture): 30-digit values of tests/data/survival_ref.py, and a
+   probability (never NaN) with the series-limit warning at r = DBL_MAX (a fuzz find). */
+static void survival_extreme(void **state)
+{
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof survival_ref / sizeof survival_ref[0]; i++) {
+        double v = -1.0;
+        cva_status st = cva_model_p_alive(survival_ref[i].model, survival_ref[i].p, survival_ref[i].tau,
+                                          &survival_ref[i].x, &survival_ref[i].t_x, &survival_ref[i].T, 1, &v,
+                                          NULL, NULL);
+        assert_int_equal(st, CVA_OK);
+        assert_true(fabs(v - survival_ref[i].p_alive) <= 1e-11 * survival_ref[i].p_alive);
+        st = cva_model_expected(survival_ref[i].model, survival_ref[i].p, survival_ref[i].tau, &survival_ref[i].x,
+                                &survival_ref[i].t_x, &survival_ref[i].T, 1, &v, NULL, NULL);
+        assert_int_equal(st, CVA_OK);
+        assert_true(fabs(v - survival_ref[i].expected) <= 1e-11 * survival_ref[i].expected);
+    }
+    {
+        const double p[4] = {DBL_MAX, 0.05, 0.05, 0.05};
+        const double x[3] = {5, 0, 2}, tx[3] = {36.09375, 0, 3}, T[3] = {38.5, 0, 10};
+        double v[3] = {-1, -1, -1};
+        int32_t mo;
+        for (mo = CVA_MODEL_BGNBD; mo <= CVA_MODEL_MBGNBD; mo++) {
+            cva_status st = cva_model_p_alive(mo, p, 19.5, x, tx, T, 3, v, NULL, NULL);
+            assert_true(st == CVA_OK || st == CVA_W_SERIES_LIMIT);
+            for (i = 0; i < 3; i++)
+                assert_true(v[i] >= 0.0 && v[i] <= 1.0);
+            assert_true(v[0] == 0.0); /* dead at T (P(alive at T) underflows): no survival factor */
+            st = cva_model_expected(mo, p, 19.5, x, tx, T, 3, v, NULL, NULL);
+            assert_true(st >= 0);
+            assert_true(v[0] == 0.0);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(spec_reference), cmocka_unit_test(gradients),    cmocka_unit_test(p_alive),
         cmocka_unit_test(mbgnbd_direct),  cmocka_unit_test(a_equal_one),  cmocka_unit_test(large_inputs),
         cmocka_unit_test(prob_n),         cmocka_unit_test(dert),
+        cmocka_unit_test(survival_extreme),
     };
     return cmocka_run_group_tests_name("bgnbd", tests, NULL, NULL);
 }
