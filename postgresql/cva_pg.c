@@ -4,9 +4,11 @@
  * SPDX-License-Identifier: MIT
  *
  * Conventions of this file:
- * - every library call gets an allocator over palloc in a memory context of its own
- *   (a child of the caller's current context, deleted after the call), so an error
- *   thrown afterwards leaks nothing;
+ * - every library call that may allocate gets an allocator over palloc: the fits,
+ *   aggregates and cva_clv in a memory context of their own (a child of the caller's
+ *   current context, deleted after the call), so an error thrown afterwards leaks
+ *   nothing; the per-customer P(alive) and E[Y] in the caller's (per-tuple) context
+ *   through cva_predict_opts (cva_gg_expected_spend allocates nothing);
  * - a fit's progress callback asks the library to stop when an interrupt is pending
  *   (cancel, termination); the glue then runs CHECK_FOR_INTERRUPTS() outside the
  *   library, so no longjmp crosses library frames;
@@ -77,6 +79,16 @@ static void pgcva_mem_begin(pgcva_mem *m)
 static void pgcva_mem_end(pgcva_mem *m)
 {
     MemoryContextDelete(m->cx);
+}
+
+/* The per-customer functions: the library frees what it takes, and the caller's
+   (per-tuple) context is reset by the executor anyway, so no context of their own
+   (its creation would cost more than the call). */
+static void pgcva_alloc_current(cva_allocator *al)
+{
+    al->alloc = pgcva_alloc;
+    al->free = pgcva_free;
+    al->user = CurrentMemoryContext;
 }
 
 static int pgcva_progress(void *user, size_t iteration, double objective)
@@ -260,12 +272,17 @@ static Datum pgcva_eval(FunctionCallInfo fcinfo, pgcva_eval_kind kind, const cha
     double h = kind == PGCVA_EXPECTED ? PG_GETARG_FLOAT8(5) : 0.0;
     cva_diag dg;
     cva_status st;
+    cva_allocator al;
+    cva_predict_opts po;
     pgcva_params_from_jsonb(PG_GETARG_JSONB_P(1), model, what, &pp);
     cva_diag_init(&dg, sizeof dg);
+    cva_predict_opts_init_defaults(&po, sizeof po);
+    pgcva_alloc_current(&al);
+    po.alloc = &al;
     if (kind == PGCVA_P_ALIVE)
-        st = cva_model_p_alive(model, pp.p, 0.0, &x, &tx, &T, 1, &out, NULL, &dg);
+        st = cva_model_p_alive(model, pp.p, 0.0, &x, &tx, &T, 1, &out, &po, &dg);
     else
-        st = cva_model_expected(model, pp.p, h, &x, &tx, &T, 1, &out, NULL, &dg);
+        st = cva_model_expected(model, pp.p, h, &x, &tx, &T, 1, &out, &po, &dg);
     if (st < 0)
         pgcva_fail(what, st, &dg);
     if (st > 0 && st != CVA_W_EXCLUDED)
