@@ -75,6 +75,7 @@ int main(int argc, char **argv)
     cva_rfm_opts ro;
     cva_fit_opts fo;
     cva_model_fit fit;
+    int fst;
     int64_t *id, *cid;
     double *t, *amount;
     uint32_t *n_txn, *n_occ, cnt;
@@ -159,7 +160,7 @@ int main(int argc, char **argv)
 
     check(cva_fit_opts_init_defaults(&fo, sizeof fo), "fit opts");
     check(cva_model_fit_init(&fit, sizeof fit), "fit init");
-    check(cva_model_fit_btyd(CVA_MODEL_BGNBD, x, t_x, T, NULL, ncust, &fo, &fit, NULL), "cva_model_fit_btyd");
+    fst = check(cva_model_fit_btyd(CVA_MODEL_BGNBD, x, t_x, T, NULL, ncust, &fo, &fit, NULL), "cva_model_fit_btyd");
     phase("cva_model_fit_btyd (BG/NBD)");
     pa = (double *)xmalloc(ncust, sizeof(double));
     ex = (double *)xmalloc(ncust, sizeof(double));
@@ -168,8 +169,9 @@ int main(int argc, char **argv)
     phase("p_alive + expected (52 wk)");
     for (i = 0; i < ncust; i++)
         sum += pa[i] + ex[i] + (double)(rs[i] + fs[i] + ms[i]);
-    printf("customers %zu; BG/NBD r %.4g alpha %.4g a %.4g b %.4g (%d); checksum %.10g\n", ncust, fit.params[0],
-           fit.params[1], fit.params[2], fit.params[3], fit.converged, sum);
+    printf("customers %zu; BG/NBD r %.4g alpha %.4g a %.4g b %.4g (converged %d, status %s); checksum %.10g\n",
+           ncust, fit.params[0], fit.params[1], fit.params[2], fit.params[3], fit.converged,
+           cva_status_name((cva_status)fst), sum);
     free(cid); free(n_txn); free(n_occ); free(last_t); free(total); free(x); free(t_x); free(T); free(m_x);
     free(rs); free(fs); free(ms); free(pa); free(ex);
     return 0;
