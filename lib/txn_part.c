@@ -779,6 +779,8 @@ cva_status cva__txn_summarize_part(const cva_txn_input *in, const txn_ctx *cx, c
         return CVA_E_NOMEM;
     blk += (16 - (size_t)((uintptr_t)blk & 15u)) & 15u;
     ex = w > 1 ? cx->o->executor : NULL;
+    if (pi->ccnt && nch > 1) /* the validation's counts, before anything is written to the block they may lie in */
+        memmove(blk + f.ccnt, pi->ccnt, nch * pi->P * sizeof(uint32_t));
 
     memset(&r, 0, sizeof r);
     r.in = in;
@@ -799,7 +801,8 @@ cva_status cva__txn_summarize_part(const cva_txn_input *in, const txn_ctx *cx, c
         /* where each chunk's rows start inside each partition: counts per
            (chunk, partition), then their running sums over the chunks */
         if (nch > 1) {
-            cva__parallel_for(ex, nch, count_task, &r);
+            if (!pi->ccnt)
+                cva__parallel_for(ex, nch, count_task, &r);
             for (p = 0; p < pi->P; p++)
                 for (acc = 0, c = 0; c < nch; c++) {
                     uint32_t v = cc[c * pi->P + p];
