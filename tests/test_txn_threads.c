@@ -381,7 +381,7 @@ static void failing_executor_and_small_workspace(void **state)
         sx.calls = 0;
         outs_alloc(&got, in.n, 1);
         assert_status(cva_txn_summarize(&in, &o, &got.s, NULL, 0, NULL), CVA_OK);
-        assert_true(sx.calls >= 5);
+        assert_true(sx.calls >= 4); /* validation (with the counts), scatter, hashing, emission */
         outs_same(&ref, &got);
         outs_free(&got);
     }
