@@ -4747,7 +4747,6 @@ def t_threads():
         cal = ["--calibration-end", "2025-06-01"]
         commands = [["summary"], ["summary", "--time-unit", "week"] + cal, ["summary", "--format", "json"],
                     ["rfm"], ["tiers"], ["tiers", "--stats"], ["fit", "--model", "bgnbd"] + cal,
-                    ["predict", "--model", "bgnbd"] + cal,
                     ["churn"], ["ladder"], ["track", "--model", "bgnbd"] + cal]
         for cmd in commands:
             outs = []
