@@ -435,10 +435,19 @@ static double b_fit_bgnbd_nm(void *p)
     return 1e-12 * fabs(F[0]);
 }
 
+/* the prediction options of the current run: its executor */
+static const cva_predict_opts *pred_opts(void)
+{
+    static cva_predict_opts o;
+    cva_predict_opts_init_defaults(&o, sizeof o);
+    o.executor = g_ex;
+    return &o;
+}
+
 static double b_pred(mctx *c, int32_t model, const cva_model_fit *f)
 {
-    cva_status s1 = cva_model_p_alive(model, f->params, 0.0, c->x, c->tx, c->T, c->n, c->o1, NULL, NULL);
-    cva_status s2 = cva_model_expected(model, f->params, 39.0, c->x, c->tx, c->T, c->n, c->o2, NULL, NULL);
+    cva_status s1 = cva_model_p_alive(model, f->params, 0.0, c->x, c->tx, c->T, c->n, c->o1, pred_opts(), NULL);
+    cva_status s2 = cva_model_expected(model, f->params, 39.0, c->x, c->tx, c->T, c->n, c->o2, pred_opts(), NULL);
     if (s1 < 0 || s2 < 0) {
         fprintf(stderr, "prediction: %s / %s\n", cva_status_name(s1), cva_status_name(s2));
         return -1.0;
@@ -518,7 +527,7 @@ static const double DERT_DELTA = 0.15 / 52.0; /* 15 % a year, continuous, per we
 
 static double b_dert(mctx *c, int32_t model, const cva_model_fit *f)
 {
-    cva_status st = cva_model_dert(model, f->params, DERT_DELTA, c->x, c->tx, c->T, c->n, c->o1, NULL, NULL);
+    cva_status st = cva_model_dert(model, f->params, DERT_DELTA, c->x, c->tx, c->T, c->n, c->o1, pred_opts(), NULL);
     if (st < 0) {
         fprintf(stderr, "dert: %s\n", cva_status_name(st));
         return -1.0;

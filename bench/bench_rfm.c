@@ -572,6 +572,17 @@ int main(int argc, char **argv)
             t_naive = res[i].median_s;
         fprintf(stderr, "cva-bench-rfm: %s median %.4f s over %u samples\n", e->name, res[i].median_s,
                 res[i].samples);
+        if (g_ex && e->fn != bench_read_bound && e->fn != bench_naive && strncmp(e->name, "assign", 6)) {
+            /* --threads: the same case on one thread in the same run, for the ratio */
+            cva_bench_result r1;
+            const cva_executor *keep = g_ex;
+            g_ex = NULL;
+            if (cva_bench_run(e->fn, e->init, &c, n, &prm, &r1) == 0)
+                printf("scaling case=%s n=%zu threads=%u t1=%.4f tT=%.4f t1_min=%.4f tT_min=%.4f speedup=%.3f\n",
+                       e->name, n, keep->workers, r1.median_s, res[i].median_s, r1.min_s, res[i].min_s,
+                       r1.median_s / res[i].median_s);
+            g_ex = keep;
+        }
     }
 
     /* checks, after the timings: rank-first vs naive (bit-identical), scalar vs AVX2 kernels,

@@ -574,7 +574,7 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
                                  column_sign(&o, CVA_RFM_ASCENDING)};
         cva__sel_spec sp;
         rfm_spec(&o, &sp);
-        rc = cva__select_fused(cols, recency, signs, 3, n, &sp, &w, ps);
+        rc = cva__select_fused(cols, recency, signs, 3, n, &sp, &w, o.executor, ps);
     }
     if (rc < 0) {
         cva__selws_free(&w);

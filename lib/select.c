@@ -933,11 +933,148 @@ static int select_sampled(const double *v, const double *mask, size_t n, double 
     return sel_finish(&c, n, nb, scratch, m_out, bad_out, ranks, nr_out, out_v, out_i, tie_after);
 }
 
+/*
+ * The counting pass in tasks (an executor of two or more workers): the rows in
+ * FUSED_MAX_TASKS ranges of whole superblocks (fixed by n). Each task counts
+ * into its own copy of every column's state; a bracket's gather space is cut
+ * in the same proportions as the rows, so task t gathers into its own piece;
+ * the pieces are then moved together in task order, which is index order, as
+ * one pass gathers. The counts are integers (sums in any order are the same).
+ * A piece that overflows makes the pass run again on the calling thread, so
+ * the result (exact either way) and the path taken are those of one thread.
+ */
+#define FUSED_MAX_TASKS 16
+#define FUSED_MIN_ROWS ((size_t)SUPER_BLOCK * 2)
+
+typedef struct fused_part {
+    int64_t tlt[CVA_RFM_MAX_PIVOTS], tle[CVA_RFM_MAX_PIVOTS];
+    uint64_t kept, nbad;
+    size_t len[CVA_RFM_MAX_PIVOTS];
+    int overflow;
+} fused_part;
+
+typedef struct fused_job {
+    const colsel *c; /* the prepared columns (read only) */
+    int nc, bits;
+    size_t n, nb, per; /* rows, blocks, superblocks per task */
+    count_fn count;
+    fused_part part[FUSED_MAX_TASKS][CVA__SEL_MAX_COLS];
+} fused_job;
+
+/* The piece of bracket j's gather space for rows [r0, r1). */
+static size_t piece_start(const bracket *B, size_t r0, size_t n)
+{
+    return (size_t)((double)B->cap * ((double)r0 / (double)n));
+}
+
+static void fused_task(void *arg, size_t t, unsigned worker)
+{
+    fused_job *fj = (fused_job *)arg;
+    colsel c[CVA__SEL_MAX_COLS];
+    uint8_t kbits[SUPER_BLOCK / 8];
+    const size_t r0 = t * fj->per * SUPER_BLOCK, r1 = fj->n - r0 < fj->per * SUPER_BLOCK ? fj->n : r0 + fj->per * SUPER_BLOCK;
+    size_t i;
+    int q;
+    int32_t j;
+    (void)worker;
+    for (q = 0; q < fj->nc; q++) {
+        c[q] = fj->c[q];
+        memset(c[q].tlt, 0, sizeof c[q].tlt);
+        memset(c[q].tle, 0, sizeof c[q].tle);
+        c[q].kept = c[q].nbad = 0;
+        c[q].overflow = 0;
+        for (j = 0; j < c[q].nbr; j++) {
+            bracket *B = &c[q].br[j];
+            const size_t a = piece_start(B, r0, fj->n), b = r1 == fj->n ? B->cap : piece_start(B, r1, fj->n);
+            B->gk += a;
+            if (B->gi)
+                B->gi += a;
+            B->cap = b - a;
+            B->len = 0;
+        }
+    }
+    memset(kbits, 0, sizeof kbits);
+    for (i = r0; i < r1; i += SUPER_BLOCK) {
+        const size_t send = r1 - i < SUPER_BLOCK ? r1 : i + SUPER_BLOCK;
+        for (q = 0; q < fj->nc; q++) {
+            size_t b;
+            for (b = i; b < send; b += KBLOCK)
+                sel_block(&c[q], b, send - b < KBLOCK ? send - b : KBLOCK, fj->nb, fj->count,
+                          fj->bits && q > 0 ? kbits + (b - i) / 8 : NULL,
+                          fj->bits && q == 0 ? kbits + (b - i) / 8 : NULL);
+        }
+    }
+    for (q = 0; q < fj->nc; q++) {
+        fused_part *fp = &fj->part[t][q];
+        memcpy(fp->tlt, c[q].tlt, sizeof fp->tlt);
+        memcpy(fp->tle, c[q].tle, sizeof fp->tle);
+        fp->kept = c[q].kept;
+        fp->nbad = c[q].nbad;
+        fp->overflow = c[q].overflow;
+        for (j = 0; j < c[q].nbr; j++)
+            fp->len[j] = c[q].br[j].len;
+    }
+}
+
+/* The counting pass of fused_task over every range, then the parts combined
+   into c. Returns 0 when a piece overflowed (c's counters are then untouched). */
+static int fused_parallel(colsel *c, int nc, size_t n, size_t nb, count_fn count, int bits, const cva_executor *ex)
+{
+    fused_job fj;
+    const size_t nsb = (n + SUPER_BLOCK - 1) / SUPER_BLOCK;
+    size_t T, t;
+    int q, k;
+    int32_t j;
+    fj.c = c;
+    fj.nc = nc;
+    fj.bits = bits;
+    fj.n = n;
+    fj.nb = nb;
+    fj.count = count;
+    T = n / FUSED_MIN_ROWS;
+    if (T > FUSED_MAX_TASKS)
+        T = FUSED_MAX_TASKS;
+    fj.per = (nsb + T - 1) / T;
+    T = (nsb + fj.per - 1) / fj.per;
+    cva__parallel_for(ex, T, fused_task, &fj);
+    for (t = 0; t < T; t++)
+        for (q = 0; q < nc; q++)
+            if (fj.part[t][q].overflow)
+                return 0;
+    for (q = 0; q < nc; q++) {
+        const int32_t nt = c[q].closed ? c[q].nbr : c[q].np;
+        for (t = 0; t < T; t++) {
+            const fused_part *fp = &fj.part[t][q];
+            for (k = 0; k < nt; k++) {
+                c[q].tlt[k] += fp->tlt[k];
+                c[q].tle[k] += fp->tle[k];
+            }
+            c[q].kept += fp->kept;
+            c[q].nbad += fp->nbad;
+        }
+        for (j = 0; j < c[q].nbr; j++) {
+            bracket *B = &c[q].br[j];
+            size_t len = 0;
+            for (t = 0; t < T; t++) {
+                const size_t a = piece_start(B, t * fj.per * SUPER_BLOCK, n), l = fj.part[t][q].len[j];
+                if (a != len && l > 0) {
+                    memmove(B->gk + len, B->gk + a, l * sizeof *B->gk);
+                    if (B->gi)
+                        memmove(B->gi + len, B->gi + a, l * sizeof *B->gi);
+                }
+                len += l;
+            }
+            B->len = len;
+        }
+    }
+    return 1;
+}
+
 /* The sampled selection of nc columns sharing one mask with one counting
    pass, block by block (the mask of a block is read from memory once; see
    select_internal.h). */
 int cva__select_fused(const double *const *v, const double *mask, const double *sign, int nc, size_t n,
-                      const cva__sel_spec *spec, selws *w, cva__sel_result *ps)
+                      const cva__sel_spec *spec, selws *w, const cva_executor *ex, cva__sel_result *ps)
 {
     colsel c[CVA__SEL_MAX_COLS];
     colsel *cp[CVA__SEL_MAX_COLS];
@@ -965,7 +1102,11 @@ int cva__select_fused(const double *const *v, const double *mask, const double *
     if (rc <= 0)
         return rc;
     memset(kbits, 0, sizeof kbits);
-    for (i = 0; i < n; i += SUPER_BLOCK) {
+    if (cva__workers(ex) > 1 && n >= 2 * FUSED_MIN_ROWS && fused_parallel(c, nc, n, nb, count, bits, ex))
+        i = n; /* counted in tasks */
+    else
+        i = 0;
+    for (; i < n; i += SUPER_BLOCK) {
         const size_t send = n - i < SUPER_BLOCK ? n : i + SUPER_BLOCK;
         for (q = 0; q < nc; q++) {
             size_t b;

@@ -120,10 +120,12 @@ int cva__select(const double *v, const double *mask, size_t n, double sign, cons
  * sign[q]) that share one mask, in one counting pass that reads the mask of a
  * block once. Returns 1 with res[q].rc (and, where 1, the whole result) for
  * every column; 0 when the columns are not for the sampled path (select each
- * with pre = NULL); −1 on allocation failure.
+ * with pre = NULL); −1 on allocation failure. With an executor of two or more
+ * workers the counting pass runs in tasks over ranges of rows (fixed by n);
+ * the results are exact either way, so they are the same bits.
  */
 int cva__select_fused(const double *const *v, const double *mask, const double *sign, int nc, size_t n,
-                      const cva__sel_spec *spec, cva__selws *w, cva__sel_result *res);
+                      const cva__sel_spec *spec, cva__selws *w, const cva_executor *ex, cva__sel_result *res);
 
 /* Order-preserving 64-bit key of a double that is not NaN (−0 → +0):
    x < y ⇔ cva__order_key(x) < cva__order_key(y); cva__key_value inverts it. */

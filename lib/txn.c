@@ -298,6 +298,8 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
     unsigned bits;
     size_t P, budget, cnt[(size_t)1 << PART_MAX_BITS];
     cva_status result = CVA_OK;
+    uint32_t *vcnt = NULL; /* the validation's counts per (row chunk, partition) */
+    int vcnt_own = 0;
 
     memset(&ar, 0, sizeof ar);
     if ((st = check_input(in, diag)) < 0)
@@ -338,7 +340,6 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
         val_job vj;
         size_t j, bad = SIZE_MAX, nch = 1;
         void *scratch = NULL;
-        int own = 0;
         memset(&vj, 0, sizeof vj);
         vj.in = in;
         vj.o = &o;
@@ -363,7 +364,7 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
                 scratch = work;
             } else if (!work) {
                 scratch = cva__alloc(o.alloc, bytes);
-                own = 1;
+                vcnt_own = scratch != NULL;
             }
             if (scratch) {
                 nch = row_chunks(n);
@@ -386,18 +387,22 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
                 for (q = 0; q < P; q++)
                     cnt[q] += vj.ccnt[j * P + q];
         }
-        if (own)
-            cva__free(o.alloc, scratch);
+        vcnt = vj.ccnt; /* kept for the scatter (freed at the end) */
         if (bad != SIZE_MAX) {
             const double t = in->t[bad], a = in->amount[bad];
+            if (vcnt_own)
+                cva__free(o.alloc, vcnt);
             return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)bad, 0,
                                !isfinite(t)   ? "time is NaN or infinite"
                                : !isfinite(a) ? "amount is NaN or infinite"
                                               : "cost is NaN or infinite");
         }
         obs_end = isnan(o.obs_end) ? tmax : o.obs_end;
-        if (huge)
+        if (huge) {
+            if (vcnt_own)
+                cva__free(o.alloc, vcnt);
             return TXN_HUGE; /* nothing written yet */
+        }
     }
     has_cal = !isnan(o.calibration_end);
     cal_end = has_cal ? o.calibration_end : obs_end;
@@ -412,8 +417,10 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
         /* the serial bound: a workspace below the one sized for the executor's
            workers (but not below this) makes the tasks run with fewer scratch
            copies, on the calling thread */
-        if (!(L.has_ref ? layout_bytes(&L, &need) : cva__txn_nonref_bound(in, 1, &need)))
-            return cva__report(diag, CVA_E_OVERFLOW, 4, 0, -1, 0, "workspace size overflows size_t");
+        if (!(L.has_ref ? layout_bytes(&L, &need) : cva__txn_nonref_bound(in, 1, &need))) {
+            result = cva__report(diag, CVA_E_OVERFLOW, 4, 0, -1, 0, "workspace size overflows size_t");
+            goto done;
+        }
         if (work) {
             if (work_size < need)
                 return cva__report(diag, CVA_E_WORKSPACE_TOO_SMALL, 5, 0, -1, need,
@@ -454,6 +461,7 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
             n_window += cnt[i];
         pi.nw = n_window;
         pi.all_in = n_window == n;
+        pi.ccnt = vcnt;
         result = cva__txn_summarize_part(in, &cx, &pi, &ar, budget, out, diag, &K);
         if (result == CVA_E_NOMEM)
             NOMEM_();
@@ -486,6 +494,8 @@ status:
 
 done:
 #undef NOMEM_
+    if (vcnt_own)
+        cva__free(o.alloc, vcnt);
     arena_release(&ar);
     return result;
 }

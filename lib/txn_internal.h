@@ -165,6 +165,8 @@ typedef struct part_in {
     unsigned bits;
     size_t P, nw;
     int all_in; /* every row is in the window: no per-row test */
+    const uint32_t *ccnt; /* the validation's rows in the window per (row chunk, partition), or NULL;
+                             may lie in the workspace where the partitioned path puts its block */
 } part_in;
 
 #define PART_OF_(id, bits) ((bits) ? (size_t)(id_hash(id) >> (64 - (bits))) : 0)

@@ -243,32 +243,114 @@ static void permute_array(void *a, size_t esz, const uint32_t *perm, void *temp,
     cva__parallel_for(ex, n_tasks, copy_back_task, &pj);
 }
 
-/* Rows sorted by id within each partition run [kbase[p], kbase[p+1]) of out ->
-   global id order, in place (through temp, K elements): a heap merge of the
-   runs gives the permutation, applied to every requested array. */
-static void merge_runs(cva_txn_summary *out, const size_t *kbase, size_t P, size_t K, uint32_t *perm, void *temp,
-                       const cva_executor *ex)
+/* The merge of the partitions' runs into id order, in segments: the keys of
+   the largest run at evenly spaced positions cut the key range into S
+   segments; per segment (a task each) the start of every run inside it is
+   found by binary search, the segment's output position is the sum of those
+   starts, and a heap merge of the runs' pieces writes its part of perm. The
+   ids are distinct, so the permutation is unique: it is the same for every
+   number of segments, and with one worker there is one segment (no search). */
+#define MERGE_MIN_SEG ((size_t)1 << 14) /* customers per segment, at least */
+#define MERGE_MAX_SEGS 64
+
+typedef struct merge_job {
+    const int64_t *id;
+    const size_t *kbase;
+    size_t P, S;
+    uint64_t split[MERGE_MAX_SEGS]; /* split[s]: the first key of segment s (s >= 1) */
+    uint32_t *bnd;                  /* (S - 1) × P: start of segment s >= 1 in run p */
+    uint32_t *perm;
+} merge_job;
+
+/* First position in run p whose key is >= key. */
+static size_t run_lower_bound(const merge_job *mj, size_t p, uint64_t key)
 {
+    size_t lo = mj->kbase[p], hi = mj->kbase[p + 1];
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (id_order_key(mj->id[mid]) < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Task of the first section: the starts of segment s + 1 in every run. */
+static void merge_bound_task(void *arg, size_t s, unsigned w)
+{
+    const merge_job *mj = (const merge_job *)arg;
+    size_t p;
+    (void)w;
+    for (p = 0; p < mj->P; p++)
+        mj->bnd[s * mj->P + p] = (uint32_t)run_lower_bound(mj, p, mj->split[s + 1]);
+}
+
+/* Task of the second section: segment s merged into perm. */
+static void merge_task(void *arg, size_t s, unsigned w)
+{
+    const merge_job *mj = (const merge_job *)arg;
+    const int64_t *id = mj->id;
     hnode h[(size_t)1 << PART_MAX_BITS];
-    size_t hn = 0, p, k, i;
-    for (p = 0; p < P; p++)
-        if (kbase[p + 1] > kbase[p]) {
-            h[hn].key = id_order_key(out->customer_id[kbase[p]]);
-            h[hn].cur = (uint32_t)kbase[p];
-            h[hn].end = (uint32_t)kbase[p + 1];
+    size_t hn = 0, p, i, k = 0;
+    uint32_t *perm = mj->perm;
+    (void)w;
+    for (p = 0; p < mj->P; p++) {
+        const size_t lo = s ? mj->bnd[(s - 1) * mj->P + p] : mj->kbase[p];
+        const size_t hi = s + 1 < mj->S ? mj->bnd[s * mj->P + p] : mj->kbase[p + 1];
+        k += lo - mj->kbase[p]; /* the customers of run p before this segment */
+        if (hi > lo) {
+            h[hn].key = id_order_key(id[lo]);
+            h[hn].cur = (uint32_t)lo;
+            h[hn].end = (uint32_t)hi;
             hn++;
         }
+    }
     for (i = hn / 2; i-- > 0;)
         heap_down(h, hn, i);
-    for (k = 0; k < K; k++) {
-        perm[k] = h[0].cur++;
+    while (hn) {
+        perm[k++] = h[0].cur++;
         if (h[0].cur == h[0].end)
             h[0] = h[--hn];
         else
-            h[0].key = id_order_key(out->customer_id[h[0].cur]);
+            h[0].key = id_order_key(id[h[0].cur]);
         if (hn)
             heap_down(h, hn, 0);
     }
+}
+
+/* Rows sorted by id within each partition run [kbase[p], kbase[p+1]) of out ->
+   global id order, in place (through temp, K elements): the merge of the runs
+   gives the permutation, applied to every requested array. */
+static void merge_runs(cva_txn_summary *out, const size_t *kbase, size_t P, size_t K, uint32_t *perm, void *temp,
+                       const cva_executor *ex)
+{
+    merge_job mj;
+    size_t p, big = 0, s;
+    mj.id = out->customer_id;
+    mj.kbase = kbase;
+    mj.P = P;
+    mj.perm = perm;
+    mj.bnd = (uint32_t *)temp; /* free until the arrays are reordered: K·8 >= (S - 1)·P·4 bytes */
+    mj.S = 1;
+    if (cva__workers(ex) > 1) {
+        mj.S = K / MERGE_MIN_SEG;
+        if (mj.S > MERGE_MAX_SEGS)
+            mj.S = MERGE_MAX_SEGS;
+        if (mj.S > 4 * (size_t)cva__workers(ex))
+            mj.S = 4 * (size_t)cva__workers(ex);
+        if (mj.S < 1)
+            mj.S = 1;
+    }
+    if (mj.S > 1) {
+        for (p = 1; p < P; p++)
+            if (kbase[p + 1] - kbase[p] > kbase[big + 1] - kbase[big])
+                big = p;
+        for (s = 1; s < mj.S; s++)
+            mj.split[s] = id_order_key(mj.id[kbase[big] + s * (kbase[big + 1] - kbase[big]) / mj.S]);
+        cva__parallel_for(ex, mj.S - 1, merge_bound_task, &mj);
+    }
+    cva__parallel_for(ex, mj.S, merge_task, &mj);
     permute_array(out->customer_id, 8, perm, temp, K, ex);
     permute_array(out->n_txn, 4, perm, temp, K, ex);
     permute_array(out->n_occ, 4, perm, temp, K, ex);
@@ -697,6 +779,8 @@ cva_status cva__txn_summarize_part(const cva_txn_input *in, const txn_ctx *cx, c
         return CVA_E_NOMEM;
     blk += (16 - (size_t)((uintptr_t)blk & 15u)) & 15u;
     ex = w > 1 ? cx->o->executor : NULL;
+    if (pi->ccnt && nch > 1) /* the validation's counts, before anything is written to the block they may lie in */
+        memmove(blk + f.ccnt, pi->ccnt, nch * pi->P * sizeof(uint32_t));
 
     memset(&r, 0, sizeof r);
     r.in = in;
@@ -717,7 +801,8 @@ cva_status cva__txn_summarize_part(const cva_txn_input *in, const txn_ctx *cx, c
         /* where each chunk's rows start inside each partition: counts per
            (chunk, partition), then their running sums over the chunks */
         if (nch > 1) {
-            cva__parallel_for(ex, nch, count_task, &r);
+            if (!pi->ccnt)
+                cva__parallel_for(ex, nch, count_task, &r);
             for (p = 0; p < pi->P; p++)
                 for (acc = 0, c = 0; c < nch; c++) {
                     uint32_t v = cc[c * pi->P + p];

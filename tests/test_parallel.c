@@ -289,7 +289,7 @@ static void clv(void **state)
 
 static void rfm(void **state)
 {
-    enum { N = 300000 }; /* three assignment tasks of 131072 rows */
+    enum { N = 300000 }; /* three assignment tasks of 131072 rows, four cut-selection tasks of 3 superblocks */
     static double rec[N], frq[N], mon[N];
     static int32_t r0[N], f0[N], m0[N], r1[N], f1[N], m1[N];
     cva_rfm_cuts c0[3], c1[3];
@@ -299,16 +299,18 @@ static void rfm(void **state)
     unsigned w;
     int method;
     (void)state;
-    rng_state = 99;
-    for (i = 0; i < N; i++) {
-        rec[i] = i % 97 == 5 ? (double)NAN : floor(urand() * 365.0); /* ties, and unscored customers */
-        frq[i] = 1.0 + floor(-log(urand()) * 3.0);
-        mon[i] = floor(urand() * 50000.0) / 100.0;
-    }
-    for (method = 0; method < 2; method++) {
+    /* rank-first, NTILE and value cuts on random columns; then value cuts with a
+       sorted monetary column (each bracket's values in one range of rows: a task's
+       piece of the gather space overflows, the counting pass runs again serially) */
+    for (method = 0; method < 4; method++) {
+        rng_state = 99;
+        for (i = 0; i < N; i++) {
+            rec[i] = i % 97 == 5 ? (double)NAN : floor(urand() * 365.0); /* ties, and unscored customers */
+            frq[i] = 1.0 + floor(-log(urand()) * 3.0);
+            mon[i] = method == 3 ? (double)i / 7.0 : floor(urand() * 50000.0) / 100.0;
+        }
         assert_status(cva_rfm_opts_init_defaults(&o, sizeof o), CVA_OK);
-        if (method)
-            o.method = CVA_RFM_NTILE;
+        o.method = method == 1 ? CVA_RFM_NTILE : method >= 2 ? CVA_RFM_VALUE_CUTS : CVA_RFM_RANK_FIRST;
         for (i = 0; i < 3; i++) {
             c0[i].struct_size = sizeof c0[i];
             c1[i].struct_size = sizeof c1[i];
@@ -317,17 +319,20 @@ static void rfm(void **state)
         assert_true(st0 >= 0);
         for (w = 1; w <= N_CONF; w++) {
             test_exec e;
-            test_exec_init(&e, w, 40u + w);
+            test_exec_init(&e, w, 40u + w + 100u * (uint64_t)method);
             o.executor = &e.ex;
             memset(r1, 0xff, sizeof r1);
+            memset(c1, 0x5a, sizeof c1);
+            for (i = 0; i < 3; i++)
+                c1[i].struct_size = sizeof c1[i];
             st1 = cva_rfm_score(rec, frq, mon, N, &o, r1, f1, m1, c1, NULL, 0, NULL);
             assert_int_equal(st1, st0);
             assert_memory_equal(r1, r0, sizeof r0);
             assert_memory_equal(f1, f0, sizeof f0);
             assert_memory_equal(m1, m0, sizeof m0);
             assert_memory_equal(c1, c0, sizeof c0);
-            if (w >= 2)
-                assert_int_equal(e.tasks, 3);
+            if (w >= 2) /* 3 assignment tasks + 4 counting tasks of the cut selection */
+                assert_int_equal(e.tasks, 7);
             test_exec_destroy(&e);
         }
     }

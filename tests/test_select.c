@@ -244,7 +244,7 @@ static void test_fused(void **state)
         const double *const cv[3] = {col[0], col[1], col[2]};
         spec_fracs(&sp, rule, 5, rule != CVA__SEL_TYPE7);
         assert_int_equal(cva__selws_init(&w, n, NULL, 0, NULL), 0);
-        assert_int_equal(cva__select_fused(cv, mask, signs, 3, n, &sp, &w, pre), 1);
+        assert_int_equal(cva__select_fused(cv, mask, signs, 3, n, &sp, &w, NULL, pre), 1);
         for (q = 0; q < 3; q++) {
             assert_int_equal(cva__select(col[q], mask, n, signs[q], &sp, &w, &pre[q], res), 1);
             check_result(col[q], mask, n, signs[q], &sp, res);
@@ -256,7 +256,7 @@ static void test_fused(void **state)
     assert_int_equal(cva__selws_init(&w, n, NULL, 0, NULL), 0);
     {
         const double *const cv[3] = {col[0], col[1], col[2]};
-        assert_int_equal(cva__select_fused(cv, mask, signs, 3, n, &sp, &w, pre), 0);
+        assert_int_equal(cva__select_fused(cv, mask, signs, 3, n, &sp, &w, NULL, pre), 0);
     }
     cva__selws_free(&w);
     for (q = 0; q < 3; q++)

@@ -332,13 +332,14 @@ static void same_bits_any_workers(void **state)
                 }
                 /* the executor was used (w >= 2), and only then: on the referrer
                    path for the validation only (one section per call), else for
-                   the validation, counts, scatter, hashing and emission */
+                   the validation (whose counts per row chunk the scatter reuses),
+                   scatter, hashing and emission */
                 if (w < 2)
                     assert_int_equal(sx.calls, 0);
                 else if (v == V_REFERRERS)
                     assert_int_equal(sx.calls, 2);
                 else
-                    assert_true(sx.calls >= 10);
+                    assert_true(sx.calls >= 8);
             }
             o.executor = NULL;
             outs_free(&ref);
@@ -380,7 +381,7 @@ static void failing_executor_and_small_workspace(void **state)
         sx.calls = 0;
         outs_alloc(&got, in.n, 1);
         assert_status(cva_txn_summarize(&in, &o, &got.s, NULL, 0, NULL), CVA_OK);
-        assert_true(sx.calls >= 5);
+        assert_true(sx.calls >= 4); /* validation (with the counts), scatter, hashing, emission */
         outs_same(&ref, &got);
         outs_free(&got);
     }

@@ -111,7 +111,7 @@ static int model_values(int32_t model, const double *x, const double *tx, const 
         cli_note("%s: r=%.6g alpha=%.6g a=%.6g b=%.6g (days)", mname, fit.params[0], fit.params[1], fit.params[2],
                  fit.params[3]);
     cva_diag_init(&dg, sizeof dg);
-    st = cva_model_p_alive(model, fit.params, 0.0, x, tx, T, m, pa, NULL, &dg);
+    st = cva_model_p_alive(model, fit.params, 0.0, x, tx, T, m, pa, cli_predict_opts(), &dg);
     if (st < 0)
         return lib_fail(err, "P(alive)", st, &dg);
 

@@ -19,6 +19,7 @@
 #include "csv.h"
 #include "cva/cva.h"
 #include "dates.h"
+#include "executor.h"
 #include "input.h"
 #include "modelio.h"
 #include "numbers.h"
@@ -533,6 +534,7 @@ static int churn_activity(const universe *u, const rungs *g, const double *tenur
         double *x = (double *)cli_xmalloc(m * sizeof(double)), *tx = (double *)cli_xmalloc(m * sizeof(double));
         double *T = (double *)cli_xmalloc(m * sizeof(double));
         cva_model_fit f;
+        cva_fit_opts fo;
         pa = (double *)cli_xmalloc(m * sizeof(double));
         for (k = 0; k < m; k++) {
             x[k] = (double)occ[k] - 1.0;
@@ -540,11 +542,14 @@ static int churn_activity(const universe *u, const rungs *g, const double *tenur
             T[k] = -first[k];
         }
         cva_model_fit_init(&f, sizeof f);
-        st = cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, NULL, m, NULL, &f, &d);
+        st = cva_fit_opts_init_defaults(&fo, sizeof fo);
+        fo.executor = cli_executor(); /* --threads */
+        if (st >= 0)
+            st = cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, NULL, m, &fo, &f, &d);
         if (st >= 0)
             (void)cli_fit_warning(&f, st, 1); /* a fit that cannot be trusted says so on stderr */
         if (st >= 0)
-            st = cva_model_p_alive(CVA_MODEL_BGNBD, f.params, 0.0, x, tx, T, m, pa, NULL, &d);
+            st = cva_model_p_alive(CVA_MODEL_BGNBD, f.params, 0.0, x, tx, T, m, pa, cli_predict_opts(), &d);
         free(x);
         free(tx);
         free(T);

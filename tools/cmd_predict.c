@@ -657,7 +657,7 @@ static int predict_compute(predict_job *j, cli_err *err)
         st = j->ip ? cli_cov_eval(0, j->model, j->ip, &j->d, 0.0, NULL, NULL, NULL, j->pa, &dg)
              : cli_is_cnbd(j->model)
                  ? cva_cnbd_p_alive(j->model, j->pp.k, j->params, j->d.x, j->d.tx, j->d.T, j->d.n, j->pa, &dg)
-                 : cva_model_p_alive(j->model, j->params, 0.0, j->d.x, j->d.tx, j->d.T, j->d.n, j->pa, NULL, &dg);
+                 : cva_model_p_alive(j->model, j->params, 0.0, j->d.x, j->d.tx, j->d.T, j->d.n, j->pa, cli_predict_opts(), &dg);
         if (st < 0) {
             rc = cli_model_lib_fail(err, "P(alive)", st, &dg, &j->d);
             return rc;
@@ -667,7 +667,7 @@ static int predict_compute(predict_job *j, cli_err *err)
              : cli_is_cnbd(j->model) ? cva_cnbd_expected(j->model, j->pp.k, j->params, j->horizon, j->d.x, j->d.tx,
                                                          j->d.T, j->d.n, j->ey, &dg)
                                      : cva_model_expected(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T,
-                                                          j->d.n, j->ey, NULL, &dg);
+                                                          j->d.n, j->ey, cli_predict_opts(), &dg);
         if (st < 0) {
             rc = cli_model_lib_fail(err, "expected purchases", st, &dg, &j->d);
             return rc;
@@ -679,8 +679,7 @@ static int predict_compute(predict_job *j, cli_err *err)
             j->var = (double *)cli_xmalloc(j->d.n * sizeof(double));
             cva_diag_init(&dg, sizeof dg);
             st = cva_model_cond_variance(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T, j->d.n, j->var,
-                                         NULL,
-                                         &dg);
+                                         cli_predict_opts(), &dg);
             if (st < 0)
                 return cli_model_lib_fail(err, "variance of the purchases", st, &dg, &j->d);
             if (st == CVA_W_SERIES_LIMIT)
@@ -691,7 +690,7 @@ static int predict_compute(predict_job *j, cli_err *err)
             j->dist = (double *)cli_xmalloc(j->d.n * (size_t)j->dist_n * sizeof(double));
             cva_diag_init(&dg, sizeof dg);
             st = cva_model_cond_prob_n(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T, j->d.n,
-                                       (size_t)j->dist_n, j->dist, NULL, &dg);
+                                       (size_t)j->dist_n, j->dist, cli_predict_opts(), &dg);
             if (st < 0)
                 return cli_model_lib_fail(err, "distribution of the purchases", st, &dg, &j->d);
             if (st == CVA_W_SERIES_LIMIT)
@@ -879,7 +878,7 @@ static void predict_notes(predict_job *j)
                  : cli_is_cnbd(j->model) ? cva_cnbd_expected(j->model, j->pp.k, j->params, j->d.hold_len, j->d.x,
                                                              j->d.tx, j->d.T, j->d.n, j->ey_h, &dg)
                                          : cva_model_expected(j->model, j->params, j->d.hold_len, j->d.x, j->d.tx,
-                                                              j->d.T, j->d.n, j->ey_h, NULL, &dg);
+                                                              j->d.T, j->d.n, j->ey_h, cli_predict_opts(), &dg);
             use = st >= 0 ? j->ey_h : NULL;
         }
         if (use)

@@ -134,6 +134,15 @@ const cva_executor *cli_executor(void)
     return &pool_ex;
 }
 
+const cva_predict_opts *cli_predict_opts(void)
+{
+    static cva_predict_opts po;
+    if (po.struct_size == 0 && cva_predict_opts_init_defaults(&po, sizeof po) != CVA_OK)
+        return NULL; /* cannot happen: the sizes come from the same header */
+    po.executor = cli_executor();
+    return &po;
+}
+
 void cli_executor_shutdown(void)
 {
     unsigned w, started;

@@ -6,6 +6,7 @@
 #define CVA_CLI_EXECUTOR_H
 
 #include "cli.h"
+#include "cva/churn.h"
 #include "cva/common.h"
 
 /**
@@ -26,6 +27,12 @@ unsigned cli_threads(void);
  * Results are the same bits whatever the number of threads.
  */
 const cva_executor *cli_executor(void);
+
+/**
+ * Options for the prediction calls (cva_model_p_alive() and the others that take
+ * a cva_predict_opts): the defaults with cli_executor() as the executor.
+ */
+const cva_predict_opts *cli_predict_opts(void);
 
 /** Stop and join the pool's threads (registered with atexit; safe to call twice). */
 void cli_executor_shutdown(void);

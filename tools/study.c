@@ -578,9 +578,9 @@ static cva_status churn_compute(const cli_summary *s, churn_data *d)
     if (st >= 0 && st != CVA_W_EMPTY)
         st = cva_gg_fit(d->x, d->m, NULL, d->n, &fo, &d->g, NULL);
     if (st >= 0 && st != CVA_W_EMPTY)
-        st = cva_model_p_alive(CVA_MODEL_BGNBD, d->f.params, 0.0, d->x, d->tx, d->T, d->n, d->pa, NULL, NULL);
+        st = cva_model_p_alive(CVA_MODEL_BGNBD, d->f.params, 0.0, d->x, d->tx, d->T, d->n, d->pa, cli_predict_opts(), NULL);
     if (st >= 0 && s->has_cal)
-        st = cva_model_expected(CVA_MODEL_BGNBD, d->f.params, d->hold_len, d->x, d->tx, d->T, d->n, d->ey, NULL, NULL);
+        st = cva_model_expected(CVA_MODEL_BGNBD, d->f.params, d->hold_len, d->x, d->tx, d->T, d->n, d->ey, cli_predict_opts(), NULL);
     if (st >= 0)
         st = d->g.params[1] > 1.0 ? cva_gg_expected_spend(d->g.params, d->x, d->m, d->n, d->es, NULL, NULL)
                                   : CVA_E_DOMAIN;

@@ -120,11 +120,15 @@ typedef struct cva_rfm_opts {
     double w_f;             /**< Weight of S_F. Default 1. */
     double w_m;             /**< Weight of S_M. Default 1. */
     const cva_allocator *alloc; /**< Used when no workspace is passed. Default NULL: malloc/free. */
-    /** Optional executor (see ::cva_executor) for cva_rfm_score(): the assignment of the
-        scores runs as tasks of 131072 customers (4 superblocks), whose per-score counts
-        (integers) are added up; the cuts are selected on the calling thread. Scores,
-        cuts and counts are the same for every executor. With two or more workers the
-        call takes one small block (3 counters per worker) from @c alloc. Default NULL. */
+    /** Optional executor (see ::cva_executor) for cva_rfm_score(): from 131072 customers
+        the counting pass of the cut selection runs as tasks over at most 16 ranges of
+        rows (fixed by n; each task gathers into its own share of the space, the shares
+        are joined in row order, and a share that overflows makes the pass run again on
+        the calling thread), and the assignment of the scores as tasks of 131072
+        customers (4 superblocks), whose per-score counts (integers) are added up. The
+        selection is exact on every path, so scores, cuts and counts are the same for
+        every executor. With two or more workers the call takes one small block (3
+        counters per worker) from @c alloc. Default NULL. */
     const cva_executor *executor;
 } cva_rfm_opts;
 

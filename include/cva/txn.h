@@ -286,8 +286,9 @@ CVA_API CVA_NODISCARD cva_status cva_txn_workspace_size(const cva_txn_input *in,
  *       partitioned path runs as tasks on the caller's threads: the rows in
  *       chunks of max(4096, n/64) rows (validation, a count per hash
  *       partition, then a stable scatter), then one task per partition
- *       (hashing, then emission), then the reordering of each output array
- *       in chunks of customers.
+ *       (hashing, then emission), then the merge of the partitions into id
+ *       order in segments of the id range, and the reordering of each output
+ *       array in chunks of customers.
  *       Where the work splits depends only on the input and every sum stays
  *       within one customer, so the results are the same bits for every
  *       executor, every number of workers and every order of the tasks

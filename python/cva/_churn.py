@@ -15,6 +15,7 @@ import warnings
 
 from . import _convert as cv
 from . import _errors
+from . import _exec
 from . import _lib
 from ._covariates import CovariateMixin
 from ._txn import _issue_warning
@@ -128,9 +129,12 @@ class _Progress:
 
 
 def _fit_opts(model, penalizer, start, max_iter, progress, grad_tol, f_tol, merge_rows,
-              q_above_one=False):
+              q_above_one=False, threads=None, what="fit"):
     opts = _lib.FitOpts()
     keep = {}
+    # threads: the likelihood sums over chunks of rows on a thread pool (the same bits)
+    keep["executor"] = ex = _exec.check_threads(threads, what)
+    opts.executor = _exec.void_pointer(ex)
     if max_iter is not None:
         opts.max_iter = int(max_iter)
     if penalizer is not None:
@@ -154,6 +158,15 @@ def _fit_opts(model, penalizer, start, max_iter, progress, grad_tol, f_tol, merg
 
 
 _FIT_WARNINGS = (_errors.W_BOUNDARY, _errors.W_MAXITER, _errors.W_NOT_CONVERGED)
+
+
+def _predict_opts(ex):
+    """``cva_predict_opts`` with the executor ``ex`` (None: NULL, the defaults)."""
+    if ex is None:
+        return None
+    opts = _lib.PredictOpts()
+    opts.executor = _exec.void_pointer(ex)
+    return ctypes.byref(opts)
 
 
 def _count(v):
@@ -405,14 +418,16 @@ class _BTYD(_Model):
     _data_names = ("frequency", "recency", "T")
 
     def fit(self, frequency, recency, T, weights=None, penalizer=None, start=None, max_iter=None,
-            progress=None, grad_tol=None, f_tol=None, merge_rows=True):
+            progress=None, grad_tol=None, f_tol=None, merge_rows=True, threads=None):
         """Maximum-likelihood fit (``cva_model_fit_btyd``); returns ``self``.
 
         ``weights`` are optional row counts (e.g. of identical customers);
         ``penalizer`` is the L2 penalty λ Σ θ² (default: the constructor's);
         ``start`` initial parameters (dict or sequence); ``progress`` a callable
         ``progress(iteration, objective)`` called once per iteration — a truthy
-        return cancels with :class:`cva.CanceledError`.
+        return cancels with :class:`cva.CanceledError`. ``threads`` (default
+        one) computes the likelihood sums on that many threads (docs/threads.md):
+        the same parameters, to the bit.
         """
         cols = [frequency, recency, T] + ([weights] if weights is not None else [])
         names = list(self._data_names) + (["weights"] if weights is not None else [])
@@ -424,7 +439,7 @@ class _BTYD(_Model):
         else:
             self.penalizer = float(penalizer)
         opts, keep = _fit_opts(self, penalizer, start, max_iter, progress, grad_tol, f_tol,
-                               merge_rows)
+                               merge_rows, threads=threads, what="%s.fit" % type(self).__name__)
         fit = _lib.ModelFit()
         diag = _lib.Diag()
         w = arrs[3].ptr if weights is not None else None
@@ -451,35 +466,39 @@ class _BTYD(_Model):
                                                  count=dropped), stacklevel=2)
         return self
 
-    def _btyd_call(self, fn_name, scalar_arg, frequency, recency, T, what):
+    def _btyd_call(self, fn_name, scalar_arg, frequency, recency, T, what, threads=None):
+        ex = _exec.check_threads(threads, what)  # kept alive until the call returns
         self._warn_if_flagged(what)
         arrs, n, scalar = _columns(self._data_names, (frequency, recency, T))
         out = cv.empty_output("d", n)
         diag = _lib.Diag()
         fn = getattr(_lib.get(), fn_name)
         st = fn(self._model_id, self._cparams(), float(scalar_arg), arrs[0].ptr, arrs[1].ptr,
-                arrs[2].ptr, n, out.ptr, None, ctypes.byref(diag))
+                arrs[2].ptr, n, out.ptr, _predict_opts(ex), ctypes.byref(diag))
         _check(st, diag, what)
         return _result(out, n, scalar)
 
-    def p_alive(self, frequency, recency, T, t_future=0.0):
+    def p_alive(self, frequency, recency, T, t_future=0.0, threads=None):
         """P(alive) at the end of observation, or ``t_future`` time units later
-        (``cva_model_p_alive``). Scalars give a float, arrays an array."""
+        (``cva_model_p_alive``). Scalars give a float, arrays an array.
+        ``threads`` (default one): the customers in chunks on that many threads
+        (docs/threads.md), the same values to the bit; the same for every
+        per-customer prediction method."""
         return self._btyd_call("cva_model_p_alive", t_future, frequency, recency, T,
-                               "%s.p_alive" % type(self).__name__)
+                               "%s.p_alive" % type(self).__name__, threads)
 
-    def conditional_probability_alive(self, frequency, recency, T):
+    def conditional_probability_alive(self, frequency, recency, T, threads=None):
         """Alias of :meth:`p_alive` (``t_future`` = 0)."""
-        return self.p_alive(frequency, recency, T)
+        return self.p_alive(frequency, recency, T, threads=threads)
 
-    def expected_purchases(self, t, frequency, recency, T):
+    def expected_purchases(self, t, frequency, recency, T, threads=None):
         """Conditional expected repeat purchases in (T, T+t] (``cva_model_expected``)."""
         return self._btyd_call("cva_model_expected", t, frequency, recency, T,
-                               "%s.expected_purchases" % type(self).__name__)
+                               "%s.expected_purchases" % type(self).__name__, threads)
 
-    def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T):
+    def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T, threads=None):
         """Alias of :meth:`expected_purchases`."""
-        return self.expected_purchases(t, frequency, recency, T)
+        return self.expected_purchases(t, frequency, recency, T, threads=threads)
 
     def expected_purchases_population(self, t):
         """E[X(t)]: expected repeat purchases of a new customer in (0, t]; ``t``
@@ -554,28 +573,28 @@ class _BTYD(_Model):
             (nm, grad[i]) for i, nm in enumerate(self._param_names))
 
     def customer_lifetime_value(self, spend_model, frequency, recency, T, monetary_value,
-                                steps=12, step_length=30 / 7, discount=0.01, margin=1.0):
+                                steps=12, step_length=30 / 7, discount=0.01, margin=1.0, threads=None):
         """Discrete CLV with a Gamma-Gamma spend model; see :func:`cva.clv`."""
         return clv(self, spend_model, frequency, recency, T, monetary_value, steps=steps,
-                   step_length=step_length, discount=discount, margin=margin)
+                   step_length=step_length, discount=discount, margin=margin, threads=threads)
 
 
 class _WithDert(_BTYD):
-    def dert(self, delta, frequency, recency, T):
+    def dert(self, delta, frequency, recency, T, threads=None):
         """Discounted expected residual transactions with continuous discounting
         at rate ``delta`` per time unit (``cva_model_dert``; e.g. 15 %/yr in weeks:
         ``math.log(1.15)/52``)."""
         return self._btyd_call("cva_model_dert", delta, frequency, recency, T,
-                               "%s.dert" % type(self).__name__)
+                               "%s.dert" % type(self).__name__, threads)
 
 
-    def purchases_variance(self, t, frequency, recency, T):
+    def purchases_variance(self, t, frequency, recency, T, threads=None):
         """Var[Y(t) | x, t_x, T]: variance of the repeat purchases in (T, T+t]
         (``cva_model_cond_variance``). Scalars give a float, arrays an array."""
         return self._btyd_call("cva_model_cond_variance", t, frequency, recency, T,
-                               "%s.purchases_variance" % type(self).__name__)
+                               "%s.purchases_variance" % type(self).__name__, threads)
 
-    def conditional_probability_of_n_purchases(self, t, n_max, frequency, recency, T):
+    def conditional_probability_of_n_purchases(self, t, n_max, frequency, recency, T, threads=None):
         """P(Y(t) = k | x, t_x, T) for k = 0..n_max: the distribution of the repeat
         purchases in (T, T+t] (``cva_model_cond_prob_n``). Scalar data give one row
         (an array of n_max+1 values); arrays give an n × (n_max+1) array (with numpy;
@@ -585,13 +604,14 @@ class _WithDert(_BTYD):
         if whole is None or whole < 0:
             raise _bad_arg("%s: n_max must be a whole number >= 0, got %r" % (what, n_max))
         k = whole + 1
+        ex = _exec.check_threads(threads, what)  # kept alive until the call returns
         self._warn_if_flagged(what)
         arrs, n, scalar = _columns(self._data_names, (frequency, recency, T))
         cv.check_memory(8 * n * k, what)
         out = cv.empty_output("d", n * k)
         diag = _lib.Diag()
         st = _lib.get().cva_model_cond_prob_n(self._model_id, self._cparams(), float(t), arrs[0].ptr,
-                                              arrs[1].ptr, arrs[2].ptr, n, k, out.ptr, None,
+                                              arrs[1].ptr, arrs[2].ptr, n, k, out.ptr, _predict_opts(ex),
                                               ctypes.byref(diag))
         _check(st, diag, what)
         flat = cv.trim(out.owner, n * k)
@@ -621,12 +641,12 @@ class _WithDert(_BTYD):
         _check(st, diag, what)
         return cv.trim(cum.owner, n_t), cv.trim(inc.owner, n_t)
 
-    def conditional_probability_of_n_purchases_up_to_time(self, n, t, frequency, recency, T):
+    def conditional_probability_of_n_purchases_up_to_time(self, n, t, frequency, recency, T, threads=None):
         """P(Y(t) = n | x, t_x, T) (the lifetimes name and argument order)."""
         whole = cv.whole_number(n)
         if whole is None or whole < 0:
             raise _bad_arg("n must be a whole number >= 0, got %r" % (n,))
-        res = self.conditional_probability_of_n_purchases(t, whole, frequency, recency, T)
+        res = self.conditional_probability_of_n_purchases(t, whole, frequency, recency, T, threads=threads)
         if _is_scalar(frequency) and _is_scalar(recency) and _is_scalar(T):
             return float(res[whole])
         if np is not None and isinstance(res, np.ndarray):
@@ -705,14 +725,14 @@ class BetaGeoBetaBinom(_BTYD):
             self.note = "%d customer(s) without a purchase were left out" % dropped
         return self
 
-    def p_alive(self, frequency, recency, n_periods, t_future=0.0):
+    def p_alive(self, frequency, recency, n_periods, t_future=0.0, threads=None):
         """P(alive) after the last of ``n_periods`` opportunities, or ``t_future``
         opportunities later."""
-        return _BTYD.p_alive(self, frequency, recency, n_periods, t_future)
+        return _BTYD.p_alive(self, frequency, recency, n_periods, t_future, threads=threads)
 
-    def expected_purchases(self, t, frequency, recency, n_periods):
+    def expected_purchases(self, t, frequency, recency, n_periods, threads=None):
         """Expected transactions in the next ``t`` opportunities."""
-        return _BTYD.expected_purchases(self, t, frequency, recency, n_periods)
+        return _BTYD.expected_purchases(self, t, frequency, recency, n_periods, threads=threads)
 
 
 # ---------------------------------------------------------------------------
@@ -727,9 +747,10 @@ class GammaGamma(_Model):
 
     def fit(self, frequency, monetary_value, weights=None, penalizer=None, start=None,
             max_iter=None, progress=None, grad_tol=None, f_tol=None, q_above_one=False,
-            merge_rows=True):
+            merge_rows=True, threads=None):
         """Maximum-likelihood fit (``cva_gg_fit``); returns ``self``.
-        ``q_above_one`` constrains q > 1 so that E[M] exists."""
+        ``q_above_one`` constrains q > 1 so that E[M] exists; ``threads`` as in
+        :meth:`BetaGeo.fit`."""
         cols = [frequency, monetary_value] + ([weights] if weights is not None else [])
         names = ["frequency", "monetary_value"] + (["weights"] if weights is not None else [])
         arrs, n, _ = _columns(names, cols)
@@ -738,7 +759,7 @@ class GammaGamma(_Model):
         else:
             self.penalizer = float(penalizer)
         opts, keep = _fit_opts(self, penalizer, start, max_iter, progress, grad_tol, f_tol,
-                               merge_rows, q_above_one)
+                               merge_rows, q_above_one, threads=threads, what="GammaGamma.fit")
         fit = _lib.ModelFit()
         diag = _lib.Diag()
         w = arrs[2].ptr if weights is not None else None
@@ -890,7 +911,7 @@ _OPT_CLV_STEPS = 410  # CVA_OPT_CLV_STEPS (include/cva/churn.h)
 
 
 def clv(purchase_model, spend_model, frequency, recency, T, monetary_value, steps=12,
-        step_length=30 / 7, discount=0.01, margin=1.0):
+        step_length=30 / 7, discount=0.01, margin=1.0, threads=None):
     """Discrete CLV per customer (docs/methods/retention.md#methods_clv_model, ``cva_clv``)::
 
         CLV_i = Σ_{k=1..steps} margin · E[M_i] · (E[Y_i(k·L)] − E[Y_i((k−1)·L)]) / (1+discount)^k
@@ -900,8 +921,11 @@ def clv(purchase_model, spend_model, frequency, recency, T, monetary_value, step
     (default 30/7: a 30-day month when the model works in weeks). ``steps = 0``
     sums until the terms vanish, at most 1200 steps (the step cap: a
     :class:`CvaWarning` naming it when some customer's terms had not vanished
-    by then). ``steps`` is a whole number from 0 to 2**31 - 1.
+    by then). ``steps`` is a whole number from 0 to 2**31 - 1. ``threads``
+    (default one): the customers in chunks on that many threads (docs/threads.md),
+    the same values to the bit.
     """
+    ex = _exec.check_threads(threads, "clv")  # kept alive until the call returns
     whole = cv.whole_number(steps)
     if whole is None:
         raise _errors.OptionError("clv: steps must be a whole number >= 0 (0: until the terms vanish, "
@@ -923,6 +947,7 @@ def clv(purchase_model, spend_model, frequency, recency, T, monetary_value, step
                                (frequency, recency, T, monetary_value))
     opts = _lib.ClvOpts(steps=int(steps), step_length=float(step_length),
                         discount=float(discount), margin=float(margin))
+    opts.executor = _exec.void_pointer(ex)
     out = cv.empty_output("d", n)
     diag = _lib.Diag()
     st = _lib.get().cva_clv(purchase_model._model_id, purchase_model._cparams(),

@@ -13,6 +13,7 @@ import math
 
 from . import _convert as cv
 from . import _errors
+from . import _exec
 from . import _lib
 
 np = cv.np
@@ -175,7 +176,7 @@ class CovariateMixin:
             co.lambda_life = co.lambda_trans = float(l2)
         opts, keep = _churn._fit_opts(self, None, kw.pop("start", None), kw.pop("max_iter", None),
                                       kw.pop("progress", None), kw.pop("grad_tol", None), kw.pop("f_tol", None),
-                                      kw.pop("merge_rows", True))
+                                      kw.pop("merge_rows", True), threads=kw.pop("threads", None), what=what)
         if kw:
             raise TypeError("%s: unexpected keyword(s) %s" % (what, ", ".join(sorted(kw))))
         fit = _lib.ModelFit()
@@ -217,25 +218,29 @@ class CovariateMixin:
         _churn._check(st, diag, what)
         return _churn._result(out, n, scalar)
 
-    def p_alive(self, frequency, recency, T, t_future=0.0, covariates=None):
-        """P(alive) (each customer at its own parameters when the model has covariates)."""
+    def p_alive(self, frequency, recency, T, t_future=0.0, covariates=None, threads=None):
+        """P(alive) (each customer at its own parameters when the model has covariates;
+        ``threads`` applies to the model without covariates, docs/threads.md)."""
         if not self.has_covariates:
-            return super().p_alive(frequency, recency, T, t_future=t_future)
+            return super().p_alive(frequency, recency, T, t_future=t_future, threads=threads)
+        _exec.check_threads(threads, "%s.p_alive" % type(self).__name__)
         return self._cov_predict(_lib.COV_P_ALIVE, t_future, frequency, recency, T, covariates,
                                  "%s.p_alive" % type(self).__name__)
 
-    def expected_purchases(self, t, frequency, recency, T, covariates=None):
+    def expected_purchases(self, t, frequency, recency, T, covariates=None, threads=None):
         """Conditional expected repeat purchases in (T, T+t] (own parameters with covariates)."""
         if not self.has_covariates:
-            return super().expected_purchases(t, frequency, recency, T)
+            return super().expected_purchases(t, frequency, recency, T, threads=threads)
+        _exec.check_threads(threads, "%s.expected_purchases" % type(self).__name__)
         return self._cov_predict(_lib.COV_EXPECTED, t, frequency, recency, T, covariates,
                                  "%s.expected_purchases" % type(self).__name__)
 
-    def dert(self, delta, frequency, recency, T, covariates=None):
+    def dert(self, delta, frequency, recency, T, covariates=None, threads=None):
         """DERT at continuous rate ``delta`` (own parameters with covariates); a customer's CLV
         is DERT times its expected margin per transaction."""
         if not self.has_covariates:
-            return super().dert(delta, frequency, recency, T)
+            return super().dert(delta, frequency, recency, T, threads=threads)
+        _exec.check_threads(threads, "%s.dert" % type(self).__name__)
         return self._cov_predict(_lib.COV_DERT, delta, frequency, recency, T, covariates,
                                  "%s.dert" % type(self).__name__)
 

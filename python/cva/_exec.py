@@ -9,10 +9,11 @@ pool threads and the calling thread (worker 0) take tasks from a shared
 counter. Each task is a foreign call through ctypes, which releases the GIL
 while the C code runs, so the threads run in parallel.
 
-``threads=`` of :func:`cva.summarize` uses :func:`executor` below. The default
-there is one thread (no executor): the library does not take cores a host
-application did not give it (a Python process often runs its own pools);
-pass ``threads=os.cpu_count()`` to use every core.
+``threads=`` of :func:`cva.summarize`, :func:`cva.rfm_score`, :func:`cva.clv`,
+the model ``fit`` methods and the per-customer predictions uses :func:`executor`
+below. The default there is one thread (no executor): the library does not take
+cores a host application did not give it (a Python process often runs its own
+pools); pass ``threads=os.cpu_count()`` to use every core.
 """
 
 import ctypes
@@ -107,6 +108,24 @@ def executor(threads):
         if ex is None:
             ex = _cache[threads] = ThreadPoolCvaExecutor(threads)
         return ex
+
+
+def check_threads(threads, what):
+    """``threads`` for a ``threads=`` argument: None or a positive int, else
+    :class:`cva.BadArgumentError` naming ``what``."""
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        from . import _errors
+        msg = "%s: threads must be a positive integer or None (one thread), got %r" % (what, threads)
+        raise _errors.BadArgumentError(msg, status=_errors.E_BADARG, name="CVA_E_BADARG", detail=msg)
+    return executor(threads)
+
+
+def void_pointer(ex):
+    """The address of ``ex``'s ``cva_executor`` for an options field declared
+    ``c_void_p`` (None for no executor). Keep ``ex`` alive during the call."""
+    if ex is None:
+        return None
+    return ctypes.addressof(ex.struct)
 
 
 def opts_pointer(ex):

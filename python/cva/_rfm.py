@@ -8,6 +8,7 @@ import math
 
 from . import _convert as cv
 from . import _errors
+from . import _exec
 from . import _lib
 from ._txn import _bad_arg, _issue_warning, _scalar_time
 
@@ -371,7 +372,7 @@ class RfmScores(tuple):
 
 
 def rfm_score(recency, frequency, monetary, bins=5, method="rank-first", ids=None,
-              fixed_cuts=None, closure="right", kernel="auto", warn_ties=False):
+              fixed_cuts=None, closure="right", kernel="auto", warn_ties=False, threads=None):
     """Quantile scores S_R, S_F, S_M (``cva_rfm_score``, docs/methods/rfm.md#methods_rfm_bins).
 
     Parameters
@@ -399,6 +400,9 @@ def rfm_score(recency, frequency, monetary, bins=5, method="rank-first", ids=Non
         Also issue ``W_TIES`` as a :class:`CvaWarning` (it is always in
         ``.status``/``.ties_split``; splitting ties is what rank-first and
         NTILE are defined to do, so it is not warned by default).
+    threads : int, optional
+        Threads for the cut selection and the bin assignment (docs/threads.md;
+        default one): the same scores and cuts, to the bit.
 
     Returns
     -------
@@ -410,6 +414,8 @@ def rfm_score(recency, frequency, monetary, bins=5, method="rank-first", ids=Non
               cv.as_float64(monetary, "monetary")]
     n = _same_length(zip(_COLUMNS, arrays), "rfm_score")
     opts, keep = _make_opts(bins, method, fixed_cuts, closure, kernel)
+    keep = (keep, _exec.check_threads(threads, "rfm_score"))  # the executor lives until the call returns
+    opts.executor = _exec.void_pointer(keep[1])
     order = None
     if ids is not None:
         order = _order_by_ids(ids, n)

@@ -376,6 +376,82 @@ class TestThreads(unittest.TestCase):
             with self.assertRaises(cva.BadArgumentError):
                 cva.summarize([1], [0.0], [1.0], threads=bad)
 
+    def test_threads_models_rfm(self):
+        # threads= on the fits, the per-customer predictions, cva.clv and cva.rfm_score:
+        # the same bits as one thread, and the sections really go to the pool
+        from cva import _exec
+        rng = random.Random(5)
+        n = 140000  # two prediction tasks of 131072 customers
+        x, tx, T, m = [], [], [], []
+        for _ in range(n):
+            xi = float(min(20, int(-math.log(rng.random()) * 2.5)))
+            Ti = 1.0 + 77.0 * rng.random()
+            x.append(xi)
+            T.append(Ti)
+            tx.append(Ti * (0.05 + 0.95 * rng.random()) if xi else 0.0)
+            m.append(5.0 + 40.0 * rng.random())
+
+        class Counting(cva.ThreadPoolCvaExecutor):
+            calls = 0
+
+            def _run(self, ctx, n_tasks, fn, arg):
+                Counting.calls += 1
+                return super()._run(ctx, n_tasks, fn, arg)
+
+        made = {}
+
+        def counting_executor(threads):
+            if threads is None or threads == 1:
+                return None
+            if threads not in made:
+                made[threads] = Counting(threads)
+            return made[threads]
+
+        def bits(v):
+            return array.array("d", tolist(v) if not isinstance(v, float) else [v]).tobytes()
+
+        def run(threads):
+            kw = {} if threads is None else {"threads": threads}
+            bg = cva.BetaGeo().fit(x[:6000], tx[:6000], T[:6000], **kw)  # 6000 distinct rows: 3 chunks
+            gg = cva.GammaGamma().fit(x[:6000], m[:6000], **kw)
+            pn = cva.ParetoNBD(params={"r": 0.55, "alpha": 10.6, "s": 0.61, "beta": 11.7})
+            res = [bits(list(bg.params.values()) + [bg.log_likelihood]),
+                   bits(list(gg.params.values()) + [gg.log_likelihood]),
+                   bits(bg.p_alive(x, tx, T, **kw)), bits(bg.expected_purchases(39.0, x, tx, T, **kw)),
+                   bits(pn.dert(0.003, x, tx, T, **kw)), bits(bg.purchases_variance(39.0, x, tx, T, **kw)),
+                   bits(cva.clv(bg, gg, x, tx, T, m, **kw)),
+                   bits([p for row in bg.conditional_probability_of_n_purchases(39.0, 2, x[:1000], tx[:1000],
+                                                                                 T[:1000], **kw)
+                         for p in tolist(row)])]
+            r = cva.rfm_score([float(i % 365) for i in range(300000)], [float(1 + i % 7) for i in range(300000)],
+                              [float(i % 9973) for i in range(300000)], **kw)
+            res += [array.array("i", tolist(a)).tobytes() for a in r]
+            return res
+
+        saved = _exec.executor
+        _exec.executor = counting_executor
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", cva.CvaWarning)
+                want = run(None)
+                for threads in (1, 2, 3):
+                    before = Counting.calls
+                    self.assertEqual(run(threads), want, "threads=%d" % threads)
+                    if threads > 1:  # fits' sums, four predictions, CLV, RFM sections
+                        self.assertGreaterEqual(Counting.calls - before, 8)
+        finally:
+            _exec.executor = saved
+            for ex in made.values():
+                ex.close()
+        bg = cva.BetaGeo(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        for bad in (0, -1, 1.5, "2", True):
+            with self.assertRaises(cva.BadArgumentError):
+                bg.p_alive([1.0], [2.0], [3.0], threads=bad)
+            with self.assertRaises(cva.BadArgumentError):
+                cva.BetaGeo().fit([1.0], [2.0], [3.0], threads=bad)
+            with self.assertRaises(cva.BadArgumentError):
+                cva.rfm_score([1.0], [1.0], [1.0], threads=bad)
+
     def test_executor_low_level(self):
         # cva.ThreadPoolCvaExecutor on a borrowed pool, through TxnOpts.executor and
         # cva.txn_summarize; its run() is called (the sections really go to the pool),

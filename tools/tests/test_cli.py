@@ -4755,6 +4755,25 @@ def t_threads():
                 outs.append((rc, out))
             check(outs[0][0] == 0 and len(outs[0][1]) > 100, "%s --threads 1 runs (%d %r)" % (cmd, outs[0][0], err[-300:]))
             check(outs[1] == outs[0] and outs[2] == outs[0], "%s: the same output for 1, 2 and 8 threads" % cmd)
+        # predictions from a summary of 140,000 customers: two prediction tasks of 131072 rows
+        sf = os.path.join(tmp, "s.csv")
+        srows = ["customer_id,frequency,recency,T"]
+        for i in range(140000):
+            x = rnd.randrange(12)
+            T = 1 + rnd.randrange(78)
+            srows.append("%d,%d,%d,%d" % (i, x, rnd.randrange(1, T + 1) if x else 0, T))
+        write(sf, ("\n".join(srows) + "\n").encode())
+        pf = os.path.join(tmp, "p.json")
+        write(pf, json.dumps(dict(PAPER, model="bgnbd")))
+        outs = []
+        for n in ("1", "2", "8"):
+            # P(alive) and expected purchases (--variance would take ~20 s per run here)
+            rc, out, err = run(["predict", "--params", pf, "--summary", sf, "--horizon", "39", "--time-unit", "week",
+                                "--threads", n, "--quiet"])
+            outs.append((rc, out))
+        check(outs[0][0] == 0 and len(outs[0][1].splitlines()) == 140001,
+              "predict --summary of 140000 customers runs (%d %r)" % (outs[0][0], err[-300:]))
+        check(outs[1] == outs[0] and outs[2] == outs[0], "predict: the same output for 1, 2 and 8 threads")
         for bad in ("0", "x", "257", ""):
             rc, out, err = run(["summary", "--input", fp, "--threads", bad])
             check(rc == 2 and "--threads" in err and out == "", "--threads %r is a usage error (%d %r)" % (bad, rc, err))
