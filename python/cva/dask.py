@@ -37,8 +37,9 @@ from . import _rfm
 from . import _tiers
 from . import _predict
 from . import _convert as cv
+from . import _dask_select
 
-__all__ = ["summarize", "fit", "predict", "rfm_from_summary", "rfm_score", "tiers", "MODELS"]
+__all__ = ["summarize", "fit", "predict", "rfm_from_summary", "rfm_cuts", "rfm_score", "tiers", "MODELS"]
 
 MODELS = {"bgnbd": _churn.BetaGeo, "mbgnbd": _churn.ModifiedBetaGeo, "pnbd": _churn.ParetoNBD,
           "nbd": _churn.NBD, "bgbb": _churn.BetaGeoBetaBinom, "gg": _churn.GammaGamma}
@@ -497,19 +498,215 @@ def _gather(ddf, cols):
     return pdf.sort_index(kind="mergesort")
 
 
-def rfm_score(summary, bins=5, method="rank-first", **kw):
-    """Scores ``s_r, s_f, s_m`` of a Dask DataFrame with ``r, f, m`` indexed by customer id
-    (:func:`rfm_from_summary`), exactly as :func:`cva.rfm_score` on the whole frame in
-    ascending id order (ties of the rank methods by customer id). The three columns are
-    gathered to the client for the order statistics; the result is a Dask DataFrame with
-    the input's number of partitions."""
-    dd = _dd()
+def _compute(stores):
+    """compute(fn, args): fn(store_p, args_p) on every partition's persisted store."""
+    import dask
+
+    def run(fn, args):
+        return list(dask.compute(*[dask.delayed(fn, pure=False)(s, a) for s, a in zip(stores, args)]))
+    return run
+
+
+def _sorted_part(pdf):
+    """A partition in ascending customer-id order (stable), and whether it was already."""
+    if pdf.index.is_monotonic_increasing:
+        return pdf, True
+    return pdf.sort_index(kind="mergesort"), False
+
+
+def _rfm_check(pdf):
+    """Per partition: the kept count (recency not NaN) and, per column, the smallest id
+    of a kept customer whose value is not finite (None if none)."""
+    import numpy as np
+    pdf, _ = _sorted_part(pdf)
+    r = pdf["r"].to_numpy(dtype="f8")
+    keep = ~np.isnan(r)
+    bad = []
+    for c in ("r", "f", "m"):
+        v = pdf[c].to_numpy(dtype="f8")[keep]
+        nf = np.flatnonzero(~np.isfinite(v))
+        bad.append(pdf.index[keep][nf[0]] if len(nf) else None)
+    return int(keep.sum()), bad
+
+
+def _rfm_store(pdf, col, sign):
+    import numpy as np
+    pdf, _ = _sorted_part(pdf)
+    r = pdf["r"].to_numpy(dtype="f8")
+    keep = ~np.isnan(r)
+    v = pdf[col].to_numpy(dtype="f8")[keep]
+    return _dask_select.sorted_keys(sign * v, pdf.index.to_numpy()[keep])
+
+
+class DaskCuts:
+    """The three cut sets of :func:`rfm_cuts`: ``structs`` (``cva_rfm_cuts``, R, F, M;
+    ``index`` fields INT64_MAX: a boundary's position is its customer id, ``ids``),
+    ``ids[q][j]`` the customer id of boundary j of column q (None for value-only cuts),
+    ``values`` (per column, as ``cva.rfm_score(...).cuts[q].values``), ``scored``,
+    ``ties_split``, ``status`` (0, ``W_TIES`` or ``W_EMPTY``), ``bins``, ``method``,
+    ``rounds`` (round trips of the order-statistic search) and ``bytes`` (bytes the
+    client received in them)."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def __repr__(self):
+        return "DaskCuts(method=%r, bins=%d, scored=%d, values=%r)" % (self.method, self.bins, self.scored,
+                                                                      self.values)
+
+
+def rfm_cuts(summary, bins=5, method="rank-first", fixed_cuts=None, closure="right"):
+    """The R, F, M cut sets of a Dask DataFrame with ``r, f, m`` indexed by customer id
+    (:func:`rfm_from_summary`), exactly those :func:`cva.rfm_score` builds on the whole
+    frame in ascending id order, without gathering the columns: the order statistics
+    each method needs (rank-first and NTILE: the last element of every bin but the last,
+    with its customer id; value cuts and R rfm: the two order statistics of every type-7
+    quantile) come from the exact search of docs/scale-out.md. Returns a
+    :class:`DaskCuts`; :func:`rfm_score` applies it partition by partition."""
+    import ctypes
+    import numpy as np
+    import dask
+    for c in ("r", "f", "m"):
+        if c not in summary.columns:
+            raise _bad("cva.dask.rfm_cuts: no column %r (use cva.dask.rfm_from_summary)" % c)
+    fixed = None
+    if fixed_cuts is not None:
+        fixed = fixed_cuts
+    opts, keep = _rfm._make_opts(bins, method, fixed, closure)
+    k, meth = int(opts.bins), int(opts.method)
+    parts = summary[["r", "f", "m"]].to_delayed()
+    checks = dask.compute(*[dask.delayed(_rfm_check)(p) for p in parts])
+    m = sum(c[0] for c in checks)
+    for q in range(3):  # the single-process call reports R first, then F, then M
+        bad = [c[1][q] for c in checks if c[1][q] is not None]
+        if bad:
+            e = _rfm._nonfinite("rfm_score", None, "%s: value is NaN or infinite for a scored customer "
+                                "(customer %r)" % (_rfm._COLUMNS[q], min(bad)))
+            e.column = _rfm._COLUMNS[q]
+            e.customer_id = min(bad)
+            raise e
+    lib = _lib.get()
+    structs, ids, values = [], [], []
+    ties = False
+    rounds = nbytes = 0
+    for q in range(3):
+        direction = _lib.RFM_RECENCY if q == 0 else _lib.RFM_ASCENDING
+        c = _lib.RfmCuts()
+        d = _lib.Diag()
+        # the cut-set template of this method (bins, closure, flags, fixed thresholds,
+        # checked as the library checks them) from the call on no value
+        st = lib.cva_rfm_cuts_compute(None, 0, direction, ctypes.byref(opts), q, ctypes.byref(c), None, 0,
+                                      ctypes.byref(d))
+        _rfm._raise(st, d, "rfm_score")
+        c.scored = m
+        cid = [None] * max(k - 1, 0)
+        if meth != _lib.RFM_FIXED and k > 1 and m > 0:
+            sign = -1.0 if (meth == _lib.RFM_NTILE and q == 0) else 1.0
+            col = ("r", "f", "m")[q]
+            stores = dask.persist(*[dask.delayed(_rfm_store)(p, col, sign) for p in parts])
+            run = _compute(stores)
+            if meth == _lib.RFM_RANK_FIRST:
+                ranks = [((m - 1) * j) // k + 1 for j in range(1, k)]
+            elif meth == _lib.RFM_NTILE:
+                qq, rho = m // k, m % k
+                ranks = [min(m, j * qq + min(j, rho)) for j in range(1, k)]
+            else:
+                ranks = []
+                for j in range(1, k):
+                    lo = ((m - 1) * j) // k
+                    ranks += [lo + 1, min(lo + 2, m)]
+            uniq = sorted(set(ranks))
+            keys, nr, nb = _dask_select.select(stores, uniq, run)
+            rounds, nbytes = rounds + nr, nbytes + nb
+            at = dict(zip(uniq, keys))
+            if meth in (_lib.RFM_RANK_FIRST, _lib.RFM_NTILE):
+                le = _dask_select.count_value_le(stores, [at[r][0] for r in ranks], run)
+                rounds += 1
+                if meth == _lib.RFM_NTILE and q == 0:
+                    c.negate, c.reverse = 1, 0
+                for j, r in enumerate(ranks):
+                    c.value[j] = at[r][0]
+                    cid[j] = at[r][1]
+                    c.index[j] = 0  # a real boundary; its position is per partition
+                    if r < m and le[j] > r:
+                        c.ties_split = 1
+            else:
+                for j in range(1, k):
+                    x1, x2 = at[ranks[2 * (j - 1)]][0], at[ranks[2 * (j - 1) + 1]][0]
+                    fr = ((m - 1) * j) % k
+                    f = float(fr) / float(k)
+                    v = x1 if fr == 0 else x1 + f * (x2 - x1)
+                    if meth == _lib.RFM_R_RFM:
+                        v += 1.0
+                    c.value[j - 1] = v
+                c.closure = _lib.RFM_CLOSE_LEFT if meth == _lib.RFM_R_RFM else _lib.RFM_CLOSE_RIGHT
+            del stores
+        ties = ties or bool(c.ties_split)
+        structs.append(c)
+        ids.append(cid)
+        values.append([float(c.value[j]) for j in range(max(k - 1, 0))])
+    del keep
+    st = _errors.W_EMPTY if m == 0 else _errors.W_TIES if ties else _errors.OK
+    return DaskCuts(structs=structs, ids=ids, values=values, scored=m, ties_split=ties, status=st,
+                    bins=k, method=_rfm._METHOD_NAMES[meth], rounds=rounds, bytes=nbytes,
+                    kernel=int(opts.kernel))
+
+
+def _rfm_assign_part(pdf, blobs, ids, kernel):
+    """Scores of one partition: the cut sets with every (value, id) boundary's position
+    translated to this partition (the number of its customers with id <= the boundary's,
+    minus one), then cva_rfm_assign on each column with the recency mask."""
+    import ctypes
+    import numpy as np
     import pandas as pd
-    pdf = _gather(summary, ("r", "f", "m"))
-    sc = _rfm.rfm_score(pdf["r"].to_numpy(), pdf["f"].to_numpy(), pdf["m"].to_numpy(), bins=bins,
-                        method=method, ids=list(pdf.index), **kw)
-    out = pd.DataFrame({"s_r": sc.r, "s_f": sc.f, "s_m": sc.m}, index=pdf.index)
-    return dd.from_pandas(out, npartitions=max(1, summary.npartitions), sort=True)
+    n = len(pdf)
+    out = {}
+    if n:
+        spdf, was_sorted = _sorted_part(pdf)
+        local = spdf.index.to_numpy()
+        r = np.ascontiguousarray(spdf["r"].to_numpy(dtype="f8"))
+        lib = _lib.get()
+        P = ctypes.POINTER(ctypes.c_double)
+        for q, col in enumerate(("r", "f", "m")):
+            v = r if q == 0 else np.ascontiguousarray(np.where(np.isnan(r), np.nan, spdf[col].to_numpy(dtype="f8")))
+            c = _lib.RfmCuts.from_buffer_copy(blobs[q])
+            for j, cid in enumerate(ids[q]):
+                if cid is not None:
+                    c.index[j] = int(np.searchsorted(local, cid, side="right")) - 1
+            s = np.empty(n, dtype=np.int32)
+            d = _lib.Diag()
+            st = lib.cva_rfm_assign(v.ctypes.data_as(P), 0, n, ctypes.byref(c), kernel,
+                                    s.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), ctypes.byref(d))
+            _lib.raise_for_status(st, d, "rfm_assign")
+            out["s_" + col] = s
+        res = pd.DataFrame(out, index=spdf.index)
+        return res if was_sorted else res.loc[pdf.index]
+    return pd.DataFrame({k: pd.Series([], dtype="i4") for k in ("s_r", "s_f", "s_m")}, index=pdf.index)
+
+
+def rfm_score(summary, bins=5, method="rank-first", fixed_cuts=None, closure="right", kernel="auto",
+              warn_ties=False, cuts=None):
+    """Scores ``s_r, s_f, s_m`` (int32) of a Dask DataFrame with ``r, f, m`` indexed by
+    customer id (:func:`rfm_from_summary`), exactly as :func:`cva.rfm_score` on the whole
+    frame in ascending id order (ties of the rank methods by customer id), for every
+    method and any partitioning. The cut sets come from :func:`rfm_cuts` (or ``cuts``,
+    its result) without gathering the columns; every partition is then scored with
+    ``cva_rfm_assign``. Returns a lazy Dask DataFrame with the input's partitions and
+    index. Warnings as :func:`cva.rfm_score` (``W_EMPTY``; ``W_TIES`` with
+    ``warn_ties=True``)."""
+    import pandas as pd
+    kern = _rfm._choice(kernel, _rfm._KERNEL, "kernel")
+    if cuts is None:
+        cuts = rfm_cuts(summary, bins=bins, method=method, fixed_cuts=fixed_cuts, closure=closure)
+    if cuts.status == _errors.W_EMPTY or (cuts.status > 0 and warn_ties):
+        what = "nobody to score (every recency is NaN)" if cuts.status == _errors.W_EMPTY else \
+            "tied values were split across bins"
+        warnings.warn(_errors.CvaWarning("rfm_score: %s" % what, status=cuts.status,
+                                         name=_lib.status_name(cuts.status)), stacklevel=2)
+    blobs = [bytes(c) for c in cuts.structs]
+    meta = pd.DataFrame({k: pd.Series([], dtype="i4") for k in ("s_r", "s_f", "s_m")},
+                        index=summary._meta.index)
+    return summary[["r", "f", "m"]].map_partitions(_rfm_assign_part, blobs, cuts.ids, kern, meta=meta)
 
 
 def tiers(summary, **kw):
