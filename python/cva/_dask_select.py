@@ -57,7 +57,7 @@ def partition_round(keys, reqs):
     """One round on one partition. keys: (xs, ids); reqs: list of (lo, hi, L, H, fetch)
     with L / H a key (x, id) or None. Returns a list of (lo, hi, pos, kx, kid)."""
     np = _np()
-    xs, ids = keys
+    xs, ids = keys[0], keys[1]
     out = []
     for lo, hi, L, H, fetch in reqs:
         if L is not None:

@@ -39,7 +39,8 @@ from . import _predict
 from . import _convert as cv
 from . import _dask_select
 
-__all__ = ["summarize", "fit", "predict", "rfm_from_summary", "rfm_cuts", "rfm_score", "tiers", "MODELS"]
+__all__ = ["summarize", "fit", "predict", "rfm_from_summary", "rfm_cuts", "rfm_score", "concentration",
+           "tier_labels", "tiers", "MODELS"]
 
 MODELS = {"bgnbd": _churn.BetaGeo, "mbgnbd": _churn.ModifiedBetaGeo, "pnbd": _churn.ParetoNBD,
           "nbd": _churn.NBD, "bgbb": _churn.BetaGeoBetaBinom, "gg": _churn.GammaGamma}
@@ -707,6 +708,312 @@ def rfm_score(summary, bins=5, method="rank-first", fixed_cuts=None, closure="ri
     meta = pd.DataFrame({k: pd.Series([], dtype="i4") for k in ("s_r", "s_f", "s_m")},
                         index=summary._meta.index)
     return summary[["r", "f", "m"]].map_partitions(_rfm_assign_part, blobs, cuts.ids, kern, meta=meta)
+
+
+# ---------------------------------------------------------------------------
+# concentration and tier boundaries without gathering the values
+
+def _value_store(pdf):
+    """A partition's values as keys of the descending ranking: x = -v (a zero +0),
+    ties by ascending id; (xs, ids) sorted, and whether a value is not finite."""
+    import numpy as np
+    pdf, _ = _sorted_part(pdf)
+    v = pdf.iloc[:, 0].to_numpy(dtype="f8")
+    bad = pdf.index[np.flatnonzero(~np.isfinite(v))[0]] if not np.all(np.isfinite(v)) else None
+    keys = _dask_select.sorted_keys(-v, pdf.index.to_numpy())
+    return keys + (bad,)
+
+
+def _value_totals(store, _a):
+    """n, sum, sum of positives, number and sum of negatives, number > 0 (fsum)."""
+    import numpy as np
+    v = -store[0]
+    pos, neg = v[v > 0], v[v < 0]
+    return len(v), math.fsum(v), math.fsum(pos), len(neg), math.fsum(neg), len(pos), store[2]
+
+
+def _value_sums(store, keys):
+    """Per key K (or None: nothing): (fsum of v over the keys <= K, its positive part,
+    fsum of v over the keys > K, its positive part)."""
+    import numpy as np
+    xs, ids = store[0], store[1]
+    out = []
+    for K in keys:
+        c = 0 if K is None else _dask_select.count_le(xs, ids, K[0], K[1])
+        top, bot = -xs[:c], -xs[c:]
+        out.append((math.fsum(top), math.fsum(top[top > 0]), math.fsum(bot), math.fsum(bot[bot > 0])))
+    del np
+    return out
+
+
+def _value_runs(store, bounds):
+    """The partition's values of each bucket (t_{b-1}, t_b] of x = -v as runs
+    (distinct x ascending, counts)."""
+    import numpy as np
+    xs = store[0]
+    cut = [0] + [int(np.searchsorted(xs, t, side="right")) for t in bounds] + [len(xs)]
+    out = []
+    for b in range(len(cut) - 1):
+        seg = xs[cut[b]:cut[b + 1]]
+        if len(seg) == 0:
+            out.append((np.zeros(0), np.zeros(0, dtype=np.int64)))
+            continue
+        start = np.flatnonzero(np.concatenate(([True], seg[1:] != seg[:-1])))
+        cnt = np.diff(np.concatenate((start, [len(seg)])))
+        out.append((seg[start], cnt))
+    return out
+
+
+def _bucket_gini(n, *pieces):
+    """Gini sums of one bucket: T = sum over runs of c (2 below + c - n) v, v ascending,
+    below counted inside the bucket (the client adds 2 L_b S_b), for all values and
+    for the positive ones (the positive-part Gini: a clipped run of zeros adds 0)."""
+    import numpy as np
+    xs = np.concatenate([p[0] for p in pieces]) if pieces else np.zeros(0)
+    cs = np.concatenate([p[1] for p in pieces]) if pieces else np.zeros(0, dtype=np.int64)
+    if len(xs) == 0:
+        return 0, 0.0, 0.0, 0.0, 0.0
+    o = np.argsort(-xs, kind="stable")  # ascending v
+    v, c = -xs[o] + 0.0, cs[o]
+    start = np.flatnonzero(np.concatenate(([True], v[1:] != v[:-1])))
+    cnt = np.add.reduceat(c, start).astype(np.float64)
+    val = v[start]
+    below = np.concatenate(([0.0], np.cumsum(cnt)[:-1]))
+    coef = cnt * (2.0 * below + cnt - float(n))
+    t = coef * val
+    sv = cnt * val
+    pos = val > 0
+    return int(cnt.sum()), math.fsum(t), math.fsum(sv), math.fsum(t[pos]), math.fsum(sv[pos])
+
+
+def _split_pn(p, n):
+    """cva's split of p*n into a count and a fraction (within 1e-9 of an integer: it)."""
+    t = p * float(n)
+    f = math.floor(t)
+    fr = t - f
+    if fr > 1.0 - 1e-9:
+        f, fr = f + 1.0, 0.0
+    elif fr < 1e-9:
+        fr = 0.0
+    k = n if f >= float(n) else int(f)
+    return k, (0.0 if k >= n else fr)
+
+
+def _tiers_count(share, n):
+    c = math.ceil(share * float(n) - 1e-9)
+    if not c > 0.0:
+        return 0
+    return n if c >= float(n) else int(c)
+
+
+class _ValueStores:
+    """Persisted per-partition stores of a value column (the descending ranking)."""
+
+    def __init__(self, values, what):
+        import dask
+        if hasattr(values, "to_frame"):
+            values = values.to_frame()
+        if len(values.columns) != 1:
+            raise _bad("cva.dask.%s: values must be a Dask Series (or a one-column frame)" % what)
+        self.stores = dask.persist(*[dask.delayed(_value_store)(p) for p in values.to_delayed()])
+        self.run = _compute(self.stores)
+        tot = self.run(_value_totals, [None] * len(self.stores))
+        bad = [t[6] for t in tot if t[6] is not None]
+        if bad:
+            raise _rfm._nonfinite(what, None, "value is NaN or infinite (customer %r)" % min(bad))
+        self.n = sum(t[0] for t in tot)
+        self.total = math.fsum(t[1] for t in tot)
+        self.pos_total = math.fsum(t[2] for t in tot)
+        self.n_neg = sum(t[3] for t in tot)
+        self.neg_total = math.fsum(t[4] for t in tot)
+        self.n_pos = sum(t[5] for t in tot)
+        self.rounds, self.bytes = 1, 56 * len(tot)
+
+    def keys(self, ranks):
+        """Keys at descending ranks (1-based); rank 0 -> None."""
+        want = sorted(set(r for r in ranks if r > 0))
+        if not want:
+            return [None] * len(ranks)
+        got, nr, nb = _dask_select.select(self.stores, want, self.run)
+        self.rounds += nr
+        self.bytes += nb
+        at = dict(zip(want, got))
+        return [at[r] if r > 0 else None for r in ranks]
+
+    def sums(self, keys):
+        res = self.run(_value_sums, [list(keys)] * len(self.stores))
+        self.rounds += 1
+        self.bytes += 32 * len(keys) * len(self.stores)
+        return [tuple(math.fsum(r[i][q] for r in res) for q in range(4)) for i in range(len(keys))]
+
+
+def concentration(values, points=None, shares=None):
+    """Gini (and its positive-part variant), top-p shares, the whale-curve figures and,
+    with ``points``, the Lorenz curve of a Dask Series of values indexed by customer id,
+    as :func:`cva.gini`, :func:`cva.top_share`, :func:`cva.whale_curve` and
+    :func:`cva.lorenz` give them on the whole column (within 1e-12 relative: the same
+    sums in another order), without gathering the values: the order statistics at the
+    wanted ranks come from the exact search (docs/scale-out.md), every partition then
+    sums its values above and below them; the Gini's rank-weighted sum comes from value
+    buckets whose runs (distinct value, count) meet on one worker each, never on the
+    client. ``shares``: the top-p fractions (default ``cva.TOP_SHARE_POINTS``).
+
+    Returns a dict: ``n``, ``total``, ``gini``, ``gini_positive_part``, ``top_share``
+    ({p: share}), ``whale`` (``peak_index``, ``peak_profit``, ``peak_height``,
+    ``unprofitable_share``, ``profit_destroyed``), ``lorenz`` (``(p, L)`` lists, with
+    ``points``), ``negative`` (some value < 0: the single-process calls' W_NEGATIVE),
+    ``rounds`` and ``bytes`` (round trips and bytes received by the client)."""
+    import dask
+    vs = _ValueStores(values, "concentration")
+    n = vs.n
+    shares = list(_tiers.TOP_SHARE_POINTS if shares is None else shares)
+    nan = math.nan
+    res = {"n": n, "total": vs.total if n else nan, "negative": vs.n_neg > 0}
+    if n == 0:
+        res.update(gini=nan, gini_positive_part=nan, top_share={p: nan for p in shares},
+                   whale={"peak_index": 0, "peak_profit": nan, "peak_height": nan, "unprofitable_share": nan,
+                          "profit_destroyed": nan}, rounds=vs.rounds, bytes=vs.bytes)
+        if points is not None:
+            res["lorenz"] = ([j / (points - 1) for j in range(points)], [nan] * points)
+        return res
+    # top shares: the top k (descending) plus frac times the (k+1)-th value
+    splits = [_split_pn(p, n) for p in shares]
+    lor = []
+    if points is not None:
+        if points < 2:
+            raise _bad("cva.dask.concentration: points must be at least 2")
+        m1 = points - 1
+        for j in range(points):
+            num = j * n
+            lor.append((num // m1, num % m1))  # ascending position idx, fraction numerator
+    ranks = []
+    for k, fr in splits:
+        ranks += [k, k + 1 if fr > 0 else 0]
+    for idx, fr in lor:  # the idx smallest = below descending rank n - idx; x_(idx+1) asc = desc n - idx
+        ranks += [n - idx, n - idx if (fr and idx < n) else 0]
+    keys = vs.keys(ranks)
+    sums = vs.sums(keys)
+    res["top_share"] = {}
+    for i, p in enumerate(shares):
+        k, fr = splits[i]
+        val = sums[2 * i][0]
+        if fr > 0:
+            val += fr * keys[2 * i + 1][0] * -1.0
+        res["top_share"][p] = nan if vs.total == 0 else val / vs.total
+    if points is not None:
+        L = []
+        base = 2 * len(shares)
+        for j, (idx, fr) in enumerate(lor):
+            val = sums[base + 2 * j][2]  # the values below descending rank n - idx: the idx smallest
+            if fr and idx < n:
+                val += (float(fr) / float(points - 1)) * -keys[base + 2 * j + 1][0]
+            L.append(nan if vs.total == 0 else 1.0 if j == points - 1 else val / vs.total)
+        res["lorenz"] = ([j / (points - 1) for j in range(points)], L)
+    # whale curve: the running sum of the descending ranking peaks after the positive
+    # values (the first maximum; the largest value when none is positive)
+    peak = max(vs.n_pos, 1)
+    best = vs.pos_total if vs.n_pos else -vs.keys([1])[0][0]
+    tot = vs.total
+    res["whale"] = {"peak_index": peak, "peak_profit": best, "peak_height": best / tot if tot > 0 else nan,
+                    "unprofitable_share": vs.n_neg / n,
+                    "profit_destroyed": (-vs.neg_total / tot + 0.0) if tot > 0 else nan}
+    # Gini: buckets of x = -v at about equal counts, their runs on one worker each
+    B = max(1, min(64, len(vs.stores)))
+    bkeys = vs.keys([(n * b) // B for b in range(1, B)])
+    bounds = sorted(set(k[0] for k in bkeys if k is not None))
+    pieces = [dask.delayed(_value_runs, nout=len(bounds) + 1)(s, bounds) for s in vs.stores]
+    parts = [dask.delayed(_bucket_gini)(n, *[pc[b] for pc in pieces]) for b in range(len(bounds) + 1)]
+    buckets = dask.compute(*parts)
+    vs.rounds += 1
+    vs.bytes += 40 * len(buckets)
+    # buckets run over x ascending = v descending: L_b (values below bucket b) is the
+    # count of the buckets after it
+    T, S, Tp, Sp = [], [], [], []
+    after = 0
+    for nb, t, sv, tp, sp in reversed(buckets):
+        T += [t, 2.0 * after * sv]
+        S.append(sv)
+        Tp += [tp, 2.0 * after * sp]
+        Sp.append(sp)
+        after += nb
+    s_all, s_pos = math.fsum(S), math.fsum(Sp)
+    res["gini"] = nan if s_all == 0 else math.fsum(T) / (float(n) * s_all)
+    res["gini_positive_part"] = nan if s_pos == 0 else math.fsum(Tp) / (float(n) * s_pos)
+    res["rounds"], res["bytes"] = vs.rounds, vs.bytes
+    return res
+
+
+def _labels_part(pdf, bounds, value_kind, bz_threshold):
+    """Class, grade and pyramid codes of one partition from the global bounds
+    (value t, id j): a customer is above a bound when v > t or (v == t and id <= j)."""
+    import numpy as np
+    import pandas as pd
+    v = pdf.iloc[:, 0].to_numpy(dtype="f8")
+    ids = pdf.index.to_numpy()
+
+    def above(b):
+        if b is None:
+            return np.zeros(len(v), dtype=bool)
+        t, j = b
+        return (v > t) | ((v == t) & (ids <= j))
+    bz = value_kind != "revenue"
+    lead = value_kind != "revenue"
+    a = [above(b) for b in bounds]
+    pos = v > 0.0
+    cls = _tiers.TIER_OTHER - 2 * a[0].astype(np.int32) - 3 * (bz & (v < bz_threshold)).astype(np.int32)
+    grade = _tiers.TIER_SMALL - a[1].astype(np.int32) - a[2].astype(np.int32)
+    pyr = (_tiers.TIER_IRON - (pos & a[3]).astype(np.int32) - (pos & a[4]).astype(np.int32)
+           + (lead & (v < 0.0)).astype(np.int32))
+    return pd.DataFrame({"class": cls.astype(np.int32), "grade": grade.astype(np.int32),
+                         "pyramid": pyr.astype(np.int32)}, index=pdf.index)
+
+
+def tier_labels(values, value_kind="profit", mvc_share=0.2, bz_threshold=0.0, grade_shares=(0.2, 0.3, 0.5),
+                pyramid_shares=(0.2, 0.3)):
+    """Value classes (without a potential source: MVC, BZ, OTHER), grades and pyramid
+    tiers of a Dask Series of values indexed by customer id, exactly as
+    :func:`cva.value_classes`, :func:`cva.grade` and :func:`cva.pyramid` on the whole
+    column (ties at a boundary to the lower customer id), without gathering the values:
+    the five boundaries (value, customer id at a descending rank) come from the exact
+    search, every partition labels its customers. Returns ``(labels, info)``: a lazy
+    Dask DataFrame with int32 columns ``class``, ``grade``, ``pyramid`` and a dict
+    ``bounds`` ({name: (value, id) or None}), ``ties`` ({name: a tie at the boundary
+    separates two labels: the single-process W_TIES}), ``rounds``, ``bytes``."""
+    import pandas as pd
+    kind = value_kind.lower() if isinstance(value_kind, str) else value_kind
+    _tiers._choice(kind, _tiers._VALUE_KINDS, "value_kind")
+    o = _tiers._opts(kind, mvc_share=mvc_share, bz_threshold=bz_threshold, grade_shares=grade_shares,
+                     pyramid_shares=pyramid_shares)
+    _tiers.grade([1.0], grade_shares)  # the shares checked as the library checks them
+    _tiers.pyramid([1.0], kind, pyramid_shares)
+    vs = _ValueStores(values, "tier_labels")
+    n = vs.n
+    bz = kind != "revenue"
+    thr = float(o.bz_threshold)
+    if bz and thr > 0.0:  # eligible for MVC: v >= threshold
+        run = vs.run
+        el = run(lambda s, t: int((-s[0] >= t).sum()), [thr] * len(vs.stores))
+        n_elig = sum(el)
+        vs.rounds += 1
+    else:
+        n_elig = vs.n_pos
+    gs, ps = list(o.grade_shares), list(o.pyramid_shares)
+    b = [min(_tiers_count(float(o.mvc_share), n), n_elig), _tiers_count(gs[0], n),
+         _tiers_count(gs[0] + gs[1], n), _tiers_count(ps[0], n), _tiers_count(ps[0] + ps[1], n)]
+    keys = vs.keys(b)
+    nxt = vs.keys([r + 1 if 0 < r < n else 0 for r in b])  # the tie test: the next value
+    bounds = [None if k is None else (-k[0] + 0.0, k[1]) for k in keys]
+    tie = [k is not None and x is not None and x[0] == k[0] for k, x in zip(keys, nxt)]
+    names = ("mvc", "key", "ordinary", "platinum", "gold")
+    ties = {"class": bool(b[0] > 0 and b[0] == _tiers_count(float(o.mvc_share), n) and tie[0] and bounds[0][0] > 0),
+            "grade": bool(tie[1] or tie[2]),
+            "pyramid": bool((tie[3] and bounds[3][0] > 0) or (tie[4] and bounds[4][0] > 0))}
+    vals = values.to_frame() if hasattr(values, "to_frame") else values
+    meta = pd.DataFrame({c: pd.Series([], dtype="i4") for c in ("class", "grade", "pyramid")},
+                        index=vals._meta.index)
+    labels = vals.map_partitions(_labels_part, bounds, kind, thr, meta=meta)
+    return labels, {"bounds": dict(zip(names, bounds)), "ties": ties, "rounds": vs.rounds, "bytes": vs.bytes,
+                    "n": n}
 
 
 def tiers(summary, **kw):
