@@ -6,8 +6,9 @@ keeps its kept keys sorted in that order (a persisted "store" on its worker); a
 search for the element of global rank r narrows, per partition, an index range
 [lo_p, hi_p) that holds it:
 
-- each round, every partition sends ``SAMPLES`` evenly spaced keys of its range with
-  their positions (or the whole range when it is smaller);
+- each round, every partition sends ``SAMPLES`` evenly spaced keys of its range (the
+  first and the last among them) with their positions, or the whole range when it is
+  smaller;
 - the client merges the samples and bounds, for any sample key K, the global count of
   keys <= K from below and above (a partition's count lies between the positions of its
   samples around K); the largest sample L whose upper bound is < r and the smallest H
@@ -22,8 +23,6 @@ order statistic whatever the data; only the number of rounds depends on them (ab
 log(N) / log(SAMPLES / 2) + 1: 3 round trips for 1e7 keys). A round moves
 ``SAMPLES`` keys per partition and wanted rank (16 bytes each with integer ids).
 """
-
-import math
 
 SAMPLES = 512
 FETCH = 1 << 15
@@ -53,11 +52,13 @@ def count_le(xs, ids, kx, kid):
     return a + int(np.searchsorted(ids[a:b], kid, side="right"))
 
 
-def partition_round(keys, reqs):
-    """One round on one partition. keys: (xs, ids); reqs: list of (lo, hi, L, H, fetch)
-    with L / H a key (x, id) or None. Returns a list of (lo, hi, pos, kx, kid)."""
+def partition_round(keys, arg):
+    """One round on one partition. keys: (xs, ids, ...); arg: (samples, reqs), reqs a
+    list of (lo, hi, L, H, fetch) with L / H a key (x, id) or None. Returns a list of
+    (lo, hi, pos, kx, kid): the new range and its sampled (or all) keys."""
     np = _np()
     xs, ids = keys[0], keys[1]
+    samples, reqs = arg
     out = []
     for lo, hi, L, H, fetch in reqs:
         if L is not None:
@@ -66,10 +67,10 @@ def partition_round(keys, reqs):
             hi = min(hi, count_le(xs, ids, H[0], H[1]))
         hi = max(hi, lo)
         w = hi - lo
-        if fetch or w <= SAMPLES:
+        if fetch or w <= samples:
             pos = np.arange(lo, hi, dtype=np.int64)
         else:
-            pos = lo + (np.arange(SAMPLES, dtype=np.int64) * w) // SAMPLES
+            pos = lo + (np.arange(samples, dtype=np.int64) * (w - 1)) // (samples - 1)  # lo .. hi-1
         out.append((lo, hi, pos, xs[pos], ids[pos]))
     return out
 
@@ -91,13 +92,14 @@ def _order(xs, ids):
 
 
 class _Target:
-    def __init__(self, rank, sizes):
+    def __init__(self, rank, sizes, fetch_max):
         np = _np()
         self.rank = rank
         self.lo = np.zeros(len(sizes), dtype=np.int64)
         self.hi = np.asarray(sizes, dtype=np.int64).copy()
         self.L = self.H = None
         self.fetch = False
+        self.fetch_max = fetch_max
         self.result = None
 
     def req(self):
@@ -138,7 +140,10 @@ class _Target:
                 gp, pp = per[p]
                 a = int(np.searchsorted(gp, g, side="right"))
                 lb += int(pp[a - 1]) + 1 if a > 0 else int(self.lo[p])
-                ub += int(pp[a]) if a < len(gp) else int(self.hi[p])
+                if a > 0 and gp[a - 1] == g:  # K is this partition's sample: its count is exact
+                    ub += int(pp[a - 1]) + 1
+                else:
+                    ub += int(pp[a]) if a < len(gp) else int(self.hi[p])
             return lb, ub
 
         # L: the largest g with ub(g) < rank; H: the smallest g with lb(g) >= rank
@@ -163,16 +168,27 @@ class _Target:
         self.L = (float(xs[o[gL]]), ids[o[gL]]) if gL >= 0 else None
         self.H = (float(xs[o[gH]]), ids[o[gH]]) if gH < G else None
         width = (bounds(gH)[1] if gH < G else top) - (bounds(gL)[0] if gL >= 0 else base)
-        self.fetch = width <= FETCH
+        self.fetch = width <= self.fetch_max
 
 
-def select(stores, ranks, compute):
-    """Keys (x, id) at the 1-based global ranks ``ranks`` of the kept keys held by
-    ``stores`` (one per partition; each a (xs, ids) pair behind a delayed/future).
-    ``compute(fn, args_per_partition)`` runs ``fn(store_p, args_p)`` on every partition
-    and returns the list of results. Returns (keys, rounds, bytes_received)."""
-    sizes = compute(lambda k, _a: len(k[0]), [None] * len(stores))
-    targets = [_Target(r, sizes) for r in ranks]
+def _size(keys, _arg):
+    return len(keys[0])
+
+
+def select(stores, ranks, compute, samples=SAMPLES, fetch=FETCH):
+    """Keys (x, id) at the 1-based global ranks ``ranks`` (each 1..N) of the keys held by
+    ``stores`` (one per partition: (xs, ids, ...) sorted by sorted_keys, behind a
+    delayed / future). ``compute(fn, args_per_partition)`` runs ``fn(store_p, args_p)``
+    on every partition and returns the list of results. ``samples`` (>= 3) keys per
+    partition and rank each round; ranges of at most ``fetch`` keys are fetched whole.
+    Returns (keys, rounds, bytes_received)."""
+    sizes = compute(_size, [None] * len(stores))
+    total = sum(sizes)
+    for r in ranks:
+        if not 1 <= r <= total:
+            raise ValueError("rank %r outside 1..%d" % (r, total))
+    samples = max(3, int(samples))
+    targets = [_Target(r, sizes, max(0, int(fetch))) for r in ranks]
     rounds = nbytes = 0
     while any(t.result is None for t in targets):
         rounds += 1
@@ -181,7 +197,7 @@ def select(stores, ranks, compute):
         live = [t for t in targets if t.result is None]
         per_t = [t.req() for t in live]
         reqs = [[rt[p] for rt in per_t] for p in range(len(stores))]
-        ans = compute(partition_round, reqs)
+        ans = compute(partition_round, [(samples, q) for q in reqs])
         for p in range(len(stores)):
             for a in ans[p]:
                 nbytes += 16 * len(a[2]) + 16
@@ -195,5 +211,3 @@ def count_value_le(stores, values, compute):
     res = compute(partition_count_value_le, [list(values)] * len(stores))
     return [sum(r[i] for r in res) for i in range(len(values))]
 
-
-del math

@@ -46,6 +46,12 @@ MODELS = {"bgnbd": _churn.BetaGeo, "mbgnbd": _churn.ModifiedBetaGeo, "pnbd": _ch
           "nbd": _churn.NBD, "bgbb": _churn.BetaGeoBetaBinom, "gg": _churn.GammaGamma}
 
 
+#: The order-statistic search (docs/scale-out.md): keys sampled per partition and wanted
+#: rank each round, and the width of a range fetched whole. Any values give the same
+#: answers; they trade round trips against bytes per round.
+SEARCH = {"samples": _dask_select.SAMPLES, "fetch": _dask_select.FETCH}
+
+
 def _dd():
     try:
         import dask.dataframe as dd
@@ -578,7 +584,14 @@ def rfm_cuts(summary, bins=5, method="rank-first", fixed_cuts=None, closure="rig
     parts = summary[["r", "f", "m"]].to_delayed()
     checks = dask.compute(*[dask.delayed(_rfm_check)(p) for p in parts])
     m = sum(c[0] for c in checks)
-    for q in range(3):  # the single-process call reports R first, then F, then M
+    lib = _lib.get()
+    structs, ids, values = [], [], []
+    ties = False
+    rounds = nbytes = 0
+    for q in range(3):
+        # the checks in the library's order: per column (R, F, M) its values, then the
+        # cut-set template of the method (bins, closure, flags, fixed thresholds, checked
+        # by the library on no value)
         bad = [c[1][q] for c in checks if c[1][q] is not None]
         if bad:
             e = _rfm._nonfinite("rfm_score", None, "%s: value is NaN or infinite for a scored customer "
@@ -586,16 +599,9 @@ def rfm_cuts(summary, bins=5, method="rank-first", fixed_cuts=None, closure="rig
             e.column = _rfm._COLUMNS[q]
             e.customer_id = min(bad)
             raise e
-    lib = _lib.get()
-    structs, ids, values = [], [], []
-    ties = False
-    rounds = nbytes = 0
-    for q in range(3):
         direction = _lib.RFM_RECENCY if q == 0 else _lib.RFM_ASCENDING
         c = _lib.RfmCuts()
         d = _lib.Diag()
-        # the cut-set template of this method (bins, closure, flags, fixed thresholds,
-        # checked as the library checks them) from the call on no value
         st = lib.cva_rfm_cuts_compute(None, 0, direction, ctypes.byref(opts), q, ctypes.byref(c), None, 0,
                                       ctypes.byref(d))
         _rfm._raise(st, d, "rfm_score")
@@ -617,7 +623,7 @@ def rfm_cuts(summary, bins=5, method="rank-first", fixed_cuts=None, closure="rig
                     lo = ((m - 1) * j) // k
                     ranks += [lo + 1, min(lo + 2, m)]
             uniq = sorted(set(ranks))
-            keys, nr, nb = _dask_select.select(stores, uniq, run)
+            keys, nr, nb = _dask_select.select(stores, uniq, run, **SEARCH)
             rounds, nbytes = rounds + nr, nbytes + nb
             at = dict(zip(uniq, keys))
             if meth in (_lib.RFM_RANK_FIRST, _lib.RFM_NTILE):
@@ -834,7 +840,7 @@ class _ValueStores:
         want = sorted(set(r for r in ranks if r > 0))
         if not want:
             return [None] * len(ranks)
-        got, nr, nb = _dask_select.select(self.stores, want, self.run)
+        got, nr, nb = _dask_select.select(self.stores, want, self.run, **SEARCH)
         self.rounds += nr
         self.bytes += nb
         at = dict(zip(want, got))
