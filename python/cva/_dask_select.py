@@ -21,7 +21,10 @@ search for the element of global rank r narrows, per partition, an index range
 Nothing is estimated: the bounds are exact inequalities, so the answer is the exact
 order statistic whatever the data; only the number of rounds depends on them (about
 log(N) / log(SAMPLES / 2) + 1: 3 round trips for 1e7 keys). A round moves
-``SAMPLES`` keys per partition and wanted rank (16 bytes each with integer ids).
+``SAMPLES`` keys per partition and wanted rank (16 bytes each with integer ids); with
+more than 16 ranks they share 16 * ``SAMPLES`` keys per partition (at least 8 each),
+and ranges of at most ``FETCH`` / ranks keys (at least 64) are fetched; the first
+round, the same for every rank, is made once.
 """
 
 SAMPLES = 512
@@ -188,21 +191,33 @@ def select(stores, ranks, compute, samples=SAMPLES, fetch=FETCH):
         if not 1 <= r <= total:
             raise ValueError("rank %r outside 1..%d" % (r, total))
     samples = max(3, int(samples))
-    targets = [_Target(r, sizes, max(0, int(fetch))) for r in ranks]
+    fetch = max(0, int(fetch))
+    targets = [_Target(r, sizes, fetch) for r in ranks]
     rounds = nbytes = 0
     while any(t.result is None for t in targets):
         rounds += 1
         if rounds > MAX_ROUNDS:  # pragma: no cover - the bounds shrink every round
             raise RuntimeError("cva.dask: the order-statistic search did not converge")
         live = [t for t in targets if t.result is None]
+        # many ranks share the round's budget of samples (at least 8 each); identical
+        # requests (every rank's first round) are made and sent once
+        per = max(8, min(samples, (16 * samples) // len(live)))
+        for t in live:  # and the fetch budget (at least 64 keys each)
+            t.fetch_max = max(min(fetch, 64), fetch // len(live))
         per_t = [t.req() for t in live]
-        reqs = [[rt[p] for rt in per_t] for p in range(len(stores))]
-        ans = compute(partition_round, [(samples, q) for q in reqs])
+        reqs, slot = [], []
+        for p in range(len(stores)):
+            uniq = {}
+            for rt in per_t:
+                uniq.setdefault(rt[p], len(uniq))
+            reqs.append(list(uniq))
+            slot.append([uniq[rt[p]] for rt in per_t])
+        ans = compute(partition_round, [(per, q) for q in reqs])
         for p in range(len(stores)):
             for a in ans[p]:
                 nbytes += 16 * len(a[2]) + 16
         for i, t in enumerate(live):
-            t.update([ans[p][i] for p in range(len(stores))])
+            t.update([ans[p][slot[p][i]] for p in range(len(stores))])
     return [t.result for t in targets], rounds, nbytes
 
 

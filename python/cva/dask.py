@@ -741,14 +741,21 @@ def _value_totals(store, _a):
 def _value_sums(store, keys):
     """Per key K (or None: nothing): (fsum of v over the keys <= K, its positive part,
     fsum of v over the keys > K, its positive part)."""
-    import numpy as np
     xs, ids = store[0], store[1]
+    cnt = [0 if K is None else _dask_select.count_le(xs, ids, K[0], K[1]) for K in keys]
+    edges = sorted(set(cnt) | {0, len(xs)})
+    seg, segp = {}, {}  # fsum of -xs[e_i:e_{i+1}] (and of its positive part), one pass
+    for a, b in zip(edges[:-1], edges[1:]):
+        v = -xs[a:b]
+        seg[a], segp[a] = math.fsum(v), math.fsum(v[v > 0])
+    starts = edges[:-1]
     out = []
-    for K in keys:
-        c = 0 if K is None else _dask_select.count_le(xs, ids, K[0], K[1])
-        top, bot = -xs[:c], -xs[c:]
-        out.append((math.fsum(top), math.fsum(top[top > 0]), math.fsum(bot), math.fsum(bot[bot > 0])))
-    del np
+    for c in cnt:
+        top = [seg[a] for a in starts if a < c]
+        bot = [seg[a] for a in starts if a >= c]
+        topp = [segp[a] for a in starts if a < c]
+        botp = [segp[a] for a in starts if a >= c]
+        out.append((math.fsum(top), math.fsum(topp), math.fsum(bot), math.fsum(botp)))
     return out
 
 
