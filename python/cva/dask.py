@@ -21,10 +21,16 @@ gives what the single-process call gives on the whole data (docs/scale-out.md):
   the optimiser's tolerance (1e-13 relative typically, 1e-7 when the fit stops on its
   f_tol rule).
 - :func:`predict`: per-partition :func:`cva.predict` (exact: per-customer).
-- :func:`rfm_from_summary`, :func:`rfm_score`, :func:`tiers`: exact; the scores and
-  tier figures need global order statistics, which these calls take from the
-  columns gathered to the client (8 bytes per customer and column; see
-  docs/scale-out.md for the limits).
+- :func:`rfm_from_summary` (per partition), :func:`rfm_cuts` and :func:`rfm_score`:
+  exact for every method, without gathering the columns: the order statistics the
+  cut sets need come from an exact search over the partitions' sorted keys
+  (``_dask_select``: a few round trips of sampled keys and exact counts), then every
+  partition is scored with ``cva_rfm_assign``.
+- :func:`concentration` (Gini, top shares, Lorenz, whale figures) and
+  :func:`tier_labels` (classes without potential, grades, pyramid): exact (figures
+  within 1e-12 relative, labels equal) without gathering the values.
+- :func:`tiers`: the whole :class:`cva.Tiers`, from the money columns gathered to the
+  client (8 bytes per customer and column; see docs/scale-out.md for the limits).
 """
 
 import math
