@@ -39,7 +39,6 @@ def main():
     import dask
     import dask.dataframe as dd
     import numpy as np
-    import pandas as pd
     from distributed import Client, LocalCluster
     import cva
     import cva.dask as cd

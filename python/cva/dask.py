@@ -577,7 +577,6 @@ def rfm_cuts(summary, bins=5, method="rank-first", fixed_cuts=None, closure="rig
     quantile) come from the exact search of docs/scale-out.md. Returns a
     :class:`DaskCuts`; :func:`rfm_score` applies it partition by partition."""
     import ctypes
-    import numpy as np
     import dask
     for c in ("r", "f", "m"):
         if c not in summary.columns:
@@ -587,7 +586,8 @@ def rfm_cuts(summary, bins=5, method="rank-first", fixed_cuts=None, closure="rig
         fixed = fixed_cuts
     opts, keep = _rfm._make_opts(bins, method, fixed, closure)
     k, meth = int(opts.bins), int(opts.method)
-    parts = summary[["r", "f", "m"]].to_delayed()
+    sub = summary[["r", "f", "m"]].persist()  # read four times below: computed once
+    parts = sub.to_delayed()
     checks = dask.compute(*[dask.delayed(_rfm_check)(p) for p in parts])
     m = sum(c[0] for c in checks)
     lib = _lib.get()
@@ -658,7 +658,7 @@ def rfm_cuts(summary, bins=5, method="rank-first", fixed_cuts=None, closure="rig
         structs.append(c)
         ids.append(cid)
         values.append([float(c.value[j]) for j in range(max(k - 1, 0))])
-    del keep
+    del keep, sub, parts
     st = _errors.W_EMPTY if m == 0 else _errors.W_TIES if ties else _errors.OK
     return DaskCuts(structs=structs, ids=ids, values=values, scored=m, ties_split=ties, status=st,
                     bins=k, method=_rfm._METHOD_NAMES[meth], rounds=rounds, bytes=nbytes,
@@ -738,7 +738,6 @@ def _value_store(pdf):
 
 def _value_totals(store, _a):
     """n, sum, sum of positives, number and sum of negatives, number > 0 (fsum)."""
-    import numpy as np
     v = -store[0]
     pos, neg = v[v > 0], v[v < 0]
     return len(v), math.fsum(v), math.fsum(pos), len(neg), math.fsum(neg), len(pos), store[2]
