@@ -30,7 +30,8 @@ gives what the single-process call gives on the whole data (docs/scale-out.md):
   :func:`tier_labels` (classes without potential, grades, pyramid): exact (figures
   within 1e-12 relative, labels equal) without gathering the values.
 - :func:`tiers`: the whole :class:`cva.Tiers`, from the money columns gathered to the
-  client (8 bytes per customer and column; see docs/scale-out.md for the limits).
+  client (8 bytes per customer and column; see docs/scale-out.md for the limits); with
+  ``gather=False`` its ``stats`` and lazy per-customer labels without gathering.
 """
 
 import math
@@ -46,7 +47,7 @@ from . import _convert as cv
 from . import _dask_select
 
 __all__ = ["summarize", "fit", "predict", "rfm_from_summary", "rfm_cuts", "rfm_score", "concentration",
-           "tier_labels", "tiers", "MODELS"]
+           "tier_labels", "tiers", "DaskCuts", "DaskTiers", "SEARCH", "MODELS"]
 
 MODELS = {"bgnbd": _churn.BetaGeo, "mbgnbd": _churn.ModifiedBetaGeo, "pnbd": _churn.ParetoNBD,
           "nbd": _churn.NBD, "bgbb": _churn.BetaGeoBetaBinom, "gg": _churn.GammaGamma}
@@ -732,8 +733,22 @@ def _value_store(pdf):
     pdf, _ = _sorted_part(pdf)
     v = pdf.iloc[:, 0].to_numpy(dtype="f8")
     bad = pdf.index[np.flatnonzero(~np.isfinite(v))[0]] if not np.all(np.isfinite(v)) else None
-    keys = _dask_select.sorted_keys(-v, pdf.index.to_numpy())
-    return keys + (bad,)
+    x = -v + 0.0
+    o = np.argsort(x, kind="stable")  # ids ascending already: the (x, id) order
+    pay = tuple(np.ascontiguousarray(pdf.iloc[:, j].to_numpy(dtype="f8")[o]) for j in range(1, pdf.shape[1]))
+    return (np.ascontiguousarray(x[o]), pdf.index.to_numpy()[o], bad) + pay
+
+
+def _payload_sums(store, keys):
+    """Per key K: for the value and every payload column, (fsum over the keys <= K,
+    fsum over the keys > K)."""
+    xs, ids = store[0], store[1]
+    cols = [-xs] + list(store[3:])
+    out = []
+    for K in keys:
+        c = 0 if K is None else _dask_select.count_le(xs, ids, K[0], K[1])
+        out.append([(math.fsum(a[:c]), math.fsum(a[c:])) for a in cols])
+    return out
 
 
 def _value_totals(store, _a):
@@ -827,11 +842,11 @@ def _tiers_count(share, n):
 class _ValueStores:
     """Persisted per-partition stores of a value column (the descending ranking)."""
 
-    def __init__(self, values, what):
+    def __init__(self, values, what, payload=False):
         import dask
         if hasattr(values, "to_frame"):
             values = values.to_frame()
-        if len(values.columns) != 1:
+        if len(values.columns) != 1 and not payload:
             raise _bad("cva.dask.%s: values must be a Dask Series (or a one-column frame)" % what)
         self.stores = dask.persist(*[dask.delayed(_value_store)(p) for p in values.to_delayed()])
         self.run = _compute(self.stores)
@@ -858,6 +873,13 @@ class _ValueStores:
         at = dict(zip(want, got))
         return [at[r] if r > 0 else None for r in ranks]
 
+    def payload_sums(self, keys):
+        res = self.run(_payload_sums, [list(keys)] * len(self.stores))
+        self.rounds += 1
+        self.bytes += 16 * len(keys) * len(res[0][0]) * len(self.stores) if res and res[0] else 0
+        return [[tuple(math.fsum(r[i][j][q] for r in res) for q in range(2)) for j in range(len(res[0][i]))]
+                for i in range(len(keys))]
+
     def sums(self, keys):
         res = self.run(_value_sums, [list(keys)] * len(self.stores))
         self.rounds += 1
@@ -881,8 +903,11 @@ def concentration(values, points=None, shares=None):
     ``unprofitable_share``, ``profit_destroyed``), ``lorenz`` (``(p, L)`` lists, with
     ``points``), ``negative`` (some value < 0: the single-process calls' W_NEGATIVE),
     ``rounds`` and ``bytes`` (round trips and bytes received by the client)."""
+    return _concentration(_ValueStores(values, "concentration"), points, shares, True)
+
+
+def _concentration(vs, points, shares, want_gini):
     import dask
-    vs = _ValueStores(values, "concentration")
     n = vs.n
     shares = list(_tiers.TOP_SHARE_POINTS if shares is None else shares)
     nan = math.nan
@@ -935,6 +960,9 @@ def concentration(values, points=None, shares=None):
     res["whale"] = {"peak_index": peak, "peak_profit": best, "peak_height": best / tot if tot > 0 else nan,
                     "unprofitable_share": vs.n_neg / n,
                     "profit_destroyed": (-vs.neg_total / tot + 0.0) if tot > 0 else nan}
+    if not want_gini:
+        res["rounds"], res["bytes"] = vs.rounds, vs.bytes
+        return res
     # Gini: buckets of x = -v at about equal counts, their runs on one worker each
     B = max(1, min(64, len(vs.stores)))
     bkeys = vs.keys([(n * b) // B for b in range(1, B)])
@@ -1005,6 +1033,16 @@ def tier_labels(values, value_kind="profit", mvc_share=0.2, bz_threshold=0.0, gr
     _tiers.grade([1.0], grade_shares)  # the shares checked as the library checks them
     _tiers.pyramid([1.0], kind, pyramid_shares)
     vs = _ValueStores(values, "tier_labels")
+    bounds, info = _tier_bounds(vs, kind, o)
+    vals = values.to_frame() if hasattr(values, "to_frame") else values
+    meta = pd.DataFrame({c: pd.Series([], dtype="i4") for c in ("class", "grade", "pyramid")},
+                        index=vals._meta.index)
+    labels = vals.map_partitions(_labels_part, bounds, kind, float(o.bz_threshold), meta=meta)
+    return labels, info
+
+
+def _tier_bounds(vs, kind, o):
+    """The five label boundaries (value, id) of a value store, and the info dict."""
     n = vs.n
     bz = kind != "revenue"
     thr = float(o.bz_threshold)
@@ -1026,19 +1064,176 @@ def tier_labels(values, value_kind="profit", mvc_share=0.2, bz_threshold=0.0, gr
     ties = {"class": bool(b[0] > 0 and b[0] == _tiers_count(float(o.mvc_share), n) and tie[0] and bounds[0][0] > 0),
             "grade": bool(tie[1] or tie[2]),
             "pyramid": bool((tie[3] and bounds[3][0] > 0) or (tie[4] and bounds[4][0] > 0))}
-    vals = values.to_frame() if hasattr(values, "to_frame") else values
-    meta = pd.DataFrame({c: pd.Series([], dtype="i4") for c in ("class", "grade", "pyramid")},
-                        index=vals._meta.index)
-    labels = vals.map_partitions(_labels_part, bounds, kind, thr, meta=meta)
-    return labels, {"bounds": dict(zip(names, bounds)), "ties": ties, "rounds": vs.rounds, "bytes": vs.bytes,
+    return bounds, {"bounds": dict(zip(names, bounds)), "ties": ties, "rounds": vs.rounds, "bytes": vs.bytes,
                     "n": n}
 
 
-def tiers(summary, **kw):
+def _money_part(pdf, kind, margin, cost_per_order, cost_per_customer, has_cost):
+    """revenue, cost, profit, value and revenue - cost of one partition (cva.customer_profit)."""
+    import numpy as np
+    import pandas as pd
+    pdf, _ = _sorted_part(pdf)
+    rev = pdf["total_amount"].to_numpy(dtype="f8")
+    cst = pdf["total_cost"].to_numpy(dtype="f8") if has_cost else None
+    nord = pdf["n_txn"].to_numpy() if "n_txn" in pdf.columns else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", _errors.CvaWarning)
+        cost, profit = _tiers.customer_profit(rev, cst, nord, margin, cost_per_order, cost_per_customer) \
+            if len(rev) else (np.zeros(0), np.zeros(0))
+    cost, profit = np.asarray(cost, dtype="f8"), np.asarray(profit, dtype="f8")
+    val = rev if kind == "revenue" else profit
+    return pd.DataFrame({"value": val, "revenue": rev, "cost": cost, "profit": profit, "pi": rev - cost},
+                        index=pdf.index)
+
+
+def _tiers_part(pdf, bounds, kind, bz_threshold):
+    return pdf.join(_labels_part(pdf[["value"]], bounds, kind, bz_threshold))
+
+
+def _label_sums(pdf, _a):
+    """Per label column and code: count and fsum of the value; and the fsum of all values."""
+    out = {"all": math.fsum(pdf["value"].to_numpy())}
+    v = pdf["value"].to_numpy()
+    for col in ("class", "grade", "pyramid"):
+        lab = pdf[col].to_numpy()
+        for code in set(int(c) for c in lab):
+            sel = lab == code
+            out[(col, code)] = (int(sel.sum()), math.fsum(v[sel]))
+    return out
+
+
+class DaskTiers:
+    """Result of ``cva.dask.tiers(..., gather=False)``: ``stats`` (the dict of
+    ``cva.tiers(...).stats``), ``frame`` (a lazy Dask DataFrame indexed by customer id
+    with ``value, revenue, cost, profit`` and the int32 codes ``class, grade, pyramid``),
+    ``bounds`` and ``ties`` of the labels, ``rounds`` and ``bytes`` (round trips and bytes
+    the client received)."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def __repr__(self):
+        return "DaskTiers(n_customers=%d, value_kind=%r, gini=%r)" % (
+            self.stats["n_customers"], self.stats["value_kind"], self.stats["gini"])
+
+
+def tiers(summary, value=None, margin=None, cost_per_order=0.0, cost_per_customer=0.0, mvc_share=0.2,
+          bz_threshold=0.0, grade_shares=(0.2, 0.3, 0.5), pyramid_shares=(0.2, 0.3), gather=True, **kw):
     """Every value-tier figure (:func:`cva.tiers`) of a Dask summary, exactly as on the
-    whole summary: the money columns are gathered to the client in ascending id order."""
+    whole summary.
+
+    ``gather=True`` (default): the money columns are gathered to the client in ascending
+    id order and :func:`cva.tiers` runs there; every option of it (``clv``,
+    ``potential``, ...) is accepted; returns a :class:`cva.Tiers`.
+
+    ``gather=False``: nothing per customer reaches the client. The Gini, top shares and
+    whale figures come from :func:`concentration`, the labels from the boundaries of
+    :func:`tier_labels`, the profit diagnostics from the same search on revenue − cost
+    with per-partition sums of cost and revenue above and below the top and bottom
+    ``ceil(0.2 n)``, the class / grade / pyramid statistics from per-partition counts
+    and sums. Returns a :class:`DaskTiers` whose ``stats`` equal ``cva.tiers(...).stats``
+    (figures within 1e-12 relative, counts and warnings equal). No potential source
+    (``clv``, ``potential``, ...) in this mode."""
+    if gather:
+        kw.update(value=value, margin=margin, cost_per_order=cost_per_order, cost_per_customer=cost_per_customer,
+                  mvc_share=mvc_share, bz_threshold=bz_threshold, grade_shares=grade_shares,
+                  pyramid_shares=pyramid_shares)
+        cols = [c for c in ("total_amount", "total_cost", "n_txn") if c in summary.columns]
+        pdf = _gather(summary, cols)
+        res = {c: pdf[c].to_numpy() for c in cols}
+        res["customer_id"] = pdf.index.to_numpy()
+        return _tiers.tiers(res, **kw)
+    if kw:
+        raise _bad("cva.dask.tiers: %s need(s) gather=True" % ", ".join(sorted(kw)))
+    return _tiers_scattered(summary, value, margin, cost_per_order, cost_per_customer, mvc_share, bz_threshold,
+                            grade_shares, pyramid_shares)
+
+
+def _tiers_scattered(summary, value, margin, cost_per_order, cost_per_customer, mvc_share, bz_threshold,
+                     grade_shares, pyramid_shares):
+    import dask
+    import pandas as pd
+    if "total_amount" not in summary.columns:
+        raise _bad("cva.dask.tiers: the summary lacks total_amount")
+    has_cost = False
+    if "total_cost" in summary.columns:
+        has_cost = bool(summary["total_cost"].map_partitions(lambda c: pd.Series([bool((c != 0).any())]),
+                                                             meta=(None, "bool")).any().compute())
+    if value is None:
+        value = "profit" if (has_cost or margin is not None or cost_per_order or cost_per_customer) else "revenue"
+    kind = value.lower() if isinstance(value, str) else value
+    _tiers._choice(kind, _tiers._VALUE_KINDS, "value")
+    if kind == "clv":
+        raise _bad("cva.dask.tiers: value='clv' needs gather=True (and clv)")
+    o = _tiers._opts(kind, mvc_share=mvc_share, bz_threshold=bz_threshold, grade_shares=grade_shares,
+                     pyramid_shares=pyramid_shares)
+    _tiers.grade([1.0], grade_shares)  # the shares checked as the library checks them
+    _tiers.pyramid([1.0], kind, pyramid_shares)
     cols = [c for c in ("total_amount", "total_cost", "n_txn") if c in summary.columns]
-    pdf = _gather(summary, cols)
-    res = {c: pdf[c].to_numpy() for c in cols}
-    res["customer_id"] = pdf.index.to_numpy()
-    return _tiers.tiers(res, **kw)
+    meta = pd.DataFrame({c: pd.Series([], dtype="f8") for c in ("value", "revenue", "cost", "profit", "pi")},
+                        index=summary._meta.index)
+    money = summary[cols].map_partitions(_money_part, kind, margin, cost_per_order, cost_per_customer, has_cost,
+                                         meta=meta).persist()
+    names = []
+    vs = _ValueStores(money[["value"]], "tiers")
+    conc = _concentration(vs, None, None, True)
+    n = vs.n
+    if conc["negative"]:
+        names.append("CVA_W_NEGATIVE")
+    bounds, info = _tier_bounds(vs, kind, o)
+    # profit diagnostics: revenue - cost ranked, its cost and revenue carried along
+    ps = _ValueStores(money[["pi", "cost", "revenue"]], "tiers", payload=True)
+    t = _tiers_count(0.2, n)
+    top_k, bot_k = ps.keys([t, n - t if n - t > 0 else 0])
+    top, bot = ps.payload_sums([top_k, bot_k])
+    tp, tc = top[0][0], top[1][0]
+    bc, br = bot[1][1], bot[2][1]
+    pshare = _concentration(ps, None, [0.2], False)["top_share"][0.2] if n else math.nan
+    rstores = vs if kind == "revenue" else _ValueStores(money[["revenue"]], "tiers")
+    rshare = _concentration(rstores, None, [0.2], False)["top_share"][0.2] if n else math.nan
+    negative_diag = ps.n_neg > 0 or rstores.n_neg > 0
+    if negative_diag and "CVA_W_NEGATIVE" not in names:
+        names.append("CVA_W_NEGATIVE")
+    diagnostics = {"top20_profit_to_cost": math.nan if tc == 0 or not n else tp / tc,
+                   "bottom20_cost_to_revenue": math.nan if br == 0 or not n else bc / br,
+                   "top20_revenue_share": rshare, "top20_profit_share": pshare}
+    # the warnings of cva.tiers in its order: value_classes warns on ties and, for the
+    # revenue kind, with its note "no BZ" (under the status it returns, CVA_OK without ties)
+    label_names = []
+    if info["ties"]["class"] or kind == "revenue":
+        label_names.append("CVA_W_TIES" if info["ties"]["class"] else "CVA_OK")
+    if info["ties"]["grade"] or info["ties"]["pyramid"]:
+        label_names.append("CVA_W_TIES")
+    for nm in label_names:
+        if nm not in names:
+            names.append(nm)
+    lmeta = meta.drop(columns=["pi"]).assign(**{c: pd.Series([], dtype="i4") for c in ("class", "grade", "pyramid")})
+    frame = money.drop(columns=["pi"]).map_partitions(_tiers_part, bounds, kind, float(o.bz_threshold), meta=lmeta)
+    sums = dask.compute(*[dask.delayed(_label_sums)(p, None) for p in frame.to_delayed()])
+    total = math.fsum(x["all"] for x in sums)
+
+    def group(col, codes):
+        out = {}
+        for code in codes:
+            cnt = sum(x[(col, code)][0] for x in sums if (col, code) in x)
+            val = math.fsum(x[(col, code)][1] for x in sums if (col, code) in x)
+            out[_tiers.TIER_NAMES[code]] = {"count": cnt, "value_share": math.nan if total == 0 else val / total}
+        return out
+    w = conc["whale"]
+    stats = {
+        "n_customers": n,
+        "value_kind": kind,
+        "total": conc["total"],
+        "gini": conc["gini"],
+        "gini_positive_part": conc["gini_positive_part"],
+        "top_share": {_tiers._pkey(p): conc["top_share"][p] for p in _tiers.TOP_SHARE_POINTS},
+        "whale": {k: w[k] for k in ("peak_index", "peak_height", "unprofitable_share", "profit_destroyed")},
+        "diagnostics": diagnostics,
+        "classes": group("class", _tiers.CLASS_CODES),
+        "grades": group("grade", _tiers.GRADE_CODES),
+        "pyramid": group("pyramid", _tiers.PYRAMID_CODES),
+        "warnings": names,
+    }
+    return DaskTiers(stats=stats, frame=frame, bounds=info["bounds"], ties=info["ties"],
+                     rounds=vs.rounds + ps.rounds + (rstores.rounds if rstores is not vs else 0),
+                     bytes=vs.bytes + ps.bytes + (rstores.bytes if rstores is not vs else 0))
