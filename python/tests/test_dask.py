@@ -377,12 +377,13 @@ class TestFrames(unittest.TestCase):
                 assert_scores(self, got.sort_index(), ref, cuts, (method, bins))
 
     def test_rfm_small_samples(self):
-        # 4 keys per partition and rank, ranges fetched at 8 keys: many narrowing rounds
-        cd.SEARCH.update(samples=4, fetch=8)
+        # 8 keys per partition and rank, ranges fetched at 32 keys: several narrowing
+        # rounds per column (TestSearch takes the search down to 3 samples without dask)
+        cd.SEARCH.update(samples=8, fetch=32)
         df = rfm_frame(3000, 1)
         ddf = spread_frame(df, [0, 1, 1000, 0, 17, 600])
         self.check_rfm(df, ddf, ("rank-first", "ntile", "value-cuts", "r-rfm"), (2, 7))
-        self.assertGreater(cd.rfm_cuts(ddf, bins=5).rounds, 9)
+        self.assertGreater(cd.rfm_cuts(ddf, bins=5).rounds, 6)
 
     def test_rfm_text_ids(self):
         df = rfm_frame(2000, 2, text_ids=True)
@@ -422,7 +423,7 @@ class TestFrames(unittest.TestCase):
         self.assertEqual(int(got.to_numpy().sum()), 0)
 
     def test_concentration(self):
-        cd.SEARCH.update(samples=5, fetch=16)
+        cd.SEARCH.update(samples=8, fetch=32)
         rng = np.random.default_rng(11)
         n = 4000
         ids = pd.Index(["k%06d" % i for i in rng.permutation(9 * n)[:n]], name="customer_id")
@@ -440,7 +441,7 @@ class TestTiersFrames(unittest.TestCase):
         # money with ties, profit < 0 for some, uneven partitions; every value kind and
         # cost option the scattered mode takes, with and without a cost column
         saved = dict(cd.SEARCH)
-        cd.SEARCH.update(samples=6, fetch=20)
+        cd.SEARCH.update(samples=16, fetch=64)
         try:
             rng = np.random.default_rng(2)
             n = 3000
@@ -492,9 +493,24 @@ class TestCdnow(unittest.TestCase):
             self.assertEqual(m.params[k], m_ref.params[k])
 
 
+# The exact order statistics (RFM, concentration, tier labels and stats without
+# gathering) run as a second meson test, python-dask-exact (--exact), in parallel with
+# the rest: each stays within its timeout on a loaded machine.
+EXACT = ("TestSearch", "TestFrames", "TestTiersFrames")
+
+
 def main():
-    prog = unittest.main(exit=False, verbosity=2)
-    if not prog.result.wasSuccessful():
+    exact = "--exact" in sys.argv
+    argv = [a for a in sys.argv if a != "--exact"]
+    loader = unittest.TestLoader()
+    suite = unittest.TestSuite()
+    for name, obj in sorted(globals().items()):
+        if isinstance(obj, type) and issubclass(obj, unittest.TestCase) and (name in EXACT) == exact:
+            suite.addTests(loader.loadTestsFromTestCase(obj))
+    if len(argv) > 1:  # explicit test names, as for unittest.main
+        suite = loader.loadTestsFromNames(argv[1:], sys.modules[__name__])
+    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    if not result.wasSuccessful():
         print("python dask tests: FAILED")
         sys.exit(1)
     print("python dask tests: OK")
