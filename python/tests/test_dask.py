@@ -86,6 +86,66 @@ def assert_frames_equal(test, a, b):
             test.assertEqual(list(a[c]), list(b[c]), c)
 
 
+def assert_scores(test, got, ref, cuts, what):
+    """Distributed scores and cut sets equal to the single-process ones."""
+    for q, col in enumerate(("s_r", "s_f", "s_m")):
+        np.testing.assert_array_equal(got[col].to_numpy(), np.asarray(ref[q]), err_msg="%s %s" % (what, col))
+        test.assertEqual(cuts.values[q], ref.cuts[q].values, (what, col))
+    test.assertEqual(cuts.ties_split, ref.ties_split, what)
+    test.assertEqual(cuts.scored, ref.scored, what)
+    test.assertEqual(cuts.status, ref.status, what)
+
+
+def rel(a, b):
+    if math.isnan(b):
+        return 0.0 if math.isnan(a) else math.inf
+    return abs(a - b) / max(abs(b), 1e-300)
+
+
+def assert_stats(test, a, b, path="stats"):
+    """cva.tiers(...).stats: figures within 1e-12 relative, the rest equal."""
+    if isinstance(b, dict):
+        test.assertEqual(set(a), set(b), path)
+        for k in b:
+            assert_stats(test, a[k], b[k], "%s/%s" % (path, k))
+    elif isinstance(b, float):
+        test.assertLess(rel(a, b), 1e-12, path)
+    else:
+        test.assertEqual(a, b, path)
+
+
+def assert_concentration(test, v, x, ids=None, points=11):
+    """cva.dask.concentration / tier_labels of the Dask Series v against the
+    single-process calls on x (the same values in ascending id order)."""
+    from cva import _tiers
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cva.CvaWarning)
+        got = cd.concentration(v, points=points)
+        test.assertEqual(got["n"], len(x))
+        test.assertLess(rel(got["gini"], cva.gini(x)), 1e-12)
+        test.assertLess(rel(got["gini_positive_part"], cva.gini(x, positive_part=True)), 1e-12)
+        for p, ref in zip(_tiers.TOP_SHARE_POINTS, cva.top_share(x, list(_tiers.TOP_SHARE_POINTS))):
+            test.assertLess(rel(got["top_share"][p], ref), 1e-12, p)
+        lz = cva.lorenz(x, points=points)
+        for a, b in zip(got["lorenz"][1], np.asarray(lz[1] if isinstance(lz, tuple) else lz).ravel()[-points:]):
+            test.assertLess(rel(a, float(b)), 1e-12)
+        wc = cva.whale_curve(x)
+        test.assertEqual(got["whale"]["peak_index"], wc.peak_index)
+        for k in ("peak_profit", "peak_height", "unprofitable_share", "profit_destroyed"):
+            test.assertLess(rel(got["whale"][k], getattr(wc, k)), 1e-12, k)
+        test.assertLess(rel(got["total"], wc.total), 1e-12)
+        labels, info = cd.tier_labels(v)
+        labels = labels.compute().sort_index()
+        cls, gr, py = cva.value_classes(x), cva.grade(x), cva.pyramid(x)
+    np.testing.assert_array_equal(labels["class"].to_numpy(), np.asarray(cls.codes))
+    np.testing.assert_array_equal(labels["grade"].to_numpy(), np.asarray(gr.codes))
+    np.testing.assert_array_equal(labels["pyramid"].to_numpy(), np.asarray(py.codes))
+    test.assertEqual(info["ties"]["class"], cls.status == cva.W_TIES)
+    test.assertEqual(info["ties"]["grade"], gr.status == cva.W_TIES)
+    test.assertEqual(info["ties"]["pyramid"], py.status == cva.W_TIES)
+    return got, info
+
+
 class TestSimulated(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -178,13 +238,27 @@ class TestSimulated(unittest.TestCase):
         got_raw = draw.compute().sort_index()
         np.testing.assert_array_equal(got_raw.r.to_numpy(), np.asarray(raw.recency))
         np.testing.assert_array_equal(got_raw.f.to_numpy(), np.asarray(raw.frequency))
-        for method in ("rank-first", "ntile", "value-cuts"):
-            ref = cva.rfm_score(raw.recency, raw.frequency, raw.monetary, bins=5, method=method,
-                                ids=list(self.ref_df.index))
-            got = cd.rfm_score(draw, bins=5, method=method).compute().sort_index()
-            np.testing.assert_array_equal(got.s_r.to_numpy(), np.asarray(ref[0]), err_msg=method)
-            np.testing.assert_array_equal(got.s_f.to_numpy(), np.asarray(ref[1]), err_msg=method)
-            np.testing.assert_array_equal(got.s_m.to_numpy(), np.asarray(ref[2]), err_msg=method)
+        ids = list(self.ref_df.index)
+        for method, bins in (("rank-first", 5), ("ntile", 5), ("value-cuts", 5), ("r-rfm", 4), ("ntile", 7),
+                             ("rank-first", 1)):
+            ref = cva.rfm_score(raw.recency, raw.frequency, raw.monetary, bins=bins, method=method, ids=ids)
+            cuts = cd.rfm_cuts(draw, bins=bins, method=method)
+            got = cd.rfm_score(draw, cuts=cuts).compute().sort_index()
+            assert_scores(self, got, ref, cuts, method)
+            if bins > 1:
+                self.assertGreater(cuts.rounds, 0, method)
+        fixed = {"r": [5.0, 10.0, 20.0, 40.0], "f": [1.0, 2.0, 3.0, 5.0], "m": [20.0, 50.0, 100.0, 200.0]}
+        for closure in ("right", "left"):
+            ref = cva.rfm_score(raw.recency, raw.frequency, raw.monetary, bins=5, method="fixed", ids=ids,
+                                fixed_cuts=fixed, closure=closure)
+            cuts = cd.rfm_cuts(draw, bins=5, method="fixed", fixed_cuts=fixed, closure=closure)
+            assert_scores(self, cd.rfm_score(draw, cuts=cuts).compute().sort_index(), ref, cuts, closure)
+            self.assertEqual(cuts.rounds, 0)
+
+    def test_concentration(self):
+        v = self.dsum["total_amount"]
+        x = self.ref_df["total_amount"].to_numpy()
+        assert_concentration(self, v, x)
 
     def test_tiers(self):
         ref = cva.tiers(self.ref)
@@ -195,11 +269,204 @@ class TestSimulated(unittest.TestCase):
         np.testing.assert_array_equal(np.asarray(got.classes.codes), np.asarray(ref.classes.codes))
         np.testing.assert_array_equal(np.asarray(got.grades.codes), np.asarray(ref.grades.codes))
 
+    def test_tiers_scattered(self):
+        # gather=False: the same stats without a per-customer column on the client
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", cva.CvaWarning)
+            ref = cva.tiers(self.ref)
+            got = cd.tiers(self.dsum, gather=False)
+        assert_stats(self, got.stats, ref.stats)
+        fr = got.frame.compute().sort_index()
+        np.testing.assert_array_equal(fr["class"].to_numpy(), np.asarray(ref.classes.codes))
+        np.testing.assert_array_equal(fr["grade"].to_numpy(), np.asarray(ref.grades.codes))
+        np.testing.assert_array_equal(fr["pyramid"].to_numpy(), np.asarray(ref.pyramid.codes))
+        with self.assertRaises(cva.BadArgumentError):
+            cd.tiers(self.dsum, gather=False, potential="peer")
+
     def test_refused(self):
         with self.assertRaises(cva.BadArgumentError):
             cd.summarize(self.ddf, referrer="customer_id")
         with self.assertRaises(cva.BadArgumentError):
             cd.fit("weibull", self.dsum)
+
+
+def spread_frame(df, sizes):
+    """A Dask frame of df's rows cut at the given sizes (each piece in ascending id
+    order), the rest in a last partition."""
+    parts, i = [], 0
+    for z in sizes:
+        parts.append(df.iloc[i:i + z].sort_index())
+        i += z
+    parts.append(df.iloc[i:].sort_index())
+    return dd.from_delayed([dask.delayed(p) for p in parts], meta=df.iloc[:0])
+
+
+def rfm_frame(n, seed, text_ids=False):
+    """Raw r, f, m with heavy ties, unscored customers (NaN recency; some with a
+    non-finite f, which an unscored customer may have), -0 and negative money."""
+    rng = np.random.default_rng(seed)
+    ids = rng.permutation(3 * n)[:n] + 10
+    r = rng.integers(0, 30, n).astype(float)
+    r[rng.random(n) < 0.1] = np.nan
+    f = rng.integers(1, 6, n).astype(float)
+    f[np.flatnonzero(np.isnan(r))[:3]] = np.inf
+    m = np.round(rng.gamma(2.0, 50.0, n), 0) - 5.0
+    m[::7] = -0.0
+    index = pd.Index(["c%07d" % i for i in ids] if text_ids else ids, name="customer_id")
+    return pd.DataFrame({"r": r, "f": f, "m": m}, index=index)
+
+
+class TestSearch(unittest.TestCase):
+    """The order-statistic search alone, against a sort (brute force), with tiny
+    samples so that every path of the narrowing is taken."""
+
+    def test_brute_force(self):
+        from cva import _dask_select as S
+        rng = np.random.default_rng(7)
+        checked = 0
+        for trial in range(200):
+            P = int(rng.integers(1, 7))
+            parts = []
+            pool = rng.permutation(100000)
+            at = 0
+            for _ in range(P):
+                n = int(rng.choice([0, 1, 2, 5, 30, 200]))
+                ids = np.sort(pool[at:at + n])
+                at += n
+                x = rng.integers(0, int(rng.choice([2, 5, 1000])), n).astype(float)
+                parts.append(S.sorted_keys(x, ids))
+            allx = np.concatenate([p[0] for p in parts])
+            alli = np.concatenate([p[1] for p in parts])
+            N = len(allx)
+            if N == 0:
+                continue
+            o = np.lexsort((alli, allx))
+            ranks = sorted(set(int(r) for r in rng.integers(1, N + 1, 5)) | {1, N})
+            got, rounds, _ = S.select(parts, ranks, lambda fn, args: [fn(q, a) for q, a in zip(parts, args)],
+                                      samples=int(rng.choice([3, 4, 8, 512])), fetch=int(rng.choice([0, 3, 50])))
+            for r, k in zip(ranks, got):
+                self.assertEqual((k[0], k[1]), (allx[o[r - 1]], alli[o[r - 1]]), (trial, r))
+            self.assertLess(rounds, 40)
+            checked += 1
+        self.assertGreater(checked, 150)
+        with self.assertRaises(ValueError):
+            S.select(parts, [N + 1], lambda fn, args: [fn(q, a) for q, a in zip(parts, args)])
+
+
+class TestFrames(unittest.TestCase):
+    """Uneven partitions (empty ones, one customer), ties, NaN, -0, text ids."""
+
+    def setUp(self):
+        self.saved = dict(cd.SEARCH)
+
+    def tearDown(self):
+        cd.SEARCH.clear()
+        cd.SEARCH.update(self.saved)
+
+    def check_rfm(self, df, ddf, methods, bins_list):
+        whole = df.sort_index()
+        for method in methods:
+            for bins in bins_list:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", cva.CvaWarning)
+                    ref = cva.rfm_score(whole.r.to_numpy(), whole.f.to_numpy(), whole.m.to_numpy(), bins=bins,
+                                        method=method)
+                cuts = cd.rfm_cuts(ddf, bins=bins, method=method)
+                got = cd.rfm_score(ddf, cuts=cuts).compute()
+                self.assertEqual(list(got.index), list(ddf.index.compute()))  # the partitions' own order
+                assert_scores(self, got.sort_index(), ref, cuts, (method, bins))
+
+    def test_rfm_small_samples(self):
+        # 8 keys per partition and rank, ranges fetched at 32 keys: several narrowing
+        # rounds per column (TestSearch takes the search down to 3 samples without dask)
+        cd.SEARCH.update(samples=8, fetch=32)
+        df = rfm_frame(3000, 1)
+        ddf = spread_frame(df, [0, 1, 1000, 0, 17, 600])
+        self.check_rfm(df, ddf, ("rank-first", "ntile", "value-cuts", "r-rfm"), (2, 7))
+        self.assertGreater(cd.rfm_cuts(ddf, bins=5).rounds, 6)
+
+    def test_rfm_text_ids(self):
+        df = rfm_frame(2000, 2, text_ids=True)
+        ddf = spread_frame(df, [1, 0, 700, 3])
+        self.check_rfm(df, ddf, ("rank-first", "ntile", "value-cuts"), (3, 10))
+
+    def test_rfm_not_gathered(self):
+        # what the client receives grows with the partitions, ranks and rounds, not with
+        # the customers: here (5 partitions, 12 ranks) less than a tenth of the 24 bytes
+        # per customer of the gathered columns
+        cd.SEARCH.update(samples=64, fetch=256)
+        df = rfm_frame(60000, 3)
+        ddf = spread_frame(df, [20000, 0, 15000, 1])
+        cuts = cd.rfm_cuts(ddf, bins=5, method="rank-first")
+        self.assertLess(cuts.bytes, 24 * len(df) // 10)
+        self.check_rfm(df, ddf, ("rank-first",), (5,))
+
+    def test_rfm_errors(self):
+        df = rfm_frame(200, 4)
+        df.iloc[5, df.columns.get_loc("r")] = 3.0
+        df.iloc[5, df.columns.get_loc("m")] = np.inf
+        ddf = spread_frame(df, [50, 0, 100])
+        with self.assertRaises(cva.NonFiniteError) as e:
+            cd.rfm_cuts(ddf)
+        self.assertEqual(e.exception.customer_id, df.index[5])
+        with self.assertRaises(cva.NonFiniteError):
+            cva.rfm_score(df.r.to_numpy(), df.f.to_numpy(), df.m.to_numpy())
+        # the order of the checks is the library's: per column, its values, then its
+        # fixed thresholds (recency's missing thresholds before monetary's infinity)
+        with self.assertRaises(cva.OptionError):
+            cva.rfm_score(df.r.to_numpy(), df.f.to_numpy(), df.m.to_numpy(), method="fixed")
+        with self.assertRaises(cva.OptionError):
+            cd.rfm_cuts(ddf, method="fixed")
+        nobody = rfm_frame(100, 5).assign(r=np.nan)
+        with self.assertWarns(cva.CvaWarning):
+            got = cd.rfm_score(spread_frame(nobody, [10, 0])).compute()
+        self.assertEqual(int(got.to_numpy().sum()), 0)
+
+    def test_concentration(self):
+        cd.SEARCH.update(samples=8, fetch=32)
+        rng = np.random.default_rng(11)
+        n = 4000
+        ids = pd.Index(["k%06d" % i for i in rng.permutation(9 * n)[:n]], name="customer_id")
+        for v in (np.round(rng.gamma(0.5, 100.0, n) - 20.0, 0),     # ties, negatives, zeros
+                  rng.lognormal(3.0, 1.5, n) - 15.0,                  # continuous
+                  np.abs(np.round(rng.normal(0.0, 3.0, n), 0))):      # no negatives, heavy ties
+            s = pd.Series(v, index=ids, name="v")
+            ddf = spread_frame(s.to_frame(), [0, 1, 1500, 0, 9])["v"]
+            got, info = assert_concentration(self, ddf, s.sort_index().to_numpy())
+            self.assertGreater(got["rounds"], 3)
+
+
+class TestTiersFrames(unittest.TestCase):
+    def test_tiers_scattered(self):
+        # money with ties, profit < 0 for some, uneven partitions; every value kind and
+        # cost option the scattered mode takes, with and without a cost column
+        saved = dict(cd.SEARCH)
+        cd.SEARCH.update(samples=16, fetch=64)
+        try:
+            rng = np.random.default_rng(2)
+            n = 3000
+            df = pd.DataFrame({"total_amount": np.round(rng.gamma(1.0, 80.0, n), 0),
+                               "total_cost": np.round(rng.gamma(1.0, 50.0, n), 0),
+                               "n_txn": rng.integers(1, 9, n).astype(np.uint32)},
+                              index=pd.Index(rng.permutation(5 * n)[:n], name="customer_id"))
+            bare = df.drop(columns=["total_cost"])
+            for kw, d in (({}, df), ({}, bare), ({"value": "revenue"}, df),
+                          ({"margin": 0.3, "cost_per_order": 2.0}, df),
+                          ({"cost_per_customer": 40.0, "bz_threshold": 5.0}, bare)):
+                w = d.sort_index()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", cva.CvaWarning)
+                    ref = cva.tiers(dict({c: w[c].to_numpy() for c in w.columns},
+                                         customer_id=w.index.to_numpy()), **kw)
+                    got = cd.tiers(spread_frame(d, [0, 1, 999, 0]), gather=False, **kw)
+                assert_stats(self, got.stats, ref.stats, str(kw))
+                fr = got.frame.compute().sort_index()
+                for col, lab in (("class", ref.classes), ("grade", ref.grades), ("pyramid", ref.pyramid)):
+                    np.testing.assert_array_equal(fr[col].to_numpy(), np.asarray(lab.codes), err_msg=col)
+                np.testing.assert_array_equal(fr["profit"].to_numpy(), np.asarray(ref.profit))
+        finally:
+            cd.SEARCH.clear()
+            cd.SEARCH.update(saved)
 
 
 class TestCdnow(unittest.TestCase):
@@ -226,9 +493,24 @@ class TestCdnow(unittest.TestCase):
             self.assertEqual(m.params[k], m_ref.params[k])
 
 
+# The exact order statistics (RFM, concentration, tier labels and stats without
+# gathering) run as a second meson test, python-dask-exact (--exact), in parallel with
+# the rest: each stays within its timeout on a loaded machine.
+EXACT = ("TestSearch", "TestFrames", "TestTiersFrames")
+
+
 def main():
-    prog = unittest.main(exit=False, verbosity=2)
-    if not prog.result.wasSuccessful():
+    exact = "--exact" in sys.argv
+    argv = [a for a in sys.argv if a != "--exact"]
+    loader = unittest.TestLoader()
+    suite = unittest.TestSuite()
+    for name, obj in sorted(globals().items()):
+        if isinstance(obj, type) and issubclass(obj, unittest.TestCase) and (name in EXACT) == exact:
+            suite.addTests(loader.loadTestsFromTestCase(obj))
+    if len(argv) > 1:  # explicit test names, as for unittest.main
+        suite = loader.loadTestsFromNames(argv[1:], sys.modules[__name__])
+    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    if not result.wasSuccessful():
         print("python dask tests: FAILED")
         sys.exit(1)
     print("python dask tests: OK")
