@@ -702,7 +702,7 @@ static int value_parts(const cva_txn_input *in, const txn_ctx *cx, const part_in
     if (P < 2 || pi->nw == 0 || pi->kmin > pi->kmax)
         return 0;
     range = pi->kmax - pi->kmin;
-    while ((range >> sh) >= P)
+    while ((range >> sh) > UINT32_MAX)
         sh++;
     *pv = *pi;
     pv->by_value = 1;
@@ -710,6 +710,9 @@ static int value_parts(const cva_txn_input *in, const txn_ctx *cx, const part_in
     pv->pmul = 1;
     pv->psub = pi->kmin;
     pv->psh = sh;
+    /* d = (key - kmin) >> sh <= dmax < 2^32; d * pmul2 < P 2^32 <= 2^42: no overflow */
+    pv->pmul2 = ((uint64_t)P << 32) / ((range >> sh) + 1);
+    pv->psh2 = 32;
     pv->hshift = 0;
     memset(vcnt, 0, P * sizeof *vcnt);
     if (pi->all_in) {

@@ -350,10 +350,17 @@ def summarize(customer_id, time=None, amount=None, cost=None, referrer_id=None, 
         if cst is None:
             zeros.add("total_cost")
         zeros.intersection_update(names)
-    for name, ct in _lib.SUMMARY_ARRAYS:
-        if name in names and name not in zeros:
-            bufs[name] = cv.uninit_output(kinds[ct], capacity)  # the library writes rows 0..k-1
-            setattr(out, name, bufs[name].ptr)
+    asked = [(name, kinds[ct]) for name, ct in _lib.SUMMARY_ARRAYS if name in names and name not in zeros]
+    pooled = cv.np is not None and workspace is not False
+    if pooled:  # views of one block that is reused once the caller drops the result
+        views = _scratch.output_arrays(cv.np, [_DTYPES[kind] for _, kind in asked], capacity)
+        for (name, kind), arr in zip(asked, views):
+            bufs[name] = cv.CArray(arr, cv._pointer(arr, kind, capacity), capacity)
+    else:
+        for name, kind in asked:
+            bufs[name] = cv.uninit_output(kind, capacity)  # the library writes rows 0..k-1
+    for name, _ in asked:
+        setattr(out, name, bufs[name].ptr)
 
     diag = _lib.Diag()
     wptr, wsize = None, 0
@@ -380,6 +387,8 @@ def summarize(customer_id, time=None, amount=None, cost=None, referrer_id=None, 
     for name in names:
         if name in zeros:
             result[name] = cv.np.zeros(k, dtype=_ZERO_DTYPES[name])
+        elif pooled:
+            result[name] = bufs[name].owner[:k]
         else:
             result[name] = cv.trim(bufs[name].owner, k)
     if codec.is_text:
@@ -403,6 +412,7 @@ def summarize(customer_id, time=None, amount=None, cost=None, referrer_id=None, 
                    calibration_end=float(out.calibration_end), dates="date" in time_kinds)
 
 
+_DTYPES = {"d": "float64", "q": "int64", "I": "uint32"}
 _ZERO_DTYPES = {"ref_n_txn": "uint32", "ref_n_cust": "uint32", "ref_amount": "float64", "total_cost": "float64"}
 
 _SKIP_REASONS = ("missing_id", "blank_id", "bad_time", "bad_amount", "bad_cost")
