@@ -65,8 +65,11 @@ def output_arrays(np, specs, n):
 
     class _Hold(ctypes.c_char * len(mm)):
         """The owner of the views: gives the mapping back when it dies."""
-        def __del__(self, mm=mm):
-            _give_back(mm)
+        def __del__(self, mm=mm, give_back=_give_back):
+            try:
+                give_back(mm)
+            except Exception:  # interpreter shutdown: the mapping just goes
+                pass
 
     hold = _Hold.from_buffer(mm)
     out, off = [], 0
