@@ -24,6 +24,8 @@ _pool_lock = threading.Lock()
 _pool = []  # free blocks: [mmap], oldest first
 _POOL_MAX = 2
 _POOL_MIN_BYTES = 1 << 20  # smaller outputs: plain numpy.empty
+_POOL_MAX_BYTES = 1 << 30  # larger: numpy.empty per array (no single mapping of
+#                            the rows-sized capacity of every column at once)
 
 
 def _give_back(mm):
@@ -59,7 +61,7 @@ def output_arrays(np, specs, n):
     n = max(int(n), 1)
     sizes = [(np.dtype(dt).itemsize * n + 63) & ~63 for dt in specs]
     total = sum(sizes)
-    if total < _POOL_MIN_BYTES:
+    if total < _POOL_MIN_BYTES or total > _POOL_MAX_BYTES:
         return [np.empty(n, dtype=dt) for dt in specs]
     mm = _block(total)
 

@@ -387,7 +387,7 @@ def summarize(customer_id, time=None, amount=None, cost=None, referrer_id=None, 
     for name in names:
         if name in zeros:
             result[name] = cv.np.zeros(k, dtype=_ZERO_DTYPES[name])
-        elif pooled:
+        elif pooled and bufs[name].owner.base is not None:  # a view of a pooled block
             result[name] = bufs[name].owner[:k]
         else:
             result[name] = cv.trim(bufs[name].owner, k)
