@@ -200,6 +200,7 @@ typedef struct val_job {
     double tmax[PART_CHUNKS_MAX];
     size_t n_invalid[PART_CHUNKS_MAX], first_bad[PART_CHUNKS_MAX];
     int huge[PART_CHUNKS_MAX];
+    uint64_t kmin[PART_CHUNKS_MAX], kmax[PART_CHUNKS_MAX]; /* order keys of the rows counted */
 } val_job;
 
 static void validate_task(void *arg, size_t c, unsigned w)
@@ -213,11 +214,15 @@ static void validate_task(void *arg, size_t c, unsigned w)
     double tmax = -CVA_INF;
     size_t i, n_invalid = 0, bad = SIZE_MAX;
     int huge = 0;
+    uint64_t kmin = UINT64_MAX, kmax = 0;
     (void)w;
     if (v->ccnt)
         memset(v->ccnt + c * v->P, 0, v->P * sizeof(uint32_t));
 #define COUNT_(id)                                                        \
     do {                                                                  \
+        const uint64_t key_ = id_order_key(id);                           \
+        kmin = key_ < kmin ? key_ : kmin;                                 \
+        kmax = key_ > kmax ? key_ : kmax;                                 \
         if (v->ccnt)                                                      \
             v->ccnt[c * v->P + PART_OF_((id), bits)]++;                   \
         else                                                              \
@@ -271,6 +276,8 @@ static void validate_task(void *arg, size_t c, unsigned w)
     v->n_invalid[c] = n_invalid;
     v->first_bad[c] = bad;
     v->huge[c] = huge;
+    v->kmin[c] = kmin;
+    v->kmax[c] = kmax;
 }
 
 /* Internal status of summarize(): values large enough that a sum may overflow
@@ -297,6 +304,7 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
     int has_cal, skip_invalid, hist;
     unsigned bits;
     size_t P, budget, cnt[(size_t)1 << PART_MAX_BITS];
+    uint64_t kmin = UINT64_MAX, kmax = 0; /* order keys of the rows in the window (no referrers) */
     cva_status result = CVA_OK;
     uint32_t *vcnt = NULL; /* the validation's counts per (row chunk, partition) */
     int vcnt_own = 0;
@@ -380,6 +388,8 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
             huge |= vj.huge[j];
             if (vj.tmax[j] > tmax) /* in row order: the first of equal maxima, as one pass */
                 tmax = vj.tmax[j];
+            kmin = vj.kmin[j] < kmin ? vj.kmin[j] : kmin;
+            kmax = vj.kmax[j] > kmax ? vj.kmax[j] : kmax;
         }
         if (vj.ccnt) {
             size_t q;
@@ -462,6 +472,9 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
         pi.nw = n_window;
         pi.all_in = n_window == n;
         pi.ccnt = vcnt;
+        pi.kmin = kmin;
+        pi.kmax = kmax;
+        part_fn_hash(&pi);
         result = cva__txn_summarize_part(in, &cx, &pi, &ar, budget, out, diag, &K);
         if (result == CVA_E_NOMEM)
             NOMEM_();

@@ -167,9 +167,40 @@ typedef struct part_in {
     int all_in; /* every row is in the window: no per-row test */
     const uint32_t *ccnt; /* the validation's rows in the window per (row chunk, partition), or NULL;
                              may lie in the workspace where the partitioned path puts its block */
+    uint64_t kmin, kmax; /* smallest and largest order key (id_order_key) in the window */
+    /* the partition of an id, part_of(): by its hash (the top bits of
+       id * golden, as PART_OF_) or by its value (((order key - kmin) >> sh)
+       scaled to [0, P), so that the partitions are ranges of ids of about the
+       same width in ascending order) */
+    uint64_t pxor, pmul, psub, pmul2;
+    unsigned psh, psh2;
+    unsigned hshift; /* bits of the id hash the partition used: the local tables hash with the rest */
+    int by_value;
 } part_in;
 
 #define PART_OF_(id, bits) ((bits) ? (size_t)(id_hash(id) >> (64 - (bits))) : 0)
+
+/* The partition function of pi: the id hash (pxor 0, pmul the golden ratio,
+   psub 0, psh 64 - bits, pmul2 1, psh2 0; psh 0 and pmul 0 with one
+   partition) or the id value (pxor the sign bit: the order key, pmul 1, psub
+   kmin, psh a shift that leaves 32 bits, then times pmul2 = P 2^32 / (range + 1)
+   and down by psh2 = 32: monotone in the id, below P). */
+static inline size_t part_of(const part_in *pi, int64_t id)
+{
+    return (size_t)((((((uint64_t)id ^ pi->pxor) * pi->pmul - pi->psub) >> pi->psh) * pi->pmul2) >> pi->psh2);
+}
+
+TXN_SHARED_ void part_fn_hash(part_in *pi)
+{
+    pi->by_value = 0;
+    pi->pxor = 0;
+    pi->psub = 0;
+    pi->pmul = pi->bits ? UINT64_C(0x9E3779B97F4A7C15) : 0;
+    pi->psh = pi->bits ? 64u - pi->bits : 0;
+    pi->pmul2 = 1;
+    pi->psh2 = 0;
+    pi->hshift = pi->bits;
+}
 
 /* The partitioned path (txn_part.c) and the referrer path (txn_ref.c). */
 int cva__txn_nonref_bound(const cva_txn_input *in, unsigned workers, size_t *bytes);

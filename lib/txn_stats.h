@@ -108,8 +108,13 @@ typedef struct cust_acc {
 
 static inline void acc_init(cust_acc *a)
 {
-    memset(a, 0, sizeof *a);
+    /* field by field: a memset of the 144 bytes compiles to `rep stos`, whose
+       start-up cost was 14 % of the emission with one or two rows per customer */
+    static const cva__ksum zero = {0.0, 0.0};
+    a->n_txn = a->n_occ = a->n_refund = a->hold_occ = 0;
     a->first_t = a->last_t = a->occ_first = a->occ_last = CVA_NAN;
+    a->first_p = a->last_p = 0;
+    a->total = a->cost = a->refund = a->repeat = a->hold = zero;
 }
 
 /* Close an occasion with a purchase (first purchase at group_t, spend its sum):

@@ -890,6 +890,86 @@ static void large_inputs_all_paths(void **state)
     free(c);
 }
 
+/* Partitions by id value and by id hash give the same bits. Customers of one to
+   three rows in random order (the shape of issue 20): with ids 0..K-1 spread
+   evenly the library partitions by value (no merge of the outputs); the same
+   log with the upper half of the ids moved up by 1e15 (the same order) leaves
+   half the rows in the first and half in the last value partition, more than
+   twice the mean, so it partitions by hash and merges. Both are checked
+   against the reference, and every output but the ids must be the same bytes,
+   library allocating and with a workspace. */
+static void value_and_hash_partitions(void **state)
+{
+    enum { N = 100000, K = 45000 };
+    int64_t *id = (int64_t *)malloc(N * sizeof(int64_t)), *id2 = (int64_t *)malloc(N * sizeof(int64_t));
+    double *t = (double *)malloc(N * sizeof(double)), *a = (double *)malloc(N * sizeof(double));
+    uint64_t seed = 2020;
+    size_t i, ws;
+    int pass;
+    (void)state;
+    for (i = 0; i < N; i++) {
+        id[i] = i < K ? (int64_t)i : (int64_t)(lcg(&seed) % K);
+        t[i] = (double)(lcg(&seed) % 3650u) * 0.1;
+        a[i] = (double)((int)(lcg(&seed) % 400u) - 10) * 0.25; /* a few refunds and zeros */
+    }
+    for (i = N - 1; i > 0; i--) { /* random row order */
+        size_t j = (size_t)(lcg(&seed) % (i + 1));
+        int64_t ti = id[i];
+        double tt = t[i], ta = a[i];
+        id[i] = id[j];
+        id[j] = ti;
+        t[i] = t[j];
+        t[j] = tt;
+        a[i] = a[j];
+        a[j] = ta;
+    }
+    for (i = 0; i < N; i++)
+        id2[i] = id[i] < K / 2 ? id[i] : id[i] + INT64_C(1000000000000000);
+    for (pass = 0; pass < 2; pass++) {
+        cva_txn_input in = make_input(N, id, t, a), in2 = make_input(N, id2, t, a);
+        cva_txn_opts o;
+        outbuf b, b2;
+        void *work = NULL;
+        cva_txn_opts_init_defaults(&o, sizeof o);
+        outbuf_alloc(&b, N, 0, 1);
+        outbuf_alloc(&b2, N, 0, 1);
+        if (pass) {
+            assert_status(cva_txn_workspace_size(&in, &o, &ws), CVA_OK);
+            work = malloc(ws);
+        }
+        assert_status(cva_txn_summarize(&in, &o, &b.s, work, pass ? ws : 0, NULL), CVA_OK);
+        assert_status(cva_txn_summarize(&in2, &o, &b2.s, work, pass ? ws : 0, NULL), CVA_OK);
+        assert_int_equal(b.s.n_customers, K);
+        assert_int_equal(b2.s.n_customers, K);
+        check_against_reference(&in, &o, &b);
+        check_against_reference(&in2, &o, &b2);
+        for (i = 0; i < K; i++)
+            assert_int_equal(b.id[i] < K / 2 ? b.id[i] : b.id[i] + INT64_C(1000000000000000), b2.id[i]);
+        assert_memory_equal(b.n_txn, b2.n_txn, K * sizeof(uint32_t));
+        assert_memory_equal(b.n_occ, b2.n_occ, K * sizeof(uint32_t));
+        assert_memory_equal(b.n_refund, b2.n_refund, K * sizeof(uint32_t));
+        assert_memory_equal(b.first_t, b2.first_t, K * sizeof(double));
+        assert_memory_equal(b.last_t, b2.last_t, K * sizeof(double));
+        assert_memory_equal(b.total, b2.total, K * sizeof(double));
+        assert_memory_equal(b.cost, b2.cost, K * sizeof(double));
+        assert_memory_equal(b.refund, b2.refund, K * sizeof(double));
+        assert_memory_equal(b.x, b2.x, K * sizeof(double));
+        assert_memory_equal(b.tx, b2.tx, K * sizeof(double));
+        assert_memory_equal(b.T, b2.T, K * sizeof(double));
+        assert_memory_equal(b.mx, b2.mx, K * sizeof(double));
+        assert_memory_equal(b.since, b2.since, K * sizeof(double));
+        assert_memory_equal(b.ref_n_txn, b2.ref_n_txn, K * sizeof(uint32_t));
+        assert_memory_equal(b.ref_amount, b2.ref_amount, K * sizeof(double));
+        free(work);
+        outbuf_free(&b);
+        outbuf_free(&b2);
+    }
+    free(id);
+    free(id2);
+    free(t);
+    free(a);
+}
+
 /* out->capacity below the row count takes one run into staging rows when the
    staged outputs fit in the workspace's temp area (several rows per customer),
    and a counting run followed by a writing run when they do not (here about
@@ -1360,6 +1440,7 @@ int main(void)
         cmocka_unit_test(large_inputs_all_paths),
         cmocka_unit_test(large_inputs_short_records),
         cmocka_unit_test(capacity_below_rows_paths),
+        cmocka_unit_test(value_and_hash_partitions),
         cmocka_unit_test(bad_input),
         cmocka_unit_test(empty_input),
         cmocka_unit_test(duplicates_and_extremes),

@@ -74,6 +74,7 @@ from ._lib import (
 )
 from ._lib import get as library
 from ._txn import summarize, Summary, Workspace, to_days, from_days
+from ._scratch import release_workspace
 from ._exec import ThreadPoolCvaExecutor
 from ._sim import simulate, Simulation
 from ._cohort import cohorts, Cohorts, cohort_table
@@ -129,6 +130,7 @@ from ._errors import (
 
 __all__ = [
     "__version__", "summarize", "simulate", "Summary", "Simulation", "Workspace", "to_days", "from_days",
+    "release_workspace",
     "version", "version_number", "strerror", "status_name", "sizeof", "load", "library",
     "library_path", "library_candidates",
     "diag_init", "txn_opts_init_defaults", "txn_summary_init", "sim_opts_init_defaults",

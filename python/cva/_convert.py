@@ -249,6 +249,19 @@ def empty_output(kind, n):
     return CArray(arr, _pointer(arr, kind, max(n, 1)), n)
 
 
+def uninit_output(kind, n):
+    """An output buffer of n elements of C type kind ('d','q','I','i') for a call
+    that writes every element the caller reads: ``numpy.empty`` (no zero fill,
+    so large buffers are not first written by calloc or the kernel's zero
+    pages; numpy backs them with huge pages where the OS offers them); a
+    zero-filled ``array.array`` without numpy."""
+    if np is not None:
+        dtype = {"d": np.float64, "q": np.int64, "I": np.uint32, "i": np.int32}[kind]
+        arr = np.empty(max(n, 1), dtype=dtype)
+        return CArray(arr, _pointer(arr, kind, max(n, 1)), n)
+    return empty_output(kind, n)
+
+
 def trim(arr, k):
     """The first k elements of an output buffer of the binding's own."""
     if np is not None and isinstance(arr, np.ndarray):

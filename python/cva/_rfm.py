@@ -10,6 +10,7 @@ from . import _convert as cv
 from . import _errors
 from . import _exec
 from . import _lib
+from . import _scratch
 from ._txn import _bad_arg, _issue_warning, _scalar_time
 
 np = cv.np
@@ -372,7 +373,8 @@ class RfmScores(tuple):
 
 
 def rfm_score(recency, frequency, monetary, bins=5, method="rank-first", ids=None,
-              fixed_cuts=None, closure="right", kernel="auto", warn_ties=False, threads=None):
+              fixed_cuts=None, closure="right", kernel="auto", warn_ties=False, threads=None,
+              workspace=None):
     """Quantile scores S_R, S_F, S_M (``cva_rfm_score``, docs/methods/rfm.md#methods_rfm_bins).
 
     Parameters
@@ -403,6 +405,10 @@ def rfm_score(recency, frequency, monetary, bins=5, method="rank-first", ids=Non
     threads : int, optional
         Threads for the cut selection and the bin assignment (docs/threads.md;
         default one): the same scores and cuts, to the bit.
+    workspace : Workspace, None or False
+        Scratch memory of the selection: default None, the calling thread's
+        cached :class:`Workspace` (see :func:`summarize`); ``False``: the
+        library allocates and frees it on every call.
 
     Returns
     -------
@@ -421,17 +427,23 @@ def rfm_score(recency, frequency, monetary, bins=5, method="rank-first", ids=Non
         order = _order_by_ids(ids, n)
         if order is not None:
             arrays = [_gather(a, order) for a in arrays]
-    outs = [cv.empty_output("i", n) for _ in range(3)]
+    if np is not None and workspace is not False:  # views of one reused block (cva._scratch)
+        outs = [cv.CArray(a, cv._pointer(a, "i", n), n)
+                for a in _scratch.output_arrays(np, ["int32"] * 3, n)]
+    else:
+        outs = [cv.uninit_output("i", n) for _ in range(3)]  # the library writes all n scores
     cuts = (_lib.RfmCuts * 3)()
     for c in cuts:
         c.struct_size = ctypes.sizeof(_lib.RfmCuts)
     diag = _lib.Diag()
+    # the calling thread's cached scratch memory (bench/RESULTS.md, issue 20)
+    wptr, wsize = _scratch.pointer(workspace, _lib.rfm_workspace_size(n), _bad_arg) if n else (None, 0)
     st = _lib.get().cva_rfm_score(arrays[0].ptr, arrays[1].ptr, arrays[2].ptr, n,
                                   ctypes.byref(opts), outs[0].ptr, outs[1].ptr, outs[2].ptr,
-                                  cuts, None, 0, ctypes.byref(diag))
+                                  cuts, wptr, wsize, ctypes.byref(diag))
     _raise(st, diag, "rfm_score", order)
     del keep
-    res = [cv.trim(o.owner, n) for o in outs]
+    res = [o.owner[:n] for o in outs]
     if order is not None:
         res = [_scatter(a, order) for a in res]
     warning = None

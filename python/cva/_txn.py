@@ -11,6 +11,7 @@ from . import _convert as cv
 from . import _errors
 from . import _exec
 from . import _lib
+from . import _scratch
 
 _REFUND = {"net": _lib.TXN_REFUND_NET, "as_row": _lib.TXN_REFUND_AS_ROW, "as-row": _lib.TXN_REFUND_AS_ROW,
            "exclude": _lib.TXN_REFUND_EXCLUDE}
@@ -224,8 +225,10 @@ def summarize(customer_id, time=None, amount=None, cost=None, referrer_id=None, 
     time_convention : "continuous" | "period"
     fields : iterable of str, optional
         Compute only these fields (``customer_id`` is always included).
-    workspace : Workspace, optional
-        Scratch memory kept between calls. Without it the library allocates
+    workspace : Workspace, None or False
+        Scratch memory kept between calls. Default None: the calling
+        thread's cached workspace (kept by the binding, grown on demand, freed
+        by :func:`release_workspace`). ``False``: none, the library allocates
         (and frees) its scratch memory on every call; on large inputs the
         first touch of that memory costs about a third of the call (0.9 s of
         2.4 s for 5e7 rows on the benchmark machine, bench/RESULTS.md), which
@@ -336,18 +339,33 @@ def summarize(customer_id, time=None, amount=None, cost=None, referrer_id=None, 
     out.capacity = capacity
     kinds = {ctypes.c_double: "d", ctypes.c_int64: "q", ctypes.c_uint32: "I"}
     bufs = {}
-    for name, ct in _lib.SUMMARY_ARRAYS:
-        if name in names:
-            bufs[name] = cv.empty_output(kinds[ct], capacity)
-            setattr(out, name, bufs[name].ptr)
+    # columns that are 0 in every row (no referrer array: the referral counts and
+    # amounts; no cost array: total_cost) are not asked of the library but made
+    # by calloc (np.zeros): pages the kernel maps zero-filled when first read, so
+    # no fresh memory is written for them
+    zeros = set()
+    if cv.np is not None:
+        if refs is None:
+            zeros.update(("ref_n_txn", "ref_n_cust", "ref_amount"))
+        if cst is None:
+            zeros.add("total_cost")
+        zeros.intersection_update(names)
+    asked = [(name, kinds[ct]) for name, ct in _lib.SUMMARY_ARRAYS if name in names and name not in zeros]
+    pooled = cv.np is not None and workspace is not False
+    if pooled:  # views of one block that is reused once the caller drops the result
+        views = _scratch.output_arrays(cv.np, [_DTYPES[kind] for _, kind in asked], capacity)
+        for (name, kind), arr in zip(asked, views):
+            bufs[name] = cv.CArray(arr, cv._pointer(arr, kind, capacity), capacity)
+    else:
+        for name, kind in asked:
+            bufs[name] = cv.uninit_output(kind, capacity)  # the library writes rows 0..k-1
+    for name, _ in asked:
+        setattr(out, name, bufs[name].ptr)
 
     diag = _lib.Diag()
     wptr, wsize = None, 0
-    if workspace is not None:
-        if not isinstance(workspace, Workspace):
-            raise _bad_arg("workspace must be a cva.Workspace")
-        wsize = _lib.txn_workspace_size(inp, opts)
-        wptr = workspace._pointer(wsize)
+    if workspace is not False:
+        wptr, wsize = _scratch.pointer(workspace, _lib.txn_workspace_size(inp, opts), _bad_arg)
     default_end = None
     if ce is not None and e is None and n > 0:
         # the default end is the latest time of a valid row (not before start): a calibration
@@ -367,7 +385,12 @@ def summarize(customer_id, time=None, amount=None, cost=None, referrer_id=None, 
     k = int(out.n_customers)
     result = {}
     for name in names:
-        result[name] = cv.trim(bufs[name].owner, k)
+        if name in zeros:
+            result[name] = cv.np.zeros(k, dtype=_ZERO_DTYPES[name])
+        elif pooled and bufs[name].owner.base is not None:  # a view of a pooled block
+            result[name] = bufs[name].owner[:k]
+        else:
+            result[name] = cv.trim(bufs[name].owner, k)
     if codec.is_text:
         result["customer_id"] = codec.decode(result["customer_id"])
     warning = None
@@ -388,6 +411,9 @@ def summarize(customer_id, time=None, amount=None, cost=None, referrer_id=None, 
                    skipped=skipped, obs_end=float(out.obs_end),
                    calibration_end=float(out.calibration_end), dates="date" in time_kinds)
 
+
+_DTYPES = {"d": "float64", "q": "int64", "I": "uint32"}
+_ZERO_DTYPES = {"ref_n_txn": "uint32", "ref_n_cust": "uint32", "ref_amount": "float64", "total_cost": "float64"}
 
 _SKIP_REASONS = ("missing_id", "blank_id", "bad_time", "bad_amount", "bad_cost")
 _SKIP_LABELS = {"missing_id": "missing customer_id", "blank_id": "blank customer_id",
@@ -544,7 +570,11 @@ def _drop_invalid(customer_id, referrer_id, time, amount, cost, period, skipped,
 
 
 class Workspace:
-    """Scratch memory for :func:`summarize`, reused across calls.
+    """Scratch memory for :func:`summarize` and :func:`rfm_score`, reused across calls.
+
+    The binding keeps one per thread and uses it when a call is given none
+    (:func:`release_workspace` frees it; ``workspace=False`` opts out); pass
+    your own to keep a call's memory apart from that cache.
 
     The C library takes either a caller workspace (``cva_txn_workspace_size``
     bytes) or allocates per call. Pass one ``Workspace`` to repeated calls: it

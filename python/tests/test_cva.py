@@ -786,6 +786,99 @@ class TestAgainstBruteForce(unittest.TestCase, SummaryCompare):
         self.assertMatchesReference(b, want, "lists")
 
 
+class TestScratchReuse(unittest.TestCase):
+    """Issue 20: calls given no workspace use the thread's cached one, their outputs
+    are views of blocks reused once the caller drops them; the bits are those of the
+    library allocating (workspace=False) and of a caller workspace."""
+
+    def _log(self, n, k, seed):
+        rng = random.Random(seed)
+        ids = [i if i < k else rng.randrange(k) for i in range(n)]
+        rng.shuffle(ids)
+        t = [rng.randrange(3650) / 10 for _ in range(n)]
+        amount = [rng.randrange(-10, 400) / 4 for _ in range(n)]
+        return ids, t, amount
+
+    def test_cached_workspace_same_bits(self):
+        from cva import _scratch
+        cva.release_workspace()
+        self.assertEqual(_scratch.cached_size(), 0)
+        ids, t, amount = self._log(70000, 30000, 2020)  # several partitions
+        a = cva.summarize(ids, t, amount, workspace=False)
+        self.assertEqual(_scratch.cached_size(), 0)  # the opt-out keeps nothing
+        b = cva.summarize(ids, t, amount)
+        size = _scratch.cached_size()
+        self.assertGreater(size, 0)
+        c = cva.summarize(ids, t, amount, workspace=cva.Workspace())
+        self.assertEqual(_scratch.cached_size(), size)  # a caller's workspace leaves the cache alone
+        want = TestThreads._bits(a)
+        self.assertEqual(a.n_customers, 30000)
+        self.assertEqual(TestThreads._bits(b), want)
+        self.assertEqual(TestThreads._bits(c), want)
+        # the columns the library is not asked for (no referrers, no cost) are zeros
+        for name in ("ref_n_txn", "ref_n_cust", "ref_amount", "total_cost"):
+            self.assertEqual(set(tolist(b[name])), {0})
+        if np is not None:
+            self.assertEqual(b["ref_n_txn"].dtype, np.uint32)
+            self.assertEqual(b["ref_amount"].dtype, np.float64)
+            self.assertEqual(len(b["frequency"]), 30000)
+            b["frequency"][0] = 99.0  # the arrays are the caller's to write
+        # rfm_score: cached workspace, workspace=False and the same scores
+        r = [float(x) for x in tolist(a["days_since_last"])]
+        f = [float(x) for x in tolist(a["n_txn"])]
+        m = [float(x) for x in tolist(a["total_amount"])]
+        s1 = cva.rfm_score(r, f, m)
+        s2 = cva.rfm_score(r, f, m, workspace=False)
+        s3 = cva.rfm_score(r, f, m, method="value-cuts")
+        s4 = cva.rfm_score(r, f, m, method="value-cuts", workspace=False)
+        for x, y in ((s1, s2), (s3, s4)):
+            for i in range(3):
+                self.assertEqual(tolist(x[i]), tolist(y[i]))
+        self.assertEqual(sorted(set(tolist(s1.r)) - {0}), [1, 2, 3, 4, 5])  # 0: no purchase
+        with self.assertRaises(cva.BadArgumentError):
+            cva.rfm_score(r, f, m, workspace=bytearray(10))
+        freed = cva.release_workspace()
+        self.assertGreaterEqual(freed, size)
+        self.assertEqual(_scratch.cached_size(), 0)
+        self.assertEqual(cva.release_workspace(), 0)
+        d = cva.summarize(ids, t, amount)  # maps it again
+        self.assertEqual(TestThreads._bits(d), want)
+
+    def test_reused_outputs_never_overwrite_live_results(self):
+        if np is None:
+            self.skipTest("numpy blocked (outputs are array.array, not pooled)")
+        from cva import _scratch
+        ids, t, amount = self._log(60000, 25000, 7)
+        ids2, t2, amount2 = self._log(60000, 25000, 8)
+        cva.release_workspace()
+        first = cva.summarize(ids, t, amount)
+        keep = {k: first[k].copy() for k in first.keys()}
+        view = first["monetary_value"][5:10]  # a view keeps the block alive too
+        view_copy = view.copy()
+        second = cva.summarize(ids2, t2, amount2)  # while first is alive: another block
+        for k in keep:
+            np.testing.assert_array_equal(first[k], keep[k])
+        del first
+        third = cva.summarize(ids2, t2, amount2)  # first's block is still held by view
+        np.testing.assert_array_equal(view, view_copy)
+        for k in second.keys():
+            np.testing.assert_array_equal(second[k], third[k])
+        before = len(_scratch._pool)
+        del view
+        self.assertEqual(len(_scratch._pool), before + 1)  # first's block came back
+        fourth = cva.summarize(ids, t, amount)  # and is taken again
+        self.assertEqual(len(_scratch._pool), before)
+        del third
+        self.assertEqual(len(_scratch._pool), before + 1)
+        for k in keep:
+            if k != "frequency":
+                np.testing.assert_array_equal(fourth[k], keep[k])
+        del second, fourth
+        self.assertLessEqual(len(_scratch._pool), _scratch._POOL_MAX)
+        self.assertGreater(cva.release_workspace(), 0)
+        self.assertEqual(len(_scratch._pool), 0)
+
+
 class TestArrays(unittest.TestCase):
     def test_result_types(self):
         res = cva.summarize([2, 1, 2], [0.0, 1.0, 3.0], [1.0, 2.0, 3.0])
