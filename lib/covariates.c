@@ -764,9 +764,6 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
     oo.bnd_gain = CVA__BND_GAIN * ctx.inv_w;
     oo.bnd_drift = 1.0;
     oo.theta_max = 30.0;
-    /* the curvature at the start as the first inverse Hessian (the default start is far from
-       the estimate in the model parameters only; without it BFGS in 4 + coefficients
-       dimensions takes about twice the iterations of the fit without covariates) */
     /* the curvature at the start as the first inverse Hessian: without it BFGS in 4 +
        coefficients dimensions from the default start takes about twice the iterations of
        the fit without covariates (forward differences: accuracy does not matter here) */
