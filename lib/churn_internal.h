@@ -103,6 +103,8 @@ typedef struct cva__optim_opts {
     double bnd_gain;        /* remaining gain of f, toward the limit, below which a drift stops */
     double bnd_drift;       /* log-parameter drift over the window that counts as running off */
     double theta_max;       /* |theta_i| beyond which the fit stops at the boundary */
+    const double *h0;       /* initial inverse Hessian (n × n, symmetric positive definite), used
+                               as given (no first-step scaling); NULL: the identity */
 } cva__optim_opts;
 
 typedef struct cva__optim_result {

@@ -367,6 +367,11 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
         return CVA_E_NOCONVERGE;
     }
     reset_H(H, n, 0u);
+    if (o->h0) { /* a caller's curvature estimate: taken as it is */
+        for (i = 0; i < n * n; i++)
+            H[i] = o->h0[i];
+        scaled = 1;
+    }
 
     lc.f = f;
     lc.ctx = ctx;
