@@ -64,6 +64,20 @@ static void spec_reference(void **state)
     cva_assert_close(ll[0], -9.458606307, 1e-9, 0);
     cva_assert_close(ll[1], -0.5547132764, 1e-9, 0);
     cva_assert_close(sum, ll[0] + ll[1] + ll[2], 1e-15, 0);
+    /* a sum that is not finite (r = DBL_MAX: LL_1 = r log(alpha/(alpha + T)) = -inf):
+       CVA_E_DOMAIN with every output untouched (a fuzz find: the rows were written) */
+    {
+        const double huge_r[4] = {DBL_MAX, 9.8, 0.05, 0.05}, z[2] = {0, 0}, T2[2] = {23, 0};
+        double l2[2] = {7, 7}, s2 = 7, g2[4] = {7, 7, 7, 7};
+        cva_diag d;
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_model_loglik(CVA_MODEL_BGNBD, huge_r, z, z, T2, 2, l2, &s2, g2, &d), CVA_E_DOMAIN);
+        assert_int_equal(d.arg, 2);
+        assert_true(l2[0] == 7 && l2[1] == 7 && s2 == 7 && g2[0] == 7 && g2[3] == 7);
+        /* T = 0 alone: LL = 0 exactly */
+        assert_status(cva_model_loglik(CVA_MODEL_BGNBD, huge_r, z, z, T2 + 1, 1, l2, &s2, NULL, NULL), CVA_OK);
+        assert_true(l2[0] == 0.0 && s2 == 0.0 && l2[1] == 7);
+    }
     assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, P_CDNOW, 0, x, tx, T, 3, pa, NULL, NULL), CVA_OK);
     cva_assert_close(pa[0], 0.7265785701, 1e-9, 0);
     cva_assert_same(pa[1], 1.0);
