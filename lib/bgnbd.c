@@ -644,9 +644,22 @@ static cva_status mbgnbd_expected_pop(const double *p, const double *t, size_t n
 
 /* ------------------------------------------------------------ P(X(t)=k) */
 
+/* ln B(x, y); beyond 1e15 the three ln Γ of the plain form would cancel (to
+   inf − inf = NaN near DBL_MAX, a fuzz find), so the guarded cva__lbeta() */
 static double lbeta(double x, double y)
 {
+    if (!(x + y < 1e15))
+        return cva__lbeta(x, y);
     return cva__lgamma(x) + cva__lgamma(y) - cva__lgamma(x + y);
+}
+
+/* ln Γ(r+K) − ln Γ(r), lgr = ln Γ(r): the plain difference, or for r beyond 1e15
+   (where it cancels, to inf − inf near DBL_MAX) the guarded cva__lgamma_diff() */
+static double lg_rise(double r, double K, double lgr)
+{
+    if (!(r < 1e15))
+        return cva__lgamma_diff(r, K);
+    return cva__lgamma(r + K) - lgr;
 }
 
 static cva_status bg_prob_n(const double *p, double t, size_t n_k, double *out, int s)
@@ -663,11 +676,19 @@ static cva_status bg_prob_n(const double *p, double t, size_t n_k, double *out, 
     /* tail(K) = P(NB >= K) with K = n_k − 1, summed upwards from the pmf */
     {
         double K = (double)(n_k - 1);
-        double lpk = cva__lgamma(r + K) - lgr - cva__lgamma(K + 1.0) + r * lq + K * lz;
+        double lpk = lg_rise(r, K, lgr) - cva__lgamma(K + 1.0) + r * lq + K * lz;
         double sum = 0.0;
         term = exp(lpk);
         if (K <= 0) {
             sum = 1.0;
+        } else if (!(term > 0.0) && r * (t / al) > K) {
+            /* the pmf at K underflows below a mean beyond K (r near DBL_MAX, a fuzz
+               find: the upward sum was 0): P(NB >= K) = 1 − Σ_{k<K} P(NB = k), the
+               terms below K are the small ones */
+            double lower = 0.0, kk;
+            for (kk = 0.0; kk < K; kk += 1.0)
+                lower += exp(lg_rise(r, kk, lgr) - cva__lgamma(kk + 1.0) + r * lq + (kk > 0 ? kk * lz : 0.0));
+            sum = 1.0 - lower;
         } else {
             st = CVA_W_SERIES_LIMIT;
             for (j = 0; j < 1000000L; j++) {
@@ -692,7 +713,7 @@ static cva_status bg_prob_n(const double *p, double t, size_t n_k, double *out, 
     /* downwards: out[k] uses NB_k and P(NB >= k); tail(k) = tail(k+1) + NB_k */
     for (k = n_k; k-- > 0;) {
         double K = (double)k, v;
-        lnb = cva__lgamma(r + K) - lgr - cva__lgamma(K + 1.0) + r * lq + (K > 0 ? K * lz : 0.0);
+        lnb = lg_rise(r, K, lgr) - cva__lgamma(K + 1.0) + r * lq + (K > 0 ? K * lz : 0.0);
         if (k + 1 < n_k)
             tail += exp(lnb); /* now tail = P(NB >= k) */
         if (tail > 1.0)

@@ -78,6 +78,24 @@ static void spec_reference(void **state)
         assert_status(cva_model_loglik(CVA_MODEL_BGNBD, huge_r, z, z, T2 + 1, 1, l2, &s2, NULL, NULL), CVA_OK);
         assert_true(l2[0] == 0.0 && s2 == 0.0 && l2[1] == 7);
     }
+    /* P(Y(t) = k) at r = DBL_MAX (a fuzz find: NaN from ln Γ(r+k) − ln Γ(r), then 0 from
+       an underflowed tail): the count process is beyond any k, so Y = k exactly when
+       the customer drops out after the k-th purchase: B(a+1, b+k−1)/B(a, b) for BG/NBD
+       (k >= 1; P(Y = 0) = 0 at x = 0) and B(a+1, b+k)/B(a, b) for MBG/NBD; mpmath, 40 digits */
+    {
+        const double pr[4] = {DBL_MAX, 3.55, 6.05, 6.3}, z0 = 0.0;
+        const double bg[4] = {0.0, 0.48987854251012145749, 0.23117863803848428331, 0.11760307022166796294};
+        const double mbg[4] = {0.48987854251012145749, 0.23117863803848428331, 0.11760307022166796294,
+                               0.063589933735494729146};
+        double o4[4];
+        int k;
+        assert_status(cva_model_cond_prob_n(CVA_MODEL_BGNBD, pr, 7, &z0, &z0, &z0, 1, 4, o4, NULL, NULL), CVA_OK);
+        for (k = 0; k < 4; k++)
+            cva_assert_close(o4[k], bg[k], 1e-13, 0);
+        assert_status(cva_model_cond_prob_n(CVA_MODEL_MBGNBD, pr, 7, &z0, &z0, &z0, 1, 4, o4, NULL, NULL), CVA_OK);
+        for (k = 0; k < 4; k++)
+            cva_assert_close(o4[k], mbg[k], 1e-13, 0);
+    }
     assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, P_CDNOW, 0, x, tx, T, 3, pa, NULL, NULL), CVA_OK);
     cva_assert_close(pa[0], 0.7265785701, 1e-9, 0);
     cva_assert_same(pa[1], 1.0);
