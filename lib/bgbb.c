@@ -162,7 +162,15 @@ static double log_ratio_shift(double y, double g, double m)
         const double ry = y >= 1e15 ? lgamma_rem_big(y, 0.0, g) : lgamma_diff(y, g) + g * log(y);
         return -g * lr + lgamma_rem_big(hi, lo, g) - ry;
     }
-    return lgamma_diff(y + m, g) - lgamma_diff(y, g);
+    {
+        const double s = lgamma_diff(y + m, g) - lgamma_diff(y, g);
+        if (!isfinite(s) && g > y + m)
+            /* g near DBL_MAX: both D are -inf (a fuzz find: their difference was
+               NaN); the same ratio as [ln Γ(y+m) − ln Γ(y)] − [ln Γ(g+y+m) − ln Γ(g+y)],
+               which does not cancel where g dominates */
+            return cva__lgamma_diff(y, m) - cva__lgamma_diff(g + y, m);
+        return s;
+    }
 }
 
 /*
@@ -182,6 +190,14 @@ static double log_surv_sum_closed(double g, double d, double n0, double m)
     u = lgamma_diff(y, eps);
     /* v − u = ln Π_{j<m} (y+j)/(ε+y+j); without forming y + m near DBL_MAX */
     vu = y + m < 1e300 ? lgamma_diff(y + m, eps) - u : log_ratio_shift(y, eps, m);
+    if (!isfinite(pre + u) || !isfinite(vu)) {
+        /* γ near DBL_MAX: pre = +inf, u = −inf (a fuzz find: NaN); pre + u is
+           [ln Γ(1+δ+n0) − ln Γ(δ)] − [ln Γ(γ+δ+n0) − ln Γ(γ+δ)], and v − u the
+           survival ratio with its own guard */
+        const double pu = cva__lgamma_diff(d, 1.0 + n0) - cva__lgamma_diff(g + d, n0);
+        vu = log_ratio_shift(y, eps, m);
+        return pu + log(fabs(expm1(vu)) / fabs(eps));
+    }
     return pre + u + log(fabs(expm1(vu)) / fabs(eps));
 }
 

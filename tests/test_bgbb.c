@@ -482,6 +482,17 @@ static void test_public_predictions(void **state)
             cva_assert_close(ey, cs[c][3], 1e-12, 0);
         }
     }
+    /* gamma = DBL_MAX (a fuzz find: both ln Γ differences -inf, NaN): drop-out is
+       certain, P(alive at 16 + 3.5) and E[Y(3.5)] at n = 2 are below the smallest
+       double (mpmath: E[Y] = 8.64e-924), so exactly 0, not NaN */
+    {
+        const double pg[4] = {4.05, 9.8, DBL_MAX, 6.3}, z = 0.0, n16 = 16.0, n2 = 2.0;
+        double pa = -1.0, ey = -1.0;
+        assert_status(cva_model_p_alive(CVA_MODEL_BGBB, pg, 3.5, &z, &z, &n16, 1, &pa, NULL, NULL), CVA_OK);
+        assert_true(pa == 0.0);
+        assert_status(cva_model_expected(CVA_MODEL_BGBB, pg, 3.5, &z, &z, &n2, 1, &ey, NULL, NULL), CVA_OK);
+        assert_true(ey == 0.0);
+    }
 }
 
 /* ------------------------------------------------------- donations data */
