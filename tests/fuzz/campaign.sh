@@ -28,7 +28,7 @@ set -u
 all="csv summary_file params_json txn rfm tiers models ladder_whatif"
 secs=240
 seed=
-build=build-fuzz
+build='build-fuzz'
 out=
 
 usage() {
@@ -66,6 +66,7 @@ if [ ! -f "$build/build.ninja" ]; then
         exit 2
     }
 fi
+# shellcheck disable=SC2046 # one word per target
 ninja -C "$build" $(for t in $targets; do printf 'tests/fuzz/fuzz_%s ' "$t"; done) >/dev/null || {
     echo "campaign: building the targets in $build failed" >&2
     exit 2
