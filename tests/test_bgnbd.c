@@ -96,6 +96,25 @@ static void spec_reference(void **state)
         for (k = 0; k < 4; k++)
             cva_assert_close(o4[k], mbg[k], 1e-13, 0);
     }
+    /* r and the horizon near DBL_MAX (a fuzz find: the series' domain error at
+       w = 1 came after earlier rows were written): the integral takes over. A
+       customer with x = 0 is alive at T; with r = DBL_MAX they buy until they drop
+       out, so E[Y(inf)] = E[1/p] = (a+b-1)/(a-1) for p ~ Beta(a, b), and nobody
+       survives an endless stream of purchases: P(alive at T + DBL_MAX) = 0. The
+       status is the series-limit warning (the decay scale is beyond the nodes). */
+    {
+        const double pr[4] = {DBL_MAX, 0.8, 4.05, 9.8}, xs[2] = {11, 0}, txs[2] = {0.046875, 0},
+                     Ts[2] = {0.25, 11.75};
+        double pa2[2] = {7, 7}, ey2[2] = {7, 7};
+        cva_status st;
+        st = cva_model_p_alive(CVA_MODEL_BGNBD, pr, DBL_MAX, xs, txs, Ts, 2, pa2, NULL, NULL);
+        assert_true(st == CVA_OK || st == CVA_W_SERIES_LIMIT);
+        assert_true(pa2[0] == 0.0 && pa2[1] == 0.0);
+        st = cva_model_expected(CVA_MODEL_BGNBD, pr, DBL_MAX, xs, txs, Ts, 2, ey2, NULL, NULL);
+        assert_true(st == CVA_OK || st == CVA_W_SERIES_LIMIT);
+        cva_assert_close(ey2[1], (4.05 + 9.8 - 1.0) / (4.05 - 1.0), 1e-13, 0);
+        assert_true(ey2[0] >= 0.0 && !isnan(ey2[0]));
+    }
     assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, P_CDNOW, 0, x, tx, T, 3, pa, NULL, NULL), CVA_OK);
     cva_assert_close(pa[0], 0.7265785701, 1e-9, 0);
     cva_assert_same(pa[1], 1.0);
