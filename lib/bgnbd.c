@@ -719,9 +719,24 @@ static cva_status bg_prob_n(const double *p, double t, size_t n_k, double *out, 
             tail += exp(lnb); /* now tail = P(NB >= k) */
         if (tail > 1.0)
             tail = 1.0;
-        v = exp(lbeta(a, b + K + s) - lbab + lnb);
-        if (k > 0 || s)
-            v += exp(lbeta(a + 1.0, b + K + s - 1.0) - lbab) * tail;
+        if (a + b < 1e15) {
+            v = exp(lbeta(a, b + K + s) - lbab + lnb);
+            if (k > 0 || s)
+                v += exp(lbeta(a + 1.0, b + K + s - 1.0) - lbab) * tail;
+        } else {
+            /* a + b beyond 1e15, where the two ln B cancel (to NaN near DBL_MAX, a
+               fuzz find): the ratios B(a, b+y)/B(a, b) = [Γ(b+y)/Γ(b)] / [Γ(a+b+y)/Γ(a+b)]
+               by cva__lgamma_diff(); when a + b itself overflows, ln Γ(z+y) − ln Γ(z)
+               = y ln z (to O(y²/z), z > DBL_MAX). B(a+1, c) = B(a, c) a/(a+c). */
+            const double hi = a > b ? a : b, lo = a > b ? b : a, lab = log(hi) + log1p(lo / hi);
+            const int big = !(a + b + K + s <= DBL_MAX);
+            const double y1 = K + s, y2 = K + s - 1.0;
+            v = exp(cva__lgamma_diff(b, y1) - (big ? y1 * lab : cva__lgamma_diff(a + b, y1)) + lnb);
+            if (k > 0 || s)
+                v += exp(cva__lgamma_diff(b, y2) - (big ? y2 * lab : cva__lgamma_diff(a + b, y2)) + log(a) -
+                         (big ? lab : log(a + b + y2))) *
+                     tail;
+        }
         out[k] = v;
     }
     return st;

@@ -96,6 +96,30 @@ static void spec_reference(void **state)
         for (k = 0; k < 4; k++)
             cva_assert_close(o4[k], mbg[k], 1e-13, 0);
     }
+    /* a = b near DBL_MAX or 1e299 (a fuzz find: the two ln B of each ratio cancelled,
+       to NaN at DBL_MAX and to a wrong power of 1/2 at 1e299): p = 1/2, so
+       B(a, b+y)/B(a, b) = 2^-y and P(Y = k) = 2^-(k+s) (P(NB = k) + [k > 0 or s] P(NB >= k));
+       mpmath, 30 digits, r = 0.05, alpha = 4.05, t = 8 */
+    {
+        const double mbg[4] = {0.97347102119771854, 0.02112292958699498, 0.0040725453039331927,
+                               0.00097740395317533314};
+        const double bg[4] = {0.94694204239543708, 0.04224585917398996, 0.0081450906078663853,
+                              0.0019548079063506663};
+        const double big[2] = {DBL_MAX, 1e299}, z0 = 0.0;
+        double o4[4];
+        int k, c;
+        for (c = 0; c < 2; c++) {
+            const double pr[4] = {0.05, 4.05, big[c], big[c]};
+            assert_status(cva_model_cond_prob_n(CVA_MODEL_MBGNBD, pr, 8, &z0, &z0, &z0, 1, 4, o4, NULL, NULL),
+                          CVA_OK);
+            for (k = 0; k < 4; k++)
+                cva_assert_close(o4[k], mbg[k], 1e-12, 0);
+            assert_status(cva_model_cond_prob_n(CVA_MODEL_BGNBD, pr, 8, &z0, &z0, &z0, 1, 4, o4, NULL, NULL),
+                          CVA_OK);
+            for (k = 0; k < 4; k++)
+                cva_assert_close(o4[k], bg[k], 1e-12, 0);
+        }
+    }
     /* r and the horizon near DBL_MAX (a fuzz find: the series' domain error at
        w = 1 came after earlier rows were written): the integral takes over. A
        customer with x = 0 is alive at T; with r = DBL_MAX they buy until they drop
