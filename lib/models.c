@@ -1092,26 +1092,15 @@ cva_status cva_model_loglik(int32_t model, const double *params, const double *x
     rows.T = T;
     rows.w = NULL;
     rows.n = n;
-    {
-        /* the rows into scratch, copied out only once the sum is known to be
-           finite: on CVA_E_DOMAIN nothing is written (a fuzz find: the rows were
-           written before the error) */
-        double *tmp = NULL;
-        if (ll && n) {
-            tmp = (double *)cva__alloc(NULL, n * sizeof *tmp); /* n * 8 fits: the caller holds n doubles */
-            if (!tmp)
-                return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, "per-customer log-likelihoods");
-        }
-        s = n ? m->ll(params, &rows, grad ? g : NULL, tmp) : 0.0;
-        if (!isfinite(s)) {
-            cva__free(NULL, tmp);
-            return cva__report(diag, CVA_E_DOMAIN, 2, 0, -1, 0, "likelihood not finite at these parameters");
-        }
-        if (tmp) {
-            memcpy(ll, tmp, n * sizeof *tmp);
-            cva__free(NULL, tmp);
-        }
-    }
+    /* the sum first, the rows only once it is known to be finite: on CVA_E_DOMAIN
+       nothing is written (a fuzz find: the rows were written before the error).
+       The function has no allocator for a scratch copy, so the rows are a second
+       pass of the same evaluation */
+    s = n ? m->ll(params, &rows, grad ? g : NULL, NULL) : 0.0;
+    if (!isfinite(s))
+        return cva__report(diag, CVA_E_DOMAIN, 2, 0, -1, 0, "likelihood not finite at these parameters");
+    if (ll && n)
+        (void)m->ll(params, &rows, NULL, ll);
     if (ll_sum)
         *ll_sum = n ? s : CVA_NAN;
     if (grad)

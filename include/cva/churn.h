@@ -283,7 +283,6 @@ CVA_API CVA_NODISCARD cva_status cva_sbg_fit(const double *survivors, size_t n_c
  * @retval CVA_OK
  * @retval CVA_W_EXCLUDED rows without a purchase: their outputs are NaN (diag->count rows).
  * @retval CVA_E_DOMAIN   Σ LL_i is not finite at these parameters; nothing is written.
- * @retval CVA_E_NOMEM    the scratch copy of @p ll (n doubles, from malloc) could not be allocated.
  * @retval CVA_E_BADARG
  * @retval CVA_E_NONFINITE
  */
