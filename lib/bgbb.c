@@ -160,7 +160,10 @@ static double log_ratio_shift(double y, double g, double m)
         const double hi = y > m ? y : m, lo = y > m ? m : y;
         const double lr = m / y <= 1e300 ? log1p(m / y) : log(m) - log(y) + log1p(y / m);
         const double ry = y >= 1e15 ? lgamma_rem_big(y, 0.0, g) : lgamma_diff(y, g) + g * log(y);
-        return -g * lr + lgamma_rem_big(hi, lo, g) - ry;
+        const double sb = -g * lr + lgamma_rem_big(hi, lo, g) - ry;
+        /* γ near DBL_MAX as well (a fuzz find: inf − inf): every factor of the
+           product is at most (y+j)/(γ+y+j), so ln of it is below any double */
+        return isnan(sb) && g > 1e300 ? -HUGE_VAL : sb;
     }
     {
         const double s = lgamma_diff(y + m, g) - lgamma_diff(y, g);

@@ -492,6 +492,13 @@ static void test_public_predictions(void **state)
         assert_true(pa == 0.0);
         assert_status(cva_model_expected(CVA_MODEL_BGBB, pg, 3.5, &z, &z, &n2, 1, &ey, NULL, NULL), CVA_OK);
         assert_true(ey == 0.0);
+        /* and a horizon of DBL_MAX from n = 0, delta = 1.05 */
+        {
+            const double pg2[4] = {4.05, 1.8, DBL_MAX, 1.05};
+            pa = -1.0;
+            assert_status(cva_model_p_alive(CVA_MODEL_BGBB, pg2, DBL_MAX, &z, &z, &z, 1, &pa, NULL, NULL), CVA_OK);
+            assert_true(pa == 0.0);
+        }
     }
 }
 
