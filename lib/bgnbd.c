@@ -319,9 +319,10 @@ static cva_status bg_future_survival(const double *p, double tau, double x, doub
         return CVA_OK;
     }
     st = cva__hyp2f1_log(a + b + s - r, a, a + b + x + s, w, &lf, &sg);
-    if (st < 0)
-        return st;
-    *out = (double)sg * exp(a * log1p(-w) + lf);
+    /* a series error (w rounding to 1 at a horizon near DBL_MAX: CVA_E_DOMAIN, a
+       fuzz find that left earlier rows written) is no error of the survival: the
+       integral below is defined for every τ >= 0 */
+    *out = st < 0 ? CVA_NAN : (double)sg * exp(a * log1p(-w) + lf);
     if (st != CVA_OK || !(*out >= 0.0 && *out <= 1.0 + 1e-12))
         st = bg_mixture_quad(a, b + x + s, r + x, tau / (al + T), 0, out);
     if (*out > 1.0)
@@ -443,9 +444,9 @@ static cva_status bg_cond_factor(const double *p, double t, double x, double T, 
         return CVA_OK;
     }
     st = bg_bracket(a, b + s - 1.0 - r, b + x + s - 1.0, t / (al + T + t), &br);
-    if (st < 0)
-        return st;
-    *out = C * br;
+    /* a series error (z rounding to 1 at t near DBL_MAX) goes to the integral, as
+       in bg_future_survival() */
+    *out = st < 0 ? CVA_NAN : C * br;
     /* 0 <= E[Y(t) | alive] <= (r+x) t/(α+T); outside, or not converged: the integral
        E_p[(1 − (1 + p t/(α+T))^(−(r+x)))/p] (see bg_future_survival) */
     if (st != CVA_OK || !(*out >= 0.0 && *out <= (r + x) * (t / (al + T)) * (1.0 + 1e-9)))
@@ -644,9 +645,22 @@ static cva_status mbgnbd_expected_pop(const double *p, const double *t, size_t n
 
 /* ------------------------------------------------------------ P(X(t)=k) */
 
+/* ln B(x, y); beyond 1e15 the three ln Γ of the plain form would cancel (to
+   inf − inf = NaN near DBL_MAX, a fuzz find), so the guarded cva__lbeta() */
 static double lbeta(double x, double y)
 {
+    if (!(x + y < 1e15))
+        return cva__lbeta(x, y);
     return cva__lgamma(x) + cva__lgamma(y) - cva__lgamma(x + y);
+}
+
+/* ln Γ(r+K) − ln Γ(r), lgr = ln Γ(r): the plain difference, or for r beyond 1e15
+   (where it cancels, to inf − inf near DBL_MAX) the guarded cva__lgamma_diff() */
+static double lg_rise(double r, double K, double lgr)
+{
+    if (!(r < 1e15))
+        return cva__lgamma_diff(r, K);
+    return cva__lgamma(r + K) - lgr;
 }
 
 static cva_status bg_prob_n(const double *p, double t, size_t n_k, double *out, int s)
@@ -663,11 +677,19 @@ static cva_status bg_prob_n(const double *p, double t, size_t n_k, double *out, 
     /* tail(K) = P(NB >= K) with K = n_k − 1, summed upwards from the pmf */
     {
         double K = (double)(n_k - 1);
-        double lpk = cva__lgamma(r + K) - lgr - cva__lgamma(K + 1.0) + r * lq + K * lz;
+        double lpk = lg_rise(r, K, lgr) - cva__lgamma(K + 1.0) + r * lq + K * lz;
         double sum = 0.0;
         term = exp(lpk);
         if (K <= 0) {
             sum = 1.0;
+        } else if (!(term > 0.0) && r * (t / al) > K) {
+            /* the pmf at K underflows below a mean beyond K (r near DBL_MAX, a fuzz
+               find: the upward sum was 0): P(NB >= K) = 1 − Σ_{k<K} P(NB = k), the
+               terms below K are the small ones */
+            double lower = 0.0, kk;
+            for (kk = 0.0; kk < K; kk += 1.0)
+                lower += exp(lg_rise(r, kk, lgr) - cva__lgamma(kk + 1.0) + r * lq + (kk > 0 ? kk * lz : 0.0));
+            sum = 1.0 - lower;
         } else {
             st = CVA_W_SERIES_LIMIT;
             for (j = 0; j < 1000000L; j++) {
@@ -692,14 +714,29 @@ static cva_status bg_prob_n(const double *p, double t, size_t n_k, double *out, 
     /* downwards: out[k] uses NB_k and P(NB >= k); tail(k) = tail(k+1) + NB_k */
     for (k = n_k; k-- > 0;) {
         double K = (double)k, v;
-        lnb = cva__lgamma(r + K) - lgr - cva__lgamma(K + 1.0) + r * lq + (K > 0 ? K * lz : 0.0);
+        lnb = lg_rise(r, K, lgr) - cva__lgamma(K + 1.0) + r * lq + (K > 0 ? K * lz : 0.0);
         if (k + 1 < n_k)
             tail += exp(lnb); /* now tail = P(NB >= k) */
         if (tail > 1.0)
             tail = 1.0;
-        v = exp(lbeta(a, b + K + s) - lbab + lnb);
-        if (k > 0 || s)
-            v += exp(lbeta(a + 1.0, b + K + s - 1.0) - lbab) * tail;
+        if (a + b < 1e15) {
+            v = exp(lbeta(a, b + K + s) - lbab + lnb);
+            if (k > 0 || s)
+                v += exp(lbeta(a + 1.0, b + K + s - 1.0) - lbab) * tail;
+        } else {
+            /* a + b beyond 1e15, where the two ln B cancel (to NaN near DBL_MAX, a
+               fuzz find): the ratios B(a, b+y)/B(a, b) = [Γ(b+y)/Γ(b)] / [Γ(a+b+y)/Γ(a+b)]
+               by cva__lgamma_diff(); when a + b itself overflows, ln Γ(z+y) − ln Γ(z)
+               = y ln z (to O(y²/z), z > DBL_MAX). B(a+1, c) = B(a, c) a/(a+c). */
+            const double hi = a > b ? a : b, lo = a > b ? b : a, lab = log(hi) + log1p(lo / hi);
+            const int big = !(a + b + K + s <= DBL_MAX);
+            const double y1 = K + s, y2 = K + s - 1.0;
+            v = exp(cva__lgamma_diff(b, y1) - (big ? y1 * lab : cva__lgamma_diff(a + b, y1)) + lnb);
+            if (k > 0 || s)
+                v += exp(cva__lgamma_diff(b, y2) - (big ? y2 * lab : cva__lgamma_diff(a + b, y2)) + log(a) -
+                         (big ? lab : log(a + b + y2))) *
+                     tail;
+        }
         out[k] = v;
     }
     return st;

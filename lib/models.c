@@ -1092,9 +1092,15 @@ cva_status cva_model_loglik(int32_t model, const double *params, const double *x
     rows.T = T;
     rows.w = NULL;
     rows.n = n;
-    s = n ? m->ll(params, &rows, grad ? g : NULL, ll) : 0.0;
+    /* the sum first, the rows only once it is known to be finite: on CVA_E_DOMAIN
+       nothing is written (a fuzz find: the rows were written before the error).
+       The function has no allocator for a scratch copy, so the rows are a second
+       pass of the same evaluation */
+    s = n ? m->ll(params, &rows, grad ? g : NULL, NULL) : 0.0;
     if (!isfinite(s))
         return cva__report(diag, CVA_E_DOMAIN, 2, 0, -1, 0, "likelihood not finite at these parameters");
+    if (ll && n)
+        (void)m->ll(params, &rows, NULL, ll);
     if (ll_sum)
         *ll_sum = n ? s : CVA_NAN;
     if (grad)

@@ -537,6 +537,16 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
         for (col = 0; col < 3; col++)
             if (cuts[col].struct_size != sizeof(cva_rfm_cuts))
                 return cva__report(diag, CVA_E_ABI_MISMATCH, 9, 0, -1, 0, "unknown cva_rfm_cuts size");
+    {
+        /* before reading a value, and for n = 0 too (as cva_rfm_cuts_compute()):
+           a workspace that does not fit is no allocation failure, and one below
+           cva_rfm_workspace_size(n) is an error whatever n is */
+        size_t need;
+        if (cva__select_ws_bytes(n, &need) != CVA_OK)
+            return cva__report(diag, CVA_E_OVERFLOW, 0, 0, -1, 0, "n: the workspace size does not fit in size_t");
+        if (work && work_size < need)
+            return cva__report(diag, CVA_E_WORKSPACE_TOO_SMALL, 11, 0, -1, need, "work_size too small");
+    }
     if (n == 0) {
         if (cuts) /* empty cut sets, so callers can read bins and counts */
             for (col = 0; col < 3; col++) {
@@ -546,11 +556,6 @@ cva_status cva_rfm_score(const double *recency, const double *frequency, const d
                 cuts[col].reverse = col == 0;
             }
         return cva__report(diag, CVA_W_EMPTY, 0, 0, -1, 0, "no customers");
-    }
-    {
-        size_t need; /* before reading a value: a workspace that does not fit is no allocation failure */
-        if (cva__select_ws_bytes(n, &need) != CVA_OK)
-            return cva__report(diag, CVA_E_OVERFLOW, 0, 0, -1, 0, "n: the workspace size does not fit in size_t");
     }
     rc = cva__selws_init(&w, n, work, work_size, o.alloc);
     if (rc < 0)

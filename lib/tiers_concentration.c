@@ -394,6 +394,15 @@ cva_status cva_top_share(const double *value, size_t n, const double *p, size_t 
     return cva__report(diag, negative && !pp ? CVA_W_NEGATIVE : CVA_OK, 0, 0, -1, 0, NULL);
 }
 
+/* A cumulative profit C_k beyond ±DBL_MAX: an error, as a sum that overflows
+   in cva_txn_summarize() (its compensated value would be NaN, not a number to
+   report). */
+static cva_status whale_overflow(cva_diag *diag)
+{
+    return cva__report(diag, CVA_E_OVERFLOW, 1, 0, -1, 0,
+                       "a cumulative profit overflows (beyond DBL_MAX in magnitude); rescale the values");
+}
+
 cva_status cva_whale_curve(const double *profit, size_t n, const cva_tiers_opts *opts, double *cum, double *whale,
                            cva_whale_stats *stats, cva_diag *diag)
 {
@@ -424,7 +433,7 @@ cva_status cva_whale_curve(const double *profit, size_t n, const cva_tiers_opts 
         /* presorted, only the stats wanted: the same pass with the finite and
            order checks in it (stats written after them) */
         double prev = CVA_INF;
-        int bad = 0;
+        int bad = 0, ovf = 0;
         for (i = 0; i < n; i++) {
             const double x = r.sorted[i];
             double c;
@@ -436,6 +445,7 @@ cva_status cva_whale_curve(const double *profit, size_t n, const cva_tiers_opts 
                 cva__ksum_add(&D, x);
             }
             c = cva__ksum_value(&C);
+            ovf |= nonfinite(c);
             if (i == 0 || c > best) {
                 best = c;
                 peak = i + 1;
@@ -443,8 +453,26 @@ cva_status cva_whale_curve(const double *profit, size_t n, const cva_tiers_opts 
         }
         if (bad)
             return fused_fail(profit, n, opts, diag);
+        if (ovf)
+            return whale_overflow(diag);
         i = n; /* the general loop below has nothing left to do */
     } else {
+        /* the values are finite and descending: no C_k can overflow while both
+           ends are within DBL_MAX / (n + 1); beyond that, the sums first (on no
+           output), so that nothing is written when one overflows */
+        const double lim = DBL_MAX / ((double)n + 1.0);
+        if (!(fabs(r.sorted[0]) <= lim && fabs(r.sorted[n - 1]) <= lim)) {
+            cva__ksum P = {0.0, 0.0};
+            int ovf = 0;
+            for (i = 0; i < n; i++) {
+                cva__ksum_add(&P, r.sorted[i]);
+                ovf |= nonfinite(cva__ksum_value(&P));
+            }
+            if (ovf) {
+                cva__tiers_rank_free(&r);
+                return whale_overflow(diag);
+            }
+        }
         i = 0;
     }
     for (; i < n; i++) {

@@ -5,6 +5,8 @@
  * (exit 77) after the other tests ran, or fails when CVA_REQUIRE_DATA=1.
  * SPDX-License-Identifier: MIT
  */
+#include <float.h>
+
 #include "cva_test.h"
 
 #include "../lib/churn_internal.h"
@@ -429,6 +431,75 @@ static void test_public_predictions(void **state)
     assert_status(cva_model_loglik(CVA_MODEL_BGBB, PUB, x, tx, T, 9, ll, &sum, g, NULL), CVA_OK);
     for (i = 0; i < 9; i++)
         cva_assert_close(ll[i], CUST[i][3], 1e-13, 1e-14);
+    /* beta = DBL_MAX (transaction probability p -> 0; a fuzz find: the term ratio
+       (e1 e3)/(e2 e4) was inf/inf = NaN): a customer with x = 0 in n = 13 is
+       alive at n + m with the survival probability alone, B(gamma, delta+n+m)/B(gamma, delta);
+       mpmath, 40 digits: beta(0.05, 0.05+13+25)/beta(0.05, 0.05) = 0.40759348245959559410...,
+       beta(0.05, 0.05+13)/beta(0.05, 0.05) = 0.43051840110522376750...; and LL = ln 1 = 0 */
+    {
+        const double p0[4] = {4.05, DBL_MAX, 0.05, 0.05}, z = 0.0, n13 = 13.0;
+        double pa, l0, s0;
+        assert_status(cva_model_p_alive(CVA_MODEL_BGBB, p0, 25, &z, &z, &n13, 1, &pa, NULL, NULL), CVA_OK);
+        cva_assert_close(pa, 0.40759348245959559410, 1e-14, 0);
+        assert_status(cva_model_p_alive(CVA_MODEL_BGBB, p0, 0, &z, &z, &n13, 1, &pa, NULL, NULL), CVA_OK);
+        cva_assert_close(pa, 0.43051840110522376750, 1e-14, 0);
+        assert_status(cva_model_loglik(CVA_MODEL_BGBB, p0, &z, &z, &n13, 1, &l0, &s0, NULL, NULL), CVA_OK);
+        cva_assert_close(l0, 0.0, 0, 1e-15);
+    }
+    /* delta or the horizon near DBL_MAX (a fuzz find: ln Γ differences at y + m = inf
+       gave NaN). mpmath at 700 digits (the ln Γ differences of ~1e300 need them):
+       P = B(a,b+n)B(g,d+n+m)/(B(a,b)B(g,d)) / L, L = B(a,b+n)B(g,d+n)/(B(a,b)B(g,d))
+       + Σ_{i<n} B(a,b+i)B(g+1,d+i)/(B(a,b)B(g,d)), x = t_x = 0, a = 4.05, b = 1.8, g = 0.05 */
+    {
+        static const double cs[4][4] = {/* d, n, m, P */
+                                        {DBL_MAX, 0, DBL_MAX, 0.96593632892484554921},
+                                        {0.05, 13, DBL_MAX, 4.5797910661058731928e-19},
+                                        {0.05, 13, 1e300, 1.1846265000768949045e-18},
+                                        {1e16, 2, 1e300, 6.3095734448019207624e-15}};
+        int c;
+        for (c = 0; c < 4; c++) {
+            const double p1[4] = {4.05, 1.8, 0.05, cs[c][0]}, z = 0.0;
+            double pa;
+            assert_status(cva_model_p_alive(CVA_MODEL_BGBB, p1, cs[c][2], &z, &z, &cs[c][1], 1, &pa, NULL, NULL),
+                          CVA_OK);
+            cva_assert_close(pa, cs[c][3], 1e-13, 0);
+        }
+    }
+    /* E[Y(m)] there: B(a+1,b+n)/B(a,b) · Σ_{k=1}^{m} B(g,d+n+k)/B(g,d) / L, the sum by
+       its closed form Γ(g+d)/Γ(d)·[Γ(1+d+n)/Γ(g+d+n) − Γ(1+d+n+m)/Γ(g+d+n+m)]/(g−1)
+       (mpmath, 700 digits); the results near 1e281..1e308 come through exp of a
+       logarithm of about 650, so 1e-12 relative is the reach of a double */
+    {
+        static const double cs[3][4] = {{DBL_MAX, 0, DBL_MAX, 1.2208088839061217783e+308},
+                                        {0.05, 13, 1e300, 2.6791776212823865027e+281},
+                                        {1e16, 2, 0.7e300, 2.4417708184972849603e+285}};
+        int c;
+        for (c = 0; c < 3; c++) {
+            const double p1[4] = {4.05, 1.8, 0.05, cs[c][0]}, z = 0.0;
+            double ey;
+            assert_status(cva_model_expected(CVA_MODEL_BGBB, p1, cs[c][2], &z, &z, &cs[c][1], 1, &ey, NULL, NULL),
+                          CVA_OK);
+            cva_assert_close(ey, cs[c][3], 1e-12, 0);
+        }
+    }
+    /* gamma = DBL_MAX (a fuzz find: both ln Γ differences -inf, NaN): drop-out is
+       certain, P(alive at 16 + 3.5) and E[Y(3.5)] at n = 2 are below the smallest
+       double (mpmath: E[Y] = 8.64e-924), so exactly 0, not NaN */
+    {
+        const double pg[4] = {4.05, 9.8, DBL_MAX, 6.3}, z = 0.0, n16 = 16.0, n2 = 2.0;
+        double pa = -1.0, ey = -1.0;
+        assert_status(cva_model_p_alive(CVA_MODEL_BGBB, pg, 3.5, &z, &z, &n16, 1, &pa, NULL, NULL), CVA_OK);
+        assert_true(pa == 0.0);
+        assert_status(cva_model_expected(CVA_MODEL_BGBB, pg, 3.5, &z, &z, &n2, 1, &ey, NULL, NULL), CVA_OK);
+        assert_true(ey == 0.0);
+        /* and a horizon of DBL_MAX from n = 0, delta = 1.05 */
+        {
+            const double pg2[4] = {4.05, 1.8, DBL_MAX, 1.05};
+            pa = -1.0;
+            assert_status(cva_model_p_alive(CVA_MODEL_BGBB, pg2, DBL_MAX, &z, &z, &z, 1, &pa, NULL, NULL), CVA_OK);
+            assert_true(pa == 0.0);
+        }
+    }
 }
 
 /* ------------------------------------------------------- donations data */

@@ -64,6 +64,81 @@ static void spec_reference(void **state)
     cva_assert_close(ll[0], -9.458606307, 1e-9, 0);
     cva_assert_close(ll[1], -0.5547132764, 1e-9, 0);
     cva_assert_close(sum, ll[0] + ll[1] + ll[2], 1e-15, 0);
+    /* a sum that is not finite (r = DBL_MAX: LL_1 = r log(alpha/(alpha + T)) = -inf):
+       CVA_E_DOMAIN with every output untouched (a fuzz find: the rows were written) */
+    {
+        const double huge_r[4] = {DBL_MAX, 9.8, 0.05, 0.05}, z[2] = {0, 0}, T2[2] = {23, 0};
+        double l2[2] = {7, 7}, s2 = 7, g2[4] = {7, 7, 7, 7};
+        cva_diag d;
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_model_loglik(CVA_MODEL_BGNBD, huge_r, z, z, T2, 2, l2, &s2, g2, &d), CVA_E_DOMAIN);
+        assert_int_equal(d.arg, 2);
+        assert_true(l2[0] == 7 && l2[1] == 7 && s2 == 7 && g2[0] == 7 && g2[3] == 7);
+        /* T = 0 alone: LL = 0 exactly */
+        assert_status(cva_model_loglik(CVA_MODEL_BGNBD, huge_r, z, z, T2 + 1, 1, l2, &s2, NULL, NULL), CVA_OK);
+        assert_true(l2[0] == 0.0 && s2 == 0.0 && l2[1] == 7);
+    }
+    /* P(Y(t) = k) at r = DBL_MAX (a fuzz find: NaN from ln Γ(r+k) − ln Γ(r), then 0 from
+       an underflowed tail): the count process is beyond any k, so Y = k exactly when
+       the customer drops out after the k-th purchase: B(a+1, b+k−1)/B(a, b) for BG/NBD
+       (k >= 1; P(Y = 0) = 0 at x = 0) and B(a+1, b+k)/B(a, b) for MBG/NBD; mpmath, 40 digits */
+    {
+        const double pr[4] = {DBL_MAX, 3.55, 6.05, 6.3}, z0 = 0.0;
+        const double bg[4] = {0.0, 0.48987854251012145749, 0.23117863803848428331, 0.11760307022166796294};
+        const double mbg[4] = {0.48987854251012145749, 0.23117863803848428331, 0.11760307022166796294,
+                               0.063589933735494729146};
+        double o4[4];
+        int k;
+        assert_status(cva_model_cond_prob_n(CVA_MODEL_BGNBD, pr, 7, &z0, &z0, &z0, 1, 4, o4, NULL, NULL), CVA_OK);
+        for (k = 0; k < 4; k++)
+            cva_assert_close(o4[k], bg[k], 1e-13, 0);
+        assert_status(cva_model_cond_prob_n(CVA_MODEL_MBGNBD, pr, 7, &z0, &z0, &z0, 1, 4, o4, NULL, NULL), CVA_OK);
+        for (k = 0; k < 4; k++)
+            cva_assert_close(o4[k], mbg[k], 1e-13, 0);
+    }
+    /* a = b near DBL_MAX or 1e299 (a fuzz find: the two ln B of each ratio cancelled,
+       to NaN at DBL_MAX and to a wrong power of 1/2 at 1e299): p = 1/2, so
+       B(a, b+y)/B(a, b) = 2^-y and P(Y = k) = 2^-(k+s) (P(NB = k) + [k > 0 or s] P(NB >= k));
+       mpmath, 30 digits, r = 0.05, alpha = 4.05, t = 8 */
+    {
+        const double mbg[4] = {0.97347102119771854, 0.02112292958699498, 0.0040725453039331927,
+                               0.00097740395317533314};
+        const double bg[4] = {0.94694204239543708, 0.04224585917398996, 0.0081450906078663853,
+                              0.0019548079063506663};
+        const double big[2] = {DBL_MAX, 1e299}, z0 = 0.0;
+        double o4[4];
+        int k, c;
+        for (c = 0; c < 2; c++) {
+            const double pr[4] = {0.05, 4.05, big[c], big[c]};
+            assert_status(cva_model_cond_prob_n(CVA_MODEL_MBGNBD, pr, 8, &z0, &z0, &z0, 1, 4, o4, NULL, NULL),
+                          CVA_OK);
+            for (k = 0; k < 4; k++)
+                cva_assert_close(o4[k], mbg[k], 1e-12, 0);
+            assert_status(cva_model_cond_prob_n(CVA_MODEL_BGNBD, pr, 8, &z0, &z0, &z0, 1, 4, o4, NULL, NULL),
+                          CVA_OK);
+            for (k = 0; k < 4; k++)
+                cva_assert_close(o4[k], bg[k], 1e-12, 0);
+        }
+    }
+    /* r and the horizon near DBL_MAX (a fuzz find: the series' domain error at
+       w = 1 came after earlier rows were written): the integral takes over. A
+       customer with x = 0 is alive at T; with r = DBL_MAX they buy until they drop
+       out, so E[Y(inf)] = E[1/p] = (a+b-1)/(a-1) for p ~ Beta(a, b), and nobody
+       survives an endless stream of purchases: P(alive at T + DBL_MAX) = 0. The
+       status is the series-limit warning (the decay scale is beyond the nodes). */
+    {
+        const double pr[4] = {DBL_MAX, 0.8, 4.05, 9.8}, xs[2] = {11, 0}, txs[2] = {0.046875, 0},
+                     Ts[2] = {0.25, 11.75};
+        double pa2[2] = {7, 7}, ey2[2] = {7, 7};
+        cva_status st;
+        st = cva_model_p_alive(CVA_MODEL_BGNBD, pr, DBL_MAX, xs, txs, Ts, 2, pa2, NULL, NULL);
+        assert_true(st == CVA_OK || st == CVA_W_SERIES_LIMIT);
+        assert_true(pa2[0] == 0.0 && pa2[1] == 0.0);
+        st = cva_model_expected(CVA_MODEL_BGNBD, pr, DBL_MAX, xs, txs, Ts, 2, ey2, NULL, NULL);
+        assert_true(st == CVA_OK || st == CVA_W_SERIES_LIMIT);
+        cva_assert_close(ey2[1], (4.05 + 9.8 - 1.0) / (4.05 - 1.0), 1e-13, 0);
+        assert_true(ey2[0] >= 0.0 && !isnan(ey2[0]));
+    }
     assert_status(cva_model_p_alive(CVA_MODEL_BGNBD, P_CDNOW, 0, x, tx, T, 3, pa, NULL, NULL), CVA_OK);
     cva_assert_close(pa[0], 0.7265785701, 1e-9, 0);
     cva_assert_same(pa[1], 1.0);

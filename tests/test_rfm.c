@@ -360,6 +360,34 @@ static void edge_cases(void **state)
     assert_int_equal(r[1], 0);
     /* n = 0 */
     assert_status(cva_rfm_score(NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL), CVA_W_EMPTY);
+    /* n = 0 with a workspace below cva_rfm_workspace_size(0): an error before the
+       empty case, as cva_rfm_cuts_compute() (a fuzz find: it returned W_EMPTY);
+       the exact size still gives W_EMPTY with bins and counts in the cut sets */
+    {
+        size_t ws;
+        unsigned char *w;
+        cva_rfm_cuts c3[3];
+        assert_status(cva_rfm_workspace_size(0, &ws), CVA_OK);
+        assert_true(ws > 1);
+        w = malloc(ws);
+        assert_non_null(w);
+        memset(c3, 0xA5, sizeof c3);
+        c3[0].struct_size = c3[1].struct_size = c3[2].struct_size = sizeof c3[0];
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_rfm_score(NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, c3, w, ws - 1, &d),
+                      CVA_E_WORKSPACE_TOO_SMALL);
+        assert_int_equal(d.arg, 11);
+        assert_int_equal(c3[1].bins, (int32_t)0xA5A5A5A5); /* untouched */
+        memset(&c3[0], 0, sizeof c3[0]);
+        c3[0].struct_size = sizeof c3[0];
+        assert_status(cva_rfm_cuts_compute(NULL, 0, CVA_RFM_ASCENDING, NULL, 0, &c3[0], w, ws - 1, NULL),
+                      CVA_E_WORKSPACE_TOO_SMALL);
+        c3[1].struct_size = c3[2].struct_size = sizeof c3[0];
+        assert_status(cva_rfm_score(NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, c3, w, ws, NULL), CVA_W_EMPTY);
+        assert_int_equal(c3[1].bins, 5);
+        assert_int_equal(c3[1].count[0], 0);
+        free(w);
+    }
     /* options */
     cva_rfm_opts_init_defaults(&o, sizeof o);
     o.bins = 0;

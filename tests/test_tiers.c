@@ -4,6 +4,8 @@
  * negatives and zeros, edge cases, options, the caller order, allocators.
  * SPDX-License-Identifier: MIT
  */
+#include <float.h>
+
 #include "cva_test.h"
 
 /* ------------------------------------------------------------------------ */
@@ -147,6 +149,17 @@ static void rand_values(double *v, size_t n, int lo, int hi, double scale)
 /* ------------------------------------------------------------------------ */
 /* docs/methods/tiers.md#methods_tiers_edge vectors                                                        */
 
+/* 1 when all @p n bytes are 0xA5 (outputs untouched after a failed call) */
+static int all_a5(const void *p, size_t n)
+{
+    const unsigned char *c = (const unsigned char *)p;
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (c[i] != 0xA5)
+            return 0;
+    return 1;
+}
+
 static void spec_vectors(void **state)
 {
     const double x[] = {1, 2, 3, 4, 10};
@@ -177,6 +190,40 @@ static void spec_vectors(void **state)
     assert_status(cva_whale_curve(x, 5, NULL, NULL, NULL, &ws, NULL), CVA_OK);
     assert_true(ws.profit_destroyed == 0.0 && !signbit(ws.profit_destroyed));
     assert_int_equal(ws.peak_index, 5);
+    /* a cumulative profit beyond -DBL_MAX: CVA_E_OVERFLOW, nothing written (a
+       fuzz find: C_2 was NaN, the compensated sum of -DBL_MAX and -1e300) */
+    {
+        const double big[] = {-DBL_MAX, 5.0, -1e300};
+        const double big_desc[] = {5.0, -1e300, -DBL_MAX};
+        const double up[] = {DBL_MAX, DBL_MAX / 2, -DBL_MAX}; /* C_2 overflows, C_3 would not */
+        const double fine[] = {-DBL_MAX, DBL_MAX};            /* C = DBL_MAX, then exactly 0 */
+        const uint64_t ord[] = {1, 2, 0};
+        cva_tiers_opts to;
+        cva_diag d;
+        double c3[3];
+        cva_diag_init(&d, sizeof d);
+        memset(c3, 0xA5, sizeof c3);
+        memset(&ws, 0xA5, sizeof ws);
+        assert_status(cva_whale_curve(big, 3, NULL, c3, w, &ws, &d), CVA_E_OVERFLOW);
+        assert_int_equal(d.arg, 1);
+        assert_true(all_a5(c3, sizeof c3) && all_a5(&ws, sizeof ws));
+        assert_status(cva_whale_curve(up, 3, NULL, c3, NULL, &ws, NULL), CVA_E_OVERFLOW);
+        assert_true(all_a5(c3, sizeof c3) && all_a5(&ws, sizeof ws));
+        cva_tiers_opts_init_defaults(&to, sizeof to);
+        to.order = ord;
+        assert_status(cva_whale_curve(big, 3, &to, c3, NULL, &ws, NULL), CVA_E_OVERFLOW);
+        cva_tiers_opts_init_defaults(&to, sizeof to);
+        to.flags = CVA_TIERS_PRESORTED; /* the fused stats-only pass */
+        assert_status(cva_whale_curve(big_desc, 3, &to, NULL, NULL, &ws, NULL), CVA_E_OVERFLOW);
+        assert_true(all_a5(&ws, sizeof ws));
+        assert_status(cva_whale_curve(big_desc, 3, &to, c3, NULL, &ws, NULL), CVA_E_OVERFLOW);
+        assert_true(all_a5(c3, sizeof c3));
+        assert_status(cva_whale_curve(fine, 2, NULL, c3, NULL, &ws, NULL), CVA_OK);
+        assert_true(c3[0] == DBL_MAX && c3[1] == 0.0);
+        assert_true(ws.total == 0.0 && ws.peak_profit == DBL_MAX);
+        assert_int_equal(ws.peak_index, 1);
+        assert_true(isnan(ws.peak_height));
+    }
     /* n = 10: b1 = 2, b2 = 5 */
     for (i = 0; i < 10; i++)
         v10[i] = (double)(i * 7 % 10);

@@ -282,7 +282,7 @@ CVA_API CVA_NODISCARD cva_status cva_sbg_fit(const double *survivors, size_t n_c
  * @param diag   optional diagnostics.
  * @retval CVA_OK
  * @retval CVA_W_EXCLUDED rows without a purchase: their outputs are NaN (diag->count rows).
- * @retval CVA_E_DOMAIN
+ * @retval CVA_E_DOMAIN   Σ LL_i is not finite at these parameters; nothing is written.
  * @retval CVA_E_BADARG
  * @retval CVA_E_NONFINITE
  */

@@ -222,6 +222,8 @@ CVA_API CVA_NODISCARD cva_status cva_rfm_workspace_size(size_t n, size_t *bytes)
  * @retval CVA_W_EMPTY     no scored value.
  * @retval CVA_E_NONFINITE an infinite value (diag->index).
  * @retval CVA_E_OPTION    bad bins/method/cuts (diag->option).
+ * @retval CVA_E_WORKSPACE_TOO_SMALL @p work is given with @p work_size below
+ *                         cva_rfm_workspace_size(n) (for any n, 0 included).
  */
 CVA_API CVA_NODISCARD cva_status cva_rfm_cuts_compute(const double *v, size_t n, int32_t direction,
                                                       const cva_rfm_opts *opts, int32_t which,
@@ -270,6 +272,9 @@ CVA_API CVA_NODISCARD cva_status cva_rfm_assign(const double *v, size_t offset, 
  * @retval CVA_W_EMPTY     n = 0 or nobody scored.
  * @retval CVA_E_NONFINITE frequency/monetary NaN/Inf for a scored customer, or infinite recency.
  * @retval CVA_E_OPTION    invalid option.
+ * @retval CVA_E_WORKSPACE_TOO_SMALL @p work is given with @p work_size below
+ *                         cva_rfm_workspace_size(n) (for any n, 0 included: checked before
+ *                         the empty case).
  */
 CVA_API CVA_NODISCARD cva_status cva_rfm_score(const double *recency, const double *frequency,
                                                const double *monetary, size_t n, const cva_rfm_opts *opts,

@@ -311,6 +311,7 @@ CVA_API CVA_NODISCARD cva_status cva_top_share(const double *value, size_t n, co
  * @param diag   optional diagnostics.
  * @retval CVA_OK
  * @retval CVA_W_EMPTY     n = 0 (stats NaN, peak_index 0).
+ * @retval CVA_E_OVERFLOW  a cumulative profit C_k (or Π) is beyond ±DBL_MAX; nothing is written.
  * @retval CVA_E_NULLPTR, CVA_E_NONFINITE, CVA_E_BADARG (order), CVA_E_NOMEM,
  *         CVA_E_WORKSPACE_TOO_SMALL (as cva_gini()).
  */

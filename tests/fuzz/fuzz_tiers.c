@@ -13,7 +13,9 @@
  *  - cva_value_order() equals a brute-force stable descending sort (ties by
  *    lower index);
  *  - Gini, top shares, the Lorenz curve and the whale curve equal brute-force
- *    sums over that order (relative 1e-9 of the sum of |values|);
+ *    sums over that order (relative 1e-9 of the sum of |values|); the whale
+ *    curve at every magnitude (the reference scaled by 2^-64): CVA_E_OVERFLOW
+ *    exactly when a cumulative sum is beyond ±DBL_MAX, finite values otherwise;
  *  - grades and pyramid tiers equal the brute-force rank rules of tiers.h;
  *  - classes are valid codes, with exactly the documented MVC count when the
  *    values are distinct and nobody is BZ;
@@ -208,22 +210,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_poison(whale, sizeof whale);
     fz_poison(&ws, sizeof ws);
     st = cva_whale_curve(v, n, &o, cum, whale, &ws, NULL);
-    if (st < 0) {
+    if (st < 0)
         FZ_CHECK(fz_poisoned(cum, sizeof cum) && fz_poisoned(whale, sizeof whale) && fz_poisoned(&ws, sizeof ws),
                  "whale written on error %d", (int)st);
-    } else if (sumabs < 1e250) {
-        double c = 0, tot = 0, sa = 0;
+    if (finite && (st >= 0 || st == CVA_E_OVERFLOW)) {
+        /* the reference in units of 2^64 (exact scaling; no sum of at most MAXN
+           doubles overflows there), for every magnitude: C_k beyond ±DBL_MAX is
+           CVA_E_OVERFLOW, otherwise every C_k is close to the brute-force sum */
+        const double sc = 0x1p-64, lim = DBL_MAX * sc;
+        double c = 0, tot = 0, sa = 0, cmax = 0;
         for (i = 0; i < n; i++) {
-            tot += v[i];
-            sa += fabs(v[i]);
+            tot += v[i] * sc;
+            sa += fabs(v[i]) * sc;
         }
         for (i = 0; i < n; i++) {
-            c += v[ref[i]];
-            FZ_CHECK(fz_close(cum[i], c, sa), "cum[%zu] %.17g vs %.17g", i, cum[i], c);
+            c += v[ref[i]] * sc;
+            cmax = fabs(c) > cmax ? fabs(c) : cmax;
+            if (st >= 0)
+                FZ_CHECK(isfinite(cum[i]) && fz_close(cum[i] * sc, c, sa), "cum[%zu] %.17g vs %.17g * 2^64", i,
+                         cum[i], c);
         }
-        FZ_CHECK(n == 0 ? isnan(ws.total) : fz_close(ws.total, tot, sa), "whale total %.17g vs %.17g", ws.total, tot);
-        FZ_CHECK(n == 0 ? ws.peak_index == 0 : ws.peak_index >= 1 && (size_t)ws.peak_index <= n, "peak_index %lld",
-                 (long long)ws.peak_index);
+        if (st == CVA_E_OVERFLOW) {
+            FZ_CHECK(cmax >= lim * (1.0 - 1e-9), "CVA_E_OVERFLOW with every |C_k| <= %.17g * 2^64", cmax);
+        } else {
+            FZ_CHECK(cmax <= lim * (1.0 + 1e-9), "a C_k of %.17g * 2^64 accepted", cmax);
+            FZ_CHECK(n == 0 ? isnan(ws.total) : isfinite(ws.total) && fz_close(ws.total * sc, tot, sa),
+                     "whale total %.17g vs %.17g * 2^64", ws.total, tot);
+            FZ_CHECK(n == 0 ? ws.peak_index == 0 : ws.peak_index >= 1 && (size_t)ws.peak_index <= n,
+                     "peak_index %lld", (long long)ws.peak_index);
+        }
     }
 
     /* grade and pyramid against the rank rules */

@@ -103,9 +103,13 @@ static void reference(size_t n, const int64_t *id, const double *t, const double
             refund += am[i];
         } else {
             n_txn++;
+            /* first and last purchase row in the order (time, input position)
+               of docs/methods/summaries.md#methods_summary_cost: of equal times
+               the earlier row is first and the later row last (+0 and -0 are
+               equal times with different bits) */
             if (isnan(first) || t[i] < first)
                 first = t[i];
-            if (isnan(last) || t[i] > last)
+            if (isnan(last) || t[i] >= last)
                 last = t[i];
         }
     }
