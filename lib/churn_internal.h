@@ -188,6 +188,11 @@ typedef struct cva__btyd_model {
 
 #define CVA__EY_MAX_T 32
 
+/* The BG/BB likelihood (and P(alive), its ratio) sums one term per opportunity
+   after the last transaction: every BG/BB call refuses rows with n − t_x above
+   this (an earlier version looped for ever at n = DBL_MAX, a fuzz find). */
+#define CVA__BGBB_SPAN_MAX 1.0e6
+
 extern const cva__btyd_model cva__model_bgnbd;
 extern const cva__btyd_model cva__model_mbgnbd;
 extern const cva__btyd_model cva__model_pnbd;

@@ -578,6 +578,31 @@ static void test_donations_public(void **state)
     cva_assert_close(f.n_customers, 11104, 0, 0);
 }
 
+/* n - t_x above 1e6 opportunities: refused by every BG/BB call (the likelihood and
+   P(alive) sum one term per opportunity; they looped for ever at n = DBL_MAX, a
+   fuzz find). */
+static void test_span_limit(void **state)
+{
+    const double p[4] = {1.2, 0.75, 0.66, 2.78};
+    double x[2] = {1, 2}, tx[2] = {3, 5}, n[2] = {6, 1000005}, ll = 0.0, pa[2];
+    cva_model_fit fit;
+    cva_diag d;
+    (void)state;
+    assert_int_equal(cva_model_loglik(CVA_MODEL_BGBB, p, x, tx, n, 2, NULL, &ll, NULL, NULL), CVA_OK);
+    n[1] = 1000006;
+    cva_diag_init(&d, sizeof d);
+    assert_int_equal(cva_model_loglik(CVA_MODEL_BGBB, p, x, tx, n, 2, NULL, &ll, NULL, &d), CVA_E_BADARG);
+    assert_int_equal(d.index, 1);
+    assert_int_equal(cva_model_fit_init(&fit, sizeof fit), CVA_OK);
+    assert_int_equal(cva_model_fit_btyd(CVA_MODEL_BGBB, x, tx, n, NULL, 2, NULL, &fit, NULL), CVA_E_BADARG);
+    n[1] = DBL_MAX;
+    assert_int_equal(cva_model_fit_btyd(CVA_MODEL_BGBB, x, tx, n, NULL, 2, NULL, &fit, NULL), CVA_E_BADARG);
+    assert_int_equal(cva_model_p_alive(CVA_MODEL_BGBB, p, 0.0, x, tx, n, 2, pa, NULL, NULL), CVA_E_BADARG);
+    n[1] = 1000005;
+    assert_int_equal(cva_model_p_alive(CVA_MODEL_BGBB, p, 0.0, x, tx, n, 2, pa, NULL, NULL), CVA_OK);
+    assert_true(pa[1] >= 0.0 && pa[1] <= 1.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -588,6 +613,7 @@ int main(void)
         cmocka_unit_test(test_bad_input_public), cmocka_unit_test(test_public_predictions),
     };
     const struct CMUnitTest data_tests[] = {
+        cmocka_unit_test(test_span_limit),
         cmocka_unit_test(test_donations_table),
         cmocka_unit_test(test_donations_public),
     };
