@@ -89,6 +89,26 @@ static cva_status fused_fail(const double *v, size_t n, const cva_tiers_opts *op
     return st != CVA_OK ? st : cva__report(diag, CVA_E_INTERNAL, 0, 0, -1, 0, "fused presorted check");
 }
 
+/* The Gini sums over the descending values sv (read backwards: ascending), each
+   value clipped (positive part) and multiplied by scale, a power of two. */
+static void gini_sums(const double *sv, size_t n, int pp, double scale, cva__ksum *T, cva__ksum *S)
+{
+    size_t i = n, below = 0;
+    while (i > 0) {
+        const double x = clip(sv[i - 1], pp);
+        size_t c = 1;
+        while (i - c > 0 && cva__tiers_eq(clip(sv[i - c - 1], pp), x))
+            c++;
+        {
+            const double coef = (double)c * (2.0 * (double)below + (double)c - (double)n);
+            cva__ksum_add(T, coef * (x * scale));
+            cva__ksum_add(S, (double)c * (x * scale));
+        }
+        below += c;
+        i -= c;
+    }
+}
+
 cva_status cva_gini(const double *value, size_t n, const cva_tiers_opts *opts, double *gini, cva_diag *diag)
 {
     cva_tiers_opts o;
@@ -147,18 +167,17 @@ cva_status cva_gini(const double *value, size_t n, const cva_tiers_opts *opts, d
             return fused_fail(value, n, opts, diag);
         negative = neg;
     }
-    while (i > 0) {
-        const double x = clip(r.sorted[i - 1], pp);
-        size_t c = 1;
-        while (i - c > 0 && cva__tiers_eq(clip(r.sorted[i - c - 1], pp), x))
-            c++;
-        {
-            const double coef = (double)c * (2.0 * (double)below + (double)c - (double)n);
-            cva__ksum_add(&T, coef * x);
-            cva__ksum_add(&S, (double)c * x);
-        }
-        below += c;
-        i -= c;
+    if (!fused)
+        gini_sums(r.sorted, n, pp, 1.0, &T, &S);
+    if (!(fabs(cva__ksum_value(&T)) <= DBL_MAX) || !(fabs(cva__ksum_value(&S)) <= DBL_MAX)) {
+        /* a sum beyond DBL_MAX (values near it, a fuzz find): the same sums with
+           the values scaled by a power of two that keeps them finite (the ratio
+           does not depend on the scale) */
+        const double hi = fabs(r.sorted[0]) > fabs(r.sorted[n - 1]) ? fabs(r.sorted[0]) : fabs(r.sorted[n - 1]);
+        int e;
+        (void)frexp(hi, &e);
+        T.s = T.c = S.s = S.c = 0.0;
+        gini_sums(r.sorted, n, pp, ldexp(1.0, -e - 2 - (int)(log2((double)n + 1.0) * 2.0)), &T, &S);
     }
     cva__tiers_rank_free(&r);
     {
