@@ -197,7 +197,10 @@ static double log_surv_sum_closed(double g, double d, double n0, double m)
         /* γ near DBL_MAX: pre = +inf, u = −inf (a fuzz find: NaN); pre + u is
            [ln Γ(1+δ+n0) − ln Γ(δ)] − [ln Γ(γ+δ+n0) − ln Γ(γ+δ)], and v − u the
            survival ratio with its own guard */
-        const double pu = cva__lgamma_diff(d, 1.0 + n0) - cva__lgamma_diff(g + d, n0);
+        /* γ + δ itself may overflow (both near DBL_MAX, a fuzz find): ln Γ(z+n0) − ln Γ(z)
+           is then n0 ln z to far below a double's precision */
+        const double lgd = g + d < HUGE_VAL ? cva__lgamma_diff(g + d, n0) : n0 * (log(g) + log1p(d / g));
+        const double pu = cva__lgamma_diff(d, 1.0 + n0) - lgd;
         vu = log_ratio_shift(y, eps, m);
         return pu + log(fabs(expm1(vu)) / fabs(eps));
     }

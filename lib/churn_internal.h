@@ -193,6 +193,9 @@ typedef struct cva__btyd_model {
    this (an earlier version looped for ever at n = DBL_MAX, a fuzz find). */
 #define CVA__BGBB_SPAN_MAX 1.0e6
 
+/* The largest parameter the Pareto/NBD predictions take (CVA_E_DOMAIN beyond). */
+#define CVA__PARAM_PRED_MAX 1.0e30
+
 extern const cva__btyd_model cva__model_bgnbd;
 extern const cva__btyd_model cva__model_mbgnbd;
 extern const cva__btyd_model cva__model_pnbd;

@@ -886,6 +886,17 @@ static cva_status common_eval_checks(int32_t model, const cva__btyd_model **mp, 
     st = check_params(model, params, diag, 2);
     if (st != CVA_OK)
         return st;
+    if (arg_out && model == CVA_MODEL_PNBD) {
+        /* Pareto/NBD predictions: beyond 1e30 a parameter is a degenerate limit of the
+           model that its integrals no longer resolve (P(alive) at r = 1e50 came out 0.48
+           instead of 0, at r = DBL_MAX NaN: a fuzz find); the other models compute
+           their limits (tests/test_bgnbd.c, test_bgbb.c) */
+        int i, np = cva_model_n_params(model);
+        for (i = 0; i < np; i++)
+            if (!(params[i] <= CVA__PARAM_PRED_MAX))
+                return cva__report(diag, CVA_E_DOMAIN, 2, 0, i, 0,
+                                   "Pareto/NBD predictions need parameters <= 1e30");
+    }
     if (n > 0 && (!x || !t_x || !T))
         return cva__report(diag, CVA_E_NULLPTR, 0, 0, -1, 0, "data array is NULL");
     if (n > 0 && arg_out && !out)

@@ -107,8 +107,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(fz_poisoned(ey, sizeof ey), "expected written on error %d", (int)st);
     } else {
         for (i = 0; i < n; i++)
-            FZ_CHECK(nanrow[i] ? isnan(ey[i]) : ey[i] >= 0 && !isnan(ey[i]), "model %d E[Y][%zu] = %.17g",
-                     (int)model, i, ey[i]);
+            FZ_CHECK(nanrow[i] ? isnan(ey[i]) : ey[i] >= 0 && !isnan(ey[i]),
+                     "model %d E[Y][%zu] = %.17g (params %.17g %.17g %.17g %.17g, t %.17g, x %.17g t_x %.17g T %.17g)",
+                     (int)model, i, ey[i], p[0], p[1], p[2], p[3], t, x[i], tx[i], T[i]);
     }
 
     /* conditional P(Y = k) */
@@ -130,7 +131,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                          i, k, q, t, p[0], p[1], p[2], p[3]);
                 s += q;
             }
-            FZ_CHECK(s <= 1.0 + 1e-9, "model %d row %zu: P(Y = k) sum to %.17g", (int)model, i, s);
+            FZ_CHECK(s <= 1.0 + 1e-9, "model %d row %zu: P(Y = k) sum to %.17g (params %.17g %.17g %.17g %.17g, t %.17g, x %.17g t_x %.17g T %.17g)",
+                     (int)model, i, s, p[0], p[1], p[2], p[3], t, x[i], tx[i], T[i]);
         }
     }
 
