@@ -192,6 +192,7 @@ typedef struct cva__btyd_model {
    after the last transaction: every BG/BB call refuses rows with n − t_x above
    this (an earlier version looped for ever at n = DBL_MAX, a fuzz find). */
 #define CVA__BGBB_SPAN_MAX 1.0e6
+#define CVA__BGBB_N_MAX 1.0e9 /* and n itself (x = t_x = n = DBL_MAX gave NaN) */
 
 /* The largest parameter the Pareto/NBD predictions take (CVA_E_DOMAIN beyond). */
 #define CVA__PARAM_PRED_MAX 1.0e30

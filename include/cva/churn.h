@@ -50,7 +50,7 @@ enum cva_model {
     CVA_MODEL_BGNBD = 1,  /**< BG/NBD (FHL 2005a): r, alpha, a, b. */
     CVA_MODEL_MBGNBD = 2, /**< MBG/NBD (Batislam et al. 2007, Wagner & Hoppe 2008): r, alpha, a, b. */
     CVA_MODEL_PNBD = 3,   /**< Pareto/NBD (SMC 1987): r, alpha, s, beta. */
-    CVA_MODEL_BGBB = 4,   /**< BG/BB (FHS 2010), discrete: alpha, beta, gamma, delta; rows with n − t_x at most 1,000,000. */
+    CVA_MODEL_BGBB = 4,   /**< BG/BB (FHS 2010), discrete: alpha, beta, gamma, delta; rows with n at most 1e9 and n − t_x at most 1e6. */
     CVA_MODEL_GG = 5,     /**< Gamma-Gamma spend (FHL 2005b): p, q, gamma. */
     CVA_MODEL_SBG = 6,    /**< Shifted-beta-geometric (FH 2007): alpha, beta. */
     CVA_MODEL_NBD = 7,    /**< NBD (Ehrenberg 1959), no drop-out: r, alpha. P(alive) = 1; the
