@@ -352,6 +352,20 @@ static void theta_gammas(const cov_spec *s, const double *th, double *gl, double
     }
 }
 
+/* Covariate group gi: its linear predictors eta, its four parameters pg and its rows. */
+static void group_setup(const cov_fit_ctx *c, size_t gi, const double *p, const double *gl, const double *gt,
+                        double *eta, double *pg, cva__btyd_rows *rows)
+{
+    const cov_spec *s = &c->spec;
+    etas(c->zg + gi * (size_t)s->n_cov, s->n_cov, gl, gt, eta);
+    group_params(&c->form, p, eta, pg);
+    rows->x = c->x + c->rstart[gi];
+    rows->t_x = c->txs + c->rstart[gi];
+    rows->T = c->Ts + c->rstart[gi];
+    rows->w = c->w + c->rstart[gi];
+    rows->n = c->rstart[gi + 1] - c->rstart[gi];
+}
+
 static double cov_objective(void *vctx, const double *th, double *g)
 {
     const cov_fit_ctx *c = (const cov_fit_ctx *)vctx;
@@ -373,13 +387,7 @@ static double cov_objective(void *vctx, const double *th, double *g)
         const double *zg = c->zg + gi * (size_t)s->n_cov;
         double eta[3], pg[4], gg[4], de[3] = {0.0, 0.0, 0.0}, ll;
         cva__btyd_rows rows;
-        etas(zg, s->n_cov, gl, gt, eta);
-        group_params(&c->form, p, eta, pg);
-        rows.x = c->x + c->rstart[gi];
-        rows.t_x = c->txs + c->rstart[gi];
-        rows.T = c->Ts + c->rstart[gi];
-        rows.w = c->w + c->rstart[gi];
-        rows.n = c->rstart[gi + 1] - c->rstart[gi];
+        group_setup(c, gi, p, gl, gt, eta, pg, &rows);
         ll = c->m->ll(pg, &rows, gg, NULL);
         if (!isfinite(ll))
             return CVA_NAN;
@@ -444,13 +452,7 @@ static int cov_hessian(const cov_fit_ctx *c, const double *th, int central, doub
         const double *zg = c->zg + gi * (size_t)s->n_cov;
         double eta[3], pg[4], u[4], hg[16], g0[4], A[4 * COV_NTH], AtH[COV_NTH * 4];
         cva__btyd_rows rows;
-        etas(zg, s->n_cov, gl, gt, eta);
-        group_params(&c->form, p, eta, pg);
-        rows.x = c->x + c->rstart[gi];
-        rows.t_x = c->txs + c->rstart[gi];
-        rows.T = c->Ts + c->rstart[gi];
-        rows.w = c->w + c->rstart[gi];
-        rows.n = c->rstart[gi + 1] - c->rstart[gi];
+        group_setup(c, gi, p, gl, gt, eta, pg, &rows);
         for (k = 0; k < 4; k++)
             u[k] = log(pg[k]);
         if (!central) { /* the group's gradient in u at the point itself */
