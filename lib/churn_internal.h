@@ -194,6 +194,12 @@ typedef struct cva__btyd_model {
 #define CVA__BGBB_SPAN_MAX 1.0e6
 #define CVA__BGBB_N_MAX 1.0e9 /* and n itself (x = t_x = n = DBL_MAX gave NaN) */
 
+/* 1 when a BG/BB row (t_x, n) is beyond those limits. */
+static inline int cva__bgbb_row_too_long(double tx, double n)
+{
+    return n - tx > CVA__BGBB_SPAN_MAX || n > CVA__BGBB_N_MAX;
+}
+
 /* The largest parameter the Pareto/NBD predictions take (CVA_E_DOMAIN beyond). */
 #define CVA__PARAM_PRED_MAX 1.0e30
 

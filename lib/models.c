@@ -468,7 +468,7 @@ static cva_status validate_rows_slow(int32_t model, const double *x, const doubl
         if (discrete && (!is_int(ti) || !is_int(Ti) || xi > ti))
             return cva__report(diag, CVA_E_BADARG, arg_x + 1, 0, (int64_t)i, 0,
                                "BG/BB needs integer t_x and n with x <= t_x <= n");
-        if (discrete && (Ti - ti > CVA__BGBB_SPAN_MAX || Ti > CVA__BGBB_N_MAX))
+        if (discrete && cva__bgbb_row_too_long(ti, Ti))
             return cva__report(diag, CVA_E_BADARG, arg_x + 2, 0, (int64_t)i, 0,
                                "BG/BB: n above 1e9 or n - t_x above 1e6 opportunities");
         if (w && !(w[i] > 0.0))
