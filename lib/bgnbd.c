@@ -666,7 +666,10 @@ static double lg_rise(double r, double K, double lgr)
 static cva_status bg_prob_n(const double *p, double t, size_t n_k, double *out, int s)
 {
     const double r = p[0], al = p[1], a = p[2], b = p[3];
-    const double lq = log(al / (al + t)), lz = log(t / (al + t)), z = t / (al + t);
+    /* ln(α/(α+t)), ln(t/(α+t)) and t/(α+t) without forming α + t, which rounds to α
+       when t is below α's last digit (r = α = DBL_MAX: r ln(α/(α+t)) came out 0 instead
+       of −t, a fuzz find whose probabilities summed to 2.6e7) */
+    const double lq = -log1p(t / al), lz = -log1p(al / t), z = 1.0 / (1.0 + al / t);
     const double lbab = lbeta(a, b), lgr = cva__lgamma(r);
     double tail, lnb, term;
     cva_status st = CVA_OK;

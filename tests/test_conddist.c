@@ -8,6 +8,8 @@
  * distribution at α + T.
  * SPDX-License-Identifier: MIT
  */
+#include <float.h>
+
 #include "cva_test.h"
 
 #include "data/conddist_ref.h"
@@ -37,6 +39,42 @@ static void references(void **state)
             cva_assert_close(pk[k], R->pk[k], 1e-12, 0);
         cva_assert_close(ey, R->mean, 1e-12, 0);
         cva_assert_close(var, R->var, 1e-12, 0);
+    }
+}
+
+/* r = α = DBL_MAX: the purchase rate is the point mass λ = 1, and α + t rounds to α
+   (a fuzz find: r ln(α/(α+t)) was 0 instead of −t, probabilities summing to 4.7 here and
+   to 2.6e7 unconditionally). 40-digit references of the λ = 1 limit; the unconditional
+   P(X(t) = 0) of a BG/NBD with λ = 1 is e^(−t) (no drop-out before a first purchase). */
+static void point_mass_rate(void **state)
+{
+    size_t c, k;
+    (void)state;
+    for (c = 0; c < sizeof CONDDIST_POINT_REF / sizeof CONDDIST_POINT_REF[0]; c++) {
+        const conddist_point_ref *R = &CONDDIST_POINT_REF[c];
+        const double prm[4] = {DBL_MAX, DBL_MAX, R->a, R->b};
+        double pk[60], ey, sum = 0.0, mean = 0.0;
+        assert_status(cva_model_cond_prob_n(R->model, prm, R->t, &R->x, &R->t_x, &R->T, 1, 60, pk, NULL, NULL),
+                      CVA_OK);
+        assert_status(cva_model_expected(R->model, prm, R->t, &R->x, &R->t_x, &R->T, 1, &ey, NULL, NULL), CVA_OK);
+        for (k = 0; k <= CONDDIST_KMAX; k++)
+            cva_assert_close(pk[k], R->pk[k], 1e-10, 0);
+        for (k = 0; k < 60; k++) {
+            sum += pk[k];
+            mean += (double)k * pk[k];
+        }
+        cva_assert_close(sum, 1.0, 1e-9, 0);
+        cva_assert_close(ey, R->mean, 1e-9, 0);
+        cva_assert_close(mean, R->mean, 1e-6, 0);
+    }
+    {
+        const double prm[4] = {DBL_MAX, DBL_MAX, 9.3, 9.3};
+        double pk[80], sum = 0.0;
+        assert_status(cva_model_prob_n(CVA_MODEL_BGNBD, prm, 26.5, 80, pk, NULL), CVA_OK);
+        cva_assert_close(pk[0], exp(-26.5), 1e-12, 0);
+        for (k = 0; k < 80; k++)
+            sum += pk[k];
+        cva_assert_close(sum, 1.0, 1e-9, 0);
     }
 }
 
@@ -170,6 +208,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(references), cmocka_unit_test(moments),    cmocka_unit_test(bgnbd_x0),
         cmocka_unit_test(small_t),    cmocka_unit_test(edge_cases),
+        cmocka_unit_test(point_mass_rate),
     };
     return cmocka_run_group_tests_name("conddist", tests, NULL, NULL);
 }

@@ -20,7 +20,8 @@ With Λ(j, c) = E[λ^j e^(−λ c)] = α^r Γ(r+j) / (Γ(r) (α+c)^(r+j)):
     P(Y=k, alive) = t^k/k! Λ(x+k, T+t) M(0, T+t) + ∫_0^t u^k/k! Λ(x+k, T+u) M(1, T+u) du;
     E[Y, alive] = Λ(x+1, T) ∫_0^t M(0, T+u) du;
     E[Y(Y−1), alive] = 2 Λ(x+2, T) ∫_0^t u M(0, T+u) du   (Y = N(min(τ, t))).
-Writes conddist_ref.h. Run: /usr/bin/python3 tests/data/conddist_ref.py > tests/data/conddist_ref.h
+Also the limit r = α → ∞ with r/α = 1 (λ = 1 fixed: Poisson purchases), which the
+library is asked at r = α = DBL_MAX. Writes conddist_ref.h. Run: /usr/bin/python3 tests/data/conddist_ref.py > tests/data/conddist_ref.h
 """
 import mpmath as mp
 
@@ -121,6 +122,46 @@ def pnbd_case(prm, t, x, tx, T):
     return pk, ey, eyy + ey - ey * ey
 
 
+# The limit r = α → ∞ with r/α = 1: the purchase rate is the point mass λ = 1 (the
+# library is asked at r = α = DBL_MAX, where α + t rounds to α; a fuzz find).
+POINT_CASES = [
+    # model, (a, b), t, (x, t_x, T)
+    ("CVA_MODEL_BGNBD", (9.3, 9.3), 26.5, (6, 6.0625, 24.25)),
+    ("CVA_MODEL_BGNBD", (0.8, 2.4), 5.0, (0, 0.0, 3.0)),
+    ("CVA_MODEL_MBGNBD", (2.0, 5.0), 10.0, (3, 2.5, 4.0)),
+]
+
+
+def bg_point_case(ab, sh, t, x, tx, T):
+    """BG/NBD (sh = 0) or MBG/NBD (sh = 1) with λ = 1 fixed: P(Y=k), E[Y] given the data."""
+    a, b = ab
+
+    def q(f):
+        return mp.quad(lambda p: f(p) * p**(a - 1) * (1 - p)**(b - 1) / mp.beta(a, b), [0, mp.mpf(1) / 2, 1])
+
+    def pois(j):
+        return mp.exp(-t) * t**j / mp.factorial(j)
+
+    alive = q(lambda p: (1 - p)**(x + sh)) * mp.exp(-T)
+    dead = q(lambda p: p * (1 - p)**(x + sh - 1)) * mp.exp(-tx) if (x > 0 or sh) else mp.mpf(0)
+    norm = alive + dead
+    pk = []
+    for k in range(KMAX + 1):
+        ge = 1 - mp.fsum(pois(j) for j in range(k))  # P(Pois(t) >= k)
+
+        def f(p, k=k, ge=ge):
+            v = (1 - p)**k * pois(k)
+            if k > 0:
+                v += p * (1 - p)**(k - 1) * ge
+            return (1 - p)**(x + sh) * v
+        v = q(f) * mp.exp(-T) / norm
+        if k == 0:
+            v += dead / norm
+        pk.append(v)
+    ey = q(lambda p: (1 - p)**(x + sh) * -mp.expm1(-p * t) / p) * mp.exp(-T) / norm
+    return pk, ey
+
+
 def case(model, prm, t, data):
     x, tx, T = [mp.mpf(v) for v in data]
     prm = [mp.mpf(v) for v in prm]
@@ -144,6 +185,20 @@ def main():
         out.append("    {%s, {%s}, %r, %r, %r, %r,\n     {%s},\n     %s, %s}," % (
             model, ", ".join(repr(float(v)) for v in prm), float(t), float(data[0]), float(data[1]),
             float(data[2]), ", ".join(mp.nstr(v, 20) for v in pk), mp.nstr(ey, 20), mp.nstr(var, 20)))
+    out.append("};")
+    out += ["/* r = alpha -> infinity, r/alpha = 1 (lambda = 1); asked at r = alpha = DBL_MAX */",
+            "typedef struct conddist_point_ref {",
+            "    int model;",
+            "    double a, b, t, x, t_x, T;",
+            "    double pk[%d], mean;" % (KMAX + 1),
+            "} conddist_point_ref;",
+            "static const conddist_point_ref CONDDIST_POINT_REF[] = {"]
+    for model, ab, t, data in POINT_CASES:
+        x, tx, T = [mp.mpf(v) for v in data]
+        pk, ey = bg_point_case([mp.mpf(v) for v in ab], 1 if model == "CVA_MODEL_MBGNBD" else 0, mp.mpf(t), x, tx, T)
+        out.append("    {%s, %r, %r, %r, %r, %r, %r,\n     {%s},\n     %s}," % (
+            model, float(ab[0]), float(ab[1]), float(t), float(data[0]), float(data[1]), float(data[2]),
+            ", ".join(mp.nstr(v, 20) for v in pk), mp.nstr(ey, 20)))
     out.append("};")
     print("\n".join(out))
 
