@@ -201,7 +201,15 @@ static double log_surv_sum_closed(double g, double d, double n0, double m)
            is then n0 ln z to far below a double's precision */
         const double lgd = g + d < HUGE_VAL ? cva__lgamma_diff(g + d, n0) : n0 * (log(g) + log1p(d / g));
         const double pu = cva__lgamma_diff(d, 1.0 + n0) - lgd;
-        vu = log_ratio_shift(y, eps, m);
+        if (y + m > y || !(m < 1.0)) {
+            vu = log_ratio_shift(y, eps, m);
+        } else {
+            /* a horizon m below y's last digit with γ and δ so small that ε = γ − 1
+               and y = 1 + δ + n0 lost them (a fuzz find: subnormal γ, δ and horizon,
+               NaN): v − u = [ln Γ(y+m) − ln Γ(y)] − [ln Γ(c+m) − ln Γ(c)] with
+               c = γ + δ + n0 formed directly, the first to first order in m */
+            vu = m * cva__digamma(y) - cva__lgamma_diff(g + d + n0, m);
+        }
         return pu + log(fabs(expm1(vu)) / fabs(eps));
     }
     return pre + u + log(fabs(expm1(vu)) / fabs(eps));

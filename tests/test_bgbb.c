@@ -502,6 +502,25 @@ static void test_public_predictions(void **state)
     }
 }
 
+/* A fractional horizon below 1's last digit with γ, δ so small that γ − 1 and
+   1 + δ round to −1 and 1 (a random-seed fuzz find: subnormal β, γ, δ and horizon,
+   E[Y] NaN). Reference: the closed form Γ(γ+δ)/Γ(δ)·[Γ(1+δ)/Γ(γ+δ) −
+   Γ(1+δ+m)/Γ(γ+δ+m)]/(γ−1) times α/(α+β), mpmath at 80 digits:
+   5.00000000000000000002e-19 at γ = δ = β = 1e-20, m = 1e-18, α = 1.8; at the
+   subnormal 4.94e-324 everywhere it is 2.47e-324, half the smallest subnormal. */
+static void test_tiny_params_horizon(void **state)
+{
+    const double z = 0.0, tiny = 4.9406564584124654e-324;
+    const double p1[4] = {1.8, 1e-20, 1e-20, 1e-20}, p2[4] = {1.8, tiny, tiny, tiny};
+    double ey = -1.0;
+    (void)state;
+    assert_status(cva_model_expected(CVA_MODEL_BGBB, p1, 1e-18, &z, &z, &z, 1, &ey, NULL, NULL), CVA_OK);
+    cva_assert_close(ey, 5.00000000000000000002e-19, 1e-12, 0);
+    ey = -1.0;
+    assert_status(cva_model_expected(CVA_MODEL_BGBB, p2, tiny, &z, &z, &z, 1, &ey, NULL, NULL), CVA_OK);
+    assert_true(ey >= 0.0 && ey <= tiny);
+}
+
 /* ------------------------------------------------------- donations data */
 
 static double g_x[64], g_tx[64], g_T[64], g_w[64];
@@ -614,6 +633,7 @@ int main(void)
     };
     const struct CMUnitTest data_tests[] = {
         cmocka_unit_test(test_span_limit),
+        cmocka_unit_test(test_tiny_params_horizon),
         cmocka_unit_test(test_donations_table),
         cmocka_unit_test(test_donations_public),
     };
