@@ -890,12 +890,14 @@ static cva_status common_eval_checks(int32_t model, const cva__btyd_model **mp, 
         /* Pareto/NBD predictions: beyond 1e30 a parameter is a degenerate limit of the
            model that its integrals no longer resolve (P(alive) at r = 1e50 came out 0.48
            instead of 0, at r = DBL_MAX NaN: a fuzz find); the other models compute
-           their limits (tests/test_bgnbd.c, test_bgbb.c) */
+           their limits (tests/test_bgnbd.c, test_bgbb.c). Below DBL_MIN (subnormal)
+           T/β overflows and the quadrature's range with it (P(alive) NaN at β =
+           4.9e-324: a random-seed fuzz find) */
         int i, np = cva_model_n_params(model);
         for (i = 0; i < np; i++)
-            if (!(params[i] <= CVA__PARAM_PRED_MAX))
+            if (!(params[i] <= CVA__PARAM_PRED_MAX && params[i] >= DBL_MIN))
                 return cva__report(diag, CVA_E_DOMAIN, 2, 0, i, 0,
-                                   "Pareto/NBD predictions need parameters <= 1e30");
+                                   "Pareto/NBD predictions need parameters between DBL_MIN (2.2e-308) and 1e30");
     }
     if (n > 0 && (!x || !t_x || !T))
         return cva__report(diag, CVA_E_NULLPTR, 0, 0, -1, 0, "data array is NULL");

@@ -167,15 +167,44 @@ typedef struct quad_fn {
     double ea, eb, rho;
 } quad_fn;
 
+/* ln(1 + ρ(e^v − 1)) without overflow: for v beyond ~709 e^v is not a double (a
+   range that reaches there when T/m passes DBL_MAX, m near DBL_MIN: a fuzz find), and
+   then ρ e^v >> 1, so the log is ln ρ + v + ln(1 + (1−ρ)/(ρ e^v)) */
+static double qlog1p(double rho, double v)
+{
+    const double t = rho * expm1(v);
+    if (t <= DBL_MAX)
+        return log1p(t);
+    return log(rho) + v + log1p((1.0 - rho) * exp(-v) / rho);
+}
+
+/* ρ e^v / (1 + ρ(e^v − 1)), written for large v as 1/(1 + (1−ρ) e^−v/ρ) */
+static double qfrac(double rho, double v)
+{
+    if (v < 700.0) {
+        const double e = exp(v);
+        return rho * e / (1.0 + rho * (e - 1.0));
+    }
+    return 1.0 / (1.0 + (1.0 - rho) * exp(-v) / rho);
+}
+
 static double qpsi(const quad_fn *f, double v)
 {
-    return (1.0 - f->ea) * v - f->eb * log1p(f->rho * expm1(v));
+    return (1.0 - f->ea) * v - f->eb * qlog1p(f->rho, v);
 }
 
 static double qdpsi(const quad_fn *f, double v)
 {
-    const double e = exp(v);
-    return (1.0 - f->ea) - f->eb * f->rho * e / (1.0 + f->rho * (e - 1.0));
+    return (1.0 - f->ea) - f->eb * qfrac(f->rho, v);
+}
+
+/* ln(1 + a/b), a >= 0, b > 0, also where a/b overflows */
+static double log1p_ratio(double a, double b)
+{
+    const double q = a / b;
+    if (q <= 1e300)
+        return log1p(q);
+    return log(a) - log(b) + log1p(b / a);
 }
 
 /* The point where ψ = −PNBD_QCUT between the maximum (0) and v_end (ψ(v_end) < −cut):
@@ -210,15 +239,16 @@ static int qside(const quad_fn *f, double v_end, double am, double aM, double *a
         mid = dir * (pos + half);
         for (j = 0; j < 8; j++)
             for (sg = -1; sg <= 1; sg += 2) {
-                const double v = mid + (double)sg * half * GL16[j][0], ev = expm1(v), t = f->rho * ev;
-                const double lb = log1p(t), wt = GL16[j][1] * half * exp((1.0 - f->ea) * v - f->eb * lb);
+                const double v = mid + (double)sg * half * GL16[j][0];
+                const double lb = qlog1p(f->rho, v), wt = GL16[j][1] * half * exp((1.0 - f->ea) * v - f->eb * lb);
                 acc[0] += wt;
                 if (want) { /* ln((m+u_ref)/(m+u)), ln((M+u_ref)/(M+u)) */
+                    const double t = f->rho * expm1(v); /* t/(1+t) -> 1 where t overflows */
                     acc[1] -= wt * v;
                     acc[2] -= wt * lb;
                     /* 1/(m+u_ref) − 1/(m+u) and 1/(M+u_ref) − 1/(M+u), formed without cancellation */
                     acc[3] -= wt * expm1(-v) / am;
-                    acc[4] += wt * t / (aM * (1.0 + t));
+                    acc[4] += wt * (t <= DBL_MAX ? t / (1.0 + t) : 1.0) / aM;
                 }
             }
         pos += w;
@@ -253,10 +283,10 @@ static double pnbd_quad(const pnbd_par *q, double k, double tx, double T, double
         }
     }
     f.rho = (m + ur) / (M + ur);
-    v0 = -log1p((ur - tx) / (m + tx));
-    v1 = log1p((T - ur) / (m + ur));
+    v0 = -log1p_ratio(ur - tx, m + tx);
+    v1 = log1p_ratio(T - ur, m + ur);
     lmT = v1;
-    lMT = log1p((T - ur) / (M + ur));
+    lMT = log1p_ratio(T - ur, M + ur);
     lref = log(m + ur) + f.ea * lmT + f.eb * lMT; /* ln((m+u_ref) h(u_ref)), h(T) = 1 */
     if (v0 < 0.0 && qpsi(&f, v0) < -PNBD_QCUT)
         v0 = qcut(&f, v0);

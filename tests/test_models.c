@@ -221,6 +221,43 @@ static int cancel_after_2(void *user, size_t iter, double f)
     return iter >= 2;
 }
 
+/* Pareto/NBD predictions take parameters in [DBL_MIN, 1e30] (fuzz finds: P(alive)
+   0.48 instead of 0 at r = 1e50, NaN at r = DBL_MAX and at a subnormal beta); the
+   values just inside are finite probabilities, and P(alive) falls with beta */
+static void pnbd_prediction_range(void **state)
+{
+    const double x = 0.0, tx = 0.0, T = 26.25, sub = 4.9406564584124654e-324;
+    const double bad[4][4] = {{1e31, 0.05, 0.05, 1.0}, {3.8, 0.05, 0.05, sub}, {3.8, sub, 0.05, 1.0},
+                              {3.8, 0.05, 0.05, 1e300}};
+    const double ok[3] = {1e-200, 1e-300, 2.2250738585072014e-308};
+    double out = -1.0, prev = 1.0;
+    int c;
+    (void)state;
+    for (c = 0; c < 4; c++) {
+        cva_diag d;
+        assert_status(cva_diag_init(&d, sizeof d), CVA_OK);
+        out = -1.0;
+        assert_status(cva_model_p_alive(CVA_MODEL_PNBD, bad[c], 0.0, &x, &tx, &T, 1, &out, NULL, &d), CVA_E_DOMAIN);
+        assert_true(out == -1.0);
+        assert_int_equal(d.index, c == 0 ? 0 : c == 1 ? 3 : c == 2 ? 1 : 3);
+        assert_status(cva_model_expected(CVA_MODEL_PNBD, bad[c], 5.0, &x, &tx, &T, 1, &out, NULL, NULL),
+                      CVA_E_DOMAIN);
+    }
+    /* β → 0: nearly every customer is gone at once and P(alive) ∝ β^s, so
+       consecutive values are in the ratio (β'/β)^s (at DBL_MIN T/β overflows: the
+       quadrature's range is taken in logarithms). The quadrature reaches its panel
+       cap there and says so (a warning, not an error). */
+    for (c = 0; c < 3; c++) {
+        const double p[4] = {3.8, 0.05, 0.05, ok[c]};
+        cva_status st = cva_model_p_alive(CVA_MODEL_PNBD, p, 0.0, &x, &tx, &T, 1, &out, NULL, NULL);
+        assert_true(st == CVA_OK || st == CVA_W_SERIES_LIMIT);
+        assert_true(out > 0.0 && out < prev);
+        if (c > 0)
+            cva_assert_close(out / prev, pow(ok[c] / ok[c - 1], 0.05), 1e-6, 0);
+        prev = out;
+    }
+}
+
 static void cancel_and_maxiter(void **state)
 {
     cva_model_fit fit;
@@ -1132,7 +1169,7 @@ int main(void)
         cmocka_unit_test(gg_cdnow),         cmocka_unit_test(std_errors),  cmocka_unit_test(time_units),
         cmocka_unit_test(penalty),          cmocka_unit_test(recovery),
         cmocka_unit_test(mbgnbd_recovery),  cmocka_unit_test(boundary_fits), cmocka_unit_test(impossible_row),
-        cmocka_unit_test(no_purchase_rows),
+        cmocka_unit_test(no_purchase_rows), cmocka_unit_test(pnbd_prediction_range),
     };
     const char *dir = cva_test_data_dir();
     const char *req = getenv("CVA_REQUIRE_DATA");

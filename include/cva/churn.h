@@ -304,7 +304,9 @@ CVA_API CVA_NODISCARD cva_status cva_model_loglik(int32_t model, const double *p
  * @retval CVA_OK
  * @retval CVA_W_EXCLUDED rows without a purchase: their outputs are NaN (diag->count rows).
  * @retval CVA_E_ABI_MISMATCH opts->struct_size is not supported.
- * @retval CVA_E_DOMAIN
+ * @retval CVA_E_DOMAIN parameters not positive and finite; Pareto/NBD (in every
+ *         per-customer prediction): a parameter below DBL_MIN or above 1e30, degenerate
+ *         limits its integrals do not resolve.
  * @retval CVA_E_BADARG
  * @retval CVA_E_NONFINITE
  */
