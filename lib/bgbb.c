@@ -201,7 +201,7 @@ static double log_surv_sum_closed(double g, double d, double n0, double m)
            is then n0 ln z to far below a double's precision */
         const double lgd = g + d < HUGE_VAL ? cva__lgamma_diff(g + d, n0) : n0 * (log(g) + log1p(d / g));
         const double pu = cva__lgamma_diff(d, 1.0 + n0) - lgd;
-        if (y + m > y || !(m < 1.0)) {
+        if (y + m > y || !(m < 1.0) || !(y < 1e300)) {
             vu = log_ratio_shift(y, eps, m);
         } else {
             /* a horizon m below y's last digit with γ and δ so small that ε = γ − 1
