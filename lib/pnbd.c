@@ -799,17 +799,23 @@ typedef struct pn_fn {
     double k, r, al, s, be, tr; /* ψ(v) relative to τ_ref = tr */
 } pn_fn;
 
+/* τ_ref/(α+τ_ref) and the like as 1/(1 + α/τ): τ near DBL_MAX (a horizon of DBL_MAX)
+   must not form α + τ or τ e^v (a fuzz find: inf/inf, NaN) */
+static double pn_share(double a, double tau)
+{
+    return 1.0 / (1.0 + a / tau);
+}
+
 static double pn_psi(const pn_fn *f, double v)
 {
-    const double em = expm1(v);
-    return (f->k + 1.0) * v - (f->r + f->k) * log1p(f->tr * em / (f->al + f->tr)) -
-           (f->s + 1.0) * log1p(f->tr * em / (f->be + f->tr));
+    return (f->k + 1.0) * v - (f->r + f->k) * qlog1p(pn_share(f->al, f->tr), v) -
+           (f->s + 1.0) * qlog1p(pn_share(f->be, f->tr), v);
 }
 
 static double pn_dpsi(const pn_fn *f, double v)
 {
-    const double tau = f->tr * exp(v);
-    return (f->k + 1.0) - (f->r + f->k) * tau / (f->al + tau) - (f->s + 1.0) * tau / (f->be + tau);
+    const double ev = exp(v);
+    return (f->k + 1.0) - (f->r + f->k) / (1.0 + f->al / f->tr / ev) - (f->s + 1.0) / (1.0 + f->be / f->tr / ev);
 }
 
 /* ψ = −PNBD_QCUT between 0 (the maximum) and v_end, where ψ(v_end) < −cut (Newton, monotone) */
@@ -876,7 +882,7 @@ static double pn_death_log(const pnbd_par *q, double k, double lnb, double t, in
         }
         f.tr = t * exp(0.5 * (lo + hi));
     }
-    v1 = log(t / f.tr);
+    v1 = f.tr < t ? log(t) - log(f.tr) : 0.0; /* t/τ_ref overflows at t near DBL_MAX (a fuzz find) */
     /* left: ψ → −∞ like (k+1) v; find a point below the cut by doubling */
     v0 = -1.0;
     for (it = 0; it < 2000 && pn_psi(&f, v0) > -PNBD_QCUT; it++)
@@ -889,8 +895,8 @@ static double pn_death_log(const pnbd_par *q, double k, double lnb, double t, in
         *capped = 1;
     /* the integrand in v at τ_ref: NB_k(τ_ref) s β^s (β+τ_ref)^(−(s+1)) τ_ref, with
        r ln(α/(α+τ)) = −r ln(1 + τ/α) and s ln(β/(β+τ)) = −s ln(1 + τ/β) */
-    lref = lnb + k * log(f.tr / (q->al + f.tr)) - q->r * log1p(f.tr / q->al) + log(q->s) -
-           q->s * log1p(f.tr / q->be) - log(q->be + f.tr) + log(f.tr);
+    lref = lnb - k * log1p(q->al / f.tr) - q->r * log1p_ratio(f.tr, q->al) + log(q->s) -
+           q->s * log1p_ratio(f.tr, q->be) - log1p(q->be / f.tr);
     return lref + log(acc);
 }
 
@@ -902,9 +908,9 @@ static cva_status pnbd_prob_n(const double *p, double t, size_t n_k, double *out
     double l1ta, lzt, l1tb;
     if (!par_init(&q, p) || !(t > 0.0))
         return CVA_E_DOMAIN;
-    l1ta = log1p(t / q.al);  /* −ln(α/(α+t)) */
-    lzt = -log1p(q.al / t);  /* ln(t/(α+t)) */
-    l1tb = log1p(t / q.be);  /* −ln(β/(β+t)) */
+    l1ta = log1p_ratio(t, q.al); /* −ln(α/(α+t)) */
+    lzt = -log1p(q.al / t);      /* ln(t/(α+t)) */
+    l1tb = log1p_ratio(t, q.be); /* −ln(β/(β+t)) */
     for (kk = 0; kk < n_k; kk++) {
         const double k = (double)kk;
         /* ln Γ(r+k)/(Γ(r) k!) */

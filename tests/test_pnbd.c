@@ -10,6 +10,8 @@
 #define _POSIX_C_SOURCE 199309L
 #include <time.h>
 
+#include <float.h>
+
 #include "cva_test.h"
 
 #include "../lib/churn_internal.h"
@@ -429,6 +431,26 @@ static void simulate_pnbd(const double *p, size_t n, uint64_t seed, double *x, d
     }
 }
 
+/* t → ∞ (asked at t = DBL_MAX, where t/τ and e^v overflow: a fuzz find gave NaN, then
+   0.62 for 0.99): every customer dies, Y is the lifetime total and, with α = β, λ/(λ+μ)
+   ~ Beta(r, s), so P(Y = k) = B(r+k, s+1)/B(r, s) whatever the common scale */
+static void prob_n_infinite_horizon(void **state)
+{
+    static const double P[3][4] = {{1.8, 1.05, 142.0, 1.05}, {4.8, 40.0, 142.0, 40.0}, {0.55, 10.5, 0.6, 10.5}};
+    int c, k;
+    (void)state;
+    for (c = 0; c < 3; c++) {
+        double out[6];
+        const double r = P[c][0], s = P[c][2];
+        assert_status(cva_model_prob_n(CVA_MODEL_PNBD, P[c], DBL_MAX, 6, out, NULL), CVA_OK);
+        for (k = 0; k < 6; k++) {
+            const double ref = exp(lgamma(r + k) + lgamma(s + 1.0) - lgamma(r + k + s + 1.0) - lgamma(r) - lgamma(s) +
+                                   lgamma(r + s));
+            cva_assert_close(out[k], ref, 1e-9, 0);
+        }
+    }
+}
+
 static void recovery(void **state)
 {
     enum { N = 100000 };
@@ -468,6 +490,7 @@ int main(void)
         cmocka_unit_test(prob_n_sums_to_one), cmocka_unit_test(prob_n_extreme), cmocka_unit_test(extremes_finite), cmocka_unit_test(zero_buyers),
         cmocka_unit_test(s_equal_one),   cmocka_unit_test(gradient_fd),  cmocka_unit_test(timing),
         cmocka_unit_test(fit_cdnow),     cmocka_unit_test(fit_cdnow_csv), cmocka_unit_test(recovery),
+        cmocka_unit_test(prob_n_infinite_horizon),
     };
     const char *dir = cva_test_data_dir();
     const char *req = getenv("CVA_REQUIRE_DATA");
