@@ -723,9 +723,11 @@ static cva_status bg_prob_n(const double *p, double t, size_t n_k, double *out, 
         if (tail > 1.0)
             tail = 1.0;
         if (a + b < 1e15) {
-            v = exp(lbeta(a, b + K + s) - lbab + lnb);
+            /* b + (K+s−1), not b + K + s − 1: the latter is 0 for b below 1's last
+               digit at K + s = 1 (a fuzz find: ln B(a+1, 0), NaN, at b = 1e-300) */
+            v = exp(lbeta(a, b + (K + s)) - lbab + lnb);
             if (k > 0 || s)
-                v += exp(lbeta(a + 1.0, b + K + s - 1.0) - lbab) * tail;
+                v += exp(lbeta(a + 1.0, b + (K + s - 1.0)) - lbab) * tail;
         } else {
             /* a + b beyond 1e15, where the two ln B cancel (to NaN near DBL_MAX, a
                fuzz find): the ratios B(a, b+y)/B(a, b) = [Γ(b+y)/Γ(b)] / [Γ(a+b+y)/Γ(a+b)]

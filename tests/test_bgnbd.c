@@ -441,13 +441,31 @@ static void survival_extreme(void **state)
     }
 }
 
+/* b → 0: p = 1, every customer drops out right after the first purchase, so
+   P(X(t) = 0) = (α/(α+t))^r, P(X(t) = 1) = 1 − P(X(t) = 0) and nothing beyond (a
+   fuzz find: b + K + s − 1 rounded to 0 at b = 1e-300, ln B(a+1, 0), NaN) */
+static void tiny_b(void **state)
+{
+    static const double bs[3] = {1e-20, 1e-300, 4.9406564584124654e-324};
+    int c;
+    (void)state;
+    for (c = 0; c < 3; c++) {
+        const double p[4] = {1.55, 168.0, 1.8, bs[c]}, p0 = pow(168.0 / 194.0, 1.55);
+        double out[4];
+        assert_status(cva_model_prob_n(CVA_MODEL_BGNBD, p, 26.0, 4, out, NULL), CVA_OK);
+        cva_assert_close(out[0], p0, 1e-13, 0);
+        cva_assert_close(out[1], 1.0 - p0, 1e-12, 0);
+        assert_true(out[2] >= 0.0 && out[2] <= 1e-19 && out[3] >= 0.0 && out[3] <= 1e-19);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(spec_reference), cmocka_unit_test(gradients),    cmocka_unit_test(p_alive),
         cmocka_unit_test(mbgnbd_direct),  cmocka_unit_test(a_equal_one),  cmocka_unit_test(large_inputs),
         cmocka_unit_test(prob_n),         cmocka_unit_test(dert),
-        cmocka_unit_test(survival_extreme),
+        cmocka_unit_test(survival_extreme), cmocka_unit_test(tiny_b),
     };
     return cmocka_run_group_tests_name("bgnbd", tests, NULL, NULL);
 }
