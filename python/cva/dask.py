@@ -21,17 +21,22 @@ gives what the single-process call gives on the whole data (docs/scale-out.md):
   the optimiser's tolerance (1e-13 relative typically, 1e-7 when the fit stops on its
   f_tol rule).
 - :func:`predict`: per-partition :func:`cva.predict` (exact: per-customer).
+- :func:`clv`: per-partition :func:`cva.clv` with the fitted models' global parameters
+  (exact per customer; the summary's partitions and order), :func:`clv_total` its
+  count and sum added in partition order without gathering.
 - :func:`rfm_from_summary` (per partition), :func:`rfm_cuts` and :func:`rfm_score`:
   exact for every method, without gathering the columns: the order statistics the
   cut sets need come from an exact search over the partitions' sorted keys
   (``_dask_select``: a few round trips of sampled keys and exact counts), then every
   partition is scored with ``cva_rfm_assign``.
 - :func:`concentration` (Gini, top shares, Lorenz, whale figures) and
-  :func:`tier_labels` (classes without potential, grades, pyramid): exact (figures
-  within 1e-12 relative, labels equal) without gathering the values.
+  :func:`tier_labels` (classes with the MGC step for a caller, model or share-of-wallet
+  potential, grades, pyramid): exact (figures within 1e-12 relative, labels equal)
+  without gathering the values.
 - :func:`tiers`: the whole :class:`cva.Tiers`, from the money columns gathered to the
   client (8 bytes per customer and column; see docs/scale-out.md for the limits); with
-  ``gather=False`` its ``stats`` and lazy per-customer labels without gathering.
+  ``gather=False`` its ``stats`` and lazy per-customer labels without gathering (every
+  value kind, every potential source but the peer quantile).
 """
 
 import math
@@ -46,8 +51,8 @@ from . import _predict
 from . import _convert as cv
 from . import _dask_select
 
-__all__ = ["summarize", "fit", "predict", "clv", "clv_total", "rfm_from_summary", "rfm_cuts", "rfm_score", "concentration",
-           "tier_labels", "tiers", "DaskCuts", "DaskTiers", "SEARCH", "MODELS"]
+__all__ = ["summarize", "fit", "predict", "clv", "clv_total", "rfm_from_summary", "rfm_cuts", "rfm_score",
+           "concentration", "tier_labels", "tiers", "DaskCuts", "DaskTiers", "SEARCH", "MODELS"]
 
 MODELS = {"bgnbd": _churn.BetaGeo, "mbgnbd": _churn.ModifiedBetaGeo, "pnbd": _churn.ParetoNBD,
           "nbd": _churn.NBD, "bgbb": _churn.BetaGeoBetaBinom, "gg": _churn.GammaGamma}

@@ -508,7 +508,6 @@ class TestValueClasses(unittest.TestCase):
 
     def setUp(self):
         self.saved = dict(cd.SEARCH)
-        cd.SEARCH.update(samples=8, fetch=32)  # several narrowing rounds per boundary
 
     def tearDown(self):
         cd.SEARCH.clear()
@@ -528,6 +527,7 @@ class TestValueClasses(unittest.TestCase):
                              "n_txn": rng.integers(1, 9, n).astype(np.uint32)}, index=ids)
 
     def test_tier_labels_potential(self):
+        cd.SEARCH.update(samples=16, fetch=64)  # a few narrowing rounds per boundary
         df = self.frame(3000, 3)
         w = df.sort_index()
         ddf = spread_frame(df, [0, 1, 1200, 0, 5])
