@@ -33,7 +33,7 @@ every ~0.5 s and misses short peaks, the high-water mark does not. Spilled bytes
 
 Memory: every worker gets memory_limit = --memory-limit (default: 80 % of the
 machine's RAM divided by the workers) with spilling to disk from 60 % (managed) / 70 %
-(process memory) of it, pausing at 85 %, and no termination (a killed worker would lose the run). At 1e8
+(process memory) of it, pausing at 90 %, and no termination (a killed worker would lose the run). At 1e8
 transactions the log is 2.4 GB (id, time, amount), the shuffle holds ~3x the bytes a
 worker receives, the summary ~6 GiB (37e6 customers x ~21 columns): see the
 estimate printed at the start.
@@ -102,7 +102,7 @@ def run(n_txn, nparts, workers, mem_limit, spill_dir, blocks):
     import cva.dask as cd
     warnings.simplefilter("ignore", cva.CvaWarning)
     dask.config.set({"distributed.worker.memory.target": 0.6, "distributed.worker.memory.spill": 0.7,
-                     "distributed.worker.memory.pause": 0.85, "distributed.worker.memory.terminate": False,
+                     "distributed.worker.memory.pause": 0.9, "distributed.worker.memory.terminate": False,
                      "distributed.comm.timeouts.connect": "120s", "distributed.comm.timeouts.tcp": "600s",
                      "distributed.scheduler.allowed-failures": 0})
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
