@@ -21,17 +21,22 @@ gives what the single-process call gives on the whole data (docs/scale-out.md):
   the optimiser's tolerance (1e-13 relative typically, 1e-7 when the fit stops on its
   f_tol rule).
 - :func:`predict`: per-partition :func:`cva.predict` (exact: per-customer).
+- :func:`clv`: per-partition :func:`cva.clv` with the fitted models' global parameters
+  (exact per customer; the summary's partitions and order), :func:`clv_total` its
+  count and sum added in partition order without gathering.
 - :func:`rfm_from_summary` (per partition), :func:`rfm_cuts` and :func:`rfm_score`:
   exact for every method, without gathering the columns: the order statistics the
   cut sets need come from an exact search over the partitions' sorted keys
   (``_dask_select``: a few round trips of sampled keys and exact counts), then every
   partition is scored with ``cva_rfm_assign``.
 - :func:`concentration` (Gini, top shares, Lorenz, whale figures) and
-  :func:`tier_labels` (classes without potential, grades, pyramid): exact (figures
-  within 1e-12 relative, labels equal) without gathering the values.
+  :func:`tier_labels` (classes with the MGC step for a caller, model or share-of-wallet
+  potential, grades, pyramid): exact (figures within 1e-12 relative, labels equal)
+  without gathering the values.
 - :func:`tiers`: the whole :class:`cva.Tiers`, from the money columns gathered to the
   client (8 bytes per customer and column; see docs/scale-out.md for the limits); with
-  ``gather=False`` its ``stats`` and lazy per-customer labels without gathering.
+  ``gather=False`` its ``stats`` and lazy per-customer labels without gathering (every
+  value kind, every potential source but the peer quantile).
 """
 
 import math
@@ -46,8 +51,8 @@ from . import _predict
 from . import _convert as cv
 from . import _dask_select
 
-__all__ = ["summarize", "fit", "predict", "rfm_from_summary", "rfm_cuts", "rfm_score", "concentration",
-           "tier_labels", "tiers", "DaskCuts", "DaskTiers", "SEARCH", "MODELS"]
+__all__ = ["summarize", "fit", "predict", "clv", "clv_total", "rfm_from_summary", "rfm_cuts", "rfm_score",
+           "concentration", "tier_labels", "tiers", "DaskCuts", "DaskTiers", "SEARCH", "MODELS"]
 
 MODELS = {"bgnbd": _churn.BetaGeo, "mbgnbd": _churn.ModifiedBetaGeo, "pnbd": _churn.ParetoNBD,
           "nbd": _churn.NBD, "bgbb": _churn.BetaGeoBetaBinom, "gg": _churn.GammaGamma}
@@ -485,6 +490,83 @@ def predict(fitted, summary, t, spend_model=None, **kw):
 
     del pd
     return summary.map_partitions(part, meta=meta)
+
+
+def _clv_part(pdf, purchase_model, spend_model, kw, names=None):
+    """cva.clv of one partition (its customers in its order); the warnings' status
+    names appended to ``names``."""
+    import numpy as np
+    if len(pdf) == 0:
+        return np.zeros(0)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        out = _churn.clv(purchase_model, spend_model, pdf["frequency"].to_numpy(dtype="f8"),
+                         pdf["recency"].to_numpy(dtype="f8"), pdf["T"].to_numpy(dtype="f8"),
+                         pdf["monetary_value"].to_numpy(dtype="f8"), **kw)
+    if names is not None:
+        for w in rec:
+            nm = getattr(w.message, "name", None)
+            if nm and nm not in names:
+                names.append(nm)
+    return np.asarray(out, dtype="f8")
+
+
+def _clv_kw(kw):
+    allowed = ("steps", "step_length", "discount", "margin")
+    bad = sorted(k for k in kw if k not in allowed)
+    if bad:
+        raise TypeError("cva.dask.clv: unexpected keyword(s) %s" % ", ".join(bad))
+    return dict(kw)
+
+
+def clv(purchase_model, spend_model, summary, **kw):
+    """CLV per customer (:func:`cva.clv`: ``steps``, ``step_length``, ``discount``,
+    ``margin``) partition by partition with the fitted models' global parameters (e.g.
+    from :func:`fit`): a lazy Dask Series ``clv`` indexed by customer id with the
+    summary's partitions and their customers in their order, so that it can be given to
+    :func:`tiers` (``clv=``) and :func:`tier_labels` (``potential=``). Exact: each
+    customer's CLV is the single-process value to the bit. Totals: :func:`clv_total`."""
+    import pandas as pd
+    _clv_kw(kw)
+    _churn.clv(purchase_model, spend_model, [1.0], [1.0], [2.0], [1.0], **kw)  # models and options checked here
+
+    def part(pdf):
+        return pd.Series(_clv_part(pdf, purchase_model, spend_model, kw), index=pdf.index, name="clv")
+    meta = pd.Series([], dtype="f8", name="clv", index=summary._meta.index)
+    return summary[["frequency", "recency", "T", "monetary_value"]].map_partitions(part, meta=meta)
+
+
+def clv_total(purchase_model, spend_model, summary, **kw):
+    """The totals of :func:`clv` without gathering it: per partition the count, the
+    customers with a CLV (not NaN) and their exactly rounded sum (``math.fsum``), added
+    on the client in partition order (a fixed order: the same figure for the same
+    partitioning, within 1e-12 relative of ``math.fsum`` over the single-process
+    column for any). Returns a dict ``n``, ``n_valid``, ``total``, ``mean`` (over the
+    valid ones) and ``warnings`` (the status names :func:`cva.clv` warned with on any
+    partition, also raised here as one :class:`cva.CvaWarning` each)."""
+    import dask
+    _clv_kw(kw)
+    _churn.clv(purchase_model, spend_model, [1.0], [1.0], [2.0], [1.0], **kw)
+
+    def part(pdf):
+        import numpy as np
+        names = []
+        v = _clv_part(pdf, purchase_model, spend_model, kw, names)
+        ok = v[~np.isnan(v)]
+        return len(v), len(ok), math.fsum(ok), names
+    sub = summary[["frequency", "recency", "T", "monetary_value"]]
+    res = dask.compute(*[dask.delayed(part)(p) for p in sub.to_delayed()])
+    names = []
+    for r in res:
+        for nm in r[3]:
+            if nm not in names:
+                names.append(nm)
+    n, nv = sum(r[0] for r in res), sum(r[1] for r in res)
+    total = math.fsum(r[2] for r in res)
+    for nm in names:
+        warnings.warn(_errors.CvaWarning("cva.dask.clv_total: cva.clv warned %s on some partition" % nm,
+                                         name=nm), stacklevel=2)
+    return {"n": n, "n_valid": nv, "total": total, "mean": total / nv if nv else math.nan, "warnings": names}
 
 
 def rfm_from_summary(summary, end, frequency="txn", monetary="total"):
@@ -989,24 +1071,53 @@ def _concentration(vs, points, shares, want_gini):
     return res
 
 
-def _labels_part(pdf, bounds, value_kind, bz_threshold):
+def _above(v, ids, b):
+    """A customer is above a bound (value t, id j) when v > t or (v == t and id <= j)."""
+    import numpy as np
+    if b is None:
+        return np.zeros(len(v), dtype=bool)
+    t, j = b
+    return (v > t) | ((v == t) & (ids <= j))
+
+
+def _class_parts(pdf, mvc_bound, cls_kind, bz_threshold):
+    """Per customer of a partition: the class value, BZ, MVC and (with a ``pot``
+    column) the gap potential - value of the customers still OTHER with a positive
+    gap (NaN elsewhere): the MGC candidates of cva_value_classes."""
+    import numpy as np
+    v = pdf.iloc[:, 0].to_numpy(dtype="f8")
+    vc = pdf["vcls"].to_numpy(dtype="f8") if "vcls" in pdf.columns else v
+    ids = pdf.index.to_numpy()
+    bz = (cls_kind != "revenue") & (vc < bz_threshold)
+    mvc = _above(vc, ids, mvc_bound)
+    gap = np.full(len(v), np.nan)
+    if "pot" in pdf.columns:
+        pot = pdf["pot"].to_numpy(dtype="f8")
+        with np.errstate(invalid="ignore"):
+            g = pot - vc
+            cand = ~bz & ~mvc & ~np.isnan(pot) & (g > 0.0)
+        gap[cand] = g[cand]
+    return v, vc, ids, bz, mvc, gap
+
+
+def _labels_part(pdf, bounds, value_kind, bz_threshold, cls_kind=None, mgc_bound=None):
     """Class, grade and pyramid codes of one partition from the global bounds
-    (value t, id j): a customer is above a bound when v > t or (v == t and id <= j)."""
+    (value t, id j): a customer is above a bound when v > t or (v == t and id <= j).
+    The first column is the value of the grades and the pyramid; ``vcls`` (if there)
+    the value of the classes, ``pot`` (if there) the potential: MGC are the candidates
+    (:func:`_class_parts`) whose gap is above ``mgc_bound``."""
     import numpy as np
     import pandas as pd
-    v = pdf.iloc[:, 0].to_numpy(dtype="f8")
-    ids = pdf.index.to_numpy()
-
-    def above(b):
-        if b is None:
-            return np.zeros(len(v), dtype=bool)
-        t, j = b
-        return (v > t) | ((v == t) & (ids <= j))
-    bz = value_kind != "revenue"
+    cls_kind = value_kind if cls_kind is None else cls_kind
+    v, vc, ids, bz, mvc, gap = _class_parts(pdf, bounds[0], cls_kind, bz_threshold)
     lead = value_kind != "revenue"
-    a = [above(b) for b in bounds]
+    a = [None] + [_above(v, ids, b) for b in bounds[1:]]
     pos = v > 0.0
-    cls = _tiers.TIER_OTHER - 2 * a[0].astype(np.int32) - 3 * (bz & (v < bz_threshold)).astype(np.int32)
+    cls = _tiers.TIER_OTHER - 2 * mvc.astype(np.int32) - 3 * bz.astype(np.int32)
+    if mgc_bound is not None:
+        with np.errstate(invalid="ignore"):
+            mgc = ~np.isnan(gap) & _above(gap, ids, mgc_bound)
+        cls = cls - mgc.astype(np.int32)
     grade = _tiers.TIER_SMALL - a[1].astype(np.int32) - a[2].astype(np.int32)
     pyr = (_tiers.TIER_IRON - (pos & a[3]).astype(np.int32) - (pos & a[4]).astype(np.int32)
            + (lead & (v < 0.0)).astype(np.int32))
@@ -1014,30 +1125,138 @@ def _labels_part(pdf, bounds, value_kind, bz_threshold):
                          "pyramid": pyr.astype(np.int32)}, index=pdf.index)
 
 
+def _gap_part(pdf, mvc_bound, cls_kind, bz_threshold):
+    """The MGC candidates of a partition with their gap (a one-column frame by id)."""
+    import numpy as np
+    import pandas as pd
+    if len(pdf) == 0:
+        return pd.DataFrame({"gap": np.zeros(0)}, index=pdf.index)
+    _v, _vc, _ids, _bz, _mvc, gap = _class_parts(pdf, mvc_bound, cls_kind, bz_threshold)
+    keep = ~np.isnan(gap)
+    return pd.DataFrame({"gap": gap[keep]}, index=pdf.index[keep])
+
+
+def _mgc_bound(frame, mvc_bound, cls_kind, o, n):
+    """The MGC boundary (gap, id) of cva_value_classes: among the candidates (not BZ,
+    not MVC, potential not NaN, gap = potential - value > 0), the top
+    min(ceil(mgc_share n - 1e-9), candidates) by gap, ties to the lower id; found by
+    the exact search on the candidates' gaps. Returns (bound or None, tie, stores)."""
+    import pandas as pd
+    meta = pd.DataFrame({"gap": pd.Series([], dtype="f8")}, index=frame._meta.index)
+    gaps = frame.map_partitions(_gap_part, mvc_bound, cls_kind, float(o.bz_threshold), meta=meta)
+    gs = _ValueStores(gaps, "tiers")
+    m = min(_tiers_count(float(o.mgc_share), n), gs.n)
+    if m == 0:
+        return None, False, gs
+    k, nx = gs.keys([m, m + 1 if m < gs.n else 0])
+    tie = nx is not None and nx[0] == k[0]
+    return (-k[0] + 0.0, k[1]), tie, gs
+
+
+def _potential_part(pdf, src, what):
+    """The potential of a partition (a ``pot`` column next to the others) from the
+    caller's / model's potential or the share of wallet, with the library's checks
+    (an infinite potential or share of wallet is refused, NaN means none)."""
+    import numpy as np
+    v = pdf["vcls"].to_numpy(dtype="f8") if "vcls" in pdf.columns else pdf.iloc[:, 0].to_numpy(dtype="f8")
+    a = pdf["_src"].to_numpy(dtype="f8")
+    bad = np.flatnonzero(np.isinf(a))
+    if len(bad):
+        name = "share of wallet" if src == 2 else "potential"
+        raise _rfm._nonfinite(what, None, "%s is infinite (customer %r)" % (name, pdf.index[bad[0]]))
+    if src == 2:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pot = np.where((a > 0.0) & (a <= 1.0), v / a, np.nan)
+    else:
+        pot = a
+    return pdf.drop(columns=["_src"]).assign(pot=pot)
+
+
+def _with_column(frame, col, name, what):
+    """``frame`` with the Dask Series (or one-column frame) ``col`` as column ``name``:
+    the same partitions, each with the same customers in the same order (what
+    :func:`clv` or a map_partitions of the summary gives); checked per partition."""
+    if hasattr(col, "to_frame"):
+        col = col.to_frame()
+    if col.npartitions != frame.npartitions:
+        raise _bad("cva.dask.%s: %s has %d partitions, the values %d (give it the summary's partitions, "
+                   "e.g. from cva.dask.clv or summary.map_partitions)" % (what, name, col.npartitions,
+                                                                           frame.npartitions))
+
+    def join(p, c):
+        if len(p) != len(c) or not p.index.equals(c.index):
+            raise _bad("cva.dask.%s: %s does not have the customers of the values' partition in their order"
+                       % (what, name))
+        return p.assign(**{name: c.iloc[:, 0].to_numpy(dtype="f8")})
+    meta = frame._meta.assign(**{name: frame._meta.iloc[:, 0].astype("f8")})
+    return frame.map_partitions(join, col, meta=meta, align_dataframes=False)
+
+
+def _source(source, potential, sow, what):
+    """The potential source code (0 none, 1 caller, 2 wallet, 4 model) and its Dask
+    column; the peer quantile (3) needs the groups' quantiles: refused here."""
+    if source is None:
+        source = "caller" if potential is not None else "wallet" if sow is not None else "none"
+    src = _tiers._choice(source, _tiers._POTENTIAL, "source")
+    if src == 3:
+        raise _bad("cva.dask.%s: the peer-quantile potential needs every group's values in one place; "
+                   "use gather=True (cva.dask.tiers) or a caller potential" % what)
+    col = sow if src == 2 else potential if src in (1, 4) else None
+    if src and col is None:
+        raise _bad("cva.dask.%s: source %r needs %s" % (what, source, "sow" if src == 2 else "potential"))
+    return src, col
+
+
 def tier_labels(values, value_kind="profit", mvc_share=0.2, bz_threshold=0.0, grade_shares=(0.2, 0.3, 0.5),
-                pyramid_shares=(0.2, 0.3)):
-    """Value classes (without a potential source: MVC, BZ, OTHER), grades and pyramid
-    tiers of a Dask Series of values indexed by customer id, exactly as
-    :func:`cva.value_classes`, :func:`cva.grade` and :func:`cva.pyramid` on the whole
-    column (ties at a boundary to the lower customer id), without gathering the values:
-    the five boundaries (value, customer id at a descending rank) come from the exact
-    search, every partition labels its customers. Returns ``(labels, info)``: a lazy
-    Dask DataFrame with int32 columns ``class``, ``grade``, ``pyramid`` and a dict
-    ``bounds`` ({name: (value, id) or None}), ``ties`` ({name: a tie at the boundary
-    separates two labels: the single-process W_TIES}), ``rounds``, ``bytes``."""
+                pyramid_shares=(0.2, 0.3), potential=None, source=None, sow=None, mgc_share=0.3):
+    """Value classes (MVC, MGC, BZ, OTHER), grades and pyramid tiers of a Dask Series
+    of values indexed by customer id, exactly as :func:`cva.value_classes`,
+    :func:`cva.grade` and :func:`cva.pyramid` on the whole column (ties at a boundary
+    to the lower customer id), without gathering the values: the five boundaries
+    (value, customer id at a descending rank) come from the exact search, every
+    partition labels its customers. The potential (MGC) as in
+    :func:`cva.value_classes`: ``potential`` (``source="caller"`` or ``"model"``) or
+    ``sow`` (``"wallet"``), Dask Series with the values' partitions and customers
+    (e.g. :func:`clv` of the same summary); the MGC boundary (gap, id) comes from the
+    same search over the partitions' candidates. Returns ``(labels, info)``: a lazy
+    Dask DataFrame with int32 columns ``class``, ``grade``, ``pyramid`` (and the float
+    ``potential`` with a source) and a dict ``bounds`` ({name: (value, id) or None},
+    ``mgc``: (gap, id)), ``ties`` ({name: a tie at the boundary separates two labels:
+    the single-process W_TIES}), ``rounds``, ``bytes``."""
     import pandas as pd
     kind = value_kind.lower() if isinstance(value_kind, str) else value_kind
     _tiers._choice(kind, _tiers._VALUE_KINDS, "value_kind")
-    o = _tiers._opts(kind, mvc_share=mvc_share, bz_threshold=bz_threshold, grade_shares=grade_shares,
-                     pyramid_shares=pyramid_shares)
-    _tiers.grade([1.0], grade_shares)  # the shares checked as the library checks them
+    src, col = _source(source, potential, sow, "tier_labels")
+    o = _tiers._opts(kind, mvc_share=mvc_share, mgc_share=mgc_share, bz_threshold=bz_threshold,
+                     grade_shares=grade_shares, pyramid_shares=pyramid_shares)
+    with warnings.catch_warnings():  # the options checked as the library checks them
+        warnings.simplefilter("ignore", _errors.CvaWarning)
+        _tiers.value_classes([1.0], value_kind=kind, mvc_share=mvc_share, mgc_share=mgc_share,
+                             bz_threshold=bz_threshold)
+    _tiers.grade([1.0], grade_shares)
     _tiers.pyramid([1.0], kind, pyramid_shares)
-    vs = _ValueStores(values, "tier_labels")
-    bounds, info = _tier_bounds(vs, kind, o)
     vals = values.to_frame() if hasattr(values, "to_frame") else values
-    meta = pd.DataFrame({c: pd.Series([], dtype="i4") for c in ("class", "grade", "pyramid")},
-                        index=vals._meta.index)
-    labels = vals.map_partitions(_labels_part, bounds, kind, float(o.bz_threshold), meta=meta)
+    if src:
+        vals = _with_column(vals, col, "_src", "tier_labels")
+        vals = vals.map_partitions(_potential_part, src, "tier_labels",
+                                   meta=vals._meta.drop(columns=["_src"]).assign(pot=vals._meta["_src"]))
+        vals = vals.persist()
+    vs = _ValueStores(vals.iloc[:, [0]], "tier_labels")
+    bounds, info = _tier_bounds(vs, kind, o)
+    mgc = None
+    if src:
+        mgc, tie, gs = _mgc_bound(vals, bounds[0], kind, o, vs.n)
+        info["ties"]["class"] = info["ties"]["class"] or tie
+        info["bounds"]["mgc"] = mgc
+        info["rounds"] += gs.rounds
+        info["bytes"] += gs.bytes
+    cols = {c: pd.Series([], dtype="i4") for c in ("class", "grade", "pyramid")}
+    meta = pd.DataFrame(cols, index=vals._meta.index)
+    labels = vals.map_partitions(_labels_part, bounds, kind, float(o.bz_threshold), kind, mgc, meta=meta)
+    if src:
+        labels = labels.map_partitions(lambda lab, v: lab.assign(potential=v["pot"].to_numpy()), vals,
+                                       meta=meta.assign(potential=pd.Series([], dtype="f8")),
+                                       align_dataframes=False)
     return labels, info
 
 
@@ -1068,8 +1287,10 @@ def _tier_bounds(vs, kind, o):
                     "n": n}
 
 
-def _money_part(pdf, kind, margin, cost_per_order, cost_per_customer, has_cost):
-    """revenue, cost, profit, value and revenue - cost of one partition (cva.customer_profit)."""
+def _money_part(pdf, kind, margin, cost_per_order, cost_per_customer, has_cost, cls_kind=None, src=0):
+    """revenue, cost, profit, value and revenue - cost of one partition (cva.customer_profit);
+    ``vcls`` (the classes' value) when it is not the value, ``pot`` (the potential) with a
+    source."""
     import numpy as np
     import pandas as pd
     pdf, _ = _sorted_part(pdf)
@@ -1081,24 +1302,39 @@ def _money_part(pdf, kind, margin, cost_per_order, cost_per_customer, has_cost):
         cost, profit = _tiers.customer_profit(rev, cst, nord, margin, cost_per_order, cost_per_customer) \
             if len(rev) else (np.zeros(0), np.zeros(0))
     cost, profit = np.asarray(cost, dtype="f8"), np.asarray(profit, dtype="f8")
-    val = rev if kind == "revenue" else profit
-    return pd.DataFrame({"value": val, "revenue": rev, "cost": cost, "profit": profit, "pi": rev - cost},
-                        index=pdf.index)
+    clv = pdf["clv"].to_numpy(dtype="f8") if "clv" in pdf.columns else None
+    val = rev if kind == "revenue" else profit if kind == "profit" else clv
+    out = pd.DataFrame({"value": val, "revenue": rev, "cost": cost, "profit": profit, "pi": rev - cost},
+                       index=pdf.index)
+    cls_kind = kind if cls_kind is None else cls_kind
+    if cls_kind != kind:
+        out["vcls"] = profit
+    if src:
+        out["_src"] = clv if src == 4 else pdf["_src"].to_numpy(dtype="f8")
+        out = _potential_part(out, src, "tiers")
+    return out
 
 
-def _tiers_part(pdf, bounds, kind, bz_threshold):
-    return pdf.join(_labels_part(pdf[["value"]], bounds, kind, bz_threshold))
+def _tiers_part(pdf, bounds, kind, bz_threshold, cls_kind, mgc_bound):
+    lab = _labels_part(pdf, bounds, kind, bz_threshold, cls_kind, mgc_bound)
+    out = pdf.drop(columns=[c for c in ("pi", "vcls", "pot") if c in pdf.columns]).join(lab)
+    if "pot" in pdf.columns:
+        out["potential"] = pdf["pot"].to_numpy()
+    return out
 
 
 def _label_sums(pdf, _a):
-    """Per label column and code: count and fsum of the value; and the fsum of all values."""
-    out = {"all": math.fsum(pdf["value"].to_numpy())}
+    """Per label column and code: count and fsum of the value (the class value for the
+    classes); and the fsums of all values and all class values."""
     v = pdf["value"].to_numpy()
+    vc = pdf["vcls"].to_numpy() if "vcls" in pdf.columns else v
+    out = {"all": math.fsum(v), "all_cls": math.fsum(vc)}
     for col in ("class", "grade", "pyramid"):
         lab = pdf[col].to_numpy()
+        w = vc if col == "class" else v
         for code in set(int(c) for c in lab):
             sel = lab == code
-            out[(col, code)] = (int(sel.sum()), math.fsum(v[sel]))
+            out[(col, code)] = (int(sel.sum()), math.fsum(w[sel]))
     return out
 
 
@@ -1118,39 +1354,56 @@ class DaskTiers:
 
 
 def tiers(summary, value=None, margin=None, cost_per_order=0.0, cost_per_customer=0.0, mvc_share=0.2,
-          bz_threshold=0.0, grade_shares=(0.2, 0.3, 0.5), pyramid_shares=(0.2, 0.3), gather=True, **kw):
+          bz_threshold=0.0, grade_shares=(0.2, 0.3, 0.5), pyramid_shares=(0.2, 0.3), gather=True, clv=None,
+          potential=None, potential_values=None, sow=None, mgc_share=0.3, **kw):
     """Every value-tier figure (:func:`cva.tiers`) of a Dask summary, exactly as on the
     whole summary.
 
-    ``gather=True`` (default): the money columns are gathered to the client in ascending
-    id order and :func:`cva.tiers` runs there; every option of it (``clv``,
-    ``potential``, ...) is accepted; returns a :class:`cva.Tiers`.
+    ``clv`` (forward CLV per customer: ``value="clv"``, ``potential="model"``),
+    ``potential_values`` (``potential="caller"``) and ``sow`` (``potential="wallet"``)
+    are Dask Series with the summary's partitions and customers (:func:`clv` of the
+    summary, or a ``map_partitions`` of it).
+
+    ``gather=True`` (default): the money columns (and those Series) are gathered to the
+    client in ascending id order and :func:`cva.tiers` runs there; every option of it
+    (``group``, ``peer_quantile``, ...) is accepted; returns a :class:`cva.Tiers`.
 
     ``gather=False``: nothing per customer reaches the client. The Gini, top shares and
     whale figures come from :func:`concentration`, the labels from the boundaries of
-    :func:`tier_labels`, the profit diagnostics from the same search on revenue − cost
-    with per-partition sums of cost and revenue above and below the top and bottom
+    :func:`tier_labels` (with a potential source the MGC boundary too: the exact search
+    on the candidates' gaps), the profit diagnostics from the same search on revenue −
+    cost with per-partition sums of cost and revenue above and below the top and bottom
     ``ceil(0.2 n)``, the class / grade / pyramid statistics from per-partition counts
     and sums. Returns a :class:`DaskTiers` whose ``stats`` equal ``cva.tiers(...).stats``
-    (figures within 1e-12 relative, counts and warnings equal). No potential source
-    (``clv``, ``potential``, ...) in this mode."""
+    (figures within 1e-12 relative, counts and warnings equal). Every potential source
+    but the peer quantile (``potential="peer"``: gather=True)."""
     if gather:
         kw.update(value=value, margin=margin, cost_per_order=cost_per_order, cost_per_customer=cost_per_customer,
-                  mvc_share=mvc_share, bz_threshold=bz_threshold, grade_shares=grade_shares,
-                  pyramid_shares=pyramid_shares)
+                  mvc_share=mvc_share, mgc_share=mgc_share, bz_threshold=bz_threshold, grade_shares=grade_shares,
+                  pyramid_shares=pyramid_shares, potential=potential)
         cols = [c for c in ("total_amount", "total_cost", "n_txn") if c in summary.columns]
-        pdf = _gather(summary, cols)
+        frame = summary[cols]
+        extra = {}
+        for name, col in (("clv", clv), ("potential_values", potential_values), ("sow", sow)):
+            if col is not None and hasattr(col, "dask"):
+                frame = _with_column(frame, col, "_" + name, "tiers")
+                extra[name] = "_" + name
+            elif col is not None:
+                kw[name] = col
+        pdf = _gather(frame, list(frame.columns))
         res = {c: pdf[c].to_numpy() for c in cols}
         res["customer_id"] = pdf.index.to_numpy()
+        for name, c in extra.items():
+            kw[name] = pdf[c].to_numpy()
         return _tiers.tiers(res, **kw)
     if kw:
         raise _bad("cva.dask.tiers: %s need(s) gather=True" % ", ".join(sorted(kw)))
     return _tiers_scattered(summary, value, margin, cost_per_order, cost_per_customer, mvc_share, bz_threshold,
-                            grade_shares, pyramid_shares)
+                            grade_shares, pyramid_shares, clv, potential, potential_values, sow, mgc_share)
 
 
 def _tiers_scattered(summary, value, margin, cost_per_order, cost_per_customer, mvc_share, bz_threshold,
-                     grade_shares, pyramid_shares):
+                     grade_shares, pyramid_shares, clv, potential, potential_values, sow, mgc_share):
     import dask
     import pandas as pd
     if "total_amount" not in summary.columns:
@@ -1163,17 +1416,39 @@ def _tiers_scattered(summary, value, margin, cost_per_order, cost_per_customer, 
         value = "profit" if (has_cost or margin is not None or cost_per_order or cost_per_customer) else "revenue"
     kind = value.lower() if isinstance(value, str) else value
     _tiers._choice(kind, _tiers._VALUE_KINDS, "value")
-    if kind == "clv":
-        raise _bad("cva.dask.tiers: value='clv' needs gather=True (and clv)")
-    o = _tiers._opts(kind, mvc_share=mvc_share, bz_threshold=bz_threshold, grade_shares=grade_shares,
-                     pyramid_shares=pyramid_shares)
-    _tiers.grade([1.0], grade_shares)  # the shares checked as the library checks them
+    src = 0
+    if potential is not None:
+        src = _tiers._choice(potential, _tiers._POTENTIAL, "potential")
+        if src == 3:
+            raise _bad("cva.dask.tiers: potential='peer' needs gather=True (every group's values in one place)")
+    if (kind == "clv" or src == 4) and clv is None:
+        raise _bad("tiers: value='clv' and potential='model' need clv (forward CLV per customer)")
+    pot_col = potential_values if src == 1 else sow if src == 2 else clv if src == 4 else None
+    if src and pot_col is None:
+        raise _bad("cva.dask.tiers: potential=%r needs %s" % (potential, "sow" if src == 2 else "potential_values"))
+    cls_kind = "profit" if src == 4 else kind
+    o = _tiers._opts(kind, mvc_share=mvc_share, mgc_share=mgc_share, bz_threshold=bz_threshold,
+                     grade_shares=grade_shares, pyramid_shares=pyramid_shares)
+    with warnings.catch_warnings():  # the options checked as the library checks them
+        warnings.simplefilter("ignore", _errors.CvaWarning)
+        _tiers.value_classes([1.0], value_kind=cls_kind, mvc_share=mvc_share, mgc_share=mgc_share,
+                             bz_threshold=bz_threshold)
+    _tiers.grade([1.0], grade_shares)
     _tiers.pyramid([1.0], kind, pyramid_shares)
     cols = [c for c in ("total_amount", "total_cost", "n_txn") if c in summary.columns]
+    base = summary[cols]
+    if clv is not None and (kind == "clv" or src == 4):
+        base = _with_column(base, clv, "clv", "tiers")
+    if src and src != 4:
+        base = _with_column(base, pot_col, "_src", "tiers")
     meta = pd.DataFrame({c: pd.Series([], dtype="f8") for c in ("value", "revenue", "cost", "profit", "pi")},
                         index=summary._meta.index)
-    money = summary[cols].map_partitions(_money_part, kind, margin, cost_per_order, cost_per_customer, has_cost,
-                                         meta=meta).persist()
+    if cls_kind != kind:
+        meta["vcls"] = pd.Series([], dtype="f8")
+    if src:
+        meta["pot"] = pd.Series([], dtype="f8")
+    money = base.map_partitions(_money_part, kind, margin, cost_per_order, cost_per_customer, has_cost,
+                                cls_kind, src, meta=meta).persist()
     names = []
     vs = _ValueStores(money[["value"]], "tiers")
     conc = _concentration(vs, None, None, True)
@@ -1181,6 +1456,21 @@ def _tiers_scattered(summary, value, margin, cost_per_order, cost_per_customer, 
     if conc["negative"]:
         names.append("CVA_W_NEGATIVE")
     bounds, info = _tier_bounds(vs, kind, o)
+    extra_rounds = extra_bytes = 0
+    if cls_kind != kind:  # the classes rank historical profit, the rest the CLV
+        cvs = _ValueStores(money[["vcls"]], "tiers")
+        cb, cinfo = _tier_bounds(cvs, cls_kind, o)
+        bounds[0] = cb[0]
+        info["ties"]["class"] = cinfo["ties"]["class"]
+        info["bounds"]["mvc"] = cb[0]
+        extra_rounds, extra_bytes = cvs.rounds, cvs.bytes
+    mgc = None
+    if src:
+        mgc, tie, gs = _mgc_bound(money[["value"] + (["vcls"] if cls_kind != kind else []) + ["pot"]],
+                                  bounds[0], cls_kind, o, n)
+        info["ties"]["class"] = info["ties"]["class"] or tie
+        info["bounds"]["mgc"] = mgc
+        extra_rounds, extra_bytes = extra_rounds + gs.rounds, extra_bytes + gs.bytes
     # profit diagnostics: revenue - cost ranked, its cost and revenue carried along
     ps = _ValueStores(money[["pi", "cost", "revenue"]], "tiers", payload=True)
     t = _tiers_count(0.2, n)
@@ -1200,24 +1490,32 @@ def _tiers_scattered(summary, value, margin, cost_per_order, cost_per_customer, 
     # the warnings of cva.tiers in its order: value_classes warns on ties and, for the
     # revenue kind, with its note "no BZ" (under the status it returns, CVA_OK without ties)
     label_names = []
-    if info["ties"]["class"] or kind == "revenue":
+    if info["ties"]["class"] or cls_kind == "revenue":
         label_names.append("CVA_W_TIES" if info["ties"]["class"] else "CVA_OK")
     if info["ties"]["grade"] or info["ties"]["pyramid"]:
         label_names.append("CVA_W_TIES")
     for nm in label_names:
         if nm not in names:
             names.append(nm)
-    lmeta = meta.drop(columns=["pi"]).assign(**{c: pd.Series([], dtype="i4") for c in ("class", "grade", "pyramid")})
-    frame = money.drop(columns=["pi"]).map_partitions(_tiers_part, bounds, kind, float(o.bz_threshold), meta=lmeta)
-    sums = dask.compute(*[dask.delayed(_label_sums)(p, None) for p in frame.to_delayed()])
+    lmeta = meta.drop(columns=[c for c in ("pi", "vcls", "pot") if c in meta.columns]).assign(
+        **{c: pd.Series([], dtype="i4") for c in ("class", "grade", "pyramid")})
+    if src:
+        lmeta["potential"] = pd.Series([], dtype="f8")
+    frame = money.map_partitions(_tiers_part, bounds, kind, float(o.bz_threshold), cls_kind, mgc, meta=lmeta)
+    smeta = meta.assign(**{c: pd.Series([], dtype="i4") for c in ("class", "grade", "pyramid")})
+    sums = dask.compute(*[dask.delayed(_label_sums)(p, None)
+                          for p in money.map_partitions(_sums_part, bounds, kind, float(o.bz_threshold), cls_kind,
+                                                        mgc, meta=smeta).to_delayed()])
     total = math.fsum(x["all"] for x in sums)
+    total_cls = math.fsum(x["all_cls"] for x in sums)
 
     def group(col, codes):
+        tot = total_cls if col == "class" else total
         out = {}
         for code in codes:
             cnt = sum(x[(col, code)][0] for x in sums if (col, code) in x)
             val = math.fsum(x[(col, code)][1] for x in sums if (col, code) in x)
-            out[_tiers.TIER_NAMES[code]] = {"count": cnt, "value_share": math.nan if total == 0 else val / total}
+            out[_tiers.TIER_NAMES[code]] = {"count": cnt, "value_share": math.nan if tot == 0 else val / tot}
         return out
     w = conc["whale"]
     stats = {
@@ -1235,5 +1533,10 @@ def _tiers_scattered(summary, value, margin, cost_per_order, cost_per_customer, 
         "warnings": names,
     }
     return DaskTiers(stats=stats, frame=frame, bounds=info["bounds"], ties=info["ties"],
-                     rounds=vs.rounds + ps.rounds + (rstores.rounds if rstores is not vs else 0),
-                     bytes=vs.bytes + ps.bytes + (rstores.bytes if rstores is not vs else 0))
+                     rounds=vs.rounds + ps.rounds + (rstores.rounds if rstores is not vs else 0) + extra_rounds,
+                     bytes=vs.bytes + ps.bytes + (rstores.bytes if rstores is not vs else 0) + extra_bytes)
+
+
+def _sums_part(pdf, bounds, kind, bz_threshold, cls_kind, mgc_bound):
+    """The money columns with the label codes (the class value kept) for _label_sums."""
+    return pdf.join(_labels_part(pdf, bounds, kind, bz_threshold, cls_kind, mgc_bound))

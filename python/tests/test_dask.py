@@ -281,7 +281,40 @@ class TestSimulated(unittest.TestCase):
         np.testing.assert_array_equal(fr["grade"].to_numpy(), np.asarray(ref.grades.codes))
         np.testing.assert_array_equal(fr["pyramid"].to_numpy(), np.asarray(ref.pyramid.codes))
         with self.assertRaises(cva.BadArgumentError):
-            cd.tiers(self.dsum, gather=False, potential="peer")
+            cd.tiers(self.dsum, gather=False, potential="peer", group=self.dsum["n_txn"])
+
+    def test_clv_and_mgc(self):
+        # CLV per partition with the distributed fits' parameters: each customer's value
+        # to the bit (NaN for those without a purchase); the total in partition order
+        # within 1e-12 of the exactly rounded single-process sum; then the value classes
+        # with the model potential (CLV against historical profit: MGC) without gathering,
+        # on these partitions (empty ones, a one-customer one, a customer in all of them)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", cva.CvaWarning)
+            bg, gg = cd.fit("bgnbd", self.dsum), cd.fit("gg", self.dsum)
+            r = self.ref_df
+            ref = np.asarray(cva.clv(bg, gg, r.frequency.to_numpy(), r.recency.to_numpy(), r["T"].to_numpy(),
+                                     r.monetary_value.to_numpy(), steps=24))
+            v = cd.clv(bg, gg, self.dsum, steps=24)
+            got = v.compute().sort_index()
+            tot = cd.clv_total(bg, gg, self.dsum, steps=24)
+            ref_t = cva.tiers(self.ref, potential="model", clv=ref, mgc_share=0.25)
+            t = cd.tiers(self.dsum, gather=False, potential="model", clv=v, mgc_share=0.25)
+            tg = cd.tiers(self.dsum, potential="model", clv=v, mgc_share=0.25)
+        self.assertEqual(list(got.index), list(r.index))
+        np.testing.assert_array_equal(got.to_numpy(), ref)
+        ok = ref[~np.isnan(ref)]
+        self.assertGreater(len(ok), 100)
+        self.assertLess(len(ok), len(ref))
+        self.assertEqual((tot["n"], tot["n_valid"]), (len(ref), len(ok)))
+        self.assertLess(rel(tot["total"], math.fsum(ok)), 1e-12)
+        self.assertGreater(ref_t.stats["classes"]["MGC"]["count"], 0)
+        assert_stats(self, t.stats, ref_t.stats)
+        fr = t.frame.compute().sort_index()
+        np.testing.assert_array_equal(fr["class"].to_numpy(), np.asarray(ref_t.classes.codes))
+        np.testing.assert_array_equal(fr["potential"].to_numpy(), np.asarray(ref_t.potential))
+        np.testing.assert_array_equal(fr["pyramid"].to_numpy(), np.asarray(ref_t.pyramid.codes))
+        np.testing.assert_array_equal(np.asarray(tg.classes.codes), np.asarray(ref_t.classes.codes))
 
     def test_refused(self):
         with self.assertRaises(cva.BadArgumentError):
@@ -469,6 +502,99 @@ class TestTiersFrames(unittest.TestCase):
             cd.SEARCH.update(saved)
 
 
+class TestValueClasses(unittest.TestCase):
+    """The MGC step without gathering: caller, wallet and model potentials, ties in the
+    gaps at the boundary, uneven partitions, against cva.value_classes and cva.tiers."""
+
+    def setUp(self):
+        self.saved = dict(cd.SEARCH)
+
+    def tearDown(self):
+        cd.SEARCH.clear()
+        cd.SEARCH.update(self.saved)
+
+    def frame(self, n, seed):
+        rng = np.random.default_rng(seed)
+        ids = pd.Index(rng.permutation(4 * n)[:n] + 7, name="customer_id")
+        v = np.round(rng.gamma(1.0, 60.0, n), 0) - 10.0               # ties, negatives, zeros
+        pot = v + np.round(rng.gamma(0.7, 40.0, n), 0) - 15.0          # gaps with ties, some <= 0
+        pot[rng.random(n) < 0.1] = np.nan                              # no potential: never MGC
+        sow = np.round(rng.random(n), 1)                               # 0 (NaN potential) .. 1
+        sow[::13] = 1.5                                                # outside (0, 1]: NaN potential
+        clv = np.round(rng.gamma(1.2, 50.0, n), 0)
+        return pd.DataFrame({"v": v, "pot": pot, "sow": sow, "clv": clv,
+                             "total_amount": np.abs(v) + 1.0, "total_cost": np.round(rng.gamma(1.0, 30.0, n), 0),
+                             "n_txn": rng.integers(1, 9, n).astype(np.uint32)}, index=ids)
+
+    def test_tier_labels_potential(self):
+        cd.SEARCH.update(samples=16, fetch=64)  # a few narrowing rounds per boundary
+        df = self.frame(3000, 3)
+        w = df.sort_index()
+        ddf = spread_frame(df, [0, 1, 1200, 0, 5])
+        seen_ties = set()
+        for kw, src, ref_kw in (({"potential": ddf["pot"]}, "caller", {"potential": w.pot.to_numpy()}),
+                                ({"sow": ddf["sow"]}, "wallet", {"sow": w.sow.to_numpy()}),
+                                ({"potential": ddf["pot"], "source": "model", "mgc_share": 0.6, "mvc_share": 0.3},
+                                 "model", {"potential": w.pot.to_numpy(), "source": "model", "mgc_share": 0.6,
+                                           "mvc_share": 0.3}),
+                                ({"potential": ddf["pot"], "bz_threshold": 20.0, "mgc_share": 0.05}, "caller",
+                                 {"potential": w.pot.to_numpy(), "bz_threshold": 20.0, "mgc_share": 0.05})):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", cva.CvaWarning)
+                ref = cva.value_classes(w.v.to_numpy(), **ref_kw)
+                labels, info = cd.tier_labels(ddf["v"], **kw)
+                lab = labels.compute().sort_index()
+            codes = np.asarray(ref.codes)
+            np.testing.assert_array_equal(lab["class"].to_numpy(), codes, err_msg=src)
+            np.testing.assert_array_equal(lab["potential"].to_numpy(), np.asarray(ref.potential), err_msg=src)
+            self.assertGreater(int((codes == 102).sum()), 0, src)  # MGC present
+            self.assertEqual(info["ties"]["class"], ref.status == cva.W_TIES, src)
+            seen_ties.add(info["ties"]["class"])
+            self.assertIsNotNone(info["bounds"]["mgc"])
+        self.assertEqual(seen_ties, {True})  # the gap ties at the MGC boundary are taken by id
+        # every candidate MGC (a share above the candidates): the boundary is the last one
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", cva.CvaWarning)
+            ref = cva.value_classes(w.v.to_numpy(), w.pot.to_numpy(), mvc_share=0.1, mgc_share=0.9)
+            lab = cd.tier_labels(ddf["v"], potential=ddf["pot"], mvc_share=0.1, mgc_share=0.9)[0].compute()
+        np.testing.assert_array_equal(lab.sort_index()["class"].to_numpy(), np.asarray(ref.codes))
+        with self.assertRaises(cva.BadArgumentError):
+            cd.tier_labels(ddf["v"], source="peer")
+        with self.assertRaises(cva.OptionError):
+            cd.tier_labels(ddf["v"], potential=ddf["pot"], mvc_share=0.8, mgc_share=0.3)
+        inf = df.assign(pot=np.where(np.arange(len(df)) == 17, np.inf, df.pot))
+        with self.assertRaises(cva.NonFiniteError):
+            cd.tier_labels(spread_frame(inf, [0, 1, 1200])["v"], potential=spread_frame(inf, [0, 1, 1200])["pot"])
+
+    def test_tiers_potential(self):
+        df = self.frame(2500, 4)
+        w = df.sort_index()
+        d = spread_frame(df, [1, 0, 900, 0])
+        whole = dict({c: w[c].to_numpy() for c in ("total_amount", "total_cost", "n_txn")},
+                     customer_id=w.index.to_numpy())
+        for kw, ref_kw in (({"potential": "caller", "potential_values": d["pot"]},
+                            {"potential": "caller", "potential_values": w.pot.to_numpy()}),
+                           ({"potential": "wallet", "sow": d["sow"], "value": "revenue"},
+                            {"potential": "wallet", "sow": w.sow.to_numpy(), "value": "revenue"}),
+                           ({"potential": "model", "clv": d["clv"], "value": "clv"},
+                            {"potential": "model", "clv": w.clv.to_numpy(), "value": "clv"}),
+                           ({"value": "clv", "clv": d["clv"], "cost_per_customer": 30.0},
+                            {"value": "clv", "clv": w.clv.to_numpy(), "cost_per_customer": 30.0})):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", cva.CvaWarning)
+                ref = cva.tiers(whole, **ref_kw)
+                got = cd.tiers(d, gather=False, **kw)
+            assert_stats(self, got.stats, ref.stats, str(ref_kw.get("potential")))
+            fr = got.frame.compute().sort_index()
+            for col, lab in (("class", ref.classes), ("grade", ref.grades), ("pyramid", ref.pyramid)):
+                np.testing.assert_array_equal(fr[col].to_numpy(), np.asarray(lab.codes), err_msg=col)
+            np.testing.assert_array_equal(fr["value"].to_numpy(), np.asarray(ref.value))
+        with self.assertRaises(cva.BadArgumentError):
+            cd.tiers(d, gather=False, potential="peer")
+        with self.assertRaises(cva.BadArgumentError):
+            cd.tiers(d, gather=False, value="clv")
+
+
 class TestCdnow(unittest.TestCase):
     def test_cdnow(self):
         p = os.path.join(DATA_DIR, "CDNOW_master.txt")
@@ -496,7 +622,7 @@ class TestCdnow(unittest.TestCase):
 # The exact order statistics (RFM, concentration, tier labels and stats without
 # gathering) run as a second meson test, python-dask-exact (--exact), in parallel with
 # the rest: each stays within its timeout on a loaded machine.
-EXACT = ("TestSearch", "TestFrames", "TestTiersFrames")
+EXACT = ("TestSearch", "TestFrames", "TestTiersFrames", "TestValueClasses")
 
 
 def main():
