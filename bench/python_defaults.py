@@ -6,8 +6,12 @@ same run (issue 20, "fast where users meet it"; figures in bench/RESULTS.md).
              (every customer has a row, the rest drawn uniformly: most buy once or
              twice), rows in random order, all fields, default arguments; against
              a plain pandas groupby(id).agg(size, min t, max t, sum amount) on the
-             same arrays (DataFrame construction included), and cva.summarize with
-             workspace=False (the library allocating its scratch memory per call).
+             same arrays (DataFrame construction included), cva.summarize with
+             workspace=False (the library allocating its scratch memory per call),
+             and the C call alone (c_call_workspace: cva_txn_summarize through
+             ctypes, inputs, outputs and workspace prepared once), with the thread
+             CPU time of the default call and of the C call (their difference is
+             the binding's own work per call).
   rfm        cva.rfm_score(r, f, m) on --rfm-n customers (rank-first, then
              value-cuts), default arguments; against the C call cva_rfm_score on
              the same arrays with caller outputs and a caller workspace (through
@@ -75,6 +79,8 @@ def summarize_case(cva, rows, customers, repeat, seed):
     ref = cva.summarize(ids, t, amount, workspace=False)
     got = cva.summarize(ids, t, amount)
     same = all(np.array_equal(ref[k].view(np.uint8), got[k].view(np.uint8)) for k in ref.keys())
+    # the columns the library writes for the default call (the all-zero ones are made by numpy)
+    got_fields = set(ref.keys()) - {"ref_n_txn", "ref_n_cust", "ref_amount", "total_cost"}
     pl = plain()
     agree = (np.array_equal(pl.index.to_numpy(), ref["customer_id"])
              and np.array_equal(pl["n_txn"].to_numpy(), ref["n_txn"])
@@ -83,11 +89,57 @@ def summarize_case(cva, rows, customers, repeat, seed):
           "agrees_with_pandas(id, n_txn, first_t)=%s" % (rows, ref.n_customers, len(ref.keys()),
                                                           "yes" if same else "NO", "yes" if agree else "NO"))
     del ref, got, pl
+    c_call = summarize_c_call(cva, ids, t, amount, got_fields)
     times = alternate([("pandas_plain_groupby", plain),
                        ("cva_default", lambda: cva.summarize(ids, t, amount)),
+                       ("c_call_workspace", c_call),
                        ("cva_workspace_false", lambda: cva.summarize(ids, t, amount, workspace=False))],
                       repeat)
     report(times, "pandas_plain_groupby", "summarize")
+    cpu = {}
+    for name, fn in (("cva_default", lambda: cva.summarize(ids, t, amount)), ("c_call_workspace", c_call)):
+        cpu[name] = []
+        for _ in range(repeat):
+            c0 = time.thread_time()
+            res = fn()
+            cpu[name].append(time.thread_time() - c0)
+            del res
+    print("summarize thread cpu median: cva_default %.4f s, c_call_workspace %.4f s (binding %.4f s a call)" % (
+        median(cpu["cva_default"]), median(cpu["c_call_workspace"]),
+        median(cpu["cva_default"]) - median(cpu["c_call_workspace"])))
+
+
+def summarize_c_call(cva, ids, t, amount, fields):
+    """The C call cva.summarize makes, through ctypes with everything prepared once:
+    inputs, options, the same output columns (kept, written warm) and a workspace (its
+    pages mapped); what is left of the binding's time is per-call Python work."""
+    from cva import _lib
+    lib = _lib.get()
+    n = len(ids)
+    P = ctypes.POINTER
+    inp = _lib.TxnInput(n=n, customer_id=ids.ctypes.data_as(P(ctypes.c_int64)),
+                        t=t.ctypes.data_as(P(ctypes.c_double)), amount=amount.ctypes.data_as(P(ctypes.c_double)))
+    opts = _lib.TxnOpts()
+    ws_size = _lib.txn_workspace_size(inp, opts)
+    work = np.empty(ws_size, dtype=np.uint8)
+    work[:] = 0
+    wp = work.ctypes.data_as(ctypes.c_void_p)
+    out = _lib.TxnSummary()
+    out.capacity = n
+    keep = []
+    for name, ct in _lib.SUMMARY_ARRAYS:
+        if name in fields:
+            a = np.zeros(n, dtype=np.dtype(ct))
+            keep.append(a)
+            setattr(out, name, a.ctypes.data_as(P(ct)))
+    diag = _lib.Diag()
+
+    def call():
+        st = lib.cva_txn_summarize(ctypes.byref(inp), ctypes.byref(opts), ctypes.byref(out), wp, ws_size,
+                                   ctypes.byref(diag))
+        assert st >= 0 and keep and work is not None, st
+        return st
+    return call
 
 
 def rfm_case(cva, n, repeat, seed, pandas_rank):

@@ -43,6 +43,7 @@
 #include "churn_internal.h"
 
 #define PNBD_CAP 1000000L
+#define PNBD_RHO_LEN 128 /* terms of a cached ratio table (predictions, per integer x) */
 #define PNBD_TAB 256
 
 /* ------------------------------------------------------------ the series */
@@ -60,7 +61,8 @@ typedef struct useries2 {
     double b1, c1, z1, b2, c2, z2; /* ∂S/∂B', ∂S/∂C', ∂S/∂z for S1 and S2 */
 } useries2;
 
-static int unit_series2(double bp, double cp, double z1, double z2, int grad, useries2 *o)
+/* rho: NULL, or the ratios (B'+j)/(C'+j) for j < PNBD_RHO_LEN computed as below (same bits) */
+static int unit_series2(double bp, double cp, double z1, double z2, int grad, const double *rho_tab, useries2 *o)
 {
     double t1 = 1.0, t2 = 1.0, s1 = 1.0, s2 = 1.0, zr = z1 / (1.0 - z1);
     long j;
@@ -94,7 +96,21 @@ static int unit_series2(double bp, double cp, double z1, double z2, int grad, us
         o->c2 = -c2;
         o->z2 = d2;
     } else {
-        for (j = 0; j < PNBD_CAP; j++) {
+        j = 0;
+        if (rho_tab)
+            for (; j < PNBD_RHO_LEN; j++) {
+                const double rho = rho_tab[j];
+                t1 *= rho * z1;
+                t2 *= rho * z2;
+                s1 += t1;
+                s2 += t2;
+                if (t1 * zr <= 1e-17 * s1) {
+                    o->S1 = s1;
+                    o->S2 = s2;
+                    return 0;
+                }
+            }
+        for (; j < PNBD_CAP; j++) {
             double dj = (double)j, rho = (bp + dj) / (cp + dj);
             t1 *= rho * z1;
             t2 *= rho * z2;
@@ -385,12 +401,14 @@ static void ell_grad(const pnbd_par *q, double k, double tau, double T, double d
 static int pnbd_use_quad(const pnbd_par *q, double tx)
 {
     const double M = q->abr ? q->al : q->be, z = fabs(q->al - q->be) / (M + tx);
-    if (!(z > 0.0))
+    /* at z <= 0.97 the left side is below 42.6 and the right side above 60: no logs */
+    if (!(z > 0.97))
         return 0;
     return 39.0 - log1p(-z) > -PNBD_SERIES_MAX * log(z);
 }
 
-static void row_eval(const pnbd_par *q, double x, double tx, double T, int want_l1, int grad, pnbd_row *o)
+static void row_eval(const pnbd_par *q, double x, double tx, double T, int want_l1, int grad, const double *rho_tab,
+                     pnbd_row *o)
 {
     const double r = q->r, al = q->al, s = q->s, be = q->be;
     const double k = r + x, rsx = r + s + x;
@@ -434,7 +452,7 @@ static void row_eval(const pnbd_par *q, double x, double tx, double T, int want_
         int lin = ep < PNBD_LIN_MAX;
         useries2 S;
         o->uref = tx;
-        o->capped = unit_series2(bp, cp, z1, z2, grad, &S);
+        o->capped = unit_series2(bp, cp, z1, z2, grad, grad ? NULL : rho_tab, &S);
         if (lin) {
             double E;
             R = exp(ep);
@@ -444,8 +462,12 @@ static void row_eval(const pnbd_par *q, double x, double tx, double T, int want_
             E = c * F * D;
             o->pa = 1.0 / (1.0 + E);
             o->l1pE = want_l1 ? log1p(E) : 0.0;
-            o->lnE = log(E);
-            o->rest = o->lnE - k * da - s * db; /* |k da + s db| < ~600: cancels < 2e-13 */
+            if (want_l1 || grad) { /* the predictions take P(alive) only */
+                o->lnE = log(E);
+                o->rest = o->lnE - k * da - s * db; /* |k da + s db| < ~600: cancels < 2e-13 */
+            } else {
+                o->lnE = o->rest = 0.0;
+            }
         } else {
             const double lrest = log(c * F) + (q->abr ? 0.0 : db - da) + log(S.S1) +
                                  cva__log1mexp(log(S.S2 / S.S1) - ep);
@@ -543,7 +565,7 @@ static double pnbd_ll(const double *p, const cva__btyd_rows *rows, double *grad,
         const double x = rows->x[i], w = rows->w ? rows->w[i] : 1.0;
         double lg, dg, lli;
         pnbd_row o;
-        row_eval(&q, x, rows->t_x[i], rows->T[i], 1, grad != NULL, &o);
+        row_eval(&q, x, rows->t_x[i], rows->T[i], 1, grad != NULL, NULL, &o);
         lgc_get(&lc, q.r, x, &lg, &dg);
         /* r ln α + s ln β + L1 = −x ln(α+T) − r ln(1 + T/α) − s ln(1 + T/β): no difference
            of large logs as r, α or s, β grow together (the difference of the logs is
@@ -596,13 +618,24 @@ static double pnbd_ll(const double *p, const cva__btyd_rows *rows, double *grad,
 /* ---------------------------------------------------------- predictions */
 
 /*
- * P(alive) of many customers: a direct-mapped cache of (x, t_x, T) → P(alive)
- * (identical customers are common: every x = 0 customer of one cohort shares
- * (0, 0, T)); a miss costs one row_eval(), a hit one hash and compare.
+ * P(alive) of many customers: a cache of (x, t_x, T) → the call's output for that row
+ * (identical customers are common: every x = 0 customer of one cohort shares (0, 0, T));
+ * a miss costs one row_eval() and the output's own factors, a hit one hash and compare.
+ * Two tiers: a small direct-mapped table (PAC_SMALL slots, 32 KiB: stays in the L1/L2
+ * cache) in front of a two-way table sized by the rows (up to 2^18 slots); a hit in the
+ * large table is copied into the small one, an evaluation goes into both (in the large
+ * one's first way, its previous entry moving to the second). The value stored for a key
+ * is the one the row computes, so every output has the bits it has without the cache.
  */
+#define PAC_SMALL 1024
+
+#define PAC_RHO_X 64 /* integer x with a table of the series' term ratios */
+
 typedef struct pa_cache {
-    double *e; /* 4 per slot: x, t_x, T, P(alive); x = −1 marks an empty slot */
-    size_t mask;
+    double *e;     /* 4 per slot: x, t_x, T, value; x = −1 marks an empty slot */
+    double *small; /* PAC_SMALL slots of the same form, after e's */
+    double *rho;   /* PAC_RHO_X tables of PNBD_RHO_LEN ratios, after small's; −1 first: not filled */
+    size_t mask;   /* of the set index (two slots per set) */
     const cva_allocator *alloc;
 } pa_cache;
 
@@ -611,70 +644,93 @@ static void pac_open(pa_cache *c, size_t n, const cva_allocator *alloc)
 {
     size_t cap = 64, k;
     c->e = NULL;
+    c->small = NULL;
+    c->rho = NULL;
     c->mask = 0;
     c->alloc = alloc;
     if (n < 256)
         return;
-    while (cap < n && cap < ((size_t)1 << 17))
+    while (cap < n && cap < ((size_t)1 << 18))
         cap <<= 1;
-    c->e = (double *)cva__alloc(alloc, 4 * cap * sizeof *c->e);
+    c->e = (double *)cva__alloc(alloc, (4 * (cap + PAC_SMALL) + PAC_RHO_X * PNBD_RHO_LEN) * sizeof *c->e);
     if (!c->e)
         return;
-    c->mask = cap - 1;
-    for (k = 0; k < cap; k++)
+    c->small = c->e + 4 * cap;
+    c->rho = c->small + 4 * PAC_SMALL;
+    c->mask = cap / 2 - 1;
+    for (k = 0; k < cap + PAC_SMALL; k++)
         c->e[4 * k] = -1.0;
+    for (k = 0; k < PAC_RHO_X; k++)
+        c->rho[k * PNBD_RHO_LEN] = -1.0;
 }
 
-static double pac_get(pa_cache *c, const pnbd_par *q, double x, double tx, double T, int *capped)
+/* The term ratios of the series of rows with this x (their B' and C' depend on x only),
+   computed as unit_series2() does; NULL when x is not a small integer. */
+static const double *pac_rho(pa_cache *c, const pnbd_par *q, double x)
+{
+    double *t;
+    int j;
+    if (!c->rho || !(x >= 0.0 && x < (double)PAC_RHO_X) || floor(x) < x)
+        return NULL;
+    t = c->rho + (size_t)x * PNBD_RHO_LEN;
+    if (t[0] < 0.0) {
+        const double k = q->r + x, rsx = q->r + q->s + x;
+        const double bp = q->abr ? k : q->s + 1.0, cp = rsx + 1.0;
+        for (j = 0; j < PNBD_RHO_LEN; j++) {
+            const double dj = (double)j;
+            t[j] = (bp + dj) / (cp + dj);
+        }
+    }
+    return t;
+}
+
+static int pac_same(const double *e, double x, double tx, double T)
+{
+    return e[0] >= x && e[0] <= x && e[1] >= tx && e[1] <= tx && e[2] >= T && e[2] <= T;
+}
+
+static void pac_put(double *e, double x, double tx, double T, double v)
+{
+    e[0] = x;
+    e[1] = tx;
+    e[2] = T;
+    e[3] = v;
+}
+
+/* The slot of (x, t_x, T) in c's small table; *set: its set in the large table. */
+static double *pac_find(const pa_cache *c, double x, double tx, double T, double **set)
+{
+    uint64_t bx, bt, bT, h;
+    double x0 = x + 0.0, t0 = tx + 0.0, T0 = T + 0.0;
+    memcpy(&bx, &x0, 8);
+    memcpy(&bt, &t0, 8);
+    memcpy(&bT, &T0, 8);
+    h = bx * 0x9E3779B97F4A7C15u;
+    h ^= (h >> 32) ^ (bt * 0xC2B2AE3D27D4EB4Fu);
+    h ^= (h >> 29) ^ (bT * 0x165667B19E3779F9u);
+    h ^= h >> 33; /* murmur3 fmix64: spread the high product bits into the slot index */
+    h *= 0xFF51AFD7ED558CCDu;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53u;
+    h ^= h >> 33;
+    *set = c->e + 8 * ((size_t)h & c->mask);
+    return c->small + 4 * ((size_t)(h >> 40) & (PAC_SMALL - 1));
+}
+
+/* P(alive) of one row (not cached) */
+static double pa_row(pa_cache *c, const pnbd_par *q, double x, double tx, double T, int *capped)
 {
     pnbd_row o;
-    double *e = NULL;
-    if (c->e) {
-        uint64_t bx, bt, bT, h;
-        double x0 = x + 0.0, t0 = tx + 0.0, T0 = T + 0.0;
-        memcpy(&bx, &x0, 8);
-        memcpy(&bt, &t0, 8);
-        memcpy(&bT, &T0, 8);
-        h = bx * 0x9E3779B97F4A7C15u;
-        h ^= (h >> 32) ^ (bt * 0xC2B2AE3D27D4EB4Fu);
-        h ^= (h >> 29) ^ (bT * 0x165667B19E3779F9u);
-        h ^= h >> 33; /* murmur3 fmix64: spread the high product bits into the slot index */
-        h *= 0xFF51AFD7ED558CCDu;
-        h ^= h >> 33;
-        h *= 0xC4CEB9FE1A85EC53u;
-        h ^= h >> 33;
-        e = c->e + 4 * ((size_t)h & c->mask);
-        if (e[0] >= x && e[0] <= x && e[1] >= tx && e[1] <= tx && e[2] >= T && e[2] <= T)
-            return e[3];
-    }
-    row_eval(q, x, tx, T, 0, 0, &o);
+    row_eval(q, x, tx, T, 0, 0, pac_rho(c, q, x), &o);
     *capped |= o.capped;
-    if (e) {
-        e[0] = x;
-        e[1] = tx;
-        e[2] = T;
-        e[3] = o.pa;
-    }
     return o.pa;
 }
 
-static cva_status pnbd_p_alive(const double *p, double t_future, const double *x, const double *t_x,
-                               const double *T, size_t n, double *out, const cva_allocator *alloc)
-{
-    pnbd_par q;
-    pa_cache c;
-    size_t i;
-    int capped = 0;
-    if (!par_init(&q, p))
-        return CVA_E_DOMAIN;
-    pac_open(&c, n, alloc);
-    for (i = 0; i < n; i++) {
-        const double pa = pac_get(&c, &q, x[i], t_x[i], T[i], &capped);
-        out[i] = t_future > 0.0 ? pa * exp(-q.s * log1p_fast(t_future / (q.be + T[i]))) : pa;
-    }
-    cva__free(c.alloc, c.e);
-    return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
-}
+/* The kinds of value a pa_cache holds in one call */
+typedef struct pac_fn {
+    int kind;   /* 0: P(alive at T + t); 1: E[Y(t)] */
+    double t;
+} pac_fn;
 
 /* (1 − e^{−(s−1)u})/(s−1), = u at s = 1 */
 static double g_fun(double s, double u)
@@ -685,14 +741,112 @@ static double g_fun(double s, double u)
     return -expm1(-h * u) / h;
 }
 
+/* the call's value for one row (not cached): P(alive at T + t) or E[Y(t)] */
+static double pac_value(pa_cache *c, const pnbd_par *q, const pac_fn *f, double x, double tx, double T,
+                        int *capped)
+{
+    const double pa = pa_row(c, q, x, tx, T, capped);
+    if (f->kind == 0)
+        return f->t > 0.0 ? pa * exp(-q->s * log1p_fast(f->t / (q->be + T))) : pa;
+    {
+        const double bT = q->be + T, gT = g_fun(q->s, log1p_fast(f->t / bT));
+        return pa * (q->r + x) * (bT / (q->al + T)) * gT;
+    }
+}
+
+/* The value of a row whose small slot sm missed, from its large-table set or evaluated */
+static double pac_resolve(pa_cache *c, double *sm, double *set, const pnbd_par *q, const pac_fn *f, double x,
+                          double tx, double T, int *capped)
+{
+    double v;
+    if (pac_same(set, x, tx, T)) {
+        memcpy(sm, set, 4 * sizeof *sm);
+        return set[3];
+    }
+    if (pac_same(set + 4, x, tx, T)) {
+        memcpy(sm, set + 4, 4 * sizeof *sm);
+        return set[7];
+    }
+    v = pac_value(c, q, f, x, tx, T, capped);
+    memcpy(set + 4, set, 4 * sizeof *set);
+    pac_put(set, x, tx, T, v);
+    pac_put(sm, x, tx, T, v);
+    return v;
+}
+
+static double pac_get(pa_cache *c, const pnbd_par *q, const pac_fn *f, double x, double tx, double T, int *capped)
+{
+    double *sm, *set;
+    if (!c->e)
+        return pac_value(c, q, f, x, tx, T, capped);
+    sm = pac_find(c, x, tx, T, &set);
+    if (pac_same(sm, x, tx, T))
+        return sm[3];
+    return pac_resolve(c, sm, set, q, f, x, tx, T, capped);
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+#define PAC_PREFETCH_(addr) __builtin_prefetch(addr, 1, 3)
+#else
+#define PAC_PREFETCH_(addr) ((void)0)
+#endif
+#define PAC_BLOCK 32
+
+/* out[i] = the call's value of every row: in blocks of PAC_BLOCK rows, the small table
+   first (its hits written at once), the large-table sets of its misses prefetched, then
+   those resolved, so the sets' cache misses overlap instead of following each other. */
+static void pac_run(pa_cache *c, const pnbd_par *q, const pac_fn *f, const double *x, const double *t_x,
+                    const double *T, size_t n, double *out, int *capped)
+{
+    double *sm[PAC_BLOCK], *set[PAC_BLOCK];
+    size_t lo, j, m;
+    if (!c->e) {
+        for (lo = 0; lo < n; lo++)
+            out[lo] = pac_value(c, q, f, x[lo], t_x[lo], T[lo], capped);
+        return;
+    }
+    for (lo = 0; lo < n; lo += m) {
+        m = n - lo < PAC_BLOCK ? n - lo : PAC_BLOCK;
+        for (j = 0; j < m; j++) {
+            sm[j] = pac_find(c, x[lo + j], t_x[lo + j], T[lo + j], &set[j]);
+            if (pac_same(sm[j], x[lo + j], t_x[lo + j], T[lo + j])) {
+                out[lo + j] = sm[j][3];
+                set[j] = NULL;
+            } else {
+                PAC_PREFETCH_(set[j]);
+            }
+        }
+        for (j = 0; j < m; j++)
+            if (set[j])
+                out[lo + j] = pac_resolve(c, sm[j], set[j], q, f, x[lo + j], t_x[lo + j], T[lo + j], capped);
+    }
+}
+
+static cva_status pnbd_p_alive(const double *p, double t_future, const double *x, const double *t_x,
+                               const double *T, size_t n, double *out, const cva_allocator *alloc)
+{
+    pnbd_par q;
+    pa_cache c;
+    pac_fn f;
+    int capped = 0;
+    if (!par_init(&q, p))
+        return CVA_E_DOMAIN;
+    f.kind = 0;
+    f.t = t_future;
+    pac_open(&c, n, alloc);
+    pac_run(&c, &q, &f, x, t_x, T, n, out, &capped);
+    cva__free(c.alloc, c.e);
+    return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
+}
+
 static cva_status pnbd_expected(const double *p, double t, const double *x, const double *t_x, const double *T,
                                 size_t n, double *out, const cva_allocator *alloc)
 {
     pnbd_par q;
     pa_cache c;
+    pac_fn f;
     size_t i;
     int capped = 0;
-    double cT = -1.0, gT = 0.0;
     if (!par_init(&q, p))
         return CVA_E_DOMAIN;
     if (!(t > 0.0)) {
@@ -700,15 +854,10 @@ static cva_status pnbd_expected(const double *p, double t, const double *x, cons
             out[i] = 0.0;
         return CVA_OK;
     }
+    f.kind = 1;
+    f.t = t;
     pac_open(&c, n, alloc);
-    for (i = 0; i < n; i++) {
-        const double bT = q.be + T[i], pa = pac_get(&c, &q, x[i], t_x[i], T[i], &capped);
-        if (!(T[i] >= cT && T[i] <= cT)) { /* g depends on T only: reuse it along runs of equal T */
-            cT = T[i];
-            gT = g_fun(q.s, log1p_fast(t / bT));
-        }
-        out[i] = pa * (q.r + x[i]) * (bT / (q.al + T[i])) * gT;
-    }
+    pac_run(&c, &q, &f, x, t_x, T, n, out, &capped);
     cva__free(c.alloc, c.e);
     return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
 }
@@ -721,6 +870,7 @@ static cva_status pnbd_expected_multi(const double *p, const double *t, size_t n
 {
     pnbd_par q;
     pa_cache c;
+    pac_fn f;
     size_t i, k;
     int capped = 0;
     double cT = -1.0, g[CVA__EY_MAX_T], ey[CVA__EY_MAX_T];
@@ -728,9 +878,11 @@ static cva_status pnbd_expected_multi(const double *p, const double *t, size_t n
         return CVA_E_DOMAIN;
     if (n_t > CVA__EY_MAX_T)
         return CVA_E_INTERNAL;
+    f.kind = 0; /* P(alive) */
+    f.t = 0.0;
     pac_open(&c, n, alloc);
     for (i = 0; i < n; i++) {
-        const double bT = q.be + T[i], pa = pac_get(&c, &q, x[i], t_x[i], T[i], &capped);
+        const double bT = q.be + T[i], pa = pac_get(&c, &q, &f, x[i], t_x[i], T[i], &capped);
         double lead;
         if (!(T[i] >= cT && T[i] <= cT)) {
             cT = T[i];
@@ -770,7 +922,7 @@ static cva_status pnbd_dert(const double *p, double delta, const double *x, cons
         pnbd_row o;
         double bT = q.be + T[i], e = 0.0;
         cva_status s1;
-        row_eval(&q, x[i], t_x[i], T[i], 0, 0, &o);
+        row_eval(&q, x[i], t_x[i], T[i], 0, 0, NULL, &o);
         if (o.capped)
             st = CVA_W_SERIES_LIMIT;
         s1 = cva__expint_scaled(q.s, delta * bT, &e);

@@ -228,6 +228,50 @@ static void s_equal_one(void **state)
     cva_assert_close(a, 0.5 / 10 * 12 * log(51.0 / 12), 1e-14, 0);
 }
 
+/* The predictions over many rows use a cache of (x, t_x, T) → value (two tiers, prefetched
+   in blocks) and per-x tables of the series' term ratios; a call with one row uses neither.
+   Every value of the long calls must have the bits of the row's own call: rows with
+   repeated keys, x below and above the ratio tables' range (64), both branches (α >= β and
+   α < β), and the quadrature side (α much larger than β: z > 0.97). */
+enum { CACHE_N = 6000 };
+static void cached_equals_rowwise(void **state)
+{
+    static const double P[4][4] = {
+        {0.5056, 10.316, 1.0454, 30.293}, {0.5534, 10.5776, 0.6061, 11.6650}, {2.0, 40.0, 0.3, 5.0}, {0.8, 400.0, 0.7, 1.0}};
+    static double x[CACHE_N], tx[CACHE_N], T[CACHE_N], o[3][CACHE_N];
+    uint64_t h = 88172645463325252u;
+    size_t i, k;
+    int pi, f;
+    (void)state;
+    for (i = 0; i < CACHE_N; i++) {
+        h ^= h << 13;
+        h ^= h >> 7;
+        h ^= h << 17;
+        T[i] = 20.0 + (double)(h % 40) / 7.0;
+        x[i] = (h >> 8) % 3 == 0 ? 0.0 : (double)((h >> 12) % 90);
+        tx[i] = x[i] > 0.0 ? T[i] * (double)(1 + (h >> 20) % 16) / 16.0 : 0.0;
+    }
+    for (pi = 0; pi < 4; pi++) {
+        assert_true(cva_model_p_alive(M, P[pi], 0.0, x, tx, T, CACHE_N, o[0], NULL, NULL) >= 0);
+        assert_true(cva_model_p_alive(M, P[pi], 5.0, x, tx, T, CACHE_N, o[1], NULL, NULL) >= 0);
+        assert_true(cva_model_expected(M, P[pi], 39.0, x, tx, T, CACHE_N, o[2], NULL, NULL) >= 0);
+        for (i = 0; i < CACHE_N; i += (i % 7 == 0) ? 1 : 3) {
+            double v[3];
+            assert_true(cva_model_p_alive(M, P[pi], 0.0, x + i, tx + i, T + i, 1, &v[0], NULL, NULL) >= 0);
+            assert_true(cva_model_p_alive(M, P[pi], 5.0, x + i, tx + i, T + i, 1, &v[1], NULL, NULL) >= 0);
+            assert_true(cva_model_expected(M, P[pi], 39.0, x + i, tx + i, T + i, 1, &v[2], NULL, NULL) >= 0);
+            for (f = 0; f < 3; f++) {
+                if (memcmp(&v[f], &o[f][i], sizeof v[f]) != 0)
+                    fail_msg("params %d output %d row %zu (x=%g t_x=%g T=%g): %.17g vs %.17g in one call", pi, f, i,
+                             x[i], tx[i], T[i], o[f][i], v[f]);
+            }
+        }
+        for (k = 0; k < 3; k++)
+            for (i = 0; i < CACHE_N; i++)
+                assert_true(o[k][i] >= 0.0 && o[k][i] < HUGE_VAL);
+    }
+}
+
 /* ---------------------------------------------------------------- gradient */
 
 static void gradient_fd(void **state)
@@ -488,6 +532,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(spec_values),   cmocka_unit_test(mpmath_grid),  cmocka_unit_test(population),
         cmocka_unit_test(prob_n_sums_to_one), cmocka_unit_test(prob_n_extreme), cmocka_unit_test(extremes_finite), cmocka_unit_test(zero_buyers),
+        cmocka_unit_test(cached_equals_rowwise),
         cmocka_unit_test(s_equal_one),   cmocka_unit_test(gradient_fd),  cmocka_unit_test(timing),
         cmocka_unit_test(fit_cdnow),     cmocka_unit_test(fit_cdnow_csv), cmocka_unit_test(recovery),
         cmocka_unit_test(prob_n_infinite_horizon),

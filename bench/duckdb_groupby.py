@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""cva.summarize with default arguments against DuckDB's plain GROUP BY on one thread,
+same arrays, samples alternating in one run (issue 20; figures in bench/RESULTS.md).
+
+  CVA_LIBRARY=build/lib/libcva.so /usr/bin/python3 bench/duckdb_groupby.py --rows 5e7 \\
+      --duckdb-modules /tmp/duck/node_modules
+
+Rows i = 0 .. n-1 (integer formulas, so numpy here and DuckDB's SQL make the same
+values without a file between them):
+  id = (i * 2654435761 mod 1000003) + 100000   (about n / 1e6 rows per customer, any order)
+  t = (i * 40503 mod 365000) / 1000,  amount = (i * 7919 mod 100000) / 100
+Cases, one sample of each per round:
+  duckdb_1thread       CREATE TEMP TABLE res AS SELECT id, count(*), min(t), max(t),
+                       sum(amount) FROM tx GROUP BY id  (threads = 1; node with
+                       @duckdb/node-api, bench/duckdb_groupby.mjs; the table is built
+                       before the run, not timed)
+  cva_default          cva.summarize(ids, t, amount): default arguments, every field (the
+                       binding's cached workspace and pooled outputs, one thread)
+  cva_workspace_false  the same with workspace=False: the library allocates its scratch
+                       memory on every call (a C caller passing no workspace)
+The ratios printed are DuckDB's median over each case's median (and the same for the
+minima). @duckdb/node-api is a benchmark peer only: install it outside the project's
+dependencies (npm install @duckdb/node-api under /tmp/duck or bench/, which git ignores)
+and pass its node_modules directory; without it (or without node) the script says so
+and exits 0 with no figures.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+
+def median(xs):
+    xs = sorted(xs)
+    k = len(xs)
+    return xs[k // 2] if k % 2 else 0.5 * (xs[k // 2 - 1] + xs[k // 2])
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=float, default=5e7)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--duckdb-modules", default=os.environ.get("CVA_DUCKDB_MODULES",
+                                                               os.path.join(here, "node_modules")))
+    ap.add_argument("--cva-python", default=os.path.join(here, "..", "python"))
+    a = ap.parse_args()
+    n = int(a.rows)
+    node = shutil.which("node")
+    if node is None or not os.path.isdir(os.path.join(a.duckdb_modules, "@duckdb", "node-api")):
+        print("SKIP: needs node and @duckdb/node-api under %s (npm install @duckdb/node-api there, "
+              "or pass --duckdb-modules DIR)" % a.duckdb_modules)
+        return 0
+    import numpy as np
+    sys.path.insert(0, a.cva_python)
+    import cva
+
+    duck = subprocess.Popen([node, os.path.join(here, "duckdb_groupby.mjs"), str(n), a.duckdb_modules],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+    i = np.arange(n, dtype=np.int64)
+    ids = (i * 2654435761) % 1000003 + 100000
+    t = ((i * 40503) % 365000).astype(np.float64) / 1000.0
+    amount = ((i * 7919) % 100000).astype(np.float64) / 100.0
+    del i
+    ready = duck.stdout.readline().strip()
+    if not ready.startswith("ready"):
+        print("SKIP: DuckDB did not start: %s" % ready)
+        duck.kill()
+        return 0
+    print("load average %s; rows %d; cva %s (%s); duckdb %s" % (
+        " ".join("%.2f" % x for x in os.getloadavg()), n, cva.version(), cva.library()._name, ready))
+
+    def run_duck():
+        duck.stdin.write("run\n")
+        duck.stdin.flush()
+        parts = duck.stdout.readline().split()
+        return float(parts[1]), int(parts[3]), int(parts[5])
+
+    res = cva.summarize(ids, t, amount)
+    k = res.n_customers
+    del res
+    times = {"duckdb_1thread": [], "cva_default": [], "cva_workspace_false": []}
+    cpu = {"cva_default": [], "cva_workspace_false": []}
+    for _ in range(a.repeat):
+        s, groups, rows = run_duck()
+        if groups != k or rows != n:
+            print("MISMATCH: DuckDB %d groups of %d rows, cva %d customers of %d rows" % (groups, rows, k, n))
+            return 1
+        times["duckdb_1thread"].append(s)
+        for name, kw in (("cva_default", {}), ("cva_workspace_false", {"workspace": False})):
+            t0, c0 = time.perf_counter(), time.thread_time()
+            res = cva.summarize(ids, t, amount, **kw)
+            times[name].append(time.perf_counter() - t0)
+            cpu[name].append(time.thread_time() - c0)
+            del res
+    duck.stdin.close()
+    duck.wait()
+    dm, dmin = median(times["duckdb_1thread"]), min(times["duckdb_1thread"])
+    for name, ts in times.items():
+        extra = ""
+        if name in cpu:
+            extra = "  thread cpu median %.3f s" % median(cpu[name])
+        print("groupby %-20s median %.3f s  min %.3f s  duckdb/this %.2f (min %.2f)%s  samples %s" % (
+            name, median(ts), min(ts), dm / median(ts), dmin / min(ts), extra,
+            ",".join("%.3f" % x for x in ts)))
+    print("customers %d; cva_workspace_false/cva_default %.2f" % (
+        k, median(times["cva_workspace_false"]) / median(times["cva_default"])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
