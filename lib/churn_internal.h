@@ -216,6 +216,14 @@ cva_status cva__cond_prob_n(int32_t model, const double *p, double t, const doub
 cva_status cva__cond_variance(int32_t model, const double *p, double t, const double *x, const double *t_x,
                               const double *T, size_t n, double *out, const cva_allocator *alloc);
 
+/* cnbd.c: the same distribution for BG/CNBD-k and MBG/CNBD-k, params = (r, α, a, b, k) with k
+   an integer 1..CVA_CNBD_K_MAX in params[4]; cva__cnbd_cond_check() makes the checks of
+   cva_model_cond_prob_n() (parameters argument 2, rows with x at argument 4). */
+cva_status cva__cnbd_cond_check(int32_t model, const double *params, const double *x, const double *t_x,
+                                const double *T, size_t n, const void *out, int32_t arg_out, cva_diag *diag);
+cva_status cva__cnbd_cond_prob_n(int32_t model, const double *p, double t, const double *x, const double *t_x,
+                                 const double *T, size_t n, size_t n_k, double *out, const cva_allocator *alloc);
+
 /* models.c: the table of a BTYD model id (NULL if none), and the checks every
    evaluation entry point makes (parameters as argument 2, rows with x at argument
    arg_x, t_x and T after it), reported through diag. */

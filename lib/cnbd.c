@@ -537,6 +537,187 @@ cva_status cva_cnbd_expected_pop(int32_t model, int32_t k, const double *params,
     return cva__report(diag, worst, 0, 0, worst != CVA_OK ? (int64_t)lim_at : -1, n_lim, NULL);
 }
 
+/* ---------------------------------------------- conditional distribution */
+
+/*
+ * P(Y(t) = n | x, t_x, T), Y(t) the repeat purchases in (T, T+t] (derivation in
+ * docs/methods/models.md, "Conditional distribution of the regularity models").
+ *
+ * With u = r + kx, d = T − t_x and v_j the terms of S2 (v_0 = 1, v_j = v_{j−1} (u+j−1) d /
+ * (j (α+T))), the customer is alive at T with probability π = S2/(S1+S2), and then the
+ * Erlang phase J (Poisson events since the last purchase, 0..k−1) is j with probability
+ * w_j = v_j/S2; given alive and J = j, λ ~ Gamma(u+j, α+T) and p ~ Beta(a, b') with
+ * b' = b+x+s, independent. The next purchase is the (k−j)-th Poisson event after T, the
+ * following ones every k events, and a drop-out chance p follows each of them, so with
+ * N ~ NBD(u+j, α+T) the events in (T, T+t] and A_j(m) = P(N >= m):
+ *   P(Y >= n | alive, j) = c_n A_j(nk − j),  c_n = E[(1−p)^{n−1}] = B(a, b'+n−1)/B(a, b'),
+ *   P(Y = n | alive, j) = c_n [A_j(nk−j) − A_j((n+1)k−j)] + e_n A_j((n+1)k−j)   (n >= 1),
+ *   e_n = c_n − c_{n+1} = c_n a/(a+b'+n−1),  P(Y = 0 | alive, j) = 1 − A_j(k−j);
+ * and P(Y = n) = π Σ_j w_j P(Y = n | alive, j) + (1−π) [n = 0]. Every term is a sum of
+ * positive NBD probabilities (the differences of A as sums of the pmf): the NBD pmf up to
+ * m = n_k k by its ratio recursion in logs, the tail A_j(n_k k − j) as 1 − the CDF while
+ * that is above ½ and otherwise by summing the series on (tail bounded by the geometric
+ * decay of the terms; after 10^6 terms 1 − the CDF again, with CVA_W_SERIES_LIMIT), then
+ * A_j(m) = A_j(m+1) + pmf(m) downwards.
+ */
+
+#define CNBD_TAIL_MAX_TERMS 1000000L
+
+cva_status cva__cnbd_cond_check(int32_t model, const double *params, const double *x, const double *t_x,
+                                const double *T, size_t n, const void *out, int32_t arg_out, cva_diag *diag)
+{
+    int i;
+    if (cnbd_shift(model) < 0)
+        return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "model must be CVA_MODEL_BGCNBD or CVA_MODEL_MBGCNBD");
+    if (!params)
+        return cva__report(diag, CVA_E_NULLPTR, 2, 0, -1, 0, "params is NULL");
+    for (i = 0; i < 4; i++)
+        if (!(params[i] > 0.0) || !isfinite(params[i]))
+            return cva__report(diag, CVA_E_DOMAIN, 2, 0, i, 0, "parameters must be finite and > 0");
+    if (!(params[4] >= 1.0 && params[4] <= (double)CVA_CNBD_K_MAX) || (double)(int)params[4] < params[4])
+        return cva__report(diag, CVA_E_BADARG, 2, 0, 4, 0, "params[4] is k: an integer in 1..12");
+    if (n == 0)
+        return CVA_OK;
+    if (!x || !t_x || !T)
+        return cva__report(diag, CVA_E_NULLPTR, !x ? 4 : (!t_x ? 5 : 6), 0, -1, 0, "data array is NULL");
+    if (arg_out && !out)
+        return cva__report(diag, CVA_E_NULLPTR, arg_out, 0, -1, 0, "output array is NULL");
+    return cva__btyd_check(CVA_MODEL_BGNBD, params, x, t_x, T, n, diag, 4);
+}
+
+/* pm[0..M−1] = NBD(rj, α', t) pmf and A[0..M] its upper tails A[m] = P(N >= m) */
+static cva_status nbd_pmf_tails(double rj, double aT, double t, size_t M, double *pm, double *A)
+{
+    const double lq = log(t / (aT + t)), q = t / (aT + t);
+    double lp = -rj * log1p(t / aT), cdf = 0.0, tail;
+    size_t m;
+    cva_status st = CVA_OK;
+    for (m = 0; m < M; m++) {
+        if (m > 0)
+            lp += log((rj + (double)(m - 1)) / (double)m) + lq;
+        pm[m] = exp(lp);
+        cdf += pm[m];
+    }
+    if (cdf < 0.5) {
+        tail = 1.0 - cdf;
+    } else {
+        long i;
+        tail = 0.0;
+        for (i = 0, m = M; i < CNBD_TAIL_MAX_TERMS; i++, m++) {
+            double term, rho;
+            if (m > 0)
+                lp += log((rj + (double)(m - 1)) / (double)m) + lq;
+            term = exp(lp);
+            tail += term;
+            rho = (rj + (double)m) / (double)(m + 1) * q; /* the next ratio; later ones are at most max(rho, q) */
+            if (rho < q)
+                rho = q;
+            if (rho < 1.0 && term * rho / (1.0 - rho) <= 1e-17 * tail)
+                break;
+            if (!(term > 0.0) && rho < 1.0)
+                break; /* underflowed past the mode: the tail is below the smallest double */
+        }
+        if (i >= CNBD_TAIL_MAX_TERMS) {
+            /* not converged (ratios near 1): the rest from the total, accurate to rounding */
+            if (1.0 - cdf > tail)
+                tail = 1.0 - cdf;
+            st = CVA_W_SERIES_LIMIT;
+        }
+    }
+    A[M] = tail;
+    for (m = M; m-- > 0;)
+        A[m] = A[m + 1] + pm[m];
+    return st;
+}
+
+cva_status cva__cnbd_cond_prob_n(int32_t model, const double *p, double t, const double *x, const double *t_x,
+                                 const double *T, size_t n, size_t n_k, double *out, const cva_allocator *alloc)
+{
+    const int s = cnbd_shift(model), k = (int)p[4];
+    const double r = p[0], al = p[1], a = p[2], b = p[3];
+    const size_t M = n_k * (size_t)k;
+    cva_status st = CVA_OK;
+    double *pm, *A, *alive, *c, *e;
+    double px = -1.0, ptx = -1.0, pT = -1.0, pa = 1.0;
+    size_t i, nn;
+    if (s < 0 || k < 1 || k > CVA_CNBD_K_MAX)
+        return CVA_E_BADARG;
+    if (n == 0 || n_k == 0)
+        return CVA_OK;
+    if (n_k > ((size_t)-1) / sizeof(double) / (size_t)(2 * k + 4))
+        return CVA_E_NOMEM;
+    pm = (double *)cva__alloc(alloc, (2 * M + 1 + 3 * (n_k + 1)) * sizeof(double));
+    if (!pm)
+        return CVA_E_NOMEM;
+    A = pm + M;
+    alive = A + M + 1;
+    c = alive + n_k + 1;
+    e = c + n_k + 1;
+    for (i = 0; i < n; i++) {
+        double *o = out + i * n_k;
+        if (!(t > 0.0)) {
+            for (nn = 0; nn < n_k; nn++)
+                o[nn] = nn == 0 ? 1.0 : 0.0;
+            continue;
+        }
+        if (!(x[i] >= px && x[i] <= px && t_x[i] >= ptx && t_x[i] <= ptx && T[i] >= pT && T[i] <= pT)) {
+            const double u = r + (double)k * x[i], aT = al + T[i], d = T[i] - t_x[i], bb = b + x[i] + (double)s;
+            double v = 1.0, S2 = 1.0, w;
+            cnbd_parts o2;
+            int j;
+            cnbd_terms(p, k, s, x[i], t_x[i], T[i], 0, &o2);
+            pa = o2.lS1 > -CVA_INF ? cva__expit(o2.lS2 - o2.lS1) : 1.0;
+            for (j = 1; j < k; j++) {
+                v *= (u + (double)(j - 1)) * d / ((double)j * aT);
+                S2 += v;
+            }
+            /* c_n, e_n for n = 1..n_k−1 (c[0], e[0] unused) */
+            c[1] = 1.0;
+            for (nn = 1; nn < n_k; nn++) {
+                const double den = a + bb + (double)nn - 1.0;
+                e[nn] = c[nn] * (a / den);
+                c[nn + 1] = c[nn] * ((bb + (double)nn - 1.0) / den);
+            }
+            for (nn = 0; nn < n_k; nn++)
+                alive[nn] = 0.0;
+            v = 1.0;
+            for (j = 0; j < k; j++) {
+                cva_status s1;
+                size_t m, lo;
+                double acc;
+                if (j > 0)
+                    v *= (u + (double)(j - 1)) * d / ((double)j * aT);
+                w = v / S2;
+                if (!(w > 0.0))
+                    continue;
+                s1 = nbd_pmf_tails(u + (double)j, aT, t, M - (size_t)j, pm, A);
+                if (s1 > st)
+                    st = s1;
+                acc = 0.0; /* P(N < k − j) */
+                for (m = 0; m < (size_t)(k - j); m++)
+                    acc += pm[m];
+                alive[0] += w * acc;
+                for (nn = 1; nn < n_k; nn++) {
+                    const size_t hi = (nn + 1) * (size_t)k - (size_t)j;
+                    lo = nn * (size_t)k - (size_t)j;
+                    acc = 0.0;
+                    for (m = lo; m < hi; m++)
+                        acc += pm[m];
+                    alive[nn] += w * (c[nn] * acc + e[nn] * A[hi]);
+                }
+            }
+            px = x[i];
+            ptx = t_x[i];
+            pT = T[i];
+        }
+        for (nn = 0; nn < n_k; nn++)
+            o[nn] = pa * alive[nn];
+        o[0] += 1.0 - pa;
+    }
+    cva__free(alloc, pm);
+    return st;
+}
+
 /* ------------------------------------------------------------ event times */
 
 static cva_status check_groups(const double *t, const size_t *offsets, size_t n, cva_diag *diag)

@@ -133,6 +133,8 @@ cva_status cva__cond_prob_n(int32_t model, const double *p, double t, const doub
     cva_status st = CVA_OK, s1;
     size_t i, k;
     double *pa, *pmf, px = -1.0, pT = -1.0;
+    if (model == CVA_MODEL_BGCNBD || model == CVA_MODEL_MBGCNBD) /* cnbd.c; k in p[4] */
+        return cva__cnbd_cond_prob_n(model, p, t, x, t_x, T, n, n_k, out, alloc);
     if (!m || !m->p_alive)
         return CVA_E_BADARG;
     if (n == 0 || n_k == 0)

@@ -1252,6 +1252,12 @@ static int has_cond(int32_t model)
            model == CVA_MODEL_NBD;
 }
 
+/* BG/CNBD-k and MBG/CNBD-k: the conditional distribution (cnbd.c), k in params[4] */
+static int is_cnbd(int32_t model)
+{
+    return model == CVA_MODEL_BGCNBD || model == CVA_MODEL_MBGCNBD;
+}
+
 static cva_status check_horizon(double t, cva_diag *diag)
 {
     if (isnan(t))
@@ -1304,12 +1310,16 @@ cva_status cva_model_cond_prob_n(int32_t model, const double *params, double t, 
         cva__np_free(o.alloc, &sp);
         return st;
     }
-    st = common_eval_checks(model, &m, params, x, t_x, T, n, n_k ? out : params, 9, 4, diag);
+    if (is_cnbd(model))
+        st = cva__cnbd_cond_check(model, params, x, t_x, T, n, n_k ? out : params, 9, diag);
+    else
+        st = common_eval_checks(model, &m, params, x, t_x, T, n, n_k ? out : params, 9, 4, diag);
     if (st != CVA_OK)
         return st;
-    if (!has_cond(model))
+    if (!has_cond(model) && !is_cnbd(model))
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0,
-                           "the conditional distribution is available for BG/NBD, MBG/NBD, Pareto/NBD and NBD");
+                           "the conditional distribution is available for BG/NBD, MBG/NBD, Pareto/NBD, NBD, "
+                           "BG/CNBD-k and MBG/CNBD-k");
     st = n_k ? pred_run(PRED_COND_PROB, model, m, params, t, x, t_x, T, n, n_k, out, &o) : CVA_OK;
     if (st == CVA_E_NOMEM)
         return cva__report(diag, st, 0, 0, -1, 0, NULL);

@@ -8,6 +8,7 @@
 #include "cva_test.h"
 
 #include "data/cnbd_ref.h"
+#include "data/cnbd_cond_ref.h"
 
 static const int32_t MODELS[2] = {CVA_MODEL_BGCNBD, CVA_MODEL_MBGCNBD};
 
@@ -281,6 +282,169 @@ static void bad_input(void **state)
     assert_string_equal(cva_model_param_name(CVA_MODEL_BGCNBD, 1), "alpha");
 }
 
+/* ------------------------------------------------ conditional distribution */
+
+enum { NK_FULL = 600 };
+
+static void cond_params(const cnbd_cond_ref *c, double *p5)
+{
+    int i;
+    for (i = 0; i < 4; i++)
+        p5[i] = c->params[i];
+    p5[4] = (double)c->k;
+}
+
+/* P(Y(t) = n | x, t_x, T) against the mpmath reference (tests/data/cnbd_cond_ref.py, direct
+   integration over lambda of the Poisson sums), the sum to 1, the mean against the reference's
+   exact mean, and P(alive) against cva_cnbd_p_alive() */
+static void cond_prob_matches_reference(void **state)
+{
+    static double full[NK_FULL];
+    size_t c, n;
+    (void)state;
+    for (c = 0; c < sizeof CNBD_COND_REF / sizeof CNBD_COND_REF[0]; c++) {
+        const cnbd_cond_ref *r = &CNBD_COND_REF[c];
+        double p5[5], pn[CNBD_COND_NMAX + 1], sum = 0.0, mean = 0.0, pa;
+        cond_params(r, p5);
+        assert_status(cva_model_cond_prob_n(r->model, p5, r->t, &r->x, &r->t_x, &r->T, 1, CNBD_COND_NMAX + 1, pn,
+                                            NULL, NULL),
+                      CVA_OK);
+        for (n = 0; n <= CNBD_COND_NMAX; n++)
+            cva_assert_close(pn[n], r->pn[n], 1e-11, 1e-300);
+        assert_status(cva_model_cond_prob_n(r->model, p5, r->t, &r->x, &r->t_x, &r->T, 1, NK_FULL, full, NULL, NULL),
+                      CVA_OK);
+        for (n = 0; n <= CNBD_COND_NMAX; n++)
+            cva_assert_close(full[n], pn[n], 1e-14, 0); /* n_k changes only where the tails start */
+        for (n = NK_FULL; n-- > 0;) {
+            sum += full[n];
+            mean += (double)n * full[n];
+        }
+        cva_assert_close(sum, 1.0, 1e-13, 0);
+        cva_assert_close(mean, r->mean, 1e-11, 0);
+        assert_status(cva_cnbd_p_alive(r->model, r->k, r->params, &r->x, &r->t_x, &r->T, 1, &pa, NULL), CVA_OK);
+        cva_assert_close(pa, r->p_alive, 1e-13, 0);
+    }
+}
+
+/* k = 1: the BG/NBD and MBG/NBD conditional distributions; the mean is cva_model_expected()
+   (and the exact cva_cnbd_expected() there) */
+static void cond_prob_k1_is_bgnbd(void **state)
+{
+    static const double p[5] = {0.55, 9.5, 0.8, 2.9, 1.0};
+    static const double x[5] = {0, 1, 4, 9, 2}, tx[5] = {0, 5, 20.5, 37, 1}, T[5] = {38, 30, 39, 38, 60};
+    static const int32_t plain[2] = {CVA_MODEL_BGNBD, CVA_MODEL_MBGNBD};
+    static double a[5 * NK_FULL], b[5 * NK_FULL];
+    double ey[5];
+    int s, i, n;
+    (void)state;
+    for (s = 0; s < 2; s++) {
+        assert_status(cva_model_cond_prob_n(MODELS[s], p, 26.0, x, tx, T, 5, NK_FULL, a, NULL, NULL), CVA_OK);
+        assert_status(cva_model_cond_prob_n(plain[s], p, 26.0, x, tx, T, 5, NK_FULL, b, NULL, NULL), CVA_OK);
+        assert_status(cva_model_expected(plain[s], p, 26.0, x, tx, T, 5, ey, NULL, NULL), CVA_OK);
+        for (i = 0; i < 5; i++) {
+            double sum = 0.0, mean = 0.0;
+            for (n = 0; n < 40; n++)
+                cva_assert_close(a[i * NK_FULL + n], b[i * NK_FULL + n], 1e-11, 1e-300);
+            for (n = NK_FULL; n-- > 0;) {
+                sum += a[i * NK_FULL + n];
+                mean += (double)n * a[i * NK_FULL + n];
+            }
+            cva_assert_close(sum, 1.0, 1e-13, 0);
+            cva_assert_close(mean, ey[i], 1e-11, 0);
+        }
+    }
+}
+
+/* a new customer (x = t_x = T = 0) gets the unconditional distribution: its mean is the exact
+   cva_cnbd_expected_pop(), and brute-force simulation (cva_sim_cnbd) agrees */
+static void cond_prob_new_customer(void **state)
+{
+    enum { NSIM = 100000, NK = 8 };
+    static double sx[NSIM], stx[NSIM], sT[NSIM];
+    static double full[NK_FULL];
+    static const double p4[4] = {1.8, 4.0, 0.9, 2.2};
+    const double zero = 0.0, t = 30.0;
+    int s, i, k;
+    (void)state;
+    for (i = 0; i < NSIM; i++)
+        sT[i] = t;
+    for (s = 0; s < 2; s++)
+        for (k = 2; k <= 4; k += 2) {
+            double p5[5], pop, mean = 0.0, cnt[NK];
+            memcpy(p5, p4, sizeof p4);
+            p5[4] = (double)k;
+            assert_status(cva_model_cond_prob_n(MODELS[s], p5, t, &zero, &zero, &zero, 1, NK_FULL, full, NULL, NULL),
+                          CVA_OK);
+            for (i = NK_FULL; i-- > 0;)
+                mean += (double)i * full[i];
+            assert_status(cva_cnbd_expected_pop(MODELS[s], k, p4, &t, 1, &pop, NULL), CVA_OK);
+            cva_assert_close(mean, pop, 1e-12, 0);
+            assert_status(cva_sim_cnbd(MODELS[s], k, p4, sT, NSIM, 7u + (uint64_t)k, sx, stx, NULL, NULL), CVA_OK);
+            for (i = 0; i < NK; i++)
+                cnt[i] = 0.0;
+            for (i = 0; i < NSIM; i++)
+                if (sx[i] < (double)NK)
+                    cnt[(int)sx[i]] += 1.0;
+            for (i = 0; i < NK; i++) {
+                /* binomial frequency within 5 standard deviations */
+                const double sd = sqrt(full[i] * (1.0 - full[i]) / (double)NSIM);
+                cva_assert_close(cnt[i] / (double)NSIM, full[i], 0, 5.0 * sd + 1e-12);
+            }
+        }
+}
+
+/* rows without a purchase give NaN rows; bad k and parameters are refused */
+static void cond_prob_bad_input(void **state)
+{
+    static const double x[3] = {1, (double)NAN, 0}, tx[3] = {5, (double)NAN, 0}, T[3] = {10, (double)NAN, 10};
+    double p5[5] = {1, 2, 1, 3, 2}, out[9], one[3];
+    cva_diag d;
+    int j;
+    (void)state;
+    cva_diag_init(&d, sizeof d);
+    assert_status(cva_model_cond_prob_n(CVA_MODEL_MBGCNBD, p5, 4.0, x, tx, T, 3, 3, out, NULL, &d), CVA_W_EXCLUDED);
+    assert_int_equal(d.count, 1);
+    for (j = 0; j < 3; j++)
+        assert_true(isnan(out[3 + j]));
+    assert_status(cva_model_cond_prob_n(CVA_MODEL_MBGCNBD, p5, 4.0, x + 2, tx + 2, T + 2, 1, 3, one, NULL, NULL),
+                  CVA_OK);
+    for (j = 0; j < 3; j++)
+        cva_assert_same(out[6 + j], one[j]);
+    p5[4] = 2.5;
+    assert_status(cva_model_cond_prob_n(CVA_MODEL_BGCNBD, p5, 4.0, x, tx, T, 1, 3, out, NULL, &d), CVA_E_BADARG);
+    assert_int_equal(d.arg, 2);
+    assert_int_equal(d.index, 4);
+    p5[4] = 13.0;
+    assert_status(cva_model_cond_prob_n(CVA_MODEL_BGCNBD, p5, 4.0, x, tx, T, 1, 3, out, NULL, &d), CVA_E_BADARG);
+    p5[4] = 0.0;
+    assert_status(cva_model_cond_prob_n(CVA_MODEL_BGCNBD, p5, 4.0, x, tx, T, 1, 3, out, NULL, &d), CVA_E_BADARG);
+    p5[4] = 2.0;
+    p5[1] = -1.0;
+    assert_status(cva_model_cond_prob_n(CVA_MODEL_BGCNBD, p5, 4.0, x, tx, T, 1, 3, out, NULL, &d), CVA_E_DOMAIN);
+    assert_int_equal(d.index, 1);
+    p5[1] = 2.0;
+    assert_status(cva_model_cond_prob_n(CVA_MODEL_BGCNBD, p5, -1.0, x, tx, T, 1, 3, out, NULL, &d), CVA_E_BADARG);
+    assert_status(cva_model_cond_prob_n(CVA_MODEL_BGCNBD, p5, 4.0, x, T, tx, 1, 3, out, NULL, &d), CVA_E_BADARG);
+    assert_status(cva_model_cond_prob_n(CVA_MODEL_BGCNBD, p5, 4.0, x, tx, T, 1, 3, NULL, NULL, &d), CVA_E_NULLPTR);
+    assert_status(cva_model_cond_prob_n(CVA_MODEL_BGCNBD, NULL, 4.0, x, tx, T, 1, 3, out, NULL, &d), CVA_E_NULLPTR);
+    assert_status(cva_model_cond_prob_n(CVA_MODEL_BGCNBD, p5, 0.0, x, tx, T, 1, 3, out, NULL, &d), CVA_OK);
+    cva_assert_same(out[0], 1.0);
+    cva_assert_same(out[1], 0.0);
+    {
+        /* a tail with ratios near 1 (r tiny, t far beyond alpha + T): the series stops at its cap
+           with the warning, and the values are still probabilities summing to at most 1 */
+        static const double pt[5] = {1e-9, 1e-6, 1.0, 3.0, 2.0};
+        double s = 0.0;
+        cva_status st = cva_model_cond_prob_n(CVA_MODEL_BGCNBD, pt, 1e6, x + 2, tx + 2, T + 2, 1, 3, one, NULL, &d);
+        assert_int_equal(st, CVA_W_SERIES_LIMIT);
+        for (j = 0; j < 3; j++) {
+            assert_true(one[j] >= 0.0 && one[j] <= 1.0);
+            s += one[j];
+        }
+        assert_true(s <= 1.0 + 1e-12 && s > 0.99);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +456,10 @@ int main(void)
         cmocka_unit_test(weights_are_counts),
         cmocka_unit_test(no_purchase_rows),
         cmocka_unit_test(bad_input),
+        cmocka_unit_test(cond_prob_matches_reference),
+        cmocka_unit_test(cond_prob_k1_is_bgnbd),
+        cmocka_unit_test(cond_prob_new_customer),
+        cmocka_unit_test(cond_prob_bad_input),
     };
     return cmocka_run_group_tests_name("cnbd", tests, NULL, NULL);
 }

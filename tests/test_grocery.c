@@ -202,6 +202,51 @@ static void published_predictions(void **state)
     print_message("holdout: uncorrected %.3f, corrected %.3f (published 3970)\n", s_ey, s_tot - s_cal);
 }
 
+/* BTYDplus' mbgcnbd.pmf(params, t = 52, x = 0:6), params fitted on elog2cbs(groceryElog) (the
+   whole log: T.cal = the last event date), as its help page runs it: the unconditional
+   distribution is the row x = t_x = T = 0 of cva_model_cond_prob_n() */
+static void unconditional_pmf(void **state)
+{
+    static const double pub[7] = {0.37402021, 0.15535694, 0.09439949, 0.06625482,
+                                  0.05002957, 0.03943061, 0.03194107};
+    static double x[NCUST], tx[NCUST], T[NCUST], lt[NCUST], w[MAXROWS];
+    cva_model_fit fit;
+    double tcal = 0.0, p5[5], pn[7], ey, zero = 0.0, mean = 0.0, t = 52.0;
+    static double full[400];
+    int32_t k;
+    size_t i, j;
+    (void)state;
+    for (i = 0; i < g_off_all[NCUST]; i++)
+        if (g_all[i] > tcal)
+            tcal = g_all[i];
+    for (i = 0; i < NCUST; i++) {
+        const size_t lo = g_off_all[i], hi = g_off_all[i + 1];
+        x[i] = (double)(hi - lo - 1);
+        tx[i] = (g_all[hi - 1] - g_all[lo]) / 7.0;
+        T[i] = (tcal - g_all[lo]) / 7.0;
+        for (j = lo; j < hi; j++)
+            w[j] = (g_all[j] - g_all[lo]) / 7.0;
+    }
+    assert_status(cva_log_itt_sum(w, g_off_all, NCUST, lt, NULL), CVA_OK);
+    cva_model_fit_init(&fit, sizeof fit);
+    assert_status(cva_cnbd_fit(CVA_MODEL_MBGCNBD, 0, 0, x, tx, T, lt, NULL, NCUST, NULL, &fit, &k, NULL), CVA_OK);
+    for (i = 0; i < 4; i++)
+        p5[i] = fit.params[i];
+    p5[4] = (double)k;
+    assert_status(cva_model_cond_prob_n(CVA_MODEL_MBGCNBD, p5, t, &zero, &zero, &zero, 1, 7, pn, NULL, NULL), CVA_OK);
+    print_message("whole-log fit k %d: %.6f %.6f %.6f %.6f; P(X(52) = 0..6) %.8f %.8f %.8f %.8f %.8f %.8f %.8f\n",
+                  (int)k, p5[0], p5[1], p5[2], p5[3], pn[0], pn[1], pn[2], pn[3], pn[4], pn[5], pn[6]);
+    for (i = 0; i < 7; i++)
+        cva_assert_close(pn[i], pub[i], 0, 1e-5);
+    /* its mean is the exact unconditional E[X(52)] */
+    assert_status(cva_model_cond_prob_n(CVA_MODEL_MBGCNBD, p5, t, &zero, &zero, &zero, 1, 400, full, NULL, NULL),
+                  CVA_OK);
+    for (i = 400; i-- > 0;)
+        mean += (double)i * full[i];
+    assert_status(cva_cnbd_expected_pop(CVA_MODEL_MBGCNBD, k, fit.params, &t, 1, &ey, NULL), CVA_OK);
+    cva_assert_close(mean, ey, 1e-12, 0);
+}
+
 /* Wheat & Morrison on the whole log (days): deterministic value from
    tests/data/grocery_wheat_ref.py (pandas), and BTYDplus' published random draw 1.824447
    within 3 standard deviations (0.0043) of the random estimator around it. */
@@ -223,6 +268,7 @@ int main(void)
         cmocka_unit_test(published_fits),
         cmocka_unit_test(published_mbgnbd),
         cmocka_unit_test(published_predictions),
+        cmocka_unit_test(unconditional_pmf),
         cmocka_unit_test(wheat),
     };
     const char *dir = cva_test_data_dir();

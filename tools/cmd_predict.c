@@ -36,8 +36,9 @@ void cmd_predict_help(void)
           "                   left out with --params. bgcnbd and mbgcnbd (BG/CNBD-k, MBG/CNBD-k)\n"
           "                   need --params from 'cva fit' (with \"k\" in \"params\"); their\n"
           "                   expected purchases are BTYDplus' approximation (exact P(alive)\n"
-          "                   times the (M)BG/NBD expectation with alpha -> k*alpha), and\n"
-          "                   --distribution, --variance and --spend do not apply to them.\n"
+          "                   times the (M)BG/NBD expectation with alpha -> k*alpha), their\n"
+          "                   --distribution is exact, and --variance and --spend do not\n"
+          "                   apply to them.\n"
           "  --params FILE    parameters: the JSON written by 'cva fit' (or by hand:\n"
           "                   {\"model\": \"bgnbd\", \"params\": {\"r\": 0.243, \"alpha\": 4.414,\n"
           "                   \"a\": 0.793, \"b\": 2.426}, \"time_unit\": \"week\"}). Without it the\n"
@@ -59,10 +60,9 @@ void cmd_predict_help(void)
           "                   horizon,expected_purchases[,p_0 ... p_N]: E[X(H)], a new\n"
           "                   customer's expected repeat purchases in its first H time units,\n"
           "                   and with --distribution N the probabilities P(X(H) = n) of n =\n"
-          "                   0..N repeat purchases (bgnbd, mbgnbd, pnbd, nbd; bgcnbd and\n"
-          "                   mbgcnbd: E[X(H)] only); --format json gives one object\n"
+          "                   0..N repeat purchases; --format json gives one object\n"
           "\n"
-          "Distribution (bgnbd, mbgnbd, pnbd, nbd):\n"
+          "Distribution (bgnbd, mbgnbd, pnbd, nbd, bgcnbd, mbgcnbd):\n"
           "  --distribution N add columns p_0 ... p_N: the conditional probabilities\n"
           "                   P(Y = n | frequency, recency, T) of n = 0..N repeat purchases\n"
           "                   in the next H time units (N <= 1000; 1 - their sum is the\n"
@@ -498,10 +498,10 @@ static int predict_check(predict_job *j, cli_err *err)
         cli_fail(err, CLI_EXIT_USAGE, "option --spend: \"%s\" is not a spend model (gg)", j->spend);
         return -1;
     }
-    if (cli_is_cnbd(j->model) && (!j->params_f || j->dist_n || j->want_var || j->spend || j->spend_f)) {
+    if (cli_is_cnbd(j->model) && (!j->params_f || j->want_var || j->spend || j->spend_f)) {
         cli_fail(err, CLI_EXIT_USAGE, "predict: --model %s %s", cli_model_name(j->model),
                  !j->params_f ? "needs --params FILE (from 'cva fit --model bgcnbd|mbgcnbd', with k)"
-                              : "supports P(alive) and expected purchases only (no --distribution, --variance, "
+                              : "supports P(alive), expected purchases and --distribution only (no --variance, "
                                 "--spend)");
         return -1;
     }
@@ -687,9 +687,12 @@ static int predict_compute(predict_job *j, cli_err *err)
                         dg.detail ? dg.detail : "");
         }
         if (j->dist_n) {
+            double p5[5]; /* bgcnbd, mbgcnbd: k in params[4] */
+            memcpy(p5, j->params, sizeof j->params);
+            p5[4] = (double)j->pp.k;
             j->dist = (double *)cli_xmalloc(j->d.n * (size_t)j->dist_n * sizeof(double));
             cva_diag_init(&dg, sizeof dg);
-            st = cva_model_cond_prob_n(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T, j->d.n,
+            st = cva_model_cond_prob_n(j->model, p5, j->horizon, j->d.x, j->d.tx, j->d.T, j->d.n,
                                        (size_t)j->dist_n, j->dist, cli_predict_opts(), &dg);
             if (st < 0)
                 return cli_model_lib_fail(err, "distribution of the purchases", st, &dg, &j->d);

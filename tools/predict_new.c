@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cnbd_cli.h"
 #include "numbers.h"
@@ -30,9 +31,6 @@ int cli_predict_new(const cli_params *pp, double horizon, size_t n_k, int json, 
 
     cva_diag_init(&dg, sizeof dg);
     if (cli_is_cnbd(pp->model)) {
-        if (n_k)
-            return cli_fail(err, CLI_EXIT_USAGE, "predict --new-customer: --distribution is not available for %s "
-                            "(E[X(H)] only)", cli_model_name(pp->model));
         st = cva_cnbd_expected_pop(pp->model, pp->k, pp->p, &horizon, 1, &ey, &dg);
     } else {
         st = cva_model_expected_pop(pp->model, pp->p, &horizon, 1, &ey, &dg);
@@ -45,7 +43,16 @@ int cli_predict_new(const cli_params *pp, double horizon, size_t n_k, int json, 
     if (n_k) {
         pk = (double *)cli_xmalloc(n_k * sizeof *pk);
         cva_diag_init(&dg, sizeof dg);
-        st = cva_model_prob_n(pp->model, pp->p, horizon, n_k, pk, &dg);
+        if (cli_is_cnbd(pp->model)) {
+            /* a new customer is the row x = t_x = T = 0 of the conditional distribution */
+            static const double zero = 0.0;
+            double p5[5];
+            memcpy(p5, pp->p, 4 * sizeof(double));
+            p5[4] = (double)pp->k;
+            st = cva_model_cond_prob_n(pp->model, p5, horizon, &zero, &zero, &zero, 1, n_k, pk, NULL, &dg);
+        } else {
+            st = cva_model_prob_n(pp->model, pp->p, horizon, n_k, pk, &dg);
+        }
         if (st < 0) {
             free(pk);
             return cli_fail(err, CLI_EXIT_LIB, "predict --new-customer: distribution: %s",

@@ -371,7 +371,8 @@ CVA_API CVA_NODISCARD cva_status cva_model_prob_n(int32_t model, const double *p
 
 /**
  * @brief Conditional distribution P(Y(t) = k | x, t_x, T), k = 0..n_k−1, of the repeat
- *        purchases in (T, T + t] for BG/NBD, MBG/NBD, Pareto/NBD and NBD.
+ *        purchases in (T, T + t] for BG/NBD, MBG/NBD, Pareto/NBD, NBD, BG/CNBD-k and
+ *        MBG/CNBD-k.
  *
  * A customer is dead at T with probability 1 − P(alive) (then Y = 0) or alive with the
  * posterior rates Gamma(r+x, α+T) and Beta(a, b+x) (MBG/NBD: b+x+1) or Gamma(s, β+T);
@@ -380,8 +381,16 @@ CVA_API CVA_NODISCARD cva_status cva_model_prob_n(int32_t model, const double *p
  * alive, the negative binomial at r+x, α+T), so
  * Σ_k k·P(Y = k) is cva_model_expected(). The values for k >= n_k are not computed:
  * 1 − Σ out is the tail P(Y >= n_k).
- * @param model  #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD, #CVA_MODEL_PNBD or #CVA_MODEL_NBD.
- * @param params parameters.
+ *
+ * BG/CNBD-k and MBG/CNBD-k (@ref regularity): @p params holds five values, r, alpha, a, b
+ * and k (an integer 1..#CVA_CNBD_K_MAX, as a double). The distribution is exact: an alive
+ * customer's Erlang phase at T (the Poisson events since the last purchase) is mixed over its
+ * posterior, and the rest is negative binomial sums (@ref methods_cnbd_cond). Its mean is the
+ * exact conditional expectation, which cva_cnbd_expected() approximates for k > 1; a new
+ * customer is the row x = t_x = T = 0.
+ * @param model  #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD, #CVA_MODEL_PNBD, #CVA_MODEL_NBD,
+ *               #CVA_MODEL_BGCNBD or #CVA_MODEL_MBGCNBD.
+ * @param params parameters (five for the regularity models: k last).
  * @param t      horizon >= 0 (t = 0: P(Y = 0) = 1).
  * @param x, t_x, T data as for cva_model_fit_btyd().
  * @param n      customers.
@@ -394,7 +403,8 @@ CVA_API CVA_NODISCARD cva_status cva_model_prob_n(int32_t model, const double *p
  * @retval CVA_W_EXCLUDED rows without a purchase: their rows are NaN (diag->count rows).
  * @retval CVA_W_SERIES_LIMIT a series or quadrature hit its cap (values less accurate).
  * @retval CVA_W_EMPTY    n = 0.
- * @retval CVA_E_BADARG   another model, t < 0 or infinite, n·n_k too large, or an invalid row.
+ * @retval CVA_E_BADARG   another model, t < 0 or infinite, n·n_k too large, an invalid row, or
+ *                        (regularity models) params[4] not an integer k in 1..#CVA_CNBD_K_MAX.
  * @retval CVA_E_NONFINITE t or data NaN/Inf.
  * @retval CVA_E_ABI_MISMATCH opts->struct_size is not supported.
  * @retval CVA_E_DOMAIN   a parameter is not finite and > 0.

@@ -311,6 +311,10 @@ class _Model:
             raise _bad_arg("%s has no parameters: call fit() or pass params=" % type(self).__name__)
         return _params_array([self.params[nm] for nm in self._param_names])
 
+    def _cond_cparams(self):
+        # the parameters cva_model_cond_prob_n() takes (the regularity models add k)
+        return self._cparams()
+
     @property
     def is_fitted(self):
         """True once parameters are known (fitted or given)."""
@@ -610,7 +614,7 @@ class _WithDert(_BTYD):
         cv.check_memory(8 * n * k, what)
         out = cv.empty_output("d", n * k)
         diag = _lib.Diag()
-        st = _lib.get().cva_model_cond_prob_n(self._model_id, self._cparams(), float(t), arrs[0].ptr,
+        st = _lib.get().cva_model_cond_prob_n(self._model_id, self._cond_cparams(), float(t), arrs[0].ptr,
                                               arrs[1].ptr, arrs[2].ptr, n, k, out.ptr, _predict_opts(ex),
                                               ctypes.byref(diag))
         _check(st, diag, what)

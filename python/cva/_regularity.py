@@ -14,7 +14,7 @@ import math
 from . import _convert as cv
 from . import _errors
 from . import _lib
-from ._churn import _Model, _bad_arg, _check, _columns, _result, _fit_opts, _finish_fit, _seed, _CODES
+from ._churn import _WithDert, _Model, _bad_arg, _check, _columns, _result, _fit_opts, _finish_fit, _seed, _CODES
 
 np = cv.np
 
@@ -115,6 +115,14 @@ class _CNBD(_Model):
                     arrs[2].ptr, n, out.ptr, ctypes.byref(diag))
         _check(st, diag, what)
         return _result(out, n, scalar)
+
+    def _cond_cparams(self):
+        return (ctypes.c_double * 5)(*(list(self._cparams()) + [float(self._ck())]))
+
+    # P(Y(t) = n | x, t_x, T), exact (cva_model_cond_prob_n with k in params[4]): the methods of
+    # the other models
+    conditional_probability_of_n_purchases = _WithDert.conditional_probability_of_n_purchases
+    conditional_probability_of_n_purchases_up_to_time = _WithDert.conditional_probability_of_n_purchases_up_to_time
 
     def p_alive(self, frequency, recency, T):
         """P(alive) at the end of observation (``cva_cnbd_p_alive``)."""

@@ -1109,6 +1109,26 @@ class TestRegularity(RelMixin, unittest.TestCase):
                            1e-13)
             self.assertEqual(m.model_code, {cva.BetaGeoCNBD: "bgcnbd", cva.ModifiedBetaGeoCNBD: "mbgcnbd"}[cls])
 
+    def test_conditional_distribution(self):
+        # k = 1: the BG/NBD and MBG/NBD distributions; k = 3: a new customer (0, 0, 0) gets the
+        # unconditional distribution, whose mean is the exact expected_purchases_population
+        for cls, plain in ((cva.BetaGeoCNBD, cva.BetaGeo), (cva.ModifiedBetaGeoCNBD, cva.ModifiedBetaGeo)):
+            m, b = cls(params=self.P, k=1), plain(params=self.P)
+            got = m.conditional_probability_of_n_purchases(26.0, 5, [4, 0], [20.5, 0.0], [39.0, 38.0])
+            want = b.conditional_probability_of_n_purchases(26.0, 5, [4, 0], [20.5, 0.0], [39.0, 38.0])
+            for i in range(2):
+                for n in range(6):
+                    self.assertRel(float(got[i][n]), float(want[i][n]), 1e-11)
+            self.assertRel(m.conditional_probability_of_n_purchases_up_to_time(2, 26.0, 4, 20.5, 39.0),
+                           b.conditional_probability_of_n_purchases_up_to_time(2, 26.0, 4, 20.5, 39.0), 1e-11)
+            m3 = cls(params=self.P, k=3)
+            pn = m3.conditional_probability_of_n_purchases(52.0, 300, 0, 0.0, 0.0)
+            self.assertAlmostEqual(sum(pn), 1.0, places=13)
+            self.assertRel(sum(n * float(v) for n, v in enumerate(pn)), m3.expected_purchases_population(52.0),
+                           1e-12)
+        with self.assertRaises(cva.BadArgumentError):
+            cva.BetaGeoCNBD().conditional_probability_of_n_purchases(1.0, 2, 1, 0.5, 2.0)  # no params, no k
+
     def test_litt_enters_as_btydplus(self):
         # (k-1) litt - x ln((k-1)!) is the only k-dependent constant
         m = cva.ModifiedBetaGeoCNBD(params=self.P, k=3)

@@ -4668,8 +4668,14 @@ def t_predict_new():
             check(rc == 0, "new customer %s (%r)" % (f, err))
             got.append(float(rows(out)[0]["expected_purchases"]) if rc == 0 else math.nan)
         check(abs(got[0] - got[1]) <= 1e-12 * got[1], "mbgcnbd k=1 E[X] = mbgnbd E[X] (%r)" % got)
-        rc, out, err = run(["predict", "--new-customer", "--params", f1, "--horizon", "52", "--distribution", "2"])
-        check(rc == 2 and "not available" in err, "mbgcnbd --distribution refused (%r)" % err)
+        # and its distribution too (the row x = t_x = T = 0 of cva_model_cond_prob_n)
+        got = []
+        for f in (f1, f2):
+            rc, out, err = run(["predict", "--new-customer", "--params", f, "--horizon", "52", "--distribution", "3"])
+            check(rc == 0, "new customer %s --distribution (%r)" % (f, err))
+            got.append([float(rows(out)[0]["p_%d" % n]) for n in range(4)] if rc == 0 else [math.nan] * 4)
+        check(all(abs(u - v) <= 1e-11 * v for u, v in zip(got[0], got[1])),
+              "mbgcnbd k=1 P(X = n) = mbgnbd P(X = n) (%r)" % got)
         rc, out, err = run(["predict", "--new-customer", "--params", nbd])
         check(rc == 2 and "--horizon" in err, "new customer without --horizon (%r)" % err)
 
@@ -4706,6 +4712,23 @@ def t_fit_cnbd():
             # correction (lib/cnbd.c reproduces the corrected 3970 in tests/test_grocery.c)
             tot = sum(float(r["expected_purchases"]) for r in tab)
             check(abs(tot - 3744.28) < 0.01, "predict: holdout sum %r" % tot)
+        # --distribution: the exact conditional P(Y = n); dead customers buy nothing, so
+        # p_0 >= 1 - P(alive); the probabilities of n = 0..40 sum to at most 1, and to 1 (within
+        # 1e-9) for the customers with at most 5 repeat purchases
+        rc, out, err = run(["predict", "--params", pf, "-q", "--distribution", "40"] + args)
+        check(rc == 0, "predict mbgcnbd --distribution (%r)" % err)
+        if rc == 0:
+            tab = rows(out)
+            ok = len(tab) == 1525
+            for r in tab:
+                ps = [float(r["p_%d" % n]) for n in range(41)]
+                ok = ok and sum(ps) <= 1.0 + 1e-12 and ps[0] >= 1.0 - float(r["p_alive"]) - 1e-15
+                ok = ok and all(v >= 0.0 for v in ps)
+                if float(r["frequency"]) <= 5.0:
+                    ok = ok and sum(ps) >= 1.0 - 1e-9
+            check(ok, "predict mbgcnbd --distribution: 1525 rows, p_0 >= 1 - P(alive), sums 1")
+        rc, out, err = run(["predict", "--params", pf, "-q", "--variance"] + args)
+        check(rc == 2 and "--variance" in err, "predict mbgcnbd --variance refused (%r)" % err)
         # a --params file without k is refused; k out of range too
         for bad, needle in (('{"model": "bgcnbd", "params": {"r": 1, "alpha": 2, "a": 1, "b": 3}}', "no \"k\""),
                             ('{"model": "bgcnbd", "params": {"r": 1, "alpha": 2, "a": 1, "b": 3, "k": 13}}',
