@@ -145,6 +145,9 @@ int cva__spd_inverse(const double *a, int n, double *inv);
 
 /* ------------------------------------------------------------------ models */
 
+/* The most parameters of a model (Gamma/Gompertz/NBD: 5). */
+#define CVA__MAX_PARAMS 5
+
 /* Receiver of expected_multi(): ey[k] = E[Y_i(t_k)], k < n_t, for customer i. */
 typedef void (*cva__ey_sink)(void *user, size_t i, const double *ey);
 
@@ -162,9 +165,10 @@ typedef struct cva__btyd_rows {
 typedef struct cva__btyd_model {
     int32_t id;
     int n_params;
-    const char *names[4];
-    double start[4];                 /* default start (natural scale) */
-    int scale_time[4];               /* 1: parameter has units of time (alpha, beta) */
+    const char *names[CVA__MAX_PARAMS];
+    double start[CVA__MAX_PARAMS];   /* default start (natural scale) */
+    int scale_time[CVA__MAX_PARAMS]; /* 1: parameter has units of time (alpha, beta);
+                                        −1: units of 1/time (the Gompertz b) */
     double (*ll)(const double *p, const cva__btyd_rows *rows, double *grad, double *ll_i);
     /* p_alive(), expected(), dert() and expected_multi() may keep a per-call cache; they take
        it from alloc (NULL: malloc/free) and run without it when that fails. */
@@ -208,6 +212,7 @@ extern const cva__btyd_model cva__model_mbgnbd;
 extern const cva__btyd_model cva__model_pnbd;
 extern const cva__btyd_model cva__model_bgbb;
 extern const cva__btyd_model cva__model_nbd;
+extern const cva__btyd_model cva__model_ggom;
 
 /* conddist.c: P(Y(t) = k | x, t_x, T) for k < n_k (row-major n × n_k) and Var[Y(t) | x, t_x, T]
    for BG/NBD, MBG/NBD and Pareto/NBD on validated rows (CVA_E_BADARG for another model). */
@@ -272,13 +277,14 @@ cva_status cva__np_relay(cva_diag *diag, const cva_diag *loc, cva_status st, con
  * the numerical Hessian of the objective in φ (observed information).
  * ll() returns Σ w_i LL_i at params p (fitting units) and its gradient w.r.t.
  * p in grad (may be NULL); non-finite outside the domain.
- * Fills fit (params scaled back: p_i·time_scale where scale_time[i]),
+ * Fills fit (params scaled back: p_i·time_scale where scale_time[i] is 1, p_i/time_scale
+ * where it is −1; params5/std_err5/cov5 too, n_params <= CVA__MAX_PARAMS),
  * log_likelihood (at the fitting-unit params), iterations, convergence, SEs.
  */
 typedef struct cva__mle_problem {
     int n_params;
     int32_t model;
-    const int *scale_time;   /* NULL: no time parameters */
+    const int *scale_time;   /* NULL: no time parameters; 1 time, −1 1/time */
     double time_scale;       /* s_T (1: none) */
     const double *lower;     /* NULL: all 0 (p_i > lower_i) */
     double weight_total;     /* W = Σ w_i > 0 */
@@ -331,8 +337,9 @@ typedef struct cva__merged_rows {
 cva_status cva__btyd_merge_rows(const double *x, const double *tx, const double *T, const double *w, size_t n,
                                 int merge, double s_T, const cva_allocator *al, cva__merged_rows *out);
 
-/* Size of cva_model_fit before the boundary fields were appended. */
+/* Size of cva_model_fit before the boundary fields were appended, and before params5. */
 #define CVA__MODEL_FIT_V1_SIZE offsetof(cva_model_fit, boundary)
+#define CVA__MODEL_FIT_V2_SIZE offsetof(cva_model_fit, params5)
 /* 1 if fit->struct_size is one of the supported sizes. */
 int cva__fit_size_ok(const cva_model_fit *fit);
 /* Copy a complete fit into the caller's struct, only as far as its struct_size. */

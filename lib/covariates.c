@@ -839,6 +839,12 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
                 out.cov[k * 4 + j] = ok ? C[k * nth + j] * ctx.inv_w * d[k] * d[j] : CVA_NAN;
         for (k = 0; k < 4; k++)
             out.std_err[k] = ok ? sqrt(out.cov[k * 4 + k]) : CVA_NAN;
+        for (k = 0; k < 4; k++) { /* and in the five-slot fields every fit fills */
+            out.params5[k] = out.params[k];
+            out.std_err5[k] = out.std_err[k];
+            for (j = 0; j < 4; j++)
+                out.cov5[k * 4 + j] = out.cov[k * 4 + j];
+        }
         theta_gammas(&ctx.spec, th, gl, gt);
         cout.struct_size = (uint32_t)sizeof cout;
         cout.model = model;

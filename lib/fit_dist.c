@@ -147,6 +147,8 @@ cva_status cva_model_loglik_block(int32_t model, const double *params, double ti
     if (!gg && (!m || !m->ll))
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "model is not a BTYD model with a likelihood "
                                                           "or Gamma-Gamma");
+    if (!gg && m->n_params > 4) /* cva_loglik_block holds four gradient values */
+        return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "not available for this model (five parameters)");
     if (!(time_scale > 0.0) || !isfinite(time_scale) || (gg && !(time_scale >= 1.0 && time_scale <= 1.0)))
         return cva__report(diag, CVA_E_OPTION, 3, CVA_OPT_LOGLIK_TIME_SCALE, -1, 0,
                            "time_scale must be finite and > 0 (1 for Gamma-Gamma)");
@@ -319,6 +321,8 @@ cva_status cva_model_fit_loglik(int32_t model, cva_loglik_fn fn, void *user, con
     if (!gg && (!m || !m->ll))
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "model is not a BTYD model with a likelihood "
                                                           "or Gamma-Gamma");
+    if (!gg && m->n_params > 4) /* cva_loglik_block holds four gradient values */
+        return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "not available for this model (five parameters)");
     if (totals->model != 0 && totals->model != model)
         return cva__report(diag, CVA_E_BADARG, 4, 0, -1, 0, "totals are of another model");
     np = gg ? 3 : m->n_params;

@@ -52,7 +52,8 @@ cva_status cva_model_fit_init(cva_model_fit *fit, size_t struct_size)
 {
     if (!fit)
         return CVA_E_NULLPTR;
-    if (struct_size != sizeof(cva_model_fit) && struct_size != CVA__MODEL_FIT_V1_SIZE)
+    if (struct_size != sizeof(cva_model_fit) && struct_size != CVA__MODEL_FIT_V1_SIZE &&
+        struct_size != CVA__MODEL_FIT_V2_SIZE)
         return CVA_E_ABI_MISMATCH;
     memset(fit, 0, struct_size);
     fit->struct_size = (uint32_t)struct_size;
@@ -61,7 +62,8 @@ cva_status cva_model_fit_init(cva_model_fit *fit, size_t struct_size)
 
 int cva__fit_size_ok(const cva_model_fit *fit)
 {
-    return fit->struct_size == sizeof(cva_model_fit) || fit->struct_size == CVA__MODEL_FIT_V1_SIZE;
+    return fit->struct_size == sizeof(cva_model_fit) || fit->struct_size == CVA__MODEL_FIT_V1_SIZE ||
+           fit->struct_size == CVA__MODEL_FIT_V2_SIZE;
 }
 
 void cva__fit_store(cva_model_fit *fit, const cva_model_fit *src)
@@ -84,6 +86,8 @@ static const cva__btyd_model *btyd_table(int32_t model)
         return &cva__model_bgbb;
     case CVA_MODEL_NBD:
         return &cva__model_nbd;
+    case CVA_MODEL_GGOMNBD:
+        return &cva__model_ggom;
     default:
         return NULL;
     }
@@ -99,6 +103,8 @@ int32_t cva_model_n_params(int32_t model)
     case CVA_MODEL_BGCNBD:  /* r, alpha, a, b (k travels beside them; cnbd.c) */
     case CVA_MODEL_MBGCNBD:
         return 4;
+    case CVA_MODEL_GGOMNBD:
+        return 5;
     case CVA_MODEL_GG:
         return 3;
     case CVA_MODEL_SBG:
@@ -212,7 +218,7 @@ static double mle_objective(void *vctx, const double *phi, double *g)
 {
     const mle_ctx *c = (const mle_ctx *)vctx;
     const cva__mle_problem *pb = c->pb;
-    double p[4], gp[4], ll, f;
+    double p[CVA__MAX_PARAMS], gp[CVA__MAX_PARAMS], ll, f;
     int i;
     for (i = 0; i < pb->n_params; i++)
         if (!(phi[i] < 700.0) || !(phi[i] > -700.0))
@@ -234,7 +240,8 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
                         uint64_t *iterations)
 {
     const int np = pb->n_params;
-    double phi[4], p[4], g[4], H[16], C[16], f0;
+    double phi[CVA__MAX_PARAMS], p[CVA__MAX_PARAMS], g[CVA__MAX_PARAMS];
+    double H[CVA__MAX_PARAMS * CVA__MAX_PARAMS], C[CVA__MAX_PARAMS * CVA__MAX_PARAMS], f0;
     cva__optim_opts oo;
     cva__optim_result res;
     mle_ctx ctx;
@@ -278,7 +285,7 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
        CVA__BND_GAIN to gain, the fit goes on from there (at most 3 times). */
     for (round = 0;; round++) {
         unsigned m2, u2;
-        double best[4], f_best;
+        double best[CVA__MAX_PARAMS], f_best;
         cva__optim_result r2;
         cva_status st2;
         hess_ok = cva__hessian(mle_objective, &ctx, phi, np, H);
@@ -294,7 +301,7 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
         res.converged = 0;
         if (!(f_best < res.f - oo.bnd_gain) || round >= 3 || res.iterations >= (uint64_t)o->max_iter)
             break;
-        memcpy(phi, best, sizeof best);
+        memcpy(phi, best, (size_t)np * sizeof best[0]);
         oo.max_iter = o->max_iter - (int)res.iterations;
         st2 = cva__bfgs(mle_objective, &ctx, phi, &oo, &r2);
         if (st2 < 0) {
@@ -329,24 +336,39 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
     }
     for (i = 0; i < 16; i++)
         fit->cov[i] = 0.0;
+    for (i = 0; i < CVA__MAX_PARAMS; i++) {
+        fit->params5[i] = 0.0;
+        fit->std_err5[i] = 0.0;
+    }
+    for (i = 0; i < CVA__MAX_PARAMS * CVA__MAX_PARAMS; i++)
+        fit->cov5[i] = 0.0;
     /* covariance of φ = (W·H)^−1; natural p_i = lower_i + s_i e^φ_i, so
        cov(p_i, p_j) = s_i s_j e^φ_i e^φ_j cov(φ_i, φ_j) */
     {
         int ok = hess_ok && cva__spd_inverse(H, np, C);
-        double d[4];
+        double d[CVA__MAX_PARAMS];
         for (i = 0; i < np; i++) {
-            double sc = pb->scale_time && pb->scale_time[i] ? pb->time_scale : 1.0;
-            fit->params[i] = p[i] * sc;
+            const int kind = pb->scale_time ? pb->scale_time[i] : 0;
+            double sc = kind > 0 ? pb->time_scale : (kind < 0 ? 1.0 / pb->time_scale : 1.0);
+            fit->params5[i] = p[i] * sc;
             d[i] = exp(phi[i]) * sc;
         }
         for (i = 0; i < np; i++)
             for (j = i; j < np; j++) {
                 double v = ok ? C[i * np + j] * ctx.inv_w * (d[i] * d[j]) : CVA_NAN;
-                fit->cov[i * np + j] = v;
-                fit->cov[j * np + i] = v;
+                fit->cov5[i * np + j] = v;
+                fit->cov5[j * np + i] = v;
             }
         for (i = 0; i < np; i++)
-            fit->std_err[i] = ok ? sqrt(fit->cov[i * np + i]) : CVA_NAN;
+            fit->std_err5[i] = ok ? sqrt(fit->cov5[i * np + i]) : CVA_NAN;
+        /* the first four (the 4 × 4 leading block of the covariance) in the original fields */
+        for (i = 0; i < np && i < 4; i++) {
+            const int n4 = np < 4 ? np : 4;
+            fit->params[i] = fit->params5[i];
+            fit->std_err[i] = fit->std_err5[i];
+            for (j = 0; j < n4; j++)
+                fit->cov[i * n4 + j] = fit->cov5[i * np + j];
+        }
     }
     return st;
 }
@@ -745,7 +767,7 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
     btyd_work wk;
     btyd_fit_data fd;
     cva__mle_problem pb;
-    double s_T = 1.0, W = 0.0, start[4];
+    double s_T = 1.0, W = 0.0, start[CVA__MAX_PARAMS];
     uint64_t iters = 0;
     cva_status st;
     int i, any_time = 0;
@@ -757,6 +779,9 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
         return cva__report(diag, CVA_E_ABI_MISMATCH, 8, 0, -1, 0, "fit: call cva_model_fit_init first");
     if (!m || !m->ll)
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "model is not a BTYD model with a likelihood");
+    if (m->n_params > 4 && fit->struct_size != sizeof(cva_model_fit))
+        return cva__report(diag, CVA_E_ABI_MISMATCH, 8, 0, -1, 0,
+                           "fit: a five-parameter model needs the whole cva_model_fit (params5)");
     st = cva__fit_opts_get(opts, m->n_params, &o, diag, 7);
     if (st != CVA_OK)
         return st;
@@ -791,7 +816,7 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
         return st;
 
     for (i = 0; i < m->n_params; i++)
-        any_time |= m->scale_time[i];
+        any_time |= m->scale_time[i] != 0;
     if (any_time) {
         for (k = 0; k < n; k++)
             if (T[k] > s_T || k == 0)
@@ -809,7 +834,8 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
         W = cva__ksum_value(&ws);
     }
     for (i = 0; i < m->n_params; i++)
-        start[i] = o.start ? o.start[i] / (m->scale_time[i] ? s_T : 1.0) : m->start[i];
+        start[i] = o.start ? (m->scale_time[i] < 0 ? o.start[i] * s_T : o.start[i] / (m->scale_time[i] ? s_T : 1.0))
+                           : m->start[i];
 
     fd.m = m;
     fd.rows.x = wk.x;
@@ -824,7 +850,7 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
     fd.sum.ctx = &fd;
     fd.sum.res = NULL;
     if (fd.sum.n_tasks > 1) {
-        fd.sum.res = (double *)cva__alloc(o.alloc, fd.sum.n_tasks * 5 * sizeof(double));
+        fd.sum.res = (double *)cva__alloc(o.alloc, fd.sum.n_tasks * (size_t)(1 + m->n_params) * sizeof(double));
         if (!fd.sum.res) {
             cva__free(o.alloc, wk.block);
             return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
@@ -846,7 +872,7 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
         /* the log-likelihood in the caller's time unit (summed in the same chunks) */
         fd.rows.t_x = wk.tx;
         fd.rows.T = wk.T;
-        out.log_likelihood = cva__llsum_run(&fd.sum, out.params, NULL);
+        out.log_likelihood = cva__llsum_run(&fd.sum, out.params5, NULL);
         out.n_rows = wk.n;
         cva__fit_store(fit, &out);
     }
@@ -1077,7 +1103,7 @@ cva_status cva_model_loglik(int32_t model, const double *params, const double *x
 {
     const cva__btyd_model *m = NULL;
     cva__btyd_rows rows;
-    double g[4], s;
+    double g[CVA__MAX_PARAMS], s;
     int i;
     cva_status st;
     if (n > 0 && cva__np_count(x, t_x, T, n) > 0) {

@@ -97,7 +97,7 @@ cva_status cva_model_ic(const cva_model_fit *fit, double *aic, double *bic, cva_
         return cva__report(diag, CVA_E_NULLPTR, 1, 0, -1, 0, "fit is NULL");
     if (!cva__fit_size_ok(fit))
         return cva__report(diag, CVA_E_ABI_MISMATCH, 1, 0, -1, 0, "fit: call cva_model_fit_init first");
-    if (!(fit->n_params >= 1 && fit->n_params <= 4) || !isfinite(fit->log_likelihood) ||
+    if (!(fit->n_params >= 1 && fit->n_params <= 5) || !isfinite(fit->log_likelihood) ||
         !(fit->n_customers > 0.0))
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "fit holds no fitted model");
     k = (double)fit->n_params;

@@ -389,6 +389,8 @@ static void reduces_to_plain(void **state)
     cva_assert_close(f1.log_likelihood, f2.log_likelihood, 1e-12, 0);
     for (k = 0; k < 4; k++) {
         cva_assert_close(f1.params[k], f2.params[k], 1e-5, 0);
+        cva_assert_same(f1.params5[k], f1.params[k]); /* params5: every fit's complete record */
+        cva_assert_same(f2.params5[k], f2.params[k]);
         assert_true(isnan(f1.std_err[k])); /* the coefficient of a constant-0 column is not identified */
     }
     assert_true(isnan(cf.se_life[0]));

@@ -34,6 +34,8 @@ void cmd_fit_help(void)
           "  bgnbd    BG/NBD (Fader, Hardie & Lee 2005): r, alpha, a, b\n"
           "  mbgnbd   MBG/NBD (Batislam et al. 2007; Wagner & Hoppe 2008): r, alpha, a, b\n"
           "  pnbd     Pareto/NBD (Schmittlein, Morrison & Colombo 1987): r, alpha, s, beta\n"
+          "  ggomnbd  Gamma/Gompertz/NBD (Bemmaor & Glady 2012; CLVTools' ggomnbd): r, alpha, b,\n"
+          "           s, beta (b in 1/time, beta without a unit)\n"
           "  nbd      NBD (Ehrenberg 1959): r, alpha; purchases without drop-out, the\n"
           "           benchmark; log-likelihood with the constant terms of BTYDplus\n"
           "  gg       Gamma-Gamma spend per transaction (Fader, Hardie & Lee 2005): p, q, gamma;\n"
@@ -180,19 +182,22 @@ typedef struct fit_extra {
 static void write_fit_json(FILE *fp, const cva_model_fit *f, const fit_extra *x)
 {
     int i, j, np = f->n_params;
+    /* a five-parameter model (ggomnbd) is complete only in params5 / std_err5 / cov5 */
+    const double *par = np > 4 ? f->params5 : f->params, *se = np > 4 ? f->std_err5 : f->std_err;
+    const double *cov = np > 4 ? f->cov5 : f->cov;
     fputs("{\n  \"model\": ", fp);
     put_str(fp, cli_model_name(f->model));
     fputs(",\n  \"params\": {", fp);
     for (i = 0; i < np; i++) {
         fprintf(fp, "%s\"%s\": ", i ? ", " : "", cva_model_param_name(f->model, i));
-        put_num(fp, f->params[i]);
+        put_num(fp, par[i]);
     }
     if (x->k > 0)
         fprintf(fp, ", \"k\": %d", (int)x->k);
     fputs("},\n  \"standard_errors\": {", fp);
     for (i = 0; i < np; i++) {
         fprintf(fp, "%s\"%s\": ", i ? ", " : "", cva_model_param_name(f->model, i));
-        put_num(fp, f->std_err[i]);
+        put_num(fp, se[i]);
     }
     fputs("},\n  \"log_likelihood\": ", fp);
     put_num(fp, f->log_likelihood);
@@ -212,7 +217,7 @@ static void write_fit_json(FILE *fp, const cva_model_fit *f, const fit_extra *x)
         for (j = 0; j < np; j++) {
             if (j)
                 fputs(", ", fp);
-            put_num(fp, f->cov[i * np + j]);
+            put_num(fp, cov[i * np + j]);
         }
         fputs("]", fp);
     }
@@ -383,13 +388,13 @@ static int fit_parse(fit_job *j, int argc, char **argv, cli_err *err)
         return -1;
     }
     if (!j->model_s) {
-        cli_fail(err, CLI_EXIT_USAGE, "fit: give --model bgnbd|mbgnbd|pnbd|nbd|bgcnbd|mbgcnbd|bgbb|gg|sbg");
+        cli_fail(err, CLI_EXIT_USAGE, "fit: give --model bgnbd|mbgnbd|pnbd|ggomnbd|nbd|bgcnbd|mbgcnbd|bgbb|gg|sbg");
         return -1;
     }
     j->model = cli_model_from_name(j->model_s);
     if (!j->model) {
-        cli_fail(err, CLI_EXIT_USAGE, "fit: unknown model '%s' (bgnbd, mbgnbd, pnbd, nbd, bgcnbd, mbgcnbd, bgbb, gg, "
-                 "sbg)", j->model_s);
+        cli_fail(err, CLI_EXIT_USAGE, "fit: unknown model '%s' (bgnbd, mbgnbd, pnbd, ggomnbd, nbd, bgcnbd, mbgcnbd, bgbb, "
+                 "gg, sbg)", j->model_s);
         return -1;
     }
     if (j->k_given && !cli_is_cnbd(j->model)) {

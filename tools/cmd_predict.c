@@ -31,7 +31,7 @@ void cmd_predict_help(void)
           "with --spend gg, the expected spend per purchase and the customer lifetime value.\n"
           "\n"
           "Model options:\n"
-          "  --model M        bgnbd, mbgnbd, pnbd, nbd (no drop-out: P(alive) = 1), or bgbb\n"
+          "  --model M        bgnbd, mbgnbd, pnbd, ggomnbd, nbd (no drop-out: P(alive) = 1), or bgbb\n"
           "                   (bgbb needs --summary; its time is in opportunities). May be\n"
           "                   left out with --params. bgcnbd and mbgcnbd (BG/CNBD-k, MBG/CNBD-k)\n"
           "                   need --params from 'cva fit' (with \"k\" in \"params\"); their\n"
@@ -163,8 +163,9 @@ static int do_fit(int32_t model, const cli_custdata *d, const cva_fit_opts *fo, 
                                               : "no customers");
     if (st < 0)
         return cli_model_lib_fail(err, model == CVA_MODEL_GG ? "Gamma-Gamma fit" : "fit", st, &dg, d);
-    memcpy(params, f.params, sizeof f.params);
-    fmt_params(pb, sizeof pb, model, f.params);
+    /* a five-parameter model (ggomnbd) is complete only in params5; params may be gg[4] */
+    memcpy(params, f.n_params > 4 ? f.params5 : f.params, (size_t)f.n_params * sizeof(double));
+    fmt_params(pb, sizeof pb, model, params);
     cli_note("no %s given: fitted %s on %.0f customers: %s (log-likelihood %.2f, %s)",
              model == CVA_MODEL_GG ? "--spend-params" : "--params", cli_model_title(model), f.n_customers, pb,
              f.log_likelihood, f.converged ? "converged" : "NOT converged");
@@ -284,7 +285,7 @@ typedef struct predict_job {
     /* models: ids, parameters (read or fitted), settings */
     int32_t model;
     cli_params pp, gp;
-    double params[4], gg[4];
+    double params[5], gg[4];
     cva_fit_opts fo;
     cva_clv_opts co;
     char label[64];
@@ -448,7 +449,7 @@ static int predict_check(predict_job *j, cli_err *err)
     if (j->model_s) {
         j->model = cli_model_from_name(j->model_s);
         if (!j->model) {
-            cli_fail(err, CLI_EXIT_USAGE, "predict: unknown model '%s' (bgnbd, mbgnbd, pnbd, nbd, bgbb)", j->model_s);
+            cli_fail(err, CLI_EXIT_USAGE, "predict: unknown model '%s' (bgnbd, mbgnbd, pnbd, ggomnbd, nbd, bgbb)", j->model_s);
             return -1;
         }
     }

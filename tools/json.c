@@ -250,12 +250,12 @@ int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_e
     size_t n = 0, cap = 4096;
     jp p;
     int first = 1, have_params = 0, i, np;
-    int got[4] = {0, 0, 0, 0};
-    char names[5][32], bnames[4][32];
-    size_t name_off[5], bname_off[4]; /* where each name starts, for messages */
+    int got[5] = {0, 0, 0, 0, 0};
+    char names[5][32], bnames[5][32];
+    size_t name_off[5], bname_off[5]; /* where each name starts, for messages */
     unsigned long ln, cn;
     int n_names = 0, n_bnames = 0;
-    double vals[5]; /* four parameters, and k of bgcnbd and mbgcnbd */
+    double vals[5]; /* up to five parameters (ggomnbd), or four and k of bgcnbd and mbgcnbd */
 
     memset(out, 0, sizeof *out);
     out->converged = -1;
@@ -327,8 +327,8 @@ int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_e
             if (!out->model) {
                 text_pos(buf, at, &ln, &cn);
                 free(buf);
-                return cli_fail(err, CLI_EXIT_DATA, "%s:%lu:%lu: unknown model \"%s\" (bgnbd, mbgnbd, pnbd, bgbb, "
-                                "gg, sbg)", path, ln, cn, mname);
+                return cli_fail(err, CLI_EXIT_DATA, "%s:%lu:%lu: unknown model \"%s\" (bgnbd, mbgnbd, pnbd, "
+                                "ggomnbd, bgbb, gg, sbg)", path, ln, cn, mname);
             }
         } else if (strcmp(key, "time_unit") == 0) {
             if (p.s < p.e && *p.s == 'n') {
@@ -372,11 +372,11 @@ int cli_params_read(const char *path, int32_t want_model, cli_params *out, cli_e
                     jws(&p);
                 }
                 f2 = 0;
-                if (n_bnames < 4)
+                if (n_bnames < 5)
                     bname_off[n_bnames] = (size_t)(p.s - buf);
                 if (jstring(&p, bk, sizeof bk))
                     goto bad;
-                if (n_bnames < 4)
+                if (n_bnames < 5)
                     snprintf(bnames[n_bnames++], sizeof bnames[0], "%s", bk);
             }
         } else if (strcmp(key, "covariates") == 0) {

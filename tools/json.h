@@ -14,7 +14,7 @@
 /** Parameters read from a JSON file written by `cva fit` (or by hand). */
 typedef struct cli_params {
     int32_t model;     /**< 0 if the file has no "model" */
-    double p[4];
+    double p[5];       /**< the model's parameters (ggomnbd: five) */
     int has_unit;
     char time_unit[16];
     int converged;     /**< "converged": 1, 0, or -1 when absent */

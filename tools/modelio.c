@@ -24,7 +24,7 @@ static const struct {
     {"pnbd", "Pareto/NBD", CVA_MODEL_PNBD}, {"bgbb", "BG/BB", CVA_MODEL_BGBB},
     {"gg", "Gamma-Gamma", CVA_MODEL_GG},    {"sbg", "sBG", CVA_MODEL_SBG},
     {"nbd", "NBD", CVA_MODEL_NBD},          {"bgcnbd", "BG/CNBD-k", CVA_MODEL_BGCNBD},
-    {"mbgcnbd", "MBG/CNBD-k", CVA_MODEL_MBGCNBD},
+    {"mbgcnbd", "MBG/CNBD-k", CVA_MODEL_MBGCNBD}, {"ggomnbd", "GGompertz/NBD", CVA_MODEL_GGOMNBD},
 };
 #define N_MODELS (sizeof model_names / sizeof model_names[0])
 

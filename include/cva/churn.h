@@ -55,6 +55,8 @@ enum cva_model {
     CVA_MODEL_SBG = 6,    /**< Shifted-beta-geometric (FH 2007): alpha, beta. */
     CVA_MODEL_NBD = 7,    /**< NBD (Ehrenberg 1959), no drop-out: r, alpha. P(alive) = 1; the
                                log-likelihood has BTYDplus' constant terms (no ln x!). */
+    CVA_MODEL_GGOMNBD = 8, /**< Gamma/Gompertz/NBD (Bemmaor & Glady 2012; CLVTools' ggomnbd): r, alpha, b, s,
+                               beta (five parameters: read them from cva_model_fit::params5). */
     CVA_MODEL_BGCNBD = 9, /**< BG/CNBD-k (Reutterer, Platzer & Schröder 2020): r, alpha, a, b plus the
                                integer k beside them; functions in @ref regularity. */
     CVA_MODEL_MBGCNBD = 10 /**< MBG/CNBD-k: r, alpha, a, b and k; functions in @ref regularity. */
@@ -100,9 +102,10 @@ typedef struct cva_fit_opts {
 typedef struct cva_model_fit {
     uint32_t struct_size;   /**< sizeof(cva_model_fit). */
     int32_t model;          /**< ::cva_model. */
-    int32_t n_params;       /**< 2, 3 or 4. */
+    int32_t n_params;       /**< 2, 3, 4 or 5 (#CVA_MODEL_GGOMNBD). */
     int32_t converged;      /**< 1 if the convergence test passed, 0 otherwise. */
-    double params[4];       /**< Estimates (natural scale) in the order of ::cva_model. */
+    double params[4];       /**< Estimates (natural scale) in the order of ::cva_model (the first four
+                                 of a five-parameter model: all of them are in @c params5). */
     double std_err[4];      /**< Standard errors from the observed information (delta method
                                  from the log-parameter Hessian); NaN if the Hessian is singular. */
     double cov[16];         /**< Covariance of the natural parameters, row-major n_params × n_params. */
@@ -118,6 +121,12 @@ typedef struct cva_model_fit {
     uint32_t boundary_upper; /**< Bit i set (with the same bit of @c boundary): params[i] runs off to
                                   +infinity; clear: towards its lower limit (0, or 1 for q with
                                   cva_fit_opts::q_above_one). */
+    /* Appended in 0.1.0 for five-parameter models (a shorter struct_size: a fit of a model with
+       at most four parameters writes only that prefix; #CVA_MODEL_GGOMNBD needs the whole struct). */
+    double params5[5];      /**< Every fit's estimates, n_params of them (the rest 0); the only
+                                 complete record of a five-parameter model's. */
+    double std_err5[5];     /**< Their standard errors (as @c std_err). */
+    double cov5[25];        /**< Their covariance, row-major n_params × n_params (as @c cov). */
 } cva_model_fit;
 
 /**
@@ -134,7 +143,8 @@ CVA_API cva_status cva_fit_opts_init_defaults(cva_fit_opts *opts, size_t struct_
  * @brief Zero a ::cva_model_fit and set struct_size.
  * @param fit struct.
  * @param struct_size sizeof(cva_model_fit), or the size of the struct before the
- *        @c boundary fields were appended (then the fits write only that prefix).
+ *        @c boundary fields or before the @c params5 fields were appended (then the fits
+ *        write only that prefix; a #CVA_MODEL_GGOMNBD fit needs the whole struct).
  * @retval CVA_OK
  * @retval CVA_E_NULLPTR
  * @retval CVA_E_ABI_MISMATCH
@@ -176,7 +186,7 @@ CVA_API cva_status cva_predict_opts_init_defaults(cva_predict_opts *opts, size_t
 /**
  * @brief Number of parameters of @p model.
  * @param model ::cva_model.
- * @return 2, 3 or 4; 0 for an unknown id.
+ * @return 2, 3, 4 or 5; 0 for an unknown id.
  */
 CVA_API int32_t cva_model_n_params(int32_t model);
 
@@ -189,12 +199,14 @@ CVA_API int32_t cva_model_n_params(int32_t model);
 CVA_API const char *cva_model_param_name(int32_t model, int32_t i);
 
 /**
- * @brief Fit BG/NBD, MBG/NBD, Pareto/NBD, NBD or BG/BB by maximum likelihood.
+ * @brief Fit BG/NBD, MBG/NBD, Pareto/NBD, Gamma/Gompertz/NBD, NBD or BG/BB by maximum likelihood.
  *
  * Quasi-Newton (BFGS) on log-parameters with analytic gradients and a
  * backtracking/Wolfe line search; identical rows are merged into weights.
  * Deterministic: the same data give the same bits.
- * @param model   #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD, #CVA_MODEL_PNBD, #CVA_MODEL_NBD or #CVA_MODEL_BGBB.
+ * @param model   #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD, #CVA_MODEL_PNBD, #CVA_MODEL_GGOMNBD (five
+ *                parameters: see cva_model_fit::params5; its likelihood integrates the death time
+ *                numerically, @ref methods_ggom), #CVA_MODEL_NBD or #CVA_MODEL_BGBB.
  * @param x       repeat purchases (integers >= 0).
  * @param t_x     recency, 0 <= t_x <= T (BG/BB: period of the last transaction, integer).
  * @param T       age (BG/BB: number of opportunities n, integer).
@@ -218,6 +230,8 @@ CVA_API const char *cva_model_param_name(int32_t model, int32_t i);
  * @retval CVA_E_NONFINITE   NaN/Inf in the data.
  * @retval CVA_E_NOCONVERGE  the objective became non-finite along the whole search.
  * @retval CVA_E_CANCELED    the progress callback asked to stop.
+ * @retval CVA_E_ABI_MISMATCH a five-parameter model with a @p fit initialised to a size without
+ *                           @c params5.
  */
 CVA_API CVA_NODISCARD cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
                                                     const double *T, const double *weight, size_t n,
@@ -272,7 +286,7 @@ CVA_API CVA_NODISCARD cva_status cva_sbg_fit(const double *survivors, size_t n_c
 
 /**
  * @brief Per-customer log-likelihood and (optionally) the gradient of Σ LL_i in natural parameters.
- * @param model  BTYD model id (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB).
+ * @param model  BTYD model id (BG/NBD, MBG/NBD, Pareto/NBD, Gamma/Gompertz/NBD, NBD, BG/BB).
  * @param params parameters.
  * @param x, t_x, T  data as for cva_model_fit_btyd().
  * @param n      customers.
@@ -293,7 +307,7 @@ CVA_API CVA_NODISCARD cva_status cva_model_loglik(int32_t model, const double *p
 /**
  * @brief P(alive) at the end of observation, or @p t_future model time units later
  *        (probability the customer is still alive at T + t_future).
- * @param model BTYD model id.
+ * @param model BTYD model id (#CVA_MODEL_GGOMNBD: @ref methods_ggom).
  * @param params parameters.
  * @param t_future >= 0 (0: now).
  * @param x, t_x, T data.
@@ -303,6 +317,7 @@ CVA_API CVA_NODISCARD cva_status cva_model_loglik(int32_t model, const double *p
  * @param diag optional.
  * @retval CVA_OK
  * @retval CVA_W_EXCLUDED rows without a purchase: their outputs are NaN (diag->count rows).
+ * @retval CVA_W_SERIES_LIMIT #CVA_MODEL_GGOMNBD: a death-time integral missed its tolerance.
  * @retval CVA_E_ABI_MISMATCH opts->struct_size is not supported.
  * @retval CVA_E_DOMAIN parameters not positive and finite; Pareto/NBD (in every
  *         per-customer prediction): a parameter below DBL_MIN or above 1e30, degenerate
@@ -317,7 +332,7 @@ CVA_API CVA_NODISCARD cva_status cva_model_p_alive(int32_t model, const double *
 
 /**
  * @brief Conditional expected repeat purchases in (T, T + t] (BG/BB: in the next t opportunities).
- * @param model BTYD model id.
+ * @param model BTYD model id (#CVA_MODEL_GGOMNBD: @ref methods_ggom).
  * @param params parameters.
  * @param t horizon >= 0.
  * @param x, t_x, T data.
@@ -340,7 +355,7 @@ CVA_API CVA_NODISCARD cva_status cva_model_expected(int32_t model, const double 
 
 /**
  * @brief Unconditional expected repeat purchases E[X(t)] of a new customer, for each t.
- * @param model BTYD model id.
+ * @param model BTYD model id (not #CVA_MODEL_GGOMNBD: CVA_E_BADARG).
  * @param params parameters.
  * @param t horizons (>= 0).
  * @param n count.

@@ -84,7 +84,7 @@ def _result(buf, n, scalar):
 
 
 def _params_array(values):
-    return (ctypes.c_double * 4)(*(list(values) + [0.0] * (4 - len(values))))
+    return (ctypes.c_double * 5)(*(list(values) + [0.0] * (5 - len(values))))
 
 
 def _field(res, name):
@@ -208,10 +208,12 @@ def _finish_fit(model, st, diag, fit, keep, what):
         return model
     k = int(fit.n_params)
     names = model.param_names
-    model.params = collections.OrderedDict((names[i], float(fit.params[i])) for i in range(k))
+    # a five-parameter model (GGompertzNBD) is complete only in params5 / std_err5 / cov5
+    par, se, cv = (fit.params5, fit.std_err5, fit.cov5) if k > 4 else (fit.params, fit.std_err, fit.cov)
+    model.params = collections.OrderedDict((names[i], float(par[i])) for i in range(k))
     model.standard_errors = collections.OrderedDict(
-        (names[i], float(fit.std_err[i])) for i in range(k))
-    cov = [[float(fit.cov[i * k + j]) for j in range(k)] for i in range(k)]
+        (names[i], float(se[i])) for i in range(k))
+    cov = [[float(cv[i * k + j]) for j in range(k)] for i in range(k)]
     model.covariance = np.array(cov) if np is not None else cov
     model.log_likelihood = float(fit.log_likelihood)
     model.iterations = int(fit.iterations)
@@ -567,7 +569,7 @@ class _BTYD(_Model):
         unweighted)."""
         arrs, n, _ = _columns(self._data_names, (frequency, recency, T))
         total = ctypes.c_double(0.0)
-        grad = (ctypes.c_double * 4)()
+        grad = (ctypes.c_double * 5)()
         diag = _lib.Diag()
         st = _lib.get().cva_model_loglik(self._model_id, self._cparams(), arrs[0].ptr,
                                          arrs[1].ptr, arrs[2].ptr, n, None, ctypes.byref(total),
@@ -683,6 +685,15 @@ class ParetoNBD(CovariateMixin, _WithDert):
     #: largest ``n_max`` of :meth:`probability_of_n_purchases` (O(n_max²) 2F1 terms:
     #: 5000 takes about 10 s, 10000 about 40 s on the benchmark machine)
     PROB_N_MAX = 5000
+
+
+class GGompertzNBD(_BTYD):
+    """Gamma/Gompertz/NBD (Bemmaor & Glady 2012; CLVTools' ``ggomnbd``): purchase rates
+    Gamma(``r``, ``alpha``), Gompertz lifetimes with shape ``b`` and scale Gamma(``s``,
+    ``beta``). Fit, :meth:`p_alive` and :meth:`expected_purchases` (the death-time
+    integrals by adaptive Gauss–Kronrod; no DERT, conditional distribution or variance)."""
+    _model_id = _lib.MODEL_GGOMNBD
+    _param_names = ("r", "alpha", "b", "s", "beta")
 
 
 class NBD(_WithDert):

@@ -105,6 +105,7 @@ MODEL_BGBB = 4
 MODEL_GG = 5
 MODEL_SBG = 6
 MODEL_NBD = 7
+MODEL_GGOMNBD = 8
 MODEL_BGCNBD = 9
 MODEL_MBGCNBD = 10
 
@@ -607,6 +608,9 @@ class ModelFit(ctypes.Structure):
         ("n_customers", c_double),
         ("boundary", c_uint32),
         ("boundary_upper", c_uint32),
+        ("params5", c_double * 5),
+        ("std_err5", c_double * 5),
+        ("cov5", c_double * 25),
     ]
     _struct_id = STRUCT_MODEL_FIT
 

@@ -113,7 +113,7 @@ class TestBinding(unittest.TestCase):
     def test_param_names_match_library(self):
         for cls, mid in ((cva.BetaGeo, 1), (cva.ModifiedBetaGeo, 2), (cva.ParetoNBD, 3),
                          (cva.BetaGeoBetaBinom, 4), (cva.GammaGamma, 5),
-                         (cva.ShiftedBetaGeo, 6)):
+                         (cva.ShiftedBetaGeo, 6), (cva.GGompertzNBD, 8)):
             self.assertEqual(cls().param_names, cva.model_param_names(mid), cls.__name__)
             self.assertEqual(cva.model_n_params(mid), len(cls().param_names))
         self.assertEqual(cva.model_n_params(99), 0)
@@ -168,6 +168,17 @@ class TestReferenceValues(RelMixin, unittest.TestCase):
         self.assertRel(m.p_alive(0, 0, 38.86), 0.2950875142)
         self.assertRel(m.dert(delta, 0, 0, 38.86), 0.4784056787)
         self.assertRel(m.expected_purchases_population(39), 1.213699599)
+
+    def test_ggompertz(self):
+        # tests/data/ggom_ref.h (28-digit mpmath), parameter set 3, row (2, 30.43, 38.86)
+        m = cva.GGompertzNBD(params={"r": 1.2, "alpha": 3.5, "b": 0.05, "s": 1.5, "beta": 2.0})
+        self.assertRel(m.individual_log_likelihood(2, 30.43, 38.86), -10.871606753707306925)
+        self.assertRel(m.p_alive(2, 30.43, 38.86), 0.48783604665118946058)
+        self.assertRel(m.expected_purchases(39, 2, 30.43, 38.86), 0.50032715092739795991)
+        ll, grad = m.log_likelihood_gradient([2], [30.43], [38.86])
+        self.assertEqual(list(grad), ["r", "alpha", "b", "s", "beta"])
+        self.assertRel(grad["b"], -33.899125756472928059)
+        self.assertFalse(hasattr(m, "dert"))
 
     def test_gamma_gamma(self):
         g = cva.GammaGamma(params=GG)
@@ -609,6 +620,20 @@ class TestCDNOW(RelMixin, unittest.TestCase):
             self.assertAlmostEqual(m.params[nm], v, delta=0.0015 if nm != "r" else 0.0006,
                                    msg=nm)
         self.assertEqual(round(m.log_likelihood, 1), -9595.0)
+
+    def test_ggompertz_cdnow(self):
+        # CLVTools (LL -9594.9762) and Bemmaor & Glady 2012 (-9594.98): the Pareto/NBD limit,
+        # b and beta at the boundary
+        res = cdnow_summary(self)
+        m = cva.GGompertzNBD().fit_summary(res)
+        self.assertEqual(m.param_names, ("r", "alpha", "b", "s", "beta"))
+        self.assertEqual(round(m.log_likelihood, 2), -9594.98)
+        self.assertEqual(round(m.params["r"], 3), 0.553)
+        self.assertIn("b", m.boundary)
+        self.assertIn("beta", m.boundary)
+        self.assertEqual(len(m.covariance), 5)
+        pa = tolist(m.p_alive(res.frequency, res.recency, res.T))
+        self.assertTrue(all(0.0 <= v <= 1.0 for v in pa))
 
     def test_gamma_gamma(self):
         res = cdnow_summary(self)

@@ -1398,6 +1398,31 @@ def t_fit_cdnow():
     j, _ = fit_json(["--model", "pnbd"] + args, "fit pnbd cdnow")
     check_fit(j, "pnbd", ["r", "alpha", "s", "beta"], [0.553, 10.578, 0.606, 11.669], 3, -9595.0, 1,
               "Pareto/NBD CDNOW")
+    # Gamma/Gompertz/NBD: CDNOW's maximum is the Pareto/NBD limit (b, beta -> 0, beta/b = the
+    # Pareto/NBD beta), as in CLVTools (LL -9594.9762) and Bemmaor & Glady 2012 (-9594.98):
+    # a boundary warning, five parameters, predictions next to the Pareto/NBD ones
+    jp = j
+    rc, out, err = run(["fit", "--model", "ggomnbd"] + args)
+    jg = json.loads(out) if rc == 0 else None
+    check(jg is not None and jg["model"] == "ggomnbd" and list(jg["params"]) == ["r", "alpha", "b", "s", "beta"]
+          and round(jg["log_likelihood"], 2) == -9594.98 and jg["status"] == "CVA_W_BOUNDARY"
+          and "b" in jg["boundary"] and "beta" in jg["boundary"] and len(jg["covariance"]) == 5
+          and "boundary" in err and round(jg["params"]["r"], 3) == 0.553,
+          "ggomnbd CDNOW: boundary fit with LL -9594.98 (%d %r %r)" % (rc, out[:300], err[:300]))
+    if jg and jp:
+        with tempfile.TemporaryDirectory() as tmp:
+            pg, pp = os.path.join(tmp, "g.json"), os.path.join(tmp, "p.json")
+            write(pg, json.dumps(jg))
+            write(pp, json.dumps(jp))
+            rc, out, err = run(["predict", "--params", pg, "--horizon", "39"] + args)
+            rc2, out2, _ = run(["predict", "--params", pp, "--horizon", "39"] + args)
+        g, q = (rows(out) if rc == 0 else []), (rows(out2) if rc2 == 0 else [])
+        worst = max([abs(float(a["p_alive"]) - float(b["p_alive"])) +
+                     abs(float(a["expected_purchases"]) - float(b["expected_purchases"])) for a, b in zip(g, q)]
+                    or [1.0])
+        check(rc == 0 and rc2 == 0 and len(g) == 2357 and len(q) == 2357 and worst < 0.02
+              and all(0.0 <= float(a["p_alive"]) <= 1.0 for a in g),
+              "ggomnbd CDNOW predict --params: next to Pareto/NBD's (max |diff| %.3g)" % worst)
     # NBD: Fader & Hardie's NBD benchmark on CDNOW (r 0.385, alpha 12.072, LL -9763.7), the
     # log-likelihood with BTYDplus' constant terms
     j, _ = fit_json(["--model", "nbd"] + args, "fit nbd cdnow")
