@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "bench_exec.h"
 
@@ -155,4 +156,110 @@ void bench_pool_free(bench_pool *p)
 const cva_executor *bench_pool_executor(bench_pool *p)
 {
     return &p->ex;
+}
+
+/* ---------------------------------------------------------- serial probe */
+
+struct bench_probe {
+    cva_executor ex;
+    unsigned workers;
+    double par, span;
+    size_t sections, tasks;
+    double *busy; /* per simulated worker: the CPU seconds given to it in this section */
+    bench_probe_section log[BENCH_PROBE_LOG];
+};
+
+static double probe_cpu(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0.0;
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int probe_run(void *ctx, size_t n_tasks, cva_task_fn fn, void *arg)
+{
+    bench_probe *p = (bench_probe *)ctx;
+    size_t i;
+    unsigned w, wmin;
+    double mk = 0.0;
+    for (w = 0; w < p->workers; w++)
+        p->busy[w] = 0.0;
+    for (i = 0; i < n_tasks; i++) {
+        double t0, dt;
+        /* the next task goes to the worker that is free first (list scheduling) */
+        for (wmin = 0, w = 1; w < p->workers; w++)
+            if (p->busy[w] < p->busy[wmin])
+                wmin = w;
+        t0 = probe_cpu();
+        fn(arg, i, wmin);
+        dt = probe_cpu() - t0;
+        p->busy[wmin] += dt;
+        p->par += dt;
+    }
+    for (w = 0; w < p->workers; w++)
+        if (p->busy[w] > mk)
+            mk = p->busy[w];
+    p->span += mk;
+    if (p->sections < BENCH_PROBE_LOG) {
+        bench_probe_section *l = &p->log[p->sections];
+        l->tasks = n_tasks;
+        l->cpu = 0.0;
+        for (w = 0; w < p->workers; w++)
+            l->cpu += p->busy[w];
+        l->span = mk;
+    }
+    p->sections++;
+    p->tasks += n_tasks;
+    return 0;
+}
+
+bench_probe *bench_probe_new(unsigned workers)
+{
+    bench_probe *p = (bench_probe *)calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->workers = workers ? workers : 1;
+    p->busy = (double *)calloc(p->workers, sizeof *p->busy);
+    if (!p->busy) {
+        free(p);
+        return NULL;
+    }
+    p->ex.run = probe_run;
+    p->ex.ctx = p;
+    p->ex.workers = p->workers;
+    return p;
+}
+
+void bench_probe_free(bench_probe *p)
+{
+    if (!p)
+        return;
+    free(p->busy);
+    free(p);
+}
+
+const cva_executor *bench_probe_executor(bench_probe *p)
+{
+    return &p->ex;
+}
+
+void bench_probe_reset(bench_probe *p)
+{
+    p->par = p->span = 0.0;
+    p->sections = p->tasks = 0;
+}
+
+void bench_probe_read(const bench_probe *p, double *par, double *span, size_t *sections, size_t *tasks)
+{
+    *par = p->par;
+    *span = p->span;
+    *sections = p->sections;
+    *tasks = p->tasks;
+}
+
+const bench_probe_section *bench_probe_log(const bench_probe *p, size_t *n)
+{
+    *n = p->sections < BENCH_PROBE_LOG ? p->sections : BENCH_PROBE_LOG;
+    return p->log;
 }

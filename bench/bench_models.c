@@ -64,6 +64,19 @@
 
 static void make_cov_z(size_t n);
 
+/* median of v[0..n) (n >= 1; sorts v) */
+static double median_d(double *v, unsigned n)
+{
+    unsigned i, j;
+    for (i = 1; i < n; i++)
+        for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 /* executor of the current run (--threads), NULL: one thread */
 static const cva_executor *g_ex;
 
@@ -620,6 +633,8 @@ static void usage(void)
     fprintf(stderr,
             "usage: cva-bench-models [--n N] [--iters N] [--seed S] [--case A,B] [--min-time S]\n"
             "                        [--max-time S] [--no-baseline] [--threads T1,T2,...] [--list]\n"
+            "                        [--probe W]  (also: the serial fraction per case, from thread CPU\n"
+            "                                      times, tasks run on the calling thread; 'probe' lines)\n"
             "cases:");
     for (i = 0; i < N_CASES; i++)
         fprintf(stderr, " %s", CASES[i].name);
@@ -645,7 +660,7 @@ int main(int argc, char **argv)
     mctx c;
     cva_bench_params bp;
     const char *case_list = NULL, *thread_list = "1";
-    unsigned threads[8], n_threads = 0, ti;
+    unsigned threads[8], n_threads = 0, ti, probe = 0;
     bench_pool *pools[8];
     size_t n_cust = 1000000, i;
     uint64_t seed = 20240604;
@@ -682,6 +697,8 @@ int main(int argc, char **argv)
             case_list = val;
         else if (!strcmp(arg, "--threads"))
             thread_list = val;
+        else if (!strcmp(arg, "--probe"))
+            probe = (unsigned)strtoul(val, NULL, 10);
         else if (!strcmp(arg, "--min-time"))
             bp.min_time = strtod(val, NULL);
         else if (!strcmp(arg, "--max-time"))
@@ -795,6 +812,36 @@ int main(int argc, char **argv)
         fflush(stdout);
         }
         g_ex = NULL;
+        if (probe) { /* the serial fraction: bench_exec.h */
+            bench_probe *pr = bench_probe_new(probe);
+            double tot[16], par[16], spn[16], m_tot, m_par, m_spn, ser;
+            size_t sections = 0, tasks = 0;
+            unsigned it, n_it = bp.iters < 16 ? bp.iters : 16;
+            if (!pr)
+                return 2;
+            g_ex = bench_probe_executor(pr);
+            for (it = 0; it <= n_it; it++) { /* call 0: warm-up */
+                double c0;
+                bench_probe_reset(pr);
+                c0 = cva_bench_thread_cpu();
+                b->fn(&c);
+                if (it == 0)
+                    continue;
+                tot[it - 1] = cva_bench_thread_cpu() - c0;
+                bench_probe_read(pr, &par[it - 1], &spn[it - 1], &sections, &tasks);
+            }
+            g_ex = NULL;
+            m_tot = median_d(tot, n_it);
+            m_par = median_d(par, n_it);
+            m_spn = median_d(spn, n_it);
+            ser = m_tot - m_par;
+            printf("probe case=%s n=%zu workers=%u cpu=%.4f parallel_cpu=%.4f serial_cpu=%.4f serial_fraction=%.4f "
+                   "amdahl=%.3f scheduled=%.3f sections=%zu tasks=%zu\n",
+                   b->name, c.n, probe, m_tot, m_par, ser, ser / m_tot, m_tot / (ser + m_par / (double)probe),
+                   m_tot / (ser + m_spn), sections, tasks);
+            fflush(stdout);
+            bench_probe_free(pr);
+        }
         if (b->kind & K_PRED) {
             size_t k;
             for (k = 0; k < c.n; k++)

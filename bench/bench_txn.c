@@ -33,6 +33,7 @@
 #include "bench_list.h"
 #include "naive.h"
 #include "executor.h"
+#include "bench_exec.h"
 
 #ifndef CVA_BENCH_PYTHON
 #define CVA_BENCH_PYTHON "/usr/bin/python3"
@@ -552,6 +553,8 @@ static void usage(FILE *f)
             "                 [--cache FILE]   (keep the generated arrays in FILE for later runs)\n"
             "                 [--scaling T]    (only: summaries with a workspace on 1 and T threads,\n"
             "                                   alternating, --iters samples each; one 'scaling' line)\n"
+            "                 [--probe W]      (only: the serial fraction of the summaries with a workspace\n"
+            "                                   for W workers, from thread CPU times; one 'probe' line)\n"
             "cases:\n");
     for (i = 0; i < N_ENTRIES; i++)
         fprintf(f, "  %-16s %s\n", bench_entries[i].name, bench_entries[i].descr);
@@ -757,6 +760,68 @@ static int run_scaling(bench_ctx *c, unsigned threads, unsigned iters)
     return 0;
 }
 
+/* --probe W: the serial fraction of cva_txn_summarize with a workspace sized
+   for W workers (bench_exec.h: every task runs on the calling thread and is
+   timed). One line, the medians of --iters samples after a warm-up:
+   probe n=.. workers=W cpu=.. parallel_cpu=.. serial_cpu=.. serial_fraction=..
+   amdahl=total/(serial+par/W) scheduled=total/(serial+makespan) sections=.. tasks=.. */
+static int run_probe(bench_ctx *c, unsigned workers, unsigned iters)
+{
+    cva_txn_input in = make_input(c);
+    cva_txn_opts o;
+    bench_probe *pr = bench_probe_new(workers);
+    double *tot = (double *)xmalloc(iters * sizeof(double)), *par = (double *)xmalloc(iters * sizeof(double));
+    double *spn = (double *)xmalloc(iters * sizeof(double)), m_tot, m_par, m_spn, ser;
+    size_t ws, sections = 0, tasks = 0;
+    unsigned it;
+    void *work;
+    if (!pr)
+        return 1;
+    cva_txn_opts_init_defaults(&o, sizeof o);
+    o.executor = bench_probe_executor(pr);
+    if (cva_txn_workspace_size(&in, &o, &ws) < 0)
+        return 1;
+    work = xmalloc(ws);
+    memset(work, 0, ws);
+    for (it = 0; it <= iters; it++) {
+        double c0;
+        cva_status st;
+        bench_probe_reset(pr);
+        c0 = cva_bench_thread_cpu();
+        st = cva_txn_summarize(&in, &o, &c->sum, work, ws, NULL);
+        if (st < 0) {
+            fprintf(stderr, "cva-bench: cva_txn_summarize: %s\n", cva_strerror(st));
+            return 1;
+        }
+        if (it == 0)
+            continue;
+        tot[it - 1] = cva_bench_thread_cpu() - c0;
+        bench_probe_read(pr, &par[it - 1], &spn[it - 1], &sections, &tasks);
+    }
+    m_tot = median_of(tot, iters);
+    m_par = median_of(par, iters);
+    m_spn = median_of(spn, iters);
+    ser = m_tot - m_par;
+    printf("probe n=%zu customers=%zu workers=%u cpu=%.4f parallel_cpu=%.4f serial_cpu=%.4f serial_fraction=%.4f "
+           "amdahl=%.3f scheduled=%.3f sections=%zu tasks=%zu load1=%.2f\n",
+           c->n, c->sum.n_customers, workers, m_tot, m_par, ser, ser / m_tot,
+           m_tot / (ser + m_par / (double)workers), m_tot / (ser + m_spn), sections, tasks, load_avg1());
+    { /* the sections of the last sample: tasks/cpu/makespan */
+        size_t nl, k;
+        const bench_probe_section *l = bench_probe_log(pr, &nl);
+        printf("probe_sections");
+        for (k = 0; k < nl; k++)
+            printf(" %zu/%.4f/%.4f", l[k].tasks, l[k].cpu, l[k].span);
+        printf("\n");
+    }
+    free(work);
+    free(tot);
+    free(par);
+    free(spn);
+    bench_probe_free(pr);
+    return 0;
+}
+
 /* Release everything generate() and alloc_outputs() took (keeps leak checkers quiet). */
 static void free_ctx(bench_ctx *c)
 {
@@ -803,7 +868,7 @@ int main(int argc, char **argv)
     const char *cases = NULL, *python = CVA_BENCH_PYTHON, *cache = NULL;
     const char *script = CVA_BENCH_SRCDIR "/pandas_summary.py";
     int do_pandas = 0, do_mem = 1, failed = 0, a;
-    unsigned scaling = 0;
+    unsigned scaling = 0, probe = 0;
     unsigned pandas_repeat = 1;
     double t_sum_alloc = (double)NAN, t_cohorts = (double)NAN, t_sum_work = (double)NAN, t_coh_work = (double)NAN;
     double t_read = (double)NAN, t_naive = (double)NAN, t_pandas = (double)NAN, t_plain = (double)NAN, pandas_sum_freq = (double)NAN;
@@ -836,6 +901,8 @@ int main(int argc, char **argv)
             prm.iters = (unsigned)strtoul(val, NULL, 10);
         else if (!strcmp(arg, "--scaling"))
             scaling = (unsigned)strtoul(val, NULL, 10);
+        else if (!strcmp(arg, "--probe"))
+            probe = (unsigned)strtoul(val, NULL, 10);
         else if (!strcmp(arg, "--rows"))
             rows = (size_t)strtod(val, NULL);
         else if (!strcmp(arg, "--case"))
@@ -870,6 +937,11 @@ int main(int argc, char **argv)
     memset(&c, 0, sizeof c);
     generate_cached(&c, rows, seed, cache);
     alloc_outputs(&c);
+    if (probe) { /* only the serial fraction */
+        int rc = run_probe(&c, probe, prm.iters);
+        free_ctx(&c);
+        return rc;
+    }
     if (scaling) { /* only the thread scaling */
         int rc = run_scaling(&c, scaling, prm.iters);
         free_ctx(&c);

@@ -329,6 +329,15 @@ double cva__llsum_run(const cva__llsum *s, const double *p, double *grad);
    (x, t_x, T) merged into weights when merge is set (sorted), else the caller's arrays;
    txs, Ts = t_x/s_T, T/s_T. w may be NULL (no merge, no weights). Free block with
    cva__free(al, block). CVA_OK or CVA_E_NOMEM. */
+/* The merge of identical rows in tasks on ex (btyd_merge.c): the same bits as
+   build_rows()'s serial merge. *block: 6 nd doubles, x, t_x, T, w of the nd
+   merged rows sorted by (x, T, t_x), then room for two more columns. n at most
+   UINT32_MAX. CVA_OK or CVA_E_NOMEM. */
+cva_status cva__btyd_merge_par(const double *x, const double *tx, const double *T, const double *w, size_t n,
+                               const cva_allocator *al, const cva_executor *ex, double **block, size_t *n_out);
+/* Rows from which the fits merge on the executor (below: the serial merge). */
+#define CVA__MERGE_PAR_MIN ((size_t)65536)
+
 typedef struct cva__merged_rows {
     const double *x, *tx, *T, *w, *txs, *Ts;
     size_t n;

@@ -595,11 +595,25 @@ static int same3(double a1, double b1, double c1, double a2, double b2, double c
 
 /* Build the fitting rows. Returns CVA_OK or CVA_E_NOMEM. */
 static cva_status build_rows(const double *x, const double *tx, const double *T, const double *w, size_t n,
-                             int merge, double s_T, const cva_allocator *al, btyd_work *wk)
+                             int merge, double s_T, const cva_allocator *al, const cva_executor *ex, btyd_work *wk)
 {
     size_t i, nd = 0;
     memset(wk, 0, sizeof *wk);
-    if (merge) {
+    if (merge && n >= CVA__MERGE_PAR_MIN && n <= UINT32_MAX) {
+        /* the same rows from tasks on the executor (btyd_merge.c) */
+        double *blk;
+        cva_status st = cva__btyd_merge_par(x, tx, T, w, n, al, ex, &blk, &nd);
+        if (st != CVA_OK)
+            return st;
+        wk->block = blk;
+        wk->x = blk;
+        wk->tx = blk + nd;
+        wk->T = blk + 2 * nd;
+        wk->w = blk + 3 * nd;
+        wk->txs = blk + 4 * nd;
+        wk->Ts = blk + 5 * nd;
+        wk->n = nd;
+    } else if (merge) {
         /* open addressing with a table that grows with the distinct rows (starts small,
            so that it stays in cache when they are few: 1e6 customers give ~1e5) */
         size_t cap = 1024, mask;
@@ -716,7 +730,7 @@ cva_status cva__btyd_merge_rows(const double *x, const double *tx, const double 
                                 int merge, double s_T, const cva_allocator *al, cva__merged_rows *out)
 {
     btyd_work wk;
-    cva_status st = build_rows(x, tx, T, w, n, merge, s_T, al, &wk);
+    cva_status st = build_rows(x, tx, T, w, n, merge, s_T, al, NULL, &wk);
     if (st != CVA_OK)
         return st;
     out->x = wk.x;
@@ -824,7 +838,7 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
         if (!(s_T > 0.0))
             s_T = 1.0;
     }
-    st = build_rows(x, t_x, T, weight, n, o.merge_rows != 0, s_T, o.alloc, &wk);
+    st = build_rows(x, t_x, T, weight, n, o.merge_rows != 0, s_T, o.alloc, o.executor, &wk);
     if (st != CVA_OK)
         return cva__report(diag, st, 0, 0, -1, 0, NULL);
     {

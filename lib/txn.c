@@ -307,6 +307,7 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
     uint64_t kmin = UINT64_MAX, kmax = 0; /* order keys of the rows in the window (no referrers) */
     cva_status result = CVA_OK;
     uint32_t *vcnt = NULL; /* the validation's counts per (row chunk, partition) */
+    uint32_t *vscr = NULL; /* room for as many after them, or NULL */
     int vcnt_own = 0;
 
     memset(&ar, 0, sizeof ar);
@@ -367,17 +368,23 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
                that memory, one chunk on the calling thread (the same results:
                counts, the first row that is not valid and the largest time
                taken in row order do not depend on the split) */
+            /* and as much again after them, when there is room, for the
+               value partitions' counts (cva__txn_summarize_part) */
             size_t bytes = row_chunks(n) * P * sizeof(uint32_t);
+            int room2 = 0;
             if (work && work_size >= bytes) {
                 scratch = work;
+                room2 = work_size / 2 >= bytes;
             } else if (!work) {
-                scratch = cva__alloc(o.alloc, bytes);
-                vcnt_own = scratch != NULL;
+                scratch = cva__alloc(o.alloc, 2 * bytes);
+                vcnt_own = room2 = scratch != NULL;
             }
             if (scratch) {
                 nch = row_chunks(n);
                 vj.chunk = row_chunk(n);
                 vj.ccnt = (uint32_t *)scratch;
+                if (room2)
+                    vscr = vj.ccnt + nch * P;
             }
         }
         cva__parallel_for(nch > 1 ? o.executor : NULL, nch, validate_task, &vj);
@@ -472,6 +479,7 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
         pi.nw = n_window;
         pi.all_in = n_window == n;
         pi.ccnt = vcnt;
+        pi.vscratch = vscr;
         pi.kmin = kmin;
         pi.kmax = kmax;
         part_fn_hash(&pi);

@@ -168,6 +168,9 @@ typedef struct part_in {
     const uint32_t *ccnt; /* the validation's rows in the window per (row chunk, partition), or NULL;
                              may lie in the workspace where the partitioned path puts its block */
     uint64_t kmin, kmax; /* smallest and largest order key (id_order_key) in the window */
+    uint32_t *vscratch; /* room for row_chunks(n) x P counts (the value partitions' rows per
+                           (row chunk, partition), counted on the executor), or NULL: one pass
+                           on the calling thread; lies in the workspace like ccnt */
     /* the partition of an id, part_of(): by its hash (the top bits of
        id * golden, as PART_OF_) or by its value (((order key - kmin) >> sh)
        scaled to [0, P), so that the partitions are ranges of ids of about the

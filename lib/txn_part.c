@@ -403,25 +403,29 @@ typedef struct part_run {
 #define WSCRATCH_(r, w) ((r)->blk + (r)->f->work0 + (size_t)(w) * (r)->f->wstride)
 #define PART_PTR_(r, field, type) ((type *)(void *)((r)->blk + (r)->f->field))
 
-/* Task of the counting pass: rows in the window of chunk c per partition. */
-static void count_task(void *arg, size_t c, unsigned w)
+/* The rows in the window of chunk c per partition of pi, into cc (P counts). */
+static void count_chunk(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi, size_t chunk, size_t c,
+                        uint32_t *cc)
 {
-    const part_run *r = (const part_run *)arg;
-    const cva_txn_input *in = r->in;
-    const size_t P = r->pi->P, i0 = c * r->chunk, i1 = in->n - i0 < r->chunk ? in->n : i0 + r->chunk;
-    const part_in *pi = r->pi;
-    uint32_t *cc = PART_PTR_(r, ccnt, uint32_t) + c * P;
+    const size_t i0 = c * chunk, i1 = in->n - i0 < chunk ? in->n : i0 + chunk;
     size_t i;
-    (void)w;
-    memset(cc, 0, P * sizeof *cc);
-    if (r->pi->all_in) {
+    memset(cc, 0, pi->P * sizeof *cc);
+    if (pi->all_in) {
         for (i = i0; i < i1; i++)
             cc[part_of(pi, in->customer_id[i])]++;
     } else {
         for (i = i0; i < i1; i++)
-            if (in_window(in, i, r->cx->o, r->cx->obs_end))
+            if (in_window(in, i, cx->o, cx->obs_end))
                 cc[part_of(pi, in->customer_id[i])]++;
     }
+}
+
+/* Task of the counting pass: rows in the window of chunk c per partition. */
+static void count_task(void *arg, size_t c, unsigned w)
+{
+    const part_run *r = (const part_run *)arg;
+    (void)w;
+    count_chunk(r->in, r->cx, r->pi, r->chunk, c, PART_PTR_(r, ccnt, uint32_t) + c * r->pi->P);
 }
 
 /* Task of the scatter: the rows of chunk c that belong to the current group go
@@ -773,8 +777,26 @@ static int plan_layout(const cva_txn_input *in, const part_in *pi, size_t budget
    (merge_runs() costs as much as the emission when customers have one or two
    rows each). One pass over the ids counts the rows per value partition into
    vcnt; returns 1 when *pv is to be used. The rows of a customer and their
-   order are the same in either partitioning, so are the bits of its row. */
-static int value_parts(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi, part_in *pv, size_t *vcnt)
+   order are the same in either partitioning, so are the bits of its row.
+   With pi->vscratch the pass is a task per row chunk on ex, counting per
+   (chunk, partition) into it: those counts are then the scatter's (no
+   counting pass of its own). */
+typedef struct vcount_job {
+    const cva_txn_input *in;
+    const txn_ctx *cx;
+    const part_in *pv;
+    size_t chunk;
+} vcount_job;
+
+static void vcount_task(void *arg, size_t c, unsigned w)
+{
+    const vcount_job *j = (const vcount_job *)arg;
+    (void)w;
+    count_chunk(j->in, j->cx, j->pv, j->chunk, c, j->pv->vscratch + c * j->pv->P);
+}
+
+static int value_parts(const cva_txn_input *in, const txn_ctx *cx, const part_in *pi, part_in *pv, size_t *vcnt,
+                       const cva_executor *ex)
 {
     const size_t P = pi->P, n = in->n, mean = pi->nw / P + 1;
     const int64_t *id = in->customer_id;
@@ -798,7 +820,20 @@ static int value_parts(const cva_txn_input *in, const txn_ctx *cx, const part_in
     pv->psh2 = 32;
     pv->hshift = 0;
     memset(vcnt, 0, P * sizeof *vcnt);
-    if (pi->all_in) {
+    if (pi->vscratch && row_chunks(n) > 1) {
+        const size_t nch = row_chunks(n);
+        vcount_job vj;
+        size_t c;
+        vj.in = in;
+        vj.cx = cx;
+        vj.pv = pv;
+        vj.chunk = row_chunk(n);
+        cva__parallel_for(ex, nch, vcount_task, &vj);
+        for (c = 0; c < nch; c++)
+            for (p = 0; p < P; p++)
+                vcnt[p] += pi->vscratch[c * P + p];
+        pv->ccnt = pi->vscratch;
+    } else if (pi->all_in) {
         for (i = 0; i < n; i++)
             vcnt[part_of(pv, id[i])]++;
     } else {
@@ -832,7 +867,7 @@ cva_status cva__txn_summarize_part(const cva_txn_input *in, const txn_ctx *cx, c
     const cva_executor *ex;
     int fits = 0;
 
-    if (value_parts(in, cx, pi, &pv, vcnt) && plan_layout(in, &pv, budget, W, nch, gstart, &ng, &f, &w)) {
+    if (value_parts(in, cx, pi, &pv, vcnt, W > 1 ? cx->o->executor : NULL) && plan_layout(in, &pv, budget, W, nch, gstart, &ng, &f, &w)) {
         pi = &pv;
         fits = 1;
     } else {

@@ -126,6 +126,89 @@ static void fits_btyd(void **state)
     fit_one(CVA_MODEL_PNBD, x, tx, T, 4500, 2);
 }
 
+/* The merge of identical rows above 65536 rows (lib/btyd_merge.c: in
+   partitions, on the executor): the fit of 90000 weighted rows with many
+   repeats (weights that are not integers, so that the order of their sums
+   shows; t_x = -0 next to +0) has the bits of the fit of the rows merged here
+   by brute force (sorted by (x, T, t_x), weights summed in input order, 12k
+   distinct rows: the serial merge, which keeps them), for 1..8 workers and
+   shuffled task orders. */
+static int key_then_row(const void *pa, const void *pb)
+{
+    const double *a = (const double *)pa, *b = (const double *)pb; /* x, T, t_x, row */
+    int k;
+    for (k = 0; k < 4; k++)
+        if (a[k] < b[k] || a[k] > b[k])
+            return a[k] < b[k] ? -1 : 1;
+    return 0;
+}
+
+static void fits_merge_partitions(void **state)
+{
+    enum { N = 90000 };
+    static double x[N], tx[N], T[N], w[N], srt[4 * N], mx[N], mtx[N], mT[N], mw[N];
+    cva_fit_opts o;
+    cva_model_fit ref, f;
+    size_t i, nd = 0;
+    unsigned wk;
+    int model;
+    (void)state;
+    rng_state = 2027;
+    for (i = 0; i < N; i++) {
+        const double xi = floor(-log(urand()) * 2.0);
+        x[i] = xi > 15 ? 15 : xi;
+        T[i] = 20.0 + floor(urand() * 80.0);
+        tx[i] = x[i] > 0 ? T[i] * (1.0 + floor(urand() * 16.0)) / 16.0 : (i % 3 ? 0.0 : -0.0);
+        w[i] = 0.1 + 0.3 * floor(urand() * 7.0);
+    }
+    for (i = 0; i < N; i++) {
+        srt[4 * i] = x[i];
+        srt[4 * i + 1] = T[i];
+        srt[4 * i + 2] = tx[i] + 0.0;
+        srt[4 * i + 3] = (double)i;
+    }
+    qsort(srt, N, 4 * sizeof(double), key_then_row);
+    for (i = 0; i < N; i++) {
+        const double *r = srt + 4 * i;
+        if (nd == 0 || !(r[0] <= mx[nd - 1] && r[0] >= mx[nd - 1] && r[1] <= mT[nd - 1] && r[1] >= mT[nd - 1] &&
+                         r[2] <= mtx[nd - 1] && r[2] >= mtx[nd - 1])) {
+            mx[nd] = r[0];
+            mT[nd] = r[1];
+            mtx[nd] = r[2];
+            mw[nd] = w[(size_t)r[3]];
+            nd++;
+        } else {
+            mw[nd - 1] += w[(size_t)r[3]];
+        }
+    }
+    assert_true(nd > 5000 && nd < 65536);
+#if defined(__SANITIZE_THREAD__)
+    for (model = 0; model < 1; model++) { /* ThreadSanitizer: BG/NBD only, up to 3 workers */
+#else
+    for (model = 0; model < 2; model++) {
+#endif
+        const int32_t mdl = model ? CVA_MODEL_MBGNBD : CVA_MODEL_BGNBD;
+        assert_status(cva_fit_opts_init_defaults(&o, sizeof o), CVA_OK);
+        cva_model_fit_init(&ref, sizeof ref);
+        assert_true(cva_model_fit_btyd(mdl, mx, mtx, mT, mw, nd, &o, &ref, NULL) >= 0);
+        assert_int_equal(ref.n_rows, nd);
+#if defined(__SANITIZE_THREAD__)
+        for (wk = 1; wk <= 3u; wk++) {
+#else
+        for (wk = 1; wk <= (model ? 3u : N_CONF); wk++) {
+#endif
+            test_exec e;
+            test_exec_init(&e, wk, 555u * wk + (uint64_t)model);
+            o.executor = &e.ex;
+            cva_model_fit_init(&f, sizeof f);
+            assert_true(cva_model_fit_btyd(mdl, x, tx, T, w, N, &o, &f, NULL) >= 0);
+            assert_int_equal(f.n_rows, nd);
+            fit_same(&ref, &f);
+            test_exec_destroy(&e);
+        }
+    }
+}
+
 static void fits_bgbb(void **state)
 {
     enum { N = 20000 };
@@ -379,6 +462,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fits_btyd),
+        cmocka_unit_test(fits_merge_partitions),
         cmocka_unit_test(fits_bgbb),
         cmocka_unit_test(fits_gg),
         cmocka_unit_test(predictions),

@@ -449,6 +449,77 @@ static void failing_executor_and_small_workspace(void **state)
     data_free(&d);
 }
 
+/* Dense ids (the value partitions: ranges of ids, no merge): the value
+   histogram is counted per row chunk on the executor and its counts are the
+   scatter's; with all rows in the window, a window and skipped invalid rows,
+   1..8 workers in random orders, an executor that fails after a few tasks,
+   allocating or with a workspace sized for the workers or for one: the serial
+   bits, in five sections (validation, value counts, scatter, hashing,
+   emission: no merge of the partitions). */
+static void value_partitions_on_executor(void **state)
+{
+    static const int vs[3] = {V_PLAIN, V_WINDOW, V_INVALID};
+    data d;
+    size_t i, n_ids;
+    int k;
+    (void)state;
+    data_make(&d, N_BIG, 3, 4242u);
+    n_ids = N_BIG / 3;
+    for (i = 0; i < d.n; i++)
+        d.id[i] = (int64_t)(((uint64_t)d.id[i] * UINT64_C(2654435761)) % n_ids) + 11;
+    for (k = 0; k < 3; k++) {
+        cva_txn_input in;
+        cva_txn_opts o;
+        outs ref;
+        unsigned w;
+        int st_ref;
+        d.t[17] = vs[k] == V_INVALID ? (double)NAN : 1.0;
+        variant_setup(vs[k], &d, &in, &o);
+        outs_alloc(&ref, in.n, 0);
+        st_ref = cva_txn_summarize(&in, &o, &ref.s, NULL, 0, NULL);
+        assert_true(st_ref >= 0);
+        assert_true(ref.s.n_customers > n_ids / 2);
+        for (i = 1; i < ref.s.n_customers; i++)
+            assert_true(ref.id[i - 1] < ref.id[i]);
+        for (w = 1; w <= MAX_WORKERS; w++) {
+            shuf_exec sx;
+            cva_executor ex;
+            size_t ws1, wsw, fail;
+            int mode;
+            memset(&sx, 0, sizeof sx);
+            sx.workers = w;
+            ex.run = shuf_run;
+            ex.ctx = &sx;
+            ex.workers = w;
+            o.executor = NULL;
+            assert_status(cva_txn_workspace_size(&in, &o, &ws1), CVA_OK);
+            o.executor = &ex;
+            assert_status(cva_txn_workspace_size(&in, &o, &wsw), CVA_OK);
+            for (mode = 0; mode < 3; mode++) { /* allocating, workspace for w workers, for one */
+                for (fail = 0; fail < 2; fail++) {
+                    size_t ws = mode == 0 ? 0 : mode == 1 ? wsw : ws1;
+                    void *work = ws ? malloc(ws) : NULL;
+                    outs got;
+                    sx.seed = 31u * w + 7u * (uint64_t)mode + (uint64_t)k + fail;
+                    sx.fail_after = fail ? 2 : SIZE_MAX;
+                    sx.calls = 0;
+                    outs_alloc(&got, in.n, 0);
+                    assert_int_equal(cva_txn_summarize(&in, &o, &got.s, work, ws, NULL), st_ref);
+                    outs_same(&ref, &got);
+                    outs_free(&got);
+                    free(work);
+                    if (w < 2)
+                        assert_int_equal(sx.calls, 0);
+                    else if (mode != 2 && !fail)
+                        assert_int_equal(sx.calls, 5);
+                }
+            }
+        }
+        outs_free(&ref);
+    }
+    data_free(&d);
+}
+
 /* The pthreads executor of docs/threads.md (examples/threads.c), compiled
    here too so the page's code cannot rot: same bits as the serial call. */
 #define CVA_EXAMPLE_NO_MAIN
@@ -482,6 +553,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(same_bits_any_workers),
         cmocka_unit_test(failing_executor_and_small_workspace),
+        cmocka_unit_test(value_partitions_on_executor),
         cmocka_unit_test(docs_example_executor),
     };
     return cmocka_run_group_tests_name("txn_threads", tests, NULL, NULL);
