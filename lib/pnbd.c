@@ -189,8 +189,8 @@ typedef struct quad_fn {
 static double qlog1p(double rho, double v)
 {
     const double t = rho * expm1(v);
-    if (t <= DBL_MAX)
-        return log1p(t);
+    if (t <= DBL_MAX || !(rho > 0.0))
+        return t <= DBL_MAX ? log1p(t) : 0.0;
     return log(rho) + v + log1p((1.0 - rho) * exp(-v) / rho);
 }
 
@@ -955,7 +955,8 @@ typedef struct pn_fn {
    must not form α + τ or τ e^v (a fuzz find: inf/inf, NaN) */
 static double pn_share(double a, double tau)
 {
-    return 1.0 / (1.0 + a / tau);
+    const double d = a + tau;
+    return d <= DBL_MAX ? tau / d : 1.0 / (1.0 + a / tau);
 }
 
 static double pn_psi(const pn_fn *f, double v)
@@ -966,8 +967,10 @@ static double pn_psi(const pn_fn *f, double v)
 
 static double pn_dpsi(const pn_fn *f, double v)
 {
-    const double ev = exp(v);
-    return (f->k + 1.0) - (f->r + f->k) / (1.0 + f->al / f->tr / ev) - (f->s + 1.0) / (1.0 + f->be / f->tr / ev);
+    const double tau = f->tr * exp(v);
+    if (!(tau <= DBL_MAX))
+        return (f->k + 1.0) - (f->r + f->k) - (f->s + 1.0); /* both shares 1 */
+    return (f->k + 1.0) - (f->r + f->k) * pn_share(f->al, tau) - (f->s + 1.0) * pn_share(f->be, tau);
 }
 
 /* ψ = −PNBD_QCUT between 0 (the maximum) and v_end, where ψ(v_end) < −cut (Newton, monotone) */
@@ -1047,8 +1050,8 @@ static double pn_death_log(const pnbd_par *q, double k, double lnb, double t, in
         *capped = 1;
     /* the integrand in v at τ_ref: NB_k(τ_ref) s β^s (β+τ_ref)^(−(s+1)) τ_ref, with
        r ln(α/(α+τ)) = −r ln(1 + τ/α) and s ln(β/(β+τ)) = −s ln(1 + τ/β) */
-    lref = lnb - k * log1p(q->al / f.tr) - q->r * log1p_ratio(f.tr, q->al) + log(q->s) -
-           q->s * log1p_ratio(f.tr, q->be) - log1p(q->be / f.tr);
+    lref = lnb - (k > 0.0 ? k * log1p_ratio(q->al, f.tr) : 0.0) - q->r * log1p_ratio(f.tr, q->al) + log(q->s) -
+           q->s * log1p_ratio(f.tr, q->be) - log1p_ratio(q->be, f.tr);
     return lref + log(acc);
 }
 

@@ -493,6 +493,15 @@ static void prob_n_infinite_horizon(void **state)
             cva_assert_close(out[k], ref, 1e-9, 0);
         }
     }
+    /* and t → 0 (asked at the smallest subnormal, where α/t overflows and a 0 · ∞
+       made P(X = 0) NaN: a -seed=1 fuzz find): P(X = 0) = 1 − O(t), the rest O(t) */
+    {
+        const double p[4] = {3.8, 0.05, 0.05, 56.39};
+        double out[3];
+        assert_status(cva_model_prob_n(CVA_MODEL_PNBD, p, 4.9406564584124654e-324, 3, out, NULL), CVA_OK);
+        cva_assert_close(out[0], 1.0, 1e-15, 0);
+        assert_true(out[1] >= 0.0 && out[1] < 1e-300 && out[2] >= 0.0 && out[2] < 1e-300);
+    }
 }
 
 static void recovery(void **state)
