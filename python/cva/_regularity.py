@@ -117,7 +117,8 @@ class _CNBD(_Model):
         return _result(out, n, scalar)
 
     def _cond_cparams(self):
-        return (ctypes.c_double * 5)(*(list(self._cparams()) + [float(self._ck())]))
+        # r, alpha, a, b from the (zero-padded) parameter array, then k
+        return (ctypes.c_double * 5)(*(list(self._cparams())[:4] + [float(self._ck())]))
 
     # P(Y(t) = n | x, t_x, T), exact (cva_model_cond_prob_n with k in params[4]): the methods of
     # the other models
