@@ -156,19 +156,20 @@ static cva_status check_model_k(int32_t model, int32_t k, cva_diag *diag)
     return CVA_OK;
 }
 
-/* parameters (argument 3) and rows (x at argument 4): the checks of BG/NBD */
-static cva_status check_eval(int32_t model, int32_t k, const double *params, const double *x, const double *t_x,
-                             const double *T, size_t n, const void *out, int32_t arg_out, cva_diag *diag)
+/* parameters r, α, a, b (argument arg_p; with_k: k in params[4] too) and rows (x at
+   argument 4): the checks of BG/NBD */
+static cva_status check_params_rows(const double *params, int32_t arg_p, int with_k, const double *x,
+                                    const double *t_x, const double *T, size_t n, const void *out,
+                                    int32_t arg_out, cva_diag *diag)
 {
-    cva_status st = check_model_k(model, k, diag);
     int i;
-    if (st != CVA_OK)
-        return st;
     if (!params)
-        return cva__report(diag, CVA_E_NULLPTR, 3, 0, -1, 0, "params is NULL");
+        return cva__report(diag, CVA_E_NULLPTR, arg_p, 0, -1, 0, "params is NULL");
     for (i = 0; i < 4; i++)
         if (!(params[i] > 0.0) || !isfinite(params[i]))
-            return cva__report(diag, CVA_E_DOMAIN, 3, 0, i, 0, "parameters must be finite and > 0");
+            return cva__report(diag, CVA_E_DOMAIN, arg_p, 0, i, 0, "parameters must be finite and > 0");
+    if (with_k && (!(params[4] >= 1.0 && params[4] <= (double)CVA_CNBD_K_MAX) || (double)(int)params[4] < params[4]))
+        return cva__report(diag, CVA_E_BADARG, arg_p, 0, 4, 0, "params[4] is k: an integer in 1..12");
     if (n == 0)
         return CVA_OK;
     if (!x || !t_x || !T)
@@ -176,6 +177,16 @@ static cva_status check_eval(int32_t model, int32_t k, const double *params, con
     if (arg_out && !out)
         return cva__report(diag, CVA_E_NULLPTR, arg_out, 0, -1, 0, "output array is NULL");
     return cva__btyd_check(CVA_MODEL_BGNBD, params, x, t_x, T, n, diag, 4);
+}
+
+/* model and k, then parameters (argument 3) and rows */
+static cva_status check_eval(int32_t model, int32_t k, const double *params, const double *x, const double *t_x,
+                             const double *T, size_t n, const void *out, int32_t arg_out, cva_diag *diag)
+{
+    cva_status st = check_model_k(model, k, diag);
+    if (st != CVA_OK)
+        return st;
+    return check_params_rows(params, 3, 0, x, t_x, T, n, out, arg_out, diag);
 }
 
 static cva_status check_finite(const double *v, size_t n, int32_t arg, int positive, cva_diag *diag)
@@ -566,23 +577,9 @@ cva_status cva_cnbd_expected_pop(int32_t model, int32_t k, const double *params,
 cva_status cva__cnbd_cond_check(int32_t model, const double *params, const double *x, const double *t_x,
                                 const double *T, size_t n, const void *out, int32_t arg_out, cva_diag *diag)
 {
-    int i;
     if (cnbd_shift(model) < 0)
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "model must be CVA_MODEL_BGCNBD or CVA_MODEL_MBGCNBD");
-    if (!params)
-        return cva__report(diag, CVA_E_NULLPTR, 2, 0, -1, 0, "params is NULL");
-    for (i = 0; i < 4; i++)
-        if (!(params[i] > 0.0) || !isfinite(params[i]))
-            return cva__report(diag, CVA_E_DOMAIN, 2, 0, i, 0, "parameters must be finite and > 0");
-    if (!(params[4] >= 1.0 && params[4] <= (double)CVA_CNBD_K_MAX) || (double)(int)params[4] < params[4])
-        return cva__report(diag, CVA_E_BADARG, 2, 0, 4, 0, "params[4] is k: an integer in 1..12");
-    if (n == 0)
-        return CVA_OK;
-    if (!x || !t_x || !T)
-        return cva__report(diag, CVA_E_NULLPTR, !x ? 4 : (!t_x ? 5 : 6), 0, -1, 0, "data array is NULL");
-    if (arg_out && !out)
-        return cva__report(diag, CVA_E_NULLPTR, arg_out, 0, -1, 0, "output array is NULL");
-    return cva__btyd_check(CVA_MODEL_BGNBD, params, x, t_x, T, n, diag, 4);
+    return check_params_rows(params, 2, 1, x, t_x, T, n, out, arg_out, diag);
 }
 
 /* pm[0..M−1] = NBD(rj, α', t) pmf and A[0..M] its upper tails A[m] = P(N >= m) */
