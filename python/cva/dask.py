@@ -1207,6 +1207,20 @@ def _source(source, potential, sow, what):
     return src, col
 
 
+def _tier_opts(kind, cls_kind, mvc_share, mgc_share, bz_threshold, grade_shares, pyramid_shares):
+    """The tiers' options, checked as the library checks them (the value classes on
+    cls_kind), before any partition is touched."""
+    o = _tiers._opts(kind, mvc_share=mvc_share, mgc_share=mgc_share, bz_threshold=bz_threshold,
+                     grade_shares=grade_shares, pyramid_shares=pyramid_shares)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", _errors.CvaWarning)
+        _tiers.value_classes([1.0], value_kind=cls_kind, mvc_share=mvc_share, mgc_share=mgc_share,
+                             bz_threshold=bz_threshold)
+    _tiers.grade([1.0], grade_shares)
+    _tiers.pyramid([1.0], kind, pyramid_shares)
+    return o
+
+
 def tier_labels(values, value_kind="profit", mvc_share=0.2, bz_threshold=0.0, grade_shares=(0.2, 0.3, 0.5),
                 pyramid_shares=(0.2, 0.3), potential=None, source=None, sow=None, mgc_share=0.3):
     """Value classes (MVC, MGC, BZ, OTHER), grades and pyramid tiers of a Dask Series
@@ -1227,14 +1241,7 @@ def tier_labels(values, value_kind="profit", mvc_share=0.2, bz_threshold=0.0, gr
     kind = value_kind.lower() if isinstance(value_kind, str) else value_kind
     _tiers._choice(kind, _tiers._VALUE_KINDS, "value_kind")
     src, col = _source(source, potential, sow, "tier_labels")
-    o = _tiers._opts(kind, mvc_share=mvc_share, mgc_share=mgc_share, bz_threshold=bz_threshold,
-                     grade_shares=grade_shares, pyramid_shares=pyramid_shares)
-    with warnings.catch_warnings():  # the options checked as the library checks them
-        warnings.simplefilter("ignore", _errors.CvaWarning)
-        _tiers.value_classes([1.0], value_kind=kind, mvc_share=mvc_share, mgc_share=mgc_share,
-                             bz_threshold=bz_threshold)
-    _tiers.grade([1.0], grade_shares)
-    _tiers.pyramid([1.0], kind, pyramid_shares)
+    o = _tier_opts(kind, kind, mvc_share, mgc_share, bz_threshold, grade_shares, pyramid_shares)
     vals = values.to_frame() if hasattr(values, "to_frame") else values
     if src:
         vals = _with_column(vals, col, "_src", "tier_labels")
@@ -1427,14 +1434,7 @@ def _tiers_scattered(summary, value, margin, cost_per_order, cost_per_customer, 
     if src and pot_col is None:
         raise _bad("cva.dask.tiers: potential=%r needs %s" % (potential, "sow" if src == 2 else "potential_values"))
     cls_kind = "profit" if src == 4 else kind
-    o = _tiers._opts(kind, mvc_share=mvc_share, mgc_share=mgc_share, bz_threshold=bz_threshold,
-                     grade_shares=grade_shares, pyramid_shares=pyramid_shares)
-    with warnings.catch_warnings():  # the options checked as the library checks them
-        warnings.simplefilter("ignore", _errors.CvaWarning)
-        _tiers.value_classes([1.0], value_kind=cls_kind, mvc_share=mvc_share, mgc_share=mgc_share,
-                             bz_threshold=bz_threshold)
-    _tiers.grade([1.0], grade_shares)
-    _tiers.pyramid([1.0], kind, pyramid_shares)
+    o = _tier_opts(kind, cls_kind, mvc_share, mgc_share, bz_threshold, grade_shares, pyramid_shares)
     cols = [c for c in ("total_amount", "total_cost", "n_txn") if c in summary.columns]
     base = summary[cols]
     if clv is not None and (kind == "clv" or src == 4):
