@@ -189,8 +189,10 @@ typedef struct quad_fn {
 static double qlog1p(double rho, double v)
 {
     const double t = rho * expm1(v);
-    if (t <= DBL_MAX || !(rho > 0.0))
-        return t <= DBL_MAX ? log1p(t) : 0.0;
+    if (t <= DBL_MAX)
+        return log1p(t);
+    if (!(rho > 0.0)) /* ρ = 0 (a share that underflowed): 0 · ∞ above, the log is 0 */
+        return 0.0;
     return log(rho) + v + log1p((1.0 - rho) * exp(-v) / rho);
 }
 
