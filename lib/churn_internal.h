@@ -214,6 +214,22 @@ extern const cva__btyd_model cva__model_bgbb;
 extern const cva__btyd_model cva__model_nbd;
 extern const cva__btyd_model cva__model_ggom;
 
+/* pnbd.c: the Pareto/NBD log-likelihood of each row (ll_i, unweighted) and, when g_i is not
+   NULL, its gradient w.r.t. (r, α, s, β) (4 values a row); returns Σ LL_i (NaN outside the domain). */
+double cva__pnbd_ll_rows(const double *p, const cva__btyd_rows *rows, double *ll_i, double *g_i);
+
+/* pnbdcor.c: the correlated Pareto/NBD (r, α, s, β, ρ) and its fitting parametrisation
+   (r, α, s, β, v); the admissible range [c_lo, c_hi] of c = ρ (1+α)(1+β)/√(rs) at p (0 when
+   it is not finite); the fit's start in the fitting parametrisation from a user start
+   (r, α, s, β, ρ) or NULL (the default, T_max the largest T): CVA_E_OPTION when ρ is not strictly
+   inside its range; and the conversion of a finished fit from v to ρ (delta method). */
+extern const cva__btyd_model cva__model_pnbdcor;
+extern const cva__btyd_model cva__model_pnbdcor_fit;
+int cva__pnbdcor_range(const double *p, double *c_lo, double *c_hi);
+double cva__pnbdcor_c_of_rho(const double *p);
+cva_status cva__pnbdcor_start(const double *user, double T_max, double *start);
+void cva__pnbdcor_finish(cva_model_fit *fit);
+
 /* conddist.c: P(Y(t) = k | x, t_x, T) for k < n_k (row-major n × n_k) and Var[Y(t) | x, t_x, T]
    for BG/NBD, MBG/NBD and Pareto/NBD on validated rows (CVA_E_BADARG for another model). */
 cva_status cva__cond_prob_n(int32_t model, const double *p, double t, const double *x, const double *t_x,

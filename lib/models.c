@@ -88,6 +88,8 @@ static const cva__btyd_model *btyd_table(int32_t model)
         return &cva__model_nbd;
     case CVA_MODEL_GGOMNBD:
         return &cva__model_ggom;
+    case CVA_MODEL_PNBDCOR:
+        return &cva__model_pnbdcor;
     default:
         return NULL;
     }
@@ -104,6 +106,7 @@ int32_t cva_model_n_params(int32_t model)
     case CVA_MODEL_MBGCNBD:
         return 4;
     case CVA_MODEL_GGOMNBD:
+    case CVA_MODEL_PNBDCOR:
         return 5;
     case CVA_MODEL_GG:
         return 3;
@@ -540,9 +543,24 @@ static cva_status check_params(int32_t model, const double *p, cva_diag *diag, i
     int i, np = cva_model_n_params(model);
     if (!p)
         return cva__report(diag, CVA_E_NULLPTR, arg, 0, -1, 0, "params is NULL");
+    if (model == CVA_MODEL_PNBDCOR)
+        np = 4; /* the correlation: below */
     for (i = 0; i < np; i++)
         if (!(p[i] > 0.0) || !isfinite(p[i]))
             return cva__report(diag, CVA_E_DOMAIN, arg, 0, i, 0, "parameters must be finite and > 0");
+    if (model == CVA_MODEL_PNBDCOR) {
+        double lo, hi, c;
+        if (!isfinite(p[4]))
+            return cva__report(diag, CVA_E_DOMAIN, arg, 0, 4, 0, "the correlation must be finite");
+        if (!cva__pnbdcor_range(p, &lo, &hi))
+            return cva__report(diag, CVA_E_DOMAIN, arg, 0, 4, 0,
+                               "the correlation's range is not finite at these r, alpha, s, beta");
+        c = cva__pnbdcor_c_of_rho(p);
+        if (!(c >= lo && c <= hi))
+            return cva__report(diag, CVA_E_DOMAIN, arg, 0, 4, 0,
+                               "the correlation is outside the range where the Sarmanov density of the "
+                               "purchase and dropout rates is not negative at these r, alpha, s, beta");
+    }
     return CVA_OK;
 }
 
@@ -775,7 +793,8 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
                               const double *weight, size_t n, const cva_fit_opts *opts, cva_model_fit *fit,
                               cva_diag *diag)
 {
-    const cva__btyd_model *m = btyd_table(model);
+    /* the correlated Pareto/NBD fits in its own parametrisation (pnbdcor.c) */
+    const cva__btyd_model *m = model == CVA_MODEL_PNBDCOR ? &cva__model_pnbdcor_fit : btyd_table(model);
     cva_fit_opts o;
     cva_model_fit out;
     btyd_work wk;
@@ -796,7 +815,7 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
     if (m->n_params > 4 && fit->struct_size != sizeof(cva_model_fit))
         return cva__report(diag, CVA_E_ABI_MISMATCH, 8, 0, -1, 0,
                            "fit: a five-parameter model needs the whole cva_model_fit (params5)");
-    st = cva__fit_opts_get(opts, m->n_params, &o, diag, 7);
+    st = cva__fit_opts_get(opts, model == CVA_MODEL_PNBDCOR ? 4 : m->n_params, &o, diag, 7);
     if (st != CVA_OK)
         return st;
     if (n == 0)
@@ -850,6 +869,18 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
     for (i = 0; i < m->n_params; i++)
         start[i] = o.start ? (m->scale_time[i] < 0 ? o.start[i] * s_T : o.start[i] / (m->scale_time[i] ? s_T : 1.0))
                            : m->start[i];
+    if (model == CVA_MODEL_PNBDCOR) {
+        double tmax = 1.0;
+        for (k = 0; k < n; k++)
+            if (T[k] > tmax)
+                tmax = T[k];
+        if (cva__pnbdcor_start(o.start, tmax, start) != CVA_OK) {
+            cva__free(o.alloc, wk.block);
+            return cva__report(diag, CVA_E_OPTION, 7, CVA_OPT_FIT_START, 4, 0,
+                               "the start correlation must lie strictly inside its admissible range at the "
+                               "start r, alpha, s, beta");
+        }
+    }
 
     fd.m = m;
     fd.rows.x = wk.x;
@@ -888,6 +919,8 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
         fd.rows.T = wk.T;
         out.log_likelihood = cva__llsum_run(&fd.sum, out.params5, NULL);
         out.n_rows = wk.n;
+        if (model == CVA_MODEL_PNBDCOR)
+            cva__pnbdcor_finish(&out);
         cva__fit_store(fit, &out);
     }
     cva__free(o.alloc, fd.sum.res);
@@ -926,14 +959,14 @@ static cva_status common_eval_checks(int32_t model, const cva__btyd_model **mp, 
     st = check_params(model, params, diag, 2);
     if (st != CVA_OK)
         return st;
-    if (arg_out && model == CVA_MODEL_PNBD) {
+    if (arg_out && (model == CVA_MODEL_PNBD || model == CVA_MODEL_PNBDCOR)) {
         /* Pareto/NBD predictions: beyond 1e30 a parameter is a degenerate limit of the
            model that its integrals no longer resolve (P(alive) at r = 1e50 came out 0.48
            instead of 0, at r = DBL_MAX NaN: a fuzz find); the other models compute
            their limits (tests/test_bgnbd.c, test_bgbb.c). Below DBL_MIN (subnormal)
            T/β overflows and the quadrature's range with it (P(alive) NaN at β =
            4.9e-324: a random-seed fuzz find) */
-        int i, np = cva_model_n_params(model);
+        int i, np = model == CVA_MODEL_PNBDCOR ? 4 : cva_model_n_params(model);
         for (i = 0; i < np; i++)
             if (!(params[i] <= CVA__PARAM_PRED_MAX && params[i] >= DBL_MIN))
                 return cva__report(diag, CVA_E_DOMAIN, 2, 0, i, 0,

@@ -553,7 +553,8 @@ static void lgc_get(lg_cache *c, double r, double x, double *lg, double *dg)
 
 /* ------------------------------------------------------------------ LL */
 
-static double pnbd_ll(const double *p, const cva__btyd_rows *rows, double *grad, double *ll_i)
+/* g_i (may be NULL): the per-row gradient, 4 values a row, unweighted (pnbdcor.c) */
+static double pnbd_ll_core(const double *p, const cva__btyd_rows *rows, double *grad, double *ll_i, double *g_i)
 {
     pnbd_par q;
     lg_cache lc;
@@ -562,12 +563,13 @@ static double pnbd_ll(const double *p, const cva__btyd_rows *rows, double *grad,
     size_t i;
     if (!par_init(&q, p))
         return CVA_NAN;
-    lgc_init(&lc, q.r, grad != NULL);
+    lgc_init(&lc, q.r, grad != NULL || g_i != NULL);
     for (i = 0; i < rows->n; i++) {
         const double x = rows->x[i], w = rows->w ? rows->w[i] : 1.0;
-        double lg, dg, lli;
+        const int want_g = grad != NULL || g_i != NULL;
+        double lg, dg, lli, d[4] = {0.0, 0.0, 0.0, 0.0};
         pnbd_row o;
-        row_eval(&q, x, rows->t_x[i], rows->T[i], 1, grad != NULL, NULL, &o);
+        row_eval(&q, x, rows->t_x[i], rows->T[i], 1, want_g, NULL, &o);
         lgc_get(&lc, q.r, x, &lg, &dg);
         /* r ln α + s ln β + L1 = −x ln(α+T) − r ln(1 + T/α) − s ln(1 + T/β): no difference
            of large logs as r, α or s, β grow together (the difference of the logs is
@@ -586,24 +588,31 @@ static double pnbd_ll(const double *p, const cva__btyd_rows *rows, double *grad,
                 const double lau = u >= 0.5 * q.al ? log(q.al + u) - q.lnal : log1p(u / q.al);
                 const double lbu = u >= 0.5 * q.be ? log(q.be + u) - q.lnbe : log1p(u / q.be);
                 lli = lg - x * log(q.al + u) - q.r * lau - q.s * lbu + o.rest + log1p(exp(-o.lnE));
-                if (grad) {
-                    g0 += w * (dg - w1 * la - w2 * lau + o.gr[0]);
-                    g1 += w * (w1 * (q.r * T / q.al - x) / (q.al + T) + w2 * (q.r * u / q.al - x) / (q.al + u) +
-                               o.gr[1]);
-                    g2 += w * (-w1 * lb - w2 * lbu + o.gr[2]);
-                    g3 += w * (w1 * q.s * T / (q.be * (q.be + T)) + w2 * q.s * u / (q.be * (q.be + u)) + o.gr[3]);
+                if (want_g) {
+                    d[0] = dg - w1 * la - w2 * lau + o.gr[0];
+                    d[1] = w1 * (q.r * T / q.al - x) / (q.al + T) + w2 * (q.r * u / q.al - x) / (q.al + u) + o.gr[1];
+                    d[2] = -w1 * lb - w2 * lbu + o.gr[2];
+                    d[3] = w1 * q.s * T / (q.be * (q.be + T)) + w2 * q.s * u / (q.be * (q.be + u)) + o.gr[3];
                 }
             } else {
                 lli = lg - x * o.aT - q.r * la - q.s * lb + o.l1pE;
-                if (grad) {
+                if (want_g) {
                     /* ∂(r ln α + s ln β + L1) stably, plus ∂ ln(1+E) from row_eval */
-                    g0 += w * (dg - la + o.g[0]);
-                    g1 += w * ((q.r * T / q.al - x) / (q.al + T) + o.g[1]);
-                    g2 += w * (-lb + o.g[2]);
-                    g3 += w * (q.s * T / (q.be * (q.be + T)) + o.g[3]);
+                    d[0] = dg - la + o.g[0];
+                    d[1] = (q.r * T / q.al - x) / (q.al + T) + o.g[1];
+                    d[2] = -lb + o.g[2];
+                    d[3] = q.s * T / (q.be * (q.be + T)) + o.g[3];
                 }
             }
         }
+        if (grad) {
+            g0 += w * d[0];
+            g1 += w * d[1];
+            g2 += w * d[2];
+            g3 += w * d[3];
+        }
+        if (g_i)
+            memcpy(g_i + 4 * i, d, sizeof d);
         if (ll_i)
             ll_i[i] = lli;
         cva__ksum_add(&acc, w * lli);
@@ -615,6 +624,16 @@ static double pnbd_ll(const double *p, const cva__btyd_rows *rows, double *grad,
         grad[3] = g3;
     }
     return cva__ksum_value(&acc);
+}
+
+static double pnbd_ll(const double *p, const cva__btyd_rows *rows, double *grad, double *ll_i)
+{
+    return pnbd_ll_core(p, rows, grad, ll_i, NULL);
+}
+
+double cva__pnbd_ll_rows(const double *p, const cva__btyd_rows *rows, double *ll_i, double *g_i)
+{
+    return pnbd_ll_core(p, rows, NULL, ll_i, g_i);
 }
 
 /* ---------------------------------------------------------- predictions */

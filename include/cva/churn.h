@@ -59,7 +59,12 @@ enum cva_model {
                                beta (five parameters: read them from cva_model_fit::params5). */
     CVA_MODEL_BGCNBD = 9, /**< BG/CNBD-k (Reutterer, Platzer & Schröder 2020): r, alpha, a, b plus the
                                integer k beside them; functions in @ref regularity. */
-    CVA_MODEL_MBGCNBD = 10 /**< MBG/CNBD-k: r, alpha, a, b and k; functions in @ref regularity. */
+    CVA_MODEL_MBGCNBD = 10, /**< MBG/CNBD-k: r, alpha, a, b and k; functions in @ref regularity. */
+    CVA_MODEL_PNBDCOR = 11  /**< Pareto/NBD with correlated purchase and dropout rates (Sarmanov; CLVTools'
+                                 pnbd(use.cor = TRUE)): r, alpha, s, beta, correlation (five parameters:
+                                 cva_model_fit::params5). The correlation is Corr(λ, μ); its admissible
+                                 range depends on the other four and the model on the time unit
+                                 (@ref methods_pnbdcor). */
 };
 
 /** @brief Option ids reported in cva_diag::option. */
