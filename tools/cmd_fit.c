@@ -36,6 +36,11 @@ void cmd_fit_help(void)
           "  pnbd     Pareto/NBD (Schmittlein, Morrison & Colombo 1987): r, alpha, s, beta\n"
           "  ggomnbd  Gamma/Gompertz/NBD (Bemmaor & Glady 2012; CLVTools' ggomnbd): r, alpha, b,\n"
           "           s, beta (b in 1/time, beta without a unit)\n"
+          "  pnbdcor  Pareto/NBD with correlated purchase and dropout rates (Sarmanov, as\n"
+          "           CLVTools' pnbd(use.cor = TRUE); also --model pnbd --correlation): r,\n"
+          "           alpha, s, beta, correlation (Corr(lambda, mu), with its standard error; its\n"
+          "           range depends on the other four and the model on the time unit: CLVTools\n"
+          "           fits in weeks, --time-unit week)\n"
           "  nbd      NBD (Ehrenberg 1959): r, alpha; purchases without drop-out, the\n"
           "           benchmark; log-likelihood with the constant terms of BTYDplus\n"
           "  gg       Gamma-Gamma spend per transaction (Fader, Hardie & Lee 2005): p, q, gamma;\n"
@@ -90,6 +95,7 @@ void cmd_fit_help(void)
           "  --max-iter N     iteration limit (default 1000); on reaching it the best point\n"
           "                   is written with \"converged\": false and a warning\n"
           "  --q-above-one    gg: constrain q > 1 (so the mean spend exists)\n"
+          "  --correlation    pnbd: correlated purchase and dropout rates (the model pnbdcor)\n"
           "  --covariates FILE  (pnbd, bgnbd) time-invariant covariates as CLVTools fits them:\n"
           "                   CSV with customer_id and one numeric column per covariate;\n"
           "                   every column enters both processes unless chosen below. The\n"
@@ -257,6 +263,7 @@ typedef struct fit_job {
     uint64_t max_iter;
     double penal;
     int q1, max_iter_given, unit_given;
+    int correlation; /* --correlation: pnbd → pnbdcor */
     int32_t k;    /* --k: 0 auto (default), 1..12 */
     int k_given;
     int period_cal, period_given; /* sBG cohorts from transactions: --period / --period-length */
@@ -347,6 +354,10 @@ static int fit_parse(fit_job *j, int argc, char **argv, cli_err *err)
             j->q1 = 1;
             continue;
         }
+        if (cli_match_flag(argv, i, "--correlation")) {
+            j->correlation = 1;
+            continue;
+        }
         if ((m = cli_match_opt(argc, argv, &i, "--format", &v, err)) != 0) {
             if (m < 0)
                 return -1;
@@ -388,14 +399,21 @@ static int fit_parse(fit_job *j, int argc, char **argv, cli_err *err)
         return -1;
     }
     if (!j->model_s) {
-        cli_fail(err, CLI_EXIT_USAGE, "fit: give --model bgnbd|mbgnbd|pnbd|ggomnbd|nbd|bgcnbd|mbgcnbd|bgbb|gg|sbg");
+        cli_fail(err, CLI_EXIT_USAGE, "fit: give --model bgnbd|mbgnbd|pnbd|pnbdcor|ggomnbd|nbd|bgcnbd|mbgcnbd|bgbb|gg|sbg");
         return -1;
     }
     j->model = cli_model_from_name(j->model_s);
     if (!j->model) {
-        cli_fail(err, CLI_EXIT_USAGE, "fit: unknown model '%s' (bgnbd, mbgnbd, pnbd, ggomnbd, nbd, bgcnbd, mbgcnbd, bgbb, "
+        cli_fail(err, CLI_EXIT_USAGE, "fit: unknown model '%s' (bgnbd, mbgnbd, pnbd, pnbdcor, ggomnbd, nbd, bgcnbd, mbgcnbd, bgbb, "
                  "gg, sbg)", j->model_s);
         return -1;
+    }
+    if (j->correlation) {
+        if (j->model != CVA_MODEL_PNBD && j->model != CVA_MODEL_PNBDCOR) {
+            cli_fail(err, CLI_EXIT_USAGE, "fit: --correlation applies to --model pnbd only");
+            return -1;
+        }
+        j->model = CVA_MODEL_PNBDCOR;
     }
     if (j->k_given && !cli_is_cnbd(j->model)) {
         cli_fail(err, CLI_EXIT_USAGE, "fit: --k applies to bgcnbd and mbgcnbd only");

@@ -25,6 +25,7 @@ static const struct {
     {"gg", "Gamma-Gamma", CVA_MODEL_GG},    {"sbg", "sBG", CVA_MODEL_SBG},
     {"nbd", "NBD", CVA_MODEL_NBD},          {"bgcnbd", "BG/CNBD-k", CVA_MODEL_BGCNBD},
     {"mbgcnbd", "MBG/CNBD-k", CVA_MODEL_MBGCNBD}, {"ggomnbd", "GGompertz/NBD", CVA_MODEL_GGOMNBD},
+    {"pnbdcor", "Pareto/NBD (correlated)", CVA_MODEL_PNBDCOR},
 };
 #define N_MODELS (sizeof model_names / sizeof model_names[0])
 
@@ -148,13 +149,18 @@ int cli_fit_warning(const cva_model_fit *fit, cva_status st, int for_predict)
     char up[80], down[80];
     const char *t = cli_model_title(fit->model);
     if (st == CVA_W_BOUNDARY) {
-        param_list(fit->model, fit->boundary & fit->boundary_upper, up, sizeof up);
-        param_list(fit->model, fit->boundary & ~fit->boundary_upper, down, sizeof down);
+        /* pnbdcor: the correlation's edge is the end of its admissible range, not 0 or infinity */
+        const unsigned cm = fit->model == CVA_MODEL_PNBDCOR ? fit->boundary & 16u : 0u, b = fit->boundary & ~cm;
+        const char *ce = !cm ? "" : (fit->boundary_upper & 16u) ? "correlation at the upper end of its range"
+                                                                : "correlation at the lower end of its range";
+        param_list(fit->model, b & fit->boundary_upper, up, sizeof up);
+        param_list(fit->model, b & ~fit->boundary_upper, down, sizeof down);
         fprintf(stderr,
-                "cva: warning: %s fit: the estimate lies on the boundary of the parameter space (%s%s%s%s%s): the "
+                "cva: warning: %s fit: the estimate lies on the boundary of the parameter space (%s%s%s%s%s%s%s): the "
                 "likelihood keeps increasing that way, so the data cannot pin %s down; %s\n",
                 t, up, *up ? " running off to infinity" : "", *up && *down ? ", " : "", down,
-                *down ? " to 0" : "", fit->boundary & (fit->boundary - 1u) ? "these parameters" : "it",
+                *down ? " to 0" : "", (*up || *down) && cm ? ", " : "", ce,
+                fit->boundary & (fit->boundary - 1u) ? "these parameters" : "it",
                 for_predict ? "the predictions use its last iterate"
                             : "the last iterate is written, with \"boundary\" naming the parameters");
         return 1;

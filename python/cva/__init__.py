@@ -51,7 +51,7 @@ from ._lib import (
     clv_opts_init_defaults, model_n_params, model_param_names,
     STRUCT_FIT_OPTS, STRUCT_MODEL_FIT, STRUCT_CLV_OPTS, STRUCT_COHORT_TABLE, CohortTable,
     MODEL_BGNBD, MODEL_MBGNBD, MODEL_PNBD, MODEL_BGBB, MODEL_GG, MODEL_SBG, MODEL_NBD,
-    MODEL_GGOMNBD, MODEL_BGCNBD, MODEL_MBGCNBD,
+    MODEL_GGOMNBD, MODEL_BGCNBD, MODEL_MBGCNBD, MODEL_PNBDCOR,
     REFUND_NET, REFUND_AS_ROW, REFUND_EXCLUDE, F_ZERO_NOT_PURCHASE, F_SKIP_INVALID,
     TIME_CONTINUOUS, TIME_PERIOD, NO_REFERRER,
     STRUCT_DIAG, STRUCT_ALLOCATOR, STRUCT_TXN_INPUT, STRUCT_TXN_OPTS, STRUCT_TXN_SUMMARY,
@@ -84,7 +84,7 @@ from ._rfm import (
     RfmScores, RfmRaw, RfmComposite, RfmSegments, RfmReport, Cuts, SegmentMap, MapCheck,
 )
 from ._churn import (
-    BetaGeo, ModifiedBetaGeo, ParetoNBD, GGompertzNBD, NBD, BetaGeoBetaBinom, GammaGamma,
+    BetaGeo, ModifiedBetaGeo, ParetoNBD, ParetoNBDCorrelated, GGompertzNBD, NBD, BetaGeoBetaBinom, GammaGamma,
     ShiftedBetaGeo, clv, cohort_curves, CohortCurves, Lifetime, gg_correlation,
     information_criteria, lr_test, forecast_accuracy,
     simulate_btyd, simulate_gg_spend, simulate_sbg, BtydSimulation,
@@ -141,7 +141,7 @@ __all__ = [
     "segment_map", "label", "rfm_opts_init_defaults", "rfm_workspace_size", "rfm_map_get",
     "RfmScores", "RfmRaw", "RfmComposite", "RfmSegments", "RfmReport", "Cuts", "SegmentMap",
     "MapCheck", "RfmOpts", "RfmCuts", "RfmRule", "RfmSegmentStat",
-    "BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "GGompertzNBD", "NBD", "BetaGeoBetaBinom", "GammaGamma",
+    "BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "ParetoNBDCorrelated", "GGompertzNBD", "NBD", "BetaGeoBetaBinom", "GammaGamma",
     "ShiftedBetaGeo", "clv", "cohort_curves", "CohortCurves", "Lifetime", "gg_correlation",
     "information_criteria", "lr_test", "forecast_accuracy",
     "simulate_btyd", "simulate_gg_spend", "simulate_sbg", "BtydSimulation",

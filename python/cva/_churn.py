@@ -25,6 +25,7 @@ np = cv.np
 _CODES = {
     _lib.MODEL_BGNBD: "bgnbd", _lib.MODEL_MBGNBD: "mbgnbd", _lib.MODEL_PNBD: "pnbd",
     _lib.MODEL_BGBB: "bgbb", _lib.MODEL_GG: "gg", _lib.MODEL_SBG: "sbg", _lib.MODEL_NBD: "nbd",
+    _lib.MODEL_PNBDCOR: "pnbdcor",
 }
 
 
@@ -679,12 +680,71 @@ class ModifiedBetaGeo(_WithDert):
 
 class ParetoNBD(CovariateMixin, _WithDert):
     """Pareto/NBD (Schmittlein, Morrison & Colombo 1987): ``r, alpha, s, beta``; with
-    time-invariant covariates ``ParetoNBD(covariates=table)`` (see :mod:`cva._covariates`)."""
+    time-invariant covariates ``ParetoNBD(covariates=table)`` (see :mod:`cva._covariates`).
+    ``ParetoNBD(correlation=True)`` gives a :class:`ParetoNBDCorrelated` (CLVTools'
+    ``pnbd(use.cor = TRUE)``)."""
     _model_id = _lib.MODEL_PNBD
     _param_names = ("r", "alpha", "s", "beta")
     #: largest ``n_max`` of :meth:`probability_of_n_purchases` (O(n_max²) 2F1 terms:
     #: 5000 takes about 10 s, 10000 about 40 s on the benchmark machine)
     PROB_N_MAX = 5000
+
+    def __new__(cls, *args, correlation=False, **kw):
+        if correlation:
+            if cls is not ParetoNBD:
+                raise _bad_arg("correlation=True is a ParetoNBD option")
+            return ParetoNBDCorrelated(*args, **kw)
+        return super().__new__(cls)
+
+    def __init__(self, *args, correlation=False, **kw):
+        super().__init__(*args, **kw)
+
+
+class ParetoNBDCorrelated(_WithDert):
+    """Pareto/NBD with correlated purchase and dropout rates (CLVTools' ``pnbd(use.cor =
+    TRUE)``; also ``ParetoNBD(correlation=True)``): ``r, alpha, s, beta, correlation``.
+
+    The rates (λ, μ) have Gamma(r, alpha) and Gamma(s, beta) marginals joined by a Sarmanov
+    density; ``correlation`` is Corr(λ, μ), CLVTools' ``Cor(life,trans)``. Its admissible
+    range depends on the other four parameters (a value outside raises
+    :class:`cva.DomainError`), the model on the time unit (CLVTools fits in weeks). The
+    likelihood and every prediction (P(alive), expected purchases, DERT, the unconditional
+    expectation and distribution) are exact: four Pareto/NBD evaluations each
+    (docs/methods/models.md). No covariates, conditional distribution or variance."""
+    _model_id = _lib.MODEL_PNBDCOR
+    _param_names = ("r", "alpha", "s", "beta", "correlation")
+    PROB_N_MAX = 5000
+
+    def _param_values(self, params, what):
+        names = self._param_names
+        if isinstance(params, collections.abc.Mapping):
+            unknown = set(params) - set(names)
+            missing = [nm for nm in names if nm not in params]
+            if unknown or missing:
+                raise _bad_arg("%s of %s needs exactly %s (missing %s, unknown %s)" % (
+                    what, type(self).__name__, ", ".join(names), ", ".join(missing) or "-",
+                    ", ".join(sorted(unknown)) or "-"))
+            vals = [float(params[nm]) for nm in names]
+        else:
+            vals = [float(v) for v in params]
+            if len(vals) != len(names):
+                raise _bad_arg("%s of %s needs %d values (%s), got %d" % (
+                    what, type(self).__name__, len(names), ", ".join(names), len(vals)))
+        for nm, v in zip(names[:4], vals[:4]):
+            if not (v > 0 and math.isfinite(v)):
+                raise _domain_error("%s: %s = %r must be finite and > 0" % (what, nm, v))
+        if not math.isfinite(vals[4]):
+            raise _domain_error("%s: correlation = %r must be finite" % (what, vals[4]))
+        return vals
+
+    def __init__(self, params=None, penalizer=0.0):
+        super().__init__(params=params, penalizer=penalizer)
+        if params is not None:  # the correlation's range: the library's check (no rows)
+            total, diag = ctypes.c_double(0.0), _lib.Diag()
+            st = _lib.get().cva_model_loglik(self._model_id, self._cparams(), None, None, None, 0,
+                                             None, ctypes.byref(total), None, ctypes.byref(diag))
+            if st < 0:
+                _check(st, diag, "ParetoNBDCorrelated")
 
 
 class GGompertzNBD(_BTYD):
