@@ -24,6 +24,11 @@
  *                            row; issue 15 target: at most 2x fit_pnbd of the same run);
  *                            on these BG/NBD data it may stop at a boundary (CVA_W_BOUNDARY),
  *                            which the case accepts
+ *   fit_pnbdcor              correlated Pareto/NBD (CLVTools' use.cor: five parameters, four
+ *                            Pareto/NBD likelihoods per row and evaluation; issue 15 target:
+ *                            at most 2x fit_pnbd of the same run); on these data the
+ *                            correlation may stop at its range's end (CVA_W_BOUNDARY), which
+ *                            the case accepts
  *   fit_mbgcnbd_auto         MBG/CNBD-k with k chosen by likelihood (a fit per k tried;
  *                            litt = 0 for every customer here, so only the search cost counts)
  * Baselines (same data, same run):
@@ -270,6 +275,11 @@ static double b_fit_mbgcnbd_auto(void *p)
 static double b_fit_ggomnbd(void *p)
 {
     return do_fit((mctx *)p, CVA_MODEL_GGOMNBD, 1, NULL);
+}
+
+static double b_fit_pnbdcor(void *p)
+{
+    return do_fit((mctx *)p, CVA_MODEL_PNBDCOR, 1, NULL);
 }
 
 static double b_fit_pnbd(void *p)
@@ -606,6 +616,7 @@ static const bcase CASES[] = {
     {"fit_mbgcnbd_k2", b_fit_mbgcnbd_k2, K_FIT, 0.0, 0},
     {"fit_mbgcnbd_auto", b_fit_mbgcnbd_auto, K_FIT, 0.0, 0},
     {"fit_ggomnbd", b_fit_ggomnbd, K_FIT, 0.0, 0},
+    {"fit_pnbdcor", b_fit_pnbdcor, K_FIT, 0.0, 0},
 };
 #define N_CASES (sizeof CASES / sizeof CASES[0])
 
@@ -787,7 +798,7 @@ int main(int argc, char **argv)
             for (j = 0; j < c.last.n_params; j++)
                 printf("%s%.5g", j ? "," : "", c.last.params5[j]);
             if (!c.last.converged && strcmp(b->name, "fit_bgnbd_nm") &&
-                !(c.last.boundary && !strcmp(b->name, "fit_ggomnbd"))) {
+                !(c.last.boundary && (!strcmp(b->name, "fit_ggomnbd") || !strcmp(b->name, "fit_pnbdcor")))) {
                 fprintf(stderr, "%s: not converged\n", b->name);
                 bad = 1;
             }
@@ -900,6 +911,8 @@ int main(int argc, char **argv)
         printf("ratio fit_mbgcnbd_auto/fit_mbgnbd=%.2f\n", med[17] / med[1]);
     if (!isnan(med[2]) && !isnan(med[18]))
         printf("ratio fit_ggomnbd/fit_pnbd=%.2f (target <= 2)\n", med[18] / med[2]);
+    if (!isnan(med[2]) && !isnan(med[19]))
+        printf("ratio fit_pnbdcor/fit_pnbd=%.2f (target <= 2)\n", med[19] / med[2]);
     free(c.x);
     free(c.tx);
     free(c.T);

@@ -204,14 +204,18 @@ CVA_API int32_t cva_model_n_params(int32_t model);
 CVA_API const char *cva_model_param_name(int32_t model, int32_t i);
 
 /**
- * @brief Fit BG/NBD, MBG/NBD, Pareto/NBD, Gamma/Gompertz/NBD, NBD or BG/BB by maximum likelihood.
+ * @brief Fit BG/NBD, MBG/NBD, Pareto/NBD (also with correlated rates), Gamma/Gompertz/NBD, NBD or
+ *        BG/BB by maximum likelihood.
  *
  * Quasi-Newton (BFGS) on log-parameters with analytic gradients and a
  * backtracking/Wolfe line search; identical rows are merged into weights.
  * Deterministic: the same data give the same bits.
  * @param model   #CVA_MODEL_BGNBD, #CVA_MODEL_MBGNBD, #CVA_MODEL_PNBD, #CVA_MODEL_GGOMNBD (five
  *                parameters: see cva_model_fit::params5; its likelihood integrates the death time
- *                numerically, @ref methods_ggom), #CVA_MODEL_NBD or #CVA_MODEL_BGBB.
+ *                numerically, @ref methods_ggom), #CVA_MODEL_PNBDCOR (five parameters, the fifth
+ *                the correlation with its standard error by the delta method; opts->start[4] is a
+ *                correlation strictly inside its range, any sign: @ref methods_pnbdcor),
+ *                #CVA_MODEL_NBD or #CVA_MODEL_BGBB.
  * @param x       repeat purchases (integers >= 0).
  * @param t_x     recency, 0 <= t_x <= T (BG/BB: period of the last transaction, integer).
  * @param T       age (BG/BB: number of opportunities n, integer).
@@ -326,7 +330,8 @@ CVA_API CVA_NODISCARD cva_status cva_model_loglik(int32_t model, const double *p
  * @retval CVA_E_ABI_MISMATCH opts->struct_size is not supported.
  * @retval CVA_E_DOMAIN parameters not positive and finite; Pareto/NBD (in every
  *         per-customer prediction): a parameter below DBL_MIN or above 1e30, degenerate
- *         limits its integrals do not resolve.
+ *         limits its integrals do not resolve; #CVA_MODEL_PNBDCOR (in every call): the
+ *         correlation outside its admissible range (diag->index 4, @ref methods_pnbdcor).
  * @retval CVA_E_BADARG
  * @retval CVA_E_NONFINITE
  */
