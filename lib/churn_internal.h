@@ -217,6 +217,8 @@ extern const cva__btyd_model cva__model_ggom;
 /* pnbd.c: the Pareto/NBD log-likelihood of each row (ll_i, unweighted) and, when g_i is not
    NULL, its gradient w.r.t. (r, α, s, β) (4 values a row); returns Σ LL_i (NaN outside the domain). */
 double cva__pnbd_ll_rows(const double *p, const cva__btyd_rows *rows, double *ll_i, double *g_i);
+/* pnbd.c: P(X(t) = k) of the Pareto/NBD for k = k0 .. k0 + n_k − 1 into out[0 .. n_k − 1]. */
+cva_status cva__pnbd_prob_n_from(const double *p, double t, size_t k0, size_t n_k, double *out);
 
 /* pnbdcor.c: the correlated Pareto/NBD (r, α, s, β, ρ) and its fitting parametrisation
    (r, α, s, β, v); the admissible range [c_lo, c_hi] of c = ρ (1+α)(1+β)/√(rs) at p (0 when

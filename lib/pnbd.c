@@ -1078,7 +1078,8 @@ static double pn_death_log(const pnbd_par *q, double k, double lnb, double t, in
     return lref + log(acc);
 }
 
-static cva_status pnbd_prob_n(const double *p, double t, size_t n_k, double *out)
+/* P(X(t) = k) for k = k0 .. k0 + n_k − 1 into out[0 .. n_k − 1] (each k on its own; pnbdcor.c) */
+cva_status cva__pnbd_prob_n_from(const double *p, double t, size_t k0, size_t n_k, double *out)
 {
     pnbd_par q;
     size_t kk;
@@ -1089,14 +1090,19 @@ static cva_status pnbd_prob_n(const double *p, double t, size_t n_k, double *out
     l1ta = log1p_ratio(t, q.al); /* −ln(α/(α+t)) */
     lzt = -log1p(q.al / t);      /* ln(t/(α+t)) */
     l1tb = log1p_ratio(t, q.be); /* −ln(β/(β+t)) */
-    for (kk = 0; kk < n_k; kk++) {
+    for (kk = k0; kk < k0 + n_k; kk++) {
         const double k = (double)kk;
         /* ln Γ(r+k)/(Γ(r) k!) */
         const double lnb = cva__lgamma_diff(q.r, k) - cva__lgamma(k + 1.0);
         const double alive = exp(lnb - q.r * l1ta + (kk ? k * lzt : 0.0) - q.s * l1tb);
-        out[kk] = alive + exp(pn_death_log(&q, k, lnb, t, &capped));
+        out[kk - k0] = alive + exp(pn_death_log(&q, k, lnb, t, &capped));
     }
     return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
+}
+
+static cva_status pnbd_prob_n(const double *p, double t, size_t n_k, double *out)
+{
+    return cva__pnbd_prob_n_from(p, t, 0, n_k, out);
 }
 
 const cva__btyd_model cva__model_pnbd = {

@@ -342,27 +342,28 @@ static cva_status pc_expected_pop(const double *p, const double *t, size_t n, do
 
 static cva_status pc_prob_n(const double *p, double t, size_t n_k, double *out)
 {
-    double c, dc[5], *buf;
+    double c, dc[5], v[4][PC_BLOCK];
     cva_status st = CVA_OK;
-    size_t k;
-    int ab;
+    size_t k0;
     if (!c_and_grad(p, 0, &c, dc))
         return CVA_E_DOMAIN;
-    buf = (double *)cva__alloc(NULL, 4 * n_k * sizeof(double));
-    if (!buf)
-        return CVA_E_NOMEM;
-    for (ab = 0; ab < 4 && st >= 0; ab++) {
-        double q[4];
-        cva_status s2;
-        shifted(p, ab, q);
-        s2 = cva__model_pnbd.prob_n(q, t, n_k, buf + (size_t)ab * n_k);
-        if (s2 < 0 || (s2 != CVA_OK && st == CVA_OK))
-            st = s2;
+    for (k0 = 0; k0 < n_k; k0 += PC_BLOCK) { /* each k on its own: blocks of stack scratch */
+        const size_t len = n_k - k0 < PC_BLOCK ? n_k - k0 : PC_BLOCK;
+        size_t k;
+        int ab;
+        for (ab = 0; ab < 4; ab++) {
+            double q[4];
+            cva_status s2;
+            shifted(p, ab, q);
+            s2 = cva__pnbd_prob_n_from(q, t, k0, len, v[ab]);
+            if (s2 < 0)
+                return s2;
+            if (s2 != CVA_OK)
+                st = s2;
+        }
+        for (k = 0; k < len; k++)
+            out[k0 + k] = v[0][k] + c * (v[0][k] + v[3][k] - v[1][k] - v[2][k]);
     }
-    if (st >= 0)
-        for (k = 0; k < n_k; k++)
-            out[k] = buf[k] + c * (buf[k] + buf[3 * n_k + k] - buf[n_k + k] - buf[2 * n_k + k]);
-    cva__free(NULL, buf);
     return st;
 }
 
