@@ -671,18 +671,20 @@ static void emit_trecs(const txn_ctx *c, trec *R2, trec *T2, const uint32_t *lcn
    when the partition's ids span fewer order keys than its direct table has
    slots (the pairs' room: ids numbered densely enough, the common case with
    value partitions): a count per key in the table, one scan of the table in
-   key order gives each customer its rank (the ids sorted), its id and where
-   its records start, and one pass puts the rows into records (stable: each
-   customer keeps input order). The ranks, ids and records are those of
-   hash_task() + emit_task(), so are the output bytes. Returns 0 without
-   writing anything when the ids span too many keys. */
+   key order gives each customer its rank (the ids sorted), its id (written
+   to the output directly) and where its records start, and one pass puts
+   the rows into records (stable: each customer keeps input order). The
+   ranks, ids and records are those of hash_task() + emit_task(), so are the
+   output bytes; the block's per-row ranks and ids (lix, temp) are not
+   touched, so an allocated block's pages for them are never faulted in.
+   Returns 0 without writing anything when the ids span too many keys. */
 static int direct_task(const part_run *r, size_t j, size_t K)
 {
     const fast_layout *f = r->f;
     const size_t q = r->lo + j, m = r->pi->cnt[q];
-    const size_t rb = PART_PTR_(r, rbase, size_t)[q], gb = PART_PTR_(r, gpos, size_t)[q];
+    const size_t gb = PART_PTR_(r, gpos, size_t)[q];
     const prow *Sb = PART_PTR_(r, G, prow) + gb;
-    int64_t *lkeys = PART_PTR_(r, temp, int64_t) + rb;
+    int64_t *ids = r->out->customer_id + K; /* capacity >= rows in the window: room for the m rows' ids */
     unsigned char *ws = WSCRATCH_(r, 0);
     uint32_t *tbl = (uint32_t *)(void *)(ws + f->pairs), *lcnt = (uint32_t *)(void *)(ws + f->lcnt);
     const size_t tcap = (f->lrank - f->pairs) / sizeof(uint32_t);
@@ -709,7 +711,7 @@ static int direct_task(const part_run *r, size_t j, size_t K)
        rows, so no write lands beyond the partition's customers */
     for (s = 0; s < span; s++) {
         const uint32_t n_rows = tbl[s];
-        lkeys[kp] = (int64_t)((kmin + s) ^ (UINT64_C(1) << 63));
+        ids[kp] = (int64_t)((kmin + s) ^ (UINT64_C(1) << 63));
         lcnt[kp] = sum;
         tbl[s] = kp;
         sum += n_rows;
@@ -721,7 +723,6 @@ static int direct_task(const part_run *r, size_t j, size_t K)
         rec->amount = Sb[i].amount;
     }
     PART_PTR_(r, kpc, uint32_t)[q] = kp;
-    memcpy(r->out->customer_id + K, lkeys, (size_t)kp * sizeof(int64_t));
     c.rtmp = NULL;
     emit_trecs(&c, R2, (trec *)(void *)tbl, lcnt, kp, r->out, K);
     return 1;

@@ -969,7 +969,8 @@ static void value_and_hash_partitions(void **state)
        (hashing, then the emission by counting sort), against the dense ids
        (a direct table per partition, lib/txn_part.c direct_task()); and both
        time conventions, so that the one- and two-row customers' periods (same
-       day or not) are used both ways. Same bytes but the ids. */
+       day or not) are used both ways. Same bytes but the ids (the reference
+       check of the default options is above: it takes O(rows x customers)). */
     for (pass = 0; pass < 2; pass++) {
         cva_txn_input in = make_input(N, id, t, a), in2 = make_input(N, id2, t, a);
         cva_txn_opts o;
@@ -988,8 +989,6 @@ static void value_and_hash_partitions(void **state)
         assert_status(cva_txn_summarize(&in2, &o, &b2.s, NULL, 0, NULL), CVA_OK);
         assert_int_equal(b.s.n_customers, K);
         assert_int_equal(b2.s.n_customers, K);
-        check_against_reference(&in, &o, &b);
-        check_against_reference(&in2, &o, &b2);
         for (i = 0; i < K; i++)
             assert_int_equal(b.id[i] * 1000 - 7, b2.id[i]);
         assert_memory_equal(b.n_txn, b2.n_txn, K * sizeof(uint32_t));
