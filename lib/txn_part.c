@@ -554,6 +554,180 @@ static void hash_task(void *arg, size_t j, unsigned w)
     PART_PTR_(r, kpc, uint32_t)[q] = (uint32_t)kp;
 }
 
+/* emit_fast_pos() + write_row() for a customer of one or two rows, every
+   amount > 0, rows given in input order: the two rows in t order (a stable
+   sort of two: the second first only when its t is smaller), then the values
+   of the accumulator emit_fast_pos() builds, with the same operations in the
+   same order (so the same bits), written as write_row() writes them. With one
+   or two rows there are one or two occasions and no refund: the loops, the
+   general sort and the accumulator are left out. */
+static void emit_pos12(const txn_ctx *c, const trec *sg, size_t len, cva_txn_summary *out, size_t k)
+{
+    static const cva__ksum zero = {0.0, 0.0};
+    const cva_txn_opts *o = c->o;
+    cva__ksum spend = zero, total, repeat;
+    trec r0 = sg[0], r1 = sg[len - 1];
+    int64_t p0, p1;
+    uint32_t n_occ = 1;
+    double occ_last, x, tx, T;
+    if (len == 2 && r1.t < r0.t) {
+        r0 = sg[1];
+        r1 = sg[0];
+    }
+    p0 = period_ctx(r0.t, c);
+    p1 = len == 2 ? period_ctx(r1.t, c) : p0;
+    occ_last = r0.t;
+    total = repeat = zero;
+    cva__ksum_add(&total, r0.amount);
+    if (len == 2) {
+        cva__ksum_add(&total, r1.amount);
+        if (p1 != p0) { /* a second occasion: its spend is the repeat spend */
+            n_occ = 2;
+            occ_last = r1.t;
+            cva__ksum_add(&spend, r1.amount);
+            cva__ksum_add(&repeat, cva__ksum_value(&spend));
+        }
+    }
+    /* write_row() of that accumulator: n_refund 0, no cost, refund or holdout
+       sums (their zero Neumaier sums are 0.0 + 0.0), occasions from r0.t */
+    x = (double)(n_occ - 1);
+    if (o->time_convention == CVA_TXN_TIME_CONTINUOUS) {
+        tx = (occ_last - r0.t) / o->time_scale;
+        T = (c->ref_end - r0.t) / o->time_scale;
+    } else {
+        const double f = o->period_length / o->time_scale;
+        tx = period_diff(p1, p0) * f;
+        T = period_diff(period_of(c->ref_end, o), p0) * f;
+    }
+    if (out->n_txn)
+        out->n_txn[k] = (uint32_t)len;
+    if (out->n_occ)
+        out->n_occ[k] = n_occ;
+    if (out->n_refund)
+        out->n_refund[k] = 0;
+    if (out->first_t)
+        out->first_t[k] = r0.t;
+    if (out->last_t)
+        out->last_t[k] = r1.t;
+    if (out->total_amount)
+        out->total_amount[k] = cva__ksum_value(&total);
+    if (out->total_cost)
+        out->total_cost[k] = cva__ksum_value(&zero);
+    if (out->refund_amount)
+        out->refund_amount[k] = cva__ksum_value(&zero);
+    if (out->frequency)
+        out->frequency[k] = x;
+    if (out->recency)
+        out->recency[k] = tx;
+    if (out->T)
+        out->T[k] = T;
+    if (out->monetary_value)
+        out->monetary_value[k] = n_occ > 1 ? cva__ksum_value(&repeat) / x : 0.0;
+    if (out->days_since_last)
+        out->days_since_last[k] = c->ref_end - r1.t;
+    if (out->frequency_holdout)
+        out->frequency_holdout[k] = (double)0u;
+    if (out->monetary_value_holdout)
+        out->monetary_value_holdout[k] = 0.0;
+    if (out->duration_holdout)
+        out->duration_holdout[k] = (c->obs_end - c->cal_end) / o->time_scale;
+}
+
+/* The customers of a partition from their 16-byte records R2 (customer k's
+   rows, in input order, end at lcnt[k]; T2 has room for as many records)
+   into output rows K .. K + kp - 1: one or two rows with amounts > 0 through
+   emit_pos12(), else sorted by t when they are not in t order, then
+   emit_fast_pos() (every amount > 0, rows in t order) or emit_fast_t(). */
+static void emit_trecs(const txn_ctx *c, trec *R2, trec *T2, const uint32_t *lcnt, size_t kp, cva_txn_summary *out,
+                       size_t K)
+{
+    size_t k;
+    for (k = 0; k < kp; k++) {
+        uint32_t a = k ? lcnt[k - 1] : 0;
+        size_t len = lcnt[k] - a, jj;
+        const trec *sg = R2 + a;
+        int all_pos = len > 0 && sg[0].amount > 0.0;
+        if (len - 1 < 2 && all_pos && sg[len - 1].amount > 0.0) {
+            emit_pos12(c, sg, len, out, K + k);
+            continue;
+        }
+        for (jj = 1; jj < len; jj++) {
+            if (sg[jj].t < sg[jj - 1].t) {
+                merge_sort_trecs(NULL, R2 + a, T2, len);
+                all_pos = 0; /* the general emission (no second scan) */
+                break;
+            }
+            all_pos &= sg[jj].amount > 0.0;
+        }
+        if (all_pos)
+            emit_fast_pos(c, sg, len, out, K + k);
+        else
+            emit_fast_t(c, sg, len, out, K + k);
+    }
+}
+
+/* hash_task() and emit_task() of partition lo + j in one, on the calling
+   thread (worker 0's scratch), for the 16-byte records of the fast emission,
+   when the partition's ids span fewer order keys than its direct table has
+   slots (the pairs' room: ids numbered densely enough, the common case with
+   value partitions): a count per key in the table, one scan of the table in
+   key order gives each customer its rank (the ids sorted), its id (written
+   to the output directly) and where its records start, and one pass puts
+   the rows into records (stable: each customer keeps input order). The
+   ranks, ids and records are those of hash_task() + emit_task(), so are the
+   output bytes; the block's per-row ranks and ids (lix, temp) are not
+   touched, so an allocated block's pages for them are never faulted in.
+   Returns 0 without writing anything when the ids span too many keys. */
+static int direct_task(const part_run *r, size_t j, size_t K)
+{
+    const fast_layout *f = r->f;
+    const size_t q = r->lo + j, m = r->pi->cnt[q];
+    const size_t gb = PART_PTR_(r, gpos, size_t)[q];
+    const prow *Sb = PART_PTR_(r, G, prow) + gb;
+    int64_t *ids = r->out->customer_id + K; /* capacity >= rows in the window: room for the m rows' ids */
+    unsigned char *ws = WSCRATCH_(r, 0);
+    uint32_t *tbl = (uint32_t *)(void *)(ws + f->pairs), *lcnt = (uint32_t *)(void *)(ws + f->lcnt);
+    const size_t tcap = (f->lrank - f->pairs) / sizeof(uint32_t);
+    trec *R2 = (trec *)(void *)(ws + f->R);
+    txn_ctx c = *r->cx;
+    uint64_t kmin = UINT64_MAX, kmax = 0, span, s;
+    uint32_t kp = 0, sum = 0;
+    size_t i;
+
+    for (i = 0; i < m; i++) {
+        const uint64_t key = id_order_key(Sb[i].id);
+        kmin = key < kmin ? key : kmin;
+        kmax = key > kmax ? key : kmax;
+    }
+    if (m == 0 || kmax - kmin >= tcap)
+        return 0;
+    span = kmax - kmin + 1;
+    memset(tbl, 0, (size_t)span * sizeof *tbl);
+    for (i = 0; i < m; i++)
+        tbl[id_order_key(Sb[i].id) - kmin]++;
+    /* in key order: rank, id and first record of every key with rows. Written
+       for every key (no branch on the count): a key without rows writes at
+       index kp, which the next key with rows overwrites; the last key has
+       rows, so no write lands beyond the partition's customers */
+    for (s = 0; s < span; s++) {
+        const uint32_t n_rows = tbl[s];
+        ids[kp] = (int64_t)((kmin + s) ^ (UINT64_C(1) << 63));
+        lcnt[kp] = sum;
+        tbl[s] = kp;
+        sum += n_rows;
+        kp += n_rows != 0;
+    }
+    for (i = 0; i < m; i++) {
+        trec *rec = &R2[lcnt[tbl[id_order_key(Sb[i].id) - kmin]]++];
+        rec->t = Sb[i].t;
+        rec->amount = Sb[i].amount;
+    }
+    PART_PTR_(r, kpc, uint32_t)[q] = kp;
+    c.rtmp = NULL;
+    emit_trecs(&c, R2, (trec *)(void *)tbl, lcnt, kp, r->out, K);
+    return 1;
+}
+
 /* Task of the emission, partition lo + j: a counting sort of its rows by
    customer into records (stable: each customer keeps input order), then one
    pass per customer into output rows kbase[q] .. kbase[q] + kp - 1. */
@@ -599,24 +773,7 @@ static void emit_task(void *arg, size_t j, unsigned w)
             rec->t = Sb[i].t;
             rec->amount = Sb[i].amount;
         }
-        for (k = 0; k < kp; k++) {
-            uint32_t a = k ? lcnt[k - 1] : 0;
-            size_t len = lcnt[k] - a, jj;
-            const trec *sg = R2 + a;
-            int all_pos = len > 0 && sg[0].amount > 0.0;
-            for (jj = 1; jj < len; jj++) {
-                if (sg[jj].t < sg[jj - 1].t) {
-                    merge_sort_trecs(NULL, R2 + a, T2, len);
-                    all_pos = 0; /* the general emission (no second scan) */
-                    break;
-                }
-                all_pos &= sg[jj].amount > 0.0;
-            }
-            if (all_pos)
-                emit_fast_pos(&c, sg, len, out, K + k);
-            else
-                emit_fast_t(&c, sg, len, out, K + k);
-        }
+        emit_trecs(&c, R2, T2, lcnt, kp, out, K);
         return;
     }
     for (i = 0; i < m; i++) {
@@ -652,6 +809,7 @@ static size_t run_fast(part_run *r, const cva_executor *ex, const size_t *gstart
     size_t *gpos = PART_PTR_(r, gpos, size_t);
     const uint32_t *kpc = PART_PTR_(r, kpc, uint32_t);
     size_t K = 0, g, q;
+    const int direct = !r->in->cost && !r->in->period && r->cx->fast;
 
     r->kbase = kbase;
     for (g = 0; g < ng; g++) {
@@ -664,6 +822,21 @@ static size_t run_fast(part_run *r, const cva_executor *ex, const size_t *gstart
         r->lo = lo;
         r->hi = hi;
         cva__parallel_for(ex, n_chunks, scatter_task, r);
+        if (cva__workers(ex) <= 1 && !count_only && limit >= pi->nw) {
+            /* on the calling thread, with room for every row in the window (so
+               for every customer): each partition hashed and emitted in turn,
+               while its rows, ranks and ids are still in cache. The same
+               tasks, so the same bytes. */
+            for (q = lo; q < hi; q++) {
+                kbase[q] = K;
+                if (!direct || !direct_task(r, q - lo, K)) {
+                    hash_task(r, q - lo, 0);
+                    emit_task(r, q - lo, 0);
+                }
+                K += kpc[q];
+            }
+            continue;
+        }
         cva__parallel_for(ex, hi - lo, hash_task, r);
         for (q = lo; q < hi; q++) {
             kbase[q] = K;

@@ -594,6 +594,7 @@ class Workspace:
         if size > self.size:
             self.release()
             self._map = mmap.mmap(-1, size)
+            _scratch.advise_huge(self._map, size)
             self._view = (ctypes.c_char * size).from_buffer(self._map)
             self.size = size
         # the address as a number: a ctypes.cast() would hold the view

@@ -844,6 +844,35 @@ class TestScratchReuse(unittest.TestCase):
         d = cva.summarize(ids, t, amount)  # maps it again
         self.assertEqual(TestThreads._bits(d), want)
 
+    def test_large_workspace_advised_huge_pages(self):
+        # a workspace of 4 MiB or more asks for transparent huge pages (Linux,
+        # Python 3.8+): the kernel lists the advice as "hg" in the mapping's
+        # VmFlags; a small one does not
+        import mmap
+        if not (sys.platform.startswith("linux") and hasattr(mmap, "MADV_HUGEPAGE")
+                and hasattr(mmap.mmap, "madvise") and os.path.exists("/proc/self/smaps")):
+            self.skipTest("no madvise(MADV_HUGEPAGE) here")
+
+        def flags(address):
+            cur = None
+            with open("/proc/self/smaps") as f:
+                for line in f:
+                    head = line.split()[0]
+                    if "-" in head and ":" not in head:
+                        lo, hi = (int(x, 16) for x in head.split("-"))
+                        cur = lo <= address < hi
+                    elif cur and head == "VmFlags:":
+                        return line.split()[1:]
+            return None
+
+        big, small = cva.Workspace(), cva.Workspace()
+        pb = big._pointer(8 << 20).value
+        ps = small._pointer(1 << 20).value
+        self.assertIn("hg", flags(pb))
+        self.assertNotIn("hg", flags(ps))
+        big.release()
+        small.release()
+
     def test_reused_outputs_never_overwrite_live_results(self):
         if np is None:
             self.skipTest("numpy blocked (outputs are array.array, not pooled)")
