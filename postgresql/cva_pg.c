@@ -662,6 +662,26 @@ static void pgcva_fit_warning(const cva_model_fit *f, cva_status st)
 
 /* ------------------------------------------------------------------ cva_fit, cva_fit_gg */
 
+/* The fit aggregates' row: the s->ncol (at most 3) arguments from argument
+   `first` on. All NULL: a customer without a purchase, counted as left out;
+   some NULL: the error `msg`; none: the row is added. */
+static void pgcva_push_row(FunctionCallInfo fcinfo, pgcva_state *s, int first, const char *msg)
+{
+    double v[3];
+    int32 k, nnull = 0;
+    for (k = 0; k < s->ncol; k++)
+        nnull += PG_ARGISNULL(first + k);
+    if (nnull == s->ncol) {
+        s->left_out++;
+    } else if (nnull > 0) {
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s", msg)));
+    } else {
+        for (k = 0; k < s->ncol; k++)
+            v[k] = PG_GETARG_FLOAT8(first + k);
+        pgcva_state_push(s, v);
+    }
+}
+
 /* cva_fit(model text, x, t_x, t [, time_unit text]) */
 PG_FUNCTION_INFO_V1(pg_cva_fit_trans);
 Datum pg_cva_fit_trans(PG_FUNCTION_ARGS)
@@ -669,8 +689,6 @@ Datum pg_cva_fit_trans(PG_FUNCTION_ARGS)
     MemoryContext cx = pgcva_aggcx(fcinfo, "cva_fit");
     pgcva_state *s = PG_ARGISNULL(0) ? NULL : (pgcva_state *)PG_GETARG_POINTER(0);
     int32 model, unit = 0;
-    int nnull;
-    double v[3];
     if (PG_ARGISNULL(1))
         ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("cva_fit: model is NULL")));
     model = pgcva_purchase_model(text_to_cstring(PG_GETARG_TEXT_PP(1)), 1);
@@ -688,19 +706,8 @@ Datum pg_cva_fit_trans(PG_FUNCTION_ARGS)
         s = pgcva_state_new(cx, 3);
     pgcva_state_int(s, &s->code, model, "cva_fit", "model");
     pgcva_state_int(s, &s->unit, unit + 1, "cva_fit", "time_unit");
-    nnull = PG_ARGISNULL(2) + PG_ARGISNULL(3) + PG_ARGISNULL(4);
-    if (nnull == 3) {
-        s->left_out++;
-    } else if (nnull > 0) {
-        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-                        errmsg("cva_fit: x, t_x and t are either all NULL (a customer without a purchase, left out) "
-                               "or none is")));
-    } else {
-        v[0] = PG_GETARG_FLOAT8(2);
-        v[1] = PG_GETARG_FLOAT8(3);
-        v[2] = PG_GETARG_FLOAT8(4);
-        pgcva_state_push(s, v);
-    }
+    pgcva_push_row(fcinfo, s, 2, "cva_fit: x, t_x and t are either all NULL (a customer without a purchase, left out) "
+                                 "or none is");
     PG_RETURN_POINTER(s);
 }
 
@@ -709,23 +716,12 @@ Datum pg_cva_fit_gg_trans(PG_FUNCTION_ARGS)
 {
     MemoryContext cx = pgcva_aggcx(fcinfo, "cva_fit_gg");
     pgcva_state *s = PG_ARGISNULL(0) ? NULL : (pgcva_state *)PG_GETARG_POINTER(0);
-    int nnull = PG_ARGISNULL(1) + PG_ARGISNULL(2);
-    double v[2];
     if (!s) {
         s = pgcva_state_new(cx, 2);
         s->code = CVA_MODEL_GG;
     }
-    if (nnull == 2) {
-        s->left_out++;
-    } else if (nnull == 1) {
-        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-                        errmsg("cva_fit_gg: x and m_x are either both NULL (a customer without a purchase, left out) "
-                               "or none is")));
-    } else {
-        v[0] = PG_GETARG_FLOAT8(1);
-        v[1] = PG_GETARG_FLOAT8(2);
-        pgcva_state_push(s, v);
-    }
+    pgcva_push_row(fcinfo, s, 1,
+                   "cva_fit_gg: x and m_x are either both NULL (a customer without a purchase, left out) or none is");
     PG_RETURN_POINTER(s);
 }
 

@@ -64,10 +64,14 @@ def partition_round(keys, arg):
     samples, reqs = arg
     out = []
     for lo, hi, L, H, fetch in reqs:
+        # L and H lie between the range's bounding keys, so their counts lie in
+        # [lo, hi]: searched inside the range, which is also all a group's range of a
+        # store sorted by (group, x, id) holds in (x, id) order (select's ``ranges``)
+        lo0, hi0 = lo, hi
         if L is not None:
-            lo = max(lo, count_le(xs, ids, L[0], L[1]))
+            lo = max(lo, lo0 + count_le(xs[lo0:hi0], ids[lo0:hi0], L[0], L[1]))
         if H is not None:
-            hi = min(hi, count_le(xs, ids, H[0], H[1]))
+            hi = min(hi, lo0 + count_le(xs[lo0:hi0], ids[lo0:hi0], H[0], H[1]))
         hi = max(hi, lo)
         w = hi - lo
         if fetch or w <= samples:
@@ -95,11 +99,11 @@ def _order(xs, ids):
 
 
 class _Target:
-    def __init__(self, rank, sizes, fetch_max):
+    def __init__(self, rank, lo, hi, fetch_max):
         np = _np()
         self.rank = rank
-        self.lo = np.zeros(len(sizes), dtype=np.int64)
-        self.hi = np.asarray(sizes, dtype=np.int64).copy()
+        self.lo = np.asarray(lo, dtype=np.int64).copy()
+        self.hi = np.asarray(hi, dtype=np.int64).copy()
         self.L = self.H = None
         self.fetch = False
         self.fetch_max = fetch_max
@@ -178,22 +182,31 @@ def _size(keys, _arg):
     return len(keys[0])
 
 
-def select(stores, ranks, compute, samples=SAMPLES, fetch=FETCH):
+def select(stores, ranks, compute, samples=SAMPLES, fetch=FETCH, ranges=None):
     """Keys (x, id) at the 1-based global ranks ``ranks`` (each 1..N) of the keys held by
     ``stores`` (one per partition: (xs, ids, ...) sorted by sorted_keys, behind a
     delayed / future). ``compute(fn, args_per_partition)`` runs ``fn(store_p, args_p)``
     on every partition and returns the list of results. ``samples`` (>= 3) keys per
     partition and rank each round; ranges of at most ``fetch`` keys are fetched whole.
-    Returns (keys, rounds, bytes_received)."""
-    sizes = compute(_size, [None] * len(stores))
-    total = sum(sizes)
-    for r in ranks:
+    ``ranges`` (optional, one per rank): (lo, hi), per partition the positions
+    [lo_p, hi_p) of the keys the rank counts in, each range in (x, id) order (a group
+    of a store sorted by (group, x, id)); the rank is then 1-based within the union of
+    the ranges. Returns (keys, rounds, bytes_received)."""
+    rounds = 0
+    if ranges is None:
+        sizes = compute(_size, [None] * len(stores))
+        ranges = [([0] * len(stores), sizes)] * len(ranks)
+    if len(ranges) != len(ranks):
+        raise ValueError("%d ranges for %d ranks" % (len(ranges), len(ranks)))
+    targets = []
+    fetch = max(0, int(fetch))
+    for r, (lo, hi) in zip(ranks, ranges):
+        base, total = sum(int(a) for a in lo), sum(int(b) - int(a) for a, b in zip(lo, hi))
         if not 1 <= r <= total:
             raise ValueError("rank %r outside 1..%d" % (r, total))
+        targets.append(_Target(base + r, lo, hi, fetch))
     samples = max(3, int(samples))
-    fetch = max(0, int(fetch))
-    targets = [_Target(r, sizes, fetch) for r in ranks]
-    rounds = nbytes = 0
+    nbytes = 0
     while any(t.result is None for t in targets):
         rounds += 1
         if rounds > MAX_ROUNDS:  # pragma: no cover - the bounds shrink every round

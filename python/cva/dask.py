@@ -30,13 +30,14 @@ gives what the single-process call gives on the whole data (docs/scale-out.md):
   (``_dask_select``: a few round trips of sampled keys and exact counts), then every
   partition is scored with ``cva_rfm_assign``.
 - :func:`concentration` (Gini, top shares, Lorenz, whale figures) and
-  :func:`tier_labels` (classes with the MGC step for a caller, model or share-of-wallet
-  potential, grades, pyramid): exact (figures within 1e-12 relative, labels equal)
-  without gathering the values.
+  :func:`tier_labels` (classes with the MGC step for a caller, model, share-of-wallet
+  or peer-quantile potential, grades, pyramid): exact (figures within 1e-12 relative,
+  labels equal) without gathering the values; a peer group's quantile from the same
+  search confined to the group.
 - :func:`tiers`: the whole :class:`cva.Tiers`, from the money columns gathered to the
   client (8 bytes per customer and column; see docs/scale-out.md for the limits); with
   ``gather=False`` its ``stats`` and lazy per-customer labels without gathering (every
-  value kind, every potential source but the peer quantile).
+  value kind, every potential source).
 """
 
 import math
@@ -1172,10 +1173,11 @@ def _potential_part(pdf, src, what):
     return pdf.drop(columns=["_src"]).assign(pot=pot)
 
 
-def _with_column(frame, col, name, what):
+def _with_column(frame, col, name, what, group=False):
     """``frame`` with the Dask Series (or one-column frame) ``col`` as column ``name``:
     the same partitions, each with the same customers in the same order (what
-    :func:`clv` or a map_partitions of the summary gives); checked per partition."""
+    :func:`clv` or a map_partitions of the summary gives); checked per partition.
+    float64, or with ``group`` int64 as the library reads a group (floats integral)."""
     if hasattr(col, "to_frame"):
         col = col.to_frame()
     if col.npartitions != frame.npartitions:
@@ -1187,42 +1189,132 @@ def _with_column(frame, col, name, what):
         if len(p) != len(c) or not p.index.equals(c.index):
             raise _bad("cva.dask.%s: %s does not have the customers of the values' partition in their order"
                        % (what, name))
-        return p.assign(**{name: c.iloc[:, 0].to_numpy(dtype="f8")})
-    meta = frame._meta.assign(**{name: frame._meta.iloc[:, 0].astype("f8")})
+        a = c.iloc[:, 0]
+        return p.assign(**{name: cv.as_int64(a.to_numpy(), "group").owner if group else a.to_numpy(dtype="f8")})
+    meta = frame._meta.assign(**{name: frame._meta.iloc[:, 0].astype("i8" if group else "f8")})
     return frame.map_partitions(join, col, meta=meta, align_dataframes=False)
 
 
-def _source(source, potential, sow, what):
-    """The potential source code (0 none, 1 caller, 2 wallet, 4 model) and its Dask
-    column; the peer quantile (3) needs the groups' quantiles: refused here."""
+def _source(source, potential, sow, group, what):
+    """The potential source code (0 none, 1 caller, 2 wallet, 3 peer, 4 model) and its
+    Dask column (the group with the peer quantile)."""
     if source is None:
-        source = "caller" if potential is not None else "wallet" if sow is not None else "none"
+        source = "caller" if potential is not None else "wallet" if sow is not None else \
+            "peer" if group is not None else "none"
     src = _tiers._choice(source, _tiers._POTENTIAL, "source")
-    if src == 3:
-        raise _bad("cva.dask.%s: the peer-quantile potential needs every group's values in one place; "
-                   "use gather=True (cva.dask.tiers) or a caller potential" % what)
-    col = sow if src == 2 else potential if src in (1, 4) else None
+    col = sow if src == 2 else group if src == 3 else potential if src in (1, 4) else None
     if src and col is None:
-        raise _bad("cva.dask.%s: source %r needs %s" % (what, source, "sow" if src == 2 else "potential"))
+        raise _bad("cva.dask.%s: source %r needs %s" % (
+            what, source, {2: "sow", 3: "group"}.get(src, "potential")))
     return src, col
 
 
-def _tier_opts(kind, cls_kind, mvc_share, mgc_share, bz_threshold, grade_shares, pyramid_shares):
+# ---------------------------------------------------------------------------
+# the peer-quantile potential without gathering
+
+def _peer_store(pdf):
+    """A partition's (value, group) pairs in (group, value, id) order: (xs, ids, groups,
+    counts), xs the values as given (a -0 kept; it sorts as +0), groups ascending with
+    their counts: every group's keys are one run of the store, in (x, id) order."""
+    import numpy as np
+    pdf, _ = _sorted_part(pdf)
+    v = pdf["vcls"].to_numpy(dtype="f8") if "vcls" in pdf.columns else pdf.iloc[:, 0].to_numpy(dtype="f8")
+    g = pdf["_grp"].to_numpy(dtype="i8")
+    o = np.argsort(v + 0.0, kind="stable")  # ids ascending already: the (x, id) order
+    o = o[np.argsort(g[o], kind="stable")]  # then by group, stable
+    ug, cnt = np.unique(g, return_counts=True)
+    return np.ascontiguousarray(v[o]), pdf.index.to_numpy()[o], ug, cnt
+
+
+def _peer_groups(store, _a):
+    return store[2], store[3]
+
+
+def _q7_parts(m, q):
+    """cva's type-7 quantile of m sorted values at q (docs/methods/tiers.md): h =
+    (m - 1) q, the ranks (1-based) of x[floor h] and, unless floor h + 1 >= m, of
+    x[floor h + 1], and the weight h - floor h."""
+    h = float(m - 1) * q
+    fl = float(math.floor(h))
+    lo = int(fl)
+    if lo + 1 >= m:
+        return (m,), 0.0
+    return (lo + 1, lo + 2), h - fl
+
+
+def _peer_quantiles(frame, q):
+    """Per peer group, the type-7 quantile q of its values exactly as cva_value_classes
+    computes it (the same one or two order statistics, the same arithmetic), without
+    gathering the values: per partition the group counts, then the exact search
+    (``_dask_select``) with every wanted rank confined to its group's run in each
+    partition. ``frame``: the values (first column, or ``vcls``) and ``_grp``. Returns
+    (groups ascending, quantiles, rounds, bytes)."""
+    import dask
+    import numpy as np
+    stores = dask.persist(*[dask.delayed(_peer_store)(p) for p in frame.to_delayed()])
+    run = _compute(stores)
+    parts = run(_peer_groups, [None] * len(stores))
+    P = len(parts)
+    groups = np.unique(np.concatenate([p[0] for p in parts])) if P else np.zeros(0, dtype=np.int64)
+    G = len(groups)
+    cnt = np.zeros((P, G), dtype=np.int64)
+    for p, (ug, c) in enumerate(parts):
+        cnt[p, np.searchsorted(groups, ug)] = c
+    start = np.cumsum(cnt, axis=1) - cnt  # a group's run in each partition: [start, start + cnt)
+    m = cnt.sum(axis=0)
+    ranks, ranges, plan = [], [], []
+    for j in range(G):
+        rk, w = _q7_parts(int(m[j]), q)
+        rng = (start[:, j].tolist(), (start[:, j] + cnt[:, j]).tolist())
+        plan.append((len(ranks), len(rk), w))
+        ranks += rk
+        ranges += [rng] * len(rk)
+    keys, rounds, nbytes = _dask_select.select(stores, ranks, run, ranges=ranges, **SEARCH) if ranks \
+        else ([], 0, 0)
+    qv = np.empty(G)
+    for j, (i, k, w) in enumerate(plan):
+        x0 = keys[i][0]
+        qv[j] = x0 if k == 1 else x0 + w * (keys[i + 1][0] - x0)
+    return groups, qv, rounds + 1, nbytes + 16 * int(sum(len(p[0]) for p in parts))
+
+
+def _peer_part(pdf, groups, qv):
+    """The peer potential of a partition, max(value, its group's quantile), as a ``pot``
+    column in place of ``_grp``."""
+    import numpy as np
+    v = pdf["vcls"].to_numpy(dtype="f8") if "vcls" in pdf.columns else pdf.iloc[:, 0].to_numpy(dtype="f8")
+    g = pdf["_grp"].to_numpy(dtype="i8")
+    qg = qv[np.searchsorted(groups, g)] if len(g) else np.zeros(0)
+    return pdf.drop(columns=["_grp"]).assign(pot=np.where(v > qg, v, qg))
+
+
+def _with_peer(frame, q):
+    """``frame`` (values and ``_grp``) with the peer potential ``pot`` in place of
+    ``_grp``, persisted; and the search's rounds and bytes."""
+    cols = [frame.columns[0]] + (["vcls"] if "vcls" in frame.columns else []) + ["_grp"]
+    groups, qv, rounds, nbytes = _peer_quantiles(frame[cols], q)
+    meta = frame._meta.drop(columns=["_grp"]).assign(pot=frame._meta.iloc[:, 0].astype("f8"))
+    return frame.map_partitions(_peer_part, groups, qv, meta=meta).persist(), rounds, nbytes
+
+
+def _tier_opts(kind, cls_kind, mvc_share, mgc_share, bz_threshold, grade_shares, pyramid_shares,
+               peer_quantile=0.9):
     """The tiers' options, checked as the library checks them (the value classes on
     cls_kind), before any partition is touched."""
     o = _tiers._opts(kind, mvc_share=mvc_share, mgc_share=mgc_share, bz_threshold=bz_threshold,
-                     grade_shares=grade_shares, pyramid_shares=pyramid_shares)
+                     grade_shares=grade_shares, pyramid_shares=pyramid_shares, peer_quantile=peer_quantile)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", _errors.CvaWarning)
         _tiers.value_classes([1.0], value_kind=cls_kind, mvc_share=mvc_share, mgc_share=mgc_share,
-                             bz_threshold=bz_threshold)
+                             bz_threshold=bz_threshold, peer_quantile=peer_quantile)
     _tiers.grade([1.0], grade_shares)
     _tiers.pyramid([1.0], kind, pyramid_shares)
     return o
 
 
 def tier_labels(values, value_kind="profit", mvc_share=0.2, bz_threshold=0.0, grade_shares=(0.2, 0.3, 0.5),
-                pyramid_shares=(0.2, 0.3), potential=None, source=None, sow=None, mgc_share=0.3):
+                pyramid_shares=(0.2, 0.3), potential=None, source=None, sow=None, mgc_share=0.3, group=None,
+                peer_quantile=0.9):
     """Value classes (MVC, MGC, BZ, OTHER), grades and pyramid tiers of a Dask Series
     of values indexed by customer id, exactly as :func:`cva.value_classes`,
     :func:`cva.grade` and :func:`cva.pyramid` on the whole column (ties at a boundary
@@ -1230,9 +1322,12 @@ def tier_labels(values, value_kind="profit", mvc_share=0.2, bz_threshold=0.0, gr
     (value, customer id at a descending rank) come from the exact search, every
     partition labels its customers. The potential (MGC) as in
     :func:`cva.value_classes`: ``potential`` (``source="caller"`` or ``"model"``) or
-    ``sow`` (``"wallet"``), Dask Series with the values' partitions and customers
-    (e.g. :func:`clv` of the same summary); the MGC boundary (gap, id) comes from the
-    same search over the partitions' candidates. Returns ``(labels, info)``: a lazy
+    ``sow`` (``"wallet"``) or ``group`` (``"peer"``: integer peer groups; the potential
+    is max(value, the type-7 quantile ``peer_quantile`` of the group's values), each
+    group's quantile from the same search confined to the group, bit for bit the
+    library's), Dask Series with the values' partitions and customers (e.g. :func:`clv`
+    of the same summary); the MGC boundary (gap, id) comes from the same search over
+    the partitions' candidates. Returns ``(labels, info)``: a lazy
     Dask DataFrame with int32 columns ``class``, ``grade``, ``pyramid`` (and the float
     ``potential`` with a source) and a dict ``bounds`` ({name: (value, id) or None},
     ``mgc``: (gap, id)), ``ties`` ({name: a tie at the boundary separates two labels:
@@ -1240,10 +1335,12 @@ def tier_labels(values, value_kind="profit", mvc_share=0.2, bz_threshold=0.0, gr
     import pandas as pd
     kind = value_kind.lower() if isinstance(value_kind, str) else value_kind
     _tiers._choice(kind, _tiers._VALUE_KINDS, "value_kind")
-    src, col = _source(source, potential, sow, "tier_labels")
-    o = _tier_opts(kind, kind, mvc_share, mgc_share, bz_threshold, grade_shares, pyramid_shares)
+    src, col = _source(source, potential, sow, group, "tier_labels")
+    o = _tier_opts(kind, kind, mvc_share, mgc_share, bz_threshold, grade_shares, pyramid_shares, peer_quantile)
     vals = values.to_frame() if hasattr(values, "to_frame") else values
-    if src:
+    if src == 3:
+        vals = _with_column(vals, col, "_grp", "tier_labels", group=True).persist()
+    elif src:
         vals = _with_column(vals, col, "_src", "tier_labels")
         vals = vals.map_partitions(_potential_part, src, "tier_labels",
                                    meta=vals._meta.drop(columns=["_src"]).assign(pot=vals._meta["_src"]))
@@ -1251,6 +1348,10 @@ def tier_labels(values, value_kind="profit", mvc_share=0.2, bz_threshold=0.0, gr
     vs = _ValueStores(vals.iloc[:, [0]], "tier_labels")
     bounds, info = _tier_bounds(vs, kind, o)
     mgc = None
+    if src == 3:  # the values are checked (finite): the groups' quantiles
+        vals, rounds, nbytes = _with_peer(vals, float(o.peer_quantile))
+        info["rounds"] += rounds
+        info["bytes"] += nbytes
     if src:
         mgc, tie, gs = _mgc_bound(vals, bounds[0], kind, o, vs.n)
         info["ties"]["class"] = info["ties"]["class"] or tie
@@ -1316,7 +1417,9 @@ def _money_part(pdf, kind, margin, cost_per_order, cost_per_customer, has_cost, 
     cls_kind = kind if cls_kind is None else cls_kind
     if cls_kind != kind:
         out["vcls"] = profit
-    if src:
+    if src == 3:  # the peer potential needs the groups' quantiles: _with_peer
+        out["_grp"] = pdf["_grp"].to_numpy(dtype="i8")
+    elif src:
         out["_src"] = clv if src == 4 else pdf["_src"].to_numpy(dtype="f8")
         out = _potential_part(out, src, "tiers")
     return out
@@ -1362,38 +1465,41 @@ class DaskTiers:
 
 def tiers(summary, value=None, margin=None, cost_per_order=0.0, cost_per_customer=0.0, mvc_share=0.2,
           bz_threshold=0.0, grade_shares=(0.2, 0.3, 0.5), pyramid_shares=(0.2, 0.3), gather=True, clv=None,
-          potential=None, potential_values=None, sow=None, mgc_share=0.3, **kw):
+          potential=None, potential_values=None, sow=None, mgc_share=0.3, group=None, peer_quantile=0.9, **kw):
     """Every value-tier figure (:func:`cva.tiers`) of a Dask summary, exactly as on the
     whole summary.
 
     ``clv`` (forward CLV per customer: ``value="clv"``, ``potential="model"``),
-    ``potential_values`` (``potential="caller"``) and ``sow`` (``potential="wallet"``)
-    are Dask Series with the summary's partitions and customers (:func:`clv` of the
-    summary, or a ``map_partitions`` of it).
+    ``potential_values`` (``potential="caller"``), ``sow`` (``potential="wallet"``) and
+    ``group`` (integer peer groups, ``potential="peer"``: the type-7 quantile
+    ``peer_quantile`` of the group's values) are Dask Series with the summary's
+    partitions and customers (:func:`clv` of the summary, or a ``map_partitions`` of it).
 
     ``gather=True`` (default): the money columns (and those Series) are gathered to the
-    client in ascending id order and :func:`cva.tiers` runs there; every option of it
-    (``group``, ``peer_quantile``, ...) is accepted; returns a :class:`cva.Tiers`.
+    client in ascending id order and :func:`cva.tiers` runs there; returns a
+    :class:`cva.Tiers`.
 
     ``gather=False``: nothing per customer reaches the client. The Gini, top shares and
     whale figures come from :func:`concentration`, the labels from the boundaries of
     :func:`tier_labels` (with a potential source the MGC boundary too: the exact search
-    on the candidates' gaps), the profit diagnostics from the same search on revenue −
-    cost with per-partition sums of cost and revenue above and below the top and bottom
-    ``ceil(0.2 n)``, the class / grade / pyramid statistics from per-partition counts
-    and sums. Returns a :class:`DaskTiers` whose ``stats`` equal ``cva.tiers(...).stats``
-    (figures within 1e-12 relative, counts and warnings equal). Every potential source
-    but the peer quantile (``potential="peer"``: gather=True)."""
+    on the candidates' gaps; with the peer quantile first every group's quantile from
+    the search confined to the group), the profit diagnostics from the same search on
+    revenue − cost (the value's own search when that is the value: profit without a
+    margin, or revenue without any cost) with per-partition sums of cost and revenue
+    above and below the top and bottom ``ceil(0.2 n)``, the class / grade / pyramid
+    statistics from per-partition counts and sums. Returns a :class:`DaskTiers` whose
+    ``stats`` equal ``cva.tiers(...).stats`` (figures within 1e-12 relative, counts and
+    warnings equal). Every potential source."""
     if gather:
         kw.update(value=value, margin=margin, cost_per_order=cost_per_order, cost_per_customer=cost_per_customer,
                   mvc_share=mvc_share, mgc_share=mgc_share, bz_threshold=bz_threshold, grade_shares=grade_shares,
-                  pyramid_shares=pyramid_shares, potential=potential)
+                  pyramid_shares=pyramid_shares, potential=potential, peer_quantile=peer_quantile)
         cols = [c for c in ("total_amount", "total_cost", "n_txn") if c in summary.columns]
         frame = summary[cols]
         extra = {}
-        for name, col in (("clv", clv), ("potential_values", potential_values), ("sow", sow)):
+        for name, col in (("clv", clv), ("potential_values", potential_values), ("sow", sow), ("group", group)):
             if col is not None and hasattr(col, "dask"):
-                frame = _with_column(frame, col, "_" + name, "tiers")
+                frame = _with_column(frame, col, "_" + name, "tiers", group=name == "group")
                 extra[name] = "_" + name
             elif col is not None:
                 kw[name] = col
@@ -1406,11 +1512,13 @@ def tiers(summary, value=None, margin=None, cost_per_order=0.0, cost_per_custome
     if kw:
         raise _bad("cva.dask.tiers: %s need(s) gather=True" % ", ".join(sorted(kw)))
     return _tiers_scattered(summary, value, margin, cost_per_order, cost_per_customer, mvc_share, bz_threshold,
-                            grade_shares, pyramid_shares, clv, potential, potential_values, sow, mgc_share)
+                            grade_shares, pyramid_shares, clv, potential, potential_values, sow, mgc_share, group,
+                            peer_quantile)
 
 
 def _tiers_scattered(summary, value, margin, cost_per_order, cost_per_customer, mvc_share, bz_threshold,
-                     grade_shares, pyramid_shares, clv, potential, potential_values, sow, mgc_share):
+                     grade_shares, pyramid_shares, clv, potential, potential_values, sow, mgc_share, group,
+                     peer_quantile):
     import dask
     import pandas as pd
     if "total_amount" not in summary.columns:
@@ -1426,31 +1534,40 @@ def _tiers_scattered(summary, value, margin, cost_per_order, cost_per_customer, 
     src = 0
     if potential is not None:
         src = _tiers._choice(potential, _tiers._POTENTIAL, "potential")
-        if src == 3:
-            raise _bad("cva.dask.tiers: potential='peer' needs gather=True (every group's values in one place)")
     if (kind == "clv" or src == 4) and clv is None:
         raise _bad("tiers: value='clv' and potential='model' need clv (forward CLV per customer)")
-    pot_col = potential_values if src == 1 else sow if src == 2 else clv if src == 4 else None
+    pot_col = potential_values if src == 1 else sow if src == 2 else group if src == 3 else clv if src == 4 else None
     if src and pot_col is None:
-        raise _bad("cva.dask.tiers: potential=%r needs %s" % (potential, "sow" if src == 2 else "potential_values"))
+        raise _bad("cva.dask.tiers: potential=%r needs %s" % (
+            potential, {2: "sow", 3: "group"}.get(src, "potential_values")))
     cls_kind = "profit" if src == 4 else kind
-    o = _tier_opts(kind, cls_kind, mvc_share, mgc_share, bz_threshold, grade_shares, pyramid_shares)
+    o = _tier_opts(kind, cls_kind, mvc_share, mgc_share, bz_threshold, grade_shares, pyramid_shares, peer_quantile)
     cols = [c for c in ("total_amount", "total_cost", "n_txn") if c in summary.columns]
     base = summary[cols]
     if clv is not None and (kind == "clv" or src == 4):
         base = _with_column(base, clv, "clv", "tiers")
-    if src and src != 4:
+    if src == 3:
+        base = _with_column(base, pot_col, "_grp", "tiers", group=True)
+    elif src and src != 4:
         base = _with_column(base, pot_col, "_src", "tiers")
     meta = pd.DataFrame({c: pd.Series([], dtype="f8") for c in ("value", "revenue", "cost", "profit", "pi")},
                         index=summary._meta.index)
     if cls_kind != kind:
         meta["vcls"] = pd.Series([], dtype="f8")
-    if src:
+    if src == 3:
+        meta["_grp"] = pd.Series([], dtype="i8")
+    elif src:
         meta["pot"] = pd.Series([], dtype="f8")
     money = base.map_partitions(_money_part, kind, margin, cost_per_order, cost_per_customer, has_cost,
                                 cls_kind, src, meta=meta).persist()
     names = []
-    vs = _ValueStores(money[["value"]], "tiers")
+    # revenue - cost (the profit diagnostics' ranking) is the value itself for profit
+    # without a margin (profit = revenue - cost, the same operation) and for revenue
+    # without any cost: then one store ranks both, cost and revenue carried along
+    same_pi = margin is None and (kind == "profit" or (kind == "revenue" and not has_cost and not cost_per_order
+                                                       and not cost_per_customer))
+    vs = _ValueStores(money[["value", "cost", "revenue"]] if same_pi else money[["value"]], "tiers",
+                      payload=same_pi)
     conc = _concentration(vs, None, None, True)
     n = vs.n
     if conc["negative"]:
@@ -1464,6 +1581,10 @@ def _tiers_scattered(summary, value, margin, cost_per_order, cost_per_customer, 
         info["ties"]["class"] = cinfo["ties"]["class"]
         info["bounds"]["mvc"] = cb[0]
         extra_rounds, extra_bytes = cvs.rounds, cvs.bytes
+    if src == 3:  # the values are checked (finite): the groups' quantiles
+        money, rounds, nbytes = _with_peer(money, float(o.peer_quantile))
+        meta = money._meta
+        extra_rounds, extra_bytes = extra_rounds + rounds, extra_bytes + nbytes
     mgc = None
     if src:
         mgc, tie, gs = _mgc_bound(money[["value"] + (["vcls"] if cls_kind != kind else []) + ["pot"]],
@@ -1472,7 +1593,7 @@ def _tiers_scattered(summary, value, margin, cost_per_order, cost_per_customer, 
         info["bounds"]["mgc"] = mgc
         extra_rounds, extra_bytes = extra_rounds + gs.rounds, extra_bytes + gs.bytes
     # profit diagnostics: revenue - cost ranked, its cost and revenue carried along
-    ps = _ValueStores(money[["pi", "cost", "revenue"]], "tiers", payload=True)
+    ps = vs if same_pi else _ValueStores(money[["pi", "cost", "revenue"]], "tiers", payload=True)
     t = _tiers_count(0.2, n)
     top_k, bot_k = ps.keys([t, n - t if n - t > 0 else 0])
     top, bot = ps.payload_sums([top_k, bot_k])
@@ -1509,7 +1630,7 @@ def _tiers_scattered(summary, value, margin, cost_per_order, cost_per_customer, 
     total = math.fsum(x["all"] for x in sums)
     total_cls = math.fsum(x["all_cls"] for x in sums)
 
-    def group(col, codes):
+    def label_group(col, codes):
         tot = total_cls if col == "class" else total
         out = {}
         for code in codes:
@@ -1527,14 +1648,14 @@ def _tiers_scattered(summary, value, margin, cost_per_order, cost_per_customer, 
         "top_share": {_tiers._pkey(p): conc["top_share"][p] for p in _tiers.TOP_SHARE_POINTS},
         "whale": {k: w[k] for k in ("peak_index", "peak_height", "unprofitable_share", "profit_destroyed")},
         "diagnostics": diagnostics,
-        "classes": group("class", _tiers.CLASS_CODES),
-        "grades": group("grade", _tiers.GRADE_CODES),
-        "pyramid": group("pyramid", _tiers.PYRAMID_CODES),
+        "classes": label_group("class", _tiers.CLASS_CODES),
+        "grades": label_group("grade", _tiers.GRADE_CODES),
+        "pyramid": label_group("pyramid", _tiers.PYRAMID_CODES),
         "warnings": names,
     }
     return DaskTiers(stats=stats, frame=frame, bounds=info["bounds"], ties=info["ties"],
-                     rounds=vs.rounds + ps.rounds + (rstores.rounds if rstores is not vs else 0) + extra_rounds,
-                     bytes=vs.bytes + ps.bytes + (rstores.bytes if rstores is not vs else 0) + extra_bytes)
+                     rounds=vs.rounds + sum(z.rounds for z in (ps, rstores) if z is not vs) + extra_rounds,
+                     bytes=vs.bytes + sum(z.bytes for z in (ps, rstores) if z is not vs) + extra_bytes)
 
 
 def _sums_part(pdf, bounds, kind, bz_threshold, cls_kind, mgc_bound):

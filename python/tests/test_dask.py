@@ -385,6 +385,51 @@ class TestSearch(unittest.TestCase):
         with self.assertRaises(ValueError):
             S.select(parts, [N + 1], lambda fn, args: [fn(q, a) for q, a in zip(parts, args)])
 
+    def test_group_ranges(self):
+        # ranks confined to one group's run in every partition of stores sorted by
+        # (group, x, id) (the peer quantiles): against a sort of each group's keys
+        from cva import _dask_select as S
+        rng = np.random.default_rng(11)
+        checked = 0
+        for trial in range(120):
+            P = int(rng.integers(1, 6))
+            pool = rng.permutation(100000)
+            frames, at = [], 0
+            for _ in range(P):
+                n = int(rng.choice([0, 1, 3, 40, 150]))
+                ids = np.sort(pool[at:at + n])
+                at += n
+                x = rng.integers(-3, int(rng.choice([2, 6, 500])), n).astype(float)
+                x[x == 0] = rng.choice([0.0, -0.0])
+                frames.append(pd.DataFrame({"v": x, "_grp": rng.integers(0, int(rng.choice([1, 3, 9])), n)},
+                                           index=ids))
+            stores = [cd._peer_store(f) for f in frames]
+            whole = pd.concat(frames)
+            groups = np.unique(whole["_grp"].to_numpy())
+            ranks, ranges, want = [], [], []
+            for gv in groups:
+                sel = whole[whole["_grp"] == gv]
+                o = np.lexsort((sel.index.to_numpy(), sel["v"].to_numpy() + 0.0))
+                lo = [int(st[3][st[2] < gv].sum()) for st in stores]
+                hi = [a + int(st[3][st[2] == gv].sum()) for a, st in zip(lo, stores)]
+                for r in sorted(set(int(r) for r in rng.integers(1, len(sel) + 1, 3)) | {1, len(sel)}):
+                    ranks.append(r)
+                    ranges.append((lo, hi))
+                    want.append((sel["v"].to_numpy()[o[r - 1]], sel.index.to_numpy()[o[r - 1]]))
+            got, rounds, _ = S.select(stores, ranks, lambda fn, args: [fn(q, a) for q, a in zip(stores, args)],
+                                      samples=int(rng.choice([3, 4, 8, 512])), fetch=int(rng.choice([0, 3, 50])),
+                                      ranges=ranges)
+            for r, k, w in zip(ranks, got, want):
+                # the key's value as stored: a -0 stays -0 (the library's quantile reads it)
+                self.assertEqual((k[0], k[1]), w, (trial, r))
+                self.assertEqual(math.copysign(1.0, k[0]), math.copysign(1.0, w[0]), (trial, r))
+            self.assertLess(rounds, 40)
+            checked += len(ranks)
+        self.assertGreater(checked, 500)
+        with self.assertRaises(ValueError):  # a rank outside its group
+            S.select(stores, [1], lambda fn, args: [fn(q, a) for q, a in zip(stores, args)],
+                     ranges=[([0] * len(stores), [0] * len(stores))])
+
 
 class TestFrames(unittest.TestCase):
     """Uneven partitions (empty ones, one customer), ties, NaN, -0, text ids."""
@@ -589,10 +634,76 @@ class TestValueClasses(unittest.TestCase):
             for col, lab in (("class", ref.classes), ("grade", ref.grades), ("pyramid", ref.pyramid)):
                 np.testing.assert_array_equal(fr[col].to_numpy(), np.asarray(lab.codes), err_msg=col)
             np.testing.assert_array_equal(fr["value"].to_numpy(), np.asarray(ref.value))
-        with self.assertRaises(cva.BadArgumentError):
+        with self.assertRaises(cva.BadArgumentError):  # the peer quantile needs its groups
             cd.tiers(d, gather=False, potential="peer")
         with self.assertRaises(cva.BadArgumentError):
             cd.tiers(d, gather=False, value="clv")
+
+
+    def test_peer_quantile(self):
+        # the peer-quantile potential without gathering: every group's type-7 quantile
+        # from the search confined to the group, against cva.value_classes / cva.tiers
+        # (labels and potentials to the bit): many partitions (empty ones, one with a
+        # single customer), a group in every partition, a group of one, ties at the
+        # quantile, interpolation between two different values, -0 values
+        cd.SEARCH.update(samples=16, fetch=64)
+        df = self.frame(2400, 5)
+        rng = np.random.default_rng(5)
+        df["v"] = np.where(df.v == 0.0, -0.0, df.v)
+        sizes = [0, 1, 300, 0, 7] + [90] * 18 + [0]  # the rest (472 customers) in a last one
+        starts = np.cumsum([0] + sizes)
+        g = rng.integers(1, 7, len(df))
+        g[starts[np.diff(np.append(starts, len(df))) > 0]] = 0  # group 0 in every partition
+        g[rng.permutation(len(df))[:40]] = 11        # a small group in a few partitions
+        g[123] = -5                                  # a group of one
+        df["g"] = g
+        df.loc[df.g == 2, "v"] = np.round(df.v[df.g == 2] / 40.0, 0)  # heavy ties in group 2
+        w = df.sort_index()
+        ddf = spread_frame(df, sizes)
+        grp = w.g.to_numpy()
+        self.assertEqual(int((grp == -5).sum()), 1)
+        # the data has what the test is for: at q = 0.9, a group whose two order
+        # statistics are equal (a tie at the quantile) and one where they differ
+        kinds = set()
+        for gv in set(grp):
+            x = np.sort(w.v.to_numpy()[grp == gv])
+            h = (len(x) - 1) * 0.9
+            if len(x) > 1 and h != math.floor(h):
+                kinds.add(x[int(h)] == x[int(h) + 1])
+        self.assertEqual(kinds, {True, False})
+        for q, kw in ((0.9, {}), (0.5, {"mgc_share": 0.05, "bz_threshold": 20.0}), (1.0, {"mvc_share": 0.05}),
+                      (0.0, {})):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", cva.CvaWarning)
+                ref = cva.value_classes(w.v.to_numpy(), group=grp, peer_quantile=q, **kw)
+                labels, info = cd.tier_labels(ddf["v"], group=ddf["g"], peer_quantile=q, **kw)
+                lab = labels.compute().sort_index()
+            codes = np.asarray(ref.codes)
+            np.testing.assert_array_equal(lab["class"].to_numpy(), codes, err_msg=str(q))
+            np.testing.assert_array_equal(lab["potential"].to_numpy().view(np.int64),
+                                          np.asarray(ref.potential).view(np.int64), err_msg=str(q))
+            self.assertEqual(info["ties"]["class"], ref.status == cva.W_TIES, q)
+            if q > 0.0:
+                self.assertGreater(int((codes == 102).sum()), 0, q)  # MGC present
+        whole = dict({c: w[c].to_numpy() for c in ("total_amount", "total_cost", "n_txn")},
+                     customer_id=w.index.to_numpy())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", cva.CvaWarning)
+            ref = cva.tiers(whole, potential="peer", group=grp, peer_quantile=0.75)
+            got = cd.tiers(ddf, gather=False, potential="peer", group=ddf["g"], peer_quantile=0.75)
+        assert_stats(self, got.stats, ref.stats, "peer")
+        fr = got.frame.compute().sort_index()
+        for col, lab in (("class", ref.classes), ("grade", ref.grades), ("pyramid", ref.pyramid)):
+            np.testing.assert_array_equal(fr[col].to_numpy(), np.asarray(lab.codes), err_msg=col)
+        np.testing.assert_array_equal(fr["potential"].to_numpy(), np.asarray(ref.potential))
+        # the library's refusals: a missing (NaN) group, a quantile outside [0, 1]
+        gnan = df.g.astype(float).where(np.arange(len(df)) != 50)
+        with self.assertRaises(ValueError):
+            cva.value_classes(w.v.to_numpy(), group=gnan.sort_index().to_numpy())
+        with self.assertRaises(ValueError):
+            cd.tier_labels(ddf["v"], group=spread_frame(df.assign(g=gnan), sizes)["g"])[0].compute()
+        with self.assertRaises(cva.OptionError):
+            cd.tier_labels(ddf["v"], group=ddf["g"], peer_quantile=1.5)
 
 
 class TestCdnow(unittest.TestCase):
