@@ -51,7 +51,7 @@ static void cnbd_terms(const double *p, int k, int s, double x, double tx, doubl
     int j;
     for (j = 1; j < k; j++) {
         hs += 1.0 / (u + (double)(j - 1));
-        v *= (u + (double)(j - 1)) * d / ((double)j * aT);
+        v *= (u + (double)(j - 1)) * (d / aT) / (double)j;
         S2 += v;
         if (want_grad) {
             gr += v * hs;
@@ -107,7 +107,7 @@ static double cnbd_sum(const double *p, int k, int s, const double *x, const dou
         for (j = 1; j < k; j++) {
             if (grad)
                 hs += 1.0 / (u + (double)(j - 1));
-            v *= (u + (double)(j - 1)) * d * iT / (double)j;
+            v *= (u + (double)(j - 1)) * (d * iT) / (double)j;
             S2 += v;
             if (grad) {
                 g2r += v * hs;
@@ -665,7 +665,7 @@ cva_status cva__cnbd_cond_prob_n(int32_t model, const double *p, double t, const
             cnbd_terms(p, k, s, x[i], t_x[i], T[i], 0, &o2);
             pa = o2.lS1 > -CVA_INF ? cva__expit(o2.lS2 - o2.lS1) : 1.0;
             for (j = 1; j < k; j++) {
-                v *= (u + (double)(j - 1)) * d / ((double)j * aT);
+                v *= (u + (double)(j - 1)) * (d / aT) / (double)j;
                 S2 += v;
             }
             /* c_n, e_n for n = 1..n_k−1 (c[0], e[0] unused) */
@@ -683,7 +683,7 @@ cva_status cva__cnbd_cond_prob_n(int32_t model, const double *p, double t, const
                 size_t m, lo;
                 double acc;
                 if (j > 0)
-                    v *= (u + (double)(j - 1)) * d / ((double)j * aT);
+                    v *= (u + (double)(j - 1)) * (d / aT) / (double)j;
                 w = v / S2;
                 if (!(w > 0.0))
                     continue;
