@@ -6,6 +6,8 @@
  * T − t_x near 1e306 and DBL_MAX against mpmath (tests/data/cnbd_huge_ref.py).
  * SPDX-License-Identifier: MIT
  */
+#include <float.h>
+
 #include "cva_test.h"
 
 #include "data/cnbd_ref.h"
@@ -489,6 +491,33 @@ static void huge_T_rows(void **state)
     }
 }
 
+/* r near DBL_MAX (a purchase rate without heterogeneity, far above 1/T): the still-active
+   terms v_j = (u)_j/j! (d/(α+T))^j overflowed, S2 = Inf and P(alive) = Inf/Inf = NaN (a fuzz
+   find, tests/fuzz/regress/models/mbgcnbd-huge-r-p-alive-nan). In logs ln S2 <= (k−1) ln(u+k)
+   + ln k <= 2.9e3 while ln S1 = ln a − ln(b+x+s−1) + u ln((α+T)/(α+t_x)) >= 1e79, so
+   P(alive) = S2/(S1+S2) < e^(−1e79): 0 in double precision, and the conditional distribution
+   of a customer who is gone is all at 0. BG/CNBD-k at x = 0 has no S1: P(alive) = 1. */
+static void huge_r_rows(void **state)
+{
+    const double p[2][5] = {{DBL_MAX, 2.55, 2.55, 9.3, 5.0}, {1e80, 2.55, 2.55, 9.3, 5.0}};
+    const double x[2] = {0.0, 3.0}, tx[2] = {0.0, 10.0}, T[2] = {37.5, 37.5};
+    int i, j;
+    (void)state;
+    for (i = 0; i < 2; i++) {
+        double pa = -1.0, cp[4];
+        assert_status(cva_cnbd_p_alive(CVA_MODEL_MBGCNBD, 5, p[i], &x[i], &tx[i], &T[i], 1, &pa, NULL), CVA_OK);
+        assert_true(pa == 0.0);
+        assert_status(cva_model_cond_prob_n(CVA_MODEL_MBGCNBD, p[i], 18.5, &x[i], &tx[i], &T[i], 1, 4, cp, NULL,
+                                            NULL),
+                      CVA_OK);
+        assert_true(cp[0] == 1.0);
+        for (j = 1; j < 4; j++)
+            assert_true(cp[j] == 0.0);
+        assert_status(cva_cnbd_p_alive(CVA_MODEL_BGCNBD, 5, p[i], &x[i], &tx[i], &T[i], 1, &pa, NULL), CVA_OK);
+        assert_true(i == 0 ? pa == 1.0 : pa == 0.0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -505,6 +534,7 @@ int main(void)
         cmocka_unit_test(cond_prob_new_customer),
         cmocka_unit_test(cond_prob_bad_input),
         cmocka_unit_test(huge_T_rows),
+        cmocka_unit_test(huge_r_rows),
     };
     return cmocka_run_group_tests_name("cnbd", tests, NULL, NULL);
 }
