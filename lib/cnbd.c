@@ -51,7 +51,7 @@ static void cnbd_terms(const double *p, int k, int s, double x, double tx, doubl
     int j;
     for (j = 1; j < k; j++) {
         hs += 1.0 / (u + (double)(j - 1));
-        v *= (u + (double)(j - 1)) * d / ((double)j * aT);
+        v *= (u + (double)(j - 1)) * (d / aT) / (double)j;
         S2 += v;
         if (want_grad) {
             gr += v * hs;
@@ -61,6 +61,28 @@ static void cnbd_terms(const double *p, int k, int s, double x, double tx, doubl
     o->lS2 = log(S2);
     o->dS2r = gr / S2;
     o->dS2a = ga / S2;
+    if (!isfinite(S2)) {
+        /* the terms overflow (u near DBL_MAX: a fuzz find, P(alive) was NaN): in logarithms,
+           ln v_j = Σ_{i<=j} ln((u+i−1)/i · d/(α+T)), summed relative to the largest */
+        double lv[CVA_CNBD_K_MAX], hj[CVA_CNBD_K_MAX], mx = 0.0, sum = 0.0, lq = log(d / aT);
+        lv[0] = 0.0;
+        hj[0] = 0.0;
+        for (j = 1; j < k; j++) {
+            lv[j] = lv[j - 1] + log(u + (double)(j - 1)) - log((double)j) + lq;
+            hj[j] = hj[j - 1] + 1.0 / (u + (double)(j - 1));
+            if (lv[j] > mx)
+                mx = lv[j];
+        }
+        for (j = 0; j < k; j++)
+            sum += exp(lv[j] - mx);
+        o->lS2 = mx + log(sum);
+        o->dS2r = o->dS2a = 0.0;
+        for (j = 1; j < k; j++) {
+            const double wj = exp(lv[j] - o->lS2);
+            o->dS2r += wj * hj[j];
+            o->dS2a -= wj * (double)j / aT;
+        }
+    }
     o->L = log1p(d / (al + tx));
     if (s || x > 0.0)
         o->lS1 = log(a) - log(b + x + (double)s - 1.0) + u * o->L;
@@ -107,7 +129,7 @@ static double cnbd_sum(const double *p, int k, int s, const double *x, const dou
         for (j = 1; j < k; j++) {
             if (grad)
                 hs += 1.0 / (u + (double)(j - 1));
-            v *= (u + (double)(j - 1)) * d * iT / (double)j;
+            v *= (u + (double)(j - 1)) * (d * iT) / (double)j;
             S2 += v;
             if (grad) {
                 g2r += v * hs;
@@ -665,7 +687,7 @@ cva_status cva__cnbd_cond_prob_n(int32_t model, const double *p, double t, const
             cnbd_terms(p, k, s, x[i], t_x[i], T[i], 0, &o2);
             pa = o2.lS1 > -CVA_INF ? cva__expit(o2.lS2 - o2.lS1) : 1.0;
             for (j = 1; j < k; j++) {
-                v *= (u + (double)(j - 1)) * d / ((double)j * aT);
+                v *= (u + (double)(j - 1)) * (d / aT) / (double)j;
                 S2 += v;
             }
             /* c_n, e_n for n = 1..n_k−1 (c[0], e[0] unused) */
@@ -683,7 +705,7 @@ cva_status cva__cnbd_cond_prob_n(int32_t model, const double *p, double t, const
                 size_t m, lo;
                 double acc;
                 if (j > 0)
-                    v *= (u + (double)(j - 1)) * d / ((double)j * aT);
+                    v *= (u + (double)(j - 1)) * (d / aT) / (double)j;
                 w = v / S2;
                 if (!(w > 0.0))
                     continue;

@@ -1080,9 +1080,19 @@ static cva_status pred_run(int kind, int32_t model, const cva__btyd_model *m, co
 {
     pred_job j;
     cva_status st = CVA_OK;
-    size_t k, n_tasks;
+    size_t k, n_tasks, n_out = n * (kind == PRED_COND_PROB ? n_k : 1);
+    double *scratch = NULL;
     if (n == 0)
         return CVA_OK;
+    /* Gamma/Gompertz/NBD's kernels can fail at a row (a numerical integral not finite)
+       after the rows before it, or other chunks, were written: they write into a scratch
+       copy that reaches out only on success (a fuzz find; the other models' kernels fail
+       before writing, if at all) */
+    if (model == CVA_MODEL_GGOMNBD) {
+        scratch = (double *)cva__alloc(o->alloc, n_out * sizeof(double));
+        if (!scratch)
+            return CVA_E_NOMEM;
+    }
     j.kind = kind;
     j.model = model;
     j.m = m;
@@ -1098,15 +1108,22 @@ static cva_status pred_run(int kind, int32_t model, const cva__btyd_model *m, co
         j.chunk = (n + PRED_MAX_TASKS - 1) / PRED_MAX_TASKS;
     if (cva__workers(o->executor) < 2)
         j.chunk = n; /* serial: one pass, the caches shared by every row */
-    j.out = out;
+    j.out = scratch ? scratch : out;
     j.alloc = o->alloc;
     n_tasks = (n + j.chunk - 1) / j.chunk;
     cva__parallel_for(o->executor, n_tasks, pred_task, &j);
     for (k = 0; k < n_tasks; k++) {
-        if (j.st[k] < 0)
-            return j.st[k];
+        if (j.st[k] < 0) {
+            st = j.st[k];
+            break;
+        }
         if (j.st[k] > st)
             st = j.st[k];
+    }
+    if (scratch) {
+        if (st >= 0)
+            memcpy(out, scratch, n_out * sizeof(double));
+        cva__free(o->alloc, scratch);
     }
     return st;
 }

@@ -226,18 +226,39 @@ static double log1p_ratio(double a, double b)
 }
 
 /* The point where ψ = −PNBD_QCUT between the maximum (0) and v_end (ψ(v_end) < −cut):
-   Newton from v_end, monotone for a concave ψ (it stays on v_end's side). */
+   Newton from v_end, monotone for a concave ψ (it stays on v_end's side). In rounding it
+   need not: where the cut lies within an ulp of v_end from 0 (s or r + x near 1e140, a fuzz
+   find) the step lands on 0 or beyond, where ψ > 0 and the integrand overflows. So the
+   iterate is kept inside (lo, hi), lo a point inside the cut (ψ >= −cut, 0 at first) and hi
+   the last one outside; a step that leaves that interval is replaced by hi·1e-8 while lo is
+   0 or far below hi, else by the midpoint, and a trial inside the cut becomes lo. Where
+   Newton stays inside, as it does away from that limit, the iterates are those of the
+   plain iteration. */
 static double qcut(const quad_fn *f, double v_end)
 {
-    double v = v_end;
+    double hi = v_end, lo = 0.0;
     int it;
-    for (it = 0; it < 60; it++) {
-        const double y = qpsi(f, v) + PNBD_QCUT, d = qdpsi(f, v);
+    for (it = 0; it < 120; it++) {
+        const double y = qpsi(f, hi) + PNBD_QCUT, d = qdpsi(f, hi);
+        double c;
         if (y > -0.5 || !(fabs(d) > 0.0))
             break;
-        v -= y / d;
+        c = hi - y / d;
+        for (;;) {
+            if (!(fabs(c) > fabs(lo) && fabs(c) < fabs(hi) && c * hi > 0.0))
+                c = fabs(lo) * 1e8 < fabs(hi) ? hi * 1e-8 : 0.5 * (lo + hi);
+            if (!(fabs(c) > fabs(lo) && fabs(c) < fabs(hi)) || qpsi(f, c) < -PNBD_QCUT)
+                break;
+            lo = c; /* inside the cut: narrow and try again from hi */
+            c = 0.5 * (lo + hi);
+            if (++it >= 120)
+                break;
+        }
+        if (!(fabs(c) > fabs(lo) && fabs(c) < fabs(hi)))
+            break; /* the interval cannot be split further: hi is outside the cut */
+        hi = c;
     }
-    return v;
+    return hi;
 }
 
 /* Σ over panels from 0 to v_end (either sign) of the GL16 sums of e^ψ and, with sums,

@@ -2,13 +2,17 @@
  * BG/CNBD-k and MBG/CNBD-k (regularity.h): likelihood, gradient, P(alive), conditional and
  * unconditional expectations against 50-digit mpmath references (tests/data/cnbd_ref.py),
  * k = 1 against the BG/NBD and MBG/NBD closed forms, Wheat & Morrison and litt by hand,
- * parameter recovery (k and parameters) on simulated customers, bad input.
+ * parameter recovery (k and parameters) on simulated customers, bad input; rows with
+ * T − t_x near 1e306 and DBL_MAX against mpmath (tests/data/cnbd_huge_ref.py).
  * SPDX-License-Identifier: MIT
  */
+#include <float.h>
+
 #include "cva_test.h"
 
 #include "data/cnbd_ref.h"
 #include "data/cnbd_cond_ref.h"
+#include "data/cnbd_huge_ref.h"
 
 static const int32_t MODELS[2] = {CVA_MODEL_BGCNBD, CVA_MODEL_MBGCNBD};
 
@@ -445,6 +449,75 @@ static void cond_prob_bad_input(void **state)
     }
 }
 
+/* T − t_x near DBL_MAX: the still-active series' factor (u+j−1)(T−t_x) overflowed before the
+   division by j(α+T), so S2 became Inf or NaN (P(alive) NaN: a fuzz find,
+   tests/fuzz/regress/models/mbgcnbd-huge-T-p-alive-nan). Every term is ordinary; the values
+   against mpmath (tests/data/cnbd_huge_ref.py), P(alive), LL_i and the conditional
+   distribution's range. */
+static void huge_T_rows(void **state)
+{
+    double x[CNBD_HUGE_NR], tx[CNBD_HUGE_NR], T[CNBD_HUGE_NR], pa[CNBD_HUGE_NR], ll[CNBD_HUGE_NR], sum;
+    double p5[5], cp[CNBD_HUGE_NR * 4];
+    int s, i, j;
+    (void)state;
+    for (i = 0; i < CNBD_HUGE_NR; i++) {
+        x[i] = cnbd_huge_rows[i][0];
+        tx[i] = cnbd_huge_rows[i][1];
+        T[i] = cnbd_huge_rows[i][2];
+    }
+    for (i = 0; i < 4; i++)
+        p5[i] = cnbd_huge_p[i];
+    p5[4] = CNBD_HUGE_K;
+    for (s = 0; s < 2; s++) {
+        assert_status(cva_cnbd_p_alive(MODELS[s], CNBD_HUGE_K, cnbd_huge_p, x, tx, T, CNBD_HUGE_NR, pa, NULL),
+                      CVA_OK);
+        assert_status(cva_cnbd_loglik(MODELS[s], CNBD_HUGE_K, cnbd_huge_p, x, tx, T, NULL, CNBD_HUGE_NR, &sum,
+                                      NULL, ll, NULL),
+                      CVA_OK);
+        for (i = 0; i < CNBD_HUGE_NR; i++) {
+            cva_assert_close(pa[i], cnbd_huge_val[s][i][0], 1e-12, 1e-320);
+            cva_assert_close(ll[i], cnbd_huge_val[s][i][1], 1e-12, 0.0);
+        }
+        assert_status(cva_model_cond_prob_n(MODELS[s], p5, 10.0, x, tx, T, CNBD_HUGE_NR, 4, cp, NULL, NULL),
+                      CVA_OK);
+        for (i = 0; i < CNBD_HUGE_NR; i++) {
+            double tot = 0.0;
+            for (j = 0; j < 4; j++) {
+                assert_true(cp[i * 4 + j] >= 0.0 && cp[i * 4 + j] <= 1.0);
+                tot += cp[i * 4 + j];
+            }
+            assert_true(tot <= 1.0 + 1e-12);
+        }
+    }
+}
+
+/* r near DBL_MAX (a purchase rate without heterogeneity, far above 1/T): the still-active
+   terms v_j = (u)_j/j! (d/(α+T))^j overflowed, S2 = Inf and P(alive) = Inf/Inf = NaN (a fuzz
+   find, tests/fuzz/regress/models/mbgcnbd-huge-r-p-alive-nan). In logs ln S2 <= (k−1) ln(u+k)
+   + ln k <= 2.9e3 while ln S1 = ln a − ln(b+x+s−1) + u ln((α+T)/(α+t_x)) >= 1e79, so
+   P(alive) = S2/(S1+S2) < e^(−1e79): 0 in double precision, and the conditional distribution
+   of a customer who is gone is all at 0. BG/CNBD-k at x = 0 has no S1: P(alive) = 1. */
+static void huge_r_rows(void **state)
+{
+    const double p[2][5] = {{DBL_MAX, 2.55, 2.55, 9.3, 5.0}, {1e80, 2.55, 2.55, 9.3, 5.0}};
+    const double x[2] = {0.0, 3.0}, tx[2] = {0.0, 10.0}, T[2] = {37.5, 37.5};
+    int i, j;
+    (void)state;
+    for (i = 0; i < 2; i++) {
+        double pa = -1.0, cp[4];
+        assert_status(cva_cnbd_p_alive(CVA_MODEL_MBGCNBD, 5, p[i], &x[i], &tx[i], &T[i], 1, &pa, NULL), CVA_OK);
+        assert_true(pa == 0.0);
+        assert_status(cva_model_cond_prob_n(CVA_MODEL_MBGCNBD, p[i], 18.5, &x[i], &tx[i], &T[i], 1, 4, cp, NULL,
+                                            NULL),
+                      CVA_OK);
+        assert_true(cp[0] == 1.0);
+        for (j = 1; j < 4; j++)
+            assert_true(cp[j] == 0.0);
+        assert_status(cva_cnbd_p_alive(CVA_MODEL_BGCNBD, 5, p[i], &x[i], &tx[i], &T[i], 1, &pa, NULL), CVA_OK);
+        assert_true(i == 0 ? pa == 1.0 : pa == 0.0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,6 +533,8 @@ int main(void)
         cmocka_unit_test(cond_prob_k1_is_bgnbd),
         cmocka_unit_test(cond_prob_new_customer),
         cmocka_unit_test(cond_prob_bad_input),
+        cmocka_unit_test(huge_T_rows),
+        cmocka_unit_test(huge_r_rows),
     };
     return cmocka_run_group_tests_name("cnbd", tests, NULL, NULL);
 }

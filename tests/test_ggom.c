@@ -6,6 +6,8 @@
  * with the argument "cdnow": CLVTools' and Bemmaor & Glady's (2012) published CDNOW figures.
  * SPDX-License-Identifier: MIT
  */
+#include <float.h>
+
 #include "cva_test.h"
 
 #include "data/ggom_ref.h"
@@ -219,6 +221,38 @@ static void bad_input(void **state)
     }
 }
 
+/* A row the quadrature cannot evaluate (T = DBL_MAX: the survival and the death-time
+   integral underflow together, 0/0) after one it can: the error leaves every output as it
+   was (a fuzz find, tests/fuzz/regress/models/ggom-huge-T-rows-written: the rows before the
+   failing one were written). */
+static void failure_leaves_outputs(void **state)
+{
+    static const double p[5] = {2.55, 0.8, 0.3, 3.3, 9.3};
+    const double x[2] = {1.0, 2.0}, tx[2] = {20.25, 71.42}, T[2] = {20.25, DBL_MAX};
+    double out[2], cp[6];
+    int k;
+    (void)state;
+    for (k = 0; k < 2; k++) {
+        const double t = k ? 21.5 : 0.0;
+        out[0] = out[1] = -7.0;
+        assert_status(cva_model_p_alive(CVA_MODEL_GGOMNBD, p, t, x, tx, T, 2, out, NULL, NULL), CVA_E_DOMAIN);
+        assert_true(out[0] == -7.0 && out[1] == -7.0);
+        out[0] = out[1] = -7.0;
+        assert_status(cva_model_expected(CVA_MODEL_GGOMNBD, p, t + 1.0, x, tx, T, 2, out, NULL, NULL),
+                      CVA_E_DOMAIN);
+        assert_true(out[0] == -7.0 && out[1] == -7.0);
+    }
+    /* the first row alone is computable: P(alive) = 1 at t_x = T (no time to die unseen) */
+    assert_status(cva_model_p_alive(CVA_MODEL_GGOMNBD, p, 0.0, x, tx, T, 1, out, NULL, NULL), CVA_OK);
+    cva_assert_close(out[0], 1.0, 1e-15, 0.0);
+    for (k = 0; k < 6; k++)
+        cp[k] = -7.0;
+    /* the conditional distribution is not offered for this model: refused, untouched */
+    assert_true(cva_model_cond_prob_n(CVA_MODEL_GGOMNBD, p, 1.0, x, tx, T, 2, 3, cp, NULL, NULL) < 0);
+    for (k = 0; k < 6; k++)
+        assert_true(cp[k] == -7.0);
+}
+
 /* ---------------------------------------------------------------- CDNOW (data) */
 
 static double g_x[2358], g_tx[2358], g_T[2358], g_m[2358];
@@ -268,6 +302,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(p_alive_future),
         cmocka_unit_test(recovery),
         cmocka_unit_test(bad_input),
+        cmocka_unit_test(failure_leaves_outputs),
     };
     const struct CMUnitTest data_tests[] = {
         cmocka_unit_test(cdnow_published),

@@ -261,6 +261,71 @@ static void wheat(void **state)
     cva_assert_close(k, 1.824447, 0, 3.0 * 0.004305);
 }
 
+/* cva_cnbd_expected() is BTYDplus' approximation for k > 1 (P(alive) times the (M)BG/NBD
+   expectation with α replaced by kα). Its error on the grocery fits (k = 2), against the exact
+   conditional expectation Σ_n n P(Y(52) = n | x, t_x, T) of cva_model_cond_prob_n() (n < 400;
+   the probability left beyond is checked to be below 1e-12 for every customer): the figures
+   quoted in its documentation and docs/methods/models.md#methods_cnbd. */
+static void expected_approximation_error(void **state)
+{
+    static double approx[NCUST], pn[400];
+    static const int32_t models[2] = {CVA_MODEL_BGCNBD, CVA_MODEL_MBGCNBD};
+    /* the figures measured (2026-12-07), to the digits the documentation quotes */
+    static const double max_abs[2] = {1.08, 2.07}, max_rel[2] = {0.256, 0.387}, sum_rel[2] = {-0.031, -0.018};
+    int mi;
+    (void)state;
+    for (mi = 0; mi < 2; mi++) {
+        cva_model_fit fit;
+        double p5[5], s_apx = 0.0, s_ex = 0.0, worst_abs = 0.0, worst_rel = 0.0, worst_left = 0.0, ex_abs = 0.0;
+        double ex_rel = 0.0;
+        size_t i, worst_i = 0, rel_i = 0, n;
+        int32_t k;
+        cva_model_fit_init(&fit, sizeof fit);
+        assert_status(cva_cnbd_fit(models[mi], 2, 0, g_x, g_tx, g_T, g_litt, NULL, NCUST, NULL, &fit, &k, NULL),
+                      CVA_OK);
+        for (i = 0; i < 4; i++)
+            p5[i] = fit.params[i];
+        p5[4] = (double)k;
+        assert_status(cva_cnbd_expected(models[mi], k, fit.params, 52.0, g_x, g_tx, g_T, NCUST, approx, NULL),
+                      CVA_OK);
+        for (i = 0; i < NCUST; i++) {
+            double ex = 0.0, mass = 0.0, d;
+            assert_status(cva_model_cond_prob_n(models[mi], p5, 52.0, &g_x[i], &g_tx[i], &g_T[i], 1, 400, pn, NULL,
+                                                NULL),
+                          CVA_OK);
+            for (n = 400; n-- > 0;) {
+                ex += (double)n * pn[n];
+                mass += pn[n];
+            }
+            if (1.0 - mass > worst_left)
+                worst_left = 1.0 - mass;
+            d = fabs(approx[i] - ex);
+            if (d > worst_abs) {
+                worst_abs = d;
+                worst_i = i;
+                ex_abs = ex;
+            }
+            if (ex > 0.05 && d / ex > worst_rel) {
+                worst_rel = d / ex;
+                rel_i = i;
+                ex_rel = ex;
+            }
+            s_apx += approx[i];
+            s_ex += ex;
+        }
+        print_message("model %d k %d: approximation vs exact E[Y(52)]: max |diff| %.4f (x %g t_x %.3f T %.3f: "
+                      "%.4f vs %.4f), max relative %.4f (exact > 0.05; x %g t_x %.3f T %.3f: %.4f vs %.4f), "
+                      "cohort %.2f vs %.2f (%.4f), mass left %.2g\n",
+                      (int)models[mi], (int)k, worst_abs, g_x[worst_i], g_tx[worst_i], g_T[worst_i],
+                      approx[worst_i], ex_abs, worst_rel, g_x[rel_i], g_tx[rel_i], g_T[rel_i], approx[rel_i],
+                      ex_rel, s_apx, s_ex, s_apx / s_ex - 1.0, worst_left);
+        assert_true(worst_left < 1e-12);
+        cva_assert_close(worst_abs, max_abs[mi], 0, 0.005);
+        cva_assert_close(worst_rel, max_rel[mi], 0, 0.0005);
+        cva_assert_close(s_apx / s_ex - 1.0, sum_rel[mi], 0, 0.0005);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +335,7 @@ int main(void)
         cmocka_unit_test(published_predictions),
         cmocka_unit_test(unconditional_pmf),
         cmocka_unit_test(wheat),
+        cmocka_unit_test(expected_approximation_error),
     };
     const char *dir = cva_test_data_dir();
     const char *req = getenv("CVA_REQUIRE_DATA");

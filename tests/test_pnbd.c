@@ -536,6 +536,27 @@ static void recovery(void **state)
     free(T);
 }
 
+/* The death rate a point mass far out: s = 1.83e140, β = 84.9 (μ = s/β = 2.2e138, relative
+   spread 1/√s). A customer without purchases in (0, T] then dies before buying with
+   probability 1 − E[λ/(λ+μ)] + O(e^{−μT}), so LL = ln(1 − E[λ]E[1/μ](1 + O(E[λ]/μ)))
+   = −(r/α)·β/(s−1) to double precision (−1.9e-138). The quadrature's cut at the edge of
+   the death-time integral stepped past its maximum there (the cut within an ulp of 0),
+   the integrand overflowed and LL was not finite (CVA_E_DOMAIN; a fuzz find in a fit
+   that started there, tests/fuzz/regress/models/pnbd-huge-s-cut-past-maximum). */
+static void huge_s_point_death_rate(void **state)
+{
+    const double p[4] = {7.3000000000000007, 1.8, 1.8345908575084266e+140, 84.909761813152656};
+    const double x = 0.0, tx = 0.0, T = 5.0, want = -(p[0] / p[1]) * p[3] / (p[2] - 1.0);
+    double ll = 1.0, sum = 1.0, pa = -1.0;
+    (void)state;
+    assert_status(cva_model_loglik(CVA_MODEL_PNBD, p, &x, &tx, &T, 1, &ll, &sum, NULL, NULL), CVA_OK);
+    /* the row is formed from terms of size ~300 that cancel: 1e-13 absolute */
+    assert_true(fabs(ll - want) <= 1e-13);
+    assert_true(ll <= 1e-13 && sum == ll);
+    /* the predictions refuse parameters above 1e30 (CVA_E_DOMAIN, as documented) */
+    assert_status(cva_model_p_alive(CVA_MODEL_PNBD, p, 0.0, &x, &tx, &T, 1, &pa, NULL, NULL), CVA_E_DOMAIN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -545,6 +566,7 @@ int main(void)
         cmocka_unit_test(s_equal_one),   cmocka_unit_test(gradient_fd),  cmocka_unit_test(timing),
         cmocka_unit_test(fit_cdnow),     cmocka_unit_test(fit_cdnow_csv), cmocka_unit_test(recovery),
         cmocka_unit_test(prob_n_infinite_horizon),
+        cmocka_unit_test(huge_s_point_death_rate),
     };
     const char *dir = cva_test_data_dir();
     const char *req = getenv("CVA_REQUIRE_DATA");

@@ -132,7 +132,13 @@ class _CNBD(_Model):
     def expected_purchases(self, t, frequency, recency, T):
         """E[Y(t) | frequency, recency, T] by BTYDplus' approximation (``cva_cnbd_expected``:
         exact P(alive) times the (M)BG/NBD expectation with alpha replaced by k*alpha; without
-        BTYDplus' cohort-level bias correction)."""
+        BTYDplus' cohort-level bias correction).
+
+        Warning: for k > 1 this is not the model's conditional expectation. On BTYDplus'
+        grocery data (k = 2, 52 weeks) it is up to 26 % (BG/CNBD-k) and 39 % (MBG/CNBD-k)
+        off for a customer and -3.1 % / -1.8 % on the cohort's sum. The exact value is the
+        mean of ``conditional_probability_of_n_purchases_up_to_time`` (sum of n * P(n) over
+        enough n)."""
         return self._call("cva_cnbd_expected", frequency, recency, T,
                           "%s.expected_purchases" % type(self).__name__, t=t)
 
