@@ -309,12 +309,15 @@ static double do_fit_cov2(mctx *c, int32_t model)
     cva_cov_opts co;
     cva_model_fit f;
     cva_cov_fit cf;
+    cva_fit_opts o;
     cva_status st;
     cva_cov_opts_init_defaults(&co, sizeof co);
     co.n_cov = 2;
+    cva_fit_opts_init_defaults(&o, sizeof o);
+    o.executor = g_ex;
     cva_model_fit_init(&f, sizeof f);
     cva_cov_fit_init(&cf, sizeof cf);
-    st = cva_cov_fit_btyd(model, c->x, c->tx, c->T, g_cov_z, NULL, c->n, &co, NULL, &f, &cf, NULL);
+    st = cva_cov_fit_btyd(model, c->x, c->tx, c->T, g_cov_z, NULL, c->n, &co, &o, &f, &cf, NULL);
     if (st < 0) {
         fprintf(stderr, "covariate fit model %d: %s\n", (int)model, cva_status_name(st));
         return -1.0;

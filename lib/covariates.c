@@ -340,6 +340,11 @@ typedef struct cov_fit_ctx {
     const double *zg;
     const double *x, *txs, *Ts, *w;
     double inv_w;
+    /* the sums in fixed tasks of COV_TASK merged rows (chosen from the input only), run on
+       ex and combined in task order: the same bits for every executor (cov_tasks()) */
+    const cva_executor *ex;
+    size_t n_rows, n_tasks, stride;
+    double *res; /* n_tasks × stride (1 + nth²) when n_tasks > 1 */
 } cov_fit_ctx;
 
 /* γ vectors from θ */
@@ -352,42 +357,50 @@ static void theta_gammas(const cov_spec *s, const double *th, double *gl, double
     }
 }
 
-/* Covariate group gi: its linear predictors eta, its four parameters pg and its rows. */
+/* Covariate group gi: its linear predictors eta, its four parameters pg and its rows in the
+   merged rows [lo, hi). */
 static void group_setup(const cov_fit_ctx *c, size_t gi, const double *p, const double *gl, const double *gt,
-                        double *eta, double *pg, cva__btyd_rows *rows)
+                        size_t lo, size_t hi, double *eta, double *pg, cva__btyd_rows *rows)
 {
     const cov_spec *s = &c->spec;
+    const size_t a = c->rstart[gi] > lo ? c->rstart[gi] : lo, b = c->rstart[gi + 1] < hi ? c->rstart[gi + 1] : hi;
     etas(c->zg + gi * (size_t)s->n_cov, s->n_cov, gl, gt, eta);
     group_params(&c->form, p, eta, pg);
-    rows->x = c->x + c->rstart[gi];
-    rows->t_x = c->txs + c->rstart[gi];
-    rows->T = c->Ts + c->rstart[gi];
-    rows->w = c->w + c->rstart[gi];
-    rows->n = c->rstart[gi + 1] - c->rstart[gi];
+    rows->x = c->x + a;
+    rows->t_x = c->txs + a;
+    rows->T = c->Ts + a;
+    rows->w = c->w + a;
+    rows->n = b - a;
 }
 
-static double cov_objective(void *vctx, const double *th, double *g)
+/* the group holding merged row lo (groups are not empty) */
+static size_t group_of(const cov_fit_ctx *c, size_t lo)
 {
-    const cov_fit_ctx *c = (const cov_fit_ctx *)vctx;
+    size_t a = 0, b = c->n_groups; /* rstart[a] <= lo < rstart[b] */
+    while (b - a > 1) {
+        const size_t m = a + (b - a) / 2;
+        if (c->rstart[m] <= lo)
+            a = m;
+        else
+            b = m;
+    }
+    return a;
+}
+
+/* Σ w LL over the merged rows [lo, hi) (NaN when a group's is not finite) and its gradient
+   in θ added to gth */
+static double obj_rows(const cov_fit_ctx *c, const double *p, const double *gl, const double *gt, size_t lo,
+                       size_t hi, double *gth)
+{
     const cov_spec *s = &c->spec;
-    const int nth = 4 + s->n_free;
-    double p[4], gl[CVA_COV_MAX], gt[CVA_COV_MAX], gth[COV_NTH];
     cva__ksum acc = {0.0, 0.0};
     size_t gi;
     int k, j;
-    double f;
-    for (k = 0; k < nth; k++)
-        if (!(th[k] < 700.0) || !(th[k] > -700.0))
-            return CVA_NAN;
-    for (k = 0; k < 4; k++)
-        p[k] = exp(th[k]);
-    theta_gammas(s, th, gl, gt);
-    memset(gth, 0, sizeof gth);
-    for (gi = 0; gi < c->n_groups; gi++) {
+    for (gi = group_of(c, lo); gi < c->n_groups && c->rstart[gi] < hi; gi++) {
         const double *zg = c->zg + gi * (size_t)s->n_cov;
         double eta[3], pg[4], gg[4], de[3] = {0.0, 0.0, 0.0}, ll;
         cva__btyd_rows rows;
-        group_setup(c, gi, p, gl, gt, eta, pg, &rows);
+        group_setup(c, gi, p, gl, gt, lo, hi, eta, pg, &rows);
         ll = c->m->ll(pg, &rows, gg, NULL);
         if (!isfinite(ll))
             return CVA_NAN;
@@ -404,7 +417,31 @@ static double cov_objective(void *vctx, const double *th, double *g)
                 gth[s->it[j]] += de[2] * zg[j];
         }
     }
-    f = -cva__ksum_value(&acc) * c->inv_w;
+    return cva__ksum_value(&acc);
+}
+
+static double cov_tasks(const cov_fit_ctx *c, int what, int n_out, const double *p, const double *gl,
+                        const double *gt, double *out);
+
+static double cov_objective(void *vctx, const double *th, double *g)
+{
+    const cov_fit_ctx *c = (const cov_fit_ctx *)vctx;
+    const cov_spec *s = &c->spec;
+    const int nth = 4 + s->n_free;
+    double p[4], gl[CVA_COV_MAX], gt[CVA_COV_MAX], gth[COV_NTH];
+    int k, j;
+    double f, ll;
+    for (k = 0; k < nth; k++)
+        if (!(th[k] < 700.0) || !(th[k] > -700.0))
+            return CVA_NAN;
+    for (k = 0; k < 4; k++)
+        p[k] = exp(th[k]);
+    theta_gammas(s, th, gl, gt);
+    memset(gth, 0, sizeof gth);
+    ll = cov_tasks(c, 0, nth, p, gl, gt, gth);
+    if (!isfinite(ll))
+        return CVA_NAN;
+    f = -ll * c->inv_w;
     for (k = 0; k < nth; k++)
         g[k] = -gth[k] * c->inv_w;
     if (!isfinite(f))
@@ -440,8 +477,7 @@ static int cov_hessian(const cov_fit_ctx *c, const double *th, int central, doub
     const cov_spec *s = &c->spec;
     const int nth = 4 + s->n_free;
     double p[4], gl[CVA_COV_MAX], gt[CVA_COV_MAX];
-    size_t gi;
-    int k, j, i, l;
+    int k, j, i;
     for (k = 0; k < nth; k++)
         if (!(th[k] < 700.0) || !(th[k] > -700.0))
             return 0;
@@ -449,11 +485,36 @@ static int cov_hessian(const cov_fit_ctx *c, const double *th, int central, doub
         p[k] = exp(th[k]);
     theta_gammas(s, th, gl, gt);
     memset(H, 0, (size_t)(nth * nth) * sizeof *H);
-    for (gi = 0; gi < c->n_groups; gi++) {
+    if (!(cov_tasks(c, 1 + central, nth * nth, p, gl, gt, H) > 0.0))
+        return 0;
+    for (j = 0; j < s->n_cov; j++) {
+        if (s->con[j])
+            continue;
+        if (s->il[j] >= 0)
+            H[s->il[j] * nth + s->il[j]] += 2.0 * s->lam_l;
+        if (s->it[j] >= 0)
+            H[s->it[j] * nth + s->it[j]] += 2.0 * s->lam_t;
+    }
+    for (i = 0; i < nth * nth; i++)
+        if (!isfinite(H[i]))
+            return 0;
+    return 1;
+}
+
+/* The blocks' part −(1/W) Σ A_g' H_g A_g of the Hessian over the merged rows [lo, hi), added
+   to H (nth × nth); 0 when an evaluation is not finite. */
+static int hess_rows(const cov_fit_ctx *c, const double *p, const double *gl, const double *gt, int central,
+                     size_t lo, size_t hi, double *H)
+{
+    const cov_spec *s = &c->spec;
+    const int nth = 4 + s->n_free;
+    size_t gi;
+    int k, j, i, l;
+    for (gi = group_of(c, lo); gi < c->n_groups && c->rstart[gi] < hi; gi++) {
         const double *zg = c->zg + gi * (size_t)s->n_cov;
         double eta[3], pg[4], u[4], hg[16], g0[4], A[4 * COV_NTH], AtH[COV_NTH * 4];
         cva__btyd_rows rows;
-        group_setup(c, gi, p, gl, gt, eta, pg, &rows);
+        group_setup(c, gi, p, gl, gt, lo, hi, eta, pg, &rows);
         for (k = 0; k < 4; k++)
             u[k] = log(pg[k]);
         if (c->m->id == CVA_MODEL_BGNBD) {
@@ -526,18 +587,71 @@ static int cov_hessian(const cov_fit_ctx *c, const double *th, int central, doub
                 H[i * nth + j] -= v * c->inv_w;
             }
     }
-    for (j = 0; j < s->n_cov; j++) {
-        if (s->con[j])
-            continue;
-        if (s->il[j] >= 0)
-            H[s->il[j] * nth + s->il[j]] += 2.0 * s->lam_l;
-        if (s->it[j] >= 0)
-            H[s->it[j] * nth + s->it[j]] += 2.0 * s->lam_t;
-    }
-    for (i = 0; i < nth * nth; i++)
-        if (!isfinite(H[i]))
-            return 0;
     return 1;
+}
+
+/* ------------------------------------------------ the sums in tasks */
+
+#define COV_TASK CVA__LL_CHUNK /* merged rows per task */
+
+typedef struct cov_job {
+    const cov_fit_ctx *c;
+    const double *p, *gl, *gt;
+    int what; /* 0 objective, 1 forward-difference blocks, 2 central */
+    int n_out;
+} cov_job;
+
+static void cov_task(void *varg, size_t k, unsigned worker)
+{
+    const cov_job *j = (const cov_job *)varg;
+    const cov_fit_ctx *c = j->c;
+    double *r = c->res + k * c->stride; /* the task's value, then its sums */
+    const size_t lo = k * COV_TASK, hi = c->n_rows - lo < COV_TASK ? c->n_rows : lo + COV_TASK;
+    (void)worker;
+    memset(r + 1, 0, (size_t)j->n_out * sizeof *r);
+    if (j->what == 0)
+        r[0] = obj_rows(c, j->p, j->gl, j->gt, lo, hi, r + 1);
+    else
+        r[0] = hess_rows(c, j->p, j->gl, j->gt, j->what - 1, lo, hi, r + 1) ? 1.0 : 0.0;
+}
+
+/* what 0: Σ w LL (NaN when not finite) with its gradient in θ added to out (nth values);
+   1 / 2: the Hessian's block part (forward / central differences) added to out (nth²), 1.0
+   when every evaluation was finite, else 0.0. One task: its rows' sums as they are; more:
+   each task's from zero, combined in task order (values compensated, the sums plain). */
+static double cov_tasks(const cov_fit_ctx *c, int what, int n_out, const double *p, const double *gl,
+                        const double *gt, double *out)
+{
+    cov_job j;
+    cva__ksum acc = {0.0, 0.0};
+    size_t k;
+    int i;
+    if (c->n_tasks <= 1) {
+        if (what == 0)
+            return obj_rows(c, p, gl, gt, 0, c->n_rows, out);
+        return hess_rows(c, p, gl, gt, what - 1, 0, c->n_rows, out) ? 1.0 : 0.0;
+    }
+    j.c = c;
+    j.p = p;
+    j.gl = gl;
+    j.gt = gt;
+    j.what = what;
+    j.n_out = n_out;
+    cva__parallel_for(c->ex, c->n_tasks, cov_task, &j);
+    for (k = 0; k < c->n_tasks; k++) {
+        const double v = c->res[k * c->stride];
+        if (what == 0 ? !isfinite(v) : !(v > 0.0))
+            return what == 0 ? CVA_NAN : 0.0;
+        if (what == 0)
+            cva__ksum_add(&acc, v);
+    }
+    for (i = 0; i < n_out; i++) {
+        double v = out[i];
+        for (k = 0; k < c->n_tasks; k++)
+            v += c->res[k * c->stride + 1 + (size_t)i];
+        out[i] = v;
+    }
+    return what == 0 ? cva__ksum_value(&acc) : 1.0;
 }
 
 typedef struct fit_key {
@@ -750,8 +864,19 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
     ctx.Ts = mTs;
     ctx.w = mw;
     ctx.inv_w = 1.0 / W;
-
     nth = 4 + ctx.spec.n_free;
+    ctx.ex = o.executor;
+    ctx.n_rows = nd;
+    ctx.n_tasks = (nd + COV_TASK - 1) / COV_TASK;
+    ctx.stride = 1 + (size_t)(nth * nth);
+    if (ctx.n_tasks > 1) {
+        ctx.res = (double *)cva__alloc(o.alloc, ctx.n_tasks * ctx.stride * sizeof *ctx.res);
+        if (!ctx.res) {
+            st = cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+            goto done;
+        }
+    }
+
     for (k = 0; k < 4; k++) {
         double sv = o.start ? o.start[k] / (m->scale_time[k] ? s_T : 1.0) : m->start[k];
         th[k] = log(sv > 0.0 ? sv : 1.0);
@@ -905,6 +1030,7 @@ done:
     cva__free(o.alloc, htab);
     cva__free(o.alloc, rstart);
     cva__free(o.alloc, blk);
+    cva__free(o.alloc, ctx.res);
     groups_free(o.alloc, &grp);
     return st;
 }
@@ -1073,68 +1199,156 @@ cva_status cva_cov_loglik(const double *params, const cva_cov_fit *cfit, const d
     return cva__report(diag, st, 0, 0, -1, q, NULL);
 }
 
+/* ------------------------------------------------- predictions in tasks */
+
+#define COV_PRED_TASK 16384 /* customers per prediction task */
+
+typedef struct cov_pred_res {
+    cva_status st;
+    cva_diag loc;  /* of the first error */
+    int64_t index; /* its caller's row, -1 if none */
+    uint64_t n_series;
+} cov_pred_res;
+
+typedef struct cov_pred_job {
+    const double *params, *x, *tx, *T;
+    const cva_cov_fit *cfit;
+    const cov_form *form;
+    const cov_groups *g;
+    const cva_predict_opts *mo; /* the models' options: the allocator, no executor */
+    int32_t quantity;
+    double h;
+    double *xs, *ts, *Ts, *vo;
+    cov_pred_res *res;
+} cov_pred_job;
+
+/* task k: the customers [k·COV_PRED_TASK, ...) in group order, each group's part in one call */
+static void cov_pred_task(void *varg, size_t k, unsigned worker)
+{
+    const cov_pred_job *j = (const cov_pred_job *)varg;
+    const cov_groups *g = j->g;
+    cov_pred_res *r = j->res + k;
+    const size_t lo = k * COV_PRED_TASK, hi = g->n_keep - lo < COV_PRED_TASK ? g->n_keep : lo + COV_PRED_TASK;
+    size_t a = 0, b = g->n_groups, gi, q;
+    (void)worker;
+    r->st = CVA_OK;
+    r->index = -1;
+    r->n_series = 0;
+    while (b - a > 1) { /* the group holding customer lo */
+        const size_t m = a + (b - a) / 2;
+        if (g->gstart[m] <= lo)
+            a = m;
+        else
+            b = m;
+    }
+    for (q = lo; q < hi; q++) {
+        j->xs[q] = j->x[g->order[q]];
+        j->ts[q] = j->tx[g->order[q]];
+        j->Ts[q] = j->T[g->order[q]];
+    }
+    for (gi = a; gi < g->n_groups && g->gstart[gi] < hi; gi++) {
+        const size_t s0 = g->gstart[gi] > lo ? g->gstart[gi] : lo;
+        const size_t ng = (g->gstart[gi + 1] < hi ? g->gstart[gi + 1] : hi) - s0;
+        double eta[3], pg[4];
+        cva_status st;
+        const int32_t model = j->cfit->model;
+        etas(g->zg + gi * (size_t)j->cfit->n_cov, j->cfit->n_cov, j->cfit->gamma_life, j->cfit->gamma_trans, eta);
+        group_params(j->form, j->params, eta, pg);
+        cva_diag_init(&r->loc, sizeof r->loc);
+        if (j->quantity == CVA_COV_P_ALIVE)
+            st = cva_model_p_alive(model, pg, j->h, j->xs + s0, j->ts + s0, j->Ts + s0, ng, j->vo + s0, j->mo, &r->loc);
+        else if (j->quantity == CVA_COV_EXPECTED)
+            st = cva_model_expected(model, pg, j->h, j->xs + s0, j->ts + s0, j->Ts + s0, ng, j->vo + s0, j->mo, &r->loc);
+        else
+            st = cva_model_dert(model, pg, j->h, j->xs + s0, j->ts + s0, j->Ts + s0, ng, j->vo + s0, j->mo, &r->loc);
+        if (st < 0) {
+            r->st = st;
+            r->index = r->loc.index >= 0 && (size_t)r->loc.index < ng ? (int64_t)g->order[s0 + (size_t)r->loc.index] : -1;
+            return;
+        }
+        if (st == CVA_W_SERIES_LIMIT) {
+            r->st = st;
+            r->n_series += r->loc.count;
+        }
+    }
+}
+
 cva_status cva_cov_predict(const double *params, const cva_cov_fit *cfit, int32_t quantity, double h,
                            const double *x, const double *t_x, const double *T, const double *z, size_t n,
-                           double *out, const cva_allocator *alloc, cva_diag *diag)
+                           double *out, const cva_predict_opts *opts, cva_diag *diag)
 {
     cov_form form;
     cov_groups g;
-    double *work, *xs, *ts, *Ts, *vo;
-    size_t gi, q, n_series = 0;
+    cva_predict_opts o, mo;
+    cov_pred_job job;
+    double *work;
+    size_t q, k, n_tasks, n_series = 0;
     cva_status st, worst = CVA_OK;
     if (quantity < CVA_COV_P_ALIVE || quantity > CVA_COV_DERT)
         return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "unknown quantity");
     if (isnan(h))
         return cva__report(diag, CVA_E_NONFINITE, 4, 0, -1, 0, "horizon is NaN");
-    st = eval_setup(params, cfit, x, t_x, T, z, n, &form, &g, &work, alloc, diag, 5, 8);
+    (void)cva_predict_opts_init_defaults(&o, sizeof o);
+    if (opts && cva__copy_sized(&o, sizeof o, opts, sizeof o) != CVA_OK)
+        return cva__report(diag, CVA_E_ABI_MISMATCH, 11, 0, -1, 0,
+                           "cva_predict_opts: use cva_predict_opts_init_defaults()");
+    mo = o;
+    mo.executor = NULL;
+    st = eval_setup(params, cfit, x, t_x, T, z, n, &form, &g, &work, o.alloc, diag, 5, 8);
     if (st == CVA_W_EMPTY)
         return cva__report(diag, st, 9, 0, -1, 0, NULL);
     if (st != CVA_OK)
         return st;
-    if (!out) {
-        cva__free(alloc, work);
-        groups_free(alloc, &g);
-        return cva__report(diag, CVA_E_NULLPTR, 10, 0, -1, 0, "out is NULL");
+    n_tasks = (g.n_keep + COV_PRED_TASK - 1) / COV_PRED_TASK;
+    memset(&job, 0, sizeof job);
+    job.res = (cov_pred_res *)cva__alloc(o.alloc, (n_tasks ? n_tasks : 1) * sizeof *job.res);
+    if (!out || !job.res) {
+        cva__free(o.alloc, work);
+        groups_free(o.alloc, &g);
+        if (!out)
+            return cva__report(diag, CVA_E_NULLPTR, 10, 0, -1, 0, "out is NULL");
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
     }
-    xs = work;
-    ts = xs + g.n_keep;
-    Ts = ts + g.n_keep;
-    vo = Ts + g.n_keep;
-    for (gi = 0; gi < g.n_groups; gi++) {
-        double eta[3], pg[4];
-        cva_diag loc;
-        const size_t a = g.gstart[gi], ng = gather(&g, gi, x, t_x, T, xs, ts, Ts);
-        etas(g.zg + gi * (size_t)cfit->n_cov, cfit->n_cov, cfit->gamma_life, cfit->gamma_trans, eta);
-        group_params(&form, params, eta, pg);
-        cva_diag_init(&loc, sizeof loc);
-        if (quantity == CVA_COV_P_ALIVE)
-            st = cva_model_p_alive(cfit->model, pg, h, xs, ts, Ts, ng, vo + a, NULL, &loc);
-        else if (quantity == CVA_COV_EXPECTED)
-            st = cva_model_expected(cfit->model, pg, h, xs, ts, Ts, ng, vo + a, NULL, &loc);
-        else
-            st = cva_model_dert(cfit->model, pg, h, xs, ts, Ts, ng, vo + a, NULL, &loc);
-        if (st < 0) {
-            const int64_t idx = loc.index >= 0 && (size_t)loc.index < ng ? (int64_t)g.order[a + (size_t)loc.index] : -1;
-            int32_t arg = loc.arg;
-            if (arg == 2)
-                arg = 1; /* params: the group's are derived from params */
-            cva__free(alloc, work);
-            groups_free(alloc, &g);
-            return cva__report(diag, st, arg, loc.option, idx, loc.count, loc.detail);
+    job.params = params;
+    job.x = x;
+    job.tx = t_x;
+    job.T = T;
+    job.cfit = cfit;
+    job.form = &form;
+    job.g = &g;
+    job.mo = &mo;
+    job.quantity = quantity;
+    job.h = h;
+    job.xs = work;
+    job.ts = work + g.n_keep;
+    job.Ts = job.ts + g.n_keep;
+    job.vo = job.Ts + g.n_keep;
+    cva__parallel_for(o.executor, n_tasks, cov_pred_task, &job);
+    for (k = 0; k < n_tasks; k++) { /* the first error in the customers' group order, as serially */
+        const cov_pred_res *r = job.res + k;
+        if (r->st < 0) {
+            const cov_pred_res e = *r;
+            cva__free(o.alloc, job.res);
+            cva__free(o.alloc, work);
+            groups_free(o.alloc, &g);
+            /* arg 2, params: the group's are derived from params */
+            return cva__report(diag, e.st, e.loc.arg == 2 ? 1 : e.loc.arg, e.loc.option, e.index, e.loc.count,
+                               e.loc.detail);
         }
-        if (st == CVA_W_SERIES_LIMIT) {
-            worst = st;
-            n_series += loc.count;
+        if (r->st == CVA_W_SERIES_LIMIT) {
+            worst = CVA_W_SERIES_LIMIT;
+            n_series += r->n_series;
         }
     }
     for (q = 0; q < g.n_skip; q++)
         out[g.skip[q]] = CVA_NAN;
     for (q = 0; q < g.n_keep; q++)
-        out[g.order[q]] = vo[q];
+        out[g.order[q]] = job.vo[q];
     if (worst == CVA_OK && g.n_skip)
         worst = CVA_W_EXCLUDED;
     q = worst == CVA_W_SERIES_LIMIT ? n_series : g.n_skip;
-    cva__free(alloc, work);
-    groups_free(alloc, &g);
+    cva__free(o.alloc, job.res);
+    cva__free(o.alloc, work);
+    groups_free(o.alloc, &g);
     return cva__report(diag, worst, 0, 0, -1, q, NULL);
 }

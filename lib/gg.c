@@ -256,6 +256,10 @@ typedef struct gg_rec {
     size_t idx;
 } gg_rec;
 
+/* bytes per record after the records in cva_gg_fit()'s scratch: the sort's buffer, then
+   the merged rows (5 doubles) and the piece ends */
+#define GG_AREA2 (sizeof(gg_rec) > 5 * sizeof(double) + sizeof(size_t) ? sizeof(gg_rec) : 5 * sizeof(double) + sizeof(size_t))
+
 static int gg_cmp(const void *pa, const void *pb)
 {
     const gg_rec *a = (const gg_rec *)pa, *b = (const gg_rec *)pb;
@@ -409,7 +413,12 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
     if (nk == 0)
         return cva__report(diag, CVA_W_EMPTY, 1, 0, -1, ignored, "no row with x >= 1 and m_x > 0");
 
-    rec = (gg_rec *)cva__alloc(o.alloc, nk * sizeof *rec);
+    /* one scratch block for the whole call (fresh pages cost a fault each on first touch,
+       on the calling thread): the records, then the sort's buffer, reused for the merged
+       rows (5 doubles) and the piece ends once the records are sorted */
+    if (nk > SIZE_MAX / (sizeof *rec + GG_AREA2))
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+    rec = (gg_rec *)cva__alloc(o.alloc, nk * (sizeof *rec + GG_AREA2));
     if (!rec)
         return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
     for (i = 0; i < n; i++)
@@ -420,23 +429,12 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
             rec[nr].idx = nr;
             nr++;
         }
-    {
-        gg_rec *tmp = nr >= 4096 ? (gg_rec *)cva__alloc(o.alloc, nr * sizeof *tmp) : NULL;
-        if (tmp) {
-            gg_radix_sort(rec, tmp, nr);
-            cva__free(o.alloc, tmp);
-        } else {
-            qsort(rec, nr, sizeof *rec, gg_cmp);
-        }
-    }
-    blk = (double *)cva__alloc(o.alloc, 5 * nr * sizeof(double));
-    gend = (size_t *)cva__alloc(o.alloc, nr * sizeof(size_t));
-    if (!blk || !gend) {
-        cva__free(o.alloc, rec);
-        cva__free(o.alloc, blk);
-        cva__free(o.alloc, gend);
-        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
-    }
+    if (nr >= 4096)
+        gg_radix_sort(rec, (gg_rec *)(void *)(rec + nk), nr);
+    else
+        qsort(rec, nr, sizeof *rec, gg_cmp);
+    blk = (double *)(void *)(rec + nk);
+    gend = (size_t *)(void *)(blk + 5 * nk);
     s = blk;
     w = s + nr;
     gx = w + nr;
@@ -476,7 +474,6 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
         }
         nr = j;
     }
-    cva__free(o.alloc, rec);
     d.n_rows = nr;
     d.n_groups = ng;
     d.s = s;
@@ -494,8 +491,7 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
     if (ng > 1) {
         d.sum.res = (double *)cva__alloc(o.alloc, 4 * ng * sizeof(double));
         if (!d.sum.res) {
-            cva__free(o.alloc, blk);
-            cva__free(o.alloc, gend);
+            cva__free(o.alloc, rec);
             return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
         }
     }
@@ -520,8 +516,7 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
         cva__fit_store(fit, &out);
     }
     cva__free(o.alloc, d.sum.res);
-    cva__free(o.alloc, blk);
-    cva__free(o.alloc, gend);
+    cva__free(o.alloc, rec);
     if (st < 0)
         return cva__report(diag, st, 0, 0, -1, iters, NULL);
     if (st == CVA_OK && np > 0)

@@ -684,12 +684,15 @@ static cva_status fa_predict(void *vc)
     fa_ctx *c = (fa_ctx *)vc;
     const double p[4] = {0.7, 9.0, 0.6, 14.0};
     cva_cov_fit cf;
+    cva_predict_opts po;
     cva_cov_fit_init(&cf, sizeof cf);
     cf.model = CVA_MODEL_PNBD;
     cf.n_cov = 2;
     cf.gamma_life[0] = 0.3;
     cf.gamma_trans[1] = -0.2;
-    return cva_cov_predict(p, &cf, CVA_COV_EXPECTED, 10.0, s_x, s_tx, s_T, s_z, c->n, c->out, &c->a, NULL);
+    cva_predict_opts_init_defaults(&po, sizeof po);
+    po.alloc = &c->a;
+    return cva_cov_predict(p, &cf, CVA_COV_EXPECTED, 10.0, s_x, s_tx, s_T, s_z, c->n, c->out, &po, NULL);
 }
 
 static void nomem(void **state)

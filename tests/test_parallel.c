@@ -252,6 +252,68 @@ static void fits_gg(void **state)
     }
 }
 
+/* Covariate fits (lib/covariates.c): the objective, gradient and block-Hessian sums in
+   tasks of 2048 merged rows. 6000 customers with continuous (x, t_x, T) in six covariate
+   groups: three tasks whose edges cut through groups. 1, 2, 3 and 8 workers (Pareto/NBD: 2)
+   in shuffled task orders give the bits of the fit without an executor (coefficients,
+   standard errors, fit). */
+enum { CN = 6000 };
+static double cx_[CN], ctx_[CN], cT_[CN], cz_[2 * CN];
+
+static void cov_rows(void)
+{
+    size_t i;
+    rng_state = 21;
+    btyd_rows(CN, 0, cx_, ctx_, cT_);
+    for (i = 0; i < CN; i++) {
+        cz_[2 * i] = (double)(i % 2);
+        cz_[2 * i + 1] = (double)((i / 2) % 3);
+    }
+}
+
+static void cov_fits(void **state)
+{
+    static const int32_t models[2] = {CVA_MODEL_BGNBD, CVA_MODEL_PNBD};
+    static const unsigned bg_w[] = {1, 2, 3, 8, 0}, pn_w[] = {2, 0}; /* time (ThreadSanitizer) */
+    const unsigned *ws;
+    cva_cov_opts co;
+    cva_fit_opts o;
+    int mi;
+    (void)state;
+    cov_rows();
+    assert_status(cva_cov_opts_init_defaults(&co, sizeof co), CVA_OK);
+    co.n_cov = 2;
+    assert_status(cva_fit_opts_init_defaults(&o, sizeof o), CVA_OK);
+    for (mi = 0; mi < 2; mi++) {
+        cva_model_fit ref, f;
+        cva_cov_fit cref, cf;
+        cva_status st_ref, st;
+        unsigned w;
+        o.executor = NULL;
+        cva_model_fit_init(&ref, sizeof ref);
+        cva_cov_fit_init(&cref, sizeof cref);
+        st_ref = cva_cov_fit_btyd(models[mi], cx_, ctx_, cT_, cz_, NULL, CN, &co, &o, &ref, &cref, NULL);
+        assert_true(st_ref >= 0);
+        assert_true(ref.n_rows > 2 * 2048); /* three tasks */
+        for (ws = mi == 0 ? bg_w : pn_w; (w = *ws) != 0; ws++) {
+            test_exec e;
+            test_exec_init(&e, w, 300u + 10u * (unsigned)mi + w);
+            o.executor = &e.ex;
+            cva_model_fit_init(&f, sizeof f);
+            cva_cov_fit_init(&cf, sizeof cf);
+            st = cva_cov_fit_btyd(models[mi], cx_, ctx_, cT_, cz_, NULL, CN, &co, &o, &f, &cf, NULL);
+            assert_int_equal(st, st_ref);
+            fit_same(&ref, &f);
+            assert_memory_equal(&cf, &cref, sizeof cf);
+            if (w >= 2)
+                assert_true(e.runs > 0 && e.tasks > 0);
+            else
+                assert_int_equal(e.runs, 0);
+            test_exec_destroy(&e);
+        }
+    }
+}
+
 /* ----------------------------------------------------------- predictions */
 
 enum { PN = 280000, PK = 4 }; /* three prediction tasks of 131072 rows */
@@ -323,6 +385,82 @@ static void predictions(void **state)
     /* a customer without a purchase: compacted, then the same tasks */
     px_[5] = ptx_[5] = pT_[5] = (double)NAN;
     pred_check(cva_model_p_alive, CVA_MODEL_BGNBD, bg, 0.0, PN, ALL_W);
+}
+
+/* Covariate predictions: the customers in group order in tasks of 16384; 40000 customers
+   in six groups (three tasks), one without a purchase; then bad rows: the same error and
+   row as without an executor. */
+static void cov_predictions(void **state)
+{
+    enum { NP = 40000 };
+    static double zx[NP], ztx[NP], zT[NP], zz[2 * NP], ref[NP], out[NP];
+    static const int32_t q[3] = {CVA_COV_P_ALIVE, CVA_COV_EXPECTED, CVA_COV_DERT};
+    static const double hq[3] = {0.0, 39.0, 0.15 / 52.0};
+    static const unsigned two[] = {2, 0}; /* time (ThreadSanitizer): the other cases with two workers */
+    const double bg[4] = {0.243, 4.414, 0.793, 2.426}, pn[4] = {0.55, 10.6, 0.61, 11.7};
+    cva_predict_opts o;
+    cva_cov_fit cf;
+    size_t i;
+    int k;
+    (void)state;
+    rng_state = 23;
+    btyd_rows(NP, 1, zx, ztx, zT);
+    for (i = 0; i < NP; i++) {
+        zz[2 * i] = (double)(i % 2);
+        zz[2 * i + 1] = (double)((i / 2) % 3);
+    }
+    zx[17] = ztx[17] = zT[17] = (double)NAN;
+    assert_status(cva_predict_opts_init_defaults(&o, sizeof o), CVA_OK);
+    cva_cov_fit_init(&cf, sizeof cf);
+    cf.n_cov = 2;
+    cf.gamma_life[0] = 0.3;
+    cf.gamma_life[1] = -0.2;
+    cf.gamma_trans[0] = -0.25;
+    cf.gamma_trans[1] = 0.15;
+    for (k = 0; k < 6; k++) {
+        const unsigned *ws = k == 0 ? FEW_W : two;
+        const double *p = k % 2 ? pn : bg;
+        cva_status st_ref;
+        unsigned w;
+        cf.model = k % 2 ? CVA_MODEL_PNBD : CVA_MODEL_BGNBD;
+        st_ref = cva_cov_predict(p, &cf, q[k / 2], hq[k / 2], zx, ztx, zT, zz, NP, ref, NULL, NULL);
+        assert_int_equal(st_ref, CVA_W_EXCLUDED);
+        for (; (w = *ws) != 0; ws++) {
+            test_exec e;
+            test_exec_init(&e, w, 700u + 16u * (unsigned)k + w);
+            o.executor = &e.ex;
+            memset(out, 0, sizeof out);
+            assert_int_equal(cva_cov_predict(p, &cf, q[k / 2], hq[k / 2], zx, ztx, zT, zz, NP, out, &o, NULL),
+                             st_ref);
+            assert_memory_equal(out, ref, sizeof out);
+            if (w >= 2)
+                assert_int_equal(e.tasks, 3);
+            test_exec_destroy(&e);
+        }
+    }
+    /* t_x > T in the last task and in the first: the first row is reported */
+    ztx[NP - 3] = zT[NP - 3] + 1.0;
+    ztx[4] = zT[4] + 1.0;
+    cf.model = CVA_MODEL_BGNBD;
+    for (k = 0; k < 2; k++) {
+        cva_diag d0, d1;
+        test_exec e;
+        cva_diag_init(&d0, sizeof d0);
+        cva_diag_init(&d1, sizeof d1);
+        test_exec_init(&e, 4, 800u + (unsigned)k);
+        o.executor = &e.ex;
+        assert_int_equal(cva_cov_predict(bg, &cf, CVA_COV_P_ALIVE, 0.0, zx, ztx, zT, zz, NP, out, NULL, &d0),
+                         cva_cov_predict(bg, &cf, CVA_COV_P_ALIVE, 0.0, zx, ztx, zT, zz, NP, out, &o, &d1));
+        assert_true(d0.status < 0);
+        assert_int_equal(d0.index, k == 0 ? 4 : NP - 3);
+        assert_int_equal(d1.index, d0.index);
+        assert_int_equal(d1.arg, d0.arg);
+        assert_string_equal(d1.detail, d0.detail);
+        test_exec_destroy(&e);
+        ztx[4] = 0.5 * zT[4]; /* the second round: only the last task's row */
+        if (zx[4] == 0.0)
+            ztx[4] = 0.0;
+    }
 }
 
 static void clv(void **state)
@@ -465,7 +603,9 @@ int main(void)
         cmocka_unit_test(fits_merge_partitions),
         cmocka_unit_test(fits_bgbb),
         cmocka_unit_test(fits_gg),
+        cmocka_unit_test(cov_fits),
         cmocka_unit_test(predictions),
+        cmocka_unit_test(cov_predictions),
         cmocka_unit_test(clv),
         cmocka_unit_test(rfm),
         cmocka_unit_test(tiers),

@@ -9,6 +9,7 @@
 
 #include "covio.h"
 #include "csv.h"
+#include "executor.h"
 #include "modelio.h"
 #include "numbers.h"
 
@@ -515,9 +516,9 @@ cva_status cli_cov_eval(int what, int32_t model, const double *ip, const cli_cus
         }
         cva_diag_init(&loc, sizeof loc);
         if (what == 0)
-            st = cva_model_p_alive(model, keys[a].p, 0.0, xs, ts, Ts, b - a, os, NULL, &loc);
+            st = cva_model_p_alive(model, keys[a].p, 0.0, xs, ts, Ts, b - a, os, cli_predict_opts(), &loc);
         else if (what == 1)
-            st = cva_model_expected(model, keys[a].p, h, xs, ts, Ts, b - a, os, NULL, &loc);
+            st = cva_model_expected(model, keys[a].p, h, xs, ts, Ts, b - a, os, cli_predict_opts(), &loc);
         else
             st = cva_clv(model, keys[a].p, gg, xs, ts, Ts, ms, b - a, co, os, &loc);
         if (st < 0) {

@@ -133,7 +133,10 @@ CVA_API cva_status cva_cov_fit_init(cva_cov_fit *fit, size_t struct_size);
  * @param n       customers.
  * @param copts   covariate specification (required: n_cov).
  * @param opts    fitting options (max_iter, tolerances, start of the model parameters, progress,
- *                alloc; penalty must be 0 — use the lambdas), NULL for defaults.
+ *                alloc, executor; penalty must be 0 — use the lambdas), NULL for defaults. With an
+ *                executor of two or more workers the sums of the objective, its gradient and the
+ *                block Hessian run in tasks of 2048 merged rows, combined in task order: the tasks
+ *                are fixed by the input, so every executor gives the bits of the serial fit.
  * @param fit     out: model parameters (population values, z = 0), their standard errors and
  *                covariance, log-likelihood (without the penalty), iterations.
  * @param cfit    out: the coefficients and their standard errors.
@@ -227,11 +230,16 @@ enum cva_cov_quantity {
  * @param z        covariates n × cfit->n_cov.
  * @param n        customers.
  * @param out      out, n values.
- * @param alloc    allocator of the grouping scratch (NULL: malloc/free).
+ * @param opts     options, NULL for the defaults: the allocator of the grouping scratch and of the
+ *                model's function; the executor (with two or more workers the customers, in
+ *                covariate-group order, are cut into tasks of 16384 that run on it; every value
+ *                depends on its own row only, so the outputs are the same bits for every
+ *                executor; the allocator is then also called from the executor's threads).
  * @param diag     optional (diag->index is the caller's row).
  * @retval CVA_OK
  * @retval CVA_W_EXCLUDED
  * @retval CVA_W_SERIES_LIMIT  as the model's function
+ * @retval CVA_E_ABI_MISMATCH  opts not from cva_predict_opts_init_defaults()
  * @retval CVA_W_EMPTY
  * @retval CVA_E_NULLPTR
  * @retval CVA_E_BADARG
@@ -242,7 +250,7 @@ enum cva_cov_quantity {
 CVA_API CVA_NODISCARD cva_status cva_cov_predict(const double *params, const cva_cov_fit *cfit, int32_t quantity,
                                                  double h, const double *x, const double *t_x, const double *T,
                                                  const double *z, size_t n, double *out,
-                                                 const cva_allocator *alloc, cva_diag *diag);
+                                                 const cva_predict_opts *opts, cva_diag *diag);
 
 /** @} */
 

@@ -205,8 +205,9 @@ class CovariateMixin:
         self.constrained = tuple(nm for j, nm in enumerate(names) if cfit.constrain[j])
         return self
 
-    def _cov_predict(self, quantity, h, frequency, recency, T, covariates, what):
+    def _cov_predict(self, quantity, h, frequency, recency, T, covariates, what, threads=None):
         from . import _churn  # noqa: PLC0415
+        ex = _exec.check_threads(threads, what)  # kept alive until the call returns
         self._warn_if_flagged(what)
         arrs, n, scalar = _churn._columns(self._data_names, (frequency, recency, T))
         z = self._z_for(covariates, n, what)
@@ -214,35 +215,33 @@ class CovariateMixin:
         diag = _lib.Diag()
         cf = self._cfit()
         st = _lib.get().cva_cov_predict(self._cparams(), ctypes.byref(cf), quantity, float(h), arrs[0].ptr,
-                                        arrs[1].ptr, arrs[2].ptr, z.ptr, n, out.ptr, None, ctypes.byref(diag))
+                                        arrs[1].ptr, arrs[2].ptr, z.ptr, n, out.ptr, _churn._predict_opts(ex),
+                                        ctypes.byref(diag))
         _churn._check(st, diag, what)
         return _churn._result(out, n, scalar)
 
     def p_alive(self, frequency, recency, T, t_future=0.0, covariates=None, threads=None):
         """P(alive) (each customer at its own parameters when the model has covariates;
-        ``threads`` applies to the model without covariates, docs/threads.md)."""
+        ``threads``: the customers in tasks on that many threads, docs/threads.md)."""
         if not self.has_covariates:
             return super().p_alive(frequency, recency, T, t_future=t_future, threads=threads)
-        _exec.check_threads(threads, "%s.p_alive" % type(self).__name__)
         return self._cov_predict(_lib.COV_P_ALIVE, t_future, frequency, recency, T, covariates,
-                                 "%s.p_alive" % type(self).__name__)
+                                 "%s.p_alive" % type(self).__name__, threads)
 
     def expected_purchases(self, t, frequency, recency, T, covariates=None, threads=None):
         """Conditional expected repeat purchases in (T, T+t] (own parameters with covariates)."""
         if not self.has_covariates:
             return super().expected_purchases(t, frequency, recency, T, threads=threads)
-        _exec.check_threads(threads, "%s.expected_purchases" % type(self).__name__)
         return self._cov_predict(_lib.COV_EXPECTED, t, frequency, recency, T, covariates,
-                                 "%s.expected_purchases" % type(self).__name__)
+                                 "%s.expected_purchases" % type(self).__name__, threads)
 
     def dert(self, delta, frequency, recency, T, covariates=None, threads=None):
         """DERT at continuous rate ``delta`` (own parameters with covariates); a customer's CLV
         is DERT times its expected margin per transaction."""
         if not self.has_covariates:
             return super().dert(delta, frequency, recency, T, threads=threads)
-        _exec.check_threads(threads, "%s.dert" % type(self).__name__)
         return self._cov_predict(_lib.COV_DERT, delta, frequency, recency, T, covariates,
-                                 "%s.dert" % type(self).__name__)
+                                 "%s.dert" % type(self).__name__, threads)
 
     def individual_params(self, covariates=None):
         """Each customer's own parameters (n × 4: rows in the order of ``param_names``)."""

@@ -1081,7 +1081,7 @@ PROTOTYPES = {
     "cva_cov_loglik": (c_int, [P(c_double), P(CovFit), P(c_double), P(c_double), P(c_double), P(c_double),
                                c_size_t, P(c_double), P(c_double), P(c_double), P(Allocator), P(Diag)]),
     "cva_cov_predict": (c_int, [P(c_double), P(CovFit), c_int32, c_double, P(c_double), P(c_double),
-                                P(c_double), P(c_double), c_size_t, P(c_double), P(Allocator), P(Diag)]),
+                                P(c_double), P(c_double), c_size_t, P(c_double), P(PredictOpts), P(Diag)]),
     "cva_model_fit_btyd": (c_int, [c_int32, P(c_double), P(c_double), P(c_double), P(c_double),
                                    c_size_t, P(FitOpts), P(ModelFit), P(Diag)]),
     "cva_gg_fit": (c_int, [P(c_double), P(c_double), P(c_double), c_size_t, P(FitOpts),

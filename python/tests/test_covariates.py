@@ -106,6 +106,29 @@ class Covariates(unittest.TestCase):
         ip = m.individual_params(self.z)
         self.assertAlmostEqual(ip[1][1], 8.0 * math.exp(-(0.6 * 1 - 0.3 * self.z["c"][1])), places=12)
 
+    def test_threads_same_bits(self):
+        """threads= reaches the covariate fit (sums in tasks of 2048 merged rows) and the
+        predictions (tasks of 16384 customers): the same bits as one thread."""
+        rng = random.Random(5)
+        n = 5000
+        x = [float(min(20, int(-math.log(rng.random()) * 2.5))) for _ in range(n)]
+        T = [1.0 + 77.0 * rng.random() for _ in range(n)]
+        tx = [T[i] * (0.05 + 0.95 * rng.random()) if x[i] > 0 else 0.0 for i in range(n)]
+        z = {"g": [float(i % 2) for i in range(n)], "c": [float((i // 2) % 3) for i in range(n)]}
+        for cls in (cva.BetaGeo, cva.ParetoNBD):
+            m1 = cls(covariates=z).fit(x, tx, T)
+            m2 = cls(covariates=z).fit(x, tx, T, threads=2)
+            self.assertEqual(m1.params, m2.params)
+            self.assertEqual(m1.coefficients, m2.coefficients)
+            self.assertEqual(m1.coefficient_standard_errors, m2.coefficient_standard_errors)
+            big = {k: v * 7 for k, v in z.items()}  # 35000 customers: three prediction tasks
+            a = m1.p_alive(x * 7, tx * 7, T * 7, covariates=big)
+            b = m1.p_alive(x * 7, tx * 7, T * 7, covariates=big, threads=3)
+            self.assertEqual(list(a), list(b))
+            a = m1.expected_purchases(10.0, x * 7, tx * 7, T * 7, covariates=big)
+            b = m1.expected_purchases(10.0, x * 7, tx * 7, T * 7, covariates=big, threads=2)
+            self.assertEqual(list(a), list(b))
+
     def test_constraint_l2_and_choice(self):
         m = cva.ParetoNBD(covariates=self.z, constrain=["g"]).fit(self.x, self.tx, self.T)
         self.assertEqual(m.coefficients["life"]["g"], m.coefficients["trans"]["g"])
