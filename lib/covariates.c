@@ -466,8 +466,7 @@ static double cov_objective(void *vctx, const double *th, double *g)
  * (θ, γ) only through u_g = ln p_g, and u_g = A_g (θ, γ) is linear (u_g,k = θ_k + sgn_k η_g
  * with η_g = γ_proc(k)'z_g), so
  *   ∇²f = −(1/W) Σ_g A_g' H_g A_g + 2 diag(λ)
- * exactly, with H_g the Hessian of the group's Σ w LL in u. BG/NBD: H_g is analytic
- * (cva__bg_ll_hess(), one pass over the rows). Pareto/NBD: H_g comes from central differences
+ * exactly, with H_g the Hessian of the group's Σ w LL in u. H_g comes from central differences
  * of the group's analytic gradient in each u_k (step 1e-5 (1 + |u_g,k|), as cva__hessian()):
  * 8 passes over the rows instead of 2 (4 + coefficients) for differences in (θ, γ).
  * Returns 0 when an evaluation is not finite.
@@ -517,50 +516,40 @@ static int hess_rows(const cov_fit_ctx *c, const double *p, const double *gl, co
         group_setup(c, gi, p, gl, gt, lo, hi, eta, pg, &rows);
         for (k = 0; k < 4; k++)
             u[k] = log(pg[k]);
-        if (c->m->id == CVA_MODEL_BGNBD) {
-            /* analytic: H_u = diag(p) H_p diag(p) + diag(p ∘ ∇_p), one pass over the rows */
-            double hp[16], gp[4];
-            if (!cva__bg_ll_hess(pg, &rows, 0, gp, hp))
+        if (!central) { /* the group's gradient in u at the point itself */
+            if (!isfinite(c->m->ll(pg, &rows, g0, NULL)))
                 return 0;
             for (j = 0; j < 4; j++)
-                for (k = 0; k < 4; k++)
-                    hg[j * 4 + k] = pg[j] * pg[k] * hp[j * 4 + k] + (j == k ? pg[j] * gp[j] : 0.0);
-        } else {
-            if (!central) { /* the group's gradient in u at the point itself */
-                if (!isfinite(c->m->ll(pg, &rows, g0, NULL)))
-                    return 0;
-                for (j = 0; j < 4; j++)
-                    g0[j] *= pg[j];
-            }
-            for (k = 0; k < 4; k++) {
-                const double h = (central ? 1e-5 : 1e-6) * (1.0 + fabs(u[k]));
-                volatile double uph = u[k] + h, umh = central ? u[k] - h : u[k];
-                const double h2 = uph - umh; /* the step actually taken */
-                double pp[4], gp[4], gm[4];
-                for (j = 0; j < 4; j++)
-                    pp[j] = pg[j];
-                pp[k] = exp(uph);
-                if (!isfinite(c->m->ll(pp, &rows, gp, NULL)))
-                    return 0;
-                for (j = 0; j < 4; j++)
-                    gp[j] *= pp[j]; /* ∂/∂u_j */
-                if (central) {
-                    pp[k] = exp(umh);
-                    if (!isfinite(c->m->ll(pp, &rows, gm, NULL)))
-                        return 0;
-                    for (j = 0; j < 4; j++)
-                        gm[j] *= pp[j];
-                } else {
-                    for (j = 0; j < 4; j++)
-                        gm[j] = g0[j];
-                }
-                for (j = 0; j < 4; j++)
-                    hg[j * 4 + k] = (gp[j] - gm[j]) / h2;
-            }
-            for (k = 0; k < 4; k++)
-                for (j = k + 1; j < 4; j++)
-                    hg[k * 4 + j] = hg[j * 4 + k] = 0.5 * (hg[k * 4 + j] + hg[j * 4 + k]);
+                g0[j] *= pg[j];
         }
+        for (k = 0; k < 4; k++) {
+            const double h = (central ? 1e-5 : 1e-6) * (1.0 + fabs(u[k]));
+            volatile double uph = u[k] + h, umh = central ? u[k] - h : u[k];
+            const double h2 = uph - umh; /* the step actually taken */
+            double pp[4], gp[4], gm[4];
+            for (j = 0; j < 4; j++)
+                pp[j] = pg[j];
+            pp[k] = exp(uph);
+            if (!isfinite(c->m->ll(pp, &rows, gp, NULL)))
+                return 0;
+            for (j = 0; j < 4; j++)
+                gp[j] *= pp[j]; /* ∂/∂u_j */
+            if (central) {
+                pp[k] = exp(umh);
+                if (!isfinite(c->m->ll(pp, &rows, gm, NULL)))
+                    return 0;
+                for (j = 0; j < 4; j++)
+                    gm[j] *= pp[j];
+            } else {
+                for (j = 0; j < 4; j++)
+                    gm[j] = g0[j];
+            }
+            for (j = 0; j < 4; j++)
+                hg[j * 4 + k] = (gp[j] - gm[j]) / h2;
+        }
+        for (k = 0; k < 4; k++)
+            for (j = k + 1; j < 4; j++)
+                hg[k * 4 + j] = hg[j * 4 + k] = 0.5 * (hg[k * 4 + j] + hg[j * 4 + k]);
         /* A_g: ∂u_g,k/∂(θ, γ) */
         memset(A, 0, sizeof A);
         for (k = 0; k < 4; k++) {
@@ -923,7 +912,7 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
                 H[k * nth + k] += mu - (tries ? 0.1 * mu : 0.0);
         }
     }
-    n_start_evals = m->id == CVA_MODEL_BGNBD ? 1u : 5u; /* passes over the rows */
+    n_start_evals = 5u;
     st = cva__bfgs(cov_objective, &ctx, th, &oo, &res);
     if (st == CVA_W_BOUNDARY && oo.h0 && res.iterations < (uint64_t)o.max_iter) {
         /* running off towards an edge: the start's curvature says nothing there; go on from
@@ -941,7 +930,7 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
         goto done;
     }
     hess_ok = cov_hessian(&ctx, th, 1, H) && cva__spd_inverse(H, nth, C);
-    res.evaluations += (m->id == CVA_MODEL_BGNBD ? 1u : 8u) + n_start_evals;
+    res.evaluations += 8u + n_start_evals;
     if (!hess_ok) {
         /* at an edge the block form loses the flat direction's curvature to cancellation
            between the blocks' entries: differences along (θ, γ) themselves, as before */
