@@ -3,20 +3,21 @@
  * (cva_model_loglik, cva_model_fit_btyd, cva_model_p_alive, cva_model_expected,
  * cva_model_cond_prob_n; for BG/CNBD-k and MBG/CNBD-k cva_cnbd_loglik,
  * cva_cnbd_fit, cva_cnbd_p_alive, cva_cnbd_expected and cva_model_cond_prob_n
- * with k in params[4]; Gamma/Gompertz/NBD through the cva_model_* calls with
- * five parameters).
+ * with k in params[4]; Gamma/Gompertz/NBD and the correlated Pareto/NBD through
+ * the cva_model_* calls with five parameters).
  * SPDX-License-Identifier: MIT
  *
  * The bytes decode to a model id (valid or not; the model byte modulo 8 picks
  * BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, NBD, Gamma-Gamma as before, and 6 and 7
- * pick an invalid id (0, 99) or Gamma/Gompertz/NBD, BG/CNBD-k, MBG/CNBD-k by
- * the byte's bits 3-4, so that inputs found before these models decode as
- * they did), parameters (mostly positive,
+ * pick an invalid id (0, 99) or Gamma/Gompertz/NBD, BG/CNBD-k, MBG/CNBD-k
+ * (7 with bits 3-4 = 3: the correlated Pareto/NBD) by the byte's bits 3-4, so
+ * that inputs found before these models decode as they did), parameters (mostly positive,
  * sometimes 0, negative, NaN, Inf, huge or tiny), a horizon, per-customer rows
  * (valid x, t_x, T mostly; sometimes NaN rows, t_x > T, fractional x,
  * negatives) and the fit's options and struct size. The newer models read
  * one more parameter byte after the four: Gamma/Gompertz/NBD's fifth
- * parameter, or the regularity models' k (mostly 1..12, sometimes 0, 13, a
+ * parameter, the correlated Pareto/NBD's correlation (mostly within ±0.02),
+ * or the regularity models' k (mostly 1..12, sometimes 0, 13, a
  * fraction or a special double).
  * Invariants:
  *  - an error leaves the outputs untouched (poison-filled);
@@ -24,7 +25,7 @@
  *    row without a purchase), the P(Y = k) of a customer sum to at most 1, the
  *    expected counts are >= 0; the log-likelihood of the discrete BG/BB is <= 0;
  *  - a fit that returns a status >= 0 has a finite log-likelihood and finite
- *    parameters > 0, and that log-likelihood equals cva_model_loglik() at the
+ *    parameters > 0 (the correlation: any sign), and that log-likelihood equals cva_model_loglik() at the
  *    estimate (weights 1: rows are not merged into other weights; the
  *    regularity models: cva_cnbd_loglik() at the estimate and the fitted k).
  */
@@ -62,7 +63,8 @@ static double kparam(fz *f)
 }
 
 /* the model id: bytes 0..5 modulo 8 as before the newer models; 6 and 7 share
-   their codes between the invalid ids and the newer models */
+   their codes between the invalid ids and the newer models (7 with selector 3: the
+   correlated Pareto/NBD) */
 static int32_t model_id(unsigned b)
 {
     static const int32_t models[] = {CVA_MODEL_BGNBD, CVA_MODEL_MBGNBD, CVA_MODEL_PNBD, CVA_MODEL_BGBB,
@@ -71,7 +73,19 @@ static int32_t model_id(unsigned b)
     unsigned sel = (b >> 3) & 3;
     if (b % 8 < 6 || sel == 0)
         return models[b % 8];
+    if (b % 8 == 7 && sel == 3)
+        return CVA_MODEL_PNBDCOR;
     return newer[sel - 1];
+}
+
+/* the correlated Pareto/NBD's correlation: mostly small (its admissible range is narrow,
+   a few hundredths on real data), sometimes any double (out of range: CVA_E_DOMAIN) */
+static double corrparam(fz *f)
+{
+    unsigned k = fz_u8(f);
+    if (k < 220)
+        return ((double)(k % 41) - 20.0) / 1000.0;
+    return fz_double(f);
 }
 
 /* k as cva_cnbd_*() take it (a value outside int32_t becomes 0: refused as k is) */
@@ -103,6 +117,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     p[4] = 1.0;
     if (model == CVA_MODEL_GGOMNBD)
         p[4] = param(&f);
+    else if (model == CVA_MODEL_PNBDCOR)
+        p[4] = corrparam(&f);
     else if (cnbd) {
         p[4] = kparam(&f);
         kk = kint(p[4]);
@@ -246,9 +262,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             int32_t j, np = cva_model_n_params(model);
             FZ_CHECK(isfinite(fit.log_likelihood), "fit status %d with log-likelihood %g", (int)st,
                      fit.log_likelihood);
-            for (j = 0; j < np; j++)
-                FZ_CHECK(isfinite(fit.params5[j]) && fit.params5[j] > 0, "fitted param %d = %g", (int)j,
-                         fit.params5[j]);
+            for (j = 0; j < np; j++) /* the correlation (PNBDCOR's fifth) has either sign */
+                FZ_CHECK(isfinite(fit.params5[j]) && (fit.params5[j] > 0 || (j == 4 && model == CVA_MODEL_PNBDCOR)),
+                         "fitted param %d = %g", (int)j, fit.params5[j]);
             if (cnbd) {
                 FZ_CHECK(kfit == kk, "fit k %d, asked for %d", (int)kfit, (int)kk);
                 st = cva_cnbd_loglik(model, kfit, fit.params5, x, tx, T, NULL, n, &l2, NULL, NULL, NULL);
