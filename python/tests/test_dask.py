@@ -280,8 +280,15 @@ class TestSimulated(unittest.TestCase):
         np.testing.assert_array_equal(fr["class"].to_numpy(), np.asarray(ref.classes.codes))
         np.testing.assert_array_equal(fr["grade"].to_numpy(), np.asarray(ref.grades.codes))
         np.testing.assert_array_equal(fr["pyramid"].to_numpy(), np.asarray(ref.pyramid.codes))
-        with self.assertRaises(cva.BadArgumentError):
-            cd.tiers(self.dsum, gather=False, potential="peer", group=self.dsum["n_txn"])
+        # the peer-quantile potential without gathering too (it was refused before): peers are
+        # the customers with as many purchases, labels as single-process
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", cva.CvaWarning)
+            ref = cva.tiers(self.ref, potential="peer", group=np.asarray(self.ref["n_txn"], dtype=np.int64))
+            got = cd.tiers(self.dsum, gather=False, potential="peer", group=self.dsum["n_txn"])
+        assert_stats(self, got.stats, ref.stats, "peer")
+        fr = got.frame.compute().sort_index()
+        np.testing.assert_array_equal(fr["class"].to_numpy(), np.asarray(ref.classes.codes))
 
     def test_clv_and_mgc(self):
         # CLV per partition with the distributed fits' parameters: each customer's value
