@@ -64,7 +64,7 @@ static void cnbd_terms(const double *p, int k, int s, double x, double tx, doubl
     if (!isfinite(S2)) {
         /* the terms overflow (u near DBL_MAX: a fuzz find, P(alive) was NaN): in logarithms,
            ln v_j = Σ_{i<=j} ln((u+i−1)/i · d/(α+T)), summed relative to the largest */
-        double lv[CVA_CNBD_K_MAX], hj[CVA_CNBD_K_MAX], mx = 0.0, sum = 0.0, lq = log(d / aT);
+        double lv[CVA_CNBD_K_MAX], hj[CVA_CNBD_K_MAX], mx = 0.0, sum, lq = log(d / aT);
         lv[0] = 0.0;
         hj[0] = 0.0;
         for (j = 1; j < k; j++) {
@@ -73,7 +73,8 @@ static void cnbd_terms(const double *p, int k, int s, double x, double tx, doubl
             if (lv[j] > mx)
                 mx = lv[j];
         }
-        for (j = 0; j < k; j++)
+        sum = exp(lv[0] - mx);
+        for (j = 1; j < k; j++)
             sum += exp(lv[j] - mx);
         o->lS2 = mx + log(sum);
         o->dS2r = o->dS2a = 0.0;
