@@ -249,6 +249,7 @@ def _finish_fit(model, st, diag, fit, keep, what):
 class _Model:
     _model_id = None
     _param_names = ()
+    _n_positive = None  # the leading parameters that must be > 0 (None: all)
 
     def __init__(self, params=None, penalizer=0.0):
         self.penalizer = float(penalizer)
@@ -304,7 +305,7 @@ class _Model:
             if len(vals) != len(names):
                 raise _bad_arg("%s of %s needs %d values (%s), got %d" % (
                     what, type(self).__name__, len(names), ", ".join(names), len(vals)))
-        for nm, v in zip(names, vals):
+        for nm, v in zip(names[:self._n_positive], vals):
             if not (v > 0 and math.isfinite(v)):
                 raise _domain_error("%s: %s = %r must be finite and > 0" % (what, nm, v))
         return vals
@@ -713,26 +714,11 @@ class ParetoNBDCorrelated(_WithDert):
     (docs/methods/models.md). No covariates, conditional distribution or variance."""
     _model_id = _lib.MODEL_PNBDCOR
     _param_names = ("r", "alpha", "s", "beta", "correlation")
+    _n_positive = 4  # the correlation has either sign
     PROB_N_MAX = 5000
 
     def _param_values(self, params, what):
-        names = self._param_names
-        if isinstance(params, collections.abc.Mapping):
-            unknown = set(params) - set(names)
-            missing = [nm for nm in names if nm not in params]
-            if unknown or missing:
-                raise _bad_arg("%s of %s needs exactly %s (missing %s, unknown %s)" % (
-                    what, type(self).__name__, ", ".join(names), ", ".join(missing) or "-",
-                    ", ".join(sorted(unknown)) or "-"))
-            vals = [float(params[nm]) for nm in names]
-        else:
-            vals = [float(v) for v in params]
-            if len(vals) != len(names):
-                raise _bad_arg("%s of %s needs %d values (%s), got %d" % (
-                    what, type(self).__name__, len(names), ", ".join(names), len(vals)))
-        for nm, v in zip(names[:4], vals[:4]):
-            if not (v > 0 and math.isfinite(v)):
-                raise _domain_error("%s: %s = %r must be finite and > 0" % (what, nm, v))
+        vals = super()._param_values(params, what)
         if not math.isfinite(vals[4]):
             raise _domain_error("%s: correlation = %r must be finite" % (what, vals[4]))
         return vals
