@@ -25,7 +25,8 @@ np = cv.np
 _CODES = {
     _lib.MODEL_BGNBD: "bgnbd", _lib.MODEL_MBGNBD: "mbgnbd", _lib.MODEL_PNBD: "pnbd",
     _lib.MODEL_BGBB: "bgbb", _lib.MODEL_GG: "gg", _lib.MODEL_SBG: "sbg", _lib.MODEL_NBD: "nbd",
-    _lib.MODEL_PNBDCOR: "pnbdcor",
+    _lib.MODEL_PNBDCOR: "pnbdcor", _lib.MODEL_GGOMNBD: "ggomnbd",
+    _lib.MODEL_BGCNBD: "bgcnbd", _lib.MODEL_MBGCNBD: "mbgcnbd",
 }
 
 

@@ -20,8 +20,6 @@ np = cv.np
 
 K_MAX = 12
 
-_CODES.setdefault(_lib.MODEL_BGCNBD, "bgcnbd")
-_CODES.setdefault(_lib.MODEL_MBGCNBD, "mbgcnbd")
 
 
 def _k_value(k, what, allow_auto=False):

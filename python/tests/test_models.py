@@ -586,6 +586,26 @@ class TestObjects(unittest.TestCase):
         self.assertIn("(given)", repr(cva.BetaGeo(params=BG)))
         self.assertEqual(cva.BetaGeo(params=[0.243, 4.414, 0.793, 2.426]).params, BG)
 
+    def test_model_code_every_class(self):
+        # the names of `cva fit --model` (tools/modelio.c); GGompertzNBD once raised KeyError here
+        codes = {cva.BetaGeo: "bgnbd", cva.ModifiedBetaGeo: "mbgnbd", cva.ParetoNBD: "pnbd",
+                 cva.ParetoNBDCorrelated: "pnbdcor", cva.GGompertzNBD: "ggomnbd", cva.NBD: "nbd",
+                 cva.BetaGeoBetaBinom: "bgbb", cva.GammaGamma: "gg", cva.ShiftedBetaGeo: "sbg",
+                 cva.BetaGeoCNBD: "bgcnbd", cva.ModifiedBetaGeoCNBD: "mbgcnbd"}
+        public = {obj for obj in vars(cva).values()
+                  if isinstance(obj, type) and getattr(obj, "_model_id", None) is not None}
+        self.assertEqual(public - set(codes), set(), "a model class without an expected code")
+        for cls, code in codes.items():
+            with self.subTest(cls=cls.__name__):
+                m = cls()
+                self.assertEqual(m.model_code, code)
+                # a given-parameters model survives to_dict -> JSON -> from_dict
+                vals = [0.0 if nm in ("rho", "correlation", "omega") else 1.5 for nm in m.param_names]
+                g = cls(params=vals, k=2) if code.endswith("cnbd") else cls(params=vals)
+                d = json.loads(json.dumps(g.to_dict()))
+                self.assertEqual(d["model"], code)
+                self.assertEqual(cls.from_dict(d).params, g.params)
+
     def test_result_types(self):
         m = cva.BetaGeo(params=BG)
         self.assertIsInstance(m.p_alive(1, 1, 5), float)
