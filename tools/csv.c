@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The read block starts small (a short input costs one small buffer) and doubles after
+ * every read that fills it, up to CSV_BLOCK: a large file is read in 1 MiB blocks after
+ * four reads. */
+#define CSV_BLOCK_FIRST ((size_t)1 << 16)
 #define CSV_BLOCK ((size_t)1 << 20)
 #define CSV_MAX_RECORD ((size_t)1 << 28)
 
@@ -25,7 +29,7 @@ int csv_init(csv_reader *r, csv_read_fn read, void *ctx, int delim)
     r->ws = delim == CSV_DELIM_WHITESPACE;
     r->delim = r->ws ? ' ' : (char)delim;
     r->line = 1;
-    r->block = CSV_BLOCK;
+    r->block = CSV_BLOCK_FIRST;
     r->max_record = CSV_MAX_RECORD;
     r->cls[(unsigned char)'\n'] = 1;
     r->cls[(unsigned char)'\r'] = 1;
@@ -78,7 +82,9 @@ static int fill(csv_reader *r)
         r->end -= r->pos;
         r->pos = 0;
     }
-    if (r->cap - r->end < r->block) {
+    /* grow when less than half a block is free: the unparsed tail kept at the front is
+     * short, so a buffer of one block is not doubled on every second read */
+    if (r->cap - r->end < r->block / 2) {
         size_t ncap = r->cap ? r->cap : r->block;
         while (ncap - r->end < r->block)
             ncap *= 2;
@@ -102,6 +108,8 @@ static int fill(csv_reader *r)
         r->eof = 1;
         return 0;
     }
+    if (got == r->cap - r->end && r->block < CSV_BLOCK)
+        r->block *= 2;
     r->end += got;
     r->bytes += got;
     return 1;

@@ -317,7 +317,7 @@ void cli_txn_free(cli_txn *tx)
 
 static void grow(cli_txn *tx)
 {
-    size_t nc = tx->cap ? tx->cap * 2 : 65536;
+    size_t nc = tx->cap ? tx->cap * 2 : 4096;
     tx->cid = (int64_t *)cli_xrealloc(tx->cid, nc * sizeof(int64_t));
     tx->t = (double *)cli_xrealloc(tx->t, nc * sizeof(double));
     tx->amount = (double *)cli_xrealloc(tx->amount, nc * sizeof(double));

@@ -267,6 +267,23 @@ def t_formats():
         write(p, "  1   2024-01-01\t5  \n\n 1 2024-01-03 7.25\r\n2 2024-01-02 3")
         rc, out, err = run(["summary", "--input", p, "--delimiter", "whitespace", "--no-header"])
         check(rc == 0 and out == ref_out, "whitespace, no header, default positions 1,2,3 (%r)" % err)
+        # records longer than the reader's first block (64 KiB) and than its largest (1 MiB),
+        # between short ones: the read buffer grows while a record straddles it; file and pipe
+        parts = ["customer_id,date,amount,note\n"]
+        tot = {}
+        for i in range(3000):
+            note = "x" * (70000, 300000, 1500000, 3000000)[(i // 500) % 4] if i % 500 == 7 else "n"
+            cid, amt = 1 + i % 40, 0.25 * (i % 13)
+            tot[cid] = tot.get(cid, 0.0) + amt
+            parts.append('%d,2024-%02d-%02d,%.2f,"%s"\n' % (cid, 1 + i % 12, 1 + i % 28, amt, note))
+        data = "".join(parts).encode()
+        write(p, data)
+        rc, out, err = run(["summary", "--input", p])
+        got = {int(r["customer_id"]): float(r["total_amount"]) for r in rows(out)}
+        check(rc == 0 and len(got) == 40 and all(abs(got[c] - tot[c]) < 1e-9 for c in tot),
+              "records of 70 KB to 3 MB between short ones (%d %r)" % (rc, err[:200]))
+        rc2, out2, err2 = run(["summary", "--input", "-"], stdin=data)
+        check(rc2 == 0 and out2 == out, "the same through a pipe (%d %r)" % (rc2, err2[:200]))
         # header only: empty output with a header, exit 0, a note
         write(p, "customer_id,date,amount\n")
         outp = os.path.join(tmp, "h.csv")
