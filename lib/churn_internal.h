@@ -105,6 +105,8 @@ typedef struct cva__optim_opts {
     double theta_max;       /* |theta_i| beyond which the fit stops at the boundary */
     const double *h0;       /* initial inverse Hessian (n × n, symmetric positive definite), used
                                as given (no first-step scaling); NULL: the identity */
+    double *h_out;          /* NULL, or out: the last inverse-Hessian approximation (n × n) when
+                               it holds curvature (left alone when it was just reset) */
 } cva__optim_opts;
 
 typedef struct cva__optim_result {
@@ -313,6 +315,7 @@ typedef struct cva__mle_problem {
     const double *start;     /* start in fitting units, > lower */
     double (*ll)(void *data, const double *p, double *grad);
     void *data;
+    const double *h0;        /* NULL, or the first BFGS run's initial inverse Hessian in φ = ln(p − lower) */
 } cva__mle_problem;
 
 cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *opts, cva_model_fit *fit,
