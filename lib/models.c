@@ -885,13 +885,13 @@ static int pnbdcor_h0(const cva__mle_problem *pb, const cva_fit_opts *o, const d
         B[i * 5 + 4] = B[4 * 5 + i] = (g1[i] - g0[i]) / dv;
     }
     B[24] = (g1[4] - g0[4]) / dv;
-    /* Where the objective is concave in φ5 (heading for the correlation's range end) there is
-       no curvature to start from: BFGS starts as without a warm start (its boundary rules see
-       the run to the end). Without positive definiteness the cross terms are dropped (the
-       first four came from the plain model, a forward difference can spoil the rest). */
+    /* Where the objective is concave in φ5 (the correlation far from 0, or a run to its
+       range's end) its size still sets the scale of the first step in φ5. Without positive
+       definiteness the cross terms are dropped (the first four came from the plain model, a
+       forward difference can spoil the rest). */
     if (!(B[24] > 0.0))
-        return 0;
-    if (cva__spd_inverse(B, 5, h0))
+        B[24] = fabs(B[24]);
+    else if (cva__spd_inverse(B, 5, h0))
         return 1;
     for (i = 0; i < 4; i++)
         B[i * 5 + 4] = B[4 * 5 + i] = 0.0;
@@ -1034,13 +1034,28 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
                 start[i] = s5[i];
             if (pnbdcor_h0(&pb, &o, hp, h0, &warm_ev))
                 pb.h0 = h0;
-            else /* no curvature in the correlation there (a run to its range's end): the default start */
+            else /* no first inverse Hessian: the default start */
                 for (i = 0; i < 5; i++)
                     start[i] = def[i];
+        }
+        memset(&out, 0, sizeof out);
+        st = cva__fit_mle(&pb, &o, &out, &iters);
+        if (pb.h0 && (st == CVA_W_NOT_CONVERGED || (st < 0 && st != CVA_E_CANCELED))) {
+            /* the warm start's curvature led the search astray (it stopped without passing the
+               convergence test or a boundary rule): the fit from the default start, as without
+               the warm start */
+            warm_it += iters;
+            warm_ev += out.evaluations;
+            for (i = 0; i < 5; i++)
+                start[i] = def[i];
+            pb.h0 = NULL;
+        } else {
+            goto fitted;
         }
     }
     memset(&out, 0, sizeof out);
     st = cva__fit_mle(&pb, &o, &out, &iters);
+fitted:
     iters += warm_it;
     out.iterations += warm_it;
     out.evaluations += warm_ev;
