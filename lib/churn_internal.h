@@ -105,6 +105,8 @@ typedef struct cva__optim_opts {
     double theta_max;       /* |theta_i| beyond which the fit stops at the boundary */
     const double *h0;       /* initial inverse Hessian (n × n, symmetric positive definite), used
                                as given (no first-step scaling); NULL: the identity */
+    double *h_out;          /* NULL, or out: the last inverse-Hessian approximation (n × n) when
+                               it holds curvature (left alone when it was just reset) */
 } cva__optim_opts;
 
 typedef struct cva__optim_result {
@@ -217,6 +219,10 @@ extern const cva__btyd_model cva__model_ggom;
 /* pnbd.c: the Pareto/NBD log-likelihood of each row (ll_i, unweighted) and, when g_i is not
    NULL, its gradient w.r.t. (r, α, s, β) (4 values a row); returns Σ LL_i (NaN outside the domain). */
 double cva__pnbd_ll_rows(const double *p, const cva__btyd_rows *rows, double *ll_i, double *g_i);
+/* The four Pareto/NBDs at (r, α+a, s, β+b), ab = a + 2b, in one pass with shared work (pnbd.c):
+   ll4[ab] (n values) and, g4 not NULL, g4[ab] (4 n) as cva__pnbd_ll_rows() gives them, bit for
+   bit; finite exactly when its four sums are. */
+double cva__pnbd_ll_rows4(const double *p, const cva__btyd_rows *rows, double *const *ll4, double *const *g4);
 /* pnbd.c: P(X(t) = k) of the Pareto/NBD for k = k0 .. k0 + n_k − 1 into out[0 .. n_k − 1]. */
 cva_status cva__pnbd_prob_n_from(const double *p, double t, size_t k0, size_t n_k, double *out);
 
@@ -309,6 +315,7 @@ typedef struct cva__mle_problem {
     const double *start;     /* start in fitting units, > lower */
     double (*ll)(void *data, const double *p, double *grad);
     void *data;
+    const double *h0;        /* NULL, or the first BFGS run's initial inverse Hessian in φ = ln(p − lower) */
 } cva__mle_problem;
 
 cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *opts, cva_model_fit *fit,

@@ -529,6 +529,8 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
     }
     if (st == CVA_W_BOUNDARY)
         res->converged = 0;
+    if (o->h_out && !fresh_H)
+        memcpy(o->h_out, H, (size_t)(n * n) * sizeof H[0]);
     res->f = fx;
     res->grad_norm = gnorm;
     res->iterations = iter;

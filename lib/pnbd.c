@@ -127,6 +127,105 @@ static int unit_series2(double bp, double cp, double z1, double z2, int grad, co
     return capped;
 }
 
+/*
+ * The series of rows that share B' and C' (rows with the same x; the correlated model's four
+ * Pareto/NBDs at α+a, β+b, pnbdcor.c, where only z differs): the term ratios and the harmonic
+ * sums of unit_series2() depend on (B', C') only, so they are tabulated once (lazily, up to
+ * PNBD_TABLEN terms) and each series is then summed from the table without a division, with
+ * unit_series2()'s operations in its order: the same bits. A series longer than the table is
+ * summed by unit_series2() itself.
+ */
+#define PNBD_TABLEN 256
+typedef struct stab {
+    double bp, cp;
+    int grad, n; /* n: entries filled */
+    double rho[PNBD_TABLEN], hb[PNBD_TABLEN], hc[PNBD_TABLEN];
+} stab;
+
+static void stab_init(stab *t, double bp, double cp, int grad)
+{
+    t->bp = bp;
+    t->cp = cp;
+    t->grad = grad;
+    t->n = 0;
+}
+
+static void stab_fill(stab *t, int upto)
+{
+    int j = t->n;
+    double hb = j ? t->hb[j - 1] : 0.0, hc = j ? t->hc[j - 1] : 0.0;
+    for (; j < upto; j++) {
+        const double dj = (double)j;
+        if (t->grad) {
+            const double ib = 1.0 / (t->bp + dj), ic = 1.0 / (t->cp + dj);
+            hb += ib;
+            hc += ic;
+            t->rho[j] = (t->bp + dj) * ic;
+            t->hb[j] = hb;
+            t->hc[j] = hc;
+        } else {
+            t->rho[j] = (t->bp + dj) / (t->cp + dj);
+        }
+    }
+    t->n = upto;
+}
+
+/* (the sums at t_x and at T as the two elements of small arrays: a compiler pairs them in
+   one vector register; each element sees unit_series2()'s operations) */
+static int unit_series2_tab(stab *t, double z1, double z2, useries2 *o)
+{
+    double tt[2] = {1.0, 1.0}, ss[2] = {1.0, 1.0};
+    const double zz[2] = {z1, z2}, zr = z1 / (1.0 - z1);
+    int j, m;
+    if (t->grad) {
+        double bb[2] = {0.0, 0.0}, cc[2] = {0.0, 0.0}, dd[2] = {0.0, 0.0};
+        for (j = 0; j < PNBD_TABLEN; j++) {
+            double rho, hb, hc;
+            if (j == t->n)
+                stab_fill(t, j + 32 < PNBD_TABLEN ? j + 32 : PNBD_TABLEN);
+            rho = t->rho[j];
+            hb = t->hb[j];
+            hc = t->hc[j];
+            for (m = 0; m < 2; m++) {
+                const double u = tt[m] * rho;
+                dd[m] += ((double)j + 1.0) * u;
+                tt[m] = u * zz[m];
+                ss[m] += tt[m];
+                bb[m] += tt[m] * hb;
+                cc[m] += tt[m] * hc;
+            }
+            if (tt[0] * zr <= 1e-17 * ss[0]) {
+                o->S1 = ss[0];
+                o->S2 = ss[1];
+                o->b1 = bb[0];
+                o->c1 = -cc[0];
+                o->z1 = dd[0];
+                o->b2 = bb[1];
+                o->c2 = -cc[1];
+                o->z2 = dd[1];
+                return 0;
+            }
+        }
+    } else {
+        for (j = 0; j < PNBD_TABLEN; j++) {
+            double rho;
+            if (j == t->n)
+                stab_fill(t, j + 32 < PNBD_TABLEN ? j + 32 : PNBD_TABLEN);
+            rho = t->rho[j];
+            for (m = 0; m < 2; m++) {
+                tt[m] *= rho * zz[m];
+                ss[m] += tt[m];
+            }
+            if (tt[0] * zr <= 1e-17 * ss[0]) {
+                o->S1 = ss[0];
+                o->S2 = ss[1];
+                return 0;
+            }
+        }
+    }
+    return unit_series2(t->bp, t->cp, z1, z2, t->grad, NULL, o);
+}
+
 /* ------------------------------------------------------------ per row */
 
 typedef struct pnbd_par {
@@ -430,8 +529,9 @@ static int pnbd_use_quad(const pnbd_par *q, double tx)
     return 39.0 - log1p(-z) > -PNBD_SERIES_MAX * log(z);
 }
 
-static void row_eval(const pnbd_par *q, double x, double tx, double T, int want_l1, int grad, const double *rho_tab,
-                     pnbd_row *o)
+/* pre: NULL, or this row's series (unit_series2_tab(); pre_capped its flag) */
+static void row_eval_s(const pnbd_par *q, double x, double tx, double T, int want_l1, int grad, const double *rho_tab,
+                       const useries2 *pre, int pre_capped, pnbd_row *o)
 {
     const double r = q->r, al = q->al, s = q->s, be = q->be;
     const double k = r + x, rsx = r + s + x;
@@ -475,7 +575,12 @@ static void row_eval(const pnbd_par *q, double x, double tx, double T, int want_
         int lin = ep < PNBD_LIN_MAX;
         useries2 S;
         o->uref = tx;
-        o->capped = unit_series2(bp, cp, z1, z2, grad, grad ? NULL : rho_tab, &S);
+        if (pre) {
+            S = *pre;
+            o->capped = pre_capped;
+        } else {
+            o->capped = unit_series2(bp, cp, z1, z2, grad, grad ? NULL : rho_tab, &S);
+        }
         if (lin) {
             double E;
             R = exp(ep);
@@ -536,6 +641,12 @@ static void row_eval(const pnbd_par *q, double x, double tx, double T, int want_
     }
 }
 
+static void row_eval(const pnbd_par *q, double x, double tx, double T, int want_l1, int grad, const double *rho_tab,
+                     pnbd_row *o)
+{
+    row_eval_s(q, x, tx, T, want_l1, grad, rho_tab, NULL, 0, o);
+}
+
 /* lnΓ(r+x) − lnΓ(r) and ψ(r+x) − ψ(r) with a lazily filled table for small integer x */
 typedef struct lg_cache {
     double lgr, psr;
@@ -574,6 +685,51 @@ static void lgc_get(lg_cache *c, double r, double x, double *lg, double *dg)
 
 /* ------------------------------------------------------------------ LL */
 
+/* One row's LL and, with want_g, its gradient into d (else d is left alone); pre and
+   pre_capped as row_eval_s() */
+static double row_ll(const pnbd_par *q, lg_cache *lc, double x, double tx, double T, int want_g, const useries2 *pre,
+                     int pre_capped, double *d)
+{
+    double lg, dg, lli;
+    pnbd_row o;
+    row_eval_s(q, x, tx, T, 1, want_g, NULL, pre, pre_capped, &o);
+    lgc_get(lc, q->r, x, &lg, &dg);
+    /* r ln α + s ln β + L1 = −x ln(α+T) − r ln(1 + T/α) − s ln(1 + T/β): no difference
+       of large logs as r, α or s, β grow together (the difference of the logs is
+       exact enough once T/α >= ½). Where E dominates and those terms are large, ln E
+       carries (r+x) ln((α+T)/(α+u)) + s ln((β+T)/(β+u)) that would cancel them: the
+       likelihood is then formed from the "dropped out" side,
+         −x ln(α+u) − r ln(1 + u/α) − s ln(1 + u/β) + rest + ln(1 + 1/E). */
+    {
+        const double la = T >= 0.5 * q->al ? o.aT - q->lnal : log1p(T / q->al);
+        const double lb = T >= 0.5 * q->be ? o.bT - q->lnbe : log1p(T / q->be);
+        if (o.lnE > 0.0 && q->r * la + q->s * lb > PNBD_SPLIT) {
+            /* E > 1 and r ln(1 + T/α) + s ln(1 + T/β) large: the weights of the two sides
+               are w1 = P(alive) and w2 = 1 − w1 */
+            const double u = o.uref, w1 = o.pa, w2 = 1.0 - o.pa;
+            const double lau = u >= 0.5 * q->al ? log(q->al + u) - q->lnal : log1p(u / q->al);
+            const double lbu = u >= 0.5 * q->be ? log(q->be + u) - q->lnbe : log1p(u / q->be);
+            lli = lg - x * log(q->al + u) - q->r * lau - q->s * lbu + o.rest + log1p(exp(-o.lnE));
+            if (want_g) {
+                d[0] = dg - w1 * la - w2 * lau + o.gr[0];
+                d[1] = w1 * (q->r * T / q->al - x) / (q->al + T) + w2 * (q->r * u / q->al - x) / (q->al + u) + o.gr[1];
+                d[2] = -w1 * lb - w2 * lbu + o.gr[2];
+                d[3] = w1 * q->s * T / (q->be * (q->be + T)) + w2 * q->s * u / (q->be * (q->be + u)) + o.gr[3];
+            }
+        } else {
+            lli = lg - x * o.aT - q->r * la - q->s * lb + o.l1pE;
+            if (want_g) {
+                /* ∂(r ln α + s ln β + L1) stably, plus ∂ ln(1+E) from row_eval */
+                d[0] = dg - la + o.g[0];
+                d[1] = (q->r * T / q->al - x) / (q->al + T) + o.g[1];
+                d[2] = -lb + o.g[2];
+                d[3] = q->s * T / (q->be * (q->be + T)) + o.g[3];
+            }
+        }
+    }
+    return lli;
+}
+
 /* g_i (may be NULL): the per-row gradient, 4 values a row, unweighted (pnbdcor.c) */
 static double pnbd_ll_core(const double *p, const cva__btyd_rows *rows, double *grad, double *ll_i, double *g_i)
 {
@@ -588,44 +744,8 @@ static double pnbd_ll_core(const double *p, const cva__btyd_rows *rows, double *
     for (i = 0; i < rows->n; i++) {
         const double x = rows->x[i], w = rows->w ? rows->w[i] : 1.0;
         const int want_g = grad != NULL || g_i != NULL;
-        double lg, dg, lli, d[4] = {0.0, 0.0, 0.0, 0.0};
-        pnbd_row o;
-        row_eval(&q, x, rows->t_x[i], rows->T[i], 1, want_g, NULL, &o);
-        lgc_get(&lc, q.r, x, &lg, &dg);
-        /* r ln α + s ln β + L1 = −x ln(α+T) − r ln(1 + T/α) − s ln(1 + T/β): no difference
-           of large logs as r, α or s, β grow together (the difference of the logs is
-           exact enough once T/α >= ½). Where E dominates and those terms are large, ln E
-           carries (r+x) ln((α+T)/(α+u)) + s ln((β+T)/(β+u)) that would cancel them: the
-           likelihood is then formed from the "dropped out" side,
-             −x ln(α+u) − r ln(1 + u/α) − s ln(1 + u/β) + rest + ln(1 + 1/E). */
-        {
-            const double T = rows->T[i];
-            const double la = T >= 0.5 * q.al ? o.aT - q.lnal : log1p(T / q.al);
-            const double lb = T >= 0.5 * q.be ? o.bT - q.lnbe : log1p(T / q.be);
-            if (o.lnE > 0.0 && q.r * la + q.s * lb > PNBD_SPLIT) {
-                /* E > 1 and r ln(1 + T/α) + s ln(1 + T/β) large: the weights of the two sides
-                   are w1 = P(alive) and w2 = 1 − w1 */
-                const double u = o.uref, w1 = o.pa, w2 = 1.0 - o.pa;
-                const double lau = u >= 0.5 * q.al ? log(q.al + u) - q.lnal : log1p(u / q.al);
-                const double lbu = u >= 0.5 * q.be ? log(q.be + u) - q.lnbe : log1p(u / q.be);
-                lli = lg - x * log(q.al + u) - q.r * lau - q.s * lbu + o.rest + log1p(exp(-o.lnE));
-                if (want_g) {
-                    d[0] = dg - w1 * la - w2 * lau + o.gr[0];
-                    d[1] = w1 * (q.r * T / q.al - x) / (q.al + T) + w2 * (q.r * u / q.al - x) / (q.al + u) + o.gr[1];
-                    d[2] = -w1 * lb - w2 * lbu + o.gr[2];
-                    d[3] = w1 * q.s * T / (q.be * (q.be + T)) + w2 * q.s * u / (q.be * (q.be + u)) + o.gr[3];
-                }
-            } else {
-                lli = lg - x * o.aT - q.r * la - q.s * lb + o.l1pE;
-                if (want_g) {
-                    /* ∂(r ln α + s ln β + L1) stably, plus ∂ ln(1+E) from row_eval */
-                    d[0] = dg - la + o.g[0];
-                    d[1] = (q.r * T / q.al - x) / (q.al + T) + o.g[1];
-                    d[2] = -lb + o.g[2];
-                    d[3] = q.s * T / (q.be * (q.be + T)) + o.g[3];
-                }
-            }
-        }
+        double lli, d[4] = {0.0, 0.0, 0.0, 0.0};
+        lli = row_ll(&q, &lc, x, rows->t_x[i], rows->T[i], want_g, NULL, 0, d);
         if (grad) {
             g0 += w * d[0];
             g1 += w * d[1];
@@ -645,6 +765,68 @@ static double pnbd_ll_core(const double *p, const cva__btyd_rows *rows, double *
         grad[3] = g3;
     }
     return cva__ksum_value(&acc);
+}
+
+/*
+ * The Pareto/NBDs at (r, α+a, s, β+b), ab = a + 2b = 0..3 (the correlated model, pnbdcor.c),
+ * in one pass: ll4[ab][i] = row i's LL there, g4[ab] (g4 may be NULL) its gradient, 4 values
+ * a row, unweighted. The four series of a row, and those of every row with the same x (the
+ * fits' merged rows are sorted by x), share their term ratios and harmonic sums: one table
+ * for each branch (α >= β or not) is filled and reused (unit_series2_tab()); lnΓ(r+x) − lnΓ(r)
+ * is shared too.
+ * Every value has the bits cva__pnbd_ll_rows() gives at that parameter set; the return value
+ * is finite exactly when those four sums are.
+ */
+double cva__pnbd_ll_rows4(const double *p, const cva__btyd_rows *rows, double *const *ll4, double *const *g4)
+{
+    pnbd_par q[4];
+    lg_cache lc;
+    stab tab[2];
+    cva__ksum acc[4] = {{0.0, 0.0}, {0.0, 0.0}, {0.0, 0.0}, {0.0, 0.0}};
+    const int want_g = g4 != NULL;
+    size_t i;
+    int ab;
+    for (ab = 0; ab < 4; ab++) {
+        double pa[4];
+        pa[0] = p[0];
+        pa[1] = p[1] + (double)(ab & 1);
+        pa[2] = p[2];
+        pa[3] = p[3] + (double)(ab >> 1);
+        if (!par_init(&q[ab], pa))
+            return CVA_NAN;
+    }
+    lgc_init(&lc, q[0].r, want_g);
+    tab[0].n = tab[1].n = -1; /* no table yet */
+    for (i = 0; i < rows->n; i++) {
+        const double x = rows->x[i], tx = rows->t_x[i], T = rows->T[i];
+        const double k = q[0].r + x, rsx = q[0].r + q[0].s + x; /* as row_eval_s() forms them */
+        int act[4], cap[4];
+        useries2 S[4];
+        for (ab = 0; ab < 4; ab++) {
+            const pnbd_par *qa = &q[ab];
+            act[ab] = tx < T && !pnbd_use_quad(qa, tx);
+            cap[ab] = 0;
+            if (act[ab]) {
+                /* B' = r+x (α >= β) or s+1, C' = r+s+x+1: table[abr], refilled when x changes */
+                const double M = qa->abr ? qa->al : qa->be, bp = qa->abr ? k : q[0].s + 1.0, cp = rsx + 1.0;
+                const double z1 = fabs(qa->al - qa->be) / (M + tx), z2 = fabs(qa->al - qa->be) / (M + T);
+                stab *t = &tab[qa->abr];
+                if (t->n < 0 || !(t->bp >= bp && t->bp <= bp && t->cp >= cp && t->cp <= cp))
+                    stab_init(t, bp, cp, want_g);
+                cap[ab] = unit_series2_tab(t, z1, z2, &S[ab]);
+            }
+        }
+        for (ab = 0; ab < 4; ab++) {
+            double d[4] = {0.0, 0.0, 0.0, 0.0};
+            const double lli = row_ll(&q[ab], &lc, x, tx, T, want_g, act[ab] ? &S[ab] : NULL, cap[ab], d);
+            if (want_g)
+                memcpy(g4[ab] + 4 * i, d, sizeof d);
+            ll4[ab][i] = lli;
+            cva__ksum_add(&acc[ab], lli);
+        }
+    }
+    return cva__ksum_value(&acc[0]) + cva__ksum_value(&acc[1]) + cva__ksum_value(&acc[2]) +
+           cva__ksum_value(&acc[3]);
 }
 
 static double pnbd_ll(const double *p, const cva__btyd_rows *rows, double *grad, double *ll_i)

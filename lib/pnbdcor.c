@@ -114,22 +114,19 @@ static double ll_core(const double *p, double c, const double *dc, const cva__bt
         const size_t len = rows->n - i0 < PC_BLOCK ? rows->n - i0 : PC_BLOCK;
         cva__btyd_rows sub;
         size_t i;
-        int ab;
         sub.x = rows->x + i0;
         sub.t_x = rows->t_x + i0;
         sub.T = rows->T + i0;
         sub.w = NULL;
         sub.n = len;
-        for (ab = 0; ab < 4; ab++) {
-            double q[4];
-            q[0] = p[0];
-            q[1] = p[1] + (double)(ab & 1);
-            q[2] = p[2];
-            q[3] = p[3] + (double)(ab >> 1);
-            if (!isfinite(cva__pnbd_ll_rows(q, &sub, l[ab], grad ? g[ab] : NULL)))
+        if (indep && !grad) { /* the plain model: L_00 only, bit for bit */
+            if (!isfinite(cva__pnbd_ll_rows(p, &sub, l[0], NULL)))
                 return CVA_NAN;
-            if (indep && !grad) /* the plain model: L_00 only, bit for bit */
-                break;
+        } else {
+            /* the four shifted likelihoods in one pass (their series share the divisions) */
+            double *const l4[4] = {l[0], l[1], l[2], l[3]}, *const g4[4] = {g[0], g[1], g[2], g[3]};
+            if (!isfinite(cva__pnbd_ll_rows4(p, &sub, l4, grad ? g4 : NULL)))
+                return CVA_NAN;
         }
         for (i = 0; i < len; i++) {
             const double w = rows->w ? rows->w[i0 + i] : 1.0;

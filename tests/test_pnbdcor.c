@@ -125,6 +125,56 @@ static void zero_correlation_is_pnbd(void **state)
     }
 }
 
+/* the one-pass evaluation of the four shifted Pareto/NBDs (cva__pnbd_ll_rows4: tabulated term
+   ratios shared by the rows of one x, both branches α >= β, the quadrature rows, t_x = T) gives
+   every row's LL and gradient with the bits of four separate cva__pnbd_ll_rows() calls */
+static void fused_pass_is_four_passes(void **state)
+{
+    enum { N = 300 };
+    static const double P[][4] = {
+        {0.5, 10.0, 0.7, 17.0}, /* α < β − 1: one branch */
+        {1.2, 2.5, 1.5, 2.0},   /* α > β, α < β + 1: the shifts' branches differ */
+        {0.8, 3.0, 0.9, 3.0},   /* α = β */
+        {2.0, 40.0, 0.5, 4.5},  /* α >> β: z near 1 at small t_x (long series, quadrature) */
+        {0.3, 0.02, 3.0, 80.0}, /* β >> α */
+        {900.0, 30.0, 400.0, 25.0}, /* r + x + s > 1e3 */
+    };
+    static double x[N], tx[N], T[N], l4[4][N], g4[4][4 * N], l1[N], g1[4 * N];
+    cva__btyd_rows rows;
+    cva__rng rng;
+    size_t i;
+    int ip, ab, g;
+    (void)state;
+    cva__rng_seed(&rng, 3u);
+    for (i = 0; i < N; i++) {
+        /* runs of equal x (as the fits' sorted rows) and then scattered x */
+        x[i] = i < N / 2 ? (double)(i / 20) : floor(8.0 * cva__rng_uniform(&rng));
+        T[i] = 1.0 + 60.0 * cva__rng_uniform(&rng);
+        tx[i] = x[i] > 0.0 ? (i % 13 == 0 ? T[i] : T[i] * cva__rng_uniform(&rng)) : 0.0;
+    }
+    rows.x = x;
+    rows.t_x = tx;
+    rows.T = T;
+    rows.w = NULL;
+    rows.n = N;
+    for (ip = 0; ip < (int)(sizeof P / sizeof P[0]); ip++)
+        for (g = 0; g < 2; g++) {
+            double *const l4p[4] = {l4[0], l4[1], l4[2], l4[3]}, *const g4p[4] = {g4[0], g4[1], g4[2], g4[3]};
+            assert_true(isfinite(cva__pnbd_ll_rows4(P[ip], &rows, l4p, g ? g4p : NULL)));
+            for (ab = 0; ab < 4; ab++) {
+                double q[4];
+                q[0] = P[ip][0];
+                q[1] = P[ip][1] + (double)(ab & 1);
+                q[2] = P[ip][2];
+                q[3] = P[ip][3] + (double)(ab >> 1);
+                assert_true(isfinite(cva__pnbd_ll_rows(q, &rows, l1, g ? g1 : NULL)));
+                assert_memory_equal(l4[ab], l1, sizeof l1);
+                if (g)
+                    assert_memory_equal(g4[ab], g1, sizeof g1);
+            }
+        }
+}
+
 /* the identities a posterior and a prior expectation satisfy whatever the correlation:
    P(X(t) = n) sums to 1; DERT at a tiny discount rate approaches E[Y(t)] over a long t only
    from above; P(alive) is in (0, 1] and 1 at t_x = T */
@@ -341,7 +391,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(loglik_matches_reference), cmocka_unit_test(predictions_match_reference),
-        cmocka_unit_test(zero_correlation_is_pnbd), cmocka_unit_test(consistency),
+        cmocka_unit_test(zero_correlation_is_pnbd), cmocka_unit_test(fused_pass_is_four_passes),
+        cmocka_unit_test(consistency),
         cmocka_unit_test(correlation_range),        cmocka_unit_test(recovery),
         cmocka_unit_test(boundary_warning),         cmocka_unit_test(bad_fit_input),
     };
