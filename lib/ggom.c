@@ -46,6 +46,13 @@ static const double wgk[8] = {0.022935322010529224963732008058970, 0.06309209262
 static const double wg[4] = {0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
                              0.381830050505118944950369775488975, 0.417959183673469387755102040816327};
 
+/* Gauss–Kronrod 3/7 (the groups' short pieces): Kronrod nodes (index 1 the Gauss node), weights */
+static const double xk7[3] = {0.960491268708020283423507092629080, 0.774596669241483377035853079956480,
+                              0.434243749346802558002071502844628};
+static const double wk7[4] = {0.104656226026467265193823857192073, 0.268488089868333440728569280666710,
+                              0.401397414775962222905051818618432, 0.450916538658474142345110087045571};
+static const double wg3[2] = {0.555555555555555555555555555555556, 0.888888888888888888888888888888889};
+
 typedef struct ggom_par {
     double r, al, b, s, be;
     double lbe; /* ln β */
@@ -158,6 +165,30 @@ static void gk15(const ig_ctx *c, double a, double b, double *k, double *g7)
     for (i = 0; i < c->ncomp; i++)
         k[i] *= h;
     *g7 = g * h;
+}
+
+/* one GK7 panel: Kronrod sums into k[], the Gauss-3 value of component 0 into *g3 */
+static void gk7(const ig_ctx *c, double a, double b, double *k, double *g3)
+{
+    const double h = 0.5 * (b - a), m = 0.5 * (a + b);
+    double v1[NCOMP], v2[NCOMP];
+    int j, i;
+    integrand(c, m, v1);
+    for (i = 0; i < c->ncomp; i++)
+        k[i] = wk7[3] * v1[i];
+    *g3 = wg3[1] * v1[0];
+    for (j = 0; j < 3; j++) {
+        const double d = h * xk7[j];
+        integrand(c, m - d, v1);
+        integrand(c, m + d, v2);
+        for (i = 0; i < c->ncomp; i++)
+            k[i] += wk7[j] * (v1[i] + v2[i]);
+        if (j == 1)
+            *g3 += wg3[0] * (v1[0] + v2[0]);
+    }
+    for (i = 0; i < c->ncomp; i++)
+        k[i] *= h;
+    *g3 *= h;
 }
 
 /* adaptive: accept a panel when |K − G| <= tol·(b − a)/len; sums into acc[] */
@@ -416,7 +447,15 @@ static int grp_eval(const ggom_par *q, const ggom_xc *k, const cva__btyd_rows *r
             cx.A0 = q->al + G->u[j];
             cx.L0 = G->la[j];
             cx.ref = G->el[j] > G->el[j + 1] ? G->el[j] : G->el[j + 1];
-            integrate(&cx, 0.0, log1p((G->u[j + 1] - G->u[j]) / cx.A0), 0.0, acc, &capped);
+            {
+                /* a piece is short: the 7-point rule first (accepted when it agrees with
+                   the 3-point Gauss rule to EPS_REL of itself), else integrate() */
+                const double W = log1p((G->u[j + 1] - G->u[j]) / cx.A0);
+                double g3;
+                gk7(&cx, 0.0, W, acc, &g3);
+                if (!(fabs(acc[0] - g3) <= EPS_REL * fabs(acc[0])) && isfinite(acc[0]))
+                    integrate(&cx, 0.0, W, 0.0, acc, &capped);
+            }
             G->sig[j] = cx.ref > G->sig[j + 1] ? cx.ref : G->sig[j + 1];
             f0 = exp(cx.ref - G->sig[j]);
             f1 = exp(G->sig[j + 1] - G->sig[j]);
