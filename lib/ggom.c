@@ -474,19 +474,28 @@ static int grp_eval(const ggom_par *q, const ggom_xc *k, const cva__btyd_rows *r
             for (c = 0; c < nc; c++)
                 acc[c] = G->S[a * NCOMP + c] - G->S[b * NCOMP + c] * f;
             if (acc[0] > 0.0) {
-                /* the bracket e^A + e^{L2}, L2 = ln(b s β^s e^{σ_a} acc0), from its larger term */
-                const double L2 = k->c0 + G->sig[a] + log(acc[0]), d = A - L2;
-                if (d < 0.0) {
-                    M = L2;
+                /* the bracket e^A + e^{sc} acc0, sc = ln(b s β^s) + σ_a: on the scale e^{sc}
+                   when A and sc are close (one exp and one log a row; the rounding of M = sc
+                   stays that of A), else from its larger term */
+                const double sc = k->c0 + G->sig[a], d = A - sc;
+                if (d > -30.0 && d < 30.0) {
+                    M = sc;
                     P1 = exp(d);
-                    P2 = 1.0;
+                    P2 = acc[0];
                 } else {
-                    P2 = exp(-d);
+                    const double L2 = sc + log(acc[0]), d2 = A - L2;
+                    if (d2 < 0.0) {
+                        M = L2;
+                        P1 = exp(d2);
+                        P2 = 1.0;
+                    } else {
+                        P2 = exp(-d2);
+                    }
                 }
             }
         }
         Z = P1 + P2;
-        ll = k->lG + M + log1p(P1 < P2 ? P1 : P2);
+        ll = k->lG + M + log(Z);
         if (!isfinite(ll))
             return -1;
         if (ll_i)
