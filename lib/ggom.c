@@ -16,7 +16,9 @@
  * 15-point Kronrod value used is far more accurate (tests/test_ggom.c checks the
  * log-likelihood, its gradient and the predictions against 28-digit mpmath values,
  * tests/data/ggom_ref.py). The gradient is analytic: the derivatives of ln g under
- * the integral, summed at the same nodes.
+ * the integral, summed at the same nodes. In the likelihood, a run of rows with the same x
+ * shares g: it is integrated once over the pieces between the rows' distinct ends and each
+ * row takes a difference of tail sums (grp_eval(), which says why that keeps the accuracy).
  *
  * Predictions (alive at T: λ | data ~ Gamma(r+x, α+T), η | data ~ Gamma(s, β + e^{bT} − 1)):
  *   P(alive at T+t) = (α+T)^{−(r+x)} S(T+t) / [...],
