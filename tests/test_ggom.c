@@ -45,6 +45,66 @@ static void loglik_matches_reference(void **state)
     }
 }
 
+/* Rows of one x that share ends go through the grouped integral (ggom.c: pieces between
+   the group's distinct ends, tail sums): each reference row inside a batch of rows with
+   its x, on a grid of ends around its own (every pair of them, twice, so that the group has
+   fewer pieces than rows and is used) must still give the mpmath value, and every row of
+   the batch the value and, summed, the gradient of the rows integrated one by one. */
+static void grouped_rows_match_reference(void **state)
+{
+    enum { NG = 6, NB = 2 * NG * (NG + 1) / 2 };
+    double x[NB], tx[NB], T[NB], ll[NB];
+    int ip, ir, i, j, n, c;
+    (void)state;
+    for (ip = 0; ip < GGOM_REF_NP; ip++)
+        for (ir = 0; ir < GGOM_REF_NR; ir++) {
+            const double x0 = ggom_ref_rows[ir][0], t0 = ggom_ref_rows[ir][1], T0 = ggom_ref_rows[ir][2];
+            const double lo = x0 > 0.0 ? t0 : 0.0;
+            double grid[NG], sum, grad[5], want_sum = 0.0, want_g[5] = {0, 0, 0, 0, 0};
+            grid[0] = t0;
+            grid[1] = T0;
+            grid[2] = lo + 0.37 * (T0 - lo);
+            grid[3] = lo + 0.81 * (T0 - lo);
+            grid[4] = T0 + 1.5;
+            grid[5] = T0 + 9.25;
+            n = 0;
+            x[n] = x0; /* the reference row first */
+            tx[n] = t0;
+            T[n] = T0;
+            n++;
+            for (i = 0; i < NG; i++)
+                for (j = 0; j < NG; j++) {
+                    const double a = x0 > 0.0 ? grid[i] : 0.0, b = grid[j];
+                    if (!(a <= b) || (x0 > 0.0 && !(a > 0.0)) || (x0 == 0.0 && i > 0))
+                        continue;
+                    for (c = 0; c < 2 && n < NB; c++) {
+                        x[n] = x0;
+                        tx[n] = a;
+                        T[n] = b;
+                        n++;
+                    }
+                }
+            assert_true(n > 4);
+            assert_status(cva_model_loglik(CVA_MODEL_GGOMNBD, ggom_ref_p[ip], x, tx, T, (size_t)n, ll, &sum, grad,
+                                           NULL),
+                          CVA_OK);
+            cva_assert_close(ll[0], ggom_ref_val[ip][ir][0], 1e-12, 1e-12);
+            for (i = 0; i < n; i++) {
+                double l1, g1[5];
+                assert_status(cva_model_loglik(CVA_MODEL_GGOMNBD, ggom_ref_p[ip], x + i, tx + i, T + i, 1, NULL, &l1,
+                                               g1, NULL),
+                              CVA_OK);
+                cva_assert_close(ll[i], l1, 1e-13, 1e-13);
+                want_sum += l1;
+                for (c = 0; c < 5; c++)
+                    want_g[c] += g1[c];
+            }
+            cva_assert_close(sum, want_sum, 1e-13, 1e-12);
+            for (c = 0; c < 5; c++)
+                cva_assert_close(grad[c], want_g[c], 1e-9, 1e-9);
+        }
+}
+
 static void predictions_match_reference(void **state)
 {
     double x[GGOM_REF_NR], tx[GGOM_REF_NR], T[GGOM_REF_NR], pa[GGOM_REF_NR], ey[GGOM_REF_NR];
@@ -298,6 +358,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(loglik_matches_reference),
+        cmocka_unit_test(grouped_rows_match_reference),
         cmocka_unit_test(predictions_match_reference),
         cmocka_unit_test(p_alive_future),
         cmocka_unit_test(recovery),

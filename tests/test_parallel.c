@@ -124,6 +124,7 @@ static void fits_btyd(void **state)
     fit_one(CVA_MODEL_MBGNBD, x, tx, T, N, 3);
     fit_one(CVA_MODEL_NBD, x, tx, T, N, 3);
     fit_one(CVA_MODEL_PNBD, x, tx, T, 4500, 2);
+    fit_one(CVA_MODEL_GGOMNBD, x, tx, T, 4500, 2); /* its grouped integral: per task */
 }
 
 /* The merge of identical rows above 65536 rows (lib/btyd_merge.c: in
