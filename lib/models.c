@@ -620,7 +620,7 @@ static cva_status build_rows(const double *x, const double *tx, const double *T,
     if (merge && n >= CVA__MERGE_PAR_MIN && n <= UINT32_MAX) {
         /* the same rows from tasks on the executor (btyd_merge.c) */
         double *blk;
-        cva_status st = cva__btyd_merge_par(x, tx, T, w, n, al, ex, &blk, &nd);
+        cva_status st = cva__btyd_merge_par(x, tx, T, w, n, s_T, al, ex, &blk, &nd);
         if (st != CVA_OK)
             return st;
         wk->block = blk;
@@ -631,6 +631,7 @@ static cva_status build_rows(const double *x, const double *tx, const double *T,
         wk->txs = blk + 4 * nd;
         wk->Ts = blk + 5 * nd;
         wk->n = nd;
+        return CVA_OK; /* txs and Ts too */
     } else if (merge) {
         /* open addressing with a table that grows with the distinct rows (starts small,
            so that it stays in cache when they are few: 1e6 customers give ~1e5) */
