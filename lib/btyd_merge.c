@@ -11,7 +11,9 @@
  *  3. per partition, its identical rows collapsed with a small hash table in
  *     input order (the weights of a distinct row summed in input order, as the
  *     serial merge sums them: every row of it lies in this partition), and its
- *     distinct rows sorted by (x, T, t_x);
+ *     distinct rows sorted by (x, T, t_x). The collapse works in place, so a
+ *     task cannot simply run twice: when the executor fails part-way, step 2
+ *     runs again and then step 3, on the calling thread;
  *  4. per range of keys (64 ranges whose bounds are keys at evenly spaced
  *     positions of the longest run: a function of the input), a heap merge of
  *     the 64 runs' rows in that range, written where the range starts (the
@@ -265,14 +267,21 @@ cva_status cva__btyd_merge_par(const double *x, const double *tx, const double *
     }
     j.pstart[BM_P] = acc;
     cva__parallel_for(ex, j.nch, bm_scatter_task, &j);
-    cva__free(al, j.part);
-    j.part = NULL;
     for (j.tcap = 16; j.tcap < 2 * mmax;)
         j.tcap <<= 1;
     j.tab = (uint32_t *)cva__alloc(al, (size_t)W * j.tcap * sizeof(uint32_t));
     if (!j.tab)
         goto out;
-    cva__parallel_for(ex, BM_P, bm_part_task, &j);
+    if (cva__parallel_try(ex, BM_P, bm_part_task, &j) != 0) {
+        /* the executor failed after collapsing some partitions in place: scatter
+           the rows again and collapse every partition on the calling thread */
+        for (c = 0; c < j.nch; c++)
+            bm_scatter_task(&j, c, 0);
+        for (p = 0; p < BM_P; p++)
+            bm_part_task(&j, p, 0);
+    }
+    cva__free(al, j.part);
+    j.part = NULL;
     for (p = 0; p < BM_P; p++) {
         nd += j.nd[p];
         if (j.nd[p] > j.nd[longest])
