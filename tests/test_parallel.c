@@ -237,8 +237,9 @@ static void fits_merge_partitions(void **state)
 }
 
 /* The same with few distinct rows (65 at most over 70000: every partition's run is
-   shorter than the 64 key ranges of the final merge, whose bounds then repeat) and
-   with an executor that fails half-way (the merge's tasks rerun serially). */
+   shorter than the 64 key ranges of the final merge, whose bounds then repeat),
+   with an executor that fails half-way (the merge's tasks rerun serially), and the
+   checks of the rows in tasks. */
 static void fits_merge_few(void **state)
 {
     enum { N = 70000 };
@@ -281,6 +282,51 @@ static void fits_merge_few(void **state)
         assert_true(cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, w, N, &o, &f, NULL) >= 0);
         fit_same(&ref, &f);
         assert_true(h.runs >= 4);
+    }
+    /* the first look at the rows in tasks (models.c, prescan): the largest T in the
+       last chunk; rows without a purchase; the first bad row reported as without
+       an executor */
+    {
+        cva_diag d0, d1;
+        cva_status s0, s1;
+        test_exec e;
+        test_exec_init(&e, 3, 4u);
+        T[N - 5] = 30.0;
+        for (wk = 0; wk < 2; wk++) {
+            o.executor = NULL;
+            cva_model_fit_init(&ref, sizeof ref);
+            cva_diag_init(&d0, sizeof d0);
+            s0 = cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, w, N, &o, &ref, &d0);
+            assert_true(s0 >= 0);
+            o.executor = &e.ex;
+            cva_model_fit_init(&f, sizeof f);
+            cva_diag_init(&d1, sizeof d1);
+            s1 = cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, w, N, &o, &f, &d1);
+            assert_int_equal(s1, s0);
+            assert_int_equal(d1.count, d0.count);
+            fit_same(&ref, &f);
+            x[40001] = tx[40001] = T[40001] = NAN; /* then: a row without a purchase */
+        }
+        assert_int_equal(d0.count, 1); /* the row without a purchase (the status: the boundary warning) */
+        x[40001] = 1.0;
+        tx[40001] = 22.0;
+        T[40001] = 21.0; /* t_x > T */
+        w[20003] = 0.0;   /* weight 0: reported first */
+        for (wk = 0; wk < 2; wk++) {
+            o.executor = NULL;
+            cva_diag_init(&d0, sizeof d0);
+            s0 = cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, w, N, &o, &ref, &d0);
+            o.executor = &e.ex;
+            cva_diag_init(&d1, sizeof d1);
+            s1 = cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, w, N, &o, &f, &d1);
+            assert_int_equal(s0, CVA_E_BADARG);
+            assert_int_equal(s1, s0);
+            assert_int_equal(d1.index, wk ? 40001 : 20003);
+            assert_int_equal(d1.index, d0.index);
+            assert_int_equal(d1.arg, d0.arg);
+            w[20003] = 0.5;
+        }
+        test_exec_destroy(&e);
     }
 }
 
