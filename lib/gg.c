@@ -804,8 +804,10 @@ static cva_status gg_rows_par(const double *x, const double *m_x, const double *
     for (c = 0; c < p.nch; c++) {
         size_t *ck = p.ck + 4 * c;
         if (ck[2] < n) {
+            const size_t bad = ck[2];
+            const int code = (int)ck[3];
             cva__free(o->alloc, p.ck);
-            return row_report(diag, (int)ck[3], ck[2]);
+            return row_report(diag, code, bad);
         }
         np += ck[1];
         acc = ck[0];
