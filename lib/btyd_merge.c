@@ -11,8 +11,14 @@
  *  3. per partition, its identical rows collapsed with a small hash table in
  *     input order (the weights of a distinct row summed in input order, as the
  *     serial merge sums them: every row of it lies in this partition), and its
- *     distinct rows sorted by (x, T, t_x);
- *  4. on the calling thread, a heap merge of the 64 sorted runs.
+ *     distinct rows sorted by (x, T, t_x). The collapse works in place, so a
+ *     task cannot simply run twice: when the executor fails part-way, step 2
+ *     runs again and then step 3, on the calling thread;
+ *  4. per range of keys (64 ranges whose bounds are keys at evenly spaced
+ *     positions of the longest run: a function of the input), a heap merge of
+ *     the 64 runs' rows in that range, written where the range starts (the
+ *     number of distinct rows below its lower bound, summed over the runs), with
+ *     t_x and T also in fitting units.
  * The distinct rows are distinct keys, so their sorted order is unique, and
  * each weight is the same sum in the same order: the merged rows are the bits
  * of the serial merge for any executor and any schedule.
@@ -43,6 +49,10 @@ typedef struct bm_job {
     size_t tcap;
     bm_row *rows;         /* n: the rows by partition (input order within), then partition p's
                              distinct rows at pstart[p] */
+    const bm_row *bound;  /* BM_P - 1 range bounds (step 4), ascending */
+    double *out;          /* step 4: x, t_x, T, w, t_x / s_T, T / s_T, nd each */
+    size_t nd_all;
+    double s_T;
 } bm_job;
 
 /* A hash of the row; -0 and +0 hash alike (the merge takes them as equal). */
@@ -166,13 +176,65 @@ static void bm_heap_down(bm_head *h, size_t hn, size_t i)
     h[i] = v;
 }
 
+/* the first of the m sorted distinct rows r that is not below b */
+static size_t bm_lower(const bm_row *r, size_t m, const bm_row *b)
+{
+    size_t lo = 0, hi = m;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (bm_cmp(&r[mid], b) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* 4: the distinct rows of key range t, [bound[t - 1], bound[t]), merged from the runs */
+static void bm_merge_task(void *arg, size_t t, unsigned w)
+{
+    const bm_job *j = (const bm_job *)arg;
+    const size_t nd = j->nd_all;
+    bm_head h[BM_P];
+    size_t p, hn = 0, k = 0;
+    double *o = j->out;
+    (void)w;
+    for (p = 0; p < BM_P; p++) {
+        const bm_row *r = j->rows + j->pstart[p];
+        const size_t m = j->nd[p], lo = t ? bm_lower(r, m, &j->bound[t - 1]) : 0,
+                     hi = t + 1 < BM_P ? bm_lower(r, m, &j->bound[t]) : m;
+        k += lo;
+        if (hi > lo) {
+            h[hn].cur = r + lo;
+            h[hn].end = r + hi;
+            hn++;
+        }
+    }
+    for (p = hn / 2; p-- > 0;)
+        bm_heap_down(h, hn, p);
+    for (; hn; k++) {
+        const bm_row *r = h[0].cur++;
+        o[k] = r->x;
+        o[nd + k] = r->tx;
+        o[2 * nd + k] = r->T;
+        o[3 * nd + k] = r->w;
+        o[4 * nd + k] = r->tx / j->s_T;
+        o[5 * nd + k] = r->T / j->s_T;
+        if (h[0].cur == h[0].end)
+            h[0] = h[--hn];
+        if (hn)
+            bm_heap_down(h, hn, 0);
+    }
+}
+
 cva_status cva__btyd_merge_par(const double *x, const double *tx, const double *T, const double *w, size_t n,
-                               const cva_allocator *al, const cva_executor *ex, double **block, size_t *n_out)
+                               double s_T, const cva_allocator *al, const cva_executor *ex, double **block,
+                               size_t *n_out)
 {
     const unsigned W = cva__workers(ex);
     bm_job j;
-    bm_head h[BM_P];
-    size_t p, c, acc, mmax = 0, nd = 0, hn = 0, k;
+    bm_row bound[BM_P - 1];
+    size_t p, c, acc, mmax = 0, nd = 0, longest = 0, k;
     double *blk;
     cva_status st = CVA_E_NOMEM;
 
@@ -205,39 +267,39 @@ cva_status cva__btyd_merge_par(const double *x, const double *tx, const double *
     }
     j.pstart[BM_P] = acc;
     cva__parallel_for(ex, j.nch, bm_scatter_task, &j);
-    cva__free(al, j.part);
-    j.part = NULL;
     for (j.tcap = 16; j.tcap < 2 * mmax;)
         j.tcap <<= 1;
     j.tab = (uint32_t *)cva__alloc(al, (size_t)W * j.tcap * sizeof(uint32_t));
     if (!j.tab)
         goto out;
-    cva__parallel_for(ex, BM_P, bm_part_task, &j);
+    if (cva__parallel_try(ex, BM_P, bm_part_task, &j) != 0) {
+        /* the executor failed after collapsing some partitions in place: scatter
+           the rows again and collapse every partition on the calling thread */
+        for (c = 0; c < j.nch; c++)
+            bm_scatter_task(&j, c, 0);
+        for (p = 0; p < BM_P; p++)
+            bm_part_task(&j, p, 0);
+    }
+    cva__free(al, j.part);
+    j.part = NULL;
     for (p = 0; p < BM_P; p++) {
         nd += j.nd[p];
-        if (j.nd[p]) {
-            h[hn].cur = j.rows + j.pstart[p];
-            h[hn].end = h[hn].cur + j.nd[p];
-            hn++;
-        }
+        if (j.nd[p] > j.nd[longest])
+            longest = p;
     }
-    /* x, t_x, T, w of the merged rows, then room for the rows in fitting units */
+    /* the range bounds: evenly spaced rows of the longest run (the hash spreads the
+       distinct rows evenly over the partitions: each run is a sample of them) */
+    for (k = 0; k + 1 < BM_P; k++)
+        bound[k] = j.rows[j.pstart[longest] + (k + 1) * j.nd[longest] / BM_P];
+    j.bound = bound;
+    /* x, t_x, T, w of the merged rows, then t_x and T in fitting units */
     blk = (double *)cva__alloc(al, 6 * (nd ? nd : 1) * sizeof(double));
     if (!blk)
         goto out;
-    for (p = hn / 2; p-- > 0;)
-        bm_heap_down(h, hn, p);
-    for (k = 0; hn; k++) {
-        const bm_row *r = h[0].cur++;
-        blk[k] = r->x;
-        blk[nd + k] = r->tx;
-        blk[2 * nd + k] = r->T;
-        blk[3 * nd + k] = r->w;
-        if (h[0].cur == h[0].end)
-            h[0] = h[--hn];
-        if (hn)
-            bm_heap_down(h, hn, 0);
-    }
+    j.out = blk;
+    j.nd_all = nd;
+    j.s_T = s_T;
+    cva__parallel_for(ex, BM_P, bm_merge_task, &j);
     *block = blk;
     *n_out = nd;
     st = CVA_OK;

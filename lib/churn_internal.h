@@ -356,10 +356,11 @@ double cva__llsum_run(const cva__llsum *s, const double *p, double *grad);
    cva__free(al, block). CVA_OK or CVA_E_NOMEM. */
 /* The merge of identical rows in tasks on ex (btyd_merge.c): the same bits as
    build_rows()'s serial merge. *block: 6 nd doubles, x, t_x, T, w of the nd
-   merged rows sorted by (x, T, t_x), then room for two more columns. n at most
+   merged rows sorted by (x, T, t_x), then t_x / s_T and T / s_T. n at most
    UINT32_MAX. CVA_OK or CVA_E_NOMEM. */
 cva_status cva__btyd_merge_par(const double *x, const double *tx, const double *T, const double *w, size_t n,
-                               const cva_allocator *al, const cva_executor *ex, double **block, size_t *n_out);
+                               double s_T, const cva_allocator *al, const cva_executor *ex, double **block,
+                               size_t *n_out);
 /* Rows from which the fits merge on the executor (below: the serial merge). */
 #define CVA__MERGE_PAR_MIN ((size_t)65536)
 

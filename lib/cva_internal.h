@@ -55,6 +55,11 @@ void cva__free(const cva_allocator *a, void *p);
  */
 unsigned cva__workers(const cva_executor *ex);
 void cva__parallel_for(const cva_executor *ex, size_t n_tasks, cva_task_fn fn, void *arg);
+/* The same, except that when the executor's run fails it returns nonzero and runs
+   nothing again: for a section whose tasks change their own input in place (a
+   partial run cannot simply be repeated); its caller then remakes that input and
+   reruns the tasks on the calling thread. 0: every task ran once. */
+int cva__parallel_try(const cva_executor *ex, size_t n_tasks, cva_task_fn fn, void *arg);
 
 /* Index of the lowest set bit of b (b != 0): the bitset walks of select.c and cohort.c. */
 static inline size_t cva__ctz64(uint64_t b)

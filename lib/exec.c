@@ -27,3 +27,16 @@ void cva__parallel_for(const cva_executor *ex, size_t n_tasks, cva_task_fn fn, v
     for (i = 0; i < n_tasks; i++)
         fn(arg, i, 0);
 }
+
+int cva__parallel_try(const cva_executor *ex, size_t n_tasks, cva_task_fn fn, void *arg)
+{
+    size_t i;
+
+    if (n_tasks == 0)
+        return 0;
+    if (n_tasks > 1 && cva__workers(ex) > 1)
+        return ex->run(ex->ctx, n_tasks, fn, arg) != 0;
+    for (i = 0; i < n_tasks; i++)
+        fn(arg, i, 0);
+    return 0;
+}

@@ -352,6 +352,38 @@ static double gg_fit_ll(void *vd, const double *prm, double *grad)
     return cva__llsum_run(&d->sum, prm, grad);
 }
 
+/* The checks of row i, in the order the fit reports them: 0 fine, -1 a customer
+   without a purchase (NaN x and m_x: left out), 1..4 x, m_x, the weight not finite,
+   the weight <= 0. */
+static int row_check(const double *x, const double *m_x, const double *weight, size_t i)
+{
+    if (isnan(x[i]) && isnan(m_x[i])) /* a customer without a purchase (cva_txn_summarize) */
+        return -1;
+    if (!isfinite(x[i]))
+        return 1;
+    if (!isfinite(m_x[i]))
+        return 2;
+    if (weight && !isfinite(weight[i]))
+        return 3;
+    if (weight && !(weight[i] > 0.0))
+        return 4;
+    return 0;
+}
+
+static cva_status row_report(cva_diag *diag, int code, size_t i)
+{
+    switch (code) {
+    case 1:
+        return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0, "x is not finite");
+    case 2:
+        return cva__report(diag, CVA_E_NONFINITE, 2, 0, (int64_t)i, 0, "m_x is not finite");
+    case 3:
+        return cva__report(diag, CVA_E_NONFINITE, 3, 0, (int64_t)i, 0, "weight is not finite");
+    default:
+        return cva__report(diag, CVA_E_BADARG, 3, 0, (int64_t)i, 0, "weights must be > 0");
+    }
+}
+
 /* The data checks shared by the fit and the correlation: pointers, finite
    values, positive weights; *usable = rows with x >= 1 and m_x > 0. */
 static cva_status check_rows(const double *x, const double *m_x, const double *weight, size_t n, cva_diag *diag,
@@ -361,18 +393,13 @@ static cva_status check_rows(const double *x, const double *m_x, const double *w
     if (n > 0 && (!x || !m_x))
         return cva__report(diag, CVA_E_NULLPTR, !x ? 1 : 2, 0, -1, 0, "data array is NULL");
     for (i = 0; i < n; i++) {
-        if (isnan(x[i]) && isnan(m_x[i])) { /* a customer without a purchase (cva_txn_summarize): left out */
+        const int r = row_check(x, m_x, weight, i);
+        if (r < 0) {
             np++;
             continue;
         }
-        if (!isfinite(x[i]))
-            return cva__report(diag, CVA_E_NONFINITE, 1, 0, (int64_t)i, 0, "x is not finite");
-        if (!isfinite(m_x[i]))
-            return cva__report(diag, CVA_E_NONFINITE, 2, 0, (int64_t)i, 0, "m_x is not finite");
-        if (weight && !isfinite(weight[i]))
-            return cva__report(diag, CVA_E_NONFINITE, 3, 0, (int64_t)i, 0, "weight is not finite");
-        if (weight && !(weight[i] > 0.0))
-            return cva__report(diag, CVA_E_BADARG, 3, 0, (int64_t)i, 0, "weights must be > 0");
+        if (r > 0)
+            return row_report(diag, r, i);
         nk += x[i] >= 1.0 && m_x[i] > 0.0;
     }
     *usable = nk;
@@ -380,45 +407,58 @@ static cva_status check_rows(const double *x, const double *m_x, const double *w
     return CVA_OK;
 }
 
-cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, size_t n,
-                      const cva_fit_opts *opts, cva_model_fit *fit, cva_diag *diag)
+/* The fit's rows: the usable rows sorted by (x, m_x) (ties in input order), identical
+   rows merged (merge_rows), the rows of one x cut into pieces of at most GG_PIECE merged
+   rows. The record block (free it) holds the records, then s, w, gx, gW, gS (nk doubles
+   each) and gend (nk). */
+typedef struct gg_rows {
+    gg_rec *rec;          /* the block */
+    double *s, *w, *gx, *gW, *gS;
+    size_t *gend;
+    size_t nk, np, nr, ng; /* usable rows, rows without a purchase, merged rows, pieces */
+    double wt;            /* Σ w over the usable rows (compensated, in sorted order) */
+} gg_rows;
+
+/* the block for nk usable rows: NULL when it does not fit in size_t or memory is short */
+static gg_rec *gg_block(const cva_allocator *al, size_t nk, gg_rows *r)
 {
-    static const double lower_q1[3] = {0.0, 1.0, 0.0};
-    static const double start_default[3] = {1.0, 1.0, 1.0};
-    cva_fit_opts o;
-    cva_model_fit out;
-    cva__mle_problem pb;
-    gg_data d;
-    gg_rec *rec = NULL;
-    double *blk = NULL, *s, *w, *gx, *gW, *gS;
-    size_t *gend = NULL;
-    size_t i, nk = 0, nr = 0, ng = 0, ignored = 0, np = 0;
-    double start[3];
-    uint64_t iters = 0;
+    gg_rec *rec;
+    double *blk;
+    if (nk > SIZE_MAX / (sizeof *rec + GG_AREA2))
+        return NULL;
+    rec = (gg_rec *)cva__alloc(al, nk * (sizeof *rec + GG_AREA2));
+    if (!rec)
+        return NULL;
+    blk = (double *)(void *)(rec + nk);
+    r->rec = rec;
+    r->s = blk;
+    r->w = blk + nk;
+    r->gx = blk + 2 * nk;
+    r->gW = blk + 3 * nk;
+    r->gS = blk + 4 * nk;
+    r->gend = (size_t *)(void *)(blk + 5 * nk);
+    return rec;
+}
+
+/* The serial preparation (no executor, or fewer than GG_PAR_MIN rows). */
+static cva_status gg_rows_serial(const double *x, const double *m_x, const double *weight, size_t n,
+                                 const cva_fit_opts *o, gg_rows *r, cva_diag *diag)
+{
+    gg_rec *rec;
+    double *s, *w, *gx, *gW, *gS;
+    size_t *gend;
+    size_t i, nk = 0, np = 0, nr = 0, ng = 0;
     cva__ksum Wt = {0.0, 0.0};
     cva_status st;
-
-    if (!fit)
-        return cva__report(diag, CVA_E_NULLPTR, 6, 0, -1, 0, "fit is NULL");
-    if (!cva__fit_size_ok(fit))
-        return cva__report(diag, CVA_E_ABI_MISMATCH, 6, 0, -1, 0, "fit: call cva_model_fit_init first");
-    if (!CVA__ROWS_FIT(n))
-        return cva__report(diag, CVA_E_OVERFLOW, 4, 0, -1, 0, "n: the merged rows do not fit in size_t");
-    st = cva__fit_opts_get(opts, 3, &o, diag, 5);
-    if (st != CVA_OK)
-        return st;
     if ((st = check_rows(x, m_x, weight, n, diag, &nk, &np)) != CVA_OK)
         return st;
-    ignored = n - nk;
     if (nk == 0)
-        return cva__report(diag, CVA_W_EMPTY, 1, 0, -1, ignored, "no row with x >= 1 and m_x > 0");
+        return cva__report(diag, CVA_W_EMPTY, 1, 0, -1, n, "no row with x >= 1 and m_x > 0");
 
     /* one scratch block for the whole call (fresh pages cost a fault each on first touch,
        on the calling thread): the records, then the sort's buffer, reused for the merged
        rows (5 doubles) and the piece ends once the records are sorted */
-    if (nk > SIZE_MAX / (sizeof *rec + GG_AREA2))
-        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
-    rec = (gg_rec *)cva__alloc(o.alloc, nk * (sizeof *rec + GG_AREA2));
+    rec = gg_block(o->alloc, nk, r);
     if (!rec)
         return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
     for (i = 0; i < n; i++)
@@ -433,20 +473,19 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
         gg_radix_sort(rec, (gg_rec *)(void *)(rec + nk), nr);
     else
         qsort(rec, nr, sizeof *rec, gg_cmp);
-    blk = (double *)(void *)(rec + nk);
-    gend = (size_t *)(void *)(blk + 5 * nk);
-    s = blk;
-    w = s + nr;
-    gx = w + nr;
-    gW = gx + nr;
-    gS = gW + nr;
+    s = r->s;
+    w = r->w;
+    gx = r->gx;
+    gW = r->gW;
+    gS = r->gS;
+    gend = r->gend;
     {
         /* groups: the rows of one x, cut into pieces of at most GG_PIECE rows (the
            tasks of a parallel likelihood sum) */
         size_t j = 0, pstart = 0; /* rows after merging; first row of the current group */
         for (i = 0; i < nr; i++) {
             const int same_x = j > 0 && ng > 0 && gx[ng - 1] >= rec[i].x && gx[ng - 1] <= rec[i].x;
-            if (o.merge_rows && same_x && i > 0 && rec[i - 1].m >= rec[i].m && rec[i - 1].m <= rec[i].m) {
+            if (o->merge_rows && same_x && i > 0 && rec[i - 1].m >= rec[i].m && rec[i - 1].m <= rec[i].m) {
                 w[j - 1] += rec[i].w;
             } else {
                 if (same_x && j - pstart == GG_PIECE) { /* the piece is full: the next one, same x */
@@ -474,24 +513,443 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
         }
         nr = j;
     }
-    d.n_rows = nr;
-    d.n_groups = ng;
-    d.s = s;
-    d.w = w;
-    d.gx = gx;
-    d.gW = gW;
-    d.gS = gS;
-    d.gend = gend;
+    r->nk = nk;
+    r->np = np;
+    r->nr = nr;
+    r->ng = ng;
+    r->wt = cva__ksum_value(&Wt);
+    return CVA_OK;
+}
+
+/*
+ * The same rows from tasks on the executor (n >= GG_PAR_MIN input rows and at least two
+ * workers). Every split is fixed by the input (row chunks of max(16384, n/64) rows, 64 key
+ * ranges whose bounds are sample keys at fixed positions), and every result is unique or
+ * summed in the serial order, so the bytes are those of gg_rows_serial:
+ *  A. per row chunk: the checks (the first failing row of each chunk; the first of all is
+ *     reported), the usable rows counted;
+ *  B. per row chunk: each usable row's key range (the number of bounds <= (x, m_x): equal
+ *     keys share a range), counted per (chunk, range);
+ *  C. per row chunk: the records scattered to their ranges (in input order within a range);
+ *  D. per key range: its records sorted (the unique order by (x, m_x, input order));
+ *  E. per key range: its merged rows and runs of one x counted; on the calling thread
+ *     (64 steps) where each range's rows and pieces start; per key range the merged rows,
+ *     their weights (summed in sorted order), the pieces' x, first records and ends written;
+ *  F. per run of pieces: Σ w and Σ w ln m_x of each piece over its records in sorted order.
+ * The total weight is the count of rows when there are no weights (the compensated sum of
+ * ones is exact), and the serial compensated sum over the sorted records otherwise.
+ */
+#define GG_PAR_MIN ((size_t)65536)
+#define GG_NB 64u
+#define GG_CHUNK_MIN ((size_t)16384)
+#define GG_CHUNKS_MAX ((size_t)64)
+#define GG_SAMPLE ((size_t)2048)
+
+typedef struct gg_range {
+    size_t nm;        /* merged rows */
+    size_t lf, ll;    /* merged rows in the first and the last run of one x */
+    size_t inner;     /* pieces started by the runs after the first */
+    int single;       /* one run of one x */
+    double xf, xl;    /* the first and the last x */
+    size_t j0, r0, g0; /* first merged row; its rank in its x; first piece started here */
+} gg_range;
+
+typedef struct gg_par {
+    const double *x, *m, *wt;
+    size_t n, chunk, nch;
+    int merge;
+    size_t *ck;          /* per chunk: usable rows (then their offset), no-purchase rows,
+                            first failing row (n: none), its check */
+    size_t *cnt;         /* nch x GG_NB: rows per (chunk, range), then where they go */
+    unsigned char *bk;   /* per usable row: its key range */
+    double sx[GG_NB], sm[GG_NB]; /* the range bounds (the last: +inf) */
+    size_t rstart[GG_NB + 1];
+    gg_range rg[GG_NB];
+    gg_rows *r;
+    size_t *prec;        /* per piece its first record; prec[ng] = nk */
+    size_t per_task;     /* pieces per task of F */
+} gg_par;
+
+static void gg_chunk_bounds(const gg_par *p, size_t c, size_t *i0, size_t *i1)
+{
+    *i0 = c * p->chunk;
+    *i1 = p->n - *i0 < p->chunk ? p->n : *i0 + p->chunk;
+}
+
+/* A */
+static void gg_check_task(void *arg, size_t c, unsigned wk)
+{
+    gg_par *p = (gg_par *)arg;
+    size_t *ck = p->ck + 4 * c, i0, i1, i, nk = 0, np = 0;
+    (void)wk;
+    gg_chunk_bounds(p, c, &i0, &i1);
+    ck[2] = p->n;
+    ck[3] = 0;
+    for (i = i0; i < i1; i++) {
+        const int rc = row_check(p->x, p->m, p->wt, i);
+        if (rc < 0) {
+            np++;
+            continue;
+        }
+        if (rc > 0) {
+            ck[2] = i;
+            ck[3] = (size_t)rc;
+            break;
+        }
+        nk += p->x[i] >= 1.0 && p->m[i] > 0.0;
+    }
+    ck[0] = nk;
+    ck[1] = np;
+}
+
+/* the number of range bounds <= (x, m) (GG_NB - 1 at most: the last bound is +inf) */
+static unsigned gg_range_of(const gg_par *p, double x, double m)
+{
+    unsigned b = 0, step;
+    for (step = GG_NB / 2; step; step >>= 1) {
+        const double sx = p->sx[b + step - 1], sm = p->sm[b + step - 1];
+        b += (sx < x || (sx <= x && sm <= m)) ? step : 0;
+    }
+    return b;
+}
+
+/* B */
+static void gg_range_task(void *arg, size_t c, unsigned wk)
+{
+    gg_par *p = (gg_par *)arg;
+    size_t *cc = p->cnt + c * GG_NB, u = p->ck[4 * c], i0, i1, i;
+    (void)wk;
+    gg_chunk_bounds(p, c, &i0, &i1);
+    memset(cc, 0, GG_NB * sizeof *cc);
+    for (i = i0; i < i1; i++)
+        if (p->x[i] >= 1.0 && p->m[i] > 0.0) {
+            const unsigned b = gg_range_of(p, p->x[i], p->m[i]);
+            p->bk[u++] = (unsigned char)b;
+            cc[b]++;
+        }
+}
+
+/* C */
+static void gg_scatter_task(void *arg, size_t c, unsigned wk)
+{
+    gg_par *p = (gg_par *)arg;
+    size_t cur[GG_NB], u = p->ck[4 * c], i0, i1, i;
+    gg_rec *rec = p->r->rec;
+    (void)wk;
+    gg_chunk_bounds(p, c, &i0, &i1);
+    memcpy(cur, p->cnt + c * GG_NB, sizeof cur);
+    for (i = i0; i < i1; i++)
+        if (p->x[i] >= 1.0 && p->m[i] > 0.0) {
+            gg_rec *d = &rec[cur[p->bk[u]]++];
+            d->x = p->x[i];
+            d->m = p->m[i];
+            d->w = p->wt ? p->wt[i] : 1.0;
+            d->idx = u;
+            u++;
+        }
+}
+
+/* D */
+static void gg_sort_task(void *arg, size_t b, unsigned wk)
+{
+    gg_par *p = (gg_par *)arg;
+    const size_t a = p->rstart[b], len = p->rstart[b + 1] - a;
+    (void)wk;
+    if (len >= 512)
+        gg_radix_sort(p->r->rec + a, (gg_rec *)(void *)(p->r->rec + p->r->nk) + a, len);
+    else if (len > 1)
+        qsort(p->r->rec + a, len, sizeof(gg_rec), gg_cmp);
+}
+
+static int gg_same_x(const gg_rec *a, const gg_rec *b)
+{
+    return a->x >= b->x && a->x <= b->x;
+}
+
+/* record i merges into the row of record i - 1 (never the first of a range: equal keys
+   share a range) */
+static int gg_merges(const gg_par *p, const gg_rec *rec, size_t i, size_t a)
+{
+    return p->merge && i > a && gg_same_x(&rec[i - 1], &rec[i]) && rec[i - 1].m >= rec[i].m &&
+           rec[i - 1].m <= rec[i].m;
+}
+
+/* E, first pass: merged rows and runs of one x of range b */
+static void gg_runs_task(void *arg, size_t b, unsigned wk)
+{
+    gg_par *p = (gg_par *)arg;
+    const gg_rec *rec = p->r->rec;
+    const size_t a = p->rstart[b], e = p->rstart[b + 1];
+    gg_range *g = &p->rg[b];
+    size_t i, runs = 0, len = 0;
+    (void)wk;
+    memset(g, 0, sizeof *g);
+    if (a == e)
+        return;
+    for (i = a; i < e; i++) {
+        if (gg_merges(p, rec, i, a))
+            continue;
+        if (i == a || !gg_same_x(&rec[i - 1], &rec[i])) {
+            if (runs == 1)
+                g->lf = len;
+            else if (runs > 1)
+                g->inner += (len + GG_PIECE - 1) / GG_PIECE;
+            runs++;
+            len = 0;
+        }
+        len++;
+        g->nm++;
+    }
+    if (runs == 1) {
+        g->lf = len;
+        g->single = 1;
+    } else {
+        g->inner += (len + GG_PIECE - 1) / GG_PIECE;
+    }
+    g->ll = len;
+    g->xf = rec[a].x;
+    g->xl = rec[e - 1].x;
+}
+
+/* E, second pass: range b's merged rows and piece starts */
+static void gg_rows_task(void *arg, size_t b, unsigned wk)
+{
+    gg_par *p = (gg_par *)arg;
+    const gg_rec *rec = p->r->rec;
+    const gg_range *g = &p->rg[b];
+    const size_t a = p->rstart[b], e = p->rstart[b + 1];
+    double *s = p->r->s, *w = p->r->w;
+    size_t i, j = g->j0, k = g->g0, rank = g->r0;
+    (void)wk;
+    for (i = a; i < e; i++) {
+        if (gg_merges(p, rec, i, a)) {
+            w[j - 1] += rec[i].w;
+            continue;
+        }
+        if (i > a)
+            rank = gg_same_x(&rec[i - 1], &rec[i]) ? rank + 1 : 0;
+        if (rank % GG_PIECE == 0) { /* a piece starts */
+            p->r->gx[k] = rec[i].x;
+            p->prec[k] = i;
+            if (k > 0)
+                p->r->gend[k - 1] = j;
+            k++;
+        }
+        s[j] = rec[i].x * rec[i].m;
+        w[j] = rec[i].w;
+        j++;
+    }
+}
+
+/* F: Σ w and Σ w ln m_x of pieces [t·per_task, (t+1)·per_task) */
+static void gg_piece_sums_task(void *arg, size_t t, unsigned wk)
+{
+    gg_par *p = (gg_par *)arg;
+    const gg_rec *rec = p->r->rec;
+    const size_t k0 = t * p->per_task, k1 = p->r->ng - k0 < p->per_task ? p->r->ng : k0 + p->per_task;
+    size_t k, i;
+    (void)wk;
+    for (k = k0; k < k1; k++) {
+        double W = 0.0, S = 0.0;
+        for (i = p->prec[k]; i < p->prec[k + 1]; i++) {
+            W += rec[i].w;
+            S += rec[i].w * log(rec[i].m);
+        }
+        p->r->gW[k] = W;
+        p->r->gS[k] = S;
+    }
+}
+
+static int gg_key_cmp(const void *pa, const void *pb)
+{
+    const double *a = (const double *)pa, *b = (const double *)pb;
+    if (a[0] < b[0] || (a[0] <= b[0] && a[1] < b[1]))
+        return -1;
+    if (a[0] > b[0] || (a[0] >= b[0] && a[1] > b[1]))
+        return 1;
+    return 0;
+}
+
+static cva_status gg_rows_par(const double *x, const double *m_x, const double *weight, size_t n,
+                              const cva_fit_opts *o, gg_rows *r, cva_diag *diag)
+{
+    const cva_executor *ex = o->executor;
+    gg_par p;
+    size_t c, b, acc, nk = 0, np = 0, ns = 0, j, g, prev_rank = 0, ntask;
+    double *smp;
+    int have_prev = 0;
+    double prev_x = 0.0;
+
+    if (!x || !m_x)
+        return cva__report(diag, CVA_E_NULLPTR, !x ? 1 : 2, 0, -1, 0, "data array is NULL");
+    memset(&p, 0, sizeof p);
+    p.x = x;
+    p.m = m_x;
+    p.wt = weight;
+    p.n = n;
+    p.merge = o->merge_rows != 0;
+    p.r = r;
+    p.chunk = (n + GG_CHUNKS_MAX - 1) / GG_CHUNKS_MAX;
+    if (p.chunk < GG_CHUNK_MIN)
+        p.chunk = GG_CHUNK_MIN;
+    p.nch = (n + p.chunk - 1) / p.chunk;
+    /* chunk counts, (chunk, range) counts, the sample */
+    p.ck = (size_t *)cva__alloc(o->alloc, (4 + GG_NB) * p.nch * sizeof(size_t) + 2 * GG_SAMPLE * sizeof(double));
+    if (!p.ck)
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+    p.cnt = p.ck + 4 * p.nch;
+    smp = (double *)(void *)(p.cnt + GG_NB * p.nch);
+
+    cva__parallel_for(ex, p.nch, gg_check_task, &p);
+    for (c = 0; c < p.nch; c++) {
+        size_t *ck = p.ck + 4 * c;
+        if (ck[2] < n) {
+            const size_t bad = ck[2];
+            const int code = (int)ck[3];
+            cva__free(o->alloc, p.ck);
+            return row_report(diag, code, bad);
+        }
+        np += ck[1];
+        acc = ck[0];
+        ck[0] = nk;
+        nk += acc;
+    }
+    if (nk == 0) {
+        cva__free(o->alloc, p.ck);
+        return cva__report(diag, CVA_W_EMPTY, 1, 0, -1, n, "no row with x >= 1 and m_x > 0");
+    }
+    if (!gg_block(o->alloc, nk, r)) {
+        cva__free(o->alloc, p.ck);
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+    }
+    r->nk = nk;
+    r->np = np;
+    p.bk = (unsigned char *)(void *)(r->rec + nk); /* the sort's buffer, free until D */
+
+    /* the range bounds: GG_SAMPLE rows at fixed positions, their usable keys sorted */
+    for (c = 0; c < GG_SAMPLE; c++) {
+        const size_t i = c * (n / GG_SAMPLE);
+        if (x[i] >= 1.0 && m_x[i] > 0.0) {
+            smp[2 * ns] = x[i];
+            smp[2 * ns + 1] = m_x[i];
+            ns++;
+        }
+    }
+    qsort(smp, ns, 2 * sizeof(double), gg_key_cmp);
+    for (b = 0; b + 1 < GG_NB; b++) {
+        const size_t k = (b + 1) * ns / GG_NB;
+        p.sx[b] = ns ? smp[2 * k] : HUGE_VAL;
+        p.sm[b] = ns ? smp[2 * k + 1] : HUGE_VAL;
+    }
+    p.sx[GG_NB - 1] = HUGE_VAL;
+    p.sm[GG_NB - 1] = HUGE_VAL;
+
+    cva__parallel_for(ex, p.nch, gg_range_task, &p);
+    for (acc = 0, b = 0; b < GG_NB; b++) {
+        p.rstart[b] = acc;
+        for (c = 0; c < p.nch; c++) {
+            const size_t v = p.cnt[c * GG_NB + b];
+            p.cnt[c * GG_NB + b] = acc;
+            acc += v;
+        }
+    }
+    p.rstart[GG_NB] = acc;
+    cva__parallel_for(ex, p.nch, gg_scatter_task, &p);
+    cva__parallel_for(ex, GG_NB, gg_sort_task, &p);
+    cva__parallel_for(ex, GG_NB, gg_runs_task, &p);
+    for (j = 0, g = 0, b = 0; b < GG_NB; b++) {
+        gg_range *rg = &p.rg[b];
+        size_t r0;
+        if (rg->nm == 0)
+            continue;
+        r0 = have_prev && prev_x >= rg->xf && prev_x <= rg->xf ? prev_rank : 0;
+        rg->j0 = j;
+        rg->r0 = r0;
+        rg->g0 = g;
+        g += (r0 + rg->lf + GG_PIECE - 1) / GG_PIECE - (r0 + GG_PIECE - 1) / GG_PIECE + rg->inner;
+        j += rg->nm;
+        prev_rank = rg->single ? r0 + rg->lf : rg->ll;
+        prev_x = rg->xl;
+        have_prev = 1;
+    }
+    r->nr = j;
+    r->ng = g;
+    p.prec = (size_t *)cva__alloc(o->alloc, (g + 1) * sizeof(size_t));
+    if (!p.prec) {
+        cva__free(o->alloc, p.ck);
+        cva__free(o->alloc, r->rec);
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+    }
+    cva__parallel_for(ex, GG_NB, gg_rows_task, &p);
+    r->gend[g - 1] = j;
+    p.prec[g] = nk;
+    p.per_task = (g + GG_NB - 1) / GG_NB;
+    ntask = (g + p.per_task - 1) / p.per_task;
+    cva__parallel_for(ex, ntask, gg_piece_sums_task, &p);
+    if (weight) {
+        cva__ksum Wt = {0.0, 0.0};
+        size_t i;
+        for (i = 0; i < nk; i++)
+            cva__ksum_add(&Wt, r->rec[i].w);
+        r->wt = cva__ksum_value(&Wt);
+    } else {
+        r->wt = (double)nk; /* the compensated sum of nk ones */
+    }
+    cva__free(o->alloc, p.prec);
+    cva__free(o->alloc, p.ck);
+    return CVA_OK;
+}
+
+cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, size_t n,
+                      const cva_fit_opts *opts, cva_model_fit *fit, cva_diag *diag)
+{
+    static const double lower_q1[3] = {0.0, 1.0, 0.0};
+    static const double start_default[3] = {1.0, 1.0, 1.0};
+    cva_fit_opts o;
+    cva_model_fit out;
+    cva__mle_problem pb;
+    gg_data d;
+    gg_rows gr;
+    size_t i, ignored;
+    double start[3];
+    uint64_t iters = 0;
+    cva_status st;
+
+    if (!fit)
+        return cva__report(diag, CVA_E_NULLPTR, 6, 0, -1, 0, "fit is NULL");
+    if (!cva__fit_size_ok(fit))
+        return cva__report(diag, CVA_E_ABI_MISMATCH, 6, 0, -1, 0, "fit: call cva_model_fit_init first");
+    if (!CVA__ROWS_FIT(n))
+        return cva__report(diag, CVA_E_OVERFLOW, 4, 0, -1, 0, "n: the merged rows do not fit in size_t");
+    st = cva__fit_opts_get(opts, 3, &o, diag, 5);
+    if (st != CVA_OK)
+        return st;
+    memset(&gr, 0, sizeof gr);
+    if (n >= GG_PAR_MIN && cva__workers(o.executor) > 1)
+        st = gg_rows_par(x, m_x, weight, n, &o, &gr, diag);
+    else
+        st = gg_rows_serial(x, m_x, weight, n, &o, &gr, diag);
+    if (st != CVA_OK)
+        return st;
+    ignored = n - gr.nk;
+    d.n_rows = gr.nr;
+    d.n_groups = gr.ng;
+    d.s = gr.s;
+    d.w = gr.w;
+    d.gx = gr.gx;
+    d.gW = gr.gW;
+    d.gS = gr.gS;
+    d.gend = gr.gend;
     d.sum.ex = o.executor;
-    d.sum.n_tasks = ng;
+    d.sum.n_tasks = gr.ng;
     d.sum.n_grad = 3;
     d.sum.res = NULL;
     d.sum.task = gg_piece_ll;
     d.sum.ctx = &d;
-    if (ng > 1) {
-        d.sum.res = (double *)cva__alloc(o.alloc, 4 * ng * sizeof(double));
+    if (gr.ng > 1) {
+        d.sum.res = (double *)cva__alloc(o.alloc, 4 * gr.ng * sizeof(double));
         if (!d.sum.res) {
-            cva__free(o.alloc, rec);
+            cva__free(o.alloc, gr.rec);
             return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
         }
     }
@@ -505,21 +963,21 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
     pb.model = CVA_MODEL_GG;
     pb.time_scale = 1.0;
     pb.lower = o.q_above_one ? lower_q1 : NULL;
-    pb.weight_total = cva__ksum_value(&Wt);
+    pb.weight_total = gr.wt;
     pb.start = start;
     pb.ll = gg_fit_ll;
     pb.data = &d;
     memset(&out, 0, sizeof out);
     st = cva__fit_mle(&pb, &o, &out, &iters);
     if (st >= 0) {
-        out.n_rows = nr;
+        out.n_rows = gr.nr;
         cva__fit_store(fit, &out);
     }
     cva__free(o.alloc, d.sum.res);
-    cva__free(o.alloc, rec);
+    cva__free(o.alloc, gr.rec);
     if (st < 0)
         return cva__report(diag, st, 0, 0, -1, iters, NULL);
-    if (st == CVA_OK && np > 0)
+    if (st == CVA_OK && gr.np > 0)
         return cva__report(diag, CVA_W_EXCLUDED, 0, 0, -1, ignored,
                            "rows without a purchase (NaN x) and rows with x < 1 or m_x <= 0 were ignored");
     return cva__report(diag, st, 0, 0, -1, ignored, ignored ? "rows with x < 1 or m_x <= 0 were ignored" : NULL);

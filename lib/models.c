@@ -509,6 +509,21 @@ static cva_status validate_rows_slow(int32_t model, const double *x, const doubl
  * comparison); only a block that fails is rescanned by validate_rows_slow() to
  * find the first offending row and its status.
  */
+static int rows_ok(const double *x, const double *tx, const double *T, const double *w, size_t i0, size_t i1)
+{
+    size_t i;
+    int ok = 1;
+    for (i = i0; i < i1; i++) {
+        const double xi = x[i], ti = tx[i], Ti = T[i];
+        const double xc = (xi >= 0.0 && xi < 9.0e15) ? xi : 0.5; /* 0.5 fails the integer test */
+        ok &= (ti >= 0.0) & (ti <= Ti) & (Ti < HUGE_VAL) & ((double)(int64_t)xc >= xc) &
+              ((xi > 0.0) | (ti <= 0.0)) & ((xi <= 0.0) | (ti > 0.0));
+        if (w)
+            ok &= (w[i] > 0.0) & (w[i] < HUGE_VAL);
+    }
+    return ok;
+}
+
 static cva_status validate_rows(int32_t model, const double *x, const double *tx, const double *T,
                                 const double *w, size_t n, cva_diag *diag, int32_t arg_x)
 {
@@ -517,17 +532,7 @@ static cva_status validate_rows(int32_t model, const double *x, const double *tx
         return validate_rows_slow(model, x, tx, T, w, n, diag, arg_x);
     for (i0 = 0; i0 < n; i0 += 1024) {
         const size_t i1 = n - i0 < 1024 ? n : i0 + 1024;
-        size_t i;
-        int ok = 1;
-        for (i = i0; i < i1; i++) {
-            const double xi = x[i], ti = tx[i], Ti = T[i];
-            const double xc = (xi >= 0.0 && xi < 9.0e15) ? xi : 0.5; /* 0.5 fails the integer test */
-            ok &= (ti >= 0.0) & (ti <= Ti) & (Ti < HUGE_VAL) & ((double)(int64_t)xc >= xc) &
-                  ((xi > 0.0) | (ti <= 0.0)) & ((xi <= 0.0) | (ti > 0.0));
-            if (w)
-                ok &= (w[i] > 0.0) & (w[i] < HUGE_VAL);
-        }
-        if (!ok) {
+        if (!rows_ok(x, tx, T, w, i0, i1)) {
             cva_status st = validate_rows_slow(model, x + i0, tx + i0, T + i0, w ? w + i0 : NULL, i1 - i0, diag,
                                                arg_x);
             if (st != CVA_OK) {
@@ -538,6 +543,65 @@ static cva_status validate_rows(int32_t model, const double *x, const double *tx
         }
     }
     return CVA_OK;
+}
+
+/*
+ * The fit's first look at its rows in tasks (from CVA__MERGE_PAR_MIN rows, not BG/BB):
+ * per chunk of max(16384, n/64) rows the rows without a purchase counted, the fast
+ * validity check of validate_rows() and the largest T (the first of equal ones, as
+ * the serial loop keeps it). A chunk that fails the check sends the call to the
+ * serial validate_rows(), which finds and reports the first bad row.
+ */
+#define PRESCAN_CHUNKS 64
+typedef struct prescan_job {
+    const double *x, *tx, *T, *w;
+    size_t n, chunk;
+    size_t np[PRESCAN_CHUNKS];
+    int ok[PRESCAN_CHUNKS];
+    double tmax[PRESCAN_CHUNKS];
+} prescan_job;
+
+static void prescan_task(void *arg, size_t c, unsigned wk)
+{
+    prescan_job *j = (prescan_job *)arg;
+    const size_t i0 = c * j->chunk, i1 = j->n - i0 < j->chunk ? j->n : i0 + j->chunk;
+    size_t i, np = 0;
+    double t = j->T[i0];
+    (void)wk;
+    for (i = i0; i < i1; i++) {
+        np += (size_t)np_row(j->x[i], j->tx[i], j->T[i]);
+        if (j->T[i] > t)
+            t = j->T[i];
+    }
+    j->np[c] = np;
+    j->ok[c] = np == 0 && rows_ok(j->x, j->tx, j->T, j->w, i0, i1);
+    j->tmax[c] = t;
+}
+
+/* 1: no row without a purchase, every chunk passed, *tmax the largest T; 0: take the
+   serial checks (rows without a purchase, or a chunk failed) */
+static int prescan(const cva_executor *ex, const double *x, const double *tx, const double *T, const double *w,
+                   size_t n, double *tmax)
+{
+    prescan_job j;
+    size_t c, nch;
+    j.x = x;
+    j.tx = tx;
+    j.T = T;
+    j.w = w;
+    j.n = n;
+    j.chunk = (n + PRESCAN_CHUNKS - 1) / PRESCAN_CHUNKS;
+    if (j.chunk < 16384)
+        j.chunk = 16384;
+    nch = (n + j.chunk - 1) / j.chunk;
+    cva__parallel_for(ex, nch, prescan_task, &j);
+    for (c = 0; c < nch; c++) {
+        if (!j.ok[c])
+            return 0;
+        if (c == 0 || j.tmax[c] > *tmax)
+            *tmax = j.tmax[c];
+    }
+    return 1;
 }
 
 static cva_status check_params(int32_t model, const double *p, cva_diag *diag, int32_t arg)
@@ -622,7 +686,7 @@ static cva_status build_rows(const double *x, const double *tx, const double *T,
     if (merge && n >= CVA__MERGE_PAR_MIN && n <= UINT32_MAX) {
         /* the same rows from tasks on the executor (btyd_merge.c) */
         double *blk;
-        cva_status st = cva__btyd_merge_par(x, tx, T, w, n, al, ex, &blk, &nd);
+        cva_status st = cva__btyd_merge_par(x, tx, T, w, n, s_T, al, ex, &blk, &nd);
         if (st != CVA_OK)
             return st;
         wk->block = blk;
@@ -633,6 +697,7 @@ static cva_status build_rows(const double *x, const double *tx, const double *T,
         wk->txs = blk + 4 * nd;
         wk->Ts = blk + 5 * nd;
         wk->n = nd;
+        return CVA_OK; /* txs and Ts too */
     } else if (merge) {
         /* open addressing with a table that grows with the distinct rows (starts small,
            so that it stays in cache when they are few: 1e6 customers give ~1e5) */
@@ -909,10 +974,10 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
     btyd_work wk;
     btyd_fit_data fd;
     cva__mle_problem pb;
-    double s_T = 1.0, W = 0.0, start[CVA__MAX_PARAMS], h0[25];
+    double s_T = 1.0, W = 0.0, tmax_all = 0.0, start[CVA__MAX_PARAMS], h0[25];
     uint64_t iters = 0, warm_it = 0, warm_ev = 0;
     cva_status st;
-    int i, any_time = 0;
+    int i, any_time = 0, scanned = 0;
     size_t k;
 
     if (!fit)
@@ -933,7 +998,10 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
         return cva__report(diag, CVA_E_NULLPTR, !x ? 2 : (!t_x ? 3 : 4), 0, -1, 0, "data array is NULL");
     if (!CVA__ROWS_FIT(n))
         return cva__report(diag, CVA_E_OVERFLOW, 6, 0, -1, 0, "n: the merged rows do not fit in size_t");
-    if (cva__np_count(x, t_x, T, n) > 0) {
+    if (n >= CVA__MERGE_PAR_MIN && model != CVA_MODEL_BGBB && cva__workers(o.executor) > 1 &&
+        prescan(o.executor, x, t_x, T, weight, n, &tmax_all))
+        scanned = 1; /* the checks below passed in tasks */
+    else if (cva__np_count(x, t_x, T, n) > 0) {
         /* rows without a purchase: fit the others (exactly as if they were alone) */
         const double *in[4];
         cva__np_split sp;
@@ -953,16 +1021,19 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
         cva__np_free(o.alloc, &sp);
         return st;
     }
-    st = validate_rows(model, x, t_x, T, weight, n, diag, 2);
+    st = scanned ? CVA_OK : validate_rows(model, x, t_x, T, weight, n, diag, 2);
     if (st != CVA_OK)
         return st;
 
     for (i = 0; i < m->n_params; i++)
         any_time |= m->scale_time[i] != 0;
     if (any_time) {
-        for (k = 0; k < n; k++)
-            if (T[k] > s_T || k == 0)
-                s_T = T[k];
+        if (scanned)
+            s_T = tmax_all;
+        else
+            for (k = 0; k < n; k++)
+                if (T[k] > s_T || k == 0)
+                    s_T = T[k];
         if (!(s_T > 0.0))
             s_T = 1.0;
     }
@@ -979,8 +1050,8 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
         start[i] = o.start ? (m->scale_time[i] < 0 ? o.start[i] * s_T : o.start[i] / (m->scale_time[i] ? s_T : 1.0))
                            : m->start[i];
     if (model == CVA_MODEL_PNBDCOR) {
-        double tmax = 1.0;
-        for (k = 0; k < n; k++)
+        double tmax = scanned && tmax_all > 1.0 ? tmax_all : 1.0; /* the largest T, at least 1 */
+        for (k = 0; !scanned && k < n; k++)
             if (T[k] > tmax)
                 tmax = T[k];
         if (cva__pnbdcor_start(o.start, tmax, start) != CVA_OK) {

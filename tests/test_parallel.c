@@ -144,32 +144,37 @@ static int key_then_row(const void *pa, const void *pb)
     return 0;
 }
 
-static void fits_merge_partitions(void **state)
+/* An executor that runs half of the tasks of each run (the odd ones, on the calling
+   thread) and then reports a failure: the library must rerun them all serially. */
+typedef struct half_exec {
+    cva_executor ex;
+    size_t runs;
+} half_exec;
+
+static int half_exec_run(void *ctx, size_t n_tasks, cva_task_fn fn, void *arg)
 {
-    enum { N = 90000 };
-    static double x[N], tx[N], T[N], w[N], srt[4 * N], mx[N], mtx[N], mT[N], mw[N];
-    cva_fit_opts o;
-    cva_model_fit ref, f;
+    half_exec *h = (half_exec *)ctx;
+    size_t i;
+    h->runs++;
+    for (i = 1; i < n_tasks; i += 2)
+        fn(arg, i, 1);
+    return -1;
+}
+
+/* the rows merged by brute force: sorted by (x, T, t_x, row), weights summed in
+   input order; srt: 4 n doubles of scratch. Returns the distinct rows. */
+static size_t brute_merge(const double *x, const double *tx, const double *T, const double *w, size_t n,
+                          double *srt, double *mx, double *mtx, double *mT, double *mw)
+{
     size_t i, nd = 0;
-    unsigned wk;
-    int model;
-    (void)state;
-    rng_state = 2027;
-    for (i = 0; i < N; i++) {
-        const double xi = floor(-log(urand()) * 2.0);
-        x[i] = xi > 15 ? 15 : xi;
-        T[i] = 20.0 + floor(urand() * 80.0);
-        tx[i] = x[i] > 0 ? T[i] * (1.0 + floor(urand() * 16.0)) / 16.0 : (i % 3 ? 0.0 : -0.0);
-        w[i] = 0.1 + 0.3 * floor(urand() * 7.0);
-    }
-    for (i = 0; i < N; i++) {
+    for (i = 0; i < n; i++) {
         srt[4 * i] = x[i];
         srt[4 * i + 1] = T[i];
         srt[4 * i + 2] = tx[i] + 0.0;
         srt[4 * i + 3] = (double)i;
     }
-    qsort(srt, N, 4 * sizeof(double), key_then_row);
-    for (i = 0; i < N; i++) {
+    qsort(srt, n, 4 * sizeof(double), key_then_row);
+    for (i = 0; i < n; i++) {
         const double *r = srt + 4 * i;
         if (nd == 0 || !(r[0] <= mx[nd - 1] && r[0] >= mx[nd - 1] && r[1] <= mT[nd - 1] && r[1] >= mT[nd - 1] &&
                          r[2] <= mtx[nd - 1] && r[2] >= mtx[nd - 1])) {
@@ -182,6 +187,28 @@ static void fits_merge_partitions(void **state)
             mw[nd - 1] += w[(size_t)r[3]];
         }
     }
+    return nd;
+}
+
+static void fits_merge_partitions(void **state)
+{
+    enum { N = 90000 };
+    static double x[N], tx[N], T[N], w[N], srt[4 * N], mx[N], mtx[N], mT[N], mw[N];
+    cva_fit_opts o;
+    cva_model_fit ref, f;
+    size_t i, nd;
+    unsigned wk;
+    int model;
+    (void)state;
+    rng_state = 2027;
+    for (i = 0; i < N; i++) {
+        const double xi = floor(-log(urand()) * 2.0);
+        x[i] = xi > 15 ? 15 : xi;
+        T[i] = 20.0 + floor(urand() * 80.0);
+        tx[i] = x[i] > 0 ? T[i] * (1.0 + floor(urand() * 16.0)) / 16.0 : (i % 3 ? 0.0 : -0.0);
+        w[i] = 0.1 + 0.3 * floor(urand() * 7.0);
+    }
+    nd = brute_merge(x, tx, T, w, N, srt, mx, mtx, mT, mw);
     assert_true(nd > 5000 && nd < 65536);
 #if defined(__SANITIZE_THREAD__)
     for (model = 0; model < 1; model++) { /* ThreadSanitizer: BG/NBD only, up to 3 workers */
@@ -207,6 +234,100 @@ static void fits_merge_partitions(void **state)
             fit_same(&ref, &f);
             test_exec_destroy(&e);
         }
+    }
+}
+
+/* The same with few distinct rows (65 at most over 70000: every partition's run is
+   shorter than the 64 key ranges of the final merge, whose bounds then repeat),
+   with an executor that fails half-way (the merge's tasks rerun serially), and the
+   checks of the rows in tasks. */
+static void fits_merge_few(void **state)
+{
+    enum { N = 70000 };
+    static double x[N], tx[N], T[N], w[N], srt[4 * N], mx[N], mtx[N], mT[N], mw[N];
+    cva_fit_opts o;
+    cva_model_fit ref, f;
+    size_t i, nd;
+    unsigned wk;
+    (void)state;
+    rng_state = 3031;
+    for (i = 0; i < N; i++) {
+        x[i] = floor(urand() * 4.0);
+        T[i] = 20.0 + floor(urand() * 5.0);
+        tx[i] = x[i] > 0 ? T[i] * (1.0 + floor(urand() * 4.0)) / 4.0 : 0.0;
+        w[i] = 0.1 + 0.3 * floor(urand() * 7.0);
+    }
+    nd = brute_merge(x, tx, T, w, N, srt, mx, mtx, mT, mw);
+    assert_true(nd > 40 && nd <= 65);
+    assert_status(cva_fit_opts_init_defaults(&o, sizeof o), CVA_OK);
+    cva_model_fit_init(&ref, sizeof ref);
+    assert_true(cva_model_fit_btyd(CVA_MODEL_BGNBD, mx, mtx, mT, mw, nd, &o, &ref, NULL) >= 0);
+    for (wk = 1; wk <= 4u; wk++) {
+        test_exec e;
+        test_exec_init(&e, wk, 77u * wk);
+        o.executor = &e.ex;
+        cva_model_fit_init(&f, sizeof f);
+        assert_true(cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, w, N, &o, &f, NULL) >= 0);
+        assert_int_equal(f.n_rows, nd);
+        fit_same(&ref, &f);
+        test_exec_destroy(&e);
+    }
+    {
+        half_exec h;
+        h.ex.run = half_exec_run;
+        h.ex.ctx = &h;
+        h.ex.workers = 3;
+        h.runs = 0;
+        o.executor = &h.ex;
+        cva_model_fit_init(&f, sizeof f);
+        assert_true(cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, w, N, &o, &f, NULL) >= 0);
+        fit_same(&ref, &f);
+        assert_true(h.runs >= 4);
+    }
+    /* the first look at the rows in tasks (models.c, prescan): the largest T in the
+       last chunk; rows without a purchase; the first bad row reported as without
+       an executor */
+    {
+        cva_diag d0, d1;
+        cva_status s0, s1;
+        test_exec e;
+        test_exec_init(&e, 3, 4u);
+        T[N - 5] = 30.0;
+        for (wk = 0; wk < 2; wk++) {
+            o.executor = NULL;
+            cva_model_fit_init(&ref, sizeof ref);
+            cva_diag_init(&d0, sizeof d0);
+            s0 = cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, w, N, &o, &ref, &d0);
+            assert_true(s0 >= 0);
+            o.executor = &e.ex;
+            cva_model_fit_init(&f, sizeof f);
+            cva_diag_init(&d1, sizeof d1);
+            s1 = cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, w, N, &o, &f, &d1);
+            assert_int_equal(s1, s0);
+            assert_int_equal(d1.count, d0.count);
+            fit_same(&ref, &f);
+            x[40001] = tx[40001] = T[40001] = NAN; /* then: a row without a purchase */
+        }
+        assert_int_equal(d0.count, 1); /* the row without a purchase (the status: the boundary warning) */
+        x[40001] = 1.0;
+        tx[40001] = 22.0;
+        T[40001] = 21.0; /* t_x > T */
+        w[20003] = 0.0;   /* weight 0: reported first */
+        for (wk = 0; wk < 2; wk++) {
+            o.executor = NULL;
+            cva_diag_init(&d0, sizeof d0);
+            s0 = cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, w, N, &o, &ref, &d0);
+            o.executor = &e.ex;
+            cva_diag_init(&d1, sizeof d1);
+            s1 = cva_model_fit_btyd(CVA_MODEL_BGNBD, x, tx, T, w, N, &o, &f, &d1);
+            assert_int_equal(s0, CVA_E_BADARG);
+            assert_int_equal(s1, s0);
+            assert_int_equal(d1.index, wk ? 40001 : 20003);
+            assert_int_equal(d1.index, d0.index);
+            assert_int_equal(d1.arg, d0.arg);
+            w[20003] = 0.5;
+        }
+        test_exec_destroy(&e);
     }
 }
 
@@ -249,6 +370,117 @@ static void fits_gg(void **state)
         fit_same(&ref, &f);
         if (w >= 2)
             assert_true(e.tasks > 0);
+        test_exec_destroy(&e);
+    }
+}
+
+/* The Gamma-Gamma fit's rows prepared in tasks (lib/gg.c, from 65536 rows with two
+   workers or more): checks, key ranges, per-range sorts, merged rows and pieces. 90000
+   rows with repeated (x, m_x) pairs (merged), weights that are not integers (the order
+   of their sums shows), x = 1 with over 2048 distinct spends in several key ranges (its
+   pieces cross the ranges' edges), rows left out (x = 0, m_x = 0, no purchase); with and
+   without merging, with and without weights. The fit on one worker (the serial
+   preparation) is the reference: 2..8 workers in shuffled orders and an executor that
+   fails half-way give its bits, and the first bad row is reported alike. */
+static void gg_rows(size_t n, double *x, double *m, double *w)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        const double u = urand();
+        x[i] = 1.0 + floor(-log(urand()) * 1.5);
+        /* a third of the rows on a grid of 400 spends: many identical rows */
+        m[i] = i % 3 ? 5.0 + 60.0 * u * urand() : 5.0 + 0.25 * floor(u * 400.0);
+        w[i] = 0.1 + 0.3 * floor(urand() * 7.0);
+        if (i % 97 == 5)
+            x[i] = 0.0;
+        if (i % 89 == 7)
+            m[i] = 0.0;
+        if (i % 101 == 3)
+            x[i] = m[i] = NAN;
+    }
+}
+
+static void fits_gg_prep(void **state)
+{
+    enum { N = 90000 };
+    static double x[N], m[N], w[N];
+    cva_fit_opts o;
+    cva_model_fit ref, f;
+    cva_diag dref, d;
+    cva_status st_ref, st;
+    unsigned wk;
+    int var;
+    (void)state;
+    rng_state = 4242;
+    gg_rows(N, x, m, w);
+    for (var = 0; var < 3; var++) { /* merged + weights, merged, unmerged + weights */
+        const double *wt = var == 1 ? NULL : w;
+        assert_status(cva_fit_opts_init_defaults(&o, sizeof o), CVA_OK);
+        o.merge_rows = var < 2;
+        cva_model_fit_init(&ref, sizeof ref);
+        cva_diag_init(&dref, sizeof dref);
+        st_ref = cva_gg_fit(x, m, wt, N, &o, &ref, &dref);
+        assert_int_equal(st_ref, CVA_W_EXCLUDED);
+        if (var < 2)
+            assert_true(ref.n_rows < (uint64_t)N * 9 / 10); /* rows were merged */
+#if defined(__SANITIZE_THREAD__)
+        for (wk = 2; wk <= 3u; wk++) {
+#else
+        for (wk = 2; wk <= N_CONF; wk++) {
+#endif
+            test_exec e;
+            test_exec_init(&e, wk, 31u * wk + (uint64_t)var);
+            o.executor = &e.ex;
+            cva_model_fit_init(&f, sizeof f);
+            cva_diag_init(&d, sizeof d);
+            st = cva_gg_fit(x, m, wt, N, &o, &f, &d);
+            assert_int_equal(st, st_ref);
+            assert_int_equal(d.count, dref.count);
+            assert_int_equal(f.n_rows, ref.n_rows);
+            fit_same(&ref, &f);
+            assert_true(e.runs > 6); /* the preparation's sections ran on it */
+            test_exec_destroy(&e);
+        }
+        {
+            half_exec h;
+            h.ex.run = half_exec_run;
+            h.ex.ctx = &h;
+            h.ex.workers = 4;
+            h.runs = 0;
+            o.executor = &h.ex;
+            cva_model_fit_init(&f, sizeof f);
+            st = cva_gg_fit(x, m, wt, N, &o, &f, NULL);
+            assert_int_equal(st, st_ref);
+            fit_same(&ref, &f);
+            assert_true(h.runs > 6);
+        }
+    }
+    /* the first bad row is reported, wherever its chunk runs */
+    {
+        const double keep = m[70001], keepw = w[30002];
+        test_exec e;
+        m[70001] = HUGE_VAL;
+        w[30002] = -1.0;
+        assert_status(cva_fit_opts_init_defaults(&o, sizeof o), CVA_OK);
+        cva_diag_init(&dref, sizeof dref);
+        cva_model_fit_init(&ref, sizeof ref);
+        st_ref = cva_gg_fit(x, m, w, N, &o, &ref, &dref);
+        assert_int_equal(st_ref, CVA_E_BADARG);
+        assert_int_equal(dref.index, 30002);
+        test_exec_init(&e, 4, 99u);
+        o.executor = &e.ex;
+        cva_diag_init(&d, sizeof d);
+        st = cva_gg_fit(x, m, w, N, &o, &f, &d);
+        assert_int_equal(st, CVA_E_BADARG);
+        assert_int_equal(d.index, 30002);
+        assert_int_equal(d.arg, dref.arg);
+        w[30002] = keepw;
+        cva_diag_init(&d, sizeof d);
+        st = cva_gg_fit(x, m, w, N, &o, &f, &d);
+        assert_int_equal(st, CVA_E_NONFINITE);
+        assert_int_equal(d.index, 70001);
+        assert_int_equal(d.arg, 2);
+        m[70001] = keep;
         test_exec_destroy(&e);
     }
 }
@@ -602,8 +834,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fits_btyd),
         cmocka_unit_test(fits_merge_partitions),
+        cmocka_unit_test(fits_merge_few),
         cmocka_unit_test(fits_bgbb),
         cmocka_unit_test(fits_gg),
+        cmocka_unit_test(fits_gg_prep),
         cmocka_unit_test(cov_fits),
         cmocka_unit_test(predictions),
         cmocka_unit_test(cov_predictions),
