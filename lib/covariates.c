@@ -466,7 +466,8 @@ static double cov_objective(void *vctx, const double *th, double *g)
  * (θ, γ) only through u_g = ln p_g, and u_g = A_g (θ, γ) is linear (u_g,k = θ_k + sgn_k η_g
  * with η_g = γ_proc(k)'z_g), so
  *   ∇²f = −(1/W) Σ_g A_g' H_g A_g + 2 diag(λ)
- * exactly, with H_g the Hessian of the group's Σ w LL in u. H_g comes from central differences
+ * exactly, with H_g the Hessian of the group's Σ w LL in u. BG/NBD: H_g is analytic
+ * (cva__bg_ll_hess(), one pass over the rows). Pareto/NBD: H_g comes from central differences
  * of the group's analytic gradient in each u_k (step 1e-5 (1 + |u_g,k|), as cva__hessian()):
  * 8 passes over the rows instead of 2 (4 + coefficients) for differences in (θ, γ).
  * Returns 0 when an evaluation is not finite.
@@ -516,40 +517,50 @@ static int hess_rows(const cov_fit_ctx *c, const double *p, const double *gl, co
         group_setup(c, gi, p, gl, gt, lo, hi, eta, pg, &rows);
         for (k = 0; k < 4; k++)
             u[k] = log(pg[k]);
-        if (!central) { /* the group's gradient in u at the point itself */
-            if (!isfinite(c->m->ll(pg, &rows, g0, NULL)))
+        if (c->m->id == CVA_MODEL_BGNBD) {
+            /* analytic: H_u = diag(p) H_p diag(p) + diag(p ∘ ∇_p), one pass over the rows */
+            double hp[16], gp[4];
+            if (!cva__bg_ll_hess(pg, &rows, 0, gp, hp))
                 return 0;
             for (j = 0; j < 4; j++)
-                g0[j] *= pg[j];
-        }
-        for (k = 0; k < 4; k++) {
-            const double h = (central ? 1e-5 : 1e-6) * (1.0 + fabs(u[k]));
-            volatile double uph = u[k] + h, umh = central ? u[k] - h : u[k];
-            const double h2 = uph - umh; /* the step actually taken */
-            double pp[4], gp[4], gm[4];
-            for (j = 0; j < 4; j++)
-                pp[j] = pg[j];
-            pp[k] = exp(uph);
-            if (!isfinite(c->m->ll(pp, &rows, gp, NULL)))
-                return 0;
-            for (j = 0; j < 4; j++)
-                gp[j] *= pp[j]; /* ∂/∂u_j */
-            if (central) {
-                pp[k] = exp(umh);
-                if (!isfinite(c->m->ll(pp, &rows, gm, NULL)))
+                for (k = 0; k < 4; k++)
+                    hg[j * 4 + k] = pg[j] * pg[k] * hp[j * 4 + k] + (j == k ? pg[j] * gp[j] : 0.0);
+        } else {
+            if (!central) { /* the group's gradient in u at the point itself */
+                if (!isfinite(c->m->ll(pg, &rows, g0, NULL)))
                     return 0;
                 for (j = 0; j < 4; j++)
-                    gm[j] *= pp[j];
-            } else {
-                for (j = 0; j < 4; j++)
-                    gm[j] = g0[j];
+                    g0[j] *= pg[j];
             }
-            for (j = 0; j < 4; j++)
-                hg[j * 4 + k] = (gp[j] - gm[j]) / h2;
+            for (k = 0; k < 4; k++) {
+                const double h = (central ? 1e-5 : 1e-6) * (1.0 + fabs(u[k]));
+                volatile double uph = u[k] + h, umh = central ? u[k] - h : u[k];
+                const double h2 = uph - umh; /* the step actually taken */
+                double pp[4], gp[4], gm[4];
+                for (j = 0; j < 4; j++)
+                    pp[j] = pg[j];
+                pp[k] = exp(uph);
+                if (!isfinite(c->m->ll(pp, &rows, gp, NULL)))
+                    return 0;
+                for (j = 0; j < 4; j++)
+                    gp[j] *= pp[j]; /* ∂/∂u_j */
+                if (central) {
+                    pp[k] = exp(umh);
+                    if (!isfinite(c->m->ll(pp, &rows, gm, NULL)))
+                        return 0;
+                    for (j = 0; j < 4; j++)
+                        gm[j] *= pp[j];
+                } else {
+                    for (j = 0; j < 4; j++)
+                        gm[j] = g0[j];
+                }
+                for (j = 0; j < 4; j++)
+                    hg[j * 4 + k] = (gp[j] - gm[j]) / h2;
+            }
+            for (k = 0; k < 4; k++)
+                for (j = k + 1; j < 4; j++)
+                    hg[k * 4 + j] = hg[j * 4 + k] = 0.5 * (hg[k * 4 + j] + hg[j * 4 + k]);
         }
-        for (k = 0; k < 4; k++)
-            for (j = k + 1; j < 4; j++)
-                hg[k * 4 + j] = hg[j * 4 + k] = 0.5 * (hg[k * 4 + j] + hg[j * 4 + k]);
         /* A_g: ∂u_g,k/∂(θ, γ) */
         memset(A, 0, sizeof A);
         for (k = 0; k < 4; k++) {
@@ -641,6 +652,41 @@ static double cov_tasks(const cov_fit_ctx *c, int what, int n_out, const double 
         out[i] = v;
     }
     return what == 0 ? cva__ksum_value(&acc) : 1.0;
+}
+
+/*
+ * The covariance of the estimate in (θ, γ) into C: the inverse of the Hessian H (nth × nth);
+ * when the fit stopped at an edge (edge: the coordinates that ran off), the inverse of H
+ * restricted to the interior coordinates, with NaN in the rows and columns of those at the
+ * edge. There the likelihood is flat or nearly (BG/NBD's a, b -> ∞ with a/(a+b) fixed, and
+ * with them the lifetime coefficients, which then act through a + b only): the point where
+ * the fit stopped is not an estimate with a standard error, H is singular or nearly so, and
+ * the interior standard errors are conditional on the edge values. 0 when not positive
+ * definite.
+ */
+static int se_inverse(const double *H, int nth, unsigned edge, double *C)
+{
+    double Hs[COV_NTH * COV_NTH], Cs[COV_NTH * COV_NTH];
+    int idx[COV_NTH], m = 0, i, j;
+    edge &= (1u << nth) - 1u; /* nth <= COV_NTH < 32 */
+    if (!edge)
+        return cva__spd_inverse(H, nth, C);
+    for (i = 0; i < nth; i++)
+        if (!((edge >> i) & 1u))
+            idx[m++] = i;
+    if (m == 0)
+        return 0;
+    for (i = 0; i < m; i++)
+        for (j = 0; j < m; j++)
+            Hs[i * m + j] = H[idx[i] * nth + idx[j]];
+    if (!cva__spd_inverse(Hs, m, Cs))
+        return 0;
+    for (i = 0; i < nth * nth; i++)
+        C[i] = CVA_NAN;
+    for (i = 0; i < m; i++)
+        for (j = 0; j < m; j++)
+            C[idx[i] * nth + idx[j]] = Cs[i * m + j];
+    return 1;
 }
 
 typedef struct fit_key {
@@ -912,7 +958,7 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
                 H[k * nth + k] += mu - (tries ? 0.1 * mu : 0.0);
         }
     }
-    n_start_evals = 5u;
+    n_start_evals = m->id == CVA_MODEL_BGNBD ? 1u : 5u; /* passes over the rows */
     st = cva__bfgs(cov_objective, &ctx, th, &oo, &res);
     if (st == CVA_W_BOUNDARY && oo.h0 && res.iterations < (uint64_t)o.max_iter) {
         /* running off towards an edge: the start's curvature says nothing there; go on from
@@ -929,13 +975,17 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
         st = cva__report(diag, st, 0, 0, -1, res.iterations, NULL);
         goto done;
     }
-    hess_ok = cov_hessian(&ctx, th, 1, H) && cva__spd_inverse(H, nth, C);
-    res.evaluations += 8u + n_start_evals;
-    if (!hess_ok) {
-        /* at an edge the block form loses the flat direction's curvature to cancellation
-           between the blocks' entries: differences along (θ, γ) themselves, as before */
-        hess_ok = cva__hessian(cov_objective, &ctx, th, nth, H);
-        res.evaluations += 2u * (uint64_t)nth;
+    {
+        int have = cov_hessian(&ctx, th, 1, H);
+        res.evaluations += (m->id == CVA_MODEL_BGNBD ? 1u : 8u) + n_start_evals;
+        hess_ok = have && se_inverse(H, nth, res.boundary, C);
+        if (!hess_ok) {
+            /* the block form can lose a flat direction's curvature to cancellation between
+               the blocks' entries: differences along (θ, γ) themselves */
+            have = cva__hessian(cov_objective, &ctx, th, nth, H);
+            res.evaluations += 2u * (uint64_t)nth;
+            hess_ok = have && se_inverse(H, nth, res.boundary, C);
+        }
     }
 
     memset(&out, 0, sizeof out);
@@ -952,7 +1002,7 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
     out.boundary = res.boundary & 0xFu;
     out.boundary_upper = res.boundary_upper & 0xFu;
     {
-        const int ok = hess_ok && cva__spd_inverse(H, nth, C);
+        const int ok = hess_ok;
         double d[COV_NTH] = {0.0}, gl[CVA_COV_MAX], gt[CVA_COV_MAX];
         cva__ksum acc = {0.0, 0.0};
         for (k = 0; k < nth; k++)
