@@ -152,6 +152,140 @@ static double bg_ll(const double *prm, const cva__btyd_rows *rows, double *grad,
     return cva__ksum_value(&acc);
 }
 
+/* ψ'(x) for x > 0: the recurrence ψ'(x) = ψ'(x+1) + 1/x² up to x >= 10, then the asymptotic
+   series 1/x + 1/(2x²) + Σ B_2k/x^(2k+1) (relative error below 1e-15 there) */
+static double trigamma(double x)
+{
+    double acc = 0.0, ix, ix2;
+    while (x < 10.0) {
+        acc += 1.0 / (x * x);
+        x += 1.0;
+    }
+    ix = 1.0 / x;
+    ix2 = ix * ix;
+    return acc + ix + 0.5 * ix2 +
+           ix * ix2 * (1.0 / 6.0 + ix2 * (-1.0 / 30.0 + ix2 * (1.0 / 42.0 + ix2 * (-1.0 / 30.0 + ix2 * (5.0 / 66.0 +
+                                                                                               ix2 * (-691.0 / 2730.0))))));
+}
+
+/* ψ'(x+h) − ψ'(x), x > 0, h >= 0: a sum of −1/(x+i)² for an integer h up to 256 (no
+   cancellation), else the difference of the two values */
+static double trigamma_diff(double x, double h)
+{
+    if (h <= 256.0 && !(h > floor(h))) {
+        double acc = 0.0;
+        int i, n = (int)h;
+        for (i = 0; i < n; i++)
+            acc -= 1.0 / ((x + (double)i) * (x + (double)i));
+        return acc;
+    }
+    return trigamma(x + h) - trigamma(x);
+}
+
+/*
+ * Σ w_i LL_i's gradient and Hessian in (r, α, a, b) in one pass (the covariate fit's block
+ * Hessian, covariates.c): LL_i = G + t1 + [x>0 or s] ln(1 + e^D) with
+ *   G  = lnΓ(r+x) − lnΓ(r) + ln B(a, b+x+s) − ln B(a, b),  t1 = r ln α − (r+x) ln(α+T),
+ *   D  = ln a − ln(b+x+s−1) + (r+x) ln((α+T)/(α+t_x)),
+ * so with w2 = e^D/(1+e^D) (P(dead | data)) and w1 = 1 − w2,
+ *   ∇²LL_i = ∇²G + ∇²t1 + w2 ∇²D + w1 w2 ∇D ∇D',
+ *   ∇²G: ∂rr = ψ'(r+x) − ψ'(r), ∂aa = ∂ab = ψ'(a+b) − ψ'(a+b+x+s) =: c,
+ *        ∂bb = ψ'(b+x+s) − ψ'(b) + c;
+ *   ∇²t1: ∂rα = T/(α(α+T)), ∂αα = x/(α+T)² − r T(2α+T)/(α²(α+T)²);
+ *   ∇D = (L, −(r+x)(T−t_x)/((α+T)(α+t_x)), 1/a, −1/(b+x+s−1)),  L = ln((α+T)/(α+t_x)),
+ *   ∇²D: ∂rα = −(T−t_x)/((α+T)(α+t_x)), ∂αα = (r+x)(1/(α+t_x)² − 1/(α+T)²), ∂aa = −1/a²,
+ *        ∂bb = 1/(b+x+s−1)².
+ * The gradient is bg_ll()'s. Returns 0 when a value is not finite.
+ */
+int cva__bg_ll_hess(const double *prm, const cva__btyd_rows *rows, int s, double *grad, double *hess)
+{
+    const double r = prm[0], al = prm[1], a = prm[2], b = prm[3];
+    const double ial = 1.0 / al, ia = 1.0 / a;
+    double g[4] = {0.0, 0.0, 0.0, 0.0}, H[16];
+    double cx = -1.0, dr0 = 0.0, dab0 = 0.0, db0 = 0.0, ibx = 0.0, tr0 = 0.0, tab = 0.0, tb = 0.0;
+    double cT = -1.0, l1T = 0.0, iT = 0.0, lT = 0.0;
+    size_t i;
+    int j;
+    if (!(r > 0 && al > 0 && a > 0 && b > 0) || !isfinite(r + al + a + b))
+        return 0;
+    for (j = 0; j < 16; j++)
+        H[j] = 0.0;
+    for (i = 0; i < rows->n; i++) {
+        const double x = rows->x[i], T = rows->T[i], tx = rows->t_x[i];
+        const double w = rows->w ? rows->w[i] : 1.0;
+        const double rx = r + x;
+        if (!(x >= cx && x <= cx)) { /* per-x quantities */
+            const double h = x + (double)s;
+            cx = x;
+            ibx = (x > 0 || s) ? 1.0 / (b + (h - 1.0)) : 0.0;
+            dr0 = cva__digamma_diff(r, x);
+            dab0 = -cva__digamma_diff(a + b, h);
+            db0 = dab0 + cva__digamma_diff(b, h);
+            tr0 = trigamma_diff(r, x);
+            tab = -trigamma_diff(a + b, h);
+            tb = tab + trigamma_diff(b, h);
+        }
+        if (!(T >= cT && T <= cT)) {
+            cT = T;
+            lT = log(al + T);
+            l1T = T >= 0.5 * al ? lT - log(al) : log1p(T * ial);
+            iT = 1.0 / (al + T);
+        }
+        /* G and t1 */
+        H[0] += w * tr0;
+        H[1] += w * T * ial * iT;
+        H[5] += w * (x * iT * iT - r * T * (2.0 * al + T) * ial * ial * iT * iT);
+        H[10] += w * tab;
+        H[11] += w * tab;
+        H[15] += w * tb;
+        if (x > 0 || s) {
+            const double itx = 1.0 / (al + tx), dd = (T - tx) * iT * itx;
+            const double lr = log_ratio(T - tx, al + tx);
+            const double lnbx = -log(ibx);
+            const double D = log(a) - lnbx + rx * lr;
+            const double e = exp(-fabs(D));
+            const double w2 = D > 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+            const double w1 = D > 0 ? e / (1.0 + e) : 1.0 / (1.0 + e);
+            const double dD[4] = {lr, -rx * dd, ia, -ibx};
+            const double l1tx = tx >= 0.5 * al ? log(al + tx) - log(al) : log1p(tx * ial);
+            int k;
+            g[0] += w * (dr0 - w1 * l1T - w2 * l1tx);
+            g[1] += w * (w1 * (r * T * ial - x) * iT + w2 * (r * tx * ial - x) * itx);
+            g[2] += w * (dab0 + w2 * ia);
+            g[3] += w * (db0 - w2 * ibx);
+            H[1] += w * w2 * (-dd);
+            H[5] += w * w2 * rx * (itx * itx - iT * iT);
+            H[10] += w * w2 * (-ia * ia);
+            H[15] += w * w2 * ibx * ibx;
+            for (j = 0; j < 4; j++)
+                for (k = j; k < 4; k++)
+                    H[j * 4 + k] += w * w1 * w2 * dD[j] * dD[k];
+        } else {
+            g[0] += w * (dr0 - l1T);
+            g[1] += w * (r * T * ial - x) * iT;
+            g[2] += w * dab0;
+            g[3] += w * db0;
+        }
+    }
+    for (j = 0; j < 4; j++) {
+        int k;
+        for (k = 0; k < j; k++)
+            H[j * 4 + k] = H[k * 4 + j];
+    }
+    for (j = 0; j < 16; j++)
+        if (!isfinite(H[j]))
+            return 0;
+    for (j = 0; j < 4; j++)
+        if (!isfinite(g[j]))
+            return 0;
+    if (grad)
+        for (j = 0; j < 4; j++)
+            grad[j] = g[j];
+    for (j = 0; j < 16; j++)
+        hess[j] = H[j];
+    return 1;
+}
+
 static double bgnbd_ll(const double *p, const cva__btyd_rows *rows, double *grad, double *ll_i)
 {
     return bg_ll(p, rows, grad, ll_i, 0);

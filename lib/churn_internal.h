@@ -159,6 +159,11 @@ typedef struct cva__btyd_rows {
     size_t n;
 } cva__btyd_rows;
 
+/* (M)BG/NBD: the gradient and the Hessian (row-major 4 × 4) of Σ w_i LL_i in (r, α, a, b) in
+   one pass over the rows (shift s: 0 BG/NBD, 1 MBG/NBD); 0 when not finite. bgnbd.c. */
+int cva__bg_ll_hess(const double *prm, const cva__btyd_rows *rows, int s, double *grad, double *hess);
+
+
 /*
  * Per-model table. ll(): Σ w_i LL_i at natural params p, gradient w.r.t. the
  * natural params in grad (may be NULL); per-row LL into ll_i when non-NULL.

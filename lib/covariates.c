@@ -466,7 +466,8 @@ static double cov_objective(void *vctx, const double *th, double *g)
  * (θ, γ) only through u_g = ln p_g, and u_g = A_g (θ, γ) is linear (u_g,k = θ_k + sgn_k η_g
  * with η_g = γ_proc(k)'z_g), so
  *   ∇²f = −(1/W) Σ_g A_g' H_g A_g + 2 diag(λ)
- * exactly, with H_g the Hessian of the group's Σ w LL in u. H_g comes from central differences
+ * exactly, with H_g the Hessian of the group's Σ w LL in u. BG/NBD: H_g is analytic
+ * (cva__bg_ll_hess(), one pass over the rows). Pareto/NBD: H_g comes from central differences
  * of the group's analytic gradient in each u_k (step 1e-5 (1 + |u_g,k|), as cva__hessian()):
  * 8 passes over the rows instead of 2 (4 + coefficients) for differences in (θ, γ).
  * Returns 0 when an evaluation is not finite.
@@ -516,40 +517,50 @@ static int hess_rows(const cov_fit_ctx *c, const double *p, const double *gl, co
         group_setup(c, gi, p, gl, gt, lo, hi, eta, pg, &rows);
         for (k = 0; k < 4; k++)
             u[k] = log(pg[k]);
-        if (!central) { /* the group's gradient in u at the point itself */
-            if (!isfinite(c->m->ll(pg, &rows, g0, NULL)))
+        if (c->m->id == CVA_MODEL_BGNBD) {
+            /* analytic: H_u = diag(p) H_p diag(p) + diag(p ∘ ∇_p), one pass over the rows */
+            double hp[16], gp[4];
+            if (!cva__bg_ll_hess(pg, &rows, 0, gp, hp))
                 return 0;
             for (j = 0; j < 4; j++)
-                g0[j] *= pg[j];
-        }
-        for (k = 0; k < 4; k++) {
-            const double h = (central ? 1e-5 : 1e-6) * (1.0 + fabs(u[k]));
-            volatile double uph = u[k] + h, umh = central ? u[k] - h : u[k];
-            const double h2 = uph - umh; /* the step actually taken */
-            double pp[4], gp[4], gm[4];
-            for (j = 0; j < 4; j++)
-                pp[j] = pg[j];
-            pp[k] = exp(uph);
-            if (!isfinite(c->m->ll(pp, &rows, gp, NULL)))
-                return 0;
-            for (j = 0; j < 4; j++)
-                gp[j] *= pp[j]; /* ∂/∂u_j */
-            if (central) {
-                pp[k] = exp(umh);
-                if (!isfinite(c->m->ll(pp, &rows, gm, NULL)))
+                for (k = 0; k < 4; k++)
+                    hg[j * 4 + k] = pg[j] * pg[k] * hp[j * 4 + k] + (j == k ? pg[j] * gp[j] : 0.0);
+        } else {
+            if (!central) { /* the group's gradient in u at the point itself */
+                if (!isfinite(c->m->ll(pg, &rows, g0, NULL)))
                     return 0;
                 for (j = 0; j < 4; j++)
-                    gm[j] *= pp[j];
-            } else {
-                for (j = 0; j < 4; j++)
-                    gm[j] = g0[j];
+                    g0[j] *= pg[j];
             }
-            for (j = 0; j < 4; j++)
-                hg[j * 4 + k] = (gp[j] - gm[j]) / h2;
+            for (k = 0; k < 4; k++) {
+                const double h = (central ? 1e-5 : 1e-6) * (1.0 + fabs(u[k]));
+                volatile double uph = u[k] + h, umh = central ? u[k] - h : u[k];
+                const double h2 = uph - umh; /* the step actually taken */
+                double pp[4], gp[4], gm[4];
+                for (j = 0; j < 4; j++)
+                    pp[j] = pg[j];
+                pp[k] = exp(uph);
+                if (!isfinite(c->m->ll(pp, &rows, gp, NULL)))
+                    return 0;
+                for (j = 0; j < 4; j++)
+                    gp[j] *= pp[j]; /* ∂/∂u_j */
+                if (central) {
+                    pp[k] = exp(umh);
+                    if (!isfinite(c->m->ll(pp, &rows, gm, NULL)))
+                        return 0;
+                    for (j = 0; j < 4; j++)
+                        gm[j] *= pp[j];
+                } else {
+                    for (j = 0; j < 4; j++)
+                        gm[j] = g0[j];
+                }
+                for (j = 0; j < 4; j++)
+                    hg[j * 4 + k] = (gp[j] - gm[j]) / h2;
+            }
+            for (k = 0; k < 4; k++)
+                for (j = k + 1; j < 4; j++)
+                    hg[k * 4 + j] = hg[j * 4 + k] = 0.5 * (hg[k * 4 + j] + hg[j * 4 + k]);
         }
-        for (k = 0; k < 4; k++)
-            for (j = k + 1; j < 4; j++)
-                hg[k * 4 + j] = hg[j * 4 + k] = 0.5 * (hg[k * 4 + j] + hg[j * 4 + k]);
         /* A_g: ∂u_g,k/∂(θ, γ) */
         memset(A, 0, sizeof A);
         for (k = 0; k < 4; k++) {
@@ -643,6 +654,41 @@ static double cov_tasks(const cov_fit_ctx *c, int what, int n_out, const double 
     return what == 0 ? cva__ksum_value(&acc) : 1.0;
 }
 
+/*
+ * The covariance of the estimate in (θ, γ) into C: the inverse of the Hessian H (nth × nth);
+ * when the fit stopped at an edge (edge: the coordinates that ran off), the inverse of H
+ * restricted to the interior coordinates, with NaN in the rows and columns of those at the
+ * edge. There the likelihood is flat or nearly (BG/NBD's a, b -> ∞ with a/(a+b) fixed, and
+ * with them the lifetime coefficients, which then act through a + b only): the point where
+ * the fit stopped is not an estimate with a standard error, H is singular or nearly so, and
+ * the interior standard errors are conditional on the edge values. 0 when not positive
+ * definite.
+ */
+static int se_inverse(const double *H, int nth, unsigned edge, double *C)
+{
+    double Hs[COV_NTH * COV_NTH], Cs[COV_NTH * COV_NTH];
+    int idx[COV_NTH], m = 0, i, j;
+    edge &= (1u << nth) - 1u; /* nth <= COV_NTH < 32 */
+    if (!edge)
+        return cva__spd_inverse(H, nth, C);
+    for (i = 0; i < nth; i++)
+        if (!((edge >> i) & 1u))
+            idx[m++] = i;
+    if (m == 0)
+        return 0;
+    for (i = 0; i < m; i++)
+        for (j = 0; j < m; j++)
+            Hs[i * m + j] = H[idx[i] * nth + idx[j]];
+    if (!cva__spd_inverse(Hs, m, Cs))
+        return 0;
+    for (i = 0; i < nth * nth; i++)
+        C[i] = CVA_NAN;
+    for (i = 0; i < m; i++)
+        for (j = 0; j < m; j++)
+            C[idx[i] * nth + idx[j]] = Cs[i * m + j];
+    return 1;
+}
+
 typedef struct fit_key {
     double x, tx, T, w;
 } fit_key;
@@ -676,6 +722,414 @@ static int table_grow(const cva_allocator *al, size_t **tab, size_t *have, size_
     return 1;
 }
 
+/* ------------------------------------- the fit's merge of the rows, in tasks */
+
+/*
+ * The rows with a purchase merged by (pattern, x, t_x, T) on the executor, with the bits of
+ * the serial merge (groups numbered by first appearance, each group's distinct (x, t_x, T)
+ * sorted by (x, T, t_x), weights summed in row order) for any executor and schedule:
+ *  1. per row chunk (a split fixed by n): each row's pattern among the chunk's patterns (at
+ *     most CM_LOCAL of them, else step 2 is done serially) and its partition (64, by the top
+ *     bits of a hash of its pattern and (x, t_x, T)), counted per (chunk, partition);
+ *  2. on the calling thread, the chunks' patterns numbered in chunk order: the groups, in
+ *     order of first appearance;
+ *  3. per row chunk, the rows copied to their partition with their group (stable);
+ *  4. per partition, identical rows collapsed with a small hash table in input order (all the
+ *     rows of a distinct key lie in one partition: its weight is the serial sum) and the
+ *     distinct rows sorted by (group, x, T, t_x);
+ *  5. the 64 sorted runs merged pairwise in 6 rounds, the merges of a round in tasks.
+ * The distinct rows are distinct keys, so the sorted order is unique.
+ */
+#define CM_BITS 6u
+#define CM_P ((size_t)1 << CM_BITS)
+#define CM_CHUNK_MIN ((size_t)4096)
+#define CM_CHUNKS_MAX ((size_t)64)
+#define CM_LOCAL 64u /* patterns a chunk may have for step 1 (table of 2 CM_LOCAL slots) */
+
+typedef struct cm_rec {
+    double x, tx, T, w;
+    size_t g; /* group */
+} cm_rec;
+
+typedef struct cm_run {
+    const cm_rec *a;
+    size_t n;
+} cm_run;
+
+typedef struct cm_job {
+    const double *x, *tx, *T, *w, *z;
+    int n_cov;
+    size_t n, chunk, nch;
+    size_t *cnt;         /* nch × CM_P: rows per (chunk, partition), then where they go */
+    unsigned char *part; /* n: partition of each row, CM_P: no purchase */
+    unsigned char *lid;  /* n: the row's pattern among its chunk's */
+    size_t *lpat;        /* nch × CM_LOCAL: a chunk's patterns (first rows), then their groups */
+    unsigned *nloc;      /* nch: patterns of the chunk, CM_LOCAL + 1: too many */
+    const size_t *grow;  /* NULL, or each row's group (found serially) */
+    double *tmax;        /* nch: largest T of a chunk's rows with a purchase */
+    size_t *nskip;       /* nch: rows without a purchase */
+    size_t pstart[CM_P + 1], nd[CM_P];
+    size_t *tab, tcap;   /* per worker: tcap slots (local index + 1, 0: empty) */
+    cm_rec *rows;        /* n_keep: the rows by partition */
+    /* merge rounds */
+    cm_run *src;
+    cm_rec *dst;
+    size_t *doff;
+    size_t nsrc;
+} cm_job;
+
+/* a hash of (x, t_x, T) on top of h */
+static uint64_t mix_key(uint64_t h, double x, double tx, double T)
+{
+    const double v[3] = {x, tx, T};
+    int j;
+    for (j = 0; j < 3; j++) {
+        uint64_t u;
+        memcpy(&u, &v[j], 8);
+        h ^= u * 0xC2B2AE3D27D4EB4Fu;
+        h ^= h >> 31;
+        h *= 0xFF51AFD7ED558CCDu;
+    }
+    h ^= h >> 33;
+    return h;
+}
+
+static void cm_count_task(void *arg, size_t c, unsigned worker)
+{
+    cm_job *j = (cm_job *)arg;
+    const int nc = j->n_cov;
+    const size_t lo = c * j->chunk, hi = j->n - lo < j->chunk ? j->n : lo + j->chunk;
+    size_t *cnt = j->cnt + c * CM_P, *lp = j->lpat + c * CM_LOCAL, i, ns = 0;
+    unsigned char tab[2 * CM_LOCAL];
+    unsigned nl = 0;
+    double tm = -HUGE_VAL;
+    (void)worker;
+    memset(cnt, 0, CM_P * sizeof *cnt);
+    memset(tab, 0, sizeof tab);
+    for (i = lo; i < hi; i++) {
+        const double *zi = j->z + i * (size_t)nc;
+        uint64_t h;
+        unsigned p;
+        if (np_row(j->x[i], j->tx[i], j->T[i])) {
+            j->part[i] = (unsigned char)CM_P;
+            ns++;
+            continue;
+        }
+        h = hash_row(zi, nc);
+        if (nl <= CM_LOCAL) {
+            unsigned t = (unsigned)h & (2 * CM_LOCAL - 1);
+            for (;;) {
+                const unsigned k = tab[t];
+                if (k == 0) {
+                    if (nl == CM_LOCAL) {
+                        nl++; /* too many: the groups are found serially */
+                        break;
+                    }
+                    lp[nl] = i;
+                    tab[t] = (unsigned char)++nl;
+                    j->lid[i] = (unsigned char)(nl - 1);
+                    break;
+                }
+                if (same_row(j->z + lp[k - 1] * (size_t)nc, zi, nc)) {
+                    j->lid[i] = (unsigned char)(k - 1);
+                    break;
+                }
+                t = (t + 1) & (2 * CM_LOCAL - 1);
+            }
+        }
+        p = (unsigned)(mix_key(h, j->x[i] + 0.0, j->tx[i] + 0.0, j->T[i] + 0.0) >> (64u - CM_BITS));
+        j->part[i] = (unsigned char)p;
+        cnt[p]++;
+        if (j->T[i] > tm)
+            tm = j->T[i];
+    }
+    j->nloc[c] = nl;
+    j->tmax[c] = tm;
+    j->nskip[c] = ns;
+}
+
+static void cm_scatter_task(void *arg, size_t c, unsigned worker)
+{
+    cm_job *j = (cm_job *)arg;
+    const size_t lo = c * j->chunk, hi = j->n - lo < j->chunk ? j->n : lo + j->chunk;
+    const size_t *gl = j->lpat + c * CM_LOCAL;
+    size_t *pos = j->cnt + c * CM_P, i;
+    (void)worker;
+    for (i = lo; i < hi; i++) {
+        const unsigned p = j->part[i];
+        cm_rec *r;
+        if (p == CM_P)
+            continue;
+        r = j->rows + pos[p]++;
+        r->x = j->x[i] + 0.0;
+        r->tx = j->tx[i] + 0.0;
+        r->T = j->T[i] + 0.0;
+        r->w = j->w ? j->w[i] : 1.0;
+        r->g = j->grow ? j->grow[i] : gl[j->lid[i]];
+    }
+}
+
+static int cm_cmp(const void *pa, const void *pb)
+{
+    const cm_rec *a = (const cm_rec *)pa, *b = (const cm_rec *)pb;
+    if (a->g != b->g)
+        return a->g < b->g ? -1 : 1;
+    return cva__btyd_key_cmp(a->x, a->T, a->tx, b->x, b->T, b->tx);
+}
+
+static void cm_part_task(void *arg, size_t p, unsigned worker)
+{
+    cm_job *j = (cm_job *)arg;
+    const size_t a = j->pstart[p], m = j->pstart[p + 1] - a;
+    size_t *tab = j->tab + (size_t)worker * j->tcap, cap = 16, mask, q, e = 0;
+    cm_rec *rw = j->rows + a;
+    while (cap < 2 * m)
+        cap <<= 1;
+    mask = cap - 1;
+    memset(tab, 0, cap * sizeof *tab);
+    for (q = 0; q < m; q++) {
+        const cm_rec r = rw[q];
+        size_t h = (size_t)mix_key((uint64_t)r.g * 0x9E3779B97F4A7C15u, r.x, r.tx, r.T) & mask;
+        for (;;) {
+            const size_t k = tab[h];
+            if (k == 0) {
+                tab[h] = ++e;
+                rw[e - 1] = r;
+                break;
+            }
+            if (rw[k - 1].g == r.g && cva__btyd_key_cmp(rw[k - 1].x, rw[k - 1].T, rw[k - 1].tx, r.x, r.T, r.tx) == 0) {
+                rw[k - 1].w += r.w;
+                break;
+            }
+            h = (h + 1) & mask;
+        }
+    }
+    j->nd[p] = e;
+    qsort(rw, e, sizeof *rw, cm_cmp);
+}
+
+static void cm_merge_task(void *arg, size_t i, unsigned worker)
+{
+    cm_job *j = (cm_job *)arg;
+    const cm_run *r = j->src + 2 * i;
+    cm_rec *d = j->dst + j->doff[i];
+    const cm_rec *a = r[0].a, *ae = a + r[0].n, *b, *be;
+    (void)worker;
+    if (2 * i + 1 >= j->nsrc) {
+        memcpy(d, a, r[0].n * sizeof *d);
+        return;
+    }
+    b = r[1].a;
+    be = b + r[1].n;
+    while (a < ae && b < be)
+        *d++ = cm_cmp(b, a) < 0 ? *b++ : *a++;
+    while (a < ae)
+        *d++ = *a++;
+    while (b < be)
+        *d++ = *b++;
+}
+
+/* The merged rows of the fit: *recs (nd of them, sorted by group, then (x, T, t_x)), the
+   groups' patterns in *zg (n_groups × n_cov), n_skip, the largest T, and a block of 6 nd
+   doubles for the fit's columns. CVA_OK or CVA_E_NOMEM. *recs, *zg and *blk to be freed by
+   the caller. */
+static cva_status cm_merge(const cva_allocator *al, const cva_executor *ex, const double *x, const double *tx,
+                           const double *T, const double *w, const double *z, int n_cov, size_t n, cm_rec **recs,
+                           size_t *nd_out, double **zg_out, size_t *ng_out, size_t *nskip_out, double *tmax_out,
+                           double **blk_out)
+{
+    const unsigned W = cva__workers(ex);
+    cm_job j;
+    cm_run runs[CM_P];
+    size_t doff[CM_P / 2 + 1];
+    size_t p, c, acc, mmax = 0, nkeep, ng = 0, gcap = 16, i, nd = 0, *gtab = NULL, *gfirst = NULL, *grow = NULL;
+    cm_rec *tmp = NULL, *cur;
+    double *zg = NULL, tm = -HUGE_VAL;
+    cov_groups grp;
+    int serial = 0;
+    cva_status st = CVA_E_NOMEM;
+
+    memset(&j, 0, sizeof j);
+    memset(&grp, 0, sizeof grp);
+    *recs = NULL;
+    *zg_out = NULL;
+    j.x = x;
+    j.tx = tx;
+    j.T = T;
+    j.w = w;
+    j.z = z;
+    j.n_cov = n_cov;
+    j.n = n;
+    j.chunk = (n + CM_CHUNKS_MAX - 1) / CM_CHUNKS_MAX;
+    if (j.chunk < CM_CHUNK_MIN)
+        j.chunk = CM_CHUNK_MIN;
+    j.nch = (n + j.chunk - 1) / j.chunk;
+    j.cnt = (size_t *)cva__alloc(al, j.nch * CM_P * sizeof(size_t));
+    j.part = (unsigned char *)cva__alloc(al, n);
+    j.lid = (unsigned char *)cva__alloc(al, n);
+    j.lpat = (size_t *)cva__alloc(al, j.nch * CM_LOCAL * sizeof(size_t));
+    j.nloc = (unsigned *)cva__alloc(al, j.nch * sizeof(unsigned));
+    j.tmax = (double *)cva__alloc(al, j.nch * sizeof(double));
+    j.nskip = (size_t *)cva__alloc(al, j.nch * sizeof(size_t));
+    if (!j.cnt || !j.part || !j.lid || !j.lpat || !j.nloc || !j.tmax || !j.nskip)
+        goto out;
+    cva__parallel_for(ex, j.nch, cm_count_task, &j);
+    *nskip_out = 0;
+    for (c = 0; c < j.nch; c++) {
+        *nskip_out += j.nskip[c];
+        tm = j.tmax[c] > tm ? j.tmax[c] : tm;
+        serial |= j.nloc[c] > CM_LOCAL;
+    }
+    *tmax_out = tm;
+    nkeep = n - *nskip_out;
+
+    /* the groups: the chunks' patterns in chunk order (first appearance), or serially */
+    if (serial) {
+        st = groups_build(al, x, tx, T, z, n_cov, n, &grp);
+        if (st != CVA_OK)
+            goto out;
+        st = CVA_E_NOMEM;
+        ng = grp.n_groups;
+        grow = (size_t *)cva__alloc(al, (n ? n : 1) * sizeof *grow);
+        if (!grow)
+            goto out;
+        for (c = 0; c < ng; c++)
+            for (i = grp.gstart[c]; i < grp.gstart[c + 1]; i++)
+                grow[grp.order[i]] = c;
+        j.grow = grow;
+        zg = grp.zg;
+        grp.zg = NULL;
+    } else {
+        size_t total = 0;
+        for (c = 0; c < j.nch; c++)
+            total += j.nloc[c];
+        while (gcap < 2 * total)
+            gcap <<= 1;
+        gtab = (size_t *)cva__alloc(al, gcap * sizeof *gtab);
+        gfirst = (size_t *)cva__alloc(al, (total ? total : 1) * sizeof *gfirst);
+        if (!gtab || !gfirst)
+            goto out;
+        memset(gtab, 0, gcap * sizeof *gtab);
+        for (c = 0; c < j.nch; c++) {
+            size_t *lp = j.lpat + c * CM_LOCAL, u;
+            for (u = 0; u < j.nloc[c]; u++) {
+                const double *zr = z + lp[u] * (size_t)n_cov;
+                size_t h = (size_t)hash_row(zr, n_cov) & (gcap - 1);
+                for (;;) {
+                    const size_t k = gtab[h];
+                    if (k == 0) {
+                        gfirst[ng] = lp[u];
+                        gtab[h] = ++ng;
+                        lp[u] = ng - 1;
+                        break;
+                    }
+                    if (same_row(z + gfirst[k - 1] * (size_t)n_cov, zr, n_cov)) {
+                        lp[u] = k - 1;
+                        break;
+                    }
+                    h = (h + 1) & (gcap - 1);
+                }
+            }
+        }
+        zg = (double *)cva__alloc(al, (ng ? ng : 1) * (size_t)n_cov * sizeof *zg);
+        if (!zg)
+            goto out;
+        for (i = 0; i < ng; i++) {
+            int k;
+            for (k = 0; k < n_cov; k++)
+                zg[i * (size_t)n_cov + (size_t)k] = z[gfirst[i] * (size_t)n_cov + (size_t)k] + 0.0;
+        }
+    }
+
+    for (acc = 0, p = 0; p < CM_P; p++) {
+        j.pstart[p] = acc;
+        for (c = 0; c < j.nch; c++) {
+            const size_t v = j.cnt[c * CM_P + p];
+            j.cnt[c * CM_P + p] = acc;
+            acc += v;
+        }
+        if (acc - j.pstart[p] > mmax)
+            mmax = acc - j.pstart[p];
+    }
+    j.pstart[CM_P] = acc;
+    j.rows = (cm_rec *)cva__alloc(al, (nkeep ? nkeep : 1) * sizeof *j.rows);
+    for (j.tcap = 16; j.tcap < 2 * mmax;)
+        j.tcap <<= 1;
+    j.tab = (size_t *)cva__alloc(al, (size_t)W * j.tcap * sizeof *j.tab);
+    if (!j.rows || !j.tab)
+        goto out;
+    cva__parallel_for(ex, j.nch, cm_scatter_task, &j);
+    cva__free(al, j.part);
+    j.part = NULL;
+    cva__free(al, j.lid);
+    j.lid = NULL;
+    cva__free(al, grow);
+    grow = NULL;
+    cva__parallel_for(ex, CM_P, cm_part_task, &j);
+    cva__free(al, j.tab);
+    j.tab = NULL;
+
+    /* the sorted runs merged pairwise */
+    for (p = 0; p < CM_P; p++) {
+        runs[p].a = j.rows + j.pstart[p];
+        runs[p].n = j.nd[p];
+        nd += j.nd[p];
+    }
+    /* the fit's block of 6 nd doubles (>= nd records) as the rounds' second buffer */
+    tmp = (cm_rec *)cva__alloc(al, 6 * (nd ? nd : 1) * sizeof(double));
+    if (!tmp)
+        goto out;
+    j.src = runs;
+    j.doff = doff;
+    j.nsrc = CM_P;
+    cur = j.rows;
+    j.dst = tmp;
+    while (j.nsrc > 1) {
+        const size_t nm = (j.nsrc + 1) / 2;
+        size_t off = 0, u;
+        for (u = 0; u < nm; u++) {
+            doff[u] = off;
+            off += runs[2 * u].n + (2 * u + 1 < j.nsrc ? runs[2 * u + 1].n : 0);
+        }
+        cva__parallel_for(ex, nm, cm_merge_task, &j);
+        for (u = 0; u < nm; u++) {
+            runs[u].n = (u + 1 < nm ? doff[u + 1] : off) - doff[u];
+            runs[u].a = j.dst + doff[u];
+        }
+        j.nsrc = nm;
+        cur = j.dst;
+        j.dst = cur == tmp ? j.rows : tmp;
+    }
+    if (cur != j.rows) /* the result in rows' room */
+        memcpy(j.rows, cur, nd * sizeof *cur);
+    *recs = j.rows;
+    j.rows = NULL;
+    *nd_out = nd;
+    *zg_out = zg;
+    zg = NULL;
+    *ng_out = ng;
+    *blk_out = (double *)(void *)tmp;
+    tmp = NULL;
+    st = CVA_OK;
+out:
+    cva__free(al, j.cnt);
+    cva__free(al, j.part);
+    cva__free(al, j.lid);
+    cva__free(al, j.lpat);
+    cva__free(al, j.nloc);
+    cva__free(al, j.tmax);
+    cva__free(al, j.nskip);
+    cva__free(al, j.rows);
+    cva__free(al, j.tab);
+    cva__free(al, gtab);
+    cva__free(al, gfirst);
+    cva__free(al, grow);
+    cva__free(al, tmp);
+    cva__free(al, zg);
+    groups_free(al, &grp);
+    return st;
+}
+
 cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, const double *T, const double *z,
                             const double *weight, size_t n, const cva_cov_opts *copts, const cva_fit_opts *opts,
                             cva_model_fit *fit, cva_cov_fit *cfit, cva_diag *diag)
@@ -688,6 +1142,7 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
     cva_cov_fit cout;
     cva__optim_opts oo;
     cva__optim_result res;
+    cm_rec *recs = NULL;
     fit_key *keys = NULL;
     size_t *rstart = NULL, *htab = NULL, hcap = 0, i, gi, nd = 0;
     double *blk = NULL, *mx, *mtx, *mT, *mw, *mtxs, *mTs;
@@ -729,44 +1184,70 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
         if (weight && !np_row(x[i], t_x[i], T[i]) && !(weight[i] > 0.0 && weight[i] < HUGE_VAL))
             return cva__report(diag, isfinite(weight[i]) ? CVA_E_BADARG : CVA_E_NONFINITE, 6, 0, (int64_t)i, 0,
                                "weights must be finite and > 0");
-    st = groups_build(o.alloc, x, t_x, T, z, ctx.spec.n_cov, n, &grp);
-    if (st != CVA_OK)
-        return cva__report(diag, st, 0, 0, -1, 0, NULL);
-    st = check_rows(model, m->start, x, t_x, T, n, grp.n_skip, diag, 2);
-    if (st != CVA_OK)
-        goto done;
-    if (grp.n_keep == 0) {
-        st = cva__report(diag, CVA_W_EMPTY, 7, 0, -1, grp.n_skip, NULL);
-        goto done;
-    }
-    /* time scale as cva_model_fit_btyd(): the largest T */
-    for (i = 0; i < grp.n_keep; i++)
-        if (T[grp.order[i]] > s_T || i == 0)
-            s_T = T[grp.order[i]];
-    if (!(s_T > 0.0))
-        s_T = 1.0;
-
-    /* merged rows per group */
-    keys = (fit_key *)cva__alloc(o.alloc, grp.n_keep * sizeof *keys);
-    rstart = (size_t *)cva__alloc(o.alloc, (grp.n_groups + 1) * sizeof *rstart);
-    if (!keys || !rstart) {
-        st = cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
-        goto done;
-    }
-    for (gi = 0; gi < grp.n_groups; gi++) {
-        const size_t a = grp.gstart[gi], b = grp.gstart[gi + 1];
-        size_t q, first = nd;
-        rstart[gi] = first;
-        if (!o.merge_rows) {
-            for (q = a; q < b; q++) {
-                const size_t r = grp.order[q];
-                keys[nd].x = x[r] + 0.0;
-                keys[nd].tx = t_x[r] + 0.0;
-                keys[nd].T = T[r] + 0.0;
-                keys[nd++].w = weight ? weight[r] : 1.0;
-            }
-            continue;
+    memset(&grp, 0, sizeof grp);
+    if (o.merge_rows && cva__workers(o.executor) >= 2) { /* merged in tasks on the executor */
+        double tmax = 0.0;
+        st = cm_merge(o.alloc, o.executor, x, t_x, T, weight, z, ctx.spec.n_cov, n, &recs, &nd, &grp.zg,
+                      &grp.n_groups, &grp.n_skip, &tmax, &blk);
+        if (st != CVA_OK)
+            return cva__report(diag, st, 0, 0, -1, 0, NULL);
+        grp.n_keep = n - grp.n_skip;
+        st = check_rows(model, m->start, x, t_x, T, n, grp.n_skip, diag, 2);
+        if (st != CVA_OK)
+            goto done;
+        if (grp.n_keep == 0) {
+            st = cva__report(diag, CVA_W_EMPTY, 7, 0, -1, grp.n_skip, NULL);
+            goto done;
         }
+        s_T = tmax > 0.0 ? tmax : 1.0; /* time scale as cva_model_fit_btyd(): the largest T */
+        rstart = (size_t *)cva__alloc(o.alloc, (grp.n_groups + 1) * sizeof *rstart);
+        if (!rstart) {
+            st = cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+            goto done;
+        }
+        for (gi = 0, i = 0; i < nd; i++)
+            while (gi <= recs[i].g)
+                rstart[gi++] = i;
+        rstart[grp.n_groups] = nd;
+    } else {
+        st = groups_build(o.alloc, x, t_x, T, z, ctx.spec.n_cov, n, &grp);
+        if (st != CVA_OK)
+            return cva__report(diag, st, 0, 0, -1, 0, NULL);
+        st = check_rows(model, m->start, x, t_x, T, n, grp.n_skip, diag, 2);
+        if (st != CVA_OK)
+            goto done;
+        if (grp.n_keep == 0) {
+            st = cva__report(diag, CVA_W_EMPTY, 7, 0, -1, grp.n_skip, NULL);
+            goto done;
+        }
+        /* time scale as cva_model_fit_btyd(): the largest T */
+        for (i = 0; i < grp.n_keep; i++)
+            if (T[grp.order[i]] > s_T || i == 0)
+                s_T = T[grp.order[i]];
+        if (!(s_T > 0.0))
+            s_T = 1.0;
+        /* one row per customer (merge_rows 0), group by group in row order, or per group its
+           distinct rows */
+        keys = (fit_key *)cva__alloc(o.alloc, grp.n_keep * sizeof *keys);
+        rstart = (size_t *)cva__alloc(o.alloc, (grp.n_groups + 1) * sizeof *rstart);
+        if (!keys || !rstart) {
+            st = cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+            goto done;
+        }
+        for (gi = 0; gi < grp.n_groups; gi++) {
+            const size_t a = grp.gstart[gi], b = grp.gstart[gi + 1];
+            size_t q, first = nd;
+            rstart[gi] = first;
+            if (!o.merge_rows) {
+                for (q = a; q < b; q++) {
+                    const size_t r = grp.order[q];
+                    keys[nd].x = x[r] + 0.0;
+                    keys[nd].tx = t_x[r] + 0.0;
+                    keys[nd].T = T[r] + 0.0;
+                    keys[nd++].w = weight ? weight[r] : 1.0;
+                }
+                continue;
+            }
         /* identical (x, t_x, T) rows merged by hashing (weights summed in row order), then
            only the distinct rows sorted (1e6 customers give ~1e5 of them); the table grows
            with the distinct rows, so it stays small (fresh memory costs more than the work) */
@@ -821,8 +1302,10 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
             nd = e;
         }
     }
+    }
     rstart[grp.n_groups] = nd;
-    blk = (double *)cva__alloc(o.alloc, 6 * nd * sizeof *blk);
+    if (!blk)
+        blk = (double *)cva__alloc(o.alloc, 6 * (nd ? nd : 1) * sizeof *blk);
     if (!blk) {
         st = cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
         goto done;
@@ -834,14 +1317,18 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
     mtxs = mw + nd;
     mTs = mtxs + nd;
     for (i = 0; i < nd; i++) {
-        mx[i] = keys[i].x;
-        mtx[i] = keys[i].tx;
-        mT[i] = keys[i].T;
-        mw[i] = keys[i].w;
-        mtxs[i] = keys[i].tx / s_T;
-        mTs[i] = keys[i].T / s_T;
-        cva__ksum_add(&ws, keys[i].w);
+        const double kx = recs ? recs[i].x : keys[i].x, ktx = recs ? recs[i].tx : keys[i].tx,
+                     kT = recs ? recs[i].T : keys[i].T, kw = recs ? recs[i].w : keys[i].w;
+        mx[i] = kx;
+        mtx[i] = ktx;
+        mT[i] = kT;
+        mw[i] = kw;
+        mtxs[i] = ktx / s_T;
+        mTs[i] = kT / s_T;
+        cva__ksum_add(&ws, kw);
     }
+    cva__free(o.alloc, recs);
+    recs = NULL;
     cva__free(o.alloc, keys);
     keys = NULL;
     W = cva__ksum_value(&ws);
@@ -912,7 +1399,7 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
                 H[k * nth + k] += mu - (tries ? 0.1 * mu : 0.0);
         }
     }
-    n_start_evals = 5u;
+    n_start_evals = m->id == CVA_MODEL_BGNBD ? 1u : 5u; /* passes over the rows */
     st = cva__bfgs(cov_objective, &ctx, th, &oo, &res);
     if (st == CVA_W_BOUNDARY && oo.h0 && res.iterations < (uint64_t)o.max_iter) {
         /* running off towards an edge: the start's curvature says nothing there; go on from
@@ -929,13 +1416,17 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
         st = cva__report(diag, st, 0, 0, -1, res.iterations, NULL);
         goto done;
     }
-    hess_ok = cov_hessian(&ctx, th, 1, H) && cva__spd_inverse(H, nth, C);
-    res.evaluations += 8u + n_start_evals;
-    if (!hess_ok) {
-        /* at an edge the block form loses the flat direction's curvature to cancellation
-           between the blocks' entries: differences along (θ, γ) themselves, as before */
-        hess_ok = cva__hessian(cov_objective, &ctx, th, nth, H);
-        res.evaluations += 2u * (uint64_t)nth;
+    {
+        int have = cov_hessian(&ctx, th, 1, H);
+        res.evaluations += (m->id == CVA_MODEL_BGNBD ? 1u : 8u) + n_start_evals;
+        hess_ok = have && se_inverse(H, nth, res.boundary, C);
+        if (!hess_ok) {
+            /* the block form can lose a flat direction's curvature to cancellation between
+               the blocks' entries: differences along (θ, γ) themselves */
+            have = cva__hessian(cov_objective, &ctx, th, nth, H);
+            res.evaluations += 2u * (uint64_t)nth;
+            hess_ok = have && se_inverse(H, nth, res.boundary, C);
+        }
     }
 
     memset(&out, 0, sizeof out);
@@ -952,7 +1443,7 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
     out.boundary = res.boundary & 0xFu;
     out.boundary_upper = res.boundary_upper & 0xFu;
     {
-        const int ok = hess_ok && cva__spd_inverse(H, nth, C);
+        const int ok = hess_ok;
         double d[COV_NTH] = {0.0}, gl[CVA_COV_MAX], gt[CVA_COV_MAX];
         cva__ksum acc = {0.0, 0.0};
         for (k = 0; k < nth; k++)
@@ -1015,6 +1506,7 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
         st = CVA_W_EXCLUDED;
     st = cva__report(diag, st, 0, 0, -1, grp.n_skip > 0 ? grp.n_skip : res.iterations, NULL);
 done:
+    cva__free(o.alloc, recs);
     cva__free(o.alloc, keys);
     cva__free(o.alloc, htab);
     cva__free(o.alloc, rstart);

@@ -95,6 +95,70 @@ static int load_apparel(const char *dir, int which, int split_weeks, apparel *a)
     return 1;
 }
 
+/* Standard errors of a covariate fit from an independent observed information: central
+   differences of the analytic gradient of Σ LL (cva_cov_loglik) in (ln r, ln α, ln s|a, ln β|b,
+   γ_life, γ_trans) at the estimate, restricted to the coordinates in the bit mask use (the
+   others held at the estimate), inverted by Gauss–Jordan; se[0..3] relative to the
+   parameters (SE/p), then the four coefficients; NaN for a coordinate not in use. */
+static void observed_se(const cva_model_fit *fit, const cva_cov_fit *cf, const double *x, const double *tx,
+                        const double *T, const double *z, size_t n, unsigned use, double *se)
+{
+    double H[8][16], g_p[8], g_m[8];
+    int i, j, k, m = 0, idx[8];
+    for (j = 0; j < 8; j++)
+        if ((use >> j) & 1u)
+            idx[m++] = j;
+    for (j = 0; j < m; j++) {
+        const double h = 1e-5;
+        const int c = idx[j];
+        double pp[4];
+        cva_cov_fit c2;
+        int sgn;
+        for (sgn = 0; sgn < 2; sgn++) {
+            double *g = sgn ? g_m : g_p, ll;
+            const double d = sgn ? -h : h;
+            memcpy(pp, fit->params, sizeof pp);
+            c2 = *cf;
+            if (c < 4)
+                pp[c] *= exp(d);
+            else if (c < 6)
+                c2.gamma_life[c - 4] += d;
+            else
+                c2.gamma_trans[c - 6] += d;
+            assert_status(cva_cov_loglik(pp, &c2, x, tx, T, z, n, NULL, &ll, g, NULL, NULL), CVA_OK);
+            for (k = 0; k < 4; k++)
+                g[k] *= pp[k]; /* ∂/∂ln p */
+        }
+        for (i = 0; i < m; i++)
+            H[i][j] = -(g_p[idx[i]] - g_m[idx[i]]) / (2.0 * h);
+    }
+    for (i = 0; i < m; i++) {
+        for (j = 0; j < m; j++)
+            H[i][8 + j] = i == j ? 1.0 : 0.0;
+        for (j = 0; j < i; j++) { /* symmetrise */
+            const double v = 0.5 * (H[i][j] + H[j][i]);
+            H[i][j] = H[j][i] = v;
+        }
+    }
+    for (i = 0; i < m; i++) { /* positive definite: no pivoting needed */
+        const double piv = H[i][i];
+        assert_true(piv > 0.0);
+        for (j = 0; j < 16; j++)
+            H[i][j] /= piv;
+        for (k = 0; k < m; k++) {
+            const double f = H[k][i];
+            if (k == i)
+                continue;
+            for (j = 0; j < 16; j++)
+                H[k][j] -= f * H[i][j];
+        }
+    }
+    for (i = 0; i < 8; i++)
+        se[i] = (double)NAN;
+    for (i = 0; i < m; i++)
+        se[idx[i]] = sqrt(H[i][8 + i]);
+}
+
 /* One published CLVTools fit (its printed summary / print output). */
 typedef struct published {
     const char *what;
@@ -284,6 +348,36 @@ static void apparel600_bgnbd(void **state)
         cva_assert_close(fit.params[1], pb->p[1], 0, 0.03 * fit.std_err[1]);
         for (j = 0; j < 2; j++)
             cva_assert_close(cf.gamma_trans[j], pb->gt[j], 0, 0.03 * cf.se_trans[j]);
+        {
+            /* the coordinates at the edge have no standard error (NaN); the others come from
+               the information of the interior coordinates with the edge ones held: against
+               the observed information differenced in those coordinates only */
+            const unsigned edge = (fit.boundary & 0xFu) | (cf.boundary_life << 4) | (cf.boundary_trans << 6);
+            unsigned use = 0xFu | 0xC0u;
+            double se[8], got[8];
+            int k;
+            for (j = 0; j < 2; j++)
+                use |= pb->life[j] ? 1u << (4 + j) : 0u;
+            use &= ~edge;
+            assert_true((edge & 0x3u) == 0 && (edge & 0xCu) == 0xCu); /* r, α inside; a, b at the edge */
+            observed_se(&fit, &cf, pb->data->x, pb->data->tx, pb->data->T, pb->data->z, pb->data->n, use, se);
+            for (k = 0; k < 4; k++)
+                got[k] = fit.std_err[k] / fit.params[k];
+            for (j = 0; j < 2; j++) {
+                got[4 + j] = cf.se_life[j];
+                got[6 + j] = cf.se_trans[j];
+            }
+            print_message("%s: edge %#x, SE/p %g %g %g %g life %g %g trans %g %g\n", pb->what, edge, got[0], got[1],
+                          got[2], got[3], got[4], got[5], got[6], got[7]);
+            for (k = 0; k < 8; k++) {
+                if ((edge >> k) & 1u)
+                    assert_true(isnan(got[k]));
+                else if ((use >> k) & 1u)
+                    cva_assert_close(got[k], se[k], 1e-5, 0);
+                else
+                    cva_assert_same(got[k], 0.0); /* a coefficient not in the model */
+            }
+        }
     }
 }
 
@@ -396,61 +490,11 @@ static void reduces_to_plain(void **state)
     assert_true(isnan(cf.se_life[0]));
 }
 
-/* Standard errors of a covariate fit from an independent observed information: central
-   differences of the analytic gradient of Σ LL (cva_cov_loglik) in (ln r, ln α, ln s|a, ln β|b,
-   γ_life, γ_trans) at the estimate, inverted by Gauss–Jordan; se[0..3] relative to the
-   parameters (SE/p), then the four coefficients. */
+/* the simulated data's (see observed_se()) */
 static void independent_se(int32_t model, const cva_model_fit *fit, const cva_cov_fit *cf, size_t n, double *se)
 {
-    double H[8][16], g_p[8], g_m[8];
-    int i, j, k;
-    for (j = 0; j < 8; j++) {
-        const double h = 1e-5;
-        double pp[4];
-        cva_cov_fit c2;
-        int sgn;
-        for (sgn = 0; sgn < 2; sgn++) {
-            double *g = sgn ? g_m : g_p, ll;
-            const double d = sgn ? -h : h;
-            memcpy(pp, fit->params, sizeof pp);
-            c2 = *cf;
-            if (j < 4)
-                pp[j] *= exp(d);
-            else if (j < 6)
-                c2.gamma_life[j - 4] += d;
-            else
-                c2.gamma_trans[j - 6] += d;
-            assert_status(cva_cov_loglik(pp, &c2, s_x, s_tx, s_T, s_z, n, NULL, &ll, g, NULL, NULL), CVA_OK);
-            for (k = 0; k < 4; k++)
-                g[k] *= pp[k]; /* ∂/∂ln p */
-        }
-        for (i = 0; i < 8; i++)
-            H[i][j] = -(g_p[i] - g_m[i]) / (2.0 * h);
-    }
-    for (i = 0; i < 8; i++) {
-        for (j = 0; j < 8; j++)
-            H[i][8 + j] = i == j ? 1.0 : 0.0;
-        for (j = 0; j < i; j++) { /* symmetrise */
-            const double v = 0.5 * (H[i][j] + H[j][i]);
-            H[i][j] = H[j][i] = v;
-        }
-    }
     (void)model;
-    for (i = 0; i < 8; i++) { /* positive definite: no pivoting needed */
-        const double piv = H[i][i];
-        assert_true(piv > 0.0);
-        for (j = 0; j < 16; j++)
-            H[i][j] /= piv;
-        for (k = 0; k < 8; k++) {
-            const double f = H[k][i];
-            if (k == i)
-                continue;
-            for (j = 0; j < 16; j++)
-                H[k][j] -= f * H[i][j];
-        }
-    }
-    for (i = 0; i < 8; i++)
-        se[i] = sqrt(H[i][8 + i]);
+    observed_se(fit, cf, s_x, s_tx, s_T, s_z, n, 0xFFu, se);
 }
 
 /* Parameter recovery: every estimate within 4 standard errors of the truth, for both models

@@ -547,6 +547,60 @@ static void cov_fits(void **state)
     }
 }
 
+/* The covariate fit's merge of the rows in tasks (lib/covariates.c, executors of two or more
+   workers; without one, the serial merge): 97 patterns (more than a chunk's 64: the groups
+   found serially), rows without a purchase, weights; and 6 patterns with the chunks' own
+   patterns, weights. Every worker count in shuffled orders gives the bits of the fit
+   without an executor. */
+static void cov_merge(void **state)
+{
+    static const unsigned ws[] = {2, 3, 8, 0};
+    static double wt[CN], zv[2 * CN], xv[CN], txv[CN], Tv[CN];
+    cva_cov_opts co;
+    cva_fit_opts o;
+    size_t i;
+    int v;
+    (void)state;
+    cov_rows();
+    assert_status(cva_cov_opts_init_defaults(&co, sizeof co), CVA_OK);
+    co.n_cov = 2;
+    assert_status(cva_fit_opts_init_defaults(&o, sizeof o), CVA_OK);
+    for (v = 0; v < 2; v++) {
+        cva_model_fit ref, f;
+        cva_cov_fit cref, cf;
+        cva_status st_ref, st;
+        const unsigned *w;
+        for (i = 0; i < CN; i++) {
+            xv[i] = cx_[i];
+            txv[i] = ctx_[i];
+            Tv[i] = cT_[i];
+            if (v == 0 && i % 89 == 3)
+                xv[i] = txv[i] = Tv[i] = (double)NAN;
+            wt[i] = 0.5 + (double)(i % 7) * 0.37;
+            zv[2 * i] = cz_[2 * i];
+            zv[2 * i + 1] = v == 0 ? (double)(i % 97) / 97.0 : cz_[2 * i + 1];
+        }
+        o.executor = NULL;
+        cva_model_fit_init(&ref, sizeof ref);
+        cva_cov_fit_init(&cref, sizeof cref);
+        st_ref = cva_cov_fit_btyd(CVA_MODEL_BGNBD, xv, txv, Tv, zv, wt, CN, &co, &o, &ref, &cref, NULL);
+        assert_true(st_ref >= 0);
+        for (w = ws; *w != 0; w++) {
+            test_exec e;
+            test_exec_init(&e, *w, 700u + 10u * (unsigned)v + *w);
+            o.executor = &e.ex;
+            cva_model_fit_init(&f, sizeof f);
+            cva_cov_fit_init(&cf, sizeof cf);
+            st = cva_cov_fit_btyd(CVA_MODEL_BGNBD, xv, txv, Tv, zv, wt, CN, &co, &o, &f, &cf, NULL);
+            assert_int_equal(st, st_ref);
+            fit_same(&ref, &f);
+            assert_memory_equal(&cf, &cref, sizeof cf);
+            assert_true(e.runs > 0 && e.tasks > 0);
+            test_exec_destroy(&e);
+        }
+    }
+}
+
 /* ----------------------------------------------------------- predictions */
 
 enum { PN = 280000, PK = 4 }; /* three prediction tasks of 131072 rows */
@@ -839,6 +893,7 @@ int main(void)
         cmocka_unit_test(fits_gg),
         cmocka_unit_test(fits_gg_prep),
         cmocka_unit_test(cov_fits),
+        cmocka_unit_test(cov_merge),
         cmocka_unit_test(predictions),
         cmocka_unit_test(cov_predictions),
         cmocka_unit_test(clv),

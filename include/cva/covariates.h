@@ -39,13 +39,16 @@ extern "C" {
  * grouped by covariate pattern, and within a group identical (x, t_x, T) rows are merged. A
  * pattern's log-likelihood depends on (ln p, γ) only through its own four log-parameters,
  * which are linear in them, so the Hessian of the objective is assembled exactly from one
- * 4 × 4 block per pattern (each by differences of the pattern's analytic gradient: 8 passes
- * over the rows, whatever the number of coefficients). BFGS starts from the inverse of that
- * Hessian at the start point (shifted to be positive definite where it is not), which halves
- * its iterations. Standard errors come from the same Hessian at the estimate (observed
- * information, delta method for the model parameters), as for cva_model_fit_btyd(); where it
- * is not positive definite (an estimate at an edge of the parameter space) from differences
- * in every coordinate instead.
+ * 4 × 4 block per pattern (BG/NBD: analytic, one pass over the rows; Pareto/NBD: by
+ * differences of the pattern's analytic gradient, 8 passes; whatever the number of
+ * coefficients). BFGS starts from the inverse of that Hessian at the start point (shifted to
+ * be positive definite where it is not), which halves its iterations. Standard errors come
+ * from the same Hessian at the estimate (observed information, delta method for the model
+ * parameters), as for cva_model_fit_btyd(); where it is not positive definite from
+ * differences in every coordinate instead. When the fit stops at an edge (CVA_W_BOUNDARY),
+ * the parameters and coefficients that ran off (cva_model_fit::boundary,
+ * cva_cov_fit::boundary_life / boundary_trans) get NaN standard errors and covariances, and
+ * the others come from the Hessian restricted to them (the edge values held).
  * @{
  */
 
@@ -91,7 +94,7 @@ typedef struct cva_cov_fit {
     int32_t constrain[CVA_COV_MAX];  /**< 1: gamma_life[j] == gamma_trans[j] by constraint. */
     double gamma_life[CVA_COV_MAX];  /**< Lifetime coefficients (0 where the column does not enter). */
     double gamma_trans[CVA_COV_MAX]; /**< Purchase coefficients (0 where the column does not enter). */
-    double se_life[CVA_COV_MAX];     /**< Standard errors (NaN if the Hessian is singular, 0 where absent). */
+    double se_life[CVA_COV_MAX];     /**< Standard errors (NaN if the Hessian is singular or the coefficient ran off to an edge, 0 where absent). */
     double se_trans[CVA_COV_MAX];    /**< Standard errors of gamma_trans. */
     double lambda_life;              /**< Penalty used. */
     double lambda_trans;             /**< Penalty used. */
@@ -135,8 +138,9 @@ CVA_API cva_status cva_cov_fit_init(cva_cov_fit *fit, size_t struct_size);
  * @param opts    fitting options (max_iter, tolerances, start of the model parameters, progress,
  *                alloc, executor; penalty must be 0 — use the lambdas), NULL for defaults. With an
  *                executor of two or more workers the sums of the objective, its gradient and the
- *                block Hessian run in tasks of 2048 merged rows, combined in task order: the tasks
- *                are fixed by the input, so every executor gives the bits of the serial fit.
+ *                block Hessian run in tasks of 2048 merged rows, combined in task order, and so do
+ *                the grouping by pattern and the merge and sort of the rows: the tasks are fixed
+ *                by the input, so every executor gives the bits of the serial fit.
  * @param fit     out: model parameters (population values, z = 0), their standard errors and
  *                covariance, log-likelihood (without the penalty), iterations.
  * @param cfit    out: the coefficients and their standard errors.
