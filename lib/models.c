@@ -507,6 +507,37 @@ static cva_status validate_rows_slow(int32_t model, const double *x, const doubl
  * comparison); only a block that fails is rescanned by validate_rows_slow() to
  * find the first offending row and its status.
  */
+/* 1 when rows i0..i1−1 pass every check of validate_rows_slow() for a model other than
+   BG/BB (a row without a purchase, NaN, fails) */
+static int rows_block_ok(const double *x, const double *tx, const double *T, const double *w, size_t i0,
+                         size_t i1)
+{
+    size_t i;
+    int ok = 1;
+    for (i = i0; i < i1; i++) {
+        const double xi = x[i], ti = tx[i], Ti = T[i];
+        const double xc = (xi >= 0.0 && xi < 9.0e15) ? xi : 0.5; /* 0.5 fails the integer test */
+        ok &= (ti >= 0.0) & (ti <= Ti) & (Ti < HUGE_VAL) & ((double)(int64_t)xc >= xc) &
+              ((xi > 0.0) | (ti <= 0.0)) & ((xi <= 0.0) | (ti > 0.0));
+        if (w)
+            ok &= (w[i] > 0.0) & (w[i] < HUGE_VAL);
+    }
+    return ok;
+}
+
+/* 1 when every row is valid for the model and has a purchase (then cva__np_count() is 0 and
+   validate_rows() returns CVA_OK): one pass over the rows instead of those two */
+static int rows_clean(int32_t model, const double *x, const double *tx, const double *T, size_t n)
+{
+    size_t i0;
+    if (model == CVA_MODEL_BGBB || !x || !tx || !T)
+        return 0;
+    for (i0 = 0; i0 < n; i0 += 1024)
+        if (!rows_block_ok(x, tx, T, NULL, i0, n - i0 < 1024 ? n : i0 + 1024))
+            return 0;
+    return 1;
+}
+
 static cva_status validate_rows(int32_t model, const double *x, const double *tx, const double *T,
                                 const double *w, size_t n, cva_diag *diag, int32_t arg_x)
 {
@@ -515,17 +546,7 @@ static cva_status validate_rows(int32_t model, const double *x, const double *tx
         return validate_rows_slow(model, x, tx, T, w, n, diag, arg_x);
     for (i0 = 0; i0 < n; i0 += 1024) {
         const size_t i1 = n - i0 < 1024 ? n : i0 + 1024;
-        size_t i;
-        int ok = 1;
-        for (i = i0; i < i1; i++) {
-            const double xi = x[i], ti = tx[i], Ti = T[i];
-            const double xc = (xi >= 0.0 && xi < 9.0e15) ? xi : 0.5; /* 0.5 fails the integer test */
-            ok &= (ti >= 0.0) & (ti <= Ti) & (Ti < HUGE_VAL) & ((double)(int64_t)xc >= xc) &
-                  ((xi > 0.0) | (ti <= 0.0)) & ((xi <= 0.0) | (ti > 0.0));
-            if (w)
-                ok &= (w[i] > 0.0) & (w[i] < HUGE_VAL);
-        }
-        if (!ok) {
+        if (!rows_block_ok(x, tx, T, w, i0, i1)) {
             cva_status st = validate_rows_slow(model, x + i0, tx + i0, T + i0, w ? w + i0 : NULL, i1 - i0, diag,
                                                arg_x);
             if (st != CVA_OK) {
@@ -950,7 +971,7 @@ cva_status cva__btyd_check(int32_t model, const double *params, const double *x,
 
 static cva_status common_eval_checks(int32_t model, const cva__btyd_model **mp, const double *params,
                                      const double *x, const double *t_x, const double *T, size_t n,
-                                     const void *out, int32_t arg_out, int32_t arg_x, cva_diag *diag)
+                                     const void *out, int32_t arg_out, int32_t arg_x, int rows_ok, cva_diag *diag)
 {
     const cva__btyd_model *m = btyd_table(model);
     cva_status st;
@@ -976,7 +997,7 @@ static cva_status common_eval_checks(int32_t model, const cva__btyd_model **mp, 
         return cva__report(diag, CVA_E_NULLPTR, 0, 0, -1, 0, "data array is NULL");
     if (n > 0 && arg_out && !out)
         return cva__report(diag, CVA_E_NULLPTR, arg_out, 0, -1, 0, "output array is NULL");
-    if (n > 0) {
+    if (n > 0 && !rows_ok) {
         st = validate_rows(model, x, t_x, T, NULL, n, diag, arg_x);
         if (st != CVA_OK)
             return st;
@@ -1188,7 +1209,7 @@ cva_status cva_model_loglik(int32_t model, const double *params, const double *x
         cva__np_free(NULL, &sp);
         return st;
     }
-    st = common_eval_checks(model, &m, params, x, t_x, T, n, NULL, 0, 3, diag);
+    st = common_eval_checks(model, &m, params, x, t_x, T, n, NULL, 0, 3, 0, diag);
     if (st != CVA_OK)
         return st;
     if (!m->ll)
@@ -1221,6 +1242,7 @@ cva_status cva_model_p_alive(int32_t model, const double *params, double t_futur
 {
     const cva__btyd_model *m = NULL;
     cva_predict_opts o;
+    int clean;
     cva_status st = predict_opts_get(opts, &o, diag, 9);
     if (st != CVA_OK)
         return st;
@@ -1228,9 +1250,10 @@ cva_status cva_model_p_alive(int32_t model, const double *params, double t_futur
         return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "t_future is NaN");
     if (!(t_future >= 0.0) || !isfinite(t_future))
         return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "t_future must be finite and >= 0");
-    if (out && n > 0 && cva__np_count(x, t_x, T, n) > 0)
+    clean = out && n > 0 && rows_clean(model, x, t_x, T, n);
+    if (out && n > 0 && !clean && cva__np_count(x, t_x, T, n) > 0)
         return np_eval(cva_model_p_alive, model, params, t_future, x, t_x, T, n, out, &o, diag);
-    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, diag);
+    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, clean, diag);
     if (st != CVA_OK)
         return st;
     if (!m->p_alive)
@@ -1245,6 +1268,7 @@ cva_status cva_model_expected(int32_t model, const double *params, double t, con
 {
     const cva__btyd_model *m = NULL;
     cva_predict_opts o;
+    int clean;
     cva_status st = predict_opts_get(opts, &o, diag, 9);
     if (st != CVA_OK)
         return st;
@@ -1252,9 +1276,10 @@ cva_status cva_model_expected(int32_t model, const double *params, double t, con
         return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "t is NaN");
     if (!(t >= 0.0) || !isfinite(t))
         return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "t must be finite and >= 0");
-    if (out && n > 0 && cva__np_count(x, t_x, T, n) > 0)
+    clean = out && n > 0 && rows_clean(model, x, t_x, T, n);
+    if (out && n > 0 && !clean && cva__np_count(x, t_x, T, n) > 0)
         return np_eval(cva_model_expected, model, params, t, x, t_x, T, n, out, &o, diag);
-    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, diag);
+    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, clean, diag);
     if (st != CVA_OK)
         return st;
     if (!m->expected)
@@ -1317,6 +1342,7 @@ cva_status cva_model_dert(int32_t model, const double *params, double delta, con
 {
     const cva__btyd_model *m = NULL;
     cva_predict_opts o;
+    int clean;
     cva_status st = predict_opts_get(opts, &o, diag, 9);
     if (st != CVA_OK)
         return st;
@@ -1324,9 +1350,10 @@ cva_status cva_model_dert(int32_t model, const double *params, double delta, con
         return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "delta is NaN");
     if (!(delta > 0.0) || !isfinite(delta))
         return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "delta must be finite and > 0");
-    if (out && n > 0 && cva__np_count(x, t_x, T, n) > 0)
+    clean = out && n > 0 && rows_clean(model, x, t_x, T, n);
+    if (out && n > 0 && !clean && cva__np_count(x, t_x, T, n) > 0)
         return np_eval(cva_model_dert, model, params, delta, x, t_x, T, n, out, &o, diag);
-    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, diag);
+    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, clean, diag);
     if (st != CVA_OK)
         return st;
     if (!m->dert)
@@ -1403,7 +1430,7 @@ cva_status cva_model_cond_prob_n(int32_t model, const double *params, double t, 
     if (is_cnbd(model))
         st = cva__cnbd_cond_check(model, params, x, t_x, T, n, n_k ? out : params, 9, diag);
     else
-        st = common_eval_checks(model, &m, params, x, t_x, T, n, n_k ? out : params, 9, 4, diag);
+        st = common_eval_checks(model, &m, params, x, t_x, T, n, n_k ? out : params, 9, 4, 0, diag);
     if (st != CVA_OK)
         return st;
     if (!has_cond(model) && !is_cnbd(model))
@@ -1424,15 +1451,17 @@ cva_status cva_model_cond_variance(int32_t model, const double *params, double t
 {
     const cva__btyd_model *m = NULL;
     cva_predict_opts o;
+    int clean;
     cva_status st = predict_opts_get(opts, &o, diag, 9);
     if (st != CVA_OK)
         return st;
     st = check_horizon(t, diag);
     if (st != CVA_OK)
         return st;
-    if (out && n > 0 && cva__np_count(x, t_x, T, n) > 0)
+    clean = out && n > 0 && rows_clean(model, x, t_x, T, n);
+    if (out && n > 0 && !clean && cva__np_count(x, t_x, T, n) > 0)
         return np_eval(cva_model_cond_variance, model, params, t, x, t_x, T, n, out, &o, diag);
-    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, diag);
+    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, clean, diag);
     if (st != CVA_OK)
         return st;
     if (!has_cond(model))
