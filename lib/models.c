@@ -509,6 +509,8 @@ static cva_status validate_rows_slow(int32_t model, const double *x, const doubl
  * comparison); only a block that fails is rescanned by validate_rows_slow() to
  * find the first offending row and its status.
  */
+/* 1 when rows i0..i1−1 pass every check of validate_rows_slow() for a model other than
+   BG/BB (a row without a purchase, NaN, fails) */
 static int rows_ok(const double *x, const double *tx, const double *T, const double *w, size_t i0, size_t i1)
 {
     size_t i;
@@ -522,6 +524,19 @@ static int rows_ok(const double *x, const double *tx, const double *T, const dou
             ok &= (w[i] > 0.0) & (w[i] < HUGE_VAL);
     }
     return ok;
+}
+
+/* 1 when every row is valid for the model and has a purchase (then cva__np_count() is 0 and
+   validate_rows() returns CVA_OK): one pass over the rows instead of those two */
+static int rows_clean(int32_t model, const double *x, const double *tx, const double *T, size_t n)
+{
+    size_t i0;
+    if (model == CVA_MODEL_BGBB || !x || !tx || !T)
+        return 0;
+    for (i0 = 0; i0 < n; i0 += 1024)
+        if (!rows_ok(x, tx, T, NULL, i0, n - i0 < 1024 ? n : i0 + 1024))
+            return 0;
+    return 1;
 }
 
 static cva_status validate_rows(int32_t model, const double *x, const double *tx, const double *T,
@@ -1167,7 +1182,7 @@ cva_status cva__btyd_check(int32_t model, const double *params, const double *x,
 
 static cva_status common_eval_checks(int32_t model, const cva__btyd_model **mp, const double *params,
                                      const double *x, const double *t_x, const double *T, size_t n,
-                                     const void *out, int32_t arg_out, int32_t arg_x, cva_diag *diag)
+                                     const void *out, int32_t arg_out, int32_t arg_x, int clean, cva_diag *diag)
 {
     const cva__btyd_model *m = btyd_table(model);
     cva_status st;
@@ -1193,7 +1208,7 @@ static cva_status common_eval_checks(int32_t model, const cva__btyd_model **mp, 
         return cva__report(diag, CVA_E_NULLPTR, 0, 0, -1, 0, "data array is NULL");
     if (n > 0 && arg_out && !out)
         return cva__report(diag, CVA_E_NULLPTR, arg_out, 0, -1, 0, "output array is NULL");
-    if (n > 0) {
+    if (n > 0 && !clean) {
         st = validate_rows(model, x, t_x, T, NULL, n, diag, arg_x);
         if (st != CVA_OK)
             return st;
@@ -1405,7 +1420,7 @@ cva_status cva_model_loglik(int32_t model, const double *params, const double *x
         cva__np_free(NULL, &sp);
         return st;
     }
-    st = common_eval_checks(model, &m, params, x, t_x, T, n, NULL, 0, 3, diag);
+    st = common_eval_checks(model, &m, params, x, t_x, T, n, NULL, 0, 3, 0, diag);
     if (st != CVA_OK)
         return st;
     if (!m->ll)
@@ -1438,6 +1453,7 @@ cva_status cva_model_p_alive(int32_t model, const double *params, double t_futur
 {
     const cva__btyd_model *m = NULL;
     cva_predict_opts o;
+    int clean;
     cva_status st = predict_opts_get(opts, &o, diag, 9);
     if (st != CVA_OK)
         return st;
@@ -1445,9 +1461,10 @@ cva_status cva_model_p_alive(int32_t model, const double *params, double t_futur
         return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "t_future is NaN");
     if (!(t_future >= 0.0) || !isfinite(t_future))
         return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "t_future must be finite and >= 0");
-    if (out && n > 0 && cva__np_count(x, t_x, T, n) > 0)
+    clean = out && n > 0 && rows_clean(model, x, t_x, T, n);
+    if (out && n > 0 && !clean && cva__np_count(x, t_x, T, n) > 0)
         return np_eval(cva_model_p_alive, model, params, t_future, x, t_x, T, n, out, &o, diag);
-    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, diag);
+    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, clean, diag);
     if (st != CVA_OK)
         return st;
     if (!m->p_alive)
@@ -1462,6 +1479,7 @@ cva_status cva_model_expected(int32_t model, const double *params, double t, con
 {
     const cva__btyd_model *m = NULL;
     cva_predict_opts o;
+    int clean;
     cva_status st = predict_opts_get(opts, &o, diag, 9);
     if (st != CVA_OK)
         return st;
@@ -1469,9 +1487,10 @@ cva_status cva_model_expected(int32_t model, const double *params, double t, con
         return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "t is NaN");
     if (!(t >= 0.0) || !isfinite(t))
         return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "t must be finite and >= 0");
-    if (out && n > 0 && cva__np_count(x, t_x, T, n) > 0)
+    clean = out && n > 0 && rows_clean(model, x, t_x, T, n);
+    if (out && n > 0 && !clean && cva__np_count(x, t_x, T, n) > 0)
         return np_eval(cva_model_expected, model, params, t, x, t_x, T, n, out, &o, diag);
-    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, diag);
+    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, clean, diag);
     if (st != CVA_OK)
         return st;
     if (!m->expected)
@@ -1534,6 +1553,7 @@ cva_status cva_model_dert(int32_t model, const double *params, double delta, con
 {
     const cva__btyd_model *m = NULL;
     cva_predict_opts o;
+    int clean;
     cva_status st = predict_opts_get(opts, &o, diag, 9);
     if (st != CVA_OK)
         return st;
@@ -1541,9 +1561,10 @@ cva_status cva_model_dert(int32_t model, const double *params, double delta, con
         return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "delta is NaN");
     if (!(delta > 0.0) || !isfinite(delta))
         return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "delta must be finite and > 0");
-    if (out && n > 0 && cva__np_count(x, t_x, T, n) > 0)
+    clean = out && n > 0 && rows_clean(model, x, t_x, T, n);
+    if (out && n > 0 && !clean && cva__np_count(x, t_x, T, n) > 0)
         return np_eval(cva_model_dert, model, params, delta, x, t_x, T, n, out, &o, diag);
-    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, diag);
+    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, clean, diag);
     if (st != CVA_OK)
         return st;
     if (!m->dert)
@@ -1620,7 +1641,7 @@ cva_status cva_model_cond_prob_n(int32_t model, const double *params, double t, 
     if (is_cnbd(model))
         st = cva__cnbd_cond_check(model, params, x, t_x, T, n, n_k ? out : params, 9, diag);
     else
-        st = common_eval_checks(model, &m, params, x, t_x, T, n, n_k ? out : params, 9, 4, diag);
+        st = common_eval_checks(model, &m, params, x, t_x, T, n, n_k ? out : params, 9, 4, 0, diag);
     if (st != CVA_OK)
         return st;
     if (!has_cond(model) && !is_cnbd(model))
@@ -1641,15 +1662,17 @@ cva_status cva_model_cond_variance(int32_t model, const double *params, double t
 {
     const cva__btyd_model *m = NULL;
     cva_predict_opts o;
+    int clean;
     cva_status st = predict_opts_get(opts, &o, diag, 9);
     if (st != CVA_OK)
         return st;
     st = check_horizon(t, diag);
     if (st != CVA_OK)
         return st;
-    if (out && n > 0 && cva__np_count(x, t_x, T, n) > 0)
+    clean = out && n > 0 && rows_clean(model, x, t_x, T, n);
+    if (out && n > 0 && !clean && cva__np_count(x, t_x, T, n) > 0)
         return np_eval(cva_model_cond_variance, model, params, t, x, t_x, T, n, out, &o, diag);
-    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, diag);
+    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, clean, diag);
     if (st != CVA_OK)
         return st;
     if (!has_cond(model))
