@@ -910,7 +910,7 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
     cva__mle_problem pb;
     gg_data d;
     gg_rows gr;
-    size_t i, ignored;
+    size_t ignored;
     double start[3];
     uint64_t iters = 0;
     cva_status st;
@@ -954,8 +954,10 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
         }
     }
 
-    for (i = 0; i < 3; i++)
-        start[i] = o.start ? o.start[i] : start_default[i];
+    /* three assignments, not a loop: gcc's -fanalyzer lost track of start[1] through the loop */
+    start[0] = o.start ? o.start[0] : start_default[0];
+    start[1] = o.start ? o.start[1] : start_default[1];
+    start[2] = o.start ? o.start[2] : start_default[2];
     if (o.q_above_one && !(start[1] > 1.0))
         start[1] = 2.0;
     memset(&pb, 0, sizeof pb);
