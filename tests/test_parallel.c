@@ -306,7 +306,7 @@ static void fits_merge_few(void **state)
             assert_int_equal(s1, s0);
             assert_int_equal(d1.count, d0.count);
             fit_same(&ref, &f);
-            x[40001] = tx[40001] = T[40001] = NAN; /* then: a row without a purchase */
+            x[40001] = tx[40001] = T[40001] = (double)NAN; /* then: a row without a purchase */
         }
         assert_int_equal(d0.count, 1); /* the row without a purchase (the status: the boundary warning) */
         x[40001] = 1.0;
@@ -396,7 +396,7 @@ static void gg_rows(size_t n, double *x, double *m, double *w)
         if (i % 89 == 7)
             m[i] = 0.0;
         if (i % 101 == 3)
-            x[i] = m[i] = NAN;
+            x[i] = m[i] = (double)NAN;
     }
 }
 
