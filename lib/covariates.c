@@ -1147,8 +1147,8 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
     size_t *rstart = NULL, *htab = NULL, hcap = 0, i, gi, nd = 0;
     double *blk = NULL, *mx, *mtx, *mT, *mw, *mtxs, *mTs;
     double th[COV_NTH], g0[COV_NTH], H[COV_NTH * COV_NTH], C[COV_NTH * COV_NTH];
-    double s_T = 1.0, W = 0.0, f0;
-    int k, j, nth, hess_ok = 0;
+    double s_T = 1.0, W = 0.0, f0, tmax = 0.0;
+    int k, j, nth, hess_ok = 0, par;
     uint64_t n_start_evals = 0;
     cva_status st;
     cva__ksum ws = {0.0, 0.0};
@@ -1185,20 +1185,24 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
             return cva__report(diag, isfinite(weight[i]) ? CVA_E_BADARG : CVA_E_NONFINITE, 6, 0, (int64_t)i, 0,
                                "weights must be finite and > 0");
     memset(&grp, 0, sizeof grp);
-    if (o.merge_rows && cva__workers(o.executor) >= 2) { /* merged in tasks on the executor */
-        double tmax = 0.0;
+    par = o.merge_rows && cva__workers(o.executor) >= 2; /* merged in tasks on the executor */
+    if (par) {
         st = cm_merge(o.alloc, o.executor, x, t_x, T, weight, z, ctx.spec.n_cov, n, &recs, &nd, &grp.zg,
                       &grp.n_groups, &grp.n_skip, &tmax, &blk);
-        if (st != CVA_OK)
-            return cva__report(diag, st, 0, 0, -1, 0, NULL);
         grp.n_keep = n - grp.n_skip;
-        st = check_rows(model, m->start, x, t_x, T, n, grp.n_skip, diag, 2);
-        if (st != CVA_OK)
-            goto done;
-        if (grp.n_keep == 0) {
-            st = cva__report(diag, CVA_W_EMPTY, 7, 0, -1, grp.n_skip, NULL);
-            goto done;
-        }
+    } else {
+        st = groups_build(o.alloc, x, t_x, T, z, ctx.spec.n_cov, n, &grp);
+    }
+    if (st != CVA_OK)
+        return cva__report(diag, st, 0, 0, -1, 0, NULL);
+    st = check_rows(model, m->start, x, t_x, T, n, grp.n_skip, diag, 2);
+    if (st != CVA_OK)
+        goto done;
+    if (grp.n_keep == 0) {
+        st = cva__report(diag, CVA_W_EMPTY, 7, 0, -1, grp.n_skip, NULL);
+        goto done;
+    }
+    if (par) {
         s_T = tmax > 0.0 ? tmax : 1.0; /* time scale as cva_model_fit_btyd(): the largest T */
         rstart = (size_t *)cva__alloc(o.alloc, (grp.n_groups + 1) * sizeof *rstart);
         if (!rstart) {
@@ -1210,16 +1214,6 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
                 rstart[gi++] = i;
         rstart[grp.n_groups] = nd;
     } else {
-        st = groups_build(o.alloc, x, t_x, T, z, ctx.spec.n_cov, n, &grp);
-        if (st != CVA_OK)
-            return cva__report(diag, st, 0, 0, -1, 0, NULL);
-        st = check_rows(model, m->start, x, t_x, T, n, grp.n_skip, diag, 2);
-        if (st != CVA_OK)
-            goto done;
-        if (grp.n_keep == 0) {
-            st = cva__report(diag, CVA_W_EMPTY, 7, 0, -1, grp.n_skip, NULL);
-            goto done;
-        }
         /* time scale as cva_model_fit_btyd(): the largest T */
         for (i = 0; i < grp.n_keep; i++)
             if (T[grp.order[i]] > s_T || i == 0)
