@@ -315,29 +315,56 @@ static void gg_radix_sort(gg_rec *rec, gg_rec *tmp, size_t n)
         }
 }
 
+/*
+ * The likelihood sum of a fit. Its terms are the pieces (the rows of one x, at most
+ * GG_PIECE merged rows): one value and gradient per piece, combined in piece order
+ * (compensated sum of the values, plain sums of the gradients). The pieces are cut from
+ * the data alone; so are the tasks: runs of consecutive pieces costing GG_TASK_COST or a
+ * little more each (the last one less), a piece costing its rows plus GG_PIECE_COST for
+ * its Gamma-function terms. A task is then a few thousand rows whether they belong to
+ * one x (x = 1 holds half the rows of a typical customer base, cut into several pieces)
+ * or to the hundreds of small groups of the large x, rather than one task per piece, most
+ * of them tiny. The same sums in the same order for every executor: the bits do not
+ * depend on the workers or on the order the tasks run in.
+ */
+#define GG_TASK_COST ((size_t)4096)
+#define GG_PIECE_COST ((size_t)64)
+
 typedef struct gg_data {
-    size_t n_rows, n_groups;
+    size_t n_rows, n_groups, n_tasks;
     const double *s;      /* x·m per row */
     const double *w;      /* weight per row */
-    const double *gx;     /* x per group */
-    const double *gW;     /* Σ w per group */
-    const double *gS;     /* Σ w ln m per group */
-    const size_t *gend;   /* one past the last row of each group */
-    cva__llsum sum;       /* one task per group */
+    const double *gx;     /* x per piece */
+    const double *gW;     /* Σ w per piece */
+    const double *gS;     /* Σ w ln m per piece */
+    const size_t *gend;   /* one past the last row of each piece */
+    const size_t *tend;   /* one past the last piece of each task */
+    double *res;          /* per piece: its value and gradient (4 doubles) */
+    const cva_executor *ex;
 } gg_data;
 
-/* task k of the likelihood sum: piece k (rows of one x, at most GG_PIECE of them) */
-static double gg_piece_ll(const void *vd, const double *prm, size_t k, double *grad)
+/* The tasks: tend[t] one past the last piece of task t; returns their number. */
+static size_t gg_tasks(const size_t *gend, size_t ng, size_t *tend)
 {
-    const gg_data *d = (const gg_data *)vd;
+    size_t k, t = 0, cost = 0, prev = 0;
+    for (k = 0; k < ng; k++) {
+        cost += gend[k] - prev + GG_PIECE_COST;
+        prev = gend[k];
+        if (cost >= GG_TASK_COST || k + 1 == ng) {
+            tend[t++] = k + 1;
+            cost = 0;
+        }
+    }
+    return t;
+}
+
+/* piece k's Σ w LL; its gradient in (p, q, γ) to grad[0..2] when grad is not NULL */
+static double gg_piece_ll(const gg_data *d, const gg_consts *c, double p, size_t k, double *grad)
+{
     const double x = d->gx[k];
     const size_t i = k ? d->gend[k - 1] : 0;
-    gg_consts c;
     double dd[3] = {0.0, 0.0, 0.0}, ll;
-    if (!gg_consts_init(&c, prm))
-        return CVA_NAN;
-    ll = gg_group(&c, prm[0] * x, log(x), d->s + i, d->w + i, d->gend[k] - i, d->gW[k], d->gS[k],
-                  grad ? dd : NULL);
+    ll = gg_group(c, p * x, log(x), d->s + i, d->w + i, d->gend[k] - i, d->gW[k], d->gS[k], grad ? dd : NULL);
     if (grad) {
         grad[0] = x * dd[0];
         grad[1] = dd[1];
@@ -346,10 +373,59 @@ static double gg_piece_ll(const void *vd, const double *prm, size_t k, double *g
     return ll;
 }
 
+typedef struct gg_eval {
+    const gg_data *d;
+    const double *prm;
+    int want_grad;
+} gg_eval;
+
+/* task t: the values and gradients of its pieces, into res */
+static void gg_task(void *arg, size_t t, unsigned wk)
+{
+    const gg_eval *e = (const gg_eval *)arg;
+    const gg_data *d = e->d;
+    const size_t k1 = d->tend[t];
+    size_t k = t ? d->tend[t - 1] : 0;
+    gg_consts c;
+    (void)wk;
+    if (!gg_consts_init(&c, e->prm)) {
+        for (; k < k1; k++)
+            d->res[4 * k] = CVA_NAN;
+        return;
+    }
+    for (; k < k1; k++) {
+        double *r = d->res + 4 * k;
+        r[0] = gg_piece_ll(d, &c, e->prm[0], k, e->want_grad ? r + 1 : NULL);
+    }
+}
+
 static double gg_fit_ll(void *vd, const double *prm, double *grad)
 {
     const gg_data *d = (const gg_data *)vd;
-    return cva__llsum_run(&d->sum, prm, grad);
+    cva__ksum acc = {0.0, 0.0};
+    gg_eval e;
+    size_t k;
+    int j;
+    if (d->n_groups == 1) { /* the one piece's own value, bit for bit */
+        gg_consts c;
+        if (!gg_consts_init(&c, prm))
+            return CVA_NAN;
+        return gg_piece_ll(d, &c, prm[0], 0, grad);
+    }
+    e.d = d;
+    e.prm = prm;
+    e.want_grad = grad != NULL;
+    cva__parallel_for(d->ex, d->n_tasks, gg_task, &e);
+    for (k = 0; k < d->n_groups; k++)
+        cva__ksum_add(&acc, d->res[4 * k]);
+    if (grad) /* plain sums in piece order */
+        for (j = 0; j < 3; j++) {
+            double g = 0.0;
+            for (k = 0; k < d->n_groups; k++)
+                g += d->res[4 * k + 1 + (size_t)j];
+            grad[j] = g;
+        }
+    return cva__ksum_value(&acc);
 }
 
 /* The checks of row i, in the order the fit reports them: 0 fine, -1 a customer
@@ -940,18 +1016,19 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
     d.gW = gr.gW;
     d.gS = gr.gS;
     d.gend = gr.gend;
-    d.sum.ex = o.executor;
-    d.sum.n_tasks = gr.ng;
-    d.sum.n_grad = 3;
-    d.sum.res = NULL;
-    d.sum.task = gg_piece_ll;
-    d.sum.ctx = &d;
+    d.ex = o.executor;
+    d.n_tasks = 1;
+    d.res = NULL;
+    d.tend = NULL;
     if (gr.ng > 1) {
-        d.sum.res = (double *)cva__alloc(o.alloc, 4 * gr.ng * sizeof(double));
-        if (!d.sum.res) {
+        /* per piece 4 doubles, then the task ends (at most one task per piece) */
+        d.res = (double *)cva__alloc(o.alloc, gr.ng * (4 * sizeof(double) + sizeof(size_t)));
+        if (!d.res) {
             cva__free(o.alloc, gr.rec);
             return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
         }
+        d.tend = (const size_t *)(void *)(d.res + 4 * gr.ng);
+        d.n_tasks = gg_tasks(gr.gend, gr.ng, (size_t *)(void *)(d.res + 4 * gr.ng));
     }
 
     /* three assignments, not a loop: gcc's -fanalyzer lost track of start[1] through the loop */
@@ -975,7 +1052,7 @@ cva_status cva_gg_fit(const double *x, const double *m_x, const double *weight, 
         out.n_rows = gr.nr;
         cva__fit_store(fit, &out);
     }
-    cva__free(o.alloc, d.sum.res);
+    cva__free(o.alloc, d.res);
     cva__free(o.alloc, gr.rec);
     if (st < 0)
         return cva__report(diag, st, 0, 0, -1, iters, NULL);

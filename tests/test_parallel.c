@@ -374,6 +374,65 @@ static void fits_gg(void **state)
     }
 }
 
+/* The Gamma-Gamma fit's likelihood tasks (lib/gg.c): runs of whole pieces (the rows of one
+   x, at most 2048 merged rows) of 4096 or more rows plus 64 per piece, cut from the data
+   alone. 20000 rows: x = 1 with 9000 distinct spends (five pieces, the tasks' edges fall
+   inside it), x = 2..8, and 600 rows of 300 distinct large x (300 pieces of two rows: a
+   task spans dozens of them). Every worker count runs the same number of tasks per
+   evaluation, about (rows + 64 pieces) / 4096 of them, and gives the bits of the serial
+   fit; one task per piece (over 300 per evaluation) fails the bound. */
+static void fits_gg_tasks(void **state)
+{
+    enum { N = 20000, TAIL = 600 };
+    static double x[N], m[N];
+    cva_fit_opts o;
+    cva_model_fit ref, f;
+    cva_status st_ref, st;
+    size_t i, per_run = 0, pieces = 0, n_x[8] = {0}, max_tasks;
+    unsigned w;
+    (void)state;
+    rng_state = 29;
+    for (i = 0; i < N; i++) {
+        m[i] = 3.0 + 80.0 * urand() * urand();
+        if (i < 9000)
+            x[i] = 1.0;
+        else if (i < N - TAIL)
+            x[i] = 2.0 + (double)(i % 7);
+        else
+            x[i] = 20.0 + (double)((i - (N - TAIL)) / 2); /* 300 x values, two rows each */
+    }
+    for (i = 9000; i < N - TAIL; i++)
+        n_x[i % 7]++;
+    pieces = (9000 + 2047) / 2048 + TAIL / 2;
+    for (i = 0; i < 7; i++)
+        pieces += (n_x[i] + 2047) / 2048;
+    /* each task but the last costs at least 4096 */
+    max_tasks = (N + 64 * pieces) / 4096 + 1;
+    assert_true(max_tasks < pieces / 10);
+    assert_status(cva_fit_opts_init_defaults(&o, sizeof o), CVA_OK);
+    cva_model_fit_init(&ref, sizeof ref);
+    st_ref = cva_gg_fit(x, m, NULL, N, &o, &ref, NULL);
+    assert_int_equal(st_ref, CVA_OK);
+    assert_int_equal(ref.n_rows, N);
+    for (w = 2; w <= N_CONF; w++) {
+        test_exec e;
+        test_exec_init(&e, w, 1234u + w);
+        o.executor = &e.ex;
+        cva_model_fit_init(&f, sizeof f);
+        st = cva_gg_fit(x, m, NULL, N, &o, &f, NULL);
+        assert_int_equal(st, st_ref);
+        fit_same(&ref, &f);
+        assert_true(e.runs > 10);
+        assert_int_equal(e.tasks % e.runs, 0); /* the same tasks in every evaluation */
+        if (w == 2)
+            per_run = e.tasks / e.runs;
+        assert_int_equal(e.tasks / e.runs, per_run); /* and for every worker count */
+        test_exec_destroy(&e);
+    }
+    assert_true(per_run >= 2);
+    assert_true(per_run <= max_tasks);
+}
+
 /* The Gamma-Gamma fit's rows prepared in tasks (lib/gg.c, from 65536 rows with two
    workers or more): checks, key ranges, per-range sorts, merged rows and pieces. 90000
    rows with repeated (x, m_x) pairs (merged), weights that are not integers (the order
@@ -891,6 +950,7 @@ int main(void)
         cmocka_unit_test(fits_merge_few),
         cmocka_unit_test(fits_bgbb),
         cmocka_unit_test(fits_gg),
+        cmocka_unit_test(fits_gg_tasks),
         cmocka_unit_test(fits_gg_prep),
         cmocka_unit_test(cov_fits),
         cmocka_unit_test(cov_merge),
