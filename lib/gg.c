@@ -602,10 +602,11 @@ static cva_status gg_rows_serial(const double *x, const double *m_x, const doubl
  * workers). Every split is fixed by the input (row chunks of max(16384, n/64) rows, 64 key
  * ranges whose bounds are sample keys at fixed positions), and every result is unique or
  * summed in the serial order, so the bytes are those of gg_rows_serial:
- *  A. per row chunk: the checks (the first failing row of each chunk; the first of all is
- *     reported), the usable rows counted;
- *  B. per row chunk: each usable row's key range (the number of bounds <= (x, m_x): equal
- *     keys share a range), counted per (chunk, range);
+ *  A, B (one pass). Per row chunk: the checks (the first failing row of each chunk; the
+ *     first of all is reported), the usable rows counted, each usable row's key range (the
+ *     number of bounds <= (x, m_x): equal keys share a range; for a whole x below GG_XT a
+ *     search among the bounds of that x only, from a table made on the calling thread),
+ *     counted per (chunk, range);
  *  C. per row chunk: the records scattered to their ranges (in input order within a range);
  *  D. per key range: its records sorted (the unique order by (x, m_x, input order));
  *  E. per key range: its merged rows and runs of one x counted; on the calling thread
@@ -620,6 +621,7 @@ static cva_status gg_rows_serial(const double *x, const double *m_x, const doubl
 #define GG_CHUNK_MIN ((size_t)16384)
 #define GG_CHUNKS_MAX ((size_t)64)
 #define GG_SAMPLE ((size_t)2048)
+#define GG_XT 128u
 
 typedef struct gg_range {
     size_t nm;        /* merged rows */
@@ -637,8 +639,9 @@ typedef struct gg_par {
     size_t *ck;          /* per chunk: usable rows (then their offset), no-purchase rows,
                             first failing row (n: none), its check */
     size_t *cnt;         /* nch x GG_NB: rows per (chunk, range), then where they go */
-    unsigned char *bk;   /* per usable row: its key range */
+    unsigned char *bk;   /* per input row (usable rows only): its key range */
     double sx[GG_NB], sm[GG_NB]; /* the range bounds (the last: +inf) */
+    unsigned char xlo[GG_XT], xhi[GG_XT]; /* per whole x < GG_XT: its bounds [xlo, xhi) */
     size_t rstart[GG_NB + 1];
     gg_range rg[GG_NB];
     gg_rows *r;
@@ -652,17 +655,47 @@ static void gg_chunk_bounds(const gg_par *p, size_t c, size_t *i0, size_t *i1)
     *i1 = p->n - *i0 < p->chunk ? p->n : *i0 + p->chunk;
 }
 
-/* A */
+/* the number of range bounds <= (x, m) (GG_NB - 1 at most: the last bound is +inf), for
+   any finite x and m: branch-free but for the loop's length (the order of the rows'
+   ranges is random; a mispredicted branch costs more than the search) */
+static unsigned gg_range_of(const gg_par *p, double x, double m)
+{
+    unsigned b = 0, step;
+    if (x >= 0.0 && x < (double)GG_XT && (double)(unsigned)x >= x) { /* (truncated: never above x) */
+        /* a whole x (the usual frequency): the bounds below x, then those of x with
+           m_x <= m among [xlo, xhi), m_x ascending there */
+        unsigned len;
+        b = p->xlo[(unsigned)x];
+        len = p->xhi[(unsigned)x] - b;
+        while (len > 1) {
+            const unsigned half = len / 2;
+            b += half & (0u - (unsigned)(p->sm[b + half - 1] <= m));
+            len -= half;
+        }
+        return b + (len & (unsigned)(p->sm[b] <= m)); /* sm[b] is a bound (b <= GG_NB - 1) */
+    }
+    for (step = GG_NB / 2; step; step >>= 1) {
+        const double sx = p->sx[b + step - 1], sm = p->sm[b + step - 1];
+        b += step & (0u - (unsigned)((sx < x) | ((sx <= x) & (sm <= m))));
+    }
+    return b;
+}
+
+/* A and B: the checks of the chunk's rows (its first failing row), the usable rows
+   counted, each usable row's key range, counted per (chunk, range) */
 static void gg_check_task(void *arg, size_t c, unsigned wk)
 {
     gg_par *p = (gg_par *)arg;
-    size_t *ck = p->ck + 4 * c, i0, i1, i, nk = 0, np = 0;
+    size_t *ck = p->ck + 4 * c, *cc = p->cnt + c * GG_NB, i0, i1, i, nk = 0, np = 0;
     (void)wk;
     gg_chunk_bounds(p, c, &i0, &i1);
+    memset(cc, 0, GG_NB * sizeof *cc);
     ck[2] = p->n;
     ck[3] = 0;
     for (i = i0; i < i1; i++) {
         const int rc = row_check(p->x, p->m, p->wt, i);
+        size_t use;
+        unsigned b;
         if (rc < 0) {
             np++;
             continue;
@@ -672,37 +705,15 @@ static void gg_check_task(void *arg, size_t c, unsigned wk)
             ck[3] = (size_t)rc;
             break;
         }
-        nk += p->x[i] >= 1.0 && p->m[i] > 0.0;
+        /* every checked row's range (its own byte), counted when the row is usable */
+        use = (size_t)((p->x[i] >= 1.0) & (p->m[i] > 0.0));
+        b = gg_range_of(p, p->x[i], p->m[i]);
+        p->bk[i] = (unsigned char)b;
+        cc[b] += use;
+        nk += use;
     }
     ck[0] = nk;
     ck[1] = np;
-}
-
-/* the number of range bounds <= (x, m) (GG_NB - 1 at most: the last bound is +inf) */
-static unsigned gg_range_of(const gg_par *p, double x, double m)
-{
-    unsigned b = 0, step;
-    for (step = GG_NB / 2; step; step >>= 1) {
-        const double sx = p->sx[b + step - 1], sm = p->sm[b + step - 1];
-        b += (sx < x || (sx <= x && sm <= m)) ? step : 0;
-    }
-    return b;
-}
-
-/* B */
-static void gg_range_task(void *arg, size_t c, unsigned wk)
-{
-    gg_par *p = (gg_par *)arg;
-    size_t *cc = p->cnt + c * GG_NB, u = p->ck[4 * c], i0, i1, i;
-    (void)wk;
-    gg_chunk_bounds(p, c, &i0, &i1);
-    memset(cc, 0, GG_NB * sizeof *cc);
-    for (i = i0; i < i1; i++)
-        if (p->x[i] >= 1.0 && p->m[i] > 0.0) {
-            const unsigned b = gg_range_of(p, p->x[i], p->m[i]);
-            p->bk[u++] = (unsigned char)b;
-            cc[b]++;
-        }
 }
 
 /* C */
@@ -716,7 +727,7 @@ static void gg_scatter_task(void *arg, size_t c, unsigned wk)
     memcpy(cur, p->cnt + c * GG_NB, sizeof cur);
     for (i = i0; i < i1; i++)
         if (p->x[i] >= 1.0 && p->m[i] > 0.0) {
-            gg_rec *d = &rec[cur[p->bk[u]]++];
+            gg_rec *d = &rec[cur[p->bk[i]]++];
             d->x = p->x[i];
             d->m = p->m[i];
             d->w = p->wt ? p->wt[i] : 1.0;
@@ -869,12 +880,41 @@ static cva_status gg_rows_par(const double *x, const double *m_x, const double *
     if (p.chunk < GG_CHUNK_MIN)
         p.chunk = GG_CHUNK_MIN;
     p.nch = (n + p.chunk - 1) / p.chunk;
-    /* chunk counts, (chunk, range) counts, the sample */
-    p.ck = (size_t *)cva__alloc(o->alloc, (4 + GG_NB) * p.nch * sizeof(size_t) + 2 * GG_SAMPLE * sizeof(double));
+    /* chunk counts, (chunk, range) counts, the sample, the ranges of the input rows */
+    p.ck = (size_t *)cva__alloc(o->alloc, (4 + GG_NB) * p.nch * sizeof(size_t) + 2 * GG_SAMPLE * sizeof(double) + n);
     if (!p.ck)
         return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
     p.cnt = p.ck + 4 * p.nch;
     smp = (double *)(void *)(p.cnt + GG_NB * p.nch);
+    p.bk = (unsigned char *)(void *)(smp + 2 * GG_SAMPLE);
+
+    /* the range bounds: GG_SAMPLE rows at fixed positions, their usable keys sorted (a
+       bad row among them does no harm: the checks below report it) */
+    for (c = 0; c < GG_SAMPLE; c++) {
+        const size_t i = c * (n / GG_SAMPLE);
+        if (x[i] >= 1.0 && m_x[i] > 0.0) {
+            smp[2 * ns] = x[i];
+            smp[2 * ns + 1] = m_x[i];
+            ns++;
+        }
+    }
+    qsort(smp, ns, 2 * sizeof(double), gg_key_cmp);
+    for (b = 0; b + 1 < GG_NB; b++) {
+        const size_t k = (b + 1) * ns / GG_NB;
+        p.sx[b] = ns ? smp[2 * k] : HUGE_VAL;
+        p.sm[b] = ns ? smp[2 * k + 1] : HUGE_VAL;
+    }
+    p.sx[GG_NB - 1] = HUGE_VAL;
+    p.sm[GG_NB - 1] = HUGE_VAL;
+    for (c = 0, b = 0; c < GG_XT; c++) { /* the bounds of each whole x (they are sorted) */
+        while (b + 1 < GG_NB && p.sx[b] < (double)c)
+            b++;
+        p.xlo[c] = (unsigned char)b;
+        while (b + 1 < GG_NB && p.sx[b] <= (double)c)
+            b++;
+        p.xhi[c] = (unsigned char)b;
+        b = p.xlo[c];
+    }
 
     cva__parallel_for(ex, p.nch, gg_check_task, &p);
     for (c = 0; c < p.nch; c++) {
@@ -900,27 +940,7 @@ static cva_status gg_rows_par(const double *x, const double *m_x, const double *
     }
     r->nk = nk;
     r->np = np;
-    p.bk = (unsigned char *)(void *)(r->rec + nk); /* the sort's buffer, free until D */
 
-    /* the range bounds: GG_SAMPLE rows at fixed positions, their usable keys sorted */
-    for (c = 0; c < GG_SAMPLE; c++) {
-        const size_t i = c * (n / GG_SAMPLE);
-        if (x[i] >= 1.0 && m_x[i] > 0.0) {
-            smp[2 * ns] = x[i];
-            smp[2 * ns + 1] = m_x[i];
-            ns++;
-        }
-    }
-    qsort(smp, ns, 2 * sizeof(double), gg_key_cmp);
-    for (b = 0; b + 1 < GG_NB; b++) {
-        const size_t k = (b + 1) * ns / GG_NB;
-        p.sx[b] = ns ? smp[2 * k] : HUGE_VAL;
-        p.sm[b] = ns ? smp[2 * k + 1] : HUGE_VAL;
-    }
-    p.sx[GG_NB - 1] = HUGE_VAL;
-    p.sm[GG_NB - 1] = HUGE_VAL;
-
-    cva__parallel_for(ex, p.nch, gg_range_task, &p);
     for (acc = 0, b = 0; b < GG_NB; b++) {
         p.rstart[b] = acc;
         for (c = 0; c < p.nch; c++) {

@@ -437,7 +437,9 @@ static void fits_gg_tasks(void **state)
    workers or more): checks, key ranges, per-range sorts, merged rows and pieces. 90000
    rows with repeated (x, m_x) pairs (merged), weights that are not integers (the order
    of their sums shows), x = 1 with over 2048 distinct spends in several key ranges (its
-   pieces cross the ranges' edges), rows left out (x = 0, m_x = 0, no purchase); with and
+   pieces cross the ranges' edges), x not whole and whole x of 126..132 (the key ranges
+   of whole x below 128 come from a table, the others from a search among all bounds),
+   rows left out (x = 0, m_x = 0, no purchase); with and
    without merging, with and without weights. The fit on one worker (the serial
    preparation) is the reference: 2..8 workers in shuffled orders and an executor that
    fails half-way give its bits, and the first bad row is reported alike. */
@@ -450,6 +452,10 @@ static void gg_rows(size_t n, double *x, double *m, double *w)
         /* a third of the rows on a grid of 400 spends: many identical rows */
         m[i] = i % 3 ? 5.0 + 60.0 * u * urand() : 5.0 + 0.25 * floor(u * 400.0);
         w[i] = 0.1 + 0.3 * floor(urand() * 7.0);
+        if (i % 53 == 9) /* x not whole, and whole x beyond the key ranges' table (128) */
+            x[i] += 0.5;
+        if (i % 211 == 17)
+            x[i] = 126.0 + (double)(i % 7);
         if (i % 97 == 5)
             x[i] = 0.0;
         if (i % 89 == 7)
