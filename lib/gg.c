@@ -64,7 +64,8 @@ static inline double neg_log_split(double u, double v, double num, double den)
  */
 #define GG_FAST_K 1024.0
 
-/* Rows per task of the likelihood sum of a fit (a group of one x is cut into such pieces). */
+/* Merged rows per piece of the likelihood sum of a fit (a group of one x is cut into such
+   pieces; a task is a run of pieces, gg_tasks). */
 #define GG_PIECE CVA__LL_CHUNK
 
 /* ln(u·v) for u, v > 0 without overflow or underflow of the product. */
@@ -557,7 +558,7 @@ static cva_status gg_rows_serial(const double *x, const double *m_x, const doubl
     gend = r->gend;
     {
         /* groups: the rows of one x, cut into pieces of at most GG_PIECE rows (the
-           tasks of a parallel likelihood sum) */
+           terms of the likelihood sum, whose tasks are runs of pieces) */
         size_t j = 0, pstart = 0; /* rows after merging; first row of the current group */
         for (i = 0; i < nr; i++) {
             const int same_x = j > 0 && ng > 0 && gx[ng - 1] >= rec[i].x && gx[ng - 1] <= rec[i].x;
