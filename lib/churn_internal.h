@@ -238,6 +238,14 @@ cva_status cva__pnbd_prob_n_from(const double *p, double t, size_t k0, size_t n_
    inside its range; and the conversion of a finished fit from v to ρ (delta method). */
 extern const cva__btyd_model cva__model_pnbdcor;
 extern const cva__btyd_model cva__model_pnbdcor_fit;
+/* the fitting parametrisation whose ll writes 10 values to its gradient argument (the
+   gradient, then ∂²LL/∂v∂(r, α, s, β, v)), and one whose ll writes 2 (∂LL/∂c and −∂²LL/∂c²
+   at fixed r, α, s, β; no gradient) */
+extern const cva__btyd_model cva__model_pnbdcor_fithv;
+extern const cva__btyd_model cva__model_pnbdcor_fitd;
+/* v (the fitting parameter) of the correlation term c at r, α, s, β = p[0..3]; 0 when c is
+   not strictly inside its range */
+int cva__pnbdcor_v_of_c(const double *p, double c, double *v);
 int cva__pnbdcor_range(const double *p, double *c_lo, double *c_hi);
 double cva__pnbdcor_c_of_rho(const double *p);
 cva_status cva__pnbdcor_start(const double *user, double T_max, double *start);

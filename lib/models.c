@@ -848,6 +848,12 @@ typedef struct btyd_fit_data {
     const cva__btyd_model *m;
     cva__btyd_rows rows;
     cva__llsum sum;
+    /* the last evaluation with a gradient (memo_n = 0: none): the optimiser asks for the
+       same point more than once (the driver's start value, then the search's first
+       evaluation; the correlated start's curvature at that point before both), and a
+       repeat returns the stored values, the bits an evaluation would give */
+    int memo_n;
+    double memo_p[CVA__MAX_PARAMS], memo_ll, memo_g[CVA__MAX_PARAMS];
 } btyd_fit_data;
 
 /* task k of a likelihood sum: rows [k·CVA__LL_CHUNK, (k+1)·CVA__LL_CHUNK) */
@@ -867,8 +873,21 @@ static double btyd_ll_task(const void *ctx, const double *p, size_t k, double *g
 
 static double btyd_fit_ll(void *data, const double *p, double *grad)
 {
-    const btyd_fit_data *d = (const btyd_fit_data *)data;
-    return cva__llsum_run(&d->sum, p, grad);
+    btyd_fit_data *d = (btyd_fit_data *)data;
+    const int n = d->sum.n_grad;
+    double ll;
+    if (grad && d->memo_n == n && memcmp(d->memo_p, p, (size_t)n * sizeof *p) == 0) {
+        memcpy(grad, d->memo_g, (size_t)n * sizeof *grad);
+        return d->memo_ll;
+    }
+    ll = cva__llsum_run(&d->sum, p, grad);
+    if (grad && n <= CVA__MAX_PARAMS) {
+        memcpy(d->memo_p, p, (size_t)n * sizeof *p);
+        memcpy(d->memo_g, grad, (size_t)n * sizeof *grad);
+        d->memo_ll = ll;
+        d->memo_n = n;
+    }
+    return ll;
 }
 
 /*
@@ -891,6 +910,7 @@ static int pnbdcor_warm_start(btyd_fit_data *fd, const cva_fit_opts *o, double W
     cva_status st;
     int i;
     fp.m = &cva__model_pnbd;
+    fp.memo_n = 0;
     fp.sum.n_grad = 4;
     fp.sum.ctx = &fp;
     memset(&pb, 0, sizeof pb);
@@ -934,48 +954,77 @@ static int pnbdcor_warm_start(btyd_fit_data *fd, const cva_fit_opts *o, double W
 }
 
 /*
- * The correlated fit's first inverse Hessian at its warm start (φ = ln of the fitting
- * parameters, the fifth ln v): the plain run's curvature for the first four, the fifth row
- * and column by a forward difference of the gradient along φ5 (two evaluations). 1 when h0
- * (5 × 5) could be formed positive definite.
+ * The correlated fit's start after the warm start (φ = ln of the fitting parameters, the
+ * fifth ln v). At the plain maximum (c = 0) one pass without the gradient gives ∂LL/∂c and
+ * ∂²LL/∂c² at fixed (r, α, s, β) (pnbdcor.c); their Newton step sets the start's
+ * correlation when it stays within half of the way to either end of c's range (start[4] in:
+ * v at c = 0; out: v there). One evaluation at that start gives the gradient (kept for the search's first
+ * evaluation, the same bits) and, exactly, the fifth row and column of the Hessian; the first
+ * four are the plain run's curvature (hp). 1 when h0 (5 × 5) could be formed positive
+ * definite (start unchanged otherwise).
  */
-static int pnbdcor_h0(const cva__mle_problem *pb, const cva_fit_opts *o, const double *hp, double *h0,
-                      uint64_t *evals)
+static int pnbdcor_h0(btyd_fit_data *fd, const cva__mle_problem *pb, const cva_fit_opts *o, const double *hp,
+                      double *start, double *h0, uint64_t *evals)
 {
-    const double dv = 1e-3;
-    mle_ctx ctx;
-    double phi[5], g0[5], g1[5], B4[16], B[25];
+    btyd_fit_data fe = *fd;
+    double ds[2], lo, hi, c1, v1, phi[5], p[5], out[10], B4[16], B[25], ll;
+    const double iw = 1.0 / pb->weight_total;
     int i, j;
-    ctx.pb = pb;
-    ctx.penalty = o->penalty;
-    ctx.inv_w = 1.0 / pb->weight_total;
-    if (!(hp[0] > 0.0) || !cva__spd_inverse(hp, 4, B4))
+    if (!(hp[0] > 0.0) || !cva__spd_inverse(hp, 4, B4) || !cva__pnbdcor_range(start, &lo, &hi))
         return 0;
-    for (i = 0; i < 5; i++)
-        phi[i] = log(pb->start[i]);
+    fe.memo_n = 0;
+    fe.m = &cva__model_pnbdcor_fitd;
+    fe.sum.n_grad = 2;
+    fe.sum.ctx = &fe;
     *evals += 2u;
-    if (!isfinite(mle_objective(&ctx, phi, g0)))
+    if (!isfinite(cva__llsum_run(&fe.sum, start, ds)) || !(ds[1] > 0.0) || !isfinite(ds[0] / ds[1]))
         return 0;
-    phi[4] += dv;
-    if (!isfinite(mle_objective(&ctx, phi, g1)))
+    /* the start's c: the Newton step from the plain maximum (c = 0 up to rounding there)
+       when it stays within half of the way to the range's ends; else (the fit is likely to
+       run to an end, where the search's first steps in ln v should be long) c = 0 */
+    c1 = lo + (hi - lo) * (start[4] / (1.0 + start[4])) + ds[0] / ds[1];
+    if (!(c1 <= 0.5 * hi && c1 >= 0.5 * lo))
+        v1 = start[4];
+    else if (!cva__pnbdcor_v_of_c(start, c1, &v1))
         return 0;
+    /* the point as the driver forms it (phi_to_p of ln start) */
+    for (i = 0; i < 5; i++) {
+        phi[i] = log(i < 4 ? start[i] : v1);
+        p[i] = exp(phi[i]);
+    }
+    fe.m = &cva__model_pnbdcor_fithv;
+    fe.sum.n_grad = 10;
+    ll = cva__llsum_run(&fe.sum, p, out);
+    if (!isfinite(ll))
+        return 0;
+    for (i = 0; i < 10; i++)
+        if (!isfinite(out[i]))
+            return 0;
+    /* its value and gradient: those of an evaluation of the fitting parametrisation */
+    memcpy(fd->memo_p, p, sizeof p);
+    memcpy(fd->memo_g, out, 5 * sizeof out[0]);
+    fd->memo_ll = ll;
+    fd->memo_n = 5;
+    /* the objective f = −LL/W + penalty Σ p², in φ: f_φiφ5 = −LL_{p_i v} p_i v / W,
+       f_φ5φ5 = −(LL_vv v² + LL_v v)/W + 4 penalty v² */
     for (i = 0; i < 4; i++) {
         for (j = 0; j < 4; j++)
             B[i * 5 + j] = B4[i * 4 + j];
-        B[i * 5 + 4] = B[4 * 5 + i] = (g1[i] - g0[i]) / dv;
+        B[i * 5 + 4] = B[4 * 5 + i] = -out[5 + i] * p[i] * p[4] * iw;
     }
-    B[24] = (g1[4] - g0[4]) / dv;
-    /* Where the objective is concave in φ5 (the correlation far from 0, or a run to its
-       range's end) its size still sets the scale of the first step in φ5. Without positive
-       definiteness the cross terms are dropped (the first four came from the plain model, a
-       forward difference can spoil the rest). */
+    B[24] = -(out[9] * p[4] * p[4] + out[4] * p[4]) * iw + 4.0 * o->penalty * p[4] * p[4];
     if (!(B[24] > 0.0))
         B[24] = fabs(B[24]);
-    else if (cva__spd_inverse(B, 5, h0))
+    else if (cva__spd_inverse(B, 5, h0)) {
+        start[4] = v1;
         return 1;
+    }
     for (i = 0; i < 4; i++)
         B[i * 5 + 4] = B[4 * 5 + i] = 0.0;
-    return cva__spd_inverse(B, 5, h0);
+    if (!cva__spd_inverse(B, 5, h0))
+        return 0;
+    start[4] = v1;
+    return 1;
 }
 
 cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x, const double *T,
@@ -1089,8 +1138,11 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
     fd.sum.task = btyd_ll_task;
     fd.sum.ctx = &fd;
     fd.sum.res = NULL;
+    fd.memo_n = 0;
     if (fd.sum.n_tasks > 1) {
-        fd.sum.res = (double *)cva__alloc(o.alloc, fd.sum.n_tasks * (size_t)(1 + m->n_params) * sizeof(double));
+        /* (the correlated start's evaluation, pnbdcor_h0(), returns 10 values a task) */
+        const size_t stride = (size_t)(1 + (model == CVA_MODEL_PNBDCOR ? 10 : m->n_params));
+        fd.sum.res = (double *)cva__alloc(o.alloc, fd.sum.n_tasks * stride * sizeof(double));
         if (!fd.sum.res) {
             cva__free(o.alloc, wk.block);
             return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
@@ -1118,7 +1170,7 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
             cva__pnbdcor_start(warm, 1.0, s5) == CVA_OK) {
             for (i = 0; i < 5; i++)
                 start[i] = s5[i];
-            if (pnbdcor_h0(&pb, &o, hp, h0, &warm_ev))
+            if (pnbdcor_h0(&fd, &pb, &o, hp, start, h0, &warm_ev))
                 pb.h0 = h0;
             else /* no first inverse Hessian: the default start */
                 for (i = 0; i < 5; i++)
@@ -1146,10 +1198,14 @@ fitted:
     out.iterations += warm_it;
     out.evaluations += warm_ev;
     if (st >= 0) {
-        /* the log-likelihood in the caller's time unit (summed in the same chunks) */
-        fd.rows.t_x = wk.tx;
-        fd.rows.T = wk.T;
-        out.log_likelihood = cva__llsum_run(&fd.sum, out.params5, NULL);
+        /* the log-likelihood in the caller's time unit (summed in the same chunks); with
+           s_T = 1 the rows and parameters are those of the driver's value, which it is */
+        if (!(s_T >= 1.0 && s_T <= 1.0)) {
+            fd.rows.t_x = wk.tx;
+            fd.rows.T = wk.T;
+            fd.memo_n = 0;
+            out.log_likelihood = cva__llsum_run(&fd.sum, out.params5, NULL);
+        }
         out.n_rows = wk.n;
         if (model == CVA_MODEL_PNBDCOR)
             cva__pnbdcor_finish(&out);
