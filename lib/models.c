@@ -239,6 +239,47 @@ static double mle_objective(void *vctx, const double *phi, double *g)
     return f;
 }
 
+/*
+ * The objective's Hessian in φ at phi: cva__hessian()'s central differences, except that with
+ * pb->hess_last the last column is the exact one (the others differenced as before, and
+ * each pair of off-diagonal entries averaged as cva__hessian() does). *evals += the
+ * evaluations made.
+ */
+static int mle_hessian(mle_ctx *ctx, const double *phi, int np, double *H, uint64_t *evals)
+{
+    const cva__mle_problem *pb = ctx->pb;
+    const int l = np - 1;
+    double p[CVA__MAX_PARAMS], col[CVA__MAX_PARAMS + 1], ex[CVA__MAX_PARAMS], el;
+    int i, j, k;
+    phi_to_p(pb, phi, p);
+    k = pb->hess_last && np > 1 ? pb->hess_last(pb->data, p, col) : 0;
+    if (k <= 0) {
+        *evals += 2u * (uint64_t)np;
+        return cva__hessian(mle_objective, ctx, phi, np, H);
+    }
+    *evals += (uint64_t)(k - 1) + 2u * (uint64_t)l;
+    /* f = −LL/W + penalty Σ p², p = lower + e^φ: f_φjφl = −LL_jl e_j e_l / W (j ≠ l),
+       f_φlφl = (−LL_ll/W + 2 penalty) e_l² + (−LL_l/W + 2 penalty p_l) e_l */
+    el = exp(phi[l]);
+    for (j = 0; j < l; j++)
+        ex[j] = -col[j] * ctx->inv_w * exp(phi[j]) * el;
+    ex[l] = (-col[l] * ctx->inv_w + 2.0 * ctx->penalty) * el * el + (-col[np] * ctx->inv_w + 2.0 * ctx->penalty * p[l]) * el;
+    for (j = 0; j <= l; j++)
+        if (!isfinite(ex[j]))
+            return 0;
+    if (!cva__hessian_cols(mle_objective, ctx, phi, np, l, H))
+        return 0;
+    for (i = 0; i < np; i++)
+        H[i * np + l] = ex[i];
+    for (i = 0; i < np; i++)
+        for (j = i + 1; j < np; j++) {
+            double v = 0.5 * (H[i * np + j] + H[j * np + i]);
+            H[i * np + j] = v;
+            H[j * np + i] = v;
+        }
+    return 1;
+}
+
 cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_model_fit *fit,
                         uint64_t *iterations)
 {
@@ -293,8 +334,7 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
         double best[CVA__MAX_PARAMS], f_best;
         cva__optim_result r2;
         cva_status st2;
-        hess_ok = cva__hessian(mle_objective, &ctx, phi, np, H);
-        res.evaluations += 2u * (uint64_t)np;
+        hess_ok = mle_hessian(&ctx, phi, np, H, &res.evaluations);
         if (!((st == CVA_OK && res.converged) || st == CVA_W_BOUNDARY) || !hess_ok)
             break;
         if (!cva__bnd_probe(mle_objective, &ctx, phi, np, H, res.f, oo.bnd_gain, CVA__BND_INFO * ctx.inv_w,
@@ -854,6 +894,10 @@ typedef struct btyd_fit_data {
        repeat returns the stored values, the bits an evaluation would give */
     int memo_n;
     double memo_p[CVA__MAX_PARAMS], memo_ll, memo_g[CVA__MAX_PARAMS];
+    /* hv: m is cva__model_pnbdcor_fithv, whose gradient argument takes 10 values (the
+       gradient, then the Hessian's last column), the last kept in memo_hv */
+    int hv;
+    double memo_hv[CVA__MAX_PARAMS];
 } btyd_fit_data;
 
 /* task k of a likelihood sum: rows [k·CVA__LL_CHUNK, (k+1)·CVA__LL_CHUNK) */
@@ -874,13 +918,20 @@ static double btyd_ll_task(const void *ctx, const double *p, size_t k, double *g
 static double btyd_fit_ll(void *data, const double *p, double *grad)
 {
     btyd_fit_data *d = (btyd_fit_data *)data;
-    const int n = d->sum.n_grad;
+    const int n = d->hv ? 5 : d->sum.n_grad;
     double ll;
     if (grad && d->memo_n == n && memcmp(d->memo_p, p, (size_t)n * sizeof *p) == 0) {
         memcpy(grad, d->memo_g, (size_t)n * sizeof *grad);
         return d->memo_ll;
     }
-    ll = cva__llsum_run(&d->sum, p, grad);
+    if (grad && d->hv) { /* the gradient, then the Hessian's last column (kept) */
+        double buf[10];
+        ll = cva__llsum_run(&d->sum, p, buf);
+        memcpy(grad, buf, 5 * sizeof *grad);
+        memcpy(d->memo_hv, buf + 5, 5 * sizeof *grad);
+    } else {
+        ll = cva__llsum_run(&d->sum, p, grad);
+    }
     if (grad && n <= CVA__MAX_PARAMS) {
         memcpy(d->memo_p, p, (size_t)n * sizeof *p);
         memcpy(d->memo_g, grad, (size_t)n * sizeof *grad);
@@ -888,6 +939,25 @@ static double btyd_fit_ll(void *data, const double *p, double *grad)
         d->memo_n = n;
     }
     return ll;
+}
+
+/* pb->hess_last of the correlated Pareto/NBD's fit (cva__mle_problem): from the memo when it
+   holds p (the search's last point), else by one evaluation */
+static int btyd_hess_last(void *data, const double *p, double *col)
+{
+    btyd_fit_data *d = (btyd_fit_data *)data;
+    double g[CVA__MAX_PARAMS];
+    int k = 1;
+    if (!d->hv || d->memo_n != 5)
+        return 0;
+    if (memcmp(d->memo_p, p, 5 * sizeof *p) != 0) {
+        if (!isfinite(btyd_fit_ll(d, p, g)))
+            return 0;
+        k = 2;
+    }
+    memcpy(col, d->memo_hv, 5 * sizeof *col);
+    col[5] = d->memo_g[4];
+    return k;
 }
 
 /*
@@ -911,6 +981,7 @@ static int pnbdcor_warm_start(btyd_fit_data *fd, const cva_fit_opts *o, double W
     int i;
     fp.m = &cva__model_pnbd;
     fp.memo_n = 0;
+    fp.hv = 0;
     fp.sum.n_grad = 4;
     fp.sum.ctx = &fp;
     memset(&pb, 0, sizeof pb);
@@ -973,6 +1044,7 @@ static int pnbdcor_h0(btyd_fit_data *fd, const cva__mle_problem *pb, const cva_f
     if (!(hp[0] > 0.0) || !cva__spd_inverse(hp, 4, B4) || !cva__pnbdcor_range(start, &lo, &hi))
         return 0;
     fe.memo_n = 0;
+    fe.hv = 0;
     fe.m = &cva__model_pnbdcor_fitd;
     fe.sum.n_grad = 2;
     fe.sum.ctx = &fe;
@@ -1003,6 +1075,7 @@ static int pnbdcor_h0(btyd_fit_data *fd, const cva__mle_problem *pb, const cva_f
     /* its value and gradient: those of an evaluation of the fitting parametrisation */
     memcpy(fd->memo_p, p, sizeof p);
     memcpy(fd->memo_g, out, 5 * sizeof out[0]);
+    memcpy(fd->memo_hv, out + 5, 5 * sizeof out[0]);
     fd->memo_ll = ll;
     fd->memo_n = 5;
     /* the objective f = −LL/W + penalty Σ p², in φ: f_φiφ5 = −LL_{p_i v} p_i v / W,
@@ -1139,6 +1212,12 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
     fd.sum.ctx = &fd;
     fd.sum.res = NULL;
     fd.memo_n = 0;
+    fd.hv = 0;
+    if (model == CVA_MODEL_PNBDCOR) { /* the same values, with the Hessian's last column */
+        fd.m = &cva__model_pnbdcor_fithv;
+        fd.sum.n_grad = 10;
+        fd.hv = 1;
+    }
     if (fd.sum.n_tasks > 1) {
         /* (the correlated start's evaluation, pnbdcor_h0(), returns 10 values a task) */
         const size_t stride = (size_t)(1 + (model == CVA_MODEL_PNBDCOR ? 10 : m->n_params));
@@ -1157,6 +1236,8 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
     pb.start = start;
     pb.ll = btyd_fit_ll;
     pb.data = &fd;
+    if (fd.hv)
+        pb.hess_last = btyd_hess_last;
 
     if (model == CVA_MODEL_PNBDCOR && !o.start) {
         /* from the plain Pareto/NBD's maximum at correlation 0 (the default start otherwise) */
