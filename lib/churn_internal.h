@@ -141,6 +141,9 @@ int cva__bnd_probe(cva__objective_fn f, void *ctx, const double *theta, int n, c
 /* Hessian of f at theta by central differences of the analytic gradient
    (symmetrised), row-major n × n. Returns 0 if an evaluation was not finite. */
 int cva__hessian(cva__objective_fn f, void *ctx, const double *theta, int n, double *hess);
+/* cva__hessian()'s central differences for the columns j < ncols only (row-major n × n,
+   not symmetrised; the other columns are left alone); 1 when all were finite */
+int cva__hessian_cols(cva__objective_fn f, void *ctx, const double *theta, int n, int ncols, double *hess);
 
 /* Invert a symmetric positive-definite n × n matrix (Cholesky); 0 if not SPD. */
 int cva__spd_inverse(const double *a, int n, double *inv);
@@ -238,6 +241,14 @@ cva_status cva__pnbd_prob_n_from(const double *p, double t, size_t k0, size_t n_
    inside its range; and the conversion of a finished fit from v to ρ (delta method). */
 extern const cva__btyd_model cva__model_pnbdcor;
 extern const cva__btyd_model cva__model_pnbdcor_fit;
+/* the fitting parametrisation whose ll writes 10 values to its gradient argument (the
+   gradient, then ∂²LL/∂v∂(r, α, s, β, v)), and one whose ll writes 2 (∂LL/∂c and −∂²LL/∂c²
+   at fixed r, α, s, β; no gradient) */
+extern const cva__btyd_model cva__model_pnbdcor_fithv;
+extern const cva__btyd_model cva__model_pnbdcor_fitd;
+/* v (the fitting parameter) of the correlation term c at r, α, s, β = p[0..3]; 0 when c is
+   not strictly inside its range */
+int cva__pnbdcor_v_of_c(const double *p, double c, double *v);
 int cva__pnbdcor_range(const double *p, double *c_lo, double *c_hi);
 double cva__pnbdcor_c_of_rho(const double *p);
 cva_status cva__pnbdcor_start(const double *user, double T_max, double *start);
@@ -321,6 +332,11 @@ typedef struct cva__mle_problem {
     double (*ll)(void *data, const double *p, double *grad);
     void *data;
     const double *h0;        /* NULL, or the first BFGS run's initial inverse Hessian in φ = ln(p − lower) */
+    /* NULL, or the exact last column of the log-likelihood's Hessian at p: col[j] =
+       ∂²LL/∂p_last∂p_j (j < n_params), col[n_params] = ∂LL/∂p_last; returns 0 when it could
+       not (the driver then differences that column too), else 1 plus the evaluations it
+       made (0 or 1) */
+    int (*hess_last)(void *data, const double *p, double *col);
 } cva__mle_problem;
 
 cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *opts, cva_model_fit *fit,

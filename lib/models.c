@@ -239,6 +239,47 @@ static double mle_objective(void *vctx, const double *phi, double *g)
     return f;
 }
 
+/*
+ * The objective's Hessian in φ at phi: cva__hessian()'s central differences, except that with
+ * pb->hess_last the last column is the exact one (the others differenced as before, and
+ * each pair of off-diagonal entries averaged as cva__hessian() does). *evals += the
+ * evaluations made.
+ */
+static int mle_hessian(mle_ctx *ctx, const double *phi, int np, double *H, uint64_t *evals)
+{
+    const cva__mle_problem *pb = ctx->pb;
+    const int l = np - 1;
+    double p[CVA__MAX_PARAMS], col[CVA__MAX_PARAMS + 1], ex[CVA__MAX_PARAMS], el;
+    int i, j, k;
+    phi_to_p(pb, phi, p);
+    k = pb->hess_last && np > 1 ? pb->hess_last(pb->data, p, col) : 0;
+    if (k <= 0) {
+        *evals += 2u * (uint64_t)np;
+        return cva__hessian(mle_objective, ctx, phi, np, H);
+    }
+    *evals += (uint64_t)(k - 1) + 2u * (uint64_t)l;
+    /* f = −LL/W + penalty Σ p², p = lower + e^φ: f_φjφl = −LL_jl e_j e_l / W (j ≠ l),
+       f_φlφl = (−LL_ll/W + 2 penalty) e_l² + (−LL_l/W + 2 penalty p_l) e_l */
+    el = exp(phi[l]);
+    for (j = 0; j < l; j++)
+        ex[j] = -col[j] * ctx->inv_w * exp(phi[j]) * el;
+    ex[l] = (-col[l] * ctx->inv_w + 2.0 * ctx->penalty) * el * el + (-col[np] * ctx->inv_w + 2.0 * ctx->penalty * p[l]) * el;
+    for (j = 0; j <= l; j++)
+        if (!isfinite(ex[j]))
+            return 0;
+    if (!cva__hessian_cols(mle_objective, ctx, phi, np, l, H))
+        return 0;
+    for (i = 0; i < np; i++)
+        H[i * np + l] = ex[i];
+    for (i = 0; i < np; i++)
+        for (j = i + 1; j < np; j++) {
+            double v = 0.5 * (H[i * np + j] + H[j * np + i]);
+            H[i * np + j] = v;
+            H[j * np + i] = v;
+        }
+    return 1;
+}
+
 cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_model_fit *fit,
                         uint64_t *iterations)
 {
@@ -293,8 +334,7 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
         double best[CVA__MAX_PARAMS], f_best;
         cva__optim_result r2;
         cva_status st2;
-        hess_ok = cva__hessian(mle_objective, &ctx, phi, np, H);
-        res.evaluations += 2u * (uint64_t)np;
+        hess_ok = mle_hessian(&ctx, phi, np, H, &res.evaluations);
         if (!((st == CVA_OK && res.converged) || st == CVA_W_BOUNDARY) || !hess_ok)
             break;
         if (!cva__bnd_probe(mle_objective, &ctx, phi, np, H, res.f, oo.bnd_gain, CVA__BND_INFO * ctx.inv_w,
@@ -848,6 +888,16 @@ typedef struct btyd_fit_data {
     const cva__btyd_model *m;
     cva__btyd_rows rows;
     cva__llsum sum;
+    /* the last evaluation with a gradient (memo_n = 0: none): the optimiser asks for the
+       same point more than once (the driver's start value, then the search's first
+       evaluation; the correlated start's curvature at that point before both), and a
+       repeat returns the stored values, the bits an evaluation would give */
+    int memo_n;
+    double memo_p[CVA__MAX_PARAMS], memo_ll, memo_g[CVA__MAX_PARAMS];
+    /* hv: m is cva__model_pnbdcor_fithv, whose gradient argument takes 10 values (the
+       gradient, then the Hessian's last column), the last kept in memo_hv */
+    int hv;
+    double memo_hv[CVA__MAX_PARAMS];
 } btyd_fit_data;
 
 /* task k of a likelihood sum: rows [k·CVA__LL_CHUNK, (k+1)·CVA__LL_CHUNK) */
@@ -867,8 +917,47 @@ static double btyd_ll_task(const void *ctx, const double *p, size_t k, double *g
 
 static double btyd_fit_ll(void *data, const double *p, double *grad)
 {
-    const btyd_fit_data *d = (const btyd_fit_data *)data;
-    return cva__llsum_run(&d->sum, p, grad);
+    btyd_fit_data *d = (btyd_fit_data *)data;
+    const int n = d->hv ? 5 : d->sum.n_grad;
+    double ll;
+    if (grad && d->memo_n == n && memcmp(d->memo_p, p, (size_t)n * sizeof *p) == 0) {
+        memcpy(grad, d->memo_g, (size_t)n * sizeof *grad);
+        return d->memo_ll;
+    }
+    if (grad && d->hv) { /* the gradient, then the Hessian's last column (kept) */
+        double buf[10];
+        ll = cva__llsum_run(&d->sum, p, buf);
+        memcpy(grad, buf, 5 * sizeof *grad);
+        memcpy(d->memo_hv, buf + 5, 5 * sizeof *grad);
+    } else {
+        ll = cva__llsum_run(&d->sum, p, grad);
+    }
+    if (grad && n <= CVA__MAX_PARAMS) {
+        memcpy(d->memo_p, p, (size_t)n * sizeof *p);
+        memcpy(d->memo_g, grad, (size_t)n * sizeof *grad);
+        d->memo_ll = ll;
+        d->memo_n = n;
+    }
+    return ll;
+}
+
+/* pb->hess_last of the correlated Pareto/NBD's fit (cva__mle_problem): from the memo when it
+   holds p (the search's last point), else by one evaluation */
+static int btyd_hess_last(void *data, const double *p, double *col)
+{
+    btyd_fit_data *d = (btyd_fit_data *)data;
+    double g[CVA__MAX_PARAMS];
+    int k = 1;
+    if (!d->hv || d->memo_n != 5)
+        return 0;
+    if (memcmp(d->memo_p, p, 5 * sizeof *p) != 0) {
+        if (!isfinite(btyd_fit_ll(d, p, g)))
+            return 0;
+        k = 2;
+    }
+    memcpy(col, d->memo_hv, 5 * sizeof *col);
+    col[5] = d->memo_g[4];
+    return k;
 }
 
 /*
@@ -891,6 +980,8 @@ static int pnbdcor_warm_start(btyd_fit_data *fd, const cva_fit_opts *o, double W
     cva_status st;
     int i;
     fp.m = &cva__model_pnbd;
+    fp.memo_n = 0;
+    fp.hv = 0;
     fp.sum.n_grad = 4;
     fp.sum.ctx = &fp;
     memset(&pb, 0, sizeof pb);
@@ -934,48 +1025,79 @@ static int pnbdcor_warm_start(btyd_fit_data *fd, const cva_fit_opts *o, double W
 }
 
 /*
- * The correlated fit's first inverse Hessian at its warm start (φ = ln of the fitting
- * parameters, the fifth ln v): the plain run's curvature for the first four, the fifth row
- * and column by a forward difference of the gradient along φ5 (two evaluations). 1 when h0
- * (5 × 5) could be formed positive definite.
+ * The correlated fit's start after the warm start (φ = ln of the fitting parameters, the
+ * fifth ln v). At the plain maximum (c = 0) one pass without the gradient gives ∂LL/∂c and
+ * ∂²LL/∂c² at fixed (r, α, s, β) (pnbdcor.c); their Newton step sets the start's
+ * correlation when it stays within half of the way to either end of c's range (start[4] in:
+ * v at c = 0; out: v there). One evaluation at that start gives the gradient (kept for the search's first
+ * evaluation, the same bits) and, exactly, the fifth row and column of the Hessian; the first
+ * four are the plain run's curvature (hp). 1 when h0 (5 × 5) could be formed positive
+ * definite (start unchanged otherwise).
  */
-static int pnbdcor_h0(const cva__mle_problem *pb, const cva_fit_opts *o, const double *hp, double *h0,
-                      uint64_t *evals)
+static int pnbdcor_h0(btyd_fit_data *fd, const cva__mle_problem *pb, const cva_fit_opts *o, const double *hp,
+                      double *start, double *h0, uint64_t *evals)
 {
-    const double dv = 1e-3;
-    mle_ctx ctx;
-    double phi[5], g0[5], g1[5], B4[16], B[25];
+    btyd_fit_data fe = *fd;
+    double ds[2], lo, hi, c1, v1, phi[5], p[5], out[10], B4[16], B[25], ll;
+    const double iw = 1.0 / pb->weight_total;
     int i, j;
-    ctx.pb = pb;
-    ctx.penalty = o->penalty;
-    ctx.inv_w = 1.0 / pb->weight_total;
-    if (!(hp[0] > 0.0) || !cva__spd_inverse(hp, 4, B4))
+    if (!(hp[0] > 0.0) || !cva__spd_inverse(hp, 4, B4) || !cva__pnbdcor_range(start, &lo, &hi))
         return 0;
-    for (i = 0; i < 5; i++)
-        phi[i] = log(pb->start[i]);
+    fe.memo_n = 0;
+    fe.hv = 0;
+    fe.m = &cva__model_pnbdcor_fitd;
+    fe.sum.n_grad = 2;
+    fe.sum.ctx = &fe;
     *evals += 2u;
-    if (!isfinite(mle_objective(&ctx, phi, g0)))
+    if (!isfinite(cva__llsum_run(&fe.sum, start, ds)) || !(ds[1] > 0.0) || !isfinite(ds[0] / ds[1]))
         return 0;
-    phi[4] += dv;
-    if (!isfinite(mle_objective(&ctx, phi, g1)))
+    /* the start's c: the Newton step from the plain maximum (c = 0 up to rounding there)
+       when it stays within half of the way to the range's ends; else (the fit is likely to
+       run to an end, where the search's first steps in ln v should be long) c = 0 */
+    c1 = lo + (hi - lo) * (start[4] / (1.0 + start[4])) + ds[0] / ds[1];
+    if (!(c1 <= 0.5 * hi && c1 >= 0.5 * lo))
+        v1 = start[4];
+    else if (!cva__pnbdcor_v_of_c(start, c1, &v1))
         return 0;
+    /* the point as the driver forms it (phi_to_p of ln start) */
+    for (i = 0; i < 5; i++) {
+        phi[i] = log(i < 4 ? start[i] : v1);
+        p[i] = exp(phi[i]);
+    }
+    fe.m = &cva__model_pnbdcor_fithv;
+    fe.sum.n_grad = 10;
+    ll = cva__llsum_run(&fe.sum, p, out);
+    if (!isfinite(ll))
+        return 0;
+    for (i = 0; i < 10; i++)
+        if (!isfinite(out[i]))
+            return 0;
+    /* its value and gradient: those of an evaluation of the fitting parametrisation */
+    memcpy(fd->memo_p, p, sizeof p);
+    memcpy(fd->memo_g, out, 5 * sizeof out[0]);
+    memcpy(fd->memo_hv, out + 5, 5 * sizeof out[0]);
+    fd->memo_ll = ll;
+    fd->memo_n = 5;
+    /* the objective f = −LL/W + penalty Σ p², in φ: f_φiφ5 = −LL_{p_i v} p_i v / W,
+       f_φ5φ5 = −(LL_vv v² + LL_v v)/W + 4 penalty v² */
     for (i = 0; i < 4; i++) {
         for (j = 0; j < 4; j++)
             B[i * 5 + j] = B4[i * 4 + j];
-        B[i * 5 + 4] = B[4 * 5 + i] = (g1[i] - g0[i]) / dv;
+        B[i * 5 + 4] = B[4 * 5 + i] = -out[5 + i] * p[i] * p[4] * iw;
     }
-    B[24] = (g1[4] - g0[4]) / dv;
-    /* Where the objective is concave in φ5 (the correlation far from 0, or a run to its
-       range's end) its size still sets the scale of the first step in φ5. Without positive
-       definiteness the cross terms are dropped (the first four came from the plain model, a
-       forward difference can spoil the rest). */
+    B[24] = -(out[9] * p[4] * p[4] + out[4] * p[4]) * iw + 4.0 * o->penalty * p[4] * p[4];
     if (!(B[24] > 0.0))
         B[24] = fabs(B[24]);
-    else if (cva__spd_inverse(B, 5, h0))
+    else if (cva__spd_inverse(B, 5, h0)) {
+        start[4] = v1;
         return 1;
+    }
     for (i = 0; i < 4; i++)
         B[i * 5 + 4] = B[4 * 5 + i] = 0.0;
-    return cva__spd_inverse(B, 5, h0);
+    if (!cva__spd_inverse(B, 5, h0))
+        return 0;
+    start[4] = v1;
+    return 1;
 }
 
 cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x, const double *T,
@@ -1089,8 +1211,17 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
     fd.sum.task = btyd_ll_task;
     fd.sum.ctx = &fd;
     fd.sum.res = NULL;
+    fd.memo_n = 0;
+    fd.hv = 0;
+    if (model == CVA_MODEL_PNBDCOR) { /* the same values, with the Hessian's last column */
+        fd.m = &cva__model_pnbdcor_fithv;
+        fd.sum.n_grad = 10;
+        fd.hv = 1;
+    }
     if (fd.sum.n_tasks > 1) {
-        fd.sum.res = (double *)cva__alloc(o.alloc, fd.sum.n_tasks * (size_t)(1 + m->n_params) * sizeof(double));
+        /* (the correlated start's evaluation, pnbdcor_h0(), returns 10 values a task) */
+        const size_t stride = (size_t)(1 + (model == CVA_MODEL_PNBDCOR ? 10 : m->n_params));
+        fd.sum.res = (double *)cva__alloc(o.alloc, fd.sum.n_tasks * stride * sizeof(double));
         if (!fd.sum.res) {
             cva__free(o.alloc, wk.block);
             return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
@@ -1105,6 +1236,8 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
     pb.start = start;
     pb.ll = btyd_fit_ll;
     pb.data = &fd;
+    if (fd.hv)
+        pb.hess_last = btyd_hess_last;
 
     if (model == CVA_MODEL_PNBDCOR && !o.start) {
         /* from the plain Pareto/NBD's maximum at correlation 0 (the default start otherwise) */
@@ -1118,7 +1251,7 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
             cva__pnbdcor_start(warm, 1.0, s5) == CVA_OK) {
             for (i = 0; i < 5; i++)
                 start[i] = s5[i];
-            if (pnbdcor_h0(&pb, &o, hp, h0, &warm_ev))
+            if (pnbdcor_h0(&fd, &pb, &o, hp, start, h0, &warm_ev))
                 pb.h0 = h0;
             else /* no first inverse Hessian: the default start */
                 for (i = 0; i < 5; i++)
@@ -1146,10 +1279,14 @@ fitted:
     out.iterations += warm_it;
     out.evaluations += warm_ev;
     if (st >= 0) {
-        /* the log-likelihood in the caller's time unit (summed in the same chunks) */
-        fd.rows.t_x = wk.tx;
-        fd.rows.T = wk.T;
-        out.log_likelihood = cva__llsum_run(&fd.sum, out.params5, NULL);
+        /* the log-likelihood in the caller's time unit (summed in the same chunks); with
+           s_T = 1 the rows and parameters are those of the driver's value, which it is */
+        if (!(s_T >= 1.0 && s_T <= 1.0)) {
+            fd.rows.t_x = wk.tx;
+            fd.rows.T = wk.T;
+            fd.memo_n = 0;
+            out.log_likelihood = cva__llsum_run(&fd.sum, out.params5, NULL);
+        }
         out.n_rows = wk.n;
         if (model == CVA_MODEL_PNBDCOR)
             cva__pnbdcor_finish(&out);

@@ -538,15 +538,15 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
     return st;
 }
 
-int cva__hessian(cva__objective_fn f, void *ctx, const double *theta, int n, double *hess)
+int cva__hessian_cols(cva__objective_fn f, void *ctx, const double *theta, int n, int ncols, double *hess)
 {
     double xp[OPT_NMAX], gp[OPT_NMAX], gm[OPT_NMAX];
     int i, j;
-    if (n < 1 || n > OPT_NMAX)
+    if (n < 1 || n > OPT_NMAX || ncols > n)
         return 0;
     for (i = 0; i < n; i++)
         xp[i] = theta[i];
-    for (j = 0; j < n; j++) {
+    for (j = 0; j < ncols; j++) {
         /* step ~ eps^(1/3), the balance of truncation and rounding error */
         double h = 1e-5 * (1.0 + fabs(theta[j]));
         volatile double xph = theta[j] + h, xmh = theta[j] - h;
@@ -564,6 +564,14 @@ int cva__hessian(cva__objective_fn f, void *ctx, const double *theta, int n, dou
                 return 0;
         }
     }
+    return 1;
+}
+
+int cva__hessian(cva__objective_fn f, void *ctx, const double *theta, int n, double *hess)
+{
+    int i, j;
+    if (!cva__hessian_cols(f, ctx, theta, n, n, hess))
+        return 0;
     for (i = 0; i < n; i++)
         for (j = i + 1; j < n; j++) {
             double v = 0.5 * (hess[i * n + j] + hess[j * n + i]);

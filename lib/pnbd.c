@@ -539,17 +539,34 @@ static int pnbd_use_quad(const pnbd_par *q, double tx)
     return 39.0 - log1p(-z) > -PNBD_SERIES_MAX * log(z);
 }
 
-/* pre: NULL, or this row's series (unit_series2_tab(); pre_capped its flag) */
+/* ln((a+T)/(a+t_x)) as row_eval_s() forms it */
+static double pnbd_dlog(double a, double tx, double T, int exact)
+{
+    return exact ? log1p((T - tx) / (a + tx)) : log((a + T) / (a + tx));
+}
+
+/* ln(1 + T/a) as row_ll() forms it (aT = ln(a+T), lna = ln a) */
+static double pnbd_l1T(double a, double lna, double T, double aT)
+{
+    return T >= 0.5 * a ? aT - lna : log1p(T / a);
+}
+
+/*
+ * pre: NULL, or this row's series (unit_series2_tab(); pre_capped its flag). ab: NULL, or the
+ * row's logs that depend on α or β alone, as this function forms them (the fused pass of the
+ * shifted Pareto/NBDs shares them between the two that have the same α or β): ln(α+T),
+ * ln(β+T), then (only read when t_x < T) pnbd_dlog() of α and of β.
+ */
 static void row_eval_s(const pnbd_par *q, double x, double tx, double T, int want_l1, int grad, const double *rho_tab,
-                       const useries2 *pre, int pre_capped, pnbd_row *o)
+                       const useries2 *pre, int pre_capped, const double *ab, pnbd_row *o)
 {
     const double r = q->r, al = q->al, s = q->s, be = q->be;
     const double k = r + x, rsx = r + s + x;
     double aT = 0.0, bT = 0.0;
     o->capped = 0;
     if (want_l1 || grad) {
-        aT = log(al + T);
-        bT = log(be + T);
+        aT = ab ? ab[0] : log(al + T);
+        bT = ab ? ab[1] : log(be + T);
         o->L1 = -k * aT - s * bT;
         o->aT = aT;
         o->bT = bT;
@@ -578,8 +595,8 @@ static void row_eval_s(const pnbd_par *q, double x, double tx, double T, int wan
         /* (beyond k + s = 1e3 the ulp of the ratio's log would cost more than 2e-13 in e':
            log1p of the difference) */
         const int exact = k + s > 1e3;
-        double da = exact ? log1p((T - tx) / (al + tx)) : log((al + T) / (al + tx));
-        double db = exact ? log1p((T - tx) / (be + tx)) : log((be + T) / (be + tx));
+        double da = ab ? ab[2] : pnbd_dlog(al, tx, T, exact);
+        double db = ab ? ab[3] : pnbd_dlog(be, tx, T, exact);
         double ep = q->abr ? k * da + s * db : (k - 1.0) * da + (s + 1.0) * db;
         double F = q->abr ? 1.0 : (al + T) / (be + T), c = s / rsx, R = 0.0, D = 0.0;
         int lin = ep < PNBD_LIN_MAX;
@@ -654,7 +671,7 @@ static void row_eval_s(const pnbd_par *q, double x, double tx, double T, int wan
 static void row_eval(const pnbd_par *q, double x, double tx, double T, int want_l1, int grad, const double *rho_tab,
                      pnbd_row *o)
 {
-    row_eval_s(q, x, tx, T, want_l1, grad, rho_tab, NULL, 0, o);
+    row_eval_s(q, x, tx, T, want_l1, grad, rho_tab, NULL, 0, NULL, o);
 }
 
 /* lnΓ(r+x) − lnΓ(r) and ψ(r+x) − ψ(r) with a lazily filled table for small integer x */
@@ -695,14 +712,14 @@ static void lgc_get(lg_cache *c, double r, double x, double *lg, double *dg)
 
 /* ------------------------------------------------------------------ LL */
 
-/* One row's LL and, with want_g, its gradient into d (else d is left alone); pre and
-   pre_capped as row_eval_s() */
+/* One row's LL and, with want_g, its gradient into d (else d is left alone); pre, pre_capped
+   and ab[0..3] as row_eval_s(); ab (NULL or 6 values) then pnbd_l1T() of α and of β */
 static double row_ll(const pnbd_par *q, lg_cache *lc, double x, double tx, double T, int want_g, const useries2 *pre,
-                     int pre_capped, double *d)
+                     int pre_capped, const double *ab, double *d)
 {
     double lg, dg, lli;
     pnbd_row o;
-    row_eval_s(q, x, tx, T, 1, want_g, NULL, pre, pre_capped, &o);
+    row_eval_s(q, x, tx, T, 1, want_g, NULL, pre, pre_capped, ab, &o);
     lgc_get(lc, q->r, x, &lg, &dg);
     /* r ln α + s ln β + L1 = −x ln(α+T) − r ln(1 + T/α) − s ln(1 + T/β): no difference
        of large logs as r, α or s, β grow together (the difference of the logs is
@@ -711,8 +728,8 @@ static double row_ll(const pnbd_par *q, lg_cache *lc, double x, double tx, doubl
        likelihood is then formed from the "dropped out" side,
          −x ln(α+u) − r ln(1 + u/α) − s ln(1 + u/β) + rest + ln(1 + 1/E). */
     {
-        const double la = T >= 0.5 * q->al ? o.aT - q->lnal : log1p(T / q->al);
-        const double lb = T >= 0.5 * q->be ? o.bT - q->lnbe : log1p(T / q->be);
+        const double la = ab ? ab[4] : pnbd_l1T(q->al, q->lnal, T, o.aT);
+        const double lb = ab ? ab[5] : pnbd_l1T(q->be, q->lnbe, T, o.bT);
         if (o.lnE > 0.0 && q->r * la + q->s * lb > PNBD_SPLIT) {
             /* E > 1 and r ln(1 + T/α) + s ln(1 + T/β) large: the weights of the two sides
                are w1 = P(alive) and w2 = 1 − w1 */
@@ -755,7 +772,7 @@ static double pnbd_ll_core(const double *p, const cva__btyd_rows *rows, double *
         const double x = rows->x[i], w = rows->w ? rows->w[i] : 1.0;
         const int want_g = grad != NULL || g_i != NULL;
         double lli, d[4] = {0.0, 0.0, 0.0, 0.0};
-        lli = row_ll(&q, &lc, x, rows->t_x[i], rows->T[i], want_g, NULL, 0, d);
+        lli = row_ll(&q, &lc, x, rows->t_x[i], rows->T[i], want_g, NULL, 0, NULL, d);
         if (grad) {
             g0 += w * d[0];
             g1 += w * d[1];
@@ -812,6 +829,7 @@ double cva__pnbd_ll_rows4(const double *p, const cva__btyd_rows *rows, double *c
         const double k = q[0].r + x, rsx = q[0].r + q[0].s + x; /* as row_eval_s() forms them */
         int act[4], cap[4];
         useries2 S[4];
+        double la[2][3], lb[2][3], pab[6];
         for (ab = 0; ab < 4; ab++) {
             const pnbd_par *qa = &q[ab];
             act[ab] = tx < T && !pnbd_use_quad(qa, tx);
@@ -826,9 +844,31 @@ double cva__pnbd_ll_rows4(const double *p, const cva__btyd_rows *rows, double *c
                 cap[ab] = unit_series2_tab(t, z1, z2, &S[ab]);
             }
         }
+        /* the logs of α+a (a = 0, 1: q[a]) and of β+b (q[2b]), each shared by two of the four */
+        {
+            const int exact = k + q[0].s > 1e3; /* as row_eval_s() decides */
+            int h;
+            for (h = 0; h < 2; h++) {
+                const pnbd_par *qa = &q[h], *qb = &q[2 * h];
+                la[h][0] = log(qa->al + T);
+                lb[h][0] = log(qb->be + T);
+                la[h][1] = tx < T ? pnbd_dlog(qa->al, tx, T, exact) : 0.0;
+                lb[h][1] = tx < T ? pnbd_dlog(qb->be, tx, T, exact) : 0.0;
+                la[h][2] = pnbd_l1T(qa->al, qa->lnal, T, la[h][0]);
+                lb[h][2] = pnbd_l1T(qb->be, qb->lnbe, T, lb[h][0]);
+            }
+        }
         for (ab = 0; ab < 4; ab++) {
             double d[4] = {0.0, 0.0, 0.0, 0.0};
-            const double lli = row_ll(&q[ab], &lc, x, tx, T, want_g, act[ab] ? &S[ab] : NULL, cap[ab], d);
+            double lli;
+            const int a = ab & 1, b = ab >> 1;
+            pab[0] = la[a][0];
+            pab[1] = lb[b][0];
+            pab[2] = la[a][1];
+            pab[3] = lb[b][1];
+            pab[4] = la[a][2];
+            pab[5] = lb[b][2];
+            lli = row_ll(&q[ab], &lc, x, tx, T, want_g, act[ab] ? &S[ab] : NULL, cap[ab], pab, d);
             if (want_g)
                 memcpy(g4[ab] + 4 * i, d, sizeof d);
             ll4[ab][i] = lli;

@@ -54,8 +54,9 @@ double cva__pnbdcor_c_of_rho(const double *p)
     return p[4] * (1.0 + p[1]) * (1.0 + p[3]) / sqrt(p[0] * p[2]);
 }
 
-/* c and ∂c/∂(r, α, s, β, p4) for the two parametrisations (fit: p4 = v) */
-static int c_and_grad(const double *p, int fit, double *c, double *dc)
+/* c and ∂c/∂(r, α, s, β, p4) for the two parametrisations (fit: p4 = v); d2 (fit only, may
+   be NULL): ∂²c/∂v∂(r, α, s, β) and ∂²c/∂v² */
+static int c_and_grad2(const double *p, int fit, double *c, double *dc, double *d2)
 {
     double lo, hi;
     if (!(p[0] > 0.0 && p[1] > 0.0 && p[2] > 0.0 && p[3] > 0.0) || !isfinite(p[0] + p[1] + p[2] + p[3]) ||
@@ -97,16 +98,34 @@ static int c_and_grad(const double *p, int fit, double *c, double *dc)
         for (i = 0; i < 4; i++)
             dc[i] = dlo[i] * (1.0 - sg) + dhi[i] * sg;
         dc[4] = (hi - lo) / ((1.0 + p[4]) * (1.0 + p[4]));
+        if (d2) {
+            for (i = 0; i < 4; i++)
+                d2[i] = (dhi[i] - dlo[i]) / ((1.0 + p[4]) * (1.0 + p[4]));
+            d2[4] = -2.0 * dc[4] / (1.0 + p[4]);
+        }
     }
     return 1;
 }
 
-/* Σ w LL_i with c (and its gradient dc) given; grad: 5 values */
-static double ll_core(const double *p, double c, const double *dc, const cva__btyd_rows *rows, double *grad,
-                      double *ll_i)
+static int c_and_grad(const double *p, int fit, double *c, double *dc)
+{
+    return c_and_grad2(p, fit, c, dc, NULL);
+}
+
+/*
+ * Σ w LL_i with c (and its gradient dc) given; grad: 5 values. The fit's start (models.c) asks
+ * for more: hv (with grad; d2 from c_and_grad2()): the column ∂²/∂v∂(r, α, s, β, v) of the
+ * Hessian, exactly (LL_i = L_00 + ln(1 + c D_i)); dsum (2 values): Σ w D/Q and Σ w (D/Q)²
+ * (Q = 1 + c D), ∂LL/∂c and −∂²LL/∂c² at fixed (r, α, s, β). Neither changes the bits of the
+ * value or the gradient.
+ */
+static double ll_core(const double *p, double c, const double *dc, const double *d2, const cva__btyd_rows *rows,
+                      double *grad, double *hv, double *dsum, double *ll_i)
 {
     double l[4][PC_BLOCK], g[4][4 * PC_BLOCK], gs[5] = {0.0, 0.0, 0.0, 0.0, 0.0};
+    double hs[5] = {0.0, 0.0, 0.0, 0.0, 0.0}, ds[2] = {0.0, 0.0};
     const int indep = !(c < 0.0 || c > 0.0); /* c = 0: the independent model */
+    const int comb = !indep || grad || dsum;   /* the four shifted likelihoods are needed */
     cva__ksum acc = {0.0, 0.0};
     size_t i0;
     int j;
@@ -119,7 +138,7 @@ static double ll_core(const double *p, double c, const double *dc, const cva__bt
         sub.T = rows->T + i0;
         sub.w = NULL;
         sub.n = len;
-        if (indep && !grad) { /* the plain model: L_00 only, bit for bit */
+        if (!comb) { /* the plain model: L_00 only, bit for bit */
             if (!isfinite(cva__pnbd_ll_rows(p, &sub, l[0], NULL)))
                 return CVA_NAN;
         } else {
@@ -131,7 +150,7 @@ static double ll_core(const double *p, double c, const double *dc, const cva__bt
         for (i = 0; i < len; i++) {
             const double w = rows->w ? rows->w[i0 + i] : 1.0;
             double lli = l[0][i];
-            if (!indep || grad) {
+            if (comb) {
                 /* ab = 1: α+1; 2: β+1; 3: both */
                 const double e10 = exp(l[1][i] - l[0][i]), e01 = exp(l[2][i] - l[0][i]);
                 const double e11 = exp(l[3][i] - l[0][i]);
@@ -140,14 +159,23 @@ static double ll_core(const double *p, double c, const double *dc, const cva__bt
                     return CVA_NAN;
                 if (!indep)
                     lli += log(Q);
+                if (dsum) {
+                    const double dq = D / Q;
+                    ds[0] += w * dq;
+                    ds[1] += w * (dq * dq);
+                }
                 if (grad) {
                     for (j = 0; j < 4; j++) {
                         const double g0 = g[0][4 * i + (size_t)j];
                         const double dD = e11 * (g[3][4 * i + (size_t)j] - g0) - e10 * (g[1][4 * i + (size_t)j] - g0) -
                                           e01 * (g[2][4 * i + (size_t)j] - g0);
                         gs[j] += w * (g0 + (dc[j] * D + c * dD) / Q);
+                        if (hv) /* ∂/∂θ_j of c_v D/Q */
+                            hs[j] += w * ((d2[j] * D + dc[4] * dD) / Q - dc[4] * D * (dc[j] * D + c * dD) / (Q * Q));
                     }
                     gs[4] += w * (dc[4] * D / Q);
+                    if (hv)
+                        hs[4] += w * (d2[4] * D / Q - (dc[4] * D / Q) * (dc[4] * D / Q));
                 }
             }
             if (ll_i)
@@ -158,6 +186,13 @@ static double ll_core(const double *p, double c, const double *dc, const cva__bt
     if (grad)
         for (j = 0; j < 5; j++)
             grad[j] = gs[j];
+    if (grad && hv)
+        for (j = 0; j < 5; j++)
+            hv[j] = hs[j];
+    if (dsum) {
+        dsum[0] = ds[0];
+        dsum[1] = ds[1];
+    }
     return cva__ksum_value(&acc);
 }
 
@@ -166,7 +201,7 @@ static double pc_ll(const double *p, const cva__btyd_rows *rows, double *grad, d
     double c, dc[5];
     if (!c_and_grad(p, 0, &c, dc))
         return CVA_NAN;
-    return ll_core(p, c, dc, rows, grad, ll_i);
+    return ll_core(p, c, dc, NULL, rows, grad, NULL, NULL, ll_i);
 }
 
 static double pc_ll_fit(const double *p, const cva__btyd_rows *rows, double *grad, double *ll_i)
@@ -174,7 +209,36 @@ static double pc_ll_fit(const double *p, const cva__btyd_rows *rows, double *gra
     double c, dc[5];
     if (!c_and_grad(p, 1, &c, dc))
         return CVA_NAN;
-    return ll_core(p, c, dc, rows, grad, ll_i);
+    return ll_core(p, c, dc, NULL, rows, grad, NULL, NULL, ll_i);
+}
+
+/* the fitting parametrisation's value with 10 values in out (when not NULL): the gradient,
+   then the Hessian column ∂²/∂v∂(r, α, s, β, v) */
+static double pc_ll_fit_hv(const double *p, const cva__btyd_rows *rows, double *out, double *ll_i)
+{
+    double c, dc[5], d2[5];
+    if (!c_and_grad2(p, 1, &c, dc, d2))
+        return CVA_NAN;
+    return ll_core(p, c, dc, d2, rows, out, out ? out + 5 : NULL, NULL, ll_i);
+}
+
+/* the fitting parametrisation's value with out (when not NULL) = Σ w D/Q, Σ w (D/Q)² */
+static double pc_ll_fit_dsum(const double *p, const cva__btyd_rows *rows, double *out, double *ll_i)
+{
+    double c, dc[5];
+    if (!c_and_grad(p, 1, &c, dc))
+        return CVA_NAN;
+    return ll_core(p, c, dc, NULL, rows, NULL, NULL, out, ll_i);
+}
+
+int cva__pnbdcor_v_of_c(const double *p, double c, double *v)
+{
+    double lo, hi, sg;
+    if (!cva__pnbdcor_range(p, &lo, &hi) || !(c > lo && c < hi))
+        return 0;
+    sg = (c - lo) / (hi - lo);
+    *v = sg / (1.0 - sg);
+    return *v > 0.0 && isfinite(*v);
 }
 
 cva_status cva__pnbdcor_start(const double *user, double T_max, double *start)
@@ -393,4 +457,15 @@ const cva__btyd_model cva__model_pnbdcor_fit = {
     NULL,
     NULL,
     NULL,
+};
+
+/* the fit's start (models.c): the same parametrisation, with more out of an evaluation */
+const cva__btyd_model cva__model_pnbdcor_fithv = {
+    CVA_MODEL_PNBDCOR, 5, {"r", "alpha", "s", "beta", "v"}, {1.0, 1.0, 1.0, 1.0, 1.0}, {0, 0, 0, 0, 0},
+    pc_ll_fit_hv, NULL, NULL, NULL, NULL, NULL, NULL,
+};
+
+const cva__btyd_model cva__model_pnbdcor_fitd = {
+    CVA_MODEL_PNBDCOR, 5, {"r", "alpha", "s", "beta", "v"}, {1.0, 1.0, 1.0, 1.0, 1.0}, {0, 0, 0, 0, 0},
+    pc_ll_fit_dsum, NULL, NULL, NULL, NULL, NULL, NULL,
 };

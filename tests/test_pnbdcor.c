@@ -175,6 +175,77 @@ static void fused_pass_is_four_passes(void **state)
         }
 }
 
+/* the fit's start and Hessian (models.c) take from one pass the Hessian's ln v column
+   (cva__model_pnbdcor_fithv) and ∂LL/∂c, −∂²LL/∂c² at fixed (r, α, s, β)
+   (cva__model_pnbdcor_fitd): against central differences of the analytic gradient (and of
+   ∂LL/∂c), and the value and gradient with the bits of the plain fitting parametrisation */
+static void start_derivatives(void **state)
+{
+    enum { N = 200 };
+    static const double P[][5] = {
+        {0.5, 10.0, 0.7, 17.0, 0.7}, /* interior correlation, α < β */
+        {1.2, 2.5, 1.5, 2.0, 0.2},   /* α > β, c below 0 */
+        {0.8, 3.0, 0.9, 3.0, 6.0},   /* near the upper end */
+    };
+    static double x[N], tx[N], T[N], w[N];
+    const cva__btyd_model *mf = &cva__model_pnbdcor_fit, *mh = &cva__model_pnbdcor_fithv;
+    const cva__btyd_model *md = &cva__model_pnbdcor_fitd;
+    cva__btyd_rows rows;
+    cva__rng rng;
+    size_t i;
+    int ip, j;
+    (void)state;
+    cva__rng_seed(&rng, 5u);
+    for (i = 0; i < N; i++) {
+        x[i] = floor(6.0 * cva__rng_uniform(&rng));
+        T[i] = 5.0 + 40.0 * cva__rng_uniform(&rng);
+        tx[i] = x[i] > 0.0 ? T[i] * cva__rng_uniform(&rng) : 0.0;
+        w[i] = 1.0 + (double)(i % 3);
+    }
+    rows.x = x;
+    rows.t_x = tx;
+    rows.T = T;
+    rows.w = w;
+    rows.n = N;
+    for (ip = 0; ip < (int)(sizeof P / sizeof P[0]); ip++) {
+        double out[10], g[5], gp[5], gm[5], ll, q[5], lo, hi, c, ds[2], dp[2], dm[2], llp, llm;
+        ll = mh->ll(P[ip], &rows, out, NULL);
+        cva_assert_same(mf->ll(P[ip], &rows, g, NULL), ll);
+        assert_memory_equal(out, g, sizeof g);
+        cva_assert_same(mh->ll(P[ip], &rows, NULL, NULL), mf->ll(P[ip], &rows, NULL, NULL));
+        /* out[5 + j] = ∂²LL/∂v∂p_j: the difference of ∂LL/∂v along p_j, and for j < 4 that
+           of ∂LL/∂p_j along v */
+        for (j = 0; j < 5; j++) {
+            const double h = 1e-5 * P[ip][j];
+            memcpy(q, P[ip], sizeof q);
+            q[j] = P[ip][j] + h;
+            assert_true(isfinite(mf->ll(q, &rows, gp, NULL)));
+            q[j] = P[ip][j] - h;
+            assert_true(isfinite(mf->ll(q, &rows, gm, NULL)));
+            cva_assert_close(out[5 + j], (gp[4] - gm[4]) / (2.0 * h), 1e-6, 1e-9 * fabs(out[4]) + 1e-9);
+            if (j == 4)
+                for (i = 0; i < 4; i++)
+                    cva_assert_close(out[5 + i], (gp[i] - gm[i]) / (2.0 * h), 1e-6, 1e-9);
+        }
+        /* ∂LL/∂c and −∂²LL/∂c² by differences in c (through v) */
+        assert_true(cva__pnbdcor_range(P[ip], &lo, &hi));
+        c = lo + (hi - lo) * (P[ip][4] / (1.0 + P[ip][4]));
+        memcpy(q, P[ip], sizeof q);
+        assert_true(isfinite(md->ll(q, &rows, ds, NULL)));
+        cva_assert_same(md->ll(q, &rows, NULL, NULL), mf->ll(q, &rows, NULL, NULL));
+        {
+            const double h = 1e-5 * (hi - lo);
+            assert_true(cva__pnbdcor_v_of_c(P[ip], c + h, &q[4]));
+            llp = md->ll(q, &rows, dp, NULL);
+            assert_true(cva__pnbdcor_v_of_c(P[ip], c - h, &q[4]));
+            llm = md->ll(q, &rows, dm, NULL);
+            cva_assert_close(ds[0], (llp - llm) / (2.0 * h), 1e-6, 1e-6);
+            cva_assert_close(ds[1], -(dp[0] - dm[0]) / (2.0 * h), 1e-6, 1e-6);
+            assert_true(ds[1] > 0.0);
+        }
+    }
+}
+
 /* the identities a posterior and a prior expectation satisfy whatever the correlation:
    P(X(t) = n) sums to 1; DERT at a tiny discount rate approaches E[Y(t)] over a long t only
    from above; P(alive) is in (0, 1] and 1 at t_x = T */
@@ -392,7 +463,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(loglik_matches_reference), cmocka_unit_test(predictions_match_reference),
         cmocka_unit_test(zero_correlation_is_pnbd), cmocka_unit_test(fused_pass_is_four_passes),
-        cmocka_unit_test(consistency),
+        cmocka_unit_test(start_derivatives),        cmocka_unit_test(consistency),
         cmocka_unit_test(correlation_range),        cmocka_unit_test(recovery),
         cmocka_unit_test(boundary_warning),         cmocka_unit_test(bad_fit_input),
     };
