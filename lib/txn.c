@@ -469,7 +469,7 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
         cx.ref_end = ref_end;
         cx.unit_period = !(o.period_origin < 0.0 || o.period_origin > 0.0) &&
                          !(o.period_length < 1.0 || o.period_length > 1.0);
-        cx.fast = o.refund_policy == CVA_TXN_REFUND_NET && !has_cal;
+        cx.fast = o.refund_policy == CVA_TXN_REFUND_NET && !has_cal && !checked;
         cx.has_cost = in->cost != NULL;
         pi.cnt = cnt;
         pi.bits = bits;
