@@ -640,6 +640,25 @@ static inline void emit_pos12(const txn_ctx *c, const pos12_ctx *pc, const trec 
         out->duration_holdout[k] = pc->dur_hold;
 }
 
+/* Records x and y (x before y) exchanged when y's t is smaller: a step of a
+   stable sort (adjacent records, strict order). The exchange is an xor
+   under a mask of the two records' bits (no branch on the data). */
+static inline void trec_cx(trec *x, trec *y)
+{
+    uint64_t a[2], b[2], d;
+    const uint64_t mask = (uint64_t)0 - (uint64_t)(y->t < x->t);
+    memcpy(a, x, sizeof a);
+    memcpy(b, y, sizeof b);
+    d = (a[0] ^ b[0]) & mask;
+    a[0] ^= d;
+    b[0] ^= d;
+    d = (a[1] ^ b[1]) & mask;
+    a[1] ^= d;
+    b[1] ^= d;
+    memcpy(x, a, sizeof a);
+    memcpy(y, b, sizeof b);
+}
+
 /* The customers of a partition from their 16-byte records R2 (customer k's
    rows, in input order, end at lcnt[k]; T2 has room for as many records)
    into output rows K .. K + kp - 1: one or two rows with amounts > 0 through
@@ -664,10 +683,18 @@ static void emit_trecs(const txn_ctx *c, trec *R2, trec *T2, const uint32_t *lcn
         }
         for (jj = 0; jj < len; jj++)
             all_pos &= sg[jj].amount > 0.0;
-        for (jj = 1; jj < len; jj++)
-            sorted &= !(sg[jj].t < sg[jj - 1].t);
-        if (!sorted)
-            merge_sort_trecs(NULL, sg, T2, len);
+        if (len == 3) {
+            /* bubble sort as a network of adjacent exchanges: stable, so the
+               order of merge_sort_trecs(); the commonest length of the rest */
+            trec_cx(sg, sg + 1);
+            trec_cx(sg + 1, sg + 2);
+            trec_cx(sg, sg + 1);
+        } else {
+            for (jj = 1; jj < len; jj++)
+                sorted &= !(sg[jj].t < sg[jj - 1].t);
+            if (!sorted)
+                merge_sort_trecs(NULL, sg, T2, len);
+        }
         if (all_pos)
             emit_fast_pos(c, sg, len, out, K + k);
         else
@@ -714,23 +741,26 @@ static int direct_task(const part_run *r, size_t j, size_t K)
     memset(tbl, 0, (size_t)span * sizeof *tbl);
     for (i = 0; i < m; i++)
         tbl[id_order_key(Sb[i].id) - kmin]++;
-    /* in key order: rank, id and first record of every key with rows. Written
+    /* in key order: the id of every key with rows (its rank is its place)
+       and, in the table, the first record of every key. The id is written
        for every key (no branch on the count): a key without rows writes at
        index kp, which the next key with rows overwrites; the last key has
        rows, so no write lands beyond the partition's customers */
     for (s = 0; s < span; s++) {
         const uint32_t n_rows = tbl[s];
         ids[kp] = (int64_t)((kmin + s) ^ (UINT64_C(1) << 63));
-        lcnt[kp] = sum;
-        tbl[s] = kp;
+        tbl[s] = sum;
         sum += n_rows;
         kp += n_rows != 0;
     }
     for (i = 0; i < m; i++) {
-        trec *rec = &R2[lcnt[tbl[id_order_key(Sb[i].id) - kmin]]++];
+        trec *rec = &R2[tbl[id_order_key(Sb[i].id) - kmin]++];
         rec->t = Sb[i].t;
         rec->amount = Sb[i].amount;
     }
+    /* the table now holds the end of every key's records: per customer, in rank order */
+    for (s = 0; s < kp; s++)
+        lcnt[s] = tbl[id_order_key(ids[s]) - kmin];
     PART_PTR_(r, kpc, uint32_t)[q] = kp;
     c.rtmp = NULL;
     emit_trecs(&c, R2, (trec *)(void *)tbl, lcnt, kp, r->out, K);
