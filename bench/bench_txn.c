@@ -1064,6 +1064,10 @@ int main(int argc, char **argv)
                bench_entries[i].name, c.n, k, res[i].median_s, res[i].min_s, res[i].samples,
                res[i].ns_per_elem, r1, r2, r3, r4, res[i].failed ? " FAILED" : "");
     }
+    if (!isnan(t_sum_alloc) && !isnan(t_sum_work)) {
+        /* issue 20: the default call (no workspace: the library allocates) against a reused workspace */
+        printf("ratio summarize_alloc/summarize_work=%.3f (target <= 1.5)\n", t_sum_alloc / t_sum_work);
+    }
     if (!isnan(t_cohorts) && !isnan(t_sum_alloc)) {
         /* issue 11: cohort tables in at most 1.5x the time of the summaries, same input, same run */
         printf("ratio cohorts/summarize_alloc=%.3f cohorts=%zu (target <= 1.5)\n", t_cohorts / t_sum_alloc,

@@ -362,12 +362,16 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
         vj.P = P;
         vj.chunk = n ? n : 1;
         vj.cnt = cnt;
-        if (cva__workers(o.executor) > 1 && row_chunks(n) > 1) {
+        if ((cva__workers(o.executor) > 1 || hist) && row_chunks(n) > 1) {
             /* row chunks on the executor, counts per (chunk, partition): in the
                caller's workspace (scratch until step 2) or allocated; without
                that memory, one chunk on the calling thread (the same results:
                counts, the first row that is not valid and the largest time
-               taken in row order do not depend on the split) */
+               taken in row order do not depend on the split). Without
+               referrers the chunks run on the calling thread too when there
+               is no executor: their counts (and the value partitions' counts
+               per chunk after them) are the scatter's, which then needs no
+               counting pass of its own */
             /* and as much again after them, when there is room, for the
                value partitions' counts (cva__txn_summarize_part) */
             size_t bytes = row_chunks(n) * P * sizeof(uint32_t);
@@ -469,7 +473,7 @@ static cva_status summarize(const cva_txn_input *in, const cva_txn_opts *opts, c
         cx.ref_end = ref_end;
         cx.unit_period = !(o.period_origin < 0.0 || o.period_origin > 0.0) &&
                          !(o.period_length < 1.0 || o.period_length > 1.0);
-        cx.fast = o.refund_policy == CVA_TXN_REFUND_NET && !has_cal;
+        cx.fast = o.refund_policy == CVA_TXN_REFUND_NET && !has_cal && !checked;
         cx.has_cost = in->cost != NULL;
         pi.cnt = cnt;
         pi.bits = bits;

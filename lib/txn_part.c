@@ -554,67 +554,74 @@ static void hash_task(void *arg, size_t j, unsigned w)
     PART_PTR_(r, kpc, uint32_t)[q] = (uint32_t)kp;
 }
 
+/* What emit_pos12() takes from the options, once per partition: the time
+   convention, the scale, the period factor and the end's period (as
+   write_row() computes them per customer: the same values), and the holdout
+   duration (of no split: (obs_end - cal_end) / scale). */
+typedef struct pos12_ctx {
+    int continuous;
+    double scale, f, dur_hold;
+    int64_t p_end;
+} pos12_ctx;
+
+static void pos12_init(const txn_ctx *c, pos12_ctx *pc)
+{
+    const cva_txn_opts *o = c->o;
+    pc->continuous = o->time_convention == CVA_TXN_TIME_CONTINUOUS;
+    pc->scale = o->time_scale;
+    pc->f = o->period_length / o->time_scale;
+    pc->p_end = pc->continuous ? 0 : period_of(c->ref_end, o);
+    pc->dur_hold = (c->obs_end - c->cal_end) / o->time_scale;
+}
+
 /* emit_fast_pos() + write_row() for a customer of one or two rows, every
    amount > 0, rows given in input order: the two rows in t order (a stable
    sort of two: the second first only when its t is smaller), then the values
-   of the accumulator emit_fast_pos() builds, with the same operations in the
-   same order (so the same bits), written as write_row() writes them. With one
-   or two rows there are one or two occasions and no refund: the loops, the
-   general sort and the accumulator are left out. */
-static void emit_pos12(const txn_ctx *c, const trec *sg, size_t len, cva_txn_summary *out, size_t k)
+   of the accumulator emit_fast_pos() builds, written as write_row() writes
+   them. With one or two rows there are one or two occasions and no refund,
+   and the Neumaier sums reduce to plain operations with the same results:
+   a sum of one positive amount a is a (a + 0.0); of two, a + b (the first
+   add is exact, the second leaves the exact rounding error e of a + b in
+   the compensation and (a + b) + e rounds to a + b again); the spend of the
+   second occasion, its repeat sum and that over x = 1 are its amount. So no
+   branch depends on the data: the order of the two rows, one or two rows and
+   one or two occasions are selects (the length and both orders of two rows
+   come in random order, which cost a misprediction each). */
+static inline void emit_pos12(const txn_ctx *c, const pos12_ctx *pc, const trec *sg, size_t len,
+                              cva_txn_summary *out, size_t k)
 {
-    static const cva__ksum zero = {0.0, 0.0};
-    const cva_txn_opts *o = c->o;
-    cva__ksum spend = zero, total, repeat;
-    trec r0 = sg[0], r1 = sg[len - 1];
-    int64_t p0, p1;
-    uint32_t n_occ = 1;
-    double occ_last, x, tx, T;
-    if (len == 2 && r1.t < r0.t) {
-        r0 = sg[1];
-        r1 = sg[0];
-    }
-    p0 = period_ctx(r0.t, c);
-    p1 = len == 2 ? period_ctx(r1.t, c) : p0;
-    occ_last = r0.t;
-    total = repeat = zero;
-    cva__ksum_add(&total, r0.amount);
-    if (len == 2) {
-        cva__ksum_add(&total, r1.amount);
-        if (p1 != p0) { /* a second occasion: its spend is the repeat spend */
-            n_occ = 2;
-            occ_last = r1.t;
-            cva__ksum_add(&spend, r1.amount);
-            cva__ksum_add(&repeat, cva__ksum_value(&spend));
-        }
-    }
-    /* write_row() of that accumulator: n_refund 0, no cost, refund or holdout
-       sums (their zero Neumaier sums are 0.0 + 0.0), occasions from r0.t */
-    x = (double)(n_occ - 1);
-    if (o->time_convention == CVA_TXN_TIME_CONTINUOUS) {
-        tx = (occ_last - r0.t) / o->time_scale;
-        T = (c->ref_end - r0.t) / o->time_scale;
+    const trec *s1 = sg + (len - 1);
+    const int sw = s1->t < sg->t; /* only with two rows: one row is s1 == sg */
+    const trec *r0 = sw ? s1 : sg, *r1 = sw ? sg : s1;
+    const double t0 = r0->t, t1 = r1->t;
+    const int64_t p0 = period_ctx(t0, c), p1 = period_ctx(t1, c);
+    const int two = p1 != p0; /* a second occasion (never with one row) */
+    const double x = (double)two;
+    const double total = len == 2 ? r0->amount + r1->amount : r0->amount;
+    double tx, T;
+    if (pc->continuous) {
+        tx = ((two ? t1 : t0) - t0) / pc->scale;
+        T = (c->ref_end - t0) / pc->scale;
     } else {
-        const double f = o->period_length / o->time_scale;
-        tx = period_diff(p1, p0) * f;
-        T = period_diff(period_of(c->ref_end, o), p0) * f;
+        tx = period_diff(p1, p0) * pc->f;
+        T = period_diff(pc->p_end, p0) * pc->f;
     }
     if (out->n_txn)
         out->n_txn[k] = (uint32_t)len;
     if (out->n_occ)
-        out->n_occ[k] = n_occ;
+        out->n_occ[k] = 1u + (uint32_t)two;
     if (out->n_refund)
         out->n_refund[k] = 0;
     if (out->first_t)
-        out->first_t[k] = r0.t;
+        out->first_t[k] = t0;
     if (out->last_t)
-        out->last_t[k] = r1.t;
+        out->last_t[k] = t1;
     if (out->total_amount)
-        out->total_amount[k] = cva__ksum_value(&total);
+        out->total_amount[k] = total;
     if (out->total_cost)
-        out->total_cost[k] = cva__ksum_value(&zero);
+        out->total_cost[k] = 0.0;
     if (out->refund_amount)
-        out->refund_amount[k] = cva__ksum_value(&zero);
+        out->refund_amount[k] = 0.0;
     if (out->frequency)
         out->frequency[k] = x;
     if (out->recency)
@@ -622,42 +629,71 @@ static void emit_pos12(const txn_ctx *c, const trec *sg, size_t len, cva_txn_sum
     if (out->T)
         out->T[k] = T;
     if (out->monetary_value)
-        out->monetary_value[k] = n_occ > 1 ? cva__ksum_value(&repeat) / x : 0.0;
+        out->monetary_value[k] = two ? r1->amount : 0.0;
     if (out->days_since_last)
-        out->days_since_last[k] = c->ref_end - r1.t;
+        out->days_since_last[k] = c->ref_end - t1;
     if (out->frequency_holdout)
-        out->frequency_holdout[k] = (double)0u;
+        out->frequency_holdout[k] = 0.0;
     if (out->monetary_value_holdout)
         out->monetary_value_holdout[k] = 0.0;
     if (out->duration_holdout)
-        out->duration_holdout[k] = (c->obs_end - c->cal_end) / o->time_scale;
+        out->duration_holdout[k] = pc->dur_hold;
+}
+
+/* Records x and y (x before y) exchanged when y's t is smaller: a step of a
+   stable sort (adjacent records, strict order). The exchange is an xor
+   under a mask of the two records' bits (no branch on the data). */
+static inline void trec_cx(trec *x, trec *y)
+{
+    uint64_t a[2], b[2], d;
+    const uint64_t mask = (uint64_t)0 - (uint64_t)(y->t < x->t);
+    memcpy(a, x, sizeof a);
+    memcpy(b, y, sizeof b);
+    d = (a[0] ^ b[0]) & mask;
+    a[0] ^= d;
+    b[0] ^= d;
+    d = (a[1] ^ b[1]) & mask;
+    a[1] ^= d;
+    b[1] ^= d;
+    memcpy(x, a, sizeof a);
+    memcpy(y, b, sizeof b);
 }
 
 /* The customers of a partition from their 16-byte records R2 (customer k's
    rows, in input order, end at lcnt[k]; T2 has room for as many records)
    into output rows K .. K + kp - 1: one or two rows with amounts > 0 through
    emit_pos12(), else sorted by t when they are not in t order, then
-   emit_fast_pos() (every amount > 0, rows in t order) or emit_fast_t(). */
+   emit_fast_pos() (every amount > 0) or emit_fast_t(). The order and sign
+   tests run over all rows without an early exit (no branch on the data). */
 static void emit_trecs(const txn_ctx *c, trec *R2, trec *T2, const uint32_t *lcnt, size_t kp, cva_txn_summary *out,
                        size_t K)
 {
     size_t k;
+    pos12_ctx pc;
+    pos12_init(c, &pc);
     for (k = 0; k < kp; k++) {
-        uint32_t a = k ? lcnt[k - 1] : 0;
-        size_t len = lcnt[k] - a, jj;
-        const trec *sg = R2 + a;
-        int all_pos = len > 0 && sg[0].amount > 0.0;
-        if (len - 1 < 2 && all_pos && sg[len - 1].amount > 0.0) {
-            emit_pos12(c, sg, len, out, K + k);
+        const uint32_t a = k ? lcnt[k - 1] : 0;
+        const size_t len = lcnt[k] - a;
+        trec *sg = R2 + a;
+        int all_pos = len > 0, sorted = 1;
+        size_t jj;
+        if (len - 1 < 2 && sg[0].amount > 0.0 && sg[len - 1].amount > 0.0) {
+            emit_pos12(c, &pc, sg, len, out, K + k);
             continue;
         }
-        for (jj = 1; jj < len; jj++) {
-            if (sg[jj].t < sg[jj - 1].t) {
-                merge_sort_trecs(NULL, R2 + a, T2, len);
-                all_pos = 0; /* the general emission (no second scan) */
-                break;
-            }
+        for (jj = 0; jj < len; jj++)
             all_pos &= sg[jj].amount > 0.0;
+        if (len == 3) {
+            /* bubble sort as a network of adjacent exchanges: stable, so the
+               order of merge_sort_trecs(); the commonest length of the rest */
+            trec_cx(sg, sg + 1);
+            trec_cx(sg + 1, sg + 2);
+            trec_cx(sg, sg + 1);
+        } else {
+            for (jj = 1; jj < len; jj++)
+                sorted &= !(sg[jj].t < sg[jj - 1].t);
+            if (!sorted)
+                merge_sort_trecs(NULL, sg, T2, len);
         }
         if (all_pos)
             emit_fast_pos(c, sg, len, out, K + k);
@@ -705,23 +741,26 @@ static int direct_task(const part_run *r, size_t j, size_t K)
     memset(tbl, 0, (size_t)span * sizeof *tbl);
     for (i = 0; i < m; i++)
         tbl[id_order_key(Sb[i].id) - kmin]++;
-    /* in key order: rank, id and first record of every key with rows. Written
+    /* in key order: the id of every key with rows (its rank is its place)
+       and, in the table, the first record of every key. The id is written
        for every key (no branch on the count): a key without rows writes at
        index kp, which the next key with rows overwrites; the last key has
        rows, so no write lands beyond the partition's customers */
     for (s = 0; s < span; s++) {
         const uint32_t n_rows = tbl[s];
         ids[kp] = (int64_t)((kmin + s) ^ (UINT64_C(1) << 63));
-        lcnt[kp] = sum;
-        tbl[s] = kp;
+        tbl[s] = sum;
         sum += n_rows;
         kp += n_rows != 0;
     }
     for (i = 0; i < m; i++) {
-        trec *rec = &R2[lcnt[tbl[id_order_key(Sb[i].id) - kmin]]++];
+        trec *rec = &R2[tbl[id_order_key(Sb[i].id) - kmin]++];
         rec->t = Sb[i].t;
         rec->amount = Sb[i].amount;
     }
+    /* the table now holds the end of every key's records: per customer, in rank order */
+    for (s = 0; s < kp; s++)
+        lcnt[s] = tbl[id_order_key(ids[s]) - kmin];
     PART_PTR_(r, kpc, uint32_t)[q] = kp;
     c.rtmp = NULL;
     emit_trecs(&c, R2, (trec *)(void *)tbl, lcnt, kp, r->out, K);
@@ -862,6 +901,8 @@ static void no_referrals(cva_txn_summary *out, size_t K)
         memset(out->ref_n_txn, 0, K * sizeof(uint32_t));
     if (out->ref_n_cust)
         memset(out->ref_n_cust, 0, K * sizeof(uint32_t));
+    if (!out->ref_amount && !out->ref_last_t)
+        return;
     for (k = 0; k < K; k++) {
         if (out->ref_amount)
             out->ref_amount[k] = 0.0;

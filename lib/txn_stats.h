@@ -71,7 +71,8 @@ typedef struct txn_ctx {
     txn_rec *rtmp; /* merge buffer of at least the longest segment */
     const cva_txn_input *in; /* rows read by index (sort fallback) */
     int unit_period;         /* origin 0 and length 1: floor(t) is the same number */
-    int fast;                /* emit_fast() applies (NET policy, no calibration split) */
+    int fast;                /* emit_fast() applies (NET policy, no calibration split, every
+                                value within the no-overflow bound: txn_ksum_add()) */
     int has_cost;
 } txn_ctx;
 
@@ -98,6 +99,27 @@ static inline void src_row(const txn_ctx *c, const txn_rec *seg, const kpair *ix
     }
 }
 
+/* cva__ksum_add() without its branch: the error of s + v by Knuth's TwoSum
+   (six operations, exact for any finite s and v without overflow) in place of
+   the Fast2Sum of the larger and the smaller magnitude (exact as well). Both
+   give the exact rounding error, a representable number, so the same value;
+   they can differ only in the sign of a zero error, which leaves c as it is
+   (c starts at +0.0 and x + -0.0 == x for every x but -0.0, which c never
+   is: a sum in round-to-nearest is -0.0 only when both terms are). The
+   emissions of the fast path (emit_fast*, txn_ctx::fast) take it: which of
+   s and v is larger is a coin toss per row for amounts of one customer (a
+   branch misprediction each). TwoSum's intermediates could overflow where
+   Fast2Sum's do not only for values within an ulp or so of DBL_MAX, so
+   txn_ctx::fast is off in the checked run of values beyond the no-overflow
+   bound (lib/txn.c), whose sums go through emit_customer() and
+   cva__ksum_add(). */
+static inline void txn_ksum_add(cva__ksum *k, double v)
+{
+    const double s = k->s, t = s + v, vp = t - s;
+    k->c += (s - (t - vp)) + (v - vp);
+    k->s = t;
+}
+
 typedef struct cust_acc {
     uint32_t n_txn, n_occ, n_refund, hold_occ;
     double first_t, last_t;
@@ -120,14 +142,18 @@ static inline void acc_init(cust_acc *a)
 /* Close an occasion with a purchase (first purchase at group_t, spend its sum):
    count it, keep the first and last, and add the spend of every occasion after
    the first to the repeat sum. */
-static inline void acc_occasion(cust_acc *a, double group_t, const cva__ksum *spend)
+static inline void acc_occasion(cust_acc *a, double group_t, const cva__ksum *spend, int twosum)
 {
     a->n_occ++;
     if (a->n_occ == 1)
         a->occ_first = group_t;
     a->occ_last = group_t;
-    if (a->n_occ > 1)
-        cva__ksum_add(&a->repeat, cva__ksum_value(spend));
+    if (a->n_occ > 1) {
+        if (twosum)
+            txn_ksum_add(&a->repeat, cva__ksum_value(spend));
+        else
+            cva__ksum_add(&a->repeat, cva__ksum_value(spend));
+    }
 }
 
 TXN_SHARED_ void write_row(const txn_ctx *c, const cust_acc *a, cva_txn_summary *out, size_t k)
@@ -247,7 +273,7 @@ static inline void emit_customer(const txn_ctx *c, const txn_rec *seg, const kpa
             a.hold_occ++;
             cva__ksum_add(&a.hold, cva__ksum_value(&spend));
         } else {
-            acc_occasion(&a, group_t, &spend);
+            acc_occasion(&a, group_t, &spend, 0);
         }
     }
     write_row(c, &a, out, k);
@@ -272,14 +298,14 @@ TXN_SHARED_ void emit_fast(const txn_ctx *c, const txn_rec *seg, size_t len, cva
         do {
             const double t = seg[j].t, am = seg[j].amount;
             const int purchase = zero_np ? am > 0.0 : am >= 0.0;
-            cva__ksum_add(&spend, am);
+            txn_ksum_add(&spend, am);
             if (has_cost)
-                cva__ksum_add(&a.cost, seg[j].cost);
+                txn_ksum_add(&a.cost, seg[j].cost);
             if (am < 0.0) {
                 a.n_refund++;
-                cva__ksum_add(&a.refund, am);
+                txn_ksum_add(&a.refund, am);
             }
-            cva__ksum_add(&a.total, am);
+            txn_ksum_add(&a.total, am);
             if (purchase) {
                 if (!any_purchase)
                     group_t = t;
@@ -298,7 +324,7 @@ TXN_SHARED_ void emit_fast(const txn_ctx *c, const txn_rec *seg, size_t len, cva
         } while (j < len && seg[j].period == p);
         if (!any_purchase)
             continue;
-        acc_occasion(&a, group_t, &spend);
+        acc_occasion(&a, group_t, &spend, 1);
     }
     write_row(c, &a, out, k);
 }
@@ -336,12 +362,12 @@ TXN_SHARED_ void emit_fast_t(const txn_ctx *c, const trec *seg, size_t len, cva_
         do {
             const double t = seg[j].t, am = seg[j].amount;
             const int purchase = zero_np ? am > 0.0 : am >= 0.0;
-            cva__ksum_add(&spend, am);
+            txn_ksum_add(&spend, am);
             if (am < 0.0) {
                 a.n_refund++;
-                cva__ksum_add(&a.refund, am);
+                txn_ksum_add(&a.refund, am);
             }
-            cva__ksum_add(&a.total, am);
+            txn_ksum_add(&a.total, am);
             if (purchase) {
                 if (!any_purchase)
                     group_t = t;
@@ -360,7 +386,7 @@ TXN_SHARED_ void emit_fast_t(const txn_ctx *c, const trec *seg, size_t len, cva_
         } while (j < len && (pj = period_ctx(seg[j].t, c)) == p);
         if (!any_purchase)
             continue;
-        acc_occasion(&a, group_t, &spend);
+        acc_occasion(&a, group_t, &spend, 1);
     }
     write_row(c, &a, out, k);
 }
@@ -385,11 +411,11 @@ TXN_SHARED_ void emit_fast_pos(const txn_ctx *c, const trec *seg, size_t len, cv
         cva__ksum spend = {0, 0};
         do {
             const double am = seg[j].amount;
-            cva__ksum_add(&spend, am);
-            cva__ksum_add(&a.total, am);
+            txn_ksum_add(&spend, am);
+            txn_ksum_add(&a.total, am);
             j++;
         } while (j < len && (pj = period_ctx(seg[j].t, c)) == p);
-        acc_occasion(&a, group_t, &spend);
+        acc_occasion(&a, group_t, &spend, 1);
     }
     write_row(c, &a, out, k);
 }

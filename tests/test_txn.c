@@ -1012,6 +1012,107 @@ static void value_and_hash_partitions(void **state)
     free(a);
 }
 
+/* Customers of one to four rows in random order, amounts mostly > 0, times
+   with ties (-0.0 beside 0.0 among them): the partitioned path's few-row
+   emission (one or two positive rows without branches, three rows sorted by a
+   network, TwoSum in the sums, the direct table of dense ids; lib/txn_part.c)
+   and its hash-partition emission (the same log with the ids spread out) must
+   give the bytes of the referrer path (a referrer array with no referrer:
+   lib/txn_ref.c, whose sums are the reference Neumaier sums of every row in
+   (period, t, input) order), for both time conventions and the zero-amount
+   flag. (The brute-force reference of these paths is random_vs_reference and
+   value_and_hash_partitions: this checks the bytes.) */
+static void few_row_customers_same_bits(void **state)
+{
+    enum { N = 70000, K = 30000 };
+    static const double times[] = {-0.0, 0.0, 0.25, 0.5, 1.0, 1.0, 2.75, 3.5, 7.0, 7.25, 30.0, 364.5};
+    int64_t *id = (int64_t *)malloc(N * sizeof(int64_t)), *id2 = (int64_t *)malloc(N * sizeof(int64_t));
+    int64_t *noref = (int64_t *)malloc(N * sizeof(int64_t));
+    double *t = (double *)malloc(N * sizeof(double)), *a = (double *)malloc(N * sizeof(double));
+    uint64_t seed = 2026;
+    size_t i;
+    int variant;
+    (void)state;
+    for (i = 0; i < N; i++) {
+        /* every customer once, then three in four rows to the first K/2 (up to four rows each) */
+        id[i] = i < K ? (int64_t)i : (int64_t)(lcg(&seed) % (K / 2));
+        t[i] = times[lcg(&seed) % (sizeof times / sizeof times[0])];
+        a[i] = (lcg(&seed) % 50u) ? (double)(1 + lcg(&seed) % 5000u) * 0.01 : -(double)(lcg(&seed) % 3u);
+        noref[i] = CVA_TXN_NO_REFERRER;
+    }
+    for (i = N - 1; i > 0; i--) { /* random row order */
+        size_t j = (size_t)(lcg(&seed) % (i + 1));
+        int64_t ti = id[i];
+        double tt = t[i], ta = a[i];
+        id[i] = id[j];
+        id[j] = ti;
+        t[i] = t[j];
+        t[j] = tt;
+        a[i] = a[j];
+        a[j] = ta;
+    }
+    for (i = 0; i < N; i++)
+        id2[i] = id[i] * 1000 - 7; /* value partitions, but too sparse for a direct table */
+    for (variant = 0; variant < 3; variant++) {
+        cva_txn_input in = make_input(N, id, t, a), in2 = make_input(N, id2, t, a), inr = make_input(N, id, t, a);
+        cva_txn_opts o;
+        outbuf b, b2, br;
+        size_t k;
+        cva_txn_opts_init_defaults(&o, sizeof o);
+        if (variant == 1) {
+            o.time_convention = CVA_TXN_TIME_PERIOD;
+            o.period_length = 0.5;
+            o.time_scale = 7.0;
+        } else if (variant == 2) {
+            o.flags = CVA_TXN_F_ZERO_NOT_PURCHASE;
+            o.period_length = 3.0;
+            o.period_origin = 0.5;
+        }
+        inr.referrer_id = noref;
+        outbuf_alloc(&b, N, 0, 0);
+        outbuf_alloc(&b2, N, 0, 0);
+        outbuf_alloc(&br, 2 * N, 0, 0);
+        assert_status(cva_txn_summarize(&in, &o, &b.s, NULL, 0, NULL), CVA_OK);
+        assert_status(cva_txn_summarize(&in2, &o, &b2.s, NULL, 0, NULL), CVA_OK);
+        assert_status(cva_txn_summarize(&inr, &o, &br.s, NULL, 0, NULL), CVA_OK);
+        assert_int_equal(b.s.n_customers, K);
+        assert_int_equal(b2.s.n_customers, K);
+        assert_int_equal(br.s.n_customers, K);
+        for (k = 0; k < K; k++) {
+            assert_int_equal(b.id[k], (int64_t)k);
+            assert_int_equal(b2.id[k], (int64_t)k * 1000 - 7);
+            assert_int_equal(br.id[k], (int64_t)k);
+        }
+#define SAME_(f, T)                                           \
+    do {                                                      \
+        assert_memory_equal(b.f, br.f, K * sizeof(T));        \
+        assert_memory_equal(b2.f, br.f, K * sizeof(T));       \
+    } while (0)
+        SAME_(n_txn, uint32_t);
+        SAME_(n_occ, uint32_t);
+        SAME_(n_refund, uint32_t);
+        SAME_(first_t, double);
+        SAME_(last_t, double);
+        SAME_(total, double);
+        SAME_(cost, double);
+        SAME_(refund, double);
+        SAME_(x, double);
+        SAME_(tx, double);
+        SAME_(T, double);
+        SAME_(mx, double);
+        SAME_(since, double);
+#undef SAME_
+        outbuf_free(&b);
+        outbuf_free(&b2);
+        outbuf_free(&br);
+    }
+    free(id);
+    free(id2);
+    free(noref);
+    free(t);
+    free(a);
+}
+
 /* out->capacity below the row count takes one run into staging rows when the
    staged outputs fit in the workspace's temp area (several rows per customer),
    and a counting run followed by a writing run when they do not (here about
@@ -1483,6 +1584,7 @@ int main(void)
         cmocka_unit_test(large_inputs_short_records),
         cmocka_unit_test(capacity_below_rows_paths),
         cmocka_unit_test(value_and_hash_partitions),
+        cmocka_unit_test(few_row_customers_same_bits),
         cmocka_unit_test(bad_input),
         cmocka_unit_test(empty_input),
         cmocka_unit_test(duplicates_and_extremes),

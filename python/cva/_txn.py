@@ -341,8 +341,8 @@ def summarize(customer_id, time=None, amount=None, cost=None, referrer_id=None, 
     bufs = {}
     # columns that are 0 in every row (no referrer array: the referral counts and
     # amounts; no cost array: total_cost) are not asked of the library but made
-    # by calloc (np.zeros): pages the kernel maps zero-filled when first read, so
-    # no fresh memory is written for them
+    # zero-filled by the kernel (_scratch.zero_arrays: a fresh mapping whose pages
+    # are supplied zeroed when first touched), so no memory is written for them
     zeros = set()
     if cv.np is not None:
         if refs is None:
@@ -384,9 +384,11 @@ def summarize(customer_id, time=None, amount=None, cost=None, referrer_id=None, 
         _raise_txn(st, diag)
     k = int(out.n_customers)
     result = {}
+    zero_names = [name for name in names if name in zeros]
+    zero_cols = dict(zip(zero_names, _scratch.zero_arrays(cv.np, [_ZERO_DTYPES[nm] for nm in zero_names], k)))
     for name in names:
         if name in zeros:
-            result[name] = cv.np.zeros(k, dtype=_ZERO_DTYPES[name])
+            result[name] = zero_cols[name]
         elif pooled and bufs[name].owner.base is not None:  # a view of a pooled block
             result[name] = bufs[name].owner[:k]
         else:
