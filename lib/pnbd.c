@@ -872,6 +872,7 @@ double cva__pnbd_ll_rows(const double *p, const cva__btyd_rows *rows, double *ll
 #define PAC_SMALL 1024
 #define PAC_START 4096
 #define PAC_MAX ((size_t)1 << 18)
+#define PAC_EVICT 64
 
 #define PAC_RHO_X 64 /* integer x with a table of the series' term ratios */
 
@@ -886,7 +887,9 @@ typedef struct pa_cache {
     size_t cap;    /* slots of the large table */
     size_t cap_max;
     size_t n_ins;  /* evaluations stored */
+    size_t n_evict; /* entries pushed out of a full set since the table was last sized */
     size_t w;      /* doubles per slot: 4 or 8 */
+    unsigned wl;   /* log2(w) */
     const cva_allocator *alloc;
 } pa_cache;
 
@@ -918,6 +921,7 @@ static void pac_open(pa_cache *c, size_t n, size_t w, const cva_allocator *alloc
     memset(c, 0, sizeof *c);
     c->alloc = alloc;
     c->w = w;
+    c->wl = w == 4 ? 2u : 3u;
     if (n < 256)
         return;
     while (cap < n && cap < PAC_MAX)
@@ -995,8 +999,8 @@ static uint64_t pac_hash(double x, double tx, double T)
 static double *pac_find(const pa_cache *c, double x, double tx, double T, double **set)
 {
     const uint64_t h = pac_hash(x, tx, T);
-    *set = c->e + 2 * c->w * ((size_t)h & c->mask);
-    return c->small + c->w * ((size_t)(h >> 40) & (PAC_SMALL - 1));
+    *set = c->e + (((size_t)h & c->mask) << (c->wl + 1));
+    return c->small + (((size_t)(h >> 40) & (PAC_SMALL - 1)) << c->wl);
 }
 
 /* copy one slot of w doubles (4 or 8: sizes the compiler knows, inlined copies) */
@@ -1045,19 +1049,22 @@ static void pac_grow(pa_cache *c, size_t ncap)
     cva__free(c->alloc, oblk);
 }
 
-/* After done of the call's n rows: once the evaluations stored exceed half the slots,
+/* After done of the call's n rows: once the evaluations stored exceed half the slots
+   (or PAC_EVICT entries were pushed out of full sets: a few sets that three or more of
+   the rows' keys share make those rows evaluate again and again),
    the table grows to twice the distinct rows the call is heading for at this rate
    (n_ins·n/done), at least four times its size, at most cap_max; a call of many
    distinct rows gets its full table in one step, after few rows, and moves few entries
    (moving each costs a cache miss) */
 static void pac_maybe_grow(pa_cache *c, size_t done, size_t n)
 {
-    if (c->e && c->n_ins > c->cap / 2 && c->cap < c->cap_max) {
+    if (c->e && (c->n_ins > c->cap / 2 || c->n_evict > PAC_EVICT) && c->cap < c->cap_max) {
         const double want = 2.0 * (double)c->n_ins * ((double)n / (double)(done ? done : 1));
         size_t ncap = 4 * c->cap;
         while (ncap < c->cap_max && (double)ncap < want)
             ncap <<= 1;
         pac_grow(c, ncap < c->cap_max ? ncap : c->cap_max);
+        c->n_evict = 0;
     }
 }
 
@@ -1132,6 +1139,7 @@ static const double *pac_resolve(pa_cache *c, double *sm, double *set, const pnb
         return sm;
     }
     pac_value(c, q, f, x, tx, T, capped, sm);
+    c->n_evict += set[c->w] >= 0.0;
     pac_insert(set, sm, c->w);
     c->n_ins++;
     return sm;
