@@ -231,6 +231,12 @@ double cva__pnbd_ll_rows(const double *p, const cva__btyd_rows *rows, double *ll
    ll4[ab] (n values) and, g4 not NULL, g4[ab] (4 n) as cva__pnbd_ll_rows() gives them, bit for
    bit; finite exactly when its four sums are. */
 double cva__pnbd_ll_rows4(const double *p, const cva__btyd_rows *rows, double *const *ll4, double *const *g4);
+/* pnbd.c: P(alive at T + t_future) into p_alive and E[Y(t)] into ey (t > 0) of every row in
+   one pass (one cache look-up and one evaluation per distinct row), bit for bit what the
+   model's p_alive() and expected() give, with their status. */
+cva_status cva__pnbd_predict2(const double *p, double t_future, double t, const double *x, const double *t_x,
+                              const double *T, size_t n, double *p_alive, double *ey,
+                              const cva_allocator *alloc);
 /* pnbd.c: P(X(t) = k) of the Pareto/NBD for k = k0 .. k0 + n_k − 1 into out[0 .. n_k − 1]. */
 cva_status cva__pnbd_prob_n_from(const double *p, double t, size_t k0, size_t n_k, double *out);
 

@@ -1398,17 +1398,19 @@ static cva_status predict_opts_get(const cva_predict_opts *in, cva_predict_opts 
 #define PRED_CHUNK ((size_t)1 << 17)
 #define PRED_MAX_TASKS 1024
 
-enum { PRED_P_ALIVE, PRED_EXPECTED, PRED_DERT, PRED_COND_PROB, PRED_COND_VAR };
+enum { PRED_P_ALIVE, PRED_EXPECTED, PRED_DERT, PRED_COND_PROB, PRED_COND_VAR, PRED_PNBD_BOTH };
 
 typedef struct pred_job {
     int kind;
     int32_t model;
     const cva__btyd_model *m;
     const double *p;
-    double s; /* t_future, t or delta */
+    double s;  /* t_future, t or delta */
+    double s2; /* PRED_PNBD_BOTH: t */
     const double *x, *t_x, *T;
     size_t n, n_k, chunk;
     double *out;
+    double *out2; /* PRED_PNBD_BOTH: E[Y(t)] */
     const cva_allocator *alloc;
     cva_status st[PRED_MAX_TASKS];
 } pred_job;
@@ -1437,15 +1439,18 @@ static void pred_task(void *arg, size_t k, unsigned worker)
     case PRED_COND_VAR:
         st = cva__cond_variance(j->model, j->p, j->s, x, tx, T, len, out, j->alloc);
         break;
+    case PRED_PNBD_BOTH:
+        st = cva__pnbd_predict2(j->p, j->s, j->s2, x, tx, T, len, out, j->out2 + lo, j->alloc);
+        break;
     default:
         break;
     }
     j->st[k] = st;
 }
 
-static cva_status pred_run(int kind, int32_t model, const cva__btyd_model *m, const double *p, double s,
-                           const double *x, const double *t_x, const double *T, size_t n, size_t n_k, double *out,
-                           const cva_predict_opts *o)
+static cva_status pred_run2(int kind, int32_t model, const cva__btyd_model *m, const double *p, double s,
+                            double s2, const double *x, const double *t_x, const double *T, size_t n, size_t n_k,
+                            double *out, double *out2, const cva_predict_opts *o)
 {
     pred_job j;
     cva_status st = CVA_OK;
@@ -1467,6 +1472,8 @@ static cva_status pred_run(int kind, int32_t model, const cva__btyd_model *m, co
     j.m = m;
     j.p = p;
     j.s = s;
+    j.s2 = s2;
+    j.out2 = out2;
     j.x = x;
     j.t_x = t_x;
     j.T = T;
@@ -1495,6 +1502,13 @@ static cva_status pred_run(int kind, int32_t model, const cva__btyd_model *m, co
         cva__free(o->alloc, scratch);
     }
     return st;
+}
+
+static cva_status pred_run(int kind, int32_t model, const cva__btyd_model *m, const double *p, double s,
+                           const double *x, const double *t_x, const double *T, size_t n, size_t n_k, double *out,
+                           const cva_predict_opts *o)
+{
+    return pred_run2(kind, model, m, p, s, 0.0, x, t_x, T, n, n_k, out, NULL, o);
 }
 
 typedef cva_status (*np_eval_fn)(int32_t model, const double *params, double s, const double *x,
@@ -1634,6 +1648,101 @@ cva_status cva_model_expected(int32_t model, const double *params, double t, con
         return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "not available for this model");
     st = pred_run(PRED_EXPECTED, model, m, params, t, x, t_x, T, n, 0, out, &o);
     return finish(diag, st, n);
+}
+
+/* ------------------------------------------------ P(alive) and E[Y] in one call */
+
+/* an argument of cva_model_p_alive() (which = 0) or cva_model_expected() (which = 1)
+   in the numbering of cva_model_predict() */
+static int32_t predict_arg(int32_t arg, int which)
+{
+    if (arg == 3)
+        return which ? 4 : 3; /* t_future / t */
+    if (arg >= 4 && arg <= 7)
+        return arg + 1; /* x, t_x, T, n */
+    if (arg == 8)
+        return which ? 10 : 9; /* the output */
+    if (arg == 9)
+        return 11; /* opts */
+    return arg;
+}
+
+static cva_status predict_relay(cva_diag *diag, cva_status st, const cva_diag *loc, int which)
+{
+    return cva__report(diag, st, predict_arg(loc->arg, which), loc->option, loc->index, loc->count, loc->detail);
+}
+
+/* Pareto/NBD, both outputs, t > 0 and finite: cva_model_p_alive()'s steps with one
+   evaluation for both outputs (cva__pnbd_predict2) */
+static cva_status predict_pnbd(int32_t model, const double *params, double t_future, double t, const double *x,
+                               const double *t_x, const double *T, size_t n, double *p_alive, double *ey,
+                               const cva_predict_opts *opts, cva_diag *diag)
+{
+    const cva__btyd_model *m = NULL;
+    cva_predict_opts o;
+    int clean;
+    cva_status st = predict_opts_get(opts, &o, diag, 11);
+    if (st != CVA_OK)
+        return st;
+    if (isnan(t_future))
+        return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "t_future is NaN");
+    if (!(t_future >= 0.0) || !isfinite(t_future))
+        return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "t_future must be finite and >= 0");
+    clean = n > 0 && rows_clean(model, x, t_x, T, n);
+    if (n > 0 && !clean && cva__np_count(x, t_x, T, n) > 0) {
+        /* rows without a purchase: the others compacted, evaluated, scattered (np_eval) */
+        const double *in[3];
+        cva__np_split sp;
+        cva_diag loc;
+        in[0] = x;
+        in[1] = t_x;
+        in[2] = T;
+        if (cva__np_compact(o.alloc, in, 3, 2, n, &sp) != CVA_OK)
+            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+        cva_diag_init(&loc, sizeof loc);
+        st = predict_pnbd(model, params, t_future, t, sp.col[0], sp.col[1], sp.col[2], sp.n_keep, sp.out,
+                          sp.out + sp.n_keep, &o, &loc);
+        if (st >= 0) {
+            cva__np_scatter(&sp, sp.out, p_alive, n);
+            cva__np_scatter(&sp, sp.out + sp.n_keep, ey, n);
+        }
+        st = cva__np_relay(diag, &loc, st, &sp, 5, 7);
+        cva__np_free(o.alloc, &sp);
+        return st;
+    }
+    st = common_eval_checks(model, &m, params, x, t_x, T, n, p_alive, 9, 5, clean, diag);
+    if (st != CVA_OK)
+        return st;
+    st = pred_run2(PRED_PNBD_BOTH, model, m, params, t_future, t, x, t_x, T, n, 0, p_alive, ey, &o);
+    return finish(diag, st, n);
+}
+
+cva_status cva_model_predict(int32_t model, const double *params, double t_future, double t, const double *x,
+                             const double *t_x, const double *T, size_t n, double *p_alive, double *expected,
+                             const cva_predict_opts *opts, cva_diag *diag)
+{
+    cva_diag d1, d2;
+    cva_status s1, s2;
+    cva_diag_init(&d1, sizeof d1);
+    cva_diag_init(&d2, sizeof d2);
+    if (!expected) /* P(alive) only (both NULL: its NULL output is the error) */
+        return predict_relay(diag, cva_model_p_alive(model, params, t_future, x, t_x, T, n, p_alive, opts, &d1),
+                             &d1, 0);
+    if (!p_alive)
+        return predict_relay(diag, cva_model_expected(model, params, t, x, t_x, T, n, expected, opts, &d2),
+                             &d2, 1);
+    /* Pareto/NBD gains from one pass (one cache look-up and evaluation per row); every
+       error of the two calls but those of t is one cva_model_p_alive() reports first */
+    if (model == CVA_MODEL_PNBD && t > 0.0 && isfinite(t))
+        return predict_pnbd(model, params, t_future, t, x, t_x, T, n, p_alive, expected, opts, diag);
+    /* the other models: the two calls (their per-row work shares little) */
+    s1 = cva_model_p_alive(model, params, t_future, x, t_x, T, n, p_alive, opts, &d1);
+    if (s1 < 0)
+        return predict_relay(diag, s1, &d1, 0);
+    s2 = cva_model_expected(model, params, t, x, t_x, T, n, expected, opts, &d2);
+    if (s2 < 0 || s2 > s1)
+        return predict_relay(diag, s2, &d2, 1);
+    return predict_relay(diag, s1, &d1, 0);
 }
 
 cva_status cva_model_expected_pop(int32_t model, const double *params, const double *t, size_t n, double *out,

@@ -892,55 +892,104 @@ double cva__pnbd_ll_rows(const double *p, const cva__btyd_rows *rows, double *ll
 /* ---------------------------------------------------------- predictions */
 
 /*
- * P(alive) of many customers: a cache of (x, t_x, T) → the call's output for that row
+ * P(alive) of many customers: a cache of (x, t_x, T) → the call's output(s) for that row
  * (identical customers are common: every x = 0 customer of one cohort shares (0, 0, T));
- * a miss costs one row_eval() and the output's own factors, a hit one hash and compare.
- * Two tiers: a small direct-mapped table (PAC_SMALL slots, 32 KiB: stays in the L1/L2
- * cache) in front of a two-way table sized by the rows (up to 2^18 slots); a hit in the
- * large table is copied into the small one, an evaluation goes into both (in the large
- * one's first way, its previous entry moving to the second). The value stored for a key
- * is the one the row computes, so every output has the bits it has without the cache.
+ * a miss costs one row_eval() and the outputs' own factors, a hit one hash and compare.
+ * Two tiers: a small direct-mapped table (PAC_SMALL slots, 32 KiB with one output: stays
+ * in the L1/L2 cache) in front of a two-way table (at most the rows, and at most 2^18
+ * slots); a hit in the large table is copied into the small one, an evaluation goes into
+ * both (in the large one's first way, its previous entry moving to the second).
+ * The large table grows with the distinct rows the call meets: it starts at PAC_START
+ * slots and is rebuilt four times as large (its entries moved over) once the
+ * evaluations stored exceed half its slots, so a call whose rows are few distinct ones
+ * touches a table of their size, not one of the rows' (before, every call cleared and
+ * filled 2^18 slots, 8 MiB, for 1e6 rows of a few hundred distinct ones).
+ * A slot holds the key and one value (4 doubles: x, t_x, T, v) or, for the combined
+ * prediction, two (8 doubles: x, t_x, T, P(alive), E[Y], three unused). The value stored
+ * for a key is the one the row computes, so every output has the bits it has without
+ * the cache, whatever the table's size and history.
  */
 #define PAC_SMALL 1024
+#define PAC_START 4096
+#define PAC_MAX ((size_t)1 << 18)
+#define PAC_EVICT 64
 
 #define PAC_RHO_X 64 /* integer x with a table of the series' term ratios */
 
 typedef struct pa_cache {
-    void *block;   /* the allocation (NULL: no cache) */
-    double *e;     /* 4 per slot: x, t_x, T, value; x = −1 marks an empty slot; 64-byte
-                      aligned, so that a set (two slots) is one cache line */
-    double *small; /* PAC_SMALL slots of the same form, after e's */
+    void *block;   /* small table and rho tables (NULL: no cache) */
+    void *lblock;  /* the large table's allocation */
+    double *e;     /* large table: w per slot, two slots per set; x = −1 marks an empty slot;
+                      64-byte aligned, so that a set is one (w = 4) or two (w = 8) cache lines */
+    double *small; /* PAC_SMALL slots of the same form */
     double *rho;   /* PAC_RHO_X tables of PNBD_RHO_LEN ratios, after small's; −1 first: not filled */
     size_t mask;   /* of the set index (two slots per set) */
+    size_t cap;    /* slots of the large table */
+    size_t cap_max;
+    size_t n_ins;  /* evaluations stored */
+    size_t n_evict; /* entries pushed out of a full set since the table was last sized */
+    size_t w;      /* doubles per slot: 4 or 8 */
+    unsigned wl;   /* log2(w) */
     const cva_allocator *alloc;
 } pa_cache;
 
-/* The cache is optional: when alloc fails every row is evaluated. */
-static void pac_open(pa_cache *c, size_t n, const cva_allocator *alloc)
+static double *pac_align(void *blk)
+{
+    return (double *)blk + ((64u - ((uintptr_t)blk & 63u)) & 63u) / sizeof(double);
+}
+
+/* a large table of cap slots (every slot empty) into c; 0 when the allocation fails */
+static int pac_table(pa_cache *c, size_t cap)
+{
+    size_t k;
+    void *blk = cva__alloc(c->alloc, (c->w * cap + 8) * sizeof(double));
+    if (!blk)
+        return 0;
+    c->lblock = blk;
+    c->e = pac_align(blk);
+    c->cap = cap;
+    c->mask = cap / 2 - 1;
+    for (k = 0; k < cap; k++)
+        c->e[c->w * k] = -1.0;
+    return 1;
+}
+
+/* The cache is optional: when alloc fails every row is evaluated. w: 4 or 8. */
+static void pac_open(pa_cache *c, size_t n, size_t w, const cva_allocator *alloc)
 {
     size_t cap = 64, k;
-    c->block = NULL;
-    c->e = NULL;
-    c->small = NULL;
-    c->rho = NULL;
-    c->mask = 0;
+    memset(c, 0, sizeof *c);
     c->alloc = alloc;
+    c->w = w;
+    c->wl = w == 4 ? 2u : 3u;
     if (n < 256)
         return;
-    while (cap < n && cap < ((size_t)1 << 18))
+    while (cap < n && cap < PAC_MAX)
         cap <<= 1;
-    c->block = cva__alloc(alloc, (4 * (cap + PAC_SMALL) + PAC_RHO_X * PNBD_RHO_LEN + 8) * sizeof *c->e);
+    c->cap_max = cap;
+    c->block = cva__alloc(alloc, (w * PAC_SMALL + PAC_RHO_X * PNBD_RHO_LEN + 8) * sizeof(double));
     if (!c->block)
         return;
-    /* (a set straddling two cache lines costs a second memory access on a miss) */
-    c->e = (double *)c->block + ((64u - ((uintptr_t)c->block & 63u)) & 63u) / sizeof *c->e;
-    c->small = c->e + 4 * cap;
-    c->rho = c->small + 4 * PAC_SMALL;
-    c->mask = cap / 2 - 1;
-    for (k = 0; k < cap + PAC_SMALL; k++)
-        c->e[4 * k] = -1.0;
+    if (!pac_table(c, cap < PAC_START ? cap : PAC_START)) {
+        cva__free(alloc, c->block);
+        c->block = NULL;
+        return;
+    }
+    c->small = pac_align(c->block);
+    c->rho = c->small + w * PAC_SMALL;
+    for (k = 0; k < PAC_SMALL; k++)
+        c->small[w * k] = -1.0;
     for (k = 0; k < PAC_RHO_X; k++)
         c->rho[k * PNBD_RHO_LEN] = -1.0;
+}
+
+static void pac_close(pa_cache *c)
+{
+    cva__free(c->alloc, c->lblock);
+    cva__free(c->alloc, c->block);
+    c->lblock = NULL;
+    c->block = NULL;
+    c->e = NULL;
 }
 
 /* The term ratios of the series of rows with this x (their B' and C' depend on x only),
@@ -968,16 +1017,7 @@ static int pac_same(const double *e, double x, double tx, double T)
     return e[0] >= x && e[0] <= x && e[1] >= tx && e[1] <= tx && e[2] >= T && e[2] <= T;
 }
 
-static void pac_put(double *e, double x, double tx, double T, double v)
-{
-    e[0] = x;
-    e[1] = tx;
-    e[2] = T;
-    e[3] = v;
-}
-
-/* The slot of (x, t_x, T) in c's small table; *set: its set in the large table. */
-static double *pac_find(const pa_cache *c, double x, double tx, double T, double **set)
+static uint64_t pac_hash(double x, double tx, double T)
 {
     uint64_t bx, bt, bT, h;
     double x0 = x + 0.0, t0 = tx + 0.0, T0 = T + 0.0;
@@ -992,8 +1032,80 @@ static double *pac_find(const pa_cache *c, double x, double tx, double T, double
     h ^= h >> 33;
     h *= 0xC4CEB9FE1A85EC53u;
     h ^= h >> 33;
-    *set = c->e + 8 * ((size_t)h & c->mask);
-    return c->small + 4 * ((size_t)(h >> 40) & (PAC_SMALL - 1));
+    return h;
+}
+
+/* The slot of (x, t_x, T) in c's small table; *set: its set in the large table. */
+static double *pac_find(const pa_cache *c, double x, double tx, double T, double **set)
+{
+    const uint64_t h = pac_hash(x, tx, T);
+    *set = c->e + (((size_t)h & c->mask) << (c->wl + 1));
+    return c->small + (((size_t)(h >> 40) & (PAC_SMALL - 1)) << c->wl);
+}
+
+/* copy one slot of w doubles (4 or 8: sizes the compiler knows, inlined copies) */
+static void pac_copy(double *d, const double *e, size_t w)
+{
+    if (w == 4)
+        memcpy(d, e, 4 * sizeof *d);
+    else
+        memcpy(d, e, 8 * sizeof *d);
+}
+
+/* slot e (w doubles) into set's first way, its entry moving to the second (adjacent
+   ranges; memmove, which cppcheck does not flag as overlapping) */
+static void pac_insert(double *set, const double *e, size_t w)
+{
+    if (w == 4)
+        memmove(set + 4, set, 4 * sizeof *set);
+    else
+        memmove(set + 8, set, 8 * sizeof *set);
+    pac_copy(set, e, w);
+}
+
+/* The large table at ncap slots (> its size, at most cap_max), its entries moved over
+   (each set's second way first, so that its first way stays first). On a failed
+   allocation the table stays as it is. Call only between look-ups: it moves every slot. */
+static void pac_grow(pa_cache *c, size_t ncap)
+{
+    double *old = c->e;
+    void *oblk = c->lblock;
+    size_t k, ocap = c->cap;
+    if (!pac_table(c, ncap)) {
+        c->e = old;
+        c->lblock = oblk;
+        c->cap = ocap;
+        c->mask = ocap / 2 - 1;
+        c->cap_max = ocap; /* do not try again */
+        return;
+    }
+    for (k = 0; k < ocap; k++) {
+        const double *e = old + c->w * (k ^ 1u); /* way 1, then way 0 of each set */
+        if (e[0] >= 0.0) {
+            double *set = c->e + 2 * c->w * ((size_t)pac_hash(e[0], e[1], e[2]) & c->mask);
+            pac_insert(set, e, c->w);
+        }
+    }
+    cva__free(c->alloc, oblk);
+}
+
+/* After done of the call's n rows: once the evaluations stored exceed half the slots
+   (or PAC_EVICT entries were pushed out of full sets: a few sets that three or more of
+   the rows' keys share make those rows evaluate again and again),
+   the table grows to twice the distinct rows the call is heading for at this rate
+   (n_ins·n/done), at least four times its size, at most cap_max; a call of many
+   distinct rows gets its full table in one step, after few rows, and moves few entries
+   (moving each costs a cache miss) */
+static void pac_maybe_grow(pa_cache *c, size_t done, size_t n)
+{
+    if (c->e && (c->n_ins > c->cap / 2 || c->n_evict > PAC_EVICT) && c->cap < c->cap_max) {
+        const double want = 2.0 * (double)c->n_ins * ((double)n / (double)(done ? done : 1));
+        size_t ncap = 4 * c->cap;
+        while (ncap < c->cap_max && (double)ncap < want)
+            ncap <<= 1;
+        pac_grow(c, ncap < c->cap_max ? ncap : c->cap_max);
+        c->n_evict = 0;
+    }
 }
 
 /* P(alive) of one row (not cached) */
@@ -1007,8 +1119,8 @@ static double pa_row(pa_cache *c, const pnbd_par *q, double x, double tx, double
 
 /* The kinds of value a pa_cache holds in one call */
 typedef struct pac_fn {
-    int kind;   /* 0: P(alive at T + t); 1: E[Y(t)] */
-    double t;
+    int kind;   /* 0: P(alive at T + t); 1: E[Y(t)]; 2: both (P(alive at T + t), E[Y(t2)]) */
+    double t, t2;
 } pac_fn;
 
 /* (1 − e^{−(s−1)u})/(s−1), = u at s = 1 */
@@ -1020,50 +1132,74 @@ static double g_fun(double s, double u)
     return -expm1(-h * u) / h;
 }
 
-/* the call's value for one row (not cached): P(alive at T + t) or E[Y(t)] */
-static double pac_value(pa_cache *c, const pnbd_par *q, const pac_fn *f, double x, double tx, double T,
-                        int *capped)
+/* P(alive at T + t) from P(alive at T) */
+static double pa_later(const pnbd_par *q, double pa, double t, double T)
+{
+    return t > 0.0 ? pa * exp(-q->s * log1p_fast(t / (q->be + T))) : pa;
+}
+
+/* E[Y(t)] from P(alive at T) */
+static double ey_of(const pnbd_par *q, double pa, double t, double x, double T)
+{
+    const double bT = q->be + T, gT = g_fun(q->s, log1p_fast(t / bT));
+    return pa * (q->r + x) * (bT / (q->al + T)) * gT;
+}
+
+/* the call's slot for one row (not cached): key, then P(alive at T + t) or E[Y(t)], or
+   both (kind 2; E[Y(t2)] is 0 when t2 is not > 0, as pnbd_expected() gives) */
+static void pac_value(pa_cache *c, const pnbd_par *q, const pac_fn *f, double x, double tx, double T,
+                      int *capped, double *e)
 {
     const double pa = pa_row(c, q, x, tx, T, capped);
-    if (f->kind == 0)
-        return f->t > 0.0 ? pa * exp(-q->s * log1p_fast(f->t / (q->be + T))) : pa;
-    {
-        const double bT = q->be + T, gT = g_fun(q->s, log1p_fast(f->t / bT));
-        return pa * (q->r + x) * (bT / (q->al + T)) * gT;
+    e[0] = x;
+    e[1] = tx;
+    e[2] = T;
+    if (f->kind == 0) {
+        e[3] = pa_later(q, pa, f->t, T);
+    } else if (f->kind == 1) {
+        e[3] = ey_of(q, pa, f->t, x, T);
+    } else {
+        e[3] = pa_later(q, pa, f->t, T);
+        e[4] = f->t2 > 0.0 ? ey_of(q, pa, f->t2, x, T) : 0.0;
+        e[5] = e[6] = e[7] = 0.0;
     }
 }
 
-/* The value of a row whose small slot sm missed, from its large-table set or evaluated */
-static double pac_resolve(pa_cache *c, double *sm, double *set, const pnbd_par *q, const pac_fn *f, double x,
-                          double tx, double T, int *capped)
+/* The slot of a row whose small slot sm missed: sm, filled from its large-table set or
+   by an evaluation */
+static const double *pac_resolve(pa_cache *c, double *sm, double *set, const pnbd_par *q, const pac_fn *f,
+                                 double x, double tx, double T, int *capped)
 {
-    double v;
     if (pac_same(set, x, tx, T)) {
-        memcpy(sm, set, 4 * sizeof *sm);
-        return set[3];
+        pac_copy(sm, set, c->w);
+        return sm;
     }
-    if (pac_same(set + 4, x, tx, T)) {
-        memcpy(sm, set + 4, 4 * sizeof *sm);
-        return set[7];
+    if (pac_same(set + c->w, x, tx, T)) {
+        pac_copy(sm, set + c->w, c->w);
+        return sm;
     }
-    v = pac_value(c, q, f, x, tx, T, capped);
-    /* the first way moves to the second (adjacent ranges; memmove, which cppcheck does
-       not flag as overlapping) */
-    memmove(set + 4, set, 4 * sizeof *set);
-    pac_put(set, x, tx, T, v);
-    pac_put(sm, x, tx, T, v);
-    return v;
+    pac_value(c, q, f, x, tx, T, capped, sm);
+    c->n_evict += set[c->w] >= 0.0;
+    pac_insert(set, sm, c->w);
+    c->n_ins++;
+    return sm;
 }
 
-static double pac_get(pa_cache *c, const pnbd_par *q, const pac_fn *f, double x, double tx, double T, int *capped)
+/* the value (kind 0 or 1) of one row */
+static double pac_get(pa_cache *c, const pnbd_par *q, const pac_fn *f, double x, double tx, double T, int *capped,
+                      size_t done, size_t n)
 {
-    double *sm, *set;
-    if (!c->e)
-        return pac_value(c, q, f, x, tx, T, capped);
+    double *sm, *set, v, e[8];
+    if (!c->e) {
+        pac_value(c, q, f, x, tx, T, capped, e);
+        return e[3];
+    }
     sm = pac_find(c, x, tx, T, &set);
     if (pac_same(sm, x, tx, T))
         return sm[3];
-    return pac_resolve(c, sm, set, q, f, x, tx, T, capped);
+    v = pac_resolve(c, sm, set, q, f, x, tx, T, capped)[3];
+    pac_maybe_grow(c, done, n);
+    return v;
 }
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -1073,17 +1209,24 @@ static double pac_get(pa_cache *c, const pnbd_par *q, const pac_fn *f, double x,
 #endif
 #define PAC_BLOCK 32
 
-/* out[i] = the call's value of every row: in blocks of PAC_BLOCK rows, the small table
-   first (its hits written at once), the large-table sets of its misses prefetched, then
-   those resolved, so the sets' cache misses overlap instead of following each other. */
+/* out[i] = the call's value of every row (kind 2: out2[i] the second): in blocks of
+   PAC_BLOCK rows, the small table first (its hits written at once), the large-table
+   sets of its misses prefetched, then those resolved, so the sets' cache misses overlap
+   instead of following each other; the table grows between blocks. */
 static void pac_run(pa_cache *c, const pnbd_par *q, const pac_fn *f, const double *x, const double *t_x,
-                    const double *T, size_t n, double *out, int *capped)
+                    const double *T, size_t n, double *out, double *out2, int *capped)
 {
     double *sm[PAC_BLOCK], *set[PAC_BLOCK];
     size_t lo, j, m;
+    const int two = f->kind == 2;
     if (!c->e) {
-        for (lo = 0; lo < n; lo++)
-            out[lo] = pac_value(c, q, f, x[lo], t_x[lo], T[lo], capped);
+        double e[8];
+        for (lo = 0; lo < n; lo++) {
+            pac_value(c, q, f, x[lo], t_x[lo], T[lo], capped, e);
+            out[lo] = e[3];
+            if (two)
+                out2[lo] = e[4];
+        }
         return;
     }
     for (lo = 0; lo < n; lo += m) {
@@ -1092,14 +1235,23 @@ static void pac_run(pa_cache *c, const pnbd_par *q, const pac_fn *f, const doubl
             sm[j] = pac_find(c, x[lo + j], t_x[lo + j], T[lo + j], &set[j]);
             if (pac_same(sm[j], x[lo + j], t_x[lo + j], T[lo + j])) {
                 out[lo + j] = sm[j][3];
+                if (two)
+                    out2[lo + j] = sm[j][4];
                 set[j] = NULL;
             } else {
                 PAC_PREFETCH_(set[j]);
+                if (two)
+                    PAC_PREFETCH_(set[j] + 8);
             }
         }
         for (j = 0; j < m; j++)
-            if (set[j])
-                out[lo + j] = pac_resolve(c, sm[j], set[j], q, f, x[lo + j], t_x[lo + j], T[lo + j], capped);
+            if (set[j]) {
+                const double *e = pac_resolve(c, sm[j], set[j], q, f, x[lo + j], t_x[lo + j], T[lo + j], capped);
+                out[lo + j] = e[3];
+                if (two)
+                    out2[lo + j] = e[4];
+            }
+        pac_maybe_grow(c, lo + m, n);
     }
 }
 
@@ -1114,9 +1266,10 @@ static cva_status pnbd_p_alive(const double *p, double t_future, const double *x
         return CVA_E_DOMAIN;
     f.kind = 0;
     f.t = t_future;
-    pac_open(&c, n, alloc);
-    pac_run(&c, &q, &f, x, t_x, T, n, out, &capped);
-    cva__free(c.alloc, c.block);
+    f.t2 = 0.0;
+    pac_open(&c, n, 4, alloc);
+    pac_run(&c, &q, &f, x, t_x, T, n, out, NULL, &capped);
+    pac_close(&c);
     return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
 }
 
@@ -1137,9 +1290,34 @@ static cva_status pnbd_expected(const double *p, double t, const double *x, cons
     }
     f.kind = 1;
     f.t = t;
-    pac_open(&c, n, alloc);
-    pac_run(&c, &q, &f, x, t_x, T, n, out, &capped);
-    cva__free(c.alloc, c.block);
+    f.t2 = 0.0;
+    pac_open(&c, n, 4, alloc);
+    pac_run(&c, &q, &f, x, t_x, T, n, out, NULL, &capped);
+    pac_close(&c);
+    return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
+}
+
+/* P(alive at T + t_future) and E[Y(t)] of every row in one pass: one cache look-up and
+   (on a miss) one row_eval() per row for both, each value computed by the expression
+   pnbd_p_alive() and pnbd_expected() use, so with the bits they give. The status is
+   theirs: a row whose series hit its cap is evaluated by both (t > 0), and E[Y(0)] = 0
+   needs no evaluation, whose cap pnbd_p_alive() reports alone. */
+cva_status cva__pnbd_predict2(const double *p, double t_future, double t, const double *x, const double *t_x,
+                              const double *T, size_t n, double *p_alive, double *ey,
+                              const cva_allocator *alloc)
+{
+    pnbd_par q;
+    pa_cache c;
+    pac_fn f;
+    int capped = 0;
+    if (!par_init(&q, p))
+        return CVA_E_DOMAIN;
+    f.kind = 2;
+    f.t = t_future;
+    f.t2 = t;
+    pac_open(&c, n, 8, alloc);
+    pac_run(&c, &q, &f, x, t_x, T, n, p_alive, ey, &capped);
+    pac_close(&c);
     return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
 }
 
@@ -1161,9 +1339,10 @@ static cva_status pnbd_expected_multi(const double *p, const double *t, size_t n
         return CVA_E_INTERNAL;
     f.kind = 0; /* P(alive) */
     f.t = 0.0;
-    pac_open(&c, n, alloc);
+    f.t2 = 0.0;
+    pac_open(&c, n, 4, alloc);
     for (i = 0; i < n; i++) {
-        const double bT = q.be + T[i], pa = pac_get(&c, &q, &f, x[i], t_x[i], T[i], &capped);
+        const double bT = q.be + T[i], pa = pac_get(&c, &q, &f, x[i], t_x[i], T[i], &capped, i + 1, n);
         double lead;
         if (!(T[i] >= cT && T[i] <= cT)) {
             cT = T[i];
@@ -1175,7 +1354,7 @@ static cva_status pnbd_expected_multi(const double *p, const double *t, size_t n
             ey[k] = t[k] > 0.0 ? lead * g[k] : 0.0;
         sink(user, i, ey);
     }
-    cva__free(c.alloc, c.block);
+    pac_close(&c);
     return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
 }
 

@@ -1161,6 +1161,132 @@ static void no_purchase_rows(void **state)
     }
 }
 
+/* ------------------------------------------- cva_model_predict: both outputs in one call */
+
+enum { PR_N = 3000 };
+static double pr_a1[PR_N], pr_a2[PR_N], pr_b1[PR_N], pr_b2[PR_N];
+
+/* cva_model_predict against cva_model_p_alive + cva_model_expected on the same rows:
+   the same bits in both outputs, the status of the two (the larger warning) with its
+   count, and each output alone with NULL for the other. */
+static void predict_vs_two(int32_t model, const double *p, const double *x, const double *tx, const double *T,
+                           size_t n, double tf, double t, const cva_predict_opts *o)
+{
+    cva_diag d1, d2, d;
+    cva_status s1, s2, s, want;
+    size_t i;
+    cva_diag_init(&d1, sizeof d1);
+    cva_diag_init(&d2, sizeof d2);
+    cva_diag_init(&d, sizeof d);
+    s1 = cva_model_p_alive(model, p, tf, x, tx, T, n, pr_a1, o, &d1);
+    s2 = cva_model_expected(model, p, t, x, tx, T, n, pr_a2, o, &d2);
+    assert_true(s1 >= 0 && s2 >= 0);
+    want = s2 > s1 ? s2 : s1;
+    for (i = 0; i < n; i++)
+        pr_b1[i] = pr_b2[i] = -7.0;
+    s = cva_model_predict(model, p, tf, t, x, tx, T, n, pr_b1, pr_b2, o, &d);
+    if (s != want)
+        fail_msg("model %d t_future %g t %g: status %d, the two calls %d and %d", (int)model, tf, t, (int)s,
+                 (int)s1, (int)s2);
+    assert_int_equal(d.status, want);
+    assert_int_equal(d.count, s2 > s1 ? d2.count : d1.count);
+    for (i = 0; i < n; i++)
+        if (memcmp(&pr_a1[i], &pr_b1[i], sizeof(double)) || memcmp(&pr_a2[i], &pr_b2[i], sizeof(double)))
+            fail_msg("model %d t_future %g t %g row %zu: (%.17g, %.17g) vs the two calls' (%.17g, %.17g)",
+                     (int)model, tf, t, i, pr_b1[i], pr_b2[i], pr_a1[i], pr_a2[i]);
+    for (i = 0; i < n; i++)
+        pr_b1[i] = pr_b2[i] = -7.0;
+    assert_int_equal(cva_model_predict(model, p, tf, t, x, tx, T, n, pr_b1, NULL, o, NULL), s1);
+    assert_int_equal(cva_model_predict(model, p, tf, t, x, tx, T, n, NULL, pr_b2, o, NULL), s2);
+    assert_memory_equal(pr_b1, pr_a1, n * sizeof(double));
+    assert_memory_equal(pr_b2, pr_a2, n * sizeof(double));
+}
+
+static void predict_combined(void **state)
+{
+    static const double bg[4] = {0.243, 4.414, 0.793, 2.426}, pn[4] = {0.55, 10.6, 0.61, 11.7};
+    static const double bb[4] = {1.2, 0.75, 0.66, 2.78}, nbd[2] = {0.4, 6.0};
+    static const double gom[5] = {1.2, 3.5, 0.05, 1.5, 2.0}, cor[5] = {1.2, 0.8, 1.5, 2.0, 0.12};
+    static const double pn_cap[4] = {0.55, 10.6, 0.61, 1e31};
+    static double x[PR_N], tx[PR_N], T[PR_N], bx[PR_N], btx[PR_N], bT[PR_N];
+    static const int32_t models[7] = {CVA_MODEL_BGNBD, CVA_MODEL_MBGNBD, CVA_MODEL_PNBD,  CVA_MODEL_BGBB,
+                                      CVA_MODEL_NBD,   CVA_MODEL_GGOMNBD, CVA_MODEL_PNBDCOR};
+    static const double hz[3][2] = {{0.0, 39.0}, {10.0, 39.0}, {5.0, 0.0}};
+    cva_predict_opts o, bad;
+    cva_diag d;
+    size_t i;
+    int k, h;
+    (void)state;
+    for (i = 0; i < PR_N; i++) {
+        T[i] = 20.0 + (double)(i % 17);
+        bT[i] = (double)(4 + i % 3);
+    }
+    assert_status(cva_sim_btyd(CVA_MODEL_PNBD, pn, T, PR_N, 91u, x, tx, NULL), CVA_OK);
+    assert_status(cva_sim_btyd(CVA_MODEL_BGBB, bb, bT, PR_N, 92u, bx, btx, NULL), CVA_OK);
+    /* customers without a purchase: the first and every seventh */
+    for (i = 0; i < PR_N; i += 7)
+        x[i] = tx[i] = T[i] = bx[i] = btx[i] = bT[i] = (double)NAN;
+    assert_status(cva_predict_opts_init_defaults(&o, sizeof o), CVA_OK);
+    for (k = 0; k < 7; k++) {
+        const int32_t m = models[k];
+        const double *p = m == CVA_MODEL_BGNBD || m == CVA_MODEL_MBGNBD ? bg
+                          : m == CVA_MODEL_PNBD                         ? pn
+                          : m == CVA_MODEL_BGBB                         ? bb
+                          : m == CVA_MODEL_NBD                          ? nbd
+                          : m == CVA_MODEL_GGOMNBD                      ? gom
+                                                                        : cor;
+        const double *xs = m == CVA_MODEL_BGBB ? bx : x, *txs = m == CVA_MODEL_BGBB ? btx : tx,
+                     *Ts = m == CVA_MODEL_BGBB ? bT : T;
+        const size_t n = m == CVA_MODEL_GGOMNBD ? 300 : PR_N; /* a numerical integral per row */
+        for (h = 0; h < 3; h++) {
+            predict_vs_two(m, p, xs, txs, Ts, n, hz[h][0], hz[h][1], NULL);
+            predict_vs_two(m, p, xs + 1, txs + 1, Ts + 1, n - 1, hz[h][0], hz[h][1], &o); /* every row bought */
+        }
+        predict_vs_two(m, p, xs, txs, Ts, 5, 10.0, 39.0, NULL); /* short: no cache */
+        assert_status(cva_model_predict(m, p, 0.0, 39.0, xs, txs, Ts, 0, pr_b1, pr_b2, NULL, NULL), CVA_W_EMPTY);
+    }
+    /* errors: as the first of the two calls reports it, the arguments numbered here */
+    for (k = 0; k < 2; k++) {
+        const int32_t m = k ? CVA_MODEL_PNBD : CVA_MODEL_BGNBD;
+        const double *p = k ? pn : bg;
+        cva_diag_init(&d, sizeof d);
+        assert_status(cva_model_predict(m, p, 0.0, (double)NAN, x, tx, T, PR_N, pr_b1, pr_b2, NULL, &d),
+                      CVA_E_NONFINITE);
+        assert_int_equal(d.arg, 4);
+        assert_status(cva_model_predict(m, p, -1.0, 39.0, x, tx, T, PR_N, pr_b1, pr_b2, NULL, &d), CVA_E_BADARG);
+        assert_int_equal(d.arg, 3);
+        assert_status(cva_model_predict(m, p, 0.0, -1.0, x, tx, T, PR_N, pr_b1, pr_b2, NULL, &d), CVA_E_BADARG);
+        assert_int_equal(d.arg, 4);
+        assert_status(cva_model_predict(m, p, 0.0, 39.0, x, tx, T, PR_N, NULL, NULL, NULL, &d), CVA_E_NULLPTR);
+        assert_int_equal(d.arg, 9);
+        assert_status(cva_model_predict(m, p, 0.0, 39.0, NULL, tx, T, PR_N, pr_b1, pr_b2, NULL, &d), CVA_E_NULLPTR);
+        bad = o;
+        bad.struct_size = 8;
+        assert_status(cva_model_predict(m, p, 0.0, 39.0, x, tx, T, PR_N, pr_b1, pr_b2, &bad, &d),
+                      CVA_E_ABI_MISMATCH);
+        assert_int_equal(d.arg, 11);
+        x[10] = -1.0; /* after two rows without a purchase: the caller's row index */
+        assert_status(cva_model_predict(m, p, 0.0, 39.0, x, tx, T, PR_N, pr_b1, pr_b2, NULL, &d), CVA_E_BADARG);
+        assert_int_equal(d.arg, 5);
+        assert_int_equal(d.index, 10);
+        x[10] = 1.0;
+        tx[10] = T[10] + 1.0;
+        assert_status(cva_model_predict(m, p, 0.0, 39.0, x, tx, T, PR_N, pr_b1, pr_b2, NULL, &d), CVA_E_BADARG);
+        assert_int_equal(d.arg, 6);
+        assert_int_equal(d.index, 10);
+        tx[10] = 0.5 * T[10];
+    }
+    cva_diag_init(&d, sizeof d);
+    assert_status(cva_model_predict(CVA_MODEL_PNBD, pn_cap, 0.0, 39.0, x + 1, tx + 1, T + 1, 6, pr_b1, pr_b2, NULL,
+                                    &d),
+                  CVA_E_DOMAIN);
+    assert_int_equal(d.arg, 2);
+    assert_int_equal(d.index, 3);
+    assert_status(cva_model_predict(CVA_MODEL_GG, pn, 0.0, 39.0, x + 1, tx + 1, T + 1, 6, pr_b1, pr_b2, NULL, &d),
+                  CVA_E_BADARG);
+    assert_int_equal(d.arg, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1170,6 +1296,7 @@ int main(void)
         cmocka_unit_test(penalty),          cmocka_unit_test(recovery),
         cmocka_unit_test(mbgnbd_recovery),  cmocka_unit_test(boundary_fits), cmocka_unit_test(impossible_row),
         cmocka_unit_test(no_purchase_rows), cmocka_unit_test(pnbd_prediction_range),
+        cmocka_unit_test(predict_combined),
     };
     const char *dir = cva_test_data_dir();
     const char *req = getenv("CVA_REQUIRE_DATA");

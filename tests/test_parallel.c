@@ -739,6 +739,48 @@ static void predictions(void **state)
     pred_check(cva_model_p_alive, CVA_MODEL_BGNBD, bg, 0.0, PN, ALL_W);
 }
 
+/* cva_model_predict: both outputs, every executor of 1..8 workers, the bits and status
+   of the two separate calls without an executor (Pareto/NBD: one pass; BG/NBD: the two
+   calls; then with a customer without a purchase) */
+static void predict_pair(void **state)
+{
+    static const double bg[4] = {0.243, 4.414, 0.793, 2.426};
+    static const double pn[4] = {0.55, 10.6, 0.61, 11.7};
+    static double ey_ref[PN];
+    cva_predict_opts o;
+    int k;
+    unsigned w;
+    (void)state;
+    rng_state = 5;
+    btyd_rows(PN, 1, px_, ptx_, pT_);
+    assert_status(cva_predict_opts_init_defaults(&o, sizeof o), CVA_OK);
+    for (k = 0; k < 4; k++) {
+        const int32_t m = k % 2 ? CVA_MODEL_BGNBD : CVA_MODEL_PNBD;
+        const double *prm = k % 2 ? bg : pn;
+        cva_status s1, s2, st_ref;
+        if (k == 2)
+            px_[7] = ptx_[7] = pT_[7] = (double)NAN;
+        s1 = cva_model_p_alive(m, prm, 10.0, px_, ptx_, pT_, PN, pref, NULL, NULL);
+        s2 = cva_model_expected(m, prm, 39.0, px_, ptx_, pT_, PN, ey_ref, NULL, NULL);
+        assert_true(s1 >= 0 && s2 >= 0);
+        st_ref = s2 > s1 ? s2 : s1;
+        assert_int_equal(st_ref, k >= 2 ? CVA_W_EXCLUDED : CVA_OK);
+        for (w = 1; w <= 8; w++) {
+            test_exec e;
+            test_exec_init(&e, w, 1300u + 16u * (unsigned)k + w);
+            o.executor = &e.ex;
+            memset(pout, 0, 2 * PN * sizeof *pout);
+            assert_int_equal(cva_model_predict(m, prm, 10.0, 39.0, px_, ptx_, pT_, PN, pout, pout + PN, &o, NULL),
+                             st_ref);
+            assert_memory_equal(pout, pref, PN * sizeof *pout);
+            assert_memory_equal(pout + PN, ey_ref, PN * sizeof *pout);
+            if (w >= 2)
+                assert_true(e.tasks >= 3);
+            test_exec_destroy(&e);
+        }
+    }
+}
+
 /* Covariate predictions: the customers in group order in tasks of 16384; 40000 customers
    in six groups (three tasks), one without a purchase; then bad rows: the same error and
    row as without an executor. */
@@ -961,6 +1003,7 @@ int main(void)
         cmocka_unit_test(cov_fits),
         cmocka_unit_test(cov_merge),
         cmocka_unit_test(predictions),
+        cmocka_unit_test(predict_pair),
         cmocka_unit_test(cov_predictions),
         cmocka_unit_test(clv),
         cmocka_unit_test(rfm),

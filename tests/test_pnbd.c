@@ -272,6 +272,112 @@ static void cached_equals_rowwise(void **state)
     }
 }
 
+/* An allocator that counts the blocks and records the largest; fails the fail_at-th. */
+typedef struct grow_hook {
+    long calls, fail_at, live;
+    size_t largest;
+} grow_hook;
+
+static void *grow_alloc(void *user, size_t size)
+{
+    grow_hook *h = (grow_hook *)user;
+    h->calls++;
+    if (h->calls == h->fail_at)
+        return NULL;
+    h->live++;
+    if (size > h->largest)
+        h->largest = size;
+    return malloc(size ? size : 1);
+}
+
+static void grow_free(void *user, void *p)
+{
+    grow_hook *h = (grow_hook *)user;
+    if (p)
+        h->live--;
+    free(p);
+}
+
+/* The cache's large table grows with the distinct rows a call meets (it starts at 4096
+   slots; it was sized by the rows, up to 2^18 slots, and filled on every call). A call
+   of 30000 rows of 600 distinct ones takes no block above 200 KiB for P(alive) (a
+   32768-slot table, 1 MiB, before); 30000 further rows, all distinct, make it grow twice mid-call. Every
+   output, of P(alive), E[Y] and cva_model_predict, has the bits of the row's own call
+   (no cache), also when a growth or the table itself cannot be allocated. */
+enum { GROW_N = 60000, GROW_HALF = 30000 };
+static void cache_growth(void **state)
+{
+    static const double P[4] = {0.5534, 10.5776, 0.6061, 11.6650};
+    static double x[GROW_N], tx[GROW_N], T[GROW_N], pa[GROW_N], ey[GROW_N], pa2[GROW_N], ey2[GROW_N];
+    uint64_t h = 0x9E3779B97F4A7C15u;
+    cva_predict_opts o;
+    size_t i;
+    long fail;
+    (void)state;
+    for (i = 0; i < GROW_N; i++) {
+        h ^= h << 13;
+        h ^= h >> 7;
+        h ^= h << 17;
+        if (i < GROW_HALF) { /* 600 distinct keys */
+            const size_t k = (size_t)(h % 600);
+            T[i] = 20.0 + (double)(k % 20);
+            x[i] = (double)(k / 20);
+            tx[i] = x[i] > 0.0 ? T[i] * 0.5 : 0.0;
+        } else { /* every one distinct */
+            T[i] = 30.0 + (double)(i - GROW_HALF) * 1e-4;
+            x[i] = (double)(h % 70);
+            tx[i] = x[i] > 0.0 ? T[i] * (double)(1 + (h >> 20) % 16) / 17.0 : 0.0;
+        }
+    }
+    assert_status(cva_model_p_alive(M, P, 5.0, x, tx, T, GROW_N, pa, NULL, NULL), CVA_OK);
+    assert_status(cva_model_expected(M, P, 39.0, x, tx, T, GROW_N, ey, NULL, NULL), CVA_OK);
+    for (i = 0; i < GROW_N; i++) {
+        double v[2];
+        assert_status(cva_model_p_alive(M, P, 5.0, x + i, tx + i, T + i, 1, &v[0], NULL, NULL), CVA_OK);
+        assert_status(cva_model_expected(M, P, 39.0, x + i, tx + i, T + i, 1, &v[1], NULL, NULL), CVA_OK);
+        if (memcmp(&v[0], &pa[i], sizeof v[0]) || memcmp(&v[1], &ey[i], sizeof v[1]))
+            fail_msg("row %zu (x=%g t_x=%g T=%g): (%.17g, %.17g) vs (%.17g, %.17g) alone", i, x[i], tx[i], T[i],
+                     pa[i], ey[i], v[0], v[1]);
+    }
+    assert_status(cva_predict_opts_init_defaults(&o, sizeof o), CVA_OK);
+    for (fail = 0; fail <= 4; fail++) {
+        grow_hook gh = {0, 0, 0, 0};
+        cva_allocator al;
+        al.alloc = grow_alloc;
+        al.free = grow_free;
+        al.user = &gh;
+        gh.fail_at = fail;
+        o.alloc = &al;
+        /* few distinct rows: a small table, no growth */
+        assert_status(cva_model_predict(M, P, 5.0, 39.0, x, tx, T, GROW_HALF, pa2, ey2, &o, NULL), CVA_OK);
+        assert_memory_equal(pa2, pa, GROW_HALF * sizeof(double));
+        assert_memory_equal(ey2, ey, GROW_HALF * sizeof(double));
+        if (fail == 0) { /* small table and rho tables, large table (4096 two-value slots: 256 KiB) */
+            assert_int_equal(gh.calls, 2);
+            assert_true(gh.largest < 300u * 1024u);
+            gh.largest = 0;
+            assert_status(cva_model_p_alive(M, P, 5.0, x, tx, T, GROW_HALF, pa2, &o, NULL), CVA_OK);
+            assert_memory_equal(pa2, pa, GROW_HALF * sizeof(double));
+            assert_int_equal(gh.calls, 4);
+            assert_true(gh.largest < 200u * 1024u); /* 128 KiB */
+        }
+        /* then many: the table grows twice (fail 3, 4: a growth fails, the table stays) */
+        gh.calls = 0;
+        gh.largest = 0;
+        assert_status(cva_model_predict(M, P, 5.0, 39.0, x, tx, T, GROW_N, pa2, ey2, &o, NULL), CVA_OK);
+        assert_memory_equal(pa2, pa, GROW_N * sizeof(double));
+        assert_memory_equal(ey2, ey, GROW_N * sizeof(double));
+        if (fail == 0)
+            assert_int_equal(gh.calls, 4);
+        gh.calls = 0;
+        assert_status(cva_model_p_alive(M, P, 5.0, x, tx, T, GROW_N, pa2, &o, NULL), CVA_OK);
+        assert_status(cva_model_expected(M, P, 39.0, x, tx, T, GROW_N, ey2, &o, NULL), CVA_OK);
+        assert_memory_equal(pa2, pa, GROW_N * sizeof(double));
+        assert_memory_equal(ey2, ey, GROW_N * sizeof(double));
+        assert_int_equal(gh.live, 0);
+    }
+}
+
 /* ---------------------------------------------------------------- gradient */
 
 static void gradient_fd(void **state)
@@ -563,6 +669,7 @@ int main(void)
         cmocka_unit_test(spec_values),   cmocka_unit_test(mpmath_grid),  cmocka_unit_test(population),
         cmocka_unit_test(prob_n_sums_to_one), cmocka_unit_test(prob_n_extreme), cmocka_unit_test(extremes_finite), cmocka_unit_test(zero_buyers),
         cmocka_unit_test(cached_equals_rowwise),
+        cmocka_unit_test(cache_growth),
         cmocka_unit_test(s_equal_one),   cmocka_unit_test(gradient_fd),  cmocka_unit_test(timing),
         cmocka_unit_test(fit_cdnow),     cmocka_unit_test(fit_cdnow_csv), cmocka_unit_test(recovery),
         cmocka_unit_test(prob_n_infinite_horizon),

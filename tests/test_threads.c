@@ -390,6 +390,8 @@ static uint64_t job_predict(int *ok)
         NEED(st); HV(h, st); HA(h, out, n);
         st = cva_model_expected(mdl[j], par[j], 39.0, S.x, S.t_x, S.T, n, out, NULL, NULL);
         NEED(st); HV(h, st); HA(h, out, n);
+        st = cva_model_predict(mdl[j], par[j], 5.0, 39.0, S.x, S.t_x, S.T, n, out, ll, NULL, NULL);
+        NEED(st); HV(h, st); HA(h, out, n); HA(h, ll, n);
         st = cva_model_expected_pop(mdl[j], par[j], tpop, 3, pop, NULL);
         NEED(st); HV(h, st); HA(h, pop, 3);
         st = cva_model_prob_n(mdl[j], par[j], 39.0, 5, pn, NULL);

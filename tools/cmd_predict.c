@@ -642,7 +642,7 @@ static int predict_compute(predict_job *j, cli_err *err)
 {
     cva_diag dg;
     cva_status st;
-    int rc;
+    int rc, both = 0;
 
     cva_diag_init(&dg, sizeof dg);
     {
@@ -658,28 +658,47 @@ static int predict_compute(predict_job *j, cli_err *err)
         return rc;
     if (j->ip && (j->want_var || j->dist_n))
         return cli_fail(err, CLI_EXIT_USAGE, "predict: --variance and --distribution are not available with covariates");
-    if (j->d.n > 0) {
-        st = j->ip ? cli_cov_eval(0, j->model, j->ip, &j->d, 0.0, NULL, NULL, NULL, j->pa, &dg)
-             : cli_is_cnbd(j->model)
-                 ? cva_cnbd_p_alive(j->model, j->pp.k, j->params, j->d.x, j->d.tx, j->d.T, j->d.n, j->pa, &dg)
-                 : cva_model_p_alive(j->model, j->params, 0.0, j->d.x, j->d.tx, j->d.T, j->d.n, j->pa, cli_predict_opts(), &dg);
-        if (st < 0) {
-            rc = cli_model_lib_fail(err, "P(alive)", st, &dg, &j->d);
-            return rc;
+    if (j->d.n > 0 && !j->ip && !cli_is_cnbd(j->model)) {
+        /* both columns from one call (Pareto/NBD: one pass over the rows); on an error the
+           two calls again, for their own messages, and for a series warning the expected
+           purchases' own status (the warning names them alone) */
+        st = cva_model_predict(j->model, j->params, 0.0, j->horizon, j->d.x, j->d.tx, j->d.T, j->d.n, j->pa, j->ey,
+                               cli_predict_opts(), &dg);
+        if (st == CVA_W_SERIES_LIMIT) {
+            cva_diag_init(&dg, sizeof dg);
+            st = cva_model_expected(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T, j->d.n, j->ey,
+                                    cli_predict_opts(), &dg);
         }
-        cva_diag_init(&dg, sizeof dg);
-        st = j->ip ? cli_cov_eval(1, j->model, j->ip, &j->d, j->horizon, NULL, NULL, NULL, j->ey, &dg)
-             : cli_is_cnbd(j->model) ? cva_cnbd_expected(j->model, j->pp.k, j->params, j->horizon, j->d.x, j->d.tx,
-                                                         j->d.T, j->d.n, j->ey, &dg)
-                                     : cva_model_expected(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T,
-                                                          j->d.n, j->ey, cli_predict_opts(), &dg);
-        if (st < 0) {
-            rc = cli_model_lib_fail(err, "expected purchases", st, &dg, &j->d);
-            return rc;
-        }
-        if (st == CVA_W_SERIES_LIMIT)
+        both = st >= 0;
+        if (both && st == CVA_W_SERIES_LIMIT)
             fprintf(stderr, "cva: warning: a series hit its term limit in the expected purchases (%s)\n",
                     dg.detail ? dg.detail : "");
+        cva_diag_init(&dg, sizeof dg);
+    }
+    if (j->d.n > 0) {
+        if (!both) {
+            st = j->ip ? cli_cov_eval(0, j->model, j->ip, &j->d, 0.0, NULL, NULL, NULL, j->pa, &dg)
+                 : cli_is_cnbd(j->model)
+                     ? cva_cnbd_p_alive(j->model, j->pp.k, j->params, j->d.x, j->d.tx, j->d.T, j->d.n, j->pa, &dg)
+                     : cva_model_p_alive(j->model, j->params, 0.0, j->d.x, j->d.tx, j->d.T, j->d.n, j->pa, cli_predict_opts(), &dg);
+            if (st < 0) {
+                rc = cli_model_lib_fail(err, "P(alive)", st, &dg, &j->d);
+                return rc;
+            }
+            cva_diag_init(&dg, sizeof dg);
+            st = j->ip ? cli_cov_eval(1, j->model, j->ip, &j->d, j->horizon, NULL, NULL, NULL, j->ey, &dg)
+                 : cli_is_cnbd(j->model) ? cva_cnbd_expected(j->model, j->pp.k, j->params, j->horizon, j->d.x, j->d.tx,
+                                                             j->d.T, j->d.n, j->ey, &dg)
+                                         : cva_model_expected(j->model, j->params, j->horizon, j->d.x, j->d.tx, j->d.T,
+                                                              j->d.n, j->ey, cli_predict_opts(), &dg);
+            if (st < 0) {
+                rc = cli_model_lib_fail(err, "expected purchases", st, &dg, &j->d);
+                return rc;
+            }
+            if (st == CVA_W_SERIES_LIMIT)
+                fprintf(stderr, "cva: warning: a series hit its term limit in the expected purchases (%s)\n",
+                        dg.detail ? dg.detail : "");
+        }
         if (j->want_var) {
             j->var = (double *)cli_xmalloc(j->d.n * sizeof(double));
             cva_diag_init(&dg, sizeof dg);

@@ -158,7 +158,7 @@ CVA_API cva_status cva_model_fit_init(cva_model_fit *fit, size_t struct_size);
 
 /**
  * @brief Options of the per-customer predictions: cva_model_p_alive(),
- *        cva_model_expected(), cva_model_dert(), cva_model_cond_prob_n() and
+ *        cva_model_expected(), cva_model_predict(), cva_model_dert(), cva_model_cond_prob_n() and
  *        cva_model_cond_variance(); fill with cva_predict_opts_init_defaults().
  *        NULL options: the defaults.
  *
@@ -362,6 +362,49 @@ CVA_API CVA_NODISCARD cva_status cva_model_expected(int32_t model, const double 
                                                     const double *x, const double *t_x, const double *T,
                                                     size_t n, double *out, const cva_predict_opts *opts,
                                                     cva_diag *diag);
+
+/**
+ * @brief P(alive) and conditional expected repeat purchases of every customer in one
+ *        call: what cva_model_p_alive() and cva_model_expected() give, bit for bit.
+ *
+ * For #CVA_MODEL_PNBD the two outputs come from one pass over the rows: one look-up in
+ * the call's cache of distinct rows (x, t_x, T) and, for a row not met before, one
+ * evaluation of P(alive) for both (about half the work of the two calls). The other
+ * models make the two calls (their separate passes share little), as does Pareto/NBD
+ * when @p t is 0 or invalid.
+ *
+ * Either output may be NULL to skip it (then this is the other call); both NULL with
+ * n > 0 is `CVA_E_NULLPTR` (arg 9). The status is the first error of the two calls
+ * (cva_model_p_alive()'s before cva_model_expected()'s), else the larger of their
+ * statuses; diag describes that one, with @c arg in this function's numbering (t_future
+ * 3, t 4, x 5, t_x 6, T 7, n 8, p_alive 9, expected 10, opts 11). On an error an output
+ * may be partly written.
+ * @param model BTYD model id (as cva_model_p_alive()).
+ * @param params parameters.
+ * @param t_future P(alive) at T + t_future, >= 0 (0: now).
+ * @param t horizon of the expected purchases in (T, T + t], >= 0.
+ * @param x, t_x, T data.
+ * @param n customers.
+ * @param p_alive out (may be NULL): P(alive at T + t_future) per customer.
+ * @param expected out (may be NULL): E[Y(t) | x, t_x, T] per customer.
+ * @param opts options (allocator, executor), NULL for the defaults; with an executor the
+ *             outputs are the same bits as without.
+ * @param diag optional.
+ * @retval CVA_OK
+ * @retval CVA_W_EMPTY n = 0.
+ * @retval CVA_W_EXCLUDED rows without a purchase: their outputs are NaN (diag->count rows).
+ * @retval CVA_W_SERIES_LIMIT as in the two calls.
+ * @retval CVA_E_ABI_MISMATCH opts->struct_size is not supported.
+ * @retval CVA_E_DOMAIN as in the two calls.
+ * @retval CVA_E_BADARG
+ * @retval CVA_E_NONFINITE
+ * @retval CVA_E_NULLPTR
+ * @retval CVA_E_NOMEM
+ */
+CVA_API CVA_NODISCARD cva_status cva_model_predict(int32_t model, const double *params, double t_future, double t,
+                                                   const double *x, const double *t_x, const double *T, size_t n,
+                                                   double *p_alive, double *expected, const cva_predict_opts *opts,
+                                                   cva_diag *diag);
 
 /**
  * @brief Unconditional expected repeat purchases E[X(t)] of a new customer, for each t.

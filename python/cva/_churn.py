@@ -505,6 +505,26 @@ class _BTYD(_Model):
         return self._btyd_call("cva_model_expected", t, frequency, recency, T,
                                "%s.expected_purchases" % type(self).__name__, threads)
 
+    def predict(self, t, frequency, recency, T, t_future=0.0, threads=None):
+        """P(alive) (at ``t_future`` time units after the end of observation) and the
+        conditional expected repeat purchases in (T, T+t] of every customer from one
+        call (``cva_model_predict``): ``(p_alive, expected)``, bit for bit what
+        :meth:`p_alive` and :meth:`expected_purchases` give; Pareto/NBD computes both
+        in one pass (about half the time of the two). Scalars give two floats, arrays
+        two arrays. ``threads`` as for :meth:`p_alive`."""
+        what = "%s.predict" % type(self).__name__
+        ex = _exec.check_threads(threads, what)  # kept alive until the call returns
+        self._warn_if_flagged(what)
+        arrs, n, scalar = _columns(self._data_names, (frequency, recency, T))
+        pa = cv.empty_output("d", n)
+        ey = cv.empty_output("d", n)
+        diag = _lib.Diag()
+        st = _lib.get().cva_model_predict(self._model_id, self._cparams(), float(t_future), float(t),
+                                          arrs[0].ptr, arrs[1].ptr, arrs[2].ptr, n, pa.ptr, ey.ptr,
+                                          _predict_opts(ex), ctypes.byref(diag))
+        _check(st, diag, what)
+        return _result(pa, n, scalar), _result(ey, n, scalar)
+
     def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T, threads=None):
         """Alias of :meth:`expected_purchases`."""
         return self.expected_purchases(t, frequency, recency, T, threads=threads)

@@ -169,6 +169,44 @@ class TestReferenceValues(RelMixin, unittest.TestCase):
         self.assertRel(m.dert(delta, 0, 0, 38.86), 0.4784056787)
         self.assertRel(m.expected_purchases_population(39), 1.213699599)
 
+    def test_predict_combined(self):
+        """predict(): P(alive) and E[Y] from one call (cva_model_predict), the values of
+        p_alive() and expected_purchases() to the bit, with threads and rows without a
+        purchase; the Pareto/NBD reference row of test_pnbd."""
+        m = cva.ParetoNBD(params=PNBD)
+        pa, ey = m.predict(39, 2, 30.43, 38.86)
+        self.assertIsInstance(pa, float)
+        self.assertRel(pa, 0.8691321852)
+        self.assertRel(ey, 1.455243322)
+        nan = float("nan")
+        x = [float(i % 5) for i in range(600)]
+        tx = [0.0 if x[i] == 0 else 3.0 + (i % 31) for i in range(600)]
+        T = [38.86 - (i % 3) if x[i] == 0 else 34.0 + (i % 31) / 7 for i in range(600)]
+        bx = [float(i % 4) for i in range(600)]
+        btx = [float(i % 4 + (i % 3 if i % 4 else 0)) for i in range(600)]
+        bT = [6.0] * 600
+        for i in (0, 7, 599):
+            x[i] = tx[i] = T[i] = bx[i] = btx[i] = bT[i] = nan
+        models = [cva.BetaGeo(params=BG), cva.ModifiedBetaGeo(params=BG), m, cva.NBD(params={"r": 0.4, "alpha": 6.0}),
+                  cva.BetaGeoBetaBinom(params={"alpha": 1.2, "beta": 0.75, "gamma": 0.66, "delta": 2.78})]
+        for mod in models:
+            d = (bx, btx, bT) if isinstance(mod, cva.BetaGeoBetaBinom) else (x, tx, T)
+            h = 5 if isinstance(mod, cva.BetaGeoBetaBinom) else 39
+            for threads in (None, 2):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    pa, ey = mod.predict(h, *d, t_future=4, threads=threads)
+                    want_pa = mod.p_alive(*d, t_future=4)
+                    want_ey = mod.expected_purchases(h, *d)
+                for got, want in ((pa, want_pa), (ey, want_ey)):
+                    got, want = tolist(got), tolist(want)
+                    self.assertEqual(len(got), 600)
+                    for a, b in zip(got, want):
+                        self.assertTrue(a == b or (math.isnan(a) and math.isnan(b)), (type(mod).__name__, a, b))
+                self.assertTrue(math.isnan(tolist(pa)[7]))
+        with self.assertRaises(cva.BadArgumentError):
+            m.predict(-1, 2, 30.43, 38.86)
+
     def test_ggompertz(self):
         # tests/data/ggom_ref.h (28-digit mpmath), parameter set 3, row (2, 30.43, 38.86)
         m = cva.GGompertzNBD(params={"r": 1.2, "alpha": 3.5, "b": 0.05, "s": 1.5, "beta": 2.0})

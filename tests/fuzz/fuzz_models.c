@@ -1,6 +1,6 @@
 /*
  * Fuzz target: the churn models' likelihood, fit and predictions
- * (cva_model_loglik, cva_model_fit_btyd, cva_model_p_alive, cva_model_expected,
+ * (cva_model_loglik, cva_model_fit_btyd, cva_model_p_alive, cva_model_expected, cva_model_predict,
  * cva_model_cond_prob_n; for BG/CNBD-k and MBG/CNBD-k cva_cnbd_loglik,
  * cva_cnbd_fit, cva_cnbd_p_alive, cva_cnbd_expected and cva_model_cond_prob_n
  * with k in params[4]; Gamma/Gompertz/NBD and the correlated Pareto/NBD through
@@ -102,6 +102,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n, i, k, nk;
     double p[5], x[MAXN], tx[MAXN], T[MAXN], t;
     double pa[MAXN + 2], ey[MAXN + 2], cp[MAXN * MAXK + 2], ll[MAXN + 2], llsum, grad[5];
+    double pa2[MAXN + 2], ey2[MAXN + 2];
+    cva_status st_pa, st_ey;
     int nanrow[MAXN];
     int discrete, cnbd;
     int32_t kk = 0;
@@ -170,6 +172,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                      (int)model, i, pa[i], p[0], p[1], p[2], p[3], p[4], (mode & 1) ? t : 0.0, x[i], tx[i], T[i]);
     }
 
+    st_pa = st;
+
     /* expected transactions */
     fz_poison(ey, sizeof ey);
     if (cnbd)
@@ -183,6 +187,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FZ_CHECK(nanrow[i] ? isnan(ey[i]) : ey[i] >= 0 && !isnan(ey[i]),
                      "model %d E[Y][%zu] = %.17g (params %.17g %.17g %.17g %.17g %.17g, t %.17g, x %.17g t_x %.17g T %.17g)",
                      (int)model, i, ey[i], p[0], p[1], p[2], p[3], p[4], t, x[i], tx[i], T[i]);
+    }
+
+    st_ey = st;
+
+    /* both from one call (cva_model_predict): the two calls' status (the first error, else
+       the larger) and, on success, their bits */
+    if (!cnbd) {
+        const cva_status want = st_pa < 0 ? st_pa : st_ey < 0 ? st_ey : st_ey > st_pa ? st_ey : st_pa;
+        fz_poison(pa2, sizeof pa2);
+        fz_poison(ey2, sizeof ey2);
+        st = cva_model_predict(model, p, (mode & 1) ? t : 0.0, t, x, tx, T, n, pa2, ey2, NULL, NULL);
+        FZ_CHECK(st == want, "model %d predict: status %d, the two calls %d and %d", (int)model, (int)st,
+                 (int)st_pa, (int)st_ey);
+        if (st >= 0) {
+            FZ_CHECK(!memcmp(pa2, pa, n * sizeof pa[0]) && !memcmp(ey2, ey, n * sizeof ey[0]),
+                     "model %d predict: other values than the two calls", (int)model);
+            FZ_CHECK(fz_poisoned(pa2 + n, 2 * sizeof pa2[0]) && fz_poisoned(ey2 + n, 2 * sizeof ey2[0]),
+                     "predict written past n");
+        }
     }
 
     /* conditional P(Y = k) */
