@@ -125,6 +125,34 @@ static int np_row(double x, double tx, double T)
     return isnan(x) && isnan(tx) && isnan(T);
 }
 
+/* *buf (elem bytes an entry, used entries filled) with room for need entries: when *cap is
+   smaller, a new buffer of at least twice *cap (at most max >= need) and the used entries
+   copied. 0 when out of memory (*buf then unchanged). The set-up's arrays grow with what
+   they hold instead of being sized by n: less memory held, and less fresh memory to touch
+   on the next call (an allocator that returns freed memory to the system once much of it
+   is free, as glibc's does, would otherwise hand out fresh pages each call). */
+static int grow_buf(const cva_allocator *al, void **buf, size_t *cap, size_t used, size_t need, size_t elem,
+                    size_t max)
+{
+    size_t nc = *cap ? *cap : 16;
+    void *nb;
+    if (need <= *cap)
+        return 1;
+    while (nc < need)
+        nc = nc > max / 2 ? max : 2 * nc;
+    if (nc < need)
+        nc = need;
+    nb = cva__alloc(al, nc * elem);
+    if (!nb)
+        return 0;
+    if (used)
+        memcpy(nb, *buf, used * elem);
+    cva__free(al, *buf);
+    *buf = nb;
+    *cap = nc;
+    return 1;
+}
+
 static void groups_free(const cva_allocator *al, cov_groups *g)
 {
     cva__free(al, g->order);
@@ -138,18 +166,18 @@ static void groups_free(const cva_allocator *al, cov_groups *g)
 static cva_status groups_build(const cva_allocator *al, const double *x, const double *tx, const double *T,
                                const double *z, int n_cov, size_t n, cov_groups *g)
 {
-    size_t cap = 64, mask, i, ng = 0, *table = NULL, *gid = NULL, *cnt = NULL, *rep = NULL;
+    size_t cap = 64, mask, i, ng = 0, *table = NULL, *gid = NULL, *cnt = NULL, *rep = NULL, rcap = 0, scap = 0;
     cva_status st = CVA_E_NOMEM;
     memset(g, 0, sizeof *g);
     /* the table grows with the patterns (a few, usually): fresh memory costs more than the
-       hashing, and a table sized by n would be 2n entries touched */
+       hashing, and a table sized by n would be 2n entries touched; so do the patterns' first
+       rows (rep) and the rows without a purchase (skip) */
     mask = cap - 1;
     table = (size_t *)cva__alloc(al, cap * sizeof *table);
     gid = (size_t *)cva__alloc(al, (n ? n : 1) * sizeof *gid);
-    rep = (size_t *)cva__alloc(al, (n ? n : 1) * sizeof *rep); /* first row of each group */
     g->order = (size_t *)cva__alloc(al, (n ? n : 1) * sizeof *g->order);
-    g->skip = (size_t *)cva__alloc(al, (n ? n : 1) * sizeof *g->skip);
-    if (!table || !gid || !rep || !g->order || !g->skip)
+    if (!table || !gid || !g->order || !grow_buf(al, (void **)&rep, &rcap, 0, 1, sizeof *rep, n ? n : 1) ||
+        !grow_buf(al, (void **)&g->skip, &scap, 0, 1, sizeof *g->skip, n ? n : 1))
         goto done;
     for (i = 0; i < cap; i++)
         table[i] = (size_t)-1;
@@ -157,6 +185,8 @@ static cva_status groups_build(const cva_allocator *al, const double *x, const d
         const double *zi = z + i * (size_t)n_cov;
         size_t h;
         if (np_row(x[i], tx[i], T[i])) {
+            if (!grow_buf(al, (void **)&g->skip, &scap, g->n_skip, g->n_skip + 1, sizeof *g->skip, n))
+                goto done;
             g->skip[g->n_skip++] = i;
             gid[i] = (size_t)-1;
             continue;
@@ -166,6 +196,8 @@ static cva_status groups_build(const cva_allocator *al, const double *x, const d
         for (;;) {
             size_t k = table[h];
             if (k == (size_t)-1) {
+                if (!grow_buf(al, (void **)&rep, &rcap, ng, ng + 1, sizeof *rep, n))
+                    goto done;
                 table[h] = ng;
                 rep[ng] = i;
                 gid[i] = ng++;
@@ -331,6 +363,8 @@ static cva_status check_cfit(const cva_cov_fit *f, cov_form *form, cva_diag *dia
 
 /* ---------------------------------------------------------------- fit */
 
+#define COV_TASK CVA__LL_CHUNK /* merged rows per task */
+
 typedef struct cov_fit_ctx {
     const cva__btyd_model *m;
     cov_form form;
@@ -345,6 +379,16 @@ typedef struct cov_fit_ctx {
     const cva_executor *ex;
     size_t n_rows, n_tasks, stride;
     double *res; /* n_tasks × stride (1 + nth²) when n_tasks > 1 */
+    /* The evaluation at the start, kept for the two that repeat it (the same bits, one pass
+       each): the start's curvature (Pareto/NBD: forward differences, whose base point is the
+       start: each group piece's gradient in u_g, gpiece) and cva__bfgs()'s first call
+       (memo_th, memo_f, memo_g). A group piece: a group's rows within one task, numbered
+       gi + task (increasing over the tasks' pieces, below n_groups + n_tasks). */
+    double *gpiece;  /* (n_groups + n_tasks) × 4 when not NULL */
+    int gpiece_put;  /* 1: obj_rows() stores the pieces' gradients; 2: hess_rows() takes them */
+    int memo;        /* 1: memo_* hold the objective at memo_th */
+    double memo_th[COV_NTH], memo_f, memo_g[COV_NTH];
+    uint64_t memo_hits;
 } cov_fit_ctx;
 
 /* γ vectors from θ */
@@ -394,11 +438,13 @@ static double obj_rows(const cov_fit_ctx *c, const double *p, const double *gl, 
 {
     const cov_spec *s = &c->spec;
     cva__ksum acc = {0.0, 0.0};
+    const size_t task = lo / COV_TASK; /* 0 with one task (lo = 0) */
     size_t gi;
     int k, j;
     for (gi = group_of(c, lo); gi < c->n_groups && c->rstart[gi] < hi; gi++) {
         const double *zg = c->zg + gi * (size_t)s->n_cov;
         double eta[3], pg[4], gg[4], de[3] = {0.0, 0.0, 0.0}, ll;
+        double *gp = c->gpiece_put == 1 ? c->gpiece + 4 * (gi + task) : NULL;
         cva__btyd_rows rows;
         group_setup(c, gi, p, gl, gt, lo, hi, eta, pg, &rows);
         ll = c->m->ll(pg, &rows, gg, NULL);
@@ -409,6 +455,8 @@ static double obj_rows(const cov_fit_ctx *c, const double *p, const double *gl, 
             const double d = gg[k] * pg[k]; /* ∂LL_g/∂ ln p_g,k */
             gth[k] += d;
             de[c->form.proc[k]] += c->form.sgn[k] * d;
+            if (gp)
+                gp[k] = d;
         }
         for (j = 0; j < s->n_cov; j++) {
             if (s->il[j] >= 0)
@@ -425,12 +473,18 @@ static double cov_tasks(const cov_fit_ctx *c, int what, int n_out, const double 
 
 static double cov_objective(void *vctx, const double *th, double *g)
 {
-    const cov_fit_ctx *c = (const cov_fit_ctx *)vctx;
+    cov_fit_ctx *c = (cov_fit_ctx *)vctx;
     const cov_spec *s = &c->spec;
     const int nth = 4 + s->n_free;
     double p[4], gl[CVA_COV_MAX], gt[CVA_COV_MAX], gth[COV_NTH];
     int k, j;
     double f, ll;
+    if (c->memo && !memcmp(th, c->memo_th, (size_t)nth * sizeof *th)) { /* the start again */
+        c->memo = 0;
+        c->memo_hits++;
+        memcpy(g, c->memo_g, (size_t)nth * sizeof *g);
+        return c->memo_f;
+    }
     for (k = 0; k < nth; k++)
         if (!(th[k] < 700.0) || !(th[k] > -700.0))
             return CVA_NAN;
@@ -526,7 +580,10 @@ static int hess_rows(const cov_fit_ctx *c, const double *p, const double *gl, co
                 for (k = 0; k < 4; k++)
                     hg[j * 4 + k] = pg[j] * pg[k] * hp[j * 4 + k] + (j == k ? pg[j] * gp[j] : 0.0);
         } else {
-            if (!central) { /* the group's gradient in u at the point itself */
+            if (!central && c->gpiece_put == 2) { /* kept from the objective at this point */
+                for (j = 0; j < 4; j++)
+                    g0[j] = c->gpiece[4 * (gi + lo / COV_TASK) + (size_t)j];
+            } else if (!central) { /* the group's gradient in u at the point itself */
                 if (!isfinite(c->m->ll(pg, &rows, g0, NULL)))
                     return 0;
                 for (j = 0; j < 4; j++)
@@ -591,8 +648,6 @@ static int hess_rows(const cov_fit_ctx *c, const double *p, const double *gl, co
 }
 
 /* ------------------------------------------------ the sums in tasks */
-
-#define COV_TASK CVA__LL_CHUNK /* merged rows per task */
 
 typedef struct cov_job {
     const cov_fit_ctx *c;
@@ -1144,7 +1199,7 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
     cva__optim_result res;
     cm_rec *recs = NULL;
     fit_key *keys = NULL;
-    size_t *rstart = NULL, *htab = NULL, hcap = 0, i, gi, nd = 0;
+    size_t *rstart = NULL, *htab = NULL, hcap = 0, i, gi, nd = 0, kcap = 0;
     double *blk = NULL, *mx, *mtx, *mT, *mw, *mtxs, *mTs;
     double th[COV_NTH], g0[COV_NTH], H[COV_NTH * COV_NTH], C[COV_NTH * COV_NTH];
     double s_T = 1.0, W = 0.0, f0, tmax = 0.0;
@@ -1222,7 +1277,11 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
             s_T = 1.0;
         /* one row per customer (merge_rows 0), group by group in row order, or per group its
            distinct rows */
-        keys = (fit_key *)cva__alloc(o.alloc, grp.n_keep * sizeof *keys);
+        /* merged: the distinct rows, fewer than the rows (1e6 customers give ~2.6e5 of them
+           in 6 patterns): room for an eighth of the rows first, grown as they come */
+        kcap = o.merge_rows ? grp.n_keep / 8 + 1024 : grp.n_keep;
+        kcap = kcap < grp.n_keep ? kcap : grp.n_keep;
+        keys = (fit_key *)cva__alloc(o.alloc, kcap * sizeof *keys);
         rstart = (size_t *)cva__alloc(o.alloc, (grp.n_groups + 1) * sizeof *rstart);
         if (!keys || !rstart) {
             st = cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
@@ -1266,6 +1325,10 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
                 for (;;) {
                     const size_t hk = htab[h];
                     if (hk == (size_t)-1) {
+                        if (!grow_buf(o.alloc, (void **)&keys, &kcap, e, e + 1, sizeof *keys, grp.n_keep)) {
+                            st = cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+                            goto done;
+                        }
                         htab[h] = e;
                         keys[e++] = kr;
                         break;
@@ -1357,7 +1420,22 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
         if (ctx.spec.it[j] >= 0 && !ctx.spec.con[j])
             th[ctx.spec.it[j]] = copts->start_trans ? copts->start_trans[j] : 0.0;
     }
+    if (m->id != CVA_MODEL_BGNBD) { /* the start's forward differences take their base from f0 */
+        ctx.gpiece = (double *)cva__alloc(o.alloc, 4 * (ctx.n_groups + ctx.n_tasks) * sizeof *ctx.gpiece);
+        if (!ctx.gpiece) {
+            st = cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+            goto done;
+        }
+        ctx.gpiece_put = 1;
+    }
     f0 = cov_objective(&ctx, th, g0);
+    ctx.gpiece_put = ctx.gpiece_put && isfinite(f0) ? 2 : 0;
+    if (isfinite(f0)) { /* cva__bfgs() starts with the objective at th */
+        memcpy(ctx.memo_th, th, (size_t)nth * sizeof *th);
+        memcpy(ctx.memo_g, g0, (size_t)nth * sizeof *g0);
+        ctx.memo_f = f0;
+        ctx.memo = 1;
+    }
     if (!isfinite(f0)) {
         st = cva__report(diag, CVA_E_NOCONVERGE, 0, 0, -1, 0, "the objective is not finite at the start");
         goto done;
@@ -1393,7 +1471,8 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
                 H[k * nth + k] += mu - (tries ? 0.1 * mu : 0.0);
         }
     }
-    n_start_evals = m->id == CVA_MODEL_BGNBD ? 1u : 5u; /* passes over the rows */
+    n_start_evals = m->id == CVA_MODEL_BGNBD ? 1u : (ctx.gpiece_put == 2 ? 4u : 5u); /* passes over the rows */
+    ctx.gpiece_put = 0;
     st = cva__bfgs(cov_objective, &ctx, th, &oo, &res);
     if (st == CVA_W_BOUNDARY && oo.h0 && res.iterations < (uint64_t)o.max_iter) {
         /* running off towards an edge: the start's curvature says nothing there; go on from
@@ -1406,6 +1485,8 @@ cva_status cva_cov_fit_btyd(int32_t model, const double *x, const double *t_x, c
         r2.evaluations += res.evaluations;
         res = r2;
     }
+    ctx.memo = 0;
+    res.evaluations -= ctx.memo_hits; /* passes over the rows (the repeat of f0 was none) */
     if (st < 0) {
         st = cva__report(diag, st, 0, 0, -1, res.iterations, NULL);
         goto done;
@@ -1506,6 +1587,7 @@ done:
     cva__free(o.alloc, rstart);
     cva__free(o.alloc, blk);
     cva__free(o.alloc, ctx.res);
+    cva__free(o.alloc, ctx.gpiece);
     groups_free(o.alloc, &grp);
     return st;
 }
