@@ -128,9 +128,7 @@ static int np_row(double x, double tx, double T)
 /* *buf (elem bytes an entry, used entries filled) with room for need entries: when *cap is
    smaller, a new buffer of at least twice *cap (at most max >= need) and the used entries
    copied. 0 when out of memory (*buf then unchanged). The set-up's arrays grow with what
-   they hold instead of being sized by n: less memory held, and less fresh memory to touch
-   on the next call (an allocator that returns freed memory to the system once much of it
-   is free, as glibc's does, would otherwise hand out fresh pages each call). */
+   they hold instead of being sized by n: less memory asked of the allocator. */
 static int grow_buf(const cva_allocator *al, void **buf, size_t *cap, size_t used, size_t need, size_t elem,
                     size_t max)
 {
