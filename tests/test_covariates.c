@@ -490,6 +490,81 @@ static void reduces_to_plain(void **state)
     assert_true(isnan(cf.se_life[0]));
 }
 
+/* Weekly data that pool across patterns: 40,000 customers in 6 patterns, T and t_x in whole
+   weeks (10,930 merged rows, 7,037 distinct (x, t_x, T) over all patterns). */
+enum { PN = 40000 };
+static double px_[PN], ptx_[PN], pT_[PN], pz_[2 * PN];
+
+static void pooled_rows(void)
+{
+    const double p[4] = {0.55, 10.0, 0.6, 12.0};
+    size_t i;
+    for (i = 0; i < PN; i++) {
+        pz_[2 * i] = (double)(i % 2);
+        pz_[2 * i + 1] = (double)((i / 2) % 3);
+        pT_[i] = 20.0 + (double)((i * 7919u) % 40u);
+        assert_status(cva_sim_btyd(CVA_MODEL_PNBD, p, pT_ + i, 1, 900u + i, px_ + i, ptx_ + i, NULL), CVA_OK);
+        ptx_[i] = ceil(ptx_[i]);
+    }
+}
+
+/* The fit's start from coefficients 0 takes its first evaluations on the pooled rows (one per
+   distinct (x, t_x, T), Pareto/NBD: the first objective and the start's curvature) and reuses
+   the start's evaluation (cva__bfgs()'s first call; Pareto/NBD: the base of the forward
+   differences): the same fit as the per-group passes of commit 184ffb4, whose results on these
+   data are below (printed with %.17g), in 2 (Pareto/NBD) and 1 (BG/NBD) fewer passes. */
+static void pooled_start(void **state)
+{
+    static const struct {
+        int32_t model;
+        uint64_t iterations, evaluations; /* 184ffb4: 32 and 29 evaluations */
+        double ll, p[4], se[4], gl[2], sel[2], gt[2], set[2];
+    } ref[2] = {
+        {CVA_MODEL_PNBD, 16, 30, -194202.3721544329,
+         {0.50964865461252662, 10.04024437959621, 0.71460145638803985, 18.432449018963311},
+         {0.010188609985071378, 0.24605037590745782, 0.054409437188227737, 2.3858416183301516},
+         {-0.047271213299440562, -0.0023714354696210273},
+         {0.044827345473088233, 0.027309393344246164},
+         {0.010885759922904322, 0.0015517156567048163},
+         {0.02035822827662415, 0.012412079494335924}},
+        {CVA_MODEL_BGNBD, 25, 28, -194609.12421884463,
+         {0.24752804831268066, 4.8966126098021405, 0.69580138621358201, 3.0208620447591756},
+         {0.0029517320468850877, 0.13342035354525944, 0.074311898115255653, 0.35556396240925575},
+         {-0.11430898972779022, -0.0077066922005242008},
+         {0.10669440110160719, 0.065357933696666828},
+         {0.0080591733277388909, 0.0046004452288363473},
+         {0.024403450194050227, 0.014894908544087416}},
+    };
+    cva_cov_opts co;
+    int mi, k;
+    (void)state;
+    pooled_rows();
+    cva_cov_opts_init_defaults(&co, sizeof co);
+    co.n_cov = 2;
+    for (mi = 0; mi < 2; mi++) {
+        cva_model_fit f;
+        cva_cov_fit cf;
+        cva_model_fit_init(&f, sizeof f);
+        cva_cov_fit_init(&cf, sizeof cf);
+        assert_status(cva_cov_fit_btyd(ref[mi].model, px_, ptx_, pT_, pz_, NULL, PN, &co, NULL, &f, &cf, NULL),
+                      CVA_OK);
+        assert_int_equal(f.n_rows, 10930);
+        assert_int_equal(f.iterations, ref[mi].iterations);
+        assert_int_equal(f.evaluations, ref[mi].evaluations);
+        cva_assert_close(f.log_likelihood, ref[mi].ll, 1e-15, 0);
+        for (k = 0; k < 4; k++) {
+            cva_assert_close(f.params[k], ref[mi].p[k], 1e-13, 0);
+            cva_assert_close(f.std_err[k], ref[mi].se[k], 1e-13, 0);
+        }
+        for (k = 0; k < 2; k++) {
+            cva_assert_close(cf.gamma_life[k], ref[mi].gl[k], 1e-13, 0);
+            cva_assert_close(cf.se_life[k], ref[mi].sel[k], 1e-13, 0);
+            cva_assert_close(cf.gamma_trans[k], ref[mi].gt[k], 1e-13, 0);
+            cva_assert_close(cf.se_trans[k], ref[mi].set[k], 1e-13, 0);
+        }
+    }
+}
+
 /* the simulated data's (see observed_se()) */
 static void independent_se(int32_t model, const cva_model_fit *fit, const cva_cov_fit *cf, size_t n, double *se)
 {
@@ -772,6 +847,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(predictions),
         cmocka_unit_test(bad_input),
         cmocka_unit_test(nomem),
+        cmocka_unit_test(pooled_start),
     };
     const struct CMUnitTest data_tests[] = {
         cmocka_unit_test(apparel250_pnbd),

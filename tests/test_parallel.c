@@ -612,6 +612,56 @@ static void cov_fits(void **state)
     }
 }
 
+/* Covariate fits whose start is evaluated on the pooled rows (lib/covariates.c, pool_start():
+   the distinct (x, t_x, T) over all patterns, in tasks): weekly data, 40,000 customers in six
+   patterns (10,930 merged rows in six tasks, 7,037 pooled rows in four). 1, 2 and 3 workers
+   give the bits of the fit without an executor. */
+enum { QN = 40000 };
+static double qx_[QN], qtx_[QN], qT_[QN], qz_[2 * QN];
+
+static void cov_pooled(void **state)
+{
+    static const unsigned ws[] = {1, 2, 3, 0};
+    const double p[4] = {0.55, 10.0, 0.6, 12.0};
+    cva_cov_opts co;
+    cva_fit_opts o;
+    cva_model_fit ref, f;
+    cva_cov_fit cref, cf;
+    cva_status st_ref, st;
+    size_t i;
+    const unsigned *w;
+    (void)state;
+    for (i = 0; i < QN; i++) {
+        qz_[2 * i] = (double)(i % 2);
+        qz_[2 * i + 1] = (double)((i / 2) % 3);
+        qT_[i] = 20.0 + (double)((i * 7919u) % 40u);
+        assert_status(cva_sim_btyd(CVA_MODEL_PNBD, p, qT_ + i, 1, 900u + i, qx_ + i, qtx_ + i, NULL), CVA_OK);
+        qtx_[i] = ceil(qtx_[i]);
+    }
+    assert_status(cva_cov_opts_init_defaults(&co, sizeof co), CVA_OK);
+    co.n_cov = 2;
+    assert_status(cva_fit_opts_init_defaults(&o, sizeof o), CVA_OK);
+    cva_model_fit_init(&ref, sizeof ref);
+    cva_cov_fit_init(&cref, sizeof cref);
+    st_ref = cva_cov_fit_btyd(CVA_MODEL_PNBD, qx_, qtx_, qT_, qz_, NULL, QN, &co, &o, &ref, &cref, NULL);
+    assert_int_equal(st_ref, CVA_OK);
+    assert_int_equal(ref.n_rows, 10930);
+    for (w = ws; *w != 0; w++) {
+        test_exec e;
+        test_exec_init(&e, *w, 700u + *w);
+        o.executor = &e.ex;
+        cva_model_fit_init(&f, sizeof f);
+        cva_cov_fit_init(&cf, sizeof cf);
+        st = cva_cov_fit_btyd(CVA_MODEL_PNBD, qx_, qtx_, qT_, qz_, NULL, QN, &co, &o, &f, &cf, NULL);
+        assert_int_equal(st, st_ref);
+        fit_same(&ref, &f);
+        assert_memory_equal(&cf, &cref, sizeof cf);
+        if (*w >= 2)
+            assert_true(e.runs > 0 && e.tasks > 0);
+        test_exec_destroy(&e);
+    }
+}
+
 /* The covariate fit's merge of the rows in tasks (lib/covariates.c, executors of two or more
    workers; without one, the serial merge): 97 patterns (more than a chunk's 64: the groups
    found serially), rows without a purchase, weights; and 6 patterns with the chunks' own
@@ -1002,6 +1052,7 @@ int main(void)
         cmocka_unit_test(fits_gg_prep),
         cmocka_unit_test(cov_fits),
         cmocka_unit_test(cov_merge),
+        cmocka_unit_test(cov_pooled),
         cmocka_unit_test(predictions),
         cmocka_unit_test(predict_pair),
         cmocka_unit_test(cov_predictions),
