@@ -1459,10 +1459,11 @@ static cva_status pred_run2(int kind, int32_t model, const cva__btyd_model *m, c
     if (n == 0)
         return CVA_OK;
     /* Gamma/Gompertz/NBD's kernels can fail at a row (a numerical integral not finite)
-       after the rows before it, or other chunks, were written: they write into a scratch
-       copy that reaches out only on success (a fuzz find; the other models' kernels fail
-       before writing, if at all) */
-    if (model == CVA_MODEL_GGOMNBD) {
+       after the rows before it, or other chunks, were written, and so can Pareto/NBD's
+       conditional distribution (an alive customer's posterior β + T beyond the domain at
+       one (x, T), e.g. T = DBL_MAX): they write into a scratch copy that reaches out only
+       on success (fuzz finds; the other kernels fail before writing, if at all) */
+    if (model == CVA_MODEL_GGOMNBD || (kind == PRED_COND_PROB && model == CVA_MODEL_PNBD)) {
         scratch = (double *)cva__alloc(o->alloc, n_out * sizeof(double));
         if (!scratch)
             return CVA_E_NOMEM;

@@ -305,6 +305,29 @@ static void grow_free(void *user, void *p)
    output, of P(alive), E[Y] and cva_model_predict, has the bits of the row's own call
    (no cache), also when a growth or the table itself cannot be allocated. */
 enum { GROW_N = 60000, GROW_HALF = 30000 };
+/* An error of the conditional distribution leaves the output untouched: the last row's
+   posterior β + T is beyond Pareto/NBD's domain (T = DBL_MAX) after three good rows were
+   computed (a fuzz find: those rows were written before CVA_E_DOMAIN) */
+static void cond_prob_n_error_writes_nothing(void **state)
+{
+    const double p[4] = {3.8, 4.05, 153.5, 153.5};
+    const double x[4] = {0, 5, 6, 168}, tx[4] = {0, 18, 3.875, 4.9406564584124654e-324};
+    const double T[4] = {17.25, 24, 15.5, DBL_MAX};
+    double out[8];
+    size_t i;
+    (void)state;
+    for (i = 0; i < 8; i++)
+        out[i] = -7.0;
+    assert_status(cva_model_cond_prob_n(CVA_MODEL_PNBD, p, 18.5, x, tx, T, 4, 2, out, NULL, NULL), CVA_E_DOMAIN);
+    for (i = 0; i < 8; i++)
+        assert_true(out[i] == -7.0);
+    /* the three good rows alone succeed: their probabilities are in (0, 1] */
+    assert_status(cva_model_cond_prob_n(CVA_MODEL_PNBD, p, 18.5, x, tx, T, 3, 2, out, NULL, NULL), CVA_OK);
+    for (i = 0; i < 6; i++)
+        assert_true(out[i] > 0.0 && out[i] <= 1.0);
+    assert_true(out[6] == -7.0 && out[7] == -7.0);
+}
+
 static void cache_growth(void **state)
 {
     static const double P[4] = {0.5534, 10.5776, 0.6061, 11.6650};
@@ -670,6 +693,7 @@ int main(void)
         cmocka_unit_test(prob_n_sums_to_one), cmocka_unit_test(prob_n_extreme), cmocka_unit_test(extremes_finite), cmocka_unit_test(zero_buyers),
         cmocka_unit_test(cached_equals_rowwise),
         cmocka_unit_test(cache_growth),
+        cmocka_unit_test(cond_prob_n_error_writes_nothing),
         cmocka_unit_test(s_equal_one),   cmocka_unit_test(gradient_fd),  cmocka_unit_test(timing),
         cmocka_unit_test(fit_cdnow),     cmocka_unit_test(fit_cdnow_csv), cmocka_unit_test(recovery),
         cmocka_unit_test(prob_n_infinite_horizon),
