@@ -144,6 +144,9 @@ int cva__hessian(cva__objective_fn f, void *ctx, const double *theta, int n, dou
 /* cva__hessian()'s central differences for the columns j < ncols only (row-major n × n,
    not symmetrised; the other columns are left alone); 1 when all were finite */
 int cva__hessian_cols(cva__objective_fn f, void *ctx, const double *theta, int n, int ncols, double *hess);
+/* Average each pair of off-diagonal entries of the row-major n × n hess in place,
+   0.5 (h_ij + h_ji) into both (cva__hessian()'s symmetrisation) */
+void cva__symmetrize(double *hess, int n);
 
 /* Invert a symmetric positive-definite n × n matrix (Cholesky); 0 if not SPD. */
 int cva__spd_inverse(const double *a, int n, double *inv);

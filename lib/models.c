@@ -271,12 +271,7 @@ static int mle_hessian(mle_ctx *ctx, const double *phi, int np, double *H, uint6
         return 0;
     for (i = 0; i < np; i++)
         H[i * np + l] = ex[i];
-    for (i = 0; i < np; i++)
-        for (j = i + 1; j < np; j++) {
-            double v = 0.5 * (H[i * np + j] + H[j * np + i]);
-            H[i * np + j] = v;
-            H[j * np + i] = v;
-        }
+    cva__symmetrize(H, np);
     return 1;
 }
 

@@ -567,17 +567,22 @@ int cva__hessian_cols(cva__objective_fn f, void *ctx, const double *theta, int n
     return 1;
 }
 
-int cva__hessian(cva__objective_fn f, void *ctx, const double *theta, int n, double *hess)
+void cva__symmetrize(double *hess, int n)
 {
     int i, j;
-    if (!cva__hessian_cols(f, ctx, theta, n, n, hess))
-        return 0;
     for (i = 0; i < n; i++)
         for (j = i + 1; j < n; j++) {
             double v = 0.5 * (hess[i * n + j] + hess[j * n + i]);
             hess[i * n + j] = v;
             hess[j * n + i] = v;
         }
+}
+
+int cva__hessian(cva__objective_fn f, void *ctx, const double *theta, int n, double *hess)
+{
+    if (!cva__hessian_cols(f, ctx, theta, n, n, hess))
+        return 0;
+    cva__symmetrize(hess, n);
     return 1;
 }
 
