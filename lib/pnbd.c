@@ -1255,32 +1255,39 @@ static void pac_run(pa_cache *c, const pnbd_par *q, const pac_fn *f, const doubl
     }
 }
 
+/* pac_run() of the value kind (t, t2 as pac_fn's) over the rows through a cache of w
+   doubles a set opened for them: the pass of pnbd_p_alive(), pnbd_expected() and
+   cva__pnbd_predict2(); CVA_W_SERIES_LIMIT when a row's series hit its cap */
+static cva_status pac_predict(const pnbd_par *q, int kind, double t, double t2, size_t w, const double *x,
+                              const double *t_x, const double *T, size_t n, double *out, double *out2,
+                              const cva_allocator *alloc)
+{
+    pa_cache c;
+    pac_fn f;
+    int capped = 0;
+    f.kind = kind;
+    f.t = t;
+    f.t2 = t2;
+    pac_open(&c, n, w, alloc);
+    pac_run(&c, q, &f, x, t_x, T, n, out, out2, &capped);
+    pac_close(&c);
+    return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
+}
+
 static cva_status pnbd_p_alive(const double *p, double t_future, const double *x, const double *t_x,
                                const double *T, size_t n, double *out, const cva_allocator *alloc)
 {
     pnbd_par q;
-    pa_cache c;
-    pac_fn f;
-    int capped = 0;
     if (!par_init(&q, p))
         return CVA_E_DOMAIN;
-    f.kind = 0;
-    f.t = t_future;
-    f.t2 = 0.0;
-    pac_open(&c, n, 4, alloc);
-    pac_run(&c, &q, &f, x, t_x, T, n, out, NULL, &capped);
-    pac_close(&c);
-    return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
+    return pac_predict(&q, 0, t_future, 0.0, 4, x, t_x, T, n, out, NULL, alloc);
 }
 
 static cva_status pnbd_expected(const double *p, double t, const double *x, const double *t_x, const double *T,
                                 size_t n, double *out, const cva_allocator *alloc)
 {
     pnbd_par q;
-    pa_cache c;
-    pac_fn f;
     size_t i;
-    int capped = 0;
     if (!par_init(&q, p))
         return CVA_E_DOMAIN;
     if (!(t > 0.0)) {
@@ -1288,13 +1295,7 @@ static cva_status pnbd_expected(const double *p, double t, const double *x, cons
             out[i] = 0.0;
         return CVA_OK;
     }
-    f.kind = 1;
-    f.t = t;
-    f.t2 = 0.0;
-    pac_open(&c, n, 4, alloc);
-    pac_run(&c, &q, &f, x, t_x, T, n, out, NULL, &capped);
-    pac_close(&c);
-    return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
+    return pac_predict(&q, 1, t, 0.0, 4, x, t_x, T, n, out, NULL, alloc);
 }
 
 /* P(alive at T + t_future) and E[Y(t)] of every row in one pass: one cache look-up and
@@ -1307,18 +1308,9 @@ cva_status cva__pnbd_predict2(const double *p, double t_future, double t, const 
                               const cva_allocator *alloc)
 {
     pnbd_par q;
-    pa_cache c;
-    pac_fn f;
-    int capped = 0;
     if (!par_init(&q, p))
         return CVA_E_DOMAIN;
-    f.kind = 2;
-    f.t = t_future;
-    f.t2 = t;
-    pac_open(&c, n, 8, alloc);
-    pac_run(&c, &q, &f, x, t_x, T, n, p_alive, ey, &capped);
-    pac_close(&c);
-    return capped ? CVA_W_SERIES_LIMIT : CVA_OK;
+    return pac_predict(&q, 2, t_future, t, 8, x, t_x, T, n, p_alive, ey, alloc);
 }
 
 /* E[Y(t_k)] at n_t horizons: P(alive) once per customer (cached as above), the n_t
