@@ -1287,6 +1287,141 @@ static void predict_combined(void **state)
     assert_int_equal(d.arg, 1);
 }
 
+/* ------------------------- the prediction prelude's diagnostics, every field asserted */
+
+enum { PD_N = 30 };
+
+/* a status and every field of its diagnostic (index -1 and count 0 where none) */
+static void diag_is(const cva_diag *d, cva_status st, cva_status want, int32_t arg, int64_t index, uint64_t count,
+                    const char *detail)
+{
+    if (st != want)
+        fail_msg("status %d (arg %d, index %lld, %s), want %d", (int)st, (int)d->arg, (long long)d->index,
+                 d->detail ? d->detail : "", (int)want);
+    assert_int_equal(d->status, want);
+    assert_int_equal(d->arg, arg);
+    assert_int_equal(d->option, 0);
+    assert_int_equal(d->index, index);
+    assert_int_equal(d->count, count);
+    assert_non_null(d->detail);
+    if (detail)
+        assert_string_equal(d->detail, detail);
+}
+
+static void *pd_no_alloc(void *user, size_t size)
+{
+    (void)user;
+    (void)size;
+    return NULL;
+}
+
+static void pd_no_free(void *user, void *ptr)
+{
+    (void)user;
+    (void)ptr;
+}
+
+/* which: 0 cva_model_p_alive (s = t_future), 1 cva_model_expected (s = t), 2 cva_model_predict
+   with s as t_future and t = 39, 3 cva_model_predict with t_future = 0 and s as t */
+static cva_status pd_call(int which, int32_t model, const double *p, double s, const double *x, const double *tx,
+                          const double *T, size_t n, double *o1, double *o2, const cva_predict_opts *o, cva_diag *d)
+{
+    cva_diag_init(d, sizeof *d);
+    d->arg = -5; /* every field written by the call */
+    d->index = 99;
+    d->count = 99;
+    if (which == 0)
+        return cva_model_p_alive(model, p, s, x, tx, T, n, o1, o, d);
+    if (which == 1)
+        return cva_model_expected(model, p, s, x, tx, T, n, o1, o, d);
+    if (which == 2)
+        return cva_model_predict(model, p, s, 39.0, x, tx, T, n, o1, o2, o, d);
+    return cva_model_predict(model, p, 0.0, s, x, tx, T, n, o1, o2, o, d);
+}
+
+/* cva_model_p_alive, cva_model_expected and cva_model_predict (Pareto/NBD's one pass and
+   BG/NBD's two calls): the options' and the horizon's errors, in that order, before the
+   rows; a bad row's index in the caller's numbering after rows without a purchase; the
+   rows without a purchase counted; a failed allocation for them. Every field of cva_diag. */
+static void predict_prelude_diags(void **state)
+{
+    static const double bg[4] = {0.243, 4.414, 0.793, 2.426}, pn[4] = {0.55, 10.6, 0.61, 11.7};
+    static const char *const nan_msg[2] = {"t_future is NaN", "t is NaN"};
+    static const char *const rng_msg[2] = {"t_future must be finite and >= 0", "t must be finite and >= 0"};
+    static const char *const abi_msg = "cva_predict_opts: use cva_predict_opts_init_defaults()";
+    static const char *const np_msg =
+        "rows without a purchase (NaN x, t_x and T) were skipped: their outputs are NaN (diag->count rows)";
+    double x[PD_N], tx[PD_N], T[PD_N], o1[PD_N], o2[PD_N];
+    cva_predict_opts good, bad, noal;
+    cva_allocator al;
+    cva_diag d;
+    size_t i;
+    int k, which;
+    (void)state;
+    for (i = 0; i < PD_N; i++) {
+        T[i] = 20.0 + (double)(i % 7);
+        x[i] = (double)(i % 4);
+        tx[i] = x[i] > 0.0 ? 0.5 * T[i] : 0.0;
+    }
+    assert_status(cva_predict_opts_init_defaults(&good, sizeof good), CVA_OK);
+    bad = good;
+    bad.struct_size = 8;
+    al.alloc = pd_no_alloc;
+    al.free = pd_no_free;
+    al.user = NULL;
+    noal = good;
+    noal.alloc = &al;
+    for (k = 0; k < 2; k++) {
+        const int32_t m = k ? CVA_MODEL_PNBD : CVA_MODEL_BGNBD;
+        const double *p = k ? pn : bg;
+        for (which = 0; which < 4; which++) {
+            const int pred = which >= 2, hz = which == 1 || which == 3; /* 1: the horizon is t */
+            const int32_t a_opts = pred ? 11 : 9, a_s = which == 3 ? 4 : 3, a_x = pred ? 5 : 4;
+            const double s_ok = hz ? 39.0 : 5.0;
+            /* the options first, then the horizon */
+            diag_is(&d, pd_call(which, m, p, (double)NAN, x, tx, T, PD_N, o1, o2, &bad, &d), CVA_E_ABI_MISMATCH,
+                    a_opts, -1, 0, abi_msg);
+            diag_is(&d, pd_call(which, m, p, (double)NAN, x, tx, T, PD_N, o1, o2, &good, &d), CVA_E_NONFINITE, a_s,
+                    -1, 0, nan_msg[hz]);
+            diag_is(&d, pd_call(which, m, p, -1.0, x, tx, T, PD_N, o1, o2, NULL, &d), CVA_E_BADARG, a_s, -1, 0,
+                    rng_msg[hz]);
+            diag_is(&d, pd_call(which, m, p, (double)INFINITY, x, tx, T, PD_N, o1, o2, NULL, &d), CVA_E_BADARG, a_s,
+                    -1, 0, rng_msg[hz]);
+            /* the horizon before the rows (cva_model_predict's t: after them, checked by
+               cva_model_expected once cva_model_p_alive has passed) */
+            x[4] = -1.0;
+            if (which == 3)
+                diag_is(&d, pd_call(which, m, p, (double)NAN, x, tx, T, PD_N, o1, o2, NULL, &d), CVA_E_BADARG, a_x,
+                        4, 0, NULL);
+            else
+                diag_is(&d, pd_call(which, m, p, (double)NAN, x, tx, T, PD_N, o1, o2, NULL, &d), CVA_E_NONFINITE,
+                        a_s, -1, 0, nan_msg[hz]);
+            diag_is(&d, pd_call(which, m, p, s_ok, x, tx, T, PD_N, o1, o2, NULL, &d), CVA_E_BADARG, a_x, 4, 0, NULL);
+            /* rows without a purchase (1, 2, 9): the bad row in the caller's numbering */
+            x[1] = tx[1] = T[1] = x[2] = tx[2] = T[2] = x[9] = tx[9] = T[9] = (double)NAN;
+            diag_is(&d, pd_call(which, m, p, s_ok, x, tx, T, PD_N, o1, o2, NULL, &d), CVA_E_BADARG, a_x, 4, 0, NULL);
+            x[4] = 0.0;
+            tx[12] = T[12] + 1.0;
+            diag_is(&d, pd_call(which, m, p, s_ok, x, tx, T, PD_N, o1, o2, NULL, &d), CVA_E_BADARG, a_x + 1, 12, 0,
+                    NULL);
+            tx[12] = 0.0;
+            x[12] = 0.0;
+            diag_is(&d, pd_call(which, m, p, s_ok, x, tx, T, PD_N, o1, o2, NULL, &d), CVA_W_EXCLUDED, 0, -1, 3,
+                    np_msg);
+            assert_true(isnan(o1[1]) && isnan(o1[2]) && isnan(o1[9]) && !isnan(o1[0]));
+            diag_is(&d, pd_call(which, m, p, s_ok, x, tx, T, PD_N, o1, o2, &noal, &d), CVA_E_NOMEM, 0, -1, 0, NULL);
+            /* every row without a purchase */
+            diag_is(&d, pd_call(which, m, p, s_ok, x + 1, tx + 1, T + 1, 2, o1, o2, NULL, &d), CVA_W_EMPTY, 0, -1,
+                    2, "every row is without a purchase (NaN x, t_x and T)");
+            for (i = 0; i < PD_N; i++) {
+                T[i] = 20.0 + (double)(i % 7);
+                x[i] = (double)(i % 4);
+                tx[i] = x[i] > 0.0 ? 0.5 * T[i] : 0.0;
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1297,6 +1432,7 @@ int main(void)
         cmocka_unit_test(mbgnbd_recovery),  cmocka_unit_test(boundary_fits), cmocka_unit_test(impossible_row),
         cmocka_unit_test(no_purchase_rows), cmocka_unit_test(pnbd_prediction_range),
         cmocka_unit_test(predict_combined),
+        cmocka_unit_test(predict_prelude_diags),
     };
     const char *dir = cva_test_data_dir();
     const char *req = getenv("CVA_REQUIRE_DATA");
