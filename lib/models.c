@@ -1511,27 +1511,72 @@ typedef cva_status (*np_eval_fn)(int32_t model, const double *params, double s, 
                                  const double *t_x, const double *T, size_t n, double *out,
                                  const cva_predict_opts *opts, cva_diag *diag);
 
+/* rows some of which are without a purchase: the others compacted into *sp with n_out
+   outputs of sp->n_keep rows each, and *loc made ready for the call on them */
+static cva_status np_begin(const cva_predict_opts *o, const double *x, const double *t_x, const double *T, size_t n,
+                           int n_out, cva__np_split *sp, cva_diag *loc, cva_diag *diag)
+{
+    const double *in[3];
+    in[0] = x;
+    in[1] = t_x;
+    in[2] = T;
+    if (cva__np_compact(o->alloc, in, 3, n_out, n, sp) != CVA_OK)
+        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
+    cva_diag_init(loc, sizeof *loc);
+    return CVA_OK;
+}
+
+/* ... and the end of that call (status st, diagnostic *loc): on success its outputs
+   scattered to out (and out2, unless NULL), its diagnostic relayed with x, t_x and T at
+   the arguments arg_x to arg_x + 2, the split freed */
+static cva_status np_end(const cva_predict_opts *o, cva__np_split *sp, cva_status st, const cva_diag *loc,
+                         double *out, double *out2, size_t n, int32_t arg_x, cva_diag *diag)
+{
+    if (st >= 0) {
+        cva__np_scatter(sp, sp->out, out, n);
+        if (out2)
+            cva__np_scatter(sp, sp->out + sp->n_keep, out2, n);
+    }
+    st = cva__np_relay(diag, loc, st, sp, arg_x, arg_x + 2);
+    cva__np_free(o->alloc, sp);
+    return st;
+}
+
 /* p_alive / expected / dert on rows some of which are without a purchase */
 static cva_status np_eval(np_eval_fn f, int32_t model, const double *params, double s, const double *x,
                           const double *t_x, const double *T, size_t n, double *out, const cva_predict_opts *o,
                           cva_diag *diag)
 {
-    const double *in[3];
     cva__np_split sp;
     cva_diag loc;
-    cva_status st;
-    in[0] = x;
-    in[1] = t_x;
-    in[2] = T;
-    if (cva__np_compact(o->alloc, in, 3, 1, n, &sp) != CVA_OK)
-        return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
-    cva_diag_init(&loc, sizeof loc);
+    cva_status st = np_begin(o, x, t_x, T, n, 1, &sp, &loc, diag);
+    if (st != CVA_OK)
+        return st;
     st = f(model, params, s, sp.col[0], sp.col[1], sp.col[2], sp.n_keep, sp.out, o, &loc);
-    if (st >= 0)
-        cva__np_scatter(&sp, sp.out, out, n);
-    st = cva__np_relay(diag, &loc, st, &sp, 4, 6);
-    cva__np_free(o->alloc, &sp);
-    return st;
+    return np_end(o, &sp, st, &loc, out, NULL, n, 4, diag);
+}
+
+/*
+ * The start of cva_model_p_alive() (which = 0), cva_model_expected() (which = 1) and
+ * predict_pnbd(): the options (argument opt_arg) into *o, the horizon s (argument 3,
+ * t_future or t) finite and >= 0, *clean = rows_clean() (0 without out or rows), and *np
+ * = 1 when some rows are without a purchase (np_begin()'s way) and not all valid.
+ */
+static cva_status predict_prelude(int32_t model, const cva_predict_opts *opts, int32_t opt_arg, double s, int which,
+                                  const double *x, const double *t_x, const double *T, size_t n, const double *out,
+                                  cva_predict_opts *o, int *clean, int *np, cva_diag *diag)
+{
+    cva_status st = predict_opts_get(opts, o, diag, opt_arg);
+    if (st != CVA_OK)
+        return st;
+    if (isnan(s))
+        return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, which ? "t is NaN" : "t_future is NaN");
+    if (!(s >= 0.0) || !isfinite(s))
+        return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0,
+                           which ? "t must be finite and >= 0" : "t_future must be finite and >= 0");
+    *clean = out && n > 0 && rows_clean(model, x, t_x, T, n);
+    *np = out && n > 0 && !*clean && cva__np_count(x, t_x, T, n) > 0;
+    return CVA_OK;
 }
 
 static cva_status finish(cva_diag *diag, cva_status st, size_t n)
@@ -1600,16 +1645,11 @@ cva_status cva_model_p_alive(int32_t model, const double *params, double t_futur
 {
     const cva__btyd_model *m = NULL;
     cva_predict_opts o;
-    int clean;
-    cva_status st = predict_opts_get(opts, &o, diag, 9);
+    int clean, np;
+    cva_status st = predict_prelude(model, opts, 9, t_future, 0, x, t_x, T, n, out, &o, &clean, &np, diag);
     if (st != CVA_OK)
         return st;
-    if (isnan(t_future))
-        return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "t_future is NaN");
-    if (!(t_future >= 0.0) || !isfinite(t_future))
-        return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "t_future must be finite and >= 0");
-    clean = out && n > 0 && rows_clean(model, x, t_x, T, n);
-    if (out && n > 0 && !clean && cva__np_count(x, t_x, T, n) > 0)
+    if (np)
         return np_eval(cva_model_p_alive, model, params, t_future, x, t_x, T, n, out, &o, diag);
     st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, clean, diag);
     if (st != CVA_OK)
@@ -1626,16 +1666,11 @@ cva_status cva_model_expected(int32_t model, const double *params, double t, con
 {
     const cva__btyd_model *m = NULL;
     cva_predict_opts o;
-    int clean;
-    cva_status st = predict_opts_get(opts, &o, diag, 9);
+    int clean, np;
+    cva_status st = predict_prelude(model, opts, 9, t, 1, x, t_x, T, n, out, &o, &clean, &np, diag);
     if (st != CVA_OK)
         return st;
-    if (isnan(t))
-        return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "t is NaN");
-    if (!(t >= 0.0) || !isfinite(t))
-        return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "t must be finite and >= 0");
-    clean = out && n > 0 && rows_clean(model, x, t_x, T, n);
-    if (out && n > 0 && !clean && cva__np_count(x, t_x, T, n) > 0)
+    if (np)
         return np_eval(cva_model_expected, model, params, t, x, t_x, T, n, out, &o, diag);
     st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, clean, diag);
     if (st != CVA_OK)
@@ -1676,35 +1711,20 @@ static cva_status predict_pnbd(int32_t model, const double *params, double t_fut
 {
     const cva__btyd_model *m = NULL;
     cva_predict_opts o;
-    int clean;
-    cva_status st = predict_opts_get(opts, &o, diag, 11);
+    int clean, np;
+    cva_status st = predict_prelude(model, opts, 11, t_future, 0, x, t_x, T, n, p_alive, &o, &clean, &np, diag);
     if (st != CVA_OK)
         return st;
-    if (isnan(t_future))
-        return cva__report(diag, CVA_E_NONFINITE, 3, 0, -1, 0, "t_future is NaN");
-    if (!(t_future >= 0.0) || !isfinite(t_future))
-        return cva__report(diag, CVA_E_BADARG, 3, 0, -1, 0, "t_future must be finite and >= 0");
-    clean = n > 0 && rows_clean(model, x, t_x, T, n);
-    if (n > 0 && !clean && cva__np_count(x, t_x, T, n) > 0) {
+    if (np) {
         /* rows without a purchase: the others compacted, evaluated, scattered (np_eval) */
-        const double *in[3];
         cva__np_split sp;
         cva_diag loc;
-        in[0] = x;
-        in[1] = t_x;
-        in[2] = T;
-        if (cva__np_compact(o.alloc, in, 3, 2, n, &sp) != CVA_OK)
-            return cva__report(diag, CVA_E_NOMEM, 0, 0, -1, 0, NULL);
-        cva_diag_init(&loc, sizeof loc);
+        st = np_begin(&o, x, t_x, T, n, 2, &sp, &loc, diag);
+        if (st != CVA_OK)
+            return st;
         st = predict_pnbd(model, params, t_future, t, sp.col[0], sp.col[1], sp.col[2], sp.n_keep, sp.out,
                           sp.out + sp.n_keep, &o, &loc);
-        if (st >= 0) {
-            cva__np_scatter(&sp, sp.out, p_alive, n);
-            cva__np_scatter(&sp, sp.out + sp.n_keep, ey, n);
-        }
-        st = cva__np_relay(diag, &loc, st, &sp, 5, 7);
-        cva__np_free(o.alloc, &sp);
-        return st;
+        return np_end(&o, &sp, st, &loc, p_alive, ey, n, 5, diag);
     }
     st = common_eval_checks(model, &m, params, x, t_x, T, n, p_alive, 9, 5, clean, diag);
     if (st != CVA_OK)
