@@ -40,11 +40,7 @@ import subprocess
 import sys
 import time
 
-
-def median(xs):
-    xs = sorted(xs)
-    k = len(xs)
-    return xs[k // 2] if k % 2 else 0.5 * (xs[k // 2 - 1] + xs[k // 2])
+from bench_txn_py import median, txn_c_inputs
 
 
 def main():
@@ -147,13 +143,8 @@ def c_calls(cva, np, ids, t, amount, ws, ref):
     that both give the Python call's bytes."""
     import ctypes
     from cva import _lib
-    lib = _lib.get()
-    n = len(ids)
+    lib, n, inp, opts, ws_size = txn_c_inputs(ids, t, amount)
     P = ctypes.POINTER
-    inp = _lib.TxnInput(n=n, customer_id=ids.ctypes.data_as(P(ctypes.c_int64)),
-                        t=t.ctypes.data_as(P(ctypes.c_double)), amount=amount.ctypes.data_as(P(ctypes.c_double)))
-    opts = _lib.TxnOpts()
-    ws_size = _lib.txn_workspace_size(inp, opts)
     out = _lib.TxnSummary()
     out.capacity = n
     keep = {}

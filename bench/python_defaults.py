@@ -34,11 +34,7 @@ import time
 import numpy as np
 import pandas as pd
 
-
-def median(xs):
-    xs = sorted(xs)
-    k = len(xs)
-    return xs[k // 2] if k % 2 else 0.5 * (xs[k // 2 - 1] + xs[k // 2])
+from bench_txn_py import median, txn_c_inputs
 
 
 def alternate(cases, repeat):
@@ -114,13 +110,8 @@ def summarize_c_call(cva, ids, t, amount, fields):
     inputs, options, the same output columns (kept, written warm) and a workspace (its
     pages mapped); what is left of the binding's time is per-call Python work."""
     from cva import _lib
-    lib = _lib.get()
-    n = len(ids)
+    lib, n, inp, opts, ws_size = txn_c_inputs(ids, t, amount)
     P = ctypes.POINTER
-    inp = _lib.TxnInput(n=n, customer_id=ids.ctypes.data_as(P(ctypes.c_int64)),
-                        t=t.ctypes.data_as(P(ctypes.c_double)), amount=amount.ctypes.data_as(P(ctypes.c_double)))
-    opts = _lib.TxnOpts()
-    ws_size = _lib.txn_workspace_size(inp, opts)
     work = np.empty(ws_size, dtype=np.uint8)
     work[:] = 0
     wp = work.ctypes.data_as(ctypes.c_void_p)
