@@ -86,6 +86,7 @@
 #include "cva/cva.h"
 #include "bench_exec.h"
 #include "cva_bench.h"
+#include "probe.h"
 
 static void make_cov_z(size_t n);
 
@@ -858,6 +859,19 @@ typedef struct bcase {
     int needs;     /* 1 BG/NBD fit, 2 Pareto/NBD fit, 4 GG fit, 8 the correlated customers */
 } bcase;
 
+typedef struct probe_call {
+    const bcase *b;
+    mctx *c;
+} probe_call;
+
+/* one call of a case under --probe (probe_sample()) */
+static int probe_case(void *user)
+{
+    const probe_call *p = (const probe_call *)user;
+    p->b->fn(p->c);
+    return 0;
+}
+
 static const bcase CASES[] = {
     {"fit_bgnbd", b_fit_bgnbd, K_FIT, 0.5, 0},
     {"fit_mbgnbd", b_fit_mbgnbd, K_FIT, 0.0, 0},
@@ -1108,31 +1122,20 @@ int main(int argc, char **argv)
         g_ex = NULL;
         if (probe) { /* the serial fraction: bench_exec.h */
             bench_probe *pr = bench_probe_new(probe);
-            double tot[16], par[16], spn[16], m_tot, m_par, m_spn, ser;
+            double tot[16], par[16], spn[16];
             size_t sections = 0, tasks = 0;
-            unsigned it, n_it = bp.iters < 16 ? bp.iters : 16;
+            unsigned n_it = bp.iters < 16 ? bp.iters : 16;
+            probe_call pc;
             if (!pr)
                 return 2;
             g_ex = bench_probe_executor(pr);
-            for (it = 0; it <= n_it; it++) { /* call 0: warm-up */
-                double c0;
-                bench_probe_reset(pr);
-                c0 = cva_bench_thread_cpu();
-                b->fn(&c);
-                if (it == 0)
-                    continue;
-                tot[it - 1] = cva_bench_thread_cpu() - c0;
-                bench_probe_read(pr, &par[it - 1], &spn[it - 1], &sections, &tasks);
-            }
+            pc.b = b;
+            pc.c = &c;
+            (void)probe_sample(pr, n_it, probe_case, &pc, tot, par, spn, &sections, &tasks);
             g_ex = NULL;
-            m_tot = median_d(tot, n_it);
-            m_par = median_d(par, n_it);
-            m_spn = median_d(spn, n_it);
-            ser = m_tot - m_par;
-            printf("probe case=%s n=%zu workers=%u cpu=%.4f parallel_cpu=%.4f serial_cpu=%.4f serial_fraction=%.4f "
-                   "amdahl=%.3f scheduled=%.3f sections=%zu tasks=%zu\n",
-                   b->name, c.n, probe, m_tot, m_par, ser, ser / m_tot, m_tot / (ser + m_par / (double)probe),
-                   m_tot / (ser + m_spn), sections, tasks);
+            printf("probe case=%s n=%zu workers=%u", b->name, c.n, probe);
+            probe_print(median_d(tot, n_it), median_d(par, n_it), median_d(spn, n_it), probe, sections, tasks);
+            printf("\n");
             fflush(stdout);
             bench_probe_free(pr);
         }

@@ -34,6 +34,7 @@
 #include "naive.h"
 #include "executor.h"
 #include "bench_exec.h"
+#include "probe.h"
 
 #ifndef CVA_BENCH_PYTHON
 #define CVA_BENCH_PYTHON "/usr/bin/python3"
@@ -765,16 +766,36 @@ static int run_scaling(bench_ctx *c, unsigned threads, unsigned iters)
    timed). One line, the medians of --iters samples after a warm-up:
    probe n=.. workers=W cpu=.. parallel_cpu=.. serial_cpu=.. serial_fraction=..
    amdahl=total/(serial+par/W) scheduled=total/(serial+makespan) sections=.. tasks=.. */
+typedef struct probe_call {
+    bench_ctx *c;
+    const cva_txn_input *in;
+    const cva_txn_opts *o;
+    void *work;
+    size_t ws;
+} probe_call;
+
+/* one summary of run_probe() (probe_sample()) */
+static int probe_summarize(void *user)
+{
+    const probe_call *p = (const probe_call *)user;
+    cva_status st = cva_txn_summarize(p->in, p->o, &p->c->sum, p->work, p->ws, NULL);
+    if (st < 0) {
+        fprintf(stderr, "cva-bench: cva_txn_summarize: %s\n", cva_strerror(st));
+        return 1;
+    }
+    return 0;
+}
+
 static int run_probe(bench_ctx *c, unsigned workers, unsigned iters)
 {
     cva_txn_input in = make_input(c);
     cva_txn_opts o;
     bench_probe *pr = bench_probe_new(workers);
     double *tot = (double *)xmalloc(iters * sizeof(double)), *par = (double *)xmalloc(iters * sizeof(double));
-    double *spn = (double *)xmalloc(iters * sizeof(double)), m_tot, m_par, m_spn, ser;
+    double *spn = (double *)xmalloc(iters * sizeof(double));
     size_t ws, sections = 0, tasks = 0;
-    unsigned it;
     void *work;
+    probe_call pc;
     if (!pr)
         return 1;
     cva_txn_opts_init_defaults(&o, sizeof o);
@@ -783,29 +804,16 @@ static int run_probe(bench_ctx *c, unsigned workers, unsigned iters)
         return 1;
     work = xmalloc(ws);
     memset(work, 0, ws);
-    for (it = 0; it <= iters; it++) {
-        double c0;
-        cva_status st;
-        bench_probe_reset(pr);
-        c0 = cva_bench_thread_cpu();
-        st = cva_txn_summarize(&in, &o, &c->sum, work, ws, NULL);
-        if (st < 0) {
-            fprintf(stderr, "cva-bench: cva_txn_summarize: %s\n", cva_strerror(st));
-            return 1;
-        }
-        if (it == 0)
-            continue;
-        tot[it - 1] = cva_bench_thread_cpu() - c0;
-        bench_probe_read(pr, &par[it - 1], &spn[it - 1], &sections, &tasks);
-    }
-    m_tot = median_of(tot, iters);
-    m_par = median_of(par, iters);
-    m_spn = median_of(spn, iters);
-    ser = m_tot - m_par;
-    printf("probe n=%zu customers=%zu workers=%u cpu=%.4f parallel_cpu=%.4f serial_cpu=%.4f serial_fraction=%.4f "
-           "amdahl=%.3f scheduled=%.3f sections=%zu tasks=%zu load1=%.2f\n",
-           c->n, c->sum.n_customers, workers, m_tot, m_par, ser, ser / m_tot,
-           m_tot / (ser + m_par / (double)workers), m_tot / (ser + m_spn), sections, tasks, load_avg1());
+    pc.c = c;
+    pc.in = &in;
+    pc.o = &o;
+    pc.work = work;
+    pc.ws = ws;
+    if (probe_sample(pr, iters, probe_summarize, &pc, tot, par, spn, &sections, &tasks))
+        return 1;
+    printf("probe n=%zu customers=%zu workers=%u", c->n, c->sum.n_customers, workers);
+    probe_print(median_of(tot, iters), median_of(par, iters), median_of(spn, iters), workers, sections, tasks);
+    printf(" load1=%.2f\n", load_avg1());
     { /* the sections of the last sample: tasks/cpu/makespan */
         size_t nl, k;
         const bench_probe_section *l = bench_probe_log(pr, &nl);
