@@ -1321,6 +1321,17 @@ static void pd_no_free(void *user, void *ptr)
     (void)ptr;
 }
 
+/* PD_N valid rows, each with a purchase but every fourth */
+static void pd_rows(double *x, double *tx, double *T)
+{
+    size_t i;
+    for (i = 0; i < PD_N; i++) {
+        T[i] = 20.0 + (double)(i % 7);
+        x[i] = (double)(i % 4);
+        tx[i] = x[i] > 0.0 ? 0.5 * T[i] : 0.0;
+    }
+}
+
 /* which: 0 cva_model_p_alive (s = t_future), 1 cva_model_expected (s = t), 2 cva_model_predict
    with s as t_future and t = 39, 3 cva_model_predict with t_future = 0 and s as t */
 static cva_status pd_call(int which, int32_t model, const double *p, double s, const double *x, const double *tx,
@@ -1355,14 +1366,9 @@ static void predict_prelude_diags(void **state)
     cva_predict_opts good, bad, noal;
     cva_allocator al;
     cva_diag d;
-    size_t i;
     int k, which;
     (void)state;
-    for (i = 0; i < PD_N; i++) {
-        T[i] = 20.0 + (double)(i % 7);
-        x[i] = (double)(i % 4);
-        tx[i] = x[i] > 0.0 ? 0.5 * T[i] : 0.0;
-    }
+    pd_rows(x, tx, T);
     assert_status(cva_predict_opts_init_defaults(&good, sizeof good), CVA_OK);
     bad = good;
     bad.struct_size = 8;
@@ -1413,11 +1419,7 @@ static void predict_prelude_diags(void **state)
             /* every row without a purchase */
             diag_is(&d, pd_call(which, m, p, s_ok, x + 1, tx + 1, T + 1, 2, o1, o2, NULL, &d), CVA_W_EMPTY, 0, -1,
                     2, "every row is without a purchase (NaN x, t_x and T)");
-            for (i = 0; i < PD_N; i++) {
-                T[i] = 20.0 + (double)(i % 7);
-                x[i] = (double)(i % 4);
-                tx[i] = x[i] > 0.0 ? 0.5 * T[i] : 0.0;
-            }
+            pd_rows(x, tx, T); /* as they were */
         }
     }
 }
