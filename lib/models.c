@@ -1639,46 +1639,43 @@ cva_status cva_model_loglik(int32_t model, const double *params, const double *x
     return finish(diag, CVA_OK, n);
 }
 
+/* cva_model_p_alive() (kind PRED_P_ALIVE, s = t_future) and cva_model_expected()
+   (PRED_EXPECTED, s = t) */
+static cva_status predict_one(int kind, int32_t model, const double *params, double s, const double *x,
+                              const double *t_x, const double *T, size_t n, double *out,
+                              const cva_predict_opts *opts, cva_diag *diag)
+{
+    const int which = kind == PRED_EXPECTED;
+    const cva__btyd_model *m = NULL;
+    cva_predict_opts o;
+    int clean, np;
+    cva_status st = predict_prelude(model, opts, 9, s, which, x, t_x, T, n, out, &o, &clean, &np, diag);
+    if (st != CVA_OK)
+        return st;
+    if (np)
+        return np_eval(which ? cva_model_expected : cva_model_p_alive, model, params, s, x, t_x, T, n, out, &o,
+                       diag);
+    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, clean, diag);
+    if (st != CVA_OK)
+        return st;
+    if (!(which ? m->expected : m->p_alive))
+        return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "not available for this model");
+    st = pred_run(kind, model, m, params, s, x, t_x, T, n, 0, out, &o);
+    return finish(diag, st, n);
+}
+
 cva_status cva_model_p_alive(int32_t model, const double *params, double t_future, const double *x,
                              const double *t_x, const double *T, size_t n, double *out,
                              const cva_predict_opts *opts, cva_diag *diag)
 {
-    const cva__btyd_model *m = NULL;
-    cva_predict_opts o;
-    int clean, np;
-    cva_status st = predict_prelude(model, opts, 9, t_future, 0, x, t_x, T, n, out, &o, &clean, &np, diag);
-    if (st != CVA_OK)
-        return st;
-    if (np)
-        return np_eval(cva_model_p_alive, model, params, t_future, x, t_x, T, n, out, &o, diag);
-    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, clean, diag);
-    if (st != CVA_OK)
-        return st;
-    if (!m->p_alive)
-        return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "not available for this model");
-    st = pred_run(PRED_P_ALIVE, model, m, params, t_future, x, t_x, T, n, 0, out, &o);
-    return finish(diag, st, n);
+    return predict_one(PRED_P_ALIVE, model, params, t_future, x, t_x, T, n, out, opts, diag);
 }
 
 cva_status cva_model_expected(int32_t model, const double *params, double t, const double *x,
                               const double *t_x, const double *T, size_t n, double *out,
                               const cva_predict_opts *opts, cva_diag *diag)
 {
-    const cva__btyd_model *m = NULL;
-    cva_predict_opts o;
-    int clean, np;
-    cva_status st = predict_prelude(model, opts, 9, t, 1, x, t_x, T, n, out, &o, &clean, &np, diag);
-    if (st != CVA_OK)
-        return st;
-    if (np)
-        return np_eval(cva_model_expected, model, params, t, x, t_x, T, n, out, &o, diag);
-    st = common_eval_checks(model, &m, params, x, t_x, T, n, out, 8, 4, clean, diag);
-    if (st != CVA_OK)
-        return st;
-    if (!m->expected)
-        return cva__report(diag, CVA_E_BADARG, 1, 0, -1, 0, "not available for this model");
-    st = pred_run(PRED_EXPECTED, model, m, params, t, x, t_x, T, n, 0, out, &o);
-    return finish(diag, st, n);
+    return predict_one(PRED_EXPECTED, model, params, t, x, t_x, T, n, out, opts, diag);
 }
 
 /* ------------------------------------------------ P(alive) and E[Y] in one call */
