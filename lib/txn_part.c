@@ -43,7 +43,17 @@
  *     anything is written); per partition again (a task each): a counting
  *     sort of the rows into records by id (stable, so each customer keeps
  *     input order), and one pass per customer written to the output rows of
- *     this partition;
+ *     this partition. With the direct tables of the fast emission (no cost
+ *     or period arrays, ids dense within a partition: direct_task()) the two
+ *     are one task per partition that reads the partition's rows from the
+ *     group buffer once: it counts the customers and, unless it is the
+ *     counting run, emits them into a staging copy of the outputs laid over
+ *     the partition's own rows (whose records are then in the worker's
+ *     scratch), when that copy fits there; once every partition's customers
+ *     are counted and checked against the capacity, a task per partition
+ *     copies its staged rows into place (or, when they did not fit, emits
+ *     again from its rows, still intact). On the calling thread with room
+ *     for every row in the window the outputs are written directly;
  *  d. the outputs, sorted by id within each partition, are put in global id
  *     order: a heap merge of the partitions gives the permutation, applied to
  *     each requested array.
@@ -398,6 +408,8 @@ typedef struct part_run {
     size_t lo, hi;      /* partitions of the current group */
     const size_t *kbase; /* first output row of each partition */
     cva_txn_summary *out;
+    unsigned char *pstate; /* per partition: PSTATE_* (the parallel run with direct tables) */
+    int count_only;        /* the counting run: direct_task() only counts */
 } part_run;
 
 #define WSCRATCH_(r, w) ((r)->blk + (r)->f->work0 + (size_t)(w) * (r)->f->wstride)
@@ -702,71 +714,6 @@ static void emit_trecs(const txn_ctx *c, trec *R2, trec *T2, const uint32_t *lcn
     }
 }
 
-/* hash_task() and emit_task() of partition lo + j in one, on the calling
-   thread (worker 0's scratch), for the 16-byte records of the fast emission,
-   when the partition's ids span fewer order keys than its direct table has
-   slots (the pairs' room: ids numbered densely enough, the common case with
-   value partitions): a count per key in the table, one scan of the table in
-   key order gives each customer its rank (the ids sorted), its id (written
-   to the output directly) and where its records start, and one pass puts
-   the rows into records (stable: each customer keeps input order). The
-   ranks, ids and records are those of hash_task() + emit_task(), so are the
-   output bytes; the block's per-row ranks and ids (lix, temp) are not
-   touched, so an allocated block's pages for them are never faulted in.
-   Returns 0 without writing anything when the ids span too many keys. */
-static int direct_task(const part_run *r, size_t j, size_t K)
-{
-    const fast_layout *f = r->f;
-    const size_t q = r->lo + j, m = r->pi->cnt[q];
-    const size_t gb = PART_PTR_(r, gpos, size_t)[q];
-    const prow *Sb = PART_PTR_(r, G, prow) + gb;
-    int64_t *ids = r->out->customer_id + K; /* capacity >= rows in the window: room for the m rows' ids */
-    unsigned char *ws = WSCRATCH_(r, 0);
-    uint32_t *tbl = (uint32_t *)(void *)(ws + f->pairs), *lcnt = (uint32_t *)(void *)(ws + f->lcnt);
-    const size_t tcap = (f->lrank - f->pairs) / sizeof(uint32_t);
-    trec *R2 = (trec *)(void *)(ws + f->R);
-    txn_ctx c = *r->cx;
-    uint64_t kmin = UINT64_MAX, kmax = 0, span, s;
-    uint32_t kp = 0, sum = 0;
-    size_t i;
-
-    for (i = 0; i < m; i++) {
-        const uint64_t key = id_order_key(Sb[i].id);
-        kmin = key < kmin ? key : kmin;
-        kmax = key > kmax ? key : kmax;
-    }
-    if (m == 0 || kmax - kmin >= tcap)
-        return 0;
-    span = kmax - kmin + 1;
-    memset(tbl, 0, (size_t)span * sizeof *tbl);
-    for (i = 0; i < m; i++)
-        tbl[id_order_key(Sb[i].id) - kmin]++;
-    /* in key order: the id of every key with rows (its rank is its place)
-       and, in the table, the first record of every key. The id is written
-       for every key (no branch on the count): a key without rows writes at
-       index kp, which the next key with rows overwrites; the last key has
-       rows, so no write lands beyond the partition's customers */
-    for (s = 0; s < span; s++) {
-        const uint32_t n_rows = tbl[s];
-        ids[kp] = (int64_t)((kmin + s) ^ (UINT64_C(1) << 63));
-        tbl[s] = sum;
-        sum += n_rows;
-        kp += n_rows != 0;
-    }
-    for (i = 0; i < m; i++) {
-        trec *rec = &R2[tbl[id_order_key(Sb[i].id) - kmin]++];
-        rec->t = Sb[i].t;
-        rec->amount = Sb[i].amount;
-    }
-    /* the table now holds the end of every key's records: per customer, in rank order */
-    for (s = 0; s < kp; s++)
-        lcnt[s] = tbl[id_order_key(ids[s]) - kmin];
-    PART_PTR_(r, kpc, uint32_t)[q] = kp;
-    c.rtmp = NULL;
-    emit_trecs(&c, R2, (trec *)(void *)tbl, lcnt, kp, r->out, K);
-    return 1;
-}
-
 /* Task of the emission, partition lo + j: a counting sort of its rows by
    customer into records (stable: each customer keeps input order), then one
    pass per customer into output rows kbase[q] .. kbase[q] + kp - 1. */
@@ -834,6 +781,179 @@ static void emit_task(void *arg, size_t j, unsigned w)
     }
 }
 
+/* What direct_task() does with a partition: */
+#define DIRECT_COUNT 0 /* count its customers (kpc) and stop */
+#define DIRECT_STAGE 1 /* emit into a staging copy of the outputs over the partition's own
+                          rows (stage_outputs()) when it fits, else count and stop */
+#define DIRECT_OUT 2   /* emit into the output rows K .. K + kp - 1 */
+
+/* Partition states between the two sections of the parallel run (part_run::pstate). */
+#define PSTATE_HASHED 0 /* hash_task() ran: emit_task() */
+#define PSTATE_COUNTED 1 /* customers counted: direct_task(DIRECT_OUT) */
+#define PSTATE_STAGED 2 /* outputs staged: copied by unstage_outputs() */
+
+/* The output arrays the emission writes (customer_id and every array of
+   write_row(); the referral arrays are written by no_referrals()), as a list
+   for the staging: X(field, element type). */
+#define TXN_EMIT_ARRAYS_(X)                                                                            \
+    X(customer_id, int64_t) X(first_t, double) X(last_t, double) X(total_amount, double)               \
+    X(total_cost, double) X(refund_amount, double) X(frequency, double) X(recency, double) X(T, double) \
+    X(monetary_value, double) X(days_since_last, double) X(frequency_holdout, double)                  \
+    X(monetary_value_holdout, double) X(duration_holdout, double) X(n_txn, uint32_t) X(n_occ, uint32_t) \
+    X(n_refund, uint32_t)
+
+/* st: a copy of out whose requested emission arrays point, for kp customers,
+   into room (8-byte aligned, `bytes` long; each array starts 8-byte aligned).
+   Returns 0, setting nothing, when they do not fit. */
+static int stage_outputs(const cva_txn_summary *out, size_t kp, unsigned char *room, size_t bytes,
+                         cva_txn_summary *st)
+{
+    size_t need = 0;
+#define NEED_(field, type) need += out->field ? (kp * sizeof(type) + 7u) / 8u * 8u : 0;
+    TXN_EMIT_ARRAYS_(NEED_)
+#undef NEED_
+    if (need > bytes)
+        return 0;
+    *st = *out;
+    need = 0;
+#define PLACE_(field, type)                                   \
+    if (out->field) {                                         \
+        st->field = (type *)(void *)(room + need);            \
+        need += (kp * sizeof(type) + 7u) / 8u * 8u;           \
+    }
+    TXN_EMIT_ARRAYS_(PLACE_)
+#undef PLACE_
+    return 1;
+}
+
+/* The staged rows of st (kp customers) into the output rows K .. K + kp - 1. */
+static void unstage_outputs(const cva_txn_summary *st, size_t kp, cva_txn_summary *out, size_t K)
+{
+#define COPY_(field, type)                                            \
+    if (out->field && kp > 0)                                         \
+        memcpy(out->field + K, st->field, kp * sizeof(type));
+    TXN_EMIT_ARRAYS_(COPY_)
+#undef COPY_
+}
+
+/* hash_task() and emit_task() of partition lo + j in one (worker w's
+   scratch), for the 16-byte records of the fast emission, when the
+   partition's ids span fewer order keys than its direct table has slots (the
+   pairs' room: ids numbered densely enough, the common case with value
+   partitions): a count per key in the table, one scan of the table in key
+   order gives each customer its rank (the ids sorted) and its id (into the
+   worker's hash-table room, unused here: 2m + 1 or more 4-byte slots hold
+   the kp <= m ids) and where its records start, and one pass puts the rows
+   into records (stable: each customer keeps input order). The ranks, ids and
+   records are those of hash_task() + emit_task(), so are the output bytes;
+   the block's per-row ranks and ids (lix, temp) are not touched, so an
+   allocated block's pages for them are never faulted in. mode (DIRECT_*)
+   says where the rows go: with DIRECT_STAGE, once the records are made the
+   partition's rows in the group buffer are no longer needed and its staged
+   outputs take their place (the tasks of this mode change their input: they
+   run under cva__parallel_try()). Returns 0 without writing anything when the
+   ids span too many keys, else the partition's PSTATE_*. */
+static int direct_task(const part_run *r, size_t j, unsigned w, int mode, size_t K)
+{
+    const fast_layout *f = r->f;
+    const size_t q = r->lo + j, m = r->pi->cnt[q];
+    const size_t gb = PART_PTR_(r, gpos, size_t)[q];
+    const prow *Sb = PART_PTR_(r, G, prow) + gb;
+    unsigned char *ws = WSCRATCH_(r, w);
+    int64_t *ids = (int64_t *)(void *)(ws + f->ht);
+    uint32_t *tbl = (uint32_t *)(void *)(ws + f->pairs), *lcnt = (uint32_t *)(void *)(ws + f->lcnt);
+    const size_t tcap = (f->lrank - f->pairs) / sizeof(uint32_t);
+    trec *R2 = (trec *)(void *)(ws + f->R);
+    txn_ctx c = *r->cx;
+    cva_txn_summary st, *dst = r->out;
+    uint64_t kmin = UINT64_MAX, kmax = 0, span, s;
+    uint32_t kp = 0, sum = 0;
+    size_t i;
+
+    for (i = 0; i < m; i++) {
+        const uint64_t key = id_order_key(Sb[i].id);
+        kmin = key < kmin ? key : kmin;
+        kmax = key > kmax ? key : kmax;
+    }
+    if (m == 0 || kmax - kmin >= tcap)
+        return 0;
+    span = kmax - kmin + 1;
+    memset(tbl, 0, (size_t)span * sizeof *tbl);
+    for (i = 0; i < m; i++)
+        tbl[id_order_key(Sb[i].id) - kmin]++;
+    /* in key order: the id of every key with rows (its rank is its place)
+       and, in the table, the first record of every key. The id is written
+       for every key (no branch on the count): a key without rows writes at
+       index kp, which the next key with rows overwrites; the last key has
+       rows, so no write lands beyond the partition's customers */
+    for (s = 0; s < span; s++) {
+        const uint32_t n_rows = tbl[s];
+        ids[kp] = (int64_t)((kmin + s) ^ (UINT64_C(1) << 63));
+        tbl[s] = sum;
+        sum += n_rows;
+        kp += n_rows != 0;
+    }
+    PART_PTR_(r, kpc, uint32_t)[q] = kp;
+    if (mode == DIRECT_COUNT)
+        return PSTATE_COUNTED;
+    if (mode == DIRECT_STAGE) {
+        /* the rows' room: whole runs of PART_WC_ROWS rows (gpos) */
+        const size_t room = (m + PART_WC_ROWS - 1) / PART_WC_ROWS * PART_WC_ROWS * sizeof(prow);
+        if (!stage_outputs(r->out, kp, (unsigned char *)(void *)(PART_PTR_(r, G, prow) + gb), room, &st))
+            return PSTATE_COUNTED;
+        dst = &st;
+        K = 0;
+    }
+    for (i = 0; i < m; i++) {
+        trec *rec = &R2[tbl[id_order_key(Sb[i].id) - kmin]++];
+        rec->t = Sb[i].t;
+        rec->amount = Sb[i].amount;
+    }
+    /* from here on the partition's rows are not read (the staged outputs may overwrite them) */
+    if (kp > 0 && dst->customer_id) /* NULL with capacity 0 (staged: nothing is copied then) */
+        memcpy(dst->customer_id + K, ids, kp * sizeof(int64_t));
+    /* the table now holds the end of every key's records: per customer, in rank order */
+    for (s = 0; s < kp; s++)
+        lcnt[s] = tbl[id_order_key(ids[s]) - kmin];
+    c.rtmp = NULL;
+    emit_trecs(&c, R2, (trec *)(void *)tbl, lcnt, kp, dst, K);
+    return mode == DIRECT_STAGE ? PSTATE_STAGED : PSTATE_COUNTED;
+}
+
+/* Task of the first section of the parallel run with the direct tables,
+   partition lo + j: direct_task() (staging unless count_only), else
+   hash_task(); its state into pstate. */
+static void direct_first_task(void *arg, size_t j, unsigned w)
+{
+    const part_run *r = (const part_run *)arg;
+    const int st = direct_task(r, j, w, r->count_only ? DIRECT_COUNT : DIRECT_STAGE, 0);
+    if (!st)
+        hash_task(arg, j, w);
+    r->pstate[r->lo + j] = (unsigned char)(st ? st : PSTATE_HASHED);
+}
+
+/* Task of the second section of the parallel run with the direct tables,
+   partition lo + j, once the output rows are known (kbase) and nothing can
+   fail: its staged outputs copied into place, or direct_task() into the
+   outputs, or emit_task() after hash_task(). */
+static void direct_second_task(void *arg, size_t j, unsigned w)
+{
+    const part_run *r = (const part_run *)arg;
+    const size_t q = r->lo + j;
+    if (r->pstate[q] == PSTATE_STAGED) {
+        const size_t m = r->pi->cnt[q], kp = PART_PTR_(r, kpc, uint32_t)[q];
+        const size_t room = (m + PART_WC_ROWS - 1) / PART_WC_ROWS * PART_WC_ROWS * sizeof(prow);
+        cva_txn_summary st;
+        if (stage_outputs(r->out, kp, (unsigned char *)(void *)(PART_PTR_(r, G, prow) + PART_PTR_(r, gpos, size_t)[q]),
+                          room, &st)) /* as when staged: the same places */
+            unstage_outputs(&st, kp, r->out, r->kbase[q]);
+    } else if (r->pstate[q] == PSTATE_COUNTED) {
+        (void)direct_task(r, j, w, DIRECT_OUT, r->kbase[q]);
+    } else {
+        emit_task(arg, j, w);
+    }
+}
+
 /* One run of the fast path over all groups: per group the scatter (a task per
    row chunk), the hashing (a task per partition), the customer counts; unless
    count_only, the emission (a task per partition) and, after the last group,
@@ -849,8 +969,10 @@ static size_t run_fast(part_run *r, const cva_executor *ex, const size_t *gstart
     const uint32_t *kpc = PART_PTR_(r, kpc, uint32_t);
     size_t K = 0, g, q;
     const int direct = !r->in->cost && !r->in->period && r->cx->fast;
+    unsigned char pstate[(size_t)1 << PART_MAX_BITS];
 
     r->kbase = kbase;
+    r->pstate = pstate;
     for (g = 0; g < ng; g++) {
         const size_t lo = gstart[g], hi = gstart[g + 1];
         size_t acc = 0;
@@ -868,7 +990,7 @@ static size_t run_fast(part_run *r, const cva_executor *ex, const size_t *gstart
                tasks, so the same bytes. */
             for (q = lo; q < hi; q++) {
                 kbase[q] = K;
-                if (!direct || !direct_task(r, q - lo, K)) {
+                if (!direct || !direct_task(r, q - lo, 0, DIRECT_OUT, K)) {
                     hash_task(r, q - lo, 0);
                     emit_task(r, q - lo, 0);
                 }
@@ -876,7 +998,20 @@ static size_t run_fast(part_run *r, const cva_executor *ex, const size_t *gstart
             }
             continue;
         }
-        cva__parallel_for(ex, hi - lo, hash_task, r);
+        if (direct) {
+            /* each partition's customers counted and, while its rows are
+               in cache, emitted into a staging copy over them (when it fits);
+               then, with the output rows known, the copies put in place */
+            r->count_only = count_only;
+            if (cva__parallel_try(ex, hi - lo, direct_first_task, r) != 0) {
+                /* the executor failed part way: staged partitions lost their
+                   rows; the scatter again, then the section on this thread */
+                cva__parallel_for(NULL, n_chunks, scatter_task, r);
+                cva__parallel_for(NULL, hi - lo, direct_first_task, r);
+            }
+        } else {
+            cva__parallel_for(ex, hi - lo, hash_task, r);
+        }
         for (q = lo; q < hi; q++) {
             kbase[q] = K;
             K += kpc[q];
@@ -885,7 +1020,7 @@ static size_t run_fast(part_run *r, const cva_executor *ex, const size_t *gstart
             continue;
         if (ng == 1 && K > limit)
             return K; /* nothing written */
-        cva__parallel_for(ex, hi - lo, emit_task, r);
+        cva__parallel_for(ex, hi - lo, direct ? direct_second_task : emit_task, r);
     }
     kbase[pi->P] = K;
     if (!count_only && K > 0 && !pi->by_value) /* value partitions: already in id order */

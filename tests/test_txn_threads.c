@@ -520,6 +520,74 @@ static void value_partitions_on_executor(void **state)
     data_free(&d);
 }
 
+/* Dense ids and the fast emission on an executor: the per-partition task
+   counts the customers and emits them into a staging copy over the
+   partition's scattered rows when it fits (many rows per customer), or only
+   counts them (one row per customer: the copy does not fit; the emission
+   then runs once the output rows are known); the copies go into place once
+   the capacity is checked. The serial bits with 2..MAX_WORKERS workers, an
+   executor that fails after 0, 1 or 3 tasks (the staged partitions lost
+   their rows: the scatter again), allocating or with a workspace; with
+   capacity K - 1 nothing is written. */
+static void staged_emission_on_executor(void **state)
+{
+    static const unsigned rows_per[2] = {40u, 1u};
+    int k;
+    (void)state;
+    for (k = 0; k < 2; k++) {
+        data d;
+        cva_txn_input in;
+        cva_txn_opts o;
+        outs ref;
+        size_t i, K, n_ids = N_BIG / rows_per[k];
+        unsigned w;
+        data_make(&d, N_BIG, rows_per[k], 99u + (uint64_t)k);
+        for (i = 0; i < d.n; i++)
+            d.id[i] = (int64_t)(((uint64_t)d.id[i] * UINT64_C(2654435761)) % n_ids) + 11;
+        variant_setup(V_PLAIN, &d, &in, &o);
+        outs_alloc(&ref, in.n, 0);
+        assert_status(cva_txn_summarize(&in, &o, &ref.s, NULL, 0, NULL), CVA_OK);
+        K = ref.s.n_customers;
+        assert_true(K > n_ids / 3); /* rows_per 1: ids drawn with repeats, then folded */
+        for (w = 2; w <= MAX_WORKERS; w++) {
+            static const size_t fails[4] = {SIZE_MAX, 0, 1, 3};
+            shuf_exec sx;
+            cva_executor ex;
+            size_t f, wsw;
+            memset(&sx, 0, sizeof sx);
+            sx.workers = w;
+            ex.run = shuf_run;
+            ex.ctx = &sx;
+            ex.workers = w;
+            o.executor = &ex;
+            assert_status(cva_txn_workspace_size(&in, &o, &wsw), CVA_OK);
+            for (f = 0; f < 4; f++) {
+                int use_ws;
+                for (use_ws = 0; use_ws < 2; use_ws++) {
+                    void *work = use_ws ? malloc(wsw) : NULL;
+                    outs got, small;
+                    sx.seed = 17u * w + 5u * (uint64_t)f + (uint64_t)use_ws;
+                    sx.fail_after = fails[f];
+                    outs_alloc(&got, K, 0);
+                    assert_status(cva_txn_summarize(&in, &o, &got.s, work, use_ws ? wsw : 0, NULL), CVA_OK);
+                    outs_same(&ref, &got);
+                    outs_free(&got);
+                    outs_alloc(&small, K - 1, 0);
+                    assert_status(cva_txn_summarize(&in, &o, &small.s, work, use_ws ? wsw : 0, NULL),
+                                  CVA_E_BUFFER_TOO_SMALL);
+                    assert_int_equal(small.s.n_customers, K);
+                    for (i = 0; i + 1 < K; i++) /* nothing written */
+                        assert_true(small.id[i] == 0 && small.u[0][i] == 0 && small.d[2][i] == 0.0);
+                    outs_free(&small);
+                    free(work);
+                }
+            }
+        }
+        outs_free(&ref);
+        data_free(&d);
+    }
+}
+
 /* The pthreads executor of docs/threads.md (examples/threads.c), compiled
    here too so the page's code cannot rot: same bits as the serial call. */
 #define CVA_EXAMPLE_NO_MAIN
@@ -553,6 +621,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(same_bits_any_workers),
         cmocka_unit_test(failing_executor_and_small_workspace),
+        cmocka_unit_test(staged_emission_on_executor),
         cmocka_unit_test(value_partitions_on_executor),
         cmocka_unit_test(docs_example_executor),
     };
