@@ -542,8 +542,9 @@ static double cov_objective(void *vctx, const double *th, double *g)
  *   ∇²f = −(1/W) Σ_g A_g' H_g A_g + 2 diag(λ)
  * exactly, with H_g the Hessian of the group's Σ w LL in u. BG/NBD: H_g is analytic
  * (cva__bg_ll_hess(), one pass over the rows). Pareto/NBD: H_g comes from central differences
- * of the group's analytic gradient in each u_k (step 1e-5 (1 + |u_g,k|), as cva__hessian()):
- * 8 passes over the rows instead of 2 (4 + coefficients) for differences in (θ, γ).
+ * of the group's analytic gradient in each u_k (step 1e-5 (1 + |u_g,k|), as cva__hessian()),
+ * its 8 points evaluated in one pass over the rows (cva__pnbd_ll_pts(), each point's sums the
+ * bits of a pass of its own), instead of 2 (4 + coefficients) passes for differences in (θ, γ).
  * Returns 0 when an evaluation is not finite.
  */
 static int cov_hessian(const cov_fit_ctx *c, const double *th, int central, double *H)
