@@ -234,6 +234,12 @@ double cva__pnbd_ll_rows(const double *p, const cva__btyd_rows *rows, double *ll
    ll4[ab] (n values) and, g4 not NULL, g4[ab] (4 n) as cva__pnbd_ll_rows() gives them, bit for
    bit; finite exactly when its four sums are. */
 double cva__pnbd_ll_rows4(const double *p, const cva__btyd_rows *rows, double *const *ll4, double *const *g4);
+/* pnbd.c: the Pareto/NBD's Σ w LL (ll[e]) and its gradient sums (grad[4e..4e+3]) at m <=
+   CVA__PNBD_PTS parameter sets P[4e..4e+3] in one pass over the rows, each bit for bit what
+   the model's ll() gives at that set (work shared between sets with equal r, α, s or β);
+   0 when a set is outside the domain. */
+#define CVA__PNBD_PTS 8
+int cva__pnbd_ll_pts(const double *P, int m, const cva__btyd_rows *rows, double *ll, double *grad);
 /* pnbd.c: P(alive at T + t_future) into p_alive and E[Y(t)] into ey (t > 0) of every row in
    one pass (one cache look-up and one evaluation per distinct row), bit for bit what the
    model's p_alive() and expected() give, with their status. */

@@ -542,8 +542,9 @@ static double cov_objective(void *vctx, const double *th, double *g)
  *   ∇²f = −(1/W) Σ_g A_g' H_g A_g + 2 diag(λ)
  * exactly, with H_g the Hessian of the group's Σ w LL in u. BG/NBD: H_g is analytic
  * (cva__bg_ll_hess(), one pass over the rows). Pareto/NBD: H_g comes from central differences
- * of the group's analytic gradient in each u_k (step 1e-5 (1 + |u_g,k|), as cva__hessian()):
- * 8 passes over the rows instead of 2 (4 + coefficients) for differences in (θ, γ).
+ * of the group's analytic gradient in each u_k (step 1e-5 (1 + |u_g,k|), as cva__hessian()),
+ * its 8 points evaluated in one pass over the rows (cva__pnbd_ll_pts(), each point's sums the
+ * bits of a pass of its own), instead of 2 (4 + coefficients) passes for differences in (θ, γ).
  * Returns 0 when an evaluation is not finite.
  */
 static int cov_hessian(const cov_fit_ctx *c, const double *th, int central, double *H)
@@ -586,7 +587,7 @@ static int hess_rows(const cov_fit_ctx *c, const double *p, const double *gl, co
     int k, j, i, l;
     for (gi = group_of(c, lo); gi < c->n_groups && c->rstart[gi] < hi; gi++) {
         const double *zg = c->zg + gi * (size_t)s->n_cov;
-        double eta[3], pg[4], u[4], hg[16], g0[4], A[4 * COV_NTH], AtH[COV_NTH * 4];
+        double eta[3], pg[4], u[4], hg[16], g0[4], hk[4], A[4 * COV_NTH], AtH[COV_NTH * 4];
         cva__btyd_rows rows;
         group_setup(c, gi, p, gl, gt, lo, hi, eta, pg, &rows);
         for (k = 0; k < 4; k++)
@@ -609,31 +610,42 @@ static int hess_rows(const cov_fit_ctx *c, const double *p, const double *gl, co
                 for (j = 0; j < 4; j++)
                     g0[j] *= pg[j];
             }
-            for (k = 0; k < 4; k++) {
-                const double h = (central ? 1e-5 : 1e-6) * (1.0 + fabs(u[k]));
-                volatile double uph = u[k] + h, umh = central ? u[k] - h : u[k];
+            if (central) {
+                /* the eight points u ± h_k e_k in one pass over the rows (cva__pnbd_ll_pts():
+                   each point's sums are the bits m->ll() gives there) */
+                double P[8 * 4], l8[8], g8[8 * 4];
+                for (k = 0; k < 4; k++) {
+                    const double h = 1e-5 * (1.0 + fabs(u[k]));
+                    volatile double uph = u[k] + h, umh = u[k] - h;
+                    hk[k] = uph - umh; /* the step actually taken */
+                    for (j = 0; j < 4; j++)
+                        P[8 * k + j] = P[8 * k + 4 + j] = pg[j];
+                    P[8 * k + k] = exp(uph);
+                    P[8 * k + 4 + k] = exp(umh);
+                }
+                if (!cva__pnbd_ll_pts(P, 8, &rows, l8, g8))
+                    return 0;
+                for (k = 0; k < 8; k++)
+                    if (!isfinite(l8[k]))
+                        return 0;
+                for (k = 0; k < 4; k++)
+                    for (j = 0; j < 4; j++) /* ∂/∂u_j */
+                        hg[j * 4 + k] = (g8[8 * k + j] * P[8 * k + j] - g8[8 * k + 4 + j] * P[8 * k + 4 + j]) / hk[k];
+            }
+            for (k = 0; k < 4 && !central; k++) { /* forward: u + h_k e_k against g0 */
+                const double h = 1e-6 * (1.0 + fabs(u[k]));
+                volatile double uph = u[k] + h, umh = u[k];
                 const double h2 = uph - umh; /* the step actually taken */
-                double pp[4], gp[4], gm[4];
+                double pp[4], gp[4];
                 for (j = 0; j < 4; j++)
                     pp[j] = pg[j];
                 pp[k] = exp(uph);
-                if (!isfinite(central ? c->m->ll(pp, &rows, gp, NULL)
-                                      : piece_ll(c, gi + lo / COV_TASK, 1 + k, pp, &rows, gp)))
+                if (!isfinite(piece_ll(c, gi + lo / COV_TASK, 1 + k, pp, &rows, gp)))
                     return 0;
                 for (j = 0; j < 4; j++)
                     gp[j] *= pp[j]; /* ∂/∂u_j */
-                if (central) {
-                    pp[k] = exp(umh);
-                    if (!isfinite(c->m->ll(pp, &rows, gm, NULL)))
-                        return 0;
-                    for (j = 0; j < 4; j++)
-                        gm[j] *= pp[j];
-                } else {
-                    for (j = 0; j < 4; j++)
-                        gm[j] = g0[j];
-                }
                 for (j = 0; j < 4; j++)
-                    hg[j * 4 + k] = (gp[j] - gm[j]) / h2;
+                    hg[j * 4 + k] = (gp[j] - g0[j]) / h2;
             }
             for (k = 0; k < 4; k++)
                 for (j = k + 1; j < 4; j++)

@@ -192,7 +192,7 @@ static int unit_series2_tab(stab *t, double z1, double z2, useries2 *o)
         for (j = 0; j < PNBD_TABLEN; j++) {
             double rho, hb, hc;
             if (j == t->n)
-                stab_fill(t, j + 32 < PNBD_TABLEN ? j + 32 : PNBD_TABLEN);
+                stab_fill(t, j + 8 < PNBD_TABLEN ? j + 8 : PNBD_TABLEN);
             rho = t->rho[j];
             hb = t->hb[j];
             hc = t->hc[j];
@@ -220,7 +220,7 @@ static int unit_series2_tab(stab *t, double z1, double z2, useries2 *o)
         for (j = 0; j < PNBD_TABLEN; j++) {
             double rho;
             if (j == t->n)
-                stab_fill(t, j + 32 < PNBD_TABLEN ? j + 32 : PNBD_TABLEN);
+                stab_fill(t, j + 8 < PNBD_TABLEN ? j + 8 : PNBD_TABLEN);
             rho = t->rho[j];
             for (m = 0; m < 2; m++) {
                 tt[m] *= rho * zz[m];
@@ -879,14 +879,137 @@ double cva__pnbd_ll_rows4(const double *p, const cva__btyd_rows *rows, double *c
            cva__ksum_value(&acc[3]);
 }
 
+static double pnbd_ll_tab(const double *p, const cva__btyd_rows *rows, double *grad);
+
 static double pnbd_ll(const double *p, const cva__btyd_rows *rows, double *grad, double *ll_i)
 {
+    if (grad && !ll_i) /* the fits' passes: the series from tables (the same bits) */
+        return pnbd_ll_tab(p, rows, grad);
     return pnbd_ll_core(p, rows, grad, ll_i, NULL);
 }
 
 double cva__pnbd_ll_rows(const double *p, const cva__btyd_rows *rows, double *ll_i, double *g_i)
 {
     return pnbd_ll_core(p, rows, NULL, ll_i, g_i);
+}
+
+/*
+ * The Pareto/NBD's Σ w LL and gradient sums at m parameter sets P[e] (4 values each, m <=
+ * CVA__PNBD_PTS) in one pass over the rows: ll[e] and grad[4e..4e+3] are the bits pnbd_ll()
+ * (the model's ll()) gives at P[e] (each row's terms summed in the same order). For a
+ * finite-difference Hessian, whose points share most of their parameters: a row is loaded
+ * once for all the points; sets with the same r share lnΓ(r+x) − lnΓ(r); sets with the same
+ * α (β) share the row's logs of α (β) (row_ll()'s ab); sets with the same r, s and branch
+ * share a table of the series' term ratios and harmonic sums (unit_series2_tab(): no division
+ * a term, the same bits), refilled when x changes (the merged rows are sorted by x). Returns
+ * 0 when a set is outside the domain (ll[], grad[] then unset), else 1. q, lc, tab: m
+ * elements of scratch (the caller's frame: ~10 KiB a set).
+ */
+static int ll_pts_work(const double *P, int m, const cva__btyd_rows *rows, double *ll, double *grad, pnbd_par *q,
+                       lg_cache *lc, stab *tab)
+{
+    cva__ksum acc[CVA__PNBD_PTS];
+    double gs[CVA__PNBD_PTS][4];
+    int lci[CVA__PNBD_PTS], tbi[CVA__PNBD_PTS], sa[CVA__PNBD_PTS], sb[CVA__PNBD_PTS];
+    size_t i;
+    int e, f;
+    for (e = 0; e < m; e++) {
+        if (!par_init(&q[e], P + 4 * e))
+            return 0;
+        acc[e].s = acc[e].c = 0.0;
+        gs[e][0] = gs[e][1] = gs[e][2] = gs[e][3] = 0.0;
+        /* the first set with the same r (lnΓ cache), r, s and branch (table), α, β */
+        lci[e] = tbi[e] = sa[e] = sb[e] = e;
+        for (f = e - 1; f >= 0; f--) {
+            const int same_r = q[f].r >= q[e].r && q[f].r <= q[e].r; /* (finite, > 0) */
+            if (same_r)
+                lci[e] = lci[f];
+            if (same_r && q[f].s >= q[e].s && q[f].s <= q[e].s && q[f].abr == q[e].abr)
+                tbi[e] = tbi[f];
+            if (q[f].al >= q[e].al && q[f].al <= q[e].al)
+                sa[e] = sa[f];
+            if (q[f].be >= q[e].be && q[f].be <= q[e].be)
+                sb[e] = sb[f];
+        }
+        if (lci[e] == e)
+            lgc_init(&lc[e], q[e].r, 1);
+        tab[e].n = -1; /* no table yet */
+    }
+    for (i = 0; i < rows->n; i++) {
+        const double x = rows->x[i], tx = rows->t_x[i], T = rows->T[i], w = rows->w ? rows->w[i] : 1.0;
+        double ab[CVA__PNBD_PTS][6];
+        int ex[CVA__PNBD_PTS];
+        for (e = 0; e < m; e++) {
+            const pnbd_par *qe = &q[e];
+            const double k = qe->r + x, rsx = qe->r + qe->s + x; /* as row_eval_s() forms them */
+            const pnbd_par *qa = &q[sa[e]], *qb = &q[sb[e]];
+            int cap = 0, act;
+            double d[4] = {0.0, 0.0, 0.0, 0.0}, lli;
+            useries2 S;
+            ex[e] = k + qe->s > 1e3; /* as row_eval_s() decides */
+            /* the logs of α: from the first set with this α, else formed here (row_eval_s(),
+               row_ll()); ln((α+T)/(α+t_x)) also needs the same choice of form */
+            if (sa[e] < e) {
+                ab[e][0] = ab[sa[e]][0];
+                ab[e][4] = ab[sa[e]][4];
+                ab[e][2] = ex[sa[e]] == ex[e] ? ab[sa[e]][2] : (tx < T ? pnbd_dlog(qa->al, tx, T, ex[e]) : 0.0);
+            } else {
+                ab[e][0] = log(qa->al + T);
+                ab[e][4] = pnbd_l1T(qa->al, qa->lnal, T, ab[e][0]);
+                ab[e][2] = tx < T ? pnbd_dlog(qa->al, tx, T, ex[e]) : 0.0;
+            }
+            if (sb[e] < e) {
+                ab[e][1] = ab[sb[e]][1];
+                ab[e][5] = ab[sb[e]][5];
+                ab[e][3] = ex[sb[e]] == ex[e] ? ab[sb[e]][3] : (tx < T ? pnbd_dlog(qb->be, tx, T, ex[e]) : 0.0);
+            } else {
+                ab[e][1] = log(qb->be + T);
+                ab[e][5] = pnbd_l1T(qb->be, qb->lnbe, T, ab[e][1]);
+                ab[e][3] = tx < T ? pnbd_dlog(qb->be, tx, T, ex[e]) : 0.0;
+            }
+            act = tx < T && !pnbd_use_quad(qe, tx);
+            if (act) {
+                /* B' = r+x (α >= β) or s+1, C' = r+s+x+1 */
+                const double M = qe->abr ? qe->al : qe->be, bp = qe->abr ? k : qe->s + 1.0, cp = rsx + 1.0;
+                const double z1 = fabs(qe->al - qe->be) / (M + tx), z2 = fabs(qe->al - qe->be) / (M + T);
+                stab *t = &tab[tbi[e]];
+                if (t->n < 0 || !(t->bp >= bp && t->bp <= bp && t->cp >= cp && t->cp <= cp))
+                    stab_init(t, bp, cp, 1);
+                cap = unit_series2_tab(t, z1, z2, &S);
+            }
+            lli = row_ll(qe, &lc[lci[e]], x, tx, T, 1, act ? &S : NULL, cap, ab[e], d);
+            gs[e][0] += w * d[0];
+            gs[e][1] += w * d[1];
+            gs[e][2] += w * d[2];
+            gs[e][3] += w * d[3];
+            cva__ksum_add(&acc[e], w * lli);
+        }
+    }
+    for (e = 0; e < m; e++) {
+        ll[e] = cva__ksum_value(&acc[e]);
+        memcpy(grad + 4 * e, gs[e], sizeof gs[e]);
+    }
+    return 1;
+}
+
+int cva__pnbd_ll_pts(const double *P, int m, const cva__btyd_rows *rows, double *ll, double *grad)
+{
+    pnbd_par q[CVA__PNBD_PTS];
+    lg_cache lc[CVA__PNBD_PTS];
+    stab tab[CVA__PNBD_PTS];
+    if (m < 1 || m > CVA__PNBD_PTS)
+        return 0;
+    return ll_pts_work(P, m, rows, ll, grad, q, lc, tab);
+}
+
+/* the same at one set (the fits' passes): a frame of one set's scratch */
+static double pnbd_ll_tab(const double *p, const cva__btyd_rows *rows, double *grad)
+{
+    pnbd_par q;
+    lg_cache lc;
+    stab tab;
+    double ll;
+    return ll_pts_work(p, 1, rows, &ll, grad, &q, &lc, &tab) ? ll : CVA_NAN;
 }
 
 /* ---------------------------------------------------------- predictions */

@@ -672,6 +672,87 @@ static void recovery(void **state)
    the death-time integral stepped past its maximum there (the cut within an ulp of 0),
    the integrand overflowed and LL was not finite (CVA_E_DOMAIN; a fuzz find in a fit
    that started there, tests/fuzz/regress/models/pnbd-huge-s-cut-past-maximum). */
+/* The fits' pass at several parameter sets at once (cva__pnbd_ll_pts(): tabulated term ratios
+   shared by the rows of one x and by the sets of equal r, s and branch, logs shared by the
+   sets of equal α or β) and the model's ll() with a gradient (the same pass at one set) give
+   each set's Σ w LL and gradient sums with the bits of the untabulated row evaluation
+   (cva__pnbd_ll_rows()) summed in row order as ll() sums them. The sets are the
+   standard-error Hessian's eight points p ± h_k e_k (covariates.c), around the branch switch
+   α = β (the ± α points on different branches), in the quadrature's region, and astride the
+   r + x + s = 1e3 switch of ln((α+T)/(α+t_x)) (at x = 0 the r+ and s+ points on the other side
+   of it than the points that share their α and β); rows in runs of equal x and then scattered, t_x = T, x = 0,
+   weighted. */
+static void pass_at_points_same_bits(void **state)
+{
+    enum { N = 400 };
+    static const double P0[][4] = {
+        {0.5, 10.0, 0.7, 17.0},     {0.8, 3.0, 0.9, 3.0},        {1.2, 2.5, 1.5, 2.0},
+        {2.0, 40.0, 0.5, 4.5},      {0.3, 0.02, 3.0, 80.0},      {600.0, 30.0, 399.999, 25.0},
+        {600.0, 1.0e5, 399.999, 8.0e4}, /* and with E near 1 at x = 0, where the form shows */
+    };
+    static double x[N], tx[N], T[N], w[N], lli[N], gi[4 * N];
+    cva__btyd_rows rows;
+    cva__rng rng;
+    size_t i;
+    int ip, e, k, wt;
+    (void)state;
+    cva__rng_seed(&rng, 17u);
+    for (i = 0; i < N; i++) {
+        x[i] = i < N / 2 ? (double)(i / 25) : floor(6.0 * cva__rng_uniform(&rng));
+        T[i] = 1.0 + 60.0 * cva__rng_uniform(&rng);
+        tx[i] = x[i] > 0.0 ? (i % 11 == 0 ? T[i] : T[i] * cva__rng_uniform(&rng)) : 0.0;
+        w[i] = 1.0 + floor(5.0 * cva__rng_uniform(&rng));
+    }
+    rows.x = x;
+    rows.t_x = tx;
+    rows.T = T;
+    rows.n = N;
+    for (wt = 0; wt < 2; wt++) {
+        rows.w = wt ? w : NULL;
+        for (ip = 0; ip < (int)(sizeof P0 / sizeof P0[0]); ip++) {
+            double P[8 * 4], l8[8], g8[8 * 4];
+            int n_exact = 0;
+            for (k = 0; k < 4; k++) {
+                const double u = log(P0[ip][k]), h = 1e-5 * (1.0 + fabs(u));
+                for (e = 0; e < 4; e++)
+                    P[8 * k + e] = P[8 * k + 4 + e] = P0[ip][e];
+                P[8 * k + k] = exp(u + h);
+                P[8 * k + 4 + k] = exp(u - h);
+            }
+            assert_int_equal(cva__pnbd_ll_pts(P, 8, &rows, l8, g8), 1);
+            for (e = 0; e < 8; e++) {
+                const double *pe = P + 4 * e;
+                cva__ksum acc = {0.0, 0.0};
+                double g[4] = {0.0, 0.0, 0.0, 0.0}, l1, g1[4], lm, gm[4];
+                n_exact += pe[0] + pe[2] > 1e3;
+                assert_true(isfinite(cva__pnbd_ll_rows(pe, &rows, lli, gi)));
+                for (i = 0; i < N; i++) {
+                    const double wi = rows.w ? rows.w[i] : 1.0;
+                    for (k = 0; k < 4; k++)
+                        g[k] += wi * gi[4 * i + (size_t)k];
+                    cva__ksum_add(&acc, wi * lli[i]);
+                }
+                assert_true(isfinite(l8[e]));
+                assert_memory_equal(&l8[e], &(double){cva__ksum_value(&acc)}, sizeof(double));
+                assert_memory_equal(g8 + 4 * e, g, sizeof g);
+                assert_int_equal(cva__pnbd_ll_pts(pe, 1, &rows, &l1, g1), 1);
+                assert_memory_equal(&l1, &l8[e], sizeof l1);
+                assert_memory_equal(g1, g, sizeof g);
+                lm = cva__model_pnbd.ll(pe, &rows, gm, NULL);
+                assert_memory_equal(&lm, &l8[e], sizeof lm);
+                assert_memory_equal(gm, g, sizeof g);
+            }
+            if (ip >= 5) /* the r+ and s+ points beyond the switch at x = 0, the rest not */
+                assert_int_equal(n_exact, 2);
+        }
+    }
+    {   /* a set outside the domain: 0 */
+        double P[8] = {0.5, 10.0, 0.7, 17.0, 0.5, -1.0, 0.7, 17.0}, l[2], g[8];
+        assert_int_equal(cva__pnbd_ll_pts(P, 2, &rows, l, g), 0);
+        assert_int_equal(cva__pnbd_ll_pts(P, 0, &rows, l, g), 0);
+    }
+}
+
 static void huge_s_point_death_rate(void **state)
 {
     const double p[4] = {7.3000000000000007, 1.8, 1.8345908575084266e+140, 84.909761813152656};
@@ -698,6 +779,7 @@ int main(void)
         cmocka_unit_test(fit_cdnow),     cmocka_unit_test(fit_cdnow_csv), cmocka_unit_test(recovery),
         cmocka_unit_test(prob_n_infinite_horizon),
         cmocka_unit_test(huge_s_point_death_rate),
+        cmocka_unit_test(pass_at_points_same_bits),
     };
     const char *dir = cva_test_data_dir();
     const char *req = getenv("CVA_REQUIRE_DATA");
