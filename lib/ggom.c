@@ -12,7 +12,9 @@
  * the integral over the death time in w = ln((α+u)/(α+t_x)) by adaptive Gauss–Kronrod (7/15 points): a
  * panel is accepted when |K15 − G7| on it is at most EPS_REL times the row's bracket
  * [...] (scaled by the panel's share of [t_x, T]), else it is halved, to at most
- * MAX_DEPTH halvings. |K15 − G7| bounds the error of the 7-point Gauss rule; the
+ * MAX_DEPTH halvings and MAX_PANELS panels per integral (a bound on the work of an
+ * integrand whose rounding noise never meets the tolerance; either cap leaves the
+ * result flagged, CVA_W_SERIES_LIMIT). |K15 − G7| bounds the error of the 7-point Gauss rule; the
  * 15-point Kronrod value used is far more accurate (tests/test_ggom.c checks the
  * log-likelihood, its gradient and the predictions against 28-digit mpmath values,
  * tests/data/ggom_ref.py). The gradient is analytic: the derivatives of ln g under
@@ -34,6 +36,7 @@
 
 #define EPS_REL 1e-11
 #define MAX_DEPTH 24
+#define MAX_PANELS 4096
 #define NCOMP 6
 
 /* Gauss–Kronrod 7/15 on [−1, 1]: Kronrod nodes (odd indices are the Gauss nodes) */
@@ -193,21 +196,26 @@ static void gk7(const ig_ctx *c, double a, double b, double *k, double *g3)
     *g3 *= h;
 }
 
-/* adaptive: accept a panel when |K − G| <= tol·(b − a)/len; sums into acc[] */
-static void adapt(const ig_ctx *c, double a, double b, double tol_per_len, int depth, double *acc, int *capped)
+/* adaptive: accept a panel when |K − G| <= tol·(b − a)/len; sums into acc[]. *panels
+   counts the panels of the integral: once MAX_PANELS are spent, every panel is accepted
+   as it is (without the bound, an integrand whose rounding noise exceeds the tolerance
+   everywhere is halved to MAX_DEPTH on every panel: 2^24 panels for one row). */
+static void adapt(const ig_ctx *c, double a, double b, double tol_per_len, int depth, int *panels, double *acc,
+                  int *capped)
 {
     double k[NCOMP], g7;
-    int i;
+    int i, last;
     gk15(c, a, b, k, &g7);
-    if (fabs(k[0] - g7) <= tol_per_len * (b - a) || depth >= MAX_DEPTH || !isfinite(k[0])) {
-        if (depth >= MAX_DEPTH && fabs(k[0] - g7) > tol_per_len * (b - a))
+    last = depth >= MAX_DEPTH || ++*panels >= MAX_PANELS;
+    if (fabs(k[0] - g7) <= tol_per_len * (b - a) || last || !isfinite(k[0])) {
+        if (last && fabs(k[0] - g7) > tol_per_len * (b - a))
             *capped = 1;
         for (i = 0; i < c->ncomp; i++)
             acc[i] += k[i];
         return;
     }
-    adapt(c, a, 0.5 * (a + b), tol_per_len, depth + 1, acc, capped);
-    adapt(c, 0.5 * (a + b), b, tol_per_len, depth + 1, acc, capped);
+    adapt(c, a, 0.5 * (a + b), tol_per_len, depth + 1, panels, acc, capped);
+    adapt(c, 0.5 * (a + b), b, tol_per_len, depth + 1, panels, acc, capped);
 }
 
 /* adaptive integral on [a, b] of component 0 to the absolute tolerance EPS_REL·(extra + |K|),
@@ -215,7 +223,7 @@ static void adapt(const ig_ctx *c, double a, double b, double tol_per_len, int d
 static void integrate(const ig_ctx *c, double a, double b, double extra, double *acc, int *capped)
 {
     double k[NCOMP], g7, tol;
-    int i;
+    int i, panels = 1;
     for (i = 0; i < c->ncomp; i++)
         acc[i] = 0.0;
     gk15(c, a, b, k, &g7);
@@ -225,8 +233,8 @@ static void integrate(const ig_ctx *c, double a, double b, double extra, double 
             acc[i] = k[i];
         return;
     }
-    adapt(c, a, 0.5 * (a + b), tol / (b - a), 1, acc, capped);
-    adapt(c, 0.5 * (a + b), b, tol / (b - a), 1, acc, capped);
+    adapt(c, a, 0.5 * (a + b), tol / (b - a), 1, &panels, acc, capped);
+    adapt(c, 0.5 * (a + b), b, tol / (b - a), 1, &panels, acc, capped);
 }
 
 /* per-row results */

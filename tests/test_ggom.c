@@ -313,6 +313,32 @@ static void failure_leaves_outputs(void **state)
         assert_true(cp[k] == -7.0);
 }
 
+/* An integrand the adaptive rule cannot settle (b = 177: e^{bu} overflows inside the
+   rows' windows, and the rounding noise of the panels exceeds the tolerance almost
+   everywhere): before the panel budget (MAX_PANELS in lib/ggom.c) such a row was halved
+   towards 2^24 panels (0.2 s a row here; the fuzz inputs tests/fuzz/regress/models/
+   ggom-b177-panel-budget and ggom-b160-panel-budget took 1.5 s and 5 s, minutes in the
+   sanitized fuzzer). The budget keeps the work bounded; the likelihood is unchanged to
+   1e-12 against the values of the depth-only rule (stored from the library before the
+   budget), and the predictions that hit the cap say so. */
+static void panel_budget(void **state)
+{
+    static const double p[5] = {6.3, 4.3, 177.0, 5.8, 7.55};
+    static const double want[3] = {-6024.7601122222895, -10778.783051214474, -9365.6521718432523};
+    const double x[3] = {10.0, 7.0, 5.0}, tx[3] = {5.875, 10.5, 9.125}, T[3] = {23.5, 10.5, 18.25};
+    double ll[3], s, out[3];
+    int i;
+    (void)state;
+    assert_status(cva_model_loglik(CVA_MODEL_GGOMNBD, p, x, tx, T, 3, ll, &s, NULL, NULL), CVA_OK);
+    for (i = 0; i < 3; i++)
+        cva_assert_close(ll[i], want[i], 1e-12, 0.0);
+    assert_status(cva_model_p_alive(CVA_MODEL_GGOMNBD, p, 0.0, x, tx, T, 3, out, NULL, NULL), CVA_W_SERIES_LIMIT);
+    assert_true(out[1] == 1.0 && out[0] >= 0.0 && out[0] < 1e-300 && out[2] >= 0.0 && out[2] < 1e-300);
+    assert_status(cva_model_expected(CVA_MODEL_GGOMNBD, p, 10.0, x, tx, T, 3, out, NULL, NULL),
+                  CVA_W_SERIES_LIMIT);
+    cva_assert_close(out[1], 8.7536396712313e-4, 1e-9, 0.0);
+}
+
 /* ---------------------------------------------------------------- CDNOW (data) */
 
 static double g_x[2358], g_tx[2358], g_T[2358], g_m[2358];
@@ -364,6 +390,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(recovery),
         cmocka_unit_test(bad_input),
         cmocka_unit_test(failure_leaves_outputs),
+        cmocka_unit_test(panel_budget),
     };
     const struct CMUnitTest data_tests[] = {
         cmocka_unit_test(cdnow_published),
