@@ -145,8 +145,9 @@ int cva__hessian(cva__objective_fn f, void *ctx, const double *theta, int n, dou
    not symmetrised; the other columns are left alone); 1 when all were finite */
 int cva__hessian_cols(cva__objective_fn f, void *ctx, const double *theta, int n, int ncols, double *hess);
 /* the same columns by forward differences of the gradient from g0, the gradient at theta: one
-   evaluation a column (step CVA__FWD_STEP (1 + |theta_j|); about 1e-6 relative accuracy against
-   the central differences' 1e-10) */
+   evaluation a column (step CVA__FWD_STEP (1 + |theta_j|)), less accurate than the central
+   differences (on a likelihood sum of 1e5 rows the standard errors agree with theirs to about
+   1e-5 relatively) */
 #ifndef CVA__FWD_STEP
 #define CVA__FWD_STEP 1e-7
 #endif

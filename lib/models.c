@@ -992,6 +992,9 @@ static int btyd_hess_last(void *data, const double *p, double *col)
     return k;
 }
 
+/* the warm start's gradient tolerance, in units of the fit's (pnbdcor_warm_start()) */
+#define CVA__PNBDCOR_WARM_TOL 1e3
+
 /*
  * The correlated Pareto/NBD's default start (pnbdcor.c): at correlation 0 it is the plain
  * Pareto/NBD, so the plain model's maximum on the same rows (BFGS alone: no Hessian, no
@@ -1000,9 +1003,6 @@ static int btyd_hess_last(void *data, const double *p, double *col)
  * converged inside the parameter space (1), else left alone (0); hp: out, the plain run's
  * inverse-Hessian approximation in ln p (hp[0] = 0: none). Counts go to *iters, *evals.
  */
-/* the warm start's gradient tolerance, in units of the fit's (pnbdcor_warm_start()) */
-#define CVA__PNBDCOR_WARM_TOL 1e3
-
 static int pnbdcor_warm_start(btyd_fit_data *fd, const cva_fit_opts *o, double W, double *start, double *hp,
                               uint64_t *iters, uint64_t *evals)
 {
@@ -1039,8 +1039,8 @@ static int pnbdcor_warm_start(btyd_fit_data *fd, const cva_fit_opts *o, double W
     oo.n = 4;
     oo.max_iter = o->max_iter;
     /* the correlated search moves on from here: a gradient 1e3 times the fit's tolerance is
-       close enough, and spares the plain search's last iterations (their gains, a few
-       thousandths of a nat, are below what the correlated one makes in its first step) */
+       close enough, and spares the plain search's last iterations (their gains, thousandths of a
+       nat or less, are far below what the correlated one makes in its first step) */
     oo.grad_tol = CVA__PNBDCOR_WARM_TOL * o->grad_tol * (1.0 + fabs(f0));
     oo.f_tol = o->f_tol;
     oo.progress = o->progress;
