@@ -217,6 +217,7 @@ static void phi_to_p(const cva__mle_problem *pb, const double *phi, double *p)
         p[i] = (pb->lower ? pb->lower[i] : 0.0) + exp(phi[i]);
 }
 
+/* the objective f = −LL/W + penalty Σ p² in φ; g NULL: the value alone (pb->value_only) */
 static double mle_objective(void *vctx, const double *phi, double *g)
 {
     const mle_ctx *c = (const mle_ctx *)vctx;
@@ -227,23 +228,32 @@ static double mle_objective(void *vctx, const double *phi, double *g)
         if (!(phi[i] < 700.0) || !(phi[i] > -700.0))
             return CVA_NAN;
     phi_to_p(pb, phi, p);
-    ll = pb->ll(pb->data, p, gp);
+    ll = pb->ll(pb->data, p, g ? gp : NULL);
     if (!isfinite(ll))
         return CVA_NAN;
     f = -ll * c->inv_w;
     for (i = 0; i < pb->n_params; i++) {
-        double e = exp(phi[i]); /* dp/dφ */
         f += c->penalty * p[i] * p[i];
-        g[i] = (-gp[i] * c->inv_w + 2.0 * c->penalty * p[i]) * e;
+        if (g)
+            g[i] = (-gp[i] * c->inv_w + 2.0 * c->penalty * p[i]) * exp(phi[i]); /* dp/dφ = e^φ */
     }
     return f;
+}
+
+/* mle_objective()'s value without its gradient (g is left alone): the boundary probes' objective
+   when pb->value_only */
+static double mle_value(void *vctx, const double *phi, double *g)
+{
+    (void)g;
+    return mle_objective(vctx, phi, NULL);
 }
 
 /*
  * The objective's Hessian in φ at phi: cva__hessian()'s central differences, except that with
  * pb->hess_last the last column is the exact one (the others differenced as before, and
- * each pair of off-diagonal entries averaged as cva__hessian() does). *evals += the
- * evaluations made.
+ * each pair of off-diagonal entries averaged as cva__hessian() does; by forward differences
+ * when the last coordinate's own entry is below the probes' information threshold, see below).
+ * *evals += the evaluations made.
  */
 static int mle_hessian(mle_ctx *ctx, const double *phi, int np, double *H, uint64_t *evals)
 {
@@ -257,7 +267,6 @@ static int mle_hessian(mle_ctx *ctx, const double *phi, int np, double *H, uint6
         *evals += 2u * (uint64_t)np;
         return cva__hessian(mle_objective, ctx, phi, np, H);
     }
-    *evals += (uint64_t)(k - 1) + 2u * (uint64_t)l;
     /* f = −LL/W + penalty Σ p², p = lower + e^φ: f_φjφl = −LL_jl e_j e_l / W (j ≠ l),
        f_φlφl = (−LL_ll/W + 2 penalty) e_l² + (−LL_l/W + 2 penalty p_l) e_l */
     el = exp(phi[l]);
@@ -267,8 +276,21 @@ static int mle_hessian(mle_ctx *ctx, const double *phi, int np, double *H, uint6
     for (j = 0; j <= l; j++)
         if (!isfinite(ex[j]))
             return 0;
-    if (!cva__hessian_cols(mle_objective, ctx, phi, np, l, H))
-        return 0;
+    if (ex[l] <= CVA__BND_INFO * ctx->inv_w) {
+        /* the last coordinate carries less information than the boundary probes look for (the
+           smallest eigenvalue is at most this entry: the probes will examine the fit; ln v flat,
+           the correlation at its bound): the other columns by forward differences from the
+           gradient here (btyd_fit_ll()'s memo, no evaluation), one evaluation a column instead of
+           two, about 1e-5 relative in the standard errors */
+        double g0[CVA__MAX_PARAMS];
+        *evals += (uint64_t)(k - 1) + (uint64_t)l;
+        if (!isfinite(mle_objective(ctx, phi, g0)) || !cva__hessian_cols_fwd(mle_objective, ctx, phi, g0, np, l, H))
+            return 0;
+    } else {
+        *evals += (uint64_t)(k - 1) + 2u * (uint64_t)l;
+        if (!cva__hessian_cols(mle_objective, ctx, phi, np, l, H))
+            return 0;
+    }
     for (i = 0; i < np; i++)
         H[i * np + l] = ex[i];
     cva__symmetrize(H, np);
@@ -332,8 +354,8 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
         hess_ok = mle_hessian(&ctx, phi, np, H, &res.evaluations);
         if (!((st == CVA_OK && res.converged) || st == CVA_W_BOUNDARY) || !hess_ok)
             break;
-        if (!cva__bnd_probe(mle_objective, &ctx, phi, np, H, res.f, oo.bnd_gain, CVA__BND_INFO * ctx.inv_w,
-                            oo.theta_max, &m2, &u2, &res.evaluations, best, &f_best))
+        if (!cva__bnd_probe(pb->value_only ? mle_value : mle_objective, &ctx, phi, np, H, res.f, oo.bnd_gain,
+                            CVA__BND_INFO * ctx.inv_w, oo.theta_max, &m2, &u2, &res.evaluations, best, &f_best))
             break;
         res.boundary_upper |= u2 & m2 & ~res.boundary; /* earlier flags keep their direction */
         res.boundary |= m2;
@@ -893,6 +915,11 @@ typedef struct btyd_fit_data {
        gradient, then the Hessian's last column), the last kept in memo_hv */
     int hv;
     double memo_hv[CVA__MAX_PARAMS];
+    /* pin_n = 5: the value at pin_p, the point of the driver's last Hessian (btyd_hess_last():
+       the estimate), from the evaluation with the gradient there, kept past the Hessian's and
+       the probes' evaluations for the driver's log-likelihood at the estimate */
+    int pin_n;
+    double pin_p[CVA__MAX_PARAMS], pin_ll;
 } btyd_fit_data;
 
 /* task k of a likelihood sum: rows [k·CVA__LL_CHUNK, (k+1)·CVA__LL_CHUNK) */
@@ -919,6 +946,8 @@ static double btyd_fit_ll(void *data, const double *p, double *grad)
         memcpy(grad, d->memo_g, (size_t)n * sizeof *grad);
         return d->memo_ll;
     }
+    if (!grad && d->pin_n == n && memcmp(d->pin_p, p, (size_t)n * sizeof *p) == 0)
+        return d->pin_ll;
     if (grad && d->hv) { /* the gradient, then the Hessian's last column (kept) */
         double buf[10];
         ll = cva__llsum_run(&d->sum, p, buf);
@@ -952,8 +981,14 @@ static int btyd_hess_last(void *data, const double *p, double *col)
     }
     memcpy(col, d->memo_hv, 5 * sizeof *col);
     col[5] = d->memo_g[4];
+    memcpy(d->pin_p, p, 5 * sizeof *p);
+    d->pin_ll = d->memo_ll;
+    d->pin_n = 5;
     return k;
 }
+
+/* the warm start's gradient tolerance, in units of the fit's (pnbdcor_warm_start()) */
+#define CVA__PNBDCOR_WARM_TOL 1e3
 
 /*
  * The correlated Pareto/NBD's default start (pnbdcor.c): at correlation 0 it is the plain
@@ -976,6 +1011,7 @@ static int pnbdcor_warm_start(btyd_fit_data *fd, const cva_fit_opts *o, double W
     int i;
     fp.m = &cva__model_pnbd;
     fp.memo_n = 0;
+    fp.pin_n = 0;
     fp.hv = 0;
     fp.sum.n_grad = 4;
     fp.sum.ctx = &fp;
@@ -997,7 +1033,10 @@ static int pnbdcor_warm_start(btyd_fit_data *fd, const cva_fit_opts *o, double W
     memset(&oo, 0, sizeof oo);
     oo.n = 4;
     oo.max_iter = o->max_iter;
-    oo.grad_tol = o->grad_tol * (1.0 + fabs(f0));
+    /* the correlated search moves on from here: a gradient 1e3 times the fit's tolerance is
+       close enough, and spares the plain search's last iterations (their gains, thousandths of a
+       nat or less, are far below what the correlated one makes in its first step) */
+    oo.grad_tol = CVA__PNBDCOR_WARM_TOL * o->grad_tol * (1.0 + fabs(f0));
     oo.f_tol = o->f_tol;
     oo.progress = o->progress;
     oo.progress_user = o->progress_user;
@@ -1039,6 +1078,7 @@ static int pnbdcor_h0(btyd_fit_data *fd, const cva__mle_problem *pb, const cva_f
     if (!(hp[0] > 0.0) || !cva__spd_inverse(hp, 4, B4) || !cva__pnbdcor_range(start, &lo, &hi))
         return 0;
     fe.memo_n = 0;
+    fe.pin_n = 0;
     fe.hv = 0;
     fe.m = &cva__model_pnbdcor_fitd;
     fe.sum.n_grad = 2;
@@ -1207,6 +1247,7 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
     fd.sum.ctx = &fd;
     fd.sum.res = NULL;
     fd.memo_n = 0;
+    fd.pin_n = 0;
     fd.hv = 0;
     if (model == CVA_MODEL_PNBDCOR) { /* the same values, with the Hessian's last column */
         fd.m = &cva__model_pnbdcor_fithv;
@@ -1231,8 +1272,10 @@ cva_status cva_model_fit_btyd(int32_t model, const double *x, const double *t_x,
     pb.start = start;
     pb.ll = btyd_fit_ll;
     pb.data = &fd;
-    if (fd.hv)
+    if (fd.hv) {
         pb.hess_last = btyd_hess_last;
+        pb.value_only = 1;
+    }
 
     if (model == CVA_MODEL_PNBDCOR && !o.start) {
         /* from the plain Pareto/NBD's maximum at correlation 0 (the default start otherwise) */
@@ -1280,6 +1323,7 @@ fitted:
             fd.rows.t_x = wk.tx;
             fd.rows.T = wk.T;
             fd.memo_n = 0;
+            fd.pin_n = 0;
             out.log_likelihood = cva__llsum_run(&fd.sum, out.params5, NULL);
         }
         out.n_rows = wk.n;

@@ -567,6 +567,33 @@ int cva__hessian_cols(cva__objective_fn f, void *ctx, const double *theta, int n
     return 1;
 }
 
+int cva__hessian_cols_fwd(cva__objective_fn f, void *ctx, const double *theta, const double *g0, int n, int ncols,
+                          double *hess)
+{
+    double xp[OPT_NMAX], gp[OPT_NMAX];
+    int i, j;
+    if (n < 1 || n > OPT_NMAX || ncols > n)
+        return 0;
+    for (i = 0; i < n; i++)
+        xp[i] = theta[i];
+    for (j = 0; j < ncols; j++) {
+        /* step ~ eps^(1/2) (truncation error ~ h, rounding ~ eps/h) */
+        double h = CVA__FWD_STEP * (1.0 + fabs(theta[j]));
+        volatile double xph = theta[j] + h;
+        double h1 = xph - theta[j]; /* the step actually taken */
+        xp[j] = xph;
+        if (!isfinite(f(ctx, xp, gp)))
+            return 0;
+        xp[j] = theta[j];
+        for (i = 0; i < n; i++) {
+            hess[i * n + j] = (gp[i] - g0[i]) / h1;
+            if (!isfinite(hess[i * n + j]))
+                return 0;
+        }
+    }
+    return 1;
+}
+
 void cva__symmetrize(double *hess, int n)
 {
     int i, j;

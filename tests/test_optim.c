@@ -184,6 +184,27 @@ static void hessian_and_inverse(void **state)
     }
 }
 
+/* cva__hessian_cols_fwd(): forward differences of the gradient from the given one; Rosenbrock
+   at (1.2, 0.8), [[1200 x0² − 400 x1 + 2, −400 x0], [−400 x0, 200]] = [[1410, −480], [−480,
+   200]] (truncation error h/2 · 2400 x0 with h = 2.2e-7: 3e-4); the columns past ncols are left
+   alone */
+static void hessian_forward_columns(void **state)
+{
+    double x[2] = {1.2, 0.8}, g0[2], H[4] = {-7.0, -7.0, -7.0, -7.0};
+    int n = 2;
+    (void)state;
+    rosen(&n, x, g0);
+    assert_true(cva__hessian_cols_fwd(rosen, &n, x, g0, 2, 1, H));
+    cva_assert_close(H[0], 1410.0, 1e-6, 0);
+    cva_assert_close(H[2], -480.0, 1e-6, 0);
+    cva_assert_same(H[1], -7.0);
+    cva_assert_same(H[3], -7.0);
+    assert_true(cva__hessian_cols_fwd(rosen, &n, x, g0, 2, 2, H));
+    cva_assert_close(H[1], -480.0, 1e-6, 0);
+    cva_assert_close(H[3], 200.0, 1e-6, 0);
+    assert_false(cva__hessian_cols_fwd(rosen, &n, x, g0, 2, 3, H));
+}
+
 /* f = e^(−x0) + (x1 − 1)²: the infimum 0 is approached as x0 → +∞ (a boundary). */
 static double edge(void *ctx, const double *x, double *g)
 {
@@ -304,7 +325,7 @@ int main(void)
         cmocka_unit_test(deterministic),   cmocka_unit_test(infeasible),
         cmocka_unit_test(cancel_and_maxiter), cmocka_unit_test(hessian_and_inverse),
         cmocka_unit_test(boundary_rules),  cmocka_unit_test(not_converged),
-        cmocka_unit_test(probe),
+        cmocka_unit_test(probe),           cmocka_unit_test(hessian_forward_columns),
     };
     return cmocka_run_group_tests_name("optim", tests, NULL, NULL);
 }
