@@ -538,28 +538,35 @@ cva_status cva__bfgs(cva__objective_fn f, void *ctx, double *theta, const cva__o
     return st;
 }
 
-int cva__hessian_cols(cva__objective_fn f, void *ctx, const double *theta, int n, int ncols, double *hess)
+/* The columns j < ncols of the Hessian by differences of the gradient: central (g0 NULL)
+   or forward from g0, the gradient at theta. */
+static int hess_cols(cva__objective_fn f, void *ctx, const double *theta, const double *g0, int n, int ncols,
+                     double *hess)
 {
     double xp[OPT_NMAX], gp[OPT_NMAX], gm[OPT_NMAX];
+    const double *gb = g0 ? g0 : gm;
     int i, j;
     if (n < 1 || n > OPT_NMAX || ncols > n)
         return 0;
     for (i = 0; i < n; i++)
         xp[i] = theta[i];
     for (j = 0; j < ncols; j++) {
-        /* step ~ eps^(1/3), the balance of truncation and rounding error */
-        double h = 1e-5 * (1.0 + fabs(theta[j]));
-        volatile double xph = theta[j] + h, xmh = theta[j] - h;
-        double h2 = xph - xmh; /* the step actually taken */
+        /* central: step ~ eps^(1/3), the balance of truncation and rounding error;
+           forward: step ~ eps^(1/2) (truncation error ~ h, rounding ~ eps/h) */
+        double h = (g0 ? CVA__FWD_STEP : 1e-5) * (1.0 + fabs(theta[j]));
+        volatile double xph = theta[j] + h, xmh = g0 ? theta[j] : theta[j] - h;
+        double hs = xph - xmh; /* the step actually taken */
         xp[j] = xph;
         if (!isfinite(f(ctx, xp, gp)))
             return 0;
-        xp[j] = xmh;
-        if (!isfinite(f(ctx, xp, gm)))
-            return 0;
+        if (!g0) {
+            xp[j] = xmh;
+            if (!isfinite(f(ctx, xp, gm)))
+                return 0;
+        }
         xp[j] = theta[j];
         for (i = 0; i < n; i++) {
-            hess[i * n + j] = (gp[i] - gm[i]) / h2;
+            hess[i * n + j] = (gp[i] - gb[i]) / hs;
             if (!isfinite(hess[i * n + j]))
                 return 0;
         }
@@ -567,31 +574,15 @@ int cva__hessian_cols(cva__objective_fn f, void *ctx, const double *theta, int n
     return 1;
 }
 
+int cva__hessian_cols(cva__objective_fn f, void *ctx, const double *theta, int n, int ncols, double *hess)
+{
+    return hess_cols(f, ctx, theta, NULL, n, ncols, hess);
+}
+
 int cva__hessian_cols_fwd(cva__objective_fn f, void *ctx, const double *theta, const double *g0, int n, int ncols,
                           double *hess)
 {
-    double xp[OPT_NMAX], gp[OPT_NMAX];
-    int i, j;
-    if (n < 1 || n > OPT_NMAX || ncols > n)
-        return 0;
-    for (i = 0; i < n; i++)
-        xp[i] = theta[i];
-    for (j = 0; j < ncols; j++) {
-        /* step ~ eps^(1/2) (truncation error ~ h, rounding ~ eps/h) */
-        double h = CVA__FWD_STEP * (1.0 + fabs(theta[j]));
-        volatile double xph = theta[j] + h;
-        double h1 = xph - theta[j]; /* the step actually taken */
-        xp[j] = xph;
-        if (!isfinite(f(ctx, xp, gp)))
-            return 0;
-        xp[j] = theta[j];
-        for (i = 0; i < n; i++) {
-            hess[i * n + j] = (gp[i] - g0[i]) / h1;
-            if (!isfinite(hess[i * n + j]))
-                return 0;
-        }
-    }
-    return 1;
+    return hess_cols(f, ctx, theta, g0, n, ncols, hess);
 }
 
 void cva__symmetrize(double *hess, int n)
