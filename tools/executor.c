@@ -97,13 +97,21 @@ static int pool_run(void *ctx, size_t n_tasks, cva_task_fn fn, void *arg)
     pthread_mutex_lock(&pool.mu);
     if (!pool.tried) {
         unsigned w;
+        pthread_attr_t attr;
+        /* a stack of its own size, not the platform's default (8 MiB with glibc, 128 KiB
+           with musl): the library's tasks take up to about 100 KiB (docs/threads.md) */
+        const int has_attr = pthread_attr_init(&attr) == 0;
+        if (has_attr)
+            (void)pthread_attr_setstacksize(&attr, (size_t)1 << 20);
         pool.tried = 1;
         for (w = 1; w < pool.workers; w++) {
             pool.index[w] = w;
-            if (pthread_create(&pool.th[w], NULL, pool_thread, &pool.index[w]) != 0)
+            if (pthread_create(&pool.th[w], has_attr ? &attr : NULL, pool_thread, &pool.index[w]) != 0)
                 break; /* fewer threads: the started ones take more tasks */
             pool.started++;
         }
+        if (has_attr)
+            pthread_attr_destroy(&attr);
         atexit(cli_executor_shutdown);
     }
     pool.fn = fn;

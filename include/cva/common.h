@@ -228,7 +228,9 @@ typedef void (*cva_task_fn)(void *arg, size_t task, unsigned worker);
  * again on the calling thread. Library tasks write only their own part of the
  * output and of the scratch memory of their worker, so a partial run followed by
  * the rerun gives the same result. @c run is called from the thread that called
- * the library and must not call back into the same library call.
+ * the library and must not call back into the same library call. A task uses up
+ * to about 100 KiB of its thread's stack: threads with a small default stack
+ * (musl's 128 KiB) need 256 KiB or more (@ref threads_page).
  */
 typedef struct cva_executor {
     /** Runs @p n_tasks tasks as described above; 0 on success. */
