@@ -393,7 +393,8 @@ cva_status cva_cnbd_fit(int32_t model, int32_t k, int32_t k_max, const double *x
                 break; /* as BTYDplus: stop the search where a k cannot be fitted */
             cva__free(o.alloc, mr.block);
             return cva__report(diag, st, 0, 0, -1, iters,
-                               st == CVA_E_NOCONVERGE ? "the objective is not finite at the start" : NULL);
+                               st == CVA_E_NOCONVERGE ? "the objective is not finite at the start or at the estimate"
+                                                      : NULL);
         }
         /* log-likelihood in the caller's time unit, litt terms included */
         ll = cnbd_sum(cur.params, (int)kk, s, mr.x, mr.tx, mr.T, NULL, mr.w, mr.n, NULL, NULL) +

@@ -391,7 +391,7 @@ cva_status cva_model_fit_loglik(int32_t model, cva_loglik_fn fn, void *user, con
         cva__fit_store(fit, &res);
     }
     if (st == CVA_E_NOCONVERGE)
-        return cva__report(diag, st, 0, 0, -1, iters, "the objective is not finite at the start");
+        return cva__report(diag, st, 0, 0, -1, iters, "the objective is not finite at the start or at the estimate");
     if (st < 0)
         return cva__report(diag, st, 0, 0, -1, iters, NULL);
     if (gg) {

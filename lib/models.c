@@ -382,10 +382,18 @@ cva_status cva__fit_mle(const cva__mle_problem *pb, const cva_fit_opts *o, cva_m
         *iterations = res.iterations;
 
     phi_to_p(pb, phi, p);
+    {
+        /* the search's objective was finite here, but the log-likelihood without the gradient
+           can still overflow at an extreme estimate (a fuzz find: β ≈ 8e305 after one iteration
+           with T = DBL_MAX): no estimate to report rather than a NaN one; nothing is written */
+        const double ll = pb->ll(pb->data, p, NULL);
+        if (!isfinite(ll))
+            return CVA_E_NOCONVERGE;
+        fit->log_likelihood = ll;
+    }
     fit->model = pb->model;
     fit->n_params = np;
     fit->converged = res.converged;
-    fit->log_likelihood = pb->ll(pb->data, p, NULL);
     fit->grad_norm = res.grad_norm;
     fit->iterations = res.iterations;
     fit->evaluations = res.evaluations + 1;
@@ -1325,7 +1333,11 @@ fitted:
             fd.memo_n = 0;
             fd.pin_n = 0;
             out.log_likelihood = cva__llsum_run(&fd.sum, out.params5, NULL);
+            if (!isfinite(out.log_likelihood))
+                st = CVA_E_NOCONVERGE;
         }
+    }
+    if (st >= 0) {
         out.n_rows = wk.n;
         if (model == CVA_MODEL_PNBDCOR)
             cva__pnbdcor_finish(&out);
@@ -1334,7 +1346,7 @@ fitted:
     cva__free(o.alloc, fd.sum.res);
     cva__free(o.alloc, wk.block);
     if (st == CVA_E_NOCONVERGE)
-        return cva__report(diag, st, 0, 0, -1, iters, "the objective is not finite at the start");
+        return cva__report(diag, st, 0, 0, -1, iters, "the objective is not finite at the start or at the estimate");
     if (st == CVA_E_CANCELED)
         return cva__report(diag, st, 0, 0, -1, iters, NULL);
     return cva__report(diag, st, 0, 0, -1, iters, NULL);

@@ -305,6 +305,33 @@ static void grow_free(void *user, void *p)
    output, of P(alive), E[Y] and cva_model_predict, has the bits of the row's own call
    (no cache), also when a growth or the table itself cannot be allocated. */
 enum { GROW_N = 60000, GROW_HALF = 30000 };
+/* A fit whose estimate the log-likelihood cannot be evaluated at is an error, not a
+   warning with a NaN log-likelihood (a fuzz find, tests/fuzz/regress/models/
+   pnbd-fit-nan-loglik: one iteration from the default start with a row at T = DBL_MAX ran to
+   β ≈ 8e305 and returned CVA_W_BOUNDARY with LL = NaN); nothing is written */
+static void fit_nonfinite_estimate_is_error(void **state)
+{
+    static const double x[19] = {5, 10, 2, 2, 2, 11, 0, 0, 0, 7, 2, 1, 0, 0, 0, 0, 0, 0, 0};
+    static const double tx[19] = {0x1.95p+2, 0x1.efp+3, 0x1.cep+1, 0x1.cep+3, 0x1.32p+4, 0x1.08p+1, 0, 0, 0,
+                                  0x1.2p-3,  0x1.1dae147ae147bp+6, 0x1.44p+4, 0, 0, 0, 0, 0, 0, 0};
+    const double T[19] = {0x1.68p+3, 0x1.8cp+4, 0x1.5p+2, 0x1.5p+4, 0x1.1p+5, 0x1.08p+4, 0x1.ap+4, 0x1.4p+2, 0,
+                          0x1p-2,    DBL_MAX,   0x1.44p+4, 0x1.7p+4, 0, 0, 0, 0, 0, 0};
+    cva_fit_opts o;
+    cva_model_fit fit;
+    cva_diag d;
+    (void)state;
+    cva_fit_opts_init_defaults(&o, sizeof o);
+    o.max_iter = 1;
+    o.merge_rows = 0;
+    cva_model_fit_init(&fit, sizeof fit);
+    fit.log_likelihood = -7.0;
+    fit.params5[0] = -7.0;
+    assert_status(cva_diag_init(&d, sizeof d), CVA_OK);
+    assert_status(cva_model_fit_btyd(M, x, tx, T, NULL, 19, &o, &fit, &d), CVA_E_NOCONVERGE);
+    assert_true(fit.log_likelihood == -7.0 && fit.params5[0] == -7.0);
+    assert_non_null(strstr(d.detail, "at the estimate"));
+}
+
 /* An error of the conditional distribution leaves the output untouched: the last row's
    posterior β + T is beyond Pareto/NBD's domain (T = DBL_MAX) after three good rows were
    computed (a fuzz find: those rows were written before CVA_E_DOMAIN) */
@@ -775,6 +802,7 @@ int main(void)
         cmocka_unit_test(cached_equals_rowwise),
         cmocka_unit_test(cache_growth),
         cmocka_unit_test(cond_prob_n_error_writes_nothing),
+        cmocka_unit_test(fit_nonfinite_estimate_is_error),
         cmocka_unit_test(s_equal_one),   cmocka_unit_test(gradient_fd),  cmocka_unit_test(timing),
         cmocka_unit_test(fit_cdnow),     cmocka_unit_test(fit_cdnow_csv), cmocka_unit_test(recovery),
         cmocka_unit_test(prob_n_infinite_horizon),
